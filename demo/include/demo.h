@@ -1,0 +1,85 @@
+/*
+ * demo: the bundled service `loadgate demo` runs against.
+ *
+ * An HTTP server (libmicrohttpd) on loopback that mimics the API a team
+ * would gate: GET /api/health, POST /api/agents/register, GET /api/agents,
+ * POST /api/agents/{id}/query, POST /api/agents/{id}/nl-query,
+ * GET /api/cost/dashboard, GET /api/failover/stats, POST /graphql, each
+ * with its own realistic, jittered latency.  One endpoint can be slowed
+ * down to show a regression.  Delays never block a thread: a connection
+ * waits suspended, so thousands of concurrent users cost no threads.
+ *
+ * Errors: 0 or a negative DEMO_E* code.  Nothing here prints or exits.
+ */
+#ifndef LOADGATE_DEMO_H
+#define LOADGATE_DEMO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DEMO_ERRNO_MAP(X)                                                    \
+    X(NOMEM, -1, "out of memory")                                            \
+    X(LISTEN, -2, "cannot listen on the address")                            \
+    X(INVAL, -3, "invalid option")
+
+enum demo_errno {
+#define DEMO_X(name, code, msg) DEMO_E##name = (code),
+    DEMO_ERRNO_MAP(DEMO_X)
+#undef DEMO_X
+};
+
+/** Static message for a DEMO_E* code. */
+const char *demo_strerror(int code);
+
+struct demo_slow {
+    const char *endpoint; /* "POST /api/agents/{id}/query", or a path that
+                             matches exactly one route: "/graphql" */
+    double percent;       /* +50 makes it 1.5 times slower */
+};
+
+struct demo_opts {
+    const char *bind;  /* "127.0.0.1" when NULL */
+    unsigned port;     /* 0: an ephemeral port */
+    const struct demo_slow *slow;
+    size_t n_slow;
+    unsigned seed;     /* jitter seed; 0: fixed default */
+};
+
+struct demo_server;
+
+/** Starts serving in background threads.  Returns 0, DEMO_EINVAL (a slow
+ * endpoint that names no route), DEMO_ELISTEN or DEMO_ENOMEM. */
+int demo_server_start(const struct demo_opts *o, struct demo_server **out);
+/** The port it listens on. */
+unsigned demo_server_port(const struct demo_server *s);
+/** Stops it and frees it; NULL is a no-op. */
+void demo_server_stop(struct demo_server *s);
+
+/** Checks a --slow argument "ENDPOINT=PERCENT" and fills *out (endpoint
+ * points into arg).  Returns 0 or DEMO_EINVAL. */
+int demo_slow_parse(const char *arg, struct demo_slow *out);
+
+/* One route of the demo API and its latency model. */
+struct demo_route {
+    const char *method;
+    const char *pattern; /* "/api/agents/{id}/query" */
+    double base_ms;      /* typical latency */
+    double jitter_ms;    /* spread around it */
+};
+
+/** The routes, in a static table of *n entries. */
+const struct demo_route *demo_routes(size_t *n);
+
+/** The bundled profile (ci-examples/demo/profile.yaml) and baseline
+ * (ci-examples/demo/baseline.json), compiled into the binary. */
+extern const char demo_profile_yaml[];
+extern const char demo_baseline_json[];
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,100 @@
+/*
+ * gate: renders a verdict (JUnit XML via libxml2, text, Markdown) and maps
+ * it to the exit code of DESIGN.md.
+ *
+ * Header values never reach any report: gate sees only metrics and
+ * verdicts, never requests.  Errors: 0 or a negative GATE_E* code, details
+ * in a caller's errbuf.  Nothing here prints to the terminal or exits.
+ */
+#ifndef LOADGATE_GATE_H
+#define LOADGATE_GATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "compare.h"
+#include "metrics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GATE_ERRNO_MAP(X)                                                    \
+    X(NOMEM, -1, "out of memory")                                            \
+    X(IO, -2, "cannot write the report")                                     \
+    X(XML, -3, "XML writer failed")
+
+enum gate_errno {
+#define GATE_X(name, code, msg) GATE_E##name = (code),
+    GATE_ERRNO_MAP(GATE_X)
+#undef GATE_X
+};
+
+/** Static message for a GATE_E* code. */
+const char *gate_strerror(int code);
+
+/* The exit codes of DESIGN.md. */
+enum gate_exit {
+    GATE_EXIT_PASS = 0,      /* every check passed, or none was asked */
+    GATE_EXIT_FAIL = 1,      /* a threshold or regression failed */
+    GATE_EXIT_USAGE = 2,     /* usage or profile error: nothing ran */
+    GATE_EXIT_UNJUDGED = 3,  /* could not run or could not judge */
+    GATE_EXIT_SIGINT = 130,  /* interrupted; partial results written */
+    GATE_EXIT_SIGTERM = 143
+};
+
+/* Everything a report shows.  All pointers are borrowed. */
+struct gate_report {
+    const struct metrics_results *run;      /* may be NULL (nothing ran) */
+    const struct metrics_results *baseline; /* may be NULL */
+    const char *baseline_name;              /* may be NULL */
+    const struct compare_verdict *verdict;  /* may be NULL */
+    const char *profile_name; /* suite "loadgate.<profile_name>" */
+    const char *profile_path; /* for file:line in details; may be NULL */
+    /* Set when the run could not happen or be judged (codes 2 and 3): the
+     * one-line reason, reported as an <error> case. */
+    const char *error_reason;
+    int signal; /* SIGINT / SIGTERM when interrupted, else 0 */
+};
+
+/**
+ * The exit code, by DESIGN.md's precedence: 130/143 when interrupted; 3
+ * when error_reason is set or the run got no response at all (every
+ * request failed in the connect, dns or tls classes, or none was made);
+ * 1 when any check FAILED; 3 when any was INCONCLUSIVE; else 0.
+ * (Code 2 is decided before anything runs, by the caller.)
+ */
+enum gate_exit gate_exit_code(const struct gate_report *r);
+
+/** True when the run got not one response (see gate_exit_code). */
+bool gate_no_response(const struct metrics_results *run);
+
+/**
+ * Writes the JUnit XML of DESIGN.md to path, atomically: one <testsuite
+ * name="loadgate.<profile>" package="loadgate" id="0"> with properties,
+ * one <testcase classname="loadgate.<endpoint>" name="<check>" time="0">
+ * per check, the text report in <system-out>; valid against both XSDs in
+ * shared/schemas.  With error_reason set it holds an <error> case saying
+ * so.  Returns 0, GATE_EIO (errbuf says why) or GATE_EXML.
+ */
+int gate_junit_write(const struct gate_report *r, const char *path,
+                     char *errbuf, size_t errlen);
+
+/** The text report in the layout of the original specification's example
+ * (overall summary, endpoint table, checks, numbered recommendations).
+ * Returns 0 or GATE_EIO. */
+int gate_text_write(const struct gate_report *r, FILE *out);
+
+/** The Markdown summary: verdict headline, a table per endpoint (baseline,
+ * current, delta, verdict), details folded.  Kept under 256 KiB.  Returns 0
+ * or GATE_EIO. */
+int gate_markdown_write(const struct gate_report *r, FILE *out);
+
+/** One line for the terminal: "loadgate: PASS (12 checks: 12 passed)". */
+void gate_verdict_line(const struct gate_report *r, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

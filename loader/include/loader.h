@@ -1,0 +1,218 @@
+/*
+ * loader: profile parsing (libyaml) and load generation (libcurl).
+ *
+ * loader_profile_load() turns a YAML profile into a struct loader_profile,
+ * with file:line:column on every error; loader_run() drives the load it
+ * describes and returns a struct metrics_results.
+ *
+ * Errors: functions return 0 or a negative LOADER_E* code; details go into
+ * struct loader_error or an errbuf.  Nothing here prints or exits.
+ */
+#ifndef LOADGATE_LOADER_H
+#define LOADGATE_LOADER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LOADER_ERRNO_MAP(X)                                                  \
+    X(NOMEM, -1, "out of memory")                                            \
+    X(IO, -2, "cannot read the profile")                                     \
+    X(SYNTAX, -3, "YAML syntax error")                                       \
+    X(PROFILE, -4, "invalid profile")                                        \
+    X(INVAL, -5, "invalid argument")                                         \
+    X(ENGINE, -6, "the load engine failed")                                  \
+    X(LIMIT, -7, "a system limit is too low for this load")
+
+enum loader_errno {
+#define LOADER_X(name, code, msg) LOADER_E##name = (code),
+    LOADER_ERRNO_MAP(LOADER_X)
+#undef LOADER_X
+};
+
+/** Static message for a LOADER_E* code. */
+const char *loader_strerror(int code);
+
+/* Where and why a profile is wrong.  line and col are 1-based; 0 when the
+ * error has no position (e.g. the file cannot be opened). */
+struct loader_error {
+    char file[512];
+    int line, col;
+    char msg[512];
+};
+
+/** "file:line:col: msg" (or "file: msg" without a position) into buf. */
+void loader_error_format(const struct loader_error *e, char *buf, size_t len);
+
+/* ---- profile ---------------------------------------------------------- */
+
+struct loader_kv {
+    char *key;
+    char *value;
+    bool secret; /* from defaults.headers, an Authorization/Cookie header,
+                    or holding an expanded ${ENV} value: never reported */
+};
+
+struct loader_capture {
+    char *var;     /* {{var}} */
+    char *pointer; /* JSON pointer into the response body, "/agent_id" */
+};
+
+struct loader_step {
+    char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" */
+    char *path;   /* template: may hold {{var}}, ${vu}, ${iteration} */
+    char *name;   /* endpoint name in reports; NULL means "METHOD path" */
+    struct loader_kv *headers;
+    size_t n_headers;
+    char *body;        /* template; NULL for none (json: is serialised here) */
+    bool body_is_json; /* sends Content-Type: application/json */
+    int *expect_status; /* accepted statuses; none given: any 2xx/3xx */
+    size_t n_expect_status;
+    struct loader_capture *captures;
+    size_t n_captures;
+    double timeout_s; /* 0: the profile's defaults.timeout */
+    int line, col;    /* of the step in the profile */
+};
+
+struct loader_scenario {
+    char *name;
+    unsigned weight; /* >= 1, default 1 */
+    struct loader_step *steps;
+    size_t n_steps;
+    int line, col;
+};
+
+struct loader_threshold {
+    char *endpoint; /* NULL when the threshold names none */
+    char *check;    /* the expression as written: "p95 < 1s" */
+    int line, col;
+};
+
+struct loader_stage {
+    double duration_s;
+    double rate; /* requests per second reached at the stage's end */
+};
+
+struct loader_load {
+    /* closed model */
+    unsigned users;         /* concurrent virtual users */
+    double spawn_rate;      /* users started per second; 0: all at once */
+    double think_min_s;     /* think time between a user's requests: */
+    double think_max_s;     /* uniform in [min, max]; both 0 for none */
+    /* open model (rate > 0 or n_stages > 0) */
+    double rate;            /* constant arrivals per second */
+    struct loader_stage *stages;
+    size_t n_stages;
+    unsigned max_in_flight; /* open model cap; 0: users or 10000 */
+    /* stop conditions, whichever comes first (at least one is set) */
+    double duration_s;      /* measured duration, after the warm-up */
+    uint64_t requests;      /* measured requests */
+    double warmup_s;        /* excluded from every metric */
+};
+
+struct loader_profile {
+    char *path;  /* as given */
+    char *name;  /* the file's stem: "checkout" for perf/checkout.yaml */
+    int version; /* 1 */
+    char *target; /* "http://127.0.0.1:5000", no trailing slash */
+    struct loader_kv *headers; /* defaults.headers */
+    size_t n_headers;
+    double timeout_s; /* defaults.timeout; 10 s when not given */
+    char *engine;     /* "fast", "curl" or NULL (automatic) */
+    struct loader_load load;
+    struct loader_scenario *scenarios;
+    size_t n_scenarios;
+    struct loader_threshold *thresholds;
+    size_t n_thresholds;
+    char *baseline; /* FILE, NAME or URL; NULL when not given */
+    int baseline_line;
+    /* SHA-256 of the normalised profile: load and scenarios, without the
+     * target, headers' values, thresholds or baseline, so that a baseline
+     * taken against another host still matches. */
+    char sha256[65];
+};
+
+/**
+ * Reads and parses the profile at path.  ${ENV} and ${ENV:-default} are
+ * expanded in every scalar (an unset variable without a default is an
+ * error); ${vu} and ${iteration} are left for the engine.  Unknown keys are
+ * errors, with "did you mean" when a known key is close.
+ * Returns 0, or LOADER_EIO / LOADER_ESYNTAX / LOADER_EPROFILE with *err
+ * filled in, or LOADER_ENOMEM.
+ */
+int loader_profile_load(const char *path, struct loader_profile **out,
+                        struct loader_error *err);
+/** As loader_profile_load() on text already in memory; file names it in
+ * errors and sets path/name. */
+int loader_profile_parse(const char *text, size_t len, const char *file,
+                         struct loader_profile **out,
+                         struct loader_error *err);
+/** Frees p and everything it owns; NULL is a no-op. */
+void loader_profile_free(struct loader_profile *p);
+
+/* What `loadgate quick` asks for. */
+struct loader_quick {
+    const char *url;      /* full URL: target and path */
+    const char *method;   /* NULL: GET */
+    const char *const *headers; /* "K: V" strings */
+    size_t n_headers;
+    const char *body;     /* NULL: none */
+    uint64_t requests;    /* 0: none (duration) */
+    unsigned concurrency; /* users */
+    double duration_s;    /* 0: none (requests) */
+    double rate;          /* > 0: open model */
+};
+
+/** Builds a one-step profile named "quick" from q.  Returns 0, LOADER_EINVAL
+ * (a bad URL or header; err says which) or LOADER_ENOMEM. */
+int loader_profile_quick(const struct loader_quick *q,
+                         struct loader_profile **out,
+                         struct loader_error *err);
+
+/* ---- engine ------------------------------------------------------------ */
+
+struct loader_progress {
+    double elapsed_s;   /* since the start, warm-up included */
+    bool warming_up;
+    unsigned users;     /* active virtual users (closed) or in flight (open) */
+    uint64_t requests;  /* measured so far */
+    uint64_t errors;
+    double rps;         /* over the last second */
+    double p95_ms;      /* measured so far */
+};
+
+struct loader_run_opts {
+    /* Set to non-zero (e.g. from a signal handler) to stop: sending stops,
+     * in-flight requests finish or are abandoned within their timeout, and
+     * the results come back marked partial. */
+    volatile sig_atomic_t *stop;
+    /* Called about once per progress_interval_s from the engine's thread. */
+    void (*progress)(const struct loader_progress *p, void *ud);
+    void *progress_ud;
+    double progress_interval_s; /* default 1 */
+    unsigned threads;           /* 0 or 1: one loop */
+    unsigned shard_index, shard_count; /* 0/0: not sharded */
+};
+
+/**
+ * Runs the load p describes and returns what it measured in *out (owned by
+ * the caller).  Each step's endpoint name ("METHOD path" or its name:) is
+ * the endpoint in the results.  Requests that failed are counted by class,
+ * never returned as errors: a run against a dead target returns 0 with
+ * every request in the connect/dns/tls classes.  Returns 0, LOADER_ELIMIT
+ * (errbuf says which limit), LOADER_EENGINE or LOADER_ENOMEM.
+ */
+int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
+               struct metrics_results **out, char *errbuf, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,341 @@
+/*
+ * metrics: the shared data model of loadgate.
+ *
+ * A latency histogram (log-linear, mergeable, <= 1 % relative error),
+ * per-endpoint statistics with a per-second timeline, and the results
+ * document (read and written as JSON, atomically).  Every other module
+ * speaks in these types.
+ *
+ * Units: latencies are recorded in microseconds; every value handed out by
+ * metrics_value() is in the unit users read (milliseconds for times,
+ * a fraction 0..1 for error_rate, requests per second for rps, plain counts
+ * for requests and errors).
+ *
+ * Errors: functions return 0 or a negative METRICS_E* code; details go into
+ * a caller's errbuf where one is taken.  Nothing here prints or exits.
+ */
+#ifndef LOADGATE_METRICS_H
+#define LOADGATE_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ----------------------------------------------------------- */
+
+#define METRICS_ERRNO_MAP(X)                                                 \
+    X(NOMEM, -1, "out of memory")                                            \
+    X(IO, -2, "input/output error")                                          \
+    X(PARSE, -3, "malformed JSON")                                           \
+    X(SCHEMA, -4, "not a loadgate results document")                         \
+    X(RANGE, -5, "value out of range")                                       \
+    X(MISMATCH, -6, "documents cannot be merged")                            \
+    X(INVAL, -7, "invalid argument")                                         \
+    X(NODATA, -8, "no data for this value")
+
+enum metrics_errno {
+#define METRICS_X(name, code, msg) METRICS_E##name = (code),
+    METRICS_ERRNO_MAP(METRICS_X)
+#undef METRICS_X
+};
+
+/** Static message for a METRICS_E* code ("unknown error" otherwise). */
+const char *metrics_strerror(int code);
+
+/* ---- histogram -------------------------------------------------------- */
+
+/*
+ * Log-linear histogram of unsigned values (microseconds by convention).
+ * Values below 256 are exact; above, each power-of-two range is split into
+ * 128 linear buckets, so a bucket is at most 1/128 of its value wide and the
+ * reported value (the bucket's midpoint) is within 0.4 % of every value in
+ * it.  Memory grows only over the range of buckets actually used (a
+ * per-second window of one endpoint costs a few hundred bytes), so
+ * histograms are cheap enough to keep one per timeline second.
+ * min, max, count and the sum are exact.
+ */
+#define METRICS_HIST_MAX_VALUE (UINT64_C(1) << 42) /* ~50 days in us */
+
+struct metrics_hist;
+
+/** New empty histogram.  Returns 0 or METRICS_ENOMEM. */
+int metrics_hist_new(struct metrics_hist **out);
+/** Frees h; NULL is a no-op. */
+void metrics_hist_free(struct metrics_hist *h);
+/** Deep copy.  Returns 0 or METRICS_ENOMEM. */
+int metrics_hist_clone(const struct metrics_hist *h, struct metrics_hist **out);
+/** Empties h, keeping its memory. */
+void metrics_hist_reset(struct metrics_hist *h);
+
+/** Records one value; false when it is above METRICS_HIST_MAX_VALUE or
+ * memory ran out (the value is then not counted). */
+bool metrics_hist_record(struct metrics_hist *h, uint64_t value);
+/** Records value `count` times; false as for metrics_hist_record(). */
+bool metrics_hist_record_n(struct metrics_hist *h, uint64_t value,
+                           uint64_t count);
+/** Adds every value of src to dst.  Returns how many values were dropped
+ * (0 unless memory ran out). */
+uint64_t metrics_hist_add(struct metrics_hist *dst,
+                          const struct metrics_hist *src);
+
+uint64_t metrics_hist_count(const struct metrics_hist *h);
+/** Exact smallest / largest recorded value; 0 when empty. */
+uint64_t metrics_hist_min(const struct metrics_hist *h);
+uint64_t metrics_hist_max(const struct metrics_hist *h);
+/** Exact mean of the recorded values; 0 when empty. */
+double metrics_hist_mean(const struct metrics_hist *h);
+/**
+ * The pct-th percentile (0 <= pct <= 100), 0 when empty.
+ * Definition (pinned by tests): rank = max(1, ceil(pct / 100 * count)); the
+ * answer is the value of the bucket holding the rank-th smallest value
+ * (exact below 256, the bucket's midpoint above), clamped to [min, max].
+ * So pct = 0 gives min and pct = 100 gives max.
+ */
+uint64_t metrics_hist_percentile(const struct metrics_hist *h, double pct);
+
+/** Compact printable encoding (base64 of varint-coded non-empty buckets
+ * plus exact min/max/sum).  *out is malloc'd; the caller frees it.
+ * Returns 0 or METRICS_ENOMEM. */
+int metrics_hist_encode(const struct metrics_hist *h, char **out);
+/** Inverse of metrics_hist_encode().  Returns 0, METRICS_EPARSE for
+ * anything malformed (never crashes on hostile input) or METRICS_ENOMEM. */
+int metrics_hist_decode(const char *text, struct metrics_hist **out);
+
+/* ---- per-endpoint statistics ----------------------------------------- */
+
+/* Error classes: a failed request is counted in exactly one. */
+#define METRICS_ERRCLASS_MAP(X)                                              \
+    X(CONNECT, "connect")                                                    \
+    X(DNS, "dns")                                                            \
+    X(TLS, "tls")                                                            \
+    X(TIMEOUT, "timeout")                                                    \
+    X(RESET, "reset")                                                        \
+    X(HTTP_5XX, "http_5xx")                                                  \
+    X(STATUS, "unexpected_status")                                           \
+    X(EXPECT, "expect")                                                      \
+    X(OTHER, "other")
+
+enum metrics_errclass {
+#define METRICS_X(name, str) METRICS_ERR_##name,
+    METRICS_ERRCLASS_MAP(METRICS_X)
+#undef METRICS_X
+        METRICS_ERR__COUNT,
+    METRICS_ERR_NONE = -1
+};
+
+/** "connect", "http_5xx", ...; NULL for an out-of-range value. */
+const char *metrics_errclass_name(enum metrics_errclass c);
+/** Inverse of metrics_errclass_name(); METRICS_ERR_NONE when unknown. */
+enum metrics_errclass metrics_errclass_parse(const char *name);
+
+/* One wall-clock second of one endpoint. */
+struct metrics_point {
+    int64_t second;          /* Unix time, seconds */
+    uint64_t requests;       /* completed in that second, failed or not */
+    uint64_t errors;         /* of which failed */
+    struct metrics_hist *hist; /* their latencies; never NULL once added */
+};
+
+#define METRICS_STATUS_MAX 600 /* status codes 0..599 are counted */
+
+/* Imported documents may carry only summary numbers (no histogram). */
+struct metrics_scalars {
+    bool present;
+    double p50_ms, p75_ms, p90_ms, p95_ms, p99_ms, p999_ms;
+    double avg_ms, min_ms, max_ms;
+    bool has_p75, has_p90, has_p999, has_min, has_max;
+};
+
+struct metrics_endpoint {
+    char *method; /* "GET" */
+    char *path;   /* "/api/health", or a step's name without its method */
+    struct metrics_hist *hist; /* every latency in the measured window */
+    uint64_t requests;         /* completed requests, failed or not */
+    uint64_t errors;           /* failed requests (sum of err_class) */
+    uint64_t err_class[METRICS_ERR__COUNT];
+    uint64_t status[METRICS_STATUS_MAX]; /* responses by HTTP status */
+    struct metrics_point *timeline;      /* ascending by second */
+    size_t n_timeline, cap_timeline;
+    struct metrics_scalars scalars; /* used only when hist is empty and
+                                       the document was imported */
+};
+
+/**
+ * Records one completed request of ep.
+ * second: Unix second the request completed in (selects the timeline
+ * point, appended or found); latency_us: its latency, recorded only when
+ * has_latency (a request that got no response has none); status: the HTTP
+ * status or 0; err: its error class or METRICS_ERR_NONE for success.
+ * Returns 0 or METRICS_ENOMEM.
+ */
+int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
+                            bool has_latency, uint64_t latency_us, int status,
+                            enum metrics_errclass err);
+/** Adds src's counts, histograms and timeline (aligned on seconds) into
+ * dst.  Returns 0 or METRICS_ENOMEM. */
+int metrics_endpoint_merge(struct metrics_endpoint *dst,
+                           const struct metrics_endpoint *src);
+/** "GET /api/health" into buf (always NUL-terminated). */
+void metrics_endpoint_name(const struct metrics_endpoint *ep, char *buf,
+                           size_t len);
+/** Frees an endpoint made by metrics_results_aggregate(); NULL no-op. */
+void metrics_endpoint_free(struct metrics_endpoint *ep);
+
+/* ---- results document ------------------------------------------------ */
+
+#define METRICS_SCHEMA "loadgate/results/v1"
+
+struct metrics_meta {
+    char *loadgate_version;
+    char *profile_sha256; /* hash of the normalised profile, hex */
+    char *profile_name;   /* profile file stem, e.g. "checkout" */
+    char *git_sha, *git_branch, *host;
+    int cpus;
+    char *model;       /* "closed" or "open" */
+    char *shard;       /* "1/4" or NULL */
+    char *source;      /* "loadgate", "locust", "k6", "jmeter" */
+    double warmup_s;
+    double target_rps; /* open model target; 0 for closed */
+    double achieved_rps;
+    bool saturated; /* the load generator could not keep up */
+};
+
+struct metrics_results {
+    char *baseline_id; /* name when promoted to a baseline; may be NULL */
+    char *timestamp;   /* start of the measured window, "2026-01-01T12:00:00Z" */
+    int64_t start_second; /* Unix second of the measured window's start */
+    double duration_s;    /* length of the measured window */
+    uint64_t concurrent_users;
+    bool partial; /* interrupted: what was measured until then */
+    struct metrics_meta meta;
+    struct metrics_endpoint **endpoints; /* in order of first appearance */
+    size_t n_endpoints, cap_endpoints;
+    char **recommendations;
+    size_t n_recommendations, cap_recommendations;
+};
+
+/** New empty document.  Returns 0 or METRICS_ENOMEM. */
+int metrics_results_new(struct metrics_results **out);
+/** Frees r and everything it owns; NULL is a no-op. */
+void metrics_results_free(struct metrics_results *r);
+
+/**
+ * Finds the endpoint (method, path); when absent and create is true, adds
+ * it.  Returns a pointer owned by r (valid until r is freed), or NULL when
+ * absent (create false) or out of memory.
+ */
+struct metrics_endpoint *metrics_results_endpoint(struct metrics_results *r,
+                                                  const char *method,
+                                                  const char *path,
+                                                  bool create);
+/** Finds an endpoint by its display name "GET /api/health"; NULL if none. */
+const struct metrics_endpoint *
+metrics_results_find(const struct metrics_results *r, const char *name);
+/** Appends a copy of text.  Returns 0 or METRICS_ENOMEM. */
+int metrics_results_add_recommendation(struct metrics_results *r,
+                                       const char *text);
+/** Sum of requests over every endpoint. */
+uint64_t metrics_results_total_requests(const struct metrics_results *r);
+/** Sum of errors over every endpoint. */
+uint64_t metrics_results_total_errors(const struct metrics_results *r);
+/**
+ * The whole run as one endpoint (method "ALL", path "ALL"): histograms,
+ * counts, classes and timelines of every endpoint merged.  *out is owned by
+ * the caller (metrics_endpoint_free).  Returns 0 or METRICS_ENOMEM.
+ */
+int metrics_results_aggregate(const struct metrics_results *r,
+                              struct metrics_endpoint **out);
+/** Merges src into dst (shards, threads): endpoints matched by name,
+ * timelines aligned on seconds, duration the union of both windows.
+ * Returns 0, METRICS_EMISMATCH (different profile hashes) or ENOMEM. */
+int metrics_results_merge(struct metrics_results *dst,
+                          const struct metrics_results *src);
+
+/* The statistics a threshold can name. */
+#define METRICS_STAT_MAP(X)                                                  \
+    X(P50, "p50", "ms")                                                      \
+    X(P75, "p75", "ms")                                                      \
+    X(P90, "p90", "ms")                                                      \
+    X(P95, "p95", "ms")                                                      \
+    X(P99, "p99", "ms")                                                      \
+    X(P999, "p99.9", "ms")                                                   \
+    X(AVG, "avg", "ms")                                                      \
+    X(MIN, "min", "ms")                                                      \
+    X(MAX, "max", "ms")                                                      \
+    X(RPS, "rps", "/s")                                                      \
+    X(ERROR_RATE, "error_rate", "%")                                         \
+    X(ERRORS, "errors", "")                                                  \
+    X(REQUESTS, "requests", "")
+
+enum metrics_stat {
+#define METRICS_X(name, str, unit) METRICS_STAT_##name,
+    METRICS_STAT_MAP(METRICS_X)
+#undef METRICS_X
+        METRICS_STAT__COUNT
+};
+
+/** "p95", "error_rate", ...; NULL when out of range. */
+const char *metrics_stat_name(enum metrics_stat s);
+/** Parses a statistic name; -1 when unknown. */
+int metrics_stat_parse(const char *name);
+/** True for statistics measured in time (p*, avg, min, max). */
+bool metrics_stat_is_time(enum metrics_stat s);
+/** The percentile a statistic names (95 for P95), or -1 for others. */
+double metrics_stat_percentile(enum metrics_stat s);
+
+/**
+ * The value of statistic s for ep in run r (rps needs r's duration).
+ * Times in ms, error_rate as a fraction.  Returns 0, or METRICS_ENODATA
+ * when ep has no samples for it (an empty histogram, or an imported
+ * document without that percentile).
+ */
+int metrics_value(const struct metrics_results *r,
+                  const struct metrics_endpoint *ep, enum metrics_stat s,
+                  double *out);
+
+/**
+ * Serialises r as the results JSON of DESIGN.md (schema, baseline_id,
+ * timestamp, test_duration_seconds, total_requests, concurrent_users,
+ * partial, meta, summary, metrics[] with histogram and timeline,
+ * recommendations).  *out is malloc'd, NUL-terminated; caller frees.
+ * Returns 0 or METRICS_ENOMEM.
+ */
+int metrics_results_dump(const struct metrics_results *r, char **out);
+/**
+ * Parses a results document.  Unknown fields are ignored; a wrong schema,
+ * missing required fields or a corrupt histogram is METRICS_ESCHEMA, bad
+ * JSON METRICS_EPARSE; errbuf then says what and where (line:column for
+ * JSON syntax errors).
+ */
+int metrics_results_parse(const char *text, size_t len,
+                          struct metrics_results **out, char *errbuf,
+                          size_t errlen);
+/** metrics_results_dump() written atomically to path (temp file in the
+ * same folder, fsync, rename).  Returns 0, METRICS_EIO (errbuf has the
+ * system's reason) or METRICS_ENOMEM. */
+int metrics_results_save(const struct metrics_results *r, const char *path,
+                         char *errbuf, size_t errlen);
+/** Reads and parses path; errors as metrics_results_parse(), plus
+ * METRICS_EIO when it cannot be read (errbuf prefixed with the path). */
+int metrics_results_load(const char *path, struct metrics_results **out,
+                         char *errbuf, size_t errlen);
+
+/* ---- small shared utilities ------------------------------------------ */
+
+/** Writes len bytes to path atomically: a temporary file beside it, fsync,
+ * rename.  On failure nothing at path changes.  Returns 0 or METRICS_EIO
+ * (errno is kept). */
+int metrics_write_atomic(const char *path, const void *data, size_t len);
+/** SHA-256 of data as 64 lowercase hex digits plus NUL. */
+void metrics_sha256_hex(const void *data, size_t len, char out[65]);
+/** "2026-01-01T12:00:00Z" for a Unix time, into buf (>= 21 bytes). */
+void metrics_format_utc(int64_t unix_seconds, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
