@@ -157,6 +157,17 @@ int loader_profile_parse(const char *text, size_t len, const char *file,
 /** Frees p and everything it owns; NULL is a no-op. */
 void loader_profile_free(struct loader_profile *p);
 
+/**
+ * The endpoint a step reports under, as (method, path): a name: that starts
+ * with an HTTP method and a space ("POST /api/agents/{id}/query") is split
+ * there; another name keeps the step's method; without a name, the step's
+ * method and path as written (templates unrendered).  Writes "METHOD path"
+ * into buf and returns the length of the method prefix (so buf[0..ret) is
+ * the method and buf + ret + 1 the path).
+ */
+size_t loader_step_endpoint(const struct loader_step *s, char *buf,
+                            size_t len);
+
 /* What `loadgate quick` asks for. */
 struct loader_quick {
     const char *url;      /* full URL: target and path */

@@ -1,0 +1,152 @@
+/*
+ * cmd: the loadgate command line.  main.c dispatches to one cmd_<name>()
+ * per subcommand; this header holds what they share: messages, option
+ * helpers and the judge-and-report pipeline every gating command ends in.
+ */
+#ifndef LOADGATE_CMD_H
+#define LOADGATE_CMD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "compare.h"
+#include "gate.h"
+#include "loader.h"
+#include "metrics.h"
+
+struct cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;   /* one line, after "loadgate " */
+    const char *summary; /* what it does, one line */
+};
+
+/* ---- messages (the only place loadgate prints diagnostics) ---------------
+ * git's style: "loadgate: error: cannot open 'x.yaml': No such file". */
+__attribute__((format(printf, 1, 2))) void cmd_error(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void cmd_warn(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void cmd_notice(const char *fmt, ...);
+/** Prints "loadgate: error: <msg>" and "usage: loadgate <usage>", returns
+ * GATE_EXIT_USAGE. */
+__attribute__((format(printf, 2, 3))) int cmd_usage_error(const char *usage,
+                                                          const char *fmt,
+                                                          ...);
+/** Prints the help of the command named name (usage, summary, details). */
+int cmd_help_for(const char *name, FILE *out);
+
+/* ---- parsing helpers ------------------------------------------------------ */
+
+/** "30s", "5m", "1h", "250ms", "1m30s" or a bare number of seconds. */
+int cmd_parse_duration(const char *s, double *out);
+/** A whole number in [min, max]. */
+int cmd_parse_uint(const char *s, unsigned long long min,
+                   unsigned long long max, unsigned long long *out);
+/** "500/s", "3000/m" or a bare number per second. */
+int cmd_parse_rate(const char *s, double *out);
+
+/* ---- signals ---------------------------------------------------------------
+ * SIGINT/SIGTERM set cmd_stop (the loader's stop flag) and cmd_signal. */
+extern volatile sig_atomic_t cmd_stop;
+extern volatile sig_atomic_t cmd_signal;
+void cmd_signals_install(void);
+
+/* ---- the judge-and-report pipeline ------------------------------------- */
+
+struct cmd_report_opts {
+    const char *out;      /* results JSON path */
+    const char *junit;    /* JUnit XML path */
+    const char *markdown; /* Markdown summary path */
+    const char *format;   /* "text" (default) or "json" on stdout */
+    bool quiet;           /* -q: no progress, no report on stdout */
+    bool progress;        /* --progress: progress lines even off a TTY */
+};
+
+/* Report options shared by run, quick, gate, demo, report.  Returns 1 when
+ * opt was one of them (consumed), 0 otherwise. */
+#define CMD_REPORT_LONGOPTS                                                  \
+    {"out", required_argument, NULL, 'o'},                                   \
+        {"junit", required_argument, NULL, 1001},                            \
+        {"markdown", required_argument, NULL, 1002},                         \
+        {"format", required_argument, NULL, 1003},                           \
+        {"quiet", no_argument, NULL, 'q'},                                   \
+        {"progress", no_argument, NULL, 1004}
+int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
+#define CMD_REPORT_USAGE                                                     \
+    "[--out FILE] [--junit FILE] [--markdown FILE] [--format text|json] "    \
+    "[--progress|-q]"
+
+struct cmd_judge {
+    /* what the run was */
+    const struct loader_profile *profile; /* may be NULL (gate, report) */
+    const char *profile_name;             /* suite name; "results" if NULL */
+    const char *profile_path;
+    /* thresholds: from --threshold, else the profile's, else defaults */
+    const char *const *cli_thresholds;
+    size_t n_cli_thresholds;
+    /* baseline */
+    const char *baseline_spec; /* --baseline, else profile->baseline */
+    const struct metrics_results *baseline_doc; /* already loaded (demo) */
+    const char *baseline_label;
+    bool require_baseline;
+    bool allow_profile_change;
+    const char *store; /* baseline store folder */
+    const char *save_baseline; /* --save-baseline NAME */
+    bool save_if_pass;
+    bool no_gate; /* report, but exit 0 whatever the verdict */
+};
+
+/* Loaded before a run: thresholds parsed and checked against the profile's
+ * endpoints, baseline resolved and checked against the profile's hash, so
+ * that errors stop us before any traffic is sent. */
+struct cmd_prepared {
+    struct compare_threshold *thresholds;
+    size_t n_thresholds;
+    struct metrics_results *baseline; /* owned unless borrowed */
+    bool baseline_borrowed;
+    char *baseline_name;
+    char *baseline_missing; /* notice text when a named baseline is absent */
+    char reason[1024];      /* set when preparation failed */
+    int exit_code;          /* 2 or 3 when preparation failed */
+};
+
+/** Parses thresholds and resolves the baseline.  Returns 0, or the exit
+ * code (2 or 3) with p->reason set. */
+int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p);
+void cmd_prepared_release(struct cmd_prepared *p);
+
+/** Judges run, writes every requested output, prints the report, and
+ * returns the exit code.  signal is SIGINT/SIGTERM when interrupted. */
+int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
+                         struct cmd_prepared *p,
+                         const struct cmd_report_opts *o, int signal);
+
+/** Writes a JUnit with one <error> case and prints the reason: for codes 2
+ * and 3 reached before any verdict.  Returns code. */
+int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
+                   const struct cmd_report_opts *o);
+
+/** Runs the profile with progress display and signals; *out gets the
+ * results.  Returns 0 or an exit code (3) with reason printed. */
+int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
+                 struct metrics_results **out, char *reason, size_t len);
+
+/** Loads a results document, printing the error; returns 0 or 3. */
+int cmd_load_results(const char *path, struct metrics_results **out);
+
+/* ---- subcommands ---------------------------------------------------------- */
+int cmd_run(int argc, char **argv);
+int cmd_quick(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+extern const struct cmd cmd_commands[];
+
+#endif

@@ -1,0 +1,160 @@
+/* loadgate baseline save|list|show|rm: the local baseline store. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+    "baseline save RESULTS --name NAME | list | show NAME [--json] | "
+    "rm NAME  [--store DIR]";
+
+static int baseline_save(const char *store, const char *results,
+                         const char *name)
+{
+    struct metrics_results *r = NULL;
+    char err[1024];
+    int rc;
+
+    if (!name)
+        return cmd_usage_error(usage, "baseline save needs --name NAME");
+    if (!compare_name_valid(name))
+        return cmd_usage_error(usage,
+                               "invalid baseline name '%s' (1-64 letters, "
+                               "digits, '.', '_', '-'; not starting with "
+                               "'.')",
+                               name);
+    if ((rc = cmd_load_results(results, &r)))
+        return rc;
+    if (r->partial)
+        cmd_warn("'%s' is a partial (interrupted) run", results);
+    if (compare_store_save(store, name, r, err, sizeof(err))) {
+        cmd_error("cannot save baseline '%s': %s", name, err);
+        rc = GATE_EXIT_UNJUDGED;
+    } else {
+        printf("saved baseline '%s' in %s (%llu requests, %s)\n", name,
+               store, (unsigned long long)metrics_results_total_requests(r),
+               r->timestamp ? r->timestamp : "no timestamp");
+    }
+    metrics_results_free(r);
+    return rc;
+}
+
+static int baseline_list(const char *store)
+{
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    char err[1024];
+
+    if (compare_store_list(store, &e, &n, err, sizeof(err))) {
+        cmd_error("cannot list %s: %s", store, err);
+        return GATE_EXIT_UNJUDGED;
+    }
+    if (n == 0) {
+        printf("no baselines in %s\n", store);
+        return 0;
+    }
+    printf("%-24s %-22s %12s %10s  %s\n", "NAME", "TIMESTAMP", "REQUESTS",
+           "P95 (ms)", "PROFILE");
+    for (size_t i = 0; i < n; i++)
+        printf("%-24s %-22s %12llu %10.1f  %.12s\n", e[i].name,
+               e[i].timestamp ? e[i].timestamp : "-",
+               (unsigned long long)e[i].total_requests, e[i].p95_ms,
+               e[i].profile_sha256 ? e[i].profile_sha256 : "-");
+    compare_store_list_free(e, n);
+    return 0;
+}
+
+static int baseline_show(const char *store, const char *name, bool json)
+{
+    struct metrics_results *r = NULL;
+    struct gate_report rep = {0};
+    char err[1024];
+    char *text = NULL;
+    int rc;
+
+    rc = compare_store_load(store, name, &r, err, sizeof(err));
+    if (rc) {
+        cmd_error("%s", err);
+        return rc == COMPARE_ENAME ? GATE_EXIT_USAGE : GATE_EXIT_UNJUDGED;
+    }
+    if (json) {
+        if (metrics_results_dump(r, &text) == 0)
+            printf("%s\n", text);
+        free(text);
+    } else {
+        rep.run = r;
+        rep.profile_name = r->meta.profile_name ? r->meta.profile_name
+                                                : name;
+        gate_text_write(&rep, stdout);
+    }
+    metrics_results_free(r);
+    return 0;
+}
+
+static int baseline_rm(const char *store, const char *name)
+{
+    char err[1024];
+    int rc = compare_store_rm(store, name, err, sizeof(err));
+
+    if (rc) {
+        cmd_error("%s", err);
+        return rc == COMPARE_ENAME ? GATE_EXIT_USAGE : GATE_EXIT_UNJUDGED;
+    }
+    printf("removed baseline '%s' from %s\n", name, store);
+    return 0;
+}
+
+int cmd_baseline(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"name", required_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0}};
+    const char *store = getenv("LOADGATE_STORE");
+    const char *name = NULL;
+    const char *args[3];
+    size_t nargs = 0;
+    bool json = false;
+    int opt;
+
+    if (!store || !*store)
+        store = COMPARE_DEFAULT_STORE;
+    optind = 0;
+    /* options may follow the verb: permute */
+    while ((opt = getopt_long(argc, argv, "s:n:j", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 's':
+            store = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        default:
+            return cmd_usage_error(usage, "unknown option");
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        if (nargs == 3)
+            return cmd_usage_error(usage, "too many arguments");
+        args[nargs++] = argv[i];
+    }
+    if (nargs == 0)
+        return cmd_usage_error(usage, "baseline needs a verb: save, list, "
+                                      "show or rm");
+    if (strcmp(args[0], "save") == 0 && nargs == 2)
+        return baseline_save(store, args[1], name);
+    if (strcmp(args[0], "list") == 0 && nargs == 1)
+        return baseline_list(store);
+    if (strcmp(args[0], "show") == 0 && nargs == 2)
+        return baseline_show(store, args[1], json);
+    if (strcmp(args[0], "rm") == 0 && nargs == 2)
+        return baseline_rm(store, args[1]);
+    return cmd_usage_error(usage, "unknown or incomplete baseline verb '%s'",
+                           args[0]);
+}

@@ -1,0 +1,174 @@
+/* loadgate demo: the bundled service and profile, end to end. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "demo.h"
+
+static const char usage[] =
+    "demo [--slow ENDPOINT=PERCENT]... [--serve PORT] [--baseline B] "
+    "[--save-baseline NAME] [--store DIR] " CMD_REPORT_USAGE;
+
+#define DEMO_PROFILE_PATH "ci-examples/demo/profile.yaml"
+
+static int serve(struct demo_opts *dopts)
+{
+    struct demo_server *srv = NULL;
+    int rc = demo_server_start(dopts, &srv);
+
+    if (rc) {
+        cmd_error("cannot start the demo service on port %u: %s",
+                  dopts->port, demo_strerror(rc));
+        return GATE_EXIT_UNJUDGED;
+    }
+    cmd_signals_install();
+    printf("demo service listening on http://127.0.0.1:%u (Ctrl-C stops "
+           "it)\n",
+           demo_server_port(srv));
+    fflush(stdout);
+    while (!cmd_stop)
+        pause();
+    demo_server_stop(srv);
+    return 0;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CMD_REPORT_LONGOPTS,
+        {"slow", required_argument, NULL, 's'},
+        {"serve", required_argument, NULL, 2001},
+        {"baseline", required_argument, NULL, 'b'},
+        {"save-baseline", required_argument, NULL, 2002},
+        {"store", required_argument, NULL, 2003},
+        {NULL, 0, NULL, 0}};
+    struct cmd_report_opts ro = {0};
+    struct cmd_judge j = {0};
+    struct cmd_prepared prep = {0};
+    struct demo_opts dopts = {0};
+    struct demo_slow *slow = NULL;
+    struct demo_server *srv = NULL;
+    struct loader_profile *prof = NULL;
+    struct metrics_results *run = NULL, *bundled = NULL;
+    struct loader_error perr;
+    unsigned long long port = 0;
+    bool serve_only = false;
+    char target[64], reason[1024], msg[1200], err[512];
+    int opt, rc = GATE_EXIT_USAGE;
+
+    slow = calloc((size_t)argc, sizeof(*slow));
+    if (!slow)
+        return GATE_EXIT_UNJUDGED;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "+o:qb:", longopts, NULL)) != -1) {
+        if (cmd_report_opt(&ro, opt, optarg))
+            continue;
+        switch (opt) {
+        case 's':
+            if (demo_slow_parse(optarg, &slow[dopts.n_slow])) {
+                rc = cmd_usage_error(usage,
+                                     "--slow wants ENDPOINT=PERCENT, e.g. "
+                                     "'POST /api/agents/{id}/query=50', "
+                                     "not '%s'",
+                                     optarg);
+                goto out;
+            }
+            dopts.n_slow++;
+            break;
+        case 2001:
+            if (cmd_parse_uint(optarg, 1, 65535, &port)) {
+                rc = cmd_usage_error(usage, "--serve wants a port, not '%s'",
+                                     optarg);
+                goto out;
+            }
+            serve_only = true;
+            break;
+        case 'b':
+            j.baseline_spec = optarg;
+            break;
+        case 2002:
+            j.save_baseline = optarg;
+            break;
+        case 2003:
+            j.store = optarg;
+            break;
+        default:
+            rc = cmd_usage_error(usage, "unknown option");
+            goto out;
+        }
+    }
+    if (optind != argc) {
+        rc = cmd_usage_error(usage, "demo takes no arguments");
+        goto out;
+    }
+    dopts.slow = slow;
+    dopts.port = (unsigned)port;
+    if (serve_only) {
+        rc = serve(&dopts);
+        goto out;
+    }
+
+    rc = demo_server_start(&dopts, &srv);
+    if (rc) {
+        rc = rc == DEMO_EINVAL
+                 ? cmd_usage_error(usage,
+                                   "--slow names no endpoint of the demo "
+                                   "service")
+                 : cmd_fail_early(GATE_EXIT_UNJUDGED,
+                                  "cannot start the demo service", &j, &ro);
+        goto out;
+    }
+    snprintf(target, sizeof(target), "http://127.0.0.1:%u",
+             demo_server_port(srv));
+    setenv("LOADGATE_DEMO_TARGET", target, 1);
+    if (loader_profile_parse(demo_profile_yaml, strlen(demo_profile_yaml),
+                             DEMO_PROFILE_PATH, &prof, &perr)) {
+        loader_error_format(&perr, msg, sizeof(msg));
+        rc = cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
+        goto out;
+    }
+    free(prof->name);
+    prof->name = strdup("demo");
+    j.profile = prof;
+    j.profile_name = "demo";
+    j.profile_path = DEMO_PROFILE_PATH;
+    if (!j.baseline_spec) {
+        /* the bundled baseline, unless it was never generated */
+        if (metrics_results_parse(demo_baseline_json,
+                                  strlen(demo_baseline_json), &bundled, err,
+                                  sizeof(err)) == 0 &&
+            bundled->n_endpoints > 0) {
+            j.baseline_doc = bundled;
+            j.baseline_label = "demo (bundled)";
+        }
+    }
+    if (cmd_prepare(&j, &prep)) {
+        rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
+        goto out;
+    }
+    if (!ro.quiet)
+        fprintf(stderr,
+                "loadgate: demo service on %s; running %s (%u users, "
+                "%.0f s warm-up + %.0f s)%s\n",
+                target, DEMO_PROFILE_PATH, prof->load.users,
+                prof->load.warmup_s, prof->load.duration_s,
+                dopts.n_slow ? " with a slowed endpoint" : "");
+    rc = cmd_run_load(prof, &ro, &run, reason, sizeof(reason));
+    if (rc) {
+        rc = cmd_fail_early(rc, reason, &j, &ro);
+        goto out;
+    }
+    rc = cmd_judge_and_report(run, &j, &prep, &ro, (int)cmd_signal);
+out:
+    cmd_prepared_release(&prep);
+    demo_server_stop(srv);
+    metrics_results_free(run);
+    metrics_results_free(bundled);
+    loader_profile_free(prof);
+    free(slow);
+    return rc;
+}

@@ -1,0 +1,202 @@
+/* loadgate quick URL [REQUESTS [CONCURRENCY]]: the ad-hoc one-liner. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+    "quick URL [REQUESTS [CONCURRENCY]] [-n N] [-c N] [-d DURATION] "
+    "[--rate R/s] [-m METHOD] [-H 'K: V']... [--body FILE] "
+    "[--threshold EXPR]... [--baseline B] " CMD_REPORT_USAGE;
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (!f)
+        return NULL;
+    do {
+        if (len + 4096 + 1 > cap) {
+            char *nb = realloc(buf, cap = cap * 2 + 8192);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+    } while (n > 0);
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+int cmd_quick(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CMD_REPORT_LONGOPTS,
+        {"requests", required_argument, NULL, 'n'},
+        {"concurrency", required_argument, NULL, 'c'},
+        {"duration", required_argument, NULL, 'd'},
+        {"rate", required_argument, NULL, 2001},
+        {"method", required_argument, NULL, 'm'},
+        {"header", required_argument, NULL, 'H'},
+        {"body", required_argument, NULL, 2002},
+        {"threshold", required_argument, NULL, 't'},
+        {"baseline", required_argument, NULL, 'b'},
+        {"store", required_argument, NULL, 2003},
+        {NULL, 0, NULL, 0}};
+    struct cmd_report_opts ro = {0};
+    struct cmd_judge j = {0};
+    struct cmd_prepared prep = {0};
+    struct loader_quick q = {0};
+    struct loader_profile *prof = NULL;
+    struct metrics_results *run = NULL;
+    struct loader_error perr;
+    const char **headers = NULL, **ths = NULL;
+    size_t n_headers = 0, n_ths = 0;
+    unsigned long long v;
+    char *body = NULL, reason[1024], msg[1200];
+    int opt, rc = GATE_EXIT_USAGE;
+    bool n_set = false, c_set = false;
+
+    headers = calloc((size_t)argc, sizeof(*headers));
+    ths = calloc((size_t)argc, sizeof(*ths));
+    if (!headers || !ths)
+        goto out;
+    q.requests = 1000;
+    q.concurrency = 100;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "+o:qn:c:d:m:H:t:b:", longopts,
+                              NULL)) != -1) {
+        if (cmd_report_opt(&ro, opt, optarg))
+            continue;
+        switch (opt) {
+        case 'n':
+            if (cmd_parse_uint(optarg, 1, 1000000000000ULL, &v)) {
+                rc = cmd_usage_error(usage, "-n wants a number of requests, "
+                                            "not '%s'", optarg);
+                goto out;
+            }
+            q.requests = v;
+            n_set = true;
+            break;
+        case 'c':
+            if (cmd_parse_uint(optarg, 1, 1000000, &v)) {
+                rc = cmd_usage_error(usage, "-c wants a concurrency from 1, "
+                                            "not '%s'", optarg);
+                goto out;
+            }
+            q.concurrency = (unsigned)v;
+            c_set = true;
+            break;
+        case 'd':
+            if (cmd_parse_duration(optarg, &q.duration_s) ||
+                q.duration_s <= 0) {
+                rc = cmd_usage_error(usage, "-d wants a duration like 30s, "
+                                            "not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 2001:
+            if (cmd_parse_rate(optarg, &q.rate)) {
+                rc = cmd_usage_error(usage, "--rate wants a rate like "
+                                            "500/s, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'm':
+            q.method = optarg;
+            break;
+        case 'H':
+            headers[n_headers++] = optarg;
+            break;
+        case 2002:
+            free(body);
+            body = read_file(optarg);
+            if (!body) {
+                rc = cmd_usage_error(usage, "cannot read --body '%s'",
+                                     optarg);
+                goto out;
+            }
+            break;
+        case 't':
+            ths[n_ths++] = optarg;
+            break;
+        case 'b':
+            j.baseline_spec = optarg;
+            break;
+        case 2003:
+            j.store = optarg;
+            break;
+        default:
+            rc = cmd_usage_error(usage, "unknown option");
+            goto out;
+        }
+    }
+    if (optind >= argc || argc - optind > 3) {
+        rc = cmd_usage_error(usage, "quick takes URL [REQUESTS "
+                                    "[CONCURRENCY]]");
+        goto out;
+    }
+    q.url = argv[optind];
+    if (optind + 1 < argc) {
+        if (n_set || cmd_parse_uint(argv[optind + 1], 1, 1000000000000ULL,
+                                    &v)) {
+            rc = cmd_usage_error(usage, "REQUESTS must be a number, not "
+                                        "'%s'", argv[optind + 1]);
+            goto out;
+        }
+        q.requests = v;
+        n_set = true;
+    }
+    if (optind + 2 < argc) {
+        if (c_set || cmd_parse_uint(argv[optind + 2], 1, 1000000, &v)) {
+            rc = cmd_usage_error(usage, "CONCURRENCY must be a number, not "
+                                        "'%s'", argv[optind + 2]);
+            goto out;
+        }
+        q.concurrency = (unsigned)v;
+    }
+    /* -d alone means "for that long", not "1000 requests or that long" */
+    if (q.duration_s > 0 && !n_set)
+        q.requests = 0;
+    q.headers = headers;
+    q.n_headers = n_headers;
+    q.body = body;
+
+    rc = loader_profile_quick(&q, &prof, &perr);
+    if (rc) {
+        loader_error_format(&perr, msg, sizeof(msg));
+        rc = cmd_usage_error(usage, "%s", perr.msg[0] ? perr.msg : msg);
+        goto out;
+    }
+    j.profile = prof;
+    j.profile_name = "quick";
+    j.cli_thresholds = ths;
+    j.n_cli_thresholds = n_ths;
+    if (cmd_prepare(&j, &prep)) {
+        rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
+        goto out;
+    }
+    rc = cmd_run_load(prof, &ro, &run, reason, sizeof(reason));
+    if (rc) {
+        rc = cmd_fail_early(rc, reason, &j, &ro);
+        goto out;
+    }
+    rc = cmd_judge_and_report(run, &j, &prep, &ro, (int)cmd_signal);
+out:
+    cmd_prepared_release(&prep);
+    metrics_results_free(run);
+    loader_profile_free(prof);
+    free(headers);
+    free(ths);
+    free(body);
+    return rc;
+}

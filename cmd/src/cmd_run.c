@@ -1,0 +1,96 @@
+/* loadgate run PROFILE: load, judge, report, exit with the verdict. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+    "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
+    "[--allow-profile-change] [--save-baseline NAME [--if-pass]] "
+    "[--store DIR] [--no-gate] " CMD_REPORT_USAGE;
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CMD_REPORT_LONGOPTS,
+        {"baseline", required_argument, NULL, 'b'},
+        {"require-baseline", no_argument, NULL, 2001},
+        {"save-baseline", required_argument, NULL, 2002},
+        {"if-pass", no_argument, NULL, 2003},
+        {"store", required_argument, NULL, 2004},
+        {"no-gate", no_argument, NULL, 2005},
+        {"allow-profile-change", no_argument, NULL, 2006},
+        {NULL, 0, NULL, 0}};
+    struct cmd_report_opts ro = {0};
+    struct cmd_judge j = {0};
+    struct cmd_prepared prep;
+    struct loader_profile *prof = NULL;
+    struct metrics_results *run = NULL;
+    struct loader_error perr;
+    char reason[1024], msg[1200];
+    int opt, rc;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "+o:qb:", longopts, NULL)) != -1) {
+        if (cmd_report_opt(&ro, opt, optarg))
+            continue;
+        switch (opt) {
+        case 'b':
+            j.baseline_spec = optarg;
+            break;
+        case 2001:
+            j.require_baseline = true;
+            break;
+        case 2002:
+            j.save_baseline = optarg;
+            break;
+        case 2003:
+            j.save_if_pass = true;
+            break;
+        case 2004:
+            j.store = optarg;
+            break;
+        case 2005:
+            j.no_gate = true;
+            break;
+        case 2006:
+            j.allow_profile_change = true;
+            break;
+        default:
+            return cmd_usage_error(usage, "unknown option");
+        }
+    }
+    if (optind + 1 != argc)
+        return cmd_usage_error(usage, "run takes exactly one PROFILE");
+    if (j.save_if_pass && !j.save_baseline)
+        return cmd_usage_error(usage, "--if-pass goes with --save-baseline");
+    if (j.save_baseline && !compare_name_valid(j.save_baseline))
+        return cmd_usage_error(usage,
+                               "invalid baseline name '%s' (letters, "
+                               "digits, '.', '_', '-')",
+                               j.save_baseline);
+
+    j.profile_path = argv[optind];
+    rc = loader_profile_load(argv[optind], &prof, &perr);
+    if (rc) {
+        loader_error_format(&perr, msg, sizeof(msg));
+        return cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
+    }
+    j.profile = prof;
+    if (cmd_prepare(&j, &prep)) {
+        rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
+        goto out;
+    }
+    rc = cmd_run_load(prof, &ro, &run, reason, sizeof(reason));
+    if (rc) {
+        rc = cmd_fail_early(rc, reason, &j, &ro);
+        goto out;
+    }
+    rc = cmd_judge_and_report(run, &j, &prep, &ro, (int)cmd_signal);
+out:
+    cmd_prepared_release(&prep);
+    metrics_results_free(run);
+    loader_profile_free(prof);
+    return rc;
+}

@@ -1,0 +1,181 @@
+/* Messages, option parsing helpers and signal handling shared by every
+ * subcommand. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+volatile sig_atomic_t cmd_stop;
+volatile sig_atomic_t cmd_signal;
+
+static void vmessage(const char *prefix, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "loadgate: %s", prefix);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cmd_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("error: ", fmt, ap);
+    va_end(ap);
+}
+
+void cmd_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void cmd_notice(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("", fmt, ap);
+    va_end(ap);
+}
+
+int cmd_usage_error(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("error: ", fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "usage: loadgate %s\n", usage);
+    return GATE_EXIT_USAGE;
+}
+
+/* Seconds per unit; the longest suffixes first so "ms" is not "m". */
+static const struct {
+    const char *suffix;
+    double seconds;
+} duration_units[] = {{"ms", 1e-3}, {"us", 1e-6}, {"h", 3600},
+                      {"m", 60},    {"s", 1}};
+
+int cmd_parse_duration(const char *s, double *out)
+{
+    double total = 0;
+    const char *p = s;
+
+    if (!s || !*s)
+        return -1;
+    while (*p) {
+        char *end;
+        double v;
+        size_t i;
+
+        if (!isdigit((unsigned char)*p) && *p != '.')
+            return -1;
+        errno = 0;
+        v = strtod(p, &end);
+        if (errno || end == p || v < 0 || !isfinite(v))
+            return -1;
+        p = end;
+        if (!*p && p != s && total == 0) { /* a bare number: seconds */
+            total = v;
+            break;
+        }
+        for (i = 0; i < sizeof(duration_units) / sizeof(*duration_units);
+             i++) {
+            size_t n = strlen(duration_units[i].suffix);
+            if (strncmp(p, duration_units[i].suffix, n) == 0) {
+                total += v * duration_units[i].seconds;
+                p += n;
+                break;
+            }
+        }
+        if (i == sizeof(duration_units) / sizeof(*duration_units))
+            return -1;
+    }
+    *out = total;
+    return 0;
+}
+
+int cmd_parse_uint(const char *s, unsigned long long min,
+                   unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cmd_parse_rate(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || !(v > 0) || !isfinite(v))
+        return -1;
+    if (strcmp(end, "/m") == 0)
+        v /= 60;
+    else if (*end && strcmp(end, "/s") != 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void on_signal(int sig)
+{
+    cmd_signal = sig;
+    cmd_stop = 1;
+}
+
+void cmd_signals_install(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'o':
+        o->out = arg;
+        return 1;
+    case 1001:
+        o->junit = arg;
+        return 1;
+    case 1002:
+        o->markdown = arg;
+        return 1;
+    case 1003:
+        o->format = arg;
+        return 1;
+    case 'q':
+        o->quiet = true;
+        return 1;
+    case 1004:
+        o->progress = true;
+        return 1;
+    default:
+        return 0;
+    }
+}

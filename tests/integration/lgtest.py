@@ -1,0 +1,129 @@
+"""Shared helpers for the integration tests: run the real loadgate binary,
+start the bundled demo service on a free loopback port, validate JUnit."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+LOADGATE = os.environ.get("LOADGATE", "build/loadgate")
+SOURCE = os.environ.get("LOADGATE_SOURCE_DIR",
+                        os.path.join(os.path.dirname(__file__), "..", ".."))
+SCHEMAS = os.environ.get("LOADGATE_SCHEMA_DIR",
+                         os.path.join(SOURCE, "..", "shared", "schemas"))
+
+# The demo service's routes and typical latencies (demo/src), in ms.
+DEMO_BASE_MS = {
+    "GET /api/health": 10,
+    "POST /api/agents/register": 20,
+    "GET /api/agents": 25,
+    "POST /api/agents/{id}/query": 50,
+    "POST /api/agents/{id}/nl-query": 120,
+    "GET /api/cost/dashboard": 40,
+    "GET /api/failover/stats": 15,
+    "POST /graphql": 35,
+}
+
+
+def run(*args, env=None, timeout=300, cwd=None):
+    """Runs loadgate with args; returns (exit code, stdout, stderr)."""
+    e = dict(os.environ)
+    e.pop("GITHUB_ACTIONS", None)
+    e.pop("GITHUB_STEP_SUMMARY", None)
+    if env:
+        e.update(env)
+    p = subprocess.run([LOADGATE, *args], capture_output=True, text=True,
+                       env=e, timeout=timeout, cwd=cwd)
+    return p.returncode, p.stdout, p.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DemoServer:
+    """`loadgate demo --serve PORT` in the background, for the test's
+    lifetime."""
+
+    def __init__(self, *extra):
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.proc = subprocess.Popen(
+            [LOADGATE, "demo", "--serve", str(self.port), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/api/health",
+                                            timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("demo --serve exited: " +
+                                       self.proc.stderr.read())
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("demo --serve did not answer in 20 s")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return self.proc.returncode
+
+
+def validate_junit(testcase, path):
+    """Asserts that path is valid against both JUnit schemas."""
+    for xsd in ("JUnit.xsd", "junit-10.xsd"):
+        p = subprocess.run(["xmllint", "--noout", "--schema",
+                            os.path.join(SCHEMAS, xsd), path],
+                           capture_output=True, text=True)
+        testcase.assertEqual(p.returncode, 0,
+                             "%s invalid against %s:\n%s" %
+                             (path, xsd, p.stderr))
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def endpoint(results, name):
+    """The metrics[] entry of results whose "METHOD path" is name."""
+    for m in results["metrics"]:
+        if "%s %s" % (m["method"], m["endpoint"]) == name:
+            return m
+    raise KeyError("no endpoint %r in %s" % (
+        name, ["%s %s" % (m["method"], m["endpoint"])
+               for m in results["metrics"]]))
+
+
+class TempDirCase(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="loadgate-it-")
+        self.tmp = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def write(self, name, text):
+        p = self.path(name)
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text)
+        return p

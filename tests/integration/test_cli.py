@@ -1,0 +1,231 @@
+"""The command line against the real demo service on loopback: exit codes,
+errors with positions, baselines, gate, compare, quick, interruption."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+from lgtest import (LOADGATE, DemoServer, TempDirCase, endpoint, free_port,
+                    load_json, run, validate_junit)
+
+PROFILE = """\
+version: 1
+target: {target}
+defaults:
+  timeout: 5s
+  headers:
+    Authorization: "Bearer ${{SECRET_TOKEN:-s3cr3t-value-never-shown}}"
+load:
+  users: 40
+  duration: 4s
+  warmup: 1s
+  think_time: 50ms..150ms
+scenarios:
+  - name: ask
+    steps:
+      - post: /api/agents/register
+        json: {{ name: "agent-${{vu}}" }}
+        capture: {{ agent: /agent_id }}
+        expect: {{ status: 201 }}
+      - post: /api/agents/{{{{agent}}}}/query
+        name: "POST /api/agents/{{id}}/query"
+        json: {{ query: "SELECT 1" }}
+      - get: /api/health
+thresholds:
+  - p95 < 1s
+  - error_rate < 5%
+{extra}
+"""
+
+
+class CliTest(TempDirCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.demo = DemoServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.demo.stop()
+
+    def profile(self, extra="", target=None, name="p.yaml"):
+        return self.write(name, PROFILE.format(
+            target=target or self.demo.url, extra=extra))
+
+    # -- usage and profile errors: exit 2 before anything runs -------------
+
+    def test_usage_errors(self):
+        self.assertEqual(run()[0], 2)
+        rc, _, err = run("frobnicate")
+        self.assertEqual(rc, 2)
+        self.assertIn("not a loadgate command", err)
+        self.assertEqual(run("run")[0], 2)
+        self.assertEqual(run("quick", "http://127.0.0.1:1/", "-c", "x")[0], 2)
+        rc, out, _ = run("help", "run")
+        self.assertEqual(rc, 0)
+        self.assertIn("usage: loadgate run", out)
+
+    def test_validate(self):
+        rc, out, err = run("validate", self.profile())
+        self.assertEqual(rc, 0, err)
+        self.assertIn("OK", out)
+
+    def test_profile_errors_have_positions(self):
+        bad = self.write("bad.yaml", "version: 1\ntarget: http://x\n"
+                         "thresolds: []\n")
+        rc, _, err = run("validate", bad)
+        self.assertEqual(rc, 2)
+        self.assertRegex(err, re.escape(bad) + r":3:1: .*thresholds")
+        rc, _, err = run("run", bad, "--junit", self.path("j.xml"))
+        self.assertEqual(rc, 2)
+        validate_junit(self, self.path("j.xml"))
+        # a threshold that does not parse, with the profile's position
+        p = self.profile(extra="  - p95 < banana")
+        rc, _, err = run("validate", p)
+        self.assertEqual(rc, 2)
+        self.assertRegex(err, re.escape(p) + r":\d+:\d+: threshold")
+        # a threshold naming an endpoint the profile lacks
+        p = self.profile(extra='  - endpoint: "GET /nope"\n'
+                         '    check: p95 < 1s')
+        rc, _, err = run("validate", p)
+        self.assertEqual(rc, 2)
+        self.assertIn("GET /api/health", err)
+
+    # -- a real run through the whole pipeline -----------------------------
+
+    def test_run_captures_reports_and_hides_secrets(self):
+        out, junit, md = (self.path("r.json"), self.path("j.xml"),
+                          self.path("s.md"))
+        rc, stdout, stderr = run("run", self.profile(), "--out", out,
+                                 "--junit", junit, "--markdown", md)
+        self.assertEqual(rc, 0, stderr)
+        r = load_json(out)
+        self.assertEqual(r["concurrent_users"], 40)
+        q = endpoint(r, "POST /api/agents/{id}/query")
+        reg = endpoint(r, "POST /api/agents/register")
+        self.assertGreater(q["sample_size"], 100)
+        # every query used a captured id: no 404 from the service
+        self.assertEqual(q["error_rate"], 0.0)
+        self.assertEqual(reg["status_codes"].get("201"), reg["sample_size"])
+        h = endpoint(r, "GET /api/health")
+        self.assertGreater(h["p50_response_time_ms"], 6)
+        self.assertLess(h["p50_response_time_ms"], 20)
+        validate_junit(self, junit)
+        for path in (out, junit, md):
+            with open(path, encoding="utf-8") as f:
+                self.assertNotIn("s3cr3t-value-never-shown", f.read())
+        self.assertNotIn("s3cr3t-value-never-shown", stdout + stderr)
+
+    def test_dead_target_is_exit_3_with_junit_error(self):
+        port = free_port()
+        junit, out = self.path("j.xml"), self.path("r.json")
+        rc, _, err = run("run", self.profile(
+            target="http://127.0.0.1:%d" % port), "--junit", junit,
+            "--out", out)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("no response", err)
+        validate_junit(self, junit)
+        suite = ET.parse(junit).getroot().find("testsuite")
+        self.assertGreaterEqual(int(suite.get("errors")), 1)
+        r = load_json(out)
+        self.assertGreater(r["total_requests"], 0)
+        m = r["metrics"][0]
+        self.assertEqual(m["errors"].get("connect"), m["sample_size"])
+
+    def test_output_not_writable_is_exit_3(self):
+        rc, _, err = run("quick", self.demo.url + "/api/health", "50", "5",
+                         "--out", self.path("missing/dir/r.json"))
+        self.assertEqual(rc, 3)
+        self.assertIn("cannot write", err)
+
+    def test_missing_required_baseline_is_exit_3(self):
+        rc, _, err = run("run", self.profile(), "--baseline", "nope",
+                         "--store", self.path("store"), "--require-baseline")
+        self.assertEqual(rc, 3)
+        self.assertIn("nope", err)
+
+    # -- quick, baselines, gate, compare -----------------------------------
+
+    def quick(self, n=600, c=30):
+        out = self.path("q.json")
+        rc, stdout, stderr = run("quick", self.demo.url + "/api/health",
+                                 str(n), str(c), "--out", out)
+        self.assertEqual(rc, 0, stderr)
+        return out, stdout
+
+    def test_quick_counts_exactly(self):
+        out, stdout = self.quick()
+        r = load_json(out)
+        self.assertEqual(r["total_requests"], 600)
+        self.assertEqual(r["concurrent_users"], 30)
+        h = endpoint(r, "GET /api/health")
+        self.assertEqual(h["sample_size"], 600)
+        self.assertEqual(h["status_codes"], {"200": 600})
+        self.assertIn("GET", stdout)
+
+    def test_baseline_lifecycle(self):
+        out, _ = self.quick()
+        store = self.path("store")
+        rc, o, e = run("baseline", "save", out, "--name", "main",
+                       "--store", store)
+        self.assertEqual(rc, 0, e)
+        self.assertTrue(os.path.exists(os.path.join(store, "main.json")))
+        rc, o, _ = run("baseline", "list", "--store", store)
+        self.assertEqual(rc, 0)
+        self.assertIn("main", o)
+        rc, o, _ = run("baseline", "show", "main", "--json", "--store", store)
+        self.assertEqual(rc, 0)
+        doc = json.loads(o)
+        self.assertEqual(doc["baseline_id"], "main")
+        self.assertEqual(doc["total_requests"], 600)
+        rc, o, _ = run("baseline", "show", "main", "--store", store)
+        self.assertIn("Baseline ID: main", o)
+        self.assertEqual(run("baseline", "save", out, "--name", "../evil",
+                             "--store", store)[0], 2)
+        self.assertEqual(run("baseline", "rm", "main", "--store", store)[0], 0)
+        self.assertEqual(run("baseline", "rm", "main", "--store", store)[0], 3)
+
+    def test_gate_verdicts_and_codes(self):
+        out, _ = self.quick()
+        self.assertEqual(run("gate", out, "--threshold", "p95 < 10s")[0], 0)
+        rc, _, err = run("gate", out, "--threshold", "p50 < 1ms",
+                         "--junit", self.path("j.xml"))
+        self.assertEqual(rc, 1, err)
+        validate_junit(self, self.path("j.xml"))
+        # p99.9 of 600 requests is not a statistic: inconclusive, exit 3
+        self.assertEqual(run("gate", out, "--threshold", "p99.9 < 1s")[0], 3)
+        self.assertEqual(run("gate", out, "--threshold", "p95 <")[0], 2)
+        # against itself as baseline: no regression
+        rc, _, err = run("gate", out, "--baseline", out,
+                         "--threshold", "p95 < baseline + 10%")
+        self.assertEqual(rc, 0, err)
+        bad = self.write("bad.json", '{"schema": "loadgate/results/v1", ')
+        rc, _, err = run("gate", bad)
+        self.assertEqual(rc, 3)
+        self.assertIn("bad.json", err)
+        rc, o, _ = run("compare", out, out)
+        self.assertEqual(rc, 0)
+        self.assertIn("GET /api/health", o)
+
+    def test_sigint_writes_partial_results(self):
+        out = self.path("r.json")
+        p = subprocess.Popen([LOADGATE, "quick", self.demo.url +
+                              "/api/health", "-d", "60s", "-c", "20",
+                              "--out", out, "-q"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        time.sleep(3)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 130, err)
+        r = load_json(out)
+        self.assertTrue(r["partial"])
+        self.assertGreater(r["total_requests"], 0)
+        self.assertLess(r["test_duration_seconds"], 30)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
