@@ -135,6 +135,14 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
 /** Loads a results document, printing the error; returns 0 or 3. */
 int cmd_load_results(const char *path, struct metrics_results **out);
 
+/* ---- sharding ------------------------------------------------------------ */
+
+/** Parses "I/N" (1 <= I <= N).  Returns 0 or -1. */
+int cmd_parse_shard(const char *s, unsigned *index, unsigned *count);
+/** Reduces p's load to shard i of n.  Returns 0, or -1 with err set. */
+int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
+                      char *err, size_t len);
+
 /* ---- subcommands ---------------------------------------------------------- */
 int cmd_run(int argc, char **argv);
 int cmd_quick(int argc, char **argv);
@@ -144,6 +152,7 @@ int cmd_baseline(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -1,6 +1,7 @@
 /* loadgate run PROFILE: load, judge, report, exit with the verdict. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -8,7 +9,41 @@
 static const char usage[] =
     "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
     "[--allow-profile-change] [--save-baseline NAME [--if-pass]] "
-    "[--store DIR] [--no-gate] " CMD_REPORT_USAGE;
+    "[--store DIR] [--no-gate] [--shard I/N | --shards N] " CMD_REPORT_USAGE;
+
+/* --shard I/N, else LOADGATE_SHARD=I/N, else Kubernetes' 0-based
+ * JOB_COMPLETION_INDEX with --shards N.  Returns 0 or -1 (message
+ * printed). */
+static int pick_shard(const char *flag, unsigned shards, unsigned *i,
+                      unsigned *n)
+{
+    const char *env = getenv("LOADGATE_SHARD");
+    const char *k8s = getenv("JOB_COMPLETION_INDEX");
+    unsigned long long idx;
+
+    *i = *n = 0;
+    if (flag || (env && *env)) {
+        const char *s = flag ? flag : env;
+        if (cmd_parse_shard(s, i, n)) {
+            cmd_usage_error(usage, "%s wants I/N with 1 <= I <= N, not '%s'",
+                            flag ? "--shard" : "LOADGATE_SHARD", s);
+            return -1;
+        }
+        return 0;
+    }
+    if (shards) {
+        if (!k8s || cmd_parse_uint(k8s, 0, shards - 1, &idx)) {
+            cmd_usage_error(usage, "--shards %u needs JOB_COMPLETION_INDEX "
+                                   "from 0 to %u (a Kubernetes Indexed Job "
+                                   "sets it), or use --shard I/N",
+                            shards, shards - 1);
+            return -1;
+        }
+        *i = (unsigned)idx + 1;
+        *n = shards;
+    }
+    return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -21,14 +56,19 @@ int cmd_run(int argc, char **argv)
         {"store", required_argument, NULL, 2004},
         {"no-gate", no_argument, NULL, 2005},
         {"allow-profile-change", no_argument, NULL, 2006},
+        {"shard", required_argument, NULL, 2007},
+        {"shards", required_argument, NULL, 2008},
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct cmd_prepared prep;
+    struct cmd_prepared prep = {0};
     struct loader_profile *prof = NULL;
     struct metrics_results *run = NULL;
     struct loader_error perr;
-    char reason[1024], msg[1200];
+    char reason[1024], msg[1200], suite[600], shard[32];
+    const char *shard_flag = NULL;
+    unsigned long long shards = 0;
+    unsigned shard_i, shard_n;
     int opt, rc;
 
     optind = 0;
@@ -57,6 +97,14 @@ int cmd_run(int argc, char **argv)
         case 2006:
             j.allow_profile_change = true;
             break;
+        case 2007:
+            shard_flag = optarg;
+            break;
+        case 2008:
+            if (cmd_parse_uint(optarg, 1, 100000, &shards))
+                return cmd_usage_error(usage, "--shards wants a count, not "
+                                              "'%s'", optarg);
+            break;
         default:
             return cmd_usage_error(usage, "unknown option");
         }
@@ -71,6 +119,9 @@ int cmd_run(int argc, char **argv)
                                "digits, '.', '_', '-')",
                                j.save_baseline);
 
+    if (pick_shard(shard_flag, (unsigned)shards, &shard_i, &shard_n))
+        return GATE_EXIT_USAGE;
+
     j.profile_path = argv[optind];
     rc = loader_profile_load(argv[optind], &prof, &perr);
     if (rc) {
@@ -78,6 +129,15 @@ int cmd_run(int argc, char **argv)
         return cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
     }
     j.profile = prof;
+    if (shard_n > 1) {
+        if (cmd_shard_profile(prof, shard_i, shard_n, reason,
+                              sizeof(reason))) {
+            loader_profile_free(prof);
+            return cmd_usage_error(usage, "%s", reason);
+        }
+        snprintf(suite, sizeof(suite), "%s.shard%u", prof->name, shard_i);
+        j.profile_name = suite;
+    }
     if (cmd_prepare(&j, &prep)) {
         rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
         goto out;
@@ -86,6 +146,11 @@ int cmd_run(int argc, char **argv)
     if (rc) {
         rc = cmd_fail_early(rc, reason, &j, &ro);
         goto out;
+    }
+    if (shard_n > 1) {
+        snprintf(shard, sizeof(shard), "%u/%u", shard_i, shard_n);
+        free(run->meta.shard);
+        run->meta.shard = strdup(shard);
     }
     rc = cmd_judge_and_report(run, &j, &prep, &ro, (int)cmd_signal);
 out:

@@ -13,7 +13,7 @@ const struct cmd cmd_commands[] = {
     {"run", cmd_run,
      "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
      "[--save-baseline NAME [--if-pass]] [--store DIR] [--no-gate] "
-     CMD_REPORT_USAGE,
+     "[--shard I/N | --shards N] " CMD_REPORT_USAGE,
      "drive the profile's load, judge it, report, exit with the verdict"},
     {"quick", cmd_quick,
      "quick URL [REQUESTS [CONCURRENCY]] [-n N] [-c N] [-d DURATION] "
@@ -31,6 +31,8 @@ const struct cmd cmd_commands[] = {
      "baseline save RESULTS --name NAME | list | show NAME [--json] | "
      "rm NAME  [--store DIR]",
      "manage the stored baselines (default store .loadgate/baselines)"},
+    {"merge", cmd_merge, "merge A.json B.json ... -o OUT.json",
+     "merge the results of shards (or any runs of one profile) exactly"},
     {"validate", cmd_validate, "validate PROFILE",
      "check a profile and its thresholds without running anything"},
     {"demo", cmd_demo,
