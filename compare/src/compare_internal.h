@@ -1,0 +1,58 @@
+/*
+ * compare internals shared between compare's files and reached by its unit
+ * tests.  Not part of the public contract (compare.h is).
+ */
+#ifndef LOADGATE_COMPARE_INTERNAL_H
+#define LOADGATE_COMPARE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compare.h"
+
+/** Type strings of compare_check.type (static, compared by value). */
+#define COMPARE__T_THRESHOLD "loadgate.threshold"
+#define COMPARE__T_REGRESSION "loadgate.regression"
+#define COMPARE__T_NO_DATA "loadgate.no_data"
+#define COMPARE__T_TOO_FEW "loadgate.too_few_samples"
+#define COMPARE__T_NO_BASELINE "loadgate.no_baseline"
+
+/** A statistic's name from METRICS_STAT_MAP ("p95"); "?" when out of
+ * range.  Needs no metrics object code, so the parser links alone. */
+const char *compare__stat_name(int stat);
+/** True for the time statistics (unit "ms" in METRICS_STAT_MAP). */
+bool compare__stat_is_time(int stat);
+/** The percentile a statistic names (95 for p95), or -1. */
+double compare__stat_percentile(int stat);
+/** Statistic by exact name, or -1. */
+int compare__stat_lookup(const char *name, size_t len);
+
+/**
+ * Formats value v of statistic stat in its unit into buf: times as
+ * "1320.4 ms" (at most one decimal from 10 ms up, two below, trailing
+ * zeros dropped), error_rate as a percentage "2.50%", rps as "33.3/s",
+ * counts as "12".  Always NUL-terminates.
+ */
+void compare__fmt_value(int stat, double v, char *buf, size_t len);
+/** A signed percentage "+34.7%" / "-5.0%" into buf. */
+void compare__fmt_pct(double pct, char *buf, size_t len);
+/** The tolerance part of a relative threshold, "+ 10%", "- 50 ms",
+ * "+ 1.00 points" (error_rate); "" when the tolerance is 0. */
+void compare__fmt_tolerance(const struct compare_threshold *t, char *buf,
+                            size_t len);
+
+/** How many samples percentile pct needs so that at least 10 lie beyond
+ * it: ceil(10 / (1 - pct/100)); 0 for pct < 0 (not a percentile). */
+uint64_t compare__samples_needed(double pct);
+
+/** snprintf into buf that may truncate (at a UTF-8 boundary) on purpose:
+ * messages are capped, and a long endpoint name must not break them. */
+void compare__printf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Cuts s (NUL-terminated, in a buffer) to at most max bytes without
+ * splitting a UTF-8 sequence. */
+void compare__utf8_cut(char *s, size_t max);
+
+#endif

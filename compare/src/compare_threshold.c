@@ -1,0 +1,576 @@
+/*
+ * Threshold expressions:
+ *
+ *   STAT OP ( NUMBER [UNIT] | baseline [ (+|-) NUMBER [UNIT] ] )
+ *
+ * with optional white space between tokens.  A small hand-written scanner
+ * (no regex, no strtod: strtod would take "inf", "nan", "0x1p3" and
+ * locale decimal commas) so that every error can name the 1-based column
+ * where it went wrong and what was expected there.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare_internal.h"
+
+/* ---- statistics (names from the shared METRICS_STAT_MAP) -------------- */
+
+static const struct {
+    const char *name, *unit;
+} stat_table[] = {
+#define COMPARE_X(id, str, unit) {str, unit},
+    METRICS_STAT_MAP(COMPARE_X)
+#undef COMPARE_X
+};
+
+#define N_STATS (sizeof(stat_table) / sizeof(stat_table[0]))
+
+const char *compare__stat_name(int stat)
+{
+    if (stat < 0 || (size_t)stat >= N_STATS)
+        return "?";
+    return stat_table[stat].name;
+}
+
+bool compare__stat_is_time(int stat)
+{
+    return stat >= 0 && (size_t)stat < N_STATS &&
+           strcmp(stat_table[stat].unit, "ms") == 0;
+}
+
+double compare__stat_percentile(int stat)
+{
+    const char *n;
+
+    if (!compare__stat_is_time(stat))
+        return -1;
+    n = stat_table[stat].name;
+    if (n[0] != 'p' || !isdigit((unsigned char)n[1]))
+        return -1; /* avg, min, max */
+    return atof(n + 1);
+}
+
+int compare__stat_lookup(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_STATS; i++)
+        if (strlen(stat_table[i].name) == len &&
+            memcmp(stat_table[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void stat_list(char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_STATS; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+                         stat_table[i].name);
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+const char *compare_op_str(enum compare_op op)
+{
+    switch (op) {
+    case COMPARE_LT:
+        return "<";
+    case COMPARE_LE:
+        return "<=";
+    case COMPARE_GT:
+        return ">";
+    case COMPARE_GE:
+        return ">=";
+    }
+    return "?";
+}
+
+/* ---- scanner ---------------------------------------------------------- */
+
+struct parser {
+    const char *s;
+    size_t pos;
+    char *errbuf;
+    size_t errlen;
+};
+
+static void skip_ws(struct parser *p)
+{
+    while (p->s[p->pos] == ' ' || p->s[p->pos] == '\t')
+        p->pos++;
+}
+
+/* Sets errbuf to "column N: <fmt>" (N of position at) and returns
+ * COMPARE_ESYNTAX. */
+static int fail_at(struct parser *p, size_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct parser *p, size_t at, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!p->errbuf || p->errlen == 0)
+        return COMPARE_ESYNTAX;
+    n = snprintf(p->errbuf, p->errlen, "column %zu: ", at + 1);
+    if (n >= 0 && (size_t)n < p->errlen) {
+        va_start(ap, fmt);
+        vsnprintf(p->errbuf + n, p->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return COMPARE_ESYNTAX;
+}
+
+/* What is at pos, for messages: "'x'" or "the end". */
+static void describe(const struct parser *p, size_t at, char *buf,
+                     size_t len)
+{
+    const unsigned char *c = (const unsigned char *)p->s + at;
+    size_t n = 0;
+
+    if (!*c) {
+        snprintf(buf, len, "the end of the expression");
+        return;
+    }
+    /* One token's worth, printable ASCII only (never echo controls). */
+    while (c[n] && n < 16 && isgraph(c[n]) &&
+           (n == 0 || !isalnum(c[n]) == !isalnum(c[0])))
+        n++;
+    if (n == 0) {
+        snprintf(buf, len, "byte 0x%02x", c[0]);
+        return;
+    }
+    snprintf(buf, len, "'%.*s'", (int)n, (const char *)c);
+}
+
+static bool is_word(int c)
+{
+    return isalnum(c) || c == '_' || c == '.';
+}
+
+/* NUMBER: digits [. digits] | . digits; no sign, no exponent. */
+static int scan_number(struct parser *p, double *out)
+{
+    size_t start = p->pos, digits = 0;
+    double v = 0, scale = 1;
+    char what[40];
+
+    while (isdigit((unsigned char)p->s[p->pos])) {
+        v = v * 10 + (p->s[p->pos] - '0');
+        p->pos++;
+        digits++;
+    }
+    if (p->s[p->pos] == '.') {
+        p->pos++;
+        while (isdigit((unsigned char)p->s[p->pos])) {
+            scale /= 10;
+            v += (p->s[p->pos] - '0') * scale;
+            p->pos++;
+            digits++;
+        }
+    }
+    if (digits == 0) {
+        p->pos = start;
+        describe(p, start, what, sizeof(what));
+        return fail_at(p, start, "expected a number, found %s", what);
+    }
+    if (!isfinite(v) || v > 1e15)
+        return fail_at(p, start, "number out of range");
+    if (p->s[p->pos] == 'e' || p->s[p->pos] == 'E') {
+        /* 1e3 would otherwise read as 1 with an unknown unit 'e3' */
+        if (isdigit((unsigned char)p->s[p->pos + 1]) ||
+            p->s[p->pos + 1] == '+' || p->s[p->pos + 1] == '-')
+            return fail_at(p, p->pos,
+                           "exponents are not supported; write the number "
+                           "in full");
+    }
+    *out = v;
+    return 0;
+}
+
+enum unit {
+    UNIT_NONE,
+    UNIT_US,
+    UNIT_MS,
+    UNIT_S,
+    UNIT_M,
+    UNIT_PCT,
+    UNIT_PER_S,
+    UNIT_PER_M
+};
+
+static const char *unit_str(enum unit u)
+{
+    static const char *const s[] = {"", "us", "ms", "s", "m", "%", "/s",
+                                    "/m"};
+    return s[u];
+}
+
+/* [UNIT] after a number: us ms s m % /s /m, white space allowed before. */
+static int scan_unit(struct parser *p, enum unit *out, size_t *at)
+{
+    size_t save = p->pos, start;
+
+    skip_ws(p);
+    start = p->pos;
+    *at = start;
+    *out = UNIT_NONE;
+    if (p->s[p->pos] == '%') {
+        p->pos++;
+        *out = UNIT_PCT;
+        return 0;
+    }
+    if (p->s[p->pos] == '/') {
+        p->pos++;
+        if (p->s[p->pos] == 's' && !is_word((unsigned char)p->s[p->pos + 1])) {
+            p->pos++;
+            *out = UNIT_PER_S;
+            return 0;
+        }
+        if (p->s[p->pos] == 'm' && !is_word((unsigned char)p->s[p->pos + 1])) {
+            p->pos++;
+            *out = UNIT_PER_M;
+            return 0;
+        }
+        return fail_at(p, start, "expected '/s' or '/m' after the number");
+    }
+    if (isalpha((unsigned char)p->s[p->pos])) {
+        size_t n = 0;
+        const char *w = p->s + p->pos;
+
+        while (is_word((unsigned char)w[n]))
+            n++;
+        if (n == 2 && memcmp(w, "us", 2) == 0)
+            *out = UNIT_US;
+        else if (n == 2 && memcmp(w, "ms", 2) == 0)
+            *out = UNIT_MS;
+        else if (n == 1 && w[0] == 's')
+            *out = UNIT_S;
+        else if (n == 1 && w[0] == 'm')
+            *out = UNIT_M;
+        else if (n == 8 && memcmp(w, "baseline", 8) == 0)
+            return fail_at(p, start,
+                           "expected a unit or the end of the expression, "
+                           "found 'baseline'");
+        else
+            return fail_at(p, start,
+                           "unknown unit '%.*s'; expected us, ms, s, m, %%, "
+                           "/s or /m",
+                           (int)(n > 16 ? 16 : n), w);
+        p->pos += n;
+        return 0;
+    }
+    p->pos = save; /* no unit: the white space belongs to what follows */
+    return 0;
+}
+
+static double time_factor(enum unit u)
+{
+    switch (u) {
+    case UNIT_US:
+        return 0.001;
+    case UNIT_S:
+        return 1000;
+    case UNIT_M:
+        return 60000;
+    default:
+        return 1; /* ms, and a bare number */
+    }
+}
+
+static bool is_time_unit(enum unit u)
+{
+    return u == UNIT_US || u == UNIT_MS || u == UNIT_S || u == UNIT_M;
+}
+
+static int unit_mismatch(struct parser *p, size_t at, enum unit u, int stat,
+                         const char *how)
+{
+    return fail_at(p, at, "'%s' does not apply to %s%s", unit_str(u),
+                   compare__stat_name(stat), how);
+}
+
+/* An absolute limit "NUMBER [UNIT]" into metrics_value() units. */
+static int convert_limit(struct parser *p, int stat, double v, enum unit u,
+                         size_t num_at, size_t unit_at, double *out)
+{
+    if (compare__stat_is_time(stat)) {
+        if (u != UNIT_NONE && !is_time_unit(u))
+            return unit_mismatch(p, unit_at, u, stat,
+                                 " (times take us, ms, s or m)");
+        *out = v * time_factor(u);
+        return 0;
+    }
+    switch (stat) {
+    case METRICS_STAT_ERROR_RATE:
+        if (u == UNIT_PCT) {
+            if (v > 100)
+                return fail_at(p, num_at, "an error rate above 100%% "
+                                          "cannot be reached");
+            *out = v / 100;
+            return 0;
+        }
+        if (u != UNIT_NONE)
+            return unit_mismatch(p, unit_at, u, stat,
+                                 " (write 5% or the fraction 0.05)");
+        if (v > 1)
+            return fail_at(p, num_at,
+                           "error_rate %g is above 1; a bare error rate is "
+                           "a fraction (0.05), write %g%% for a percentage",
+                           v, v);
+        *out = v;
+        return 0;
+    case METRICS_STAT_RPS:
+        if (u == UNIT_NONE || u == UNIT_PER_S)
+            *out = v;
+        else if (u == UNIT_PER_M)
+            *out = v / 60;
+        else
+            return unit_mismatch(p, unit_at, u, stat,
+                                 " (rates take /s or /m)");
+        return 0;
+    default: /* errors, requests: plain counts */
+        if (u != UNIT_NONE)
+            return unit_mismatch(p, unit_at, u, stat,
+                                 " (it is a plain count)");
+        *out = v;
+        return 0;
+    }
+}
+
+/*
+ * A relative tolerance "NUMBER [UNIT]" (sign applied by the caller).
+ *
+ * '%' is a fraction of the baseline value ("p95 < baseline + 10%": the
+ * limit is 1.10 * baseline), except for error_rate: error_rate is itself a
+ * percentage, and "error_rate < baseline + 1%" is read the way people say
+ * it, as one percentage POINT (baseline 2% -> limit 3%), not as 1 % of 2 %
+ * (2.02 %), which would fail on a single extra error.  So for error_rate
+ * tolerance_pct stays false and tolerance is 0.01; a bare number is points
+ * as a fraction too (0.01).
+ */
+static int convert_tolerance(struct parser *p, int stat, double v,
+                             enum unit u, size_t unit_at,
+                             struct compare_threshold *t)
+{
+    if (stat == METRICS_STAT_ERROR_RATE) {
+        if (u == UNIT_PCT) {
+            t->tolerance = v / 100;
+        } else if (u == UNIT_NONE) {
+            t->tolerance = v;
+        } else {
+            return unit_mismatch(p, unit_at, u, stat,
+                                 " (write + 1% for one percentage point)");
+        }
+        t->tolerance_pct = false;
+        return 0;
+    }
+    if (u == UNIT_PCT) {
+        t->tolerance = v / 100;
+        t->tolerance_pct = true;
+        return 0;
+    }
+    t->tolerance_pct = false;
+    return convert_limit(p, stat, v, u, unit_at, unit_at, &t->tolerance);
+}
+
+static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t)
+{
+    size_t at, num_at, unit_at;
+    double v;
+    enum unit u;
+    int rc;
+    char what[40];
+
+    skip_ws(p);
+    at = p->pos;
+    if (strncmp(p->s + at, "baseline", 8) == 0 &&
+        !is_word((unsigned char)p->s[at + 8])) {
+        int sign;
+
+        p->pos += 8;
+        t->relative = true;
+        skip_ws(p);
+        if (p->s[p->pos] == '\0')
+            return 0; /* "p95 < baseline": tolerance 0 */
+        if (p->s[p->pos] == '+')
+            sign = 1;
+        else if (p->s[p->pos] == '-')
+            sign = -1;
+        else {
+            describe(p, p->pos, what, sizeof(what));
+            return fail_at(p, p->pos,
+                           "expected '+', '-' or the end of the expression "
+                           "after 'baseline', found %s",
+                           what);
+        }
+        p->pos++;
+        skip_ws(p);
+        num_at = p->pos;
+        if ((rc = scan_number(p, &v)))
+            return rc;
+        if ((rc = scan_unit(p, &u, &unit_at)))
+            return rc;
+        if ((rc = convert_tolerance(p, stat, v, u, unit_at, t)))
+            return rc;
+        t->tolerance *= sign;
+        if (t->tolerance_pct && t->tolerance <= -1)
+            return fail_at(p, num_at,
+                           "a tolerance of -%g%% leaves no limit above zero",
+                           v);
+        return 0;
+    }
+    if (!isdigit((unsigned char)p->s[at]) && p->s[at] != '.') {
+        describe(p, at, what, sizeof(what));
+        return fail_at(p, at, "expected a number or 'baseline', found %s",
+                       what);
+    }
+    num_at = at;
+    if ((rc = scan_number(p, &v)))
+        return rc;
+    if ((rc = scan_unit(p, &u, &unit_at)))
+        return rc;
+    return convert_limit(p, stat, v, u, num_at, unit_at, &t->value);
+}
+
+static int parse_expr(struct parser *p, struct compare_threshold *t)
+{
+    size_t at, n = 0;
+    int stat, rc;
+    char what[40], list[200];
+
+    skip_ws(p);
+    at = p->pos;
+    while (is_word((unsigned char)p->s[at + n]))
+        n++;
+    if (n == 0) {
+        stat_list(list, sizeof(list));
+        describe(p, at, what, sizeof(what));
+        return fail_at(p, at, "expected a statistic (%s), found %s", list,
+                       what);
+    }
+    stat = compare__stat_lookup(p->s + at, n);
+    if (stat < 0) {
+        stat_list(list, sizeof(list));
+        return fail_at(p, at, "unknown statistic '%.*s'; expected one of %s",
+                       (int)(n > 32 ? 32 : n), p->s + at, list);
+    }
+    t->stat = (enum metrics_stat)stat;
+    p->pos = at + n;
+
+    skip_ws(p);
+    at = p->pos;
+    if (p->s[at] == '<' || p->s[at] == '>') {
+        bool eq = p->s[at + 1] == '=';
+        if (p->s[at] == '<')
+            t->op = eq ? COMPARE_LE : COMPARE_LT;
+        else
+            t->op = eq ? COMPARE_GE : COMPARE_GT;
+        p->pos += eq ? 2 : 1;
+    } else {
+        return fail_at(p, at, "expected a comparison (<, <=, >, >=)");
+    }
+
+    if ((rc = parse_rhs(p, stat, t)))
+        return rc;
+    skip_ws(p);
+    if (p->s[p->pos] != '\0') {
+        describe(p, p->pos, what, sizeof(what));
+        return fail_at(p, p->pos, "expected the end of the expression, "
+                                  "found %s",
+                       what);
+    }
+    t->min_effect = compare__stat_is_time(stat) ? 1.0 : 0.0;
+    return 0;
+}
+
+int compare_threshold_parse(const char *expr, const char *endpoint,
+                            struct compare_threshold *out, char *errbuf,
+                            size_t errlen)
+{
+    struct compare_threshold t;
+    struct parser p;
+    int rc;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!out)
+        return COMPARE_EINVAL;
+    memset(out, 0, sizeof(*out));
+    if (!expr) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "no threshold expression");
+        return COMPARE_ESYNTAX;
+    }
+    if (endpoint && !*endpoint) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "the endpoint name is empty");
+        return COMPARE_ESYNTAX;
+    }
+    memset(&t, 0, sizeof(t));
+    p.s = expr;
+    p.pos = 0;
+    p.errbuf = errbuf;
+    p.errlen = errlen;
+    rc = parse_expr(&p, &t);
+    if (rc)
+        goto out;
+    t.expr = strdup(expr);
+    if (endpoint)
+        t.endpoint = strdup(endpoint);
+    if (!t.expr || (endpoint && !t.endpoint)) {
+        compare_threshold_release(&t);
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    *out = t;
+out:
+    return rc;
+}
+
+void compare_threshold_release(struct compare_threshold *t)
+{
+    if (!t)
+        return;
+    free(t->expr);
+    free(t->endpoint);
+    t->expr = NULL;
+    t->endpoint = NULL;
+}
+
+int compare_threshold_defaults(struct compare_threshold **out, size_t *n)
+{
+    static const char *const exprs[] = {"p95 < 1s", "error_rate < 5%"};
+    const size_t count = sizeof(exprs) / sizeof(exprs[0]);
+    struct compare_threshold *t = NULL;
+    int rc = 0;
+
+    if (!out || !n)
+        return COMPARE_EINVAL;
+    *out = NULL;
+    *n = 0;
+    t = calloc(count, sizeof(*t));
+    if (!t)
+        return COMPARE_ENOMEM;
+    for (size_t i = 0; i < count; i++) {
+        rc = compare_threshold_parse(exprs[i], NULL, &t[i], NULL, 0);
+        if (rc) {
+            for (size_t k = 0; k < i; k++)
+                compare_threshold_release(&t[k]);
+            free(t);
+            t = NULL;
+            goto out;
+        }
+    }
+    *out = t;
+    *n = count;
+out:
+    return rc;
+}
