@@ -81,7 +81,8 @@ void compare__fmt_tolerance(const struct compare_threshold *t, char *buf,
     } else if (t->stat == METRICS_STAT_ERROR_RATE) {
         /* percentage points, see compare_threshold.c */
         fmt_trim(mag * 100, 2, num, sizeof(num));
-        snprintf(buf, len, "%c %s points", sign, num);
+        snprintf(buf, len, "%c %s %s", sign, num,
+                 strcmp(num, "1") == 0 ? "point" : "points");
     } else {
         compare__fmt_value((int)t->stat, mag, num, sizeof(num));
         snprintf(buf, len, "%c %s", sign, num);

@@ -1,0 +1,483 @@
+/*
+ * The verdict of a run: every threshold evaluated on every endpoint it
+ * covers, PASS, FAIL, INCONCLUSIVE or SKIPPED, never a silent pass.
+ *
+ * Relative checks are a plain comparison with the baseline value for now
+ * (tolerance plus min_effect); the statistical test over per-second
+ * windows comes later, so no message here claims significance.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare_internal.h"
+
+#define NAME_MAX_LEN 1024
+#define MESSAGE_MAX 200
+#define DETAIL_MAX 1000
+
+const char *compare_status_str(enum compare_status s)
+{
+    switch (s) {
+    case COMPARE_PASS:
+        return "PASS";
+    case COMPARE_FAIL:
+        return "FAIL";
+    case COMPARE_INCONCLUSIVE:
+        return "INCONCLUSIVE";
+    case COMPARE_SKIPPED:
+        return "SKIPPED";
+    }
+    return "INCONCLUSIVE";
+}
+
+struct eval {
+    const struct metrics_results *run, *base;
+    struct metrics_endpoint *run_all, *base_all; /* lazily aggregated */
+    struct compare_verdict *v;
+    size_t cap;
+    const struct compare_opts *opts;
+};
+
+static bool holds(double m, enum compare_op op, double limit)
+{
+    switch (op) {
+    case COMPARE_LT:
+        return m < limit;
+    case COMPARE_LE:
+        return m <= limit;
+    case COMPARE_GT:
+        return m > limit;
+    case COMPARE_GE:
+        return m >= limit;
+    }
+    return false;
+}
+
+/* Samples behind a statistic: latencies for time statistics (imported
+ * documents without a histogram fall back to their request count),
+ * requests for the others. */
+static uint64_t sample_count(const struct metrics_endpoint *ep, int stat)
+{
+    uint64_t n;
+
+    if (!compare__stat_is_time(stat) || !ep->hist)
+        return ep->requests;
+    n = metrics_hist_count(ep->hist);
+    return n ? n : ep->requests;
+}
+
+static int get_all(const struct metrics_results *r,
+                   struct metrics_endpoint **slot)
+{
+    if (*slot)
+        return 0;
+    return metrics_results_aggregate(r, slot) ? COMPARE_ENOMEM : 0;
+}
+
+static struct compare_check *new_check(struct eval *e)
+{
+    struct compare_verdict *v = e->v;
+
+    if (v->n_checks == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 16;
+        struct compare_check *c = realloc(v->checks, cap * sizeof(*c));
+        if (!c)
+            return NULL;
+        v->checks = c;
+        e->cap = cap;
+    }
+    memset(&v->checks[v->n_checks], 0, sizeof(v->checks[0]));
+    return &v->checks[v->n_checks++];
+}
+
+static void finish_text(struct compare_check *c,
+                        const struct compare_threshold *t, const char *note)
+{
+    char val[64], lim[64], where[600] = "";
+    size_t used;
+    int n;
+
+    compare__utf8_cut(c->message, MESSAGE_MAX);
+
+    if (t->file && t->line > 0)
+        snprintf(where, sizeof(where), "  (%s:%d)", t->file, t->line);
+    else if (t->line > 0)
+        snprintf(where, sizeof(where), "  (line %d)", t->line);
+    n = snprintf(c->detail, sizeof(c->detail),
+                 "endpoint : %s\nthreshold: %s%s", c->endpoint, c->expr,
+                 where);
+    used = n < 0 ? 0 : (size_t)n;
+    if (used >= sizeof(c->detail))
+        goto out;
+    if (c->has_measured) {
+        compare__fmt_value((int)t->stat, c->measured, val, sizeof(val));
+        n = snprintf(c->detail + used, sizeof(c->detail) - used,
+                     "\nmeasured : %s (n=%llu)", val,
+                     (unsigned long long)c->n_measured);
+        used += n < 0 ? 0 : (size_t)n;
+        if (used >= sizeof(c->detail))
+            goto out;
+    }
+    if (c->has_baseline) {
+        compare__fmt_value((int)t->stat, c->baseline, val, sizeof(val));
+        n = snprintf(c->detail + used, sizeof(c->detail) - used,
+                     "\nbaseline : %s (n=%llu)", val,
+                     (unsigned long long)c->n_baseline);
+        used += n < 0 ? 0 : (size_t)n;
+        if (used >= sizeof(c->detail))
+            goto out;
+    }
+    if (c->has_limit) {
+        compare__fmt_value((int)t->stat, c->limit, lim, sizeof(lim));
+        n = snprintf(c->detail + used, sizeof(c->detail) - used,
+                     "\nlimit    : %s %s", compare_op_str(t->op), lim);
+        used += n < 0 ? 0 : (size_t)n;
+        if (used >= sizeof(c->detail))
+            goto out;
+    }
+    if (c->has_measured && c->has_baseline) {
+        if (c->baseline != 0) {
+            compare__fmt_pct(c->delta_pct, val, sizeof(val));
+        } else {
+            char abs[64];
+            compare__fmt_value((int)t->stat, fabs(c->measured), abs,
+                               sizeof(abs));
+            compare__printf(val, sizeof(val), "%s%s (baseline is 0)",
+                     c->measured < 0 ? "-" : "+", abs);
+        }
+        n = snprintf(c->detail + used, sizeof(c->detail) - used,
+                     "\ndelta    : %s", val);
+        used += n < 0 ? 0 : (size_t)n;
+        if (used >= sizeof(c->detail))
+            goto out;
+    }
+    if (note)
+        snprintf(c->detail + used, sizeof(c->detail) - used,
+                 "\nnote     : %s", note);
+out:
+    compare__utf8_cut(c->detail, DETAIL_MAX);
+}
+
+static void set_status(struct compare_check *c, enum compare_status s,
+                       const char *type)
+{
+    c->status = s;
+    c->type = type;
+}
+
+/* "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); +34.7%" */
+static void relative_message(struct compare_check *c,
+                             const struct compare_threshold *t)
+{
+    char m[64], lim[64], b[64], tol[64], delta[80];
+    const char *name = compare__stat_name((int)t->stat);
+
+    compare__fmt_value((int)t->stat, c->measured, m, sizeof(m));
+    compare__fmt_value((int)t->stat, c->limit, lim, sizeof(lim));
+    compare__fmt_value((int)t->stat, c->baseline, b, sizeof(b));
+    compare__fmt_tolerance(t, tol, sizeof(tol));
+    if (c->baseline != 0) {
+        compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
+    } else {
+        char abs[64];
+        compare__fmt_value((int)t->stat, fabs(c->measured), abs,
+                           sizeof(abs));
+        snprintf(delta, sizeof(delta), "%s%s", c->measured < 0 ? "-" : "+",
+                 abs);
+    }
+    compare__printf(c->message, sizeof(c->message),
+             "%s = %s, limit %s %s (baseline %s%s%s); %s", name, m,
+             compare_op_str(t->op), lim, b, tol[0] ? " " : "", tol, delta);
+}
+
+/* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
+ * NULL. */
+static int judge(struct eval *e, const struct compare_threshold *t,
+                 const char *name, const struct metrics_endpoint *ep,
+                 const struct metrics_endpoint *bep)
+{
+    struct compare_check *c = new_check(e);
+    int stat = (int)t->stat, rc;
+    double pct = compare__stat_percentile(stat), m, b;
+    uint64_t need = compare__samples_needed(pct);
+    const char *sname = compare__stat_name(stat);
+    char note[256];
+    const char *notep = NULL;
+
+    if (!c)
+        return COMPARE_ENOMEM;
+    c->endpoint = strdup(name);
+    c->expr = strdup(t->expr ? t->expr : "");
+    if (!c->endpoint || !c->expr)
+        return COMPARE_ENOMEM;
+    c->threshold = t;
+    c->relative = t->relative;
+
+    if (ep->requests == 0) {
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
+        snprintf(c->message, sizeof(c->message),
+                 "0 requests in measured window; not evaluated");
+        notep = c->message;
+        goto out;
+    }
+    rc = metrics_value(e->run, ep, t->stat, &m);
+    if (rc || !isfinite(m)) {
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
+        snprintf(c->message, sizeof(c->message),
+                 "no %s in measured window (%llu requests, none with a "
+                 "latency); not evaluated",
+                 sname, (unsigned long long)ep->requests);
+        notep = c->message;
+        goto out;
+    }
+    c->has_measured = true;
+    c->measured = m;
+    c->n_measured = sample_count(ep, stat);
+    if (need && c->n_measured < need) {
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
+        snprintf(c->message, sizeof(c->message),
+                 "%s of %llu requests needs at least %llu", sname,
+                 (unsigned long long)c->n_measured,
+                 (unsigned long long)need);
+        notep = c->message;
+        goto out;
+    }
+
+    if (!t->relative) {
+        char mv[64], lv[64];
+
+        c->has_limit = true;
+        c->limit = t->value;
+        compare__fmt_value(stat, m, mv, sizeof(mv));
+        compare__fmt_value(stat, c->limit, lv, sizeof(lv));
+        snprintf(c->message, sizeof(c->message), "%s = %s, limit %s %s",
+                 sname, mv, compare_op_str(t->op), lv);
+        if (holds(m, t->op, c->limit))
+            set_status(c, COMPARE_PASS, NULL);
+        else
+            set_status(c, COMPARE_FAIL, COMPARE__T_THRESHOLD);
+        goto out;
+    }
+
+    if (!e->base) {
+        e->v->baseline_missing = true;
+        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
+        snprintf(c->message, sizeof(c->message),
+                 "no baseline; relative check skipped");
+        notep = c->message;
+        goto out;
+    }
+    if (!bep || bep->requests == 0) {
+        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
+        if (e->opts && e->opts->baseline_name)
+            snprintf(c->message, sizeof(c->message),
+                     "endpoint not in baseline '%.150s'",
+                     e->opts->baseline_name);
+        else
+            snprintf(c->message, sizeof(c->message),
+                     "endpoint '%.150s' not in baseline", name);
+        notep = c->message;
+        goto out;
+    }
+    rc = metrics_value(e->base, bep, t->stat, &b);
+    if (rc || !isfinite(b)) {
+        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
+        snprintf(c->message, sizeof(c->message),
+                 "baseline has no %s for this endpoint; relative check "
+                 "skipped",
+                 sname);
+        notep = c->message;
+        goto out;
+    }
+    c->has_baseline = true;
+    c->baseline = b;
+    c->n_baseline = sample_count(bep, stat);
+    c->delta_pct = b != 0 ? (m - b) / b * 100.0 : 0.0;
+    if (need && c->n_baseline < need) {
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
+        snprintf(c->message, sizeof(c->message),
+                 "%s of the baseline's %llu requests needs at least %llu",
+                 sname, (unsigned long long)c->n_baseline,
+                 (unsigned long long)need);
+        notep = c->message;
+        goto out;
+    }
+    c->has_limit = true;
+    c->limit = t->tolerance_pct ? b * (1.0 + t->tolerance) : b + t->tolerance;
+    relative_message(c, t);
+    if (holds(m, t->op, c->limit)) {
+        set_status(c, COMPARE_PASS, NULL);
+    } else if (fabs(m - b) >= t->min_effect) {
+        set_status(c, COMPARE_FAIL, COMPARE__T_REGRESSION);
+    } else {
+        /* Beyond the tolerance, but the change is too small to matter. */
+        char d[64], me[64];
+        size_t len = strlen(c->message);
+
+        set_status(c, COMPARE_PASS, NULL);
+        c->warning = true;
+        compare__fmt_value(stat, fabs(m - b), d, sizeof(d));
+        compare__fmt_value(stat, t->min_effect, me, sizeof(me));
+        snprintf(note, sizeof(note),
+                 "beyond the tolerance, but the change (%s) is below "
+                 "min_effect (%s); passed with a warning",
+                 d, me);
+        snprintf(c->message + len, sizeof(c->message) - len,
+                 "; change %s below min_effect %s", d, me);
+        notep = note;
+    }
+out:
+    finish_text(c, t, notep);
+    return 0;
+}
+
+static void list_endpoints(const struct metrics_results *r, char *buf,
+                           size_t len)
+{
+    size_t used = 0;
+    char name[NAME_MAX_LEN];
+
+    snprintf(buf, len, "(none)");
+    for (size_t i = 0; i < r->n_endpoints; i++) {
+        int n;
+        metrics_endpoint_name(r->endpoints[i], name, sizeof(name));
+        n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", name);
+        if (n < 0 || (size_t)n >= len - used) {
+            compare__utf8_cut(buf, len > 4 ? len - 4 : 0);
+            if (len > 4)
+                strcat(buf, "...");
+            return;
+        }
+        used += (size_t)n;
+    }
+}
+
+static int unknown_endpoint(const struct metrics_results *run,
+                            const struct compare_threshold *t, char *errbuf,
+                            size_t errlen)
+{
+    char names[800], line[32] = "";
+
+    if (!errbuf || !errlen)
+        return COMPARE_EUNKNOWN;
+    list_endpoints(run, names, sizeof(names));
+    if (t->line > 0)
+        snprintf(line, sizeof(line), " (line %d)", t->line);
+    snprintf(errbuf, errlen, "threshold '%s'%s: no endpoint '%s'; "
+                             "endpoints: %s",
+             t->expr ? t->expr : "", line, t->endpoint, names);
+    return COMPARE_EUNKNOWN;
+}
+
+static int eval_threshold(struct eval *e, const struct compare_threshold *t,
+                          char *errbuf, size_t errlen)
+{
+    char name[NAME_MAX_LEN];
+    int rc;
+
+    if (!t->endpoint || strcmp(t->endpoint, "ALL") == 0) {
+        if (!t->endpoint) {
+            for (size_t i = 0; i < e->run->n_endpoints; i++) {
+                const struct metrics_endpoint *ep = e->run->endpoints[i];
+                metrics_endpoint_name(ep, name, sizeof(name));
+                rc = judge(e, t, name, ep,
+                           e->base ? metrics_results_find(e->base, name)
+                                   : NULL);
+                if (rc)
+                    return rc;
+            }
+        }
+        if ((rc = get_all(e->run, &e->run_all)))
+            return rc;
+        if (e->base && (rc = get_all(e->base, &e->base_all)))
+            return rc;
+        return judge(e, t, "ALL", e->run_all, e->base_all);
+    }
+    {
+        const struct metrics_endpoint *ep =
+            metrics_results_find(e->run, t->endpoint);
+        if (!ep)
+            return unknown_endpoint(e->run, t, errbuf, errlen);
+        return judge(e, t, t->endpoint, ep,
+                     e->base ? metrics_results_find(e->base, t->endpoint)
+                             : NULL);
+    }
+}
+
+int compare_evaluate(const struct metrics_results *run,
+                     const struct metrics_results *baseline,
+                     const struct compare_threshold *thresholds, size_t n,
+                     const struct compare_opts *opts,
+                     struct compare_verdict **out, char *errbuf,
+                     size_t errlen)
+{
+    struct eval e;
+    int rc = 0;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!out)
+        return COMPARE_EINVAL;
+    *out = NULL;
+    if (!run || (n && !thresholds)) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "no run or no thresholds given");
+        return COMPARE_EINVAL;
+    }
+    memset(&e, 0, sizeof(e));
+    e.run = run;
+    e.base = baseline;
+    e.opts = opts;
+    e.v = calloc(1, sizeof(*e.v));
+    if (!e.v) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = eval_threshold(&e, &thresholds[i], errbuf, errlen);
+        if (rc)
+            goto out;
+    }
+    for (size_t i = 0; i < e.v->n_checks; i++) {
+        const struct compare_check *c = &e.v->checks[i];
+        switch (c->status) {
+        case COMPARE_PASS:
+            e.v->n_pass++;
+            break;
+        case COMPARE_FAIL:
+            e.v->n_fail++;
+            break;
+        case COMPARE_INCONCLUSIVE:
+            e.v->n_inconclusive++;
+            break;
+        case COMPARE_SKIPPED:
+            e.v->n_skipped++;
+            break;
+        }
+        if (c->warning)
+            e.v->n_warnings++;
+    }
+    *out = e.v;
+    e.v = NULL;
+out:
+    if (rc == COMPARE_ENOMEM && errbuf && errlen && !errbuf[0])
+        snprintf(errbuf, errlen, "out of memory");
+    compare_verdict_free(e.v);
+    metrics_endpoint_free(e.run_all);
+    metrics_endpoint_free(e.base_all);
+    return rc;
+}
+
+void compare_verdict_free(struct compare_verdict *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        free(v->checks[i].endpoint);
+        free(v->checks[i].expr);
+    }
+    free(v->checks);
+    free(v);
+}

@@ -1,0 +1,251 @@
+/*
+ * Recommendations: short advice appended to the results document, numbered
+ * later by the reports.  Idempotent: a text already present is not added
+ * again (a results file read back from disk already carries its own).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare_internal.h"
+
+#define REC_OK "Performance metrics are within acceptable ranges."
+#define NAME_LEN 512
+#define P95_LIMIT_MS 1000.0
+#define ERROR_RATE_LIMIT 0.05
+#define TARGET_SHORTFALL 0.95
+
+struct rec {
+    struct metrics_results *r;
+    size_t added;
+};
+
+static bool has_text(const struct metrics_results *r, const char *text)
+{
+    for (size_t i = 0; i < r->n_recommendations; i++)
+        if (r->recommendations[i] && strcmp(r->recommendations[i], text) == 0)
+            return true;
+    return false;
+}
+
+static int add(struct rec *rc, const char *text)
+{
+    if (has_text(rc->r, text)) {
+        rc->added++; /* still flagged, so no "all fine" line */
+        return 0;
+    }
+    if (metrics_results_add_recommendation(rc->r, text))
+        return COMPARE_ENOMEM;
+    rc->added++;
+    return 0;
+}
+
+/* The error class with most failures, for a hint on where to look. */
+static int top_class(const struct metrics_endpoint *ep)
+{
+    int best = -1;
+    uint64_t n = 0;
+
+    for (int c = 0; c < METRICS_ERR__COUNT; c++)
+        if (ep->err_class[c] > n) {
+            n = ep->err_class[c];
+            best = c;
+        }
+    return best;
+}
+
+static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep)
+{
+    char name[NAME_LEN], val[64], text[1024];
+    double v;
+    int rv;
+
+    metrics_endpoint_name(ep, name, sizeof(name));
+    if (ep->requests == 0) {
+        snprintf(text, sizeof(text),
+                 "%s: no requests completed in the measured window; check "
+                 "the scenario's weight and the warm-up.",
+                 name);
+        return add(rc, text);
+    }
+    if (metrics_value(rc->r, ep, METRICS_STAT_P95, &v) == 0 &&
+        v > P95_LIMIT_MS) {
+        compare__fmt_value(METRICS_STAT_P95, v, val, sizeof(val));
+        snprintf(text, sizeof(text),
+                 "%s: P95 response time is %s (over 1 s); investigate slow "
+                 "queries, downstream calls and resource contention on "
+                 "this endpoint.",
+                 name, val);
+        if ((rv = add(rc, text)))
+            return rv;
+    }
+    if (metrics_value(rc->r, ep, METRICS_STAT_ERROR_RATE, &v) == 0 &&
+        v > ERROR_RATE_LIMIT) {
+        int c = top_class(ep);
+        char hint[200] = "";
+
+        compare__fmt_value(METRICS_STAT_ERROR_RATE, v, val, sizeof(val));
+        if (c >= 0)
+            snprintf(hint, sizeof(hint), "; most failures are %s (%llu of "
+                                         "%llu)",
+                     metrics_errclass_name((enum metrics_errclass)c),
+                     (unsigned long long)ep->err_class[c],
+                     (unsigned long long)ep->errors);
+        snprintf(text, sizeof(text),
+                 "%s: error rate is %s (over 5%%)%s; check the service's "
+                 "logs and capacity.",
+                 name, val, hint);
+        if ((rv = add(rc, text)))
+            return rv;
+    }
+    return 0;
+}
+
+static bool is_type(const struct compare_check *c, const char *type)
+{
+    return c->type && strcmp(c->type, type) == 0;
+}
+
+static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
+{
+    char text[1200];
+    int rv;
+
+    for (size_t i = 0; i < v->n_checks; i++) {
+        const struct compare_check *c = &v->checks[i];
+
+        if (c->status == COMPARE_INCONCLUSIVE &&
+            is_type(c, COMPARE__T_TOO_FEW)) {
+            snprintf(text, sizeof(text),
+                     "%s: too few samples for '%s' (%s); run longer or with "
+                     "more load, or check a lower percentile.",
+                     c->endpoint ? c->endpoint : "?",
+                     c->expr ? c->expr : "?", c->message);
+            if ((rv = add(rc, text)))
+                return rv;
+        } else if (c->status == COMPARE_PASS && c->warning) {
+            snprintf(text, sizeof(text),
+                     "%s: '%s' is beyond its tolerance but within "
+                     "min_effect (%s); watch it, it may be noise or the "
+                     "start of a regression.",
+                     c->endpoint ? c->endpoint : "?",
+                     c->expr ? c->expr : "?", c->message);
+            if ((rv = add(rc, text)))
+                return rv;
+        }
+    }
+    return 0;
+}
+
+/* Endpoints no check looks at on their own; reported only when every
+ * threshold names its endpoints, as otherwise every endpoint has one. */
+static int unchecked_recs(struct rec *rc, const struct compare_verdict *v)
+{
+    char name[NAME_LEN], text[1024];
+    int rv;
+
+    if (v->n_checks == 0)
+        return 0;
+    for (size_t i = 0; i < v->n_checks; i++)
+        if (!v->checks[i].threshold || !v->checks[i].threshold->endpoint)
+            return 0;
+    for (size_t i = 0; i < rc->r->n_endpoints; i++) {
+        bool found = false;
+
+        metrics_endpoint_name(rc->r->endpoints[i], name, sizeof(name));
+        for (size_t k = 0; k < v->n_checks && !found; k++)
+            found = v->checks[k].endpoint &&
+                    strcmp(v->checks[k].endpoint, name) == 0;
+        if (found)
+            continue;
+        compare__printf(text, sizeof(text),
+                 "%s has no check of its own; add a threshold for it "
+                 "(endpoint: \"%s\", check: p95 < ...) so that a "
+                 "regression there fails the build.",
+                 name, name);
+        if ((rv = add(rc, text)))
+            return rv;
+    }
+    return 0;
+}
+
+static int run_recs(struct rec *rc)
+{
+    const struct metrics_results *r = rc->r;
+    const struct metrics_meta *m = &r->meta;
+    char text[512], a[64], t[64];
+    int rv;
+
+    if (m->target_rps > 0) {
+        double achieved = m->achieved_rps;
+        if (achieved <= 0 && r->duration_s > 0)
+            achieved =
+                (double)metrics_results_total_requests(r) / r->duration_s;
+        if (achieved < TARGET_SHORTFALL * m->target_rps) {
+            compare__fmt_value(METRICS_STAT_RPS, achieved, a, sizeof(a));
+            compare__fmt_value(METRICS_STAT_RPS, m->target_rps, t,
+                               sizeof(t));
+            snprintf(text, sizeof(text),
+                     "Target rate not reached: %s of %s (%.1f%%); the load "
+                     "was not what the profile asked for, so the verdict "
+                     "is inconclusive. Check the service's capacity and "
+                     "the load generator.",
+                     a, t, achieved / m->target_rps * 100.0);
+            if ((rv = add(rc, text)))
+                return rv;
+        }
+    }
+    if (m->saturated &&
+        (rv = add(rc, "The load generator was saturated (it could not keep "
+                      "its schedule); latencies include client-side delay. "
+                      "Give it more CPUs, split the load with --shard I/N, "
+                      "or lower the rate.")))
+        return rv;
+    if (r->partial &&
+        (rv = add(rc, "The run was interrupted: the results cover only what "
+                      "was measured until then; rerun before trusting the "
+                      "verdict.")))
+        return rv;
+    return 0;
+}
+
+/* A stale "all fine" line from an earlier pass contradicts new advice. */
+static void drop_ok_line(struct metrics_results *r)
+{
+    size_t w = 0;
+
+    for (size_t i = 0; i < r->n_recommendations; i++) {
+        if (r->recommendations[i] && strcmp(r->recommendations[i], REC_OK) == 0) {
+            free(r->recommendations[i]);
+            continue;
+        }
+        r->recommendations[w++] = r->recommendations[i];
+    }
+    r->n_recommendations = w;
+}
+
+int compare_recommend(struct metrics_results *r,
+                      const struct compare_verdict *v)
+{
+    struct rec rc = {r, 0};
+    int rv = 0;
+
+    if (!r)
+        return COMPARE_EINVAL;
+    for (size_t i = 0; i < r->n_endpoints; i++)
+        if ((rv = endpoint_recs(&rc, r->endpoints[i])))
+            goto out;
+    if (v && (rv = verdict_recs(&rc, v)))
+        goto out;
+    if ((rv = run_recs(&rc)))
+        goto out;
+    if (v && (rv = unchecked_recs(&rc, v)))
+        goto out;
+    if (rc.added)
+        drop_ok_line(r);
+    else if (r->n_recommendations == 0)
+        rv = metrics_results_add_recommendation(r, REC_OK) ? COMPARE_ENOMEM
+                                                           : 0;
+out:
+    return rv;
+}

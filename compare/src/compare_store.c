@@ -1,0 +1,475 @@
+/*
+ * The baseline store: one results document per baseline, <dir>/<name>.json,
+ * written atomically by metrics_results_save() so that a crash never leaves
+ * half a baseline behind.  Names are checked (compare_name_valid) before
+ * they become paths, so a name can never leave the store folder.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "compare_internal.h"
+
+#define NAME_MAX_CHARS 64
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!errbuf || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+bool compare_name_valid(const char *name)
+{
+    size_t n;
+
+    if (!name || !name[0] || name[0] == '.')
+        return false;
+    for (n = 0; name[n]; n++) {
+        char c = name[n];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok || n >= NAME_MAX_CHARS)
+            return false;
+    }
+    return true;
+}
+
+static int bad_name(const char *name, char *errbuf, size_t errlen)
+{
+    set_err(errbuf, errlen,
+            "invalid baseline name '%.80s': use 1 to 64 characters from "
+            "A-Z a-z 0-9 . _ - not starting with '.'",
+            name ? name : "");
+    return COMPARE_ENAME;
+}
+
+static char *join(const char *dir, const char *name, const char *ext)
+{
+    size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+    char *p = malloc(n);
+
+    if (p)
+        snprintf(p, n, "%s/%s%s", dir, name, ext);
+    return p;
+}
+
+/* mkdir -p, 0755. */
+static int mkdirs(const char *dir, char *errbuf, size_t errlen)
+{
+    char *p = strdup(dir), *s;
+    struct stat st;
+    int rc = 0;
+
+    if (!p)
+        return COMPARE_ENOMEM;
+    for (s = p + 1;; s++) {
+        bool last = *s == '\0';
+        if (*s != '/' && !last)
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            set_err(errbuf, errlen, "cannot create '%s': %s", p,
+                    strerror(errno));
+            rc = COMPARE_EIO;
+            goto out;
+        }
+        if (last)
+            break;
+        *s = '/';
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        set_err(errbuf, errlen, "cannot use '%s' as the baseline store: %s",
+                dir, errno ? strerror(errno) : "not a directory");
+        rc = COMPARE_EIO;
+    }
+out:
+    free(p);
+    return rc;
+}
+
+int compare_store_save(const char *dir, const char *name,
+                       struct metrics_results *r, char *errbuf,
+                       size_t errlen)
+{
+    char *path = NULL, *old_id, *id = NULL;
+    int rc = 0;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (!r || !dir || !*dir) {
+        set_err(errbuf, errlen, "no document or no store folder");
+        return COMPARE_EINVAL;
+    }
+    if (!compare_name_valid(name))
+        return bad_name(name, errbuf, errlen);
+    if ((rc = mkdirs(dir, errbuf, errlen)))
+        goto out;
+    path = join(dir, name, ".json");
+    id = strdup(name);
+    if (!path || !id) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    old_id = r->baseline_id;
+    r->baseline_id = id;
+    if (metrics_results_save(r, path, errbuf, errlen) != 0) {
+        /* the document stays as it was */
+        r->baseline_id = old_id;
+        rc = COMPARE_EIO;
+        goto out;
+    }
+    id = NULL;
+    free(old_id);
+out:
+    free(id);
+    free(path);
+    return rc;
+}
+
+static int load_path(const char *path, struct metrics_results **out,
+                     char *errbuf, size_t errlen)
+{
+    char err[768];
+    int rc;
+
+    err[0] = '\0';
+    rc = metrics_results_load(path, out, err, sizeof(err));
+    if (rc == 0)
+        return 0;
+    *out = NULL;
+    if (rc == METRICS_ENOMEM) {
+        set_err(errbuf, errlen, "out of memory");
+        return COMPARE_ENOMEM;
+    }
+    if (rc == METRICS_EIO) {
+        set_err(errbuf, errlen, "%s", err[0] ? err : path);
+        return COMPARE_EIO;
+    }
+    /* EPARSE, ESCHEMA and anything else: not a usable document */
+    if (strstr(err, path))
+        set_err(errbuf, errlen, "%s", err);
+    else
+        set_err(errbuf, errlen, "%s: %s", path,
+                err[0] ? err : metrics_strerror(rc));
+    return COMPARE_ECORRUPT;
+}
+
+int compare_store_load(const char *dir, const char *name,
+                       struct metrics_results **out, char *errbuf,
+                       size_t errlen)
+{
+    char *path = NULL;
+    struct stat st;
+    int rc;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (!out || !dir)
+        return COMPARE_EINVAL;
+    *out = NULL;
+    if (!compare_name_valid(name))
+        return bad_name(name, errbuf, errlen);
+    path = join(dir, name, ".json");
+    if (!path)
+        return COMPARE_ENOMEM;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            set_err(errbuf, errlen,
+                    "no baseline '%s' in %s (loadgate baseline list shows "
+                    "what exists)",
+                    name, dir);
+            rc = COMPARE_ENOTFOUND;
+        } else {
+            set_err(errbuf, errlen, "cannot read '%s': %s", path,
+                    strerror(errno));
+            rc = COMPARE_EIO;
+        }
+        goto out;
+    }
+    rc = load_path(path, out, errbuf, errlen);
+out:
+    free(path);
+    return rc;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct compare_store_entry *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+/* Fills e from the document at path; a corrupt one keeps its name with
+ * timestamp "corrupt" and zero values, so that it can be seen and removed. */
+static int fill_entry(const char *path, struct compare_store_entry *e)
+{
+    struct metrics_results *r = NULL;
+    struct metrics_endpoint *all = NULL;
+    double p95;
+    int rc = 0;
+
+    if (metrics_results_load(path, &r, NULL, 0) != 0) {
+        e->timestamp = strdup("corrupt");
+        return e->timestamp ? 0 : COMPARE_ENOMEM;
+    }
+    e->timestamp = strdup(r->timestamp ? r->timestamp : "");
+    if (r->meta.profile_sha256)
+        e->profile_sha256 = strdup(r->meta.profile_sha256);
+    if (!e->timestamp || (r->meta.profile_sha256 && !e->profile_sha256)) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    e->total_requests = metrics_results_total_requests(r);
+    if (metrics_results_aggregate(r, &all) != 0) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    if (metrics_value(r, all, METRICS_STAT_P95, &p95) == 0)
+        e->p95_ms = p95;
+out:
+    metrics_endpoint_free(all);
+    metrics_results_free(r);
+    return rc;
+}
+
+int compare_store_list(const char *dir, struct compare_store_entry **out,
+                       size_t *n, char *errbuf, size_t errlen)
+{
+    struct compare_store_entry *v = NULL;
+    size_t count = 0, cap = 0;
+    DIR *d = NULL;
+    struct dirent *de;
+    char *path = NULL;
+    int rc = 0;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (!out || !n || !dir)
+        return COMPARE_EINVAL;
+    *out = NULL;
+    *n = 0;
+    d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        set_err(errbuf, errlen, "cannot read '%s': %s", dir,
+                strerror(errno));
+        return COMPARE_EIO;
+    }
+    while ((errno = 0, de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        struct stat st;
+        char stem[NAME_MAX_CHARS + 1];
+
+        if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0 ||
+            len - 5 > NAME_MAX_CHARS)
+            continue;
+        memcpy(stem, de->d_name, len - 5);
+        stem[len - 5] = '\0';
+        if (!compare_name_valid(stem))
+            continue; /* temporary files of atomic writes, and the like */
+        free(path);
+        path = join(dir, de->d_name, "");
+        if (!path) {
+            rc = COMPARE_ENOMEM;
+            goto out;
+        }
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct compare_store_entry *nv = realloc(v, ncap * sizeof(*nv));
+            if (!nv) {
+                rc = COMPARE_ENOMEM;
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        memset(&v[count], 0, sizeof(v[count]));
+        v[count].name = strdup(stem);
+        count++;
+        if (!v[count - 1].name) {
+            rc = COMPARE_ENOMEM;
+            goto out;
+        }
+        if ((rc = fill_entry(path, &v[count - 1])))
+            goto out;
+    }
+    if (errno != 0) {
+        set_err(errbuf, errlen, "cannot read '%s': %s", dir,
+                strerror(errno));
+        rc = COMPARE_EIO;
+        goto out;
+    }
+    if (count > 1)
+        qsort(v, count, sizeof(*v), entry_cmp);
+    *out = v;
+    *n = count;
+    v = NULL;
+    count = 0;
+out:
+    if (rc == COMPARE_ENOMEM)
+        set_err(errbuf, errlen, "out of memory");
+    compare_store_list_free(v, count);
+    free(path);
+    closedir(d);
+    return rc;
+}
+
+void compare_store_list_free(struct compare_store_entry *e, size_t n)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].name);
+        free(e[i].timestamp);
+        free(e[i].profile_sha256);
+    }
+    free(e);
+}
+
+int compare_store_rm(const char *dir, const char *name, char *errbuf,
+                     size_t errlen)
+{
+    char *path = NULL;
+    int rc = 0;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (!dir)
+        return COMPARE_EINVAL;
+    if (!compare_name_valid(name))
+        return bad_name(name, errbuf, errlen);
+    path = join(dir, name, ".json");
+    if (!path)
+        return COMPARE_ENOMEM;
+    if (unlink(path) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            set_err(errbuf, errlen,
+                    "no baseline '%s' in %s (loadgate baseline list shows "
+                    "what exists)",
+                    name, dir);
+            rc = COMPARE_ENOTFOUND;
+        } else {
+            set_err(errbuf, errlen, "cannot remove '%s': %s", path,
+                    strerror(errno));
+            rc = COMPARE_EIO;
+        }
+    }
+    free(path);
+    return rc;
+}
+
+static bool is_regular_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* "dir/main.json" -> "main" */
+static char *file_stem(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+    char *s;
+
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    if (n > 5 && ends_with(base, ".json"))
+        n -= 5;
+    s = malloc(n + 1);
+    if (s) {
+        memcpy(s, base, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+int compare_baseline_resolve(const char *spec, const char *store_dir,
+                             struct metrics_results **out, char **name_out,
+                             char *errbuf, size_t errlen)
+{
+    struct metrics_results *r = NULL;
+    char *name = NULL;
+    int rc;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (name_out)
+        *name_out = NULL;
+    if (!out)
+        return COMPARE_EINVAL;
+    *out = NULL;
+    if (!spec || !*spec) {
+        set_err(errbuf, errlen, "no baseline named");
+        return COMPARE_EINVAL;
+    }
+    if (!store_dir)
+        store_dir = COMPARE_DEFAULT_STORE;
+
+    if (strchr(spec, '/') || ends_with(spec, ".json") ||
+        is_regular_file(spec)) {
+        struct stat st;
+        if (stat(spec, &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR) {
+                set_err(errbuf, errlen, "no baseline file '%s'", spec);
+                rc = COMPARE_ENOTFOUND;
+            } else {
+                set_err(errbuf, errlen, "cannot read '%s': %s", spec,
+                        strerror(errno));
+                rc = COMPARE_EIO;
+            }
+            goto out;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            set_err(errbuf, errlen, "'%s' is a folder, not a baseline file",
+                    spec);
+            rc = COMPARE_EIO;
+            goto out;
+        }
+        rc = load_path(spec, &r, errbuf, errlen);
+        if (rc)
+            goto out;
+        if (name_out && !(r->baseline_id && *r->baseline_id))
+            name = file_stem(spec);
+    } else {
+        rc = compare_store_load(store_dir, spec, &r, errbuf, errlen);
+        if (rc)
+            goto out;
+        if (name_out && !(r->baseline_id && *r->baseline_id))
+            name = strdup(spec);
+    }
+    if (name_out) {
+        if (!name)
+            name = strdup(r->baseline_id && *r->baseline_id ? r->baseline_id
+                                                            : spec);
+        if (!name) {
+            rc = COMPARE_ENOMEM;
+            set_err(errbuf, errlen, "out of memory");
+            goto out;
+        }
+        *name_out = name;
+        name = NULL;
+    }
+    *out = r;
+    r = NULL;
+out:
+    free(name);
+    metrics_results_free(r);
+    return rc;
+}
