@@ -1,0 +1,136 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gate_fixture.h"
+
+void fx_record(struct metrics_endpoint *ep, size_t n, double latency_ms,
+               bool failed)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(
+            metrics_endpoint_record(ep, FX_START + (int64_t)(i % 10), true,
+                                    (uint64_t)(latency_ms * 1000.0 + 0.5),
+                                    failed ? 500 : 200,
+                                    failed ? METRICS_ERR_HTTP_5XX
+                                           : METRICS_ERR_NONE),
+            0);
+}
+
+struct metrics_results *fx_empty_run(void)
+{
+    struct metrics_results *r = NULL;
+
+    assert_int_equal(metrics_results_new(&r), 0);
+    r->timestamp = strdup("2026-01-01T12:00:00Z");
+    assert_non_null(r->timestamp);
+    r->start_second = FX_START;
+    r->duration_s = 10.0;
+    r->concurrent_users = 100;
+    r->meta.profile_name = strdup("demo");
+    r->meta.profile_sha256 = strdup("ab12");
+    assert_non_null(r->meta.profile_name);
+    return r;
+}
+
+struct metrics_results *fx_run(void)
+{
+    struct metrics_results *r = fx_empty_run();
+    struct metrics_endpoint *ep;
+
+    /* 1000 requests: p50 10 ms, p95 25 ms, p99 50 ms, 100.0 rps */
+    ep = metrics_results_endpoint(r, "GET", "/api/health", true);
+    assert_non_null(ep);
+    fx_record(ep, 500, 10, false);
+    fx_record(ep, 450, 25, false);
+    fx_record(ep, 40, 50, false);
+    fx_record(ep, 10, 80, false);
+    /* 200 requests, one failed: p50 50, p95 150, p99 300, 0.50 % */
+    ep = metrics_results_endpoint(r, "POST", "/api/agents/{id}/query", true);
+    assert_non_null(ep);
+    fx_record(ep, 100, 50, false);
+    fx_record(ep, 90, 150, false);
+    fx_record(ep, 7, 300, false);
+    fx_record(ep, 1, 300, true);
+    fx_record(ep, 2, 400, false);
+    /* 150 requests at 2.5 ms: one decimal below 10 ms */
+    ep = metrics_results_endpoint(r, "GET", "/api/agents", true);
+    assert_non_null(ep);
+    fx_record(ep, 150, 2.5, false);
+    /* a name longer than the 40-column cell */
+    ep = metrics_results_endpoint(
+        r, "GET", "/api/organisations/{org}/projects/{project}/settings",
+        true);
+    assert_non_null(ep);
+    fx_record(ep, 10, 1, false);
+    assert_int_equal(metrics_results_add_recommendation(
+                         r, "Performance metrics are within acceptable "
+                            "ranges."),
+                     0);
+    assert_int_equal(
+        metrics_results_add_recommendation(r, "Add a check for GET /api/agents."),
+        0);
+    return r;
+}
+
+struct compare_verdict *fx_verdict(size_t n)
+{
+    struct compare_verdict *v = calloc(1, sizeof(*v));
+
+    assert_non_null(v);
+    v->checks = calloc(n ? n : 1, sizeof(*v->checks));
+    assert_non_null(v->checks);
+    v->n_checks = n;
+    return v;
+}
+
+void fx_check(struct compare_verdict *v, size_t i, const char *endpoint,
+              const char *expr, enum compare_status st, const char *type,
+              const char *message, const char *detail)
+{
+    struct compare_check *c = &v->checks[i];
+
+    assert_true(i < v->n_checks);
+    c->endpoint = strdup(endpoint);
+    c->expr = strdup(expr);
+    assert_non_null(c->endpoint);
+    assert_non_null(c->expr);
+    c->status = st;
+    c->type = type;
+    if (message)
+        snprintf(c->message, sizeof(c->message), "%s", message);
+    if (detail)
+        snprintf(c->detail, sizeof(c->detail), "%s", detail);
+    switch (st) {
+    case COMPARE_PASS:
+        v->n_pass++;
+        break;
+    case COMPARE_FAIL:
+        v->n_fail++;
+        break;
+    case COMPARE_INCONCLUSIVE:
+        v->n_inconclusive++;
+        break;
+    default:
+        v->n_skipped++;
+        break;
+    }
+}
+
+void fx_verdict_free(struct compare_verdict *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        free(v->checks[i].endpoint);
+        free(v->checks[i].expr);
+    }
+    free(v->checks);
+    free(v);
+}

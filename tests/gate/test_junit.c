@@ -1,0 +1,574 @@
+/* JUnit XML: validity against both XSDs and the exact structure of
+ * ci-conventions.md §2, checked through XPath. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xpath.h>
+
+#include "gate_fixture.h"
+#include "gate_internal.h"
+
+struct fx {
+    xmlSchemaPtr ant, xunit;
+    char dir[64];
+    char path[128];
+};
+
+static xmlSchemaPtr load_schema(const char *file)
+{
+    char path[1024];
+    xmlSchemaParserCtxtPtr pc;
+    xmlSchemaPtr s;
+
+    snprintf(path, sizeof(path), "%s/%s", LOADGATE_SCHEMA_DIR, file);
+    pc = xmlSchemaNewParserCtxt(path);
+    assert_non_null(pc);
+    s = xmlSchemaParse(pc);
+    xmlSchemaFreeParserCtxt(pc);
+    if (!s)
+        fail_msg("cannot load schema %s", path);
+    return s;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    f->ant = load_schema("JUnit.xsd");
+    f->xunit = load_schema("junit-10.xsd");
+    snprintf(f->dir, sizeof(f->dir), "/tmp/gate-junit-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/junit.xml", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    unlink(f->path);
+    rmdir(f->dir);
+    xmlSchemaFree(f->ant);
+    xmlSchemaFree(f->xunit);
+    free(f);
+    xmlCleanupParser();
+    return 0;
+}
+
+static void validate(xmlSchemaPtr s, xmlDocPtr doc, const char *which)
+{
+    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(s);
+    int rc;
+
+    assert_non_null(vc);
+    rc = xmlSchemaValidateDoc(vc, doc);
+    xmlSchemaFreeValidCtxt(vc);
+    if (rc != 0)
+        fail_msg("not valid against %s (rc %d)", which, rc);
+}
+
+/* Writes r, parses it strictly and validates it against both schemas. */
+static xmlDocPtr write_and_validate(struct fx *f,
+                                    const struct gate_report *r)
+{
+    char err[256] = "x";
+    xmlDocPtr doc;
+
+    assert_int_equal(gate_junit_write(r, f->path, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+    doc = xmlReadFile(f->path, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    validate(f->ant, doc, "JUnit.xsd");
+    validate(f->xunit, doc, "junit-10.xsd");
+    return doc;
+}
+
+static double xnum(xmlDocPtr doc, const char *expr)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathObjectPtr o;
+    double v;
+
+    assert_non_null(ctx);
+    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    assert_non_null(o);
+    v = xmlXPathCastToNumber(o);
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+    return v;
+}
+
+/* string(expr), malloc'd. */
+static char *xstr(xmlDocPtr doc, const char *expr)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathObjectPtr o;
+    xmlChar *s;
+    char *out;
+
+    assert_non_null(ctx);
+    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    assert_non_null(o);
+    s = xmlXPathCastToString(o);
+    out = strdup((const char *)s);
+    xmlFree(s);
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+    return out;
+}
+
+static void assert_xstr(xmlDocPtr doc, const char *expr, const char *want)
+{
+    char *got = xstr(doc, expr);
+
+    if (strcmp(got, want) != 0)
+        fail_msg("%s: got '%s', want '%s'", expr, got, want);
+    free(got);
+}
+
+/* The invariants of every document: counts equal the children, the
+ * testsuites element has no attributes, (classname, name) are unique. */
+static void check_shape(xmlDocPtr doc)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathObjectPtr o;
+    int n;
+
+    assert_int_equal((int)xnum(doc, "count(/testsuites/@*)"), 0);
+    assert_int_equal((int)xnum(doc, "count(/testsuites/testsuite)"), 1);
+    assert_int_equal(xnum(doc, "number(/testsuites/testsuite/@tests)"),
+                     xnum(doc, "count(//testcase)"));
+    assert_int_equal(xnum(doc, "number(/testsuites/testsuite/@failures)"),
+                     xnum(doc, "count(//testcase/failure)"));
+    assert_int_equal(xnum(doc, "number(/testsuites/testsuite/@errors)"),
+                     xnum(doc, "count(//testcase/error)"));
+    assert_int_equal(xnum(doc, "number(/testsuites/testsuite/@skipped)"),
+                     xnum(doc, "count(//testcase/skipped)"));
+    assert_int_equal((int)xnum(doc, "count(//testcase[@time!='0'])"), 0);
+    assert_int_equal((int)xnum(doc, "count(//testcase/*[2])"), 0);
+    assert_xstr(doc, "string(/testsuites/testsuite/@package)", "loadgate");
+    assert_xstr(doc, "string(/testsuites/testsuite/@id)", "0");
+    assert_xstr(doc, "name(/testsuites/testsuite/*[1])", "properties");
+    assert_xstr(doc, "name(/testsuites/testsuite/*[last()])", "system-err");
+    assert_xstr(doc, "name(/testsuites/testsuite/*[last()-1])",
+                "system-out");
+    assert_int_equal(
+        (int)xnum(doc, "count(//testcase[not(starts-with(@classname, "
+                       "'loadgate.'))])"),
+        0);
+    /* failure and error always carry a type and a body */
+    assert_int_equal(
+        (int)xnum(doc, "count(//failure[not(@type) or string-length(.)=0])"),
+        0);
+    assert_int_equal(
+        (int)xnum(doc, "count(//error[not(@type) or string-length(.)=0])"),
+        0);
+
+    assert_non_null(ctx);
+    o = xmlXPathEvalExpression(BAD_CAST "//testcase", ctx);
+    assert_non_null(o);
+    n = o->nodesetval ? o->nodesetval->nodeNr : 0;
+    for (int i = 0; i < n; i++) {
+        xmlChar *ci = xmlGetProp(o->nodesetval->nodeTab[i], BAD_CAST "classname");
+        xmlChar *ni = xmlGetProp(o->nodesetval->nodeTab[i], BAD_CAST "name");
+
+        for (int j = i + 1; j < n; j++) {
+            xmlChar *cj = xmlGetProp(o->nodesetval->nodeTab[j],
+                                     BAD_CAST "classname");
+            xmlChar *nj = xmlGetProp(o->nodesetval->nodeTab[j],
+                                     BAD_CAST "name");
+
+            if (xmlStrEqual(ci, cj) && xmlStrEqual(ni, nj))
+                fail_msg("duplicate testcase (%s, %s)", (char *)ci,
+                         (char *)ni);
+            xmlFree(cj);
+            xmlFree(nj);
+        }
+        xmlFree(ci);
+        xmlFree(ni);
+    }
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+}
+
+static void test_passing_run(void **state)
+{
+    struct fx *f = *state;
+    struct metrics_results *run = fx_run();
+    struct compare_verdict *v = fx_verdict(3);
+    struct gate_report rep = {0};
+    xmlDocPtr doc;
+    char *out;
+
+    fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_PASS, NULL,
+             "p95 = 25.0 ms, limit < 1000 ms", NULL);
+    fx_check(v, 1, "GET /api/health", "p95 < 1s", COMPARE_PASS, NULL,
+             "p95 = 25.0 ms, limit < 1000 ms", NULL);
+    fx_check(v, 2, "GET /api/health", "error_rate < 5%", COMPARE_PASS, NULL,
+             "error_rate = 0.00%, limit < 5.00%", NULL);
+    v->checks[1].warning = true;
+    rep.run = run;
+    rep.verdict = v;
+    rep.profile_name = "demo";
+    doc = write_and_validate(f, &rep);
+    check_shape(doc);
+    assert_xstr(doc, "string(/testsuites/testsuite/@name)", "loadgate.demo");
+    assert_xstr(doc, "string(//testsuite/@tests)", "3");
+    assert_xstr(doc, "string(//testsuite/@failures)", "0");
+    assert_xstr(doc, "string(//testsuite/@errors)", "0");
+    assert_xstr(doc, "string(//testsuite/@skipped)", "0");
+    assert_xstr(doc, "string(//testsuite/@time)", "10.000");
+    assert_xstr(doc, "string(//testsuite/@timestamp)", "2026-01-01T12:00:00");
+    assert_int_equal((int)xnum(doc, "string-length(//testsuite/@hostname)") > 0,
+                     1);
+    assert_xstr(doc,
+                "string(//property[@name='loadgate.timestamp_utc']/@value)",
+                "2026-01-01T12:00:00Z");
+    assert_xstr(doc, "string(//property[@name='loadgate.profile']/@value)",
+                "demo");
+    assert_xstr(doc,
+                "string(//property[@name='loadgate.profile_sha256']/@value)",
+                "ab12");
+    assert_xstr(doc, "string(//property[@name='loadgate.baseline']/@value)",
+                "none");
+    assert_xstr(doc, "string(//property[@name='loadgate.partial']/@value)",
+                "false");
+    assert_xstr(doc,
+                "string(//property[@name='loadgate.total_requests']/@value)",
+                "1360");
+    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
+                "0");
+    assert_xstr(doc, "string(//property[@name='loadgate.version']/@value)",
+                LOADGATE_VERSION);
+    assert_int_equal((int)xnum(doc, "count(//property)"), 8);
+    assert_xstr(doc, "string(//testcase[1]/@classname)", "loadgate.ALL");
+    assert_xstr(doc, "string(//testcase[2]/@classname)",
+                "loadgate.GET /api/health");
+    assert_xstr(doc, "string(//testcase[2]/@name)", "p95 < 1s");
+    assert_int_equal((int)xnum(doc, "count(//testcase/*)"), 0);
+    /* the text report rides in system-out */
+    out = xstr(doc, "string(//system-out)");
+    assert_non_null(strstr(out, "Endpoint Performance"));
+    assert_non_null(strstr(out, "/api/agents/{id}/query"));
+    free(out);
+    assert_xstr(doc, "string(//system-err)", "");
+    xmlFreeDoc(doc);
+    fx_verdict_free(v);
+    metrics_results_free(run);
+}
+
+static void test_failing_run(void **state)
+{
+    struct fx *f = *state;
+    struct metrics_results *run = fx_run();
+    struct metrics_results *base = fx_run();
+    struct compare_verdict *v = fx_verdict(4);
+    struct compare_threshold th = {0};
+    struct gate_report rep = {0};
+    struct compare_check *c;
+    xmlDocPtr doc;
+    char *text;
+
+    fx_check(v, 0, "POST /api/agents/{id}/query", "p95 < baseline + 10%",
+             COMPARE_FAIL, "loadgate.regression",
+             "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); "
+             "+34.7%, significant",
+             "endpoint : POST /api/agents/{id}/query\n"
+             "threshold: p95 < baseline + 10%  (perf/demo.yaml:41)\n"
+             "measured : 1320.4 ms (n=2998)   baseline: 980.2 ms (n=2950)   "
+             "limit: 1078.2 ms");
+    /* compare left message and detail empty: gate composes both */
+    fx_check(v, 1, "GET /v1.2/items", "p99 < 200ms", COMPARE_FAIL, NULL, NULL,
+             NULL);
+    c = &v->checks[1];
+    th.stat = METRICS_STAT_P99;
+    th.op = COMPARE_LT;
+    th.file = "perf/demo.yaml";
+    th.line = 17;
+    c->threshold = &th;
+    c->has_measured = c->has_limit = c->has_baseline = true;
+    c->measured = 321.5;
+    c->limit = 200;
+    c->baseline = 150.25;
+    c->n_measured = 4000;
+    c->delta_pct = 114.0;
+    fx_check(v, 2, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
+    fx_check(v, 3, "GET /api/health", "p95 < 1s", COMPARE_PASS, NULL, "ok",
+             NULL);
+    rep.run = run;
+    rep.baseline = base;
+    rep.baseline_name = "main";
+    rep.verdict = v;
+    rep.profile_name = "demo";
+    rep.profile_path = "perf/demo.yaml";
+    doc = write_and_validate(f, &rep);
+    check_shape(doc);
+    assert_xstr(doc, "string(//testsuite/@failures)", "2");
+    assert_xstr(doc, "string(//testsuite/@errors)", "0");
+    assert_xstr(doc, "string(//property[@name='loadgate.baseline']/@value)",
+                "main");
+    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
+                "1");
+    assert_xstr(doc, "string(//testcase[1]/@classname)",
+                "loadgate.POST /api/agents/{id}/query");
+    assert_xstr(doc, "string(//testcase[1]/failure/@type)",
+                "loadgate.regression");
+    assert_xstr(doc, "string(//testcase[1]/failure/@message)",
+                v->checks[0].message);
+    assert_xstr(doc, "string(//testcase[1]/failure)", v->checks[0].detail);
+    /* '.' inside an endpoint becomes '_' */
+    assert_xstr(doc, "string(//testcase[2]/@classname)",
+                "loadgate.GET /v1_2/items");
+    assert_xstr(doc, "string(//testcase[2]/failure/@type)",
+                "loadgate.threshold");
+    assert_xstr(doc, "string(//testcase[2]/failure/@message)",
+                "p99 = 321.5 ms, limit < 200.0 ms (baseline 150.2 ms)");
+    text = xstr(doc, "string(//testcase[2]/failure)");
+    assert_non_null(strstr(text, "endpoint : GET /v1.2/items\n"));
+    assert_non_null(strstr(text, "threshold: p99 < 200ms  (perf/demo.yaml:17)"));
+    assert_non_null(strstr(text, "measured : 321.5 ms (n=4000)\n"));
+    assert_non_null(strstr(text, "baseline : 150.2 ms\n"));
+    assert_non_null(strstr(text, "limit    : 200.0 ms\n"));
+    assert_non_null(strstr(text, "delta    : +114.0%"));
+    free(text);
+    xmlFreeDoc(doc);
+    fx_verdict_free(v);
+    metrics_results_free(run);
+    metrics_results_free(base);
+}
+
+static void test_error_only(void **state)
+{
+    struct fx *f = *state;
+    struct gate_report rep = {0};
+    xmlDocPtr doc;
+    char *ts;
+
+    rep.profile_name = "checkout";
+    rep.error_reason = "baseline 'main' not found in .loadgate/baselines";
+    doc = write_and_validate(f, &rep);
+    check_shape(doc);
+    assert_xstr(doc, "string(//testsuite/@tests)", "1");
+    assert_xstr(doc, "string(//testsuite/@errors)", "1");
+    assert_xstr(doc, "string(//testsuite/@time)", "0.000");
+    assert_xstr(doc, "string(//testcase/@classname)", "loadgate.ALL");
+    assert_xstr(doc, "string(//testcase/@name)", "run");
+    assert_xstr(doc, "string(//testcase/error/@type)", "loadgate.error");
+    assert_xstr(doc, "string(//testcase/error/@message)", rep.error_reason);
+    assert_xstr(doc, "string(//testcase/error)", rep.error_reason);
+    assert_xstr(doc, "string(//system-err)", rep.error_reason);
+    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
+                "3");
+    assert_xstr(doc,
+                "string(//property[@name='loadgate.total_requests']/@value)",
+                "0");
+    /* no run: the timestamp is now, still in the schema's format */
+    ts = xstr(doc, "string(//testsuite/@timestamp)");
+    assert_int_equal(strlen(ts), 19);
+    assert_int_equal(ts[10], 'T');
+    free(ts);
+    xmlFreeDoc(doc);
+}
+
+static void test_skipped_and_inconclusive(void **state)
+{
+    struct fx *f = *state;
+    struct metrics_results *run = fx_run();
+    struct compare_verdict *v = fx_verdict(5);
+    struct gate_report rep = {0};
+    xmlDocPtr doc;
+
+    fx_check(v, 0, "GET /api/new", "rps > baseline - 10%", COMPARE_SKIPPED,
+             NULL, "endpoint not in baseline 'main'", NULL);
+    fx_check(v, 1, "GET /api/orders", "p99 < 2s", COMPARE_INCONCLUSIVE,
+             "loadgate.no_data",
+             "0 requests in measured window; not evaluated",
+             "endpoint : GET /api/orders\nmeasured : no data");
+    fx_check(v, 2, "GET /api/agents", "p99.9 < 2s", COMPARE_INCONCLUSIVE,
+             NULL, NULL, NULL);
+    fx_check(v, 3, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
+    fx_check(v, 4, "ALL", "p95 < baseline + 10%", COMPARE_SKIPPED, NULL, NULL,
+             NULL);
+    rep.run = run;
+    rep.verdict = v;
+    rep.profile_name = "demo";
+    run->partial = true;
+    doc = write_and_validate(f, &rep);
+    check_shape(doc);
+    assert_xstr(doc, "string(//testsuite/@skipped)", "2");
+    assert_xstr(doc, "string(//testsuite/@errors)", "2");
+    assert_xstr(doc, "string(//testcase[1]/skipped/@message)",
+                "endpoint not in baseline 'main'");
+    assert_int_equal((int)xnum(doc, "count(//skipped/@type)"), 0);
+    assert_xstr(doc, "string(//testcase[2]/error/@type)", "loadgate.no_data");
+    assert_xstr(doc, "string(//testcase[2]/error)",
+                "endpoint : GET /api/orders\nmeasured : no data");
+    assert_xstr(doc, "string(//testcase[3]/error/@type)",
+                "loadgate.inconclusive");
+    assert_xstr(doc, "string(//testcase[5]/skipped/@message)",
+                "not applicable");
+    assert_xstr(doc, "string(//property[@name='loadgate.partial']/@value)",
+                "true");
+    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
+                "3");
+    xmlFreeDoc(doc);
+    fx_verdict_free(v);
+    metrics_results_free(run);
+}
+
+/* Counts code points of a UTF-8 string. */
+static size_t chars(const char *s)
+{
+    return gate__utf8_len(s);
+}
+
+static void test_hostile_names(void **state)
+{
+    struct fx *f = *state;
+    struct metrics_results *run = fx_run();
+    struct compare_verdict *v = fx_verdict(7);
+    struct gate_report rep = {0};
+    struct metrics_endpoint *ep;
+    char *longname = malloc(5001), *longtext = malloc(4000), *s;
+    const char *evil = "GET /x\x01\x1b[31m<&\"'>\xff\xc0\xaf\xed\xa0\x80]]>";
+    xmlDocPtr doc;
+
+    assert_non_null(longname);
+    assert_non_null(longtext);
+    memset(longname, 'a', 5000);
+    memcpy(longname, "GET /", 5);
+    longname[5000] = '\0';
+    memset(longtext, 'z', 3999);
+    longtext[3999] = '\0';
+    ep = metrics_results_endpoint(run, "GET", "/x\x01\x1b[31m<&\"'>\xff]]>",
+                                  true);
+    assert_non_null(ep);
+    fx_record(ep, 3, 5, false);
+    ep = metrics_results_endpoint(run, "GET", longname + 4, true);
+    assert_non_null(ep);
+    fx_record(ep, 3, 5, false);
+    assert_int_equal(metrics_results_add_recommendation(run, "bad\x02 \xfe"),
+                     0);
+
+    fx_check(v, 0, evil, "p95\t<\n1s\x07", COMPARE_FAIL, "loadgate.threshold",
+             "msg\x01 with <&\"> and \xff", "detail\x01\n<&>\xff\xfe");
+    fx_check(v, 1, longname, "p95 < 1s", COMPARE_INCONCLUSIVE,
+             "loadgate.no_data", NULL, NULL);
+    /* message and detail at compare's full size, without the NUL */
+    memset(v->checks[1].message, 'm', sizeof(v->checks[1].message));
+    memset(v->checks[1].detail, 'd', sizeof(v->checks[1].detail));
+    /* duplicates, and a name that already looks like a repeat */
+    fx_check(v, 2, "GET /dup", "p95 < 1s [2]", COMPARE_PASS, NULL, "ok", NULL);
+    fx_check(v, 3, "GET /dup", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
+    fx_check(v, 4, "GET /dup", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
+    fx_check(v, 5, "GET /dup", "p95  <  1s", COMPARE_PASS, NULL, "ok", NULL);
+    fx_check(v, 6, "ALL", "run", COMPARE_SKIPPED, NULL, longtext, NULL);
+    rep.run = run;
+    rep.verdict = v;
+    rep.profile_name = "de\x01mo \xff";
+    rep.profile_path = "perf/\x1b.yaml";
+    rep.error_reason = "reason\x01 <&> \xff";
+    doc = write_and_validate(f, &rep);
+    check_shape(doc);
+    assert_xstr(doc, "string(//testsuite/@tests)", "8");
+    assert_xstr(doc, "string(//testsuite/@name)", "loadgate.demo \xEF\xBF\xBD");
+    /* the error case comes first, then checks in order */
+    assert_xstr(doc, "string(//testcase[1]/@name)", "run");
+    assert_xstr(doc, "string(//testcase[1]/error)",
+                "reason <&> \xEF\xBF\xBD");
+    assert_xstr(doc, "string(//testcase[2]/@classname)",
+                "loadgate.GET /x[31m<&\"'>\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD]]>");
+    assert_xstr(doc, "string(//testcase[2]/@name)", "p95 < 1s");
+    assert_xstr(doc, "string(//testcase[2]/failure)",
+                "detail\n<&>\xEF\xBF\xBD\xEF\xBF\xBD");
+    /* caps: names 1000, message 200, text 1000 characters */
+    s = xstr(doc, "string(//testcase[3]/@classname)");
+    assert_int_equal(chars(s), strlen("loadgate.") + GATE__NAME_MAX);
+    free(s);
+    s = xstr(doc, "string(//testcase[3]/error/@message)");
+    assert_int_equal(chars(s), GATE__MESSAGE_MAX);
+    assert_int_equal(strncmp(s, "mmmm", 4), 0);
+    free(s);
+    s = xstr(doc, "string(//testcase[3]/error)");
+    assert_int_equal(chars(s), GATE__TEXT_MAX);
+    assert_int_equal(strncmp(s, "dddd", 4), 0);
+    free(s);
+    /* uniqueness: existing " [2]" is not reused */
+    assert_xstr(doc, "string(//testcase[4]/@name)", "p95 < 1s [2]");
+    assert_xstr(doc, "string(//testcase[5]/@name)", "p95 < 1s");
+    assert_xstr(doc, "string(//testcase[6]/@name)", "p95 < 1s [3]");
+    assert_xstr(doc, "string(//testcase[7]/@name)", "p95 < 1s [4]");
+    assert_xstr(doc, "string(//testcase[8]/@name)", "run [2]");
+    s = xstr(doc, "string(//testcase[8]/skipped/@message)");
+    assert_int_equal(chars(s), GATE__MESSAGE_MAX);
+    free(s);
+    xmlFreeDoc(doc);
+    fx_verdict_free(v);
+    metrics_results_free(run);
+    free(longname);
+    free(longtext);
+}
+
+static void test_bad_timestamp_and_path(void **state)
+{
+    struct fx *f = *state;
+    static const char *bad[] = {"2026-02-30T12:00:00Z", "garbage",
+                                "2026-01-01T12:00:00+02:00",
+                                "2026-01-01 12:00:00", ""};
+    struct metrics_results *run = fx_empty_run();
+    struct gate_report rep = {0};
+    char err[256];
+
+    rep.run = run;
+    rep.profile_name = "demo";
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        xmlDocPtr doc;
+
+        free(run->timestamp);
+        run->timestamp = strdup(bad[i]);
+        doc = write_and_validate(f, &rep);
+        /* falls back to the start second */
+        assert_xstr(doc, "string(//testsuite/@timestamp)",
+                    "2026-01-01T12:00:00");
+        xmlFreeDoc(doc);
+    }
+    free(run->timestamp);
+    run->timestamp = strdup("2026-03-04T05:06:07.250Z");
+    {
+        xmlDocPtr doc = write_and_validate(f, &rep);
+
+        assert_xstr(doc, "string(//testsuite/@timestamp)",
+                    "2026-03-04T05:06:07");
+        xmlFreeDoc(doc);
+    }
+    assert_int_equal(gate_junit_write(&rep, "/nonexistent-dir/j.xml", err,
+                                      sizeof(err)),
+                     GATE_EIO);
+    assert_non_null(strstr(err, "/nonexistent-dir/j.xml"));
+    metrics_results_free(run);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_passing_run),
+        cmocka_unit_test(test_failing_run),
+        cmocka_unit_test(test_error_only),
+        cmocka_unit_test(test_skipped_and_inconclusive),
+        cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_bad_timestamp_and_path),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
