@@ -1,0 +1,358 @@
+/* The libmicrohttpd daemon: request bodies, limits and answers. */
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "compare.h"
+#include "server_internal.h"
+
+/* Past the body limit a request is still read (and thrown away) for this
+ * much more, so that the client gets its 413 instead of a reset; beyond
+ * it the connection is closed. */
+#define DRAIN_LIMIT ((size_t)1024 * 1024)
+#define POOL_THREADS 4u
+#define IDLE_TIMEOUT_S 30u
+
+struct server {
+    struct MHD_Daemon *daemon;
+    char *store;
+    char *token;
+    size_t max_body;
+    unsigned port;
+    pthread_mutex_t write_lock;
+    struct server__api api;
+    /* libmicrohttpd's messages, kept only while starting */
+    pthread_mutex_t log_lock;
+    bool capture;
+    char log[256];
+};
+
+/* One request in flight. */
+struct conn {
+    char *body;
+    size_t len, cap;
+    size_t seen;  /* body bytes received, kept or not */
+    bool refused; /* reply is decided; the body is drained */
+    bool queued;
+    struct server__reply reply;
+};
+
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+    struct server *s = cls;
+
+    pthread_mutex_lock(&s->log_lock);
+    if (s->capture && s->log[0] == '\0') {
+        vsnprintf(s->log, sizeof(s->log), fmt, ap);
+        s->log[strcspn(s->log, "\r\n")] = '\0';
+    }
+    pthread_mutex_unlock(&s->log_lock);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    struct conn *k = *con_cls;
+
+    (void)cls;
+    (void)c;
+    (void)code;
+    if (k == NULL)
+        return;
+    server__reply_release(&k->reply);
+    free(k->body);
+    free(k);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k)
+{
+    struct server__reply *r = &k->reply;
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    static const char oom[] = "{\"error\": \"out of memory\"}\n";
+
+    k->queued = true;
+    if (r->status == 0 || r->body == NULL) {
+        resp = MHD_create_response_from_buffer(
+            sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json");
+        ret = MHD_queue_response(c, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
+        MHD_destroy_response(resp);
+        return ret;
+    }
+    resp = MHD_create_response_from_buffer(r->len, r->body,
+                                           MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL)
+        return MHD_NO;
+    r->body = NULL; /* the response frees it */
+    r->len = 0;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (r->allow != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->www_authenticate != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                r->www_authenticate);
+    if (r->location != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    ret = MHD_queue_response(c, r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* The declared body length; -1 when there is none (chunked or absent). */
+static long long content_length(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_CONTENT_LENGTH);
+    char *end = NULL;
+    long long n;
+
+    if (v == NULL)
+        return -1;
+    n = strtoll(v, &end, 10);
+    if (end == v || *end != '\0' || n < 0)
+        return -1;
+    return n;
+}
+
+static bool expects_continue(struct MHD_Connection *c)
+{
+    const char *v =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    return v != NULL && strcasecmp(v, "100-continue") == 0;
+}
+
+static void request_of(struct MHD_Connection *c, const char *url,
+                       const char *method, struct server__request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->method = method;
+    req->path = url;
+    req->format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                              "format");
+    req->auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                            MHD_HTTP_HEADER_AUTHORIZATION);
+}
+
+/* The first call, headers only: refuse early what can be refused. */
+static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  struct conn *k)
+{
+    struct server__request req;
+    long long cl = content_length(c);
+
+    request_of(c, url, method, &req);
+    if (server__api_precheck(&s->api, &req, &k->reply)) {
+        k->refused = true;
+    } else if (cl >= 0 && (unsigned long long)cl > s->max_body) {
+        k->refused = true;
+        server__reply_error(&k->reply, 413,
+                            "request body of %lld bytes is over the limit of "
+                            "%zu bytes", cl, s->max_body);
+    }
+    if (!k->refused)
+        return MHD_YES;
+    /* Answer now when no body is on its way (none declared, or the client
+     * waits for 100-continue) or when draining it would cost too much;
+     * otherwise after it was read, so the client sees the answer. */
+    if (cl == 0 || expects_continue(c) ||
+        (cl < 0 && MHD_lookup_connection_value(
+                       c, MHD_HEADER_KIND,
+                       MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL) ||
+        (cl > 0 && (unsigned long long)cl > s->max_body + DRAIN_LIMIT))
+        return queue(c, k);
+    return MHD_YES;
+}
+
+static enum MHD_Result on_body(struct server *s, struct conn *k,
+                               const char *data, size_t n)
+{
+    k->seen += n;
+    if (!k->refused && k->len + n > s->max_body) {
+        k->refused = true;
+        free(k->body);
+        k->body = NULL;
+        k->len = k->cap = 0;
+        server__reply_error(&k->reply, 413,
+                            "request body is over the limit of %zu bytes",
+                            s->max_body);
+    }
+    if (k->refused)
+        return k->seen > s->max_body + DRAIN_LIMIT ? MHD_NO : MHD_YES;
+    if (k->len + n > k->cap) {
+        size_t cap = k->cap != 0 ? k->cap : 4096;
+        while (cap < k->len + n)
+            cap *= 2;
+        if (cap > s->max_body)
+            cap = s->max_body;
+        char *b = realloc(k->body, cap);
+        if (b == NULL)
+            return MHD_NO;
+        k->body = b;
+        k->cap = cap;
+    }
+    memcpy(k->body + k->len, data, n);
+    k->len += n;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct server *s = cls;
+    struct conn *k = *con_cls;
+    struct server__request req;
+    enum MHD_Result ret;
+
+    (void)version;
+    if (k == NULL) {
+        k = calloc(1, sizeof(*k));
+        if (k == NULL)
+            return MHD_NO;
+        *con_cls = k;
+        return on_headers(s, c, url, method, k);
+    }
+    if (k->queued) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_size != 0) {
+        ret = on_body(s, k, upload, *upload_size);
+        *upload_size = 0;
+        return ret;
+    }
+    if (!k->refused) {
+        request_of(c, url, method, &req);
+        req.body = k->body;
+        req.len = k->len;
+        if (server__api_handle(&s->api, &req, &k->reply) < 0)
+            server__reply_release(&k->reply); /* queue() answers 500 */
+    }
+    return queue(c, k);
+}
+
+static void server_free(struct server *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->log_lock);
+    free(s->store);
+    free(s->token);
+    free(s);
+}
+
+int server_start(const struct server_opts *o, struct server **out,
+                 char *errbuf, size_t errlen)
+{
+    struct server__addr addr;
+    struct server *s = NULL;
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    char err[512] = "";
+    const char *listen;
+    int rc;
+
+    *out = NULL;
+    if (errlen > 0)
+        errbuf[0] = '\0';
+    if (o == NULL || o->store == NULL || o->store[0] == '\0') {
+        snprintf(errbuf, errlen, "no baseline store folder given");
+        return SERVER_EINVAL;
+    }
+    listen = o->listen != NULL ? o->listen : SERVER_DEFAULT_LISTEN;
+    rc = server__parse_listen(listen, &addr, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    bool has_token = o->token != NULL && o->token[0] != '\0';
+    if (!has_token && !addr.loopback) {
+        snprintf(errbuf, errlen,
+                 "refusing to listen on %s without a token: anyone who can "
+                 "reach it could overwrite baselines; configure a bearer "
+                 "token or listen on loopback (127.0.0.1, [::1])",
+                 listen);
+        return SERVER_EINSECURE;
+    }
+    rc = compare_store_list(o->store, &e, &n, err, sizeof(err));
+    compare_store_list_free(e, n);
+    if (rc == COMPARE_ENOMEM)
+        return SERVER_ENOMEM;
+    if (rc < 0) {
+        snprintf(errbuf, errlen, "baseline store '%s': %s", o->store,
+                 err[0] != '\0' ? err : compare_strerror(rc));
+        return SERVER_ESTORE;
+    }
+
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return SERVER_ENOMEM;
+    pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->log_lock, NULL);
+    s->store = strdup(o->store);
+    s->token = has_token ? strdup(o->token) : NULL;
+    if (s->store == NULL || (has_token && s->token == NULL)) {
+        rc = SERVER_ENOMEM;
+        goto out;
+    }
+    s->max_body = o->max_body != 0 ? o->max_body : SERVER_DEFAULT_MAX_BODY;
+    s->api.store = s->store;
+    s->api.token = s->token;
+    s->api.max_body = s->max_body;
+    s->api.write_lock = &s->write_lock;
+
+    s->capture = true;
+    s->daemon = MHD_start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+            (addr.family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        (uint16_t)addr.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr.sa, MHD_OPTION_THREAD_POOL_SIZE,
+        POOL_THREADS, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_log, s, MHD_OPTION_END);
+    pthread_mutex_lock(&s->log_lock);
+    s->capture = false;
+    pthread_mutex_unlock(&s->log_lock);
+    if (s->daemon == NULL) {
+        snprintf(errbuf, errlen, "cannot listen on %s: %s", listen,
+                 s->log[0] != '\0' ? s->log : "libmicrohttpd failed to start");
+        rc = SERVER_ELISTEN;
+        goto out;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info != NULL ? info->port : addr.port;
+    *out = s;
+    s = NULL;
+    rc = 0;
+out:
+    server_free(s);
+    return rc;
+}
+
+unsigned server_port(const struct server *s)
+{
+    return s != NULL ? s->port : 0;
+}
+
+void server_stop(struct server *s)
+{
+    if (s == NULL)
+        return;
+    if (s->daemon != NULL)
+        MHD_stop_daemon(s->daemon);
+    server_free(s);
+}
