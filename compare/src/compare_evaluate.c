@@ -192,6 +192,19 @@ static void relative_message(struct compare_check *c,
              compare_op_str(t->op), lim, b, tol[0] ? " " : "", tol, delta);
 }
 
+/* The run has too few samples for the percentile: INCONCLUSIVE. */
+static bool too_few_run(struct compare_check *c, const char *sname,
+                        uint64_t need)
+{
+    if (!need || c->n_measured >= need)
+        return false;
+    set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
+    snprintf(c->message, sizeof(c->message),
+             "%s of %llu requests needs at least %llu", sname,
+             (unsigned long long)c->n_measured, (unsigned long long)need);
+    return true;
+}
+
 /* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
  * NULL. */
 static int judge(struct eval *e, const struct compare_threshold *t,
@@ -235,18 +248,11 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     c->has_measured = true;
     c->measured = m;
     c->n_measured = sample_count(ep, stat);
-    if (need && c->n_measured < need) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
-        snprintf(c->message, sizeof(c->message),
-                 "%s of %llu requests needs at least %llu", sname,
-                 (unsigned long long)c->n_measured,
-                 (unsigned long long)need);
-        notep = c->message;
-        goto out;
-    }
-
     if (!t->relative) {
         char mv[64], lv[64];
+
+        if (too_few_run(c, sname, need))
+            goto out;
 
         c->has_limit = true;
         c->limit = t->value;
@@ -295,6 +301,10 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     c->baseline = b;
     c->n_baseline = sample_count(bep, stat);
     c->delta_pct = b != 0 ? (m - b) / b * 100.0 : 0.0;
+    /* After the baseline checks: a check that is skipped anyway (the first
+     * run on a branch) is not made inconclusive by its sample size. */
+    if (too_few_run(c, sname, need))
+        goto out;
     if (need && c->n_baseline < need) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
         snprintf(c->message, sizeof(c->message),
@@ -329,6 +339,9 @@ static int judge(struct eval *e, const struct compare_threshold *t,
         notep = note;
     }
 out:
+    if (!notep && (c->status == COMPARE_INCONCLUSIVE ||
+                   c->status == COMPARE_SKIPPED))
+        notep = c->message;
     finish_text(c, t, notep);
     return 0;
 }

@@ -106,30 +106,84 @@ static bool is_type(const struct compare_check *c, const char *type)
     return c->type && strcmp(c->type, type) == 0;
 }
 
+static bool too_few(const struct compare_check *c)
+{
+    return c->status == COMPARE_INCONCLUSIVE && is_type(c, COMPARE__T_TOO_FEW);
+}
+
+/* One line per threshold whose percentile had too few samples, listing
+ * where: "Too few samples for 'p99 < 2s' (p99 needs at least 1000
+ * requests): GET /a has 300, ALL has 650; ...". */
+static int too_few_rec(struct rec *rc, const struct compare_verdict *v,
+                       size_t first)
+{
+    const struct compare_check *c0 = &v->checks[first];
+    const struct compare_threshold *t = c0->threshold;
+    char text[1200], part[600];
+    size_t used;
+    int stat = t ? (int)t->stat : -1;
+    bool cut = false;
+
+    compare__printf(text, sizeof(text),
+                    "Too few samples for '%s' (%s needs at least %llu "
+                    "requests): ",
+                    c0->expr ? c0->expr : "?", compare__stat_name(stat),
+                    (unsigned long long)compare__samples_needed(
+                        compare__stat_percentile(stat)));
+    used = strlen(text);
+    for (size_t i = first; i < v->n_checks; i++) {
+        const struct compare_check *c = &v->checks[i];
+        bool in_base;
+
+        if (!too_few(c) || c->threshold != t)
+            continue;
+        /* the run had enough when the baseline is the short one */
+        in_base = c->has_baseline && c->n_baseline < c->n_measured &&
+                  c->n_measured >= compare__samples_needed(
+                                       compare__stat_percentile(stat));
+        compare__printf(part, sizeof(part), "%s%s%s has %llu",
+                        i == first ? "" : ", ", in_base ? "the baseline of " : "",
+                        c->endpoint ? c->endpoint : "?",
+                        (unsigned long long)(in_base ? c->n_baseline
+                                                     : c->n_measured));
+        if (used + strlen(part) + 120 >= sizeof(text)) {
+            cut = true;
+            break;
+        }
+        memcpy(text + used, part, strlen(part) + 1);
+        used += strlen(part);
+    }
+    compare__printf(text + used, sizeof(text) - used,
+                    "%s; run longer or with more load, or check a lower "
+                    "percentile.",
+                    cut ? ", ..." : "");
+    return add(rc, text);
+}
+
 static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
 {
-    char text[1200];
+    char text[1200], delta[32];
     int rv;
 
     for (size_t i = 0; i < v->n_checks; i++) {
         const struct compare_check *c = &v->checks[i];
 
-        if (c->status == COMPARE_INCONCLUSIVE &&
-            is_type(c, COMPARE__T_TOO_FEW)) {
-            snprintf(text, sizeof(text),
-                     "%s: too few samples for '%s' (%s); run longer or with "
-                     "more load, or check a lower percentile.",
-                     c->endpoint ? c->endpoint : "?",
-                     c->expr ? c->expr : "?", c->message);
-            if ((rv = add(rc, text)))
+        if (too_few(c)) {
+            bool seen = false;
+            for (size_t k = 0; k < i && !seen; k++)
+                seen = too_few(&v->checks[k]) &&
+                       v->checks[k].threshold == c->threshold;
+            if (!seen && (rv = too_few_rec(rc, v, i)))
                 return rv;
         } else if (c->status == COMPARE_PASS && c->warning) {
-            snprintf(text, sizeof(text),
-                     "%s: '%s' is beyond its tolerance but within "
-                     "min_effect (%s); watch it, it may be noise or the "
-                     "start of a regression.",
-                     c->endpoint ? c->endpoint : "?",
-                     c->expr ? c->expr : "?", c->message);
+            compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
+            compare__printf(text, sizeof(text),
+                            "%s: '%s' is beyond its tolerance (%s against "
+                            "the baseline) but the change is below "
+                            "min_effect, so it passed; watch it, it may be "
+                            "noise or the start of a regression.",
+                            c->endpoint ? c->endpoint : "?",
+                            c->expr ? c->expr : "?", delta);
             if ((rv = add(rc, text)))
                 return rv;
         }

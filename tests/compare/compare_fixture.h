@@ -1,0 +1,32 @@
+/* Results documents built through the metrics API for compare's tests. */
+#ifndef LOADGATE_COMPARE_FIXTURE_H
+#define LOADGATE_COMPARE_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compare.h"
+
+#define CFX_START INT64_C(1767268800) /* 2026-01-01T12:00:00Z */
+#define CFX_DURATION 10.0
+
+/* One endpoint: n requests of latency_ms each, of which failed fail with
+ * HTTP 500.  n == 0 creates the endpoint with no requests. */
+struct cfx_ep {
+    const char *method, *path;
+    size_t n;
+    double latency_ms;
+    size_t failed;
+};
+
+/** A document over CFX_DURATION seconds with the given endpoints. */
+struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n);
+/** Adds n more requests of latency_ms to (method, path). */
+void cfx_add(struct metrics_results *r, const char *method, const char *path,
+             size_t n, double latency_ms, size_t failed);
+/** Parses expr for endpoint (may be NULL); fails the test on error. */
+void cfx_threshold(struct compare_threshold *t, const char *expr,
+                   const char *endpoint);
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * The baseline store: save/list/load/rm round trip in a mkdtemp folder,
+ * corrupt files, invalid names, and compare_baseline_resolve.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "compare.h"
+#include "compare_fixture.h"
+
+struct fx {
+    char root[64];
+    char store[128];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return -1;
+    snprintf(f->root, sizeof(f->root), "/tmp/loadgate-compare-XXXXXX");
+    if (!mkdtemp(f->root)) {
+        free(f);
+        return -1;
+    }
+    /* nested and absent: save must create it (mkdir -p) */
+    snprintf(f->store, sizeof(f->store), "%s/a/b/baselines", f->root);
+    *state = f;
+    return 0;
+}
+
+/* rm -r of the test's own mkdtemp folder. */
+static void rm_tree(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *de;
+    char child[1024];
+
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+        while ((de = readdir(d)) != NULL) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+            rm_tree(child);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    rm_tree(f->root);
+    free(f);
+    return 0;
+}
+
+static struct metrics_results *sample_doc(size_t n_a, double ms_a)
+{
+    const struct cfx_ep eps[] = {{"GET", "/a", n_a, ms_a, 0},
+                                 {"POST", "/b", 100, 40, 5}};
+    struct metrics_results *r = cfx_doc(eps, 2);
+
+    r->meta.profile_sha256 = strdup("ab12cd");
+    assert_non_null(r->meta.profile_sha256);
+    return r;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void test_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct metrics_results *r = sample_doc(300, 10), *r2 = sample_doc(50, 80);
+    struct metrics_results *back = NULL;
+    struct compare_store_entry *e = NULL;
+    struct metrics_endpoint *all = NULL;
+    char path[256], err[512];
+    struct stat st;
+    size_t n = 9;
+    double p95;
+
+    /* an absent store is an empty list */
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
+                     0);
+    assert_int_equal(n, 0);
+    assert_null(e);
+
+    assert_int_equal(compare_store_save(f->store, "main", r, err,
+                                        sizeof(err)),
+                     0);
+    assert_string_equal(r->baseline_id, "main");
+    snprintf(path, sizeof(path), "%s/main.json", f->store);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(stat(f->store, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0755); /* umask 022 */
+    assert_int_equal(compare_store_save(f->store, "feature-x.2", r2, err,
+                                        sizeof(err)),
+                     0);
+    /* overwriting is allowed (atomic replace) */
+    assert_int_equal(compare_store_save(f->store, "main", r, err,
+                                        sizeof(err)),
+                     0);
+
+    assert_int_equal(compare_store_load(f->store, "main", &back, err,
+                                        sizeof(err)),
+                     0);
+    assert_string_equal(back->baseline_id, "main");
+    assert_int_equal(metrics_results_total_requests(back),
+                     metrics_results_total_requests(r));
+    assert_int_equal(back->n_endpoints, 2);
+    assert_non_null(metrics_results_find(back, "POST /b"));
+    assert_int_equal(metrics_results_find(back, "POST /b")->errors, 5);
+    metrics_results_free(back);
+
+    /* stray files are not baselines */
+    snprintf(path, sizeof(path), "%s/.main.json.tmp", f->store);
+    write_file(path, "{");
+    snprintf(path, sizeof(path), "%s/notes.txt", f->store);
+    write_file(path, "hello");
+
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
+                     0);
+    assert_int_equal(n, 2);
+    assert_string_equal(e[0].name, "feature-x.2");
+    assert_string_equal(e[1].name, "main");
+    assert_int_equal(e[1].total_requests, 400);
+    assert_int_equal(e[0].total_requests, 150);
+    assert_string_equal(e[1].timestamp, "2026-01-01T12:00:00Z");
+    assert_string_equal(e[1].profile_sha256, "ab12cd");
+    assert_int_equal(metrics_results_aggregate(r, &all), 0);
+    assert_int_equal(metrics_value(r, all, METRICS_STAT_P95, &p95), 0);
+    assert_true(fabs(e[1].p95_ms - p95) < 1e-9);
+    metrics_endpoint_free(all);
+    compare_store_list_free(e, n);
+
+    assert_int_equal(compare_store_rm(f->store, "main", err, sizeof(err)),
+                     0);
+    assert_int_equal(compare_store_load(f->store, "main", &back, err,
+                                        sizeof(err)),
+                     COMPARE_ENOTFOUND);
+    assert_null(back);
+    {
+        char want[512];
+        snprintf(want, sizeof(want),
+                 "no baseline 'main' in %s (loadgate baseline list shows "
+                 "what exists)",
+                 f->store);
+        assert_string_equal(err, want);
+    }
+    assert_int_equal(compare_store_rm(f->store, "main", err, sizeof(err)),
+                     COMPARE_ENOTFOUND);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
+                     0);
+    assert_int_equal(n, 1);
+    assert_string_equal(e[0].name, "feature-x.2");
+    compare_store_list_free(e, n);
+    compare_store_list_free(NULL, 0);
+
+    metrics_results_free(r);
+    metrics_results_free(r2);
+}
+
+static void test_corrupt(void **state)
+{
+    struct fx *f = *state;
+    static const char *const bad[] = {
+        "{ not json",
+        "{\"schema\": \"something/else\"}",
+        "[]",
+        "",
+    };
+    struct metrics_results *r = sample_doc(300, 10), *back = NULL;
+    struct compare_store_entry *e = NULL;
+    char path[256], err[512];
+    size_t n = 0;
+
+    assert_int_equal(compare_store_save(f->store, "good", r, err,
+                                        sizeof(err)),
+                     0);
+    snprintf(path, sizeof(path), "%s/broken.json", f->store);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_file(path, bad[i]);
+        err[0] = '\0';
+        if (compare_store_load(f->store, "broken", &back, err,
+                               sizeof(err)) != COMPARE_ECORRUPT)
+            fail_msg("'%s' was not reported corrupt", bad[i]);
+        assert_null(back);
+        assert_non_null(strstr(err, "broken.json"));
+        assert_true(strlen(err) > strlen(path) + 2); /* says what, too */
+
+        /* resolve by path says the same */
+        assert_int_equal(compare_baseline_resolve(path, f->store, &back,
+                                                  NULL, err, sizeof(err)),
+                         COMPARE_ECORRUPT);
+    }
+    /* listed, marked corrupt, so that it can be seen and removed */
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
+                     0);
+    assert_int_equal(n, 2);
+    assert_string_equal(e[0].name, "broken");
+    assert_string_equal(e[0].timestamp, "corrupt");
+    assert_int_equal(e[0].total_requests, 0);
+    assert_string_equal(e[1].name, "good");
+    compare_store_list_free(e, n);
+    assert_int_equal(compare_store_rm(f->store, "broken", err, sizeof(err)),
+                     0);
+    metrics_results_free(r);
+}
+
+static void test_names(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *name;
+        bool valid;
+    } cases[] = {
+        {"main", true},
+        {"feature-1.2_x", true},
+        {"A", true},
+        {"1", true},
+        {"a..b", true},
+        {"0123456789012345678901234567890123456789012345678901234567890123",
+         true}, /* 64 */
+        {"01234567890123456789012345678901234567890123456789012345678901234",
+         false}, /* 65 */
+        {"", false},
+        {"../x", false},
+        {".hidden", false},
+        {"..", false},
+        {".", false},
+        {"a/b", false},
+        {"/etc/passwd", false},
+        {"a b", false},
+        {"tab\there", false},
+        {"caf\xc3\xa9", false},
+        {"x;rm", false},
+        {"a\\b", false},
+    };
+    struct metrics_results *r = sample_doc(10, 10), *back = NULL;
+    char err[256];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (compare_name_valid(cases[i].name) != cases[i].valid)
+            fail_msg("'%s': want %s", cases[i].name,
+                     cases[i].valid ? "valid" : "invalid");
+        if (cases[i].valid)
+            continue;
+        assert_int_equal(compare_store_save(f->store, cases[i].name, r, err,
+                                            sizeof(err)),
+                         COMPARE_ENAME);
+        assert_non_null(strstr(err, "invalid baseline name"));
+        assert_int_equal(compare_store_load(f->store, cases[i].name, &back,
+                                            err, sizeof(err)),
+                         COMPARE_ENAME);
+        assert_int_equal(
+            compare_store_rm(f->store, cases[i].name, err, sizeof(err)),
+            COMPARE_ENAME);
+    }
+    assert_false(compare_name_valid(NULL));
+    /* nothing was written anywhere by the rejected names */
+    assert_int_equal(access(f->store, F_OK), -1);
+    assert_null(r->baseline_id);
+    metrics_results_free(r);
+}
+
+static void test_resolve(void **state)
+{
+    struct fx *f = *state;
+    struct metrics_results *r = sample_doc(300, 10), *back = NULL;
+    char path[256], err[512], *name = NULL;
+
+    assert_int_equal(compare_store_save(f->store, "main", r, err,
+                                        sizeof(err)),
+                     0);
+
+    /* a name in the store */
+    assert_int_equal(compare_baseline_resolve("main", f->store, &back, &name,
+                                              err, sizeof(err)),
+                     0);
+    assert_string_equal(name, "main");
+    assert_int_equal(metrics_results_total_requests(back), 400);
+    metrics_results_free(back);
+    free(name);
+
+    /* a path: the name is the document's baseline_id */
+    snprintf(path, sizeof(path), "%s/main.json", f->store);
+    assert_int_equal(compare_baseline_resolve(path, "/nonexistent", &back,
+                                              &name, err, sizeof(err)),
+                     0);
+    assert_string_equal(name, "main");
+    metrics_results_free(back);
+    free(name);
+
+    /* a plain results file: the name is its stem */
+    free(r->baseline_id);
+    r->baseline_id = NULL;
+    snprintf(path, sizeof(path), "%s/run-42.json", f->root);
+    assert_int_equal(metrics_results_save(r, path, err, sizeof(err)), 0);
+    assert_int_equal(compare_baseline_resolve(path, f->store, &back, &name,
+                                              err, sizeof(err)),
+                     0);
+    assert_string_equal(name, "run-42");
+    metrics_results_free(back);
+    free(name);
+    name = NULL;
+
+    /* missing file, missing name, invalid name */
+    snprintf(path, sizeof(path), "%s/nope.json", f->root);
+    assert_int_equal(compare_baseline_resolve(path, f->store, &back, &name,
+                                              err, sizeof(err)),
+                     COMPARE_ENOTFOUND);
+    assert_non_null(strstr(err, path));
+    assert_null(back);
+    assert_null(name);
+    assert_int_equal(compare_baseline_resolve("nope", f->store, &back, &name,
+                                              err, sizeof(err)),
+                     COMPARE_ENOTFOUND);
+    assert_non_null(strstr(err, "no baseline 'nope' in"));
+    assert_int_equal(compare_baseline_resolve("..bad", f->store, &back,
+                                              &name, err, sizeof(err)),
+                     COMPARE_ENAME);
+    assert_int_equal(compare_baseline_resolve("", f->store, &back, &name,
+                                              err, sizeof(err)),
+                     COMPARE_EINVAL);
+    /* a folder is not a baseline file */
+    assert_int_equal(compare_baseline_resolve(f->store, f->store, &back,
+                                              &name, err, sizeof(err)),
+                     COMPARE_EIO);
+    metrics_results_free(r);
+}
+
+/* A store path that is a file cannot be created: EIO with the reason, and
+ * the document keeps its old baseline_id. */
+static void test_save_io_error(void **state)
+{
+    struct fx *f = *state;
+    struct metrics_results *r = sample_doc(10, 10);
+    char path[256], err[512];
+
+    snprintf(path, sizeof(path), "%s/file", f->root);
+    write_file(path, "x");
+    assert_int_equal(compare_store_save(path, "main", r, err, sizeof(err)),
+                     COMPARE_EIO);
+    assert_true(strlen(err) > 0);
+    assert_null(r->baseline_id);
+    metrics_results_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_save_io_error, setup, teardown),
+    };
+    umask(022);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
