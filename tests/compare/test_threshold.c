@@ -303,6 +303,51 @@ static void test_format(void **state)
     assert_string_equal(buf, "ab");
 }
 
+/* Hostile input: random strings over the expression alphabet and raw
+ * bytes never crash, and every error names a column inside the input. */
+static void test_random_inputs(void **state)
+{
+    static const char alphabet[] = "p0123456789.<>= +-%/smuabelinr_ \t\x01\xff";
+    uint32_t seed = 12345;
+    char expr[40], err[512];
+    size_t n_ok = 0, n_bad = 0;
+
+    (void)state;
+    for (int round = 0; round < 20000; round++) {
+        size_t len;
+        struct compare_threshold t;
+        int rc;
+
+        seed = seed * 1103515245u + 12345u;
+        len = (seed >> 16) % (sizeof(expr) - 1);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            expr[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+        }
+        expr[len] = '\0';
+        /* every fourth input starts valid, to reach the later states */
+        if (round % 4 == 0 && len > 6)
+            memcpy(expr, "p95 < ", 6);
+        rc = compare_threshold_parse(expr, NULL, &t, err, sizeof(err));
+        if (rc == 0) {
+            n_ok++;
+            assert_true(isfinite(t.value) && isfinite(t.tolerance));
+            compare_threshold_release(&t);
+            continue;
+        }
+        unsigned col = 0;
+        assert_int_equal(rc, COMPARE_ESYNTAX);
+        if (sscanf(err, "column %u: ", &col) != 1 || col < 1 ||
+            col > strlen(expr) + 1)
+            fail_msg("'%s': bad position in \"%s\"", expr, err);
+        for (const char *c = err; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                fail_msg("'%s': control or non-ASCII byte in error", expr);
+        n_bad++;
+    }
+    assert_true(n_ok > 0 && n_bad > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_op_and_stat_names),
         cmocka_unit_test(test_samples_needed),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_random_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
