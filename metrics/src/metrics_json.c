@@ -1,0 +1,688 @@
+/*
+ * The results document as JSON (jansson): the field names of the original
+ * specification's baseline report plus what a gate needs (DESIGN.md,
+ * "Results JSON").  A document without "schema" is read as a legacy
+ * baseline report of that specification (summary numbers only).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "metrics_internal.h"
+
+/* Milliseconds rounded to microseconds, so files stay readable. */
+static json_t *ms(double v)
+{
+    return json_real(round(v * 1000.0) / 1000.0);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* json_object_set_new that remembers a failure. */
+static void set(json_t *o, const char *k, json_t *v, bool *ok)
+{
+    if (!v || json_object_set_new(o, k, v) != 0)
+        *ok = false;
+}
+
+static double value_or(const struct metrics_results *r,
+                       const struct metrics_endpoint *ep,
+                       enum metrics_stat s, bool *has)
+{
+    double v = 0;
+    *has = metrics_value(r, ep, s, &v) == 0;
+    return v;
+}
+
+static json_t *timeline_json(const struct metrics_endpoint *ep, bool *ok)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < ep->n_timeline; i++) {
+        const struct metrics_point *pt = &ep->timeline[i];
+        json_t *o = json_object();
+        char *enc = NULL;
+
+        set(o, "t", json_integer(pt->second), ok);
+        set(o, "requests", json_integer((json_int_t)pt->requests), ok);
+        set(o, "errors", json_integer((json_int_t)pt->errors), ok);
+        set(o, "p50", ms((double)metrics_hist_percentile(pt->hist, 50) / 1e3),
+            ok);
+        set(o, "p95", ms((double)metrics_hist_percentile(pt->hist, 95) / 1e3),
+            ok);
+        set(o, "p99", ms((double)metrics_hist_percentile(pt->hist, 99) / 1e3),
+            ok);
+        if (metrics_hist_encode(pt->hist, &enc) == 0) {
+            set(o, "histogram", json_string(enc), ok);
+            free(enc);
+        } else {
+            *ok = false;
+        }
+        if (!o || json_array_append_new(a, o) != 0)
+            *ok = false;
+    }
+    if (!a)
+        *ok = false;
+    return a;
+}
+
+static const struct {
+    enum metrics_stat stat;
+    const char *key;
+} ms_fields[] = {
+    {METRICS_STAT_P50, "p50_response_time_ms"},
+    {METRICS_STAT_P75, "p75_response_time_ms"},
+    {METRICS_STAT_P90, "p90_response_time_ms"},
+    {METRICS_STAT_P95, "p95_response_time_ms"},
+    {METRICS_STAT_P99, "p99_response_time_ms"},
+    {METRICS_STAT_P999, "p999_response_time_ms"},
+    {METRICS_STAT_AVG, "avg_response_time_ms"},
+    {METRICS_STAT_MIN, "min_response_time_ms"},
+    {METRICS_STAT_MAX, "max_response_time_ms"},
+};
+
+static json_t *endpoint_json(const struct metrics_results *r,
+                             const struct metrics_endpoint *ep, bool *ok)
+{
+    json_t *o = json_object(), *codes = json_object(), *errs = json_object();
+    char key[16], *enc = NULL;
+    bool has;
+    double v;
+
+    if (!o || !codes || !errs) {
+        json_decref(o);
+        json_decref(codes);
+        json_decref(errs);
+        *ok = false;
+        return NULL;
+    }
+    set(o, "endpoint", json_string(ep->path), ok);
+    set(o, "method", json_string(ep->method), ok);
+    for (size_t i = 0; i < sizeof(ms_fields) / sizeof(*ms_fields); i++) {
+        v = value_or(r, ep, ms_fields[i].stat, &has);
+        set(o, ms_fields[i].key, has ? ms(v) : json_null(), ok);
+    }
+    v = value_or(r, ep, METRICS_STAT_RPS, &has);
+    set(o, "requests_per_second", json_real(round(v * 1000) / 1000), ok);
+    v = value_or(r, ep, METRICS_STAT_ERROR_RATE, &has);
+    set(o, "error_rate", json_real(v), ok);
+    set(o, "sample_size", json_integer((json_int_t)ep->requests), ok);
+    set(o, "errors_total", json_integer((json_int_t)ep->errors), ok);
+    for (int s = 0; s < METRICS_STATUS_MAX; s++)
+        if (ep->status[s]) {
+            snprintf(key, sizeof(key), "%d", s);
+            set(codes, key, json_integer((json_int_t)ep->status[s]), ok);
+        }
+    set(o, "status_codes", codes, ok);
+    for (int c = 0; c < METRICS_ERR__COUNT; c++)
+        if (ep->err_class[c])
+            set(errs, metrics_errclass_name(c),
+                json_integer((json_int_t)ep->err_class[c]), ok);
+    set(o, "errors", errs, ok);
+    if (metrics_hist_count(ep->hist) || !ep->scalars.present) {
+        if (metrics_hist_encode(ep->hist, &enc) == 0) {
+            set(o, "histogram", json_string(enc), ok);
+            free(enc);
+        } else {
+            *ok = false;
+        }
+    }
+    set(o, "timeline", timeline_json(ep, ok), ok);
+    return o;
+}
+
+int metrics_results_dump(const struct metrics_results *r, char **out)
+{
+    json_t *doc = json_object(), *meta = json_object(),
+           *summary = json_object(), *metrics = json_array(),
+           *recs = json_array();
+    struct metrics_endpoint *all = NULL;
+    bool ok = doc && meta && summary && metrics && recs, has;
+    uint64_t total = metrics_results_total_requests(r);
+    char *text;
+    double v;
+
+    if (!ok || metrics_results_aggregate(r, &all)) {
+        json_decref(doc);
+        json_decref(meta);
+        json_decref(summary);
+        json_decref(metrics);
+        json_decref(recs);
+        return METRICS_ENOMEM;
+    }
+    set(doc, "schema", json_string(METRICS_SCHEMA), &ok);
+    set(doc, "baseline_id", str_or_null(r->baseline_id), &ok);
+    set(doc, "timestamp", str_or_null(r->timestamp), &ok);
+    set(doc, "test_duration_seconds",
+        json_real(round(r->duration_s * 1000) / 1000), &ok);
+    set(doc, "total_requests", json_integer((json_int_t)total), &ok);
+    set(doc, "concurrent_users", json_integer((json_int_t)r->concurrent_users),
+        &ok);
+    set(doc, "partial", json_boolean(r->partial), &ok);
+
+    set(meta, "loadgate_version", str_or_null(r->meta.loadgate_version), &ok);
+    set(meta, "profile_sha256", str_or_null(r->meta.profile_sha256), &ok);
+    set(meta, "profile_name", str_or_null(r->meta.profile_name), &ok);
+    set(meta, "git_sha", str_or_null(r->meta.git_sha), &ok);
+    set(meta, "git_branch", str_or_null(r->meta.git_branch), &ok);
+    set(meta, "host", str_or_null(r->meta.host), &ok);
+    set(meta, "cpus", json_integer(r->meta.cpus), &ok);
+    set(meta, "model", str_or_null(r->meta.model), &ok);
+    set(meta, "shard", str_or_null(r->meta.shard), &ok);
+    set(meta, "source", str_or_null(r->meta.source), &ok);
+    set(meta, "warmup_seconds", json_real(r->meta.warmup_s), &ok);
+    set(meta, "target_rps", json_real(r->meta.target_rps), &ok);
+    set(meta, "achieved_rps",
+        json_real(round(r->meta.achieved_rps * 1000) / 1000), &ok);
+    set(meta, "saturated", json_boolean(r->meta.saturated), &ok);
+    set(meta, "start_second", json_integer(r->start_second), &ok);
+    set(doc, "meta", meta, &ok);
+
+    v = value_or(r, all, METRICS_STAT_AVG, &has);
+    set(summary, "overall_avg_response_time", has ? ms(v) : json_null(), &ok);
+    v = value_or(r, all, METRICS_STAT_P95, &has);
+    set(summary, "overall_p95_response_time", has ? ms(v) : json_null(), &ok);
+    v = value_or(r, all, METRICS_STAT_ERROR_RATE, &has);
+    set(summary, "overall_error_rate", json_real(v), &ok);
+    v = value_or(r, all, METRICS_STAT_RPS, &has);
+    set(summary, "total_requests_per_second",
+        json_real(round(v * 1000) / 1000), &ok);
+    set(doc, "summary", summary, &ok);
+
+    for (size_t i = 0; i < r->n_endpoints; i++) {
+        json_t *e = endpoint_json(r, r->endpoints[i], &ok);
+        if (!e || json_array_append_new(metrics, e) != 0)
+            ok = false;
+    }
+    set(doc, "metrics", metrics, &ok);
+    for (size_t i = 0; i < r->n_recommendations; i++)
+        if (json_array_append_new(recs, json_string(r->recommendations[i])))
+            ok = false;
+    set(doc, "recommendations", recs, &ok);
+    metrics_endpoint_free(all);
+
+    text = ok ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                    JSON_REAL_PRECISION(12))
+              : NULL;
+    json_decref(doc);
+    if (!text)
+        return METRICS_ENOMEM;
+    *out = text;
+    return 0;
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static int
+fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (errbuf && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return METRICS_ESCHEMA;
+}
+
+/* Optional string field: absent or null is fine, another type is not. */
+static int get_str(json_t *o, const char *key, char **dst, const char *where,
+                   char *errbuf, size_t errlen)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return fail(errbuf, errlen, "%s%s: expected a string", where, key);
+    *dst = strdup(json_string_value(v));
+    return *dst ? 0 : METRICS_ENOMEM;
+}
+
+static int get_num(json_t *o, const char *key, double *dst, bool *has,
+                   const char *where, char *errbuf, size_t errlen)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (has)
+        *has = false;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_number(v))
+        return fail(errbuf, errlen, "%s%s: expected a number", where, key);
+    *dst = json_number_value(v);
+    if (!isfinite(*dst))
+        return fail(errbuf, errlen, "%s%s: not a finite number", where, key);
+    if (has)
+        *has = true;
+    return 0;
+}
+
+static int get_count(json_t *o, const char *key, uint64_t *dst, bool *has,
+                     const char *where, char *errbuf, size_t errlen)
+{
+    double d = 0;
+    bool h = false;
+    int rc = get_num(o, key, &d, &h, where, errbuf, errlen);
+
+    if (has)
+        *has = h;
+    if (rc || !h)
+        return rc;
+    if (d < 0 || d > 9e18 || d != floor(d))
+        return fail(errbuf, errlen, "%s%s: expected a whole number >= 0",
+                    where, key);
+    *dst = (uint64_t)d;
+    return 0;
+}
+
+static int parse_hist(json_t *v, struct metrics_hist **out, const char *where,
+                      char *errbuf, size_t errlen)
+{
+    int rc;
+
+    if (!json_is_string(v))
+        return fail(errbuf, errlen, "%shistogram: expected a string", where);
+    rc = metrics_hist_decode(json_string_value(v), out);
+    if (rc == METRICS_EPARSE)
+        return fail(errbuf, errlen, "%shistogram: corrupt encoding", where);
+    return rc;
+}
+
+static int parse_timeline(json_t *arr, struct metrics_endpoint *ep,
+                          const char *where, char *errbuf, size_t errlen)
+{
+    size_t i;
+    json_t *pt;
+    char w[160];
+
+    if (!json_is_array(arr))
+        return fail(errbuf, errlen, "%stimeline: expected an array", where);
+    json_array_foreach(arr, i, pt)
+    {
+        struct metrics_hist *h = NULL;
+        struct metrics_point *p;
+        double t = 0;
+        bool has;
+        int rc;
+
+        snprintf(w, sizeof(w), "%stimeline[%zu].", where, i);
+        if (!json_is_object(pt))
+            return fail(errbuf, errlen, "%s: expected an object", w);
+        if ((rc = get_num(pt, "t", &t, &has, w, errbuf, errlen)))
+            return rc;
+        if (!has || t != floor(t) || fabs(t) > 1e15)
+            return fail(errbuf, errlen, "%st: expected a Unix second", w);
+        if (ep->n_timeline && (int64_t)t <= ep->timeline[ep->n_timeline - 1]
+                                                 .second)
+            return fail(errbuf, errlen, "%st: seconds must ascend", w);
+        if (ep->n_timeline == ep->cap_timeline) {
+            size_t cap = ep->cap_timeline ? ep->cap_timeline * 2 : 64;
+            p = realloc(ep->timeline, cap * sizeof(*p));
+            if (!p)
+                return METRICS_ENOMEM;
+            ep->timeline = p;
+            ep->cap_timeline = cap;
+        }
+        if (json_object_get(pt, "histogram")) {
+            if ((rc = parse_hist(json_object_get(pt, "histogram"), &h, w,
+                                 errbuf, errlen)))
+                return rc;
+        } else if (metrics_hist_new(&h)) {
+            return METRICS_ENOMEM;
+        }
+        p = &ep->timeline[ep->n_timeline++];
+        memset(p, 0, sizeof(*p));
+        p->second = (int64_t)t;
+        p->hist = h;
+        if ((rc = get_count(pt, "requests", &p->requests, NULL, w, errbuf,
+                            errlen)) ||
+            (rc = get_count(pt, "errors", &p->errors, NULL, w, errbuf,
+                            errlen)))
+            return rc;
+        if (p->errors > p->requests)
+            return fail(errbuf, errlen, "%serrors: more than requests", w);
+    }
+    return 0;
+}
+
+static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
+                          bool legacy, char *errbuf, size_t errlen)
+{
+    struct metrics_endpoint *ep;
+    json_t *v, *val;
+    const char *key;
+    char where[64], *method = NULL, *path = NULL;
+    double rate = 0;
+    bool has_rate;
+    int rc;
+
+    snprintf(where, sizeof(where), "metrics[%zu].", idx);
+    if (!json_is_object(m))
+        return fail(errbuf, errlen, "metrics[%zu]: expected an object", idx);
+    if ((rc = get_str(m, "endpoint", &path, where, errbuf, errlen)) ||
+        (rc = get_str(m, "method", &method, where, errbuf, errlen)))
+        goto out;
+    if (!path) {
+        rc = fail(errbuf, errlen, "%sendpoint: missing", where);
+        goto out;
+    }
+    if (metrics_results_endpoint(r, method ? method : "GET", path, false)) {
+        rc = fail(errbuf, errlen, "%s: endpoint '%s %s' appears twice",
+                  where, method ? method : "GET", path);
+        goto out;
+    }
+    ep = metrics_results_endpoint(r, method ? method : "GET", path, true);
+    if (!ep) {
+        rc = METRICS_ENOMEM;
+        goto out;
+    }
+    if ((rc = get_count(m, "sample_size", &ep->requests, NULL, where, errbuf,
+                        errlen)) ||
+        (rc = get_num(m, "error_rate", &rate, &has_rate, where, errbuf,
+                      errlen)))
+        goto out;
+    if (has_rate && (rate < 0 || rate > 1)) {
+        rc = fail(errbuf, errlen, "%serror_rate: expected 0..1", where);
+        goto out;
+    }
+
+    v = json_object_get(m, "status_codes");
+    if (v && !json_is_null(v)) {
+        if (!json_is_object(v)) {
+            rc = fail(errbuf, errlen, "%sstatus_codes: expected an object",
+                      where);
+            goto out;
+        }
+        json_object_foreach(v, key, val)
+        {
+            char *end;
+            long code = strtol(key, &end, 10);
+            if (*end || code <= 0 || code >= METRICS_STATUS_MAX ||
+                !json_is_integer(val) || json_integer_value(val) < 0) {
+                rc = fail(errbuf, errlen, "%sstatus_codes.%s: invalid", where,
+                          key);
+                goto out;
+            }
+            ep->status[code] = (uint64_t)json_integer_value(val);
+        }
+    }
+    v = json_object_get(m, "errors");
+    if (v && !json_is_null(v)) {
+        if (!json_is_object(v)) {
+            rc = fail(errbuf, errlen, "%serrors: expected an object", where);
+            goto out;
+        }
+        json_object_foreach(v, key, val)
+        {
+            enum metrics_errclass c = metrics_errclass_parse(key);
+            if (c == METRICS_ERR_NONE || !json_is_integer(val) ||
+                json_integer_value(val) < 0) {
+                rc = fail(errbuf, errlen, "%serrors.%s: unknown class or "
+                                          "invalid count", where, key);
+                goto out;
+            }
+            ep->err_class[c] = (uint64_t)json_integer_value(val);
+            ep->errors += ep->err_class[c];
+        }
+    } else if (has_rate) {
+        /* a legacy report has only the rate */
+        ep->errors = (uint64_t)llround(rate * (double)ep->requests);
+        ep->err_class[METRICS_ERR_OTHER] = ep->errors;
+    }
+    if (ep->errors > ep->requests) {
+        rc = fail(errbuf, errlen, "%serrors: more errors than requests",
+                  where);
+        goto out;
+    }
+
+    v = json_object_get(m, "histogram");
+    if (v && !json_is_null(v)) {
+        struct metrics_hist *h = NULL;
+        if ((rc = parse_hist(v, &h, where, errbuf, errlen)))
+            goto out;
+        metrics_hist_free(ep->hist);
+        ep->hist = h;
+    }
+    if (metrics_hist_count(ep->hist) == 0) {
+        /* summary numbers only: a legacy report or an imported run */
+        struct metrics_scalars *s = &ep->scalars;
+        bool h50, h95, h99, havg;
+        if ((rc = get_num(m, "p50_response_time_ms", &s->p50_ms, &h50, where,
+                          errbuf, errlen)) ||
+            (rc = get_num(m, "p75_response_time_ms", &s->p75_ms, &s->has_p75,
+                          where, errbuf, errlen)) ||
+            (rc = get_num(m, "p90_response_time_ms", &s->p90_ms, &s->has_p90,
+                          where, errbuf, errlen)) ||
+            (rc = get_num(m, "p95_response_time_ms", &s->p95_ms, &h95, where,
+                          errbuf, errlen)) ||
+            (rc = get_num(m, "p99_response_time_ms", &s->p99_ms, &h99, where,
+                          errbuf, errlen)) ||
+            (rc = get_num(m, "p999_response_time_ms", &s->p999_ms,
+                          &s->has_p999, where, errbuf, errlen)) ||
+            (rc = get_num(m, "avg_response_time_ms", &s->avg_ms, &havg, where,
+                          errbuf, errlen)) ||
+            (rc = get_num(m, "min_response_time_ms", &s->min_ms, &s->has_min,
+                          where, errbuf, errlen)) ||
+            (rc = get_num(m, "max_response_time_ms", &s->max_ms, &s->has_max,
+                          where, errbuf, errlen)))
+            goto out;
+        /* the four the original report always has */
+        s->present = h50 && h95 && h99 && havg && ep->requests > 0;
+        (void)legacy;
+    }
+    v = json_object_get(m, "timeline");
+    if (v && !json_is_null(v) &&
+        (rc = parse_timeline(v, ep, where, errbuf, errlen)))
+        goto out;
+    rc = 0;
+out:
+    free(method);
+    free(path);
+    return rc;
+}
+
+static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
+                     size_t errlen)
+{
+    json_t *schema = json_object_get(doc, "schema"), *meta, *m, *v;
+    bool legacy = schema == NULL, has;
+    double d;
+    size_t i;
+    int rc;
+
+    if (!json_is_object(doc))
+        return fail(errbuf, errlen, "expected a JSON object at the top");
+    if (schema && (!json_is_string(schema) ||
+                   strcmp(json_string_value(schema), METRICS_SCHEMA) != 0))
+        return fail(errbuf, errlen, "schema: expected \"%s\"",
+                    METRICS_SCHEMA);
+    m = json_object_get(doc, "metrics");
+    if (!json_is_array(m))
+        return fail(errbuf, errlen, "metrics: missing or not an array "
+                                    "(not a loadgate results document)");
+    if ((rc = get_str(doc, "baseline_id", &r->baseline_id, "", errbuf,
+                      errlen)) ||
+        (rc = get_str(doc, "timestamp", &r->timestamp, "", errbuf, errlen)) ||
+        (rc = get_num(doc, "test_duration_seconds", &r->duration_s, &has, "",
+                      errbuf, errlen)) ||
+        (rc = get_count(doc, "concurrent_users", &r->concurrent_users, NULL,
+                        "", errbuf, errlen)))
+        return rc;
+    if (r->duration_s < 0)
+        return fail(errbuf, errlen, "test_duration_seconds: negative");
+    v = json_object_get(doc, "partial");
+    if (v && !json_is_null(v)) {
+        if (!json_is_boolean(v))
+            return fail(errbuf, errlen, "partial: expected true or false");
+        r->partial = json_is_true(v);
+    }
+    meta = json_object_get(doc, "meta");
+    if (meta && !json_is_null(meta)) {
+        struct metrics_meta *mt = &r->meta;
+        if (!json_is_object(meta))
+            return fail(errbuf, errlen, "meta: expected an object");
+        if ((rc = get_str(meta, "loadgate_version", &mt->loadgate_version,
+                          "meta.", errbuf, errlen)) ||
+            (rc = get_str(meta, "profile_sha256", &mt->profile_sha256,
+                          "meta.", errbuf, errlen)) ||
+            (rc = get_str(meta, "profile_name", &mt->profile_name, "meta.",
+                          errbuf, errlen)) ||
+            (rc = get_str(meta, "git_sha", &mt->git_sha, "meta.", errbuf,
+                          errlen)) ||
+            (rc = get_str(meta, "git_branch", &mt->git_branch, "meta.",
+                          errbuf, errlen)) ||
+            (rc = get_str(meta, "host", &mt->host, "meta.", errbuf,
+                          errlen)) ||
+            (rc = get_str(meta, "model", &mt->model, "meta.", errbuf,
+                          errlen)) ||
+            (rc = get_str(meta, "shard", &mt->shard, "meta.", errbuf,
+                          errlen)) ||
+            (rc = get_str(meta, "source", &mt->source, "meta.", errbuf,
+                          errlen)) ||
+            (rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL,
+                          "meta.", errbuf, errlen)) ||
+            (rc = get_num(meta, "target_rps", &mt->target_rps, NULL, "meta.",
+                          errbuf, errlen)) ||
+            (rc = get_num(meta, "achieved_rps", &mt->achieved_rps, NULL,
+                          "meta.", errbuf, errlen)))
+            return rc;
+        d = 0;
+        if ((rc = get_num(meta, "cpus", &d, NULL, "meta.", errbuf, errlen)))
+            return rc;
+        mt->cpus = d > 0 && d < 1e6 ? (int)d : 0;
+        d = 0;
+        if ((rc = get_num(meta, "start_second", &d, NULL, "meta.", errbuf,
+                          errlen)))
+            return rc;
+        r->start_second = fabs(d) < 1e15 ? (int64_t)d : 0;
+        v = json_object_get(meta, "saturated");
+        mt->saturated = v && json_is_true(v);
+    }
+    json_array_foreach(m, i, v)
+    {
+        if ((rc = parse_endpoint(v, i, r, legacy, errbuf, errlen)))
+            return rc;
+    }
+    v = json_object_get(doc, "recommendations");
+    if (v && !json_is_null(v)) {
+        json_t *s;
+        if (!json_is_array(v))
+            return fail(errbuf, errlen, "recommendations: expected an array");
+        json_array_foreach(v, i, s)
+        {
+            if (!json_is_string(s))
+                return fail(errbuf, errlen, "recommendations[%zu]: expected "
+                                            "a string", i);
+            if (metrics_results_add_recommendation(r, json_string_value(s)))
+                return METRICS_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+int metrics_results_parse(const char *text, size_t len,
+                          struct metrics_results **out, char *errbuf,
+                          size_t errlen)
+{
+    struct metrics_results *r = NULL;
+    json_error_t jerr;
+    json_t *doc;
+    int rc;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "line %d, column %d: %s", jerr.line,
+                     jerr.column, jerr.text);
+        return METRICS_EPARSE;
+    }
+    rc = metrics_results_new(&r);
+    if (!rc)
+        rc = parse_doc(doc, r, errbuf, errlen);
+    json_decref(doc);
+    if (rc) {
+        metrics_results_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int metrics_results_save(const struct metrics_results *r, const char *path,
+                         char *errbuf, size_t errlen)
+{
+    char *text = NULL;
+    int rc = metrics_results_dump(r, &text);
+
+    if (rc) {
+        snprintf(errbuf, errlen, "%s: %s", path, metrics_strerror(rc));
+        return rc;
+    }
+    rc = metrics_write_atomic(path, text, strlen(text));
+    if (rc && errbuf && errlen)
+        snprintf(errbuf, errlen, "cannot write '%s': %s", path,
+                 strerror(errno));
+    free(text);
+    return rc;
+}
+
+int metrics_results_load(const char *path, struct metrics_results **out,
+                         char *errbuf, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL, inner[768];
+    size_t len = 0, cap = 0, n;
+    int rc;
+
+    if (!f) {
+        snprintf(errbuf, errlen, "cannot read '%s': %s", path,
+                 strerror(errno));
+        return METRICS_EIO;
+    }
+    do {
+        if (cap - len < 65536) {
+            char *nb;
+            if (cap > ((size_t)1 << 31)) { /* 2 GiB: not a results file */
+                free(buf);
+                fclose(f);
+                snprintf(errbuf, errlen, "'%s': too large", path);
+                return METRICS_ESCHEMA;
+            }
+            nb = realloc(buf, cap = cap * 2 + 65536);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return METRICS_ENOMEM;
+            }
+            buf = nb;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    if (ferror(f)) {
+        snprintf(errbuf, errlen, "cannot read '%s': %s", path,
+                 strerror(errno));
+        free(buf);
+        fclose(f);
+        return METRICS_EIO;
+    }
+    fclose(f);
+    rc = metrics_results_parse(buf, len, out, inner, sizeof(inner));
+    if (rc && errbuf && errlen)
+        snprintf(errbuf, errlen, "%s: %s", path,
+                 inner[0] ? inner : metrics_strerror(rc));
+    free(buf);
+    return rc;
+}
