@@ -9,7 +9,8 @@
 static const char usage[] =
     "quick URL [REQUESTS [CONCURRENCY]] [-n N] [-c N] [-d DURATION] "
     "[--rate R/s] [-m METHOD] [-H 'K: V']... [--body FILE] "
-    "[--threshold EXPR]... [--baseline B] " CMD_REPORT_USAGE;
+    "[--threshold EXPR]... [--baseline B] [--engine fast|curl] "
+    CMD_REPORT_USAGE;
 
 static char *read_file(const char *path)
 {
@@ -51,6 +52,7 @@ int cmd_quick(int argc, char **argv)
         {"threshold", required_argument, NULL, 't'},
         {"baseline", required_argument, NULL, 'b'},
         {"store", required_argument, NULL, 2003},
+        {"engine", required_argument, NULL, 2004},
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
@@ -59,7 +61,7 @@ int cmd_quick(int argc, char **argv)
     struct loader_profile *prof = NULL;
     struct metrics_results *run = NULL;
     struct loader_error perr;
-    const char **headers = NULL, **ths = NULL;
+    const char **headers = NULL, **ths = NULL, *engine = NULL;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
     char *body = NULL, reason[1024], msg[1200];
@@ -135,6 +137,14 @@ int cmd_quick(int argc, char **argv)
         case 2003:
             j.store = optarg;
             break;
+        case 2004:
+            if (strcmp(optarg, "fast") != 0 && strcmp(optarg, "curl") != 0) {
+                rc = cmd_usage_error(usage, "--engine is fast or curl, not "
+                                            "'%s'", optarg);
+                goto out;
+            }
+            engine = optarg;
+            break;
         default:
             rc = cmd_usage_error(usage, "unknown option");
             goto out;
@@ -176,6 +186,10 @@ int cmd_quick(int argc, char **argv)
         loader_error_format(&perr, msg, sizeof(msg));
         rc = cmd_usage_error(usage, "%s", perr.msg[0] ? perr.msg : msg);
         goto out;
+    }
+    if (engine) {
+        free(prof->engine);
+        prof->engine = strdup(engine);
     }
     j.profile = prof;
     j.profile_name = "quick";
