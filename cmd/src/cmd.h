@@ -21,6 +21,7 @@ struct cmd {
     int (*fn)(int argc, char **argv);
     const char *usage;   /* one line, after "loadgate " */
     const char *summary; /* what it does, one line */
+    const char *details; /* options and examples, for help and --help */
 };
 
 /* ---- messages (the only place loadgate prints diagnostics) ---------------

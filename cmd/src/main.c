@@ -14,36 +14,112 @@ const struct cmd cmd_commands[] = {
      "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
      "[--save-baseline NAME [--if-pass]] [--store DIR] [--no-gate] "
      "[--shard I/N | --shards N] " CMD_REPORT_USAGE,
-     "drive the profile's load, judge it, report, exit with the verdict"},
+     "drive the profile's load, judge it, report, exit with the verdict",
+     "Runs PROFILE's load, judges it against its thresholds (defaults: p95 < 1s,\n"
+     "error_rate < 5%) and its baseline, writes the reports asked for, and\n"
+     "exits 0 (pass), 1 (regression), 2 (profile error), 3 (could not judge)\n"
+     "or 130/143 (interrupted; partial results written).\n\n"
+     "  -b, --baseline FILE|NAME   compare with a results file or a stored name\n"
+     "      --require-baseline     a missing baseline is exit 3, not a notice\n"
+     "      --allow-profile-change compare with a baseline of another profile\n"
+     "      --save-baseline NAME   store this run as baseline NAME afterwards\n"
+     "      --if-pass              ... only when the verdict is PASS\n"
+     "      --store DIR            baseline store (.loadgate/baselines)\n"
+     "      --no-gate              report, but exit 0 whatever the verdict\n"
+     "      --shard I/N            run shard I of N (also LOADGATE_SHARD)\n"
+     "      --shards N             shard from JOB_COMPLETION_INDEX (Kubernetes)\n"
+     "  -o, --out FILE             results JSON\n"
+     "      --junit FILE           JUnit XML (one test case per check)\n"
+     "      --markdown FILE        Markdown summary (also $GITHUB_STEP_SUMMARY)\n"
+     "      --format text|json     what goes to stdout\n"
+     "      --progress             progress lines on stderr even off a TTY\n"
+     "  -q, --quiet                only the verdict line\n\n"
+     "Examples:\n"
+     "  loadgate run perf/checkout.yaml --baseline main --junit junit.xml\n"
+     "  loadgate run perf/checkout.yaml --save-baseline main --if-pass\n"},
     {"quick", cmd_quick,
      "quick URL [REQUESTS [CONCURRENCY]] [-n N] [-c N] [-d DURATION] "
      "[--rate R/s] [-m METHOD] [-H 'K: V']... [--body FILE] "
      "[--threshold EXPR]... " CMD_REPORT_USAGE,
      "one-line load test of one URL (default 1000 requests, 100 "
-     "concurrent)"},
+     "concurrent)",
+     "Load-tests one URL without a profile and prints the same report.\n\n"
+     "  -n, --requests N      requests to send (default 1000)\n"
+     "  -c, --concurrency N   concurrent users (default 100)\n"
+     "  -d, --duration D      run for D (30s, 5m) instead of N requests\n"
+     "      --rate R/s        open model: R arrivals per second\n"
+     "  -m, --method M        HTTP method (GET)\n"
+     "  -H, --header 'K: V'   a request header (repeatable; never reported)\n"
+     "      --body FILE       request body\n"
+     "  -t, --threshold EXPR  a check instead of the defaults (repeatable)\n"
+     "      --engine fast|curl  the transport (default: automatic)\n\n"
+     "Examples:\n"
+     "  loadgate quick http://localhost:5000/api/health 1000 100\n"
+     "  loadgate quick http://localhost:5000/api/health -d 30s -c 50 -t 'p99 < 200ms'\n"},
     {"gate", cmd_gate,
      "gate RESULTS [--profile PROFILE] [--threshold EXPR]... "
      "[--baseline B] [--require-baseline] " CMD_REPORT_USAGE,
-     "judge a results file against thresholds and a baseline"},
+     "judge a results file against thresholds and a baseline",
+     "Judges a results file (from run --out, a merge, or another machine).\n"
+     "Thresholds come from --threshold, else --profile's, else the defaults.\n\n"
+     "Examples:\n"
+     "  loadgate gate results.json --profile perf/checkout.yaml --baseline main\n"
+     "  loadgate gate results.json -t 'p95 < 800ms' -t 'error_rate < 1%' --junit junit.xml\n"},
     {"compare", cmd_compare, "compare BASELINE RESULTS",
-     "side-by-side diff of two results files, per endpoint"},
+     "side-by-side diff of two results files, per endpoint",
+     "Prints p50/p95/p99/rps/error rate/requests of both files side by side,\n"
+     "per endpoint and for the whole run, with the change.\n\n"
+     "Example:\n"
+     "  loadgate compare .loadgate/baselines/main.json results.json\n"},
     {"baseline", cmd_baseline,
      "baseline save RESULTS --name NAME | list | show NAME [--json] | "
      "rm NAME  [--store DIR]",
-     "manage the stored baselines (default store .loadgate/baselines)"},
+     "manage the stored baselines (default store .loadgate/baselines)",
+     "A baseline is a results file promoted under a name, one JSON file per\n"
+     "name in the store (default .loadgate/baselines; LOADGATE_STORE), written\n"
+     "atomically, meant to be committed next to the code it measures.\n\n"
+     "Examples:\n"
+     "  loadgate baseline save results.json --name main\n"
+     "  loadgate baseline list\n"
+     "  loadgate baseline show main --json\n"
+     "  loadgate baseline rm old-main\n"},
     {"merge", cmd_merge, "merge A.json B.json ... -o OUT.json",
-     "merge the results of shards (or any runs of one profile) exactly"},
+     "merge the results of shards (or any runs of one profile) exactly",
+     "Adds up histograms, counts, error classes and timelines (aligned on\n"
+     "wall-clock seconds), so thresholds on the merged result are exact.\n"
+     "Refuses runs of different profiles and overlapping shards (exit 3).\n\n"
+     "Example:\n"
+     "  loadgate merge results-1.json results-2.json -o results.json\n"},
     {"validate", cmd_validate, "validate PROFILE",
-     "check a profile and its thresholds without running anything"},
+     "check a profile and its thresholds without running anything",
+     "Parses the profile and its thresholds and checks that every threshold's\n"
+     "endpoint exists; exit 0 or 2 with file:line:column.\n\n"
+     "Example:\n"
+     "  loadgate validate perf/checkout.yaml\n"},
     {"demo", cmd_demo,
      "demo [--slow ENDPOINT=PERCENT]... [--serve PORT] " CMD_REPORT_USAGE,
-     "run the bundled service and profile end to end"},
+     "run the bundled service and profile end to end",
+     "Starts the bundled service on a free loopback port and runs the bundled\n"
+     "profile (ci-examples/demo/profile.yaml: 1000 users) against it, judged\n"
+     "against the bundled baseline.\n\n"
+     "  --slow ENDPOINT=PERCENT  slow one endpoint down (repeatable)\n"
+     "  --serve PORT             only serve the demo API on 127.0.0.1:PORT\n\n"
+     "Examples:\n"
+     "  loadgate demo\n"
+     "  loadgate demo --slow 'GET /api/agents=100'       # exits 1\n"
+     "  loadgate demo --serve 8080\n"},
     {"report", cmd_report,
      "report RESULTS [--baseline B] [--profile PROFILE] " CMD_REPORT_USAGE,
-     "render the reports of a results file (exit 0 whatever the verdict)"},
-    {"help", cmd_help, "help [COMMAND]", "show help for a command"},
-    {"version", cmd_version, "version", "print the version"},
-    {NULL, NULL, NULL, NULL},
+     "render the reports of a results file (exit 0 whatever the verdict)",
+     "Renders the reports of a results file, as gate does, but exits 0\n"
+     "whatever the verdict.\n\n"
+     "Example:\n"
+     "  loadgate report results.json --baseline main --markdown summary.md\n"},
+    {"help", cmd_help, "help [COMMAND]", "show help for a command",
+     "Example:\n  loadgate help run\n"},
+    {"version", cmd_version, "version", "print the version",
+     ""},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static const struct cmd *find_command(const char *name)
@@ -76,7 +152,9 @@ int cmd_help_for(const char *name, FILE *out)
         cmd_error("'%s' is not a loadgate command", name);
         return GATE_EXIT_USAGE;
     }
-    fprintf(out, "usage: loadgate %s\n\n%s\n", c->usage, c->summary);
+    fprintf(out, "usage: loadgate %s\n\n%s.\n", c->usage, c->summary);
+    if (c->details && *c->details)
+        fprintf(out, "\n%s", c->details);
     return 0;
 }
 
