@@ -404,8 +404,12 @@ static void test_skipped_and_inconclusive(void **state)
     rep.verdict = v;
     rep.profile_name = "demo";
     run->partial = true;
+    run->meta.shard = strdup("2/4");
+    assert_non_null(run->meta.shard);
     doc = write_and_validate(f, &rep);
     check_shape(doc);
+    /* a shard's suite is named apart (ci-conventions.md §2) */
+    assert_xstr(doc, "string(//testsuite/@name)", "loadgate.demo.shard2");
     assert_xstr(doc, "string(//testsuite/@skipped)", "2");
     assert_xstr(doc, "string(//testsuite/@errors)", "2");
     assert_xstr(doc, "string(//testcase[1]/skipped/@message)",
