@@ -148,6 +148,10 @@ struct metrics_scalars {
     double p50_ms, p75_ms, p90_ms, p95_ms, p99_ms, p999_ms;
     double avg_ms, min_ms, max_ms;
     bool has_p75, has_p90, has_p999, has_min, has_max;
+    /* A source may lack even these (k6 reports no p99 unless asked, a
+     * Locust row says "N/A"): when false, the value is absent
+     * (METRICS_ENODATA), never 0.  Set by the importer module. */
+    bool has_p50, has_p95, has_p99, has_avg;
 };
 
 struct metrics_endpoint {

@@ -456,28 +456,34 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
     if (metrics_hist_count(ep->hist) == 0) {
         /* summary numbers only: a legacy report or an imported run */
         struct metrics_scalars *s = &ep->scalars;
-        bool h50, h95, h99, havg;
-        if ((rc = get_num(m, "p50_response_time_ms", &s->p50_ms, &h50, where,
+        if ((rc = get_num(m, "p50_response_time_ms", &s->p50_ms, &s->has_p50,
+                          where,
                           errbuf, errlen)) ||
             (rc = get_num(m, "p75_response_time_ms", &s->p75_ms, &s->has_p75,
                           where, errbuf, errlen)) ||
             (rc = get_num(m, "p90_response_time_ms", &s->p90_ms, &s->has_p90,
                           where, errbuf, errlen)) ||
-            (rc = get_num(m, "p95_response_time_ms", &s->p95_ms, &h95, where,
+            (rc = get_num(m, "p95_response_time_ms", &s->p95_ms, &s->has_p95,
+                          where,
                           errbuf, errlen)) ||
-            (rc = get_num(m, "p99_response_time_ms", &s->p99_ms, &h99, where,
+            (rc = get_num(m, "p99_response_time_ms", &s->p99_ms, &s->has_p99,
+                          where,
                           errbuf, errlen)) ||
             (rc = get_num(m, "p999_response_time_ms", &s->p999_ms,
                           &s->has_p999, where, errbuf, errlen)) ||
-            (rc = get_num(m, "avg_response_time_ms", &s->avg_ms, &havg, where,
+            (rc = get_num(m, "avg_response_time_ms", &s->avg_ms, &s->has_avg,
+                          where,
                           errbuf, errlen)) ||
             (rc = get_num(m, "min_response_time_ms", &s->min_ms, &s->has_min,
                           where, errbuf, errlen)) ||
             (rc = get_num(m, "max_response_time_ms", &s->max_ms, &s->has_max,
                           where, errbuf, errlen)))
             goto out;
-        /* the four the original report always has */
-        s->present = h50 && h95 && h99 && havg && ep->requests > 0;
+        /* whatever the source had; what it lacked stays absent */
+        s->present = (s->has_p50 || s->has_p95 || s->has_p99 || s->has_avg ||
+                      s->has_p75 || s->has_p90 || s->has_p999 ||
+                      s->has_min || s->has_max) &&
+                     ep->requests > 0;
         (void)legacy;
     }
     v = json_object_get(m, "timeline");

@@ -358,7 +358,7 @@ static int scalar_value(const struct metrics_scalars *s, enum metrics_stat st,
     switch (st) {
     case METRICS_STAT_P50:
         *out = s->p50_ms;
-        return 0;
+        return s->has_p50 ? 0 : METRICS_ENODATA;
     case METRICS_STAT_P75:
         *out = s->p75_ms;
         return s->has_p75 ? 0 : METRICS_ENODATA;
@@ -367,16 +367,16 @@ static int scalar_value(const struct metrics_scalars *s, enum metrics_stat st,
         return s->has_p90 ? 0 : METRICS_ENODATA;
     case METRICS_STAT_P95:
         *out = s->p95_ms;
-        return 0;
+        return s->has_p95 ? 0 : METRICS_ENODATA;
     case METRICS_STAT_P99:
         *out = s->p99_ms;
-        return 0;
+        return s->has_p99 ? 0 : METRICS_ENODATA;
     case METRICS_STAT_P999:
         *out = s->p999_ms;
         return s->has_p999 ? 0 : METRICS_ENODATA;
     case METRICS_STAT_AVG:
         *out = s->avg_ms;
-        return 0;
+        return s->has_avg ? 0 : METRICS_ENODATA;
     case METRICS_STAT_MIN:
         *out = s->min_ms;
         return s->has_min ? 0 : METRICS_ENODATA;
