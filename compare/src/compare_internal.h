@@ -17,6 +17,12 @@
 #define COMPARE__T_NO_DATA "loadgate.no_data"
 #define COMPARE__T_TOO_FEW "loadgate.too_few_samples"
 #define COMPARE__T_NO_BASELINE "loadgate.no_baseline"
+#define COMPARE__T_LOAD "loadgate.load"
+
+/** Expressions of the whole-run load check compare_evaluate() adds for
+ * open-model or saturated runs (no threshold behind it). */
+#define COMPARE__LOAD_EXPR "rps >= 95% of the target rate"
+#define COMPARE__SAT_EXPR "load generator not saturated"
 
 /** A statistic's name from METRICS_STAT_MAP ("p95"); "?" when out of
  * range.  Needs no metrics object code, so the parser links alone. */

@@ -201,8 +201,8 @@ static int unchecked_recs(struct rec *rc, const struct compare_verdict *v)
     if (v->n_checks == 0)
         return 0;
     for (size_t i = 0; i < v->n_checks; i++)
-        if (!v->checks[i].threshold || !v->checks[i].threshold->endpoint)
-            return 0;
+        if (v->checks[i].threshold && !v->checks[i].threshold->endpoint)
+            return 0; /* only the load check has no threshold */
     for (size_t i = 0; i < rc->r->n_endpoints; i++) {
         bool found = false;
 

@@ -418,6 +418,74 @@ static void test_long_names(void **state)
     metrics_results_free(run);
 }
 
+/* Open model: a run that missed its target rate by more than 5 %, or a
+ * saturated load generator, adds an INCONCLUSIVE whole-run check; a closed
+ * run adds nothing. */
+static void test_load_check(void **state)
+{
+    static const struct {
+        double target, achieved;
+        bool saturated;
+        size_t n_checks;
+        enum compare_status status;
+        const char *message;
+    } load_cases[] = {
+        {0, 0, false, 2, COMPARE_PASS, NULL},
+        {100, 96, false, 3, COMPARE_PASS,
+         "achieved 96/s of the target 100/s (96.0%)"},
+        {100, 95, false, 3, COMPARE_PASS,
+         "achieved 95/s of the target 100/s (95.0%)"},
+        {100, 84, false, 3, COMPARE_INCONCLUSIVE,
+         "achieved 84/s of the target 100/s (84.0%, needs 95%); the load "
+         "was not what the profile asked for"},
+        /* achieved unknown: requests over the window, 300 in 10 s */
+        {50, 0, false, 3, COMPARE_INCONCLUSIVE,
+         "achieved 30/s of the target 50/s (60.0%, needs 95%); the load was "
+         "not what the profile asked for"},
+        {100, 100, true, 3, COMPARE_INCONCLUSIVE,
+         "the load generator was saturated; latencies include client-side "
+         "delay"},
+        {0, 0, true, 3, COMPARE_INCONCLUSIVE,
+         "the load generator was saturated; latencies include client-side "
+         "delay"},
+    };
+    struct cfx_ep ep = {"GET", "/a", 300, 10, 0};
+    struct compare_threshold t;
+
+    (void)state;
+    cfx_threshold(&t, "p95 < 1s", NULL);
+    for (size_t i = 0; i < sizeof(load_cases) / sizeof(load_cases[0]); i++) {
+        struct metrics_results *run = cfx_doc(&ep, 1);
+        struct compare_verdict *v = NULL;
+        const struct compare_check *c;
+
+        run->meta.target_rps = load_cases[i].target;
+        run->meta.achieved_rps = load_cases[i].achieved;
+        run->meta.saturated = load_cases[i].saturated;
+        assert_int_equal(compare_evaluate(run, NULL, &t, 1, NULL, &v, NULL, 0),
+                         0);
+        if (v->n_checks != load_cases[i].n_checks)
+            fail_msg("case %zu: %zu checks", i, v->n_checks);
+        c = &v->checks[v->n_checks - 1];
+        if (load_cases[i].message) {
+            assert_string_equal(c->endpoint, "ALL");
+            assert_null(c->threshold);
+            if (c->status != load_cases[i].status ||
+                strcmp(c->message, load_cases[i].message) != 0)
+                fail_msg("case %zu: %s \"%s\"", i,
+                         compare_status_str(c->status), c->message);
+            if (c->status == COMPARE_INCONCLUSIVE)
+                assert_string_equal(c->type, "loadgate.load");
+            assert_int_equal(v->n_inconclusive,
+                             load_cases[i].status == COMPARE_INCONCLUSIVE);
+            assert_non_null(strstr(c->detail, "endpoint : ALL\n"));
+        }
+        compare_verdict_free(v);
+        metrics_results_free(run);
+    }
+    compare_threshold_release(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_endpoint_not_in_baseline),
         cmocka_unit_test(test_counts_and_empty_run),
         cmocka_unit_test(test_long_names),
+        cmocka_unit_test(test_load_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
