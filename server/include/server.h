@@ -36,15 +36,15 @@ extern "C" {
 
 struct metrics_results;
 
-#define SERVER_ERRNO_MAP(X)                                                  \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(INVAL, -2, "invalid argument")                                         \
-    X(LISTEN, -3, "cannot listen on the address")                            \
-    X(INSECURE, -4, "refusing to listen beyond loopback without a token")    \
-    X(STORE, -5, "cannot use the baseline store")                            \
-    X(CONNECT, -6, "cannot reach the baseline service")                      \
-    X(HTTP, -7, "the baseline service answered with an error")               \
-    X(PARSE, -8, "the baseline service sent an invalid document")           \
+#define SERVER_ERRNO_MAP(X)                                                    \
+    X(NOMEM, -1, "out of memory")                                              \
+    X(INVAL, -2, "invalid argument")                                           \
+    X(LISTEN, -3, "cannot listen on the address")                              \
+    X(INSECURE, -4, "refusing to listen beyond loopback without a token")      \
+    X(STORE, -5, "cannot use the baseline store")                              \
+    X(CONNECT, -6, "cannot reach the baseline service")                        \
+    X(HTTP, -7, "the baseline service answered with an error")                 \
+    X(PARSE, -8, "the baseline service sent an invalid document")              \
     X(NAME, -9, "invalid baseline name")
 
 enum server_errno {
@@ -56,7 +56,8 @@ enum server_errno {
 /** Static message for a SERVER_E* code ("unknown error" otherwise). */
 const char *server_strerror(int code);
 
-/* ---- the service ---------------------------------------------------------- */
+/* ---- the service ----------------------------------------------------------
+ */
 
 #define SERVER_DEFAULT_LISTEN "127.0.0.1:8089"
 #define SERVER_DEFAULT_MAX_BODY ((size_t)16 * 1024 * 1024)
@@ -83,14 +84,15 @@ struct server;
  * SERVER_ESTORE (the store exists but cannot be listed), SERVER_ELISTEN
  * (bind failed: in use, not local, ...) or SERVER_ENOMEM; errbuf says why.
  */
-int server_start(const struct server_opts *o, struct server **out,
-                 char *errbuf, size_t errlen);
+int server_start(const struct server_opts *o, struct server **out, char *errbuf,
+                 size_t errlen);
 /** The port s listens on (the real one when 0 was asked for). */
 unsigned server_port(const struct server *s);
 /** Stops s (waits for requests in flight) and frees it; NULL is a no-op. */
 void server_stop(struct server *s);
 
-/* ---- the client ----------------------------------------------------------- */
+/* ---- the client -----------------------------------------------------------
+ */
 
 /** True when spec starts with http:// or https:// (case-insensitive): a
  * --baseline or --to argument naming a baseline service. */

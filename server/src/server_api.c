@@ -16,21 +16,18 @@
 
 #define CT_JSON "application/json"
 #define CT_TEXT "text/plain; charset=utf-8"
-#define NAME_RULE                                                            \
-    "1..64 characters from [A-Za-z0-9._-], not starting with '.'"
+#define NAME_RULE "1..64 characters from [A-Za-z0-9._-], not starting with '.'"
 
 enum route { ROUTE_NONE, ROUTE_SAVE, ROUTE_LIST, ROUTE_ONE, ROUTE_INFO };
 
-void server__reply_release(struct server__reply *r)
-{
+void server__reply_release(struct server__reply *r) {
     free(r->body);
     free(r->location);
     memset(r, 0, sizeof(*r));
 }
 
 /* Steals doc.  Returns 0 or SERVER_ENOMEM. */
-static int reply_json(struct server__reply *r, unsigned status, json_t *doc)
-{
+static int reply_json(struct server__reply *r, unsigned status, json_t *doc) {
     char *text = NULL;
     size_t n;
 
@@ -58,8 +55,7 @@ static int reply_json(struct server__reply *r, unsigned status, json_t *doc)
 }
 
 int server__reply_error(struct server__reply *r, unsigned status,
-                        const char *fmt, ...)
-{
+                        const char *fmt, ...) {
     char msg[512];
     va_list ap;
 
@@ -74,8 +70,7 @@ int server__reply_error(struct server__reply *r, unsigned status,
     return reply_json(r, status, json_pack("{s:s}", "error", msg));
 }
 
-static enum route route_of(const char *path, const char **id)
-{
+static enum route route_of(const char *path, const char **id) {
     static const char prefix[] = SERVER_API_PREFIX;
     static const char one[] = "/baselines/";
     size_t n = strlen(path);
@@ -102,29 +97,30 @@ static enum route route_of(const char *path, const char **id)
     return ROUTE_NONE;
 }
 
-static bool is_read(const char *method)
-{
+static bool is_read(const char *method) {
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
 bool server__api_precheck(const struct server__api *api,
                           const struct server__request *req,
-                          struct server__reply *r)
-{
+                          struct server__reply *r) {
     const char *id;
     enum route rt = route_of(req->path, &id);
     int rc = 0;
 
     if (rt == ROUTE_NONE) {
-        rc = server__reply_error(r, 404, "no such endpoint: %.200s",
-                                 req->path);
+        rc = server__reply_error(r, 404, "no such endpoint: %.200s", req->path);
     } else if (rt == ROUTE_SAVE && strcmp(req->method, "POST") != 0) {
-        rc = server__reply_error(r, 405, "%.16s not allowed on %.200s: use "
-                                 "POST", req->method, req->path);
+        rc = server__reply_error(r, 405,
+                                 "%.16s not allowed on %.200s: use "
+                                 "POST",
+                                 req->method, req->path);
         r->allow = "POST";
     } else if (rt != ROUTE_SAVE && !is_read(req->method)) {
-        rc = server__reply_error(r, 405, "%.16s not allowed on %.200s: use "
-                                 "GET", req->method, req->path);
+        rc = server__reply_error(r, 405,
+                                 "%.16s not allowed on %.200s: use "
+                                 "GET",
+                                 req->method, req->path);
         r->allow = "GET, HEAD";
     } else if (rt == ROUTE_SAVE && api->token != NULL &&
                !server__auth_ok(req->auth, api->token)) {
@@ -145,8 +141,7 @@ bool server__api_precheck(const struct server__api *api,
 
 static int handle_save(const struct server__api *api,
                        const struct server__request *req,
-                       struct server__reply *r)
-{
+                       struct server__reply *r) {
     json_error_t jerr;
     json_t *doc = NULL, *jname, *jres;
     char *text = NULL;
@@ -157,20 +152,25 @@ static int handle_save(const struct server__api *api,
 
     doc = json_loadb(req->body != NULL ? req->body : "", req->len, 0, &jerr);
     if (doc == NULL) {
-        rc = server__reply_error(r, 400, "invalid JSON at line %d, column "
-                                 "%d: %s", jerr.line, jerr.column, jerr.text);
+        rc = server__reply_error(r, 400,
+                                 "invalid JSON at line %d, column "
+                                 "%d: %s",
+                                 jerr.line, jerr.column, jerr.text);
         goto out;
     }
     if (!json_is_object(doc)) {
-        rc = server__reply_error(r, 400, "the body must be a JSON object "
+        rc = server__reply_error(r, 400,
+                                 "the body must be a JSON object "
                                  "{\"baseline_name\": NAME, \"results\": "
                                  "{...}}");
         goto out;
     }
     jname = json_object_get(doc, "baseline_name");
     if (!json_is_string(jname)) {
-        rc = server__reply_error(r, 400, "missing \"baseline_name\": a "
-                                 "string, %s", NAME_RULE);
+        rc = server__reply_error(r, 400,
+                                 "missing \"baseline_name\": a "
+                                 "string, %s",
+                                 NAME_RULE);
         goto out;
     }
     name = json_string_value(jname);
@@ -182,7 +182,8 @@ static int handle_save(const struct server__api *api,
     }
     jres = json_object_get(doc, "results");
     if (!json_is_object(jres)) {
-        rc = server__reply_error(r, 400, "missing \"results\": a loadgate "
+        rc = server__reply_error(r, 400,
+                                 "missing \"results\": a loadgate "
                                  "results document (schema %s)",
                                  METRICS_SCHEMA);
         goto out;
@@ -201,8 +202,7 @@ static int handle_save(const struct server__api *api,
     }
     if (rc < 0) {
         rc = server__reply_error(r, 400, "results: %s",
-                                 err[0] != '\0' ? err
-                                                : metrics_strerror(rc));
+                                 err[0] != '\0' ? err : metrics_strerror(rc));
         goto out;
     }
 
@@ -219,8 +219,7 @@ static int handle_save(const struct server__api *api,
         goto out;
     }
     if (rc < 0) {
-        rc = server__reply_error(r, 500, "cannot save baseline '%s': %s",
-                                 name,
+        rc = server__reply_error(r, 500, "cannot save baseline '%s': %s", name,
                                  err[0] != '\0' ? err : compare_strerror(rc));
         goto out;
     }
@@ -238,9 +237,9 @@ static int handle_save(const struct server__api *api,
         goto out;
     }
     snprintf(r->location, loc_len, "%s/baselines/%s", SERVER_API_PREFIX, name);
-    rc = reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "id", name,
-                                      "baseline_name", name, "timestamp",
-                                      ts));
+    rc = reply_json(r, 201,
+                    json_pack("{s:s, s:s, s:s}", "id", name, "baseline_name",
+                              name, "timestamp", ts));
 out:
     free(text);
     json_decref(doc);
@@ -248,8 +247,7 @@ out:
     return rc;
 }
 
-static int handle_list(const struct server__api *api, struct server__reply *r)
-{
+static int handle_list(const struct server__api *api, struct server__reply *r) {
     struct compare_store_entry *e = NULL;
     size_t n = 0;
     char err[512] = "";
@@ -261,27 +259,27 @@ static int handle_list(const struct server__api *api, struct server__reply *r)
         return SERVER_ENOMEM;
     if (rc < 0)
         return server__reply_error(r, 500, "cannot list the store: %s",
-                                   err[0] != '\0' ? err
-                                                  : compare_strerror(rc));
+                                   err[0] != '\0' ? err : compare_strerror(rc));
     arr = json_array();
     if (arr == NULL) {
         rc = SERVER_ENOMEM;
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        json_t *item = json_pack(
-            "{s:s, s:s, s:s?, s:I, s:{s:f}, s:s?}", "id", e[i].name, "name",
-            e[i].name, "timestamp", e[i].timestamp, "total_requests",
-            (json_int_t)e[i].total_requests, "summary",
-            "overall_p95_response_time", e[i].p95_ms, "profile_sha256",
-            e[i].profile_sha256);
+        json_t *item =
+            json_pack("{s:s, s:s, s:s?, s:I, s:{s:f}, s:s?}", "id", e[i].name,
+                      "name", e[i].name, "timestamp", e[i].timestamp,
+                      "total_requests", (json_int_t)e[i].total_requests,
+                      "summary", "overall_p95_response_time", e[i].p95_ms,
+                      "profile_sha256", e[i].profile_sha256);
         if (item == NULL || json_array_append_new(arr, item) < 0) {
             rc = SERVER_ENOMEM;
             goto out;
         }
     }
-    rc = reply_json(r, 200, json_pack("{s:o, s:I}", "baselines", arr, "count",
-                                      (json_int_t)n));
+    rc = reply_json(
+        r, 200,
+        json_pack("{s:o, s:I}", "baselines", arr, "count", (json_int_t)n));
     arr = NULL; /* json_pack's "o" took it, even on failure */
 out:
     json_decref(arr);
@@ -289,8 +287,7 @@ out:
     return rc;
 }
 
-static int text_of(const struct metrics_results *res, struct server__reply *r)
-{
+static int text_of(const struct metrics_results *res, struct server__reply *r) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -314,8 +311,7 @@ static int text_of(const struct metrics_results *res, struct server__reply *r)
 }
 
 static int handle_one(const struct server__api *api, const char *id,
-                      const char *format, struct server__reply *r)
-{
+                      const char *format, struct server__reply *r) {
     struct metrics_results *res = NULL;
     char err[512] = "";
     char *text = NULL;
@@ -323,11 +319,15 @@ static int handle_one(const struct server__api *api, const char *id,
 
     if (format != NULL && strcmp(format, "json") != 0 &&
         strcmp(format, "text") != 0)
-        return server__reply_error(r, 400, "unknown format '%.40s': json "
-                                   "or text", format);
+        return server__reply_error(r, 400,
+                                   "unknown format '%.40s': json "
+                                   "or text",
+                                   format);
     if (!compare_name_valid(id))
-        return server__reply_error(r, 400, "invalid baseline name '%.80s': "
-                                   "%s", id, NAME_RULE);
+        return server__reply_error(r, 400,
+                                   "invalid baseline name '%.80s': "
+                                   "%s",
+                                   id, NAME_RULE);
     rc = compare_store_load(api->store, id, &res, err, sizeof(err));
     switch (rc) {
     case 0:
@@ -337,16 +337,16 @@ static int handle_one(const struct server__api *api, const char *id,
     case COMPARE_ENOTFOUND:
         return server__reply_error(r, 404, "no baseline named '%s'", id);
     case COMPARE_ENAME:
-        return server__reply_error(r, 400, "invalid baseline name '%.80s': "
-                                   "%s", id, NAME_RULE);
+        return server__reply_error(r, 400,
+                                   "invalid baseline name '%.80s': "
+                                   "%s",
+                                   id, NAME_RULE);
     case COMPARE_ECORRUPT:
         return server__reply_error(r, 500, "baseline '%s' is corrupt: %s", id,
                                    err);
     default:
-        return server__reply_error(r, 500, "cannot read baseline '%s': %s",
-                                   id,
-                                   err[0] != '\0' ? err
-                                                  : compare_strerror(rc));
+        return server__reply_error(r, 500, "cannot read baseline '%s': %s", id,
+                                   err[0] != '\0' ? err : compare_strerror(rc));
     }
 
     if (format != NULL && strcmp(format, "text") == 0) {
@@ -370,8 +370,7 @@ out:
     return rc;
 }
 
-static int handle_info(const struct server__api *api, struct server__reply *r)
-{
+static int handle_info(const struct server__api *api, struct server__reply *r) {
     struct compare_store_entry *e = NULL;
     size_t n = 0;
     char err[512] = "";
@@ -382,16 +381,15 @@ static int handle_info(const struct server__api *api, struct server__reply *r)
         return SERVER_ENOMEM;
     if (rc < 0)
         return server__reply_error(r, 500, "cannot list the store: %s",
-                                   err[0] != '\0' ? err
-                                                  : compare_strerror(rc));
+                                   err[0] != '\0' ? err : compare_strerror(rc));
     compare_store_list_free(e, n);
     return reply_json(
         r, 200,
         json_pack("{s:s, s:s, s:s, s:I, s:s, s:[s], s:s, s:I, s:[s,s,s,s]}",
                   "service", "loadgate baseline service", "version",
                   LOADGATE_VERSION, "store", api->store, "baseline_count",
-                  (json_int_t)n, "schema", METRICS_SCHEMA,
-                  "supported_schemas", METRICS_SCHEMA, "auth",
+                  (json_int_t)n, "schema", METRICS_SCHEMA, "supported_schemas",
+                  METRICS_SCHEMA, "auth",
                   api->token != NULL ? "bearer" : "none", "max_body_bytes",
                   (json_int_t)api->max_body, "endpoints",
                   "POST " SERVER_API_PREFIX "/baseline",
@@ -402,8 +400,7 @@ static int handle_info(const struct server__api *api, struct server__reply *r)
 
 int server__api_handle(const struct server__api *api,
                        const struct server__request *req,
-                       struct server__reply *r)
-{
+                       struct server__reply *r) {
     const char *id;
     int rc;
 
@@ -426,8 +423,10 @@ int server__api_handle(const struct server__api *api,
         if (n > 0 && id[n - 1] == '/')
             n--;
         if (n >= sizeof(name) || memchr(id, '/', n) != NULL) {
-            rc = server__reply_error(r, 400, "invalid baseline name "
-                                     "'%.80s': %s", id, NAME_RULE);
+            rc = server__reply_error(r, 400,
+                                     "invalid baseline name "
+                                     "'%.80s': %s",
+                                     id, NAME_RULE);
             break;
         }
         memcpy(name, id, n);
@@ -436,8 +435,7 @@ int server__api_handle(const struct server__api *api,
         break;
     }
     default:
-        rc = server__reply_error(r, 404, "no such endpoint: %.200s",
-                                 req->path);
+        rc = server__reply_error(r, 404, "no such endpoint: %.200s", req->path);
         break;
     }
     if (rc < 0)

@@ -26,14 +26,12 @@ struct buf {
     bool overflow;
 };
 
-bool server_is_url(const char *spec)
-{
+bool server_is_url(const char *spec) {
     return spec != NULL && (strncasecmp(spec, "http://", 7) == 0 ||
                             strncasecmp(spec, "https://", 8) == 0);
 }
 
-static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
-{
+static size_t on_data(char *data, size_t size, size_t nmemb, void *userp) {
     struct buf *b = userp;
     size_t n = size * nmemb;
 
@@ -59,8 +57,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
 
 /* The error text of a failed answer: its JSON "error", else its first
  * line, printable and short. */
-static void error_text(const struct buf *b, char *out, size_t len)
-{
+static void error_text(const struct buf *b, char *out, size_t len) {
     json_t *doc = NULL;
     const char *msg = NULL;
     size_t n;
@@ -92,8 +89,7 @@ static void error_text(const struct buf *b, char *out, size_t len)
  */
 static int perform(const char *method, const char *url, const char *token,
                    const char *body, size_t body_len, struct buf *resp,
-                   char *errbuf, size_t errlen)
-{
+                   char *errbuf, size_t errlen) {
     CURL *curl = NULL;
     struct curl_slist *hdrs = NULL, *h;
     char curl_err[CURL_ERROR_SIZE] = "";
@@ -201,8 +197,7 @@ out:
 
 int server_fetch_baseline(const char *url, const char *token,
                           struct metrics_results **out, char *errbuf,
-                          size_t errlen)
-{
+                          size_t errlen) {
     struct buf resp = {0};
     char err[512] = "";
     char shown[512];
@@ -214,8 +209,8 @@ int server_fetch_baseline(const char *url, const char *token,
     rc = perform("GET", url, token, NULL, 0, &resp, errbuf, errlen);
     if (rc < 0)
         goto out;
-    rc = metrics_results_parse(resp.p != NULL ? resp.p : "", resp.len, out,
-                               err, sizeof(err));
+    rc = metrics_results_parse(resp.p != NULL ? resp.p : "", resp.len, out, err,
+                               sizeof(err));
     if (rc == METRICS_ENOMEM) {
         rc = SERVER_ENOMEM;
     } else if (rc < 0) {
@@ -230,8 +225,7 @@ out:
 }
 
 /* base_url without trailing slashes or an API path, plus the save route. */
-static char *save_url(const char *base)
-{
+static char *save_url(const char *base) {
     static const char *const tails[] = {SERVER_API_PREFIX "/baselines",
                                         SERVER_API_PREFIX "/baseline"};
     size_t n = strlen(base);
@@ -256,8 +250,7 @@ static char *save_url(const char *base)
 
 int server_push_baseline(const char *base_url, const char *name,
                          const struct metrics_results *r, const char *token,
-                         char *errbuf, size_t errlen)
-{
+                         char *errbuf, size_t errlen) {
     static const char head[] = "{\"baseline_name\":\"";
     static const char mid[] = "\",\"results\":";
     struct buf resp = {0};
@@ -292,8 +285,7 @@ int server_push_baseline(const char *base_url, const char *name,
         goto out;
     }
     snprintf(body, len + 1, "%s%s%s%s}", head, name, mid, doc);
-    rc = perform("POST", url, token, body, strlen(body), &resp, errbuf,
-                 errlen);
+    rc = perform("POST", url, token, body, strlen(body), &resp, errbuf, errlen);
 out:
     free(resp.p);
     free(body);

@@ -42,8 +42,7 @@ struct conn {
     struct server__reply reply;
 };
 
-static void on_log(void *cls, const char *fmt, va_list ap)
-{
+static void on_log(void *cls, const char *fmt, va_list ap) {
     struct server *s = cls;
 
     pthread_mutex_lock(&s->log_lock);
@@ -55,8 +54,7 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode code)
-{
+                         enum MHD_RequestTerminationCode code) {
     struct conn *k = *con_cls;
 
     (void)cls;
@@ -70,8 +68,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k)
-{
+static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k) {
     struct server__reply *r = &k->reply;
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -79,8 +76,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k)
 
     k->queued = true;
     if (r->status == 0 || r->body == NULL) {
-        resp = MHD_create_response_from_buffer(
-            sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+        resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+                                               MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
             return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -89,8 +86,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k)
         MHD_destroy_response(resp);
         return ret;
     }
-    resp = MHD_create_response_from_buffer(r->len, r->body,
-                                           MHD_RESPMEM_MUST_FREE);
+    resp =
+        MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
         return MHD_NO;
     r->body = NULL; /* the response frees it */
@@ -111,8 +108,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k)
 }
 
 /* The declared body length; -1 when there is none (chunked or absent). */
-static long long content_length(struct MHD_Connection *c)
-{
+static long long content_length(struct MHD_Connection *c) {
     const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
     char *end = NULL;
@@ -126,21 +122,19 @@ static long long content_length(struct MHD_Connection *c)
     return n;
 }
 
-static bool expects_continue(struct MHD_Connection *c)
-{
+static bool expects_continue(struct MHD_Connection *c) {
     const char *v =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
     return v != NULL && strcasecmp(v, "100-continue") == 0;
 }
 
 static void request_of(struct MHD_Connection *c, const char *url,
-                       const char *method, struct server__request *req)
-{
+                       const char *method, struct server__request *req) {
     memset(req, 0, sizeof(*req));
     req->method = method;
     req->path = url;
-    req->format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                              "format");
+    req->format =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     req->auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                             MHD_HTTP_HEADER_AUTHORIZATION);
 }
@@ -148,8 +142,7 @@ static void request_of(struct MHD_Connection *c, const char *url,
 /* The first call, headers only: refuse early what can be refused. */
 static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
                                   const char *url, const char *method,
-                                  struct conn *k)
-{
+                                  struct conn *k) {
     struct server__request req;
     long long cl = content_length(c);
 
@@ -160,7 +153,8 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
         k->refused = true;
         server__reply_error(&k->reply, 413,
                             "request body of %lld bytes is over the limit of "
-                            "%zu bytes", cl, s->max_body);
+                            "%zu bytes",
+                            cl, s->max_body);
     }
     if (!k->refused)
         return MHD_YES;
@@ -168,17 +162,16 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
      * waits for 100-continue) or when draining it would cost too much;
      * otherwise after it was read, so the client sees the answer. */
     if (cl == 0 || expects_continue(c) ||
-        (cl < 0 && MHD_lookup_connection_value(
-                       c, MHD_HEADER_KIND,
-                       MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL) ||
+        (cl < 0 &&
+         MHD_lookup_connection_value(
+             c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL) ||
         (cl > 0 && (unsigned long long)cl > s->max_body + DRAIN_LIMIT))
         return queue(c, k);
     return MHD_YES;
 }
 
 static enum MHD_Result on_body(struct server *s, struct conn *k,
-                               const char *data, size_t n)
-{
+                               const char *data, size_t n) {
     k->seen += n;
     if (!k->refused && k->len + n > s->max_body) {
         k->refused = true;
@@ -211,8 +204,7 @@ static enum MHD_Result on_body(struct server *s, struct conn *k,
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls)
-{
+                                  size_t *upload_size, void **con_cls) {
     struct server *s = cls;
     struct conn *k = *con_cls;
     struct server__request req;
@@ -245,8 +237,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return queue(c, k);
 }
 
-static void server_free(struct server *s)
-{
+static void server_free(struct server *s) {
     if (s == NULL)
         return;
     pthread_mutex_destroy(&s->write_lock);
@@ -256,9 +247,8 @@ static void server_free(struct server *s)
     free(s);
 }
 
-int server_start(const struct server_opts *o, struct server **out,
-                 char *errbuf, size_t errlen)
-{
+int server_start(const struct server_opts *o, struct server **out, char *errbuf,
+                 size_t errlen) {
     struct server__addr addr;
     struct server *s = NULL;
     struct compare_store_entry *e = NULL;
@@ -319,8 +309,8 @@ int server_start(const struct server_opts *o, struct server **out,
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
             (addr.family == AF_INET6 ? MHD_USE_IPv6 : 0),
         (uint16_t)addr.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr.sa, MHD_OPTION_THREAD_POOL_SIZE,
-        POOL_THREADS, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+        (struct sockaddr *)&addr.sa, MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
+        MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, s, MHD_OPTION_END);
     pthread_mutex_lock(&s->log_lock);
@@ -343,13 +333,11 @@ out:
     return rc;
 }
 
-unsigned server_port(const struct server *s)
-{
+unsigned server_port(const struct server *s) {
     return s != NULL ? s->port : 0;
 }
 
-void server_stop(struct server *s)
-{
+void server_stop(struct server *s) {
     if (s == NULL)
         return;
     if (s->daemon != NULL)

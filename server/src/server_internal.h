@@ -15,9 +15,9 @@ struct metrics_results;
 struct server__addr {
     struct sockaddr_storage sa;
     socklen_t sa_len;
-    int family;       /* AF_INET or AF_INET6 */
+    int family; /* AF_INET or AF_INET6 */
     unsigned port;
-    bool loopback;    /* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104 */
+    bool loopback; /* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104 */
 };
 
 /** Parses a listen spec (see struct server_opts) into *out.  Host names
@@ -42,10 +42,10 @@ void server__redact_url(const char *url, char *buf, size_t len);
 /* One HTTP answer: status, content type and a malloc'd body. */
 struct server__reply {
     unsigned status;
-    const char *content_type; /* static */
-    const char *allow;        /* static; for 405 */
+    const char *content_type;     /* static */
+    const char *allow;            /* static; for 405 */
     const char *www_authenticate; /* static; for 401 */
-    char *location;           /* malloc'd; for 201, may be NULL */
+    char *location;               /* malloc'd; for 201, may be NULL */
     char *body;
     size_t len;
 };
@@ -64,7 +64,7 @@ struct server__api {
     const char *store;
     const char *token; /* NULL: none */
     size_t max_body;
-    void *write_lock;  /* pthread_mutex_t *, serialises store writes */
+    void *write_lock; /* pthread_mutex_t *, serialises store writes */
 };
 
 /* A request as the router sees it. */

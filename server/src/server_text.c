@@ -8,16 +8,15 @@
 #include "metrics.h"
 #include "server_internal.h"
 
-#define RULE_EQ                                                              \
-    "================================================================"    \
+#define RULE_EQ                                                                \
+    "================================================================"         \
     "================\n"
-#define RULE_DASH                                                            \
-    "----------------------------------------------------------------"    \
+#define RULE_DASH                                                              \
+    "----------------------------------------------------------------"         \
     "----------------\n"
 
 /* Writes s with control characters replaced, padded to width. */
-static void put_clean(FILE *out, const char *s, int width)
-{
+static void put_clean(FILE *out, const char *s, int width) {
     int n = 0;
 
     for (; s != NULL && *s != '\0'; s++, n++) {
@@ -29,8 +28,7 @@ static void put_clean(FILE *out, const char *s, int width)
 }
 
 /* 10000 -> "10,000" */
-static void put_count(FILE *out, uint64_t v)
-{
+static void put_count(FILE *out, uint64_t v) {
     char digits[24];
     int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
 
@@ -44,8 +42,7 @@ static void put_count(FILE *out, uint64_t v)
 /* A statistic as "%.*f", or "-" when there is no data for it. */
 static void put_stat(FILE *out, const struct metrics_results *r,
                      const struct metrics_endpoint *ep, enum metrics_stat s,
-                     double scale, int prec, const char *unit, int width)
-{
+                     double scale, int prec, const char *unit, int width) {
     char buf[48];
     double v;
 
@@ -56,8 +53,7 @@ static void put_stat(FILE *out, const struct metrics_results *r,
     fprintf(out, "%-*s", width, buf);
 }
 
-int server__text_report(const struct metrics_results *r, FILE *out)
-{
+int server__text_report(const struct metrics_results *r, FILE *out) {
     struct metrics_endpoint *all = NULL;
     int rc = 0;
 
@@ -69,8 +65,8 @@ int server__text_report(const struct metrics_results *r, FILE *out)
     put_clean(out, r->baseline_id != NULL ? r->baseline_id : "-", 0);
     fputs("\nGenerated: ", out);
     put_clean(out, r->timestamp != NULL ? r->timestamp : "-", 0);
-    fprintf(out, "\nTest Duration: %.2f seconds\nTotal Requests: ",
-            r->duration_s);
+    fprintf(out,
+            "\nTest Duration: %.2f seconds\nTotal Requests: ", r->duration_s);
     put_count(out, metrics_results_total_requests(r));
     fputs("\nConcurrent Users: ", out);
     put_count(out, r->concurrent_users);

@@ -37,10 +37,10 @@ struct fx {
     char open_url[64], locked_url[64];
 };
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------
+ */
 
-static void rm_rf(const char *path)
-{
+static void rm_rf(const char *path) {
     struct stat st;
     DIR *d;
     struct dirent *e;
@@ -64,8 +64,7 @@ static void rm_rf(const char *path)
 
 /* A results document: per endpoint k, n requests with latencies spread
  * over 1..100 ms times (k + 1), every 25th one failing with a 500. */
-static struct metrics_results *make_results(size_t n_endpoints, size_t n)
-{
+static struct metrics_results *make_results(size_t n_endpoints, size_t n) {
     static const char *const paths[][2] = {
         {"GET", "/api/health"},
         {"POST", "/api/agents/{id}/query"},
@@ -89,12 +88,11 @@ static struct metrics_results *make_results(size_t n_endpoints, size_t n)
         for (size_t i = 0; i < n; i++) {
             bool bad = i % 25 == 24;
             uint64_t us = (uint64_t)((i % 100) + 1) * 1000 * (k + 1);
-            assert_int_equal(
-                metrics_endpoint_record(ep, START + (int64_t)(i % DURATION),
-                                        true, us, bad ? 500 : 200,
-                                        bad ? METRICS_ERR_HTTP_5XX
-                                            : METRICS_ERR_NONE),
-                0);
+            assert_int_equal(metrics_endpoint_record(
+                                 ep, START + (int64_t)(i % DURATION), true, us,
+                                 bad ? 500 : 200,
+                                 bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
+                             0);
         }
     }
     assert_int_equal(metrics_results_add_recommendation(
@@ -112,8 +110,7 @@ struct answer {
     char content_type[256];
 };
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
     struct answer *a = userp;
     size_t n = size * nmemb;
     char *p = realloc(a->body, a->len + n + 1);
@@ -127,8 +124,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
-{
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
     struct answer *a = userp;
     size_t n = size * nmemb;
     char line[256];
@@ -146,8 +142,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
  * header line or NULL.  Returns the curl code; *a owns a body. */
 static CURLcode raw(const char *base, const char *method, const char *path,
                     const char *extra, const char *body, size_t len,
-                    struct answer *a)
-{
+                    struct answer *a) {
     char url[1024];
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
@@ -182,8 +177,7 @@ static CURLcode raw(const char *base, const char *method, const char *path,
 }
 
 /* The answer's JSON; fails the test unless it is an object. */
-static json_t *answer_json(const struct answer *a)
-{
+static json_t *answer_json(const struct answer *a) {
     json_error_t e;
     json_t *doc = json_loadb(a->body != NULL ? a->body : "", a->len, 0, &e);
     if (!json_is_object(doc))
@@ -193,8 +187,7 @@ static json_t *answer_json(const struct answer *a)
 }
 
 static void push_ok(const char *base, const char *name,
-                    const struct metrics_results *r, const char *token)
-{
+                    const struct metrics_results *r, const char *token) {
     char err[512] = "";
     int rc = server_push_baseline(base, name, r, token, err, sizeof(err));
     if (rc != 0)
@@ -202,8 +195,7 @@ static void push_ok(const char *base, const char *name,
 }
 
 /* The body of a POST that saves r as name. */
-static char *save_body(const char *name, const struct metrics_results *r)
-{
+static char *save_body(const char *name, const struct metrics_results *r) {
     char *doc = NULL, *body;
     size_t n;
 
@@ -218,8 +210,7 @@ static char *save_body(const char *name, const struct metrics_results *r)
 }
 
 static void same_numbers(const struct metrics_results *a,
-                         const struct metrics_results *b)
-{
+                         const struct metrics_results *b) {
     assert_int_equal(a->n_endpoints, b->n_endpoints);
     assert_int_equal(a->concurrent_users, b->concurrent_users);
     assert_int_equal(metrics_results_total_requests(a),
@@ -248,10 +239,10 @@ static void same_numbers(const struct metrics_results *a,
     }
 }
 
-/* ---- fixture -------------------------------------------------------------- */
+/* ---- fixture --------------------------------------------------------------
+ */
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     struct fx *f = calloc(1, sizeof(*f));
     struct server_opts o = {0};
     char err[512] = "";
@@ -282,8 +273,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
     struct fx *f = *state;
 
     server_stop(f->open);
@@ -293,10 +283,10 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests ----------------------------------------------------------------
+ */
 
-static void test_push_then_fetch(void **state)
-{
+static void test_push_then_fetch(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = make_results(2, 1000), *back = NULL;
     struct metrics_results *stored = NULL;
@@ -305,16 +295,14 @@ static void test_push_then_fetch(void **state)
     assert_true(server_port(f->open) > 0);
     push_ok(f->open_url, "main", r, NULL);
     snprintf(url, sizeof(url), "%s/api/load-test/baselines/main", f->open_url);
-    assert_int_equal(server_fetch_baseline(url, NULL, &back, err,
-                                           sizeof(err)),
+    assert_int_equal(server_fetch_baseline(url, NULL, &back, err, sizeof(err)),
                      0);
     assert_non_null(back->baseline_id);
     assert_string_equal(back->baseline_id, "main");
     same_numbers(r, back);
     /* and what is on disk is that same document */
-    assert_int_equal(compare_store_load(f->store, "main", &stored, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &stored, err, sizeof(err)), 0);
     same_numbers(r, stored);
 
     /* a base URL with the API path and a slash is the same service;
@@ -325,8 +313,7 @@ static void test_push_then_fetch(void **state)
     metrics_results_free(back);
     back = NULL;
     snprintf(url, sizeof(url), "%s/api/load-test/baselines/main", f->open_url);
-    assert_int_equal(server_fetch_baseline(url, NULL, &back, err,
-                                           sizeof(err)),
+    assert_int_equal(server_fetch_baseline(url, NULL, &back, err, sizeof(err)),
                      0);
     same_numbers(r2, back);
 
@@ -336,22 +323,20 @@ static void test_push_then_fetch(void **state)
     metrics_results_free(r);
 }
 
-static void test_raw_post_answer(void **state)
-{
+static void test_raw_post_answer(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 100);
     char *body = save_body("raw-1", r);
     struct answer a;
 
     assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
-                         "Content-Type: application/json", body,
-                         strlen(body), &a),
+                         "Content-Type: application/json", body, strlen(body),
+                         &a),
                      CURLE_OK);
     assert_int_equal(a.status, 201);
     assert_string_equal(a.content_type, "application/json");
     json_t *doc = answer_json(&a);
-    assert_string_equal(json_string_value(json_object_get(doc, "id")),
-                        "raw-1");
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), "raw-1");
     assert_string_equal(
         json_string_value(json_object_get(doc, "baseline_name")), "raw-1");
     assert_string_equal(json_string_value(json_object_get(doc, "timestamp")),
@@ -362,8 +347,7 @@ static void test_raw_post_answer(void **state)
     metrics_results_free(r);
 }
 
-static void test_list(void **state)
-{
+static void test_list(void **state) {
     struct fx *f = *state;
     static const struct {
         const char *name;
@@ -377,9 +361,9 @@ static void test_list(void **state)
         docs[i] = make_results(pushes[i].endpoints, pushes[i].n);
         push_ok(f->open_url, pushes[i].name, docs[i], NULL);
     }
-    assert_int_equal(raw(f->open_url, "GET", "/api/load-test/baselines", NULL,
-                         NULL, 0, &a),
-                     CURLE_OK);
+    assert_int_equal(
+        raw(f->open_url, "GET", "/api/load-test/baselines", NULL, NULL, 0, &a),
+        CURLE_OK);
     assert_int_equal(a.status, 200);
     json_t *doc = answer_json(&a);
     json_t *list = json_object_get(doc, "baselines");
@@ -394,9 +378,8 @@ static void test_list(void **state)
                             sorted[i]);
         assert_string_equal(json_string_value(json_object_get(it, "name")),
                             sorted[i]);
-        assert_string_equal(
-            json_string_value(json_object_get(it, "timestamp")),
-            docs[k]->timestamp);
+        assert_string_equal(json_string_value(json_object_get(it, "timestamp")),
+                            docs[k]->timestamp);
         assert_int_equal(
             json_integer_value(json_object_get(it, "total_requests")),
             metrics_results_total_requests(docs[k]));
@@ -408,8 +391,7 @@ static void test_list(void **state)
         double got = json_number_value(json_object_get(
             json_object_get(it, "summary"), "overall_p95_response_time"));
         if (got - p95 > 0.01 * p95 || p95 - got > 0.01 * p95)
-            fail_msg("%s: listed p95 %g, document p95 %g", sorted[i], got,
-                     p95);
+            fail_msg("%s: listed p95 %g, document p95 %g", sorted[i], got, p95);
         metrics_endpoint_free(all);
     }
     json_decref(doc);
@@ -418,8 +400,7 @@ static void test_list(void **state)
         metrics_results_free(docs[i]);
 }
 
-static void test_text_format(void **state)
-{
+static void test_text_format(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = make_results(2, 1000);
     struct answer a;
@@ -428,8 +409,8 @@ static void test_text_format(void **state)
 
     push_ok(f->open_url, "text-me", r, NULL);
     assert_int_equal(raw(f->open_url, "GET",
-                         "/api/load-test/baselines/text-me?format=text",
-                         NULL, NULL, 0, &a),
+                         "/api/load-test/baselines/text-me?format=text", NULL,
+                         NULL, 0, &a),
                      CURLE_OK);
     assert_int_equal(a.status, 200);
     assert_non_null(strstr(a.content_type, "text/plain"));
@@ -454,8 +435,8 @@ static void test_text_format(void **state)
 
     /* JSON explicitly, and an unknown format */
     assert_int_equal(raw(f->open_url, "GET",
-                         "/api/load-test/baselines/text-me?format=json",
-                         NULL, NULL, 0, &a),
+                         "/api/load-test/baselines/text-me?format=json", NULL,
+                         NULL, 0, &a),
                      CURLE_OK);
     assert_int_equal(a.status, 200);
     json_decref(answer_json(&a));
@@ -463,16 +444,15 @@ static void test_text_format(void **state)
     metrics_results_free(r);
 }
 
-static void test_info(void **state)
-{
+static void test_info(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50);
     struct answer a;
 
     for (int round = 0; round < 2; round++) {
-        assert_int_equal(raw(f->open_url, "GET", "/api/load-test/info", NULL,
-                             NULL, 0, &a),
-                         CURLE_OK);
+        assert_int_equal(
+            raw(f->open_url, "GET", "/api/load-test/info", NULL, NULL, 0, &a),
+            CURLE_OK);
         assert_int_equal(a.status, 200);
         json_t *doc = answer_json(&a);
         assert_string_equal(json_string_value(json_object_get(doc, "version")),
@@ -482,8 +462,7 @@ static void test_info(void **state)
         assert_string_equal(json_string_value(json_object_get(doc, "schema")),
                             METRICS_SCHEMA);
         assert_int_equal(
-            json_integer_value(json_object_get(doc, "baseline_count")),
-            round);
+            json_integer_value(json_object_get(doc, "baseline_count")), round);
         assert_string_equal(json_string_value(json_object_get(doc, "auth")),
                             "none");
         json_decref(doc);
@@ -492,9 +471,9 @@ static void test_info(void **state)
             push_ok(f->open_url, "one", r, NULL);
     }
     /* the locked server tells it needs a token */
-    assert_int_equal(raw(f->locked_url, "GET", "/api/load-test/info", NULL,
-                         NULL, 0, &a),
-                     CURLE_OK);
+    assert_int_equal(
+        raw(f->locked_url, "GET", "/api/load-test/info", NULL, NULL, 0, &a),
+        CURLE_OK);
     json_t *doc = answer_json(&a);
     assert_string_equal(json_string_value(json_object_get(doc, "auth")),
                         "bearer");
@@ -503,8 +482,7 @@ static void test_info(void **state)
     metrics_results_free(r);
 }
 
-static void test_token(void **state)
-{
+static void test_token(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 100), *back = NULL;
     char err[512], url[256];
@@ -557,21 +535,18 @@ static void test_token(void **state)
     same_numbers(r, back);
     metrics_results_free(back);
     back = NULL;
-    assert_int_equal(server_fetch_baseline(url, TOKEN, &back, err,
-                                           sizeof(err)),
+    assert_int_equal(server_fetch_baseline(url, TOKEN, &back, err, sizeof(err)),
                      0);
     metrics_results_free(back);
     /* a token with a line break is refused before anything is sent */
     assert_int_equal(server_push_baseline(f->locked_url, "guarded", r,
-                                          "abc\r\nX-Evil: 1", err,
-                                          sizeof(err)),
+                                          "abc\r\nX-Evil: 1", err, sizeof(err)),
                      SERVER_EINVAL);
     assert_null(strstr(err, "abc"));
     metrics_results_free(r);
 }
 
-static void test_bad_requests(void **state)
-{
+static void test_bad_requests(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50);
     char *valid = NULL, *doc_only = NULL;
@@ -600,8 +575,7 @@ static void test_bad_requests(void **state)
         {"POST", "/api/load-test/baseline", "{not json", 400,
          "invalid JSON at line 1", NULL},
         {"POST", "/api/load-test/baseline", "", 400, "invalid JSON", NULL},
-        {"POST", "/api/load-test/baseline", "[1, 2]", 400, "JSON object",
-         NULL},
+        {"POST", "/api/load-test/baseline", "[1, 2]", 400, "JSON object", NULL},
         {"POST", "/api/load-test/baseline", "{\"results\": {}}", 400,
          "baseline_name", NULL},
         {"POST", "/api/load-test/baseline", "{\"baseline_name\": 7}", 400,
@@ -615,8 +589,7 @@ static void test_bad_requests(void **state)
          "\\u0000 is not allowed", NULL},
         {"POST", "/api/load-test/baseline", long_name, 400,
          "invalid baseline name", NULL},
-        {"POST", "/api/load-test/baseline", bad_schema, 400, "results: ",
-         NULL},
+        {"POST", "/api/load-test/baseline", bad_schema, 400, "results: ", NULL},
         {"GET", "/api/load-test/baselines/../x", NULL, 400,
          "invalid baseline name", NULL},
         {"GET", "/api/load-test/baselines/.hidden", NULL, 400,
@@ -627,25 +600,22 @@ static void test_bad_requests(void **state)
          "no baseline named 'nope'", NULL},
         {"GET", "/api/load-test/baselines/fine?format=xml", NULL, 400,
          "unknown format", NULL},
-        {"GET", "/api/load-test/nothing", NULL, 404, "no such endpoint",
-         NULL},
+        {"GET", "/api/load-test/nothing", NULL, 404, "no such endpoint", NULL},
         {"GET", "/", NULL, 404, "no such endpoint", NULL},
         {"DELETE", "/api/load-test/baselines/fine", NULL, 405, "not allowed",
          "GET, HEAD"},
         {"PUT", "/api/load-test/baselines", "{}", 405, "not allowed",
          "GET, HEAD"},
         {"GET", "/api/load-test/baseline", NULL, 405, "use POST", "POST"},
-        {"POST", "/api/load-test/info", "{}", 405, "not allowed",
-         "GET, HEAD"},
+        {"POST", "/api/load-test/info", "{}", 405, "not allowed", "GET, HEAD"},
     };
 
     push_ok(f->open_url, "fine", r, NULL);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct answer a;
         const char *body = cases[i].body;
-        assert_int_equal(raw(f->open_url, cases[i].method, cases[i].path,
-                             NULL, body, body != NULL ? strlen(body) : 0,
-                             &a),
+        assert_int_equal(raw(f->open_url, cases[i].method, cases[i].path, NULL,
+                             body, body != NULL ? strlen(body) : 0, &a),
                          CURLE_OK);
         if (a.status != cases[i].status)
             fail_msg("%s %s: HTTP %ld, want %ld: %s", cases[i].method,
@@ -665,8 +635,7 @@ static void test_bad_requests(void **state)
     struct compare_store_entry *e = NULL;
     size_t n = 0;
     char err[256];
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
-                     0);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 1);
     assert_string_equal(e[0].name, "fine");
     compare_store_list_free(e, n);
@@ -675,16 +644,15 @@ static void test_bad_requests(void **state)
     metrics_results_free(r);
 }
 
-static void test_body_limit(void **state)
-{
+static void test_body_limit(void **state) {
     struct fx *f = *state;
     static const struct {
         size_t size;
         const char *extra;
     } cases[] = {
-        {MAX_BODY + 1, NULL},                     /* read, then refused */
-        {4 * MAX_BODY, NULL},                     /* drained */
-        {2 * MAX_BODY, "Expect: 100-continue"},   /* refused before */
+        {MAX_BODY + 1, NULL},                   /* read, then refused */
+        {4 * MAX_BODY, NULL},                   /* drained */
+        {2 * MAX_BODY, "Expect: 100-continue"}, /* refused before */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct answer a;
@@ -699,9 +667,8 @@ static void test_body_limit(void **state)
         if (a.status != 413)
             fail_msg("%zu bytes: HTTP %ld", cases[i].size, a.status);
         json_t *doc = answer_json(&a);
-        assert_non_null(
-            strstr(json_string_value(json_object_get(doc, "error")),
-                   "over the limit of 262144 bytes"));
+        assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
+                               "over the limit of 262144 bytes"));
         json_decref(doc);
         free(a.body);
         free(big);
@@ -720,8 +687,7 @@ static void test_body_limit(void **state)
     free(fits);
 }
 
-static void test_listen_rules(void **state)
-{
+static void test_listen_rules(void **state) {
     struct fx *f = *state;
     static const struct {
         const char *listen, *token;
@@ -784,17 +750,16 @@ static void test_listen_rules(void **state)
     }
 }
 
-static void test_client_errors(void **state)
-{
+static void test_client_errors(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50), *out = NULL;
     char url[256], err[512], want[512];
 
     /* 404 with the server's message, and never the token */
     snprintf(url, sizeof(url), "%s/api/load-test/baselines/nope", f->open_url);
-    assert_int_equal(server_fetch_baseline(url, "tok-never-shown", &out, err,
-                                           sizeof(err)),
-                     SERVER_EHTTP);
+    assert_int_equal(
+        server_fetch_baseline(url, "tok-never-shown", &out, err, sizeof(err)),
+        SERVER_EHTTP);
     assert_null(out);
     snprintf(want, sizeof(want), "GET %s: HTTP 404: no baseline named 'nope'",
              url);
@@ -833,16 +798,16 @@ static void test_client_errors(void **state)
     assert_non_null(strstr(err, "POST http://127.0.0.1:"));
 
     /* refused before any request */
-    assert_int_equal(server_fetch_baseline("ftp://h/x", NULL, &out, err,
-                                           sizeof(err)),
-                     SERVER_EINVAL);
-    assert_int_equal(server_push_baseline(f->open_url, "../x", r, NULL, err,
-                                          sizeof(err)),
-                     SERVER_ENAME);
+    assert_int_equal(
+        server_fetch_baseline("ftp://h/x", NULL, &out, err, sizeof(err)),
+        SERVER_EINVAL);
+    assert_int_equal(
+        server_push_baseline(f->open_url, "../x", r, NULL, err, sizeof(err)),
+        SERVER_ENAME);
     assert_non_null(strstr(err, "'../x'"));
-    assert_int_equal(server_push_baseline(f->open_url, "", r, NULL, err,
-                                          sizeof(err)),
-                     SERVER_ENAME);
+    assert_int_equal(
+        server_push_baseline(f->open_url, "", r, NULL, err, sizeof(err)),
+        SERVER_ENAME);
     metrics_results_free(r);
 }
 
@@ -853,8 +818,7 @@ struct pusher {
     char err[512];
 };
 
-static void *push_many(void *arg)
-{
+static void *push_many(void *arg) {
     struct pusher *p = arg;
     struct metrics_results *r = make_results(1 + (size_t)(p->id % 3), 200);
     char name[16];
@@ -869,8 +833,7 @@ static void *push_many(void *arg)
     return NULL;
 }
 
-static void test_concurrent_pushes(void **state)
-{
+static void test_concurrent_pushes(void **state) {
     struct fx *f = *state;
     pthread_t th[8];
     struct pusher p[8];
@@ -888,8 +851,7 @@ static void test_concurrent_pushes(void **state)
     struct compare_store_entry *e = NULL;
     size_t n = 0;
     char err[512];
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
-                     0);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 4);
     for (size_t i = 0; i < n; i++) {
         struct metrics_results *r = NULL;
@@ -897,9 +859,8 @@ static void test_concurrent_pushes(void **state)
         snprintf(want, sizeof(want), "conc-%zu", i);
         assert_string_equal(e[i].name, want);
         /* whole documents, from one writer or the other */
-        assert_int_equal(compare_store_load(f->store, e[i].name, &r, err,
-                                            sizeof(err)),
-                         0);
+        assert_int_equal(
+            compare_store_load(f->store, e[i].name, &r, err, sizeof(err)), 0);
         assert_int_equal(metrics_results_total_requests(r),
                          200 * r->n_endpoints);
         assert_true(r->n_endpoints == 1 + i % 3 ||
@@ -919,13 +880,10 @@ static void test_concurrent_pushes(void **state)
     assert_int_equal(files, 4);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_push_then_fetch, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_raw_post_answer, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_push_then_fetch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_post_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_info, setup, teardown),

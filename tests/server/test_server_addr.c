@@ -14,8 +14,7 @@
 
 #include "server_internal.h"
 
-static void test_parse_listen(void **state)
-{
+static void test_parse_listen(void **state) {
     static const struct {
         const char *spec;
         int rc;
@@ -75,8 +74,7 @@ static void test_parse_listen(void **state)
     }
 }
 
-static void test_auth(void **state)
-{
+static void test_auth(void **state) {
     static const struct {
         const char *given, *expected;
         bool ok;
@@ -106,8 +104,7 @@ static void test_auth(void **state)
     }
 }
 
-static void test_redact(void **state)
-{
+static void test_redact(void **state) {
     static const struct {
         const char *url, *want;
     } cases[] = {
@@ -131,16 +128,19 @@ static void test_redact(void **state)
     assert_null(strstr(tiny, "pw"));
 }
 
-static void test_is_url(void **state)
-{
+static void test_is_url(void **state) {
     static const struct {
         const char *spec;
         bool url;
     } cases[] = {
-        {"http://h/x", true},      {"HTTPS://h/x", true},
-        {"https://", true},        {"main", false},
-        {"baselines/main.json", false}, {"ftp://h/x", false},
-        {"http:/h", false},        {"", false},
+        {"http://h/x", true},
+        {"HTTPS://h/x", true},
+        {"https://", true},
+        {"main", false},
+        {"baselines/main.json", false},
+        {"ftp://h/x", false},
+        {"http:/h", false},
+        {"", false},
         {NULL, false},
     };
     (void)state;
@@ -149,8 +149,7 @@ static void test_is_url(void **state)
             fail_msg("'%s'", cases[i].spec ? cases[i].spec : "(null)");
 }
 
-static void test_strerror(void **state)
-{
+static void test_strerror(void **state) {
     (void)state;
     assert_string_equal(server_strerror(SERVER_EINSECURE),
                         "refusing to listen beyond loopback without a token");
@@ -160,8 +159,7 @@ static void test_strerror(void **state)
     assert_string_equal(server_strerror(-1000), "unknown error");
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_listen), cmocka_unit_test(test_auth),
         cmocka_unit_test(test_redact),       cmocka_unit_test(test_is_url),
