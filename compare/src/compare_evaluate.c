@@ -17,8 +17,7 @@
 #define MESSAGE_MAX 200
 #define DETAIL_MAX 1000
 
-const char *compare_status_str(enum compare_status s)
-{
+const char *compare_status_str(enum compare_status s) {
     switch (s) {
     case COMPARE_PASS:
         return "PASS";
@@ -40,8 +39,7 @@ struct eval {
     const struct compare_opts *opts;
 };
 
-static bool holds(double m, enum compare_op op, double limit)
-{
+static bool holds(double m, enum compare_op op, double limit) {
     switch (op) {
     case COMPARE_LT:
         return m < limit;
@@ -58,8 +56,7 @@ static bool holds(double m, enum compare_op op, double limit)
 /* Samples behind a statistic: latencies for time statistics (imported
  * documents without a histogram fall back to their request count),
  * requests for the others. */
-static uint64_t sample_count(const struct metrics_endpoint *ep, int stat)
-{
+static uint64_t sample_count(const struct metrics_endpoint *ep, int stat) {
     uint64_t n;
 
     if (!compare__stat_is_time(stat) || !ep->hist)
@@ -69,15 +66,13 @@ static uint64_t sample_count(const struct metrics_endpoint *ep, int stat)
 }
 
 static int get_all(const struct metrics_results *r,
-                   struct metrics_endpoint **slot)
-{
+                   struct metrics_endpoint **slot) {
     if (*slot)
         return 0;
     return metrics_results_aggregate(r, slot) ? COMPARE_ENOMEM : 0;
 }
 
-static struct compare_check *new_check(struct eval *e)
-{
+static struct compare_check *new_check(struct eval *e) {
     struct compare_verdict *v = e->v;
 
     if (v->n_checks == e->cap) {
@@ -93,8 +88,7 @@ static struct compare_check *new_check(struct eval *e)
 }
 
 static void finish_text(struct compare_check *c,
-                        const struct compare_threshold *t, const char *note)
-{
+                        const struct compare_threshold *t, const char *note) {
     char val[64], lim[64], where[600] = "";
     size_t used;
     int n;
@@ -105,9 +99,8 @@ static void finish_text(struct compare_check *c,
         snprintf(where, sizeof(where), "  (%s:%d)", t->file, t->line);
     else if (t->line > 0)
         snprintf(where, sizeof(where), "  (line %d)", t->line);
-    n = snprintf(c->detail, sizeof(c->detail),
-                 "endpoint : %s\nthreshold: %s%s", c->endpoint, c->expr,
-                 where);
+    n = snprintf(c->detail, sizeof(c->detail), "endpoint : %s\nthreshold: %s%s",
+                 c->endpoint, c->expr, where);
     used = n < 0 ? 0 : (size_t)n;
     if (used >= sizeof(c->detail))
         goto out;
@@ -145,7 +138,7 @@ static void finish_text(struct compare_check *c,
             compare__fmt_value((int)t->stat, fabs(c->measured), abs,
                                sizeof(abs));
             compare__printf(val, sizeof(val), "%s%s (baseline is 0)",
-                     c->measured < 0 ? "-" : "+", abs);
+                            c->measured < 0 ? "-" : "+", abs);
         }
         n = snprintf(c->detail + used, sizeof(c->detail) - used,
                      "\ndelta    : %s", val);
@@ -154,23 +147,21 @@ static void finish_text(struct compare_check *c,
             goto out;
     }
     if (note)
-        snprintf(c->detail + used, sizeof(c->detail) - used,
-                 "\nnote     : %s", note);
+        snprintf(c->detail + used, sizeof(c->detail) - used, "\nnote     : %s",
+                 note);
 out:
     compare__utf8_cut(c->detail, DETAIL_MAX);
 }
 
 static void set_status(struct compare_check *c, enum compare_status s,
-                       const char *type)
-{
+                       const char *type) {
     c->status = s;
     c->type = type;
 }
 
 /* "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); +34.7%" */
 static void relative_message(struct compare_check *c,
-                             const struct compare_threshold *t)
-{
+                             const struct compare_threshold *t) {
     char m[64], lim[64], b[64], tol[64], delta[80];
     const char *name = compare__stat_name((int)t->stat);
 
@@ -182,20 +173,19 @@ static void relative_message(struct compare_check *c,
         compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
     } else {
         char abs[64];
-        compare__fmt_value((int)t->stat, fabs(c->measured), abs,
-                           sizeof(abs));
+        compare__fmt_value((int)t->stat, fabs(c->measured), abs, sizeof(abs));
         snprintf(delta, sizeof(delta), "%s%s", c->measured < 0 ? "-" : "+",
                  abs);
     }
     compare__printf(c->message, sizeof(c->message),
-             "%s = %s, limit %s %s (baseline %s%s%s); %s", name, m,
-             compare_op_str(t->op), lim, b, tol[0] ? " " : "", tol, delta);
+                    "%s = %s, limit %s %s (baseline %s%s%s); %s", name, m,
+                    compare_op_str(t->op), lim, b, tol[0] ? " " : "", tol,
+                    delta);
 }
 
 /* The run has too few samples for the percentile: INCONCLUSIVE. */
 static bool too_few_run(struct compare_check *c, const char *sname,
-                        uint64_t need)
-{
+                        uint64_t need) {
     if (!need || c->n_measured >= need)
         return false;
     set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
@@ -209,8 +199,7 @@ static bool too_few_run(struct compare_check *c, const char *sname,
  * NULL. */
 static int judge(struct eval *e, const struct compare_threshold *t,
                  const char *name, const struct metrics_endpoint *ep,
-                 const struct metrics_endpoint *bep)
-{
+                 const struct metrics_endpoint *bep) {
     struct compare_check *c = new_check(e);
     int stat = (int)t->stat, rc;
     double pct = compare__stat_percentile(stat), m, b;
@@ -258,8 +247,8 @@ static int judge(struct eval *e, const struct compare_threshold *t,
         c->limit = t->value;
         compare__fmt_value(stat, m, mv, sizeof(mv));
         compare__fmt_value(stat, c->limit, lv, sizeof(lv));
-        snprintf(c->message, sizeof(c->message), "%s = %s, limit %s %s",
-                 sname, mv, compare_op_str(t->op), lv);
+        snprintf(c->message, sizeof(c->message), "%s = %s, limit %s %s", sname,
+                 mv, compare_op_str(t->op), lv);
         if (holds(m, t->op, c->limit))
             set_status(c, COMPARE_PASS, NULL);
         else
@@ -339,16 +328,15 @@ static int judge(struct eval *e, const struct compare_threshold *t,
         notep = note;
     }
 out:
-    if (!notep && (c->status == COMPARE_INCONCLUSIVE ||
-                   c->status == COMPARE_SKIPPED))
+    if (!notep &&
+        (c->status == COMPARE_INCONCLUSIVE || c->status == COMPARE_SKIPPED))
         notep = c->message;
     finish_text(c, t, notep);
     return 0;
 }
 
 static void list_endpoints(const struct metrics_results *r, char *buf,
-                           size_t len)
-{
+                           size_t len) {
     size_t used = 0;
     char name[NAME_MAX_LEN];
 
@@ -369,8 +357,7 @@ static void list_endpoints(const struct metrics_results *r, char *buf,
 
 static int unknown_endpoint(const struct metrics_results *run,
                             const struct compare_threshold *t, char *errbuf,
-                            size_t errlen)
-{
+                            size_t errlen) {
     char names[800], line[32] = "";
 
     if (!errbuf || !errlen)
@@ -378,15 +365,15 @@ static int unknown_endpoint(const struct metrics_results *run,
     list_endpoints(run, names, sizeof(names));
     if (t->line > 0)
         snprintf(line, sizeof(line), " (line %d)", t->line);
-    snprintf(errbuf, errlen, "threshold '%s'%s: no endpoint '%s'; "
-                             "endpoints: %s",
+    snprintf(errbuf, errlen,
+             "threshold '%s'%s: no endpoint '%s'; "
+             "endpoints: %s",
              t->expr ? t->expr : "", line, t->endpoint, names);
     return COMPARE_EUNKNOWN;
 }
 
 static int eval_threshold(struct eval *e, const struct compare_threshold *t,
-                          char *errbuf, size_t errlen)
-{
+                          char *errbuf, size_t errlen) {
     char name[NAME_MAX_LEN];
     int rc;
 
@@ -395,9 +382,9 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
             for (size_t i = 0; i < e->run->n_endpoints; i++) {
                 const struct metrics_endpoint *ep = e->run->endpoints[i];
                 metrics_endpoint_name(ep, name, sizeof(name));
-                rc = judge(e, t, name, ep,
-                           e->base ? metrics_results_find(e->base, name)
-                                   : NULL);
+                rc =
+                    judge(e, t, name, ep,
+                          e->base ? metrics_results_find(e->base, name) : NULL);
                 if (rc)
                     return rc;
             }
@@ -427,8 +414,7 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
  * saturated, so closed-model and imported runs keep exactly one check per
  * threshold and endpoint.
  */
-static int load_check(struct eval *e)
-{
+static int load_check(struct eval *e) {
     const struct metrics_results *r = e->run;
     double target = r->meta.target_rps, achieved = r->meta.achieved_rps;
     struct compare_check *c;
@@ -496,8 +482,7 @@ int compare_evaluate(const struct metrics_results *run,
                      const struct compare_threshold *thresholds, size_t n,
                      const struct compare_opts *opts,
                      struct compare_verdict **out, char *errbuf,
-                     size_t errlen)
-{
+                     size_t errlen) {
     struct eval e;
     int rc = 0;
 
@@ -557,8 +542,7 @@ out:
     return rc;
 }
 
-void compare_verdict_free(struct compare_verdict *v)
-{
+void compare_verdict_free(struct compare_verdict *v) {
     if (!v)
         return;
     for (size_t i = 0; i < v->n_checks; i++) {

@@ -20,16 +20,14 @@ struct rec {
     size_t added;
 };
 
-static bool has_text(const struct metrics_results *r, const char *text)
-{
+static bool has_text(const struct metrics_results *r, const char *text) {
     for (size_t i = 0; i < r->n_recommendations; i++)
         if (r->recommendations[i] && strcmp(r->recommendations[i], text) == 0)
             return true;
     return false;
 }
 
-static int add(struct rec *rc, const char *text)
-{
+static int add(struct rec *rc, const char *text) {
     if (has_text(rc->r, text)) {
         rc->added++; /* still flagged, so no "all fine" line */
         return 0;
@@ -41,8 +39,7 @@ static int add(struct rec *rc, const char *text)
 }
 
 /* The error class with most failures, for a hint on where to look. */
-static int top_class(const struct metrics_endpoint *ep)
-{
+static int top_class(const struct metrics_endpoint *ep) {
     int best = -1;
     uint64_t n = 0;
 
@@ -54,8 +51,7 @@ static int top_class(const struct metrics_endpoint *ep)
     return best;
 }
 
-static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep)
-{
+static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep) {
     char name[NAME_LEN], val[64], text[1024];
     double v;
     int rv;
@@ -86,8 +82,9 @@ static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep)
 
         compare__fmt_value(METRICS_STAT_ERROR_RATE, v, val, sizeof(val));
         if (c >= 0)
-            snprintf(hint, sizeof(hint), "; most failures are %s (%llu of "
-                                         "%llu)",
+            snprintf(hint, sizeof(hint),
+                     "; most failures are %s (%llu of "
+                     "%llu)",
                      metrics_errclass_name((enum metrics_errclass)c),
                      (unsigned long long)ep->err_class[c],
                      (unsigned long long)ep->errors);
@@ -101,13 +98,11 @@ static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep)
     return 0;
 }
 
-static bool is_type(const struct compare_check *c, const char *type)
-{
+static bool is_type(const struct compare_check *c, const char *type) {
     return c->type && strcmp(c->type, type) == 0;
 }
 
-static bool too_few(const struct compare_check *c)
-{
+static bool too_few(const struct compare_check *c) {
     return c->status == COMPARE_INCONCLUSIVE && is_type(c, COMPARE__T_TOO_FEW);
 }
 
@@ -115,8 +110,7 @@ static bool too_few(const struct compare_check *c)
  * where: "Too few samples for 'p99 < 2s' (p99 needs at least 1000
  * requests): GET /a has 300, ALL has 650; ...". */
 static int too_few_rec(struct rec *rc, const struct compare_verdict *v,
-                       size_t first)
-{
+                       size_t first) {
     const struct compare_check *c0 = &v->checks[first];
     const struct compare_threshold *t = c0->threshold;
     char text[1200], part[600];
@@ -139,13 +133,12 @@ static int too_few_rec(struct rec *rc, const struct compare_verdict *v,
             continue;
         /* the run had enough when the baseline is the short one */
         in_base = c->has_baseline && c->n_baseline < c->n_measured &&
-                  c->n_measured >= compare__samples_needed(
-                                       compare__stat_percentile(stat));
-        compare__printf(part, sizeof(part), "%s%s%s has %llu",
-                        i == first ? "" : ", ", in_base ? "the baseline of " : "",
-                        c->endpoint ? c->endpoint : "?",
-                        (unsigned long long)(in_base ? c->n_baseline
-                                                     : c->n_measured));
+                  c->n_measured >=
+                      compare__samples_needed(compare__stat_percentile(stat));
+        compare__printf(
+            part, sizeof(part), "%s%s%s has %llu", i == first ? "" : ", ",
+            in_base ? "the baseline of " : "", c->endpoint ? c->endpoint : "?",
+            (unsigned long long)(in_base ? c->n_baseline : c->n_measured));
         if (used + strlen(part) + 120 >= sizeof(text)) {
             cut = true;
             break;
@@ -160,8 +153,7 @@ static int too_few_rec(struct rec *rc, const struct compare_verdict *v,
     return add(rc, text);
 }
 
-static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
-{
+static int verdict_recs(struct rec *rc, const struct compare_verdict *v) {
     char text[1200], delta[32];
     int rv;
 
@@ -193,8 +185,7 @@ static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
 
 /* Endpoints no check looks at on their own; reported only when every
  * threshold names its endpoints, as otherwise every endpoint has one. */
-static int unchecked_recs(struct rec *rc, const struct compare_verdict *v)
-{
+static int unchecked_recs(struct rec *rc, const struct compare_verdict *v) {
     char name[NAME_LEN], text[1024];
     int rv;
 
@@ -213,18 +204,17 @@ static int unchecked_recs(struct rec *rc, const struct compare_verdict *v)
         if (found)
             continue;
         compare__printf(text, sizeof(text),
-                 "%s has no check of its own; add a threshold for it "
-                 "(endpoint: \"%s\", check: p95 < ...) so that a "
-                 "regression there fails the build.",
-                 name, name);
+                        "%s has no check of its own; add a threshold for it "
+                        "(endpoint: \"%s\", check: p95 < ...) so that a "
+                        "regression there fails the build.",
+                        name, name);
         if ((rv = add(rc, text)))
             return rv;
     }
     return 0;
 }
 
-static int run_recs(struct rec *rc)
-{
+static int run_recs(struct rec *rc) {
     const struct metrics_results *r = rc->r;
     const struct metrics_meta *m = &r->meta;
     char text[512], a[64], t[64];
@@ -237,8 +227,7 @@ static int run_recs(struct rec *rc)
                 (double)metrics_results_total_requests(r) / r->duration_s;
         if (achieved < TARGET_SHORTFALL * m->target_rps) {
             compare__fmt_value(METRICS_STAT_RPS, achieved, a, sizeof(a));
-            compare__fmt_value(METRICS_STAT_RPS, m->target_rps, t,
-                               sizeof(t));
+            compare__fmt_value(METRICS_STAT_RPS, m->target_rps, t, sizeof(t));
             snprintf(text, sizeof(text),
                      "Target rate not reached: %s of %s (%.1f%%); the load "
                      "was not what the profile asked for, so the verdict "
@@ -264,12 +253,12 @@ static int run_recs(struct rec *rc)
 }
 
 /* A stale "all fine" line from an earlier pass contradicts new advice. */
-static void drop_ok_line(struct metrics_results *r)
-{
+static void drop_ok_line(struct metrics_results *r) {
     size_t w = 0;
 
     for (size_t i = 0; i < r->n_recommendations; i++) {
-        if (r->recommendations[i] && strcmp(r->recommendations[i], REC_OK) == 0) {
+        if (r->recommendations[i] &&
+            strcmp(r->recommendations[i], REC_OK) == 0) {
             free(r->recommendations[i]);
             continue;
         }
@@ -279,8 +268,7 @@ static void drop_ok_line(struct metrics_results *r)
 }
 
 int compare_recommend(struct metrics_results *r,
-                      const struct compare_verdict *v)
-{
+                      const struct compare_verdict *v) {
     struct rec rc = {r, 0};
     int rv = 0;
 
@@ -298,8 +286,7 @@ int compare_recommend(struct metrics_results *r,
     if (rc.added)
         drop_ok_line(r);
     else if (r->n_recommendations == 0)
-        rv = metrics_results_add_recommendation(r, REC_OK) ? COMPARE_ENOMEM
-                                                           : 0;
+        rv = metrics_results_add_recommendation(r, REC_OK) ? COMPARE_ENOMEM : 0;
 out:
     return rv;
 }

@@ -21,8 +21,7 @@
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
     va_list ap;
 
     if (!errbuf || !errlen)
@@ -32,8 +31,7 @@ static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-bool compare_name_valid(const char *name)
-{
+bool compare_name_valid(const char *name) {
     size_t n;
 
     if (!name || !name[0] || name[0] == '.')
@@ -48,8 +46,7 @@ bool compare_name_valid(const char *name)
     return true;
 }
 
-static int bad_name(const char *name, char *errbuf, size_t errlen)
-{
+static int bad_name(const char *name, char *errbuf, size_t errlen) {
     set_err(errbuf, errlen,
             "invalid baseline name '%.80s': use 1 to 64 characters from "
             "A-Z a-z 0-9 . _ - not starting with '.'",
@@ -57,8 +54,7 @@ static int bad_name(const char *name, char *errbuf, size_t errlen)
     return COMPARE_ENAME;
 }
 
-static char *join(const char *dir, const char *name, const char *ext)
-{
+static char *join(const char *dir, const char *name, const char *ext) {
     size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
     char *p = malloc(n);
 
@@ -68,8 +64,7 @@ static char *join(const char *dir, const char *name, const char *ext)
 }
 
 /* mkdir -p, 0755. */
-static int mkdirs(const char *dir, char *errbuf, size_t errlen)
-{
+static int mkdirs(const char *dir, char *errbuf, size_t errlen) {
     char *p = strdup(dir), *s;
     struct stat st;
     int rc = 0;
@@ -102,9 +97,7 @@ out:
 }
 
 int compare_store_save(const char *dir, const char *name,
-                       struct metrics_results *r, char *errbuf,
-                       size_t errlen)
-{
+                       struct metrics_results *r, char *errbuf, size_t errlen) {
     char *path = NULL, *old_id, *id = NULL;
     int rc = 0;
 
@@ -140,8 +133,7 @@ out:
 }
 
 static int load_path(const char *path, struct metrics_results **out,
-                     char *errbuf, size_t errlen)
-{
+                     char *errbuf, size_t errlen) {
     char err[768];
     int rc;
 
@@ -169,8 +161,7 @@ static int load_path(const char *path, struct metrics_results **out,
 
 int compare_store_load(const char *dir, const char *name,
                        struct metrics_results **out, char *errbuf,
-                       size_t errlen)
-{
+                       size_t errlen) {
     char *path = NULL;
     struct stat st;
     int rc;
@@ -204,16 +195,14 @@ out:
     return rc;
 }
 
-static int entry_cmp(const void *a, const void *b)
-{
+static int entry_cmp(const void *a, const void *b) {
     const struct compare_store_entry *x = a, *y = b;
     return strcmp(x->name, y->name);
 }
 
 /* Fills e from the document at path; a corrupt one keeps its name with
  * timestamp "corrupt" and zero values, so that it can be seen and removed. */
-static int fill_entry(const char *path, struct compare_store_entry *e)
-{
+static int fill_entry(const char *path, struct compare_store_entry *e) {
     struct metrics_results *r = NULL;
     struct metrics_endpoint *all = NULL;
     double p95;
@@ -244,8 +233,7 @@ out:
 }
 
 int compare_store_list(const char *dir, struct compare_store_entry **out,
-                       size_t *n, char *errbuf, size_t errlen)
-{
+                       size_t *n, char *errbuf, size_t errlen) {
     struct compare_store_entry *v = NULL;
     size_t count = 0, cap = 0;
     DIR *d = NULL;
@@ -262,8 +250,7 @@ int compare_store_list(const char *dir, struct compare_store_entry **out,
     if (!d) {
         if (errno == ENOENT)
             return 0;
-        set_err(errbuf, errlen, "cannot read '%s': %s", dir,
-                strerror(errno));
+        set_err(errbuf, errlen, "cannot read '%s': %s", dir, strerror(errno));
         return COMPARE_EIO;
     }
     while ((errno = 0, de = readdir(d)) != NULL) {
@@ -307,8 +294,7 @@ int compare_store_list(const char *dir, struct compare_store_entry **out,
             goto out;
     }
     if (errno != 0) {
-        set_err(errbuf, errlen, "cannot read '%s': %s", dir,
-                strerror(errno));
+        set_err(errbuf, errlen, "cannot read '%s': %s", dir, strerror(errno));
         rc = COMPARE_EIO;
         goto out;
     }
@@ -327,8 +313,7 @@ out:
     return rc;
 }
 
-void compare_store_list_free(struct compare_store_entry *e, size_t n)
-{
+void compare_store_list_free(struct compare_store_entry *e, size_t n) {
     if (!e)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -340,8 +325,7 @@ void compare_store_list_free(struct compare_store_entry *e, size_t n)
 }
 
 int compare_store_rm(const char *dir, const char *name, char *errbuf,
-                     size_t errlen)
-{
+                     size_t errlen) {
     char *path = NULL;
     int rc = 0;
 
@@ -370,21 +354,18 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     return rc;
 }
 
-static bool is_regular_file(const char *path)
-{
+static bool is_regular_file(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
+static bool ends_with(const char *s, const char *suffix) {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
 /* "dir/main.json" -> "main" */
-static char *file_stem(const char *path)
-{
+static char *file_stem(const char *path) {
     const char *base = strrchr(path, '/');
     size_t n;
     char *s;
@@ -403,8 +384,7 @@ static char *file_stem(const char *path)
 
 int compare_baseline_resolve(const char *spec, const char *store_dir,
                              struct metrics_results **out, char **name_out,
-                             char *errbuf, size_t errlen)
-{
+                             char *errbuf, size_t errlen) {
     struct metrics_results *r = NULL;
     char *name = NULL;
     int rc;

@@ -29,21 +29,18 @@ static const struct {
 
 #define N_STATS (sizeof(stat_table) / sizeof(stat_table[0]))
 
-const char *compare__stat_name(int stat)
-{
+const char *compare__stat_name(int stat) {
     if (stat < 0 || (size_t)stat >= N_STATS)
         return "?";
     return stat_table[stat].name;
 }
 
-bool compare__stat_is_time(int stat)
-{
+bool compare__stat_is_time(int stat) {
     return stat >= 0 && (size_t)stat < N_STATS &&
            strcmp(stat_table[stat].unit, "ms") == 0;
 }
 
-double compare__stat_percentile(int stat)
-{
+double compare__stat_percentile(int stat) {
     const char *n;
 
     if (!compare__stat_is_time(stat))
@@ -54,8 +51,7 @@ double compare__stat_percentile(int stat)
     return atof(n + 1);
 }
 
-int compare__stat_lookup(const char *name, size_t len)
-{
+int compare__stat_lookup(const char *name, size_t len) {
     for (size_t i = 0; i < N_STATS; i++)
         if (strlen(stat_table[i].name) == len &&
             memcmp(stat_table[i].name, name, len) == 0)
@@ -63,8 +59,7 @@ int compare__stat_lookup(const char *name, size_t len)
     return -1;
 }
 
-static void stat_list(char *buf, size_t len)
-{
+static void stat_list(char *buf, size_t len) {
     size_t used = 0;
 
     buf[0] = '\0';
@@ -77,8 +72,7 @@ static void stat_list(char *buf, size_t len)
     }
 }
 
-const char *compare_op_str(enum compare_op op)
-{
+const char *compare_op_str(enum compare_op op) {
     switch (op) {
     case COMPARE_LT:
         return "<";
@@ -101,8 +95,7 @@ struct parser {
     size_t errlen;
 };
 
-static void skip_ws(struct parser *p)
-{
+static void skip_ws(struct parser *p) {
     while (p->s[p->pos] == ' ' || p->s[p->pos] == '\t')
         p->pos++;
 }
@@ -112,8 +105,7 @@ static void skip_ws(struct parser *p)
 static int fail_at(struct parser *p, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail_at(struct parser *p, size_t at, const char *fmt, ...)
-{
+static int fail_at(struct parser *p, size_t at, const char *fmt, ...) {
     va_list ap;
     int n;
 
@@ -129,9 +121,7 @@ static int fail_at(struct parser *p, size_t at, const char *fmt, ...)
 }
 
 /* What is at pos, for messages: "'x'" or "the end". */
-static void describe(const struct parser *p, size_t at, char *buf,
-                     size_t len)
-{
+static void describe(const struct parser *p, size_t at, char *buf, size_t len) {
     const unsigned char *c = (const unsigned char *)p->s + at;
     size_t n = 0;
 
@@ -150,14 +140,12 @@ static void describe(const struct parser *p, size_t at, char *buf,
     snprintf(buf, len, "'%.*s'", (int)n, (const char *)c);
 }
 
-static bool is_word(int c)
-{
+static bool is_word(int c) {
     return isalnum(c) || c == '_' || c == '.';
 }
 
 /* NUMBER: digits [. digits] | . digits; no sign, no exponent. */
-static int scan_number(struct parser *p, double *out)
-{
+static int scan_number(struct parser *p, double *out) {
     size_t start = p->pos, digits = 0;
     double v = 0, scale = 1;
     char what[40];
@@ -206,16 +194,13 @@ enum unit {
     UNIT_PER_M
 };
 
-static const char *unit_str(enum unit u)
-{
-    static const char *const s[] = {"", "us", "ms", "s", "m", "%", "/s",
-                                    "/m"};
+static const char *unit_str(enum unit u) {
+    static const char *const s[] = {"", "us", "ms", "s", "m", "%", "/s", "/m"};
     return s[u];
 }
 
 /* [UNIT] after a number: us ms s m % /s /m, white space allowed before. */
-static int scan_unit(struct parser *p, enum unit *out, size_t *at)
-{
+static int scan_unit(struct parser *p, enum unit *out, size_t *at) {
     size_t save = p->pos, start;
 
     skip_ws(p);
@@ -271,8 +256,7 @@ static int scan_unit(struct parser *p, enum unit *out, size_t *at)
     return 0;
 }
 
-static double time_factor(enum unit u)
-{
+static double time_factor(enum unit u) {
     switch (u) {
     case UNIT_US:
         return 0.001;
@@ -285,22 +269,19 @@ static double time_factor(enum unit u)
     }
 }
 
-static bool is_time_unit(enum unit u)
-{
+static bool is_time_unit(enum unit u) {
     return u == UNIT_US || u == UNIT_MS || u == UNIT_S || u == UNIT_M;
 }
 
 static int unit_mismatch(struct parser *p, size_t at, enum unit u, int stat,
-                         const char *how)
-{
+                         const char *how) {
     return fail_at(p, at, "'%s' does not apply to %s%s", unit_str(u),
                    compare__stat_name(stat), how);
 }
 
 /* An absolute limit "NUMBER [UNIT]" into metrics_value() units. */
 static int convert_limit(struct parser *p, int stat, double v, enum unit u,
-                         size_t num_at, size_t unit_at, double *out)
-{
+                         size_t num_at, size_t unit_at, double *out) {
     if (compare__stat_is_time(stat)) {
         if (u != UNIT_NONE && !is_time_unit(u))
             return unit_mismatch(p, unit_at, u, stat,
@@ -312,8 +293,9 @@ static int convert_limit(struct parser *p, int stat, double v, enum unit u,
     case METRICS_STAT_ERROR_RATE:
         if (u == UNIT_PCT) {
             if (v > 100)
-                return fail_at(p, num_at, "an error rate above 100%% "
-                                          "cannot be reached");
+                return fail_at(p, num_at,
+                               "an error rate above 100%% "
+                               "cannot be reached");
             *out = v / 100;
             return 0;
         }
@@ -333,13 +315,11 @@ static int convert_limit(struct parser *p, int stat, double v, enum unit u,
         else if (u == UNIT_PER_M)
             *out = v / 60;
         else
-            return unit_mismatch(p, unit_at, u, stat,
-                                 " (rates take /s or /m)");
+            return unit_mismatch(p, unit_at, u, stat, " (rates take /s or /m)");
         return 0;
     default: /* errors, requests: plain counts */
         if (u != UNIT_NONE)
-            return unit_mismatch(p, unit_at, u, stat,
-                                 " (it is a plain count)");
+            return unit_mismatch(p, unit_at, u, stat, " (it is a plain count)");
         *out = v;
         return 0;
     }
@@ -356,10 +336,8 @@ static int convert_limit(struct parser *p, int stat, double v, enum unit u,
  * tolerance_pct stays false and tolerance is 0.01; a bare number is points
  * as a fraction too (0.01).
  */
-static int convert_tolerance(struct parser *p, int stat, double v,
-                             enum unit u, size_t unit_at,
-                             struct compare_threshold *t)
-{
+static int convert_tolerance(struct parser *p, int stat, double v, enum unit u,
+                             size_t unit_at, struct compare_threshold *t) {
     if (stat == METRICS_STAT_ERROR_RATE) {
         if (u == UNIT_PCT) {
             t->tolerance = v / 100;
@@ -381,8 +359,7 @@ static int convert_tolerance(struct parser *p, int stat, double v,
     return convert_limit(p, stat, v, u, unit_at, unit_at, &t->tolerance);
 }
 
-static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t)
-{
+static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t) {
     size_t at, num_at, unit_at;
     double v;
     enum unit u;
@@ -440,8 +417,7 @@ static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t)
     return convert_limit(p, stat, v, u, num_at, unit_at, &t->value);
 }
 
-static int parse_expr(struct parser *p, struct compare_threshold *t)
-{
+static int parse_expr(struct parser *p, struct compare_threshold *t) {
     size_t at, n = 0;
     int stat, rc;
     char what[40], list[200];
@@ -483,8 +459,9 @@ static int parse_expr(struct parser *p, struct compare_threshold *t)
     skip_ws(p);
     if (p->s[p->pos] != '\0') {
         describe(p, p->pos, what, sizeof(what));
-        return fail_at(p, p->pos, "expected the end of the expression, "
-                                  "found %s",
+        return fail_at(p, p->pos,
+                       "expected the end of the expression, "
+                       "found %s",
                        what);
     }
     t->min_effect = compare__stat_is_time(stat) ? 1.0 : 0.0;
@@ -493,8 +470,7 @@ static int parse_expr(struct parser *p, struct compare_threshold *t)
 
 int compare_threshold_parse(const char *expr, const char *endpoint,
                             struct compare_threshold *out, char *errbuf,
-                            size_t errlen)
-{
+                            size_t errlen) {
     struct compare_threshold t;
     struct parser p;
     int rc;
@@ -535,8 +511,7 @@ out:
     return rc;
 }
 
-void compare_threshold_release(struct compare_threshold *t)
-{
+void compare_threshold_release(struct compare_threshold *t) {
     if (!t)
         return;
     free(t->expr);
@@ -545,8 +520,7 @@ void compare_threshold_release(struct compare_threshold *t)
     t->endpoint = NULL;
 }
 
-int compare_threshold_defaults(struct compare_threshold **out, size_t *n)
-{
+int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {
     static const char *const exprs[] = {"p95 < 1s", "error_rate < 5%"};
     const size_t count = sizeof(exprs) / sizeof(exprs[0]);
     struct compare_threshold *t = NULL;

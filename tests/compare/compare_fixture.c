@@ -11,8 +11,7 @@
 #include "compare_fixture.h"
 
 void cfx_add(struct metrics_results *r, const char *method, const char *path,
-             size_t n, double latency_ms, size_t failed)
-{
+             size_t n, double latency_ms, size_t failed) {
     struct metrics_endpoint *ep =
         metrics_results_endpoint(r, method, path, true);
 
@@ -29,8 +28,7 @@ void cfx_add(struct metrics_results *r, const char *method, const char *path,
     }
 }
 
-struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n)
-{
+struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n) {
     struct metrics_results *r = NULL;
 
     assert_int_equal(metrics_results_new(&r), 0);
@@ -46,8 +44,7 @@ struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n)
 }
 
 void cfx_threshold(struct compare_threshold *t, const char *expr,
-                   const char *endpoint)
-{
+                   const char *endpoint) {
     char err[256] = "";
 
     if (compare_threshold_parse(expr, endpoint, t, err, sizeof(err)) != 0)

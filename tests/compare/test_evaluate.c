@@ -58,11 +58,10 @@ static const struct eval_case cases[] = {
      "p95 = 120 ms, limit < 110 ms (baseline 100 ms + 10%); +20.0%"},
     {"p95 < baseline + 10%", 300, 105, 0, 300, 100, 0, COMPARE_PASS, NULL,
      false, "p95 = 105 ms, limit < 110 ms (baseline 100 ms + 10%); +5.0%"},
-    {"p95 < baseline + 10%", 300, 80, 0, 300, 100, 0, COMPARE_PASS, NULL,
-     false, "p95 = 80 ms, limit < 110 ms (baseline 100 ms + 10%); -20.0%"},
+    {"p95 < baseline + 10%", 300, 80, 0, 300, 100, 0, COMPARE_PASS, NULL, false,
+     "p95 = 80 ms, limit < 110 ms (baseline 100 ms + 10%); -20.0%"},
     /* beyond the tolerance, but below min_effect (1 ms): a warning */
-    {"p95 < baseline + 10%", 300, 5.8, 0, 300, 5, 0, COMPARE_PASS, NULL,
-     true,
+    {"p95 < baseline + 10%", 300, 5.8, 0, 300, 5, 0, COMPARE_PASS, NULL, true,
      "p95 = 5.8 ms, limit < 5.5 ms (baseline 5 ms + 10%); +16.0%; change "
      "0.8 ms below min_effect 1 ms"},
     /* ... and at min_effect it fails */
@@ -73,8 +72,8 @@ static const struct eval_case cases[] = {
     {"p95 < baseline + 50ms", 300, 160, 0, 300, 100, 0, COMPARE_FAIL,
      "loadgate.regression", false,
      "p95 = 160 ms, limit < 150 ms (baseline 100 ms + 50 ms); +60.0%"},
-    {"p99 <= baseline", 1000, 100, 0, 1000, 100, 0, COMPARE_PASS, NULL,
-     false, "p99 = 100 ms, limit <= 100 ms (baseline 100 ms); +0.0%"},
+    {"p99 <= baseline", 1000, 100, 0, 1000, 100, 0, COMPARE_PASS, NULL, false,
+     "p99 = 100 ms, limit <= 100 ms (baseline 100 ms); +0.0%"},
     /* no baseline: skipped */
     {"p95 < baseline + 10%", 300, 100, 0, NOBASE, COMPARE_SKIPPED,
      "loadgate.no_baseline", false, "no baseline; relative check skipped"},
@@ -82,8 +81,7 @@ static const struct eval_case cases[] = {
     {"p95 < 1s", 0, 0, 0, NOBASE, COMPARE_INCONCLUSIVE, "loadgate.no_data",
      false, "0 requests in measured window; not evaluated"},
     {"error_rate < 5%", 0, 0, 0, NOBASE, COMPARE_INCONCLUSIVE,
-     "loadgate.no_data", false,
-     "0 requests in measured window; not evaluated"},
+     "loadgate.no_data", false, "0 requests in measured window; not evaluated"},
     /* too few samples for the percentile, in the run or the baseline */
     {"p99 < 1s", 50, 100, 0, NOBASE, COMPARE_INCONCLUSIVE,
      "loadgate.too_few_samples", false,
@@ -94,8 +92,7 @@ static const struct eval_case cases[] = {
     {"p95 < 1s", 200, 100, 0, NOBASE, COMPARE_PASS, NULL, false,
      "p95 = 100 ms, limit < 1000 ms"},
     {"p50 < 1s", 19, 100, 0, NOBASE, COMPARE_INCONCLUSIVE,
-     "loadgate.too_few_samples", false,
-     "p50 of 19 requests needs at least 20"},
+     "loadgate.too_few_samples", false, "p50 of 19 requests needs at least 20"},
     {"p95 < baseline + 10%", 300, 100, 0, 100, 100, 0, COMPARE_INCONCLUSIVE,
      "loadgate.too_few_samples", false,
      "p95 of the baseline's 100 requests needs at least 200"},
@@ -103,8 +100,8 @@ static const struct eval_case cases[] = {
     {"avg < 1s", 3, 100, 0, NOBASE, COMPARE_PASS, NULL, false,
      "avg = 100 ms, limit < 1000 ms"},
     /* error_rate: 15 of 300 is exactly 5 % */
-    {"error_rate < 5%", 300, 10, 15, NOBASE, COMPARE_FAIL,
-     "loadgate.threshold", false, "error_rate = 5.00%, limit < 5.00%"},
+    {"error_rate < 5%", 300, 10, 15, NOBASE, COMPARE_FAIL, "loadgate.threshold",
+     false, "error_rate = 5.00%, limit < 5.00%"},
     {"error_rate <= 0.05", 300, 10, 15, NOBASE, COMPARE_PASS, NULL, false,
      "error_rate = 5.00%, limit <= 5.00%"},
     {"error_rate < 0.5%", 400, 10, 1, NOBASE, COMPARE_PASS, NULL, false,
@@ -114,8 +111,8 @@ static const struct eval_case cases[] = {
      "loadgate.regression", false,
      "error_rate = 3.00%, limit < 2.00% (baseline 1.00% + 1 point); "
      "+200.0%"},
-    {"error_rate < baseline + 1%", 300, 10, 5, 300, 10, 3, COMPARE_PASS,
-     NULL, false,
+    {"error_rate < baseline + 1%", 300, 10, 5, 300, 10, 3, COMPARE_PASS, NULL,
+     false,
      "error_rate = 1.67%, limit < 2.00% (baseline 1.00% + 1 point); "
      "+66.7%"},
     /* from a clean baseline the delta is absolute */
@@ -123,15 +120,15 @@ static const struct eval_case cases[] = {
      "loadgate.regression", false,
      "error_rate = 1.00%, limit <= 0.00% (baseline 0.00%); +1.00%"},
     /* rps: requests over the 10 s window */
-    {"rps > 50", 300, 10, 0, NOBASE, COMPARE_FAIL, "loadgate.threshold",
-     false, "rps = 30/s, limit > 50/s"},
+    {"rps > 50", 300, 10, 0, NOBASE, COMPARE_FAIL, "loadgate.threshold", false,
+     "rps = 30/s, limit > 50/s"},
     {"rps >= 1200/m", 300, 10, 0, NOBASE, COMPARE_PASS, NULL, false,
      "rps = 30/s, limit >= 20/s"},
     {"rps > baseline - 10%", 300, 10, 0, 400, 10, 0, COMPARE_FAIL,
      "loadgate.regression", false,
      "rps = 30/s, limit > 36/s (baseline 40/s - 10%); -25.0%"},
-    {"rps > baseline - 10%", 380, 10, 0, 400, 10, 0, COMPARE_PASS, NULL,
-     false, "rps = 38/s, limit > 36/s (baseline 40/s - 10%); -5.0%"},
+    {"rps > baseline - 10%", 380, 10, 0, 400, 10, 0, COMPARE_PASS, NULL, false,
+     "rps = 38/s, limit > 36/s (baseline 40/s - 10%); -5.0%"},
     /* counts */
     {"errors < 10", 300, 10, 15, NOBASE, COMPARE_FAIL, "loadgate.threshold",
      false, "errors = 15, limit < 10"},
@@ -139,8 +136,7 @@ static const struct eval_case cases[] = {
      "requests = 300, limit >= 300"},
 };
 
-static void test_case_table(void **state)
-{
+static void test_case_table(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct eval_case *k = &cases[i];
@@ -178,9 +174,8 @@ static void test_case_table(void **state)
         assert_int_equal(c->relative, t.relative);
         assert_true(strlen(c->message) <= 200);
         assert_int_equal(v->baseline_missing, t.relative && !base);
-        assert_int_equal(v->n_pass + v->n_fail + v->n_inconclusive +
-                             v->n_skipped,
-                         1);
+        assert_int_equal(
+            v->n_pass + v->n_fail + v->n_inconclusive + v->n_skipped, 1);
         assert_int_equal(v->n_warnings, k->warning ? 1 : 0);
         compare_verdict_free(v);
         compare_threshold_release(&t);
@@ -190,8 +185,7 @@ static void test_case_table(void **state)
 }
 
 /* The numbers behind a relative failure, and its detail block. */
-static void test_relative_detail(void **state)
-{
+static void test_relative_detail(void **state) {
     struct cfx_ep r_ep = {"GET", "/api/x", 3000, 1320.4, 0};
     struct cfx_ep b_ep = {"GET", "/api/x", 2950, 980.2, 0};
     struct metrics_results *run = cfx_doc(&r_ep, 1), *base = cfx_doc(&b_ep, 1);
@@ -217,14 +211,13 @@ static void test_relative_detail(void **state)
     assert_int_equal(c->n_baseline, 2950);
     assert_string_equal(c->message, "p95 = 1320.4 ms, limit < 1078.2 ms "
                                     "(baseline 980.2 ms + 10%); +34.7%");
-    assert_string_equal(c->detail,
-                        "endpoint : GET /api/x\n"
-                        "threshold: p95 < baseline + 10%  "
-                        "(profiles/checkout.yaml:12)\n"
-                        "measured : 1320.4 ms (n=3000)\n"
-                        "baseline : 980.2 ms (n=2950)\n"
-                        "limit    : < 1078.2 ms\n"
-                        "delta    : +34.7%");
+    assert_string_equal(c->detail, "endpoint : GET /api/x\n"
+                                   "threshold: p95 < baseline + 10%  "
+                                   "(profiles/checkout.yaml:12)\n"
+                                   "measured : 1320.4 ms (n=3000)\n"
+                                   "baseline : 980.2 ms (n=2950)\n"
+                                   "limit    : < 1078.2 ms\n"
+                                   "delta    : +34.7%");
     assert_null(strstr(c->message, "significant"));
     assert_string_equal(v->checks[1].endpoint, "ALL");
     assert_int_equal(v->checks[1].status, COMPARE_FAIL);
@@ -237,8 +230,7 @@ static void test_relative_detail(void **state)
 
 /* One threshold without endpoint: one check per endpoint, in the run's
  * order, plus ALL over the whole run. */
-static void test_all_expansion(void **state)
-{
+static void test_all_expansion(void **state) {
     static const struct cfx_ep eps[] = {
         {"GET", "/a", 300, 10, 0},
         {"POST", "/b", 200, 2000, 0},
@@ -274,8 +266,7 @@ static void test_all_expansion(void **state)
     metrics_results_free(run);
 }
 
-static void test_unknown_endpoint(void **state)
-{
+static void test_unknown_endpoint(void **state) {
     static const struct cfx_ep eps[] = {
         {"GET", "/a", 10, 10, 0},
         {"GET", "/b", 10, 10, 0},
@@ -304,8 +295,7 @@ static void test_unknown_endpoint(void **state)
 
 /* The baseline lacks an endpoint: that check is skipped, naming the
  * baseline when its name is known; the others are judged. */
-static void test_endpoint_not_in_baseline(void **state)
-{
+static void test_endpoint_not_in_baseline(void **state) {
     static const struct cfx_ep r_eps[] = {{"GET", "/a", 300, 10, 0},
                                           {"GET", "/new", 300, 10, 0}};
     static const struct cfx_ep b_eps[] = {{"GET", "/a", 300, 10, 0}};
@@ -327,8 +317,7 @@ static void test_endpoint_not_in_baseline(void **state)
     assert_int_equal(v->n_skipped, 1);
     compare_verdict_free(v);
 
-    assert_int_equal(compare_evaluate(run, base, &t, 1, NULL, &v, NULL, 0),
-                     0);
+    assert_int_equal(compare_evaluate(run, base, &t, 1, NULL, &v, NULL, 0), 0);
     assert_string_equal(v->checks[1].message,
                         "endpoint 'GET /new' not in baseline");
     compare_verdict_free(v);
@@ -339,8 +328,7 @@ static void test_endpoint_not_in_baseline(void **state)
 
 /* Mixed verdict: counts equal the checks, and an empty run has an
  * inconclusive ALL rather than nothing. */
-static void test_counts_and_empty_run(void **state)
-{
+static void test_counts_and_empty_run(void **state) {
     static const struct cfx_ep eps[] = {{"GET", "/a", 300, 10, 0},
                                         {"GET", "/b", 0, 0, 0}};
     struct metrics_results *run = cfx_doc(eps, 2), *empty = cfx_doc(NULL, 0);
@@ -349,9 +337,9 @@ static void test_counts_and_empty_run(void **state)
     size_t counted[4] = {0};
 
     (void)state;
-    cfx_threshold(&t[0], "p95 < 1s", NULL);             /* P, I, P */
-    cfx_threshold(&t[1], "p95 < baseline", NULL);       /* S, I, S */
-    cfx_threshold(&t[2], "p95 < 5ms", "GET /a");        /* F */
+    cfx_threshold(&t[0], "p95 < 1s", NULL);       /* P, I, P */
+    cfx_threshold(&t[1], "p95 < baseline", NULL); /* S, I, S */
+    cfx_threshold(&t[2], "p95 < 5ms", "GET /a");  /* F */
     assert_int_equal(compare_evaluate(run, NULL, t, 3, NULL, &v, NULL, 0), 0);
     assert_int_equal(v->n_checks, 7);
     for (size_t i = 0; i < v->n_checks; i++)
@@ -367,8 +355,7 @@ static void test_counts_and_empty_run(void **state)
     assert_true(v->baseline_missing);
     compare_verdict_free(v);
 
-    assert_int_equal(compare_evaluate(empty, NULL, t, 1, NULL, &v, NULL, 0),
-                     0);
+    assert_int_equal(compare_evaluate(empty, NULL, t, 1, NULL, &v, NULL, 0), 0);
     assert_int_equal(v->n_checks, 1);
     assert_string_equal(v->checks[0].endpoint, "ALL");
     assert_int_equal(v->checks[0].status, COMPARE_INCONCLUSIVE);
@@ -392,8 +379,7 @@ static void test_counts_and_empty_run(void **state)
 
 /* Hostile sizes: a 900-character endpoint name keeps message and detail
  * within their caps and NUL-terminated. */
-static void test_long_names(void **state)
-{
+static void test_long_names(void **state) {
     char path[901];
     char name[1000];
     struct metrics_results *run = cfx_doc(NULL, 0);
@@ -407,8 +393,7 @@ static void test_long_names(void **state)
     cfx_add(run, "GET", path, 300, 10, 0);
     snprintf(name, sizeof(name), "GET %s", path);
     cfx_threshold(&t, "p95 < baseline + 10%", name);
-    assert_int_equal(compare_evaluate(run, NULL, &t, 1, NULL, &v, NULL, 0),
-                     0);
+    assert_int_equal(compare_evaluate(run, NULL, &t, 1, NULL, &v, NULL, 0), 0);
     assert_int_equal(v->checks[0].status, COMPARE_SKIPPED);
     assert_true(strlen(v->checks[0].message) <= 200);
     assert_true(strlen(v->checks[0].detail) <= 1000);
@@ -421,8 +406,7 @@ static void test_long_names(void **state)
 /* Open model: a run that missed its target rate by more than 5 %, or a
  * saturated load generator, adds an INCONCLUSIVE whole-run check; a closed
  * run adds nothing. */
-static void test_load_check(void **state)
-{
+static void test_load_check(void **state) {
     static const struct {
         double target, achieved;
         bool saturated;
@@ -486,8 +470,7 @@ static void test_load_check(void **state)
     compare_threshold_release(&t);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_table),
         cmocka_unit_test(test_relative_detail),

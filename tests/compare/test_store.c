@@ -25,8 +25,7 @@ struct fx {
     char store[128];
 };
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     struct fx *f = calloc(1, sizeof(*f));
 
     if (!f)
@@ -43,8 +42,7 @@ static int setup(void **state)
 }
 
 /* rm -r of the test's own mkdtemp folder. */
-static void rm_tree(const char *path)
-{
+static void rm_tree(const char *path) {
     struct stat st;
     DIR *d;
     struct dirent *de;
@@ -66,8 +64,7 @@ static void rm_tree(const char *path)
     }
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
     struct fx *f = *state;
 
     rm_tree(f->root);
@@ -75,8 +72,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct metrics_results *sample_doc(size_t n_a, double ms_a)
-{
+static struct metrics_results *sample_doc(size_t n_a, double ms_a) {
     const struct cfx_ep eps[] = {{"GET", "/a", n_a, ms_a, 0},
                                  {"POST", "/b", 100, 40, 5}};
     struct metrics_results *r = cfx_doc(eps, 2);
@@ -86,8 +82,7 @@ static struct metrics_results *sample_doc(size_t n_a, double ms_a)
     return r;
 }
 
-static void write_file(const char *path, const char *text)
-{
+static void write_file(const char *path, const char *text) {
     FILE *fp = fopen(path, "w");
 
     assert_non_null(fp);
@@ -95,8 +90,7 @@ static void write_file(const char *path, const char *text)
     assert_int_equal(fclose(fp), 0);
 }
 
-static void test_round_trip(void **state)
-{
+static void test_round_trip(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(300, 10), *r2 = sample_doc(50, 80);
     struct metrics_results *back = NULL;
@@ -108,13 +102,11 @@ static void test_round_trip(void **state)
     double p95;
 
     /* an absent store is an empty list */
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
-                     0);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 0);
     assert_null(e);
 
-    assert_int_equal(compare_store_save(f->store, "main", r, err,
-                                        sizeof(err)),
+    assert_int_equal(compare_store_save(f->store, "main", r, err, sizeof(err)),
                      0);
     assert_string_equal(r->baseline_id, "main");
     snprintf(path, sizeof(path), "%s/main.json", f->store);
@@ -122,17 +114,14 @@ static void test_round_trip(void **state)
     assert_true(S_ISREG(st.st_mode));
     assert_int_equal(stat(f->store, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0755); /* umask 022 */
-    assert_int_equal(compare_store_save(f->store, "feature-x.2", r2, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_save(f->store, "feature-x.2", r2, err, sizeof(err)), 0);
     /* overwriting is allowed (atomic replace) */
-    assert_int_equal(compare_store_save(f->store, "main", r, err,
-                                        sizeof(err)),
+    assert_int_equal(compare_store_save(f->store, "main", r, err, sizeof(err)),
                      0);
 
-    assert_int_equal(compare_store_load(f->store, "main", &back, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &back, err, sizeof(err)), 0);
     assert_string_equal(back->baseline_id, "main");
     assert_int_equal(metrics_results_total_requests(back),
                      metrics_results_total_requests(r));
@@ -147,8 +136,7 @@ static void test_round_trip(void **state)
     snprintf(path, sizeof(path), "%s/notes.txt", f->store);
     write_file(path, "hello");
 
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
-                     0);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 2);
     assert_string_equal(e[0].name, "feature-x.2");
     assert_string_equal(e[1].name, "main");
@@ -162,11 +150,10 @@ static void test_round_trip(void **state)
     metrics_endpoint_free(all);
     compare_store_list_free(e, n);
 
-    assert_int_equal(compare_store_rm(f->store, "main", err, sizeof(err)),
-                     0);
-    assert_int_equal(compare_store_load(f->store, "main", &back, err,
-                                        sizeof(err)),
-                     COMPARE_ENOTFOUND);
+    assert_int_equal(compare_store_rm(f->store, "main", err, sizeof(err)), 0);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &back, err, sizeof(err)),
+        COMPARE_ENOTFOUND);
     assert_null(back);
     {
         char want[512];
@@ -178,8 +165,7 @@ static void test_round_trip(void **state)
     }
     assert_int_equal(compare_store_rm(f->store, "main", err, sizeof(err)),
                      COMPARE_ENOTFOUND);
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
-                     0);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 1);
     assert_string_equal(e[0].name, "feature-x.2");
     compare_store_list_free(e, n);
@@ -189,8 +175,7 @@ static void test_round_trip(void **state)
     metrics_results_free(r2);
 }
 
-static void test_corrupt(void **state)
-{
+static void test_corrupt(void **state) {
     struct fx *f = *state;
     static const char *const bad[] = {
         "{ not json",
@@ -203,41 +188,37 @@ static void test_corrupt(void **state)
     char path[256], err[512];
     size_t n = 0;
 
-    assert_int_equal(compare_store_save(f->store, "good", r, err,
-                                        sizeof(err)),
+    assert_int_equal(compare_store_save(f->store, "good", r, err, sizeof(err)),
                      0);
     snprintf(path, sizeof(path), "%s/broken.json", f->store);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         write_file(path, bad[i]);
         err[0] = '\0';
-        if (compare_store_load(f->store, "broken", &back, err,
-                               sizeof(err)) != COMPARE_ECORRUPT)
+        if (compare_store_load(f->store, "broken", &back, err, sizeof(err)) !=
+            COMPARE_ECORRUPT)
             fail_msg("'%s' was not reported corrupt", bad[i]);
         assert_null(back);
         assert_non_null(strstr(err, "broken.json"));
         assert_true(strlen(err) > strlen(path) + 2); /* says what, too */
 
         /* resolve by path says the same */
-        assert_int_equal(compare_baseline_resolve(path, f->store, &back,
-                                                  NULL, err, sizeof(err)),
+        assert_int_equal(compare_baseline_resolve(path, f->store, &back, NULL,
+                                                  err, sizeof(err)),
                          COMPARE_ECORRUPT);
     }
     /* listed, marked corrupt, so that it can be seen and removed */
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)),
-                     0);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 2);
     assert_string_equal(e[0].name, "broken");
     assert_string_equal(e[0].timestamp, "corrupt");
     assert_int_equal(e[0].total_requests, 0);
     assert_string_equal(e[1].name, "good");
     compare_store_list_free(e, n);
-    assert_int_equal(compare_store_rm(f->store, "broken", err, sizeof(err)),
-                     0);
+    assert_int_equal(compare_store_rm(f->store, "broken", err, sizeof(err)), 0);
     metrics_results_free(r);
 }
 
-static void test_names(void **state)
-{
+static void test_names(void **state) {
     struct fx *f = *state;
     static const struct {
         const char *name;
@@ -274,12 +255,12 @@ static void test_names(void **state)
                      cases[i].valid ? "valid" : "invalid");
         if (cases[i].valid)
             continue;
-        assert_int_equal(compare_store_save(f->store, cases[i].name, r, err,
-                                            sizeof(err)),
-                         COMPARE_ENAME);
+        assert_int_equal(
+            compare_store_save(f->store, cases[i].name, r, err, sizeof(err)),
+            COMPARE_ENAME);
         assert_non_null(strstr(err, "invalid baseline name"));
-        assert_int_equal(compare_store_load(f->store, cases[i].name, &back,
-                                            err, sizeof(err)),
+        assert_int_equal(compare_store_load(f->store, cases[i].name, &back, err,
+                                            sizeof(err)),
                          COMPARE_ENAME);
         assert_int_equal(
             compare_store_rm(f->store, cases[i].name, err, sizeof(err)),
@@ -292,14 +273,12 @@ static void test_names(void **state)
     metrics_results_free(r);
 }
 
-static void test_resolve(void **state)
-{
+static void test_resolve(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(300, 10), *back = NULL;
     char path[256], err[512], *name = NULL;
 
-    assert_int_equal(compare_store_save(f->store, "main", r, err,
-                                        sizeof(err)),
+    assert_int_equal(compare_store_save(f->store, "main", r, err, sizeof(err)),
                      0);
 
     /* a name in the store */
@@ -325,8 +304,8 @@ static void test_resolve(void **state)
     r->baseline_id = NULL;
     snprintf(path, sizeof(path), "%s/run-42.json", f->root);
     assert_int_equal(metrics_results_save(r, path, err, sizeof(err)), 0);
-    assert_int_equal(compare_baseline_resolve(path, f->store, &back, &name,
-                                              err, sizeof(err)),
+    assert_int_equal(compare_baseline_resolve(path, f->store, &back, &name, err,
+                                              sizeof(err)),
                      0);
     assert_string_equal(name, "run-42");
     metrics_results_free(back);
@@ -335,8 +314,8 @@ static void test_resolve(void **state)
 
     /* missing file, missing name, invalid name */
     snprintf(path, sizeof(path), "%s/nope.json", f->root);
-    assert_int_equal(compare_baseline_resolve(path, f->store, &back, &name,
-                                              err, sizeof(err)),
+    assert_int_equal(compare_baseline_resolve(path, f->store, &back, &name, err,
+                                              sizeof(err)),
                      COMPARE_ENOTFOUND);
     assert_non_null(strstr(err, path));
     assert_null(back);
@@ -345,23 +324,22 @@ static void test_resolve(void **state)
                                               err, sizeof(err)),
                      COMPARE_ENOTFOUND);
     assert_non_null(strstr(err, "no baseline 'nope' in"));
-    assert_int_equal(compare_baseline_resolve("..bad", f->store, &back,
-                                              &name, err, sizeof(err)),
-                     COMPARE_ENAME);
-    assert_int_equal(compare_baseline_resolve("", f->store, &back, &name,
+    assert_int_equal(compare_baseline_resolve("..bad", f->store, &back, &name,
                                               err, sizeof(err)),
-                     COMPARE_EINVAL);
+                     COMPARE_ENAME);
+    assert_int_equal(
+        compare_baseline_resolve("", f->store, &back, &name, err, sizeof(err)),
+        COMPARE_EINVAL);
     /* a folder is not a baseline file */
-    assert_int_equal(compare_baseline_resolve(f->store, f->store, &back,
-                                              &name, err, sizeof(err)),
+    assert_int_equal(compare_baseline_resolve(f->store, f->store, &back, &name,
+                                              err, sizeof(err)),
                      COMPARE_EIO);
     metrics_results_free(r);
 }
 
 /* A store path that is a file cannot be created: EIO with the reason, and
  * the document keeps its old baseline_id. */
-static void test_save_io_error(void **state)
-{
+static void test_save_io_error(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(10, 10);
     char path[256], err[512];
@@ -375,8 +353,7 @@ static void test_save_io_error(void **state)
     metrics_results_free(r);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),

@@ -19,12 +19,14 @@ struct ok_case {
     enum metrics_stat stat;
     enum compare_op op;
     bool relative, pct;
-    double value;     /* absolute limit, or the relative tolerance */
+    double value; /* absolute limit, or the relative tolerance */
     double min_effect;
 };
 
-#define ABS(e, s, o, v, me) {e, METRICS_STAT_##s, COMPARE_##o, false, false, v, me}
-#define REL(e, s, o, p, t, me) {e, METRICS_STAT_##s, COMPARE_##o, true, p, t, me}
+#define ABS(e, s, o, v, me)                                                    \
+    { e, METRICS_STAT_##s, COMPARE_##o, false, false, v, me }
+#define REL(e, s, o, p, t, me)                                                 \
+    { e, METRICS_STAT_##s, COMPARE_##o, true, p, t, me }
 
 static const struct ok_case ok_cases[] = {
     ABS("p95 < 1s", P95, LT, 1000, 1),
@@ -97,8 +99,9 @@ static const struct bad_case bad_cases[] = {
     {"p95 < 5/h", 8, "expected '/s' or '/m'"},
     {"p95 < 1e3", 8, "exponents are not supported"},
     {"p95 < 99999999999999999999", 7, "out of range"},
-    {"p95 < 1s extra", 10, "expected the end of the expression, found "
-                           "'extra'"},
+    {"p95 < 1s extra", 10,
+     "expected the end of the expression, found "
+     "'extra'"},
     {"p95 < 1s\x01", 9, "byte 0x01"},
     {"p95 < 10 baseline", 10, "found 'baseline'"},
     {"error_rate < 5", 14, "above 1"},
@@ -118,8 +121,7 @@ static const struct bad_case bad_cases[] = {
     {"p95 < baseline + 10/s", 20, "'/s' does not apply to p95"},
 };
 
-static void test_valid_table(void **state)
-{
+static void test_valid_table(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(ok_cases) / sizeof(ok_cases[0]); i++) {
         const struct ok_case *k = &ok_cases[i];
@@ -130,14 +132,13 @@ static void test_valid_table(void **state)
         if (rc != 0)
             fail_msg("'%s': rc %d, %s", k->expr, rc, err);
         if (t.stat != k->stat || t.op != k->op || t.relative != k->relative)
-            fail_msg("'%s': stat %d op %d relative %d", k->expr, t.stat,
-                     t.op, t.relative);
+            fail_msg("'%s': stat %d op %d relative %d", k->expr, t.stat, t.op,
+                     t.relative);
         if (k->relative) {
             if (t.tolerance_pct != k->pct ||
                 fabs(t.tolerance - k->value) > 1e-9)
-                fail_msg("'%s': tolerance %g pct %d, want %g pct %d",
-                         k->expr, t.tolerance, t.tolerance_pct, k->value,
-                         k->pct);
+                fail_msg("'%s': tolerance %g pct %d, want %g pct %d", k->expr,
+                         t.tolerance, t.tolerance_pct, k->value, k->pct);
         } else if (fabs(t.value - k->value) > 1e-9) {
             fail_msg("'%s': value %g, want %g", k->expr, t.value, k->value);
         }
@@ -151,8 +152,7 @@ static void test_valid_table(void **state)
     }
 }
 
-static void test_invalid_table(void **state)
-{
+static void test_invalid_table(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
         const struct bad_case *k = &bad_cases[i];
@@ -165,55 +165,51 @@ static void test_invalid_table(void **state)
         snprintf(prefix, sizeof(prefix), "column %d: ", k->col);
         if (strncmp(err, prefix, strlen(prefix)) != 0 ||
             !strstr(err, k->needle))
-            fail_msg("'%s': got \"%s\", want \"%s...%s\"", k->expr, err,
-                     prefix, k->needle);
+            fail_msg("'%s': got \"%s\", want \"%s...%s\"", k->expr, err, prefix,
+                     k->needle);
         /* nothing allocated, nothing to release, and no garbage left */
         assert_null(t.expr);
         assert_null(t.endpoint);
     }
 }
 
-static void test_table_size(void **state)
-{
+static void test_table_size(void **state) {
     (void)state;
     assert_true(sizeof(ok_cases) / sizeof(ok_cases[0]) +
                     sizeof(bad_cases) / sizeof(bad_cases[0]) >=
                 40);
 }
 
-static void test_endpoint_and_args(void **state)
-{
+static void test_endpoint_and_args(void **state) {
     struct compare_threshold t;
     char err[128];
 
     (void)state;
-    assert_int_equal(compare_threshold_parse("p99 < 2s", "GET /api/health",
-                                             &t, err, sizeof(err)),
+    assert_int_equal(compare_threshold_parse("p99 < 2s", "GET /api/health", &t,
+                                             err, sizeof(err)),
                      0);
     assert_string_equal(t.endpoint, "GET /api/health");
     compare_threshold_release(&t);
     compare_threshold_release(&t); /* twice is harmless */
 
-    assert_int_equal(compare_threshold_parse("p99 < 2s", "", &t, err,
-                                             sizeof(err)),
-                     COMPARE_ESYNTAX);
+    assert_int_equal(
+        compare_threshold_parse("p99 < 2s", "", &t, err, sizeof(err)),
+        COMPARE_ESYNTAX);
     assert_non_null(strstr(err, "endpoint"));
-    assert_int_equal(compare_threshold_parse(NULL, NULL, &t, err,
-                                             sizeof(err)),
+    assert_int_equal(compare_threshold_parse(NULL, NULL, &t, err, sizeof(err)),
                      COMPARE_ESYNTAX);
     /* no errbuf is fine */
     assert_int_equal(compare_threshold_parse("p95 <", NULL, &t, NULL, 0),
                      COMPARE_ESYNTAX);
     /* a tiny errbuf is truncated, not overrun */
     char tiny[8];
-    assert_int_equal(compare_threshold_parse("p95 ? 1", NULL, &t, tiny,
-                                             sizeof(tiny)),
-                     COMPARE_ESYNTAX);
+    assert_int_equal(
+        compare_threshold_parse("p95 ? 1", NULL, &t, tiny, sizeof(tiny)),
+        COMPARE_ESYNTAX);
     assert_string_equal(tiny, "column ");
 }
 
-static void test_defaults(void **state)
-{
+static void test_defaults(void **state) {
     struct compare_threshold *t = NULL;
     size_t n = 0;
 
@@ -231,8 +227,7 @@ static void test_defaults(void **state)
     free(t);
 }
 
-static void test_op_and_stat_names(void **state)
-{
+static void test_op_and_stat_names(void **state) {
     (void)state;
     assert_string_equal(compare_op_str(COMPARE_LT), "<");
     assert_string_equal(compare_op_str(COMPARE_LE), "<=");
@@ -248,25 +243,22 @@ static void test_op_and_stat_names(void **state)
                         "invalid threshold expression");
 }
 
-static void test_samples_needed(void **state)
-{
+static void test_samples_needed(void **state) {
     static const struct {
         double pct;
         uint64_t need;
-    } cases[] = {{50, 20}, {75, 40}, {90, 100}, {95, 200},
+    } cases[] = {{50, 20},   {75, 40},      {90, 100}, {95, 200},
                  {99, 1000}, {99.9, 10000}, {-1, 0}};
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         if (compare__samples_needed(cases[i].pct) != cases[i].need)
             fail_msg("p%g: %llu, want %llu", cases[i].pct,
-                     (unsigned long long)compare__samples_needed(
-                         cases[i].pct),
+                     (unsigned long long)compare__samples_needed(cases[i].pct),
                      (unsigned long long)cases[i].need);
 }
 
-static void test_format(void **state)
-{
+static void test_format(void **state) {
     static const struct {
         int stat;
         double v;
@@ -305,8 +297,7 @@ static void test_format(void **state)
 
 /* Hostile input: random strings over the expression alphabet and raw
  * bytes never crash, and every error names a column inside the input. */
-static void test_random_inputs(void **state)
-{
+static void test_random_inputs(void **state) {
     static const char alphabet[] = "p0123456789.<>= +-%/smuabelinr_ \t\x01\xff";
     uint32_t seed = 12345;
     char expr[40], err[512];
@@ -348,8 +339,7 @@ static void test_random_inputs(void **state)
     assert_true(n_ok > 0 && n_bad > 0);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_table),
         cmocka_unit_test(test_invalid_table),
