@@ -94,8 +94,8 @@ struct demo__store {
     unsigned long long queries;    /* answered queries, for the dashboards */
     struct {
         unsigned long long n;
-        char *name; /* NULL: registered without a name */
-    } recent[DEMO__RECENT];        /* ring of the newest agents */
+        char *name;         /* NULL: registered without a name */
+    } recent[DEMO__RECENT]; /* ring of the newest agents */
 };
 
 /** Initialises an empty store; 0 or DEMO_ENOMEM. */

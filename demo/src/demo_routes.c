@@ -20,16 +20,14 @@ static const struct demo_route routes[DEMO__N_ROUTES] = {
     [DEMO__GRAPHQL] = {"POST", "/graphql", 35.0, 10.0},
 };
 
-const struct demo_route *demo_routes(size_t *n)
-{
+const struct demo_route *demo_routes(size_t *n) {
     if (n)
         *n = DEMO__N_ROUTES;
     return routes;
 }
 
 bool demo__path_match(const char *pattern, const char *path, size_t path_len,
-                      const char **seg, size_t *seg_len)
-{
+                      const char **seg, size_t *seg_len) {
     const char *p = pattern, *s = path, *end = path + path_len;
     const char *found = NULL;
     size_t found_len = 0;
@@ -64,8 +62,7 @@ bool demo__path_match(const char *pattern, const char *path, size_t path_len,
     return true;
 }
 
-int demo__route_find(const char *path, const char **seg, size_t *seg_len)
-{
+int demo__route_find(const char *path, const char **seg, size_t *seg_len) {
     size_t len = strlen(path);
 
     for (int i = 0; i < DEMO__N_ROUTES; i++)
@@ -74,8 +71,7 @@ int demo__route_find(const char *path, const char **seg, size_t *seg_len)
     return -1;
 }
 
-bool demo__method_allowed(int route, const char *method)
-{
+bool demo__method_allowed(int route, const char *method) {
     if (route < 0 || route >= DEMO__N_ROUTES || !method)
         return false;
     if (strcmp(method, routes[route].method) == 0)
@@ -85,8 +81,7 @@ bool demo__method_allowed(int route, const char *method)
 }
 
 /* Whether name (len bytes) designates route r as a pattern or a path. */
-static bool names_route(int r, const char *name, size_t len)
-{
+static bool names_route(int r, const char *name, size_t len) {
     size_t plen = strlen(routes[r].pattern);
 
     if (len == plen && memcmp(name, routes[r].pattern, len) == 0)
@@ -94,8 +89,7 @@ static bool names_route(int r, const char *name, size_t len)
     return demo__path_match(routes[r].pattern, name, len, NULL, NULL);
 }
 
-int demo__slow_route(const char *name, size_t len)
-{
+int demo__slow_route(const char *name, size_t len) {
     const char *method = NULL, *path = name;
     size_t method_len = 0;
     int found = DEMO_EINVAL, matches = 0;
@@ -134,8 +128,7 @@ int demo__slow_route(const char *name, size_t len)
     return matches == 1 ? found : DEMO_EINVAL;
 }
 
-int demo_slow_parse(const char *arg, struct demo_slow *out)
-{
+int demo_slow_parse(const char *arg, struct demo_slow *out) {
     const char *eq, *num;
     char *end = NULL;
     double v;
@@ -171,8 +164,7 @@ int demo_slow_parse(const char *arg, struct demo_slow *out)
     return 0;
 }
 
-bool demo__agent_id_valid(const char *id, size_t len)
-{
+bool demo__agent_id_valid(const char *id, size_t len) {
     static const char prefix[] = "agent-";
     size_t plen = sizeof(prefix) - 1;
 
@@ -184,8 +176,7 @@ bool demo__agent_id_valid(const char *id, size_t len)
     return true;
 }
 
-double demo__latency_ms(double base, double jitter, double u1, double u2)
-{
+double demo__latency_ms(double base, double jitter, double u1, double u2) {
     const double two_pi = 6.283185307179586;
     double sigma, z, v, lo, hi;
 
@@ -210,16 +201,14 @@ double demo__latency_ms(double base, double jitter, double u1, double u2)
     return v < 1.0 ? 1.0 : v;
 }
 
-uint64_t demo__mix64(uint64_t x)
-{
+uint64_t demo__mix64(uint64_t x) {
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
 }
 
-double demo__unit(uint64_t bits)
-{
+double demo__unit(uint64_t bits) {
     /* 53 bits, shifted by one so that 0 never comes out */
     return ((double)(bits >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }

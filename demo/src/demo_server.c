@@ -65,21 +65,18 @@ struct demo_req {
     json_t *json; /* parsed body, NULL when empty */
 };
 
-static uint64_t now_ns(void)
-{
+static uint64_t now_ns(void) {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t next_random(struct demo_server *s)
-{
+static uint64_t next_random(struct demo_server *s) {
     return demo__mix64(atomic_fetch_add(&s->rng, 1));
 }
 
-static double draw_latency(struct demo_server *s, int route)
-{
+static double draw_latency(struct demo_server *s, int route) {
     double u1 = demo__unit(next_random(s));
     double u2 = demo__unit(next_random(s));
 
@@ -90,8 +87,7 @@ static double draw_latency(struct demo_server *s, int route)
 /* Queues a JSON answer; body (malloc'ed, may be NULL: out of memory) is
  * handed to MHD, which frees it. */
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-                             char *body, const char *allow, double delay_ms)
-{
+                             char *body, const char *allow, double delay_ms) {
     struct MHD_Response *resp;
     enum MHD_Result ret;
     char delay[32];
@@ -118,15 +114,13 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 }
 
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
-                                   const char *msg, const char *allow)
-{
+                                   const char *msg, const char *allow) {
     return reply(c, status, demo__error_body(status, msg), allow, -1);
 }
 
 /* Appends upload data to the body, dropping what is past the cap. */
 static enum MHD_Result take_body(struct demo_req *r, const char *data,
-                                 size_t n)
-{
+                                 size_t n) {
     r->seen += n;
     if (r->seen > DISCARD_MAX)
         return MHD_NO;
@@ -153,13 +147,11 @@ static enum MHD_Result take_body(struct demo_req *r, const char *data,
 
 /* The answer after the wait. */
 static enum MHD_Result answer(struct demo_server *s, struct MHD_Connection *c,
-                              struct demo_req *r, double delay_ms)
-{
+                              struct demo_req *r, double delay_ms) {
     double elapsed = (double)(now_ns() - r->start_ns) / 1e6;
     unsigned status = 500;
-    char *body = demo__answer(&s->store, r->route,
-                              r->has_id ? r->id : NULL, r->id_len, r->json,
-                              elapsed, &status);
+    char *body = demo__answer(&s->store, r->route, r->has_id ? r->id : NULL,
+                              r->id_len, r->json, elapsed, &status);
 
     if (!body)
         return reply_error(c, 500, "out of memory", NULL);
@@ -170,8 +162,7 @@ static enum MHD_Result answer(struct demo_server *s, struct MHD_Connection *c,
  * error status already queued on c (*ret is MHD's verdict). */
 static int check_request(struct MHD_Connection *c, const char *url,
                          const char *method, struct demo_req *r,
-                         enum MHD_Result *ret)
-{
+                         enum MHD_Result *ret) {
     const char *seg = NULL;
     size_t seg_len = 0;
     json_error_t jerr;
@@ -206,8 +197,8 @@ static int check_request(struct MHD_Connection *c, const char *url,
         r->json = json_loadb(r->body, r->len, JSON_DECODE_ANY, &jerr);
         if (!r->json) {
             snprintf(msg, sizeof(msg),
-                     "invalid JSON body at line %d, column %d: %s",
-                     jerr.line, jerr.column, jerr.text);
+                     "invalid JSON body at line %d, column %d: %s", jerr.line,
+                     jerr.column, jerr.text);
             *ret = reply_error(c, 400, msg, NULL);
             return 400;
         }
@@ -218,8 +209,7 @@ static int check_request(struct MHD_Connection *c, const char *url,
 /* Suspends c until its due time; false when it must be answered now (the
  * server is stopping, or no memory for the timer entry). */
 static bool wait_for(struct demo_server *s, struct MHD_Connection *c,
-                     uint64_t due_ns)
-{
+                     uint64_t due_ns) {
     const struct demo__timer_entry *top;
     bool earliest;
 
@@ -242,8 +232,7 @@ static bool wait_for(struct demo_server *s, struct MHD_Connection *c,
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
-                                  size_t *upload_size, void **req_cls)
-{
+                                  size_t *upload_size, void **req_cls) {
     struct demo_server *s = cls;
     struct demo_req *r = *req_cls;
     enum MHD_Result ret = MHD_NO;
@@ -292,8 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
+                         enum MHD_RequestTerminationCode toe) {
     struct demo_req *r = *req_cls;
 
     (void)cls;
@@ -307,8 +295,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-static struct timespec to_timespec(uint64_t ns)
-{
+static struct timespec to_timespec(uint64_t ns) {
     struct timespec ts;
 
     ts.tv_sec = (time_t)(ns / 1000000000ULL);
@@ -316,8 +303,7 @@ static struct timespec to_timespec(uint64_t ns)
     return ts;
 }
 
-static void *timer_main(void *arg)
-{
+static void *timer_main(void *arg) {
     struct demo_server *s = arg;
     struct demo__timer_entry e;
     void *batch[RESUME_BATCH];
@@ -353,15 +339,13 @@ static void *timer_main(void *arg)
 
 /* The "METHOD pattern" part of a --slow name: up to its last '=', which
  * demo_slow_parse leaves in (the name points into its argument). */
-static size_t slow_name_len(const char *name)
-{
+static size_t slow_name_len(const char *name) {
     const char *eq = strrchr(name, '=');
 
     return eq ? (size_t)(eq - name) : strlen(name);
 }
 
-static int apply_slow(struct demo_server *s, const struct demo_opts *o)
-{
+static int apply_slow(struct demo_server *s, const struct demo_opts *o) {
     for (size_t i = 0; i < o->n_slow; i++) {
         const struct demo_slow *sl = &o->slow[i];
         double f;
@@ -382,8 +366,7 @@ static int apply_slow(struct demo_server *s, const struct demo_opts *o)
 /* Fills *sa from a bind address: an IPv4 or IPv6 literal, the latter
  * possibly in brackets.  Returns the address length, 0 when invalid. */
 static socklen_t parse_bind(const char *bind, unsigned port,
-                            struct sockaddr_storage *sa)
-{
+                            struct sockaddr_storage *sa) {
     struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
     char buf[INET6_ADDRSTRLEN + 2];
@@ -410,8 +393,7 @@ static socklen_t parse_bind(const char *bind, unsigned port,
     return 0;
 }
 
-int demo_server_start(const struct demo_opts *o, struct demo_server **out)
-{
+int demo_server_start(const struct demo_opts *o, struct demo_server **out) {
     static const struct demo_opts defaults = {0};
     struct demo_server *s = NULL;
     struct sockaddr_storage sa;
@@ -466,13 +448,13 @@ int demo_server_start(const struct demo_opts *o, struct demo_server **out)
         goto out;
     s->timer_ok = true;
 
-    s->mhd = MHD_start_daemon(
-        flags, (uint16_t)o->port, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    s->mhd = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request,
+                              s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
+                              MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                              MHD_OPTION_END);
     if (!s->mhd) {
         rc = DEMO_ELISTEN;
         goto out;
@@ -491,13 +473,11 @@ out:
     return rc;
 }
 
-unsigned demo_server_port(const struct demo_server *s)
-{
+unsigned demo_server_port(const struct demo_server *s) {
     return s ? s->port : 0;
 }
 
-void demo_server_stop(struct demo_server *s)
-{
+void demo_server_stop(struct demo_server *s) {
     struct demo__timer_entry e;
 
     if (!s)

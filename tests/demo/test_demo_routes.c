@@ -14,8 +14,7 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static void test_route_table(void **state)
-{
+static void test_route_table(void **state) {
     static const struct demo_route want[] = {
         {"GET", "/api/health", 10, 3},
         {"POST", "/api/agents/register", 20, 6},
@@ -41,8 +40,7 @@ static void test_route_table(void **state)
     assert_ptr_equal(demo_routes(NULL), r);
 }
 
-static void test_path_match(void **state)
-{
+static void test_path_match(void **state) {
     static const struct {
         const char *pattern, *path;
         bool match;
@@ -85,8 +83,7 @@ static void test_path_match(void **state)
     }
 }
 
-static void test_route_find_and_methods(void **state)
-{
+static void test_route_find_and_methods(void **state) {
     static const struct {
         const char *path;
         int route;
@@ -125,8 +122,7 @@ static void test_route_find_and_methods(void **state)
     }
 }
 
-static void test_slow_route(void **state)
-{
+static void test_slow_route(void **state) {
     static const struct {
         const char *name;
         int route;
@@ -158,16 +154,14 @@ static void test_slow_route(void **state)
 
     (void)state;
     for (size_t i = 0; i < N(cases); i++)
-        assert_int_equal(demo__slow_route(cases[i].name,
-                                          strlen(cases[i].name)),
+        assert_int_equal(demo__slow_route(cases[i].name, strlen(cases[i].name)),
                          cases[i].route);
     /* only name_len bytes count */
     assert_int_equal(demo__slow_route("/graphql=50", 8), DEMO__GRAPHQL);
     assert_int_equal(demo__slow_route("/graphql=50", 11), DEMO_EINVAL);
 }
 
-static void test_slow_parse(void **state)
-{
+static void test_slow_parse(void **state) {
     static const struct {
         const char *arg;
         int rc;
@@ -214,8 +208,7 @@ static void test_slow_parse(void **state)
     assert_int_equal(demo_slow_parse("/graphql=5", NULL), DEMO_EINVAL);
 }
 
-static void test_agent_id(void **state)
-{
+static void test_agent_id(void **state) {
     static const struct {
         const char *id;
         bool valid;
@@ -235,42 +228,39 @@ static void test_agent_id(void **state)
 
     (void)state;
     for (size_t i = 0; i < N(cases); i++)
-        assert_int_equal(demo__agent_id_valid(cases[i].id,
-                                              strlen(cases[i].id)),
+        assert_int_equal(demo__agent_id_valid(cases[i].id, strlen(cases[i].id)),
                          cases[i].valid);
     /* the length given counts, not the NUL */
     assert_true(demo__agent_id_valid("agent-12/query", 8));
     assert_false(demo__agent_id_valid(NULL, 3));
 }
 
-static void test_latency_fixed_points(void **state)
-{
+static void test_latency_fixed_points(void **state) {
     /* z = +1 and z = -1: exp(-0.5) as u1 makes sqrt(-2 ln u1) = 1 */
     static const struct {
         double base, jitter, u1, u2, want;
     } cases[] = {
         {10, 3, 0.60653065971263342, 0.0, 13.498588075760033},
         {10, 3, 0.60653065971263342, 0.5, 7.4081822068171788},
-        {50, 15, 1.0, 0.3, 50.0},          /* z = 0: the median */
-        {10, 3, 1e-300, 0.0, 22.0},        /* far tail: base + 4 jitter */
-        {10, 3, 1e-300, 0.5, 4.0},         /* base - 2 jitter */
-        {2, 1, 1e-300, 0.5, 1.0},          /* never below 1 ms */
-        {0.5, 0, 0.3, 0.3, 1.0},           /* no jitter, still 1 ms */
-        {25, 0, 0.3, 0.3, 25.0},           /* no jitter: the base */
-        {10, 3, 0.0, 0.0, 22.0},           /* u1 = 0 does not blow up */
+        {50, 15, 1.0, 0.3, 50.0},   /* z = 0: the median */
+        {10, 3, 1e-300, 0.0, 22.0}, /* far tail: base + 4 jitter */
+        {10, 3, 1e-300, 0.5, 4.0},  /* base - 2 jitter */
+        {2, 1, 1e-300, 0.5, 1.0},   /* never below 1 ms */
+        {0.5, 0, 0.3, 0.3, 1.0},    /* no jitter, still 1 ms */
+        {25, 0, 0.3, 0.3, 25.0},    /* no jitter: the base */
+        {10, 3, 0.0, 0.0, 22.0},    /* u1 = 0 does not blow up */
     };
 
     (void)state;
     for (size_t i = 0; i < N(cases); i++) {
-        double v = demo__latency_ms(cases[i].base, cases[i].jitter,
-                                    cases[i].u1, cases[i].u2);
+        double v = demo__latency_ms(cases[i].base, cases[i].jitter, cases[i].u1,
+                                    cases[i].u2);
 
         assert_true(fabs(v - cases[i].want) < 1e-9 * cases[i].want);
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
 
     return (x > y) - (x < y);
@@ -278,8 +268,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* For every route: draws stay in the band, the median is the base, about
  * two thirds fall within +-jitter, and the tail is on the slow side. */
-static void test_latency_shape(void **state)
-{
+static void test_latency_shape(void **state) {
     enum { DRAWS = 20000 };
     size_t n = 0;
     const struct demo_route *r = demo_routes(&n);
@@ -311,8 +300,7 @@ static void test_latency_shape(void **state)
     free(v);
 }
 
-static void test_unit_and_mix(void **state)
-{
+static void test_unit_and_mix(void **state) {
     (void)state;
     assert_true(demo__unit(0) > 0.0);
     assert_true(demo__unit(UINT64_MAX) <= 1.0);
@@ -321,8 +309,7 @@ static void test_unit_and_mix(void **state)
     assert_true(demo__mix64(7) == demo__mix64(7));
 }
 
-static void test_heap_order(void **state)
-{
+static void test_heap_order(void **state) {
     enum { COUNT = 5000 };
     struct demo__heap h = {0};
     struct demo__timer_entry e, prev = {0, 0, NULL};
@@ -361,8 +348,7 @@ static void test_heap_order(void **state)
     demo__heap_release(&h);
 }
 
-static void test_strerror(void **state)
-{
+static void test_strerror(void **state) {
     static const int codes[] = {DEMO_ENOMEM, DEMO_ELISTEN, DEMO_EINVAL};
 
     (void)state;
@@ -371,8 +357,7 @@ static void test_strerror(void **state)
     assert_string_equal(demo_strerror(-999), "unknown error");
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_table),
         cmocka_unit_test(test_path_match),
