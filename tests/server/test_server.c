@@ -811,6 +811,51 @@ static void test_client_errors(void **state) {
     metrics_results_free(r);
 }
 
+static void test_hostile(void **state) {
+    struct fx *f = *state;
+    struct answer a;
+    char path[6000];
+
+    /* a chunked body far over the limit: refused (413 or the connection
+     * closed), and the server carries on */
+    size_t huge = MAX_BODY + 3 * 1024 * 1024;
+    char *big = malloc(huge);
+    assert_non_null(big);
+    memset(big, 'x', huge);
+    CURLcode cc = raw(f->open_url, "POST", "/api/load-test/baseline",
+                      "Transfer-Encoding: chunked", big, huge, &a);
+    if (cc == CURLE_OK)
+        assert_int_equal(a.status, 413);
+    free(a.body);
+    free(big);
+
+    /* names no store could hold, in every encoding: 400 with valid JSON */
+    static const char *const names[] = {"%ff%fe", "a%20b", "%2e%2e", "a%5cb"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "/api/load-test/baselines/%s", names[i]);
+        assert_int_equal(raw(f->open_url, "GET", path, NULL, NULL, 0, &a),
+                         CURLE_OK);
+        if (a.status != 400)
+            fail_msg("%s: HTTP %ld", names[i], a.status);
+        json_decref(answer_json(&a));
+        free(a.body);
+    }
+    memcpy(path, "/api/load-test/baselines/", 25);
+    memset(path + 25, 'a', 5000);
+    path[5025] = '\0';
+    assert_int_equal(raw(f->open_url, "GET", path, NULL, NULL, 0, &a),
+                     CURLE_OK);
+    assert_int_equal(a.status, 400);
+    free(a.body);
+
+    /* still serving */
+    assert_int_equal(
+        raw(f->open_url, "GET", "/api/load-test/info", NULL, NULL, 0, &a),
+        CURLE_OK);
+    assert_int_equal(a.status, 200);
+    free(a.body);
+}
+
 struct pusher {
     const char *base;
     int id;
@@ -892,6 +937,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_pushes, setup,
                                         teardown),
     };
