@@ -156,7 +156,7 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
 {
     const char *spec = j->baseline_spec;
     const char *store = j->store ? j->store : COMPARE_DEFAULT_STORE;
-    char err[1024];
+    char err[600];
     char *path;
     int rc;
 
@@ -185,7 +185,7 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
                                   &p->baseline_name, err, sizeof(err));
     free(path);
     if (rc == COMPARE_ENOTFOUND && !j->require_baseline) {
-        char notice[1100];
+        char notice[800];
         snprintf(notice, sizeof(notice),
                  "%s; relative checks are skipped (the first run on a "
                  "branch has no baseline; --require-baseline makes this "
