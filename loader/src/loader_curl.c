@@ -1,0 +1,435 @@
+/* The "curl" transport: libcurl multi handles driven by
+ * curl_multi_socket_action() from one epoll loop.
+ *
+ * Users are spread over several multi handles of at most PER_MULTI easy
+ * handles each, all sharing one epoll fd: on libcurl 7.88 removing a
+ * handle and finding a connection to reuse walk the multi's whole
+ * connection cache, so one multi with 1000 connections is several times
+ * slower than ten of 100 (notes/perf-peers.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "loader_engine_internal.h"
+
+#define PER_MULTI 100
+#define MAX_EVENTS 256
+#define NO_DEADLINE UINT64_MAX
+
+struct curl_multi_ctx {
+    CURLM *m;
+    unsigned idx;
+    uint64_t deadline_ns; /* libcurl's timer, NO_DEADLINE when unset */
+    struct curl_state *st;
+};
+
+struct curl_state {
+    int epfd;
+    CURLSH *share;
+    struct curl_multi_ctx *multis;
+    unsigned n_multis;
+    struct loader__engine *e;
+    char user_agent[64];
+    bool global_init;
+};
+
+/* One user's easy handle and the header list its requests use. */
+struct curl_vu {
+    CURL *easy;
+    struct curl_multi_ctx *mc;
+    struct curl_slist *nodes; /* points into vu->headers: no copies */
+    size_t cap_nodes;
+};
+
+enum metrics_errclass loader__curl_errclass(int curl_code)
+{
+    switch ((CURLcode)curl_code) {
+    case CURLE_OK:
+        return METRICS_ERR_NONE;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return METRICS_ERR_DNS;
+    case CURLE_COULDNT_CONNECT:
+        return METRICS_ERR_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+        return METRICS_ERR_TIMEOUT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return METRICS_ERR_TLS;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        return METRICS_ERR_RESET;
+    default:
+        return METRICS_ERR_OTHER;
+    }
+}
+
+static uint64_t ns_after_ms(struct loader__engine *e, long ms)
+{
+    return e->now_ns() + (uint64_t)ms * 1000000u;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    struct curl_multi_ctx *mc = userp;
+
+    (void)m;
+    mc->deadline_ns =
+        timeout_ms < 0 ? NO_DEADLINE : ns_after_ms(mc->st->e, timeout_ms);
+    return 0;
+}
+
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+                     void *socketp)
+{
+    struct curl_multi_ctx *mc = userp;
+    struct epoll_event ev;
+
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        /* The socket may already be closed; nothing to undo then. */
+        epoll_ctl(mc->st->epfd, EPOLL_CTL_DEL, s, NULL);
+        return 0;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
+                ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    /* (multi, fd) by value rather than a pointer: an event still queued
+     * for a socket removed earlier in the same batch stays harmless. */
+    ev.data.u64 = ((uint64_t)mc->idx << 32) | (uint32_t)s;
+    if (socketp) {
+        if (epoll_ctl(mc->st->epfd, EPOLL_CTL_MOD, s, &ev) == 0)
+            return 0;
+        if (errno != ENOENT)
+            return -1;
+    }
+    if (epoll_ctl(mc->st->epfd, EPOLL_CTL_ADD, s, &ev) != 0) {
+        if (errno != EEXIST ||
+            epoll_ctl(mc->st->epfd, EPOLL_CTL_MOD, s, &ev) != 0)
+            return -1;
+    }
+    curl_multi_assign(mc->m, s, mc);
+    return 0;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct loader__vu *vu = userp;
+    size_t n = size * nmemb;
+
+    if (loader__vu_body(vu, data, n) != 0)
+        return 0; /* out of memory: fails the transfer */
+    return n;
+}
+
+/* Discards bodies of steps without captures. */
+static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp)
+{
+    (void)data;
+    (void)userp;
+    return size * nmemb;
+}
+
+static void curl_close(struct loader__engine *e);
+
+static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
+                     size_t errlen)
+{
+    struct curl_state *st = calloc(1, sizeof(*st));
+    int rc = LOADER_ENOMEM;
+
+    if (!st)
+        return LOADER_ENOMEM;
+    e->transport = st;
+    st->e = e;
+    st->epfd = -1;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(errbuf, errlen, "cannot initialise libcurl");
+        rc = LOADER_EENGINE;
+        goto out;
+    }
+    st->global_init = true;
+    snprintf(st->user_agent, sizeof(st->user_agent), "loadgate/%s",
+             LOADGATE_VERSION);
+    st->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (st->epfd < 0) {
+        snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));
+        rc = errno == EMFILE || errno == ENFILE ? LOADER_ELIMIT
+                                                 : LOADER_EENGINE;
+        goto out;
+    }
+    st->share = curl_share_init();
+    if (!st->share)
+        goto out;
+    curl_share_setopt(st->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    st->n_multis = (n_slots + PER_MULTI - 1) / PER_MULTI;
+    if (st->n_multis == 0)
+        st->n_multis = 1;
+    st->multis = calloc(st->n_multis, sizeof(*st->multis));
+    if (!st->multis)
+        goto out;
+    for (unsigned i = 0; i < st->n_multis; i++) {
+        struct curl_multi_ctx *mc = &st->multis[i];
+
+        mc->idx = i;
+        mc->st = st;
+        mc->deadline_ns = NO_DEADLINE;
+        mc->m = curl_multi_init();
+        if (!mc->m)
+            goto out;
+        curl_multi_setopt(mc->m, CURLMOPT_SOCKETFUNCTION, on_socket);
+        curl_multi_setopt(mc->m, CURLMOPT_SOCKETDATA, mc);
+        curl_multi_setopt(mc->m, CURLMOPT_TIMERFUNCTION, on_timer);
+        curl_multi_setopt(mc->m, CURLMOPT_TIMERDATA, mc);
+        /* Handles leave the multi between requests; without a fixed cache
+         * size libcurl would shrink it and close idle keep-alive
+         * connections. */
+        curl_multi_setopt(mc->m, CURLMOPT_MAXCONNECTS, (long)PER_MULTI + 16);
+    }
+    return 0;
+out:
+    curl_close(e);
+    return rc;
+}
+
+static int new_easy(struct curl_state *st, struct loader__vu *vu,
+                    struct curl_vu **out)
+{
+    struct curl_vu *cv = calloc(1, sizeof(*cv));
+    CURL *h;
+
+    if (!cv)
+        return LOADER_ENOMEM;
+    h = cv->easy = curl_easy_init();
+    if (!h) {
+        free(cv);
+        return LOADER_ENOMEM;
+    }
+    cv->mc = &st->multis[((vu->id - 1) / PER_MULTI) % st->n_multis];
+    curl_easy_setopt(h, CURLOPT_PRIVATE, vu);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_SHARE, st->share);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, st->user_agent);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, vu);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    *out = cv;
+    return 0;
+}
+
+/* The header list as curl_slist nodes pointing at vu's strings (libcurl
+ * only reads the list), plus "Expect:" so that bodies go out without a
+ * 100-continue round trip. */
+static int build_headers(struct curl_vu *cv, const struct loader__request *req)
+{
+    static char no_expect[] = "Expect:";
+    size_t n = req->n_headers + 1;
+
+    if (n > cv->cap_nodes) {
+        struct curl_slist *nn = realloc(cv->nodes, n * sizeof(*nn));
+
+        if (!nn)
+            return LOADER_ENOMEM;
+        cv->nodes = nn;
+        cv->cap_nodes = n;
+    }
+    for (size_t i = 0; i < req->n_headers; i++) {
+        cv->nodes[i].data = req->headers[i];
+        cv->nodes[i].next = &cv->nodes[i + 1];
+    }
+    cv->nodes[n - 1].data = no_expect;
+    cv->nodes[n - 1].next = NULL;
+    return 0;
+}
+
+static int curl_send(struct loader__engine *e, struct loader__vu *vu,
+                     const struct loader__request *req)
+{
+    struct curl_state *st = e->transport;
+    struct curl_vu *cv = vu->transport;
+    const char *method = req->method;
+    long timeout_ms;
+    CURL *h;
+    int rc;
+
+    if (!cv) {
+        if ((rc = new_easy(st, vu, &cv)))
+            return rc;
+        vu->transport = cv;
+    }
+    h = cv->easy;
+    if ((rc = build_headers(cv, req)))
+        return rc;
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, cv->nodes);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION,
+                     req->keep_body ? on_write : on_discard);
+    /* Back to a plain GET, then this step's method and body. */
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (req->body || strcmp(method, "POST") == 0) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)req->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        if (strcmp(method, "POST") != 0)
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    }
+    timeout_ms = (long)(req->timeout_s * 1000.0 + 0.5);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+    if (curl_multi_add_handle(cv->mc->m, h) != CURLM_OK) {
+        snprintf(e->errbuf, e->errlen,
+                 "curl_multi_add_handle failed for user %u", vu->id);
+        return LOADER_EENGINE;
+    }
+    return 0;
+}
+
+/* Hands every finished transfer of mc to the bookkeeping. */
+static void drain(struct loader__engine *e, struct curl_multi_ctx *mc)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(mc->m, &left))) {
+        struct loader__outcome oc;
+        struct loader__vu *vu;
+        char *priv = NULL;
+        CURL *h = msg->easy_handle;
+        CURLcode res;
+        long status = 0;
+
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        res = msg->data.result; /* msg dies with remove_handle */
+        curl_easy_getinfo(h, CURLINFO_PRIVATE, &priv);
+        vu = (struct loader__vu *)(void *)priv;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        curl_multi_remove_handle(mc->m, h);
+        if (!vu)
+            continue;
+        oc.transport_err = loader__curl_errclass((int)res);
+        oc.status = oc.transport_err == METRICS_ERR_NONE ? (int)status : 0;
+        loader__vu_complete(e, vu, &oc, e->now_ns());
+    }
+}
+
+static void fire_timers(struct loader__engine *e, struct curl_state *st,
+                        uint64_t now)
+{
+    for (unsigned i = 0; i < st->n_multis; i++) {
+        struct curl_multi_ctx *mc = &st->multis[i];
+        int running;
+
+        if (mc->deadline_ns > now)
+            continue;
+        mc->deadline_ns = NO_DEADLINE;
+        curl_multi_socket_action(mc->m, CURL_SOCKET_TIMEOUT, 0, &running);
+        drain(e, mc);
+    }
+}
+
+static int curl_poll(struct loader__engine *e, uint64_t deadline_ns)
+{
+    struct curl_state *st = e->transport;
+    struct epoll_event ev[MAX_EVENTS];
+    uint64_t now = e->now_ns(), wait_ns;
+    int n, wait_ms;
+
+    fire_timers(e, st, now);
+    for (unsigned i = 0; i < st->n_multis; i++)
+        if (st->multis[i].deadline_ns < deadline_ns)
+            deadline_ns = st->multis[i].deadline_ns;
+    now = e->now_ns();
+    wait_ns = deadline_ns > now ? deadline_ns - now : 0;
+    /* Round up: waking a little late costs less than spinning. */
+    wait_ms = (int)((wait_ns + 999999) / 1000000);
+    n = epoll_wait(st->epfd, ev, MAX_EVENTS, wait_ms);
+    if (n < 0) {
+        if (errno == EINTR)
+            return 0;
+        snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
+        return LOADER_EENGINE;
+    }
+    for (int i = 0; i < n; i++) {
+        unsigned idx = (unsigned)(ev[i].data.u64 >> 32);
+        curl_socket_t fd = (curl_socket_t)(uint32_t)ev[i].data.u64;
+        struct curl_multi_ctx *mc;
+        int flags = 0, running;
+
+        if (idx >= st->n_multis)
+            continue;
+        mc = &st->multis[idx];
+        if (ev[i].events & EPOLLIN)
+            flags |= CURL_CSELECT_IN;
+        if (ev[i].events & EPOLLOUT)
+            flags |= CURL_CSELECT_OUT;
+        if (ev[i].events & (EPOLLERR | EPOLLHUP))
+            flags |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(mc->m, fd, flags, &running);
+        drain(e, mc);
+    }
+    fire_timers(e, st, e->now_ns());
+    return 0;
+}
+
+static void curl_close(struct loader__engine *e)
+{
+    struct curl_state *st = e->transport;
+
+    if (!st)
+        return;
+    /* Easy handles first (removed from their multi if still running),
+     * then the multis, then the share they all used. */
+    for (unsigned i = 0; i < e->n_vus; i++) {
+        struct curl_vu *cv = e->vus ? e->vus[i].transport : NULL;
+
+        if (!cv)
+            continue;
+        if (e->vus[i].busy && cv->mc)
+            curl_multi_remove_handle(cv->mc->m, cv->easy);
+        curl_easy_cleanup(cv->easy);
+        free(cv->nodes);
+        free(cv);
+        e->vus[i].transport = NULL;
+    }
+    for (unsigned i = 0; st->multis && i < st->n_multis; i++)
+        if (st->multis[i].m)
+            curl_multi_cleanup(st->multis[i].m);
+    free(st->multis);
+    if (st->share)
+        curl_share_cleanup(st->share);
+    if (st->epfd >= 0)
+        close(st->epfd);
+    if (st->global_init)
+        curl_global_cleanup();
+    free(st);
+    e->transport = NULL;
+}
+
+const struct loader__transport_ops loader__curl_transport = {
+    "curl", curl_open, curl_send, curl_poll, curl_close,
+};

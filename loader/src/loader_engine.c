@@ -1,0 +1,601 @@
+/* loader_run(): sets a run up, drives the event loop of the closed or the
+ * open model over a transport, and fills in the results document. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loader_engine_internal.h"
+
+#ifndef LOADGATE_VERSION
+#define LOADGATE_VERSION "0"
+#endif
+
+#define NS_PER_S 1000000000.0
+#define MAX_WAIT_NS UINT64_C(100000000) /* re-check the stop flag */
+#define SATURATED_MEAN_US 10000.0
+#define SATURATED_P99_US UINT64_C(100000)
+
+static uint64_t mono_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns)
+{
+    return e->start_wall_ns + (int64_t)(mono_ns - e->start_ns);
+}
+
+static uint64_t secs_to_ns(double s)
+{
+    if (!(s > 0))
+        return 0;
+    if (s > 1e9) /* ~31 years: "forever" */
+        return UINT64_MAX / 4;
+    return (uint64_t)(s * NS_PER_S);
+}
+
+/* ---- timer heap (min-heap of users by due time) ----------------------- */
+
+static void heap_swap(struct loader__engine *e, size_t a, size_t b)
+{
+    struct loader__vu *t = e->heap[a];
+
+    e->heap[a] = e->heap[b];
+    e->heap[b] = t;
+    e->heap[a]->heap_pos = a;
+    e->heap[b]->heap_pos = b;
+}
+
+int loader__heap_push(struct loader__engine *e, struct loader__vu *vu)
+{
+    size_t i = e->heap_len;
+
+    if (vu->heap_pos != SIZE_MAX || e->heap_len >= e->n_vus)
+        return LOADER_EINVAL; /* already queued: cannot happen */
+    e->heap[i] = vu;
+    vu->heap_pos = i;
+    e->heap_len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+
+        if (e->heap[parent]->due_ns <= e->heap[i]->due_ns)
+            break;
+        heap_swap(e, parent, i);
+        i = parent;
+    }
+    return 0;
+}
+
+static struct loader__vu *heap_pop(struct loader__engine *e)
+{
+    struct loader__vu *top = e->heap[0];
+    size_t i = 0;
+
+    e->heap_len--;
+    if (e->heap_len > 0) {
+        e->heap[0] = e->heap[e->heap_len];
+        e->heap[0]->heap_pos = 0;
+    }
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+
+        if (l < e->heap_len && e->heap[l]->due_ns < e->heap[m]->due_ns)
+            m = l;
+        if (r < e->heap_len && e->heap[r]->due_ns < e->heap[m]->due_ns)
+            m = r;
+        if (m == i)
+            break;
+        heap_swap(e, i, m);
+        i = m;
+    }
+    top->heap_pos = SIZE_MAX;
+    return top;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void stop_sending(struct loader__engine *e, uint64_t at_ns)
+{
+    if (e->stopping)
+        return;
+    e->stopping = true;
+    e->stopped_ns = at_ns;
+}
+
+static void record_lateness(struct loader__engine *e, uint64_t due_ns,
+                            uint64_t now_ns)
+{
+    if (due_ns < e->measure_start_ns)
+        return;
+    metrics_hist_record(e->late_hist,
+                        now_ns > due_ns ? (now_ns - due_ns) / 1000 : 0);
+}
+
+static void report_progress(struct loader__engine *e, uint64_t now_ns)
+{
+    const struct loader_run_opts *o = e->o;
+    struct loader_progress pr;
+    double span;
+
+    if (!o->progress || now_ns < e->next_progress_ns)
+        return;
+    span = (double)(now_ns - e->last_progress_ns) / NS_PER_S;
+    memset(&pr, 0, sizeof(pr));
+    pr.elapsed_s = (double)(now_ns - e->start_ns) / NS_PER_S;
+    pr.warming_up = now_ns < e->measure_start_ns;
+    pr.users = e->open_model ? e->in_flight : e->active_users;
+    pr.requests = e->done_measured;
+    pr.errors = e->errors_measured;
+    pr.rps = span > 0 ? (double)(e->done_measured - e->last_progress_done) /
+                            span
+                      : 0;
+    pr.p95_ms = (double)metrics_hist_percentile(e->all_hist, 95) / 1000.0;
+    o->progress(&pr, o->progress_ud);
+    e->last_progress_ns = now_ns;
+    e->last_progress_done = e->done_measured;
+    e->next_progress_ns =
+        now_ns + secs_to_ns(o->progress_interval_s > 0 ? o->progress_interval_s
+                                                       : 1.0);
+}
+
+/* Sends every closed-model user whose time has come. */
+static void closed_dispatch(struct loader__engine *e, uint64_t now_ns)
+{
+    while (!e->stopping && !e->fatal && e->heap_len > 0 &&
+           e->heap[0]->due_ns <= now_ns) {
+        struct loader__vu *vu = heap_pop(e);
+        int rc;
+
+        record_lateness(e, vu->due_ns, now_ns);
+        if (!vu->active) {
+            vu->active = true;
+            e->active_users++;
+        }
+        rc = loader__vu_send(e, vu, now_ns, now_ns);
+        if (rc)
+            e->fatal = rc;
+    }
+}
+
+static void next_arrival(struct loader__engine *e)
+{
+    double t;
+
+    e->next_arrival++;
+    if (!loader__arrival_time(&e->p->load, e->next_arrival, &t)) {
+        e->arrivals_done = true;
+        return;
+    }
+    e->next_arrival_ns = e->start_ns + secs_to_ns(t);
+}
+
+/* Starts every open-model arrival whose time has come, each on a free
+ * slot; an arrival without one is dropped. */
+static void open_dispatch(struct loader__engine *e, uint64_t now_ns)
+{
+    while (!e->stopping && !e->fatal && !e->arrivals_done &&
+           e->next_arrival_ns <= now_ns) {
+        uint64_t due = e->next_arrival_ns;
+
+        if (due >= e->send_end_ns) {
+            e->arrivals_done = true;
+            break;
+        }
+        if (e->n_free > 0) {
+            struct loader__vu *vu = &e->vus[e->free_slots[--e->n_free]];
+            int rc;
+
+            record_lateness(e, due, now_ns);
+            /* Latency counts from the scheduled time: a late send is the
+             * generator's delay the user would have seen too. */
+            rc = loader__vu_send(e, vu, due, now_ns);
+            if (rc)
+                e->fatal = rc;
+        } else if (due >= e->measure_start_ns) {
+            e->dropped++;
+        }
+        next_arrival(e);
+    }
+}
+
+int loader__engine_loop(struct loader__engine *e,
+                        const struct loader__transport_ops *t)
+{
+    for (;;) {
+        uint64_t now = e->now_ns(), deadline;
+        int rc;
+
+        if (e->fatal)
+            return e->fatal;
+        if (!e->stopping) {
+            if (e->o->stop && *e->o->stop) {
+                e->interrupted = true;
+                stop_sending(e, now);
+            } else if (now >= e->send_end_ns) {
+                stop_sending(e, e->send_end_ns);
+            } else if (e->open_model && e->arrivals_done &&
+                       e->in_flight == 0) {
+                stop_sending(e, now);
+            }
+        }
+        if (e->open_model)
+            open_dispatch(e, now);
+        else
+            closed_dispatch(e, now);
+        if (e->fatal)
+            return e->fatal;
+        report_progress(e, now);
+        if (e->stopping && e->in_flight == 0)
+            return 0;
+
+        deadline = now + MAX_WAIT_NS;
+        if (!e->stopping) {
+            if (!e->open_model && e->heap_len > 0 &&
+                e->heap[0]->due_ns < deadline)
+                deadline = e->heap[0]->due_ns;
+            if (e->open_model && !e->arrivals_done &&
+                e->next_arrival_ns < deadline)
+                deadline = e->next_arrival_ns;
+            if (e->send_end_ns < deadline)
+                deadline = e->send_end_ns;
+        }
+        if (e->o->progress && e->next_progress_ns < deadline)
+            deadline = e->next_progress_ns;
+        if ((rc = t->poll(e, deadline)))
+            return rc;
+    }
+}
+
+/* ---- setup and results -------------------------------------------------- */
+
+static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (errbuf && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static int validate(const struct loader_profile *p, char *errbuf,
+                    size_t errlen)
+{
+    const struct loader_load *l = &p->load;
+    bool open = l->rate > 0 || l->n_stages > 0;
+
+    if (!p->target || !*p->target)
+        return set_err(errbuf, errlen, LOADER_EINVAL, "the profile has no target");
+    if (p->n_scenarios == 0)
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "the profile has no scenarios");
+    for (size_t i = 0; i < p->n_scenarios; i++)
+        if (p->scenarios[i].n_steps == 0)
+            return set_err(errbuf, errlen, LOADER_EINVAL,
+                           "scenario '%s' has no steps",
+                           p->scenarios[i].name ? p->scenarios[i].name : "?");
+    if (!open && l->users == 0)
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "the profile starts no users");
+    if (!(l->duration_s > 0) && l->requests == 0 &&
+        !(l->n_stages > 0 && loader__stages_length(l) > 0))
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "the profile sets neither a duration nor a number of "
+                       "requests");
+    if (l->think_max_s < 0 || l->think_min_s < 0 || l->warmup_s < 0 ||
+        l->spawn_rate < 0)
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "negative time or rate in the load section");
+    return 0;
+}
+
+/* Raises the soft limit of open files to the hard one and checks that the
+ * run fits. */
+static int check_nofile(unsigned slots, bool open, char *errbuf,
+                        size_t errlen)
+{
+    struct rlimit rl;
+    unsigned long long need = (unsigned long long)slots + 64;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur != rl.rlim_max) {
+        struct rlimit nr = rl;
+
+        nr.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &nr) == 0)
+            rl = nr;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
+        return set_err(errbuf, errlen, LOADER_ELIMIT,
+                       "%u %s need about %llu file descriptors; the limit is "
+                       "%llu (raise it with ulimit -n)",
+                       slots, open ? "requests in flight" : "users", need,
+                       (unsigned long long)rl.rlim_cur);
+    return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static const char *first_env(const char *const *names)
+{
+    for (; *names; names++) {
+        const char *v = getenv(*names);
+
+        if (v && *v)
+            return v;
+    }
+    return NULL;
+}
+
+static int fill_meta(struct loader__engine *e)
+{
+    static const char *const sha_env[] = {"GITHUB_SHA", "CI_COMMIT_SHA",
+                                          "GIT_COMMIT", NULL};
+    static const char *const branch_env[] = {
+        "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME",
+        "GIT_BRANCH", NULL};
+    struct metrics_results *r = e->res;
+    struct metrics_meta *m = &r->meta;
+    const struct loader_profile *p = e->p;
+    const struct loader_load *l = &p->load;
+    char host[256], ts[32];
+    uint64_t end = e->stopped_ns ? e->stopped_ns : e->now_ns();
+    int64_t wall0 = loader__wall_ns(e, e->measure_start_ns);
+
+    r->start_second = wall0 / 1000000000;
+    metrics_format_utc(r->start_second, ts, sizeof(ts));
+    free(r->timestamp);
+    r->timestamp = strdup(ts);
+    r->duration_s = end > e->measure_start_ns
+                        ? (double)(end - e->measure_start_ns) / NS_PER_S
+                        : 0;
+    r->concurrent_users = l->users;
+    r->partial = e->interrupted;
+
+    if (gethostname(host, sizeof(host)) != 0)
+        host[0] = '\0';
+    host[sizeof(host) - 1] = '\0';
+    m->loadgate_version = strdup(LOADGATE_VERSION);
+    m->profile_sha256 = strdup(p->sha256);
+    m->profile_name = dup_or_null(p->name);
+    m->host = strdup(host);
+    m->git_sha = dup_or_null(first_env(sha_env));
+    m->git_branch = dup_or_null(first_env(branch_env));
+    m->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    m->model = strdup(e->open_model ? "open" : "closed");
+    m->source = strdup("loadgate");
+    if (e->o->shard_count > 0) {
+        char sh[48];
+
+        snprintf(sh, sizeof(sh), "%u/%u", e->o->shard_index,
+                 e->o->shard_count);
+        m->shard = strdup(sh);
+        if (!m->shard)
+            return LOADER_ENOMEM;
+    }
+    m->warmup_s = l->warmup_s;
+    if (e->open_model) {
+        /* The mean rate the profile asked for over the measured window. */
+        double rate = l->rate;
+
+        if (l->n_stages > 0 && r->duration_s > 0) {
+            double t0 = (double)(e->measure_start_ns - e->start_ns) / NS_PER_S;
+            double t1 = t0 + r->duration_s, a = 0, b = 0;
+
+            /* arrivals due before t, by bisection on the arrival index */
+            for (int which = 0; which < 2; which++) {
+                double target = which ? t1 : t0, t;
+                uint64_t lo = 0, hi = 1;
+
+                while (loader__arrival_time(l, hi, &t) && t < target &&
+                       hi < (UINT64_C(1) << 40))
+                    hi *= 2;
+                while (lo + 1 < hi) {
+                    uint64_t mid = lo + (hi - lo) / 2;
+
+                    if (loader__arrival_time(l, mid, &t) && t < target)
+                        lo = mid;
+                    else
+                        hi = mid;
+                }
+                if (which)
+                    b = (double)lo;
+                else
+                    a = (double)lo;
+            }
+            rate = (b - a) / r->duration_s;
+        }
+        m->target_rps = rate;
+    }
+    m->achieved_rps =
+        r->duration_s > 0 ? (double)e->done_measured / r->duration_s : 0;
+    if (metrics_hist_count(e->late_hist) > 0 &&
+        (metrics_hist_mean(e->late_hist) > SATURATED_MEAN_US ||
+         metrics_hist_percentile(e->late_hist, 99) > SATURATED_P99_US))
+        m->saturated = true;
+    if (!r->timestamp || !m->loadgate_version || !m->profile_sha256 ||
+        !m->host || !m->model || !m->source ||
+        (p->name && !m->profile_name))
+        return LOADER_ENOMEM;
+    return 0;
+}
+
+static int make_endpoints(struct loader__engine *e)
+{
+    const struct loader_profile *p = e->p;
+
+    e->step_ep = calloc(p->n_scenarios, sizeof(*e->step_ep));
+    if (!e->step_ep)
+        return LOADER_ENOMEM;
+    for (size_t i = 0; i < p->n_scenarios; i++) {
+        const struct loader_scenario *sc = &p->scenarios[i];
+
+        e->step_ep[i] = calloc(sc->n_steps, sizeof(**e->step_ep));
+        if (!e->step_ep[i])
+            return LOADER_ENOMEM;
+        for (size_t k = 0; k < sc->n_steps; k++) {
+            char buf[2048];
+            size_t m = loader_step_endpoint(&sc->steps[k], buf, sizeof(buf));
+
+            const char *path = "";
+
+            if (buf[m] == ' ')
+                path = buf + m + 1;
+            buf[m] = '\0';
+            e->step_ep[i][k] =
+                metrics_results_endpoint(e->res, buf, path, true);
+            if (!e->step_ep[i][k])
+                return LOADER_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void free_endpoints(struct loader__engine *e)
+{
+    if (!e->step_ep)
+        return;
+    for (size_t i = 0; i < e->p->n_scenarios; i++)
+        free(e->step_ep[i]);
+    free(e->step_ep);
+}
+
+int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
+               struct metrics_results **out, char *errbuf, size_t errlen)
+{
+    static const struct loader_run_opts no_opts;
+    const struct loader__transport_ops *t = &loader__curl_transport;
+    struct loader__engine e;
+    const struct loader_load *l;
+    bool transport_open = false;
+    unsigned slots;
+    int rc;
+
+    memset(&e, 0, sizeof(e));
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!out)
+        return set_err(errbuf, errlen, LOADER_EINVAL, "no place for results");
+    *out = NULL;
+    if (!p)
+        return set_err(errbuf, errlen, LOADER_EINVAL, "no profile");
+    if ((rc = validate(p, errbuf, errlen)))
+        return rc;
+    l = &p->load;
+    e.p = p;
+    e.o = o ? o : &no_opts;
+    e.now_ns = mono_now_ns;
+    e.ops = t;
+    e.errbuf = errbuf;
+    e.errlen = errlen;
+    e.open_model = l->rate > 0 || l->n_stages > 0;
+    slots = e.open_model ? (l->max_in_flight   ? l->max_in_flight
+                            : l->users         ? l->users
+                                               : 10000)
+                         : l->users;
+    if ((rc = check_nofile(slots, e.open_model, errbuf, errlen)))
+        return rc;
+
+    rc = LOADER_ENOMEM;
+    if (metrics_results_new(&e.res) || metrics_hist_new(&e.all_hist) ||
+        metrics_hist_new(&e.late_hist))
+        goto out;
+    if (make_endpoints(&e))
+        goto out;
+    e.n_vus = slots;
+    e.vus = calloc(slots, sizeof(*e.vus));
+    e.heap = calloc(slots, sizeof(*e.heap));
+    if (!e.vus || !e.heap)
+        goto out;
+    if (e.open_model) {
+        e.free_slots = calloc(slots, sizeof(*e.free_slots));
+        if (!e.free_slots)
+            goto out;
+    }
+    for (unsigned i = 0; i < slots; i++) {
+        e.vus[i].id = i + 1;
+        e.vus[i].rng = loader__rng_seed(i + 1);
+        e.vus[i].heap_pos = SIZE_MAX;
+    }
+    if ((rc = t->open(&e, slots, errbuf, errlen)))
+        goto out;
+    transport_open = true;
+
+    {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        e.start_ns = e.now_ns();
+        e.start_wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    e.measure_start_ns = e.start_ns + secs_to_ns(l->warmup_s);
+    e.send_end_ns = UINT64_MAX;
+    if (l->duration_s > 0)
+        e.send_end_ns = e.measure_start_ns + secs_to_ns(l->duration_s);
+    else if (e.open_model && l->n_stages > 0 && l->requests == 0)
+        e.send_end_ns = e.start_ns + secs_to_ns(loader__stages_length(l));
+    e.last_progress_ns = e.start_ns;
+    e.next_progress_ns = e.start_ns;
+
+    if (e.open_model) {
+        double t0;
+
+        for (unsigned i = 0; i < slots; i++)
+            e.free_slots[e.n_free++] = slots - 1 - i; /* slot 0 on top */
+        if (loader__arrival_time(l, 0, &t0))
+            e.next_arrival_ns = e.start_ns + secs_to_ns(t0);
+        else
+            e.arrivals_done = true;
+    } else {
+        for (unsigned i = 0; i < slots; i++) {
+            e.vus[i].due_ns =
+                e.start_ns + (l->spawn_rate > 0
+                                  ? secs_to_ns((double)i / l->spawn_rate)
+                                  : 0);
+            loader__heap_push(&e, &e.vus[i]);
+        }
+    }
+
+    rc = loader__engine_loop(&e, t);
+    if (rc) {
+        if (errbuf && errlen && !errbuf[0])
+            set_err(errbuf, errlen, rc, "the %s engine failed: %s", t->name,
+                    loader_strerror(rc));
+        goto out;
+    }
+    if ((rc = fill_meta(&e)))
+        goto out;
+    *out = e.res;
+    e.res = NULL;
+out:
+    if (transport_open)
+        t->close(&e);
+    if (e.vus)
+        for (unsigned i = 0; i < e.n_vus; i++)
+            loader__vu_release(&e.vus[i]);
+    free(e.vus);
+    free(e.heap);
+    free(e.free_slots);
+    free_endpoints(&e);
+    metrics_hist_free(e.all_hist);
+    metrics_hist_free(e.late_hist);
+    metrics_results_free(e.res);
+    return rc;
+}

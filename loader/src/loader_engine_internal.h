@@ -1,0 +1,273 @@
+/*
+ * Private interface of the load engine (loader_engine*.c, loader_vu*.c,
+ * loader_template*.c, loader_jsonptr*.c, loader_curl*.c).
+ *
+ * The engine is split in two layers so that a second transport can reuse
+ * everything but the socket plumbing:
+ *
+ *  - bookkeeping (loader_vu.c, loader_template.c, loader_jsonptr.c): which
+ *    scenario and step a virtual user runs next, rendering the request,
+ *    think time, classifying the outcome, captures, recording into the
+ *    results, stop conditions, saturation and progress;
+ *  - a transport (loader_curl.c): sends a prepared request and hands back a
+ *    struct loader__outcome.
+ */
+#ifndef LOADGATE_LOADER_ENGINE_INTERNAL_H
+#define LOADGATE_LOADER_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loader.h"
+#include "metrics.h"
+
+/* ---- growable byte buffer ------------------------------------------- */
+
+struct loader__buf {
+    char *p; /* NUL-terminated when len > 0 or after any append */
+    size_t len, cap;
+};
+
+/** Appends n bytes (and keeps a NUL after them).  0 or LOADER_ENOMEM. */
+int loader__buf_append(struct loader__buf *b, const char *s, size_t n);
+/** Frees b's memory and zeroes it. */
+void loader__buf_release(struct loader__buf *b);
+
+/* ---- templates ------------------------------------------------------- */
+
+/* A captured variable of one virtual user. */
+struct loader__var {
+    char *name;
+    char *value;
+};
+
+struct loader__vars {
+    struct loader__var *v;
+    size_t n, cap;
+};
+
+/** Sets name = value (copies both; replaces an existing value).
+ * 0 or LOADER_ENOMEM. */
+int loader__vars_set(struct loader__vars *vs, const char *name,
+                     const char *value);
+/** The value of name, or NULL. */
+const char *loader__vars_get(const struct loader__vars *vs, const char *name,
+                             size_t name_len);
+/** Forgets every variable (keeps the array). */
+void loader__vars_clear(struct loader__vars *vs);
+/** Frees everything. */
+void loader__vars_release(struct loader__vars *vs);
+
+/**
+ * Appends tpl rendered into out: {{var}} (spaces inside allowed) becomes
+ * the captured value of var, or nothing when var is unknown; ${vu} the
+ * 1-based user number; ${iteration} the 0-based iteration.  Anything else
+ * (an unclosed "{{", another ${...}) is copied as written.  tpl NULL
+ * renders nothing.  Returns 0 or LOADER_ENOMEM.
+ */
+int loader__template_render(const char *tpl, const struct loader__vars *vars,
+                            unsigned vu, uint64_t iteration,
+                            struct loader__buf *out);
+
+/* ---- JSON pointer (RFC 6901) ---------------------------------------- */
+
+/**
+ * Resolves pointer (e.g. "/items/0/id", "~0" for '~', "~1" for '/') in
+ * root (a jansson json_t *, passed as void * to keep jansson out of this
+ * header).  "" is the whole document.  Array indexes are decimal without
+ * leading zeros; "-" never resolves.  Returns the borrowed value or NULL
+ * when the pointer is malformed or names nothing.
+ */
+void *loader__jsonptr_get(void *root, const char *pointer);
+/**
+ * Parses body (len bytes) as JSON and resolves pointer: strings as they
+ * are, integers and reals as numbers ("42", "0.5"), booleans "true" /
+ * "false", null "null", arrays and objects as compact JSON.  *out is
+ * malloc'd.  Returns 0, LOADER_EINVAL (not JSON, or nothing at pointer)
+ * or LOADER_ENOMEM.
+ */
+int loader__jsonptr_extract(const char *body, size_t len, const char *pointer,
+                            char **out);
+
+/* ---- outcome classification ---------------------------------------- */
+
+/** The class of a transfer that failed in libcurl (a CURLcode, as int;
+ * 0 = CURLE_OK gives METRICS_ERR_NONE). */
+enum metrics_errclass loader__curl_errclass(int curl_code);
+/** The class of a response with HTTP status: against s->expect_status
+ * when the step lists any, else >= 400 fails.  5xx is HTTP_5XX, other
+ * failures STATUS, a status of 0 OTHER. */
+enum metrics_errclass loader__status_errclass(const struct loader_step *s,
+                                              int status);
+
+/* ---- deterministic randomness --------------------------------------- */
+
+/** The seed of virtual user vu (1-based): a fixed function of vu. */
+uint64_t loader__rng_seed(unsigned vu);
+/** Next 64 random bits (splitmix64). */
+uint64_t loader__rng_next(uint64_t *state);
+/** Uniform double in [0, 1). */
+double loader__rng_unit(uint64_t *state);
+/** Picks a scenario index with probability weight / sum of weights. */
+size_t loader__pick_scenario(const struct loader_profile *p, uint64_t *rng);
+/** Think time in ns, uniform in [think_min_s, think_max_s]. */
+uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng);
+
+/* ---- open model timeline ------------------------------------------- */
+
+/**
+ * Time in seconds since the start at which arrival k (0-based) is due:
+ * with a constant rate, k / rate; with stages, where the cumulative
+ * arrivals of the piecewise-linear rate (starting from 0 and from each
+ * stage's end rate, the last rate held after the last stage) reach k.
+ * Returns false when it never comes (rate 0 to the end).
+ */
+bool loader__arrival_time(const struct loader_load *l, uint64_t k,
+                          double *t_s);
+/** Length of the stages in seconds (0 without stages). */
+double loader__stages_length(const struct loader_load *l);
+
+/* ---- the run ---------------------------------------------------------- */
+
+struct loader__engine;
+
+/* One virtual user (closed model) or one in-flight slot (open model). */
+struct loader__vu {
+    unsigned id; /* 1-based */
+    uint64_t rng;
+    size_t scenario, step;
+    uint64_t iteration;
+    bool started;  /* has a scenario chosen for this iteration */
+    bool active;   /* spawned and not finished */
+    bool busy;     /* a request is in flight */
+    bool measured; /* the request in flight started after the warm-up */
+    uint64_t due_ns;  /* closed: when to send next; open: scheduled send */
+    uint64_t sent_ns; /* latency origin of the request in flight */
+    size_t heap_pos;  /* position in the timer heap, or SIZE_MAX */
+    struct loader__vars vars;
+    /* the rendered request, valid while busy */
+    struct loader__buf url, body;
+    char **headers; /* "Name: value", n_headers of them */
+    size_t n_headers, cap_headers;
+    struct loader__buf hdr; /* the headers' text, NUL-separated */
+    struct loader__buf tmp; /* scratch for rendering */
+    /* the response body, kept only when the step captures (<= 1 MiB) */
+    struct loader__buf resp;
+    bool resp_overflow;
+    void *transport; /* the transport's per-user state */
+};
+
+/* What a transport reports when a request completes. */
+struct loader__outcome {
+    enum metrics_errclass transport_err; /* NONE when a response came */
+    int status;                          /* HTTP status, 0 without one */
+};
+
+/* The request a transport sends for a user. */
+struct loader__request {
+    const char *method;
+    const char *url;
+    const char *body; /* NULL for none */
+    size_t body_len;
+    char *const *headers; /* "Name: value" */
+    size_t n_headers;
+    double timeout_s;
+    bool keep_body; /* deliver the body into vu->resp (captures) */
+};
+
+/* The transport interface. */
+struct loader__transport_ops {
+    const char *name;
+    /** Prepares for n_slots users/slots.  0 or LOADER_E*. */
+    int (*open)(struct loader__engine *e, unsigned n_slots, char *errbuf,
+                size_t errlen);
+    /** Starts req for vu; completion comes through loader__vu_complete().
+     * 0 or LOADER_E* (a hard failure of the engine, not of the request). */
+    int (*send)(struct loader__engine *e, struct loader__vu *vu,
+                const struct loader__request *req);
+    /** Waits for events at most until deadline_ns (monotonic) and
+     * processes them.  0 or LOADER_E*. */
+    int (*poll)(struct loader__engine *e, uint64_t deadline_ns);
+    void (*close)(struct loader__engine *e);
+};
+
+extern const struct loader__transport_ops loader__curl_transport;
+
+struct loader__engine {
+    const struct loader_profile *p;
+    const struct loader_run_opts *o;
+    struct metrics_results *res;
+    uint64_t (*now_ns)(void); /* monotonic clock, injectable */
+
+    bool open_model;
+    struct metrics_endpoint ***step_ep; /* [scenario][step] */
+
+    struct loader__vu *vus;
+    unsigned n_vus;
+    unsigned in_flight;
+    unsigned active_users;
+
+    /* timer heap of users waiting to send (closed model) */
+    struct loader__vu **heap;
+    size_t heap_len;
+
+    /* open model */
+    uint64_t next_arrival; /* index k of the next arrival */
+    uint64_t next_arrival_ns;
+    bool arrivals_done;
+    unsigned *free_slots;
+    size_t n_free;
+    uint64_t dropped;
+
+    /* clock */
+    uint64_t start_ns, measure_start_ns, send_end_ns; /* monotonic */
+    int64_t start_wall_ns;
+    uint64_t stopped_ns; /* when sending stopped; 0 while sending */
+    bool stopping;
+    bool interrupted;
+
+    /* counters of the measured window */
+    uint64_t started_measured;
+    uint64_t done_measured, errors_measured;
+    struct metrics_hist *all_hist;  /* every measured latency (progress) */
+    struct metrics_hist *late_hist; /* wake-up lateness, us (saturation) */
+
+    /* progress */
+    uint64_t next_progress_ns, last_progress_ns, last_progress_done;
+
+    int fatal; /* first hard error (LOADER_E*), 0 if none */
+    char *errbuf;
+    size_t errlen;
+
+    const struct loader__transport_ops *ops;
+    void *transport; /* the transport's state */
+};
+
+/** Renders vu's next request (choosing a scenario at the start of an
+ * iteration) and hands it to the transport; latency counts from origin_ns
+ * (the actual send in the closed model, the scheduled one in the open
+ * model).  0 or LOADER_E*. */
+int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
+                    uint64_t origin_ns, uint64_t now_ns);
+/** Keeps response body bytes for captures (up to 1 MiB; beyond, the body
+ * is marked overflowed and its captures fail).  0 or LOADER_ENOMEM. */
+int loader__vu_body(struct loader__vu *vu, const char *data, size_t n);
+/** Frees what vu owns except the transport state. */
+void loader__vu_release(struct loader__vu *vu);
+
+/** Called by a transport when vu's request has completed at now_ns.
+ * Records it, runs captures and decides the user's next send. */
+void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
+                         const struct loader__outcome *oc, uint64_t now_ns);
+
+/** Wall-clock ns for a monotonic reading of the run. */
+int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns);
+
+/** Runs the event loop until every request is done.  0 or LOADER_E*. */
+int loader__engine_loop(struct loader__engine *e,
+                        const struct loader__transport_ops *t);
+/** Puts vu in the timer heap at vu->due_ns (closed model). */
+int loader__heap_push(struct loader__engine *e, struct loader__vu *vu);
+
+#endif

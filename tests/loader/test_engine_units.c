@@ -1,0 +1,250 @@
+/* The engine's pure parts: outcome classification, the weighted scenario
+ * pick, think time and the open model's arrival timeline. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "loader_engine_internal.h"
+
+struct curl_case {
+    CURLcode code;
+    enum metrics_errclass want;
+};
+
+static const struct curl_case curl_cases[] = {
+    {CURLE_OK, METRICS_ERR_NONE},
+    {CURLE_COULDNT_RESOLVE_HOST, METRICS_ERR_DNS},
+    {CURLE_COULDNT_RESOLVE_PROXY, METRICS_ERR_DNS},
+    {CURLE_COULDNT_CONNECT, METRICS_ERR_CONNECT},
+    {CURLE_OPERATION_TIMEDOUT, METRICS_ERR_TIMEOUT},
+    {CURLE_SSL_CONNECT_ERROR, METRICS_ERR_TLS},
+    {CURLE_SSL_CERTPROBLEM, METRICS_ERR_TLS},
+    {CURLE_SSL_CIPHER, METRICS_ERR_TLS},
+    {CURLE_SSL_CACERT_BADFILE, METRICS_ERR_TLS},
+    {CURLE_SSL_PINNEDPUBKEYNOTMATCH, METRICS_ERR_TLS},
+    {CURLE_SSL_INVALIDCERTSTATUS, METRICS_ERR_TLS},
+    {CURLE_SSL_CLIENTCERT, METRICS_ERR_TLS},
+    {CURLE_PEER_FAILED_VERIFICATION, METRICS_ERR_TLS},
+    {CURLE_RECV_ERROR, METRICS_ERR_RESET},
+    {CURLE_SEND_ERROR, METRICS_ERR_RESET},
+    {CURLE_GOT_NOTHING, METRICS_ERR_RESET},
+    {CURLE_PARTIAL_FILE, METRICS_ERR_RESET},
+    {CURLE_URL_MALFORMAT, METRICS_ERR_OTHER},
+    {CURLE_UNSUPPORTED_PROTOCOL, METRICS_ERR_OTHER},
+    {CURLE_WRITE_ERROR, METRICS_ERR_OTHER},
+    {CURLE_OUT_OF_MEMORY, METRICS_ERR_OTHER},
+    {CURLE_TOO_MANY_REDIRECTS, METRICS_ERR_OTHER},
+};
+
+static void test_curl_errclass_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(curl_cases) / sizeof(*curl_cases); i++) {
+        enum metrics_errclass got = loader__curl_errclass(curl_cases[i].code);
+
+        if (got != curl_cases[i].want)
+            fail_msg("%s: class %d, want %d",
+                     curl_easy_strerror(curl_cases[i].code), (int)got,
+                     (int)curl_cases[i].want);
+    }
+}
+
+struct status_case {
+    int status;
+    const int *expect;
+    size_t n_expect;
+    enum metrics_errclass want;
+};
+
+static const int expect_201[] = {201};
+static const int expect_404_200[] = {404, 200};
+
+static const struct status_case status_cases[] = {
+    /* no expect: 1xx-3xx succeed, 4xx unexpected, 5xx their own class */
+    {100, NULL, 0, METRICS_ERR_NONE},
+    {200, NULL, 0, METRICS_ERR_NONE},
+    {204, NULL, 0, METRICS_ERR_NONE},
+    {301, NULL, 0, METRICS_ERR_NONE},
+    {399, NULL, 0, METRICS_ERR_NONE},
+    {400, NULL, 0, METRICS_ERR_STATUS},
+    {404, NULL, 0, METRICS_ERR_STATUS},
+    {429, NULL, 0, METRICS_ERR_STATUS},
+    {500, NULL, 0, METRICS_ERR_HTTP_5XX},
+    {503, NULL, 0, METRICS_ERR_HTTP_5XX},
+    {599, NULL, 0, METRICS_ERR_HTTP_5XX},
+    {0, NULL, 0, METRICS_ERR_OTHER},
+    /* expect lists what is accepted, nothing else */
+    {201, expect_201, 1, METRICS_ERR_NONE},
+    {200, expect_201, 1, METRICS_ERR_STATUS},
+    {302, expect_201, 1, METRICS_ERR_STATUS},
+    {502, expect_201, 1, METRICS_ERR_HTTP_5XX},
+    {404, expect_404_200, 2, METRICS_ERR_NONE},
+    {200, expect_404_200, 2, METRICS_ERR_NONE},
+    {201, expect_404_200, 2, METRICS_ERR_STATUS},
+};
+
+static void test_status_errclass_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(status_cases) / sizeof(*status_cases);
+         i++) {
+        struct loader_step s;
+        enum metrics_errclass got;
+
+        memset(&s, 0, sizeof(s));
+        s.expect_status = (int *)status_cases[i].expect;
+        s.n_expect_status = status_cases[i].n_expect;
+        got = loader__status_errclass(&s, status_cases[i].status);
+        if (got != status_cases[i].want)
+            fail_msg("case %zu: status %d gives class %d, want %d", i,
+                     status_cases[i].status, (int)got,
+                     (int)status_cases[i].want);
+    }
+}
+
+/* Weighted pick with a fixed seed: each scenario's share is within 1 % of
+ * its weight's, and the same seed picks the same sequence. */
+static void test_pick_distribution(void **state)
+{
+    struct loader_scenario sc[3];
+    struct loader_profile p;
+    unsigned weights[3] = {1, 3, 6};
+    unsigned counts[3] = {0, 0, 0};
+    uint64_t rng = loader__rng_seed(7), rng2 = loader__rng_seed(7);
+    const unsigned n = 200000;
+
+    (void)state;
+    memset(&p, 0, sizeof(p));
+    memset(sc, 0, sizeof(sc));
+    for (int i = 0; i < 3; i++)
+        sc[i].weight = weights[i];
+    p.scenarios = sc;
+    p.n_scenarios = 3;
+    for (unsigned i = 0; i < n; i++) {
+        size_t k = loader__pick_scenario(&p, &rng);
+
+        assert_true(k < 3);
+        counts[k]++;
+    }
+    for (int i = 0; i < 3; i++) {
+        double share = (double)counts[i] / n, want = weights[i] / 10.0;
+
+        if (fabs(share - want) > 0.01)
+            fail_msg("scenario %d: share %.4f, want %.2f", i, share, want);
+    }
+    /* determinism per user, difference between users */
+    rng = loader__rng_seed(7);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(loader__pick_scenario(&p, &rng),
+                         loader__pick_scenario(&p, &rng2));
+    assert_int_not_equal(loader__rng_seed(1), loader__rng_seed(2));
+    /* a single scenario is always picked */
+    p.n_scenarios = 1;
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(loader__pick_scenario(&p, &rng), 0);
+}
+
+static void test_think_time_range(void **state)
+{
+    struct loader_load l;
+    uint64_t rng = loader__rng_seed(3), lo = UINT64_MAX, hi = 0;
+    double sum = 0;
+    const int n = 100000;
+
+    (void)state;
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(loader__think_ns(&l, &rng), 0);
+    l.think_min_s = 1.0;
+    l.think_max_s = 3.0;
+    for (int i = 0; i < n; i++) {
+        uint64_t t = loader__think_ns(&l, &rng);
+
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+        sum += (double)t;
+    }
+    assert_true(lo >= UINT64_C(1000000000));
+    assert_true(hi <= UINT64_C(3000000000));
+    /* spread over the whole range, centred */
+    assert_true(lo < UINT64_C(1010000000));
+    assert_true(hi > UINT64_C(2990000000));
+    assert_true(fabs(sum / n / 1e9 - 2.0) < 0.02);
+    /* a fixed think time */
+    l.think_min_s = l.think_max_s = 0.25;
+    assert_int_equal(loader__think_ns(&l, &rng), UINT64_C(250000000));
+}
+
+static void test_arrivals_constant(void **state)
+{
+    struct loader_load l;
+    double t;
+
+    (void)state;
+    memset(&l, 0, sizeof(l));
+    assert_false(loader__arrival_time(&l, 0, &t));
+    l.rate = 200;
+    assert_true(loader__arrival_time(&l, 0, &t));
+    assert_true(fabs(t) < 1e-12);
+    assert_true(loader__arrival_time(&l, 200, &t));
+    assert_true(fabs(t - 1.0) < 1e-9);
+    assert_true(loader__arrival_time(&l, 1001, &t));
+    assert_true(fabs(t - 5.005) < 1e-9);
+}
+
+/* Ramp 0 -> 100/s over 10 s (500 arrivals), then 100/s for 5 s (500
+ * more), then down to 0 over 10 s (500 more). */
+static void test_arrivals_stages(void **state)
+{
+    struct loader_stage st[3] = {{10, 100}, {5, 100}, {10, 0}};
+    struct loader_load l;
+    double t, prev = -1;
+
+    (void)state;
+    memset(&l, 0, sizeof(l));
+    l.stages = st;
+    l.n_stages = 3;
+    assert_true(fabs(loader__stages_length(&l) - 25) < 1e-12);
+    /* N(t) = 5 t^2 in the ramp: arrival 125 at t = 5 */
+    assert_true(loader__arrival_time(&l, 125, &t));
+    assert_true(fabs(t - 5.0) < 1e-9);
+    assert_true(loader__arrival_time(&l, 500, &t));
+    assert_true(fabs(t - 10.0) < 1e-9);
+    assert_true(loader__arrival_time(&l, 750, &t));
+    assert_true(fabs(t - 12.5) < 1e-9);
+    /* ramp down: N = 1000 + 100 u - 5 u^2; 1375 at u = 5 */
+    assert_true(loader__arrival_time(&l, 1375, &t));
+    assert_true(fabs(t - 20.0) < 1e-9);
+    assert_true(loader__arrival_time(&l, 1500, &t));
+    assert_true(fabs(t - 25.0) < 1e-6);
+    assert_false(loader__arrival_time(&l, 1501, &t));
+    for (uint64_t k = 0; k <= 1500; k++) {
+        assert_true(loader__arrival_time(&l, k, &t));
+        assert_true(t >= prev);
+        prev = t;
+    }
+    /* the last rate is held after the last stage */
+    st[2].rate = 50; /* 10 s from 100 to 50: 750 arrivals */
+    assert_true(loader__arrival_time(&l, 1750 + 50, &t));
+    assert_true(fabs(t - 26.0) < 1e-9);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_curl_errclass_table),
+        cmocka_unit_test(test_status_errclass_table),
+        cmocka_unit_test(test_pick_distribution),
+        cmocka_unit_test(test_think_time_range),
+        cmocka_unit_test(test_arrivals_constant),
+        cmocka_unit_test(test_arrivals_stages),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
