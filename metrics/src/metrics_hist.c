@@ -147,8 +147,15 @@ bool metrics_hist_record_n(struct metrics_hist *h, uint64_t value,
 {
     uint32_t idx;
 
+    uint64_t add, sum, total;
+
     if (value > METRICS_HIST_MAX_VALUE || count == 0)
         return count == 0;
+    /* the exact sum and count must not wrap: refuse what would */
+    if (__builtin_mul_overflow(value, count, &add) ||
+        __builtin_add_overflow(h->sum, add, &sum) ||
+        __builtin_add_overflow(h->count, count, &total))
+        return false;
     idx = metrics__bucket_index(value);
     if (!cover(h, idx))
         return false;
@@ -157,8 +164,8 @@ bool metrics_hist_record_n(struct metrics_hist *h, uint64_t value,
         h->min = value;
     if (h->count == 0 || value > h->max)
         h->max = value;
-    h->count += count;
-    h->sum += value * count;
+    h->count = total;
+    h->sum = sum;
     return true;
 }
 
@@ -171,9 +178,13 @@ uint64_t metrics_hist_add(struct metrics_hist *dst,
                           const struct metrics_hist *src)
 {
     uint32_t first = UINT32_MAX, last = 0;
+    uint64_t sum, total;
 
     if (!src->count)
         return 0;
+    if (__builtin_add_overflow(dst->sum, src->sum, &sum) ||
+        __builtin_add_overflow(dst->count, src->count, &total))
+        return src->count;
     for (uint32_t i = 0; i < src->n; i++)
         if (src->counts[i]) {
             if (first == UINT32_MAX)
@@ -188,8 +199,8 @@ uint64_t metrics_hist_add(struct metrics_hist *dst,
         dst->min = src->min;
     if (dst->count == 0 || src->max > dst->max)
         dst->max = src->max;
-    dst->count += src->count;
-    dst->sum += src->sum;
+    dst->count = total;
+    dst->sum = sum;
     return 0;
 }
 

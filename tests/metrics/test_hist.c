@@ -186,6 +186,83 @@ static void test_decode_hostile(void **state)
     assert_int_equal(metrics_hist_decode(NULL, &h), METRICS_EPARSE);
 }
 
+/* Every truncation and every single-character change of a valid encoding
+ * either decodes to a consistent histogram or is METRICS_EPARSE. */
+static void test_decode_mutations(void **state)
+{
+    static const char alphabet[] = "AZaz09+/=:v#";
+    struct metrics_hist *h = hist(), *d;
+    char *text = NULL, *m;
+    size_t len, rejected = 0;
+
+    (void)state;
+    for (uint64_t v = 10; v < 200000; v = v * 5 / 3 + 7)
+        metrics_hist_record_n(h, v, v % 3 + 1);
+    assert_int_equal(metrics_hist_encode(h, &text), 0);
+    len = strlen(text);
+    m = malloc(len + 1);
+    assert_non_null(m);
+    for (size_t cut = 0; cut < len; cut++) {
+        memcpy(m, text, cut);
+        m[cut] = '\0';
+        d = NULL;
+        int rc = metrics_hist_decode(m, &d);
+        /* a shorter valid base64 string cannot carry the same data */
+        assert_int_equal(rc, METRICS_EPARSE);
+        assert_null(d);
+    }
+    for (size_t i = 0; i < len; i++)
+        for (size_t a = 0; a < sizeof(alphabet) - 1; a++) {
+            if (text[i] == alphabet[a])
+                continue;
+            memcpy(m, text, len + 1);
+            m[i] = alphabet[a];
+            d = NULL;
+            int rc = metrics_hist_decode(m, &d);
+            if (rc == 0) {
+                /* accepted: it must be self-consistent */
+                assert_true(metrics_hist_min(d) <= metrics_hist_max(d));
+                assert_true(metrics_hist_percentile(d, 50) >=
+                            metrics_hist_min(d));
+                assert_true(metrics_hist_percentile(d, 50) <=
+                            metrics_hist_max(d));
+                metrics_hist_free(d);
+            } else {
+                assert_int_equal(rc, METRICS_EPARSE);
+                assert_null(d);
+                rejected++;
+            }
+        }
+    assert_true(rejected > 0);
+    free(m);
+    free(text);
+    metrics_hist_free(h);
+}
+
+/* The exact sum and count never wrap: a record that would is refused and
+ * leaves the histogram as it was. */
+static void test_overflow_refused(void **state)
+{
+    struct metrics_hist *h = hist(), *g = hist();
+
+    (void)state;
+    assert_true(metrics_hist_record_n(h, METRICS_HIST_MAX_VALUE,
+                                      UINT64_C(1) << 21));
+    assert_false(
+        metrics_hist_record_n(h, METRICS_HIST_MAX_VALUE, UINT64_C(1) << 22));
+    assert_false(metrics_hist_record_n(h, 2, UINT64_MAX));
+    assert_int_equal(metrics_hist_count(h), UINT64_C(1) << 21);
+    assert_true(metrics_hist_mean(h) == (double)METRICS_HIST_MAX_VALUE);
+    assert_true(metrics_hist_record_n(g, METRICS_HIST_MAX_VALUE,
+                                      (UINT64_C(1) << 22) - 1));
+    /* 2^21 + 2^22 - 1 values of 2^42 do not fit in 64 bits of sum */
+    assert_int_equal(metrics_hist_add(h, g), (UINT64_C(1) << 22) - 1);
+    assert_int_equal(metrics_hist_count(h), UINT64_C(1) << 21);
+    assert_int_equal(metrics_hist_record_n(h, 5, 0), true);
+    metrics_hist_free(h);
+    metrics_hist_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_range_and_empty),
         cmocka_unit_test(test_encode_round_trip),
         cmocka_unit_test(test_decode_hostile),
+        cmocka_unit_test(test_decode_mutations),
+        cmocka_unit_test(test_overflow_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
