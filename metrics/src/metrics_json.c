@@ -633,7 +633,8 @@ int metrics_results_save(const struct metrics_results *r, const char *path,
     int rc = metrics_results_dump(r, &text);
 
     if (rc) {
-        snprintf(errbuf, errlen, "%s: %s", path, metrics_strerror(rc));
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "%s: %s", path, metrics_strerror(rc));
         return rc;
     }
     rc = metrics_write_atomic(path, text, strlen(text));
@@ -653,8 +654,9 @@ int metrics_results_load(const char *path, struct metrics_results **out,
     int rc;
 
     if (!f) {
-        snprintf(errbuf, errlen, "cannot read '%s': %s", path,
-                 strerror(errno));
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "cannot read '%s': %s", path,
+                     strerror(errno));
         return METRICS_EIO;
     }
     do {
@@ -663,7 +665,8 @@ int metrics_results_load(const char *path, struct metrics_results **out,
             if (cap > ((size_t)1 << 31)) { /* 2 GiB: not a results file */
                 free(buf);
                 fclose(f);
-                snprintf(errbuf, errlen, "'%s': too large", path);
+                if (errbuf && errlen)
+                    snprintf(errbuf, errlen, "'%s': too large", path);
                 return METRICS_ESCHEMA;
             }
             nb = realloc(buf, cap = cap * 2 + 65536);
@@ -678,8 +681,9 @@ int metrics_results_load(const char *path, struct metrics_results **out,
         len += n;
     } while (n > 0);
     if (ferror(f)) {
-        snprintf(errbuf, errlen, "cannot read '%s': %s", path,
-                 strerror(errno));
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "cannot read '%s': %s", path,
+                     strerror(errno));
         free(buf);
         fclose(f);
         return METRICS_EIO;

@@ -315,6 +315,41 @@ static void test_sha256_vectors(void **state)
     free(million);
 }
 
+/* Seconds arriving out of order are inserted in place; the timeline
+ * stays ascending and each point counts only its own second. */
+static void test_timeline_out_of_order(void **state)
+{
+    static const int64_t order[] = {105, 103, 107, 101, 103, 109, 100, 107};
+    static const struct {
+        int64_t second;
+        uint64_t requests;
+    } want[] = {{100, 1}, {101, 1}, {103, 2}, {105, 1}, {107, 2}, {109, 1}};
+    struct metrics_results *r = NULL;
+    struct metrics_endpoint *ep;
+
+    (void)state;
+    assert_int_equal(metrics_results_new(&r), 0);
+    ep = metrics_results_endpoint(r, "GET", "/x", true);
+    assert_non_null(ep);
+    for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
+        assert_int_equal(metrics_endpoint_record(ep, order[i], true,
+                                                 (uint64_t)order[i] * 10, 200,
+                                                 METRICS_ERR_NONE),
+                         0);
+    assert_int_equal(ep->n_timeline, sizeof(want) / sizeof(*want));
+    for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+        assert_int_equal(ep->timeline[i].second, want[i].second);
+        assert_int_equal(ep->timeline[i].requests, want[i].requests);
+        assert_int_equal(metrics_hist_count(ep->timeline[i].hist),
+                         want[i].requests);
+        assert_int_equal(metrics_hist_max(ep->timeline[i].hist),
+                         (uint64_t)want[i].second * 10);
+    }
+    assert_ptr_equal(metrics_results_endpoint(r, "GET", "/x", false), ep);
+    assert_null(metrics_results_endpoint(r, "POST", "/x", false));
+    metrics_results_free(r);
+}
+
 static void test_atomic_write(void **state)
 {
     char dir[] = "/tmp/lg-metrics-XXXXXX", path[256], bad[300], buf[32];
@@ -333,6 +368,18 @@ static void test_atomic_write(void **state)
     snprintf(bad, sizeof(bad), "%s/missing/r.json", dir);
     assert_int_equal(metrics_write_atomic(bad, "x", 1), METRICS_EIO);
     assert_int_equal(errno, ENOENT);
+    /* a folder we may not write into: the old file stays intact (root
+     * is never denied, so only an unprivileged run can check this) */
+    if (geteuid() != 0) {
+        assert_int_equal(chmod(dir, 0500), 0);
+        assert_int_equal(metrics_write_atomic(path, "third", 5), METRICS_EIO);
+        assert_int_equal(chmod(dir, 0700), 0);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_int_equal(fread(buf, 1, sizeof(buf), f), 6);
+        fclose(f);
+        assert_memory_equal(buf, "second", 6);
+    }
     unlink(path);
     assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
 }
@@ -367,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_sha256_vectors),
+        cmocka_unit_test(test_timeline_out_of_order),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_names),
     };
