@@ -33,10 +33,10 @@
 extern "C" {
 #endif
 
-#define IMPORTER_ERRNO_MAP(X)                                                \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(IO, -2, "cannot read the input file")                                  \
-    X(PARSE, -3, "malformed input")                                          \
+#define IMPORTER_ERRNO_MAP(X)                                                  \
+    X(NOMEM, -1, "out of memory")                                              \
+    X(IO, -2, "cannot read the input file")                                    \
+    X(PARSE, -3, "malformed input")                                            \
     X(INVAL, -4, "invalid argument")
 
 enum importer_errno {

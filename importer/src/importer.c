@@ -16,11 +16,10 @@
  * megabytes, and a mistaken path to a disk image should fail fast. */
 #define IMPORTER_MAX_FILE (UINT64_C(1) << 31)
 
-const char *importer_strerror(int code)
-{
+const char *importer_strerror(int code) {
     switch (code) {
-#define IMPORTER_X(name, value, msg)                                         \
-    case value:                                                              \
+#define IMPORTER_X(name, value, msg)                                           \
+    case value:                                                                \
         return msg;
         IMPORTER_ERRNO_MAP(IMPORTER_X)
 #undef IMPORTER_X
@@ -36,8 +35,7 @@ static const char *const format_names[] = {
 };
 #define N_FORMATS (sizeof(format_names) / sizeof(format_names[0]))
 
-int importer_format_parse(const char *name)
-{
+int importer_format_parse(const char *name) {
     if (!name)
         return -1;
     for (size_t i = 0; i < N_FORMATS; i++)
@@ -46,16 +44,14 @@ int importer_format_parse(const char *name)
     return -1;
 }
 
-const char *importer_format_name(enum importer_format f)
-{
+const char *importer_format_name(enum importer_format f) {
     if ((unsigned)f >= N_FORMATS)
         return NULL;
     return format_names[f];
 }
 
 int importer__errorf(const struct importer__err *e, size_t line, size_t col,
-                     const char *fmt, ...)
-{
+                     const char *fmt, ...) {
     va_list ap;
     int n;
 
@@ -77,8 +73,7 @@ int importer__errorf(const struct importer__err *e, size_t line, size_t col,
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
     IMPORTER__PRINTF(3, 4);
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
     va_list ap;
 
     if (!errbuf || !errlen)
@@ -90,13 +85,11 @@ static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 
 /* ---- numbers ------------------------------------------------------------ */
 
-static bool blank(char ch)
-{
+static bool blank(char ch) {
     return ch == ' ' || ch == '\t';
 }
 
-bool importer__parse_double(const char *s, double *out)
-{
+bool importer__parse_double(const char *s, double *out) {
     char *end;
     double v;
 
@@ -120,8 +113,7 @@ bool importer__parse_double(const char *s, double *out)
     return true;
 }
 
-bool importer__parse_u64(const char *s, uint64_t *out)
-{
+bool importer__parse_u64(const char *s, uint64_t *out) {
     uint64_t v = 0;
     bool any = false;
 
@@ -142,8 +134,7 @@ bool importer__parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-bool importer__parse_i64(const char *s, int64_t *out)
-{
+bool importer__parse_i64(const char *s, int64_t *out) {
     bool neg = false;
     uint64_t u;
 
@@ -162,14 +153,13 @@ bool importer__parse_i64(const char *s, int64_t *out)
 /* ---- labels ------------------------------------------------------------- */
 
 static const char *const http_methods[] = {
-    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
-    "CONNECT",
+    "GET",   "HEAD",    "POST",  "PUT",     "DELETE",
+    "PATCH", "OPTIONS", "TRACE", "CONNECT",
 };
 
 void importer__split_label(const char *label, const char *fallback,
                            const char **method, size_t *method_len,
-                           const char **path)
-{
+                           const char **path) {
     for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]);
          i++) {
         size_t n = strlen(http_methods[i]);
@@ -194,8 +184,7 @@ void importer__split_label(const char *label, const char *fallback,
 
 struct metrics_endpoint *importer__endpoint(struct metrics_results *r,
                                             const char *label,
-                                            const char *fallback)
-{
+                                            const char *fallback) {
     const char *method, *path;
     size_t mlen;
     char mbuf[16];
@@ -212,8 +201,7 @@ struct metrics_endpoint *importer__endpoint(struct metrics_results *r,
 
 int importer_parse(enum importer_format f, const char *text, size_t len,
                    const char *name_for_errors, struct metrics_results **out,
-                   char *errbuf, size_t errlen)
-{
+                   char *errbuf, size_t errlen) {
     struct importer__err e = {name_for_errors ? name_for_errors : "input",
                               errbuf, errlen};
     struct metrics_results *r = NULL;
@@ -265,9 +253,8 @@ out:
 
 /* Reads all of path into a malloc'd buffer (NUL-terminated for
  * convenience, *len excludes it). */
-static int read_file(const char *path, char **text, size_t *len,
-                     char *errbuf, size_t errlen)
-{
+static int read_file(const char *path, char **text, size_t *len, char *errbuf,
+                     size_t errlen) {
     FILE *fp = NULL;
     char *buf = NULL;
     size_t cap = 0, n = 0;
@@ -323,8 +310,7 @@ out:
 }
 
 int importer_load(enum importer_format f, const char *path,
-                  struct metrics_results **out, char *errbuf, size_t errlen)
-{
+                  struct metrics_results **out, char *errbuf, size_t errlen) {
     char *text = NULL, *alt = NULL;
     const char *use = path;
     size_t len = 0;

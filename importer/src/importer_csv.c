@@ -9,9 +9,7 @@
 
 #include "importer_internal.h"
 
-void importer__csv_init(struct importer__csv *c, const char *text,
-                        size_t len)
-{
+void importer__csv_init(struct importer__csv *c, const char *text, size_t len) {
     memset(c, 0, sizeof(*c));
     c->text = text;
     c->len = len;
@@ -20,16 +18,14 @@ void importer__csv_init(struct importer__csv *c, const char *text,
         c->pos = 3;
 }
 
-void importer__csv_release(struct importer__csv *c)
-{
+void importer__csv_release(struct importer__csv *c) {
     free(c->buf);
     free(c->offs);
     free(c->fields);
     memset(c, 0, sizeof(*c));
 }
 
-static int put_char(struct importer__csv *c, char ch)
-{
+static int put_char(struct importer__csv *c, char ch) {
     if (c->buf_len == c->buf_cap) {
         size_t cap = c->buf_cap ? c->buf_cap * 2 : 256;
         char *nb = realloc(c->buf, cap);
@@ -45,8 +41,7 @@ static int put_char(struct importer__csv *c, char ch)
 
 /* Ends the current field: NUL-terminates it and remembers where it
  * starts. */
-static int end_field(struct importer__csv *c, size_t start)
-{
+static int end_field(struct importer__csv *c, size_t start) {
     if (put_char(c, '\0'))
         return IMPORTER_ENOMEM;
     if (c->n == c->cap) {
@@ -67,8 +62,7 @@ static int end_field(struct importer__csv *c, size_t start)
     return 0;
 }
 
-int importer__csv_next(struct importer__csv *c, const struct importer__err *e)
-{
+int importer__csv_next(struct importer__csv *c, const struct importer__err *e) {
     const char *t = c->text;
     size_t start, line_start;
     int rc;
@@ -110,8 +104,7 @@ int importer__csv_next(struct importer__csv *c, const struct importer__err *e)
                     break;
                 }
                 if (t[c->pos] == '\0')
-                    return importer__errorf(e, c->line,
-                                            c->pos - line_start + 1,
+                    return importer__errorf(e, c->line, c->pos - line_start + 1,
                                             "NUL byte in the input");
                 if (t[c->pos] == '\n') {
                     c->line++;
@@ -130,8 +123,7 @@ int importer__csv_next(struct importer__csv *c, const struct importer__err *e)
         } else {
             while (c->pos < c->len && t[c->pos] != ',' && t[c->pos] != '\n') {
                 if (t[c->pos] == '\0')
-                    return importer__errorf(e, c->line,
-                                            c->pos - line_start + 1,
+                    return importer__errorf(e, c->line, c->pos - line_start + 1,
                                             "NUL byte in the input");
                 if (t[c->pos] == '\r' &&
                     (c->pos + 1 >= c->len || t[c->pos + 1] == '\n')) {
@@ -163,8 +155,7 @@ int importer__csv_next(struct importer__csv *c, const struct importer__err *e)
     return 1;
 }
 
-int importer__csv_column(const struct importer__csv *c, const char *name)
-{
+int importer__csv_column(const struct importer__csv *c, const char *name) {
     for (size_t i = 0; i < c->n && i < (size_t)INT32_MAX; i++)
         if (strcmp(c->fields[i], name) == 0)
             return (int)i;

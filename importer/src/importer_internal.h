@@ -45,8 +45,7 @@ struct importer__csv {
 };
 
 /** Starts reading text (a UTF-8 byte order mark is skipped). */
-void importer__csv_init(struct importer__csv *c, const char *text,
-                        size_t len);
+void importer__csv_init(struct importer__csv *c, const char *text, size_t len);
 /** Frees what the reader allocated. */
 void importer__csv_release(struct importer__csv *c);
 /**
@@ -87,12 +86,10 @@ struct metrics_endpoint *importer__endpoint(struct metrics_results *r,
 /* ---- the formats ------------------------------------------------------ */
 
 int importer__locust(const char *text, size_t len,
-                     const struct importer__err *e,
-                     struct metrics_results *r);
+                     const struct importer__err *e, struct metrics_results *r);
 int importer__k6(const char *text, size_t len, const struct importer__err *e,
                  struct metrics_results *r);
 int importer__jmeter(const char *text, size_t len,
-                     const struct importer__err *e,
-                     struct metrics_results *r);
+                     const struct importer__err *e, struct metrics_results *r);
 
 #endif

@@ -52,8 +52,7 @@ static const struct {
  * code ("Non HTTP response code: java.net.ConnectException").
  */
 static enum metrics_errclass classify(int code, const char *code_text,
-                                      const char *message)
-{
+                                      const char *message) {
     static const struct {
         const char *needle;
         enum metrics_errclass cls;
@@ -84,17 +83,14 @@ static enum metrics_errclass classify(int code, const char *code_text,
 
 static int bad_field(const struct importer__err *e,
                      const struct importer__csv *csv, const int *col,
-                     enum col k, const char *expected)
-{
-    return importer__errorf(e, csv->record_line, 0,
-                            "field %d (%s): expected %s, found '%.40s'",
-                            col[k] + 1, columns[k].name, expected,
-                            csv->fields[col[k]]);
+                     enum col k, const char *expected) {
+    return importer__errorf(
+        e, csv->record_line, 0, "field %d (%s): expected %s, found '%.40s'",
+        col[k] + 1, columns[k].name, expected, csv->fields[col[k]]);
 }
 
 static int header(struct importer__csv *csv, const struct importer__err *e,
-                  int *col)
-{
+                  int *col) {
     int64_t ignored;
 
     if (importer__parse_i64(csv->fields[0], &ignored))
@@ -114,8 +110,7 @@ static int header(struct importer__csv *csv, const struct importer__err *e,
 }
 
 int importer__jmeter(const char *text, size_t len,
-                     const struct importer__err *e, struct metrics_results *r)
-{
+                     const struct importer__err *e, struct metrics_results *r) {
     struct importer__csv csv;
     int col[C__COUNT];
     size_t n_header;
@@ -162,12 +157,12 @@ int importer__jmeter(const char *text, size_t len,
 
         if (csv.n != n_header) {
             rc = importer__errorf(e, csv.record_line, 0,
-                                  "expected %zu columns, found %zu",
-                                  n_header, csv.n);
+                                  "expected %zu columns, found %zu", n_header,
+                                  csv.n);
             goto out;
         }
-        if (!importer__parse_i64(csv.fields[col[C_TIMESTAMP]], &ts) ||
-            ts < 0 || ts > MAX_TIMESTAMP_MS) {
+        if (!importer__parse_i64(csv.fields[col[C_TIMESTAMP]], &ts) || ts < 0 ||
+            ts > MAX_TIMESTAMP_MS) {
             rc = bad_field(e, &csv, col, C_TIMESTAMP,
                            "milliseconds since 1970 "
                            "(jmeter.save.saveservice.timestamp_format=ms)");

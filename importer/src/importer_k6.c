@@ -14,8 +14,9 @@
  * and errors taken from http_reqs{same tags} and http_req_failed{same
  * tags} when the file has them (k6 exports a submetric only when a
  * threshold names it).  An endpoint without a request count keeps no
- * times: they could not be judged, and the results document drops them.  A trend statistic k6 did not export (p(99) unless
- * summaryTrendStats asks for it) stays absent.
+ * times: they could not be judged, and the results document drops them.  A
+ * trend statistic k6 did not export (p(99) unless summaryTrendStats asks for
+ * it) stays absent.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -26,8 +27,7 @@
 #include "importer_internal.h"
 
 /* The values of a metric: the object itself (legacy) or its "values". */
-static json_t *metric_values(json_t *m)
-{
+static json_t *metric_values(json_t *m) {
     json_t *v = json_object_get(m, "values");
 
     return json_is_object(v) ? v : m;
@@ -36,8 +36,7 @@ static json_t *metric_values(json_t *m)
 /* An optional number member; errors name the metric and the key. */
 static int opt_number(const struct importer__err *e, json_t *vals,
                       const char *metric, const char *key, bool *has,
-                      double *out)
-{
+                      double *out) {
     json_t *v = json_object_get(vals, key);
 
     *has = false;
@@ -56,8 +55,7 @@ static int opt_number(const struct importer__err *e, json_t *vals,
 
 static int opt_count(const struct importer__err *e, json_t *vals,
                      const char *metric, const char *key, bool *has,
-                     uint64_t *out)
-{
+                     uint64_t *out) {
     double d = 0;
     int rc = opt_number(e, vals, metric, key, has, &d);
 
@@ -74,8 +72,7 @@ static int opt_count(const struct importer__err *e, json_t *vals,
 
 /* The latency statistics of an http_req_duration (sub)metric. */
 static int trend(const struct importer__err *e, json_t *m, const char *metric,
-                 struct metrics_scalars *s)
-{
+                 struct metrics_scalars *s) {
     json_t *vals = metric_values(m);
     bool has_p50b = false;
     double p50b = 0;
@@ -84,14 +81,10 @@ static int trend(const struct importer__err *e, json_t *m, const char *metric,
     memset(s, 0, sizeof(*s));
     if ((rc = opt_number(e, vals, metric, "med", &s->has_p50, &s->p50_ms)) ||
         (rc = opt_number(e, vals, metric, "p(50)", &has_p50b, &p50b)) ||
-        (rc = opt_number(e, vals, metric, "p(75)", &s->has_p75,
-                         &s->p75_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(90)", &s->has_p90,
-                         &s->p90_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(95)", &s->has_p95,
-                         &s->p95_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(99)", &s->has_p99,
-                         &s->p99_ms)) ||
+        (rc = opt_number(e, vals, metric, "p(75)", &s->has_p75, &s->p75_ms)) ||
+        (rc = opt_number(e, vals, metric, "p(90)", &s->has_p90, &s->p90_ms)) ||
+        (rc = opt_number(e, vals, metric, "p(95)", &s->has_p95, &s->p95_ms)) ||
+        (rc = opt_number(e, vals, metric, "p(99)", &s->has_p99, &s->p99_ms)) ||
         (rc = opt_number(e, vals, metric, "p(99.9)", &s->has_p999,
                          &s->p999_ms)) ||
         (rc = opt_number(e, vals, metric, "avg", &s->has_avg, &s->avg_ms)) ||
@@ -110,14 +103,13 @@ static int trend(const struct importer__err *e, json_t *m, const char *metric,
 
 /* Requests from an http_reqs (sub)metric. */
 static int req_count(const struct importer__err *e, json_t *reqs,
-                     const char *name, uint64_t *requests)
-{
+                     const char *name, uint64_t *requests) {
     bool has = false;
     int rc = opt_count(e, metric_values(reqs), name, "count", &has, requests);
 
     if (!rc && !has)
-        rc = importer__errorf(e, 0, 0, "metrics[\"%.120s\"] has no count",
-                              name);
+        rc =
+            importer__errorf(e, 0, 0, "metrics[\"%.120s\"] has no count", name);
     return rc;
 }
 
@@ -125,9 +117,7 @@ static int req_count(const struct importer__err *e, json_t *reqs,
  * counts the requests for which failed was true; without it, the rate
  * ("value", or "rate" in handleSummary files) times the requests. */
 static int failed_count(const struct importer__err *e, json_t *failed,
-                        const char *name, uint64_t requests,
-                        uint64_t *errors)
-{
+                        const char *name, uint64_t requests, uint64_t *errors) {
     json_t *fv = metric_values(failed);
     bool has = false;
     double rate = 0;
@@ -157,8 +147,7 @@ static int failed_count(const struct importer__err *e, json_t *failed,
  * Returns a malloc'd label, NULL for tags that name no endpoint
  * (expected_response, status, ...) or out of memory (*nomem set).
  */
-static char *tags_label(const char *tags, size_t len, bool *nomem)
-{
+static char *tags_label(const char *tags, size_t len, bool *nomem) {
     char *copy = malloc(len + 1), *name = NULL, *url = NULL, *method = NULL;
     char *label = NULL, *p, *last_val = NULL;
 
@@ -223,8 +212,7 @@ static char *tags_label(const char *tags, size_t len, bool *nomem)
 
 /* Splits "base{tags}" (k6's submetric name); false when key has no tags. */
 static bool split_submetric(const char *key, size_t *base_len,
-                            const char **tags, size_t *tags_len)
-{
+                            const char **tags, size_t *tags_len) {
     const char *open = strchr(key, '{');
     size_t n = strlen(key);
 
@@ -237,8 +225,7 @@ static bool split_submetric(const char *key, size_t *base_len,
 }
 
 static int submetrics(const struct importer__err *e, json_t *metrics,
-                      struct metrics_results *r)
-{
+                      struct metrics_results *r) {
     static const char *const bases[] = {"http_req_duration", "http_reqs",
                                         "http_req_failed"};
     const char *key;
@@ -301,8 +288,7 @@ static int submetrics(const struct importer__err *e, json_t *metrics,
 }
 
 int importer__k6(const char *text, size_t len, const struct importer__err *e,
-                 struct metrics_results *r)
-{
+                 struct metrics_results *r) {
     json_error_t jerr;
     json_t *root = NULL, *metrics, *reqs, *dur, *failed, *state, *vus;
     struct metrics_endpoint *all;
@@ -334,8 +320,7 @@ int importer__k6(const char *text, size_t len, const struct importer__err *e,
         goto out;
     }
     if ((dur && !json_is_object(dur)) || (failed && !json_is_object(failed))) {
-        rc = importer__errorf(e, 0, 0,
-                              "metrics[\"%s\"]: expected an object",
+        rc = importer__errorf(e, 0, 0, "metrics[\"%s\"]: expected an object",
                               dur && !json_is_object(dur) ? "http_req_duration"
                                                           : "http_req_failed");
         goto out;

@@ -60,8 +60,7 @@ struct row_ctx {
 
 /* An optional time in ms: absent (false) for a missing column, an empty
  * field or "N/A"; an error for anything else that is not a number >= 0. */
-static int opt_ms(const struct row_ctx *x, enum col k, bool *has, double *v)
-{
+static int opt_ms(const struct row_ctx *x, enum col k, bool *has, double *v) {
     const char *s;
 
     *has = false;
@@ -79,8 +78,7 @@ static int opt_ms(const struct row_ctx *x, enum col k, bool *has, double *v)
     return 0;
 }
 
-static int count_field(const struct row_ctx *x, enum col k, uint64_t *v)
-{
+static int count_field(const struct row_ctx *x, enum col k, uint64_t *v) {
     const char *s = x->csv->fields[x->col[k]];
 
     if (!importer__parse_u64(s, v))
@@ -91,8 +89,7 @@ static int count_field(const struct row_ctx *x, enum col k, uint64_t *v)
     return 0;
 }
 
-static int endpoint_row(const struct row_ctx *x, struct metrics_results *r)
-{
+static int endpoint_row(const struct row_ctx *x, struct metrics_results *r) {
     const char *type = x->csv->fields[x->col[C_TYPE]];
     const char *name = x->csv->fields[x->col[C_NAME]];
     struct metrics_endpoint *ep;
@@ -147,8 +144,7 @@ static int endpoint_row(const struct row_ctx *x, struct metrics_results *r)
 }
 
 int importer__locust(const char *text, size_t len,
-                     const struct importer__err *e, struct metrics_results *r)
-{
+                     const struct importer__err *e, struct metrics_results *r) {
     struct importer__csv csv;
     int col[C__COUNT];
     size_t n_header;
@@ -162,8 +158,9 @@ int importer__locust(const char *text, size_t len,
     if (rc < 0)
         goto out;
     if (rc == 0) {
-        rc = importer__errorf(e, 0, 0, "empty file: expected Locust's "
-                                       "--csv statistics (PREFIX_stats.csv)");
+        rc = importer__errorf(e, 0, 0,
+                              "empty file: expected Locust's "
+                              "--csv statistics (PREFIX_stats.csv)");
         goto out;
     }
     n_header = csv.n;
@@ -184,8 +181,8 @@ int importer__locust(const char *text, size_t len,
 
         if (csv.n != n_header) {
             rc = importer__errorf(e, csv.record_line, 0,
-                                  "expected %zu columns, found %zu",
-                                  n_header, csv.n);
+                                  "expected %zu columns, found %zu", n_header,
+                                  csv.n);
             goto out;
         }
         type = csv.fields[col[C_TYPE]];
@@ -201,22 +198,19 @@ int importer__locust(const char *text, size_t len,
             have_total = true;
             if ((rc = count_field(&x, C_REQUESTS, &total_requests)))
                 goto out;
-            if (!importer__parse_double(csv.fields[col[C_RPS]],
-                                        &total_rps) ||
+            if (!importer__parse_double(csv.fields[col[C_RPS]], &total_rps) ||
                 total_rps < 0) {
                 rc = importer__errorf(e, csv.record_line, 0,
                                       "field %d (Requests/s): expected a "
                                       "rate, found '%.40s'",
-                                      col[C_RPS] + 1,
-                                      csv.fields[col[C_RPS]]);
+                                      col[C_RPS] + 1, csv.fields[col[C_RPS]]);
                 goto out;
             }
             continue;
         }
         if (!*name) {
             rc = importer__errorf(e, csv.record_line, 0,
-                                  "field %d (Name) is empty",
-                                  col[C_NAME] + 1);
+                                  "field %d (Name) is empty", col[C_NAME] + 1);
             goto out;
         }
         if ((rc = endpoint_row(&x, r)))
@@ -230,17 +224,16 @@ int importer__locust(const char *text, size_t len,
         goto out;
     }
     if (total_requests != metrics_results_total_requests(r)) {
-        rc = importer__errorf(e, 0, 0,
-                              "the Aggregated row counts %" PRIu64
-                              " requests, the endpoints %" PRIu64,
-                              total_requests,
-                              metrics_results_total_requests(r));
+        rc =
+            importer__errorf(e, 0, 0,
+                             "the Aggregated row counts %" PRIu64
+                             " requests, the endpoints %" PRIu64,
+                             total_requests, metrics_results_total_requests(r));
         goto out;
     }
     /* The stats file has no start time or duration; the run's rate does
      * give the duration back, so rps reproduces Locust's. */
-    r->duration_s =
-        total_rps > 0 ? (double)total_requests / total_rps : 0.0;
+    r->duration_s = total_rps > 0 ? (double)total_requests / total_rps : 0.0;
     rc = 0;
 out:
     importer__csv_release(&csv);

@@ -28,8 +28,7 @@
 #define ABSENT (-1.0)
 
 static struct metrics_results *load_ok(enum importer_format f,
-                                       const char *path)
-{
+                                       const char *path) {
     struct metrics_results *r = NULL;
     char err[512] = "";
     int rc = importer_load(f, path, &r, err, sizeof(err));
@@ -40,9 +39,8 @@ static struct metrics_results *load_ok(enum importer_format f,
     return r;
 }
 
-static const struct metrics_endpoint *
-find(const struct metrics_results *r, const char *name)
-{
+static const struct metrics_endpoint *find(const struct metrics_results *r,
+                                           const char *name) {
     const struct metrics_endpoint *ep = metrics_results_find(r, name);
 
     if (!ep)
@@ -52,8 +50,7 @@ find(const struct metrics_results *r, const char *name)
 
 /* value of s, or ABSENT when metrics_value says there is none */
 static double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s)
-{
+                    const struct metrics_endpoint *ep, enum metrics_stat s) {
     double v = -12345;
     int rc = metrics_value(r, ep, s, &v);
 
@@ -64,8 +61,7 @@ static double value(const struct metrics_results *r,
 }
 
 static void assert_close(double got, double want, double rel,
-                         const char *what)
-{
+                         const char *what) {
     if (want == ABSENT || got == ABSENT) {
         if (got != want)
             fail_msg("%s: got %.6g, want %s", what, got,
@@ -77,8 +73,7 @@ static void assert_close(double got, double want, double rel,
 }
 
 /* responses with that status; for 0 (no response), requests with none */
-static uint64_t status_count(const struct metrics_endpoint *ep, int status)
-{
+static uint64_t status_count(const struct metrics_endpoint *ep, int status) {
     uint64_t with = 0;
 
     if (status > 0)
@@ -90,15 +85,17 @@ static uint64_t status_count(const struct metrics_endpoint *ep, int status)
 
 /* ---- format names ------------------------------------------------------- */
 
-static void test_format_parse(void **state)
-{
+static void test_format_parse(void **state) {
     static const struct {
         const char *name;
         int want;
     } cases[] = {
-        {"locust", IMPORTER_LOCUST}, {"k6", IMPORTER_K6},
-        {"jmeter", IMPORTER_JMETER}, {"JMeter", -1},
-        {"", -1},                    {"k6 ", -1},
+        {"locust", IMPORTER_LOCUST},
+        {"k6", IMPORTER_K6},
+        {"jmeter", IMPORTER_JMETER},
+        {"JMeter", -1},
+        {"", -1},
+        {"k6 ", -1},
         {NULL, -1},
     };
     (void)state;
@@ -107,13 +104,11 @@ static void test_format_parse(void **state)
 
         assert_int_equal(got, cases[i].want);
         if (got >= 0)
-            assert_string_equal(
-                importer_format_name((enum importer_format)got),
-                cases[i].name);
+            assert_string_equal(importer_format_name((enum importer_format)got),
+                                cases[i].name);
     }
     assert_null(importer_format_name((enum importer_format)3));
-    assert_string_equal(importer_strerror(IMPORTER_EPARSE),
-                        "malformed input");
+    assert_string_equal(importer_strerror(IMPORTER_EPARSE), "malformed input");
     assert_string_equal(importer_strerror(12345), "unknown error");
 }
 
@@ -127,14 +122,13 @@ struct scalar_case {
 };
 
 static const enum metrics_stat scalar_stats[9] = {
-    METRICS_STAT_P50, METRICS_STAT_P75,  METRICS_STAT_P90,
-    METRICS_STAT_P95, METRICS_STAT_P99,  METRICS_STAT_P999,
-    METRICS_STAT_AVG, METRICS_STAT_MIN,  METRICS_STAT_MAX,
+    METRICS_STAT_P50, METRICS_STAT_P75, METRICS_STAT_P90,
+    METRICS_STAT_P95, METRICS_STAT_P99, METRICS_STAT_P999,
+    METRICS_STAT_AVG, METRICS_STAT_MIN, METRICS_STAT_MAX,
 };
 
 static void check_scalars(const struct metrics_results *r,
-                          const struct scalar_case *c)
-{
+                          const struct scalar_case *c) {
     const struct metrics_endpoint *ep = find(r, c->endpoint);
     char what[256];
 
@@ -148,26 +142,33 @@ static void check_scalars(const struct metrics_results *r,
     }
 }
 
-static void test_locust_fixture(void **state)
-{
+static void test_locust_fixture(void **state) {
     /* from locust_stats.csv: 50%, 75%, 90%, 95%, 99%, 99.9%, Average,
      * Min, Max */
     static const struct scalar_case cases[] = {
-        {"GET /api/health", 234, 0,
+        {"GET /api/health",
+         234,
+         0,
          {4, 5, 6, 7, 33, 37, 4.750349662377926, 2.1478500002558576,
           36.98803299994324}},
-        {"POST /api/health", 78, 78,
+        {"POST /api/health",
+         78,
+         78,
          {4, 4, 6, 7, 9, 9, 4.033485717954113, 2.1001790000809706,
           9.377888999551942}},
-        {"GET /index.html", 65, 0,
+        {"GET /index.html",
+         65,
+         0,
          {4, 5, 7, 8, 10, 10, 4.5503563231250155, 1.819968999370758,
           10.047918000054779}},
-        {"GET /missing, \"quoted\"", 76, 76,
+        {"GET /missing, \"quoted\"",
+         76,
+         76,
          {4, 5, 6, 7, 37, 37, 4.654836421064158, 2.30266299968207,
           37.395205999928294}},
     };
-    struct metrics_results *r = load_ok(IMPORTER_LOCUST,
-                                        FIXTURE("locust_stats.csv"));
+    struct metrics_results *r =
+        load_ok(IMPORTER_LOCUST, FIXTURE("locust_stats.csv"));
     const double duration = 453 / 90.54403255967755;
 
     (void)state;
@@ -181,19 +182,16 @@ static void test_locust_fixture(void **state)
     /* rps reproduces Locust's Requests/s column */
     assert_close(value(r, find(r, "GET /api/health"), METRICS_STAT_RPS),
                  46.7710896665884, 1e-9, "rps");
-    assert_close(value(r, find(r, "POST /api/health"),
-                       METRICS_STAT_ERROR_RATE),
+    assert_close(value(r, find(r, "POST /api/health"), METRICS_STAT_ERROR_RATE),
                  1.0, 0, "error_rate");
     /* summary only: no histogram samples are invented */
-    assert_int_equal(metrics_hist_count(find(r, "GET /api/health")->hist),
-                     0);
+    assert_int_equal(metrics_hist_count(find(r, "GET /api/health")->hist), 0);
     metrics_results_free(r);
 }
 
 /* Hand-made variants of Locust's format: N/A, reordered and extra
  * columns, CRLF, a BOM, the pre-1.0 "Total" row. */
-static void test_locust_variants(void **state)
-{
+static void test_locust_variants(void **state) {
     static const char na[] =
         "Type,Name,Request Count,Failure Count,Median Response Time,"
         "Average Response Time,Min Response Time,Max Response Time,"
@@ -247,23 +245,28 @@ static void test_locust_variants(void **state)
 
 /* ---- k6 ----------------------------------------------------------------- */
 
-static void test_k6_fixture(void **state)
-{
+static void test_k6_fixture(void **state) {
     static const struct scalar_case cases[] = {
-        {"HTTP *", 1200, 24,
-         {30.5121, ABSENT, 95.1002, 120.3311, ABSENT, ABSENT, 41.2075,
-          2.3104, 812.4399}},
-        {"GET /api/health", 900, 0,
+        {"HTTP *",
+         1200,
+         24,
+         {30.5121, ABSENT, 95.1002, 120.3311, ABSENT, ABSENT, 41.2075, 2.3104,
+          812.4399}},
+        {"GET /api/health",
+         900,
+         0,
          {10.0233, ABSENT, 21.2, 25.0081, ABSENT, ABSENT, 12.5017, 2.3104,
           80.0417}},
         /* no http_reqs{name:...} in the file: its count is unknown, so
          * its times cannot be judged and are not kept */
-        {"POST /api/agents/{id}/query", 0, 0,
+        {"POST /api/agents/{id}/query",
+         0,
+         0,
          {ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT,
           ABSENT}},
     };
-    struct metrics_results *r = load_ok(IMPORTER_K6,
-                                        FIXTURE("k6_summary.json"));
+    struct metrics_results *r =
+        load_ok(IMPORTER_K6, FIXTURE("k6_summary.json"));
 
     (void)state;
     assert_string_equal(r->meta.source, "k6");
@@ -284,8 +287,7 @@ static void test_k6_fixture(void **state)
     metrics_results_free(r);
 }
 
-static void test_k6_variants(void **state)
-{
+static void test_k6_variants(void **state) {
     /* p(99) exported, failures only as a ratio, a url submetric with a
      * method tag, a name with a comma, handleSummary's nesting */
     static const char legacy[] =
@@ -348,8 +350,8 @@ static void test_k6_variants(void **state)
 struct jm_endpoint {
     const char *name;
     uint64_t requests, errors;
-    enum metrics_errclass cls; /* class of every error */
-    int status;                /* status of every sample, 0 = none */
+    enum metrics_errclass cls;      /* class of every error */
+    int status;                     /* status of every sample, 0 = none */
     double p50, p95, min, max, avg; /* ms, exact from the file */
     size_t n_seconds;
     int64_t first_second;
@@ -364,27 +366,36 @@ struct jm_case {
 };
 
 static const struct jm_case jm_cases[] = {
-    {FIXTURE("jmeter_full.jtl"), 1795739699, 2.754, 3,
-     {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 8, 293, 2, 293,
-       76.25, 3, 1795739700},
-      {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 10, 34, 4,
-       34, 12.666666666666666, 3, 1795739700},
+    {FIXTURE("jmeter_full.jtl"),
+     1795739699,
+     2.754,
+     3,
+     {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 8, 293, 2, 293, 76.25,
+       3, 1795739700},
+      {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 10, 34, 4, 34,
+       12.666666666666666, 3, 1795739700},
       {"GET /missing", 12, 12, METRICS_ERR_STATUS, 404, 8, 16, 3, 16, 9.0, 3,
        1795739700},
       {"POST /api/health", 12, 12, METRICS_ERR_HTTP_5XX, 501, 6, 9, 3, 9,
        5.833333333333333, 3, 1795739700}}},
-    {FIXTURE("jmeter_default.jtl"), 1795739690, 2.52, 3,
+    {FIXTURE("jmeter_default.jtl"),
+     1795739690,
+     2.52,
+     3,
      {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 7, 118, 2, 118,
        33.916666666666664, 3, 1795739691},
-      {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 7, 14, 3,
-       14, 7.333333333333333, 3, 1795739691},
+      {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 7, 14, 3, 14,
+       7.333333333333333, 3, 1795739691},
       {"GET /missing", 12, 12, METRICS_ERR_STATUS, 404, 6, 28, 3, 28,
        7.666666666666667, 3, 1795739691},
       {"POST /api/health", 12, 12, METRICS_ERR_HTTP_5XX, 501, 4, 8, 2, 8,
        5.083333333333333, 3, 1795739691}}},
-    {FIXTURE("jmeter_refused.jtl"), 1795739709, 2.459, 3,
-     {{"GET /api/health", 12, 12, METRICS_ERR_CONNECT, 0, 1, 81, 0, 81, 21.0,
-       3, 1795739709},
+    {FIXTURE("jmeter_refused.jtl"),
+     1795739709,
+     2.459,
+     3,
+     {{"GET /api/health", 12, 12, METRICS_ERR_CONNECT, 0, 1, 81, 0, 81, 21.0, 3,
+       1795739709},
       {"HTTP home page, \"index\"", 12, 12, METRICS_ERR_CONNECT, 0, 1, 14, 0,
        14, 2.1666666666666665, 3, 1795739709},
       {"GET /missing", 12, 12, METRICS_ERR_CONNECT, 0, 1, 2, 1, 2,
@@ -393,8 +404,7 @@ static const struct jm_case jm_cases[] = {
        1.9166666666666667, 3, 1795739709}}},
 };
 
-static void test_jmeter_fixtures(void **state)
-{
+static void test_jmeter_fixtures(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(jm_cases) / sizeof(jm_cases[0]); i++) {
         const struct jm_case *c = &jm_cases[i];
@@ -440,8 +450,7 @@ static void test_jmeter_fixtures(void **state)
 
 /* Failure classes of samples that got no HTTP response or failed an
  * assertion, and a label without an HTTP method. */
-static void test_jmeter_classes(void **state)
-{
+static void test_jmeter_classes(void **state) {
     static const struct {
         const char *code, *message, *success;
         enum metrics_errclass cls;
@@ -452,8 +461,8 @@ static void test_jmeter_classes(void **state)
         {"302", "Found", "FALSE", METRICS_ERR_EXPECT, 302},
         {"404", "Not Found", "false", METRICS_ERR_STATUS, 404},
         {"503", "Unavailable", "false", METRICS_ERR_HTTP_5XX, 503},
-        {"Non HTTP response code: java.net.UnknownHostException", "x",
-         "false", METRICS_ERR_DNS, 0},
+        {"Non HTTP response code: java.net.UnknownHostException", "x", "false",
+         METRICS_ERR_DNS, 0},
         {"Non HTTP response code: java.net.SocketTimeoutException",
          "Read timed out", "false", METRICS_ERR_TIMEOUT, 0},
         {"Non HTTP response code: javax.net.ssl.SSLHandshakeException", "x",
@@ -501,23 +510,24 @@ static void test_jmeter_classes(void **state)
 
 /* ---- malformed input ---------------------------------------------------- */
 
-#define LOCUST_HEADER                                                        \
-    "Type,Name,Request Count,Failure Count,Median Response Time,"            \
-    "Average Response Time,Min Response Time,Max Response Time,"             \
-    "Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,"   \
+#define LOCUST_HEADER                                                          \
+    "Type,Name,Request Count,Failure Count,Median Response Time,"              \
+    "Average Response Time,Min Response Time,Max Response Time,"               \
+    "Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,"      \
     "98%,99%,99.9%,99.99%,100%\n"
-#define LOCUST_ROW "GET,/a,10,1,5,6.5,1,20,3,2,0.2,5,6,7,8,9,10,11,12,13,14,20\n"
+#define LOCUST_ROW                                                             \
+    "GET,/a,10,1,5,6.5,1,20,3,2,0.2,5,6,7,8,9,10,11,12,13,14,20\n"
 #define JTL_HEADER "timeStamp,elapsed,label,responseCode,success\n"
 
-static void test_malformed(void **state)
-{
+static void test_malformed(void **state) {
     static const struct {
         enum importer_format f;
         const char *text;
         const char *error; /* errbuf must equal this */
     } cases[] = {
-        {IMPORTER_LOCUST, "", "in: empty file: expected Locust's --csv "
-                              "statistics (PREFIX_stats.csv)"},
+        {IMPORTER_LOCUST, "",
+         "in: empty file: expected Locust's --csv "
+         "statistics (PREFIX_stats.csv)"},
         {IMPORTER_LOCUST, LOCUST_HEADER LOCUST_ROW "GET,/b,3\n",
          "in:3: expected 22 columns, found 3"},
         {IMPORTER_LOCUST, "a,b\n1,2\n",
@@ -570,8 +580,9 @@ static void test_malformed(void **state)
          "(jmeter.save.saveservice.output_format=csv)"},
         {IMPORTER_JMETER, "timeStamp,label,success\n",
          "in:1: no 'elapsed' column: not a JMeter CSV JTL header"},
-        {IMPORTER_JMETER, JTL_HEADER "1700000000000,5,GET /a,200,true\n"
-                                     "1700000000000,5,GET /a\n",
+        {IMPORTER_JMETER,
+         JTL_HEADER "1700000000000,5,GET /a,200,true\n"
+                    "1700000000000,5,GET /a\n",
          "in:3: expected 5 columns, found 3"},
         {IMPORTER_JMETER, JTL_HEADER "2023/11/14 22:13:20,5,GET /a,200,true\n",
          "in:2: field 1 (timeStamp): expected milliseconds since 1970 "
@@ -588,23 +599,21 @@ static void test_malformed(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct metrics_results *r = NULL;
         char err[512] = "";
-        int rc = importer_parse(cases[i].f, cases[i].text,
-                                strlen(cases[i].text), "in", &r, err,
-                                sizeof(err));
+        int rc =
+            importer_parse(cases[i].f, cases[i].text, strlen(cases[i].text),
+                           "in", &r, err, sizeof(err));
 
         if (rc != IMPORTER_EPARSE)
             fail_msg("case %zu: rc %d, want EPARSE (%s)", i, rc, err);
         assert_null(r);
         if (cases[i].error && strcmp(err, cases[i].error) != 0)
-            fail_msg("case %zu:\n got: %s\nwant: %s", i, err,
-                     cases[i].error);
+            fail_msg("case %zu:\n got: %s\nwant: %s", i, err, cases[i].error);
         if (!cases[i].error && strncmp(err, "in:2:", 5) != 0)
             fail_msg("case %zu: no line:column in '%s'", i, err);
     }
 }
 
-static void test_embedded_nul(void **state)
-{
+static void test_embedded_nul(void **state) {
     static const char text[] = JTL_HEADER "1700000000000,5,GET /\0a,200,true\n";
     struct metrics_results *r = NULL;
     char err[256];
@@ -619,8 +628,7 @@ static void test_embedded_nul(void **state)
 
 /* ---- files -------------------------------------------------------------- */
 
-static void test_load_files(void **state)
-{
+static void test_load_files(void **state) {
     char dir[] = "/tmp/loadgate-importer-XXXXXX", path[256], prefix[256];
     struct metrics_results *r = NULL;
     char err[512];
@@ -628,11 +636,10 @@ static void test_load_files(void **state)
     int ch;
 
     (void)state;
-    assert_int_equal(importer_load(IMPORTER_K6, "/nonexistent/k6.json", &r,
-                                   err, sizeof(err)),
+    assert_int_equal(importer_load(IMPORTER_K6, "/nonexistent/k6.json", &r, err,
+                                   sizeof(err)),
                      IMPORTER_EIO);
-    assert_string_equal(err,
-                        "/nonexistent/k6.json: No such file or directory");
+    assert_string_equal(err, "/nonexistent/k6.json: No such file or directory");
     assert_int_equal(importer_load(IMPORTER_JMETER, LOADGATE_SOURCE_DIR, &r,
                                    err, sizeof(err)),
                      IMPORTER_EIO);
@@ -669,8 +676,7 @@ static void test_load_files(void **state)
 
 /* ---- round trip through the results JSON -------------------------------- */
 
-static void test_round_trip(void **state)
-{
+static void test_round_trip(void **state) {
     static const struct {
         enum importer_format f;
         const char *file;
@@ -721,8 +727,7 @@ static void test_round_trip(void **state)
 
 /* ---- hostile input ------------------------------------------------------ */
 
-static char *slurp(const char *path, size_t *len)
-{
+static char *slurp(const char *path, size_t *len) {
     FILE *fp = fopen(path, "rb");
     char *buf;
     long n;
@@ -743,13 +748,12 @@ static char *slurp(const char *path, size_t *len)
 /* Every prefix of every fixture, and byte flips, through every parser:
  * each call returns 0 or EPARSE with a message, and never crashes (ASan
  * and UBSan builds run this too). */
-static void test_hostile(void **state)
-{
-    static const char *const files[] = {
-        FIXTURE("locust_stats.csv"), FIXTURE("k6_summary.json"),
-        FIXTURE("jmeter_full.jtl")};
-    static const char flips[] = {'"', ',', '\n', '\r', '\0', '{', '}',
-                                 ':', '-', '9', 'N', '\xff'};
+static void test_hostile(void **state) {
+    static const char *const files[] = {FIXTURE("locust_stats.csv"),
+                                        FIXTURE("k6_summary.json"),
+                                        FIXTURE("jmeter_full.jtl")};
+    static const char flips[] = {'"', ',', '\n', '\r', '\0', '{',
+                                 '}', ':', '-',  '9',  'N',  '\xff'};
     uint32_t seed = 12345;
 
     (void)state;
@@ -763,8 +767,8 @@ static void test_hostile(void **state)
             for (int f = 0; f < 3; f++) {
                 struct metrics_results *r = NULL;
                 char err[256] = "";
-                int rc = importer_parse((enum importer_format)f, text, cut,
-                                        "h", &r, err, sizeof(err));
+                int rc = importer_parse((enum importer_format)f, text, cut, "h",
+                                        &r, err, sizeof(err));
 
                 assert_true(rc == 0 || rc == IMPORTER_EPARSE);
                 assert_true(rc == 0 ? r != NULL : (r == NULL && err[0]));
@@ -793,8 +797,7 @@ static void test_hostile(void **state)
 
 /* ---- internals ---------------------------------------------------------- */
 
-static void test_split_label(void **state)
-{
+static void test_split_label(void **state) {
     static const struct {
         const char *label, *method, *path;
     } cases[] = {
@@ -819,8 +822,7 @@ static void test_split_label(void **state)
     }
 }
 
-static void test_numbers(void **state)
-{
+static void test_numbers(void **state) {
     static const struct {
         const char *s;
         bool ok;
@@ -848,8 +850,7 @@ static void test_numbers(void **state)
     assert_false(importer__parse_u64("1.0", &u));
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_parse),
         cmocka_unit_test(test_locust_fixture),
