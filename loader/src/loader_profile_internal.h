@@ -1,0 +1,123 @@
+/*
+ * Private interface of the profile parser (loader_profile*.c,
+ * loader_yaml*.c, loader_env*.c).
+ *
+ * The parser works in two passes: loader_yaml.c turns libyaml's events
+ * into a small tree that keeps a 1-based line and column for every node
+ * (and already refuses aliases, duplicate keys, deep nesting and huge
+ * scalars); loader_profile.c walks that tree against the schema of
+ * DESIGN.md's "Profile (YAML, version 1)" and fills a struct
+ * loader_profile.
+ */
+#ifndef LOADGATE_LOADER_PROFILE_INTERNAL_H
+#define LOADGATE_LOADER_PROFILE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loader.h"
+
+/* Limits that keep hostile input bounded. */
+#define LOADER__PROFILE_MAX_FILE (16u * 1024 * 1024)
+#define LOADER__YAML_MAX_DEPTH 64
+#define LOADER__YAML_MAX_SCALAR (1024u * 1024)
+#define LOADER__YAML_MAX_NODES 1000000u
+/* A value after ${ENV} expansion. */
+#define LOADER__ENV_MAX_VALUE (16u * 1024 * 1024)
+
+/* ---- YAML tree --------------------------------------------------------- */
+
+enum loader__yaml_type {
+    LOADER__YAML_SCALAR,
+    LOADER__YAML_MAP,
+    LOADER__YAML_SEQ,
+};
+
+struct loader__yaml_node {
+    enum loader__yaml_type type;
+    int line, col; /* 1-based, of the node's first character */
+    /* scalar: the text as libyaml decoded it (NUL-terminated, may hold
+     * NULs inside when written as "\0") */
+    char *str;
+    size_t len;
+    bool plain; /* a plain (unquoted, untagged) scalar: may be a number,
+                   a boolean or null in json: */
+    /* map: keys and values interleaved (items[2i] key, items[2i+1] value,
+     * n = 2 * pairs); seq: the items */
+    struct loader__yaml_node **items;
+    size_t n, cap;
+};
+
+/**
+ * Parses one YAML document from text[0..len) into *out (free with
+ * loader__yaml_free()).  Aliases, a second document, nesting deeper than
+ * LOADER__YAML_MAX_DEPTH, scalars over LOADER__YAML_MAX_SCALAR, non-scalar
+ * map keys and duplicate keys are refused.  An empty stream (nothing but
+ * comments) gives *out = NULL and 0.  Returns 0, LOADER_ESYNTAX (libyaml's
+ * complaint), LOADER_EPROFILE (a refused construct) with err's line, col
+ * and msg set, or LOADER_ENOMEM.
+ */
+int loader__yaml_parse(const char *text, size_t len,
+                       struct loader__yaml_node **out,
+                       struct loader_error *err);
+/** Frees a tree; NULL is a no-op. */
+void loader__yaml_free(struct loader__yaml_node *n);
+/** A printable copy of s[0..len) for an error message: control
+ * characters become '?', and a long text ends in "...". */
+void loader__quote(const char *s, size_t len, char *buf, size_t buflen);
+/** "a map", "a list" or "a single value" (for error messages). */
+const char *loader__yaml_kind(const struct loader__yaml_node *n);
+
+/* ---- ${ENV} expansion -------------------------------------------------- */
+
+/**
+ * Expands ${NAME} and ${NAME:-default} in in[0..len) into a new string
+ * *out; ${vu} and ${iteration} (with or without a default) are kept as
+ * written for the engine, "$${" becomes a literal "${".  *expanded tells
+ * whether an environment variable (or a default) was substituted.
+ * Returns 0, LOADER_EPROFILE with a message in msg (naming the variable,
+ * never its value) or LOADER_ENOMEM.
+ */
+int loader__env_expand(const char *in, size_t len, char **out,
+                       bool *expanded, char *msg, size_t msglen);
+
+/* ---- values ------------------------------------------------------------ */
+
+/** "300ms", "10s", "5m", "1h", "1m30s", "250us" or a bare number of
+ * seconds into *out.  Returns 0, or -1 for anything else (negative
+ * numbers included). */
+int loader__parse_duration(const char *s, double *out);
+/** "50/s", "3000/m", "10/h" or a bare number per second.  0 or -1. */
+int loader__parse_rate(const char *s, double *out);
+/** "1s" or "1s..3s" into [min, max].  0 or -1 (also when min > max). */
+int loader__parse_think(const char *s, double *min, double *max);
+/** Edit distance of a and b, ASCII case-insensitive; capped: returns
+ * cap + 1 as soon as it is known to exceed cap. */
+size_t loader__levenshtein(const char *a, const char *b, size_t cap);
+/** Checks that url is http(s)://host[:port][/path...] (no spaces or
+ * control characters, a host, a port from 1 to 65535) and sets *path_at
+ * to the index where the path (or query) starts, strlen(url) when there
+ * is none.  Returns 0, or -1 with *why saying what is wrong. */
+int loader__split_url(const char *url, size_t *path_at, const char **why);
+/** Whether name is an HTTP header name (an RFC 9110 token). */
+bool loader__header_name_ok(const char *name);
+/** Whether a header with this name is a secret by its name alone:
+ * Authorization, Cookie, Proxy-Authorization, X-Api-Key, or one holding
+ * "token" or "secret" (case-insensitive). */
+bool loader__header_name_secret(const char *name);
+
+/* ---- building a profile ------------------------------------------------ */
+
+/**
+ * Serialises a YAML value as compact JSON text (jansson) into *out: plain
+ * scalars that read as null, booleans or numbers become those, every other
+ * scalar a string after ${ENV} expansion.  Returns 0, LOADER_EPROFILE with
+ * err's position and msg set, or LOADER_ENOMEM.
+ */
+int loader__profile_json(const struct loader__yaml_node *n, char **out,
+                         struct loader_error *err);
+/** Computes p->sha256 from the normalised profile (see loader.h).
+ * 0 or LOADER_ENOMEM. */
+int loader__profile_hash(struct loader_profile *p);
+
+#endif

@@ -1,0 +1,289 @@
+/* json: bodies (a YAML value serialised as JSON) and the profile hash
+ * (canonical JSON of the parts of a profile that shape the load). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "loader_profile_internal.h"
+
+/* YAML 1.2 core schema, as people read a plain scalar in a body. */
+static bool is_null(const char *s)
+{
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
+           !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static int is_bool(const char *s)
+{
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+        return 1;
+    if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+        return 0;
+    return -1;
+}
+
+static bool digits(const char **p)
+{
+    const char *s = *p;
+
+    while (**p >= '0' && **p <= '9')
+        (*p)++;
+    return *p > s;
+}
+
+/* [-+]?[0-9]+ -> 1; a float [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?
+ * [0-9]+)? -> 2; anything else (hex, .inf, .nan: no JSON for them) 0. */
+static int number_kind(const char *s)
+{
+    const char *p = s;
+    bool d;
+
+    if (*p == '-' || *p == '+')
+        p++;
+    d = digits(&p);
+    if (d && !*p)
+        return 1;
+    if (*p == '.') {
+        p++;
+        d = digits(&p) || d;
+    }
+    if (!d)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '-' || *p == '+')
+            p++;
+        if (!digits(&p))
+            return 0;
+    }
+    return *p ? 0 : 2;
+}
+
+__attribute__((format(printf, 3, 4))) static int
+fail(struct loader_error *err, const struct loader__yaml_node *n,
+     const char *fmt, ...)
+{
+    va_list ap;
+
+    err->line = n->line;
+    err->col = n->col;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    return LOADER_EPROFILE;
+}
+
+static int scalar_json(const struct loader__yaml_node *n, json_t **out,
+                       struct loader_error *err)
+{
+    char *s = NULL, msg[256];
+    bool expanded;
+    int rc, kind;
+
+    if (memchr(n->str, '\0', n->len))
+        return fail(err, n, "a NUL character is not allowed in a value");
+    rc = loader__env_expand(n->str, n->len, &s, &expanded, msg, sizeof(msg));
+    if (rc == LOADER_EPROFILE)
+        return fail(err, n, "%s", msg);
+    if (rc)
+        return rc;
+    if (n->plain && is_null(s)) {
+        *out = json_null();
+    } else if (n->plain && (kind = is_bool(s)) >= 0) {
+        *out = json_boolean(kind);
+    } else if (n->plain && (kind = number_kind(s)) > 0) {
+        char *end;
+        long long v;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (kind == 1 && errno == 0)
+            *out = json_integer((json_int_t)v);
+        else
+            *out = json_real(strtod(s, NULL));
+        if (!*out) /* too large for a double: keep the digits */
+            *out = json_string(s);
+    } else {
+        *out = json_stringn(s, strlen(s));
+        if (!*out) {
+            free(s);
+            return fail(err, n, "json: strings must be valid UTF-8");
+        }
+    }
+    free(s);
+    return *out ? 0 : LOADER_ENOMEM;
+}
+
+static int to_json(const struct loader__yaml_node *n, json_t **out,
+                   struct loader_error *err)
+{
+    json_t *v = NULL, *item = NULL;
+    int rc = 0;
+
+    *out = NULL;
+    if (n->type == LOADER__YAML_SCALAR)
+        return scalar_json(n, out, err);
+    v = n->type == LOADER__YAML_MAP ? json_object() : json_array();
+    if (!v)
+        return LOADER_ENOMEM;
+    for (size_t i = 0; i < n->n; i += n->type == LOADER__YAML_MAP ? 2 : 1) {
+        const struct loader__yaml_node *key = n->items[i];
+        rc = to_json(n->type == LOADER__YAML_MAP ? n->items[i + 1] : key,
+                     &item, err);
+        if (rc)
+            goto out;
+        if (n->type == LOADER__YAML_SEQ) {
+            rc = json_array_append_new(v, item) ? LOADER_ENOMEM : 0;
+        } else if (memchr(key->str, '\0', key->len)) {
+            json_decref(item);
+            rc = fail(err, key, "a NUL character is not allowed in a key");
+        } else {
+            rc = json_object_set_new(v, key->str, item)
+                     ? fail(err, key, "json: keys must be valid UTF-8")
+                     : 0;
+        }
+        item = NULL;
+        if (rc)
+            goto out;
+    }
+    *out = v;
+    v = NULL;
+out:
+    json_decref(v);
+    return rc;
+}
+
+int loader__profile_json(const struct loader__yaml_node *n, char **out,
+                         struct loader_error *err)
+{
+    json_t *j = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = to_json(n, &j, err);
+    if (rc)
+        return rc;
+    /* 15 significant digits print 0.1 as 0.1 (17 would send
+     * 0.10000000000000001): a body should read as the profile wrote it. */
+    *out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+                             JSON_REAL_PRECISION(15));
+    json_decref(j);
+    return *out ? 0 : LOADER_ENOMEM;
+}
+
+/* ---- the profile hash -------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *load_json(const struct loader_load *l)
+{
+    json_t *o = json_pack("{s:I, s:f, s:f, s:f, s:f, s:I, s:f, s:I, s:f}",
+                          "users", (json_int_t)l->users, "spawn_rate",
+                          l->spawn_rate, "think_min_s", l->think_min_s,
+                          "think_max_s", l->think_max_s, "rate", l->rate,
+                          "max_in_flight", (json_int_t)l->max_in_flight,
+                          "duration_s", l->duration_s, "requests",
+                          (json_int_t)l->requests, "warmup_s", l->warmup_s);
+    json_t *stages;
+
+    if (!o)
+        return NULL;
+    stages = json_array();
+    if (json_object_set_new(o, "stages", stages)) { /* takes stages */
+        json_decref(o);
+        return NULL;
+    }
+    for (size_t i = 0; i < l->n_stages; i++)
+        if (json_array_append_new(
+                stages, json_pack("{s:f, s:f}", "duration_s",
+                                  l->stages[i].duration_s, "rate",
+                                  l->stages[i].rate))) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
+}
+
+static json_t *step_json(const struct loader_step *s)
+{
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b, s:f}", "method",
+                          str_or_null(s->method), "path",
+                          str_or_null(s->path), "name", str_or_null(s->name),
+                          "body", str_or_null(s->body), "body_is_json",
+                          (int)s->body_is_json, "timeout_s", s->timeout_s);
+    json_t *headers = json_array(), *expect = json_array(),
+           *captures = json_array();
+    bool bad = !o || !headers || !expect || !captures;
+
+    /* header names only: values are secrets or per-environment */
+    for (size_t i = 0; !bad && i < s->n_headers; i++)
+        bad = json_array_append_new(headers, json_string(s->headers[i].key));
+    for (size_t i = 0; !bad && i < s->n_expect_status; i++)
+        bad = json_array_append_new(expect,
+                                    json_integer(s->expect_status[i]));
+    for (size_t i = 0; !bad && i < s->n_captures; i++)
+        bad = json_array_append_new(
+            captures, json_pack("{s:s, s:s}", "var", s->captures[i].var,
+                                "pointer", s->captures[i].pointer));
+    if (!bad) {
+        bad = json_object_set(o, "headers", headers) ||
+              json_object_set(o, "expect", expect) ||
+              json_object_set(o, "captures", captures);
+    }
+    json_decref(headers);
+    json_decref(expect);
+    json_decref(captures);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+int loader__profile_hash(struct loader_profile *p)
+{
+    json_t *root = NULL, *scenarios = NULL, *sc = NULL, *steps = NULL;
+    char *text = NULL;
+    int rc = LOADER_ENOMEM;
+
+    root = json_pack("{s:i, s:o, s:o}", "version", p->version, "engine",
+                     str_or_null(p->engine), "load", load_json(&p->load));
+    scenarios = json_array();
+    if (!root || !scenarios || json_object_set(root, "scenarios", scenarios))
+        goto out;
+    for (size_t i = 0; i < p->n_scenarios; i++) {
+        const struct loader_scenario *s = &p->scenarios[i];
+        steps = json_array();
+        sc = json_pack("{s:o, s:I}", "name", str_or_null(s->name), "weight",
+                       (json_int_t)s->weight);
+        if (!steps || !sc || json_object_set(sc, "steps", steps) ||
+            json_array_append(scenarios, sc))
+            goto out;
+        for (size_t k = 0; k < s->n_steps; k++)
+            if (json_array_append_new(steps, step_json(&s->steps[k])))
+                goto out;
+        json_decref(sc);
+        json_decref(steps);
+        sc = steps = NULL;
+    }
+    /* sorted keys and fixed real formatting: the same profile gives the
+     * same bytes on every machine */
+    text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text)
+        goto out;
+    metrics_sha256_hex(text, strlen(text), p->sha256);
+    rc = 0;
+out:
+    free(text);
+    json_decref(sc);
+    json_decref(steps);
+    json_decref(scenarios);
+    json_decref(root);
+    return rc;
+}
