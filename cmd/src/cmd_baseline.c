@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "server.h"
 
 static const char usage[] =
-    "baseline save RESULTS --name NAME | list | show NAME [--json] | "
+    "baseline save RESULTS --name NAME [--to URL] | list | show NAME [--json] | "
     "rm NAME  [--store DIR]";
 
 static int baseline_save(const char *store, const char *results,
-                         const char *name)
+                         const char *name, const char *to)
 {
     struct metrics_results *r = NULL;
     char err[1024];
@@ -29,7 +30,16 @@ static int baseline_save(const char *store, const char *results,
         return rc;
     if (r->partial)
         cmd_warn("'%s' is a partial (interrupted) run", results);
-    if (compare_store_save(store, name, r, err, sizeof(err))) {
+    if (to) {
+        if (server_push_baseline(to, name, r, getenv("LOADGATE_TOKEN"), err,
+                                 sizeof(err))) {
+            cmd_error("cannot push baseline '%s': %s", name, err);
+            rc = GATE_EXIT_UNJUDGED;
+        } else {
+            printf("pushed baseline '%s' to %s (%llu requests)\n", name, to,
+                   (unsigned long long)metrics_results_total_requests(r));
+        }
+    } else if (compare_store_save(store, name, r, err, sizeof(err))) {
         cmd_error("cannot save baseline '%s': %s", name, err);
         rc = GATE_EXIT_UNJUDGED;
     } else {
@@ -112,9 +122,10 @@ int cmd_baseline(int argc, char **argv)
         {"store", required_argument, NULL, 's'},
         {"name", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},
+        {"to", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0}};
     const char *store = getenv("LOADGATE_STORE");
-    const char *name = NULL;
+    const char *name = NULL, *to = NULL;
     const char *args[3];
     size_t nargs = 0;
     bool json = false;
@@ -124,7 +135,7 @@ int cmd_baseline(int argc, char **argv)
         store = COMPARE_DEFAULT_STORE;
     optind = 0;
     /* options may follow the verb: permute */
-    while ((opt = getopt_long(argc, argv, "s:n:j", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "s:n:jt:", longopts, NULL)) != -1) {
         switch (opt) {
         case 's':
             store = optarg;
@@ -134,6 +145,9 @@ int cmd_baseline(int argc, char **argv)
             break;
         case 'j':
             json = true;
+            break;
+        case 't':
+            to = optarg;
             break;
         default:
             return cmd_usage_error(usage, "unknown option");
@@ -148,7 +162,7 @@ int cmd_baseline(int argc, char **argv)
         return cmd_usage_error(usage, "baseline needs a verb: save, list, "
                                       "show or rm");
     if (strcmp(args[0], "save") == 0 && nargs == 2)
-        return baseline_save(store, args[1], name);
+        return baseline_save(store, args[1], name, to);
     if (strcmp(args[0], "list") == 0 && nargs == 1)
         return baseline_list(store);
     if (strcmp(args[0], "show") == 0 && nargs == 2)

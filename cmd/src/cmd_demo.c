@@ -64,7 +64,7 @@ int cmd_demo(int argc, char **argv)
     if (!slow)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+o:qb:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "importer.h"
 
 static const char gate_usage[] =
     "gate RESULTS [--profile PROFILE] [--threshold EXPR]... [--baseline B] "
     "[--require-baseline] [--allow-profile-change] [--store DIR] "
-    CMD_REPORT_USAGE;
+    "[--from locust|k6|jmeter] " CMD_REPORT_USAGE;
 static const char report_usage[] =
     "report RESULTS [--baseline B] [--profile PROFILE] [--threshold EXPR]... "
     CMD_REPORT_USAGE;
@@ -37,6 +38,7 @@ static int gate_or_report(int argc, char **argv, bool report)
     const char **ths;
     size_t n_ths = 0;
     const char *profile_path = NULL;
+    int from = -1;
     char msg[1200];
     int opt, rc = GATE_EXIT_USAGE;
 
@@ -44,7 +46,7 @@ static int gate_or_report(int argc, char **argv, bool report)
     if (!ths)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+o:qp:t:b:", longopts, NULL)) !=
+    while ((opt = getopt_long(argc, argv, "o:qp:t:b:", longopts, NULL)) !=
            -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
@@ -68,10 +70,13 @@ static int gate_or_report(int argc, char **argv, bool report)
             j.allow_profile_change = true;
             break;
         case 2004:
-            rc = cmd_usage_error(usage, "--from %s: importing other tools' "
-                                        "results is not available in this "
-                                        "version", optarg);
-            goto out;
+            from = importer_format_parse(optarg);
+            if (from < 0) {
+                rc = cmd_usage_error(usage, "--from is locust, k6 or jmeter, "
+                                            "not '%s'", optarg);
+                goto out;
+            }
+            break;
         default:
             rc = cmd_usage_error(usage, "unknown option");
             goto out;
@@ -94,7 +99,18 @@ static int gate_or_report(int argc, char **argv, bool report)
     j.cli_thresholds = ths;
     j.n_cli_thresholds = n_ths;
     j.no_gate = report;
-    rc = cmd_load_results(argv[optind], &run);
+    if (from >= 0) {
+        char err[1024];
+        if (importer_load((enum importer_format)from, argv[optind], &run, err,
+                          sizeof(err))) {
+            cmd_error("%s", err);
+            rc = GATE_EXIT_UNJUDGED;
+        } else {
+            rc = 0;
+        }
+    } else {
+        rc = cmd_load_results(argv[optind], &run);
+    }
     if (rc) {
         struct gate_report rep = {0};
         char err[512];

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "server.h"
 
 /* The GitHub step summary limit is 1 MiB per step; gate keeps ours under
  * 256 KiB. */
@@ -177,6 +178,24 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
             return GATE_EXIT_UNJUDGED;
         }
         return 0;
+    }
+    if (server_is_url(spec)) {
+        rc = server_fetch_baseline(spec, getenv("LOADGATE_TOKEN"),
+                                   &p->baseline, err, sizeof(err));
+        if (rc) {
+            snprintf(p->reason, sizeof(p->reason), "baseline %s", err);
+            if (rc == SERVER_EHTTP && strstr(err, "HTTP 404") &&
+                !j->require_baseline) {
+                p->baseline_missing = strdup(p->reason);
+                p->reason[0] = '\0';
+                return 0;
+            }
+            return GATE_EXIT_UNJUDGED;
+        }
+        p->baseline_name = strdup(p->baseline->baseline_id
+                                      ? p->baseline->baseline_id
+                                      : spec);
+        goto check_hash;
     }
     path = baseline_path(j, spec);
     if (!path)

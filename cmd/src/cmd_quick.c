@@ -75,7 +75,7 @@ int cmd_quick(int argc, char **argv)
     q.requests = 1000;
     q.concurrency = 100;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+o:qn:c:d:m:H:t:b:", longopts,
+    while ((opt = getopt_long(argc, argv, "o:qn:c:d:m:H:t:b:", longopts,
                               NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;

@@ -72,7 +72,7 @@ int cmd_run(int argc, char **argv)
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+o:qb:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {

@@ -57,14 +57,21 @@ const struct cmd cmd_commands[] = {
      "  loadgate quick http://localhost:5000/api/health 1000 100\n"
      "  loadgate quick http://localhost:5000/api/health -d 30s -c 50 -t 'p99 < 200ms'\n"},
     {"gate", cmd_gate,
-     "gate RESULTS [--profile PROFILE] [--threshold EXPR]... "
-     "[--baseline B] [--require-baseline] " CMD_REPORT_USAGE,
+     "gate RESULTS|--from locust|k6|jmeter FILE [--profile PROFILE] "
+     "[--threshold EXPR]... [--baseline B] [--require-baseline] "
+     CMD_REPORT_USAGE,
      "judge a results file against thresholds and a baseline",
      "Judges a results file (from run --out, a merge, or another machine).\n"
      "Thresholds come from --threshold, else --profile's, else the defaults.\n\n"
      "Examples:\n"
      "  loadgate gate results.json --profile perf/checkout.yaml --baseline main\n"
-     "  loadgate gate results.json -t 'p95 < 800ms' -t 'error_rate < 1%' --junit junit.xml\n"},
+     "  loadgate gate results.json -t 'p95 < 800ms' -t 'error_rate < 1%' --junit junit.xml\n"
+     "  loadgate gate --from locust run_stats.csv -t 'p95 < 500ms'\n"
+     "  loadgate gate --from k6 summary.json --baseline main\n"
+     "  loadgate gate --from jmeter results.jtl --junit junit.xml\n\n"
+     "--from imports another tool's results (Locust --csv stats, k6\n"
+     "--summary-export JSON, JMeter JTL CSV); what the source lacks (k6 has\n"
+     "no p99 unless asked) is INCONCLUSIVE, never guessed.\n"},
     {"compare", cmd_compare, "compare BASELINE RESULTS",
      "side-by-side diff of two results files, per endpoint",
      "Prints p50/p95/p99/rps/error rate/requests of both files side by side,\n"
@@ -72,8 +79,8 @@ const struct cmd cmd_commands[] = {
      "Example:\n"
      "  loadgate compare .loadgate/baselines/main.json results.json\n"},
     {"baseline", cmd_baseline,
-     "baseline save RESULTS --name NAME | list | show NAME [--json] | "
-     "rm NAME  [--store DIR]",
+     "baseline save RESULTS --name NAME [--to URL] | list | show NAME "
+     "[--json] | rm NAME  [--store DIR]",
      "manage the stored baselines (default store .loadgate/baselines)",
      "A baseline is a results file promoted under a name, one JSON file per\n"
      "name in the store (default .loadgate/baselines; LOADGATE_STORE), written\n"
@@ -115,6 +122,17 @@ const struct cmd cmd_commands[] = {
      "whatever the verdict.\n\n"
      "Example:\n"
      "  loadgate report results.json --baseline main --markdown summary.md\n"},
+    {"serve", cmd_serve, "serve --store DIR [--listen ADDR:PORT]",
+     "run the baseline service (HTTP API) over a store folder",
+     "Serves the original specification's API so that many pipelines share\n"
+     "baselines: POST /api/load-test/baseline, GET /api/load-test/baselines,\n"
+     "GET /api/load-test/baselines/{id}[?format=text], GET /api/load-test/info.\n"
+     "Writes need 'Authorization: Bearer $LOADGATE_TOKEN' when LOADGATE_TOKEN\n"
+     "is set; without it the service listens on loopback only.\n\n"
+     "Examples:\n"
+     "  loadgate serve --store /srv/baselines --listen 127.0.0.1:8089\n"
+     "  loadgate run perf.yaml --baseline http://ci-baselines:8089/api/load-test/baselines/main\n"
+     "  loadgate baseline save results.json --name main --to http://ci-baselines:8089\n"},
     {"help", cmd_help, "help [COMMAND]", "show help for a command",
      "Example:\n  loadgate help run\n"},
     {"version", cmd_version, "version", "print the version",

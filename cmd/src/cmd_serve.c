@@ -1,0 +1,58 @@
+/* loadgate serve: the baseline service (the original specification's
+ * /api/load-test API) over a store folder, so many pipelines share
+ * baselines.  Writes need LOADGATE_TOKEN as a bearer token when it is set;
+ * without one the service listens on loopback only. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "server.h"
+
+static const char usage[] = "serve --store DIR [--listen ADDR:PORT]";
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"listen", required_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0}};
+    struct server_opts so = {0};
+    struct server *srv = NULL;
+    char err[512];
+    int opt;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "s:l:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 's':
+            so.store = optarg;
+            break;
+        case 'l':
+            so.listen = optarg;
+            break;
+        default:
+            return cmd_usage_error(usage, "unknown option");
+        }
+    }
+    if (optind != argc)
+        return cmd_usage_error(usage, "serve takes no arguments");
+    if (!so.store)
+        so.store = COMPARE_DEFAULT_STORE;
+    so.token = getenv("LOADGATE_TOKEN");
+    if (server_start(&so, &srv, err, sizeof(err))) {
+        cmd_error("cannot start the baseline service: %s", err);
+        return GATE_EXIT_UNJUDGED;
+    }
+    cmd_signals_install();
+    printf("baseline service on port %u, store %s%s (Ctrl-C stops it)\n",
+           server_port(srv), so.store,
+           so.token && *so.token ? ", writes need the token"
+                                 : ", no token: loopback only");
+    fflush(stdout);
+    while (!cmd_stop)
+        pause();
+    server_stop(srv);
+    return 0;
+}
