@@ -245,12 +245,16 @@ static int syntax_error(const yaml_parser_t *parser, const char *text,
     } else {
         err->line = (int)parser->problem_mark.line + 1;
         err->col = (int)parser->problem_mark.column + 1;
+        size_t at = parser->problem_mark.index;
+        const char *hint = at < len && text[at] == '\t'
+                               ? "; indent with spaces, not tabs"
+                               : "";
         if (parser->context)
-            snprintf(err->msg, sizeof(err->msg), "%s (%s at line %d)",
+            snprintf(err->msg, sizeof(err->msg), "%s (%s at line %d)%s",
                      problem, parser->context,
-                     (int)parser->context_mark.line + 1);
+                     (int)parser->context_mark.line + 1, hint);
         else
-            snprintf(err->msg, sizeof(err->msg), "%s", problem);
+            snprintf(err->msg, sizeof(err->msg), "%s%s", problem, hint);
     }
     return LOADER_ESYNTAX;
 }

@@ -1,0 +1,698 @@
+/* The profile parser on valid input: every field of a full profile, the
+ * open model, ${ENV} expansion, secret headers, the profile hash, quick
+ * profiles and loader_error_format(). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "loader.h"
+#include "loader_profile_internal.h"
+
+#define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/loader/profiles/" name
+
+static struct loader_profile *parse_ok(const char *text)
+{
+    struct loader_profile *p = NULL;
+    struct loader_error err;
+    char msg[1200];
+    int rc = loader_profile_parse(text, strlen(text), "t.yaml", &p, &err);
+
+    if (rc) {
+        loader_error_format(&err, msg, sizeof(msg));
+        print_error("unexpected error %d: %s\n", rc, msg);
+    }
+    assert_int_equal(rc, 0);
+    assert_non_null(p);
+    return p;
+}
+
+/* ---- the full profile ------------------------------------------------- */
+
+static void test_full_profile(void **state)
+{
+    struct loader_profile *p = NULL;
+    struct loader_error err;
+    const struct loader_scenario *s;
+    const struct loader_step *st;
+    (void)state;
+
+    setenv("LG_TEST_TOKEN", "s3cr3t", 1);
+    unsetenv("LG_TEST_HOST");
+    assert_int_equal(loader_profile_load(FIXTURE("full.yaml"), &p, &err), 0);
+    assert_string_equal(p->path, FIXTURE("full.yaml"));
+    assert_string_equal(p->name, "full");
+    assert_int_equal(p->version, 1);
+    assert_string_equal(p->target, "http://127.0.0.1:5000");
+    assert_int_equal(p->n_headers, 2);
+    assert_string_equal(p->headers[0].key, "Authorization");
+    assert_string_equal(p->headers[0].value, "Bearer s3cr3t");
+    assert_true(p->headers[0].secret);
+    assert_string_equal(p->headers[1].key, "X-Trace");
+    assert_string_equal(p->headers[1].value, "on");
+    assert_true(p->headers[1].secret); /* every default header */
+    assert_true(p->timeout_s == 90.0);
+    assert_string_equal(p->engine, "curl");
+
+    assert_int_equal(p->load.users, 1000);
+    assert_true(p->load.spawn_rate == 50.0);
+    assert_true(p->load.duration_s == 300.0);
+    assert_int_equal(p->load.requests, 10000);
+    assert_true(p->load.warmup_s == 30.0);
+    assert_true(p->load.think_min_s == 1.0);
+    assert_true(p->load.think_max_s == 3.0);
+    assert_int_equal(p->load.max_in_flight, 64);
+    assert_true(p->load.rate == 0.0);
+    assert_int_equal(p->load.n_stages, 0);
+    assert_null(p->load.stages);
+
+    assert_int_equal(p->n_scenarios, 2);
+    s = &p->scenarios[0];
+    assert_string_equal(s->name, "browse");
+    assert_int_equal(s->weight, 3);
+    assert_int_equal(s->line, 17);
+    assert_int_equal(s->col, 5);
+    assert_int_equal(s->n_steps, 1);
+    st = &s->steps[0];
+    assert_string_equal(st->method, "GET");
+    assert_string_equal(st->path, "/api/health");
+    assert_null(st->name);
+    assert_null(st->body);
+    assert_false(st->body_is_json);
+    assert_int_equal(st->n_headers, 0);
+    assert_int_equal(st->n_expect_status, 0);
+    assert_int_equal(st->n_captures, 0);
+    assert_true(st->timeout_s == 0.0);
+    assert_int_equal(st->line, 20);
+    assert_int_equal(st->col, 9);
+
+    s = &p->scenarios[1];
+    assert_string_equal(s->name, "ask");
+    assert_int_equal(s->weight, 5);
+    assert_int_equal(s->n_steps, 6);
+    st = &s->steps[0];
+    assert_string_equal(st->method, "POST");
+    assert_string_equal(st->path, "/api/agents/register");
+    assert_string_equal(st->body, "{\"name\":\"agent-${vu}\",\"tags\":[\"a\",2,"
+                                  "true,null,1.5],\"n\":\"7\"}");
+    assert_true(st->body_is_json);
+    assert_int_equal(st->n_captures, 2);
+    assert_string_equal(st->captures[0].var, "agent");
+    assert_string_equal(st->captures[0].pointer, "/agent_id");
+    assert_string_equal(st->captures[1].var, "first_tag");
+    assert_string_equal(st->captures[1].pointer, "/tags/0");
+    assert_int_equal(st->n_expect_status, 1);
+    assert_int_equal(st->expect_status[0], 201);
+    assert_int_equal(st->line, 24);
+    assert_int_equal(st->col, 9);
+
+    st = &s->steps[1];
+    assert_string_equal(st->method, "POST");
+    assert_string_equal(st->path, "/api/agents/{{agent}}/query");
+    assert_string_equal(st->name, "POST /api/agents/{id}/query");
+    assert_int_equal(st->n_headers, 3);
+    assert_string_equal(st->headers[0].key, "X-Request-Token");
+    assert_string_equal(st->headers[0].value, "abc");
+    assert_true(st->headers[0].secret); /* by its name */
+    assert_string_equal(st->headers[1].key, "Accept");
+    assert_false(st->headers[1].secret);
+    assert_string_equal(st->headers[2].key, "X-Host");
+    assert_string_equal(st->headers[2].value, "localhost");
+    assert_true(st->headers[2].secret); /* holds an expansion */
+    assert_string_equal(st->body, "{\"query\":\"SELECT 1\"}");
+    assert_true(st->body_is_json);
+    assert_int_equal(st->n_expect_status, 2);
+    assert_int_equal(st->expect_status[0], 200);
+    assert_int_equal(st->expect_status[1], 204);
+    assert_true(st->timeout_s == 0.25);
+    assert_int_equal(st->line, 28);
+
+    st = &s->steps[2];
+    assert_string_equal(st->method, "PUT");
+    assert_string_equal(st->path, "/api/items/${iteration}");
+    assert_string_equal(st->body, "raw ${literal} text");
+    assert_false(st->body_is_json);
+    st = &s->steps[3];
+    assert_string_equal(st->method, "PATCH");
+    assert_string_equal(st->body, "line one\n");
+    assert_string_equal(s->steps[4].method, "DELETE");
+    assert_string_equal(s->steps[5].method, "HEAD");
+    assert_string_equal(s->steps[5].path, "/");
+    assert_int_equal(s->steps[5].line, 43);
+
+    assert_int_equal(p->n_thresholds, 5);
+    assert_null(p->thresholds[0].endpoint);
+    assert_string_equal(p->thresholds[0].check, "p95 < 1s");
+    assert_int_equal(p->thresholds[0].line, 45);
+    assert_int_equal(p->thresholds[0].col, 5);
+    assert_string_equal(p->thresholds[1].check, "error_rate < 5%");
+    assert_string_equal(p->thresholds[2].endpoint,
+                        "POST /api/agents/{id}/query");
+    assert_string_equal(p->thresholds[2].check, "p99 < 2s");
+    assert_int_equal(p->thresholds[2].line, 47);
+    assert_string_equal(p->thresholds[3].check, "p95 < baseline + 10%");
+    assert_string_equal(p->thresholds[4].check, "rps > baseline - 10%");
+    assert_int_equal(p->thresholds[4].line, 50);
+    assert_string_equal(p->baseline, "baselines/main.json");
+    assert_int_equal(p->baseline_line, 51);
+    assert_int_equal(strlen(p->sha256), 64);
+    assert_int_equal(strspn(p->sha256, "0123456789abcdef"), 64);
+    loader_profile_free(p);
+    unsetenv("LG_TEST_TOKEN");
+}
+
+static const char open_model[] =
+    "version: 1\n"
+    "target: https://example.test:8443/base/\n"
+    "load:\n"
+    "  stages:\n"
+    "    - { duration: 1m, rate: 100/s }\n"
+    "    - { duration: 30s, rate: 6000/m }\n"
+    "    - duration: 10s\n"
+    "      rate: 0\n"
+    "  max_in_flight: 500\n"
+    "scenarios:\n"
+    "  - steps: [ { get: / } ]\n";
+
+static void test_open_model(void **state)
+{
+    struct loader_profile *p = parse_ok(open_model);
+    (void)state;
+
+    assert_string_equal(p->target, "https://example.test:8443/base");
+    assert_string_equal(p->name, "t");
+    assert_int_equal(p->load.users, 0);
+    assert_int_equal(p->load.n_stages, 3);
+    assert_true(p->load.stages[0].duration_s == 60);
+    assert_true(p->load.stages[0].rate == 100);
+    assert_true(p->load.stages[1].duration_s == 30);
+    assert_true(p->load.stages[1].rate == 100);
+    assert_true(p->load.stages[2].rate == 0);
+    /* without duration or requests the stages say how long */
+    assert_true(p->load.duration_s == 100);
+    assert_int_equal(p->load.requests, 0);
+    assert_int_equal(p->load.max_in_flight, 500);
+    assert_true(p->timeout_s == 10.0); /* the default */
+    assert_null(p->engine);
+    assert_null(p->baseline);
+    assert_int_equal(p->n_thresholds, 0);
+    assert_string_equal(p->scenarios[0].name, "scenario1");
+    assert_int_equal(p->scenarios[0].weight, 1);
+    loader_profile_free(p);
+}
+
+static void test_constant_rate(void **state)
+{
+    struct loader_profile *p = parse_ok(
+        "version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
+        "load: { rate: 500/s, requests: 3, spawn_rate: 0, think_time: 2 }\n"
+        "scenarios: [ { name: x, steps: [ { get: '/a?b=1' } ] } ]\n");
+    (void)state;
+
+    assert_string_equal(p->target, "http://[::1]:8080");
+    assert_string_equal(p->engine, "fast");
+    assert_true(p->load.rate == 500);
+    assert_int_equal(p->load.requests, 3);
+    assert_true(p->load.duration_s == 0);
+    assert_true(p->load.think_min_s == 2 && p->load.think_max_s == 2);
+    assert_string_equal(p->scenarios[0].steps[0].path, "/a?b=1");
+    loader_profile_free(p);
+}
+
+/* ---- ${ENV} ------------------------------------------------------------ */
+
+struct env_case {
+    const char *set;   /* LG_E1 value, NULL: unset */
+    const char *value; /* the baseline: value as written */
+    const char *want;  /* expected result; NULL: an error */
+    const char *frag;  /* message fragment for errors */
+};
+
+static const struct env_case env_cases[] = {
+    {"main", "${LG_E1}", "main", NULL},
+    {"main", "b/${LG_E1}.json", "b/main.json", NULL},
+    {NULL, "${LG_E1:-dflt}", "dflt", NULL},
+    {"", "${LG_E1:-dflt}", "dflt", NULL}, /* set but empty, as in sh */
+    {"x", "${LG_E1:-dflt}", "x", NULL},
+    {NULL, "${LG_E1:-}x", "x", NULL},
+    {NULL, "u${vu}-${iteration}", "u${vu}-${iteration}", NULL},
+    {NULL, "$${LG_E1}", "${LG_E1}", NULL},
+    {NULL, "cost $5 and $x", "cost $5 and $x", NULL},
+    {NULL, "{{agent}}", "{{agent}}", NULL},
+    {NULL, "${LG_E1}", NULL, "environment variable LG_E1 is not set; use "
+                             "${LG_E1:-default} for an optional one"},
+    {NULL, "a ${LG_E1", NULL, "unterminated ${LG_E1"},
+    {NULL, "${1X}", NULL, "must start ${NAME}"},
+    {NULL, "${}", NULL, "must start ${NAME}"},
+    {NULL, "${LG_E1-x}", NULL, "unterminated"},
+};
+
+static void test_env_expansion(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(env_cases) / sizeof(*env_cases); i++) {
+        const struct env_case *c = &env_cases[i];
+        struct loader_profile *p = NULL;
+        struct loader_error err;
+        char text[512];
+        int rc;
+
+        if (c->set)
+            setenv("LG_E1", c->set, 1);
+        else
+            unsetenv("LG_E1");
+        snprintf(text, sizeof(text),
+                 "version: 1\ntarget: http://h\nload: {users: 1, "
+                 "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
+                 "baseline: '%s'\n",
+                 c->value);
+        rc = loader_profile_parse(text, strlen(text), "e.yaml", &p, &err);
+        print_message("case %zu: %s -> rc %d %s\n", i, c->value, rc,
+                      rc ? err.msg : p->baseline);
+        if (c->want) {
+            assert_int_equal(rc, 0);
+            assert_string_equal(p->baseline, c->want);
+        } else {
+            assert_int_equal(rc, LOADER_EPROFILE);
+            assert_null(p);
+            assert_int_equal(err.line, 5);
+            assert_int_equal(err.col, 11);
+            assert_non_null(strstr(err.msg, c->frag));
+        }
+        loader_profile_free(p);
+    }
+    unsetenv("LG_E1");
+}
+
+/* "$$${X}" is "$" followed by "$${X}"?  No: the scan sees "$$${" as "$"
+ * then "$${" (a literal "${"), so the variable is not expanded. */
+static void test_env_dollar_run(void **state)
+{
+    struct loader_profile *p;
+    (void)state;
+
+    setenv("LG_E1", "v", 1);
+    p = parse_ok("version: 1\ntarget: http://h\nload: {users: 1, "
+                 "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
+                 "baseline: '$$${LG_E1}'\n");
+    assert_string_equal(p->baseline, "$${LG_E1}");
+    loader_profile_free(p);
+    unsetenv("LG_E1");
+}
+
+/* Keys are never expanded; numbers and durations are, before parsing. */
+static void test_env_in_numbers_not_keys(void **state)
+{
+    struct loader_profile *p;
+    (void)state;
+
+    setenv("LG_USERS", "42", 1);
+    unsetenv("LG_DUR");
+    p = parse_ok("version: 1\ntarget: http://h\nload:\n  users: ${LG_USERS}\n"
+                 "  duration: ${LG_DUR:-2m}\n\nscenarios: [{steps: [{get: /, "
+                 "json: {'${LG_USERS}': '${LG_USERS}'}}]}]\n");
+    assert_int_equal(p->load.users, 42);
+    assert_true(p->load.duration_s == 120);
+    assert_string_equal(p->scenarios[0].steps[0].body,
+                        "{\"${LG_USERS}\":\"42\"}");
+    loader_profile_free(p);
+    unsetenv("LG_USERS");
+}
+
+/* An expanded value never shows in an error message: it may be a token. */
+static void test_env_value_not_in_errors(void **state)
+{
+    static const char *const texts[] = {
+        "version: 1\ntarget: http://h\nload: {users: '${LG_SECRET}', "
+        "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n",
+        "version: 1\ntarget: '${LG_SECRET}'\nload: {users: 1, "
+        "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n",
+        "version: 1\ntarget: http://h\nload: {users: 1, duration: "
+        "'${LG_SECRET}'}\nscenarios: [{steps: [{get: /}]}]\n",
+        "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"
+        "scenarios: [{steps: [{get: '${LG_SECRET}'}]}]\n",
+    };
+    (void)state;
+
+    setenv("LG_SECRET", "TOPSECRET-42", 1);
+    for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+        struct loader_profile *p = NULL;
+        struct loader_error err;
+        char msg[1200];
+
+        assert_int_equal(loader_profile_parse(texts[i], strlen(texts[i]),
+                                              "s.yaml", &p, &err),
+                         LOADER_EPROFILE);
+        loader_error_format(&err, msg, sizeof(msg));
+        print_message("%s\n", msg);
+        assert_true(err.line > 0);
+        assert_null(strstr(msg, "TOPSECRET"));
+    }
+    unsetenv("LG_SECRET");
+}
+
+/* ---- secrets ------------------------------------------------------------ */
+
+struct secret_case {
+    const char *name, *value;
+    bool secret;
+};
+
+static const struct secret_case secret_cases[] = {
+    {"Authorization", "Bearer x", true},
+    {"authorization", "x", true},
+    {"Cookie", "a=b", true},
+    {"Proxy-Authorization", "Basic x", true},
+    {"X-Api-Key", "k", true},
+    {"X-API-KEY", "k", true},
+    {"X-Auth-Token", "t", true},
+    {"X-Client-Secret", "s", true},
+    {"TOKEN", "s", true},
+    {"Accept", "application/json", false},
+    {"X-Trace", "1", false},
+    {"X-Trace", "${LG_S1}", true},      /* holds an expansion */
+    {"X-Trace", "${LG_S2:-d}", true},   /* a default counts too */
+    {"X-Trace", "${vu}", false},        /* runtime, not the environment */
+    {"X-Trace", "$${LG_S1}", false},    /* a literal */
+    {"X-Keys", "keyring", false},
+};
+
+static void test_secret_marking(void **state)
+{
+    (void)state;
+    setenv("LG_S1", "v", 1);
+    unsetenv("LG_S2");
+    for (size_t i = 0; i < sizeof(secret_cases) / sizeof(*secret_cases);
+         i++) {
+        const struct secret_case *c = &secret_cases[i];
+        struct loader_profile *p;
+        char text[512];
+
+        snprintf(text, sizeof(text),
+                 "version: 1\ntarget: http://h\nload: {users: 1, "
+                 "requests: 1}\nscenarios: [{steps: [{get: /, headers: "
+                 "{'%s': '%s'}}]}]\n",
+                 c->name, c->value);
+        p = parse_ok(text);
+        print_message("%s: %s\n", c->name, c->value);
+        assert_int_equal(p->scenarios[0].steps[0].n_headers, 1);
+        assert_string_equal(p->scenarios[0].steps[0].headers[0].key,
+                            c->name);
+        assert_int_equal(p->scenarios[0].steps[0].headers[0].secret,
+                         c->secret);
+        loader_profile_free(p);
+    }
+    unsetenv("LG_S1");
+}
+
+/* ---- the hash ----------------------------------------------------------- */
+
+static const char hash_base[] =
+    "version: 1\ntarget: http://a:1\n"
+    "defaults: {headers: {Authorization: t1}, timeout: 5s}\n"
+    "load: {users: 10, duration: 1m}\n"
+    "scenarios: [{name: s, steps: [{get: /x, headers: {X-A: v1}}]}]\n"
+    "thresholds: [p95 < 1s]\nbaseline: b1\n";
+
+struct hash_case {
+    const char *text;
+    bool same;
+};
+
+static const struct hash_case hash_cases[] = {
+    /* another host, thresholds, header values, defaults, baseline */
+    {"version: 1\ntarget: https://b.example:2/\n"
+     "defaults: {headers: {Authorization: t2}, timeout: 9s}\n"
+     "load: {users: 10, duration: 1m}\n"
+     "scenarios: [{name: s, steps: [{get: /x, headers: {X-A: v2}}]}]\n"
+     "thresholds: [p99 < 3s, error_rate < 1%]\nbaseline: b2\n",
+     true},
+    /* the same load written differently */
+    {"version: 1\ntarget: http://a:1\nload:\n  duration: 60s\n  users: 10\n"
+     "scenarios:\n  - name: s\n    steps:\n      - headers: {X-A: v1}\n"
+     "        get: /x\n",
+     true},
+    {"version: 1\ntarget: http://a:1\nload: {users: 11, duration: 1m}\n"
+     "scenarios: [{name: s, steps: [{get: /x, headers: {X-A: v1}}]}]\n",
+     false},
+    {"version: 1\ntarget: http://a:1\nload: {users: 10, duration: 2m}\n"
+     "scenarios: [{name: s, steps: [{get: /x, headers: {X-A: v1}}]}]\n",
+     false},
+    {"version: 1\ntarget: http://a:1\nload: {users: 10, duration: 1m}\n"
+     "scenarios: [{name: s, steps: [{get: /y, headers: {X-A: v1}}]}]\n",
+     false},
+    {"version: 1\ntarget: http://a:1\nload: {users: 10, duration: 1m}\n"
+     "scenarios: [{name: s, steps: [{post: /x, headers: {X-A: v1}}]}]\n",
+     false},
+    {"version: 1\ntarget: http://a:1\nload: {users: 10, duration: 1m}\n"
+     "scenarios: [{name: s, steps: [{get: /x, headers: {X-B: v1}}]}]\n",
+     false},
+    {"version: 1\ntarget: http://a:1\nload: {users: 10, duration: 1m}\n"
+     "scenarios: [{name: s, weight: 2, steps: [{get: /x, headers: "
+     "{X-A: v1}}]}]\n",
+     false},
+    {"version: 1\ntarget: http://a:1\nengine: curl\n"
+     "load: {users: 10, duration: 1m}\n"
+     "scenarios: [{name: s, steps: [{get: /x, headers: {X-A: v1}}]}]\n",
+     false},
+    {"version: 1\ntarget: http://a:1\nload: {users: 10, duration: 1m}\n"
+     "scenarios: [{name: s, steps: [{get: /x, headers: {X-A: v1}, "
+     "expect: {status: 201}}]}]\n",
+     false},
+};
+
+static void test_hash(void **state)
+{
+    struct loader_profile *base = parse_ok(hash_base), *again;
+    (void)state;
+
+    again = parse_ok(hash_base);
+    assert_string_equal(base->sha256, again->sha256);
+    loader_profile_free(again);
+    for (size_t i = 0; i < sizeof(hash_cases) / sizeof(*hash_cases); i++) {
+        struct loader_profile *p = parse_ok(hash_cases[i].text);
+        print_message("hash case %zu\n", i);
+        if (hash_cases[i].same)
+            assert_string_equal(base->sha256, p->sha256);
+        else
+            assert_string_not_equal(base->sha256, p->sha256);
+        loader_profile_free(p);
+    }
+    loader_profile_free(base);
+}
+
+/* ---- quick -------------------------------------------------------------- */
+
+struct quick_case {
+    const char *url, *method;
+    const char *headers[3];
+    const char *body;
+    uint64_t requests;
+    double duration_s;
+    int rc;
+    const char *target, *path, *want_method; /* or a message fragment */
+};
+
+static const struct quick_case quick_cases[] = {
+    {"http://localhost:5000", NULL, {NULL}, NULL, 1000, 0, 0,
+     "http://localhost:5000", "/", "GET"},
+    {"https://h.example/api/x?y=1#frag", "post", {"Content-Type: text/plain",
+     "X-Token:  abc  "}, "hi", 0, 30, 0, "https://h.example", "/api/x?y=1",
+     "POST"},
+    {"http://h?q=1", "head", {NULL}, NULL, 5, 0, 0, "http://h", "/?q=1",
+     "HEAD"},
+    {"http://[::1]:8080/", NULL, {NULL}, NULL, 5, 0, 0, "http://[::1]:8080",
+     "/", "GET"},
+    {"ftp://h/x", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL,
+     "must start with http:// or https://", NULL, NULL},
+    {"http://:80/", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL, "has no host",
+     NULL, NULL},
+    {"http://h:99999/", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL, "bad port",
+     NULL, NULL},
+    {"http://h x/", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL, "spaces", NULL,
+     NULL},
+    {"http://h/", NULL, {"NoColonHere"}, NULL, 5, 0, LOADER_EINVAL,
+     "header 'NoColonHere' has no ':'", NULL, NULL},
+    {"http://h/", NULL, {"Bad Name: v"}, NULL, 5, 0, LOADER_EINVAL,
+     "bad name", NULL, NULL},
+    {"http://h/", "BREW", {NULL}, NULL, 5, 0, LOADER_EINVAL,
+     "method 'BREW'", NULL, NULL},
+    {"http://h/", NULL, {NULL}, NULL, 0, 0, LOADER_EINVAL,
+     "requests or a duration", NULL, NULL},
+};
+
+static void test_quick(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(quick_cases) / sizeof(*quick_cases); i++) {
+        const struct quick_case *c = &quick_cases[i];
+        struct loader_quick q = {0};
+        struct loader_profile *p = NULL;
+        struct loader_error err;
+        size_t nh = 0;
+        int rc;
+
+        while (nh < 3 && c->headers[nh])
+            nh++;
+        q.url = c->url;
+        q.method = c->method;
+        q.headers = c->headers;
+        q.n_headers = nh;
+        q.body = c->body;
+        q.requests = c->requests;
+        q.duration_s = c->duration_s;
+        q.concurrency = 7;
+        rc = loader_profile_quick(&q, &p, &err);
+        print_message("quick %s -> %d %s\n", c->url, rc, rc ? err.msg : "");
+        assert_int_equal(rc, c->rc);
+        if (rc) {
+            assert_null(p);
+            assert_non_null(strstr(err.msg, c->target));
+            continue;
+        }
+        assert_string_equal(p->name, "quick");
+        assert_string_equal(p->target, c->target);
+        assert_int_equal(p->n_scenarios, 1);
+        assert_int_equal(p->scenarios[0].n_steps, 1);
+        assert_string_equal(p->scenarios[0].steps[0].path, c->path);
+        assert_string_equal(p->scenarios[0].steps[0].method, c->want_method);
+        assert_int_equal(p->scenarios[0].steps[0].n_headers, nh);
+        assert_int_equal(p->n_thresholds, 0);
+        assert_int_equal(p->load.users, 7);
+        assert_int_equal(p->load.requests, c->requests);
+        assert_true(p->load.duration_s == c->duration_s);
+        assert_true(p->timeout_s == 10);
+        assert_int_equal(strlen(p->sha256), 64);
+        loader_profile_free(p);
+    }
+}
+
+static void test_quick_details(void **state)
+{
+    const char *const h[] = {"X-Token:  abc  ", "Accept:json"};
+    struct loader_quick q = {.url = "http://h:81/p",
+                             .method = "post",
+                             .headers = h,
+                             .n_headers = 2,
+                             .body = "{\"a\":1}",
+                             .requests = 10,
+                             .rate = 25};
+    struct loader_profile *p = NULL, *yaml;
+    struct loader_error err;
+    const struct loader_step *st;
+    (void)state;
+
+    assert_int_equal(loader_profile_quick(&q, &p, &err), 0);
+    st = &p->scenarios[0].steps[0];
+    assert_string_equal(st->headers[0].key, "X-Token");
+    assert_string_equal(st->headers[0].value, "abc");
+    assert_true(st->headers[0].secret);
+    assert_string_equal(st->headers[1].key, "Accept");
+    assert_string_equal(st->headers[1].value, "json");
+    assert_false(st->headers[1].secret);
+    assert_string_equal(st->body, "{\"a\":1}");
+    assert_true(st->body_is_json); /* no Content-Type given */
+    assert_int_equal(p->load.users, 1); /* concurrency 0 */
+    assert_true(p->load.rate == 25);
+
+    /* hashed like the same profile written in YAML */
+    yaml = parse_ok("version: 1\ntarget: http://other\n"
+                    "load: {users: 1, requests: 10, rate: 25/s}\n"
+                    "scenarios:\n  - name: quick\n    steps:\n"
+                    "      - post: /p\n        headers: {X-Token: x, "
+                    "Accept: y}\n        body: '{\"a\":1}'\n");
+    yaml->scenarios[0].steps[0].body_is_json = true;
+    assert_int_equal(loader__profile_hash(yaml), 0);
+    assert_string_equal(p->sha256, yaml->sha256);
+    loader_profile_free(yaml);
+    loader_profile_free(p);
+}
+
+/* ---- loader_error_format ------------------------------------------------ */
+
+struct format_case {
+    const char *file;
+    int line, col;
+    const char *msg, *want;
+};
+
+static const struct format_case format_cases[] = {
+    {"p.yaml", 3, 7, "bad", "p.yaml:3:7: bad"},
+    {"p.yaml", 3, 0, "bad", "p.yaml:3: bad"},
+    {"p.yaml", 0, 0, "cannot open", "p.yaml: cannot open"},
+    {"", 2, 4, "x", "2:4: x"},
+    {"", 0, 0, "just this", "just this"},
+};
+
+static void test_error_format(void **state)
+{
+    char buf[64];
+    struct loader_error e;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(format_cases) / sizeof(*format_cases);
+         i++) {
+        const struct format_case *c = &format_cases[i];
+        memset(&e, 0, sizeof(e));
+        snprintf(e.file, sizeof(e.file), "%s", c->file);
+        e.line = c->line;
+        e.col = c->col;
+        snprintf(e.msg, sizeof(e.msg), "%s", c->msg);
+        loader_error_format(&e, buf, sizeof(buf));
+        assert_string_equal(buf, c->want);
+    }
+    /* truncated, still terminated */
+    snprintf(e.file, sizeof(e.file), "f.yaml");
+    e.line = 1;
+    e.col = 2;
+    snprintf(e.msg, sizeof(e.msg), "%s", "0123456789");
+    loader_error_format(&e, buf, 8);
+    assert_string_equal(buf, "f.yaml:");
+    loader_error_format(NULL, buf, sizeof(buf));
+    assert_string_equal(buf, "");
+}
+
+static void test_load_missing_file(void **state)
+{
+    struct loader_profile *p = NULL;
+    struct loader_error err;
+    char msg[1200];
+    (void)state;
+
+    assert_int_equal(loader_profile_load(FIXTURE("no-such.yaml"), &p, &err),
+                     LOADER_EIO);
+    assert_null(p);
+    assert_int_equal(err.line, 0);
+    loader_error_format(&err, msg, sizeof(msg));
+    assert_string_equal(msg, FIXTURE("no-such.yaml") ": cannot open the "
+                                                     "profile: No such file "
+                                                     "or directory");
+    assert_int_equal(loader_profile_load(FIXTURE(""), &p, &err), LOADER_EIO);
+    assert_non_null(strstr(err.msg, "directory"));
+    loader_profile_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_profile),
+        cmocka_unit_test(test_open_model),
+        cmocka_unit_test(test_constant_rate),
+        cmocka_unit_test(test_env_expansion),
+        cmocka_unit_test(test_env_dollar_run),
+        cmocka_unit_test(test_env_in_numbers_not_keys),
+        cmocka_unit_test(test_env_value_not_in_errors),
+        cmocka_unit_test(test_secret_marking),
+        cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_quick),
+        cmocka_unit_test(test_quick_details),
+        cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_load_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
