@@ -46,8 +46,7 @@ struct curl_vu {
     size_t cap_nodes;
 };
 
-enum metrics_errclass loader__curl_errclass(int curl_code)
-{
+enum metrics_errclass loader__curl_errclass(int curl_code) {
     switch ((CURLcode)curl_code) {
     case CURLE_OK:
         return METRICS_ERR_NONE;
@@ -83,13 +82,11 @@ enum metrics_errclass loader__curl_errclass(int curl_code)
     }
 }
 
-static uint64_t ns_after_ms(struct loader__engine *e, long ms)
-{
+static uint64_t ns_after_ms(struct loader__engine *e, long ms) {
     return e->now_ns() + (uint64_t)ms * 1000000u;
 }
 
-static int on_timer(CURLM *m, long timeout_ms, void *userp)
-{
+static int on_timer(CURLM *m, long timeout_ms, void *userp) {
     struct curl_multi_ctx *mc = userp;
 
     (void)m;
@@ -99,8 +96,7 @@ static int on_timer(CURLM *m, long timeout_ms, void *userp)
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
-                     void *socketp)
-{
+                     void *socketp) {
     struct curl_multi_ctx *mc = userp;
     struct epoll_event ev;
 
@@ -131,8 +127,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
     return 0;
 }
 
-static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
-{
+static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
     struct loader__vu *vu = userp;
     size_t n = size * nmemb;
 
@@ -142,8 +137,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 /* Discards bodies of steps without captures. */
-static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp)
-{
+static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp) {
     (void)data;
     (void)userp;
     return size * nmemb;
@@ -152,8 +146,7 @@ static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp)
 static void curl_close(struct loader__engine *e);
 
 static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
-                     size_t errlen)
-{
+                     size_t errlen) {
     struct curl_state *st = calloc(1, sizeof(*st));
     int rc = LOADER_ENOMEM;
 
@@ -173,8 +166,8 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (st->epfd < 0) {
         snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));
-        rc = errno == EMFILE || errno == ENFILE ? LOADER_ELIMIT
-                                                 : LOADER_EENGINE;
+        rc =
+            errno == EMFILE || errno == ENFILE ? LOADER_ELIMIT : LOADER_EENGINE;
         goto out;
     }
     st->share = curl_share_init();
@@ -212,8 +205,7 @@ out:
 }
 
 static int new_easy(struct curl_state *st, struct loader__vu *vu,
-                    struct curl_vu **out)
-{
+                    struct curl_vu **out) {
     struct curl_vu *cv = calloc(1, sizeof(*cv));
     CURL *h;
 
@@ -240,8 +232,8 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
 /* The header list as curl_slist nodes pointing at vu's strings (libcurl
  * only reads the list), plus "Expect:" so that bodies go out without a
  * 100-continue round trip. */
-static int build_headers(struct curl_vu *cv, const struct loader__request *req)
-{
+static int build_headers(struct curl_vu *cv,
+                         const struct loader__request *req) {
     static char no_expect[] = "Expect:";
     size_t n = req->n_headers + 1;
 
@@ -263,8 +255,7 @@ static int build_headers(struct curl_vu *cv, const struct loader__request *req)
 }
 
 static int curl_send(struct loader__engine *e, struct loader__vu *vu,
-                     const struct loader__request *req)
-{
+                     const struct loader__request *req) {
     struct curl_state *st = e->transport;
     struct curl_vu *cv = vu->transport;
     const char *method = req->method;
@@ -309,8 +300,7 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
 }
 
 /* Hands every finished transfer of mc to the bookkeeping. */
-static void drain(struct loader__engine *e, struct curl_multi_ctx *mc)
-{
+static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
     CURLMsg *msg;
     int left;
 
@@ -338,8 +328,7 @@ static void drain(struct loader__engine *e, struct curl_multi_ctx *mc)
 }
 
 static void fire_timers(struct loader__engine *e, struct curl_state *st,
-                        uint64_t now)
-{
+                        uint64_t now) {
     for (unsigned i = 0; i < st->n_multis; i++) {
         struct curl_multi_ctx *mc = &st->multis[i];
         int running;
@@ -352,8 +341,7 @@ static void fire_timers(struct loader__engine *e, struct curl_state *st,
     }
 }
 
-static int curl_poll(struct loader__engine *e, uint64_t deadline_ns)
-{
+static int curl_poll(struct loader__engine *e, uint64_t deadline_ns) {
     struct curl_state *st = e->transport;
     struct epoll_event ev[MAX_EVENTS];
     uint64_t now = e->now_ns(), wait_ns;
@@ -396,8 +384,7 @@ static int curl_poll(struct loader__engine *e, uint64_t deadline_ns)
     return 0;
 }
 
-static void curl_close(struct loader__engine *e)
-{
+static void curl_close(struct loader__engine *e) {
     struct curl_state *st = e->transport;
 
     if (!st)

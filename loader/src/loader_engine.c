@@ -21,21 +21,18 @@
 #define SATURATED_MEAN_US 10000.0
 #define SATURATED_P99_US UINT64_C(100000)
 
-static uint64_t mono_now_ns(void)
-{
+static uint64_t mono_now_ns(void) {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns)
-{
+int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns) {
     return e->start_wall_ns + (int64_t)(mono_ns - e->start_ns);
 }
 
-static uint64_t secs_to_ns(double s)
-{
+static uint64_t secs_to_ns(double s) {
     if (!(s > 0))
         return 0;
     if (s > 1e9) /* ~31 years: "forever" */
@@ -45,8 +42,7 @@ static uint64_t secs_to_ns(double s)
 
 /* ---- timer heap (min-heap of users by due time) ----------------------- */
 
-static void heap_swap(struct loader__engine *e, size_t a, size_t b)
-{
+static void heap_swap(struct loader__engine *e, size_t a, size_t b) {
     struct loader__vu *t = e->heap[a];
 
     e->heap[a] = e->heap[b];
@@ -55,8 +51,7 @@ static void heap_swap(struct loader__engine *e, size_t a, size_t b)
     e->heap[b]->heap_pos = b;
 }
 
-int loader__heap_push(struct loader__engine *e, struct loader__vu *vu)
-{
+int loader__heap_push(struct loader__engine *e, struct loader__vu *vu) {
     size_t i = e->heap_len;
 
     if (vu->heap_pos != SIZE_MAX || e->heap_len >= e->n_vus)
@@ -75,8 +70,7 @@ int loader__heap_push(struct loader__engine *e, struct loader__vu *vu)
     return 0;
 }
 
-static struct loader__vu *heap_pop(struct loader__engine *e)
-{
+static struct loader__vu *heap_pop(struct loader__engine *e) {
     struct loader__vu *top = e->heap[0];
     size_t i = 0;
 
@@ -103,8 +97,7 @@ static struct loader__vu *heap_pop(struct loader__engine *e)
 
 /* ---- the loop ------------------------------------------------------------ */
 
-static void stop_sending(struct loader__engine *e, uint64_t at_ns)
-{
+static void stop_sending(struct loader__engine *e, uint64_t at_ns) {
     if (e->stopping)
         return;
     e->stopping = true;
@@ -112,16 +105,14 @@ static void stop_sending(struct loader__engine *e, uint64_t at_ns)
 }
 
 static void record_lateness(struct loader__engine *e, uint64_t due_ns,
-                            uint64_t now_ns)
-{
+                            uint64_t now_ns) {
     if (due_ns < e->measure_start_ns)
         return;
     metrics_hist_record(e->late_hist,
                         now_ns > due_ns ? (now_ns - due_ns) / 1000 : 0);
 }
 
-static void report_progress(struct loader__engine *e, uint64_t now_ns)
-{
+static void report_progress(struct loader__engine *e, uint64_t now_ns) {
     const struct loader_run_opts *o = e->o;
     struct loader_progress pr;
     double span;
@@ -135,21 +126,20 @@ static void report_progress(struct loader__engine *e, uint64_t now_ns)
     pr.users = e->open_model ? e->in_flight : e->active_users;
     pr.requests = e->done_measured;
     pr.errors = e->errors_measured;
-    pr.rps = span > 0 ? (double)(e->done_measured - e->last_progress_done) /
-                            span
-                      : 0;
+    pr.rps = span > 0
+                 ? (double)(e->done_measured - e->last_progress_done) / span
+                 : 0;
     pr.p95_ms = (double)metrics_hist_percentile(e->all_hist, 95) / 1000.0;
     o->progress(&pr, o->progress_ud);
     e->last_progress_ns = now_ns;
     e->last_progress_done = e->done_measured;
     e->next_progress_ns =
-        now_ns + secs_to_ns(o->progress_interval_s > 0 ? o->progress_interval_s
-                                                       : 1.0);
+        now_ns +
+        secs_to_ns(o->progress_interval_s > 0 ? o->progress_interval_s : 1.0);
 }
 
 /* Sends every closed-model user whose time has come. */
-static void closed_dispatch(struct loader__engine *e, uint64_t now_ns)
-{
+static void closed_dispatch(struct loader__engine *e, uint64_t now_ns) {
     while (!e->stopping && !e->fatal && e->heap_len > 0 &&
            e->heap[0]->due_ns <= now_ns) {
         struct loader__vu *vu = heap_pop(e);
@@ -166,8 +156,7 @@ static void closed_dispatch(struct loader__engine *e, uint64_t now_ns)
     }
 }
 
-static void next_arrival(struct loader__engine *e)
-{
+static void next_arrival(struct loader__engine *e) {
     double t;
 
     e->next_arrival++;
@@ -180,8 +169,7 @@ static void next_arrival(struct loader__engine *e)
 
 /* Starts every open-model arrival whose time has come, each on a free
  * slot; an arrival without one is dropped. */
-static void open_dispatch(struct loader__engine *e, uint64_t now_ns)
-{
+static void open_dispatch(struct loader__engine *e, uint64_t now_ns) {
     while (!e->stopping && !e->fatal && !e->arrivals_done &&
            e->next_arrival_ns <= now_ns) {
         uint64_t due = e->next_arrival_ns;
@@ -208,8 +196,7 @@ static void open_dispatch(struct loader__engine *e, uint64_t now_ns)
 }
 
 int loader__engine_loop(struct loader__engine *e,
-                        const struct loader__transport_ops *t)
-{
+                        const struct loader__transport_ops *t) {
     for (;;) {
         uint64_t now = e->now_ns(), deadline;
         int rc;
@@ -222,8 +209,7 @@ int loader__engine_loop(struct loader__engine *e,
                 stop_sending(e, now);
             } else if (now >= e->send_end_ns) {
                 stop_sending(e, e->send_end_ns);
-            } else if (e->open_model && e->arrivals_done &&
-                       e->in_flight == 0) {
+            } else if (e->open_model && e->arrivals_done && e->in_flight == 0) {
                 stop_sending(e, now);
             }
         }
@@ -259,8 +245,7 @@ int loader__engine_loop(struct loader__engine *e,
 
 static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
-{
+static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
     va_list ap;
 
     if (errbuf && errlen) {
@@ -272,13 +257,13 @@ static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
 }
 
 static int validate(const struct loader_profile *p, char *errbuf,
-                    size_t errlen)
-{
+                    size_t errlen) {
     const struct loader_load *l = &p->load;
     bool open = l->rate > 0 || l->n_stages > 0;
 
     if (!p->target || !*p->target)
-        return set_err(errbuf, errlen, LOADER_EINVAL, "the profile has no target");
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "the profile has no target");
     if (p->n_scenarios == 0)
         return set_err(errbuf, errlen, LOADER_EINVAL,
                        "the profile has no scenarios");
@@ -305,8 +290,7 @@ static int validate(const struct loader_profile *p, char *errbuf,
 /* Raises the soft limit of open files to the hard one and checks that the
  * run fits. */
 static int check_nofile(unsigned slots, bool open, char *errbuf,
-                        size_t errlen)
-{
+                        size_t errlen) {
     struct rlimit rl;
     unsigned long long need = (unsigned long long)slots + 64;
 
@@ -328,13 +312,11 @@ static int check_nofile(unsigned slots, bool open, char *errbuf,
     return 0;
 }
 
-static char *dup_or_null(const char *s)
-{
+static char *dup_or_null(const char *s) {
     return s ? strdup(s) : NULL;
 }
 
-static const char *first_env(const char *const *names)
-{
+static const char *first_env(const char *const *names) {
     for (; *names; names++) {
         const char *v = getenv(*names);
 
@@ -344,8 +326,7 @@ static const char *first_env(const char *const *names)
     return NULL;
 }
 
-static int fill_meta(struct loader__engine *e)
-{
+static int fill_meta(struct loader__engine *e) {
     static const char *const sha_env[] = {"GITHUB_SHA", "CI_COMMIT_SHA",
                                           "GIT_COMMIT", NULL};
     static const char *const branch_env[] = {
@@ -384,8 +365,7 @@ static int fill_meta(struct loader__engine *e)
     if (e->o->shard_count > 0) {
         char sh[48];
 
-        snprintf(sh, sizeof(sh), "%u/%u", e->o->shard_index,
-                 e->o->shard_count);
+        snprintf(sh, sizeof(sh), "%u/%u", e->o->shard_index, e->o->shard_count);
         m->shard = strdup(sh);
         if (!m->shard)
             return LOADER_ENOMEM;
@@ -431,14 +411,12 @@ static int fill_meta(struct loader__engine *e)
          metrics_hist_percentile(e->late_hist, 99) > SATURATED_P99_US))
         m->saturated = true;
     if (!r->timestamp || !m->loadgate_version || !m->profile_sha256 ||
-        !m->host || !m->model || !m->source ||
-        (p->name && !m->profile_name))
+        !m->host || !m->model || !m->source || (p->name && !m->profile_name))
         return LOADER_ENOMEM;
     return 0;
 }
 
-static int make_endpoints(struct loader__engine *e)
-{
+static int make_endpoints(struct loader__engine *e) {
     const struct loader_profile *p = e->p;
 
     e->step_ep = calloc(p->n_scenarios, sizeof(*e->step_ep));
@@ -468,8 +446,7 @@ static int make_endpoints(struct loader__engine *e)
     return 0;
 }
 
-static void free_endpoints(struct loader__engine *e)
-{
+static void free_endpoints(struct loader__engine *e) {
     if (!e->step_ep)
         return;
     for (size_t i = 0; i < e->p->n_scenarios; i++)
@@ -478,8 +455,7 @@ static void free_endpoints(struct loader__engine *e)
 }
 
 int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
-               struct metrics_results **out, char *errbuf, size_t errlen)
-{
+               struct metrics_results **out, char *errbuf, size_t errlen) {
     static const struct loader_run_opts no_opts;
     const struct loader__transport_ops *t = &loader__curl_transport;
     struct loader__engine e;
@@ -506,9 +482,9 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     e.errbuf = errbuf;
     e.errlen = errlen;
     e.open_model = l->rate > 0 || l->n_stages > 0;
-    slots = e.open_model ? (l->max_in_flight   ? l->max_in_flight
-                            : l->users         ? l->users
-                                               : 10000)
+    slots = e.open_model ? (l->max_in_flight ? l->max_in_flight
+                            : l->users       ? l->users
+                                             : 10000)
                          : l->users;
     if ((rc = check_nofile(slots, e.open_model, errbuf, errlen)))
         return rc;
@@ -566,9 +542,8 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     } else {
         for (unsigned i = 0; i < slots; i++) {
             e.vus[i].due_ns =
-                e.start_ns + (l->spawn_rate > 0
-                                  ? secs_to_ns((double)i / l->spawn_rate)
-                                  : 0);
+                e.start_ns +
+                (l->spawn_rate > 0 ? secs_to_ns((double)i / l->spawn_rate) : 0);
             loader__heap_push(&e, &e.vus[i]);
         }
     }

@@ -123,8 +123,7 @@ uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng);
  * stage's end rate, the last rate held after the last stage) reach k.
  * Returns false when it never comes (rate 0 to the end).
  */
-bool loader__arrival_time(const struct loader_load *l, uint64_t k,
-                          double *t_s);
+bool loader__arrival_time(const struct loader_load *l, uint64_t k, double *t_s);
 /** Length of the stages in seconds (0 without stages). */
 double loader__stages_length(const struct loader_load *l);
 
@@ -138,10 +137,10 @@ struct loader__vu {
     uint64_t rng;
     size_t scenario, step;
     uint64_t iteration;
-    bool started;  /* has a scenario chosen for this iteration */
-    bool active;   /* spawned and not finished */
-    bool busy;     /* a request is in flight */
-    bool measured; /* the request in flight started after the warm-up */
+    bool started;     /* has a scenario chosen for this iteration */
+    bool active;      /* spawned and not finished */
+    bool busy;        /* a request is in flight */
+    bool measured;    /* the request in flight started after the warm-up */
     uint64_t due_ns;  /* closed: when to send next; open: scheduled send */
     uint64_t sent_ns; /* latency origin of the request in flight */
     size_t heap_pos;  /* position in the timer heap, or SIZE_MAX */

@@ -11,8 +11,7 @@
 
 /* Unescapes the reference token [s, e) into buf (~1 -> '/', ~0 -> '~').
  * Returns its length, or -1 for a '~' not followed by 0 or 1. */
-static long unescape_token(const char *s, const char *e, char *buf)
-{
+static long unescape_token(const char *s, const char *e, char *buf) {
     size_t n = 0;
 
     while (s < e) {
@@ -30,8 +29,7 @@ static long unescape_token(const char *s, const char *e, char *buf)
 }
 
 /* Array index per RFC 6901: "0" or digits without a leading zero. */
-static bool parse_index(const char *tok, size_t len, size_t *out)
-{
+static bool parse_index(const char *tok, size_t len, size_t *out) {
     size_t v = 0;
 
     if (len == 0 || (tok[0] == '0' && len > 1))
@@ -47,8 +45,7 @@ static bool parse_index(const char *tok, size_t len, size_t *out)
     return true;
 }
 
-void *loader__jsonptr_get(void *root, const char *pointer)
-{
+void *loader__jsonptr_get(void *root, const char *pointer) {
     json_t *cur = root;
     const char *s = pointer;
     char *tok = NULL;
@@ -80,9 +77,8 @@ void *loader__jsonptr_get(void *root, const char *pointer)
         } else if (json_is_array(cur)) {
             size_t idx;
 
-            cur = parse_index(tok, (size_t)n, &idx)
-                      ? json_array_get(cur, idx)
-                      : NULL;
+            cur = parse_index(tok, (size_t)n, &idx) ? json_array_get(cur, idx)
+                                                    : NULL;
         } else {
             cur = NULL;
         }
@@ -93,8 +89,7 @@ void *loader__jsonptr_get(void *root, const char *pointer)
 }
 
 /* Shortest "%.*g" that reads back as the same double. */
-static void format_real(double d, char *buf, size_t len)
-{
+static void format_real(double d, char *buf, size_t len) {
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, len, "%.*g", prec, d);
         if (strtod(buf, NULL) == d)
@@ -103,8 +98,7 @@ static void format_real(double d, char *buf, size_t len)
 }
 
 int loader__jsonptr_extract(const char *body, size_t len, const char *pointer,
-                            char **out)
-{
+                            char **out) {
     json_t *root = NULL, *v;
     json_error_t jerr;
     char num[64];

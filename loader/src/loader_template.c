@@ -7,8 +7,7 @@
 
 #include "loader_engine_internal.h"
 
-int loader__buf_append(struct loader__buf *b, const char *s, size_t n)
-{
+int loader__buf_append(struct loader__buf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         char *np;
@@ -31,16 +30,14 @@ int loader__buf_append(struct loader__buf *b, const char *s, size_t n)
     return 0;
 }
 
-void loader__buf_release(struct loader__buf *b)
-{
+void loader__buf_release(struct loader__buf *b) {
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
 }
 
 const char *loader__vars_get(const struct loader__vars *vs, const char *name,
-                             size_t name_len)
-{
+                             size_t name_len) {
     for (size_t i = 0; i < vs->n; i++)
         if (strlen(vs->v[i].name) == name_len &&
             memcmp(vs->v[i].name, name, name_len) == 0)
@@ -49,8 +46,7 @@ const char *loader__vars_get(const struct loader__vars *vs, const char *name,
 }
 
 int loader__vars_set(struct loader__vars *vs, const char *name,
-                     const char *value)
-{
+                     const char *value) {
     char *nv = strdup(value);
 
     if (!nv)
@@ -83,8 +79,7 @@ int loader__vars_set(struct loader__vars *vs, const char *name,
     return 0;
 }
 
-void loader__vars_clear(struct loader__vars *vs)
-{
+void loader__vars_clear(struct loader__vars *vs) {
     for (size_t i = 0; i < vs->n; i++) {
         free(vs->v[i].name);
         free(vs->v[i].value);
@@ -92,23 +87,20 @@ void loader__vars_clear(struct loader__vars *vs)
     vs->n = 0;
 }
 
-void loader__vars_release(struct loader__vars *vs)
-{
+void loader__vars_release(struct loader__vars *vs) {
     loader__vars_clear(vs);
     free(vs->v);
     vs->v = NULL;
     vs->cap = 0;
 }
 
-static int is_space(char c)
-{
+static int is_space(char c) {
     return c == ' ' || c == '\t';
 }
 
 int loader__template_render(const char *tpl, const struct loader__vars *vars,
                             unsigned vu, uint64_t iteration,
-                            struct loader__buf *out)
-{
+                            struct loader__buf *out) {
     const char *s = tpl, *lit;
     int rc = 0;
 

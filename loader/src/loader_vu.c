@@ -13,8 +13,7 @@
 /* ---- classification ---------------------------------------------------- */
 
 enum metrics_errclass loader__status_errclass(const struct loader_step *s,
-                                              int status)
-{
+                                              int status) {
     if (status <= 0)
         return METRICS_ERR_OTHER;
     if (s && s->n_expect_status > 0) {
@@ -25,13 +24,12 @@ enum metrics_errclass loader__status_errclass(const struct loader_step *s,
         return METRICS_ERR_NONE;
     }
     return status >= 500 && status <= 599 ? METRICS_ERR_HTTP_5XX
-                                           : METRICS_ERR_STATUS;
+                                          : METRICS_ERR_STATUS;
 }
 
 /* ---- randomness ------------------------------------------------------- */
 
-uint64_t loader__rng_next(uint64_t *state)
-{
+uint64_t loader__rng_next(uint64_t *state) {
     uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
 
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
@@ -39,20 +37,17 @@ uint64_t loader__rng_next(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-uint64_t loader__rng_seed(unsigned vu)
-{
+uint64_t loader__rng_seed(unsigned vu) {
     uint64_t s = UINT64_C(0x6c6f616467617465) ^ (uint64_t)vu; /* "loadgate" */
 
     return loader__rng_next(&s);
 }
 
-double loader__rng_unit(uint64_t *state)
-{
+double loader__rng_unit(uint64_t *state) {
     return (double)(loader__rng_next(state) >> 11) * 0x1.0p-53;
 }
 
-size_t loader__pick_scenario(const struct loader_profile *p, uint64_t *rng)
-{
+size_t loader__pick_scenario(const struct loader_profile *p, uint64_t *rng) {
     double total = 0, x;
 
     for (size_t i = 0; i < p->n_scenarios; i++)
@@ -68,8 +63,7 @@ size_t loader__pick_scenario(const struct loader_profile *p, uint64_t *rng)
     return p->n_scenarios ? p->n_scenarios - 1 : 0;
 }
 
-uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng)
-{
+uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng) {
     double lo = l->think_min_s > 0 ? l->think_min_s : 0;
     double hi = l->think_max_s > lo ? l->think_max_s : lo;
     double t = lo + (hi - lo) * loader__rng_unit(rng);
@@ -81,8 +75,7 @@ uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng)
 
 /* ---- open model timeline ---------------------------------------------- */
 
-double loader__stages_length(const struct loader_load *l)
-{
+double loader__stages_length(const struct loader_load *l) {
     double t = 0;
 
     for (size_t i = 0; i < l->n_stages; i++)
@@ -93,8 +86,7 @@ double loader__stages_length(const struct loader_load *l)
 /* Time x arrivals into a segment whose rate goes linearly from a to b
  * over d seconds: solves a t + (b - a) / (2 d) t^2 = x in the form that
  * stays exact when the rate barely changes. */
-static double segment_time(double a, double b, double d, double x)
-{
+static double segment_time(double a, double b, double d, double x) {
     double c = d > 0 ? (b - a) / (2 * d) : 0;
     double disc = a * a + 4 * c * x;
     double den;
@@ -106,8 +98,7 @@ static double segment_time(double a, double b, double d, double x)
 }
 
 bool loader__arrival_time(const struct loader_load *l, uint64_t k,
-                          double *t_s)
-{
+                          double *t_s) {
     double x = (double)k, t0 = 0, prev = 0;
 
     if (l->n_stages == 0) {
@@ -137,8 +128,7 @@ bool loader__arrival_time(const struct loader_load *l, uint64_t k,
 
 /* ---- sending ------------------------------------------------------------ */
 
-static bool has_header(const struct loader_kv *h, size_t n, const char *name)
-{
+static bool has_header(const struct loader_kv *h, size_t n, const char *name) {
     for (size_t i = 0; i < n; i++)
         if (h[i].key && strcasecmp(h[i].key, name) == 0)
             return true;
@@ -146,8 +136,7 @@ static bool has_header(const struct loader_kv *h, size_t n, const char *name)
 }
 
 static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
-                      const char *tpl)
-{
+                      const char *tpl) {
     int rc;
 
     offs[vu->n_headers++] = vu->hdr.len;
@@ -166,8 +155,7 @@ static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
  * header replaces a default of the same name), then Content-Type for JSON
  * bodies unless one is set. */
 static int render_headers(const struct loader_profile *p,
-                          const struct loader_step *s, struct loader__vu *vu)
-{
+                          const struct loader_step *s, struct loader__vu *vu) {
     size_t need = p->n_headers + s->n_headers + 1;
     size_t *offs = NULL;
     int rc = 0;
@@ -206,8 +194,7 @@ static int render_headers(const struct loader_profile *p,
 }
 
 static int render_url(const struct loader_profile *p,
-                      const struct loader_step *s, struct loader__vu *vu)
-{
+                      const struct loader_step *s, struct loader__vu *vu) {
     int rc;
 
     vu->tmp.len = 0;
@@ -231,8 +218,7 @@ static int render_url(const struct loader_profile *p,
 }
 
 int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
-                    uint64_t origin_ns, uint64_t now_ns)
-{
+                    uint64_t origin_ns, uint64_t now_ns) {
     const struct loader_profile *p = e->p;
     const struct loader_step *s;
     struct loader__request req = {0};
@@ -247,9 +233,8 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
     if ((rc = render_url(p, s, vu)) || (rc = render_headers(p, s, vu)))
         return rc;
     vu->body.len = 0;
-    if (s->body &&
-        (rc = loader__template_render(s->body, &vu->vars, vu->id,
-                                      vu->iteration, &vu->body)))
+    if (s->body && (rc = loader__template_render(s->body, &vu->vars, vu->id,
+                                                 vu->iteration, &vu->body)))
         return rc;
     vu->resp.len = 0;
     vu->resp_overflow = false;
@@ -291,8 +276,7 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
  * does not resolve. */
 static enum metrics_errclass run_captures(struct loader__engine *e,
                                           const struct loader_step *s,
-                                          struct loader__vu *vu)
-{
+                                          struct loader__vu *vu) {
     for (size_t i = 0; i < s->n_captures; i++) {
         char *val = NULL;
         int rc;
@@ -317,8 +301,7 @@ static enum metrics_errclass run_captures(struct loader__engine *e,
 }
 
 void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
-                         const struct loader__outcome *oc, uint64_t now_ns)
-{
+                         const struct loader__outcome *oc, uint64_t now_ns) {
     const struct loader_scenario *sc = &e->p->scenarios[vu->scenario];
     const struct loader_step *s = &sc->steps[vu->step];
     enum metrics_errclass err = oc->transport_err;
@@ -343,11 +326,9 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
         int64_t wall = loader__wall_ns(e, now_ns);
         int64_t second = wall / 1000000000;
 
-        if (metrics_endpoint_record(ep, second, has_latency, lat_us,
-                                    status >= 0 && status < METRICS_STATUS_MAX
-                                        ? status
-                                        : 0,
-                                    err) &&
+        if (metrics_endpoint_record(
+                ep, second, has_latency, lat_us,
+                status >= 0 && status < METRICS_STATUS_MAX ? status : 0, err) &&
             !e->fatal)
             e->fatal = LOADER_ENOMEM;
         e->done_measured++;
@@ -383,8 +364,7 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
         e->fatal = LOADER_ENOMEM;
 }
 
-void loader__vu_release(struct loader__vu *vu)
-{
+void loader__vu_release(struct loader__vu *vu) {
     loader__vars_release(&vu->vars);
     loader__buf_release(&vu->url);
     loader__buf_release(&vu->body);
@@ -396,8 +376,7 @@ void loader__vu_release(struct loader__vu *vu)
     vu->n_headers = vu->cap_headers = 0;
 }
 
-int loader__vu_body(struct loader__vu *vu, const char *data, size_t n)
-{
+int loader__vu_body(struct loader__vu *vu, const char *data, size_t n) {
     if (vu->resp_overflow)
         return 0;
     if (vu->resp.len + n > RESP_CAP) {

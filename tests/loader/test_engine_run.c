@@ -39,8 +39,7 @@ struct server {
 static struct server srv;
 static struct server fast_srv; /* epoll, no sleeps: for 1000 users */
 
-static void sleep_ms(long ms)
-{
+static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
     while (nanosleep(&ts, &ts) != 0)
@@ -48,8 +47,7 @@ static void sleep_ms(long ms)
 }
 
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
-                             unsigned status, const char *body)
-{
+                             unsigned status, const char *body) {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
@@ -64,8 +62,7 @@ static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
 }
 
 /* "a<digits>" as handed out by /api/register */
-static bool is_agent(const char *id, size_t len)
-{
+static bool is_agent(const char *id, size_t len) {
     if (len < 2 || id[0] != 'a')
         return false;
     for (size_t i = 1; i < len; i++)
@@ -77,8 +74,7 @@ static bool is_agent(const char *id, size_t len)
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
                                const char *url, const char *method,
                                const char *version, const char *upload,
-                               size_t *upload_size, void **req_cls)
-{
+                               size_t *upload_size, void **req_cls) {
     static int started;
     struct server *s = cls;
 
@@ -105,8 +101,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     if (strcmp(url, "/err500") == 0)
         return reply(s, c, 500, "{\"error\":\"boom\"}");
     if (strcmp(url, "/api/register") == 0 && strcmp(method, "POST") == 0) {
-        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     "Content-Type");
+        const char *ct =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
         const char *tok =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Token");
         const char *ua =
@@ -137,20 +133,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     return reply(s, c, 404, "{}");
 }
 
-static int start_server(struct server *s, unsigned flags)
-{
+static int start_server(struct server *s, unsigned flags) {
     struct sockaddr_in sa;
     const union MHD_DaemonInfo *info;
 
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-                            MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     if (!s->d)
         return -1;
     info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -162,8 +156,7 @@ static int start_server(struct server *s, unsigned flags)
     return 0;
 }
 
-static void reset_counters(struct server *s)
-{
+static void reset_counters(struct server *s) {
     atomic_store(&s->served, 0);
     atomic_store(&s->registered, 0);
     atomic_store(&s->good_query, 0);
@@ -171,18 +164,15 @@ static void reset_counters(struct server *s)
     atomic_store(&s->bad_headers, 0);
 }
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     (void)state;
     if (start_server(&srv, MHD_USE_THREAD_PER_CONNECTION |
-                               MHD_USE_INTERNAL_POLLING_THREAD |
-                               MHD_USE_POLL))
+                               MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL))
         return -1;
     return 0;
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
     (void)state;
     if (srv.d)
         MHD_stop_daemon(srv.d);
@@ -191,7 +181,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- profiles built in C -------------------------------------------------- */
+/* ---- profiles built in C --------------------------------------------------
+ */
 
 struct step_spec {
     const char *method, *path, *name, *body;
@@ -208,8 +199,7 @@ struct scen_spec {
     size_t n_steps;
 };
 
-static char *xs(const char *s)
-{
+static char *xs(const char *s) {
     char *r = s ? strdup(s) : NULL;
 
     if (s)
@@ -217,18 +207,15 @@ static char *xs(const char *s)
     return r;
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
+static void *xcalloc(size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size);
 
     assert_non_null(p);
     return p;
 }
 
-static struct loader_profile *make_profile(const char *target,
-                                           const struct scen_spec *sc,
-                                           size_t n_sc)
-{
+static struct loader_profile *
+make_profile(const char *target, const struct scen_spec *sc, size_t n_sc) {
     struct loader_profile *p = xcalloc(1, sizeof(*p));
 
     p->name = xs("enginetest");
@@ -284,8 +271,7 @@ static struct loader_profile *make_profile(const char *target,
     return p;
 }
 
-static void free_kvs(struct loader_kv *kv, size_t n)
-{
+static void free_kvs(struct loader_kv *kv, size_t n) {
     for (size_t i = 0; i < n; i++) {
         free(kv[i].key);
         free(kv[i].value);
@@ -293,8 +279,7 @@ static void free_kvs(struct loader_kv *kv, size_t n)
     free(kv);
 }
 
-static void free_profile(struct loader_profile *p)
-{
+static void free_profile(struct loader_profile *p) {
     if (!p)
         return;
     for (size_t i = 0; i < p->n_scenarios; i++) {
@@ -327,17 +312,15 @@ static void free_profile(struct loader_profile *p)
     free(p);
 }
 
-static double now_s(void)
-{
+static double now_s(void) {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const struct metrics_endpoint *
-find_ep(const struct metrics_results *r, const char *name)
-{
+static const struct metrics_endpoint *find_ep(const struct metrics_results *r,
+                                              const char *name) {
     const struct metrics_endpoint *ep = metrics_results_find(r, name);
 
     if (!ep)
@@ -345,14 +328,13 @@ find_ep(const struct metrics_results *r, const char *name)
     return ep;
 }
 
-static double p_ms(const struct metrics_endpoint *ep, double pct)
-{
+static double p_ms(const struct metrics_endpoint *ep, double pct) {
     return (double)metrics_hist_percentile(ep->hist, pct) / 1000.0;
 }
 
 static void run_ok(const struct loader_profile *p,
-                   const struct loader_run_opts *o, struct metrics_results **r)
-{
+                   const struct loader_run_opts *o,
+                   struct metrics_results **r) {
     char err[256] = "";
     int rc = loader_run(p, o, r, err, sizeof(err));
 
@@ -361,7 +343,8 @@ static void run_ok(const struct loader_profile *p,
     assert_non_null(*r);
 }
 
-/* ---- the runs ------------------------------------------------------------- */
+/* ---- the runs -------------------------------------------------------------
+ */
 
 static const struct step_spec fast_steps[] = {
     {.method = "GET", .path = "/fast"},
@@ -387,8 +370,7 @@ static const struct step_spec agent_steps[] = {
 
 /* 50 users for 0.5 s of warm-up and 2 s measured over three scenarios:
  * latency, error classes, captures feeding the next path, warm-up. */
-static void test_mixed_run(void **state)
-{
+static void test_mixed_run(void **state) {
     const struct scen_spec sc[] = {
         {"fast", 3, fast_steps, 1},
         {"errors", 1, error_steps, 2},
@@ -428,8 +410,7 @@ static void test_mixed_run(void **state)
     assert_int_equal(metrics_hist_count(ep->hist), ep->requests);
     if (getenv("ENGINE_TEST_VERBOSE"))
         fprintf(stderr, "p50 %.2f ms p99 %.2f ms, %llu requests\n",
-                p_ms(ep, 50), p_ms(ep, 99),
-                (unsigned long long)ep->requests);
+                p_ms(ep, 50), p_ms(ep, 99), (unsigned long long)ep->requests);
     if (p_ms(ep, 50) < 10.0 || p_ms(ep, 50) > 14.0)
         fail_msg("p50 of the 10 ms endpoint is %.2f ms", p_ms(ep, 50));
 
@@ -489,8 +470,7 @@ static void test_mixed_run(void **state)
 }
 
 /* Nothing listens: every request is a connect error, nothing crashes. */
-static void test_connection_refused(void **state)
-{
+static void test_connection_refused(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct sockaddr_in sa;
     socklen_t len = sizeof(sa);
@@ -527,8 +507,7 @@ static void test_connection_refused(void **state)
 }
 
 /* requests: 200 stops at exactly 200 measured requests. */
-static void test_requests_limit(void **state)
-{
+static void test_requests_limit(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_profile *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
@@ -556,8 +535,7 @@ struct stop_ctx {
     bool monotonic;
 };
 
-static void stop_after_half_second(const struct loader_progress *pr, void *ud)
-{
+static void stop_after_half_second(const struct loader_progress *pr, void *ud) {
     struct stop_ctx *c = ud;
 
     if (pr->elapsed_s < c->last_elapsed || pr->requests < c->last_requests)
@@ -572,8 +550,7 @@ static void stop_after_half_second(const struct loader_progress *pr, void *ud)
 }
 
 /* The stop flag ends a 30 s run early with partial results. */
-static void test_stop_flag(void **state)
-{
+static void test_stop_flag(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_profile *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
@@ -603,8 +580,7 @@ static void test_stop_flag(void **state)
 }
 
 /* A step timeout below the server's delay: class timeout, latency kept. */
-static void test_timeout(void **state)
-{
+static void test_timeout(void **state) {
     const struct step_spec steps[] = {
         {.method = "GET", .path = "/slow", .timeout_s = 0.2},
     };
@@ -628,8 +604,7 @@ static void test_timeout(void **state)
 }
 
 /* A capture that does not resolve fails its request as "expect". */
-static void test_capture_missing(void **state)
-{
+static void test_capture_missing(void **state) {
     const struct step_spec steps[] = {
         {.method = "POST",
          .path = "/api/register",
@@ -659,8 +634,7 @@ static void test_capture_missing(void **state)
 
 /* Too few file descriptors: a clear LOADER_ELIMIT, before anything runs.
  * In a child, since the hard limit cannot be raised again. */
-static void test_fd_limit(void **state)
-{
+static void test_fd_limit(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_profile *p = make_profile(srv.target, sc, 1);
     pid_t pid;
@@ -693,8 +667,7 @@ static void test_fd_limit(void **state)
     free_profile(p);
 }
 
-static void test_invalid_profiles(void **state)
-{
+static void test_invalid_profiles(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_profile *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
@@ -703,14 +676,12 @@ static void test_invalid_profiles(void **state)
     (void)state;
     p->load.users = 0;
     p->load.duration_s = 1;
-    assert_int_equal(loader_run(p, NULL, &r, err, sizeof(err)),
-                     LOADER_EINVAL);
+    assert_int_equal(loader_run(p, NULL, &r, err, sizeof(err)), LOADER_EINVAL);
     assert_null(r);
     assert_non_null(strstr(err, "users"));
     p->load.users = 1;
     p->load.duration_s = 0;
-    assert_int_equal(loader_run(p, NULL, &r, err, sizeof(err)),
-                     LOADER_EINVAL);
+    assert_int_equal(loader_run(p, NULL, &r, err, sizeof(err)), LOADER_EINVAL);
     assert_non_null(strstr(err, "duration"));
     assert_int_equal(loader_run(NULL, NULL, &r, err, sizeof(err)),
                      LOADER_EINVAL);
@@ -719,8 +690,7 @@ static void test_invalid_profiles(void **state)
 
 /* Open model: 200/s for 1 s reaches its rate; with one slot and a 10 ms
  * endpoint, 400/s cannot, and the shortfall shows. */
-static void test_open_model(void **state)
-{
+static void test_open_model(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_profile *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
@@ -747,12 +717,30 @@ static void test_open_model(void **state)
     if (r->meta.achieved_rps > 120)
         fail_msg("one slot of 10 ms achieved %.1f/s", r->meta.achieved_rps);
     metrics_results_free(r);
+
+    /* stages without a duration: 0 -> 200/s over 0.5 s, then 200/s for
+     * 0.5 s: 150 arrivals in 1 s */
+    p->load.rate = 0;
+    p->load.duration_s = 0;
+    p->load.max_in_flight = 50;
+    p->load.n_stages = 2;
+    p->load.stages = xcalloc(2, sizeof(*p->load.stages));
+    p->load.stages[0].duration_s = 0.5;
+    p->load.stages[0].rate = 200;
+    p->load.stages[1].duration_s = 0.5;
+    p->load.stages[1].rate = 200;
+    run_ok(p, NULL, &r);
+    assert_true(fabs(r->duration_s - 1.0) < 0.05);
+    assert_true(fabs(r->meta.target_rps - 150) < 2);
+    ep = find_ep(r, "GET /fast");
+    assert_true(ep->requests >= 145 && ep->requests <= 151);
+    assert_int_equal(ep->errors, 0);
+    metrics_results_free(r);
     free_profile(p);
 }
 
 /* 1000 concurrent users against an epoll server, for one second. */
-static void test_thousand_users(void **state)
-{
+static void test_thousand_users(void **state) {
     const struct step_spec steps[] = {{.method = "GET", .path = "/health"}};
     const struct scen_spec sc[] = {{"health", 1, steps, 1}};
     struct loader_profile *p;
@@ -768,8 +756,7 @@ static void test_thousand_users(void **state)
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     if (!fast_srv.d)
-        assert_int_equal(start_server(&fast_srv,
-                                      MHD_USE_EPOLL_INTERNAL_THREAD),
+        assert_int_equal(start_server(&fast_srv, MHD_USE_EPOLL_INTERNAL_THREAD),
                          0);
     p = make_profile(fast_srv.target, sc, 1);
     p->load.users = 1000;
@@ -782,8 +769,7 @@ static void test_thousand_users(void **state)
     free_profile(p);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_run),
         cmocka_unit_test(test_connection_refused),

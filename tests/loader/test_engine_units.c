@@ -43,8 +43,7 @@ static const struct curl_case curl_cases[] = {
     {CURLE_TOO_MANY_REDIRECTS, METRICS_ERR_OTHER},
 };
 
-static void test_curl_errclass_table(void **state)
-{
+static void test_curl_errclass_table(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(curl_cases) / sizeof(*curl_cases); i++) {
         enum metrics_errclass got = loader__curl_errclass(curl_cases[i].code);
@@ -90,11 +89,9 @@ static const struct status_case status_cases[] = {
     {201, expect_404_200, 2, METRICS_ERR_STATUS},
 };
 
-static void test_status_errclass_table(void **state)
-{
+static void test_status_errclass_table(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof(status_cases) / sizeof(*status_cases);
-         i++) {
+    for (size_t i = 0; i < sizeof(status_cases) / sizeof(*status_cases); i++) {
         struct loader_step s;
         enum metrics_errclass got;
 
@@ -111,8 +108,7 @@ static void test_status_errclass_table(void **state)
 
 /* Weighted pick with a fixed seed: each scenario's share is within 1 % of
  * its weight's, and the same seed picks the same sequence. */
-static void test_pick_distribution(void **state)
-{
+static void test_pick_distribution(void **state) {
     struct loader_scenario sc[3];
     struct loader_profile p;
     unsigned weights[3] = {1, 3, 6};
@@ -151,8 +147,7 @@ static void test_pick_distribution(void **state)
         assert_int_equal(loader__pick_scenario(&p, &rng), 0);
 }
 
-static void test_think_time_range(void **state)
-{
+static void test_think_time_range(void **state) {
     struct loader_load l;
     uint64_t rng = loader__rng_seed(3), lo = UINT64_MAX, hi = 0;
     double sum = 0;
@@ -181,8 +176,7 @@ static void test_think_time_range(void **state)
     assert_int_equal(loader__think_ns(&l, &rng), UINT64_C(250000000));
 }
 
-static void test_arrivals_constant(void **state)
-{
+static void test_arrivals_constant(void **state) {
     struct loader_load l;
     double t;
 
@@ -200,8 +194,7 @@ static void test_arrivals_constant(void **state)
 
 /* Ramp 0 -> 100/s over 10 s (500 arrivals), then 100/s for 5 s (500
  * more), then down to 0 over 10 s (500 more). */
-static void test_arrivals_stages(void **state)
-{
+static void test_arrivals_stages(void **state) {
     struct loader_stage st[3] = {{10, 100}, {5, 100}, {10, 0}};
     struct loader_load l;
     double t, prev = -1;
@@ -235,8 +228,7 @@ static void test_arrivals_stages(void **state)
     assert_true(fabs(t - 26.0) < 1e-9);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curl_errclass_table),
         cmocka_unit_test(test_status_errclass_table),

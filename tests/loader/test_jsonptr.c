@@ -61,13 +61,12 @@ static const struct ptr_case cases[] = {
     {"/a/b", LOADER_EINVAL, NULL},
 };
 
-static void test_pointer_table(void **state)
-{
+static void test_pointer_table(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char *val = NULL;
-        int rc = loader__jsonptr_extract(doc, strlen(doc), cases[i].pointer,
-                                         &val);
+        int rc =
+            loader__jsonptr_extract(doc, strlen(doc), cases[i].pointer, &val);
 
         if (rc != cases[i].rc)
             fail_msg("case %zu '%s': rc %d, want %d", i, cases[i].pointer, rc,
@@ -84,8 +83,7 @@ static void test_pointer_table(void **state)
     }
 }
 
-static void test_whole_document_and_scalars(void **state)
-{
+static void test_whole_document_and_scalars(void **state) {
     char *val = NULL;
 
     (void)state;
@@ -103,8 +101,7 @@ static void test_whole_document_and_scalars(void **state)
     free(val);
 }
 
-static void test_not_json(void **state)
-{
+static void test_not_json(void **state) {
     static const char *const bodies[] = {
         "", "not json", "{\"a\": ", "{\"a\": 1} trailing", "<html></html>",
     };
@@ -112,9 +109,9 @@ static void test_not_json(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
-        assert_int_equal(loader__jsonptr_extract(bodies[i], strlen(bodies[i]),
-                                                 "/a", &val),
-                         LOADER_EINVAL);
+        assert_int_equal(
+            loader__jsonptr_extract(bodies[i], strlen(bodies[i]), "/a", &val),
+            LOADER_EINVAL);
         assert_null(val);
     }
     assert_int_equal(loader__jsonptr_extract(NULL, 0, "/a", &val),
@@ -126,8 +123,7 @@ static void test_not_json(void **state)
     free(val);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pointer_table),
         cmocka_unit_test(test_whole_document_and_scalars),

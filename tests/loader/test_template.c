@@ -26,8 +26,7 @@ static const struct render_case cases[] = {
     {"{{agent}}{{token}}", 1, 0, "a-17t0k"},
     {"/x/{{unknown}}/y", 1, 0, "/x//y"},
     {"agent-${vu}", 42, 0, "agent-42"},
-    {"it=${iteration}", 3, 18446744073709551615u,
-     "it=18446744073709551615"},
+    {"it=${iteration}", 3, 18446744073709551615u, "it=18446744073709551615"},
     {"${vu}-${iteration}-{{agent}}", 7, 5, "7-5-a-17"},
     {"{\"name\":\"agent-${vu}\"}", 9, 0, "{\"name\":\"agent-9\"}"},
     {"${HOME}", 1, 0, "${HOME}"},
@@ -40,8 +39,7 @@ static const struct render_case cases[] = {
     {"{{{agent}}}", 1, 0, "}"},
 };
 
-static void test_render_table(void **state)
-{
+static void test_render_table(void **state) {
     struct loader__vars vars = {0};
 
     (void)state;
@@ -55,22 +53,20 @@ static void test_render_table(void **state)
                                                  cases[i].iteration, &out),
                          0);
         if (strcmp(out.p, cases[i].want) != 0)
-            fail_msg("case %zu: '%s' rendered '%s', want '%s'", i,
-                     cases[i].tpl, out.p, cases[i].want);
+            fail_msg("case %zu: '%s' rendered '%s', want '%s'", i, cases[i].tpl,
+                     out.p, cases[i].want);
         assert_int_equal(out.len, strlen(cases[i].want));
         loader__buf_release(&out);
     }
     loader__vars_release(&vars);
 }
 
-static void test_render_appends_and_null(void **state)
-{
+static void test_render_appends_and_null(void **state) {
     struct loader__buf out = {0};
 
     (void)state;
     assert_int_equal(loader__buf_append(&out, "http://h", 8), 0);
-    assert_int_equal(loader__template_render("/u/${vu}", NULL, 3, 0, &out),
-                     0);
+    assert_int_equal(loader__template_render("/u/${vu}", NULL, 3, 0, &out), 0);
     assert_string_equal(out.p, "http://h/u/3");
     out.len = 0;
     assert_int_equal(loader__template_render(NULL, NULL, 3, 0, &out), 0);
@@ -81,8 +77,7 @@ static void test_render_appends_and_null(void **state)
     loader__buf_release(&out);
 }
 
-static void test_vars_replace_and_clear(void **state)
-{
+static void test_vars_replace_and_clear(void **state) {
     struct loader__vars vars = {0};
 
     (void)state;
@@ -108,8 +103,7 @@ static void test_vars_replace_and_clear(void **state)
 }
 
 /* A long template with many substitutions grows the buffer correctly. */
-static void test_render_long(void **state)
-{
+static void test_render_long(void **state) {
     static const char unit[] = "{{v}}/${vu};";
     struct loader__vars vars = {0};
     struct loader__buf out = {0};
@@ -131,8 +125,7 @@ static void test_render_long(void **state)
     loader__vars_release(&vars);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_table),
         cmocka_unit_test(test_render_appends_and_null),
