@@ -13,8 +13,7 @@ struct out_buf {
     size_t len, cap;
 };
 
-static int put(struct out_buf *o, const char *s, size_t n)
-{
+static int put(struct out_buf *o, const char *s, size_t n) {
     if (n > LOADER__ENV_MAX_VALUE - o->len)
         return LOADER_EPROFILE;
     if (o->len + n + 1 > o->cap) {
@@ -35,25 +34,21 @@ static int put(struct out_buf *o, const char *s, size_t n)
     return 0;
 }
 
-static bool name_start(char c)
-{
+static bool name_start(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 
-static bool name_char(char c)
-{
+static bool name_char(char c) {
     return name_start(c) || (c >= '0' && c <= '9');
 }
 
-static bool is_runtime(const char *name, size_t n)
-{
+static bool is_runtime(const char *name, size_t n) {
     return (n == 2 && memcmp(name, "vu", 2) == 0) ||
            (n == 9 && memcmp(name, "iteration", 9) == 0);
 }
 
-int loader__env_expand(const char *in, size_t len, char **out,
-                       bool *expanded, char *msg, size_t msglen)
-{
+int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
+                       char *msg, size_t msglen) {
     struct out_buf o = {0};
     char name[256];
     size_t i = 0;
@@ -124,8 +119,10 @@ int loader__env_expand(const char *in, size_t len, char **out,
             continue;
         }
         if (nlen >= sizeof(name)) {
-            snprintf(msg, msglen, "environment variable name ${%.64s...} "
-                                  "is too long", in + at + 2);
+            snprintf(msg, msglen,
+                     "environment variable name ${%.64s...} "
+                     "is too long",
+                     in + at + 2);
             rc = LOADER_EPROFILE;
             break;
         }
@@ -148,8 +145,9 @@ int loader__env_expand(const char *in, size_t len, char **out,
         i = end + 1;
     }
     if (rc == LOADER_EPROFILE && msglen && msg[0] == '\0') /* from put() */
-        snprintf(msg, msglen, "the value is longer than %u bytes after "
-                              "expanding ${...}",
+        snprintf(msg, msglen,
+                 "the value is longer than %u bytes after "
+                 "expanding ${...}",
                  LOADER__ENV_MAX_VALUE);
     if (rc) {
         free(o.p);

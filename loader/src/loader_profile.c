@@ -13,15 +13,14 @@
 
 #define N_OF(a) (sizeof(a) / sizeof(*(a)))
 
-
 struct pctx {
     struct loader_error *err;
     struct loader_profile *p;
 };
 
 /* Keys known at each level: unknown ones are errors with a suggestion. */
-static const char *const top_keys[] = {"version",  "target",    "defaults",
-                                       "load",     "engine",    "scenarios",
+static const char *const top_keys[] = {"version",    "target",  "defaults",
+                                       "load",       "engine",  "scenarios",
                                        "thresholds", "baseline"};
 static const char *const defaults_keys[] = {"headers", "timeout"};
 static const char *const load_keys[] = {
@@ -32,14 +31,13 @@ static const char *const scenario_keys[] = {"name", "weight", "steps"};
 static const char *const methods[] = {"get",   "post",   "put",
                                       "patch", "delete", "head"};
 static const char *const step_keys[] = {
-    "get",  "post",    "put",     "patch",   "delete", "head",   "name",
-    "headers", "json", "body",    "expect",  "capture", "timeout"};
+    "get",     "post", "put",  "patch",  "delete",  "head",   "name",
+    "headers", "json", "body", "expect", "capture", "timeout"};
 static const char *const expect_keys[] = {"status"};
 static const char *const threshold_keys[] = {"endpoint", "check"};
 
 __attribute__((format(printf, 3, 4))) static int
-fail(struct pctx *c, const struct loader__yaml_node *n, const char *fmt, ...)
-{
+fail(struct pctx *c, const struct loader__yaml_node *n, const char *fmt, ...) {
     va_list ap;
 
     c->err->line = n ? n->line : 0;
@@ -52,8 +50,7 @@ fail(struct pctx *c, const struct loader__yaml_node *n, const char *fmt, ...)
 
 /* ", not 'value'" for a message, or "" when the value came from the
  * environment (it may be a secret). */
-static const char *shown(const char *s, bool expanded, char *buf, size_t len)
-{
+static const char *shown(const char *s, bool expanded, char *buf, size_t len) {
     char q[72];
 
     if (expanded) {
@@ -65,8 +62,7 @@ static const char *shown(const char *s, bool expanded, char *buf, size_t len)
     return buf;
 }
 
-static bool key_is(const struct loader__yaml_node *k, const char *name)
-{
+static bool key_is(const struct loader__yaml_node *k, const char *name) {
     size_t n = strlen(name);
 
     return k->len == n && memcmp(k->str, name, n) == 0;
@@ -75,8 +71,7 @@ static bool key_is(const struct loader__yaml_node *k, const char *name)
 /* The value under key in map (NULL when absent); *key_node gets the key. */
 static const struct loader__yaml_node *
 find(const struct loader__yaml_node *map, const char *key,
-     const struct loader__yaml_node **key_node)
-{
+     const struct loader__yaml_node **key_node) {
     for (size_t i = 0; i + 1 < map->n; i += 2)
         if (key_is(map->items[i], key)) {
             if (key_node)
@@ -88,8 +83,7 @@ find(const struct loader__yaml_node *map, const char *key,
 
 static int check_keys(struct pctx *c, const struct loader__yaml_node *map,
                       const char *const *known, size_t n_known,
-                      const char *where)
-{
+                      const char *where) {
     for (size_t i = 0; i + 1 < map->n; i += 2) {
         const struct loader__yaml_node *k = map->items[i];
         const char *best = NULL;
@@ -119,17 +113,15 @@ static int check_keys(struct pctx *c, const struct loader__yaml_node *map,
             snprintf(list + l, sizeof(list) - l, "%s%s", j ? ", " : "",
                      known[j]);
         }
-        return fail(c, k, "unknown key '%s' in %s (expected one of: %s)",
-                    name, where, list);
+        return fail(c, k, "unknown key '%s' in %s (expected one of: %s)", name,
+                    where, list);
     }
     return 0;
 }
 
 static int want(struct pctx *c, const struct loader__yaml_node *n,
-                enum loader__yaml_type type, const char *what)
-{
-    static const char *const names[] = {"a single value", "a map",
-                                        "a list"};
+                enum loader__yaml_type type, const char *what) {
+    static const char *const names[] = {"a single value", "a map", "a list"};
 
     if (n->type == type)
         return 0;
@@ -139,8 +131,7 @@ static int want(struct pctx *c, const struct loader__yaml_node *n,
 
 /* The scalar n, expanded, as a new string. */
 static int text(struct pctx *c, const struct loader__yaml_node *n,
-                const char *what, char **out, bool *expanded)
-{
+                const char *what, char **out, bool *expanded) {
     char msg[400];
     bool exp_local;
     int rc;
@@ -161,8 +152,7 @@ static int text(struct pctx *c, const struct loader__yaml_node *n,
 
 /* A non-empty string value. */
 static int string_field(struct pctx *c, const struct loader__yaml_node *n,
-                        const char *what, char **out, bool *expanded)
-{
+                        const char *what, char **out, bool *expanded) {
     int rc = text(c, n, what, out, expanded);
 
     if (rc == 0 && !**out) {
@@ -175,8 +165,7 @@ static int string_field(struct pctx *c, const struct loader__yaml_node *n,
 
 static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
                       const char *what, unsigned long long min,
-                      unsigned long long max, unsigned long long *out)
-{
+                      unsigned long long max, unsigned long long *out) {
     char *s = NULL, *end, buf[120];
     unsigned long long v = 0;
     bool expanded = false, ok;
@@ -190,8 +179,8 @@ static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
         v = strtoull(s, &end, 10);
     ok = ok && *end == '\0' && errno == 0 && v >= min && v <= max;
     if (!ok)
-        rc = fail(c, n, "'%s' must be a whole number from %llu to %llu%s",
-                  what, min, max, shown(s, expanded, buf, sizeof(buf)));
+        rc = fail(c, n, "'%s' must be a whole number from %llu to %llu%s", what,
+                  min, max, shown(s, expanded, buf, sizeof(buf)));
     else
         *out = v;
     free(s);
@@ -199,8 +188,7 @@ static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 static int duration_field(struct pctx *c, const struct loader__yaml_node *n,
-                          const char *what, bool allow_zero, double *out)
-{
+                          const char *what, bool allow_zero, double *out) {
     char *s = NULL, buf[120];
     bool expanded = false;
     int rc = text(c, n, what, &s, &expanded);
@@ -217,8 +205,7 @@ static int duration_field(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 static int rate_field(struct pctx *c, const struct loader__yaml_node *n,
-                      const char *what, bool allow_zero, double *out)
-{
+                      const char *what, bool allow_zero, double *out) {
     char *s = NULL, buf[120];
     bool expanded = false;
     int rc = text(c, n, what, &s, &expanded);
@@ -236,8 +223,7 @@ static int rate_field(struct pctx *c, const struct loader__yaml_node *n,
 
 /* ---- pieces ------------------------------------------------------------ */
 
-static int parse_target(struct pctx *c, const struct loader__yaml_node *n)
-{
+static int parse_target(struct pctx *c, const struct loader__yaml_node *n) {
     char buf[120];
     const char *why = NULL;
     size_t path_at, len;
@@ -250,8 +236,9 @@ static int parse_target(struct pctx *c, const struct loader__yaml_node *n)
         strpbrk(c->p->target + path_at, "?#"))
         why = "cannot have a query or fragment (put them in the steps)";
     if (why)
-        return fail(c, n, "'target' %s: expected a URL like "
-                          "http://127.0.0.1:8080%s",
+        return fail(c, n,
+                    "'target' %s: expected a URL like "
+                    "http://127.0.0.1:8080%s",
                     why, shown(c->p->target, expanded, buf, sizeof(buf)));
     len = strlen(c->p->target);
     while (len > path_at && c->p->target[len - 1] == '/')
@@ -261,8 +248,7 @@ static int parse_target(struct pctx *c, const struct loader__yaml_node *n)
 
 static int parse_headers(struct pctx *c, const struct loader__yaml_node *n,
                          const char *what, bool all_secret,
-                         struct loader_kv **out, size_t *count)
-{
+                         struct loader_kv **out, size_t *count) {
     size_t pairs = n->n / 2;
     int rc = want(c, n, LOADER__YAML_MAP, what);
 
@@ -289,17 +275,17 @@ static int parse_headers(struct pctx *c, const struct loader__yaml_node *n,
         if (rc)
             return rc;
         if (strpbrk(kv->value, "\r\n"))
-            return fail(c, v, "header '%s': a value cannot contain line "
-                              "breaks",
+            return fail(c, v,
+                        "header '%s': a value cannot contain line "
+                        "breaks",
                         name);
-        kv->secret = all_secret || expanded ||
-                     loader__header_name_secret(kv->key);
+        kv->secret =
+            all_secret || expanded || loader__header_name_secret(kv->key);
     }
     return 0;
 }
 
-static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n)
-{
+static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n) {
     const struct loader__yaml_node *v;
     int rc = want(c, n, LOADER__YAML_MAP, "defaults");
 
@@ -314,16 +300,16 @@ static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n)
     return rc;
 }
 
-static int parse_stages(struct pctx *c, const struct loader__yaml_node *n)
-{
+static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
     struct loader_load *l = &c->p->load;
     int rc = want(c, n, LOADER__YAML_SEQ, "stages");
 
     if (rc)
         return rc;
     if (n->n == 0)
-        return fail(c, n, "'stages' is empty: give stages like "
-                          "[{duration: 1m, rate: 100/s}]");
+        return fail(c, n,
+                    "'stages' is empty: give stages like "
+                    "[{duration: 1m, rate: 100/s}]");
     l->stages = calloc(n->n, sizeof(*l->stages));
     if (!l->stages)
         return LOADER_ENOMEM;
@@ -351,8 +337,7 @@ static int parse_stages(struct pctx *c, const struct loader__yaml_node *n)
     return 0;
 }
 
-static int parse_load(struct pctx *c, const struct loader__yaml_node *n)
-{
+static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
     struct loader_load *l = &c->p->load;
     const struct loader__yaml_node *v, *stages, *rate_key = NULL, *stages_key;
     unsigned long long u;
@@ -406,8 +391,9 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n)
                          stages_key->col > rate_key->col)
                     ? stages_key
                     : rate_key;
-            return fail(c, later, "'rate' and 'stages' cannot be used "
-                                  "together: stages set the rate themselves");
+            return fail(c, later,
+                        "'rate' and 'stages' cannot be used "
+                        "together: stages set the rate themselves");
         }
         if ((rc = parse_stages(c, stages)))
             return rc;
@@ -418,21 +404,22 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n)
         l->max_in_flight = (unsigned)u;
     }
     if (l->users == 0 && l->rate <= 0 && l->n_stages == 0)
-        return fail(c, n, "load needs 'users' (closed model) or 'rate' or "
-                          "'stages' (open model)");
+        return fail(c, n,
+                    "load needs 'users' (closed model) or 'rate' or "
+                    "'stages' (open model)");
     if (l->duration_s <= 0 && l->requests == 0) {
         /* a ramp knows its own length */
         for (size_t i = 0; i < l->n_stages; i++)
             l->duration_s += l->stages[i].duration_s;
         if (l->duration_s <= 0)
-            return fail(c, n, "load needs 'duration' or 'requests' to know "
-                              "when to stop");
+            return fail(c, n,
+                        "load needs 'duration' or 'requests' to know "
+                        "when to stop");
     }
     return 0;
 }
 
-static bool var_name_ok(const char *s)
-{
+static bool var_name_ok(const char *s) {
     if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
         return false;
     for (s++; *s; s++)
@@ -443,8 +430,7 @@ static bool var_name_ok(const char *s)
 }
 
 static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
-                        struct loader_step *st)
-{
+                        struct loader_step *st) {
     const struct loader__yaml_node *v;
     unsigned long long u;
     size_t count;
@@ -455,8 +441,9 @@ static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
     if (rc || !(v = find(n, "status", NULL)))
         return rc;
     if (v->type == LOADER__YAML_MAP)
-        return fail(c, v, "'status' must be a status like 201 or a list "
-                          "like [200, 204], not a map");
+        return fail(c, v,
+                    "'status' must be a status like 201 or a list "
+                    "like [200, 204], not a map");
     count = v->type == LOADER__YAML_SEQ ? v->n : 1;
     if (count == 0)
         return fail(c, v, "'status' is an empty list");
@@ -475,8 +462,7 @@ static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 static int parse_capture(struct pctx *c, const struct loader__yaml_node *n,
-                         struct loader_step *st)
-{
+                         struct loader_step *st) {
     size_t pairs = n->n / 2;
     int rc = want(c, n, LOADER__YAML_MAP, "capture");
 
@@ -493,8 +479,9 @@ static int parse_capture(struct pctx *c, const struct loader__yaml_node *n,
 
         loader__quote(k->str, k->len, name, sizeof(name));
         if (strlen(k->str) != k->len || !var_name_ok(k->str))
-            return fail(c, k, "capture: '%s' is not a variable name "
-                              "(letters, digits, _ and -)",
+            return fail(c, k,
+                        "capture: '%s' is not a variable name "
+                        "(letters, digits, _ and -)",
                         name);
         cap->var = strdup(k->str);
         if (!cap->var)
@@ -503,17 +490,16 @@ static int parse_capture(struct pctx *c, const struct loader__yaml_node *n,
         if ((rc = text(c, v, name, &cap->pointer, NULL)))
             return rc;
         if (cap->pointer[0] != '/')
-            return fail(c, v, "capture '%s': a JSON pointer starts with "
-                              "'/', like /id or /items/0/id",
+            return fail(c, v,
+                        "capture '%s': a JSON pointer starts with "
+                        "'/', like /id or /items/0/id",
                         name);
     }
     return 0;
 }
 
-static bool path_ok(const char *s)
-{
-    if (!(s[0] == '/' || strncmp(s, "{{", 2) == 0 ||
-          strncmp(s, "${", 2) == 0))
+static bool path_ok(const char *s) {
+    if (!(s[0] == '/' || strncmp(s, "{{", 2) == 0 || strncmp(s, "${", 2) == 0))
         return false;
     for (; *s; s++)
         if ((unsigned char)*s <= 0x20 || *s == 0x7f)
@@ -522,8 +508,7 @@ static bool path_ok(const char *s)
 }
 
 static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
-                      struct loader_step *st)
-{
+                      struct loader_step *st) {
     const struct loader__yaml_node *method_key = NULL, *method_val = NULL;
     const struct loader__yaml_node *v, *json_key = NULL, *body_key = NULL;
     int rc;
@@ -543,14 +528,15 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
                 return fail(c, n->items[i],
                             "a step has one method; '%s' comes after '%.*s' "
                             "(line %d): make it a step of its own",
-                            methods[m], (int)method_key->len,
-                            method_key->str, method_key->line);
+                            methods[m], (int)method_key->len, method_key->str,
+                            method_key->line);
             method_key = n->items[i];
             method_val = n->items[i + 1];
         }
     if (!method_key)
-        return fail(c, n, "a step needs a method: one of get, post, put, "
-                          "patch, delete, head (like '- get: /path')");
+        return fail(c, n,
+                    "a step needs a method: one of get, post, put, "
+                    "patch, delete, head (like '- get: /path')");
     st->method = strdup(method_key->str);
     if (!st->method)
         return LOADER_ENOMEM;
@@ -579,8 +565,9 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
                      json_key->col > body_key->col)
                 ? json_key
                 : body_key;
-        return fail(c, later, "'json' and 'body' cannot be used together "
-                              "in one step: json: is the body");
+        return fail(c, later,
+                    "'json' and 'body' cannot be used together "
+                    "in one step: json: is the body");
     }
     if (json_key) {
         if ((rc = loader__profile_json(find(n, "json", NULL), &st->body,
@@ -588,8 +575,8 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
             return rc;
         st->body_is_json = true;
     }
-    if (body_key && (rc = text(c, find(n, "body", NULL), "body", &st->body,
-                               NULL)))
+    if (body_key &&
+        (rc = text(c, find(n, "body", NULL), "body", &st->body, NULL)))
         return rc;
     if ((v = find(n, "expect", NULL)) && (rc = parse_expect(c, v, st)))
         return rc;
@@ -602,15 +589,15 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
-                          size_t index, struct loader_scenario *sc)
-{
+                          size_t index, struct loader_scenario *sc) {
     const struct loader__yaml_node *v, *steps;
     unsigned long long u;
     int rc;
 
     if (n->type != LOADER__YAML_MAP)
-        return fail(c, n, "a scenario must be a map with name, weight and "
-                          "steps, not %s",
+        return fail(c, n,
+                    "a scenario must be a map with name, weight and "
+                    "steps, not %s",
                     loader__yaml_kind(n));
     sc->line = n->line;
     sc->col = n->col;
@@ -638,8 +625,9 @@ static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
     if ((rc = want(c, steps, LOADER__YAML_SEQ, "steps")))
         return rc;
     if (steps->n == 0)
-        return fail(c, steps, "scenario '%s' has no steps: give at least "
-                              "one, like '- get: /'",
+        return fail(c, steps,
+                    "scenario '%s' has no steps: give at least "
+                    "one, like '- get: /'",
                     sc->name);
     sc->steps = calloc(steps->n, sizeof(*sc->steps));
     if (!sc->steps)
@@ -652,15 +640,15 @@ static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
     return 0;
 }
 
-static int parse_scenarios(struct pctx *c, const struct loader__yaml_node *n)
-{
+static int parse_scenarios(struct pctx *c, const struct loader__yaml_node *n) {
     int rc = want(c, n, LOADER__YAML_SEQ, "scenarios");
 
     if (rc)
         return rc;
     if (n->n == 0)
-        return fail(c, n, "'scenarios' is empty: give at least one scenario "
-                          "with steps");
+        return fail(c, n,
+                    "'scenarios' is empty: give at least one scenario "
+                    "with steps");
     c->p->scenarios = calloc(n->n, sizeof(*c->p->scenarios));
     if (!c->p->scenarios)
         return LOADER_ENOMEM;
@@ -672,8 +660,7 @@ static int parse_scenarios(struct pctx *c, const struct loader__yaml_node *n)
     return 0;
 }
 
-static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n)
-{
+static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
     int rc = want(c, n, LOADER__YAML_SEQ, "thresholds");
 
     if (rc || n->n == 0)
@@ -694,28 +681,30 @@ static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n)
             continue;
         }
         if (t->type != LOADER__YAML_MAP)
-            return fail(c, t, "a threshold is an expression like 'p95 < 1s' "
-                              "or a map with endpoint and check, not %s",
+            return fail(c, t,
+                        "a threshold is an expression like 'p95 < 1s' "
+                        "or a map with endpoint and check, not %s",
                         loader__yaml_kind(t));
         if ((rc = check_keys(c, t, threshold_keys, N_OF(threshold_keys),
                              "a threshold")))
             return rc;
         if (!(v = find(t, "endpoint", NULL)))
-            return fail(c, t, "a threshold map needs 'endpoint' (or write "
-                              "the check alone for every endpoint)");
+            return fail(c, t,
+                        "a threshold map needs 'endpoint' (or write "
+                        "the check alone for every endpoint)");
         if ((rc = string_field(c, v, "endpoint", &th->endpoint, NULL)))
             return rc;
         if (!(v = find(t, "check", NULL)))
-            return fail(c, t, "a threshold map needs 'check', like "
-                              "'check: p99 < 2s'");
+            return fail(c, t,
+                        "a threshold map needs 'check', like "
+                        "'check: p99 < 2s'");
         if ((rc = string_field(c, v, "check", &th->check, NULL)))
             return rc;
     }
     return 0;
 }
 
-static int parse_root(struct pctx *c, const struct loader__yaml_node *root)
-{
+static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
     const struct loader__yaml_node *v;
     unsigned long long u;
     int rc;
@@ -731,8 +720,9 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root)
         return LOADER_EPROFILE;
     }
     if (root->type != LOADER__YAML_MAP)
-        return fail(c, root, "a profile must be a map of keys (version, "
-                             "target, load, scenarios, ...), not %s",
+        return fail(c, root,
+                    "a profile must be a map of keys (version, "
+                    "target, load, scenarios, ...), not %s",
                     loader__yaml_kind(root));
     if ((rc = check_keys(c, root, top_keys, N_OF(top_keys), "the profile")))
         return rc;
@@ -742,14 +732,16 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root)
     if ((rc = uint_field(c, v, "version", 0, 1000000, &u)))
         return rc;
     if (u != 1)
-        return fail(c, v, "unsupported version %llu: this loadgate reads "
-                          "version 1",
+        return fail(c, v,
+                    "unsupported version %llu: this loadgate reads "
+                    "version 1",
                     u);
     c->p->version = 1;
 
     if (!(v = find(root, "target", NULL)))
-        return fail(c, root, "missing 'target': the service's base URL, "
-                             "like http://127.0.0.1:8080");
+        return fail(c, root,
+                    "missing 'target': the service's base URL, "
+                    "like http://127.0.0.1:8080");
     if ((rc = parse_target(c, v)))
         return rc;
 
@@ -758,8 +750,9 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root)
         return rc;
 
     if (!(v = find(root, "load", NULL)))
-        return fail(c, root, "missing 'load': how many users or what rate, "
-                             "and for how long");
+        return fail(c, root,
+                    "missing 'load': how many users or what rate, "
+                    "and for how long");
     if ((rc = parse_load(c, v)))
         return rc;
 
@@ -792,8 +785,7 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root)
 
 /* ---- public ------------------------------------------------------------ */
 
-static void release_kvs(struct loader_kv *kv, size_t n)
-{
+static void release_kvs(struct loader_kv *kv, size_t n) {
     for (size_t i = 0; i < n; i++) {
         free(kv[i].key);
         free(kv[i].value);
@@ -801,8 +793,7 @@ static void release_kvs(struct loader_kv *kv, size_t n)
     free(kv);
 }
 
-void loader_profile_free(struct loader_profile *p)
-{
+void loader_profile_free(struct loader_profile *p) {
     if (!p)
         return;
     for (size_t i = 0; i < p->n_scenarios; i++) {
@@ -841,8 +832,7 @@ void loader_profile_free(struct loader_profile *p)
 }
 
 /* "checkout" for "perf/checkout.yaml". */
-static char *stem(const char *path)
-{
+static char *stem(const char *path) {
     const char *base = strrchr(path, '/');
     size_t n;
 
@@ -859,8 +849,7 @@ static char *stem(const char *path)
 
 int loader_profile_parse(const char *text, size_t len, const char *file,
                          struct loader_profile **out,
-                         struct loader_error *err)
-{
+                         struct loader_error *err) {
     struct loader_error local;
     struct loader__yaml_node *root = NULL;
     struct pctx c = {0};
@@ -916,8 +905,7 @@ out:
 }
 
 int loader_profile_load(const char *path, struct loader_profile **out,
-                        struct loader_error *err)
-{
+                        struct loader_error *err) {
     struct loader_error local;
     FILE *f = NULL;
     char *buf = NULL;
@@ -950,8 +938,7 @@ int loader_profile_load(const char *path, struct loader_profile **out,
             p = realloc(buf, cap);
             if (!p) {
                 rc = LOADER_ENOMEM;
-                snprintf(err->msg, sizeof(err->msg), "%s",
-                         loader_strerror(rc));
+                snprintf(err->msg, sizeof(err->msg), "%s", loader_strerror(rc));
                 goto out;
             }
             buf = p;
@@ -982,8 +969,7 @@ out:
     return rc;
 }
 
-void loader_error_format(const struct loader_error *e, char *buf, size_t len)
-{
+void loader_error_format(const struct loader_error *e, char *buf, size_t len) {
     if (!buf || len == 0)
         return;
     if (!e) {

@@ -78,8 +78,8 @@ const char *loader__yaml_kind(const struct loader__yaml_node *n);
  * Returns 0, LOADER_EPROFILE with a message in msg (naming the variable,
  * never its value) or LOADER_ENOMEM.
  */
-int loader__env_expand(const char *in, size_t len, char **out,
-                       bool *expanded, char *msg, size_t msglen);
+int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
+                       char *msg, size_t msglen);
 
 /* ---- values ------------------------------------------------------------ */
 

@@ -11,14 +11,12 @@
 #include "loader_profile_internal.h"
 
 /* YAML 1.2 core schema, as people read a plain scalar in a body. */
-static bool is_null(const char *s)
-{
-    return !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
-           !strcmp(s, "Null") || !strcmp(s, "NULL");
+static bool is_null(const char *s) {
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+           !strcmp(s, "NULL");
 }
 
-static int is_bool(const char *s)
-{
+static int is_bool(const char *s) {
     if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
         return 1;
     if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
@@ -26,8 +24,7 @@ static int is_bool(const char *s)
     return -1;
 }
 
-static bool digits(const char **p)
-{
+static bool digits(const char **p) {
     const char *s = *p;
 
     while (**p >= '0' && **p <= '9')
@@ -37,8 +34,7 @@ static bool digits(const char **p)
 
 /* [-+]?[0-9]+ -> 1; a float [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?
  * [0-9]+)? -> 2; anything else (hex, .inf, .nan: no JSON for them) 0. */
-static int number_kind(const char *s)
-{
+static int number_kind(const char *s) {
     const char *p = s;
     bool d;
 
@@ -65,8 +61,7 @@ static int number_kind(const char *s)
 
 __attribute__((format(printf, 3, 4))) static int
 fail(struct loader_error *err, const struct loader__yaml_node *n,
-     const char *fmt, ...)
-{
+     const char *fmt, ...) {
     va_list ap;
 
     err->line = n->line;
@@ -78,8 +73,7 @@ fail(struct loader_error *err, const struct loader__yaml_node *n,
 }
 
 static int scalar_json(const struct loader__yaml_node *n, json_t **out,
-                       struct loader_error *err)
-{
+                       struct loader_error *err) {
     char *s = NULL, msg[256];
     bool expanded;
     int rc, kind;
@@ -118,8 +112,7 @@ static int scalar_json(const struct loader__yaml_node *n, json_t **out,
 }
 
 static int to_json(const struct loader__yaml_node *n, json_t **out,
-                   struct loader_error *err)
-{
+                   struct loader_error *err) {
     json_t *v = NULL, *item = NULL;
     int rc = 0;
 
@@ -131,8 +124,8 @@ static int to_json(const struct loader__yaml_node *n, json_t **out,
         return LOADER_ENOMEM;
     for (size_t i = 0; i < n->n; i += n->type == LOADER__YAML_MAP ? 2 : 1) {
         const struct loader__yaml_node *key = n->items[i];
-        rc = to_json(n->type == LOADER__YAML_MAP ? n->items[i + 1] : key,
-                     &item, err);
+        rc = to_json(n->type == LOADER__YAML_MAP ? n->items[i + 1] : key, &item,
+                     err);
         if (rc)
             goto out;
         if (n->type == LOADER__YAML_SEQ) {
@@ -157,8 +150,7 @@ out:
 }
 
 int loader__profile_json(const struct loader__yaml_node *n, char **out,
-                         struct loader_error *err)
-{
+                         struct loader_error *err) {
     json_t *j = NULL;
     int rc;
 
@@ -176,20 +168,18 @@ int loader__profile_json(const struct loader__yaml_node *n, char **out,
 
 /* ---- the profile hash -------------------------------------------------- */
 
-static json_t *str_or_null(const char *s)
-{
+static json_t *str_or_null(const char *s) {
     return s ? json_string(s) : json_null();
 }
 
-static json_t *load_json(const struct loader_load *l)
-{
-    json_t *o = json_pack("{s:I, s:f, s:f, s:f, s:f, s:I, s:f, s:I, s:f}",
-                          "users", (json_int_t)l->users, "spawn_rate",
-                          l->spawn_rate, "think_min_s", l->think_min_s,
-                          "think_max_s", l->think_max_s, "rate", l->rate,
-                          "max_in_flight", (json_int_t)l->max_in_flight,
-                          "duration_s", l->duration_s, "requests",
-                          (json_int_t)l->requests, "warmup_s", l->warmup_s);
+static json_t *load_json(const struct loader_load *l) {
+    json_t *o =
+        json_pack("{s:I, s:f, s:f, s:f, s:f, s:I, s:f, s:I, s:f}", "users",
+                  (json_int_t)l->users, "spawn_rate", l->spawn_rate,
+                  "think_min_s", l->think_min_s, "think_max_s", l->think_max_s,
+                  "rate", l->rate, "max_in_flight",
+                  (json_int_t)l->max_in_flight, "duration_s", l->duration_s,
+                  "requests", (json_int_t)l->requests, "warmup_s", l->warmup_s);
     json_t *stages;
 
     if (!o)
@@ -200,22 +190,21 @@ static json_t *load_json(const struct loader_load *l)
         return NULL;
     }
     for (size_t i = 0; i < l->n_stages; i++)
-        if (json_array_append_new(
-                stages, json_pack("{s:f, s:f}", "duration_s",
-                                  l->stages[i].duration_s, "rate",
-                                  l->stages[i].rate))) {
+        if (json_array_append_new(stages,
+                                  json_pack("{s:f, s:f}", "duration_s",
+                                            l->stages[i].duration_s, "rate",
+                                            l->stages[i].rate))) {
             json_decref(o);
             return NULL;
         }
     return o;
 }
 
-static json_t *step_json(const struct loader_step *s)
-{
+static json_t *step_json(const struct loader_step *s) {
     json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b, s:f}", "method",
-                          str_or_null(s->method), "path",
-                          str_or_null(s->path), "name", str_or_null(s->name),
-                          "body", str_or_null(s->body), "body_is_json",
+                          str_or_null(s->method), "path", str_or_null(s->path),
+                          "name", str_or_null(s->name), "body",
+                          str_or_null(s->body), "body_is_json",
                           (int)s->body_is_json, "timeout_s", s->timeout_s);
     json_t *headers = json_array(), *expect = json_array(),
            *captures = json_array();
@@ -225,8 +214,7 @@ static json_t *step_json(const struct loader_step *s)
     for (size_t i = 0; !bad && i < s->n_headers; i++)
         bad = json_array_append_new(headers, json_string(s->headers[i].key));
     for (size_t i = 0; !bad && i < s->n_expect_status; i++)
-        bad = json_array_append_new(expect,
-                                    json_integer(s->expect_status[i]));
+        bad = json_array_append_new(expect, json_integer(s->expect_status[i]));
     for (size_t i = 0; !bad && i < s->n_captures; i++)
         bad = json_array_append_new(
             captures, json_pack("{s:s, s:s}", "var", s->captures[i].var,
@@ -246,8 +234,7 @@ static json_t *step_json(const struct loader_step *s)
     return o;
 }
 
-int loader__profile_hash(struct loader_profile *p)
-{
+int loader__profile_hash(struct loader_profile *p) {
     json_t *root = NULL, *scenarios = NULL, *sc = NULL, *steps = NULL;
     char *text = NULL;
     int rc = LOADER_ENOMEM;

@@ -10,9 +10,8 @@
 
 #include "loader_profile_internal.h"
 
-__attribute__((format(printf, 2, 3))) static int
-inval(struct loader_error *err, const char *fmt, ...)
-{
+__attribute__((format(printf, 2, 3))) static int inval(struct loader_error *err,
+                                                       const char *fmt, ...) {
     va_list ap;
 
     err->line = err->col = 0;
@@ -22,8 +21,7 @@ inval(struct loader_error *err, const char *fmt, ...)
     return LOADER_EINVAL;
 }
 
-static int method_of(const char *m, char **out)
-{
+static int method_of(const char *m, char **out) {
     static const char *const known[] = {"GET",   "POST",   "PUT",
                                         "PATCH", "DELETE", "HEAD"};
 
@@ -37,8 +35,7 @@ static int method_of(const char *m, char **out)
 
 /* "K: V" into kv; the value loses the spaces around it. */
 static int header_of(const char *h, struct loader_kv *kv,
-                     struct loader_error *err)
-{
+                     struct loader_error *err) {
     const char *colon = strchr(h, ':'), *v;
     size_t vlen;
     char q[72];
@@ -69,8 +66,7 @@ static int header_of(const char *h, struct loader_kv *kv,
 
 /* A body that is a JSON object or array goes out as application/json
  * unless a Content-Type was given, as curl --json would do. */
-static bool looks_json(const char *body, const struct loader_step *st)
-{
+static bool looks_json(const char *body, const struct loader_step *st) {
     json_t *j;
     bool yes;
 
@@ -85,8 +81,7 @@ static bool looks_json(const char *body, const struct loader_step *st)
 
 int loader_profile_quick(const struct loader_quick *q,
                          struct loader_profile **out,
-                         struct loader_error *err)
-{
+                         struct loader_error *err) {
     struct loader_error local;
     struct loader_profile *p = NULL;
     struct loader_step *st;
@@ -138,14 +133,15 @@ int loader_profile_quick(const struct loader_quick *q,
         st->path = malloc(n + 2);
         if (!st->path)
             goto out;
-        snprintf(st->path, n + 2, "%s%.*s", rest[0] == '/' ? "" : "/",
-                 (int)n, rest);
+        snprintf(st->path, n + 2, "%s%.*s", rest[0] == '/' ? "" : "/", (int)n,
+                 rest);
     }
     rc = method_of(q->method ? q->method : "GET", &st->method);
     if (rc == LOADER_EINVAL) {
         loader__quote(q->method, strlen(q->method), u, sizeof(u));
-        rc = inval(err, "method '%s' is not one of GET, POST, PUT, PATCH, "
-                        "DELETE, HEAD",
+        rc = inval(err,
+                   "method '%s' is not one of GET, POST, PUT, PATCH, "
+                   "DELETE, HEAD",
                    u);
     }
     if (rc)
@@ -158,8 +154,8 @@ int loader_profile_quick(const struct loader_quick *q,
     }
     for (size_t i = 0; i < q->n_headers; i++) {
         st->n_headers = i + 1;
-        if ((rc = header_of(q->headers[i] ? q->headers[i] : "",
-                            &st->headers[i], err)))
+        if ((rc = header_of(q->headers[i] ? q->headers[i] : "", &st->headers[i],
+                            err)))
             goto out;
     }
     rc = LOADER_ENOMEM;

@@ -13,8 +13,7 @@
 
 /* An unsigned decimal "12", "1.5", ".5" at *s; advances *s.  No sign,
  * exponent, hex, inf or nan: those are not what a person writes here. */
-static int number(const char **s, double *out)
-{
+static int number(const char **s, double *out) {
     const char *p = *s, *start = *s;
     bool digits = false;
     char buf[64];
@@ -39,13 +38,11 @@ static int number(const char **s, double *out)
     return 0;
 }
 
-int loader__parse_duration(const char *s, double *out)
-{
+int loader__parse_duration(const char *s, double *out) {
     static const struct {
         const char *unit;
         double seconds;
-    } units[] = {{"us", 1e-6}, {"ms", 1e-3}, {"s", 1},
-                 {"m", 60},    {"h", 3600}};
+    } units[] = {{"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}};
     double total = 0, v;
     const char *p = s;
 
@@ -80,8 +77,7 @@ int loader__parse_duration(const char *s, double *out)
     return 0;
 }
 
-int loader__parse_rate(const char *s, double *out)
-{
+int loader__parse_rate(const char *s, double *out) {
     const char *p = s;
     double v, per = 1;
 
@@ -107,8 +103,7 @@ int loader__parse_rate(const char *s, double *out)
     return 0;
 }
 
-int loader__parse_think(const char *s, double *min, double *max)
-{
+int loader__parse_think(const char *s, double *min, double *max) {
     const char *dots = s ? strstr(s, "..") : NULL;
     char buf[64];
     size_t n;
@@ -132,8 +127,7 @@ int loader__parse_think(const char *s, double *min, double *max)
     return 0;
 }
 
-size_t loader__levenshtein(const char *a, const char *b, size_t cap)
-{
+size_t loader__levenshtein(const char *a, const char *b, size_t cap) {
     size_t la = strlen(a), lb = strlen(b), row[65], best;
 
     /* Only short names get suggestions; longer ones are never close. */
@@ -169,8 +163,7 @@ size_t loader__levenshtein(const char *a, const char *b, size_t cap)
     return row[lb] > cap ? cap + 1 : row[lb];
 }
 
-static bool contains_ci(const char *s, const char *needle)
-{
+static bool contains_ci(const char *s, const char *needle) {
     size_t n = strlen(needle);
 
     for (; *s; s++)
@@ -179,8 +172,7 @@ static bool contains_ci(const char *s, const char *needle)
     return false;
 }
 
-bool loader__header_name_secret(const char *name)
-{
+bool loader__header_name_secret(const char *name) {
     static const char *const exact[] = {"authorization", "cookie",
                                         "proxy-authorization", "x-api-key"};
 
@@ -190,8 +182,7 @@ bool loader__header_name_secret(const char *name)
     return contains_ci(name, "token") || contains_ci(name, "secret");
 }
 
-int loader__split_url(const char *url, size_t *path_at, const char **why)
-{
+int loader__split_url(const char *url, size_t *path_at, const char **why) {
     const char *host, *end, *p, *port = NULL;
     size_t skip;
 
@@ -259,8 +250,7 @@ int loader__split_url(const char *url, size_t *path_at, const char **why)
     return 0;
 }
 
-bool loader__header_name_ok(const char *name)
-{
+bool loader__header_name_ok(const char *name) {
     if (!*name)
         return false;
     for (const char *p = name; *p; p++)

@@ -21,8 +21,7 @@ struct builder {
 };
 
 __attribute__((format(printf, 4, 5))) static int
-fail_at(struct loader_error *err, int line, int col, const char *fmt, ...)
-{
+fail_at(struct loader_error *err, int line, int col, const char *fmt, ...) {
     va_list ap;
 
     err->line = line;
@@ -33,8 +32,7 @@ fail_at(struct loader_error *err, int line, int col, const char *fmt, ...)
     return LOADER_EPROFILE;
 }
 
-void loader__quote(const char *s, size_t len, char *buf, size_t buflen)
-{
+void loader__quote(const char *s, size_t len, char *buf, size_t buflen) {
     size_t i = 0, j = 0;
 
     if (buflen < 8) {
@@ -58,8 +56,7 @@ void loader__quote(const char *s, size_t len, char *buf, size_t buflen)
     buf[j] = '\0';
 }
 
-void loader__yaml_free(struct loader__yaml_node *n)
-{
+void loader__yaml_free(struct loader__yaml_node *n) {
     if (!n)
         return;
     for (size_t i = 0; i < n->n; i++)
@@ -69,8 +66,7 @@ void loader__yaml_free(struct loader__yaml_node *n)
     free(n);
 }
 
-const char *loader__yaml_kind(const struct loader__yaml_node *n)
-{
+const char *loader__yaml_kind(const struct loader__yaml_node *n) {
     switch (n->type) {
     case LOADER__YAML_MAP:
         return "a map";
@@ -82,8 +78,7 @@ const char *loader__yaml_kind(const struct loader__yaml_node *n)
 }
 
 static int add_child(struct loader__yaml_node *parent,
-                     struct loader__yaml_node *child)
-{
+                     struct loader__yaml_node *child) {
     if (parent->n == parent->cap) {
         size_t cap = parent->cap ? parent->cap * 2 : 4;
         struct loader__yaml_node **items =
@@ -99,8 +94,7 @@ static int add_child(struct loader__yaml_node *parent,
 
 /* Hangs a new node under the innermost open collection (or makes it the
  * root).  Takes ownership of n even on failure. */
-static int attach(struct builder *b, struct loader__yaml_node *n)
-{
+static int attach(struct builder *b, struct loader__yaml_node *n) {
     struct loader__yaml_node *parent;
     int rc;
 
@@ -130,8 +124,7 @@ static int attach(struct builder *b, struct loader__yaml_node *n)
 }
 
 static int key_cmp(const struct loader__yaml_node *a,
-                   const struct loader__yaml_node *b)
-{
+                   const struct loader__yaml_node *b) {
     size_t n = a->len < b->len ? a->len : b->len;
     int c = memcmp(a->str, b->str, n);
 
@@ -145,8 +138,7 @@ struct keyref {
     size_t i; /* pair index: ties sort in document order */
 };
 
-static int key_order(const void *pa, const void *pb)
-{
+static int key_order(const void *pa, const void *pb) {
     const struct keyref *a = pa, *b = pb;
     int c = key_cmp(a->key, b->key);
 
@@ -159,8 +151,7 @@ static int key_order(const void *pa, const void *pb)
  * where the key first appeared.  Sorting keeps a 100 000-key map at
  * n log n instead of n^2. */
 static int check_duplicates(struct builder *b,
-                            const struct loader__yaml_node *map)
-{
+                            const struct loader__yaml_node *map) {
     size_t pairs = map->n / 2, dup = (size_t)-1, first = 0, run = 0;
     struct keyref *refs = NULL;
     char name[80];
@@ -199,8 +190,7 @@ static int check_duplicates(struct builder *b,
 }
 
 static struct loader__yaml_node *node_new(enum loader__yaml_type type,
-                                          const yaml_mark_t *m)
-{
+                                          const yaml_mark_t *m) {
     struct loader__yaml_node *n = calloc(1, sizeof(*n));
 
     if (!n)
@@ -212,9 +202,8 @@ static struct loader__yaml_node *node_new(enum loader__yaml_type type,
 }
 
 /* libyaml's reader errors carry a byte offset, not a mark. */
-static void offset_position(const char *text, size_t len, size_t off,
-                            int *line, int *col)
-{
+static void offset_position(const char *text, size_t len, size_t off, int *line,
+                            int *col) {
     int l = 1, c = 1;
 
     if (off > len)
@@ -232,8 +221,7 @@ static void offset_position(const char *text, size_t len, size_t off,
 }
 
 static int syntax_error(const yaml_parser_t *parser, const char *text,
-                        size_t len, struct loader_error *err)
-{
+                        size_t len, struct loader_error *err) {
     const char *problem = parser->problem ? parser->problem : "syntax error";
 
     if (parser->error == YAML_MEMORY_ERROR)
@@ -259,16 +247,14 @@ static int syntax_error(const yaml_parser_t *parser, const char *text,
     return LOADER_ESYNTAX;
 }
 
-static int on_scalar(struct builder *b, const yaml_event_t *ev)
-{
+static int on_scalar(struct builder *b, const yaml_event_t *ev) {
     struct loader__yaml_node *n;
     const char *tag = (const char *)ev->data.scalar.tag;
 
     if (ev->data.scalar.length > LOADER__YAML_MAX_SCALAR)
         return fail_at(b->err, (int)ev->start_mark.line + 1,
                        (int)ev->start_mark.column + 1,
-                       "a value longer than %u bytes",
-                       LOADER__YAML_MAX_SCALAR);
+                       "a value longer than %u bytes", LOADER__YAML_MAX_SCALAR);
     n = node_new(LOADER__YAML_SCALAR, &ev->start_mark);
     if (!n)
         return LOADER_ENOMEM;
@@ -287,16 +273,14 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 }
 
 static int on_start(struct builder *b, const yaml_event_t *ev,
-                    enum loader__yaml_type type)
-{
+                    enum loader__yaml_type type) {
     struct loader__yaml_node *n;
     int rc;
 
     if (b->depth == LOADER__YAML_MAX_DEPTH)
         return fail_at(b->err, (int)ev->start_mark.line + 1,
                        (int)ev->start_mark.column + 1,
-                       "nesting deeper than %d levels",
-                       LOADER__YAML_MAX_DEPTH);
+                       "nesting deeper than %d levels", LOADER__YAML_MAX_DEPTH);
     n = node_new(type, &ev->start_mark);
     if (!n)
         return LOADER_ENOMEM;
@@ -307,8 +291,7 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
     return 0;
 }
 
-static int on_event(struct builder *b, const yaml_event_t *ev)
-{
+static int on_event(struct builder *b, const yaml_event_t *ev) {
     char name[80];
 
     switch (ev->type) {
@@ -347,8 +330,7 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 
 int loader__yaml_parse(const char *text, size_t len,
                        struct loader__yaml_node **out,
-                       struct loader_error *err)
-{
+                       struct loader_error *err) {
     yaml_parser_t parser;
     yaml_event_t ev;
     struct builder b = {0};

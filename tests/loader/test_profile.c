@@ -16,8 +16,7 @@
 
 #define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/loader/profiles/" name
 
-static struct loader_profile *parse_ok(const char *text)
-{
+static struct loader_profile *parse_ok(const char *text) {
     struct loader_profile *p = NULL;
     struct loader_error err;
     char msg[1200];
@@ -34,8 +33,7 @@ static struct loader_profile *parse_ok(const char *text)
 
 /* ---- the full profile ------------------------------------------------- */
 
-static void test_full_profile(void **state)
-{
+static void test_full_profile(void **state) {
     struct loader_profile *p = NULL;
     struct loader_error err;
     const struct loader_scenario *s;
@@ -166,21 +164,19 @@ static void test_full_profile(void **state)
     unsetenv("LG_TEST_TOKEN");
 }
 
-static const char open_model[] =
-    "version: 1\n"
-    "target: https://example.test:8443/base/\n"
-    "load:\n"
-    "  stages:\n"
-    "    - { duration: 1m, rate: 100/s }\n"
-    "    - { duration: 30s, rate: 6000/m }\n"
-    "    - duration: 10s\n"
-    "      rate: 0\n"
-    "  max_in_flight: 500\n"
-    "scenarios:\n"
-    "  - steps: [ { get: / } ]\n";
+static const char open_model[] = "version: 1\n"
+                                 "target: https://example.test:8443/base/\n"
+                                 "load:\n"
+                                 "  stages:\n"
+                                 "    - { duration: 1m, rate: 100/s }\n"
+                                 "    - { duration: 30s, rate: 6000/m }\n"
+                                 "    - duration: 10s\n"
+                                 "      rate: 0\n"
+                                 "  max_in_flight: 500\n"
+                                 "scenarios:\n"
+                                 "  - steps: [ { get: / } ]\n";
 
-static void test_open_model(void **state)
-{
+static void test_open_model(void **state) {
     struct loader_profile *p = parse_ok(open_model);
     (void)state;
 
@@ -206,8 +202,7 @@ static void test_open_model(void **state)
     loader_profile_free(p);
 }
 
-static void test_constant_rate(void **state)
-{
+static void test_constant_rate(void **state) {
     struct loader_profile *p = parse_ok(
         "version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
         "load: { rate: 500/s, requests: 3, spawn_rate: 0, think_time: 2 }\n"
@@ -244,16 +239,16 @@ static const struct env_case env_cases[] = {
     {NULL, "$${LG_E1}", "${LG_E1}", NULL},
     {NULL, "cost $5 and $x", "cost $5 and $x", NULL},
     {NULL, "{{agent}}", "{{agent}}", NULL},
-    {NULL, "${LG_E1}", NULL, "environment variable LG_E1 is not set; use "
-                             "${LG_E1:-default} for an optional one"},
+    {NULL, "${LG_E1}", NULL,
+     "environment variable LG_E1 is not set; use "
+     "${LG_E1:-default} for an optional one"},
     {NULL, "a ${LG_E1", NULL, "unterminated ${LG_E1"},
     {NULL, "${1X}", NULL, "must start ${NAME}"},
     {NULL, "${}", NULL, "must start ${NAME}"},
     {NULL, "${LG_E1-x}", NULL, "unterminated"},
 };
 
-static void test_env_expansion(void **state)
-{
+static void test_env_expansion(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(env_cases) / sizeof(*env_cases); i++) {
         const struct env_case *c = &env_cases[i];
@@ -291,8 +286,7 @@ static void test_env_expansion(void **state)
 
 /* "$$${X}" is "$" followed by "$${X}"?  No: the scan sees "$$${" as "$"
  * then "$${" (a literal "${"), so the variable is not expanded. */
-static void test_env_dollar_run(void **state)
-{
+static void test_env_dollar_run(void **state) {
     struct loader_profile *p;
     (void)state;
 
@@ -306,8 +300,7 @@ static void test_env_dollar_run(void **state)
 }
 
 /* Keys are never expanded; numbers and durations are, before parsing. */
-static void test_env_in_numbers_not_keys(void **state)
-{
+static void test_env_in_numbers_not_keys(void **state) {
     struct loader_profile *p;
     (void)state;
 
@@ -325,8 +318,7 @@ static void test_env_in_numbers_not_keys(void **state)
 }
 
 /* An expanded value never shows in an error message: it may be a token. */
-static void test_env_value_not_in_errors(void **state)
-{
+static void test_env_value_not_in_errors(void **state) {
     static const char *const texts[] = {
         "version: 1\ntarget: http://h\nload: {users: '${LG_SECRET}', "
         "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n",
@@ -375,20 +367,18 @@ static const struct secret_case secret_cases[] = {
     {"TOKEN", "s", true},
     {"Accept", "application/json", false},
     {"X-Trace", "1", false},
-    {"X-Trace", "${LG_S1}", true},      /* holds an expansion */
-    {"X-Trace", "${LG_S2:-d}", true},   /* a default counts too */
-    {"X-Trace", "${vu}", false},        /* runtime, not the environment */
-    {"X-Trace", "$${LG_S1}", false},    /* a literal */
+    {"X-Trace", "${LG_S1}", true},    /* holds an expansion */
+    {"X-Trace", "${LG_S2:-d}", true}, /* a default counts too */
+    {"X-Trace", "${vu}", false},      /* runtime, not the environment */
+    {"X-Trace", "$${LG_S1}", false},  /* a literal */
     {"X-Keys", "keyring", false},
 };
 
-static void test_secret_marking(void **state)
-{
+static void test_secret_marking(void **state) {
     (void)state;
     setenv("LG_S1", "v", 1);
     unsetenv("LG_S2");
-    for (size_t i = 0; i < sizeof(secret_cases) / sizeof(*secret_cases);
-         i++) {
+    for (size_t i = 0; i < sizeof(secret_cases) / sizeof(*secret_cases); i++) {
         const struct secret_case *c = &secret_cases[i];
         struct loader_profile *p;
         char text[512];
@@ -401,10 +391,8 @@ static void test_secret_marking(void **state)
         p = parse_ok(text);
         print_message("%s: %s\n", c->name, c->value);
         assert_int_equal(p->scenarios[0].steps[0].n_headers, 1);
-        assert_string_equal(p->scenarios[0].steps[0].headers[0].key,
-                            c->name);
-        assert_int_equal(p->scenarios[0].steps[0].headers[0].secret,
-                         c->secret);
+        assert_string_equal(p->scenarios[0].steps[0].headers[0].key, c->name);
+        assert_int_equal(p->scenarios[0].steps[0].headers[0].secret, c->secret);
         loader_profile_free(p);
     }
     unsetenv("LG_S1");
@@ -466,8 +454,7 @@ static const struct hash_case hash_cases[] = {
      false},
 };
 
-static void test_hash(void **state)
-{
+static void test_hash(void **state) {
     struct loader_profile *base = parse_ok(hash_base), *again;
     (void)state;
 
@@ -499,35 +486,129 @@ struct quick_case {
 };
 
 static const struct quick_case quick_cases[] = {
-    {"http://localhost:5000", NULL, {NULL}, NULL, 1000, 0, 0,
-     "http://localhost:5000", "/", "GET"},
-    {"https://h.example/api/x?y=1#frag", "post", {"Content-Type: text/plain",
-     "X-Token:  abc  "}, "hi", 0, 30, 0, "https://h.example", "/api/x?y=1",
+    {"http://localhost:5000",
+     NULL,
+     {NULL},
+     NULL,
+     1000,
+     0,
+     0,
+     "http://localhost:5000",
+     "/",
+     "GET"},
+    {"https://h.example/api/x?y=1#frag",
+     "post",
+     {"Content-Type: text/plain", "X-Token:  abc  "},
+     "hi",
+     0,
+     30,
+     0,
+     "https://h.example",
+     "/api/x?y=1",
      "POST"},
-    {"http://h?q=1", "head", {NULL}, NULL, 5, 0, 0, "http://h", "/?q=1",
+    {"http://h?q=1",
+     "head",
+     {NULL},
+     NULL,
+     5,
+     0,
+     0,
+     "http://h",
+     "/?q=1",
      "HEAD"},
-    {"http://[::1]:8080/", NULL, {NULL}, NULL, 5, 0, 0, "http://[::1]:8080",
-     "/", "GET"},
-    {"ftp://h/x", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL,
-     "must start with http:// or https://", NULL, NULL},
-    {"http://:80/", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL, "has no host",
-     NULL, NULL},
-    {"http://h:99999/", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL, "bad port",
-     NULL, NULL},
-    {"http://h x/", NULL, {NULL}, NULL, 5, 0, LOADER_EINVAL, "spaces", NULL,
+    {"http://[::1]:8080/",
+     NULL,
+     {NULL},
+     NULL,
+     5,
+     0,
+     0,
+     "http://[::1]:8080",
+     "/",
+     "GET"},
+    {"ftp://h/x",
+     NULL,
+     {NULL},
+     NULL,
+     5,
+     0,
+     LOADER_EINVAL,
+     "must start with http:// or https://",
+     NULL,
      NULL},
-    {"http://h/", NULL, {"NoColonHere"}, NULL, 5, 0, LOADER_EINVAL,
-     "header 'NoColonHere' has no ':'", NULL, NULL},
-    {"http://h/", NULL, {"Bad Name: v"}, NULL, 5, 0, LOADER_EINVAL,
-     "bad name", NULL, NULL},
-    {"http://h/", "BREW", {NULL}, NULL, 5, 0, LOADER_EINVAL,
-     "method 'BREW'", NULL, NULL},
-    {"http://h/", NULL, {NULL}, NULL, 0, 0, LOADER_EINVAL,
-     "requests or a duration", NULL, NULL},
+    {"http://:80/",
+     NULL,
+     {NULL},
+     NULL,
+     5,
+     0,
+     LOADER_EINVAL,
+     "has no host",
+     NULL,
+     NULL},
+    {"http://h:99999/",
+     NULL,
+     {NULL},
+     NULL,
+     5,
+     0,
+     LOADER_EINVAL,
+     "bad port",
+     NULL,
+     NULL},
+    {"http://h x/",
+     NULL,
+     {NULL},
+     NULL,
+     5,
+     0,
+     LOADER_EINVAL,
+     "spaces",
+     NULL,
+     NULL},
+    {"http://h/",
+     NULL,
+     {"NoColonHere"},
+     NULL,
+     5,
+     0,
+     LOADER_EINVAL,
+     "header 'NoColonHere' has no ':'",
+     NULL,
+     NULL},
+    {"http://h/",
+     NULL,
+     {"Bad Name: v"},
+     NULL,
+     5,
+     0,
+     LOADER_EINVAL,
+     "bad name",
+     NULL,
+     NULL},
+    {"http://h/",
+     "BREW",
+     {NULL},
+     NULL,
+     5,
+     0,
+     LOADER_EINVAL,
+     "method 'BREW'",
+     NULL,
+     NULL},
+    {"http://h/",
+     NULL,
+     {NULL},
+     NULL,
+     0,
+     0,
+     LOADER_EINVAL,
+     "requests or a duration",
+     NULL,
+     NULL},
 };
 
-static void test_quick(void **state)
-{
+static void test_quick(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(quick_cases) / sizeof(*quick_cases); i++) {
         const struct quick_case *c = &quick_cases[i];
@@ -572,8 +653,7 @@ static void test_quick(void **state)
     }
 }
 
-static void test_quick_details(void **state)
-{
+static void test_quick_details(void **state) {
     const char *const h[] = {"X-Token:  abc  ", "Accept:json"};
     struct loader_quick q = {.url = "http://h:81/p",
                              .method = "post",
@@ -596,7 +676,7 @@ static void test_quick_details(void **state)
     assert_string_equal(st->headers[1].value, "json");
     assert_false(st->headers[1].secret);
     assert_string_equal(st->body, "{\"a\":1}");
-    assert_true(st->body_is_json); /* no Content-Type given */
+    assert_true(st->body_is_json);      /* no Content-Type given */
     assert_int_equal(p->load.users, 1); /* concurrency 0 */
     assert_true(p->load.rate == 25);
 
@@ -629,14 +709,12 @@ static const struct format_case format_cases[] = {
     {"", 0, 0, "just this", "just this"},
 };
 
-static void test_error_format(void **state)
-{
+static void test_error_format(void **state) {
     char buf[64];
     struct loader_error e;
     (void)state;
 
-    for (size_t i = 0; i < sizeof(format_cases) / sizeof(*format_cases);
-         i++) {
+    for (size_t i = 0; i < sizeof(format_cases) / sizeof(*format_cases); i++) {
         const struct format_case *c = &format_cases[i];
         memset(&e, 0, sizeof(e));
         snprintf(e.file, sizeof(e.file), "%s", c->file);
@@ -657,8 +735,7 @@ static void test_error_format(void **state)
     assert_string_equal(buf, "");
 }
 
-static void test_load_missing_file(void **state)
-{
+static void test_load_missing_file(void **state) {
     struct loader_profile *p = NULL;
     struct loader_error err;
     char msg[1200];
@@ -677,8 +754,7 @@ static void test_load_missing_file(void **state)
     loader_profile_free(NULL);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_profile),
         cmocka_unit_test(test_open_model),

@@ -26,17 +26,23 @@ struct error_case {
 };
 
 static const struct error_case cases[] = {
-    {"unknown key, suggestion", V T L S "thresolds: []\n", LOADER_EPROFILE,
-     5, 1, "unknown key 'thresolds' in the profile; did you mean "
-           "'thresholds'?"},
-    {"iterations is unknown", V T "load:\n  users: 1\n  requests: 1\n"
-     "  iterations: 5\n" S, LOADER_EPROFILE, 6, 3,
+    {"unknown key, suggestion", V T L S "thresolds: []\n", LOADER_EPROFILE, 5,
+     1,
+     "unknown key 'thresolds' in the profile; did you mean "
+     "'thresholds'?"},
+    {"iterations is unknown",
+     V T "load:\n  users: 1\n  requests: 1\n"
+         "  iterations: 5\n" S,
+     LOADER_EPROFILE, 6, 3,
      "unknown key 'iterations' in load (expected one of: users,"},
-    {"unknown step key, suggestion", V T L "scenarios:\n  - steps:\n"
-     "      - get: /\n        nmae: x\n", LOADER_EPROFILE, 7, 9,
-     "did you mean 'name'?"},
-    {"method key in capitals", V T L "scenarios:\n  - steps:\n"
-     "      - GET: /\n", LOADER_EPROFILE, 6, 9, "did you mean 'get'?"},
+    {"unknown step key, suggestion",
+     V T L "scenarios:\n  - steps:\n"
+           "      - get: /\n        nmae: x\n",
+     LOADER_EPROFILE, 7, 9, "did you mean 'name'?"},
+    {"method key in capitals",
+     V T L "scenarios:\n  - steps:\n"
+           "      - GET: /\n",
+     LOADER_EPROFILE, 6, 9, "did you mean 'get'?"},
     {"bad duration", V T "load:\n  users: 1\n  duration: 5 minutes\n" S,
      LOADER_EPROFILE, 5, 13,
      "'duration': expected a duration like 30s or 5m, not '5 minutes'"},
@@ -46,8 +52,7 @@ static const struct error_case cases[] = {
      LOADER_EPROFILE, 5, 13, "'duration' must be longer than zero"},
     {"missing target", V L S, LOADER_EPROFILE, 1, 1, "missing 'target'"},
     {"missing version", T L S, LOADER_EPROFILE, 1, 1, "missing 'version: 1'"},
-    {"missing scenarios", V T L, LOADER_EPROFILE, 1, 1,
-     "missing 'scenarios'"},
+    {"missing scenarios", V T L, LOADER_EPROFILE, 1, 1, "missing 'scenarios'"},
     {"missing load", "# c\n" V T S, LOADER_EPROFILE, 2, 1, "missing 'load'"},
     {"empty scenarios", V T L "scenarios: []\n", LOADER_EPROFILE, 4, 12,
      "'scenarios' is empty"},
@@ -55,17 +60,22 @@ static const struct error_case cases[] = {
      LOADER_EPROFILE, 5, 5, "scenario 'a' has no 'steps'"},
     {"empty steps", V T L "scenarios:\n  - name: a\n    steps: []\n",
      LOADER_EPROFILE, 6, 12, "scenario 'a' has no steps"},
-    {"json and body", V T L "scenarios:\n  - steps:\n      - post: /x\n"
-     "        json: {a: 1}\n        body: x\n", LOADER_EPROFILE, 8, 9,
-     "'json' and 'body' cannot be used together"},
+    {"json and body",
+     V T L "scenarios:\n  - steps:\n      - post: /x\n"
+           "        json: {a: 1}\n        body: x\n",
+     LOADER_EPROFILE, 8, 9, "'json' and 'body' cannot be used together"},
     {"alias", V T "load: &l {users: 1, requests: 1}\nx: *l\n" S,
      LOADER_EPROFILE, 4, 4, "aliases (*l) are not allowed"},
-    {"merge key alias", V T "load: &l {users: 1, requests: 1}\n"
-     "more:\n  <<: *l\n", LOADER_EPROFILE, 5, 7, "aliases (*l)"},
+    {"merge key alias",
+     V T "load: &l {users: 1, requests: 1}\n"
+         "more:\n  <<: *l\n",
+     LOADER_EPROFILE, 5, 7, "aliases (*l)"},
     {"duplicate key", V T L S "target: http://other\n", LOADER_EPROFILE, 5, 1,
      "duplicate key 'target' (first at line 2, column 1)"},
-    {"duplicate key in a flow map", V T "load: {users: 1, requests: 1, "
-     "users: 2}\n" S, LOADER_EPROFILE, 3, 31, "duplicate key 'users'"},
+    {"duplicate key in a flow map",
+     V T "load: {users: 1, requests: 1, "
+         "users: 2}\n" S,
+     LOADER_EPROFILE, 3, 31, "duplicate key 'users'"},
     {"tab indentation", V T "load:\n\tusers: 1\n", LOADER_ESYNTAX, 4, 1,
      "found character that cannot start any token (while scanning for the "
      "next token at line 4); indent with spaces, not tabs"},
@@ -85,18 +95,23 @@ static const struct error_case cases[] = {
      "unsupported version 2: this loadgate reads version 1"},
     {"version not a number", "version: one\n" T L S, LOADER_EPROFILE, 1, 10,
      "'version' must be a whole number"},
-    {"unset env var", V "target: ${LG_NOPE_XYZ}\n" L S, LOADER_EPROFILE, 2,
-     9, "environment variable LG_NOPE_XYZ is not set; use "
-        "${LG_NOPE_XYZ:-default} for an optional one"},
+    {"unset env var", V "target: ${LG_NOPE_XYZ}\n" L S, LOADER_EPROFILE, 2, 9,
+     "environment variable LG_NOPE_XYZ is not set; use "
+     "${LG_NOPE_XYZ:-default} for an optional one"},
     {"malformed expansion", V T L S "baseline: 'a${b'\n", LOADER_EPROFILE, 5,
      11, "unterminated ${b"},
     {"non-map step", V T L "scenarios:\n  - steps:\n      - /api\n",
-     LOADER_EPROFILE, 6, 9, "a step must be a map like '- get: /path', not "
-                            "a single value"},
-    {"step without method", V T L "scenarios:\n  - steps:\n"
-     "      - name: x\n", LOADER_EPROFILE, 6, 9, "a step needs a method"},
-    {"two methods", V T L "scenarios:\n  - steps:\n      - get: /a\n"
-     "        post: /b\n", LOADER_EPROFILE, 7, 9,
+     LOADER_EPROFILE, 6, 9,
+     "a step must be a map like '- get: /path', not "
+     "a single value"},
+    {"step without method",
+     V T L "scenarios:\n  - steps:\n"
+           "      - name: x\n",
+     LOADER_EPROFILE, 6, 9, "a step needs a method"},
+    {"two methods",
+     V T L "scenarios:\n  - steps:\n      - get: /a\n"
+           "        post: /b\n",
+     LOADER_EPROFILE, 7, 9,
      "a step has one method; 'post' comes after 'get' (line 6)"},
     {"path without slash", V T L "scenarios: [{steps: [{get: api}]}]\n",
      LOADER_EPROFILE, 4, 28, "the path must start with '/'"},
@@ -107,18 +122,20 @@ static const struct error_case cases[] = {
      "http://127.0.0.1:8080, not 'localhost:5000'"},
     {"URL without host", V "target: http:///x\n" L S, LOADER_EPROFILE, 2, 9,
      "has no host"},
-    {"URL with bad port", V "target: http://h:0\n" L S, LOADER_EPROFILE, 2,
-     9, "bad port"},
+    {"URL with bad port", V "target: http://h:0\n" L S, LOADER_EPROFILE, 2, 9,
+     "bad port"},
     {"bad rate", V T "load:\n  rate: 50/sec\n  duration: 1m\n" S,
-     LOADER_EPROFILE, 4, 9, "'rate': expected a rate like 50/s or 3000/m, "
-                            "not '50/sec'"},
-    {"zero rate", V T "load:\n  rate: 0/s\n  duration: 1m\n" S,
-     LOADER_EPROFILE, 4, 9, "'rate' must be greater than zero"},
+     LOADER_EPROFILE, 4, 9,
+     "'rate': expected a rate like 50/s or 3000/m, "
+     "not '50/sec'"},
+    {"zero rate", V T "load:\n  rate: 0/s\n  duration: 1m\n" S, LOADER_EPROFILE,
+     4, 9, "'rate' must be greater than zero"},
     {"negative users", V T "load:\n  users: -5\n  duration: 1m\n" S,
-     LOADER_EPROFILE, 4, 10, "'users' must be a whole number from 1 to "
-                             "4294967295, not '-5'"},
-    {"zero users", V T "load:\n  users: 0\n  duration: 1m\n" S,
-     LOADER_EPROFILE, 4, 10, "'users' must be a whole number from 1"},
+     LOADER_EPROFILE, 4, 10,
+     "'users' must be a whole number from 1 to "
+     "4294967295, not '-5'"},
+    {"zero users", V T "load:\n  users: 0\n  duration: 1m\n" S, LOADER_EPROFILE,
+     4, 10, "'users' must be a whole number from 1"},
     {"fractional users", V T "load:\n  users: 2.5\n  duration: 1m\n" S,
      LOADER_EPROFILE, 4, 10, "not '2.5'"},
     {"no load model", V T "load: {duration: 1m}\n" S, LOADER_EPROFILE, 3, 7,
@@ -131,54 +148,65 @@ static const struct error_case cases[] = {
      "'load' must be a map, not nothing"},
     {"target is a map", V "target: {a: b}\n" L S, LOADER_EPROFILE, 2, 9,
      "'target' must be a single value, not a map"},
-    {"rate and stages", V T "load:\n  rate: 5/s\n"
-     "  stages: [{duration: 1m, rate: 1/s}]\n" S, LOADER_EPROFILE, 5, 3,
-     "'rate' and 'stages' cannot be used together"},
+    {"rate and stages",
+     V T "load:\n  rate: 5/s\n"
+         "  stages: [{duration: 1m, rate: 1/s}]\n" S,
+     LOADER_EPROFILE, 5, 3, "'rate' and 'stages' cannot be used together"},
     {"stage without rate", V T "load:\n  stages:\n    - duration: 1m\n" S,
      LOADER_EPROFILE, 5, 7, "a stage needs 'rate'"},
-    {"capture pointer", V T L "scenarios:\n  - steps:\n      - get: /\n"
-     "        capture: {id: id}\n", LOADER_EPROFILE, 7, 23,
-     "capture 'id': a JSON pointer starts with '/'"},
-    {"expect status out of range", V T L "scenarios:\n  - steps:\n"
-     "      - get: /\n        expect: {status: 999}\n", LOADER_EPROFILE, 7,
-     26, "'status' must be a whole number from 100 to 599"},
-    {"expect status in a list", V T L "scenarios:\n  - steps:\n"
-     "      - get: /\n        expect: {status: [200, x]}\n", LOADER_EPROFILE,
-     7, 32, "not 'x'"},
+    {"capture pointer",
+     V T L "scenarios:\n  - steps:\n      - get: /\n"
+           "        capture: {id: id}\n",
+     LOADER_EPROFILE, 7, 23, "capture 'id': a JSON pointer starts with '/'"},
+    {"expect status out of range",
+     V T L "scenarios:\n  - steps:\n"
+           "      - get: /\n        expect: {status: 999}\n",
+     LOADER_EPROFILE, 7, 26, "'status' must be a whole number from 100 to 599"},
+    {"expect status in a list",
+     V T L "scenarios:\n  - steps:\n"
+           "      - get: /\n        expect: {status: [200, x]}\n",
+     LOADER_EPROFILE, 7, 32, "not 'x'"},
     {"engine", V T L "engine: turbo\n" S, LOADER_EPROFILE, 4, 9,
      "'engine' must be fast or curl, not 'turbo'"},
-    {"threshold key typo", V T L S "thresholds:\n  - endpoint: x\n"
-     "    chek: p95 < 1s\n", LOADER_EPROFILE, 7, 5, "did you mean 'check'?"},
+    {"threshold key typo",
+     V T L S "thresholds:\n  - endpoint: x\n"
+             "    chek: p95 < 1s\n",
+     LOADER_EPROFILE, 7, 5, "did you mean 'check'?"},
     {"threshold without check", V T L S "thresholds:\n  - endpoint: x\n",
      LOADER_EPROFILE, 6, 5, "needs 'check'"},
     {"threshold is a list", V T L S "thresholds:\n  - [p95 < 1s]\n",
      LOADER_EPROFILE, 6, 5, "a threshold is an expression"},
-    {"header value with a line break", V T L "scenarios: [{steps: [{get: /, "
-     "headers: {X-A: \"a\\nb\"}}]}]\n", LOADER_EPROFILE, 4, 46,
+    {"header value with a line break",
+     V T L "scenarios: [{steps: [{get: /, "
+           "headers: {X-A: \"a\\nb\"}}]}]\n",
+     LOADER_EPROFILE, 4, 46,
      "header 'X-A': a value cannot contain line breaks"},
-    {"bad header name", V T L "scenarios: [{steps: [{get: /, "
-     "headers: {'X A': b}}]}]\n", LOADER_EPROFILE, 4, 41,
-     "'X A' is not a valid header name"},
-    {"think time reversed", V T "load: {users: 1, duration: 1s, "
-     "think_time: 3s..1s}\n" S, LOADER_EPROFILE, 3, 44,
+    {"bad header name",
+     V T L "scenarios: [{steps: [{get: /, "
+           "headers: {'X A': b}}]}]\n",
+     LOADER_EPROFILE, 4, 41, "'X A' is not a valid header name"},
+    {"think time reversed",
+     V T "load: {users: 1, duration: 1s, "
+         "think_time: 3s..1s}\n" S,
+     LOADER_EPROFILE, 3, 44,
      "expected a duration like 1s or a range like 1s..3s, not '3s..1s'"},
     {"zero weight", V T L "scenarios: [{weight: 0, steps: [{get: /}]}]\n",
      LOADER_EPROFILE, 4, 22, "'weight' must be a whole number from 1"},
-    {"NUL in a value", V T L S "baseline: \"a\\0b\"\n", LOADER_EPROFILE, 5,
-     11, "NUL"},
+    {"NUL in a value", V T L S "baseline: \"a\\0b\"\n", LOADER_EPROFILE, 5, 11,
+     "NUL"},
     {"defaults timeout", V T "defaults:\n  timeout: soon\n" L S,
      LOADER_EPROFILE, 4, 12, "'timeout': expected a duration"},
     {"defaults headers a list", V T "defaults:\n  headers: [a]\n" L S,
      LOADER_EPROFILE, 4, 12, "'headers' must be a map, not a list"},
     {"empty baseline", V T L S "baseline: ''\n", LOADER_EPROFILE, 5, 11,
      "'baseline' must not be empty"},
-    {"json with an unset variable", V T L "scenarios: [{steps: [{post: /, "
-     "json: {a: [1, '${LG_NOPE_XYZ}']}}]}]\n", LOADER_EPROFILE, 4, 46,
-     "LG_NOPE_XYZ is not set"},
+    {"json with an unset variable",
+     V T L "scenarios: [{steps: [{post: /, "
+           "json: {a: [1, '${LG_NOPE_XYZ}']}}]}]\n",
+     LOADER_EPROFILE, 4, 46, "LG_NOPE_XYZ is not set"},
 };
 
-static void test_error_cases(void **state)
-{
+static void test_error_cases(void **state) {
     (void)state;
     unsetenv("LG_NOPE_XYZ");
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -188,8 +216,7 @@ static void test_error_cases(void **state)
         char msg[1200], prefix[64];
         int rc;
 
-        rc = loader_profile_parse(c->text, strlen(c->text), "e.yaml", &p,
-                                  &err);
+        rc = loader_profile_parse(c->text, strlen(c->text), "e.yaml", &p, &err);
         loader_error_format(&err, msg, sizeof(msg));
         print_message("%-32s %s\n", c->what, msg);
         assert_int_equal(rc, c->rc);
@@ -204,8 +231,7 @@ static void test_error_cases(void **state)
 }
 
 /* The limits that keep hostile input bounded. */
-static void test_limits(void **state)
-{
+static void test_limits(void **state) {
     struct loader_profile *p = NULL;
     struct loader_error err;
     size_t n = LOADER__YAML_MAX_SCALAR + 16, len;
@@ -245,8 +271,7 @@ static void test_limits(void **state)
 }
 
 /* A map with many keys and one repeated near the end: found, quickly. */
-static void test_many_keys(void **state)
-{
+static void test_many_keys(void **state) {
     size_t cap = 40u * 20000 + 64, len = 0;
     char *text = malloc(cap);
     struct loader_profile *p = NULL;
@@ -267,12 +292,22 @@ static void test_many_keys(void **state)
 }
 
 /* Hostile bytes get an error, never a crash (ASan watches). */
-static void test_garbage(void **state)
-{
+static void test_garbage(void **state) {
     static const char *const inputs[] = {
-        "\0\0\0", "{", "[", "]]]", "- - - -", ":", "? ", "!!binary x",
-        "&a [*a]", "%YAML 9.9\n---\n", "version: 1\ntarget: \"\\x",
-        "\xef\xbb\xbfversion: 1\n", "a: |\n  x\n b", "'unterminated",
+        "\0\0\0",
+        "{",
+        "[",
+        "]]]",
+        "- - - -",
+        ":",
+        "? ",
+        "!!binary x",
+        "&a [*a]",
+        "%YAML 9.9\n---\n",
+        "version: 1\ntarget: \"\\x",
+        "\xef\xbb\xbfversion: 1\n",
+        "a: |\n  x\n b",
+        "'unterminated",
     };
     (void)state;
 
@@ -291,8 +326,7 @@ static void test_garbage(void **state)
     }
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_cases),
         cmocka_unit_test(test_limits),

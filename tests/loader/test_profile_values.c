@@ -21,16 +21,16 @@ struct num_case {
 };
 
 static const struct num_case duration_cases[] = {
-    {"300ms", 0, 0.3},   {"10s", 0, 10},      {"5m", 0, 300},
-    {"1h", 0, 3600},     {"1m30s", 0, 90},    {"1h2m3s", 0, 3723},
-    {"250us", 0, 250e-6}, {"1.5s", 0, 1.5},   {"0.5s", 0, 0.5},
-    {".5s", 0, 0.5},     {"2", 0, 2},         {"2.25", 0, 2.25},
-    {"0", 0, 0},         {"0s", 0, 0},        {"1s500ms", 0, 1.5},
-    {"", -1, 0},         {"-5s", -1, 0},      {"-1", -1, 0},
-    {"5", 0, 5},         {"5 s", -1, 0},      {"s", -1, 0},
-    {"5x", -1, 0},       {"1e3", -1, 0},      {"inf", -1, 0},
-    {"nan", -1, 0},      {"0x10", -1, 0},     {"1.", -1, 0},
-    {"5mm", -1, 0},      {"10d", -1, 0},      {"99999999999h", -1, 0},
+    {"300ms", 0, 0.3},    {"10s", 0, 10},   {"5m", 0, 300},
+    {"1h", 0, 3600},      {"1m30s", 0, 90}, {"1h2m3s", 0, 3723},
+    {"250us", 0, 250e-6}, {"1.5s", 0, 1.5}, {"0.5s", 0, 0.5},
+    {".5s", 0, 0.5},      {"2", 0, 2},      {"2.25", 0, 2.25},
+    {"0", 0, 0},          {"0s", 0, 0},     {"1s500ms", 0, 1.5},
+    {"", -1, 0},          {"-5s", -1, 0},   {"-1", -1, 0},
+    {"5", 0, 5},          {"5 s", -1, 0},   {"s", -1, 0},
+    {"5x", -1, 0},        {"1e3", -1, 0},   {"inf", -1, 0},
+    {"nan", -1, 0},       {"0x10", -1, 0},  {"1.", -1, 0},
+    {"5mm", -1, 0},       {"10d", -1, 0},   {"99999999999h", -1, 0},
 };
 
 static const struct num_case rate_cases[] = {
@@ -41,16 +41,14 @@ static const struct num_case rate_cases[] = {
     {"", -1, 0},       {"1e12", -1, 0},   {"9999999999/s", -1, 0},
 };
 
-static void close_to(double got, double want)
-{
+static void close_to(double got, double want) {
     double d = got - want;
     if (d < 0)
         d = -d;
     assert_true(d <= 1e-9 * (want < 1 ? 1 : want));
 }
 
-static void test_durations(void **state)
-{
+static void test_durations(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(duration_cases) / sizeof(*duration_cases);
          i++) {
@@ -63,8 +61,7 @@ static void test_durations(void **state)
     }
 }
 
-static void test_rates(void **state)
-{
+static void test_rates(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(rate_cases) / sizeof(*rate_cases); i++) {
         double v = -1;
@@ -83,14 +80,13 @@ struct think_case {
 };
 
 static const struct think_case think_cases[] = {
-    {"1s", 0, 1, 1},         {"1s..3s", 0, 1, 3},   {"0.5s..1.5s", 0, .5, 1.5},
-    {"1..3", 0, 1, 3},       {"500ms..1s", 0, .5, 1}, {"0", 0, 0, 0},
-    {"3s..1s", -1, 0, 0},    {"1s..", -1, 0, 0},    {"..1s", -1, 0, 0},
-    {"1s...3s", -1, 0, 0},   {"1s-3s", -1, 0, 0},   {"-1s..1s", -1, 0, 0},
+    {"1s", 0, 1, 1},       {"1s..3s", 0, 1, 3},     {"0.5s..1.5s", 0, .5, 1.5},
+    {"1..3", 0, 1, 3},     {"500ms..1s", 0, .5, 1}, {"0", 0, 0, 0},
+    {"3s..1s", -1, 0, 0},  {"1s..", -1, 0, 0},      {"..1s", -1, 0, 0},
+    {"1s...3s", -1, 0, 0}, {"1s-3s", -1, 0, 0},     {"-1s..1s", -1, 0, 0},
 };
 
-static void test_think(void **state)
-{
+static void test_think(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(think_cases) / sizeof(*think_cases); i++) {
         double lo = -1, hi = -1;
@@ -133,8 +129,7 @@ static const struct url_case url_cases[] = {
     {"http://h/\x01", -1, 0, "control"},
 };
 
-static void test_urls(void **state)
-{
+static void test_urls(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(url_cases) / sizeof(*url_cases); i++) {
         const char *why = NULL;
@@ -170,8 +165,10 @@ static const struct env_case env_cases[] = {
     {"$$", 0, "$$", false},
     {"$", 0, "$", false},
     {"a$b", 0, "a$b", false},
-    {"${LGV_UNSET}", LOADER_EPROFILE, "environment variable LGV_UNSET is not "
-                                      "set", false},
+    {"${LGV_UNSET}", LOADER_EPROFILE,
+     "environment variable LGV_UNSET is not "
+     "set",
+     false},
     {"${LGV_A", LOADER_EPROFILE, "unterminated ${LGV_A", false},
     {"${LGV_A:-x", LOADER_EPROFILE, "unterminated", false},
     {"${LGV-A}", LOADER_EPROFILE, "unterminated", false},
@@ -180,8 +177,7 @@ static const struct env_case env_cases[] = {
     {"${", LOADER_EPROFILE, "must start ${NAME}", false},
 };
 
-static void test_env(void **state)
-{
+static void test_env(void **state) {
     (void)state;
     setenv("LGV_A", "alpha", 1);
     setenv("LGV_EMPTY", "", 1);
@@ -190,8 +186,8 @@ static void test_env(void **state)
         const struct env_case *c = &env_cases[i];
         char *out = NULL, msg[256];
         bool expanded = true;
-        int rc = loader__env_expand(c->in, strlen(c->in), &out, &expanded,
-                                    msg, sizeof(msg));
+        int rc = loader__env_expand(c->in, strlen(c->in), &out, &expanded, msg,
+                                    sizeof(msg));
         print_message("'%s' -> %d '%s'\n", c->in, rc, rc ? msg : out);
         assert_int_equal(rc, c->rc);
         if (rc == 0) {
@@ -214,15 +210,19 @@ struct lev_case {
 };
 
 static const struct lev_case lev_cases[] = {
-    {"thresolds", "thresholds", 1}, {"thresholds", "thresholds", 0},
-    {"GET", "get", 0},              {"nmae", "name", 2},
-    {"spawnrate", "spawn_rate", 1}, {"duraton", "duration", 1},
-    {"iterations", "duration", 3},  {"x", "version", 3},
-    {"", "ab", 2},                  {"abc", "", 3},
+    {"thresolds", "thresholds", 1},
+    {"thresholds", "thresholds", 0},
+    {"GET", "get", 0},
+    {"nmae", "name", 2},
+    {"spawnrate", "spawn_rate", 1},
+    {"duraton", "duration", 1},
+    {"iterations", "duration", 3},
+    {"x", "version", 3},
+    {"", "ab", 2},
+    {"abc", "", 3},
 };
 
-static void test_levenshtein(void **state)
-{
+static void test_levenshtein(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(lev_cases) / sizeof(*lev_cases); i++) {
         size_t d = loader__levenshtein(lev_cases[i].a, lev_cases[i].b, 2);
@@ -234,8 +234,7 @@ static void test_levenshtein(void **state)
     assert_int_equal(loader__levenshtein("flaw", "lawn", 10), 2);
 }
 
-static void test_header_names(void **state)
-{
+static void test_header_names(void **state) {
     static const struct {
         const char *name;
         bool ok, secret;
@@ -272,7 +271,7 @@ static const struct json_case json_cases[] = {
     {"[1, [2, {x: [ ]}], {}]", "[1,[2,{\"x\":[]}],{}]", 0},
     {"\"just text\"", "\"just text\"", 0},
     {"0.1", "0.1", 0},
-    {"99999999999999999999", "1e20", 0}, /* past long long: a real */
+    {"99999999999999999999", "1e20", 0},      /* past long long: a real */
     {"{z: 1, a: 2}", "{\"z\":1,\"a\":2}", 0}, /* order kept */
     {"{name: \"agent-${vu}\", env: \"${LGJ_X}\"}",
      "{\"name\":\"agent-${vu}\",\"env\":\"xv\"}", 0},
@@ -281,8 +280,7 @@ static const struct json_case json_cases[] = {
     {"{a: \"${LGJ_UNSET}\"}", "LGJ_UNSET is not set", LOADER_EPROFILE},
 };
 
-static void test_json_bodies(void **state)
-{
+static void test_json_bodies(void **state) {
     (void)state;
     setenv("LGJ_X", "xv", 1);
     unsetenv("LGJ_UNSET");
@@ -294,9 +292,8 @@ static void test_json_bodies(void **state)
         int rc;
 
         memset(&err, 0, sizeof(err));
-        assert_int_equal(loader__yaml_parse(c->yaml, strlen(c->yaml), &root,
-                                            &err),
-                         0);
+        assert_int_equal(
+            loader__yaml_parse(c->yaml, strlen(c->yaml), &root, &err), 0);
         rc = loader__profile_json(root, &out, &err);
         print_message("%s -> %d %s\n", c->yaml, rc, rc ? err.msg : out);
         assert_int_equal(rc, c->rc);
@@ -311,8 +308,7 @@ static void test_json_bodies(void **state)
 }
 
 /* The tree keeps 1-based positions of every node. */
-static void test_tree_positions(void **state)
-{
+static void test_tree_positions(void **state) {
     static const char text[] = "# c\nk:\n  - a\n  - {b: \"x\"}\n";
     struct loader__yaml_node *root = NULL, *seq, *map;
     struct loader_error err;
@@ -343,8 +339,7 @@ static void test_tree_positions(void **state)
     assert_null(root);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_rates),
