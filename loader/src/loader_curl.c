@@ -36,6 +36,7 @@ struct curl_state {
     struct loader__engine *e;
     char user_agent[64];
     bool global_init;
+    uint64_t completions; /* transfers handed back so far */
 };
 
 /* One user's easy handle and the header list its requests use. */
@@ -254,6 +255,20 @@ static int build_headers(struct curl_vu *cv,
     return 0;
 }
 
+/* Re-reads when libcurl next wants CURL_SOCKET_TIMEOUT.  The timer
+ * callback alone is not enough: libcurl skips it when the expiry it would
+ * report equals the last one it reported, so a deadline cleared here while
+ * libcurl still holds that expiry would be lost and the multi stall until
+ * some socket of it wakes up. */
+static void refresh_deadline(struct loader__engine *e,
+                             struct curl_multi_ctx *mc) {
+    long ms = -1;
+
+    if (curl_multi_timeout(mc->m, &ms) != CURLM_OK)
+        return;
+    mc->deadline_ns = ms < 0 ? NO_DEADLINE : ns_after_ms(e, ms);
+}
+
 static int curl_send(struct loader__engine *e, struct loader__vu *vu,
                      const struct loader__request *req) {
     struct curl_state *st = e->transport;
@@ -296,6 +311,7 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
                  "curl_multi_add_handle failed for user %u", vu->id);
         return LOADER_EENGINE;
     }
+    refresh_deadline(e, cv->mc);
     return 0;
 }
 
@@ -323,6 +339,7 @@ static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
             continue;
         oc.transport_err = loader__curl_errclass((int)res);
         oc.status = oc.transport_err == METRICS_ERR_NONE ? (int)status : 0;
+        mc->st->completions++;
         loader__vu_complete(e, vu, &oc, e->now_ns());
     }
 }
@@ -335,8 +352,8 @@ static void fire_timers(struct loader__engine *e, struct curl_state *st,
 
         if (mc->deadline_ns > now)
             continue;
-        mc->deadline_ns = NO_DEADLINE;
         curl_multi_socket_action(mc->m, CURL_SOCKET_TIMEOUT, 0, &running);
+        refresh_deadline(e, mc);
         drain(e, mc);
     }
 }
@@ -344,10 +361,14 @@ static void fire_timers(struct loader__engine *e, struct curl_state *st,
 static int curl_poll(struct loader__engine *e, uint64_t deadline_ns) {
     struct curl_state *st = e->transport;
     struct epoll_event ev[MAX_EVENTS];
-    uint64_t now = e->now_ns(), wait_ns;
+    uint64_t now = e->now_ns(), wait_ns, done_before = st->completions;
     int n, wait_ms;
 
     fire_timers(e, st, now);
+    /* A user freed by a timer may be due now: the engine must see it
+     * before we sleep. */
+    if (st->completions != done_before)
+        deadline_ns = 0;
     for (unsigned i = 0; i < st->n_multis; i++)
         if (st->multis[i].deadline_ns < deadline_ns)
             deadline_ns = st->multis[i].deadline_ns;
@@ -378,6 +399,7 @@ static int curl_poll(struct loader__engine *e, uint64_t deadline_ns) {
         if (ev[i].events & (EPOLLERR | EPOLLHUP))
             flags |= CURL_CSELECT_ERR;
         curl_multi_socket_action(mc->m, fd, flags, &running);
+        refresh_deadline(e, mc);
         drain(e, mc);
     }
     fire_timers(e, st, e->now_ns());
