@@ -94,6 +94,43 @@ int gate_markdown_write(const struct gate_report *r, FILE *out);
 /** One line for the terminal: "loadgate: PASS (12 checks: 12 passed)". */
 void gate_verdict_line(const struct gate_report *r, char *buf, size_t len);
 
+/**
+ * Self-contained HTML report (one file, no network access): verdict and
+ * checks, per endpoint inline SVG charts of latency over time (baseline
+ * p50/p95/p99 as dashed lines), requests and errors per second and the
+ * percentile distribution against the baseline, each with a table in a
+ * <details>; the endpoint table, run metadata and recommendations.
+ * Timelines beyond 600 seconds are downsampled by merging adjacent
+ * seconds.  Returns 0, GATE_ENOMEM or GATE_EIO.
+ */
+int gate_html_write(const struct gate_report *r, FILE *out);
+
+/**
+ * GitHub workflow commands for the verdict (for GITHUB_ACTIONS=true),
+ * written to out: "::error file=,line=,title=::" per failed check (at most
+ * 9, then one "N more" line), "::warning" for inconclusive, warned and
+ * skipped checks (the same cap), one "::notice title=loadgate::" with the
+ * verdict line.  Returns 0, GATE_ENOMEM or GATE_EIO.
+ */
+int gate_github_annotations(const struct gate_report *r, FILE *out);
+
+/**
+ * GitLab Load Performance JSON (k6 legacy --summary-export shape:
+ * metrics.http_reqs, metrics.http_req_waiting in ms, metrics.checks,
+ * root_group) to path, atomically.  Values without data are left out,
+ * never written as 0.  Returns 0, GATE_ENOMEM or GATE_EIO (errbuf says
+ * why).
+ */
+int gate_gitlab_lp_write(const struct gate_report *r, const char *path,
+                         char *errbuf, size_t errlen);
+
+/**
+ * The verdict as JSON (for --format json) to out: verdict, exit_code,
+ * profile, baseline, partial, error, counts and one object per check.
+ * Returns 0, GATE_ENOMEM or GATE_EIO.
+ */
+int gate_json_write(const struct gate_report *r, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif

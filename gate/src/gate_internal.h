@@ -104,4 +104,80 @@ bool gate__map_get(const struct gate__map *m, const char *key, size_t *val);
 /** Inserts or replaces key (copied).  Returns 0 or GATE_ENOMEM. */
 int gate__map_put(struct gate__map *m, const char *key, size_t val);
 
+/* ---- HTML report (gate_html*.c) -------------------------------------- */
+
+/* Timelines longer than this are downsampled for the charts and their
+ * tables: adjacent seconds are merged (see gate__html_timeline). */
+#define GATE__HTML_MAX_POINTS 600
+
+/* State of one HTML document being written. */
+struct gate__html {
+    FILE *out;
+    unsigned next_id; /* for unique element ids (aria-labelledby) */
+    int err;          /* first error (GATE_ENOMEM), else 0 */
+};
+
+/** Writes the len bytes of s HTML-escaped (& < > " '); s must already be
+ * clean (see gate__clean). */
+void gate__html_puts(FILE *out, const char *s, size_t len);
+/** Cleans s (flags, max_chars as gate__clean_str; NULL is "") and writes
+ * it HTML-escaped; on out of memory sets h->err to GATE_ENOMEM. */
+void gate__html_text(struct gate__html *h, const char *s, unsigned flags,
+                     size_t max_chars);
+
+/* One point of a (possibly downsampled) timeline. */
+struct gate__tl_point {
+    double t;       /* seconds from the run's start to the window's start */
+    double width;   /* seconds the window covers (last one may be short) */
+    uint64_t requests, errors; /* in the window */
+    uint64_t samples;          /* latencies recorded in the window */
+    double p50, p95, p99;      /* ms, from the merged histogram; NAN when
+                                  samples is 0 */
+};
+
+/**
+ * ep's timeline as at most max_points windows of *bucket_s seconds each,
+ * counted from start (the run's start_second; ignored when 0 or later than
+ * the first point).  Up to max_points seconds every second is a window;
+ * beyond, bucket_s = ceil(span / max_points) adjacent seconds are merged:
+ * their histograms are added, so a window's percentiles are exact for the
+ * window (not a max or a mean of per-second values), and its counts are
+ * summed.  Seconds without a point are windows without samples.  *out is
+ * malloc'd (NULL when the timeline is empty).  Returns 0 or GATE_ENOMEM.
+ */
+int gate__html_timeline(const struct metrics_endpoint *ep, int64_t start,
+                        size_t max_points, struct gate__tl_point **out,
+                        size_t *n, uint64_t *bucket_s);
+
+/* Whole-run values drawn as dashed horizontal lines (NAN: absent). */
+struct gate__html_base {
+    double p50, p95, p99;
+};
+
+/** The latency-over-time chart (p50/p95/p99 of each window, base as dashed
+ * lines when base is not NULL) in a <figure>. */
+void gate__html_latency_chart(struct gate__html *h, const char *name,
+                              const struct gate__tl_point *pts, size_t n,
+                              uint64_t bucket_s,
+                              const struct gate__html_base *base);
+/** The requests and errors per second chart, then one <details> table
+ * with the data of both timeline charts. */
+void gate__html_rate_chart(struct gate__html *h, const char *name,
+                           const struct gate__tl_point *pts, size_t n,
+                           uint64_t bucket_s,
+                           const struct gate__html_base *base);
+/** The percentile distribution chart (log x axis, p0 to p99.99) of
+ * run_ep, overlaid with base_ep when not NULL, and its <details> table. */
+void gate__html_dist_chart(struct gate__html *h, const char *name,
+                           const struct metrics_results *run,
+                           const struct metrics_endpoint *run_ep,
+                           const struct metrics_results *base,
+                           const struct metrics_endpoint *base_ep);
+
+/* ---- CI outputs (gate_ci*.c) ------------------------------------------ */
+
+/** Writes s escaped as GitHub workflow-command data (% CR LF as %25 %0D
+ * %0A); with property true also : and , (%3A %2C). */
+void gate__gh_escape(FILE *out, const char *s, bool property);
+
 #endif
