@@ -1,0 +1,166 @@
+/*
+ * GitHub Actions workflow commands (ci-conventions.md §6): ::error on the
+ * threshold's line for failed checks, ::warning for inconclusive, warned
+ * and skipped checks, one ::notice with the verdict.  GitHub shows at most
+ * 10 of each kind per step, so each kind stops at 9 and a tenth line says
+ * how many more there are.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate_internal.h"
+
+#define GH_MAX_PER_KIND 9
+
+void gate__gh_escape(FILE *out, const char *s, bool property)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '%':
+            fputs("%25", out);
+            break;
+        case '\r':
+            fputs("%0D", out);
+            break;
+        case '\n':
+            fputs("%0A", out);
+            break;
+        case ':':
+            fputs(property ? "%3A" : ":", out);
+            break;
+        case ',':
+            fputs(property ? "%2C" : ",", out);
+            break;
+        default:
+            fputc(*s, out);
+        }
+    }
+}
+
+/* Cleans s (valid UTF-8, no control characters other than TAB, CR and
+ * LF, which escaping keeps visible) and writes it escaped. */
+static int gh_text(FILE *out, const char *s, size_t len, bool property)
+{
+    char *c = gate__clean(s, len, GATE__CLEAN_KEEP_WS, 0);
+
+    if (!c)
+        return GATE_ENOMEM;
+    gate__gh_escape(out, c, property);
+    free(c);
+    return 0;
+}
+
+static int gh_str(FILE *out, const char *s, bool property)
+{
+    return gh_text(out, s ? s : "", s ? strlen(s) : 0, property);
+}
+
+/* One command for check c: "::kind file=F,line=N,title=E: X::message". */
+static int annotate(FILE *out, const char *kind, const struct gate_report *r,
+                    const struct compare_check *c)
+{
+    const struct compare_threshold *th = c->threshold;
+    const char *file = th && th->file && *th->file ? th->file
+                                                   : r->profile_path;
+    char synth[512];
+    int rc = 0;
+
+    fprintf(out, "::%s ", kind);
+    if (file && *file) {
+        fputs("file=", out);
+        rc |= gh_str(out, file, true);
+        if (th && th->line > 0)
+            fprintf(out, ",line=%d", th->line);
+        fputc(',', out);
+    }
+    fputs("title=", out);
+    rc |= gh_str(out, c->endpoint ? c->endpoint : "ALL", true);
+    rc |= gh_str(out, ": ", true);
+    rc |= gh_str(out, c->expr, true);
+    fputs("::", out);
+    if (gate__status(c) == COMPARE_PASS && c->warning)
+        fputs("passed with a warning: ", out);
+    else if (gate__status(c) == COMPARE_SKIPPED)
+        fputs("skipped: ", out);
+    else if (gate__status(c) == COMPARE_INCONCLUSIVE)
+        fputs("inconclusive: ", out);
+    if (c->message[0]) {
+        rc |= gh_text(out, c->message, strnlen(c->message, sizeof(c->message)),
+                      false);
+    } else {
+        gate__synth_message(c, synth, sizeof(synth));
+        rc |= gh_str(out, synth, false);
+    }
+    fputc('\n', out);
+    return rc ? GATE_ENOMEM : 0;
+}
+
+/* Which warnings come first when there are more than fit: the ones that
+ * stop a verdict from being judged, then warned passes, then skips. */
+static int warning_rank(const struct compare_check *c)
+{
+    switch (gate__status(c)) {
+    case COMPARE_INCONCLUSIVE:
+        return 1;
+    case COMPARE_PASS:
+        return c->warning ? 2 : 0;
+    case COMPARE_SKIPPED:
+        return 3;
+    default:
+        return 0;
+    }
+}
+
+int gate_github_annotations(const struct gate_report *r, FILE *out)
+{
+    const struct compare_verdict *v;
+    size_t errors = 0, more_errors = 0, warnings = 0, more_warnings = 0;
+    char line[1024];
+    int rc = 0;
+
+    if (!r || !out)
+        return GATE_EIO;
+    v = r->verdict;
+    if (r->error_reason) {
+        fputs("::error title=loadgate::could not judge: ", out);
+        rc |= gh_str(out, r->error_reason, false);
+        fputc('\n', out);
+        errors++;
+    }
+    for (size_t i = 0; v && v->checks && i < v->n_checks; i++) {
+        if (gate__status(&v->checks[i]) != COMPARE_FAIL)
+            continue;
+        if (errors < GH_MAX_PER_KIND) {
+            rc |= annotate(out, "error", r, &v->checks[i]);
+            errors++;
+        } else {
+            more_errors++;
+        }
+    }
+    if (more_errors)
+        fprintf(out, "::error::%zu more failed check%s; see the job "
+                     "summary\n",
+                more_errors, more_errors == 1 ? "" : "s");
+    for (int rank = 1; rank <= 3; rank++)
+        for (size_t i = 0; v && v->checks && i < v->n_checks; i++) {
+            if (warning_rank(&v->checks[i]) != rank)
+                continue;
+            if (warnings < GH_MAX_PER_KIND) {
+                rc |= annotate(out, "warning", r, &v->checks[i]);
+                warnings++;
+            } else {
+                more_warnings++;
+            }
+        }
+    if (more_warnings)
+        fprintf(out, "::warning::%zu more warning%s; see the job summary\n",
+                more_warnings, more_warnings == 1 ? "" : "s");
+    gate_verdict_line(r, line, sizeof(line));
+    fputs("::notice title=loadgate::", out);
+    gate__gh_escape(out, line, false);
+    fputc('\n', out);
+    if (fflush(out) != 0 || ferror(out))
+        return GATE_EIO;
+    return rc ? GATE_ENOMEM : 0;
+}

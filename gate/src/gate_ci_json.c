@@ -1,0 +1,333 @@
+/*
+ * JSON outputs, written with jansson: GitLab's Load Performance report
+ * (k6's legacy --summary-export shape, ci-conventions.md §5) and the
+ * verdict for --format json.  A value that is unknown is left out (GitLab)
+ * or null (verdict), never written as 0.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gate_internal.h"
+
+/* Enough digits for any value a report shows, without 33.299999999999997. */
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+/* json_object_set_new() that remembers a failure (a NULL value included:
+ * jansson's constructors return NULL when out of memory). */
+static void set(json_t *obj, const char *key, json_t *val, bool *failed)
+{
+    if (!val || json_object_set_new(obj, key, val) != 0)
+        *failed = true;
+}
+
+/* A number, or NULL (and nothing set) when v is not finite. */
+static json_t *num_or_null(bool has, double v)
+{
+    if (!has || !isfinite(v))
+        return json_null();
+    return json_real(v);
+}
+
+/* A cleaned copy of s as a JSON string (jansson wants valid UTF-8). */
+static json_t *str(const char *s, size_t len)
+{
+    char *c = gate__clean(s, len, GATE__CLEAN_KEEP_WS, 0);
+    json_t *j;
+
+    if (!c)
+        return NULL;
+    j = json_string(c);
+    free(c);
+    return j;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? str(s, strlen(s)) : json_null();
+}
+
+/* ---- GitLab Load Performance ------------------------------------------- */
+
+static json_t *gitlab_doc(const struct gate_report *r)
+{
+    static const struct {
+        const char *key;
+        enum metrics_stat stat;
+    } waiting[] = {{"avg", METRICS_STAT_AVG}, {"min", METRICS_STAT_MIN},
+                   {"med", METRICS_STAT_P50}, {"max", METRICS_STAT_MAX},
+                   {"p(90)", METRICS_STAT_P90}, {"p(95)", METRICS_STAT_P95}};
+    json_t *root = json_object(), *metrics = json_object();
+    json_t *reqs = json_object(), *wait = json_object(), *group;
+    struct metrics_endpoint *all = NULL;
+    struct gate__tally t;
+    bool failed = !root || !metrics || !reqs || !wait;
+    double v;
+
+    if (failed)
+        goto out;
+    if (r->run && metrics_results_aggregate(r->run, &all) != 0) {
+        failed = true;
+        goto out;
+    }
+    set(reqs, "count",
+        json_integer(r->run ? (json_int_t)metrics_results_total_requests(
+                                  r->run)
+                            : 0),
+        &failed);
+    if (all && metrics_value(r->run, all, METRICS_STAT_RPS, &v) == 0 &&
+        isfinite(v))
+        set(reqs, "rate", json_real(v), &failed);
+    set(metrics, "http_reqs", reqs, &failed);
+    reqs = NULL;
+    /* TTFB in k6 terms; ours is the response time, in ms as k6 writes. */
+    for (size_t i = 0; all && i < sizeof(waiting) / sizeof(waiting[0]); i++)
+        if (metrics_value(r->run, all, waiting[i].stat, &v) == 0 &&
+            isfinite(v))
+            set(wait, waiting[i].key, json_real(v), &failed);
+    if (json_object_size(wait) > 0) {
+        set(metrics, "http_req_waiting", wait, &failed);
+        wait = NULL;
+    }
+    gate__tally(r->verdict, &t);
+    if (t.pass + t.fail > 0) {
+        json_t *checks = json_object();
+
+        if (checks) {
+            set(checks, "passes", json_integer((json_int_t)t.pass), &failed);
+            set(checks, "fails", json_integer((json_int_t)t.fail), &failed);
+            set(checks, "value",
+                json_real((double)t.pass / (double)(t.pass + t.fail)),
+                &failed);
+        }
+        set(metrics, "checks", checks, &failed);
+    }
+    set(root, "metrics", metrics, &failed);
+    metrics = NULL;
+    group = json_pack("{s:s, s:s, s:s, s:{}, s:{}}", "name", "", "path", "",
+                      "id", "d41d8cd98f00b204e9800998ecf8427e", "groups",
+                      "checks");
+    set(root, "root_group", group, &failed);
+out:
+    metrics_endpoint_free(all);
+    json_decref(reqs);
+    json_decref(wait);
+    json_decref(metrics);
+    if (failed) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+int gate_gitlab_lp_write(const struct gate_report *r, const char *path,
+                         char *errbuf, size_t errlen)
+{
+    json_t *doc = NULL;
+    char *text = NULL;
+    int rc = 0;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!r || !path) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "no report or no path");
+        return GATE_EIO;
+    }
+    doc = gitlab_doc(r);
+    text = doc ? json_dumps(doc, JSON_FLAGS) : NULL;
+    if (!text) {
+        rc = GATE_ENOMEM;
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "out of memory");
+        goto out;
+    }
+    {
+        size_t len = strlen(text);
+        char *nl = realloc(text, len + 2);
+
+        if (!nl) {
+            rc = GATE_ENOMEM;
+            if (errbuf && errlen)
+                snprintf(errbuf, errlen, "out of memory");
+            goto out;
+        }
+        text = nl;
+        memcpy(text + len, "\n", 2); /* every text file ends in one */
+        if (metrics_write_atomic(path, text, len + 1) != 0) {
+            rc = GATE_EIO;
+            if (errbuf && errlen)
+                snprintf(errbuf, errlen, "cannot write '%s': %s", path,
+                         strerror(errno));
+        }
+    }
+out:
+    free(text);
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- the verdict --------------------------------------------------------- */
+
+static const char *status_word(enum compare_status s)
+{
+    switch (s) {
+    case COMPARE_PASS:
+        return "pass";
+    case COMPARE_FAIL:
+        return "fail";
+    case COMPARE_SKIPPED:
+        return "skipped";
+    default:
+        return "inconclusive";
+    }
+}
+
+/* The unit of measured/baseline/limit: metrics_value()'s units. */
+static const char *unit_word(int stat)
+{
+    if (stat < 0 || stat >= METRICS_STAT__COUNT)
+        return NULL;
+    if (metrics_stat_is_time((enum metrics_stat)stat))
+        return "ms";
+    switch (stat) {
+    case METRICS_STAT_ERROR_RATE:
+        return "fraction";
+    case METRICS_STAT_RPS:
+        return "req/s";
+    default:
+        return "count";
+    }
+}
+
+static json_t *check_json(const struct gate_report *r,
+                          const struct compare_check *c)
+{
+    const struct compare_threshold *th = c->threshold;
+    const char *file = th && th->file && *th->file ? th->file
+                                                   : r->profile_path;
+    int stat = gate__check_stat(c);
+    const char *unit = unit_word(stat);
+    json_t *o = json_object();
+    bool failed = !o;
+    char synth[512];
+
+    if (failed)
+        return NULL;
+    set(o, "endpoint", str_or_null(c->endpoint ? c->endpoint : "ALL"),
+        &failed);
+    set(o, "check", str_or_null(c->expr), &failed);
+    set(o, "status", json_string(status_word(gate__status(c))), &failed);
+    set(o, "type", str_or_null(c->type), &failed);
+    set(o, "measured", num_or_null(c->has_measured, c->measured), &failed);
+    set(o, "baseline", num_or_null(c->has_baseline, c->baseline), &failed);
+    set(o, "limit", num_or_null(c->has_limit, c->limit), &failed);
+    set(o, "unit", unit ? json_string(unit) : json_null(), &failed);
+    set(o, "delta_pct", num_or_null(c->has_baseline, c->delta_pct), &failed);
+    set(o, "warning", json_boolean(c->warning), &failed);
+    if (c->message[0]) {
+        set(o, "message",
+            str(c->message, strnlen(c->message, sizeof(c->message))),
+            &failed);
+    } else {
+        gate__synth_message(c, synth, sizeof(synth));
+        set(o, "message", str(synth, strlen(synth)), &failed);
+    }
+    set(o, "file", file && *file ? str_or_null(file) : json_null(), &failed);
+    set(o, "line",
+        th && th->line > 0 ? json_integer(th->line) : json_null(), &failed);
+    if (failed) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static const char *verdict_word(const struct gate_report *r,
+                                const struct gate__tally *t)
+{
+    /* DESIGN.md's precedence: could not run or judge comes before a
+     * failed check. */
+    if (r->error_reason || gate_no_response(r->run))
+        return "error";
+    if (t->fail)
+        return "fail";
+    if (t->inconclusive)
+        return "inconclusive";
+    return "pass";
+}
+
+static json_t *verdict_doc(const struct gate_report *r)
+{
+    const struct compare_verdict *v = r->verdict;
+    json_t *root = json_object(), *counts = json_object();
+    json_t *checks = json_array();
+    struct gate__tally t;
+    bool failed = !root || !counts || !checks;
+    char line[1024];
+
+    if (failed)
+        goto out;
+    gate__tally(v, &t);
+    gate_verdict_line(r, line, sizeof(line));
+    set(root, "verdict", json_string(verdict_word(r, &t)), &failed);
+    set(root, "exit_code", json_integer(gate_exit_code(r)), &failed);
+    set(root, "summary", str(line, strlen(line)), &failed);
+    set(root, "profile", str_or_null(r->profile_name), &failed);
+    set(root, "baseline",
+        str_or_null(r->baseline_name
+                        ? r->baseline_name
+                        : r->baseline ? r->baseline->baseline_id : NULL),
+        &failed);
+    set(root, "partial",
+        json_boolean((r->run && r->run->partial) || r->signal != 0),
+        &failed);
+    set(root, "error", str_or_null(r->error_reason), &failed);
+    set(counts, "total", json_integer((json_int_t)t.total), &failed);
+    set(counts, "pass", json_integer((json_int_t)t.pass), &failed);
+    set(counts, "fail", json_integer((json_int_t)t.fail), &failed);
+    set(counts, "inconclusive", json_integer((json_int_t)t.inconclusive),
+        &failed);
+    set(counts, "skipped", json_integer((json_int_t)t.skipped), &failed);
+    set(counts, "warnings", json_integer((json_int_t)t.warnings), &failed);
+    set(root, "counts", counts, &failed);
+    counts = NULL;
+    for (size_t i = 0; v && v->checks && i < v->n_checks && !failed; i++) {
+        json_t *c = check_json(r, &v->checks[i]);
+
+        if (!c || json_array_append_new(checks, c) != 0)
+            failed = true;
+    }
+    set(root, "checks", checks, &failed);
+    checks = NULL;
+out:
+    json_decref(counts);
+    json_decref(checks);
+    if (failed) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+int gate_json_write(const struct gate_report *r, FILE *out)
+{
+    json_t *doc;
+    int rc = 0;
+
+    if (!r || !out)
+        return GATE_EIO;
+    doc = verdict_doc(r);
+    if (!doc)
+        return GATE_ENOMEM;
+    if (json_dumpf(doc, out, JSON_FLAGS) != 0 || fputc('\n', out) == EOF)
+        rc = GATE_EIO;
+    json_decref(doc);
+    if (fflush(out) != 0 || ferror(out))
+        rc = GATE_EIO;
+    return rc;
+}
