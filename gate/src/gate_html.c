@@ -138,7 +138,6 @@ static const char css[] =
     "figure{margin:10px 0 4px;break-inside:avoid}figure svg{width:100%;"
     "height:auto;display:block;font:12px system-ui,sans-serif;"
     "fill:#1b1f24}\n"
-    "figure svg path,figure svg line{fill-opacity:inherit}\n"
     "figcaption{color:var(--muted);font-size:12px}\n"
     "svg .series{transition:stroke-width .1s}svg .series:hover{"
     "stroke-width:3}\n"

@@ -676,6 +676,56 @@ static void test_summary_only_endpoint(void **state)
     metrics_results_free(run);
 }
 
+/* Seconds far apart (a hostile or corrupt document): no overflow, no
+ * more than 600 windows, nothing lost, and the report still renders. */
+static void test_extreme_seconds(void **state)
+{
+    static const int64_t pairs[][2] = {
+        {INT64_MIN + 1, INT64_MAX},
+        {-5, 5},
+        {0, INT64_MAX},
+        {FX_START, FX_START + INT64_C(100000000000)},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        struct metrics_results *r = fx_empty_run();
+        struct metrics_endpoint *ep =
+            metrics_results_endpoint(r, "GET", "/odd", true);
+        struct gate__tl_point *pts = NULL;
+        struct gate_report rep = {0};
+        size_t n = 0;
+        uint64_t bucket = 0, reqs = 0;
+        char *html;
+        size_t len;
+        xmlDocPtr doc;
+
+        assert_non_null(ep);
+        for (size_t k = 0; k < 2; k++)
+            assert_int_equal(metrics_endpoint_record(ep, pairs[i][k], true,
+                                                     5000 * (k + 1), 200,
+                                                     METRICS_ERR_NONE),
+                             0);
+        assert_int_equal(gate__html_timeline(ep, r->start_second,
+                                             GATE__HTML_MAX_POINTS, &pts, &n,
+                                             &bucket),
+                         0);
+        assert_true(n >= 2 && n <= GATE__HTML_MAX_POINTS);
+        for (size_t k = 0; k < n; k++)
+            reqs += pts[k].requests;
+        assert_int_equal(reqs, 2);
+        assert_int_equal(pts[0].samples, 1);
+        assert_int_equal(pts[n - 1].samples, 1);
+        free(pts);
+        rep.run = r;
+        html = render(&rep, &len);
+        doc = parse_xml(html, len);
+        xmlFreeDoc(doc);
+        free(html);
+        metrics_results_free(r);
+    }
+}
+
 static void test_write_error(void **state)
 {
     struct doc d;
@@ -730,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_gap_breaks_lines),
         cmocka_unit_test(test_hostile_names),
         cmocka_unit_test(test_summary_only_endpoint),
+        cmocka_unit_test(test_extreme_seconds),
         cmocka_unit_test(test_write_error),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
