@@ -59,6 +59,8 @@ struct cmd_report_opts {
     const char *out;      /* results JSON path */
     const char *junit;    /* JUnit XML path */
     const char *markdown; /* Markdown summary path */
+    const char *html;     /* HTML report path */
+    const char *gitlab;   /* GitLab Load Performance JSON path */
     const char *format;   /* "text" (default) or "json" on stdout */
     bool quiet;           /* -q: no progress, no report on stdout */
     bool progress;        /* --progress: progress lines even off a TTY */
@@ -72,11 +74,13 @@ struct cmd_report_opts {
         {"markdown", required_argument, NULL, 1002},                         \
         {"format", required_argument, NULL, 1003},                           \
         {"quiet", no_argument, NULL, 'q'},                                   \
-        {"progress", no_argument, NULL, 1004}
+        {"progress", no_argument, NULL, 1004},                               \
+        {"html", required_argument, NULL, 1005},                             \
+        {"gitlab-load-performance", required_argument, NULL, 1006}
 int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
 #define CMD_REPORT_USAGE                                                     \
-    "[--out FILE] [--junit FILE] [--markdown FILE] [--format text|json] "    \
-    "[--progress|-q]"
+    "[--out FILE] [--junit FILE] [--markdown FILE] [--html FILE] "           \
+    "[--gitlab-load-performance FILE] [--format text|json] [--progress|-q]"
 
 struct cmd_judge {
     /* what the run was */

@@ -345,45 +345,27 @@ static int write_markdown(const struct gate_report *rep,
     return rc;
 }
 
-static void print_verdict_json(const struct gate_report *rep, int code)
+/* Renders a report into memory and writes it atomically to path. */
+static int write_rendered(const char *path,
+                          int (*render)(const struct gate_report *, FILE *),
+                          const struct gate_report *rep)
 {
-    const struct compare_verdict *v = rep->verdict;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int rc;
 
-    printf("{\"verdict\": \"%s\", \"exit_code\": %d, \"checks\": [",
-           code == 0 ? "pass" : code == 1 ? "fail" : "inconclusive", code);
-    for (size_t i = 0; v && i < v->n_checks; i++) {
-        const struct compare_check *c = &v->checks[i];
-        char *e = NULL, *x = NULL, *m = NULL;
-        /* JSON-escape through the results module's writer would pull
-         * jansson in here; the three strings are escaped by hand. */
-        const char *src[3] = {c->endpoint, c->expr, c->message};
-        char **dst[3] = {&e, &x, &m};
-        for (int k = 0; k < 3; k++) {
-            const char *s = src[k] ? src[k] : "";
-            char *d = malloc(strlen(s) * 6 + 1), *w = d;
-            if (!d)
-                continue;
-            for (; *s; s++) {
-                unsigned char ch = (unsigned char)*s;
-                if (ch == '"' || ch == '\\')
-                    w += sprintf(w, "\\%c", ch);
-                else if (ch < 0x20)
-                    w += sprintf(w, "\\u%04x", ch);
-                else
-                    *w++ = (char)ch;
-            }
-            *w = '\0';
-            *dst[k] = d;
-        }
-        printf("%s\n  {\"endpoint\": \"%s\", \"check\": \"%s\", "
-               "\"status\": \"%s\", \"message\": \"%s\"}",
-               i ? "," : "", e ? e : "", x ? x : "",
-               compare_status_str(c->status), m ? m : "");
-        free(e);
-        free(x);
-        free(m);
+    if (!f)
+        return -1;
+    rc = render(rep, f);
+    if (fclose(f) != 0)
+        rc = -1;
+    if (!rc && metrics_write_atomic(path, buf, len)) {
+        cmd_error("cannot write '%s': %s", path, strerror(errno));
+        rc = -1;
     }
-    printf("%s]}\n", v && v->n_checks ? "\n" : "");
+    free(buf);
+    return rc;
 }
 
 int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
@@ -395,7 +377,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     struct compare_opts copts = {0};
     char err[1024], reason[1024], line[1024];
     int code, rc;
-    bool write_failed = false;
+    bool write_failed = false, json_out;
 
     rep.run = run;
     rep.profile_name = judge_name(j);
@@ -452,13 +434,24 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     }
     if (write_markdown(&rep, o))
         write_failed = true;
-
-    if (!o->quiet) {
-        if (o->format && strcmp(o->format, "json") == 0)
-            print_verdict_json(&rep, code);
-        else
-            gate_text_write(&rep, stdout);
+    if (o->html && write_rendered(o->html, gate_html_write, &rep))
+        write_failed = true;
+    if (o->gitlab &&
+        gate_gitlab_lp_write(&rep, o->gitlab, err, sizeof(err))) {
+        cmd_error("cannot write '%s': %s", o->gitlab, err);
+        write_failed = true;
     }
+
+    json_out = o->format && strcmp(o->format, "json") == 0;
+    if (json_out)
+        gate_json_write(&rep, stdout); /* asked for explicitly: even -q */
+    else if (!o->quiet)
+        gate_text_write(&rep, stdout);
+    /* The runner reads workflow commands from stdout and stderr; keep a
+     * JSON stdout parseable. */
+    if (getenv("GITHUB_ACTIONS") &&
+        strcmp(getenv("GITHUB_ACTIONS"), "true") == 0)
+        gate_github_annotations(&rep, json_out ? stderr : stdout);
     if (rep.error_reason)
         cmd_error("%s", rep.error_reason);
     gate_verdict_line(&rep, line, sizeof(line));

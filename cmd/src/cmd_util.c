@@ -167,6 +167,11 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
         o->markdown = arg;
         return 1;
     case 1003:
+        if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) {
+            /* before anything runs: a usage error */
+            cmd_error("--format is text or json, not '%s'", arg);
+            exit(GATE_EXIT_USAGE);
+        }
         o->format = arg;
         return 1;
     case 'q':
@@ -174,6 +179,12 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
         return 1;
     case 1004:
         o->progress = true;
+        return 1;
+    case 1005:
+        o->html = arg;
+        return 1;
+    case 1006:
+        o->gitlab = arg;
         return 1;
     default:
         return 0;

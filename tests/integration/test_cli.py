@@ -209,6 +209,46 @@ class CliTest(TempDirCase):
         self.assertEqual(rc, 0)
         self.assertIn("GET /api/health", o)
 
+    def test_ci_outputs(self):
+        out, _ = self.quick()
+        html, lp, summary = (self.path("r.html"), self.path("lp.json"),
+                             self.path("summary.md"))
+        rc, stdout, stderr = run(
+            "gate", out, "--baseline", out, "-t", "p50 < 1ms",
+            "-t", "p95 < baseline + 10%", "--html", html,
+            "--gitlab-load-performance", lp, "--format", "json",
+            env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary})
+        self.assertEqual(rc, 1, stderr)
+        verdict = json.loads(stdout)  # stdout stays pure JSON
+        self.assertEqual(verdict["verdict"], "fail")
+        self.assertEqual(verdict["exit_code"], 1)
+        failed = [c for c in verdict["checks"] if c["status"] == "fail"]
+        self.assertTrue(failed)
+        self.assertTrue(all(c["check"] == "p50 < 1ms" for c in failed))
+        # GitHub: an error annotation per failed check, the verdict notice
+        self.assertRegex(stderr, r"(?m)^::error title=GET /api/health%3A "
+                         r"p50 < 1ms::p50 = ")
+        self.assertRegex(stderr, r"(?m)^::notice title=loadgate::")
+        with open(summary, encoding="utf-8") as f:
+            self.assertIn("FAIL", f.readline())
+        # GitLab's Load Performance widget keys
+        d = load_json(lp)["metrics"]
+        self.assertEqual(d["http_reqs"]["count"], 600)
+        self.assertGreater(d["http_req_waiting"]["p(95)"], 0)
+        self.assertGreater(d["checks"]["fails"], 0)
+        # the HTML report is one self-contained file with the numbers
+        with open(html, encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("GET /api/health", page)
+        self.assertIn("<svg", page)
+        self.assertIsNone(re.search(r'(src|href)="https?://', page))
+        self.assertEqual(run("gate", out, "--format", "yaml")[0], 2)
+        # report renders the same files but exits 0 whatever the verdict
+        rc, _, err = run("report", out, "-t", "p50 < 1ms", "--html",
+                         self.path("r2.html"), "-q")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(os.path.getsize(self.path("r2.html")) > 1000)
+
     def test_sigint_writes_partial_results(self):
         out = self.path("r.json")
         p = subprocess.Popen([LOADGATE, "quick", self.demo.url +

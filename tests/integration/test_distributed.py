@@ -1,0 +1,174 @@
+"""Beyond one machine, through the real binary: shards that add up to one
+run exactly, merge refusing what cannot be merged, and the baseline
+service shared by pipelines (serve, baseline save --to, run --baseline
+URL)."""
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+
+from lgtest import (LOADGATE, DemoServer, TempDirCase, endpoint, free_port,
+                    load_json, run)
+
+PROFILE = """\
+version: 1
+target: {target}
+load:
+  users: {users}
+  requests: {requests}
+  think_time: 5ms..15ms
+scenarios:
+  - name: ops
+    steps:
+      - get: /api/failover/stats
+thresholds:
+  - p95 < 1s
+  - p95 < baseline + 50%
+"""
+
+
+class DistributedTest(TempDirCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.demo = DemoServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.demo.stop()
+
+    def profile(self, users=20, requests=1200, name="p.yaml"):
+        return self.write(name, PROFILE.format(
+            target=self.demo.url, users=users, requests=requests))
+
+    def test_two_shards_merge_to_one_run(self):
+        p = self.profile()
+        for i in (1, 2):
+            rc, _, err = run("run", p, "--shard", "%d/2" % i, "--no-gate",
+                             "-q", "--out", self.path("s%d.json" % i))
+            self.assertEqual(rc, 0, err)
+            s = load_json(self.path("s%d.json" % i))
+            self.assertEqual(s["meta"]["shard"], "%d/2" % i)
+            self.assertEqual(s["concurrent_users"], 10)
+            self.assertEqual(s["total_requests"], 600)  # split exactly
+        rc, out, err = run("merge", self.path("s1.json"), self.path("s2.json"),
+                           "-o", self.path("merged.json"))
+        self.assertEqual(rc, 0, err)
+        merged = load_json(self.path("merged.json"))
+        rc, _, err = run("run", p, "--no-gate", "-q", "--out",
+                         self.path("whole.json"))
+        self.assertEqual(rc, 0, err)
+        whole = load_json(self.path("whole.json"))
+        # the same totals as one run of the whole load
+        self.assertEqual(merged["total_requests"], whole["total_requests"])
+        self.assertEqual(merged["concurrent_users"], whole["concurrent_users"])
+        m = endpoint(merged, "GET /api/failover/stats")
+        w = endpoint(whole, "GET /api/failover/stats")
+        self.assertEqual(m["sample_size"], 1200)
+        # and, within histogram precision and the service's jitter, the same
+        # percentiles (15 ms median service time)
+        for key in ("p50_response_time_ms", "p95_response_time_ms"):
+            self.assertLess(abs(m[key] - w[key]) / w[key], 0.25, key)
+        # the merged histogram is exactly the sum of the shards'
+        s1 = endpoint(load_json(self.path("s1.json")),
+                      "GET /api/failover/stats")
+        self.assertGreaterEqual(m["max_response_time_ms"],
+                                s1["max_response_time_ms"])
+        self.assertIsNone(merged["meta"]["shard"])
+        # and gate judges the merge like any run
+        rc, _, err = run("gate", self.path("merged.json"), "--profile", p,
+                         "--baseline", self.path("whole.json"))
+        self.assertEqual(rc, 0, err)
+
+    def test_merge_refuses_overlap_and_other_profiles(self):
+        p = self.profile(requests=100, users=4)
+        rc, _, err = run("run", p, "--shard", "1/2", "--no-gate", "-q",
+                         "--out", self.path("a.json"))
+        self.assertEqual(rc, 0, err)
+        rc, _, err = run("merge", self.path("a.json"), self.path("a.json"),
+                         "-o", self.path("m.json"))
+        self.assertEqual(rc, 3)
+        self.assertIn("both shard 1/2", err)
+        other = self.profile(requests=100, users=6, name="other.yaml")
+        rc, _, err = run("run", other, "--shard", "2/2", "--no-gate", "-q",
+                         "--out", self.path("b.json"))
+        self.assertEqual(rc, 0, err)
+        rc, _, err = run("merge", self.path("a.json"), self.path("b.json"),
+                         "-o", self.path("m.json"))
+        self.assertEqual(rc, 3)
+        self.assertIn("different profile", err)
+        self.assertFalse(os.path.exists(self.path("m.json")))
+        # a bad shard spec is a usage error
+        self.assertEqual(run("run", p, "--shard", "3/2")[0], 2)
+        rc, _, err = run("run", p, "--shards", "2")
+        self.assertEqual(rc, 2)
+        self.assertIn("JOB_COMPLETION_INDEX", err)
+
+    def test_baseline_service_round_trip(self):
+        store = self.path("service-store")
+        port = free_port()
+        env = dict(os.environ, LOADGATE_TOKEN="t0ken-for-tests")
+        srv = subprocess.Popen([LOADGATE, "serve", "--store", store,
+                                "--listen", "127.0.0.1:%d" % port],
+                               env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            base = "http://127.0.0.1:%d" % port
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/api/load-test/info",
+                                           timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            p = self.profile(requests=400, users=10)
+            rc, _, err = run("run", p, "--no-gate", "-q", "--out",
+                             self.path("r.json"))
+            self.assertEqual(rc, 0, err)
+            # without the token, the push is refused
+            rc, _, err = run("baseline", "save", self.path("r.json"),
+                             "--name", "main", "--to", base)
+            self.assertEqual(rc, 3)
+            self.assertIn("401", err)
+            rc, out, err = run("baseline", "save", self.path("r.json"),
+                               "--name", "main", "--to", base,
+                               env={"LOADGATE_TOKEN": "t0ken-for-tests"})
+            self.assertEqual(rc, 0, err)
+            self.assertNotIn("t0ken-for-tests", out + err)
+            with urllib.request.urlopen(base + "/api/load-test/baselines") as r:
+                listing = json.load(r)
+            self.assertEqual([b["name"] for b in listing["baselines"]],
+                             ["main"])
+            url = base + "/api/load-test/baselines/main"
+            rc, out, err = run("run", p, "--baseline", url, "--out",
+                               self.path("r2.json"))
+            self.assertEqual(rc, 0, err)
+            self.assertIn("Base P95", out)
+            # an absent remote baseline is a notice, or exit 3 if required
+            rc, _, err = run("run", p, "--baseline", base +
+                             "/api/load-test/baselines/nope", "-q")
+            self.assertEqual(rc, 0, err)
+            rc, _, err = run("run", p, "--baseline", base +
+                             "/api/load-test/baselines/nope", "-q",
+                             "--require-baseline")
+            self.assertEqual(rc, 3)
+        finally:
+            srv.send_signal(signal.SIGTERM)
+            srv.communicate(timeout=10)
+        self.assertEqual(srv.returncode, 0)
+
+    def test_service_refuses_public_address_without_token(self):
+        env = dict(os.environ)
+        env.pop("LOADGATE_TOKEN", None)
+        p = subprocess.run([LOADGATE, "serve", "--store", self.path("s"),
+                            "--listen", "0.0.0.0:%d" % free_port()],
+                           env=env, capture_output=True, text=True,
+                           timeout=10)
+        self.assertEqual(p.returncode, 3)
+        self.assertIn("token", p.stderr)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
