@@ -137,6 +137,13 @@ int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
 int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
                  struct metrics_results **out, char *reason, size_t len);
 
+/** Runs p n times one after another and pools the runs into one
+ * document (windows of all runs; users as one run; duration summed), for
+ * --repeat and calibrate.  Returns 0 or an exit code with reason set. */
+int cmd_run_repeated(const struct loader_profile *p,
+                     const struct cmd_report_opts *o, unsigned n,
+                     struct metrics_results **out, char *reason, size_t len);
+
 /** Loads a results document, printing the error; returns 0 or 3. */
 int cmd_load_results(const char *path, struct metrics_results **out);
 

@@ -452,10 +452,13 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     if (getenv("GITHUB_ACTIONS") &&
         strcmp(getenv("GITHUB_ACTIONS"), "true") == 0)
         gate_github_annotations(&rep, json_out ? stderr : stdout);
-    if (rep.error_reason)
+    /* codes 2 and 3 say one reason line; otherwise the verdict line */
+    if (rep.error_reason) {
         cmd_error("%s", rep.error_reason);
-    gate_verdict_line(&rep, line, sizeof(line));
-    fprintf(stderr, "%s\n", line);
+    } else {
+        gate_verdict_line(&rep, line, sizeof(line));
+        fprintf(stderr, "%s\n", line);
+    }
 
     if (j->save_baseline) {
         if (run->partial)
@@ -541,6 +544,49 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
                  err[0] ? err : loader_strerror(rc));
         return GATE_EXIT_UNJUDGED;
     }
+    return 0;
+}
+
+int cmd_run_repeated(const struct loader_profile *p,
+                     const struct cmd_report_opts *o, unsigned n,
+                     struct metrics_results **out, char *reason, size_t len)
+{
+    struct metrics_results *acc = NULL, *r = NULL;
+    double duration = 0;
+    int rc;
+
+    for (unsigned i = 0; i < n && !cmd_stop; i++) {
+        if (n > 1 && !o->quiet)
+            cmd_notice("run %u of %u", i + 1, n);
+        rc = cmd_run_load(p, o, &r, reason, len);
+        if (rc) {
+            metrics_results_free(acc);
+            return rc;
+        }
+        duration += r->duration_s;
+        if (!acc) {
+            acc = r;
+        } else if (metrics_results_merge(acc, r)) {
+            metrics_results_free(acc);
+            metrics_results_free(r);
+            snprintf(reason, len, "out of memory while pooling the runs");
+            return GATE_EXIT_UNJUDGED;
+        } else {
+            metrics_results_free(r);
+        }
+        r = NULL;
+    }
+    /* Runs one after another, not side by side: the same users, and the
+     * measured time is the sum of the runs' (not the span, which holds
+     * the warm-ups in between).  Their windows pool for the verdict. */
+    acc->concurrent_users = p->load.users;
+    acc->duration_s = duration;
+    if (n > 1 && acc->duration_s > 0) {
+        acc->meta.achieved_rps =
+            (double)metrics_results_total_requests(acc) / acc->duration_s;
+        acc->meta.target_rps /= n;
+    }
+    *out = acc;
     return 0;
 }
 

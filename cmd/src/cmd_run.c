@@ -9,7 +9,8 @@
 static const char usage[] =
     "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
     "[--allow-profile-change] [--save-baseline NAME [--if-pass]] "
-    "[--store DIR] [--no-gate] [--shard I/N | --shards N] " CMD_REPORT_USAGE;
+    "[--store DIR] [--no-gate] [--shard I/N | --shards N] [--repeat N] "
+    CMD_REPORT_USAGE;
 
 /* --shard I/N, else LOADGATE_SHARD=I/N, else Kubernetes' 0-based
  * JOB_COMPLETION_INDEX with --shards N.  Returns 0 or -1 (message
@@ -58,6 +59,7 @@ int cmd_run(int argc, char **argv)
         {"allow-profile-change", no_argument, NULL, 2006},
         {"shard", required_argument, NULL, 2007},
         {"shards", required_argument, NULL, 2008},
+        {"repeat", required_argument, NULL, 2009},
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
@@ -67,7 +69,7 @@ int cmd_run(int argc, char **argv)
     struct loader_error perr;
     char reason[1024], msg[1200], suite[600], shard[32];
     const char *shard_flag = NULL;
-    unsigned long long shards = 0;
+    unsigned long long shards = 0, repeat = 1;
     unsigned shard_i, shard_n;
     int opt, rc;
 
@@ -104,6 +106,11 @@ int cmd_run(int argc, char **argv)
             if (cmd_parse_uint(optarg, 1, 100000, &shards))
                 return cmd_usage_error(usage, "--shards wants a count, not "
                                               "'%s'", optarg);
+            break;
+        case 2009:
+            if (cmd_parse_uint(optarg, 1, 1000, &repeat))
+                return cmd_usage_error(usage, "--repeat wants a count from 1 "
+                                              "to 1000, not '%s'", optarg);
             break;
         default:
             return cmd_usage_error(usage, "unknown option");
@@ -142,7 +149,8 @@ int cmd_run(int argc, char **argv)
         rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
         goto out;
     }
-    rc = cmd_run_load(prof, &ro, &run, reason, sizeof(reason));
+    rc = cmd_run_repeated(prof, &ro, (unsigned)repeat, &run, reason,
+                          sizeof(reason));
     if (rc) {
         rc = cmd_fail_early(rc, reason, &j, &ro);
         goto out;

@@ -13,7 +13,7 @@ const struct cmd cmd_commands[] = {
     {"run", cmd_run,
      "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
      "[--save-baseline NAME [--if-pass]] [--store DIR] [--no-gate] "
-     "[--shard I/N | --shards N] " CMD_REPORT_USAGE,
+     "[--shard I/N | --shards N] [--repeat N] " CMD_REPORT_USAGE,
      "drive the profile's load, judge it, report, exit with the verdict",
      "Runs PROFILE's load, judges it against its thresholds (defaults: p95 < 1s,\n"
      "error_rate < 5%) and its baseline, writes the reports asked for, and\n"
@@ -28,6 +28,8 @@ const struct cmd cmd_commands[] = {
      "      --no-gate              report, but exit 0 whatever the verdict\n"
      "      --shard I/N            run shard I of N (also LOADGATE_SHARD)\n"
      "      --shards N             shard from JOB_COMPLETION_INDEX (Kubernetes)\n"
+     "      --repeat N             run N times and judge them pooled (fewer\n"
+     "                             false alarms, more power)\n"
      "  -o, --out FILE             results JSON\n"
      "      --junit FILE           JUnit XML (one test case per check)\n"
      "      --markdown FILE        Markdown summary (also $GITHUB_STEP_SUMMARY)\n"
