@@ -338,6 +338,15 @@ static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
         if (!vu)
             continue;
         oc.transport_err = loader__curl_errclass((int)res);
+        if (oc.transport_err == METRICS_ERR_TIMEOUT) {
+            curl_off_t dns_us = 0;
+
+            /* Timed out before the name was resolved: a DNS failure (a
+             * resolver that drops queries), not a slow server. */
+            curl_easy_getinfo(h, CURLINFO_NAMELOOKUP_TIME_T, &dns_us);
+            if (dns_us == 0)
+                oc.transport_err = METRICS_ERR_DNS;
+        }
         oc.status = oc.transport_err == METRICS_ERR_NONE ? (int)status : 0;
         mc->st->completions++;
         loader__vu_complete(e, vu, &oc, e->now_ns());
