@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "metrics.h"
 
@@ -63,6 +64,15 @@ struct compare_threshold {
     /* where it was written (for reports and annotations) */
     const char *file; /* borrowed; may be NULL */
     int line, col;
+    /* Set by the caller from the profile's threshold map;
+     * compare_threshold_parse() leaves them false/0. */
+    bool warn_only;  /* severity: warn: a breach is PASS with warning=true,
+                        type "loadgate.warn", never a failed build */
+    double for_s;    /* for: 30s: FAIL only when the limit is breached in
+                        every 1-second window of a run of consecutive
+                        windows at least this long; 0: whole-run check */
+    bool abort_run;  /* abort: true: the engine stops the run once
+                        compare_sustained_breach() says so */
 };
 
 /**
@@ -82,6 +92,31 @@ void compare_threshold_release(struct compare_threshold *t);
  * error_rate < 5%.  *out is an array of *n (caller releases each and frees
  * the array).  Returns 0 or COMPARE_ENOMEM. */
 int compare_threshold_defaults(struct compare_threshold **out, size_t *n);
+
+/**
+ * Parses a quantity of statistic stat written with the threshold units
+ * ("5ms", "1s", "0.5%" for error_rate, "10/s" for rps, "3" for counts)
+ * into *out in metrics_value() units (ms, a fraction, /s, a count), e.g.
+ * for a threshold's per-check min_effect.  Returns 0 or COMPARE_ESYNTAX
+ * (errbuf says what is wrong and at which column of text).
+ */
+int compare_parse_quantity(enum metrics_stat stat, const char *text,
+                           double *out, char *errbuf, size_t errlen);
+
+/**
+ * For `abort: true` thresholds, called by the engine about once a second
+ * on the live results: true once t's limit has been breached in every
+ * 1-second window of a run of consecutive windows lasting at least
+ * t->for_s seconds (1 s when for_s is 0).  The newest timeline point is
+ * ignored (its second may still be filling).  t->endpoint may be NULL or
+ * "ALL" (the whole run), a name or a glob pattern (any matching endpoint).
+ * Relative thresholds need a baseline and are never breached here.  When
+ * true, why (may be NULL) gets "GET /x: p95 < 1s breached for 30 s from
+ * 12:00:03".
+ */
+bool compare_sustained_breach(const struct metrics_results *live,
+                              const struct compare_threshold *t, char *why,
+                              size_t len);
 
 /* ---- verdict ------------------------------------------------------------ */
 
@@ -111,6 +146,16 @@ struct compare_check {
     uint64_t n_measured, n_baseline;  /* sample sizes */
     double delta_pct;                 /* measured vs baseline, percent */
     bool warning; /* passed, but something deserves attention */
+    /* Relative checks that reached the window bootstrap (has_ci): the
+     * ratio measured/baseline over the draws.  ci_low/ci_high are its 5th
+     * and 95th percentiles (each a one-sided 95 % bound); p_value is the
+     * fraction of draws on the wrong side of 1 (ratio <= 1 for < and <=,
+     * >= 1 for > and >=); significant when the bound in the bad direction
+     * excludes 1 (ci_low > 1 for <, ci_high < 1 for >). */
+    double p_value;
+    double ci_low, ci_high;
+    bool has_ci;
+    bool significant;
     char message[256]; /* one line: "p95 = 1320 ms, limit < 1078 ms
                           (baseline 980 ms + 10%); +34.7%" */
     char detail[1024]; /* endpoint, threshold, profile file:line, measured,
@@ -133,13 +178,31 @@ struct compare_opts {
  * *out (owned by the caller, compare_verdict_free).
  *
  * A threshold without endpoint yields one check per endpoint of the run
- * plus one on the whole run ("ALL").  Never a silent pass: an endpoint with
+ * plus one on the whole run ("ALL").  An endpoint may be a glob pattern
+ * ("GET /api/agents*", with * and ?): one check per matching endpoint.
+ * Per-endpoint overrides: when another threshold of the list names an
+ * endpoint (or a pattern matching it) for the same statistic, an
+ * endpoint-less threshold is not applied to that endpoint; its whole-run
+ * ALL check stays.  Never a silent pass: an endpoint with
  * no samples, or a percentile asked of too few samples (fewer than 10
  * beyond it, so p99 needs 1000) is INCONCLUSIVE; a relative check without
  * a baseline, or on an endpoint the baseline lacks, is SKIPPED.  A partial
  * run's checks are judged on what was measured.  A threshold naming an
- * endpoint that the run does not have is COMPARE_EUNKNOWN (errbuf lists
- * the endpoints that exist).
+ * endpoint that the run does not have (or a pattern matching none) is
+ * COMPARE_EUNKNOWN (errbuf lists the endpoints that exist).
+ *
+ * A relative check FAILS only when the measured value is beyond the limit,
+ * |measured - baseline| >= min_effect, and the change is significant: a
+ * block bootstrap over the 1-second windows of both runs (blocks of 5
+ * windows, 2000 draws, seeded from the two documents so that the same
+ * inputs give the same verdict) puts the one-sided 95 % bound of the ratio
+ * measured/baseline beyond 1.  Beyond the limit but not significant is
+ * PASS with warning; beyond the limit with fewer than 10 windows with
+ * samples in either run (or no timeline) is INCONCLUSIVE
+ * "loadgate.too_few_windows".  severity: warn (warn_only) turns a FAIL
+ * into PASS with warning, type "loadgate.warn", and an INCONCLUSIVE into
+ * SKIPPED with warning; for_s > 0 judges sustained breaches instead of
+ * the whole-run value (see struct compare_threshold).
  */
 int compare_evaluate(const struct metrics_results *run,
                      const struct metrics_results *baseline,
@@ -160,6 +223,74 @@ void compare_verdict_free(struct compare_verdict *v);
 int compare_recommend(struct metrics_results *r,
                       const struct compare_verdict *v);
 
+/**
+ * Adds a recommendation for every relative check of v whose tolerance
+ * sits inside the noise of run r itself (the bootstrap's 95 % half-width
+ * of the statistic over r's windows is larger than the tolerance):
+ * "GET /x: 'p95 < baseline + 5%' sits inside this run's noise (±8%);
+ * widen it or run longer (loadgate calibrate)".  Returns 0, COMPARE_EINVAL
+ * or COMPARE_ENOMEM.
+ */
+int compare_recommend_noise(struct metrics_results *r,
+                            const struct compare_verdict *v);
+
+/* ---- calibration (A/A runs) ------------------------------------------- */
+
+#define COMPARE_CALIB_NSTATS 6 /* p50 p95 p99 avg rps error_rate */
+
+struct compare_calibration_metric {
+    enum metrics_stat stat;
+    double *values;     /* one per run, metric units; NAN when absent or
+                           too few samples */
+    size_t n_usable;    /* runs with a value */
+    double drift_pct;   /* largest pairwise relative difference, percent
+                           (error_rate: percentage points) */
+    double noise_pct;   /* largest within-run bootstrap 95 % half-width,
+                           percent of the value (error_rate: points); NAN
+                           when no run has 10 windows */
+    double suggested;   /* smallest whole-percent tolerance that no pair
+                           would have breached, with the safety margin
+                           (1.5 x drift + 1, at least 1); NAN if unusable */
+    char line[96];      /* "p95 < baseline + 12%", "" if unusable */
+};
+
+struct compare_calibration_endpoint {
+    char *name; /* "GET /x" or "ALL" */
+    struct compare_calibration_metric m[COMPARE_CALIB_NSTATS];
+};
+
+struct compare_calibration {
+    size_t n_runs;
+    struct compare_calibration_endpoint *endpoints; /* run order, ALL last */
+    size_t n_endpoints;
+};
+
+/**
+ * Calibrates tolerances from n >= 2 A/A runs of one profile: per endpoint
+ * (those of the first run, plus ALL) and per metric, the values, the drift
+ * between runs, the within-run noise and a suggested threshold line.
+ * *out is owned by the caller (compare_calibration_free).  Returns 0,
+ * COMPARE_EINVAL (fewer than 2 runs) or COMPARE_ENOMEM.
+ */
+int compare_calibrate(const struct metrics_results *const *runs, size_t n,
+                      struct compare_calibration **out);
+/** Frees c; NULL is a no-op. */
+void compare_calibration_free(struct compare_calibration *c);
+/** Writes c as a text table with the suggested threshold lines.  Returns
+ * 0 or COMPARE_EIO when writing failed. */
+int compare_calibration_write(const struct compare_calibration *c, FILE *out);
+
+/**
+ * Says in one line what differs between what a baseline and a run both
+ * carry: users, model, target rate, duration and the endpoint sets, e.g.
+ * "users 1000 → 500; endpoints added: GET /x; removed: POST /y".  When
+ * nothing differs: "no difference in users, model, target rate, duration
+ * or endpoints".  buf is always NUL-terminated (cut at a UTF-8 boundary).
+ */
+void compare_profile_diff(const struct metrics_results *baseline,
+                          const struct metrics_results *run, char *buf,
+                          size_t len);
+
 /* ---- baselines ---------------------------------------------------------- */
 
 #define COMPARE_DEFAULT_STORE ".loadgate/baselines"
@@ -177,7 +308,10 @@ struct compare_store_entry {
 };
 
 /** Saves r as baseline name in dir (created if needed), atomically; sets
- * r's baseline_id to name.  Returns 0, COMPARE_ENAME, COMPARE_EIO. */
+ * r's baseline_id to name.  The version it replaces is kept in
+ * <dir>/.history/<name>/<UTC time>-<seq>.json.  Save, rollback, prune and
+ * rm hold an exclusive flock on <dir>/.lock, so parallel jobs never
+ * corrupt the store.  Returns 0, COMPARE_ENAME, COMPARE_EIO. */
 int compare_store_save(const char *dir, const char *name,
                        struct metrics_results *r, char *errbuf,
                        size_t errlen);
@@ -192,10 +326,36 @@ int compare_store_load(const char *dir, const char *name,
 int compare_store_list(const char *dir, struct compare_store_entry **out,
                        size_t *n, char *errbuf, size_t errlen);
 void compare_store_list_free(struct compare_store_entry *e, size_t n);
-/** Removes baseline name.  Returns 0, COMPARE_ENAME, COMPARE_ENOTFOUND or
- * COMPARE_EIO. */
+/** Removes baseline name (the removed version is kept in its history, so
+ * compare_store_rollback() can bring it back).  Returns 0, COMPARE_ENAME,
+ * COMPARE_ENOTFOUND or COMPARE_EIO. */
 int compare_store_rm(const char *dir, const char *name, char *errbuf,
                      size_t errlen);
+/**
+ * Lists the kept versions of baseline name, newest first: entry name is
+ * the version ("20260127T014303Z-000003", for compare_store_rollback),
+ * timestamp the document's, with its total requests and whole-run p95.
+ * No history is an empty list.  Free with compare_store_list_free.
+ * Returns 0, COMPARE_ENAME or COMPARE_EIO.
+ */
+int compare_store_history(const char *dir, const char *name,
+                          struct compare_store_entry **out, size_t *n,
+                          char *errbuf, size_t errlen);
+/**
+ * Makes a kept version the current baseline name again: version NULL is
+ * the newest kept one.  The version it replaces is itself kept in history.
+ * Returns 0, COMPARE_ENAME, COMPARE_ENOTFOUND (no such version, or no
+ * history), COMPARE_ECORRUPT (the version does not parse) or COMPARE_EIO.
+ */
+int compare_store_rollback(const char *dir, const char *name,
+                           const char *version, char *errbuf, size_t errlen);
+/**
+ * Keeps only the newest `keep` versions in name's history (--keep N).
+ * Returns how many were removed (>= 0), or COMPARE_ENAME, COMPARE_EIO.
+ */
+int compare_store_prune(const char *dir, const char *name, size_t keep,
+                        char *errbuf, size_t errlen);
+
 /**
  * Resolves a --baseline argument: an existing file (or anything with '/'
  * or ending in .json) is loaded as a file, otherwise spec is a name in

@@ -2,11 +2,13 @@
  * The verdict of a run: every threshold evaluated on every endpoint it
  * covers, PASS, FAIL, INCONCLUSIVE or SKIPPED, never a silent pass.
  *
- * Relative checks are a plain comparison with the baseline value for now
- * (tolerance plus min_effect); the statistical test over per-second
- * windows comes later, so no message here claims significance.
+ * A relative check beyond its limit fails only when the change is also
+ * larger than min_effect and significant by the window bootstrap of
+ * compare_stats.c; sustained checks (for_s) look at 1-second windows
+ * (compare_sustained.c); severity warn never fails.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,21 +39,9 @@ struct eval {
     struct compare_verdict *v;
     size_t cap;
     const struct compare_opts *opts;
+    const struct compare_threshold *all_t; /* every threshold, overrides */
+    size_t n_t;
 };
-
-static bool holds(double m, enum compare_op op, double limit) {
-    switch (op) {
-    case COMPARE_LT:
-        return m < limit;
-    case COMPARE_LE:
-        return m <= limit;
-    case COMPARE_GT:
-        return m > limit;
-    case COMPARE_GE:
-        return m >= limit;
-    }
-    return false;
-}
 
 /* Samples behind a statistic: latencies for time statistics (imported
  * documents without a histogram fall back to their request count),
@@ -87,8 +77,18 @@ static struct compare_check *new_check(struct eval *e) {
     return &v->checks[v->n_checks++];
 }
 
+/* "1.21"; "inf" when the baseline draw was 0. */
+static void fmt_ratio(double r, char *buf, size_t len) {
+    if (r == INFINITY)
+        snprintf(buf, len, "inf");
+    else
+        snprintf(buf, len, "%.2f", r);
+}
+
+/* windows: the bootstrap's window counts (run, baseline) when c->has_ci. */
 static void finish_text(struct compare_check *c,
-                        const struct compare_threshold *t, const char *note) {
+                        const struct compare_threshold *t, const char *note,
+                        unsigned draws, const size_t windows[2]) {
     char val[64], lim[64], where[600] = "";
     size_t used;
     int n;
@@ -146,6 +146,18 @@ static void finish_text(struct compare_check *c,
         if (used >= sizeof(c->detail))
             goto out;
     }
+    if (c->has_ci) {
+        char lo[32], hi[32];
+        fmt_ratio(c->ci_low, lo, sizeof(lo));
+        fmt_ratio(c->ci_high, hi, sizeof(hi));
+        n = snprintf(c->detail + used, sizeof(c->detail) - used,
+                     "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
+                     "block bootstrap, %u draws over %zu + %zu windows)",
+                     lo, hi, draws, windows[0], windows[1]);
+        used += n < 0 ? 0 : (size_t)n;
+        if (used >= sizeof(c->detail))
+            goto out;
+    }
     if (note)
         snprintf(c->detail + used, sizeof(c->detail) - used, "\nnote     : %s",
                  note);
@@ -195,6 +207,145 @@ static bool too_few_run(struct compare_check *c, const char *sname,
     return true;
 }
 
+/* Appends text to c->message (capped later by finish_text). */
+static void append(struct compare_check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void append(struct compare_check *c, const char *fmt, ...) {
+    size_t len = strlen(c->message);
+    va_list ap;
+
+    if (len + 1 >= sizeof(c->message))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(c->message + len, sizeof(c->message) - len, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * for_s > 0: the check fails only when the limit is breached in every
+ * 1-second window of a run of consecutive seconds at least for_s long.
+ * c has its whole-run value, limit and message; this decides the status.
+ */
+static void judge_sustained(struct compare_check *c,
+                            const struct compare_threshold *t,
+                            const struct metrics_endpoint *ep,
+                            const char *fail_type) {
+    int stat = (int)t->stat;
+    size_t need = (size_t)ceil(t->for_s - 1e-9), got;
+    int64_t first;
+    char clock[16];
+
+    if (need < 1)
+        need = 1;
+    if (compare__windows(ep, stat) == 0) {
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
+        append(c, "; no per-second windows to judge 'for %g s'", t->for_s);
+        return;
+    }
+    got = compare__longest_breach(ep, ep->n_timeline, stat, t->op, c->limit,
+                                  &first);
+    if (got >= need) {
+        compare__fmt_clock(first, clock, sizeof(clock));
+        set_status(c, COMPARE_FAIL, fail_type);
+        append(c, "; breached for %zu s from %s (for %g s)", got, clock,
+               t->for_s);
+    } else {
+        set_status(c, COMPARE_PASS, NULL);
+        if (got)
+            append(c, "; longest breach %zu s (for %g s)", got, t->for_s);
+        else
+            append(c, "; not breached in any 1-second window");
+    }
+}
+
+/* "p=0.003", "p=0.21", "p<0.001" (no draw on the wrong side). */
+static void fmt_p(double p, unsigned draws, char *buf, size_t len) {
+    if (p <= 0)
+        snprintf(buf, len, "p<%g", draws >= 1000 ? 0.001 : 1.0 / draws);
+    else if (p < 0.01)
+        snprintf(buf, len, "p=%.3f", p);
+    else
+        snprintf(buf, len, "p=%.2f", p);
+}
+
+/*
+ * Beyond the limit and beyond min_effect: is it more than noise?  Fills
+ * the interval fields and decides FAIL, PASS with warning or INCONCLUSIVE.
+ */
+static int judge_significance(struct compare_check *c,
+                              const struct compare_threshold *t,
+                              const struct metrics_endpoint *ep,
+                              const struct metrics_endpoint *bep,
+                              size_t windows[2], char *note, size_t nlen) {
+    int stat = (int)t->stat, rc;
+    size_t wr = compare__windows(ep, stat), wb = compare__windows(bep, stat);
+    struct compare__boot bt;
+    char p[32];
+
+    if (wr < COMPARE__MIN_WINDOWS || wb < COMPARE__MIN_WINDOWS) {
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
+        if (!ep->n_timeline || !bep->n_timeline)
+            append(c, "; no per-second windows in the %s to tell it from "
+                      "noise",
+                   !ep->n_timeline && !bep->n_timeline ? "run or baseline"
+                   : !ep->n_timeline                   ? "run"
+                                                       : "baseline");
+        else
+            append(c, "; %zu + %zu windows, needs %d each to tell it from "
+                      "noise",
+                   wr, wb, COMPARE__MIN_WINDOWS);
+        snprintf(note, nlen,
+                 "beyond the tolerance, but significance needs at least %d "
+                 "1-second windows with samples in both runs (run %zu, "
+                 "baseline %zu)",
+                 COMPARE__MIN_WINDOWS, wr, wb);
+        return 0;
+    }
+    rc = compare__bootstrap(ep, bep, stat, t->op, COMPARE__DRAWS,
+                            COMPARE__BLOCK, &bt);
+    if (rc)
+        return rc;
+    c->has_ci = true;
+    c->ci_low = bt.ci_low;
+    c->ci_high = bt.ci_high;
+    c->p_value = bt.p_value;
+    c->significant = bt.significant;
+    windows[0] = bt.n_cur;
+    windows[1] = bt.n_base;
+    fmt_p(bt.p_value, bt.draws, p, sizeof(p));
+    if (bt.significant) {
+        set_status(c, COMPARE_FAIL, COMPARE__T_REGRESSION);
+        append(c, ", significant (%s)", p);
+    } else {
+        set_status(c, COMPARE_PASS, NULL);
+        c->warning = true;
+        append(c, ", not significant (%s)", p);
+        snprintf(note, nlen,
+                 "beyond the tolerance, but not significant given the noise "
+                 "of both runs (%s); passed with a warning",
+                 p);
+    }
+    return 0;
+}
+
+/* severity: warn: a breach is reported and never fails the build. */
+static void apply_warn_only(struct compare_check *c,
+                            const struct compare_threshold *t) {
+    char tmp[sizeof(c->message)];
+
+    if (!t->warn_only ||
+        (c->status != COMPARE_FAIL && c->status != COMPARE_INCONCLUSIVE))
+        return;
+    c->warning = true;
+    if (c->status == COMPARE_FAIL)
+        set_status(c, COMPARE_PASS, COMPARE__T_WARN);
+    else
+        set_status(c, COMPARE_SKIPPED, c->type);
+    compare__printf(tmp, sizeof(tmp), "warning only: %s", c->message);
+    memcpy(c->message, tmp, sizeof(tmp));
+}
+
 /* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
  * NULL. */
 static int judge(struct eval *e, const struct compare_threshold *t,
@@ -205,8 +356,9 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     double pct = compare__stat_percentile(stat), m, b;
     uint64_t need = compare__samples_needed(pct);
     const char *sname = compare__stat_name(stat);
-    char note[256];
+    char note[256] = "";
     const char *notep = NULL;
+    size_t windows[2] = {0, 0};
 
     if (!c)
         return COMPARE_ENOMEM;
@@ -240,7 +392,8 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     if (!t->relative) {
         char mv[64], lv[64];
 
-        if (too_few_run(c, sname, need))
+        /* a sustained check judges windows, not the whole-run sample */
+        if (!(t->for_s > 0) && too_few_run(c, sname, need))
             goto out;
 
         c->has_limit = true;
@@ -249,7 +402,9 @@ static int judge(struct eval *e, const struct compare_threshold *t,
         compare__fmt_value(stat, c->limit, lv, sizeof(lv));
         snprintf(c->message, sizeof(c->message), "%s = %s, limit %s %s", sname,
                  mv, compare_op_str(t->op), lv);
-        if (holds(m, t->op, c->limit))
+        if (t->for_s > 0)
+            judge_sustained(c, t, ep, COMPARE__T_THRESHOLD);
+        else if (compare__holds(m, t->op, c->limit))
             set_status(c, COMPARE_PASS, NULL);
         else
             set_status(c, COMPARE_FAIL, COMPARE__T_THRESHOLD);
@@ -292,7 +447,7 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     c->delta_pct = b != 0 ? (m - b) / b * 100.0 : 0.0;
     /* After the baseline checks: a check that is skipped anyway (the first
      * run on a branch) is not made inconclusive by its sample size. */
-    if (too_few_run(c, sname, need))
+    if (!(t->for_s > 0) && too_few_run(c, sname, need))
         goto out;
     if (need && c->n_baseline < need) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
@@ -306,10 +461,16 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     c->has_limit = true;
     c->limit = t->tolerance_pct ? b * (1.0 + t->tolerance) : b + t->tolerance;
     relative_message(c, t);
-    if (holds(m, t->op, c->limit)) {
+    if (t->for_s > 0) {
+        judge_sustained(c, t, ep, COMPARE__T_REGRESSION);
+    } else if (compare__holds(m, t->op, c->limit)) {
         set_status(c, COMPARE_PASS, NULL);
     } else if (fabs(m - b) >= t->min_effect) {
-        set_status(c, COMPARE_FAIL, COMPARE__T_REGRESSION);
+        if ((rc = judge_significance(c, t, ep, bep, windows, note,
+                                     sizeof(note))))
+            return rc;
+        if (note[0])
+            notep = note;
     } else {
         /* Beyond the tolerance, but the change is too small to matter. */
         char d[64], me[64];
@@ -328,10 +489,11 @@ static int judge(struct eval *e, const struct compare_threshold *t,
         notep = note;
     }
 out:
+    apply_warn_only(c, t);
     if (!notep &&
         (c->status == COMPARE_INCONCLUSIVE || c->status == COMPARE_SKIPPED))
         notep = c->message;
-    finish_text(c, t, notep);
+    finish_text(c, t, notep, COMPARE__DRAWS, windows);
     return 0;
 }
 
@@ -366,15 +528,42 @@ static int unknown_endpoint(const struct metrics_results *run,
     if (t->line > 0)
         snprintf(line, sizeof(line), " (line %d)", t->line);
     snprintf(errbuf, errlen,
-             "threshold '%s'%s: no endpoint '%s'; "
+             "threshold '%s'%s: %s '%s'; "
              "endpoints: %s",
-             t->expr ? t->expr : "", line, t->endpoint, names);
+             t->expr ? t->expr : "", line,
+             compare__is_pattern(t->endpoint) ? "no endpoint matches"
+                                              : "no endpoint",
+             t->endpoint, names);
     return COMPARE_EUNKNOWN;
+}
+
+/* True when t names the endpoint `name`, exactly or by a pattern (never
+ * for "ALL" or no endpoint). */
+static bool names_endpoint(const struct compare_threshold *t,
+                           const char *name) {
+    if (!t->endpoint || strcmp(t->endpoint, "ALL") == 0)
+        return false;
+    return strcmp(t->endpoint, name) == 0 ||
+           (compare__is_pattern(t->endpoint) &&
+            compare__glob(t->endpoint, name));
+}
+
+/* An endpoint-less threshold yields to one that names the endpoint for
+ * the same statistic (a per-endpoint override). */
+static bool overridden(const struct eval *e, const struct compare_threshold *t,
+                       const char *name) {
+    for (size_t i = 0; i < e->n_t; i++) {
+        const struct compare_threshold *u = &e->all_t[i];
+        if (u != t && u->stat == t->stat && names_endpoint(u, name))
+            return true;
+    }
+    return false;
 }
 
 static int eval_threshold(struct eval *e, const struct compare_threshold *t,
                           char *errbuf, size_t errlen) {
     char name[NAME_MAX_LEN];
+    size_t matched = 0;
     int rc;
 
     if (!t->endpoint || strcmp(t->endpoint, "ALL") == 0) {
@@ -382,6 +571,8 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
             for (size_t i = 0; i < e->run->n_endpoints; i++) {
                 const struct metrics_endpoint *ep = e->run->endpoints[i];
                 metrics_endpoint_name(ep, name, sizeof(name));
+                if (overridden(e, t, name))
+                    continue;
                 rc =
                     judge(e, t, name, ep,
                           e->base ? metrics_results_find(e->base, name) : NULL);
@@ -398,12 +589,25 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
     {
         const struct metrics_endpoint *ep =
             metrics_results_find(e->run, t->endpoint);
-        if (!ep)
-            return unknown_endpoint(e->run, t, errbuf, errlen);
-        return judge(e, t, t->endpoint, ep,
-                     e->base ? metrics_results_find(e->base, t->endpoint)
-                             : NULL);
+        if (ep)
+            return judge(e, t, t->endpoint, ep,
+                         e->base ? metrics_results_find(e->base, t->endpoint)
+                                 : NULL);
     }
+    if (!compare__is_pattern(t->endpoint))
+        return unknown_endpoint(e->run, t, errbuf, errlen);
+    for (size_t i = 0; i < e->run->n_endpoints; i++) {
+        const struct metrics_endpoint *ep = e->run->endpoints[i];
+        metrics_endpoint_name(ep, name, sizeof(name));
+        if (!compare__glob(t->endpoint, name))
+            continue;
+        matched++;
+        rc = judge(e, t, name, ep,
+                   e->base ? metrics_results_find(e->base, name) : NULL);
+        if (rc)
+            return rc;
+    }
+    return matched ? 0 : unknown_endpoint(e->run, t, errbuf, errlen);
 }
 
 /*
@@ -500,6 +704,8 @@ int compare_evaluate(const struct metrics_results *run,
     e.run = run;
     e.base = baseline;
     e.opts = opts;
+    e.all_t = thresholds;
+    e.n_t = n;
     e.v = calloc(1, sizeof(*e.v));
     if (!e.v) {
         rc = COMPARE_ENOMEM;

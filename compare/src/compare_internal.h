@@ -18,6 +18,8 @@
 #define COMPARE__T_TOO_FEW "loadgate.too_few_samples"
 #define COMPARE__T_NO_BASELINE "loadgate.no_baseline"
 #define COMPARE__T_LOAD "loadgate.load"
+#define COMPARE__T_WARN "loadgate.warn"
+#define COMPARE__T_FEW_WINDOWS "loadgate.too_few_windows"
 
 /** Expressions of the whole-run load check compare_evaluate() adds for
  * open-model or saturated runs (no threshold behind it). */
@@ -60,5 +62,73 @@ void compare__printf(char *buf, size_t len, const char *fmt, ...)
 /** Cuts s (NUL-terminated, in a buffer) to at most max bytes without
  * splitting a UTF-8 sequence. */
 void compare__utf8_cut(char *s, size_t max);
+
+/* ---- window bootstrap (compare_stats.c) ------------------------------ */
+
+#define COMPARE__BLOCK 5      /* consecutive windows per block */
+#define COMPARE__DRAWS 2000   /* bootstrap draws */
+#define COMPARE__MIN_WINDOWS 10
+
+/** Windows (timeline points) of ep with samples for stat: a latency for
+ * time statistics, a request for the others. */
+size_t compare__windows(const struct metrics_endpoint *ep, int stat);
+
+/** The value of stat over one window, metric units; false when the window
+ * has no sample for it. */
+bool compare__window_value(const struct metrics_point *pt, int stat,
+                           double *out);
+
+/** Result of a two-run bootstrap. */
+struct compare__boot {
+    double ci_low, ci_high; /* 5th / 95th percentile of the ratio */
+    double p_value;         /* fraction of draws on the wrong side of 1 */
+    bool significant;
+    size_t n_cur, n_base;   /* windows used */
+    unsigned draws;
+};
+
+/**
+ * Block bootstrap of the ratio stat(cur)/stat(base) over the two runs'
+ * windows: blocks of `block` consecutive windows drawn with replacement
+ * from each run independently, `draws` times, seeded from both series'
+ * contents (deterministic).  op is the check's comparison: the "bad"
+ * direction is ratio > 1 for < and <=, ratio < 1 for > and >=.  Needs at
+ * least `block` windows in each.  Returns 0, COMPARE_EINVAL or
+ * COMPARE_ENOMEM.
+ */
+int compare__bootstrap(const struct metrics_endpoint *cur,
+                       const struct metrics_endpoint *base, int stat,
+                       enum compare_op op, unsigned draws, unsigned block,
+                       struct compare__boot *out);
+
+/**
+ * Within-run bootstrap of stat over ep's windows: *lo and *hi are the
+ * 2.5th and 97.5th percentiles of the statistic over the draws, *point the
+ * statistic over every window.  Returns 0, COMPARE_EINVAL (fewer than
+ * `block` windows) or COMPARE_ENOMEM.
+ */
+int compare__bootstrap_one(const struct metrics_endpoint *ep, int stat,
+                           unsigned draws, unsigned block, double *point,
+                           double *lo, double *hi);
+
+/* ---- sustained checks and patterns (compare_sustained.c) -------------- */
+
+/** Longest run of consecutive seconds (among ep's first n_points timeline
+ * points) whose one-window value breaches `op limit`; its length in
+ * seconds and first second.  0 when none. */
+size_t compare__longest_breach(const struct metrics_endpoint *ep,
+                               size_t n_points, int stat, enum compare_op op,
+                               double limit, int64_t *first);
+
+/** True when m satisfies `m op limit`. */
+bool compare__holds(double m, enum compare_op op, double limit);
+
+/** Glob match of name against pattern: '*' any run, '?' one byte. */
+bool compare__glob(const char *pattern, const char *name);
+/** True when s contains a glob metacharacter. */
+bool compare__is_pattern(const char *s);
+
+/** "HH:MM:SS" (UTC) of a Unix second into buf. */
+void compare__fmt_clock(int64_t second, char *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
  * later by the reports.  Idempotent: a text already present is not added
  * again (a results file read back from disk already carries its own).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,26 @@ static int verdict_recs(struct rec *rc, const struct compare_verdict *v) {
                        v->checks[k].threshold == c->threshold;
             if (!seen && (rv = too_few_rec(rc, v, i)))
                 return rv;
+        } else if (c->warning && is_type(c, COMPARE__T_WARN)) {
+            compare__printf(text, sizeof(text),
+                            "%s: '%s' is breached (severity warn, so the "
+                            "build goes on): %s",
+                            c->endpoint ? c->endpoint : "?",
+                            c->expr ? c->expr : "?", c->message);
+            if ((rv = add(rc, text)))
+                return rv;
+        } else if (c->status == COMPARE_PASS && c->warning && c->has_ci) {
+            compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
+            compare__printf(text, sizeof(text),
+                            "%s: '%s' is beyond its tolerance (%s against "
+                            "the baseline) but not significant given the "
+                            "noise of both runs (p=%.2f), so it passed; "
+                            "rerun or run longer to tell a regression from "
+                            "noise.",
+                            c->endpoint ? c->endpoint : "?",
+                            c->expr ? c->expr : "?", delta, c->p_value);
+            if ((rv = add(rc, text)))
+                return rv;
         } else if (c->status == COMPARE_PASS && c->warning) {
             compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
             compare__printf(text, sizeof(text),
@@ -288,5 +309,80 @@ int compare_recommend(struct metrics_results *r,
     else if (r->n_recommendations == 0)
         rv = metrics_results_add_recommendation(r, REC_OK) ? COMPARE_ENOMEM : 0;
 out:
+    return rv;
+}
+
+/* The tolerance of a relative threshold and the run's noise, in the same
+ * unit: percent of the value, error_rate points, or metric units. */
+static int noise_rec(struct rec *rc, const struct compare_check *c,
+                     const struct metrics_endpoint *ep) {
+    const struct compare_threshold *t = c->threshold;
+    int stat = (int)t->stat;
+    double point, lo, hi, half, tol;
+    char band[64], text[1200];
+
+    if (compare__windows(ep, stat) < COMPARE__MIN_WINDOWS)
+        return 0;
+    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, COMPARE__BLOCK,
+                               &point, &lo, &hi) != 0)
+        return 0; /* out of memory: advice is optional */
+    half = (hi - lo) / 2;
+    tol = fabs(t->tolerance);
+    if (t->tolerance_pct) {
+        if (!(point > 0))
+            return 0;
+        half = half / point;
+        if (half <= tol)
+            return 0;
+        snprintf(band, sizeof(band), "±%.0f%%", ceil(half * 100));
+    } else if (stat == METRICS_STAT_ERROR_RATE) {
+        if (half <= tol)
+            return 0;
+        snprintf(band, sizeof(band), "±%.2f points", half * 100);
+    } else {
+        char v[48];
+        if (half <= tol)
+            return 0;
+        compare__fmt_value(stat, half, v, sizeof(v));
+        snprintf(band, sizeof(band), "±%s", v);
+    }
+    compare__printf(text, sizeof(text),
+                    "%s: '%s' sits inside this run's noise (%s); widen it or "
+                    "run longer (loadgate calibrate)",
+                    c->endpoint ? c->endpoint : "?", c->expr ? c->expr : "?",
+                    band);
+    return add(rc, text);
+}
+
+int compare_recommend_noise(struct metrics_results *r,
+                            const struct compare_verdict *v) {
+    struct rec rc = {r, 0};
+    struct metrics_endpoint *all = NULL;
+    int rv = 0;
+
+    if (!r || !v)
+        return COMPARE_EINVAL;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        const struct compare_check *c = &v->checks[i];
+        const struct metrics_endpoint *ep;
+
+        if (!c->relative || !c->threshold || !c->has_baseline || !c->endpoint)
+            continue;
+        if (strcmp(c->endpoint, "ALL") == 0) {
+            if (!all && metrics_results_aggregate(r, &all) != 0) {
+                rv = COMPARE_ENOMEM;
+                goto out;
+            }
+            ep = all;
+        } else {
+            ep = metrics_results_find(r, c->endpoint);
+        }
+        if (ep && (rv = noise_rec(&rc, c, ep)))
+            goto out;
+    }
+    if (rc.added)
+        drop_ok_line(r);
+out:
+    metrics_endpoint_free(all);
     return rv;
 }

@@ -3,9 +3,20 @@
  * written atomically by metrics_results_save() so that a crash never leaves
  * half a baseline behind.  Names are checked (compare_name_valid) before
  * they become paths, so a name can never leave the store folder.
+ *
+ * Lifecycle: before a baseline is replaced (save, rollback) or removed, the
+ * current file is hard-linked (copied where links fail) into
+ * <dir>/.history/<name>/<UTC time>-<seq>.json; seq grows per name, so the
+ * order survives two saves within one second.  Writers take an exclusive
+ * flock on <dir>/.lock: parallel CI jobs saving at once queue up instead of
+ * racing on the sequence number.  Readers take no lock: every file they can
+ * see was renamed into place whole.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,10 +107,255 @@ out:
     return rc;
 }
 
+/* ---- lock and history ---------------------------------------------------- */
+
+#define HISTORY_DIR ".history"
+#define VERSION_LEN 40
+
+/* Exclusive flock on <dir>/.lock; *fd is closed by unlock(). */
+static int lock_store(const char *dir, int *fd, char *errbuf, size_t errlen) {
+    char *path = join(dir, ".lock", "");
+    int rc = 0;
+
+    *fd = -1;
+    if (!path)
+        return COMPARE_ENOMEM;
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0) {
+        set_err(errbuf, errlen, "cannot open '%s': %s", path, strerror(errno));
+        rc = COMPARE_EIO;
+        goto out;
+    }
+    while (flock(*fd, LOCK_EX) != 0) {
+        if (errno == EINTR)
+            continue;
+        set_err(errbuf, errlen, "cannot lock '%s': %s", path, strerror(errno));
+        close(*fd);
+        *fd = -1;
+        rc = COMPARE_EIO;
+        goto out;
+    }
+out:
+    free(path);
+    return rc;
+}
+
+static void unlock_store(int fd) {
+    if (fd >= 0)
+        close(fd); /* releases the flock */
+}
+
+/* <dir>/.history/<name> */
+static char *history_dir(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + sizeof(HISTORY_DIR) + 3;
+    char *p = malloc(n);
+
+    if (p)
+        snprintf(p, n, "%s/%s/%s", dir, HISTORY_DIR, name);
+    return p;
+}
+
+/* The sequence number of a version stem "<time>-<seq>"; 0 if none. */
+static unsigned long version_seq(const char *stem) {
+    const char *dash = strrchr(stem, '-');
+    char *end;
+    unsigned long v;
+
+    if (!dash || !dash[1])
+        return 0;
+    v = strtoul(dash + 1, &end, 10);
+    return *end == '\0' ? v : 0;
+}
+
+static int version_cmp(const void *a, const void *b) {
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    unsigned long sx = version_seq(x), sy = version_seq(y);
+
+    if (sx != sy)
+        return sx < sy ? 1 : -1; /* newest first */
+    return strcmp(y, x);
+}
+
+static void free_versions(char **v, size_t n) {
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* The version stems in hdir, newest first (an absent folder is none). */
+static int list_versions(const char *hdir, char ***out, size_t *n,
+                         char *errbuf, size_t errlen) {
+    DIR *d = opendir(hdir);
+    struct dirent *de;
+    char **v = NULL;
+    size_t count = 0, cap = 0;
+    int rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 0;
+        set_err(errbuf, errlen, "cannot read '%s': %s", hdir, strerror(errno));
+        return COMPARE_EIO;
+    }
+    while ((errno = 0, de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        char *stem;
+
+        if (len <= 5 || len - 5 > NAME_MAX_CHARS ||
+            strcmp(de->d_name + len - 5, ".json") != 0)
+            continue;
+        stem = strndup(de->d_name, len - 5);
+        if (!stem) {
+            rc = COMPARE_ENOMEM;
+            goto out;
+        }
+        if (!compare_name_valid(stem) || version_seq(stem) == 0) {
+            free(stem); /* temporary files and strangers */
+            continue;
+        }
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **nv = realloc(v, ncap * sizeof(*nv));
+            if (!nv) {
+                free(stem);
+                rc = COMPARE_ENOMEM;
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        v[count++] = stem;
+    }
+    if (errno != 0) {
+        set_err(errbuf, errlen, "cannot read '%s': %s", hdir, strerror(errno));
+        rc = COMPARE_EIO;
+        goto out;
+    }
+    if (count > 1)
+        qsort(v, count, sizeof(*v), version_cmp);
+    *out = v;
+    *n = count;
+    v = NULL;
+    count = 0;
+out:
+    free_versions(v, count);
+    closedir(d);
+    return rc;
+}
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+static int read_file(const char *path, char **out, size_t *len, char *errbuf,
+                     size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t used = 0, cap = 0;
+    int rc = 0;
+
+    *out = NULL;
+    if (!f) {
+        set_err(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
+        return errno == ENOENT ? COMPARE_ENOTFOUND : COMPARE_EIO;
+    }
+    for (;;) {
+        size_t got;
+        if (cap - used < 4096) {
+            char *nb = realloc(buf, cap ? cap * 2 : 65536);
+            if (!nb) {
+                rc = COMPARE_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = cap ? cap * 2 : 65536;
+        }
+        got = fread(buf + used, 1, cap - used - 1, f);
+        used += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        set_err(errbuf, errlen, "cannot read '%s'", path);
+        rc = COMPARE_EIO;
+        goto out;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    buf = NULL;
+out:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+/* Copies src to dst atomically (where a hard link is not possible). */
+static int copy_file(const char *src, const char *dst, char *errbuf,
+                     size_t errlen) {
+    char *data = NULL;
+    size_t len = 0;
+    int rc = read_file(src, &data, &len, errbuf, errlen);
+
+    if (rc)
+        return rc;
+    if (metrics_write_atomic(dst, data, len) != 0) {
+        set_err(errbuf, errlen, "cannot write '%s': %s", dst, strerror(errno));
+        rc = COMPARE_EIO;
+    }
+    free(data);
+    return rc;
+}
+
+/* Keeps the current <dir>/<name>.json (if any) as the next version in its
+ * history.  Called with the lock held. */
+static int keep_current(const char *dir, const char *name, char *errbuf,
+                        size_t errlen) {
+    char *cur = join(dir, name, ".json"), *hdir = history_dir(dir, name);
+    char *dst = NULL, **v = NULL, stamp[32], stem[VERSION_LEN];
+    size_t n = 0;
+    struct stat st;
+    struct tm tm;
+    time_t now = time(NULL);
+    int rc = 0;
+
+    if (!cur || !hdir) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    if (stat(cur, &st) != 0 || !S_ISREG(st.st_mode))
+        goto out; /* nothing to keep */
+    if ((rc = mkdirs(hdir, errbuf, errlen)))
+        goto out;
+    if ((rc = list_versions(hdir, &v, &n, errbuf, errlen)))
+        goto out;
+    if (!gmtime_r(&now, &tm) ||
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+        snprintf(stamp, sizeof(stamp), "unknown");
+    snprintf(stem, sizeof(stem), "%s-%06lu", stamp,
+             (n ? version_seq(v[0]) : 0) + 1);
+    dst = join(hdir, stem, ".json");
+    if (!dst) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    if (link(cur, dst) != 0)
+        rc = copy_file(cur, dst, errbuf, errlen);
+out:
+    free_versions(v, n);
+    free(dst);
+    free(hdir);
+    free(cur);
+    return rc;
+}
+
+static int save_locked(const char *dir, const char *name,
+                       struct metrics_results *r, char *errbuf, size_t errlen);
+
 int compare_store_save(const char *dir, const char *name,
                        struct metrics_results *r, char *errbuf, size_t errlen) {
-    char *path = NULL, *old_id, *id = NULL;
-    int rc = 0;
+    int fd = -1, rc;
 
     set_err(errbuf, errlen, "%s", "");
     if (!r || !dir || !*dir) {
@@ -109,7 +365,22 @@ int compare_store_save(const char *dir, const char *name,
     if (!compare_name_valid(name))
         return bad_name(name, errbuf, errlen);
     if ((rc = mkdirs(dir, errbuf, errlen)))
-        goto out;
+        return rc;
+    if ((rc = lock_store(dir, &fd, errbuf, errlen)))
+        return rc;
+    rc = keep_current(dir, name, errbuf, errlen);
+    if (rc == 0)
+        rc = save_locked(dir, name, r, errbuf, errlen);
+    unlock_store(fd);
+    return rc;
+}
+
+static int save_locked(const char *dir, const char *name,
+                       struct metrics_results *r, char *errbuf,
+                       size_t errlen) {
+    char *path = NULL, *old_id, *id = NULL;
+    int rc = 0;
+
     path = join(dir, name, ".json");
     id = strdup(name);
     if (!path || !id) {
@@ -327,7 +598,7 @@ void compare_store_list_free(struct compare_store_entry *e, size_t n) {
 int compare_store_rm(const char *dir, const char *name, char *errbuf,
                      size_t errlen) {
     char *path = NULL;
-    int rc = 0;
+    int rc = 0, fd = -1;
 
     set_err(errbuf, errlen, "%s", "");
     if (!dir)
@@ -337,6 +608,12 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     path = join(dir, name, ".json");
     if (!path)
         return COMPARE_ENOMEM;
+    if (access(path, F_OK) == 0) {
+        /* kept in history, so that a rollback can bring it back */
+        if ((rc = lock_store(dir, &fd, errbuf, errlen)) ||
+            (rc = keep_current(dir, name, errbuf, errlen)))
+            goto out;
+    }
     if (unlink(path) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
             set_err(errbuf, errlen,
@@ -350,6 +627,8 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
             rc = COMPARE_EIO;
         }
     }
+out:
+    unlock_store(fd);
     free(path);
     return rc;
 }
@@ -452,4 +731,180 @@ out:
     free(name);
     metrics_results_free(r);
     return rc;
+}
+
+/* ---- history, rollback, prune --------------------------------------------- */
+
+int compare_store_history(const char *dir, const char *name,
+                          struct compare_store_entry **out, size_t *n,
+                          char *errbuf, size_t errlen) {
+    char *hdir = NULL, **v = NULL, *path = NULL;
+    size_t nv = 0, count = 0;
+    struct compare_store_entry *e = NULL;
+    int rc = 0;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (!out || !n || !dir)
+        return COMPARE_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (!compare_name_valid(name))
+        return bad_name(name, errbuf, errlen);
+    hdir = history_dir(dir, name);
+    if (!hdir)
+        return COMPARE_ENOMEM;
+    if ((rc = list_versions(hdir, &v, &nv, errbuf, errlen)) || nv == 0)
+        goto out;
+    e = calloc(nv, sizeof(*e));
+    if (!e) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    for (count = 0; count < nv; count++) {
+        free(path);
+        path = join(hdir, v[count], ".json");
+        e[count].name = strdup(v[count]);
+        if (!path || !e[count].name) {
+            count++;
+            rc = COMPARE_ENOMEM;
+            goto out;
+        }
+        if ((rc = fill_entry(path, &e[count]))) {
+            count++;
+            goto out;
+        }
+    }
+    *out = e;
+    *n = count;
+    e = NULL;
+    count = 0;
+out:
+    if (rc == COMPARE_ENOMEM)
+        set_err(errbuf, errlen, "out of memory");
+    compare_store_list_free(e, count);
+    free_versions(v, nv);
+    free(path);
+    free(hdir);
+    return rc;
+}
+
+int compare_store_rollback(const char *dir, const char *name,
+                           const char *version, char *errbuf, size_t errlen) {
+    char *hdir = NULL, **v = NULL, *src = NULL, *dst = NULL, *data = NULL;
+    size_t nv = 0, len = 0;
+    struct metrics_results *doc = NULL;
+    char err[512] = "";
+    int fd = -1, rc;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (!dir)
+        return COMPARE_EINVAL;
+    if (!compare_name_valid(name))
+        return bad_name(name, errbuf, errlen);
+    if (version && !compare_name_valid(version)) {
+        set_err(errbuf, errlen, "invalid version '%.80s'", version);
+        return COMPARE_ENAME;
+    }
+    hdir = history_dir(dir, name);
+    dst = join(dir, name, ".json");
+    if (!hdir || !dst) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    if ((rc = mkdirs(dir, errbuf, errlen)) ||
+        (rc = lock_store(dir, &fd, errbuf, errlen)) ||
+        (rc = list_versions(hdir, &v, &nv, errbuf, errlen)))
+        goto out;
+    if (nv == 0) {
+        set_err(errbuf, errlen, "baseline '%s' has no kept versions in %s",
+                name, dir);
+        rc = COMPARE_ENOTFOUND;
+        goto out;
+    }
+    if (version) {
+        bool found = false;
+        for (size_t i = 0; i < nv && !found; i++)
+            found = strcmp(v[i], version) == 0;
+        if (!found) {
+            set_err(errbuf, errlen,
+                    "baseline '%s' has no version '%s' (loadgate baseline "
+                    "history %s lists them)",
+                    name, version, name);
+            rc = COMPARE_ENOTFOUND;
+            goto out;
+        }
+    }
+    src = join(hdir, version ? version : v[0], ".json");
+    if (!src) {
+        rc = COMPARE_ENOMEM;
+        goto out;
+    }
+    if ((rc = read_file(src, &data, &len, errbuf, errlen)))
+        goto out;
+    if (metrics_results_parse(data, len, &doc, err, sizeof(err)) != 0) {
+        set_err(errbuf, errlen, "%s: %s", src, err);
+        rc = COMPARE_ECORRUPT;
+        goto out;
+    }
+    if ((rc = keep_current(dir, name, errbuf, errlen)))
+        goto out;
+    if (metrics_write_atomic(dst, data, len) != 0) {
+        set_err(errbuf, errlen, "cannot write '%s': %s", dst, strerror(errno));
+        rc = COMPARE_EIO;
+    }
+out:
+    unlock_store(fd);
+    if (rc == COMPARE_ENOMEM)
+        set_err(errbuf, errlen, "out of memory");
+    metrics_results_free(doc);
+    free(data);
+    free_versions(v, nv);
+    free(src);
+    free(dst);
+    free(hdir);
+    return rc;
+}
+
+int compare_store_prune(const char *dir, const char *name, size_t keep,
+                        char *errbuf, size_t errlen) {
+    char *hdir = NULL, **v = NULL, *path = NULL;
+    size_t nv = 0;
+    int fd = -1, rc, removed = 0;
+
+    set_err(errbuf, errlen, "%s", "");
+    if (!dir)
+        return COMPARE_EINVAL;
+    if (!compare_name_valid(name))
+        return bad_name(name, errbuf, errlen);
+    hdir = history_dir(dir, name);
+    if (!hdir)
+        return COMPARE_ENOMEM;
+    if (access(dir, F_OK) != 0) {
+        rc = 0; /* no store, no history */
+        goto out;
+    }
+    if ((rc = lock_store(dir, &fd, errbuf, errlen)) ||
+        (rc = list_versions(hdir, &v, &nv, errbuf, errlen)))
+        goto out;
+    for (size_t i = keep; i < nv; i++) {
+        free(path);
+        path = join(hdir, v[i], ".json");
+        if (!path) {
+            rc = COMPARE_ENOMEM;
+            goto out;
+        }
+        if (unlink(path) != 0 && errno != ENOENT) {
+            set_err(errbuf, errlen, "cannot remove '%s': %s", path,
+                    strerror(errno));
+            rc = COMPARE_EIO;
+            goto out;
+        }
+        removed++;
+    }
+out:
+    unlock_store(fd);
+    free_versions(v, nv);
+    free(path);
+    free(hdir);
+    return rc ? rc : removed;
 }

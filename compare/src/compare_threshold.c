@@ -548,3 +548,42 @@ int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {
 out:
     return rc;
 }
+
+int compare_parse_quantity(enum metrics_stat stat, const char *text,
+                           double *out, char *errbuf, size_t errlen) {
+    struct parser p;
+    size_t num_at, unit_at;
+    double v;
+    enum unit u;
+    int rc;
+    char what[40];
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!out || (int)stat < 0 || (size_t)stat >= N_STATS)
+        return COMPARE_EINVAL;
+    if (!text) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "no quantity given");
+        return COMPARE_ESYNTAX;
+    }
+    p.s = text;
+    p.pos = 0;
+    p.errbuf = errbuf;
+    p.errlen = errlen;
+    skip_ws(&p);
+    num_at = p.pos;
+    if (p.s[p.pos] == '-' || p.s[p.pos] == '+')
+        return fail_at(&p, p.pos, "a quantity takes no sign");
+    if ((rc = scan_number(&p, &v)))
+        return rc;
+    if ((rc = scan_unit(&p, &u, &unit_at)))
+        return rc;
+    skip_ws(&p);
+    if (p.s[p.pos] != '\0') {
+        describe(&p, p.pos, what, sizeof(what));
+        return fail_at(&p, p.pos, "expected the end of the quantity, found %s",
+                       what);
+    }
+    return convert_limit(&p, (int)stat, v, u, num_at, unit_at, out);
+}
