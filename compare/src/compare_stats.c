@@ -6,11 +6,12 @@
  * caches and the neighbours' load), so resampling requests would make the
  * interval far too narrow.  Windows are resampled instead, in blocks of k
  * consecutive windows so that drift slower than a second stays inside a
- * block.  Each draw takes ceil(n / k) blocks from each run independently,
+ * block.  Blocks wrap around the end (the circular block bootstrap), so
+ * that the first and last windows are drawn as often as the others.  Each draw takes ceil(n / k) blocks from each run independently,
  * merges them and computes the statistic; the ratio current / baseline
  * over the draws is the interval.
  *
- * Speed: every possible block (n - k + 1 of them) is merged once up front,
+ * Speed: every possible block (n of them) is merged once up front,
  * so a draw merges n / k block histograms into one scratch histogram that
  * is reset, never reallocated, between draws.  No malloc in the loop.
  *
@@ -159,7 +160,7 @@ struct series {
     int stat;
     size_t n;  /* windows with samples */
     size_t k;  /* block length */
-    size_t nb; /* possible blocks: n - k + 1 */
+    size_t nb; /* possible blocks: n (circular) */
     size_t m;  /* blocks per draw: ceil(n / k) */
     struct metrics_hist **block; /* uses_hist: merged blocks */
     double *bnum, *bden;         /* otherwise: block sums */
@@ -189,7 +190,7 @@ static int series_init(struct series *s, const struct metrics_endpoint *ep,
     s->n = compare__windows(ep, stat);
     if (k == 0 || s->n < k)
         return COMPARE_EINVAL;
-    s->nb = s->n - k + 1;
+    s->nb = s->n; /* circular: block b is windows b .. b+k-1 mod n */
     s->m = (s->n + k - 1) / k;
     w = malloc(s->n * sizeof(*w));
     if (!w)
@@ -221,7 +222,7 @@ static int series_init(struct series *s, const struct metrics_endpoint *ep,
                 goto out;
             }
             for (size_t i = 0; i < k; i++)
-                if (metrics_hist_add(s->block[b], w[b + i]->hist)) {
+                if (metrics_hist_add(s->block[b], w[(b + i) % s->n]->hist)) {
                     rc = COMPARE_ENOMEM;
                     goto out;
                 }
@@ -241,7 +242,7 @@ static int series_init(struct series *s, const struct metrics_endpoint *ep,
         for (size_t b = 0; b < s->nb; b++)
             for (size_t i = 0; i < k; i++) {
                 double num, den;
-                window_sums(w[b + i], stat, &num, &den);
+                window_sums(w[(b + i) % s->n], stat, &num, &den);
                 s->bnum[b] += num;
                 s->bden[b] += den;
             }

@@ -55,7 +55,8 @@ static const struct eval_case cases[] = {
     /* relative, fraction of the baseline */
     {"p95 < baseline + 10%", 300, 120, 0, 300, 100, 0, COMPARE_FAIL,
      "loadgate.regression", false,
-     "p95 = 120 ms, limit < 110 ms (baseline 100 ms + 10%); +20.0%"},
+     "p95 = 120 ms, limit < 110 ms (baseline 100 ms + 10%); +20.0%, "
+     "significant (p<0.001)"},
     {"p95 < baseline + 10%", 300, 105, 0, 300, 100, 0, COMPARE_PASS, NULL,
      false, "p95 = 105 ms, limit < 110 ms (baseline 100 ms + 10%); +5.0%"},
     {"p95 < baseline + 10%", 300, 80, 0, 300, 100, 0, COMPARE_PASS, NULL, false,
@@ -67,11 +68,13 @@ static const struct eval_case cases[] = {
     /* ... and at min_effect it fails */
     {"p95 < baseline + 10%", 300, 6, 0, 300, 5, 0, COMPARE_FAIL,
      "loadgate.regression", false,
-     "p95 = 6 ms, limit < 5.5 ms (baseline 5 ms + 10%); +20.0%"},
+     "p95 = 6 ms, limit < 5.5 ms (baseline 5 ms + 10%); +20.0%, significant "
+     "(p<0.001)"},
     /* relative, absolute tolerance */
     {"p95 < baseline + 50ms", 300, 160, 0, 300, 100, 0, COMPARE_FAIL,
      "loadgate.regression", false,
-     "p95 = 160 ms, limit < 150 ms (baseline 100 ms + 50 ms); +60.0%"},
+     "p95 = 160 ms, limit < 150 ms (baseline 100 ms + 50 ms); +60.0%, "
+     "significant (p<0.001)"},
     {"p99 <= baseline", 1000, 100, 0, 1000, 100, 0, COMPARE_PASS, NULL, false,
      "p99 = 100 ms, limit <= 100 ms (baseline 100 ms); +0.0%"},
     /* no baseline: skipped */
@@ -110,15 +113,22 @@ static const struct eval_case cases[] = {
     {"error_rate < baseline + 1%", 300, 10, 9, 300, 10, 3, COMPARE_FAIL,
      "loadgate.regression", false,
      "error_rate = 3.00%, limit < 2.00% (baseline 1.00% + 1 point); "
-     "+200.0%"},
+     "+200.0%, significant (p<0.001)"},
     {"error_rate < baseline + 1%", 300, 10, 5, 300, 10, 3, COMPARE_PASS, NULL,
      false,
      "error_rate = 1.67%, limit < 2.00% (baseline 1.00% + 1 point); "
      "+66.7%"},
     /* from a clean baseline the delta is absolute */
-    {"error_rate <= baseline", 300, 10, 3, 300, 10, 0, COMPARE_FAIL,
+    /* ... but 3 errors in 3 of 10 seconds are not significant: a draw of
+     * two 5-second blocks misses all three with p = 0.3 * 0.3 */
+    {"error_rate <= baseline", 300, 10, 3, 300, 10, 0, COMPARE_PASS, NULL,
+     true,
+     "error_rate = 1.00%, limit <= 0.00% (baseline 0.00%); +1.00%, not "
+     "significant (p=0.09)"},
+    {"error_rate <= baseline", 300, 10, 30, 300, 10, 0, COMPARE_FAIL,
      "loadgate.regression", false,
-     "error_rate = 1.00%, limit <= 0.00% (baseline 0.00%); +1.00%"},
+     "error_rate = 10.00%, limit <= 0.00% (baseline 0.00%); +10.00%, "
+     "significant (p<0.001)"},
     /* rps: requests over the 10 s window */
     {"rps > 50", 300, 10, 0, NOBASE, COMPARE_FAIL, "loadgate.threshold", false,
      "rps = 30/s, limit > 50/s"},
@@ -126,7 +136,8 @@ static const struct eval_case cases[] = {
      "rps = 30/s, limit >= 20/s"},
     {"rps > baseline - 10%", 300, 10, 0, 400, 10, 0, COMPARE_FAIL,
      "loadgate.regression", false,
-     "rps = 30/s, limit > 36/s (baseline 40/s - 10%); -25.0%"},
+     "rps = 30/s, limit > 36/s (baseline 40/s - 10%); -25.0%, significant "
+     "(p<0.001)"},
     {"rps > baseline - 10%", 380, 10, 0, 400, 10, 0, COMPARE_PASS, NULL, false,
      "rps = 38/s, limit > 36/s (baseline 40/s - 10%); -5.0%"},
     /* counts */
@@ -209,16 +220,26 @@ static void test_relative_detail(void **state) {
     assert_true(fabs(c->delta_pct - (1320.4 - 980.2) / 980.2 * 100) < 1e-9);
     assert_int_equal(c->n_measured, 3000);
     assert_int_equal(c->n_baseline, 2950);
-    assert_string_equal(c->message, "p95 = 1320.4 ms, limit < 1078.2 ms "
-                                    "(baseline 980.2 ms + 10%); +34.7%");
+    assert_string_equal(c->message,
+                        "p95 = 1320.4 ms, limit < 1078.2 ms "
+                        "(baseline 980.2 ms + 10%); +34.7%, significant "
+                        "(p<0.001)");
+    /* constant latencies: every draw's ratio is exactly 1320.4 / 980.2 (as
+     * bucket midpoints) */
+    assert_true(c->has_ci && c->significant);
+    assert_true(c->p_value == 0);
+    assert_true(fabs(c->ci_low - c->ci_high) < 1e-12);
+    assert_true(fabs(c->ci_low - 1320.4 / 980.2) < 0.01);
     assert_string_equal(c->detail, "endpoint : GET /api/x\n"
                                    "threshold: p95 < baseline + 10%  "
                                    "(profiles/checkout.yaml:12)\n"
                                    "measured : 1320.4 ms (n=3000)\n"
                                    "baseline : 980.2 ms (n=2950)\n"
                                    "limit    : < 1078.2 ms\n"
-                                   "delta    : +34.7%");
-    assert_null(strstr(c->message, "significant"));
+                                   "delta    : +34.7%\n"
+                                   "95% CI   : ratio 1.35 .. 1.35 (each "
+                                   "bound one-sided; block bootstrap, 2000 "
+                                   "draws over 10 + 10 windows)");
     assert_string_equal(v->checks[1].endpoint, "ALL");
     assert_int_equal(v->checks[1].status, COMPARE_FAIL);
     assert_int_equal(v->n_fail, 2);
@@ -339,7 +360,8 @@ static void test_counts_and_empty_run(void **state) {
     (void)state;
     cfx_threshold(&t[0], "p95 < 1s", NULL);       /* P, I, P */
     cfx_threshold(&t[1], "p95 < baseline", NULL); /* S, I, S */
-    cfx_threshold(&t[2], "p95 < 5ms", "GET /a");  /* F */
+    /* another statistic: "p95" here would override t[0] and t[1] on /a */
+    cfx_threshold(&t[2], "avg < 5ms", "GET /a"); /* F */
     assert_int_equal(compare_evaluate(run, NULL, t, 3, NULL, &v, NULL, 0), 0);
     assert_int_equal(v->n_checks, 7);
     for (size_t i = 0; i < v->n_checks; i++)
