@@ -7,6 +7,7 @@
  * connection cache, so one multi with 1000 connections is several times
  * slower than ten of 100 (notes/perf-peers.md). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,28 @@ enum metrics_errclass loader__curl_errclass(int curl_code) {
     }
 }
 
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned global_users;
+
+int loader__curl_global_init(void) {
+    int rc = 0;
+
+    pthread_mutex_lock(&global_lock);
+    if (global_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        rc = LOADER_EENGINE;
+    else
+        global_users++;
+    pthread_mutex_unlock(&global_lock);
+    return rc;
+}
+
+void loader__curl_global_cleanup(void) {
+    pthread_mutex_lock(&global_lock);
+    if (global_users > 0 && --global_users == 0)
+        curl_global_cleanup();
+    pthread_mutex_unlock(&global_lock);
+}
+
 static uint64_t ns_after_ms(struct loader__engine *e, long ms) {
     return e->now_ns() + (uint64_t)ms * 1000000u;
 }
@@ -156,7 +179,7 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     e->transport = st;
     st->e = e;
     st->epfd = -1;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (loader__curl_global_init() != 0) {
         snprintf(errbuf, errlen, "cannot initialise libcurl");
         rc = LOADER_EENGINE;
         goto out;
@@ -443,7 +466,7 @@ static void curl_close(struct loader__engine *e) {
     if (st->epfd >= 0)
         close(st->epfd);
     if (st->global_init)
-        curl_global_cleanup();
+        loader__curl_global_cleanup();
     free(st);
     e->transport = NULL;
 }

@@ -2,6 +2,7 @@
  * open model over a transport, and fills in the results document. */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,10 +290,12 @@ static int validate(const struct loader_profile *p, char *errbuf,
 
 /* Raises the soft limit of open files to the hard one and checks that the
  * run fits. */
-static int check_nofile(unsigned slots, bool open, char *errbuf,
+static int check_nofile(unsigned slots, bool open, bool fast, char *errbuf,
                         size_t errlen) {
     struct rlimit rl;
     unsigned long long need = (unsigned long long)slots + 64;
+    /* the fast transport's setup multis hold a socket pair per 10 users */
+    unsigned long long extra = fast ? (unsigned long long)slots / 5 : 0;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0;
@@ -309,6 +312,13 @@ static int check_nofile(unsigned slots, bool open, char *errbuf,
                        "%llu (raise it with ulimit -n)",
                        slots, open ? "requests in flight" : "users", need,
                        (unsigned long long)rl.rlim_cur);
+    if (rl.rlim_cur != RLIM_INFINITY && need + extra > rl.rlim_cur)
+        return set_err(errbuf, errlen, LOADER_ELIMIT,
+                       "%u %s need about %llu file descriptors with the fast "
+                       "engine; the limit is %llu (raise it with ulimit -n, "
+                       "or set engine: curl)",
+                       slots, open ? "requests in flight" : "users",
+                       need + extra, (unsigned long long)rl.rlim_cur);
     return 0;
 }
 
@@ -454,10 +464,65 @@ static void free_endpoints(struct loader__engine *e) {
     free(e->step_ep);
 }
 
-int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
-               struct metrics_results **out, char *errbuf, size_t errlen) {
-    static const struct loader_run_opts no_opts;
-    const struct loader__transport_ops *t = &loader__curl_transport;
+void loader__record_timing(struct loader__engine *e,
+                           const struct loader__vu *vu, uint64_t connect_us,
+                           uint64_t tls_us, uint64_t ttfb_us) {
+    if (!vu->measured || !vu->started)
+        return;
+    if (metrics_endpoint_record_timing(e->step_ep[vu->scenario][vu->step],
+                                       connect_us, tls_us, ttfb_us) &&
+        !e->fatal)
+        e->fatal = LOADER_ENOMEM;
+}
+
+static bool has_env(const char *name) {
+    const char *v = getenv(name);
+
+    return v && *v;
+}
+
+const struct loader__transport_ops *
+loader__pick_transport(const struct loader_profile *p) {
+    const char *t = p->target ? p->target : "", *a, *end;
+
+    if (p->engine && strcmp(p->engine, "curl") == 0)
+        return &loader__curl_transport;
+    if (p->engine && strcmp(p->engine, "fast") == 0)
+        return &loader__fast_transport;
+    /* Automatic: fast does plain HTTP/1.1 only.  A proxy from the
+     * environment or credentials in the URL need libcurl. */
+    if (strncmp(t, "http://", 7) == 0)
+        a = t + 7;
+    else if (strncmp(t, "https://", 8) == 0)
+        a = t + 8;
+    else
+        return &loader__curl_transport;
+    end = a + strcspn(a, "/?#");
+    if (memchr(a, '@', (size_t)(end - a)))
+        return &loader__curl_transport;
+    if (has_env("http_proxy") || has_env("https_proxy") ||
+        has_env("HTTPS_PROXY") || has_env("all_proxy") ||
+        has_env("ALL_PROXY"))
+        return &loader__curl_transport;
+    return &loader__fast_transport;
+}
+
+static unsigned count_slots(const struct loader_load *l) {
+    bool open = l->rate > 0 || l->n_stages > 0;
+
+    return open ? (l->max_in_flight ? l->max_in_flight
+                   : l->users       ? l->users
+                                    : 10000)
+                : l->users;
+}
+
+/* One event loop over p (already validated) on transport t; user ids
+ * are numbered from 1 in every loop, seeds from vu_base + 1. */
+static int run_loop(const struct loader_profile *p,
+                    const struct loader_run_opts *o,
+                    const struct loader__transport_ops *t, unsigned vu_base,
+                    struct metrics_results **out, char *errbuf,
+                    size_t errlen) {
     struct loader__engine e;
     const struct loader_load *l;
     bool transport_open = false;
@@ -465,29 +530,15 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     int rc;
 
     memset(&e, 0, sizeof(e));
-    if (errbuf && errlen)
-        errbuf[0] = '\0';
-    if (!out)
-        return set_err(errbuf, errlen, LOADER_EINVAL, "no place for results");
-    *out = NULL;
-    if (!p)
-        return set_err(errbuf, errlen, LOADER_EINVAL, "no profile");
-    if ((rc = validate(p, errbuf, errlen)))
-        return rc;
     l = &p->load;
     e.p = p;
-    e.o = o ? o : &no_opts;
+    e.o = o;
     e.now_ns = mono_now_ns;
     e.ops = t;
     e.errbuf = errbuf;
     e.errlen = errlen;
     e.open_model = l->rate > 0 || l->n_stages > 0;
-    slots = e.open_model ? (l->max_in_flight ? l->max_in_flight
-                            : l->users       ? l->users
-                                             : 10000)
-                         : l->users;
-    if ((rc = check_nofile(slots, e.open_model, errbuf, errlen)))
-        return rc;
+    slots = count_slots(l);
 
     rc = LOADER_ENOMEM;
     if (metrics_results_new(&e.res) || metrics_hist_new(&e.all_hist) ||
@@ -507,7 +558,7 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     }
     for (unsigned i = 0; i < slots; i++) {
         e.vus[i].id = i + 1;
-        e.vus[i].rng = loader__rng_seed(i + 1);
+        e.vus[i].rng = loader__rng_seed(vu_base + i + 1);
         e.vus[i].heap_pos = SIZE_MAX;
     }
     if ((rc = t->open(&e, slots, errbuf, errlen)))
@@ -573,4 +624,154 @@ out:
     metrics_hist_free(e.late_hist);
     metrics_results_free(e.res);
     return rc;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+struct run_thread {
+    pthread_t tid;
+    struct loader_profile prof; /* a shallow copy with this thread's share */
+    struct loader_stage *stages;
+    struct loader_run_opts opts;
+    const struct loader__transport_ops *t;
+    unsigned vu_base;
+    struct metrics_results *res;
+    int rc;
+    char err[256];
+};
+
+static void *run_thread_main(void *arg) {
+    struct run_thread *th = arg;
+
+    th->rc = run_loop(&th->prof, &th->opts, th->t, th->vu_base, &th->res,
+                      th->err, sizeof(th->err));
+    return NULL;
+}
+
+/* n split into parts: part i of k. */
+static uint64_t share_of(uint64_t n, unsigned i, unsigned k) {
+    return n / k + (i < n % k ? 1 : 0);
+}
+
+static int run_threads(const struct loader_profile *p,
+                       const struct loader_run_opts *o,
+                       const struct loader__transport_ops *t, unsigned n,
+                       struct metrics_results **out, char *errbuf,
+                       size_t errlen) {
+    const struct loader_load *l = &p->load;
+    struct run_thread *th = calloc(n, sizeof(*th));
+    unsigned started = 0, base = 0;
+    double duration = 0;
+    int rc = 0;
+
+    if (!th)
+        return LOADER_ENOMEM;
+    for (unsigned i = 0; i < n; i++) {
+        struct loader_load *tl = &th[i].prof.load;
+
+        th[i].prof = *p;
+        th[i].t = t;
+        th[i].opts = *o;
+        th[i].opts.threads = 1;
+        if (i > 0) { /* one progress line: the first loop's */
+            th[i].opts.progress = NULL;
+            th[i].opts.progress_ud = NULL;
+        }
+        tl->users = (unsigned)share_of(l->users, i, n);
+        tl->max_in_flight = (unsigned)share_of(l->max_in_flight, i, n);
+        if (tl->max_in_flight == 0 && l->max_in_flight == 0 && !l->users &&
+            (l->rate > 0 || l->n_stages > 0))
+            tl->max_in_flight = (unsigned)share_of(10000, i, n);
+        tl->requests = share_of(l->requests, i, n);
+        tl->rate = l->rate / n;
+        if (l->n_stages) {
+            th[i].stages = calloc(l->n_stages, sizeof(*th[i].stages));
+            if (!th[i].stages) {
+                rc = LOADER_ENOMEM;
+                goto join;
+            }
+            for (size_t k = 0; k < l->n_stages; k++) {
+                th[i].stages[k] = l->stages[k];
+                th[i].stages[k].rate = l->stages[k].rate / n;
+            }
+            tl->stages = th[i].stages;
+        }
+        th[i].vu_base = base;
+        base += count_slots(tl);
+    }
+    for (; started < n; started++)
+        if (pthread_create(&th[started].tid, NULL, run_thread_main,
+                           &th[started]) != 0) {
+            rc = set_err(errbuf, errlen, LOADER_EENGINE,
+                         "cannot start engine thread %u", started + 1);
+            break;
+        }
+join:
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i].tid, NULL);
+    for (unsigned i = 0; i < started && !rc; i++)
+        if (th[i].rc) {
+            rc = th[i].rc;
+            set_err(errbuf, errlen, rc, "%s", th[i].err);
+        }
+    for (unsigned i = 1; i < started && !rc; i++) {
+        if (metrics_results_merge(th[0].res, th[i].res))
+            rc = LOADER_ENOMEM;
+    }
+    if (!rc && started == n) {
+        struct metrics_results *r = th[0].res;
+
+        /* The loops measured the same window: not its union, which
+         * second-rounded start times could stretch. */
+        for (unsigned i = 0; i < n; i++)
+            if (th[i].res->duration_s > duration)
+                duration = th[i].res->duration_s;
+        r->duration_s = duration;
+        r->concurrent_users = l->users;
+        r->meta.achieved_rps =
+            duration > 0
+                ? (double)metrics_results_total_requests(r) / duration
+                : 0;
+        *out = r;
+        th[0].res = NULL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        metrics_results_free(th[i].res);
+        free(th[i].stages);
+    }
+    free(th);
+    return rc;
+}
+
+int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
+               struct metrics_results **out, char *errbuf, size_t errlen) {
+    static const struct loader_run_opts no_opts;
+    const struct loader__transport_ops *t;
+    unsigned slots, threads;
+    int rc;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!out)
+        return set_err(errbuf, errlen, LOADER_EINVAL, "no place for results");
+    *out = NULL;
+    if (!p)
+        return set_err(errbuf, errlen, LOADER_EINVAL, "no profile");
+    if (!o)
+        o = &no_opts;
+    if ((rc = validate(p, errbuf, errlen)))
+        return rc;
+    slots = count_slots(&p->load);
+    t = loader__pick_transport(p);
+    if ((rc = check_nofile(slots, p->load.rate > 0 || p->load.n_stages > 0,
+                           t == &loader__fast_transport, errbuf, errlen)))
+        return rc;
+    threads = o->threads > 1 ? o->threads : 1;
+    if (threads > slots)
+        threads = slots;
+    if (p->load.requests && threads > p->load.requests)
+        threads = (unsigned)p->load.requests;
+    if (threads <= 1)
+        return run_loop(p, o, t, 0, out, errbuf, errlen);
+    return run_threads(p, o, t, threads, out, errbuf, errlen);
 }

@@ -192,6 +192,20 @@ struct loader__transport_ops {
 };
 
 extern const struct loader__transport_ops loader__curl_transport;
+/* HTTP/1.1 over CONNECT_ONLY connections and the engine's own epoll loop
+ * (loader_fast.c). */
+extern const struct loader__transport_ops loader__fast_transport;
+
+/** curl_global_init() / curl_global_cleanup() made safe to call from
+ * several engine threads at once (reference counted under a lock).
+ * 0 or LOADER_EENGINE. */
+int loader__curl_global_init(void);
+void loader__curl_global_cleanup(void);
+
+/** The transport a profile runs on: its engine: when set, else fast for
+ * http(s) targets without userinfo when no proxy variable is set. */
+const struct loader__transport_ops *
+loader__pick_transport(const struct loader_profile *p);
 
 struct loader__engine {
     const struct loader_profile *p;
@@ -259,6 +273,13 @@ void loader__vu_release(struct loader__vu *vu);
  * Records it, runs captures and decides the user's next send. */
 void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
                          const struct loader__outcome *oc, uint64_t now_ns);
+
+/** Records the timing breakdown of vu's request in flight (before
+ * loader__vu_complete(), which moves the user on) into its step's
+ * endpoint, when measured; 0 = not measured. */
+void loader__record_timing(struct loader__engine *e,
+                           const struct loader__vu *vu, uint64_t connect_us,
+                           uint64_t tls_us, uint64_t ttfb_us);
 
 /** Wall-clock ns for a monotonic reading of the run. */
 int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns);

@@ -166,6 +166,10 @@ struct metrics_endpoint {
     size_t n_timeline, cap_timeline;
     struct metrics_scalars scalars; /* used only when hist is empty and
                                        the document was imported */
+    /* Timing breakdown (us), NULL until the first value: connection setup
+     * (TCP connect, once per new connection), TLS handshake (once per new
+     * https connection) and time to the first response byte. */
+    struct metrics_hist *connect_hist, *tls_hist, *ttfb_hist;
 };
 
 /**
@@ -179,6 +183,14 @@ struct metrics_endpoint {
 int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
                             bool has_latency, uint64_t latency_us, int status,
                             enum metrics_errclass err);
+/**
+ * Records the timing breakdown of one request of ep, in microseconds;
+ * 0 means not measured (a reused connection has no connect or TLS time).
+ * Returns 0 or METRICS_ENOMEM.
+ */
+int metrics_endpoint_record_timing(struct metrics_endpoint *ep,
+                                   uint64_t connect_us, uint64_t tls_us,
+                                   uint64_t ttfb_us);
 /** Adds src's counts, histograms and timeline (aligned on seconds) into
  * dst.  Returns 0 or METRICS_ENOMEM. */
 int metrics_endpoint_merge(struct metrics_endpoint *dst,
@@ -206,6 +218,10 @@ struct metrics_meta {
     double target_rps; /* open model target; 0 for closed */
     double achieved_rps;
     bool saturated; /* the load generator could not keep up */
+    /* open model: measured arrivals sent more than 10 ms after their
+     * scheduled time (late), and arrivals never sent because every
+     * max_in_flight slot was busy (dropped); 0 in the closed model */
+    uint64_t late, dropped;
 };
 
 struct metrics_results {

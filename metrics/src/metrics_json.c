@@ -89,9 +89,61 @@ static const struct {
     {METRICS_STAT_MAX, "max_response_time_ms"},
 };
 
+/* The timing breakdown's fields, in the order they are written. */
+static const struct {
+    size_t off; /* of the histogram pointer in struct metrics_endpoint */
+    const char *p50, *p95, *hist;
+} timing_fields[] = {
+    {offsetof(struct metrics_endpoint, connect_hist), "connect_p50_ms",
+     "connect_p95_ms", "connect_histogram"},
+    {offsetof(struct metrics_endpoint, tls_hist), "tls_p50_ms", "tls_p95_ms",
+     "tls_histogram"},
+    {offsetof(struct metrics_endpoint, ttfb_hist), "ttfb_p50_ms",
+     "ttfb_p95_ms", "ttfb_histogram"},
+};
+
+static struct metrics_hist **timing_slot(struct metrics_endpoint *ep,
+                                         size_t i)
+{
+    return (struct metrics_hist **)(void *)((char *)ep +
+                                            timing_fields[i].off);
+}
+
+/* "timing": {...} of an endpoint, or NULL when nothing was measured. */
+static json_t *timing_json(const struct metrics_endpoint *ep, bool *ok)
+{
+    json_t *o = NULL;
+
+    for (size_t i = 0; i < sizeof(timing_fields) / sizeof(*timing_fields);
+         i++) {
+        const struct metrics_hist *h =
+            *timing_slot((struct metrics_endpoint *)(uintptr_t)ep, i);
+        char *enc = NULL;
+
+        if (!h || metrics_hist_count(h) == 0)
+            continue;
+        if (!o && !(o = json_object())) {
+            *ok = false;
+            return NULL;
+        }
+        set(o, timing_fields[i].p50,
+            ms((double)metrics_hist_percentile(h, 50) / 1000.0), ok);
+        set(o, timing_fields[i].p95,
+            ms((double)metrics_hist_percentile(h, 95) / 1000.0), ok);
+        if (metrics_hist_encode(h, &enc) == 0) {
+            set(o, timing_fields[i].hist, json_string(enc), ok);
+            free(enc);
+        } else {
+            *ok = false;
+        }
+    }
+    return o;
+}
+
 static json_t *endpoint_json(const struct metrics_results *r,
                              const struct metrics_endpoint *ep, bool *ok)
 {
+    json_t *timing;
     json_t *o = json_object(), *codes = json_object(), *errs = json_object();
     char key[16], *enc = NULL;
     bool has;
@@ -136,6 +188,8 @@ static json_t *endpoint_json(const struct metrics_results *r,
         }
     }
     set(o, "timeline", timeline_json(ep, ok), ok);
+    if ((timing = timing_json(ep, ok)))
+        set(o, "timing", timing, ok);
     return o;
 }
 
@@ -183,6 +237,8 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
     set(meta, "achieved_rps",
         json_real(round(r->meta.achieved_rps * 1000) / 1000), &ok);
     set(meta, "saturated", json_boolean(r->meta.saturated), &ok);
+    set(meta, "late", json_integer((json_int_t)r->meta.late), &ok);
+    set(meta, "dropped", json_integer((json_int_t)r->meta.dropped), &ok);
     set(meta, "start_second", json_integer(r->start_second), &ok);
     set(doc, "meta", meta, &ok);
 
@@ -490,6 +546,28 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
     if (v && !json_is_null(v) &&
         (rc = parse_timeline(v, ep, where, errbuf, errlen)))
         goto out;
+    v = json_object_get(m, "timing");
+    if (v && !json_is_null(v)) {
+        char twhere[80];
+
+        if (!json_is_object(v)) {
+            rc = fail(errbuf, errlen, "%stiming: expected an object", where);
+            goto out;
+        }
+        snprintf(twhere, sizeof(twhere), "%stiming.", where);
+        for (size_t i = 0;
+             i < sizeof(timing_fields) / sizeof(*timing_fields); i++) {
+            json_t *hv = json_object_get(v, timing_fields[i].hist);
+            struct metrics_hist *h = NULL;
+
+            if (!hv || json_is_null(hv))
+                continue;
+            if ((rc = parse_hist(hv, &h, twhere, errbuf, errlen)))
+                goto out;
+            metrics_hist_free(*timing_slot(ep, i));
+            *timing_slot(ep, i) = h;
+        }
+    }
     rc = 0;
 out:
     free(method);
@@ -573,6 +651,15 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
         r->start_second = fabs(d) < 1e15 ? (int64_t)d : 0;
         v = json_object_get(meta, "saturated");
         mt->saturated = v && json_is_true(v);
+        /* late and dropped are optional: older documents lack them */
+        v = json_object_get(meta, "late");
+        mt->late = json_is_integer(v) && json_integer_value(v) > 0
+                       ? (uint64_t)json_integer_value(v)
+                       : 0;
+        v = json_object_get(meta, "dropped");
+        mt->dropped = json_is_integer(v) && json_integer_value(v) > 0
+                          ? (uint64_t)json_integer_value(v)
+                          : 0;
     }
     json_array_foreach(m, i, v)
     {

@@ -78,10 +78,46 @@ int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
     return 0;
 }
 
+static int timing_record(struct metrics_hist **h, uint64_t us)
+{
+    if (us == 0)
+        return 0;
+    if (!*h && metrics_hist_new(h))
+        return METRICS_ENOMEM;
+    if (us > METRICS_HIST_MAX_VALUE)
+        us = METRICS_HIST_MAX_VALUE;
+    return metrics_hist_record(*h, us) ? 0 : METRICS_ENOMEM;
+}
+
+int metrics_endpoint_record_timing(struct metrics_endpoint *ep,
+                                   uint64_t connect_us, uint64_t tls_us,
+                                   uint64_t ttfb_us)
+{
+    if (timing_record(&ep->connect_hist, connect_us) ||
+        timing_record(&ep->tls_hist, tls_us) ||
+        timing_record(&ep->ttfb_hist, ttfb_us))
+        return METRICS_ENOMEM;
+    return 0;
+}
+
+static int timing_merge(struct metrics_hist **dst,
+                        const struct metrics_hist *src)
+{
+    if (!src || metrics_hist_count(src) == 0)
+        return 0;
+    if (!*dst && metrics_hist_new(dst))
+        return METRICS_ENOMEM;
+    return metrics_hist_add(*dst, src) ? METRICS_ENOMEM : 0;
+}
+
 int metrics_endpoint_merge(struct metrics_endpoint *dst,
                            const struct metrics_endpoint *src)
 {
     if (metrics_hist_add(dst->hist, src->hist))
+        return METRICS_ENOMEM;
+    if (timing_merge(&dst->connect_hist, src->connect_hist) ||
+        timing_merge(&dst->tls_hist, src->tls_hist) ||
+        timing_merge(&dst->ttfb_hist, src->ttfb_hist))
         return METRICS_ENOMEM;
     dst->requests += src->requests;
     dst->errors += src->errors;
@@ -115,6 +151,9 @@ void metrics__endpoint_release(struct metrics_endpoint *ep)
     free(ep->method);
     free(ep->path);
     metrics_hist_free(ep->hist);
+    metrics_hist_free(ep->connect_hist);
+    metrics_hist_free(ep->tls_hist);
+    metrics_hist_free(ep->ttfb_hist);
     for (size_t i = 0; i < ep->n_timeline; i++)
         metrics_hist_free(ep->timeline[i].hist);
     free(ep->timeline);
