@@ -29,7 +29,9 @@ extern "C" {
     X(PROFILE, -4, "invalid profile")                                        \
     X(INVAL, -5, "invalid argument")                                         \
     X(ENGINE, -6, "the load engine failed")                                  \
-    X(LIMIT, -7, "a system limit is too low for this load")
+    X(LIMIT, -7, "a system limit is too low for this load")                 \
+    X(NOTREADY, -8, "the service is not ready")                              \
+    X(SETUP, -9, "a setup or teardown step failed")
 
 enum loader_errno {
 #define LOADER_X(name, code, msg) LOADER_E##name = (code),
@@ -60,9 +62,43 @@ struct loader_kv {
                     or holding an expanded ${ENV} value: never reported */
 };
 
+/* Where a capture takes its value from. */
+enum loader_capture_kind {
+    LOADER_CAPTURE_JSON = 0, /* a JSON pointer into the body */
+    LOADER_CAPTURE_HEADER,   /* a response header (case-insensitive name) */
+    LOADER_CAPTURE_REGEX,    /* a POSIX extended regex on the body: the
+                                first group, or the whole match without one */
+};
+
 struct loader_capture {
     char *var;     /* {{var}} */
     char *pointer; /* JSON pointer into the response body, "/agent_id" */
+    enum loader_capture_kind kind;
+    char *header;  /* LOADER_CAPTURE_HEADER: the header's name */
+    char *regex;   /* LOADER_CAPTURE_REGEX: the expression as written */
+    void *compiled; /* LOADER_CAPTURE_REGEX: its regex_t, owned */
+};
+
+/* A JSON value a step expects at a pointer of the response body. */
+struct loader_expect_json {
+    char *pointer; /* "/status" */
+    char *value;   /* the expected value as compact JSON text */
+};
+
+/* A CSV data feeder: each iteration of a user starts with one row's
+ * columns as {{column}} variables. */
+struct loader_feeder {
+    char *file;      /* as written in the profile */
+    char *path;      /* resolved against the profile's folder */
+    bool random;     /* order: random (each iteration a random row);
+                        false: sequence (rows in order, see loader_vu.c) */
+    char **columns;  /* header row */
+    size_t n_columns;
+    char **cells;    /* n_rows_all * n_columns, row-major */
+    size_t n_rows_all;
+    size_t row0, n_rows; /* the rows this run uses: all, or a shard's
+                            slice (loader_profile_shard_feeder) */
+    int line, col;   /* of data: in the profile */
 };
 
 struct loader_step {
@@ -79,6 +115,18 @@ struct loader_step {
     size_t n_captures;
     double timeout_s; /* 0: the profile's defaults.timeout */
     int line, col;    /* of the step in the profile */
+    /* expect: beyond the status (a failure is METRICS_ERR_EXPECT) */
+    char *expect_body_contains; /* NULL: none */
+    struct loader_expect_json *expect_json;
+    size_t n_expect_json;
+    /* form: {k: v} (values are templates; sent URL-encoded as
+     * application/x-www-form-urlencoded in body) and query: {k: v}
+     * (appended to the path, URL-encoded); keys are written encoded */
+    struct loader_kv *form;
+    size_t n_form;
+    struct loader_kv *query;
+    size_t n_query;
+    char *body_file; /* body: @file as written (body holds its text) */
 };
 
 struct loader_scenario {
@@ -87,12 +135,17 @@ struct loader_scenario {
     struct loader_step *steps;
     size_t n_steps;
     int line, col;
+    struct loader_feeder *data; /* NULL: the profile's data: (if any) */
 };
 
 struct loader_threshold {
     char *endpoint; /* NULL when the threshold names none */
     char *check;    /* the expression as written: "p95 < 1s" */
     int line, col;
+    char *severity;   /* "warn" or "error"; NULL: not given (error) */
+    double for_s;     /* for: sustained this long; 0: not given */
+    bool abort_run;   /* abort: true */
+    char *min_effect; /* raw, "5ms"; NULL: not given (compare parses it) */
 };
 
 struct loader_stage {
@@ -117,6 +170,15 @@ struct loader_load {
     double warmup_s;        /* excluded from every metric */
 };
 
+/* wait_for: polled until a 2xx answers, before setup: and the load. */
+struct loader_wait_for {
+    char *method;      /* "GET" */
+    char *path;        /* "/api/health" (or a full URL) */
+    double timeout_s;  /* default 60 */
+    double interval_s; /* default 1 */
+    int line, col;
+};
+
 struct loader_profile {
     char *path;  /* as given */
     char *name;  /* the file's stem: "checkout" for perf/checkout.yaml */
@@ -137,6 +199,17 @@ struct loader_profile {
      * target, headers' values, thresholds or baseline, so that a baseline
      * taken against another host still matches. */
     char sha256[65];
+    /* TLS and redirects (defaults: or a target: map); the transports
+     * honour them */
+    bool insecure;         /* skip certificate and host verification */
+    char *ca_file;         /* CA bundle, resolved against the profile */
+    bool follow_redirects; /* off by default */
+    struct loader_feeder *data; /* profile-level data: (NULL: none) */
+    struct loader_wait_for *wait_for; /* NULL: none */
+    struct loader_step *setup;    /* run once before the load, unmeasured */
+    size_t n_setup;
+    struct loader_step *teardown; /* run once after it, unmeasured */
+    size_t n_teardown;
 };
 
 /**
@@ -167,6 +240,16 @@ void loader_profile_free(struct loader_profile *p);
  */
 size_t loader_step_endpoint(const struct loader_step *s, char *buf,
                             size_t len);
+
+/**
+ * Narrows every data: feeder of p to shard index (1-based) of count: the
+ * rows [(index-1) * n / count, index * n / count), so that shards never
+ * send the same row.  count 0 is a no-op.  Returns 0, or LOADER_EINVAL
+ * when index is out of range or a feeder has fewer rows than shards
+ * (errbuf says which file).
+ */
+int loader_profile_shard_feeder(struct loader_profile *p, unsigned index,
+                                unsigned count, char *errbuf, size_t errlen);
 
 /* What `loadgate quick` asks for. */
 struct loader_quick {
@@ -210,6 +293,10 @@ struct loader_run_opts {
     double progress_interval_s; /* default 1 */
     unsigned threads;           /* 0 or 1: one loop */
     unsigned shard_index, shard_count; /* 0/0: not sharded */
+    /* Variables every user starts each iteration with (before the data:
+     * row's columns): the captures of loader_setup(). */
+    const struct loader_kv *vars;
+    size_t n_vars;
 };
 
 /**
@@ -222,6 +309,34 @@ struct loader_run_opts {
  */
 int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
                struct metrics_results **out, char *errbuf, size_t errlen);
+
+/* ---- run-level steps (unmeasured) ----------------------------------- */
+
+/**
+ * Polls p->wait_for (if any) every interval until it answers 2xx, for at
+ * most its timeout; stop (may be NULL) cuts the wait short.  Returns 0
+ * (ready, or nothing to wait for), LOADER_ENOTREADY with errbuf saying
+ * "service not ready after 60 s: GET /api/health: ..." (the lead maps it
+ * to exit 3), LOADER_EINVAL or LOADER_ENOMEM.
+ */
+int loader_wait_for(const struct loader_profile *p,
+                    volatile sig_atomic_t *stop, char *errbuf, size_t errlen);
+/**
+ * Runs p->setup once, in order, sharing captures between its steps, and
+ * returns every captured variable in *vars (n_vars of them; free with
+ * loader_vars_free()) for loader_run_opts.vars.  A step failing its
+ * status, expect: or capture is LOADER_ESETUP (errbuf says which step and
+ * why); also LOADER_ENOMEM.
+ */
+int loader_setup(const struct loader_profile *p, struct loader_kv **vars,
+                 size_t *n_vars, char *errbuf, size_t errlen);
+/** Runs p->teardown once with the setup's variables.  Errors as
+ * loader_setup(); every step is tried even after one failed. */
+int loader_teardown(const struct loader_profile *p,
+                    const struct loader_kv *vars, size_t n_vars, char *errbuf,
+                    size_t errlen);
+/** Frees what loader_setup() returned; NULL is a no-op. */
+void loader_vars_free(struct loader_kv *vars, size_t n);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "loader_profile_internal.h"
 
@@ -18,23 +20,55 @@ struct pctx {
     struct loader_profile *p;
 };
 
-/* Keys known at each level: unknown ones are errors with a suggestion. */
-static const char *const top_keys[] = {"version",    "target",  "defaults",
-                                       "load",       "engine",  "scenarios",
-                                       "thresholds", "baseline"};
-static const char *const defaults_keys[] = {"headers", "timeout"};
+/* Keys known at each level: unknown ones are errors with a suggestion.
+ * loader__profile_keys() hands them to the schema test. */
+static const char *const top_keys[] = {
+    "version",    "target",   "defaults", "load",  "engine",   "scenarios",
+    "thresholds", "baseline", "data",     "setup", "teardown", "wait_for"};
+static const char *const defaults_keys[] = {"headers", "timeout", "insecure",
+                                            "ca_file", "follow_redirects"};
+static const char *const target_keys[] = {"url", "insecure", "ca_file"};
 static const char *const load_keys[] = {
     "users",      "spawn_rate", "duration", "requests",     "warmup",
     "think_time", "rate",       "stages",   "max_in_flight"};
 static const char *const stage_keys[] = {"duration", "rate"};
-static const char *const scenario_keys[] = {"name", "weight", "steps"};
+static const char *const scenario_keys[] = {"name", "weight", "steps", "data"};
 static const char *const methods[] = {"get",   "post",   "put",
                                       "patch", "delete", "head"};
 static const char *const step_keys[] = {
-    "get",     "post", "put",  "patch",  "delete",  "head",   "name",
-    "headers", "json", "body", "expect", "capture", "timeout"};
-static const char *const expect_keys[] = {"status"};
-static const char *const threshold_keys[] = {"endpoint", "check"};
+    "get",     "post",   "put",     "patch",   "delete", "head",
+    "name",    "headers", "json",   "body",    "expect", "capture",
+    "timeout", "form",   "query"};
+static const char *const expect_keys[] = {"status", "body_contains", "json"};
+static const char *const capture_keys[] = {"json", "header", "regex"};
+static const char *const data_keys[] = {"file", "order"};
+static const char *const threshold_keys[] = {
+    "endpoint", "check", "severity", "for", "abort", "min_effect"};
+static const char *const wait_for_keys[] = {"get", "head", "timeout",
+                                            "interval"};
+
+const char *const *loader__profile_keys(const char *level, size_t *n) {
+#define LEVEL(name, table)                                                   \
+    if (level && strcmp(level, name) == 0) {                                 \
+        *n = N_OF(table);                                                    \
+        return table;                                                        \
+    }
+    LEVEL("top", top_keys)
+    LEVEL("defaults", defaults_keys)
+    LEVEL("target", target_keys)
+    LEVEL("load", load_keys)
+    LEVEL("stage", stage_keys)
+    LEVEL("scenario", scenario_keys)
+    LEVEL("step", step_keys)
+    LEVEL("expect", expect_keys)
+    LEVEL("capture", capture_keys)
+    LEVEL("data", data_keys)
+    LEVEL("threshold", threshold_keys)
+    LEVEL("wait_for", wait_for_keys)
+#undef LEVEL
+    *n = 0;
+    return NULL;
+}
 
 __attribute__((format(printf, 3, 4))) static int
 fail(struct pctx *c, const struct loader__yaml_node *n, const char *fmt, ...) {
@@ -221,9 +255,101 @@ static int rate_field(struct pctx *c, const struct loader__yaml_node *n,
     return rc;
 }
 
+static int bool_field(struct pctx *c, const struct loader__yaml_node *n,
+                      const char *what, bool *out) {
+    char *s = NULL, buf[120];
+    bool expanded = false;
+    int rc = text(c, n, what, &s, &expanded);
+
+    if (rc)
+        return rc;
+    if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+        strcmp(s, "TRUE") == 0)
+        *out = true;
+    else if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+             strcmp(s, "FALSE") == 0)
+        *out = false;
+    else
+        rc = fail(c, n, "'%s' must be true or false%s", what,
+                  shown(s, expanded, buf, sizeof(buf)));
+    free(s);
+    return rc;
+}
+
+/* A template's {{function(...)}} calls must be known ones. */
+static int check_tpl(struct pctx *c, const struct loader__yaml_node *n,
+                     const char *what, const char *tpl) {
+    char msg[300];
+
+    if (!tpl || loader__template_check(tpl, msg, sizeof(msg)))
+        return 0;
+    return fail(c, n, "'%s': %s", what, msg);
+}
+
+/* A file named in the profile, resolved against the profile's folder. */
+static int file_field(struct pctx *c, const struct loader__yaml_node *n,
+                      const char *what, char **as_written, char **resolved) {
+    int rc = string_field(c, n, what, as_written, NULL);
+
+    if (rc)
+        return rc;
+    *resolved = loader__profile_relpath(c->p->path, *as_written);
+    return *resolved ? 0 : LOADER_ENOMEM;
+}
+
+static int parse_feeder(struct pctx *c, const struct loader__yaml_node *n,
+                        struct loader_feeder **out) {
+    const struct loader__yaml_node *v;
+    struct loader_feeder *f;
+    char msg[400], *text_buf = NULL, *order = NULL;
+    size_t len = 0;
+    int rc = want(c, n, LOADER__YAML_MAP, "data");
+
+    if (!rc)
+        rc = check_keys(c, n, data_keys, N_OF(data_keys), "data");
+    if (rc)
+        return rc;
+    if (!(f = calloc(1, sizeof(*f))))
+        return LOADER_ENOMEM;
+    *out = f;
+    f->line = n->line;
+    f->col = n->col;
+    if (!(v = find(n, "file", NULL)))
+        return fail(c, n, "'data' needs 'file', like 'file: users.csv'");
+    if ((rc = file_field(c, v, "file", &f->file, &f->path)))
+        return rc;
+    if ((rc = loader__read_file(f->path, 64u * 1024 * 1024, &text_buf, &len,
+                                msg, sizeof(msg)))) {
+        if (rc == LOADER_EPROFILE)
+            rc = fail(c, v, "data: %s", msg);
+        return rc;
+    }
+    rc = loader__feeder_parse(f, text_buf, len, msg, sizeof(msg));
+    free(text_buf);
+    if (rc == LOADER_EPROFILE)
+        return fail(c, v, "data: %s", msg);
+    if (rc)
+        return rc;
+    if ((v = find(n, "order", NULL))) {
+        char q[72];
+
+        if ((rc = string_field(c, v, "order", &order, NULL)))
+            return rc;
+        if (strcmp(order, "random") == 0) {
+            f->random = true;
+        } else if (strcmp(order, "sequence") != 0) {
+            loader__quote(order, strlen(order), q, sizeof(q));
+            rc = fail(c, v, "'order' must be sequence or random, not '%s'", q);
+        }
+        free(order);
+    }
+    return rc;
+}
+
 /* ---- pieces ------------------------------------------------------------ */
 
-static int parse_target(struct pctx *c, const struct loader__yaml_node *n) {
+static int parse_target_url(struct pctx *c,
+                            const struct loader__yaml_node *n) {
     char buf[120];
     const char *why = NULL;
     size_t path_at, len;
@@ -243,6 +369,43 @@ static int parse_target(struct pctx *c, const struct loader__yaml_node *n) {
     len = strlen(c->p->target);
     while (len > path_at && c->p->target[len - 1] == '/')
         c->p->target[--len] = '\0';
+    return 0;
+}
+
+static int parse_ca_file(struct pctx *c, const struct loader__yaml_node *n) {
+    char *written = NULL;
+    int rc;
+
+    free(c->p->ca_file);
+    c->p->ca_file = NULL;
+    rc = file_field(c, n, "ca_file", &written, &c->p->ca_file);
+    free(written);
+    if (!rc && access(c->p->ca_file, R_OK) != 0)
+        rc = fail(c, n, "ca_file: cannot read '%s': %s", c->p->ca_file,
+                  strerror(errno));
+    return rc;
+}
+
+/* target: URL, or {url: URL, insecure: true, ca_file: ca.pem}. */
+static int parse_target(struct pctx *c, const struct loader__yaml_node *n) {
+    const struct loader__yaml_node *v;
+    int rc;
+
+    if (n->type != LOADER__YAML_MAP)
+        return parse_target_url(c, n);
+    if ((rc = check_keys(c, n, target_keys, N_OF(target_keys), "target")))
+        return rc;
+    if (!(v = find(n, "url", NULL)))
+        return fail(c, n,
+                    "a 'target' map needs 'url', like "
+                    "'url: https://127.0.0.1:8443'");
+    if ((rc = parse_target_url(c, v)))
+        return rc;
+    if ((v = find(n, "insecure", NULL)) &&
+        (rc = bool_field(c, v, "insecure", &c->p->insecure)))
+        return rc;
+    if ((v = find(n, "ca_file", NULL)) && (rc = parse_ca_file(c, v)))
+        return rc;
     return 0;
 }
 
@@ -297,6 +460,12 @@ static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n) {
                            &c->p->n_headers);
     if (!rc && (v = find(n, "timeout", NULL)))
         rc = duration_field(c, v, "timeout", false, &c->p->timeout_s);
+    if (!rc && (v = find(n, "insecure", NULL)))
+        rc = bool_field(c, v, "insecure", &c->p->insecure);
+    if (!rc && (v = find(n, "ca_file", NULL)))
+        rc = parse_ca_file(c, v);
+    if (!rc && (v = find(n, "follow_redirects", NULL)))
+        rc = bool_field(c, v, "follow_redirects", &c->p->follow_redirects);
     return rc;
 }
 
@@ -429,17 +598,13 @@ static bool var_name_ok(const char *s) {
     return true;
 }
 
-static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
-                        struct loader_step *st) {
-    const struct loader__yaml_node *v;
+static int parse_expect_status(struct pctx *c,
+                               const struct loader__yaml_node *v,
+                               struct loader_step *st) {
     unsigned long long u;
     size_t count;
-    int rc = want(c, n, LOADER__YAML_MAP, "expect");
+    int rc;
 
-    if (!rc)
-        rc = check_keys(c, n, expect_keys, N_OF(expect_keys), "expect");
-    if (rc || !(v = find(n, "status", NULL)))
-        return rc;
     if (v->type == LOADER__YAML_MAP)
         return fail(c, v,
                     "'status' must be a status like 201 or a list "
@@ -458,6 +623,123 @@ static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
         st->expect_status[i] = (int)u;
         st->n_expect_status = i + 1;
     }
+    return 0;
+}
+
+/* json: {"/pointer": value}: the body's value there must equal value. */
+static int parse_expect_json(struct pctx *c, const struct loader__yaml_node *n,
+                             struct loader_step *st) {
+    size_t pairs = n->n / 2;
+    int rc = want(c, n, LOADER__YAML_MAP, "json");
+
+    if (rc)
+        return rc;
+    if (pairs == 0)
+        return fail(c, n,
+                    "expect 'json' is empty: give pointers and values, "
+                    "like {/status: ok}");
+    st->expect_json = calloc(pairs, sizeof(*st->expect_json));
+    if (!st->expect_json)
+        return LOADER_ENOMEM;
+    for (size_t i = 0; i < pairs; i++) {
+        const struct loader__yaml_node *k = n->items[2 * i];
+        struct loader_expect_json *ej = &st->expect_json[i];
+        char name[72];
+
+        loader__quote(k->str, k->len, name, sizeof(name));
+        if (strlen(k->str) != k->len || k->str[0] != '/')
+            return fail(c, k,
+                        "expect json: '%s' is not a JSON pointer: it starts "
+                        "with '/', like /status or /items/0/id",
+                        name);
+        if (!(ej->pointer = strdup(k->str)))
+            return LOADER_ENOMEM;
+        st->n_expect_json = i + 1;
+        if ((rc = loader__profile_json(n->items[2 * i + 1], &ej->value,
+                                       c->err)))
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
+                        struct loader_step *st) {
+    const struct loader__yaml_node *v;
+    int rc = want(c, n, LOADER__YAML_MAP, "expect");
+
+    if (!rc)
+        rc = check_keys(c, n, expect_keys, N_OF(expect_keys), "expect");
+    if (!rc && (v = find(n, "status", NULL)))
+        rc = parse_expect_status(c, v, st);
+    if (!rc && (v = find(n, "body_contains", NULL)))
+        rc = string_field(c, v, "body_contains", &st->expect_body_contains,
+                          NULL);
+    if (!rc && (v = find(n, "json", NULL)))
+        rc = parse_expect_json(c, v, st);
+    return rc;
+}
+
+/* One capture's source: "/pointer", or a map with one of json, header,
+ * regex. */
+static int parse_capture_source(struct pctx *c,
+                                const struct loader__yaml_node *v,
+                                const char *name, struct loader_capture *cap) {
+    const struct loader__yaml_node *src = v, *key = NULL;
+    int rc;
+
+    if (v->type == LOADER__YAML_MAP) {
+        if ((rc = check_keys(c, v, capture_keys, N_OF(capture_keys),
+                             "a capture")))
+            return rc;
+        if (v->n != 2)
+            return fail(c, v,
+                        "capture '%s': give exactly one of json, header or "
+                        "regex",
+                        name);
+        key = v->items[0];
+        src = v->items[1];
+    } else if (v->type != LOADER__YAML_SCALAR) {
+        return fail(c, v,
+                    "capture '%s' must be a JSON pointer like /id or a map "
+                    "like {header: X-Token}, not %s",
+                    name, loader__yaml_kind(v));
+    }
+    if (key && key_is(key, "header")) {
+        cap->kind = LOADER_CAPTURE_HEADER;
+        if ((rc = string_field(c, src, "header", &cap->header, NULL)))
+            return rc;
+        if (!loader__header_name_ok(cap->header))
+            return fail(c, src, "capture '%s': '%s' is not a header name",
+                        name, cap->header);
+        return 0;
+    }
+    if (key && key_is(key, "regex")) {
+        regex_t *re;
+        char why[160];
+
+        cap->kind = LOADER_CAPTURE_REGEX;
+        if ((rc = string_field(c, src, "regex", &cap->regex, NULL)))
+            return rc;
+        if (!(re = calloc(1, sizeof(*re))))
+            return LOADER_ENOMEM;
+        rc = regcomp(re, cap->regex, REG_EXTENDED);
+        if (rc) {
+            regerror(rc, re, why, sizeof(why));
+            free(re);
+            return fail(c, src, "capture '%s': bad regular expression: %s",
+                        name, why);
+        }
+        cap->compiled = re;
+        return 0;
+    }
+    cap->kind = LOADER_CAPTURE_JSON;
+    if ((rc = text(c, src, name, &cap->pointer, NULL)))
+        return rc;
+    if (cap->pointer[0] != '/')
+        return fail(c, src,
+                    "capture '%s': a JSON pointer starts with "
+                    "'/', like /id or /items/0/id",
+                    name);
     return 0;
 }
 
@@ -487,14 +769,78 @@ static int parse_capture(struct pctx *c, const struct loader__yaml_node *n,
         if (!cap->var)
             return LOADER_ENOMEM;
         st->n_captures = i + 1;
-        if ((rc = text(c, v, name, &cap->pointer, NULL)))
+        if ((rc = parse_capture_source(c, v, name, cap)))
             return rc;
-        if (cap->pointer[0] != '/')
-            return fail(c, v,
-                        "capture '%s': a JSON pointer starts with "
-                        "'/', like /id or /items/0/id",
-                        name);
     }
+    return 0;
+}
+
+/* form: and query: maps of name to template value. */
+static int parse_params(struct pctx *c, const struct loader__yaml_node *n,
+                        const char *what, struct loader_kv **out,
+                        size_t *count) {
+    size_t pairs = n->n / 2;
+    int rc = want(c, n, LOADER__YAML_MAP, what);
+
+    if (rc || pairs == 0)
+        return rc;
+    *out = calloc(pairs, sizeof(**out));
+    if (!*out)
+        return LOADER_ENOMEM;
+    for (size_t i = 0; i < pairs; i++) {
+        const struct loader__yaml_node *k = n->items[2 * i];
+        const struct loader__yaml_node *v = n->items[2 * i + 1];
+        struct loader_kv *kv = &(*out)[i];
+        bool expanded = false;
+        char name[72];
+
+        loader__quote(k->str, k->len, name, sizeof(name));
+        if (strlen(k->str) != k->len || k->len == 0)
+            return fail(c, k, "%s: '%s' is not a parameter name", what, name);
+        if (!(kv->key = strdup(k->str)))
+            return LOADER_ENOMEM;
+        *count = i + 1;
+        if ((rc = text(c, v, name, &kv->value, &expanded)))
+            return rc;
+        kv->secret = expanded;
+        if ((rc = check_tpl(c, v, name, kv->value)))
+            return rc;
+    }
+    return 0;
+}
+
+/* body: text, or @file relative to the profile ("@@" for a literal '@'). */
+static int parse_body(struct pctx *c, const struct loader__yaml_node *n,
+                      struct loader_step *st) {
+    char msg[400], *path = NULL, *buf = NULL;
+    size_t len = 0;
+    int rc = text(c, n, "body", &st->body, NULL);
+
+    if (rc || st->body[0] != '@')
+        return rc;
+    if (st->body[1] == '@') {
+        memmove(st->body, st->body + 1, strlen(st->body));
+        return 0;
+    }
+    if (!st->body[1])
+        return fail(c, n, "'body: @' needs a file name, like @payload.json");
+    if (!(st->body_file = strdup(st->body + 1)) ||
+        !(path = loader__profile_relpath(c->p->path, st->body_file)))
+        return LOADER_ENOMEM;
+    rc = loader__read_file(path, LOADER__YAML_MAX_SCALAR * 16, &buf, &len, msg,
+                           sizeof(msg));
+    free(path);
+    if (rc == LOADER_EPROFILE)
+        return fail(c, n, "body: %s", msg);
+    if (rc)
+        return rc;
+    if (memchr(buf, '\0', len)) {
+        free(buf);
+        return fail(c, n, "body: '%s' holds a NUL byte: only text bodies",
+                    st->body_file);
+    }
+    free(st->body);
+    st->body = buf;
     return 0;
 }
 
@@ -511,6 +857,7 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
                       struct loader_step *st) {
     const struct loader__yaml_node *method_key = NULL, *method_val = NULL;
     const struct loader__yaml_node *v, *json_key = NULL, *body_key = NULL;
+    const struct loader__yaml_node *form_key = NULL;
     int rc;
 
     if (n->type != LOADER__YAML_MAP)
@@ -552,31 +899,64 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
     if ((v = find(n, "name", NULL)) &&
         (rc = string_field(c, v, "name", &st->name, NULL)))
         return rc;
+    if ((rc = check_tpl(c, method_val, method_key->str, st->path)))
+        return rc;
     if ((v = find(n, "headers", NULL)) &&
         (rc = parse_headers(c, v, "headers", false, &st->headers,
                             &st->n_headers)))
         return rc;
+    for (size_t i = 0; v && i < st->n_headers; i++)
+        if ((rc = check_tpl(c, v->items[2 * i + 1], st->headers[i].key,
+                            st->headers[i].value)))
+            return rc;
     find(n, "json", &json_key);
     find(n, "body", &body_key);
-    if (json_key && body_key) {
-        const struct loader__yaml_node *later =
-            json_key->line > body_key->line ||
-                    (json_key->line == body_key->line &&
-                     json_key->col > body_key->col)
-                ? json_key
-                : body_key;
-        return fail(c, later,
-                    "'json' and 'body' cannot be used together "
-                    "in one step: json: is the body");
+    find(n, "form", &form_key);
+    {
+        /* at most one body: name the later of two */
+        const struct loader__yaml_node *keys[] = {json_key, body_key,
+                                                  form_key};
+        const struct loader__yaml_node *first = NULL;
+
+        for (size_t i = 0; i < N_OF(keys); i++) {
+            const struct loader__yaml_node *k = keys[i];
+
+            if (!k)
+                continue;
+            if (!first) {
+                first = k;
+                continue;
+            }
+            if (k->line < first->line ||
+                (k->line == first->line && k->col < first->col)) {
+                const struct loader__yaml_node *t = first;
+                first = k;
+                k = t;
+            }
+            return fail(c, k,
+                        "'%.*s' and '%.*s' cannot be used together in one "
+                        "step: each is the request's body",
+                        (int)first->len, first->str, (int)k->len, k->str);
+        }
     }
     if (json_key) {
         if ((rc = loader__profile_json(find(n, "json", NULL), &st->body,
                                        c->err)))
             return rc;
         st->body_is_json = true;
+        if ((rc = check_tpl(c, find(n, "json", NULL), "json", st->body)))
+            return rc;
     }
-    if (body_key &&
-        (rc = text(c, find(n, "body", NULL), "body", &st->body, NULL)))
+    if (body_key) {
+        if ((rc = parse_body(c, find(n, "body", NULL), st)) ||
+            (rc = check_tpl(c, find(n, "body", NULL), "body", st->body)))
+            return rc;
+    }
+    if (form_key && (rc = parse_params(c, find(n, "form", NULL), "form",
+                                       &st->form, &st->n_form)))
+        return rc;
+    if ((v = find(n, "query", NULL)) &&
+        (rc = parse_params(c, v, "query", &st->query, &st->n_query)))
         return rc;
     if ((v = find(n, "expect", NULL)) && (rc = parse_expect(c, v, st)))
         return rc;
@@ -620,6 +1000,8 @@ static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
             return rc;
         sc->weight = (unsigned)u;
     }
+    if ((v = find(n, "data", NULL)) && (rc = parse_feeder(c, v, &sc->data)))
+        return rc;
     if (!(steps = find(n, "steps", NULL)))
         return fail(c, n, "scenario '%s' has no 'steps'", sc->name);
     if ((rc = want(c, steps, LOADER__YAML_SEQ, "steps")))
@@ -688,11 +1070,8 @@ static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
         if ((rc = check_keys(c, t, threshold_keys, N_OF(threshold_keys),
                              "a threshold")))
             return rc;
-        if (!(v = find(t, "endpoint", NULL)))
-            return fail(c, t,
-                        "a threshold map needs 'endpoint' (or write "
-                        "the check alone for every endpoint)");
-        if ((rc = string_field(c, v, "endpoint", &th->endpoint, NULL)))
+        if ((v = find(t, "endpoint", NULL)) &&
+            (rc = string_field(c, v, "endpoint", &th->endpoint, NULL)))
             return rc;
         if (!(v = find(t, "check", NULL)))
             return fail(c, t,
@@ -700,7 +1079,89 @@ static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
                         "'check: p99 < 2s'");
         if ((rc = string_field(c, v, "check", &th->check, NULL)))
             return rc;
+        if ((v = find(t, "severity", NULL))) {
+            if ((rc = string_field(c, v, "severity", &th->severity, NULL)))
+                return rc;
+            if (strcmp(th->severity, "warn") != 0 &&
+                strcmp(th->severity, "error") != 0) {
+                char q[72];
+                loader__quote(th->severity, strlen(th->severity), q,
+                              sizeof(q));
+                return fail(c, v, "'severity' must be warn or error, not '%s'",
+                            q);
+            }
+        }
+        if ((v = find(t, "for", NULL)) &&
+            (rc = duration_field(c, v, "for", false, &th->for_s)))
+            return rc;
+        if ((v = find(t, "abort", NULL)) &&
+            (rc = bool_field(c, v, "abort", &th->abort_run)))
+            return rc;
+        if ((v = find(t, "min_effect", NULL)) &&
+            (rc = string_field(c, v, "min_effect", &th->min_effect, NULL)))
+            return rc;
     }
+    return 0;
+}
+
+/* setup: and teardown: lists of steps. */
+static int parse_step_list(struct pctx *c, const struct loader__yaml_node *n,
+                           const char *what, struct loader_step **out,
+                           size_t *count) {
+    int rc = want(c, n, LOADER__YAML_SEQ, what);
+
+    if (rc || n->n == 0)
+        return rc;
+    *out = calloc(n->n, sizeof(**out));
+    if (!*out)
+        return LOADER_ENOMEM;
+    for (size_t i = 0; i < n->n; i++) {
+        *count = i + 1;
+        if ((rc = parse_step(c, n->items[i], &(*out)[i])))
+            return rc;
+    }
+    return 0;
+}
+
+/* wait_for: {get: /health, timeout: 60s, interval: 1s} */
+static int parse_wait_for(struct pctx *c, const struct loader__yaml_node *n) {
+    const struct loader__yaml_node *v, *mk = NULL, *hk = NULL;
+    struct loader_wait_for *w;
+    int rc = want(c, n, LOADER__YAML_MAP, "wait_for");
+
+    if (!rc)
+        rc = check_keys(c, n, wait_for_keys, N_OF(wait_for_keys), "wait_for");
+    if (rc)
+        return rc;
+    if (!(w = c->p->wait_for = calloc(1, sizeof(*w))))
+        return LOADER_ENOMEM;
+    w->line = n->line;
+    w->col = n->col;
+    w->timeout_s = 60;
+    w->interval_s = 1;
+    v = find(n, "get", &mk);
+    if (find(n, "head", &hk)) {
+        if (mk)
+            return fail(c, hk, "wait_for has one method: get or head");
+        v = find(n, "head", &mk);
+    }
+    if (!v)
+        return fail(c, n, "wait_for needs what to poll, like 'get: /health'");
+    if (!(w->method = strdup(key_is(mk, "get") ? "GET" : "HEAD")))
+        return LOADER_ENOMEM;
+    if ((rc = string_field(c, v, key_is(mk, "get") ? "get" : "head", &w->path,
+                           NULL)))
+        return rc;
+    if (!path_ok(w->path))
+        return fail(c, v,
+                    "wait_for: the path must start with '/' and hold no "
+                    "spaces");
+    if ((v = find(n, "timeout", NULL)) &&
+        (rc = duration_field(c, v, "timeout", false, &w->timeout_s)))
+        return rc;
+    if ((v = find(n, "interval", NULL)) &&
+        (rc = duration_field(c, v, "interval", false, &w->interval_s)))
+        return rc;
     return 0;
 }
 
@@ -775,6 +1236,18 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
     if ((v = find(root, "thresholds", NULL)) && (rc = parse_thresholds(c, v)))
         return rc;
 
+    if ((v = find(root, "data", NULL)) && (rc = parse_feeder(c, v, &c->p->data)))
+        return rc;
+    if ((v = find(root, "wait_for", NULL)) && (rc = parse_wait_for(c, v)))
+        return rc;
+    if ((v = find(root, "setup", NULL)) &&
+        (rc = parse_step_list(c, v, "setup", &c->p->setup, &c->p->n_setup)))
+        return rc;
+    if ((v = find(root, "teardown", NULL)) &&
+        (rc = parse_step_list(c, v, "teardown", &c->p->teardown,
+                              &c->p->n_teardown)))
+        return rc;
+
     if ((v = find(root, "baseline", NULL))) {
         if ((rc = string_field(c, v, "baseline", &c->p->baseline, NULL)))
             return rc;
@@ -793,32 +1266,54 @@ static void release_kvs(struct loader_kv *kv, size_t n) {
     free(kv);
 }
 
+static void release_steps(struct loader_step *steps, size_t n) {
+    for (size_t k = 0; k < n; k++) {
+        struct loader_step *st = &steps[k];
+        free(st->method);
+        free(st->path);
+        free(st->name);
+        release_kvs(st->headers, st->n_headers);
+        free(st->body);
+        free(st->body_file);
+        free(st->expect_status);
+        free(st->expect_body_contains);
+        for (size_t j = 0; j < st->n_expect_json; j++) {
+            free(st->expect_json[j].pointer);
+            free(st->expect_json[j].value);
+        }
+        free(st->expect_json);
+        release_kvs(st->form, st->n_form);
+        release_kvs(st->query, st->n_query);
+        for (size_t j = 0; j < st->n_captures; j++) {
+            struct loader_capture *cap = &st->captures[j];
+            free(cap->var);
+            free(cap->pointer);
+            free(cap->header);
+            free(cap->regex);
+            if (cap->compiled)
+                regfree(cap->compiled);
+            free(cap->compiled);
+        }
+        free(st->captures);
+    }
+    free(steps);
+}
+
 void loader_profile_free(struct loader_profile *p) {
     if (!p)
         return;
     for (size_t i = 0; i < p->n_scenarios; i++) {
         struct loader_scenario *s = &p->scenarios[i];
-        for (size_t k = 0; k < s->n_steps; k++) {
-            struct loader_step *st = &s->steps[k];
-            free(st->method);
-            free(st->path);
-            free(st->name);
-            release_kvs(st->headers, st->n_headers);
-            free(st->body);
-            free(st->expect_status);
-            for (size_t j = 0; j < st->n_captures; j++) {
-                free(st->captures[j].var);
-                free(st->captures[j].pointer);
-            }
-            free(st->captures);
-        }
-        free(s->steps);
+        release_steps(s->steps, s->n_steps);
         free(s->name);
+        loader__feeder_free(s->data);
     }
     free(p->scenarios);
     for (size_t i = 0; i < p->n_thresholds; i++) {
         free(p->thresholds[i].endpoint);
         free(p->thresholds[i].check);
+        free(p->thresholds[i].severity);
+        free(p->thresholds[i].min_effect);
     }
     free(p->thresholds);
     release_kvs(p->headers, p->n_headers);
@@ -828,6 +1323,15 @@ void loader_profile_free(struct loader_profile *p) {
     free(p->target);
     free(p->engine);
     free(p->baseline);
+    free(p->ca_file);
+    loader__feeder_free(p->data);
+    if (p->wait_for) {
+        free(p->wait_for->method);
+        free(p->wait_for->path);
+        free(p->wait_for);
+    }
+    release_steps(p->setup, p->n_setup);
+    release_steps(p->teardown, p->n_teardown);
     free(p);
 }
 

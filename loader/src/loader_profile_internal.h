@@ -120,4 +120,37 @@ int loader__profile_json(const struct loader__yaml_node *n, char **out,
  * 0 or LOADER_ENOMEM. */
 int loader__profile_hash(struct loader_profile *p);
 
+/**
+ * The keys the parser knows at one mapping level, for the schema test:
+ * level is one of "top", "defaults", "target", "load", "stage",
+ * "scenario", "step", "expect", "capture", "data", "threshold",
+ * "wait_for".  Returns a static array (*n entries), or NULL with *n = 0
+ * for an unknown level.
+ */
+const char *const *loader__profile_keys(const char *level, size_t *n);
+
+/* ---- files next to the profile (loader_feeder.c) ------------------------ */
+
+/** file resolved against the folder of profile_path (as is when absolute
+ * or when the profile has no folder); malloc'd, NULL when out of memory. */
+char *loader__profile_relpath(const char *profile_path, const char *file);
+/** Reads a whole file of at most max bytes into *out (NUL-terminated,
+ * *len without the NUL).  Returns 0, LOADER_EPROFILE with msg saying why
+ * (cannot open or read, too large), or LOADER_ENOMEM. */
+int loader__read_file(const char *path, size_t max, char **out, size_t *len,
+                      char *msg, size_t msglen);
+/** Parses CSV text (header row of variable names, then rows of as many
+ * fields; quoted fields with "" and line breaks; blank lines skipped) into
+ * f's columns and cells, all rows selected.  Returns 0, LOADER_EPROFILE
+ * with msg "file:line: why", or LOADER_ENOMEM (f keeps what it got: free
+ * it with loader__feeder_free()). */
+int loader__feeder_parse(struct loader_feeder *f, const char *text,
+                         size_t len, char *msg, size_t msglen);
+/** Frees a feeder and everything it owns; NULL is a no-op. */
+void loader__feeder_free(struct loader_feeder *f);
+/** Whether the {{...}} expressions of tpl are variables or known template
+ * functions (uuid, random_int(a, b) with integers a <= b); when not,
+ * returns false with msg saying which. */
+bool loader__template_check(const char *tpl, char *msg, size_t msglen);
+
 #endif

@@ -200,6 +200,30 @@ static json_t *load_json(const struct loader_load *l) {
     return o;
 }
 
+/* Parameters (form:, query:) as [[name, value], ...]: their values are
+ * part of the load unless they came from the environment. */
+static json_t *kv_json(const struct loader_kv *kv, size_t n) {
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(
+                a, json_pack("[s?, s?]", kv[i].key,
+                             kv[i].secret ? "(env)" : kv[i].value))) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+static json_t *feeder_json(const struct loader_feeder *f) {
+    const char *base = strrchr(f->file, '/');
+
+    /* the file's name, not its folder: a checkout elsewhere hashes the
+     * same */
+    return json_pack("{s:s, s:s}", "file", base ? base + 1 : f->file, "order",
+                     f->random ? "random" : "sequence");
+}
+
 static json_t *step_json(const struct loader_step *s) {
     json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b, s:f}", "method",
                           str_or_null(s->method), "path", str_or_null(s->path),
@@ -215,15 +239,46 @@ static json_t *step_json(const struct loader_step *s) {
         bad = json_array_append_new(headers, json_string(s->headers[i].key));
     for (size_t i = 0; !bad && i < s->n_expect_status; i++)
         bad = json_array_append_new(expect, json_integer(s->expect_status[i]));
-    for (size_t i = 0; !bad && i < s->n_captures; i++)
-        bad = json_array_append_new(
-            captures, json_pack("{s:s, s:s}", "var", s->captures[i].var,
-                                "pointer", s->captures[i].pointer));
+    for (size_t i = 0; !bad && i < s->n_captures; i++) {
+        const struct loader_capture *cap = &s->captures[i];
+        json_t *cj;
+
+        /* a JSON-pointer capture hashes as it always did */
+        if (cap->kind == LOADER_CAPTURE_HEADER)
+            cj = json_pack("{s:s?, s:s?}", "var", cap->var, "header",
+                           cap->header);
+        else if (cap->kind == LOADER_CAPTURE_REGEX)
+            cj = json_pack("{s:s?, s:s?}", "var", cap->var, "regex",
+                           cap->regex);
+        else
+            cj = json_pack("{s:s?, s:s?}", "var", cap->var, "pointer",
+                           cap->pointer);
+        bad = json_array_append_new(captures, cj);
+    }
     if (!bad) {
         bad = json_object_set(o, "headers", headers) ||
               json_object_set(o, "expect", expect) ||
               json_object_set(o, "captures", captures);
     }
+    /* Keys added after version 1 shipped enter the hash only when used,
+     * so that the baselines of profiles without them stay valid. */
+    if (!bad && s->expect_body_contains)
+        bad = json_object_set_new(o, "expect_body_contains",
+                                  json_string(s->expect_body_contains));
+    if (!bad && s->n_expect_json) {
+        json_t *ej = json_object();
+
+        bad = !ej || json_object_set_new(o, "expect_json", ej);
+        for (size_t i = 0; !bad && i < s->n_expect_json; i++)
+            bad = json_object_set_new(ej, s->expect_json[i].pointer,
+                                      json_string(s->expect_json[i].value));
+    }
+    if (!bad && s->body_file)
+        bad = json_object_set_new(o, "body_file", json_string(s->body_file));
+    if (!bad && s->n_form)
+        bad = json_object_set_new(o, "form", kv_json(s->form, s->n_form));
+    if (!bad && s->n_query)
+        bad = json_object_set_new(o, "query", kv_json(s->query, s->n_query));
     json_decref(headers);
     json_decref(expect);
     json_decref(captures);
@@ -252,6 +307,8 @@ int loader__profile_hash(struct loader_profile *p) {
         if (!steps || !sc || json_object_set(sc, "steps", steps) ||
             json_array_append(scenarios, sc))
             goto out;
+        if (s->data && json_object_set_new(sc, "data", feeder_json(s->data)))
+            goto out;
         for (size_t k = 0; k < s->n_steps; k++)
             if (json_array_append_new(steps, step_json(&s->steps[k])))
                 goto out;
@@ -259,6 +316,11 @@ int loader__profile_hash(struct loader_profile *p) {
         json_decref(steps);
         sc = steps = NULL;
     }
+    if (p->data && json_object_set_new(root, "data", feeder_json(p->data)))
+        goto out;
+    if (p->follow_redirects &&
+        json_object_set_new(root, "follow_redirects", json_true()))
+        goto out;
     /* sorted keys and fixed real formatting: the same profile gives the
      * same bytes on every machine */
     text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "loader_engine_internal.h"
+#include "loader_capture_internal.h"
 
 #define RESP_CAP (1024u * 1024u) /* body bytes kept for captures */
 
@@ -137,6 +137,8 @@ static bool has_header(const struct loader_kv *h, size_t n, const char *name) {
 
 static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
                       const char *tpl) {
+    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+                                    &vu->rng};
     int rc;
 
     offs[vu->n_headers++] = vu->hdr.len;
@@ -144,8 +146,7 @@ static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
         (rc = loader__buf_append(&vu->hdr, ": ", 2)))
         return rc;
     vu->tmp.len = 0;
-    if ((rc = loader__template_render(tpl, &vu->vars, vu->id, vu->iteration,
-                                      &vu->tmp)) ||
+    if ((rc = loader__render(tpl, &cx, 0, &vu->tmp)) ||
         (rc = loader__buf_append(&vu->hdr, vu->tmp.p, vu->tmp.len)))
         return rc;
     return loader__buf_append(&vu->hdr, "", 1); /* separator */
@@ -153,11 +154,12 @@ static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
 
 /* Renders the headers: the profile's defaults, then the step's (a step
  * header replaces a default of the same name), then Content-Type for JSON
- * bodies unless one is set. */
+ * and form bodies unless one is set. */
 static int render_headers(const struct loader_profile *p,
                           const struct loader_step *s, struct loader__vu *vu) {
     size_t need = p->n_headers + s->n_headers + 1;
     size_t *offs = NULL;
+    const char *ctype = NULL;
     int rc = 0;
 
     if (need > vu->cap_headers) {
@@ -182,10 +184,14 @@ static int render_headers(const struct loader_profile *p,
     for (size_t i = 0; i < s->n_headers && !rc; i++)
         if (s->headers[i].key)
             rc = add_header(vu, offs, s->headers[i].key, s->headers[i].value);
-    if (!rc && s->body && s->body_is_json &&
+    if (s->body && s->body_is_json)
+        ctype = "application/json";
+    else if (s->n_form > 0)
+        ctype = "application/x-www-form-urlencoded";
+    if (!rc && ctype &&
         !has_header(p->headers, p->n_headers, "Content-Type") &&
         !has_header(s->headers, s->n_headers, "Content-Type"))
-        rc = add_header(vu, offs, "Content-Type", "application/json");
+        rc = add_header(vu, offs, "Content-Type", ctype);
     /* Pointers only now: the buffer may have moved while it grew. */
     for (size_t i = 0; i < vu->n_headers && !rc; i++)
         vu->headers[i] = vu->hdr.p + offs[i];
@@ -193,14 +199,40 @@ static int render_headers(const struct loader_profile *p,
     return rc;
 }
 
+/* name=value&... of kv (values rendered, both URL-encoded) appended to
+ * out, after sep when out already holds something. */
+static int render_params(const struct loader_kv *kv, size_t n, bool plus,
+                         char sep, struct loader__vu *vu,
+                         struct loader__buf *out) {
+    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+                                    &vu->rng};
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i > 0 || sep)
+            rc = loader__buf_append(out, i > 0 ? "&" : &sep, 1);
+        vu->tmp.len = 0;
+        if (!rc)
+            rc = loader__url_encode(kv[i].key, strlen(kv[i].key), plus, out);
+        if (!rc)
+            rc = loader__buf_append(out, "=", 1);
+        if (!rc)
+            rc = loader__render(kv[i].value, &cx, 0, &vu->tmp);
+        if (!rc)
+            rc = loader__url_encode(vu->tmp.p, vu->tmp.len, plus, out);
+    }
+    return rc;
+}
+
 static int render_url(const struct loader_profile *p,
                       const struct loader_step *s, struct loader__vu *vu) {
+    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+                                    &vu->rng};
     int rc;
 
     vu->tmp.len = 0;
     vu->url.len = 0;
-    if ((rc = loader__template_render(s->path ? s->path : "/", &vu->vars,
-                                      vu->id, vu->iteration, &vu->tmp)))
+    if ((rc = loader__render(s->path ? s->path : "/", &cx, 0, &vu->tmp)))
         return rc;
     if (strncmp(vu->tmp.p, "http://", 7) != 0 &&
         strncmp(vu->tmp.p, "https://", 8) != 0) {
@@ -214,7 +246,31 @@ static int render_url(const struct loader_profile *p,
         if (vu->tmp.p[0] != '/' && (rc = loader__buf_append(&vu->url, "/", 1)))
             return rc;
     }
-    return loader__buf_append(&vu->url, vu->tmp.p, vu->tmp.len);
+    if ((rc = loader__buf_append(&vu->url, vu->tmp.p, vu->tmp.len)))
+        return rc;
+    if (s->n_query == 0)
+        return 0;
+    /* query: goes after the path's own query, if it has one */
+    return render_params(s->query, s->n_query, false,
+                         strchr(vu->url.p, '?') ? '&' : '?', vu, &vu->url);
+}
+
+int loader__vu_render(const struct loader_profile *p,
+                      const struct loader_step *s, struct loader__vu *vu) {
+    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+                                    &vu->rng};
+    int rc;
+
+    if ((rc = render_url(p, s, vu)) || (rc = render_headers(p, s, vu)))
+        return rc;
+    vu->body.len = 0;
+    if (s->n_form > 0)
+        return render_params(s->form, s->n_form, true, '\0', vu, &vu->body);
+    if (s->body)
+        return loader__render(s->body, &cx,
+                              s->body_is_json ? LOADER__RENDER_JSON : 0,
+                              &vu->body);
+    return 0;
 }
 
 int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
@@ -222,33 +278,36 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
     const struct loader_profile *p = e->p;
     const struct loader_step *s;
     struct loader__request req = {0};
+    bool has_body;
     int rc;
 
     if (!vu->started) {
         vu->scenario = loader__pick_scenario(p, &vu->rng);
         vu->step = 0;
         vu->started = true;
+        if ((rc = loader__vu_seed(vu, e->o->vars, e->o->n_vars,
+                                  loader__scenario_feeder(p, vu->scenario),
+                                  e->n_vus)))
+            return rc;
     }
     s = &p->scenarios[vu->scenario].steps[vu->step];
-    if ((rc = render_url(p, s, vu)) || (rc = render_headers(p, s, vu)))
+    if ((rc = loader__vu_render(p, s, vu)))
         return rc;
-    vu->body.len = 0;
-    if (s->body && (rc = loader__template_render(s->body, &vu->vars, vu->id,
-                                                 vu->iteration, &vu->body)))
-        return rc;
+    has_body = s->body || s->n_form > 0;
     vu->resp.len = 0;
     vu->resp_overflow = false;
+    vu->tmp.len = 0; /* from now on: the response's headers */
 
     req.method = s->method ? s->method : "GET";
     req.url = vu->url.p;
-    req.body = s->body ? vu->body.p : NULL;
-    req.body_len = s->body ? vu->body.len : 0;
+    req.body = has_body ? vu->body.p : NULL;
+    req.body_len = has_body ? vu->body.len : 0;
     req.headers = vu->headers;
     req.n_headers = vu->n_headers;
     req.timeout_s = s->timeout_s > 0   ? s->timeout_s
                     : p->timeout_s > 0 ? p->timeout_s
                                        : 10;
-    req.keep_body = s->n_captures > 0;
+    req.keep_body = loader__step_keeps_body(s);
 
     vu->busy = true;
     vu->sent_ns = origin_ns;
@@ -256,6 +315,10 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
     e->in_flight++;
     if (vu->measured) {
         e->started_measured++;
+        /* the open model sends at scheduled times: one sent well after
+         * its time is late (the generator, not the service, held it) */
+        if (e->open_model && now_ns > origin_ns + LOADER__LATE_NS)
+            e->res->meta.late++;
         if (p->load.requests && e->started_measured >= p->load.requests &&
             !e->stopping) {
             e->stopping = true;
@@ -272,24 +335,25 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
 
 /* ---- completion -------------------------------------------------------- */
 
-/* Runs the step's captures on the kept body; METRICS_ERR_EXPECT when one
- * does not resolve. */
+/* Runs the step's captures on the kept response; METRICS_ERR_EXPECT when
+ * one does not resolve. */
 static enum metrics_errclass run_captures(struct loader__engine *e,
                                           const struct loader_step *s,
                                           struct loader__vu *vu) {
     for (size_t i = 0; i < s->n_captures; i++) {
+        const struct loader_capture *cap = &s->captures[i];
         char *val = NULL;
         int rc;
 
-        if (vu->resp_overflow)
+        if (vu->resp_overflow && cap->kind != LOADER_CAPTURE_HEADER)
             return METRICS_ERR_EXPECT;
-        rc = loader__jsonptr_extract(vu->resp.p, vu->resp.len,
-                                     s->captures[i].pointer, &val);
+        rc = loader__capture_value(cap, vu->tmp.p, vu->tmp.len, vu->resp.p,
+                                   vu->resp.len, &val);
         if (rc == LOADER_ENOMEM && !e->fatal)
             e->fatal = rc;
         if (rc)
             return METRICS_ERR_EXPECT;
-        rc = loader__vars_set(&vu->vars, s->captures[i].var, val);
+        rc = loader__vars_set(&vu->vars, cap->var, val);
         free(val);
         if (rc) {
             if (!e->fatal)
@@ -318,9 +382,16 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
         status = oc->status;
         has_latency = status > 0;
         err = loader__status_errclass(s, status);
+        if (err == METRICS_ERR_NONE &&
+            !loader__expect_body(s, vu->resp.p, vu->resp.len,
+                                 vu->resp_overflow, NULL, 0))
+            err = METRICS_ERR_EXPECT;
         if (err == METRICS_ERR_NONE && s->n_captures)
             err = run_captures(e, s, vu);
     }
+    /* arrivals are dropped only while every slot is busy, so one of them
+     * completes after the last drop: the count is final at the end */
+    e->res->meta.dropped = e->dropped;
     if (vu->measured) {
         struct metrics_endpoint *ep = e->step_ep[vu->scenario][vu->step];
         int64_t wall = loader__wall_ns(e, now_ns);
@@ -339,8 +410,10 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
     }
     vu->resp.len = 0;
     vu->resp_overflow = false;
+    vu->tmp.len = 0;
 
-    /* Next step, or a new iteration with fresh captures. */
+    /* Next step, or a new iteration with fresh captures (seeded again
+     * when it starts). */
     if (++vu->step >= sc->n_steps) {
         vu->step = 0;
         vu->iteration++;

@@ -146,8 +146,11 @@ static const struct error_case cases[] = {
      "'load' must be a map, not a list"},
     {"load is empty", V T "load:\n" S, LOADER_EPROFILE, 3, 6,
      "'load' must be a map, not nothing"},
-    {"target is a map", V "target: {a: b}\n" L S, LOADER_EPROFILE, 2, 9,
-     "'target' must be a single value, not a map"},
+    {"target map, unknown key", V "target: {a: b}\n" L S, LOADER_EPROFILE, 2,
+     10, "unknown key 'a' in target (expected one of: url, insecure, "
+         "ca_file)"},
+    {"target map without url", V "target: {insecure: true}\n" L S,
+     LOADER_EPROFILE, 2, 9, "a 'target' map needs 'url'"},
     {"rate and stages",
      V T "load:\n  rate: 5/s\n"
          "  stages: [{duration: 1m, rate: 1/s}]\n" S,
