@@ -20,8 +20,8 @@
 /* A parser level and the schema object that describes it: the root for
  * "top", definitions/<level> for the others. */
 static const char *const levels[] = {
-    "top",       "defaults", "load",     "stage",   "scenario", "step",
-    "expect",    "capture",  "data",     "threshold", "wait_for",
+    "top",     "defaults", "target", "load", "stage",     "scenario",
+    "step",    "expect",   "capture", "data", "threshold", "wait_for",
 };
 
 #define N_LEVELS (sizeof(levels) / sizeof(*levels))

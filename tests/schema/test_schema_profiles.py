@@ -77,6 +77,13 @@ class SchemaCase(unittest.TestCase):
         cls.schema = load_schema()
         cls.validator = jsonschema.Draft7Validator(cls.schema)
         cls.tmp = tempfile.TemporaryDirectory()
+        # files the cases name (the parser reads them, relative to the
+        # profile's folder)
+        for name, text in (("users.csv", "user,password\nu1,p1\nu2,p2\n"),
+                           ("ca.pem", "not checked before the run\n"),
+                           ("body.txt", "hello\n")):
+            with open(os.path.join(cls.tmp.name, name), "w") as f:
+                f.write(text)
 
     @classmethod
     def tearDownClass(cls):
@@ -157,13 +164,21 @@ class TestBundledProfiles(SchemaCase):
                         True)
 
     def test_modelines_point_at_the_schema(self):
-        paths = [os.path.join(SOURCE, p) for p in SHIPPED]
-        paths += glob.glob(os.path.join(SOURCE, "tests/loader/profiles/*.yaml"))
-        for path in paths:
+        # required in the shipped profiles and full.yaml; wherever else one
+        # is written, it must lead to the schema
+        required = [os.path.join(SOURCE, p) for p in
+                    SHIPPED + ["tests/loader/profiles/full.yaml"]]
+        paths = set(required)
+        for pattern in OTHERS:
+            paths.update(glob.glob(os.path.join(SOURCE, pattern)))
+        for path in sorted(paths):
             with self.subTest(profile=os.path.relpath(path, SOURCE)):
-                with open(path, encoding="utf-8") as f:
+                with open(path, encoding="utf-8", errors="replace") as f:
                     m = MODELINE.search(f.read())
-                self.assertIsNotNone(m, "no '# yaml-language-server: $schema=' line")
+                if m is None:
+                    self.assertNotIn(path, required,
+                                     "no '# yaml-language-server: $schema=' line")
+                    continue
                 target = os.path.normpath(
                     os.path.join(os.path.dirname(path), m.group(1)))
                 self.assertEqual(target, os.path.normpath(SCHEMA_PATH))
@@ -297,6 +312,67 @@ CASES = [
     ("threshold on an unknown stat", setk(TOP, "thresholds", ["latency < 1s"]), False),
     ("threshold without a limit", setk(TOP, "thresholds", ["p95 <"]), False),
     ("a list as defaults", setk(TOP, "defaults", []), False),
+    # TLS, redirects, data feeders, wait_for, setup and teardown
+    ("target map", setk(TOP, "target", {"url": "https://127.0.0.1:8443",
+                                        "insecure": True, "ca_file": "ca.pem"}),
+     True),
+    ("target map without url", setk(TOP, "target", {"insecure": True}), False),
+    ("target map, unknown key",
+     setk(TOP, "target", {"url": "https://h:1", "verify": False}), False),
+    ("defaults TLS and redirects",
+     both(setk(DEFAULTS, "insecure", False), setk(DEFAULTS, "ca_file", "ca.pem"),
+          setk(DEFAULTS, "follow_redirects", True)), True),
+    ("insecure maybe", setk(DEFAULTS, "insecure", "maybe"), False),
+    ("data feeders", both(setk(TOP, "data", {"file": "users.csv", "order": "random"}),
+                          setk(SCEN, "data", {"file": "users.csv"})), True),
+    ("data without file", setk(TOP, "data", {"order": "random"}), False),
+    ("data order shuffled",
+     setk(TOP, "data", {"file": "users.csv", "order": "shuffled"}), False),
+    ("data, unknown key", setk(SCEN, "data", {"file": "users.csv", "skip": 1}),
+     False),
+    ("data as a string", setk(TOP, "data", "users.csv"), False),
+    ("wait_for get", setk(TOP, "wait_for", {"get": "/health", "timeout": "5s",
+                                            "interval": "100ms"}), True),
+    ("wait_for head", setk(TOP, "wait_for", {"head": "/"}), True),
+    ("wait_for get and head", setk(TOP, "wait_for", {"get": "/", "head": "/"}),
+     False),
+    ("wait_for without a method", setk(TOP, "wait_for", {"timeout": "5s"}), False),
+    ("wait_for, unknown key", setk(TOP, "wait_for", {"get": "/", "retries": 3}),
+     False),
+    ("setup and teardown",
+     both(setk(TOP, "setup", [{"post": "/login", "form": {"u": "a", "p": "${LG_P:-x}"},
+                               "capture": {"tok": {"header": "X-Token"}}}]),
+          setk(TOP, "teardown", [{"delete": "/session"}])), True),
+    ("setup step, unknown key", setk(TOP, "setup", [{"get": "/", "retry": 1}]), False),
+    ("setup as a map", setk(TOP, "setup", {"get": "/"}), False),
+    ("query and form", lambda p: SCEN(p)["steps"].append(
+        {"post": "/f", "query": {"page": 2, "q": "{{id}}"}, "form": {"a": "b"}}),
+     True),
+    ("form and json together",
+     both(setk(STEP, "json", {"a": 1}), setk(STEP, "form", {"a": "b"})), False),
+    ("body from a file", setk(STEP, "body", "@body.txt"), True),
+    ("expect body_contains and json",
+     both(setk(EXPECT, "body_contains", "ok"),
+          setk(EXPECT, "json", {"/status": "ok", "/n": 1})), True),
+    ("expect json pointer without a slash", setk(EXPECT, "json", {"status": "ok"}),
+     False),
+    ("expect json empty", setk(EXPECT, "json", {}), False),
+    ("captures by json, header and regex",
+     setk(STEP, "capture", {"a": {"json": "/id"}, "b": {"header": "Location"},
+                            "c": {"regex": "id=([0-9]+)"}}), True),
+    ("capture with two sources",
+     setk(STEP, "capture", {"a": {"json": "/id", "header": "X"}}), False),
+    ("capture by xpath", setk(STEP, "capture", {"a": {"xpath": "//id"}}), False),
+    ("capture header with a space", setk(STEP, "capture", {"a": {"header": "X Y"}}),
+     False),
+    ("threshold map without endpoint", setk(TOP, "thresholds", [{"check": "p95 < 1s"}]),
+     True),
+    ("threshold severity, for, abort, min_effect",
+     lambda p: TH(p).update({"severity": "warn", "for": "10s", "abort": True,
+                             "min_effect": "5ms"}), True),
+    ("threshold severity fatal", setk(TH, "severity", "fatal"), False),
+    ("threshold for 0s", setk(TH, "for", "0s"), False),
+    ("threshold, unknown key", setk(TH, "sevrity", "warn"), False),
 ]
 
 
