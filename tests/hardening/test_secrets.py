@@ -1,0 +1,172 @@
+"""Secrets never leak: header values from defaults.headers, Authorization
+and Cookie headers and ${ENV} values are sent to the target but appear in
+no results, report, JUnit, Markdown, HTML, annotation, log line or error
+message, whether the run passes, fails, is refused or cannot run."""
+import os
+import unittest
+
+import hlib
+import hostile
+
+TOKEN = "tok-S3CR3T-a1"      # ${API_TOKEN}, in Authorization
+TEAM = "team-S3CR3T-b2"      # literal value of a defaults.headers entry
+COOKIE = "session=S3CR3T-c3"  # literal Cookie header of a step
+TRACE = "S3CR3T-d4"          # ${TRACE_ID} in an ordinary step header
+BODYVAR = "S3CR3T-e5"        # ${BODY_SECRET} in a request body
+USERPW = "S3CR3T-f6"         # ${USERPW} as the target URL's password
+ENV = {"API_TOKEN": TOKEN, "TRACE_ID": TRACE, "BODY_SECRET": BODYVAR,
+       "USERPW": USERPW}
+MARK = "S3CR3T"
+
+
+def profile(url, extra=""):
+    return """version: 1
+target: %s
+defaults:
+  headers: { Authorization: "Bearer ${API_TOKEN}", X-Team: "%s" }
+  timeout: 2s
+load:
+  users: 2
+  duration: 1s
+scenarios:
+  - name: s
+    steps:
+      - post: /x
+        headers: { Cookie: "%s", X-Trace: "${TRACE_ID}" }
+        json: { note: "${BODY_SECRET}" }
+%s""" % (url, TEAM, COOKIE, extra)
+
+
+class Secrets(hlib.Case):
+    def outputs(self, tag):
+        d = self.path(tag)
+        os.mkdir(d)
+        return d, ["--out", d + "/r.json", "--junit", d + "/j.xml",
+                   "--markdown", d + "/s.md", "--html", d + "/h.html",
+                   "--gitlab-load-performance", d + "/gl.json",
+                   "--format", "json"]
+
+    def assert_clean(self, what, r, d):
+        env = dict(ENV)
+        texts = {"stdout": r.out, "stderr": r.err}
+        for name in os.listdir(d):
+            with open(os.path.join(d, name), "rb") as f:
+                texts[name] = f.read().decode("utf-8", "replace")
+        for where, text in texts.items():
+            self.assertNotIn(MARK, text, "%s: a secret in %s" % (what, where))
+            for v in env.values():
+                self.assertNotIn(v, text, "%s: %s leaked" % (what, where))
+
+    def run_profile(self, tag, url, extra="", args=()):
+        d, out = self.outputs(tag)
+        prof = self.write(tag + ".yaml", profile(url, extra))
+        summary = os.path.join(d, "step-summary.md")
+        r = hlib.run(["run", prof, *out, *args], timeout=60,
+                     env=dict(ENV, GITHUB_ACTIONS="true",
+                              GITHUB_STEP_SUMMARY=summary))
+        return d, r
+
+    def assert_sent(self, srv):
+        """The secrets did reach the target: the test can fail."""
+        self.assertTrue(srv.heads, "no request reached the target")
+        head = srv.heads[0].decode("latin-1")
+        for v in ("Bearer " + TOKEN, TEAM, COOKIE, TRACE):
+            self.assertIn(v, head)
+
+    def test_passing_run(self):
+        srv = hostile.HostileServer("ok")
+        try:
+            d, r = self.run_profile("pass", srv.url)
+        finally:
+            srv.stop()
+        self.assertEqual(r.code, 0, repr(r))
+        self.assert_sent(srv)
+        self.assert_clean("passing run", r, d)
+
+    def test_failing_target_echoing_secrets(self):
+        srv = hostile.HostileServer("echo500")
+        try:
+            d, r = self.run_profile("echo", srv.url,
+                                    "thresholds:\n  - error_rate < 5%\n")
+        finally:
+            srv.stop()
+        self.assertEqual(r.code, 1, repr(r))
+        self.assert_sent(srv)
+        self.assert_clean("5xx echoing the request", r, d)
+
+    def test_unreachable_target_with_password(self):
+        url = "http://user:${USERPW}@127.0.0.1:%d" % hostile.refused_port()
+        d, r = self.run_profile("refused", url)
+        self.assertEqual(r.code, 3, repr(r))
+        self.assert_clean("refused target", r, d)
+
+    def test_tls_failure(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as cd:
+            srv = hostile.HostileServer("ok", hostile.self_signed_context(cd))
+            try:
+                d, r = self.run_profile("tls", srv.url)
+            finally:
+                srv.stop()
+        self.assertEqual(r.code, 3, repr(r))
+        self.assert_clean("TLS failure", r, d)
+
+    def test_profile_errors(self):
+        # each bad value comes from a secret-bearing ${ENV} or sits next
+        # to a secret header
+        cases = {
+            "bad_think_time": "  think_time: ${API_TOKEN}\n",
+            "bad_target": None,
+            "bad_header_name": None,
+            "unknown_key": "extra: ${API_TOKEN}\n",
+        }
+        for name, extra in cases.items():
+            with self.subTest(name):
+                d, out = self.outputs(name)
+                text = profile("http://127.0.0.1:9")
+                if name == "bad_think_time":
+                    text = text.replace("  duration: 1s\n",
+                                        "  duration: 1s\n" + extra)
+                elif name == "bad_target":
+                    text = text.replace("http://127.0.0.1:9",
+                                        "${API_TOKEN}")
+                elif name == "bad_header_name":
+                    text = text.replace('X-Trace: "${TRACE_ID}"',
+                                        '"X Trace ${TRACE_ID}": "${TRACE_ID}"')
+                else:
+                    text += extra
+                prof = self.write(name + ".yaml", text)
+                for cmd in (["validate", prof], ["run", prof, *out]):
+                    r = hlib.run(cmd, env=ENV, timeout=30)
+                    self.assertEqual(r.code, 2, repr(r))
+                    self.assertIn(prof, r.err)
+                    self.assert_clean(name, r, d)
+
+    # Known bug, left to cmd/ (see SECURITY.md "Known gaps"): an ${ENV}
+    # value in the profile's baseline URL is printed in the error line and
+    # the JUnit <error> when the baseline service cannot be reached.
+    @unittest.expectedFailure
+    def test_baseline_url_from_env(self):
+        d, r = self.run_profile(
+            "baseline_url", "http://127.0.0.1:%d" % hostile.refused_port(),
+            "baseline: http://127.0.0.1:%d/api/load-test/baselines/"
+            "${TRACE_ID}\n" % hostile.refused_port())
+        self.assertEqual(r.code, 3, repr(r))
+        self.assert_clean("baseline URL from ${ENV}", r, d)
+
+    def test_quick_headers_from_the_command_line(self):
+        srv = hostile.HostileServer("echo500")
+        d, out = self.outputs("quick")
+        try:
+            r = hlib.run(["quick", srv.url + "/x", "50", "2", "-H",
+                          "Authorization: Bearer " + TOKEN, "-H",
+                          "Cookie: " + COOKIE, *out], timeout=60)
+        finally:
+            srv.stop()
+        self.assertIn(r.code, (1, 3), repr(r))
+        self.assertIn(TOKEN, srv.heads[0].decode("latin-1"))
+        self.assert_clean("quick -H", r, d)
+
+
+if __name__ == "__main__":
+    unittest.main()
