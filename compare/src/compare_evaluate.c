@@ -85,10 +85,10 @@ static void fmt_ratio(double r, char *buf, size_t len) {
         snprintf(buf, len, "%.2f", r);
 }
 
-/* windows: the bootstrap's window counts (run, baseline) when c->has_ci. */
+/* bt: the bootstrap behind c->has_ci. */
 static void finish_text(struct compare_check *c,
                         const struct compare_threshold *t, const char *note,
-                        unsigned draws, const size_t windows[2]) {
+                        const struct compare__boot *bt) {
     char val[64], lim[64], where[600] = "";
     size_t used;
     int n;
@@ -146,14 +146,16 @@ static void finish_text(struct compare_check *c,
         if (used >= sizeof(c->detail))
             goto out;
     }
-    if (c->has_ci) {
+    if (c->has_ci && bt) {
         char lo[32], hi[32];
         fmt_ratio(c->ci_low, lo, sizeof(lo));
         fmt_ratio(c->ci_high, hi, sizeof(hi));
         n = snprintf(c->detail + used, sizeof(c->detail) - used,
                      "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
-                     "block bootstrap, %u draws over %zu + %zu windows)",
-                     lo, hi, draws, windows[0], windows[1]);
+                     "block bootstrap, %u draws over %zu + %zu windows, "
+                     "blocks of %zu + %zu)",
+                     lo, hi, bt->draws, bt->n_cur, bt->n_base, bt->block_cur,
+                     bt->block_base);
         used += n < 0 ? 0 : (size_t)n;
         if (used >= sizeof(c->detail))
             goto out;
@@ -277,10 +279,10 @@ static int judge_significance(struct compare_check *c,
                               const struct compare_threshold *t,
                               const struct metrics_endpoint *ep,
                               const struct metrics_endpoint *bep,
-                              size_t windows[2], char *note, size_t nlen) {
+                              struct compare__boot *bt, char *note,
+                              size_t nlen) {
     int stat = (int)t->stat, rc;
     size_t wr = compare__windows(ep, stat), wb = compare__windows(bep, stat);
-    struct compare__boot bt;
     char p[32];
 
     if (wr < COMPARE__MIN_WINDOWS || wb < COMPARE__MIN_WINDOWS) {
@@ -303,18 +305,16 @@ static int judge_significance(struct compare_check *c,
         return 0;
     }
     rc = compare__bootstrap(ep, bep, stat, t->op, COMPARE__DRAWS,
-                            COMPARE__BLOCK, &bt);
+                            COMPARE__BLOCK, bt);
     if (rc)
         return rc;
     c->has_ci = true;
-    c->ci_low = bt.ci_low;
-    c->ci_high = bt.ci_high;
-    c->p_value = bt.p_value;
-    c->significant = bt.significant;
-    windows[0] = bt.n_cur;
-    windows[1] = bt.n_base;
-    fmt_p(bt.p_value, bt.draws, p, sizeof(p));
-    if (bt.significant) {
+    c->ci_low = bt->ci_low;
+    c->ci_high = bt->ci_high;
+    c->p_value = bt->p_value;
+    c->significant = bt->significant;
+    fmt_p(bt->p_value, bt->draws, p, sizeof(p));
+    if (bt->significant) {
         set_status(c, COMPARE_FAIL, COMPARE__T_REGRESSION);
         append(c, ", significant (%s)", p);
     } else {
@@ -358,7 +358,7 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     const char *sname = compare__stat_name(stat);
     char note[256] = "";
     const char *notep = NULL;
-    size_t windows[2] = {0, 0};
+    struct compare__boot bt;
 
     if (!c)
         return COMPARE_ENOMEM;
@@ -466,7 +466,7 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     } else if (compare__holds(m, t->op, c->limit)) {
         set_status(c, COMPARE_PASS, NULL);
     } else if (fabs(m - b) >= t->min_effect) {
-        if ((rc = judge_significance(c, t, ep, bep, windows, note,
+        if ((rc = judge_significance(c, t, ep, bep, &bt, note,
                                      sizeof(note))))
             return rc;
         if (note[0])
@@ -493,7 +493,7 @@ out:
     if (!notep &&
         (c->status == COMPARE_INCONCLUSIVE || c->status == COMPARE_SKIPPED))
         notep = c->message;
-    finish_text(c, t, notep, COMPARE__DRAWS, windows);
+    finish_text(c, t, notep, c->has_ci ? &bt : NULL);
     return 0;
 }
 

@@ -84,14 +84,17 @@ struct compare__boot {
     double p_value;         /* fraction of draws on the wrong side of 1 */
     bool significant;
     size_t n_cur, n_base;   /* windows used */
+    size_t block_cur, block_base; /* block lengths chosen */
     unsigned draws;
 };
 
 /**
  * Block bootstrap of the ratio stat(cur)/stat(base) over the two runs'
- * windows: blocks of `block` consecutive windows drawn with replacement
- * from each run independently, `draws` times, seeded from both series'
- * contents (deterministic).  op is the check's comparison: the "bad"
+ * windows: circular blocks of at least `block` consecutive windows (longer
+ * when the windows are autocorrelated, Politis-White, capped at n/5) drawn
+ * with replacement from each run independently, `draws` times, seeded from
+ * both series' contents (deterministic), widened by sqrt(m/(m-1)) for the
+ * m blocks per draw.  op is the check's comparison: the "bad"
  * direction is ratio > 1 for < and <=, ratio < 1 for > and >=.  Needs at
  * least `block` windows in each.  Returns 0, COMPARE_EINVAL or
  * COMPARE_ENOMEM.

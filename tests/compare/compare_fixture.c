@@ -1,3 +1,4 @@
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,4 +50,59 @@ void cfx_threshold(struct compare_threshold *t, const char *expr,
 
     if (compare_threshold_parse(expr, endpoint, t, err, sizeof(err)) != 0)
         fail_msg("'%s': %s", expr, err);
+}
+
+/* splitmix64: a small, good, seedable generator for test data */
+static uint64_t sm_next(uint64_t *x) {
+    uint64_t z = (*x += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static double sm_unit(uint64_t *x) { /* (0, 1) */
+    return ((double)(sm_next(x) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double sm_normal(uint64_t *x) { /* Box-Muller */
+    double u = sm_unit(x), v = sm_unit(x);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+void cfx_synth_add(struct metrics_results *r, const char *method,
+                   const char *path, const struct cfx_synth *s,
+                   uint64_t seed) {
+    struct metrics_endpoint *ep =
+        metrics_results_endpoint(r, method, path, true);
+    uint64_t x = seed * UINT64_C(0x2545F4914F6CDD1D) + 1;
+    double d = 0;
+
+    assert_non_null(ep);
+    /* start the drift in its stationary distribution */
+    if (s->sigma > 0 && s->phi < 1)
+        d = s->sigma / sqrt(1 - s->phi * s->phi) * sm_normal(&x);
+    for (size_t w = 0; w < s->n_windows; w++) {
+        if (w > 0)
+            d = s->phi * d + s->sigma * sm_normal(&x);
+        for (size_t i = 0; i < s->per_window; i++) {
+            double ms = s->base_ms * s->shift * exp(s->spread * sm_normal(&x)) *
+                        exp(d);
+            bool bad = s->error_p > 0 && sm_unit(&x) < s->error_p;
+            assert_int_equal(
+                metrics_endpoint_record(
+                    ep, CFX_START + (int64_t)w, true,
+                    (uint64_t)(ms * 1000.0 + 0.5), bad ? 500 : 200,
+                    bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
+                0);
+        }
+    }
+}
+
+struct metrics_results *cfx_synth_run(const struct cfx_synth *s,
+                                      uint64_t seed) {
+    struct metrics_results *r = cfx_doc(NULL, 0);
+
+    r->duration_s = (double)s->n_windows;
+    cfx_synth_add(r, "GET", "/x", s, seed);
+    return r;
 }

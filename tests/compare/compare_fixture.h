@@ -29,4 +29,23 @@ void cfx_add(struct metrics_results *r, const char *method, const char *path,
 void cfx_threshold(struct compare_threshold *t, const char *expr,
                    const char *endpoint);
 
+/* A synthetic run with a per-second timeline: n_windows seconds of
+ * per_window requests to (method, path) each; a request's latency is
+ * base_ms * shift * exp(spread * z) * exp(d_w), z standard normal and d_w
+ * an AR(1) drift of the window's level (d_w = phi * d_{w-1} + sigma * z').
+ * Every window of errors_per_window failures (HTTP 500).  Deterministic in
+ * seed. */
+struct cfx_synth {
+    size_t n_windows, per_window;
+    double base_ms, shift, spread;
+    double phi, sigma; /* AR(1) of the window level; 0, 0 for none */
+    double error_p;    /* chance that a request fails */
+};
+struct metrics_results *cfx_synth_run(const struct cfx_synth *s,
+                                      uint64_t seed);
+/** Adds a synthetic endpoint to r (see cfx_synth_run). */
+void cfx_synth_add(struct metrics_results *r, const char *method,
+                   const char *path, const struct cfx_synth *s,
+                   uint64_t seed);
+
 #endif

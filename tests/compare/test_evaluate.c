@@ -113,7 +113,7 @@ static const struct eval_case cases[] = {
     {"error_rate < baseline + 1%", 300, 10, 9, 300, 10, 3, COMPARE_FAIL,
      "loadgate.regression", false,
      "error_rate = 3.00%, limit < 2.00% (baseline 1.00% + 1 point); "
-     "+200.0%, significant (p<0.001)"},
+     "+200.0%, significant (p=0.01)"},
     {"error_rate < baseline + 1%", 300, 10, 5, 300, 10, 3, COMPARE_PASS, NULL,
      false,
      "error_rate = 1.67%, limit < 2.00% (baseline 1.00% + 1 point); "
@@ -239,7 +239,8 @@ static void test_relative_detail(void **state) {
                                    "delta    : +34.7%\n"
                                    "95% CI   : ratio 1.35 .. 1.35 (each "
                                    "bound one-sided; block bootstrap, 2000 "
-                                   "draws over 10 + 10 windows)");
+                                   "draws over 10 + 10 windows, blocks "
+                                   "of 5 + 5)");
     assert_string_equal(v->checks[1].endpoint, "ALL");
     assert_int_equal(v->checks[1].status, COMPARE_FAIL);
     assert_int_equal(v->n_fail, 2);
