@@ -20,8 +20,8 @@
 /* A parser level and the schema object that describes it: the root for
  * "top", definitions/<level> for the others. */
 static const char *const levels[] = {
-    "top",     "defaults", "target", "load", "stage",     "scenario",
-    "step",    "expect",   "capture", "data", "threshold", "wait_for",
+    "top",  "defaults", "target",  "load", "stage",     "scenario",
+    "step", "expect",   "capture", "data", "threshold", "wait_for",
 };
 
 #define N_LEVELS (sizeof(levels) / sizeof(*levels))
@@ -68,16 +68,14 @@ static void test_schema_has_every_parser_key(void **state) {
         json_t *props = json_object_get(obj, "properties");
 
         if (!keys || n == 0) {
-            print_error("level '%s': the parser has no key table\n",
-                        levels[l]);
+            print_error("level '%s': the parser has no key table\n", levels[l]);
             missing++;
             continue;
         }
         if (!json_is_object(props)) {
-            print_error("level '%s': the schema has no %s with properties\n",
-                        levels[l],
-                        strcmp(levels[l], "top") == 0 ? "root"
-                                                      : "definitions entry");
+            print_error(
+                "level '%s': the schema has no %s with properties\n", levels[l],
+                strcmp(levels[l], "top") == 0 ? "root" : "definitions entry");
             missing++;
             continue;
         }
@@ -89,8 +87,7 @@ static void test_schema_has_every_parser_key(void **state) {
                 missing++;
             }
     }
-    print_message("%zu parser keys over %zu levels\n", total,
-                  (size_t)N_LEVELS);
+    print_message("%zu parser keys over %zu levels\n", total, (size_t)N_LEVELS);
     assert_int_equal(missing, 0);
     /* the tables of DESIGN.md alone hold more than 30 keys */
     assert_true(total > 30);
@@ -102,8 +99,8 @@ static void test_parser_accepts_every_schema_key(void **state) {
     for (size_t l = 0; l < N_LEVELS; l++) {
         size_t n = 0;
         const char *const *keys = loader__profile_keys(levels[l], &n);
-        json_t *props = json_object_get(level_object(*state, levels[l]),
-                                        "properties");
+        json_t *props =
+            json_object_get(level_object(*state, levels[l]), "properties");
         const char *key;
         json_t *v;
 
