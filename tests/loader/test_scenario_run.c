@@ -1,0 +1,404 @@
+/* Scenario features end to end against a libmicrohttpd server on
+ * 127.0.0.1: wait_for, setup captures shared by every user, teardown once,
+ * form/query bodies, json-escaped captures, expect failures counted as
+ * class "expect", and late/dropped arrivals of an overloaded open model.
+ * Every run is bounded by a request count or a short duration. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "loader.h"
+#include "metrics.h"
+
+struct server {
+    struct MHD_Daemon *d;
+    unsigned short port;
+    atomic_uint health_calls, ready_after, logins, teardowns;
+    atomic_uint good_use, bad_use, good_echo, bad_echo;
+};
+
+static struct server srv;
+
+struct upload {
+    char body[4096];
+    size_t len;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
+                             const char *body, const char *token) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (token)
+        MHD_add_response_header(r, "X-Token", token);
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
+                               const char *url, const char *method,
+                               const char *version, const char *upload,
+                               size_t *upload_size, void **req_cls) {
+    struct upload *up = *req_cls;
+
+    (void)cls;
+    (void)version;
+    if (!up) {
+        if (!(up = calloc(1, sizeof(*up))))
+            return MHD_NO;
+        *req_cls = up;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        if (n > sizeof(up->body) - 1 - up->len)
+            n = sizeof(up->body) - 1 - up->len;
+        memcpy(up->body + up->len, upload, n);
+        up->len += n;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(url, "/health") == 0) {
+        unsigned n = atomic_fetch_add(&srv.health_calls, 1) + 1;
+        return reply(c, n >= atomic_load(&srv.ready_after) ? 200 : 503, "{}",
+                     NULL);
+    }
+    if (strcmp(url, "/login") == 0 && strcmp(method, "POST") == 0) {
+        const char *ct =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        if (!ct || strcmp(ct, "application/x-www-form-urlencoded") != 0 ||
+            strcmp(up->body, "user=admin&pass=a+b%26c") != 0)
+            return reply(c, 400, "{}", NULL);
+        atomic_fetch_add(&srv.logins, 1);
+        return reply(c, 200, "{\"next\":\"/use?id=42\"}", "tok-1");
+    }
+    if (strcmp(url, "/session") == 0 && strcmp(method, "DELETE") == 0) {
+        const char *auth =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        if (auth && strcmp(auth, "Bearer tok-1") == 0)
+            atomic_fetch_add(&srv.teardowns, 1);
+        return reply(c, 204, "", NULL);
+    }
+    if (strcmp(url, "/use") == 0) {
+        const char *auth =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        const char *id =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
+        const char *who =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "who");
+        if (auth && strcmp(auth, "Bearer tok-1") == 0 && id &&
+            strcmp(id, "42") == 0 && who &&
+            (strcmp(who, "al ice") == 0 || strcmp(who, "bob") == 0)) {
+            atomic_fetch_add(&srv.good_use, 1);
+            return reply(c, 200, "{\"name\":\"say \\\"hi\\\"\",\"ok\":true}",
+                         NULL);
+        }
+        atomic_fetch_add(&srv.bad_use, 1);
+        return reply(c, 400, "{}", NULL);
+    }
+    if (strcmp(url, "/echo") == 0) {
+        json_t *j = json_loadb(up->body, up->len, 0, NULL);
+        json_t *q = json_object_get(j, "q");
+        bool ok = json_is_string(q) && strcmp(json_string_value(q),
+                                              "say \"hi\"") == 0;
+        json_decref(j);
+        atomic_fetch_add(ok ? &srv.good_echo : &srv.bad_echo, 1);
+        return reply(c, ok ? 200 : 400, "{\"ok\":false}", NULL);
+    }
+    if (strcmp(url, "/slow") == 0) {
+        sleep_ms(100);
+        return reply(c, 200, "{}", NULL);
+    }
+    return reply(c, 404, "{}", NULL);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                      enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)c;
+    (void)toe;
+    free(*req_cls);
+    *req_cls = NULL;
+}
+
+static int setup(void **state) {
+    struct sockaddr_in sa;
+    const union MHD_DaemonInfo *info;
+
+    (void)state;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    srv.d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+        NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+    if (!srv.d)
+        return -1;
+    info = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_BIND_PORT);
+    srv.port = info ? info->port : 0;
+    return srv.port ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    MHD_stop_daemon(srv.d);
+    return 0;
+}
+
+static struct loader_profile *profile(const char *fmt, ...) {
+    char text[4096], body[3800], msg[1024];
+    struct loader_profile *p = NULL;
+    struct loader_error err;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof(body), fmt, ap);
+    va_end(ap);
+    snprintf(text, sizeof(text), "version: 1\ntarget: http://127.0.0.1:%u\n%s",
+             srv.port, body);
+    rc = loader_profile_parse(text, strlen(text),
+                              LOADGATE_SOURCE_DIR "/tests/loader/profiles/r.yaml",
+                              &p, &err);
+    loader_error_format(&err, msg, sizeof(msg));
+    if (rc)
+        print_error("%s\n", msg);
+    assert_int_equal(rc, 0);
+    return p;
+}
+
+static const struct metrics_endpoint *ep(const struct metrics_results *r,
+                                         const char *name) {
+    const struct metrics_endpoint *e = metrics_results_find(r, name);
+
+    if (!e)
+        print_error("no endpoint '%s'\n", name);
+    assert_non_null(e);
+    return e;
+}
+
+/* wait_for polls until 2xx; then setup logs in once (form body, header
+ * capture); every user reuses the token, the regex capture of /login's
+ * body and a data: row; teardown runs once with the token. */
+static void test_setup_shared_and_teardown(void **state) {
+    struct loader_profile *p = profile(
+        "wait_for: {get: /health, timeout: 10s, interval: 50ms}\n"
+        "setup:\n"
+        "  - post: /login\n"
+        "    form: {user: admin, pass: \"a b&c\"}\n"
+        "    capture: {token: {header: X-Token}, id: {regex: \"id=([0-9]+)\"}}\n"
+        "teardown:\n  - delete: /session\n"
+        "    headers: {Authorization: \"Bearer {{token}}\"}\n"
+        "data: {file: run_users.csv}\n"
+        "load: {users: 4, requests: 40}\n"
+        "scenarios:\n  - steps:\n"
+        "      - get: /use\n"
+        "        headers: {Authorization: \"Bearer {{token}}\"}\n"
+        "        query: {id: \"{{id}}\", who: \"{{who}}\"}\n"
+        "        expect: {json: {/ok: true}, body_contains: hi}\n"
+        "        capture: {name: /name}\n"
+        "      - post: /echo\n        json: {q: \"{{name}}\"}\n"
+        "        expect: {status: 200}\n");
+    struct loader_kv *vars = NULL;
+    size_t n_vars = 0;
+    struct loader_run_opts o;
+    struct metrics_results *r = NULL;
+    char errbuf[512];
+    FILE *f;
+
+    (void)state;
+    f = fopen(LOADGATE_SOURCE_DIR "/tests/loader/profiles/run_users.csv", "r");
+    assert_non_null(f);
+    fclose(f);
+    atomic_store(&srv.ready_after, 3);
+    atomic_store(&srv.health_calls, 0);
+    assert_int_equal(loader_wait_for(p, NULL, errbuf, sizeof(errbuf)), 0);
+    assert_int_equal(atomic_load(&srv.health_calls), 3);
+    assert_int_equal(loader_setup(p, &vars, &n_vars, errbuf, sizeof(errbuf)),
+                     0);
+    assert_int_equal(atomic_load(&srv.logins), 1);
+    assert_int_equal(n_vars, 2);
+
+    memset(&o, 0, sizeof(o));
+    o.vars = vars;
+    o.n_vars = n_vars;
+    assert_int_equal(loader_run(p, &o, &r, errbuf, sizeof(errbuf)), 0);
+    assert_int_equal(atomic_load(&srv.logins), 1); /* setup ran once */
+    assert_int_equal(atomic_load(&srv.bad_use), 0);
+    assert_true(atomic_load(&srv.good_use) >= 20);
+    /* the captured name holds quotes: the json: body stayed valid */
+    assert_int_equal(atomic_load(&srv.bad_echo), 0);
+    assert_true(atomic_load(&srv.good_echo) >= 19);
+    assert_int_equal(ep(r, "GET /use")->errors, 0);
+    assert_int_equal(ep(r, "POST /echo")->errors, 0);
+
+    assert_int_equal(loader_teardown(p, vars, n_vars, errbuf, sizeof(errbuf)),
+                     0);
+    assert_int_equal(atomic_load(&srv.teardowns), 1);
+    loader_vars_free(vars, n_vars);
+    metrics_results_free(r);
+    loader_profile_free(p);
+}
+
+static void test_wait_for_timeout(void **state) {
+    struct loader_profile *p = profile(
+        "wait_for: {get: /health, timeout: 300ms, interval: 50ms}\n"
+        "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
+        "      - get: /health\n");
+    char errbuf[512];
+    struct timespec a, b;
+    double took;
+
+    (void)state;
+    atomic_store(&srv.ready_after, 1000000);
+    atomic_store(&srv.health_calls, 0);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(loader_wait_for(p, NULL, errbuf, sizeof(errbuf)),
+                     LOADER_ENOTREADY);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    took = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+    print_message("%s (%.3f s, %u polls)\n", errbuf, took,
+                  atomic_load(&srv.health_calls));
+    assert_non_null(strstr(errbuf, "service not ready after 0.3 s"));
+    assert_non_null(strstr(errbuf, "answered 503"));
+    assert_true(took >= 0.25 && took < 2.0);
+    assert_true(atomic_load(&srv.health_calls) >= 3);
+    loader_profile_free(p);
+}
+
+/* Failed expectations are class "expect", never a success. */
+static void test_expect_failures(void **state) {
+    static const struct {
+        const char *expect;
+        bool fails;
+    } cases[] = {
+        {"{json: {/ok: true}}", false},
+        {"{json: {/ok: false}}", true},
+        {"{body_contains: hi}", false},
+        {"{body_contains: nope}", true},
+        {"{status: 201}", false /* STATUS, not EXPECT */},
+    };
+
+    (void)state;
+    atomic_store(&srv.ready_after, 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct loader_profile *p = profile(
+            "setup:\n  - post: /login\n    form: {user: admin, pass: \"a "
+            "b&c\"}\n    capture: {token: {header: X-Token}}\n"
+            "load: {users: 1, requests: 5}\nscenarios:\n  - steps:\n"
+            "      - get: \"/use?id=42&who=bob\"\n"
+            "        headers: {Authorization: \"Bearer {{token}}\"}\n"
+            "        expect: %s\n",
+            cases[i].expect);
+        struct loader_kv *vars = NULL;
+        size_t n = 0;
+        struct loader_run_opts o;
+        struct metrics_results *r = NULL;
+        const struct metrics_endpoint *e;
+        char errbuf[512];
+
+        assert_int_equal(loader_setup(p, &vars, &n, errbuf, sizeof(errbuf)), 0);
+        memset(&o, 0, sizeof(o));
+        o.vars = vars;
+        o.n_vars = n;
+        assert_int_equal(loader_run(p, &o, &r, errbuf, sizeof(errbuf)), 0);
+        e = ep(r, "GET /use?id=42&who=bob");
+        assert_int_equal(e->requests, 5);
+        assert_int_equal(e->err_class[METRICS_ERR_EXPECT],
+                         cases[i].fails ? 5 : 0);
+        if (i == 4)
+            assert_int_equal(e->err_class[METRICS_ERR_STATUS], 5);
+        loader_vars_free(vars, n);
+        metrics_results_free(r);
+        loader_profile_free(p);
+    }
+}
+
+/* A setup step that fails stops everything with LOADER_ESETUP. */
+static void test_setup_failure(void **state) {
+    struct loader_profile *p = profile(
+        "setup:\n  - post: /login\n    form: {user: eve}\n"
+        "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
+        "      - get: /health\n");
+    struct loader_kv *vars = NULL;
+    size_t n = 0;
+    char errbuf[512];
+
+    (void)state;
+    assert_int_equal(loader_setup(p, &vars, &n, errbuf, sizeof(errbuf)),
+                     LOADER_ESETUP);
+    assert_null(vars);
+    print_message("%s\n", errbuf);
+    assert_non_null(strstr(errbuf, "setup step 1 (POST /login"));
+    assert_non_null(strstr(errbuf, "unexpected status 400"));
+    loader_profile_free(p);
+}
+
+/* 100 ms responses, 2 slots, 100 arrivals/s: most arrivals find no free
+ * slot (dropped); the results document keeps both counts. */
+static void test_late_and_dropped(void **state) {
+    struct loader_profile *p = profile(
+        "load: {rate: 100/s, duration: 1s, max_in_flight: 2}\n"
+        "scenarios:\n  - steps:\n      - get: /slow\n");
+    struct metrics_results *r = NULL, *back = NULL;
+    char errbuf[512], *json = NULL;
+    uint64_t sent;
+
+    (void)state;
+    assert_int_equal(loader_run(p, NULL, &r, errbuf, sizeof(errbuf)), 0);
+    sent = metrics_results_total_requests(r);
+    print_message("sent %llu, dropped %llu, late %llu\n",
+                  (unsigned long long)sent,
+                  (unsigned long long)r->meta.dropped,
+                  (unsigned long long)r->meta.late);
+    assert_true(sent <= 25);
+    assert_true(r->meta.dropped >= 60);
+    assert_true(sent + r->meta.dropped >= 90 && sent + r->meta.dropped <= 102);
+    assert_int_equal(metrics_results_dump(r, &json), 0);
+    assert_int_equal(
+        metrics_results_parse(json, strlen(json), &back, errbuf, sizeof(errbuf)),
+        0);
+    assert_int_equal(back->meta.dropped, r->meta.dropped);
+    assert_int_equal(back->meta.late, r->meta.late);
+    free(json);
+    metrics_results_free(back);
+    metrics_results_free(r);
+    loader_profile_free(p);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_setup_shared_and_teardown),
+        cmocka_unit_test(test_wait_for_timeout),
+        cmocka_unit_test(test_expect_failures),
+        cmocka_unit_test(test_setup_failure),
+        cmocka_unit_test(test_late_and_dropped),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
