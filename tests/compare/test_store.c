@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -353,6 +354,215 @@ static void test_save_io_error(void **state) {
     metrics_results_free(r);
 }
 
+
+static size_t history_count(const char *store, const char *name) {
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    char err[512];
+
+    if (compare_store_history(store, name, &e, &n, err, sizeof(err)) != 0)
+        fail_msg("history %s: %s", name, err);
+    compare_store_list_free(e, n);
+    return n;
+}
+
+static double all_p95(const struct metrics_results *r) {
+    struct metrics_endpoint *all = NULL;
+    double v = -1;
+
+    assert_int_equal(metrics_results_aggregate(r, &all), 0);
+    assert_int_equal(metrics_value(r, all, METRICS_STAT_P95, &v), 0);
+    metrics_endpoint_free(all);
+    return v;
+}
+
+/* Every save keeps the version it replaces; history is newest first with
+ * its numbers; rollback restores (and keeps what it replaces); prune keeps
+ * the newest N; rm keeps the removed one, so it can come back. */
+static void test_history_rollback_prune(void **state) {
+    struct fx *f = *state;
+    struct metrics_results *v[4], *back = NULL;
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    char err[512];
+
+    for (size_t i = 0; i < 4; i++)
+        v[i] = sample_doc(300 + i * 100, 50.0 * (double)(i + 1));
+    /* no history yet: empty, and nothing to roll back to */
+    assert_int_equal(history_count(f->store, "main"), 0);
+    assert_int_equal(
+        compare_store_rollback(f->store, "main", NULL, err, sizeof(err)),
+        COMPARE_ENOTFOUND);
+    assert_non_null(strstr(err, "no kept versions"));
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(
+            compare_store_save(f->store, "main", v[i], err, sizeof(err)), 0);
+    assert_int_equal(
+        compare_store_history(f->store, "main", &e, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 3);
+    /* newest first: versions 3, 2, 1 hold documents 2, 1, 0 */
+    for (size_t i = 0; i < 3; i++) {
+        char want[16];
+        snprintf(want, sizeof(want), "-%06zu", 3 - i);
+        assert_non_null(strstr(e[i].name, want));
+        assert_int_equal(e[i].total_requests, metrics_results_total_requests(
+                                                  v[2 - i]));
+        assert_true(fabs(e[i].p95_ms - all_p95(v[2 - i])) < 1e-9);
+        assert_string_equal(e[i].profile_sha256, "ab12cd");
+    }
+    /* rollback to the previous: document 2 is current again, and
+     * document 3 is kept */
+    assert_int_equal(
+        compare_store_rollback(f->store, "main", NULL, err, sizeof(err)), 0);
+    assert_int_equal(compare_store_load(f->store, "main", &back, err,
+                                        sizeof(err)),
+                     0);
+    assert_int_equal(metrics_results_total_requests(back),
+                     metrics_results_total_requests(v[2]));
+    metrics_results_free(back);
+    assert_int_equal(history_count(f->store, "main"), 4);
+    /* a named version: the oldest (document 0) */
+    assert_int_equal(compare_store_rollback(f->store, "main", e[2].name, err,
+                                            sizeof(err)),
+                     0);
+    assert_int_equal(compare_store_load(f->store, "main", &back, err,
+                                        sizeof(err)),
+                     0);
+    assert_int_equal(metrics_results_total_requests(back),
+                     metrics_results_total_requests(v[0]));
+    metrics_results_free(back);
+    assert_int_equal(compare_store_rollback(f->store, "main",
+                                            "20990101T000000Z-000042", err,
+                                            sizeof(err)),
+                     COMPARE_ENOTFOUND);
+    assert_int_equal(
+        compare_store_rollback(f->store, "main", "../x", err, sizeof(err)),
+        COMPARE_ENAME);
+    compare_store_list_free(e, n);
+    /* prune to 2; the list of baselines never shows history */
+    assert_int_equal(history_count(f->store, "main"), 5);
+    assert_int_equal(compare_store_prune(f->store, "main", 2, err, sizeof(err)),
+                     3);
+    assert_int_equal(history_count(f->store, "main"), 2);
+    assert_int_equal(compare_store_prune(f->store, "main", 2, err, sizeof(err)),
+                     0);
+    assert_int_equal(compare_store_prune(f->store, "..", 2, err, sizeof(err)),
+                     COMPARE_ENAME);
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 1);
+    compare_store_list_free(e, n);
+    /* rm keeps the removed version; rollback brings it back */
+    assert_int_equal(compare_store_rm(f->store, "main", err, sizeof(err)), 0);
+    assert_int_equal(compare_store_load(f->store, "main", &back, err,
+                                        sizeof(err)),
+                     COMPARE_ENOTFOUND);
+    assert_int_equal(history_count(f->store, "main"), 3);
+    assert_int_equal(
+        compare_store_rollback(f->store, "main", NULL, err, sizeof(err)), 0);
+    assert_int_equal(compare_store_load(f->store, "main", &back, err,
+                                        sizeof(err)),
+                     0);
+    assert_int_equal(metrics_results_total_requests(back),
+                     metrics_results_total_requests(v[0]));
+    metrics_results_free(back);
+    for (size_t i = 0; i < 4; i++)
+        metrics_results_free(v[i]);
+}
+
+/* A corrupt kept version is refused by rollback, and the current baseline
+ * stays as it was. */
+static void test_rollback_corrupt(void **state) {
+    struct fx *f = *state;
+    struct metrics_results *r = sample_doc(300, 10), *back = NULL;
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    char err[512], path[512];
+
+    assert_int_equal(compare_store_save(f->store, "main", r, err, sizeof(err)),
+                     0);
+    assert_int_equal(compare_store_save(f->store, "main", r, err, sizeof(err)),
+                     0);
+    assert_int_equal(
+        compare_store_history(f->store, "main", &e, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 1);
+    snprintf(path, sizeof(path), "%s/.history/main/%s.json", f->store,
+             e[0].name);
+    /* a hard link would share the inode: replace the file, not its bytes */
+    assert_int_equal(unlink(path), 0);
+    write_file(path, "{\"schema\": \"nope\"");
+    assert_int_equal(
+        compare_store_rollback(f->store, "main", NULL, err, sizeof(err)),
+        COMPARE_ECORRUPT);
+    assert_non_null(strstr(err, e[0].name));
+    assert_int_equal(compare_store_load(f->store, "main", &back, err,
+                                        sizeof(err)),
+                     0);
+    metrics_results_free(back);
+    compare_store_list_free(e, n);
+    metrics_results_free(r);
+}
+
+#define N_PROCS 20
+#define N_SHARED 10
+
+/* 20 processes save at once: 10 the same name, 10 a name each.  Every
+ * file parses afterwards, and the history of the shared name holds every
+ * replaced version. */
+static void test_concurrent_saves(void **state) {
+    struct fx *f = *state;
+    pid_t pids[N_PROCS];
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    char err[512];
+
+    for (int i = 0; i < N_PROCS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            struct metrics_results *r = sample_doc(200 + (size_t)i, 10);
+            char name[32];
+            int rc;
+
+            if (i < N_SHARED)
+                snprintf(name, sizeof(name), "shared");
+            else
+                snprintf(name, sizeof(name), "own-%d", i);
+            rc = compare_store_save(f->store, name, r, err, sizeof(err));
+            metrics_results_free(r);
+            _exit(rc == 0 ? 0 : 1);
+        }
+    }
+    for (int i = 0; i < N_PROCS; i++) {
+        int st = 0;
+        assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 1 + (N_PROCS - N_SHARED));
+    for (size_t i = 0; i < n; i++) {
+        struct metrics_results *back = NULL;
+        assert_string_not_equal(e[i].timestamp, "corrupt");
+        assert_int_equal(compare_store_load(f->store, e[i].name, &back, err,
+                                            sizeof(err)),
+                         0);
+        metrics_results_free(back);
+        assert_int_equal(history_count(f->store, e[i].name),
+                         strcmp(e[i].name, "shared") == 0 ? N_SHARED - 1 : 0);
+    }
+    compare_store_list_free(e, n);
+    /* every kept version parses, and their numbers are 1 .. 9 */
+    assert_int_equal(
+        compare_store_history(f->store, "shared", &e, &n, err, sizeof(err)),
+        0);
+    for (size_t i = 0; i < n; i++) {
+        char want[16];
+        assert_string_not_equal(e[i].timestamp, "corrupt");
+        snprintf(want, sizeof(want), "-%06zu", n - i);
+        assert_non_null(strstr(e[i].name, want));
+    }
+    compare_store_list_free(e, n);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
@@ -360,6 +570,12 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_io_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_rollback_prune, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_corrupt, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_saves, setup,
+                                        teardown),
     };
     umask(022);
     return cmocka_run_group_tests(tests, NULL, NULL);
