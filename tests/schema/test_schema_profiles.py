@@ -42,7 +42,8 @@ ENV = {
 SHIPPED = ["ci-examples/demo/profile.yaml", "bench/verdicts.yaml"]
 # Other profiles in the tree: those the parser accepts must validate; some
 # are broken on purpose (fuzz seeds), those are only reported.
-OTHERS = ["tests/loader/profiles/*.yaml", "tests/fuzz/corpus/fuzz_profile/*.yaml"]
+OTHERS = ["tests/loader/profiles/*.yaml", "tests/loader/profiles/*.yml",
+          "tests/fuzz/corpus/fuzz_profile/*.yaml"]
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.M)
 
 
