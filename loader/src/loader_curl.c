@@ -338,6 +338,28 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
     return 0;
 }
 
+/* libcurl's timing of a finished transfer: connect and TLS only when it
+ * opened a connection; time to first byte from the request's start. */
+static void record_timing(struct loader__engine *e, struct loader__vu *vu,
+                          CURL *h) {
+    curl_off_t conn = 0, app = 0, pre = 0, start = 0;
+    long n_conn = 0;
+    uint64_t c_us = 0, t_us = 0, f_us = 0;
+
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n_conn);
+    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &start);
+    if (n_conn > 0) {
+        curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn);
+        curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app);
+        c_us = conn > 0 ? (uint64_t)conn : 1;
+        t_us = app > conn ? (uint64_t)(app - conn) : 0;
+    }
+    if (start > pre)
+        f_us = (uint64_t)(start - pre);
+    loader__record_timing(e, vu, c_us, t_us, f_us ? f_us : 1);
+}
+
 /* Hands every finished transfer of mc to the bookkeeping. */
 static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
     CURLMsg *msg;
@@ -371,6 +393,8 @@ static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
                 oc.transport_err = METRICS_ERR_DNS;
         }
         oc.status = oc.transport_err == METRICS_ERR_NONE ? (int)status : 0;
+        if (oc.transport_err == METRICS_ERR_NONE)
+            record_timing(e, vu, h);
         mc->st->completions++;
         loader__vu_complete(e, vu, &oc, e->now_ns());
     }
