@@ -31,8 +31,18 @@ static void put(struct out *o, const char *fmt, ...) {
         return;
     o->used += (size_t)n;
     if (o->used >= o->len) {
-        o->used = o->len - 1;
-        compare__utf8_cut(o->buf, o->used);
+        /* cut: drop a multi-byte sequence left incomplete at the end */
+        size_t i = o->len - 1, need;
+        unsigned char lead;
+
+        while (i > 0 && ((unsigned char)o->buf[i - 1] & 0xC0) == 0x80)
+            i--;
+        lead = i > 0 ? (unsigned char)o->buf[i - 1] : 0;
+        need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (lead >= 0xC0 && (i - 1) + need > o->len - 1)
+            o->buf[i - 1] = '\0';
+        o->used = strlen(o->buf);
+        o->len = o->used + 1; /* nothing more fits */
     }
 }
 

@@ -151,6 +151,8 @@ bool compare__window_value(const struct metrics_point *pt, int stat,
     if (!(den > 0))
         return false;
     *out = num / den;
+    if (stat == METRICS_STAT_AVG)
+        *out /= 1000.0; /* us -> ms */
     return true;
 }
 
