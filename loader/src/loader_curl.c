@@ -249,6 +249,12 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
     curl_easy_setopt(h, CURLOPT_USERAGENT, st->user_agent);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, vu);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    if (st->e->p->insecure) { /* target: {insecure: true} */
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (st->e->p->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, st->e->p->ca_file);
     *out = cv;
     return 0;
 }

@@ -311,11 +311,13 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
         curl_easy_setopt(h, CURLOPT_PROXY, "");
         curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-        if (getenv("LOADGATE_INSECURE_TLS")) {
-            /* tests with a self-signed certificate */
+        if (getenv("LOADGATE_INSECURE_TLS") || st->e->p->insecure) {
+            /* tests with a self-signed certificate; target: {insecure} */
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
         }
+        if (st->e->p->ca_file)
+            curl_easy_setopt(h, CURLOPT_CAINFO, st->e->p->ca_file);
     }
     if (ms > 0)
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
