@@ -124,6 +124,30 @@ class HostileTargets(hlib.Case):
         if r.code == 3:
             self.assertIn("loadgate: error: ", r.err, what)
 
+    def test_tls_trust_from_the_profile(self):
+        """target: {ca_file} trusts the self-signed certificate and
+        target: {insecure: true} skips verification, on both transports
+        (both keys were once parsed and then ignored by the engines)."""
+        srv = hostile.HostileServer("ok", tls_context=self.tls)
+        try:
+            for key in ("ca_file: %s" % os.path.join(self._certdir.name,
+                                                      "crt.pem"),
+                        "insecure: true"):
+                for engine in ENGINES:
+                    with self.subTest(key=key.split(":")[0], engine=engine):
+                        prof = self.write("tls.yaml", hlib.profile(
+                            "\n  url: %s\n  %s" % (srv.url, key),
+                            duration="1s", timeout="3s", engine=engine) +
+                            "thresholds:\n  - error_rate < 5%\n")
+                        r = hlib.run(["run", prof, "-q", "--out",
+                                      self.path("t.json")], timeout=30)
+                        self.assertEqual(r.code, 0, repr(r))
+                        res = self.assert_valid_json(self.path("t.json"))
+                        self.assertEqual(hlib.errors_by_class(res), {})
+                        self.assertGreater(res["total_requests"], 0)
+        finally:
+            srv.stop()
+
     def test_hostile_targets(self):
         jobs = [(m, e) for m in EXPECT for e in ENGINES]
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
