@@ -60,7 +60,9 @@ class HostileServer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
+        # a deep backlog: a dropped SYN is retried after 1 s, then 3 s,
+        # and would show up as a loadgate timeout
+        self.sock.listen(4096)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
         scheme = "https" if tls_context else "http"
