@@ -66,13 +66,13 @@ struct compare_threshold {
     int line, col;
     /* Set by the caller from the profile's threshold map;
      * compare_threshold_parse() leaves them false/0. */
-    bool warn_only;  /* severity: warn: a breach is PASS with warning=true,
-                        type "loadgate.warn", never a failed build */
-    double for_s;    /* for: 30s: FAIL only when the limit is breached in
-                        every 1-second window of a run of consecutive
-                        windows at least this long; 0: whole-run check */
-    bool abort_run;  /* abort: true: the engine stops the run once
-                        compare_sustained_breach() says so */
+    bool warn_only; /* severity: warn: a breach is PASS with warning=true,
+                       type "loadgate.warn", never a failed build */
+    double for_s;   /* for: 30s: FAIL only when the limit is breached in
+                       every 1-second window of a run of consecutive
+                       windows at least this long; 0: whole-run check */
+    bool abort_run; /* abort: true: the engine stops the run once
+                       compare_sustained_breach() says so */
 };
 
 /**
@@ -233,6 +233,21 @@ int compare_recommend(struct metrics_results *r,
  */
 int compare_recommend_noise(struct metrics_results *r,
                             const struct compare_verdict *v);
+
+/**
+ * The significance test of relative checks on its own, for side-by-side
+ * diffs (loadgate compare): the window block bootstrap of the ratio
+ * stat(run) / stat(baseline) for one endpoint of each (see
+ * compare_evaluate).  *p_value, *ci_low, *ci_high and *significant as in
+ * struct compare_check; op gives the bad direction (< and <=: up).
+ * Returns 0, COMPARE_EINVAL (fewer than 10 windows with samples in either,
+ * or a NULL argument) or COMPARE_ENOMEM.
+ */
+int compare_significance(const struct metrics_endpoint *run,
+                         const struct metrics_endpoint *baseline,
+                         enum metrics_stat stat, enum compare_op op,
+                         double *p_value, double *ci_low, double *ci_high,
+                         bool *significant);
 
 /* ---- calibration (A/A runs) ------------------------------------------- */
 

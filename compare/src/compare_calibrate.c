@@ -16,7 +16,7 @@
 #define MAX_SHOWN 6 /* values printed per metric line */
 
 static const enum metrics_stat calib_stats[COMPARE_CALIB_NSTATS] = {
-    METRICS_STAT_P50, METRICS_STAT_P95,  METRICS_STAT_P99,
+    METRICS_STAT_P50, METRICS_STAT_P95, METRICS_STAT_P99,
     METRICS_STAT_AVG, METRICS_STAT_RPS, METRICS_STAT_ERROR_RATE};
 
 /* The value of stat, or NAN when absent or from too few samples. */
@@ -45,8 +45,8 @@ static double noise_of(const struct metrics_endpoint *ep, int stat) {
 
     if (!ep || compare__windows(ep, stat) < COMPARE__MIN_WINDOWS)
         return NAN;
-    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, COMPARE__BLOCK,
-                               &point, &lo, &hi) != 0)
+    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, COMPARE__BLOCK, &point,
+                               &lo, &hi) != 0)
         return NAN;
     if (stat == METRICS_STAT_ERROR_RATE)
         return (hi - lo) / 2 * 100;
@@ -170,7 +170,8 @@ int compare_calibrate(const struct metrics_results *const *runs, size_t n,
                 if (isnan(m->values[i]))
                     continue;
                 noise = noise_of(ep, stat);
-                if (!isnan(noise) && (isnan(m->noise_pct) || noise > m->noise_pct))
+                if (!isnan(noise) &&
+                    (isnan(m->noise_pct) || noise > m->noise_pct))
                     m->noise_pct = noise;
             }
             fill_metric(m, n);
@@ -245,10 +246,9 @@ int compare_calibration_write(const struct compare_calibration *c, FILE *out) {
             }
             fprintf(out, "  %-11s %-9s %-11s %-34s %s\n",
                     compare__stat_name((int)m->stat), drift, noise, vals,
-                    m->line[0] ? m->line
-                    : m->n_usable < 2
-                        ? "(too few runs with enough samples)"
-                        : "(no relative tolerance from a zero)");
+                    m->line[0]        ? m->line
+                    : m->n_usable < 2 ? "(too few runs with enough samples)"
+                                      : "(no relative tolerance from a zero)");
         }
     }
     fflush(out);

@@ -288,14 +288,16 @@ static int judge_significance(struct compare_check *c,
     if (wr < COMPARE__MIN_WINDOWS || wb < COMPARE__MIN_WINDOWS) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
         if (!ep->n_timeline || !bep->n_timeline)
-            append(c, "; no per-second windows in the %s to tell it from "
-                      "noise",
+            append(c,
+                   "; no per-second windows in the %s to tell it from "
+                   "noise",
                    !ep->n_timeline && !bep->n_timeline ? "run or baseline"
                    : !ep->n_timeline                   ? "run"
                                                        : "baseline");
         else
-            append(c, "; %zu + %zu windows, needs %d each to tell it from "
-                      "noise",
+            append(c,
+                   "; %zu + %zu windows, needs %d each to tell it from "
+                   "noise",
                    wr, wb, COMPARE__MIN_WINDOWS);
         snprintf(note, nlen,
                  "beyond the tolerance, but significance needs at least %d "
@@ -466,8 +468,7 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     } else if (compare__holds(m, t->op, c->limit)) {
         set_status(c, COMPARE_PASS, NULL);
     } else if (fabs(m - b) >= t->min_effect) {
-        if ((rc = judge_significance(c, t, ep, bep, &bt, note,
-                                     sizeof(note))))
+        if ((rc = judge_significance(c, t, ep, bep, &bt, note, sizeof(note))))
             return rc;
         if (note[0])
             notep = note;

@@ -65,8 +65,8 @@ void compare__utf8_cut(char *s, size_t max);
 
 /* ---- window bootstrap (compare_stats.c) ------------------------------ */
 
-#define COMPARE__BLOCK 5      /* consecutive windows per block */
-#define COMPARE__DRAWS 2000   /* bootstrap draws */
+#define COMPARE__BLOCK 5    /* consecutive windows per block */
+#define COMPARE__DRAWS 2000 /* bootstrap draws */
 #define COMPARE__MIN_WINDOWS 10
 
 /** Windows (timeline points) of ep with samples for stat: a latency for
@@ -83,7 +83,7 @@ struct compare__boot {
     double ci_low, ci_high; /* 5th / 95th percentile of the ratio */
     double p_value;         /* fraction of draws on the wrong side of 1 */
     bool significant;
-    size_t n_cur, n_base;   /* windows used */
+    size_t n_cur, n_base;         /* windows used */
     size_t block_cur, block_base; /* block lengths chosen */
     unsigned draws;
 };

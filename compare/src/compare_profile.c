@@ -95,7 +95,8 @@ void compare_profile_diff(const struct metrics_results *baseline,
             (unsigned long long)baseline->concurrent_users,
             (unsigned long long)run->concurrent_users);
     }
-    if (strcmp(str_or(baseline->meta.model, "?"), str_or(run->meta.model, "?"))) {
+    if (strcmp(str_or(baseline->meta.model, "?"),
+               str_or(run->meta.model, "?"))) {
         item(&o);
         put(&o, "model %s → %s", str_or(baseline->meta.model, "unknown"),
             str_or(run->meta.model, "unknown"));
@@ -106,7 +107,8 @@ void compare_profile_diff(const struct metrics_results *baseline,
         compare__fmt_value(METRICS_STAT_RPS, run->meta.target_rps, y,
                            sizeof(y));
         item(&o);
-        put(&o, "target rate %s → %s", baseline->meta.target_rps > 0 ? x : "none",
+        put(&o, "target rate %s → %s",
+            baseline->meta.target_rps > 0 ? x : "none",
             run->meta.target_rps > 0 ? y : "none");
     }
     /* durations differ by a fraction of a second run to run: whole seconds */
@@ -120,6 +122,7 @@ void compare_profile_diff(const struct metrics_results *baseline,
     else
         missing(&o, baseline, run, "endpoints removed");
     if (!o.any)
-        snprintf(buf, len, "no difference in users, model, target rate, "
-                           "duration or endpoints");
+        snprintf(buf, len,
+                 "no difference in users, model, target rate, "
+                 "duration or endpoints");
 }

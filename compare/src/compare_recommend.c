@@ -323,8 +323,8 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
 
     if (compare__windows(ep, stat) < COMPARE__MIN_WINDOWS)
         return 0;
-    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, COMPARE__BLOCK,
-                               &point, &lo, &hi) != 0)
+    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, COMPARE__BLOCK, &point,
+                               &lo, &hi) != 0)
         return 0; /* out of memory: advice is optional */
     half = (hi - lo) / 2;
     tol = fabs(t->tolerance);

@@ -7,9 +7,10 @@
  * interval far too narrow.  Windows are resampled instead, in blocks of k
  * consecutive windows so that drift slower than a second stays inside a
  * block.  Blocks wrap around the end (the circular block bootstrap), so
- * that the first and last windows are drawn as often as the others.  Each draw takes ceil(n / k) blocks from each run independently,
- * merges them and computes the statistic; the ratio current / baseline
- * over the draws is the interval.
+ * that the first and last windows are drawn as often as the others.  Each draw
+ * takes ceil(n / k) blocks from each run independently, merges them and
+ * computes the statistic; the ratio current / baseline over the draws is the
+ * interval.
  *
  * Speed: every possible block (n of them) is prepared once up front (see
  * "one run's series" for percentiles); a draw only sums block counts.  No
@@ -131,8 +132,8 @@ static double hist_stat(const struct metrics_hist *h, int stat) {
     case METRICS_STAT_MAX:
         return (double)metrics_hist_max(h) / 1000.0;
     default:
-        return (double)metrics_hist_percentile(
-                   h, compare__stat_percentile(stat)) /
+        return (double)metrics_hist_percentile(h,
+                                               compare__stat_percentile(stat)) /
                1000.0;
     }
 }
@@ -174,18 +175,18 @@ bool compare__window_value(const struct metrics_point *pt, int stat,
 
 struct series {
     int stat;
-    size_t n;  /* windows with samples */
-    size_t k;  /* block length */
-    size_t nb; /* possible blocks: n (circular) */
-    size_t m;  /* blocks per draw: ceil(n / k) */
-    double pct; /* percentile statistics */
+    size_t n;     /* windows with samples */
+    size_t k;     /* block length */
+    size_t nb;    /* possible blocks: n (circular) */
+    size_t m;     /* blocks per draw: ceil(n / k) */
+    double pct;   /* percentile statistics */
     double widen; /* factor for the spread of log draws (choose_block) */
     /* grid path (percentiles, min, max) */
     uint64_t *grid; /* distinct values, ascending, us */
     size_t ng;
-    uint32_t *cdf;  /* nb x ng: values of block b <= grid[g] */
+    uint32_t *cdf; /* nb x ng: values of block b <= grid[g] */
     uint64_t *btotal, *bmin, *bmax;
-    size_t *pick;   /* m blocks of the current draw */
+    size_t *pick; /* m blocks of the current draw */
     /* fallback: merged block histograms */
     struct metrics_hist **block;
     struct metrics_hist *scratch;
@@ -432,8 +433,8 @@ static int merge_init(struct series *s, const struct metrics_point **w) {
  */
 #define MAX_LAG 63
 
-static void choose_block(const double *x, size_t n, size_t k_min,
-                         size_t *k_out, double *widen) {
+static void choose_block(const double *x, size_t n, size_t k_min, size_t *k_out,
+                         double *widen) {
     double mean = 0, r0 = 0, thr, g = 0, lrv, d, b, bart;
     size_t kn, mmax, mhat, big_m, k = k_min, cap = n / 5;
     double rho[MAX_LAG + 1];
@@ -784,4 +785,29 @@ out:
     free(tmp);
     series_release(&s);
     return rc;
+}
+
+int compare_significance(const struct metrics_endpoint *run,
+                         const struct metrics_endpoint *baseline,
+                         enum metrics_stat stat, enum compare_op op,
+                         double *p_value, double *ci_low, double *ci_high,
+                         bool *significant) {
+    struct compare__boot bt;
+    int rc;
+
+    if (!run || !baseline || !p_value || !ci_low || !ci_high || !significant ||
+        (int)stat < 0 || stat >= METRICS_STAT__COUNT)
+        return COMPARE_EINVAL;
+    if (compare__windows(run, (int)stat) < COMPARE__MIN_WINDOWS ||
+        compare__windows(baseline, (int)stat) < COMPARE__MIN_WINDOWS)
+        return COMPARE_EINVAL;
+    rc = compare__bootstrap(run, baseline, (int)stat, op, COMPARE__DRAWS,
+                            COMPARE__BLOCK, &bt);
+    if (rc)
+        return rc;
+    *p_value = bt.p_value;
+    *ci_low = bt.ci_low;
+    *ci_high = bt.ci_high;
+    *significant = bt.significant;
+    return 0;
 }

@@ -15,14 +15,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
-#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compare_internal.h"
@@ -185,8 +185,8 @@ static void free_versions(char **v, size_t n) {
 }
 
 /* The version stems in hdir, newest first (an absent folder is none). */
-static int list_versions(const char *hdir, char ***out, size_t *n,
-                         char *errbuf, size_t errlen) {
+static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
+                         size_t errlen) {
     DIR *d = opendir(hdir);
     struct dirent *de;
     char **v = NULL;
@@ -376,8 +376,7 @@ int compare_store_save(const char *dir, const char *name,
 }
 
 static int save_locked(const char *dir, const char *name,
-                       struct metrics_results *r, char *errbuf,
-                       size_t errlen) {
+                       struct metrics_results *r, char *errbuf, size_t errlen) {
     char *path = NULL, *old_id, *id = NULL;
     int rc = 0;
 
@@ -733,7 +732,8 @@ out:
     return rc;
 }
 
-/* ---- history, rollback, prune --------------------------------------------- */
+/* ---- history, rollback, prune ---------------------------------------------
+ */
 
 int compare_store_history(const char *dir, const char *name,
                           struct compare_store_entry **out, size_t *n,

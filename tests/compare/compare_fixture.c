@@ -70,8 +70,7 @@ static double sm_normal(uint64_t *x) { /* Box-Muller */
 }
 
 void cfx_synth_add(struct metrics_results *r, const char *method,
-                   const char *path, const struct cfx_synth *s,
-                   uint64_t seed) {
+                   const char *path, const struct cfx_synth *s, uint64_t seed) {
     struct metrics_endpoint *ep =
         metrics_results_endpoint(r, method, path, true);
     uint64_t x = seed * UINT64_C(0x2545F4914F6CDD1D) + 1;
@@ -85,15 +84,14 @@ void cfx_synth_add(struct metrics_results *r, const char *method,
         if (w > 0)
             d = s->phi * d + s->sigma * sm_normal(&x);
         for (size_t i = 0; i < s->per_window; i++) {
-            double ms = s->base_ms * s->shift * exp(s->spread * sm_normal(&x)) *
-                        exp(d);
+            double ms =
+                s->base_ms * s->shift * exp(s->spread * sm_normal(&x)) * exp(d);
             bool bad = s->error_p > 0 && sm_unit(&x) < s->error_p;
-            assert_int_equal(
-                metrics_endpoint_record(
-                    ep, CFX_START + (int64_t)w, true,
-                    (uint64_t)(ms * 1000.0 + 0.5), bad ? 500 : 200,
-                    bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
-                0);
+            assert_int_equal(metrics_endpoint_record(
+                                 ep, CFX_START + (int64_t)w, true,
+                                 (uint64_t)(ms * 1000.0 + 0.5), bad ? 500 : 200,
+                                 bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
+                             0);
         }
     }
 }

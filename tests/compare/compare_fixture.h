@@ -41,11 +41,9 @@ struct cfx_synth {
     double phi, sigma; /* AR(1) of the window level; 0, 0 for none */
     double error_p;    /* chance that a request fails */
 };
-struct metrics_results *cfx_synth_run(const struct cfx_synth *s,
-                                      uint64_t seed);
+struct metrics_results *cfx_synth_run(const struct cfx_synth *s, uint64_t seed);
 /** Adds a synthetic endpoint to r (see cfx_synth_run). */
 void cfx_synth_add(struct metrics_results *r, const char *method,
-                   const char *path, const struct cfx_synth *s,
-                   uint64_t seed);
+                   const char *path, const struct cfx_synth *s, uint64_t seed);
 
 #endif

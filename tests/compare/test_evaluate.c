@@ -121,8 +121,7 @@ static const struct eval_case cases[] = {
     /* from a clean baseline the delta is absolute */
     /* ... but 3 errors in 3 of 10 seconds are not significant: a draw of
      * two 5-second blocks misses all three with p = 0.3 * 0.3 */
-    {"error_rate <= baseline", 300, 10, 3, 300, 10, 0, COMPARE_PASS, NULL,
-     true,
+    {"error_rate <= baseline", 300, 10, 3, 300, 10, 0, COMPARE_PASS, NULL, true,
      "error_rate = 1.00%, limit <= 0.00% (baseline 0.00%); +1.00%, not "
      "significant (p=0.09)"},
     {"error_rate <= baseline", 300, 10, 30, 300, 10, 0, COMPARE_FAIL,

@@ -67,9 +67,8 @@ static void test_patterns(void **state) {
 
     (void)state;
     cfx_threshold(&t, "p95 < 200ms", "GET /api/agents*");
-    assert_int_equal(compare_evaluate(run, NULL, &t, 1, NULL, &v, err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_evaluate(run, NULL, &t, 1, NULL, &v, err, sizeof(err)), 0);
     assert_int_equal(v->n_checks, 2);
     assert_string_equal(v->checks[0].endpoint, "GET /api/agents");
     assert_int_equal(v->checks[0].status, COMPARE_PASS);
@@ -81,9 +80,9 @@ static void test_patterns(void **state) {
     cfx_threshold(&t, "p95 < 200ms", "DELETE /*");
     t.line = 9;
     v = (struct compare_verdict *)&v;
-    assert_int_equal(compare_evaluate(run, NULL, &t, 1, NULL, &v, err,
-                                      sizeof(err)),
-                     COMPARE_EUNKNOWN);
+    assert_int_equal(
+        compare_evaluate(run, NULL, &t, 1, NULL, &v, err, sizeof(err)),
+        COMPARE_EUNKNOWN);
     assert_null(v);
     assert_string_equal(err, "threshold 'p95 < 200ms' (line 9): no endpoint "
                              "matches 'DELETE /*'; endpoints: GET "
@@ -179,7 +178,8 @@ static void test_warn_only(void **state) {
 /* GET /x over 60 s: 100 ms, except seconds [from, to) at slow_ms. */
 static struct metrics_results *spiky(size_t from, size_t to, double slow_ms) {
     struct metrics_results *r = cfx_doc(NULL, 0);
-    struct metrics_endpoint *ep = metrics_results_endpoint(r, "GET", "/x", true);
+    struct metrics_endpoint *ep =
+        metrics_results_endpoint(r, "GET", "/x", true);
 
     r->duration_s = 60;
     for (size_t w = 0; w < 60; w++)
@@ -223,8 +223,7 @@ static void test_sustained(void **state) {
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct metrics_results *r =
-            spiky(cases[i].from, cases[i].to, 1500);
+        struct metrics_results *r = spiky(cases[i].from, cases[i].to, 1500);
         struct compare_threshold t;
         struct compare_verdict *v = NULL;
         const struct compare_check *c;
@@ -269,9 +268,9 @@ static void test_sustained_relative_and_no_timeline(void **state) {
     assert_int_equal(compare_evaluate(run, base, &t, 1, NULL, &v, NULL, 0), 0);
     assert_int_equal(v->checks[0].status, COMPARE_INCONCLUSIVE);
     assert_string_equal(v->checks[0].type, "loadgate.too_few_windows");
-    assert_non_null(
-        strstr(v->checks[0].message, "; no per-second windows to judge 'for "
-                                     "30 s'"));
+    assert_non_null(strstr(v->checks[0].message,
+                           "; no per-second windows to judge 'for "
+                           "30 s'"));
     compare_verdict_free(v);
     compare_threshold_release(&t);
     metrics_results_free(base);

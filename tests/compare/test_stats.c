@@ -191,8 +191,8 @@ static void test_coverage(void **state) {
                              0);
             assert_true(bt.ci_low <= bt.ci_high);
             assert_int_equal(bt.n_cur, run.n_windows);
-            covered += bt.ci_low <= cases[i].shift &&
-                       cases[i].shift <= bt.ci_high;
+            covered +=
+                bt.ci_low <= cases[i].shift && cases[i].shift <= bt.ci_high;
             width += bt.ci_high - bt.ci_low;
             metrics_results_free(b);
             metrics_results_free(r);
@@ -336,6 +336,20 @@ static void test_rps_drop(void **state) {
     assert_true(c.significant && c.ci_high < 1.0);
     assert_true(fabs(c.ci_high - 0.8) < 1e-9); /* constant per window */
     assert_int_equal(judge1(b, r, "rps > baseline - 10%", &c), COMPARE_PASS);
+    /* the public wrapper gives the same numbers as the check */
+    {
+        double p = -1, lo = 0, hi = 0;
+        bool sig = false;
+        assert_int_equal(compare_significance(r->endpoints[0], b->endpoints[0],
+                                              METRICS_STAT_RPS, COMPARE_GT, &p,
+                                              &lo, &hi, &sig),
+                         0);
+        assert_true(sig && p == 0 && fabs(hi - 0.8) < 1e-9);
+        assert_int_equal(compare_significance(r->endpoints[0], NULL,
+                                              METRICS_STAT_RPS, COMPARE_GT, &p,
+                                              &lo, &hi, &sig),
+                         COMPARE_EINVAL);
+    }
     metrics_results_free(b);
     metrics_results_free(r);
 }
@@ -349,10 +363,9 @@ static double now_ms(void) {
 /* A 300-window run against a 300-window baseline, a check that reaches the
  * bootstrap: the time it takes. */
 static void test_time_per_check(void **state) {
-    static const char *const exprs[] = {"p95 < baseline + 10%",
-                                        "p99 < baseline + 10%",
-                                        "avg < baseline + 10%",
-                                        "error_rate < baseline"};
+    static const char *const exprs[] = {
+        "p95 < baseline + 10%", "p99 < baseline + 10%", "avg < baseline + 10%",
+        "error_rate < baseline"};
     struct cfx_synth s = AR1;
     struct metrics_results *b, *r;
 

@@ -354,7 +354,6 @@ static void test_save_io_error(void **state) {
     metrics_results_free(r);
 }
 
-
 static size_t history_count(const char *store, const char *name) {
     struct compare_store_entry *e = NULL;
     size_t n = 0;
@@ -405,8 +404,8 @@ static void test_history_rollback_prune(void **state) {
         char want[16];
         snprintf(want, sizeof(want), "-%06zu", 3 - i);
         assert_non_null(strstr(e[i].name, want));
-        assert_int_equal(e[i].total_requests, metrics_results_total_requests(
-                                                  v[2 - i]));
+        assert_int_equal(e[i].total_requests,
+                         metrics_results_total_requests(v[2 - i]));
         assert_true(fabs(e[i].p95_ms - all_p95(v[2 - i])) < 1e-9);
         assert_string_equal(e[i].profile_sha256, "ab12cd");
     }
@@ -414,20 +413,18 @@ static void test_history_rollback_prune(void **state) {
      * document 3 is kept */
     assert_int_equal(
         compare_store_rollback(f->store, "main", NULL, err, sizeof(err)), 0);
-    assert_int_equal(compare_store_load(f->store, "main", &back, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &back, err, sizeof(err)), 0);
     assert_int_equal(metrics_results_total_requests(back),
                      metrics_results_total_requests(v[2]));
     metrics_results_free(back);
     assert_int_equal(history_count(f->store, "main"), 4);
     /* a named version: the oldest (document 0) */
-    assert_int_equal(compare_store_rollback(f->store, "main", e[2].name, err,
-                                            sizeof(err)),
-                     0);
-    assert_int_equal(compare_store_load(f->store, "main", &back, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_rollback(f->store, "main", e[2].name, err, sizeof(err)),
+        0);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &back, err, sizeof(err)), 0);
     assert_int_equal(metrics_results_total_requests(back),
                      metrics_results_total_requests(v[0]));
     metrics_results_free(back);
@@ -453,15 +450,14 @@ static void test_history_rollback_prune(void **state) {
     compare_store_list_free(e, n);
     /* rm keeps the removed version; rollback brings it back */
     assert_int_equal(compare_store_rm(f->store, "main", err, sizeof(err)), 0);
-    assert_int_equal(compare_store_load(f->store, "main", &back, err,
-                                        sizeof(err)),
-                     COMPARE_ENOTFOUND);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &back, err, sizeof(err)),
+        COMPARE_ENOTFOUND);
     assert_int_equal(history_count(f->store, "main"), 3);
     assert_int_equal(
         compare_store_rollback(f->store, "main", NULL, err, sizeof(err)), 0);
-    assert_int_equal(compare_store_load(f->store, "main", &back, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &back, err, sizeof(err)), 0);
     assert_int_equal(metrics_results_total_requests(back),
                      metrics_results_total_requests(v[0]));
     metrics_results_free(back);
@@ -494,9 +490,8 @@ static void test_rollback_corrupt(void **state) {
         compare_store_rollback(f->store, "main", NULL, err, sizeof(err)),
         COMPARE_ECORRUPT);
     assert_non_null(strstr(err, e[0].name));
-    assert_int_equal(compare_store_load(f->store, "main", &back, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_load(f->store, "main", &back, err, sizeof(err)), 0);
     metrics_results_free(back);
     compare_store_list_free(e, n);
     metrics_results_free(r);
@@ -542,9 +537,9 @@ static void test_concurrent_saves(void **state) {
     for (size_t i = 0; i < n; i++) {
         struct metrics_results *back = NULL;
         assert_string_not_equal(e[i].timestamp, "corrupt");
-        assert_int_equal(compare_store_load(f->store, e[i].name, &back, err,
-                                            sizeof(err)),
-                         0);
+        assert_int_equal(
+            compare_store_load(f->store, e[i].name, &back, err, sizeof(err)),
+            0);
         metrics_results_free(back);
         assert_int_equal(history_count(f->store, e[i].name),
                          strcmp(e[i].name, "shared") == 0 ? N_SHARED - 1 : 0);
@@ -552,8 +547,7 @@ static void test_concurrent_saves(void **state) {
     compare_store_list_free(e, n);
     /* every kept version parses, and their numbers are 1 .. 9 */
     assert_int_equal(
-        compare_store_history(f->store, "shared", &e, &n, err, sizeof(err)),
-        0);
+        compare_store_history(f->store, "shared", &e, &n, err, sizeof(err)), 0);
     for (size_t i = 0; i < n; i++) {
         char want[16];
         assert_string_not_equal(e[i].timestamp, "corrupt");
@@ -572,10 +566,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_save_io_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_rollback_prune, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_corrupt, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_saves, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_saves, setup, teardown),
     };
     umask(022);
     return cmocka_run_group_tests(tests, NULL, NULL);
