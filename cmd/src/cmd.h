@@ -99,6 +99,7 @@ struct cmd_judge {
     const char *store; /* baseline store folder */
     const char *save_baseline; /* --save-baseline NAME */
     bool save_if_pass;
+    unsigned keep; /* --keep N: versions of its history to keep; 0 all */
     bool no_gate; /* report, but exit 0 whatever the verdict */
 };
 
@@ -166,6 +167,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -8,8 +8,9 @@
 #include "server.h"
 
 static const char usage[] =
-    "baseline save RESULTS --name NAME [--to URL] | list | show NAME [--json] | "
-    "rm NAME  [--store DIR]";
+    "baseline save RESULTS --name NAME [--to URL] [--keep N] | list | "
+    "show NAME [--json] | history NAME | rollback NAME [VERSION] | rm NAME  "
+    "[--store DIR]";
 
 static int baseline_save(const char *store, const char *results,
                          const char *name, const char *to)
@@ -103,6 +104,46 @@ static int baseline_show(const char *store, const char *name, bool json)
     return 0;
 }
 
+static int baseline_history(const char *store, const char *name)
+{
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    char err[1024];
+    int rc = compare_store_history(store, name, &e, &n, err, sizeof(err));
+
+    if (rc) {
+        cmd_error("%s", err);
+        return rc == COMPARE_ENAME ? GATE_EXIT_USAGE : GATE_EXIT_UNJUDGED;
+    }
+    if (n == 0) {
+        printf("no earlier versions of '%s' in %s\n", name, store);
+        return 0;
+    }
+    printf("%-26s %-22s %12s %10s\n", "VERSION", "TIMESTAMP", "REQUESTS",
+           "P95 (ms)");
+    for (size_t i = 0; i < n; i++)
+        printf("%-26s %-22s %12llu %10.1f\n", e[i].name,
+               e[i].timestamp ? e[i].timestamp : "-",
+               (unsigned long long)e[i].total_requests, e[i].p95_ms);
+    compare_store_list_free(e, n);
+    return 0;
+}
+
+static int baseline_rollback(const char *store, const char *name,
+                             const char *version)
+{
+    char err[1024];
+    int rc = compare_store_rollback(store, name, version, err, sizeof(err));
+
+    if (rc) {
+        cmd_error("%s", err);
+        return rc == COMPARE_ENAME ? GATE_EXIT_USAGE : GATE_EXIT_UNJUDGED;
+    }
+    printf("baseline '%s' rolled back to %s\n", name,
+           version ? version : "its previous version");
+    return 0;
+}
+
 static int baseline_rm(const char *store, const char *name)
 {
     char err[1024];
@@ -123,9 +164,11 @@ int cmd_baseline(int argc, char **argv)
         {"name", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},
         {"to", required_argument, NULL, 't'},
+        {"keep", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0}};
     const char *store = getenv("LOADGATE_STORE");
     const char *name = NULL, *to = NULL;
+    unsigned long long keep = 0;
     const char *args[3];
     size_t nargs = 0;
     bool json = false;
@@ -135,7 +178,7 @@ int cmd_baseline(int argc, char **argv)
         store = COMPARE_DEFAULT_STORE;
     optind = 0;
     /* options may follow the verb: permute */
-    while ((opt = getopt_long(argc, argv, "s:n:jt:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "s:n:jt:k:", longopts, NULL)) != -1) {
         switch (opt) {
         case 's':
             store = optarg;
@@ -149,6 +192,11 @@ int cmd_baseline(int argc, char **argv)
         case 't':
             to = optarg;
             break;
+        case 'k':
+            if (cmd_parse_uint(optarg, 1, 100000, &keep))
+                return cmd_usage_error(usage, "--keep wants a count, not '%s'",
+                                       optarg);
+            break;
         default:
             return cmd_usage_error(usage, "unknown option");
         }
@@ -161,14 +209,25 @@ int cmd_baseline(int argc, char **argv)
     if (nargs == 0)
         return cmd_usage_error(usage, "baseline needs a verb: save, list, "
                                       "show or rm");
-    if (strcmp(args[0], "save") == 0 && nargs == 2)
-        return baseline_save(store, args[1], name, to);
+    if (strcmp(args[0], "save") == 0 && nargs == 2) {
+        int rc = baseline_save(store, args[1], name, to);
+        char err[512];
+        if (rc == 0 && keep && !to &&
+            compare_store_prune(store, name, (size_t)keep, err,
+                                sizeof(err)) < 0)
+            cmd_warn("cannot prune the history of '%s': %s", name, err);
+        return rc;
+    }
     if (strcmp(args[0], "list") == 0 && nargs == 1)
         return baseline_list(store);
     if (strcmp(args[0], "show") == 0 && nargs == 2)
         return baseline_show(store, args[1], json);
     if (strcmp(args[0], "rm") == 0 && nargs == 2)
         return baseline_rm(store, args[1]);
+    if (strcmp(args[0], "history") == 0 && nargs == 2)
+        return baseline_history(store, args[1]);
+    if (strcmp(args[0], "rollback") == 0 && (nargs == 2 || nargs == 3))
+        return baseline_rollback(store, args[1], nargs == 3 ? args[2] : NULL);
     return cmd_usage_error(usage, "unknown or incomplete baseline verb '%s'",
                            args[0]);
 }

@@ -108,9 +108,21 @@ static int prepare_thresholds(const struct cmd_judge *j,
         }
         p->n_thresholds = i + 1;
         if (prof && j->n_cli_thresholds == 0) {
+            const struct loader_threshold *lt = &prof->thresholds[i];
             t->file = prof->path;
-            t->line = prof->thresholds[i].line;
-            t->col = prof->thresholds[i].col;
+            t->line = lt->line;
+            t->col = lt->col;
+            t->warn_only = lt->severity && strcmp(lt->severity, "warn") == 0;
+            t->for_s = lt->for_s;
+            t->abort_run = lt->abort_run;
+            if (lt->min_effect &&
+                compare_parse_quantity(t->stat, lt->min_effect,
+                                       &t->min_effect, err, sizeof(err))) {
+                snprintf(p->reason, sizeof(p->reason),
+                         "%s:%d:%d: min_effect '%s': %s", prof->path,
+                         lt->line, lt->col, lt->min_effect, err);
+                return GATE_EXIT_USAGE;
+            }
         }
         if (prof && t->endpoint && strcmp(t->endpoint, "ALL") != 0 &&
             !profile_has_endpoint(prof, t->endpoint)) {
@@ -153,6 +165,35 @@ static char *baseline_path(const struct cmd_judge *j, const char *spec)
     return out;
 }
 
+/* What differs between the profile about to run and the baseline, in
+ * the terms both carry (compare_profile_diff on a sketch of the run). */
+static void profile_diff(const struct loader_profile *prof,
+                         const struct metrics_results *base, char *buf,
+                         size_t len)
+{
+    struct metrics_results *sketch = NULL;
+    char name[1024];
+
+    snprintf(buf, len, "its load or scenarios changed");
+    if (metrics_results_new(&sketch))
+        return;
+    sketch->concurrent_users = prof->load.users;
+    sketch->duration_s = prof->load.duration_s;
+    sketch->meta.model = strdup(prof->load.rate > 0 || prof->load.n_stages
+                                    ? "open"
+                                    : "closed");
+    sketch->meta.target_rps = prof->load.rate;
+    for (size_t i = 0; i < prof->n_scenarios; i++)
+        for (size_t k = 0; k < prof->scenarios[i].n_steps; k++) {
+            size_t m = loader_step_endpoint(&prof->scenarios[i].steps[k],
+                                            name, sizeof(name));
+            name[m] = '\0';
+            metrics_results_endpoint(sketch, name, name + m + 1, true);
+        }
+    compare_profile_diff(base, sketch, buf, len);
+    metrics_results_free(sketch);
+}
+
 static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
 {
     const char *spec = j->baseline_spec;
@@ -183,7 +224,12 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
         rc = server_fetch_baseline(spec, getenv("LOADGATE_TOKEN"),
                                    &p->baseline, err, sizeof(err));
         if (rc) {
-            snprintf(p->reason, sizeof(p->reason), "baseline %s", err);
+            if (j->baseline_spec)
+                snprintf(p->reason, sizeof(p->reason), "baseline %s", err);
+            else /* the URL may hold expanded ${ENV} values: not shown */
+                snprintf(p->reason, sizeof(p->reason),
+                         "the profile's baseline URL (line %d): %s",
+                         j->profile->baseline_line, server_strerror(rc));
             if (rc == SERVER_EHTTP && strstr(err, "HTTP 404") &&
                 !j->require_baseline) {
                 p->baseline_missing = strdup(p->reason);
@@ -214,8 +260,13 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
         return 0;
     }
     if (rc) {
-        snprintf(p->reason, sizeof(p->reason), "baseline '%s': %s", spec,
-                 err);
+        if (j->baseline_spec)
+            snprintf(p->reason, sizeof(p->reason), "baseline '%s': %s", spec,
+                     err);
+        else
+            snprintf(p->reason, sizeof(p->reason),
+                     "the profile's baseline (line %d): %s",
+                     j->profile->baseline_line, err);
         return rc == COMPARE_ENAME ? GATE_EXIT_USAGE : GATE_EXIT_UNJUDGED;
     }
 check_hash:
@@ -223,13 +274,15 @@ check_hash:
         *p->baseline->meta.profile_sha256 &&
         strcmp(p->baseline->meta.profile_sha256, j->profile->sha256) != 0 &&
         !j->allow_profile_change) {
+        char diff[400];
+        profile_diff(j->profile, p->baseline, diff, sizeof(diff));
         snprintf(p->reason, sizeof(p->reason),
                  "baseline '%s' was recorded with a different profile "
-                 "(profile sha256 %.12s, baseline %.12s): its load or "
-                 "scenarios changed, so the numbers are not comparable; "
-                 "save a new baseline",
-                 p->baseline_name ? p->baseline_name : spec,
-                 j->profile->sha256, p->baseline->meta.profile_sha256);
+                 "(profile sha256 %.12s, baseline %.12s): %s; the numbers "
+                 "are not comparable: save a new baseline, or "
+                 "--allow-profile-change",
+                 p->baseline_name ? p->baseline_name : "(bundled)",
+                 j->profile->sha256, p->baseline->meta.profile_sha256, diff);
         return GATE_EXIT_UNJUDGED;
     }
     return 0;
@@ -410,7 +463,8 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         return cmd_fail_early(GATE_EXIT_UNJUDGED, reason, j, o);
     }
     rep.verdict = verdict;
-    if (compare_recommend(run, verdict))
+    if (compare_recommend(run, verdict) ||
+        compare_recommend_noise(run, verdict))
         cmd_warn("out of memory while writing recommendations");
     if (gate_no_response(run)) {
         no_response_reason(run, reason, sizeof(reason));
@@ -455,7 +509,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     /* codes 2 and 3 say one reason line; otherwise the verdict line */
     if (rep.error_reason) {
         cmd_error("%s", rep.error_reason);
-    } else {
+    } else if (!write_failed) {
         gate_verdict_line(&rep, line, sizeof(line));
         fprintf(stderr, "%s\n", line);
     }
@@ -475,9 +529,17 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
             cmd_error("cannot save baseline '%s': %s", j->save_baseline,
                       err);
             write_failed = true;
-        } else if (!o->quiet) {
-            cmd_notice("saved baseline '%s' in %s", j->save_baseline,
-                       j->store ? j->store : COMPARE_DEFAULT_STORE);
+        } else {
+            if (j->keep > 0 &&
+                compare_store_prune(j->store ? j->store
+                                             : COMPARE_DEFAULT_STORE,
+                                    j->save_baseline, j->keep, err,
+                                    sizeof(err)) < 0)
+                cmd_warn("cannot prune the history of '%s': %s",
+                         j->save_baseline, err);
+            if (!o->quiet)
+                cmd_notice("saved baseline '%s' in %s", j->save_baseline,
+                           j->store ? j->store : COMPARE_DEFAULT_STORE);
         }
     }
     compare_verdict_free(verdict);
@@ -523,6 +585,8 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
 {
     struct loader_run_opts ro = {0};
     struct progress_ctx pc = {0};
+    struct loader_kv *vars = NULL;
+    size_t n_vars = 0;
     char err[512];
     int rc;
 
@@ -536,14 +600,33 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
         ro.progress_interval_s = pc.tty ? 0.5 : 5;
     }
     err[0] = '\0';
+    /* wait_for (CI starts services in the background), setup once, the
+     * load with setup's captures, teardown once */
+    rc = loader_wait_for(p, &cmd_stop, err, sizeof(err));
+    if (rc) {
+        snprintf(reason, len, "%s", err[0] ? err : loader_strerror(rc));
+        return GATE_EXIT_UNJUDGED;
+    }
+    rc = loader_setup(p, &vars, &n_vars, err, sizeof(err));
+    if (rc) {
+        snprintf(reason, len, "setup failed: %s",
+                 err[0] ? err : loader_strerror(rc));
+        return GATE_EXIT_UNJUDGED;
+    }
+    ro.vars = vars;
+    ro.n_vars = n_vars;
     rc = loader_run(p, &ro, out, err, sizeof(err));
     if (pc.tty && ro.progress)
         fprintf(stderr, "\r\033[K");
     if (rc) {
         snprintf(reason, len, "cannot run the load: %s",
                  err[0] ? err : loader_strerror(rc));
+        loader_vars_free(vars, n_vars);
         return GATE_EXIT_UNJUDGED;
     }
+    if (loader_teardown(p, vars, n_vars, err, sizeof(err)))
+        cmd_warn("teardown: %s", err);
+    loader_vars_free(vars, n_vars);
     return 0;
 }
 

@@ -9,7 +9,8 @@
 static const char usage[] =
     "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
     "[--allow-profile-change] [--save-baseline NAME [--if-pass]] "
-    "[--store DIR] [--no-gate] [--shard I/N | --shards N] [--repeat N] "
+    "[--keep N] [--store DIR] [--no-gate] [--shard I/N | --shards N] "
+    "[--repeat N] "
     CMD_REPORT_USAGE;
 
 /* --shard I/N, else LOADGATE_SHARD=I/N, else Kubernetes' 0-based
@@ -60,6 +61,7 @@ int cmd_run(int argc, char **argv)
         {"shard", required_argument, NULL, 2007},
         {"shards", required_argument, NULL, 2008},
         {"repeat", required_argument, NULL, 2009},
+        {"keep", required_argument, NULL, 2010},
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
@@ -107,6 +109,14 @@ int cmd_run(int argc, char **argv)
                 return cmd_usage_error(usage, "--shards wants a count, not "
                                               "'%s'", optarg);
             break;
+        case 2010: {
+            unsigned long long k;
+            if (cmd_parse_uint(optarg, 1, 100000, &k))
+                return cmd_usage_error(usage, "--keep wants a count, not '%s'",
+                                       optarg);
+            j.keep = (unsigned)k;
+            break;
+        }
         case 2009:
             if (cmd_parse_uint(optarg, 1, 1000, &repeat))
                 return cmd_usage_error(usage, "--repeat wants a count from 1 "
@@ -139,6 +149,11 @@ int cmd_run(int argc, char **argv)
     if (shard_n > 1) {
         if (cmd_shard_profile(prof, shard_i, shard_n, reason,
                               sizeof(reason))) {
+            loader_profile_free(prof);
+            return cmd_usage_error(usage, "%s", reason);
+        }
+        if (loader_profile_shard_feeder(prof, shard_i, shard_n, reason,
+                                        sizeof(reason))) {
             loader_profile_free(prof);
             return cmd_usage_error(usage, "%s", reason);
         }

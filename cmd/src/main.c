@@ -81,8 +81,9 @@ const struct cmd cmd_commands[] = {
      "Example:\n"
      "  loadgate compare .loadgate/baselines/main.json results.json\n"},
     {"baseline", cmd_baseline,
-     "baseline save RESULTS --name NAME [--to URL] | list | show NAME "
-     "[--json] | rm NAME  [--store DIR]",
+     "baseline save RESULTS --name NAME [--to URL] [--keep N] | list | "
+     "show NAME [--json] | history NAME | rollback NAME [VERSION] | rm NAME "
+     " [--store DIR]",
      "manage the stored baselines (default store .loadgate/baselines)",
      "A baseline is a results file promoted under a name, one JSON file per\n"
      "name in the store (default .loadgate/baselines; LOADGATE_STORE), written\n"
@@ -91,7 +92,17 @@ const struct cmd cmd_commands[] = {
      "  loadgate baseline save results.json --name main\n"
      "  loadgate baseline list\n"
      "  loadgate baseline show main --json\n"
+     "  loadgate baseline history main        # every save keeps the last version\n"
+     "  loadgate baseline rollback main       # back to the previous version\n"
      "  loadgate baseline rm old-main\n"},
+    {"calibrate", cmd_calibrate, "calibrate PROFILE [--runs N] [-q]",
+     "A/A runs: the noise band per endpoint and metric, suggested tolerances",
+     "Runs PROFILE N times (default 5) against the same service and prints,\n"
+     "per endpoint and metric, the values of each run, the noise band, and\n"
+     "the smallest tolerance that would not have raised a false alarm on any\n"
+     "pair, with a suggested threshold line.\n\n"
+     "Example:\n"
+     "  loadgate calibrate perf/checkout.yaml --runs 5\n"},
     {"merge", cmd_merge, "merge A.json B.json ... -o OUT.json",
      "merge the results of shards (or any runs of one profile) exactly",
      "Adds up histograms, counts, error classes and timelines (aligned on\n"

@@ -249,6 +249,40 @@ class CliTest(TempDirCase):
         self.assertEqual(rc, 0, err)
         self.assertTrue(os.path.getsize(self.path("r2.html")) > 1000)
 
+    def test_baseline_history_rollback_and_profile_diff(self):
+        store = self.path("store")
+        p = self.profile()
+        for _ in range(2):
+            rc, _, err = run("run", p, "-q", "--save-baseline", "main",
+                             "--store", store, "--keep", "3")
+            self.assertEqual(rc, 0, err)
+        rc, out, err = run("baseline", "history", "main", "--store", store)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(out.strip().splitlines()), 2)  # header + 1
+        self.assertEqual(run("baseline", "rollback", "main", "--store",
+                             store)[0], 0)
+        # a baseline of another profile is refused, saying what differs
+        other = self.write("other.yaml",
+                           open(p, encoding="utf-8").read()
+                           .replace("users: 40", "users: 30"))
+        rc, _, err = run("run", other, "-q", "--baseline", "main",
+                         "--store", store)
+        self.assertEqual(rc, 3)
+        self.assertIn("users 40 → 30", err)
+
+    def test_calibrate_prints_noise_and_tolerances(self):
+        p = self.write("cal.yaml", """\
+version: 1
+target: %s
+load: {users: 20, duration: 2s, warmup: 500ms, think_time: 20ms..60ms}
+scenarios: [{name: a, steps: [{get: /api/health}]}]
+""" % self.demo.url)
+        rc, out, err = run("calibrate", p, "--runs", "2", "-q")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("GET /api/health", out)
+        self.assertRegex(out, r"p50 < baseline \+ \d+%")
+        self.assertEqual(run("calibrate", p, "--runs", "1")[0], 2)
+
     def test_sigint_writes_partial_results(self):
         out = self.path("r.json")
         p = subprocess.Popen([LOADGATE, "quick", self.demo.url +

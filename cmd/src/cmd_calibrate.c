@@ -1,0 +1,78 @@
+/* loadgate calibrate PROFILE [--runs N]: A/A runs against the same service
+ * measure how far two runs of the same build drift on this runner, per
+ * endpoint and metric, and the smallest tolerance that would not have
+ * raised a false alarm. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+
+static const char usage[] = "calibrate PROFILE [--runs N] [-q]";
+
+int cmd_calibrate(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"runs", required_argument, NULL, 'n'},
+        {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
+    struct cmd_report_opts ro = {0};
+    struct loader_profile *prof = NULL;
+    struct metrics_results **runs = NULL;
+    struct compare_calibration *cal = NULL;
+    struct loader_error perr;
+    unsigned long long n = 5;
+    size_t have = 0;
+    char msg[1200];
+    int opt, rc = GATE_EXIT_UNJUDGED;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "n:q", longopts, NULL)) != -1) {
+        if (opt == 'q')
+            ro.quiet = true;
+        else if (opt != 'n' || cmd_parse_uint(optarg, 2, 100, &n))
+            return cmd_usage_error(usage, "--runs wants a count from 2 to "
+                                          "100");
+    }
+    if (optind + 1 != argc)
+        return cmd_usage_error(usage, "calibrate takes exactly one PROFILE");
+    if (loader_profile_load(argv[optind], &prof, &perr)) {
+        loader_error_format(&perr, msg, sizeof(msg));
+        cmd_error("%s", msg);
+        return GATE_EXIT_USAGE;
+    }
+    runs = calloc(n, sizeof(*runs));
+    if (!runs)
+        goto out;
+    for (have = 0; have < n && !cmd_stop; have++) {
+        if (!ro.quiet)
+            cmd_notice("A/A run %zu of %llu", have + 1, n);
+        if (cmd_run_load(prof, &ro, &runs[have], msg, sizeof(msg))) {
+            cmd_error("%s", msg);
+            goto out;
+        }
+        if (gate_no_response(runs[have])) {
+            cmd_error("run %zu got no response from the target", have + 1);
+            have++;
+            goto out;
+        }
+    }
+    if (cmd_stop) {
+        rc = cmd_signal == SIGTERM ? GATE_EXIT_SIGTERM : GATE_EXIT_SIGINT;
+        goto out;
+    }
+    if (compare_calibrate((const struct metrics_results *const *)runs, have,
+                          &cal)) {
+        cmd_error("cannot calibrate: the runs share no endpoint with samples");
+        goto out;
+    }
+    compare_calibration_write(cal, stdout);
+    rc = 0;
+out:
+    compare_calibration_free(cal);
+    for (size_t i = 0; runs && i < n; i++)
+        metrics_results_free(runs[i]);
+    free(runs);
+    loader_profile_free(prof);
+    return rc;
+}
