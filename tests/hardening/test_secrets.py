@@ -142,10 +142,8 @@ class Secrets(hlib.Case):
                     self.assertIn(prof, r.err)
                     self.assert_clean(name, r, d)
 
-    # Known bug, left to cmd/ (see SECURITY.md "Known gaps"): an ${ENV}
-    # value in the profile's baseline URL is printed in the error line and
-    # the JUnit <error> when the baseline service cannot be reached.
-    @unittest.expectedFailure
+    # An ${ENV} value in the profile's baseline URL once reached the error
+    # line and the JUnit <error>; cmd now names the profile line instead.
     def test_baseline_url_from_env(self):
         d, r = self.run_profile(
             "baseline_url", "http://127.0.0.1:%d" % hostile.refused_port(),
