@@ -133,6 +133,10 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
 int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
                    const struct cmd_report_opts *o);
 
+/* Thresholds with abort: true (set by cmd_prepare), checked live. */
+extern const struct compare_threshold *cmd_abort_thresholds;
+extern size_t cmd_n_abort_thresholds;
+
 /** Runs the profile with progress display and signals; *out gets the
  * results.  Returns 0 or an exit code (3) with reason printed. */
 int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,

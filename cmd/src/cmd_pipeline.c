@@ -14,6 +14,9 @@
 #include "cmd.h"
 #include "server.h"
 
+/* Why the run was aborted early by an abort: threshold; empty if not. */
+static char abort_reason[512];
+
 /* The GitHub step summary limit is 1 MiB per step; gate keeps ours under
  * 256 KiB. */
 static void append_file(const char *path, const char *data, size_t len)
@@ -294,8 +297,11 @@ int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p)
 
     memset(p, 0, sizeof(*p));
     rc = prepare_thresholds(j, p);
-    if (!rc)
+    if (!rc) {
+        cmd_abort_thresholds = p->thresholds;
+        cmd_n_abort_thresholds = p->n_thresholds;
         rc = prepare_baseline(j, p);
+    }
     if (rc && !p->reason[0])
         snprintf(p->reason, sizeof(p->reason), "out of memory");
     p->exit_code = rc;
@@ -304,6 +310,10 @@ int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p)
 
 void cmd_prepared_release(struct cmd_prepared *p)
 {
+    if (cmd_abort_thresholds == p->thresholds) {
+        cmd_abort_thresholds = NULL;
+        cmd_n_abort_thresholds = 0;
+    }
     for (size_t i = 0; i < p->n_thresholds; i++)
         compare_threshold_release(&p->thresholds[i]);
     free(p->thresholds);
@@ -472,6 +482,11 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     }
     code = gate_exit_code(&rep);
 
+    if (abort_reason[0]) {
+        cmd_warn("%s", abort_reason);
+        if (metrics_results_add_recommendation(run, abort_reason))
+            cmd_warn("out of memory");
+    }
     if (p->baseline_missing)
         cmd_notice("%s", p->baseline_missing);
     if (run->partial)
@@ -555,10 +570,18 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
 
 /* ---- running a profile with progress ------------------------------------ */
 
+const struct compare_threshold *cmd_abort_thresholds;
+size_t cmd_n_abort_thresholds;
+
 struct progress_ctx {
     bool tty;
     bool lines;
+    bool show;
+    /* abort: true thresholds, checked once a second on the live results */
+    const struct compare_threshold *thresholds;
+    size_t n_thresholds;
 };
+
 
 static void on_progress(const struct loader_progress *pr, void *ud)
 {
@@ -568,6 +591,18 @@ static void on_progress(const struct loader_progress *pr, void *ud)
                              : 0;
     char buf[256];
 
+    for (size_t i = 0; pr->live && !cmd_stop && i < c->n_thresholds; i++) {
+        const struct compare_threshold *t = &c->thresholds[i];
+        char why[256];
+        if (t->abort_run && t->for_s > 0 && !pr->warming_up &&
+            compare_sustained_breach(pr->live, t, why, sizeof(why))) {
+            snprintf(abort_reason, sizeof(abort_reason),
+                     "aborted early: '%s' breached: %s", t->expr, why);
+            cmd_stop = 1; /* stop sending; results come back partial */
+        }
+    }
+    if (!c->show)
+        return;
     snprintf(buf, sizeof(buf),
              "[%6.1fs]%s users %u  req/s %.0f  p95 %.1f ms  requests %llu  "
              "errors %llu (%.2f%%)",
@@ -592,12 +627,15 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
 
     pc.tty = isatty(STDERR_FILENO);
     pc.lines = !pc.tty && o->progress;
+    pc.show = !o->quiet && (pc.tty || pc.lines);
+    pc.thresholds = cmd_abort_thresholds;
+    pc.n_thresholds = cmd_n_abort_thresholds;
     cmd_signals_install();
     ro.stop = &cmd_stop;
-    if (!o->quiet && (pc.tty || pc.lines)) {
+    if (pc.show || pc.n_thresholds) {
         ro.progress = on_progress;
         ro.progress_ud = &pc;
-        ro.progress_interval_s = pc.tty ? 0.5 : 5;
+        ro.progress_interval_s = pc.n_thresholds || pc.tty ? 0.5 : 5;
     }
     err[0] = '\0';
     /* wait_for (CI starts services in the background), setup once, the

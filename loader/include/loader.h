@@ -280,6 +280,9 @@ struct loader_progress {
     uint64_t errors;
     double rps;         /* over the last second */
     double p95_ms;      /* measured so far */
+    /* What this loop measured so far (with --threads, one thread's
+     * share); valid only during the callback.  For abort: thresholds. */
+    const struct metrics_results *live;
 };
 
 struct loader_run_opts {

@@ -131,6 +131,7 @@ static void report_progress(struct loader__engine *e, uint64_t now_ns) {
                  ? (double)(e->done_measured - e->last_progress_done) / span
                  : 0;
     pr.p95_ms = (double)metrics_hist_percentile(e->all_hist, 95) / 1000.0;
+    pr.live = e->res;
     o->progress(&pr, o->progress_ud);
     e->last_progress_ns = now_ns;
     e->last_progress_done = e->done_measured;

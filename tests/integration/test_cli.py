@@ -270,6 +270,29 @@ class CliTest(TempDirCase):
         self.assertEqual(rc, 3)
         self.assertIn("users 40 → 30", err)
 
+    def test_sustained_breach_aborts_the_run(self):
+        p = self.write("abort.yaml", """\
+version: 1
+target: %s
+load: {users: 20, duration: 60s, think_time: 20ms..60ms}
+scenarios: [{name: a, steps: [{get: /api/agents}]}]
+thresholds:
+  - check: p50 < 5ms
+    for: 3s
+    abort: true
+""" % self.demo.url)
+        started = time.time()
+        rc, _, err = run("run", p, "-q", "--out", self.path("r.json"),
+                         "--junit", self.path("j.xml"))
+        self.assertEqual(rc, 1, err)   # a verdict, not an interruption
+        self.assertLess(time.time() - started, 20)
+        self.assertIn("aborted early", err)
+        r = load_json(self.path("r.json"))
+        self.assertTrue(r["partial"])
+        self.assertTrue(any("aborted early" in x
+                            for x in r["recommendations"]))
+        validate_junit(self, self.path("j.xml"))
+
     def test_calibrate_prints_noise_and_tolerances(self):
         p = self.write("cal.yaml", """\
 version: 1
