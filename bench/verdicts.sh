@@ -51,7 +51,7 @@ judge() { # judge CURRENT BASELINE -> prints failed endpoints, one per line
         python3 -c 'import json,sys
 d=json.load(sys.stdin)
 for c in d["checks"]:
-    if c["status"]=="FAIL": print(c["endpoint"])' || true
+    if c["status"].lower()=="fail": print(c["endpoint"])' || true
 }
 
 aa_fail=0 d25=0 d25_other=0 d10=0
