@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -87,6 +88,11 @@ struct fast_state {
     unsigned n_active;
     struct fast_conn *conns;
     unsigned n_conns;
+    /* owner[fd]: 1 + index of the connection that owns socket fd, 0 when
+     * libcurl does; a late CURL_POLL_REMOVE for a number already reused
+     * by one of our connections must not unregister it */
+    unsigned *owner;
+    size_t n_owner;
     uint64_t next_scan_ns; /* earliest request deadline (may be early) */
     uint64_t completions;
     unsigned *deferred; /* users whose request failed inside send() */
@@ -213,6 +219,8 @@ static void epoll_set(struct fast_state *st, struct fast_conn *c, bool out) {
 static void conn_close(struct fast_state *st, struct fast_conn *c) {
     if (c->fd >= 0) {
         epoll_ctl(st->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        if ((size_t)c->fd < st->n_owner)
+            st->owner[c->fd] = 0;
         c->fd = -1;
     }
     if (c->state == FAST_CONNECTING && c->mc->connecting)
@@ -350,6 +358,8 @@ static void conn_ready(struct fast_state *st, struct fast_conn *c,
     c->connect_us = conn_t > 0 ? (uint64_t)conn_t : 1;
     c->tls_us = c->tls && app_t > conn_t ? (uint64_t)(app_t - conn_t) : 0;
     c->fd = (int)fd;
+    if ((size_t)fd < st->n_owner)
+        st->owner[fd] = c->idx + 1;
     c->state = FAST_READY;
     c->fresh = true;
     c->reused = false;
@@ -423,6 +433,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
     c = (struct fast_conn *)(void *)priv;
     if (c && c->state != FAST_CONNECTING)
         return 0; /* the socket is ours by now */
+    if (s >= 0 && (size_t)s < mc->st->n_owner && mc->st->owner[s])
+        return 0; /* a stale number, reused by one of our connections */
     if (what == CURL_POLL_REMOVE) {
         epoll_ctl(mc->st->epfd, EPOLL_CTL_DEL, s, NULL);
         return 0;
@@ -863,7 +875,17 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->active = calloc(st->n_multis, sizeof(*st->active));
     st->conns = calloc(n_slots ? n_slots : 1, sizeof(*st->conns));
     st->deferred = calloc(n_slots ? n_slots : 1, sizeof(*st->deferred));
-    if (!st->multis || !st->active || !st->conns || !st->deferred)
+    {
+        struct rlimit rl;
+
+        st->n_owner = 65536;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (1u << 22))
+            st->n_owner = (size_t)rl.rlim_cur;
+        st->owner = calloc(st->n_owner, sizeof(*st->owner));
+    }
+    if (!st->multis || !st->active || !st->conns || !st->deferred ||
+        !st->owner)
         goto out;
     st->n_conns = n_slots;
     for (unsigned i = 0; i < n_slots; i++) {
@@ -926,6 +948,7 @@ static void fast_close(struct loader__engine *e) {
     free(st->active);
     free(st->conns);
     free(st->deferred);
+    free(st->owner);
     if (st->share)
         curl_share_cleanup(st->share);
     if (st->epfd >= 0)
