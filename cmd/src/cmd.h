@@ -133,6 +133,9 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
 int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
                    const struct cmd_report_opts *o);
 
+/* --threads N: event loops for run and quick (default 1). */
+extern unsigned cmd_threads;
+
 /* Thresholds with abort: true (set by cmd_prepare), checked live. */
 extern const struct compare_threshold *cmd_abort_thresholds;
 extern size_t cmd_n_abort_thresholds;

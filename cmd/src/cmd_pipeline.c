@@ -570,6 +570,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
 
 /* ---- running a profile with progress ------------------------------------ */
 
+unsigned cmd_threads = 1;
 const struct compare_threshold *cmd_abort_thresholds;
 size_t cmd_n_abort_thresholds;
 
@@ -632,6 +633,7 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     pc.n_thresholds = cmd_n_abort_thresholds;
     cmd_signals_install();
     ro.stop = &cmd_stop;
+    ro.threads = cmd_threads;
     if (pc.show || pc.n_thresholds) {
         ro.progress = on_progress;
         ro.progress_ud = &pc;

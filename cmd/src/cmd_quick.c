@@ -53,6 +53,7 @@ int cmd_quick(int argc, char **argv)
         {"baseline", required_argument, NULL, 'b'},
         {"store", required_argument, NULL, 2003},
         {"engine", required_argument, NULL, 2004},
+        {"threads", required_argument, NULL, 2900},
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
@@ -145,6 +146,14 @@ int cmd_quick(int argc, char **argv)
             }
             engine = optarg;
             break;
+        case 2900: {
+            unsigned long long t;
+            if (cmd_parse_uint(optarg, 1, 256, &t))
+                return cmd_usage_error(usage, "--threads wants 1 to 256, not "
+                                              "'%s'", optarg);
+            cmd_threads = (unsigned)t;
+            break;
+        }
         default:
             rc = cmd_usage_error(usage, "unknown option");
             goto out;

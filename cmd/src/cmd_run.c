@@ -62,6 +62,7 @@ int cmd_run(int argc, char **argv)
         {"shards", required_argument, NULL, 2008},
         {"repeat", required_argument, NULL, 2009},
         {"keep", required_argument, NULL, 2010},
+        {"threads", required_argument, NULL, 2900},
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
@@ -122,6 +123,14 @@ int cmd_run(int argc, char **argv)
                 return cmd_usage_error(usage, "--repeat wants a count from 1 "
                                               "to 1000, not '%s'", optarg);
             break;
+        case 2900: {
+            unsigned long long t;
+            if (cmd_parse_uint(optarg, 1, 256, &t))
+                return cmd_usage_error(usage, "--threads wants 1 to 256, not "
+                                              "'%s'", optarg);
+            cmd_threads = (unsigned)t;
+            break;
+        }
         default:
             return cmd_usage_error(usage, "unknown option");
         }

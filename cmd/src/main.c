@@ -28,6 +28,7 @@ const struct cmd cmd_commands[] = {
      "      --no-gate              report, but exit 0 whatever the verdict\n"
      "      --shard I/N            run shard I of N (also LOADGATE_SHARD)\n"
      "      --shards N             shard from JOB_COMPLETION_INDEX (Kubernetes)\n"
+     "      --threads N            event loops (for a remote target)\n"
      "      --repeat N             run N times and judge them pooled (fewer\n"
      "                             false alarms, more power)\n"
      "  -o, --out FILE             results JSON\n"

@@ -319,8 +319,8 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
         curl_easy_setopt(h, CURLOPT_PROXY, "");
         curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-        if (getenv("LOADGATE_INSECURE_TLS") || st->e->p->insecure) {
-            /* tests with a self-signed certificate; target: {insecure} */
+        if (st->e->p->insecure) {
+            /* target: {insecure: true} or defaults.insecure */
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
         }
