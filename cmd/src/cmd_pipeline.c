@@ -4,6 +4,7 @@
  * is judged, written out and mapped to an exit code.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,7 +43,8 @@ static bool profile_has_endpoint(const struct loader_profile *p,
         for (size_t k = 0; k < p->scenarios[i].n_steps; k++) {
             loader_step_endpoint(&p->scenarios[i].steps[k], buf,
                                  sizeof(buf));
-            if (strcmp(buf, name) == 0)
+            /* a name, or a pattern ("GET /api/agents*") matching one */
+            if (strcmp(buf, name) == 0 || fnmatch(name, buf, 0) == 0)
                 return true;
         }
     return false;

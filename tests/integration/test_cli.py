@@ -86,6 +86,11 @@ class CliTest(TempDirCase):
         rc, _, err = run("validate", p)
         self.assertEqual(rc, 2)
         self.assertRegex(err, re.escape(p) + r":\d+:\d+: threshold")
+        # a pattern matching a profile endpoint is fine
+        p = self.profile(extra='  - endpoint: "POST /api/agents/*"\n'
+                         '    check: p95 < 1s')
+        rc, _, err = run("validate", p)
+        self.assertEqual(rc, 0, err)
         # a threshold naming an endpoint the profile lacks
         p = self.profile(extra='  - endpoint: "GET /nope"\n'
                          '    check: p95 < 1s')
