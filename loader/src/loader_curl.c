@@ -490,17 +490,12 @@ static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns) {
         unsigned idx = (unsigned)(ev[i].data.u64 >> 32);
         curl_socket_t fd = (curl_socket_t)(uint32_t)ev[i].data.u64;
         struct curl_multi_ctx *mc;
-        int flags = 0, running;
+        int flags, running;
 
         if (idx >= st->n_multis)
             continue;
         mc = &st->multis[idx];
-        if (ev[i].events & EPOLLIN)
-            flags |= CURL_CSELECT_IN;
-        if (ev[i].events & EPOLLOUT)
-            flags |= CURL_CSELECT_OUT;
-        if (ev[i].events & (EPOLLERR | EPOLLHUP))
-            flags |= CURL_CSELECT_ERR;
+        flags = loader__curl_select_flags(ev[i].events);
         curl_multi_socket_action(mc->m, fd, flags, &running);
         refresh_deadline(e, mc);
         drain(e, mc);

@@ -18,6 +18,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+
+#include <curl/curl.h>
 
 #include "loader.h"
 #include "metrics.h"
@@ -289,5 +292,14 @@ int loader__engine_loop(struct loader__engine *e,
                         const struct loader__transport_ops *t);
 /** Puts vu in the timer heap at vu->due_ns (closed model). */
 int loader__heap_push(struct loader__engine *e, struct loader__vu *vu);
+
+/* epoll events as curl_multi_socket_action() flags (both transports hand
+ * libcurl's own sockets back to it). */
+static inline int loader__curl_select_flags(uint32_t events)
+{
+    return (events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+           (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+           (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+}
 
 #endif

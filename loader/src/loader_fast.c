@@ -796,17 +796,12 @@ static int fast_poll(struct loader__engine *e, uint64_t deadline_ns) {
         now = e->now_ns();
         if (tag & FAST_TAG_MULTI) {
             struct fast_multi *mc;
-            int flags = 0, running;
+            int flags, running;
 
             if (idx >= st->n_multis)
                 continue;
             mc = &st->multis[idx];
-            if (ev[i].events & EPOLLIN)
-                flags |= CURL_CSELECT_IN;
-            if (ev[i].events & EPOLLOUT)
-                flags |= CURL_CSELECT_OUT;
-            if (ev[i].events & (EPOLLERR | EPOLLHUP))
-                flags |= CURL_CSELECT_ERR;
+            flags = loader__curl_select_flags(ev[i].events);
             curl_multi_socket_action(mc->m, fd, flags, &running);
             drain_multi(st, mc, now);
             list_multi(st, mc);
