@@ -152,6 +152,14 @@ int cmd_run_repeated(const struct loader_profile *p,
                      const struct cmd_report_opts *o, unsigned n,
                      struct metrics_results **out, char *reason, size_t len);
 
+/** The sequence of run, quick and demo: prepare thresholds and baseline,
+ * print banner (unless quiet), run p repeat times, mark the results with
+ * shard (may be NULL), judge and report.  Returns the exit code. */
+int cmd_run_and_judge(const struct loader_profile *p,
+                      const struct cmd_judge *j,
+                      const struct cmd_report_opts *o, unsigned repeat,
+                      const char *shard, const char *banner);
+
 /** Loads a results document, printing the error; returns 0 or 3. */
 int cmd_load_results(const char *path, struct metrics_results **out);
 

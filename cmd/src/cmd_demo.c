@@ -48,16 +48,15 @@ int cmd_demo(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct cmd_prepared prep = {0};
     struct demo_opts dopts = {0};
     struct demo_slow *slow = NULL;
     struct demo_server *srv = NULL;
     struct loader_profile *prof = NULL;
-    struct metrics_results *run = NULL, *bundled = NULL;
+    struct metrics_results *bundled = NULL;
     struct loader_error perr;
     unsigned long long port = 0;
     bool serve_only = false;
-    char target[64], reason[1024], msg[1200], err[512];
+    char target[64], banner[256], msg[1200], err[512];
     int opt, rc = GATE_EXIT_USAGE;
 
     slow = calloc((size_t)argc, sizeof(*slow));
@@ -146,27 +145,15 @@ int cmd_demo(int argc, char **argv)
             j.baseline_label = "demo (bundled)";
         }
     }
-    if (cmd_prepare(&j, &prep)) {
-        rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
-        goto out;
-    }
-    if (!ro.quiet)
-        fprintf(stderr,
-                "loadgate: demo service on %s; running %s (%u users, "
-                "%.0f s warm-up + %.0f s)%s\n",
-                target, DEMO_PROFILE_PATH, prof->load.users,
-                prof->load.warmup_s, prof->load.duration_s,
-                dopts.n_slow ? " with a slowed endpoint" : "");
-    rc = cmd_run_load(prof, &ro, &run, reason, sizeof(reason));
-    if (rc) {
-        rc = cmd_fail_early(rc, reason, &j, &ro);
-        goto out;
-    }
-    rc = cmd_judge_and_report(run, &j, &prep, &ro, (int)cmd_signal);
+    snprintf(banner, sizeof(banner),
+             "loadgate: demo service on %s; running %s (%u users, %.0f s "
+             "warm-up + %.0f s)%s",
+             target, DEMO_PROFILE_PATH, prof->load.users,
+             prof->load.warmup_s, prof->load.duration_s,
+             dopts.n_slow ? " with a slowed endpoint" : "");
+    rc = cmd_run_and_judge(prof, &j, &ro, 1, NULL, banner);
 out:
-    cmd_prepared_release(&prep);
     demo_server_stop(srv);
-    metrics_results_free(run);
     metrics_results_free(bundled);
     loader_profile_free(prof);
     free(slow);

@@ -715,6 +715,38 @@ int cmd_run_repeated(const struct loader_profile *p,
     return 0;
 }
 
+int cmd_run_and_judge(const struct loader_profile *p,
+                      const struct cmd_judge *j,
+                      const struct cmd_report_opts *o, unsigned repeat,
+                      const char *shard, const char *banner)
+{
+    struct cmd_prepared prep;
+    struct metrics_results *run = NULL;
+    char reason[1024];
+    int rc;
+
+    if (cmd_prepare(j, &prep)) {
+        rc = cmd_fail_early(prep.exit_code, prep.reason, j, o);
+        goto out;
+    }
+    if (banner && !o->quiet)
+        fprintf(stderr, "%s\n", banner);
+    rc = cmd_run_repeated(p, o, repeat, &run, reason, sizeof(reason));
+    if (rc) {
+        rc = cmd_fail_early(rc, reason, j, o);
+        goto out;
+    }
+    if (shard) {
+        free(run->meta.shard);
+        run->meta.shard = strdup(shard);
+    }
+    rc = cmd_judge_and_report(run, j, &prep, o, (int)cmd_signal);
+out:
+    cmd_prepared_release(&prep);
+    metrics_results_free(run);
+    return rc;
+}
+
 int cmd_load_results(const char *path, struct metrics_results **out)
 {
     char err[1024];

@@ -57,15 +57,13 @@ int cmd_quick(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct cmd_prepared prep = {0};
     struct loader_quick q = {0};
     struct loader_profile *prof = NULL;
-    struct metrics_results *run = NULL;
     struct loader_error perr;
     const char **headers = NULL, **ths = NULL, *engine = NULL;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
-    char *body = NULL, reason[1024], msg[1200];
+    char *body = NULL, msg[1200];
     int opt, rc = GATE_EXIT_USAGE;
     bool n_set = false, c_set = false;
 
@@ -204,19 +202,8 @@ int cmd_quick(int argc, char **argv)
     j.profile_name = "quick";
     j.cli_thresholds = ths;
     j.n_cli_thresholds = n_ths;
-    if (cmd_prepare(&j, &prep)) {
-        rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
-        goto out;
-    }
-    rc = cmd_run_load(prof, &ro, &run, reason, sizeof(reason));
-    if (rc) {
-        rc = cmd_fail_early(rc, reason, &j, &ro);
-        goto out;
-    }
-    rc = cmd_judge_and_report(run, &j, &prep, &ro, (int)cmd_signal);
+    rc = cmd_run_and_judge(prof, &j, &ro, 1, NULL, NULL);
 out:
-    cmd_prepared_release(&prep);
-    metrics_results_free(run);
     loader_profile_free(prof);
     free(headers);
     free(ths);

@@ -66,9 +66,7 @@ int cmd_run(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct cmd_prepared prep = {0};
     struct loader_profile *prof = NULL;
-    struct metrics_results *run = NULL;
     struct loader_error perr;
     char reason[1024], msg[1200], suite[600], shard[32];
     const char *shard_flag = NULL;
@@ -169,25 +167,10 @@ int cmd_run(int argc, char **argv)
         snprintf(suite, sizeof(suite), "%s.shard%u", prof->name, shard_i);
         j.profile_name = suite;
     }
-    if (cmd_prepare(&j, &prep)) {
-        rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
-        goto out;
-    }
-    rc = cmd_run_repeated(prof, &ro, (unsigned)repeat, &run, reason,
-                          sizeof(reason));
-    if (rc) {
-        rc = cmd_fail_early(rc, reason, &j, &ro);
-        goto out;
-    }
-    if (shard_n > 1) {
+    if (shard_n > 1)
         snprintf(shard, sizeof(shard), "%u/%u", shard_i, shard_n);
-        free(run->meta.shard);
-        run->meta.shard = strdup(shard);
-    }
-    rc = cmd_judge_and_report(run, &j, &prep, &ro, (int)cmd_signal);
-out:
-    cmd_prepared_release(&prep);
-    metrics_results_free(run);
+    rc = cmd_run_and_judge(prof, &j, &ro, (unsigned)repeat,
+                           shard_n > 1 ? shard : NULL, NULL);
     loader_profile_free(prof);
     return rc;
 }
