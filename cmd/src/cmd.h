@@ -51,7 +51,8 @@ int cmd_parse_rate(const char *s, double *out);
  * SIGINT/SIGTERM set cmd_stop (the loader's stop flag) and cmd_signal. */
 extern volatile sig_atomic_t cmd_stop;
 extern volatile sig_atomic_t cmd_signal;
-void cmd_signals_install(void);
+void cmd_signals_init(void);    /* main(), first: default actions */
+void cmd_signals_install(void); /* a polling command, first thing */
 
 /* ---- the judge-and-report pipeline ------------------------------------- */
 

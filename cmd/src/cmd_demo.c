@@ -62,6 +62,7 @@ int cmd_demo(int argc, char **argv)
     slow = calloc((size_t)argc, sizeof(*slow));
     if (!slow)
         return GATE_EXIT_UNJUDGED;
+    cmd_signals_install(); /* a signal from now on: partial results */
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))

@@ -626,6 +626,7 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     struct loader_kv *vars = NULL;
     size_t n_vars = 0;
     char err[512];
+    bool set_up;
     int rc;
 
     pc.tty = isatty(STDERR_FILENO);
@@ -645,11 +646,14 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     /* wait_for (CI starts services in the background), setup once, the
      * load with setup's captures, teardown once */
     rc = loader_wait_for(p, &cmd_stop, err, sizeof(err));
-    if (rc) {
+    if (rc && !cmd_stop) {
         snprintf(reason, len, "%s", err[0] ? err : loader_strerror(rc));
         return GATE_EXIT_UNJUDGED;
     }
-    rc = loader_setup(p, &vars, &n_vars, err, sizeof(err));
+    /* interrupted before the load: no setup, and loader_run (seeing the
+     * stop flag) gives back empty results marked partial to report */
+    set_up = !cmd_stop;
+    rc = set_up ? loader_setup(p, &vars, &n_vars, err, sizeof(err)) : 0;
     if (rc) {
         snprintf(reason, len, "setup failed: %s",
                  err[0] ? err : loader_strerror(rc));
@@ -666,7 +670,7 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
         loader_vars_free(vars, n_vars);
         return GATE_EXIT_UNJUDGED;
     }
-    if (loader_teardown(p, vars, n_vars, err, sizeof(err)))
+    if (set_up && loader_teardown(p, vars, n_vars, err, sizeof(err)))
         cmd_warn("teardown: %s", err);
     loader_vars_free(vars, n_vars);
     return 0;
@@ -680,7 +684,9 @@ int cmd_run_repeated(const struct loader_profile *p,
     double duration = 0;
     int rc;
 
-    for (unsigned i = 0; i < n && !cmd_stop; i++) {
+    /* at least once, even when interrupted already: the partial (empty)
+     * results are still written and judged */
+    for (unsigned i = 0; i < n && (i == 0 || !cmd_stop); i++) {
         if (n > 1 && !o->quiet)
             cmd_notice("run %u of %u", i + 1, n);
         rc = cmd_run_load(p, o, &r, reason, len);

@@ -73,6 +73,7 @@ int cmd_quick(int argc, char **argv)
         goto out;
     q.requests = 1000;
     q.concurrency = 100;
+    cmd_signals_install(); /* a signal from now on: partial results */
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:qn:c:d:m:H:t:b:", longopts,
                               NULL)) != -1) {

@@ -74,6 +74,7 @@ int cmd_run(int argc, char **argv)
     unsigned shard_i, shard_n;
     int opt, rc;
 
+    cmd_signals_install(); /* a signal from now on: partial results */
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))

@@ -136,13 +136,24 @@ int cmd_parse_rate(const char *s, double *out)
     return 0;
 }
 
+/* Set once a command polls cmd_stop; until then a signal does what it
+ * always does (the default action), so that "loadgate validate" or
+ * "loadgate baseline save" stop at once on Ctrl-C. */
+static volatile sig_atomic_t signals_polled;
+
 static void on_signal(int sig)
 {
+    if (!signals_polled) {
+        /* async-signal-safe: signal() and raise() both are */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     cmd_signal = sig;
     cmd_stop = 1;
 }
 
-void cmd_signals_install(void)
+void cmd_signals_init(void)
 {
     struct sigaction sa;
 
@@ -152,6 +163,13 @@ void cmd_signals_install(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+void cmd_signals_install(void)
+{
+    /* the handler has been in place since main(); from now on a signal
+     * only asks the command to stop, and it writes what it measured */
+    signals_polled = 1;
 }
 
 int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)

@@ -211,6 +211,9 @@ int main(int argc, char **argv)
     const struct cmd *c;
     int rc;
 
+    /* before anything: a signal during the profile's parsing or the
+     * baseline's loading must not slip past the run's handler */
+    cmd_signals_init();
     if (argc < 2) {
         general_help(stderr);
         return GATE_EXIT_USAGE;
