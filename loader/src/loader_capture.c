@@ -26,6 +26,48 @@ int loader__vu_header(struct loader__vu *vu, const char *line, size_t n) {
     return loader__buf_append(&vu->tmp, line, n);
 }
 
+enum { HDR_START, HDR_FIELD, HDR_VALUE, HDR_FULL };
+
+void loader__vu_header_begin(struct loader__vu *vu) {
+    vu->tmp.len = 0;
+    vu->hdr_state = HDR_START;
+    vu->hdr_line = 0;
+}
+
+int loader__vu_header_part(struct loader__vu *vu, const char *at, size_t n,
+                           bool value) {
+    const char *sep = NULL;
+    size_t sep_len = 0;
+    int rc;
+
+    if (vu->hdr_state == HDR_FULL)
+        return 0;
+    if (!value && vu->hdr_state != HDR_FIELD) {
+        /* a new line: behind the last one */
+        vu->hdr_line = vu->tmp.len;
+        if (vu->hdr_state == HDR_VALUE) {
+            sep = "\n";
+            sep_len = 1;
+        }
+        vu->hdr_state = HDR_FIELD;
+    } else if (value && vu->hdr_state == HDR_FIELD) {
+        sep = ": ";
+        sep_len = 2;
+        vu->hdr_state = HDR_VALUE;
+    } else if (value && vu->hdr_state != HDR_VALUE) {
+        return 0; /* a value without a name: nothing to keep */
+    }
+    if (vu->tmp.len + sep_len + n + 1 > HEADERS_CAP) {
+        /* drop the unfinished line whole, keep the ones before it */
+        vu->tmp.len = vu->hdr_line;
+        vu->hdr_state = HDR_FULL;
+        return 0;
+    }
+    if (sep_len && (rc = loader__buf_append(&vu->tmp, sep, sep_len)))
+        return rc;
+    return n ? loader__buf_append(&vu->tmp, at, n) : 0;
+}
+
 bool loader__step_keeps_body(const struct loader_step *s) {
     return s->n_captures > 0 || s->expect_body_contains ||
            s->n_expect_json > 0;

@@ -79,6 +79,18 @@ const struct loader_feeder *loader__scenario_feeder(const struct loader_profile 
  * 64 KiB in total are dropped.  0 or LOADER_ENOMEM.
  */
 int loader__vu_header(struct loader__vu *vu, const char *line, size_t n);
+/** Forgets the header lines kept so far: a new response begins (after an
+ * interim 100 Continue, a redirect, or a retry on a new connection). */
+void loader__vu_header_begin(struct loader__vu *vu);
+/**
+ * The same as loader__vu_header() for parsers that hand a header over in
+ * pieces (http-parser's on_header_field and on_header_value, each maybe
+ * split across reads): value says which of the two at..n continues.
+ * A line that would pass the 64 KiB cap is dropped whole.  0 or
+ * LOADER_ENOMEM.
+ */
+int loader__vu_header_part(struct loader__vu *vu, const char *at, size_t n,
+                           bool value);
 /** Whether the step needs the response body or headers kept (captures,
  * body_contains, json expectations). */
 bool loader__step_keeps_body(const struct loader_step *s);

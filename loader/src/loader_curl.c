@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
 
 #define PER_MULTI 100
@@ -159,6 +160,19 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
     if (loader__vu_body(vu, data, n) != 0)
         return 0; /* out of memory: fails the transfer */
     return n;
+}
+
+/* Keeps the header lines of the last response (after a 100 Continue or
+ * a redirect, only the final one's) for header captures. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
+    struct loader__vu *vu = userp;
+    size_t n = size * nmemb;
+
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        loader__vu_header_begin(vu); /* a status line: a new response */
+        return n;
+    }
+    return loader__vu_header(vu, data, n) == 0 ? n : 0;
 }
 
 /* Discards bodies of steps without captures. */
@@ -327,6 +341,11 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, cv->nodes);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION,
                      req->keep_body ? on_write : on_discard);
+    /* without a header function, a non-NULL HEADERDATA would send the
+     * headers through the write function: both or neither */
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION,
+                     req->keep_body ? on_header : NULL);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, req->keep_body ? vu : NULL);
     /* Back to a plain GET, then this step's method and body. */
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);

@@ -157,6 +157,9 @@ struct loader__vu {
     /* the response body, kept only when the step captures (<= 1 MiB) */
     struct loader__buf resp;
     bool resp_overflow;
+    /* loader__vu_header_part(): where the header text in tmp stands */
+    unsigned char hdr_state;
+    size_t hdr_line; /* where the line being assembled starts in tmp */
     void *transport; /* the transport's per-user state */
 };
 

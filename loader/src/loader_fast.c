@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include <http_parser.h>
 
+#include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
 
 #define FAST_PER_MULTI 10
@@ -100,7 +101,8 @@ struct fast_state {
     bool in_send;
     bool global_init;
     char user_agent[64];
-    http_parser_settings settings;
+    http_parser_settings settings;      /* bodies and headers dropped */
+    http_parser_settings settings_keep; /* kept: captures, expectations */
     char rbuf[FAST_RBUF];
 };
 
@@ -164,6 +166,29 @@ static bool split_url(const char *url, size_t *origin_len, const char **host,
 
 /* ---- http-parser callbacks -------------------------------------------- */
 
+/* Only for users whose step captures or checks the response
+ * (settings_keep): the others' headers cost nothing. */
+static int on_message_begin(http_parser *hp) {
+    struct fast_conn *c = hp->data;
+
+    loader__vu_header_begin(c->vu);
+    c->vu->resp.len = 0;
+    c->vu->resp_overflow = false;
+    return 0;
+}
+
+static int on_header_field(http_parser *hp, const char *at, size_t len) {
+    struct fast_conn *c = hp->data;
+
+    return loader__vu_header_part(c->vu, at, len, false) ? -1 : 0;
+}
+
+static int on_header_value(http_parser *hp, const char *at, size_t len) {
+    struct fast_conn *c = hp->data;
+
+    return loader__vu_header_part(c->vu, at, len, true) ? -1 : 0;
+}
+
 static int on_headers_complete(http_parser *hp) {
     struct fast_conn *c = hp->data;
 
@@ -193,6 +218,11 @@ static int on_message_complete(http_parser *hp) {
     /* Stop right after the message: bytes behind it are not ours. */
     http_parser_pause(hp, 1);
     return 0;
+}
+
+static const http_parser_settings *conn_settings(const struct fast_state *st,
+                                                 const struct fast_conn *c) {
+    return c->keep_body ? &st->settings_keep : &st->settings;
 }
 
 /* ---- connections ------------------------------------------------------ */
@@ -655,7 +685,8 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
         if (eof) {
             /* A body delimited by the end of the connection ends here. */
             if (c->got_first) {
-                http_parser_execute(&c->parser, &st->settings, NULL, 0);
+                http_parser_execute(&c->parser, conn_settings(st, c), NULL,
+                                    0);
                 if (c->msg_done) {
                     int status = c->status;
 
@@ -671,7 +702,8 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
             c->got_first = true;
             c->first_ns = now;
         }
-        parsed = http_parser_execute(&c->parser, &st->settings, st->rbuf, n);
+        parsed = http_parser_execute(&c->parser, conn_settings(st, c),
+                                     st->rbuf, n);
         herr = HTTP_PARSER_ERRNO(&c->parser);
         if (c->msg_done) {
             int status = c->status;
@@ -851,6 +883,10 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->settings.on_headers_complete = on_headers_complete;
     st->settings.on_body = on_body;
     st->settings.on_message_complete = on_message_complete;
+    st->settings_keep = st->settings;
+    st->settings_keep.on_message_begin = on_message_begin;
+    st->settings_keep.on_header_field = on_header_field;
+    st->settings_keep.on_header_value = on_header_value;
     st->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (st->epfd < 0) {
         snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));

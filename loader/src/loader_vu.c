@@ -296,7 +296,7 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
     has_body = s->body || s->n_form > 0;
     vu->resp.len = 0;
     vu->resp_overflow = false;
-    vu->tmp.len = 0; /* from now on: the response's headers */
+    loader__vu_header_begin(vu); /* from now on: the response's headers */
 
     req.method = s->method ? s->method : "GET";
     req.url = vu->url.p;

@@ -15,6 +15,7 @@
 
 #include "loader.h"
 #include "loader_capture_internal.h"
+#include "loader_engine_internal.h"
 #include "loader_profile_internal.h"
 
 #define PROFILES LOADGATE_SOURCE_DIR "/tests/loader/profiles/"
@@ -253,6 +254,56 @@ static void test_capture_kinds(void **state) {
         free(val);
         loader_profile_free(p);
     }
+}
+
+/* http-parser hands headers over in pieces split anywhere by the reads;
+ * they join into "Name: value" lines, a new response starts afresh, and
+ * a line past the 64 KiB cap is dropped whole. */
+static void test_header_pieces(void **state) {
+    static const char *const pieces[][2] = {
+        {"f", "Content-"}, {"f", "Type"}, {"v", "appl"}, {"v", "ication/json"},
+        {"f", "X-To"}, {"f", "ken"}, {"v", "t"}, {"v", "ok-1"},
+        {"f", "Empty"}, {"v", ""}, {"f", "Set-Cookie"}, {"v", "s=1"},
+    };
+    struct loader__vu vu;
+    char big[2048];
+
+    (void)state;
+    memset(&vu, 0, sizeof(vu));
+    loader__vu_header_begin(&vu);
+    /* a value before any name (a broken parser state) keeps nothing */
+    assert_int_equal(loader__vu_header_part(&vu, "x", 1, true), 0);
+    assert_int_equal(vu.tmp.len, 0);
+    for (size_t i = 0; i < sizeof(pieces) / sizeof(*pieces); i++)
+        assert_int_equal(loader__vu_header_part(&vu, pieces[i][1],
+                                                strlen(pieces[i][1]),
+                                                pieces[i][0][0] == 'v'),
+                         0);
+    assert_int_equal(vu.tmp.len, strlen("Content-Type: application/json\n"
+                                        "X-Token: tok-1\nEmpty: \n"
+                                        "Set-Cookie: s=1"));
+    assert_memory_equal(vu.tmp.p,
+                        "Content-Type: application/json\nX-Token: tok-1\n"
+                        "Empty: \nSet-Cookie: s=1",
+                        vu.tmp.len);
+
+    /* the next response (after a 100 Continue, say) replaces them */
+    loader__vu_header_begin(&vu);
+    assert_int_equal(loader__vu_header_part(&vu, "A", 1, false), 0);
+    assert_int_equal(loader__vu_header_part(&vu, "b", 1, true), 0);
+    assert_int_equal(vu.tmp.len, 4);
+    assert_memory_equal(vu.tmp.p, "A: b", 4);
+
+    /* past 64 KiB: the unfinished line goes, the finished ones stay */
+    memset(big, 'v', sizeof(big));
+    assert_int_equal(loader__vu_header_part(&vu, "Big", 3, false), 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(loader__vu_header_part(&vu, big, sizeof(big), true),
+                         0);
+    assert_int_equal(vu.tmp.len, 4);
+    assert_int_equal(loader__vu_header_part(&vu, "C", 1, false), 0);
+    assert_int_equal(vu.tmp.len, 4);
+    loader__buf_release(&vu.tmp);
 }
 
 static void test_expect_body(void **state) {
@@ -680,6 +731,7 @@ int main(void) {
         cmocka_unit_test(test_json_body_escapes_captures),
         cmocka_unit_test(test_form_query_render),
         cmocka_unit_test(test_capture_kinds),
+        cmocka_unit_test(test_header_pieces),
         cmocka_unit_test(test_expect_body),
         cmocka_unit_test(test_feeder_csv),
         cmocka_unit_test(test_feeder_order_and_shards),

@@ -265,6 +265,48 @@ static void test_setup_shared_and_teardown(void **state) {
     loader_profile_free(p);
 }
 
+/* A header captured during the load (not in setup:) feeds the next step,
+ * through both transports: each parses response headers its own way. */
+static void header_capture_in_load(const char *engine) {
+    struct loader_profile *p = profile(
+        "engine: %s\n"
+        "load: {users: 3, requests: 30}\n"
+        "scenarios:\n  - steps:\n"
+        "      - post: /login\n"
+        "        form: {user: admin, pass: \"a b&c\"}\n"
+        "        capture: {token: {header: x-token}}\n"
+        "      - get: /use\n"
+        "        headers: {Authorization: \"Bearer {{token}}\"}\n"
+        "        query: {id: \"42\", who: bob}\n",
+        engine);
+    struct loader_run_opts o;
+    struct metrics_results *r = NULL;
+    char errbuf[512];
+
+    atomic_store(&srv.good_use, 0);
+    atomic_store(&srv.bad_use, 0);
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(loader_run(p, &o, &r, errbuf, sizeof(errbuf)), 0);
+    print_message("%s: %u good, %u refused\n", engine,
+                  atomic_load(&srv.good_use), atomic_load(&srv.bad_use));
+    assert_int_equal(ep(r, "POST /login")->errors, 0);
+    assert_int_equal(ep(r, "GET /use")->errors, 0);
+    assert_int_equal(atomic_load(&srv.bad_use), 0);
+    assert_true(atomic_load(&srv.good_use) >= 12);
+    metrics_results_free(r);
+    loader_profile_free(p);
+}
+
+static void test_header_capture_in_load_fast(void **state) {
+    (void)state;
+    header_capture_in_load("fast");
+}
+
+static void test_header_capture_in_load_curl(void **state) {
+    (void)state;
+    header_capture_in_load("curl");
+}
+
 static void test_wait_for_timeout(void **state) {
     struct loader_profile *p = profile(
         "wait_for: {get: /health, timeout: 300ms, interval: 50ms}\n"
@@ -394,6 +436,8 @@ static void test_late_and_dropped(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_setup_shared_and_teardown),
+        cmocka_unit_test(test_header_capture_in_load_fast),
+        cmocka_unit_test(test_header_capture_in_load_curl),
         cmocka_unit_test(test_wait_for_timeout),
         cmocka_unit_test(test_expect_failures),
         cmocka_unit_test(test_setup_failure),
