@@ -187,6 +187,9 @@ struct loader_profile {
     struct loader_kv *headers; /* defaults.headers */
     size_t n_headers;
     double timeout_s; /* defaults.timeout; 10 s when not given */
+    /* defaults.max_body: a response body over this many bytes fails the
+     * request as body_too_large; 0 (the default) for no limit */
+    uint64_t max_body;
     char *engine;     /* "fast", "curl" or NULL (automatic) */
     struct loader_load load;
     struct loader_scenario *scenarios;

@@ -48,7 +48,22 @@ struct curl_vu {
     struct curl_multi_ctx *mc;
     struct curl_slist *nodes; /* points into vu->headers: no copies */
     size_t cap_nodes;
+    uint64_t max_body, body_bytes; /* defaults.max_body (0: none) */
+    bool too_large;
 };
+
+/* Counts the body against max_body: libcurl 7.88's MAXFILESIZE checks
+ * only a declared Content-Length, not chunked or read-to-close bodies. */
+static bool body_over(struct loader__vu *vu, size_t n) {
+    struct curl_vu *cv = vu->transport;
+
+    cv->body_bytes += n;
+    if (cv->max_body && cv->body_bytes > cv->max_body) {
+        cv->too_large = true;
+        return true;
+    }
+    return false;
+}
 
 enum metrics_errclass loader__curl_errclass(int curl_code) {
     switch ((CURLcode)curl_code) {
@@ -157,8 +172,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
     struct loader__vu *vu = userp;
     size_t n = size * nmemb;
 
-    if (loader__vu_body(vu, data, n) != 0)
-        return 0; /* out of memory: fails the transfer */
+    if (body_over(vu, n) || loader__vu_body(vu, data, n) != 0)
+        return 0; /* over max_body, or out of memory: fails the transfer */
     return n;
 }
 
@@ -178,8 +193,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
 /* Discards bodies of steps without captures. */
 static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp) {
     (void)data;
-    (void)userp;
-    return size * nmemb;
+    return body_over(userp, size * nmemb) ? 0 : size * nmemb;
 }
 
 static void curl_close(struct loader__engine *e);
@@ -270,6 +284,10 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, st->user_agent);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, vu);
+    cv->max_body = st->e->p->max_body;
+    if (cv->max_body) /* a declared length over it: fails before reading */
+        curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t)cv->max_body);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     if (st->e->p->insecure) { /* target: {insecure: true} */
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -335,6 +353,8 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
         vu->transport = cv;
     }
     h = cv->easy;
+    cv->body_bytes = 0;
+    cv->too_large = false;
     if ((rc = build_headers(cv, req)))
         return rc;
     curl_easy_setopt(h, CURLOPT_URL, req->url);
@@ -416,6 +436,10 @@ static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
         if (!vu)
             continue;
         oc.transport_err = loader__curl_errclass((int)res);
+        if (res == CURLE_FILESIZE_EXCEEDED ||
+            (res == CURLE_WRITE_ERROR &&
+             ((struct curl_vu *)vu->transport)->too_large))
+            oc.transport_err = METRICS_ERR_BODY_TOO_LARGE;
         if (oc.transport_err == METRICS_ERR_TIMEOUT) {
             curl_off_t dns_us = 0;
 

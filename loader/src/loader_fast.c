@@ -16,6 +16,7 @@
  * for the next request; a reused connection that dies before any byte of
  * the response came back is retried once for idempotent methods. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,9 @@ struct fast_conn {
     bool pending;    /* built, waiting for the connection */
     bool head, keep_body, idempotent, retried;
     bool got_first, msg_done, msg_head_seen;
+    bool too_large;     /* the body passed max_body: body_too_large */
+    uint64_t max_body;  /* defaults.max_body, 0 for none */
+    uint64_t body_bytes;
     int status;
     enum metrics_errclass deferred_err; /* completed inside send() */
     uint64_t deadline_ns, write_ns, first_ns;
@@ -194,6 +198,13 @@ static int on_headers_complete(http_parser *hp) {
 
     c->status = (int)hp->status_code;
     c->msg_head_seen = true;
+    /* a declared length over the limit fails before a byte is read
+     * (http-parser says ULLONG_MAX when there is none) */
+    if (c->max_body && !c->head && hp->content_length != ULLONG_MAX &&
+        hp->content_length > c->max_body) {
+        c->too_large = true;
+        return -1;
+    }
     /* 1 = the response has no body (a reply to HEAD) */
     return c->head ? 1 : 0;
 }
@@ -201,6 +212,11 @@ static int on_headers_complete(http_parser *hp) {
 static int on_body(http_parser *hp, const char *at, size_t len) {
     struct fast_conn *c = hp->data;
 
+    c->body_bytes += len;
+    if (c->max_body && c->body_bytes > c->max_body) {
+        c->too_large = true; /* chunked or read to the close */
+        return -1;
+    }
     if (c->keep_body && loader__vu_body(c->vu, at, len) != 0)
         return -1;
     return 0;
@@ -618,6 +634,9 @@ static int send_request(struct fast_state *st, struct fast_conn *c,
     c->idempotent = is_idempotent(req->method);
     c->retried = false;
     c->got_first = false;
+    c->max_body = e->p->max_body;
+    c->too_large = false;
+    c->body_bytes = 0;
     now = e->now_ns();
     c->deadline_ns = now + (uint64_t)((req->timeout_s > 0 ? req->timeout_s
                                                          : 10) * 1e9);
@@ -723,7 +742,11 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
             return;
         }
         if (herr != HPE_OK) {
-            conn_fail(st, c, METRICS_ERR_OTHER, now);
+            /* the rest of an oversized body is not read: the connection
+             * goes, as it would in a browser that stops a download */
+            conn_fail(st, c, c->too_large ? METRICS_ERR_BODY_TOO_LARGE
+                                          : METRICS_ERR_OTHER,
+                      now);
             return;
         }
         if (!c->tls && n < FAST_RBUF)

@@ -25,8 +25,9 @@ struct pctx {
 static const char *const top_keys[] = {
     "version",    "target",   "defaults", "load",  "engine",   "scenarios",
     "thresholds", "baseline", "data",     "setup", "teardown", "wait_for"};
-static const char *const defaults_keys[] = {"headers", "timeout", "insecure",
-                                            "ca_file", "follow_redirects"};
+static const char *const defaults_keys[] = {
+    "headers", "timeout", "insecure", "ca_file", "follow_redirects",
+    "max_body"};
 static const char *const target_keys[] = {"url", "insecure", "ca_file"};
 static const char *const load_keys[] = {
     "users",      "spawn_rate", "duration", "requests",     "warmup",
@@ -234,6 +235,23 @@ static int duration_field(struct pctx *c, const struct loader__yaml_node *n,
                   shown(s, expanded, buf, sizeof(buf)));
     else if (!allow_zero && *out <= 0)
         rc = fail(c, n, "'%s' must be longer than zero", what);
+    free(s);
+    return rc;
+}
+
+static int size_field(struct pctx *c, const struct loader__yaml_node *n,
+                      const char *what, uint64_t *out) {
+    char *s = NULL, buf[120];
+    bool expanded = false;
+    int rc = text(c, n, what, &s, &expanded);
+
+    if (rc)
+        return rc;
+    if (loader__parse_size(s, out))
+        rc = fail(c, n, "'%s': expected a size like 10MB, 512KB or a number "
+                  "of bytes%s", what, shown(s, expanded, buf, sizeof(buf)));
+    else if (*out == 0)
+        rc = fail(c, n, "'%s' must be greater than zero", what);
     free(s);
     return rc;
 }
@@ -466,6 +484,8 @@ static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n) {
         rc = parse_ca_file(c, v);
     if (!rc && (v = find(n, "follow_redirects", NULL)))
         rc = bool_field(c, v, "follow_redirects", &c->p->follow_redirects);
+    if (!rc && (v = find(n, "max_body", NULL)))
+        rc = size_field(c, v, "max_body", &c->p->max_body);
     return rc;
 }
 

@@ -103,6 +103,35 @@ int loader__parse_rate(const char *s, double *out) {
     return 0;
 }
 
+int loader__parse_size(const char *s, uint64_t *out) {
+    static const struct {
+        const char *unit;
+        double bytes;
+    } units[] = {{"", 1},           {"b", 1},
+                 {"k", 1024.0},     {"kb", 1024.0},
+                 {"kib", 1024.0},   {"m", 1048576.0},
+                 {"mb", 1048576.0}, {"mib", 1048576.0},
+                 {"g", 1073741824.0}, {"gb", 1073741824.0},
+                 {"gib", 1073741824.0}};
+    const char *p = s;
+    double v;
+
+    if (!s || number(&p, &v))
+        return -1;
+    while (*p == ' ')
+        p++;
+    for (size_t k = 0; k < sizeof(units) / sizeof(*units); k++) {
+        if (strcasecmp(p, units[k].unit) == 0) {
+            v *= units[k].bytes;
+            if (!(v >= 0) || v > 1099511627776.0)
+                return -1;
+            *out = (uint64_t)v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 int loader__parse_think(const char *s, double *min, double *max) {
     const char *dots = s ? strstr(s, "..") : NULL;
     char buf[64];

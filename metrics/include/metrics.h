@@ -117,6 +117,7 @@ int metrics_hist_decode(const char *text, struct metrics_hist **out);
     X(HTTP_5XX, "http_5xx")                                                  \
     X(STATUS, "unexpected_status")                                           \
     X(EXPECT, "expect")                                                      \
+    X(BODY_TOO_LARGE, "body_too_large")                                      \
     X(OTHER, "other")
 
 enum metrics_errclass {

@@ -47,7 +47,7 @@ class HostileServer:
     Modes: ok, reset (RST after part of the response), close (close
     before any response), garbage (a status line that is not HTTP), stall
     (never answer), trickle (a byte of body every 0.2 s), big (a 10 MB
-    body), short_cl (Content-Length larger than the body, then close),
+    body), big_chunked (10 MB in 64 KiB chunks, no length), short_cl (Content-Length larger than the body, then close),
     long_cl (more body than Content-Length announces), 5xx (503 always),
     echo500 (500 whose body is the request head, secrets included).
     Every mode records the request heads it saw in `heads`.
@@ -137,6 +137,13 @@ class HostileServer:
             elif m == "big":
                 body = b"z" * (10 * 1024 * 1024)
                 conn.sendall(_response(body=body))
+            elif m == "big_chunked":
+                chunk = b"z" * 65536
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain"
+                             b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+                for _ in range(160):
+                    conn.sendall(b"10000\r\n" + chunk + b"\r\n")
+                conn.sendall(b"0\r\n\r\n")
             elif m == "short_cl":
                 conn.sendall(_response(body=b"abc")
                              .replace(b"Content-Length: 3",

@@ -36,6 +36,10 @@ EXPECT = {
     # No max_body limit: a 10 MB body is read and dropped, and it is a
     # success (documented in SECURITY.md); memory stays bounded below.
     "big": (set(), set(), {0}),
+    # defaults.max_body: 1MB: a declared length over it, and a chunked
+    # body that grows past it, fail as body_too_large without reading on
+    "big_limited": ({"body_too_large"}, {"body_too_large"}, {1}),
+    "big_chunked_limited": ({"body_too_large"}, {"body_too_large"}, {1}),
     "short_cl": ({"reset"}, {"reset"}, {1}),
     # More body than Content-Length: the extra bytes must not be taken as
     # the next response on a kept-alive connection; if a transport does,
@@ -66,16 +70,19 @@ class HostileTargets(hlib.Case):
             srv = hostile.HostileServer("ok", tls_context=self.tls)
             url = srv.url
         else:
-            srv = hostile.HostileServer(mode)
+            srv = hostile.HostileServer(mode.replace("_limited", ""))
             url = srv.url
         d = os.path.join(self.tmp, "%s-%s" % (mode, engine))
         os.mkdir(d)
         prof = os.path.join(d, "p.yaml")
+        text = hlib.profile(url, duration="%gs" % DURATION,
+                            timeout="%dms" %
+                            (SHORT_TIMEOUT.get(mode, TIMEOUT) * 1000),
+                            engine=engine)
+        if mode.endswith("_limited"):
+            text = text.replace("defaults:\n", "defaults:\n  max_body: 1MB\n")
         with open(prof, "w") as f:
-            f.write(hlib.profile(url, duration="%gs" % DURATION,
-                                 timeout="%dms" %
-                                 (SHORT_TIMEOUT.get(mode, TIMEOUT) * 1000),
-                                 engine=engine) +
+            f.write(text +
                     # percentiles need 200 samples: a 10 MB body or a
                     # stall gives fewer, and would make the run
                     # inconclusive for that reason alone
@@ -126,7 +133,7 @@ class HostileTargets(hlib.Case):
             self.assertEqual(statuses, {"503": total}, what)
         elif mode in ("ok", "big"):
             self.assertEqual(statuses, {"200": total}, what)
-        if mode == "big":
+        if mode.startswith("big"):
             self.assertLess(r.maxrss_kib, 512 * 1024, what)
         for f in ("j.xml", "s.md", "h.html"):
             self.assertTrue(os.path.getsize(os.path.join(d, f)) > 0, what)

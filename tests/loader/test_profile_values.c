@@ -73,6 +73,35 @@ static void test_rates(void **state) {
     }
 }
 
+static void test_sizes(void **state) {
+    static const struct {
+        const char *in;
+        int rc;
+        uint64_t want;
+    } cases[] = {
+        {"1048576", 0, 1048576},    {"64B", 0, 64},
+        {"512KB", 0, 512 * 1024},   {"10MB", 0, 10u * 1024 * 1024},
+        {"10 mb", 0, 10u * 1024 * 1024}, {"1MiB", 0, 1024 * 1024},
+        {"1.5k", 0, 1536},          {"2GB", 0, 2ull << 30},
+        {"1024GB", 0, 1ull << 40},  {"1025GB", -1, 0},
+        {"", -1, 0},                {"MB", -1, 0},
+        {"-1MB", -1, 0},            {"10XB", -1, 0},
+        {"10MBs", -1, 0},           {"1e9", -1, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        uint64_t v = 0;
+        int rc = loader__parse_size(cases[i].in, &v);
+
+        print_message("'%s' -> %d %llu\n", cases[i].in, rc,
+                      (unsigned long long)v);
+        assert_int_equal(rc, cases[i].rc);
+        if (rc == 0)
+            assert_true(v == cases[i].want);
+    }
+}
+
 struct think_case {
     const char *in;
     int rc;
@@ -343,6 +372,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_rates),
+        cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_think),
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_env),

@@ -253,7 +253,9 @@ static void test_setup_shared_and_teardown(void **state) {
     assert_true(atomic_load(&srv.good_use) >= 20);
     /* the captured name holds quotes: the json: body stayed valid */
     assert_int_equal(atomic_load(&srv.bad_echo), 0);
-    assert_true(atomic_load(&srv.good_echo) >= 19);
+    /* 40 requests started, each user alternating /use and /echo: a user
+     * may stop after /use, so at least (40 - 4 users) / 2 echoes */
+    assert_true(atomic_load(&srv.good_echo) >= 18);
     assert_int_equal(ep(r, "GET /use")->errors, 0);
     assert_int_equal(ep(r, "POST /echo")->errors, 0);
 
