@@ -596,6 +596,11 @@ static void test_bad_requests(void **state) {
          "invalid baseline name", NULL},
         {"GET", "/api/load-test/baselines/a%2Fb", NULL, 400,
          "invalid baseline name", NULL},
+        /* a %00 once cut the name short: "fine%00x" served "fine" */
+        {"GET", "/api/load-test/baselines/fine%00x", NULL, 400,
+         "invalid baseline name", NULL},
+        {"GET", "/api/load-test/baselines/fine?format=text%00json", NULL, 400,
+         "unknown format", NULL},
         {"GET", "/api/load-test/baselines/nope", NULL, 404,
          "no baseline named 'nope'", NULL},
         {"GET", "/api/load-test/baselines/fine?format=xml", NULL, 400,
