@@ -116,25 +116,56 @@ static void record_lateness(struct loader__engine *e, uint64_t due_ns,
 static void report_progress(struct loader__engine *e, uint64_t now_ns) {
     const struct loader_run_opts *o = e->o;
     struct loader_progress pr;
+    uint64_t p95_us;
     double span;
 
-    if (!o->progress || now_ns < e->next_progress_ns)
+    if ((!o->progress && !e->share) || now_ns < e->next_progress_ns)
         return;
-    span = (double)(now_ns - e->last_progress_ns) / NS_PER_S;
     memset(&pr, 0, sizeof(pr));
-    pr.elapsed_s = (double)(now_ns - e->start_ns) / NS_PER_S;
-    pr.warming_up = now_ns < e->measure_start_ns;
     pr.users = e->open_model ? e->in_flight : e->active_users;
     pr.requests = e->done_measured;
     pr.errors = e->errors_measured;
-    pr.rps = span > 0
-                 ? (double)(e->done_measured - e->last_progress_done) / span
-                 : 0;
-    pr.p95_ms = (double)metrics_hist_percentile(e->all_hist, 95) / 1000.0;
-    pr.live = e->res;
-    o->progress(&pr, o->progress_ud);
+    p95_us = metrics_hist_percentile(e->all_hist, 95);
+    if (e->share) {
+        struct loader__progress_slot *me = &e->share[e->share_idx];
+
+        atomic_store_explicit(&me->done, pr.requests, memory_order_relaxed);
+        atomic_store_explicit(&me->errors, pr.errors, memory_order_relaxed);
+        atomic_store_explicit(&me->users, pr.users, memory_order_relaxed);
+        atomic_store_explicit(&me->p95_us, p95_us, memory_order_relaxed);
+    }
+    if (o->progress && e->share) {
+        /* the sum of the loops (each as of its last publication); the
+         * p95 of the slowest loop, as percentiles do not add up */
+        pr.requests = pr.errors = 0;
+        pr.users = 0;
+        for (unsigned i = 0; i < e->share_n; i++) {
+            struct loader__progress_slot *s = &e->share[i];
+            uint64_t q = atomic_load_explicit(&s->p95_us,
+                                              memory_order_relaxed);
+
+            pr.requests += atomic_load_explicit(&s->done,
+                                                memory_order_relaxed);
+            pr.errors += atomic_load_explicit(&s->errors,
+                                              memory_order_relaxed);
+            pr.users += atomic_load_explicit(&s->users, memory_order_relaxed);
+            if (q > p95_us)
+                p95_us = q;
+        }
+    }
+    if (o->progress) {
+        span = (double)(now_ns - e->last_progress_ns) / NS_PER_S;
+        pr.elapsed_s = (double)(now_ns - e->start_ns) / NS_PER_S;
+        pr.warming_up = now_ns < e->measure_start_ns;
+        pr.rps = span > 0 && pr.requests >= e->last_progress_done
+                     ? (double)(pr.requests - e->last_progress_done) / span
+                     : 0;
+        pr.p95_ms = (double)p95_us / 1000.0;
+        pr.live = e->res;
+        o->progress(&pr, o->progress_ud);
+    }
     e->last_progress_ns = now_ns;
-    e->last_progress_done = e->done_measured;
+    e->last_progress_done = pr.requests;
     e->next_progress_ns =
         now_ns +
         secs_to_ns(o->progress_interval_s > 0 ? o->progress_interval_s : 1.0);
@@ -236,7 +267,7 @@ int loader__engine_loop(struct loader__engine *e,
             if (e->send_end_ns < deadline)
                 deadline = e->send_end_ns;
         }
-        if (e->o->progress && e->next_progress_ns < deadline)
+        if ((e->o->progress || e->share) && e->next_progress_ns < deadline)
             deadline = e->next_progress_ns;
         if ((rc = t->poll(e, deadline)))
             return rc;
@@ -522,8 +553,9 @@ static unsigned count_slots(const struct loader_load *l) {
 static int run_loop(const struct loader_profile *p,
                     const struct loader_run_opts *o,
                     const struct loader__transport_ops *t, unsigned vu_base,
-                    struct metrics_results **out, char *errbuf,
-                    size_t errlen) {
+                    struct loader__progress_slot *share, unsigned share_idx,
+                    unsigned share_n, struct metrics_results **out,
+                    char *errbuf, size_t errlen) {
     struct loader__engine e;
     const struct loader_load *l;
     bool transport_open = false;
@@ -539,6 +571,9 @@ static int run_loop(const struct loader_profile *p,
     e.errbuf = errbuf;
     e.errlen = errlen;
     e.open_model = l->rate > 0 || l->n_stages > 0;
+    e.share = share;
+    e.share_idx = share_idx;
+    e.share_n = share_n;
     slots = count_slots(l);
 
     rc = LOADER_ENOMEM;
@@ -636,6 +671,8 @@ struct run_thread {
     struct loader_run_opts opts;
     const struct loader__transport_ops *t;
     unsigned vu_base;
+    struct loader__progress_slot *share; /* NULL without progress */
+    unsigned share_idx, share_n;
     struct metrics_results *res;
     int rc;
     char err[256];
@@ -644,7 +681,8 @@ struct run_thread {
 static void *run_thread_main(void *arg) {
     struct run_thread *th = arg;
 
-    th->rc = run_loop(&th->prof, &th->opts, th->t, th->vu_base, &th->res,
+    th->rc = run_loop(&th->prof, &th->opts, th->t, th->vu_base, th->share,
+                      th->share_idx, th->share_n, &th->res,
                       th->err, sizeof(th->err));
     return NULL;
 }
@@ -661,20 +699,29 @@ static int run_threads(const struct loader_profile *p,
                        size_t errlen) {
     const struct loader_load *l = &p->load;
     struct run_thread *th = calloc(n, sizeof(*th));
+    /* one progress line for all the loops: theirs summed by the first */
+    struct loader__progress_slot *share =
+        o->progress ? calloc(n, sizeof(*share)) : NULL;
     unsigned started = 0, base = 0;
     double duration = 0;
     int rc = 0;
 
-    if (!th)
+    if (!th || (o->progress && !share)) {
+        free(th);
+        free(share);
         return LOADER_ENOMEM;
+    }
     for (unsigned i = 0; i < n; i++) {
         struct loader_load *tl = &th[i].prof.load;
 
+        th[i].share = share;
+        th[i].share_idx = i;
+        th[i].share_n = n;
         th[i].prof = *p;
         th[i].t = t;
         th[i].opts = *o;
         th[i].opts.threads = 1;
-        if (i > 0) { /* one progress line: the first loop's */
+        if (i > 0) { /* they publish; the first loop reports */
             th[i].opts.progress = NULL;
             th[i].opts.progress_ud = NULL;
         }
@@ -741,6 +788,7 @@ join:
         free(th[i].stages);
     }
     free(th);
+    free(share);
     return rc;
 }
 
@@ -773,6 +821,6 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     if (p->load.requests && threads > p->load.requests)
         threads = (unsigned)p->load.requests;
     if (threads <= 1)
-        return run_loop(p, o, t, 0, out, errbuf, errlen);
+        return run_loop(p, o, t, 0, NULL, 0, 0, out, errbuf, errlen);
     return run_threads(p, o, t, threads, out, errbuf, errlen);
 }

@@ -15,6 +15,7 @@
 #ifndef LOADGATE_LOADER_ENGINE_INTERNAL_H
 #define LOADGATE_LOADER_ENGINE_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -163,6 +164,12 @@ struct loader__vu {
     void *transport; /* the transport's per-user state */
 };
 
+/* One loop's live counts, read by the first loop for the progress line. */
+struct loader__progress_slot {
+    _Atomic uint64_t done, errors, p95_us;
+    _Atomic unsigned users;
+};
+
 /* What a transport reports when a request completes. */
 struct loader__outcome {
     enum metrics_errclass transport_err; /* NONE when a response came */
@@ -254,6 +261,10 @@ struct loader__engine {
 
     /* progress */
     uint64_t next_progress_ns, last_progress_ns, last_progress_done;
+    /* --threads: every loop publishes its counts in its slot; the first
+     * loop (the only one with a progress callback) reports their sum */
+    struct loader__progress_slot *share;
+    unsigned share_idx, share_n;
 
     int fatal; /* first hard error (LOADER_E*), 0 if none */
     char *errbuf;

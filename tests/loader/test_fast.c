@@ -540,6 +540,50 @@ static void test_transports_agree(void **state) {
                      runs[i].engine, runs[i].threads, p50[0]);
 }
 
+struct seen {
+    unsigned calls, max_users;
+    uint64_t max_requests;
+};
+
+static void on_progress(const struct loader_progress *pr, void *ud) {
+    struct seen *s = ud;
+
+    s->calls++;
+    if (pr->users > s->max_users)
+        s->max_users = pr->users;
+    if (pr->requests > s->max_requests)
+        s->max_requests = pr->requests;
+}
+
+/* With --threads, one progress line counts every loop's users and
+ * requests (it once showed the first loop's share only). */
+static void test_threads_progress(void **state) {
+    struct loader_profile *p =
+        one_step(target, "fast", "GET", "/delay20", 4, 200);
+    struct loader_run_opts o;
+    struct metrics_results *r = NULL;
+    struct seen s = {0};
+    char err[256] = "";
+
+    (void)state;
+    reset();
+    memset(&o, 0, sizeof(o));
+    o.threads = 2;
+    o.progress = on_progress;
+    o.progress_ud = &s;
+    o.progress_interval_s = 0.05;
+    assert_int_equal(loader_run(p, &o, &r, err, sizeof(err)), 0);
+    print_message("%u reports, up to %u users and %llu requests\n", s.calls,
+                  s.max_users, (unsigned long long)s.max_requests);
+    assert_int_equal(only_ep(r)->requests, 200);
+    assert_true(s.calls >= 5);
+    assert_int_equal(s.max_users, 4);    /* one loop alone has 2 */
+    assert_true(s.max_requests > 120);  /* one loop alone did 100 */
+    assert_true(s.max_requests <= 200);
+    metrics_results_free(r);
+    free_profile(p);
+}
+
 /* Automatic choice: fast for http(s), curl for credentials in the URL or a
  * proxy from the environment; engine: wins. */
 static void test_pick(void **state) {
@@ -580,6 +624,7 @@ int main(void) {
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_transports_agree),
+        cmocka_unit_test(test_threads_progress),
     };
 
     unsetenv("http_proxy");
