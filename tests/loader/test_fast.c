@@ -540,6 +540,29 @@ static void test_transports_agree(void **state) {
                      runs[i].engine, runs[i].threads, p50[0]);
 }
 
+/* The curl transport over several multi handles (100 users each): 250
+ * users keep one connection each, no request lost or doubled. */
+static void test_curl_many_multis(void **state) {
+    struct loader_profile *p =
+        one_step(target, "curl", "GET", "/delay20", 250, 1000);
+    struct metrics_results *r;
+    const struct metrics_endpoint *ep;
+
+    (void)state;
+    reset();
+    r = run(p, 1);
+    ep = only_ep(r);
+    print_message("%" PRIu64 " requests, %u connections\n", ep->requests,
+                  atomic_load(&accepted));
+    assert_int_equal(ep->requests, 1000);
+    assert_int_equal(ep->errors, 0);
+    assert_int_equal(ep->status[200], 1000);
+    assert_int_equal(atomic_load(&requests), 1000);
+    assert_int_equal(atomic_load(&accepted), 250);
+    metrics_results_free(r);
+    free_profile(p);
+}
+
 struct seen {
     unsigned calls, max_users;
     uint64_t max_requests;
@@ -625,6 +648,7 @@ int main(void) {
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_transports_agree),
         cmocka_unit_test(test_threads_progress),
+        cmocka_unit_test(test_curl_many_multis),
     };
 
     unsetenv("http_proxy");
