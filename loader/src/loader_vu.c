@@ -158,7 +158,7 @@ static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
 static int render_headers(const struct loader_profile *p,
                           const struct loader_step *s, struct loader__vu *vu) {
     size_t need = p->n_headers + s->n_headers + 1;
-    size_t *offs = NULL;
+    size_t small[16], *offs = small; /* no allocation per request */
     const char *ctype = NULL;
     int rc = 0;
 
@@ -170,8 +170,8 @@ static int render_headers(const struct loader_profile *p,
         vu->headers = nh;
         vu->cap_headers = need;
     }
-    offs = malloc(need * sizeof(*offs));
-    if (!offs)
+    if (need > sizeof(small) / sizeof(*small) &&
+        !(offs = malloc(need * sizeof(*offs))))
         return LOADER_ENOMEM;
     vu->n_headers = 0;
     vu->hdr.len = 0;
@@ -195,7 +195,8 @@ static int render_headers(const struct loader_profile *p,
     /* Pointers only now: the buffer may have moved while it grew. */
     for (size_t i = 0; i < vu->n_headers && !rc; i++)
         vu->headers[i] = vu->hdr.p + offs[i];
-    free(offs);
+    if (offs != small)
+        free(offs);
     return rc;
 }
 
