@@ -25,9 +25,11 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-serve() { # serve NAME [--slow ...]
-    local name=$1 port
-    shift
+# serve VAR NAME [--slow ...]: starts a demo service, sets VAR to its URL.
+# Not in a $(...) subshell: the pid must reach this shell's cleanup.
+serve() {
+    local var=$1 name=$2 port
+    shift 2
     port=$(free_port)
     "$LOADGATE" demo --serve "$port" "$@" >"$work/$name.log" 2>&1 &
     pids+=($!)
@@ -35,11 +37,11 @@ serve() { # serve NAME [--slow ...]
         curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break
         sleep 0.1
     done
-    echo "http://127.0.0.1:$port"
+    printf -v "$var" "http://127.0.0.1:%s" "$port"
 }
-normal=$(serve normal)
-slow25=$(serve slow25 --slow "GET /api/agents=25")
-slow10=$(serve slow10 --slow "GET /api/agents=10")
+serve normal normal
+serve slow25 slow25 --slow "GET /api/agents=25"
+serve slow10 slow10 --slow "GET /api/agents=10"
 
 run() { # run TARGET OUT
     TARGET=$1 "$LOADGATE" run bench/verdicts.yaml --no-gate -q --out "$2" \

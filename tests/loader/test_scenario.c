@@ -168,6 +168,7 @@ static void test_json_body_escapes_captures(void **state) {
     (void)state;
     memset(&vu, 0, sizeof(vu));
     vu.id = 1;
+    vu.rng = 12345;
     assert_int_equal(loader__vars_set(&vu.vars, "v", "say \"hi\"\\"), 0);
     assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
     assert_string_equal(vu.body.p, "{\"query\":\"say \\\"hi\\\"\\\\\",\"n\":1}");
@@ -192,6 +193,7 @@ static void test_form_query_render(void **state) {
     (void)state;
     memset(&vu, 0, sizeof(vu));
     vu.id = 1;
+    vu.rng = 12345;
     assert_int_equal(loader__vars_set(&vu.vars, "name", "Zoë"), 0);
     assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
     assert_string_equal(vu.url.p,
@@ -304,6 +306,46 @@ static void test_header_pieces(void **state) {
     assert_int_equal(loader__vu_header_part(&vu, "C", 1, false), 0);
     assert_int_equal(vu.tmp.len, 4);
     loader__buf_release(&vu.tmp);
+}
+
+/* More headers than the 16 kept on the stack while rendering: every one
+ * still arrives, in order, a step header replacing a default. */
+static void test_many_headers(void **state) {
+    char text[4096], want[64];
+    size_t len;
+    struct loader_profile *p;
+    struct loader__vu vu;
+
+    (void)state;
+    len = (size_t)snprintf(text, sizeof(text),
+                           "version: 1\ntarget: http://h:1\ndefaults:\n"
+                           "  headers:\n");
+    for (int i = 0; i < 20; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                "    X-D%02d: d%d\n", i, i);
+    snprintf(text + len, sizeof(text) - len,
+             "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
+             "      - post: /\n        json: {a: 1}\n"
+             "        headers: {X-D03: step, X-S: \"s{{ uuid }}\"}\n");
+    p = parse_ok(text, "h.yaml");
+    memset(&vu, 0, sizeof(vu));
+    vu.id = 1;
+    vu.rng = 12345;
+    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
+    /* 19 defaults, 2 step headers, Content-Type */
+    assert_int_equal(vu.n_headers, 22);
+    for (int i = 0, k = 0; i < 20; i++) {
+        if (i == 3)
+            continue;
+        snprintf(want, sizeof(want), "X-D%02d: d%d", i, i);
+        assert_string_equal(vu.headers[k++], want);
+    }
+    assert_string_equal(vu.headers[19], "X-D03: step");
+    assert_int_equal(strncmp(vu.headers[20], "X-S: s", 6), 0);
+    assert_int_equal(strlen(vu.headers[20]), 6 + 36);
+    assert_string_equal(vu.headers[21], "Content-Type: application/json");
+    loader__vu_release(&vu);
+    loader_profile_free(p);
 }
 
 static void test_expect_body(void **state) {
@@ -732,6 +774,7 @@ int main(void) {
         cmocka_unit_test(test_form_query_render),
         cmocka_unit_test(test_capture_kinds),
         cmocka_unit_test(test_header_pieces),
+        cmocka_unit_test(test_many_headers),
         cmocka_unit_test(test_expect_body),
         cmocka_unit_test(test_feeder_csv),
         cmocka_unit_test(test_feeder_order_and_shards),
