@@ -222,54 +222,64 @@ static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
     return rc;
 }
 
-static int duration_field(struct pctx *c, const struct loader__yaml_node *n,
-                          const char *what, bool allow_zero, double *out) {
+/* A scalar in one of the profile's small grammars: parse() fills out or
+ * fails, and the error says what was expected ("a duration like 30s"). */
+static int parsed_field(struct pctx *c, const struct loader__yaml_node *n,
+                        const char *what, const char *expected,
+                        int (*parse)(const char *s, void *out), void *out) {
     char *s = NULL, buf[120];
     bool expanded = false;
     int rc = text(c, n, what, &s, &expanded);
 
     if (rc)
         return rc;
-    if (loader__parse_duration(s, out))
-        rc = fail(c, n, "'%s': expected a duration like 30s or 5m%s", what,
+    if (parse(s, out))
+        rc = fail(c, n, "'%s': expected %s%s", what, expected,
                   shown(s, expanded, buf, sizeof(buf)));
-    else if (!allow_zero && *out <= 0)
-        rc = fail(c, n, "'%s' must be longer than zero", what);
     free(s);
+    return rc;
+}
+
+static int parse_duration(const char *s, void *out) {
+    return loader__parse_duration(s, out);
+}
+
+static int parse_rate(const char *s, void *out) {
+    return loader__parse_rate(s, out);
+}
+
+static int parse_size(const char *s, void *out) {
+    return loader__parse_size(s, out);
+}
+
+static int duration_field(struct pctx *c, const struct loader__yaml_node *n,
+                          const char *what, bool allow_zero, double *out) {
+    int rc = parsed_field(c, n, what, "a duration like 30s or 5m",
+                          parse_duration, out);
+
+    if (!rc && !allow_zero && *out <= 0)
+        rc = fail(c, n, "'%s' must be longer than zero", what);
     return rc;
 }
 
 static int size_field(struct pctx *c, const struct loader__yaml_node *n,
                       const char *what, uint64_t *out) {
-    char *s = NULL, buf[120];
-    bool expanded = false;
-    int rc = text(c, n, what, &s, &expanded);
+    int rc = parsed_field(c, n, what,
+                          "a size like 10MB, 512KB or a number of bytes",
+                          parse_size, out);
 
-    if (rc)
-        return rc;
-    if (loader__parse_size(s, out))
-        rc = fail(c, n, "'%s': expected a size like 10MB, 512KB or a number "
-                  "of bytes%s", what, shown(s, expanded, buf, sizeof(buf)));
-    else if (*out == 0)
+    if (!rc && *out == 0)
         rc = fail(c, n, "'%s' must be greater than zero", what);
-    free(s);
     return rc;
 }
 
 static int rate_field(struct pctx *c, const struct loader__yaml_node *n,
                       const char *what, bool allow_zero, double *out) {
-    char *s = NULL, buf[120];
-    bool expanded = false;
-    int rc = text(c, n, what, &s, &expanded);
+    int rc = parsed_field(c, n, what, "a rate like 50/s or 3000/m",
+                          parse_rate, out);
 
-    if (rc)
-        return rc;
-    if (loader__parse_rate(s, out))
-        rc = fail(c, n, "'%s': expected a rate like 50/s or 3000/m%s", what,
-                  shown(s, expanded, buf, sizeof(buf)));
-    else if (!allow_zero && *out <= 0)
+    if (!rc && !allow_zero && *out <= 0)
         rc = fail(c, n, "'%s' must be greater than zero", what);
-    free(s);
     return rc;
 }
 
