@@ -281,7 +281,11 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_SHARE, st->share);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    /* defaults.follow_redirects: the final answer is the one measured,
+     * the hops included in its latency (as a browser's user sees it) */
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION,
+                     st->e->p->follow_redirects ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, st->user_agent);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, vu);
     cv->max_body = st->e->p->max_body;

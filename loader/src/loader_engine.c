@@ -521,8 +521,10 @@ loader__pick_transport(const struct loader_profile *p) {
         return &loader__curl_transport;
     if (p->engine && strcmp(p->engine, "fast") == 0)
         return &loader__fast_transport;
-    /* Automatic: fast does plain HTTP/1.1 only.  A proxy from the
-     * environment or credentials in the URL need libcurl. */
+    /* Automatic: fast does plain HTTP/1.1 only.  Following redirects, a
+     * proxy from the environment or credentials in the URL need libcurl. */
+    if (p->follow_redirects)
+        return &loader__curl_transport;
     if (strncmp(t, "http://", 7) == 0)
         a = t + 7;
     else if (strncmp(t, "https://", 8) == 0)

@@ -1256,6 +1256,11 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
             loader__quote(c->p->engine, strlen(c->p->engine), q, sizeof(q));
             return fail(c, v, "'engine' must be fast or curl, not '%s'", q);
         }
+        if (c->p->follow_redirects && strcmp(c->p->engine, "fast") == 0)
+            return fail(c, v,
+                        "'engine: fast' does not follow redirects; use "
+                        "engine: curl (or leave engine: out) with "
+                        "follow_redirects");
     }
 
     if (!(v = find(root, "scenarios", NULL)))

@@ -171,6 +171,9 @@ static const struct error_case cases[] = {
      LOADER_EPROFILE, 7, 32, "not 'x'"},
     {"engine", V T L "engine: turbo\n" S, LOADER_EPROFILE, 4, 9,
      "'engine' must be fast or curl, not 'turbo'"},
+    {"redirects on the fast engine",
+     V T "defaults: {follow_redirects: true}\n" L "engine: fast\n" S,
+     LOADER_EPROFILE, 5, 9, "'engine: fast' does not follow redirects"},
     {"threshold key typo",
      V T L S "thresholds:\n  - endpoint: x\n"
              "    chek: p95 < 1s\n",

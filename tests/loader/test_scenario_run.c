@@ -26,7 +26,7 @@ struct server {
     struct MHD_Daemon *d;
     unsigned short port;
     atomic_uint health_calls, ready_after, logins, teardowns;
-    atomic_uint good_use, bad_use, good_echo, bad_echo;
+    atomic_uint good_use, bad_use, good_echo, bad_echo, moved;
 };
 
 static struct server srv;
@@ -128,6 +128,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
         json_decref(j);
         atomic_fetch_add(ok ? &srv.good_echo : &srv.bad_echo, 1);
         return reply(c, ok ? 200 : 400, "{\"ok\":false}", NULL);
+    }
+    if (strcmp(url, "/old") == 0) {
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        enum MHD_Result ret;
+
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, "Location", "/moved");
+        ret = MHD_queue_response(c, 302, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    if (strcmp(url, "/moved") == 0) {
+        atomic_fetch_add(&srv.moved, 1);
+        return reply(c, 200, "{}", NULL);
     }
     if (strcmp(url, "/slow") == 0) {
         sleep_ms(100);
@@ -309,6 +325,40 @@ static void test_header_capture_in_load_curl(void **state) {
     header_capture_in_load("curl");
 }
 
+/* defaults.follow_redirects reaches the load (it once worked in setup:
+ * only): the final answer is measured, through the curl transport, which
+ * is picked for it; without it the 302 is the answer. */
+static void test_follow_redirects(void **state) {
+    static const struct {
+        const char *defaults;
+        int status;
+        unsigned moved;
+    } cases[] = {
+        {"defaults: {follow_redirects: true}\n", 200, 12},
+        {"", 302, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct loader_profile *p = profile(
+            "%sload: {users: 2, requests: 12}\n"
+            "scenarios:\n  - steps:\n      - get: /old\n",
+            cases[i].defaults);
+        struct loader_run_opts o;
+        struct metrics_results *r = NULL;
+        char errbuf[512];
+
+        atomic_store(&srv.moved, 0);
+        memset(&o, 0, sizeof(o));
+        assert_int_equal(loader_run(p, &o, &r, errbuf, sizeof(errbuf)), 0);
+        assert_int_equal(ep(r, "GET /old")->requests, 12);
+        assert_int_equal(ep(r, "GET /old")->status[cases[i].status], 12);
+        assert_int_equal(atomic_load(&srv.moved), cases[i].moved);
+        metrics_results_free(r);
+        loader_profile_free(p);
+    }
+}
+
 static void test_wait_for_timeout(void **state) {
     struct loader_profile *p = profile(
         "wait_for: {get: /health, timeout: 300ms, interval: 50ms}\n"
@@ -440,6 +490,7 @@ int main(void) {
         cmocka_unit_test(test_setup_shared_and_teardown),
         cmocka_unit_test(test_header_capture_in_load_fast),
         cmocka_unit_test(test_header_capture_in_load_curl),
+        cmocka_unit_test(test_follow_redirects),
         cmocka_unit_test(test_wait_for_timeout),
         cmocka_unit_test(test_expect_failures),
         cmocka_unit_test(test_setup_failure),
