@@ -63,5 +63,15 @@ int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
     l->spawn_rate /= n;
     if (l->requests)
         l->requests = share(l->requests, i, n);
+    if (l->iterations) {
+        if (l->iterations < n) {
+            snprintf(err, len,
+                     "%llu iterations cannot be split into %u shards (each "
+                     "needs at least one)",
+                     (unsigned long long)l->iterations, n);
+            return -1;
+        }
+        l->iterations = share(l->iterations, i, n);
+    }
     return 0;
 }

@@ -167,6 +167,9 @@ struct loader_load {
     /* stop conditions, whichever comes first (at least one is set) */
     double duration_s;      /* measured duration, after the warm-up */
     uint64_t requests;      /* measured requests */
+    /* closed model: scenario iterations started in the measured window,
+     * shared by all users (k6's shared-iterations); each one finishes */
+    uint64_t iterations;
     double warmup_s;        /* excluded from every metric */
 };
 

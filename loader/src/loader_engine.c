@@ -179,6 +179,19 @@ static void closed_dispatch(struct loader__engine *e, uint64_t now_ns) {
         int rc;
 
         record_lateness(e, vu->due_ns, now_ns);
+        /* load.iterations: once that many have started in the measured
+         * window, a user done with its iteration starts no other */
+        if (!vu->started && e->p->load.iterations &&
+            now_ns >= e->measure_start_ns) {
+            if (e->iterations_started >= e->p->load.iterations) {
+                if (vu->active) {
+                    vu->active = false;
+                    e->active_users--;
+                }
+                continue;
+            }
+            e->iterations_started++;
+        }
         if (!vu->active) {
             vu->active = true;
             e->active_users++;
@@ -244,6 +257,10 @@ int loader__engine_loop(struct loader__engine *e,
                 stop_sending(e, e->send_end_ns);
             } else if (e->open_model && e->arrivals_done && e->in_flight == 0) {
                 stop_sending(e, now);
+            } else if (!e->open_model && e->p->load.iterations &&
+                       e->iterations_started >= e->p->load.iterations &&
+                       e->heap_len == 0 && e->in_flight == 0) {
+                stop_sending(e, now); /* every iteration has finished */
             }
         }
         if (e->open_model)
@@ -309,6 +326,7 @@ static int validate(const struct loader_profile *p, char *errbuf,
         return set_err(errbuf, errlen, LOADER_EINVAL,
                        "the profile starts no users");
     if (!(l->duration_s > 0) && l->requests == 0 &&
+        !(l->iterations > 0 && !open) &&
         !(l->n_stages > 0 && loader__stages_length(l) > 0))
         return set_err(errbuf, errlen, LOADER_EINVAL,
                        "the profile sets neither a duration nor a number of "
@@ -733,6 +751,7 @@ static int run_threads(const struct loader_profile *p,
             (l->rate > 0 || l->n_stages > 0))
             tl->max_in_flight = (unsigned)share_of(10000, i, n);
         tl->requests = share_of(l->requests, i, n);
+        tl->iterations = share_of(l->iterations, i, n);
         tl->rate = l->rate / n;
         if (l->n_stages) {
             th[i].stages = calloc(l->n_stages, sizeof(*th[i].stages));
@@ -822,6 +841,8 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
         threads = slots;
     if (p->load.requests && threads > p->load.requests)
         threads = (unsigned)p->load.requests;
+    if (p->load.iterations && threads > p->load.iterations)
+        threads = (unsigned)p->load.iterations;
     if (threads <= 1)
         return run_loop(p, o, t, 0, NULL, 0, 0, out, errbuf, errlen);
     return run_threads(p, o, t, threads, out, errbuf, errlen);

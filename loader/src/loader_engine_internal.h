@@ -255,6 +255,7 @@ struct loader__engine {
 
     /* counters of the measured window */
     uint64_t started_measured;
+    uint64_t iterations_started; /* in the measured window (iterations:) */
     uint64_t done_measured, errors_measured;
     struct metrics_hist *all_hist;  /* every measured latency (progress) */
     struct metrics_hist *late_hist; /* wake-up lateness, us (saturation) */

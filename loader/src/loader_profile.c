@@ -31,7 +31,7 @@ static const char *const defaults_keys[] = {
 static const char *const target_keys[] = {"url", "insecure", "ca_file"};
 static const char *const load_keys[] = {
     "users",      "spawn_rate", "duration", "requests",     "warmup",
-    "think_time", "rate",       "stages",   "max_in_flight"};
+    "think_time", "rate",       "stages",   "max_in_flight", "iterations"};
 static const char *const stage_keys[] = {"duration", "rate"};
 static const char *const scenario_keys[] = {"name", "weight", "steps", "data"};
 static const char *const methods[] = {"get",   "post",   "put",
@@ -539,6 +539,7 @@ static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
 static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
     struct loader_load *l = &c->p->load;
     const struct loader__yaml_node *v, *stages, *rate_key = NULL, *stages_key;
+    const struct loader__yaml_node *iter_node;
     unsigned long long u;
     int rc = want(c, n, LOADER__YAML_MAP, "load");
 
@@ -561,6 +562,11 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
         if ((rc = uint_field(c, v, "requests", 1, ULLONG_MAX, &u)))
             return rc;
         l->requests = u;
+    }
+    if ((iter_node = find(n, "iterations", NULL))) {
+        if ((rc = uint_field(c, iter_node, "iterations", 1, ULLONG_MAX, &u)))
+            return rc;
+        l->iterations = u;
     }
     if ((v = find(n, "warmup", NULL)) &&
         (rc = duration_field(c, v, "warmup", true, &l->warmup_s)))
@@ -606,14 +612,19 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
         return fail(c, n,
                     "load needs 'users' (closed model) or 'rate' or "
                     "'stages' (open model)");
-    if (l->duration_s <= 0 && l->requests == 0) {
+    if (iter_node && (l->rate > 0 || l->n_stages > 0))
+        return fail(c, iter_node,
+                    "'iterations' counts the closed model's scenario runs "
+                    "(users); the open model stops on 'duration' or "
+                    "'requests'");
+    if (l->duration_s <= 0 && l->requests == 0 && l->iterations == 0) {
         /* a ramp knows its own length */
         for (size_t i = 0; i < l->n_stages; i++)
             l->duration_s += l->stages[i].duration_s;
         if (l->duration_s <= 0)
             return fail(c, n,
-                        "load needs 'duration' or 'requests' to know "
-                        "when to stop");
+                        "load needs 'duration', 'requests' or "
+                        "'iterations' to know when to stop");
     }
     return 0;
 }

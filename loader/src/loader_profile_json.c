@@ -184,6 +184,13 @@ static json_t *load_json(const struct loader_load *l) {
 
     if (!o)
         return NULL;
+    /* only when set: the hash of every profile without it stays as it was
+     * (baselines taken before the key existed still match) */
+    if (l->iterations &&
+        json_object_set_new(o, "iterations", json_integer((json_int_t)l->iterations))) {
+        json_decref(o);
+        return NULL;
+    }
     stages = json_array();
     if (json_object_set_new(o, "stages", stages)) { /* takes stages */
         json_decref(o);

@@ -30,11 +30,11 @@ static const struct error_case cases[] = {
      1,
      "unknown key 'thresolds' in the profile; did you mean "
      "'thresholds'?"},
-    {"iterations is unknown",
+    {"an unknown load key",
      V T "load:\n  users: 1\n  requests: 1\n"
-         "  iterations: 5\n" S,
+         "  loops: 5\n" S,
      LOADER_EPROFILE, 6, 3,
-     "unknown key 'iterations' in load (expected one of: users,"},
+     "unknown key 'loops' in load (expected one of: users,"},
     {"unknown step key, suggestion",
      V T L "scenarios:\n  - steps:\n"
            "      - get: /\n        nmae: x\n",
@@ -141,7 +141,12 @@ static const struct error_case cases[] = {
     {"no load model", V T "load: {duration: 1m}\n" S, LOADER_EPROFILE, 3, 7,
      "load needs 'users' (closed model) or 'rate' or 'stages'"},
     {"no stop condition", V T "load: {users: 5}\n" S, LOADER_EPROFILE, 3, 7,
-     "load needs 'duration' or 'requests'"},
+     "load needs 'duration', 'requests' or 'iterations'"},
+    {"iterations in the open model",
+     V T "load: {rate: 10/s, duration: 5s, iterations: 40}\n" S,
+     LOADER_EPROFILE, 3, 46, "'iterations' counts the closed model's"},
+    {"iterations zero", V T "load: {users: 2, iterations: 0}\n" S,
+     LOADER_EPROFILE, 3, 30, "'iterations'"},
     {"load is a list", V T "load: [1, 2]\n" S, LOADER_EPROFILE, 3, 7,
      "'load' must be a map, not a list"},
     {"load is empty", V T "load:\n" S, LOADER_EPROFILE, 3, 6,

@@ -325,6 +325,33 @@ static void test_header_capture_in_load_curl(void **state) {
     header_capture_in_load("curl");
 }
 
+/* load.iterations: exactly that many scenario runs, shared by the users,
+ * each run to its end (2 steps each), in one loop or two. */
+static void test_iterations(void **state) {
+    (void)state;
+    atomic_store(&srv.ready_after, 0);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        struct loader_profile *p = profile(
+            "load: {users: 3, iterations: 10}\n"
+            "scenarios:\n  - steps:\n      - get: /health\n"
+            "      - get: /moved\n");
+        struct loader_run_opts o;
+        struct metrics_results *r = NULL;
+        char errbuf[512];
+
+        memset(&o, 0, sizeof(o));
+        o.threads = threads;
+        atomic_store(&srv.moved, 0);
+        assert_int_equal(loader_run(p, &o, &r, errbuf, sizeof(errbuf)), 0);
+        assert_int_equal(ep(r, "GET /health")->requests, 10);
+        assert_int_equal(ep(r, "GET /moved")->requests, 10);
+        assert_int_equal(atomic_load(&srv.moved), 10);
+        assert_false(r->partial);
+        metrics_results_free(r);
+        loader_profile_free(p);
+    }
+}
+
 /* defaults.follow_redirects reaches the load (it once worked in setup:
  * only): the final answer is measured, through the curl transport, which
  * is picked for it; without it the 302 is the answer. */
@@ -491,6 +518,7 @@ int main(void) {
         cmocka_unit_test(test_header_capture_in_load_fast),
         cmocka_unit_test(test_header_capture_in_load_curl),
         cmocka_unit_test(test_follow_redirects),
+        cmocka_unit_test(test_iterations),
         cmocka_unit_test(test_wait_for_timeout),
         cmocka_unit_test(test_expect_failures),
         cmocka_unit_test(test_setup_failure),
