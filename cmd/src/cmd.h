@@ -51,8 +51,10 @@ int cmd_parse_rate(const char *s, double *out);
  * SIGINT/SIGTERM set cmd_stop (the loader's stop flag) and cmd_signal. */
 extern volatile sig_atomic_t cmd_stop;
 extern volatile sig_atomic_t cmd_signal;
-void cmd_signals_init(void);    /* main(), first: default actions */
-void cmd_signals_install(void); /* a polling command, first thing */
+/** main(), once the command is known: SIGPIPE ignored; for a command
+ * that polls cmd_stop (polls), SIGINT/SIGTERM caught from here on. */
+void cmd_signals_init(bool polls);
+void cmd_signals_install(void); /* the same catch; idempotent */
 
 /* ---- the judge-and-report pipeline ------------------------------------- */
 

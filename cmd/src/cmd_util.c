@@ -136,40 +136,36 @@ int cmd_parse_rate(const char *s, double *out)
     return 0;
 }
 
-/* Set once a command polls cmd_stop; until then a signal does what it
- * always does (the default action), so that "loadgate validate" or
- * "loadgate baseline save" stop at once on Ctrl-C. */
-static volatile sig_atomic_t signals_polled;
-
 static void on_signal(int sig)
 {
-    if (!signals_polled) {
-        /* async-signal-safe: signal() and raise() both are */
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
     cmd_signal = sig;
     cmd_stop = 1;
 }
 
-void cmd_signals_init(void)
+void cmd_signals_init(bool polls)
 {
+    signal(SIGPIPE, SIG_IGN);
+    /* A command that does not poll cmd_stop keeps the default action,
+     * so "loadgate validate" or "baseline save" stop at once on Ctrl-C. */
+    if (polls)
+        cmd_signals_install();
+}
+
+void cmd_signals_install(void)
+{
+    static bool installed;
     struct sigaction sa;
 
+    /* from now on a signal only asks the command to stop, and it writes
+     * what it measured */
+    if (installed)
+        return;
+    installed = true;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-void cmd_signals_install(void)
-{
-    /* the handler has been in place since main(); from now on a signal
-     * only asks the command to stop, and it writes what it measured */
-    signals_polled = 1;
 }
 
 int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)

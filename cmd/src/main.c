@@ -206,14 +206,23 @@ int cmd_version(int argc, char **argv)
     return 0;
 }
 
+/* The commands that poll cmd_stop and write what they measured. */
+static bool command_polls(const char *name)
+{
+    static const char *const polling[] = {"run", "quick", "demo",
+                                          "calibrate", "serve"};
+
+    for (size_t i = 0; i < sizeof(polling) / sizeof(*polling); i++)
+        if (strcmp(name, polling[i]) == 0)
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     const struct cmd *c;
     int rc;
 
-    /* before anything: a signal during the profile's parsing or the
-     * baseline's loading must not slip past the run's handler */
-    cmd_signals_init();
     if (argc < 2) {
         general_help(stderr);
         return GATE_EXIT_USAGE;
@@ -230,6 +239,10 @@ int main(int argc, char **argv)
                   argv[1]);
         return GATE_EXIT_USAGE;
     }
+    /* Before anything else: a signal during the profile's parsing or the
+     * baseline's loading must reach a run's handler (exit 130/143 with
+     * partial results), not the default action. */
+    cmd_signals_init(command_polls(c->name));
     for (int i = 2; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return cmd_help_for(c->name, stdout);
