@@ -788,6 +788,17 @@ static void test_open_model(void **state) {
     free_profile(p);
 }
 
+/* Runs p with /stall pausing from 1 s to 2 s after the start. */
+static const struct metrics_endpoint *
+run_with_pause(const struct loader_profile *p, struct metrics_results **r) {
+    uint64_t t0 = mono_ns();
+
+    atomic_store(&stall_from, t0 + 1000000000u);
+    atomic_store(&stall_to, t0 + 2000000000u);
+    run_ok(p, NULL, r);
+    return find_ep(*r, "GET /stall");
+}
+
 /* Coordinated omission: the service pauses for 1 s in the middle of a 3 s
  * run.  The open model keeps sending on schedule and times from the
  * scheduled send, so its p99 shows the pause; the closed model's few users
@@ -800,18 +811,13 @@ static void test_coordinated_omission(void **state) {
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
     double open_p99, open_p50, closed_p99, closed_max;
-    uint64_t t0;
 
     (void)state;
     p->load.duration_s = 3.0;
     /* open: 100 arrivals a second, enough slots for the pause */
     p->load.rate = 100;
     p->load.max_in_flight = 400;
-    t0 = mono_ns();
-    atomic_store(&stall_from, t0 + 1000000000u);
-    atomic_store(&stall_to, t0 + 2000000000u);
-    run_ok(p, NULL, &r);
-    ep = find_ep(r, "GET /stall");
+    ep = run_with_pause(p, &r);
     open_p50 = p_ms(ep, 50);
     open_p99 = p_ms(ep, 99);
     assert_int_equal(ep->errors, 0);
@@ -822,11 +828,7 @@ static void test_coordinated_omission(void **state) {
     p->load.max_in_flight = 0;
     p->load.users = 4;
     p->load.think_min_s = p->load.think_max_s = 0.005;
-    t0 = mono_ns();
-    atomic_store(&stall_from, t0 + 1000000000u);
-    atomic_store(&stall_to, t0 + 2000000000u);
-    run_ok(p, NULL, &r);
-    ep = find_ep(r, "GET /stall");
+    ep = run_with_pause(p, &r);
     closed_p99 = p_ms(ep, 99);
     closed_max = (double)metrics_hist_max(ep->hist) / 1000.0;
     print_message("open p50 %.1f ms p99 %.1f ms; closed p99 %.1f ms, max "
