@@ -54,7 +54,6 @@ extern volatile sig_atomic_t cmd_signal;
 /** main(), once the command is known: SIGPIPE ignored; for a command
  * that polls cmd_stop (polls), SIGINT/SIGTERM caught from here on. */
 void cmd_signals_init(bool polls);
-void cmd_signals_install(void); /* the same catch; idempotent */
 
 /* ---- the judge-and-report pipeline ------------------------------------- */
 
@@ -138,6 +137,12 @@ int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
 
 /* --threads N: event loops for run and quick (default 1). */
 extern unsigned cmd_threads;
+/** Sets cmd_threads from --threads' argument; 0, or the usage error's
+ * exit code (printed). */
+int cmd_threads_opt(const char *arg, const char *usage);
+/** --keep N after a save: prunes NAME's history in store to keep
+ * versions, warning (never failing) when it cannot. */
+void cmd_prune_history(const char *store, const char *name, unsigned keep);
 
 /* Thresholds with abort: true (set by cmd_prepare), checked live. */
 extern const struct compare_threshold *cmd_abort_thresholds;

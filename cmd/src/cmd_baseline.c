@@ -211,11 +211,9 @@ int cmd_baseline(int argc, char **argv)
                                       "show or rm");
     if (strcmp(args[0], "save") == 0 && nargs == 2) {
         int rc = baseline_save(store, args[1], name, to);
-        char err[512];
-        if (rc == 0 && keep && !to &&
-            compare_store_prune(store, name, (size_t)keep, err,
-                                sizeof(err)) < 0)
-            cmd_warn("cannot prune the history of '%s': %s", name, err);
+
+        if (rc == 0 && keep && !to)
+            cmd_prune_history(store, name, (unsigned)keep);
         return rc;
     }
     if (strcmp(args[0], "list") == 0 && nargs == 1)

@@ -26,7 +26,6 @@ int cmd_calibrate(int argc, char **argv)
     char msg[1200];
     int opt, rc = GATE_EXIT_UNJUDGED;
 
-    cmd_signals_install(); /* a signal from now on: partial results */
     optind = 0;
     while ((opt = getopt_long(argc, argv, "n:q", longopts, NULL)) != -1) {
         if (opt == 'q')

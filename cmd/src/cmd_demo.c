@@ -25,7 +25,6 @@ static int serve(struct demo_opts *dopts)
                   dopts->port, demo_strerror(rc));
         return GATE_EXIT_UNJUDGED;
     }
-    cmd_signals_install();
     printf("demo service listening on http://127.0.0.1:%u (Ctrl-C stops "
            "it)\n",
            demo_server_port(srv));
@@ -62,7 +61,6 @@ int cmd_demo(int argc, char **argv)
     slow = calloc((size_t)argc, sizeof(*slow));
     if (!slow)
         return GATE_EXIT_UNJUDGED;
-    cmd_signals_install(); /* a signal from now on: partial results */
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))

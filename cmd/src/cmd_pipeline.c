@@ -547,13 +547,9 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
                       err);
             write_failed = true;
         } else {
-            if (j->keep > 0 &&
-                compare_store_prune(j->store ? j->store
-                                             : COMPARE_DEFAULT_STORE,
-                                    j->save_baseline, j->keep, err,
-                                    sizeof(err)) < 0)
-                cmd_warn("cannot prune the history of '%s': %s",
-                         j->save_baseline, err);
+            if (j->keep > 0)
+                cmd_prune_history(j->store ? j->store : COMPARE_DEFAULT_STORE,
+                                  j->save_baseline, j->keep);
             if (!o->quiet)
                 cmd_notice("saved baseline '%s' in %s", j->save_baseline,
                            j->store ? j->store : COMPARE_DEFAULT_STORE);
@@ -570,9 +566,28 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     return code;
 }
 
+void cmd_prune_history(const char *store, const char *name, unsigned keep)
+{
+    char err[512];
+
+    if (compare_store_prune(store, name, keep, err, sizeof(err)) < 0)
+        cmd_warn("cannot prune the history of '%s': %s", name, err);
+}
+
 /* ---- running a profile with progress ------------------------------------ */
 
 unsigned cmd_threads = 1;
+
+int cmd_threads_opt(const char *arg, const char *usage)
+{
+    unsigned long long t;
+
+    if (cmd_parse_uint(arg, 1, 256, &t))
+        return cmd_usage_error(usage, "--threads wants 1 to 256, not '%s'",
+                               arg);
+    cmd_threads = (unsigned)t;
+    return 0;
+}
 const struct compare_threshold *cmd_abort_thresholds;
 size_t cmd_n_abort_thresholds;
 
@@ -584,7 +599,6 @@ struct progress_ctx {
     const struct compare_threshold *thresholds;
     size_t n_thresholds;
 };
-
 
 static void on_progress(const struct loader_progress *pr, void *ud)
 {
@@ -634,7 +648,6 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     pc.show = !o->quiet && (pc.tty || pc.lines);
     pc.thresholds = cmd_abort_thresholds;
     pc.n_thresholds = cmd_n_abort_thresholds;
-    cmd_signals_install();
     ro.stop = &cmd_stop;
     ro.threads = cmd_threads;
     if (pc.show || pc.n_thresholds) {

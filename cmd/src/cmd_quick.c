@@ -73,7 +73,6 @@ int cmd_quick(int argc, char **argv)
         goto out;
     q.requests = 1000;
     q.concurrency = 100;
-    cmd_signals_install(); /* a signal from now on: partial results */
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:qn:c:d:m:H:t:b:", longopts,
                               NULL)) != -1) {
@@ -145,14 +144,11 @@ int cmd_quick(int argc, char **argv)
             }
             engine = optarg;
             break;
-        case 2900: {
-            unsigned long long t;
-            if (cmd_parse_uint(optarg, 1, 256, &t))
-                return cmd_usage_error(usage, "--threads wants 1 to 256, not "
-                                              "'%s'", optarg);
-            cmd_threads = (unsigned)t;
+        case 2900:
+            /* through out: earlier -H, -t and --body are freed there */
+            if ((rc = cmd_threads_opt(optarg, usage)))
+                goto out;
             break;
-        }
         default:
             rc = cmd_usage_error(usage, "unknown option");
             goto out;

@@ -74,7 +74,6 @@ int cmd_run(int argc, char **argv)
     unsigned shard_i, shard_n;
     int opt, rc;
 
-    cmd_signals_install(); /* a signal from now on: partial results */
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
@@ -122,14 +121,10 @@ int cmd_run(int argc, char **argv)
                 return cmd_usage_error(usage, "--repeat wants a count from 1 "
                                               "to 1000, not '%s'", optarg);
             break;
-        case 2900: {
-            unsigned long long t;
-            if (cmd_parse_uint(optarg, 1, 256, &t))
-                return cmd_usage_error(usage, "--threads wants 1 to 256, not "
-                                              "'%s'", optarg);
-            cmd_threads = (unsigned)t;
+        case 2900:
+            if ((rc = cmd_threads_opt(optarg, usage)))
+                return rc;
             break;
-        }
         default:
             return cmd_usage_error(usage, "unknown option");
         }

@@ -45,7 +45,6 @@ int cmd_serve(int argc, char **argv)
         cmd_error("cannot start the baseline service: %s", err);
         return GATE_EXIT_UNJUDGED;
     }
-    cmd_signals_install();
     printf("baseline service on port %u, store %s%s (Ctrl-C stops it)\n",
            server_port(srv), so.store,
            so.token && *so.token ? ", writes need the token"

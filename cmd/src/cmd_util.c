@@ -144,23 +144,15 @@ static void on_signal(int sig)
 
 void cmd_signals_init(bool polls)
 {
-    signal(SIGPIPE, SIG_IGN);
-    /* A command that does not poll cmd_stop keeps the default action,
-     * so "loadgate validate" or "baseline save" stop at once on Ctrl-C. */
-    if (polls)
-        cmd_signals_install();
-}
-
-void cmd_signals_install(void)
-{
-    static bool installed;
     struct sigaction sa;
 
-    /* from now on a signal only asks the command to stop, and it writes
-     * what it measured */
-    if (installed)
+    signal(SIGPIPE, SIG_IGN);
+    /* A command that does not poll cmd_stop keeps the default action,
+     * so "loadgate validate" or "baseline save" stop at once on Ctrl-C;
+     * for one that does, a signal only asks it to stop, and it writes
+     * what it measured. */
+    if (!polls)
         return;
-    installed = true;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
