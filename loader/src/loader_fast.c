@@ -14,7 +14,19 @@
  * Each user (or open-model slot) owns one connection.  A connection that
  * the server closes, or that answers "Connection: close", is set up again
  * for the next request; a reused connection that dies before any byte of
- * the response came back is retried once for idempotent methods. */
+ * the response came back is retried once for idempotent methods.
+ *
+ * libcurl 7.88 hands a finished CONNECT_ONLY connection back to its
+ * multi's connection cache as idle.  Whenever another handle of the same
+ * multi connects, libcurl prunes idle connections it thinks dead (unread
+ * input counts as dead, so does an age over CURLOPT_MAXAGE_CONN) and
+ * closes their sockets under us: an EOF or a response then never arrives
+ * and the request times out, and the socket number may be reused by a
+ * neighbour.  So the first write on every connection goes through
+ * curl_easy_send(), which attaches the handle to its connection (an
+ * attached connection is in use, never pruned); the age limit is lifted;
+ * and a close of a socket we own is deferred to conn_close() (on_closesocket),
+ * so that a number stays ours until we let it go. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,6 +76,8 @@ struct fast_conn {
     bool in_multi;
     bool tls;
     bool want_out;   /* EPOLLOUT registered */
+    bool attached;   /* curl_easy_send() ran once on this connection */
+    bool curl_closed; /* libcurl let go of our socket: we close it */
     bool fresh;      /* no request timed on this connection yet */
     bool reused;     /* a request already completed on this connection */
     /* the request in flight */
@@ -267,8 +281,12 @@ static void conn_close(struct fast_state *st, struct fast_conn *c) {
         epoll_ctl(st->epfd, EPOLL_CTL_DEL, c->fd, NULL);
         if ((size_t)c->fd < st->n_owner)
             st->owner[c->fd] = 0;
+        if (c->curl_closed)
+            close(c->fd);
         c->fd = -1;
     }
+    c->curl_closed = false;
+    c->attached = false;
     if (c->state == FAST_CONNECTING && c->mc->connecting)
         c->mc->connecting--;
     if (c->in_multi) {
@@ -348,6 +366,19 @@ static void conn_lost(struct fast_state *st, struct fast_conn *c,
         record_and_complete(st, c, METRICS_ERR_OTHER, 0, now);
 }
 
+/* libcurl closes a socket.  One of our connections' (see the top of the
+ * file) stays open until conn_close(): its number must not be reused
+ * while we still read and write it. */
+static int on_closesocket(void *userp, curl_socket_t s) {
+    struct fast_state *st = userp;
+
+    if (s >= 0 && (size_t)s < st->n_owner && st->owner[s]) {
+        st->conns[st->owner[s] - 1].curl_closed = true;
+        return 0;
+    }
+    return close(s);
+}
+
 static int start_connect(struct fast_state *st, struct fast_conn *c,
                          double timeout_s) {
     CURL *h = c->easy;
@@ -359,6 +390,10 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
             return LOADER_ENOMEM;
         curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)c);
         curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+        curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+        curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, st);
+        /* no pruning by age (118 s by default): see the top of the file */
+        curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, (long)INT_MAX);
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(h, CURLOPT_SHARE, st->share);
         /* ALPN h2 would crash curl_easy_recv() on 7.88 */
@@ -567,10 +602,12 @@ static void try_write(struct fast_state *st, struct fast_conn *c,
     while (c->out_off < c->out.len) {
         size_t left = c->out.len - c->out_off, n = 0;
 
-        if (c->tls) {
+        if (c->tls || !c->attached) {
+            /* the first write attaches the handle (top of the file) */
             CURLcode r =
                 curl_easy_send(c->easy, c->out.p + c->out_off, left, &n);
 
+            c->attached = true;
             if (r == CURLE_AGAIN) {
                 n = 0;
             } else if (r != CURLE_OK) {

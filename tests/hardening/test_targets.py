@@ -161,6 +161,32 @@ class HostileTargets(hlib.Case):
         finally:
             srv.stop()
 
+    def test_closing_server_many_users(self):
+        """200 users against a server that closes every connection after
+        reading the request: each request is a reset, none a timeout.
+        libcurl 7.88 used to prune the fast transport's connections with
+        unread input (here the EOF) whenever a neighbour in the same multi
+        handle connected, closing the socket under it: the request then
+        waited for its timeout (3 of 4 such runs, 6 requests each)."""
+        srv = hostile.HostileServer("close")
+        d = os.path.join(self.tmp, "close-200")
+        os.mkdir(d)
+        prof = os.path.join(d, "p.yaml")
+        with open(prof, "w") as f:
+            f.write(hlib.profile(srv.url, duration="1.5s", users=200,
+                                 timeout="3s", engine="fast"))
+        try:
+            r = hlib.run(["run", prof, "-q", "--out", d + "/r.json"],
+                         timeout=60)
+        finally:
+            srv.stop()
+        self.assertIn(r.code, (0, 1), repr(r))
+        res = self.assert_valid_json(d + "/r.json")
+        errs = hlib.errors_by_class(res)
+        self.assertEqual(set(errs), {"reset"}, "%r: %s" % (r, errs))
+        self.assertEqual(errs["reset"], res["total_requests"])
+        self.assertLess(r.wall, 1.5 + SLACK, repr(r))
+
     def test_hostile_targets(self):
         jobs = [(m, e) for m in EXPECT for e in ENGINES]
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
