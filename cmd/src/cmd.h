@@ -144,20 +144,20 @@ int cmd_threads_opt(const char *arg, const char *usage);
  * versions, warning (never failing) when it cannot. */
 void cmd_prune_history(const char *store, const char *name, unsigned keep);
 
-/* Thresholds with abort: true (set by cmd_prepare), checked live. */
-extern const struct compare_threshold *cmd_abort_thresholds;
-extern size_t cmd_n_abort_thresholds;
-
 /** Runs the profile with progress display and signals; *out gets the
- * results.  Returns 0 or an exit code (3) with reason printed. */
+ * results.  prep (may be NULL) gives the thresholds, of which those with
+ * abort: true are checked live and stop the run when breached.  Returns 0
+ * or an exit code (3) with reason printed. */
 int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
-                 struct metrics_results **out, char *reason, size_t len);
+                 const struct cmd_prepared *prep, struct metrics_results **out,
+                 char *reason, size_t len);
 
 /** Runs p n times one after another and pools the runs into one
  * document (windows of all runs; users as one run; duration summed), for
  * --repeat and calibrate.  Returns 0 or an exit code with reason set. */
 int cmd_run_repeated(const struct loader_profile *p,
-                     const struct cmd_report_opts *o, unsigned n,
+                     const struct cmd_report_opts *o,
+                     const struct cmd_prepared *prep, unsigned n,
                      struct metrics_results **out, char *reason, size_t len);
 
 /** The sequence of run, quick and demo: prepare thresholds and baseline,

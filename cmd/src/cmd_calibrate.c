@@ -47,7 +47,7 @@ int cmd_calibrate(int argc, char **argv)
     for (have = 0; have < n && !cmd_stop; have++) {
         if (!ro.quiet)
             cmd_notice("A/A run %zu of %llu", have + 1, n);
-        if (cmd_run_load(prof, &ro, &runs[have], msg, sizeof(msg))) {
+        if (cmd_run_load(prof, &ro, NULL, &runs[have], msg, sizeof(msg))) {
             cmd_error("%s", msg);
             goto out;
         }

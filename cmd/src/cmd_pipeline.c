@@ -299,11 +299,8 @@ int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p)
 
     memset(p, 0, sizeof(*p));
     rc = prepare_thresholds(j, p);
-    if (!rc) {
-        cmd_abort_thresholds = p->thresholds;
-        cmd_n_abort_thresholds = p->n_thresholds;
+    if (!rc)
         rc = prepare_baseline(j, p);
-    }
     if (rc && !p->reason[0])
         snprintf(p->reason, sizeof(p->reason), "out of memory");
     p->exit_code = rc;
@@ -312,10 +309,6 @@ int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p)
 
 void cmd_prepared_release(struct cmd_prepared *p)
 {
-    if (cmd_abort_thresholds == p->thresholds) {
-        cmd_abort_thresholds = NULL;
-        cmd_n_abort_thresholds = 0;
-    }
     for (size_t i = 0; i < p->n_thresholds; i++)
         compare_threshold_release(&p->thresholds[i]);
     free(p->thresholds);
@@ -588,8 +581,6 @@ int cmd_threads_opt(const char *arg, const char *usage)
     cmd_threads = (unsigned)t;
     return 0;
 }
-const struct compare_threshold *cmd_abort_thresholds;
-size_t cmd_n_abort_thresholds;
 
 struct progress_ctx {
     bool tty;
@@ -633,7 +624,8 @@ static void on_progress(const struct loader_progress *pr, void *ud)
 }
 
 int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
-                 struct metrics_results **out, char *reason, size_t len)
+                 const struct cmd_prepared *prep, struct metrics_results **out,
+                 char *reason, size_t len)
 {
     struct loader_run_opts ro = {0};
     struct progress_ctx pc = {0};
@@ -646,8 +638,10 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     pc.tty = isatty(STDERR_FILENO);
     pc.lines = !pc.tty && o->progress;
     pc.show = !o->quiet && (pc.tty || pc.lines);
-    pc.thresholds = cmd_abort_thresholds;
-    pc.n_thresholds = cmd_n_abort_thresholds;
+    if (prep) {
+        pc.thresholds = prep->thresholds;
+        pc.n_thresholds = prep->n_thresholds;
+    }
     ro.stop = &cmd_stop;
     ro.threads = cmd_threads;
     if (pc.show || pc.n_thresholds) {
@@ -690,7 +684,8 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
 }
 
 int cmd_run_repeated(const struct loader_profile *p,
-                     const struct cmd_report_opts *o, unsigned n,
+                     const struct cmd_report_opts *o,
+                     const struct cmd_prepared *prep, unsigned n,
                      struct metrics_results **out, char *reason, size_t len)
 {
     struct metrics_results *acc = NULL, *r = NULL;
@@ -702,7 +697,7 @@ int cmd_run_repeated(const struct loader_profile *p,
     for (unsigned i = 0; i < n && (i == 0 || !cmd_stop); i++) {
         if (n > 1 && !o->quiet)
             cmd_notice("run %u of %u", i + 1, n);
-        rc = cmd_run_load(p, o, &r, reason, len);
+        rc = cmd_run_load(p, o, prep, &r, reason, len);
         if (rc) {
             metrics_results_free(acc);
             return rc;
@@ -750,7 +745,7 @@ int cmd_run_and_judge(const struct loader_profile *p,
     }
     if (banner && !o->quiet)
         fprintf(stderr, "%s\n", banner);
-    rc = cmd_run_repeated(p, o, repeat, &run, reason, sizeof(reason));
+    rc = cmd_run_repeated(p, o, &prep, repeat, &run, reason, sizeof(reason));
     if (rc) {
         rc = cmd_fail_early(rc, reason, j, o);
         goto out;
