@@ -5,13 +5,22 @@
  * handles each, all sharing one epoll fd: on libcurl 7.88 removing a
  * handle and finding a connection to reuse walk the multi's whole
  * connection cache, so one multi with 1000 connections is several times
- * slower than ten of 100 (notes/perf-peers.md). */
+ * slower than ten of 100 (notes/perf-peers.md).
+ *
+ * libcurl asks to stop watching a connection's socket at the end of every
+ * transfer and to watch it again at the start of the next one on it: two
+ * or three epoll_ctl() calls a request.  The sockets libcurl opens and
+ * closes through our callbacks (connections, CURLOPT_OPENSOCKETFUNCTION)
+ * stay registered instead until they close or wake us unasked; others
+ * (a resolver's) follow libcurl's wishes at once. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -40,7 +49,16 @@ struct curl_state {
     bool global_init;
     bool poll_mode;       /* one multi: curl_multi_perform + curl_multi_poll */
     uint64_t completions; /* transfers handed back so far */
+    /* per socket number: SOCK_OURS when opened through on_opensocket,
+     * SOCK_WANTED while libcurl watches it, and the epoll events
+     * registered for it (EPOLLIN, EPOLLOUT) */
+    uint8_t *sock;
+    size_t n_sock;
 };
+
+#define SOCK_OURS 0x80u
+#define SOCK_WANTED 0x40u
+#define SOCK_EVENTS (EPOLLIN | EPOLLOUT)
 
 /* One user's easy handle and the header list its requests use. */
 struct curl_vu {
@@ -136,36 +154,97 @@ static int on_timer(CURLM *m, long timeout_ms, void *userp) {
     return 0;
 }
 
+static uint8_t *sock_slot(struct curl_state *st, curl_socket_t s) {
+    return s >= 0 && (size_t)s < st->n_sock ? &st->sock[s] : NULL;
+}
+
+/* Stops watching s. */
+static void sock_unwatch(struct curl_state *st, curl_socket_t s) {
+    uint8_t *slot = sock_slot(st, s);
+
+    /* The socket may already be closed; nothing to undo then. */
+    epoll_ctl(st->epfd, EPOLL_CTL_DEL, s, NULL);
+    if (slot)
+        *slot &= SOCK_OURS;
+}
+
+/* An event libcurl did not ask for: on a connection of ours idle in the
+ * cache (the server closed it, say).  Unregistered, and not passed on. */
+static bool sock_unwanted(struct curl_state *st, curl_socket_t s) {
+    uint8_t *slot = sock_slot(st, s);
+
+    if (!slot || (*slot & (SOCK_OURS | SOCK_WANTED)) != SOCK_OURS)
+        return false;
+    sock_unwatch(st, s);
+    return true;
+}
+
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
                      void *socketp) {
     struct curl_multi_ctx *mc = userp;
+    uint8_t *slot = sock_slot(mc->st, s);
     struct epoll_event ev;
+    uint8_t want;
 
     (void)easy;
+    (void)socketp;
     if (what == CURL_POLL_REMOVE) {
-        /* The socket may already be closed; nothing to undo then. */
-        epoll_ctl(mc->st->epfd, EPOLL_CTL_DEL, s, NULL);
+        /* one of our connections' stays registered (top of the file) */
+        if (slot && (*slot & SOCK_OURS))
+            *slot &= (uint8_t)~SOCK_WANTED;
+        else
+            sock_unwatch(mc->st, s);
         return 0;
     }
+    want = (uint8_t)(((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
+                     ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u));
+    /* only ours: another socket may have been closed behind our back,
+     * and the kernel forgot its registration */
+    if (slot && (*slot & SOCK_OURS) && (*slot & SOCK_EVENTS) == want) {
+        *slot |= SOCK_WANTED;
+        return 0; /* registered so already */
+    }
     memset(&ev, 0, sizeof(ev));
-    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
-                ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    ev.events = want;
     /* (multi, fd) by value rather than a pointer: an event still queued
      * for a socket removed earlier in the same batch stays harmless. */
     ev.data.u64 = ((uint64_t)mc->idx << 32) | (uint32_t)s;
-    if (socketp) {
-        if (epoll_ctl(mc->st->epfd, EPOLL_CTL_MOD, s, &ev) == 0)
-            return 0;
-        if (errno != ENOENT)
+    if (epoll_ctl(mc->st->epfd, EPOLL_CTL_MOD, s, &ev) != 0) {
+        if (errno != ENOENT ||
+            epoll_ctl(mc->st->epfd, EPOLL_CTL_ADD, s, &ev) != 0)
             return -1;
     }
-    if (epoll_ctl(mc->st->epfd, EPOLL_CTL_ADD, s, &ev) != 0) {
-        if (errno != EEXIST ||
-            epoll_ctl(mc->st->epfd, EPOLL_CTL_MOD, s, &ev) != 0)
-            return -1;
-    }
-    curl_multi_assign(mc->m, s, mc);
+    if (slot)
+        *slot = (uint8_t)((*slot & SOCK_OURS) | SOCK_WANTED | want);
     return 0;
+}
+
+/* Connection sockets: opened and closed here, so that their lazy epoll
+ * registration (top of the file) never outlives them. */
+static curl_socket_t on_opensocket(void *userp, curlsocktype purpose,
+                                   struct curl_sockaddr *a) {
+    struct curl_state *st = userp;
+    curl_socket_t s;
+    uint8_t *slot;
+
+    (void)purpose;
+    s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (s < 0)
+        return CURL_SOCKET_BAD;
+    if ((slot = sock_slot(st, s)))
+        *slot = SOCK_OURS;
+    return s;
+}
+
+static int on_closesocket(void *userp, curl_socket_t s) {
+    struct curl_state *st = userp;
+    uint8_t *slot = sock_slot(st, s);
+
+    if (slot && *slot) {
+        epoll_ctl(st->epfd, EPOLL_CTL_DEL, s, NULL);
+        *slot = 0;
+    }
+    return close(s);
 }
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
@@ -238,6 +317,17 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->multis = calloc(st->n_multis, sizeof(*st->multis));
     if (!st->multis)
         goto out;
+    if (!st->poll_mode) {
+        struct rlimit rl;
+
+        st->n_sock = 65536;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+            rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 22))
+            st->n_sock = (size_t)rl.rlim_cur;
+        st->sock = calloc(st->n_sock, 1);
+        if (!st->sock)
+            goto out;
+    }
     for (unsigned i = 0; i < st->n_multis; i++) {
         struct curl_multi_ctx *mc = &st->multis[i];
 
@@ -293,6 +383,12 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
         curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
                          (curl_off_t)cv->max_body);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    if (!st->poll_mode) {
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, st);
+        curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+        curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, st);
+    }
     if (st->e->p->insecure) { /* target: {insecure: true} */
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -541,6 +637,8 @@ static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns) {
 
         if (idx >= st->n_multis)
             continue;
+        if (sock_unwanted(st, fd))
+            continue;
         mc = &st->multis[idx];
         flags = loader__curl_select_flags(ev[i].events);
         curl_multi_socket_action(mc->m, fd, flags, &running);
@@ -574,6 +672,7 @@ static void curl_close(struct loader__engine *e) {
         if (st->multis[i].m)
             curl_multi_cleanup(st->multis[i].m);
     free(st->multis);
+    free(st->sock);
     if (st->share)
         curl_share_cleanup(st->share);
     if (st->epfd >= 0)

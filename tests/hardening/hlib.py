@@ -36,12 +36,12 @@ def _address_space_limit_works(limit):
 
 
 class Run:
-    """One finished loadgate process: code, stdout, stderr, wall seconds
-    and peak RSS in KiB."""
+    """One finished loadgate process: code, stdout, stderr, wall seconds,
+    peak RSS in KiB and CPU seconds (the last two when measured)."""
 
-    def __init__(self, code, out, err, wall, maxrss_kib):
+    def __init__(self, code, out, err, wall, maxrss_kib, cpu_s=0.0):
         self.code, self.out, self.err = code, out, err
-        self.wall, self.maxrss_kib = wall, maxrss_kib
+        self.wall, self.maxrss_kib, self.cpu_s = wall, maxrss_kib, cpu_s
 
     def __repr__(self):
         return "exit %d after %.1f s, %d KiB peak; stderr:\n%s" % (
@@ -77,10 +77,11 @@ def run(args, timeout=60, env=None, mem_cap=None, cwd=None, nofile=None,
         wall = time.monotonic() - t0
         fo.seek(0)
         fe.seek(0)
-        text = rss.read().strip()
+        text = rss.read().split()
         return Run(code, fo.read().decode("utf-8", "replace"),
                    fe.read().decode("utf-8", "replace"), wall,
-                   int(text) if text else 0)
+                   int(text[0]) if text else 0,
+                   float(text[1]) if len(text) > 1 else 0.0)
 
 
 def _wait(p, timeout):

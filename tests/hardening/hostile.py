@@ -44,7 +44,8 @@ def _response(status=b"200 OK", body=OK_BODY, extra=b""):
 class HostileServer:
     """Serves `mode` on 127.0.0.1:<ephemeral port> until stop().
 
-    Modes: ok, ok_close (answers, then closes the connection), reset (RST after part of the response), close (close
+    Modes: ok, ok_close (answers, then closes the connection), idle_close
+    (keeps a connection alive 0.1 s after each answer, then closes it), reset (RST after part of the response), close (close
     before any response), garbage (a status line that is not HTTP), stall
     (never answer), trickle (a byte of body every 0.2 s), big (a 10 MB
     body), big_chunked (10 MB in 64 KiB chunks, no length), short_cl (Content-Length larger than the body, then close),
@@ -109,6 +110,9 @@ class HostileServer:
             self.heads.append(head)
             if m == "ok":
                 conn.sendall(_response())
+            elif m == "idle_close":
+                conn.sendall(_response())
+                conn.settimeout(0.1)  # _serve closes it on the timeout
             elif m == "ok_close":
                 conn.sendall(_response(extra=b"Connection: close\r\n"))
                 return

@@ -1,4 +1,5 @@
-"""Runs a command under resource limits and reports its own peak RSS.
+"""Runs a command under resource limits and reports its own peak RSS (KiB)
+and CPU seconds (user + system), space-separated, in RSS_FILE.
 
     python3 launch.py RSS_FILE AS_BYTES|- NOFILE|- COMMAND...
 
@@ -27,7 +28,7 @@ def main():
             os._exit(127)
     _, status, ru = os.wait4(pid, 0)
     with open(rss_file, "w") as f:
-        f.write(str(ru.ru_maxrss))
+        f.write("%d %.3f" % (ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
     code = os.waitstatus_to_exitcode(status)
     sys.exit(code if code >= 0 else 128 - code)
 
