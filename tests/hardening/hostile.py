@@ -45,8 +45,9 @@ class HostileServer:
     """Serves `mode` on 127.0.0.1:<ephemeral port> until stop().
 
     Modes: ok, ok_close (answers, then closes the connection), idle_close
-    (keeps a connection alive 0.1 s after each answer, then closes it), reset (RST after part of the response), close (close
-    before any response), garbage (a status line that is not HTTP), stall
+    (keeps a connection alive 0.1 s after each answer, then closes it),
+    reset (RST after part of the response), close (close before any
+    response), garbage (a status line that is not HTTP), stall
     (never answer), trickle (a byte of body every 0.2 s), big (a 10 MB
     body), big_chunked (10 MB in 64 KiB chunks, no length), short_cl (Content-Length larger than the body, then close),
     long_cl (more body than Content-Length announces), 5xx (503 always),

@@ -163,6 +163,22 @@ class HostileTargets(hlib.Case):
         finally:
             srv.stop()
 
+    def run_against(self, mode, name, measure=False, **profile):
+        """Runs hlib.profile(**profile) against a HostileServer(mode) in
+        a folder of its own; (folder, Run)."""
+        srv = hostile.HostileServer(mode)
+        d = os.path.join(self.tmp, name)
+        os.mkdir(d)
+        prof = os.path.join(d, "p.yaml")
+        with open(prof, "w") as f:
+            f.write(hlib.profile(srv.url, **profile))
+        try:
+            r = hlib.run(["run", prof, "-q", "--out", d + "/r.json"],
+                         timeout=60, measure=measure)
+        finally:
+            srv.stop()
+        return d, r
+
     def test_closing_server_many_users(self):
         """200 users against a server that closes every connection after
         reading the request: each request is a reset, none a timeout.
@@ -170,18 +186,8 @@ class HostileTargets(hlib.Case):
         unread input (here the EOF) whenever a neighbour in the same multi
         handle connected, closing the socket under it: the request then
         waited for its timeout (3 of 4 such runs, 6 requests each)."""
-        srv = hostile.HostileServer("close")
-        d = os.path.join(self.tmp, "close-200")
-        os.mkdir(d)
-        prof = os.path.join(d, "p.yaml")
-        with open(prof, "w") as f:
-            f.write(hlib.profile(srv.url, duration="1.5s", users=200,
-                                 timeout="3s", engine="fast"))
-        try:
-            r = hlib.run(["run", prof, "-q", "--out", d + "/r.json"],
-                         timeout=60)
-        finally:
-            srv.stop()
+        d, r = self.run_against("close", "close-200", duration="1.5s",
+                                users=200, timeout="3s", engine="fast")
         self.assertIn(r.code, (0, 1), repr(r))
         res = self.assert_valid_json(d + "/r.json")
         errs = hlib.errors_by_class(res)
@@ -198,19 +204,10 @@ class HostileTargets(hlib.Case):
         is not polled over and over (CPU under 0.7 of the wall time)."""
         for mode in ("ok_close", "idle_close"):
             with self.subTest(mode=mode):
-                srv = hostile.HostileServer(mode)
-                d = os.path.join(self.tmp, "curl-" + mode)
-                os.mkdir(d)
-                prof = os.path.join(d, "p.yaml")
-                with open(prof, "w") as f:
-                    f.write(hlib.profile(srv.url, duration="2s", users=150,
-                                         timeout="3s", engine="curl",
-                                         extra="  think_time: 300ms\n"))
-                try:
-                    r = hlib.run(["run", prof, "-q", "--out", d + "/r.json"],
-                                 timeout=60, measure=True)
-                finally:
-                    srv.stop()
+                d, r = self.run_against(mode, "curl-" + mode, measure=True,
+                                        duration="2s", users=150,
+                                        timeout="3s", engine="curl",
+                                        extra="  think_time: 300ms\n")
                 self.assertEqual(r.code, 0, repr(r))
                 res = self.assert_valid_json(d + "/r.json")
                 self.assertEqual(hlib.errors_by_class(res), {}, repr(r))
