@@ -247,7 +247,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return cmd_help_for(c->name, stdout);
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (loader_curl_global_init() != 0) {
         cmd_error("cannot initialise libcurl");
         return GATE_EXIT_UNJUDGED;
     }

@@ -42,6 +42,12 @@ enum loader_errno {
 /** Static message for a LOADER_E* code. */
 const char *loader_strerror(int code);
 
+/** curl_global_init() with the allocator the load engine's threads use
+ * for libcurl's small blocks (loader_curl_mem.c).  Call it before any
+ * other libcurl function, once per curl_global_cleanup(); 0 or
+ * LOADER_EENGINE. */
+int loader_curl_global_init(void);
+
 /* Where and why a profile is wrong.  line and col are 1-based; 0 when the
  * error has no position (e.g. the file cannot be opened). */
 struct loader_error {

@@ -126,7 +126,7 @@ static int run_steps(const struct loader_profile *p,
 
     if (n == 0)
         return 0;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (loader_curl_global_init() != 0) {
         snprintf(errbuf, errlen, "cannot initialise libcurl");
         return LOADER_EENGINE;
     }
@@ -286,7 +286,7 @@ int loader_wait_for(const struct loader_profile *p,
     s.method = w->method;
     s.path = w->path;
     vu_init(&vu);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (loader_curl_global_init() != 0) {
         snprintf(errbuf, errlen, "cannot initialise libcurl");
         return LOADER_EENGINE;
     }

@@ -47,6 +47,7 @@ struct curl_state {
     struct loader__engine *e;
     char user_agent[64];
     bool global_init;
+    bool mem_held;        /* loader__curl_mem_hold() on this thread */
     bool poll_mode;       /* one multi: curl_multi_perform + curl_multi_poll */
     uint64_t completions; /* transfers handed back so far */
     /* per socket number: SOCK_OURS when opened through on_opensocket,
@@ -126,7 +127,7 @@ int loader__curl_global_init(void) {
     int rc = 0;
 
     pthread_mutex_lock(&global_lock);
-    if (global_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (global_users == 0 && loader_curl_global_init() != 0)
         rc = LOADER_EENGINE;
     else
         global_users++;
@@ -294,6 +295,8 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         goto out;
     }
     st->global_init = true;
+    loader__curl_mem_hold();
+    st->mem_held = true;
     snprintf(st->user_agent, sizeof(st->user_agent), "loadgate/%s",
              LOADGATE_VERSION);
     st->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -677,6 +680,8 @@ static void curl_close(struct loader__engine *e) {
         curl_share_cleanup(st->share);
     if (st->epfd >= 0)
         close(st->epfd);
+    if (st->mem_held)
+        loader__curl_mem_release();
     if (st->global_init)
         loader__curl_global_cleanup();
     free(st);

@@ -215,6 +215,18 @@ extern const struct loader__transport_ops loader__fast_transport;
 int loader__curl_global_init(void);
 void loader__curl_global_cleanup(void);
 
+/** While held, this thread keeps the small blocks libcurl frees for its
+ * next allocations (loader_curl_mem.c); the last release empties the
+ * cache.  Hold and release on the same thread. */
+void loader__curl_mem_hold(void);
+void loader__curl_mem_release(void);
+/* The functions given to curl_global_init_mem(), for the unit tests. */
+void *loader__mem_malloc(size_t size);
+void loader__mem_free(void *p);
+void *loader__mem_realloc(void *p, size_t size);
+void *loader__mem_calloc(size_t n, size_t size);
+char *loader__mem_strdup(const char *s);
+
 /** The transport a profile runs on: its engine: when set, else fast for
  * http(s) targets without userinfo when no proxy variable is set. */
 const struct loader__transport_ops *

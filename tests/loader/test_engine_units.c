@@ -228,9 +228,69 @@ static void test_arrivals_stages(void **state) {
     assert_true(fabs(t - 26.0) < 1e-9);
 }
 
+/* libcurl's allocator (loader_curl_mem.c): blocks keep their contents
+ * through realloc, calloc zeroes a reused dirty block, a freed block is
+ * reused only while a transport holds the cache, and blocks outlive a
+ * release.  ASan checks the bounds of every block. */
+static void test_curl_mem(void **state) {
+    static const size_t sizes[] = {0, 1, 15, 16, 17, 1000, 4095, 4096,
+                                   4097, 70000};
+    unsigned char *b, *c;
+    char *d;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        size_t n = sizes[i];
+
+        b = loader__mem_malloc(n);
+        assert_non_null(b);
+        assert_int_equal((uintptr_t)b % 16, 0);
+        memset(b, 0xa5, n);
+        /* grow within the class, past it, into and out of large blocks */
+        b = loader__mem_realloc(b, n + 1);
+        assert_non_null(b);
+        b[n] = 0xa5;
+        b = loader__mem_realloc(b, n * 3 + 5000);
+        assert_non_null(b);
+        for (size_t k = 0; k <= n; k++)
+            assert_int_equal(b[k], 0xa5);
+        b = loader__mem_realloc(b, n / 2 + 1);
+        assert_non_null(b);
+        for (size_t k = 0; k <= n / 2; k++)
+            assert_int_equal(b[k], 0xa5);
+        loader__mem_free(b);
+    }
+    loader__mem_free(NULL);
+    assert_null(loader__mem_calloc(SIZE_MAX / 2, 3));
+    assert_null(loader__mem_malloc(SIZE_MAX - 4));
+
+    loader__curl_mem_hold();
+    b = loader__mem_malloc(100);
+    memset(b, 0xff, 100);
+    loader__mem_free(b);
+    c = loader__mem_malloc(112); /* the same 112-byte class: reused */
+    assert_ptr_equal(b, c);
+    loader__mem_free(c);
+    c = loader__mem_calloc(10, 10); /* reused, and zeroed */
+    assert_ptr_equal(b, c);
+    for (size_t k = 0; k < 100; k++)
+        assert_int_equal(c[k], 0);
+    d = loader__mem_strdup("kept across the release");
+    loader__curl_mem_hold(); /* nested: the cache stays until the last */
+    loader__curl_mem_release();
+    loader__mem_free(c);
+    assert_ptr_equal(loader__mem_malloc(97), c);
+    loader__curl_mem_release();
+    loader__curl_mem_release(); /* one too many: ignored */
+    assert_string_equal(d, "kept across the release");
+    loader__mem_free(d);
+    loader__mem_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curl_errclass_table),
+        cmocka_unit_test(test_curl_mem),
         cmocka_unit_test(test_status_errclass_table),
         cmocka_unit_test(test_pick_distribution),
         cmocka_unit_test(test_think_time_range),
