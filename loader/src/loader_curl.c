@@ -49,6 +49,8 @@ struct curl_state {
     bool global_init;
     bool mem_held;        /* loader__curl_mem_hold() on this thread */
     bool poll_mode;       /* one multi: curl_multi_perform + curl_multi_poll */
+    bool env_proxy;       /* a proxy variable is set: libcurl picks one */
+    const char *no_proxy; /* no_proxy or NO_PROXY, "" when neither is set */
     uint64_t completions; /* transfers handed back so far */
     /* per socket number: SOCK_OURS when opened through on_opensocket,
      * SOCK_WANTED while libcurl watches it, and the epoll events
@@ -279,6 +281,32 @@ static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp) {
 static void curl_close(struct loader__engine *e);
 static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns);
 
+static const char *env_value(const char *name) {
+    const char *v = getenv(name);
+
+    return v && *v ? v : NULL;
+}
+
+/* libcurl looks the proxy variables up on every transfer (five getenv()
+ * calls a request, each a walk of the environment); they are read once
+ * here and handed over as options to the same effect: no_proxy as
+ * CURLOPT_NOPROXY, and no proxy at all when none of the variables
+ * libcurl would consult is set. */
+static void proxy_env(struct curl_state *st) {
+    static const char *const vars[] = {"http_proxy", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy",
+                                       "ALL_PROXY"};
+
+    st->no_proxy = env_value("no_proxy");
+    if (!st->no_proxy)
+        st->no_proxy = env_value("NO_PROXY");
+    if (!st->no_proxy)
+        st->no_proxy = "";
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        if (env_value(vars[i]))
+            st->env_proxy = true;
+}
+
 static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
                      size_t errlen) {
     struct curl_state *st = calloc(1, sizeof(*st));
@@ -295,6 +323,7 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         goto out;
     }
     st->global_init = true;
+    proxy_env(st);
     loader__curl_mem_hold();
     st->mem_held = true;
     snprintf(st->user_agent, sizeof(st->user_agent), "loadgate/%s",
@@ -386,6 +415,9 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
         curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
                          (curl_off_t)cv->max_body);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, st->no_proxy);
+    if (!st->env_proxy)
+        curl_easy_setopt(h, CURLOPT_PROXY, "");
     if (!st->poll_mode) {
         curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
         curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, st);

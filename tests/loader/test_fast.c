@@ -510,16 +510,13 @@ static void test_timeout(void **state) {
     free_profile(p);
 }
 
-/* Nothing listens: class connect, on both transports. */
-static void test_refused(void **state) {
-    static const char *const engines[] = {"fast", "curl"};
+/* A loopback URL where nothing listens: a port that was just free,
+ * bound and closed without listening. */
+static void dead_target(char *buf, size_t len) {
     struct sockaddr_in a;
     socklen_t alen = sizeof(a);
-    char dead[64];
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-    (void)state;
-    /* a port that was just free: bound, then closed without listening */
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -527,7 +524,16 @@ static void test_refused(void **state) {
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
     close(fd);
-    snprintf(dead, sizeof(dead), "http://127.0.0.1:%u", ntohs(a.sin_port));
+    snprintf(buf, len, "http://127.0.0.1:%u", ntohs(a.sin_port));
+}
+
+/* Nothing listens: class connect, on both transports. */
+static void test_refused(void **state) {
+    static const char *const engines[] = {"fast", "curl"};
+    char dead[64];
+
+    (void)state;
+    dead_target(dead, sizeof(dead));
     for (size_t i = 0; i < 2; i++) {
         struct loader_profile *p = one_step(dead, engines[i], "GET", "/", 2, 6);
         struct metrics_results *r = run(p, 1);
@@ -536,6 +542,52 @@ static void test_refused(void **state) {
         assert_int_equal(ep->requests, 6);
         assert_int_equal(ep->err_class[METRICS_ERR_CONNECT], 6);
         assert_int_equal(metrics_hist_count(ep->hist), 0);
+        metrics_results_free(r);
+        free_profile(p);
+    }
+}
+
+/* The curl transport reads the proxy variables once, when it starts,
+ * instead of libcurl on every transfer: http_proxy must still be used,
+ * and no_proxy or NO_PROXY must still exempt a host.  The test server
+ * stands in for the proxy (a request through it carries an absolute URI,
+ * which it answers 404); the target itself does not listen. */
+static void test_env_proxy(void **state) {
+    static const struct {
+        const char *proxy, *var, *val;
+        bool via_proxy;
+    } cases[] = {
+        {"server", NULL, NULL, true},
+        {"server", "no_proxy", "127.0.0.1", false},
+        {"server", "NO_PROXY", "localhost,127.0.0.1", false},
+        {"server", "no_proxy", "example.test", true},
+        {NULL, "no_proxy", "127.0.0.1", false},
+        {NULL, NULL, NULL, false},
+    };
+    char dead[64];
+
+    (void)state;
+    dead_target(dead, sizeof(dead));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct loader_profile *p = one_step(dead, "curl", "GET", "/", 1, 3);
+        struct metrics_results *r;
+        const struct metrics_endpoint *ep;
+
+        if (cases[i].proxy)
+            setenv("http_proxy", target, 1);
+        if (cases[i].var)
+            setenv(cases[i].var, cases[i].val, 1);
+        r = run(p, 1);
+        unsetenv("http_proxy");
+        if (cases[i].var)
+            unsetenv(cases[i].var);
+        ep = only_ep(r);
+        assert_int_equal(ep->requests, 3);
+        if (cases[i].via_proxy) {
+            assert_int_equal(ep->status[404], 3);
+        } else {
+            assert_int_equal(ep->err_class[METRICS_ERR_CONNECT], 3);
+        }
         metrics_results_free(r);
         free_profile(p);
     }
@@ -699,6 +751,7 @@ int main(void) {
         cmocka_unit_test(test_timing_json),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_env_proxy),
         cmocka_unit_test(test_transports_agree),
         cmocka_unit_test(test_threads_progress),
         cmocka_unit_test(test_curl_many_multis),
