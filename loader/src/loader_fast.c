@@ -400,6 +400,10 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
         curl_easy_setopt(h, CURLOPT_PROXY, "");
         curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+        /* Only libcurl's own transfers read into its 16 KB buffer; ours
+         * read into the connection's (curl_easy_recv() too).  The least
+         * it takes: 6 MB less at 10000 connections. */
+        curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 1024L);
         if (st->e->p->insecure) {
             /* target: {insecure: true} or defaults.insecure */
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
