@@ -3,10 +3,11 @@
 # ../shared/notes/perf-peers.md measured the field: a private nginx with one
 # worker pinned to CPU 0, the load generator pinned to CPU 1, pairs run
 # alternately so that drift hits both tools alike.  Prints req/s, the
-# loadgate/wrk ratio, CPU seconds per 100k requests and peak RSS.
+# loadgate/wrk ratio, CPU seconds per 100k requests and peak RSS, then the
+# median ratio over the pairs at each concurrency.
 #
 #   bench/peers.sh [SECONDS] [CONCURRENCY...]     default: 10 s, c = 100 1000 10000
-#   LOADGATE=build/loadgate ENGINE=curl bench/peers.sh
+#   LOADGATE=build/loadgate ENGINE=curl PAIRS=6 bench/peers.sh
 #
 # Only 127.0.0.1 is targeted, every run has a time bound, and nginx is
 # stopped at the end.
@@ -100,3 +101,17 @@ for c in "${concs[@]}"; do
 done
 echo
 cat "$work/summary"
+# The median pair per concurrency: on a shared or virtual machine one
+# disturbed run moves it least.
+python3 - "$work/summary" <<'PY'
+import re, statistics, sys
+pairs = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"ratio c=(\d+) pair=\d+ loadgate/wrk=([\d.]+) cpu_ratio=([\d.]+)", line)
+    if m:
+        pairs.setdefault(int(m[1]), []).append((float(m[2]), float(m[3])))
+for c, v in pairs.items():
+    print("median c=%d loadgate/wrk=%.2f cpu_ratio=%.2f over %d pairs" %
+          (c, statistics.median(r for r, _ in v),
+           statistics.median(u for _, u in v), len(v)))
+PY
