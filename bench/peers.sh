@@ -9,6 +9,10 @@
 #   bench/peers.sh [SECONDS] [CONCURRENCY...]     default: 10 s, c = 100 1000 10000
 #   LOADGATE=build/loadgate ENGINE=curl PAIRS=6 bench/peers.sh
 #
+# With ENGINE=curl each pair at c <= 100 also runs bench/curl_loop.c (built
+# here): the plainest libcurl multi client on one multi handle, the floor
+# the curl transport stands on (one multi is its mode up to 100 users).
+#
 # Only 127.0.0.1 is targeted, every run has a time bound, and nginx is
 # stopped at the end.
 set -euo pipefail
@@ -62,6 +66,10 @@ taskset -c 0 nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.5
 url="http://127.0.0.1:$port/api/health"
 curl -fsS "$url" >/dev/null
+if [ "$ENGINE" = curl ]; then
+    # shellcheck disable=SC2046
+    cc -O2 -o "$work/curl_loop" bench/curl_loop.c $(pkg-config --cflags --libs libcurl)
+fi
 
 # run TOOL... under /usr/bin/time on CPU 1; sets cpu_s and rss_mb
 timed() {
@@ -92,6 +100,14 @@ for c in "${concs[@]}"; do
         ratio=$(echo "$lg_rps / $wrk_rps" | bc -l)
         printf "%-8s %-10s %12.0f %8.2f %14.2f %10.1f\n" "$c" loadgate "$lg_rps" "$ratio" "$lg_cpu" "$rss_mb"
         echo "ratio c=$c pair=$pair loadgate/wrk=$(printf %.2f "$ratio") cpu_ratio=$(printf %.2f "$(echo "$lg_cpu / $wrk_cpu" | bc -l)") rss_mb=$(printf %.0f "$rss_mb")" >>"$work/summary"
+        if [ "$ENGINE" = curl ] && [ "$c" -le 100 ]; then
+            timed "$work/loop.out" "$work/curl_loop" "$url" "$c" "$secs"
+            read -r loop_total _ loop_rps _ <"$work/loop.out"
+            loop_cpu=$(echo "$cpu_s * 100000 / $loop_total" | bc -l)
+            loop_ratio=$(echo "$loop_rps / $wrk_rps" | bc -l)
+            printf "%-8s %-10s %12.0f %8.2f %14.2f %10.1f\n" "$c" curl-loop "$loop_rps" "$loop_ratio" "$loop_cpu" "$rss_mb"
+            echo "loop c=$c pair=$pair curl_loop/wrk=$(printf %.2f "$loop_ratio")" >>"$work/summary"
+        fi
     done
     if command -v hey >/dev/null; then
         timed "$work/hey.out" hey -z "${secs}s" -c "$c" "$url"
@@ -105,13 +121,18 @@ cat "$work/summary"
 # disturbed run moves it least.
 python3 - "$work/summary" <<'PY'
 import re, statistics, sys
-pairs = {}
+pairs, loops = {}, {}
 for line in open(sys.argv[1]):
     m = re.match(r"ratio c=(\d+) pair=\d+ loadgate/wrk=([\d.]+) cpu_ratio=([\d.]+)", line)
     if m:
         pairs.setdefault(int(m[1]), []).append((float(m[2]), float(m[3])))
+    m = re.match(r"loop c=(\d+) pair=\d+ curl_loop/wrk=([\d.]+)", line)
+    if m:
+        loops.setdefault(int(m[1]), []).append(float(m[2]))
 for c, v in pairs.items():
-    print("median c=%d loadgate/wrk=%.2f cpu_ratio=%.2f over %d pairs" %
-          (c, statistics.median(r for r, _ in v),
-           statistics.median(u for _, u in v), len(v)))
+    line = "median c=%d loadgate/wrk=%.2f cpu_ratio=%.2f" % (
+        c, statistics.median(r for r, _ in v), statistics.median(u for _, u in v))
+    if c in loops:
+        line += " curl_loop/wrk=%.2f" % statistics.median(loops[c])
+    print(line + " over %d pairs" % len(v))
 PY
