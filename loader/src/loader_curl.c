@@ -295,18 +295,12 @@ static const char *env_value(const char *name) {
  * CURLOPT_NOPROXY, and no proxy at all when none of the variables
  * libcurl would consult is set. */
 static void proxy_env(struct curl_state *st) {
-    static const char *const vars[] = {"http_proxy", "https_proxy",
-                                       "HTTPS_PROXY", "all_proxy",
-                                       "ALL_PROXY"};
-
     st->no_proxy = env_value("no_proxy");
     if (!st->no_proxy)
         st->no_proxy = env_value("NO_PROXY");
     if (!st->no_proxy)
         st->no_proxy = "";
-    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-        if (env_value(vars[i]))
-            st->env_proxy = true;
+    st->env_proxy = loader__env_proxy();
 }
 
 static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,

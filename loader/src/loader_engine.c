@@ -525,10 +525,18 @@ void loader__record_timing(struct loader__engine *e,
         e->fatal = LOADER_ENOMEM;
 }
 
-static bool has_env(const char *name) {
-    const char *v = getenv(name);
+bool loader__env_proxy(void) {
+    static const char *const vars[] = {"http_proxy", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy",
+                                       "ALL_PROXY"};
 
-    return v && *v;
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        const char *v = getenv(vars[i]);
+
+        if (v && *v)
+            return true;
+    }
+    return false;
 }
 
 const struct loader__transport_ops *
@@ -552,9 +560,7 @@ loader__pick_transport(const struct loader_profile *p) {
     end = a + strcspn(a, "/?#");
     if (memchr(a, '@', (size_t)(end - a)))
         return &loader__curl_transport;
-    if (has_env("http_proxy") || has_env("https_proxy") ||
-        has_env("HTTPS_PROXY") || has_env("all_proxy") ||
-        has_env("ALL_PROXY"))
+    if (loader__env_proxy())
         return &loader__curl_transport;
     return &loader__fast_transport;
 }

@@ -227,6 +227,10 @@ void *loader__mem_realloc(void *p, size_t size);
 void *loader__mem_calloc(size_t n, size_t size);
 char *loader__mem_strdup(const char *s);
 
+/** Whether a proxy variable libcurl would consult is set (non-empty):
+ * http_proxy, https_proxy, HTTPS_PROXY, all_proxy or ALL_PROXY. */
+bool loader__env_proxy(void);
+
 /** The transport a profile runs on: its engine: when set, else fast for
  * http(s) targets without userinfo when no proxy variable is set. */
 const struct loader__transport_ops *
