@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# loadgate against wrk (and hey, if installed) on loopback, as
-# ../shared/notes/perf-peers.md measured the field: a private nginx with one
+# loadgate against wrk (and hey, if installed) on loopback, the way the
+# README's speed table was measured: a private nginx with one
 # worker pinned to CPU 0, the load generator pinned to CPU 1, pairs run
 # alternately so that drift hits both tools alike.  Prints req/s, the
 # loadgate/wrk ratio, CPU seconds per 100k requests and peak RSS, then the

@@ -214,7 +214,7 @@ int compare_evaluate(const struct metrics_results *run,
 void compare_verdict_free(struct compare_verdict *v);
 
 /**
- * Adds the recommendations of DESIGN.md to r (P95 over 1 s, error rate over
+ * Adds the standard recommendations to r (P95 over 1 s, error rate over
  * 5 %, too few samples for a percentile, target rate not reached, load
  * generator saturated, endpoints with no check, ...).  v may be NULL.
  * When nothing is flagged, adds "Performance metrics are within acceptable

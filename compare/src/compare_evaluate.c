@@ -612,7 +612,7 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
 }
 
 /*
- * DESIGN.md: an open-model run that missed its target rate by more than
+ * An open-model run that missed its target rate by more than
  * 5 %, or whose load generator was saturated, is INCONCLUSIVE: the load was
  * not what the profile asked for.  One extra whole-run check says so (no
  * threshold behind it), added only when the run has a target rate or was

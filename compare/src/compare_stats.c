@@ -1,6 +1,6 @@
 /*
  * Is a relative change real or noise?  A block bootstrap over the
- * 1-second windows of a run (notes/judging.md, "A workable method").
+ * 1-second windows of a run (README, "Reading a verdict").
  *
  * Requests inside one run are not independent (latency drifts with GC,
  * caches and the neighbours' load), so resampling requests would make the

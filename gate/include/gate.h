@@ -1,6 +1,6 @@
 /*
  * gate: renders a verdict (JUnit XML via libxml2, text, Markdown) and maps
- * it to the exit code of DESIGN.md.
+ * it to the exit code (README, "Exit codes").
  *
  * Header values never reach any report: gate sees only metrics and
  * verdicts, never requests.  Errors: 0 or a negative GATE_E* code, details
@@ -34,7 +34,7 @@ enum gate_errno {
 /** Static message for a GATE_E* code. */
 const char *gate_strerror(int code);
 
-/* The exit codes of DESIGN.md. */
+/* The exit codes (README, "Exit codes"). */
 enum gate_exit {
     GATE_EXIT_PASS = 0,      /* every check passed, or none was asked */
     GATE_EXIT_FAIL = 1,      /* a threshold or regression failed */
@@ -59,7 +59,7 @@ struct gate_report {
 };
 
 /**
- * The exit code, by DESIGN.md's precedence: 130/143 when interrupted; 3
+ * The exit code, by the documented precedence: 130/143 when interrupted; 3
  * when error_reason is set or the run got no response at all (every
  * request failed in the connect, dns or tls classes, or none was made);
  * 1 when any check FAILED; 3 when any was INCONCLUSIVE; else 0.
@@ -71,11 +71,11 @@ enum gate_exit gate_exit_code(const struct gate_report *r);
 bool gate_no_response(const struct metrics_results *run);
 
 /**
- * Writes the JUnit XML of DESIGN.md to path, atomically: one <testsuite
+ * Writes the JUnit XML (README, "Reports") to path, atomically: one <testsuite
  * name="loadgate.<profile>" package="loadgate" id="0"> with properties,
  * one <testcase classname="loadgate.<endpoint>" name="<check>" time="0">
  * per check, the text report in <system-out>; valid against both XSDs in
- * shared/schemas.  With error_reason set it holds an <error> case saying
+ * tests/schemas.  With error_reason set it holds an <error> case saying
  * so.  Returns 0, GATE_EIO (errbuf says why) or GATE_EXML.
  */
 int gate_junit_write(const struct gate_report *r, const char *path,

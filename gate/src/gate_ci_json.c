@@ -250,7 +250,7 @@ static json_t *check_json(const struct gate_report *r,
 static const char *verdict_word(const struct gate_report *r,
                                 const struct gate__tally *t)
 {
-    /* DESIGN.md's precedence: could not run or judge comes before a
+    /* The exit-code precedence: could not run or judge comes before a
      * failed check. */
     if (r->error_reason || gate_no_response(r->run))
         return "error";

@@ -1,4 +1,4 @@
-/* Exit codes (DESIGN.md's precedence) and the one-line terminal verdict. */
+/* Exit codes (the README's precedence) and the one-line terminal verdict. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * JUnit XML (shared/notes/ci-conventions.md §1-§3): one <testsuite> per
+ * JUnit XML (the shape GitLab, Jenkins and GitHub reporters read): one <testsuite> per
  * run, one <testcase> per check, valid against both the Ant (windyroad)
  * and the Jenkins xUnit (junit-10) schemas.  Written with libxml2's
  * xmlTextWriter into memory, then atomically to the path.

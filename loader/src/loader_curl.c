@@ -5,7 +5,7 @@
  * handles each, all sharing one epoll fd: on libcurl 7.88 removing a
  * handle and finding a connection to reuse walk the multi's whole
  * connection cache, so one multi with 1000 connections is several times
- * slower than ten of 100 (notes/perf-peers.md).
+ * slower than ten of 100 (measured with bench/peers.sh).
  *
  * libcurl asks to stop watching a connection's socket at the end of every
  * transfer and to watch it again at the start of the next one on it: two
@@ -341,7 +341,7 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         st->n_multis = 1;
     /* A single multi is cheaper to drive with curl_multi_poll(): the
      * socket callbacks re-register each socket around every request
-     * (notes/perf-peers.md: poll 61k vs socket_action 48k req/s). */
+     * (measured: poll 61k vs socket_action 48k req/s). */
     st->poll_mode = st->n_multis == 1;
     st->multis = calloc(st->n_multis, sizeof(*st->multis));
     if (!st->multis)

@@ -8,8 +8,7 @@
  * ours: requests are written as prepared bytes, responses read and parsed
  * with http-parser.  Plain http uses send()/recv() on the socket; https
  * goes through curl_easy_send()/curl_easy_recv() and drains until
- * CURLE_AGAIN, because OpenSSL buffers whole records
- * (notes/fastpath.md).
+ * CURLE_AGAIN, because OpenSSL buffers whole records.
  *
  * Each user (or open-model slot) owns one connection.  A connection that
  * the server closes, or that answers "Connection: close", is set up again

@@ -6,7 +6,7 @@
  * into a small tree that keeps a 1-based line and column for every node
  * (and already refuses aliases, duplicate keys, deep nesting and huge
  * scalars); loader_profile.c walks that tree against the schema of
- * DESIGN.md's "Profile (YAML, version 1)" and fills a struct
+ * the README's "Profiles" section and fills a struct
  * loader_profile.
  */
 #ifndef LOADGATE_LOADER_PROFILE_INTERNAL_H

@@ -319,7 +319,7 @@ int metrics_value(const struct metrics_results *r,
                   double *out);
 
 /**
- * Serialises r as the results JSON of DESIGN.md (schema, baseline_id,
+ * Serialises r as the results JSON (README, "Reports") (schema, baseline_id,
  * timestamp, test_duration_seconds, total_requests, concurrent_users,
  * partial, meta, summary, metrics[] with histogram and timeline,
  * recommendations).  *out is malloc'd, NUL-terminated; caller frees.

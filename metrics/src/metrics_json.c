@@ -1,7 +1,7 @@
 /*
  * The results document as JSON (jansson): the field names of the original
- * specification's baseline report plus what a gate needs (DESIGN.md,
- * "Results JSON").  A document without "schema" is read as a legacy
+ * specification's baseline report plus what a gate needs (README,
+ * "Reports").  A document without "schema" is read as a legacy
  * baseline report of that specification (summary numbers only).
  */
 #include <errno.h>

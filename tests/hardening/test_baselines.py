@@ -2,10 +2,14 @@
 `compare` (either side) and `run --baseline` exit 3 and say what is wrong,
 before any traffic for `run`."""
 import json
+import re
 import unittest
 
 import hlib
 import hostile
+
+# a message fragment that stands for "names a line and a column"
+POSITION = re.compile(r"line \d+, column \d+")
 
 
 def _mutations(text):
@@ -25,8 +29,10 @@ def _mutations(text):
 
     assert good["metrics"], "the reference run measured nothing"
     return {
-        "truncated": (text[:len(text) // 2].encode(), "premature end"),
-        "truncated_one_byte": (text.rstrip()[:-1].encode(), "end"),
+        # what the parser says depends on where the cut lands: what matters
+        # is that the message points at the place (line and column)
+        "truncated": (text[:len(text) // 2].encode(), POSITION),
+        "truncated_one_byte": (text.rstrip()[:-1].encode(), POSITION),
         "empty": (b"", ""),
         "binary": (bytes(range(256)) * 8, ""),
         "top_level_array": (b"[1, 2, 3]", "object"),
@@ -93,7 +99,10 @@ class CorruptInputs(hlib.Case):
                     err = r.err.strip().splitlines()
                     self.assertTrue(any(l.startswith("loadgate: error: ") and
                                         bad in l for l in err), repr(r))
-                    self.assertIn(frag.lower(), r.err.lower(), repr(r))
+                    if isinstance(frag, re.Pattern):
+                        self.assertRegex(r.err, frag)
+                    else:
+                        self.assertIn(frag.lower(), r.err.lower(), repr(r))
                     if how == "run_baseline":
                         # refused while preparing: nothing was run
                         self.assertLess(r.wall, 0.9, repr(r))

@@ -14,7 +14,7 @@ LOADGATE = os.environ.get("LOADGATE", "build/loadgate")
 SOURCE = os.environ.get("LOADGATE_SOURCE_DIR",
                         os.path.join(os.path.dirname(__file__), "..", ".."))
 SCHEMAS = os.environ.get("LOADGATE_SCHEMA_DIR",
-                         os.path.join(SOURCE, "..", "shared", "schemas"))
+                         os.path.join(SOURCE, "tests", "schemas"))
 
 # The demo service's routes and typical latencies (demo/src), in ms.
 DEMO_BASE_MS = {

@@ -89,7 +89,7 @@ static void test_schema_has_every_parser_key(void **state) {
     }
     print_message("%zu parser keys over %zu levels\n", total, (size_t)N_LEVELS);
     assert_int_equal(missing, 0);
-    /* the tables of DESIGN.md alone hold more than 30 keys */
+    /* the README's key tables alone hold more than 30 keys */
     assert_true(total > 30);
 }
 
