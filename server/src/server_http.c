@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "compare.h"
 #include "server_internal.h"
@@ -15,8 +16,20 @@
  * much more, so that the client gets its 413 instead of a reset; beyond
  * it the connection is closed. */
 #define DRAIN_LIMIT ((size_t)1024 * 1024)
+/* Internal polling threads (epoll where there is one), never a thread per
+ * connection: an idle connection costs a socket and a little memory. */
 #define POOL_THREADS 4u
-#define IDLE_TIMEOUT_S 30u
+/* A connection that has not sent a whole request head in this long (since
+ * it connected, since its last byte, or since its last answer) is closed;
+ * once a head is in, the body and the answer get the longer one. */
+#define HEAD_TIMEOUT_S 5u
+#define BODY_TIMEOUT_S 30u
+/* Connections at once from one client address (more are closed as soon as
+ * they are accepted), and in all: at most MAX_CONNECTIONS, fewer when the
+ * file descriptor limit leaves less than FD_RESERVE for the rest. */
+#define PER_CLIENT_CONNECTIONS 32u
+#define MAX_CONNECTIONS 1024u
+#define FD_RESERVE 64u
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -58,8 +71,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct conn *k = *con_cls;
 
     (void)cls;
-    (void)c;
-    (void)code;
+    /* back to the short timeout while a kept-alive connection waits for
+     * its next request */
+    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  HEAD_TIMEOUT_S);
     if (k == NULL)
         return;
     server__reply_release(&k->reply);
@@ -146,6 +162,8 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
     struct server__request req;
     long long cl = content_length(c);
 
+    /* the head is in: the body and the answer get the longer timeout */
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, BODY_TIMEOUT_S);
     request_of(c, url, method, &req);
     if (server__api_precheck(&s->api, &req, &k->reply)) {
         k->refused = true;
@@ -273,6 +291,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return queue(c, k);
 }
 
+/* How many connections the service keeps at once: MAX_CONNECTIONS, or
+ * fewer when the file descriptor limit would not leave FD_RESERVE for the
+ * store's files and libmicrohttpd's own. */
+static unsigned connection_limit(void) {
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= MAX_CONNECTIONS + FD_RESERVE)
+        return MAX_CONNECTIONS;
+    if (rl.rlim_cur >= 2 * FD_RESERVE)
+        return (unsigned)(rl.rlim_cur - FD_RESERVE);
+    return rl.rlim_cur / 2 > POOL_THREADS ? (unsigned)(rl.rlim_cur / 2)
+                                          : POOL_THREADS;
+}
+
 static void server_free(struct server *s) {
     if (s == NULL)
         return;
@@ -291,6 +324,8 @@ int server_start(const struct server_opts *o, struct server **out, char *errbuf,
     size_t n = 0;
     char err[512] = "";
     const char *listen;
+    unsigned limit = connection_limit();
+    unsigned per_client = PER_CLIENT_CONNECTIONS;
     int rc;
 
     *out = NULL;
@@ -340,13 +375,18 @@ int server_start(const struct server_opts *o, struct server **out, char *errbuf,
     s->api.max_body = s->max_body;
     s->api.write_lock = &s->write_lock;
 
+    /* one client never takes more than a quarter of the connections */
+    if (per_client > limit / 4)
+        per_client = limit / 4 > 0 ? limit / 4 : 1;
     s->capture = true;
     s->daemon = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
             (addr.family == AF_INET6 ? MHD_USE_IPv6 : 0),
         (uint16_t)addr.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr.sa, MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
-        MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
+        MHD_OPTION_CONNECTION_TIMEOUT, HEAD_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
