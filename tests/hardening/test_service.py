@@ -1,7 +1,8 @@
 """The baseline service (`loadgate serve`) against hostile clients: many
 idle connections from one address, request heads that never end, kept-alive
-connections left idle. Raw sockets: the point is to send what a
-well-behaved client never would."""
+connections left idle, and bodies over the size limit, chunked or with a
+declared length. Raw sockets: the point is to send what a well-behaved
+client never would."""
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import hlib
 # The service's limits, as README.md and SECURITY.md state them.
 HEAD_TIMEOUT_S = 5
 PER_CLIENT = 32
+MAX_BODY = 16 * 1024 * 1024
 INFO = b"GET /api/load-test/info HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 
 
@@ -105,6 +107,40 @@ def is_closed(s, timeout):
         return False
     except OSError:
         return True
+
+
+def upload(s, head, body_pieces):
+    """Sends head, then body_pieces as long as the server does not answer
+    (a client that reads while it sends, as libcurl does); returns how
+    many bytes of body were sent."""
+    s.sendall(head)
+    sent = 0
+    for piece in body_pieces:
+        if readable(s, 0):
+            break  # an answer before the end of the body
+        try:
+            s.sendall(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        sent += len(piece)
+    return sent
+
+
+def chunked(total, size=65536):
+    block = b"x" * size
+    while total > 0:
+        n = min(size, total)
+        yield b"%x\r\n" % n + block[:n] + b"\r\n"
+        total -= n
+    yield b"0\r\n\r\n"
+
+
+def plain(total, size=65536):
+    block = b"x" * size
+    while total > 0:
+        n = min(size, total)
+        yield block[:n]
+        total -= n
 
 
 class ServiceHostileClients(hlib.Case):
@@ -227,6 +263,61 @@ class ServiceHostileClients(hlib.Case):
         finally:
             for s in names:
                 s.close()
+
+    def test_bodies_over_the_limit_get_413(self):
+        """Chunked bodies over the limit were dropped without an answer
+        once; declared lengths over it were refused with 413 already."""
+        post = (b"POST /api/load-test/baseline HTTP/1.1\r\n"
+                b"Host: 127.0.0.1\r\nContent-Type: application/json\r\n")
+        cases = {
+            "chunked, a little over": (
+                post + b"Transfer-Encoding: chunked\r\n\r\n",
+                chunked(MAX_BODY + 65536), True),
+            "chunked, far over": (
+                post + b"Transfer-Encoding: chunked\r\n\r\n",
+                chunked(MAX_BODY + 8 * 1024 * 1024), True),
+            "length, a little over": (
+                post + b"Content-Length: %d\r\n\r\n" % (MAX_BODY + 1),
+                plain(MAX_BODY + 1), False),
+            "length, far over": (
+                post + b"Content-Length: %d\r\n\r\n" % (3 * MAX_BODY),
+                plain(3 * MAX_BODY), True),
+        }
+        for name, (head, body, closes) in cases.items():
+            with self.subTest(name):
+                with connect(self.srv.port) as s:
+                    upload(s, head, body)
+                    status, headers, answer = read_answer(s)
+                    self.assertEqual(status, 413, answer)
+                    self.assertEqual(headers.get("content-type"),
+                                     "application/json")
+                    self.assert_error_json(
+                        answer, "over the limit of %d bytes" % MAX_BODY)
+                    if closes:
+                        self.assertTrue(is_closed(s, 5), "left open")
+        self.get_info()
+
+
+class ServiceWithToken(hlib.Case):
+    def test_chunked_push_without_the_token_gets_401(self):
+        """Refused on its head, a chunked body is answered at once too
+        (it was read up to the limit and then dropped without a word)."""
+        srv = Service(self.path("store"), token="t0ken-for-tests")
+        try:
+            with connect(srv.port) as s:
+                upload(s, b"POST /api/load-test/baseline HTTP/1.1\r\n"
+                       b"Host: 127.0.0.1\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n",
+                       chunked(MAX_BODY + 4 * 1024 * 1024))
+                status, headers, answer = read_answer(s)
+                self.assertEqual(status, 401, answer)
+                self.assertIn("Bearer", headers.get("www-authenticate", ""))
+                self.assertIn("error", json.loads(answer))
+                self.assertTrue(is_closed(s, 5), "left open")
+        finally:
+            code, err = srv.stop()
+        self.assertEqual(code, 0, err)
+
 
 if __name__ == "__main__":
     unittest.main()
