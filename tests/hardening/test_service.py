@@ -297,6 +297,15 @@ class ServiceHostileClients(hlib.Case):
                         self.assertTrue(is_closed(s, 5), "left open")
         self.get_info()
 
+    def test_nul_in_a_path_does_not_end_a_name(self):
+        """'%00' once ended the name: fine%00x was looked up as 'fine'."""
+        with connect(self.srv.port) as s:
+            s.sendall(b"GET /api/load-test/baselines/fine%00x HTTP/1.1\r\n"
+                      b"Host: 127.0.0.1\r\n\r\n")
+            status, _, body = read_answer(s)
+        self.assertEqual(status, 400, body)
+        self.assert_error_json(body, "invalid baseline name 'fine%00x'")
+
 
 class ServiceWithToken(hlib.Case):
     def test_chunked_push_without_the_token_gets_401(self):
