@@ -7,16 +7,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 
 #include "compare.h"
 #include "server_internal.h"
 
-/* Past the body limit a request is still read (and thrown away) for this
- * much more, so that the client gets its 413 instead of a reset; beyond
- * it the connection is closed. */
+/* Past the body limit a request with a declared length is still read (and
+ * thrown away) for this much more, so that the client gets its 413 instead
+ * of a reset; beyond it the 413 goes out before the body is read. */
 #define DRAIN_LIMIT ((size_t)1024 * 1024)
+/* A refused chunked body is answered at once, then read (and thrown away)
+ * for this long at most, so that the client reads the answer before the
+ * connection closes under what it still sends. */
+#define LINGER_MS 2000u
+/* Internal polling threads (epoll where there is one), never a thread per
+ * connection: an idle connection costs a socket and a little memory. */
 #define POOL_THREADS 4u
-#define IDLE_TIMEOUT_S 30u
+/* A connection that has not sent a whole request head in this long (since
+ * it connected, since its last byte, or since its last answer) is closed;
+ * once a head is in, the body and the answer get the longer one. */
+#define HEAD_TIMEOUT_S 5u
+#define BODY_TIMEOUT_S 30u
+/* Connections at once from one client address (more are closed as soon as
+ * they are accepted), and in all: at most MAX_CONNECTIONS, fewer when the
+ * file descriptor limit leaves less than FD_RESERVE for the rest. */
+#define PER_CLIENT_CONNECTIONS 32u
+#define MAX_CONNECTIONS 1024u
+#define FD_RESERVE 64u
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -39,6 +59,9 @@ struct conn {
     size_t seen;  /* body bytes received, kept or not */
     bool refused; /* reply is decided; the body is drained */
     bool queued;
+    bool chunked;         /* the body comes in chunks, its length unknown */
+    bool answered;        /* answer_now() sent the reply: close after it */
+    uint64_t answered_ms; /* when, on the monotonic clock */
     struct server__reply reply;
 };
 
@@ -58,8 +81,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct conn *k = *con_cls;
 
     (void)cls;
-    (void)c;
-    (void)code;
+    /* back to the short timeout while a kept-alive connection waits for
+     * its next request */
+    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  HEAD_TIMEOUT_S);
     if (k == NULL)
         return;
     server__reply_release(&k->reply);
@@ -68,10 +94,35 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* The headers of r besides its length, into h; returns how many. */
+static size_t reply_headers(const struct server__reply *r,
+                            const char *h[5][2]) {
+    size_t n = 0;
+
+    h[n][0] = MHD_HTTP_HEADER_CONTENT_TYPE;
+    h[n++][1] = r->content_type;
+    h[n][0] = MHD_HTTP_HEADER_CACHE_CONTROL;
+    h[n++][1] = "no-store";
+    if (r->allow != NULL) {
+        h[n][0] = MHD_HTTP_HEADER_ALLOW;
+        h[n++][1] = r->allow;
+    }
+    if (r->www_authenticate != NULL) {
+        h[n][0] = MHD_HTTP_HEADER_WWW_AUTHENTICATE;
+        h[n++][1] = r->www_authenticate;
+    }
+    if (r->location != NULL) {
+        h[n][0] = MHD_HTTP_HEADER_LOCATION;
+        h[n++][1] = r->location;
+    }
+    return n;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k) {
     struct server__reply *r = &k->reply;
     struct MHD_Response *resp;
     enum MHD_Result ret;
+    const char *h[5][2];
     static const char oom[] = "{\"error\": \"out of memory\"}\n";
 
     k->queued = true;
@@ -92,19 +143,51 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k) {
         return MHD_NO;
     r->body = NULL; /* the response frees it */
     r->len = 0;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            r->content_type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (r->allow != NULL)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-    if (r->www_authenticate != NULL)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                r->www_authenticate);
-    if (r->location != NULL)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    for (size_t i = 0, n = reply_headers(r, h); i < n; i++)
+        MHD_add_response_header(resp, h[i][0], h[i][1]);
     ret = MHD_queue_response(c, r->status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+/*
+ * Writes k's reply to the client's socket itself, with "Connection:
+ * close".  libmicrohttpd 0.9 takes an answer only before it reads a body
+ * or after it read all of it, and a chunked body is found too long (or
+ * refused) in between: answered only at its end, a long one would be
+ * dropped without a word.  Nothing else was sent on the socket yet but
+ * maybe a "100 Continue".  Returns true when the whole answer went out.
+ */
+static bool answer_now(struct MHD_Connection *c, const struct conn *k) {
+    const struct server__reply *r = &k->reply;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const char *h[5][2];
+    char head[1024];
+    size_t n;
+    int w;
+
+    if (ci == NULL || r->status == 0 || r->body == NULL)
+        return false;
+    w = snprintf(head, sizeof(head), "HTTP/1.1 %u %s\r\nConnection: close\r\n",
+                 r->status, MHD_get_reason_phrase_for(r->status));
+    n = (size_t)w;
+    for (size_t i = 0, nh = reply_headers(r, h); i < nh && n < sizeof(head);
+         i++) {
+        w = snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", h[i][0],
+                     h[i][1]);
+        n += (size_t)w;
+    }
+    if (n < sizeof(head))
+        n += (size_t)snprintf(head + n, sizeof(head) - n,
+                              "Content-Length: %zu\r\n\r\n", r->len);
+    if (n >= sizeof(head))
+        return false;
+    struct iovec iov[2] = {{.iov_base = head, .iov_len = n},
+                           {.iov_base = r->body, .iov_len = r->len}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+    return sendmsg(ci->connect_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+           (ssize_t)(n + r->len);
 }
 
 /* The declared body length; -1 when there is none (chunked or absent). */
@@ -146,6 +229,11 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
     struct server__request req;
     long long cl = content_length(c);
 
+    /* the head is in: the body and the answer get the longer timeout */
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, BODY_TIMEOUT_S);
+    k->chunked = cl < 0 && MHD_lookup_connection_value(
+                               c, MHD_HEADER_KIND,
+                               MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
     request_of(c, url, method, &req);
     if (server__api_precheck(&s->api, &req, &k->reply)) {
         k->refused = true;
@@ -161,17 +249,21 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
     /* Answer now when no body is on its way (none declared, or the client
      * waits for 100-continue) or when draining it would cost too much;
      * otherwise after it was read, so the client sees the answer. */
-    if (cl == 0 || expects_continue(c) ||
-        (cl < 0 &&
-         MHD_lookup_connection_value(
-             c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL) ||
+    if (cl == 0 || expects_continue(c) || (cl < 0 && !k->chunked) ||
         (cl > 0 && (unsigned long long)cl > s->max_body + DRAIN_LIMIT))
         return queue(c, k);
     return MHD_YES;
 }
 
-static enum MHD_Result on_body(struct server *s, struct conn *k,
-                               const char *data, size_t n) {
+static uint64_t now_ms(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
+                               struct conn *k, const char *data, size_t n) {
     k->seen += n;
     if (!k->refused && k->len + n > s->max_body) {
         k->refused = true;
@@ -182,8 +274,22 @@ static enum MHD_Result on_body(struct server *s, struct conn *k,
                             "request body is over the limit of %zu bytes",
                             s->max_body);
     }
-    if (k->refused)
+    if (k->refused) {
+        /* A chunked body may never end: answer at once, so that a client
+         * reading while it sends stops, and close after LINGER_MS. */
+        if (k->chunked) {
+            if (!k->answered) {
+                if (!answer_now(c, k))
+                    return MHD_NO;
+                k->answered = true;
+                k->answered_ms = now_ms();
+                MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                          (LINGER_MS + 999) / 1000);
+            }
+            return now_ms() - k->answered_ms > LINGER_MS ? MHD_NO : MHD_YES;
+        }
         return k->seen > s->max_body + DRAIN_LIMIT ? MHD_NO : MHD_YES;
+    }
     if (k->len + n > k->cap) {
         size_t cap = k->cap != 0 ? k->cap : 4096;
         while (cap < k->len + n)
@@ -259,10 +365,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     if (*upload_size != 0) {
-        ret = on_body(s, k, upload, *upload_size);
+        ret = on_body(s, c, k, upload, *upload_size);
         *upload_size = 0;
         return ret;
     }
+    if (k->answered)
+        return MHD_NO; /* closes the connection */
     if (!k->refused) {
         request_of(c, url, method, &req);
         req.body = k->body;
@@ -271,6 +379,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             server__reply_release(&k->reply); /* queue() answers 500 */
     }
     return queue(c, k);
+}
+
+/* How many connections the service keeps at once: MAX_CONNECTIONS, or
+ * fewer when the file descriptor limit would not leave FD_RESERVE for the
+ * store's files and libmicrohttpd's own. */
+static unsigned connection_limit(void) {
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= MAX_CONNECTIONS + FD_RESERVE)
+        return MAX_CONNECTIONS;
+    if (rl.rlim_cur >= 2 * FD_RESERVE)
+        return (unsigned)(rl.rlim_cur - FD_RESERVE);
+    return rl.rlim_cur / 2 > POOL_THREADS ? (unsigned)(rl.rlim_cur / 2)
+                                          : POOL_THREADS;
 }
 
 static void server_free(struct server *s) {
@@ -291,6 +414,8 @@ int server_start(const struct server_opts *o, struct server **out, char *errbuf,
     size_t n = 0;
     char err[512] = "";
     const char *listen;
+    unsigned limit = connection_limit();
+    unsigned per_client = PER_CLIENT_CONNECTIONS;
     int rc;
 
     *out = NULL;
@@ -340,13 +465,18 @@ int server_start(const struct server_opts *o, struct server **out, char *errbuf,
     s->api.max_body = s->max_body;
     s->api.write_lock = &s->write_lock;
 
+    /* one client never takes more than a quarter of the connections */
+    if (per_client > limit / 4)
+        per_client = limit / 4 > 0 ? limit / 4 : 1;
     s->capture = true;
     s->daemon = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
             (addr.family == AF_INET6 ? MHD_USE_IPv6 : 0),
         (uint16_t)addr.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr.sa, MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
-        MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
+        MHD_OPTION_CONNECTION_TIMEOUT, HEAD_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);

@@ -657,6 +657,7 @@ static void test_body_limit(void **state) {
     } cases[] = {
         {MAX_BODY + 1, NULL},                   /* read, then refused */
         {4 * MAX_BODY, NULL},                   /* drained */
+        {16 * MAX_BODY, NULL},                  /* refused with the head */
         {2 * MAX_BODY, "Expect: 100-continue"}, /* refused before */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -821,16 +822,22 @@ static void test_hostile(void **state) {
     struct answer a;
     char path[6000];
 
-    /* a chunked body far over the limit: refused (413 or the connection
-     * closed), and the server carries on */
+    /* a chunked body far over the limit: 413 with the usual error (it
+     * once closed the connection without an answer), and the server
+     * carries on */
     size_t huge = MAX_BODY + 3 * 1024 * 1024;
     char *big = malloc(huge);
     assert_non_null(big);
     memset(big, 'x', huge);
-    CURLcode cc = raw(f->open_url, "POST", "/api/load-test/baseline",
-                      "Transfer-Encoding: chunked", big, huge, &a);
-    if (cc == CURLE_OK)
-        assert_int_equal(a.status, 413);
+    assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
+                         "Transfer-Encoding: chunked", big, huge, &a),
+                     CURLE_OK);
+    assert_int_equal(a.status, 413);
+    assert_string_equal(a.content_type, "application/json");
+    json_t *doc = answer_json(&a);
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
+                           "over the limit of 262144 bytes"));
+    json_decref(doc);
     free(a.body);
     free(big);
 
