@@ -73,10 +73,13 @@ bool gate_no_response(const struct metrics_results *run);
 /**
  * Writes the JUnit XML (README, "Reports") to path, atomically: one <testsuite
  * name="loadgate.<profile>" package="loadgate" id="0"> with properties,
- * one <testcase classname="loadgate.<endpoint>" name="<check>" time="0">
+ * one <testcase classname="loadgate.<endpoint>" name="<check>" time="S">
  * per check, the text report in <system-out>; valid against both XSDs in
- * tests/schemas.  With error_reason set it holds an <error> case saying
- * so.  Returns 0, GATE_EIO (errbuf says why) or GATE_EXML.
+ * tests/schemas (Ant's JUnit.xsd, Jenkins' junit-10.xsd).  time is the
+ * length of the measured window the check judged, in seconds with 3
+ * decimals (0.000 for a skipped check), as is the testsuite's.  With
+ * error_reason set it holds an <error> case saying so, first, counted in
+ * tests and errors.  Returns 0, GATE_EIO (errbuf says why) or GATE_EXML.
  */
 int gate_junit_write(const struct gate_report *r, const char *path,
                      char *errbuf, size_t errlen);
