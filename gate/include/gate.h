@@ -119,9 +119,11 @@ int gate_github_annotations(const struct gate_report *r, FILE *out);
 
 /**
  * GitLab Load Performance JSON (k6 legacy --summary-export shape:
- * metrics.http_reqs, metrics.http_req_waiting in ms, metrics.checks,
- * root_group) to path, atomically.  Values without data are left out,
- * never written as 0.  Returns 0, GATE_ENOMEM or GATE_EIO (errbuf says
+ * metrics.http_reqs, metrics.http_req_duration (response time) and
+ * metrics.http_req_waiting (time to first byte, GitLab's TTFB) in ms,
+ * metrics.checks, root_group) to path, atomically.  Values without data
+ * are left out, never written as 0: http_req_waiting only when the run
+ * measured TTFB (imported results do not).  Returns 0, GATE_ENOMEM or GATE_EIO (errbuf says
  * why).
  */
 int gate_gitlab_lp_write(const struct gate_report *r, const char *path,

@@ -8,8 +8,8 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
-from lgtest import (LOADGATE, DemoServer, TempDirCase, endpoint, free_port,
-                    load_json, run, validate_junit)
+from lgtest import (LOADGATE, SOURCE, DemoServer, TempDirCase, endpoint,
+                    free_port, load_json, run, validate_junit)
 
 PROFILE = """\
 version: 1
@@ -236,11 +236,23 @@ class CliTest(TempDirCase):
         self.assertRegex(stderr, r"(?m)^::notice title=loadgate::")
         with open(summary, encoding="utf-8") as f:
             self.assertIn("FAIL", f.readline())
-        # GitLab's Load Performance widget keys
+        # GitLab's Load Performance widget keys; its TTFB is the time to
+        # the first byte, which comes before the whole response
         d = load_json(lp)["metrics"]
         self.assertEqual(d["http_reqs"]["count"], 600)
         self.assertGreater(d["http_req_waiting"]["p(95)"], 0)
+        self.assertLessEqual(d["http_req_waiting"]["p(95)"],
+                             d["http_req_duration"]["p(95)"] * 1.01)
         self.assertGreater(d["checks"]["fails"], 0)
+        # imported results measured no TTFB: none is written (a JTL has
+        # every response time, which is no TTFB)
+        rc, _, err = run("report", "--from", "jmeter", os.path.join(
+            SOURCE, "tests", "importer", "fixtures", "jmeter_full.jtl"),
+            "--gitlab-load-performance", lp, "-q")
+        self.assertEqual(rc, 0, err)
+        d = load_json(lp)["metrics"]
+        self.assertNotIn("http_req_waiting", d)
+        self.assertGreater(d["http_req_duration"]["p(95)"], 0)
         # the HTML report is one self-contained file with the numbers
         with open(html, encoding="utf-8") as f:
             page = f.read()
