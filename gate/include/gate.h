@@ -113,7 +113,10 @@ int gate_html_write(const struct gate_report *r, FILE *out);
  * written to out: "::error file=,line=,title=::" per failed check (at most
  * 9, then one "N more" line), "::warning" for inconclusive, warned and
  * skipped checks (the same cap), one "::notice title=loadgate::" with the
- * verdict line.  Returns 0, GATE_ENOMEM or GATE_EIO.
+ * verdict line.  file= is the threshold's file (else profile_path); when
+ * GITHUB_WORKSPACE is set (GitHub resolves file= against it), made
+ * absolute and then relative to the workspace, or left absolute when it
+ * lies outside.  Returns 0, GATE_ENOMEM or GATE_EIO.
  */
 int gate_github_annotations(const struct gate_report *r, FILE *out);
 

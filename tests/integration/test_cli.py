@@ -266,6 +266,29 @@ class CliTest(TempDirCase):
         self.assertEqual(rc, 0, err)
         self.assertTrue(os.path.getsize(self.path("r2.html")) > 1000)
 
+    def test_github_annotations_point_into_the_workspace(self):
+        out, _ = self.quick()
+        perf = self.path("perf")
+        os.mkdir(perf)
+        text = PROFILE.format(target=self.demo.url, extra="  - p50 < 1ms")
+        line = text.splitlines().index("  - p50 < 1ms") + 1
+        with open(os.path.join(perf, "p.yaml"), "w", encoding="utf-8") as f:
+            f.write(text)
+        # a job with working-directory: perf, run from the workspace's root
+        env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": self.tmp}
+        rc, stdout, err = run("gate", out, "--profile", "p.yaml", cwd=perf,
+                              env=env)
+        self.assertEqual(rc, 1, err)
+        self.assertRegex(stdout, r"(?m)^::error file=perf/p\.yaml,line=%d,"
+                         r"title=GET /api/health%%3A p50 < 1ms::" % line)
+        # outside the workspace: the absolute path
+        env["GITHUB_WORKSPACE"] = self.path("elsewhere")
+        rc, stdout, err = run("gate", out, "--profile", "p.yaml", cwd=perf,
+                              env=env)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("::error file=%s,line=%d," % (os.path.realpath(
+            os.path.join(perf, "p.yaml")), line), stdout)
+
     def test_baseline_history_rollback_and_profile_diff(self):
         store = self.path("store")
         p = self.profile()
