@@ -319,24 +319,40 @@ void cmd_prepared_release(struct cmd_prepared *p)
     memset(p, 0, sizeof(*p));
 }
 
-static const char *judge_name(const struct cmd_judge *j)
+/* The suite's name: the profile's, or when the profile itself could not
+ * be loaded, its file's ("checkout" for perf/checkout.yaml) in buf. */
+static const char *judge_name(const struct cmd_judge *j, char *buf,
+                              size_t len)
 {
+    const char *base;
+    size_t n;
+
     if (j->profile_name)
         return j->profile_name;
     if (j->profile && j->profile->name)
         return j->profile->name;
-    return "results";
+    if (!j->profile_path)
+        return "results";
+    base = strrchr(j->profile_path, '/');
+    base = base ? base + 1 : j->profile_path;
+    n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
+        n -= 4;
+    snprintf(buf, len, "%.*s", (int)n, base);
+    return buf[0] ? buf : "results";
 }
 
 int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
                    const struct cmd_report_opts *o)
 {
     struct gate_report rep = {0};
-    char err[512];
+    char err[512], name[256];
 
     cmd_error("%s", reason);
     if (o && o->junit) {
-        rep.profile_name = judge_name(j);
+        rep.profile_name = judge_name(j, name, sizeof(name));
         rep.profile_path = j->profile_path;
         rep.error_reason = reason;
         if (gate_junit_write(&rep, o->junit, err, sizeof(err)))
@@ -433,12 +449,12 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     struct compare_verdict *verdict = NULL;
     struct gate_report rep = {0};
     struct compare_opts copts = {0};
-    char err[1024], reason[1024], line[1024];
+    char err[1024], reason[1024], line[1024], name[256];
     int code, rc;
     bool write_failed = false, json_out;
 
     rep.run = run;
-    rep.profile_name = judge_name(j);
+    rep.profile_name = judge_name(j, name, sizeof(name));
     rep.profile_path = j->profile_path;
     rep.signal = signal;
     rep.baseline = p->baseline;

@@ -81,6 +81,18 @@ class CliTest(TempDirCase):
         rc, _, err = run("run", bad, "--junit", self.path("j.xml"))
         self.assertEqual(rc, 2)
         validate_junit(self, self.path("j.xml"))
+        # the JUnit names the profile that failed, not "results"
+        suite = ET.parse(self.path("j.xml")).getroot().find("testsuite")
+        self.assertEqual(suite.get("name"), "loadgate.bad")
+        self.assertEqual(suite.find(
+            "properties/property[@name='loadgate.profile']").get("value"),
+            "bad")
+        self.assertIn(":3:1:", suite.find("testcase/error").get("message"))
+        rc, _, err = run("gate", self.path("none.json"), "--profile", bad,
+                         "--junit", self.path("g.xml"))
+        self.assertEqual(rc, 2, err)
+        self.assertEqual(ET.parse(self.path("g.xml")).getroot()
+                         .find("testsuite").get("name"), "loadgate.bad")
         # a threshold that does not parse, with the profile's position
         p = self.profile(extra="  - p95 < banana")
         rc, _, err = run("validate", p)
