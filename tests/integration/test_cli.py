@@ -157,6 +157,72 @@ class CliTest(TempDirCase):
         self.assertEqual(rc, 3)
         self.assertIn("cannot write", err)
 
+    def assert_reports_say(self, why, junit, md):
+        """The JUnit and Markdown written after a failed write carry the
+        reason of exit code 3, never a PASS."""
+        validate_junit(self, junit)
+        suite = ET.parse(junit).getroot().find("testsuite")
+        self.assertEqual(suite.get("errors"), "1")
+        self.assertEqual(int(suite.get("tests")),
+                         len(suite.findall("testcase")))
+        errors = suite.findall("testcase/error")
+        self.assertEqual(len(errors), 1)
+        self.assertEqual(errors[0].get("type"), "loadgate.error")
+        self.assertIn(why, errors[0].get("message"))
+        self.assertEqual(suite.find(
+            "properties/property[@name='loadgate.exit_code']").get("value"),
+            "3")
+        with open(md, encoding="utf-8") as f:
+            summary = f.read()
+        # (a check that passed still says so in its row)
+        self.assertNotIn("loadgate: PASS", summary)
+        headline = summary.splitlines()[0]
+        self.assertNotIn("PASS", headline)
+        self.assertIn("loadgate: ERROR", headline)
+        self.assertIn("could not judge: " + why, headline)
+
+    def test_unwritable_output_is_in_every_report(self):
+        why = "cannot write results: "
+        junit, md, html, lp = (self.path("j.xml"), self.path("m.md"),
+                               self.path("r.html"), self.path("lp.json"))
+        # checks that can be judged: the only error is the write
+        rc, out, err = run("quick", self.demo.url + "/api/health", "50", "5",
+                           "-t", "error_rate < 5%",
+                           "--out", "/nonexistent-dir/x.json", "--junit",
+                           junit, "--markdown", md, "--html", html,
+                           "--gitlab-load-performance", lp, "--format",
+                           "json")
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(err.count(why), 1, err)  # said once
+        self.assert_reports_say(why, junit, md)
+        verdict = json.loads(out)
+        self.assertEqual(verdict["verdict"], "error")
+        self.assertEqual(verdict["exit_code"], 3)
+        self.assertIn(why, verdict["error"])
+        with open(html, encoding="utf-8") as f:
+            self.assertIn(why, f.read())
+        self.assertEqual(load_json(lp)["metrics"]["http_reqs"]["count"], 50)
+        # run: the same, and the text report on stdout says so too
+        p = self.write("tiny.yaml", """version: 1
+target: %s
+load: {users: 5, duration: 1s}
+scenarios: [{name: a, steps: [{get: /api/health}]}]
+thresholds: [error_rate < 5%%]
+""" % self.demo.url)
+        rc, out, err = run("run", p, "--out", "/nonexistent-dir/x.json",
+                           "--junit", junit, "--markdown", md)
+        self.assertEqual(rc, 3, err)
+        self.assert_reports_say(why, junit, md)
+        self.assertIn("Verdict: ERROR", out)
+        self.assertIn("Error: " + why, out)
+        # a baseline that cannot be saved is such a reason too
+        store = self.write("store", "a file, not a folder")
+        rc, _, err = run("run", p, "-q",
+                         "--save-baseline", "main", "--store", store,
+                         "--junit", junit, "--markdown", md)
+        self.assertEqual(rc, 3, err)
+        self.assert_reports_say("cannot save baseline 'main': ", junit, md)
+
     def test_missing_required_baseline_is_exit_3(self):
         rc, _, err = run("run", self.profile(), "--baseline", "nope",
                          "--store", self.path("store"), "--require-baseline")
