@@ -319,24 +319,40 @@ void cmd_prepared_release(struct cmd_prepared *p)
     memset(p, 0, sizeof(*p));
 }
 
-static const char *judge_name(const struct cmd_judge *j)
+/* The suite's name: the profile's, or when the profile itself could not
+ * be loaded, its file's ("checkout" for perf/checkout.yaml) in buf. */
+static const char *judge_name(const struct cmd_judge *j, char *buf,
+                              size_t len)
 {
+    const char *base;
+    size_t n;
+
     if (j->profile_name)
         return j->profile_name;
     if (j->profile && j->profile->name)
         return j->profile->name;
-    return "results";
+    if (!j->profile_path)
+        return "results";
+    base = strrchr(j->profile_path, '/');
+    base = base ? base + 1 : j->profile_path;
+    n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
+        n -= 4;
+    snprintf(buf, len, "%.*s", (int)n, base);
+    return buf[0] ? buf : "results";
 }
 
 int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
                    const struct cmd_report_opts *o)
 {
     struct gate_report rep = {0};
-    char err[512];
+    char err[512], name[256];
 
     cmd_error("%s", reason);
     if (o && o->junit) {
-        rep.profile_name = judge_name(j);
+        rep.profile_name = judge_name(j, name, sizeof(name));
         rep.profile_path = j->profile_path;
         rep.error_reason = reason;
         if (gate_junit_write(&rep, o->junit, err, sizeof(err)))
@@ -374,8 +390,10 @@ static void no_response_reason(const struct metrics_results *run, char *buf,
         snprintf(buf + used, len - used, ")");
 }
 
+/* Returns 0, or -1 with err saying what could not be written. */
 static int write_markdown(const struct gate_report *rep,
-                          const struct cmd_report_opts *o)
+                          const struct cmd_report_opts *o, char *err,
+                          size_t len)
 {
     const char *gh = getenv("GITHUB_STEP_SUMMARY");
     char *md = NULL;
@@ -385,6 +403,7 @@ static int write_markdown(const struct gate_report *rep,
 
     if (!o->markdown && !(gh && *gh))
         return 0;
+    snprintf(err, len, "cannot write the Markdown summary: out of memory");
     f = open_memstream(&md, &mdlen);
     if (!f)
         return -1;
@@ -394,7 +413,8 @@ static int write_markdown(const struct gate_report *rep,
         return -1;
     }
     if (o->markdown && metrics_write_atomic(o->markdown, md, mdlen)) {
-        cmd_error("cannot write '%s': %s", o->markdown, strerror(errno));
+        snprintf(err, len, "cannot write '%s': %s", o->markdown,
+                 strerror(errno));
         rc = -1;
     }
     if (gh && *gh)
@@ -403,27 +423,80 @@ static int write_markdown(const struct gate_report *rep,
     return rc;
 }
 
-/* Renders a report into memory and writes it atomically to path. */
+/* Renders a report into memory and writes it atomically to path.
+ * Returns 0, or -1 with err saying why. */
 static int write_rendered(const char *path,
                           int (*render)(const struct gate_report *, FILE *),
-                          const struct gate_report *rep)
+                          const struct gate_report *rep, char *err,
+                          size_t errlen)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     int rc;
 
+    snprintf(err, errlen, "cannot write '%s': out of memory", path);
     if (!f)
         return -1;
     rc = render(rep, f);
     if (fclose(f) != 0)
         rc = -1;
     if (!rc && metrics_write_atomic(path, buf, len)) {
-        cmd_error("cannot write '%s': %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot write '%s': %s", path,
+                 strerror(errno));
         rc = -1;
     }
     free(buf);
     return rc;
+}
+
+/* A write that failed after the run: said now, and added to the reason
+ * (in why) that makes the exit code 3, so that every report written after
+ * it carries it. */
+static void after_run_error(struct gate_report *rep, char *why, size_t len,
+                            const char *msg)
+{
+    size_t used;
+
+    cmd_error("%s", msg);
+    if (rep->error_reason && rep->error_reason != why)
+        snprintf(why, len, "%s", rep->error_reason);
+    used = rep->error_reason ? strlen(why) : 0;
+    if (used + 2 < len)
+        snprintf(why + used, len - used, "%s%s", used ? "; " : "", msg);
+    rep->error_reason = why;
+}
+
+/* --save-baseline after a judged run (--if-pass: when code is 0).
+ * Returns 0, or -1 with err set. */
+static int save_baseline(struct metrics_results *run,
+                         const struct cmd_judge *j,
+                         const struct cmd_report_opts *o, int code, char *err,
+                         size_t len)
+{
+    char why[512];
+
+    if (run->partial) {
+        cmd_warn("not saving baseline '%s': the run was interrupted",
+                 j->save_baseline);
+    } else if (j->save_if_pass && code != GATE_EXIT_PASS) {
+        cmd_notice("not saving baseline '%s': the verdict is not PASS "
+                   "(--if-pass)",
+                   j->save_baseline);
+    } else if (compare_store_save(j->store ? j->store : COMPARE_DEFAULT_STORE,
+                                  j->save_baseline, run, why, sizeof(why))) {
+        snprintf(err, len, "cannot save baseline '%s': %s", j->save_baseline,
+                 why);
+        return -1;
+    } else {
+        if (j->keep > 0)
+            cmd_prune_history(j->store ? j->store : COMPARE_DEFAULT_STORE,
+                              j->save_baseline, j->keep);
+        if (!o->quiet)
+            cmd_notice("saved baseline '%s' in %s", j->save_baseline,
+                       j->store ? j->store : COMPARE_DEFAULT_STORE);
+    }
+    return 0;
 }
 
 int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
@@ -433,12 +506,13 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     struct compare_verdict *verdict = NULL;
     struct gate_report rep = {0};
     struct compare_opts copts = {0};
-    char err[1024], reason[1024], line[1024];
+    char err[1024], reason[1024], line[1024], name[256];
+    char msg[1100], why[2048];
     int code, rc;
-    bool write_failed = false, json_out;
+    bool json_out, no_response = false;
 
     rep.run = run;
-    rep.profile_name = judge_name(j);
+    rep.profile_name = judge_name(j, name, sizeof(name));
     rep.profile_path = j->profile_path;
     rep.signal = signal;
     rep.baseline = p->baseline;
@@ -474,8 +548,9 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     if (gate_no_response(run)) {
         no_response_reason(run, reason, sizeof(reason));
         rep.error_reason = reason;
+        no_response = true;
     }
-    code = gate_exit_code(&rep);
+    code = gate_exit_code(&rep); /* the verdict's, for --if-pass */
 
     if (abort_reason[0]) {
         cmd_warn("%s", abort_reason);
@@ -488,22 +563,30 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         cmd_warn("the run was interrupted; results and reports are "
                  "marked partial");
 
+    /* The data first (results, baseline), then the reports: whatever of
+     * it fails makes the exit code 3, and every report written after it
+     * says so (an <error> case, an ERROR headline). */
     if (o->out && metrics_results_save(run, o->out, err, sizeof(err))) {
-        cmd_error("cannot write results: %s", err);
-        write_failed = true;
+        snprintf(msg, sizeof(msg), "cannot write results: %s", err);
+        after_run_error(&rep, why, sizeof(why), msg);
     }
+    if (j->save_baseline &&
+        save_baseline(run, j, o, code, err, sizeof(err)))
+        after_run_error(&rep, why, sizeof(why), err);
     if (o->junit && gate_junit_write(&rep, o->junit, err, sizeof(err))) {
-        cmd_error("cannot write '%s': %s", o->junit, err);
-        write_failed = true;
+        snprintf(msg, sizeof(msg), "cannot write '%s': %s", o->junit, err);
+        after_run_error(&rep, why, sizeof(why), msg);
     }
-    if (write_markdown(&rep, o))
-        write_failed = true;
-    if (o->html && write_rendered(o->html, gate_html_write, &rep))
-        write_failed = true;
+    if (write_markdown(&rep, o, err, sizeof(err)))
+        after_run_error(&rep, why, sizeof(why), err);
+    if (o->html &&
+        write_rendered(o->html, gate_html_write, &rep, err, sizeof(err)))
+        after_run_error(&rep, why, sizeof(why), err);
     if (o->gitlab &&
         gate_gitlab_lp_write(&rep, o->gitlab, err, sizeof(err))) {
-        cmd_error("cannot write '%s': %s", o->gitlab, err);
-        write_failed = true;
+        snprintf(msg, sizeof(msg), "cannot write '%s': %s", o->gitlab,
+                 err);
+        after_run_error(&rep, why, sizeof(why), msg);
     }
 
     json_out = o->format && strcmp(o->format, "json") == 0;
@@ -516,46 +599,18 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     if (getenv("GITHUB_ACTIONS") &&
         strcmp(getenv("GITHUB_ACTIONS"), "true") == 0)
         gate_github_annotations(&rep, json_out ? stderr : stdout);
-    /* codes 2 and 3 say one reason line; otherwise the verdict line */
-    if (rep.error_reason) {
-        cmd_error("%s", rep.error_reason);
-    } else if (!write_failed) {
+    /* codes 2 and 3 say one reason line (a failed write said its own);
+     * otherwise the verdict line */
+    if (no_response) {
+        cmd_error("%s", reason);
+    } else if (!rep.error_reason) {
         gate_verdict_line(&rep, line, sizeof(line));
         fprintf(stderr, "%s\n", line);
     }
-
-    if (j->save_baseline) {
-        if (run->partial)
-            cmd_warn("not saving baseline '%s': the run was interrupted",
-                     j->save_baseline);
-        else if (j->save_if_pass && code != GATE_EXIT_PASS)
-            cmd_notice("not saving baseline '%s': the verdict is not PASS "
-                       "(--if-pass)",
-                       j->save_baseline);
-        else if (compare_store_save(j->store ? j->store
-                                             : COMPARE_DEFAULT_STORE,
-                                    j->save_baseline, run, err,
-                                    sizeof(err))) {
-            cmd_error("cannot save baseline '%s': %s", j->save_baseline,
-                      err);
-            write_failed = true;
-        } else {
-            if (j->keep > 0)
-                cmd_prune_history(j->store ? j->store : COMPARE_DEFAULT_STORE,
-                                  j->save_baseline, j->keep);
-            if (!o->quiet)
-                cmd_notice("saved baseline '%s' in %s", j->save_baseline,
-                           j->store ? j->store : COMPARE_DEFAULT_STORE);
-        }
-    }
+    code = j->no_gate && !rep.error_reason && !rep.signal
+               ? GATE_EXIT_PASS
+               : gate_exit_code(&rep);
     compare_verdict_free(verdict);
-
-    if (code == GATE_EXIT_SIGINT || code == GATE_EXIT_SIGTERM)
-        return code;
-    if (write_failed)
-        return GATE_EXIT_UNJUDGED;
-    if (j->no_gate && !rep.error_reason)
-        return GATE_EXIT_PASS;
     return code;
 }
 

@@ -73,10 +73,13 @@ bool gate_no_response(const struct metrics_results *run);
 /**
  * Writes the JUnit XML (README, "Reports") to path, atomically: one <testsuite
  * name="loadgate.<profile>" package="loadgate" id="0"> with properties,
- * one <testcase classname="loadgate.<endpoint>" name="<check>" time="0">
+ * one <testcase classname="loadgate.<endpoint>" name="<check>" time="S">
  * per check, the text report in <system-out>; valid against both XSDs in
- * tests/schemas.  With error_reason set it holds an <error> case saying
- * so.  Returns 0, GATE_EIO (errbuf says why) or GATE_EXML.
+ * tests/schemas (Ant's JUnit.xsd, Jenkins' junit-10.xsd).  time is the
+ * length of the measured window the check judged, in seconds with 3
+ * decimals (0.000 for a skipped check), as is the testsuite's.  With
+ * error_reason set it holds an <error> case saying so, first, counted in
+ * tests and errors.  Returns 0, GATE_EIO (errbuf says why) or GATE_EXML.
  */
 int gate_junit_write(const struct gate_report *r, const char *path,
                      char *errbuf, size_t errlen);
@@ -110,15 +113,20 @@ int gate_html_write(const struct gate_report *r, FILE *out);
  * written to out: "::error file=,line=,title=::" per failed check (at most
  * 9, then one "N more" line), "::warning" for inconclusive, warned and
  * skipped checks (the same cap), one "::notice title=loadgate::" with the
- * verdict line.  Returns 0, GATE_ENOMEM or GATE_EIO.
+ * verdict line.  file= is the threshold's file (else profile_path); when
+ * GITHUB_WORKSPACE is set (GitHub resolves file= against it), made
+ * absolute and then relative to the workspace, or left absolute when it
+ * lies outside.  Returns 0, GATE_ENOMEM or GATE_EIO.
  */
 int gate_github_annotations(const struct gate_report *r, FILE *out);
 
 /**
  * GitLab Load Performance JSON (k6 legacy --summary-export shape:
- * metrics.http_reqs, metrics.http_req_waiting in ms, metrics.checks,
- * root_group) to path, atomically.  Values without data are left out,
- * never written as 0.  Returns 0, GATE_ENOMEM or GATE_EIO (errbuf says
+ * metrics.http_reqs, metrics.http_req_duration (response time) and
+ * metrics.http_req_waiting (time to first byte, GitLab's TTFB) in ms,
+ * metrics.checks, root_group) to path, atomically.  Values without data
+ * are left out, never written as 0: http_req_waiting only when the run
+ * measured TTFB (imported results do not).  Returns 0, GATE_ENOMEM or GATE_EIO (errbuf says
  * why).
  */
 int gate_gitlab_lp_write(const struct gate_report *r, const char *path,

@@ -5,9 +5,11 @@
  * 10 of each kind per step, so each kind stops at 9 and a tenth line says
  * how many more there are.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gate_internal.h"
 
@@ -56,6 +58,112 @@ static int gh_str(FILE *out, const char *s, bool property)
     return gh_text(out, s ? s : "", s ? strlen(s) : 0, property);
 }
 
+/*
+ * path made absolute without touching the file system (the current
+ * directory prepended to a relative one; ".", ".." and repeated '/'
+ * resolved), malloc'd; NULL when out of memory or the current directory
+ * is unknown.
+ */
+static char *absolute(const char *path)
+{
+    char cwd[PATH_MAX];
+    size_t n = strlen(path), cut = 0;
+    char *joined, *out;
+    size_t o = 0;
+
+    if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+        return NULL;
+    if (path[0] == '/')
+        cwd[0] = '\0';
+    else
+        cut = strlen(cwd);
+    joined = malloc(cut + n + 2);
+    out = malloc(cut + n + 2);
+    if (!joined || !out) {
+        free(joined);
+        free(out);
+        return NULL;
+    }
+    snprintf(joined, cut + n + 2, "%s/%s", cwd, path);
+    /* out holds "/a/b" components; each one is appended or drops one */
+    for (char *p = joined; *p;) {
+        char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        if ((len == 1 && p[0] == '.') || len == 0) {
+            /* nothing */
+        } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else {
+            out[o++] = '/';
+            memcpy(out + o, p, len);
+            o += len;
+        }
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    if (o == 0)
+        out[o++] = '/';
+    out[o] = '\0';
+    free(joined);
+    return out;
+}
+
+/* path below dir (both absolute, normalised): the part after "dir/", or
+ * NULL when path is not below it. */
+static const char *below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+
+    if (n == 1 && dir[0] == '/')
+        return path[1] ? path + 1 : NULL;
+    if (strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1])
+        return path + n + 1;
+    return NULL;
+}
+
+/*
+ * The file= of an annotation, malloc'd (NULL when out of memory).  GitHub
+ * resolves it against the repository's root (GITHUB_WORKSPACE), not the
+ * step's working-directory: when GITHUB_WORKSPACE is set, file is made
+ * absolute and given relative to the workspace, or kept absolute when it
+ * lies outside.  Either may be reached through a symbolic link, so both
+ * are also compared resolved.  Without GITHUB_WORKSPACE it is file as
+ * given.
+ */
+static char *gh_file(const char *file)
+{
+    const char *ws = getenv("GITHUB_WORKSPACE");
+    char *paths[2] = {NULL, NULL}, *dirs[2] = {NULL, NULL};
+    char *out = NULL;
+
+    if (!ws || !*ws)
+        return strdup(file);
+    paths[0] = absolute(file);
+    paths[1] = realpath(file, NULL);
+    dirs[0] = absolute(ws);
+    dirs[1] = realpath(ws, NULL);
+    for (int i = 0; i < 2 && !out; i++)
+        for (int k = 0; k < 2 && !out; k++) {
+            const char *rel = paths[i] && dirs[k] ? below(paths[i], dirs[k])
+                                                  : NULL;
+
+            if (rel)
+                out = strdup(rel);
+        }
+    if (!out)
+        out = strdup(paths[0] ? paths[0] : paths[1] ? paths[1] : file);
+    for (int i = 0; i < 2; i++) {
+        free(paths[i]);
+        free(dirs[i]);
+    }
+    return out;
+}
+
 /* One command for check c: "::kind file=F,line=N,title=E: X::message". */
 static int annotate(FILE *out, const char *kind, const struct gate_report *r,
                     const struct compare_check *c)
@@ -68,8 +176,11 @@ static int annotate(FILE *out, const char *kind, const struct gate_report *r,
 
     fprintf(out, "::%s ", kind);
     if (file && *file) {
+        char *shown = gh_file(file);
+
         fputs("file=", out);
-        rc |= gh_str(out, file, true);
+        rc |= shown ? gh_str(out, shown, true) : GATE_ENOMEM;
+        free(shown);
         if (th && th->line > 0)
             fprintf(out, ",line=%d", th->line);
         fputc(',', out);

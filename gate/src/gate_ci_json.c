@@ -53,19 +53,60 @@ static json_t *str_or_null(const char *s)
 
 /* ---- GitLab Load Performance ------------------------------------------- */
 
+/* k6's trend keys: the statistic of each, and its percentile of a
+ * histogram (0 and 100 are the exact min and max, -1 the mean). */
+static const struct {
+    const char *key;
+    enum metrics_stat stat;
+    double pct;
+} k6_trend[] = {
+    {"avg", METRICS_STAT_AVG, -1},   {"min", METRICS_STAT_MIN, 0},
+    {"med", METRICS_STAT_P50, 50},   {"max", METRICS_STAT_MAX, 100},
+    {"p(90)", METRICS_STAT_P90, 90}, {"p(95)", METRICS_STAT_P95, 95}};
+
+/* A k6 trend object in ms for the whole run (all): its response time,
+ * or with ttfb its time to the first byte.  NULL (nothing to set) when
+ * there is no value at all. */
+static json_t *k6_trend_of(const struct metrics_results *run,
+                           const struct metrics_endpoint *all, bool ttfb,
+                           bool *failed)
+{
+    const struct metrics_hist *h = ttfb && all ? all->ttfb_hist : NULL;
+    json_t *o;
+    double v;
+
+    if (!all || (ttfb && (!h || metrics_hist_count(h) == 0)))
+        return NULL;
+    o = json_object();
+    if (!o) {
+        *failed = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof(k6_trend) / sizeof(k6_trend[0]); i++) {
+        if (ttfb)
+            v = (k6_trend[i].pct < 0
+                     ? metrics_hist_mean(h)
+                     : (double)metrics_hist_percentile(h, k6_trend[i].pct)) /
+                1000.0;
+        else if (metrics_value(run, all, k6_trend[i].stat, &v) != 0)
+            continue;
+        if (isfinite(v))
+            set(o, k6_trend[i].key, json_real(v), failed);
+    }
+    if (json_object_size(o) == 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *gitlab_doc(const struct gate_report *r)
 {
-    static const struct {
-        const char *key;
-        enum metrics_stat stat;
-    } waiting[] = {{"avg", METRICS_STAT_AVG}, {"min", METRICS_STAT_MIN},
-                   {"med", METRICS_STAT_P50}, {"max", METRICS_STAT_MAX},
-                   {"p(90)", METRICS_STAT_P90}, {"p(95)", METRICS_STAT_P95}};
     json_t *root = json_object(), *metrics = json_object();
-    json_t *reqs = json_object(), *wait = json_object(), *group;
+    json_t *reqs = json_object(), *trend, *group;
     struct metrics_endpoint *all = NULL;
     struct gate__tally t;
-    bool failed = !root || !metrics || !reqs || !wait;
+    bool failed = !root || !metrics || !reqs;
     double v;
 
     if (failed)
@@ -84,15 +125,16 @@ static json_t *gitlab_doc(const struct gate_report *r)
         set(reqs, "rate", json_real(v), &failed);
     set(metrics, "http_reqs", reqs, &failed);
     reqs = NULL;
-    /* TTFB in k6 terms; ours is the response time, in ms as k6 writes. */
-    for (size_t i = 0; all && i < sizeof(waiting) / sizeof(waiting[0]); i++)
-        if (metrics_value(r->run, all, waiting[i].stat, &v) == 0 &&
-            isfinite(v))
-            set(wait, waiting[i].key, json_real(v), &failed);
-    if (json_object_size(wait) > 0) {
-        set(metrics, "http_req_waiting", wait, &failed);
-        wait = NULL;
-    }
+    /* k6's http_req_duration is the response time; http_req_waiting
+     * (GitLab's TTFB) the time to the first byte, only where it was
+     * measured: imported results have none, and the response time in
+     * its place would pass for a TTFB. */
+    trend = k6_trend_of(r->run, all, false, &failed);
+    if (trend)
+        set(metrics, "http_req_duration", trend, &failed);
+    trend = k6_trend_of(r->run, all, true, &failed);
+    if (trend)
+        set(metrics, "http_req_waiting", trend, &failed);
     gate__tally(r->verdict, &t);
     if (t.pass + t.fail > 0) {
         json_t *checks = json_object();
@@ -115,7 +157,6 @@ static json_t *gitlab_doc(const struct gate_report *r)
 out:
     metrics_endpoint_free(all);
     json_decref(reqs);
-    json_decref(wait);
     json_decref(metrics);
     if (failed) {
         json_decref(root);

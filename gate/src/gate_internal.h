@@ -79,9 +79,10 @@ enum compare_status gate__status(const struct compare_check *c);
 /** Severity order for "worst status": SKIPPED < PASS < INCONCLUSIVE <
  * FAIL. */
 int gate__severity(enum compare_status s);
-/** "PASS", "FAIL", "INCONCLUSIVE" for the whole report (FAIL when any check
- * failed; INCONCLUSIVE on error_reason, no response or an inconclusive
- * check; else PASS). */
+/** "ERROR", "FAIL", "INCONCLUSIVE" or "PASS" for the whole report, in
+ * gate_exit_code's order: ERROR (could not judge) on error_reason or no
+ * response; FAIL when any check failed; INCONCLUSIVE when any could not be
+ * judged; else PASS. */
 const char *gate__overall(const struct gate_report *r);
 /** Writes check c's detail block (endpoint, threshold, profile file:line,
  * measured, baseline, limit, delta), used when compare left detail empty. */

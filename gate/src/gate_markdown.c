@@ -15,6 +15,8 @@
 #define MD_LIMIT (256u * 1024u)
 /* Room kept for the truncation note and a closing </details>. */
 #define MD_RESERVE 512u
+/* Characters of the reason that the headline shows. */
+#define HEADLINE_REASON_MAX 300
 
 /* Writes s as the content of a table cell or list item: cleaned to one
  * line, '|' escaped (it would end the cell), '<' as &lt; (it would open
@@ -84,6 +86,19 @@ static void write_headline(const struct gate_report *r, FILE *out)
 
     fprintf(out, "### %s loadgate: %s — ", icon, overall);
     md_str(out, r->profile_name ? r->profile_name : "results");
+    /* the exit code's reason, where every reader looks first (the full
+     * text follows in the summary when it is longer than this) */
+    if (strcmp(overall, "ERROR") == 0) {
+        char *why = gate__clean_str(r->error_reason
+                                        ? r->error_reason
+                                        : "no response from the target",
+                                    GATE__CLEAN_COLLAPSE,
+                                    HEADLINE_REASON_MAX);
+
+        fputs(" — could not judge: ", out);
+        md_str(out, why ? why : "out of memory");
+        free(why);
+    }
     fputc('\n', out);
     fputc('\n', out);
 }
@@ -97,9 +112,15 @@ static void write_summary_line(const struct gate_report *r, FILE *out)
     double rps, err;
 
     if (r->error_reason) {
-        fputs("**Could not judge:** ", out);
-        md_str(out, r->error_reason);
-        fputs("\n\n", out);
+        char *why = gate__clean_str(r->error_reason, GATE__CLEAN_COLLAPSE, 0);
+
+        /* cut short in the headline: the whole reason here */
+        if (why && gate__utf8_len(why) > HEADLINE_REASON_MAX) {
+            fputs("**Could not judge:** ", out);
+            md_str(out, why);
+            fputs("\n\n", out);
+        }
+        free(why);
     }
     if (!run) {
         fputs("Nothing was measured.\n\n", out);

@@ -200,10 +200,14 @@ const char *gate__overall(const struct gate_report *r)
 {
     struct gate__tally t;
 
-    gate__tally(r ? r->verdict : NULL, &t);
+    /* gate_exit_code's precedence: could not judge (3) comes first, so no
+     * report says PASS or FAIL where the exit code says otherwise. */
+    if (!r || r->error_reason || gate_no_response(r->run))
+        return "ERROR";
+    gate__tally(r->verdict, &t);
     if (t.fail)
         return "FAIL";
-    if (!r || r->error_reason || gate_no_response(r->run) || t.inconclusive)
+    if (t.inconclusive)
         return "INCONCLUSIVE";
     return "PASS";
 }

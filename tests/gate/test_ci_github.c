@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -248,6 +250,134 @@ static void test_errors(void **state)
     fclose(f);
 }
 
+/* The file= of the first annotation of a failed check on file:12. */
+static char *file_of(const char *file)
+{
+    struct compare_verdict *v = fx_verdict(1);
+    struct compare_threshold th = {0};
+    struct gate_report rep = {0};
+    char *out, *start, *end, *got;
+
+    th.file = file;
+    th.line = 12;
+    fx_check(v, 0, "GET /x", "p95 < 1s", COMPARE_FAIL, "loadgate.threshold",
+             "too slow", NULL);
+    v->checks[0].threshold = &th;
+    rep.verdict = v;
+    rep.profile_name = "demo";
+    out = annotations(&rep);
+    assert_starts(out, "::error file=");
+    start = out + strlen("::error file=");
+    end = strstr(start, ",line=12,title=GET /x%3A p95 < 1s::too slow\n");
+    assert_non_null(end);
+    got = strndup(start, (size_t)(end - start));
+    assert_non_null(got);
+    free(out);
+    fx_verdict_free(v);
+    return got;
+}
+
+static void assert_file(const char *file, const char *want)
+{
+    char *got = file_of(file);
+
+    if (strcmp(got, want) != 0)
+        fail_msg("file=%s for '%s', want '%s'", got, file, want);
+    free(got);
+}
+
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* GitHub resolves file= against GITHUB_WORKSPACE, not the step's
+ * working-directory: the profile path is made absolute, then relative to
+ * the workspace, or left absolute outside it. */
+static void test_workspace_paths(void **state)
+{
+    char tmpl[] = "/tmp/gate-gh-XXXXXX", old[4096], *d, *p;
+    char perf[512], profile[512], comma[512], link[512], want[1024];
+    char outside[512], prefix[512];
+
+    (void)state;
+    assert_non_null(getcwd(old, sizeof(old)));
+    assert_non_null(mkdtemp(tmpl));
+    d = realpath(tmpl, NULL); /* the workspace as the kernel names it */
+    assert_non_null(d);
+    snprintf(perf, sizeof(perf), "%s/perf", d);
+    snprintf(profile, sizeof(profile), "%s/perf/demo.yaml", d);
+    snprintf(comma, sizeof(comma), "%s/perf/a,b.yaml", d);
+    snprintf(link, sizeof(link), "%s-link", d);
+    snprintf(outside, sizeof(outside), "%s/ws", d);
+    snprintf(prefix, sizeof(prefix), "%s/pe", d);
+    assert_int_equal(mkdir(perf, 0700), 0);
+    assert_int_equal(mkdir(outside, 0700), 0);
+    touch(profile);
+    touch(comma);
+    assert_int_equal(symlink(d, link), 0);
+    assert_int_equal(chdir(perf), 0); /* working-directory: perf */
+
+    /* no workspace: the path as given */
+    assert_int_equal(unsetenv("GITHUB_WORKSPACE"), 0);
+    assert_file("demo.yaml", "demo.yaml");
+    assert_int_equal(setenv("GITHUB_WORKSPACE", "", 1), 0);
+    assert_file("demo.yaml", "demo.yaml");
+
+    assert_int_equal(setenv("GITHUB_WORKSPACE", d, 1), 0);
+    assert_file("demo.yaml", "perf/demo.yaml");
+    assert_file("./demo.yaml", "perf/demo.yaml");
+    assert_file(profile, "perf/demo.yaml");
+    /* a file that does not exist (yet) is resolved all the same */
+    assert_file("../other//./x.yaml", "other/x.yaml");
+    assert_file("a,b.yaml", "perf/a%2Cb.yaml");
+    /* above the workspace: absolute */
+    snprintf(want, sizeof(want), "%s", d);
+    *strrchr(want, '/') = '\0';
+    strcat(want, "/x.yaml");
+    assert_file("../../x.yaml", want);
+    /* a trailing slash, and a workspace reached through a link */
+    snprintf(want, sizeof(want), "%s/", d);
+    assert_int_equal(setenv("GITHUB_WORKSPACE", want, 1), 0);
+    assert_file("demo.yaml", "perf/demo.yaml");
+    assert_int_equal(setenv("GITHUB_WORKSPACE", link, 1), 0);
+    assert_file("demo.yaml", "perf/demo.yaml");
+    /* outside the workspace: absolute, never a path with ../ */
+    assert_int_equal(setenv("GITHUB_WORKSPACE", outside, 1), 0);
+    assert_file("demo.yaml", profile);
+    /* a workspace whose name is a prefix of the folder is not its parent */
+    assert_int_equal(setenv("GITHUB_WORKSPACE", prefix, 1), 0);
+    assert_file("demo.yaml", profile);
+    /* the profile_path (no threshold file) goes the same way */
+    assert_int_equal(setenv("GITHUB_WORKSPACE", d, 1), 0);
+    {
+        struct compare_verdict *v = fx_verdict(1);
+        struct gate_report rep = {0};
+
+        fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_FAIL, "loadgate.threshold",
+                 "too slow", NULL);
+        rep.verdict = v;
+        rep.profile_path = "demo.yaml";
+        p = annotations(&rep);
+        assert_starts(p, "::error file=perf/demo.yaml,title=ALL%3A ");
+        free(p);
+        fx_verdict_free(v);
+    }
+
+    assert_int_equal(unsetenv("GITHUB_WORKSPACE"), 0);
+    assert_int_equal(chdir(old), 0);
+    unlink(profile);
+    unlink(comma);
+    unlink(link);
+    rmdir(perf);
+    rmdir(outside);
+    rmdir(d);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,7 +386,11 @@ int main(void)
         cmocka_unit_test(test_hostile_data),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_workspace_paths),
     };
+
+    /* the other tests want file= as given: no workspace of the caller's */
+    unsetenv("GITHUB_WORKSPACE");
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

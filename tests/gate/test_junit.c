@@ -1,5 +1,6 @@
 /* JUnit XML: validity against both XSDs and the exact structure of
  * ci-conventions.md §2, checked through XPath. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,7 +156,23 @@ static void check_shape(xmlDocPtr doc)
                      xnum(doc, "count(//testcase/error)"));
     assert_int_equal(xnum(doc, "number(/testsuites/testsuite/@skipped)"),
                      xnum(doc, "count(//testcase/skipped)"));
-    assert_int_equal((int)xnum(doc, "count(//testcase[@time!='0'])"), 0);
+    /* time: seconds with 3 decimals; a check's is the measured window
+     * the suite's time gives, a skipped check's and the error case's 0 */
+    assert_int_equal(
+        (int)xnum(doc, "count(//*[@time][string-length(substring-after("
+                       "@time, '.')) != 3 or number(@time) != "
+                       "number(@time) or starts-with(@time, '-')])"),
+        0);
+    assert_int_equal(
+        (int)xnum(doc, "count(//testcase[not(skipped) and "
+                       "not(error[@type='loadgate.error']) and "
+                       "@time != /testsuites/testsuite/@time])"),
+        0);
+    assert_int_equal(
+        (int)xnum(doc, "count(//testcase[(skipped or "
+                       "error[@type='loadgate.error']) and "
+                       "@time != '0.000'])"),
+        0);
     assert_int_equal((int)xnum(doc, "count(//testcase/*[2])"), 0);
     assert_xstr(doc, "string(/testsuites/testsuite/@package)", "loadgate");
     assert_xstr(doc, "string(/testsuites/testsuite/@id)", "0");
@@ -256,6 +273,9 @@ static void test_passing_run(void **state)
     assert_xstr(doc, "string(//testcase[2]/@classname)",
                 "loadgate.GET /api/health");
     assert_xstr(doc, "string(//testcase[2]/@name)", "p95 < 1s");
+    /* each check judged the 10 s window: GitLab and GitHub show that */
+    assert_xstr(doc, "string(//testcase[1]/@time)", "10.000");
+    assert_xstr(doc, "string(//testcase[3]/@time)", "10.000");
     assert_int_equal((int)xnum(doc, "count(//testcase/*)"), 0);
     /* the text report rides in system-out */
     out = xstr(doc, "string(//system-out)");
@@ -362,6 +382,7 @@ static void test_error_only(void **state)
     assert_xstr(doc, "string(//testsuite/@tests)", "1");
     assert_xstr(doc, "string(//testsuite/@errors)", "1");
     assert_xstr(doc, "string(//testsuite/@time)", "0.000");
+    assert_xstr(doc, "string(//testcase/@time)", "0.000");
     assert_xstr(doc, "string(//testcase/@classname)", "loadgate.ALL");
     assert_xstr(doc, "string(//testcase/@name)", "run");
     assert_xstr(doc, "string(//testcase/error/@type)", "loadgate.error");
@@ -414,6 +435,9 @@ static void test_skipped_and_inconclusive(void **state)
     assert_xstr(doc, "string(//testsuite/@errors)", "2");
     assert_xstr(doc, "string(//testcase[1]/skipped/@message)",
                 "endpoint not in baseline 'main'");
+    /* a skipped check judged nothing; an inconclusive one the window */
+    assert_xstr(doc, "string(//testcase[1]/@time)", "0.000");
+    assert_xstr(doc, "string(//testcase[2]/@time)", "10.000");
     assert_int_equal((int)xnum(doc, "count(//skipped/@type)"), 0);
     assert_xstr(doc, "string(//testcase[2]/error/@type)", "loadgate.no_data");
     assert_xstr(doc, "string(//testcase[2]/error)",
@@ -564,6 +588,48 @@ static void test_bad_timestamp_and_path(void **state)
     metrics_results_free(run);
 }
 
+/* A window that is not whole seconds is rounded to 3 decimals (no more:
+ * junit-10.xsd's time pattern), the same in the suite and its cases; an
+ * unusable one is 0. */
+static void test_case_time(void **state)
+{
+    static const struct {
+        double duration;
+        const char *want;
+    } cases[] = {
+        {12.3456, "12.346"}, {0.0004, "0.000"}, {59.9996, "60.000"},
+        {1234567.5, "1234567.500"}, {-3, "0.000"}, {NAN, "0.000"},
+        {INFINITY, "0.000"}, {1e300, "1000000000000.000"},
+    };
+    struct fx *f = *state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct metrics_results *run = fx_run();
+        struct compare_verdict *v = fx_verdict(3);
+        struct gate_report rep = {0};
+        xmlDocPtr doc;
+
+        fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
+        fx_check(v, 1, "GET /api/health", "p95 < 1s", COMPARE_FAIL, NULL,
+                 "too slow", NULL);
+        fx_check(v, 2, "GET /api/health", "p95 < baseline", COMPARE_SKIPPED,
+                 NULL, "no baseline", NULL);
+        run->duration_s = cases[i].duration;
+        rep.run = run;
+        rep.verdict = v;
+        rep.profile_name = "demo";
+        doc = write_and_validate(f, &rep);
+        check_shape(doc);
+        assert_xstr(doc, "string(//testsuite/@time)", cases[i].want);
+        assert_xstr(doc, "string(//testcase[1]/@time)", cases[i].want);
+        assert_xstr(doc, "string(//testcase[2]/@time)", cases[i].want);
+        assert_xstr(doc, "string(//testcase[3]/@time)", "0.000");
+        xmlFreeDoc(doc);
+        fx_verdict_free(v);
+        metrics_results_free(run);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_skipped_and_inconclusive),
         cmocka_unit_test(test_hostile_names),
         cmocka_unit_test(test_bad_timestamp_and_path),
+        cmocka_unit_test(test_case_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -46,7 +46,13 @@ static void test_headlines(void **state)
         {COMPARE_SKIPPED, NULL, "### ✅ loadgate: PASS — demo\n"},
         {COMPARE_FAIL, NULL, "### ❌ loadgate: FAIL — demo\n"},
         {COMPARE_INCONCLUSIVE, NULL, "### ⚠️ loadgate: INCONCLUSIVE — demo\n"},
-        {COMPARE_PASS, "no baseline", "### ⚠️ loadgate: INCONCLUSIVE — demo\n"},
+        /* could not judge: before a failed check, and with the reason */
+        {COMPARE_PASS, "no baseline",
+         "### ⚠️ loadgate: ERROR — demo — could not judge: no baseline\n\n"
+         "1,360 requests"},
+        {COMPARE_FAIL, "cannot write 'x': No such file or directory",
+         "### ⚠️ loadgate: ERROR — demo — could not judge: cannot write "
+         "'x': No such file or directory\n\n1,360 requests"},
     };
 
     (void)state;
@@ -189,15 +195,26 @@ static void test_size_cap(void **state)
 static void test_no_run(void **state)
 {
     struct gate_report rep = {0};
-    char *md;
+    char *md, *head, longr[400];
 
     (void)state;
     rep.profile_name = "a|b<c";
     rep.error_reason = "cannot connect | <script>";
     md = render(&rep, NULL);
-    assert_string_equal(md, "### ⚠️ loadgate: INCONCLUSIVE — a\\|b&lt;c\n\n"
-                            "**Could not judge:** cannot connect \\| "
-                            "&lt;script>\n\nNothing was measured.\n\n");
+    assert_string_equal(md, "### ⚠️ loadgate: ERROR — a\\|b&lt;c — could "
+                            "not judge: cannot connect \\| &lt;script>\n\n"
+                            "Nothing was measured.\n\n");
+    free(md);
+
+    /* a long reason is cut in the headline and given whole below it */
+    memset(longr, 'r', sizeof(longr) - 1);
+    longr[sizeof(longr) - 1] = '\0';
+    rep.error_reason = longr;
+    md = render(&rep, NULL);
+    head = strstr(md, "could not judge: ");
+    assert_non_null(head);
+    assert_non_null(strstr(head, "rrr…\n\n**Could not judge:** rrr"));
+    assert_non_null(strstr(md, longr));
     free(md);
 }
 

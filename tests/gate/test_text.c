@@ -235,7 +235,7 @@ static void test_error_without_run(void **state)
         NULL, /* Generated: now */
         "Error: baseline 'main' is corrupt: line 3",
         "",
-        "Verdict: INCONCLUSIVE — 0 checks: 0 passed, 0 failed, "
+        "Verdict: ERROR — 0 checks: 0 passed, 0 failed, "
         "0 inconclusive, 0 skipped",
     };
     struct gate_report rep = {0};

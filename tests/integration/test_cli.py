@@ -8,8 +8,8 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
-from lgtest import (LOADGATE, DemoServer, TempDirCase, endpoint, free_port,
-                    load_json, run, validate_junit)
+from lgtest import (LOADGATE, SOURCE, DemoServer, TempDirCase, endpoint,
+                    free_port, load_json, run, validate_junit)
 
 PROFILE = """\
 version: 1
@@ -81,6 +81,18 @@ class CliTest(TempDirCase):
         rc, _, err = run("run", bad, "--junit", self.path("j.xml"))
         self.assertEqual(rc, 2)
         validate_junit(self, self.path("j.xml"))
+        # the JUnit names the profile that failed, not "results"
+        suite = ET.parse(self.path("j.xml")).getroot().find("testsuite")
+        self.assertEqual(suite.get("name"), "loadgate.bad")
+        self.assertEqual(suite.find(
+            "properties/property[@name='loadgate.profile']").get("value"),
+            "bad")
+        self.assertIn(":3:1:", suite.find("testcase/error").get("message"))
+        rc, _, err = run("gate", self.path("none.json"), "--profile", bad,
+                         "--junit", self.path("g.xml"))
+        self.assertEqual(rc, 2, err)
+        self.assertEqual(ET.parse(self.path("g.xml")).getroot()
+                         .find("testsuite").get("name"), "loadgate.bad")
         # a threshold that does not parse, with the profile's position
         p = self.profile(extra="  - p95 < banana")
         rc, _, err = run("validate", p)
@@ -144,6 +156,72 @@ class CliTest(TempDirCase):
                          "--out", self.path("missing/dir/r.json"))
         self.assertEqual(rc, 3)
         self.assertIn("cannot write", err)
+
+    def assert_reports_say(self, why, junit, md):
+        """The JUnit and Markdown written after a failed write carry the
+        reason of exit code 3, never a PASS."""
+        validate_junit(self, junit)
+        suite = ET.parse(junit).getroot().find("testsuite")
+        self.assertEqual(suite.get("errors"), "1")
+        self.assertEqual(int(suite.get("tests")),
+                         len(suite.findall("testcase")))
+        errors = suite.findall("testcase/error")
+        self.assertEqual(len(errors), 1)
+        self.assertEqual(errors[0].get("type"), "loadgate.error")
+        self.assertIn(why, errors[0].get("message"))
+        self.assertEqual(suite.find(
+            "properties/property[@name='loadgate.exit_code']").get("value"),
+            "3")
+        with open(md, encoding="utf-8") as f:
+            summary = f.read()
+        # (a check that passed still says so in its row)
+        self.assertNotIn("loadgate: PASS", summary)
+        headline = summary.splitlines()[0]
+        self.assertNotIn("PASS", headline)
+        self.assertIn("loadgate: ERROR", headline)
+        self.assertIn("could not judge: " + why, headline)
+
+    def test_unwritable_output_is_in_every_report(self):
+        why = "cannot write results: "
+        junit, md, html, lp = (self.path("j.xml"), self.path("m.md"),
+                               self.path("r.html"), self.path("lp.json"))
+        # checks that can be judged: the only error is the write
+        rc, out, err = run("quick", self.demo.url + "/api/health", "50", "5",
+                           "-t", "error_rate < 5%",
+                           "--out", "/nonexistent-dir/x.json", "--junit",
+                           junit, "--markdown", md, "--html", html,
+                           "--gitlab-load-performance", lp, "--format",
+                           "json")
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(err.count(why), 1, err)  # said once
+        self.assert_reports_say(why, junit, md)
+        verdict = json.loads(out)
+        self.assertEqual(verdict["verdict"], "error")
+        self.assertEqual(verdict["exit_code"], 3)
+        self.assertIn(why, verdict["error"])
+        with open(html, encoding="utf-8") as f:
+            self.assertIn(why, f.read())
+        self.assertEqual(load_json(lp)["metrics"]["http_reqs"]["count"], 50)
+        # run: the same, and the text report on stdout says so too
+        p = self.write("tiny.yaml", """version: 1
+target: %s
+load: {users: 5, duration: 1s}
+scenarios: [{name: a, steps: [{get: /api/health}]}]
+thresholds: [error_rate < 5%%]
+""" % self.demo.url)
+        rc, out, err = run("run", p, "--out", "/nonexistent-dir/x.json",
+                           "--junit", junit, "--markdown", md)
+        self.assertEqual(rc, 3, err)
+        self.assert_reports_say(why, junit, md)
+        self.assertIn("Verdict: ERROR", out)
+        self.assertIn("Error: " + why, out)
+        # a baseline that cannot be saved is such a reason too
+        store = self.write("store", "a file, not a folder")
+        rc, _, err = run("run", p, "-q",
+                         "--save-baseline", "main", "--store", store,
+                         "--junit", junit, "--markdown", md)
+        self.assertEqual(rc, 3, err)
+        self.assert_reports_say("cannot save baseline 'main': ", junit, md)
 
     def test_missing_required_baseline_is_exit_3(self):
         rc, _, err = run("run", self.profile(), "--baseline", "nope",
@@ -236,11 +314,23 @@ class CliTest(TempDirCase):
         self.assertRegex(stderr, r"(?m)^::notice title=loadgate::")
         with open(summary, encoding="utf-8") as f:
             self.assertIn("FAIL", f.readline())
-        # GitLab's Load Performance widget keys
+        # GitLab's Load Performance widget keys; its TTFB is the time to
+        # the first byte, which comes before the whole response
         d = load_json(lp)["metrics"]
         self.assertEqual(d["http_reqs"]["count"], 600)
         self.assertGreater(d["http_req_waiting"]["p(95)"], 0)
+        self.assertLessEqual(d["http_req_waiting"]["p(95)"],
+                             d["http_req_duration"]["p(95)"] * 1.01)
         self.assertGreater(d["checks"]["fails"], 0)
+        # imported results measured no TTFB: none is written (a JTL has
+        # every response time, which is no TTFB)
+        rc, _, err = run("report", "--from", "jmeter", os.path.join(
+            SOURCE, "tests", "importer", "fixtures", "jmeter_full.jtl"),
+            "--gitlab-load-performance", lp, "-q")
+        self.assertEqual(rc, 0, err)
+        d = load_json(lp)["metrics"]
+        self.assertNotIn("http_req_waiting", d)
+        self.assertGreater(d["http_req_duration"]["p(95)"], 0)
         # the HTML report is one self-contained file with the numbers
         with open(html, encoding="utf-8") as f:
             page = f.read()
@@ -253,6 +343,29 @@ class CliTest(TempDirCase):
                          self.path("r2.html"), "-q")
         self.assertEqual(rc, 0, err)
         self.assertTrue(os.path.getsize(self.path("r2.html")) > 1000)
+
+    def test_github_annotations_point_into_the_workspace(self):
+        out, _ = self.quick()
+        perf = self.path("perf")
+        os.mkdir(perf)
+        text = PROFILE.format(target=self.demo.url, extra="  - p50 < 1ms")
+        line = text.splitlines().index("  - p50 < 1ms") + 1
+        with open(os.path.join(perf, "p.yaml"), "w", encoding="utf-8") as f:
+            f.write(text)
+        # a job with working-directory: perf, run from the workspace's root
+        env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": self.tmp}
+        rc, stdout, err = run("gate", out, "--profile", "p.yaml", cwd=perf,
+                              env=env)
+        self.assertEqual(rc, 1, err)
+        self.assertRegex(stdout, r"(?m)^::error file=perf/p\.yaml,line=%d,"
+                         r"title=GET /api/health%%3A p50 < 1ms::" % line)
+        # outside the workspace: the absolute path
+        env["GITHUB_WORKSPACE"] = self.path("elsewhere")
+        rc, stdout, err = run("gate", out, "--profile", "p.yaml", cwd=perf,
+                              env=env)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("::error file=%s,line=%d," % (os.path.realpath(
+            os.path.join(perf, "p.yaml")), line), stdout)
 
     def test_baseline_history_rollback_and_profile_diff(self):
         store = self.path("store")
