@@ -1,5 +1,5 @@
 /*
- * GitHub Actions workflow commands (ci-conventions.md §6): ::error on the
+ * GitHub Actions workflow commands: ::error on the
  * threshold's line for failed checks, ::warning for inconclusive, warned
  * and skipped checks, one ::notice with the verdict.  GitHub shows at most
  * 10 of each kind per step, so each kind stops at 9 and a tenth line says

@@ -1,6 +1,6 @@
 /*
  * JSON outputs, written with jansson: GitLab's Load Performance report
- * (k6's legacy --summary-export shape, ci-conventions.md §5) and the
+ * (k6's legacy --summary-export shape) and the
  * verdict for --format json.  A value that is unknown is left out (GitLab)
  * or null (verdict), never written as 0.
  */

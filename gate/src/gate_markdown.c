@@ -1,5 +1,5 @@
 /*
- * The GitHub-flavoured Markdown summary (ci-conventions.md §6): verdict
+ * The GitHub-flavoured Markdown summary: verdict
  * headline first, then one table of endpoints (baseline | current | Δ |
  * verdict), the checks that need attention, every check folded in
  * <details>, recommendations.  Kept under 256 KiB: GitHub drops a whole

@@ -1,5 +1,5 @@
 /* JUnit XML: validity against both XSDs and the exact structure of
- * ci-conventions.md §2, checked through XPath. */
+ * the shape CI consumers read, checked through XPath. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -429,7 +429,7 @@ static void test_skipped_and_inconclusive(void **state)
     assert_non_null(run->meta.shard);
     doc = write_and_validate(f, &rep);
     check_shape(doc);
-    /* a shard's suite is named apart (ci-conventions.md §2) */
+    /* a shard's suite is named apart (GitLab and Jenkins merge suites by name) */
     assert_xstr(doc, "string(//testsuite/@name)", "loadgate.demo.shard2");
     assert_xstr(doc, "string(//testsuite/@skipped)", "2");
     assert_xstr(doc, "string(//testsuite/@errors)", "2");
