@@ -110,7 +110,12 @@ struct loader_feeder {
 struct loader_step {
     char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" */
     char *path;   /* template: may hold {{var}}, ${vu}, ${iteration} */
-    char *name;   /* endpoint name in reports; NULL means "METHOD path" */
+    /* the path as the profile writes it, when it uses ${ENV}: the
+     * endpoint's name keeps that text, never a value from the environment
+     * (which may be a token); NULL: the same as path */
+    char *path_written;
+    char *name;   /* endpoint name in reports; NULL means "METHOD path";
+                     as written (${ENV} unexpanded) */
     struct loader_kv *headers;
     size_t n_headers;
     char *body;        /* template; NULL for none (json: is serialised here) */
@@ -186,6 +191,7 @@ struct loader_wait_for {
     double timeout_s;  /* default 60 */
     double interval_s; /* default 1 */
     int line, col;
+    char *path_written; /* as written when it uses ${ENV}; NULL: path */
 };
 
 struct loader_profile {
@@ -227,8 +233,11 @@ struct loader_profile {
 /**
  * Reads and parses the profile at path.  ${ENV} and ${ENV:-default} are
  * expanded in every scalar (an unset variable without a default is an
- * error); ${vu} and ${iteration} are left for the engine.  Unknown keys are
- * errors, with "did you mean" when a known key is close.
+ * error); only what names an endpoint keeps the text as written (a
+ * step's name: and, in path_written, its path; a threshold's endpoint:),
+ * so that no value from the environment reaches a report.  ${vu} and
+ * ${iteration} are left for the engine.  Unknown keys are errors, with
+ * "did you mean" when a known key is close.
  * Returns 0, or LOADER_EIO / LOADER_ESYNTAX / LOADER_EPROFILE with *err
  * filled in, or LOADER_ENOMEM.
  */
@@ -246,9 +255,10 @@ void loader_profile_free(struct loader_profile *p);
  * The endpoint a step reports under, as (method, path): a name: that starts
  * with an HTTP method and a space ("POST /api/agents/{id}/query") is split
  * there; another name keeps the step's method; without a name, the step's
- * method and path as written (templates unrendered).  Writes "METHOD path"
- * into buf and returns the length of the method prefix (so buf[0..ret) is
- * the method and buf + ret + 1 the path).
+ * method and path as written (templates unrendered, ${ENV} unexpanded:
+ * path_written when set).  Writes "METHOD path" into buf and returns the
+ * length of the method prefix (so buf[0..ret) is the method and
+ * buf + ret + 1 the path).
  */
 size_t loader_step_endpoint(const struct loader_step *s, char *buf,
                             size_t len);
