@@ -518,6 +518,7 @@ static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n) {
 
 static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
     struct loader_load *l = &c->p->load;
+    bool any_rate = false;
     int rc = want(c, n, LOADER__YAML_SEQ, "stages");
 
     if (rc)
@@ -549,7 +550,13 @@ static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
         rc = rate_field(c, v, "rate", true, &st->rate);
         if (rc)
             return rc;
+        any_rate = any_rate || st->rate > 0;
     }
+    /* a stage at 0/s starts or ends a ramp; all of them send nothing */
+    if (!any_rate)
+        return fail(c, n,
+                    "every stage has rate 0: the load would send nothing; "
+                    "give at least one stage a rate above zero");
     return 0;
 }
 
@@ -569,9 +576,15 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
             return rc;
         l->users = (unsigned)u;
     }
-    if ((v = find(n, "spawn_rate", NULL)) &&
-        (rc = rate_field(c, v, "spawn_rate", true, &l->spawn_rate)))
-        return rc;
+    if ((v = find(n, "spawn_rate", NULL))) {
+        /* 0/s would start no one: "all at once" is spawn_rate left out */
+        if ((rc = rate_field(c, v, "spawn_rate", true, &l->spawn_rate)))
+            return rc;
+        if (!(l->spawn_rate > 0))
+            return fail(c, v,
+                        "'spawn_rate' must be greater than zero (leave it "
+                        "out to start every user at once)");
+    }
     if ((v = find(n, "duration", NULL)) &&
         (rc = duration_field(c, v, "duration", false, &l->duration_s)))
         return rc;

@@ -205,7 +205,7 @@ static void test_open_model(void **state) {
 static void test_constant_rate(void **state) {
     struct loader_profile *p = parse_ok(
         "version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
-        "load: { rate: 500/s, requests: 3, spawn_rate: 0, think_time: 2 }\n"
+        "load: { rate: 500/s, requests: 3, think_time: 2 }\n"
         "scenarios: [ { name: x, steps: [ { get: '/a?b=1' } ] } ]\n");
     (void)state;
 
