@@ -164,6 +164,10 @@ struct loader_stage {
     double rate; /* requests per second reached at the stage's end */
 };
 
+/* The open model's cap on requests in flight when neither max_in_flight
+ * nor users sets one. */
+#define LOADER_MAX_IN_FLIGHT_DEFAULT 10000u
+
 struct loader_load {
     /* closed model */
     unsigned users;         /* concurrent virtual users */
@@ -174,7 +178,8 @@ struct loader_load {
     double rate;            /* constant arrivals per second */
     struct loader_stage *stages;
     size_t n_stages;
-    unsigned max_in_flight; /* open model cap; 0: users or 10000 */
+    unsigned max_in_flight; /* open model cap; 0: users or
+                               LOADER_MAX_IN_FLIGHT_DEFAULT */
     /* stop conditions, whichever comes first (at least one is set) */
     double duration_s;      /* measured duration, after the warm-up */
     uint64_t requests;      /* measured requests */
@@ -183,6 +188,24 @@ struct loader_load {
     uint64_t iterations;
     double warmup_s;        /* excluded from every metric */
 };
+
+/**
+ * Part i (0-based) of n of the load in, into *out: what one of n event
+ * loops (loader_run_opts.threads) or one of n shards (`run --shard`)
+ * drives, so that the n parts together drive in.  Counts (users, requests,
+ * iterations, max_in_flight) are split so that the parts sum to the whole
+ * and differ by at most one, the first (count % n) parts getting one more;
+ * rates (rate, every stage's rate, spawn_rate) are divided by n;
+ * durations, warm-up and think time are kept.  An open-model load without
+ * a cap (max_in_flight, users) gets its part of
+ * LOADER_MAX_IN_FLIGHT_DEFAULT.  out->stages must point at room for
+ * in->n_stages stages (it may be in->stages, and out may be in: the load
+ * is then split in place).  Returns 0, or LOADER_EINVAL when i >= n, or
+ * when a count given is smaller than n (a part would get none, and 0
+ * means "no limit"), with errbuf saying which.
+ */
+int loader_load_split(const struct loader_load *in, unsigned i, unsigned n,
+                      struct loader_load *out, char *errbuf, size_t errlen);
 
 /* wait_for: polled until a 2xx answers, before setup: and the load. */
 struct loader_wait_for {
@@ -316,8 +339,9 @@ struct loader_run_opts {
     void (*progress)(const struct loader_progress *p, void *ud);
     void *progress_ud;
     double progress_interval_s; /* default 1 */
-    unsigned threads;           /* 0 or 1: one loop */
-    unsigned shard_index, shard_count; /* 0/0: not sharded */
+    /* 0 or 1: one loop; N: N loops, each driving its part of the load
+     * (loader_load_split()), users numbered across them */
+    unsigned threads;
     /* Variables every user starts each iteration with (before the data:
      * row's columns): the captures of loader_setup(). */
     const struct loader_kv *vars;
