@@ -110,7 +110,12 @@ struct loader_feeder {
 struct loader_step {
     char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" */
     char *path;   /* template: may hold {{var}}, ${vu}, ${iteration} */
-    char *name;   /* endpoint name in reports; NULL means "METHOD path" */
+    /* the path as the profile writes it, when it uses ${ENV}: the
+     * endpoint's name keeps that text, never a value from the environment
+     * (which may be a token); NULL: the same as path */
+    char *path_written;
+    char *name;   /* endpoint name in reports; NULL means "METHOD path";
+                     as written (${ENV} unexpanded) */
     struct loader_kv *headers;
     size_t n_headers;
     char *body;        /* template; NULL for none (json: is serialised here) */
@@ -159,6 +164,10 @@ struct loader_stage {
     double rate; /* requests per second reached at the stage's end */
 };
 
+/* The open model's cap on requests in flight when neither max_in_flight
+ * nor users sets one. */
+#define LOADER_MAX_IN_FLIGHT_DEFAULT 10000u
+
 struct loader_load {
     /* closed model */
     unsigned users;         /* concurrent virtual users */
@@ -169,7 +178,8 @@ struct loader_load {
     double rate;            /* constant arrivals per second */
     struct loader_stage *stages;
     size_t n_stages;
-    unsigned max_in_flight; /* open model cap; 0: users or 10000 */
+    unsigned max_in_flight; /* open model cap; 0: users or
+                               LOADER_MAX_IN_FLIGHT_DEFAULT */
     /* stop conditions, whichever comes first (at least one is set) */
     double duration_s;      /* measured duration, after the warm-up */
     uint64_t requests;      /* measured requests */
@@ -179,6 +189,24 @@ struct loader_load {
     double warmup_s;        /* excluded from every metric */
 };
 
+/**
+ * Part i (0-based) of n of the load in, into *out: what one of n event
+ * loops (loader_run_opts.threads) or one of n shards (`run --shard`)
+ * drives, so that the n parts together drive in.  Counts (users, requests,
+ * iterations, max_in_flight) are split so that the parts sum to the whole
+ * and differ by at most one, the first (count % n) parts getting one more;
+ * rates (rate, every stage's rate, spawn_rate) are divided by n;
+ * durations, warm-up and think time are kept.  An open-model load without
+ * a cap (max_in_flight, users) gets its part of
+ * LOADER_MAX_IN_FLIGHT_DEFAULT.  out->stages must point at room for
+ * in->n_stages stages (it may be in->stages, and out may be in: the load
+ * is then split in place).  Returns 0, or LOADER_EINVAL when i >= n, or
+ * when a count given is smaller than n (a part would get none, and 0
+ * means "no limit"), with errbuf saying which.
+ */
+int loader_load_split(const struct loader_load *in, unsigned i, unsigned n,
+                      struct loader_load *out, char *errbuf, size_t errlen);
+
 /* wait_for: polled until a 2xx answers, before setup: and the load. */
 struct loader_wait_for {
     char *method;      /* "GET" */
@@ -186,6 +214,7 @@ struct loader_wait_for {
     double timeout_s;  /* default 60 */
     double interval_s; /* default 1 */
     int line, col;
+    char *path_written; /* as written when it uses ${ENV}; NULL: path */
 };
 
 struct loader_profile {
@@ -227,8 +256,11 @@ struct loader_profile {
 /**
  * Reads and parses the profile at path.  ${ENV} and ${ENV:-default} are
  * expanded in every scalar (an unset variable without a default is an
- * error); ${vu} and ${iteration} are left for the engine.  Unknown keys are
- * errors, with "did you mean" when a known key is close.
+ * error); only what names an endpoint keeps the text as written (a
+ * step's name: and, in path_written, its path; a threshold's endpoint:),
+ * so that no value from the environment reaches a report.  ${vu} and
+ * ${iteration} are left for the engine.  Unknown keys are errors, with
+ * "did you mean" when a known key is close.
  * Returns 0, or LOADER_EIO / LOADER_ESYNTAX / LOADER_EPROFILE with *err
  * filled in, or LOADER_ENOMEM.
  */
@@ -246,9 +278,10 @@ void loader_profile_free(struct loader_profile *p);
  * The endpoint a step reports under, as (method, path): a name: that starts
  * with an HTTP method and a space ("POST /api/agents/{id}/query") is split
  * there; another name keeps the step's method; without a name, the step's
- * method and path as written (templates unrendered).  Writes "METHOD path"
- * into buf and returns the length of the method prefix (so buf[0..ret) is
- * the method and buf + ret + 1 the path).
+ * method and path as written (templates unrendered, ${ENV} unexpanded:
+ * path_written when set).  Writes "METHOD path" into buf and returns the
+ * length of the method prefix (so buf[0..ret) is the method and
+ * buf + ret + 1 the path).
  */
 size_t loader_step_endpoint(const struct loader_step *s, char *buf,
                             size_t len);
@@ -306,8 +339,9 @@ struct loader_run_opts {
     void (*progress)(const struct loader_progress *p, void *ud);
     void *progress_ud;
     double progress_interval_s; /* default 1 */
-    unsigned threads;           /* 0 or 1: one loop */
-    unsigned shard_index, shard_count; /* 0/0: not sharded */
+    /* 0 or 1: one loop; N: N loops, each driving its part of the load
+     * (loader_load_split()), users numbered across them */
+    unsigned threads;
     /* Variables every user starts each iteration with (before the data:
      * row's columns): the captures of loader_setup(). */
     const struct loader_kv *vars;

@@ -223,7 +223,7 @@ int loader__vu_seed(struct loader__vu *vu, const struct loader_kv *shared,
         row = (size_t)(loader__rng_next(&vu->rng) % f->n_rows);
     } else {
         uint64_t users = n_users ? n_users : 1;
-        uint64_t k = (uint64_t)(vu->id ? vu->id - 1 : 0) +
+        uint64_t k = (uint64_t)(vu->number ? vu->number - 1 : 0) +
                      vu->iteration * users;
 
         row = (size_t)(k % f->n_rows);

@@ -58,8 +58,9 @@ int loader__vu_render(const struct loader_profile *p,
  * Starts an iteration's variables: forgets the last ones, sets the n
  * shared ones (setup: captures), then the columns of feeder f's row for
  * this user and iteration (f may be NULL).  sequence order gives user u
- * (1-based, of n_users) in iteration i the row (u - 1 + i * n_users) mod
- * rows of its slice, so rows go out in order and each once per round;
+ * (vu->number: 1-based, of n_users in every loop of --threads) in
+ * iteration i the row (u - 1 + i * n_users) mod rows of its slice, so rows
+ * go out in order and each once per round, whatever the threads;
  * random order a uniform row from vu->rng.  0 or LOADER_ENOMEM.
  */
 int loader__vu_seed(struct loader__vu *vu, const struct loader_kv *shared,

@@ -285,6 +285,7 @@ int loader_wait_for(const struct loader_profile *p,
     memset(&s, 0, sizeof(s));
     s.method = w->method;
     s.path = w->path;
+    s.path_written = w->path_written;
     vu_init(&vu);
     if (loader_curl_global_init() != 0) {
         snprintf(errbuf, errlen, "cannot initialise libcurl");
@@ -331,7 +332,8 @@ int loader_wait_for(const struct loader_profile *p,
         sleep_ns(deadline - now < interval ? deadline - now : interval);
     }
     snprintf(errbuf, errlen, "service not ready after %g s: %s %s: %s",
-             w->timeout_s, w->method, w->path,
+             w->timeout_s, w->method,
+             w->path_written ? w->path_written : w->path,
              why[0] ? why : (stop && *stop ? "interrupted" : "no answer"));
     rc = LOADER_ENOTREADY;
 out:

@@ -33,7 +33,10 @@ size_t loader_step_endpoint(const struct loader_step *s, char *buf,
         return m < len ? m : len - 1;
     }
     snprintf(buf, len, "%s %s", method,
-             s->name ? s->name : (s->path ? s->path : "/"));
+             s->name          ? s->name
+             : s->path_written ? s->path_written
+             : s->path         ? s->path
+                               : "/");
     m = strlen(method);
     return m < len ? m : len - 1;
 }

@@ -422,14 +422,6 @@ static int fill_meta(struct loader__engine *e) {
     m->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     m->model = strdup(e->open_model ? "open" : "closed");
     m->source = strdup("loadgate");
-    if (e->o->shard_count > 0) {
-        char sh[48];
-
-        snprintf(sh, sizeof(sh), "%u/%u", e->o->shard_index, e->o->shard_count);
-        m->shard = strdup(sh);
-        if (!m->shard)
-            return LOADER_ENOMEM;
-    }
     m->warmup_s = l->warmup_s;
     if (e->open_model) {
         /* The mean rate the profile asked for over the measured window. */
@@ -570,15 +562,17 @@ static unsigned count_slots(const struct loader_load *l) {
 
     return open ? (l->max_in_flight ? l->max_in_flight
                    : l->users       ? l->users
-                                    : 10000)
+                                    : LOADER_MAX_IN_FLIGHT_DEFAULT)
                 : l->users;
 }
 
-/* One event loop over p (already validated) on transport t; user ids
- * are numbered from 1 in every loop, seeds from vu_base + 1. */
+/* One event loop over p (already validated) on transport t: loop
+ * share_idx of share_n (0 of 0 alone), whose users are numbered (${vu},
+ * seeds) from vu_base + 1, of vu_total in every loop together. */
 static int run_loop(const struct loader_profile *p,
                     const struct loader_run_opts *o,
                     const struct loader__transport_ops *t, unsigned vu_base,
+                    unsigned vu_total,
                     struct loader__progress_slot *share, unsigned share_idx,
                     unsigned share_n, struct metrics_results **out,
                     char *errbuf, size_t errlen) {
@@ -601,6 +595,7 @@ static int run_loop(const struct loader_profile *p,
     e.share_idx = share_idx;
     e.share_n = share_n;
     slots = count_slots(l);
+    e.vu_total = vu_total > slots ? vu_total : slots;
 
     rc = LOADER_ENOMEM;
     if (metrics_results_new(&e.res) || metrics_hist_new(&e.all_hist) ||
@@ -620,6 +615,7 @@ static int run_loop(const struct loader_profile *p,
     }
     for (unsigned i = 0; i < slots; i++) {
         e.vus[i].id = i + 1;
+        e.vus[i].number = vu_base + i + 1;
         e.vus[i].rng = loader__rng_seed(vu_base + i + 1);
         e.vus[i].heap_pos = SIZE_MAX;
     }
@@ -653,10 +649,16 @@ static int run_loop(const struct loader_profile *p,
         else
             e.arrivals_done = true;
     } else {
+        /* Loop k of n starts its users at k/n of its own spawn interval
+         * (its part of spawn_rate is the whole / n): together the loops
+         * start one user every 1/spawn_rate seconds, as one loop would. */
+        double phase = share_n > 1 ? (double)share_idx / share_n : 0;
+
         for (unsigned i = 0; i < slots; i++) {
             e.vus[i].due_ns =
-                e.start_ns +
-                (l->spawn_rate > 0 ? secs_to_ns((double)i / l->spawn_rate) : 0);
+                e.start_ns + (l->spawn_rate > 0
+                                  ? secs_to_ns((i + phase) / l->spawn_rate)
+                                  : 0);
             loader__heap_push(&e, &e.vus[i]);
         }
     }
@@ -688,6 +690,82 @@ out:
     return rc;
 }
 
+/* ---- splitting a load: --threads and `run --shard` alike ---------------
+ * Both drive part i of n of the profile's load, so that the parts together
+ * drive the whole. */
+
+/* Part i of n of whole: the first whole % n parts get one more.  A part
+ * of none is an error where 0 would mean something else ("no limit",
+ * "the default"): when needed. */
+static int split_count(uint64_t whole, unsigned i, unsigned n, bool needed,
+                       const char *what, uint64_t *out, char *errbuf,
+                       size_t errlen) {
+    if (needed && whole < n)
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "%s (%llu) cannot be split into %u parts (each "
+                       "needs at least one)",
+                       what, (unsigned long long)whole, n);
+    *out = whole / n + (i < whole % n ? 1 : 0);
+    return 0;
+}
+
+int loader_load_split(const struct loader_load *in, unsigned i, unsigned n,
+                      struct loader_load *out, char *errbuf, size_t errlen) {
+    struct loader_load l;
+    struct loader_stage *room;
+    uint64_t v = 0;
+    bool open;
+    int rc;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!in || !out || n == 0 || i >= n)
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "part %u of %u does not exist", i + 1, n);
+    if (in->n_stages > 0 && !out->stages)
+        return set_err(errbuf, errlen, LOADER_EINVAL,
+                       "no room for the stages");
+    l = *in; /* in and out may be the same */
+    room = out->stages;
+    open = in->rate > 0 || in->n_stages > 0;
+
+    /* users: the closed model's users, or the open model's cap when
+     * max_in_flight does not set one */
+    if ((rc = split_count(in->users, i, n,
+                          in->users > 0 && !(open && in->max_in_flight),
+                          "'users'", &v, errbuf, errlen)))
+        return rc;
+    l.users = (unsigned)v;
+    if (open && !in->max_in_flight && !in->users) {
+        if ((rc = split_count(LOADER_MAX_IN_FLIGHT_DEFAULT, i, n, true,
+                              "the default max_in_flight", &v, errbuf,
+                              errlen)))
+            return rc;
+        l.max_in_flight = (unsigned)v;
+    } else {
+        if ((rc = split_count(in->max_in_flight, i, n,
+                              open && in->max_in_flight > 0,
+                              "'max_in_flight'", &v, errbuf, errlen)))
+            return rc;
+        l.max_in_flight = (unsigned)v;
+    }
+    if ((rc = split_count(in->requests, i, n, in->requests > 0,
+                          "'requests'", &l.requests, errbuf, errlen)) ||
+        (rc = split_count(in->iterations, i, n, in->iterations > 0,
+                          "'iterations'", &l.iterations, errbuf, errlen)))
+        return rc;
+    l.rate = in->rate / n;
+    l.spawn_rate = in->spawn_rate / n;
+    for (size_t k = 0; k < in->n_stages; k++) {
+        room[k].duration_s = in->stages[k].duration_s;
+        room[k].rate = in->stages[k].rate / n;
+    }
+    if (in->n_stages > 0)
+        l.stages = room;
+    *out = l;
+    return 0;
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 struct run_thread {
@@ -696,7 +774,7 @@ struct run_thread {
     struct loader_stage *stages;
     struct loader_run_opts opts;
     const struct loader__transport_ops *t;
-    unsigned vu_base;
+    unsigned vu_base, vu_total;
     struct loader__progress_slot *share; /* NULL without progress */
     unsigned share_idx, share_n;
     struct metrics_results *res;
@@ -707,15 +785,11 @@ struct run_thread {
 static void *run_thread_main(void *arg) {
     struct run_thread *th = arg;
 
-    th->rc = run_loop(&th->prof, &th->opts, th->t, th->vu_base, th->share,
+    th->rc = run_loop(&th->prof, &th->opts, th->t, th->vu_base,
+                      th->vu_total, th->share,
                       th->share_idx, th->share_n, &th->res,
                       th->err, sizeof(th->err));
     return NULL;
-}
-
-/* n split into parts: part i of k. */
-static uint64_t share_of(uint64_t n, unsigned i, unsigned k) {
-    return n / k + (i < n % k ? 1 : 0);
 }
 
 static int run_threads(const struct loader_profile *p,
@@ -751,29 +825,20 @@ static int run_threads(const struct loader_profile *p,
             th[i].opts.progress = NULL;
             th[i].opts.progress_ud = NULL;
         }
-        tl->users = (unsigned)share_of(l->users, i, n);
-        tl->max_in_flight = (unsigned)share_of(l->max_in_flight, i, n);
-        if (tl->max_in_flight == 0 && l->max_in_flight == 0 && !l->users &&
-            (l->rate > 0 || l->n_stages > 0))
-            tl->max_in_flight = (unsigned)share_of(10000, i, n);
-        tl->requests = share_of(l->requests, i, n);
-        tl->iterations = share_of(l->iterations, i, n);
-        tl->rate = l->rate / n;
-        if (l->n_stages) {
-            th[i].stages = calloc(l->n_stages, sizeof(*th[i].stages));
-            if (!th[i].stages) {
-                rc = LOADER_ENOMEM;
-                goto join;
-            }
-            for (size_t k = 0; k < l->n_stages; k++) {
-                th[i].stages[k] = l->stages[k];
-                th[i].stages[k].rate = l->stages[k].rate / n;
-            }
-            tl->stages = th[i].stages;
+        if (l->n_stages &&
+            !(th[i].stages = calloc(l->n_stages, sizeof(*th[i].stages)))) {
+            rc = LOADER_ENOMEM;
+            goto join;
         }
+        tl->stages = th[i].stages; /* room for this loop's part */
+        /* loader_run() keeps n within every count to split */
+        if ((rc = loader_load_split(l, i, n, tl, errbuf, errlen)))
+            goto join;
         th[i].vu_base = base;
         base += count_slots(tl);
     }
+    for (unsigned i = 0; i < n; i++)
+        th[i].vu_total = base;
     for (; started < n; started++)
         if (pthread_create(&th[started].tid, NULL, run_thread_main,
                            &th[started]) != 0) {
@@ -850,6 +915,6 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     if (p->load.iterations && threads > p->load.iterations)
         threads = (unsigned)p->load.iterations;
     if (threads <= 1)
-        return run_loop(p, o, t, 0, NULL, 0, 0, out, errbuf, errlen);
+        return run_loop(p, o, t, 0, 0, NULL, 0, 0, out, errbuf, errlen);
     return run_threads(p, o, t, threads, out, errbuf, errlen);
 }

@@ -137,7 +137,8 @@ struct loader__engine;
 
 /* One virtual user (closed model) or one in-flight slot (open model). */
 struct loader__vu {
-    unsigned id; /* 1-based */
+    unsigned id;     /* 1-based, in this loop: the transports' index */
+    unsigned number; /* ${vu}: 1-based across every loop of --threads */
     uint64_t rng;
     size_t scenario, step;
     uint64_t iteration;
@@ -247,6 +248,7 @@ struct loader__engine {
 
     struct loader__vu *vus;
     unsigned n_vus;
+    unsigned vu_total; /* users (slots) of every loop together */
     unsigned in_flight;
     unsigned active_users;
 

@@ -1,7 +1,8 @@
 /* The profile schema: walks the YAML tree of loader_yaml.c and fills a
  * struct loader_profile, with the position of the offending node on every
  * error.  Values (never keys) get ${ENV} expansion; a value that came from
- * the environment is never quoted back in a message. */
+ * the environment is never quoted back in a message, nor named in an
+ * endpoint (keep_written()). */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -196,6 +197,22 @@ static int string_field(struct pctx *c, const struct loader__yaml_node *n,
         return fail(c, n, "'%s' must not be empty", what);
     }
     return rc;
+}
+
+/* What names an endpoint keeps n's text as written when its value came
+ * through ${ENV}: replaces *out with that text then, so that no value from
+ * the environment (a token in a query string, say) reaches a report. */
+static int keep_written(const struct loader__yaml_node *n, bool expanded,
+                        char **out) {
+    char *s;
+
+    if (!expanded)
+        return 0;
+    if (!(s = strdup(n->str)))
+        return LOADER_ENOMEM;
+    free(*out);
+    *out = s;
+    return 0;
 }
 
 static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
@@ -501,6 +518,7 @@ static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n) {
 
 static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
     struct loader_load *l = &c->p->load;
+    bool any_rate = false;
     int rc = want(c, n, LOADER__YAML_SEQ, "stages");
 
     if (rc)
@@ -532,7 +550,13 @@ static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
         rc = rate_field(c, v, "rate", true, &st->rate);
         if (rc)
             return rc;
+        any_rate = any_rate || st->rate > 0;
     }
+    /* a stage at 0/s starts or ends a ramp; all of them send nothing */
+    if (!any_rate)
+        return fail(c, n,
+                    "every stage has rate 0: the load would send nothing; "
+                    "give at least one stage a rate above zero");
     return 0;
 }
 
@@ -552,9 +576,15 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
             return rc;
         l->users = (unsigned)u;
     }
-    if ((v = find(n, "spawn_rate", NULL)) &&
-        (rc = rate_field(c, v, "spawn_rate", true, &l->spawn_rate)))
-        return rc;
+    if ((v = find(n, "spawn_rate", NULL))) {
+        /* 0/s would start no one: "all at once" is spawn_rate left out */
+        if ((rc = rate_field(c, v, "spawn_rate", true, &l->spawn_rate)))
+            return rc;
+        if (!(l->spawn_rate > 0))
+            return fail(c, v,
+                        "'spawn_rate' must be greater than zero (leave it "
+                        "out to start every user at once)");
+    }
     if ((v = find(n, "duration", NULL)) &&
         (rc = duration_field(c, v, "duration", false, &l->duration_s)))
         return rc;
@@ -899,6 +929,7 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
     const struct loader__yaml_node *method_key = NULL, *method_val = NULL;
     const struct loader__yaml_node *v, *json_key = NULL, *body_key = NULL;
     const struct loader__yaml_node *form_key = NULL;
+    bool path_env = false, name_env = false;
     int rc;
 
     if (n->type != LOADER__YAML_MAP)
@@ -930,7 +961,9 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
         return LOADER_ENOMEM;
     for (char *p = st->method; *p; p++)
         *p = (char)(*p - 'a' + 'A');
-    if ((rc = string_field(c, method_val, method_key->str, &st->path, NULL)))
+    if ((rc = string_field(c, method_val, method_key->str, &st->path,
+                           &path_env)) ||
+        (rc = keep_written(method_val, path_env, &st->path_written)))
         return rc;
     if (!path_ok(st->path))
         return fail(c, method_val,
@@ -938,7 +971,8 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
                     "{{template}}) and hold no spaces; percent-encode them",
                     method_key->str);
     if ((v = find(n, "name", NULL)) &&
-        (rc = string_field(c, v, "name", &st->name, NULL)))
+        ((rc = string_field(c, v, "name", &st->name, &name_env)) ||
+         (rc = keep_written(v, name_env, &st->name))))
         return rc;
     if ((rc = check_tpl(c, method_val, method_key->str, st->path)))
         return rc;
@@ -1094,6 +1128,7 @@ static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
     for (size_t i = 0; i < n->n; i++) {
         const struct loader__yaml_node *t = n->items[i], *v;
         struct loader_threshold *th = &c->p->thresholds[i];
+        bool endpoint_env = false;
 
         c->p->n_thresholds = i + 1;
         th->line = t->line;
@@ -1112,7 +1147,9 @@ static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
                              "a threshold")))
             return rc;
         if ((v = find(t, "endpoint", NULL)) &&
-            (rc = string_field(c, v, "endpoint", &th->endpoint, NULL)))
+            ((rc = string_field(c, v, "endpoint", &th->endpoint,
+                                &endpoint_env)) ||
+             (rc = keep_written(v, endpoint_env, &th->endpoint))))
             return rc;
         if (!(v = find(t, "check", NULL)))
             return fail(c, t,
@@ -1168,6 +1205,7 @@ static int parse_step_list(struct pctx *c, const struct loader__yaml_node *n,
 static int parse_wait_for(struct pctx *c, const struct loader__yaml_node *n) {
     const struct loader__yaml_node *v, *mk = NULL, *hk = NULL;
     struct loader_wait_for *w;
+    bool path_env = false;
     int rc = want(c, n, LOADER__YAML_MAP, "wait_for");
 
     if (!rc)
@@ -1191,7 +1229,8 @@ static int parse_wait_for(struct pctx *c, const struct loader__yaml_node *n) {
     if (!(w->method = strdup(key_is(mk, "get") ? "GET" : "HEAD")))
         return LOADER_ENOMEM;
     if ((rc = string_field(c, v, key_is(mk, "get") ? "get" : "head", &w->path,
-                           NULL)))
+                           &path_env)) ||
+        (rc = keep_written(v, path_env, &w->path_written)))
         return rc;
     if (!path_ok(w->path))
         return fail(c, v,
@@ -1317,6 +1356,7 @@ static void release_steps(struct loader_step *steps, size_t n) {
         struct loader_step *st = &steps[k];
         free(st->method);
         free(st->path);
+        free(st->path_written);
         free(st->name);
         release_kvs(st->headers, st->n_headers);
         free(st->body);
@@ -1374,6 +1414,7 @@ void loader_profile_free(struct loader_profile *p) {
     if (p->wait_for) {
         free(p->wait_for->method);
         free(p->wait_for->path);
+        free(p->wait_for->path_written);
         free(p->wait_for);
     }
     release_steps(p->setup, p->n_setup);

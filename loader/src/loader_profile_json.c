@@ -232,8 +232,12 @@ static json_t *feeder_json(const struct loader_feeder *f) {
 }
 
 static json_t *step_json(const struct loader_step *s) {
+    /* the path as written: a value from ${ENV} (a token, a host's
+     * version) is no part of the load */
     json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b, s:f}", "method",
-                          str_or_null(s->method), "path", str_or_null(s->path),
+                          str_or_null(s->method), "path",
+                          str_or_null(s->path_written ? s->path_written
+                                                      : s->path),
                           "name", str_or_null(s->name), "body",
                           str_or_null(s->body), "body_is_json",
                           (int)s->body_is_json, "timeout_s", s->timeout_s);

@@ -137,7 +137,7 @@ static bool has_header(const struct loader_kv *h, size_t n, const char *name) {
 
 static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
                       const char *tpl) {
-    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+    struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
 
@@ -205,7 +205,7 @@ static int render_headers(const struct loader_profile *p,
 static int render_params(const struct loader_kv *kv, size_t n, bool plus,
                          char sep, struct loader__vu *vu,
                          struct loader__buf *out) {
-    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+    struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc = 0;
 
@@ -227,7 +227,7 @@ static int render_params(const struct loader_kv *kv, size_t n, bool plus,
 
 static int render_url(const struct loader_profile *p,
                       const struct loader_step *s, struct loader__vu *vu) {
-    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+    struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
 
@@ -258,7 +258,7 @@ static int render_url(const struct loader_profile *p,
 
 int loader__vu_render(const struct loader_profile *p,
                       const struct loader_step *s, struct loader__vu *vu) {
-    struct loader__render_ctx cx = {&vu->vars, vu->id, vu->iteration,
+    struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
 
@@ -288,7 +288,7 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
         vu->started = true;
         if ((rc = loader__vu_seed(vu, e->o->vars, e->o->n_vars,
                                   loader__scenario_feeder(p, vu->scenario),
-                                  e->n_vus)))
+                                  e->vu_total)))
             return rc;
     }
     s = &p->scenarios[vu->scenario].steps[vu->step];

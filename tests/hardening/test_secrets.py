@@ -14,8 +14,10 @@ COOKIE = "session=S3CR3T-c3"  # literal Cookie header of a step
 TRACE = "S3CR3T-d4"          # ${TRACE_ID} in an ordinary step header
 BODYVAR = "S3CR3T-e5"        # ${BODY_SECRET} in a request body
 USERPW = "S3CR3T-f6"         # ${USERPW} as the target URL's password
+PATHVAR = "S3CR3T-g7"        # ${PATH_SECRET} in a step's path
+QUERYVAR = "S3CR3T-h8"       # ${QUERY_SECRET} in a step's query: value
 ENV = {"API_TOKEN": TOKEN, "TRACE_ID": TRACE, "BODY_SECRET": BODYVAR,
-       "USERPW": USERPW}
+       "USERPW": USERPW, "PATH_SECRET": PATHVAR, "QUERY_SECRET": QUERYVAR}
 MARK = "S3CR3T"
 
 
@@ -49,9 +51,12 @@ class Secrets(hlib.Case):
     def assert_clean(self, what, r, d):
         env = dict(ENV)
         texts = {"stdout": r.out, "stderr": r.err}
-        for name in os.listdir(d):
-            with open(os.path.join(d, name), "rb") as f:
-                texts[name] = f.read().decode("utf-8", "replace")
+        for top, _, names in os.walk(d):  # a baseline store too
+            for name in names:
+                path = os.path.join(top, name)
+                with open(path, "rb") as f:
+                    texts[os.path.relpath(path, d)] = \
+                        f.read().decode("utf-8", "replace")
         for where, text in texts.items():
             self.assertNotIn(MARK, text, "%s: a secret in %s" % (what, where))
             for v in env.values():
@@ -151,6 +156,47 @@ class Secrets(hlib.Case):
             "${TRACE_ID}\n" % hostile.refused_port())
         self.assertEqual(r.code, 3, repr(r))
         self.assert_clean("baseline URL from ${ENV}", r, d)
+
+    # A ${ENV} value in a step's path once became the endpoint's name
+    # ("POST /x?token=<value>") in the results, every report, stdout and
+    # the saved baseline.  Names keep the profile's text; the request
+    # still carries the value.
+    def test_env_in_path_and_query(self):
+        extra = ('      - get: /x?token=${PATH_SECRET}\n'
+                 '      - get: /y/${PATH_SECRET}\n'
+                 '        query: { k: "${QUERY_SECRET}" }\n'
+                 'thresholds:\n'
+                 '  - endpoint: "GET /x?token=${PATH_SECRET}"\n'
+                 '    check: p95 < 5s\n')
+        srv = hostile.HostileServer("ok")
+        try:
+            d, r = self.run_profile(
+                "path", srv.url, extra,
+                ("--save-baseline", "main", "--store",
+                 self.path("path") + "/store"))
+            self.assertEqual(r.code, 0, repr(r))
+            self.assert_clean("${ENV} in a path, saving a baseline", r, d)
+            # again against that baseline, with the text report on stdout
+            d2 = self.path("path2")
+            os.mkdir(d2)
+            prof = self.path("path.yaml")
+            r2 = hlib.run(["run", prof, "--baseline", "main", "--store",
+                           d + "/store", "--junit", d2 + "/j.xml",
+                           "--markdown", d2 + "/s.md"],
+                          timeout=60, env=ENV)
+        finally:
+            srv.stop()
+        self.assertEqual(r2.code, 0, repr(r2))
+        self.assert_clean("${ENV} in a path, against the baseline", r2, d2)
+        heads = b"".join(srv.heads).decode("latin-1")
+        self.assertIn("GET /x?token=%s " % PATHVAR, heads)
+        self.assertIn("GET /y/%s?k=%s " % (PATHVAR, QUERYVAR), heads)
+        # the endpoints carry the profile's text
+        names = {m["method"] + " " + m["endpoint"]
+                 for m in hlib.load_json(d + "/r.json")["metrics"]}
+        self.assertIn("GET /x?token=${PATH_SECRET}", names)
+        self.assertIn("GET /y/${PATH_SECRET}", names)
+        self.assertIn("GET /x?token=${PATH_SECRET}", r2.out)
 
     def test_quick_headers_from_the_command_line(self):
         srv = hostile.HostileServer("echo500")

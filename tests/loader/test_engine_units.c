@@ -1,5 +1,6 @@
 /* The engine's pure parts: outcome classification, the weighted scenario
- * pick, think time and the open model's arrival timeline. */
+ * pick, think time, the open model's arrival timeline and the split of a
+ * load into the parts of --threads and --shard. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -228,6 +229,161 @@ static void test_arrivals_stages(void **state) {
     assert_true(fabs(t - 26.0) < 1e-9);
 }
 
+/* loader_load_split(), for --threads and --shard alike: the parts' counts
+ * sum to the whole, the first (whole % n) parts getting one more; every
+ * rate, spawn_rate included, is divided (the loops of --threads once each
+ * spawned users at the whole spawn_rate); the rest is kept. */
+static void test_load_split(void **state) {
+    static const struct {
+        unsigned users, max_in_flight;
+        uint64_t requests, iterations;
+        double rate, spawn_rate;
+        bool stages;
+    } loads[] = {
+        {10, 0, 0, 0, 0, 10, false},      /* closed, ramped */
+        {1001, 0, 7, 1000003, 0, 3, false},
+        {7, 0, 0, 0, 0, 0, false},        /* all at once */
+        {0, 0, 99, 0, 500, 0, false},     /* open: default cap */
+        {0, 13, 13, 0, 0.5, 0, false},    /* open: its own cap */
+        {3, 100, 0, 0, 50, 0, false},     /* users beside a cap */
+        {0, 0, 0, 0, 0, 0, true},         /* stages */
+        /* too few to split 7 ways: 0 would mean "no limit" */
+        {5, 0, 0, 0, 0, 1, false},
+        {20, 0, 0, 5, 0, 1, false},
+        {0, 0, 3, 0, 100, 0, false},
+        {0, 4, 0, 0, 10, 0, false},
+    };
+    static const unsigned parts[] = {1, 2, 3, 7};
+    unsigned refused = 0;
+    char err[200];
+
+    (void)state;
+    for (size_t c = 0; c < sizeof(loads) / sizeof(*loads); c++) {
+        for (size_t pn = 0; pn < sizeof(parts) / sizeof(*parts); pn++) {
+            struct loader_stage st[3] = {{10, 0}, {5, 70}, {10, 0}}, room[3];
+            struct loader_load in, out;
+            unsigned n = parts[pn];
+            uint64_t users = 0, cap = 0, req = 0, it = 0;
+            double rate = 0, spawn = 0, srate = 0;
+            bool open;
+            int rc = 0;
+
+            memset(&in, 0, sizeof(in));
+            in.users = loads[c].users;
+            in.max_in_flight = loads[c].max_in_flight;
+            in.requests = loads[c].requests;
+            in.iterations = loads[c].iterations;
+            in.rate = loads[c].rate;
+            in.spawn_rate = loads[c].spawn_rate;
+            in.duration_s = 30;
+            in.warmup_s = 5;
+            in.think_min_s = 1;
+            in.think_max_s = 3;
+            if (loads[c].stages) {
+                in.stages = st;
+                in.n_stages = 3;
+            }
+            open = in.rate > 0 || in.n_stages > 0;
+            for (unsigned i = 0; i < n; i++) {
+                memset(&out, 0xff, sizeof(out));
+                out.stages = room;
+                rc = loader_load_split(&in, i, n, &out, err, sizeof(err));
+                if ((in.users && in.users < n && !(open && in.max_in_flight)) ||
+                    (in.requests && in.requests < n) ||
+                    (in.iterations && in.iterations < n) ||
+                    (in.max_in_flight && in.max_in_flight < n)) {
+                    print_message("load %zu into %u: %s\n", c, n, err);
+                    assert_int_equal(rc, LOADER_EINVAL);
+                    assert_non_null(strstr(err, "cannot be split into"));
+                    goto next;
+                }
+                assert_int_equal(rc, 0);
+                /* a part differs from whole / n by at most one, the
+                 * first parts getting the remainder */
+                assert_int_equal(out.users, in.users / n + (i < in.users % n));
+                assert_int_equal(out.requests,
+                                 in.requests / n + (i < in.requests % n));
+                assert_int_equal(out.iterations,
+                                 in.iterations / n + (i < in.iterations % n));
+                if (open && !in.max_in_flight && !in.users)
+                    assert_int_equal(out.max_in_flight,
+                                     LOADER_MAX_IN_FLIGHT_DEFAULT / n +
+                                         (i < LOADER_MAX_IN_FLIGHT_DEFAULT % n));
+                else
+                    assert_int_equal(out.max_in_flight,
+                                     in.max_in_flight / n +
+                                         (i < in.max_in_flight % n));
+                users += out.users;
+                cap += out.max_in_flight;
+                req += out.requests;
+                it += out.iterations;
+                rate += out.rate;
+                spawn += out.spawn_rate;
+                assert_true(out.duration_s == 30 && out.warmup_s == 5);
+                assert_true(out.think_min_s == 1 && out.think_max_s == 3);
+                assert_int_equal(out.n_stages, in.n_stages);
+                if (in.n_stages) {
+                    assert_ptr_equal(out.stages, room);
+                    for (size_t k = 0; k < 3; k++) {
+                        assert_true(room[k].duration_s == st[k].duration_s);
+                        assert_true(fabs(room[k].rate * n - st[k].rate) < 1e-9);
+                    }
+                    srate += room[1].rate;
+                } else {
+                    assert_null(out.stages);
+                }
+            }
+            assert_int_equal(users, in.users);
+            assert_int_equal(req, in.requests);
+            assert_int_equal(it, in.iterations);
+            if (in.max_in_flight || !open || in.users)
+                assert_int_equal(cap, in.max_in_flight);
+            else
+                assert_int_equal(cap, LOADER_MAX_IN_FLIGHT_DEFAULT);
+            assert_true(fabs(rate - in.rate) < 1e-9);
+            assert_true(fabs(spawn - in.spawn_rate) < 1e-9);
+            if (in.n_stages)
+                assert_true(fabs(srate - 70) < 1e-9);
+        next:
+            refused += rc != 0;
+        }
+    }
+    assert_int_equal(refused, 4); /* each of the last four into 7 */
+    /* in place, as `run --shard` does it */
+    {
+        struct loader_stage st[1] = {{60, 90}};
+        struct loader_load l;
+
+        memset(&l, 0, sizeof(l));
+        l.users = 10;
+        l.stages = st;
+        l.n_stages = 1;
+        l.requests = 1000;
+        assert_int_equal(loader_load_split(&l, 2, 3, &l, err, sizeof(err)), 0);
+        assert_int_equal(l.users, 3);
+        assert_int_equal(l.requests, 333);
+        assert_ptr_equal(l.stages, st);
+        assert_true(st[0].rate == 30 && st[0].duration_s == 60);
+    }
+    /* no such part, no room for the stages */
+    {
+        struct loader_stage st[1] = {{60, 90}};
+        struct loader_load in, out;
+
+        memset(&in, 0, sizeof(in));
+        in.users = 4;
+        assert_int_equal(loader_load_split(&in, 3, 3, &out, err, sizeof(err)),
+                         LOADER_EINVAL);
+        assert_int_equal(loader_load_split(&in, 0, 0, &out, err, sizeof(err)),
+                         LOADER_EINVAL);
+        in.stages = st;
+        in.n_stages = 1;
+        out.stages = NULL;
+        assert_int_equal(loader_load_split(&in, 0, 2, &out, err, sizeof(err)),
+                         LOADER_EINVAL);
+    }
+}
+
 /* libcurl's allocator (loader_curl_mem.c): blocks keep their contents
  * through realloc, calloc zeroes a reused dirty block, a freed block is
  * reused only while a transport holds the cache, and blocks outlive a
@@ -296,6 +452,7 @@ int main(void) {
         cmocka_unit_test(test_think_time_range),
         cmocka_unit_test(test_arrivals_constant),
         cmocka_unit_test(test_arrivals_stages),
+        cmocka_unit_test(test_load_split),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

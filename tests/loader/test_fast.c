@@ -37,6 +37,8 @@ static atomic_uint accepted;  /* connections */
 static atomic_uint requests;  /* requests read */
 static atomic_uint bad_posts; /* POST bodies not as announced */
 static atomic_int stopping;
+#define MAX_VU 64
+static atomic_uint vu_seen[MAX_VU + 1]; /* /vu/N requests, by N */
 /* how long each /delay20 took the server, from request to response */
 #define MAX_SERVED 4096
 static uint64_t served_ns[MAX_SERVED];
@@ -186,6 +188,11 @@ static void *serve_conn(void *arg) {
             put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
             served_ns[atomic_fetch_add(&n_served, 1) % MAX_SERVED] =
                 mono_ns() - t0;
+        } else if (strncmp(path, "/vu/", 4) == 0) {
+            unsigned long n = strtoul(path + 4, NULL, 10);
+
+            atomic_fetch_add(&vu_seen[n <= MAX_VU ? n : 0], 1);
+            put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         } else if (strncmp(path, "/post ", 6) == 0) {
             put(fd, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
         } else if (strncmp(path, "/slow ", 6) == 0) {
@@ -263,6 +270,8 @@ static void reset(void) {
     atomic_store(&requests, 0);
     atomic_store(&bad_posts, 0);
     atomic_store(&n_served, 0);
+    for (unsigned i = 0; i <= MAX_VU; i++)
+        atomic_store(&vu_seen[i], 0);
 }
 
 /* ---- profiles ------------------------------------------------------------ */
@@ -728,6 +737,52 @@ static void test_threads_progress(void **state) {
     free_profile(p);
 }
 
+/* --threads splits spawn_rate as it splits the users: 40 users at 20/s
+ * start about 20 in the first second however many loops start them.  Each
+ * loop once started its share at the whole rate (two loops: all 40). */
+static void test_threads_spawn_rate(void **state) {
+    struct loader_profile *p = one_step(target, "fast", "GET", "/cl", 40, 0);
+    struct metrics_results *r;
+    unsigned conns;
+
+    (void)state;
+    p->load.duration_s = 1.0;
+    p->load.spawn_rate = 20;
+    p->load.think_min_s = p->load.think_max_s = 0.05;
+    reset();
+    r = run(p, 2);
+    conns = atomic_load(&accepted); /* one per user that started */
+    print_message("%u users started in 1 s at 20/s over 2 loops\n", conns);
+    assert_true(conns >= 10);
+    assert_true(conns <= 21);
+    assert_int_equal(r->concurrent_users, 40);
+    metrics_results_free(r);
+    free_profile(p);
+}
+
+/* ${vu} numbers the users across the loops of --threads (each loop once
+ * numbered its own from 1: two users were "1", and a data: row in
+ * sequence order went to both). */
+static void test_threads_number_users(void **state) {
+    struct loader_profile *p =
+        one_step(target, "fast", "GET", "/vu/${vu}", 8, 64);
+    struct metrics_results *r;
+
+    (void)state;
+    reset();
+    r = run(p, 2);
+    assert_int_equal(only_ep(r)->requests, 64);
+    assert_int_equal(atomic_load(&vu_seen[0]), 0); /* none beyond 8 */
+    for (unsigned n = 1; n <= 8; n++) {
+        print_message("user %u: %u requests\n", n, atomic_load(&vu_seen[n]));
+        assert_true(atomic_load(&vu_seen[n]) > 0);
+    }
+    for (unsigned n = 9; n <= MAX_VU; n++)
+        assert_int_equal(atomic_load(&vu_seen[n]), 0);
+    metrics_results_free(r);
+    free_profile(p);
+}
+
 /* Automatic choice: fast for http(s), curl for credentials in the URL or a
  * proxy from the environment; engine: wins. */
 static void test_pick(void **state) {
@@ -770,6 +825,8 @@ int main(void) {
         cmocka_unit_test(test_env_proxy),
         cmocka_unit_test(test_transports_agree),
         cmocka_unit_test(test_threads_progress),
+        cmocka_unit_test(test_threads_spawn_rate),
+        cmocka_unit_test(test_threads_number_users),
         cmocka_unit_test(test_curl_many_multis),
     };
 

@@ -205,7 +205,7 @@ static void test_open_model(void **state) {
 static void test_constant_rate(void **state) {
     struct loader_profile *p = parse_ok(
         "version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
-        "load: { rate: 500/s, requests: 3, spawn_rate: 0, think_time: 2 }\n"
+        "load: { rate: 500/s, requests: 3, think_time: 2 }\n"
         "scenarios: [ { name: x, steps: [ { get: '/a?b=1' } ] } ]\n");
     (void)state;
 
@@ -396,6 +396,70 @@ static void test_secret_marking(void **state) {
         loader_profile_free(p);
     }
     unsetenv("LG_S1");
+}
+
+/* ---- endpoint names never hold an ${ENV} value ------------------------- */
+
+/* A path, name: or threshold endpoint: using ${ENV} names its endpoint
+ * with the text as written: the request gets the value (a token in a query
+ * string, say), every report only "${LG_TOKEN}".  It once named the
+ * endpoint "GET /api/x?token=<the token>". */
+static void test_endpoint_names_keep_env_unexpanded(void **state) {
+    static const char text[] =
+        "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"
+        "wait_for: {get: '/health?token=${LG_TOKEN}'}\n"
+        "scenarios:\n  - steps:\n"
+        "      - get: /api/x?token=${LG_TOKEN}\n"
+        "      - get: /api/y/${LG_TOKEN}\n"
+        "        name: \"GET /api/y/${LG_TOKEN}\"\n"
+        "      - post: /api/z\n"
+        "        name: \"z ${LG_TOKEN:-none}\"\n"
+        "        query: {token: \"${LG_TOKEN}\"}\n"
+        "      - get: /plain/${vu}?a=$${LG_TOKEN}\n"
+        "thresholds:\n"
+        "  - endpoint: \"GET /api/x?token=${LG_TOKEN}\"\n"
+        "    check: p95 < 1s\n";
+    static const char *const want[] = {
+        "GET /api/x?token=${LG_TOKEN}", "GET /api/y/${LG_TOKEN}",
+        "POST z ${LG_TOKEN:-none}", "GET /plain/${vu}?a=${LG_TOKEN}"};
+    struct loader_profile *p, *q;
+    const struct loader_scenario *sc;
+    char buf[256];
+    size_t m;
+
+    (void)state;
+    setenv("LG_TOKEN", "TOPSECRET-1", 1);
+    p = parse_ok(text);
+    setenv("LG_TOKEN", "TOPSECRET-2", 1);
+    q = parse_ok(text);
+    unsetenv("LG_TOKEN");
+    sc = &p->scenarios[0];
+    assert_int_equal(sc->n_steps, 4);
+    for (size_t k = 0; k < sc->n_steps; k++) {
+        m = loader_step_endpoint(&sc->steps[k], buf, sizeof(buf));
+        print_message("step %zu: %s\n", k + 1, buf);
+        assert_string_equal(buf, want[k]);
+        assert_null(strstr(buf, "TOPSECRET"));
+        assert_int_equal(m, strcspn(want[k], " "));
+    }
+    /* the requests get the values */
+    assert_string_equal(sc->steps[0].path, "/api/x?token=TOPSECRET-1");
+    assert_string_equal(sc->steps[1].path, "/api/y/TOPSECRET-1");
+    assert_string_equal(sc->steps[2].query[0].value, "TOPSECRET-1");
+    assert_true(sc->steps[2].query[0].secret);
+    assert_string_equal(sc->steps[3].path, "/plain/${vu}?a=${LG_TOKEN}");
+    assert_null(sc->steps[3].path_written); /* no ${ENV} in it */
+    assert_string_equal(p->wait_for->path, "/health?token=TOPSECRET-1");
+    assert_string_equal(p->wait_for->path_written,
+                        "/health?token=${LG_TOKEN}");
+    /* a threshold names the endpoint as the step does */
+    assert_string_equal(p->thresholds[0].endpoint,
+                        "GET /api/x?token=${LG_TOKEN}");
+    /* nor does the value reach the profile's hash (a rotated token is
+     * the same load) */
+    assert_string_equal(p->sha256, q->sha256);
+    loader_profile_free(p);
+    loader_profile_free(q);
 }
 
 /* ---- the hash ----------------------------------------------------------- */
@@ -764,6 +828,7 @@ int main(void) {
         cmocka_unit_test(test_env_in_numbers_not_keys),
         cmocka_unit_test(test_env_value_not_in_errors),
         cmocka_unit_test(test_secret_marking),
+        cmocka_unit_test(test_endpoint_names_keep_env_unexpanded),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_quick),
         cmocka_unit_test(test_quick_details),

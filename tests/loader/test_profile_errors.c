@@ -130,6 +130,23 @@ static const struct error_case cases[] = {
      "not '50/sec'"},
     {"zero rate", V T "load:\n  rate: 0/s\n  duration: 1m\n" S, LOADER_EPROFILE,
      4, 9, "'rate' must be greater than zero"},
+    /* spawn_rate 0 once started every user at once, unlike rate 0 */
+    {"zero spawn_rate",
+     V T "load:\n  users: 5\n  spawn_rate: 0/s\n  duration: 1m\n" S,
+     LOADER_EPROFILE, 5, 15,
+     "'spawn_rate' must be greater than zero (leave it out to start every "
+     "user at once)"},
+    {"bare zero spawn_rate", V T "load: {users: 5, spawn_rate: 0, duration: 1m}\n" S,
+     LOADER_EPROFILE, 3, 30, "'spawn_rate' must be greater than zero"},
+    {"spawn_rate zero per minute",
+     V T "load: {users: 5, spawn_rate: 0.0/m, duration: 1m}\n" S,
+     LOADER_EPROFILE, 3, 30, "'spawn_rate' must be greater than zero"},
+    /* a stage at 0/s is a ramp's start or end; all at 0/s send nothing */
+    {"every stage at zero",
+     V T "load:\n  stages:\n    - {duration: 1m, rate: 0/s}\n"
+         "    - {duration: 30s, rate: 0}\n" S,
+     LOADER_EPROFILE, 5, 5, "every stage has rate 0: the load would send "
+                            "nothing"},
     {"negative users", V T "load:\n  users: -5\n  duration: 1m\n" S,
      LOADER_EPROFILE, 4, 10,
      "'users' must be a whole number from 1 to "

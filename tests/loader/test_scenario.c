@@ -463,7 +463,7 @@ static void test_feeder_order_and_shards(void **state) {
         static const char *const want[] = {"alice", "bob", "carol \"c\"",
                                            "dave",  "alice", "bob"};
         for (unsigned k = 0; k < 6; k++) {
-            vu.id = k % 3 + 1;
+            vu.number = k % 3 + 1;
             vu.iteration = k / 3;
             assert_int_equal(loader__vu_seed(&vu, NULL, 0, f, 3), 0);
             assert_string_equal(loader__vars_get(&vu.vars, "user", 4),
@@ -489,7 +489,7 @@ static void test_feeder_order_and_shards(void **state) {
     {
         struct loader_kv shared[] = {{(char *)"token", (char *)"T", false},
                                      {(char *)"user", (char *)"X", false}};
-        vu.id = 2;
+        vu.number = 2;
         vu.iteration = 0;
         assert_int_equal(loader__vu_seed(&vu, shared, 2, f, 3), 0);
         assert_string_equal(loader__vars_get(&vu.vars, "token", 5), "T");
@@ -506,7 +506,7 @@ static void test_feeder_order_and_shards(void **state) {
             assert_int_equal(p->data->n_rows, n[i - 1]);
             assert_int_equal(p->scenarios[0].data->n_rows, n[i - 1]);
         }
-        vu.id = 1;
+        vu.number = 1;
         for (uint64_t it = 0; it < 4; it++) {
             vu.iteration = it;
             assert_int_equal(loader__vu_seed(&vu, NULL, 0, f, 2), 0);
