@@ -9,8 +9,8 @@
  *
  * - Locust `--csv PREFIX` -> PREFIX_stats.csv: one endpoint per row except
  *   "Aggregated" (method = Type, path = Name); summary numbers only
- *   (struct metrics_scalars); duration = requests / Requests/s of the
- *   Aggregated row.
+ *   (struct metrics_scalars); the Aggregated row's are the whole run's
+ *   (whole_run); duration = requests / Requests/s of the Aggregated row.
  * - k6 `--summary-export` (legacy flat JSON): the whole run as endpoint
  *   "HTTP *", plus one endpoint per `{name:...}` or `{url:...}` submetric;
  *   summary numbers only; duration = http_reqs.count / http_reqs.rate.
