@@ -32,9 +32,9 @@
 
 /* The attributes JMeter writes for the CSV columns of importer__jm_names. */
 static const char *const attr_names[IMPORTER__JM__COUNT] = {
-    [IMPORTER__JM_TIMESTAMP] = "ts",  [IMPORTER__JM_ELAPSED] = "t",
-    [IMPORTER__JM_LABEL] = "lb",      [IMPORTER__JM_CODE] = "rc",
-    [IMPORTER__JM_MESSAGE] = "rm",    [IMPORTER__JM_SUCCESS] = "s",
+    [IMPORTER__JM_TIMESTAMP] = "ts",   [IMPORTER__JM_ELAPSED] = "t",
+    [IMPORTER__JM_LABEL] = "lb",       [IMPORTER__JM_CODE] = "rc",
+    [IMPORTER__JM_MESSAGE] = "rm",     [IMPORTER__JM_SUCCESS] = "s",
     [IMPORTER__JM_GRP_THREADS] = "ng", [IMPORTER__JM_ALL_THREADS] = "na",
 };
 
@@ -98,10 +98,10 @@ static void on_error(void *ctx, xmlErrorPtr err) {
     if (st->rc || !err || err->level < XML_ERR_ERROR)
         return;
     if (err->code == XML_ERR_DOCUMENT_END && st->depth > 0) {
-        st->rc = importer__errorf(st->e, err->line > 0 ? (size_t)err->line : 0,
-                                  0,
-                                  "the document ends inside <testResults>: "
-                                  "the file is cut short");
+        st->rc =
+            importer__errorf(st->e, err->line > 0 ? (size_t)err->line : 0, 0,
+                             "the document ends inside <testResults>: "
+                             "the file is cut short");
         return;
     }
     snprintf(msg, sizeof(msg), "%s", err->message ? err->message : "error");
@@ -201,8 +201,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
         return;
     }
     /* samples nested deeper are sub-results of the one at depth 2 */
-    if (st->depth == 2 && (strcmp(element, "httpSample") == 0 ||
-                           strcmp(element, "sample") == 0))
+    if (st->depth == 2 &&
+        (strcmp(element, "httpSample") == 0 || strcmp(element, "sample") == 0))
         sample(st, element, n_attrs, attrs);
 }
 
@@ -240,15 +240,15 @@ int importer__jmeter_xml(const char *text, size_t len,
         return IMPORTER_ENOMEM;
     /* no XML_PARSE_NOENT, XML_PARSE_DTDLOAD, XML_PARSE_HUGE: entities are
      * not substituted, no DTD is loaded, libxml2's limits hold */
-    xmlCtxtUseOptions(st.ctxt,
-                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlCtxtUseOptions(st.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                   XML_PARSE_NOWARNING);
     for (;;) {
         size_t n = len - off < CHUNK ? len - off : CHUNK;
         int last = off + n == len;
 
         if (xmlParseChunk(st.ctxt, text + off, (int)n, last) != 0 && !st.rc)
-            st.rc = importer__errorf(e, line_now(&st), 0,
-                                     "not well-formed XML");
+            st.rc =
+                importer__errorf(e, line_now(&st), 0, "not well-formed XML");
         off += n;
         if (st.rc || last)
             break;

@@ -7,8 +7,8 @@
  * value absent.  Summary numbers cannot be merged, so the whole run (ALL)
  * takes its percentiles, average, min and max from the Aggregated row
  * (metrics_results.whole_run), and its counts and rate, which must agree
- * with the endpoints' sums.  Columns are found by their header names, so files of
- * Locust versions that add or reorder columns still import.
+ * with the endpoints' sums.  Columns are found by their header names, so files
+ * of Locust versions that add or reorder columns still import.
  */
 #include <inttypes.h>
 #include <string.h>

@@ -426,6 +426,7 @@ struct jm_case {
     struct jm_endpoint ep[6];
 };
 
+/* clang-format off */
 /* jmeter_full.jtl and jmeter5_noheader.jtl (the same samples) */
 #define JM_FULL_ENDPOINTS                                                      \
     {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 8, 293, 2, 293, 76.25, \
@@ -436,6 +437,7 @@ struct jm_case {
       1795739700},                                                             \
      {"POST /api/health", 12, 12, METRICS_ERR_HTTP_5XX, 501, 6, 9, 3, 9,       \
       5.833333333333333, 3, 1795739700}}
+/* clang-format on */
 
 static const struct jm_case jm_cases[] = {
     {FIXTURE("jmeter_full.jtl"), 1795739699, 2.754, 3, 4, JM_FULL_ENDPOINTS},
@@ -696,8 +698,8 @@ static void test_jmeter_xml_variants(void **state) {
     char err[256] = "";
 
     (void)state;
-    if (importer_parse(IMPORTER_JMETER, xml, sizeof(xml) - 1, "v.jtl", &r,
-                       err, sizeof(err)) != 0)
+    if (importer_parse(IMPORTER_JMETER, xml, sizeof(xml) - 1, "v.jtl", &r, err,
+                       sizeof(err)) != 0)
         fail_msg("%s", err);
     assert_int_equal(r->n_endpoints, 2);
     ep = find(r, "GET /q?a=1&b=&#38;<\xC3\xA9");
@@ -734,9 +736,9 @@ static void test_jmeter_xml_entities(void **state) {
         struct metrics_results *r = NULL;
         char err[512] = "";
 
-        assert_int_equal(importer_load(IMPORTER_JMETER, cases[i].file, &r, err,
-                                       sizeof(err)),
-                         IMPORTER_EPARSE);
+        assert_int_equal(
+            importer_load(IMPORTER_JMETER, cases[i].file, &r, err, sizeof(err)),
+            IMPORTER_EPARSE);
         assert_null(r);
         assert_string_equal(err, cases[i].error);
     }
@@ -1037,9 +1039,9 @@ static void test_hostile(void **state) {
         FIXTURE("locust_stats.csv"), FIXTURE("k6_summary.json"),
         FIXTURE("jmeter_full.jtl"), FIXTURE("jmeter5_noheader.jtl"),
         FIXTURE("jmeter_xml.jtl")};
-    static const char flips[] = {'"', ',', '\n', '\r', '\0', '{', '}',
-                                 ':', '-',  '9',  'N',  '\xff', '<', '>',
-                                 '&', '/', '='};
+    static const char flips[] = {'"', ',', '\n', '\r', '\0', '{',
+                                 '}', ':', '-',  '9',  'N',  '\xff',
+                                 '<', '>', '&',  '/',  '='};
     uint32_t seed = 12345;
 
     (void)state;
