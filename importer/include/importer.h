@@ -14,8 +14,10 @@
  * - k6 `--summary-export` (legacy flat JSON): the whole run as endpoint
  *   "HTTP *", plus one endpoint per `{name:...}` or `{url:...}` submetric;
  *   summary numbers only; duration = http_reqs.count / http_reqs.rate.
- * - JMeter JTL CSV with its header line: every sample recorded, so real
- *   histograms and per-second timelines.
+ * - JMeter JTL, told from the content: CSV with its header line, CSV
+ *   without one (JMeter's default column order), or XML (<testResults>,
+ *   read by libxml2 without network, DTD or entity expansion): every
+ *   sample recorded, so real histograms and per-second timelines.
  *
  * Errors: functions return 0 or a negative IMPORTER_E* code; errbuf gets
  * one line "file:line[:column]: what" for malformed input.  Nothing here
