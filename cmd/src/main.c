@@ -73,7 +73,7 @@ const struct cmd cmd_commands[] = {
      "  loadgate gate --from k6 summary.json --baseline main\n"
      "  loadgate gate --from jmeter results.jtl --junit junit.xml\n\n"
      "--from imports another tool's results (Locust --csv stats, k6\n"
-     "--summary-export JSON, JMeter JTL CSV); what the source lacks (k6 has\n"
+     "--summary-export JSON, JMeter JTL: CSV or XML); what the source lacks (k6 has\n"
      "no p99 unless asked) is INCONCLUSIVE, never guessed.\n"},
     {"compare", cmd_compare, "compare BASELINE RESULTS",
      "side-by-side diff of two results files, per endpoint",

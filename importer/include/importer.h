@@ -9,13 +9,15 @@
  *
  * - Locust `--csv PREFIX` -> PREFIX_stats.csv: one endpoint per row except
  *   "Aggregated" (method = Type, path = Name); summary numbers only
- *   (struct metrics_scalars); duration = requests / Requests/s of the
- *   Aggregated row.
+ *   (struct metrics_scalars); the Aggregated row's are the whole run's
+ *   (whole_run); duration = requests / Requests/s of the Aggregated row.
  * - k6 `--summary-export` (legacy flat JSON): the whole run as endpoint
  *   "HTTP *", plus one endpoint per `{name:...}` or `{url:...}` submetric;
  *   summary numbers only; duration = http_reqs.count / http_reqs.rate.
- * - JMeter JTL CSV with its header line: every sample recorded, so real
- *   histograms and per-second timelines.
+ * - JMeter JTL, told from the content: CSV with its header line, CSV
+ *   without one (JMeter's default column order), or XML (<testResults>,
+ *   read by libxml2 without network, DTD or entity expansion): every
+ *   sample recorded, so real histograms and per-second timelines.
  *
  * Errors: functions return 0 or a negative IMPORTER_E* code; errbuf gets
  * one line "file:line[:column]: what" for malformed input.  Nothing here

@@ -83,6 +83,53 @@ struct metrics_endpoint *importer__endpoint(struct metrics_results *r,
                                             const char *label,
                                             const char *fallback);
 
+/* ---- JMeter: the samples of a run, whatever the file's format -------- */
+
+/* The values of one JMeter sample, as text (CSV fields, XML attributes). */
+enum importer__jm_field {
+    IMPORTER__JM_TIMESTAMP, /* ms since 1970, when the sample started */
+    IMPORTER__JM_ELAPSED,   /* ms */
+    IMPORTER__JM_LABEL,
+    IMPORTER__JM_CODE,    /* "200" or "Non HTTP response code: ..." */
+    IMPORTER__JM_MESSAGE, /* "OK" or "Non HTTP response message: ..." */
+    IMPORTER__JM_SUCCESS, /* "true" or "false" */
+    IMPORTER__JM_GRP_THREADS,
+    IMPORTER__JM_ALL_THREADS,
+    IMPORTER__JM__COUNT
+};
+
+/* Their names in the CSV header, which messages use for every format. */
+extern const char *const importer__jm_names[IMPORTER__JM__COUNT];
+
+/* A JMeter run being imported into r. */
+struct importer__jm {
+    struct metrics_results *r;
+    int64_t first_ms, last_ms;
+    uint64_t users;
+};
+
+/** Starts importing a JMeter run into r. */
+void importer__jm_init(struct importer__jm *jm, struct metrics_results *r);
+/**
+ * Records one sample; v[k] is NULL for a value the file does not have
+ * (CODE, MESSAGE and the thread counts are optional).  Returns 0,
+ * IMPORTER_ENOMEM, or IMPORTER_EPARSE with *bad the field that is not
+ * valid and *expected what it should be ("milliseconds"); the caller
+ * writes the message, naming the field as its format does.
+ */
+int importer__jm_sample(struct importer__jm *jm,
+                        const char *const v[IMPORTER__JM__COUNT],
+                        enum importer__jm_field *bad, const char **expected);
+/** Sets r's window, timestamp and users once every sample is recorded.
+ * Returns 0 or IMPORTER_ENOMEM. */
+int importer__jm_finish(struct importer__jm *jm);
+/** JMeter's XML JTL (<testResults>) into jm: libxml2, streaming, no
+ * network, no DTD (a document with one is refused), no entity
+ * expansion. */
+int importer__jmeter_xml(const char *text, size_t len,
+                         const struct importer__err *e,
+                         struct importer__jm *jm);
+
 /* ---- the formats ------------------------------------------------------ */
 
 int importer__locust(const char *text, size_t len,

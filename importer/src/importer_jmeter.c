@@ -1,11 +1,16 @@
 /*
- * importer: JMeter's JTL results in CSV with a header line
- * (jmeter.save.saveservice.output_format=csv, print_field_names=true).
+ * importer: JMeter's JTL results, in each format JMeter writes:
  *
- * Every row is one sample, so the results get real histograms and
- * per-second timelines.  Columns are found by their header names: JMeter
- * versions and saveservice settings add or drop columns (2.13's default has
- * no failureMessage, URL, IdleTime or Connect).
+ * - CSV with a header line (jmeter.save.saveservice.print_field_names=
+ *   true, the default since JMeter 3.0): columns found by their names, so
+ *   versions and saveservice settings that add or drop columns import;
+ * - CSV without a header line (print_field_names=false, the default of
+ *   JMeter 2.x): told by its first field being a number, columns taken in
+ *   JMeter's default order;
+ * - XML (output_format=xml, <testResults>): importer_jmeter_xml.c.
+ *
+ * Every sample is recorded, so the results get real histograms and
+ * per-second timelines.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -13,30 +18,33 @@
 
 #include "importer_internal.h"
 
-enum col {
-    C_TIMESTAMP,
-    C_ELAPSED,
-    C_LABEL,
-    C_CODE,
-    C_MESSAGE,
-    C_SUCCESS,
-    C_GRP_THREADS,
-    C_ALL_THREADS,
-    C__COUNT
+#define F_TIMESTAMP IMPORTER__JM_TIMESTAMP
+#define F_ELAPSED IMPORTER__JM_ELAPSED
+#define F_LABEL IMPORTER__JM_LABEL
+#define F_CODE IMPORTER__JM_CODE
+#define F_MESSAGE IMPORTER__JM_MESSAGE
+#define F_SUCCESS IMPORTER__JM_SUCCESS
+#define F_GRP_THREADS IMPORTER__JM_GRP_THREADS
+#define F_ALL_THREADS IMPORTER__JM_ALL_THREADS
+#define F__COUNT IMPORTER__JM__COUNT
+
+/* The CSV header names, which messages use for every format. */
+const char *const importer__jm_names[F__COUNT] = {
+    [F_TIMESTAMP] = "timeStamp",
+    [F_ELAPSED] = "elapsed",
+    [F_LABEL] = "label",
+    [F_CODE] = "responseCode",
+    [F_MESSAGE] = "responseMessage",
+    [F_SUCCESS] = "success",
+    [F_GRP_THREADS] = "grpThreads",
+    [F_ALL_THREADS] = "allThreads",
 };
 
-static const struct {
-    const char *name;
-    bool required;
-} columns[C__COUNT] = {
-    [C_TIMESTAMP] = {"timeStamp", true},
-    [C_ELAPSED] = {"elapsed", true},
-    [C_LABEL] = {"label", true},
-    [C_CODE] = {"responseCode", false},
-    [C_MESSAGE] = {"responseMessage", false},
-    [C_SUCCESS] = {"success", true},
-    [C_GRP_THREADS] = {"grpThreads", false},
-    [C_ALL_THREADS] = {"allThreads", false},
+static const bool required[F__COUNT] = {
+    [F_TIMESTAMP] = true,
+    [F_ELAPSED] = true,
+    [F_LABEL] = true,
+    [F_SUCCESS] = true,
 };
 
 /* Year 9999 in ms: later timestamps are not JMeter's, and the bound keeps
@@ -44,6 +52,8 @@ static const struct {
 #define MAX_TIMESTAMP_MS INT64_C(253402300799999)
 /* Longest latency a histogram takes, in ms. */
 #define MAX_ELAPSED_MS (METRICS_HIST_MAX_VALUE / 1000)
+
+/* ---- samples, whatever the format --------------------------------------- */
 
 /*
  * Why a failed sample failed.  JMeter marks a sample failed for an HTTP
@@ -81,171 +91,244 @@ static enum metrics_errclass classify(int code, const char *code_text,
     return METRICS_ERR_OTHER;
 }
 
+void importer__jm_init(struct importer__jm *jm, struct metrics_results *r) {
+    memset(jm, 0, sizeof(*jm));
+    jm->r = r;
+    jm->first_ms = INT64_MAX;
+    jm->last_ms = INT64_MIN;
+}
+
+int importer__jm_sample(struct importer__jm *jm,
+                        const char *const v[IMPORTER__JM__COUNT],
+                        enum importer__jm_field *bad, const char **expected) {
+    const char *code_text = v[F_CODE] ? v[F_CODE] : "";
+    const char *message = v[F_MESSAGE] ? v[F_MESSAGE] : "";
+    int64_t ts, code = 0;
+    uint64_t elapsed, threads = 0;
+    bool ok;
+    struct metrics_endpoint *ep;
+    enum metrics_errclass err;
+
+#define BAD(field, what)                                                       \
+    do {                                                                       \
+        *bad = (field);                                                        \
+        *expected = (what);                                                    \
+        return IMPORTER_EPARSE;                                                \
+    } while (0)
+    for (int k = 0; k < F__COUNT; k++)
+        if (required[k] && !v[k])
+            BAD((enum importer__jm_field)k, "a value");
+    if (!importer__parse_i64(v[F_TIMESTAMP], &ts) || ts < 0 ||
+        ts > MAX_TIMESTAMP_MS)
+        BAD(F_TIMESTAMP, "milliseconds since 1970");
+    if (!importer__parse_u64(v[F_ELAPSED], &elapsed) ||
+        elapsed > MAX_ELAPSED_MS)
+        BAD(F_ELAPSED, "milliseconds");
+    if (strcasecmp(v[F_SUCCESS], "true") == 0)
+        ok = true;
+    else if (strcasecmp(v[F_SUCCESS], "false") == 0)
+        ok = false;
+    else
+        BAD(F_SUCCESS, "true or false");
+    if (!*v[F_LABEL])
+        BAD(F_LABEL, "a sampler name");
+    /* "Non HTTP response code: ..." means no response: 0 */
+    if (!importer__parse_i64(code_text, &code) || code < 100 ||
+        code >= METRICS_STATUS_MAX)
+        code = 0;
+    if (v[F_ALL_THREADS]) {
+        if (!importer__parse_u64(v[F_ALL_THREADS], &threads))
+            BAD(F_ALL_THREADS, "a thread count");
+    } else if (v[F_GRP_THREADS]) {
+        if (!importer__parse_u64(v[F_GRP_THREADS], &threads))
+            BAD(F_GRP_THREADS, "a thread count");
+    }
+#undef BAD
+    if (threads > jm->users)
+        jm->users = threads;
+
+    ep = importer__endpoint(jm->r, v[F_LABEL], "HTTP");
+    if (!ep)
+        return IMPORTER_ENOMEM;
+    err = ok ? METRICS_ERR_NONE : classify((int)code, code_text, message);
+    /* timeStamp is when the sample started (JMeter's default
+     * sampleresult.timestamp.start=true); metrics counts a request in the
+     * second it completed. */
+    if (metrics_endpoint_record(ep, (ts + (int64_t)elapsed) / 1000, true,
+                                elapsed * 1000, (int)code, err) != 0)
+        return IMPORTER_ENOMEM;
+    if (ts < jm->first_ms)
+        jm->first_ms = ts;
+    if (ts + (int64_t)elapsed > jm->last_ms)
+        jm->last_ms = ts + (int64_t)elapsed;
+    return 0;
+}
+
+int importer__jm_finish(struct importer__jm *jm) {
+    struct metrics_results *r = jm->r;
+
+    if (jm->first_ms != INT64_MAX) {
+        char stamp[32];
+
+        r->start_second = jm->first_ms / 1000;
+        r->duration_s = (double)(jm->last_ms - jm->first_ms) / 1000.0;
+        metrics_format_utc(r->start_second, stamp, sizeof(stamp));
+        r->timestamp = strdup(stamp);
+        if (!r->timestamp)
+            return IMPORTER_ENOMEM;
+    }
+    r->concurrent_users = jm->users;
+    return 0;
+}
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+/* JMeter's default CSV columns, in the order JMeter writes them (3.1 to
+ * 5.x; 2.x writes no failureMessage, sentBytes, URL, IdleTime or Connect):
+ * the first eight are the same in every version. */
+#define N_FIXED 8
+
+/* Where the values are in a JTL without a header line of n columns.  The
+ * thread counts are only where JMeter's defaults put them. */
+static void default_columns(size_t n, int *col, bool *threads_guessed) {
+    for (int k = 0; k < F__COUNT; k++)
+        col[k] = -1;
+    col[F_TIMESTAMP] = 0;
+    col[F_ELAPSED] = 1;
+    col[F_LABEL] = 2;
+    col[F_CODE] = 3;
+    col[F_MESSAGE] = 4;
+    col[F_SUCCESS] = 7;
+    *threads_guessed = true;
+    if (n == 12) {
+        /* 2.x: ...,success,bytes,grpThreads,allThreads,Latency */
+        col[F_GRP_THREADS] = 9;
+        col[F_ALL_THREADS] = 10;
+    } else if (n >= 13) {
+        /* ...,success,failureMessage,bytes,sentBytes,grpThreads,
+         * allThreads,URL,Latency,IdleTime,Connect */
+        col[F_GRP_THREADS] = 11;
+        col[F_ALL_THREADS] = 12;
+    }
+}
+
 static int bad_field(const struct importer__err *e,
                      const struct importer__csv *csv, const int *col,
-                     enum col k, const char *expected) {
+                     enum importer__jm_field k, const char *expected) {
     return importer__errorf(
-        e, csv->record_line, 0, "field %d (%s): expected %s, found '%.40s'",
-        col[k] + 1, columns[k].name, expected, csv->fields[col[k]]);
+        e, csv->record_line, 0, "field %d (%s): expected %s%s, found '%.40s'",
+        col[k] + 1, importer__jm_names[k], expected,
+        k == F_TIMESTAMP ? " (jmeter.save.saveservice.timestamp_format=ms)"
+                         : "",
+        csv->fields[col[k]]);
 }
 
 static int header(struct importer__csv *csv, const struct importer__err *e,
                   int *col) {
-    int64_t ignored;
-
-    if (importer__parse_i64(csv->fields[0], &ignored))
-        return importer__errorf(e, csv->record_line, 0,
-                                "no header line: import a JTL saved with "
-                                "jmeter.save.saveservice.print_field_names="
-                                "true");
-    for (int k = 0; k < C__COUNT; k++) {
-        col[k] = importer__csv_column(csv, columns[k].name);
-        if (col[k] < 0 && columns[k].required)
+    for (int k = 0; k < F__COUNT; k++) {
+        col[k] = importer__csv_column(csv, importer__jm_names[k]);
+        if (col[k] < 0 && required[k])
             return importer__errorf(e, csv->record_line, 0,
                                     "no '%s' column: not a JMeter CSV JTL "
                                     "header",
-                                    columns[k].name);
+                                    importer__jm_names[k]);
     }
     return 0;
 }
 
-int importer__jmeter(const char *text, size_t len,
-                     const struct importer__err *e, struct metrics_results *r) {
+static int jmeter_csv(const char *text, size_t len,
+                      const struct importer__err *e, struct importer__jm *jm) {
     struct importer__csv csv;
-    int col[C__COUNT];
-    size_t n_header;
-    int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
-    uint64_t users = 0;
+    int col[F__COUNT];
+    size_t n_columns;
+    bool headerless, threads_guessed = false;
+    int64_t ignored;
     int rc;
 
     importer__csv_init(&csv, text, len);
-    /* an XML JTL has no commas on its first line: say what it is */
-    for (size_t i = csv.pos; i < len; i++) {
-        if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
-            text[i] == '\n')
-            continue;
-        if (text[i] == '<') {
-            rc = importer__errorf(e, 1, 0,
-                                  "an XML JTL: import the CSV format "
-                                  "(jmeter.save.saveservice.output_format="
-                                  "csv)");
-            goto out;
-        }
-        break;
-    }
     rc = importer__csv_next(&csv, e);
     if (rc < 0)
         goto out;
     if (rc == 0) {
         rc = importer__errorf(e, 0, 0,
-                              "empty file: expected a JMeter CSV JTL with "
-                              "its header line");
+                              "empty file: expected a JMeter JTL (CSV or "
+                              "XML)");
         goto out;
     }
-    if ((rc = header(&csv, e, col)))
-        goto out;
-    n_header = csv.n;
-
-    while ((rc = importer__csv_next(&csv, e)) == 1) {
-        const char *label, *success, *code_text = "", *message = "";
-        int64_t ts;
-        uint64_t elapsed, threads;
-        int64_t code = 0;
-        bool ok;
-        struct metrics_endpoint *ep;
-        enum metrics_errclass err;
-
-        if (csv.n != n_header) {
+    n_columns = csv.n;
+    headerless = importer__parse_i64(csv.fields[0], &ignored);
+    if (headerless) {
+        if (csv.n < N_FIXED) {
             rc = importer__errorf(e, csv.record_line, 0,
-                                  "expected %zu columns, found %zu", n_header,
+                                  "%zu columns and no header line: a JTL "
+                                  "without one must have JMeter's default "
+                                  "columns (timeStamp, elapsed, label, "
+                                  "responseCode, responseMessage, "
+                                  "threadName, dataType, success, ...)",
                                   csv.n);
             goto out;
         }
-        if (!importer__parse_i64(csv.fields[col[C_TIMESTAMP]], &ts) || ts < 0 ||
-            ts > MAX_TIMESTAMP_MS) {
-            rc = bad_field(e, &csv, col, C_TIMESTAMP,
-                           "milliseconds since 1970 "
-                           "(jmeter.save.saveservice.timestamp_format=ms)");
+        default_columns(csv.n, col, &threads_guessed);
+        rc = 1; /* the first line is a sample */
+    } else {
+        if ((rc = header(&csv, e, col)))
             goto out;
-        }
-        if (!importer__parse_u64(csv.fields[col[C_ELAPSED]], &elapsed) ||
-            elapsed > MAX_ELAPSED_MS) {
-            rc = bad_field(e, &csv, col, C_ELAPSED, "milliseconds");
-            goto out;
-        }
-        success = csv.fields[col[C_SUCCESS]];
-        if (strcasecmp(success, "true") == 0) {
-            ok = true;
-        } else if (strcasecmp(success, "false") == 0) {
-            ok = false;
-        } else {
-            rc = bad_field(e, &csv, col, C_SUCCESS, "true or false");
-            goto out;
-        }
-        label = csv.fields[col[C_LABEL]];
-        if (!*label) {
-            rc = bad_field(e, &csv, col, C_LABEL, "a sampler name");
-            goto out;
-        }
-        if (col[C_CODE] >= 0) {
-            code_text = csv.fields[col[C_CODE]];
-            /* "Non HTTP response code: ..." means no response: 0 */
-            if (!importer__parse_i64(code_text, &code) || code < 100 ||
-                code >= METRICS_STATUS_MAX)
-                code = 0;
-        }
-        if (col[C_MESSAGE] >= 0)
-            message = csv.fields[col[C_MESSAGE]];
-        threads = 0;
-        if (col[C_ALL_THREADS] >= 0 &&
-            !importer__parse_u64(csv.fields[col[C_ALL_THREADS]], &threads)) {
-            rc = bad_field(e, &csv, col, C_ALL_THREADS, "a thread count");
-            goto out;
-        } else if (col[C_ALL_THREADS] < 0 && col[C_GRP_THREADS] >= 0 &&
-                   !importer__parse_u64(csv.fields[col[C_GRP_THREADS]],
-                                        &threads)) {
-            rc = bad_field(e, &csv, col, C_GRP_THREADS, "a thread count");
-            goto out;
-        }
-        if (threads > users)
-            users = threads;
+        rc = importer__csv_next(&csv, e);
+    }
 
-        ep = importer__endpoint(r, label, "HTTP");
-        if (!ep) {
-            rc = IMPORTER_ENOMEM;
+    for (; rc == 1; rc = importer__csv_next(&csv, e)) {
+        const char *v[F__COUNT];
+        enum importer__jm_field bad;
+        const char *expected;
+        uint64_t count;
+
+        if (csv.n != n_columns) {
+            rc = importer__errorf(e, csv.record_line, 0,
+                                  "expected %zu columns, found %zu", n_columns,
+                                  csv.n);
             goto out;
         }
-        err = ok ? METRICS_ERR_NONE : classify((int)code, code_text, message);
-        /* timeStamp is when the sample started (JMeter's default
-         * sampleresult.timestamp.start=true); metrics counts a request in
-         * the second it completed. */
-        if (metrics_endpoint_record(ep, (ts + (int64_t)elapsed) / 1000, true,
-                                    elapsed * 1000, (int)code, err) != 0) {
-            rc = IMPORTER_ENOMEM;
-            goto out;
+        for (int k = 0; k < F__COUNT; k++) {
+            v[k] = col[k] >= 0 ? csv.fields[col[k]] : NULL;
+            /* where JMeter's defaults put the thread counts, not
+             * necessarily where this file has them */
+            if (threads_guessed && v[k] &&
+                (k == F_GRP_THREADS || k == F_ALL_THREADS) &&
+                !importer__parse_u64(v[k], &count))
+                v[k] = NULL;
         }
-        if (ts < first_ms)
-            first_ms = ts;
-        if (ts + (int64_t)elapsed > last_ms)
-            last_ms = ts + (int64_t)elapsed;
+        rc = importer__jm_sample(jm, v, &bad, &expected);
+        if (rc == IMPORTER_EPARSE)
+            rc = bad_field(e, &csv, col, bad, expected);
+        if (rc)
+            goto out;
     }
     if (rc < 0)
         goto out;
-    if (first_ms != INT64_MAX) {
-        char stamp[32];
-
-        r->start_second = first_ms / 1000;
-        r->duration_s = (double)(last_ms - first_ms) / 1000.0;
-        metrics_format_utc(r->start_second, stamp, sizeof(stamp));
-        r->timestamp = strdup(stamp);
-        if (!r->timestamp) {
-            rc = IMPORTER_ENOMEM;
-            goto out;
-        }
-    }
-    r->concurrent_users = users;
     rc = 0;
 out:
     importer__csv_release(&csv);
     return rc;
+}
+
+int importer__jmeter(const char *text, size_t len,
+                     const struct importer__err *e, struct metrics_results *r) {
+    struct importer__jm jm;
+    size_t i = 0;
+    int rc;
+
+    importer__jm_init(&jm, r);
+    /* the format is told from the content: XML starts with '<' */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
+                       text[i] == '\n'))
+        i++;
+    if (i < len && text[i] == '<')
+        rc = importer__jmeter_xml(text, len, e, &jm);
+    else
+        rc = jmeter_csv(text, len, e, &jm);
+    if (rc)
+        return rc;
+    return importer__jm_finish(&jm);
 }

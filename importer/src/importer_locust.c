@@ -4,8 +4,11 @@
  * One row per (Type, Name) plus the "Aggregated" row.  Locust keeps no
  * per-request samples in this file, so endpoints carry summary numbers
  * only (struct metrics_scalars); "N/A" (a row without requests) leaves a
- * value absent.  Columns are found by their header names, so files of
- * Locust versions that add or reorder columns still import.
+ * value absent.  Summary numbers cannot be merged, so the whole run (ALL)
+ * takes its percentiles, average, min and max from the Aggregated row
+ * (metrics_results.whole_run), and its counts and rate, which must agree
+ * with the endpoints' sums.  Columns are found by their header names, so files
+ * of Locust versions that add or reorder columns still import.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -89,45 +92,56 @@ static int count_field(const struct row_ctx *x, enum col k, uint64_t *v) {
     return 0;
 }
 
-static int endpoint_row(const struct row_ctx *x, struct metrics_results *r) {
-    const char *type = x->csv->fields[x->col[C_TYPE]];
-    const char *name = x->csv->fields[x->col[C_NAME]];
-    struct metrics_endpoint *ep;
-    struct metrics_scalars s = {0};
-    uint64_t requests, failures;
+/* The counts and times of the current row (an endpoint's or the
+ * Aggregated row). */
+static int row_numbers(const struct row_ctx *x, uint64_t *requests,
+                       uint64_t *failures, struct metrics_scalars *s) {
     bool has_median = false;
     double median = 0;
     int rc;
 
-    if ((rc = count_field(x, C_REQUESTS, &requests)) ||
-        (rc = count_field(x, C_FAILURES, &failures)))
+    memset(s, 0, sizeof(*s));
+    if ((rc = count_field(x, C_REQUESTS, requests)) ||
+        (rc = count_field(x, C_FAILURES, failures)))
         return rc;
-    if (failures > requests)
+    if (*failures > *requests)
         return importer__errorf(x->e, x->csv->record_line, 0,
                                 "%" PRIu64 " failures out of %" PRIu64
                                 " requests",
-                                failures, requests);
-    if ((rc = opt_ms(x, C_P50, &s.has_p50, &s.p50_ms)) ||
+                                *failures, *requests);
+    if ((rc = opt_ms(x, C_P50, &s->has_p50, &s->p50_ms)) ||
         (rc = opt_ms(x, C_MEDIAN, &has_median, &median)) ||
-        (rc = opt_ms(x, C_P75, &s.has_p75, &s.p75_ms)) ||
-        (rc = opt_ms(x, C_P90, &s.has_p90, &s.p90_ms)) ||
-        (rc = opt_ms(x, C_P95, &s.has_p95, &s.p95_ms)) ||
-        (rc = opt_ms(x, C_P99, &s.has_p99, &s.p99_ms)) ||
-        (rc = opt_ms(x, C_P999, &s.has_p999, &s.p999_ms)) ||
-        (rc = opt_ms(x, C_AVG, &s.has_avg, &s.avg_ms)) ||
-        (rc = opt_ms(x, C_MIN, &s.has_min, &s.min_ms)) ||
-        (rc = opt_ms(x, C_MAX, &s.has_max, &s.max_ms)))
+        (rc = opt_ms(x, C_P75, &s->has_p75, &s->p75_ms)) ||
+        (rc = opt_ms(x, C_P90, &s->has_p90, &s->p90_ms)) ||
+        (rc = opt_ms(x, C_P95, &s->has_p95, &s->p95_ms)) ||
+        (rc = opt_ms(x, C_P99, &s->has_p99, &s->p99_ms)) ||
+        (rc = opt_ms(x, C_P999, &s->has_p999, &s->p999_ms)) ||
+        (rc = opt_ms(x, C_AVG, &s->has_avg, &s->avg_ms)) ||
+        (rc = opt_ms(x, C_MIN, &s->has_min, &s->min_ms)) ||
+        (rc = opt_ms(x, C_MAX, &s->has_max, &s->max_ms)))
         return rc;
-    if (!s.has_p50 && has_median) {
-        s.has_p50 = true;
-        s.p50_ms = median;
+    if (!s->has_p50 && has_median) {
+        s->has_p50 = true;
+        s->p50_ms = median;
     }
     /* Locust writes 0 for the times of a row without requests: those are
      * not measurements. */
-    s.present = requests > 0;
-    if (!s.present)
-        memset(&s, 0, sizeof(s));
+    s->present = *requests > 0;
+    if (!s->present)
+        memset(s, 0, sizeof(*s));
+    return 0;
+}
 
+static int endpoint_row(const struct row_ctx *x, struct metrics_results *r) {
+    const char *type = x->csv->fields[x->col[C_TYPE]];
+    const char *name = x->csv->fields[x->col[C_NAME]];
+    struct metrics_endpoint *ep;
+    struct metrics_scalars s;
+    uint64_t requests, failures;
+    int rc;
+
+    if ((rc = row_numbers(x, &requests, &failures, &s)))
+        return rc;
     ep = metrics_results_endpoint(r, *type ? type : "HTTP", name, true);
     if (!ep)
         return IMPORTER_ENOMEM;
@@ -149,7 +163,7 @@ int importer__locust(const char *text, size_t len,
     int col[C__COUNT];
     size_t n_header;
     bool have_total = false;
-    uint64_t total_requests = 0;
+    uint64_t total_requests = 0, total_failures = 0;
     double total_rps = 0;
     int rc;
 
@@ -196,7 +210,10 @@ int importer__locust(const char *text, size_t len,
                 goto out;
             }
             have_total = true;
-            if ((rc = count_field(&x, C_REQUESTS, &total_requests)))
+            /* the whole run's own percentiles, average, min and max: the
+             * endpoints' cannot be merged into them */
+            if ((rc = row_numbers(&x, &total_requests, &total_failures,
+                                  &r->whole_run)))
                 goto out;
             if (!importer__parse_double(csv.fields[col[C_RPS]], &total_rps) ||
                 total_rps < 0) {
@@ -229,6 +246,13 @@ int importer__locust(const char *text, size_t len,
                              "the Aggregated row counts %" PRIu64
                              " requests, the endpoints %" PRIu64,
                              total_requests, metrics_results_total_requests(r));
+        goto out;
+    }
+    if (total_failures != metrics_results_total_errors(r)) {
+        rc = importer__errorf(e, 0, 0,
+                              "the Aggregated row counts %" PRIu64
+                              " failures, the endpoints %" PRIu64,
+                              total_failures, metrics_results_total_errors(r));
         goto out;
     }
     /* The stats file has no start time or duration; the run's rate does

@@ -233,6 +233,11 @@ struct metrics_results {
     uint64_t concurrent_users;
     bool partial; /* interrupted: what was measured until then */
     struct metrics_meta meta;
+    /* An imported run's own numbers for the whole run (Locust's Aggregated
+     * row): summary-only endpoints cannot be merged into percentiles, so
+     * the whole run (ALL) takes its times from here.  Not present for
+     * runs with histograms. */
+    struct metrics_scalars whole_run;
     struct metrics_endpoint **endpoints; /* in order of first appearance */
     size_t n_endpoints, cap_endpoints;
     char **recommendations;
@@ -265,8 +270,9 @@ uint64_t metrics_results_total_requests(const struct metrics_results *r);
 uint64_t metrics_results_total_errors(const struct metrics_results *r);
 /**
  * The whole run as one endpoint (method "ALL", path "ALL"): histograms,
- * counts, classes and timelines of every endpoint merged.  *out is owned by
- * the caller (metrics_endpoint_free).  Returns 0 or METRICS_ENOMEM.
+ * counts, classes and timelines of every endpoint merged; the summary
+ * numbers of r->whole_run when present.  *out is owned by the caller
+ * (metrics_endpoint_free).  Returns 0 or METRICS_ENOMEM.
  */
 int metrics_results_aggregate(const struct metrics_results *r,
                               struct metrics_endpoint **out);

@@ -89,6 +89,41 @@ static const struct {
     {METRICS_STAT_MAX, "max_response_time_ms"},
 };
 
+/* Where a summary-only source keeps the value of ms_fields[i]. */
+static void scalar_slot(struct metrics_scalars *s, size_t i, double **v,
+                        bool **has)
+{
+    switch (ms_fields[i].stat) {
+    case METRICS_STAT_P50:
+        *v = &s->p50_ms, *has = &s->has_p50;
+        break;
+    case METRICS_STAT_P75:
+        *v = &s->p75_ms, *has = &s->has_p75;
+        break;
+    case METRICS_STAT_P90:
+        *v = &s->p90_ms, *has = &s->has_p90;
+        break;
+    case METRICS_STAT_P95:
+        *v = &s->p95_ms, *has = &s->has_p95;
+        break;
+    case METRICS_STAT_P99:
+        *v = &s->p99_ms, *has = &s->has_p99;
+        break;
+    case METRICS_STAT_P999:
+        *v = &s->p999_ms, *has = &s->has_p999;
+        break;
+    case METRICS_STAT_AVG:
+        *v = &s->avg_ms, *has = &s->has_avg;
+        break;
+    case METRICS_STAT_MIN:
+        *v = &s->min_ms, *has = &s->has_min;
+        break;
+    default:
+        *v = &s->max_ms, *has = &s->has_max;
+        break;
+    }
+}
+
 /* The timing breakdown's fields, in the order they are written. */
 static const struct {
     size_t off; /* of the histogram pointer in struct metrics_endpoint */
@@ -252,6 +287,16 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
     set(summary, "total_requests_per_second",
         json_real(round(v * 1000) / 1000), &ok);
     set(doc, "summary", summary, &ok);
+    if (r->whole_run.present) {
+        /* an imported run's own whole-run numbers (see metrics.h) */
+        json_t *whole = json_object();
+
+        for (size_t i = 0; i < sizeof(ms_fields) / sizeof(*ms_fields); i++) {
+            v = value_or(r, all, ms_fields[i].stat, &has);
+            set(whole, ms_fields[i].key, has ? ms(v) : json_null(), &ok);
+        }
+        set(doc, "whole_run", whole, &ok);
+    }
 
     for (size_t i = 0; i < r->n_endpoints; i++) {
         json_t *e = endpoint_json(r, r->endpoints[i], &ok);
@@ -411,6 +456,25 @@ static int parse_timeline(json_t *arr, struct metrics_endpoint *ep,
     return 0;
 }
 
+/* The ms_fields of o into s; s->present when any was there. */
+static int parse_scalars(json_t *o, struct metrics_scalars *s,
+                         const char *where, char *errbuf, size_t errlen)
+{
+    s->present = false;
+    for (size_t i = 0; i < sizeof(ms_fields) / sizeof(*ms_fields); i++) {
+        double *v;
+        bool *has;
+        int rc;
+
+        scalar_slot(s, i, &v, &has);
+        if ((rc = get_num(o, ms_fields[i].key, v, has, where, errbuf,
+                          errlen)))
+            return rc;
+        s->present = s->present || *has;
+    }
+    return 0;
+}
+
 static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
                           bool legacy, char *errbuf, size_t errlen)
 {
@@ -511,35 +575,10 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
     }
     if (metrics_hist_count(ep->hist) == 0) {
         /* summary numbers only: a legacy report or an imported run */
-        struct metrics_scalars *s = &ep->scalars;
-        if ((rc = get_num(m, "p50_response_time_ms", &s->p50_ms, &s->has_p50,
-                          where,
-                          errbuf, errlen)) ||
-            (rc = get_num(m, "p75_response_time_ms", &s->p75_ms, &s->has_p75,
-                          where, errbuf, errlen)) ||
-            (rc = get_num(m, "p90_response_time_ms", &s->p90_ms, &s->has_p90,
-                          where, errbuf, errlen)) ||
-            (rc = get_num(m, "p95_response_time_ms", &s->p95_ms, &s->has_p95,
-                          where,
-                          errbuf, errlen)) ||
-            (rc = get_num(m, "p99_response_time_ms", &s->p99_ms, &s->has_p99,
-                          where,
-                          errbuf, errlen)) ||
-            (rc = get_num(m, "p999_response_time_ms", &s->p999_ms,
-                          &s->has_p999, where, errbuf, errlen)) ||
-            (rc = get_num(m, "avg_response_time_ms", &s->avg_ms, &s->has_avg,
-                          where,
-                          errbuf, errlen)) ||
-            (rc = get_num(m, "min_response_time_ms", &s->min_ms, &s->has_min,
-                          where, errbuf, errlen)) ||
-            (rc = get_num(m, "max_response_time_ms", &s->max_ms, &s->has_max,
-                          where, errbuf, errlen)))
+        if ((rc = parse_scalars(m, &ep->scalars, where, errbuf, errlen)))
             goto out;
         /* whatever the source had; what it lacked stays absent */
-        s->present = (s->has_p50 || s->has_p95 || s->has_p99 || s->has_avg ||
-                      s->has_p75 || s->has_p90 || s->has_p999 ||
-                      s->has_min || s->has_max) &&
-                     ep->requests > 0;
+        ep->scalars.present = ep->scalars.present && ep->requests > 0;
         (void)legacy;
     }
     v = json_object_get(m, "timeline");
@@ -665,6 +704,16 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
     {
         if ((rc = parse_endpoint(v, i, r, legacy, errbuf, errlen)))
             return rc;
+    }
+    v = json_object_get(doc, "whole_run");
+    if (v && !json_is_null(v)) {
+        if (!json_is_object(v))
+            return fail(errbuf, errlen, "whole_run: expected an object");
+        if ((rc = parse_scalars(v, &r->whole_run, "whole_run.", errbuf,
+                                errlen)))
+            return rc;
+        r->whole_run.present = r->whole_run.present &&
+                               metrics_results_total_requests(r) > 0;
     }
     v = json_object_get(doc, "recommendations");
     if (v && !json_is_null(v)) {

@@ -316,9 +316,11 @@ int metrics_results_aggregate(const struct metrics_results *r,
             scalar_requests += ep->requests;
     }
     /* Summary-only endpoints cannot be merged into percentiles: the whole
-     * run has them only when it is one endpoint. */
+     * run has them when its source gave them, or when it is one endpoint. */
     all->scalars.present = false;
-    if (r->n_endpoints == 1 && scalar_requests)
+    if (r->whole_run.present && all->requests)
+        all->scalars = r->whole_run;
+    else if (r->n_endpoints == 1 && scalar_requests)
         all->scalars = r->endpoints[0]->scalars;
     *out = all;
     return 0;
@@ -340,6 +342,11 @@ int metrics_results_merge(struct metrics_results *dst,
     if (dst->meta.profile_sha256 && src->meta.profile_sha256 &&
         strcmp(dst->meta.profile_sha256, src->meta.profile_sha256) != 0)
         return METRICS_EMISMATCH;
+    /* one run's whole-run numbers say nothing of two runs together */
+    if (!metrics_results_total_requests(dst))
+        dst->whole_run = src->whole_run;
+    else if (metrics_results_total_requests(src))
+        memset(&dst->whole_run, 0, sizeof(dst->whole_run));
     for (size_t i = 0; i < src->n_endpoints; i++) {
         const struct metrics_endpoint *sep = src->endpoints[i];
         struct metrics_endpoint *dep =

@@ -2,7 +2,9 @@
  * importer: Locust, k6 and JMeter results as loadgate results documents.
  *
  * Fixtures (tests/importer/fixtures/README.md says how each was made):
- * real Locust 2.12 and JMeter 2.13 output, a hand-written k6 summary.
+ * real Locust 2.12 and JMeter 2.13 output (CSV with and without a header
+ * line, XML), a JMeter 5 CSV made from a real one, a hand-written k6
+ * summary.
  * Expected numbers were read off the files independently (Python's csv
  * module, the percentile definition of metrics.h).
  */
@@ -69,6 +71,16 @@ static void assert_close(double got, double want, double rel,
         return;
     }
     if (fabs(got - want) > rel * fabs(want) + 1e-9)
+        fail_msg("%s: got %.9g, want %.9g", what, got, want);
+}
+
+/* A value read back from the results JSON: times are kept to the
+ * microsecond, rps moves with the duration's rounding (< 1e-4). */
+static void assert_round_trip(double got, double want, enum metrics_stat s,
+                              const char *what) {
+    double tol = metrics_stat_is_time(s) ? 0.0005 : 2e-4 * fabs(want);
+
+    if ((got == ABSENT) != (want == ABSENT) || fabs(got - want) > tol + 1e-9)
         fail_msg("%s: got %.9g, want %.9g", what, got, want);
 }
 
@@ -187,6 +199,54 @@ static void test_locust_fixture(void **state) {
     /* summary only: no histogram samples are invented */
     assert_int_equal(metrics_hist_count(find(r, "GET /api/health")->hist), 0);
     metrics_results_free(r);
+}
+
+/* The whole run (ALL) has the Aggregated row's percentiles, average, min
+ * and max, which no endpoint's numbers give (Locust computes them over
+ * every request), and its counts and rate. */
+static void test_locust_whole_run(void **state) {
+    static const struct {
+        const char *file;
+        struct scalar_case all;
+        double rps;
+    } cases[] = {
+        /* p99 29 and p75 5: no endpoint row has those */
+        {FIXTURE("locust_stats.csv"),
+         {"ALL",
+          453,
+          154,
+          {4, 5, 6, 7, 29, 37, 4.5821952229599505, 1.819968999370758,
+           37.395205999928294}},
+         90.54403255967755},
+        /* p90 9 where /index.html's is 10 */
+        {FIXTURE("locust_healthy_stats.csv"),
+         {"ALL",
+          3372,
+          0,
+          {5, 7, 9, 11, 19, 1000, 9.654771290926629, 1.135582999950202,
+           1042.3288109999476}},
+         481.41322339620666},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct metrics_results *r = load_ok(IMPORTER_LOCUST, cases[i].file);
+        const struct scalar_case *c = &cases[i].all;
+        struct metrics_endpoint *all = NULL;
+        char what[300];
+
+        assert_int_equal(metrics_results_aggregate(r, &all), 0);
+        assert_int_equal(all->requests, c->requests);
+        assert_int_equal(all->errors, c->errors);
+        for (int k = 0; k < 9; k++) {
+            snprintf(what, sizeof(what), "%s ALL %s", cases[i].file,
+                     metrics_stat_name(scalar_stats[k]));
+            assert_close(value(r, all, scalar_stats[k]), c->v[k], 1e-12, what);
+        }
+        assert_close(value(r, all, METRICS_STAT_RPS), cases[i].rps, 1e-9,
+                     "ALL rps");
+        metrics_endpoint_free(all);
+        metrics_results_free(r);
+    }
 }
 
 /* Hand-made variants of Locust's format: N/A, reordered and extra
@@ -362,26 +422,33 @@ struct jm_case {
     int64_t start_second;
     double duration;
     uint64_t users;
-    struct jm_endpoint ep[4];
+    size_t n_ep;
+    struct jm_endpoint ep[6];
 };
 
+/* clang-format off */
+/* jmeter_full.jtl and jmeter5_noheader.jtl (the same samples) */
+#define JM_FULL_ENDPOINTS                                                      \
+    {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 8, 293, 2, 293, 76.25, \
+      3, 1795739700},                                                          \
+     {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 10, 34, 4,   \
+      34, 12.666666666666666, 3, 1795739700},                                  \
+     {"GET /missing", 12, 12, METRICS_ERR_STATUS, 404, 8, 16, 3, 16, 9.0, 3,   \
+      1795739700},                                                             \
+     {"POST /api/health", 12, 12, METRICS_ERR_HTTP_5XX, 501, 6, 9, 3, 9,       \
+      5.833333333333333, 3, 1795739700}}
+/* clang-format on */
+
 static const struct jm_case jm_cases[] = {
-    {FIXTURE("jmeter_full.jtl"),
-     1795739699,
-     2.754,
-     3,
-     {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 8, 293, 2, 293, 76.25,
-       3, 1795739700},
-      {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 10, 34, 4, 34,
-       12.666666666666666, 3, 1795739700},
-      {"GET /missing", 12, 12, METRICS_ERR_STATUS, 404, 8, 16, 3, 16, 9.0, 3,
-       1795739700},
-      {"POST /api/health", 12, 12, METRICS_ERR_HTTP_5XX, 501, 6, 9, 3, 9,
-       5.833333333333333, 3, 1795739700}}},
+    {FIXTURE("jmeter_full.jtl"), 1795739699, 2.754, 3, 4, JM_FULL_ENDPOINTS},
+    /* no header line, JMeter 5's default columns */
+    {FIXTURE("jmeter5_noheader.jtl"), 1795739699, 2.754, 3, 4,
+     JM_FULL_ENDPOINTS},
     {FIXTURE("jmeter_default.jtl"),
      1795739690,
      2.52,
      3,
+     4,
      {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 7, 118, 2, 118,
        33.916666666666664, 3, 1795739691},
       {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 7, 14, 3, 14,
@@ -394,6 +461,7 @@ static const struct jm_case jm_cases[] = {
      1795739709,
      2.459,
      3,
+     4,
      {{"GET /api/health", 12, 12, METRICS_ERR_CONNECT, 0, 1, 81, 0, 81, 21.0, 3,
        1795739709},
       {"HTTP home page, \"index\"", 12, 12, METRICS_ERR_CONNECT, 0, 1, 14, 0,
@@ -402,6 +470,56 @@ static const struct jm_case jm_cases[] = {
        1.1666666666666667, 3, 1795739709},
       {"POST /api/health", 12, 12, METRICS_ERR_CONNECT, 0, 1, 5, 1, 5,
        1.9166666666666667, 3, 1795739709}}},
+    /* JMeter 2.13's default CSV: no header line */
+    {FIXTURE("jmeter_noheader.jtl"),
+     1796515765,
+     2.392,
+     3,
+     4,
+     {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 3, 70, 2, 70,
+       19.333333333333332, 3, 1796515765},
+      {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 4, 7, 2, 7,
+       4.083333333333333, 3, 1796515766},
+      {"GET /missing", 12, 12, METRICS_ERR_STATUS, 404, 3, 7, 2, 7,
+       3.3333333333333335, 3, 1796515766},
+      {"POST /api/health", 12, 12, METRICS_ERR_HTTP_5XX, 501, 2, 5, 1, 5,
+       2.8333333333333335, 3, 1796515766}}},
+    /* XML: a redirect followed and a transaction, each one sample with
+     * its sub-results inside, not counted again */
+    {FIXTURE("jmeter_xml.jtl"),
+     1796515786,
+     4.053,
+     3,
+     6,
+     {{"GET /api/health", 12, 0, METRICS_ERR_NONE, 200, 4, 103, 2, 103,
+       27.833333333333332, 4, 1796515786},
+      {"HTTP home page, \"index\"", 12, 0, METRICS_ERR_NONE, 200, 3, 11, 2, 11,
+       4.75, 4, 1796515787},
+      {"GET /missing", 12, 12, METRICS_ERR_STATUS, 404, 3, 6, 2, 6,
+       2.9166666666666665, 4, 1796515787},
+      {"POST /api/health", 12, 12, METRICS_ERR_HTTP_5XX, 501, 4, 6, 3, 6, 4.0,
+       4, 1796515787},
+      {"GET /api (redirect)", 12, 0, METRICS_ERR_NONE, 200, 9, 15, 3, 15, 8.25,
+       4, 1796515787},
+      {"HTTP checkout", 12, 0, METRICS_ERR_NONE, 200, 5, 11, 3, 11, 5.75, 4,
+       1796515787}}},
+    {FIXTURE("jmeter_xml_refused.jtl"),
+     1796515794,
+     3.881,
+     3,
+     6,
+     {{"GET /api/health", 12, 12, METRICS_ERR_CONNECT, 0, 0, 57, 0, 57,
+       13.583333333333334, 4, 1796515794},
+      {"HTTP home page, \"index\"", 12, 12, METRICS_ERR_CONNECT, 0, 1, 12, 0,
+       12, 2.5, 4, 1796515794},
+      {"GET /missing", 12, 12, METRICS_ERR_CONNECT, 0, 1, 1, 0, 1,
+       0.5833333333333334, 4, 1796515794},
+      {"POST /api/health", 12, 12, METRICS_ERR_CONNECT, 0, 1, 6, 0, 6,
+       1.6666666666666667, 4, 1796515794},
+      {"GET /api (redirect)", 12, 12, METRICS_ERR_CONNECT, 0, 0, 1, 0, 1,
+       0.4166666666666667, 4, 1796515794},
+      {"HTTP checkout", 12, 12, METRICS_ERR_CONNECT, 0, 1, 3, 0, 3,
+       1.0833333333333333, 4, 1796515794}}},
 };
 
 static void test_jmeter_fixtures(void **state) {
@@ -412,13 +530,15 @@ static void test_jmeter_fixtures(void **state) {
         char ts[32];
 
         assert_string_equal(r->meta.source, "jmeter");
-        assert_int_equal(r->n_endpoints, 4);
+        if (r->n_endpoints != c->n_ep)
+            fail_msg("%s: %zu endpoints, want %zu", c->file, r->n_endpoints,
+                     c->n_ep);
         assert_int_equal(r->start_second, c->start_second);
         metrics_format_utc(c->start_second, ts, sizeof(ts));
         assert_string_equal(r->timestamp, ts);
         assert_close(r->duration_s, c->duration, 1e-12, "duration");
         assert_int_equal(r->concurrent_users, c->users);
-        for (int k = 0; k < 4; k++) {
+        for (size_t k = 0; k < c->n_ep; k++) {
             const struct jm_endpoint *x = &c->ep[k];
             const struct metrics_endpoint *ep = find(r, x->name);
             uint64_t in_timeline = 0, errors_in_timeline = 0;
@@ -508,6 +628,122 @@ static void test_jmeter_classes(void **state) {
     }
 }
 
+/* A JTL without a header line: JMeter's default columns by position, the
+ * thread counts where each version's defaults put them. */
+static void test_jmeter_headerless(void **state) {
+    static const struct {
+        const char *text;
+        uint64_t users;
+    } cases[] = {
+        /* 3.1 to 5.x: failureMessage, bytes, sentBytes, grpThreads (2),
+         * allThreads (5), URL, Latency, IdleTime, Connect */
+        {"1700000000900,250,GET /a,200,OK,tg 1-1,text,true,,216,141,2,5,"
+         "http://h/a,249,0,17\n",
+         5},
+        /* 2.x: bytes, grpThreads (2), allThreads (5), Latency */
+        {"1700000000900,250,GET /a,200,OK,tg 1-1,text,true,216,2,5,249\n", 5},
+        /* settings of their own past success: no thread counts known */
+        {"1700000000900,250,GET /a,200,OK,tg 1-1,text,true,216\n", 0},
+        {"1700000000900,250,GET /a,200,OK,tg 1-1,text,true,\"x,y\",216,141,"
+         "/a,b,249,0\n",
+         0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct metrics_results *r = NULL;
+        const struct metrics_endpoint *ep;
+        char err[256] = "";
+
+        if (importer_parse(IMPORTER_JMETER, cases[i].text,
+                           strlen(cases[i].text), "h.jtl", &r, err,
+                           sizeof(err)) != 0)
+            fail_msg("case %zu: %s", i, err);
+        ep = find(r, "GET /a");
+        assert_int_equal(ep->requests, 1);
+        assert_int_equal(ep->errors, 0);
+        assert_int_equal(ep->status[200], 1);
+        assert_close(value(r, ep, METRICS_STAT_MAX), 250, 0, "elapsed");
+        assert_int_equal(r->start_second, 1700000000);
+        if (r->concurrent_users != cases[i].users)
+            fail_msg("case %zu: %llu users, want %llu", i,
+                     (unsigned long long)r->concurrent_users,
+                     (unsigned long long)cases[i].users);
+        metrics_results_free(r);
+    }
+}
+
+/* XML as JMeter may write it: references in attributes, comments, a
+ * BOM, <sample> of non-HTTP samplers, elements nested in samples. */
+static void test_jmeter_xml_variants(void **state) {
+    static const char xml[] =
+        "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<testResults version=\"1.2\">\n"
+        "<!-- comment -->\n"
+        "<httpSample t=\"12\" lt=\"10\" ct=\"3\" ts=\"1700000000000\" "
+        "s=\"true\" lb=\"GET /q?a=1&amp;b=&#38;#38;&lt;&#233;\" rc=\"200\" "
+        "rm=\"OK\" tn=\"tg 1-1\" dt=\"text\" by=\"10\" sby=\"20\" ng=\"2\" "
+        "na=\"4\">\n"
+        "  <assertionResult><name>ok</name><failure>false</failure>"
+        "</assertionResult>\n"
+        "  <responseData class=\"java.lang.String\"><![CDATA[<x>]]>"
+        "</responseData>\n"
+        "  <java.net.URL>http://h/q?a=1&amp;b=2</java.net.URL>\n"
+        "</httpSample>\n"
+        "<sample t=\"30\" ts=\"1700000000500\" s=\"false\" lb=\"JDBC\" "
+        "rc=\"Non HTTP response code: java.net.SocketTimeoutException\" "
+        "rm=\"x\" ng=\"3\"/>\n"
+        "</testResults>\n";
+    struct metrics_results *r = NULL;
+    const struct metrics_endpoint *ep;
+    char err[256] = "";
+
+    (void)state;
+    if (importer_parse(IMPORTER_JMETER, xml, sizeof(xml) - 1, "v.jtl", &r, err,
+                       sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(r->n_endpoints, 2);
+    ep = find(r, "GET /q?a=1&b=&#38;<\xC3\xA9");
+    assert_int_equal(ep->requests, 1);
+    assert_int_equal(ep->status[200], 1);
+    assert_close(value(r, ep, METRICS_STAT_MAX), 12, 0, "t");
+    ep = find(r, "HTTP JDBC");
+    assert_int_equal(ep->errors, 1);
+    assert_int_equal(ep->err_class[METRICS_ERR_TIMEOUT], 1);
+    assert_int_equal(r->concurrent_users, 4); /* na, then ng */
+    assert_close(r->duration_s, 0.53, 1e-12, "duration");
+    metrics_results_free(r);
+}
+
+/* XML that must never be expanded or fetched: refused at its document
+ * type declaration, at once. */
+static void test_jmeter_xml_entities(void **state) {
+    static const struct {
+        const char *file;
+        const char *error;
+    } cases[] = {
+        {FIXTURE("xml_billion_laughs.jtl"),
+         FIXTURE("xml_billion_laughs.jtl") ":2: a document type declaration "
+                                           "(<!DOCTYPE>): JMeter's XML JTL "
+                                           "has none, and DTDs and entities "
+                                           "are not read"},
+        {FIXTURE("xml_xxe.jtl"),
+         FIXTURE("xml_xxe.jtl") ":2: a document type declaration "
+                                "(<!DOCTYPE>): JMeter's XML JTL has none, "
+                                "and DTDs and entities are not read"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct metrics_results *r = NULL;
+        char err[512] = "";
+
+        assert_int_equal(
+            importer_load(IMPORTER_JMETER, cases[i].file, &r, err, sizeof(err)),
+            IMPORTER_EPARSE);
+        assert_null(r);
+        assert_string_equal(err, cases[i].error);
+    }
+}
+
 /* ---- malformed input ---------------------------------------------------- */
 
 #define LOCUST_HEADER                                                          \
@@ -572,12 +808,44 @@ static void test_malformed(void **state) {
          "{\"metrics\":{\"http_reqs\":{\"count\":2,\"rate\":1},"
          "\"http_req_failed\":{\"passes\":3}}}",
          "in: metrics[\"http_req_failed\"]: 3 failed requests out of 2"},
+        {IMPORTER_JMETER, "",
+         "in: empty file: expected a JMeter JTL (CSV or XML)"},
         {IMPORTER_JMETER, "1700000000000,5,GET /a,200,true\n",
-         "in:1: no header line: import a JTL saved with "
-         "jmeter.save.saveservice.print_field_names=true"},
+         "in:1: 5 columns and no header line: a JTL without one must have "
+         "JMeter's default columns (timeStamp, elapsed, label, responseCode, "
+         "responseMessage, threadName, dataType, success, ...)"},
+        {IMPORTER_JMETER,
+         "1700000000000,5,GET /a,200,OK,t,text,true,9,1,1,4\n"
+         "1700000000000,5,GET /a,200,OK,t,text,yes,9,1,1,4\n",
+         "in:2: field 8 (success): expected true or false, found 'yes'"},
+        {IMPORTER_JMETER,
+         "1700000000000,5,GET /a,200,OK,t,text,true,9,1,1,4\n"
+         "1700000000000,5,GET /a,200,OK,t,text,true,9,1,1\n",
+         "in:2: expected 12 columns, found 11"},
         {IMPORTER_JMETER, "<?xml version=\"1.0\"?>\n<testResults>\n",
-         "in:1: an XML JTL: import the CSV format "
-         "(jmeter.save.saveservice.output_format=csv)"},
+         "in:2: the document ends inside <testResults>: the file is cut "
+         "short"},
+        {IMPORTER_JMETER, "<?xml version=\"1.0\"?>\n<results/>\n",
+         "in:2: root element <results>: not a JMeter XML JTL "
+         "(<testResults>)"},
+        {IMPORTER_JMETER,
+         "<testResults>\n<httpSample t=\"5\" s=\"true\" lb=\"a\"/>\n"
+         "</testResults>\n",
+         "in:2: <httpSample> without attribute ts (timeStamp)"},
+        {IMPORTER_JMETER,
+         "<testResults>\n<sample t=\"5\" ts=\"1700000000000\" s=\"true\"\n"
+         "   lb=\"a\" na=\"many\"/>\n</testResults>\n",
+         "in:3: <sample> attribute na (allThreads): expected a thread count, "
+         "found 'many'"},
+        {IMPORTER_JMETER,
+         "<testResults>\n<httpSample t=\"5\" ts=\"1700000000000\" "
+         "s=\"true\" lb=\"&nbsp;\"/>\n</testResults>\n",
+         "in:2:57: not well-formed XML: Entity 'nbsp' not defined"},
+        {IMPORTER_JMETER,
+         "<testResults>\n<httpSample t=\"5\" ts=\"1\" s=\"true\" lb=\"a\">\n"
+         "</testResults>\n",
+         "in:3:15: not well-formed XML: Opening and ending tag mismatch: "
+         "httpSample line 2 and testResults"},
         {IMPORTER_JMETER, "timeStamp,label,success\n",
          "in:1: no 'elapsed' column: not a JMeter CSV JTL header"},
         {IMPORTER_JMETER,
@@ -682,14 +950,18 @@ static void test_round_trip(void **state) {
         const char *file;
     } cases[] = {
         {IMPORTER_LOCUST, FIXTURE("locust_stats.csv")},
+        {IMPORTER_LOCUST, FIXTURE("locust_healthy_stats.csv")},
         {IMPORTER_K6, FIXTURE("k6_summary.json")},
         {IMPORTER_JMETER, FIXTURE("jmeter_full.jtl")},
         {IMPORTER_JMETER, FIXTURE("jmeter_refused.jtl")},
+        {IMPORTER_JMETER, FIXTURE("jmeter_noheader.jtl")},
+        {IMPORTER_JMETER, FIXTURE("jmeter_xml.jtl")},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct metrics_results *a = load_ok(cases[i].f, cases[i].file);
         struct metrics_results *b = NULL;
+        struct metrics_endpoint *all_a = NULL, *all_b = NULL;
         char *json = NULL, err[512] = "";
 
         assert_int_equal(metrics_results_dump(a, &json), 0);
@@ -714,11 +986,25 @@ static void test_round_trip(void **state) {
 
                 snprintf(what, sizeof(what), "%s %s %s", cases[i].file, name,
                          metrics_stat_name((enum metrics_stat)s));
-                /* rps moves with the duration's rounding (< 1e-4) */
-                assert_close(value(b, eb, (enum metrics_stat)s),
-                             value(a, ea, (enum metrics_stat)s), 2e-4, what);
+                assert_round_trip(value(b, eb, (enum metrics_stat)s),
+                                  value(a, ea, (enum metrics_stat)s),
+                                  (enum metrics_stat)s, what);
             }
         }
+        /* and so does the whole run (Locust's Aggregated row) */
+        assert_int_equal(metrics_results_aggregate(a, &all_a), 0);
+        assert_int_equal(metrics_results_aggregate(b, &all_b), 0);
+        for (int s = 0; s < METRICS_STAT__COUNT; s++) {
+            char what[300];
+
+            snprintf(what, sizeof(what), "%s ALL %s", cases[i].file,
+                     metrics_stat_name((enum metrics_stat)s));
+            assert_round_trip(value(b, all_b, (enum metrics_stat)s),
+                              value(a, all_a, (enum metrics_stat)s),
+                              (enum metrics_stat)s, what);
+        }
+        metrics_endpoint_free(all_a);
+        metrics_endpoint_free(all_b);
         free(json);
         metrics_results_free(a);
         metrics_results_free(b);
@@ -749,11 +1035,13 @@ static char *slurp(const char *path, size_t *len) {
  * each call returns 0 or EPARSE with a message, and never crashes (ASan
  * and UBSan builds run this too). */
 static void test_hostile(void **state) {
-    static const char *const files[] = {FIXTURE("locust_stats.csv"),
-                                        FIXTURE("k6_summary.json"),
-                                        FIXTURE("jmeter_full.jtl")};
+    static const char *const files[] = {
+        FIXTURE("locust_stats.csv"), FIXTURE("k6_summary.json"),
+        FIXTURE("jmeter_full.jtl"), FIXTURE("jmeter5_noheader.jtl"),
+        FIXTURE("jmeter_xml.jtl")};
     static const char flips[] = {'"', ',', '\n', '\r', '\0', '{',
-                                 '}', ':', '-',  '9',  'N',  '\xff'};
+                                 '}', ':', '-',  '9',  'N',  '\xff',
+                                 '<', '>', '&',  '/',  '='};
     uint32_t seed = 12345;
 
     (void)state;
@@ -854,11 +1142,15 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_parse),
         cmocka_unit_test(test_locust_fixture),
+        cmocka_unit_test(test_locust_whole_run),
         cmocka_unit_test(test_locust_variants),
         cmocka_unit_test(test_k6_fixture),
         cmocka_unit_test(test_k6_variants),
         cmocka_unit_test(test_jmeter_fixtures),
         cmocka_unit_test(test_jmeter_classes),
+        cmocka_unit_test(test_jmeter_headerless),
+        cmocka_unit_test(test_jmeter_xml_variants),
+        cmocka_unit_test(test_jmeter_xml_entities),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_embedded_nul),
         cmocka_unit_test(test_load_files),
