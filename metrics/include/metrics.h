@@ -282,6 +282,10 @@ int metrics_results_add_recommendation(struct metrics_results *r,
 int metrics_results_set_thresholds(struct metrics_results *r,
                                    const struct metrics_threshold *t,
                                    size_t n);
+/** Copies src into dst (strings duplicated).  Returns 0 or
+ * METRICS_ENOMEM (dst then owns nothing). */
+int metrics_threshold_copy(struct metrics_threshold *dst,
+                           const struct metrics_threshold *src);
 /** Frees what t owns (not t itself); NULL is a no-op. */
 void metrics_threshold_release(struct metrics_threshold *t);
 /** Sum of requests over every endpoint. */

@@ -207,8 +207,8 @@ void metrics_threshold_release(struct metrics_threshold *t)
     memset(t, 0, sizeof(*t));
 }
 
-static int threshold_copy(struct metrics_threshold *dst,
-                          const struct metrics_threshold *src)
+int metrics_threshold_copy(struct metrics_threshold *dst,
+                           const struct metrics_threshold *src)
 {
     *dst = *src;
     dst->check = metrics__strdup(src->check);
@@ -236,7 +236,7 @@ int metrics_results_set_thresholds(struct metrics_results *r,
         if (!copy)
             return METRICS_ENOMEM;
         for (size_t i = 0; i < n; i++)
-            if (threshold_copy(&copy[i], &t[i])) {
+            if (metrics_threshold_copy(&copy[i], &t[i])) {
                 while (i-- > 0)
                     metrics_threshold_release(&copy[i]);
                 free(copy);
