@@ -23,9 +23,9 @@ int cmd_merge(int argc, char **argv)
     int opt, rc = GATE_EXIT_UNJUDGED;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
         if (opt != 'o')
-            return cmd_usage_error(usage, "unknown option");
+            return cmd_bad_option(usage, opt, argv);
         out = optarg;
     }
     if (!out)

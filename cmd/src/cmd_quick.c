@@ -9,7 +9,8 @@
 static const char usage[] =
     "quick URL [REQUESTS [CONCURRENCY]] [-n N] [-c N] [-d DURATION] "
     "[--rate R/s] [-m METHOD] [-H 'K: V']... [--body FILE] "
-    "[--threshold EXPR]... [--baseline B] [--engine fast|curl] "
+    "[--threshold EXPR]... [--baseline B] [--store DIR] "
+    "[--engine fast|curl] [--threads N] "
     CMD_REPORT_USAGE;
 
 static char *read_file(const char *path)
@@ -74,7 +75,7 @@ int cmd_quick(int argc, char **argv)
     q.requests = 1000;
     q.concurrency = 100;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "o:qn:c:d:m:H:t:b:", longopts,
+    while ((opt = getopt_long(argc, argv, ":o:qn:c:d:m:H:t:b:", longopts,
                               NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
@@ -150,7 +151,7 @@ int cmd_quick(int argc, char **argv)
                 goto out;
             break;
         default:
-            rc = cmd_usage_error(usage, "unknown option");
+            rc = cmd_bad_option(usage, opt, argv);
             goto out;
         }
     }

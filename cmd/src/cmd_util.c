@@ -2,6 +2,7 @@
  * subcommand. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -53,6 +54,28 @@ int cmd_usage_error(const char *usage, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "usage: loadgate %s\n", usage);
     return GATE_EXIT_USAGE;
+}
+
+int cmd_bad_option(const char *usage, int opt, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "", *cur = argv[optind];
+    bool is_long = strncmp(arg, "--", 2) == 0;
+    char letter[3] = {'-', (char)optopt, '\0'};
+    /* getopt_long sets optopt to the letter of a short option, to the
+     * value of a known long one, and to 0 for an unknown long one.  A
+     * letter inside a cluster (-zq) leaves optind on the cluster. */
+    bool in_cluster = isgraph(optopt) && cur && cur[0] == '-' &&
+                      cur[1] != '-' && strchr(cur + 1, optopt);
+
+    if (opt == ':')
+        return cmd_usage_error(usage, "option '%s' needs a value",
+                               is_long ? arg : letter);
+    if (optopt == 0)
+        return cmd_usage_error(usage, "unknown option '%s'", arg);
+    if (is_long && strchr(arg, '=') && !in_cluster)
+        return cmd_usage_error(usage, "option '%.*s' takes no value",
+                               (int)strcspn(arg, "="), arg);
+    return cmd_usage_error(usage, "unknown option '%s'", letter);
 }
 
 /* Seconds per unit; the longest suffixes first so "ms" is not "m". */

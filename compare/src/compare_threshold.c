@@ -520,8 +520,10 @@ void compare_threshold_release(struct compare_threshold *t) {
     t->endpoint = NULL;
 }
 
+#define DEFAULT_ERROR_RATE "error_rate < 5%"
+
 int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {
-    static const char *const exprs[] = {"p95 < 1s", "error_rate < 5%"};
+    static const char *const exprs[] = {"p95 < 1s", DEFAULT_ERROR_RATE};
     const size_t count = sizeof(exprs) / sizeof(exprs[0]);
     struct compare_threshold *t = NULL;
     int rc = 0;
@@ -542,11 +544,39 @@ int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {
             t = NULL;
             goto out;
         }
+        t[i].is_default = true;
     }
     *out = t;
     *n = count;
 out:
     return rc;
+}
+
+int compare_threshold_add_defaults(struct compare_threshold **ts, size_t *n) {
+    struct compare_threshold d, *grown;
+    int rc;
+
+    if (!ts || !n || (*n && !*ts))
+        return COMPARE_EINVAL;
+    for (size_t i = 0; i < *n; i++) {
+        const struct compare_threshold *u = &(*ts)[i];
+        if (u->stat == METRICS_STAT_ERROR_RATE && !u->relative &&
+            !u->warn_only && !u->is_default && !u->endpoint)
+            return 0; /* replaced everywhere */
+    }
+    rc = compare_threshold_parse(DEFAULT_ERROR_RATE, NULL, &d, NULL, 0);
+    if (rc)
+        return rc;
+    d.is_default = true;
+    grown = realloc(*ts, (*n + 1) * sizeof(*grown));
+    if (!grown) {
+        compare_threshold_release(&d);
+        return COMPARE_ENOMEM;
+    }
+    grown[*n] = d;
+    *ts = grown;
+    (*n)++;
+    return 0;
 }
 
 int compare_parse_quantity(enum metrics_stat stat, const char *text,

@@ -225,6 +225,20 @@ struct metrics_meta {
     uint64_t late, dropped;
 };
 
+/* A threshold as the profile (or --threshold) wrote it, carried by the
+ * results so that a later gate or report judges the run with its own
+ * checks.  Every string may be NULL except check. */
+struct metrics_threshold {
+    char *check;      /* "p95 < baseline + 10%" */
+    char *endpoint;   /* NULL: every endpoint and the whole run */
+    char *severity;   /* "warn" or "error"; NULL: not given (error) */
+    char *min_effect; /* as written ("5ms"); NULL: not given */
+    double for_s;     /* for: sustained this long; 0: whole-run check */
+    bool abort_run;   /* abort: true */
+    char *file;       /* the profile it comes from; NULL: --threshold */
+    int line, col;    /* its position there; 0 when unknown */
+};
+
 struct metrics_results {
     char *baseline_id; /* name when promoted to a baseline; may be NULL */
     char *timestamp;   /* start of the measured window, "2026-01-01T12:00:00Z" */
@@ -242,6 +256,10 @@ struct metrics_results {
     size_t n_endpoints, cap_endpoints;
     char **recommendations;
     size_t n_recommendations, cap_recommendations;
+    /* the thresholds the run was judged with ("thresholds" in the JSON;
+     * absent in older documents) */
+    struct metrics_threshold *thresholds;
+    size_t n_thresholds;
 };
 
 /** New empty document.  Returns 0 or METRICS_ENOMEM. */
@@ -264,6 +282,17 @@ metrics_results_find(const struct metrics_results *r, const char *name);
 /** Appends a copy of text.  Returns 0 or METRICS_ENOMEM. */
 int metrics_results_add_recommendation(struct metrics_results *r,
                                        const char *text);
+/** Replaces r's thresholds with copies of t[0..n) (t may alias them).
+ * Returns 0 or METRICS_ENOMEM (r unchanged). */
+int metrics_results_set_thresholds(struct metrics_results *r,
+                                   const struct metrics_threshold *t,
+                                   size_t n);
+/** Copies src into dst (strings duplicated).  Returns 0 or
+ * METRICS_ENOMEM (dst then owns nothing). */
+int metrics_threshold_copy(struct metrics_threshold *dst,
+                           const struct metrics_threshold *src);
+/** Frees what t owns (not t itself); NULL is a no-op. */
+void metrics_threshold_release(struct metrics_threshold *t);
 /** Sum of requests over every endpoint. */
 uint64_t metrics_results_total_requests(const struct metrics_results *r);
 /** Sum of errors over every endpoint. */

@@ -228,6 +228,95 @@ static json_t *endpoint_json(const struct metrics_results *r,
     return o;
 }
 
+/* ---- carried thresholds --------------------------------------------------- */
+
+void metrics_threshold_release(struct metrics_threshold *t)
+{
+    if (!t)
+        return;
+    free(t->check);
+    free(t->endpoint);
+    free(t->severity);
+    free(t->min_effect);
+    free(t->file);
+    memset(t, 0, sizeof(*t));
+}
+
+int metrics_threshold_copy(struct metrics_threshold *dst,
+                           const struct metrics_threshold *src)
+{
+    *dst = *src;
+    dst->check = metrics__strdup(src->check);
+    dst->endpoint = metrics__strdup(src->endpoint);
+    dst->severity = metrics__strdup(src->severity);
+    dst->min_effect = metrics__strdup(src->min_effect);
+    dst->file = metrics__strdup(src->file);
+    if ((src->check && !dst->check) || (src->endpoint && !dst->endpoint) ||
+        (src->severity && !dst->severity) ||
+        (src->min_effect && !dst->min_effect) || (src->file && !dst->file)) {
+        metrics_threshold_release(dst);
+        return METRICS_ENOMEM;
+    }
+    return 0;
+}
+
+int metrics_results_set_thresholds(struct metrics_results *r,
+                                   const struct metrics_threshold *t,
+                                   size_t n)
+{
+    struct metrics_threshold *copy = NULL;
+
+    if (n > 0) {
+        copy = calloc(n, sizeof(*copy));
+        if (!copy)
+            return METRICS_ENOMEM;
+        for (size_t i = 0; i < n; i++)
+            if (metrics_threshold_copy(&copy[i], &t[i])) {
+                while (i-- > 0)
+                    metrics_threshold_release(&copy[i]);
+                free(copy);
+                return METRICS_ENOMEM;
+            }
+    }
+    /* after the copy: t may be r's own */
+    for (size_t i = 0; i < r->n_thresholds; i++)
+        metrics_threshold_release(&r->thresholds[i]);
+    free(r->thresholds);
+    r->thresholds = copy;
+    r->n_thresholds = n;
+    return 0;
+}
+
+static json_t *thresholds_json(const struct metrics_results *r, bool *ok)
+{
+    json_t *a = json_array();
+
+    if (!a)
+        *ok = false;
+    for (size_t i = 0; a && i < r->n_thresholds; i++) {
+        const struct metrics_threshold *t = &r->thresholds[i];
+        json_t *o = json_object();
+
+        if (!o) {
+            *ok = false;
+            break;
+        }
+        set(o, "check", str_or_null(t->check), ok);
+        set(o, "endpoint", str_or_null(t->endpoint), ok);
+        set(o, "severity", json_string(t->severity ? t->severity : "error"),
+            ok);
+        set(o, "for_seconds", json_real(t->for_s), ok);
+        set(o, "min_effect", str_or_null(t->min_effect), ok);
+        set(o, "abort", json_boolean(t->abort_run), ok);
+        set(o, "file", str_or_null(t->file), ok);
+        set(o, "line", json_integer(t->line), ok);
+        set(o, "column", json_integer(t->col), ok);
+        if (json_array_append_new(a, o) != 0)
+            *ok = false;
+    }
+    return a;
+}
+
 int metrics_results_dump(const struct metrics_results *r, char **out)
 {
     json_t *doc = json_object(), *meta = json_object(),
@@ -308,6 +397,8 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
         if (json_array_append_new(recs, json_string(r->recommendations[i])))
             ok = false;
     set(doc, "recommendations", recs, &ok);
+    if (r->n_thresholds > 0)
+        set(doc, "thresholds", thresholds_json(r, &ok), &ok);
     metrics_endpoint_free(all);
 
     text = ok ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -614,6 +705,67 @@ out:
     return rc;
 }
 
+/* "thresholds": optional (older documents lack it). */
+static int parse_thresholds(json_t *v, struct metrics_results *r,
+                            char *errbuf, size_t errlen)
+{
+    json_t *o;
+    size_t i, n;
+    int rc = 0;
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_array(v))
+        return fail(errbuf, errlen, "thresholds: expected an array");
+    n = json_array_size(v);
+    if (n == 0)
+        return 0;
+    r->thresholds = calloc(n, sizeof(*r->thresholds));
+    if (!r->thresholds)
+        return METRICS_ENOMEM;
+    json_array_foreach(v, i, o)
+    {
+        struct metrics_threshold *t = &r->thresholds[i];
+        char where[48];
+        double d = 0;
+        json_t *b;
+
+        r->n_thresholds = i + 1;
+        snprintf(where, sizeof(where), "thresholds[%zu].", i);
+        if (!json_is_object(o))
+            return fail(errbuf, errlen, "thresholds[%zu]: expected an object",
+                        i);
+        if (!json_is_string(json_object_get(o, "check")))
+            return fail(errbuf, errlen, "%scheck: expected a string", where);
+        if ((rc = get_str(o, "check", &t->check, where, errbuf, errlen)) ||
+            (rc = get_str(o, "endpoint", &t->endpoint, where, errbuf,
+                          errlen)) ||
+            (rc = get_str(o, "severity", &t->severity, where, errbuf,
+                          errlen)) ||
+            (rc = get_str(o, "min_effect", &t->min_effect, where, errbuf,
+                          errlen)) ||
+            (rc = get_str(o, "file", &t->file, where, errbuf, errlen)) ||
+            (rc = get_num(o, "for_seconds", &t->for_s, NULL, where, errbuf,
+                          errlen)))
+            return rc;
+        if (t->for_s < 0)
+            return fail(errbuf, errlen, "%sfor_seconds: negative", where);
+        b = json_object_get(o, "abort");
+        if (b && !json_is_null(b) && !json_is_boolean(b))
+            return fail(errbuf, errlen, "%sabort: expected true or false",
+                        where);
+        t->abort_run = b && json_is_true(b);
+        if ((rc = get_num(o, "line", &d, NULL, where, errbuf, errlen)))
+            return rc;
+        t->line = d > 0 && d < 1e9 ? (int)d : 0;
+        d = 0;
+        if ((rc = get_num(o, "column", &d, NULL, where, errbuf, errlen)))
+            return rc;
+        t->col = d > 0 && d < 1e9 ? (int)d : 0;
+    }
+    return 0;
+}
+
 static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
                      size_t errlen)
 {
@@ -729,7 +881,8 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
                 return METRICS_ENOMEM;
         }
     }
-    return 0;
+    return parse_thresholds(json_object_get(doc, "thresholds"), r, errbuf,
+                            errlen);
 }
 
 int metrics_results_parse(const char *text, size_t len,

@@ -217,6 +217,9 @@ void metrics_results_free(struct metrics_results *r)
     for (size_t i = 0; i < r->n_recommendations; i++)
         free(r->recommendations[i]);
     free(r->recommendations);
+    for (size_t i = 0; i < r->n_thresholds; i++)
+        metrics_threshold_release(&r->thresholds[i]);
+    free(r->thresholds);
     free(r);
 }
 

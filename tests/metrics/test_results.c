@@ -176,6 +176,69 @@ static void test_json_round_trip(void **state)
     metrics_results_free(back);
 }
 
+/* The thresholds a run was judged with travel in its results, so that a
+ * later gate or report judges it with them; older documents lack them. */
+static void test_thresholds_round_trip(void **state)
+{
+    static const struct metrics_threshold given[] = {
+        {"p95 < 1s", NULL, NULL, NULL, 0, false, "perf/p.yaml", 37, 5},
+        {"p95 < baseline + 50%", "GET /api/health", "warn", "5ms", 30, true,
+         "perf/p.yaml", 40, 7},
+        {"error_rate < 1%", NULL, NULL, NULL, 0, false, NULL, 0, 0},
+    };
+    struct metrics_results *r = sample_run(1767268800, 1), *back = NULL;
+    char *text = NULL, err[256];
+
+    (void)state;
+    assert_int_equal(metrics_results_dump(r, &text), 0);
+    assert_null(strstr(text, "\"thresholds\"")); /* none: not written */
+    free(text);
+    assert_int_equal(metrics_results_set_thresholds(r, given, 3), 0);
+    /* setting a document's own thresholds again (aliasing) is safe */
+    assert_int_equal(
+        metrics_results_set_thresholds(r, r->thresholds, r->n_thresholds), 0);
+    assert_int_equal(metrics_results_dump(r, &text), 0);
+    assert_non_null(strstr(text, "\"thresholds\""));
+    assert_int_equal(metrics_results_parse(text, strlen(text), &back, err,
+                                           sizeof(err)),
+                     0);
+    assert_int_equal(back->n_thresholds, 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct metrics_threshold *a = &given[i], *b = &back->thresholds[i];
+        assert_string_equal(a->check, b->check);
+        if (a->endpoint)
+            assert_string_equal(a->endpoint, b->endpoint);
+        else
+            assert_null(b->endpoint);
+        assert_string_equal(a->severity ? a->severity : "error", b->severity);
+        if (a->min_effect)
+            assert_string_equal(a->min_effect, b->min_effect);
+        else
+            assert_null(b->min_effect);
+        assert_true(a->for_s == b->for_s);
+        assert_int_equal(a->abort_run, b->abort_run);
+        if (a->file)
+            assert_string_equal(a->file, b->file);
+        else
+            assert_null(b->file);
+        assert_int_equal(a->line, b->line);
+        assert_int_equal(a->col, b->col);
+    }
+    free(text);
+    metrics_results_free(back);
+    back = NULL;
+    /* a malformed entry is an error naming it */
+    {
+        static const char bad[] =
+            "{\"metrics\": [], \"thresholds\": [{\"endpoint\": \"x\"}]}";
+        assert_int_equal(
+            metrics_results_parse(bad, strlen(bad), &back, err, sizeof(err)),
+            METRICS_ESCHEMA);
+        assert_non_null(strstr(err, "thresholds[0].check"));
+    }
+    metrics_results_free(r);
+}
+
 static void test_legacy_report(void **state)
 {
     static const char legacy[] =
@@ -410,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_record_and_values),
         cmocka_unit_test(test_empty_endpoint_has_no_data),
         cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_thresholds_round_trip),
         cmocka_unit_test(test_legacy_report),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_merge),
