@@ -39,13 +39,9 @@ int cmd_help_for(const char *name, FILE *out);
 
 /* ---- parsing helpers ------------------------------------------------------ */
 
-/** "30s", "5m", "1h", "250ms", "1m30s" or a bare number of seconds. */
-int cmd_parse_duration(const char *s, double *out);
 /** A whole number in [min, max]. */
 int cmd_parse_uint(const char *s, unsigned long long min,
                    unsigned long long max, unsigned long long *out);
-/** "500/s", "3000/m" or a bare number per second. */
-int cmd_parse_rate(const char *s, double *out);
 
 /* ---- signals ---------------------------------------------------------------
  * SIGINT/SIGTERM set cmd_stop (the loader's stop flag) and cmd_signal. */

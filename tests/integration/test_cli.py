@@ -170,6 +170,30 @@ class CliTest(TempDirCase):
         self.assertEqual(h["status_codes"], {"200": 600})
         self.assertIn("GET", stdout)
 
+    def test_quick_reads_the_profiles_units(self):
+        # --rate takes what a profile's rate: takes, per hour included
+        out = self.path("h.json")
+        url = self.demo.url + "/api/health"
+        rc, _, err = run("quick", url, "--rate", "10/h", "-n", "1",
+                         "-t", "errors < 1", "--out", out, "-q")
+        self.assertEqual(rc, 0, err)
+        r = load_json(out)
+        self.assertEqual(r["total_requests"], 1)
+        self.assertAlmostEqual(r["meta"]["target_rps"], 10 / 3600, places=9)
+        # what strtod took and a profile refuses is refused, saying why
+        for opt, bad, why in (("-d", "1e3", "exponents are not supported"),
+                              ("-d", "0x10", "unknown unit 'x'"),
+                              ("-d", "5 minutes", "unknown unit 'minutes'"),
+                              ("--rate", "inf", "expected a number"),
+                              ("--rate", "5/sec", "'/s', '/m' or '/h'"),
+                              ("--rate", "2000000000/s", "out of range")):
+            with self.subTest(opt=opt, value=bad):
+                rc, _, err = run("quick", url, opt, bad, "-n", "1",
+                                 "-t", "errors < 1", "-q")
+                self.assertEqual(rc, 2, err)
+                self.assertIn("%s wants a " % opt, err)
+                self.assertIn(why, err)
+
     def test_baseline_lifecycle(self):
         out, _ = self.quick()
         store = self.path("store")
