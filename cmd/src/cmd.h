@@ -148,6 +148,13 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
                  const struct cmd_prepared *prep, struct metrics_results **out,
                  char *reason, size_t len);
 
+/** Sets r's meta.host, git_sha and git_branch: this host, and the commit
+ * and branch from the CI's variables (GITHUB_SHA, CI_COMMIT_SHA,
+ * GIT_COMMIT; GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME,
+ * GIT_BRANCH: the first one set), NULL when none is.  cmd_run_load calls
+ * it after every run.  Returns 0, METRICS_EINVAL or METRICS_ENOMEM. */
+int cmd_run_meta(struct metrics_results *r);
+
 /** Runs p n times one after another and pools the runs into one
  * document (windows of all runs; users as one run; duration summed), for
  * --repeat and calibrate.  Returns 0 or an exit code with reason set. */

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -193,6 +194,26 @@ class CliTest(TempDirCase):
                 self.assertEqual(rc, 2, err)
                 self.assertIn("%s wants a " % opt, err)
                 self.assertIn(why, err)
+
+    def test_results_say_where_they_ran(self):
+        # host, and commit and branch from the first CI variable set
+        names = ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT",
+                 "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME",
+                 "GIT_BRANCH")
+        env = dict.fromkeys(names, "")
+        env.update(CI_COMMIT_SHA="c0ffee1", GIT_COMMIT="later",
+                   GITHUB_REF_NAME="feature/x", GIT_BRANCH="later")
+        out = self.path("w.json")
+        url = self.demo.url + "/api/health"
+        for env, sha, branch in ((env, "c0ffee1", "feature/x"),
+                                 (dict.fromkeys(names, ""), None, None)):
+            rc, _, err = run("quick", url, "-n", "5", "-c", "1",
+                             "-t", "errors < 1", "--out", out, "-q", env=env)
+            self.assertEqual(rc, 0, err)
+            meta = load_json(out)["meta"]
+            self.assertEqual(meta["git_sha"], sha)
+            self.assertEqual(meta["git_branch"], branch)
+            self.assertEqual(meta["host"], socket.gethostname())
 
     def test_baseline_lifecycle(self):
         out, _ = self.quick()
