@@ -43,13 +43,9 @@ int cmd_help_for(const char *name, FILE *out);
 
 /* ---- parsing helpers ------------------------------------------------------ */
 
-/** "30s", "5m", "1h", "250ms", "1m30s" or a bare number of seconds. */
-int cmd_parse_duration(const char *s, double *out);
 /** A whole number in [min, max]. */
 int cmd_parse_uint(const char *s, unsigned long long min,
                    unsigned long long max, unsigned long long *out);
-/** "500/s", "3000/m" or a bare number per second. */
-int cmd_parse_rate(const char *s, double *out);
 
 /* ---- signals ---------------------------------------------------------------
  * SIGINT/SIGTERM set cmd_stop (the loader's stop flag) and cmd_signal. */
@@ -189,6 +185,13 @@ void cmd_prune_history(const char *store, const char *name, unsigned keep);
 int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
                  const struct cmd_prepared *prep, struct metrics_results **out,
                  char *reason, size_t len);
+
+/** Sets r's meta.host, git_sha and git_branch: this host, and the commit
+ * and branch from the CI's variables (GITHUB_SHA, CI_COMMIT_SHA,
+ * GIT_COMMIT; GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME,
+ * GIT_BRANCH: the first one set), NULL when none is.  cmd_run_load calls
+ * it after every run.  Returns 0, METRICS_EINVAL or METRICS_ENOMEM. */
+int cmd_run_meta(struct metrics_results *r);
 
 /** Runs p n times one after another and pools the runs into one
  * document (windows of all runs; users as one run; duration summed), for

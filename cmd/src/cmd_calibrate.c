@@ -68,7 +68,7 @@ int cmd_calibrate(int argc, char **argv)
         cmd_error("cannot calibrate: the runs share no endpoint with samples");
         goto out;
     }
-    compare_calibration_write(cal, stdout);
+    gate_calibration_write(cal, stdout);
     rc = 0;
 out:
     compare_calibration_free(cal);

@@ -896,6 +896,11 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     ro.vars = vars;
     ro.n_vars = n_vars;
     rc = loader_run(p, &ro, out, err, sizeof(err));
+    if (rc == 0 && cmd_run_meta(*out)) {
+        metrics_results_free(*out);
+        *out = NULL;
+        rc = LOADER_ENOMEM;
+    }
     if (pc.tty && ro.progress)
         fprintf(stderr, "\r\033[K");
     if (rc) {

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,52 +77,6 @@ int cmd_bad_option(const char *usage, int opt, char **argv)
     return cmd_usage_error(usage, "unknown option '%s'", letter);
 }
 
-/* Seconds per unit; the longest suffixes first so "ms" is not "m". */
-static const struct {
-    const char *suffix;
-    double seconds;
-} duration_units[] = {{"ms", 1e-3}, {"us", 1e-6}, {"h", 3600},
-                      {"m", 60},    {"s", 1}};
-
-int cmd_parse_duration(const char *s, double *out)
-{
-    double total = 0;
-    const char *p = s;
-
-    if (!s || !*s)
-        return -1;
-    while (*p) {
-        char *end;
-        double v;
-        size_t i;
-
-        if (!isdigit((unsigned char)*p) && *p != '.')
-            return -1;
-        errno = 0;
-        v = strtod(p, &end);
-        if (errno || end == p || v < 0 || !isfinite(v))
-            return -1;
-        p = end;
-        if (!*p && p != s && total == 0) { /* a bare number: seconds */
-            total = v;
-            break;
-        }
-        for (i = 0; i < sizeof(duration_units) / sizeof(*duration_units);
-             i++) {
-            size_t n = strlen(duration_units[i].suffix);
-            if (strncmp(p, duration_units[i].suffix, n) == 0) {
-                total += v * duration_units[i].seconds;
-                p += n;
-                break;
-            }
-        }
-        if (i == sizeof(duration_units) / sizeof(*duration_units))
-            return -1;
-    }
-    *out = total;
-    return 0;
-}
-
 int cmd_parse_uint(const char *s, unsigned long long min,
                    unsigned long long max, unsigned long long *out)
 {
@@ -135,25 +88,6 @@ int cmd_parse_uint(const char *s, unsigned long long min,
     errno = 0;
     v = strtoull(s, &end, 10);
     if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int cmd_parse_rate(const char *s, double *out)
-{
-    char *end;
-    double v;
-
-    if (!s || !*s)
-        return -1;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s || !(v > 0) || !isfinite(v))
-        return -1;
-    if (strcmp(end, "/m") == 0)
-        v /= 60;
-    else if (*end && strcmp(end, "/s") != 0)
         return -1;
     *out = v;
     return 0;

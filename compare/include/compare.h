@@ -45,6 +45,11 @@ enum compare_op { COMPARE_LT, COMPARE_LE, COMPARE_GT, COMPARE_GE };
 /** "<", "<=", ">", ">=". */
 const char *compare_op_str(enum compare_op op);
 
+/** A value of statistic stat in its unit as the verdict messages write it
+ * ("1320.4 ms", "2.46 ms", "2.50%", "33.3/s", "12"), into buf. */
+void compare_format_value(enum metrics_stat stat, double v, char *buf,
+                          size_t len);
+
 struct compare_threshold {
     char *expr;     /* as written: "p95 < baseline + 10%" */
     char *endpoint; /* NULL: every endpoint and the whole run ("ALL");
@@ -327,11 +332,8 @@ struct compare_calibration {
  */
 int compare_calibrate(const struct metrics_results *const *runs, size_t n,
                       struct compare_calibration **out);
-/** Frees c; NULL is a no-op. */
+/** Frees c; NULL is a no-op.  (gate_calibration_write() renders c.) */
 void compare_calibration_free(struct compare_calibration *c);
-/** Writes c as a text table with the suggested threshold lines.  Returns
- * 0 or COMPARE_EIO when writing failed. */
-int compare_calibration_write(const struct compare_calibration *c, FILE *out);
 
 /**
  * Says in one line what differs between what a baseline and a run both

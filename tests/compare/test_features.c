@@ -463,7 +463,7 @@ static void test_parse_quantity(void **state) {
         {METRICS_STAT_RPS, "120/m", 0, 2, NULL},
         {METRICS_STAT_ERRORS, "3", 0, 3, NULL},
         {METRICS_STAT_P95, "5%", COMPARE_ESYNTAX, 0,
-         "column 2: '%' does not apply to p95 (times take us, ms, s or m)"},
+         "column 2: '%' does not apply to p95 (times take us, ms, s, m or h)"},
         {METRICS_STAT_P95, "abc", COMPARE_ESYNTAX, 0,
          "column 1: expected a number, found 'abc'"},
         {METRICS_STAT_P95, "5ms x", COMPARE_ESYNTAX, 0,

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -256,6 +257,50 @@ thresholds: [error_rate < 5%%]
         self.assertEqual(h["sample_size"], 600)
         self.assertEqual(h["status_codes"], {"200": 600})
         self.assertIn("GET", stdout)
+
+    def test_quick_reads_the_profiles_units(self):
+        # --rate takes what a profile's rate: takes, per hour included
+        out = self.path("h.json")
+        url = self.demo.url + "/api/health"
+        rc, _, err = run("quick", url, "--rate", "10/h", "-n", "1",
+                         "-t", "errors < 1", "--out", out, "-q")
+        self.assertEqual(rc, 0, err)
+        r = load_json(out)
+        self.assertEqual(r["total_requests"], 1)
+        self.assertAlmostEqual(r["meta"]["target_rps"], 10 / 3600, places=9)
+        # what strtod took and a profile refuses is refused, saying why
+        for opt, bad, why in (("-d", "1e3", "exponents are not supported"),
+                              ("-d", "0x10", "unknown unit 'x'"),
+                              ("-d", "5 minutes", "unknown unit 'minutes'"),
+                              ("--rate", "inf", "expected a number"),
+                              ("--rate", "5/sec", "'/s', '/m' or '/h'"),
+                              ("--rate", "2000000000/s", "out of range")):
+            with self.subTest(opt=opt, value=bad):
+                rc, _, err = run("quick", url, opt, bad, "-n", "1",
+                                 "-t", "errors < 1", "-q")
+                self.assertEqual(rc, 2, err)
+                self.assertIn("%s wants a " % opt, err)
+                self.assertIn(why, err)
+
+    def test_results_say_where_they_ran(self):
+        # host, and commit and branch from the first CI variable set
+        names = ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT",
+                 "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME",
+                 "GIT_BRANCH")
+        env = dict.fromkeys(names, "")
+        env.update(CI_COMMIT_SHA="c0ffee1", GIT_COMMIT="later",
+                   GITHUB_REF_NAME="feature/x", GIT_BRANCH="later")
+        out = self.path("w.json")
+        url = self.demo.url + "/api/health"
+        for env, sha, branch in ((env, "c0ffee1", "feature/x"),
+                                 (dict.fromkeys(names, ""), None, None)):
+            rc, _, err = run("quick", url, "-n", "5", "-c", "1",
+                             "-t", "errors < 1", "--out", out, "-q", env=env)
+            self.assertEqual(rc, 0, err)
+            meta = load_json(out)["meta"]
+            self.assertEqual(meta["git_sha"], sha)
+            self.assertEqual(meta["git_branch"], branch)
+            self.assertEqual(meta["host"], socket.gethostname())
 
     def test_baseline_lifecycle(self):
         out, _ = self.quick()
