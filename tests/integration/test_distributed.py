@@ -189,6 +189,19 @@ class DistributedTest(TempDirCase):
         # ... but not the same file twice
         self.assert_refused("same file", s1, s1, "--force")
 
+    def test_merge_of_one_shard_of_many(self):
+        p = self.profile(requests=36, users=9)
+        rc, _, err = run("run", p, "--shard", "9/9", "--no-gate", "-q",
+                         "--out", self.path("nine.json"))
+        self.assertEqual(rc, 0, err)
+        # merged as it is, and said (its index used to write past an array
+        # sized by the command line: the ASan build saw it)
+        rc, _, err = run("merge", self.path("nine.json"), "-o",
+                         self.path("m.json"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("merged 1 of 9 shards", err)
+        self.assertIsNone(load_json(self.path("m.json"))["meta"]["shard"])
+
     def test_merge_refuses_counts_that_overflow(self):
         p = self.profile(requests=40, users=2)
         # (in a GitHub Actions job, the shards know their workflow run)
