@@ -33,7 +33,7 @@ _loadgate() {
                 COMPREPLY=($(compgen -W "--store --name --json" -f -- "$cur"))
             fi ;;
         demo) COMPREPLY=($(compgen -W "$report --slow --serve --baseline --save-baseline --store" -- "$cur")) ;;
-        merge) COMPREPLY=($(compgen -W "-o --out" -f -- "$cur")) ;;
+        merge) COMPREPLY=($(compgen -W "-o --out --force" -f -- "$cur")) ;;
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac

@@ -216,6 +216,10 @@ int cmd_load_results(const char *path, struct metrics_results **out);
 
 /** Parses "I/N" (1 <= I <= N).  Returns 0 or -1. */
 int cmd_parse_shard(const char *s, unsigned *index, unsigned *count);
+/** The CI run that the shards of this run share (LOADGATE_RUN_ID, else the
+ * run of GitHub Actions, GitLab CI or CircleCI), malloc'd; NULL when none
+ * is known. */
+char *cmd_run_id(void);
 /** Reduces p's load to shard i of n.  Returns 0, or -1 with err set. */
 int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
                       char *err, size_t len);

@@ -985,6 +985,8 @@ int cmd_run_and_judge(const struct loader_profile *p,
     if (shard) {
         free(run->meta.shard);
         run->meta.shard = strdup(shard);
+        free(run->meta.run_id);
+        run->meta.run_id = cmd_run_id();
     }
     rc = cmd_judge_and_report(run, j, &prep, o, (int)cmd_signal);
 out:

@@ -137,12 +137,19 @@ const struct cmd cmd_commands[] = {
      "  -q, --quiet    no progress\n\n"
      "Example:\n"
      "  loadgate calibrate perf/checkout.yaml --runs 5\n"},
-    {"merge", cmd_merge, "merge A.json B.json ... -o OUT.json",
-     "merge the results of shards (or any runs of one profile) exactly",
+    {"merge", cmd_merge, "merge A.json B.json ... -o OUT.json [--force]",
+     "merge the shards of one run exactly",
      "Adds up histograms, counts, error classes and timelines (aligned on\n"
      "wall-clock seconds), so thresholds on the merged result are exact.\n"
-     "Refuses runs of different profiles and overlapping shards (exit 3).\n\n"
-     "  -o, --out FILE   the merged results\n\n"
+     "The inputs must be the shards of one run: shards I/N of the same N,\n"
+     "each I once, of one profile, whose measured windows overlap, and of\n"
+     "the same CI run (meta.run_id) where both know it. Anything else, a\n"
+     "corrupt file or counts that would add up beyond 2^53 is refused\n"
+     "(exit 3).\n\n"
+     "  -o, --out FILE   the merged results\n"
+     "      --force      merge runs that are not one run's shards (of one\n"
+     "                   profile), with a warning; the time between runs\n"
+     "                   that did not overlap is left out of the duration\n\n"
      "Example:\n"
      "  loadgate merge results-1.json results-2.json -o results.json\n"},
     {"validate", cmd_validate, "validate PROFILE",
