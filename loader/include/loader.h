@@ -217,6 +217,27 @@ struct loader_wait_for {
     char *path_written; /* as written when it uses ${ENV}; NULL: path */
 };
 
+/* ---- HTTP version (the profile's http: key, loader_profile_http.c) ---- */
+
+enum loader_http_version {
+    LOADER_HTTP_1_1 = 0, /* the default */
+    LOADER_HTTP_2,       /* h2 over TLS (ALPN), h2c by prior knowledge */
+    LOADER_HTTP_AUTO,    /* ALPN: h2 when the server offers it, else 1.1
+                            (cleartext: 1.1) */
+};
+
+/* http: 2, or http: {version: 2, connections: 10, max_streams: 10}.
+ * HTTP/2 multiplexes the users (each one request in flight) over
+ * connections, like h2load -c connections -m max_streams. */
+struct loader_http {
+    enum loader_http_version version;
+    /* 0: enough for every user at max_streams (100 when that is 0) */
+    unsigned connections;
+    /* cap on streams in flight per connection; 0: the server's
+     * SETTINGS_MAX_CONCURRENT_STREAMS */
+    unsigned max_streams;
+};
+
 struct loader_profile {
     char *path;  /* as given */
     char *name;  /* the file's stem: "checkout" for perf/checkout.yaml */
@@ -229,6 +250,7 @@ struct loader_profile {
      * request as body_too_large; 0 (the default) for no limit */
     uint64_t max_body;
     char *engine;     /* "fast", "curl" or NULL (automatic) */
+    struct loader_http http; /* http: (see struct loader_http) */
     struct loader_load load;
     struct loader_scenario *scenarios;
     size_t n_scenarios;

@@ -26,7 +26,8 @@ struct pctx {
  * loader__profile_keys() hands them to the schema test. */
 static const char *const top_keys[] = {
     "version",    "target",   "defaults", "load",  "engine",   "scenarios",
-    "thresholds", "baseline", "data",     "setup", "teardown", "wait_for"};
+    "thresholds", "baseline", "data",     "setup", "teardown", "wait_for",
+    "http"};
 static const char *const defaults_keys[] = {
     "headers", "timeout", "insecure", "ca_file", "follow_redirects",
     "max_body"};
@@ -69,6 +70,8 @@ const char *const *loader__profile_keys(const char *level, size_t *n) {
     LEVEL("threshold", threshold_keys)
     LEVEL("wait_for", wait_for_keys)
 #undef LEVEL
+    if (level && strcmp(level, "http") == 0) /* loader_profile_http.c */
+        return loader__profile_http_keys(n);
     *n = 0;
     return NULL;
 }
@@ -1313,6 +1316,11 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
                         "engine: curl (or leave engine: out) with "
                         "follow_redirects");
     }
+
+    /* http: the HTTP version (loader_profile_http.c) */
+    if ((v = find(root, "http", NULL)) &&
+        (rc = loader__profile_http(v, c->p, c->err)))
+        return rc;
 
     if (!(v = find(root, "scenarios", NULL)))
         return fail(c, root, "missing 'scenarios': what the users do");

@@ -122,10 +122,23 @@ int loader__profile_hash(struct loader_profile *p);
  * The keys the parser knows at one mapping level, for the schema test:
  * level is one of "top", "defaults", "target", "load", "stage",
  * "scenario", "step", "expect", "capture", "data", "threshold",
- * "wait_for".  Returns a static array (*n entries), or NULL with *n = 0
+ * "wait_for", "http".  Returns a static array (*n entries), or NULL with *n = 0
  * for an unknown level.
  */
 const char *const *loader__profile_keys(const char *level, size_t *n);
+
+/* ---- http: (loader_profile_http.c) ------------------------------------ */
+
+/** Parses the value of the top-level http: key into p->http.  Returns 0,
+ * LOADER_EPROFILE with err's position and msg set, or LOADER_ENOMEM. */
+int loader__profile_http(const struct loader__yaml_node *v,
+                         struct loader_profile *p, struct loader_error *err);
+/** The keys of http:'s map form (level "http" of loader__profile_keys). */
+const char *const *loader__profile_http_keys(size_t *n);
+struct json_t;
+/** h as JSON for the profile's hash (a new reference, NULL when out of
+ * memory). */
+struct json_t *loader__profile_http_json(const struct loader_http *h);
 
 /* ---- files next to the profile (loader_feeder.c) ------------------------ */
 

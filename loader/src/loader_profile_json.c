@@ -332,6 +332,10 @@ int loader__profile_hash(struct loader_profile *p) {
     if (p->follow_redirects &&
         json_object_set_new(root, "follow_redirects", json_true()))
         goto out;
+    /* http: only when not the default, so that older hashes hold */
+    if (p->http.version != LOADER_HTTP_1_1 &&
+        json_object_set_new(root, "http", loader__profile_http_json(&p->http)))
+        goto out;
     /* sorted keys and fixed real formatting: the same profile gives the
      * same bytes on every machine */
     text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);

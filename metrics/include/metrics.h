@@ -118,6 +118,11 @@ int metrics_hist_decode(const char *text, struct metrics_hist **out);
     X(STATUS, "unexpected_status")                                           \
     X(EXPECT, "expect")                                                      \
     X(BODY_TOO_LARGE, "body_too_large")                                      \
+    /* HTTP/2: a protocol error on the connection or the stream, a stream  \
+     * reset by the server, a request lost to its GOAWAY */                \
+    X(H2_PROTOCOL, "h2_protocol")                                            \
+    X(STREAM_RESET, "stream_reset")                                          \
+    X(GOAWAY, "goaway")                                                      \
     X(OTHER, "other")
 
 enum metrics_errclass {
