@@ -320,6 +320,9 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         goto out;
     }
     st->global_init = true;
+    if ((rc = loader__curl_http_check(e->p, errbuf, errlen)))
+        goto out; /* http: 2 this libcurl cannot do (loader_h2.c) */
+    rc = LOADER_ENOMEM;
     proxy_env(st);
     loader__curl_mem_hold();
     st->mem_held = true;
@@ -376,6 +379,9 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
          * size libcurl would shrink it and close idle keep-alive
          * connections. */
         curl_multi_setopt(mc->m, CURLMOPT_MAXCONNECTS, (long)PER_MULTI + 16);
+        if (e->p->http.max_streams) /* http: {max_streams: N} */
+            curl_multi_setopt(mc->m, CURLMOPT_MAX_CONCURRENT_STREAMS,
+                              (long)e->p->http.max_streams);
     }
     return 0;
 out:
@@ -400,7 +406,9 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
     curl_easy_setopt(h, CURLOPT_PRIVATE, vu);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_SHARE, st->share);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    /* http: 2 / auto multiplex (loader_h2.c) */
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     loader__curl_http_version(st->e->p));
     /* defaults.follow_redirects: the final answer is the one measured,
      * the hops included in its latency (as a browser's user sees it) */
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION,

@@ -886,6 +886,7 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
         return rc;
     slots = count_slots(&p->load);
     t = loader__pick_transport(p);
+    t = loader__h2_pick(p, t); /* http: 2 / auto (loader_h2.c) */
     if ((rc = check_nofile(slots, p->load.rate > 0 || p->load.n_stages > 0,
                            t == &loader__fast_transport, errbuf, errlen)))
         return rc;

@@ -210,6 +210,26 @@ extern const struct loader__transport_ops loader__curl_transport;
  * (loader_fast.c). */
 extern const struct loader__transport_ops loader__fast_transport;
 
+/* ---- HTTP/2 (loader_h2*.c, loader_h2_internal.h) ---------------------- */
+
+/* HTTP/2 on the fast engine: libcurl CONNECT_ONLY connections, OpenSSL
+ * for TLS, nghttp2 sessions in the engine's own epoll loop. */
+extern const struct loader__transport_ops loader__h2_transport;
+/** The transport for p's http: key, given the one loader__pick_transport()
+ * chose: the HTTP/2 one instead of fast for http: 2, and for http: auto
+ * when the https target offers h2 over ALPN (asked once, before the
+ * load); t otherwise. */
+const struct loader__transport_ops *
+loader__h2_pick(const struct loader_profile *p,
+                const struct loader__transport_ops *t);
+/** CURLOPT_HTTP_VERSION for the curl transport under p's http: key. */
+long loader__curl_http_version(const struct loader_profile *p);
+/** Whether the curl transport can run p's http: key: 0, or LOADER_EINVAL
+ * with errbuf saying why (h2c on a libcurl before 8.0, whose reuse of
+ * prior-knowledge connections fails: curl issue 10634). */
+int loader__curl_http_check(const struct loader_profile *p, char *errbuf,
+                            size_t errlen);
+
 /** curl_global_init() / curl_global_cleanup() made safe to call from
  * several engine threads at once (reference counted under a lock).
  * 0 or LOADER_EENGINE. */

@@ -73,8 +73,7 @@ static const char *shown(const char *s, bool expanded, char *buf, size_t len) {
 }
 
 static int version_of(const struct loader__yaml_node *n,
-                      enum loader_http_version *out,
-                      struct loader_error *err) {
+                      enum loader_http_version *out, struct loader_error *err) {
     char *s = NULL, buf[80];
     bool expanded = false;
     int rc = scalar(n, "http", &s, &expanded, err);

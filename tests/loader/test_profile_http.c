@@ -44,8 +44,8 @@ static void test_versions(void **state) {
         {HEAD "http: auto\n" TAIL, LOADER_HTTP_AUTO, 0, 0},
         {HEAD "http: {version: 2, connections: 10}\n" TAIL, LOADER_HTTP_2, 10,
          0},
-        {HEAD "http: {version: auto, max_streams: 8}\n" TAIL,
-         LOADER_HTTP_AUTO, 0, 8},
+        {HEAD "http: {version: auto, max_streams: 8}\n" TAIL, LOADER_HTTP_AUTO,
+         0, 8},
         {HEAD "http:\n  version: 2\n  connections: 3\n  max_streams: 4\n" TAIL,
          LOADER_HTTP_2, 3, 4},
     };

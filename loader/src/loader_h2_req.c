@@ -1,0 +1,267 @@
+/* The HTTP/2 path's logic that needs no socket (loader_h2_internal.h):
+ * the target's origin, a request as header fields, users per connection,
+ * and the fate of a stream that ended without its response. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "loader_h2_internal.h"
+
+/* ---- the origin ---------------------------------------------------------- */
+
+bool loader__h2_origin(const char *url, struct loader__h2_origin *o) {
+    const char *a, *end, *colon, *h, *he;
+    size_t alen, hlen;
+    bool bracket;
+
+    memset(o, 0, sizeof(*o));
+    if (strncmp(url, "http://", 7) == 0) {
+        a = url + 7;
+    } else if (strncmp(url, "https://", 8) == 0) {
+        a = url + 8;
+        o->tls = true;
+    } else {
+        return false;
+    }
+    end = a + strcspn(a, "/?#");
+    alen = (size_t)(end - a);
+    if (alen == 0 || memchr(a, '@', alen) ||
+        (size_t)(end - url) >= sizeof(o->origin) ||
+        alen >= sizeof(o->authority))
+        return false;
+    o->origin_len = (size_t)(end - url);
+    memcpy(o->origin, url, o->origin_len);
+    memcpy(o->authority, a, alen);
+    /* host: "[v6]" or up to the port's colon */
+    bracket = a[0] == '[';
+    h = bracket ? a + 1 : a;
+    he = bracket ? memchr(a, ']', alen) : memchr(a, ':', alen);
+    if (!he)
+        he = end;
+    if (bracket && he == end)
+        return false;
+    hlen = (size_t)(he - h);
+    if (hlen == 0 || hlen >= sizeof(o->host))
+        return false;
+    memcpy(o->host, h, hlen);
+    colon = bracket ? (he + 1 < end && he[1] == ':' ? he + 1 : NULL)
+                    : memchr(a, ':', alen);
+    snprintf(o->connect_url, sizeof(o->connect_url), "http://%.*s%s/",
+             (int)alen, a,
+             colon    ? ""
+             : o->tls ? ":443"
+                      : ":80");
+    return true;
+}
+
+bool loader__h2_same_origin(const struct loader__h2_origin *o,
+                            const char *url) {
+    char c;
+
+    if (strncmp(url, o->origin, o->origin_len) != 0)
+        return false;
+    c = url[o->origin_len];
+    return c == '\0' || c == '/' || c == '?' || c == '#';
+}
+
+/* ---- requests as header fields ------------------------------------------- */
+
+/* Appends name (lowercased) and value as one more field. */
+static int field(struct loader__h2_nvs *out, const char *name, size_t nlen,
+                 const char *value, size_t vlen) {
+    struct loader__buf *b = &out->buf;
+    size_t at;
+
+    if (out->n + 1 > out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        nghttp2_nv *nv = realloc(out->nv, cap * sizeof(*nv));
+        size_t *offs;
+
+        if (!nv)
+            return LOADER_ENOMEM;
+        out->nv = nv;
+        if (!(offs = realloc(out->offs, cap * 2 * sizeof(*offs))))
+            return LOADER_ENOMEM;
+        out->offs = offs;
+        out->cap = cap;
+    }
+    at = b->len;
+    if (loader__buf_append(b, name, nlen))
+        return LOADER_ENOMEM;
+    for (size_t i = at; i < b->len; i++)
+        if (b->p[i] >= 'A' && b->p[i] <= 'Z')
+            b->p[i] = (char)(b->p[i] - 'A' + 'a');
+    out->offs[2 * out->n] = at;
+    out->offs[2 * out->n + 1] = b->len;
+    if (vlen && loader__buf_append(b, value, vlen))
+        return LOADER_ENOMEM;
+    out->nv[out->n].namelen = nlen;
+    out->nv[out->n].valuelen = vlen;
+    out->nv[out->n].flags = NGHTTP2_NV_FLAG_NONE;
+    out->n++;
+    return 0;
+}
+
+static int field_str(struct loader__h2_nvs *out, const char *name,
+                     const char *value) {
+    return field(out, name, strlen(name), value, strlen(value));
+}
+
+/* Header fields HTTP/2 forbids (RFC 9113 8.2.2); Host becomes
+ * :authority. */
+static bool connection_specific(const char *name, size_t n, const char *v) {
+    static const char *const names[] = {"connection",       "keep-alive",
+                                        "proxy-connection", "transfer-encoding",
+                                        "upgrade",          "host"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+        if (n == strlen(names[i]) && strncasecmp(name, names[i], n) == 0)
+            return true;
+    return n == 2 && strncasecmp(name, "te", 2) == 0 &&
+           strcasecmp(v, "trailers") != 0;
+}
+
+/* The value of header h ("Name: value") when its name is name. */
+static const char *header_value(const char *h, const char *name) {
+    size_t n = strlen(name);
+
+    if (strncasecmp(h, name, n) != 0 || h[n] != ':')
+        return NULL;
+    h += n + 1;
+    while (*h == ' ' || *h == '\t')
+        h++;
+    return h;
+}
+
+int loader__h2_fields(const struct loader__h2_origin *o,
+                      const struct loader__request *req, const char *user_agent,
+                      struct loader__h2_nvs *out) {
+    const char *authority = o->authority, *path, *v;
+    size_t path_len;
+    bool has_ua = false, has_accept = false, has_len = false;
+    int rc;
+
+    out->n = 0;
+    out->buf.len = 0;
+    path = req->url + o->origin_len;
+    path_len = strcspn(path, "#");
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const char *h = req->headers[i];
+
+        if ((v = header_value(h, "Host")) && *v)
+            authority = v;
+        has_ua |= header_value(h, "User-Agent") != NULL;
+        has_accept |= header_value(h, "Accept") != NULL;
+        has_len |= header_value(h, "Content-Length") != NULL;
+    }
+    if ((rc = field_str(out, ":method", req->method)) ||
+        (rc = field_str(out, ":scheme", o->tls ? "https" : "http")) ||
+        (rc = field_str(out, ":authority", authority)))
+        return rc;
+    if (path_len == 0 || path[0] != '/') {
+        /* "?q" alone: the path is "/" */
+        struct loader__buf *b = &out->buf;
+        size_t at;
+
+        if ((rc = field(out, ":path", 5, "/", 1)))
+            return rc;
+        at = b->len;
+        if (loader__buf_append(b, path, path_len))
+            return LOADER_ENOMEM;
+        out->nv[out->n - 1].valuelen += b->len - at;
+    } else if ((rc = field(out, ":path", 5, path, path_len))) {
+        return rc;
+    }
+    if (!has_ua && (rc = field_str(out, "user-agent", user_agent)))
+        return rc;
+    if (!has_accept && (rc = field_str(out, "accept", "*/*")))
+        return rc;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const char *h = req->headers[i], *colon = strchr(h, ':');
+
+        if (!colon || colon == h)
+            continue;
+        v = colon + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (connection_specific(h, (size_t)(colon - h), v))
+            continue;
+        if ((rc = field(out, h, (size_t)(colon - h), v, strlen(v))))
+            return rc;
+    }
+    if (!has_len && (req->body || strcmp(req->method, "POST") == 0 ||
+                     strcmp(req->method, "PUT") == 0 ||
+                     strcmp(req->method, "PATCH") == 0)) {
+        char n[24];
+
+        snprintf(n, sizeof(n), "%zu", req->body ? req->body_len : 0);
+        if ((rc = field_str(out, "content-length", n)))
+            return rc;
+    }
+    /* pointers only now: the buffer may have moved while it grew */
+    for (size_t i = 0; i < out->n; i++) {
+        out->nv[i].name = (uint8_t *)out->buf.p + out->offs[2 * i];
+        out->nv[i].value = (uint8_t *)out->buf.p + out->offs[2 * i + 1];
+    }
+    return 0;
+}
+
+void loader__h2_nvs_release(struct loader__h2_nvs *nvs) {
+    free(nvs->nv);
+    free(nvs->offs);
+    loader__buf_release(&nvs->buf);
+    memset(nvs, 0, sizeof(*nvs));
+}
+
+/* ---- users and connections ----------------------------------------------- */
+
+unsigned loader__h2_users_per_conn(const struct loader_http *h,
+                                   unsigned vu_total) {
+    unsigned n;
+
+    if (h->connections)
+        n = vu_total / h->connections + (vu_total % h->connections ? 1 : 0);
+    else
+        n = h->max_streams ? h->max_streams : LOADER__H2_DEFAULT_STREAMS;
+    return n ? n : 1;
+}
+
+/* ---- streams that ended without their response ----------------------------
+ */
+
+bool loader__h2_retry(const struct loader__h2_end *end,
+                      enum metrics_errclass *err) {
+    bool beyond_goaway = end->goaway && end->stream_id > end->goaway_last;
+    bool unprocessed = end->not_sent || beyond_goaway ||
+                       (end->rst && end->rst_code == NGHTTP2_REFUSED_STREAM);
+
+    if (unprocessed) {
+        if (!end->retried)
+            return true;
+        *err = end->goaway ? METRICS_ERR_GOAWAY : METRICS_ERR_STREAM_RESET;
+        return false;
+    }
+    if (end->rst) {
+        *err = end->rst_code == NGHTTP2_PROTOCOL_ERROR
+                   ? METRICS_ERR_H2_PROTOCOL
+                   : METRICS_ERR_STREAM_RESET;
+        return false;
+    }
+    if (end->conn_lost) {
+        if (end->goaway) {
+            *err = METRICS_ERR_GOAWAY;
+            return false;
+        }
+        if (end->conn_reused && !end->got_first && end->idempotent &&
+            !end->retried)
+            return true;
+        *err = METRICS_ERR_RESET;
+        return false;
+    }
+    /* closed by nghttp2 itself: a malformed response, a flow-control or
+     * frame-size error on the stream */
+    *err = end->close_code == NGHTTP2_NO_ERROR ? METRICS_ERR_OTHER
+                                               : METRICS_ERR_H2_PROTOCOL;
+    return false;
+}

@@ -1,0 +1,395 @@
+"""HTTP/2 (`http: 2`, `http: auto`) end to end, on loopback only.
+
+Against a private nginx: h2 over TLS (a self-signed certificate trusted
+through target.ca_file) and h2c by prior knowledge, through both
+transports, checked in nginx's own log ($server_protocol, $connection);
+http: auto choosing h2 or HTTP/1.1 by ALPN; captures over HTTP/2; the
+open model.
+
+Against a small hostile server (h2server.py, python3-h2): GOAWAY mid-run
+and REFUSED_STREAM (the streams the server did not process go out again,
+no request is lost), a SETTINGS_MAX_CONCURRENT_STREAMS of 2 (kept), a
+stream reset, a malformed response and a connection error (counted in
+their classes), a request body larger than the server's window (flow
+control), a 1 MiB response (window updates, max_body) and timeouts.
+Every run is bounded by a request count or a few seconds."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import lgtest
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def h2_python():
+    """An interpreter that has python3-h2 (Debian's python3 does once the
+    package is installed; a virtualenv's may not), or None."""
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if exe and os.path.exists(exe) and subprocess.run(
+                [exe, "-c", "import h2.connection"],
+                capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+H2_PYTHON = h2_python()
+
+
+def profile(target, http, load, steps, extra=""):
+    return ("version: 1\ntarget: %s\nhttp: %s\nload: %s\n%s"
+            "scenarios:\n  - steps:\n%s"
+            "thresholds:\n  - error_rate <= 100%%\n" %
+            (target, http, load, extra, steps))
+
+
+class RunMixin:
+    def run_profile(self, name, text, timeout=120, code=0):
+        """Runs the profile text; returns its results (or, when code is not
+        0, the error output)."""
+        prof = self.write(name + ".yaml", text)
+        out = self.path(name + ".json")
+        got, _, err = lgtest.run("run", prof, "-q", "--no-gate", "--out", out,
+                                 timeout=timeout)
+        self.assertEqual(got, code, err)
+        return lgtest.load_json(out) if code == 0 else err
+
+
+def curl_h2c_broken():
+    """libcurl before 8.0 cannot reuse h2c connections (curl issue
+    10634): loadgate refuses h2c through it."""
+    p = subprocess.run(["curl", "--version"], capture_output=True, text=True)
+    v = p.stdout.split()[1] if p.returncode == 0 else "0"
+    return int(v.split(".")[0]) < 8
+
+
+@unittest.skipUnless(os.path.exists(NGINX),
+                     "nginx is not installed (scripts/setup installs it)")
+class NginxH2(RunMixin, lgtest.TempDirCase):
+    @classmethod
+    def setUpClass(cls):
+        cls._dir = tempfile.TemporaryDirectory(prefix="loadgate-nginx-h2-")
+        d = cls._dir.name
+        cls.cert = os.path.join(d, "crt.pem")
+        key = os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cls.cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        cls.ports = {k: lgtest.free_port()
+                     for k in ("h2", "h2c", "tls11", "http11")}
+        cls.log = os.path.join(d, "logs", "access.log")
+        os.mkdir(os.path.join(d, "logs"))
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write("""daemon off;
+worker_processes 1;
+worker_rlimit_nofile 8192;
+pid %(d)s/nginx.pid;
+error_log %(d)s/logs/error.log;
+events { worker_connections 4096; }
+http {
+    log_format p "$server_protocol $connection $request_method $request_uri";
+    access_log %(log)s p;
+    keepalive_requests 100000;
+    http2_max_requests 100000;
+    client_body_temp_path %(d)s;
+    proxy_temp_path %(d)s;
+    fastcgi_temp_path %(d)s;
+    uwsgi_temp_path %(d)s;
+    scgi_temp_path %(d)s;
+    ssl_certificate %(cert)s;
+    ssl_certificate_key %(key)s;
+    server {
+        listen 127.0.0.1:%(h2)d ssl http2;
+        listen 127.0.0.1:%(h2c)d http2;
+        listen 127.0.0.1:%(tls11)d ssl;
+        listen 127.0.0.1:%(http11)d;
+        location / {
+            add_header X-Token tok42;
+            return 200 "hello over $server_protocol\\n";
+        }
+    }
+}
+""" % dict(d=d, cert=cls.cert, key=key, log=cls.log, **cls.ports))
+        cls.proc = subprocess.Popen(
+            [NGINX, "-p", d, "-c", os.path.join(d, "nginx.conf")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while True:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/" %
+                                       cls.ports["http11"], timeout=1).read()
+                break
+            except OSError:
+                if cls.proc.poll() is not None or time.time() > deadline:
+                    err = cls.proc.stderr.read().decode(errors="replace")
+                    cls.proc.kill()
+                    cls._dir.cleanup()
+                    raise RuntimeError("nginx did not start: " + err)
+                time.sleep(0.1)
+        # the log line of that request may come after its answer: the
+        # tests count lines from here on
+        while not os.path.getsize(cls.log) and time.time() < deadline:
+            time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.terminate()
+        try:
+            cls.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            cls.proc.kill()
+            cls.proc.wait()
+        cls.proc.stderr.close()
+        cls._dir.cleanup()
+
+    def target(self, port_name):
+        if port_name in ("h2", "tls11"):
+            return ("\n  url: https://127.0.0.1:%d\n  ca_file: %s" %
+                    (self.ports[port_name], self.cert))
+        return "http://127.0.0.1:%d" % self.ports[port_name]
+
+    def logged(self, fn):
+        """Runs fn(); returns the access log lines it caused (nginx writes
+        them as each request ends)."""
+        start = os.path.getsize(self.log) if os.path.exists(self.log) else 0
+        res = fn()
+        time.sleep(0.2)
+        with open(self.log, encoding="utf-8") as f:
+            f.seek(start)
+            return res, [l.split() for l in f.read().splitlines()]
+
+    def test_h2_and_h2c_both_transports(self):
+        for port in ("h2", "h2c"):
+            for engine in ("fast", "curl"):
+                with self.subTest(port=port, engine=engine):
+                    text = profile(self.target(port),
+                                   "{version: 2, connections: 4}",
+                                   "{users: 20, requests: 3000}",
+                                   "      - get: /hello\n",
+                                   "engine: %s\n" % engine)
+                    if engine == "curl" and port == "h2c" and \
+                            curl_h2c_broken():
+                        err = self.run_profile("p-h2c-curl", text, code=3)
+                        self.assertIn("h2c) needs the fast engine", err)
+                        continue
+                    res, lines = self.logged(lambda: self.run_profile(
+                        "p-%s-%s" % (port, engine), text))
+                    ep = lgtest.endpoint(res, "GET /hello")
+                    self.assertEqual(res["total_requests"], 3000)
+                    self.assertEqual(ep["errors"], {})
+                    self.assertEqual(ep["status_codes"], {"200": 3000})
+                    self.assertEqual(len(lines), 3000)
+                    self.assertEqual({l[0] for l in lines}, {"HTTP/2.0"})
+                    if engine == "fast":
+                        # 20 users over 4 connections, as asked
+                        self.assertEqual(len({l[1] for l in lines}), 4)
+                        t = ep["timing"]
+                        self.assertGreater(t["connect_p50_ms"], 0)
+                        if port == "h2":
+                            self.assertGreater(t["tls_p50_ms"], 0)
+                        self.assertGreater(t["ttfb_p50_ms"], 0)
+
+    def test_auto_follows_alpn(self):
+        for port, proto in (("h2", "HTTP/2.0"), ("tls11", "HTTP/1.1"),
+                            ("http11", "HTTP/1.1")):
+            with self.subTest(port=port):
+                text = profile(self.target(port), "auto",
+                               "{users: 5, requests: 200}",
+                               "      - get: /auto\n")
+                res, lines = self.logged(lambda: self.run_profile(
+                    "auto-" + port, text))
+                self.assertEqual(res["total_requests"], 200)
+                self.assertEqual(
+                    lgtest.endpoint(res, "GET /auto")["errors"], {})
+                self.assertEqual({l[0] for l in lines}, {proto})
+
+    def test_h2_refused_by_a_server_without_it(self):
+        # http: 2 insists: a TLS server without h2 in ALPN fails every
+        # connection's setup (class tls: the target could not be reached
+        # over HTTP/2, exit 3), and nothing is sent
+        text = profile(self.target("tls11"), "2",
+                       "{users: 2, requests: 10}", "      - get: /no\n")
+        err, lines = self.logged(lambda: self.run_profile("no-h2", text,
+                                                          code=3))
+        self.assertIn("all 10 requests failed (tls: 10)", err)
+        self.assertEqual(lines, [])
+
+    def test_capture_and_expect_over_h2(self):
+        steps = ("      - get: /first\n"
+                 "        capture: {tok: {header: X-Token}}\n"
+                 "        expect: {body_contains: HTTP/2.0}\n"
+                 "      - get: /second/{{tok}}\n")
+        text = profile(self.target("h2"), "2", "{users: 4, iterations: 20}",
+                       steps)
+        res, lines = self.logged(lambda: self.run_profile("capture", text))
+        self.assertEqual(res["total_requests"], 40)
+        for name in ("GET /first", "GET /second/{{tok}}"):
+            self.assertEqual(lgtest.endpoint(res, name)["errors"], {}, name)
+        self.assertEqual(sum(1 for l in lines if l[3] == "/second/tok42"), 20)
+
+    def test_open_model(self):
+        text = profile(self.target("h2c"), "2",
+                       "{rate: 200/s, duration: 2s, max_in_flight: 50}",
+                       "      - get: /open\n")
+        res = self.run_profile("open", text)
+        ep = lgtest.endpoint(res, "GET /open")
+        self.assertEqual(ep["errors"], {})
+        self.assertEqual(res["meta"]["model"], "open")
+        # arrivals on a timeline: 400 due in 2 s, none dropped
+        self.assertGreaterEqual(res["total_requests"], 380)
+        self.assertLessEqual(res["total_requests"], 401)
+        self.assertEqual(res["meta"]["dropped"], 0)
+
+    def test_thousand_users_over_hundred_connections(self):
+        text = profile(self.target("h2"), "{version: 2, max_streams: 10}",
+                       "{users: 1000, duration: 2s, warmup: 1s}",
+                       "      - get: /many\n")
+        res, lines = self.logged(lambda: self.run_profile("many", text))
+        self.assertEqual(lgtest.endpoint(res, "GET /many")["errors"], {})
+        self.assertGreaterEqual(res["total_requests"], 1000)
+        self.assertEqual(len({l[1] for l in lines}), 100)
+
+
+@unittest.skipUnless(H2_PYTHON, "python3-h2 is not installed "
+                     "(scripts/setup installs it)")
+class HostileH2(RunMixin, lgtest.TempDirCase):
+    def server(self, opts):
+        """Starts h2server.py with opts; returns (target, stop) where
+        stop() ends it and returns what it saw."""
+        portfile = self.path("port")
+        statsfile = self.path("stats.json")
+        for f in (portfile, statsfile):
+            if os.path.exists(f):
+                os.remove(f)
+        proc = subprocess.Popen(
+            [H2_PYTHON, os.path.join(HERE, "h2server.py"), portfile,
+             statsfile, json.dumps(dict(opts, lifetime=120))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while not os.path.exists(portfile):
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise RuntimeError("h2server.py did not start: " +
+                                   proc.stderr.read().decode(errors="replace"))
+            time.sleep(0.05)
+        with open(portfile) as f:
+            port = int(f.read())
+
+        def stop():
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            err = proc.stderr.read().decode(errors="replace")
+            proc.stderr.close()
+            self.assertTrue(os.path.exists(statsfile), err)
+            return lgtest.load_json(statsfile)
+
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return "http://127.0.0.1:%d" % port, stop
+
+    def run_against(self, opts, http, load, steps, extra=""):
+        target, stop = self.server(opts)
+        res = self.run_profile("h", profile(target, http, load, steps, extra))
+        return res, stop()
+
+    def test_goaway_mid_run_loses_nothing(self):
+        res, seen = self.run_against({"goaway_every": 50},
+                                     "{version: 2, connections: 2}",
+                                     "{users: 10, requests: 1000}",
+                                     "      - get: /x\n")
+        ep = lgtest.endpoint(res, "GET /x")
+        self.assertEqual(ep["errors"], {})
+        self.assertEqual(ep["status_codes"], {"200": 1000})
+        self.assertEqual(seen["requests"], 1000)
+        # a connection per 50 answers at least: GOAWAY was obeyed
+        self.assertGreaterEqual(seen["connections"], 20)
+
+    def test_refused_streams_go_out_again(self):
+        # distinct paths: the server refuses each one once at most
+        for method, steps in (("GET", "      - get: /x/${vu}/${iteration}\n"),
+                              ("POST", "      - post: /echo/${vu}/${iteration}\n"
+                                       "        body: hello\n")):
+            with self.subTest(method=method):
+                res, seen = self.run_against({"refuse_every": 5}, "2",
+                                             "{users: 8, requests: 400}",
+                                             steps)
+                ep = res["metrics"][0]
+                self.assertEqual(ep["errors"], {})
+                self.assertEqual(res["total_requests"], 400)
+                # every fifth one received, bar the retries of refused ones
+                self.assertGreaterEqual(seen["refused"], 50)
+                self.assertLessEqual(seen["refused"], 100)
+                self.assertEqual(seen["requests"], 400)
+
+    def test_max_concurrent_streams_is_kept(self):
+        res, seen = self.run_against({"max_streams": 2, "delay_ms": 5},
+                                     "{version: 2, connections: 1}",
+                                     "{users: 10, requests: 300}",
+                                     "      - get: /x\n")
+        self.assertEqual(res["metrics"][0]["errors"], {})
+        self.assertEqual(seen["requests"], 300)
+        self.assertLessEqual(seen["max_open"], 2)
+        # only streams sent before the client had the server's SETTINGS
+        # may have been refused: then it kept to two
+        self.assertLessEqual(seen["refused"], 8)
+
+    def test_error_classes(self):
+        for path, method, cls in (("/reset", "get", "stream_reset"),
+                                  ("/bad", "get", "h2_protocol"),
+                                  ("/proto", "get", "h2_protocol"),
+                                  ("/goaway", "post", "goaway")):
+            with self.subTest(path=path):
+                res, _ = self.run_against({}, "2",
+                                          "{users: 2, requests: 10}",
+                                          "      - %s: %s\n" % (method, path))
+                self.assertEqual(res["metrics"][0]["errors"], {cls: 10})
+
+    def test_bodies_and_flow_control(self):
+        big = "y" * 200000  # over the server's 64 KiB window
+        self.write("big.txt", big)
+        steps = ("      - post: /echo\n"
+                 "        body: \"@big.txt\"\n"
+                 "        expect: {body_contains: \"200000\"}\n"
+                 "      - get: /big\n"
+                 "        capture: {t: {header: x-token}}\n"
+                 "        expect: {body_contains: END}\n"
+                 "      - get: /after/{{t}}\n")
+        res, seen = self.run_against({}, "2", "{users: 3, iterations: 12}",
+                                     steps)
+        for ep in res["metrics"]:
+            self.assertEqual(ep["errors"], {}, ep["endpoint"])
+        self.assertEqual(res["total_requests"], 36)
+        self.assertEqual(seen["body_lengths"], [200000] * 12)
+        self.assertEqual(seen["paths"].get("/after/abc"), 12)
+
+    def test_max_body(self):
+        res, _ = self.run_against({}, "2", "{users: 2, requests: 6}",
+                                  "      - get: /big\n",
+                                  "defaults: {max_body: 100KB}\n")
+        self.assertEqual(res["metrics"][0]["errors"], {"body_too_large": 6})
+
+    def test_timeout(self):
+        t0 = time.time()
+        res, _ = self.run_against({"delay_ms": 3000}, "2",
+                                  "{users: 2, requests: 4}",
+                                  "      - get: /slow\n",
+                                  "defaults: {timeout: 300ms}\n")
+        self.assertEqual(res["metrics"][0]["errors"], {"timeout": 4})
+        self.assertLess(time.time() - t0, 20)
+
+
+if __name__ == "__main__":
+    unittest.main()

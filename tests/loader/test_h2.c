@@ -1,0 +1,336 @@
+/* The HTTP/2 path's logic that needs no socket (loader_h2_req.c) and the
+ * choice of transport under http: (loader_h2.c): the target's origin, a
+ * request as header fields, users per connection, what becomes of a
+ * stream that ended without its response. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "loader.h"
+#include "loader_h2_internal.h"
+
+static void test_origin(void **state) {
+    struct loader__h2_origin o;
+
+    (void)state;
+    assert_true(loader__h2_origin("https://example.com/a/b?c", &o));
+    assert_true(o.tls);
+    assert_string_equal(o.origin, "https://example.com");
+    assert_string_equal(o.authority, "example.com");
+    assert_string_equal(o.host, "example.com");
+    assert_string_equal(o.connect_url, "http://example.com:443/");
+
+    assert_true(loader__h2_origin("http://127.0.0.1:8080", &o));
+    assert_false(o.tls);
+    assert_string_equal(o.authority, "127.0.0.1:8080");
+    assert_string_equal(o.host, "127.0.0.1");
+    assert_string_equal(o.connect_url, "http://127.0.0.1:8080/");
+
+    assert_true(loader__h2_origin("https://[::1]:8443/x", &o));
+    assert_string_equal(o.host, "::1");
+    assert_string_equal(o.authority, "[::1]:8443");
+    assert_string_equal(o.connect_url, "http://[::1]:8443/");
+    assert_true(loader__h2_origin("http://[::1]", &o));
+    assert_string_equal(o.connect_url, "http://[::1]:80/");
+
+    assert_false(loader__h2_origin("ftp://h/", &o));
+    assert_false(loader__h2_origin("http:///x", &o));
+    assert_false(loader__h2_origin("http://u:p@h/", &o)); /* credentials */
+    assert_false(loader__h2_origin("http://[::1/", &o));
+
+    assert_true(loader__h2_origin("http://h:1", &o));
+    assert_true(loader__h2_same_origin(&o, "http://h:1"));
+    assert_true(loader__h2_same_origin(&o, "http://h:1/x"));
+    assert_true(loader__h2_same_origin(&o, "http://h:1?q"));
+    assert_false(loader__h2_same_origin(&o, "http://h:10/x"));
+    assert_false(loader__h2_same_origin(&o, "https://h:1/x"));
+}
+
+/* The value of field name in nvs, or NULL; *count how many there are. */
+static const char *field(const struct loader__h2_nvs *nvs, const char *name,
+                         int *count, char *buf, size_t len) {
+    const char *found = NULL;
+
+    *count = 0;
+    for (size_t i = 0; i < nvs->n; i++)
+        if (nvs->nv[i].namelen == strlen(name) &&
+            memcmp(nvs->nv[i].name, name, nvs->nv[i].namelen) == 0) {
+            snprintf(buf, len, "%.*s", (int)nvs->nv[i].valuelen,
+                     (const char *)nvs->nv[i].value);
+            found = buf;
+            (*count)++;
+        }
+    return found;
+}
+
+static void expect_field(const struct loader__h2_nvs *nvs, const char *name,
+                         const char *value) {
+    char buf[256];
+    int n;
+    const char *v = field(nvs, name, &n, buf, sizeof(buf));
+
+    if (!value) {
+        if (v)
+            print_error("%s: unexpected '%s'\n", name, v);
+        assert_null(v);
+        return;
+    }
+    if (!v || strcmp(v, value) != 0)
+        print_error("%s: '%s', expected '%s'\n", name, v ? v : "(none)", value);
+    assert_non_null(v);
+    assert_string_equal(v, value);
+    assert_int_equal(n, 1);
+}
+
+static void test_fields(void **state) {
+    struct loader__h2_origin o;
+    struct loader__h2_nvs nvs;
+    char *hdrs[] = {"X-Trace: t1",
+                    "Connection: keep-alive",
+                    "Keep-Alive: 5",
+                    "Transfer-Encoding: chunked",
+                    "TE: gzip",
+                    "Upgrade: h2c",
+                    "Content-Type: application/json"};
+    struct loader__request req = {0};
+
+    (void)state;
+    memset(&nvs, 0, sizeof(nvs));
+    assert_true(loader__h2_origin("https://api.test:8443", &o));
+    req.method = "POST";
+    req.url = "https://api.test:8443/v1/items?x=1#frag";
+    req.body = "{\"a\":1}";
+    req.body_len = 7;
+    req.headers = hdrs;
+    req.n_headers = sizeof(hdrs) / sizeof(*hdrs);
+    assert_int_equal(loader__h2_fields(&o, &req, "loadgate/t", &nvs), 0);
+    /* pseudo-headers first, in order */
+    assert_true(nvs.n >= 4);
+    assert_memory_equal(nvs.nv[0].name, ":method", 7);
+    assert_memory_equal(nvs.nv[3].name, ":path", 5);
+    expect_field(&nvs, ":method", "POST");
+    expect_field(&nvs, ":scheme", "https");
+    expect_field(&nvs, ":authority", "api.test:8443");
+    expect_field(&nvs, ":path", "/v1/items?x=1");
+    expect_field(&nvs, "user-agent", "loadgate/t");
+    expect_field(&nvs, "accept", "*/*");
+    expect_field(&nvs, "x-trace", "t1"); /* lowercased */
+    expect_field(&nvs, "content-type", "application/json");
+    expect_field(&nvs, "content-length", "7");
+    /* connection-specific fields are not HTTP/2's */
+    expect_field(&nvs, "connection", NULL);
+    expect_field(&nvs, "keep-alive", NULL);
+    expect_field(&nvs, "transfer-encoding", NULL);
+    expect_field(&nvs, "te", NULL);
+    expect_field(&nvs, "upgrade", NULL);
+
+    /* Host becomes :authority; given fields are not doubled; "?q" alone
+     * has the path "/" */
+    {
+        char *h2[] = {"Host: other.test", "User-Agent: mine",
+                      "Accept: text/plain", "TE: trailers"};
+
+        req.method = "GET";
+        req.url = "https://api.test:8443?q=1";
+        req.body = NULL;
+        req.body_len = 0;
+        req.headers = h2;
+        req.n_headers = 4;
+        assert_int_equal(loader__h2_fields(&o, &req, "loadgate/t", &nvs), 0);
+        expect_field(&nvs, ":authority", "other.test");
+        expect_field(&nvs, "host", NULL);
+        expect_field(&nvs, ":path", "/?q=1");
+        expect_field(&nvs, "user-agent", "mine");
+        expect_field(&nvs, "accept", "text/plain");
+        expect_field(&nvs, "te", "trailers");
+        expect_field(&nvs, "content-length", NULL); /* GET without body */
+    }
+    /* an empty PUT still says its length, as HTTP/1.1 does */
+    req.method = "PUT";
+    req.url = "https://api.test:8443";
+    req.headers = NULL;
+    req.n_headers = 0;
+    assert_int_equal(loader__h2_fields(&o, &req, "lg", &nvs), 0);
+    expect_field(&nvs, ":path", "/");
+    expect_field(&nvs, "content-length", "0");
+    loader__h2_nvs_release(&nvs);
+}
+
+static void test_users_per_conn(void **state) {
+    struct loader_http h = {LOADER_HTTP_2, 0, 0};
+
+    (void)state;
+    assert_int_equal(loader__h2_users_per_conn(&h, 1000),
+                     LOADER__H2_DEFAULT_STREAMS);
+    h.max_streams = 10; /* h2load -m 10: ten users a connection */
+    assert_int_equal(loader__h2_users_per_conn(&h, 1000), 10);
+    h.connections = 100; /* -c 100: connections win */
+    assert_int_equal(loader__h2_users_per_conn(&h, 1000), 10);
+    h.connections = 3;
+    assert_int_equal(loader__h2_users_per_conn(&h, 10), 4); /* 4+4+2 */
+    h.connections = 1000;
+    assert_int_equal(loader__h2_users_per_conn(&h, 10), 1);
+    assert_int_equal(loader__h2_users_per_conn(&h, 0), 1);
+}
+
+static void test_retry(void **state) {
+    static const struct {
+        const char *what;
+        struct loader__h2_end end;
+        bool retry;
+        enum metrics_errclass err;
+    } cases[] = {
+        {"refused",
+         {.rst = true, .rst_code = NGHTTP2_REFUSED_STREAM, .stream_id = 5},
+         true,
+         METRICS_ERR_NONE},
+        {"refused POST too (not processed)",
+         {.rst = true, .rst_code = NGHTTP2_REFUSED_STREAM},
+         true,
+         METRICS_ERR_NONE},
+        {"refused again",
+         {.rst = true, .rst_code = NGHTTP2_REFUSED_STREAM, .retried = true},
+         false,
+         METRICS_ERR_STREAM_RESET},
+        {"beyond GOAWAY's last stream",
+         {.goaway = true, .goaway_last = 3, .stream_id = 5},
+         true,
+         METRICS_ERR_NONE},
+        {"beyond GOAWAY, again",
+         {.goaway = true, .goaway_last = 3, .stream_id = 5, .retried = true},
+         false,
+         METRICS_ERR_GOAWAY},
+        {"never sent", {.not_sent = true}, true, METRICS_ERR_NONE},
+        {"reset by the server",
+         {.rst = true, .rst_code = NGHTTP2_INTERNAL_ERROR},
+         false,
+         METRICS_ERR_STREAM_RESET},
+        {"reset as a protocol error",
+         {.rst = true, .rst_code = NGHTTP2_PROTOCOL_ERROR},
+         false,
+         METRICS_ERR_H2_PROTOCOL},
+        {"lost after a GOAWAY that covered it",
+         {.conn_lost = true,
+          .goaway = true,
+          .goaway_last = 7,
+          .stream_id = 5,
+          .idempotent = true,
+          .conn_reused = true},
+         false,
+         METRICS_ERR_GOAWAY},
+        {"lost on a reused connection, idempotent, nothing came",
+         {.conn_lost = true, .idempotent = true, .conn_reused = true},
+         true,
+         METRICS_ERR_NONE},
+        {"lost, not idempotent",
+         {.conn_lost = true, .conn_reused = true},
+         false,
+         METRICS_ERR_RESET},
+        {"lost on a fresh connection",
+         {.conn_lost = true, .idempotent = true},
+         false,
+         METRICS_ERR_RESET},
+        {"lost after the first byte",
+         {.conn_lost = true,
+          .idempotent = true,
+          .conn_reused = true,
+          .got_first = true},
+         false,
+         METRICS_ERR_RESET},
+        {"lost twice",
+         {.conn_lost = true,
+          .idempotent = true,
+          .conn_reused = true,
+          .retried = true},
+         false,
+         METRICS_ERR_RESET},
+        {"closed by nghttp2 (malformed response)",
+         {.close_code = NGHTTP2_PROTOCOL_ERROR},
+         false,
+         METRICS_ERR_H2_PROTOCOL},
+        {"closed without a response, no error", {0}, false, METRICS_ERR_OTHER},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        enum metrics_errclass err = METRICS_ERR_NONE;
+        bool r = loader__h2_retry(&cases[i].end, &err);
+
+        if (r != cases[i].retry || err != cases[i].err)
+            print_error("%s: retry %d, %s\n", cases[i].what, r,
+                        metrics_errclass_name(err) ? metrics_errclass_name(err)
+                                                   : "none");
+        assert_int_equal(r, cases[i].retry);
+        assert_int_equal(err, cases[i].err);
+    }
+}
+
+static struct loader_profile *profile(const char *text) {
+    struct loader_profile *p = NULL;
+    struct loader_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (loader_profile_parse(text, strlen(text), "t.yaml", &p, &err))
+        print_error("%d:%d: %s\n", err.line, err.col, err.msg);
+    assert_non_null(p);
+    return p;
+}
+
+static void test_pick(void **state) {
+    static const struct {
+        const char *text;
+        const struct loader__transport_ops *want;
+        long curl_version;
+    } cases[] = {
+        {"target: http://127.0.0.1:1\n", &loader__fast_transport,
+         CURL_HTTP_VERSION_1_1},
+        {"target: http://127.0.0.1:1\nhttp: 2\n", &loader__h2_transport,
+         CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE},
+        {"target: https://127.0.0.1:1\nhttp: 2\n", &loader__h2_transport,
+         CURL_HTTP_VERSION_2TLS},
+        {"target: http://127.0.0.1:1\nhttp: 2\nengine: curl\n",
+         &loader__curl_transport, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE},
+        /* cleartext auto: no ALPN to ask, HTTP/1.1 */
+        {"target: http://127.0.0.1:1\nhttp: auto\n", &loader__fast_transport,
+         CURL_HTTP_VERSION_2TLS},
+        /* redirects need libcurl, which speaks HTTP/2 too */
+        {"target: http://127.0.0.1:1\nhttp: 2\n"
+         "defaults: {follow_redirects: true}\n",
+         &loader__curl_transport, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE},
+    };
+    const char *rest = "version: 1\nload: {users: 1, requests: 1}\n"
+                       "scenarios: [{steps: [{get: /}]}]\n";
+
+    (void)state;
+    unsetenv("http_proxy");
+    unsetenv("https_proxy");
+    unsetenv("HTTPS_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char text[512];
+        struct loader_profile *p;
+
+        snprintf(text, sizeof(text), "%s%s", rest, cases[i].text);
+        p = profile(text);
+        assert_ptr_equal(loader__h2_pick(p, loader__pick_transport(p)),
+                         cases[i].want);
+        assert_int_equal(loader__curl_http_version(p), cases[i].curl_version);
+        loader_profile_free(p);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_origin),         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_users_per_conn), cmocka_unit_test(test_retry),
+        cmocka_unit_test(test_pick),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
