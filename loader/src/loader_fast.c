@@ -410,6 +410,8 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
         }
         if (st->e->p->ca_file)
             curl_easy_setopt(h, CURLOPT_CAINFO, st->e->p->ca_file);
+        /* https: one read() per socket's worth (loader_h2_tls.c) */
+        curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, loader__tls_read_ahead);
     }
     if (ms > 0)
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);

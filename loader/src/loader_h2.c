@@ -125,6 +125,7 @@ struct h2_state {
     unsigned n_deferred;
     bool in_send;
     bool global_init;
+    bool mem_held;       /* loader__curl_mem_hold() on this thread */
     int keep_fd;         /* the socket being taken from libcurl */
     unsigned stream_cap; /* http.max_streams, 0: the server's */
     uint64_t now;        /* of the events being processed */
@@ -134,6 +135,34 @@ struct h2_state {
     struct loader__buf line; /* a header line for captures */
     uint8_t rbuf[H2_RBUF];
 };
+
+/* ---- nghttp2's memory: the engine thread's cache (loader_curl_mem.c) ---- */
+
+/* A stream allocates and frees a dozen small blocks in nghttp2 (the
+ * stream, its frames, the header copies): the per-thread free lists the
+ * curl transport uses for libcurl's blocks serve them too. */
+static void *mem_malloc(size_t size, void *ud) {
+    (void)ud;
+    return loader__mem_malloc(size);
+}
+
+static void mem_free(void *p, void *ud) {
+    (void)ud;
+    loader__mem_free(p);
+}
+
+static void *mem_calloc(size_t n, size_t size, void *ud) {
+    (void)ud;
+    return loader__mem_calloc(n, size);
+}
+
+static void *mem_realloc(void *p, size_t size, void *ud) {
+    (void)ud;
+    return loader__mem_realloc(p, size);
+}
+
+static nghttp2_mem h2_mem = {NULL, mem_malloc, mem_free, mem_calloc,
+                             mem_realloc};
 
 /* ---- completion --------------------------------------------------------- */
 
@@ -747,7 +776,7 @@ static int session_start(struct h2_state *st, struct h2_conn *c) {
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_WINDOW},
     };
 
-    if (nghttp2_session_client_new2(&c->ss, st->cbs, c, st->opt) != 0)
+    if (nghttp2_session_client_new3(&c->ss, st->cbs, c, st->opt, &h2_mem) != 0)
         return LOADER_ENOMEM;
     if (nghttp2_submit_settings(c->ss, NGHTTP2_FLAG_NONE, iv,
                                 sizeof(iv) / sizeof(*iv)) != 0 ||
@@ -813,6 +842,9 @@ static void conn_connected(struct h2_state *st, struct h2_conn *c) {
     curl_multi_remove_handle(st->multi, c->easy);
     st->keep_fd = -1;
     c->in_multi = false;
+    /* a handle is some kilobytes: a new one if the group reconnects */
+    curl_easy_cleanup(c->easy);
+    c->easy = NULL;
     c->fd = (int)fd;
     epoll_ctl(st->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     if (st->o.tls) {
@@ -844,7 +876,9 @@ static void flush(struct h2_state *st, struct h2_conn *c) {
             if (c->ssl) {
                 int r;
 
-                ERR_clear_error();
+                /* the thread's error queue is kept empty (cleared after
+                 * every failure), as SSL_get_error() needs: no
+                 * ERR_clear_error() before each call, which costs */
                 r = SSL_write(c->ssl, c->out.p + c->out_off,
                               left > INT_MAX ? INT_MAX : (int)left);
                 if (r <= 0) {
@@ -914,7 +948,6 @@ static void on_readable(struct h2_state *st, struct h2_conn *c) {
         if (c->ssl) {
             int r;
 
-            ERR_clear_error();
             r = SSL_read(c->ssl, st->rbuf, sizeof(st->rbuf));
             if (r <= 0) {
                 int e = SSL_get_error(c->ssl, r);
@@ -950,8 +983,10 @@ static void on_readable(struct h2_state *st, struct h2_conn *c) {
             conn_down(st, c, true);
             return;
         }
-        if (!c->ssl && n < sizeof(st->rbuf))
-            break; /* drained; epoll says when more comes */
+        /* drained, or OpenSSL holds nothing more: epoll (level-triggered)
+         * says when more comes, without a read() to hear EAGAIN */
+        if (c->ssl ? !SSL_has_pending(c->ssl) : n < sizeof(st->rbuf))
+            break;
     }
     mark_dirty(st, c);
     if (g)
@@ -1206,6 +1241,8 @@ static int h2_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         goto out;
     }
     st->global_init = true;
+    loader__curl_mem_hold();
+    st->mem_held = true;
     if (st->o.tls && !(st->ssl_ctx = loader__h2_tls_ctx(p, errbuf, errlen))) {
         rc = LOADER_EENGINE;
         goto out;
@@ -1301,6 +1338,8 @@ static void h2_close(struct loader__engine *e) {
         close(st->epfd);
     if (st->global_init)
         loader__curl_global_cleanup();
+    if (st->mem_held) /* after the last nghttp2 session is gone */
+        loader__curl_mem_release();
     free(st);
     e->transport = NULL;
 }

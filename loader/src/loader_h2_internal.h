@@ -44,14 +44,13 @@ bool loader__h2_origin(const char *url, struct loader__h2_origin *o);
 
 /* ---- requests as header fields ------------------------------------------- */
 
-/* A request's header list for nghttp2_submit_request(): nv points into
- * buf (names lowercased) and into o and req (never copied twice). */
+/* A request's header list for nghttp2_submit_request() (which copies
+ * it): nv points into buf (lowercased names) and into o, req and static
+ * text, valid while req is. */
 struct loader__h2_nvs {
     nghttp2_nv *nv;
     size_t n, cap;
     struct loader__buf buf;
-    size_t *offs; /* per field: name, value offsets into buf (2 each) */
-    size_t cap_offs;
 };
 
 /**

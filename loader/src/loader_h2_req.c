@@ -67,47 +67,6 @@ bool loader__h2_same_origin(const struct loader__h2_origin *o,
 
 /* ---- requests as header fields ------------------------------------------- */
 
-/* Appends name (lowercased) and value as one more field. */
-static int field(struct loader__h2_nvs *out, const char *name, size_t nlen,
-                 const char *value, size_t vlen) {
-    struct loader__buf *b = &out->buf;
-    size_t at;
-
-    if (out->n + 1 > out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 16;
-        nghttp2_nv *nv = realloc(out->nv, cap * sizeof(*nv));
-        size_t *offs;
-
-        if (!nv)
-            return LOADER_ENOMEM;
-        out->nv = nv;
-        if (!(offs = realloc(out->offs, cap * 2 * sizeof(*offs))))
-            return LOADER_ENOMEM;
-        out->offs = offs;
-        out->cap = cap;
-    }
-    at = b->len;
-    if (loader__buf_append(b, name, nlen))
-        return LOADER_ENOMEM;
-    for (size_t i = at; i < b->len; i++)
-        if (b->p[i] >= 'A' && b->p[i] <= 'Z')
-            b->p[i] = (char)(b->p[i] - 'A' + 'a');
-    out->offs[2 * out->n] = at;
-    out->offs[2 * out->n + 1] = b->len;
-    if (vlen && loader__buf_append(b, value, vlen))
-        return LOADER_ENOMEM;
-    out->nv[out->n].namelen = nlen;
-    out->nv[out->n].valuelen = vlen;
-    out->nv[out->n].flags = NGHTTP2_NV_FLAG_NONE;
-    out->n++;
-    return 0;
-}
-
-static int field_str(struct loader__h2_nvs *out, const char *name,
-                     const char *value) {
-    return field(out, name, strlen(name), value, strlen(value));
-}
-
 /* Header fields HTTP/2 forbids (RFC 9113 8.2.2); Host becomes
  * :authority. */
 static bool connection_specific(const char *name, size_t n, const char *v) {
@@ -134,18 +93,65 @@ static const char *header_value(const char *h, const char *name) {
     return h;
 }
 
+static void put(struct loader__h2_nvs *out, const char *name, size_t nlen,
+                const char *value, size_t vlen) {
+    nghttp2_nv *nv = &out->nv[out->n++];
+
+    nv->name = (uint8_t *)(uintptr_t)name;
+    nv->namelen = nlen;
+    nv->value = (uint8_t *)(uintptr_t)value;
+    nv->valuelen = vlen;
+    nv->flags = NGHTTP2_NV_FLAG_NONE;
+}
+
+/* Room for n fields and bytes of text in out (the text never moves once
+ * the fields point into it). */
+static int reserve(struct loader__h2_nvs *out, size_t n, size_t bytes) {
+    struct loader__buf *b = &out->buf;
+
+    if (n > out->cap) {
+        nghttp2_nv *nv = realloc(out->nv, n * sizeof(*nv));
+
+        if (!nv)
+            return LOADER_ENOMEM;
+        out->nv = nv;
+        out->cap = n;
+    }
+    if (bytes + 1 > b->cap) {
+        char *p = realloc(b->p, bytes + 1);
+
+        if (!p)
+            return LOADER_ENOMEM;
+        b->p = p;
+        b->cap = bytes + 1;
+    }
+    b->len = 0;
+    return 0;
+}
+
+/* Copies s[0..n) into out's text (room reserved), lowercased when asked. */
+static const char *text(struct loader__h2_nvs *out, const char *s, size_t n,
+                        bool lower) {
+    char *d = out->buf.p + out->buf.len;
+
+    for (size_t i = 0; i < n; i++)
+        d[i] = lower && s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a')
+                                                   : s[i];
+    out->buf.len += n;
+    return d;
+}
+
 int loader__h2_fields(const struct loader__h2_origin *o,
                       const struct loader__request *req, const char *user_agent,
                       struct loader__h2_nvs *out) {
     const char *authority = o->authority, *path, *v;
-    size_t path_len;
-    bool has_ua = false, has_accept = false, has_len = false;
-    int rc;
+    size_t path_len, bytes = 0;
+    bool has_ua = false, has_accept = false, has_len = false, slash;
+    char len[24] = "";
 
-    out->n = 0;
-    out->buf.len = 0;
     path = req->url + o->origin_len;
     path_len = strcspn(path, "#");
+    slash = path_len == 0 || path[0] != '/'; /* "?q" alone: "/?q" */
     for (size_t i = 0; i < req->n_headers; i++) {
         const char *h = req->headers[i];
 
@@ -154,62 +160,53 @@ int loader__h2_fields(const struct loader__h2_origin *o,
         has_ua |= header_value(h, "User-Agent") != NULL;
         has_accept |= header_value(h, "Accept") != NULL;
         has_len |= header_value(h, "Content-Length") != NULL;
+        bytes += strcspn(h, ":");
     }
-    if ((rc = field_str(out, ":method", req->method)) ||
-        (rc = field_str(out, ":scheme", o->tls ? "https" : "http")) ||
-        (rc = field_str(out, ":authority", authority)))
-        return rc;
-    if (path_len == 0 || path[0] != '/') {
-        /* "?q" alone: the path is "/" */
-        struct loader__buf *b = &out->buf;
-        size_t at;
+    if (!has_len &&
+        (req->body || strcmp(req->method, "POST") == 0 ||
+         strcmp(req->method, "PUT") == 0 || strcmp(req->method, "PATCH") == 0))
+        snprintf(len, sizeof(len), "%zu", req->body ? req->body_len : 0);
+    if (reserve(out, req->n_headers + 7,
+                bytes + (slash ? path_len + 1 : 0) + strlen(len)))
+        return LOADER_ENOMEM;
+    out->n = 0;
+    put(out, ":method", 7, req->method, strlen(req->method));
+    put(out, ":scheme", 7, o->tls ? "https" : "http", o->tls ? 5 : 4);
+    put(out, ":authority", 10, authority, strlen(authority));
+    if (slash) {
+        const char *p = text(out, "/", 1, false);
 
-        if ((rc = field(out, ":path", 5, "/", 1)))
-            return rc;
-        at = b->len;
-        if (loader__buf_append(b, path, path_len))
-            return LOADER_ENOMEM;
-        out->nv[out->n - 1].valuelen += b->len - at;
-    } else if ((rc = field(out, ":path", 5, path, path_len))) {
-        return rc;
+        text(out, path, path_len, false);
+        put(out, ":path", 5, p, path_len + 1);
+    } else {
+        put(out, ":path", 5, path, path_len);
     }
-    if (!has_ua && (rc = field_str(out, "user-agent", user_agent)))
-        return rc;
-    if (!has_accept && (rc = field_str(out, "accept", "*/*")))
-        return rc;
+    if (!has_ua)
+        put(out, "user-agent", 10, user_agent, strlen(user_agent));
+    if (!has_accept)
+        put(out, "accept", 6, "*/*", 3);
     for (size_t i = 0; i < req->n_headers; i++) {
         const char *h = req->headers[i], *colon = strchr(h, ':');
+        size_t nlen;
 
         if (!colon || colon == h)
             continue;
+        nlen = (size_t)(colon - h);
         v = colon + 1;
         while (*v == ' ' || *v == '\t')
             v++;
-        if (connection_specific(h, (size_t)(colon - h), v))
+        if (connection_specific(h, nlen, v))
             continue;
-        if ((rc = field(out, h, (size_t)(colon - h), v, strlen(v))))
-            return rc;
+        put(out, text(out, h, nlen, true), nlen, v, strlen(v));
     }
-    if (!has_len && (req->body || strcmp(req->method, "POST") == 0 ||
-                     strcmp(req->method, "PUT") == 0 ||
-                     strcmp(req->method, "PATCH") == 0)) {
-        char n[24];
-
-        snprintf(n, sizeof(n), "%zu", req->body ? req->body_len : 0);
-        if ((rc = field_str(out, "content-length", n)))
-            return rc;
-    }
-    /* pointers only now: the buffer may have moved while it grew */
-    for (size_t i = 0; i < out->n; i++) {
-        out->nv[i].name = (uint8_t *)out->buf.p + out->offs[2 * i];
-        out->nv[i].value = (uint8_t *)out->buf.p + out->offs[2 * i + 1];
-    }
+    if (len[0])
+        put(out, "content-length", 14, text(out, len, strlen(len), false),
+            strlen(len));
     return 0;
 }
 
 void loader__h2_nvs_release(struct loader__h2_nvs *nvs) {
     free(nvs->nv);
-    free(nvs->offs);
     loader__buf_release(&nvs->buf);
     memset(nvs, 0, sizeof(*nvs));
 }

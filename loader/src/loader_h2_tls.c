@@ -6,9 +6,12 @@
  * libcurl only opens TCP here, and the handshake is OpenSSL's, with the
  * profile's insecure and ca_file as libcurl would apply them. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -30,6 +33,9 @@ SSL_CTX *loader__h2_tls_ctx(const struct loader_profile *p, char *errbuf,
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
+    /* one read() for what the socket has, not two for every record (its
+     * header, then its body) */
+    SSL_CTX_set_read_ahead(ctx, 1);
     if (p->insecure) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     } else {
@@ -47,6 +53,71 @@ SSL_CTX *loader__h2_tls_ctx(const struct loader_profile *p, char *errbuf,
     return ctx;
 }
 
+/* ---- a socket BIO that never raises SIGPIPE ------------------------------
+
+ * OpenSSL's own socket BIO write()s: a peer gone away would kill a process
+ * that has not ignored SIGPIPE.  This one send()s with MSG_NOSIGNAL. */
+
+static int bio_write(BIO *b, const char *buf, int len) {
+    ssize_t n =
+        send((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_NOSIGNAL);
+
+    BIO_clear_retry_flags(b);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_write(b);
+    return (int)n;
+}
+
+static int bio_read(BIO *b, char *buf, int len) {
+    ssize_t n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, 0);
+
+    BIO_clear_retry_flags(b);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_read(b);
+    return (int)n;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)b;
+    (void)num;
+    (void)ptr;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int bio_create(BIO *b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static BIO_METHOD *bio_method;
+static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
+
+static void bio_method_init(void) {
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                 "loadgate socket");
+
+    if (m && BIO_meth_set_write(m, bio_write) == 1 &&
+        BIO_meth_set_read(m, bio_read) == 1 &&
+        BIO_meth_set_ctrl(m, bio_ctrl) == 1 &&
+        BIO_meth_set_create(m, bio_create) == 1) {
+        bio_method = m; /* kept for the process's lifetime */
+        return;
+    }
+    BIO_meth_free(m);
+}
+
+/* ssl reads and writes fd through it.  false when out of memory. */
+static bool set_socket(SSL *ssl, int fd) {
+    BIO *b;
+
+    pthread_once(&bio_once, bio_method_init);
+    if (!bio_method || !(b = BIO_new(bio_method)))
+        return false;
+    BIO_set_data(b, (void *)(intptr_t)fd);
+    SSL_set_bio(ssl, b, b); /* one reference, taken by ssl */
+    return true;
+}
+
 SSL *loader__h2_tls_new(SSL_CTX *ctx, int fd, const struct loader__h2_origin *o,
                         bool insecure, const unsigned char *alpn,
                         unsigned alpn_len) {
@@ -57,8 +128,7 @@ SSL *loader__h2_tls_new(SSL_CTX *ctx, int fd, const struct loader__h2_origin *o,
 
     if (!ssl)
         return NULL;
-    if (SSL_set_fd(ssl, fd) != 1 ||
-        SSL_set_alpn_protos(ssl, alpn, alpn_len) != 0 ||
+    if (!set_socket(ssl, fd) || SSL_set_alpn_protos(ssl, alpn, alpn_len) != 0 ||
         (!is_ip && SSL_set_tlsext_host_name(ssl, o->host) != 1))
         goto fail;
     if (!insecure) {
@@ -74,6 +144,13 @@ fail:
     ERR_clear_error();
     SSL_free(ssl);
     return NULL;
+}
+
+CURLcode loader__tls_read_ahead(CURL *h, void *ssl_ctx, void *ud) {
+    (void)h;
+    (void)ud;
+    SSL_CTX_set_read_ahead((SSL_CTX *)ssl_ctx, 1);
+    return CURLE_OK;
 }
 
 bool loader__h2_tls_is_h2(const SSL *ssl) {
