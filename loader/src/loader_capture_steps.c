@@ -79,6 +79,11 @@ static int send_once(CURL *h, const struct loader_profile *p,
     curl_easy_setopt(h, CURLOPT_HEADERDATA, vu);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, p->follow_redirects ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+    /* http: as the load's (loader_h2.c); a libcurl that cannot reuse h2c
+     * connections opens one a step */
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, loader__curl_http_version(p));
+    if (loader__curl_http_check(p, NULL, 0))
+        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     if (p->insecure) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -224,7 +224,10 @@ loader__h2_pick(const struct loader_profile *p,
                 const struct loader__transport_ops *t);
 /** A CURLOPT_SSL_CTX_FUNCTION (loader_h2_tls.c) that turns OpenSSL's
  * read-ahead on: a read() takes what the socket has, where OpenSSL would
- * make two (a record's header, then its body) for every record. */
+ * make two (a record's header, then its body) for every record.  Only for
+ * connections whose reader drains them to CURLE_AGAIN (the fast
+ * transport): libcurl's own transfers would wait on the socket for bytes
+ * already read. */
 CURLcode loader__tls_read_ahead(CURL *h, void *ssl_ctx, void *ud);
 /** CURLOPT_HTTP_VERSION for the curl transport under p's http: key. */
 long loader__curl_http_version(const struct loader_profile *p);

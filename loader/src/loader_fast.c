@@ -410,7 +410,11 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
         }
         if (st->e->p->ca_file)
             curl_easy_setopt(h, CURLOPT_CAINFO, st->e->p->ca_file);
-        /* https: one read() per socket's worth (loader_h2_tls.c) */
+        /* https: one read() per socket's worth (loader_h2_tls.c).  Safe
+         * here only: on_readable() reads until CURLE_AGAIN, so nothing
+         * waits in OpenSSL's buffer; libcurl's multi, which asks
+         * SSL_pending() (blind to read-ahead bytes) before polling, would
+         * stall (the curl transport does not set it) */
         curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, loader__tls_read_ahead);
     }
     if (ms > 0)

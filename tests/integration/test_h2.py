@@ -237,6 +237,25 @@ http {
             self.assertEqual(lgtest.endpoint(res, name)["errors"], {}, name)
         self.assertEqual(sum(1 for l in lines if l[3] == "/second/tok42"), 20)
 
+    def test_wait_for_setup_teardown_speak_h2c(self):
+        # a prior-knowledge-only port answers no HTTP/1.1: the unmeasured
+        # steps speak the profile's HTTP version too
+        steps = "      - get: /load/{{t}}\n"
+        extra = ("wait_for: {get: /health, timeout: 5s}\n"
+                 "setup:\n  - get: /login\n"
+                 "    capture: {t: {header: X-Token}}\n"
+                 "  - get: /again\n"
+                 "teardown:\n  - get: /logout/{{t}}\n")
+        text = profile(self.target("h2c"), "2", "{users: 2, requests: 10}",
+                       steps, extra)
+        res, lines = self.logged(lambda: self.run_profile("steps", text))
+        self.assertEqual(res["total_requests"], 10)
+        uris = [l[3] for l in lines]
+        for uri in ("/health", "/login", "/again", "/logout/tok42"):
+            self.assertIn(uri, uris)
+        self.assertEqual(uris.count("/load/tok42"), 10)
+        self.assertEqual({l[0] for l in lines}, {"HTTP/2.0"})
+
     def test_open_model(self):
         text = profile(self.target("h2c"), "2",
                        "{rate: 200/s, duration: 2s, max_in_flight: 50}",
