@@ -243,6 +243,37 @@ static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
     return rc;
 }
 
+/* The helpers above for the parsers of single keys in files of their own
+ * (loader_profile_http.c), which have no pctx. */
+const struct loader__yaml_node *
+loader__profile_find(const struct loader__yaml_node *map, const char *key) {
+    return find(map, key, NULL);
+}
+
+int loader__profile_check_keys(const struct loader__yaml_node *map,
+                               const char *const *known, size_t n_known,
+                               const char *where, struct loader_error *err) {
+    struct pctx c = {err, NULL};
+
+    return check_keys(&c, map, known, n_known, where);
+}
+
+int loader__profile_text(const struct loader__yaml_node *n, const char *what,
+                         char **out, bool *expanded,
+                         struct loader_error *err) {
+    struct pctx c = {err, NULL};
+
+    return text(&c, n, what, out, expanded);
+}
+
+int loader__profile_uint(const struct loader__yaml_node *n, const char *what,
+                         unsigned long long min, unsigned long long max,
+                         unsigned long long *out, struct loader_error *err) {
+    struct pctx c = {err, NULL};
+
+    return uint_field(&c, n, what, min, max, out);
+}
+
 /* A scalar in one of the profile's small grammars: parse() fills out or
  * fails, and the error says what was expected ("a duration like 30s"). */
 static int parsed_field(struct pctx *c, const struct loader__yaml_node *n,

@@ -127,6 +127,26 @@ int loader__profile_hash(struct loader_profile *p);
  */
 const char *const *loader__profile_keys(const char *level, size_t *n);
 
+/* ---- parsing one key in a file of its own (loader_profile.c's helpers) -- */
+
+/** The value under key in map, or NULL. */
+const struct loader__yaml_node *
+loader__profile_find(const struct loader__yaml_node *map, const char *key);
+/** LOADER_EPROFILE (with "did you mean") for a key of map not in known;
+ * where names the map in the message.  0 when all are known. */
+int loader__profile_check_keys(const struct loader__yaml_node *map,
+                               const char *const *known, size_t n_known,
+                               const char *where, struct loader_error *err);
+/** The scalar n after ${ENV} expansion (*out malloc'd; *expanded, which
+ * may be NULL, says whether the environment gave it).  0, LOADER_EPROFILE
+ * or LOADER_ENOMEM. */
+int loader__profile_text(const struct loader__yaml_node *n, const char *what,
+                         char **out, bool *expanded, struct loader_error *err);
+/** A whole number from min to max.  0, LOADER_EPROFILE or LOADER_ENOMEM. */
+int loader__profile_uint(const struct loader__yaml_node *n, const char *what,
+                         unsigned long long min, unsigned long long max,
+                         unsigned long long *out, struct loader_error *err);
+
 /* ---- http: (loader_profile_http.c) ------------------------------------ */
 
 /** Parses the value of the top-level http: key into p->http.  Returns 0,

@@ -1,7 +1,9 @@
 """Shared helpers for the integration tests: run the real loadgate binary,
-start the bundled demo service on a free loopback port, validate JUnit."""
+start the bundled demo service or a private nginx on a free loopback port,
+validate JUnit."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -83,6 +85,70 @@ class DemoServer:
         self.proc.stdout.close()
         self.proc.stderr.close()
         return self.proc.returncode
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+class Nginx:
+    """A private nginx on loopback (one worker, in a temporary folder, with
+    a self-signed certificate for 127.0.0.1 in .cert and .key): http is the
+    inside of its http {} block, formatted with d (the folder), cert and
+    key; it is up once probe_url answers."""
+
+    def __init__(self, http, probe_url):
+        self._dir = tempfile.TemporaryDirectory(prefix="loadgate-nginx-")
+        d = self.dir = self._dir.name
+        self.cert = os.path.join(d, "crt.pem")
+        self.key = os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", self.key, "-out", self.cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        os.mkdir(os.path.join(d, "logs"))
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write("""daemon off;
+worker_processes 1;
+worker_rlimit_nofile 8192;
+pid %(d)s/nginx.pid;
+error_log %(d)s/logs/error.log;
+events { worker_connections 4096; }
+http {
+    keepalive_requests 100000;
+    client_body_temp_path %(d)s;
+    proxy_temp_path %(d)s;
+    fastcgi_temp_path %(d)s;
+    uwsgi_temp_path %(d)s;
+    scgi_temp_path %(d)s;
+%(http)s
+}
+""" % {"d": d, "http": http % {"d": d, "cert": self.cert, "key": self.key}})
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", d, "-c", os.path.join(d, "nginx.conf")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while True:
+            try:
+                urllib.request.urlopen(probe_url, timeout=1).read()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    err = self.proc.stderr.read().decode(errors="replace")
+                    self.proc.kill()
+                    self._dir.cleanup()
+                    raise RuntimeError("nginx did not start: " + err)
+                time.sleep(0.1)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stderr.close()
+        self._dir.cleanup()
 
 
 def validate_junit(testcase, path):

@@ -3,88 +3,35 @@ with a self-signed certificate (trusted through target.ca_file): both
 transports send exactly the requests asked for, without an error, and
 agree; 1000 users hold their concurrency."""
 import os
-import shutil
-import subprocess
-import time
 import unittest
-import urllib.request
 
 import lgtest
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 BODY = "hello from nginx, a small body for the load generator\n"
 
 
-@unittest.skipUnless(os.path.exists(NGINX),
+@unittest.skipUnless(os.path.exists(lgtest.NGINX),
                      "nginx is not installed (scripts/setup installs it)")
 class Nginx(lgtest.TempDirCase):
     @classmethod
     def setUpClass(cls):
-        import tempfile
-        cls._dir = tempfile.TemporaryDirectory(prefix="loadgate-nginx-")
-        d = cls._dir.name
-        cls.cert = os.path.join(d, "crt.pem")
-        key = os.path.join(d, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
-                        "-nodes", "-keyout", key, "-out", cls.cert,
-                        "-days", "1", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"],
-                       check=True, capture_output=True, timeout=60)
         cls.http_port = lgtest.free_port()
         cls.https_port = lgtest.free_port()
-        os.mkdir(os.path.join(d, "logs"))
-        with open(os.path.join(d, "nginx.conf"), "w") as f:
-            f.write("""daemon off;
-worker_processes 1;
-worker_rlimit_nofile 8192;
-pid %(d)s/nginx.pid;
-error_log %(d)s/logs/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000;
-    client_body_temp_path %(d)s;
-    proxy_temp_path %(d)s;
-    fastcgi_temp_path %(d)s;
-    uwsgi_temp_path %(d)s;
-    scgi_temp_path %(d)s;
+        cls.nginx = lgtest.Nginx("""    access_log off;
     server {
         listen 127.0.0.1:%(http)d;
         listen 127.0.0.1:%(https)d ssl;
-        ssl_certificate %(cert)s;
-        ssl_certificate_key %(key)s;
+        ssl_certificate %%(cert)s;
+        ssl_certificate_key %%(key)s;
         location / { return 200 "%(body)s"; }
-    }
-}
-""" % {"d": d, "http": cls.http_port, "https": cls.https_port,
-       "cert": cls.cert, "key": key, "body": BODY.replace("\n", "\\n")})
-        cls.proc = subprocess.Popen(
-            [NGINX, "-p", d, "-c", os.path.join(d, "nginx.conf")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 20
-        while True:
-            try:
-                urllib.request.urlopen(
-                    "http://127.0.0.1:%d/" % cls.http_port, timeout=1).read()
-                break
-            except OSError:
-                if cls.proc.poll() is not None or time.time() > deadline:
-                    err = cls.proc.stderr.read().decode(errors="replace")
-                    cls.proc.kill()
-                    cls._dir.cleanup()
-                    raise RuntimeError("nginx did not start: " + err)
-                time.sleep(0.1)
+    }""" % {"http": cls.http_port, "https": cls.https_port,
+            "body": BODY.replace("\n", "\\n")},
+            "http://127.0.0.1:%d/" % cls.http_port)
+        cls.cert = cls.nginx.cert
 
     @classmethod
     def tearDownClass(cls):
-        cls.proc.terminate()
-        try:
-            cls.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            cls.proc.kill()
-            cls.proc.wait()
-        cls.proc.stderr.close()
-        cls._dir.cleanup()
+        cls.nginx.stop()
 
     def run_profile(self, scheme, engine, load):
         if scheme == "https":
