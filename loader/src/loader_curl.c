@@ -695,8 +695,8 @@ static int curl_poll(struct loader__engine *e, uint64_t deadline_ns) {
 static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns) {
     struct curl_state *st = e->transport;
     struct epoll_event ev[MAX_EVENTS];
-    uint64_t now = e->now_ns(), wait_ns, done_before = st->completions;
-    int n, wait_ms;
+    uint64_t now = e->now_ns(), done_before = st->completions;
+    int n;
 
     scan_timeouts(e, st, now);
     fire_timers(e, st, now);
@@ -709,17 +709,10 @@ static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns) {
     for (unsigned i = 0; i < st->n_multis; i++)
         if (st->multis[i].deadline_ns < deadline_ns)
             deadline_ns = st->multis[i].deadline_ns;
-    now = e->now_ns();
-    wait_ns = deadline_ns > now ? deadline_ns - now : 0;
-    /* Round up: waking a little late costs less than spinning. */
-    wait_ms = (int)((wait_ns + 999999) / 1000000);
-    n = epoll_wait(st->epfd, ev, MAX_EVENTS, wait_ms);
-    if (n < 0) {
-        if (errno == EINTR)
-            return 0;
-        snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
-        return LOADER_EENGINE;
-    }
+    n = loader__epoll_wait(e, st->epfd, ev, MAX_EVENTS, e->now_ns(),
+                           deadline_ns);
+    if (n < 0)
+        return n;
     for (int i = 0; i < n; i++) {
         unsigned idx = (unsigned)(ev[i].data.u64 >> 32);
         curl_socket_t fd = (curl_socket_t)(uint32_t)ev[i].data.u64;

@@ -222,13 +222,6 @@ extern const struct loader__transport_ops loader__h2_transport;
 const struct loader__transport_ops *
 loader__h2_pick(const struct loader_profile *p,
                 const struct loader__transport_ops *t);
-/** A CURLOPT_SSL_CTX_FUNCTION (loader_h2_tls.c) that turns OpenSSL's
- * read-ahead on: a read() takes what the socket has, where OpenSSL would
- * make two (a record's header, then its body) for every record.  Only for
- * connections whose reader drains them to CURLE_AGAIN (the fast
- * transport): libcurl's own transfers would wait on the socket for bytes
- * already read. */
-CURLcode loader__tls_read_ahead(CURL *h, void *ssl_ctx, void *ud);
 /** CURLOPT_HTTP_VERSION for the curl transport under p's http: key. */
 long loader__curl_http_version(const struct loader_profile *p);
 /** Whether the curl transport can run p's http: key: 0, or LOADER_EINVAL
@@ -352,6 +345,18 @@ int loader__engine_loop(struct loader__engine *e,
                         const struct loader__transport_ops *t);
 /** Puts vu in the timer heap at vu->due_ns (closed model). */
 int loader__heap_push(struct loader__engine *e, struct loader__vu *vu);
+
+/* ---- epoll (loader_epoll.c) ---------------------------------------------- */
+
+/** Watches fd in epfd for input, and output too when out; tag is the
+ * events' data.u64. */
+void loader__epoll_watch(int epfd, int fd, uint64_t tag, bool out);
+/** epoll_wait() on epfd until deadline_ns at the latest (monotonic, now
+ * being the time; rounded up to a millisecond): the number of events (0
+ * when a signal came), or LOADER_EENGINE with e->errbuf saying why. */
+int loader__epoll_wait(struct loader__engine *e, int epfd,
+                       struct epoll_event *ev, int max, uint64_t now,
+                       uint64_t deadline_ns);
 
 /* epoll events as curl_multi_socket_action() flags (both transports hand
  * libcurl's own sockets back to it). */

@@ -3,12 +3,15 @@
  *
  * Connection setup goes through small multi handles (FAST_PER_MULTI easy
  * handles each, never removed while the connection lives: removal closes
- * a CONNECT_ONLY connection), so that DNS, TCP and TLS never block the
- * loop.  Once a connection is up its socket (CURLINFO_ACTIVESOCKET) is
- * ours: requests are written as prepared bytes, responses read and parsed
- * with http-parser.  Plain http uses send()/recv() on the socket; https
- * goes through curl_easy_send()/curl_easy_recv() and drains until
- * CURLE_AGAIN, because OpenSSL buffers whole records.
+ * a CONNECT_ONLY connection), so that DNS and TCP never block the loop.
+ * Once a connection is up its socket (CURLINFO_ACTIVESOCKET) is ours:
+ * requests are written as prepared bytes, responses read and parsed with
+ * http-parser.  Plain http uses send()/recv() on the socket.  For https,
+ * libcurl only connects TCP: the handle then leaves its multi at once
+ * (on_closesocket leaves the socket to us) and TLS is OpenSSL's, with one
+ * context for every connection (loader_tls.c): libcurl would build an
+ * SSL_CTX for each, which with OpenSSL 3 made most of the cost of a
+ * thousand users connecting at once.
  *
  * Each user (or open-model slot) owns one connection.  A connection that
  * the server closes, or that answers "Connection: close", is set up again
@@ -42,6 +45,7 @@
 
 #include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
+#include "loader_tls_internal.h"
 
 #define FAST_PER_MULTI 10
 #define FAST_MAX_EVENTS 256
@@ -74,6 +78,9 @@ struct fast_conn {
     enum fast_cstate state;
     bool in_multi;
     bool tls;
+    SSL *ssl;         /* https: ours once connected */
+    bool handshaking; /* its TLS handshake is under way */
+    uint64_t hs_start_ns;
     bool want_out;   /* EPOLLOUT registered */
     bool attached;   /* curl_easy_send() ran once on this connection */
     bool curl_closed; /* libcurl let go of our socket: we close it */
@@ -117,6 +124,8 @@ struct fast_state {
     unsigned n_deferred;
     bool in_send;
     bool global_init;
+    struct loader__tls *tls; /* https: made at the first TLS connection */
+    bool tls_failed;         /* ... and could not be (the CA file?) */
     char user_agent[64];
     http_parser_settings settings;      /* bodies and headers dropped */
     http_parser_settings settings_keep; /* kept: captures, expectations */
@@ -264,18 +273,16 @@ static void list_multi(struct fast_state *st, struct fast_multi *mc) {
 }
 
 static void epoll_set(struct fast_state *st, struct fast_conn *c, bool out) {
-    struct epoll_event ev;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN | (out ? EPOLLOUT : 0u);
-    ev.data.u64 = ((uint64_t)c->idx << 32) | (uint32_t)c->fd;
-    if (epoll_ctl(st->epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-        epoll_ctl(st->epfd, EPOLL_CTL_ADD, c->fd, &ev);
+    loader__epoll_watch(st->epfd, c->fd,
+                        ((uint64_t)c->idx << 32) | (uint32_t)c->fd, out);
     c->want_out = out;
 }
 
 /* Closes c's connection (if any); the user keeps its handle. */
 static void conn_close(struct fast_state *st, struct fast_conn *c) {
+    loader__tls_close(c->ssl);
+    c->ssl = NULL;
+    c->handshaking = false;
     if (c->fd >= 0) {
         epoll_ctl(st->epfd, EPOLL_CTL_DEL, c->fd, NULL);
         if ((size_t)c->fd < st->n_owner)
@@ -403,23 +410,19 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
          * read into the connection's (curl_easy_recv() too).  The least
          * it takes: 6 MB less at 10000 connections. */
         curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 1024L);
-        if (st->e->p->insecure) {
-            /* target: {insecure: true} or defaults.insecure */
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-        }
-        if (st->e->p->ca_file)
-            curl_easy_setopt(h, CURLOPT_CAINFO, st->e->p->ca_file);
-        /* https: one read() per socket's worth (loader_h2_tls.c).  Safe
-         * here only: on_readable() reads until CURLE_AGAIN, so nothing
-         * waits in OpenSSL's buffer; libcurl's multi, which asks
-         * SSL_pending() (blind to read-ahead bytes) before polling, would
-         * stall (the curl transport does not set it) */
-        curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, loader__tls_read_ahead);
     }
     if (ms > 0)
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
-    curl_easy_setopt(h, CURLOPT_URL, c->origin.p);
+    if (c->tls) {
+        /* TCP only: TLS is ours (tls_start) */
+        struct loader__origin o;
+
+        if (!loader__origin_parse(c->origin.p, &o))
+            return LOADER_EINVAL;
+        curl_easy_setopt(h, CURLOPT_URL, o.connect_url);
+    } else {
+        curl_easy_setopt(h, CURLOPT_URL, c->origin.p);
+    }
     if (curl_multi_add_handle(c->mc->m, h) != CURLM_OK)
         return LOADER_EENGINE;
     c->in_multi = true;
@@ -429,11 +432,59 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
     return 0;
 }
 
+/* One step of c's TLS handshake; the request waiting goes once done. */
+static void tls_step(struct fast_state *st, struct fast_conn *c,
+                     uint64_t now) {
+    int r = loader__tls_handshake(c->ssl);
+
+    if (r == 1) {
+        c->handshaking = false;
+        c->tls_us = (st->e->now_ns() - c->hs_start_ns) / 1000;
+        if (!c->tls_us)
+            c->tls_us = 1;
+        epoll_set(st, c, false);
+        if (c->pending)
+            try_write(st, c, now);
+    } else if (r == LOADER__TLS_ERROR) {
+        conn_fail(st, c, METRICS_ERR_TLS, now);
+    } else if ((r == LOADER__TLS_WANT_WRITE) != c->want_out) {
+        epoll_set(st, c, r == LOADER__TLS_WANT_WRITE);
+    }
+}
+
+/* An https connection's TCP is up: libcurl lets go of it (leaving the
+ * multi closes a CONNECT_ONLY connection, on_closesocket keeps our
+ * socket open), and the TLS handshake starts. */
+static void tls_start(struct fast_state *st, struct fast_conn *c,
+                      uint64_t now) {
+    static const unsigned char alpn[] = "\x08http/1.1";
+    struct loader__origin o;
+
+    curl_multi_remove_handle(c->mc->m, c->easy);
+    c->in_multi = false;
+    if (!st->tls && !st->tls_failed) {
+        char why[256];
+
+        if (!(st->tls = loader__tls_new(st->e->p, why, sizeof(why))))
+            st->tls_failed = true; /* every https request fails as tls */
+    }
+    if (!st->tls || !loader__origin_parse(c->origin.p, &o) ||
+        !(c->ssl = loader__tls_connect(st->tls, c->fd, &o, c->origin.p, alpn,
+                                       sizeof(alpn) - 1))) {
+        conn_fail(st, c, METRICS_ERR_TLS, now);
+        return;
+    }
+    c->handshaking = true;
+    c->hs_start_ns = st->e->now_ns();
+    epoll_set(st, c, true);
+    tls_step(st, c, now);
+}
+
 /* The connection of c is up: the socket becomes ours. */
 static void conn_ready(struct fast_state *st, struct fast_conn *c,
                        uint64_t now) {
     curl_socket_t fd = CURL_SOCKET_BAD;
-    curl_off_t conn_t = 0, app_t = 0;
+    curl_off_t conn_t = 0;
 
     if (c->mc->connecting)
         c->mc->connecting--;
@@ -444,15 +495,18 @@ static void conn_ready(struct fast_state *st, struct fast_conn *c,
         return;
     }
     curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &conn_t);
-    curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &app_t);
     c->connect_us = conn_t > 0 ? (uint64_t)conn_t : 1;
-    c->tls_us = c->tls && app_t > conn_t ? (uint64_t)(app_t - conn_t) : 0;
+    c->tls_us = 0;
     c->fd = (int)fd;
     if ((size_t)fd < st->n_owner)
         st->owner[fd] = c->idx + 1;
     c->state = FAST_READY;
     c->fresh = true;
     c->reused = false;
+    if (c->tls) {
+        tls_start(st, c, now);
+        return;
+    }
     epoll_set(st, c, false);
     if (c->pending)
         try_write(st, c, now);
@@ -611,7 +665,7 @@ static void try_write(struct fast_state *st, struct fast_conn *c,
     while (c->out_off < c->out.len) {
         size_t left = c->out.len - c->out_off, n = 0;
 
-        if (c->tls || !c->attached) {
+        if (!c->ssl && !c->attached) {
             /* the first write attaches the handle (top of the file) */
             CURLcode r =
                 curl_easy_send(c->easy, c->out.p + c->out_off, left, &n);
@@ -624,10 +678,10 @@ static void try_write(struct fast_state *st, struct fast_conn *c,
                 return;
             }
         } else {
-            ssize_t w = send(c->fd, c->out.p + c->out_off, left, MSG_NOSIGNAL);
+            ssize_t w =
+                loader__conn_write(c->ssl, c->fd, c->out.p + c->out_off, left);
 
-            if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                errno != EINTR) {
+            if (w == LOADER__TLS_ERROR) {
                 conn_lost(st, c, METRICS_ERR_RESET, now);
                 return;
             }
@@ -704,8 +758,8 @@ static int send_request(struct fast_state *st, struct fast_conn *c,
         }
         return 0;
     }
-    if (c->state == FAST_CONNECTING) { /* cannot happen: one request each */
-        c->pending = true;
+    if (c->state == FAST_CONNECTING || c->handshaking) {
+        c->pending = true; /* cannot happen: one request each */
         return 0;
     }
     try_write(st, c, now);
@@ -720,22 +774,12 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
         bool eof = false;
         enum http_errno herr;
 
-        if (c->tls) {
-            CURLcode r = curl_easy_recv(c->easy, st->rbuf, FAST_RBUF, &n);
+        {
+            ssize_t got = loader__conn_read(c->ssl, c->fd, st->rbuf, FAST_RBUF);
 
-            if (r == CURLE_AGAIN)
-                return;
-            if (r != CURLE_OK) {
-                conn_lost(st, c, METRICS_ERR_RESET, now);
-                return;
-            }
-            eof = n == 0;
-        } else {
-            ssize_t got = recv(c->fd, st->rbuf, FAST_RBUF, 0);
-
-            if (got < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                    return;
+            if (got == LOADER__TLS_WANT_READ || got == LOADER__TLS_WANT_WRITE)
+                return; /* the socket is drained */
+            if (got == LOADER__TLS_ERROR) {
                 conn_lost(st, c, METRICS_ERR_RESET, now);
                 return;
             }
@@ -795,8 +839,10 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
                       now);
             return;
         }
-        if (!c->tls && n < FAST_RBUF)
-            return; /* the socket is drained; epoll says when more comes */
+        /* drained, or OpenSSL holds nothing more: epoll (level-triggered)
+         * says when more comes, without a read() to hear EAGAIN */
+        if (c->ssl ? !SSL_has_pending(c->ssl) : n < FAST_RBUF)
+            return;
     }
 }
 
@@ -861,8 +907,8 @@ static void fire_multi_timers(struct fast_state *st, uint64_t now) {
 static int fast_poll(struct loader__engine *e, uint64_t deadline_ns) {
     struct fast_state *st = e->transport;
     struct epoll_event ev[FAST_MAX_EVENTS];
-    uint64_t now = e->now_ns(), done_before = st->completions, wait_ns;
-    int n, wait_ms;
+    uint64_t now = e->now_ns(), done_before = st->completions;
+    int n;
 
     /* failures inside send(), in order */
     for (unsigned k = 0; k < st->n_deferred; k++) {
@@ -880,15 +926,9 @@ static int fast_poll(struct loader__engine *e, uint64_t deadline_ns) {
             deadline_ns = st->multis[st->active[k]].deadline_ns;
     if (st->next_scan_ns < deadline_ns)
         deadline_ns = st->next_scan_ns;
-    wait_ns = deadline_ns > now ? deadline_ns - now : 0;
-    wait_ms = (int)((wait_ns + 999999) / 1000000);
-    n = epoll_wait(st->epfd, ev, FAST_MAX_EVENTS, wait_ms);
-    if (n < 0) {
-        if (errno == EINTR)
-            return 0;
-        snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
-        return LOADER_EENGINE;
-    }
+    n = loader__epoll_wait(e, st->epfd, ev, FAST_MAX_EVENTS, now, deadline_ns);
+    if (n < 0)
+        return n;
     for (int i = 0; i < n; i++) {
         uint64_t tag = ev[i].data.u64;
         int fd = (int)(uint32_t)tag;
@@ -914,6 +954,10 @@ static int fast_poll(struct loader__engine *e, uint64_t deadline_ns) {
             c = &st->conns[idx];
             if (c->fd != fd || c->state != FAST_READY)
                 continue; /* stale: closed earlier in this batch */
+            if (c->handshaking) {
+                tls_step(st, c, now);
+                continue;
+            }
             if ((ev[i].events & EPOLLOUT) && c->vu->busy &&
                 c->out_off < c->out.len)
                 try_write(st, c, now);
@@ -1049,6 +1093,7 @@ static void fast_close(struct loader__engine *e) {
     free(st->conns);
     free(st->deferred);
     free(st->owner);
+    loader__tls_free(st->tls); /* after the last SSL */
     if (st->share)
         curl_share_cleanup(st->share);
     if (st->epfd >= 0)

@@ -35,7 +35,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/err.h>
 
 #include "loader_capture_internal.h"
 #include "loader_h2_internal.h"
@@ -106,11 +105,11 @@ struct h2_group {
 
 struct h2_state {
     struct loader__engine *e;
-    struct loader__h2_origin o;
+    struct loader__origin o;
     int epfd;
     CURLM *multi;
     uint64_t multi_deadline_ns;
-    SSL_CTX *ssl_ctx;
+    struct loader__tls *tls;
     nghttp2_session_callbacks *cbs;
     nghttp2_option *opt;
     struct h2_user *users;
@@ -245,13 +244,8 @@ static void mark_dirty(struct h2_state *st, struct h2_conn *c) {
 }
 
 static void epoll_set(struct h2_state *st, struct h2_conn *c, bool out) {
-    struct epoll_event ev;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN | (out ? EPOLLOUT : 0u);
-    ev.data.u64 = ((uint64_t)c->idx << 32) | (uint32_t)c->fd;
-    if (epoll_ctl(st->epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-        epoll_ctl(st->epfd, EPOLL_CTL_ADD, c->fd, &ev);
+    loader__epoll_watch(st->epfd, c->fd,
+                        ((uint64_t)c->idx << 32) | (uint32_t)c->fd, out);
     c->want_out = out;
 }
 
@@ -265,10 +259,8 @@ static void conn_free(struct h2_state *st, struct h2_conn *c) {
             }
         c->dirty = false;
     }
-    if (c->ssl) {
-        SSL_free(c->ssl);
-        c->ssl = NULL;
-    }
+    loader__tls_close(c->ssl);
+    c->ssl = NULL;
     if (c->fd >= 0) {
         epoll_ctl(st->epfd, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
@@ -794,15 +786,13 @@ static int session_start(struct h2_state *st, struct h2_conn *c) {
 
 /* One step of c's TLS handshake. */
 static void handshake(struct h2_state *st, struct h2_conn *c) {
-    int r, err;
+    int r = loader__tls_handshake(c->ssl);
 
-    ERR_clear_error();
-    r = SSL_connect(c->ssl);
     if (r == 1) {
         c->tls_us = (st->e->now_ns() - c->hs_start_ns) / 1000;
         if (!c->tls_us)
             c->tls_us = 1;
-        if (!loader__h2_tls_is_h2(c->ssl)) {
+        if (!loader__tls_alpn_is(c->ssl, "h2")) {
             /* ALPN did not agree on h2: the TLS setup failed for us */
             conn_setup_failed(st, c, METRICS_ERR_TLS);
             return;
@@ -812,14 +802,12 @@ static void handshake(struct h2_state *st, struct h2_conn *c) {
             st->e->fatal = r;
         return;
     }
-    err = SSL_get_error(c->ssl, r);
-    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-        if ((err == SSL_ERROR_WANT_WRITE) != c->want_out)
-            epoll_set(st, c, err == SSL_ERROR_WANT_WRITE);
+    if (r == LOADER__TLS_ERROR) {
+        conn_setup_failed(st, c, METRICS_ERR_TLS);
         return;
     }
-    ERR_clear_error();
-    conn_setup_failed(st, c, METRICS_ERR_TLS);
+    if ((r == LOADER__TLS_WANT_WRITE) != c->want_out)
+        epoll_set(st, c, r == LOADER__TLS_WANT_WRITE);
 }
 
 /* libcurl connected c: the socket becomes ours. */
@@ -848,8 +836,8 @@ static void conn_connected(struct h2_state *st, struct h2_conn *c) {
     c->fd = (int)fd;
     epoll_ctl(st->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     if (st->o.tls) {
-        c->ssl = loader__h2_tls_new(st->ssl_ctx, c->fd, &st->o,
-                                    st->e->p->insecure, alpn, sizeof(alpn) - 1);
+        c->ssl = loader__tls_connect(st->tls, c->fd, &st->o, st->o.origin, alpn,
+                                     sizeof(alpn) - 1);
         if (!c->ssl) {
             conn_setup_failed(st, c, METRICS_ERR_TLS);
             return;
@@ -870,42 +858,17 @@ static void conn_connected(struct h2_state *st, struct h2_conn *c) {
 static void flush(struct h2_state *st, struct h2_conn *c) {
     for (;;) {
         while (c->out_off < c->out.len) {
-            size_t left = c->out.len - c->out_off;
-            ssize_t w;
+            ssize_t w = loader__conn_write(c->ssl, c->fd, c->out.p + c->out_off,
+                                           c->out.len - c->out_off);
 
-            if (c->ssl) {
-                int r;
-
-                /* the thread's error queue is kept empty (cleared after
-                 * every failure), as SSL_get_error() needs: no
-                 * ERR_clear_error() before each call, which costs */
-                r = SSL_write(c->ssl, c->out.p + c->out_off,
-                              left > INT_MAX ? INT_MAX : (int)left);
-                if (r <= 0) {
-                    int e = SSL_get_error(c->ssl, r);
-
-                    if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) {
-                        ERR_clear_error();
-                        conn_down(st, c, c->proto);
-                        return;
-                    }
-                    if (!c->want_out)
-                        epoll_set(st, c, true);
-                    return;
-                }
-                w = r;
-            } else {
-                w = send(c->fd, c->out.p + c->out_off, left, MSG_NOSIGNAL);
-                if (w < 0) {
-                    if (errno != EAGAIN && errno != EWOULDBLOCK &&
-                        errno != EINTR) {
-                        conn_down(st, c, c->proto);
-                        return;
-                    }
-                    if (!c->want_out)
-                        epoll_set(st, c, true);
-                    return;
-                }
+            if (w == LOADER__TLS_ERROR) {
+                conn_down(st, c, c->proto);
+                return;
+            }
+            if (w < 0) { /* the socket is full (or TLS wants to read) */
+                if (!c->want_out)
+                    epoll_set(st, c, true);
+                return;
             }
             c->out_off += (size_t)w;
         }
@@ -942,50 +905,28 @@ static void on_readable(struct h2_state *st, struct h2_conn *c) {
     struct h2_group *g = c->g;
 
     for (;;) {
-        size_t n;
+        ssize_t n =
+            loader__conn_read(c->ssl, c->fd, st->rbuf, sizeof(st->rbuf));
         ssize_t rv;
 
-        if (c->ssl) {
-            int r;
-
-            r = SSL_read(c->ssl, st->rbuf, sizeof(st->rbuf));
-            if (r <= 0) {
-                int e = SSL_get_error(c->ssl, r);
-
-                if (e == SSL_ERROR_WANT_READ)
-                    break;
-                if (e == SSL_ERROR_WANT_WRITE) {
-                    epoll_set(st, c, true);
-                    break;
-                }
-                ERR_clear_error();
-                conn_down(st, c, c->proto); /* EOF, close_notify or error */
-                return;
-            }
-            n = (size_t)r;
-        } else {
-            ssize_t got = recv(c->fd, st->rbuf, sizeof(st->rbuf), 0);
-
-            if (got < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                    break;
-                conn_down(st, c, c->proto);
-                return;
-            }
-            if (got == 0) {
-                conn_down(st, c, c->proto);
-                return;
-            }
-            n = (size_t)got;
+        if (n == LOADER__TLS_WANT_READ)
+            break;
+        if (n == LOADER__TLS_WANT_WRITE) {
+            epoll_set(st, c, true);
+            break;
         }
-        rv = nghttp2_session_mem_recv(c->ss, st->rbuf, n);
+        if (n <= 0) { /* EOF, close_notify or an error */
+            conn_down(st, c, c->proto);
+            return;
+        }
+        rv = nghttp2_session_mem_recv(c->ss, st->rbuf, (size_t)n);
         if (rv < 0) {
             conn_down(st, c, true);
             return;
         }
         /* drained, or OpenSSL holds nothing more: epoll (level-triggered)
          * says when more comes, without a read() to hear EAGAIN */
-        if (c->ssl ? !SSL_has_pending(c->ssl) : n < sizeof(st->rbuf))
+        if (c->ssl ? !SSL_has_pending(c->ssl) : (size_t)n < sizeof(st->rbuf))
             break;
     }
     mark_dirty(st, c);
@@ -1074,7 +1015,7 @@ static int h2_send(struct loader__engine *e, struct loader__vu *vu,
         st->now + (uint64_t)((req->timeout_s > 0 ? req->timeout_s : 10) * 1e9);
     if (u->deadline_ns < st->next_scan_ns)
         st->next_scan_ns = u->deadline_ns;
-    if (!loader__h2_same_origin(&st->o, req->url)) {
+    if (!loader__origin_same(&st->o, req->url)) {
         /* the connections go to the target: another origin (a step's
          * absolute URL) needs engine: curl */
         complete(st, u, METRICS_ERR_OTHER, 0);
@@ -1129,8 +1070,8 @@ static void scan_timeouts(struct h2_state *st) {
 static int h2_poll(struct loader__engine *e, uint64_t deadline_ns) {
     struct h2_state *st = e->transport;
     struct epoll_event ev[H2_MAX_EVENTS];
-    uint64_t done_before = st->completions, wait_ns;
-    int n, wait_ms;
+    uint64_t done_before = st->completions;
+    int n;
 
     st->now = e->now_ns();
     for (unsigned k = 0; k < st->n_deferred; k++) {
@@ -1163,15 +1104,10 @@ static int h2_poll(struct loader__engine *e, uint64_t deadline_ns) {
         deadline_ns = st->multi_deadline_ns;
     if (st->next_scan_ns < deadline_ns)
         deadline_ns = st->next_scan_ns;
-    wait_ns = deadline_ns > st->now ? deadline_ns - st->now : 0;
-    wait_ms = (int)((wait_ns + 999999) / 1000000);
-    n = epoll_wait(st->epfd, ev, H2_MAX_EVENTS, wait_ms);
-    if (n < 0) {
-        if (errno == EINTR)
-            return 0;
-        snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
-        return LOADER_EENGINE;
-    }
+    n = loader__epoll_wait(e, st->epfd, ev, H2_MAX_EVENTS, st->now,
+                           deadline_ns);
+    if (n < 0)
+        return n;
     st->now = e->now_ns();
     for (int i = 0; i < n; i++) {
         uint64_t tag = ev[i].data.u64;
@@ -1228,7 +1164,7 @@ static int h2_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->stream_cap = p->http.max_streams;
     snprintf(st->user_agent, sizeof(st->user_agent), "loadgate/%s",
              LOADGATE_VERSION);
-    if (!p->target || !loader__h2_origin(p->target, &st->o)) {
+    if (!p->target || !loader__origin_parse(p->target, &st->o)) {
         snprintf(errbuf, errlen,
                  "HTTP/2 needs an http or https target "
                  "without credentials");
@@ -1243,7 +1179,7 @@ static int h2_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->global_init = true;
     loader__curl_mem_hold();
     st->mem_held = true;
-    if (st->o.tls && !(st->ssl_ctx = loader__h2_tls_ctx(p, errbuf, errlen))) {
+    if (st->o.tls && !(st->tls = loader__tls_new(p, errbuf, errlen))) {
         rc = LOADER_EENGINE;
         goto out;
     }
@@ -1332,8 +1268,7 @@ static void h2_close(struct loader__engine *e) {
         nghttp2_session_callbacks_del(st->cbs);
     if (st->opt)
         nghttp2_option_del(st->opt);
-    if (st->ssl_ctx)
-        SSL_CTX_free(st->ssl_ctx);
+    loader__tls_free(st->tls);
     if (st->epfd >= 0)
         close(st->epfd);
     if (st->global_init)
@@ -1353,12 +1288,13 @@ const struct loader__transport_ops loader__h2_transport = {
 const struct loader__transport_ops *
 loader__h2_pick(const struct loader_profile *p,
                 const struct loader__transport_ops *t) {
-    struct loader__h2_origin o;
+    struct loader__origin o;
 
     if (t != &loader__fast_transport || p->http.version == LOADER_HTTP_1_1 ||
-        !p->target || !loader__h2_origin(p->target, &o))
+        !p->target || !loader__origin_parse(p->target, &o))
         return t;
-    if (p->http.version == LOADER_HTTP_AUTO && (!o.tls || !loader__h2_probe(p)))
+    if (p->http.version == LOADER_HTTP_AUTO &&
+        (!o.tls || !loader__tls_probe_h2(p)))
         return t; /* HTTP/1.1 */
     return &loader__h2_transport;
 }

@@ -4,8 +4,9 @@
  *  - loader_h2.c: the transport (struct loader__transport_ops): libcurl
  *    CONNECT_ONLY opens the TCP connections, nghttp2 drives the sessions
  *    over them in the engine's own epoll loop, many streams each;
- *  - loader_h2_tls.c: TLS with OpenSSL on those sockets (ALPN h2, the
- *    profile's insecure / ca_file), and the ALPN probe of `http: auto`;
+ *  - loader_tls.c (loader_tls_internal.h): TLS with OpenSSL on those
+ *    sockets (ALPN h2, the profile's insecure / ca_file), and the ALPN
+ *    probe of `http: auto`;
  *  - loader_h2_req.c: what needs no socket: a request as HTTP/2 header
  *    fields, how many streams share a connection, what becomes of a
  *    stream that ended without its response (retry or error class).
@@ -21,26 +22,11 @@
 #include <openssl/ssl.h>
 
 #include "loader_engine_internal.h"
+#include "loader_tls_internal.h"
 
 /* Streams per connection when neither connections: nor max_streams: says
  * (RFC 9113 asks servers to allow at least 100). */
 #define LOADER__H2_DEFAULT_STREAMS 100u
-
-/* ---- the origin ---------------------------------------------------------- */
-
-/* Where the connections go: the profile's target. */
-struct loader__h2_origin {
-    bool tls;
-    char origin[512]; /* "https://host:port" as written, no path */
-    size_t origin_len;
-    char authority[300];   /* :authority, "host:port" as written */
-    char host[256];        /* SNI and certificate check: no brackets */
-    char connect_url[320]; /* "http://authority:port/" for libcurl's TCP */
-};
-
-/** Splits an http(s) URL's origin into o.  false for another scheme, no
- * host, userinfo, or parts too long. */
-bool loader__h2_origin(const char *url, struct loader__h2_origin *o);
 
 /* ---- requests as header fields ------------------------------------------- */
 
@@ -63,13 +49,11 @@ struct loader__h2_nvs {
  * PUT or PATCH) unless given.  req->url must be on o's origin.
  * 0 or LOADER_ENOMEM.
  */
-int loader__h2_fields(const struct loader__h2_origin *o,
+int loader__h2_fields(const struct loader__origin *o,
                       const struct loader__request *req, const char *user_agent,
                       struct loader__h2_nvs *out);
 /** Frees what loader__h2_fields() allocated. */
 void loader__h2_nvs_release(struct loader__h2_nvs *nvs);
-/** Whether url is on o's origin (its path starts right after it). */
-bool loader__h2_same_origin(const struct loader__h2_origin *o, const char *url);
 
 /* ---- users and connections ----------------------------------------------- */
 
@@ -114,30 +98,5 @@ struct loader__h2_end {
  */
 bool loader__h2_retry(const struct loader__h2_end *end,
                       enum metrics_errclass *err);
-
-/* ---- TLS (loader_h2_tls.c) ------------------------------------------------
- */
-
-/** An OpenSSL client context honouring p's insecure and ca_file, or NULL
- * with errbuf saying why. */
-SSL_CTX *loader__h2_tls_ctx(const struct loader_profile *p, char *errbuf,
-                            size_t errlen);
-/** A client SSL on fd for o (SNI unless the host is an IP address, the
- * certificate checked against the host unless insecure), offering alpn
- * (wire format, e.g. "\x02h2").  NULL when out of memory. */
-SSL *loader__h2_tls_new(SSL_CTX *ctx, int fd, const struct loader__h2_origin *o,
-                        bool insecure, const unsigned char *alpn,
-                        unsigned alpn_len);
-/** Whether the handshake of ssl agreed on "h2". */
-bool loader__h2_tls_is_h2(const SSL *ssl);
-/**
- * The ALPN answer of p's https target, asked once before the load
- * (`http: auto`): a TCP connection through libcurl, a TLS handshake
- * offering h2 and http/1.1, no request.  true when the server chose h2;
- * false when it chose http/1.1, offered nothing, or could not be reached
- * within the profile's timeout (the load then runs on HTTP/1.1 and
- * measures why).
- */
-bool loader__h2_probe(const struct loader_profile *p);
 
 #endif

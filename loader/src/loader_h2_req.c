@@ -1,69 +1,12 @@
-/* The HTTP/2 path's logic that needs no socket (loader_h2_internal.h):
- * the target's origin, a request as header fields, users per connection,
- * and the fate of a stream that ended without its response. */
+/* The HTTP/2 path's logic that needs no socket (loader_h2_internal.h): a
+ * request as header fields, users per connection, and the fate of a
+ * stream that ended without its response. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "loader_h2_internal.h"
-
-/* ---- the origin ---------------------------------------------------------- */
-
-bool loader__h2_origin(const char *url, struct loader__h2_origin *o) {
-    const char *a, *end, *colon, *h, *he;
-    size_t alen, hlen;
-    bool bracket;
-
-    memset(o, 0, sizeof(*o));
-    if (strncmp(url, "http://", 7) == 0) {
-        a = url + 7;
-    } else if (strncmp(url, "https://", 8) == 0) {
-        a = url + 8;
-        o->tls = true;
-    } else {
-        return false;
-    }
-    end = a + strcspn(a, "/?#");
-    alen = (size_t)(end - a);
-    if (alen == 0 || memchr(a, '@', alen) ||
-        (size_t)(end - url) >= sizeof(o->origin) ||
-        alen >= sizeof(o->authority))
-        return false;
-    o->origin_len = (size_t)(end - url);
-    memcpy(o->origin, url, o->origin_len);
-    memcpy(o->authority, a, alen);
-    /* host: "[v6]" or up to the port's colon */
-    bracket = a[0] == '[';
-    h = bracket ? a + 1 : a;
-    he = bracket ? memchr(a, ']', alen) : memchr(a, ':', alen);
-    if (!he)
-        he = end;
-    if (bracket && he == end)
-        return false;
-    hlen = (size_t)(he - h);
-    if (hlen == 0 || hlen >= sizeof(o->host))
-        return false;
-    memcpy(o->host, h, hlen);
-    colon = bracket ? (he + 1 < end && he[1] == ':' ? he + 1 : NULL)
-                    : memchr(a, ':', alen);
-    snprintf(o->connect_url, sizeof(o->connect_url), "http://%.*s%s/",
-             (int)alen, a,
-             colon    ? ""
-             : o->tls ? ":443"
-                      : ":80");
-    return true;
-}
-
-bool loader__h2_same_origin(const struct loader__h2_origin *o,
-                            const char *url) {
-    char c;
-
-    if (strncmp(url, o->origin, o->origin_len) != 0)
-        return false;
-    c = url[o->origin_len];
-    return c == '\0' || c == '/' || c == '?' || c == '#';
-}
 
 /* ---- requests as header fields ------------------------------------------- */
 
@@ -141,7 +84,7 @@ static const char *text(struct loader__h2_nvs *out, const char *s, size_t n,
     return d;
 }
 
-int loader__h2_fields(const struct loader__h2_origin *o,
+int loader__h2_fields(const struct loader__origin *o,
                       const struct loader__request *req, const char *user_agent,
                       struct loader__h2_nvs *out) {
     const char *authority = o->authority, *path, *v;

@@ -1,15 +1,14 @@
-/* TLS for the HTTP/2 path, with OpenSSL on sockets libcurl connected.
- *
- * libcurl 7.88 cannot be asked which protocol ALPN chose on a
- * CONNECT_ONLY connection, and with h2 negotiated its curl_easy_recv()
- * is not usable (its own HTTP/2 layer takes the connection over).  So
- * libcurl only opens TCP here, and the handshake is OpenSSL's, with the
- * profile's insecure and ca_file as libcurl would apply them. */
+/* TLS for the fast engine (loader_tls_internal.h): OpenSSL on sockets
+ * libcurl connected, one context for all of a transport's connections,
+ * the profile's insecure and ca_file as libcurl would apply them. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -18,39 +17,215 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "loader_h2_internal.h"
+#include "loader_engine_internal.h"
+#include "loader_tls_internal.h"
 
-SSL_CTX *loader__h2_tls_ctx(const struct loader_profile *p, char *errbuf,
-                            size_t errlen) {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+/* ---- the origin ---------------------------------------------------------- */
 
-    if (!ctx) {
+bool loader__origin_parse(const char *url, struct loader__origin *o) {
+    const char *a, *end, *colon, *h, *he;
+    size_t alen, hlen;
+    bool bracket;
+
+    memset(o, 0, sizeof(*o));
+    if (strncmp(url, "http://", 7) == 0) {
+        a = url + 7;
+    } else if (strncmp(url, "https://", 8) == 0) {
+        a = url + 8;
+        o->tls = true;
+    } else {
+        return false;
+    }
+    end = a + strcspn(a, "/?#");
+    alen = (size_t)(end - a);
+    if (alen == 0 || memchr(a, '@', alen) ||
+        (size_t)(end - url) >= sizeof(o->origin) ||
+        alen >= sizeof(o->authority))
+        return false;
+    o->origin_len = (size_t)(end - url);
+    memcpy(o->origin, url, o->origin_len);
+    memcpy(o->authority, a, alen);
+    /* host: "[v6]" or up to the port's colon */
+    bracket = a[0] == '[';
+    h = bracket ? a + 1 : a;
+    he = bracket ? memchr(a, ']', alen) : memchr(a, ':', alen);
+    if (!he)
+        he = end;
+    if (bracket && he == end)
+        return false;
+    hlen = (size_t)(he - h);
+    if (hlen == 0 || hlen >= sizeof(o->host))
+        return false;
+    memcpy(o->host, h, hlen);
+    colon = bracket ? (he + 1 < end && he[1] == ':' ? he + 1 : NULL)
+                    : memchr(a, ':', alen);
+    snprintf(o->connect_url, sizeof(o->connect_url), "http://%.*s%s/",
+             (int)alen, a,
+             colon    ? ""
+             : o->tls ? ":443"
+                      : ":80");
+    return true;
+}
+
+bool loader__origin_same(const struct loader__origin *o, const char *url) {
+    char c;
+
+    if (strncmp(url, o->origin, o->origin_len) != 0)
+        return false;
+    c = url[o->origin_len];
+    return c == '\0' || c == '/' || c == '?' || c == '#';
+}
+
+/* ---- the context ------------------------------------------------------- */
+
+/* The last session of an origin, for the next connection to resume. */
+struct tls_session {
+    char origin[512];
+    SSL_SESSION *s;
+};
+
+struct loader__tls {
+    SSL_CTX *ctx;
+    bool insecure;
+    struct tls_session *sessions;
+    size_t n_sessions, cap_sessions;
+};
+
+/* The ex_data index of an SSL's origin ("https://host:port", the caller's
+ * string: it outlives the SSL). */
+static int origin_index = -1;
+static pthread_once_t origin_once = PTHREAD_ONCE_INIT;
+
+static void origin_index_init(void) {
+    origin_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static struct tls_session *session_slot(struct loader__tls *t,
+                                        const char *origin, bool add) {
+    for (size_t i = 0; i < t->n_sessions; i++)
+        if (strcmp(t->sessions[i].origin, origin) == 0)
+            return &t->sessions[i];
+    if (!add)
+        return NULL;
+    if (t->n_sessions == t->cap_sessions) {
+        size_t cap = t->cap_sessions ? 2 * t->cap_sessions : 4;
+        struct tls_session *n = realloc(t->sessions, cap * sizeof(*n));
+
+        if (!n)
+            return NULL;
+        t->sessions = n;
+        t->cap_sessions = cap;
+    }
+    memset(&t->sessions[t->n_sessions], 0, sizeof(*t->sessions));
+    snprintf(t->sessions[t->n_sessions].origin, sizeof(t->sessions->origin),
+             "%s", origin);
+    return &t->sessions[t->n_sessions++];
+}
+
+/* A new session (after the handshake, or a TLS 1.3 ticket later): kept as
+ * its origin's latest. */
+static int on_new_session(SSL *ssl, SSL_SESSION *s) {
+    struct loader__tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    const char *origin = SSL_get_ex_data(ssl, origin_index);
+    struct tls_session *slot;
+
+    if (!t || !origin || !(slot = session_slot(t, origin, true)))
+        return 0;
+    if (slot->s)
+        SSL_SESSION_free(slot->s);
+    slot->s = s;
+    return 1; /* the reference is ours */
+}
+
+/* Whether cert names host, as libcurl checks it: an IP address against
+ * the certificate's IP addresses, a name against its DNS names (with
+ * wildcards); the subject's CN only when the certificate has neither. */
+static bool host_matches(X509 *cert, const char *host) {
+    unsigned char ip[16];
+    bool is_ip =
+        inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
+    GENERAL_NAMES *san =
+        X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    bool has_san = san && sk_GENERAL_NAME_num(san) > 0;
+
+    GENERAL_NAMES_free(san);
+    if (is_ip && has_san)
+        return X509_check_ip_asc(cert, host, 0) == 1;
+    /* a name (DNS names, else the CN), or an address on a certificate
+     * without alternative names (its CN) */
+    return X509_check_host(cert, host, 0, 0, NULL) == 1;
+}
+
+/* OpenSSL's verdict on the chain, and the host name on the certificate
+ * (depth 0): the connection's origin says which host. */
+static int verify_host(int ok, X509_STORE_CTX *x) {
+    SSL *ssl;
+    const char *key;
+    struct loader__origin o;
+
+    if (!ok || X509_STORE_CTX_get_error_depth(x) != 0)
+        return ok;
+    ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+    key = ssl ? SSL_get_ex_data(ssl, origin_index) : NULL;
+    if (key && loader__origin_parse(key, &o) &&
+        host_matches(X509_STORE_CTX_get_current_cert(x), o.host))
+        return 1;
+    X509_STORE_CTX_set_error(x, X509_V_ERR_HOSTNAME_MISMATCH);
+    return 0;
+}
+
+struct loader__tls *loader__tls_new(const struct loader_profile *p,
+                                    char *errbuf, size_t errlen) {
+    struct loader__tls *t = calloc(1, sizeof(*t));
+
+    pthread_once(&origin_once, origin_index_init);
+    if (!t || origin_index < 0 ||
+        !(t->ctx = SSL_CTX_new(TLS_client_method()))) {
         snprintf(errbuf, errlen, "cannot create a TLS context");
+        ERR_clear_error();
+        free(t);
         return NULL;
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    /* writes of whatever nghttp2 queued, from a buffer that may move */
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                              SSL_MODE_RELEASE_BUFFERS);
+    t->insecure = p->insecure;
+    SSL_CTX_set_app_data(t->ctx, t);
+    SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
+    /* writes of whatever was queued, from a buffer that may move */
+    SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                 SSL_MODE_RELEASE_BUFFERS);
     /* one read() for what the socket has, not two for every record (its
-     * header, then its body) */
-    SSL_CTX_set_read_ahead(ctx, 1);
+     * header, then its body); the readers drain OpenSSL before waiting */
+    SSL_CTX_set_read_ahead(t->ctx, 1);
+    SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_CLIENT |
+                                               SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(t->ctx, on_new_session);
     if (p->insecure) {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+        SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
     } else {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_host);
         if (p->ca_file
-                ? SSL_CTX_load_verify_locations(ctx, p->ca_file, NULL) != 1
-                : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+                ? SSL_CTX_load_verify_locations(t->ctx, p->ca_file, NULL) != 1
+                : SSL_CTX_set_default_verify_paths(t->ctx) != 1) {
             snprintf(errbuf, errlen, "cannot load the CA certificates%s%s",
                      p->ca_file ? " of " : "", p->ca_file ? p->ca_file : "");
-            ERR_clear_error();
-            SSL_CTX_free(ctx);
+            loader__tls_free(t);
             return NULL;
         }
     }
-    return ctx;
+    ERR_clear_error();
+    return t;
+}
+
+void loader__tls_free(struct loader__tls *t) {
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_sessions; i++)
+        if (t->sessions[i].s)
+            SSL_SESSION_free(t->sessions[i].s);
+    free(t->sessions);
+    SSL_CTX_free(t->ctx);
+    ERR_clear_error();
+    free(t);
 }
 
 /* ---- a socket BIO that never raises SIGPIPE ------------------------------
@@ -118,26 +293,24 @@ static bool set_socket(SSL *ssl, int fd) {
     return true;
 }
 
-SSL *loader__h2_tls_new(SSL_CTX *ctx, int fd, const struct loader__h2_origin *o,
-                        bool insecure, const unsigned char *alpn,
-                        unsigned alpn_len) {
-    SSL *ssl = SSL_new(ctx);
+/* ---- connections -------------------------------------------------------- */
+
+SSL *loader__tls_connect(struct loader__tls *t, int fd,
+                         const struct loader__origin *o, const char *key,
+                         const unsigned char *alpn, unsigned alpn_len) {
+    SSL *ssl = SSL_new(t->ctx);
+    struct tls_session *last = session_slot(t, key, false);
     unsigned char ip[16];
     bool is_ip = inet_pton(AF_INET, o->host, ip) == 1 ||
                  inet_pton(AF_INET6, o->host, ip) == 1;
 
     if (!ssl)
-        return NULL;
-    if (!set_socket(ssl, fd) || SSL_set_alpn_protos(ssl, alpn, alpn_len) != 0 ||
-        (!is_ip && SSL_set_tlsext_host_name(ssl, o->host) != 1))
         goto fail;
-    if (!insecure) {
-        X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
-
-        if (is_ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, o->host) != 1
-                  : SSL_set1_host(ssl, o->host) != 1)
-            goto fail;
-    }
+    if (!set_socket(ssl, fd) || SSL_set_alpn_protos(ssl, alpn, alpn_len) != 0 ||
+        !SSL_set_ex_data(ssl, origin_index, (void *)key) ||
+        (!is_ip && SSL_set_tlsext_host_name(ssl, o->host) != 1) ||
+        (last && last->s && SSL_set_session(ssl, last->s) != 1))
+        goto fail;
     SSL_set_connect_state(ssl);
     return ssl;
 fail:
@@ -146,20 +319,97 @@ fail:
     return NULL;
 }
 
-CURLcode loader__tls_read_ahead(CURL *h, void *ssl_ctx, void *ud) {
-    (void)h;
-    (void)ud;
-    SSL_CTX_set_read_ahead((SSL_CTX *)ssl_ctx, 1);
-    return CURLE_OK;
+void loader__tls_close(SSL *ssl) {
+    if (!ssl)
+        return;
+    /* close_notify, as libcurl sends it: OpenSSL would otherwise mark the
+     * session unfit for resuming when the SSL is freed */
+    if (SSL_is_init_finished(ssl))
+        SSL_shutdown(ssl);
+    ERR_clear_error();
+    SSL_free(ssl);
 }
 
-bool loader__h2_tls_is_h2(const SSL *ssl) {
+bool loader__tls_alpn_is(const SSL *ssl, const char *proto) {
     const unsigned char *sel = NULL;
     unsigned len = 0;
 
     SSL_get0_alpn_selected(ssl, &sel, &len);
-    return len == 2 && memcmp(sel, "h2", 2) == 0;
+    return len == strlen(proto) && memcmp(sel, proto, len) == 0;
 }
+
+/* What SSL_get_error() says of a call that returned r <= 0.  The error
+ * queue is kept empty (cleared after every failure) as SSL_get_error()
+ * needs, instead of an ERR_clear_error() before every call, which costs. */
+static int io_result(SSL *ssl, int r) {
+    switch (SSL_get_error(ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+        return LOADER__TLS_WANT_READ;
+    case SSL_ERROR_WANT_WRITE:
+        return LOADER__TLS_WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
+    default:
+        ERR_clear_error();
+        return LOADER__TLS_ERROR;
+    }
+}
+
+int loader__tls_handshake(SSL *ssl) {
+    int r = SSL_connect(ssl);
+
+    if (r == 1)
+        return 1;
+    r = io_result(ssl, r);
+    return r == 0 ? LOADER__TLS_ERROR : r;
+}
+
+ssize_t loader__tls_read(SSL *ssl, void *buf, size_t n) {
+    int r = SSL_read(ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
+
+    if (r > 0)
+        return r;
+    r = io_result(ssl, r);
+    /* an EOF without close_notify ends the stream as well */
+    return r == LOADER__TLS_ERROR && SSL_get_shutdown(ssl) == 0 ? 0 : r;
+}
+
+ssize_t loader__tls_write(SSL *ssl, const void *buf, size_t n) {
+    int r = SSL_write(ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
+
+    if (r > 0)
+        return r;
+    r = io_result(ssl, r);
+    return r == 0 ? LOADER__TLS_ERROR : r;
+}
+
+ssize_t loader__conn_read(SSL *ssl, int fd, void *buf, size_t n) {
+    ssize_t got;
+
+    if (ssl)
+        return loader__tls_read(ssl, buf, n);
+    got = recv(fd, buf, n, 0);
+    if (got >= 0)
+        return got;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+               ? LOADER__TLS_WANT_READ
+               : LOADER__TLS_ERROR;
+}
+
+ssize_t loader__conn_write(SSL *ssl, int fd, const void *buf, size_t n) {
+    ssize_t w;
+
+    if (ssl)
+        return loader__tls_write(ssl, buf, n);
+    w = send(fd, buf, n, MSG_NOSIGNAL);
+    if (w >= 0)
+        return w;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+               ? LOADER__TLS_WANT_WRITE
+               : LOADER__TLS_ERROR;
+}
+
+/* ---- http: auto --------------------------------------------------------- */
 
 static uint64_t mono_ms(void) {
     struct timespec ts;
@@ -168,19 +418,19 @@ static uint64_t mono_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool loader__h2_probe(const struct loader_profile *p) {
+bool loader__tls_probe_h2(const struct loader_profile *p) {
     static const unsigned char alpn[] = "\x02h2\x08http/1.1";
-    struct loader__h2_origin o;
+    struct loader__origin o;
     double timeout_s = p->timeout_s > 0 ? p->timeout_s : 10;
     uint64_t deadline = mono_ms() + (uint64_t)(timeout_s * 1000);
     curl_socket_t fd = CURL_SOCKET_BAD;
-    SSL_CTX *ctx = NULL;
+    struct loader__tls *t = NULL;
     SSL *ssl = NULL;
     CURL *h = NULL;
     char err[128];
     bool h2 = false;
 
-    if (!p->target || !loader__h2_origin(p->target, &o) || !o.tls ||
+    if (!p->target || !loader__origin_parse(p->target, &o) || !o.tls ||
         loader__curl_global_init() != 0)
         return false;
     if (!(h = curl_easy_init()))
@@ -194,33 +444,29 @@ bool loader__h2_probe(const struct loader_profile *p) {
         curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
         fd == CURL_SOCKET_BAD)
         goto out;
-    if (!(ctx = loader__h2_tls_ctx(p, err, sizeof(err))) ||
-        !(ssl = loader__h2_tls_new(ctx, (int)fd, &o, p->insecure, alpn,
-                                   sizeof(alpn) - 1)))
+    if (!(t = loader__tls_new(p, err, sizeof(err))) ||
+        !(ssl = loader__tls_connect(t, (int)fd, &o, o.origin, alpn,
+                                    sizeof(alpn) - 1)))
         goto out;
     for (;;) {
         struct pollfd pfd = {(int)fd, 0, 0};
         uint64_t now = mono_ms();
-        int r, e;
+        int r = loader__tls_handshake(ssl);
 
-        ERR_clear_error();
-        if ((r = SSL_connect(ssl)) == 1) {
-            h2 = loader__h2_tls_is_h2(ssl);
+        if (r == 1) {
+            h2 = loader__tls_alpn_is(ssl, "h2");
             break;
         }
-        e = SSL_get_error(ssl, r);
-        if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
-            now >= deadline)
+        if (r == LOADER__TLS_ERROR || now >= deadline)
             break;
-        pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+        pfd.events = r == LOADER__TLS_WANT_READ ? POLLIN : POLLOUT;
         poll(&pfd, 1, (int)(deadline - now));
     }
 out:
     ERR_clear_error();
     if (ssl)
         SSL_free(ssl);
-    if (ctx)
-        SSL_CTX_free(ctx);
+    loader__tls_free(t);
     if (h)
         curl_easy_cleanup(h); /* closes the socket */
     loader__curl_global_cleanup();

@@ -1,4 +1,5 @@
-"""HTTP/2 (`http: 2`, `http: auto`) end to end, on loopback only.
+"""HTTP/2 (`http: 2`, `http: auto`) and the fast engine's TLS end to end,
+on loopback only.
 
 Against a private nginx: h2 over TLS (a self-signed certificate trusted
 through target.ca_file) and h2c by prior knowledge, through both
@@ -15,18 +16,15 @@ control), a 1 MiB response (window updates, max_body) and timeouts.
 Every run is bounded by a request count or a few seconds."""
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.request
 
 import lgtest
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -71,43 +69,29 @@ def curl_h2c_broken():
     return int(v.split(".")[0]) < 8
 
 
-@unittest.skipUnless(os.path.exists(NGINX),
+@unittest.skipUnless(os.path.exists(lgtest.NGINX),
                      "nginx is not installed (scripts/setup installs it)")
 class NginxH2(RunMixin, lgtest.TempDirCase):
     @classmethod
     def setUpClass(cls):
-        cls._dir = tempfile.TemporaryDirectory(prefix="loadgate-nginx-h2-")
-        d = cls._dir.name
-        cls.cert = os.path.join(d, "crt.pem")
-        key = os.path.join(d, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
-                        "-nodes", "-keyout", key, "-out", cls.cert,
-                        "-days", "1", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"],
-                       check=True, capture_output=True, timeout=60)
         cls.ports = {k: lgtest.free_port()
-                     for k in ("h2", "h2c", "tls11", "http11")}
-        cls.log = os.path.join(d, "logs", "access.log")
-        os.mkdir(os.path.join(d, "logs"))
-        with open(os.path.join(d, "nginx.conf"), "w") as f:
-            f.write("""daemon off;
-worker_processes 1;
-worker_rlimit_nofile 8192;
-pid %(d)s/nginx.pid;
-error_log %(d)s/logs/error.log;
-events { worker_connections 4096; }
-http {
-    log_format p "$server_protocol $connection $request_method $request_uri";
-    access_log %(log)s p;
-    keepalive_requests 100000;
-    http2_max_requests 100000;
-    client_body_temp_path %(d)s;
-    proxy_temp_path %(d)s;
-    fastcgi_temp_path %(d)s;
-    uwsgi_temp_path %(d)s;
-    scgi_temp_path %(d)s;
-    ssl_certificate %(cert)s;
-    ssl_certificate_key %(key)s;
+                     for k in ("h2", "h2c", "tls11", "http11", "other")}
+        # a certificate for another name, trusted as the first one is not
+        cls._other = tempfile.TemporaryDirectory(prefix="loadgate-other-")
+        cls.ports["other_crt"] = os.path.join(cls._other.name, "crt.pem")
+        cls.ports["other_key"] = os.path.join(cls._other.name, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", cls.ports["other_key"],
+                        "-out", cls.ports["other_crt"], "-days", "1",
+                        "-subj", "/CN=elsewhere.test",
+                        "-addext", "subjectAltName=DNS:elsewhere.test"],
+                       check=True, capture_output=True, timeout=60)
+        cls.nginx = lgtest.Nginx("""
+    log_format p "$server_protocol $connection $request_method $request_uri "
+                 "$ssl_session_reused";
+    access_log %%(d)s/logs/access.log p;
+    ssl_certificate %%(cert)s;
+    ssl_certificate_key %%(key)s;
     server {
         listen 127.0.0.1:%(h2)d ssl http2;
         listen 127.0.0.1:%(h2c)d http2;
@@ -117,43 +101,32 @@ http {
             add_header X-Token tok42;
             return 200 "hello over $server_protocol\\n";
         }
+        location /close {
+            keepalive_timeout 0;
+            return 200 "closing\\n";
+        }
     }
-}
-""" % dict(d=d, cert=cls.cert, key=key, log=cls.log, **cls.ports))
-        cls.proc = subprocess.Popen(
-            [NGINX, "-p", d, "-c", os.path.join(d, "nginx.conf")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 20
-        while True:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/" %
-                                       cls.ports["http11"], timeout=1).read()
-                break
-            except OSError:
-                if cls.proc.poll() is not None or time.time() > deadline:
-                    err = cls.proc.stderr.read().decode(errors="replace")
-                    cls.proc.kill()
-                    cls._dir.cleanup()
-                    raise RuntimeError("nginx did not start: " + err)
-                time.sleep(0.1)
+    server {
+        listen 127.0.0.1:%(other)d ssl http2;
+        ssl_certificate %(other_crt)s;
+        ssl_certificate_key %(other_key)s;
+        location / { return 200 "elsewhere\\n"; }
+    }""" % cls.ports, "http://127.0.0.1:%d/" % cls.ports["http11"])
+        cls.cert = cls.nginx.cert
+        cls.log = os.path.join(cls.nginx.dir, "logs", "access.log")
         # the log line of that request may come after its answer: the
         # tests count lines from here on
+        deadline = time.time() + 20
         while not os.path.getsize(cls.log) and time.time() < deadline:
             time.sleep(0.05)
 
     @classmethod
     def tearDownClass(cls):
-        cls.proc.terminate()
-        try:
-            cls.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            cls.proc.kill()
-            cls.proc.wait()
-        cls.proc.stderr.close()
-        cls._dir.cleanup()
+        cls.nginx.stop()
+        cls._other.cleanup()
 
     def target(self, port_name):
-        if port_name in ("h2", "tls11"):
+        if port_name in ("h2", "tls11", "other"):
             return ("\n  url: https://127.0.0.1:%d\n  ca_file: %s" %
                     (self.ports[port_name], self.cert))
         return "http://127.0.0.1:%d" % self.ports[port_name]
@@ -255,6 +228,36 @@ http {
             self.assertIn(uri, uris)
         self.assertEqual(uris.count("/load/tok42"), 10)
         self.assertEqual({l[0] for l in lines}, {"HTTP/2.0"})
+
+    def test_certificate_names_are_checked(self):
+        # the fast engine's TLS (OpenSSL's, not libcurl's) checks the
+        # certificate's names as libcurl did: a certificate for another
+        # name fails every connection as tls (exit 3) on both HTTP
+        # versions, unless insecure
+        for http in ("1.1", "2"):
+            with self.subTest(http=http):
+                text = profile(self.target("other"), http,
+                               "{users: 2, requests: 6}",
+                               "      - get: /name\n")
+                err = self.run_profile("name-" + http, text, code=3)
+                self.assertIn("all 6 requests failed (tls: 6)", err)
+                insecure = profile(
+                    "\n  url: https://127.0.0.1:%d\n  insecure: true" %
+                    self.ports["other"], http, "{users: 2, requests: 6}",
+                    "      - get: /name\n")
+                res = self.run_profile("insecure-" + http, insecure)
+                self.assertEqual(res["metrics"][0]["errors"], {})
+
+    def test_tls_sessions_are_resumed(self):
+        # a server that closes every connection: each request opens one,
+        # and resumes the TLS session of the last (the fast engine keeps
+        # an origin's latest session, as libcurl's shared cache did)
+        text = profile(self.target("tls11"), "1.1",
+                       "{users: 1, requests: 20}", "      - get: /close\n")
+        res, lines = self.logged(lambda: self.run_profile("resume", text))
+        self.assertEqual(res["metrics"][0]["errors"], {})
+        self.assertEqual(len({l[1] for l in lines}), 20)  # connections
+        self.assertGreaterEqual(sum(1 for l in lines if l[4] == "r"), 18)
 
     def test_open_model(self):
         text = profile(self.target("h2c"), "2",

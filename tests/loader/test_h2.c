@@ -16,40 +16,40 @@
 #include "loader_h2_internal.h"
 
 static void test_origin(void **state) {
-    struct loader__h2_origin o;
+    struct loader__origin o;
 
     (void)state;
-    assert_true(loader__h2_origin("https://example.com/a/b?c", &o));
+    assert_true(loader__origin_parse("https://example.com/a/b?c", &o));
     assert_true(o.tls);
     assert_string_equal(o.origin, "https://example.com");
     assert_string_equal(o.authority, "example.com");
     assert_string_equal(o.host, "example.com");
     assert_string_equal(o.connect_url, "http://example.com:443/");
 
-    assert_true(loader__h2_origin("http://127.0.0.1:8080", &o));
+    assert_true(loader__origin_parse("http://127.0.0.1:8080", &o));
     assert_false(o.tls);
     assert_string_equal(o.authority, "127.0.0.1:8080");
     assert_string_equal(o.host, "127.0.0.1");
     assert_string_equal(o.connect_url, "http://127.0.0.1:8080/");
 
-    assert_true(loader__h2_origin("https://[::1]:8443/x", &o));
+    assert_true(loader__origin_parse("https://[::1]:8443/x", &o));
     assert_string_equal(o.host, "::1");
     assert_string_equal(o.authority, "[::1]:8443");
     assert_string_equal(o.connect_url, "http://[::1]:8443/");
-    assert_true(loader__h2_origin("http://[::1]", &o));
+    assert_true(loader__origin_parse("http://[::1]", &o));
     assert_string_equal(o.connect_url, "http://[::1]:80/");
 
-    assert_false(loader__h2_origin("ftp://h/", &o));
-    assert_false(loader__h2_origin("http:///x", &o));
-    assert_false(loader__h2_origin("http://u:p@h/", &o)); /* credentials */
-    assert_false(loader__h2_origin("http://[::1/", &o));
+    assert_false(loader__origin_parse("ftp://h/", &o));
+    assert_false(loader__origin_parse("http:///x", &o));
+    assert_false(loader__origin_parse("http://u:p@h/", &o)); /* credentials */
+    assert_false(loader__origin_parse("http://[::1/", &o));
 
-    assert_true(loader__h2_origin("http://h:1", &o));
-    assert_true(loader__h2_same_origin(&o, "http://h:1"));
-    assert_true(loader__h2_same_origin(&o, "http://h:1/x"));
-    assert_true(loader__h2_same_origin(&o, "http://h:1?q"));
-    assert_false(loader__h2_same_origin(&o, "http://h:10/x"));
-    assert_false(loader__h2_same_origin(&o, "https://h:1/x"));
+    assert_true(loader__origin_parse("http://h:1", &o));
+    assert_true(loader__origin_same(&o, "http://h:1"));
+    assert_true(loader__origin_same(&o, "http://h:1/x"));
+    assert_true(loader__origin_same(&o, "http://h:1?q"));
+    assert_false(loader__origin_same(&o, "http://h:10/x"));
+    assert_false(loader__origin_same(&o, "https://h:1/x"));
 }
 
 /* The value of field name in nvs, or NULL; *count how many there are. */
@@ -89,7 +89,7 @@ static void expect_field(const struct loader__h2_nvs *nvs, const char *name,
 }
 
 static void test_fields(void **state) {
-    struct loader__h2_origin o;
+    struct loader__origin o;
     struct loader__h2_nvs nvs;
     char *hdrs[] = {"X-Trace: t1",
                     "Connection: keep-alive",
@@ -102,7 +102,7 @@ static void test_fields(void **state) {
 
     (void)state;
     memset(&nvs, 0, sizeof(nvs));
-    assert_true(loader__h2_origin("https://api.test:8443", &o));
+    assert_true(loader__origin_parse("https://api.test:8443", &o));
     req.method = "POST";
     req.url = "https://api.test:8443/v1/items?x=1#frag";
     req.body = "{\"a\":1}";
