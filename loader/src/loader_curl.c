@@ -406,9 +406,13 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
     curl_easy_setopt(h, CURLOPT_PRIVATE, vu);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_SHARE, st->share);
-    /* http: 2 / auto multiplex (loader_h2.c) */
+    /* http: 2 / auto multiplex (loader_h2.c); a transfer waits for a
+     * connection being set up rather than open one more (all of them
+     * would start at once, each with its own TLS handshake) */
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
                      loader__curl_http_version(st->e->p));
+    if (st->e->p->http.version != LOADER_HTTP_1_1)
+        curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
     /* defaults.follow_redirects: the final answer is the one measured,
      * the hops included in its latency (as a browser's user sees it) */
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION,
