@@ -131,15 +131,27 @@ class NginxH2(RunMixin, lgtest.TempDirCase):
                     (self.ports[port_name], self.cert))
         return "http://127.0.0.1:%d" % self.ports[port_name]
 
+    def settled_size(self):
+        """The log's size once nginx has stopped adding to it: it writes a
+        line as each request ends, which may be after the client had its
+        answer (later still on a busy machine)."""
+        size, deadline = -1, time.time() + 10
+        while time.time() < deadline:
+            now = os.path.getsize(self.log)
+            if now == size:
+                break
+            size = now
+            time.sleep(0.25)
+        return size
+
     def logged(self, fn):
-        """Runs fn(); returns the access log lines it caused (nginx writes
-        them as each request ends)."""
-        start = os.path.getsize(self.log) if os.path.exists(self.log) else 0
+        """Runs fn(); returns the access log lines it caused."""
+        start = self.settled_size()
         res = fn()
-        time.sleep(0.2)
+        end = self.settled_size()
         with open(self.log, encoding="utf-8") as f:
             f.seek(start)
-            return res, [l.split() for l in f.read().splitlines()]
+            return res, [l.split() for l in f.read(end - start).splitlines()]
 
     def test_h2_and_h2c_both_transports(self):
         for port in ("h2", "h2c"):
