@@ -1,18 +1,17 @@
 /* The fast engine's HTTP/2 (`http: 2`, or `http: auto` when ALPN offers
  * h2): libcurl opens TCP connections (CONNECT_ONLY, one multi handle, so
  * that DNS and connect never block the loop), OpenSSL does TLS on them
- * with ALPN h2 (loader_h2_tls.c), cleartext goes h2c by prior knowledge,
+ * with ALPN h2 (loader_tls.c), cleartext goes h2c by prior knowledge,
  * and nghttp2 drives each session over the non-blocking socket in the
  * engine's own epoll loop.
  *
  * Users and connections.  The slots (users, or open-model slots) are cut
  * into groups of loader__h2_users_per_conn() consecutive ones, like
  * h2load's clients: each group owns its connection, and each user has at
- * most one request in flight, one stream.  A group holds at most
- * max_streams streams open at once (when the profile sets it; the server's
- * SETTINGS_MAX_CONCURRENT_STREAMS holds back the rest inside nghttp2
- * either way); users beyond wait in the group's queue, their wait counted
- * in their latency.
+ * most one request in flight, one stream.  A connection has at most the
+ * server's SETTINGS_MAX_CONCURRENT_STREAMS streams open, and at most
+ * max_streams when the profile sets it; users beyond wait in the group's
+ * queue, their wait counted in their latency.
  *
  * The socket is ours once connected: the easy handle leaves the multi at
  * once (which closes a CONNECT_ONLY connection) while on_closesocket keeps
