@@ -11,7 +11,7 @@
 static const char gate_usage[] =
     "gate RESULTS [--profile PROFILE] [--threshold EXPR]... [--baseline B] "
     "[--require-baseline] [--allow-profile-change] [--store DIR] "
-    "[--from locust|k6|jmeter] " CMD_REPORT_USAGE;
+    "[--from FORMAT] " CMD_REPORT_USAGE;
 static const char report_usage[] =
     "report RESULTS [--baseline B] [--profile PROFILE] [--threshold EXPR]... "
     CMD_REPORT_USAGE;
@@ -38,7 +38,7 @@ static int gate_or_report(int argc, char **argv, bool report)
     const char **ths;
     size_t n_ths = 0;
     const char *profile_path = NULL;
-    int from = -1;
+    int from = IMPORTER_AUTO;
     char msg[1200];
     int opt, rc = GATE_EXIT_USAGE;
 
@@ -72,8 +72,11 @@ static int gate_or_report(int argc, char **argv, bool report)
         case 2004:
             from = importer_format_parse(optarg);
             if (from < 0) {
-                rc = cmd_usage_error(usage, "--from is locust, k6 or jmeter, "
-                                            "not '%s'", optarg);
+                rc = cmd_usage_error(usage,
+                                     "--from is locust, k6, jmeter, artillery, "
+                                     "autocannon, gatling, vegeta, wrk, hey or "
+                                     "auto, not '%s'",
+                                     optarg);
                 goto out;
             }
             break;
@@ -99,17 +102,13 @@ static int gate_or_report(int argc, char **argv, bool report)
     j.cli_thresholds = ths;
     j.n_cli_thresholds = n_ths;
     j.no_gate = report;
-    if (from >= 0) {
-        char err[1024];
-        if (importer_load((enum importer_format)from, argv[optind], &run, err,
-                          sizeof(err))) {
-            cmd_error("%s", err);
-            rc = GATE_EXIT_UNJUDGED;
-        } else {
-            rc = 0;
-        }
-    } else {
-        rc = cmd_load_results(argv[optind], &run);
+    /* loadgate's own results, or another tool's (--from, or told from the
+     * content) */
+    rc = 0;
+    if (importer_load((enum importer_format)from, argv[optind], &run, msg,
+                      sizeof(msg))) {
+        cmd_error("%s", msg);
+        rc = GATE_EXIT_UNJUDGED;
     }
     if (rc) {
         struct gate_report rep = {0};

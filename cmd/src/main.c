@@ -60,7 +60,7 @@ const struct cmd cmd_commands[] = {
      "  loadgate quick http://localhost:5000/api/health 1000 100\n"
      "  loadgate quick http://localhost:5000/api/health -d 30s -c 50 -t 'p99 < 200ms'\n"},
     {"gate", cmd_gate,
-     "gate RESULTS|--from locust|k6|jmeter FILE [--profile PROFILE] "
+     "gate RESULTS [--from FORMAT] [--profile PROFILE] "
      "[--threshold EXPR]... [--baseline B] [--require-baseline] "
      CMD_REPORT_USAGE,
      "judge a results file against thresholds and a baseline",
@@ -69,12 +69,17 @@ const struct cmd cmd_commands[] = {
      "Examples:\n"
      "  loadgate gate results.json --profile perf/checkout.yaml --baseline main\n"
      "  loadgate gate results.json -t 'p95 < 800ms' -t 'error_rate < 1%' --junit junit.xml\n"
-     "  loadgate gate --from locust run_stats.csv -t 'p95 < 500ms'\n"
+     "  loadgate gate run_stats.csv -t 'p95 < 500ms'       # Locust, told from the content\n"
      "  loadgate gate --from k6 summary.json --baseline main\n"
      "  loadgate gate --from jmeter results.jtl --junit junit.xml\n\n"
-     "--from imports another tool's results (Locust --csv stats, k6\n"
-     "--summary-export JSON, JMeter JTL: CSV or XML); what the source lacks (k6 has\n"
-     "no p99 unless asked) is INCONCLUSIVE, never guessed.\n"},
+     "RESULTS may be another tool's results, told from the content (--from auto,\n"
+     "the default) or named by --from: locust (--csv stats), k6 (--summary-export,\n"
+     "handleSummary JSON or --out json), jmeter (JTL: CSV or XML), artillery (run -o\n"
+     "JSON), autocannon (--json), gatling (simulation.log or js/stats.json), vegeta\n"
+     "(encode JSON lines or report -type=json), wrk (--latency output, wrk2 too),\n"
+     "hey (-o csv). Per-request files are judged like loadgate's own runs;\n"
+     "what a summary-only source lacks (k6 has no p99 unless asked) is\n"
+     "INCONCLUSIVE, never guessed.\n"},
     {"compare", cmd_compare, "compare BASELINE RESULTS",
      "side-by-side diff of two results files, per endpoint",
      "Prints p50/p95/p99/rps/error rate/requests of both files side by side,\n"
