@@ -5,7 +5,7 @@ _loadgate() {
     prev="${COMP_WORDS[COMP_CWORD-1]}"
     cmd="${COMP_WORDS[1]}"
     local commands="run quick gate report compare baseline merge validate demo help version"
-    local report="--out --junit --markdown --format --progress --quiet"
+    local report="--out --junit --markdown --html --gitlab-load-performance --format --progress --quiet"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         return
@@ -22,9 +22,10 @@ _loadgate() {
             COMPREPLY=($(compgen -W "$names" -f -- "$cur")); return ;;
     esac
     case "$cmd" in
-        run) COMPREPLY=($(compgen -W "$report --baseline --require-baseline --allow-profile-change --save-baseline --if-pass --store --no-gate --shard --shards" -f -- "$cur")) ;;
-        quick) COMPREPLY=($(compgen -W "$report --requests --concurrency --duration --rate --method --header --body --threshold --baseline --engine" -- "$cur")) ;;
-        gate|report) COMPREPLY=($(compgen -W "$report --profile --threshold --baseline --require-baseline --store" -f -- "$cur")) ;;
+        run) COMPREPLY=($(compgen -W "$report --baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --repeat --threads" -f -- "$cur")) ;;
+        quick) COMPREPLY=($(compgen -W "$report --requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads" -- "$cur")) ;;
+        gate|report) COMPREPLY=($(compgen -W "$report --profile --threshold --baseline --require-baseline --allow-profile-change --store --from" -f -- "$cur")) ;;
+        compare) COMPREPLY=($(compgen -W "--store" -f -- "$cur")) ;;
         baseline)
             if [ "$COMP_CWORD" -eq 2 ]; then
                 COMPREPLY=($(compgen -W "save list show rm" -- "$cur"))
@@ -32,7 +33,7 @@ _loadgate() {
                 COMPREPLY=($(compgen -W "--store --name --json" -f -- "$cur"))
             fi ;;
         demo) COMPREPLY=($(compgen -W "$report --slow --serve --baseline --save-baseline --store" -- "$cur")) ;;
-        merge) COMPREPLY=($(compgen -W "-o --out" -f -- "$cur")) ;;
+        merge) COMPREPLY=($(compgen -W "-o --out --force" -f -- "$cur")) ;;
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac

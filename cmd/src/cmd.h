@@ -34,18 +34,18 @@ __attribute__((format(printf, 1, 2))) void cmd_notice(const char *fmt, ...);
 __attribute__((format(printf, 2, 3))) int cmd_usage_error(const char *usage,
                                                           const char *fmt,
                                                           ...);
+/** For getopt_long's '?' (unknown option) and ':' (missing value, with
+ * opterr 0 and an optstring starting with ':'): one error line naming the
+ * option, then the usage line.  Returns GATE_EXIT_USAGE. */
+int cmd_bad_option(const char *usage, int opt, char **argv);
 /** Prints the help of the command named name (usage, summary, details). */
 int cmd_help_for(const char *name, FILE *out);
 
 /* ---- parsing helpers ------------------------------------------------------ */
 
-/** "30s", "5m", "1h", "250ms", "1m30s" or a bare number of seconds. */
-int cmd_parse_duration(const char *s, double *out);
 /** A whole number in [min, max]. */
 int cmd_parse_uint(const char *s, unsigned long long min,
                    unsigned long long max, unsigned long long *out);
-/** "500/s", "3000/m" or a bare number per second. */
-int cmd_parse_rate(const char *s, double *out);
 
 /* ---- signals ---------------------------------------------------------------
  * SIGINT/SIGTERM set cmd_stop (the loader's stop flag) and cmd_signal. */
@@ -83,15 +83,29 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
 #define CMD_REPORT_USAGE                                                     \
     "[--out FILE] [--junit FILE] [--markdown FILE] [--html FILE] "           \
     "[--gitlab-load-performance FILE] [--format text|json] [--progress|-q]"
+/* Their help lines, for the commands' details. */
+#define CMD_REPORT_HELP                                                      \
+    "  -o, --out FILE             results JSON\n"                            \
+    "      --junit FILE           JUnit XML (one test case per check)\n"     \
+    "      --markdown FILE        Markdown summary (also $GITHUB_STEP_SUMMARY)\n" \
+    "      --html FILE            self-contained HTML report with charts\n"  \
+    "      --gitlab-load-performance FILE  GitLab Load Performance JSON\n"   \
+    "      --format text|json     what goes to stdout\n"                     \
+    "      --progress             progress lines on stderr even off a TTY\n" \
+    "  -q, --quiet                only the verdict line\n"
 
 struct cmd_judge {
     /* what the run was */
     const struct loader_profile *profile; /* may be NULL (gate, report) */
     const char *profile_name;             /* suite name; "results" if NULL */
     const char *profile_path;
-    /* thresholds: from --threshold, else the profile's, else defaults */
+    /* thresholds: from --threshold, else the profile's, else those the
+     * results carry (gate, report), else the defaults; the default
+     * error_rate check stays unless they check error_rate themselves */
     const char *const *cli_thresholds;
     size_t n_cli_thresholds;
+    const struct metrics_threshold *run_thresholds;
+    size_t n_run_thresholds;
     /* baseline */
     const char *baseline_spec; /* --baseline, else profile->baseline */
     const struct metrics_results *baseline_doc; /* already loaded (demo) */
@@ -111,6 +125,10 @@ struct cmd_judge {
 struct cmd_prepared {
     struct compare_threshold *thresholds;
     size_t n_thresholds;
+    /* the thresholds as written (not the defaults), carried by the
+     * results written; thresholds[i].file points into them */
+    struct metrics_threshold *written;
+    size_t n_written;
     struct metrics_results *baseline; /* owned unless borrowed */
     bool baseline_borrowed;
     char *baseline_name;
@@ -123,6 +141,22 @@ struct cmd_prepared {
  * code (2 or 3) with p->reason set. */
 int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p);
 void cmd_prepared_release(struct cmd_prepared *p);
+
+/**
+ * Loads the baseline spec: a results file (anything with '/' or ending in
+ * .json), a name in store (NULL: the default store) or a baseline
+ * service's URL (token from LOADGATE_TOKEN).  Returns 0 with *out and
+ * *name (malloc'd) set, or an exit code with reason set: 2 for an invalid
+ * name, else 3.  *absent is set (exit code 3) when the baseline is
+ * legitimately missing, the first run on a branch: an empty or missing
+ * store, or a baseline service answering 404 "no baseline named" on its
+ * baseline route.  A missing file, a name absent from a store that holds
+ * others ("did you mean"), and any other 404 are errors.  hide_url keeps
+ * the URL out of reason (it may hold expanded ${ENV} values).
+ */
+int cmd_baseline_load(const char *spec, const char *store, bool hide_url,
+                      struct metrics_results **out, char **name,
+                      bool *absent, char *reason, size_t len);
 
 /** Judges run, writes every requested output, prints the report, and
  * returns the exit code.  signal is SIGINT/SIGTERM when interrupted. */
@@ -152,6 +186,13 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
                  const struct cmd_prepared *prep, struct metrics_results **out,
                  char *reason, size_t len);
 
+/** Sets r's meta.host, git_sha and git_branch: this host, and the commit
+ * and branch from the CI's variables (GITHUB_SHA, CI_COMMIT_SHA,
+ * GIT_COMMIT; GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME,
+ * GIT_BRANCH: the first one set), NULL when none is.  cmd_run_load calls
+ * it after every run.  Returns 0, METRICS_EINVAL or METRICS_ENOMEM. */
+int cmd_run_meta(struct metrics_results *r);
+
 /** Runs p n times one after another and pools the runs into one
  * document (windows of all runs; users as one run; duration summed), for
  * --repeat and calibrate.  Returns 0 or an exit code with reason set. */
@@ -175,6 +216,10 @@ int cmd_load_results(const char *path, struct metrics_results **out);
 
 /** Parses "I/N" (1 <= I <= N).  Returns 0 or -1. */
 int cmd_parse_shard(const char *s, unsigned *index, unsigned *count);
+/** The CI run that the shards of this run share (LOADGATE_RUN_ID, else the
+ * run of GitHub Actions, GitLab CI or CircleCI), malloc'd; NULL when none
+ * is known. */
+char *cmd_run_id(void);
 /** Reduces p's load to shard i of n.  Returns 0, or -1 with err set. */
 int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
                       char *err, size_t len);

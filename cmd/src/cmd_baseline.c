@@ -178,7 +178,7 @@ int cmd_baseline(int argc, char **argv)
         store = COMPARE_DEFAULT_STORE;
     optind = 0;
     /* options may follow the verb: permute */
-    while ((opt = getopt_long(argc, argv, "s:n:jt:k:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":s:n:jt:k:", longopts, NULL)) != -1) {
         switch (opt) {
         case 's':
             store = optarg;
@@ -198,7 +198,7 @@ int cmd_baseline(int argc, char **argv)
                                        optarg);
             break;
         default:
-            return cmd_usage_error(usage, "unknown option");
+            return cmd_bad_option(usage, opt, argv);
         }
     }
     for (int i = optind; i < argc; i++) {

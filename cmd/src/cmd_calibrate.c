@@ -8,7 +8,7 @@
 
 #include "cmd.h"
 
-static const char usage[] = "calibrate PROFILE [--runs N] [-q]";
+static const char usage[] = "calibrate PROFILE [--runs N] [--quiet]";
 
 int cmd_calibrate(int argc, char **argv)
 {
@@ -27,10 +27,12 @@ int cmd_calibrate(int argc, char **argv)
     int opt, rc = GATE_EXIT_UNJUDGED;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "n:q", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":n:q", longopts, NULL)) != -1) {
         if (opt == 'q')
             ro.quiet = true;
-        else if (opt != 'n' || cmd_parse_uint(optarg, 2, 100, &n))
+        else if (opt != 'n')
+            return cmd_bad_option(usage, opt, argv);
+        else if (cmd_parse_uint(optarg, 2, 100, &n))
             return cmd_usage_error(usage, "--runs wants a count from 2 to "
                                           "100");
     }
@@ -66,7 +68,7 @@ int cmd_calibrate(int argc, char **argv)
         cmd_error("cannot calibrate: the runs share no endpoint with samples");
         goto out;
     }
-    compare_calibration_write(cal, stdout);
+    gate_calibration_write(cal, stdout);
     rc = 0;
 out:
     compare_calibration_free(cal);

@@ -1,6 +1,8 @@
 /* loadgate compare BASELINE RESULTS: the side-by-side diff. */
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -49,17 +51,35 @@ static void compare_endpoint(const struct metrics_results *base,
 
 int cmd_compare(int argc, char **argv)
 {
+    static const char usage[] = "compare BASELINE RESULTS [--store DIR]";
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
     struct metrics_results *base = NULL, *cur = NULL;
     struct metrics_endpoint *ball = NULL, *call = NULL;
-    char name[1024];
-    int rc;
+    const char *store = NULL;
+    char name[1024], reason[1024], *base_name = NULL;
+    bool absent;
+    int opt, rc;
 
-    if (argc != 3)
-        return cmd_usage_error("compare BASELINE RESULTS",
-                               "compare takes a BASELINE and a RESULTS "
-                               "file");
-    if ((rc = cmd_load_results(argv[1], &base)) ||
-        (rc = cmd_load_results(argv[2], &cur)))
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, ":s:", longopts, NULL)) != -1) {
+        if (opt != 's')
+            return cmd_bad_option(usage, opt, argv);
+        store = optarg;
+    }
+    if (argc - optind != 2)
+        return cmd_usage_error(usage, "compare takes a BASELINE (a file, a "
+                                      "stored name or a URL) and a RESULTS "
+                                      "file");
+    /* a baseline as run and gate take it: a file, a name, a URL */
+    rc = cmd_baseline_load(argv[optind], store, false, &base, &base_name,
+                           &absent, reason, sizeof(reason));
+    free(base_name);
+    if (rc) {
+        cmd_error("%s", reason);
+        return rc;
+    }
+    if ((rc = cmd_load_results(argv[optind + 1], &cur)))
         goto out;
     if (base->meta.profile_sha256 && cur->meta.profile_sha256 &&
         strcmp(base->meta.profile_sha256, cur->meta.profile_sha256) != 0)

@@ -62,7 +62,7 @@ int cmd_demo(int argc, char **argv)
     if (!slow)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {
@@ -95,7 +95,7 @@ int cmd_demo(int argc, char **argv)
             j.store = optarg;
             break;
         default:
-            rc = cmd_usage_error(usage, "unknown option");
+            rc = cmd_bad_option(usage, opt, argv);
             goto out;
         }
     }

@@ -13,8 +13,9 @@ static const char gate_usage[] =
     "[--require-baseline] [--allow-profile-change] [--store DIR] "
     "[--from FORMAT] " CMD_REPORT_USAGE;
 static const char report_usage[] =
-    "report RESULTS [--baseline B] [--profile PROFILE] [--threshold EXPR]... "
-    CMD_REPORT_USAGE;
+    "report RESULTS [--profile PROFILE] [--threshold EXPR]... [--baseline B] "
+    "[--require-baseline] [--allow-profile-change] [--store DIR] "
+    "[--from FORMAT] " CMD_REPORT_USAGE;
 
 static int gate_or_report(int argc, char **argv, bool report)
 {
@@ -46,7 +47,7 @@ static int gate_or_report(int argc, char **argv, bool report)
     if (!ths)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "o:qp:t:b:", longopts, NULL)) !=
+    while ((opt = getopt_long(argc, argv, ":o:qp:t:b:", longopts, NULL)) !=
            -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
@@ -81,7 +82,7 @@ static int gate_or_report(int argc, char **argv, bool report)
             }
             break;
         default:
-            rc = cmd_usage_error(usage, "unknown option");
+            rc = cmd_bad_option(usage, opt, argv);
             goto out;
         }
     }
@@ -123,6 +124,9 @@ static int gate_or_report(int argc, char **argv, bool report)
     }
     if (!prof && run->meta.profile_name)
         j.profile_name = run->meta.profile_name;
+    /* without --threshold and --profile: the checks the run carries */
+    j.run_thresholds = run->thresholds;
+    j.n_run_thresholds = run->n_thresholds;
     if (cmd_prepare(&j, &prep)) {
         rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
         goto out;

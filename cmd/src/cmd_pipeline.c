@@ -71,83 +71,126 @@ static void list_endpoints(const struct loader_profile *p, char *out,
         }
 }
 
-static int prepare_thresholds(const struct cmd_judge *j,
+/* The thresholds as written, in p->written: --threshold, else the
+ * profile's, else (gate, report) those the results carry.  Returns 0 or
+ * an exit code. */
+static int written_thresholds(const struct cmd_judge *j,
                               struct cmd_prepared *p)
 {
     const struct loader_profile *prof = j->profile;
-    char err[512];
     size_t n;
 
     if (j->n_cli_thresholds > 0)
         n = j->n_cli_thresholds;
-    else if (prof && prof->n_thresholds > 0)
+    else if (prof)
         n = prof->n_thresholds;
     else
+        n = j->n_run_thresholds;
+    if (n == 0)
+        return 0;
+    p->written = calloc(n, sizeof(*p->written));
+    if (!p->written)
+        return GATE_EXIT_UNJUDGED;
+    for (size_t i = 0; i < n; i++) {
+        struct metrics_threshold w = {0};
+
+        if (j->n_cli_thresholds > 0) {
+            w.check = (char *)j->cli_thresholds[i];
+        } else if (prof) {
+            const struct loader_threshold *lt = &prof->thresholds[i];
+            w.check = lt->check;
+            w.endpoint = lt->endpoint;
+            w.severity = lt->severity;
+            w.min_effect = lt->min_effect;
+            w.for_s = lt->for_s;
+            w.abort_run = lt->abort_run;
+            w.file = prof->path;
+            w.line = lt->line;
+            w.col = lt->col;
+        } else {
+            w = j->run_thresholds[i];
+        }
+        if (metrics_threshold_copy(&p->written[i], &w))
+            return GATE_EXIT_UNJUDGED;
+        p->n_written = i + 1;
+    }
+    return 0;
+}
+
+/* "p.yaml:12:5: threshold 'x'", "--threshold 'x'" or "threshold 'x' of
+ * the results": where a threshold came from, for its errors. */
+static void threshold_where(const struct cmd_judge *j,
+                            const struct metrics_threshold *w, char *buf,
+                            size_t len)
+{
+    if (j->n_cli_thresholds > 0)
+        snprintf(buf, len, "--threshold '%s'", w->check);
+    else if (w->file && w->line > 0)
+        snprintf(buf, len, "%s:%d:%d: threshold '%s'", w->file, w->line,
+                 w->col, w->check);
+    else
+        snprintf(buf, len, "threshold '%s' of the results", w->check);
+}
+
+static int prepare_thresholds(const struct cmd_judge *j,
+                              struct cmd_prepared *p)
+{
+    const struct loader_profile *prof = j->profile;
+    char err[512], where[700];
+    int rc;
+
+    if ((rc = written_thresholds(j, p)))
+        return rc;
+    if (p->n_written == 0)
         return compare_threshold_defaults(&p->thresholds, &p->n_thresholds)
                    ? GATE_EXIT_UNJUDGED
                    : 0;
 
-    p->thresholds = calloc(n, sizeof(*p->thresholds));
+    p->thresholds = calloc(p->n_written, sizeof(*p->thresholds));
     if (!p->thresholds)
         return GATE_EXIT_UNJUDGED;
-    for (size_t i = 0; i < n; i++) {
-        const char *expr, *endpoint = NULL;
+    for (size_t i = 0; i < p->n_written; i++) {
+        const struct metrics_threshold *w = &p->written[i];
         struct compare_threshold *t = &p->thresholds[i];
 
-        if (j->n_cli_thresholds > 0) {
-            expr = j->cli_thresholds[i];
-        } else {
-            expr = prof->thresholds[i].check;
-            endpoint = prof->thresholds[i].endpoint;
-        }
-        if (compare_threshold_parse(expr, endpoint, t, err, sizeof(err))) {
-            if (j->n_cli_thresholds > 0)
-                snprintf(p->reason, sizeof(p->reason),
-                         "--threshold '%s': %s", expr, err);
-            else
-                snprintf(p->reason, sizeof(p->reason),
-                         "%s:%d:%d: threshold '%s': %s", prof->path,
-                         prof->thresholds[i].line, prof->thresholds[i].col,
-                         expr, err);
+        threshold_where(j, w, where, sizeof(where));
+        if (compare_threshold_parse(w->check, w->endpoint, t, err,
+                                    sizeof(err))) {
+            snprintf(p->reason, sizeof(p->reason), "%.480s: %.500s", where,
+                     err);
             return GATE_EXIT_USAGE;
         }
         p->n_thresholds = i + 1;
-        if (prof && j->n_cli_thresholds == 0) {
-            const struct loader_threshold *lt = &prof->thresholds[i];
-            t->file = prof->path;
-            t->line = lt->line;
-            t->col = lt->col;
-            t->warn_only = lt->severity && strcmp(lt->severity, "warn") == 0;
-            t->for_s = lt->for_s;
-            t->abort_run = lt->abort_run;
-            if (lt->min_effect &&
-                compare_parse_quantity(t->stat, lt->min_effect,
-                                       &t->min_effect, err, sizeof(err))) {
-                snprintf(p->reason, sizeof(p->reason),
-                         "%s:%d:%d: min_effect '%s': %s", prof->path,
-                         lt->line, lt->col, lt->min_effect, err);
-                return GATE_EXIT_USAGE;
-            }
+        t->file = w->file;
+        t->line = w->line;
+        t->col = w->col;
+        t->warn_only = w->severity && strcmp(w->severity, "warn") == 0;
+        t->for_s = w->for_s;
+        t->abort_run = w->abort_run;
+        if (w->min_effect &&
+            compare_parse_quantity(t->stat, w->min_effect, &t->min_effect,
+                                   err, sizeof(err))) {
+            snprintf(p->reason, sizeof(p->reason),
+                     "%.400s: min_effect '%.60s': %.500s", where,
+                     w->min_effect, err);
+            return GATE_EXIT_USAGE;
         }
         if (prof && t->endpoint && strcmp(t->endpoint, "ALL") != 0 &&
             !profile_has_endpoint(prof, t->endpoint)) {
             char names[600];
             list_endpoints(prof, names, sizeof(names));
-            if (j->n_cli_thresholds == 0)
-                snprintf(p->reason, sizeof(p->reason),
-                         "%s:%d:%d: threshold names endpoint '%s', which "
-                         "the profile does not have; endpoints: %s",
-                         prof->path, prof->thresholds[i].line,
-                         prof->thresholds[i].col, t->endpoint, names);
-            else
-                snprintf(p->reason, sizeof(p->reason),
-                         "--threshold names endpoint '%s', which the "
-                         "profile does not have; endpoints: %s",
-                         t->endpoint, names);
+            snprintf(p->reason, sizeof(p->reason),
+                     "%.400s names endpoint '%.100s', which the profile "
+                     "does not have; endpoints: %.400s",
+                     where, t->endpoint, names);
             return GATE_EXIT_USAGE;
         }
     }
-    return 0;
+    /* given thresholds keep the default error_rate check unless they
+     * check error_rate themselves */
+    return compare_threshold_add_defaults(&p->thresholds, &p->n_thresholds)
+               ? GATE_EXIT_UNJUDGED
+               : 0;
 }
 
 /* A baseline file named in a profile is relative to the profile. */
@@ -199,12 +242,142 @@ static void profile_diff(const struct loader_profile *prof,
     metrics_results_free(sketch);
 }
 
+static bool looks_like_path(const char *spec)
+{
+    size_t n = strlen(spec);
+
+    return strchr(spec, '/') || (n >= 5 && strcmp(spec + n - 5, ".json") == 0);
+}
+
+/* Is url's path a baseline service's baseline route,
+ * ".../api/load-test/baselines/NAME" (query and fragment aside)? */
+static bool baseline_route(const char *url)
+{
+    static const char route[] = SERVER_API_PREFIX "/baselines/";
+    const char *path = strstr(url, "://"), *at, *name;
+    char last[128];
+    size_t n;
+
+    if (!path || !(path = strchr(path + 3, '/')))
+        return false;
+    n = strcspn(path, "?#");
+    at = NULL;
+    for (const char *q = path; (q = strstr(q, route)) && q < path + n; q++)
+        at = q;
+    if (!at)
+        return false;
+    name = at + strlen(route);
+    if ((size_t)(path + n - name) >= sizeof(last))
+        return false;
+    memcpy(last, name, (size_t)(path + n - name));
+    last[path + n - name] = '\0';
+    return compare_name_valid(last);
+}
+
+#define BASELINE_ROUTE "http://HOST:PORT" SERVER_API_PREFIX "/baselines/NAME"
+
+static int load_url(const char *spec, bool hide_url,
+                    struct metrics_results **out, char **name, bool *absent,
+                    char *reason, size_t len)
+{
+    char err[600];
+    int rc = server_fetch_baseline(spec, getenv("LOADGATE_TOKEN"), out, err,
+                                   sizeof(err));
+
+    if (rc == 0) {
+        *name = strdup((*out)->baseline_id ? (*out)->baseline_id : spec);
+        return *name ? 0 : GATE_EXIT_UNJUDGED;
+    }
+    /* A loadgate service answers a missing name on its baseline route
+     * with 404 {"error": "no baseline named 'NAME'"}; a 404 for another
+     * path ({"error": "no such endpoint: ..."}, or another server's page)
+     * means the URL is wrong, not that the baseline is missing. */
+    if (rc == SERVER_EHTTP && strstr(err, "HTTP 404")) {
+        if (baseline_route(spec) &&
+            strstr(err, "HTTP 404: no baseline named '")) {
+            *absent = true;
+            if (hide_url)
+                snprintf(reason, len, "the baseline service has no such "
+                                      "baseline (HTTP 404)");
+            else
+                snprintf(reason, len, "baseline %s", err);
+            return GATE_EXIT_UNJUDGED;
+        }
+        if (hide_url)
+            snprintf(reason, len, "the baseline service answered HTTP 404; "
+                                  "the URL is not a loadgate service's "
+                                  "baseline route (" BASELINE_ROUTE ")");
+        else
+            snprintf(reason, len,
+                     "baseline %s; the URL is not a loadgate service's "
+                     "baseline route (" BASELINE_ROUTE ")",
+                     err);
+        return GATE_EXIT_UNJUDGED;
+    }
+    if (hide_url) /* the URL may hold expanded ${ENV} values: not shown */
+        snprintf(reason, len, "%s", server_strerror(rc));
+    else
+        snprintf(reason, len, "baseline %s", err);
+    return GATE_EXIT_UNJUDGED;
+}
+
+int cmd_baseline_load(const char *spec, const char *store, bool hide_url,
+                      struct metrics_results **out, char **name,
+                      bool *absent, char *reason, size_t len)
+{
+    char err[800], *closest = NULL;
+    int rc;
+
+    *out = NULL;
+    *name = NULL;
+    *absent = false;
+    if (!store)
+        store = COMPARE_DEFAULT_STORE;
+    if (server_is_url(spec))
+        return load_url(spec, hide_url, out, name, absent, reason, len);
+    rc = compare_baseline_resolve(spec, store, out, name, err, sizeof(err));
+    if (rc == 0)
+        return 0;
+    if (rc == COMPARE_ENAME) {
+        snprintf(reason, len, "baseline '%s': %s", spec, err);
+        return GATE_EXIT_USAGE;
+    }
+    if (rc != COMPARE_ENOTFOUND) {
+        snprintf(reason, len, "baseline '%s': %s", spec, err);
+        return GATE_EXIT_UNJUDGED;
+    }
+    if (looks_like_path(spec)) {
+        snprintf(reason, len, "baseline file '%s' does not exist", spec);
+        return GATE_EXIT_UNJUDGED;
+    }
+    /* a name: missing from an empty store is the first run on a branch;
+     * missing from a store that holds others is a typo until shown
+     * otherwise */
+    rc = compare_store_closest(store, spec, &closest, err, sizeof(err));
+    if (rc) {
+        snprintf(reason, len, "baseline '%s': %s", spec, err);
+        return GATE_EXIT_UNJUDGED;
+    }
+    if (closest) {
+        snprintf(reason, len,
+                 "no baseline '%s' in %s; did you mean '%s'? (loadgate "
+                 "baseline list shows what exists)",
+                 spec, store, closest);
+        free(closest);
+        return GATE_EXIT_UNJUDGED;
+    }
+    *absent = true;
+    snprintf(reason, len, "no baseline '%s' in %s (the store is empty)", spec,
+             store);
+    return GATE_EXIT_UNJUDGED;
+}
+
 static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
 {
     const char *spec = j->baseline_spec;
-    const char *store = j->store ? j->store : COMPARE_DEFAULT_STORE;
-    char err[600];
+    char err[900];
     char *path;
+    bool absent;
     int rc;
 
     if (j->baseline_doc) {
@@ -225,55 +398,33 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
         }
         return 0;
     }
-    if (server_is_url(spec)) {
-        rc = server_fetch_baseline(spec, getenv("LOADGATE_TOKEN"),
-                                   &p->baseline, err, sizeof(err));
-        if (rc) {
-            if (j->baseline_spec)
-                snprintf(p->reason, sizeof(p->reason), "baseline %s", err);
-            else /* the URL may hold expanded ${ENV} values: not shown */
-                snprintf(p->reason, sizeof(p->reason),
-                         "the profile's baseline URL (line %d): %s",
-                         j->profile->baseline_line, server_strerror(rc));
-            if (rc == SERVER_EHTTP && strstr(err, "HTTP 404") &&
-                !j->require_baseline) {
-                p->baseline_missing = strdup(p->reason);
-                p->reason[0] = '\0';
-                return 0;
-            }
-            return GATE_EXIT_UNJUDGED;
-        }
-        p->baseline_name = strdup(p->baseline->baseline_id
-                                      ? p->baseline->baseline_id
-                                      : spec);
-        goto check_hash;
-    }
-    path = baseline_path(j, spec);
+    path = server_is_url(spec) ? strdup(spec) : baseline_path(j, spec);
     if (!path)
         return GATE_EXIT_UNJUDGED;
-    rc = compare_baseline_resolve(path, store, &p->baseline,
-                                  &p->baseline_name, err, sizeof(err));
+    rc = cmd_baseline_load(path, j->store, !j->baseline_spec, &p->baseline,
+                           &p->baseline_name, &absent, err, sizeof(err));
     free(path);
-    if (rc == COMPARE_ENOTFOUND && !j->require_baseline) {
-        char notice[800];
-        snprintf(notice, sizeof(notice),
-                 "%s; relative checks are skipped (the first run on a "
-                 "branch has no baseline; --require-baseline makes this "
-                 "an error)",
-                 err);
-        p->baseline_missing = strdup(notice);
-        return 0;
-    }
     if (rc) {
         if (j->baseline_spec)
-            snprintf(p->reason, sizeof(p->reason), "baseline '%s': %s", spec,
-                     err);
+            snprintf(p->reason, sizeof(p->reason), "%s", err);
         else
             snprintf(p->reason, sizeof(p->reason),
                      "the profile's baseline (line %d): %s",
                      j->profile->baseline_line, err);
-        return rc == COMPARE_ENAME ? GATE_EXIT_USAGE : GATE_EXIT_UNJUDGED;
     }
+    if (rc && absent && !j->require_baseline) {
+        char notice[sizeof(p->reason) + 200];
+        snprintf(notice, sizeof(notice),
+                 "%s; relative checks are skipped (the first run on a "
+                 "branch has no baseline; --require-baseline makes this "
+                 "an error)",
+                 p->reason);
+        p->baseline_missing = strdup(notice);
+        p->reason[0] = '\0';
+        return 0;
+    }
+    if (rc)
+        return rc;
 check_hash:
     if (j->profile && p->baseline->meta.profile_sha256 &&
         *p->baseline->meta.profile_sha256 &&
@@ -312,6 +463,9 @@ void cmd_prepared_release(struct cmd_prepared *p)
     for (size_t i = 0; i < p->n_thresholds; i++)
         compare_threshold_release(&p->thresholds[i]);
     free(p->thresholds);
+    for (size_t i = 0; i < p->n_written; i++)
+        metrics_threshold_release(&p->written[i]);
+    free(p->written);
     if (!p->baseline_borrowed)
         metrics_results_free(p->baseline);
     free(p->baseline_name);
@@ -388,6 +542,21 @@ static void no_response_reason(const struct metrics_results *run, char *buf,
                                      (unsigned long long)cls[c]);
     if (used < len)
         snprintf(buf + used, len - used, ")");
+}
+
+/* The message for an output that could not be written: what names it
+ * (e.g. "results"), once, with the path once: err says "cannot write
+ * 'path': why" already when it comes from the writers. */
+static void write_failure(char *msg, size_t len, const char *what,
+                          const char *path, const char *err)
+{
+    const char *prefix = "cannot write ";
+    size_t n = strlen(prefix);
+
+    if (strstr(err, path) && strncmp(err, prefix, n) == 0)
+        snprintf(msg, len, "cannot write %s%s", what, err + n);
+    else
+        snprintf(msg, len, "cannot write %s'%s': %s", what, path, err);
 }
 
 /* Returns 0, or -1 with err saying what could not be written. */
@@ -563,18 +732,22 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         cmd_warn("the run was interrupted; results and reports are "
                  "marked partial");
 
+    /* the results say which checks they were judged with, so that a
+     * later gate or report without --profile uses the same */
+    if (metrics_results_set_thresholds(run, p->written, p->n_written))
+        cmd_warn("out of memory");
     /* The data first (results, baseline), then the reports: whatever of
      * it fails makes the exit code 3, and every report written after it
      * says so (an <error> case, an ERROR headline). */
     if (o->out && metrics_results_save(run, o->out, err, sizeof(err))) {
-        snprintf(msg, sizeof(msg), "cannot write results: %s", err);
+        write_failure(msg, sizeof(msg), "results to ", o->out, err);
         after_run_error(&rep, why, sizeof(why), msg);
     }
     if (j->save_baseline &&
         save_baseline(run, j, o, code, err, sizeof(err)))
         after_run_error(&rep, why, sizeof(why), err);
     if (o->junit && gate_junit_write(&rep, o->junit, err, sizeof(err))) {
-        snprintf(msg, sizeof(msg), "cannot write '%s': %s", o->junit, err);
+        write_failure(msg, sizeof(msg), "", o->junit, err);
         after_run_error(&rep, why, sizeof(why), msg);
     }
     if (write_markdown(&rep, o, err, sizeof(err)))
@@ -584,8 +757,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         after_run_error(&rep, why, sizeof(why), err);
     if (o->gitlab &&
         gate_gitlab_lp_write(&rep, o->gitlab, err, sizeof(err))) {
-        snprintf(msg, sizeof(msg), "cannot write '%s': %s", o->gitlab,
-                 err);
+        write_failure(msg, sizeof(msg), "", o->gitlab, err);
         after_run_error(&rep, why, sizeof(why), msg);
     }
 
@@ -724,6 +896,11 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     ro.vars = vars;
     ro.n_vars = n_vars;
     rc = loader_run(p, &ro, out, err, sizeof(err));
+    if (rc == 0 && cmd_run_meta(*out)) {
+        metrics_results_free(*out);
+        *out = NULL;
+        rc = LOADER_ENOMEM;
+    }
     if (pc.tty && ro.progress)
         fprintf(stderr, "\r\033[K");
     if (rc) {
@@ -808,6 +985,8 @@ int cmd_run_and_judge(const struct loader_profile *p,
     if (shard) {
         free(run->meta.shard);
         run->meta.shard = strdup(shard);
+        free(run->meta.run_id);
+        run->meta.run_id = cmd_run_id();
     }
     rc = cmd_judge_and_report(run, j, &prep, o, (int)cmd_signal);
 out:

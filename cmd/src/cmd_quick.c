@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "units.h"
 
 static const char usage[] =
     "quick URL [REQUESTS [CONCURRENCY]] [-n N] [-c N] [-d DURATION] "
     "[--rate R/s] [-m METHOD] [-H 'K: V']... [--body FILE] "
-    "[--threshold EXPR]... [--baseline B] [--engine fast|curl] "
+    "[--threshold EXPR]... [--baseline B] [--store DIR] "
+    "[--engine fast|curl] [--threads N] "
     CMD_REPORT_USAGE;
 
 static char *read_file(const char *path)
@@ -63,8 +65,9 @@ int cmd_quick(int argc, char **argv)
     const char **headers = NULL, **ths = NULL, *engine = NULL;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
+    struct units_error ue;
     char *body = NULL, msg[1200];
-    int opt, rc = GATE_EXIT_USAGE;
+    int opt, urc, rc = GATE_EXIT_USAGE;
     bool n_set = false, c_set = false;
 
     headers = calloc((size_t)argc, sizeof(*headers));
@@ -74,7 +77,7 @@ int cmd_quick(int argc, char **argv)
     q.requests = 1000;
     q.concurrency = 100;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "o:qn:c:d:m:H:t:b:", longopts,
+    while ((opt = getopt_long(argc, argv, ":o:qn:c:d:m:H:t:b:", longopts,
                               NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
@@ -98,17 +101,21 @@ int cmd_quick(int argc, char **argv)
             c_set = true;
             break;
         case 'd':
-            if (cmd_parse_duration(optarg, &q.duration_s) ||
-                q.duration_s <= 0) {
-                rc = cmd_usage_error(usage, "-d wants a duration like 30s, "
-                                            "not '%s'", optarg);
+            urc = units_parse_duration(optarg, UNITS_SECONDS, &q.duration_s,
+                                       &ue);
+            if (urc || q.duration_s <= 0) {
+                rc = cmd_usage_error(usage, "-d wants %s, not '%s': %s",
+                                     units_expected(UNITS_DURATION), optarg,
+                                     urc ? ue.msg : "it must be longer than 0");
                 goto out;
             }
             break;
         case 2001:
-            if (cmd_parse_rate(optarg, &q.rate)) {
-                rc = cmd_usage_error(usage, "--rate wants a rate like "
-                                            "500/s, not '%s'", optarg);
+            urc = units_parse_rate(optarg, &q.rate, &ue);
+            if (urc || q.rate <= 0) {
+                rc = cmd_usage_error(usage, "--rate wants %s, not '%s': %s",
+                                     units_expected(UNITS_RATE), optarg,
+                                     urc ? ue.msg : "it must be more than 0");
                 goto out;
             }
             break;
@@ -150,7 +157,7 @@ int cmd_quick(int argc, char **argv)
                 goto out;
             break;
         default:
-            rc = cmd_usage_error(usage, "unknown option");
+            rc = cmd_bad_option(usage, opt, argv);
             goto out;
         }
     }

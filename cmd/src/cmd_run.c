@@ -7,10 +7,10 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "run PROFILE [--baseline FILE|NAME] [--require-baseline] "
+    "run PROFILE [--baseline FILE|NAME|URL] [--require-baseline] "
     "[--allow-profile-change] [--save-baseline NAME [--if-pass]] "
     "[--keep N] [--store DIR] [--no-gate] [--shard I/N | --shards N] "
-    "[--repeat N] "
+    "[--repeat N] [--threads N] "
     CMD_REPORT_USAGE;
 
 /* --shard I/N, else LOADGATE_SHARD=I/N, else Kubernetes' 0-based
@@ -75,7 +75,7 @@ int cmd_run(int argc, char **argv)
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "o:qb:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":o:qb:", longopts, NULL)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {
@@ -126,7 +126,7 @@ int cmd_run(int argc, char **argv)
                 return rc;
             break;
         default:
-            return cmd_usage_error(usage, "unknown option");
+            return cmd_bad_option(usage, opt, argv);
         }
     }
     if (optind + 1 != argc)

@@ -24,7 +24,7 @@ int cmd_serve(int argc, char **argv)
     int opt;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "s:l:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":s:l:", longopts, NULL)) != -1) {
         switch (opt) {
         case 's':
             so.store = optarg;
@@ -33,7 +33,7 @@ int cmd_serve(int argc, char **argv)
             so.listen = optarg;
             break;
         default:
-            return cmd_usage_error(usage, "unknown option");
+            return cmd_bad_option(usage, opt, argv);
         }
     }
     if (optind != argc)

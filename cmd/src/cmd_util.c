@@ -2,7 +2,7 @@
  * subcommand. */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,50 +55,26 @@ int cmd_usage_error(const char *usage, const char *fmt, ...)
     return GATE_EXIT_USAGE;
 }
 
-/* Seconds per unit; the longest suffixes first so "ms" is not "m". */
-static const struct {
-    const char *suffix;
-    double seconds;
-} duration_units[] = {{"ms", 1e-3}, {"us", 1e-6}, {"h", 3600},
-                      {"m", 60},    {"s", 1}};
-
-int cmd_parse_duration(const char *s, double *out)
+int cmd_bad_option(const char *usage, int opt, char **argv)
 {
-    double total = 0;
-    const char *p = s;
+    const char *arg = optind > 0 ? argv[optind - 1] : "", *cur = argv[optind];
+    bool is_long = strncmp(arg, "--", 2) == 0;
+    char letter[3] = {'-', (char)optopt, '\0'};
+    /* getopt_long sets optopt to the letter of a short option, to the
+     * value of a known long one, and to 0 for an unknown long one.  A
+     * letter inside a cluster (-zq) leaves optind on the cluster. */
+    bool in_cluster = isgraph(optopt) && cur && cur[0] == '-' &&
+                      cur[1] != '-' && strchr(cur + 1, optopt);
 
-    if (!s || !*s)
-        return -1;
-    while (*p) {
-        char *end;
-        double v;
-        size_t i;
-
-        if (!isdigit((unsigned char)*p) && *p != '.')
-            return -1;
-        errno = 0;
-        v = strtod(p, &end);
-        if (errno || end == p || v < 0 || !isfinite(v))
-            return -1;
-        p = end;
-        if (!*p && p != s && total == 0) { /* a bare number: seconds */
-            total = v;
-            break;
-        }
-        for (i = 0; i < sizeof(duration_units) / sizeof(*duration_units);
-             i++) {
-            size_t n = strlen(duration_units[i].suffix);
-            if (strncmp(p, duration_units[i].suffix, n) == 0) {
-                total += v * duration_units[i].seconds;
-                p += n;
-                break;
-            }
-        }
-        if (i == sizeof(duration_units) / sizeof(*duration_units))
-            return -1;
-    }
-    *out = total;
-    return 0;
+    if (opt == ':')
+        return cmd_usage_error(usage, "option '%s' needs a value",
+                               is_long ? arg : letter);
+    if (optopt == 0)
+        return cmd_usage_error(usage, "unknown option '%s'", arg);
+    if (is_long && strchr(arg, '=') && !in_cluster)
+        return cmd_usage_error(usage, "option '%.*s' takes no value",
+                               (int)strcspn(arg, "="), arg);
+    return cmd_usage_error(usage, "unknown option '%s'", letter);
 }
 
 int cmd_parse_uint(const char *s, unsigned long long min,
@@ -112,25 +88,6 @@ int cmd_parse_uint(const char *s, unsigned long long min,
     errno = 0;
     v = strtoull(s, &end, 10);
     if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int cmd_parse_rate(const char *s, double *out)
-{
-    char *end;
-    double v;
-
-    if (!s || !*s)
-        return -1;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s || !(v > 0) || !isfinite(v))
-        return -1;
-    if (strcmp(end, "/m") == 0)
-        v /= 60;
-    else if (*end && strcmp(end, "/s") != 0)
         return -1;
     *out = v;
     return 0;

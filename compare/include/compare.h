@@ -45,6 +45,11 @@ enum compare_op { COMPARE_LT, COMPARE_LE, COMPARE_GT, COMPARE_GE };
 /** "<", "<=", ">", ">=". */
 const char *compare_op_str(enum compare_op op);
 
+/** A value of statistic stat in its unit as the verdict messages write it
+ * ("1320.4 ms", "2.46 ms", "2.50%", "33.3/s", "12"), into buf. */
+void compare_format_value(enum metrics_stat stat, double v, char *buf,
+                          size_t len);
+
 struct compare_threshold {
     char *expr;     /* as written: "p95 < baseline + 10%" */
     char *endpoint; /* NULL: every endpoint and the whole run ("ALL");
@@ -73,6 +78,9 @@ struct compare_threshold {
                        windows at least this long; 0: whole-run check */
     bool abort_run; /* abort: true: the engine stops the run once
                        compare_sustained_breach() says so */
+    bool is_default; /* one of compare_threshold_defaults(): yields to
+                        any threshold given for the same statistic and
+                        kind (see compare_threshold_scope) */
 };
 
 /**
@@ -89,9 +97,43 @@ int compare_threshold_parse(const char *expr, const char *endpoint,
 /** Frees what compare_threshold_parse() allocated in t. */
 void compare_threshold_release(struct compare_threshold *t);
 /** The defaults when a profile gives no thresholds: p95 < 1s and
- * error_rate < 5%.  *out is an array of *n (caller releases each and frees
- * the array).  Returns 0 or COMPARE_ENOMEM. */
+ * error_rate < 5% (is_default set).  *out is an array of *n (caller
+ * releases each and frees the array).  Returns 0 or COMPARE_ENOMEM. */
 int compare_threshold_defaults(struct compare_threshold **out, size_t *n);
+/**
+ * The default error_rate check stays when thresholds are given: appends
+ * the default "error_rate < 5%" (is_default) to the array *ts of *n
+ * (reallocated) unless one of them replaces it everywhere: a blocking,
+ * absolute error_rate check without endpoint (writing
+ * "error_rate <= 100%" turns the default off).  Where the given ones
+ * replace it only on some endpoints, compare_threshold_scope() says so.
+ * Returns 0 or COMPARE_ENOMEM (*ts unchanged).
+ */
+int compare_threshold_add_defaults(struct compare_threshold **ts, size_t *n);
+
+/** Where a threshold of a list is checked. */
+enum compare_scope {
+    COMPARE_SCOPE_NONE,       /* it does not cover the endpoint */
+    COMPARE_SCOPE_APPLIES,    /* it is checked there */
+    COMPARE_SCOPE_OVERRIDDEN, /* it covers the endpoint, but another
+                                 threshold of the list replaces it there */
+};
+
+/**
+ * Is ts[i] checked on endpoint name ("ALL": the whole run)?  A threshold
+ * without endpoint covers every endpoint and ALL; "ALL" covers ALL only;
+ * a name or glob pattern covers the endpoints it matches.  Overrides:
+ * another threshold u replaces ts[i] there when both are of the same
+ * statistic and the same kind (absolute or relative to the baseline), u
+ * is not warn-only unless ts[i] is (a warning never removes a blocking
+ * check), u is not a default, and either ts[i] is a default that u covers
+ * there, or ts[i] has no endpoint and u names the endpoint (a name or a
+ * pattern; never ALL).  *by (may be NULL) gets the index of the first such
+ * u when OVERRIDDEN.
+ */
+enum compare_scope compare_threshold_scope(const struct compare_threshold *ts,
+                                           size_t n, size_t i,
+                                           const char *name, size_t *by);
 
 /**
  * Parses a quantity of statistic stat written with the threshold units
@@ -180,10 +222,11 @@ struct compare_opts {
  * A threshold without endpoint yields one check per endpoint of the run
  * plus one on the whole run ("ALL").  An endpoint may be a glob pattern
  * ("GET /api/agents*", with * and ?): one check per matching endpoint.
- * Per-endpoint overrides: when another threshold of the list names an
- * endpoint (or a pattern matching it) for the same statistic, an
- * endpoint-less threshold is not applied to that endpoint; its whole-run
- * ALL check stays.  Never a silent pass: an endpoint with
+ * Per-endpoint overrides as compare_threshold_scope() says: a threshold
+ * naming an endpoint replaces an endpoint-less one of the same statistic
+ * and kind there (never a blocking one by a warn-only one); its whole-run
+ * ALL check stays.  An rps check failing on an endpoint of a closed-model
+ * run says that users are shared there.  Never a silent pass: an endpoint with
  * no samples, or a percentile asked of too few samples (fewer than 10
  * beyond it, so p99 needs 1000) is INCONCLUSIVE; a relative check without
  * a baseline, or on an endpoint the baseline lacks, is SKIPPED.  A partial
@@ -289,11 +332,8 @@ struct compare_calibration {
  */
 int compare_calibrate(const struct metrics_results *const *runs, size_t n,
                       struct compare_calibration **out);
-/** Frees c; NULL is a no-op. */
+/** Frees c; NULL is a no-op.  (gate_calibration_write() renders c.) */
 void compare_calibration_free(struct compare_calibration *c);
-/** Writes c as a text table with the suggested threshold lines.  Returns
- * 0 or COMPARE_EIO when writing failed. */
-int compare_calibration_write(const struct compare_calibration *c, FILE *out);
 
 /**
  * Says in one line what differs between what a baseline and a run both
@@ -370,6 +410,15 @@ int compare_store_rollback(const char *dir, const char *name,
  */
 int compare_store_prune(const char *dir, const char *name, size_t keep,
                         char *errbuf, size_t errlen);
+
+/**
+ * The baseline in dir whose name is closest to name (fewest single-letter
+ * edits; the first in name order on a tie), for "did you mean" after a
+ * mistyped --baseline.  *closest (malloc'd) is NULL when dir holds no
+ * baseline (or does not exist).  Returns 0, COMPARE_EIO or COMPARE_ENOMEM.
+ */
+int compare_store_closest(const char *dir, const char *name, char **closest,
+                          char *errbuf, size_t errlen);
 
 /**
  * Resolves a --baseline argument: an existing file (or anything with '/'

@@ -18,6 +18,11 @@
 #define NAME_MAX_LEN 1024
 #define MESSAGE_MAX 200
 #define DETAIL_MAX 1000
+/* Closed model: an endpoint's rate is the users' pace through the whole
+ * scenario, so one slow endpoint slows them all. */
+#define CLOSED_RPS_NOTE                                                      \
+    "closed model: users are shared, so one slow endpoint lowers every "     \
+    "endpoint's rps"
 
 const char *compare_status_str(enum compare_status s) {
     switch (s) {
@@ -490,6 +495,13 @@ static int judge(struct eval *e, const struct compare_threshold *t,
         notep = note;
     }
 out:
+    if (c->status == COMPARE_FAIL && t->stat == METRICS_STAT_RPS &&
+        strcmp(name, "ALL") != 0 && e->run->meta.model &&
+        strcmp(e->run->meta.model, "closed") == 0) {
+        append(c, "; %s", CLOSED_RPS_NOTE);
+        if (!notep)
+            notep = CLOSED_RPS_NOTE;
+    }
     apply_warn_only(c, t);
     if (!notep &&
         (c->status == COMPARE_INCONCLUSIVE || c->status == COMPARE_SKIPPED))
@@ -549,16 +561,48 @@ static bool names_endpoint(const struct compare_threshold *t,
             compare__glob(t->endpoint, name));
 }
 
-/* An endpoint-less threshold yields to one that names the endpoint for
- * the same statistic (a per-endpoint override). */
-static bool overridden(const struct eval *e, const struct compare_threshold *t,
-                       const char *name) {
-    for (size_t i = 0; i < e->n_t; i++) {
-        const struct compare_threshold *u = &e->all_t[i];
-        if (u != t && u->stat == t->stat && names_endpoint(u, name))
-            return true;
-    }
-    return false;
+/* Is t checked on name when nothing replaces it? */
+static bool covers(const struct compare_threshold *t, const char *name) {
+    if (!t->endpoint)
+        return true;
+    if (strcmp(t->endpoint, "ALL") == 0)
+        return strcmp(name, "ALL") == 0;
+    return strcmp(name, "ALL") != 0 && names_endpoint(t, name);
+}
+
+/* Does u replace t on name?  Same statistic and kind; a warning never
+ * removes a blocking check; a default yields to any check given for the
+ * same statistic there, an endpoint-less check to one naming the
+ * endpoint. */
+static bool replaces(const struct compare_threshold *u,
+                     const struct compare_threshold *t, const char *name) {
+    if (u == t || u->is_default || u->stat != t->stat ||
+        u->relative != t->relative || (u->warn_only && !t->warn_only))
+        return false;
+    if (t->is_default)
+        return covers(u, name);
+    return !t->endpoint && names_endpoint(u, name);
+}
+
+enum compare_scope compare_threshold_scope(const struct compare_threshold *ts,
+                                           size_t n, size_t i,
+                                           const char *name, size_t *by) {
+    if (!ts || i >= n || !name || !covers(&ts[i], name))
+        return COMPARE_SCOPE_NONE;
+    for (size_t k = 0; k < n; k++)
+        if (replaces(&ts[k], &ts[i], name)) {
+            if (by)
+                *by = k;
+            return COMPARE_SCOPE_OVERRIDDEN;
+        }
+    return COMPARE_SCOPE_APPLIES;
+}
+
+/* Is e's threshold t checked on name? */
+static bool applies(const struct eval *e, const struct compare_threshold *t,
+                    const char *name) {
+    return compare_threshold_scope(e->all_t, e->n_t, (size_t)(t - e->all_t),
+                                   name, NULL) == COMPARE_SCOPE_APPLIES;
 }
 
 static int eval_threshold(struct eval *e, const struct compare_threshold *t,
@@ -572,7 +616,7 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
             for (size_t i = 0; i < e->run->n_endpoints; i++) {
                 const struct metrics_endpoint *ep = e->run->endpoints[i];
                 metrics_endpoint_name(ep, name, sizeof(name));
-                if (overridden(e, t, name))
+                if (!applies(e, t, name))
                     continue;
                 rc =
                     judge(e, t, name, ep,
@@ -581,6 +625,8 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
                     return rc;
             }
         }
+        if (!applies(e, t, "ALL"))
+            return 0;
         if ((rc = get_all(e->run, &e->run_all)))
             return rc;
         if (e->base && (rc = get_all(e->base, &e->base_all)))

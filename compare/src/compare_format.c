@@ -51,6 +51,11 @@ void compare__fmt_value(int stat, double v, char *buf, size_t len) {
     }
 }
 
+void compare_format_value(enum metrics_stat stat, double v, char *buf,
+                          size_t len) {
+    compare__fmt_value((int)stat, v, buf, len);
+}
+
 void compare__fmt_pct(double pct, char *buf, size_t len) {
     if (len == 0)
         return;

@@ -632,6 +632,60 @@ out:
     return rc;
 }
 
+/* Levenshtein distance of two short names (at most NAME_MAX_CHARS). */
+static size_t edits(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b), row[NAME_MAX_CHARS + 2];
+
+    if (la > NAME_MAX_CHARS || lb > NAME_MAX_CHARS)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+int compare_store_closest(const char *dir, const char *name, char **closest,
+                          char *errbuf, size_t errlen) {
+    struct compare_store_entry *e = NULL;
+    size_t n = 0, best = 0, best_d = (size_t)-1;
+    int rc;
+
+    if (!closest || !dir || !name)
+        return COMPARE_EINVAL;
+    *closest = NULL;
+    rc = compare_store_list(dir, &e, &n, errbuf, errlen);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edits(name, e[i].name);
+        if (i == 0 || d < best_d) {
+            best = i;
+            best_d = d;
+        }
+    }
+    if (n > 0) {
+        *closest = strdup(e[best].name);
+        if (!*closest) {
+            set_err(errbuf, errlen, "out of memory");
+            rc = COMPARE_ENOMEM;
+        }
+    }
+    compare_store_list_free(e, n);
+    return rc;
+}
+
 static bool is_regular_file(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);

@@ -3,19 +3,19 @@
  *
  *   STAT OP ( NUMBER [UNIT] | baseline [ (+|-) NUMBER [UNIT] ] )
  *
- * with optional white space between tokens.  A small hand-written scanner
- * (no regex, no strtod: strtod would take "inf", "nan", "0x1p3" and
- * locale decimal commas) so that every error can name the 1-based column
- * where it went wrong and what was expected there.
+ * with optional white space between tokens.  A small hand-written scanner,
+ * NUMBER [UNIT] being the quantities of units.h (a bare time in ms), so
+ * that every error can name the 1-based column where it went wrong and
+ * what was expected there.
  */
 #include <ctype.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare_internal.h"
+#include "units.h"
 
 /* ---- statistics (names from the shared METRICS_STAT_MAP) -------------- */
 
@@ -144,183 +144,81 @@ static bool is_word(int c) {
     return isalnum(c) || c == '_' || c == '.';
 }
 
-/* NUMBER: digits [. digits] | . digits; no sign, no exponent. */
-static int scan_number(struct parser *p, double *out) {
-    size_t start = p->pos, digits = 0;
-    double v = 0, scale = 1;
+/* The units a threshold's quantities may carry; which applies to which
+ * statistic is convert_limit()'s business. */
+#define QUANTITY_UNITS                                                       \
+    (UNITS_ACCEPT(UNITS_DURATION) | UNITS_ACCEPT(UNITS_RATE) |               \
+     UNITS_ACCEPT(UNITS_PERCENT))
+
+/* NUMBER [UNIT] at pos (the grammar of units.h, a bare time in ms) into
+ *q; pos moves past it. */
+static int scan_quantity(struct parser *p, struct units_value *q) {
+    struct units_error ue;
+    const char *w;
     char what[40];
 
-    while (isdigit((unsigned char)p->s[p->pos])) {
-        v = v * 10 + (p->s[p->pos] - '0');
-        p->pos++;
-        digits++;
-    }
-    if (p->s[p->pos] == '.') {
-        p->pos++;
-        while (isdigit((unsigned char)p->s[p->pos])) {
-            scale /= 10;
-            v += (p->s[p->pos] - '0') * scale;
-            p->pos++;
-            digits++;
-        }
-    }
-    if (digits == 0) {
-        p->pos = start;
-        describe(p, start, what, sizeof(what));
-        return fail_at(p, start, "expected a number, found %s", what);
-    }
-    if (!isfinite(v) || v > 1e15)
-        return fail_at(p, start, "number out of range");
-    if (p->s[p->pos] == 'e' || p->s[p->pos] == 'E') {
-        /* 1e3 would otherwise read as 1 with an unknown unit 'e3' */
-        if (isdigit((unsigned char)p->s[p->pos + 1]) ||
-            p->s[p->pos + 1] == '+' || p->s[p->pos + 1] == '-')
-            return fail_at(p, p->pos,
-                           "exponents are not supported; write the number "
-                           "in full");
-    }
-    *out = v;
-    return 0;
-}
-
-enum unit {
-    UNIT_NONE,
-    UNIT_US,
-    UNIT_MS,
-    UNIT_S,
-    UNIT_M,
-    UNIT_PCT,
-    UNIT_PER_S,
-    UNIT_PER_M
-};
-
-static const char *unit_str(enum unit u) {
-    static const char *const s[] = {"", "us", "ms", "s", "m", "%", "/s", "/m"};
-    return s[u];
-}
-
-/* [UNIT] after a number: us ms s m % /s /m, white space allowed before. */
-static int scan_unit(struct parser *p, enum unit *out, size_t *at) {
-    size_t save = p->pos, start;
-
-    skip_ws(p);
-    start = p->pos;
-    *at = start;
-    *out = UNIT_NONE;
-    if (p->s[p->pos] == '%') {
-        p->pos++;
-        *out = UNIT_PCT;
+    if (units_scan(p->s, p->pos, QUANTITY_UNITS, UNITS_MILLISECONDS, q,
+                   &ue) == 0) {
+        p->pos = q->end;
         return 0;
     }
-    if (p->s[p->pos] == '/') {
-        p->pos++;
-        if (p->s[p->pos] == 's' && !is_word((unsigned char)p->s[p->pos + 1])) {
-            p->pos++;
-            *out = UNIT_PER_S;
-            return 0;
-        }
-        if (p->s[p->pos] == 'm' && !is_word((unsigned char)p->s[p->pos + 1])) {
-            p->pos++;
-            *out = UNIT_PER_M;
-            return 0;
-        }
-        return fail_at(p, start, "expected '/s' or '/m' after the number");
+    w = p->s + ue.at;
+    if (ue.code == UNITS_ENUMBER) { /* in the words of an expression */
+        describe(p, ue.at, what, sizeof(what));
+        return fail_at(p, ue.at, "expected a number, found %s", what);
     }
-    if (isalpha((unsigned char)p->s[p->pos])) {
-        size_t n = 0;
-        const char *w = p->s + p->pos;
-
-        while (is_word((unsigned char)w[n]))
-            n++;
-        if (n == 2 && memcmp(w, "us", 2) == 0)
-            *out = UNIT_US;
-        else if (n == 2 && memcmp(w, "ms", 2) == 0)
-            *out = UNIT_MS;
-        else if (n == 1 && w[0] == 's')
-            *out = UNIT_S;
-        else if (n == 1 && w[0] == 'm')
-            *out = UNIT_M;
-        else if (n == 8 && memcmp(w, "baseline", 8) == 0)
-            return fail_at(p, start,
-                           "expected a unit or the end of the expression, "
-                           "found 'baseline'");
-        else
-            return fail_at(p, start,
-                           "unknown unit '%.*s'; expected us, ms, s, m, %%, "
-                           "/s or /m",
-                           (int)(n > 16 ? 16 : n), w);
-        p->pos += n;
-        return 0;
-    }
-    p->pos = save; /* no unit: the white space belongs to what follows */
-    return 0;
+    if (ue.code == UNITS_EUNIT && strncmp(w, "baseline", 8) == 0 &&
+        !is_word((unsigned char)w[8]))
+        return fail_at(p, ue.at,
+                       "expected a unit or the end of the expression, "
+                       "found 'baseline'");
+    return fail_at(p, ue.at, "%s", ue.msg);
 }
 
-static double time_factor(enum unit u) {
-    switch (u) {
-    case UNIT_US:
-        return 0.001;
-    case UNIT_S:
-        return 1000;
-    case UNIT_M:
-        return 60000;
-    default:
-        return 1; /* ms, and a bare number */
-    }
-}
-
-static bool is_time_unit(enum unit u) {
-    return u == UNIT_US || u == UNIT_MS || u == UNIT_S || u == UNIT_M;
-}
-
-static int unit_mismatch(struct parser *p, size_t at, enum unit u, int stat,
-                         const char *how) {
-    return fail_at(p, at, "'%s' does not apply to %s%s", unit_str(u),
+static int unit_mismatch(struct parser *p, const struct units_value *q,
+                         int stat, const char *how) {
+    return fail_at(p, q->unit_at, "'%s' does not apply to %s%s", q->unit,
                    compare__stat_name(stat), how);
 }
 
 /* An absolute limit "NUMBER [UNIT]" into metrics_value() units. */
-static int convert_limit(struct parser *p, int stat, double v, enum unit u,
-                         size_t num_at, size_t unit_at, double *out) {
+static int convert_limit(struct parser *p, int stat,
+                         const struct units_value *q, double *out) {
     if (compare__stat_is_time(stat)) {
-        if (u != UNIT_NONE && !is_time_unit(u))
-            return unit_mismatch(p, unit_at, u, stat,
-                                 " (times take us, ms, s or m)");
-        *out = v * time_factor(u);
+        if (q->kind != UNITS_PLAIN && q->kind != UNITS_DURATION)
+            return unit_mismatch(p, q, stat, " (times take us, ms, s, m or h)");
+        *out = q->value; /* ms, bare numbers included */
         return 0;
     }
     switch (stat) {
     case METRICS_STAT_ERROR_RATE:
-        if (u == UNIT_PCT) {
-            if (v > 100)
-                return fail_at(p, num_at,
+        if (q->kind == UNITS_PERCENT) {
+            if (q->value > 1)
+                return fail_at(p, q->number_at,
                                "an error rate above 100%% "
                                "cannot be reached");
-            *out = v / 100;
+            *out = q->value;
             return 0;
         }
-        if (u != UNIT_NONE)
-            return unit_mismatch(p, unit_at, u, stat,
+        if (q->kind != UNITS_PLAIN)
+            return unit_mismatch(p, q, stat,
                                  " (write 5% or the fraction 0.05)");
-        if (v > 1)
-            return fail_at(p, num_at,
+        if (q->value > 1)
+            return fail_at(p, q->number_at,
                            "error_rate %g is above 1; a bare error rate is "
                            "a fraction (0.05), write %g%% for a percentage",
-                           v, v);
-        *out = v;
+                           q->value, q->value);
+        *out = q->value;
         return 0;
     case METRICS_STAT_RPS:
-        if (u == UNIT_NONE || u == UNIT_PER_S)
-            *out = v;
-        else if (u == UNIT_PER_M)
-            *out = v / 60;
-        else
-            return unit_mismatch(p, unit_at, u, stat, " (rates take /s or /m)");
+        if (q->kind != UNITS_PLAIN && q->kind != UNITS_RATE)
+            return unit_mismatch(p, q, stat, " (rates take /s, /m or /h)");
+        *out = q->value; /* per second, bare numbers included */
         return 0;
     default: /* errors, requests: plain counts */
-        if (u != UNIT_NONE)
-            return unit_mismatch(p, unit_at, u, stat, " (it is a plain count)");
-        *out = v;
+        if (q->kind != UNITS_PLAIN)
+            return unit_mismatch(p, q, stat, " (it is a plain count)");
+        *out = q->value;
         return 0;
     }
 }
@@ -336,33 +234,29 @@ static int convert_limit(struct parser *p, int stat, double v, enum unit u,
  * tolerance_pct stays false and tolerance is 0.01; a bare number is points
  * as a fraction too (0.01).
  */
-static int convert_tolerance(struct parser *p, int stat, double v, enum unit u,
-                             size_t unit_at, struct compare_threshold *t) {
+static int convert_tolerance(struct parser *p, int stat,
+                             const struct units_value *q,
+                             struct compare_threshold *t) {
     if (stat == METRICS_STAT_ERROR_RATE) {
-        if (u == UNIT_PCT) {
-            t->tolerance = v / 100;
-        } else if (u == UNIT_NONE) {
-            t->tolerance = v;
-        } else {
-            return unit_mismatch(p, unit_at, u, stat,
+        if (q->kind != UNITS_PERCENT && q->kind != UNITS_PLAIN)
+            return unit_mismatch(p, q, stat,
                                  " (write + 1% for one percentage point)");
-        }
+        t->tolerance = q->value; /* 1% and 0.01 alike */
         t->tolerance_pct = false;
         return 0;
     }
-    if (u == UNIT_PCT) {
-        t->tolerance = v / 100;
+    if (q->kind == UNITS_PERCENT) {
+        t->tolerance = q->value;
         t->tolerance_pct = true;
         return 0;
     }
     t->tolerance_pct = false;
-    return convert_limit(p, stat, v, u, unit_at, unit_at, &t->tolerance);
+    return convert_limit(p, stat, q, &t->tolerance);
 }
 
 static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t) {
-    size_t at, num_at, unit_at;
-    double v;
-    enum unit u;
+    struct units_value q;
+    size_t at;
     int rc;
     char what[40];
 
@@ -390,18 +284,15 @@ static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t) {
         }
         p->pos++;
         skip_ws(p);
-        num_at = p->pos;
-        if ((rc = scan_number(p, &v)))
+        if ((rc = scan_quantity(p, &q)))
             return rc;
-        if ((rc = scan_unit(p, &u, &unit_at)))
-            return rc;
-        if ((rc = convert_tolerance(p, stat, v, u, unit_at, t)))
+        if ((rc = convert_tolerance(p, stat, &q, t)))
             return rc;
         t->tolerance *= sign;
         if (t->tolerance_pct && t->tolerance <= -1)
-            return fail_at(p, num_at,
+            return fail_at(p, q.number_at,
                            "a tolerance of -%g%% leaves no limit above zero",
-                           v);
+                           q.number);
         return 0;
     }
     if (!isdigit((unsigned char)p->s[at]) && p->s[at] != '.') {
@@ -409,12 +300,9 @@ static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t) {
         return fail_at(p, at, "expected a number or 'baseline', found %s",
                        what);
     }
-    num_at = at;
-    if ((rc = scan_number(p, &v)))
+    if ((rc = scan_quantity(p, &q)))
         return rc;
-    if ((rc = scan_unit(p, &u, &unit_at)))
-        return rc;
-    return convert_limit(p, stat, v, u, num_at, unit_at, &t->value);
+    return convert_limit(p, stat, &q, &t->value);
 }
 
 static int parse_expr(struct parser *p, struct compare_threshold *t) {
@@ -520,8 +408,10 @@ void compare_threshold_release(struct compare_threshold *t) {
     t->endpoint = NULL;
 }
 
+#define DEFAULT_ERROR_RATE "error_rate < 5%"
+
 int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {
-    static const char *const exprs[] = {"p95 < 1s", "error_rate < 5%"};
+    static const char *const exprs[] = {"p95 < 1s", DEFAULT_ERROR_RATE};
     const size_t count = sizeof(exprs) / sizeof(exprs[0]);
     struct compare_threshold *t = NULL;
     int rc = 0;
@@ -542,6 +432,7 @@ int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {
             t = NULL;
             goto out;
         }
+        t[i].is_default = true;
     }
     *out = t;
     *n = count;
@@ -549,12 +440,37 @@ out:
     return rc;
 }
 
+int compare_threshold_add_defaults(struct compare_threshold **ts, size_t *n) {
+    struct compare_threshold d, *grown;
+    int rc;
+
+    if (!ts || !n || (*n && !*ts))
+        return COMPARE_EINVAL;
+    for (size_t i = 0; i < *n; i++) {
+        const struct compare_threshold *u = &(*ts)[i];
+        if (u->stat == METRICS_STAT_ERROR_RATE && !u->relative &&
+            !u->warn_only && !u->is_default && !u->endpoint)
+            return 0; /* replaced everywhere */
+    }
+    rc = compare_threshold_parse(DEFAULT_ERROR_RATE, NULL, &d, NULL, 0);
+    if (rc)
+        return rc;
+    d.is_default = true;
+    grown = realloc(*ts, (*n + 1) * sizeof(*grown));
+    if (!grown) {
+        compare_threshold_release(&d);
+        return COMPARE_ENOMEM;
+    }
+    grown[*n] = d;
+    *ts = grown;
+    (*n)++;
+    return 0;
+}
+
 int compare_parse_quantity(enum metrics_stat stat, const char *text,
                            double *out, char *errbuf, size_t errlen) {
     struct parser p;
-    size_t num_at, unit_at;
-    double v;
-    enum unit u;
+    struct units_value q;
     int rc;
     char what[40];
 
@@ -572,12 +488,9 @@ int compare_parse_quantity(enum metrics_stat stat, const char *text,
     p.errbuf = errbuf;
     p.errlen = errlen;
     skip_ws(&p);
-    num_at = p.pos;
     if (p.s[p.pos] == '-' || p.s[p.pos] == '+')
         return fail_at(&p, p.pos, "a quantity takes no sign");
-    if ((rc = scan_number(&p, &v)))
-        return rc;
-    if ((rc = scan_unit(&p, &u, &unit_at)))
+    if ((rc = scan_quantity(&p, &q)))
         return rc;
     skip_ws(&p);
     if (p.s[p.pos] != '\0') {
@@ -585,5 +498,5 @@ int compare_parse_quantity(enum metrics_stat stat, const char *text,
         return fail_at(&p, p.pos, "expected the end of the quantity, found %s",
                        what);
     }
-    return convert_limit(&p, (int)stat, v, u, num_at, unit_at, out);
+    return convert_limit(&p, (int)stat, &q, out);
 }

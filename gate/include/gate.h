@@ -94,6 +94,12 @@ int gate_text_write(const struct gate_report *r, FILE *out);
  * or GATE_EIO. */
 int gate_markdown_write(const struct gate_report *r, FILE *out);
 
+/** The calibration table of `loadgate calibrate` (compare_calibrate()'s
+ * result): per endpoint and metric the drift, the noise, the values (at
+ * most 6 shown) and the suggested threshold line, under a header saying
+ * how to read them.  Returns 0 or GATE_EIO. */
+int gate_calibration_write(const struct compare_calibration *c, FILE *out);
+
 /** One line for the terminal: "loadgate: PASS (12 checks: 12 passed)". */
 void gate_verdict_line(const struct gate_report *r, char *buf, size_t len);
 

@@ -376,27 +376,15 @@ static char *dup_or_null(const char *s) {
     return s ? strdup(s) : NULL;
 }
 
-static const char *first_env(const char *const *names) {
-    for (; *names; names++) {
-        const char *v = getenv(*names);
-
-        if (v && *v)
-            return v;
-    }
-    return NULL;
-}
-
+/* What the run measured and how.  Where it ran (host, git commit and
+ * branch from the CI's variables) is not the engine's business: cmd adds
+ * it (cmd_run_meta). */
 static int fill_meta(struct loader__engine *e) {
-    static const char *const sha_env[] = {"GITHUB_SHA", "CI_COMMIT_SHA",
-                                          "GIT_COMMIT", NULL};
-    static const char *const branch_env[] = {
-        "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME",
-        "GIT_BRANCH", NULL};
     struct metrics_results *r = e->res;
     struct metrics_meta *m = &r->meta;
     const struct loader_profile *p = e->p;
     const struct loader_load *l = &p->load;
-    char host[256], ts[32];
+    char ts[32];
     uint64_t end = e->stopped_ns ? e->stopped_ns : e->now_ns();
     int64_t wall0 = loader__wall_ns(e, e->measure_start_ns);
 
@@ -410,15 +398,9 @@ static int fill_meta(struct loader__engine *e) {
     r->concurrent_users = l->users;
     r->partial = e->interrupted;
 
-    if (gethostname(host, sizeof(host)) != 0)
-        host[0] = '\0';
-    host[sizeof(host) - 1] = '\0';
     m->loadgate_version = strdup(LOADGATE_VERSION);
     m->profile_sha256 = strdup(p->sha256);
     m->profile_name = dup_or_null(p->name);
-    m->host = strdup(host);
-    m->git_sha = dup_or_null(first_env(sha_env));
-    m->git_branch = dup_or_null(first_env(branch_env));
     m->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     m->model = strdup(e->open_model ? "open" : "closed");
     m->source = strdup("loadgate");
@@ -463,7 +445,7 @@ static int fill_meta(struct loader__engine *e) {
          metrics_hist_percentile(e->late_hist, 99) > SATURATED_P99_US))
         m->saturated = true;
     if (!r->timestamp || !m->loadgate_version || !m->profile_sha256 ||
-        !m->host || !m->model || !m->source || (p->name && !m->profile_name))
+        !m->model || !m->source || (p->name && !m->profile_name))
         return LOADER_ENOMEM;
     return 0;
 }

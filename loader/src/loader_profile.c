@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "loader_profile_internal.h"
+#include "units.h"
 
 #define N_OF(a) (sizeof(a) / sizeof(*(a)))
 
@@ -258,15 +259,15 @@ static int parsed_field(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 static int parse_duration(const char *s, void *out) {
-    return loader__parse_duration(s, out);
+    return units_parse_duration(s, UNITS_SECONDS, out, NULL);
 }
 
 static int parse_rate(const char *s, void *out) {
-    return loader__parse_rate(s, out);
+    return units_parse_rate(s, out, NULL);
 }
 
 static int parse_size(const char *s, void *out) {
-    return loader__parse_size(s, out);
+    return units_parse_size(s, out, NULL);
 }
 
 static int duration_field(struct pctx *c, const struct loader__yaml_node *n,

@@ -83,17 +83,11 @@ int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
 
 /* ---- values ------------------------------------------------------------ */
 
-/** "300ms", "10s", "5m", "1h", "1m30s", "250us" or a bare number of
- * seconds into *out.  Returns 0, or -1 for anything else (negative
- * numbers included). */
-int loader__parse_duration(const char *s, double *out);
-/** "50/s", "3000/m", "10/h" or a bare number per second.  0 or -1. */
-int loader__parse_rate(const char *s, double *out);
-/** A size: "10MB", "512KB", "1.5GB", "64B" or a bare number of bytes;
- * K, M and G are powers of 1024 (KB and KiB alike, any case).  At most
- * 1 TiB.  0 or -1. */
-int loader__parse_size(const char *s, uint64_t *out);
-/** "1s" or "1s..3s" into [min, max].  0 or -1 (also when min > max). */
+/* Durations, rates and sizes: units.h (units_parse_duration() in
+ * seconds, units_parse_rate(), units_parse_size()). */
+
+/** "1s" or "1s..3s" (durations of units.h, bare numbers in seconds) into
+ * [min, max].  0 or -1 (also when min > max). */
 int loader__parse_think(const char *s, double *min, double *max);
 /** Edit distance of a and b, ASCII case-insensitive; capped: returns
  * cap + 1 as soon as it is known to exceed cap. */

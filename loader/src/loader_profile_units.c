@@ -1,136 +1,12 @@
-/* Durations, rates, think times, "did you mean" distances and secret
- * header names: the small value grammars of a profile. */
+/* Think times, "did you mean" distances, secret header names and URLs:
+ * the small value grammars of a profile (durations, rates and sizes are
+ * units.h's). */
 #include <ctype.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "loader_profile_internal.h"
-
-/* Longest accepted duration: a century is a typo, not a load test. */
-#define MAX_SECONDS (100.0 * 365 * 86400)
-
-/* An unsigned decimal "12", "1.5", ".5" at *s; advances *s.  No sign,
- * exponent, hex, inf or nan: those are not what a person writes here. */
-static int number(const char **s, double *out) {
-    const char *p = *s, *start = *s;
-    bool digits = false;
-    char buf[64];
-
-    while (isdigit((unsigned char)*p)) {
-        p++;
-        digits = true;
-    }
-    if (*p == '.' && isdigit((unsigned char)p[1])) {
-        p++;
-        while (isdigit((unsigned char)*p)) {
-            p++;
-            digits = true;
-        }
-    }
-    if (!digits || (size_t)(p - start) >= sizeof(buf))
-        return -1;
-    memcpy(buf, start, (size_t)(p - start));
-    buf[p - start] = '\0';
-    *out = strtod(buf, NULL);
-    *s = p;
-    return 0;
-}
-
-int loader__parse_duration(const char *s, double *out) {
-    static const struct {
-        const char *unit;
-        double seconds;
-    } units[] = {{"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}};
-    double total = 0, v;
-    const char *p = s;
-
-    if (!s || !*s)
-        return -1;
-    if (number(&p, &v) == 0 && *p == '\0') {
-        if (v > MAX_SECONDS)
-            return -1;
-        *out = v;
-        return 0;
-    }
-    p = s;
-    while (*p) {
-        size_t k, n = sizeof(units) / sizeof(*units);
-        if (number(&p, &v))
-            return -1;
-        for (k = 0; k < n; k++) {
-            size_t ul = strlen(units[k].unit);
-            /* "m" must not eat the "m" of "ms" */
-            if (strncmp(p, units[k].unit, ul) == 0 &&
-                !(ul == 1 && p[0] == 'm' && p[1] == 's'))
-                break;
-        }
-        if (k == n)
-            return -1;
-        p += strlen(units[k].unit);
-        total += v * units[k].seconds;
-    }
-    if (!(total <= MAX_SECONDS))
-        return -1;
-    *out = total;
-    return 0;
-}
-
-int loader__parse_rate(const char *s, double *out) {
-    const char *p = s;
-    double v, per = 1;
-
-    if (!s || number(&p, &v))
-        return -1;
-    if (*p == '/') {
-        p++;
-        if (strcmp(p, "s") == 0)
-            per = 1;
-        else if (strcmp(p, "m") == 0)
-            per = 60;
-        else if (strcmp(p, "h") == 0)
-            per = 3600;
-        else
-            return -1;
-    } else if (*p != '\0') {
-        return -1;
-    }
-    v /= per;
-    if (!isfinite(v) || v > 1e9)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int loader__parse_size(const char *s, uint64_t *out) {
-    static const struct {
-        const char *unit;
-        double bytes;
-    } units[] = {{"", 1},           {"b", 1},
-                 {"k", 1024.0},     {"kb", 1024.0},
-                 {"kib", 1024.0},   {"m", 1048576.0},
-                 {"mb", 1048576.0}, {"mib", 1048576.0},
-                 {"g", 1073741824.0}, {"gb", 1073741824.0},
-                 {"gib", 1073741824.0}};
-    const char *p = s;
-    double v;
-
-    if (!s || number(&p, &v))
-        return -1;
-    while (*p == ' ')
-        p++;
-    for (size_t k = 0; k < sizeof(units) / sizeof(*units); k++) {
-        if (strcasecmp(p, units[k].unit) == 0) {
-            v *= units[k].bytes;
-            if (!(v >= 0) || v > 1099511627776.0)
-                return -1;
-            *out = (uint64_t)v;
-            return 0;
-        }
-    }
-    return -1;
-}
+#include "units.h"
 
 int loader__parse_think(const char *s, double *min, double *max) {
     const char *dots = s ? strstr(s, "..") : NULL;
@@ -140,7 +16,7 @@ int loader__parse_think(const char *s, double *min, double *max) {
     if (!s)
         return -1;
     if (!dots) {
-        if (loader__parse_duration(s, min))
+        if (units_parse_duration(s, UNITS_SECONDS, min, NULL))
             return -1;
         *max = *min;
         return 0;
@@ -150,8 +26,9 @@ int loader__parse_think(const char *s, double *min, double *max) {
         return -1;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (loader__parse_duration(buf, min) ||
-        loader__parse_duration(dots + 2, max) || *min > *max)
+    if (units_parse_duration(buf, UNITS_SECONDS, min, NULL) ||
+        units_parse_duration(dots + 2, UNITS_SECONDS, max, NULL) ||
+        *min > *max)
         return -1;
     return 0;
 }

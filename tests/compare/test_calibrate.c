@@ -1,7 +1,7 @@
 /*
  * Calibration from A/A runs (values, drift, within-run noise, suggested
- * tolerance and threshold line, the text table) and the recommendation
- * that flags a tolerance inside the run's own noise.
+ * tolerance and threshold line) and the recommendation that flags a
+ * tolerance inside the run's own noise.  The table: tests/gate.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -123,35 +123,6 @@ static void test_calibrate(void **state) {
         metrics_results_free(runs[i]);
 }
 
-static void test_calibration_write(void **state) {
-    struct metrics_results *runs[N_RUNS];
-    struct compare_calibration *c = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem;
-
-    (void)state;
-    make_runs(runs);
-    assert_int_equal(
-        compare_calibrate((const struct metrics_results *const *)runs, N_RUNS,
-                          &c),
-        0);
-    mem = open_memstream(&text, &len);
-    assert_non_null(mem);
-    assert_int_equal(compare_calibration_write(c, mem), 0);
-    assert_int_equal(fclose(mem), 0);
-    assert_non_null(strstr(text, "Calibration over 4 A/A runs"));
-    assert_non_null(strstr(text, "safety margin (1.5 x drift + 1"));
-    assert_non_null(strstr(text, "\nGET /x\n"));
-    assert_non_null(strstr(text, "\nALL\n"));
-    assert_non_null(strstr(text, c->endpoints[0].m[1].line)); /* p95 */
-    assert_non_null(strstr(text, "(too few runs with enough samples)"));
-    free(text);
-    compare_calibration_free(c);
-    for (size_t i = 0; i < N_RUNS; i++)
-        metrics_results_free(runs[i]);
-}
-
 static size_t count_with(const struct metrics_results *r, const char *what) {
     size_t n = 0;
     for (size_t i = 0; i < r->n_recommendations; i++)
@@ -200,7 +171,6 @@ static void test_recommend_noise(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calibrate),
-        cmocka_unit_test(test_calibration_write),
         cmocka_unit_test(test_recommend_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -360,7 +360,7 @@ static void test_counts_and_empty_run(void **state) {
     (void)state;
     cfx_threshold(&t[0], "p95 < 1s", NULL);       /* P, I, P */
     cfx_threshold(&t[1], "p95 < baseline", NULL); /* S, I, S */
-    /* another statistic: "p95" here would override t[0] and t[1] on /a */
+    /* another statistic: "p95 < X" here would override t[0] on /a */
     cfx_threshold(&t[2], "avg < 5ms", "GET /a"); /* F */
     assert_int_equal(compare_evaluate(run, NULL, t, 3, NULL, &v, NULL, 0), 0);
     assert_int_equal(v->n_checks, 7);

@@ -134,6 +134,173 @@ static void test_overrides(void **state) {
     metrics_results_free(run);
 }
 
+/* Checks of v on endpoint ep, as "expr" strings joined by "|". */
+static void checks_on(const struct compare_verdict *v, const char *ep,
+                      char *buf, size_t len) {
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->n_checks; i++)
+        if (strcmp(v->checks[i].endpoint, ep) == 0) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, len - used, "%s%s", used ? "|" : "",
+                     v->checks[i].expr);
+        }
+}
+
+/* An override replaces only a check of the same statistic and the same
+ * kind, and a warning never removes a blocking check: a warn-only
+ * 'p95 < baseline + 50%' for one endpoint once removed that endpoint's
+ * 'p95 < 1s' and 'p95 < baseline + 20%'. */
+static void test_override_same_kind_and_severity(void **state) {
+    struct metrics_results *run = three_endpoints();
+    struct compare_threshold t[3];
+    struct compare_verdict *v = NULL;
+    char got[256];
+    size_t by = 99;
+
+    (void)state;
+    cfx_threshold(&t[0], "p95 < 1s", NULL);
+    cfx_threshold(&t[1], "p95 < baseline + 20%", NULL);
+    cfx_threshold(&t[2], "p95 < baseline + 50%", "GET /api/agents");
+    t[2].warn_only = true;
+    assert_int_equal(compare_threshold_scope(t, 3, 0, "GET /api/agents", NULL),
+                     COMPARE_SCOPE_APPLIES);
+    assert_int_equal(compare_threshold_scope(t, 3, 1, "GET /api/agents", NULL),
+                     COMPARE_SCOPE_APPLIES);
+    assert_int_equal(compare_threshold_scope(t, 3, 2, "GET /api/agents", NULL),
+                     COMPARE_SCOPE_APPLIES);
+    assert_int_equal(compare_threshold_scope(t, 3, 2, "ALL", NULL),
+                     COMPARE_SCOPE_NONE);
+    assert_int_equal(compare_evaluate(run, run, t, 3, NULL, &v, NULL, 0), 0);
+    checks_on(v, "GET /api/agents", got, sizeof(got));
+    assert_string_equal(got, "p95 < 1s|p95 < baseline + 20%|"
+                             "p95 < baseline + 50%");
+    compare_verdict_free(v);
+
+    /* blocking: it replaces the relative check there, not the absolute */
+    t[2].warn_only = false;
+    assert_int_equal(compare_threshold_scope(t, 3, 1, "GET /api/agents", &by),
+                     COMPARE_SCOPE_OVERRIDDEN);
+    assert_int_equal(by, 2);
+    assert_int_equal(compare_threshold_scope(t, 3, 1, "ALL", NULL),
+                     COMPARE_SCOPE_APPLIES);
+    assert_int_equal(compare_evaluate(run, run, t, 3, NULL, &v, NULL, 0), 0);
+    checks_on(v, "GET /api/agents", got, sizeof(got));
+    assert_string_equal(got, "p95 < 1s|p95 < baseline + 50%");
+    checks_on(v, "GET /api/agents/42", got, sizeof(got));
+    assert_string_equal(got, "p95 < 1s|p95 < baseline + 20%");
+    checks_on(v, "ALL", got, sizeof(got));
+    assert_string_equal(got, "p95 < 1s|p95 < baseline + 20%");
+    compare_verdict_free(v);
+    for (size_t i = 0; i < 3; i++)
+        compare_threshold_release(&t[i]);
+    metrics_results_free(run);
+}
+
+/* Given thresholds keep the default error_rate check unless they check
+ * error_rate themselves: a run failing every request once passed
+ * '-t "p99 < 200ms"'. */
+static void test_default_error_rate_stays(void **state) {
+    static const struct cfx_ep eps[] = {{"GET", "/a", 1000, 10, 1000},
+                                        {"GET", "/b", 1000, 10, 0}};
+    struct metrics_results *run = cfx_doc(eps, 2);
+    struct compare_threshold *t = calloc(1, sizeof(*t));
+    struct compare_verdict *v = NULL;
+    size_t n = 1, by = 99;
+    char got[256];
+
+    (void)state;
+    assert_non_null(t);
+    cfx_threshold(&t[0], "p99 < 200ms", NULL);
+    assert_int_equal(compare_threshold_add_defaults(&t, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(t[1].expr, "error_rate < 5%");
+    assert_true(t[1].is_default);
+    assert_int_equal(compare_evaluate(run, NULL, t, n, NULL, &v, NULL, 0), 0);
+    assert_int_equal(v->n_fail, 2); /* GET /a and ALL */
+    checks_on(v, "GET /a", got, sizeof(got));
+    assert_string_equal(got, "p99 < 200ms|error_rate < 5%");
+    compare_verdict_free(v);
+    for (size_t i = 0; i < n; i++)
+        compare_threshold_release(&t[i]);
+
+    /* one endpoint's own error_rate check replaces the default there only;
+     * a warn-only or relative one replaces nothing */
+    n = 4;
+    cfx_threshold(&t[0], "error_rate < 100%", "GET /a");
+    cfx_threshold(&t[1], "error_rate < 1%", "GET /b");
+    t[1].warn_only = true;
+    t = realloc(t, 5 * sizeof(*t));
+    assert_non_null(t);
+    cfx_threshold(&t[2], "error_rate < baseline + 1%", NULL);
+    cfx_threshold(&t[3], "error_rate < 60%", "ALL");
+    assert_int_equal(compare_threshold_add_defaults(&t, &n), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(compare_threshold_scope(t, n, 4, "GET /a", &by),
+                     COMPARE_SCOPE_OVERRIDDEN);
+    assert_int_equal(by, 0);
+    assert_int_equal(compare_threshold_scope(t, n, 4, "GET /b", NULL),
+                     COMPARE_SCOPE_APPLIES);
+    assert_int_equal(compare_threshold_scope(t, n, 4, "ALL", &by),
+                     COMPARE_SCOPE_OVERRIDDEN);
+    assert_int_equal(by, 3);
+    /* a default never replaces a given check */
+    assert_int_equal(compare_threshold_scope(t, n, 2, "GET /a", NULL),
+                     COMPARE_SCOPE_APPLIES);
+    for (size_t i = 0; i < n; i++)
+        compare_threshold_release(&t[i]);
+
+    /* an error_rate check of its own on every endpoint: no default
+     * ('error_rate <= 100%' turns it off) */
+    n = 1;
+    cfx_threshold(&t[0], "error_rate <= 100%", NULL);
+    assert_int_equal(compare_threshold_add_defaults(&t, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(compare_evaluate(run, NULL, t, n, NULL, &v, NULL, 0), 0);
+    assert_int_equal(v->n_fail, 0);
+    compare_verdict_free(v);
+    compare_threshold_release(&t[0]);
+    free(t);
+    metrics_results_free(run);
+}
+
+/* In the closed model users are shared: an rps check failing on one
+ * endpoint says so. */
+static void test_closed_model_rps_note(void **state) {
+    static const struct cfx_synth slow = {30, 20, 50, 1, 0.05, 0, 0, 0},
+                                  fast = {30, 40, 50, 1, 0.05, 0, 0, 0};
+    struct metrics_results *run = cfx_synth_run(&slow, 1),
+                           *base = cfx_synth_run(&fast, 2);
+    struct compare_threshold t;
+    struct compare_verdict *v = NULL;
+
+    (void)state;
+    cfx_threshold(&t, "rps > baseline - 20%", NULL);
+    run->meta.model = strdup("closed");
+    assert_non_null(run->meta.model);
+    assert_int_equal(compare_evaluate(run, base, &t, 1, NULL, &v, NULL, 0), 0);
+    assert_int_equal(v->n_checks, 2);
+    assert_int_equal(v->checks[0].status, COMPARE_FAIL);
+    assert_non_null(strstr(v->checks[0].message,
+                           "; closed model: users are shared, so one slow "
+                           "endpoint lowers every endpoint's rps"));
+    assert_non_null(strstr(v->checks[0].detail, "closed model"));
+    /* the whole run's rate is not one endpoint's */
+    assert_string_equal(v->checks[1].endpoint, "ALL");
+    assert_int_equal(v->checks[1].status, COMPARE_FAIL);
+    assert_null(strstr(v->checks[1].message, "closed model"));
+    compare_verdict_free(v);
+    /* the open model: no such note */
+    free(run->meta.model);
+    run->meta.model = strdup("open");
+    assert_int_equal(compare_evaluate(run, base, &t, 1, NULL, &v, NULL, 0), 0);
+    assert_int_equal(v->checks[0].status, COMPARE_FAIL);
+    assert_null(strstr(v->checks[0].message, "closed model"));
+    compare_verdict_free(v);
+    compare_threshold_release(&t);
+    metrics_results_free(run);
+    metrics_results_free(base);
+}
+
 /* severity: warn: a breach is PASS with a warning, never a failure; an
  * inconclusive warn-only check is SKIPPED, never exit 3. */
 static void test_warn_only(void **state) {
@@ -296,7 +463,7 @@ static void test_parse_quantity(void **state) {
         {METRICS_STAT_RPS, "120/m", 0, 2, NULL},
         {METRICS_STAT_ERRORS, "3", 0, 3, NULL},
         {METRICS_STAT_P95, "5%", COMPARE_ESYNTAX, 0,
-         "column 2: '%' does not apply to p95 (times take us, ms, s or m)"},
+         "column 2: '%' does not apply to p95 (times take us, ms, s, m or h)"},
         {METRICS_STAT_P95, "abc", COMPARE_ESYNTAX, 0,
          "column 1: expected a number, found 'abc'"},
         {METRICS_STAT_P95, "5ms x", COMPARE_ESYNTAX, 0,
@@ -422,6 +589,9 @@ int main(void) {
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_patterns),
         cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_override_same_kind_and_severity),
+        cmocka_unit_test(test_default_error_rate_stays),
+        cmocka_unit_test(test_closed_model_rps_note),
         cmocka_unit_test(test_warn_only),
         cmocka_unit_test(test_sustained),
         cmocka_unit_test(test_sustained_relative_and_no_timeline),

@@ -340,6 +340,39 @@ static void test_resolve(void **state) {
 
 /* A store path that is a file cannot be created: EIO with the reason, and
  * the document keeps its old baseline_id. */
+/* "did you mean": the stored name closest to a mistyped one. */
+static void test_closest(void **state) {
+    struct fx *f = *state;
+    struct metrics_results *r = sample_doc(100, 10);
+    char err[512], *name = (char *)"x";
+
+    /* no store, then an empty one: nothing to suggest */
+    assert_int_equal(compare_store_closest(f->store, "mian", &name, err,
+                                           sizeof(err)),
+                     0);
+    assert_null(name);
+    static const char *const names[] = {"release-1.2", "main", "develop"};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(
+            compare_store_save(f->store, names[i], r, err, sizeof(err)), 0);
+    static const struct {
+        const char *typed, *want;
+    } cases[] = {{"mian", "main"},        {"maim", "main"},
+                 {"devleop", "develop"},  {"release-12", "release-1.2"},
+                 {"zzzzzzzz", "develop"}, {"main", "main"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        assert_int_equal(compare_store_closest(f->store, cases[i].typed,
+                                               &name, err, sizeof(err)),
+                         0);
+        assert_non_null(name);
+        if (strcmp(name, cases[i].want) != 0)
+            fail_msg("'%s': got '%s', want '%s'", cases[i].typed, name,
+                     cases[i].want);
+        free(name);
+    }
+    metrics_results_free(r);
+}
+
 static void test_save_io_error(void **state) {
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(10, 10);
@@ -563,6 +596,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_closest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_io_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_rollback_prune, setup,
                                         teardown),

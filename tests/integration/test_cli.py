@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -39,6 +40,15 @@ thresholds:
   - error_rate < 5%
 {extra}
 """
+
+
+def line_of(path, text):
+    """The 1-based number of the first line of path holding text."""
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if text in line:
+                return n
+    raise KeyError(text)
 
 
 class CliTest(TempDirCase):
@@ -182,7 +192,7 @@ class CliTest(TempDirCase):
         self.assertIn("could not judge: " + why, headline)
 
     def test_unwritable_output_is_in_every_report(self):
-        why = "cannot write results: "
+        why = "cannot write results to "
         junit, md, html, lp = (self.path("j.xml"), self.path("m.md"),
                                self.path("r.html"), self.path("lp.json"))
         # checks that can be judged: the only error is the write
@@ -247,6 +257,50 @@ thresholds: [error_rate < 5%%]
         self.assertEqual(h["sample_size"], 600)
         self.assertEqual(h["status_codes"], {"200": 600})
         self.assertIn("GET", stdout)
+
+    def test_quick_reads_the_profiles_units(self):
+        # --rate takes what a profile's rate: takes, per hour included
+        out = self.path("h.json")
+        url = self.demo.url + "/api/health"
+        rc, _, err = run("quick", url, "--rate", "10/h", "-n", "1",
+                         "-t", "errors < 1", "--out", out, "-q")
+        self.assertEqual(rc, 0, err)
+        r = load_json(out)
+        self.assertEqual(r["total_requests"], 1)
+        self.assertAlmostEqual(r["meta"]["target_rps"], 10 / 3600, places=9)
+        # what strtod took and a profile refuses is refused, saying why
+        for opt, bad, why in (("-d", "1e3", "exponents are not supported"),
+                              ("-d", "0x10", "unknown unit 'x'"),
+                              ("-d", "5 minutes", "unknown unit 'minutes'"),
+                              ("--rate", "inf", "expected a number"),
+                              ("--rate", "5/sec", "'/s', '/m' or '/h'"),
+                              ("--rate", "2000000000/s", "out of range")):
+            with self.subTest(opt=opt, value=bad):
+                rc, _, err = run("quick", url, opt, bad, "-n", "1",
+                                 "-t", "errors < 1", "-q")
+                self.assertEqual(rc, 2, err)
+                self.assertIn("%s wants a " % opt, err)
+                self.assertIn(why, err)
+
+    def test_results_say_where_they_ran(self):
+        # host, and commit and branch from the first CI variable set
+        names = ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT",
+                 "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME",
+                 "GIT_BRANCH")
+        env = dict.fromkeys(names, "")
+        env.update(CI_COMMIT_SHA="c0ffee1", GIT_COMMIT="later",
+                   GITHUB_REF_NAME="feature/x", GIT_BRANCH="later")
+        out = self.path("w.json")
+        url = self.demo.url + "/api/health"
+        for env, sha, branch in ((env, "c0ffee1", "feature/x"),
+                                 (dict.fromkeys(names, ""), None, None)):
+            rc, _, err = run("quick", url, "-n", "5", "-c", "1",
+                             "-t", "errors < 1", "--out", out, "-q", env=env)
+            self.assertEqual(rc, 0, err)
+            meta = load_json(out)["meta"]
+            self.assertEqual(meta["git_sha"], sha)
+            self.assertEqual(meta["git_branch"], branch)
+            self.assertEqual(meta["host"], socket.gethostname())
 
     def test_baseline_lifecycle(self):
         out, _ = self.quick()
@@ -423,6 +477,235 @@ scenarios: [{name: a, steps: [{get: /api/health}]}]
         self.assertIn("GET /api/health", out)
         self.assertRegex(out, r"p50 < baseline \+ \d+%")
         self.assertEqual(run("calibrate", p, "--runs", "1")[0], 2)
+
+    # -- how checks are chosen and judged ----------------------------------
+
+    def test_given_thresholds_keep_the_default_error_rate_check(self):
+        # every request fails (404): p99 < 200ms alone once passed, exit 0
+        url = self.demo.url + "/api/nope"
+        out = self.path("q.json")
+        rc, _, err = run("quick", url, "-t", "p99 < 200ms", "-q",
+                         "--out", out)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("error_rate < 5%", err)
+        # gate with its own threshold: the default stays there too
+        rc, _, err = run("gate", out, "-t", "p95 < 10s", "-q")
+        self.assertEqual(rc, 1, err)
+        # ... and in a profile without an error_rate check
+        p = self.write("noerr.yaml", """\
+version: 1
+target: %s
+load: {users: 5, requests: 200}
+scenarios: [{name: a, steps: [{get: /api/nope}]}]
+thresholds:
+  - p95 < 10s
+""" % self.demo.url)
+        rc, _, err = run("run", p, "-q")
+        self.assertEqual(rc, 1, err)
+        # turned off explicitly: an error_rate check of one's own
+        rc, _, err = run("quick", url, "-t", "p99 < 200ms",
+                         "-t", "error_rate <= 100%", "-q")
+        self.assertEqual(rc, 0, err)
+
+    def test_an_override_never_removes_a_blocking_check(self):
+        # min: the whole run's is the fastest endpoint's, so ALL passes
+        # while POST /graphql (35 ms, never under 15 ms) fails its own
+        p = self.write("ov.yaml", """\
+version: 1
+target: %s
+load: {users: 10, requests: 400}
+scenarios:
+  - name: a
+    steps:
+      - get: /api/health
+      - post: /graphql
+        json: {query: "{ agents { id } }"}
+thresholds:
+  - min < 12ms
+  - p95 < baseline + 20%%
+  - endpoint: "POST /graphql"
+    check: min < 1s
+    severity: warn
+  - endpoint: "GET /api/health"
+    check: p95 < baseline + 50%%
+""" % self.demo.url)
+        rc, out, err = run("validate", p)
+        self.assertEqual(rc, 0, err)
+        # a map's line is its "- endpoint:" line, the one before check:
+        at = {k: "%s:%d" % (re.escape(p), line_of(p, k) - d)
+              for k, d in (("min < 12ms", 0), ("+ 20%", 0),
+                           ("min < 1s", 1), ("+ 50%", 1))}
+        block = out.split("  POST /graphql\n")[1].split("\n  ALL")[0]
+        self.assertRegex(block, r"min < 12ms +%s\n" % at["min < 12ms"])
+        self.assertRegex(block, r"p95 < baseline \+ 20%% +%s\n" % at["+ 20%"])
+        self.assertRegex(block, r"min < 1s +%s \[warn only\]" %
+                         at["min < 1s"])
+        self.assertRegex(block, r"error_rate < 5% +default")
+        health = out.split("  GET /api/health\n")[1].split("\n  POST")[0]
+        # a blocking override of the same kind replaces it, and says so
+        self.assertRegex(health, r"p95 < baseline \+ 50%% +%s; replaces "
+                         r"'p95 < baseline \+ 20%%' \(%s\) here"
+                         % (at["+ 50%"], at["+ 20%"]))
+        self.assertNotRegex(health, r"(?m)^    p95 < baseline \+ 20%")
+        self.assertRegex(health, r"(?m)^    min < 12ms")
+        rc, _, err = run("run", p, "-q")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("POST /graphql min < 12ms", err)
+
+    def test_gate_and_report_judge_with_the_runs_own_thresholds(self):
+        p = self.profile(extra="  - p50 < 1ms\n  - endpoint: GET /api/health\n"
+                         "    check: p99 < 5s\n    severity: warn")
+        out = self.path("r.json")
+        rc, _, err = run("run", p, "--no-gate", "-q", "--out", out)
+        self.assertEqual(rc, 0, err)
+        r = load_json(out)
+        checks = [(t["check"], t["endpoint"], t["severity"], t["line"])
+                  for t in r["thresholds"]]
+        self.assertEqual(checks, [
+            ("p95 < 1s", None, "error", line_of(p, "p95 < 1s")),
+            ("error_rate < 5%", None, "error", line_of(p, "error_rate <")),
+            ("p50 < 1ms", None, "error", line_of(p, "p50 < 1ms")),
+            ("p99 < 5s", "GET /api/health", "warn",
+             line_of(p, "endpoint: GET /api/health"))])
+        self.assertEqual(r["thresholds"][0]["file"], p)
+        # gate without --profile judged with the defaults: PASS, exit 0
+        rc, _, err = run("gate", out, "-q")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("p50 < 1ms", err)
+        rc, stdout, err = run("report", out)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("FAIL", stdout)
+        self.assertIn("p50 < 1ms", stdout)
+        # --threshold still replaces them
+        self.assertEqual(run("gate", out, "-t", "p95 < 10s", "-q")[0], 0)
+        # older results without "thresholds": the defaults
+        del r["thresholds"]
+        old = self.write("old.json", json.dumps(r))
+        self.assertEqual(run("gate", old, "-q")[0], 0)
+
+    def test_baseline_that_cannot_be_found(self):
+        out, _ = self.quick()
+        store, empty = self.path("store"), self.path("empty")
+        self.assertEqual(run("baseline", "save", out, "--name", "main",
+                             "--store", store)[0], 0)
+        rel = ("-t", "p95 < baseline + 50%", "-q")
+        rc, _, err = run("gate", out, "--baseline", "main", "--store",
+                         store, *rel)
+        self.assertEqual(rc, 0, err)
+        # a typo in a store that holds other names
+        rc, _, err = run("gate", out, "--baseline", "mian", "--store",
+                         store, *rel)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("did you mean 'main'?", err)
+        # a file that does not exist
+        rc, _, err = run("gate", out, "--baseline", "./nope.json", *rel)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("nope.json", err)
+        # an empty (or missing) store: the first run on a branch
+        rc, _, err = run("gate", out, "--baseline", "main", "--store",
+                         empty, *rel)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("relative checks are skipped", err)
+        # a baseline service: 404 for the name skips, a wrong path is 3
+        port = free_port()
+        srv = subprocess.Popen([LOADGATE, "serve", "--store", store,
+                                "--listen", "127.0.0.1:%d" % port],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            srv.stdout.readline()  # listening
+            base = "http://127.0.0.1:%d" % port
+            rc, _, err = run("gate", out, "--baseline",
+                             base + "/api/load-test/baselines/main", *rel)
+            self.assertEqual(rc, 0, err)
+            rc, _, err = run("gate", out, "--baseline",
+                             base + "/api/load-test/baselines/nope", *rel)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("relative checks are skipped", err)
+            for wrong in (base + "/api/load-test/baseline/main",
+                          base + "/baselines/main",
+                          self.demo.url + "/api/load-test/baselines/main"):
+                rc, _, err = run("gate", out, "--baseline", wrong, *rel)
+                self.assertEqual(rc, 3, wrong + err)
+                self.assertIn("404", err)
+        finally:
+            srv.send_signal(signal.SIGTERM)
+            srv.communicate(timeout=10)
+
+    def test_per_endpoint_rps_in_the_closed_model_is_warned(self):
+        p = self.profile(extra="  - rps > baseline - 20%")
+        rc, _, err = run("validate", p)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("closed model users are shared", err)
+        self.assertIn("open model", err)
+        p = self.profile(extra="  - endpoint: ALL\n"
+                         "    check: rps > baseline - 20%")
+        rc, _, err = run("validate", p)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("closed model", err)
+
+    def test_compare_takes_a_stored_name(self):
+        out, _ = self.quick()
+        store = self.path("store")
+        self.assertEqual(run("baseline", "save", out, "--name", "main",
+                             "--store", store)[0], 0)
+        rc, o, err = run("compare", "main", out, "--store", store)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("GET /api/health", o)
+        rc, _, err = run("compare", "mian", out, "--store", store)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("did you mean 'main'?", err)
+
+    def test_one_error_line_per_problem(self):
+        for args in (("run", "--frob", "x.yaml"), ("gate", "r.json", "-Z"),
+                     ("quick", "http://127.0.0.1:1/", "--nope"),
+                     ("compare", "--x", "a", "b")):
+            rc, _, err = run(*args)
+            self.assertEqual(rc, 2, args)
+            lines = [l for l in err.splitlines()
+                     if not l.startswith("usage:")]
+            self.assertEqual(len(lines), 1, err)
+            self.assertRegex(lines[0], r"^loadgate: error: unknown option "
+                             r"'(--frob|-Z|--nope|--x)'$")
+        rc, _, err = run("run", "x.yaml", "--out")
+        self.assertIn("option '--out' needs a value", err)
+        # an unwritable output names its path once
+        bad = "/nonexistent/loadgate-x"
+        rc, _, err = run("quick", self.demo.url + "/api/health", "50", "5",
+                         "-q", "--out", bad + ".json", "--junit",
+                         bad + ".xml", "--gitlab-load-performance",
+                         bad + ".lp.json")
+        self.assertEqual(rc, 3)
+        for ext in (".json", ".xml", ".lp.json"):
+            line = [l for l in err.splitlines() if bad + ext + "'" in l]
+            self.assertEqual(len(line), 1, err)
+            self.assertEqual(line[0].count(bad), 1, line[0])
+
+    def test_help_lists_every_option_parsed(self):
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "..", "..", "cmd", "src")
+        with open(os.path.join(src, "cmd.h"), encoding="utf-8") as f:
+            report = re.findall(r'\{"([a-z-]+)", (?:required|no)_argument',
+                                f.read())
+        self.assertIn("gitlab-load-performance", report)
+        files = {"run": "cmd_run.c", "quick": "cmd_quick.c",
+                 "gate": "cmd_gate.c", "report": "cmd_gate.c",
+                 "compare": "cmd_compare.c", "baseline": "cmd_baseline.c",
+                 "calibrate": "cmd_calibrate.c", "merge": "cmd_merge.c",
+                 "demo": "cmd_demo.c", "serve": "cmd_serve.c"}
+        for cmd, name in files.items():
+            with open(os.path.join(src, name), encoding="utf-8") as f:
+                text = f.read()
+            opts = re.findall(r'\{"([a-z-]+)", (?:required|no)_argument',
+                              text)
+            if "CMD_REPORT_LONGOPTS" in text:
+                opts += report
+            self.assertTrue(opts, cmd)
+            rc, out, _ = run("help", cmd)
+            self.assertEqual(rc, 0)
+            missing = [o for o in opts
+                       if not re.search(r"--%s\b" % re.escape(o), out)]
+            self.assertEqual(missing, [], "loadgate help %s" % cmd)
 
     def test_sigint_writes_partial_results(self):
         out = self.path("r.json")

@@ -518,7 +518,16 @@ static void test_connection_refused(void **state) {
     p->load.users = 5;
     p->load.requests = 100;
     p->load.duration_s = 5;
+    /* where a run happened is cmd's to say (cmd_run_meta): the engine
+     * reads no CI variable */
+    setenv("GITHUB_SHA", "0123abc", 1);
+    setenv("CI_COMMIT_REF_NAME", "main", 1);
     run_ok(p, NULL, &r);
+    unsetenv("GITHUB_SHA");
+    unsetenv("CI_COMMIT_REF_NAME");
+    assert_null(r->meta.git_sha);
+    assert_null(r->meta.git_branch);
+    assert_null(r->meta.host);
     ep = find_ep(r, "GET /fast");
     assert_int_equal(ep->requests, 100);
     assert_int_equal(ep->errors, 100);

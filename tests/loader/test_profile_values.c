@@ -1,6 +1,6 @@
-/* The profile's value grammars, one table each: durations, rates, think
- * times, URLs, ${ENV} expansion, "did you mean" distances, secret header
- * names and json: bodies. */
+/* The profile's value grammars, one table each: think times, URLs, ${ENV}
+ * expansion, "did you mean" distances, secret header names and json:
+ * bodies (durations, rates and sizes: tests/units). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,92 +14,11 @@
 #include "loader.h"
 #include "loader_profile_internal.h"
 
-struct num_case {
-    const char *in;
-    int rc;
-    double want;
-};
-
-static const struct num_case duration_cases[] = {
-    {"300ms", 0, 0.3},    {"10s", 0, 10},   {"5m", 0, 300},
-    {"1h", 0, 3600},      {"1m30s", 0, 90}, {"1h2m3s", 0, 3723},
-    {"250us", 0, 250e-6}, {"1.5s", 0, 1.5}, {"0.5s", 0, 0.5},
-    {".5s", 0, 0.5},      {"2", 0, 2},      {"2.25", 0, 2.25},
-    {"0", 0, 0},          {"0s", 0, 0},     {"1s500ms", 0, 1.5},
-    {"", -1, 0},          {"-5s", -1, 0},   {"-1", -1, 0},
-    {"5", 0, 5},          {"5 s", -1, 0},   {"s", -1, 0},
-    {"5x", -1, 0},        {"1e3", -1, 0},   {"inf", -1, 0},
-    {"nan", -1, 0},       {"0x10", -1, 0},  {"1.", -1, 0},
-    {"5mm", -1, 0},       {"10d", -1, 0},   {"99999999999h", -1, 0},
-};
-
-static const struct num_case rate_cases[] = {
-    {"50/s", 0, 50},   {"3000/m", 0, 50}, {"7200/h", 0, 2},
-    {"12", 0, 12},     {"0.5", 0, 0.5},   {"0/s", 0, 0},
-    {"50/sec", -1, 0}, {"/s", -1, 0},     {"-5/s", -1, 0},
-    {"50 /s", -1, 0},  {"50/", -1, 0},    {"fast", -1, 0},
-    {"", -1, 0},       {"1e12", -1, 0},   {"9999999999/s", -1, 0},
-};
-
 static void close_to(double got, double want) {
     double d = got - want;
     if (d < 0)
         d = -d;
     assert_true(d <= 1e-9 * (want < 1 ? 1 : want));
-}
-
-static void test_durations(void **state) {
-    (void)state;
-    for (size_t i = 0; i < sizeof(duration_cases) / sizeof(*duration_cases);
-         i++) {
-        double v = -1;
-        int rc = loader__parse_duration(duration_cases[i].in, &v);
-        print_message("'%s' -> %d %g\n", duration_cases[i].in, rc, v);
-        assert_int_equal(rc, duration_cases[i].rc);
-        if (rc == 0)
-            close_to(v, duration_cases[i].want);
-    }
-}
-
-static void test_rates(void **state) {
-    (void)state;
-    for (size_t i = 0; i < sizeof(rate_cases) / sizeof(*rate_cases); i++) {
-        double v = -1;
-        int rc = loader__parse_rate(rate_cases[i].in, &v);
-        print_message("'%s' -> %d %g\n", rate_cases[i].in, rc, v);
-        assert_int_equal(rc, rate_cases[i].rc);
-        if (rc == 0)
-            close_to(v, rate_cases[i].want);
-    }
-}
-
-static void test_sizes(void **state) {
-    static const struct {
-        const char *in;
-        int rc;
-        uint64_t want;
-    } cases[] = {
-        {"1048576", 0, 1048576},    {"64B", 0, 64},
-        {"512KB", 0, 512 * 1024},   {"10MB", 0, 10u * 1024 * 1024},
-        {"10 mb", 0, 10u * 1024 * 1024}, {"1MiB", 0, 1024 * 1024},
-        {"1.5k", 0, 1536},          {"2GB", 0, 2ull << 30},
-        {"1024GB", 0, 1ull << 40},  {"1025GB", -1, 0},
-        {"", -1, 0},                {"MB", -1, 0},
-        {"-1MB", -1, 0},            {"10XB", -1, 0},
-        {"10MBs", -1, 0},           {"1e9", -1, 0},
-    };
-
-    (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        uint64_t v = 0;
-        int rc = loader__parse_size(cases[i].in, &v);
-
-        print_message("'%s' -> %d %llu\n", cases[i].in, rc,
-                      (unsigned long long)v);
-        assert_int_equal(rc, cases[i].rc);
-        if (rc == 0)
-            assert_true(v == cases[i].want);
-    }
 }
 
 struct think_case {
@@ -370,9 +289,6 @@ static void test_tree_positions(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),
-        cmocka_unit_test(test_rates),
-        cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_think),
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_env),
