@@ -22,78 +22,8 @@
 
 #include "importer.h"
 #include "importer_internal.h"
+#include "importer_test.h"
 #include "metrics.h"
-
-#define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/importer/fixtures/" name
-
-/* absent: the statistic must be METRICS_ENODATA */
-#define ABSENT (-1.0)
-
-static struct metrics_results *load_ok(enum importer_format f,
-                                       const char *path) {
-    struct metrics_results *r = NULL;
-    char err[512] = "";
-    int rc = importer_load(f, path, &r, err, sizeof(err));
-
-    if (rc != 0)
-        fail_msg("importer_load(%s): %d %s", path, rc, err);
-    assert_non_null(r);
-    return r;
-}
-
-static const struct metrics_endpoint *find(const struct metrics_results *r,
-                                           const char *name) {
-    const struct metrics_endpoint *ep = metrics_results_find(r, name);
-
-    if (!ep)
-        fail_msg("no endpoint '%s'", name);
-    return ep;
-}
-
-/* value of s, or ABSENT when metrics_value says there is none */
-static double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s) {
-    double v = -12345;
-    int rc = metrics_value(r, ep, s, &v);
-
-    if (rc == METRICS_ENODATA)
-        return ABSENT;
-    assert_int_equal(rc, 0);
-    return v;
-}
-
-static void assert_close(double got, double want, double rel,
-                         const char *what) {
-    if (want == ABSENT || got == ABSENT) {
-        if (got != want)
-            fail_msg("%s: got %.6g, want %s", what, got,
-                     want == ABSENT ? "absent" : "a value");
-        return;
-    }
-    if (fabs(got - want) > rel * fabs(want) + 1e-9)
-        fail_msg("%s: got %.9g, want %.9g", what, got, want);
-}
-
-/* A value read back from the results JSON: times are kept to the
- * microsecond, rps moves with the duration's rounding (< 1e-4). */
-static void assert_round_trip(double got, double want, enum metrics_stat s,
-                              const char *what) {
-    double tol = metrics_stat_is_time(s) ? 0.0005 : 2e-4 * fabs(want);
-
-    if ((got == ABSENT) != (want == ABSENT) || fabs(got - want) > tol + 1e-9)
-        fail_msg("%s: got %.9g, want %.9g", what, got, want);
-}
-
-/* responses with that status; for 0 (no response), requests with none */
-static uint64_t status_count(const struct metrics_endpoint *ep, int status) {
-    uint64_t with = 0;
-
-    if (status > 0)
-        return ep->status[status];
-    for (int s = 0; s < METRICS_STATUS_MAX; s++)
-        with += ep->status[s];
-    return ep->requests - with;
-}
 
 /* ---- format names ------------------------------------------------------- */
 
@@ -1026,6 +956,17 @@ static void test_round_trip(void **state) {
         {IMPORTER_JMETER, FIXTURE("jmeter_refused.jtl")},
         {IMPORTER_JMETER, FIXTURE("jmeter_noheader.jtl")},
         {IMPORTER_JMETER, FIXTURE("jmeter_xml.jtl")},
+        {IMPORTER_K6, FIXTURE("k6_handle_summary.json")},
+        {IMPORTER_K6, FIXTURE("k6_points.json")},
+        {IMPORTER_ARTILLERY, FIXTURE("artillery_endpoints.json")},
+        {IMPORTER_ARTILLERY, FIXTURE("artillery_partial.json")},
+        {IMPORTER_AUTOCANNON, FIXTURE("autocannon_errors.json")},
+        {IMPORTER_GATLING, FIXTURE("gatling_simulation.log")},
+        {IMPORTER_GATLING, FIXTURE("gatling_stats.json")},
+        {IMPORTER_VEGETA, FIXTURE("vegeta_results.json")},
+        {IMPORTER_VEGETA, FIXTURE("vegeta_report.json")},
+        {IMPORTER_WRK, FIXTURE("wrk2_latency.txt")},
+        {IMPORTER_HEY, FIXTURE("hey.csv")},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1058,10 +999,10 @@ static void test_round_trip(void **state) {
                          metrics_stat_name((enum metrics_stat)s));
                 assert_round_trip(value(b, eb, (enum metrics_stat)s),
                                   value(a, ea, (enum metrics_stat)s),
-                                  (enum metrics_stat)s, what);
+                                  (enum metrics_stat)s, a->duration_s, what);
             }
         }
-        /* and so does the whole run (Locust's Aggregated row) */
+        /* and so does the whole run (a summary source's own numbers) */
         assert_int_equal(metrics_results_aggregate(a, &all_a), 0);
         assert_int_equal(metrics_results_aggregate(b, &all_b), 0);
         for (int s = 0; s < METRICS_STAT__COUNT; s++) {
@@ -1071,7 +1012,7 @@ static void test_round_trip(void **state) {
                      metrics_stat_name((enum metrics_stat)s));
             assert_round_trip(value(b, all_b, (enum metrics_stat)s),
                               value(a, all_a, (enum metrics_stat)s),
-                              (enum metrics_stat)s, what);
+                              (enum metrics_stat)s, a->duration_s, what);
         }
         metrics_endpoint_free(all_a);
         metrics_endpoint_free(all_b);
