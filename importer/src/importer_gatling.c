@@ -381,7 +381,7 @@ static int stats_json(const char *text, size_t len,
         (rc = contents(e, root, "$", 0, r)))
         goto out;
     if (!all->requests) {
-        rc = importer__errorf(e, 0, 0, "stats.numberOfRequests.total is 0: "
+        rc = importer__errorf(e, 0, 0, "$.stats.numberOfRequests.total is 0: "
                                        "the simulation made no request");
         goto out;
     }

@@ -190,7 +190,8 @@ static int report(const char *text, size_t len, const struct importer__err *e,
         }
         if ((rc = importer__json_whole(e, v, where, &n)))
             goto out;
-        all->status[code] += n;
+        if (code > 0) /* 0: no response */
+            all->status[code] += n;
         if (failure((int)code, NULL) != METRICS_ERR_NONE) {
             all->errors += n;
             all->err_class[failure((int)code, NULL)] += n;
