@@ -27,6 +27,7 @@
  *   last response, as for the results.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,7 @@ static int result(void *ctx, json_t *v, size_t line) {
     cls = failure(code, json_string_value(json_object_get(v, "error")));
     /* code 0: no response, so no latency to judge */
     return importer__record(&st->window, ep, start_us, code != 0,
-                            (uint64_t)(latency_v / NS_PER_US), code, cls);
+                            (uint64_t)llround(latency_v / NS_PER_US), code, cls);
 }
 
 static int results(const char *text, size_t len, const struct importer__err *e,
