@@ -16,6 +16,7 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --engine) COMPREPLY=($(compgen -W "fast curl" -- "$cur")); return ;;
+        --from) COMPREPLY=($(compgen -W "auto locust k6 jmeter artillery autocannon gatling vegeta wrk hey" -- "$cur")); return ;;
         --baseline|-b)
             local store=".loadgate/baselines" names=""
             [ -d "$store" ] && names=$(cd "$store" && ls *.json 2>/dev/null | sed 's/\.json$//')
