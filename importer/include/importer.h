@@ -108,9 +108,9 @@ int importer_detect(const char *text, size_t len);
 /**
  * Reads path and imports it as format f (see importer_parse()).  For
  * Locust (and IMPORTER_AUTO), path may also be the `--csv` PREFIX:
- * PREFIX_stats.csv is read when path itself does not exist.  *out is owned by the caller
- * (metrics_results_free).  Returns 0, IMPORTER_EIO (errbuf: "path: reason"),
- * IMPORTER_EPARSE, IMPORTER_EINVAL or IMPORTER_ENOMEM.
+ * PREFIX_stats.csv is read when path itself does not exist.  *out is owned by
+ * the caller (metrics_results_free).  Returns 0, IMPORTER_EIO (errbuf: "path:
+ * reason"), IMPORTER_EPARSE, IMPORTER_EINVAL or IMPORTER_ENOMEM.
  */
 int importer_load(enum importer_format f, const char *path,
                   struct metrics_results **out, char *errbuf, size_t errlen);
@@ -123,8 +123,8 @@ int importer_load(enum importer_format f, const char *path,
  * read; on failure *out is untouched.  IMPORTER_AUTO reads what
  * importer_detect() tells, a loadgate results document as such
  * (metrics_results_parse, its meta.source kept); -1 is an EPARSE that
- * lists what can be read.  Returns 0, IMPORTER_EPARSE (errbuf says where and what),
- * IMPORTER_EINVAL (unknown format, NULL arguments) or IMPORTER_ENOMEM.
+ * lists what can be read.  Returns 0, IMPORTER_EPARSE (errbuf says where and
+ * what), IMPORTER_EINVAL (unknown format, NULL arguments) or IMPORTER_ENOMEM.
  */
 int importer_parse(enum importer_format f, const char *text, size_t len,
                    const char *name_for_errors, struct metrics_results **out,

@@ -235,8 +235,7 @@ int importer__endpoint_at(struct metrics_results *r,
 
 int importer__endpoint_label(struct metrics_results *r,
                              const struct importer__err *e, size_t line,
-                             const char *label,
-                             struct metrics_endpoint **out) {
+                             const char *label, struct metrics_endpoint **out) {
     const char *method, *path;
     size_t mlen;
     char mbuf[16];
@@ -256,8 +255,7 @@ const char *importer__url_path(const char *url) {
         return url;
     for (const char *c = url; c < p; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              (*c >= '0' && *c <= '9') || *c == '+' || *c == '-' ||
-              *c == '.'))
+              (*c >= '0' && *c <= '9') || *c == '+' || *c == '-' || *c == '.'))
             return url; /* not a scheme */
     slash = strpbrk(p + 3, "/?#");
     if (!slash || *slash == '#')
@@ -381,19 +379,31 @@ int importer__record(struct importer__window *w, struct metrics_endpoint *ep,
     return 0;
 }
 
-int importer__window_finish(const struct importer__window *w,
-                            struct metrics_results *r) {
+int importer__set_start(struct metrics_results *r, int64_t unix_second) {
     char stamp[32];
 
+    r->start_second = unix_second;
+    metrics_format_utc(unix_second, stamp, sizeof(stamp));
+    free(r->timestamp);
+    r->timestamp = strdup(stamp);
+    return r->timestamp ? 0 : IMPORTER_ENOMEM;
+}
+
+int importer__set_start_time(struct metrics_results *r, const char *time) {
+    int64_t us;
+
+    if (!time || !importer__parse_time(time, &us))
+        return 0;
+    return importer__set_start(r, us / 1000000);
+}
+
+int importer__window_finish(const struct importer__window *w,
+                            struct metrics_results *r) {
     if (w->first_us == INT64_MAX)
         return 0;
     r->start_second = w->first_us / 1000000;
     r->duration_s = (double)(w->last_us - w->first_us) / 1e6;
-    if (w->relative)
-        return 0;
-    metrics_format_utc(r->start_second, stamp, sizeof(stamp));
-    r->timestamp = strdup(stamp);
-    return r->timestamp ? 0 : IMPORTER_ENOMEM;
+    return w->relative ? 0 : importer__set_start(r, r->start_second);
 }
 
 /* What of `all` the endpoints of r leave out, into rest; false when they
@@ -489,7 +499,7 @@ out:
     return rc;
 }
 
-/* ---- JSON ----------------------------------------------------------------- */
+/* ---- JSON ---------------------------------------------------------------- */
 
 int importer__json_number(const struct importer__err *e, json_t *v,
                           const char *what, double *out) {
@@ -513,38 +523,35 @@ int importer__json_whole(const struct importer__err *e, json_t *v,
     return 0;
 }
 
+/* obj.key, NULL when absent or null; what names it in messages. */
+static json_t *member(json_t *obj, const char *where, const char *key,
+                      char *what, size_t len) {
+    json_t *v = json_object_get(obj, key);
+
+    snprintf(what, len, "%s%s%s", where, *where ? "." : "", key);
+    return v && !json_is_null(v) ? v : NULL;
+}
+
 int importer__json_num(const struct importer__err *e, json_t *obj,
                        const char *where, const char *key, bool *has,
                        double *out) {
-    json_t *v = json_object_get(obj, key);
     char what[300];
-    int rc;
+    json_t *v = member(obj, where, key, what, sizeof(what));
+    int rc = v ? importer__json_number(e, v, what, out) : 0;
 
-    *has = false;
-    if (!v || json_is_null(v))
-        return 0;
-    snprintf(what, sizeof(what), "%s%s%s", where, *where ? "." : "", key);
-    if ((rc = importer__json_number(e, v, what, out)))
-        return rc;
-    *has = true;
-    return 0;
+    *has = v && !rc;
+    return rc;
 }
 
 int importer__json_count(const struct importer__err *e, json_t *obj,
                          const char *where, const char *key, bool *has,
                          uint64_t *out) {
-    json_t *v = json_object_get(obj, key);
     char what[300];
-    int rc;
+    json_t *v = member(obj, where, key, what, sizeof(what));
+    int rc = v ? importer__json_whole(e, v, what, out) : 0;
 
-    *has = false;
-    if (!v || json_is_null(v))
-        return 0;
-    snprintf(what, sizeof(what), "%s%s%s", where, *where ? "." : "", key);
-    if ((rc = importer__json_whole(e, v, what, out)))
-        return rc;
-    *has = true;
-    return 0;
+    *has = v && !rc;
+    return rc;
 }
 
 int importer__json_load(const struct importer__err *e, const char *text,
@@ -560,34 +567,70 @@ int importer__json_load(const struct importer__err *e, const char *text,
         jerr.text);
 }
 
-int importer__json_lines(const char *text, size_t len,
-                         const struct importer__err *e,
-                         importer__line_fn fn, void *ctx) {
-    size_t pos = 0, line = 0;
-
+void importer__lines_init(struct importer__lines *l, const char *text,
+                          size_t len) {
+    memset(l, 0, sizeof(*l));
+    l->text = text;
+    l->len = len;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3;
-    while (pos < len) {
-        const char *start = text + pos, *nl = memchr(start, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - start) : len - pos;
-        bool blank = true;
-        json_t *v;
-        int rc;
+        l->pos = 3;
+}
 
-        line++;
-        pos += n + (nl ? 1 : 0);
-        for (size_t i = 0; i < n && blank; i++)
-            blank = start[i] == ' ' || start[i] == '\t' || start[i] == '\r';
-        if (blank)
-            continue;
-        if ((rc = importer__json_load(e, start, n, line, &v)))
-            return rc;
-        rc = fn(ctx, v, line);
+void importer__lines_release(struct importer__lines *l) {
+    free(l->buf);
+    l->buf = NULL;
+}
+
+int importer__lines_next(struct importer__lines *l,
+                         const struct importer__err *e) {
+    const char *start = l->text + l->pos, *nl;
+    size_t n;
+
+    if (l->pos >= l->len)
+        return 0;
+    nl = memchr(start, '\n', l->len - l->pos);
+    n = nl ? (size_t)(nl - start) : l->len - l->pos;
+    l->line++;
+    l->pos += n + (nl ? 1 : 0);
+    if (n && start[n - 1] == '\r')
+        n--;
+    if (memchr(start, '\0', n))
+        return importer__errorf(e, l->line, 0, "NUL byte in the input");
+    if (n + 1 > l->cap) {
+        char *nb = realloc(l->buf, n + 1);
+
+        if (!nb)
+            return IMPORTER_ENOMEM;
+        l->buf = nb;
+        l->cap = n + 1;
+    }
+    memcpy(l->buf, start, n);
+    l->buf[n] = '\0';
+    l->n = n;
+    return 1;
+}
+
+int importer__json_lines(const char *text, size_t len,
+                         const struct importer__err *e, importer__line_fn fn,
+                         void *ctx) {
+    struct importer__lines l;
+    int rc;
+
+    importer__lines_init(&l, text, len);
+    while ((rc = importer__lines_next(&l, e)) == 1) {
+        json_t *v;
+
+        if (strspn(l.buf, " \t") == l.n)
+            continue; /* blank */
+        if ((rc = importer__json_load(e, l.buf, l.n, l.line, &v)))
+            break;
+        rc = fn(ctx, v, l.line);
         json_decref(v);
         if (rc)
-            return rc;
+            break;
     }
-    return 0;
+    importer__lines_release(&l);
+    return rc;
 }
 
 char importer__first_char(const char *text, size_t len) {
@@ -601,7 +644,7 @@ char importer__first_char(const char *text, size_t len) {
     return i < len ? text[i] : '\0';
 }
 
-/* ---- what a summary-only import cannot judge ------------------------------ */
+/* ---- what a summary-only import cannot judge ----------------------------- */
 
 /*
  * A summary-only source reports the statistics it reports: a check on
@@ -626,16 +669,17 @@ static int note_missing(struct metrics_results *r, const char *source) {
         return 0;
     if ((rc = metrics_results_aggregate(r, &all)))
         return rc == METRICS_ENOMEM ? IMPORTER_ENOMEM : 0;
-    n = (size_t)snprintf(text, sizeof(text), "%s reports summary numbers "
-                                             "without",
+    n = (size_t)snprintf(text, sizeof(text),
+                         "%s reports summary numbers "
+                         "without",
                          source);
     for (size_t s = 0; s < sizeof(stats) / sizeof(stats[0]); s++) {
         double v;
 
         if (metrics_value(r, all, stats[s], &v) == 0)
             continue;
-        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s",
-                              k ? "," : "", metrics_stat_name(stats[s]));
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s", k ? "," : "",
+                              metrics_stat_name(stats[s]));
         k++;
     }
     metrics_endpoint_free(all);
@@ -670,8 +714,9 @@ static int unknown_format(const char *text, size_t len,
                           const struct importer__err *e) {
     if (len >= 2 && (unsigned char)text[0] == 0x1f &&
         (unsigned char)text[1] == 0x8b)
-        return importer__errorf(e, 0, 0, "gzip-compressed: decompress it "
-                                         "first");
+        return importer__errorf(e, 0, 0,
+                                "gzip-compressed: decompress it "
+                                "first");
     return importer__errorf(
         e, 0, 0,
         "%s: not a results file loadgate knows (loadgate results, Locust "

@@ -49,8 +49,8 @@ static bool network_error(const char *code) {
 }
 
 static enum metrics_errclass code_class(const char *code) {
-    if (strcmp(code, "ECONNREFUSED") == 0 || strcmp(code, "EHOSTUNREACH") == 0 ||
-        strcmp(code, "ENETUNREACH") == 0)
+    if (strcmp(code, "ECONNREFUSED") == 0 ||
+        strcmp(code, "EHOSTUNREACH") == 0 || strcmp(code, "ENETUNREACH") == 0)
         return METRICS_ERR_CONNECT;
     if (strcmp(code, "ENOTFOUND") == 0 || strcmp(code, "EAI_AGAIN") == 0)
         return METRICS_ERR_DNS;
@@ -73,17 +73,18 @@ static int counter(const struct importer__err *e, const char *key, json_t *v,
 }
 
 /* Times of a summary (ms). */
-static int summary(const struct importer__err *e, json_t *sum,
-                   const char *name, struct metrics_scalars *s) {
+static int summary(const struct importer__err *e, json_t *sum, const char *name,
+                   struct metrics_scalars *s) {
     static const struct {
         const char *key;
         size_t has, value;
     } keys[] = {
-#define K(k, f) {k, offsetof(struct metrics_scalars, has_##f),                 \
-                 offsetof(struct metrics_scalars, f##_ms)}
-        K("p50", p50), K("p75", p75),   K("p90", p90), K("p95", p95),
-        K("p99", p99), K("p999", p999), K("mean", avg), K("min", min),
-        K("max", max),
+#define K(k, f)                                                                \
+    {k, offsetof(struct metrics_scalars, has_##f),                             \
+     offsetof(struct metrics_scalars, f##_ms)}
+        K("p50", p50),  K("p75", p75), K("p90", p90),
+        K("p95", p95),  K("p99", p99), K("p999", p999),
+        K("mean", avg), K("min", min), K("max", max),
 #undef K
     };
     char where[200];
@@ -103,8 +104,8 @@ static int summary(const struct importer__err *e, json_t *sum,
             return rc;
         s->present = s->present || *has;
     }
-    if ((rc = importer__json_num(e, sum, where, "median", &has_median,
-                                 &median)))
+    if ((rc =
+             importer__json_num(e, sum, where, "median", &has_median, &median)))
         return rc;
     if (!s->has_p50 && has_median) {
         s->has_p50 = s->present = true;
@@ -211,8 +212,7 @@ static int whole_counts(const struct importer__err *e, json_t *counters,
                 all->errors += n;
                 all->err_class[importer__status_class((int)status)] += n;
             }
-        } else if (strncmp(key, "errors.", 7) == 0 &&
-                   !network_error(key + 7)) {
+        } else if (strncmp(key, "errors.", 7) == 0 && !network_error(key + 7)) {
             failed_checks += n;
         }
     }
@@ -293,7 +293,6 @@ static int window(const struct importer__err *e, json_t *agg,
                   struct metrics_results *r) {
     bool has_first = false, has_last = false;
     double first = 0, last = 0;
-    char stamp[32];
     int rc;
 
     if ((rc = importer__json_num(e, agg, "aggregate", "firstCounterAt",
@@ -303,11 +302,8 @@ static int window(const struct importer__err *e, json_t *agg,
         return rc;
     if (!has_first || !has_last || last < first || last > 253402300799999.0)
         return 0;
-    r->start_second = (int64_t)(first / 1000);
     r->duration_s = (last - first) / 1000.0;
-    metrics_format_utc(r->start_second, stamp, sizeof(stamp));
-    r->timestamp = strdup(stamp);
-    return r->timestamp ? 0 : IMPORTER_ENOMEM;
+    return importer__set_start(r, (int64_t)(first / 1000));
 }
 
 int importer__artillery(const char *text, size_t len,
@@ -349,8 +345,7 @@ int importer__artillery(const char *text, size_t len,
     }
     if ((rc = summary(e, json_object_get(summaries, "http.response_time"),
                       "http.response_time", &whole)) ||
-        (rc = endpoints(e, counters, summaries, r)) ||
-        (rc = window(e, agg, r)))
+        (rc = endpoints(e, counters, summaries, r)) || (rc = window(e, agg, r)))
         goto out;
     if (!metrics_results_total_requests(r) &&
         metrics_results_add_recommendation(

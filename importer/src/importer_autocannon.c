@@ -28,11 +28,11 @@ static int latency(const struct importer__err *e, json_t *lat,
         const char *key;
         size_t has, value;
     } keys[] = {
-#define K(k, f) {k, offsetof(struct metrics_scalars, has_##f),                 \
-                 offsetof(struct metrics_scalars, f##_ms)}
-        K("p50", p50),    K("p75", p75),  K("p90", p90),
-        K("p99", p99),    K("p99_9", p999), K("mean", avg),
-        K("min", min),    K("max", max),
+#define K(k, f)                                                                \
+    {k, offsetof(struct metrics_scalars, has_##f),                             \
+     offsetof(struct metrics_scalars, f##_ms)}
+        K("p50", p50),    K("p75", p75),  K("p90", p90), K("p99", p99),
+        K("p99_9", p999), K("mean", avg), K("min", min), K("max", max),
 #undef K
     };
     int rc;
@@ -87,8 +87,7 @@ int importer__autocannon(const char *text, size_t len,
              mismatches = 0, connections = 0;
     double duration = 0;
     bool has;
-    const char *url, *start;
-    int64_t start_us;
+    const char *url;
     int rc;
 
     if ((rc = importer__json_load(e, text, len, 1, &root)))
@@ -109,18 +108,14 @@ int importer__autocannon(const char *text, size_t len,
     }
     if ((rc = importer__json_count(e, reqs, "requests", "total", &has,
                                    &responses)) ||
-        (rc = importer__json_count(e, root, "", "errors", &has,
-                                   &errors)) ||
-        (rc = importer__json_count(e, root, "", "timeouts", &has,
-                                   &timeouts)) ||
-        (rc = importer__json_count(e, root, "", "non2xx", &has,
-                                   &non2xx)) ||
+        (rc = importer__json_count(e, root, "", "errors", &has, &errors)) ||
+        (rc = importer__json_count(e, root, "", "timeouts", &has, &timeouts)) ||
+        (rc = importer__json_count(e, root, "", "non2xx", &has, &non2xx)) ||
         (rc = importer__json_count(e, root, "", "mismatches", &has,
                                    &mismatches)) ||
         (rc = importer__json_count(e, root, "", "connections", &has,
                                    &connections)) ||
-        (rc = importer__json_num(e, root, "", "duration", &has,
-                                 &duration)) ||
+        (rc = importer__json_num(e, root, "", "duration", &has, &duration)) ||
         (rc = latency(e, lat, &s)))
         goto out;
     if (stats && !json_is_object(stats)) {
@@ -140,25 +135,19 @@ int importer__autocannon(const char *text, size_t len,
         all->err_class[METRICS_ERR_EXPECT] += mismatches;
     }
     if (!all->requests) {
-        rc = importer__errorf(e, 0, 0, "requests.total is 0: the run made "
-                                       "no request");
+        rc = importer__errorf(e, 0, 0,
+                              "requests.total is 0: the run made "
+                              "no request");
         goto out;
     }
     r->duration_s = duration;
     r->concurrent_users = connections <= 1000000000 ? connections : 0;
-    start = json_string_value(json_object_get(root, "start"));
-    if (start && importer__parse_time(start, &start_us)) {
-        char stamp[32];
-
-        r->start_second = start_us / 1000000;
-        metrics_format_utc(r->start_second, stamp, sizeof(stamp));
-        if (!(r->timestamp = strdup(stamp))) {
-            rc = IMPORTER_ENOMEM;
-            goto out;
-        }
-    }
+    if ((rc = importer__set_start_time(
+             r, json_string_value(json_object_get(root, "start")))))
+        goto out;
     url = json_string_value(json_object_get(root, "url"));
-    rc = importer__whole_run(r, e, all, &s, url ? importer__url_path(url) : "*");
+    rc =
+        importer__whole_run(r, e, all, &s, url ? importer__url_path(url) : "*");
 out:
     free(all);
     json_decref(root);

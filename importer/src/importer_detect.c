@@ -18,8 +18,8 @@ json_t *importer__json_first(const char *text, size_t len) {
     if (c != '{' && c != '[')
         return NULL;
     /* the first value only: one line of JSON lines, or the document */
-    return json_loadb(text, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
-                      &jerr);
+    return json_loadb(text, len,
+                      JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
 }
 
 static bool has_object(json_t *v, const char *key) {

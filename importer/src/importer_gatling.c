@@ -38,7 +38,7 @@
 
 #include "importer_internal.h"
 
-/* ---- simulation.log -------------------------------------------------------- */
+/* ---- simulation.log ------------------------------------------------------ */
 
 #define MAX_FIELDS 10
 
@@ -131,8 +131,7 @@ static int request(struct log_state *st, size_t line, char **f, size_t n) {
                    cls == METRICS_ERR_EXPECT;
     } else if (strcmp(ok, "OK") != 0) {
         return importer__errorf(st->e, line, 0,
-                                "status: expected OK or KO, found '%.40s'",
-                                ok);
+                                "status: expected OK or KO, found '%.40s'", ok);
     }
     /* groups are written "a,b": the endpoint "a / b / name" */
     label = malloc(strlen(groups) * 3 + strlen(name) + 4);
@@ -177,36 +176,19 @@ static int simulation_log(const char *text, size_t len,
                           const struct importer__err *e,
                           struct metrics_results *r) {
     struct log_state st = {r, e, {0, 0, false}, 0, 0, 0};
-    char *buf = NULL;
-    size_t pos = 0, line = 0;
-    int rc = 0;
+    struct importer__lines l;
+    int rc;
 
     importer__window_init(&st.window, false);
-    while (pos < len) {
-        const char *start = text + pos;
-        const char *nl = memchr(start, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - start) : len - pos, nf = 0;
-        char *f[MAX_FIELDS], *p, *nb;
+    importer__lines_init(&l, text, len);
+    while ((rc = importer__lines_next(&l, e)) == 1) {
+        char *f[MAX_FIELDS], *p;
+        size_t nf = 0;
 
-        line++;
-        pos += n + (nl ? 1 : 0);
-        if (n && start[n - 1] == '\r')
-            n--;
-        if (!n)
+        if (!l.n)
             continue;
-        if (memchr(start, '\0', n)) {
-            rc = importer__errorf(e, line, 0, "NUL byte in the input");
-            goto out;
-        }
-        nb = realloc(buf, n + 1);
-        if (!nb) {
-            rc = IMPORTER_ENOMEM;
-            goto out;
-        }
-        buf = nb;
-        memcpy(buf, start, n);
-        buf[n] = '\0';
-        for (p = buf; nf < MAX_FIELDS; nf++) {
+        rc = 0;
+        for (p = l.buf; nf < MAX_FIELDS; nf++) {
             f[nf] = p;
             p = strchr(p, '\t');
             if (!p) {
@@ -216,13 +198,13 @@ static int simulation_log(const char *text, size_t len,
             *p++ = '\0';
         }
         if (strcmp(f[0], "REQUEST") == 0) {
-            rc = request(&st, line, f, p ? MAX_FIELDS + 1 : nf);
+            rc = request(&st, l.line, f, p ? MAX_FIELDS + 1 : nf);
         } else if (strcmp(f[0], "USER") == 0) {
             rc = user(&st, f, nf);
         } else if (strcmp(f[0], "RUN") != 0 && strcmp(f[0], "GROUP") != 0 &&
                    strcmp(f[0], "ERROR") != 0 &&
                    strcmp(f[0], "ASSERTION") != 0) {
-            rc = importer__errorf(e, line, 0,
+            rc = importer__errorf(e, l.line, 0,
                                   "a '%.20s' record: not Gatling 3.x's "
                                   "simulation.log (RUN, USER, REQUEST, "
                                   "GROUP, ERROR)",
@@ -231,6 +213,8 @@ static int simulation_log(const char *text, size_t len,
         if (rc)
             goto out;
     }
+    if (rc)
+        goto out;
     if (!st.requests) {
         rc = importer__errorf(e, 0, 0,
                               "no REQUEST record: the simulation made no "
@@ -240,15 +224,15 @@ static int simulation_log(const char *text, size_t len,
     r->concurrent_users = (uint64_t)st.max_users;
     rc = importer__window_finish(&st.window, r);
 out:
-    free(buf);
+    importer__lines_release(&l);
     return rc;
 }
 
-/* ---- js/stats.json ----------------------------------------------------------- */
+/* ---- js/stats.json ------------------------------------------------------- */
 
 /* stats.X.total */
-static int total(const struct importer__err *e, json_t *stats,
-                 const char *path, const char *key, bool *has, double *out) {
+static int total(const struct importer__err *e, json_t *stats, const char *path,
+                 const char *key, bool *has, double *out) {
     char where[300];
 
     snprintf(where, sizeof(where), "%.200s.stats.%s", path, key);
@@ -268,35 +252,31 @@ static int stats_numbers(const struct importer__err *e, json_t *stats,
     if (!json_is_object(stats))
         return importer__errorf(e, 0, 0, "%.200s: no \"stats\" object", path);
     snprintf(where, sizeof(where), "%.200s.stats.numberOfRequests", path);
-    if ((rc = importer__json_count(e, json_object_get(stats,
-                                                      "numberOfRequests"),
-                                   where, "total", &has, &c->requests)) ||
-        (rc = importer__json_count(e, json_object_get(stats,
-                                                      "numberOfRequests"),
-                                   where, "ko", &has, &ko)))
+    if ((rc =
+             importer__json_count(e, json_object_get(stats, "numberOfRequests"),
+                                  where, "total", &has, &c->requests)) ||
+        (rc =
+             importer__json_count(e, json_object_get(stats, "numberOfRequests"),
+                                  where, "ko", &has, &ko)))
         return rc;
     if (ko > c->requests)
         return importer__errorf(e, 0, 0, "%s: ko above total", where);
     c->errors = ko;
     c->err_class[METRICS_ERR_OTHER] = ko;
-    if ((rc = total(e, stats, path, "percentiles1", &s->has_p50,
-                    &s->p50_ms)) ||
-        (rc = total(e, stats, path, "percentiles2", &s->has_p75,
-                    &s->p75_ms)) ||
-        (rc = total(e, stats, path, "percentiles3", &s->has_p95,
-                    &s->p95_ms)) ||
-        (rc = total(e, stats, path, "percentiles4", &s->has_p99,
-                    &s->p99_ms)) ||
+    if ((rc = total(e, stats, path, "percentiles1", &s->has_p50, &s->p50_ms)) ||
+        (rc = total(e, stats, path, "percentiles2", &s->has_p75, &s->p75_ms)) ||
+        (rc = total(e, stats, path, "percentiles3", &s->has_p95, &s->p95_ms)) ||
+        (rc = total(e, stats, path, "percentiles4", &s->has_p99, &s->p99_ms)) ||
         (rc = total(e, stats, path, "meanResponseTime", &s->has_avg,
                     &s->avg_ms)) ||
         (rc = total(e, stats, path, "minResponseTime", &s->has_min,
                     &s->min_ms)) ||
-        (rc = total(e, stats, path, "maxResponseTime", &s->has_max,
-                    &s->max_ms)))
+        (rc =
+             total(e, stats, path, "maxResponseTime", &s->has_max, &s->max_ms)))
         return rc;
-    s->present = c->requests && (s->has_p50 || s->has_p75 || s->has_p95 ||
-                                 s->has_p99 || s->has_avg || s->has_min ||
-                                 s->has_max);
+    s->present =
+        c->requests && (s->has_p50 || s->has_p75 || s->has_p95 || s->has_p99 ||
+                        s->has_avg || s->has_min || s->has_max);
     if (!s->present)
         memset(s, 0, sizeof(*s));
     *rps = 0;
@@ -314,8 +294,9 @@ static int contents(const struct importer__err *e, json_t *group,
     if (!items)
         return 0;
     if (!json_is_object(items) || depth > 64)
-        return importer__errorf(e, 0, 0, "%.200s.contents: expected an object "
-                                         "(nested at most 64 deep)",
+        return importer__errorf(e, 0, 0,
+                                "%.200s.contents: expected an object "
+                                "(nested at most 64 deep)",
                                 path);
     json_object_foreach(items, key, item) {
         const char *type = json_string_value(json_object_get(item, "type"));
@@ -330,9 +311,8 @@ static int contents(const struct importer__err *e, json_t *group,
         if (!name || !*name)
             name = json_string_value(json_object_get(item, "name"));
         if (!type || !name || !*name)
-            return importer__errorf(e, 0, 0,
-                                    "%s: expected \"type\" and \"name\"",
-                                    where);
+            return importer__errorf(
+                e, 0, 0, "%s: expected \"type\" and \"name\"", where);
         if (strcmp(type, "GROUP") == 0) {
             if ((rc = contents(e, item, where, depth + 1, r)))
                 return rc;
@@ -348,8 +328,9 @@ static int contents(const struct importer__err *e, json_t *group,
             (rc = importer__endpoint_label(r, e, 0, name, &ep)))
             return rc;
         if (ep->requests)
-            return importer__errorf(e, 0, 0, "%s: request '%.80s' appears "
-                                             "twice",
+            return importer__errorf(e, 0, 0,
+                                    "%s: request '%.80s' appears "
+                                    "twice",
                                     where, name);
         ep->requests = c.requests;
         ep->errors = c.errors;
@@ -381,8 +362,9 @@ static int stats_json(const char *text, size_t len,
         (rc = contents(e, root, "$", 0, r)))
         goto out;
     if (!all->requests) {
-        rc = importer__errorf(e, 0, 0, "$.stats.numberOfRequests.total is 0: "
-                                       "the simulation made no request");
+        rc = importer__errorf(e, 0, 0,
+                              "$.stats.numberOfRequests.total is 0: "
+                              "the simulation made no request");
         goto out;
     }
     r->duration_s = rps > 0 ? (double)all->requests / rps : 0.0;

@@ -63,8 +63,8 @@ int importer__hey(const char *text, size_t len, const struct importer__err *e,
 
         if (csv.n != n_columns) {
             rc = importer__errorf(e, csv.record_line, 0,
-                                  "expected %zu columns, found %zu",
-                                  n_columns, csv.n);
+                                  "expected %zu columns, found %zu", n_columns,
+                                  csv.n);
             goto out;
         }
         if (!seconds(csv.fields[col[C_TIME]], &t) ||

@@ -104,8 +104,7 @@ int importer__endpoint_at(struct metrics_results *r,
  * method "HTTP" when the label starts with none). */
 int importer__endpoint_label(struct metrics_results *r,
                              const struct importer__err *e, size_t line,
-                             const char *label,
-                             struct metrics_endpoint **out);
+                             const char *label, struct metrics_endpoint **out);
 /** The path of an absolute URL (after scheme://host[:port]; "/" when
  * there is none), or url itself. */
 const char *importer__url_path(const char *url);
@@ -134,6 +133,12 @@ void importer__window_init(struct importer__window *w, bool relative);
 int importer__record(struct importer__window *w, struct metrics_endpoint *ep,
                      int64_t start_us, bool has_latency, uint64_t latency_us,
                      int status, enum metrics_errclass err);
+/** r's start second and timestamp ("2026-01-02T03:04:05Z").  Returns 0
+ * or IMPORTER_ENOMEM. */
+int importer__set_start(struct metrics_results *r, int64_t unix_second);
+/** importer__set_start() from an RFC 3339 time; nothing is set when time
+ * is NULL or not one (a summary's start is informative). */
+int importer__set_start_time(struct metrics_results *r, const char *time);
 /** r's start, duration and timestamp (none when relative) from w.
  * Returns 0 or IMPORTER_ENOMEM. */
 int importer__window_finish(const struct importer__window *w,
@@ -149,9 +154,9 @@ struct importer__counts {
 /**
  * A summary-only source's whole run: its counts and times (s).  ALL sums
  * the endpoints' counts, so when no endpoint has requests the whole run
- * becomes endpoint "HTTP <path>", and what the endpoints leave out becomes endpoint
- * "HTTP (other requests)", with counts and no times.  r->whole_run gets s.
- * Returns 0, IMPORTER_ENOMEM, or EPARSE when the endpoints count more
+ * becomes endpoint "HTTP <path>", and what the endpoints leave out becomes
+ * endpoint "HTTP (other requests)", with counts and no times.  r->whole_run
+ * gets s. Returns 0, IMPORTER_ENOMEM, or EPARSE when the endpoints count more
  * requests or failures than the whole run.
  */
 int importer__whole_run(struct metrics_results *r,
@@ -258,13 +263,31 @@ int importer__wrk(const char *text, size_t len, const struct importer__err *e,
 int importer__hey(const char *text, size_t len, const struct importer__err *e,
                   struct metrics_results *r);
 
+/* Text read line by line (LF or CRLF; a UTF-8 byte order mark skipped),
+ * each line NUL-terminated in buf. */
+struct importer__lines {
+    const char *text;
+    size_t len, pos;
+    size_t line; /* of buf, 1-based */
+    char *buf;   /* the current line */
+    size_t n, cap;
+};
+
+void importer__lines_init(struct importer__lines *l, const char *text,
+                          size_t len);
+/** The next line into l->buf (l->n bytes): 1, 0 at the end, an EPARSE
+ * for a NUL byte in it, or IMPORTER_ENOMEM. */
+int importer__lines_next(struct importer__lines *l,
+                         const struct importer__err *e);
+void importer__lines_release(struct importer__lines *l);
+
 /** Calls fn(ctx, value, line) for each non-blank line of text, parsed as
  * JSON (an EPARSE with its line and column when it is not); stops at the
  * first non-zero return of fn and returns it. */
 typedef int (*importer__line_fn)(void *ctx, json_t *v, size_t line);
 int importer__json_lines(const char *text, size_t len,
-                         const struct importer__err *e,
-                         importer__line_fn fn, void *ctx);
+                         const struct importer__err *e, importer__line_fn fn,
+                         void *ctx);
 
 /** The first JSON value of text (its first line of JSON lines, or the
  * whole document), NULL when text does not start with one.  The caller

@@ -120,16 +120,16 @@ static int point(void *ctx, json_t *v, size_t line) {
         name = tag(tags, "url");
     if (!name || !*name)
         name = "*";
-    if ((rc = importer__endpoint_at(p->r, p->e, line, tag(tags, "method"),
-                                    name, &ep)))
+    if ((rc = importer__endpoint_at(p->r, p->e, line, tag(tags, "method"), name,
+                                    &ep)))
         return rc;
     p->requests++;
     /* status 0: no response, so no latency to judge */
-    return importer__record(&p->window, ep, end_us - (int64_t)latency_us,
-                            status != 0, latency_us, (int)status,
-                            failed ? failure_class((int)status,
-                                                   tag(tags, "error_code"))
-                                   : METRICS_ERR_NONE);
+    return importer__record(
+        &p->window, ep, end_us - (int64_t)latency_us, status != 0, latency_us,
+        (int)status,
+        failed ? failure_class((int)status, tag(tags, "error_code"))
+               : METRICS_ERR_NONE);
 }
 
 int importer__k6_points(const char *text, size_t len,

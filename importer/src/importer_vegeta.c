@@ -65,7 +65,7 @@ static enum metrics_errclass failure(int code, const char *error) {
     return METRICS_ERR_OTHER;
 }
 
-/* ---- JSON lines --------------------------------------------------------------- */
+/* ---- JSON lines ---------------------------------------------------------- */
 
 struct lines {
     struct metrics_results *r;
@@ -111,7 +111,8 @@ static int result(void *ctx, json_t *v, size_t line) {
     cls = failure(code, json_string_value(json_object_get(v, "error")));
     /* code 0: no response, so no latency to judge */
     return importer__record(&st->window, ep, start_us, code != 0,
-                            (uint64_t)llround(latency_v / NS_PER_US), code, cls);
+                            (uint64_t)llround(latency_v / NS_PER_US), code,
+                            cls);
 }
 
 static int results(const char *text, size_t len, const struct importer__err *e,
@@ -123,12 +124,13 @@ static int results(const char *text, size_t len, const struct importer__err *e,
     if ((rc = importer__json_lines(text, len, e, result, &st)))
         return rc;
     if (!metrics_results_total_requests(r))
-        return importer__errorf(e, 0, 0, "no result: the attack made no "
-                                         "request");
+        return importer__errorf(e, 0, 0,
+                                "no result: the attack made no "
+                                "request");
     return importer__window_finish(&st.window, r);
 }
 
-/* ---- report -type=json ------------------------------------------------------- */
+/* ---- report -type=json --------------------------------------------------- */
 
 static int ns_ms(const struct importer__err *e, json_t *lat, const char *key,
                  bool *has, double *ms) {
@@ -144,8 +146,7 @@ static int report(const char *text, size_t len, const struct importer__err *e,
     struct importer__counts *all = NULL;
     struct metrics_scalars s = {0};
     double duration = 0, wait = 0;
-    const char *key, *earliest;
-    int64_t start_us;
+    const char *key;
     bool has;
     int rc;
 
@@ -176,8 +177,8 @@ static int report(const char *text, size_t len, const struct importer__err *e,
         (rc = importer__json_num(e, root, "", "duration", &has, &duration)) ||
         (rc = importer__json_num(e, root, "", "wait", &has, &wait)))
         goto out;
-    s.present = s.has_p50 || s.has_p90 || s.has_p95 || s.has_p99 ||
-                s.has_avg || s.has_min || s.has_max;
+    s.present = s.has_p50 || s.has_p90 || s.has_p95 || s.has_p99 || s.has_avg ||
+                s.has_min || s.has_max;
     json_object_foreach(codes, key, v) {
         char where[60];
         int64_t code;
@@ -204,17 +205,9 @@ static int report(const char *text, size_t len, const struct importer__err *e,
         goto out;
     }
     r->duration_s = (duration + wait) / 1e9;
-    earliest = json_string_value(json_object_get(root, "earliest"));
-    if (earliest && importer__parse_time(earliest, &start_us)) {
-        char stamp[32];
-
-        r->start_second = start_us / 1000000;
-        metrics_format_utc(r->start_second, stamp, sizeof(stamp));
-        if (!(r->timestamp = strdup(stamp))) {
-            rc = IMPORTER_ENOMEM;
-            goto out;
-        }
-    }
+    if ((rc = importer__set_start_time(
+             r, json_string_value(json_object_get(root, "earliest")))))
+        goto out;
     rc = importer__whole_run(r, e, all, &s, "*");
 out:
     free(all);
@@ -223,8 +216,7 @@ out:
 }
 
 int importer__vegeta(const char *text, size_t len,
-                     const struct importer__err *e,
-                     struct metrics_results *r) {
+                     const struct importer__err *e, struct metrics_results *r) {
     json_t *first = importer__json_first(text, len);
     bool lines = first && importer__is_vegeta_result(first);
 

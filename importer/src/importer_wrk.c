@@ -42,8 +42,8 @@ static bool wrk_time(const char *s, double *ms) {
     static const struct {
         const char *unit;
         double ms;
-    } units[] = {{"us", 0.001}, {"ms", 1}, {"s", 1000}, {"m", 60000},
-                 {"h", 3600000}};
+    } units[] = {
+        {"us", 0.001}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
     char *end;
     double v;
 
@@ -96,9 +96,8 @@ static int percentile_line(struct wrk *w, size_t line, const char *p) {
         return 0;
     }
     if (!wrk_time(t, &ms))
-        return importer__errorf(w->e, line, 0,
-                                "expected a time after %g%%, found '%.31s'",
-                                v, t);
+        return importer__errorf(
+            w->e, line, 0, "expected a time after %g%%, found '%.31s'", v, t);
 #define SET(f)                                                                 \
     do {                                                                       \
         w->s.has_##f = true;                                                   \
@@ -217,37 +216,18 @@ int importer__wrk(const char *text, size_t len, const struct importer__err *e,
                   struct metrics_results *r) {
     struct wrk w;
     struct importer__counts *all = NULL;
-    char *buf = NULL;
-    size_t pos = 0, line = 0;
+    struct importer__lines l;
     uint64_t lost;
-    int rc = 0;
+    int rc;
 
     memset(&w, 0, sizeof(w));
     w.e = e;
-    while (pos < len) {
-        const char *start = text + pos, *nl = memchr(start, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - start) : len - pos;
-        char *nb;
-
-        line++;
-        pos += n + (nl ? 1 : 0);
-        if (n && start[n - 1] == '\r')
-            n--;
-        if (memchr(start, '\0', n)) {
-            rc = importer__errorf(e, line, 0, "NUL byte in the input");
+    importer__lines_init(&l, text, len);
+    while ((rc = importer__lines_next(&l, e)) == 1)
+        if ((rc = wrk_line(&w, l.line, l.buf)))
             goto out;
-        }
-        nb = realloc(buf, n + 1);
-        if (!nb) {
-            rc = IMPORTER_ENOMEM;
-            goto out;
-        }
-        buf = nb;
-        memcpy(buf, start, n);
-        buf[n] = '\0';
-        if ((rc = wrk_line(&w, line, buf)))
-            goto out;
-    }
+    if (rc)
+        goto out;
     if (!w.have_requests) {
         rc = importer__errorf(e, 0, 0,
                               "no \"N requests in T\" line: not wrk's "
@@ -276,15 +256,15 @@ int importer__wrk(const char *text, size_t len, const struct importer__err *e,
         rc = importer__errorf(e, 0, 0, "0 requests: the run made none");
         goto out;
     }
-    w.s.present = w.s.has_p50 || w.s.has_p75 || w.s.has_p90 ||
-                  w.s.has_p95 || w.s.has_p99 || w.s.has_p999 ||
-                  w.s.has_avg || w.s.has_min || w.s.has_max;
+    w.s.present = w.s.has_p50 || w.s.has_p75 || w.s.has_p90 || w.s.has_p95 ||
+                  w.s.has_p99 || w.s.has_p999 || w.s.has_avg || w.s.has_min ||
+                  w.s.has_max;
     r->duration_s = w.duration_ms / 1000.0;
     r->concurrent_users = w.connections <= 1000000000 ? w.connections : 0;
     rc = importer__whole_run(r, e, all, &w.s,
                              w.url[0] ? importer__url_path(w.url) : "*");
 out:
     free(all);
-    free(buf);
+    importer__lines_release(&l);
     return rc;
 }

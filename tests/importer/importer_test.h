@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -23,7 +24,7 @@
 #define ABSENT (-1.0)
 
 static inline struct metrics_results *load_ok(enum importer_format f,
-                                       const char *path) {
+                                              const char *path) {
     struct metrics_results *r = NULL;
     char err[512] = "";
     int rc = importer_load(f, path, &r, err, sizeof(err));
@@ -34,8 +35,8 @@ static inline struct metrics_results *load_ok(enum importer_format f,
     return r;
 }
 
-static inline const struct metrics_endpoint *find(const struct metrics_results *r,
-                                           const char *name) {
+static inline const struct metrics_endpoint *
+find(const struct metrics_results *r, const char *name) {
     const struct metrics_endpoint *ep = metrics_results_find(r, name);
 
     if (!ep)
@@ -45,7 +46,8 @@ static inline const struct metrics_endpoint *find(const struct metrics_results *
 
 /* value of s, or ABSENT when metrics_value says there is none */
 static inline double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s) {
+                           const struct metrics_endpoint *ep,
+                           enum metrics_stat s) {
     double v = -12345;
     int rc = metrics_value(r, ep, s, &v);
 
@@ -56,7 +58,7 @@ static inline double value(const struct metrics_results *r,
 }
 
 static inline void assert_close(double got, double want, double rel,
-                         const char *what) {
+                                const char *what) {
     if (want == ABSENT || got == ABSENT) {
         if (got != want)
             fail_msg("%s: got %.6g, want %s", what, got,
@@ -73,7 +75,7 @@ static inline void assert_close(double got, double want, double rel,
 static inline void assert_round_trip(double got, double want,
                                      enum metrics_stat s, double duration_s,
                                      const char *what) {
-    double tol = s == METRICS_STAT_RPS ? fabs(want) * 0.0005 / duration_s
+    double tol = s == METRICS_STAT_RPS     ? fabs(want) * 0.0005 / duration_s
                  : metrics_stat_is_time(s) ? 0.0005
                                            : 0.0;
 
@@ -82,7 +84,8 @@ static inline void assert_round_trip(double got, double want,
 }
 
 /* responses with that status; for 0 (no response), requests with none */
-static inline uint64_t status_count(const struct metrics_endpoint *ep, int status) {
+static inline uint64_t status_count(const struct metrics_endpoint *ep,
+                                    int status) {
     uint64_t with = 0;
 
     if (status > 0)
@@ -90,6 +93,24 @@ static inline uint64_t status_count(const struct metrics_endpoint *ep, int statu
     for (int s = 0; s < METRICS_STATUS_MAX; s++)
         with += ep->status[s];
     return ep->requests - with;
+}
+
+/* Case i: importer_parse(f, text) named "in" fails with EPARSE and the
+ * message error (NULL: any message naming line 2, for libraries' own
+ * wording). */
+static inline void expect_parse_error(size_t i, enum importer_format f,
+                                      const char *text, const char *error) {
+    struct metrics_results *r = NULL;
+    char err[512] = "";
+    int rc = importer_parse(f, text, strlen(text), "in", &r, err, sizeof(err));
+
+    if (rc != IMPORTER_EPARSE)
+        fail_msg("case %zu: rc %d, want EPARSE (%s)", i, rc, err);
+    assert_null(r);
+    if (error && strcmp(err, error) != 0)
+        fail_msg("case %zu:\n got: %s\nwant: %s", i, err, error);
+    if (!error && strncmp(err, "in:2:", 5) != 0)
+        fail_msg("case %zu: no line 2 in '%s'", i, err);
 }
 
 #endif

@@ -54,11 +54,10 @@ static void check(const struct metrics_results *r, const struct want *w) {
         ep = find(r, w->endpoint);
     }
     if (ep->requests != w->requests || ep->errors != w->errors)
-        fail_msg("%s: %llu requests, %llu errors; want %llu, %llu",
-                 w->endpoint, (unsigned long long)ep->requests,
-                 (unsigned long long)ep->errors,
-                 (unsigned long long)w->requests,
-                 (unsigned long long)w->errors);
+        fail_msg(
+            "%s: %llu requests, %llu errors; want %llu, %llu", w->endpoint,
+            (unsigned long long)ep->requests, (unsigned long long)ep->errors,
+            (unsigned long long)w->requests, (unsigned long long)w->errors);
     for (int i = 0; i < 9; i++) {
         if (w->v[i] == -2)
             continue;
@@ -118,7 +117,8 @@ static void test_detect(void **state) {
         {"  \n", -1},
         {"\x1f\x8b\x08\x00", -1},
         {"hello,world\n1,2\n", -1},
-        {"\xEF\xBB\xBF" "Type,Name,Request Count,Failure Count\n",
+        {"\xEF\xBB\xBF"
+         "Type,Name,Request Count,Failure Count\n",
          IMPORTER_LOCUST},
         {"ASSERTION\tAAA\nRUN\tx\ty\t1\t \t3.9.5\n", IMPORTER_GATLING},
     };
@@ -148,16 +148,19 @@ static void test_detect(void **state) {
 /* auto reads each tool's file as --from would, and loadgate's own
  * results as loadgate's reader does */
 static void test_auto(void **state) {
-    static const char *const files[] = {
-        FIXTURE("locust_stats.csv"),   FIXTURE("k6_points.json"),
-        FIXTURE("jmeter_xml.jtl"),     FIXTURE("artillery_endpoints.json"),
-        FIXTURE("autocannon.json"),    FIXTURE("gatling_simulation.log"),
-        FIXTURE("vegeta_report.json"), FIXTURE("wrk2_latency.txt"),
-        FIXTURE("hey.csv")};
+    static const char *const files[] = {FIXTURE("locust_stats.csv"),
+                                        FIXTURE("k6_points.json"),
+                                        FIXTURE("jmeter_xml.jtl"),
+                                        FIXTURE("artillery_endpoints.json"),
+                                        FIXTURE("autocannon.json"),
+                                        FIXTURE("gatling_simulation.log"),
+                                        FIXTURE("vegeta_report.json"),
+                                        FIXTURE("wrk2_latency.txt"),
+                                        FIXTURE("hey.csv")};
     static const enum importer_format formats[] = {
-        IMPORTER_LOCUST,    IMPORTER_K6,      IMPORTER_JMETER,
+        IMPORTER_LOCUST,    IMPORTER_K6,         IMPORTER_JMETER,
         IMPORTER_ARTILLERY, IMPORTER_AUTOCANNON, IMPORTER_GATLING,
-        IMPORTER_VEGETA,    IMPORTER_WRK,     IMPORTER_HEY};
+        IMPORTER_VEGETA,    IMPORTER_WRK,        IMPORTER_HEY};
     struct metrics_results *r = NULL, *back = NULL;
     char *json = NULL, err[512];
 
@@ -197,8 +200,9 @@ static void test_auto(void **state) {
     assert_int_equal(importer_parse(IMPORTER_AUTO, "a,b\n", 4, "x.csv", &back,
                                     err, sizeof(err)),
                      IMPORTER_EPARSE);
-    assert_true(strncmp(err, "x.csv: unknown format: not a results file "
-                             "loadgate knows (",
+    assert_true(strncmp(err,
+                        "x.csv: unknown format: not a results file "
+                        "loadgate knows (",
                         strlen("x.csv: unknown format: not a results file "
                                "loadgate knows (")) == 0);
     assert_int_equal(importer_parse(IMPORTER_AUTO, "\x1f\x8b\x08", 3, "x.gz",
@@ -212,8 +216,13 @@ static void test_auto(void **state) {
 static void test_artillery(void **state) {
     /* artillery_endpoints.json: metrics-by-endpoint on (the default) */
     static const struct want endpoints[] = {
-        {"HTTP /api/health", 40, 0, {10.1, 12.1, 16, 16, 16.9, 16.9, 11, 6, 20}},
-        {"HTTP /api/agents", 40, 0,
+        {"HTTP /api/health",
+         40,
+         0,
+         {10.1, 12.1, 16, 16, 16.9, 16.9, 11, 6, 20}},
+        {"HTTP /api/agents",
+         40,
+         0,
          {27.9, 30.9, 37, 41.7, 48.9, 48.9, 28.4, 15, 53}},
         {"HTTP /missing", 40, 40, {0, 0, 1, 1, 1, 1, 0.2, 0, 2}},
         /* the whole run's own numbers, not the endpoints' merged */
@@ -239,7 +248,9 @@ static void test_artillery(void **state) {
     /* the plugin left out every request: the whole run only, said so */
     r = load_ok(IMPORTER_ARTILLERY, FIXTURE("artillery_whole.json"));
     assert_int_equal(r->n_endpoints, 1);
-    check(r, &(struct want){"HTTP *", 120, 40,
+    check(r, &(struct want){"HTTP *",
+                            120,
+                            40,
                             {ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY}});
     assert_true(has_recommendation(r, "no per-endpoint numbers"));
     metrics_results_free(r);
@@ -247,15 +258,22 @@ static void test_artillery(void **state) {
     /* named requests only: the rest is "HTTP (other requests)" */
     r = load_ok(IMPORTER_ARTILLERY, FIXTURE("artillery_partial.json"));
     assert_int_equal(r->n_endpoints, 3);
-    check(r, &(struct want){"GET /api/health", 40, 0,
+    check(r, &(struct want){"GET /api/health",
+                            40,
+                            0,
                             {ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY}});
-    check(r, &(struct want){"GET /missing", 40, 40,
+    check(r, &(struct want){"GET /missing",
+                            40,
+                            40,
                             {ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY}});
-    check(r, &(struct want){"HTTP (other requests)", 40, 0,
+    check(r, &(struct want){"HTTP (other requests)",
+                            40,
+                            0,
                             {ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT,
                              ABSENT, ABSENT, ABSENT}});
-    check(r, &(struct want){"ALL", 120, 40,
-                            {ANY, ANY, ANY, 34.1, ANY, ANY, ANY, ANY, ANY}});
+    check(r,
+          &(struct want){
+              "ALL", 120, 40, {ANY, ANY, ANY, 34.1, ANY, ANY, ANY, ANY, ANY}});
     metrics_results_free(r);
 
     /* nothing answered: requests without a response, classed */
@@ -263,7 +281,9 @@ static void test_artillery(void **state) {
     ep = find(r, "HTTP /api/health");
     assert_int_equal(ep->requests, 10);
     assert_int_equal(ep->err_class[METRICS_ERR_CONNECT], 10);
-    check(r, &(struct want){"ALL", 10, 10,
+    check(r, &(struct want){"ALL",
+                            10,
+                            10,
                             {ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT,
                              ABSENT, ABSENT, ABSENT}});
     assert_true(has_recommendation(r, "artillery reports summary numbers "
@@ -280,7 +300,9 @@ static void test_autocannon(void **state) {
     (void)state;
     r = load_ok(IMPORTER_AUTOCANNON, FIXTURE("autocannon.json"));
     /* no p95: autocannon reports p97.5 instead */
-    check(r, &(struct want){"HTTP /api/health", 2785, 0,
+    check(r, &(struct want){"HTTP /api/health",
+                            2785,
+                            0,
                             {10, 12, 15, ABSENT, 21, 26, 10.28, 4, 34}});
     assert_close(r->duration_s, 3.02, 1e-12, "duration");
     assert_int_equal(r->concurrent_users, 10);
@@ -303,7 +325,7 @@ static void test_autocannon(void **state) {
     metrics_results_free(r);
 }
 
-/* ---- wrk and wrk2 --------------------------------------------------------- */
+/* ---- wrk and wrk2 -------------------------------------------------------- */
 
 static void test_wrk(void **state) {
     struct metrics_results *r;
@@ -311,9 +333,11 @@ static void test_wrk(void **state) {
 
     (void)state;
     r = load_ok(IMPORTER_WRK, FIXTURE("wrk_latency.txt"));
-    check(r, &(struct want){"HTTP /api/health", 2777, 0,
-                            {10.26, 12.59, 15.25, ABSENT, 20.63, ABSENT,
-                             10.79, ABSENT, 24.46}});
+    check(r, &(struct want){"HTTP /api/health",
+                            2777,
+                            0,
+                            {10.26, 12.59, 15.25, ABSENT, 20.63, ABSENT, 10.79,
+                             ABSENT, 24.46}});
     assert_close(r->duration_s, 3.0, 1e-12, "requests in 3.00s");
     assert_int_equal(r->concurrent_users, 10);
     metrics_results_free(r);
@@ -329,14 +353,18 @@ static void test_wrk(void **state) {
 
     /* without --latency: Avg and Max only */
     r = load_ok(IMPORTER_WRK, FIXTURE("wrk_plain.txt"));
-    check(r, &(struct want){"HTTP /api/agents", 1077, 0,
+    check(r, &(struct want){"HTTP /api/agents",
+                            1077,
+                            0,
                             {ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT,
                              27.99, ABSENT, 64.48}});
     metrics_results_free(r);
 
     /* wrk2: HdrHistogram percentiles; p95 and min from the spectrum */
     r = load_ok(IMPORTER_WRK, FIXTURE("wrk2_latency.txt"));
-    check(r, &(struct want){"ALL", 3602, 0,
+    check(r, &(struct want){"ALL",
+                            3602,
+                            0,
                             {11.02, 13.11, 15.37, 16.831, 20.01, 22.59, 11.46,
                              5.311, 23.44}});
     assert_close(r->duration_s, 12.01, 1e-12, "duration");
@@ -352,7 +380,9 @@ static void test_hey(void **state) {
     (void)state;
     /* per request: exact min, max and mean; seconds from the run's start */
     r = load_ok(IMPORTER_HEY, FIXTURE("hey.csv"));
-    check(r, &(struct want){"HTTP *", 200, 0,
+    check(r, &(struct want){"HTTP *",
+                            200,
+                            0,
                             {ANY, ANY, ANY, ANY, ANY, ANY, 11.155, 5.3, 21.3}});
     ep = find(r, "HTTP *");
     assert_int_equal(metrics_hist_count(ep->hist), 200);
@@ -382,14 +412,20 @@ static void test_k6_points(void **state) {
     assert_int_equal(r->n_endpoints, 3);
     /* named by method and name tag, the URL's host left out; 2 refused
      * (status 0: no latency) */
-    check(r, &(struct want){"GET /api/health", 161, 2,
+    check(r, &(struct want){"GET /api/health",
+                            161,
+                            2,
                             {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 2.05, 14.75}});
-    check(r, &(struct want){"GET /api/agents", 63, 0,
-                            {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 16.438,
-                             59.917}});
-    check(r, &(struct want){"POST /api/agents/{id}/query", 52, 4,
-                            {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 29.09,
-                             212.239}});
+    check(r,
+          &(struct want){"GET /api/agents",
+                         63,
+                         0,
+                         {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 16.438, 59.917}});
+    check(r,
+          &(struct want){"POST /api/agents/{id}/query",
+                         52,
+                         4,
+                         {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 29.09, 212.239}});
     ep = find(r, "GET /api/health");
     assert_int_equal(metrics_hist_count(ep->hist), 159);
     assert_int_equal(ep->err_class[METRICS_ERR_CONNECT], 2); /* 1212 */
@@ -413,18 +449,23 @@ static void test_k6_handle_summary(void **state) {
     (void)state;
     /* every endpoint exported: no rest, ALL is k6's whole run */
     assert_int_equal(r->n_endpoints, 3);
-    check(r, &(struct want){"GET /api/health", 161, 2,
+    check(r, &(struct want){"GET /api/health",
+                            161,
+                            2,
                             {8.235601, ABSENT, 13.41093, 14.168147, ABSENT,
                              ABSENT, 8.101184006211184, 0.240153, 14.750058}});
-    check(r, &(struct want){"POST /api/agents/{id}/query", 52, 4,
+    check(r, &(struct want){"POST /api/agents/{id}/query",
+                            52,
+                            4,
                             {79.5146205, ABSENT, ANY, 191.5192265, ABSENT,
                              ABSENT, ANY, 29.090107, 212.239149}});
-    check(r, &(struct want){"ALL", 276, 6,
-                            {12.3924685, ABSENT, 77.3273435, 101.889577,
-                             ABSENT, ABSENT, 30.117459923913042, 0.240153,
-                             212.239149}});
-    assert_close(r->duration_s, 276 / 54.67054853972191, 1e-12,
-                 "count / rate");
+    check(r,
+          &(struct want){"ALL",
+                         276,
+                         6,
+                         {12.3924685, ABSENT, 77.3273435, 101.889577, ABSENT,
+                          ABSENT, 30.117459923913042, 0.240153, 212.239149}});
+    assert_close(r->duration_s, 276 / 54.67054853972191, 1e-12, "count / rate");
     assert_int_equal(r->concurrent_users, 10);
     metrics_results_free(r);
 }
@@ -448,11 +489,17 @@ static void test_gatling_log(void **state) {
     r = load_ok(IMPORTER_GATLING, FIXTURE("gatling_simulation.log"));
     assert_int_equal(r->n_endpoints, 3);
     /* the endpoint is the request's name after its groups */
-    check(r, &(struct want){"HTTP health", 255, 1,
+    check(r, &(struct want){"HTTP health",
+                            255,
+                            1,
                             {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 2, 15}});
-    check(r, &(struct want){"HTTP agents", 115, 0,
+    check(r, &(struct want){"HTTP agents",
+                            115,
+                            0,
                             {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 15, 59}});
-    check(r, &(struct want){"HTTP ask / query", 136, 12,
+    check(r, &(struct want){"HTTP ask / query",
+                            136,
+                            12,
                             {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 16, 463}});
     ep = find(r, "HTTP ask / query");
     /* "..., found 500": a response, with its status; a refused
@@ -471,8 +518,8 @@ static void test_gatling_log(void **state) {
     assert_int_equal(importer_parse(IMPORTER_GATLING, v33, strlen(v33), "s.log",
                                     &r, err, sizeof(err)),
                      0);
-    check(r, &(struct want){"HTTP home", 1, 0,
-                            {12, 12, 12, 12, 12, 12, 12, 12, 12}});
+    check(r, &(struct want){
+                 "HTTP home", 1, 0, {12, 12, 12, 12, 12, 12, 12, 12, 12}});
     ep = find(r, "HTTP g1 / g2 / pay");
     assert_int_equal(ep->err_class[METRICS_ERR_TIMEOUT], 1);
     assert_int_equal(metrics_hist_count(ep->hist), 0);
@@ -486,13 +533,18 @@ static void test_gatling_stats(void **state) {
 
     (void)state;
     /* percentiles1..4: p50, p75, p95, p99 (Gatling's defaults) */
-    check(r, &(struct want){"HTTP health", 255, 1,
+    check(r, &(struct want){"HTTP health",
+                            255,
+                            1,
                             {8, 11, ABSENT, 15, 15, ABSENT, 8, 1, 15}});
-    check(r, &(struct want){"HTTP ask / query", 136, 12,
+    check(r, &(struct want){"HTTP ask / query",
+                            136,
+                            12,
                             {80, 104, ABSENT, 220, 352, ABSENT, 94, 0, 463}});
-    check(r, &(struct want){"ALL", 506, 13,
-                            {15, ANY, ABSENT, 130, ANY, ABSENT, 38, ANY,
-                             ANY}});
+    check(r, &(struct want){"ALL",
+                            506,
+                            13,
+                            {15, ANY, ABSENT, 130, ANY, ABSENT, 38, ANY, ANY}});
     assert_close(r->duration_s, 506 / 82.33, 1e-12, "requests / rps");
     assert_true(has_recommendation(r, "without p90, p99.9"));
     metrics_results_free(r);
@@ -507,12 +559,15 @@ static void test_vegeta(void **state) {
     (void)state;
     r = load_ok(IMPORTER_VEGETA, FIXTURE("vegeta_results.json"));
     /* latencies in ns, recorded to the microsecond */
-    check(r, &(struct want){"GET /api/health", 257, 0,
-                            {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 2.01,
-                             14.998}});
-    check(r, &(struct want){"GET /api/agents", 134, 2,
-                            {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 15.132,
-                             59.363}});
+    check(r, &(struct want){"GET /api/health",
+                            257,
+                            0,
+                            {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 2.01, 14.998}});
+    check(r,
+          &(struct want){"GET /api/agents",
+                         134,
+                         2,
+                         {ANY, ANY, ANY, ANY, ANY, ANY, ANY, 15.132, 59.363}});
     ep = find(r, "POST /api/agents/1/query");
     assert_int_equal(ep->requests, 116);
     assert_int_equal(ep->errors, 12);
@@ -524,10 +579,12 @@ static void test_vegeta(void **state) {
     metrics_results_free(r);
 
     r = load_ok(IMPORTER_VEGETA, FIXTURE("vegeta_report.json"));
-    check(r, &(struct want){"HTTP *", 507, 14,
-                            {14.499099, ABSENT, 95.440374, 126.495379,
-                             175.490404, ABSENT, 36.2315, 0.349816,
-                             359.593303}});
+    check(r,
+          &(struct want){"HTTP *",
+                         507,
+                         14,
+                         {14.499099, ABSENT, 95.440374, 126.495379, 175.490404,
+                          ABSENT, 36.2315, 0.349816, 359.593303}});
     ep = find(r, "HTTP *");
     assert_int_equal(ep->status[500], 11);
     assert_int_equal(ep->err_class[METRICS_ERR_OTHER], 3); /* code 0 */
@@ -570,16 +627,20 @@ static void test_malformed(void **state) {
         {IMPORTER_AUTOCANNON,
          "{\"latency\":{\"p50\":-1},\"requests\":{\"total\":3}}",
          "in: latency.p50: expected a number >= 0"},
-        {IMPORTER_GATLING, "", "in: empty file: expected Gatling's "
-                               "simulation.log or js/stats.json"},
-        {IMPORTER_GATLING, "RUN\ta\tb\t1\t \t3.9.5\nREQUEST\t\tx\t5\t4\tOK\t \n",
+        {IMPORTER_GATLING, "",
+         "in: empty file: expected Gatling's "
+         "simulation.log or js/stats.json"},
+        {IMPORTER_GATLING,
+         "RUN\ta\tb\t1\t \t3.9.5\nREQUEST\t\tx\t5\t4\tOK\t \n",
          "in:2: ends before it starts"},
-        {IMPORTER_GATLING, "RUN\ta\tb\t1\t \t3.9.5\nREQUEST\t\tx\t1\t2\tMAYBE\t \n",
+        {IMPORTER_GATLING,
+         "RUN\ta\tb\t1\t \t3.9.5\nREQUEST\t\tx\t1\t2\tMAYBE\t \n",
          "in:2: status: expected OK or KO, found 'MAYBE'"},
         {IMPORTER_GATLING, "RUN\ta\tb\t1\t \t3.9.5\nREQUEST\tx\t1\t2\n",
          "in:2: a REQUEST record of 4 fields: Gatling 3.x writes 7 (3.4 and "
          "later) or 8"},
-        {IMPORTER_GATLING, "RUN\ta\tb\t1\t \t3.9.5\nREQUEST\t\tx\tsoon\t2\tOK\t \n",
+        {IMPORTER_GATLING,
+         "RUN\ta\tb\t1\t \t3.9.5\nREQUEST\t\tx\tsoon\t2\tOK\t \n",
          "in:2: start: expected milliseconds since 1970, found 'soon'"},
         {IMPORTER_GATLING, "SCENARIO\tx\n",
          "in:1: a 'SCENARIO' record: not Gatling 3.x's simulation.log (RUN, "
@@ -629,16 +690,19 @@ static void test_malformed(void **state) {
          "in:2: field 2 (status-code): expected an HTTP status, found 'OK'"},
         {IMPORTER_HEY, "response-time,status-code,offset\n",
          "in: no request: hey's CSV lists the requests that got a response"},
-        {IMPORTER_K6, "{\"type\":\"Point\",\"metric\":\"http_req_duration\","
-                      "\"data\":{\"time\":\"then\",\"value\":1}}\n",
+        {IMPORTER_K6,
+         "{\"type\":\"Point\",\"metric\":\"http_req_duration\","
+         "\"data\":{\"time\":\"then\",\"value\":1}}\n",
          "in:1: data.time: expected an RFC 3339 time, found then"},
-        {IMPORTER_K6, "{\"type\":\"Point\",\"metric\":\"vus\",\"data\":{}}\n"
-                      "{\"type\":\"Point\",\"metric\":\"http_req_duration\","
-                      "\"data\":{\"time\":\"2026-01-02T03:04:05Z\","
-                      "\"value\":\"fast\"}}\n",
+        {IMPORTER_K6,
+         "{\"type\":\"Point\",\"metric\":\"vus\",\"data\":{}}\n"
+         "{\"type\":\"Point\",\"metric\":\"http_req_duration\","
+         "\"data\":{\"time\":\"2026-01-02T03:04:05Z\","
+         "\"value\":\"fast\"}}\n",
          "in:2: data.value: expected a duration in ms"},
-        {IMPORTER_K6, "{\"type\":\"Metric\",\"metric\":\"vus\",\"data\":{}}\n"
-                      "[1]\n",
+        {IMPORTER_K6,
+         "{\"type\":\"Metric\",\"metric\":\"vus\",\"data\":{}}\n"
+         "[1]\n",
          "in:2: not a line of k6's --out json ({\"type\":\"Point\","
          "\"metric\":...,\"data\":{...}})"},
         {IMPORTER_K6, "{\"type\":\"Metric\",\"metric\":\"vus\",\"data\":{}}\n",
@@ -647,21 +711,8 @@ static void test_malformed(void **state) {
          NULL /* jansson's wording: checked for the line */},
     };
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct metrics_results *r = NULL;
-        char err[512] = "";
-        int rc =
-            importer_parse(cases[i].f, cases[i].text, strlen(cases[i].text),
-                           "in", &r, err, sizeof(err));
-
-        if (rc != IMPORTER_EPARSE)
-            fail_msg("case %zu: rc %d, want EPARSE (%s)", i, rc, err);
-        assert_null(r);
-        if (cases[i].error && strcmp(err, cases[i].error) != 0)
-            fail_msg("case %zu:\n got: %s\nwant: %s", i, err, cases[i].error);
-        if (!cases[i].error && strncmp(err, "in:2:", 5) != 0)
-            fail_msg("case %zu: no line in '%s'", i, err);
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_parse_error(i, cases[i].f, cases[i].text, cases[i].error);
 }
 
 /* ---- internals ----------------------------------------------------------- */
@@ -730,9 +781,9 @@ static void test_endpoint_limit(void **state) {
                               "04:05Z\",\"latency\":5,\"url\":\"http://h/"
                               "x?id=%d\"}\n",
                               i);
-    assert_int_equal(importer_parse(IMPORTER_VEGETA, text, n, "v", &r, err,
-                                    sizeof(err)),
-                     IMPORTER_EPARSE);
+    assert_int_equal(
+        importer_parse(IMPORTER_VEGETA, text, n, "v", &r, err, sizeof(err)),
+        IMPORTER_EPARSE);
     assert_string_equal(err, "v:10001: more than 10000 endpoints (a unique "
                              "URL per request?): name the requests in the "
                              "tool");

@@ -58,7 +58,8 @@ static void test_format_parse(void **state) {
                                 cases[i].name);
     }
     assert_string_equal(importer_format_name(IMPORTER_LOADGATE), "loadgate");
-    assert_null(importer_format_name((enum importer_format)(IMPORTER_LOADGATE + 1)));
+    assert_null(
+        importer_format_name((enum importer_format)(IMPORTER_LOADGATE + 1)));
     assert_string_equal(importer_strerror(IMPORTER_EPARSE), "malformed input");
     assert_string_equal(importer_strerror(12345), "unknown error");
 }
@@ -390,8 +391,8 @@ static void test_k6_variants(void **state) {
 
     r = NULL;
     assert_int_equal(importer_parse(IMPORTER_K6, unknown_failures,
-                                    strlen(unknown_failures), "u.json", &r,
-                                    err, sizeof(err)),
+                                    strlen(unknown_failures), "u.json", &r, err,
+                                    sizeof(err)),
                      0);
     ep = find(r, "GET /a");
     assert_int_equal(ep->requests, 0);
@@ -864,21 +865,8 @@ static void test_malformed(void **state) {
          "in:2: field 3 (label): expected a sampler name, found ''"},
     };
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct metrics_results *r = NULL;
-        char err[512] = "";
-        int rc =
-            importer_parse(cases[i].f, cases[i].text, strlen(cases[i].text),
-                           "in", &r, err, sizeof(err));
-
-        if (rc != IMPORTER_EPARSE)
-            fail_msg("case %zu: rc %d, want EPARSE (%s)", i, rc, err);
-        assert_null(r);
-        if (cases[i].error && strcmp(err, cases[i].error) != 0)
-            fail_msg("case %zu:\n got: %s\nwant: %s", i, err, cases[i].error);
-        if (!cases[i].error && strncmp(err, "in:2:", 5) != 0)
-            fail_msg("case %zu: no line:column in '%s'", i, err);
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_parse_error(i, cases[i].f, cases[i].text, cases[i].error);
 }
 
 static void test_embedded_nul(void **state) {
@@ -1049,14 +1037,19 @@ static char *slurp(const char *path, size_t *len) {
 static void test_hostile(void **state) {
     /* the smaller fixtures of every format (the fuzz targets take the
      * larger ones) */
-    static const char *const files[] = {
-        FIXTURE("locust_stats.csv"),       FIXTURE("k6_summary.json"),
-        FIXTURE("jmeter_full.jtl"),        FIXTURE("jmeter5_noheader.jtl"),
-        FIXTURE("jmeter_xml.jtl"),         FIXTURE("k6_handle_summary.json"),
-        FIXTURE("artillery_partial.json"), FIXTURE("autocannon_errors.json"),
-        FIXTURE("gatling_stats.json"),     FIXTURE("vegeta_report.json"),
-        FIXTURE("wrk_errors.txt"),         FIXTURE("wrk2_latency.txt"),
-        FIXTURE("hey_404.csv")};
+    static const char *const files[] = {FIXTURE("locust_stats.csv"),
+                                        FIXTURE("k6_summary.json"),
+                                        FIXTURE("jmeter_full.jtl"),
+                                        FIXTURE("jmeter5_noheader.jtl"),
+                                        FIXTURE("jmeter_xml.jtl"),
+                                        FIXTURE("k6_handle_summary.json"),
+                                        FIXTURE("artillery_partial.json"),
+                                        FIXTURE("autocannon_errors.json"),
+                                        FIXTURE("gatling_stats.json"),
+                                        FIXTURE("vegeta_report.json"),
+                                        FIXTURE("wrk_errors.txt"),
+                                        FIXTURE("wrk2_latency.txt"),
+                                        FIXTURE("hey_404.csv")};
     static const char flips[] = {'"', ',', '\n', '\r', '\0', '{',
                                  '}', ':', '-',  '9',  'N',  '\xff',
                                  '<', '>', '&',  '/',  '='};
