@@ -172,6 +172,14 @@ static int user(struct log_state *st, char **f, size_t n) {
     return 0;
 }
 
+/* A record name of printable ASCII (a binary log has none). */
+static bool printable(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
 static int simulation_log(const char *text, size_t len,
                           const struct importer__err *e,
                           struct metrics_results *r) {
@@ -201,6 +209,11 @@ static int simulation_log(const char *text, size_t len,
             rc = request(&st, l.line, f, p ? MAX_FIELDS + 1 : nf);
         } else if (strcmp(f[0], "USER") == 0) {
             rc = user(&st, f, nf);
+        } else if (!printable(f[0])) {
+            rc = importer__errorf(e, l.line, 0,
+                                  "binary data: Gatling 3.12 and later write "
+                                  "a binary simulation.log; give the "
+                                  "report's js/stats.json instead");
         } else if (strcmp(f[0], "RUN") != 0 && strcmp(f[0], "GROUP") != 0 &&
                    strcmp(f[0], "ERROR") != 0 &&
                    strcmp(f[0], "ASSERTION") != 0) {

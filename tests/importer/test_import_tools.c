@@ -647,6 +647,9 @@ static void test_malformed(void **state) {
          "USER, REQUEST, GROUP, ERROR)"},
         {IMPORTER_GATLING, "RUN\ta\tb\t1\t \t3.9.5\n",
          "in: no REQUEST record: the simulation made no request"},
+        {IMPORTER_GATLING, "\x01\x00\x00\x00\x05\x33\x2e\x31\x32",
+         "in:1: binary data: Gatling 3.12 and later write a binary "
+         "simulation.log; give the report's js/stats.json instead"},
         {IMPORTER_GATLING, "{\"stats\":{}}",
          "in: $.stats.numberOfRequests.total is 0: the simulation made no "
          "request"},
