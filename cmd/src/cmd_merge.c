@@ -9,12 +9,17 @@
 
 #include "cmd.h"
 
-static const char usage[] = "merge A.json B.json ... -o OUT.json";
+const struct cmd_option cmd_merge_options[] = {
+    {.long_name = "out", .short_name = 'o', .id = CMD_OPT_OUT,
+     .arg = CMD_ARG_REQUIRED, .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .flags = CMD_OPTF_IN_ARGS, .help = "the merged results"},
+    {.long_name = NULL},
+};
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    const char *usage = cmd_usage("merge");
+    struct cmd_getopt g = {0};
     struct metrics_results *acc = NULL, *r = NULL;
     const char *out = NULL;
     char err[1024];
@@ -23,8 +28,8 @@ int cmd_merge(int argc, char **argv)
     int opt, rc = GATE_EXIT_UNJUDGED;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
-        if (opt != 'o')
+    while ((opt = cmd_getopt(argc, argv, cmd_merge_options, &g)) != -1) {
+        if (opt != CMD_OPT_OUT)
             return cmd_bad_option(usage, opt, argv);
         out = optarg;
     }
