@@ -708,6 +708,45 @@ thresholds:
                                         r"takes no value", args)
         self.assertIn("gitlab-load-performance", seen)
 
+    def complete(self, *words):
+        """What the committed bash completion offers for the command line
+        words (the last one being completed), in self.tmp."""
+        script = os.path.join(SOURCE, "completions", "loadgate.bash")
+        p = subprocess.run(
+            ["bash", "-c", 'source "$1"; shift; COMP_WORDS=("$@"); '
+             'COMP_CWORD=$(($# - 1)); _loadgate; '
+             'printf "%s\\n" "${COMPREPLY[@]}"', "bash", script,
+             "loadgate"] + list(words),
+            cwd=self.tmp, capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return sorted(p.stdout.split())
+
+    def test_bash_completion(self):
+        os.makedirs(os.path.join(self.tmp, ".loadgate", "baselines"))
+        self.write(".loadgate/baselines/main.json", "{}")
+        os.makedirs(os.path.join(self.tmp, "sub"))
+        self.write("p.yaml", "")
+        self.assertEqual(self.complete("ca"), ["calibrate"])
+        self.assertEqual(self.complete("run", "--form"), ["--format"])
+        self.assertEqual(self.complete("run", "--format", ""),
+                         ["json", "text"])
+        self.assertEqual(self.complete("gate", "--from", "j"), ["jmeter"])
+        self.assertEqual(self.complete("quick", "--engine", ""),
+                         ["curl", "fast"])
+        self.assertEqual(self.complete("baseline", "h"), ["history"])
+        self.assertEqual(self.complete("run", "--baseline", "m"), ["main"])
+        self.assertEqual(self.complete("gate", "r.json", "-b", "m"),
+                         ["main"])
+        self.assertEqual(self.complete("compare", "m"), ["main"])
+        # folders only (hidden ones too: compgen -d)
+        self.assertEqual(self.complete("run", "--store", ""),
+                         [".loadgate", "sub"])
+        self.assertEqual(self.complete("run", "p"), ["p.yaml"])
+        self.assertEqual(self.complete("run", "--keep", ""), [])
+        self.assertEqual(self.complete("quick", "-H", ""), [])
+        self.assertEqual(self.complete("quick", "--bo"), ["--body"])
+        self.assertEqual(self.complete("help", "se"), ["serve"])
+
     def test_sigint_writes_partial_results(self):
         out = self.path("r.json")
         p = subprocess.Popen([LOADGATE, "quick", self.demo.url +
