@@ -61,10 +61,15 @@ static void roff_args(const char *args, FILE *out)
             upper |= isupper((unsigned char)p[i]) != 0;
             dots &= p[i] == '.';
         }
-        if (dots)
+        if (dots) {
             fwrite(p, 1, n, out);
-        else
-            roff_font(p[0] != '-' && upper ? 'I' : 'B', p, n, out);
+            p += n;
+            continue;
+        }
+        /* "MORE...": the "..." plain */
+        if (n > 3 && strncmp(p + n - 3, "...", 3) == 0)
+            n -= 3;
+        roff_font(p[0] != '-' && upper ? 'I' : 'B', p, n, out);
         p += n;
     }
 }
