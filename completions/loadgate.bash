@@ -35,7 +35,7 @@ _loadgate() {
         --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--threads) COMPREPLY=(); return ;;
         esac
         COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
-    gate)
+    gate|report)
         case "$prev" in
         --profile|-p|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -81,16 +81,6 @@ _loadgate() {
         --slow|--serve|--save-baseline) COMPREPLY=(); return ;;
         esac
         COMPREPLY=($(compgen -W "--slow --serve --baseline --save-baseline --store --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
-    report)
-        case "$prev" in
-        --profile|-p|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --baseline|-b) _loadgate_baselines; return ;;
-        --from) COMPREPLY=($(compgen -W "locust k6 jmeter" -- "$cur")); return ;;
-        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --threshold|-t) COMPREPLY=(); return ;;
-        esac
-        COMPREPLY=($(compgen -W "--profile --threshold --baseline --require-baseline --allow-profile-change --store --from --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
     serve)
         case "$prev" in
         --store|-s) COMPREPLY=($(compgen -d -- "$cur")); return ;;

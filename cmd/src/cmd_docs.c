@@ -278,6 +278,13 @@ static void bash_words(const struct cmd *c, const struct cmd_option **opts,
         fprintf(out, "\"%s -- \"$cur\"))", args);
 }
 
+static bool completed_alike(const struct cmd *a, const struct cmd *b)
+{
+    return a->options == b->options && a->args_complete == b->args_complete &&
+           (a->verbs == b->verbs ||
+            (a->verbs && b->verbs && strcmp(a->verbs, b->verbs) == 0));
+}
+
 void cmd_bash_completion(const struct cmd *cmds, FILE *out)
 {
     fputs("# bash completion for loadgate, made from its option tables by\n"
@@ -308,8 +315,18 @@ void cmd_bash_completion(const struct cmd *cmds, FILE *out)
     for (const struct cmd *c = cmds; c->name; c++) {
         const struct cmd_option *opts[CMD_MAX_OPTIONS];
         int n = cmd_options_flatten(c->options, opts, CMD_MAX_OPTIONS);
+        bool done = false;
 
-        fprintf(out, "    %s)\n", c->name);
+        /* commands completed alike (gate and report) share one arm */
+        for (const struct cmd *e = cmds; e != c; e++)
+            done |= completed_alike(e, c);
+        if (done)
+            continue;
+        fprintf(out, "    %s", c->name);
+        for (const struct cmd *e = c + 1; e->name; e++)
+            if (completed_alike(e, c))
+                fprintf(out, "|%s", e->name);
+        fputs(")\n", out);
         if (n > 0) {
             fputs("        case \"$prev\" in\n", out);
             bash_value_arm(opts, n, CMD_COMPLETE_FILE, out);

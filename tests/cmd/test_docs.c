@@ -119,6 +119,24 @@ static void test_man_has_every_option(void **state)
     free(opts);
 }
 
+/* What follows the line "    a|name|b)" of text, the case arm of name. */
+static char *find_arm(char *text, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (char *line = strchr(text, '\n'); line; line = strchr(line + 1, '\n')) {
+        char *p = line + 5, *end = strchr(p, '\n');
+        if (strncmp(line, "\n    ", 5) != 0 || *p == ' ' || !end ||
+            end[-1] != ')')
+            continue;
+        /* name among the '|'-separated names before ')' */
+        for (char *q = p; q < end; q += strcspn(q, "|)") + 1)
+            if (strncmp(q, name, len) == 0 && (q[len] == '|' || q[len] == ')'))
+                return end + 1;
+    }
+    return NULL;
+}
+
 static void test_bash_completion_of_a_table(void **state)
 {
     char *text = make(cmd_bash_completion, test_cmds);
@@ -139,6 +157,7 @@ static void test_bash_completion_of_a_table(void **state)
              "        COMPREPLY=($(compgen -W \"--alpha --beta --gamma "
              "--delta\" -f -- \"$cur\")) ;;\n"
              "    *) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"));
+    assert_ptr_equal(find_arm(text, "t"), arm + strlen("\n    t)\n"));
     assert_non_null(strstr(text, "\ncomplete -F _loadgate loadgate\n"));
     free(text);
 }
@@ -162,11 +181,9 @@ static void test_bash_completion_has_every_option(void **state)
         int n = cmd_options_flatten(c->options, o, N_OF(o));
         char want[256], *arm, *end, *words;
 
-        snprintf(want, sizeof(want), "\n    %s)\n", c->name);
-        arm = strstr(text, want);
+        arm = find_arm(text, c->name);
         if (!arm)
             fail_msg("no arm for %s", c->name);
-        arm += strlen(want);
         /* to the next arm, "    name)" */
         for (end = arm; (end = strstr(end, ";;\n    ")) && end[7] == ' ';
              end++)
