@@ -8,14 +8,19 @@
 
 #include "cmd.h"
 
-static const char usage[] = "calibrate PROFILE [--runs N] [--quiet]";
+const struct cmd_option cmd_calibrate_options[] = {
+    {.long_name = "runs", .short_name = 'n', .id = CMD_OPT_RUNS,
+     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+     .help = "A/A runs (2 to 100, default 5)"},
+    {.long_name = "quiet", .short_name = 'q', .id = CMD_OPT_QUIET,
+     .help = "no progress"},
+    {.long_name = NULL},
+};
 
 int cmd_calibrate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"runs", required_argument, NULL, 'n'},
-        {"quiet", no_argument, NULL, 'q'},
-        {NULL, 0, NULL, 0}};
+    const char *usage = cmd_usage("calibrate");
+    struct cmd_getopt g = {0};
     struct cmd_report_opts ro = {0};
     struct loader_profile *prof = NULL;
     struct metrics_results **runs = NULL;
@@ -27,10 +32,10 @@ int cmd_calibrate(int argc, char **argv)
     int opt, rc = GATE_EXIT_UNJUDGED;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":n:q", longopts, NULL)) != -1) {
-        if (opt == 'q')
+    while ((opt = cmd_getopt(argc, argv, cmd_calibrate_options, &g)) != -1) {
+        if (opt == CMD_OPT_QUIET)
             ro.quiet = true;
-        else if (opt != 'n')
+        else if (opt != CMD_OPT_RUNS)
             return cmd_bad_option(usage, opt, argv);
         else if (cmd_parse_uint(optarg, 2, 100, &n))
             return cmd_usage_error(usage, "--runs wants a count from 2 to "

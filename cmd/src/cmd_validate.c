@@ -103,7 +103,7 @@ int cmd_validate(int argc, char **argv)
     bool has_default = false;
 
     if (argc != 2)
-        return cmd_usage_error("validate PROFILE",
+        return cmd_usage_error(cmd_usage("validate"),
                                "validate takes exactly one PROFILE");
     if (loader_profile_load(argv[1], &prof, &perr)) {
         loader_error_format(&perr, msg, sizeof(msg));
