@@ -227,9 +227,8 @@ static void profile_diff(const struct loader_profile *prof,
         return;
     sketch->concurrent_users = prof->load.users;
     sketch->duration_s = prof->load.duration_s;
-    sketch->meta.model = strdup(prof->load.rate > 0 || prof->load.n_stages
-                                    ? "open"
-                                    : "closed");
+    sketch->meta.model = strdup(
+        prof->load.model == LOADER_MODEL_OPEN ? "open" : "closed");
     sketch->meta.target_rps = prof->load.rate;
     for (size_t i = 0; i < prof->n_scenarios; i++)
         for (size_t k = 0; k < prof->scenarios[i].n_steps; k++) {

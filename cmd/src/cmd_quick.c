@@ -191,16 +191,14 @@ int cmd_quick(int argc, char **argv)
     q.headers = headers;
     q.n_headers = n_headers;
     q.body = body;
+    if (engine)
+        loader_engine_parse(engine, &q.engine); /* checked above */
 
     rc = loader_profile_quick(&q, &prof, &perr);
     if (rc) {
         loader_error_format(&perr, msg, sizeof(msg));
         rc = cmd_usage_error(usage, "%s", perr.msg[0] ? perr.msg : msg);
         goto out;
-    }
-    if (engine) {
-        free(prof->engine);
-        prof->engine = strdup(engine);
     }
     j.profile = prof;
     j.profile_name = "quick";

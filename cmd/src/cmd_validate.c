@@ -60,7 +60,7 @@ static void list_checks(const struct cmd_prepared *prep, const char *name)
 static void warn_closed_rps(const struct loader_profile *prof,
                             const struct cmd_prepared *prep)
 {
-    if (prof->load.rate > 0 || prof->load.n_stages > 0)
+    if (prof->load.model == LOADER_MODEL_OPEN)
         return;
     for (size_t i = 0; i < prep->n_thresholds; i++) {
         const struct compare_threshold *t = &prep->thresholds[i];

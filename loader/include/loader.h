@@ -61,6 +61,20 @@ void loader_error_format(const struct loader_error *e, char *buf, size_t len);
 
 /* ---- profile ---------------------------------------------------------- */
 
+/* The transport a run goes over (engine: in a profile, --engine). */
+enum loader_engine {
+    LOADER_ENGINE_AUTO = 0, /* fast unless the run needs libcurl's extras */
+    LOADER_ENGINE_FAST,     /* own HTTP/1.1 over libcurl's connections */
+    LOADER_ENGINE_CURL,     /* libcurl multi */
+};
+
+/** "auto", "fast" or "curl". */
+const char *loader_engine_name(enum loader_engine e);
+/** "fast" or "curl" (as a profile or --engine writes them) into *out.
+ * Returns 0, or LOADER_EINVAL for anything else ("auto" is the engine
+ * left out, never written). */
+int loader_engine_parse(const char *name, enum loader_engine *out);
+
 struct loader_kv {
     char *key;
     char *value;
@@ -168,13 +182,23 @@ struct loader_stage {
  * nor users sets one. */
 #define LOADER_MAX_IN_FLIGHT_DEFAULT 10000u
 
+/* How arrivals come: a fixed number of users looping over their scenario
+ * (closed), or requests arriving at a rate whatever the answers take
+ * (open: load.rate or load.stages).  Whoever builds a load sets it once;
+ * nothing else infers it from the rates. */
+enum loader_model {
+    LOADER_MODEL_CLOSED = 0,
+    LOADER_MODEL_OPEN,
+};
+
 struct loader_load {
+    enum loader_model model;
     /* closed model */
     unsigned users;         /* concurrent virtual users */
     double spawn_rate;      /* users started per second; 0: all at once */
     double think_min_s;     /* think time between a user's requests: */
     double think_max_s;     /* uniform in [min, max]; both 0 for none */
-    /* open model (rate > 0 or n_stages > 0) */
+    /* open model: rate > 0, or stages */
     double rate;            /* constant arrivals per second */
     struct loader_stage *stages;
     size_t n_stages;
@@ -228,7 +252,7 @@ struct loader_profile {
     /* defaults.max_body: a response body over this many bytes fails the
      * request as body_too_large; 0 (the default) for no limit */
     uint64_t max_body;
-    char *engine;     /* "fast", "curl" or NULL (automatic) */
+    enum loader_engine engine; /* engine: in the profile */
     struct loader_load load;
     struct loader_scenario *scenarios;
     size_t n_scenarios;
@@ -307,6 +331,7 @@ struct loader_quick {
     unsigned concurrency; /* users */
     double duration_s;    /* 0: none (requests) */
     double rate;          /* > 0: open model */
+    enum loader_engine engine; /* --engine */
 };
 
 /** Builds a one-step profile named "quick" from q.  Returns 0, LOADER_EINVAL

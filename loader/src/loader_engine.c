@@ -309,7 +309,7 @@ static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
 static int validate(const struct loader_profile *p, char *errbuf,
                     size_t errlen) {
     const struct loader_load *l = &p->load;
-    bool open = l->rate > 0 || l->n_stages > 0;
+    bool open = l->model == LOADER_MODEL_OPEN;
 
     if (!p->target || !*p->target)
         return set_err(errbuf, errlen, LOADER_EINVAL,
@@ -517,9 +517,9 @@ const struct loader__transport_ops *
 loader__pick_transport(const struct loader_profile *p) {
     const char *t = p->target ? p->target : "", *a, *end;
 
-    if (p->engine && strcmp(p->engine, "curl") == 0)
+    if (p->engine == LOADER_ENGINE_CURL)
         return &loader__curl_transport;
-    if (p->engine && strcmp(p->engine, "fast") == 0)
+    if (p->engine == LOADER_ENGINE_FAST)
         return &loader__fast_transport;
     /* Automatic: fast does plain HTTP/1.1 only.  Following redirects, a
      * proxy from the environment or credentials in the URL need libcurl. */
@@ -540,9 +540,7 @@ loader__pick_transport(const struct loader_profile *p) {
 }
 
 static unsigned count_slots(const struct loader_load *l) {
-    bool open = l->rate > 0 || l->n_stages > 0;
-
-    return open ? (l->max_in_flight ? l->max_in_flight
+    return l->model == LOADER_MODEL_OPEN ? (l->max_in_flight ? l->max_in_flight
                    : l->users       ? l->users
                                     : LOADER_MAX_IN_FLIGHT_DEFAULT)
                 : l->users;
@@ -572,7 +570,7 @@ static int run_loop(const struct loader_profile *p,
     e.ops = t;
     e.errbuf = errbuf;
     e.errlen = errlen;
-    e.open_model = l->rate > 0 || l->n_stages > 0;
+    e.open_model = l->model == LOADER_MODEL_OPEN;
     e.share = share;
     e.share_idx = share_idx;
     e.share_n = share_n;
@@ -709,7 +707,7 @@ int loader_load_split(const struct loader_load *in, unsigned i, unsigned n,
                        "no room for the stages");
     l = *in; /* in and out may be the same */
     room = out->stages;
-    open = in->rate > 0 || in->n_stages > 0;
+    open = in->model == LOADER_MODEL_OPEN;
 
     /* users: the closed model's users, or the open model's cap when
      * max_in_flight does not set one */
@@ -886,7 +884,7 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
         return rc;
     slots = count_slots(&p->load);
     t = loader__pick_transport(p);
-    if ((rc = check_nofile(slots, p->load.rate > 0 || p->load.n_stages > 0,
+    if ((rc = check_nofile(slots, p->load.model == LOADER_MODEL_OPEN,
                            t == &loader__fast_transport, errbuf, errlen)))
         return rc;
     threads = o->threads > 1 ? o->threads : 1;

@@ -639,11 +639,13 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
             return rc;
         l->max_in_flight = (unsigned)u;
     }
-    if (l->users == 0 && l->rate <= 0 && l->n_stages == 0)
+    l->model = l->rate > 0 || l->n_stages > 0 ? LOADER_MODEL_OPEN
+                                              : LOADER_MODEL_CLOSED;
+    if (l->model == LOADER_MODEL_CLOSED && l->users == 0)
         return fail(c, n,
                     "load needs 'users' (closed model) or 'rate' or "
                     "'stages' (open model)");
-    if (iter_node && (l->rate > 0 || l->n_stages > 0))
+    if (iter_node && l->model == LOADER_MODEL_OPEN)
         return fail(c, iter_node,
                     "'iterations' counts the closed model's scenario runs "
                     "(users); the open model stops on 'duration' or "
@@ -1299,15 +1301,18 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
         return rc;
 
     if ((v = find(root, "engine", NULL))) {
-        if ((rc = string_field(c, v, "engine", &c->p->engine, NULL)))
+        char *engine = NULL;
+
+        if ((rc = string_field(c, v, "engine", &engine, NULL)))
             return rc;
-        if (strcmp(c->p->engine, "fast") != 0 &&
-            strcmp(c->p->engine, "curl") != 0) {
+        if (loader_engine_parse(engine, &c->p->engine)) {
             char q[72];
-            loader__quote(c->p->engine, strlen(c->p->engine), q, sizeof(q));
+            loader__quote(engine, strlen(engine), q, sizeof(q));
+            free(engine);
             return fail(c, v, "'engine' must be fast or curl, not '%s'", q);
         }
-        if (c->p->follow_redirects && strcmp(c->p->engine, "fast") == 0)
+        free(engine);
+        if (c->p->follow_redirects && c->p->engine == LOADER_ENGINE_FAST)
             return fail(c, v,
                         "'engine: fast' does not follow redirects; use "
                         "engine: curl (or leave engine: out) with "
@@ -1408,7 +1413,6 @@ void loader_profile_free(struct loader_profile *p) {
     free(p->path);
     free(p->name);
     free(p->target);
-    free(p->engine);
     free(p->baseline);
     free(p->ca_file);
     loader__feeder_free(p->data);

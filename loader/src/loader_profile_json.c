@@ -305,8 +305,12 @@ int loader__profile_hash(struct loader_profile *p) {
     char *text = NULL;
     int rc = LOADER_ENOMEM;
 
+    /* the engine left out hashes as null, as it always did */
     root = json_pack("{s:i, s:o, s:o}", "version", p->version, "engine",
-                     str_or_null(p->engine), "load", load_json(&p->load));
+                     str_or_null(p->engine == LOADER_ENGINE_AUTO
+                                     ? NULL
+                                     : loader_engine_name(p->engine)),
+                     "load", load_json(&p->load));
     scenarios = json_array();
     if (!root || !scenarios || json_object_set(root, "scenarios", scenarios))
         goto out;

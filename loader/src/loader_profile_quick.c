@@ -171,9 +171,13 @@ int loader_profile_quick(const struct loader_quick *q,
     p->load.requests = q->requests;
     p->load.duration_s = q->duration_s;
     p->load.rate = q->rate;
+    p->load.model = q->rate > 0 ? LOADER_MODEL_OPEN : LOADER_MODEL_CLOSED;
     rc = loader__profile_hash(p);
     if (rc)
         goto out;
+    /* after the hash: --engine never made a quick run's baseline another
+     * profile's */
+    p->engine = q->engine;
     *out = p;
     p = NULL;
 out:

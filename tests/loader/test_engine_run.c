@@ -753,6 +753,7 @@ static void test_open_model(void **state) {
     const struct metrics_endpoint *ep;
 
     (void)state;
+    p->load.model = LOADER_MODEL_OPEN;
     p->load.rate = 200;
     p->load.duration_s = 1.0;
     p->load.max_in_flight = 50;
@@ -824,6 +825,7 @@ static void test_coordinated_omission(void **state) {
     (void)state;
     p->load.duration_s = 3.0;
     /* open: 100 arrivals a second, enough slots for the pause */
+    p->load.model = LOADER_MODEL_OPEN;
     p->load.rate = 100;
     p->load.max_in_flight = 400;
     ep = run_with_pause(p, &r);
@@ -833,6 +835,7 @@ static void test_coordinated_omission(void **state) {
     metrics_results_free(r);
 
     /* closed: 4 users, 5 ms between requests */
+    p->load.model = LOADER_MODEL_CLOSED;
     p->load.rate = 0;
     p->load.max_in_flight = 0;
     p->load.users = 4;

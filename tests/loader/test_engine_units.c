@@ -284,6 +284,7 @@ static void test_load_split(void **state) {
                 in.n_stages = 3;
             }
             open = in.rate > 0 || in.n_stages > 0;
+            in.model = open ? LOADER_MODEL_OPEN : LOADER_MODEL_CLOSED;
             for (unsigned i = 0; i < n; i++) {
                 memset(&out, 0xff, sizeof(out));
                 out.stages = room;
@@ -355,6 +356,7 @@ static void test_load_split(void **state) {
         struct loader_load l;
 
         memset(&l, 0, sizeof(l));
+        l.model = LOADER_MODEL_OPEN;
         l.users = 10;
         l.stages = st;
         l.n_stages = 1;

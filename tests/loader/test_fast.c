@@ -303,7 +303,8 @@ static struct loader_profile *one_step(const char *tgt, const char *engine,
     p->version = 1;
     p->target = xs(tgt);
     p->timeout_s = 5;
-    p->engine = xs(engine);
+    if (engine)
+        assert_int_equal(loader_engine_parse(engine, &p->engine), 0);
     strcpy(p->sha256, "0123456789abcdef0123456789abcdef"
                       "0123456789abcdef0123456789abcdef");
     p->n_scenarios = 1;
@@ -336,7 +337,6 @@ static void free_profile(struct loader_profile *p) {
     free(p->name);
     free(p->path);
     free(p->target);
-    free(p->engine);
     free(p);
 }
 

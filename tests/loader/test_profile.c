@@ -55,7 +55,7 @@ static void test_full_profile(void **state) {
     assert_string_equal(p->headers[1].value, "on");
     assert_true(p->headers[1].secret); /* every default header */
     assert_true(p->timeout_s == 90.0);
-    assert_string_equal(p->engine, "curl");
+    assert_int_equal(p->engine, LOADER_ENGINE_CURL);
 
     assert_int_equal(p->load.users, 1000);
     assert_true(p->load.spawn_rate == 50.0);
@@ -194,7 +194,7 @@ static void test_open_model(void **state) {
     assert_int_equal(p->load.requests, 0);
     assert_int_equal(p->load.max_in_flight, 500);
     assert_true(p->timeout_s == 10.0); /* the default */
-    assert_null(p->engine);
+    assert_int_equal(p->engine, LOADER_ENGINE_AUTO);
     assert_null(p->baseline);
     assert_int_equal(p->n_thresholds, 0);
     assert_string_equal(p->scenarios[0].name, "scenario1");
@@ -210,7 +210,7 @@ static void test_constant_rate(void **state) {
     (void)state;
 
     assert_string_equal(p->target, "http://[::1]:8080");
-    assert_string_equal(p->engine, "fast");
+    assert_int_equal(p->engine, LOADER_ENGINE_FAST);
     assert_true(p->load.rate == 500);
     assert_int_equal(p->load.requests, 3);
     assert_true(p->load.duration_s == 0);
