@@ -15,6 +15,7 @@
 #include "gate.h"
 #include "loader.h"
 #include "metrics.h"
+#include "profile.h"
 
 struct cmd {
     const char *name;
@@ -96,7 +97,7 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
 
 struct cmd_judge {
     /* what the run was */
-    const struct loader_profile *profile; /* may be NULL (gate, report) */
+    const struct profile *profile; /* may be NULL (gate, report) */
     const char *profile_name;             /* suite name; "results" if NULL */
     const char *profile_path;
     /* thresholds: from --threshold, else the profile's, else those the
@@ -107,7 +108,7 @@ struct cmd_judge {
     const struct metrics_threshold *run_thresholds;
     size_t n_run_thresholds;
     /* baseline */
-    const char *baseline_spec; /* --baseline, else profile->baseline */
+    const char *baseline_spec; /* --baseline, else the profile's */
     const struct metrics_results *baseline_doc; /* already loaded (demo) */
     const char *baseline_label;
     bool require_baseline;
@@ -182,7 +183,7 @@ void cmd_prune_history(const char *store, const char *name, unsigned keep);
  * results.  prep (may be NULL) gives the thresholds, of which those with
  * abort: true are checked live and stop the run when breached.  Returns 0
  * or an exit code (3) with reason printed. */
-int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
+int cmd_run_load(const struct loader_plan *p, const struct cmd_report_opts *o,
                  const struct cmd_prepared *prep, struct metrics_results **out,
                  char *reason, size_t len);
 
@@ -196,7 +197,7 @@ int cmd_run_meta(struct metrics_results *r);
 /** Runs p n times one after another and pools the runs into one
  * document (windows of all runs; users as one run; duration summed), for
  * --repeat and calibrate.  Returns 0 or an exit code with reason set. */
-int cmd_run_repeated(const struct loader_profile *p,
+int cmd_run_repeated(const struct loader_plan *p,
                      const struct cmd_report_opts *o,
                      const struct cmd_prepared *prep, unsigned n,
                      struct metrics_results **out, char *reason, size_t len);
@@ -204,7 +205,7 @@ int cmd_run_repeated(const struct loader_profile *p,
 /** The sequence of run, quick and demo: prepare thresholds and baseline,
  * print banner (unless quiet), run p repeat times, mark the results with
  * shard (may be NULL), judge and report.  Returns the exit code. */
-int cmd_run_and_judge(const struct loader_profile *p,
+int cmd_run_and_judge(const struct loader_plan *p,
                       const struct cmd_judge *j,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner);
@@ -217,7 +218,7 @@ int cmd_load_results(const char *path, struct metrics_results **out);
 /** Parses "I/N" (1 <= I <= N).  Returns 0 or -1. */
 int cmd_parse_shard(const char *s, unsigned *index, unsigned *count);
 /** Reduces p's load to shard i of n.  Returns 0, or -1 with err set. */
-int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
+int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
                       char *err, size_t len);
 
 /* ---- subcommands ---------------------------------------------------------- */

@@ -34,7 +34,7 @@ static void append_file(const char *path, const char *data, size_t len)
 }
 
 /* Does the profile have a step reporting under endpoint `name`? */
-static bool profile_has_endpoint(const struct loader_profile *p,
+static bool profile_has_endpoint(const struct loader_plan *p,
                                  const char *name)
 {
     char buf[1024];
@@ -50,7 +50,7 @@ static bool profile_has_endpoint(const struct loader_profile *p,
     return false;
 }
 
-static void list_endpoints(const struct loader_profile *p, char *out,
+static void list_endpoints(const struct loader_plan *p, char *out,
                            size_t len)
 {
     char buf[1024];
@@ -77,7 +77,7 @@ static void list_endpoints(const struct loader_profile *p, char *out,
 static int written_thresholds(const struct cmd_judge *j,
                               struct cmd_prepared *p)
 {
-    const struct loader_profile *prof = j->profile;
+    const struct profile *prof = j->profile;
     size_t n;
 
     if (j->n_cli_thresholds > 0)
@@ -97,16 +97,7 @@ static int written_thresholds(const struct cmd_judge *j,
         if (j->n_cli_thresholds > 0) {
             w.check = (char *)j->cli_thresholds[i];
         } else if (prof) {
-            const struct loader_threshold *lt = &prof->thresholds[i];
-            w.check = lt->check;
-            w.endpoint = lt->endpoint;
-            w.severity = lt->severity;
-            w.min_effect = lt->min_effect;
-            w.for_s = lt->for_s;
-            w.abort_run = lt->abort_run;
-            w.file = prof->path;
-            w.line = lt->line;
-            w.col = lt->col;
+            w = prof->thresholds[i];
         } else {
             w = j->run_thresholds[i];
         }
@@ -135,7 +126,7 @@ static void threshold_where(const struct cmd_judge *j,
 static int prepare_thresholds(const struct cmd_judge *j,
                               struct cmd_prepared *p)
 {
-    const struct loader_profile *prof = j->profile;
+    const struct loader_plan *prof = j->profile ? j->profile->plan : NULL;
     char err[512], where[700];
     int rc;
 
@@ -215,7 +206,7 @@ static char *baseline_path(const struct cmd_judge *j, const char *spec)
 
 /* What differs between the profile about to run and the baseline, in
  * the terms both carry (compare_profile_diff on a sketch of the run). */
-static void profile_diff(const struct loader_profile *prof,
+static void profile_diff(const struct loader_plan *prof,
                          const struct metrics_results *base, char *buf,
                          size_t len)
 {
@@ -387,7 +378,7 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
         goto check_hash;
     }
     if (!spec && j->profile)
-        spec = j->profile->baseline;
+        spec = j->profile->baseline.spec;
     if (!spec) {
         if (j->require_baseline) {
             snprintf(p->reason, sizeof(p->reason),
@@ -409,7 +400,7 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
         else
             snprintf(p->reason, sizeof(p->reason),
                      "the profile's baseline (line %d): %s",
-                     j->profile->baseline_line, err);
+                     j->profile->baseline.line, err);
     }
     if (rc && absent && !j->require_baseline) {
         char notice[sizeof(p->reason) + 200];
@@ -427,17 +418,19 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
 check_hash:
     if (j->profile && p->baseline->meta.profile_sha256 &&
         *p->baseline->meta.profile_sha256 &&
-        strcmp(p->baseline->meta.profile_sha256, j->profile->sha256) != 0 &&
+        strcmp(p->baseline->meta.profile_sha256, j->profile->plan->sha256) !=
+            0 &&
         !j->allow_profile_change) {
         char diff[400];
-        profile_diff(j->profile, p->baseline, diff, sizeof(diff));
+        profile_diff(j->profile->plan, p->baseline, diff, sizeof(diff));
         snprintf(p->reason, sizeof(p->reason),
                  "baseline '%s' was recorded with a different profile "
                  "(profile sha256 %.12s, baseline %.12s): %s; the numbers "
                  "are not comparable: save a new baseline, or "
                  "--allow-profile-change",
                  p->baseline_name ? p->baseline_name : "(bundled)",
-                 j->profile->sha256, p->baseline->meta.profile_sha256, diff);
+                 j->profile->plan->sha256, p->baseline->meta.profile_sha256,
+                 diff);
         return GATE_EXIT_UNJUDGED;
     }
     return 0;
@@ -482,8 +475,8 @@ static const char *judge_name(const struct cmd_judge *j, char *buf,
 
     if (j->profile_name)
         return j->profile_name;
-    if (j->profile && j->profile->name)
-        return j->profile->name;
+    if (j->profile && j->profile->plan->name)
+        return j->profile->plan->name;
     if (!j->profile_path)
         return "results";
     base = strrchr(j->profile_path, '/');
@@ -849,7 +842,7 @@ static void on_progress(const struct loader_progress *pr, void *ud)
         fprintf(stderr, "%s\n", buf);
 }
 
-int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
+int cmd_run_load(const struct loader_plan *p, const struct cmd_report_opts *o,
                  const struct cmd_prepared *prep, struct metrics_results **out,
                  char *reason, size_t len)
 {
@@ -914,7 +907,7 @@ int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o
     return 0;
 }
 
-int cmd_run_repeated(const struct loader_profile *p,
+int cmd_run_repeated(const struct loader_plan *p,
                      const struct cmd_report_opts *o,
                      const struct cmd_prepared *prep, unsigned n,
                      struct metrics_results **out, char *reason, size_t len)
@@ -960,7 +953,7 @@ int cmd_run_repeated(const struct loader_profile *p,
     return 0;
 }
 
-int cmd_run_and_judge(const struct loader_profile *p,
+int cmd_run_and_judge(const struct loader_plan *p,
                       const struct cmd_judge *j,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner)

@@ -59,9 +59,9 @@ int cmd_quick(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct loader_quick q = {0};
-    struct loader_profile *prof = NULL;
-    struct loader_error perr;
+    struct profile_quick q = {0};
+    struct profile *prof = NULL;
+    struct profile_error perr;
     const char **headers = NULL, **ths = NULL, *engine = NULL;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
@@ -194,9 +194,9 @@ int cmd_quick(int argc, char **argv)
     if (engine)
         loader_engine_parse(engine, &q.engine); /* checked above */
 
-    rc = loader_profile_quick(&q, &prof, &perr);
+    rc = profile_quick(&q, &prof, &perr);
     if (rc) {
-        loader_error_format(&perr, msg, sizeof(msg));
+        profile_error_format(&perr, msg, sizeof(msg));
         rc = cmd_usage_error(usage, "%s", perr.msg[0] ? perr.msg : msg);
         goto out;
     }
@@ -204,9 +204,9 @@ int cmd_quick(int argc, char **argv)
     j.profile_name = "quick";
     j.cli_thresholds = ths;
     j.n_cli_thresholds = n_ths;
-    rc = cmd_run_and_judge(prof, &j, &ro, 1, NULL, NULL);
+    rc = cmd_run_and_judge(prof->plan, &j, &ro, 1, NULL, NULL);
 out:
-    loader_profile_free(prof);
+    profile_free(prof);
     free(headers);
     free(ths);
     free(body);

@@ -29,7 +29,7 @@ int cmd_parse_shard(const char *s, unsigned *index, unsigned *count)
     return 0;
 }
 
-int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
+int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
                       char *err, size_t len)
 {
     char why[256];

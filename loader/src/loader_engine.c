@@ -306,8 +306,7 @@ static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
     return rc;
 }
 
-static int validate(const struct loader_profile *p, char *errbuf,
-                    size_t errlen) {
+static int validate(const struct loader_plan *p, char *errbuf, size_t errlen) {
     const struct loader_load *l = &p->load;
     bool open = l->model == LOADER_MODEL_OPEN;
 
@@ -382,7 +381,7 @@ static char *dup_or_null(const char *s) {
 static int fill_meta(struct loader__engine *e) {
     struct metrics_results *r = e->res;
     struct metrics_meta *m = &r->meta;
-    const struct loader_profile *p = e->p;
+    const struct loader_plan *p = e->p;
     const struct loader_load *l = &p->load;
     char ts[32];
     uint64_t end = e->stopped_ns ? e->stopped_ns : e->now_ns();
@@ -451,7 +450,7 @@ static int fill_meta(struct loader__engine *e) {
 }
 
 static int make_endpoints(struct loader__engine *e) {
-    const struct loader_profile *p = e->p;
+    const struct loader_plan *p = e->p;
 
     e->step_ep = calloc(p->n_scenarios, sizeof(*e->step_ep));
     if (!e->step_ep)
@@ -514,7 +513,7 @@ bool loader__env_proxy(void) {
 }
 
 const struct loader__transport_ops *
-loader__pick_transport(const struct loader_profile *p) {
+loader__pick_transport(const struct loader_plan *p) {
     const char *t = p->target ? p->target : "", *a, *end;
 
     if (p->engine == LOADER_ENGINE_CURL)
@@ -549,13 +548,12 @@ static unsigned count_slots(const struct loader_load *l) {
 /* One event loop over p (already validated) on transport t: loop
  * share_idx of share_n (0 of 0 alone), whose users are numbered (${vu},
  * seeds) from vu_base + 1, of vu_total in every loop together. */
-static int run_loop(const struct loader_profile *p,
+static int run_loop(const struct loader_plan *p,
                     const struct loader_run_opts *o,
                     const struct loader__transport_ops *t, unsigned vu_base,
-                    unsigned vu_total,
-                    struct loader__progress_slot *share, unsigned share_idx,
-                    unsigned share_n, struct metrics_results **out,
-                    char *errbuf, size_t errlen) {
+                    unsigned vu_total, struct loader__progress_slot *share,
+                    unsigned share_idx, unsigned share_n,
+                    struct metrics_results **out, char *errbuf, size_t errlen) {
     struct loader__engine e;
     const struct loader_load *l;
     bool transport_open = false;
@@ -750,7 +748,7 @@ int loader_load_split(const struct loader_load *in, unsigned i, unsigned n,
 
 struct run_thread {
     pthread_t tid;
-    struct loader_profile prof; /* a shallow copy with this thread's share */
+    struct loader_plan prof; /* a shallow copy with this thread's share */
     struct loader_stage *stages;
     struct loader_run_opts opts;
     const struct loader__transport_ops *t;
@@ -772,7 +770,7 @@ static void *run_thread_main(void *arg) {
     return NULL;
 }
 
-static int run_threads(const struct loader_profile *p,
+static int run_threads(const struct loader_plan *p,
                        const struct loader_run_opts *o,
                        const struct loader__transport_ops *t, unsigned n,
                        struct metrics_results **out, char *errbuf,
@@ -864,7 +862,7 @@ join:
     return rc;
 }
 
-int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
+int loader_run(const struct loader_plan *p, const struct loader_run_opts *o,
                struct metrics_results **out, char *errbuf, size_t errlen) {
     static const struct loader_run_opts no_opts;
     const struct loader__transport_ops *t;

@@ -26,6 +26,11 @@
 #include "loader.h"
 #include "metrics.h"
 
+/* ---- plan pieces ---------------------------------------------------- */
+
+/** Frees a feeder and everything it owns; NULL is a no-op. */
+void loader__feeder_free(struct loader_feeder *f);
+
 /* ---- growable byte buffer ------------------------------------------- */
 
 struct loader__buf {
@@ -114,7 +119,7 @@ uint64_t loader__rng_next(uint64_t *state);
 /** Uniform double in [0, 1). */
 double loader__rng_unit(uint64_t *state);
 /** Picks a scenario index with probability weight / sum of weights. */
-size_t loader__pick_scenario(const struct loader_profile *p, uint64_t *rng);
+size_t loader__pick_scenario(const struct loader_plan *p, uint64_t *rng);
 /** Think time in ns, uniform in [think_min_s, think_max_s]. */
 uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng);
 
@@ -235,10 +240,10 @@ bool loader__env_proxy(void);
 /** The transport a profile runs on: its engine: when set, else fast for
  * http(s) targets without userinfo when no proxy variable is set. */
 const struct loader__transport_ops *
-loader__pick_transport(const struct loader_profile *p);
+loader__pick_transport(const struct loader_plan *p);
 
 struct loader__engine {
-    const struct loader_profile *p;
+    const struct loader_plan *p;
     const struct loader_run_opts *o;
     struct metrics_results *res;
     uint64_t (*now_ns)(void); /* monotonic clock, injectable */

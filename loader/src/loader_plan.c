@@ -1,8 +1,11 @@
 /* What a plan holds that is not the engine's loop: the names of the
- * engines. */
+ * engines, releasing a plan, and a shard's slice of its data: feeders. */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "loader_engine_internal.h"
 
 static const char *const engine_names[] = {
     [LOADER_ENGINE_AUTO] = "auto",
@@ -23,5 +26,137 @@ int loader_engine_parse(const char *name, enum loader_engine *out) {
         *out = LOADER_ENGINE_CURL;
     else
         return LOADER_EINVAL;
+    return 0;
+}
+
+/* ---- releasing a plan ---------------------------------------------- */
+
+static void release_kvs(struct loader_kv *kv, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+static void release_steps(struct loader_step *steps, size_t n) {
+    for (size_t k = 0; k < n; k++) {
+        struct loader_step *st = &steps[k];
+        free(st->method);
+        free(st->path);
+        free(st->path_written);
+        free(st->name);
+        release_kvs(st->headers, st->n_headers);
+        free(st->body);
+        free(st->body_file);
+        free(st->expect_status);
+        free(st->expect_body_contains);
+        for (size_t j = 0; j < st->n_expect_json; j++) {
+            free(st->expect_json[j].pointer);
+            free(st->expect_json[j].value);
+        }
+        free(st->expect_json);
+        release_kvs(st->form, st->n_form);
+        release_kvs(st->query, st->n_query);
+        for (size_t j = 0; j < st->n_captures; j++) {
+            struct loader_capture *cap = &st->captures[j];
+            free(cap->var);
+            free(cap->pointer);
+            free(cap->header);
+            free(cap->regex);
+            if (cap->compiled)
+                regfree(cap->compiled);
+            free(cap->compiled);
+        }
+        free(st->captures);
+    }
+    free(steps);
+}
+
+void loader_plan_free(struct loader_plan *p) {
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n_scenarios; i++) {
+        struct loader_scenario *s = &p->scenarios[i];
+        release_steps(s->steps, s->n_steps);
+        free(s->name);
+        loader__feeder_free(s->data);
+    }
+    free(p->scenarios);
+    release_kvs(p->headers, p->n_headers);
+    free(p->load.stages);
+    free(p->name);
+    free(p->target);
+    free(p->ca_file);
+    loader__feeder_free(p->data);
+    if (p->wait_for) {
+        free(p->wait_for->method);
+        free(p->wait_for->path);
+        free(p->wait_for->path_written);
+        free(p->wait_for);
+    }
+    release_steps(p->setup, p->n_setup);
+    release_steps(p->teardown, p->n_teardown);
+    free(p);
+}
+
+/* ---- feeders ------------------------------------------------------- */
+
+void loader__feeder_free(struct loader_feeder *f) {
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n_columns; i++)
+        free(f->columns[i]);
+    for (size_t i = 0; f->cells && i < f->n_rows_all * f->n_columns; i++)
+        free(f->cells[i]);
+    free(f->columns);
+    free(f->cells);
+    free(f->file);
+    free(f->path);
+    free(f);
+}
+
+static int shard_one(struct loader_feeder *f, unsigned index, unsigned count,
+                     char *errbuf, size_t errlen) {
+    size_t n = f->n_rows_all;
+    size_t a = (size_t)((unsigned long long)(index - 1) * n / count);
+    size_t b = (size_t)((unsigned long long)index * n / count);
+
+    if (b <= a) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen,
+                     "shard %u/%u gets no rows of %s (%zu row%s for %u "
+                     "shards)",
+                     index, count, f->file ? f->file : "data", n,
+                     n == 1 ? "" : "s", count);
+        return LOADER_EINVAL;
+    }
+    f->row0 = a;
+    f->n_rows = b - a;
+    return 0;
+}
+
+int loader_plan_shard_feeder(struct loader_plan *p, unsigned index,
+                             unsigned count, char *errbuf, size_t errlen) {
+    int rc;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!p)
+        return LOADER_EINVAL;
+    if (count == 0)
+        return 0;
+    if (index < 1 || index > count) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "shard %u/%u: the index runs from 1 to %u",
+                     index, count, count);
+        return LOADER_EINVAL;
+    }
+    if (p->data && (rc = shard_one(p->data, index, count, errbuf, errlen)))
+        return rc;
+    for (size_t i = 0; i < p->n_scenarios; i++)
+        if (p->scenarios[i].data && (rc = shard_one(p->scenarios[i].data, index,
+                                                    count, errbuf, errlen)))
+            return rc;
     return 0;
 }

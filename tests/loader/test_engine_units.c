@@ -111,7 +111,7 @@ static void test_status_errclass_table(void **state) {
  * its weight's, and the same seed picks the same sequence. */
 static void test_pick_distribution(void **state) {
     struct loader_scenario sc[3];
-    struct loader_profile p;
+    struct loader_plan p;
     unsigned weights[3] = {1, 3, 6};
     unsigned counts[3] = {0, 0, 0};
     uint64_t rng = loader__rng_seed(7), rng2 = loader__rng_seed(7);
