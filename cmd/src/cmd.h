@@ -142,6 +142,16 @@ struct cmd_prepared {
  * code (2 or 3) with p->reason set. */
 int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p);
 void cmd_prepared_release(struct cmd_prepared *p);
+/** The one refusal of a baseline recorded with another profile
+ * (compare_profile_mismatch() of p->baseline's hash and sha256) unless
+ * --allow-profile-change: 0, or GATE_EXIT_UNJUDGED with reason set.  plan
+ * is the profile about to run (its hash is sha256; reason says what
+ * changed), or NULL when judging a results file (sha256 is the run's). */
+int cmd_refuse_other_profile(const struct cmd_judge *j,
+                             const struct cmd_prepared *p,
+                             const char *sha256,
+                             const struct loader_plan *plan, char *reason,
+                             size_t len);
 
 /**
  * Loads the baseline spec: a results file (anything with '/' or ending in

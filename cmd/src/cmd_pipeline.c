@@ -4,8 +4,6 @@
  * is judged, written out and mapped to an exit code.
  */
 #include <errno.h>
-#include <fnmatch.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,58 +31,15 @@ static void append_file(const char *path, const char *data, size_t len)
         cmd_warn("cannot append the summary to '%s'", path);
 }
 
-/* Does the profile have a step reporting under endpoint `name`? */
-static bool profile_has_endpoint(const struct loader_plan *p,
-                                 const char *name)
-{
-    char buf[1024];
-
-    for (size_t i = 0; i < p->n_scenarios; i++)
-        for (size_t k = 0; k < p->scenarios[i].n_steps; k++) {
-            loader_step_endpoint(&p->scenarios[i].steps[k], buf,
-                                 sizeof(buf));
-            /* a name, or a pattern ("GET /api/agents*") matching one */
-            if (strcmp(buf, name) == 0 || fnmatch(name, buf, 0) == 0)
-                return true;
-        }
-    return false;
-}
-
-static void list_endpoints(const struct loader_plan *p, char *out,
-                           size_t len)
-{
-    char buf[1024];
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (size_t i = 0; i < p->n_scenarios; i++)
-        for (size_t k = 0; k < p->scenarios[i].n_steps; k++) {
-            loader_step_endpoint(&p->scenarios[i].steps[k], buf,
-                                 sizeof(buf));
-            if (strstr(out, buf))
-                continue;
-            int n = snprintf(out + used, len - used, "%s'%s'",
-                             used ? ", " : "", buf);
-            if (n < 0 || (size_t)n >= len - used)
-                return;
-            used += (size_t)n;
-        }
-}
-
-/* The thresholds as written, in p->written: --threshold, else the
- * profile's, else (gate, report) those the results carry.  Returns 0 or
- * an exit code. */
+/* The thresholds as written, in p->written: --threshold, else (gate,
+ * report without --profile) those the results carry.  Returns 0 or an
+ * exit code. */
 static int written_thresholds(const struct cmd_judge *j,
                               struct cmd_prepared *p)
 {
-    const struct profile *prof = j->profile;
-    size_t n;
+    size_t n = j->n_cli_thresholds;
 
-    if (j->n_cli_thresholds > 0)
-        n = j->n_cli_thresholds;
-    else if (prof)
-        n = prof->n_thresholds;
-    else
+    if (n == 0 && !j->profile)
         n = j->n_run_thresholds;
     if (n == 0)
         return 0;
@@ -94,13 +49,10 @@ static int written_thresholds(const struct cmd_judge *j,
     for (size_t i = 0; i < n; i++) {
         struct metrics_threshold w = {0};
 
-        if (j->n_cli_thresholds > 0) {
+        if (j->n_cli_thresholds > 0)
             w.check = (char *)j->cli_thresholds[i];
-        } else if (prof) {
-            w = prof->thresholds[i];
-        } else {
+        else
             w = j->run_thresholds[i];
-        }
         if (metrics_threshold_copy(&p->written[i], &w))
             return GATE_EXIT_UNJUDGED;
         p->n_written = i + 1;
@@ -123,57 +75,66 @@ static void threshold_where(const struct cmd_judge *j,
         snprintf(buf, len, "threshold '%s' of the results", w->check);
 }
 
+/* The profile's thresholds, parsed and checked when it was loaded. */
+static int profile_thresholds(const struct profile *prof,
+                              struct cmd_prepared *p)
+{
+    size_t n = prof->n_thresholds;
+
+    p->written = calloc(n, sizeof(*p->written));
+    p->thresholds = calloc(n, sizeof(*p->thresholds));
+    if (!p->written || !p->thresholds)
+        return GATE_EXIT_UNJUDGED;
+    for (size_t i = 0; i < n; i++) {
+        if (metrics_threshold_copy(&p->written[i], &prof->written[i]))
+            return GATE_EXIT_UNJUDGED;
+        p->n_written = i + 1;
+        if (compare_threshold_copy(&p->thresholds[i], &prof->thresholds[i]))
+            return GATE_EXIT_UNJUDGED;
+        p->n_thresholds = i + 1;
+        p->thresholds[i].file = p->written[i].file;
+    }
+    return 0;
+}
+
 static int prepare_thresholds(const struct cmd_judge *j,
                               struct cmd_prepared *p)
 {
-    const struct loader_plan *prof = j->profile ? j->profile->plan : NULL;
-    char err[512], where[700];
+    const struct loader_plan *plan = j->profile ? j->profile->plan : NULL;
+    char err[700], where[700];
     int rc;
 
-    if ((rc = written_thresholds(j, p)))
+    if (j->n_cli_thresholds == 0 && j->profile &&
+        j->profile->n_thresholds > 0)
+        rc = profile_thresholds(j->profile, p);
+    else
+        rc = written_thresholds(j, p);
+    if (rc)
         return rc;
     if (p->n_written == 0)
         return compare_threshold_defaults(&p->thresholds, &p->n_thresholds)
                    ? GATE_EXIT_UNJUDGED
                    : 0;
 
-    p->thresholds = calloc(p->n_written, sizeof(*p->thresholds));
-    if (!p->thresholds)
+    if (!p->thresholds &&
+        !(p->thresholds = calloc(p->n_written, sizeof(*p->thresholds))))
         return GATE_EXIT_UNJUDGED;
-    for (size_t i = 0; i < p->n_written; i++) {
+    for (size_t i = p->n_thresholds; i < p->n_written; i++) {
         const struct metrics_threshold *w = &p->written[i];
-        struct compare_threshold *t = &p->thresholds[i];
 
         threshold_where(j, w, where, sizeof(where));
-        if (compare_threshold_parse(w->check, w->endpoint, t, err,
-                                    sizeof(err))) {
-            snprintf(p->reason, sizeof(p->reason), "%.480s: %.500s", where,
+        rc = compare_threshold_from(w, &p->thresholds[i], err, sizeof(err));
+        if (rc == COMPARE_ENOMEM)
+            return GATE_EXIT_UNJUDGED;
+        if (rc) {
+            snprintf(p->reason, sizeof(p->reason), "%.480s: %.530s", where,
                      err);
             return GATE_EXIT_USAGE;
         }
         p->n_thresholds = i + 1;
-        t->file = w->file;
-        t->line = w->line;
-        t->col = w->col;
-        t->warn_only = w->severity && strcmp(w->severity, "warn") == 0;
-        t->for_s = w->for_s;
-        t->abort_run = w->abort_run;
-        if (w->min_effect &&
-            compare_parse_quantity(t->stat, w->min_effect, &t->min_effect,
-                                   err, sizeof(err))) {
-            snprintf(p->reason, sizeof(p->reason),
-                     "%.400s: min_effect '%.60s': %.500s", where,
-                     w->min_effect, err);
-            return GATE_EXIT_USAGE;
-        }
-        if (prof && t->endpoint && strcmp(t->endpoint, "ALL") != 0 &&
-            !profile_has_endpoint(prof, t->endpoint)) {
-            char names[600];
-            list_endpoints(prof, names, sizeof(names));
-            snprintf(p->reason, sizeof(p->reason),
-                     "%.400s names endpoint '%.100s', which the profile "
-                     "does not have; endpoints: %.400s",
-                     where, t->endpoint, names);
+        if (!profile_endpoint_known(plan, w->endpoint, err, sizeof(err))) {
+            snprintf(p->reason, sizeof(p->reason), "%.400s %.600s", where,
+                     err);
             return GATE_EXIT_USAGE;
         }
     }
@@ -182,26 +143,6 @@ static int prepare_thresholds(const struct cmd_judge *j,
     return compare_threshold_add_defaults(&p->thresholds, &p->n_thresholds)
                ? GATE_EXIT_UNJUDGED
                : 0;
-}
-
-/* A baseline file named in a profile is relative to the profile. */
-static char *baseline_path(const struct cmd_judge *j, const char *spec)
-{
-    bool is_file = strchr(spec, '/') || strstr(spec, ".json");
-    char *dir, *copy, *out;
-
-    if (!is_file || spec[0] == '/' || j->baseline_spec || !j->profile ||
-        !j->profile->path || !strchr(j->profile->path, '/'))
-        return strdup(spec);
-    copy = strdup(j->profile->path);
-    if (!copy)
-        return NULL;
-    dir = dirname(copy);
-    out = malloc(strlen(dir) + strlen(spec) + 2);
-    if (out)
-        sprintf(out, "%s/%s", dir, spec);
-    free(copy);
-    return out;
 }
 
 /* What differs between the profile about to run and the baseline, in
@@ -230,13 +171,6 @@ static void profile_diff(const struct loader_plan *prof,
         }
     compare_profile_diff(base, sketch, buf, len);
     metrics_results_free(sketch);
-}
-
-static bool looks_like_path(const char *spec)
-{
-    size_t n = strlen(spec);
-
-    return strchr(spec, '/') || (n >= 5 && strcmp(spec + n - 5, ".json") == 0);
 }
 
 /* Is url's path a baseline service's baseline route,
@@ -315,6 +249,7 @@ int cmd_baseline_load(const char *spec, const char *store, bool hide_url,
                       struct metrics_results **out, char **name,
                       bool *absent, char *reason, size_t len)
 {
+    enum compare_baseline_kind kind;
     char err[800], *closest = NULL;
     int rc;
 
@@ -323,7 +258,8 @@ int cmd_baseline_load(const char *spec, const char *store, bool hide_url,
     *absent = false;
     if (!store)
         store = COMPARE_DEFAULT_STORE;
-    if (server_is_url(spec))
+    kind = compare_baseline_kind(spec);
+    if (kind == COMPARE_BASELINE_URL)
         return load_url(spec, hide_url, out, name, absent, reason, len);
     rc = compare_baseline_resolve(spec, store, out, name, err, sizeof(err));
     if (rc == 0)
@@ -336,7 +272,7 @@ int cmd_baseline_load(const char *spec, const char *store, bool hide_url,
         snprintf(reason, len, "baseline '%s': %s", spec, err);
         return GATE_EXIT_UNJUDGED;
     }
-    if (looks_like_path(spec)) {
+    if (kind == COMPARE_BASELINE_FILE) {
         snprintf(reason, len, "baseline file '%s' does not exist", spec);
         return GATE_EXIT_UNJUDGED;
     }
@@ -366,7 +302,6 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
 {
     const char *spec = j->baseline_spec;
     char err[900];
-    char *path;
     bool absent;
     int rc;
 
@@ -377,8 +312,9 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
                                                     : "baseline");
         goto check_hash;
     }
+    /* the profile's baseline file is resolved against its folder */
     if (!spec && j->profile)
-        spec = j->profile->baseline.spec;
+        spec = j->profile->baseline.path;
     if (!spec) {
         if (j->require_baseline) {
             snprintf(p->reason, sizeof(p->reason),
@@ -388,12 +324,8 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
         }
         return 0;
     }
-    path = server_is_url(spec) ? strdup(spec) : baseline_path(j, spec);
-    if (!path)
-        return GATE_EXIT_UNJUDGED;
-    rc = cmd_baseline_load(path, j->store, !j->baseline_spec, &p->baseline,
+    rc = cmd_baseline_load(spec, j->store, !j->baseline_spec, &p->baseline,
                            &p->baseline_name, &absent, err, sizeof(err));
-    free(path);
     if (rc) {
         if (j->baseline_spec)
             snprintf(p->reason, sizeof(p->reason), "%s", err);
@@ -416,24 +348,40 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
     if (rc)
         return rc;
 check_hash:
-    if (j->profile && p->baseline->meta.profile_sha256 &&
-        *p->baseline->meta.profile_sha256 &&
-        strcmp(p->baseline->meta.profile_sha256, j->profile->plan->sha256) !=
-            0 &&
-        !j->allow_profile_change) {
-        char diff[400];
-        profile_diff(j->profile->plan, p->baseline, diff, sizeof(diff));
-        snprintf(p->reason, sizeof(p->reason),
+    if (!j->profile)
+        return 0; /* judged against the run's hash (cmd_judge_and_report) */
+    return cmd_refuse_other_profile(j, p, j->profile->plan->sha256,
+                                    j->profile->plan, p->reason,
+                                    sizeof(p->reason));
+}
+
+int cmd_refuse_other_profile(const struct cmd_judge *j,
+                             const struct cmd_prepared *p,
+                             const char *sha256,
+                             const struct loader_plan *plan, char *reason,
+                             size_t len)
+{
+    const char *base = p->baseline ? p->baseline->meta.profile_sha256 : NULL;
+    char diff[400];
+
+    if (j->allow_profile_change || !compare_profile_mismatch(base, sha256))
+        return 0;
+    if (!plan) {
+        snprintf(reason, len,
                  "baseline '%s' was recorded with a different profile "
-                 "(profile sha256 %.12s, baseline %.12s): %s; the numbers "
-                 "are not comparable: save a new baseline, or "
-                 "--allow-profile-change",
-                 p->baseline_name ? p->baseline_name : "(bundled)",
-                 j->profile->plan->sha256, p->baseline->meta.profile_sha256,
-                 diff);
+                 "(run sha256 %.12s, baseline %.12s); refusing to compare",
+                 p->baseline_name ? p->baseline_name : "?", sha256, base);
         return GATE_EXIT_UNJUDGED;
     }
-    return 0;
+    profile_diff(plan, p->baseline, diff, sizeof(diff));
+    snprintf(reason, len,
+             "baseline '%s' was recorded with a different profile "
+             "(profile sha256 %.12s, baseline %.12s): %s; the numbers "
+             "are not comparable: save a new baseline, or "
+             "--allow-profile-change",
+             p->baseline_name ? p->baseline_name : "(bundled)", sha256, base,
+             diff);
+    return GATE_EXIT_UNJUDGED;
 }
 
 int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p)
@@ -679,18 +627,11 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     rep.baseline = p->baseline;
     rep.baseline_name = p->baseline_name;
 
-    if (p->baseline && !j->profile && run->meta.profile_sha256 &&
-        p->baseline->meta.profile_sha256 &&
-        *run->meta.profile_sha256 && *p->baseline->meta.profile_sha256 &&
-        strcmp(run->meta.profile_sha256, p->baseline->meta.profile_sha256) &&
-        !j->allow_profile_change) {
-        snprintf(reason, sizeof(reason),
-                 "baseline '%s' was recorded with a different profile "
-                 "(run sha256 %.12s, baseline %.12s); refusing to compare",
-                 p->baseline_name ? p->baseline_name : "?",
-                 run->meta.profile_sha256, p->baseline->meta.profile_sha256);
-        return cmd_fail_early(GATE_EXIT_UNJUDGED, reason, j, o);
-    }
+    /* without a profile, the run's own hash (with one: cmd_prepare) */
+    if (!j->profile && (rc = cmd_refuse_other_profile(
+                            j, p, run->meta.profile_sha256, NULL, reason,
+                            sizeof(reason))))
+        return cmd_fail_early(rc, reason, j, o);
 
     copts.baseline_name = p->baseline_name;
     rc = compare_evaluate(run, p->baseline, p->thresholds, p->n_thresholds,

@@ -120,7 +120,8 @@ int cmd_validate(int argc, char **argv)
     {
         struct cmd_judge jt = j;
         struct profile copy = *profile;
-        copy.baseline.spec = NULL;
+        copy.baseline.kind = COMPARE_BASELINE_NONE;
+        copy.baseline.spec = copy.baseline.path = NULL;
         jt.profile = &copy;
         if (cmd_prepare(&jt, &prep)) {
             cmd_error("%s", prep.reason);

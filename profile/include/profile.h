@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compare.h"
 #include "loader.h"
 #include "metrics.h"
 
@@ -43,15 +44,19 @@ const char *profile_strerror(int code);
 struct profile_error {
     char file[512];
     int line, col;
-    char msg[512];
+    char msg[1024];
 };
 
 /** "file:line:col: msg" (or "file: msg" without a position) into buf. */
 void profile_error_format(const struct profile_error *e, char *buf, size_t len);
 
-/* The baseline: key. */
+/* The baseline: key, classified once (compare_baseline_kind()). */
 struct profile_baseline {
+    enum compare_baseline_kind kind; /* COMPARE_BASELINE_NONE: not given */
     char *spec; /* as written (${ENV} expanded); NULL when not given */
+    /* what to load: a file resolved against the profile's folder, else
+     * spec itself (a name in the store, a URL) */
+    char *path;
     int line, col;
 };
 
@@ -64,8 +69,13 @@ struct profile {
      * thresholds or baseline, so that a baseline taken against another
      * host still matches. */
     struct loader_plan *plan;
-    /* thresholds: as written, with the profile's path as their file */
-    struct metrics_threshold *thresholds;
+    /* thresholds, parsed (compare_threshold_from(): statistic, operator,
+     * limit or tolerance, severity, for, abort, min_effect) and checked
+     * against the plan's endpoints; file borrows written[i].file, the
+     * profile's path */
+    struct compare_threshold *thresholds;
+    /* the same thresholds as written: what the results carry */
+    struct metrics_threshold *written;
     size_t n_thresholds;
     struct profile_baseline baseline;
 };
@@ -89,6 +99,16 @@ int profile_parse(const char *text, size_t len, const char *file,
                   struct profile **out, struct profile_error *err);
 /** Frees p and everything it owns (its plan too); NULL is a no-op. */
 void profile_free(struct profile *p);
+
+/**
+ * Whether endpoint, a threshold's endpoint: (a name, a glob pattern such
+ * as "GET /api/agents*", or "ALL"), names something the steps of p
+ * report under (loader_step_endpoint()).  When not, msg gets "names
+ * endpoint 'x', which the profile does not have; endpoints: 'GET /a',
+ * ..." for the caller to put after what names it.
+ */
+bool profile_endpoint_known(const struct loader_plan *p, const char *endpoint,
+                            char *msg, size_t len);
 
 /* What `loadgate quick` asks for. */
 struct profile_quick {

@@ -1125,12 +1125,12 @@ static int parse_thresholds(struct pctx *c,
 
     if (rc || n->n == 0)
         return rc;
-    c->prof->thresholds = calloc(n->n, sizeof(*c->prof->thresholds));
-    if (!c->prof->thresholds)
+    c->prof->written = calloc(n->n, sizeof(*c->prof->written));
+    if (!c->prof->written)
         return PROFILE_ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
         const struct profile__yaml_node *t = n->items[i], *v;
-        struct metrics_threshold *th = &c->prof->thresholds[i];
+        struct metrics_threshold *th = &c->prof->written[i];
         bool endpoint_env = false;
 
         c->prof->n_thresholds = i + 1;
@@ -1373,10 +1373,14 @@ void profile_free(struct profile *p) {
     if (!p)
         return;
     loader_plan_free(p->plan);
-    for (size_t i = 0; i < p->n_thresholds; i++)
-        metrics_threshold_release(&p->thresholds[i]);
+    for (size_t i = 0; p->thresholds && i < p->n_thresholds; i++)
+        compare_threshold_release(&p->thresholds[i]);
     free(p->thresholds);
+    for (size_t i = 0; i < p->n_thresholds; i++)
+        metrics_threshold_release(&p->written[i]);
+    free(p->written);
     free(p->baseline.spec);
+    free(p->baseline.path);
     free(p->path);
     free(p);
 }
@@ -1421,6 +1425,8 @@ int profile_parse(const char *text, size_t len, const char *file,
         goto out;
     }
     rc = parse_root(&c, root);
+    if (!rc)
+        rc = profile__finish(c.prof, err);
     if (!rc)
         rc = profile__hash(c.p);
     if (!rc) {

@@ -118,6 +118,16 @@ int profile__json(const struct profile__yaml_node *n, char **out,
 int profile__hash(struct loader_plan *p);
 
 /**
+ * What is checked once the tree is walked (profile_checks.c): every
+ * threshold parsed into prof->thresholds (compare_threshold_from()) and
+ * naming an endpoint the plan has, in order, with its position on error;
+ * the baseline classified and a file resolved against the profile's
+ * folder.  Returns 0, PROFILE_EPROFILE with err's position and msg set,
+ * or PROFILE_ENOMEM.
+ */
+int profile__finish(struct profile *prof, struct profile_error *err);
+
+/**
  * The keys the parser knows at one mapping level, for the schema test:
  * level is one of "top", "defaults", "target", "load", "stage",
  * "scenario", "step", "expect", "capture", "data", "threshold",

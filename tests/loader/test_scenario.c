@@ -587,13 +587,20 @@ static void test_profile_keys(void **state) {
     s = &p->scenarios[0].steps[1];
     assert_string_equal(s->body_file, "payload.json");
     assert_string_equal(s->body, "{\"hello\": \"{{name}}\", \"n\": ${vu}}");
-    t = &prof->thresholds[0];
+    t = &prof->written[0];
     assert_null(t->endpoint);
     assert_string_equal(t->check, "p95 < 1s");
     assert_string_equal(t->severity, "warn");
     assert_true(t->for_s == 30);
     assert_true(t->abort_run);
     assert_string_equal(t->min_effect, "5ms");
+    /* and parsed once, with the profile */
+    assert_int_equal(prof->thresholds[0].stat, METRICS_STAT_P95);
+    assert_true(prof->thresholds[0].warn_only);
+    assert_true(prof->thresholds[0].for_s == 30);
+    assert_true(prof->thresholds[0].abort_run);
+    assert_true(prof->thresholds[0].min_effect == 5.0);
+    assert_ptr_equal(prof->thresholds[0].file, t->file);
     profile_free(prof);
 }
 

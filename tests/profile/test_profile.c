@@ -145,16 +145,16 @@ static void test_full_profile(void **state) {
 
     assert_int_equal(p->n_thresholds, 5);
     assert_null(p->thresholds[0].endpoint);
-    assert_string_equal(p->thresholds[0].check, "p95 < 1s");
+    assert_string_equal(p->thresholds[0].expr, "p95 < 1s");
     assert_int_equal(p->thresholds[0].line, 45);
     assert_int_equal(p->thresholds[0].col, 5);
-    assert_string_equal(p->thresholds[1].check, "error_rate < 5%");
+    assert_string_equal(p->thresholds[1].expr, "error_rate < 5%");
     assert_string_equal(p->thresholds[2].endpoint,
                         "POST /api/agents/{id}/query");
-    assert_string_equal(p->thresholds[2].check, "p99 < 2s");
+    assert_string_equal(p->thresholds[2].expr, "p99 < 2s");
     assert_int_equal(p->thresholds[2].line, 47);
-    assert_string_equal(p->thresholds[3].check, "p95 < baseline + 10%");
-    assert_string_equal(p->thresholds[4].check, "rps > baseline - 10%");
+    assert_string_equal(p->thresholds[3].expr, "p95 < baseline + 10%");
+    assert_string_equal(p->thresholds[4].expr, "rps > baseline - 10%");
     assert_int_equal(p->thresholds[4].line, 50);
     assert_string_equal(p->baseline.spec, "baselines/main.json");
     assert_int_equal(p->baseline.line, 51);
@@ -283,6 +283,57 @@ static void test_env_expansion(void **state) {
         profile_free(p);
     }
     unsetenv("LG_E1");
+}
+
+/* The baseline: is classified once (compare_baseline_kind()); a file is
+ * resolved against the profile's folder, a name or URL kept as is. */
+static void test_baseline_kind(void **state) {
+    static const struct {
+        const char *file, *value;
+        enum compare_baseline_kind kind;
+        const char *path;
+    } cases[] = {
+        {"perf/p.yaml", "baselines/main.json", COMPARE_BASELINE_FILE,
+         "perf/baselines/main.json"},
+        {"perf/p.yaml", "main.json", COMPARE_BASELINE_FILE, "perf/main.json"},
+        {"perf/p.yaml", "/abs/main.json", COMPARE_BASELINE_FILE,
+         "/abs/main.json"},
+        {"p.yaml", "b/main.json", COMPARE_BASELINE_FILE, "b/main.json"},
+        {"perf/p.yaml", "main", COMPARE_BASELINE_NAME, "main"},
+        /* a name holding ".json" is still a name (one rule everywhere) */
+        {"perf/p.yaml", "main.json.old", COMPARE_BASELINE_NAME,
+         "main.json.old"},
+        {"perf/p.yaml", "HTTP://h:1/api/load-test/baselines/main",
+         COMPARE_BASELINE_URL, "HTTP://h:1/api/load-test/baselines/main"},
+        {"perf/p.yaml", NULL, COMPARE_BASELINE_NONE, NULL},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct profile *p = NULL;
+        struct profile_error err;
+        char text[512];
+
+        snprintf(text, sizeof(text),
+                 "version: 1\ntarget: http://h\nload: {users: 1, "
+                 "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
+                 "%s%s\n",
+                 cases[i].value ? "baseline: " : "",
+                 cases[i].value ? cases[i].value : "");
+        assert_int_equal(
+            profile_parse(text, strlen(text), cases[i].file, &p, &err), 0);
+        assert_int_equal(p->baseline.kind, cases[i].kind);
+        assert_int_equal(compare_baseline_kind(p->baseline.spec),
+                         cases[i].kind);
+        if (cases[i].path) {
+            assert_string_equal(p->baseline.path, cases[i].path);
+            assert_int_equal(p->baseline.line, 5);
+            assert_int_equal(p->baseline.col, 11);
+        } else {
+            assert_null(p->baseline.path);
+        }
+        profile_free(p);
+    }
 }
 
 /* "$$${X}" is "$" followed by "$${X}"?  No: the scan sees "$$${" as "$"
@@ -828,6 +879,7 @@ int main(void) {
         cmocka_unit_test(test_open_model),
         cmocka_unit_test(test_constant_rate),
         cmocka_unit_test(test_env_expansion),
+        cmocka_unit_test(test_baseline_kind),
         cmocka_unit_test(test_env_dollar_run),
         cmocka_unit_test(test_env_in_numbers_not_keys),
         cmocka_unit_test(test_env_value_not_in_errors),

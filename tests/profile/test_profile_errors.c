@@ -208,6 +208,23 @@ static const struct error_case cases[] = {
      PROFILE_EPROFILE, 6, 5, "needs 'check'"},
     {"threshold is a list", V T L S "thresholds:\n  - [p95 < 1s]\n",
      PROFILE_EPROFILE, 6, 5, "a threshold is an expression"},
+    /* thresholds are parsed with the profile, at their position */
+    {"threshold expression", V T L S "thresholds:\n  - p95 < 1 parsec\n",
+     PROFILE_EPROFILE, 6, 5, "threshold 'p95 < 1 parsec': "},
+    {"threshold min_effect",
+     V T L S "thresholds:\n  - {check: p95 < baseline + 10%, "
+             "min_effect: 5xs}\n",
+     PROFILE_EPROFILE, 6, 5,
+     "threshold 'p95 < baseline + 10%': min_effect '5xs': "},
+    {"threshold endpoint the profile lacks",
+     V T L S "thresholds:\n  - {endpoint: GET /nope, check: p95 < 1s}\n",
+     PROFILE_EPROFILE, 6, 5,
+     "threshold 'p95 < 1s' names endpoint 'GET /nope', which the profile "
+     "does not have; endpoints: 'GET /'"},
+    /* ... after every error of the profile's structure */
+    {"threshold checked after the structure",
+     V T L S "thresholds: [p95 < 1 parsec]\nwait_for: {get: nope}\n",
+     PROFILE_EPROFILE, 6, 17, "wait_for: the path must start with '/'"},
     {"header value with a line break",
      V T L "scenarios: [{steps: [{get: /, "
            "headers: {X-A: \"a\\nb\"}}]}]\n",
