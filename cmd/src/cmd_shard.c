@@ -36,8 +36,10 @@ int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
 
     if (n <= 1)
         return 0;
-    /* the same split as the engine's --threads, in place */
-    if (loader_load_split(&p->load, i - 1, n, &p->load, why, sizeof(why))) {
+    /* the same split as the engine's --threads, in place, and the same
+     * check of what comes out */
+    if (loader_load_split(&p->load, i - 1, n, &p->load, why, sizeof(why)) ||
+        loader_plan_check(p, why, sizeof(why))) {
         snprintf(err, len, "shard %u/%u: %s", i, n, why);
         return -1;
     }

@@ -256,6 +256,20 @@ struct loader_plan {
 void loader_plan_free(struct loader_plan *p);
 
 /**
+ * What every plan must satisfy to run, whoever built or changed it (the
+ * profile parser, quick, a shard's split, the engine's split over its
+ * threads): a target; a known engine, and not fast with
+ * follow_redirects; a timeout; scenarios with steps and weights; a
+ * model that agrees with the rates (open: load.rate or stages; closed:
+ * users, and no rate); no negative time or rate; stages with durations
+ * and some rate; a way to stop (duration, requests, closed-model
+ * iterations or stages).  The profile parser says the same with
+ * positions first.  Returns 0, or LOADER_EINVAL with err saying what is
+ * wrong.
+ */
+int loader_plan_check(const struct loader_plan *p, char *err, size_t len);
+
+/**
  * The endpoint a step reports under, as (method, path): a name: that starts
  * with an HTTP method and a space ("POST /api/agents/{id}/query") is split
  * there; another name keeps the step's method; without a name, the step's

@@ -306,37 +306,6 @@ static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
     return rc;
 }
 
-static int validate(const struct loader_plan *p, char *errbuf, size_t errlen) {
-    const struct loader_load *l = &p->load;
-    bool open = l->model == LOADER_MODEL_OPEN;
-
-    if (!p->target || !*p->target)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile has no target");
-    if (p->n_scenarios == 0)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile has no scenarios");
-    for (size_t i = 0; i < p->n_scenarios; i++)
-        if (p->scenarios[i].n_steps == 0)
-            return set_err(errbuf, errlen, LOADER_EINVAL,
-                           "scenario '%s' has no steps",
-                           p->scenarios[i].name ? p->scenarios[i].name : "?");
-    if (!open && l->users == 0)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile starts no users");
-    if (!(l->duration_s > 0) && l->requests == 0 &&
-        !(l->iterations > 0 && !open) &&
-        !(l->n_stages > 0 && loader__stages_length(l) > 0))
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile sets neither a duration nor a number of "
-                       "requests");
-    if (l->think_max_s < 0 || l->think_min_s < 0 || l->warmup_s < 0 ||
-        l->spawn_rate < 0)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "negative time or rate in the load section");
-    return 0;
-}
-
 /* Raises the soft limit of open files to the hard one and checks that the
  * run fits. */
 static int check_nofile(unsigned slots, bool open, bool fast, char *errbuf,
@@ -810,7 +779,8 @@ static int run_threads(const struct loader_plan *p,
         }
         tl->stages = th[i].stages; /* room for this loop's part */
         /* loader_run() keeps n within every count to split */
-        if ((rc = loader_load_split(l, i, n, tl, errbuf, errlen)))
+        if ((rc = loader_load_split(l, i, n, tl, errbuf, errlen)) ||
+            (rc = loader_plan_check(&th[i].prof, errbuf, errlen)))
             goto join;
         th[i].vu_base = base;
         base += count_slots(tl);
@@ -878,7 +848,7 @@ int loader_run(const struct loader_plan *p, const struct loader_run_opts *o,
         return set_err(errbuf, errlen, LOADER_EINVAL, "no profile");
     if (!o)
         o = &no_opts;
-    if ((rc = validate(p, errbuf, errlen)))
+    if ((rc = loader_plan_check(p, errbuf, errlen)))
         return rc;
     slots = count_slots(&p->load);
     t = loader__pick_transport(p);

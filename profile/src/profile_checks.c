@@ -1,6 +1,7 @@
 /* What is checked once the YAML tree is walked: the thresholds parsed
- * (compare's grammar) and matched against the plan's endpoints, and the
- * baseline: classified and resolved.  Errors keep the threshold's or the
+ * (compare's grammar) and matched against the plan's endpoints, the
+ * baseline: classified and resolved, and the plan as the engine will
+ * check it (loader_plan_check()).  Errors keep the threshold's or the
  * key's position. */
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -117,5 +118,11 @@ int profile__finish(struct profile *prof, struct profile_error *err) {
 
     if (!rc)
         rc = resolve_baseline(prof);
+    /* what the engine will check again: the walk above said it with
+     * positions already, so this only catches what it let through */
+    if (!rc && loader_plan_check(prof->plan, err->msg, sizeof(err->msg))) {
+        err->line = err->col = 0;
+        rc = PROFILE_EPROFILE;
+    }
     return rc;
 }

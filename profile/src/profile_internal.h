@@ -122,8 +122,9 @@ int profile__hash(struct loader_plan *p);
  * threshold parsed into prof->thresholds (compare_threshold_from()) and
  * naming an endpoint the plan has, in order, with its position on error;
  * the baseline classified and a file resolved against the profile's
- * folder.  Returns 0, PROFILE_EPROFILE with err's position and msg set,
- * or PROFILE_ENOMEM.
+ * folder; then loader_plan_check() (an error there has no position).
+ * Returns 0, PROFILE_EPROFILE with err's position and msg set, or
+ * PROFILE_ENOMEM.
  */
 int profile__finish(struct profile *prof, struct profile_error *err);
 

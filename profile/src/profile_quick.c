@@ -178,6 +178,10 @@ int profile_quick(const struct profile_quick *q, struct profile **out,
     /* after the hash: --engine never made a quick run's baseline another
      * profile's */
     p->engine = q->engine;
+    if (loader_plan_check(p, err->msg, sizeof(err->msg))) {
+        rc = PROFILE_EINVAL;
+        goto out;
+    }
     *out = prof;
     prof = NULL;
 out:
