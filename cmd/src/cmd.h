@@ -1,7 +1,9 @@
 /*
  * cmd: the loadgate command line.  main.c dispatches to one cmd_<name>()
  * per subcommand; this header holds what they share: messages, option
- * helpers and the judge-and-report pipeline every gating command ends in.
+ * helpers and the pipeline every gating command goes through: prepare
+ * (cmd_prepare.c), run with progress (cmd_progress.c), repeat and pool
+ * (cmd_repeat.c), judge and report (cmd_judge.c).
  */
 #ifndef LOADGATE_CMD_H
 #define LOADGATE_CMD_H
@@ -189,7 +191,12 @@ int cmd_threads_opt(const char *arg, const char *usage);
  * versions, warning (never failing) when it cannot. */
 void cmd_prune_history(const char *store, const char *name, unsigned keep);
 
-/** Runs the profile with progress display and signals; *out gets the
+/* Why the run was stopped early by an abort: threshold ("aborted early:
+ * 'p95 < 1s' breached: ..."); empty if it was not.  Set by cmd_run_load's
+ * progress callback, said and recorded by cmd_judge_and_report. */
+extern char cmd_abort_reason[512];
+
+/** Runs the plan with progress display and signals; *out gets the
  * results.  prep (may be NULL) gives the thresholds, of which those with
  * abort: true are checked live and stop the run when breached.  Returns 0
  * or an exit code (3) with reason printed. */
