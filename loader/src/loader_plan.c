@@ -3,7 +3,6 @@
  * (loader_plan_check()), releasing a plan, and a shard's slice of its
  * data: feeders. */
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,62 +33,59 @@ int loader_engine_parse(const char *name, enum loader_engine *out) {
 
 /* ---- checking a plan ----------------------------------------------- */
 
-static int bad(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t len, const char *fmt, ...) {
-    va_list ap;
-
-    if (err && len) {
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return LOADER_EINVAL;
-}
-
 static int check_load(const struct loader_load *l, char *err, size_t len) {
     bool rated = l->rate > 0 || l->n_stages > 0, any_stage_rate = false;
 
     if (l->model != LOADER_MODEL_CLOSED && l->model != LOADER_MODEL_OPEN)
-        return bad(err, len, "the load has no model");
+        return loader__set_err(err, len, LOADER_EINVAL,
+                               "the load has no model");
     if (l->model == LOADER_MODEL_OPEN && !rated)
-        return bad(err, len,
-                   "the open model needs a rate or stages (load.rate, "
-                   "load.stages)");
+        return loader__set_err(
+            err, len, LOADER_EINVAL,
+            "the open model needs a rate or stages (load.rate, "
+            "load.stages)");
     if (l->model == LOADER_MODEL_CLOSED && rated)
-        return bad(err, len,
-                   "a rate or stages make the open model, but the load "
-                   "is closed");
+        return loader__set_err(
+            err, len, LOADER_EINVAL,
+            "a rate or stages make the open model, but the load "
+            "is closed");
     if (l->model == LOADER_MODEL_CLOSED && l->users == 0)
-        return bad(err, len, "the profile starts no users");
+        return loader__set_err(err, len, LOADER_EINVAL,
+                               "the profile starts no users");
     if (l->model == LOADER_MODEL_OPEN && l->iterations > 0)
-        return bad(err, len,
-                   "'iterations' counts the closed model's scenario runs "
-                   "(users); the open model stops on 'duration' or "
-                   "'requests'");
+        return loader__set_err(
+            err, len, LOADER_EINVAL,
+            "'iterations' counts the closed model's scenario runs "
+            "(users); the open model stops on 'duration' or "
+            "'requests'");
     if (!(l->rate >= 0) || !(l->spawn_rate >= 0) || !(l->think_min_s >= 0) ||
         !(l->think_max_s >= 0) || !(l->warmup_s >= 0) ||
         !(l->duration_s >= 0) || l->think_min_s > l->think_max_s)
-        return bad(err, len, "negative time or rate in the load section");
+        return loader__set_err(err, len, LOADER_EINVAL,
+                               "negative time or rate in the load section");
     if (l->n_stages > 0 && !l->stages)
-        return bad(err, len, "the load's stages are missing");
+        return loader__set_err(err, len, LOADER_EINVAL,
+                               "the load's stages are missing");
     for (size_t i = 0; i < l->n_stages; i++) {
         if (!(l->stages[i].duration_s > 0) || !(l->stages[i].rate >= 0))
-            return bad(err, len,
-                       "stage %zu needs a duration above zero and a rate of "
-                       "zero or more",
-                       i + 1);
+            return loader__set_err(
+                err, len, LOADER_EINVAL,
+                "stage %zu needs a duration above zero and a rate of "
+                "zero or more",
+                i + 1);
         any_stage_rate = any_stage_rate || l->stages[i].rate > 0;
     }
     if (l->n_stages > 0 && !any_stage_rate)
-        return bad(err, len,
-                   "every stage has rate 0: the load would send nothing");
+        return loader__set_err(
+            err, len, LOADER_EINVAL,
+            "every stage has rate 0: the load would send nothing");
     if (!(l->duration_s > 0) && l->requests == 0 &&
         !(l->iterations > 0 && l->model == LOADER_MODEL_CLOSED) &&
         !(l->n_stages > 0 && loader__stages_length(l) > 0))
-        return bad(err, len,
-                   "the profile sets neither a duration nor a number of "
-                   "requests");
+        return loader__set_err(
+            err, len, LOADER_EINVAL,
+            "the profile sets neither a duration nor a number of "
+            "requests");
     return 0;
 }
 
@@ -99,28 +95,36 @@ int loader_plan_check(const struct loader_plan *p, char *err, size_t len) {
     if (err && len)
         err[0] = '\0';
     if (!p)
-        return bad(err, len, "no plan");
+        return loader__set_err(err, len, LOADER_EINVAL, "no plan");
     if (!p->target || !*p->target)
-        return bad(err, len, "the profile has no target");
+        return loader__set_err(err, len, LOADER_EINVAL,
+                               "the profile has no target");
     if (p->engine != LOADER_ENGINE_AUTO && p->engine != LOADER_ENGINE_FAST &&
         p->engine != LOADER_ENGINE_CURL)
-        return bad(err, len, "the profile names no known engine");
+        return loader__set_err(err, len, LOADER_EINVAL,
+                               "the profile names no known engine");
     if (p->engine == LOADER_ENGINE_FAST && p->follow_redirects)
-        return bad(err, len,
-                   "'engine: fast' does not follow redirects; use engine: "
-                   "curl (or leave engine: out) with follow_redirects");
+        return loader__set_err(
+            err, len, LOADER_EINVAL,
+            "'engine: fast' does not follow redirects; use engine: "
+            "curl (or leave engine: out) with follow_redirects");
     if (!(p->timeout_s > 0))
-        return bad(err, len, "the profile's timeout must be longer than zero");
+        return loader__set_err(
+            err, len, LOADER_EINVAL,
+            "the profile's timeout must be longer than zero");
     if (p->n_scenarios == 0 || !p->scenarios)
-        return bad(err, len, "the profile has no scenarios");
+        return loader__set_err(err, len, LOADER_EINVAL,
+                               "the profile has no scenarios");
     for (size_t i = 0; i < p->n_scenarios; i++) {
         const struct loader_scenario *s = &p->scenarios[i];
         const char *name = s->name ? s->name : "?";
 
         if (s->n_steps == 0 || !s->steps)
-            return bad(err, len, "scenario '%s' has no steps", name);
+            return loader__set_err(err, len, LOADER_EINVAL,
+                                   "scenario '%s' has no steps", name);
         if (s->weight == 0)
-            return bad(err, len, "scenario '%s' has weight 0", name);
+            return loader__set_err(err, len, LOADER_EINVAL,
+                                   "scenario '%s' has weight 0", name);
     }
     if ((rc = check_load(&p->load, err, len)))
         return rc;
