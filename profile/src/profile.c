@@ -663,16 +663,6 @@ static int parse_load(struct pctx *c, const struct profile__yaml_node *n) {
     return 0;
 }
 
-static bool var_name_ok(const char *s) {
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-        return false;
-    for (s++; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            return false;
-    return true;
-}
-
 static int parse_expect_status(struct pctx *c,
                                const struct profile__yaml_node *v,
                                struct loader_step *st) {
@@ -834,7 +824,7 @@ static int parse_capture(struct pctx *c, const struct profile__yaml_node *n,
         char name[72];
 
         profile__quote(k->str, k->len, name, sizeof(name));
-        if (strlen(k->str) != k->len || !var_name_ok(k->str))
+        if (strlen(k->str) != k->len || !profile__var_name_ok(k->str))
             return fail(c, k,
                         "capture: '%s' is not a variable name "
                         "(letters, digits, _ and -)",

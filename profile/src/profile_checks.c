@@ -4,24 +4,11 @@
  * check it (loader_plan_check()).  Errors keep the threshold's or the
  * key's position. */
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profile_internal.h"
-
-__attribute__((format(printf, 4, 5))) static int
-fail_at(struct profile_error *err, int line, int col, const char *fmt, ...) {
-    va_list ap;
-
-    err->line = line;
-    err->col = col;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-    return PROFILE_EPROFILE;
-}
 
 /* Does a step of p report under endpoint name (or a pattern matching
  * one)? */
@@ -90,11 +77,11 @@ static int check_thresholds(struct profile *prof, struct profile_error *err) {
         if (rc == COMPARE_ENOMEM)
             return PROFILE_ENOMEM;
         if (rc)
-            return fail_at(err, w->line, w->col, "threshold '%s': %s", w->check,
-                           why);
+            return profile__fail_at(err, w->line, w->col, "threshold '%s': %s",
+                                    w->check, why);
         if (!profile_endpoint_known(prof->plan, w->endpoint, why, sizeof(why)))
-            return fail_at(err, w->line, w->col, "threshold '%s' %s", w->check,
-                           why);
+            return profile__fail_at(err, w->line, w->col, "threshold '%s' %s",
+                                    w->check, why);
     }
     return 0;
 }

@@ -209,16 +209,6 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
     }
 }
 
-static bool column_name_ok(const char *s) {
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-        return false;
-    for (s++; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            return false;
-    return true;
-}
-
 int profile__feeder_parse(struct loader_feeder *f, const char *text, size_t len,
                           char *msg, size_t msglen) {
     struct csv c = {text, text + len, 0, NULL, 0, 0};
@@ -241,7 +231,7 @@ int profile__feeder_parse(struct loader_feeder *f, const char *text, size_t len,
         char q[72];
 
         profile__quote(c.fields[i], strlen(c.fields[i]), q, sizeof(q));
-        if (!column_name_ok(c.fields[i])) {
+        if (!profile__var_name_ok(c.fields[i])) {
             snprintf(msg, msglen,
                      "%s:1: column %zu: '%s' is not a variable name "
                      "(letters, digits, _ and -)",

@@ -59,6 +59,10 @@ struct profile__yaml_node {
 int profile__yaml_parse(const char *text, size_t len,
                         struct profile__yaml_node **out,
                         struct profile_error *err);
+/** Sets err's line, col and msg (printf-style); returns PROFILE_EPROFILE. */
+int profile__fail_at(struct profile_error *err, int line, int col,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /** Frees a tree; NULL is a no-op. */
 void profile__yaml_free(struct profile__yaml_node *n);
 /** A printable copy of s[0..len) for an error message: control
@@ -96,6 +100,9 @@ size_t profile__levenshtein(const char *a, const char *b, size_t cap);
  * to the index where the path (or query) starts, strlen(url) when there
  * is none.  Returns 0, or -1 with *why saying what is wrong. */
 int profile__split_url(const char *url, size_t *path_at, const char **why);
+/** Whether s is a variable name: a letter or '_', then letters, digits,
+ * '_' and '-' (a capture's name, a CSV column). */
+bool profile__var_name_ok(const char *s);
 /** Whether name is an HTTP header name (an RFC 9110 token). */
 bool profile__header_name_ok(const char *name);
 /** Whether a header with this name is a secret by its name alone:

@@ -156,6 +156,16 @@ int profile__split_url(const char *url, size_t *path_at, const char **why) {
     return 0;
 }
 
+bool profile__var_name_ok(const char *s) {
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        return false;
+    for (s++; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
 bool profile__header_name_ok(const char *name) {
     if (!*name)
         return false;

@@ -20,8 +20,8 @@ struct builder {
     struct profile_error *err;
 };
 
-__attribute__((format(printf, 4, 5))) static int
-fail_at(struct profile_error *err, int line, int col, const char *fmt, ...) {
+int profile__fail_at(struct profile_error *err, int line, int col,
+                     const char *fmt, ...) {
     va_list ap;
 
     err->line = line;
@@ -100,9 +100,9 @@ static int attach(struct builder *b, struct profile__yaml_node *n) {
 
     if (++b->nodes > PROFILE__YAML_MAX_NODES) {
         profile__yaml_free(n);
-        return fail_at(b->err, n->line, n->col,
-                       "the profile has more than %u YAML nodes",
-                       PROFILE__YAML_MAX_NODES);
+        return profile__fail_at(b->err, n->line, n->col,
+                                "the profile has more than %u YAML nodes",
+                                PROFILE__YAML_MAX_NODES);
     }
     if (b->depth == 0) {
         b->root = n;
@@ -114,8 +114,8 @@ static int attach(struct builder *b, struct profile__yaml_node *n) {
         int line = n->line, col = n->col;
         const char *kind = profile__yaml_kind(n);
         profile__yaml_free(n);
-        return fail_at(b->err, line, col,
-                       "a map key must be a plain name, not %s", kind);
+        return profile__fail_at(b->err, line, col,
+                                "a map key must be a plain name, not %s", kind);
     }
     rc = add_child(parent, n);
     if (rc)
@@ -181,9 +181,10 @@ static int check_duplicates(struct builder *b,
         const struct profile__yaml_node *k = map->items[2 * dup];
         const struct profile__yaml_node *f = map->items[2 * first];
         profile__quote(k->str, k->len, name, sizeof(name));
-        rc = fail_at(b->err, k->line, k->col,
-                     "duplicate key '%s' (first at line %d, column %d)", name,
-                     f->line, f->col);
+        rc =
+            profile__fail_at(b->err, k->line, k->col,
+                             "duplicate key '%s' (first at line %d, column %d)",
+                             name, f->line, f->col);
     }
     free(refs);
     return rc;
@@ -252,10 +253,10 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev) {
     const char *tag = (const char *)ev->data.scalar.tag;
 
     if (ev->data.scalar.length > PROFILE__YAML_MAX_SCALAR)
-        return fail_at(b->err, (int)ev->start_mark.line + 1,
-                       (int)ev->start_mark.column + 1,
-                       "a value longer than %u bytes",
-                       PROFILE__YAML_MAX_SCALAR);
+        return profile__fail_at(b->err, (int)ev->start_mark.line + 1,
+                                (int)ev->start_mark.column + 1,
+                                "a value longer than %u bytes",
+                                PROFILE__YAML_MAX_SCALAR);
     n = node_new(PROFILE__YAML_SCALAR, &ev->start_mark);
     if (!n)
         return PROFILE_ENOMEM;
@@ -279,10 +280,10 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
     int rc;
 
     if (b->depth == PROFILE__YAML_MAX_DEPTH)
-        return fail_at(b->err, (int)ev->start_mark.line + 1,
-                       (int)ev->start_mark.column + 1,
-                       "nesting deeper than %d levels",
-                       PROFILE__YAML_MAX_DEPTH);
+        return profile__fail_at(b->err, (int)ev->start_mark.line + 1,
+                                (int)ev->start_mark.column + 1,
+                                "nesting deeper than %d levels",
+                                PROFILE__YAML_MAX_DEPTH);
     n = node_new(type, &ev->start_mark);
     if (!n)
         return PROFILE_ENOMEM;
@@ -299,19 +300,21 @@ static int on_event(struct builder *b, const yaml_event_t *ev) {
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (++b->docs > 1)
-            return fail_at(b->err, (int)ev->start_mark.line + 1,
-                           (int)ev->start_mark.column + 1,
-                           "a profile is one YAML document; found a second "
-                           "one");
+            return profile__fail_at(
+                b->err, (int)ev->start_mark.line + 1,
+                (int)ev->start_mark.column + 1,
+                "a profile is one YAML document; found a second "
+                "one");
         return 0;
     case YAML_ALIAS_EVENT: {
         const char *a = (const char *)ev->data.alias.anchor;
         profile__quote(a ? a : "", a ? strlen(a) : 0, name, sizeof(name));
-        return fail_at(b->err, (int)ev->start_mark.line + 1,
-                       (int)ev->start_mark.column + 1,
-                       "aliases (*%s) are not allowed in a profile; write "
-                       "the value out",
-                       name);
+        return profile__fail_at(
+            b->err, (int)ev->start_mark.line + 1,
+            (int)ev->start_mark.column + 1,
+            "aliases (*%s) are not allowed in a profile; write "
+            "the value out",
+            name);
     }
     case YAML_SCALAR_EVENT:
         return on_scalar(b, ev);
