@@ -1,7 +1,9 @@
 /*
  * cmd: the loadgate command line.  main.c dispatches to one cmd_<name>()
  * per subcommand; this header holds what they share: messages, option
- * helpers and the judge-and-report pipeline every gating command ends in.
+ * helpers and the pipeline every gating command goes through: prepare
+ * (cmd_prepare.c), run with progress (cmd_progress.c), repeat and pool
+ * (cmd_repeat.c), judge and report (cmd_judge.c).
  */
 #ifndef LOADGATE_CMD_H
 #define LOADGATE_CMD_H
@@ -16,6 +18,7 @@
 #include "gate.h"
 #include "loader.h"
 #include "metrics.h"
+#include "profile.h"
 
 /* ---- option tables -------------------------------------------------------
  * Every option of every command is one entry of its command's table; the
@@ -234,7 +237,7 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
 
 struct cmd_judge {
     /* what the run was */
-    const struct loader_profile *profile; /* may be NULL (gate, report) */
+    const struct profile *profile; /* may be NULL (gate, report) */
     const char *profile_name;             /* suite name; "results" if NULL */
     const char *profile_path;
     /* thresholds: from --threshold, else the profile's, else those the
@@ -245,7 +248,7 @@ struct cmd_judge {
     const struct metrics_threshold *run_thresholds;
     size_t n_run_thresholds;
     /* baseline */
-    const char *baseline_spec; /* --baseline, else profile->baseline */
+    const char *baseline_spec; /* --baseline, else the profile's */
     const struct metrics_results *baseline_doc; /* already loaded (demo) */
     const char *baseline_label;
     bool require_baseline;
@@ -279,6 +282,16 @@ struct cmd_prepared {
  * code (2 or 3) with p->reason set. */
 int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p);
 void cmd_prepared_release(struct cmd_prepared *p);
+/** The one refusal of a baseline recorded with another profile
+ * (compare_profile_mismatch() of p->baseline's hash and sha256) unless
+ * --allow-profile-change: 0, or GATE_EXIT_UNJUDGED with reason set.  plan
+ * is the profile about to run (its hash is sha256; reason says what
+ * changed), or NULL when judging a results file (sha256 is the run's). */
+int cmd_refuse_other_profile(const struct cmd_judge *j,
+                             const struct cmd_prepared *p,
+                             const char *sha256,
+                             const struct loader_plan *plan, char *reason,
+                             size_t len);
 
 /**
  * Loads the baseline spec: a results file (anything with '/' or ending in
@@ -316,11 +329,16 @@ int cmd_threads_opt(const char *arg, const char *usage);
  * versions, warning (never failing) when it cannot. */
 void cmd_prune_history(const char *store, const char *name, unsigned keep);
 
-/** Runs the profile with progress display and signals; *out gets the
+/* Why the run was stopped early by an abort: threshold ("aborted early:
+ * 'p95 < 1s' breached: ..."); empty if it was not.  Set by cmd_run_load's
+ * progress callback, said and recorded by cmd_judge_and_report. */
+extern char cmd_abort_reason[512];
+
+/** Runs the plan with progress display and signals; *out gets the
  * results.  prep (may be NULL) gives the thresholds, of which those with
  * abort: true are checked live and stop the run when breached.  Returns 0
  * or an exit code (3) with reason printed. */
-int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
+int cmd_run_load(const struct loader_plan *p, const struct cmd_report_opts *o,
                  const struct cmd_prepared *prep, struct metrics_results **out,
                  char *reason, size_t len);
 
@@ -334,7 +352,7 @@ int cmd_run_meta(struct metrics_results *r);
 /** Runs p n times one after another and pools the runs into one
  * document (windows of all runs; users as one run; duration summed), for
  * --repeat and calibrate.  Returns 0 or an exit code with reason set. */
-int cmd_run_repeated(const struct loader_profile *p,
+int cmd_run_repeated(const struct loader_plan *p,
                      const struct cmd_report_opts *o,
                      const struct cmd_prepared *prep, unsigned n,
                      struct metrics_results **out, char *reason, size_t len);
@@ -342,7 +360,7 @@ int cmd_run_repeated(const struct loader_profile *p,
 /** The sequence of run, quick and demo: prepare thresholds and baseline,
  * print banner (unless quiet), run p repeat times, mark the results with
  * shard (may be NULL), judge and report.  Returns the exit code. */
-int cmd_run_and_judge(const struct loader_profile *p,
+int cmd_run_and_judge(const struct loader_plan *p,
                       const struct cmd_judge *j,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner);
@@ -359,7 +377,7 @@ int cmd_parse_shard(const char *s, unsigned *index, unsigned *count);
  * is known. */
 char *cmd_run_id(void);
 /** Reduces p's load to shard i of n.  Returns 0, or -1 with err set. */
-int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
+int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
                       char *err, size_t len);
 
 /* ---- subcommands ---------------------------------------------------------- */

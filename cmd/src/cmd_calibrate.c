@@ -22,10 +22,10 @@ int cmd_calibrate(int argc, char **argv)
     const char *usage = cmd_usage("calibrate");
     struct cmd_getopt g = {0};
     struct cmd_report_opts ro = {0};
-    struct loader_profile *prof = NULL;
+    struct profile *prof = NULL;
     struct metrics_results **runs = NULL;
     struct compare_calibration *cal = NULL;
-    struct loader_error perr;
+    struct profile_error perr;
     unsigned long long n = 5;
     size_t have = 0;
     char msg[1200];
@@ -43,8 +43,8 @@ int cmd_calibrate(int argc, char **argv)
     }
     if (optind + 1 != argc)
         return cmd_usage_error(usage, "calibrate takes exactly one PROFILE");
-    if (loader_profile_load(argv[optind], &prof, &perr)) {
-        loader_error_format(&perr, msg, sizeof(msg));
+    if (profile_load(argv[optind], &prof, &perr)) {
+        profile_error_format(&perr, msg, sizeof(msg));
         cmd_error("%s", msg);
         return GATE_EXIT_USAGE;
     }
@@ -54,7 +54,8 @@ int cmd_calibrate(int argc, char **argv)
     for (have = 0; have < n && !cmd_stop; have++) {
         if (!ro.quiet)
             cmd_notice("A/A run %zu of %llu", have + 1, n);
-        if (cmd_run_load(prof, &ro, NULL, &runs[have], msg, sizeof(msg))) {
+        if (cmd_run_load(prof->plan, &ro, NULL, &runs[have], msg,
+                         sizeof(msg))) {
             cmd_error("%s", msg);
             goto out;
         }
@@ -80,6 +81,6 @@ out:
     for (size_t i = 0; runs && i < n; i++)
         metrics_results_free(runs[i]);
     free(runs);
-    loader_profile_free(prof);
+    profile_free(prof);
     return rc;
 }

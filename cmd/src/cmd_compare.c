@@ -87,8 +87,8 @@ int cmd_compare(int argc, char **argv)
     }
     if ((rc = cmd_load_results(argv[optind + 1], &cur)))
         goto out;
-    if (base->meta.profile_sha256 && cur->meta.profile_sha256 &&
-        strcmp(base->meta.profile_sha256, cur->meta.profile_sha256) != 0)
+    if (compare_profile_mismatch(base->meta.profile_sha256,
+                                 cur->meta.profile_sha256))
         cmd_warn("the two runs come from different profiles; their numbers "
                  "may not be comparable");
     printf("%-44s %-10s %12s %12s %10s\n", "Endpoint", "Metric", "Baseline",

@@ -61,9 +61,9 @@ int cmd_demo(int argc, char **argv)
     struct demo_opts dopts = {0};
     struct demo_slow *slow = NULL;
     struct demo_server *srv = NULL;
-    struct loader_profile *prof = NULL;
+    struct profile *prof = NULL;
     struct metrics_results *bundled = NULL;
-    struct loader_error perr;
+    struct profile_error perr;
     unsigned long long port = 0;
     bool serve_only = false;
     char target[64], banner[256], msg[1200], err[512];
@@ -136,14 +136,14 @@ int cmd_demo(int argc, char **argv)
     snprintf(target, sizeof(target), "http://127.0.0.1:%u",
              demo_server_port(srv));
     setenv("LOADGATE_DEMO_TARGET", target, 1);
-    if (loader_profile_parse(demo_profile_yaml, strlen(demo_profile_yaml),
-                             DEMO_PROFILE_PATH, &prof, &perr)) {
-        loader_error_format(&perr, msg, sizeof(msg));
+    if (profile_parse(demo_profile_yaml, strlen(demo_profile_yaml),
+                      DEMO_PROFILE_PATH, &prof, &perr)) {
+        profile_error_format(&perr, msg, sizeof(msg));
         rc = cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
         goto out;
     }
-    free(prof->name);
-    prof->name = strdup("demo");
+    free(prof->plan->name);
+    prof->plan->name = strdup("demo");
     j.profile = prof;
     j.profile_name = "demo";
     j.profile_path = DEMO_PROFILE_PATH;
@@ -160,14 +160,14 @@ int cmd_demo(int argc, char **argv)
     snprintf(banner, sizeof(banner),
              "loadgate: demo service on %s; running %s (%u users, %.0f s "
              "warm-up + %.0f s)%s",
-             target, DEMO_PROFILE_PATH, prof->load.users,
-             prof->load.warmup_s, prof->load.duration_s,
+             target, DEMO_PROFILE_PATH, prof->plan->load.users,
+             prof->plan->load.warmup_s, prof->plan->load.duration_s,
              dopts.n_slow ? " with a slowed endpoint" : "");
-    rc = cmd_run_and_judge(prof, &j, &ro, 1, NULL, banner);
+    rc = cmd_run_and_judge(prof->plan, &j, &ro, 1, NULL, banner);
 out:
     demo_server_stop(srv);
     metrics_results_free(bundled);
-    loader_profile_free(prof);
+    profile_free(prof);
     free(slow);
     return rc;
 }

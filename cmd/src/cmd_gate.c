@@ -44,9 +44,9 @@ static int gate_or_report(int argc, char **argv, bool report)
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
     struct cmd_prepared prep = {0};
-    struct loader_profile *prof = NULL;
+    struct profile *prof = NULL;
     struct metrics_results *run = NULL;
-    struct loader_error perr;
+    struct profile_error perr;
     const char **ths;
     size_t n_ths = 0;
     const char *profile_path = NULL;
@@ -104,8 +104,8 @@ static int gate_or_report(int argc, char **argv, bool report)
     }
     if (profile_path) {
         j.profile_path = profile_path;
-        if (loader_profile_load(profile_path, &prof, &perr)) {
-            loader_error_format(&perr, msg, sizeof(msg));
+        if (profile_load(profile_path, &prof, &perr)) {
+            profile_error_format(&perr, msg, sizeof(msg));
             rc = cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
             goto out;
         }
@@ -147,7 +147,7 @@ static int gate_or_report(int argc, char **argv, bool report)
 out:
     cmd_prepared_release(&prep);
     metrics_results_free(run);
-    loader_profile_free(prof);
+    profile_free(prof);
     free(ths);
     return rc;
 }

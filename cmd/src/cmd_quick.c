@@ -79,10 +79,11 @@ int cmd_quick(int argc, char **argv)
 {
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct loader_quick q = {0};
-    struct loader_profile *prof = NULL;
-    struct loader_error perr;
-    const char **headers = NULL, **ths = NULL, *engine = NULL;
+    struct profile_quick q = {0};
+    struct profile *prof = NULL;
+    struct profile_error perr;
+    const char **headers = NULL, **ths = NULL;
+    enum loader_engine engine = LOADER_ENGINE_AUTO;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
     struct units_error ue;
@@ -165,12 +166,11 @@ int cmd_quick(int argc, char **argv)
             j.store = optarg;
             break;
         case CMD_OPT_ENGINE:
-            if (strcmp(optarg, "fast") != 0 && strcmp(optarg, "curl") != 0) {
+            if (loader_engine_parse(optarg, &engine)) {
                 rc = cmd_usage_error(usage, "--engine is fast or curl, not "
                                             "'%s'", optarg);
                 goto out;
             }
-            engine = optarg;
             break;
         case CMD_OPT_THREADS:
             /* through out: earlier -H, -t and --body are freed there */
@@ -212,24 +212,21 @@ int cmd_quick(int argc, char **argv)
     q.headers = headers;
     q.n_headers = n_headers;
     q.body = body;
+    q.engine = engine;
 
-    rc = loader_profile_quick(&q, &prof, &perr);
+    rc = profile_quick(&q, &prof, &perr);
     if (rc) {
-        loader_error_format(&perr, msg, sizeof(msg));
+        profile_error_format(&perr, msg, sizeof(msg));
         rc = cmd_usage_error(usage, "%s", perr.msg[0] ? perr.msg : msg);
         goto out;
-    }
-    if (engine) {
-        free(prof->engine);
-        prof->engine = strdup(engine);
     }
     j.profile = prof;
     j.profile_name = "quick";
     j.cli_thresholds = ths;
     j.n_cli_thresholds = n_ths;
-    rc = cmd_run_and_judge(prof, &j, &ro, 1, NULL, NULL);
+    rc = cmd_run_and_judge(prof->plan, &j, &ro, 1, NULL, NULL);
 out:
-    loader_profile_free(prof);
+    profile_free(prof);
     free(headers);
     free(ths);
     free(body);

@@ -85,8 +85,8 @@ int cmd_run(int argc, char **argv)
 {
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct loader_profile *prof = NULL;
-    struct loader_error perr;
+    struct profile *prof = NULL;
+    struct profile_error perr;
     char reason[1024], msg[1200], suite[600], shard[32];
     const char *shard_flag = NULL;
     unsigned long long shards = 0, repeat = 1;
@@ -164,30 +164,31 @@ int cmd_run(int argc, char **argv)
         return GATE_EXIT_USAGE;
 
     j.profile_path = argv[optind];
-    rc = loader_profile_load(argv[optind], &prof, &perr);
+    rc = profile_load(argv[optind], &prof, &perr);
     if (rc) {
-        loader_error_format(&perr, msg, sizeof(msg));
+        profile_error_format(&perr, msg, sizeof(msg));
         return cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
     }
     j.profile = prof;
     if (shard_n > 1) {
-        if (cmd_shard_profile(prof, shard_i, shard_n, reason,
+        if (cmd_shard_profile(prof->plan, shard_i, shard_n, reason,
                               sizeof(reason))) {
-            loader_profile_free(prof);
+            profile_free(prof);
             return cmd_usage_error(usage, "%s", reason);
         }
-        if (loader_profile_shard_feeder(prof, shard_i, shard_n, reason,
-                                        sizeof(reason))) {
-            loader_profile_free(prof);
+        if (loader_plan_shard_feeder(prof->plan, shard_i, shard_n, reason,
+                                     sizeof(reason))) {
+            profile_free(prof);
             return cmd_usage_error(usage, "%s", reason);
         }
-        snprintf(suite, sizeof(suite), "%s.shard%u", prof->name, shard_i);
+        snprintf(suite, sizeof(suite), "%s.shard%u", prof->plan->name,
+                 shard_i);
         j.profile_name = suite;
     }
     if (shard_n > 1)
         snprintf(shard, sizeof(shard), "%u/%u", shard_i, shard_n);
-    rc = cmd_run_and_judge(prof, &j, &ro, (unsigned)repeat,
+    rc = cmd_run_and_judge(prof->plan, &j, &ro, (unsigned)repeat,
                            shard_n > 1 ? shard : NULL, NULL);
-    loader_profile_free(prof);
+    profile_free(prof);
     return rc;
 }

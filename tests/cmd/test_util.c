@@ -205,24 +205,44 @@ static void test_help_of_an_unknown_command(void **state)
 
 /* Shards of a profile's load sum to the whole; one that would get no
  * user is an error naming the shard. */
+/* A plan that loader_plan_check() accepts: one scenario of one step. */
+static void small_plan(struct loader_plan *p, struct loader_scenario *sc,
+                       struct loader_step *st, unsigned users)
+{
+    memset(p, 0, sizeof(*p));
+    memset(sc, 0, sizeof(*sc));
+    memset(st, 0, sizeof(*st));
+    st->method = (char *)"GET";
+    st->path = (char *)"/";
+    sc->name = (char *)"s";
+    sc->weight = 1;
+    sc->steps = st;
+    sc->n_steps = 1;
+    p->target = (char *)"http://127.0.0.1:1";
+    p->timeout_s = 10;
+    p->scenarios = sc;
+    p->n_scenarios = 1;
+    p->load.users = users;
+    p->load.duration_s = 1;
+}
+
 static void test_shard_profile(void **state)
 {
-    struct loader_profile p;
+    struct loader_plan p;
+    struct loader_scenario sc;
+    struct loader_step st;
     unsigned users = 0;
     char err[256];
     (void)state;
 
     for (unsigned i = 1; i <= 3; i++) {
-        memset(&p, 0, sizeof(p));
-        p.load.users = 10;
-        p.load.duration_s = 1;
+        small_plan(&p, &sc, &st, 10);
         assert_int_equal(cmd_shard_profile(&p, i, 3, err, sizeof(err)), 0);
         assert_true(p.load.users == 3 || p.load.users == 4);
         users += p.load.users;
     }
     assert_int_equal(users, 10);
-    memset(&p, 0, sizeof(p));
-    p.load.users = 10;
+    small_plan(&p, &sc, &st, 10);
     assert_int_equal(cmd_shard_profile(&p, 1, 1, err, sizeof(err)), 0);
     assert_int_equal(p.load.users, 10); /* one shard: the whole */
     p.load.users = 2;

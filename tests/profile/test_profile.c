@@ -1,6 +1,6 @@
 /* The profile parser on valid input: every field of a full profile, the
  * open model, ${ENV} expansion, secret headers, the profile hash, quick
- * profiles and loader_error_format(). */
+ * profiles and profile_error_format(). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,19 +11,19 @@
 
 #include <cmocka.h>
 
-#include "loader.h"
-#include "loader_profile_internal.h"
+#include "profile.h"
+#include "profile_internal.h"
 
-#define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/loader/profiles/" name
+#define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/profile/profiles/" name
 
-static struct loader_profile *parse_ok(const char *text) {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+static struct profile *parse_ok(const char *text) {
+    struct profile *p = NULL;
+    struct profile_error err;
     char msg[1200];
-    int rc = loader_profile_parse(text, strlen(text), "t.yaml", &p, &err);
+    int rc = profile_parse(text, strlen(text), "t.yaml", &p, &err);
 
     if (rc) {
-        loader_error_format(&err, msg, sizeof(msg));
+        profile_error_format(&err, msg, sizeof(msg));
         print_error("unexpected error %d: %s\n", rc, msg);
     }
     assert_int_equal(rc, 0);
@@ -34,43 +34,43 @@ static struct loader_profile *parse_ok(const char *text) {
 /* ---- the full profile ------------------------------------------------- */
 
 static void test_full_profile(void **state) {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+    struct profile *p = NULL;
+    struct profile_error err;
     const struct loader_scenario *s;
     const struct loader_step *st;
     (void)state;
 
     setenv("LG_TEST_TOKEN", "s3cr3t", 1);
     unsetenv("LG_TEST_HOST");
-    assert_int_equal(loader_profile_load(FIXTURE("full.yaml"), &p, &err), 0);
+    assert_int_equal(profile_load(FIXTURE("full.yaml"), &p, &err), 0);
     assert_string_equal(p->path, FIXTURE("full.yaml"));
-    assert_string_equal(p->name, "full");
+    assert_string_equal(p->plan->name, "full");
     assert_int_equal(p->version, 1);
-    assert_string_equal(p->target, "http://127.0.0.1:5000");
-    assert_int_equal(p->n_headers, 2);
-    assert_string_equal(p->headers[0].key, "Authorization");
-    assert_string_equal(p->headers[0].value, "Bearer s3cr3t");
-    assert_true(p->headers[0].secret);
-    assert_string_equal(p->headers[1].key, "X-Trace");
-    assert_string_equal(p->headers[1].value, "on");
-    assert_true(p->headers[1].secret); /* every default header */
-    assert_true(p->timeout_s == 90.0);
-    assert_string_equal(p->engine, "curl");
+    assert_string_equal(p->plan->target, "http://127.0.0.1:5000");
+    assert_int_equal(p->plan->n_headers, 2);
+    assert_string_equal(p->plan->headers[0].key, "Authorization");
+    assert_string_equal(p->plan->headers[0].value, "Bearer s3cr3t");
+    assert_true(p->plan->headers[0].secret);
+    assert_string_equal(p->plan->headers[1].key, "X-Trace");
+    assert_string_equal(p->plan->headers[1].value, "on");
+    assert_true(p->plan->headers[1].secret); /* every default header */
+    assert_true(p->plan->timeout_s == 90.0);
+    assert_int_equal(p->plan->engine, LOADER_ENGINE_CURL);
 
-    assert_int_equal(p->load.users, 1000);
-    assert_true(p->load.spawn_rate == 50.0);
-    assert_true(p->load.duration_s == 300.0);
-    assert_int_equal(p->load.requests, 10000);
-    assert_true(p->load.warmup_s == 30.0);
-    assert_true(p->load.think_min_s == 1.0);
-    assert_true(p->load.think_max_s == 3.0);
-    assert_int_equal(p->load.max_in_flight, 64);
-    assert_true(p->load.rate == 0.0);
-    assert_int_equal(p->load.n_stages, 0);
-    assert_null(p->load.stages);
+    assert_int_equal(p->plan->load.users, 1000);
+    assert_true(p->plan->load.spawn_rate == 50.0);
+    assert_true(p->plan->load.duration_s == 300.0);
+    assert_int_equal(p->plan->load.requests, 10000);
+    assert_true(p->plan->load.warmup_s == 30.0);
+    assert_true(p->plan->load.think_min_s == 1.0);
+    assert_true(p->plan->load.think_max_s == 3.0);
+    assert_int_equal(p->plan->load.max_in_flight, 64);
+    assert_true(p->plan->load.rate == 0.0);
+    assert_int_equal(p->plan->load.n_stages, 0);
+    assert_null(p->plan->load.stages);
 
-    assert_int_equal(p->n_scenarios, 2);
-    s = &p->scenarios[0];
+    assert_int_equal(p->plan->n_scenarios, 2);
+    s = &p->plan->scenarios[0];
     assert_string_equal(s->name, "browse");
     assert_int_equal(s->weight, 3);
     assert_int_equal(s->line, 17);
@@ -89,7 +89,7 @@ static void test_full_profile(void **state) {
     assert_int_equal(st->line, 20);
     assert_int_equal(st->col, 9);
 
-    s = &p->scenarios[1];
+    s = &p->plan->scenarios[1];
     assert_string_equal(s->name, "ask");
     assert_int_equal(s->weight, 5);
     assert_int_equal(s->n_steps, 6);
@@ -145,22 +145,22 @@ static void test_full_profile(void **state) {
 
     assert_int_equal(p->n_thresholds, 5);
     assert_null(p->thresholds[0].endpoint);
-    assert_string_equal(p->thresholds[0].check, "p95 < 1s");
+    assert_string_equal(p->thresholds[0].expr, "p95 < 1s");
     assert_int_equal(p->thresholds[0].line, 45);
     assert_int_equal(p->thresholds[0].col, 5);
-    assert_string_equal(p->thresholds[1].check, "error_rate < 5%");
+    assert_string_equal(p->thresholds[1].expr, "error_rate < 5%");
     assert_string_equal(p->thresholds[2].endpoint,
                         "POST /api/agents/{id}/query");
-    assert_string_equal(p->thresholds[2].check, "p99 < 2s");
+    assert_string_equal(p->thresholds[2].expr, "p99 < 2s");
     assert_int_equal(p->thresholds[2].line, 47);
-    assert_string_equal(p->thresholds[3].check, "p95 < baseline + 10%");
-    assert_string_equal(p->thresholds[4].check, "rps > baseline - 10%");
+    assert_string_equal(p->thresholds[3].expr, "p95 < baseline + 10%");
+    assert_string_equal(p->thresholds[4].expr, "rps > baseline - 10%");
     assert_int_equal(p->thresholds[4].line, 50);
-    assert_string_equal(p->baseline, "baselines/main.json");
-    assert_int_equal(p->baseline_line, 51);
-    assert_int_equal(strlen(p->sha256), 64);
-    assert_int_equal(strspn(p->sha256, "0123456789abcdef"), 64);
-    loader_profile_free(p);
+    assert_string_equal(p->baseline.spec, "baselines/main.json");
+    assert_int_equal(p->baseline.line, 51);
+    assert_int_equal(strlen(p->plan->sha256), 64);
+    assert_int_equal(strspn(p->plan->sha256, "0123456789abcdef"), 64);
+    profile_free(p);
     unsetenv("LG_TEST_TOKEN");
 }
 
@@ -177,46 +177,47 @@ static const char open_model[] = "version: 1\n"
                                  "  - steps: [ { get: / } ]\n";
 
 static void test_open_model(void **state) {
-    struct loader_profile *p = parse_ok(open_model);
+    struct profile *p = parse_ok(open_model);
     (void)state;
 
-    assert_string_equal(p->target, "https://example.test:8443/base");
-    assert_string_equal(p->name, "t");
-    assert_int_equal(p->load.users, 0);
-    assert_int_equal(p->load.n_stages, 3);
-    assert_true(p->load.stages[0].duration_s == 60);
-    assert_true(p->load.stages[0].rate == 100);
-    assert_true(p->load.stages[1].duration_s == 30);
-    assert_true(p->load.stages[1].rate == 100);
-    assert_true(p->load.stages[2].rate == 0);
+    assert_string_equal(p->plan->target, "https://example.test:8443/base");
+    assert_string_equal(p->plan->name, "t");
+    assert_int_equal(p->plan->load.users, 0);
+    assert_int_equal(p->plan->load.n_stages, 3);
+    assert_true(p->plan->load.stages[0].duration_s == 60);
+    assert_true(p->plan->load.stages[0].rate == 100);
+    assert_true(p->plan->load.stages[1].duration_s == 30);
+    assert_true(p->plan->load.stages[1].rate == 100);
+    assert_true(p->plan->load.stages[2].rate == 0);
     /* without duration or requests the stages say how long */
-    assert_true(p->load.duration_s == 100);
-    assert_int_equal(p->load.requests, 0);
-    assert_int_equal(p->load.max_in_flight, 500);
-    assert_true(p->timeout_s == 10.0); /* the default */
-    assert_null(p->engine);
-    assert_null(p->baseline);
+    assert_true(p->plan->load.duration_s == 100);
+    assert_int_equal(p->plan->load.requests, 0);
+    assert_int_equal(p->plan->load.max_in_flight, 500);
+    assert_true(p->plan->timeout_s == 10.0); /* the default */
+    assert_int_equal(p->plan->engine, LOADER_ENGINE_AUTO);
+    assert_null(p->baseline.spec);
     assert_int_equal(p->n_thresholds, 0);
-    assert_string_equal(p->scenarios[0].name, "scenario1");
-    assert_int_equal(p->scenarios[0].weight, 1);
-    loader_profile_free(p);
+    assert_string_equal(p->plan->scenarios[0].name, "scenario1");
+    assert_int_equal(p->plan->scenarios[0].weight, 1);
+    profile_free(p);
 }
 
 static void test_constant_rate(void **state) {
-    struct loader_profile *p = parse_ok(
-        "version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
-        "load: { rate: 500/s, requests: 3, think_time: 2 }\n"
-        "scenarios: [ { name: x, steps: [ { get: '/a?b=1' } ] } ]\n");
+    struct profile *p =
+        parse_ok("version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
+                 "load: { rate: 500/s, requests: 3, think_time: 2 }\n"
+                 "scenarios: [ { name: x, steps: [ { get: '/a?b=1' } ] } ]\n");
     (void)state;
 
-    assert_string_equal(p->target, "http://[::1]:8080");
-    assert_string_equal(p->engine, "fast");
-    assert_true(p->load.rate == 500);
-    assert_int_equal(p->load.requests, 3);
-    assert_true(p->load.duration_s == 0);
-    assert_true(p->load.think_min_s == 2 && p->load.think_max_s == 2);
-    assert_string_equal(p->scenarios[0].steps[0].path, "/a?b=1");
-    loader_profile_free(p);
+    assert_string_equal(p->plan->target, "http://[::1]:8080");
+    assert_int_equal(p->plan->engine, LOADER_ENGINE_FAST);
+    assert_true(p->plan->load.rate == 500);
+    assert_int_equal(p->plan->load.requests, 3);
+    assert_true(p->plan->load.duration_s == 0);
+    assert_true(p->plan->load.think_min_s == 2 &&
+                p->plan->load.think_max_s == 2);
+    assert_string_equal(p->plan->scenarios[0].steps[0].path, "/a?b=1");
+    profile_free(p);
 }
 
 /* ---- ${ENV} ------------------------------------------------------------ */
@@ -252,8 +253,8 @@ static void test_env_expansion(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(env_cases) / sizeof(*env_cases); i++) {
         const struct env_case *c = &env_cases[i];
-        struct loader_profile *p = NULL;
-        struct loader_error err;
+        struct profile *p = NULL;
+        struct profile_error err;
         char text[512];
         int rc;
 
@@ -266,42 +267,93 @@ static void test_env_expansion(void **state) {
                  "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
                  "baseline: '%s'\n",
                  c->value);
-        rc = loader_profile_parse(text, strlen(text), "e.yaml", &p, &err);
+        rc = profile_parse(text, strlen(text), "e.yaml", &p, &err);
         print_message("case %zu: %s -> rc %d %s\n", i, c->value, rc,
-                      rc ? err.msg : p->baseline);
+                      rc ? err.msg : p->baseline.spec);
         if (c->want) {
             assert_int_equal(rc, 0);
-            assert_string_equal(p->baseline, c->want);
+            assert_string_equal(p->baseline.spec, c->want);
         } else {
-            assert_int_equal(rc, LOADER_EPROFILE);
+            assert_int_equal(rc, PROFILE_EPROFILE);
             assert_null(p);
             assert_int_equal(err.line, 5);
             assert_int_equal(err.col, 11);
             assert_non_null(strstr(err.msg, c->frag));
         }
-        loader_profile_free(p);
+        profile_free(p);
     }
     unsetenv("LG_E1");
+}
+
+/* The baseline: is classified once (compare_baseline_kind()); a file is
+ * resolved against the profile's folder, a name or URL kept as is. */
+static void test_baseline_kind(void **state) {
+    static const struct {
+        const char *file, *value;
+        enum compare_baseline_kind kind;
+        const char *path;
+    } cases[] = {
+        {"perf/p.yaml", "baselines/main.json", COMPARE_BASELINE_FILE,
+         "perf/baselines/main.json"},
+        {"perf/p.yaml", "main.json", COMPARE_BASELINE_FILE, "perf/main.json"},
+        {"perf/p.yaml", "/abs/main.json", COMPARE_BASELINE_FILE,
+         "/abs/main.json"},
+        {"p.yaml", "b/main.json", COMPARE_BASELINE_FILE, "b/main.json"},
+        {"perf/p.yaml", "main", COMPARE_BASELINE_NAME, "main"},
+        /* a name holding ".json" is still a name (one rule everywhere) */
+        {"perf/p.yaml", "main.json.old", COMPARE_BASELINE_NAME,
+         "main.json.old"},
+        {"perf/p.yaml", "HTTP://h:1/api/load-test/baselines/main",
+         COMPARE_BASELINE_URL, "HTTP://h:1/api/load-test/baselines/main"},
+        {"perf/p.yaml", NULL, COMPARE_BASELINE_NONE, NULL},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct profile *p = NULL;
+        struct profile_error err;
+        char text[512];
+
+        snprintf(text, sizeof(text),
+                 "version: 1\ntarget: http://h\nload: {users: 1, "
+                 "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
+                 "%s%s\n",
+                 cases[i].value ? "baseline: " : "",
+                 cases[i].value ? cases[i].value : "");
+        assert_int_equal(
+            profile_parse(text, strlen(text), cases[i].file, &p, &err), 0);
+        assert_int_equal(p->baseline.kind, cases[i].kind);
+        assert_int_equal(compare_baseline_kind(p->baseline.spec),
+                         cases[i].kind);
+        if (cases[i].path) {
+            assert_string_equal(p->baseline.path, cases[i].path);
+            assert_int_equal(p->baseline.line, 5);
+            assert_int_equal(p->baseline.col, 11);
+        } else {
+            assert_null(p->baseline.path);
+        }
+        profile_free(p);
+    }
 }
 
 /* "$$${X}" is "$" followed by "$${X}"?  No: the scan sees "$$${" as "$"
  * then "$${" (a literal "${"), so the variable is not expanded. */
 static void test_env_dollar_run(void **state) {
-    struct loader_profile *p;
+    struct profile *p;
     (void)state;
 
     setenv("LG_E1", "v", 1);
     p = parse_ok("version: 1\ntarget: http://h\nload: {users: 1, "
                  "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
                  "baseline: '$$${LG_E1}'\n");
-    assert_string_equal(p->baseline, "$${LG_E1}");
-    loader_profile_free(p);
+    assert_string_equal(p->baseline.spec, "$${LG_E1}");
+    profile_free(p);
     unsetenv("LG_E1");
 }
 
 /* Keys are never expanded; numbers and durations are, before parsing. */
 static void test_env_in_numbers_not_keys(void **state) {
-    struct loader_profile *p;
+    struct profile *p;
     (void)state;
 
     setenv("LG_USERS", "42", 1);
@@ -309,11 +361,11 @@ static void test_env_in_numbers_not_keys(void **state) {
     p = parse_ok("version: 1\ntarget: http://h\nload:\n  users: ${LG_USERS}\n"
                  "  duration: ${LG_DUR:-2m}\n\nscenarios: [{steps: [{get: /, "
                  "json: {'${LG_USERS}': '${LG_USERS}'}}]}]\n");
-    assert_int_equal(p->load.users, 42);
-    assert_true(p->load.duration_s == 120);
-    assert_string_equal(p->scenarios[0].steps[0].body,
+    assert_int_equal(p->plan->load.users, 42);
+    assert_true(p->plan->load.duration_s == 120);
+    assert_string_equal(p->plan->scenarios[0].steps[0].body,
                         "{\"${LG_USERS}\":\"42\"}");
-    loader_profile_free(p);
+    profile_free(p);
     unsetenv("LG_USERS");
 }
 
@@ -333,14 +385,14 @@ static void test_env_value_not_in_errors(void **state) {
 
     setenv("LG_SECRET", "TOPSECRET-42", 1);
     for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
-        struct loader_profile *p = NULL;
-        struct loader_error err;
+        struct profile *p = NULL;
+        struct profile_error err;
         char msg[1200];
 
-        assert_int_equal(loader_profile_parse(texts[i], strlen(texts[i]),
-                                              "s.yaml", &p, &err),
-                         LOADER_EPROFILE);
-        loader_error_format(&err, msg, sizeof(msg));
+        assert_int_equal(
+            profile_parse(texts[i], strlen(texts[i]), "s.yaml", &p, &err),
+            PROFILE_EPROFILE);
+        profile_error_format(&err, msg, sizeof(msg));
         print_message("%s\n", msg);
         assert_true(err.line > 0);
         assert_null(strstr(msg, "TOPSECRET"));
@@ -380,7 +432,7 @@ static void test_secret_marking(void **state) {
     unsetenv("LG_S2");
     for (size_t i = 0; i < sizeof(secret_cases) / sizeof(*secret_cases); i++) {
         const struct secret_case *c = &secret_cases[i];
-        struct loader_profile *p;
+        struct profile *p;
         char text[512];
 
         snprintf(text, sizeof(text),
@@ -390,10 +442,12 @@ static void test_secret_marking(void **state) {
                  c->name, c->value);
         p = parse_ok(text);
         print_message("%s: %s\n", c->name, c->value);
-        assert_int_equal(p->scenarios[0].steps[0].n_headers, 1);
-        assert_string_equal(p->scenarios[0].steps[0].headers[0].key, c->name);
-        assert_int_equal(p->scenarios[0].steps[0].headers[0].secret, c->secret);
-        loader_profile_free(p);
+        assert_int_equal(p->plan->scenarios[0].steps[0].n_headers, 1);
+        assert_string_equal(p->plan->scenarios[0].steps[0].headers[0].key,
+                            c->name);
+        assert_int_equal(p->plan->scenarios[0].steps[0].headers[0].secret,
+                         c->secret);
+        profile_free(p);
     }
     unsetenv("LG_S1");
 }
@@ -422,7 +476,7 @@ static void test_endpoint_names_keep_env_unexpanded(void **state) {
     static const char *const want[] = {
         "GET /api/x?token=${LG_TOKEN}", "GET /api/y/${LG_TOKEN}",
         "POST z ${LG_TOKEN:-none}", "GET /plain/${vu}?a=${LG_TOKEN}"};
-    struct loader_profile *p, *q;
+    struct profile *p, *q;
     const struct loader_scenario *sc;
     char buf[256];
     size_t m;
@@ -433,7 +487,7 @@ static void test_endpoint_names_keep_env_unexpanded(void **state) {
     setenv("LG_TOKEN", "TOPSECRET-2", 1);
     q = parse_ok(text);
     unsetenv("LG_TOKEN");
-    sc = &p->scenarios[0];
+    sc = &p->plan->scenarios[0];
     assert_int_equal(sc->n_steps, 4);
     for (size_t k = 0; k < sc->n_steps; k++) {
         m = loader_step_endpoint(&sc->steps[k], buf, sizeof(buf));
@@ -449,17 +503,17 @@ static void test_endpoint_names_keep_env_unexpanded(void **state) {
     assert_true(sc->steps[2].query[0].secret);
     assert_string_equal(sc->steps[3].path, "/plain/${vu}?a=${LG_TOKEN}");
     assert_null(sc->steps[3].path_written); /* no ${ENV} in it */
-    assert_string_equal(p->wait_for->path, "/health?token=TOPSECRET-1");
-    assert_string_equal(p->wait_for->path_written,
+    assert_string_equal(p->plan->wait_for->path, "/health?token=TOPSECRET-1");
+    assert_string_equal(p->plan->wait_for->path_written,
                         "/health?token=${LG_TOKEN}");
     /* a threshold names the endpoint as the step does */
     assert_string_equal(p->thresholds[0].endpoint,
                         "GET /api/x?token=${LG_TOKEN}");
     /* nor does the value reach the profile's hash (a rotated token is
      * the same load) */
-    assert_string_equal(p->sha256, q->sha256);
-    loader_profile_free(p);
-    loader_profile_free(q);
+    assert_string_equal(p->plan->sha256, q->plan->sha256);
+    profile_free(p);
+    profile_free(q);
 }
 
 /* ---- the hash ----------------------------------------------------------- */
@@ -519,22 +573,22 @@ static const struct hash_case hash_cases[] = {
 };
 
 static void test_hash(void **state) {
-    struct loader_profile *base = parse_ok(hash_base), *again;
+    struct profile *base = parse_ok(hash_base), *again;
     (void)state;
 
     again = parse_ok(hash_base);
-    assert_string_equal(base->sha256, again->sha256);
-    loader_profile_free(again);
+    assert_string_equal(base->plan->sha256, again->plan->sha256);
+    profile_free(again);
     for (size_t i = 0; i < sizeof(hash_cases) / sizeof(*hash_cases); i++) {
-        struct loader_profile *p = parse_ok(hash_cases[i].text);
+        struct profile *p = parse_ok(hash_cases[i].text);
         print_message("hash case %zu\n", i);
         if (hash_cases[i].same)
-            assert_string_equal(base->sha256, p->sha256);
+            assert_string_equal(base->plan->sha256, p->plan->sha256);
         else
-            assert_string_not_equal(base->sha256, p->sha256);
-        loader_profile_free(p);
+            assert_string_not_equal(base->plan->sha256, p->plan->sha256);
+        profile_free(p);
     }
-    loader_profile_free(base);
+    profile_free(base);
 }
 
 /* ---- quick -------------------------------------------------------------- */
@@ -596,7 +650,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      5,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "must start with http:// or https://",
      NULL,
      NULL},
@@ -606,7 +660,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      5,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "has no host",
      NULL,
      NULL},
@@ -616,7 +670,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      5,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "bad port",
      NULL,
      NULL},
@@ -626,7 +680,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      5,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "spaces",
      NULL,
      NULL},
@@ -636,7 +690,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      5,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "header 'NoColonHere' has no ':'",
      NULL,
      NULL},
@@ -646,7 +700,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      5,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "bad name",
      NULL,
      NULL},
@@ -656,7 +710,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      5,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "method 'BREW'",
      NULL,
      NULL},
@@ -666,7 +720,7 @@ static const struct quick_case quick_cases[] = {
      NULL,
      0,
      0,
-     LOADER_EINVAL,
+     PROFILE_EINVAL,
      "requests or a duration",
      NULL,
      NULL},
@@ -676,9 +730,9 @@ static void test_quick(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(quick_cases) / sizeof(*quick_cases); i++) {
         const struct quick_case *c = &quick_cases[i];
-        struct loader_quick q = {0};
-        struct loader_profile *p = NULL;
-        struct loader_error err;
+        struct profile_quick q = {0};
+        struct profile *p = NULL;
+        struct profile_error err;
         size_t nh = 0;
         int rc;
 
@@ -692,7 +746,7 @@ static void test_quick(void **state) {
         q.requests = c->requests;
         q.duration_s = c->duration_s;
         q.concurrency = 7;
-        rc = loader_profile_quick(&q, &p, &err);
+        rc = profile_quick(&q, &p, &err);
         print_message("quick %s -> %d %s\n", c->url, rc, rc ? err.msg : "");
         assert_int_equal(rc, c->rc);
         if (rc) {
@@ -700,39 +754,40 @@ static void test_quick(void **state) {
             assert_non_null(strstr(err.msg, c->target));
             continue;
         }
-        assert_string_equal(p->name, "quick");
-        assert_string_equal(p->target, c->target);
-        assert_int_equal(p->n_scenarios, 1);
-        assert_int_equal(p->scenarios[0].n_steps, 1);
-        assert_string_equal(p->scenarios[0].steps[0].path, c->path);
-        assert_string_equal(p->scenarios[0].steps[0].method, c->want_method);
-        assert_int_equal(p->scenarios[0].steps[0].n_headers, nh);
+        assert_string_equal(p->plan->name, "quick");
+        assert_string_equal(p->plan->target, c->target);
+        assert_int_equal(p->plan->n_scenarios, 1);
+        assert_int_equal(p->plan->scenarios[0].n_steps, 1);
+        assert_string_equal(p->plan->scenarios[0].steps[0].path, c->path);
+        assert_string_equal(p->plan->scenarios[0].steps[0].method,
+                            c->want_method);
+        assert_int_equal(p->plan->scenarios[0].steps[0].n_headers, nh);
         assert_int_equal(p->n_thresholds, 0);
-        assert_int_equal(p->load.users, 7);
-        assert_int_equal(p->load.requests, c->requests);
-        assert_true(p->load.duration_s == c->duration_s);
-        assert_true(p->timeout_s == 10);
-        assert_int_equal(strlen(p->sha256), 64);
-        loader_profile_free(p);
+        assert_int_equal(p->plan->load.users, 7);
+        assert_int_equal(p->plan->load.requests, c->requests);
+        assert_true(p->plan->load.duration_s == c->duration_s);
+        assert_true(p->plan->timeout_s == 10);
+        assert_int_equal(strlen(p->plan->sha256), 64);
+        profile_free(p);
     }
 }
 
 static void test_quick_details(void **state) {
     const char *const h[] = {"X-Token:  abc  ", "Accept:json"};
-    struct loader_quick q = {.url = "http://h:81/p",
-                             .method = "post",
-                             .headers = h,
-                             .n_headers = 2,
-                             .body = "{\"a\":1}",
-                             .requests = 10,
-                             .rate = 25};
-    struct loader_profile *p = NULL, *yaml;
-    struct loader_error err;
+    struct profile_quick q = {.url = "http://h:81/p",
+                              .method = "post",
+                              .headers = h,
+                              .n_headers = 2,
+                              .body = "{\"a\":1}",
+                              .requests = 10,
+                              .rate = 25};
+    struct profile *p = NULL, *yaml;
+    struct profile_error err;
     const struct loader_step *st;
     (void)state;
 
-    assert_int_equal(loader_profile_quick(&q, &p, &err), 0);
-    st = &p->scenarios[0].steps[0];
+    assert_int_equal(profile_quick(&q, &p, &err), 0);
+    st = &p->plan->scenarios[0].steps[0];
     assert_string_equal(st->headers[0].key, "X-Token");
     assert_string_equal(st->headers[0].value, "abc");
     assert_true(st->headers[0].secret);
@@ -741,8 +796,8 @@ static void test_quick_details(void **state) {
     assert_false(st->headers[1].secret);
     assert_string_equal(st->body, "{\"a\":1}");
     assert_true(st->body_is_json);      /* no Content-Type given */
-    assert_int_equal(p->load.users, 1); /* concurrency 0 */
-    assert_true(p->load.rate == 25);
+    assert_int_equal(p->plan->load.users, 1); /* concurrency 0 */
+    assert_true(p->plan->load.rate == 25);
 
     /* hashed like the same profile written in YAML */
     yaml = parse_ok("version: 1\ntarget: http://other\n"
@@ -750,14 +805,14 @@ static void test_quick_details(void **state) {
                     "scenarios:\n  - name: quick\n    steps:\n"
                     "      - post: /p\n        headers: {X-Token: x, "
                     "Accept: y}\n        body: '{\"a\":1}'\n");
-    yaml->scenarios[0].steps[0].body_is_json = true;
-    assert_int_equal(loader__profile_hash(yaml), 0);
-    assert_string_equal(p->sha256, yaml->sha256);
-    loader_profile_free(yaml);
-    loader_profile_free(p);
+    yaml->plan->scenarios[0].steps[0].body_is_json = true;
+    assert_int_equal(profile__hash(yaml->plan), 0);
+    assert_string_equal(p->plan->sha256, yaml->plan->sha256);
+    profile_free(yaml);
+    profile_free(p);
 }
 
-/* ---- loader_error_format ------------------------------------------------ */
+/* ---- profile_error_format ------------------------------------------------ */
 
 struct format_case {
     const char *file;
@@ -775,7 +830,7 @@ static const struct format_case format_cases[] = {
 
 static void test_error_format(void **state) {
     char buf[64];
-    struct loader_error e;
+    struct profile_error e;
     (void)state;
 
     for (size_t i = 0; i < sizeof(format_cases) / sizeof(*format_cases); i++) {
@@ -785,7 +840,7 @@ static void test_error_format(void **state) {
         e.line = c->line;
         e.col = c->col;
         snprintf(e.msg, sizeof(e.msg), "%s", c->msg);
-        loader_error_format(&e, buf, sizeof(buf));
+        profile_error_format(&e, buf, sizeof(buf));
         assert_string_equal(buf, c->want);
     }
     /* truncated, still terminated */
@@ -793,29 +848,29 @@ static void test_error_format(void **state) {
     e.line = 1;
     e.col = 2;
     snprintf(e.msg, sizeof(e.msg), "%s", "0123456789");
-    loader_error_format(&e, buf, 8);
+    profile_error_format(&e, buf, 8);
     assert_string_equal(buf, "f.yaml:");
-    loader_error_format(NULL, buf, sizeof(buf));
+    profile_error_format(NULL, buf, sizeof(buf));
     assert_string_equal(buf, "");
 }
 
 static void test_load_missing_file(void **state) {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+    struct profile *p = NULL;
+    struct profile_error err;
     char msg[1200];
     (void)state;
 
-    assert_int_equal(loader_profile_load(FIXTURE("no-such.yaml"), &p, &err),
-                     LOADER_EIO);
+    assert_int_equal(profile_load(FIXTURE("no-such.yaml"), &p, &err),
+                     PROFILE_EIO);
     assert_null(p);
     assert_int_equal(err.line, 0);
-    loader_error_format(&err, msg, sizeof(msg));
+    profile_error_format(&err, msg, sizeof(msg));
     assert_string_equal(msg, FIXTURE("no-such.yaml") ": cannot open the "
                                                      "profile: No such file "
                                                      "or directory");
-    assert_int_equal(loader_profile_load(FIXTURE(""), &p, &err), LOADER_EIO);
+    assert_int_equal(profile_load(FIXTURE(""), &p, &err), PROFILE_EIO);
     assert_non_null(strstr(err.msg, "directory"));
-    loader_profile_free(NULL);
+    profile_free(NULL);
 }
 
 int main(void) {
@@ -824,6 +879,7 @@ int main(void) {
         cmocka_unit_test(test_open_model),
         cmocka_unit_test(test_constant_rate),
         cmocka_unit_test(test_env_expansion),
+        cmocka_unit_test(test_baseline_kind),
         cmocka_unit_test(test_env_dollar_run),
         cmocka_unit_test(test_env_in_numbers_not_keys),
         cmocka_unit_test(test_env_value_not_in_errors),

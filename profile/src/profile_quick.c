@@ -8,17 +8,17 @@
 
 #include <jansson.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 
-__attribute__((format(printf, 2, 3))) static int inval(struct loader_error *err,
-                                                       const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static int
+inval(struct profile_error *err, const char *fmt, ...) {
     va_list ap;
 
     err->line = err->col = 0;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
-    return LOADER_EINVAL;
+    return PROFILE_EINVAL;
 }
 
 static int method_of(const char *m, char **out) {
@@ -28,26 +28,26 @@ static int method_of(const char *m, char **out) {
     for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
         if (strcasecmp(m, known[i]) == 0) {
             *out = strdup(known[i]);
-            return *out ? 0 : LOADER_ENOMEM;
+            return *out ? 0 : PROFILE_ENOMEM;
         }
-    return LOADER_EINVAL;
+    return PROFILE_EINVAL;
 }
 
 /* "K: V" into kv; the value loses the spaces around it. */
 static int header_of(const char *h, struct loader_kv *kv,
-                     struct loader_error *err) {
+                     struct profile_error *err) {
     const char *colon = strchr(h, ':'), *v;
     size_t vlen;
     char q[72];
 
-    loader__quote(h, strlen(h), q, sizeof(q));
+    profile__quote(h, strlen(h), q, sizeof(q));
     if (!colon)
         return inval(err, "header '%s' has no ':'; write it as 'Name: value'",
                      q);
     kv->key = strndup(h, (size_t)(colon - h));
     if (!kv->key)
-        return LOADER_ENOMEM;
-    if (!loader__header_name_ok(kv->key))
+        return PROFILE_ENOMEM;
+    if (!profile__header_name_ok(kv->key))
         return inval(err, "header '%s' has a bad name before ':'", q);
     for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
         ;
@@ -59,8 +59,8 @@ static int header_of(const char *h, struct loader_kv *kv,
                      kv->key);
     kv->value = strndup(v, vlen);
     if (!kv->value)
-        return LOADER_ENOMEM;
-    kv->secret = loader__header_name_secret(kv->key);
+        return PROFILE_ENOMEM;
+    kv->secret = profile__header_name_secret(kv->key);
     return 0;
 }
 
@@ -79,16 +79,16 @@ static bool looks_json(const char *body, const struct loader_step *st) {
     return yes;
 }
 
-int loader_profile_quick(const struct loader_quick *q,
-                         struct loader_profile **out,
-                         struct loader_error *err) {
-    struct loader_error local;
-    struct loader_profile *p = NULL;
+int profile_quick(const struct profile_quick *q, struct profile **out,
+                  struct profile_error *err) {
+    struct profile_error local;
+    struct profile *prof = NULL;
+    struct loader_plan *p = NULL;
     struct loader_step *st;
     const char *why = NULL;
     size_t path_at;
     char u[72];
-    int rc = LOADER_ENOMEM;
+    int rc = PROFILE_ENOMEM;
 
     if (!err)
         err = &local;
@@ -96,8 +96,8 @@ int loader_profile_quick(const struct loader_quick *q,
     if (!q || !out || !q->url)
         return inval(err, "no URL given");
     *out = NULL;
-    loader__quote(q->url, strlen(q->url), u, sizeof(u));
-    if (loader__split_url(q->url, &path_at, &why))
+    profile__quote(q->url, strlen(q->url), u, sizeof(u));
+    if (profile__split_url(q->url, &path_at, &why))
         return inval(err, "URL '%s' %s: expected http(s)://host[:port][/path]",
                      u, why);
     if (q->requests == 0 && !(q->duration_s > 0))
@@ -105,16 +105,16 @@ int loader_profile_quick(const struct loader_quick *q,
     if (q->duration_s < 0 || q->rate < 0)
         return inval(err, "a duration or rate cannot be negative");
 
-    p = calloc(1, sizeof(*p));
-    if (!p)
+    prof = calloc(1, sizeof(*prof));
+    if (!prof || !(p = prof->plan = calloc(1, sizeof(*p))))
         goto out;
-    p->version = 1;
+    prof->version = 1;
+    prof->path = strdup("quick");
     p->timeout_s = 10;
-    p->path = strdup("quick");
     p->name = strdup("quick");
     p->target = strndup(q->url, path_at);
     p->scenarios = calloc(1, sizeof(*p->scenarios));
-    if (!p->path || !p->name || !p->target || !p->scenarios)
+    if (!prof->path || !p->name || !p->target || !p->scenarios)
         goto out;
     p->n_scenarios = 1;
     p->scenarios[0].name = strdup("quick");
@@ -137,8 +137,8 @@ int loader_profile_quick(const struct loader_quick *q,
                  rest);
     }
     rc = method_of(q->method ? q->method : "GET", &st->method);
-    if (rc == LOADER_EINVAL) {
-        loader__quote(q->method, strlen(q->method), u, sizeof(u));
+    if (rc == PROFILE_EINVAL) {
+        profile__quote(q->method, strlen(q->method), u, sizeof(u));
         rc = inval(err,
                    "method '%s' is not one of GET, POST, PUT, PATCH, "
                    "DELETE, HEAD",
@@ -146,7 +146,7 @@ int loader_profile_quick(const struct loader_quick *q,
     }
     if (rc)
         goto out;
-    rc = LOADER_ENOMEM;
+    rc = PROFILE_ENOMEM;
     if (q->n_headers) {
         st->headers = calloc(q->n_headers, sizeof(*st->headers));
         if (!st->headers)
@@ -158,7 +158,7 @@ int loader_profile_quick(const struct loader_quick *q,
                             err)))
             goto out;
     }
-    rc = LOADER_ENOMEM;
+    rc = PROFILE_ENOMEM;
     if (q->body) {
         st->body = strdup(q->body);
         if (!st->body)
@@ -171,14 +171,22 @@ int loader_profile_quick(const struct loader_quick *q,
     p->load.requests = q->requests;
     p->load.duration_s = q->duration_s;
     p->load.rate = q->rate;
-    rc = loader__profile_hash(p);
+    p->load.model = q->rate > 0 ? LOADER_MODEL_OPEN : LOADER_MODEL_CLOSED;
+    rc = profile__hash(p);
     if (rc)
         goto out;
-    *out = p;
-    p = NULL;
+    /* after the hash: --engine never made a quick run's baseline another
+     * profile's */
+    p->engine = q->engine;
+    if (loader_plan_check(p, err->msg, sizeof(err->msg))) {
+        rc = PROFILE_EINVAL;
+        goto out;
+    }
+    *out = prof;
+    prof = NULL;
 out:
-    if (rc == LOADER_ENOMEM)
-        snprintf(err->msg, sizeof(err->msg), "%s", loader_strerror(rc));
-    loader_profile_free(p);
+    if (rc == PROFILE_ENOMEM)
+        snprintf(err->msg, sizeof(err->msg), "%s", profile_strerror(rc));
+    profile_free(prof);
     return rc;
 }

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 #include "units.h"
 
-int loader__parse_think(const char *s, double *min, double *max) {
+int profile__parse_think(const char *s, double *min, double *max) {
     const char *dots = s ? strstr(s, "..") : NULL;
     char buf[64];
     size_t n;
@@ -33,7 +33,7 @@ int loader__parse_think(const char *s, double *min, double *max) {
     return 0;
 }
 
-size_t loader__levenshtein(const char *a, const char *b, size_t cap) {
+size_t profile__levenshtein(const char *a, const char *b, size_t cap) {
     size_t la = strlen(a), lb = strlen(b), row[65], best;
 
     /* Only short names get suggestions; longer ones are never close. */
@@ -78,7 +78,7 @@ static bool contains_ci(const char *s, const char *needle) {
     return false;
 }
 
-bool loader__header_name_secret(const char *name) {
+bool profile__header_name_secret(const char *name) {
     static const char *const exact[] = {"authorization", "cookie",
                                         "proxy-authorization", "x-api-key"};
 
@@ -88,7 +88,7 @@ bool loader__header_name_secret(const char *name) {
     return contains_ci(name, "token") || contains_ci(name, "secret");
 }
 
-int loader__split_url(const char *url, size_t *path_at, const char **why) {
+int profile__split_url(const char *url, size_t *path_at, const char **why) {
     const char *host, *end, *p, *port = NULL;
     size_t skip;
 
@@ -156,7 +156,17 @@ int loader__split_url(const char *url, size_t *path_at, const char **why) {
     return 0;
 }
 
-bool loader__header_name_ok(const char *name) {
+bool profile__var_name_ok(const char *s) {
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        return false;
+    for (s++; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+bool profile__header_name_ok(const char *name) {
     if (!*name)
         return false;
     for (const char *p = name; *p; p++)

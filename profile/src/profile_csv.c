@@ -1,17 +1,18 @@
 /* CSV data feeders (data: {file: users.csv, order: sequence|random}):
- * reading the file next to the profile, splitting it into a header row and
- * rows, and narrowing the rows to a shard's slice. */
+ * reading the file next to the profile and splitting it into a header row
+ * and rows (a shard's slice of them is the loader's:
+ * loader_plan_shard_feeder). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 
 #define FEEDER_MAX_FILE (64u * 1024 * 1024)
 #define FEEDER_MAX_COLUMNS 256u
 
-char *loader__profile_relpath(const char *profile_path, const char *file) {
+char *profile__relpath(const char *profile_path, const char *file) {
     const char *slash = profile_path ? strrchr(profile_path, '/') : NULL;
     size_t dl, fl;
     char *out;
@@ -28,8 +29,8 @@ char *loader__profile_relpath(const char *profile_path, const char *file) {
     return out;
 }
 
-int loader__read_file(const char *path, size_t max, char **out, size_t *len,
-                      char *msg, size_t msglen) {
+int profile__read_file(const char *path, size_t max, char **out, size_t *len,
+                       char *msg, size_t msglen) {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
     size_t n = 0, cap = 0;
@@ -39,7 +40,7 @@ int loader__read_file(const char *path, size_t max, char **out, size_t *len,
     *len = 0;
     if (!f) {
         snprintf(msg, msglen, "cannot open '%s': %s", path, strerror(errno));
-        return LOADER_EPROFILE;
+        return PROFILE_EPROFILE;
     }
     for (;;) {
         size_t got;
@@ -53,12 +54,12 @@ int loader__read_file(const char *path, size_t max, char **out, size_t *len,
             if (ncap <= n + 1) {
                 snprintf(msg, msglen, "'%s' is larger than %zu MiB", path,
                          max / (1024 * 1024));
-                rc = LOADER_EPROFILE;
+                rc = PROFILE_EPROFILE;
                 goto out;
             }
             nb = realloc(buf, ncap);
             if (!nb) {
-                rc = LOADER_ENOMEM;
+                rc = PROFILE_ENOMEM;
                 goto out;
             }
             buf = nb;
@@ -69,14 +70,14 @@ int loader__read_file(const char *path, size_t max, char **out, size_t *len,
         if (n > max) {
             snprintf(msg, msglen, "'%s' is larger than %zu MiB", path,
                      max / (1024 * 1024));
-            rc = LOADER_EPROFILE;
+            rc = PROFILE_EPROFILE;
             goto out;
         }
         if (got == 0) {
             if (ferror(f)) {
                 snprintf(msg, msglen, "cannot read '%s': %s", path,
                          strerror(errno));
-                rc = LOADER_EPROFILE;
+                rc = PROFILE_EPROFILE;
                 goto out;
             }
             break;
@@ -116,13 +117,13 @@ static int csv_push(struct csv *c, const char *a, size_t len, bool quoted) {
         char **nf = realloc(c->fields, cap * sizeof(*nf));
 
         if (!nf)
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         c->fields = nf;
         c->cap = cap;
     }
     f = malloc(len + 1);
     if (!f)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < len; i++) {
         f[o++] = a[i];
         if (quoted && a[i] == '"')
@@ -154,7 +155,7 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
                     snprintf(msg, msglen,
                              "%s:%d: a quoted field is never closed", file,
                              start_line);
-                    return LOADER_EPROFILE;
+                    return PROFILE_EPROFILE;
                 }
                 if (*c->s == '"') {
                     if (c->s + 1 < c->end && c->s[1] == '"') {
@@ -175,7 +176,7 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
                 snprintf(msg, msglen,
                          "%s:%d: unexpected text after a quoted field", file,
                          c->line);
-                return LOADER_EPROFILE;
+                return PROFILE_EPROFILE;
             }
         } else {
             while (c->s < c->end && *c->s != ',' && *c->s != '\n' &&
@@ -184,7 +185,7 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
                     snprintf(msg, msglen,
                              "%s:%d: %s inside an unquoted field", file,
                              c->line, *c->s ? "a quote" : "a NUL byte");
-                    return LOADER_EPROFILE;
+                    return PROFILE_EPROFILE;
                 }
                 c->s++;
             }
@@ -194,7 +195,7 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
         if (c->n > FEEDER_MAX_COLUMNS) {
             snprintf(msg, msglen, "%s:%d: more than %u columns", file,
                      c->line, FEEDER_MAX_COLUMNS);
-            return LOADER_EPROFILE;
+            return PROFILE_EPROFILE;
         }
         if (c->s < c->end && *c->s == ',') {
             c->s++;
@@ -208,18 +209,8 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
     }
 }
 
-static bool column_name_ok(const char *s) {
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-        return false;
-    for (s++; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            return false;
-    return true;
-}
-
-int loader__feeder_parse(struct loader_feeder *f, const char *text,
-                         size_t len, char *msg, size_t msglen) {
+int profile__feeder_parse(struct loader_feeder *f, const char *text, size_t len,
+                          char *msg, size_t msglen) {
     struct csv c = {text, text + len, 0, NULL, 0, 0};
     const char *file = f->file ? f->file : "data";
     size_t cap = 0;
@@ -232,27 +223,27 @@ int loader__feeder_parse(struct loader_feeder *f, const char *text,
     if (rc == 0) {
         snprintf(msg, msglen,
                  "%s is empty: the first row names the columns", file);
-        rc = LOADER_EPROFILE;
+        rc = PROFILE_EPROFILE;
     }
     if (rc < 0)
         goto out;
     for (size_t i = 0; i < c.n; i++) {
         char q[72];
 
-        loader__quote(c.fields[i], strlen(c.fields[i]), q, sizeof(q));
-        if (!column_name_ok(c.fields[i])) {
+        profile__quote(c.fields[i], strlen(c.fields[i]), q, sizeof(q));
+        if (!profile__var_name_ok(c.fields[i])) {
             snprintf(msg, msglen,
                      "%s:1: column %zu: '%s' is not a variable name "
                      "(letters, digits, _ and -)",
                      file, i + 1, q);
-            rc = LOADER_EPROFILE;
+            rc = PROFILE_EPROFILE;
             goto out;
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(c.fields[k], c.fields[i]) == 0) {
                 snprintf(msg, msglen, "%s:1: column '%s' appears twice", file,
                          q);
-                rc = LOADER_EPROFILE;
+                rc = PROFILE_EPROFILE;
                 goto out;
             }
     }
@@ -266,7 +257,7 @@ int loader__feeder_parse(struct loader_feeder *f, const char *text,
         if (c.n != f->n_columns) {
             snprintf(msg, msglen, "%s:%d: %zu field%s, the header has %zu",
                      file, c.line, c.n, c.n == 1 ? "" : "s", f->n_columns);
-            rc = LOADER_EPROFILE;
+            rc = PROFILE_EPROFILE;
             goto out;
         }
         if ((f->n_rows_all + 1) * f->n_columns > cap) {
@@ -274,7 +265,7 @@ int loader__feeder_parse(struct loader_feeder *f, const char *text,
             char **nc = realloc(f->cells, ncap * sizeof(*nc));
 
             if (!nc) {
-                rc = LOADER_ENOMEM;
+                rc = PROFILE_ENOMEM;
                 goto out;
             }
             f->cells = nc;
@@ -289,7 +280,7 @@ int loader__feeder_parse(struct loader_feeder *f, const char *text,
         goto out;
     if (f->n_rows_all == 0) {
         snprintf(msg, msglen, "%s has a header row but no data rows", file);
-        rc = LOADER_EPROFILE;
+        rc = PROFILE_EPROFILE;
         goto out;
     }
     f->row0 = 0;
@@ -299,64 +290,4 @@ out:
     csv_drop_row(&c);
     free(c.fields);
     return rc;
-}
-
-void loader__feeder_free(struct loader_feeder *f) {
-    if (!f)
-        return;
-    for (size_t i = 0; i < f->n_columns; i++)
-        free(f->columns[i]);
-    for (size_t i = 0; f->cells && i < f->n_rows_all * f->n_columns; i++)
-        free(f->cells[i]);
-    free(f->columns);
-    free(f->cells);
-    free(f->file);
-    free(f->path);
-    free(f);
-}
-
-static int shard_one(struct loader_feeder *f, unsigned index, unsigned count,
-                     char *errbuf, size_t errlen) {
-    size_t n = f->n_rows_all;
-    size_t a = (size_t)((unsigned long long)(index - 1) * n / count);
-    size_t b = (size_t)((unsigned long long)index * n / count);
-
-    if (b <= a) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen,
-                     "shard %u/%u gets no rows of %s (%zu row%s for %u "
-                     "shards)",
-                     index, count, f->file ? f->file : "data", n,
-                     n == 1 ? "" : "s", count);
-        return LOADER_EINVAL;
-    }
-    f->row0 = a;
-    f->n_rows = b - a;
-    return 0;
-}
-
-int loader_profile_shard_feeder(struct loader_profile *p, unsigned index,
-                                unsigned count, char *errbuf, size_t errlen) {
-    int rc;
-
-    if (errbuf && errlen)
-        errbuf[0] = '\0';
-    if (!p)
-        return LOADER_EINVAL;
-    if (count == 0)
-        return 0;
-    if (index < 1 || index > count) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "shard %u/%u: the index runs from 1 to %u",
-                     index, count, count);
-        return LOADER_EINVAL;
-    }
-    if (p->data && (rc = shard_one(p->data, index, count, errbuf, errlen)))
-        return rc;
-    for (size_t i = 0; i < p->n_scenarios; i++)
-        if (p->scenarios[i].data &&
-            (rc = shard_one(p->scenarios[i].data, index, count, errbuf,
-                            errlen)))
-            return rc;
-    return 0;
 }

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "loader.h"
-#include "loader_profile_internal.h"
+#include "profile.h"
+#include "profile_internal.h"
 
 static void close_to(double got, double want) {
     double d = got - want;
@@ -38,7 +38,7 @@ static void test_think(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(think_cases) / sizeof(*think_cases); i++) {
         double lo = -1, hi = -1;
-        int rc = loader__parse_think(think_cases[i].in, &lo, &hi);
+        int rc = profile__parse_think(think_cases[i].in, &lo, &hi);
         print_message("'%s' -> %d %g..%g\n", think_cases[i].in, rc, lo, hi);
         assert_int_equal(rc, think_cases[i].rc);
         if (rc == 0) {
@@ -82,7 +82,7 @@ static void test_urls(void **state) {
     for (size_t i = 0; i < sizeof(url_cases) / sizeof(*url_cases); i++) {
         const char *why = NULL;
         size_t at = 0;
-        int rc = loader__split_url(url_cases[i].in, &at, &why);
+        int rc = profile__split_url(url_cases[i].in, &at, &why);
         print_message("'%s' -> %d %zu %s\n", url_cases[i].in, rc, at,
                       why ? why : "");
         assert_int_equal(rc, url_cases[i].rc);
@@ -113,16 +113,16 @@ static const struct env_case env_cases[] = {
     {"$$", 0, "$$", false},
     {"$", 0, "$", false},
     {"a$b", 0, "a$b", false},
-    {"${LGV_UNSET}", LOADER_EPROFILE,
+    {"${LGV_UNSET}", PROFILE_EPROFILE,
      "environment variable LGV_UNSET is not "
      "set",
      false},
-    {"${LGV_A", LOADER_EPROFILE, "unterminated ${LGV_A", false},
-    {"${LGV_A:-x", LOADER_EPROFILE, "unterminated", false},
-    {"${LGV-A}", LOADER_EPROFILE, "unterminated", false},
-    {"${ LGV_A}", LOADER_EPROFILE, "must start ${NAME}", false},
-    {"${9}", LOADER_EPROFILE, "must start ${NAME}", false},
-    {"${", LOADER_EPROFILE, "must start ${NAME}", false},
+    {"${LGV_A", PROFILE_EPROFILE, "unterminated ${LGV_A", false},
+    {"${LGV_A:-x", PROFILE_EPROFILE, "unterminated", false},
+    {"${LGV-A}", PROFILE_EPROFILE, "unterminated", false},
+    {"${ LGV_A}", PROFILE_EPROFILE, "must start ${NAME}", false},
+    {"${9}", PROFILE_EPROFILE, "must start ${NAME}", false},
+    {"${", PROFILE_EPROFILE, "must start ${NAME}", false},
 };
 
 static void test_env(void **state) {
@@ -134,8 +134,8 @@ static void test_env(void **state) {
         const struct env_case *c = &env_cases[i];
         char *out = NULL, msg[256];
         bool expanded = true;
-        int rc = loader__env_expand(c->in, strlen(c->in), &out, &expanded, msg,
-                                    sizeof(msg));
+        int rc = profile__env_expand(c->in, strlen(c->in), &out, &expanded, msg,
+                                     sizeof(msg));
         print_message("'%s' -> %d '%s'\n", c->in, rc, rc ? msg : out);
         assert_int_equal(rc, c->rc);
         if (rc == 0) {
@@ -173,13 +173,13 @@ static const struct lev_case lev_cases[] = {
 static void test_levenshtein(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(lev_cases) / sizeof(*lev_cases); i++) {
-        size_t d = loader__levenshtein(lev_cases[i].a, lev_cases[i].b, 2);
+        size_t d = profile__levenshtein(lev_cases[i].a, lev_cases[i].b, 2);
         print_message("%s/%s -> %zu\n", lev_cases[i].a, lev_cases[i].b, d);
         assert_int_equal(d, lev_cases[i].want);
     }
     /* uncapped distance, to pin the algorithm itself */
-    assert_int_equal(loader__levenshtein("kitten", "sitting", 10), 3);
-    assert_int_equal(loader__levenshtein("flaw", "lawn", 10), 2);
+    assert_int_equal(profile__levenshtein("kitten", "sitting", 10), 3);
+    assert_int_equal(profile__levenshtein("flaw", "lawn", 10), 2);
 }
 
 static void test_header_names(void **state) {
@@ -196,8 +196,8 @@ static void test_header_names(void **state) {
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        assert_int_equal(loader__header_name_ok(cases[i].name), cases[i].ok);
-        assert_int_equal(loader__header_name_secret(cases[i].name),
+        assert_int_equal(profile__header_name_ok(cases[i].name), cases[i].ok);
+        assert_int_equal(profile__header_name_secret(cases[i].name),
                          cases[i].secret);
     }
 }
@@ -225,7 +225,7 @@ static const struct json_case json_cases[] = {
      "{\"name\":\"agent-${vu}\",\"env\":\"xv\"}", 0},
     {"{s: \"line\\nnext \\\" \\u00e9\"}",
      "{\"s\":\"line\\nnext \\\" \xc3\xa9\"}", 0}, /* raw UTF-8 */
-    {"{a: \"${LGJ_UNSET}\"}", "LGJ_UNSET is not set", LOADER_EPROFILE},
+    {"{a: \"${LGJ_UNSET}\"}", "LGJ_UNSET is not set", PROFILE_EPROFILE},
 };
 
 static void test_json_bodies(void **state) {
@@ -234,15 +234,15 @@ static void test_json_bodies(void **state) {
     unsetenv("LGJ_UNSET");
     for (size_t i = 0; i < sizeof(json_cases) / sizeof(*json_cases); i++) {
         const struct json_case *c = &json_cases[i];
-        struct loader__yaml_node *root = NULL;
-        struct loader_error err;
+        struct profile__yaml_node *root = NULL;
+        struct profile_error err;
         char *out = NULL;
         int rc;
 
         memset(&err, 0, sizeof(err));
         assert_int_equal(
-            loader__yaml_parse(c->yaml, strlen(c->yaml), &root, &err), 0);
-        rc = loader__profile_json(root, &out, &err);
+            profile__yaml_parse(c->yaml, strlen(c->yaml), &root, &err), 0);
+        rc = profile__json(root, &out, &err);
         print_message("%s -> %d %s\n", c->yaml, rc, rc ? err.msg : out);
         assert_int_equal(rc, c->rc);
         if (rc == 0)
@@ -250,7 +250,7 @@ static void test_json_bodies(void **state) {
         else
             assert_non_null(strstr(err.msg, c->want));
         free(out);
-        loader__yaml_free(root);
+        profile__yaml_free(root);
     }
     unsetenv("LGJ_X");
 }
@@ -258,18 +258,18 @@ static void test_json_bodies(void **state) {
 /* The tree keeps 1-based positions of every node. */
 static void test_tree_positions(void **state) {
     static const char text[] = "# c\nk:\n  - a\n  - {b: \"x\"}\n";
-    struct loader__yaml_node *root = NULL, *seq, *map;
-    struct loader_error err;
+    struct profile__yaml_node *root = NULL, *seq, *map;
+    struct profile_error err;
     (void)state;
 
     memset(&err, 0, sizeof(err));
-    assert_int_equal(loader__yaml_parse(text, strlen(text), &root, &err), 0);
-    assert_int_equal(root->type, LOADER__YAML_MAP);
+    assert_int_equal(profile__yaml_parse(text, strlen(text), &root, &err), 0);
+    assert_int_equal(root->type, PROFILE__YAML_MAP);
     assert_int_equal(root->n, 2);
     assert_int_equal(root->line, 2);
     assert_int_equal(root->col, 1);
     seq = root->items[1];
-    assert_int_equal(seq->type, LOADER__YAML_SEQ);
+    assert_int_equal(seq->type, PROFILE__YAML_SEQ);
     assert_int_equal(seq->n, 2);
     assert_int_equal(seq->items[0]->line, 3);
     assert_int_equal(seq->items[0]->col, 5);
@@ -280,10 +280,10 @@ static void test_tree_positions(void **state) {
     assert_string_equal(map->items[0]->str, "b");
     assert_int_equal(map->items[1]->col, 9);
     assert_false(map->items[1]->plain);
-    loader__yaml_free(root);
+    profile__yaml_free(root);
 
     /* nothing but a comment: no tree, no error */
-    assert_int_equal(loader__yaml_parse("# x\n", 4, &root, &err), 0);
+    assert_int_equal(profile__yaml_parse("# x\n", 4, &root, &err), 0);
     assert_null(root);
 }
 

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 
 /* YAML 1.2 core schema, as people read a plain scalar in a body. */
 static bool is_null(const char *s) {
@@ -60,7 +60,7 @@ static int number_kind(const char *s) {
 }
 
 __attribute__((format(printf, 3, 4))) static int
-fail(struct loader_error *err, const struct loader__yaml_node *n,
+fail(struct profile_error *err, const struct profile__yaml_node *n,
      const char *fmt, ...) {
     va_list ap;
 
@@ -69,19 +69,19 @@ fail(struct loader_error *err, const struct loader__yaml_node *n,
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
-    return LOADER_EPROFILE;
+    return PROFILE_EPROFILE;
 }
 
-static int scalar_json(const struct loader__yaml_node *n, json_t **out,
-                       struct loader_error *err) {
+static int scalar_json(const struct profile__yaml_node *n, json_t **out,
+                       struct profile_error *err) {
     char *s = NULL, msg[256];
     bool expanded;
     int rc, kind;
 
     if (memchr(n->str, '\0', n->len))
         return fail(err, n, "a NUL character is not allowed in a value");
-    rc = loader__env_expand(n->str, n->len, &s, &expanded, msg, sizeof(msg));
-    if (rc == LOADER_EPROFILE)
+    rc = profile__env_expand(n->str, n->len, &s, &expanded, msg, sizeof(msg));
+    if (rc == PROFILE_EPROFILE)
         return fail(err, n, "%s", msg);
     if (rc)
         return rc;
@@ -108,28 +108,28 @@ static int scalar_json(const struct loader__yaml_node *n, json_t **out,
         }
     }
     free(s);
-    return *out ? 0 : LOADER_ENOMEM;
+    return *out ? 0 : PROFILE_ENOMEM;
 }
 
-static int to_json(const struct loader__yaml_node *n, json_t **out,
-                   struct loader_error *err) {
+static int to_json(const struct profile__yaml_node *n, json_t **out,
+                   struct profile_error *err) {
     json_t *v = NULL, *item = NULL;
     int rc = 0;
 
     *out = NULL;
-    if (n->type == LOADER__YAML_SCALAR)
+    if (n->type == PROFILE__YAML_SCALAR)
         return scalar_json(n, out, err);
-    v = n->type == LOADER__YAML_MAP ? json_object() : json_array();
+    v = n->type == PROFILE__YAML_MAP ? json_object() : json_array();
     if (!v)
-        return LOADER_ENOMEM;
-    for (size_t i = 0; i < n->n; i += n->type == LOADER__YAML_MAP ? 2 : 1) {
-        const struct loader__yaml_node *key = n->items[i];
-        rc = to_json(n->type == LOADER__YAML_MAP ? n->items[i + 1] : key, &item,
-                     err);
+        return PROFILE_ENOMEM;
+    for (size_t i = 0; i < n->n; i += n->type == PROFILE__YAML_MAP ? 2 : 1) {
+        const struct profile__yaml_node *key = n->items[i];
+        rc = to_json(n->type == PROFILE__YAML_MAP ? n->items[i + 1] : key,
+                     &item, err);
         if (rc)
             goto out;
-        if (n->type == LOADER__YAML_SEQ) {
-            rc = json_array_append_new(v, item) ? LOADER_ENOMEM : 0;
+        if (n->type == PROFILE__YAML_SEQ) {
+            rc = json_array_append_new(v, item) ? PROFILE_ENOMEM : 0;
         } else if (memchr(key->str, '\0', key->len)) {
             json_decref(item);
             rc = fail(err, key, "a NUL character is not allowed in a key");
@@ -149,8 +149,8 @@ out:
     return rc;
 }
 
-int loader__profile_json(const struct loader__yaml_node *n, char **out,
-                         struct loader_error *err) {
+int profile__json(const struct profile__yaml_node *n, char **out,
+                  struct profile_error *err) {
     json_t *j = NULL;
     int rc;
 
@@ -163,7 +163,7 @@ int loader__profile_json(const struct loader__yaml_node *n, char **out,
     *out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
                              JSON_REAL_PRECISION(15));
     json_decref(j);
-    return *out ? 0 : LOADER_ENOMEM;
+    return *out ? 0 : PROFILE_ENOMEM;
 }
 
 /* ---- the profile hash -------------------------------------------------- */
@@ -300,13 +300,17 @@ static json_t *step_json(const struct loader_step *s) {
     return o;
 }
 
-int loader__profile_hash(struct loader_profile *p) {
+int profile__hash(struct loader_plan *p) {
     json_t *root = NULL, *scenarios = NULL, *sc = NULL, *steps = NULL;
     char *text = NULL;
-    int rc = LOADER_ENOMEM;
+    int rc = PROFILE_ENOMEM;
 
-    root = json_pack("{s:i, s:o, s:o}", "version", p->version, "engine",
-                     str_or_null(p->engine), "load", load_json(&p->load));
+    /* the engine left out hashes as null, as it always did */
+    root = json_pack("{s:i, s:o, s:o}", "version", 1, "engine",
+                     str_or_null(p->engine == LOADER_ENGINE_AUTO
+                                     ? NULL
+                                     : loader_engine_name(p->engine)),
+                     "load", load_json(&p->load));
     scenarios = json_array();
     if (!root || !scenarios || json_object_set(root, "scenarios", scenarios))
         goto out;

@@ -1,5 +1,5 @@
-/* The profile schema: walks the YAML tree of loader_yaml.c and fills a
- * struct loader_profile, with the position of the offending node on every
+/* The profile schema: walks the YAML tree of profile_yaml.c and fills a
+ * struct profile and its plan, with the position of the offending node on every
  * error.  Values (never keys) get ${ENV} expansion; a value that came from
  * the environment is never quoted back in a message, nor named in an
  * endpoint (keep_written()). */
@@ -12,18 +12,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 #include "units.h"
 
 #define N_OF(a) (sizeof(a) / sizeof(*(a)))
 
 struct pctx {
-    struct loader_error *err;
-    struct loader_profile *p;
+    struct profile_error *err;
+    struct profile *prof;
+    struct loader_plan *p; /* prof->plan */
 };
 
 /* Keys known at each level: unknown ones are errors with a suggestion.
- * loader__profile_keys() hands them to the schema test. */
+ * profile__keys() hands them to the schema test. */
 static const char *const top_keys[] = {
     "version",    "target",   "defaults", "load",  "engine",   "scenarios",
     "thresholds", "baseline", "data",     "setup", "teardown", "wait_for"};
@@ -50,7 +51,7 @@ static const char *const threshold_keys[] = {
 static const char *const wait_for_keys[] = {"get", "head", "timeout",
                                             "interval"};
 
-const char *const *loader__profile_keys(const char *level, size_t *n) {
+const char *const *profile__keys(const char *level, size_t *n) {
 #define LEVEL(name, table)                                                   \
     if (level && strcmp(level, name) == 0) {                                 \
         *n = N_OF(table);                                                    \
@@ -74,7 +75,7 @@ const char *const *loader__profile_keys(const char *level, size_t *n) {
 }
 
 __attribute__((format(printf, 3, 4))) static int
-fail(struct pctx *c, const struct loader__yaml_node *n, const char *fmt, ...) {
+fail(struct pctx *c, const struct profile__yaml_node *n, const char *fmt, ...) {
     va_list ap;
 
     c->err->line = n ? n->line : 0;
@@ -82,7 +83,7 @@ fail(struct pctx *c, const struct loader__yaml_node *n, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
     va_end(ap);
-    return LOADER_EPROFILE;
+    return PROFILE_EPROFILE;
 }
 
 /* ", not 'value'" for a message, or "" when the value came from the
@@ -94,21 +95,21 @@ static const char *shown(const char *s, bool expanded, char *buf, size_t len) {
         snprintf(buf, len, " (the value comes from ${...}: not shown)");
         return buf;
     }
-    loader__quote(s, strlen(s), q, sizeof(q));
+    profile__quote(s, strlen(s), q, sizeof(q));
     snprintf(buf, len, ", not '%s'", q);
     return buf;
 }
 
-static bool key_is(const struct loader__yaml_node *k, const char *name) {
+static bool key_is(const struct profile__yaml_node *k, const char *name) {
     size_t n = strlen(name);
 
     return k->len == n && memcmp(k->str, name, n) == 0;
 }
 
 /* The value under key in map (NULL when absent); *key_node gets the key. */
-static const struct loader__yaml_node *
-find(const struct loader__yaml_node *map, const char *key,
-     const struct loader__yaml_node **key_node) {
+static const struct profile__yaml_node *
+find(const struct profile__yaml_node *map, const char *key,
+     const struct profile__yaml_node **key_node) {
     for (size_t i = 0; i + 1 < map->n; i += 2)
         if (key_is(map->items[i], key)) {
             if (key_node)
@@ -118,11 +119,11 @@ find(const struct loader__yaml_node *map, const char *key,
     return NULL;
 }
 
-static int check_keys(struct pctx *c, const struct loader__yaml_node *map,
+static int check_keys(struct pctx *c, const struct profile__yaml_node *map,
                       const char *const *known, size_t n_known,
                       const char *where) {
     for (size_t i = 0; i + 1 < map->n; i += 2) {
-        const struct loader__yaml_node *k = map->items[i];
+        const struct profile__yaml_node *k = map->items[i];
         const char *best = NULL;
         size_t best_d = 3, j;
         char name[72], list[256] = "";
@@ -132,10 +133,10 @@ static int check_keys(struct pctx *c, const struct loader__yaml_node *map,
                 break;
         if (j < n_known)
             continue;
-        loader__quote(k->str, k->len, name, sizeof(name));
+        profile__quote(k->str, k->len, name, sizeof(name));
         if (strlen(k->str) == k->len) {
             for (j = 0; j < n_known; j++) {
-                size_t d = loader__levenshtein(k->str, known[j], 2);
+                size_t d = profile__levenshtein(k->str, known[j], 2);
                 if (d < best_d && d < strlen(known[j])) {
                     best_d = d;
                     best = known[j];
@@ -156,18 +157,18 @@ static int check_keys(struct pctx *c, const struct loader__yaml_node *map,
     return 0;
 }
 
-static int want(struct pctx *c, const struct loader__yaml_node *n,
-                enum loader__yaml_type type, const char *what) {
+static int want(struct pctx *c, const struct profile__yaml_node *n,
+                enum profile__yaml_type type, const char *what) {
     static const char *const names[] = {"a single value", "a map", "a list"};
 
     if (n->type == type)
         return 0;
     return fail(c, n, "'%s' must be %s, not %s", what, names[type],
-                loader__yaml_kind(n));
+                profile__yaml_kind(n));
 }
 
 /* The scalar n, expanded, as a new string. */
-static int text(struct pctx *c, const struct loader__yaml_node *n,
+static int text(struct pctx *c, const struct profile__yaml_node *n,
                 const char *what, char **out, bool *expanded) {
     char msg[400];
     bool exp_local;
@@ -176,19 +177,19 @@ static int text(struct pctx *c, const struct loader__yaml_node *n,
     *out = NULL;
     if (!expanded)
         expanded = &exp_local;
-    rc = want(c, n, LOADER__YAML_SCALAR, what);
+    rc = want(c, n, PROFILE__YAML_SCALAR, what);
     if (rc)
         return rc;
     if (memchr(n->str, '\0', n->len))
         return fail(c, n, "'%s': a NUL character is not allowed", what);
-    rc = loader__env_expand(n->str, n->len, out, expanded, msg, sizeof(msg));
-    if (rc == LOADER_EPROFILE)
+    rc = profile__env_expand(n->str, n->len, out, expanded, msg, sizeof(msg));
+    if (rc == PROFILE_EPROFILE)
         return fail(c, n, "'%s': %s", what, msg);
     return rc;
 }
 
 /* A non-empty string value. */
-static int string_field(struct pctx *c, const struct loader__yaml_node *n,
+static int string_field(struct pctx *c, const struct profile__yaml_node *n,
                         const char *what, char **out, bool *expanded) {
     int rc = text(c, n, what, out, expanded);
 
@@ -203,20 +204,20 @@ static int string_field(struct pctx *c, const struct loader__yaml_node *n,
 /* What names an endpoint keeps n's text as written when its value came
  * through ${ENV}: replaces *out with that text then, so that no value from
  * the environment (a token in a query string, say) reaches a report. */
-static int keep_written(const struct loader__yaml_node *n, bool expanded,
+static int keep_written(const struct profile__yaml_node *n, bool expanded,
                         char **out) {
     char *s;
 
     if (!expanded)
         return 0;
     if (!(s = strdup(n->str)))
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     free(*out);
     *out = s;
     return 0;
 }
 
-static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
+static int uint_field(struct pctx *c, const struct profile__yaml_node *n,
                       const char *what, unsigned long long min,
                       unsigned long long max, unsigned long long *out) {
     char *s = NULL, *end, buf[120];
@@ -242,7 +243,7 @@ static int uint_field(struct pctx *c, const struct loader__yaml_node *n,
 
 /* A scalar in one of the profile's small grammars: parse() fills out or
  * fails, and the error says what was expected ("a duration like 30s"). */
-static int parsed_field(struct pctx *c, const struct loader__yaml_node *n,
+static int parsed_field(struct pctx *c, const struct profile__yaml_node *n,
                         const char *what, const char *expected,
                         int (*parse)(const char *s, void *out), void *out) {
     char *s = NULL, buf[120];
@@ -270,7 +271,7 @@ static int parse_size(const char *s, void *out) {
     return units_parse_size(s, out, NULL);
 }
 
-static int duration_field(struct pctx *c, const struct loader__yaml_node *n,
+static int duration_field(struct pctx *c, const struct profile__yaml_node *n,
                           const char *what, bool allow_zero, double *out) {
     int rc = parsed_field(c, n, what, "a duration like 30s or 5m",
                           parse_duration, out);
@@ -280,7 +281,7 @@ static int duration_field(struct pctx *c, const struct loader__yaml_node *n,
     return rc;
 }
 
-static int size_field(struct pctx *c, const struct loader__yaml_node *n,
+static int size_field(struct pctx *c, const struct profile__yaml_node *n,
                       const char *what, uint64_t *out) {
     int rc = parsed_field(c, n, what,
                           "a size like 10MB, 512KB or a number of bytes",
@@ -291,7 +292,7 @@ static int size_field(struct pctx *c, const struct loader__yaml_node *n,
     return rc;
 }
 
-static int rate_field(struct pctx *c, const struct loader__yaml_node *n,
+static int rate_field(struct pctx *c, const struct profile__yaml_node *n,
                       const char *what, bool allow_zero, double *out) {
     int rc = parsed_field(c, n, what, "a rate like 50/s or 3000/m",
                           parse_rate, out);
@@ -301,7 +302,7 @@ static int rate_field(struct pctx *c, const struct loader__yaml_node *n,
     return rc;
 }
 
-static int bool_field(struct pctx *c, const struct loader__yaml_node *n,
+static int bool_field(struct pctx *c, const struct profile__yaml_node *n,
                       const char *what, bool *out) {
     char *s = NULL, buf[120];
     bool expanded = false;
@@ -323,40 +324,40 @@ static int bool_field(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 /* A template's {{function(...)}} calls must be known ones. */
-static int check_tpl(struct pctx *c, const struct loader__yaml_node *n,
+static int check_tpl(struct pctx *c, const struct profile__yaml_node *n,
                      const char *what, const char *tpl) {
     char msg[300];
 
-    if (!tpl || loader__template_check(tpl, msg, sizeof(msg)))
+    if (!tpl || loader_template_check(tpl, msg, sizeof(msg)))
         return 0;
     return fail(c, n, "'%s': %s", what, msg);
 }
 
 /* A file named in the profile, resolved against the profile's folder. */
-static int file_field(struct pctx *c, const struct loader__yaml_node *n,
+static int file_field(struct pctx *c, const struct profile__yaml_node *n,
                       const char *what, char **as_written, char **resolved) {
     int rc = string_field(c, n, what, as_written, NULL);
 
     if (rc)
         return rc;
-    *resolved = loader__profile_relpath(c->p->path, *as_written);
-    return *resolved ? 0 : LOADER_ENOMEM;
+    *resolved = profile__relpath(c->prof->path, *as_written);
+    return *resolved ? 0 : PROFILE_ENOMEM;
 }
 
-static int parse_feeder(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_feeder(struct pctx *c, const struct profile__yaml_node *n,
                         struct loader_feeder **out) {
-    const struct loader__yaml_node *v;
+    const struct profile__yaml_node *v;
     struct loader_feeder *f;
     char msg[400], *text_buf = NULL, *order = NULL;
     size_t len = 0;
-    int rc = want(c, n, LOADER__YAML_MAP, "data");
+    int rc = want(c, n, PROFILE__YAML_MAP, "data");
 
     if (!rc)
         rc = check_keys(c, n, data_keys, N_OF(data_keys), "data");
     if (rc)
         return rc;
     if (!(f = calloc(1, sizeof(*f))))
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     *out = f;
     f->line = n->line;
     f->col = n->col;
@@ -364,15 +365,15 @@ static int parse_feeder(struct pctx *c, const struct loader__yaml_node *n,
         return fail(c, n, "'data' needs 'file', like 'file: users.csv'");
     if ((rc = file_field(c, v, "file", &f->file, &f->path)))
         return rc;
-    if ((rc = loader__read_file(f->path, 64u * 1024 * 1024, &text_buf, &len,
-                                msg, sizeof(msg)))) {
-        if (rc == LOADER_EPROFILE)
+    if ((rc = profile__read_file(f->path, 64u * 1024 * 1024, &text_buf, &len,
+                                 msg, sizeof(msg)))) {
+        if (rc == PROFILE_EPROFILE)
             rc = fail(c, v, "data: %s", msg);
         return rc;
     }
-    rc = loader__feeder_parse(f, text_buf, len, msg, sizeof(msg));
+    rc = profile__feeder_parse(f, text_buf, len, msg, sizeof(msg));
     free(text_buf);
-    if (rc == LOADER_EPROFILE)
+    if (rc == PROFILE_EPROFILE)
         return fail(c, v, "data: %s", msg);
     if (rc)
         return rc;
@@ -384,7 +385,7 @@ static int parse_feeder(struct pctx *c, const struct loader__yaml_node *n,
         if (strcmp(order, "random") == 0) {
             f->random = true;
         } else if (strcmp(order, "sequence") != 0) {
-            loader__quote(order, strlen(order), q, sizeof(q));
+            profile__quote(order, strlen(order), q, sizeof(q));
             rc = fail(c, v, "'order' must be sequence or random, not '%s'", q);
         }
         free(order);
@@ -395,7 +396,7 @@ static int parse_feeder(struct pctx *c, const struct loader__yaml_node *n,
 /* ---- pieces ------------------------------------------------------------ */
 
 static int parse_target_url(struct pctx *c,
-                            const struct loader__yaml_node *n) {
+                            const struct profile__yaml_node *n) {
     char buf[120];
     const char *why = NULL;
     size_t path_at, len;
@@ -404,7 +405,7 @@ static int parse_target_url(struct pctx *c,
 
     if (rc)
         return rc;
-    if (loader__split_url(c->p->target, &path_at, &why) == 0 &&
+    if (profile__split_url(c->p->target, &path_at, &why) == 0 &&
         strpbrk(c->p->target + path_at, "?#"))
         why = "cannot have a query or fragment (put them in the steps)";
     if (why)
@@ -418,7 +419,7 @@ static int parse_target_url(struct pctx *c,
     return 0;
 }
 
-static int parse_ca_file(struct pctx *c, const struct loader__yaml_node *n) {
+static int parse_ca_file(struct pctx *c, const struct profile__yaml_node *n) {
     char *written = NULL;
     int rc;
 
@@ -433,11 +434,11 @@ static int parse_ca_file(struct pctx *c, const struct loader__yaml_node *n) {
 }
 
 /* target: URL, or {url: URL, insecure: true, ca_file: ca.pem}. */
-static int parse_target(struct pctx *c, const struct loader__yaml_node *n) {
-    const struct loader__yaml_node *v;
+static int parse_target(struct pctx *c, const struct profile__yaml_node *n) {
+    const struct profile__yaml_node *v;
     int rc;
 
-    if (n->type != LOADER__YAML_MAP)
+    if (n->type != PROFILE__YAML_MAP)
         return parse_target_url(c, n);
     if ((rc = check_keys(c, n, target_keys, N_OF(target_keys), "target")))
         return rc;
@@ -455,30 +456,30 @@ static int parse_target(struct pctx *c, const struct loader__yaml_node *n) {
     return 0;
 }
 
-static int parse_headers(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_headers(struct pctx *c, const struct profile__yaml_node *n,
                          const char *what, bool all_secret,
                          struct loader_kv **out, size_t *count) {
     size_t pairs = n->n / 2;
-    int rc = want(c, n, LOADER__YAML_MAP, what);
+    int rc = want(c, n, PROFILE__YAML_MAP, what);
 
     if (rc || pairs == 0)
         return rc;
     *out = calloc(pairs, sizeof(**out));
     if (!*out)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < pairs; i++) {
-        const struct loader__yaml_node *k = n->items[2 * i];
-        const struct loader__yaml_node *v = n->items[2 * i + 1];
+        const struct profile__yaml_node *k = n->items[2 * i];
+        const struct profile__yaml_node *v = n->items[2 * i + 1];
         struct loader_kv *kv = &(*out)[i];
         bool expanded = false;
         char name[72];
 
-        loader__quote(k->str, k->len, name, sizeof(name));
-        if (strlen(k->str) != k->len || !loader__header_name_ok(k->str))
+        profile__quote(k->str, k->len, name, sizeof(name));
+        if (strlen(k->str) != k->len || !profile__header_name_ok(k->str))
             return fail(c, k, "'%s' is not a valid header name", name);
         kv->key = strdup(k->str);
         if (!kv->key)
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         *count = i + 1;
         rc = text(c, v, name, &kv->value, &expanded);
         if (rc)
@@ -489,14 +490,14 @@ static int parse_headers(struct pctx *c, const struct loader__yaml_node *n,
                         "breaks",
                         name);
         kv->secret =
-            all_secret || expanded || loader__header_name_secret(kv->key);
+            all_secret || expanded || profile__header_name_secret(kv->key);
     }
     return 0;
 }
 
-static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n) {
-    const struct loader__yaml_node *v;
-    int rc = want(c, n, LOADER__YAML_MAP, "defaults");
+static int parse_defaults(struct pctx *c, const struct profile__yaml_node *n) {
+    const struct profile__yaml_node *v;
+    int rc = want(c, n, PROFILE__YAML_MAP, "defaults");
 
     if (!rc)
         rc = check_keys(c, n, defaults_keys, N_OF(defaults_keys), "defaults");
@@ -517,10 +518,10 @@ static int parse_defaults(struct pctx *c, const struct loader__yaml_node *n) {
     return rc;
 }
 
-static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
+static int parse_stages(struct pctx *c, const struct profile__yaml_node *n) {
     struct loader_load *l = &c->p->load;
     bool any_rate = false;
-    int rc = want(c, n, LOADER__YAML_SEQ, "stages");
+    int rc = want(c, n, PROFILE__YAML_SEQ, "stages");
 
     if (rc)
         return rc;
@@ -530,13 +531,13 @@ static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
                     "[{duration: 1m, rate: 100/s}]");
     l->stages = calloc(n->n, sizeof(*l->stages));
     if (!l->stages)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
-        const struct loader__yaml_node *s = n->items[i], *v;
+        const struct profile__yaml_node *s = n->items[i], *v;
         struct loader_stage *st = &l->stages[i];
 
         l->n_stages = i + 1;
-        rc = want(c, s, LOADER__YAML_MAP, "a stage");
+        rc = want(c, s, PROFILE__YAML_MAP, "a stage");
         if (!rc)
             rc = check_keys(c, s, stage_keys, N_OF(stage_keys), "a stage");
         if (rc)
@@ -561,12 +562,12 @@ static int parse_stages(struct pctx *c, const struct loader__yaml_node *n) {
     return 0;
 }
 
-static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
+static int parse_load(struct pctx *c, const struct profile__yaml_node *n) {
     struct loader_load *l = &c->p->load;
-    const struct loader__yaml_node *v, *stages, *rate_key = NULL, *stages_key;
-    const struct loader__yaml_node *iter_node;
+    const struct profile__yaml_node *v, *stages, *rate_key = NULL, *stages_key;
+    const struct profile__yaml_node *iter_node;
     unsigned long long u;
-    int rc = want(c, n, LOADER__YAML_MAP, "load");
+    int rc = want(c, n, PROFILE__YAML_MAP, "load");
 
     if (!rc)
         rc = check_keys(c, n, load_keys, N_OF(load_keys), "load");
@@ -607,7 +608,7 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
         bool expanded = false;
         if ((rc = text(c, v, "think_time", &s, &expanded)))
             return rc;
-        if (loader__parse_think(s, &l->think_min_s, &l->think_max_s))
+        if (profile__parse_think(s, &l->think_min_s, &l->think_max_s))
             rc = fail(c, v,
                       "'think_time': expected a duration like 1s or a range "
                       "like 1s..3s%s",
@@ -621,7 +622,7 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
         return rc;
     if ((stages = find(n, "stages", &stages_key))) {
         if (rate_key) {
-            const struct loader__yaml_node *later =
+            const struct profile__yaml_node *later =
                 stages_key->line > rate_key->line ||
                         (stages_key->line == rate_key->line &&
                          stages_key->col > rate_key->col)
@@ -639,11 +640,13 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
             return rc;
         l->max_in_flight = (unsigned)u;
     }
-    if (l->users == 0 && l->rate <= 0 && l->n_stages == 0)
+    l->model = l->rate > 0 || l->n_stages > 0 ? LOADER_MODEL_OPEN
+                                              : LOADER_MODEL_CLOSED;
+    if (l->model == LOADER_MODEL_CLOSED && l->users == 0)
         return fail(c, n,
                     "load needs 'users' (closed model) or 'rate' or "
                     "'stages' (open model)");
-    if (iter_node && (l->rate > 0 || l->n_stages > 0))
+    if (iter_node && l->model == LOADER_MODEL_OPEN)
         return fail(c, iter_node,
                     "'iterations' counts the closed model's scenario runs "
                     "(users); the open model stops on 'duration' or "
@@ -660,36 +663,26 @@ static int parse_load(struct pctx *c, const struct loader__yaml_node *n) {
     return 0;
 }
 
-static bool var_name_ok(const char *s) {
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-        return false;
-    for (s++; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            return false;
-    return true;
-}
-
 static int parse_expect_status(struct pctx *c,
-                               const struct loader__yaml_node *v,
+                               const struct profile__yaml_node *v,
                                struct loader_step *st) {
     unsigned long long u;
     size_t count;
     int rc;
 
-    if (v->type == LOADER__YAML_MAP)
+    if (v->type == PROFILE__YAML_MAP)
         return fail(c, v,
                     "'status' must be a status like 201 or a list "
                     "like [200, 204], not a map");
-    count = v->type == LOADER__YAML_SEQ ? v->n : 1;
+    count = v->type == PROFILE__YAML_SEQ ? v->n : 1;
     if (count == 0)
         return fail(c, v, "'status' is an empty list");
     st->expect_status = calloc(count, sizeof(*st->expect_status));
     if (!st->expect_status)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < count; i++) {
-        const struct loader__yaml_node *s =
-            v->type == LOADER__YAML_SEQ ? v->items[i] : v;
+        const struct profile__yaml_node *s =
+            v->type == PROFILE__YAML_SEQ ? v->items[i] : v;
         if ((rc = uint_field(c, s, "status", 100, 599, &u)))
             return rc;
         st->expect_status[i] = (int)u;
@@ -699,10 +692,10 @@ static int parse_expect_status(struct pctx *c,
 }
 
 /* json: {"/pointer": value}: the body's value there must equal value. */
-static int parse_expect_json(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_expect_json(struct pctx *c, const struct profile__yaml_node *n,
                              struct loader_step *st) {
     size_t pairs = n->n / 2;
-    int rc = want(c, n, LOADER__YAML_MAP, "json");
+    int rc = want(c, n, PROFILE__YAML_MAP, "json");
 
     if (rc)
         return rc;
@@ -712,32 +705,31 @@ static int parse_expect_json(struct pctx *c, const struct loader__yaml_node *n,
                     "like {/status: ok}");
     st->expect_json = calloc(pairs, sizeof(*st->expect_json));
     if (!st->expect_json)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < pairs; i++) {
-        const struct loader__yaml_node *k = n->items[2 * i];
+        const struct profile__yaml_node *k = n->items[2 * i];
         struct loader_expect_json *ej = &st->expect_json[i];
         char name[72];
 
-        loader__quote(k->str, k->len, name, sizeof(name));
+        profile__quote(k->str, k->len, name, sizeof(name));
         if (strlen(k->str) != k->len || k->str[0] != '/')
             return fail(c, k,
                         "expect json: '%s' is not a JSON pointer: it starts "
                         "with '/', like /status or /items/0/id",
                         name);
         if (!(ej->pointer = strdup(k->str)))
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         st->n_expect_json = i + 1;
-        if ((rc = loader__profile_json(n->items[2 * i + 1], &ej->value,
-                                       c->err)))
+        if ((rc = profile__json(n->items[2 * i + 1], &ej->value, c->err)))
             return rc;
     }
     return 0;
 }
 
-static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_expect(struct pctx *c, const struct profile__yaml_node *n,
                         struct loader_step *st) {
-    const struct loader__yaml_node *v;
-    int rc = want(c, n, LOADER__YAML_MAP, "expect");
+    const struct profile__yaml_node *v;
+    int rc = want(c, n, PROFILE__YAML_MAP, "expect");
 
     if (!rc)
         rc = check_keys(c, n, expect_keys, N_OF(expect_keys), "expect");
@@ -754,12 +746,12 @@ static int parse_expect(struct pctx *c, const struct loader__yaml_node *n,
 /* One capture's source: "/pointer", or a map with one of json, header,
  * regex. */
 static int parse_capture_source(struct pctx *c,
-                                const struct loader__yaml_node *v,
+                                const struct profile__yaml_node *v,
                                 const char *name, struct loader_capture *cap) {
-    const struct loader__yaml_node *src = v, *key = NULL;
+    const struct profile__yaml_node *src = v, *key = NULL;
     int rc;
 
-    if (v->type == LOADER__YAML_MAP) {
+    if (v->type == PROFILE__YAML_MAP) {
         if ((rc = check_keys(c, v, capture_keys, N_OF(capture_keys),
                              "a capture")))
             return rc;
@@ -770,17 +762,17 @@ static int parse_capture_source(struct pctx *c,
                         name);
         key = v->items[0];
         src = v->items[1];
-    } else if (v->type != LOADER__YAML_SCALAR) {
+    } else if (v->type != PROFILE__YAML_SCALAR) {
         return fail(c, v,
                     "capture '%s' must be a JSON pointer like /id or a map "
                     "like {header: X-Token}, not %s",
-                    name, loader__yaml_kind(v));
+                    name, profile__yaml_kind(v));
     }
     if (key && key_is(key, "header")) {
         cap->kind = LOADER_CAPTURE_HEADER;
         if ((rc = string_field(c, src, "header", &cap->header, NULL)))
             return rc;
-        if (!loader__header_name_ok(cap->header))
+        if (!profile__header_name_ok(cap->header))
             return fail(c, src, "capture '%s': '%s' is not a header name",
                         name, cap->header);
         return 0;
@@ -793,7 +785,7 @@ static int parse_capture_source(struct pctx *c,
         if ((rc = string_field(c, src, "regex", &cap->regex, NULL)))
             return rc;
         if (!(re = calloc(1, sizeof(*re))))
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         rc = regcomp(re, cap->regex, REG_EXTENDED);
         if (rc) {
             regerror(rc, re, why, sizeof(why));
@@ -815,31 +807,31 @@ static int parse_capture_source(struct pctx *c,
     return 0;
 }
 
-static int parse_capture(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_capture(struct pctx *c, const struct profile__yaml_node *n,
                          struct loader_step *st) {
     size_t pairs = n->n / 2;
-    int rc = want(c, n, LOADER__YAML_MAP, "capture");
+    int rc = want(c, n, PROFILE__YAML_MAP, "capture");
 
     if (rc || pairs == 0)
         return rc;
     st->captures = calloc(pairs, sizeof(*st->captures));
     if (!st->captures)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < pairs; i++) {
-        const struct loader__yaml_node *k = n->items[2 * i];
-        const struct loader__yaml_node *v = n->items[2 * i + 1];
+        const struct profile__yaml_node *k = n->items[2 * i];
+        const struct profile__yaml_node *v = n->items[2 * i + 1];
         struct loader_capture *cap = &st->captures[i];
         char name[72];
 
-        loader__quote(k->str, k->len, name, sizeof(name));
-        if (strlen(k->str) != k->len || !var_name_ok(k->str))
+        profile__quote(k->str, k->len, name, sizeof(name));
+        if (strlen(k->str) != k->len || !profile__var_name_ok(k->str))
             return fail(c, k,
                         "capture: '%s' is not a variable name "
                         "(letters, digits, _ and -)",
                         name);
         cap->var = strdup(k->str);
         if (!cap->var)
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         st->n_captures = i + 1;
         if ((rc = parse_capture_source(c, v, name, cap)))
             return rc;
@@ -848,29 +840,29 @@ static int parse_capture(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 /* form: and query: maps of name to template value. */
-static int parse_params(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_params(struct pctx *c, const struct profile__yaml_node *n,
                         const char *what, struct loader_kv **out,
                         size_t *count) {
     size_t pairs = n->n / 2;
-    int rc = want(c, n, LOADER__YAML_MAP, what);
+    int rc = want(c, n, PROFILE__YAML_MAP, what);
 
     if (rc || pairs == 0)
         return rc;
     *out = calloc(pairs, sizeof(**out));
     if (!*out)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < pairs; i++) {
-        const struct loader__yaml_node *k = n->items[2 * i];
-        const struct loader__yaml_node *v = n->items[2 * i + 1];
+        const struct profile__yaml_node *k = n->items[2 * i];
+        const struct profile__yaml_node *v = n->items[2 * i + 1];
         struct loader_kv *kv = &(*out)[i];
         bool expanded = false;
         char name[72];
 
-        loader__quote(k->str, k->len, name, sizeof(name));
+        profile__quote(k->str, k->len, name, sizeof(name));
         if (strlen(k->str) != k->len || k->len == 0)
             return fail(c, k, "%s: '%s' is not a parameter name", what, name);
         if (!(kv->key = strdup(k->str)))
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         *count = i + 1;
         if ((rc = text(c, v, name, &kv->value, &expanded)))
             return rc;
@@ -882,7 +874,7 @@ static int parse_params(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 /* body: text, or @file relative to the profile ("@@" for a literal '@'). */
-static int parse_body(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_body(struct pctx *c, const struct profile__yaml_node *n,
                       struct loader_step *st) {
     char msg[400], *path = NULL, *buf = NULL;
     size_t len = 0;
@@ -897,12 +889,12 @@ static int parse_body(struct pctx *c, const struct loader__yaml_node *n,
     if (!st->body[1])
         return fail(c, n, "'body: @' needs a file name, like @payload.json");
     if (!(st->body_file = strdup(st->body + 1)) ||
-        !(path = loader__profile_relpath(c->p->path, st->body_file)))
-        return LOADER_ENOMEM;
-    rc = loader__read_file(path, LOADER__YAML_MAX_SCALAR * 16, &buf, &len, msg,
-                           sizeof(msg));
+        !(path = profile__relpath(c->prof->path, st->body_file)))
+        return PROFILE_ENOMEM;
+    rc = profile__read_file(path, PROFILE__YAML_MAX_SCALAR * 16, &buf, &len,
+                            msg, sizeof(msg));
     free(path);
-    if (rc == LOADER_EPROFILE)
+    if (rc == PROFILE_EPROFILE)
         return fail(c, n, "body: %s", msg);
     if (rc)
         return rc;
@@ -925,17 +917,17 @@ static bool path_ok(const char *s) {
     return true;
 }
 
-static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
                       struct loader_step *st) {
-    const struct loader__yaml_node *method_key = NULL, *method_val = NULL;
-    const struct loader__yaml_node *v, *json_key = NULL, *body_key = NULL;
-    const struct loader__yaml_node *form_key = NULL;
+    const struct profile__yaml_node *method_key = NULL, *method_val = NULL;
+    const struct profile__yaml_node *v, *json_key = NULL, *body_key = NULL;
+    const struct profile__yaml_node *form_key = NULL;
     bool path_env = false, name_env = false;
     int rc;
 
-    if (n->type != LOADER__YAML_MAP)
+    if (n->type != PROFILE__YAML_MAP)
         return fail(c, n, "a step must be a map like '- get: /path', not %s",
-                    loader__yaml_kind(n));
+                    profile__yaml_kind(n));
     st->line = n->line;
     st->col = n->col;
     if ((rc = check_keys(c, n, step_keys, N_OF(step_keys), "a step")))
@@ -959,7 +951,7 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
                     "patch, delete, head (like '- get: /path')");
     st->method = strdup(method_key->str);
     if (!st->method)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (char *p = st->method; *p; p++)
         *p = (char)(*p - 'a' + 'A');
     if ((rc = string_field(c, method_val, method_key->str, &st->path,
@@ -990,12 +982,12 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
     find(n, "form", &form_key);
     {
         /* at most one body: name the later of two */
-        const struct loader__yaml_node *keys[] = {json_key, body_key,
-                                                  form_key};
-        const struct loader__yaml_node *first = NULL;
+        const struct profile__yaml_node *keys[] = {json_key, body_key,
+                                                   form_key};
+        const struct profile__yaml_node *first = NULL;
 
         for (size_t i = 0; i < N_OF(keys); i++) {
-            const struct loader__yaml_node *k = keys[i];
+            const struct profile__yaml_node *k = keys[i];
 
             if (!k)
                 continue;
@@ -1005,7 +997,7 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
             }
             if (k->line < first->line ||
                 (k->line == first->line && k->col < first->col)) {
-                const struct loader__yaml_node *t = first;
+                const struct profile__yaml_node *t = first;
                 first = k;
                 k = t;
             }
@@ -1016,8 +1008,7 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
         }
     }
     if (json_key) {
-        if ((rc = loader__profile_json(find(n, "json", NULL), &st->body,
-                                       c->err)))
+        if ((rc = profile__json(find(n, "json", NULL), &st->body, c->err)))
             return rc;
         st->body_is_json = true;
         if ((rc = check_tpl(c, find(n, "json", NULL), "json", st->body)))
@@ -1044,17 +1035,17 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
     return 0;
 }
 
-static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_scenario(struct pctx *c, const struct profile__yaml_node *n,
                           size_t index, struct loader_scenario *sc) {
-    const struct loader__yaml_node *v, *steps;
+    const struct profile__yaml_node *v, *steps;
     unsigned long long u;
     int rc;
 
-    if (n->type != LOADER__YAML_MAP)
+    if (n->type != PROFILE__YAML_MAP)
         return fail(c, n,
                     "a scenario must be a map with name, weight and "
                     "steps, not %s",
-                    loader__yaml_kind(n));
+                    profile__yaml_kind(n));
     sc->line = n->line;
     sc->col = n->col;
     sc->weight = 1;
@@ -1068,7 +1059,7 @@ static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
         char buf[32];
         snprintf(buf, sizeof(buf), "scenario%zu", index + 1);
         if (!(sc->name = strdup(buf)))
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
     }
     if ((v = find(n, "weight", NULL))) {
         /* capped so that the sum of the weights cannot overflow */
@@ -1080,7 +1071,7 @@ static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
         return rc;
     if (!(steps = find(n, "steps", NULL)))
         return fail(c, n, "scenario '%s' has no 'steps'", sc->name);
-    if ((rc = want(c, steps, LOADER__YAML_SEQ, "steps")))
+    if ((rc = want(c, steps, PROFILE__YAML_SEQ, "steps")))
         return rc;
     if (steps->n == 0)
         return fail(c, steps,
@@ -1089,7 +1080,7 @@ static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
                     sc->name);
     sc->steps = calloc(steps->n, sizeof(*sc->steps));
     if (!sc->steps)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < steps->n; i++) {
         sc->n_steps = i + 1;
         if ((rc = parse_step(c, steps->items[i], &sc->steps[i])))
@@ -1098,8 +1089,8 @@ static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
     return 0;
 }
 
-static int parse_scenarios(struct pctx *c, const struct loader__yaml_node *n) {
-    int rc = want(c, n, LOADER__YAML_SEQ, "scenarios");
+static int parse_scenarios(struct pctx *c, const struct profile__yaml_node *n) {
+    int rc = want(c, n, PROFILE__YAML_SEQ, "scenarios");
 
     if (rc)
         return rc;
@@ -1109,7 +1100,7 @@ static int parse_scenarios(struct pctx *c, const struct loader__yaml_node *n) {
                     "with steps");
     c->p->scenarios = calloc(n->n, sizeof(*c->p->scenarios));
     if (!c->p->scenarios)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
         c->p->n_scenarios = i + 1;
         if ((rc = parse_scenario(c, n->items[i], i, &c->p->scenarios[i])))
@@ -1118,32 +1109,35 @@ static int parse_scenarios(struct pctx *c, const struct loader__yaml_node *n) {
     return 0;
 }
 
-static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
-    int rc = want(c, n, LOADER__YAML_SEQ, "thresholds");
+static int parse_thresholds(struct pctx *c,
+                            const struct profile__yaml_node *n) {
+    int rc = want(c, n, PROFILE__YAML_SEQ, "thresholds");
 
     if (rc || n->n == 0)
         return rc;
-    c->p->thresholds = calloc(n->n, sizeof(*c->p->thresholds));
-    if (!c->p->thresholds)
-        return LOADER_ENOMEM;
+    c->prof->written = calloc(n->n, sizeof(*c->prof->written));
+    if (!c->prof->written)
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
-        const struct loader__yaml_node *t = n->items[i], *v;
-        struct loader_threshold *th = &c->p->thresholds[i];
+        const struct profile__yaml_node *t = n->items[i], *v;
+        struct metrics_threshold *th = &c->prof->written[i];
         bool endpoint_env = false;
 
-        c->p->n_thresholds = i + 1;
+        c->prof->n_thresholds = i + 1;
+        if (!(th->file = strdup(c->prof->path)))
+            return PROFILE_ENOMEM;
         th->line = t->line;
         th->col = t->col;
-        if (t->type == LOADER__YAML_SCALAR) {
+        if (t->type == PROFILE__YAML_SCALAR) {
             if ((rc = string_field(c, t, "threshold", &th->check, NULL)))
                 return rc;
             continue;
         }
-        if (t->type != LOADER__YAML_MAP)
+        if (t->type != PROFILE__YAML_MAP)
             return fail(c, t,
                         "a threshold is an expression like 'p95 < 1s' "
                         "or a map with endpoint and check, not %s",
-                        loader__yaml_kind(t));
+                        profile__yaml_kind(t));
         if ((rc = check_keys(c, t, threshold_keys, N_OF(threshold_keys),
                              "a threshold")))
             return rc;
@@ -1164,8 +1158,8 @@ static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
             if (strcmp(th->severity, "warn") != 0 &&
                 strcmp(th->severity, "error") != 0) {
                 char q[72];
-                loader__quote(th->severity, strlen(th->severity), q,
-                              sizeof(q));
+                profile__quote(th->severity, strlen(th->severity), q,
+                               sizeof(q));
                 return fail(c, v, "'severity' must be warn or error, not '%s'",
                             q);
             }
@@ -1184,16 +1178,16 @@ static int parse_thresholds(struct pctx *c, const struct loader__yaml_node *n) {
 }
 
 /* setup: and teardown: lists of steps. */
-static int parse_step_list(struct pctx *c, const struct loader__yaml_node *n,
+static int parse_step_list(struct pctx *c, const struct profile__yaml_node *n,
                            const char *what, struct loader_step **out,
                            size_t *count) {
-    int rc = want(c, n, LOADER__YAML_SEQ, what);
+    int rc = want(c, n, PROFILE__YAML_SEQ, what);
 
     if (rc || n->n == 0)
         return rc;
     *out = calloc(n->n, sizeof(**out));
     if (!*out)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
         *count = i + 1;
         if ((rc = parse_step(c, n->items[i], &(*out)[i])))
@@ -1203,18 +1197,18 @@ static int parse_step_list(struct pctx *c, const struct loader__yaml_node *n,
 }
 
 /* wait_for: {get: /health, timeout: 60s, interval: 1s} */
-static int parse_wait_for(struct pctx *c, const struct loader__yaml_node *n) {
-    const struct loader__yaml_node *v, *mk = NULL, *hk = NULL;
+static int parse_wait_for(struct pctx *c, const struct profile__yaml_node *n) {
+    const struct profile__yaml_node *v, *mk = NULL, *hk = NULL;
     struct loader_wait_for *w;
     bool path_env = false;
-    int rc = want(c, n, LOADER__YAML_MAP, "wait_for");
+    int rc = want(c, n, PROFILE__YAML_MAP, "wait_for");
 
     if (!rc)
         rc = check_keys(c, n, wait_for_keys, N_OF(wait_for_keys), "wait_for");
     if (rc)
         return rc;
     if (!(w = c->p->wait_for = calloc(1, sizeof(*w))))
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     w->line = n->line;
     w->col = n->col;
     w->timeout_s = 60;
@@ -1228,7 +1222,7 @@ static int parse_wait_for(struct pctx *c, const struct loader__yaml_node *n) {
     if (!v)
         return fail(c, n, "wait_for needs what to poll, like 'get: /health'");
     if (!(w->method = strdup(key_is(mk, "get") ? "GET" : "HEAD")))
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     if ((rc = string_field(c, v, key_is(mk, "get") ? "get" : "head", &w->path,
                            &path_env)) ||
         (rc = keep_written(v, path_env, &w->path_written)))
@@ -1246,12 +1240,12 @@ static int parse_wait_for(struct pctx *c, const struct loader__yaml_node *n) {
     return 0;
 }
 
-static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
-    const struct loader__yaml_node *v;
+static int parse_root(struct pctx *c, const struct profile__yaml_node *root) {
+    const struct profile__yaml_node *v;
     unsigned long long u;
     int rc;
 
-    if (!root || (root->type == LOADER__YAML_SCALAR && root->plain &&
+    if (!root || (root->type == PROFILE__YAML_SCALAR && root->plain &&
                   (root->len == 0 || strcmp(root->str, "~") == 0 ||
                    strcmp(root->str, "null") == 0))) {
         c->err->line = 1;
@@ -1259,13 +1253,13 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
         snprintf(c->err->msg, sizeof(c->err->msg),
                  "empty profile: expected version, target, load and "
                  "scenarios");
-        return LOADER_EPROFILE;
+        return PROFILE_EPROFILE;
     }
-    if (root->type != LOADER__YAML_MAP)
+    if (root->type != PROFILE__YAML_MAP)
         return fail(c, root,
                     "a profile must be a map of keys (version, "
                     "target, load, scenarios, ...), not %s",
-                    loader__yaml_kind(root));
+                    profile__yaml_kind(root));
     if ((rc = check_keys(c, root, top_keys, N_OF(top_keys), "the profile")))
         return rc;
 
@@ -1278,7 +1272,7 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
                     "unsupported version %llu: this loadgate reads "
                     "version 1",
                     u);
-    c->p->version = 1;
+    c->prof->version = 1;
 
     if (!(v = find(root, "target", NULL)))
         return fail(c, root,
@@ -1299,15 +1293,18 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
         return rc;
 
     if ((v = find(root, "engine", NULL))) {
-        if ((rc = string_field(c, v, "engine", &c->p->engine, NULL)))
+        char *engine = NULL;
+
+        if ((rc = string_field(c, v, "engine", &engine, NULL)))
             return rc;
-        if (strcmp(c->p->engine, "fast") != 0 &&
-            strcmp(c->p->engine, "curl") != 0) {
+        if (loader_engine_parse(engine, &c->p->engine)) {
             char q[72];
-            loader__quote(c->p->engine, strlen(c->p->engine), q, sizeof(q));
+            profile__quote(engine, strlen(engine), q, sizeof(q));
+            free(engine);
             return fail(c, v, "'engine' must be fast or curl, not '%s'", q);
         }
-        if (c->p->follow_redirects && strcmp(c->p->engine, "fast") == 0)
+        free(engine);
+        if (c->p->follow_redirects && c->p->engine == LOADER_ENGINE_FAST)
             return fail(c, v,
                         "'engine: fast' does not follow redirects; use "
                         "engine: curl (or leave engine: out) with "
@@ -1335,93 +1332,16 @@ static int parse_root(struct pctx *c, const struct loader__yaml_node *root) {
         return rc;
 
     if ((v = find(root, "baseline", NULL))) {
-        if ((rc = string_field(c, v, "baseline", &c->p->baseline, NULL)))
+        if ((rc =
+                 string_field(c, v, "baseline", &c->prof->baseline.spec, NULL)))
             return rc;
-        c->p->baseline_line = v->line;
+        c->prof->baseline.line = v->line;
+        c->prof->baseline.col = v->col;
     }
     return 0;
 }
 
 /* ---- public ------------------------------------------------------------ */
-
-static void release_kvs(struct loader_kv *kv, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        free(kv[i].key);
-        free(kv[i].value);
-    }
-    free(kv);
-}
-
-static void release_steps(struct loader_step *steps, size_t n) {
-    for (size_t k = 0; k < n; k++) {
-        struct loader_step *st = &steps[k];
-        free(st->method);
-        free(st->path);
-        free(st->path_written);
-        free(st->name);
-        release_kvs(st->headers, st->n_headers);
-        free(st->body);
-        free(st->body_file);
-        free(st->expect_status);
-        free(st->expect_body_contains);
-        for (size_t j = 0; j < st->n_expect_json; j++) {
-            free(st->expect_json[j].pointer);
-            free(st->expect_json[j].value);
-        }
-        free(st->expect_json);
-        release_kvs(st->form, st->n_form);
-        release_kvs(st->query, st->n_query);
-        for (size_t j = 0; j < st->n_captures; j++) {
-            struct loader_capture *cap = &st->captures[j];
-            free(cap->var);
-            free(cap->pointer);
-            free(cap->header);
-            free(cap->regex);
-            if (cap->compiled)
-                regfree(cap->compiled);
-            free(cap->compiled);
-        }
-        free(st->captures);
-    }
-    free(steps);
-}
-
-void loader_profile_free(struct loader_profile *p) {
-    if (!p)
-        return;
-    for (size_t i = 0; i < p->n_scenarios; i++) {
-        struct loader_scenario *s = &p->scenarios[i];
-        release_steps(s->steps, s->n_steps);
-        free(s->name);
-        loader__feeder_free(s->data);
-    }
-    free(p->scenarios);
-    for (size_t i = 0; i < p->n_thresholds; i++) {
-        free(p->thresholds[i].endpoint);
-        free(p->thresholds[i].check);
-        free(p->thresholds[i].severity);
-        free(p->thresholds[i].min_effect);
-    }
-    free(p->thresholds);
-    release_kvs(p->headers, p->n_headers);
-    free(p->load.stages);
-    free(p->path);
-    free(p->name);
-    free(p->target);
-    free(p->engine);
-    free(p->baseline);
-    free(p->ca_file);
-    loader__feeder_free(p->data);
-    if (p->wait_for) {
-        free(p->wait_for->method);
-        free(p->wait_for->path);
-        free(p->wait_for->path_written);
-        free(p->wait_for);
-    }
-    release_steps(p->setup, p->n_setup);
-    release_steps(p->teardown, p->n_teardown);
-    free(p);
-}
 
 /* "checkout" for "perf/checkout.yaml". */
 static char *stem(const char *path) {
@@ -1439,11 +1359,26 @@ static char *stem(const char *path) {
     return strndup(base, n);
 }
 
-int loader_profile_parse(const char *text, size_t len, const char *file,
-                         struct loader_profile **out,
-                         struct loader_error *err) {
-    struct loader_error local;
-    struct loader__yaml_node *root = NULL;
+void profile_free(struct profile *p) {
+    if (!p)
+        return;
+    loader_plan_free(p->plan);
+    for (size_t i = 0; p->thresholds && i < p->n_thresholds; i++)
+        compare_threshold_release(&p->thresholds[i]);
+    free(p->thresholds);
+    for (size_t i = 0; i < p->n_thresholds; i++)
+        metrics_threshold_release(&p->written[i]);
+    free(p->written);
+    free(p->baseline.spec);
+    free(p->baseline.path);
+    free(p->path);
+    free(p);
+}
+
+int profile_parse(const char *text, size_t len, const char *file,
+                  struct profile **out, struct profile_error *err) {
+    struct profile_error local;
+    struct profile__yaml_node *root = NULL;
     struct pctx c = {0};
     int rc;
 
@@ -1455,50 +1390,52 @@ int loader_profile_parse(const char *text, size_t len, const char *file,
     snprintf(err->file, sizeof(err->file), "%s", file);
     if (!out || (!text && len > 0)) {
         snprintf(err->msg, sizeof(err->msg), "no profile text");
-        return LOADER_EINVAL;
+        return PROFILE_EINVAL;
     }
     *out = NULL;
-    if (len > LOADER__PROFILE_MAX_FILE) {
+    if (len > PROFILE__PROFILE_MAX_FILE) {
         snprintf(err->msg, sizeof(err->msg),
                  "the profile is larger than %u MiB",
-                 LOADER__PROFILE_MAX_FILE / (1024 * 1024));
-        return LOADER_EPROFILE;
+                 PROFILE__PROFILE_MAX_FILE / (1024 * 1024));
+        return PROFILE_EPROFILE;
     }
-    rc = loader__yaml_parse(text ? text : "", len, &root, err);
+    rc = profile__yaml_parse(text ? text : "", len, &root, err);
     if (rc)
         goto out;
     c.err = err;
-    c.p = calloc(1, sizeof(*c.p));
-    if (!c.p) {
-        rc = LOADER_ENOMEM;
+    c.prof = calloc(1, sizeof(*c.prof));
+    if (!c.prof || !(c.p = c.prof->plan = calloc(1, sizeof(*c.p)))) {
+        rc = PROFILE_ENOMEM;
         goto out;
     }
-    c.p->path = strdup(file);
+    c.prof->path = strdup(file);
     c.p->name = stem(file);
-    if (!c.p->path || !c.p->name) {
-        rc = LOADER_ENOMEM;
+    if (!c.prof->path || !c.p->name) {
+        rc = PROFILE_ENOMEM;
         goto out;
     }
     rc = parse_root(&c, root);
     if (!rc)
-        rc = loader__profile_hash(c.p);
+        rc = profile__finish(c.prof, err);
+    if (!rc)
+        rc = profile__hash(c.p);
     if (!rc) {
-        *out = c.p;
-        c.p = NULL;
+        *out = c.prof;
+        c.prof = NULL;
     }
 out:
-    if (rc == LOADER_ENOMEM) {
+    if (rc == PROFILE_ENOMEM) {
         err->line = err->col = 0;
-        snprintf(err->msg, sizeof(err->msg), "%s", loader_strerror(rc));
+        snprintf(err->msg, sizeof(err->msg), "%s", profile_strerror(rc));
     }
-    loader_profile_free(c.p);
-    loader__yaml_free(root);
+    profile_free(c.prof);
+    profile__yaml_free(root);
     return rc;
 }
 
-int loader_profile_load(const char *path, struct loader_profile **out,
-                        struct loader_error *err) {
-    struct loader_error local;
+int profile_load(const char *path, struct profile **out,
+                 struct profile_error *err) {
+    struct profile_error local;
     FILE *f = NULL;
     char *buf = NULL;
     size_t len = 0, cap = 64 * 1024;
@@ -1509,7 +1446,7 @@ int loader_profile_load(const char *path, struct loader_profile **out,
     memset(err, 0, sizeof(*err));
     if (!path || !out) {
         snprintf(err->msg, sizeof(err->msg), "no profile path");
-        return LOADER_EINVAL;
+        return PROFILE_EINVAL;
     }
     *out = NULL;
     snprintf(err->file, sizeof(err->file), "%s", path);
@@ -1517,7 +1454,7 @@ int loader_profile_load(const char *path, struct loader_profile **out,
     if (!f) {
         snprintf(err->msg, sizeof(err->msg), "cannot open the profile: %s",
                  strerror(errno));
-        return LOADER_EIO;
+        return PROFILE_EIO;
     }
     for (;;) {
         size_t got;
@@ -1525,43 +1462,45 @@ int loader_profile_load(const char *path, struct loader_profile **out,
             char *p;
             if (buf)
                 cap *= 2;
-            if (cap > LOADER__PROFILE_MAX_FILE + 1)
-                cap = LOADER__PROFILE_MAX_FILE + 1;
+            if (cap > PROFILE__PROFILE_MAX_FILE + 1)
+                cap = PROFILE__PROFILE_MAX_FILE + 1;
             p = realloc(buf, cap);
             if (!p) {
-                rc = LOADER_ENOMEM;
-                snprintf(err->msg, sizeof(err->msg), "%s", loader_strerror(rc));
+                rc = PROFILE_ENOMEM;
+                snprintf(err->msg, sizeof(err->msg), "%s",
+                         profile_strerror(rc));
                 goto out;
             }
             buf = p;
         }
         got = fread(buf + len, 1, cap - len, f);
         len += got;
-        if (len > LOADER__PROFILE_MAX_FILE) {
+        if (len > PROFILE__PROFILE_MAX_FILE) {
             snprintf(err->msg, sizeof(err->msg),
                      "the profile is larger than %u MiB",
-                     LOADER__PROFILE_MAX_FILE / (1024 * 1024));
-            rc = LOADER_EPROFILE;
+                     PROFILE__PROFILE_MAX_FILE / (1024 * 1024));
+            rc = PROFILE_EPROFILE;
             goto out;
         }
         if (got == 0) {
             if (ferror(f)) {
                 snprintf(err->msg, sizeof(err->msg),
                          "cannot read the profile: %s", strerror(errno));
-                rc = LOADER_EIO;
+                rc = PROFILE_EIO;
                 goto out;
             }
             break;
         }
     }
-    rc = loader_profile_parse(buf, len, path, out, err);
+    rc = profile_parse(buf, len, path, out, err);
 out:
     free(buf);
     fclose(f);
     return rc;
 }
 
-void loader_error_format(const struct loader_error *e, char *buf, size_t len) {
+void profile_error_format(const struct profile_error *e, char *buf,
+                          size_t len) {
     if (!buf || len == 0)
         return;
     if (!e) {

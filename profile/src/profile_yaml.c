@@ -9,19 +9,19 @@
 
 #include <yaml.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 
 struct builder {
-    struct loader__yaml_node *root;
-    struct loader__yaml_node *stack[LOADER__YAML_MAX_DEPTH];
+    struct profile__yaml_node *root;
+    struct profile__yaml_node *stack[PROFILE__YAML_MAX_DEPTH];
     size_t depth;
     size_t nodes;
     int docs;
-    struct loader_error *err;
+    struct profile_error *err;
 };
 
-__attribute__((format(printf, 4, 5))) static int
-fail_at(struct loader_error *err, int line, int col, const char *fmt, ...) {
+int profile__fail_at(struct profile_error *err, int line, int col,
+                     const char *fmt, ...) {
     va_list ap;
 
     err->line = line;
@@ -29,10 +29,10 @@ fail_at(struct loader_error *err, int line, int col, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
-    return LOADER_EPROFILE;
+    return PROFILE_EPROFILE;
 }
 
-void loader__quote(const char *s, size_t len, char *buf, size_t buflen) {
+void profile__quote(const char *s, size_t len, char *buf, size_t buflen) {
     size_t i = 0, j = 0;
 
     if (buflen < 8) {
@@ -56,35 +56,35 @@ void loader__quote(const char *s, size_t len, char *buf, size_t buflen) {
     buf[j] = '\0';
 }
 
-void loader__yaml_free(struct loader__yaml_node *n) {
+void profile__yaml_free(struct profile__yaml_node *n) {
     if (!n)
         return;
     for (size_t i = 0; i < n->n; i++)
-        loader__yaml_free(n->items[i]);
+        profile__yaml_free(n->items[i]);
     free(n->items);
     free(n->str);
     free(n);
 }
 
-const char *loader__yaml_kind(const struct loader__yaml_node *n) {
+const char *profile__yaml_kind(const struct profile__yaml_node *n) {
     switch (n->type) {
-    case LOADER__YAML_MAP:
+    case PROFILE__YAML_MAP:
         return "a map";
-    case LOADER__YAML_SEQ:
+    case PROFILE__YAML_SEQ:
         return "a list";
     default:
         return n->plain && n->len == 0 ? "nothing" : "a single value";
     }
 }
 
-static int add_child(struct loader__yaml_node *parent,
-                     struct loader__yaml_node *child) {
+static int add_child(struct profile__yaml_node *parent,
+                     struct profile__yaml_node *child) {
     if (parent->n == parent->cap) {
         size_t cap = parent->cap ? parent->cap * 2 : 4;
-        struct loader__yaml_node **items =
+        struct profile__yaml_node **items =
             realloc(parent->items, cap * sizeof(*items));
         if (!items)
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         parent->items = items;
         parent->cap = cap;
     }
@@ -94,37 +94,37 @@ static int add_child(struct loader__yaml_node *parent,
 
 /* Hangs a new node under the innermost open collection (or makes it the
  * root).  Takes ownership of n even on failure. */
-static int attach(struct builder *b, struct loader__yaml_node *n) {
-    struct loader__yaml_node *parent;
+static int attach(struct builder *b, struct profile__yaml_node *n) {
+    struct profile__yaml_node *parent;
     int rc;
 
-    if (++b->nodes > LOADER__YAML_MAX_NODES) {
-        loader__yaml_free(n);
-        return fail_at(b->err, n->line, n->col,
-                       "the profile has more than %u YAML nodes",
-                       LOADER__YAML_MAX_NODES);
+    if (++b->nodes > PROFILE__YAML_MAX_NODES) {
+        profile__yaml_free(n);
+        return profile__fail_at(b->err, n->line, n->col,
+                                "the profile has more than %u YAML nodes",
+                                PROFILE__YAML_MAX_NODES);
     }
     if (b->depth == 0) {
         b->root = n;
         return 0;
     }
     parent = b->stack[b->depth - 1];
-    if (parent->type == LOADER__YAML_MAP && parent->n % 2 == 0 &&
-        n->type != LOADER__YAML_SCALAR) {
+    if (parent->type == PROFILE__YAML_MAP && parent->n % 2 == 0 &&
+        n->type != PROFILE__YAML_SCALAR) {
         int line = n->line, col = n->col;
-        const char *kind = loader__yaml_kind(n);
-        loader__yaml_free(n);
-        return fail_at(b->err, line, col,
-                       "a map key must be a plain name, not %s", kind);
+        const char *kind = profile__yaml_kind(n);
+        profile__yaml_free(n);
+        return profile__fail_at(b->err, line, col,
+                                "a map key must be a plain name, not %s", kind);
     }
     rc = add_child(parent, n);
     if (rc)
-        loader__yaml_free(n);
+        profile__yaml_free(n);
     return rc;
 }
 
-static int key_cmp(const struct loader__yaml_node *a,
-                   const struct loader__yaml_node *b) {
+static int key_cmp(const struct profile__yaml_node *a,
+                   const struct profile__yaml_node *b) {
     size_t n = a->len < b->len ? a->len : b->len;
     int c = memcmp(a->str, b->str, n);
 
@@ -134,7 +134,7 @@ static int key_cmp(const struct loader__yaml_node *a,
 }
 
 struct keyref {
-    const struct loader__yaml_node *key;
+    const struct profile__yaml_node *key;
     size_t i; /* pair index: ties sort in document order */
 };
 
@@ -151,7 +151,7 @@ static int key_order(const void *pa, const void *pb) {
  * where the key first appeared.  Sorting keeps a 100 000-key map at
  * n log n instead of n^2. */
 static int check_duplicates(struct builder *b,
-                            const struct loader__yaml_node *map) {
+                            const struct profile__yaml_node *map) {
     size_t pairs = map->n / 2, dup = (size_t)-1, first = 0, run = 0;
     struct keyref *refs = NULL;
     char name[80];
@@ -161,7 +161,7 @@ static int check_duplicates(struct builder *b,
         return 0;
     refs = malloc(pairs * sizeof(*refs));
     if (!refs)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     for (size_t i = 0; i < pairs; i++) {
         refs[i].key = map->items[2 * i];
         refs[i].i = i;
@@ -178,20 +178,21 @@ static int check_duplicates(struct builder *b,
         }
     }
     if (dup != (size_t)-1) {
-        const struct loader__yaml_node *k = map->items[2 * dup];
-        const struct loader__yaml_node *f = map->items[2 * first];
-        loader__quote(k->str, k->len, name, sizeof(name));
-        rc = fail_at(b->err, k->line, k->col,
-                     "duplicate key '%s' (first at line %d, column %d)", name,
-                     f->line, f->col);
+        const struct profile__yaml_node *k = map->items[2 * dup];
+        const struct profile__yaml_node *f = map->items[2 * first];
+        profile__quote(k->str, k->len, name, sizeof(name));
+        rc =
+            profile__fail_at(b->err, k->line, k->col,
+                             "duplicate key '%s' (first at line %d, column %d)",
+                             name, f->line, f->col);
     }
     free(refs);
     return rc;
 }
 
-static struct loader__yaml_node *node_new(enum loader__yaml_type type,
-                                          const yaml_mark_t *m) {
-    struct loader__yaml_node *n = calloc(1, sizeof(*n));
+static struct profile__yaml_node *node_new(enum profile__yaml_type type,
+                                           const yaml_mark_t *m) {
+    struct profile__yaml_node *n = calloc(1, sizeof(*n));
 
     if (!n)
         return NULL;
@@ -221,11 +222,11 @@ static void offset_position(const char *text, size_t len, size_t off, int *line,
 }
 
 static int syntax_error(const yaml_parser_t *parser, const char *text,
-                        size_t len, struct loader_error *err) {
+                        size_t len, struct profile_error *err) {
     const char *problem = parser->problem ? parser->problem : "syntax error";
 
     if (parser->error == YAML_MEMORY_ERROR)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     if (parser->error == YAML_READER_ERROR) {
         offset_position(text, len, parser->problem_offset, &err->line,
                         &err->col);
@@ -244,24 +245,25 @@ static int syntax_error(const yaml_parser_t *parser, const char *text,
         else
             snprintf(err->msg, sizeof(err->msg), "%s%s", problem, hint);
     }
-    return LOADER_ESYNTAX;
+    return PROFILE_ESYNTAX;
 }
 
 static int on_scalar(struct builder *b, const yaml_event_t *ev) {
-    struct loader__yaml_node *n;
+    struct profile__yaml_node *n;
     const char *tag = (const char *)ev->data.scalar.tag;
 
-    if (ev->data.scalar.length > LOADER__YAML_MAX_SCALAR)
-        return fail_at(b->err, (int)ev->start_mark.line + 1,
-                       (int)ev->start_mark.column + 1,
-                       "a value longer than %u bytes", LOADER__YAML_MAX_SCALAR);
-    n = node_new(LOADER__YAML_SCALAR, &ev->start_mark);
+    if (ev->data.scalar.length > PROFILE__YAML_MAX_SCALAR)
+        return profile__fail_at(b->err, (int)ev->start_mark.line + 1,
+                                (int)ev->start_mark.column + 1,
+                                "a value longer than %u bytes",
+                                PROFILE__YAML_MAX_SCALAR);
+    n = node_new(PROFILE__YAML_SCALAR, &ev->start_mark);
     if (!n)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     n->str = malloc(ev->data.scalar.length + 1);
     if (!n->str) {
         free(n);
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     }
     if (ev->data.scalar.length)
         memcpy(n->str, ev->data.scalar.value, ev->data.scalar.length);
@@ -273,17 +275,18 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev) {
 }
 
 static int on_start(struct builder *b, const yaml_event_t *ev,
-                    enum loader__yaml_type type) {
-    struct loader__yaml_node *n;
+                    enum profile__yaml_type type) {
+    struct profile__yaml_node *n;
     int rc;
 
-    if (b->depth == LOADER__YAML_MAX_DEPTH)
-        return fail_at(b->err, (int)ev->start_mark.line + 1,
-                       (int)ev->start_mark.column + 1,
-                       "nesting deeper than %d levels", LOADER__YAML_MAX_DEPTH);
+    if (b->depth == PROFILE__YAML_MAX_DEPTH)
+        return profile__fail_at(b->err, (int)ev->start_mark.line + 1,
+                                (int)ev->start_mark.column + 1,
+                                "nesting deeper than %d levels",
+                                PROFILE__YAML_MAX_DEPTH);
     n = node_new(type, &ev->start_mark);
     if (!n)
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     rc = attach(b, n);
     if (rc)
         return rc;
@@ -297,26 +300,28 @@ static int on_event(struct builder *b, const yaml_event_t *ev) {
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (++b->docs > 1)
-            return fail_at(b->err, (int)ev->start_mark.line + 1,
-                           (int)ev->start_mark.column + 1,
-                           "a profile is one YAML document; found a second "
-                           "one");
+            return profile__fail_at(
+                b->err, (int)ev->start_mark.line + 1,
+                (int)ev->start_mark.column + 1,
+                "a profile is one YAML document; found a second "
+                "one");
         return 0;
     case YAML_ALIAS_EVENT: {
         const char *a = (const char *)ev->data.alias.anchor;
-        loader__quote(a ? a : "", a ? strlen(a) : 0, name, sizeof(name));
-        return fail_at(b->err, (int)ev->start_mark.line + 1,
-                       (int)ev->start_mark.column + 1,
-                       "aliases (*%s) are not allowed in a profile; write "
-                       "the value out",
-                       name);
+        profile__quote(a ? a : "", a ? strlen(a) : 0, name, sizeof(name));
+        return profile__fail_at(
+            b->err, (int)ev->start_mark.line + 1,
+            (int)ev->start_mark.column + 1,
+            "aliases (*%s) are not allowed in a profile; write "
+            "the value out",
+            name);
     }
     case YAML_SCALAR_EVENT:
         return on_scalar(b, ev);
     case YAML_SEQUENCE_START_EVENT:
-        return on_start(b, ev, LOADER__YAML_SEQ);
+        return on_start(b, ev, PROFILE__YAML_SEQ);
     case YAML_MAPPING_START_EVENT:
-        return on_start(b, ev, LOADER__YAML_MAP);
+        return on_start(b, ev, PROFILE__YAML_MAP);
     case YAML_SEQUENCE_END_EVENT:
         b->depth--;
         return 0;
@@ -328,9 +333,9 @@ static int on_event(struct builder *b, const yaml_event_t *ev) {
     }
 }
 
-int loader__yaml_parse(const char *text, size_t len,
-                       struct loader__yaml_node **out,
-                       struct loader_error *err) {
+int profile__yaml_parse(const char *text, size_t len,
+                        struct profile__yaml_node **out,
+                        struct profile_error *err) {
     yaml_parser_t parser;
     yaml_event_t ev;
     struct builder b = {0};
@@ -340,7 +345,7 @@ int loader__yaml_parse(const char *text, size_t len,
     *out = NULL;
     b.err = err;
     if (!yaml_parser_initialize(&parser))
-        return LOADER_ENOMEM;
+        return PROFILE_ENOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
@@ -356,7 +361,7 @@ int loader__yaml_parse(const char *text, size_t len,
     *out = b.root;
     b.root = NULL;
 out:
-    loader__yaml_free(b.root);
+    profile__yaml_free(b.root);
     yaml_parser_delete(&parser);
     return rc;
 }

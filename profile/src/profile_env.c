@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 
 struct out_buf {
     char *p;
@@ -14,8 +14,8 @@ struct out_buf {
 };
 
 static int put(struct out_buf *o, const char *s, size_t n) {
-    if (n > LOADER__ENV_MAX_VALUE - o->len)
-        return LOADER_EPROFILE;
+    if (n > PROFILE__ENV_MAX_VALUE - o->len)
+        return PROFILE_EPROFILE;
     if (o->len + n + 1 > o->cap) {
         size_t cap = o->cap ? o->cap : 64;
         char *p;
@@ -23,7 +23,7 @@ static int put(struct out_buf *o, const char *s, size_t n) {
             cap *= 2;
         p = realloc(o->p, cap);
         if (!p)
-            return LOADER_ENOMEM;
+            return PROFILE_ENOMEM;
         o->p = p;
         o->cap = cap;
     }
@@ -47,8 +47,8 @@ static bool is_runtime(const char *name, size_t n) {
            (n == 9 && memcmp(name, "iteration", 9) == 0);
 }
 
-int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
-                       char *msg, size_t msglen) {
+int profile__env_expand(const char *in, size_t len, char **out, bool *expanded,
+                        char *msg, size_t msglen) {
     struct out_buf o = {0};
     char name[256];
     size_t i = 0;
@@ -93,7 +93,7 @@ int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
                      "'${' must start ${NAME} or ${NAME:-default}, NAME "
                      "being letters, digits and _; write $${ for a literal "
                      "${");
-            rc = LOADER_EPROFILE;
+            rc = PROFILE_EPROFILE;
             break;
         }
         if (end + 1 < len && in[end] == ':' && in[end + 1] == '-') {
@@ -109,7 +109,7 @@ int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
                      "unterminated ${%.*s: expected ${NAME} or "
                      "${NAME:-default}; write $${ for a literal ${",
                      (int)(nlen > 64 ? 64 : nlen), in + at + 2);
-            rc = LOADER_EPROFILE;
+            rc = PROFILE_EPROFILE;
             break;
         }
         if (is_runtime(in + at + 2, nlen)) {
@@ -123,7 +123,7 @@ int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
                      "environment variable name ${%.64s...} "
                      "is too long",
                      in + at + 2);
-            rc = LOADER_EPROFILE;
+            rc = PROFILE_EPROFILE;
             break;
         }
         memcpy(name, in + at + 2, nlen);
@@ -136,7 +136,7 @@ int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
                      "environment variable %s is not set; use "
                      "${%s:-default} for an optional one",
                      name, name);
-            rc = LOADER_EPROFILE;
+            rc = PROFILE_EPROFILE;
             break;
         } else {
             rc = put(&o, val, strlen(val));
@@ -144,11 +144,11 @@ int loader__env_expand(const char *in, size_t len, char **out, bool *expanded,
         *expanded = true;
         i = end + 1;
     }
-    if (rc == LOADER_EPROFILE && msglen && msg[0] == '\0') /* from put() */
+    if (rc == PROFILE_EPROFILE && msglen && msg[0] == '\0') /* from put() */
         snprintf(msg, msglen,
                  "the value is longer than %u bytes after "
                  "expanding ${...}",
-                 LOADER__ENV_MAX_VALUE);
+                 PROFILE__ENV_MAX_VALUE);
     if (rc) {
         free(o.p);
         return rc;
