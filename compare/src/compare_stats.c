@@ -310,8 +310,8 @@ nomem:
  * Percentiles without merging histograms.  Merging m block histograms per
  * draw costs m times the bucket span (hundreds of buckets), some 250 ms
  * per check for 300 windows.  Instead each window's values are read once
- * (as the histogram reports them, bucket by bucket, through rank queries)
- * onto a grid of the run's distinct values, and every block keeps its
+ * (as the histogram reports them, bucket by bucket) onto a grid of the
+ * run's distinct values, and every block keeps its
  * cumulative counts over that grid.  The rank-th value of a draw is then a
  * binary search over the grid, each step summing m block counts: about
  * m * log2(grid) operations per draw.  Values are the bucket values the
@@ -359,12 +359,6 @@ static void series_release(struct series *s) {
     memset(s, 0, sizeof(*s));
 }
 
-/* The value the histogram reports at rank r (1-based) of its c values. */
-static uint64_t at_rank(const struct metrics_hist *h, uint64_t r, uint64_t c) {
-    /* pct / 100 * c = r - 0.5, whose ceiling is r */
-    return metrics_hist_percentile(h, 100.0 * ((double)r - 0.5) / (double)c);
-}
-
 struct pairs {
     uint64_t *v, *n;
     size_t len, cap;
@@ -390,45 +384,14 @@ static bool pairs_push(struct pairs *p, uint64_t v, uint64_t n) {
     return true;
 }
 
-/* Appends h's (value, count) pairs in ascending order: for each distinct
- * value, gallop then bisect to the last rank holding it. */
+static bool pair_cb(uint64_t v, uint64_t n, void *ud) {
+    return pairs_push(ud, v, n);
+}
+
+/* Appends h's (value, count) pairs in ascending order, the values as the
+ * merged histogram would report them. */
 static bool read_hist(const struct metrics_hist *h, struct pairs *p) {
-    uint64_t c = metrics_hist_count(h), r = 1, v;
-
-    if (c == 0)
-        return true;
-    v = at_rank(h, 1, c);
-    while (r <= c) {
-        /* at_rank(lo) == v; hv is at_rank(hi) once probed */
-        uint64_t lo = r, hi, step = 1, hv = 0;
-
-        for (;;) {
-            hi = r + step;
-            if (hi > c)
-                break;
-            hv = at_rank(h, hi, c);
-            if (hv != v)
-                break;
-            lo = hi;
-            step *= 2;
-        }
-        if (hi > c)
-            hi = c + 1;
-        while (hi - lo > 1) {
-            uint64_t mid = lo + (hi - lo) / 2, mv = at_rank(h, mid, c);
-            if (mv == v) {
-                lo = mid;
-            } else {
-                hi = mid;
-                hv = mv;
-            }
-        }
-        if (!pairs_push(p, v, lo - r + 1))
-            return false;
-        r = lo + 1;
-        v = hv; /* the value at the next rank, already known */
-    }
-    return true;
+    return metrics_hist_foreach(h, pair_cb, p);
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -838,6 +801,23 @@ static int point_of(const struct metrics_point *const *w, size_t n, int stat,
     return 0;
 }
 
+/* The statistic over all of ws (point_of), read off the endpoint's own
+ * histogram when the windows hold exactly its values. */
+static int point_of_run(const struct metrics_endpoint *ep,
+                        const struct compare__wins *ws, int stat,
+                        double *out) {
+    if (uses_hist(stat) && ep->hist) {
+        uint64_t c = 0;
+        for (size_t i = 0; i < ws->n; i++)
+            c += metrics_hist_count(ws->w[i]->hist);
+        if (c == metrics_hist_count(ep->hist)) {
+            *out = hist_stat(ep->hist, stat);
+            return 0;
+        }
+    }
+    return point_of(ws->w, ws->n, stat, out);
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -1175,8 +1155,8 @@ int compare__bootstrap(const struct metrics_endpoint *cur,
     }
     if ((rc = series_own(&sc, &wc, stat, block ? block : min_block(wc.n))) ||
         (rc = series_own(&sb, &wb, stat, block ? block : min_block(wb.n))) ||
-        (rc = point_of(wc.w, wc.n, stat, &pc)) ||
-        (rc = point_of(wb.w, wb.n, stat, &pb)))
+        (rc = point_of_run(cur, &wc, stat, &pc)) ||
+        (rc = point_of_run(base, &wb, stat, &pb)))
         goto out;
     lc = malloc(draws * sizeof(*lc));
     lb = malloc(draws * sizeof(*lb));
@@ -1385,7 +1365,7 @@ int compare__bootstrap_one(const struct metrics_endpoint *ep, int stat,
         rc = COMPARE_ENOMEM;
         goto out;
     }
-    if ((rc = point_of(ws.w, ws.n, stat, point)))
+    if ((rc = point_of_run(ep, &ws, stat, point)))
         goto out;
     rng_seed(&r, s.hash);
     for (unsigned i = 0; i < draws; i++)

@@ -97,6 +97,14 @@ double metrics_hist_mean(const struct metrics_hist *h);
  */
 uint64_t metrics_hist_percentile(const struct metrics_hist *h, double pct);
 
+/** Calls fn for every non-empty bucket of h in ascending order with the
+ * value metrics_hist_percentile() reports for it (the bucket's value,
+ * clamped to [min, max]) and its count, until fn returns false.  Returns
+ * false when fn stopped it. */
+bool metrics_hist_foreach(const struct metrics_hist *h,
+                          bool (*fn)(uint64_t value, uint64_t count, void *ud),
+                          void *ud);
+
 /** Compact printable encoding (base64 of varint-coded non-empty buckets
  * plus exact min/max/sum).  *out is malloc'd; the caller frees it.
  * Returns 0 or METRICS_ENOMEM. */
