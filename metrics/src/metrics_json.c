@@ -42,52 +42,33 @@ static double value_or(const struct metrics_results *r,
     return v;
 }
 
-static json_t *timeline_json(const struct metrics_endpoint *ep, bool *ok)
+/* A timeline as JSON: the per-second one (fine_ms 0: "t" in seconds and
+ * each point's percentiles) or the fine one ("t_ms", the slot's start). */
+static json_t *points_json(const struct metrics_point *tl, size_t n,
+                           unsigned fine_ms, bool *ok)
 {
     json_t *a = json_array();
 
-    for (size_t i = 0; a && i < ep->n_timeline; i++) {
-        const struct metrics_point *pt = &ep->timeline[i];
+    for (size_t i = 0; a && i < n; i++) {
+        const struct metrics_point *pt = &tl[i];
         json_t *o = json_object();
         char *enc = NULL;
 
-        set(o, "t", json_integer(pt->second), ok);
+        if (fine_ms)
+            set(o, "t_ms", json_integer(pt->second * (json_int_t)fine_ms),
+                ok);
+        else
+            set(o, "t", json_integer(pt->second), ok);
         set(o, "requests", json_integer((json_int_t)pt->requests), ok);
         set(o, "errors", json_integer((json_int_t)pt->errors), ok);
-        set(o, "p50", ms((double)metrics_hist_percentile(pt->hist, 50) / 1e3),
-            ok);
-        set(o, "p95", ms((double)metrics_hist_percentile(pt->hist, 95) / 1e3),
-            ok);
-        set(o, "p99", ms((double)metrics_hist_percentile(pt->hist, 99) / 1e3),
-            ok);
-        if (metrics_hist_encode(pt->hist, &enc) == 0) {
-            set(o, "histogram", json_string(enc), ok);
-            free(enc);
-        } else {
-            *ok = false;
+        if (!fine_ms) {
+            set(o, "p50",
+                ms((double)metrics_hist_percentile(pt->hist, 50) / 1e3), ok);
+            set(o, "p95",
+                ms((double)metrics_hist_percentile(pt->hist, 95) / 1e3), ok);
+            set(o, "p99",
+                ms((double)metrics_hist_percentile(pt->hist, 99) / 1e3), ok);
         }
-        if (!o || json_array_append_new(a, o) != 0)
-            *ok = false;
-    }
-    if (!a)
-        *ok = false;
-    return a;
-}
-
-/* The fine timeline: slot start in Unix ms, counts and histogram. */
-static json_t *fine_json(const struct metrics_endpoint *ep, bool *ok)
-{
-    json_t *a = json_array();
-
-    for (size_t i = 0; a && i < ep->n_fine; i++) {
-        const struct metrics_point *pt = &ep->fine[i];
-        json_t *o = json_object();
-        char *enc = NULL;
-
-        set(o, "t_ms", json_integer(pt->second * (json_int_t)ep->fine_ms),
-            ok);
-        set(o, "requests", json_integer((json_int_t)pt->requests), ok);
-        set(o, "errors", json_integer((json_int_t)pt->errors), ok);
         if (metrics_hist_encode(pt->hist, &enc) == 0) {
             set(o, "histogram", json_string(enc), ok);
             free(enc);
@@ -250,10 +231,11 @@ static json_t *endpoint_json(const struct metrics_results *r,
             *ok = false;
         }
     }
-    set(o, "timeline", timeline_json(ep, ok), ok);
+    set(o, "timeline", points_json(ep->timeline, ep->n_timeline, 0, ok), ok);
     if (metrics_endpoint_fine_complete(ep)) {
         set(o, "fine_timeline_ms", json_integer((json_int_t)ep->fine_ms), ok);
-        set(o, "fine_timeline", fine_json(ep, ok), ok);
+        set(o, "fine_timeline",
+            points_json(ep->fine, ep->n_fine, ep->fine_ms, ok), ok);
     }
     if ((timing = timing_json(ep, ok)))
         set(o, "timing", timing, ok);
