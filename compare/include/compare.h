@@ -237,8 +237,9 @@ struct compare_opts {
      * windows aligned on the clock (compare_paired). */
     bool paired;
     /* --until-decided: the relative checks it covers take its decisions
-     * (compare_sequential_look) instead of a fixed-sample test; NULL:
-     * none. */
+     * (compare_sequential_look) instead of a fixed-sample test, and stay
+     * out of Holm's family (the sequence spends alpha / m on each); the
+     * others are judged as without it.  NULL: none. */
     const struct compare_sequential *sequential;
 };
 

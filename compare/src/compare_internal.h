@@ -69,6 +69,7 @@ void compare__utf8_cut(char *s, size_t max);
 #define COMPARE__DRAWS 1000 /* bootstrap draws */
 #define COMPARE__MIN_WINDOWS 10
 #define COMPARE__WINDOW_SAMPLES 10 /* samples a window holds on average */
+#define COMPARE__MAX_WINDOWS 400   /* longer runs: longer windows */
 
 /** Per-second windows (timeline points) of ep with samples for stat: a
  * latency for time statistics, a request for the others. */
@@ -92,7 +93,8 @@ struct compare__wins {
 
 /** The window length the verdict uses for stat on ep: its fine timeline's
  * slot when complete (else 1 s), times the number of consecutive slots
- * that hold COMPARE__WINDOW_SAMPLES samples on average. */
+ * that hold COMPARE__WINDOW_SAMPLES samples on average (and that leave
+ * at most COMPARE__MAX_WINDOWS windows). */
 unsigned compare__wins_length(const struct metrics_endpoint *ep, int stat);
 /** Builds ep's windows of len_ms (0: compare__wins_length) into *ws
  * (compare__wins_release).  Returns 0, COMPARE_EINVAL (a length that is

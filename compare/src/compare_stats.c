@@ -204,7 +204,7 @@ unsigned compare__wins_length(const struct metrics_endpoint *ep, int stat) {
     size_t n = 0;
     unsigned ms = 1000;
     const struct metrics_point *pt = ep ? source_of(ep, &n, &ms) : NULL;
-    uint64_t total = 0, k;
+    uint64_t total = 0, k, span;
     int64_t first = 0, last = 0;
     bool any = false;
 
@@ -221,9 +221,12 @@ unsigned compare__wins_length(const struct metrics_endpoint *ep, int stat) {
     if (!any)
         return ms;
     /* slots spanned (empty ones too) per window, so that a window holds
-     * COMPARE__WINDOW_SAMPLES samples on average */
-    k = ((uint64_t)(last - first + 1) * COMPARE__WINDOW_SAMPLES + total - 1) /
-        total;
+     * COMPARE__WINDOW_SAMPLES samples on average, and a long run has at
+     * most COMPARE__MAX_WINDOWS (the bootstrap's cost grows with them) */
+    span = (uint64_t)(last - first + 1);
+    k = (span * COMPARE__WINDOW_SAMPLES + total - 1) / total;
+    if (k < (span + COMPARE__MAX_WINDOWS - 1) / COMPARE__MAX_WINDOWS)
+        k = (span + COMPARE__MAX_WINDOWS - 1) / COMPARE__MAX_WINDOWS;
     if (k < 1)
         k = 1;
     if (k > 3600000 / ms)

@@ -2,7 +2,8 @@
  * Verdicts with power, on synthetic runs with a known truth:
  *  - a 6-second run (75 requests/s, a fine timeline of 100 ms) is judged
  *    over windows of 200 ms: +47 % fails, A/A passes; the same runs with
- *    only their per-second timeline cannot be judged;
+ *    only their per-second timeline cannot be judged; a 20-minute run
+ *    over windows of 3 s;
  *  - A/B runs measured at the same time share the runner's noise: the
  *    paired test sees through it, the unpaired one cannot;
  *  - Holm's correction keeps the whole gate's false FAILs within alpha
@@ -107,6 +108,27 @@ static void test_short_runs(void **state) {
     assert_int_equal(aa_fail, 0);
     assert_true(det >= n - 1);
     assert_int_equal(old_inconclusive, n);
+}
+
+/* A long run is judged over at most 400 windows (the bootstrap's cost
+ * grows with them): 20 minutes in windows of 3 s. */
+static void test_long_run(void **state) {
+    static const struct cfx_synth s = {1200, 20, 100, 1.0, 0.35, 0.5, 0.03,
+                                       0, 0, false};
+    struct cfx_synth slow = s;
+    struct metrics_results *b, *r;
+    struct compare_check c;
+
+    (void)state;
+    slow.shift = 1.3;
+    b = cfx_synth_run(&s, 1);
+    r = cfx_synth_run(&slow, 2);
+    c = judge1(r, b, "p95 < baseline + 10%", NULL);
+    assert_int_equal(c.status, COMPARE_FAIL);
+    assert_non_null(strstr(c.message, "; 400 + 400 windows of 3 s)"));
+    assert_int_equal(c.window_ms_run, 3000);
+    metrics_results_free(b);
+    metrics_results_free(r);
 }
 
 /* 6 s of A and B at once, 200 requests/s each: the runner's noise (drift
@@ -324,6 +346,7 @@ static void test_mde_power(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_short_runs),
+        cmocka_unit_test(test_long_run),
         cmocka_unit_test(test_paired_power),
         cmocka_unit_test(test_paired_too_few),
         cmocka_unit_test(test_holm_gates),
