@@ -541,7 +541,7 @@ static void set_mde(struct eval *e, struct compare_check *c,
     const struct compare_threshold *t = c->threshold;
     bool up = t->op == COMPARE_LT || t->op == COMPARE_LE;
     double se = p->bt.se, z, mde;
-    char v[32];
+    char v[32], w[96];
 
     if (!isfinite(se) || !isfinite(p->fail_log) || !e->family)
         return;
@@ -552,7 +552,8 @@ static void set_mde(struct eval *e, struct compare_check *c,
     if (!c->has_mde)
         return;
     compare__fmt_pct(c->mde_pct, v, sizeof(v));
-    append(c, "; could have seen %s or more", v);
+    fmt_windows(&p->bt, w, sizeof(w));
+    append(c, "; could have seen %s or more (%s)", v, w);
 }
 
 /* Holm's step-down over the checks with a p-value: p_adjusted, and

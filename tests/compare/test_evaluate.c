@@ -61,14 +61,15 @@ static const struct eval_case cases[] = {
      * latencies: no noise, so the tolerance itself) */
     {"p95 < baseline + 10%", 300, 105, 0, 300, 100, 0, COMPARE_PASS, NULL,
      false, "p95 = 105 ms, limit < 110 ms (baseline 100 ms + 10%); +5.0%; "
-     "could have seen +10.0% or more"},
+     "could have seen +10.0% or more (10 + 10 windows of 1 s)"},
     {"p95 < baseline + 10%", 300, 80, 0, 300, 100, 0, COMPARE_PASS, NULL, false,
      "p95 = 80 ms, limit < 110 ms (baseline 100 ms + 10%); -20.0%; could "
-     "have seen +10.0% or more"},
+     "have seen +10.0% or more (10 + 10 windows of 1 s)"},
     /* beyond the tolerance, but below min_effect (1 ms): a warning */
     {"p95 < baseline + 10%", 300, 5.8, 0, 300, 5, 0, COMPARE_PASS, NULL, true,
      "p95 = 5.8 ms, limit < 5.5 ms (baseline 5 ms + 10%); +16.0%; change "
-     "0.8 ms below min_effect 1 ms; could have seen +20.0% or more"},
+     "0.8 ms below min_effect 1 ms; could have seen +20.0% or more "
+     "(10 + 10 windows of 1 s)"},
     /* ... and at min_effect it fails */
     {"p95 < baseline + 10%", 300, 6, 0, 300, 5, 0, COMPARE_FAIL,
      "loadgate.regression", false,
@@ -81,7 +82,7 @@ static const struct eval_case cases[] = {
      "significant (p<1e-06; 10 + 10 windows of 1 s)"},
     {"p99 <= baseline", 1000, 100, 0, 1000, 100, 0, COMPARE_PASS, NULL, false,
      "p99 = 100 ms, limit <= 100 ms (baseline 100 ms); +0.0%; could have "
-     "seen +1.0% or more"},
+     "seen +1.0% or more (10 + 10 windows of 1 s)"},
     /* no baseline: skipped */
     {"p95 < baseline + 10%", 300, 100, 0, NOBASE, COMPARE_SKIPPED,
      "loadgate.no_baseline", false, "no baseline; relative check skipped"},
@@ -144,7 +145,7 @@ static const struct eval_case cases[] = {
      "(p<1e-06; 10 + 10 windows of 1 s)"},
     {"rps > baseline - 10%", 380, 10, 0, 400, 10, 0, COMPARE_PASS, NULL, false,
      "rps = 38/s, limit > 36/s (baseline 40/s - 10%); -5.0%; could have "
-     "seen -10.0% or more"},
+     "seen -10.0% or more (10 + 10 windows of 1 s)"},
     /* counts */
     {"errors < 10", 300, 10, 15, NOBASE, COMPARE_FAIL, "loadgate.threshold",
      false, "errors = 15, limit < 10"},
