@@ -97,6 +97,14 @@ double metrics_hist_mean(const struct metrics_hist *h);
  */
 uint64_t metrics_hist_percentile(const struct metrics_hist *h, double pct);
 
+/** Calls fn for every non-empty bucket of h in ascending order with the
+ * value metrics_hist_percentile() reports for it (the bucket's value,
+ * clamped to [min, max]) and its count, until fn returns false.  Returns
+ * false when fn stopped it. */
+bool metrics_hist_foreach(const struct metrics_hist *h,
+                          bool (*fn)(uint64_t value, uint64_t count, void *ud),
+                          void *ud);
+
 /** Compact printable encoding (base64 of varint-coded non-empty buckets
  * plus exact min/max/sum).  *out is malloc'd; the caller frees it.
  * Returns 0 or METRICS_ENOMEM. */
@@ -171,7 +179,17 @@ struct metrics_endpoint {
      * (TCP connect, once per new connection), TLS handshake (once per new
      * https connection) and time to the first response byte. */
     struct metrics_hist *connect_hist, *tls_hist, *ttfb_hist;
+    /* A finer timeline for short runs (the verdict's windows), next to the
+     * per-second one: points of fine_ms milliseconds, whose `second` holds
+     * the slot (Unix milliseconds / fine_ms).  fine_ms 0: none.  It counts
+     * only when it holds every request (metrics_endpoint_fine_complete). */
+    struct metrics_point *fine;
+    size_t n_fine, cap_fine;
+    unsigned fine_ms;
 };
+
+/* Longest fine timeline slot; a divisor of 1000. */
+#define METRICS_FINE_MAX_MS 500
 
 /**
  * Records one completed request of ep.
@@ -185,6 +203,21 @@ int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
                             bool has_latency, uint64_t latency_us, int status,
                             enum metrics_errclass err);
 /**
+ * Records one completed request of ep into its fine timeline as well (runs
+ * shorter than 30 s; metrics_endpoint_record() still records it): unix_ms
+ * is when it completed, interval_ms the slot length (a divisor of 1000 from
+ * 10 to METRICS_FINE_MAX_MS, the same for every call on ep; another one is
+ * ignored).  has_latency, latency_us and err as for
+ * metrics_endpoint_record().  Returns 0 or METRICS_ENOMEM.
+ */
+int metrics_endpoint_record_fine(struct metrics_endpoint *ep, int64_t unix_ms,
+                                 unsigned interval_ms, bool has_latency,
+                                 uint64_t latency_us,
+                                 enum metrics_errclass err);
+/** True when ep has a fine timeline holding every one of its requests and
+ * latencies (so windows built from it see the whole run). */
+bool metrics_endpoint_fine_complete(const struct metrics_endpoint *ep);
+/**
  * Records the timing breakdown of one request of ep, in microseconds;
  * 0 means not measured (a reused connection has no connect or TLS time).
  * Returns 0 or METRICS_ENOMEM.
@@ -193,8 +226,10 @@ int metrics_endpoint_record_timing(struct metrics_endpoint *ep,
                                    uint64_t connect_us, uint64_t tls_us,
                                    uint64_t ttfb_us);
 /** Adds src's counts, histograms and timeline (aligned on seconds) into
- * dst.  Returns 0, METRICS_ERANGE (a count would exceed METRICS_COUNT_MAX;
- * dst is then unchanged) or METRICS_ENOMEM. */
+ * dst; fine timelines of the same fine_ms are aligned on slots (another
+ * fine_ms leaves dst's fine timeline incomplete).  Returns 0,
+ * METRICS_ERANGE (a count would exceed METRICS_COUNT_MAX; dst is then
+ * unchanged) or METRICS_ENOMEM. */
 int metrics_endpoint_merge(struct metrics_endpoint *dst,
                            const struct metrics_endpoint *src);
 /** "GET /api/health" into buf (always NUL-terminated). */
