@@ -17,17 +17,7 @@
  * megabytes, and a mistaken path to a disk image should fail fast. */
 #define IMPORTER_MAX_FILE (UINT64_C(1) << 31)
 
-const char *importer_strerror(int code) {
-    switch (code) {
-#define IMPORTER_X(name, value, msg)                                           \
-    case value:                                                                \
-        return msg;
-        IMPORTER_ERRNO_MAP(IMPORTER_X)
-#undef IMPORTER_X
-    default:
-        return "unknown error";
-    }
-}
+LOADGATE_ERRNO_DEFINE(importer, IMPORTER_ERRNO_MAP)
 
 typedef int (*import_fn)(const char *text, size_t len,
                          const struct importer__err *e,

@@ -21,30 +21,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loadgate_errno.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ---- errors ----------------------------------------------------------- */
 
-#define METRICS_ERRNO_MAP(X)                                                 \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(IO, -2, "input/output error")                                          \
-    X(PARSE, -3, "malformed JSON")                                           \
-    X(SCHEMA, -4, "not a loadgate results document")                         \
-    X(RANGE, -5, "value out of range")                                       \
-    X(MISMATCH, -6, "documents cannot be merged")                            \
-    X(INVAL, -7, "invalid argument")                                         \
-    X(NODATA, -8, "no data for this value")
-
-enum metrics_errno {
-#define METRICS_X(name, code, msg) METRICS_E##name = (code),
-    METRICS_ERRNO_MAP(METRICS_X)
-#undef METRICS_X
-};
+#define METRICS_ERRNO_MAP(X)                                                   \
+    X(METRICS_ENOMEM, -1, "out of memory")                                     \
+    X(METRICS_EIO, -2, "input/output error")                                   \
+    X(METRICS_EPARSE, -3, "malformed JSON")                                    \
+    X(METRICS_ESCHEMA, -4, "not a loadgate results document")                  \
+    X(METRICS_ERANGE, -5, "value out of range")                                \
+    X(METRICS_EMISMATCH, -6, "documents cannot be merged")                     \
+    X(METRICS_EINVAL, -7, "invalid argument")                                  \
+    X(METRICS_ENODATA, -8, "no data for this value")
 
 /** Static message for a METRICS_E* code ("unknown error" otherwise). */
-const char *metrics_strerror(int code);
+LOADGATE_ERRNO_DECLARE(metrics, METRICS_ERRNO_MAP);
 
 /* ---- histogram -------------------------------------------------------- */
 
