@@ -9,8 +9,8 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
-from lgtest import (LOADGATE, SOURCE, DemoServer, TempDirCase, endpoint,
-                    free_port, load_json, run, validate_junit)
+from lgtest import (LOADGATE, SOURCE, DemoCase, endpoint, free_port,
+                    load_json, run, validate_junit)
 
 PROFILE = """\
 version: 1
@@ -51,15 +51,7 @@ def line_of(path, text):
     raise KeyError(text)
 
 
-class CliTest(TempDirCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.demo = DemoServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.demo.stop()
-
+class CliTest(DemoCase):
     def profile(self, extra="", target=None, name="p.yaml"):
         return self.write(name, PROFILE.format(
             target=target or self.demo.url, extra=extra))
