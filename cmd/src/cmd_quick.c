@@ -101,7 +101,8 @@ int cmd_quick(int argc, char **argv)
     q.concurrency = 100;
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_quick_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) ||
+            cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
         case CMD_OPT_REQUESTS:
@@ -158,12 +159,6 @@ int cmd_quick(int argc, char **argv)
             break;
         case CMD_OPT_THRESHOLD:
             ths[n_ths++] = optarg;
-            break;
-        case CMD_OPT_BASELINE:
-            j.baseline_spec = optarg;
-            break;
-        case CMD_OPT_STORE:
-            j.store = optarg;
             break;
         case CMD_OPT_ENGINE:
             if (loader_engine_parse(optarg, &engine)) {
