@@ -522,26 +522,51 @@ static json_t *member(json_t *obj, const char *where, const char *key,
     return v && !json_is_null(v) ? v : NULL;
 }
 
-int importer__json_num(const struct importer__err *e, json_t *obj,
-                       const char *where, const char *key, bool *has,
-                       double *out) {
+/* An optional member read as a number (count NULL) or a whole count. */
+static int optional(const struct importer__err *e, json_t *obj,
+                    const char *where, const char *key, bool *has, double *num,
+                    uint64_t *count) {
     char what[300];
     json_t *v = member(obj, where, key, what, sizeof(what));
-    int rc = v ? importer__json_number(e, v, what, out) : 0;
+    int rc = !v      ? 0
+             : count ? importer__json_whole(e, v, what, count)
+                     : importer__json_number(e, v, what, num);
 
     *has = v && !rc;
     return rc;
 }
 
+int importer__json_num(const struct importer__err *e, json_t *obj,
+                       const char *where, const char *key, bool *has,
+                       double *out) {
+    return optional(e, obj, where, key, has, out, NULL);
+}
+
 int importer__json_count(const struct importer__err *e, json_t *obj,
                          const char *where, const char *key, bool *has,
                          uint64_t *out) {
-    char what[300];
-    json_t *v = member(obj, where, key, what, sizeof(what));
-    int rc = v ? importer__json_whole(e, v, what, out) : 0;
+    return optional(e, obj, where, key, has, NULL, out);
+}
 
-    *has = v && !rc;
-    return rc;
+int importer__json_scalars(const struct importer__err *e, json_t *obj,
+                           const char *where,
+                           const struct importer__scalar *keys, size_t n,
+                           double per_ms, struct metrics_scalars *s) {
+    memset(s, 0, sizeof(*s));
+    for (size_t i = 0; i < n; i++) {
+        bool *has = (bool *)((char *)s + keys[i].has), got;
+        double *v = (double *)((char *)s + keys[i].value), x = 0;
+        int rc = importer__json_num(e, obj, where, keys[i].key, &got, &x);
+
+        if (rc)
+            return rc;
+        if (got && !*has) {
+            *has = true;
+            *v = x / per_ms;
+        }
+        s->present = s->present || got;
+    }
+    return 0;
 }
 
 int importer__json_load(const struct importer__err *e, const char *text,
