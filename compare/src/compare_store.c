@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +28,6 @@
 #include "compare_internal.h"
 
 #define NAME_MAX_CHARS 64
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-
-    if (!errbuf || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 bool compare_name_valid(const char *name) {
     size_t n;
@@ -59,10 +45,11 @@ bool compare_name_valid(const char *name) {
 }
 
 static int bad_name(const char *name, char *errbuf, size_t errlen) {
-    set_err(errbuf, errlen,
-            "invalid baseline name '%.80s': use 1 to 64 characters from "
-            "A-Z a-z 0-9 . _ - not starting with '.'",
-            name ? name : "");
+    loadgate_errorf(
+        errbuf, errlen,
+        "invalid baseline name '%.80s': use 1 to 64 characters from "
+        "A-Z a-z 0-9 . _ - not starting with '.'",
+        name ? name : "");
     return COMPARE_ENAME;
 }
 
@@ -89,8 +76,8 @@ static int mkdirs(const char *dir, char *errbuf, size_t errlen) {
             continue;
         *s = '\0';
         if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            set_err(errbuf, errlen, "cannot create '%s': %s", p,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot create '%s': %s", p,
+                            strerror(errno));
             rc = COMPARE_EIO;
             goto out;
         }
@@ -99,8 +86,9 @@ static int mkdirs(const char *dir, char *errbuf, size_t errlen) {
         *s = '/';
     }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        set_err(errbuf, errlen, "cannot use '%s' as the baseline store: %s",
-                dir, errno ? strerror(errno) : "not a directory");
+        loadgate_errorf(errbuf, errlen,
+                        "cannot use '%s' as the baseline store: %s", dir,
+                        errno ? strerror(errno) : "not a directory");
         rc = COMPARE_EIO;
     }
 out:
@@ -123,14 +111,16 @@ static int lock_store(const char *dir, int *fd, char *errbuf, size_t errlen) {
         return COMPARE_ENOMEM;
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (*fd < 0) {
-        set_err(errbuf, errlen, "cannot open '%s': %s", path, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot open '%s': %s", path,
+                        strerror(errno));
         rc = COMPARE_EIO;
         goto out;
     }
     while (flock(*fd, LOCK_EX) != 0) {
         if (errno == EINTR)
             continue;
-        set_err(errbuf, errlen, "cannot lock '%s': %s", path, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot lock '%s': %s", path,
+                        strerror(errno));
         close(*fd);
         *fd = -1;
         rc = COMPARE_EIO;
@@ -199,7 +189,8 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
     if (!d) {
         if (errno == ENOENT || errno == ENOTDIR)
             return 0;
-        set_err(errbuf, errlen, "cannot read '%s': %s", hdir, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", hdir,
+                        strerror(errno));
         return COMPARE_EIO;
     }
     while ((errno = 0, de = readdir(d)) != NULL) {
@@ -232,7 +223,8 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
         v[count++] = stem;
     }
     if (errno != 0) {
-        set_err(errbuf, errlen, "cannot read '%s': %s", hdir, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", hdir,
+                        strerror(errno));
         rc = COMPARE_EIO;
         goto out;
     }
@@ -258,7 +250,8 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
 
     *out = NULL;
     if (!f) {
-        set_err(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", path,
+                        strerror(errno));
         return errno == ENOENT ? COMPARE_ENOTFOUND : COMPARE_EIO;
     }
     for (;;) {
@@ -278,7 +271,7 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
             break;
     }
     if (ferror(f)) {
-        set_err(errbuf, errlen, "cannot read '%s'", path);
+        loadgate_errorf(errbuf, errlen, "cannot read '%s'", path);
         rc = COMPARE_EIO;
         goto out;
     }
@@ -302,7 +295,8 @@ static int copy_file(const char *src, const char *dst, char *errbuf,
     if (rc)
         return rc;
     if (metrics_write_atomic(dst, data, len) != 0) {
-        set_err(errbuf, errlen, "cannot write '%s': %s", dst, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot write '%s': %s", dst,
+                        strerror(errno));
         rc = COMPARE_EIO;
     }
     free(data);
@@ -358,9 +352,9 @@ int compare_store_save(const char *dir, const char *name,
                        struct metrics_results *r, char *errbuf, size_t errlen) {
     int fd = -1, rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!r || !dir || !*dir) {
-        set_err(errbuf, errlen, "no document or no store folder");
+        loadgate_errorf(errbuf, errlen, "no document or no store folder");
         return COMPARE_EINVAL;
     }
     if (!compare_name_valid(name))
@@ -414,19 +408,19 @@ static int load_path(const char *path, struct metrics_results **out,
         return 0;
     *out = NULL;
     if (rc == METRICS_ENOMEM) {
-        set_err(errbuf, errlen, "out of memory");
+        loadgate_errorf(errbuf, errlen, "out of memory");
         return COMPARE_ENOMEM;
     }
     if (rc == METRICS_EIO) {
-        set_err(errbuf, errlen, "%s", err[0] ? err : path);
+        loadgate_errorf(errbuf, errlen, "%s", err[0] ? err : path);
         return COMPARE_EIO;
     }
     /* EPARSE, ESCHEMA and anything else: not a usable document */
     if (strstr(err, path))
-        set_err(errbuf, errlen, "%s", err);
+        loadgate_errorf(errbuf, errlen, "%s", err);
     else
-        set_err(errbuf, errlen, "%s: %s", path,
-                err[0] ? err : metrics_strerror(rc));
+        loadgate_errorf(errbuf, errlen, "%s: %s", path,
+                        err[0] ? err : metrics_strerror(rc));
     return COMPARE_ECORRUPT;
 }
 
@@ -437,7 +431,7 @@ int compare_store_load(const char *dir, const char *name,
     struct stat st;
     int rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!out || !dir)
         return COMPARE_EINVAL;
     *out = NULL;
@@ -448,14 +442,15 @@ int compare_store_load(const char *dir, const char *name,
         return COMPARE_ENOMEM;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            set_err(errbuf, errlen,
-                    "no baseline '%s' in %s (loadgate baseline list shows "
-                    "what exists)",
-                    name, dir);
+            loadgate_errorf(
+                errbuf, errlen,
+                "no baseline '%s' in %s (loadgate baseline list shows "
+                "what exists)",
+                name, dir);
             rc = COMPARE_ENOTFOUND;
         } else {
-            set_err(errbuf, errlen, "cannot read '%s': %s", path,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", path,
+                            strerror(errno));
             rc = COMPARE_EIO;
         }
         goto out;
@@ -512,7 +507,7 @@ int compare_store_list(const char *dir, struct compare_store_entry **out,
     char *path = NULL;
     int rc = 0;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!out || !n || !dir)
         return COMPARE_EINVAL;
     *out = NULL;
@@ -521,7 +516,8 @@ int compare_store_list(const char *dir, struct compare_store_entry **out,
     if (!d) {
         if (errno == ENOENT)
             return 0;
-        set_err(errbuf, errlen, "cannot read '%s': %s", dir, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
+                        strerror(errno));
         return COMPARE_EIO;
     }
     while ((errno = 0, de = readdir(d)) != NULL) {
@@ -565,7 +561,8 @@ int compare_store_list(const char *dir, struct compare_store_entry **out,
             goto out;
     }
     if (errno != 0) {
-        set_err(errbuf, errlen, "cannot read '%s': %s", dir, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
+                        strerror(errno));
         rc = COMPARE_EIO;
         goto out;
     }
@@ -577,7 +574,7 @@ int compare_store_list(const char *dir, struct compare_store_entry **out,
     count = 0;
 out:
     if (rc == COMPARE_ENOMEM)
-        set_err(errbuf, errlen, "out of memory");
+        loadgate_errorf(errbuf, errlen, "out of memory");
     compare_store_list_free(v, count);
     free(path);
     closedir(d);
@@ -600,7 +597,7 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     char *path = NULL;
     int rc = 0, fd = -1;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
     if (!compare_name_valid(name))
@@ -616,14 +613,15 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     }
     if (unlink(path) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            set_err(errbuf, errlen,
-                    "no baseline '%s' in %s (loadgate baseline list shows "
-                    "what exists)",
-                    name, dir);
+            loadgate_errorf(
+                errbuf, errlen,
+                "no baseline '%s' in %s (loadgate baseline list shows "
+                "what exists)",
+                name, dir);
             rc = COMPARE_ENOTFOUND;
         } else {
-            set_err(errbuf, errlen, "cannot remove '%s': %s", path,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot remove '%s': %s", path,
+                            strerror(errno));
             rc = COMPARE_EIO;
         }
     }
@@ -679,7 +677,7 @@ int compare_store_closest(const char *dir, const char *name, char **closest,
     if (n > 0) {
         *closest = strdup(e[best].name);
         if (!*closest) {
-            set_err(errbuf, errlen, "out of memory");
+            loadgate_errorf(errbuf, errlen, "out of memory");
             rc = COMPARE_ENOMEM;
         }
     }
@@ -733,14 +731,14 @@ int compare_baseline_resolve(const char *spec, const char *store_dir,
     char *name = NULL;
     int rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (name_out)
         *name_out = NULL;
     if (!out)
         return COMPARE_EINVAL;
     *out = NULL;
     if (!spec || !*spec) {
-        set_err(errbuf, errlen, "no baseline named");
+        loadgate_errorf(errbuf, errlen, "no baseline named");
         return COMPARE_EINVAL;
     }
     if (!store_dir)
@@ -750,18 +748,18 @@ int compare_baseline_resolve(const char *spec, const char *store_dir,
         struct stat st;
         if (stat(spec, &st) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) {
-                set_err(errbuf, errlen, "no baseline file '%s'", spec);
+                loadgate_errorf(errbuf, errlen, "no baseline file '%s'", spec);
                 rc = COMPARE_ENOTFOUND;
             } else {
-                set_err(errbuf, errlen, "cannot read '%s': %s", spec,
-                        strerror(errno));
+                loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", spec,
+                                strerror(errno));
                 rc = COMPARE_EIO;
             }
             goto out;
         }
         if (S_ISDIR(st.st_mode)) {
-            set_err(errbuf, errlen, "'%s' is a folder, not a baseline file",
-                    spec);
+            loadgate_errorf(errbuf, errlen,
+                            "'%s' is a folder, not a baseline file", spec);
             rc = COMPARE_EIO;
             goto out;
         }
@@ -783,7 +781,7 @@ int compare_baseline_resolve(const char *spec, const char *store_dir,
                                                             : spec);
         if (!name) {
             rc = COMPARE_ENOMEM;
-            set_err(errbuf, errlen, "out of memory");
+            loadgate_errorf(errbuf, errlen, "out of memory");
             goto out;
         }
         *name_out = name;
@@ -808,7 +806,7 @@ int compare_store_history(const char *dir, const char *name,
     struct compare_store_entry *e = NULL;
     int rc = 0;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!out || !n || !dir)
         return COMPARE_EINVAL;
     *out = NULL;
@@ -845,7 +843,7 @@ int compare_store_history(const char *dir, const char *name,
     count = 0;
 out:
     if (rc == COMPARE_ENOMEM)
-        set_err(errbuf, errlen, "out of memory");
+        loadgate_errorf(errbuf, errlen, "out of memory");
     compare_store_list_free(e, count);
     free_versions(v, nv);
     free(path);
@@ -861,13 +859,13 @@ int compare_store_rollback(const char *dir, const char *name,
     char err[512] = "";
     int fd = -1, rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
     if (!compare_name_valid(name))
         return bad_name(name, errbuf, errlen);
     if (version && !compare_name_valid(version)) {
-        set_err(errbuf, errlen, "invalid version '%.80s'", version);
+        loadgate_errorf(errbuf, errlen, "invalid version '%.80s'", version);
         return COMPARE_ENAME;
     }
     hdir = history_dir(dir, name);
@@ -881,8 +879,8 @@ int compare_store_rollback(const char *dir, const char *name,
         (rc = list_versions(hdir, &v, &nv, errbuf, errlen)))
         goto out;
     if (nv == 0) {
-        set_err(errbuf, errlen, "baseline '%s' has no kept versions in %s",
-                name, dir);
+        loadgate_errorf(errbuf, errlen,
+                        "baseline '%s' has no kept versions in %s", name, dir);
         rc = COMPARE_ENOTFOUND;
         goto out;
     }
@@ -891,10 +889,11 @@ int compare_store_rollback(const char *dir, const char *name,
         for (size_t i = 0; i < nv && !found; i++)
             found = strcmp(v[i], version) == 0;
         if (!found) {
-            set_err(errbuf, errlen,
-                    "baseline '%s' has no version '%s' (loadgate baseline "
-                    "history %s lists them)",
-                    name, version, name);
+            loadgate_errorf(
+                errbuf, errlen,
+                "baseline '%s' has no version '%s' (loadgate baseline "
+                "history %s lists them)",
+                name, version, name);
             rc = COMPARE_ENOTFOUND;
             goto out;
         }
@@ -907,20 +906,21 @@ int compare_store_rollback(const char *dir, const char *name,
     if ((rc = read_file(src, &data, &len, errbuf, errlen)))
         goto out;
     if (metrics_results_parse(data, len, &doc, err, sizeof(err)) != 0) {
-        set_err(errbuf, errlen, "%s: %s", src, err);
+        loadgate_errorf(errbuf, errlen, "%s: %s", src, err);
         rc = COMPARE_ECORRUPT;
         goto out;
     }
     if ((rc = keep_current(dir, name, errbuf, errlen)))
         goto out;
     if (metrics_write_atomic(dst, data, len) != 0) {
-        set_err(errbuf, errlen, "cannot write '%s': %s", dst, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot write '%s': %s", dst,
+                        strerror(errno));
         rc = COMPARE_EIO;
     }
 out:
     unlock_store(fd);
     if (rc == COMPARE_ENOMEM)
-        set_err(errbuf, errlen, "out of memory");
+        loadgate_errorf(errbuf, errlen, "out of memory");
     metrics_results_free(doc);
     free(data);
     free_versions(v, nv);
@@ -936,7 +936,7 @@ int compare_store_prune(const char *dir, const char *name, size_t keep,
     size_t nv = 0;
     int fd = -1, rc, removed = 0;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
     if (!compare_name_valid(name))
@@ -959,8 +959,8 @@ int compare_store_prune(const char *dir, const char *name, size_t keep,
             goto out;
         }
         if (unlink(path) != 0 && errno != ENOENT) {
-            set_err(errbuf, errlen, "cannot remove '%s': %s", path,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot remove '%s': %s", path,
+                            strerror(errno));
             rc = COMPARE_EIO;
             goto out;
         }

@@ -78,18 +78,6 @@ int importer__errorf(const struct importer__err *e, size_t line, size_t col,
     return IMPORTER_EPARSE;
 }
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    IMPORTER__PRINTF(3, 4);
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-
-    if (!errbuf || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- numbers ------------------------------------------------------------ */
 
 static bool blank(char ch) {
@@ -752,11 +740,11 @@ int importer_parse(enum importer_format f, const char *text, size_t len,
     if (errbuf && errlen)
         errbuf[0] = '\0';
     if (!out || (!text && len)) {
-        set_err(errbuf, errlen, "%s: invalid argument", e.name);
+        loadgate_errorf(errbuf, errlen, "%s: invalid argument", e.name);
         return IMPORTER_EINVAL;
     }
     if ((unsigned)f >= IMPORTER_LOADGATE) {
-        set_err(errbuf, errlen, "unknown input format %d", (int)f);
+        loadgate_errorf(errbuf, errlen, "unknown input format %d", (int)f);
         return IMPORTER_EINVAL;
     }
     if (!text)
@@ -788,7 +776,7 @@ int importer_parse(enum importer_format f, const char *text, size_t len,
         rc = note_missing(r, formats[f].name);
 out:
     if (rc == IMPORTER_ENOMEM)
-        set_err(errbuf, errlen, "%s: out of memory", e.name);
+        loadgate_errorf(errbuf, errlen, "%s: out of memory", e.name);
     if (rc != 0) {
         metrics_results_free(r);
         return rc;
@@ -808,7 +796,7 @@ static int read_file(const char *path, char **text, size_t *len, char *errbuf,
 
     fp = fopen(path, "rb");
     if (!fp) {
-        set_err(errbuf, errlen, "%s: %s", path, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "%s: %s", path, strerror(errno));
         rc = IMPORTER_EIO;
         goto out;
     }
@@ -819,8 +807,8 @@ static int read_file(const char *path, char **text, size_t *len, char *errbuf,
             char *nb;
 
             if (cap >= IMPORTER_MAX_FILE) {
-                set_err(errbuf, errlen, "%s: larger than %llu bytes", path,
-                        (unsigned long long)IMPORTER_MAX_FILE);
+                loadgate_errorf(errbuf, errlen, "%s: larger than %llu bytes",
+                                path, (unsigned long long)IMPORTER_MAX_FILE);
                 rc = IMPORTER_EIO;
                 goto out;
             }
@@ -828,7 +816,7 @@ static int read_file(const char *path, char **text, size_t *len, char *errbuf,
             nb = realloc(buf, cap);
             if (!nb) {
                 rc = IMPORTER_ENOMEM;
-                set_err(errbuf, errlen, "%s: out of memory", path);
+                loadgate_errorf(errbuf, errlen, "%s: out of memory", path);
                 goto out;
             }
             buf = nb;
@@ -837,7 +825,8 @@ static int read_file(const char *path, char **text, size_t *len, char *errbuf,
         n += got;
         if (got == 0) {
             if (ferror(fp)) {
-                set_err(errbuf, errlen, "%s: %s", path, strerror(errno));
+                loadgate_errorf(errbuf, errlen, "%s: %s", path,
+                                strerror(errno));
                 rc = IMPORTER_EIO;
                 goto out;
             }
@@ -864,11 +853,11 @@ int importer_load(enum importer_format f, const char *path,
     int rc;
 
     if (!path || !out) {
-        set_err(errbuf, errlen, "invalid argument");
+        loadgate_errorf(errbuf, errlen, "invalid argument");
         return IMPORTER_EINVAL;
     }
     if ((unsigned)f >= IMPORTER_LOADGATE) {
-        set_err(errbuf, errlen, "unknown input format %d", (int)f);
+        loadgate_errorf(errbuf, errlen, "unknown input format %d", (int)f);
         return IMPORTER_EINVAL;
     }
     /* `locust --csv PREFIX` names files after PREFIX: accept either. */
@@ -878,7 +867,7 @@ int importer_load(enum importer_format f, const char *path,
 
         alt = malloc(n + sizeof("_stats.csv"));
         if (!alt) {
-            set_err(errbuf, errlen, "%s: out of memory", path);
+            loadgate_errorf(errbuf, errlen, "%s: out of memory", path);
             return IMPORTER_ENOMEM;
         }
         memcpy(alt, path, n);
@@ -887,7 +876,7 @@ int importer_load(enum importer_format f, const char *path,
             use = alt;
     }
     if (stat(use, &st) == 0 && S_ISDIR(st.st_mode)) {
-        set_err(errbuf, errlen, "%s: is a directory", use);
+        loadgate_errorf(errbuf, errlen, "%s: is a directory", use);
         rc = IMPORTER_EIO;
         goto out;
     }

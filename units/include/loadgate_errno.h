@@ -16,10 +16,15 @@
  *   LOADGATE_ERRNO_DEFINE(compare, COMPARE_ERRNO_MAP)
  *
  * defines compare_strerror(): the code's message, "unknown error" for any
- * other int.  Header-only (macros); it lives in units, the bottom module.
+ * other int.  The details of an error go into the caller's errbuf
+ * (loadgate_errorf).  Header-only; it lives in units, the bottom module.
  */
 #ifndef LOADGATE_ERRNO_H
 #define LOADGATE_ERRNO_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #define LOADGATE_ERRNO__ENUM(name, code, msg) name = (code),
 #define LOADGATE_ERRNO__CASE(name, code, msg)                                  \
@@ -41,5 +46,17 @@
             return "unknown error";                                            \
         }                                                                      \
     }
+
+/* printf into a caller's errbuf: nothing when errbuf is NULL or errlen 0. */
+__attribute__((format(printf, 3, 4))) static inline void
+loadgate_errorf(char *errbuf, size_t errlen, const char *fmt, ...) {
+    va_list ap;
+
+    if (!errbuf || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
 
 #endif
