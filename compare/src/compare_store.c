@@ -244,9 +244,7 @@ out:
 static int read_file(const char *path, char **out, size_t *len, char *errbuf,
                      size_t errlen) {
     FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t used = 0, cap = 0;
-    int rc = 0;
+    int rc;
 
     *out = NULL;
     if (!f) {
@@ -254,35 +252,15 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
                         strerror(errno));
         return errno == ENOENT ? COMPARE_ENOTFOUND : COMPARE_EIO;
     }
-    for (;;) {
-        size_t got;
-        if (cap - used < 4096) {
-            char *nb = realloc(buf, cap ? cap * 2 : 65536);
-            if (!nb) {
-                rc = COMPARE_ENOMEM;
-                goto out;
-            }
-            buf = nb;
-            cap = cap ? cap * 2 : 65536;
-        }
-        got = fread(buf + used, 1, cap - used - 1, f);
-        used += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        loadgate_errorf(errbuf, errlen, "cannot read '%s'", path);
-        rc = COMPARE_EIO;
-        goto out;
-    }
-    buf[used] = '\0';
-    *out = buf;
-    *len = used;
-    buf = NULL;
-out:
-    free(buf);
+    rc = metrics_read_all(f, SIZE_MAX, out, len);
     fclose(f);
-    return rc;
+    if (rc == METRICS_ENOMEM)
+        return COMPARE_ENOMEM;
+    if (rc) {
+        loadgate_errorf(errbuf, errlen, "cannot read '%s'", path);
+        return COMPARE_EIO;
+    }
+    return 0;
 }
 
 /* Copies src to dst atomically (where a hard link is not possible). */

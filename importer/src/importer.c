@@ -789,58 +789,26 @@ out:
  * convenience, *len excludes it). */
 static int read_file(const char *path, char **text, size_t *len, char *errbuf,
                      size_t errlen) {
-    FILE *fp = NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    int rc = 0;
+    FILE *fp = fopen(path, "rb");
+    int rc;
 
-    fp = fopen(path, "rb");
     if (!fp) {
         loadgate_errorf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        return IMPORTER_EIO;
+    }
+    rc = metrics_read_all(fp, (size_t)IMPORTER_MAX_FILE, text, len);
+    if (rc == METRICS_ERANGE) {
+        loadgate_errorf(errbuf, errlen, "%s: larger than %llu bytes", path,
+                        (unsigned long long)IMPORTER_MAX_FILE);
         rc = IMPORTER_EIO;
-        goto out;
+    } else if (rc == METRICS_ENOMEM) {
+        loadgate_errorf(errbuf, errlen, "%s: out of memory", path);
+        rc = IMPORTER_ENOMEM;
+    } else if (rc) {
+        loadgate_errorf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        rc = IMPORTER_EIO;
     }
-    for (;;) {
-        size_t got;
-
-        if (cap - n < 65536) {
-            char *nb;
-
-            if (cap >= IMPORTER_MAX_FILE) {
-                loadgate_errorf(errbuf, errlen, "%s: larger than %llu bytes",
-                                path, (unsigned long long)IMPORTER_MAX_FILE);
-                rc = IMPORTER_EIO;
-                goto out;
-            }
-            cap = cap ? cap * 2 : 65536 + 1;
-            nb = realloc(buf, cap);
-            if (!nb) {
-                rc = IMPORTER_ENOMEM;
-                loadgate_errorf(errbuf, errlen, "%s: out of memory", path);
-                goto out;
-            }
-            buf = nb;
-        }
-        got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-        if (got == 0) {
-            if (ferror(fp)) {
-                loadgate_errorf(errbuf, errlen, "%s: %s", path,
-                                strerror(errno));
-                rc = IMPORTER_EIO;
-                goto out;
-            }
-            break;
-        }
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    buf = NULL;
-out:
-    if (fp)
-        fclose(fp);
-    free(buf);
+    fclose(fp);
     return rc;
 }
 

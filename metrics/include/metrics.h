@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "loadgate_errno.h"
 
@@ -436,6 +437,12 @@ int metrics_results_load(const char *path, struct metrics_results **out,
  * rename.  On failure nothing at path changes.  Returns 0 or METRICS_EIO
  * (errno is kept). */
 int metrics_write_atomic(const char *path, const void *data, size_t len);
+/** Reads f to its end into a malloc'd buffer, NUL-terminated (*len
+ * without the NUL); the caller opens and closes f.  Returns 0;
+ * METRICS_ERANGE when f holds more than max bytes (SIZE_MAX: no limit; it
+ * reads at most max + 1); METRICS_EIO when a read fails (errno is kept);
+ * METRICS_ENOMEM.  *out is NULL on failure. */
+int metrics_read_all(FILE *f, size_t max, char **out, size_t *len);
 /** SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void metrics_sha256_hex(const void *data, size_t len, char out[65]);
 /** "2026-01-01T12:00:00Z" for a Unix time, into buf (>= 21 bytes). */

@@ -274,6 +274,15 @@ thresholds: [error_rate < 5%%]
                 self.assertIn("%s wants a " % opt, err)
                 self.assertIn(why, err)
 
+    def test_quick_body_that_cannot_be_read(self):
+        # a folder opens but does not read: refused, not sent as ""
+        for body in (self.path("missing"), self.tmp):
+            with self.subTest(body=body):
+                rc, _, err = run("quick", "http://127.0.0.1:1/", "--body",
+                                 body, "-n", "1")
+                self.assertEqual(rc, 2, err)
+                self.assertIn("cannot read --body '%s'" % body, err)
+
     def test_results_say_where_they_ran(self):
         # host, and commit and branch from the first CI variable set
         names = ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT",
