@@ -53,6 +53,15 @@ static int bad_name(const char *name, char *errbuf, size_t errlen) {
     return COMPARE_ENAME;
 }
 
+static int not_found(const char *name, const char *dir, char *errbuf,
+                     size_t errlen) {
+    loadgate_errorf(errbuf, errlen,
+                    "no baseline '%s' in %s (loadgate baseline list shows "
+                    "what exists)",
+                    name, dir);
+    return COMPARE_ENOTFOUND;
+}
+
 static char *join(const char *dir, const char *name, const char *ext) {
     size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
     char *p = malloc(n);
@@ -175,10 +184,12 @@ static void free_versions(char **v, size_t n) {
     free(v);
 }
 
-/* The version stems in hdir, newest first (an absent folder is none). */
-static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
-                         size_t errlen) {
-    DIR *d = opendir(hdir);
+/* The stems of the "<stem>.json" files in dir whose stem is a valid name
+ * (not the temporary files of atomic writes), in no order.  A missing dir
+ * has none; so has one that is not a folder, when notdir_empty. */
+static int json_stems(const char *dir, bool notdir_empty, char ***out,
+                      size_t *n, char *errbuf, size_t errlen) {
+    DIR *d = opendir(dir);
     struct dirent *de;
     char **v = NULL;
     size_t count = 0, cap = 0;
@@ -187,9 +198,9 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
     *out = NULL;
     *n = 0;
     if (!d) {
-        if (errno == ENOENT || errno == ENOTDIR)
+        if (errno == ENOENT || (notdir_empty && errno == ENOTDIR))
             return 0;
-        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", hdir,
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
                         strerror(errno));
         return COMPARE_EIO;
     }
@@ -205,8 +216,8 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
             rc = COMPARE_ENOMEM;
             goto out;
         }
-        if (!compare_name_valid(stem) || version_seq(stem) == 0) {
-            free(stem); /* temporary files and strangers */
+        if (!compare_name_valid(stem)) {
+            free(stem);
             continue;
         }
         if (count == cap) {
@@ -223,13 +234,11 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
         v[count++] = stem;
     }
     if (errno != 0) {
-        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", hdir,
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
                         strerror(errno));
         rc = COMPARE_EIO;
         goto out;
     }
-    if (count > 1)
-        qsort(v, count, sizeof(*v), version_cmp);
     *out = v;
     *n = count;
     v = NULL;
@@ -238,6 +247,30 @@ out:
     free_versions(v, count);
     closedir(d);
     return rc;
+}
+
+/* The version stems in hdir, newest first (an absent folder is none). */
+static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
+                         size_t errlen) {
+    size_t kept = 0;
+    int rc = json_stems(hdir, true, out, n, errbuf, errlen);
+
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < *n; i++) {
+        if (version_seq((*out)[i]) == 0)
+            free((*out)[i]); /* temporary files and strangers */
+        else
+            (*out)[kept++] = (*out)[i];
+    }
+    *n = kept;
+    if (kept == 0) {
+        free(*out);
+        *out = NULL;
+    } else if (kept > 1) {
+        qsort(*out, kept, sizeof(**out), version_cmp);
+    }
+    return 0;
 }
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
@@ -420,12 +453,7 @@ int compare_store_load(const char *dir, const char *name,
         return COMPARE_ENOMEM;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            loadgate_errorf(
-                errbuf, errlen,
-                "no baseline '%s' in %s (loadgate baseline list shows "
-                "what exists)",
-                name, dir);
-            rc = COMPARE_ENOTFOUND;
+            rc = not_found(name, dir, errbuf, errlen);
         } else {
             loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", path,
                             strerror(errno));
@@ -476,86 +504,63 @@ out:
     return rc;
 }
 
+/* An entry (fill_entry) for each "<stem>.json" of dir, in the stems'
+ * order, each taking its stem (set to NULL); with regular_only, a stem
+ * that is not a regular file is left out.  *out is NULL when none. */
+static int fill_entries(const char *dir, char **stems, size_t n_stems,
+                        bool regular_only, struct compare_store_entry **out,
+                        size_t *n) {
+    struct compare_store_entry *v = NULL;
+    char *path = NULL;
+    size_t count = 0;
+    int rc = 0;
+
+    if (n_stems && !(v = calloc(n_stems, sizeof(*v))))
+        return COMPARE_ENOMEM;
+    for (size_t i = 0; i < n_stems; i++) {
+        struct stat st;
+
+        free(path);
+        path = join(dir, stems[i], ".json");
+        if (!path) {
+            rc = COMPARE_ENOMEM;
+            goto out;
+        }
+        if (regular_only && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
+            continue;
+        v[count++].name = stems[i];
+        stems[i] = NULL;
+        if ((rc = fill_entry(path, &v[count - 1])))
+            goto out;
+    }
+    *out = count ? v : NULL;
+    *n = count;
+    if (count)
+        v = NULL;
+    count = 0;
+out:
+    compare_store_list_free(v, count);
+    free(path);
+    return rc;
+}
+
 int compare_store_list(const char *dir, struct compare_store_entry **out,
                        size_t *n, char *errbuf, size_t errlen) {
-    struct compare_store_entry *v = NULL;
-    size_t count = 0, cap = 0;
-    DIR *d = NULL;
-    struct dirent *de;
-    char *path = NULL;
-    int rc = 0;
+    char **stems = NULL;
+    size_t n_stems = 0;
+    int rc;
 
     loadgate_errorf(errbuf, errlen, "%s", "");
     if (!out || !n || !dir)
         return COMPARE_EINVAL;
     *out = NULL;
     *n = 0;
-    d = opendir(dir);
-    if (!d) {
-        if (errno == ENOENT)
-            return 0;
-        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
-                        strerror(errno));
-        return COMPARE_EIO;
-    }
-    while ((errno = 0, de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        struct stat st;
-        char stem[NAME_MAX_CHARS + 1];
-
-        if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0 ||
-            len - 5 > NAME_MAX_CHARS)
-            continue;
-        memcpy(stem, de->d_name, len - 5);
-        stem[len - 5] = '\0';
-        if (!compare_name_valid(stem))
-            continue; /* temporary files of atomic writes, and the like */
-        free(path);
-        path = join(dir, de->d_name, "");
-        if (!path) {
-            rc = COMPARE_ENOMEM;
-            goto out;
-        }
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct compare_store_entry *nv = realloc(v, ncap * sizeof(*nv));
-            if (!nv) {
-                rc = COMPARE_ENOMEM;
-                goto out;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        memset(&v[count], 0, sizeof(v[count]));
-        v[count].name = strdup(stem);
-        count++;
-        if (!v[count - 1].name) {
-            rc = COMPARE_ENOMEM;
-            goto out;
-        }
-        if ((rc = fill_entry(path, &v[count - 1])))
-            goto out;
-    }
-    if (errno != 0) {
-        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
-                        strerror(errno));
-        rc = COMPARE_EIO;
-        goto out;
-    }
-    if (count > 1)
-        qsort(v, count, sizeof(*v), entry_cmp);
-    *out = v;
-    *n = count;
-    v = NULL;
-    count = 0;
-out:
+    if (!(rc = json_stems(dir, false, &stems, &n_stems, errbuf, errlen)) &&
+        !(rc = fill_entries(dir, stems, n_stems, true, out, n)) && *n > 1)
+        qsort(*out, *n, sizeof(**out), entry_cmp);
     if (rc == COMPARE_ENOMEM)
         loadgate_errorf(errbuf, errlen, "out of memory");
-    compare_store_list_free(v, count);
-    free(path);
-    closedir(d);
+    free_versions(stems, n_stems);
     return rc;
 }
 
@@ -591,12 +596,7 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     }
     if (unlink(path) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            loadgate_errorf(
-                errbuf, errlen,
-                "no baseline '%s' in %s (loadgate baseline list shows "
-                "what exists)",
-                name, dir);
-            rc = COMPARE_ENOTFOUND;
+            rc = not_found(name, dir, errbuf, errlen);
         } else {
             loadgate_errorf(errbuf, errlen, "cannot remove '%s': %s", path,
                             strerror(errno));
@@ -779,9 +779,8 @@ out:
 int compare_store_history(const char *dir, const char *name,
                           struct compare_store_entry **out, size_t *n,
                           char *errbuf, size_t errlen) {
-    char *hdir = NULL, **v = NULL, *path = NULL;
-    size_t nv = 0, count = 0;
-    struct compare_store_entry *e = NULL;
+    char *hdir = NULL, **v = NULL;
+    size_t nv = 0;
     int rc = 0;
 
     loadgate_errorf(errbuf, errlen, "%s", "");
@@ -794,37 +793,11 @@ int compare_store_history(const char *dir, const char *name,
     hdir = history_dir(dir, name);
     if (!hdir)
         return COMPARE_ENOMEM;
-    if ((rc = list_versions(hdir, &v, &nv, errbuf, errlen)) || nv == 0)
-        goto out;
-    e = calloc(nv, sizeof(*e));
-    if (!e) {
-        rc = COMPARE_ENOMEM;
-        goto out;
-    }
-    for (count = 0; count < nv; count++) {
-        free(path);
-        path = join(hdir, v[count], ".json");
-        e[count].name = strdup(v[count]);
-        if (!path || !e[count].name) {
-            count++;
-            rc = COMPARE_ENOMEM;
-            goto out;
-        }
-        if ((rc = fill_entry(path, &e[count]))) {
-            count++;
-            goto out;
-        }
-    }
-    *out = e;
-    *n = count;
-    e = NULL;
-    count = 0;
-out:
+    if (!(rc = list_versions(hdir, &v, &nv, errbuf, errlen)))
+        rc = fill_entries(hdir, v, nv, false, out, n);
     if (rc == COMPARE_ENOMEM)
         loadgate_errorf(errbuf, errlen, "out of memory");
-    compare_store_list_free(e, count);
     free_versions(v, nv);
-    free(path);
     free(hdir);
     return rc;
 }
