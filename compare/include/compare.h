@@ -13,30 +13,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "loadgate_errno.h"
 #include "metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define COMPARE_ERRNO_MAP(X)                                                 \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(SYNTAX, -2, "invalid threshold expression")                            \
-    X(NOTFOUND, -3, "no such baseline")                                      \
-    X(IO, -4, "cannot read or write the baseline store")                     \
-    X(CORRUPT, -5, "baseline is not a valid results document")               \
-    X(NAME, -6, "invalid baseline name")                                     \
-    X(UNKNOWN, -7, "threshold names an endpoint that does not exist")        \
-    X(INVAL, -8, "invalid argument")
-
-enum compare_errno {
-#define COMPARE_X(name, code, msg) COMPARE_E##name = (code),
-    COMPARE_ERRNO_MAP(COMPARE_X)
-#undef COMPARE_X
-};
+#define COMPARE_ERRNO_MAP(X)                                                   \
+    X(COMPARE_ENOMEM, -1, "out of memory")                                     \
+    X(COMPARE_ESYNTAX, -2, "invalid threshold expression")                     \
+    X(COMPARE_ENOTFOUND, -3, "no such baseline")                               \
+    X(COMPARE_EIO, -4, "cannot read or write the baseline store")              \
+    X(COMPARE_ECORRUPT, -5, "baseline is not a valid results document")        \
+    X(COMPARE_ENAME, -6, "invalid baseline name")                              \
+    X(COMPARE_EUNKNOWN, -7, "threshold names an endpoint that does not exist") \
+    X(COMPARE_EINVAL, -8, "invalid argument")
 
 /** Static message for a COMPARE_E* code. */
-const char *compare_strerror(int code);
+LOADGATE_ERRNO_DECLARE(compare, COMPARE_ERRNO_MAP);
 
 /* ---- thresholds --------------------------------------------------------- */
 

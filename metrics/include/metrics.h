@@ -20,6 +20,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "loadgate_errno.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,24 +30,18 @@ extern "C" {
 
 /* ---- errors ----------------------------------------------------------- */
 
-#define METRICS_ERRNO_MAP(X)                                                 \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(IO, -2, "input/output error")                                          \
-    X(PARSE, -3, "malformed JSON")                                           \
-    X(SCHEMA, -4, "not a loadgate results document")                         \
-    X(RANGE, -5, "value out of range")                                       \
-    X(MISMATCH, -6, "documents cannot be merged")                            \
-    X(INVAL, -7, "invalid argument")                                         \
-    X(NODATA, -8, "no data for this value")
-
-enum metrics_errno {
-#define METRICS_X(name, code, msg) METRICS_E##name = (code),
-    METRICS_ERRNO_MAP(METRICS_X)
-#undef METRICS_X
-};
+#define METRICS_ERRNO_MAP(X)                                                   \
+    X(METRICS_ENOMEM, -1, "out of memory")                                     \
+    X(METRICS_EIO, -2, "input/output error")                                   \
+    X(METRICS_EPARSE, -3, "malformed JSON")                                    \
+    X(METRICS_ESCHEMA, -4, "not a loadgate results document")                  \
+    X(METRICS_ERANGE, -5, "value out of range")                                \
+    X(METRICS_EMISMATCH, -6, "documents cannot be merged")                     \
+    X(METRICS_EINVAL, -7, "invalid argument")                                  \
+    X(METRICS_ENODATA, -8, "no data for this value")
 
 /** Static message for a METRICS_E* code ("unknown error" otherwise). */
-const char *metrics_strerror(int code);
+LOADGATE_ERRNO_DECLARE(metrics, METRICS_ERRNO_MAP);
 
 /* ---- histogram -------------------------------------------------------- */
 
@@ -475,6 +472,12 @@ int metrics_results_load(const char *path, struct metrics_results **out,
  * rename.  On failure nothing at path changes.  Returns 0 or METRICS_EIO
  * (errno is kept). */
 int metrics_write_atomic(const char *path, const void *data, size_t len);
+/** Reads f to its end into a malloc'd buffer, NUL-terminated (*len
+ * without the NUL); the caller opens and closes f.  Returns 0;
+ * METRICS_ERANGE when f holds more than max bytes (SIZE_MAX: no limit; it
+ * reads at most max + 1); METRICS_EIO when a read fails (errno is kept);
+ * METRICS_ENOMEM.  *out is NULL on failure. */
+int metrics_read_all(FILE *f, size_t max, char **out, size_t *len);
 /** SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void metrics_sha256_hex(const void *data, size_t len, char out[65]);
 /** "2026-01-01T12:00:00Z" for a Unix time, into buf (>= 21 bytes). */

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <microhttpd.h>
 
+#include "lgtest.h"
 #include "loader.h"
 #include "metrics.h"
 
@@ -50,12 +51,6 @@ static uint64_t mono_ns(void) {
 }
 static struct server fast_srv; /* epoll, no sleeps: for 1000 users */
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
                              unsigned status, const char *body) {
@@ -221,21 +216,6 @@ struct scen_spec {
     const struct step_spec *steps;
     size_t n_steps;
 };
-
-static char *xs(const char *s) {
-    char *r = s ? strdup(s) : NULL;
-
-    if (s)
-        assert_non_null(r);
-    return r;
-}
-
-static void *xcalloc(size_t n, size_t size) {
-    void *p = calloc(n ? n : 1, size);
-
-    assert_non_null(p);
-    return p;
-}
 
 static struct loader_plan *
 make_profile(const char *target, const struct scen_spec *sc, size_t n_sc) {

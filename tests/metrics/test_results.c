@@ -915,6 +915,59 @@ static void test_atomic_write(void **state)
     assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
 }
 
+/* A whole file read, up to a limit that is exact (across the first
+ * buffer's size too), and a stream that cannot be read. */
+static void test_read_all(void **state)
+{
+    static const struct {
+        size_t size, max;
+        int rc;
+    } cases[] = {
+        {0, 0, 0},
+        {5, 5, 0},
+        {5, 4, METRICS_ERANGE},
+        {70000, SIZE_MAX, 0},
+        {70000, 70000, 0},
+        {70000, 69999, METRICS_ERANGE},
+    };
+    char dir[] = "/tmp/lg-metrics-XXXXXX", *text, *buf;
+    size_t len;
+    FILE *f;
+
+    (void)state;
+    text = malloc(70000);
+    assert_non_null(text);
+    for (size_t i = 0; i < 70000; i++)
+        text[i] = (char)('a' + i % 26);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        f = tmpfile();
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, cases[i].size, f), cases[i].size);
+        rewind(f);
+        len = 1;
+        assert_int_equal(metrics_read_all(f, cases[i].max, &buf, &len),
+                         cases[i].rc);
+        if (cases[i].rc) {
+            assert_null(buf);
+        } else {
+            assert_int_equal(len, cases[i].size);
+            assert_memory_equal(buf, text, len);
+            assert_int_equal(buf[len], '\0');
+        }
+        free(buf);
+        fclose(f);
+    }
+    free(text);
+    assert_non_null(mkdtemp(dir));
+    f = fopen(dir, "rb"); /* a folder opens, but does not read */
+    assert_non_null(f);
+    assert_int_equal(metrics_read_all(f, SIZE_MAX, &buf, &len), METRICS_EIO);
+    assert_int_equal(errno, EISDIR);
+    assert_null(buf);
+    fclose(f);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_names(void **state)
 {
     char buf[32];
@@ -955,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_timeline_out_of_order),
         cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_read_all),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
