@@ -178,6 +178,6 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
         o->gitlab = arg;
         return 1;
     default:
-        return 0;
+        return cmd_live_opt(o, opt, arg);
     }
 }
