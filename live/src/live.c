@@ -107,7 +107,8 @@ out:
 
 /* One chart point: time, users, rates, errors per second, p95 of each
  * endpoint's last whole second. */
-static json_t *chart_point(struct live *l, const struct live__view *v) {
+static json_t *chart_point(struct live *l, const struct live__view *v,
+                           int run) {
     json_t *p95 = json_object();
     double dt = v->elapsed_s - l->last_errors_t;
     double eps = dt > 0 && v->errors >= l->last_errors
@@ -122,7 +123,7 @@ static json_t *chart_point(struct live *l, const struct live__view *v) {
                                 json_real(v->eps[i].p95_now));
     return json_pack("{s:f,s:i,s:f,s:f,s:f,s:o?,s:i}", "t", v->elapsed_s,
                      "users", (int)v->users, "rps", v->rps, "target",
-                     v->target_rps, "eps", eps, "p95", p95, "run", l->run);
+                     v->target_rps, "eps", eps, "p95", p95, "run", run);
 }
 
 /* Replaces what is served (unless the run is judged already).  Takes v's
@@ -173,7 +174,7 @@ static void tick(struct live *l) {
     struct live__view v = {0};
     json_t *point = NULL, *doc;
     bool fresh;
-    int rc = 0;
+    int rc = 0, run;
 
     pthread_mutex_lock(&l->lock);
     v.stopping = l->stop_requested;
@@ -192,6 +193,7 @@ static void tick(struct live *l) {
     v.rps = l->sample.rps;
     v.requests = l->sample.requests;
     v.errors = l->sample.errors;
+    run = l->run;
     if (l->have_sample)
         rc = live__view_endpoints(&v, l->copy, true, l->baseline);
     if (!rc)
@@ -203,7 +205,7 @@ static void tick(struct live *l) {
         return;
     }
     if (fresh && l->have_sample)
-        point = chart_point(l, &v);
+        point = chart_point(l, &v, run);
     doc = live__view_json(&v, l->title, l->baseline_name,
                           recent_points(l, point));
     publish(l, &v, doc, point, false);

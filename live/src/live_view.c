@@ -298,6 +298,8 @@ int live__evaluate(struct live__view *v, const struct compare_threshold *ths,
 
     if (n == 0)
         return 0;
+    if (!r) /* nothing measured yet */
+        return live__view_thresholds(v, ths, n, NULL, NULL);
     rc = compare_evaluate(r, baseline, ths, n, &opts, &verdict, err,
                           sizeof(err));
     if (rc == COMPARE_EUNKNOWN) {
