@@ -120,12 +120,12 @@ static int live_begin(const struct loader_plan *p,
     }
     live_linger_s = o->ui_linger_set ? o->ui_linger_s : o->ui ? 5 : 0;
     live_quiet = o->quiet;
-    if (o->ui) {
+    if (o->ui && !o->quiet) {
         live_url(live_srv, false, url, sizeof(url));
         cmd_notice("watch the run at %s%s", url,
                    lo.token && *lo.token ? " (with #token=...)" : "");
     }
-    if (o->metrics) {
+    if (o->metrics && !o->quiet) {
         live_url(live_srv, true, url, sizeof(url));
         cmd_notice("metrics for Prometheus at %s", url);
     }

@@ -92,6 +92,20 @@ static void gauge(struct out *o, const char *name, const char *unit,
     fputc('\n', o->f);
 }
 
+/* A histogram's or a summary's _count and _sum of endpoint e. */
+static void count_and_sum(struct out *o, const char *family,
+                          const struct live__ep *e) {
+    char name[96];
+
+    snprintf(name, sizeof(name), "%s_count", family);
+    sample(o, name, e->name, NULL, NULL);
+    fprintf(o->f, "%llu\n", (unsigned long long)e->n_lat);
+    snprintf(name, sizeof(name), "%s_sum", family);
+    sample(o, name, e->name, NULL, NULL);
+    number(o->f, e->sum_s);
+    fputc('\n', o->f);
+}
+
 static void counts(struct out *o, const struct live__view *v) {
     char le[32];
 
@@ -126,13 +140,7 @@ static void counts(struct out *o, const struct live__view *v) {
                     (unsigned long long)(b < LIVE__N_LE ? e->le[b]
                                                         : e->n_lat));
         }
-        sample(o, "loadgate_request_duration_seconds_count", e->name, NULL,
-               NULL);
-        fprintf(o->f, "%llu\n", (unsigned long long)e->n_lat);
-        sample(o, "loadgate_request_duration_seconds_sum", e->name, NULL,
-               NULL);
-        number(o->f, e->sum_s);
-        fputc('\n', o->f);
+        count_and_sum(o, "loadgate_request_duration_seconds", e);
     }
 }
 
@@ -152,13 +160,7 @@ static void quantiles(struct out *o, const struct live__view *v) {
             number(o->f, ms[k] >= 0 ? ms[k] / 1e3 : NAN);
             fputc('\n', o->f);
         }
-        sample(o, "loadgate_request_latency_seconds_count", e->name, NULL,
-               NULL);
-        fprintf(o->f, "%llu\n", (unsigned long long)e->n_lat);
-        sample(o, "loadgate_request_latency_seconds_sum", e->name, NULL,
-               NULL);
-        number(o->f, e->sum_s);
-        fputc('\n', o->f);
+        count_and_sum(o, "loadgate_request_latency_seconds", e);
     }
 }
 

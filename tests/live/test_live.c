@@ -106,6 +106,15 @@ static struct reply http(const char *method, const char *url,
     return r;
 }
 
+/* method url answers status (its body unread). */
+static void expect(const char *method, const char *url,
+                   const char *const *headers, long status) {
+    struct reply r = http(method, url, headers);
+
+    assert_int_equal(r.status, status);
+    free(r.body);
+}
+
 static void url_of(struct live *l, bool metrics, const char *path, char *buf,
                    size_t len) {
     char base[128];
@@ -264,9 +273,7 @@ static void test_page_is_self_contained(void **state) {
     assert_non_null(strstr(r.csp, "connect-src 'self'"));
     free(r.body);
     url_of(f->l, false, "/nothing", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 404);
-    free(r.body);
+    expect("GET", url, NULL, 404);
 }
 
 static void test_state_and_thresholds(void **state) {
@@ -404,30 +411,21 @@ static void test_metrics_formats(void **state) {
     free(r.body);
 }
 
-/* The abort of an event stream once both events came. */
-struct events {
-    char *seen;
-    size_t len;
-};
-
+/* An event stream read until both events came (then aborted). */
 static size_t on_events(char *p, size_t size, size_t n, void *ud) {
-    struct events *e = ud;
-    char *b = realloc(e->seen, e->len + size * n + 1);
+    struct reply *r = ud;
+    const char *snap;
 
-    assert_non_null(b);
-    memcpy(b + e->len, p, size * n);
-    e->len += size * n;
-    b[e->len] = '\0';
-    e->seen = b;
-    if (strstr(b, "event: history\n") && strstr(b, "event: snapshot\n") &&
-        strstr(strstr(b, "event: snapshot\n"), "\n\n"))
+    on_body(p, size, n, ud);
+    snap = strstr(r->body, "event: snapshot\n");
+    if (strstr(r->body, "event: history\n") && snap && strstr(snap, "\n\n"))
         return 0; /* enough */
     return size * n;
 }
 
 static void test_event_stream(void **state) {
     struct fx *f = *state;
-    struct events e = {0};
+    struct reply e = {0};
     char url[160];
     char *type = NULL;
     CURL *c = curl_easy_init();
@@ -446,11 +444,11 @@ static void test_event_stream(void **state) {
     assert_string_equal(type, "text/event-stream");
     curl_easy_cleanup(c);
     /* the history first, with the chart points so far */
-    assert_true(strstr(e.seen, "event: history\n") <
-                strstr(e.seen, "event: snapshot\n"));
-    assert_non_null(strstr(e.seen, "data: {\"points\":[{"));
-    assert_non_null(strstr(e.seen, "\"name\":\"GET /x\",\"requests\":501"));
-    free(e.seen);
+    assert_true(strstr(e.body, "event: history\n") <
+                strstr(e.body, "event: snapshot\n"));
+    assert_non_null(strstr(e.body, "data: {\"points\":[{"));
+    assert_non_null(strstr(e.body, "\"name\":\"GET /x\",\"requests\":501"));
+    free(e.body);
 }
 
 static void test_stop_button(void **state) {
@@ -466,21 +464,13 @@ static void test_stop_button(void **state) {
     assert_int_equal(r.status, 405);
     assert_string_equal(r.allow, "POST");
     free(r.body);
-    r = http("POST", url, evil);
-    assert_int_equal(r.status, 403);
-    free(r.body);
-    r = http("POST", url, rebound);
-    assert_int_equal(r.status, 403);
-    free(r.body);
+    expect("POST", url, evil, 403);
+    expect("POST", url, rebound, 403);
     assert_int_equal(stops, 0);
     /* the page's own origin, as a browser sends it */
     snprintf(own, sizeof(own), "Origin: %.*s", (int)(strlen(url) - 5), url);
-    r = http("POST", url, same);
-    assert_int_equal(r.status, 202);
-    free(r.body);
-    r = http("POST", url, NULL);
-    assert_int_equal(r.status, 202);
-    free(r.body);
+    expect("POST", url, same, 202);
+    expect("POST", url, NULL, 202);
     assert_int_equal(stops, 1); /* once, however often it is pressed */
     sample(f->l, f->r, 6.5);
     for (int tries = 0; tries < 50; tries++) {
@@ -589,9 +579,7 @@ static void test_verdict_and_report(void **state) {
     /* samples after the verdict change nothing; Stop is over */
     sample(f->l, f->r, 7.0);
     url_of(f->l, false, "/stop", url, sizeof(url));
-    r = http("POST", url, NULL);
-    assert_int_equal(r.status, 409);
-    free(r.body);
+    expect("POST", url, NULL, 409);
     assert_int_equal(stops, 0);
     url_of(f->l, true, "/metrics", url, sizeof(url));
     r = http("GET", url, NULL);
@@ -618,28 +606,16 @@ static void test_token(void **state) {
     assert_int_equal(r.status, 401);
     assert_string_equal(r.www, "Bearer");
     free(r.body);
-    r = http("GET", url, wrong);
-    assert_int_equal(r.status, 401);
-    free(r.body);
-    r = http("GET", url, bearer);
-    assert_int_equal(r.status, 200);
-    free(r.body);
+    expect("GET", url, wrong, 401);
+    expect("GET", url, bearer, 200);
     /* a host name is fine once the token is asked for */
-    r = http("GET", url, named);
-    assert_int_equal(r.status, 200);
-    free(r.body);
+    expect("GET", url, named, 200);
     url_of(l, false, "/state.json?token=" TOKEN, url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
-    free(r.body);
+    expect("GET", url, NULL, 200);
     url_of(l, false, "/events?token=nope", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 401);
-    free(r.body);
+    expect("GET", url, NULL, 401);
     url_of(l, false, "/stop", url, sizeof(url));
-    r = http("POST", url, NULL);
-    assert_int_equal(r.status, 401);
-    free(r.body);
+    expect("POST", url, NULL, 401);
     url_of(l, false, "/", url, sizeof(url));
     r = http("GET", url, NULL);
     assert_int_equal(r.status, 200); /* the page holds no numbers */
@@ -651,7 +627,6 @@ static void test_metrics_only(void **state) {
     struct live_opts o = {.metrics = "[::1]:0"};
     struct live *l = NULL;
     char url[160], err[256];
-    struct reply r;
 
     (void)state;
     if (live_start(&o, &l, err, sizeof(err)) == LIVE_ELISTEN)
@@ -660,13 +635,9 @@ static void test_metrics_only(void **state) {
     assert_int_equal(live_ui_port(l), 0);
     url_of(l, true, "/metrics", url, sizeof(url));
     assert_non_null(strstr(url, "http://[::1]:"));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
-    free(r.body);
+    expect("GET", url, NULL, 200);
     url_of(l, true, "/", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 404);
-    free(r.body);
+    expect("GET", url, NULL, 404);
     live_stop(l);
 }
 
