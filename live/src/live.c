@@ -215,15 +215,22 @@ static void tick(struct live *l) {
 
 static void *worker_main(void *arg) {
     struct live *l = arg;
-    struct timespec next;
+    struct timespec next, now;
 
     clock_gettime(CLOCK_REALTIME, &next);
     pthread_mutex_lock(&l->lock);
     while (!l->closing && !l->finished) {
         pthread_mutex_unlock(&l->lock);
         tick(l);
-        pthread_mutex_lock(&l->lock);
+        /* once a second; a tick that took longer delays the next */
+        clock_gettime(CLOCK_REALTIME, &now);
         next.tv_sec += 1;
+        if (next.tv_sec < now.tv_sec ||
+            (next.tv_sec == now.tv_sec && next.tv_nsec < now.tv_nsec)) {
+            next = now;
+            next.tv_sec += 1;
+        }
+        pthread_mutex_lock(&l->lock);
         while (!l->closing && !l->finished &&
                pthread_cond_timedwait(&l->cond, &l->lock, &next) != ETIMEDOUT)
             ;

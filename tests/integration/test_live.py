@@ -341,6 +341,33 @@ class PrometheusTest(TempDirCase):
 
 
 class OptionsTest(TempDirCase):
+    def test_open_model_target(self):
+        """quick --rate: the open model's target rate on /metrics while it
+        runs, in the text format a plain client gets."""
+        demo = DemoServer()
+        lg = None
+        try:
+            lg = Loadgate(["quick", demo.url + "/api/health", "--rate",
+                           "40/s", "-d", "4s", "-t", "error_rate < 5%",
+                           "--metrics", "0"], self.tmp)
+            url = lg.said("loadgate: metrics for Prometheus at ")
+            deadline, text = time.time() + 20, ""
+            while "loadgate_achieved_requests_per_second 0.0" in text or \
+                    "loadgate_target" not in text:
+                self.assertLess(time.time(), deadline, text)
+                time.sleep(0.3)
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    text = r.read().decode()
+                    ctype = r.headers["Content-Type"]
+            self.assertEqual(ctype, "text/plain; version=0.0.4; charset=utf-8")
+            self.assertIn("\nloadgate_target_requests_per_second 40.0\n",
+                          text)
+            self.assertEqual(lg.wait(30), 0, "\n".join(lg.lines))
+        finally:
+            if lg:
+                lg.stop()
+            demo.stop()
+
     def test_refusals(self):
         """Addresses refused before anything runs (exit 2), a port taken
         when the run starts (exit 3)."""

@@ -218,6 +218,7 @@ static void sample(struct live *l, const struct metrics_results *r,
                    double elapsed) {
     struct live_sample s = {.elapsed_s = elapsed,
                             .users = 7,
+                            .target_rps = 40,
                             .rps = 12.5,
                             .requests = metrics_results_total_requests(r),
                             .errors = metrics_results_total_errors(r),
@@ -405,6 +406,10 @@ static void test_metrics_formats(void **state) {
                                     "{endpoint=\"GET /x\",quantile=\"0.95\"} "
                                     "0.002\n"));
     assert_non_null(line_of(r.body, "loadgate_users 7.0\n"));
+    assert_non_null(
+        line_of(r.body, "loadgate_target_requests_per_second 40.0\n"));
+    assert_non_null(
+        line_of(r.body, "loadgate_achieved_requests_per_second 12.5\n"));
     assert_non_null(line_of(r.body, "loadgate_threshold_failing"
                                     "{threshold=\"p95 < 1ms\"} 1\n"));
     assert_non_null(line_of(r.body, "loadgate_finished 0.0\n"));
