@@ -229,14 +229,20 @@ static void sample(struct live *l, const struct metrics_results *r,
     live_update(l, &s);
 }
 
-/* /state.json once its GET /x row shows want requests (the worker turns
- * samples into snapshots once a second). */
-static json_t *state_when(struct live *l, json_int_t want) {
+/* /state.json once its GET /x row shows want requests.  The sample of
+ * run at elapsed is handed over again and again, as the engine does every
+ * 0.5 s: live_update skips one while the worker reads the last copy, and
+ * the worker turns copies into snapshots once a second. */
+static json_t *state_when(struct live *l, json_int_t want,
+                          const struct metrics_results *run, double elapsed) {
     char url[160], seen[512] = "";
 
     url_of(l, false, "/state.json", url, sizeof(url));
     for (int tries = 0; tries < 200; tries++) {
-        struct reply r = http("GET", url, NULL);
+        struct reply r;
+
+        sample(l, run, elapsed);
+        r = http("GET", url, NULL);
         json_t *doc = json_loads(r.body, 0, NULL), *eps;
 
         snprintf(seen, sizeof(seen), "%s", r.body);
@@ -286,8 +292,7 @@ static void test_state_and_thresholds(void **state) {
     struct fx *f = *state;
     json_t *doc, *eps, *odd, *t;
 
-    sample(f->l, f->r, 6.0);
-    doc = state_when(f->l, N_FAST + 1);
+    doc = state_when(f->l, N_FAST + 1, f->r, 6.0);
     assert_string_equal(json_string_value(json_object_get(doc, "phase")),
                         "running");
     assert_string_equal(json_string_value(json_object_get(doc, "title")),
@@ -354,8 +359,7 @@ static void test_metrics_formats(void **state) {
     struct reply r;
     unsigned long long prev = 0;
 
-    sample(f->l, f->r, 6.0);
-    json_decref(state_when(f->l, N_FAST + 1));
+    json_decref(state_when(f->l, N_FAST + 1, f->r, 6.0));
     url_of(f->l, true, "/metrics", url, sizeof(url));
 
     /* text format 0.0.4 when OpenMetrics is not asked for */
@@ -440,8 +444,7 @@ static void test_event_stream(void **state) {
     char *type = NULL;
     CURL *c = curl_easy_init();
 
-    sample(f->l, f->r, 6.0);
-    json_decref(state_when(f->l, N_FAST + 1));
+    json_decref(state_when(f->l, N_FAST + 1, f->r, 6.0));
     url_of(f->l, false, "/events", url, sizeof(url));
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_events);
@@ -507,16 +510,14 @@ static void test_new_run(void **state) {
     struct metrics_endpoint *x;
     json_t *doc, *pts;
 
-    sample(f->l, f->r, 6.0);
-    json_decref(state_when(f->l, N_FAST + 1));
+    json_decref(state_when(f->l, N_FAST + 1, f->r, 6.0));
     /* --repeat: the next run starts from 0 s */
     assert_int_equal(metrics_results_new(&second), 0);
     x = metrics_results_endpoint(second, "GET", "/x", true);
     for (int i = 0; i < 3; i++)
         metrics_endpoint_record(x, START + 100, true, 1000, 200,
                                 METRICS_ERR_NONE);
-    sample(f->l, second, 0.5);
-    doc = state_when(f->l, 3);
+    doc = state_when(f->l, 3, second, 0.5);
     pts = json_object_get(doc, "points");
     assert_true(json_array_size(pts) > 0);
     assert_int_equal(
@@ -537,8 +538,7 @@ static void test_verdict_and_report(void **state) {
     FILE *html;
     int fd;
 
-    sample(f->l, f->r, 6.0);
-    json_decref(state_when(f->l, N_FAST + 1));
+    json_decref(state_when(f->l, N_FAST + 1, f->r, 6.0));
     strcpy(f->report, "/tmp/loadgate-live-XXXXXX");
     fd = mkstemp(f->report);
     assert_true(fd >= 0);
