@@ -22,9 +22,9 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --save-baseline|--keep|--shard|--shards|--threads|--repeat) COMPREPLY=(); return ;;
+        --save-baseline|--keep|--shard|--shards|--threads|--repeat|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -f -- "$cur")) ;;
     quick)
         case "$prev" in
         --body|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -32,9 +32,9 @@ _loadgate() {
         --baseline|-b) _loadgate_baselines; return ;;
         --engine) COMPREPLY=($(compgen -W "fast curl" -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--threads) COMPREPLY=(); return ;;
+        --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--threads|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -- "$cur")) ;;
     gate|report)
         case "$prev" in
         --profile|-p|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -78,9 +78,9 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --slow|--serve|--save-baseline) COMPREPLY=(); return ;;
+        --slow|--serve|--save-baseline|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--slow --serve --baseline --save-baseline --store --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--slow --serve --baseline --save-baseline --store --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -- "$cur")) ;;
     serve)
         case "$prev" in
         --store|-s) COMPREPLY=($(compgen -d -- "$cur")); return ;;

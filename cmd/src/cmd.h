@@ -74,6 +74,10 @@ enum cmd_opt {
     CMD_OPT_SLOW,
     CMD_OPT_SERVE,
     CMD_OPT_LISTEN,
+    /* watching a run live */
+    CMD_OPT_UI,
+    CMD_OPT_METRICS,
+    CMD_OPT_UI_LINGER,
 };
 
 enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED };
@@ -114,6 +118,12 @@ struct cmd_option {
 
 /* The shared report options: --out, --junit, ..., -q. */
 extern const struct cmd_option cmd_report_options[];
+
+/* The entry of a table that runs a load: --ui, --metrics, --ui-linger
+ * (cmd_progress.c). */
+#define CMD_LIVE_OPTIONS_INCLUDE                                             \
+    {.help = "live options", .include = cmd_live_options}
+extern const struct cmd_option cmd_live_options[];
 
 /* The tables, one per command (gate and report share one). */
 extern const struct cmd_option cmd_run_options[];
@@ -228,12 +238,27 @@ struct cmd_report_opts {
     const char *format;   /* "text" (default) or "json" on stdout */
     bool quiet;           /* -q: no progress, no report on stdout */
     bool progress;        /* --progress: progress lines even off a TTY */
+    /* run, quick, demo: watching the run (cmd_live_options) */
+    const char *ui;      /* --ui [ADDR:]PORT: the live page */
+    const char *metrics; /* --metrics [ADDR:]PORT: Prometheus /metrics */
+    double ui_linger_s;  /* --ui-linger: up this long after the verdict */
+    bool ui_linger_set;
 };
 
 /* Report options shared by run, quick, gate, demo, report (the ids of
  * cmd_report_options).  Returns 1 when opt was one of them (consumed), 0
  * otherwise. */
 int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
+/** The same for the ids of cmd_live_options (a bad address: an error
+ * line and exit 2). */
+int cmd_live_opt(struct cmd_report_opts *o, int opt, const char *arg);
+/** After the verdict (or the error that stopped the run): shows it on the
+ * live page, keeps the page up for --ui-linger (Ctrl-C ends the wait) and
+ * stops it.  run, verdict, line, error and report may be NULL.  Nothing
+ * when no live page or metrics were asked for. */
+void cmd_live_end(const struct metrics_results *run,
+                  const struct compare_verdict *verdict, int code,
+                  const char *line, const char *error, const char *report);
 
 struct cmd_judge {
     /* what the run was */

@@ -27,7 +27,8 @@ const struct cmd cmd_commands[] = {
      .examples =
          "Examples:\n"
          "  loadgate run perf/checkout.yaml --baseline main --junit junit.xml\n"
-         "  loadgate run perf/checkout.yaml --save-baseline main --if-pass\n"},
+         "  loadgate run perf/checkout.yaml --save-baseline main --if-pass\n"
+         "  loadgate run perf/checkout.yaml --ui 8080     # watch it at http://127.0.0.1:8080/\n"},
     {.name = "quick",
      .fn = cmd_quick,
      .args = "URL [REQUESTS [CONCURRENCY]]",

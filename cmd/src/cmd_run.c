@@ -41,6 +41,7 @@ const struct cmd_option cmd_run_options[] = {
      .help = "run N times and judge them pooled (fewer false alarms, more "
              "power)"},
     CMD_REPORT_OPTIONS_INCLUDE,
+    CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
 
