@@ -11,7 +11,16 @@
 
 #include "cmd.h"
 
-static const char usage[] = "merge A.json B.json ... -o OUT.json [--force]";
+const struct cmd_option cmd_merge_options[] = {
+    {.long_name = "out", .short_name = 'o', .id = CMD_OPT_OUT,
+     .arg = CMD_ARG_REQUIRED, .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .flags = CMD_OPTF_IN_ARGS, .help = "the merged results"},
+    {.long_name = "force", .id = CMD_OPT_FORCE, .arg = CMD_ARG_NONE,
+     .help = "merge runs that are not one run's shards (of one profile), "
+             "with a warning; the time between runs that did not overlap "
+             "is left out of the duration"},
+    {.long_name = NULL},
+};
 
 /* The same file named twice (a glob and a name, a link) under --force,
  * which lifts the refusal of two equal shards: it would be counted twice.
@@ -42,10 +51,8 @@ static int same_file_twice(char **paths, int n)
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {NULL, 0, NULL, 0}};
+    const char *usage = cmd_usage("merge");
+    struct cmd_getopt g = {0};
     struct metrics_results **in = NULL;
     struct metrics_merge_info info;
     const char *out = NULL;
@@ -54,10 +61,10 @@ int cmd_merge(int argc, char **argv)
     int opt, n, loaded = 0, rc = GATE_EXIT_UNJUDGED;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
-        if (opt == 'o')
+    while ((opt = cmd_getopt(argc, argv, cmd_merge_options, &g)) != -1) {
+        if (opt == CMD_OPT_OUT)
             out = optarg;
-        else if (opt == 'f')
+        else if (opt == CMD_OPT_FORCE)
             flags |= METRICS_MERGE_FORCE;
         else
             return cmd_bad_option(usage, opt, argv);

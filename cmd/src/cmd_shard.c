@@ -39,15 +39,17 @@ char *cmd_run_id(void)
     return NULL;
 }
 
-int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
+int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
                       char *err, size_t len)
 {
     char why[256];
 
     if (n <= 1)
         return 0;
-    /* the same split as the engine's --threads, in place */
-    if (loader_load_split(&p->load, i - 1, n, &p->load, why, sizeof(why))) {
+    /* the same split as the engine's --threads, in place, and the same
+     * check of what comes out */
+    if (loader_load_split(&p->load, i - 1, n, &p->load, why, sizeof(why)) ||
+        loader_plan_check(p, why, sizeof(why))) {
         snprintf(err, len, "shard %u/%u: %s", i, n, why);
         return -1;
     }

@@ -433,7 +433,7 @@ static int on_closesocket(void *userp, curl_socket_t s) {
 /* Opens a new connection for g.  0 or LOADER_E*. */
 static int conn_open(struct h2_state *st, struct h2_group *g) {
     struct h2_conn *c = conn_alloc(st);
-    const struct loader_profile *p = st->e->p;
+    const struct loader_plan *p = st->e->p;
     double t = p->timeout_s > 0 ? p->timeout_s : 10;
     CURL *h;
 
@@ -996,7 +996,7 @@ static int h2_send(struct loader__engine *e, struct loader__vu *vu,
                    const struct loader__request *req) {
     struct h2_state *st = e->transport;
     struct h2_user *u = &st->users[vu->id - 1];
-    const struct loader_profile *p = e->p;
+    const struct loader_plan *p = e->p;
 
     st->in_send = true;
     st->now = e->now_ns();
@@ -1148,7 +1148,7 @@ static void h2_close(struct loader__engine *e);
 static int h2_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
                    size_t errlen) {
     struct h2_state *st = calloc(1, sizeof(*st));
-    const struct loader_profile *p = e->p;
+    const struct loader_plan *p = e->p;
     unsigned per;
     int rc = LOADER_ENOMEM;
 
@@ -1285,7 +1285,7 @@ const struct loader__transport_ops loader__h2_transport = {
 /* ---- choosing it -------------------------------------------------------- */
 
 const struct loader__transport_ops *
-loader__h2_pick(const struct loader_profile *p,
+loader__h2_pick(const struct loader_plan *p,
                 const struct loader__transport_ops *t) {
     struct loader__origin o;
 
@@ -1298,7 +1298,7 @@ loader__h2_pick(const struct loader_profile *p,
     return &loader__h2_transport;
 }
 
-long loader__curl_http_version(const struct loader_profile *p) {
+long loader__curl_http_version(const struct loader_plan *p) {
     bool tls = p->target && strncmp(p->target, "https://", 8) == 0;
 
     switch (p->http.version) {
@@ -1312,7 +1312,7 @@ long loader__curl_http_version(const struct loader_profile *p) {
     }
 }
 
-int loader__curl_http_check(const struct loader_profile *p, char *errbuf,
+int loader__curl_http_check(const struct loader_plan *p, char *errbuf,
                             size_t errlen) {
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 

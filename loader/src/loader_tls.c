@@ -174,7 +174,7 @@ static int verify_host(int ok, X509_STORE_CTX *x) {
     return 0;
 }
 
-struct loader__tls *loader__tls_new(const struct loader_profile *p,
+struct loader__tls *loader__tls_new(const struct loader_plan *p,
                                     char *errbuf, size_t errlen) {
     struct loader__tls *t = calloc(1, sizeof(*t));
 
@@ -418,7 +418,7 @@ static uint64_t mono_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool loader__tls_probe_h2(const struct loader_profile *p) {
+bool loader__tls_probe_h2(const struct loader_plan *p) {
     static const unsigned char alpn[] = "\x02h2\x08http/1.1";
     struct loader__origin o;
     double timeout_s = p->timeout_s > 0 ? p->timeout_s : 10;

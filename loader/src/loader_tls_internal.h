@@ -46,7 +46,7 @@ struct loader__tls;
  * OpenSSL would make two a record), and the last session of each origin
  * kept for the next connection to resume.  NULL with errbuf saying why
  * (the CA file cannot be read, or out of memory). */
-struct loader__tls *loader__tls_new(const struct loader_profile *p,
+struct loader__tls *loader__tls_new(const struct loader_plan *p,
                                     char *errbuf, size_t errlen);
 void loader__tls_free(struct loader__tls *t);
 
@@ -96,6 +96,6 @@ ssize_t loader__conn_write(SSL *ssl, int fd, const void *buf, size_t n);
  * it chose http/1.1, offered nothing, or could not be reached within the
  * profile's timeout (the load then runs on HTTP/1.1 and measures why).
  */
-bool loader__tls_probe_h2(const struct loader_profile *p);
+bool loader__tls_probe_h2(const struct loader_plan *p);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "loader.h"
 #include "loader_h2_internal.h"
+#include "profile.h"
 
 static void test_origin(void **state) {
     struct loader__origin o;
@@ -271,12 +272,13 @@ static void test_retry(void **state) {
     }
 }
 
-static struct loader_profile *profile(const char *text) {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+/* The http: key through the profile parser (profile_http.c). */
+static struct profile *profile(const char *text) {
+    struct profile *p = NULL;
+    struct profile_error err;
 
     memset(&err, 0, sizeof(err));
-    if (loader_profile_parse(text, strlen(text), "t.yaml", &p, &err))
+    if (profile_parse(text, strlen(text), "t.yaml", &p, &err))
         print_error("%d:%d: %s\n", err.line, err.col, err.msg);
     assert_non_null(p);
     return p;
@@ -315,14 +317,14 @@ static void test_pick(void **state) {
     unsetenv("ALL_PROXY");
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char text[512];
-        struct loader_profile *p;
+        struct profile *p;
 
         snprintf(text, sizeof(text), "%s%s", rest, cases[i].text);
         p = profile(text);
-        assert_ptr_equal(loader__h2_pick(p, loader__pick_transport(p)),
-                         cases[i].want);
-        assert_int_equal(loader__curl_http_version(p), cases[i].curl_version);
-        loader_profile_free(p);
+        assert_ptr_equal(loader__pick_transport(p->plan), cases[i].want);
+        assert_int_equal(loader__curl_http_version(p->plan),
+                         cases[i].curl_version);
+        profile_free(p);
     }
 }
 

@@ -1,0 +1,3 @@
+#include "profile.h"
+
+LOADGATE_ERRNO_DEFINE(profile, PROFILE_ERRNO_MAP)
