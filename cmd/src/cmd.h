@@ -74,6 +74,11 @@ enum cmd_opt {
     CMD_OPT_SLOW,
     CMD_OPT_SERVE,
     CMD_OPT_LISTEN,
+    /* ab */
+    CMD_OPT_A,
+    CMD_OPT_B,
+    CMD_OPT_OUT_A,
+    CMD_OPT_OUT_B,
 };
 
 enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED };
@@ -117,6 +122,7 @@ extern const struct cmd_option cmd_report_options[];
 
 /* The tables, one per command (gate and report share one). */
 extern const struct cmd_option cmd_run_options[];
+extern const struct cmd_option cmd_ab_options[];
 extern const struct cmd_option cmd_quick_options[];
 extern const struct cmd_option cmd_gate_options[];
 extern const struct cmd_option cmd_compare_options[];
@@ -258,6 +264,9 @@ struct cmd_judge {
     bool save_if_pass;
     unsigned keep; /* --keep N: versions of its history to keep; 0 all */
     bool no_gate; /* report, but exit 0 whatever the verdict */
+    /* ab: the baseline is side A measured at the same time as the run
+     * (compare_opts.paired) */
+    bool paired;
 };
 
 /* Loaded before a run: thresholds parsed and checked against the profile's
@@ -382,6 +391,7 @@ int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
 
 /* ---- subcommands ---------------------------------------------------------- */
 int cmd_run(int argc, char **argv);
+int cmd_ab(int argc, char **argv);
 int cmd_quick(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -246,6 +246,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         return cmd_fail_early(rc, reason, j, o);
 
     copts.baseline_name = p->baseline_name;
+    copts.paired = j->paired;
     rc = compare_evaluate(run, p->baseline, p->thresholds, p->n_thresholds,
                           &copts, &verdict, err, sizeof(err));
     if (rc == COMPARE_EUNKNOWN)
