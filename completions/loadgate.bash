@@ -22,16 +22,16 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --save-baseline|--keep|--shard|--shards|--threads|--repeat) COMPREPLY=(); return ;;
+        --save-baseline|--keep|--shard|--shards|--threads|--repeat|--until-decided) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --until-decided --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
     ab)
         case "$prev" in
         --out-a|--out-b|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --a|--b|--threads) COMPREPLY=(); return ;;
+        --a|--b|--until-decided|--threads) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--a --b --out-a --out-b --no-gate --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--a --b --out-a --out-b --until-decided --no-gate --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
     quick)
         case "$prev" in
         --body|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;

@@ -22,6 +22,10 @@ const struct cmd_option cmd_ab_options[] = {
     {.long_name = "out-b", .id = CMD_OPT_OUT_B, .arg = CMD_ARG_REQUIRED,
      .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
      .help = "write side B's results JSON (as --out)"},
+    {.long_name = "until-decided", .id = CMD_OPT_UNTIL_DECIDED,
+     .arg = CMD_ARG_REQUIRED, .metavar = "MAX",
+     .help = "measure in slices until every relative check is decided, "
+             "at most MAX (e.g. 60s)"},
     {.long_name = "no-gate", .id = CMD_OPT_NO_GATE,
      .help = "report, but exit 0 whatever the verdict"},
     {.long_name = "threads", .id = CMD_OPT_THREADS, .arg = CMD_ARG_REQUIRED,
@@ -43,9 +47,39 @@ static void *run_side(void *ud)
 {
     struct side *s = ud;
 
+    s->run = NULL;
     s->rc = cmd_run_load(s->prof->plan, s->o, NULL, &s->run, s->reason,
                          sizeof(s->reason));
     return NULL;
+}
+
+/* Both sides at the same time: A in a thread of its own, B here.  *b and
+ * *a get the results (taken from the sides). */
+static int run_both(void *ud, struct metrics_results **b,
+                    struct metrics_results **a, char *reason, size_t len)
+{
+    struct side *sides = ud; /* [0] A, [1] B */
+    pthread_t ta;
+
+    if (pthread_create(&ta, NULL, run_side, &sides[0])) {
+        snprintf(reason, len, "cannot start a thread for side A");
+        return GATE_EXIT_UNJUDGED;
+    }
+    run_side(&sides[1]);
+    pthread_join(ta, NULL);
+    if (sides[0].rc || sides[1].rc) {
+        const struct side *s = sides[0].rc ? &sides[0] : &sides[1];
+        snprintf(reason, len, "side %s: %s", sides[0].rc ? "A" : "B",
+                 s->reason);
+        metrics_results_free(sides[0].run);
+        metrics_results_free(sides[1].run);
+        sides[0].run = sides[1].run = NULL;
+        return s->rc;
+    }
+    *a = sides[0].run;
+    *b = sides[1].run;
+    sides[0].run = sides[1].run = NULL;
+    return 0;
 }
 
 /* Loads the profile for one side with its target replaced.  Returns 0 or
@@ -84,12 +118,14 @@ int cmd_ab(int argc, char **argv)
     struct cmd_report_opts ro = {0}, quiet;
     struct cmd_judge j = {0};
     struct cmd_prepared prep;
-    struct side a = {0}, b = {0};
+    struct side sides[2] = {{0}};
+    struct cmd_decide dec = {0};
+    struct metrics_results *run_a = NULL, *run_b = NULL;
+    char reason[1200], decided[80];
     const char *url_a = NULL, *url_b = NULL, *out_a = NULL, *out_b = NULL;
     const char *usage = cmd_usage("ab");
     struct cmd_getopt g = {0};
     char err[512];
-    pthread_t ta;
     int opt, rc;
 
     optind = 0;
@@ -108,6 +144,10 @@ int cmd_ab(int argc, char **argv)
             break;
         case CMD_OPT_OUT_B:
             out_b = optarg;
+            break;
+        case CMD_OPT_UNTIL_DECIDED:
+            if ((rc = cmd_until_decided_opt(optarg, usage, &dec.max_s)))
+                return rc;
             break;
         case CMD_OPT_NO_GATE:
             j.no_gate = true;
@@ -134,13 +174,19 @@ int cmd_ab(int argc, char **argv)
         ro.out = out_b;
 
     j.profile_path = argv[optind];
-    if ((rc = load_side(argv[optind], url_a, &a, &j, &ro)) ||
-        (rc = load_side(argv[optind], url_b, &b, &j, &ro)))
+    if ((rc = load_side(argv[optind], url_a, &sides[0], &j, &ro)) ||
+        (rc = load_side(argv[optind], url_b, &sides[1], &j, &ro)))
         goto out_profiles;
+    if (dec.max_s > 0 &&
+        cmd_until_decided_check(&sides[1].prof->plan, 1, reason,
+                                sizeof(reason))) {
+        rc = cmd_usage_error(usage, "%s", reason);
+        goto out_profiles;
+    }
     /* B is judged against A, never against the profile's baseline */
-    free(b.prof->baseline.path);
-    b.prof->baseline.path = NULL;
-    j.profile = b.prof;
+    free(sides[1].prof->baseline.path);
+    sides[1].prof->baseline.path = NULL;
+    j.profile = sides[1].prof;
     j.paired = true;
     if (cmd_prepare(&j, &prep)) {
         rc = cmd_fail_early(prep.exit_code, prep.reason, &j, &ro);
@@ -155,35 +201,46 @@ int cmd_ab(int argc, char **argv)
     quiet = ro;
     quiet.quiet = true;
     quiet.progress = false;
-    a.o = b.o = &quiet;
-    if (pthread_create(&ta, NULL, run_side, &a)) {
-        cmd_error("cannot start a thread for side A");
-        rc = GATE_EXIT_UNJUDGED;
+    sides[0].o = sides[1].o = &quiet;
+    if (dec.max_s > 0) {
+        struct loader_plan *plans[2] = {sides[0].prof->plan,
+                                        sides[1].prof->plan};
+        dec.paired = true;
+        dec.slice = run_both;
+        dec.ud = sides;
+        rc = cmd_until_decided(&dec, plans, 2, &prep, reason,
+                               sizeof(reason));
+        run_a = dec.a;
+        run_b = dec.run;
+        dec.a = dec.run = NULL;
+        if (!rc) {
+            snprintf(decided, sizeof(decided),
+                     "decided after %.0f s of %.0f s", dec.elapsed_s,
+                     dec.max_s);
+            j.sequential = dec.seq;
+            j.decided = decided;
+        }
+    } else {
+        rc = run_both(sides, &run_b, &run_a, reason, sizeof(reason));
+    }
+    if (rc) {
+        rc = cmd_fail_early(rc, reason, &j, &ro);
         goto out;
     }
-    run_side(&b);
-    pthread_join(ta, NULL);
-    if (a.rc || b.rc) {
-        struct side *s = a.rc ? &a : &b;
-        char why[1100];
-        snprintf(why, sizeof(why), "side %s: %s", a.rc ? "A" : "B",
-                 s->reason);
-        rc = cmd_fail_early(s->rc, why, &j, &ro);
-        goto out;
-    }
-    if (out_a && metrics_results_save(a.run, out_a, err, sizeof(err)))
+    if (out_a && metrics_results_save(run_a, out_a, err, sizeof(err)))
         cmd_warn("cannot write %s: %s", out_a, err);
-    prep.baseline = a.run;
+    prep.baseline = run_a;
     prep.baseline_borrowed = true;
     free(prep.baseline_name);
     prep.baseline_name = strdup("A");
-    rc = cmd_judge_and_report(b.run, &j, &prep, &ro, (int)cmd_signal);
+    rc = cmd_judge_and_report(run_b, &j, &prep, &ro, (int)cmd_signal);
 out:
     cmd_prepared_release(&prep);
 out_profiles:
-    metrics_results_free(a.run);
-    metrics_results_free(b.run);
-    profile_free(a.prof);
-    profile_free(b.prof);
+    compare_sequential_free(dec.seq);
+    metrics_results_free(run_a);
+    metrics_results_free(run_b);
+    profile_free(sides[0].prof);
+    profile_free(sides[1].prof);
     return rc;
 }

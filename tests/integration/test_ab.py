@@ -1,6 +1,7 @@
 """loadgate ab: one profile against two demo services at the same time,
 B judged against A over paired windows."""
 import os
+import re
 import unittest
 
 from lgtest import (DemoServer, TempDirCase, endpoint, load_json, run,
@@ -25,6 +26,11 @@ thresholds:
 """
 
 
+# --until-decided: one endpoint, so that a slowdown of it decides every
+# relative check (the endpoint's and ALL's) as FAIL at once
+ONE_ENDPOINT = PROFILE.replace("      - get: /api/health\n", "")
+
+
 class AbTest(TempDirCase):
     def setUp(self):
         super().setUp()
@@ -41,8 +47,8 @@ class AbTest(TempDirCase):
         self.servers.append(s)
         return s
 
-    def ab(self, a, b, *extra):
-        return run("ab", self.profile, "--a", a.url, "--b", b.url,
+    def ab(self, a, b, *extra, profile=None):
+        return run("ab", profile or self.profile, "--a", a.url, "--b", b.url,
                    "--out-a", self.path("a.json"), "--out-b",
                    self.path("b.json"), "--junit", self.path("junit.xml"),
                    *extra)
@@ -71,6 +77,49 @@ class AbTest(TempDirCase):
             self.assertGreater(load_json(self.path(side))["total_requests"],
                                0)
         validate_junit(self, self.path("junit.xml"))
+
+    def test_until_decided_stops_early_on_a_clear_slowdown(self):
+        a = self.serve()
+        b = self.serve("--slow", "GET /api/agents=60")
+        one = self.write("one.yaml", ONE_ENDPOINT)
+        rc, out, err = self.ab(a, b, "--until-decided", "20s", profile=one)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("GET /api/agents", out)
+        m = re.search(r"decided after (\d+) s of 20 s", out)
+        self.assertTrue(m, out + err)
+        self.assertLess(int(m.group(1)), 19, out)
+        self.assertIn("decided after", err)
+        validate_junit(self, self.path("junit.xml"))
+
+    def test_until_decided_a_a_passes_within_max(self):
+        # A/A: never FAIL; it stops once every check is shown inside its
+        # tolerance, else at MAX
+        a = self.serve()
+        b = self.serve()
+        rc, out, err = self.ab(a, b, "--until-decided", "20s")
+        self.assertEqual(rc, 0, out + err)
+        m = re.search(r"decided after (\d+) s of 20 s", out)
+        self.assertTrue(m, out + err)
+        self.assertLessEqual(int(m.group(1)), 21, out)
+        self.assertLessEqual(load_json(self.path("b.json"))["test_duration_seconds"],
+                             21)
+
+    def test_run_until_decided_against_a_baseline(self):
+        a = self.serve()
+        b = self.serve("--slow", "GET /api/agents=60")
+        prof_a = self.write("a.yaml", ONE_ENDPOINT.replace(
+            "http://127.0.0.1:1", a.url))
+        prof_b = self.write("b.yaml", ONE_ENDPOINT.replace(
+            "http://127.0.0.1:1", b.url))
+        rc, out, err = run("run", prof_a, "--out", self.path("base.json"))
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = run("run", prof_b, "--baseline",
+                           self.path("base.json"), "--allow-profile-change",
+                           "--until-decided", "20s")
+        self.assertEqual(rc, 1, out + err)
+        m = re.search(r"decided after (\d+) s of 20 s", out)
+        self.assertTrue(m, out + err)
+        self.assertLess(int(m.group(1)), 19, out)
 
     def test_needs_both_targets(self):
         rc, out, err = run("ab", self.profile, "--a", "http://127.0.0.1:1")
