@@ -174,6 +174,9 @@ int cmd_run(int argc, char **argv)
 
     if (pick_shard(shard_flag, (unsigned)shards, &shard_i, &shard_n))
         return GATE_EXIT_USAGE;
+    if (until_decided > 0 && shard_n > 1)
+        return cmd_usage_error(usage, "--until-decided judges one whole "
+                                      "run, not a shard");
 
     j.profile_path = argv[optind];
     rc = profile_load(argv[optind], &prof, &perr);

@@ -121,6 +121,21 @@ class AbTest(TempDirCase):
         self.assertTrue(m, out + err)
         self.assertLess(int(m.group(1)), 19, out)
 
+    def test_until_decided_usage_errors(self):
+        rc, out, err = run("run", self.profile, "--shard", "1/2",
+                           "--until-decided", "10s")
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("not a shard", err)
+        rc, out, err = run("run", self.profile, "--until-decided", "1s")
+        self.assertEqual(rc, 2, out + err)
+        staged = self.write("staged.yaml", PROFILE.replace(
+            "  users: 20\n  duration: 8s\n",
+            "  stages:\n    - {duration: 5s, rate: 10/s}\n"))
+        rc, out, err = run("ab", staged, "--a", "http://127.0.0.1:1", "--b",
+                           "http://127.0.0.1:2", "--until-decided", "10s")
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("duration only", err)
+
     def test_needs_both_targets(self):
         rc, out, err = run("ab", self.profile, "--a", "http://127.0.0.1:1")
         self.assertEqual(rc, 2, out + err)
