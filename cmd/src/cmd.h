@@ -78,6 +78,12 @@ enum cmd_opt {
     CMD_OPT_UI,
     CMD_OPT_METRICS,
     CMD_OPT_UI_LINGER,
+    /* ab */
+    CMD_OPT_A,
+    CMD_OPT_B,
+    CMD_OPT_OUT_A,
+    CMD_OPT_OUT_B,
+    CMD_OPT_UNTIL_DECIDED,
 };
 
 enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED };
@@ -127,6 +133,7 @@ extern const struct cmd_option cmd_live_options[];
 
 /* The tables, one per command (gate and report share one). */
 extern const struct cmd_option cmd_run_options[];
+extern const struct cmd_option cmd_ab_options[];
 extern const struct cmd_option cmd_quick_options[];
 extern const struct cmd_option cmd_gate_options[];
 extern const struct cmd_option cmd_compare_options[];
@@ -283,6 +290,13 @@ struct cmd_judge {
     bool save_if_pass;
     unsigned keep; /* --keep N: versions of its history to keep; 0 all */
     bool no_gate; /* report, but exit 0 whatever the verdict */
+    /* ab: the baseline is side A measured at the same time as the run
+     * (compare_opts.paired) */
+    bool paired;
+    /* --until-decided: the sequence that decided the relative checks,
+     * and the line saying how long it took (NULL: none) */
+    const struct compare_sequential *sequential;
+    const char *decided;
 };
 
 /* The options that fill a struct cmd_judge alike in run, quick, gate,
@@ -397,6 +411,45 @@ int cmd_run_and_judge(const struct loader_plan *p,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner);
 
+/* ---- --until-decided ------------------------------------------------------ */
+
+/** Parses --until-decided's MAX (a duration, 5 s to 24 h) into *max_s;
+ * 0 or the usage error's exit code (printed). */
+int cmd_until_decided_opt(const char *arg, const char *usage, double *max_s);
+/** 0 when plans can be measured in slices of time (no stages, requests
+ * or iterations), else -1 with reason set. */
+int cmd_until_decided_check(struct loader_plan *const *plans, size_t n,
+                            char *reason, size_t len);
+
+struct cmd_decide {
+    double max_s; /* MAX */
+    bool paired;  /* ab: the baseline is side A, measured with each slice */
+    /* measures one slice of the plans as they are now: *run (and for ab
+     * *a, side A's); 0 or an exit code with reason set */
+    int (*slice)(void *ud, struct metrics_results **run,
+                 struct metrics_results **a, char *reason, size_t len);
+    void *ud;
+    /* out (the caller frees them, also after an error) */
+    struct metrics_results *run, *a; /* the slices pooled */
+    struct compare_sequential *seq;
+    double elapsed_s; /* measured */
+};
+
+/** Measures slices of max(5 s, MAX/10) (each plan's duration set per
+ * slice, warm-up only before the first) until every relative check of
+ * prep's thresholds is decided (compare_sequential_done) or MAX has been
+ * measured, looking after each slice against prep->baseline (paired:
+ * side A so far).  Returns 0 or an exit code with reason set. */
+int cmd_until_decided(struct cmd_decide *d, struct loader_plan *const *plans,
+                      size_t n_plans, const struct cmd_prepared *prep,
+                      char *reason, size_t len);
+
+/** run --until-decided MAX: prepare, measure p in slices
+ * (cmd_until_decided; without a baseline, all of MAX at once), judge and
+ * report.  Changes p's load.  Returns the exit code. */
+int cmd_run_until_decided(struct loader_plan *p, const struct cmd_judge *j,
+                          const struct cmd_report_opts *o, double max_s);
+
 /** Loads a results document, printing the error; returns 0 or 3. */
 int cmd_load_results(const char *path, struct metrics_results **out);
 
@@ -414,6 +467,7 @@ int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
 
 /* ---- subcommands ---------------------------------------------------------- */
 int cmd_run(int argc, char **argv);
+int cmd_ab(int argc, char **argv);
 int cmd_quick(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -247,6 +247,8 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         return cmd_fail_early(rc, reason, j, o);
 
     copts.baseline_name = p->baseline_name;
+    copts.paired = j->paired;
+    copts.sequential = j->sequential;
     rc = compare_evaluate(run, p->baseline, p->thresholds, p->n_thresholds,
                           &copts, &verdict, err, sizeof(err));
     if (rc == COMPARE_EUNKNOWN)
@@ -314,6 +316,8 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         gate_json_write(&rep, stdout); /* asked for explicitly: even -q */
     else if (!o->quiet)
         gate_text_write(&rep, stdout);
+    if (!json_out && !o->quiet && j->decided)
+        printf("%s\n", j->decided);
     /* The runner reads workflow commands from stdout and stderr; keep a
      * JSON stdout parseable. */
     if (getenv("GITHUB_ACTIONS") &&
@@ -326,7 +330,10 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         cmd_error("%s", reason);
     } else if (!rep.error_reason) {
         gate_verdict_line(&rep, line, sizeof(line));
-        fprintf(stderr, "%s\n", line);
+        if (j->decided)
+            fprintf(stderr, "%s (%s)\n", line, j->decided);
+        else
+            fprintf(stderr, "%s\n", line);
     }
     code = j->no_gate && !rep.error_reason && !rep.signal
                ? GATE_EXIT_PASS
