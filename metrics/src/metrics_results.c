@@ -10,8 +10,8 @@
 
 /* The timeline point for second, appended or inserted in order.  Requests
  * complete almost in order, so the last point is checked first. */
-static struct metrics_point *timeline_point(struct metrics_endpoint *ep,
-                                            int64_t second)
+struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,
+                                              int64_t second)
 {
     size_t lo = 0, hi = ep->n_timeline;
     struct metrics_point *pt;
@@ -55,7 +55,7 @@ int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
                             bool has_latency, uint64_t latency_us, int status,
                             enum metrics_errclass err)
 {
-    struct metrics_point *pt = timeline_point(ep, second);
+    struct metrics_point *pt = metrics__timeline_point(ep, second);
 
     if (!pt)
         return METRICS_ENOMEM;
@@ -117,7 +117,8 @@ int metrics_endpoint_merge(struct metrics_endpoint *dst,
         return METRICS_ENOMEM;
     if (timing_merge(&dst->connect_hist, src->connect_hist) ||
         timing_merge(&dst->tls_hist, src->tls_hist) ||
-        timing_merge(&dst->ttfb_hist, src->ttfb_hist))
+        timing_merge(&dst->ttfb_hist, src->ttfb_hist) ||
+        metrics_stream_merge(&dst->stream, src->stream))
         return METRICS_ENOMEM;
     dst->requests += src->requests;
     dst->errors += src->errors;
@@ -127,8 +128,9 @@ int metrics_endpoint_merge(struct metrics_endpoint *dst,
         dst->status[s] += src->status[s];
     for (size_t i = 0; i < src->n_timeline; i++) {
         const struct metrics_point *sp = &src->timeline[i];
-        struct metrics_point *dp = timeline_point(dst, sp->second);
-        if (!dp || metrics_hist_add(dp->hist, sp->hist))
+        struct metrics_point *dp = metrics__timeline_point(dst, sp->second);
+        if (!dp || metrics_hist_add(dp->hist, sp->hist) ||
+            metrics_stream_merge(&dp->stream, sp->stream))
             return METRICS_ENOMEM;
         dp->requests += sp->requests;
         dp->errors += sp->errors;
@@ -154,8 +156,11 @@ void metrics__endpoint_release(struct metrics_endpoint *ep)
     metrics_hist_free(ep->connect_hist);
     metrics_hist_free(ep->tls_hist);
     metrics_hist_free(ep->ttfb_hist);
-    for (size_t i = 0; i < ep->n_timeline; i++)
+    metrics_stream_free(ep->stream);
+    for (size_t i = 0; i < ep->n_timeline; i++) {
         metrics_hist_free(ep->timeline[i].hist);
+        metrics_stream_free(ep->timeline[i].stream);
+    }
     free(ep->timeline);
 }
 
