@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "loader_profile_internal.h"
+#include "loader_stream_internal.h"
 #include "units.h"
 
 #define N_OF(a) (sizeof(a) / sizeof(*(a)))
@@ -41,7 +42,8 @@ static const char *const methods[] = {"get",   "post",   "put",
 static const char *const step_keys[] = {
     "get",     "post",   "put",     "patch",   "delete", "head",
     "name",    "headers", "json",   "body",    "expect", "capture",
-    "timeout", "form",   "query"};
+    "timeout", "form",   "query",
+    "stream",  "slo"}; /* loader_profile_stream.c */
 static const char *const expect_keys[] = {"status", "body_contains", "json"};
 static const char *const capture_keys[] = {"json", "header", "regex"};
 static const char *const data_keys[] = {"file", "order"};
@@ -69,8 +71,7 @@ const char *const *loader__profile_keys(const char *level, size_t *n) {
     LEVEL("threshold", threshold_keys)
     LEVEL("wait_for", wait_for_keys)
 #undef LEVEL
-    *n = 0;
-    return NULL;
+    return loader__profile_stream_keys(level, n); /* stream, tokens, slo */
 }
 
 __attribute__((format(printf, 3, 4))) static int
@@ -1041,7 +1042,7 @@ static int parse_step(struct pctx *c, const struct loader__yaml_node *n,
     if ((v = find(n, "timeout", NULL)) &&
         (rc = duration_field(c, v, "timeout", false, &st->timeout_s)))
         return rc;
-    return 0;
+    return loader__profile_stream(n, st, c->err); /* stream:, slo: */
 }
 
 static int parse_scenario(struct pctx *c, const struct loader__yaml_node *n,
@@ -1382,6 +1383,7 @@ static void release_steps(struct loader_step *steps, size_t n) {
             free(cap->compiled);
         }
         free(st->captures);
+        loader__stream_release(&st->stream);
     }
     free(steps);
 }

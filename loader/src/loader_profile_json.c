@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "loader_profile_internal.h"
+#include "loader_stream_internal.h"
 
 /* YAML 1.2 core schema, as people read a plain scalar in a body. */
 static bool is_null(const char *s) {
@@ -290,6 +291,8 @@ static json_t *step_json(const struct loader_step *s) {
         bad = json_object_set_new(o, "form", kv_json(s->form, s->n_form));
     if (!bad && s->n_query)
         bad = json_object_set_new(o, "query", kv_json(s->query, s->n_query));
+    if (!bad && s->stream.type != LOADER_STREAM_NONE)
+        bad = json_object_set_new(o, "stream", loader__stream_hash_json(s, &bad));
     json_decref(headers);
     json_decref(expect);
     json_decref(captures);
