@@ -181,8 +181,8 @@ static void set_status(struct compare_check *c, enum compare_status s,
 /* "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); +34.7%" */
 static void relative_message(struct compare_check *c,
                              const struct compare_threshold *t) {
-    char m[64], lim[64], b[64], tol[64], delta[80];
-    const char *name = compare__stat_name((int)t->stat);
+    char m[64], lim[64], b[64], tol[64], delta[80], nbuf[48];
+    const char *name = compare__check_name(t, nbuf, sizeof(nbuf));
 
     compare__fmt_value((int)t->stat, c->measured, m, sizeof(m));
     compare__fmt_value((int)t->stat, c->limit, lim, sizeof(lim));
@@ -202,6 +202,15 @@ static void relative_message(struct compare_check *c,
                     delta);
 }
 
+/* What the samples of t's statistic are: requests, or a stream's values
+ * (one TTFT or TPOT a stream, one ITL a gap). */
+static const char *samples_noun(const struct compare_threshold *t) {
+    if (!t || t->series == METRICS_SERIES_LATENCY ||
+        !metrics_series_is_time(t->series))
+        return "requests";
+    return t->series == METRICS_SERIES_ITL ? "gaps" : "streams";
+}
+
 /* The run has too few samples for the percentile: INCONCLUSIVE. */
 static bool too_few_run(struct compare_check *c, const char *sname,
                         uint64_t need) {
@@ -209,8 +218,9 @@ static bool too_few_run(struct compare_check *c, const char *sname,
         return false;
     set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
     snprintf(c->message, sizeof(c->message),
-             "%s of %llu requests needs at least %llu", sname,
-             (unsigned long long)c->n_measured, (unsigned long long)need);
+             "%s of %llu %s needs at least %llu", sname,
+             (unsigned long long)c->n_measured, samples_noun(c->threshold),
+             (unsigned long long)need);
     return true;
 }
 
@@ -354,15 +364,18 @@ static void apply_warn_only(struct compare_check *c,
 }
 
 /* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
- * NULL. */
-static int judge(struct eval *e, const struct compare_threshold *t,
-                 const char *name, const struct metrics_endpoint *ep,
-                 const struct metrics_endpoint *bep) {
+ * NULL; both already the series' views of src and the baseline's for a
+ * streaming check (src: the run's endpoint itself). */
+static int judge_on(struct eval *e, const struct compare_threshold *t,
+                    const char *name, const struct metrics_endpoint *src,
+                    const struct metrics_endpoint *ep,
+                    const struct metrics_endpoint *bep) {
     struct compare_check *c = new_check(e);
     int stat = (int)t->stat, rc;
     double pct = compare__stat_percentile(stat), m, b;
     uint64_t need = compare__samples_needed(pct);
-    const char *sname = compare__stat_name(stat);
+    char nbuf[48];
+    const char *sname = compare__check_name(t, nbuf, sizeof(nbuf));
     char note[256] = "";
     const char *notep = NULL;
     struct compare__boot bt;
@@ -376,7 +389,7 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     c->threshold = t;
     c->relative = t->relative;
 
-    if (ep->requests == 0) {
+    if (src->requests == 0) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
         snprintf(c->message, sizeof(c->message),
                  "0 requests in measured window; not evaluated");
@@ -387,9 +400,10 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     if (rc || !isfinite(m)) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
         snprintf(c->message, sizeof(c->message),
-                 "no %s in measured window (%llu requests, none with a "
-                 "latency); not evaluated",
-                 sname, (unsigned long long)ep->requests);
+                 "no %s in measured window (%llu requests, none with %s); "
+                 "not evaluated",
+                 sname, (unsigned long long)src->requests,
+                 t->series ? "a stream's value" : "a latency");
         notep = c->message;
         goto out;
     }
@@ -459,8 +473,8 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     if (need && c->n_baseline < need) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
         snprintf(c->message, sizeof(c->message),
-                 "%s of the baseline's %llu requests needs at least %llu",
-                 sname, (unsigned long long)c->n_baseline,
+                 "%s of the baseline's %llu %s needs at least %llu",
+                 sname, (unsigned long long)c->n_baseline, samples_noun(t),
                  (unsigned long long)need);
         notep = c->message;
         goto out;
@@ -508,6 +522,22 @@ out:
         notep = c->message;
     finish_text(c, t, notep, c->has_ci ? &bt : NULL);
     return 0;
+}
+
+static int judge(struct eval *e, const struct compare_threshold *t,
+                 const char *name, const struct metrics_endpoint *ep,
+                 const struct metrics_endpoint *bep) {
+    const struct metrics_endpoint *v, *bv = NULL;
+    struct metrics_endpoint *vo = NULL, *bvo = NULL;
+    int rc = compare__series_ep(ep, t, &v, &vo);
+
+    if (!rc && bep)
+        rc = compare__series_ep(bep, t, &bv, &bvo);
+    if (!rc)
+        rc = judge_on(e, t, name, ep, v, bv);
+    metrics_endpoint_free(vo);
+    metrics_endpoint_free(bvo);
+    return rc;
 }
 
 static void list_endpoints(const struct metrics_results *r, char *buf,
@@ -577,6 +607,7 @@ static bool covers(const struct compare_threshold *t, const char *name) {
 static bool replaces(const struct compare_threshold *u,
                      const struct compare_threshold *t, const char *name) {
     if (u == t || u->is_default || u->stat != t->stat ||
+        u->series != t->series ||
         u->relative != t->relative || (u->warn_only && !t->warn_only))
         return false;
     if (t->is_default)
@@ -616,8 +647,8 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
             for (size_t i = 0; i < e->run->n_endpoints; i++) {
                 const struct metrics_endpoint *ep = e->run->endpoints[i];
                 metrics_endpoint_name(ep, name, sizeof(name));
-                if (!applies(e, t, name))
-                    continue;
+                if (!applies(e, t, name) || (t->series && !ep->stream))
+                    continue; /* a streaming check: streaming endpoints */
                 rc =
                     judge(e, t, name, ep,
                           e->base ? metrics_results_find(e->base, name) : NULL);
@@ -649,6 +680,8 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
         if (!compare__glob(t->endpoint, name))
             continue;
         matched++;
+        if (t->series && !ep->stream)
+            continue;
         rc = judge(e, t, name, ep,
                    e->base ? metrics_results_find(e->base, name) : NULL);
         if (rc)

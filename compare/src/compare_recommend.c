@@ -321,11 +321,18 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
     double point, lo, hi, half, tol;
     char band[64], text[1200];
 
-    if (compare__windows(ep, stat) < COMPARE__MIN_WINDOWS)
-        return 0;
-    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, COMPARE__BLOCK, &point,
-                               &lo, &hi) != 0)
+    const struct metrics_endpoint *use;
+    struct metrics_endpoint *view = NULL;
+    int rv;
+
+    if (compare__series_ep(ep, t, &use, &view) != 0)
         return 0; /* out of memory: advice is optional */
+    rv = compare__windows(use, stat) < COMPARE__MIN_WINDOWS ||
+         compare__bootstrap_one(use, stat, COMPARE__DRAWS, COMPARE__BLOCK,
+                                &point, &lo, &hi) != 0;
+    metrics_endpoint_free(view);
+    if (rv)
+        return 0; /* too few windows, or out of memory */
     half = (hi - lo) / 2;
     tol = fabs(t->tolerance);
     if (t->tolerance_pct) {
