@@ -400,6 +400,13 @@ CASES = [
     ("stream: a pointer without a slash",
      setk(STEP, "stream", {"type": "sse", "tokens": {"pointer": "t"}}), False),
     ("slo without stream", setk(STEP, "slo", {"ttft": "1s"}), False),
+    ("streaming thresholds",
+     setk(TOP, "thresholds", ["ttft p95 < 800ms", "itl p99 < baseline + 10%",
+                              "tpot avg < 50ms", "goodput > baseline - 5%",
+                              "tokens_per_s > 100/s", "stream_errors < 1"]),
+     True),
+    ("a series without a time statistic",
+     setk(TOP, "thresholds", ["ttft < 800ms"]), False),
     ("slo with an unknown key",
      both(setk(STEP, "stream", "sse"), setk(STEP, "slo", {"itl": "1s"})), False),
 ]
