@@ -51,6 +51,14 @@ thresholds:
 """
 
 
+def sanitized():
+    """Whether loadgate is a sanitizer build (several times slower: it
+    cannot keep 1,000 streams' 50,000 events a second on time)."""
+    p = subprocess.run(["ldd", os.environ.get("LOADGATE", "build/loadgate")],
+                       capture_output=True, text=True)
+    return "libasan" in p.stdout or "libubsan" in p.stdout
+
+
 def idle_fraction(interval=1.0):
     """The fraction of the machine's CPU time idle over interval s."""
     def sample():
@@ -127,6 +135,10 @@ class StreamTest(TempDirCase):
             self.assertEqual(s["tokens_from_usage"], s["streams"])
             self.assertEqual(s["events"], (TOKENS + 1) * s["streams"])
             self.assertEqual(m["sample_size"], s["streams"])
+            if users >= 1000 and sanitized():
+                print("a sanitizer build: counts checked, timing not judged",
+                      file=sys.stderr)
+                return s
             if (rc == 0 and abs(s["ttft_p50_ms"] - TTFT_MS) <= TTFT_TOL and
                     abs(s["itl_p50_ms"] - GAP_MS) <= ITL_TOL):
                 return s
