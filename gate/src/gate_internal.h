@@ -64,6 +64,9 @@ void gate__fmt_value(int stat, double v, char *buf, size_t len);
 int gate__check_stat(const struct compare_check *c);
 /** Latency for a table cell: integer ms, one decimal below 10 ("2.5"). */
 void gate__fmt_ms(double ms, char *buf, size_t len);
+/** gate__fmt_ms() with its unit ("2.5 ms"), or none when ms is not
+ * finite. */
+void gate__fmt_ms_unit(double ms, const char *none, char *buf, size_t len);
 
 /* ---- verdict tallies ------------------------------------------------- */
 

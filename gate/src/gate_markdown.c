@@ -69,12 +69,7 @@ static double value(const struct metrics_results *r,
 
 static void fmt_ms_unit(double ms, char *buf, size_t len)
 {
-    if (!isfinite(ms)) {
-        snprintf(buf, len, "—");
-        return;
-    }
-    gate__fmt_ms(ms, buf, len);
-    strncat(buf, " ms", len - strlen(buf) - 1);
+    gate__fmt_ms_unit(ms, "—", buf, len);
 }
 
 static void write_headline(const struct gate_report *r, FILE *out)

@@ -99,14 +99,10 @@ void gate__stream_rule(const struct gate__stream_row *row, char *buf,
 {
     char ttft[48] = "", tpot[48] = "";
 
-    if (row->slo_ttft_ms > 0) {
-        gate__fmt_ms(row->slo_ttft_ms, ttft, sizeof(ttft));
-        strncat(ttft, " ms", sizeof(ttft) - strlen(ttft) - 1);
-    }
-    if (row->slo_tpot_ms > 0) {
-        gate__fmt_ms(row->slo_tpot_ms, tpot, sizeof(tpot));
-        strncat(tpot, " ms", sizeof(tpot) - strlen(tpot) - 1);
-    }
+    if (row->slo_ttft_ms > 0)
+        gate__fmt_ms_unit(row->slo_ttft_ms, "", ttft, sizeof(ttft));
+    if (row->slo_tpot_ms > 0)
+        gate__fmt_ms_unit(row->slo_tpot_ms, "", tpot, sizeof(tpot));
     snprintf(buf, len, "tokens: %s; goodput: streams that ended well%s%s%s%s%s",
              row->rule ? row->rule : "as each endpoint says",
              ttft[0] || tpot[0] ? " within " : "", ttft[0] ? "TTFT ≤ " : "",
@@ -116,15 +112,19 @@ void gate__stream_rule(const struct gate__stream_row *row, char *buf,
         strncat(buf, tpot, len - strlen(buf) - 1);
 }
 
-/* "52 ms" or "-" */
-static void ms_text(double v, char *buf, size_t len)
+void gate__fmt_ms_unit(double ms, const char *none, char *buf, size_t len)
 {
-    if (!isfinite(v)) {
-        snprintf(buf, len, "-");
+    if (!isfinite(ms)) {
+        snprintf(buf, len, "%s", none);
         return;
     }
-    gate__fmt_ms(v, buf, len);
+    gate__fmt_ms(ms, buf, len);
     strncat(buf, " ms", len - strlen(buf) - 1);
+}
+
+static void ms_text(double v, char *buf, size_t len)
+{
+    gate__fmt_ms_unit(v, "-", buf, len);
 }
 
 void gate__stream_line(const struct gate__stream_row *w, char *buf,

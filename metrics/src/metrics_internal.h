@@ -16,6 +16,10 @@ char *metrics__strdup(const char *s);
 /* Frees everything an endpoint owns, not the endpoint itself. */
 void metrics__endpoint_release(struct metrics_endpoint *ep);
 
+/* Time statistic s (a percentile, avg, min or max) of a non-empty
+ * histogram of microseconds, in ms. */
+double metrics__hist_stat(const struct metrics_hist *h, enum metrics_stat s);
+
 /* The timeline point of ep for second, appended or inserted in order;
  * NULL when out of memory (metrics_results.c). */
 struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,

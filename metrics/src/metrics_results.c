@@ -447,7 +447,6 @@ int metrics_value(const struct metrics_results *r,
                   double *out)
 {
     const struct metrics_hist *h = ep->hist;
-    double pct;
 
     switch (s) {
     case METRICS_STAT_RPS:
@@ -473,14 +472,19 @@ int metrics_value(const struct metrics_results *r,
         return METRICS_EINVAL;
     if (!h || metrics_hist_count(h) == 0)
         return scalar_value(&ep->scalars, s, out);
-    pct = metrics_stat_percentile(s);
-    if (pct >= 0)
-        *out = (double)metrics_hist_percentile(h, pct) / 1000.0;
-    else if (s == METRICS_STAT_AVG)
-        *out = metrics_hist_mean(h) / 1000.0;
-    else if (s == METRICS_STAT_MIN)
-        *out = (double)metrics_hist_min(h) / 1000.0;
-    else
-        *out = (double)metrics_hist_max(h) / 1000.0;
+    *out = metrics__hist_stat(h, s);
     return 0;
+}
+
+double metrics__hist_stat(const struct metrics_hist *h, enum metrics_stat s)
+{
+    double pct = metrics_stat_percentile(s);
+
+    if (pct >= 0)
+        return (double)metrics_hist_percentile(h, pct) / 1000.0;
+    if (s == METRICS_STAT_AVG)
+        return metrics_hist_mean(h) / 1000.0;
+    if (s == METRICS_STAT_MIN)
+        return (double)metrics_hist_min(h) / 1000.0;
+    return (double)metrics_hist_max(h) / 1000.0;
 }

@@ -299,7 +299,6 @@ int metrics_series_value(const struct metrics_results *r,
 {
     const struct metrics_stream *s;
     const struct metrics_hist *h;
-    double pct;
 
     if (series == METRICS_SERIES_LATENCY)
         return metrics_value(r, ep, stat, out);
@@ -323,15 +322,7 @@ int metrics_series_value(const struct metrics_results *r,
     h = series_hist(s, series);
     if (!h || metrics_hist_count(h) == 0 || !metrics_stat_is_time(stat))
         return METRICS_ENODATA;
-    pct = metrics_stat_percentile(stat);
-    if (pct >= 0)
-        *out = (double)metrics_hist_percentile(h, pct) / 1000.0;
-    else if (stat == METRICS_STAT_AVG)
-        *out = metrics_hist_mean(h) / 1000.0;
-    else if (stat == METRICS_STAT_MIN)
-        *out = (double)metrics_hist_min(h) / 1000.0;
-    else
-        *out = (double)metrics_hist_max(h) / 1000.0;
+    *out = metrics__hist_stat(h, stat);
     return 0;
 }
 
