@@ -375,6 +375,8 @@ void loader__vu_stream_data(struct loader__engine *e, struct loader__vu *vu,
 
     if (!st || !st->s || st->ignored || st->bad || n == 0)
         return;
+    if (status >= 300 && status < 400)
+        return; /* a redirect's body: the answer followed streams */
     if (!st->began) {
         if (loader__status_errclass(st->s, status) != METRICS_ERR_NONE) {
             st->ignored = true; /* an error's body, not a stream */

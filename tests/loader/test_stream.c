@@ -363,6 +363,19 @@ static void test_end_error_status_is_not_a_stream(void **state) {
     assert_int_equal(f.ep->stream->streams, 0);
     fake_free(&f);
 
+    /* a redirect's body (libcurl following it) is no stream either; the
+     * answer it leads to is */
+    fake_init(&f, "/choices/0/delta/content", "[DONE]");
+    feed_at(&f, 302, "<html>moved</html>\n\n", 5);
+    assert_false(loader__vu_stream_began(&f.vu));
+    feed_at(&f, 200, CHUNK("a") "data: [DONE]\n\n", 10);
+    assert_true(loader__vu_stream_began(&f.vu));
+    assert_int_equal(
+        loader__vu_stream_end(&f.e, &f.vu, METRICS_ERR_NONE, fake_now),
+        METRICS_ERR_NONE);
+    assert_int_equal(f.ep->stream->tokens, 1);
+    fake_free(&f);
+
     /* nothing came at all: the transport's class stays */
     fake_init(&f, NULL, "[DONE]");
     assert_int_equal(
