@@ -86,9 +86,9 @@ YAML
     wait "$server_pid" 2>/dev/null || true
     server_pid=
     python3 - "$work/r.json" "$work/time" "$u" "$secs" "$rc" "$TTFT_MS" \
-        "$GAP_MS" "$work/err" <<'PY'
+        "$GAP_MS" "$work/err" "$work/server.out" <<'PY'
 import json, sys
-rpath, tpath, users, secs, rc, ttft, gap, errp = sys.argv[1:]
+rpath, tpath, users, secs, rc, ttft, gap, errp, spath = sys.argv[1:]
 user, sys_s, wall, rss_kb = open(tpath).read().split()[-4:]
 try:
     r = json.load(open(rpath))
@@ -110,5 +110,11 @@ print("users %6d: %6d streams ended in %.0f s (%.0f held at once), "
        int(rss_kb) / 1024, s["ttft_p50_ms"] or 0, ttft,
        s["itl_p50_ms"] or 0, gap, s["stream_errors"],
        r["meta"]["saturated"], rc))
+# what the server itself sent, as it timed it (a server starved of CPU
+# sends late, whatever the client)
+sent = json.loads(open(spath).read().strip().splitlines()[-1])
+print("              the server sent: TTFT p50 %.1f ms, gap p50 %.2f ms "
+      "over %d streams" % (sent["ttft_p50_ms"], sent["gap_p50_ms"],
+                           sent["streams"]))
 PY
 done

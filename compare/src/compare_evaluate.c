@@ -396,6 +396,16 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
         notep = c->message;
         goto out;
     }
+    if (t->series != METRICS_SERIES_LATENCY && !src->stream) {
+        /* goodput would read 0/s: not streams, not a value */
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
+        snprintf(c->message, sizeof(c->message),
+                 "no streamed response in measured window (%llu requests); "
+                 "not evaluated",
+                 (unsigned long long)src->requests);
+        notep = c->message;
+        goto out;
+    }
     rc = metrics_value(e->run, ep, t->stat, &m);
     if (rc || !isfinite(m)) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);

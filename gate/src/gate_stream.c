@@ -82,7 +82,10 @@ int gate__streams_get(const struct metrics_results *run,
             return GATE_ENOMEM;
         }
         fill(run, out->all, "ALL", &out->rows[out->n++]);
+        /* the endpoints' own rules and SLOs, not the first one's */
         out->rows[out->n - 1].rule = NULL;
+        out->rows[out->n - 1].slo_ttft_ms = 0;
+        out->rows[out->n - 1].slo_tpot_ms = 0;
     }
     return 0;
 }

@@ -277,7 +277,7 @@ static void test_relative_with_bootstrap(void **state) {
 }
 
 static void test_no_streams_in_the_run(void **state) {
-    static const char *const ex[] = {"ttft p95 < 150ms"};
+    static const char *const ex[] = {"ttft p95 < 150ms", "goodput > 1/s"};
     struct metrics_results *r = NULL;
     struct metrics_endpoint *h;
     struct compare_verdict *v;
@@ -290,12 +290,17 @@ static void test_no_streams_in_the_run(void **state) {
                                                  200, METRICS_ERR_NONE),
                          0);
     r->duration_s = 10;
-    v = judge(ex, 1, r, NULL);
-    /* asked for, never silently passed: the whole run says no data */
-    assert_int_equal(v->n_checks, 1);
-    assert_string_equal(v->checks[0].endpoint, "ALL");
-    assert_int_equal(v->checks[0].status, COMPARE_INCONCLUSIVE);
-    assert_string_equal(v->checks[0].type, "loadgate.no_data");
+    v = judge(ex, 2, r, NULL);
+    /* asked for, never silently passed nor failed on a 0: the whole run
+     * says no data */
+    assert_int_equal(v->n_checks, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(v->checks[i].endpoint, "ALL");
+        assert_int_equal(v->checks[i].status, COMPARE_INCONCLUSIVE);
+        assert_string_equal(v->checks[i].type, "loadgate.no_data");
+        assert_non_null(strstr(v->checks[i].message,
+                               "no streamed response in measured window"));
+    }
     compare_verdict_free(v);
     metrics_results_free(r);
 }
