@@ -8,14 +8,14 @@
 
 /* The answer, one token a piece (NULL: the number of agents). */
 static const char *const tokens[DEMO__STREAM_TOKENS] = {
-    "There", " are", NULL, " agents", " registered", ";", " the",
-    " answer", " comes", " from", " SELECT", " count", "(*)", " FROM",
-    " agents", ".",
+    "There", " are",    NULL,      " agents", " registered", ";",
+    " the",  " answer", " comes",  " from",   " SELECT",     " count",
+    "(*)",   " FROM",   " agents", ".",
 };
 
-#define CHUNK                                                                \
-    "data: {\"id\":\"chatcmpl-demo-%llu\",\"object\":"                        \
-    "\"chat.completion.chunk\",\"created\":%lld,\"model\":\"demo-sql-1\","    \
+#define CHUNK                                                                  \
+    "data: {\"id\":\"chatcmpl-demo-%llu\",\"object\":"                         \
+    "\"chat.completion.chunk\",\"created\":%lld,\"model\":\"demo-sql-1\","     \
     "\"choices\":[%s]%s}\n\n"
 
 size_t demo__stream_piece(unsigned k, unsigned long long n, long long created,
@@ -56,10 +56,10 @@ size_t demo__stream_piece(unsigned k, unsigned long long n, long long created,
              ",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":%d,"
              "\"total_tokens\":%d}",
              DEMO__STREAM_TOKENS, DEMO__STREAM_TOKENS + 9);
-    w = snprintf(buf + used, len - used,
-                 CHUNK CHUNK "data: [DONE]\n\n", n, created,
-                 "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}", "",
-                 n, created, "", usage);
+    w = snprintf(buf + used, len - used, CHUNK CHUNK "data: [DONE]\n\n", n,
+                 created,
+                 "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}", "", n,
+                 created, "", usage);
     if (w < 0 || (size_t)w >= len - used)
         return 0;
     return used + (size_t)w;

@@ -59,8 +59,8 @@ bad(struct loader_error *err, const struct loader__yaml_node *n,
     return LOADER_EPROFILE;
 }
 
-static const struct loader__yaml_node *
-get(const struct loader__yaml_node *map, const char *key) {
+static const struct loader__yaml_node *get(const struct loader__yaml_node *map,
+                                           const char *key) {
     size_t n = strlen(key);
 
     for (size_t i = 0; map && i + 1 < map->n; i += 2)
@@ -77,7 +77,9 @@ static void list(const char *const *names, size_t first, size_t n,
     buf[0] = '\0';
     for (size_t i = first; i < n && used < len; i++) {
         int w = snprintf(buf + used, len - used, "%s%s",
-                         i == first ? "" : i + 1 == n ? last_sep : ", ",
+                         i == first   ? ""
+                         : i + 1 == n ? last_sep
+                                      : ", ",
                          names[i]);
         used += w > 0 ? (size_t)w : 0;
     }
@@ -106,8 +108,8 @@ static int known_keys(const struct loader__yaml_node *map,
             return bad(err, k, "unknown key '%s' in %s; did you mean '%s'?",
                        name, where, near);
         list(known, 0, n_known, ", ", all, sizeof(all));
-        return bad(err, k, "unknown key '%s' in %s (expected one of: %s)",
-                   name, where, all);
+        return bad(err, k, "unknown key '%s' in %s (expected one of: %s)", name,
+                   where, all);
     }
     return 0;
 }
@@ -176,8 +178,9 @@ static int parse_tokens(const struct loader__yaml_node *n,
     int c = LOADER_COUNT_EVENTS, rc;
 
     if (n->type != LOADER__YAML_MAP)
-        return bad(err, n, "'tokens' must be a map like {pointer: /text, "
-                           "count: words}, not %s",
+        return bad(err, n,
+                   "'tokens' must be a map like {pointer: /text, "
+                   "count: words}, not %s",
                    loader__yaml_kind(n));
     if ((rc = known_keys(n, tokens_keys, N_OF(tokens_keys), "tokens", err)))
         return rc;
@@ -212,8 +215,9 @@ static int parse_done(const struct loader__yaml_node *n,
     if (!s->done[0]) {
         free(s->done);
         s->done = NULL;
-        return bad(err, n, "'done' must not be empty (false: no sentinel, "
-                           "the stream ends with the body)");
+        return bad(err, n,
+                   "'done' must not be empty (false: no sentinel, "
+                   "the stream ends with the body)");
     }
     return 0;
 }
@@ -226,15 +230,15 @@ static int parse_stream(const struct loader__yaml_node *n,
     if (n->type == LOADER__YAML_SCALAR) {
         rc = choice(n, "stream", types, N_OF(types), 1, &type, err);
     } else if (n->type == LOADER__YAML_MAP) {
-        if ((rc = known_keys(n, stream_keys, N_OF(stream_keys), "stream",
-                             err)))
+        if ((rc = known_keys(n, stream_keys, N_OF(stream_keys), "stream", err)))
             return rc;
         if (!(v = get(n, "type")))
             return bad(err, n, "'stream' needs a type: sse or lines");
         rc = choice(v, "stream.type", types, N_OF(types), 1, &type, err);
     } else {
-        return bad(err, n, "'stream' must be sse, lines or a map like "
-                           "{type: sse, tokens: {...}}, not %s",
+        return bad(err, n,
+                   "'stream' must be sse, lines or a map like "
+                   "{type: sse, tokens: {...}}, not %s",
                    loader__yaml_kind(n));
     }
     if (rc)
@@ -261,8 +265,9 @@ static int slo_time(const struct loader__yaml_node *n, const char *what,
     if (rc)
         return rc;
     if (units_parse_duration(s, UNITS_SECONDS, out, NULL) || !(*out > 0))
-        rc = bad(err, n, "'%s': expected a duration longer than zero, like "
-                         "500ms",
+        rc = bad(err, n,
+                 "'%s': expected a duration longer than zero, like "
+                 "500ms",
                  what);
     free(s);
     return rc;
@@ -281,11 +286,13 @@ int loader__profile_stream(const struct loader__yaml_node *n,
     if (!slo)
         return 0;
     if (st->stream.type == LOADER_STREAM_NONE)
-        return bad(err, slo, "'slo' applies to streamed responses: add "
-                             "stream: sse or stream: lines to the step");
+        return bad(err, slo,
+                   "'slo' applies to streamed responses: add "
+                   "stream: sse or stream: lines to the step");
     if (slo->type != LOADER__YAML_MAP)
-        return bad(err, slo, "'slo' must be a map like {ttft: 500ms, tpot: "
-                             "50ms}, not %s",
+        return bad(err, slo,
+                   "'slo' must be a map like {ttft: 500ms, tpot: "
+                   "50ms}, not %s",
                    loader__yaml_kind(slo));
     if ((rc = known_keys(slo, slo_keys, N_OF(slo_keys), "slo", err)))
         return rc;

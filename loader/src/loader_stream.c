@@ -123,9 +123,8 @@ int loader__sse_feed(struct loader__sse *p, const char *buf, size_t n,
         }
         /* not a BOM after all: what matched of it is text */
         p->started = true;
-        if (p->bom &&
-            (rc = grow(&p->line, &p->line_len, &p->line_cap,
-                       (const char *)bom, p->bom)))
+        if (p->bom && (rc = grow(&p->line, &p->line_len, &p->line_cap,
+                                 (const char *)bom, p->bom)))
             return malformed(p, rc);
     }
     while (i < n) {
@@ -191,7 +190,8 @@ int loader__sse_end(struct loader__sse *p, bool *cut, loader__sse_fn fn,
     return rc;
 }
 
-/* ---- token rules ---------------------------------------------------------- */
+/* ---- token rules ----------------------------------------------------------
+ */
 
 static bool is_space(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
@@ -287,8 +287,8 @@ static void token_event(struct loader__stream *st) {
     if (!vu->measured)
         return;
     if (metrics_stream_gap(e->step_ep[vu->scenario][vu->step],
-                           loader__wall_ns(e, now) / 1000000000,
-                           first, now > from ? (now - from) / 1000 : 0) &&
+                           loader__wall_ns(e, now) / 1000000000, first,
+                           now > from ? (now - from) / 1000 : 0) &&
         !e->fatal)
         e->fatal = LOADER_ENOMEM;
 }
@@ -419,8 +419,7 @@ enum metrics_errclass loader__vu_stream_end(struct loader__engine *e,
             loader__sse_end(&st->p, &cut, on_event, st) == LOADER_ENOMEM &&
             !e->fatal)
             e->fatal = LOADER_ENOMEM;
-        if (st->bad || st->p.malformed || cut ||
-            (s->stream.done && !st->done))
+        if (st->bad || st->p.malformed || cut || (s->stream.done && !st->done))
             err = METRICS_ERR_STREAM;
     } else if (!st->done && err != METRICS_ERR_BODY_TOO_LARGE &&
                err != METRICS_ERR_EXPECT) {

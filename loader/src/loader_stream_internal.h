@@ -39,8 +39,7 @@ void loader__stream_release(struct loader_stream *s);
 /** The stream: and slo: of step s for the profile's hash (a new jansson
  * object), NULL when s is not a streaming step or out of memory (*bad
  * set then). */
-struct json_t *loader__stream_hash_json(const struct loader_step *s,
-                                        bool *bad);
+struct json_t *loader__stream_hash_json(const struct loader_step *s, bool *bad);
 /** How step s counts tokens, in words for the results:
  * "usage /usage/completion_tokens, else words of /choices/0/delta/content
  * (approximate)". */
@@ -111,8 +110,7 @@ int loader__stream_declare(struct metrics_endpoint *ep,
                            const struct loader_step *s);
 /** Starts measuring vu's request of step s as a stream (no-op for a step
  * that does not stream).  0 or LOADER_ENOMEM. */
-int loader__vu_stream_start(struct loader__vu *vu,
-                            const struct loader_step *s);
+int loader__vu_stream_start(struct loader__vu *vu, const struct loader_step *s);
 /**
  * Body bytes of vu's response, as they arrive at now_ns (monotonic), for
  * a streaming request: status is the response's; a status the step does

@@ -54,15 +54,15 @@ static void test_parse(void **state) {
     assert_true(t.relative && t.tolerance == -0.05);
     compare_threshold_release(&t);
 
-    assert_int_equal(compare_threshold_parse("tokens_per_s >= 100/s", NULL,
-                                             &t, err, sizeof(err)),
+    assert_int_equal(compare_threshold_parse("tokens_per_s >= 100/s", NULL, &t,
+                                             err, sizeof(err)),
                      0);
     assert_int_equal(t.series, METRICS_SERIES_TOKENS_PER_S);
     assert_true(t.value == 100);
     compare_threshold_release(&t);
 
-    assert_int_equal(compare_threshold_parse("stream_errors < 1", NULL, &t,
-                                             err, sizeof(err)),
+    assert_int_equal(compare_threshold_parse("stream_errors < 1", NULL, &t, err,
+                                             sizeof(err)),
                      0);
     assert_int_equal(t.series, METRICS_SERIES_STREAM_ERRORS);
     assert_int_equal(t.stat, METRICS_STAT_ERRORS);
@@ -105,20 +105,19 @@ static void test_parse_errors(void **state) {
         struct compare_threshold t;
         char err[512] = "";
 
-        if (compare_threshold_parse(bads[i].expr, NULL, &t, err,
-                                    sizeof(err)) != COMPARE_ESYNTAX ||
+        if (compare_threshold_parse(bads[i].expr, NULL, &t, err, sizeof(err)) !=
+                COMPARE_ESYNTAX ||
             !strstr(err, bads[i].frag))
-            fail_msg("'%s': '%s', want '%s'", bads[i].expr, err,
-                     bads[i].frag);
+            fail_msg("'%s': '%s', want '%s'", bads[i].expr, err, bads[i].frag);
     }
     /* the list of statistics names the streaming ones */
     {
         struct compare_threshold t;
         char err[512] = "";
 
-        assert_int_equal(compare_threshold_parse("bogus < 1", NULL, &t, err,
-                                                 sizeof(err)),
-                         COMPARE_ESYNTAX);
+        assert_int_equal(
+            compare_threshold_parse("bogus < 1", NULL, &t, err, sizeof(err)),
+            COMPARE_ESYNTAX);
         assert_non_null(strstr(err, "goodput, tokens_per_s, stream_errors"));
         assert_non_null(strstr(err, "ttft, itl or tpot"));
     }
@@ -141,7 +140,8 @@ static struct metrics_results *run(double ttft_ms, double itl_ms, int bad) {
         for (int i = 0; i < 20; i++) {
             int64_t sec = T0 + s;
             /* a little spread so that windows differ */
-            uint64_t tt = (uint64_t)(ttft_ms * 1000) + (uint64_t)(i * 97 % 13) * 100;
+            uint64_t tt =
+                (uint64_t)(ttft_ms * 1000) + (uint64_t)(i * 97 % 13) * 100;
             bool cut = i < bad;
             struct metrics_stream_end e;
 
@@ -161,12 +161,10 @@ static struct metrics_results *run(double ttft_ms, double itl_ms, int bad) {
             e.tpot_us = (uint64_t)(itl_ms * 1000);
             e.error = cut;
             e.good = !cut;
-            assert_int_equal(
-                metrics_endpoint_record(c, sec, true, tt + 9 * 20000,
-                                        cut ? 0 : 200,
-                                        cut ? METRICS_ERR_STREAM
-                                            : METRICS_ERR_NONE),
-                0);
+            assert_int_equal(metrics_endpoint_record(
+                                 c, sec, true, tt + 9 * 20000, cut ? 0 : 200,
+                                 cut ? METRICS_ERR_STREAM : METRICS_ERR_NONE),
+                             0);
             assert_int_equal(metrics_stream_end(c, sec, &e), 0);
         }
     }
@@ -184,9 +182,9 @@ static struct compare_verdict *judge(const char *const *exprs, size_t n,
 
     assert_non_null(t);
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(compare_threshold_parse(exprs[i], NULL, &t[i], err,
-                                                 sizeof(err)),
-                         0);
+        assert_int_equal(
+            compare_threshold_parse(exprs[i], NULL, &t[i], err, sizeof(err)),
+            0);
     assert_int_equal(compare_evaluate(r, b, t, n, NULL, &v, err, sizeof(err)),
                      0);
     /* the checks borrow their thresholds: keep them until the end */
@@ -198,9 +196,8 @@ static struct compare_verdict *judge(const char *const *exprs, size_t n,
     return v;
 }
 
-static const struct compare_check *find(const struct compare_verdict *v,
-                                        const char *endpoint,
-                                        const char *expr) {
+static const struct compare_check *
+find(const struct compare_verdict *v, const char *endpoint, const char *expr) {
     for (size_t i = 0; i < v->n_checks; i++)
         if (strcmp(v->checks[i].endpoint, endpoint) == 0 &&
             strcmp(v->checks[i].expr, expr) == 0)
@@ -310,9 +307,8 @@ static void test_overrides_keep_series_apart(void **state) {
     char err[128];
 
     (void)state;
-    assert_int_equal(compare_threshold_parse("p95 < 1s", NULL, &t[0], err,
-                                             sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_threshold_parse("p95 < 1s", NULL, &t[0], err, sizeof(err)), 0);
     assert_int_equal(compare_threshold_parse("ttft p95 < 200ms", "POST /chat",
                                              &t[1], err, sizeof(err)),
                      0);
@@ -329,16 +325,16 @@ static void test_sustained(void **state) {
     char err[128], why[256];
 
     (void)state;
-    assert_int_equal(compare_threshold_parse("ttft p95 < 50ms", NULL, &t, err,
-                                             sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_threshold_parse("ttft p95 < 50ms", NULL, &t, err, sizeof(err)),
+        0);
     t.for_s = 5;
     assert_true(compare_sustained_breach(r, &t, why, sizeof(why)));
     assert_non_null(strstr(why, "POST /chat: ttft p95 < 50ms breached"));
     compare_threshold_release(&t);
-    assert_int_equal(compare_threshold_parse("ttft p95 < 500ms", NULL, &t,
-                                             err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_threshold_parse("ttft p95 < 500ms", NULL, &t, err, sizeof(err)),
+        0);
     t.for_s = 5;
     assert_false(compare_sustained_breach(r, &t, why, sizeof(why)));
     compare_threshold_release(&t);

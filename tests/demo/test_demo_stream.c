@@ -109,9 +109,8 @@ static void check_events(const struct got *g, char *text, size_t len) {
         }
         doc = json_loadb(p, (size_t)(e - p), 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(
-            json_string_value(json_object_get(doc, "object")),
-            "chat.completion.chunk");
+        assert_string_equal(json_string_value(json_object_get(doc, "object")),
+                            "chat.completion.chunk");
         c = json_object_get(
             json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
                             "delta"),
@@ -122,10 +121,10 @@ static void check_events(const struct got *g, char *text, size_t len) {
         }
         if (json_object_get(doc, "usage")) {
             usage = true;
-            assert_int_equal(json_integer_value(json_object_get(
-                                 json_object_get(doc, "usage"),
-                                 "completion_tokens")),
-                             DEMO__STREAM_TOKENS);
+            assert_int_equal(
+                json_integer_value(json_object_get(
+                    json_object_get(doc, "usage"), "completion_tokens")),
+                DEMO__STREAM_TOKENS);
         }
         json_decref(doc);
         events++;
@@ -209,12 +208,11 @@ static void test_pieces(void **state) {
                          0);
         assert_string_equal(buf + n - 2, "\n\n");
     }
-    assert_non_null(strstr((demo__stream_piece(2, 7, 0, 42, buf, sizeof(buf)),
-                            buf),
-                           "\"content\":\" 42\""));
-    assert_int_equal(demo__stream_piece(DEMO__STREAM_TOKENS, 7, 0, 42, buf,
-                                        sizeof(buf)),
-                     0);
+    assert_non_null(
+        strstr((demo__stream_piece(2, 7, 0, 42, buf, sizeof(buf)), buf),
+               "\"content\":\" 42\""));
+    assert_int_equal(
+        demo__stream_piece(DEMO__STREAM_TOKENS, 7, 0, 42, buf, sizeof(buf)), 0);
     assert_int_equal(demo__stream_piece(15, 7, 0, 42, buf, 100), 0);
 }
 

@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1)
         return 0;
     memset(&p, 0, sizeof(p));
-    loader__sse_reset(&p, data[0] & 1 ? LOADER_STREAM_LINES
-                                      : LOADER_STREAM_SSE);
+    loader__sse_reset(&p,
+                      data[0] & 1 ? LOADER_STREAM_LINES : LOADER_STREAM_SSE);
     piece = (size_t)(data[0] >> 1) + 1; /* 1 .. 128 bytes a read */
     while (at < size) {
         size_t n = size - at < piece ? size - at : piece;

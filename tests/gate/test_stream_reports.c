@@ -34,8 +34,8 @@ static struct metrics_results *stream_run(void) {
             struct metrics_stream_end e;
             bool cut = i < 3;
 
-            assert_int_equal(
-                metrics_stream_gap(ep, FX_START + s, true, 200000), 0);
+            assert_int_equal(metrics_stream_gap(ep, FX_START + s, true, 200000),
+                             0);
             for (int g = 0; g < 9; g++)
                 assert_int_equal(
                     metrics_stream_gap(ep, FX_START + s, false, 25000), 0);
@@ -103,8 +103,9 @@ static void test_markdown(void **state) {
 
     (void)state;
     assert_non_null(strstr(t, "**Streams**\n\n| Endpoint | TTFT p50 |"));
-    assert_non_null(strstr(t, "| POST /v1/chat | 200 ms | 200 ms | 25 ms | "
-                              "25 ms | 25 ms | 300.0/s | 27.0/s | 30 of 300 |"));
+    assert_non_null(strstr(t,
+                           "| POST /v1/chat | 200 ms | 200 ms | 25 ms | "
+                           "25 ms | 25 ms | 300.0/s | 27.0/s | 30 of 300 |"));
     assert_null(strstr(p, "Streams"));
     free(t);
     free(p);
@@ -152,8 +153,8 @@ static void test_json_verdict(void **state) {
     assert_int_equal(json_integer_value(json_object_get(s, "stream_errors")),
                      30);
     assert_true(json_real_value(json_object_get(s, "slo_ttft_ms")) == 300.0);
-    assert_string_equal(
-        json_string_value(json_object_get(s, "token_rule")), "one per event");
+    assert_string_equal(json_string_value(json_object_get(s, "token_rule")),
+                        "one per event");
     json_decref(doc);
     doc = json_loads(p, 0, NULL);
     assert_null(json_object_get(doc, "streams"));

@@ -43,7 +43,7 @@
 
 struct conn {
     int fd;
-    char *in;      /* the request being read */
+    char *in; /* the request being read */
     size_t in_len;
     bool streaming;
     unsigned sent;  /* tokens sent */
@@ -417,8 +417,7 @@ int main(int argc, char **argv) {
                     }
                     c->fd = fd;
                     c->heap = SIZE_MAX;
-                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-                               sizeof(one));
+                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
                     ev.events = EPOLLIN | EPOLLRDHUP;
                     ev.data.ptr = c;
                     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);

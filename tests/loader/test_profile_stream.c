@@ -14,8 +14,8 @@
 #include "loader.h"
 #include "loader_stream_internal.h"
 
-#define HEAD                                                                 \
-    "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"          \
+#define HEAD                                                                   \
+    "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"            \
     "scenarios:\n  - steps:\n      - post: /v1/chat\n"
 
 static struct loader_profile *parse_ok(const char *step_tail) {
@@ -50,8 +50,7 @@ static void test_short_forms(void **state) {
     loader_profile_free(p);
 
     p = parse_ok("        json: {a: 1}\n");
-    assert_int_equal(p->scenarios[0].steps[0].stream.type,
-                     LOADER_STREAM_NONE);
+    assert_int_equal(p->scenarios[0].steps[0].stream.type, LOADER_STREAM_NONE);
     loader_profile_free(p);
 }
 
@@ -108,8 +107,8 @@ static const struct bad_case bad_cases[] = {
      "counts the text at a pointer"},
     {"        stream: {type: sse, tokens: {pointer: x}}\n", 7, 47,
      "must be a JSON pointer"},
-    {"        stream: {type: sse, tokens: {pointer: /x, count: tokens}}\n",
-     7, 58, "'tokens.count' must be events, words or chars4"},
+    {"        stream: {type: sse, tokens: {pointer: /x, count: tokens}}\n", 7,
+     58, "'tokens.count' must be events, words or chars4"},
     {"        stream: {type: lines, done: \"\"}\n", 7, 37,
      "'done' must not be empty"},
     {"        stream: [sse]\n", 7, 17, "'stream' must be sse, lines"},
@@ -157,7 +156,8 @@ static void test_head_cannot_stream(void **state) {
 }
 
 static void test_hash_tells_rules_apart(void **state) {
-    struct loader_profile *a = parse_ok(""), *b = parse_ok("        stream: sse\n"),
+    struct loader_profile *a = parse_ok(""),
+                          *b = parse_ok("        stream: sse\n"),
                           *c = parse_ok("        stream: lines\n"),
                           *d = parse_ok("        stream: sse\n        slo: "
                                         "{ttft: 1s}\n"),

@@ -92,8 +92,8 @@ static void test_sse_basic(void **state) {
     (void)state;
     expect_events(LOADER_STREAM_SSE, "data: a\n\ndata: bb\n\n", "a|bb", false);
     /* no space after the colon; two spaces keep one; a bare field */
-    expect_events(LOADER_STREAM_SSE, "data:x\n\ndata:  y\n\ndata\n\n",
-                  "x| y|", false);
+    expect_events(LOADER_STREAM_SSE, "data:x\n\ndata:  y\n\ndata\n\n", "x| y|",
+                  false);
 }
 
 static void test_sse_line_ends(void **state) {
@@ -106,9 +106,8 @@ static void test_sse_line_ends(void **state) {
     {
         size_t cut1[] = {8};
         bool cut;
-        struct events ev = parse_cut(LOADER_STREAM_SSE,
-                                     "data: a\r\ndata: b\r\n\r\n", cut1, 1,
-                                     &cut);
+        struct events ev = parse_cut(
+            LOADER_STREAM_SSE, "data: a\r\ndata: b\r\n\r\n", cut1, 1, &cut);
 
         assert_string_equal(ev.text, "a\nb");
     }
@@ -131,17 +130,19 @@ static void test_sse_multiline_and_done(void **state) {
     expect_events(LOADER_STREAM_SSE, "data: l1\ndata: l2\ndata:\n\n",
                   "l1\nl2\n", false);
     /* the sentinel is data like any other here (the engine ends on it) */
-    expect_events(LOADER_STREAM_SSE, "data: t\n\ndata: [DONE]\n\n",
-                  "t|[DONE]", false);
+    expect_events(LOADER_STREAM_SSE, "data: t\n\ndata: [DONE]\n\n", "t|[DONE]",
+                  false);
 }
 
 static void test_sse_bom_and_cut(void **state) {
     (void)state;
-    expect_events(LOADER_STREAM_SSE, "\xEF\xBB\xBF" "data: a\n\n", "a",
-                  false);
+    expect_events(LOADER_STREAM_SSE,
+                  "\xEF\xBB\xBF"
+                  "data: a\n\n",
+                  "a", false);
     /* a BOM only at the very start */
-    expect_events(LOADER_STREAM_SSE, "data: \xEF\xBB\xBF\n\n",
-                  "\xEF\xBB\xBF", false);
+    expect_events(LOADER_STREAM_SSE, "data: \xEF\xBB\xBF\n\n", "\xEF\xBB\xBF",
+                  false);
     /* the body ends inside an event: dropped, and a cut */
     expect_events(LOADER_STREAM_SSE, "data: a\n\ndata: b\n", "a", true);
     expect_events(LOADER_STREAM_SSE, "data: a\n\ndata: b", "a", true);
@@ -149,7 +150,8 @@ static void test_sse_bom_and_cut(void **state) {
 
 static void test_lines(void **state) {
     (void)state;
-    expect_events(LOADER_STREAM_LINES, "{\"a\":1}\n\n{\"a\":2}\r\n  \n{\"a\":3}",
+    expect_events(LOADER_STREAM_LINES,
+                  "{\"a\":1}\n\n{\"a\":2}\r\n  \n{\"a\":3}",
                   "{\"a\":1}|{\"a\":2}|{\"a\":3}", false);
     expect_events(LOADER_STREAM_LINES, "x\ry\n", "x|y", false);
 }
@@ -248,8 +250,7 @@ static void fake_free(struct fake *f) {
 /* Feeds text as one read arriving ms after the send. */
 static void feed_at(struct fake *f, int status, const char *text, double ms) {
     fake_now = f->vu.sent_ns + (uint64_t)(ms * 1e6);
-    loader__vu_stream_data(&f->e, &f->vu, status, text, strlen(text),
-                           fake_now);
+    loader__vu_stream_data(&f->e, &f->vu, status, text, strlen(text), fake_now);
 }
 
 #define CHUNK(s) "data: {\"choices\":[{\"delta\":{\"content\":\"" s "\"}}]}\n\n"
@@ -273,9 +274,9 @@ static void test_end_whole_stream(void **state) {
     s = f.ep->stream;
     assert_int_equal(s->streams, 1);
     assert_int_equal(s->errors, 0);
-    assert_int_equal(s->events, 5);  /* the role event counts, [DONE] not */
-    assert_int_equal(s->tokens, 3);  /* Hello, world, bye */
-    assert_int_equal(s->good, 1);    /* TTFT 150 ms <= 200 ms */
+    assert_int_equal(s->events, 5); /* the role event counts, [DONE] not */
+    assert_int_equal(s->tokens, 3); /* Hello, world, bye */
+    assert_int_equal(s->good, 1);   /* TTFT 150 ms <= 200 ms */
     /* TTFT to the first event with text; gaps 20, 0, 20 ms */
     assert_int_equal(metrics_hist_min(s->ttft), 150000);
     assert_int_equal(metrics_hist_count(s->itl), 3);
