@@ -1,41 +1,97 @@
-# bash completion for loadgate
+# bash completion for loadgate, made from its option tables by
+# 'loadgate help --bash-completion' (scripts/gen-docs): do not edit.
+_loadgate_baselines() {
+    local store=".loadgate/baselines" names=""
+    [ -d "$store" ] && names=$(cd "$store" && ls *.json 2>/dev/null | sed 's/\.json$//')
+    COMPREPLY=($(compgen -W "$names $1" -f -- "$cur"))
+}
 _loadgate() {
     local cur prev cmd
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
     cmd="${COMP_WORDS[1]}"
-    local commands="run quick gate report compare baseline merge validate demo help version"
-    local report="--out --junit --markdown --html --gitlab-load-performance --format --progress --quiet"
+    local commands="run quick gate compare baseline calibrate merge validate demo report serve help version"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         return
     fi
-    case "$prev" in
-        --out|-o|--junit|--markdown|--body|--profile)
-            COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --engine) COMPREPLY=($(compgen -W "fast curl" -- "$cur")); return ;;
-        --baseline|-b)
-            local store=".loadgate/baselines" names=""
-            [ -d "$store" ] && names=$(cd "$store" && ls *.json 2>/dev/null | sed 's/\.json$//')
-            COMPREPLY=($(compgen -W "$names" -f -- "$cur")); return ;;
-    esac
     case "$cmd" in
-        run) COMPREPLY=($(compgen -W "$report --baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --repeat --threads" -f -- "$cur")) ;;
-        quick) COMPREPLY=($(compgen -W "$report --requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads" -- "$cur")) ;;
-        gate|report) COMPREPLY=($(compgen -W "$report --profile --threshold --baseline --require-baseline --allow-profile-change --store --from" -f -- "$cur")) ;;
-        compare) COMPREPLY=($(compgen -W "--store" -f -- "$cur")) ;;
-        baseline)
-            if [ "$COMP_CWORD" -eq 2 ]; then
-                COMPREPLY=($(compgen -W "save list show rm" -- "$cur"))
-            else
-                COMPREPLY=($(compgen -W "--store --name --json" -f -- "$cur"))
-            fi ;;
-        demo) COMPREPLY=($(compgen -W "$report --slow --serve --baseline --save-baseline --store" -- "$cur")) ;;
-        merge) COMPREPLY=($(compgen -W "-o --out" -f -- "$cur")) ;;
-        help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
-        *) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    run)
+        case "$prev" in
+        --out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --baseline|-b) _loadgate_baselines; return ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --save-baseline|--keep|--shard|--shards|--threads|--repeat) COMPREPLY=(); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
+    quick)
+        case "$prev" in
+        --body|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --baseline|-b) _loadgate_baselines; return ;;
+        --engine) COMPREPLY=($(compgen -W "fast curl" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--threads) COMPREPLY=(); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
+    gate|report)
+        case "$prev" in
+        --profile|-p|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --baseline|-b) _loadgate_baselines; return ;;
+        --from) COMPREPLY=($(compgen -W "auto locust k6 jmeter artillery autocannon gatling vegeta wrk hey" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --threshold|-t) COMPREPLY=(); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--profile --threshold --baseline --require-baseline --allow-profile-change --store --from --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
+    compare)
+        case "$prev" in
+        --store|-s) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        esac
+        _loadgate_baselines "--store" ;;
+    baseline)
+        case "$prev" in
+        --store|-s) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --name|-n|--to|-t|--keep|-k) COMPREPLY=(); return ;;
+        esac
+        if [ "$COMP_CWORD" -eq 2 ]; then
+            COMPREPLY=($(compgen -W "save list show history rollback rm" -- "$cur"))
+            return
+        fi
+        COMPREPLY=($(compgen -W "--name --to --keep --json --store" -f -- "$cur")) ;;
+    calibrate)
+        case "$prev" in
+        --runs|-n) COMPREPLY=(); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--runs --quiet" -f -- "$cur")) ;;
+    merge)
+        case "$prev" in
+        --out|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--out --force" -f -- "$cur")) ;;
+    validate)
+        COMPREPLY=($(compgen -f -- "$cur")) ;;
+    demo)
+        case "$prev" in
+        --out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --baseline|-b) _loadgate_baselines; return ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --slow|--serve|--save-baseline) COMPREPLY=(); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--slow --serve --baseline --save-baseline --store --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
+    serve)
+        case "$prev" in
+        --store|-s) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --listen|-l) COMPREPLY=(); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--store --listen" -- "$cur")) ;;
+    help)
+        COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
+    version)
+        COMPREPLY=() ;;
+    *) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 }
 complete -F _loadgate loadgate

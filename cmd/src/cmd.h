@@ -1,11 +1,14 @@
 /*
  * cmd: the loadgate command line.  main.c dispatches to one cmd_<name>()
  * per subcommand; this header holds what they share: messages, option
- * helpers and the judge-and-report pipeline every gating command ends in.
+ * helpers and the pipeline every gating command goes through: prepare
+ * (cmd_prepare.c), run with progress (cmd_progress.c), repeat and pool
+ * (cmd_repeat.c), judge and report (cmd_judge.c).
  */
 #ifndef LOADGATE_CMD_H
 #define LOADGATE_CMD_H
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,14 +18,170 @@
 #include "gate.h"
 #include "loader.h"
 #include "metrics.h"
+#include "profile.h"
+
+/* ---- option tables -------------------------------------------------------
+ * Every option of every command is one entry of its command's table; the
+ * getopt_long arguments, the usage line, the --help list, the man page's
+ * SYNOPSIS and OPTIONS and the bash completion are all made from them
+ * (cmd_options.c, cmd_docs.c). */
+
+/* What getopt_long hands back for an option, whichever of its names was
+ * used: above any character, so that '?' and ':' stay errors. */
+enum cmd_opt {
+    /* the report options */
+    CMD_OPT_OUT = 1000,
+    CMD_OPT_JUNIT,
+    CMD_OPT_MARKDOWN,
+    CMD_OPT_HTML,
+    CMD_OPT_GITLAB,
+    CMD_OPT_FORMAT,
+    CMD_OPT_PROGRESS,
+    CMD_OPT_QUIET,
+    /* judging and baselines */
+    CMD_OPT_BASELINE,
+    CMD_OPT_REQUIRE_BASELINE,
+    CMD_OPT_ALLOW_PROFILE_CHANGE,
+    CMD_OPT_SAVE_BASELINE,
+    CMD_OPT_IF_PASS,
+    CMD_OPT_KEEP,
+    CMD_OPT_STORE,
+    CMD_OPT_NO_GATE,
+    CMD_OPT_PROFILE,
+    CMD_OPT_THRESHOLD,
+    CMD_OPT_FROM,
+    /* running */
+    CMD_OPT_SHARD,
+    CMD_OPT_SHARDS,
+    CMD_OPT_REPEAT,
+    CMD_OPT_THREADS,
+    CMD_OPT_RUNS,
+    /* quick */
+    CMD_OPT_REQUESTS,
+    CMD_OPT_CONCURRENCY,
+    CMD_OPT_DURATION,
+    CMD_OPT_RATE,
+    CMD_OPT_METHOD,
+    CMD_OPT_HEADER,
+    CMD_OPT_BODY,
+    CMD_OPT_ENGINE,
+    /* baseline */
+    CMD_OPT_NAME,
+    CMD_OPT_TO,
+    CMD_OPT_JSON,
+    CMD_OPT_FORCE,
+    /* demo and serve */
+    CMD_OPT_SLOW,
+    CMD_OPT_SERVE,
+    CMD_OPT_LISTEN,
+};
+
+enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED };
+
+/* What the bash completion offers for an option's value (or a command's
+ * arguments). */
+enum cmd_complete {
+    CMD_COMPLETE_NONE,     /* nothing to offer */
+    CMD_COMPLETE_FILE,     /* file names */
+    CMD_COMPLETE_DIR,      /* folder names */
+    CMD_COMPLETE_BASELINE, /* stored baseline names, and file names */
+    CMD_COMPLETE_WORDS,    /* one of .words */
+    CMD_COMPLETE_COMMAND,  /* a loadgate command */
+};
+
+/* .flags */
+#define CMD_OPTF_REPEAT 1u  /* repeatable: "[--header 'K: V']..." */
+#define CMD_OPTF_IN_ARGS 2u /* the usage shows it among the arguments */
+
+struct cmd_option {
+    const char *long_name; /* NULL: an include entry, or the end */
+    char short_name;       /* 0: none */
+    enum cmd_opt id;
+    enum cmd_arg arg;
+    const char *metavar; /* the value's name; NULL: .words joined by '|' */
+    enum cmd_complete complete;
+    const char *words; /* CMD_COMPLETE_WORDS: the values, space-separated */
+    unsigned flags;
+    const char *help; /* one sentence, no newline: the list wraps it */
+    /* an include entry (long_name NULL): the entries of another table
+     * (flat, itself without includes), named by help */
+    const struct cmd_option *include;
+};
+
+/* The entry of a table that takes the report options. */
+#define CMD_REPORT_OPTIONS_INCLUDE                                           \
+    {.help = "report options", .include = cmd_report_options}
+
+/* The shared report options: --out, --junit, ..., -q. */
+extern const struct cmd_option cmd_report_options[];
+
+/* The tables, one per command (gate and report share one). */
+extern const struct cmd_option cmd_run_options[];
+extern const struct cmd_option cmd_quick_options[];
+extern const struct cmd_option cmd_gate_options[];
+extern const struct cmd_option cmd_compare_options[];
+extern const struct cmd_option cmd_baseline_options[];
+extern const struct cmd_option cmd_calibrate_options[];
+extern const struct cmd_option cmd_merge_options[];
+extern const struct cmd_option cmd_demo_options[];
+extern const struct cmd_option cmd_serve_options[];
 
 struct cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
-    const char *usage;   /* one line, after "loadgate " */
-    const char *summary; /* what it does, one line */
-    const char *details; /* options and examples, for help and --help */
+    const char *args; /* the usage's arguments ("PROFILE"); "" for none */
+    enum cmd_complete args_complete; /* what the arguments are */
+    const char *verbs; /* the words of the first argument (baseline) */
+    const struct cmd_option *options; /* its table; NULL: takes none */
+    const char *summary;  /* what it does, one line */
+    const char *details;  /* prose before the options ("" for none) */
+    const char *examples; /* after them ("" for none) */
 };
+
+extern const struct cmd cmd_commands[];
+
+/* Up to this many options per command, includes flattened. */
+#define CMD_MAX_OPTIONS 48
+
+/** The entries of table, includes replaced by theirs, in order, into out
+ * (at most max).  Returns how many, or -1 when more than max. */
+int cmd_options_flatten(const struct cmd_option *table,
+                        const struct cmd_option **out, size_t max);
+/** The command named name in cmd_commands (NULL: none). */
+const struct cmd *cmd_find(const char *name);
+
+/* getopt_long's arguments made from a table. */
+struct cmd_getopt {
+    const struct cmd_option *table; /* what longopts was made from */
+    const struct cmd_option *opts[CMD_MAX_OPTIONS];
+    size_t n;
+    struct option longopts[CMD_MAX_OPTIONS + 1];
+    char shortopts[3 * CMD_MAX_OPTIONS + 2]; /* ":" first: ':' if no value */
+};
+
+/** Makes g's getopt_long arguments from table.  Returns 0, or -1 when the
+ * table is too long or gives a long name, a short name or an id twice. */
+int cmd_getopt_init(struct cmd_getopt *g, const struct cmd_option *table);
+/** getopt_long over table (g zeroed before the first call, optind set by
+ * the caller as for getopt_long): the option's id whichever name was used,
+ * -1 at the end, '?' or ':' for cmd_bad_option. */
+int cmd_getopt(int argc, char **argv, const struct cmd_option *table,
+               struct cmd_getopt *g);
+
+/** "run PROFILE [--baseline FILE|NAME|URL] ...": c's usage line, after
+ * "loadgate ", into buf (truncated to len).  Returns its full length. */
+size_t cmd_usage_format(const struct cmd *c, char *buf, size_t len);
+/** The usage line of the command named name (valid until the next call). */
+const char *cmd_usage(const char *name);
+/** The aligned option list of table, as --help shows it: "  -o, --out
+ * FILE  help", wrapped to 79 columns. */
+void cmd_options_help(const struct cmd_option *table, FILE *out);
+
+/* Generated documents (cmd_docs.c): the man page's parts between its
+ * "generated" markers, and the whole bash completion script. */
+void cmd_man_synopsis(const struct cmd *cmds, FILE *out);
+void cmd_man_options(const struct cmd *cmds, FILE *out);
+void cmd_bash_completion(const struct cmd *cmds, FILE *out);
 
 /* ---- messages (the only place loadgate prints diagnostics) ---------------
  * git's style: "loadgate: error: cannot open 'x.yaml': No such file". */
@@ -38,8 +197,11 @@ __attribute__((format(printf, 2, 3))) int cmd_usage_error(const char *usage,
  * opterr 0 and an optstring starting with ':'): one error line naming the
  * option, then the usage line.  Returns GATE_EXIT_USAGE. */
 int cmd_bad_option(const char *usage, int opt, char **argv);
-/** Prints the help of the command named name (usage, summary, details). */
+/** Prints the help of the command named name (usage, summary, details,
+ * options, examples). */
 int cmd_help_for(const char *name, FILE *out);
+/** Prints the list of commands (loadgate help). */
+void cmd_help_general(FILE *out);
 
 /* ---- parsing helpers ------------------------------------------------------ */
 
@@ -68,35 +230,14 @@ struct cmd_report_opts {
     bool progress;        /* --progress: progress lines even off a TTY */
 };
 
-/* Report options shared by run, quick, gate, demo, report.  Returns 1 when
- * opt was one of them (consumed), 0 otherwise. */
-#define CMD_REPORT_LONGOPTS                                                  \
-    {"out", required_argument, NULL, 'o'},                                   \
-        {"junit", required_argument, NULL, 1001},                            \
-        {"markdown", required_argument, NULL, 1002},                         \
-        {"format", required_argument, NULL, 1003},                           \
-        {"quiet", no_argument, NULL, 'q'},                                   \
-        {"progress", no_argument, NULL, 1004},                               \
-        {"html", required_argument, NULL, 1005},                             \
-        {"gitlab-load-performance", required_argument, NULL, 1006}
+/* Report options shared by run, quick, gate, demo, report (the ids of
+ * cmd_report_options).  Returns 1 when opt was one of them (consumed), 0
+ * otherwise. */
 int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
-#define CMD_REPORT_USAGE                                                     \
-    "[--out FILE] [--junit FILE] [--markdown FILE] [--html FILE] "           \
-    "[--gitlab-load-performance FILE] [--format text|json] [--progress|-q]"
-/* Their help lines, for the commands' details. */
-#define CMD_REPORT_HELP                                                      \
-    "  -o, --out FILE             results JSON\n"                            \
-    "      --junit FILE           JUnit XML (one test case per check)\n"     \
-    "      --markdown FILE        Markdown summary (also $GITHUB_STEP_SUMMARY)\n" \
-    "      --html FILE            self-contained HTML report with charts\n"  \
-    "      --gitlab-load-performance FILE  GitLab Load Performance JSON\n"   \
-    "      --format text|json     what goes to stdout\n"                     \
-    "      --progress             progress lines on stderr even off a TTY\n" \
-    "  -q, --quiet                only the verdict line\n"
 
 struct cmd_judge {
     /* what the run was */
-    const struct loader_profile *profile; /* may be NULL (gate, report) */
+    const struct profile *profile; /* may be NULL (gate, report) */
     const char *profile_name;             /* suite name; "results" if NULL */
     const char *profile_path;
     /* thresholds: from --threshold, else the profile's, else those the
@@ -107,7 +248,7 @@ struct cmd_judge {
     const struct metrics_threshold *run_thresholds;
     size_t n_run_thresholds;
     /* baseline */
-    const char *baseline_spec; /* --baseline, else profile->baseline */
+    const char *baseline_spec; /* --baseline, else the profile's */
     const struct metrics_results *baseline_doc; /* already loaded (demo) */
     const char *baseline_label;
     bool require_baseline;
@@ -141,6 +282,16 @@ struct cmd_prepared {
  * code (2 or 3) with p->reason set. */
 int cmd_prepare(const struct cmd_judge *j, struct cmd_prepared *p);
 void cmd_prepared_release(struct cmd_prepared *p);
+/** The one refusal of a baseline recorded with another profile
+ * (compare_profile_mismatch() of p->baseline's hash and sha256) unless
+ * --allow-profile-change: 0, or GATE_EXIT_UNJUDGED with reason set.  plan
+ * is the profile about to run (its hash is sha256; reason says what
+ * changed), or NULL when judging a results file (sha256 is the run's). */
+int cmd_refuse_other_profile(const struct cmd_judge *j,
+                             const struct cmd_prepared *p,
+                             const char *sha256,
+                             const struct loader_plan *plan, char *reason,
+                             size_t len);
 
 /**
  * Loads the baseline spec: a results file (anything with '/' or ending in
@@ -178,11 +329,16 @@ int cmd_threads_opt(const char *arg, const char *usage);
  * versions, warning (never failing) when it cannot. */
 void cmd_prune_history(const char *store, const char *name, unsigned keep);
 
-/** Runs the profile with progress display and signals; *out gets the
+/* Why the run was stopped early by an abort: threshold ("aborted early:
+ * 'p95 < 1s' breached: ..."); empty if it was not.  Set by cmd_run_load's
+ * progress callback, said and recorded by cmd_judge_and_report. */
+extern char cmd_abort_reason[512];
+
+/** Runs the plan with progress display and signals; *out gets the
  * results.  prep (may be NULL) gives the thresholds, of which those with
  * abort: true are checked live and stop the run when breached.  Returns 0
  * or an exit code (3) with reason printed. */
-int cmd_run_load(const struct loader_profile *p, const struct cmd_report_opts *o,
+int cmd_run_load(const struct loader_plan *p, const struct cmd_report_opts *o,
                  const struct cmd_prepared *prep, struct metrics_results **out,
                  char *reason, size_t len);
 
@@ -196,7 +352,7 @@ int cmd_run_meta(struct metrics_results *r);
 /** Runs p n times one after another and pools the runs into one
  * document (windows of all runs; users as one run; duration summed), for
  * --repeat and calibrate.  Returns 0 or an exit code with reason set. */
-int cmd_run_repeated(const struct loader_profile *p,
+int cmd_run_repeated(const struct loader_plan *p,
                      const struct cmd_report_opts *o,
                      const struct cmd_prepared *prep, unsigned n,
                      struct metrics_results **out, char *reason, size_t len);
@@ -204,7 +360,7 @@ int cmd_run_repeated(const struct loader_profile *p,
 /** The sequence of run, quick and demo: prepare thresholds and baseline,
  * print banner (unless quiet), run p repeat times, mark the results with
  * shard (may be NULL), judge and report.  Returns the exit code. */
-int cmd_run_and_judge(const struct loader_profile *p,
+int cmd_run_and_judge(const struct loader_plan *p,
                       const struct cmd_judge *j,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner);
@@ -216,8 +372,12 @@ int cmd_load_results(const char *path, struct metrics_results **out);
 
 /** Parses "I/N" (1 <= I <= N).  Returns 0 or -1. */
 int cmd_parse_shard(const char *s, unsigned *index, unsigned *count);
+/** The CI run that the shards of this run share (LOADGATE_RUN_ID, else the
+ * run of GitHub Actions, GitLab CI or CircleCI), malloc'd; NULL when none
+ * is known. */
+char *cmd_run_id(void);
 /** Reduces p's load to shard i of n.  Returns 0, or -1 with err set. */
-int cmd_shard_profile(struct loader_profile *p, unsigned i, unsigned n,
+int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
                       char *err, size_t len);
 
 /* ---- subcommands ---------------------------------------------------------- */
@@ -234,7 +394,5 @@ int cmd_serve(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
-
-extern const struct cmd cmd_commands[];
 
 #endif

@@ -7,10 +7,26 @@
 #include "cmd.h"
 #include "server.h"
 
-static const char usage[] =
-    "baseline save RESULTS --name NAME [--to URL] [--keep N] | list | "
-    "show NAME [--json] | history NAME | rollback NAME [VERSION] | rm NAME  "
-    "[--store DIR]";
+const struct cmd_option cmd_baseline_options[] = {
+    {.long_name = "name", .short_name = 'n', .id = CMD_OPT_NAME,
+     .arg = CMD_ARG_REQUIRED, .metavar = "NAME", .flags = CMD_OPTF_IN_ARGS,
+     .help = "the name to save under"},
+    {.long_name = "to", .short_name = 't', .id = CMD_OPT_TO,
+     .arg = CMD_ARG_REQUIRED, .metavar = "URL",
+     .help = "save to a baseline service instead (LOADGATE_TOKEN)"},
+    {.long_name = "keep", .short_name = 'k', .id = CMD_OPT_KEEP,
+     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+     .help = "keep N versions of the name's history"},
+    {.long_name = "json", .short_name = 'j', .id = CMD_OPT_JSON,
+     .help = "show: the document as JSON"},
+    {.long_name = "store", .short_name = 's', .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+     .help = "the store folder"},
+    {.long_name = NULL},
+};
+
+/* cmd_usage("baseline"), for the messages */
+static const char *usage;
 
 static int baseline_save(const char *store, const char *results,
                          const char *name, const char *to)
@@ -159,40 +175,35 @@ static int baseline_rm(const char *store, const char *name)
 
 int cmd_baseline(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"name", required_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"to", required_argument, NULL, 't'},
-        {"keep", required_argument, NULL, 'k'},
-        {NULL, 0, NULL, 0}};
     const char *store = getenv("LOADGATE_STORE");
     const char *name = NULL, *to = NULL;
     unsigned long long keep = 0;
     const char *args[3];
     size_t nargs = 0;
     bool json = false;
+    struct cmd_getopt g = {0};
     int opt;
 
+    usage = cmd_usage("baseline");
     if (!store || !*store)
         store = COMPARE_DEFAULT_STORE;
     optind = 0;
     /* options may follow the verb: permute */
-    while ((opt = getopt_long(argc, argv, ":s:n:jt:k:", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, cmd_baseline_options, &g)) != -1) {
         switch (opt) {
-        case 's':
+        case CMD_OPT_STORE:
             store = optarg;
             break;
-        case 'n':
+        case CMD_OPT_NAME:
             name = optarg;
             break;
-        case 'j':
+        case CMD_OPT_JSON:
             json = true;
             break;
-        case 't':
+        case CMD_OPT_TO:
             to = optarg;
             break;
-        case 'k':
+        case CMD_OPT_KEEP:
             if (cmd_parse_uint(optarg, 1, 100000, &keep))
                 return cmd_usage_error(usage, "--keep wants a count, not '%s'",
                                        optarg);

@@ -8,29 +8,34 @@
 
 #include "cmd.h"
 
-static const char usage[] = "calibrate PROFILE [--runs N] [--quiet]";
+const struct cmd_option cmd_calibrate_options[] = {
+    {.long_name = "runs", .short_name = 'n', .id = CMD_OPT_RUNS,
+     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+     .help = "A/A runs (2 to 100, default 5)"},
+    {.long_name = "quiet", .short_name = 'q', .id = CMD_OPT_QUIET,
+     .help = "no progress"},
+    {.long_name = NULL},
+};
 
 int cmd_calibrate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"runs", required_argument, NULL, 'n'},
-        {"quiet", no_argument, NULL, 'q'},
-        {NULL, 0, NULL, 0}};
+    const char *usage = cmd_usage("calibrate");
+    struct cmd_getopt g = {0};
     struct cmd_report_opts ro = {0};
-    struct loader_profile *prof = NULL;
+    struct profile *prof = NULL;
     struct metrics_results **runs = NULL;
     struct compare_calibration *cal = NULL;
-    struct loader_error perr;
+    struct profile_error perr;
     unsigned long long n = 5;
     size_t have = 0;
     char msg[1200];
     int opt, rc = GATE_EXIT_UNJUDGED;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":n:q", longopts, NULL)) != -1) {
-        if (opt == 'q')
+    while ((opt = cmd_getopt(argc, argv, cmd_calibrate_options, &g)) != -1) {
+        if (opt == CMD_OPT_QUIET)
             ro.quiet = true;
-        else if (opt != 'n')
+        else if (opt != CMD_OPT_RUNS)
             return cmd_bad_option(usage, opt, argv);
         else if (cmd_parse_uint(optarg, 2, 100, &n))
             return cmd_usage_error(usage, "--runs wants a count from 2 to "
@@ -38,8 +43,8 @@ int cmd_calibrate(int argc, char **argv)
     }
     if (optind + 1 != argc)
         return cmd_usage_error(usage, "calibrate takes exactly one PROFILE");
-    if (loader_profile_load(argv[optind], &prof, &perr)) {
-        loader_error_format(&perr, msg, sizeof(msg));
+    if (profile_load(argv[optind], &prof, &perr)) {
+        profile_error_format(&perr, msg, sizeof(msg));
         cmd_error("%s", msg);
         return GATE_EXIT_USAGE;
     }
@@ -49,7 +54,8 @@ int cmd_calibrate(int argc, char **argv)
     for (have = 0; have < n && !cmd_stop; have++) {
         if (!ro.quiet)
             cmd_notice("A/A run %zu of %llu", have + 1, n);
-        if (cmd_run_load(prof, &ro, NULL, &runs[have], msg, sizeof(msg))) {
+        if (cmd_run_load(prof->plan, &ro, NULL, &runs[have], msg,
+                         sizeof(msg))) {
             cmd_error("%s", msg);
             goto out;
         }
@@ -75,6 +81,6 @@ out:
     for (size_t i = 0; runs && i < n; i++)
         metrics_results_free(runs[i]);
     free(runs);
-    loader_profile_free(prof);
+    profile_free(prof);
     return rc;
 }

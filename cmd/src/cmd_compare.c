@@ -49,11 +49,17 @@ static void compare_endpoint(const struct metrics_results *base,
     }
 }
 
+const struct cmd_option cmd_compare_options[] = {
+    {.long_name = "store", .short_name = 's', .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+     .help = "baseline store (.loadgate/baselines)"},
+    {.long_name = NULL},
+};
+
 int cmd_compare(int argc, char **argv)
 {
-    static const char usage[] = "compare BASELINE RESULTS [--store DIR]";
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+    const char *usage = cmd_usage("compare");
+    struct cmd_getopt g = {0};
     struct metrics_results *base = NULL, *cur = NULL;
     struct metrics_endpoint *ball = NULL, *call = NULL;
     const char *store = NULL;
@@ -62,8 +68,8 @@ int cmd_compare(int argc, char **argv)
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":s:", longopts, NULL)) != -1) {
-        if (opt != 's')
+    while ((opt = cmd_getopt(argc, argv, cmd_compare_options, &g)) != -1) {
+        if (opt != CMD_OPT_STORE)
             return cmd_bad_option(usage, opt, argv);
         store = optarg;
     }
@@ -81,8 +87,8 @@ int cmd_compare(int argc, char **argv)
     }
     if ((rc = cmd_load_results(argv[optind + 1], &cur)))
         goto out;
-    if (base->meta.profile_sha256 && cur->meta.profile_sha256 &&
-        strcmp(base->meta.profile_sha256, cur->meta.profile_sha256) != 0)
+    if (compare_profile_mismatch(base->meta.profile_sha256,
+                                 cur->meta.profile_sha256))
         cmd_warn("the two runs come from different profiles; their numbers "
                  "may not be comparable");
     printf("%-44s %-10s %12s %12s %10s\n", "Endpoint", "Metric", "Baseline",

@@ -9,9 +9,28 @@
 #include "cmd.h"
 #include "demo.h"
 
-static const char usage[] =
-    "demo [--slow ENDPOINT=PERCENT]... [--serve PORT] [--baseline B] "
-    "[--save-baseline NAME] [--store DIR] " CMD_REPORT_USAGE;
+const struct cmd_option cmd_demo_options[] = {
+    {.long_name = "slow", .id = CMD_OPT_SLOW, .arg = CMD_ARG_REQUIRED,
+     .metavar = "ENDPOINT=PERCENT", .flags = CMD_OPTF_REPEAT,
+     .help = "slow one endpoint down (repeatable)"},
+    {.long_name = "serve", .id = CMD_OPT_SERVE, .arg = CMD_ARG_REQUIRED,
+     .metavar = "PORT", .help = "only serve the demo API on 127.0.0.1:PORT"},
+    {.long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "B",
+     .complete = CMD_COMPLETE_BASELINE,
+     .help = "judge against B instead of the bundled baseline"},
+    {.long_name = "save-baseline", .id = CMD_OPT_SAVE_BASELINE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "NAME",
+     .help = "store this run as baseline NAME"},
+    {.long_name = "store", .id = CMD_OPT_STORE, .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+     .help = "baseline store (.loadgate/baselines)"},
+    CMD_REPORT_OPTIONS_INCLUDE,
+    {.long_name = NULL},
+};
+
+/* cmd_usage("demo"), for the messages */
+static const char *usage;
 
 #define DEMO_PROFILE_PATH "ci-examples/demo/profile.yaml"
 
@@ -37,36 +56,30 @@ static int serve(struct demo_opts *dopts)
 
 int cmd_demo(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CMD_REPORT_LONGOPTS,
-        {"slow", required_argument, NULL, 's'},
-        {"serve", required_argument, NULL, 2001},
-        {"baseline", required_argument, NULL, 'b'},
-        {"save-baseline", required_argument, NULL, 2002},
-        {"store", required_argument, NULL, 2003},
-        {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
     struct demo_opts dopts = {0};
     struct demo_slow *slow = NULL;
     struct demo_server *srv = NULL;
-    struct loader_profile *prof = NULL;
+    struct profile *prof = NULL;
     struct metrics_results *bundled = NULL;
-    struct loader_error perr;
+    struct profile_error perr;
     unsigned long long port = 0;
     bool serve_only = false;
     char target[64], banner[256], msg[1200], err[512];
+    struct cmd_getopt g = {0};
     int opt, rc = GATE_EXIT_USAGE;
 
+    usage = cmd_usage("demo");
     slow = calloc((size_t)argc, sizeof(*slow));
     if (!slow)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:qb:", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, cmd_demo_options, &g)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {
-        case 's':
+        case CMD_OPT_SLOW:
             if (demo_slow_parse(optarg, &slow[dopts.n_slow])) {
                 rc = cmd_usage_error(usage,
                                      "--slow wants ENDPOINT=PERCENT, e.g. "
@@ -77,7 +90,7 @@ int cmd_demo(int argc, char **argv)
             }
             dopts.n_slow++;
             break;
-        case 2001:
+        case CMD_OPT_SERVE:
             if (cmd_parse_uint(optarg, 1, 65535, &port)) {
                 rc = cmd_usage_error(usage, "--serve wants a port, not '%s'",
                                      optarg);
@@ -85,13 +98,13 @@ int cmd_demo(int argc, char **argv)
             }
             serve_only = true;
             break;
-        case 'b':
+        case CMD_OPT_BASELINE:
             j.baseline_spec = optarg;
             break;
-        case 2002:
+        case CMD_OPT_SAVE_BASELINE:
             j.save_baseline = optarg;
             break;
-        case 2003:
+        case CMD_OPT_STORE:
             j.store = optarg;
             break;
         default:
@@ -123,14 +136,14 @@ int cmd_demo(int argc, char **argv)
     snprintf(target, sizeof(target), "http://127.0.0.1:%u",
              demo_server_port(srv));
     setenv("LOADGATE_DEMO_TARGET", target, 1);
-    if (loader_profile_parse(demo_profile_yaml, strlen(demo_profile_yaml),
-                             DEMO_PROFILE_PATH, &prof, &perr)) {
-        loader_error_format(&perr, msg, sizeof(msg));
+    if (profile_parse(demo_profile_yaml, strlen(demo_profile_yaml),
+                      DEMO_PROFILE_PATH, &prof, &perr)) {
+        profile_error_format(&perr, msg, sizeof(msg));
         rc = cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
         goto out;
     }
-    free(prof->name);
-    prof->name = strdup("demo");
+    free(prof->plan->name);
+    prof->plan->name = strdup("demo");
     j.profile = prof;
     j.profile_name = "demo";
     j.profile_path = DEMO_PROFILE_PATH;
@@ -147,14 +160,14 @@ int cmd_demo(int argc, char **argv)
     snprintf(banner, sizeof(banner),
              "loadgate: demo service on %s; running %s (%u users, %.0f s "
              "warm-up + %.0f s)%s",
-             target, DEMO_PROFILE_PATH, prof->load.users,
-             prof->load.warmup_s, prof->load.duration_s,
+             target, DEMO_PROFILE_PATH, prof->plan->load.users,
+             prof->plan->load.warmup_s, prof->plan->load.duration_s,
              dopts.n_slow ? " with a slowed endpoint" : "");
-    rc = cmd_run_and_judge(prof, &j, &ro, 1, NULL, banner);
+    rc = cmd_run_and_judge(prof->plan, &j, &ro, 1, NULL, banner);
 out:
     demo_server_stop(srv);
     metrics_results_free(bundled);
-    loader_profile_free(prof);
+    profile_free(prof);
     free(slow);
     return rc;
 }

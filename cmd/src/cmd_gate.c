@@ -8,73 +8,87 @@
 #include "cmd.h"
 #include "importer.h"
 
-static const char gate_usage[] =
-    "gate RESULTS [--profile PROFILE] [--threshold EXPR]... [--baseline B] "
-    "[--require-baseline] [--allow-profile-change] [--store DIR] "
-    "[--from locust|k6|jmeter] " CMD_REPORT_USAGE;
-static const char report_usage[] =
-    "report RESULTS [--profile PROFILE] [--threshold EXPR]... [--baseline B] "
-    "[--require-baseline] [--allow-profile-change] [--store DIR] "
-    "[--from locust|k6|jmeter] " CMD_REPORT_USAGE;
+/* gate's and report's */
+const struct cmd_option cmd_gate_options[] = {
+    {.long_name = "profile", .short_name = 'p', .id = CMD_OPT_PROFILE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "PROFILE",
+     .complete = CMD_COMPLETE_FILE,
+     .help = "thresholds (and hash check) of this profile"},
+    {.long_name = "threshold", .short_name = 't', .id = CMD_OPT_THRESHOLD,
+     .arg = CMD_ARG_REQUIRED, .metavar = "EXPR", .flags = CMD_OPTF_REPEAT,
+     .help = "a check instead of those (repeatable)"},
+    {.long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "FILE|NAME|URL",
+     .complete = CMD_COMPLETE_BASELINE, .help = "as for run"},
+    {.long_name = "require-baseline", .id = CMD_OPT_REQUIRE_BASELINE,
+     .help = "a missing baseline is exit 3, not a notice"},
+    {.long_name = "allow-profile-change", .id = CMD_OPT_ALLOW_PROFILE_CHANGE,
+     .help = "compare with a baseline of another profile"},
+    {.long_name = "store", .id = CMD_OPT_STORE, .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+     .help = "baseline store (.loadgate/baselines)"},
+    {.long_name = "from", .id = CMD_OPT_FROM, .arg = CMD_ARG_REQUIRED,
+     .metavar = "FORMAT", .complete = CMD_COMPLETE_WORDS,
+     .words = "auto locust k6 jmeter artillery autocannon gatling vegeta wrk "
+              "hey",
+     .help = "another tool's results: locust, k6, jmeter, artillery, "
+             "autocannon, gatling, vegeta, wrk, hey; auto (the default): "
+             "told from the content"},
+    CMD_REPORT_OPTIONS_INCLUDE,
+    {.long_name = NULL},
+};
 
 static int gate_or_report(int argc, char **argv, bool report)
 {
-    static const struct option longopts[] = {
-        CMD_REPORT_LONGOPTS,
-        {"profile", required_argument, NULL, 'p'},
-        {"threshold", required_argument, NULL, 't'},
-        {"baseline", required_argument, NULL, 'b'},
-        {"require-baseline", no_argument, NULL, 2001},
-        {"store", required_argument, NULL, 2002},
-        {"allow-profile-change", no_argument, NULL, 2003},
-        {"from", required_argument, NULL, 2004},
-        {NULL, 0, NULL, 0}};
-    const char *usage = report ? report_usage : gate_usage;
+    const char *usage = cmd_usage(report ? "report" : "gate");
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
     struct cmd_prepared prep = {0};
-    struct loader_profile *prof = NULL;
+    struct profile *prof = NULL;
     struct metrics_results *run = NULL;
-    struct loader_error perr;
+    struct profile_error perr;
     const char **ths;
     size_t n_ths = 0;
     const char *profile_path = NULL;
-    int from = -1;
+    int from = IMPORTER_AUTO;
     char msg[1200];
+    struct cmd_getopt g = {0};
     int opt, rc = GATE_EXIT_USAGE;
 
     ths = calloc((size_t)argc, sizeof(*ths));
     if (!ths)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:qp:t:b:", longopts, NULL)) !=
-           -1) {
+    while ((opt = cmd_getopt(argc, argv, cmd_gate_options, &g)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {
-        case 'p':
+        case CMD_OPT_PROFILE:
             profile_path = optarg;
             break;
-        case 't':
+        case CMD_OPT_THRESHOLD:
             ths[n_ths++] = optarg;
             break;
-        case 'b':
+        case CMD_OPT_BASELINE:
             j.baseline_spec = optarg;
             break;
-        case 2001:
+        case CMD_OPT_REQUIRE_BASELINE:
             j.require_baseline = true;
             break;
-        case 2002:
+        case CMD_OPT_STORE:
             j.store = optarg;
             break;
-        case 2003:
+        case CMD_OPT_ALLOW_PROFILE_CHANGE:
             j.allow_profile_change = true;
             break;
-        case 2004:
+        case CMD_OPT_FROM:
             from = importer_format_parse(optarg);
             if (from < 0) {
-                rc = cmd_usage_error(usage, "--from is locust, k6 or jmeter, "
-                                            "not '%s'", optarg);
+                rc = cmd_usage_error(usage,
+                                     "--from is locust, k6, jmeter, artillery, "
+                                     "autocannon, gatling, vegeta, wrk, hey or "
+                                     "auto, not '%s'",
+                                     optarg);
                 goto out;
             }
             break;
@@ -90,8 +104,8 @@ static int gate_or_report(int argc, char **argv, bool report)
     }
     if (profile_path) {
         j.profile_path = profile_path;
-        if (loader_profile_load(profile_path, &prof, &perr)) {
-            loader_error_format(&perr, msg, sizeof(msg));
+        if (profile_load(profile_path, &prof, &perr)) {
+            profile_error_format(&perr, msg, sizeof(msg));
             rc = cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
             goto out;
         }
@@ -100,17 +114,13 @@ static int gate_or_report(int argc, char **argv, bool report)
     j.cli_thresholds = ths;
     j.n_cli_thresholds = n_ths;
     j.no_gate = report;
-    if (from >= 0) {
-        char err[1024];
-        if (importer_load((enum importer_format)from, argv[optind], &run, err,
-                          sizeof(err))) {
-            cmd_error("%s", err);
-            rc = GATE_EXIT_UNJUDGED;
-        } else {
-            rc = 0;
-        }
-    } else {
-        rc = cmd_load_results(argv[optind], &run);
+    /* loadgate's own results, or another tool's (--from, or told from the
+     * content) */
+    rc = 0;
+    if (importer_load((enum importer_format)from, argv[optind], &run, msg,
+                      sizeof(msg))) {
+        cmd_error("%s", msg);
+        rc = GATE_EXIT_UNJUDGED;
     }
     if (rc) {
         struct gate_report rep = {0};
@@ -137,7 +147,7 @@ static int gate_or_report(int argc, char **argv, bool report)
 out:
     cmd_prepared_release(&prep);
     metrics_results_free(run);
-    loader_profile_free(prof);
+    profile_free(prof);
     free(ths);
     return rc;
 }

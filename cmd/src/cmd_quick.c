@@ -7,12 +7,47 @@
 #include "cmd.h"
 #include "units.h"
 
-static const char usage[] =
-    "quick URL [REQUESTS [CONCURRENCY]] [-n N] [-c N] [-d DURATION] "
-    "[--rate R/s] [-m METHOD] [-H 'K: V']... [--body FILE] "
-    "[--threshold EXPR]... [--baseline B] [--store DIR] "
-    "[--engine fast|curl] [--threads N] "
-    CMD_REPORT_USAGE;
+const struct cmd_option cmd_quick_options[] = {
+    {.long_name = "requests", .short_name = 'n', .id = CMD_OPT_REQUESTS,
+     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+     .help = "requests to send (default 1000)"},
+    {.long_name = "concurrency", .short_name = 'c', .id = CMD_OPT_CONCURRENCY,
+     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+     .help = "concurrent users (default 100)"},
+    {.long_name = "duration", .short_name = 'd', .id = CMD_OPT_DURATION,
+     .arg = CMD_ARG_REQUIRED, .metavar = "DURATION",
+     .help = "run for DURATION (30s, 5m) instead of N requests"},
+    {.long_name = "rate", .id = CMD_OPT_RATE, .arg = CMD_ARG_REQUIRED,
+     .metavar = "R/s", .help = "open model: R arrivals per second"},
+    {.long_name = "method", .short_name = 'm', .id = CMD_OPT_METHOD,
+     .arg = CMD_ARG_REQUIRED, .metavar = "METHOD",
+     .help = "HTTP method (GET)"},
+    {.long_name = "header", .short_name = 'H', .id = CMD_OPT_HEADER,
+     .arg = CMD_ARG_REQUIRED, .metavar = "'K: V'", .flags = CMD_OPTF_REPEAT,
+     .help = "a request header (repeatable; never reported)"},
+    {.long_name = "body", .id = CMD_OPT_BODY, .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .help = "request body"},
+    {.long_name = "threshold", .short_name = 't', .id = CMD_OPT_THRESHOLD,
+     .arg = CMD_ARG_REQUIRED, .metavar = "EXPR", .flags = CMD_OPTF_REPEAT,
+     .help = "a check instead of the defaults (repeatable); error_rate < 5% "
+             "stays unless one checks error_rate ('error_rate <= 100%' turns "
+             "it off)"},
+    {.long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "B",
+     .complete = CMD_COMPLETE_BASELINE,
+     .help = "compare with a results file, stored name or URL"},
+    {.long_name = "store", .id = CMD_OPT_STORE, .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+     .help = "baseline store (.loadgate/baselines)"},
+    {.long_name = "engine", .id = CMD_OPT_ENGINE, .arg = CMD_ARG_REQUIRED,
+     .complete = CMD_COMPLETE_WORDS, .words = "fast curl",
+     .help = "the transport (default: automatic)"},
+    {.long_name = "threads", .id = CMD_OPT_THREADS, .arg = CMD_ARG_REQUIRED,
+     .metavar = "N", .help = "event loops (for a remote target)"},
+    CMD_REPORT_OPTIONS_INCLUDE,
+    {.long_name = NULL},
+};
 
 static char *read_file(const char *path)
 {
@@ -42,33 +77,21 @@ static char *read_file(const char *path)
 
 int cmd_quick(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CMD_REPORT_LONGOPTS,
-        {"requests", required_argument, NULL, 'n'},
-        {"concurrency", required_argument, NULL, 'c'},
-        {"duration", required_argument, NULL, 'd'},
-        {"rate", required_argument, NULL, 2001},
-        {"method", required_argument, NULL, 'm'},
-        {"header", required_argument, NULL, 'H'},
-        {"body", required_argument, NULL, 2002},
-        {"threshold", required_argument, NULL, 't'},
-        {"baseline", required_argument, NULL, 'b'},
-        {"store", required_argument, NULL, 2003},
-        {"engine", required_argument, NULL, 2004},
-        {"threads", required_argument, NULL, 2900},
-        {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct loader_quick q = {0};
-    struct loader_profile *prof = NULL;
-    struct loader_error perr;
-    const char **headers = NULL, **ths = NULL, *engine = NULL;
+    struct profile_quick q = {0};
+    struct profile *prof = NULL;
+    struct profile_error perr;
+    const char **headers = NULL, **ths = NULL;
+    enum loader_engine engine = LOADER_ENGINE_AUTO;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
     struct units_error ue;
     char *body = NULL, msg[1200];
     int opt, urc, rc = GATE_EXIT_USAGE;
     bool n_set = false, c_set = false;
+    struct cmd_getopt g = {0};
+    const char *usage = cmd_usage("quick");
 
     headers = calloc((size_t)argc, sizeof(*headers));
     ths = calloc((size_t)argc, sizeof(*ths));
@@ -77,12 +100,11 @@ int cmd_quick(int argc, char **argv)
     q.requests = 1000;
     q.concurrency = 100;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:qn:c:d:m:H:t:b:", longopts,
-                              NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, cmd_quick_options, &g)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {
-        case 'n':
+        case CMD_OPT_REQUESTS:
             if (cmd_parse_uint(optarg, 1, 1000000000000ULL, &v)) {
                 rc = cmd_usage_error(usage, "-n wants a number of requests, "
                                             "not '%s'", optarg);
@@ -91,7 +113,7 @@ int cmd_quick(int argc, char **argv)
             q.requests = v;
             n_set = true;
             break;
-        case 'c':
+        case CMD_OPT_CONCURRENCY:
             if (cmd_parse_uint(optarg, 1, 1000000, &v)) {
                 rc = cmd_usage_error(usage, "-c wants a concurrency from 1, "
                                             "not '%s'", optarg);
@@ -100,7 +122,7 @@ int cmd_quick(int argc, char **argv)
             q.concurrency = (unsigned)v;
             c_set = true;
             break;
-        case 'd':
+        case CMD_OPT_DURATION:
             urc = units_parse_duration(optarg, UNITS_SECONDS, &q.duration_s,
                                        &ue);
             if (urc || q.duration_s <= 0) {
@@ -110,7 +132,7 @@ int cmd_quick(int argc, char **argv)
                 goto out;
             }
             break;
-        case 2001:
+        case CMD_OPT_RATE:
             urc = units_parse_rate(optarg, &q.rate, &ue);
             if (urc || q.rate <= 0) {
                 rc = cmd_usage_error(usage, "--rate wants %s, not '%s': %s",
@@ -119,13 +141,13 @@ int cmd_quick(int argc, char **argv)
                 goto out;
             }
             break;
-        case 'm':
+        case CMD_OPT_METHOD:
             q.method = optarg;
             break;
-        case 'H':
+        case CMD_OPT_HEADER:
             headers[n_headers++] = optarg;
             break;
-        case 2002:
+        case CMD_OPT_BODY:
             free(body);
             body = read_file(optarg);
             if (!body) {
@@ -134,24 +156,23 @@ int cmd_quick(int argc, char **argv)
                 goto out;
             }
             break;
-        case 't':
+        case CMD_OPT_THRESHOLD:
             ths[n_ths++] = optarg;
             break;
-        case 'b':
+        case CMD_OPT_BASELINE:
             j.baseline_spec = optarg;
             break;
-        case 2003:
+        case CMD_OPT_STORE:
             j.store = optarg;
             break;
-        case 2004:
-            if (strcmp(optarg, "fast") != 0 && strcmp(optarg, "curl") != 0) {
+        case CMD_OPT_ENGINE:
+            if (loader_engine_parse(optarg, &engine)) {
                 rc = cmd_usage_error(usage, "--engine is fast or curl, not "
                                             "'%s'", optarg);
                 goto out;
             }
-            engine = optarg;
             break;
-        case 2900:
+        case CMD_OPT_THREADS:
             /* through out: earlier -H, -t and --body are freed there */
             if ((rc = cmd_threads_opt(optarg, usage)))
                 goto out;
@@ -191,24 +212,21 @@ int cmd_quick(int argc, char **argv)
     q.headers = headers;
     q.n_headers = n_headers;
     q.body = body;
+    q.engine = engine;
 
-    rc = loader_profile_quick(&q, &prof, &perr);
+    rc = profile_quick(&q, &prof, &perr);
     if (rc) {
-        loader_error_format(&perr, msg, sizeof(msg));
+        profile_error_format(&perr, msg, sizeof(msg));
         rc = cmd_usage_error(usage, "%s", perr.msg[0] ? perr.msg : msg);
         goto out;
-    }
-    if (engine) {
-        free(prof->engine);
-        prof->engine = strdup(engine);
     }
     j.profile = prof;
     j.profile_name = "quick";
     j.cli_thresholds = ths;
     j.n_cli_thresholds = n_ths;
-    rc = cmd_run_and_judge(prof, &j, &ro, 1, NULL, NULL);
+    rc = cmd_run_and_judge(prof->plan, &j, &ro, 1, NULL, NULL);
 out:
-    loader_profile_free(prof);
+    profile_free(prof);
     free(headers);
     free(ths);
     free(body);

@@ -6,12 +6,46 @@
 
 #include "cmd.h"
 
-static const char usage[] =
-    "run PROFILE [--baseline FILE|NAME|URL] [--require-baseline] "
-    "[--allow-profile-change] [--save-baseline NAME [--if-pass]] "
-    "[--keep N] [--store DIR] [--no-gate] [--shard I/N | --shards N] "
-    "[--repeat N] [--threads N] "
-    CMD_REPORT_USAGE;
+const struct cmd_option cmd_run_options[] = {
+    {.long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "FILE|NAME|URL",
+     .complete = CMD_COMPLETE_BASELINE,
+     .help = "compare with a results file (missing: exit 3), a stored name "
+             "(missing from an empty store: relative checks skipped; from a "
+             "store holding others: exit 3) or a baseline service"},
+    {.long_name = "require-baseline", .id = CMD_OPT_REQUIRE_BASELINE,
+     .help = "a missing baseline is exit 3, not a notice"},
+    {.long_name = "allow-profile-change", .id = CMD_OPT_ALLOW_PROFILE_CHANGE,
+     .help = "compare with a baseline of another profile"},
+    {.long_name = "save-baseline", .id = CMD_OPT_SAVE_BASELINE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "NAME",
+     .help = "store this run as baseline NAME afterwards"},
+    {.long_name = "if-pass", .id = CMD_OPT_IF_PASS,
+     .help = "... only when the verdict is PASS"},
+    {.long_name = "keep", .id = CMD_OPT_KEEP, .arg = CMD_ARG_REQUIRED,
+     .metavar = "N", .help = "... keeping N versions of its history"},
+    {.long_name = "store", .id = CMD_OPT_STORE, .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+     .help = "baseline store (.loadgate/baselines)"},
+    {.long_name = "no-gate", .id = CMD_OPT_NO_GATE,
+     .help = "report, but exit 0 whatever the verdict"},
+    {.long_name = "shard", .id = CMD_OPT_SHARD, .arg = CMD_ARG_REQUIRED,
+     .metavar = "I/N", .help = "run shard I of N (also LOADGATE_SHARD)"},
+    {.long_name = "shards", .id = CMD_OPT_SHARDS, .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "shard from JOB_COMPLETION_INDEX (Kubernetes)"},
+    {.long_name = "threads", .id = CMD_OPT_THREADS, .arg = CMD_ARG_REQUIRED,
+     .metavar = "N", .help = "event loops (for a remote target)"},
+    {.long_name = "repeat", .id = CMD_OPT_REPEAT, .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "run N times and judge them pooled (fewer false alarms, more "
+             "power)"},
+    CMD_REPORT_OPTIONS_INCLUDE,
+    {.long_name = NULL},
+};
+
+/* cmd_usage("run"), for the messages */
+static const char *usage;
 
 /* --shard I/N, else LOADGATE_SHARD=I/N, else Kubernetes' 0-based
  * JOB_COMPLETION_INDEX with --shards N.  Returns 0 or -1 (message
@@ -49,66 +83,53 @@ static int pick_shard(const char *flag, unsigned shards, unsigned *i,
 
 int cmd_run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CMD_REPORT_LONGOPTS,
-        {"baseline", required_argument, NULL, 'b'},
-        {"require-baseline", no_argument, NULL, 2001},
-        {"save-baseline", required_argument, NULL, 2002},
-        {"if-pass", no_argument, NULL, 2003},
-        {"store", required_argument, NULL, 2004},
-        {"no-gate", no_argument, NULL, 2005},
-        {"allow-profile-change", no_argument, NULL, 2006},
-        {"shard", required_argument, NULL, 2007},
-        {"shards", required_argument, NULL, 2008},
-        {"repeat", required_argument, NULL, 2009},
-        {"keep", required_argument, NULL, 2010},
-        {"threads", required_argument, NULL, 2900},
-        {NULL, 0, NULL, 0}};
     struct cmd_report_opts ro = {0};
     struct cmd_judge j = {0};
-    struct loader_profile *prof = NULL;
-    struct loader_error perr;
+    struct profile *prof = NULL;
+    struct profile_error perr;
     char reason[1024], msg[1200], suite[600], shard[32];
     const char *shard_flag = NULL;
     unsigned long long shards = 0, repeat = 1;
     unsigned shard_i, shard_n;
+    struct cmd_getopt g = {0};
     int opt, rc;
 
+    usage = cmd_usage("run");
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:qb:", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, cmd_run_options, &g)) != -1) {
         if (cmd_report_opt(&ro, opt, optarg))
             continue;
         switch (opt) {
-        case 'b':
+        case CMD_OPT_BASELINE:
             j.baseline_spec = optarg;
             break;
-        case 2001:
+        case CMD_OPT_REQUIRE_BASELINE:
             j.require_baseline = true;
             break;
-        case 2002:
+        case CMD_OPT_SAVE_BASELINE:
             j.save_baseline = optarg;
             break;
-        case 2003:
+        case CMD_OPT_IF_PASS:
             j.save_if_pass = true;
             break;
-        case 2004:
+        case CMD_OPT_STORE:
             j.store = optarg;
             break;
-        case 2005:
+        case CMD_OPT_NO_GATE:
             j.no_gate = true;
             break;
-        case 2006:
+        case CMD_OPT_ALLOW_PROFILE_CHANGE:
             j.allow_profile_change = true;
             break;
-        case 2007:
+        case CMD_OPT_SHARD:
             shard_flag = optarg;
             break;
-        case 2008:
+        case CMD_OPT_SHARDS:
             if (cmd_parse_uint(optarg, 1, 100000, &shards))
                 return cmd_usage_error(usage, "--shards wants a count, not "
                                               "'%s'", optarg);
             break;
-        case 2010: {
+        case CMD_OPT_KEEP: {
             unsigned long long k;
             if (cmd_parse_uint(optarg, 1, 100000, &k))
                 return cmd_usage_error(usage, "--keep wants a count, not '%s'",
@@ -116,12 +137,12 @@ int cmd_run(int argc, char **argv)
             j.keep = (unsigned)k;
             break;
         }
-        case 2009:
+        case CMD_OPT_REPEAT:
             if (cmd_parse_uint(optarg, 1, 1000, &repeat))
                 return cmd_usage_error(usage, "--repeat wants a count from 1 "
                                               "to 1000, not '%s'", optarg);
             break;
-        case 2900:
+        case CMD_OPT_THREADS:
             if ((rc = cmd_threads_opt(optarg, usage)))
                 return rc;
             break;
@@ -143,30 +164,31 @@ int cmd_run(int argc, char **argv)
         return GATE_EXIT_USAGE;
 
     j.profile_path = argv[optind];
-    rc = loader_profile_load(argv[optind], &prof, &perr);
+    rc = profile_load(argv[optind], &prof, &perr);
     if (rc) {
-        loader_error_format(&perr, msg, sizeof(msg));
+        profile_error_format(&perr, msg, sizeof(msg));
         return cmd_fail_early(GATE_EXIT_USAGE, msg, &j, &ro);
     }
     j.profile = prof;
     if (shard_n > 1) {
-        if (cmd_shard_profile(prof, shard_i, shard_n, reason,
+        if (cmd_shard_profile(prof->plan, shard_i, shard_n, reason,
                               sizeof(reason))) {
-            loader_profile_free(prof);
+            profile_free(prof);
             return cmd_usage_error(usage, "%s", reason);
         }
-        if (loader_profile_shard_feeder(prof, shard_i, shard_n, reason,
-                                        sizeof(reason))) {
-            loader_profile_free(prof);
+        if (loader_plan_shard_feeder(prof->plan, shard_i, shard_n, reason,
+                                     sizeof(reason))) {
+            profile_free(prof);
             return cmd_usage_error(usage, "%s", reason);
         }
-        snprintf(suite, sizeof(suite), "%s.shard%u", prof->name, shard_i);
+        snprintf(suite, sizeof(suite), "%s.shard%u", prof->plan->name,
+                 shard_i);
         j.profile_name = suite;
     }
     if (shard_n > 1)
         snprintf(shard, sizeof(shard), "%u/%u", shard_i, shard_n);
-    rc = cmd_run_and_judge(prof, &j, &ro, (unsigned)repeat,
+    rc = cmd_run_and_judge(prof->plan, &j, &ro, (unsigned)repeat,
                            shard_n > 1 ? shard : NULL, NULL);
-    loader_profile_free(prof);
+    profile_free(prof);
     return rc;
 }

@@ -10,26 +10,32 @@
 #include "cmd.h"
 #include "server.h"
 
-static const char usage[] = "serve --store DIR [--listen ADDR:PORT]";
+const struct cmd_option cmd_serve_options[] = {
+    {.long_name = "store", .short_name = 's', .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED, .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+     .help = "the store folder"},
+    {.long_name = "listen", .short_name = 'l', .id = CMD_OPT_LISTEN,
+     .arg = CMD_ARG_REQUIRED, .metavar = "ADDR:PORT",
+     .help = "where to listen (127.0.0.1:8089)"},
+    {.long_name = NULL},
+};
 
 int cmd_serve(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"listen", required_argument, NULL, 'l'},
-        {NULL, 0, NULL, 0}};
+    const char *usage = cmd_usage("serve");
+    struct cmd_getopt g = {0};
     struct server_opts so = {0};
     struct server *srv = NULL;
     char err[512];
     int opt;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":s:l:", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, cmd_serve_options, &g)) != -1) {
         switch (opt) {
-        case 's':
+        case CMD_OPT_STORE:
             so.store = optarg;
             break;
-        case 'l':
+        case CMD_OPT_LISTEN:
             so.listen = optarg;
             break;
         default:

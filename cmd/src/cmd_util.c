@@ -61,10 +61,12 @@ int cmd_bad_option(const char *usage, int opt, char **argv)
     bool is_long = strncmp(arg, "--", 2) == 0;
     char letter[3] = {'-', (char)optopt, '\0'};
     /* getopt_long sets optopt to the letter of a short option, to the
-     * value of a known long one, and to 0 for an unknown long one.  A
-     * letter inside a cluster (-zq) leaves optind on the cluster. */
-    bool in_cluster = isgraph(optopt) && cur && cur[0] == '-' &&
-                      cur[1] != '-' && strchr(cur + 1, optopt);
+     * value of a known long one (its enum cmd_opt id, no character), and
+     * to 0 for an unknown long one.  A letter inside a cluster (-zq)
+     * leaves optind on the cluster. */
+    bool in_cluster = optopt > 0 && optopt < 256 && isgraph(optopt) &&
+                      cur && cur[0] == '-' && cur[1] != '-' &&
+                      strchr(cur + 1, optopt);
 
     if (opt == ':')
         return cmd_usage_error(usage, "option '%s' needs a value",
@@ -117,19 +119,45 @@ void cmd_signals_init(bool polls)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+const struct cmd_option cmd_report_options[] = {
+    {.long_name = "out", .short_name = 'o', .id = CMD_OPT_OUT,
+     .arg = CMD_ARG_REQUIRED, .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .help = "results JSON"},
+    {.long_name = "junit", .id = CMD_OPT_JUNIT, .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .help = "JUnit XML (one test case per check)"},
+    {.long_name = "markdown", .id = CMD_OPT_MARKDOWN, .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .help = "Markdown summary (also $GITHUB_STEP_SUMMARY)"},
+    {.long_name = "html", .id = CMD_OPT_HTML, .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .help = "self-contained HTML report with charts"},
+    {.long_name = "gitlab-load-performance", .id = CMD_OPT_GITLAB,
+     .arg = CMD_ARG_REQUIRED, .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+     .help = "GitLab Load Performance JSON"},
+    {.long_name = "format", .id = CMD_OPT_FORMAT, .arg = CMD_ARG_REQUIRED,
+     .complete = CMD_COMPLETE_WORDS, .words = "text json",
+     .help = "what goes to stdout"},
+    {.long_name = "progress", .id = CMD_OPT_PROGRESS,
+     .help = "progress lines on stderr even off a TTY"},
+    {.long_name = "quiet", .short_name = 'q', .id = CMD_OPT_QUIET,
+     .help = "only the verdict line"},
+    {.long_name = NULL},
+};
+
 int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
 {
     switch (opt) {
-    case 'o':
+    case CMD_OPT_OUT:
         o->out = arg;
         return 1;
-    case 1001:
+    case CMD_OPT_JUNIT:
         o->junit = arg;
         return 1;
-    case 1002:
+    case CMD_OPT_MARKDOWN:
         o->markdown = arg;
         return 1;
-    case 1003:
+    case CMD_OPT_FORMAT:
         if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) {
             /* before anything runs: a usage error */
             cmd_error("--format is text or json, not '%s'", arg);
@@ -137,16 +165,16 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
         }
         o->format = arg;
         return 1;
-    case 'q':
+    case CMD_OPT_QUIET:
         o->quiet = true;
         return 1;
-    case 1004:
+    case CMD_OPT_PROGRESS:
         o->progress = true;
         return 1;
-    case 1005:
+    case CMD_OPT_HTML:
         o->html = arg;
         return 1;
-    case 1006:
+    case CMD_OPT_GITLAB:
         o->gitlab = arg;
         return 1;
     default:

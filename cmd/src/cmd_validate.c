@@ -60,10 +60,10 @@ static void list_checks(const struct cmd_prepared *prep, const char *name,
 
 /* Per-endpoint rps checks in the closed model: the users are shared, so
  * one slow endpoint lowers every endpoint's rate. */
-static void warn_closed_rps(const struct loader_profile *prof,
+static void warn_closed_rps(const struct loader_plan *prof,
                             const struct cmd_prepared *prep)
 {
-    if (prof->load.rate > 0 || prof->load.n_stages > 0)
+    if (prof->load.model == LOADER_MODEL_OPEN)
         return;
     for (size_t i = 0; i < prep->n_thresholds; i++) {
         const struct compare_threshold *t = &prep->thresholds[i];
@@ -79,7 +79,7 @@ static void warn_closed_rps(const struct loader_profile *prof,
 }
 
 /* Does a step before step k of scenario i report under name? */
-static bool seen_before(const struct loader_profile *prof, size_t i,
+static bool seen_before(const struct loader_plan *prof, size_t i,
                         size_t k, const char *name)
 {
     char other[1024];
@@ -97,8 +97,9 @@ static bool seen_before(const struct loader_profile *prof, size_t i,
 
 int cmd_validate(int argc, char **argv)
 {
-    struct loader_profile *prof = NULL;
-    struct loader_error perr;
+    struct profile *profile = NULL;
+    const struct loader_plan *prof;
+    struct profile_error perr;
     struct cmd_judge j = {0};
     struct cmd_prepared prep;
     char msg[1200], name[1024];
@@ -106,27 +107,29 @@ int cmd_validate(int argc, char **argv)
     bool has_default = false;
 
     if (argc != 2)
-        return cmd_usage_error("validate PROFILE",
+        return cmd_usage_error(cmd_usage("validate"),
                                "validate takes exactly one PROFILE");
-    if (loader_profile_load(argv[1], &prof, &perr)) {
-        loader_error_format(&perr, msg, sizeof(msg));
+    if (profile_load(argv[1], &profile, &perr)) {
+        profile_error_format(&perr, msg, sizeof(msg));
         cmd_error("%s", msg);
         return GATE_EXIT_USAGE;
     }
+    prof = profile->plan;
     /* thresholds only: a baseline that is absent here may exist in CI */
-    j.profile = prof;
+    j.profile = profile;
     j.profile_path = argv[1];
     j.baseline_spec = NULL;
     memset(&prep, 0, sizeof(prep));
     {
         struct cmd_judge jt = j;
-        struct loader_profile copy = *prof;
-        copy.baseline = NULL;
+        struct profile copy = *profile;
+        copy.baseline.kind = COMPARE_BASELINE_NONE;
+        copy.baseline.spec = copy.baseline.path = NULL;
         jt.profile = &copy;
         if (cmd_prepare(&jt, &prep)) {
             cmd_error("%s", prep.reason);
             cmd_prepared_release(&prep);
-            loader_profile_free(prof);
+            profile_free(profile);
             return GATE_EXIT_USAGE;
         }
     }
@@ -135,9 +138,9 @@ int cmd_validate(int argc, char **argv)
     printf("%s: OK (%zu scenario%s, %zu step%s, %zu threshold%s%s; profile "
            "sha256 %.12s)\n",
            argv[1], prof->n_scenarios, prof->n_scenarios == 1 ? "" : "s",
-           steps, steps == 1 ? "" : "s", prof->n_thresholds,
-           prof->n_thresholds == 1 ? "" : "s",
-           prof->n_thresholds ? "" : ", the defaults", prof->sha256);
+           steps, steps == 1 ? "" : "s", profile->n_thresholds,
+           profile->n_thresholds == 1 ? "" : "s",
+           profile->n_thresholds ? "" : ", the defaults", prof->sha256);
     printf("checks per endpoint:\n");
     for (size_t i = 0; i < prof->n_scenarios; i++)
         for (size_t k = 0; k < prof->scenarios[i].n_steps; k++) {
@@ -157,6 +160,6 @@ int cmd_validate(int argc, char **argv)
                "'error_rate <= 100%%' turns it off)\n");
     warn_closed_rps(prof, &prep);
     cmd_prepared_release(&prep);
-    loader_profile_free(prof);
+    profile_free(profile);
     return 0;
 }

@@ -75,7 +75,7 @@ struct compare_threshold {
     /* where it was written (for reports and annotations) */
     const char *file; /* borrowed; may be NULL */
     int line, col;
-    /* Set by the caller from the profile's threshold map;
+    /* From the threshold's map (compare_threshold_from());
      * compare_threshold_parse() leaves them false/0. */
     bool warn_only; /* severity: warn: a breach is PASS with warning=true,
                        type "loadgate.warn", never a failed build */
@@ -105,6 +105,24 @@ int compare_threshold_parse(const char *expr, const char *endpoint,
                             size_t errlen);
 /** Frees what compare_threshold_parse() allocated in t. */
 void compare_threshold_release(struct compare_threshold *t);
+/**
+ * A threshold as written (a profile's, --threshold's with only check set,
+ * or one a results document carries) parsed into *out (released with
+ * compare_threshold_release): check and endpoint as
+ * compare_threshold_parse(); severity "warn" sets warn_only; for and
+ * abort are copied; min_effect is a quantity of the threshold's
+ * statistic (compare_parse_quantity()); out->file borrows w->file, with
+ * its line and column.  Returns 0, COMPARE_ESYNTAX (errbuf says what is
+ * wrong: the expression's error, or "min_effect '5xs': ...") or
+ * COMPARE_ENOMEM.
+ */
+int compare_threshold_from(const struct metrics_threshold *w,
+                           struct compare_threshold *out, char *errbuf,
+                           size_t errlen);
+/** A copy of src into dst (expr and endpoint duplicated, file still
+ * borrowed).  Returns 0 or COMPARE_ENOMEM (dst then owns nothing). */
+int compare_threshold_copy(struct compare_threshold *dst,
+                           const struct compare_threshold *src);
 /** The defaults when a profile gives no thresholds: p95 < 1s and
  * error_rate < 5% (is_default set).  *out is an array of *n (caller
  * releases each and frees the array).  Returns 0 or COMPARE_ENOMEM. */
@@ -355,6 +373,14 @@ void compare_profile_diff(const struct metrics_results *baseline,
                           const struct metrics_results *run, char *buf,
                           size_t len);
 
+/**
+ * Whether a baseline was recorded with another profile than the run it
+ * would judge: both profile hashes are known (non-empty) and differ.
+ * Relative checks across such runs compare different loads.
+ */
+bool compare_profile_mismatch(const char *baseline_sha256,
+                              const char *run_sha256);
+
 /* ---- baselines ---------------------------------------------------------- */
 
 #define COMPARE_DEFAULT_STORE ".loadgate/baselines"
@@ -429,11 +455,26 @@ int compare_store_prune(const char *dir, const char *name, size_t keep,
 int compare_store_closest(const char *dir, const char *name, char **closest,
                           char *errbuf, size_t errlen);
 
+/* What a baseline spec (--baseline, a profile's baseline:) names. */
+enum compare_baseline_kind {
+    COMPARE_BASELINE_NONE = 0, /* none given (NULL or "") */
+    COMPARE_BASELINE_FILE,     /* a results file */
+    COMPARE_BASELINE_NAME,     /* a name in a baseline store */
+    COMPARE_BASELINE_URL,      /* a baseline service's URL */
+};
+
 /**
- * Resolves a --baseline argument: an existing file (or anything with '/'
- * or ending in .json) is loaded as a file, otherwise spec is a name in
- * store_dir.  *name_out (may be NULL) receives a malloc'd display name.
- * Errors as compare_store_load().
+ * The one classification of a baseline spec: http:// or https://
+ * (any case) is a URL; anything with '/', ending in .json, or naming an
+ * existing regular file is a file; anything else a name in a store.
+ */
+enum compare_baseline_kind compare_baseline_kind(const char *spec);
+
+/**
+ * Resolves a --baseline argument that is not a URL: a file
+ * (compare_baseline_kind()) is loaded as a file, otherwise spec is a
+ * name in store_dir.  *name_out (may be NULL) receives a malloc'd display
+ * name.  Errors as compare_store_load().
  */
 int compare_baseline_resolve(const char *spec, const char *store_dir,
                              struct metrics_results **out, char **name_out,

@@ -76,6 +76,12 @@ static const char *str_or(const char *s, const char *dflt) {
     return s && *s ? s : dflt;
 }
 
+bool compare_profile_mismatch(const char *baseline_sha256,
+                              const char *run_sha256) {
+    return baseline_sha256 && *baseline_sha256 && run_sha256 && *run_sha256 &&
+           strcmp(baseline_sha256, run_sha256) != 0;
+}
+
 void compare_profile_diff(const struct metrics_results *baseline,
                           const struct metrics_results *run, char *buf,
                           size_t len) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -696,6 +697,17 @@ static bool ends_with(const char *s, const char *suffix) {
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+enum compare_baseline_kind compare_baseline_kind(const char *spec) {
+    if (!spec || !*spec)
+        return COMPARE_BASELINE_NONE;
+    if (strncasecmp(spec, "http://", 7) == 0 ||
+        strncasecmp(spec, "https://", 8) == 0)
+        return COMPARE_BASELINE_URL;
+    if (strchr(spec, '/') || ends_with(spec, ".json") || is_regular_file(spec))
+        return COMPARE_BASELINE_FILE;
+    return COMPARE_BASELINE_NAME;
+}
+
 /* "dir/main.json" -> "main" */
 static char *file_stem(const char *path) {
     const char *base = strrchr(path, '/');
@@ -734,8 +746,7 @@ int compare_baseline_resolve(const char *spec, const char *store_dir,
     if (!store_dir)
         store_dir = COMPARE_DEFAULT_STORE;
 
-    if (strchr(spec, '/') || ends_with(spec, ".json") ||
-        is_regular_file(spec)) {
+    if (compare_baseline_kind(spec) == COMPARE_BASELINE_FILE) {
         struct stat st;
         if (stat(spec, &st) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) {

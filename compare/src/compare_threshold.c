@@ -465,6 +465,51 @@ void compare_threshold_release(struct compare_threshold *t) {
     t->endpoint = NULL;
 }
 
+int compare_threshold_from(const struct metrics_threshold *w,
+                           struct compare_threshold *out, char *errbuf,
+                           size_t errlen) {
+    char err[512];
+    int rc;
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!w || !out)
+        return COMPARE_EINVAL;
+    rc = compare_threshold_parse(w->check, w->endpoint, out, errbuf, errlen);
+    if (rc)
+        return rc;
+    out->file = w->file;
+    out->line = w->line;
+    out->col = w->col;
+    out->warn_only = w->severity && strcmp(w->severity, "warn") == 0;
+    out->for_s = w->for_s;
+    out->abort_run = w->abort_run;
+    if (w->min_effect &&
+        (rc = compare_parse_quantity(out->stat, w->min_effect, &out->min_effect,
+                                     err, sizeof(err)))) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "min_effect '%.60s': %s", w->min_effect,
+                     err);
+        compare_threshold_release(out);
+        return rc;
+    }
+    return 0;
+}
+
+int compare_threshold_copy(struct compare_threshold *dst,
+                           const struct compare_threshold *src) {
+    if (!dst || !src)
+        return COMPARE_EINVAL;
+    *dst = *src;
+    dst->expr = src->expr ? strdup(src->expr) : NULL;
+    dst->endpoint = src->endpoint ? strdup(src->endpoint) : NULL;
+    if ((src->expr && !dst->expr) || (src->endpoint && !dst->endpoint)) {
+        compare_threshold_release(dst);
+        return COMPARE_ENOMEM;
+    }
+    return 0;
+}
+
 #define DEFAULT_ERROR_RATE "error_rate < 5%"
 
 int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {

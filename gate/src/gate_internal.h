@@ -59,8 +59,8 @@ void gate__timestamp(const struct metrics_results *run, char *buf,
 /** A value of statistic stat (or -1: unknown) in its unit: "1320.4 ms",
  * "4.25%", "33.3/s", "12". */
 void gate__fmt_value(int stat, double v, char *buf, size_t len);
-/** The statistic a check is about: its threshold's, else parsed from the
- * first word of its expression; -1 when unknown. */
+/** The statistic a check is about: its threshold's (compare_evaluate()
+ * gives every check one); -1 without one. */
 int gate__check_stat(const struct compare_check *c);
 /** Latency for a table cell: integer ms, one decimal below 10 ("2.5"). */
 void gate__fmt_ms(double ms, char *buf, size_t len);

@@ -113,22 +113,7 @@ void gate__fmt_value(int stat, double v, char *buf, size_t len)
 
 int gate__check_stat(const struct compare_check *c)
 {
-    char word[16];
-    size_t n = 0;
-    const char *e;
-
-    if (c->threshold)
-        return (int)c->threshold->stat;
-    e = c->expr ? c->expr : "";
-    while (*e == ' ')
-        e++;
-    while (e[n] && e[n] != ' ' && e[n] != '<' && e[n] != '>' &&
-           n + 1 < sizeof(word)) {
-        word[n] = e[n];
-        n++;
-    }
-    word[n] = '\0';
-    return metrics_stat_parse(word);
+    return c->threshold ? (int)c->threshold->stat : -1;
 }
 
 void gate__fmt_ms(double ms, char *buf, size_t len)

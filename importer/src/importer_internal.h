@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "importer.h"
 #include "metrics.h"
 
@@ -83,6 +85,108 @@ struct metrics_endpoint *importer__endpoint(struct metrics_results *r,
                                             const char *label,
                                             const char *fallback);
 
+/* ---- what several formats share (importer.c) --------------------------- */
+
+/* Endpoints an import may create: a URL with a unique query string per
+ * request is not an endpoint, and would make the document as large as
+ * the input. */
+#define IMPORTER__MAX_ENDPOINTS 10000
+
+/** metrics_results_endpoint(r, method, path) with "HTTP" for a NULL or
+ * empty method and the path of an absolute URL ("http://h:8/x?q" ->
+ * "/x?q"); an EPARSE naming `line` past IMPORTER__MAX_ENDPOINTS,
+ * ENOMEM.  *out is owned by r. */
+int importer__endpoint_at(struct metrics_results *r,
+                          const struct importer__err *e, size_t line,
+                          const char *method, const char *path,
+                          struct metrics_endpoint **out);
+/** importer__endpoint_at() for a label "GET /x" (importer__split_label,
+ * method "HTTP" when the label starts with none). */
+int importer__endpoint_label(struct metrics_results *r,
+                             const struct importer__err *e, size_t line,
+                             const char *label, struct metrics_endpoint **out);
+/** The path of an absolute URL (after scheme://host[:port]; "/" when
+ * there is none), or url itself. */
+const char *importer__url_path(const char *url);
+/** The error class of a response with this status: http_5xx for 5xx,
+ * unexpected_status for 4xx, METRICS_ERR_NONE below 400. */
+enum metrics_errclass importer__status_class(int status);
+/** RFC 3339 ("2026-01-02T03:04:05.123456789+01:00", "Z", or no zone:
+ * UTC) as microseconds since 1970, between the years 1970 and 9999. */
+bool importer__parse_time(const char *s, int64_t *us);
+
+/* The measured window of a per-request run: from the first request's
+ * start to the last one's end, in microseconds since 1970 (or since the
+ * run's start when the source has no clock: relative). */
+struct importer__window {
+    int64_t first_us, last_us;
+    bool relative;
+};
+
+void importer__window_init(struct importer__window *w, bool relative);
+/**
+ * Records one request of ep that started at start_us and took latency_us
+ * (has_latency false: it got no response and has no latency) into the
+ * timeline second it ended in, with its status (0: none) and error class
+ * (METRICS_ERR_NONE for a success).  Returns 0 or IMPORTER_ENOMEM.
+ */
+int importer__record(struct importer__window *w, struct metrics_endpoint *ep,
+                     int64_t start_us, bool has_latency, uint64_t latency_us,
+                     int status, enum metrics_errclass err);
+/** r's start second and timestamp ("2026-01-02T03:04:05Z").  Returns 0
+ * or IMPORTER_ENOMEM. */
+int importer__set_start(struct metrics_results *r, int64_t unix_second);
+/** importer__set_start() from an RFC 3339 time; nothing is set when time
+ * is NULL or not one (a summary's start is informative). */
+int importer__set_start_time(struct metrics_results *r, const char *time);
+/** r's start, duration and timestamp (none when relative) from w.
+ * Returns 0 or IMPORTER_ENOMEM. */
+int importer__window_finish(const struct importer__window *w,
+                            struct metrics_results *r);
+
+/* Counts of a whole run (or of the part of it the endpoints leave out). */
+struct importer__counts {
+    uint64_t requests, errors;
+    uint64_t err_class[METRICS_ERR__COUNT];
+    uint64_t status[METRICS_STATUS_MAX];
+};
+
+/**
+ * A summary-only source's whole run: its counts and times (s).  ALL sums
+ * the endpoints' counts, so when no endpoint has requests the whole run
+ * becomes endpoint "HTTP <path>", and what the endpoints leave out becomes
+ * endpoint "HTTP (other requests)", with counts and no times.  r->whole_run
+ * gets s. Returns 0, IMPORTER_ENOMEM, or EPARSE when the endpoints count more
+ * requests or failures than the whole run.
+ */
+int importer__whole_run(struct metrics_results *r,
+                        const struct importer__err *e,
+                        const struct importer__counts *all,
+                        const struct metrics_scalars *s, const char *path);
+
+/** v as a finite number >= 0: an EPARSE "WHAT: expected a number >= 0"
+ * otherwise. */
+int importer__json_number(const struct importer__err *e, json_t *v,
+                          const char *what, double *out);
+/** v as a whole count (up to 2^53): "WHAT: expected a whole count". */
+int importer__json_whole(const struct importer__err *e, json_t *v,
+                         const char *what, uint64_t *out);
+/** A number member key of obj: absent or null leaves *has false; a value
+ * that is not a finite number >= 0 is an EPARSE "WHERE.key: expected a
+ * number >= 0" (where as given, e.g. "metrics[\"http_reqs\"]"; "" for
+ * the document's own members). */
+int importer__json_num(const struct importer__err *e, json_t *obj,
+                       const char *where, const char *key, bool *has,
+                       double *out);
+/** importer__json_num() for a whole count (up to 2^53). */
+int importer__json_count(const struct importer__err *e, json_t *obj,
+                         const char *where, const char *key, bool *has,
+                         uint64_t *out);
+/** json_loadb() with duplicate keys refused; an EPARSE with jansson's
+ * line and column (offset by first_line - 1) otherwise. */
+int importer__json_load(const struct importer__err *e, const char *text,
+                        size_t len, size_t first_line, json_t **out);
+
 /* ---- JMeter: the samples of a run, whatever the file's format -------- */
 
 /* The values of one JMeter sample, as text (CSV fields, XML attributes). */
@@ -104,7 +208,7 @@ extern const char *const importer__jm_names[IMPORTER__JM__COUNT];
 /* A JMeter run being imported into r. */
 struct importer__jm {
     struct metrics_results *r;
-    int64_t first_ms, last_ms;
+    struct importer__window window;
     uint64_t users;
 };
 
@@ -138,5 +242,64 @@ int importer__k6(const char *text, size_t len, const struct importer__err *e,
                  struct metrics_results *r);
 int importer__jmeter(const char *text, size_t len,
                      const struct importer__err *e, struct metrics_results *r);
+/* k6 --out json (NDJSON of Metric and Point lines) */
+int importer__k6_points(const char *text, size_t len,
+                        const struct importer__err *e,
+                        struct metrics_results *r);
+int importer__artillery(const char *text, size_t len,
+                        const struct importer__err *e,
+                        struct metrics_results *r);
+int importer__autocannon(const char *text, size_t len,
+                         const struct importer__err *e,
+                         struct metrics_results *r);
+/* simulation.log, or js/stats.json when text is a JSON object */
+int importer__gatling(const char *text, size_t len,
+                      const struct importer__err *e, struct metrics_results *r);
+/* JSON lines of `vegeta encode`, or `vegeta report -type=json` */
+int importer__vegeta(const char *text, size_t len,
+                     const struct importer__err *e, struct metrics_results *r);
+int importer__wrk(const char *text, size_t len, const struct importer__err *e,
+                  struct metrics_results *r);
+int importer__hey(const char *text, size_t len, const struct importer__err *e,
+                  struct metrics_results *r);
+
+/* Text read line by line (LF or CRLF; a UTF-8 byte order mark skipped),
+ * each line NUL-terminated in buf. */
+struct importer__lines {
+    const char *text;
+    size_t len, pos;
+    size_t line; /* of buf, 1-based */
+    char *buf;   /* the current line */
+    size_t n, cap;
+};
+
+void importer__lines_init(struct importer__lines *l, const char *text,
+                          size_t len);
+/** The next line into l->buf (l->n bytes): 1, 0 at the end, an EPARSE
+ * for a NUL byte in it, or IMPORTER_ENOMEM. */
+int importer__lines_next(struct importer__lines *l,
+                         const struct importer__err *e);
+void importer__lines_release(struct importer__lines *l);
+
+/** Calls fn(ctx, value, line) for each non-blank line of text, parsed as
+ * JSON (an EPARSE with its line and column when it is not); stops at the
+ * first non-zero return of fn and returns it. */
+typedef int (*importer__line_fn)(void *ctx, json_t *v, size_t line);
+int importer__json_lines(const char *text, size_t len,
+                         const struct importer__err *e, importer__line_fn fn,
+                         void *ctx);
+
+/** The first JSON value of text (its first line of JSON lines, or the
+ * whole document), NULL when text does not start with one.  The caller
+ * json_decref()s it. */
+json_t *importer__json_first(const char *text, size_t len);
+/** A line of k6's --out json: {"type":"Point"|"Metric","metric":...}. */
+bool importer__is_k6_line(json_t *v);
+/** A line of `vegeta encode`: {"code":..,"timestamp":..,"latency":..}. */
+bool importer__is_vegeta_result(json_t *v);
+
+/** The first non-blank byte of text (after a UTF-8 byte order mark), or
+ * '\0' when there is none. */
+char importer__first_char(const char *text, size_t len);
 
 #endif

@@ -94,8 +94,7 @@ static enum metrics_errclass classify(int code, const char *code_text,
 void importer__jm_init(struct importer__jm *jm, struct metrics_results *r) {
     memset(jm, 0, sizeof(*jm));
     jm->r = r;
-    jm->first_ms = INT64_MAX;
-    jm->last_ms = INT64_MIN;
+    importer__window_init(&jm->window, false);
 }
 
 int importer__jm_sample(struct importer__jm *jm,
@@ -152,33 +151,14 @@ int importer__jm_sample(struct importer__jm *jm,
         return IMPORTER_ENOMEM;
     err = ok ? METRICS_ERR_NONE : classify((int)code, code_text, message);
     /* timeStamp is when the sample started (JMeter's default
-     * sampleresult.timestamp.start=true); metrics counts a request in the
-     * second it completed. */
-    if (metrics_endpoint_record(ep, (ts + (int64_t)elapsed) / 1000, true,
-                                elapsed * 1000, (int)code, err) != 0)
-        return IMPORTER_ENOMEM;
-    if (ts < jm->first_ms)
-        jm->first_ms = ts;
-    if (ts + (int64_t)elapsed > jm->last_ms)
-        jm->last_ms = ts + (int64_t)elapsed;
-    return 0;
+     * sampleresult.timestamp.start=true) */
+    return importer__record(&jm->window, ep, ts * 1000, true, elapsed * 1000,
+                            (int)code, err);
 }
 
 int importer__jm_finish(struct importer__jm *jm) {
-    struct metrics_results *r = jm->r;
-
-    if (jm->first_ms != INT64_MAX) {
-        char stamp[32];
-
-        r->start_second = jm->first_ms / 1000;
-        r->duration_s = (double)(jm->last_ms - jm->first_ms) / 1000.0;
-        metrics_format_utc(r->start_second, stamp, sizeof(stamp));
-        r->timestamp = strdup(stamp);
-        if (!r->timestamp)
-            return IMPORTER_ENOMEM;
-    }
-    r->concurrent_users = jm->users;
-    return 0;
+    jm->r->concurrent_users = jm->users;
+    return importer__window_finish(&jm->window, jm->r);
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
@@ -314,17 +294,11 @@ out:
 int importer__jmeter(const char *text, size_t len,
                      const struct importer__err *e, struct metrics_results *r) {
     struct importer__jm jm;
-    size_t i = 0;
     int rc;
 
     importer__jm_init(&jm, r);
     /* the format is told from the content: XML starts with '<' */
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
-                       text[i] == '\n'))
-        i++;
-    if (i < len && text[i] == '<')
+    if (importer__first_char(text, len) == '<')
         rc = importer__jmeter_xml(text, len, e, &jm);
     else
         rc = jmeter_csv(text, len, e, &jm);

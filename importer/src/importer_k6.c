@@ -1,26 +1,32 @@
 /*
  * importer: k6's `--summary-export` JSON (the legacy flat format GitLab's
- * Load Performance widget reads), and the same metrics when a
- * handleSummary() file nests them under "values".
+ * Load Performance widget reads), and handleSummary() data, which nests
+ * the same numbers under "values":
  *
  *   {"metrics": {"http_req_duration": {"avg","min","med","max","p(90)",
  *                                      "p(95)"},
  *                "http_reqs": {"count","rate"},
  *                "http_req_failed": {"passes","fails","value"},
  *                "http_req_duration{name:GET /x}": {...}, ...}}
+ *   {"metrics": {"http_req_duration": {"type":"trend","contains":"time",
+ *                                      "values": {"avg":..,"p(95)":..}}}}
  *
- * The whole run becomes endpoint "HTTP *"; each submetric tagged
- * {name:...} (or {url:...}) becomes an endpoint of its own, its requests
- * and errors taken from http_reqs{same tags} and http_req_failed{same
- * tags} when the file has them (k6 exports a submetric only when a
- * threshold names it).  An endpoint without a request count keeps no
- * times: they could not be judged, and the results document drops them.  A
- * trend statistic k6 did not export (p(99) unless summaryTrendStats asks for
+ * Each submetric tagged {name:...} (or {url:...}) becomes an endpoint of
+ * its own, its requests and errors taken from http_reqs{same tags} and
+ * http_req_failed{same tags} when the file has them (k6 exports a
+ * submetric only when a threshold names it).  An endpoint without a
+ * request count keeps no times: they could not be judged, and the results
+ * document drops them.  The whole run (http_reqs, http_req_failed,
+ * http_req_duration) is the document's whole_run, and what the endpoints
+ * leave out of it is "HTTP (other requests)" (importer__whole_run); with
+ * no endpoint counted, the whole run is endpoint "HTTP *".  A trend
+ * statistic k6 did not export (p(99) unless summaryTrendStats asks for
  * it) stays absent.
  */
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,41 +39,28 @@ static json_t *metric_values(json_t *m) {
     return json_is_object(v) ? v : m;
 }
 
+/* "metrics[\"name\"]", what messages call a metric. */
+static void metric_where(char *buf, size_t len, const char *metric) {
+    snprintf(buf, len, "metrics[\"%.120s\"]", metric);
+}
+
 /* An optional number member; errors name the metric and the key. */
 static int opt_number(const struct importer__err *e, json_t *vals,
                       const char *metric, const char *key, bool *has,
                       double *out) {
-    json_t *v = json_object_get(vals, key);
+    char where[160];
 
-    *has = false;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
-        json_number_value(v) < 0)
-        return importer__errorf(e, 0, 0,
-                                "metrics[\"%.120s\"].%s: expected a number "
-                                ">= 0",
-                                metric, key);
-    *out = json_number_value(v);
-    *has = true;
-    return 0;
+    metric_where(where, sizeof(where), metric);
+    return importer__json_num(e, vals, where, key, has, out);
 }
 
 static int opt_count(const struct importer__err *e, json_t *vals,
                      const char *metric, const char *key, bool *has,
                      uint64_t *out) {
-    double d = 0;
-    int rc = opt_number(e, vals, metric, key, has, &d);
+    char where[160];
 
-    if (rc || !*has)
-        return rc;
-    if (d != floor(d) || d > 9007199254740992.0) /* 2^53 */
-        return importer__errorf(e, 0, 0,
-                                "metrics[\"%.120s\"].%s: expected a whole "
-                                "count",
-                                metric, key);
-    *out = (uint64_t)d;
-    return 0;
+    metric_where(where, sizeof(where), metric);
+    return importer__json_count(e, vals, where, key, has, out);
 }
 
 /* The latency statistics of an http_req_duration (sub)metric. */
@@ -143,7 +136,9 @@ static int failed_count(const struct importer__err *e, json_t *failed,
 
 /*
  * The endpoint a submetric's tags name: "{name:GET /x}" -> label
- * "GET /x"; "{url:http://h/x,method:POST}" -> "POST http://h/x".
+ * "GET /x"; "{url:http://h/x,method:POST}" -> "POST http://h/x" (and
+ * "{name:/x,method:GET}" -> "GET /x", as --out json names it; the
+ * endpoint leaves the scheme and host out).
  * Returns a malloc'd label, NULL for tags that name no endpoint
  * (expected_response, status, ...) or out of memory (*nomem set).
  */
@@ -183,7 +178,7 @@ static char *tags_label(const char *tags, size_t len, bool *nomem) {
     }
     if (name || url) {
         const char *v = name ? name : url;
-        size_t vlen = strlen(v), mlen = (!name && method) ? strlen(method) : 0;
+        size_t vlen = strlen(v), mlen = method ? strlen(method) : 0;
 
         if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
             v++;
@@ -224,8 +219,38 @@ static bool split_submetric(const char *key, size_t *base_len,
     return true;
 }
 
+/* The endpoint a submetric's tags name, created when new; NULL for tags
+ * that name none (expected_response, status, ...). */
+static int tagged_endpoint(const struct importer__err *e,
+                           struct metrics_results *r, const char *tags,
+                           size_t tags_len, struct metrics_endpoint **ep) {
+    bool nomem;
+    char *label = tags_label(tags, tags_len, &nomem);
+    int rc;
+
+    *ep = NULL;
+    if (!label)
+        return nomem ? IMPORTER_ENOMEM : 0;
+    rc = importer__endpoint_label(r, e, 0, label, ep);
+    free(label);
+    return rc;
+}
+
+/* Position of ep in r->endpoints. */
+static size_t index_of(const struct metrics_results *r,
+                       const struct metrics_endpoint *ep) {
+    size_t i = 0;
+
+    while (i < r->n_endpoints && r->endpoints[i] != ep)
+        i++;
+    return i;
+}
+
+/* The endpoints of the submetrics; failed[i] tells whether endpoint i has
+ * an http_req_failed submetric (failed has one slot per metric key, an
+ * upper bound on the endpoints made here). */
 static int submetrics(const struct importer__err *e, json_t *metrics,
-                      struct metrics_results *r) {
+                      struct metrics_results *r, bool *failed) {
     static const char *const bases[] = {"http_req_duration", "http_reqs",
                                         "http_req_failed"};
     const char *key;
@@ -239,8 +264,6 @@ static int submetrics(const struct importer__err *e, json_t *metrics,
         json_object_foreach(metrics, key, m) {
             size_t base_len, tags_len;
             const char *tags;
-            char *label;
-            bool nomem;
             int which = -1;
             struct metrics_endpoint *ep;
 
@@ -257,21 +280,16 @@ static int submetrics(const struct importer__err *e, json_t *metrics,
                                         "metrics[\"%.120s\"]: expected an "
                                         "object",
                                         key);
-            label = tags_label(tags, tags_len, &nomem);
-            if (!label) {
-                if (nomem)
-                    return IMPORTER_ENOMEM;
-                continue;
-            }
-            ep = importer__endpoint(r, label, "HTTP");
-            free(label);
+            if ((rc = tagged_endpoint(e, r, tags, tags_len, &ep)))
+                return rc;
             if (!ep)
-                return IMPORTER_ENOMEM;
+                continue;
             if (which == 0) {
                 rc = trend(e, m, key, &ep->scalars);
             } else if (which == 1) {
                 rc = req_count(e, m, key, &ep->requests);
             } else {
+                failed[index_of(r, ep)] = true;
                 rc = failed_count(e, m, key, ep->requests, &ep->errors);
                 ep->err_class[METRICS_ERR_OTHER] = ep->errors;
                 if (!rc && ep->requests && ep->errors > ep->requests)
@@ -287,22 +305,62 @@ static int submetrics(const struct importer__err *e, json_t *metrics,
     return 0;
 }
 
+/*
+ * Endpoints k6 gave no usable numbers for.  Times without a request count
+ * cannot be judged (how many samples?) and a results document keeps none
+ * for an endpoint without requests: drop them here too, so a run gates the
+ * same before and after it is saved.  An endpoint with a count and no
+ * http_req_failed{...} in a run that had failures has unknown failures:
+ * its requests stay in the whole run only, not guessed as successes.
+ */
+static int unusable(struct metrics_results *r, uint64_t run_errors,
+                    const bool *failed) {
+    char text[400];
+
+    for (size_t i = 0; i < r->n_endpoints; i++) {
+        struct metrics_endpoint *ep = r->endpoints[i];
+        char name[200];
+
+        if (ep->requests && !failed[i] && run_errors) {
+            metrics_endpoint_name(ep, name, sizeof(name));
+            snprintf(text, sizeof(text),
+                     "k6 exported no http_req_failed{...} for %s: its "
+                     "failures are unknown, so its requests are judged "
+                     "only within the whole run. A threshold on "
+                     "http_req_failed{name:...} exports it.",
+                     name);
+            if (metrics_results_add_recommendation(r, text))
+                return IMPORTER_ENOMEM;
+            ep->requests = 0;
+        }
+        if (!ep->requests) {
+            ep->errors = 0;
+            memset(ep->err_class, 0, sizeof(ep->err_class));
+            memset(&ep->scalars, 0, sizeof(ep->scalars));
+        }
+    }
+    return 0;
+}
+
 int importer__k6(const char *text, size_t len, const struct importer__err *e,
                  struct metrics_results *r) {
-    json_error_t jerr;
     json_t *root = NULL, *metrics, *reqs, *dur, *failed, *state, *vus;
-    struct metrics_endpoint *all;
+    struct importer__counts *all = NULL;
+    struct metrics_scalars whole = {0};
+    bool *has_failed = NULL;
     double rate = 0, users = 0;
     bool has = false;
     int rc;
 
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        rc = importer__errorf(e, jerr.line > 0 ? (size_t)jerr.line : 0,
-                              jerr.column > 0 ? (size_t)jerr.column : 0,
-                              "invalid JSON: %s", jerr.text);
-        goto out;
+    /* k6's --out json is JSON lines of Metric and Point objects */
+    root = importer__json_first(text, len);
+    if (root && importer__is_k6_line(root)) {
+        json_decref(root);
+        return importer__k6_points(text, len, e, r);
     }
+    json_decref(root);
+    if ((rc = importer__json_load(e, text, len, 1, &root)))
+        return rc;
     metrics = json_object_get(root, "metrics");
     if (!json_is_object(metrics)) {
         rc = importer__errorf(e, 0, 0,
@@ -326,8 +384,9 @@ int importer__k6(const char *text, size_t len, const struct importer__err *e,
         goto out;
     }
 
-    all = metrics_results_endpoint(r, "HTTP", "*", true);
-    if (!all) {
+    all = calloc(1, sizeof(*all));
+    has_failed = calloc(json_object_size(metrics) + 1, sizeof(*has_failed));
+    if (!all || !has_failed) {
         rc = IMPORTER_ENOMEM;
         goto out;
     }
@@ -346,7 +405,7 @@ int importer__k6(const char *text, size_t len, const struct importer__err *e,
     /* k6 counts failures by its expected-status rule and network errors
      * alike, without saying which. */
     all->err_class[METRICS_ERR_OTHER] = all->errors;
-    if (dur && (rc = trend(e, dur, "http_req_duration", &all->scalars)))
+    if (dur && (rc = trend(e, dur, "http_req_duration", &whole)))
         goto out;
 
     if ((rc = opt_number(e, metric_values(reqs), "http_reqs", "rate", &has,
@@ -373,17 +432,13 @@ int importer__k6(const char *text, size_t len, const struct importer__err *e,
         if (has && users <= 1e9)
             r->concurrent_users = (uint64_t)users;
     }
-    if ((rc = submetrics(e, metrics, r)))
+    if ((rc = submetrics(e, metrics, r, has_failed)) ||
+        (rc = unusable(r, all->errors, has_failed)))
         goto out;
-    /* Times without a request count cannot be judged (how many samples?)
-     * and a results document keeps none for an endpoint without requests:
-     * drop them here too, so a run gates the same before and after it is
-     * saved.  k6 exports http_reqs{name:X} when a threshold names it. */
-    for (size_t i = 0; i < r->n_endpoints; i++)
-        if (!r->endpoints[i]->requests)
-            memset(&r->endpoints[i]->scalars, 0,
-                   sizeof(r->endpoints[i]->scalars));
+    rc = importer__whole_run(r, e, all, &whole, "*");
 out:
+    free(all);
+    free(has_failed);
     json_decref(root);
     return rc;
 }

@@ -1,12 +1,13 @@
 /*
- * loader: profile parsing (libyaml) and load generation (libcurl).
+ * loader: load generation (libcurl).
  *
- * loader_profile_load() turns a YAML profile into a struct loader_profile,
- * with file:line:column on every error; loader_run() drives the load it
- * describes and returns a struct metrics_results.
+ * loader_run() drives the load a struct loader_plan describes and returns
+ * a struct metrics_results.  A plan is built by the profile module (from
+ * YAML, or from `quick`'s flags) or by hand; the loader knows nothing of
+ * YAML, thresholds or baselines.
  *
  * Errors: functions return 0 or a negative LOADER_E* code; details go into
- * struct loader_error or an errbuf.  Nothing here prints or exits.
+ * an errbuf.  Nothing here prints or exits.
  */
 #ifndef LOADGATE_LOADER_H
 #define LOADGATE_LOADER_H
@@ -24,9 +25,6 @@ extern "C" {
 
 #define LOADER_ERRNO_MAP(X)                                                  \
     X(NOMEM, -1, "out of memory")                                            \
-    X(IO, -2, "cannot read the profile")                                     \
-    X(SYNTAX, -3, "YAML syntax error")                                       \
-    X(PROFILE, -4, "invalid profile")                                        \
     X(INVAL, -5, "invalid argument")                                         \
     X(ENGINE, -6, "the load engine failed")                                  \
     X(LIMIT, -7, "a system limit is too low for this load")                 \
@@ -48,18 +46,21 @@ const char *loader_strerror(int code);
  * LOADER_EENGINE. */
 int loader_curl_global_init(void);
 
-/* Where and why a profile is wrong.  line and col are 1-based; 0 when the
- * error has no position (e.g. the file cannot be opened). */
-struct loader_error {
-    char file[512];
-    int line, col;
-    char msg[512];
+/* ---- plan ------------------------------------------------------------- */
+
+/* The transport a run goes over (engine: in a profile, --engine). */
+enum loader_engine {
+    LOADER_ENGINE_AUTO = 0, /* fast unless the run needs libcurl's extras */
+    LOADER_ENGINE_FAST,     /* own HTTP/1.1 over libcurl's connections */
+    LOADER_ENGINE_CURL,     /* libcurl multi */
 };
 
-/** "file:line:col: msg" (or "file: msg" without a position) into buf. */
-void loader_error_format(const struct loader_error *e, char *buf, size_t len);
-
-/* ---- profile ---------------------------------------------------------- */
+/** "auto", "fast" or "curl". */
+const char *loader_engine_name(enum loader_engine e);
+/** "fast" or "curl" (as a profile or --engine writes them) into *out.
+ * Returns 0, or LOADER_EINVAL for anything else ("auto" is the engine
+ * left out, never written). */
+int loader_engine_parse(const char *name, enum loader_engine *out);
 
 struct loader_kv {
     char *key;
@@ -103,7 +104,7 @@ struct loader_feeder {
     char **cells;    /* n_rows_all * n_columns, row-major */
     size_t n_rows_all;
     size_t row0, n_rows; /* the rows this run uses: all, or a shard's
-                            slice (loader_profile_shard_feeder) */
+                            slice (loader_plan_shard_feeder) */
     int line, col;   /* of data: in the profile */
 };
 
@@ -167,8 +168,8 @@ struct loader_step {
     size_t n_query;
     char *body_file; /* body: @file as written (body holds its text) */
 
-    /* ---- streamed responses: stream: and slo: (loader_profile_stream.c
-     * parses them, loader_stream.c measures them) ---- */
+    /* ---- streamed responses: stream: and slo: (the profile module's
+     * profile_stream.c parses them, loader_stream.c measures them) ---- */
     struct loader_stream stream; /* type LOADER_STREAM_NONE: not a stream */
     double slo_ttft_s, slo_tpot_s; /* slo: what a good stream meets (the
                                       goodput); 0: not declared */
@@ -183,16 +184,6 @@ struct loader_scenario {
     struct loader_feeder *data; /* NULL: the profile's data: (if any) */
 };
 
-struct loader_threshold {
-    char *endpoint; /* NULL when the threshold names none */
-    char *check;    /* the expression as written: "p95 < 1s" */
-    int line, col;
-    char *severity;   /* "warn" or "error"; NULL: not given (error) */
-    double for_s;     /* for: sustained this long; 0: not given */
-    bool abort_run;   /* abort: true */
-    char *min_effect; /* raw, "5ms"; NULL: not given (compare parses it) */
-};
-
 struct loader_stage {
     double duration_s;
     double rate; /* requests per second reached at the stage's end */
@@ -202,13 +193,23 @@ struct loader_stage {
  * nor users sets one. */
 #define LOADER_MAX_IN_FLIGHT_DEFAULT 10000u
 
+/* How arrivals come: a fixed number of users looping over their scenario
+ * (closed), or requests arriving at a rate whatever the answers take
+ * (open: load.rate or load.stages).  Whoever builds a load sets it once;
+ * nothing else infers it from the rates. */
+enum loader_model {
+    LOADER_MODEL_CLOSED = 0,
+    LOADER_MODEL_OPEN,
+};
+
 struct loader_load {
+    enum loader_model model;
     /* closed model */
     unsigned users;         /* concurrent virtual users */
     double spawn_rate;      /* users started per second; 0: all at once */
     double think_min_s;     /* think time between a user's requests: */
     double think_max_s;     /* uniform in [min, max]; both 0 for none */
-    /* open model (rate > 0 or n_stages > 0) */
+    /* open model: rate > 0, or stages */
     double rate;            /* constant arrivals per second */
     struct loader_stage *stages;
     size_t n_stages;
@@ -251,10 +252,16 @@ struct loader_wait_for {
     char *path_written; /* as written when it uses ${ENV}; NULL: path */
 };
 
-struct loader_profile {
-    char *path;  /* as given */
-    char *name;  /* the file's stem: "checkout" for perf/checkout.yaml */
-    int version; /* 1 */
+/* What the engine runs.  A plan owns everything it points to (each
+ * pointer malloc'd, regexes compiled with regcomp()); loader_plan_free()
+ * releases it. */
+struct loader_plan {
+    /* what the results are labelled with (meta.profile_name and
+     * profile_sha256): the profile's name ("checkout" for
+     * perf/checkout.yaml) and the hash of its normalised load and
+     * scenarios, set by whoever builds the plan */
+    char *name;
+    char sha256[65];
     char *target; /* "http://127.0.0.1:5000", no trailing slash */
     struct loader_kv *headers; /* defaults.headers */
     size_t n_headers;
@@ -262,18 +269,10 @@ struct loader_profile {
     /* defaults.max_body: a response body over this many bytes fails the
      * request as body_too_large; 0 (the default) for no limit */
     uint64_t max_body;
-    char *engine;     /* "fast", "curl" or NULL (automatic) */
+    enum loader_engine engine; /* engine: in the profile */
     struct loader_load load;
     struct loader_scenario *scenarios;
     size_t n_scenarios;
-    struct loader_threshold *thresholds;
-    size_t n_thresholds;
-    char *baseline; /* FILE, NAME or URL; NULL when not given */
-    int baseline_line;
-    /* SHA-256 of the normalised profile: load and scenarios, without the
-     * target, headers' values, thresholds or baseline, so that a baseline
-     * taken against another host still matches. */
-    char sha256[65];
     /* TLS and redirects (defaults: or a target: map); the transports
      * honour them */
     bool insecure;         /* skip certificate and host verification */
@@ -287,26 +286,22 @@ struct loader_profile {
     size_t n_teardown;
 };
 
-/**
- * Reads and parses the profile at path.  ${ENV} and ${ENV:-default} are
- * expanded in every scalar (an unset variable without a default is an
- * error); only what names an endpoint keeps the text as written (a
- * step's name: and, in path_written, its path; a threshold's endpoint:),
- * so that no value from the environment reaches a report.  ${vu} and
- * ${iteration} are left for the engine.  Unknown keys are errors, with
- * "did you mean" when a known key is close.
- * Returns 0, or LOADER_EIO / LOADER_ESYNTAX / LOADER_EPROFILE with *err
- * filled in, or LOADER_ENOMEM.
- */
-int loader_profile_load(const char *path, struct loader_profile **out,
-                        struct loader_error *err);
-/** As loader_profile_load() on text already in memory; file names it in
- * errors and sets path/name. */
-int loader_profile_parse(const char *text, size_t len, const char *file,
-                         struct loader_profile **out,
-                         struct loader_error *err);
 /** Frees p and everything it owns; NULL is a no-op. */
-void loader_profile_free(struct loader_profile *p);
+void loader_plan_free(struct loader_plan *p);
+
+/**
+ * What every plan must satisfy to run, whoever built or changed it (the
+ * profile parser, quick, a shard's split, the engine's split over its
+ * threads): a target; a known engine, and not fast with
+ * follow_redirects; a timeout; scenarios with steps and weights; a
+ * model that agrees with the rates (open: load.rate or stages; closed:
+ * users, and no rate); no negative time or rate; stages with durations
+ * and some rate; a way to stop (duration, requests, closed-model
+ * iterations or stages).  The profile parser says the same with
+ * positions first.  Returns 0, or LOADER_EINVAL with err saying what is
+ * wrong.
+ */
+int loader_plan_check(const struct loader_plan *p, char *err, size_t len);
 
 /**
  * The endpoint a step reports under, as (method, path): a name: that starts
@@ -327,27 +322,13 @@ size_t loader_step_endpoint(const struct loader_step *s, char *buf,
  * when index is out of range or a feeder has fewer rows than shards
  * (errbuf says which file).
  */
-int loader_profile_shard_feeder(struct loader_profile *p, unsigned index,
-                                unsigned count, char *errbuf, size_t errlen);
+int loader_plan_shard_feeder(struct loader_plan *p, unsigned index,
+                             unsigned count, char *errbuf, size_t errlen);
 
-/* What `loadgate quick` asks for. */
-struct loader_quick {
-    const char *url;      /* full URL: target and path */
-    const char *method;   /* NULL: GET */
-    const char *const *headers; /* "K: V" strings */
-    size_t n_headers;
-    const char *body;     /* NULL: none */
-    uint64_t requests;    /* 0: none (duration) */
-    unsigned concurrency; /* users */
-    double duration_s;    /* 0: none (requests) */
-    double rate;          /* > 0: open model */
-};
-
-/** Builds a one-step profile named "quick" from q.  Returns 0, LOADER_EINVAL
- * (a bad URL or header; err says which) or LOADER_ENOMEM. */
-int loader_profile_quick(const struct loader_quick *q,
-                         struct loader_profile **out,
-                         struct loader_error *err);
+/** Whether the {{...}} expressions of tpl are variables or template
+ * functions the engine knows (uuid, random_int(a, b) with integers
+ * a <= b); when not, returns false with msg saying which. */
+bool loader_template_check(const char *tpl, char *msg, size_t msglen);
 
 /* ---- engine ------------------------------------------------------------ */
 
@@ -390,7 +371,7 @@ struct loader_run_opts {
  * every request in the connect/dns/tls classes.  Returns 0, LOADER_ELIMIT
  * (errbuf says which limit), LOADER_EENGINE or LOADER_ENOMEM.
  */
-int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
+int loader_run(const struct loader_plan *p, const struct loader_run_opts *o,
                struct metrics_results **out, char *errbuf, size_t errlen);
 
 /* ---- run-level steps (unmeasured) ----------------------------------- */
@@ -402,8 +383,8 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
  * "service not ready after 60 s: GET /api/health: ..." (the lead maps it
  * to exit 3), LOADER_EINVAL or LOADER_ENOMEM.
  */
-int loader_wait_for(const struct loader_profile *p,
-                    volatile sig_atomic_t *stop, char *errbuf, size_t errlen);
+int loader_wait_for(const struct loader_plan *p, volatile sig_atomic_t *stop,
+                    char *errbuf, size_t errlen);
 /**
  * Runs p->setup once, in order, sharing captures between its steps, and
  * returns every captured variable in *vars (n_vars of them; free with
@@ -411,13 +392,12 @@ int loader_wait_for(const struct loader_profile *p,
  * status, expect: or capture is LOADER_ESETUP (errbuf says which step and
  * why); also LOADER_ENOMEM.
  */
-int loader_setup(const struct loader_profile *p, struct loader_kv **vars,
+int loader_setup(const struct loader_plan *p, struct loader_kv **vars,
                  size_t *n_vars, char *errbuf, size_t errlen);
 /** Runs p->teardown once with the setup's variables.  Errors as
  * loader_setup(); every step is tried even after one failed. */
-int loader_teardown(const struct loader_profile *p,
-                    const struct loader_kv *vars, size_t n_vars, char *errbuf,
-                    size_t errlen);
+int loader_teardown(const struct loader_plan *p, const struct loader_kv *vars,
+                    size_t n_vars, char *errbuf, size_t errlen);
 /** Frees what loader_setup() returned; NULL is a no-op. */
 void loader_vars_free(struct loader_kv *vars, size_t n);
 

@@ -199,8 +199,8 @@ bool loader__expect_body(const struct loader_step *s, const char *body,
     return ok;
 }
 
-const struct loader_feeder *
-loader__scenario_feeder(const struct loader_profile *p, size_t scenario) {
+const struct loader_feeder *loader__scenario_feeder(const struct loader_plan *p,
+                                                    size_t scenario) {
     if (scenario < p->n_scenarios && p->scenarios[scenario].data)
         return p->scenarios[scenario].data;
     return p->data;

@@ -52,8 +52,8 @@ int loader__json_escape(const char *s, size_t n, struct loader__buf *out);
  * form:) and vu->body (json:, body: or form:); vu->rng feeds the template
  * functions.  0 or LOADER_ENOMEM.
  */
-int loader__vu_render(const struct loader_profile *p,
-                      const struct loader_step *s, struct loader__vu *vu);
+int loader__vu_render(const struct loader_plan *p, const struct loader_step *s,
+                      struct loader__vu *vu);
 /**
  * Starts an iteration's variables: forgets the last ones, sets the n
  * shared ones (setup: captures), then the columns of feeder f's row for
@@ -67,7 +67,7 @@ int loader__vu_seed(struct loader__vu *vu, const struct loader_kv *shared,
                     size_t n_shared, const struct loader_feeder *f,
                     unsigned n_users);
 /** The feeder a scenario uses: its own data:, else the profile's. */
-const struct loader_feeder *loader__scenario_feeder(const struct loader_profile *p,
+const struct loader_feeder *loader__scenario_feeder(const struct loader_plan *p,
                                                     size_t scenario);
 
 /* ---- responses ---------------------------------------------------------- */

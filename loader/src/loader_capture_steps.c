@@ -43,10 +43,9 @@ static uint64_t mono_ns(void) {
 
 /* Sends step s for vu once, blocking.  *status gets the HTTP status (0
  * without a response); on a transport failure why says what happened. */
-static int send_once(CURL *h, const struct loader_profile *p,
+static int send_once(CURL *h, const struct loader_plan *p,
                      const struct loader_step *s, struct loader__vu *vu,
-                     double timeout_s, long *status, char *why,
-                     size_t whylen) {
+                     double timeout_s, long *status, char *why, size_t whylen) {
     struct curl_slist *hl = NULL, *t;
     const char *method = s->method ? s->method : "GET";
     bool has_body = s->body || s->n_form > 0;
@@ -117,10 +116,10 @@ static void vu_init(struct loader__vu *vu) {
 
 /* Runs steps in order with vu's variables; the first failure (or every
  * one when keep_going) goes into errbuf. */
-static int run_steps(const struct loader_profile *p,
+static int run_steps(const struct loader_plan *p,
                      const struct loader_step *steps, size_t n,
-                     const char *what, bool keep_going,
-                     struct loader__vu *vu, char *errbuf, size_t errlen) {
+                     const char *what, bool keep_going, struct loader__vu *vu,
+                     char *errbuf, size_t errlen) {
     CURL *h = NULL;
     int rc = 0, failed = 0;
 
@@ -186,7 +185,7 @@ out:
     return rc;
 }
 
-int loader_setup(const struct loader_profile *p, struct loader_kv **vars,
+int loader_setup(const struct loader_plan *p, struct loader_kv **vars,
                  size_t *n_vars, char *errbuf, size_t errlen) {
     struct loader__vu vu;
     char local[8];
@@ -225,9 +224,8 @@ int loader_setup(const struct loader_profile *p, struct loader_kv **vars,
     return rc;
 }
 
-int loader_teardown(const struct loader_profile *p,
-                    const struct loader_kv *vars, size_t n_vars, char *errbuf,
-                    size_t errlen) {
+int loader_teardown(const struct loader_plan *p, const struct loader_kv *vars,
+                    size_t n_vars, char *errbuf, size_t errlen) {
     struct loader__vu vu;
     char local[8];
     int rc = 0;
@@ -263,8 +261,8 @@ static void sleep_ns(uint64_t ns) {
     nanosleep(&ts, NULL);
 }
 
-int loader_wait_for(const struct loader_profile *p,
-                    volatile sig_atomic_t *stop, char *errbuf, size_t errlen) {
+int loader_wait_for(const struct loader_plan *p, volatile sig_atomic_t *stop,
+                    char *errbuf, size_t errlen) {
     const struct loader_wait_for *w;
     struct loader_step s;
     struct loader__vu vu;

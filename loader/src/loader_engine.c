@@ -1,13 +1,12 @@
-/* loader_run(): sets a run up, drives the event loop of the closed or the
- * open model over a transport, and fills in the results document. */
+/* loader_run(): checks the plan and the file limit, picks the transport
+ * and the number of loops (loader_transport.c, loader_limits.c,
+ * loader_threads.c), drives the event loop of the closed or the open
+ * model, and fills in the results document. */
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,85 +293,6 @@ int loader__engine_loop(struct loader__engine *e,
 
 /* ---- setup and results -------------------------------------------------- */
 
-static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
-    va_list ap;
-
-    if (errbuf && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
-static int validate(const struct loader_profile *p, char *errbuf,
-                    size_t errlen) {
-    const struct loader_load *l = &p->load;
-    bool open = l->rate > 0 || l->n_stages > 0;
-
-    if (!p->target || !*p->target)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile has no target");
-    if (p->n_scenarios == 0)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile has no scenarios");
-    for (size_t i = 0; i < p->n_scenarios; i++)
-        if (p->scenarios[i].n_steps == 0)
-            return set_err(errbuf, errlen, LOADER_EINVAL,
-                           "scenario '%s' has no steps",
-                           p->scenarios[i].name ? p->scenarios[i].name : "?");
-    if (!open && l->users == 0)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile starts no users");
-    if (!(l->duration_s > 0) && l->requests == 0 &&
-        !(l->iterations > 0 && !open) &&
-        !(l->n_stages > 0 && loader__stages_length(l) > 0))
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "the profile sets neither a duration nor a number of "
-                       "requests");
-    if (l->think_max_s < 0 || l->think_min_s < 0 || l->warmup_s < 0 ||
-        l->spawn_rate < 0)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "negative time or rate in the load section");
-    return 0;
-}
-
-/* Raises the soft limit of open files to the hard one and checks that the
- * run fits. */
-static int check_nofile(unsigned slots, bool open, bool fast, char *errbuf,
-                        size_t errlen) {
-    struct rlimit rl;
-    unsigned long long need = (unsigned long long)slots + 64;
-    /* the fast transport's setup multis hold a socket pair per 10 users */
-    unsigned long long extra = fast ? (unsigned long long)slots / 5 : 0;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return 0;
-    if (rl.rlim_cur != rl.rlim_max) {
-        struct rlimit nr = rl;
-
-        nr.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &nr) == 0)
-            rl = nr;
-    }
-    if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
-        return set_err(errbuf, errlen, LOADER_ELIMIT,
-                       "%u %s need about %llu file descriptors; the limit is "
-                       "%llu (raise it with ulimit -n)",
-                       slots, open ? "requests in flight" : "users", need,
-                       (unsigned long long)rl.rlim_cur);
-    if (rl.rlim_cur != RLIM_INFINITY && need + extra > rl.rlim_cur)
-        return set_err(errbuf, errlen, LOADER_ELIMIT,
-                       "%u %s need about %llu file descriptors with the fast "
-                       "engine; the limit is %llu (raise it with ulimit -n, "
-                       "or set engine: curl)",
-                       slots, open ? "requests in flight" : "users",
-                       need + extra, (unsigned long long)rl.rlim_cur);
-    return 0;
-}
-
 static char *dup_or_null(const char *s) {
     return s ? strdup(s) : NULL;
 }
@@ -383,7 +303,7 @@ static char *dup_or_null(const char *s) {
 static int fill_meta(struct loader__engine *e) {
     struct metrics_results *r = e->res;
     struct metrics_meta *m = &r->meta;
-    const struct loader_profile *p = e->p;
+    const struct loader_plan *p = e->p;
     const struct loader_load *l = &p->load;
     char ts[32];
     uint64_t end = e->stopped_ns ? e->stopped_ns : e->now_ns();
@@ -452,7 +372,7 @@ static int fill_meta(struct loader__engine *e) {
 }
 
 static int make_endpoints(struct loader__engine *e) {
-    const struct loader_profile *p = e->p;
+    const struct loader_plan *p = e->p;
 
     e->step_ep = calloc(p->n_scenarios, sizeof(*e->step_ep));
     if (!e->step_ep)
@@ -501,65 +421,14 @@ void loader__record_timing(struct loader__engine *e,
         e->fatal = LOADER_ENOMEM;
 }
 
-bool loader__env_proxy(void) {
-    static const char *const vars[] = {"http_proxy", "https_proxy",
-                                       "HTTPS_PROXY", "all_proxy",
-                                       "ALL_PROXY"};
-
-    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-        const char *v = getenv(vars[i]);
-
-        if (v && *v)
-            return true;
-    }
-    return false;
-}
-
-const struct loader__transport_ops *
-loader__pick_transport(const struct loader_profile *p) {
-    const char *t = p->target ? p->target : "", *a, *end;
-
-    if (p->engine && strcmp(p->engine, "curl") == 0)
-        return &loader__curl_transport;
-    if (p->engine && strcmp(p->engine, "fast") == 0)
-        return &loader__fast_transport;
-    /* Automatic: fast does plain HTTP/1.1 only.  Following redirects, a
-     * proxy from the environment or credentials in the URL need libcurl. */
-    if (p->follow_redirects)
-        return &loader__curl_transport;
-    if (strncmp(t, "http://", 7) == 0)
-        a = t + 7;
-    else if (strncmp(t, "https://", 8) == 0)
-        a = t + 8;
-    else
-        return &loader__curl_transport;
-    end = a + strcspn(a, "/?#");
-    if (memchr(a, '@', (size_t)(end - a)))
-        return &loader__curl_transport;
-    if (loader__env_proxy())
-        return &loader__curl_transport;
-    return &loader__fast_transport;
-}
-
-static unsigned count_slots(const struct loader_load *l) {
-    bool open = l->rate > 0 || l->n_stages > 0;
-
-    return open ? (l->max_in_flight ? l->max_in_flight
-                   : l->users       ? l->users
-                                    : LOADER_MAX_IN_FLIGHT_DEFAULT)
-                : l->users;
-}
-
-/* One event loop over p (already validated) on transport t: loop
- * share_idx of share_n (0 of 0 alone), whose users are numbered (${vu},
- * seeds) from vu_base + 1, of vu_total in every loop together. */
-static int run_loop(const struct loader_profile *p,
-                    const struct loader_run_opts *o,
-                    const struct loader__transport_ops *t, unsigned vu_base,
-                    unsigned vu_total,
-                    struct loader__progress_slot *share, unsigned share_idx,
-                    unsigned share_n, struct metrics_results **out,
-                    char *errbuf, size_t errlen) {
+/* loader__run_loop(): see loader_engine_internal.h. */
+int loader__run_loop(const struct loader_plan *p,
+                     const struct loader_run_opts *o,
+                     const struct loader__transport_ops *t, unsigned vu_base,
+                     unsigned vu_total, struct loader__progress_slot *share,
+                     unsigned share_idx, unsigned share_n,
+                     struct metrics_results **out, char *errbuf,
+                     size_t errlen) {
     struct loader__engine e;
     const struct loader_load *l;
     bool transport_open = false;
@@ -574,11 +443,11 @@ static int run_loop(const struct loader_profile *p,
     e.ops = t;
     e.errbuf = errbuf;
     e.errlen = errlen;
-    e.open_model = l->rate > 0 || l->n_stages > 0;
+    e.open_model = l->model == LOADER_MODEL_OPEN;
     e.share = share;
     e.share_idx = share_idx;
     e.share_n = share_n;
-    slots = count_slots(l);
+    slots = loader__slots(l);
     e.vu_total = vu_total > slots ? vu_total : slots;
 
     rc = LOADER_ENOMEM;
@@ -650,8 +519,8 @@ static int run_loop(const struct loader_profile *p,
     rc = loader__engine_loop(&e, t);
     if (rc) {
         if (errbuf && errlen && !errbuf[0])
-            set_err(errbuf, errlen, rc, "the %s engine failed: %s", t->name,
-                    loader_strerror(rc));
+            loader__set_err(errbuf, errlen, rc, "the %s engine failed: %s",
+                            t->name, loader_strerror(rc));
         goto out;
     }
     if ((rc = fill_meta(&e)))
@@ -674,201 +543,7 @@ out:
     return rc;
 }
 
-/* ---- splitting a load: --threads and `run --shard` alike ---------------
- * Both drive part i of n of the profile's load, so that the parts together
- * drive the whole. */
-
-/* Part i of n of whole: the first whole % n parts get one more.  A part
- * of none is an error where 0 would mean something else ("no limit",
- * "the default"): when needed. */
-static int split_count(uint64_t whole, unsigned i, unsigned n, bool needed,
-                       const char *what, uint64_t *out, char *errbuf,
-                       size_t errlen) {
-    if (needed && whole < n)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "%s (%llu) cannot be split into %u parts (each "
-                       "needs at least one)",
-                       what, (unsigned long long)whole, n);
-    *out = whole / n + (i < whole % n ? 1 : 0);
-    return 0;
-}
-
-int loader_load_split(const struct loader_load *in, unsigned i, unsigned n,
-                      struct loader_load *out, char *errbuf, size_t errlen) {
-    struct loader_load l;
-    struct loader_stage *room;
-    uint64_t v = 0;
-    bool open;
-    int rc;
-
-    if (errbuf && errlen)
-        errbuf[0] = '\0';
-    if (!in || !out || n == 0 || i >= n)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "part %u of %u does not exist", i + 1, n);
-    if (in->n_stages > 0 && !out->stages)
-        return set_err(errbuf, errlen, LOADER_EINVAL,
-                       "no room for the stages");
-    l = *in; /* in and out may be the same */
-    room = out->stages;
-    open = in->rate > 0 || in->n_stages > 0;
-
-    /* users: the closed model's users, or the open model's cap when
-     * max_in_flight does not set one */
-    if ((rc = split_count(in->users, i, n,
-                          in->users > 0 && !(open && in->max_in_flight),
-                          "'users'", &v, errbuf, errlen)))
-        return rc;
-    l.users = (unsigned)v;
-    if (open && !in->max_in_flight && !in->users) {
-        if ((rc = split_count(LOADER_MAX_IN_FLIGHT_DEFAULT, i, n, true,
-                              "the default max_in_flight", &v, errbuf,
-                              errlen)))
-            return rc;
-        l.max_in_flight = (unsigned)v;
-    } else {
-        if ((rc = split_count(in->max_in_flight, i, n,
-                              open && in->max_in_flight > 0,
-                              "'max_in_flight'", &v, errbuf, errlen)))
-            return rc;
-        l.max_in_flight = (unsigned)v;
-    }
-    if ((rc = split_count(in->requests, i, n, in->requests > 0,
-                          "'requests'", &l.requests, errbuf, errlen)) ||
-        (rc = split_count(in->iterations, i, n, in->iterations > 0,
-                          "'iterations'", &l.iterations, errbuf, errlen)))
-        return rc;
-    l.rate = in->rate / n;
-    l.spawn_rate = in->spawn_rate / n;
-    for (size_t k = 0; k < in->n_stages; k++) {
-        room[k].duration_s = in->stages[k].duration_s;
-        room[k].rate = in->stages[k].rate / n;
-    }
-    if (in->n_stages > 0)
-        l.stages = room;
-    *out = l;
-    return 0;
-}
-
-/* ---- threads ------------------------------------------------------------ */
-
-struct run_thread {
-    pthread_t tid;
-    struct loader_profile prof; /* a shallow copy with this thread's share */
-    struct loader_stage *stages;
-    struct loader_run_opts opts;
-    const struct loader__transport_ops *t;
-    unsigned vu_base, vu_total;
-    struct loader__progress_slot *share; /* NULL without progress */
-    unsigned share_idx, share_n;
-    struct metrics_results *res;
-    int rc;
-    char err[256];
-};
-
-static void *run_thread_main(void *arg) {
-    struct run_thread *th = arg;
-
-    th->rc = run_loop(&th->prof, &th->opts, th->t, th->vu_base,
-                      th->vu_total, th->share,
-                      th->share_idx, th->share_n, &th->res,
-                      th->err, sizeof(th->err));
-    return NULL;
-}
-
-static int run_threads(const struct loader_profile *p,
-                       const struct loader_run_opts *o,
-                       const struct loader__transport_ops *t, unsigned n,
-                       struct metrics_results **out, char *errbuf,
-                       size_t errlen) {
-    const struct loader_load *l = &p->load;
-    struct run_thread *th = calloc(n, sizeof(*th));
-    /* one progress line for all the loops: theirs summed by the first */
-    struct loader__progress_slot *share =
-        o->progress ? calloc(n, sizeof(*share)) : NULL;
-    unsigned started = 0, base = 0;
-    double duration = 0;
-    int rc = 0;
-
-    if (!th || (o->progress && !share)) {
-        free(th);
-        free(share);
-        return LOADER_ENOMEM;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        struct loader_load *tl = &th[i].prof.load;
-
-        th[i].share = share;
-        th[i].share_idx = i;
-        th[i].share_n = n;
-        th[i].prof = *p;
-        th[i].t = t;
-        th[i].opts = *o;
-        th[i].opts.threads = 1;
-        if (i > 0) { /* they publish; the first loop reports */
-            th[i].opts.progress = NULL;
-            th[i].opts.progress_ud = NULL;
-        }
-        if (l->n_stages &&
-            !(th[i].stages = calloc(l->n_stages, sizeof(*th[i].stages)))) {
-            rc = LOADER_ENOMEM;
-            goto join;
-        }
-        tl->stages = th[i].stages; /* room for this loop's part */
-        /* loader_run() keeps n within every count to split */
-        if ((rc = loader_load_split(l, i, n, tl, errbuf, errlen)))
-            goto join;
-        th[i].vu_base = base;
-        base += count_slots(tl);
-    }
-    for (unsigned i = 0; i < n; i++)
-        th[i].vu_total = base;
-    for (; started < n; started++)
-        if (pthread_create(&th[started].tid, NULL, run_thread_main,
-                           &th[started]) != 0) {
-            rc = set_err(errbuf, errlen, LOADER_EENGINE,
-                         "cannot start engine thread %u", started + 1);
-            break;
-        }
-join:
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(th[i].tid, NULL);
-    for (unsigned i = 0; i < started && !rc; i++)
-        if (th[i].rc) {
-            rc = th[i].rc;
-            set_err(errbuf, errlen, rc, "%s", th[i].err);
-        }
-    for (unsigned i = 1; i < started && !rc; i++) {
-        if (metrics_results_merge(th[0].res, th[i].res))
-            rc = LOADER_ENOMEM;
-    }
-    if (!rc && started == n) {
-        struct metrics_results *r = th[0].res;
-
-        /* The loops measured the same window: not its union, which
-         * second-rounded start times could stretch. */
-        for (unsigned i = 0; i < n; i++)
-            if (th[i].res->duration_s > duration)
-                duration = th[i].res->duration_s;
-        r->duration_s = duration;
-        r->concurrent_users = l->users;
-        r->meta.achieved_rps =
-            duration > 0
-                ? (double)metrics_results_total_requests(r) / duration
-                : 0;
-        *out = r;
-        th[0].res = NULL;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        metrics_results_free(th[i].res);
-        free(th[i].stages);
-    }
-    free(th);
-    free(share);
-    return rc;
-}
-
-int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
+int loader_run(const struct loader_plan *p, const struct loader_run_opts *o,
                struct metrics_results **out, char *errbuf, size_t errlen) {
     static const struct loader_run_opts no_opts;
     const struct loader__transport_ops *t;
@@ -878,18 +553,20 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     if (errbuf && errlen)
         errbuf[0] = '\0';
     if (!out)
-        return set_err(errbuf, errlen, LOADER_EINVAL, "no place for results");
+        return loader__set_err(errbuf, errlen, LOADER_EINVAL,
+                               "no place for results");
     *out = NULL;
     if (!p)
-        return set_err(errbuf, errlen, LOADER_EINVAL, "no profile");
+        return loader__set_err(errbuf, errlen, LOADER_EINVAL, "no profile");
     if (!o)
         o = &no_opts;
-    if ((rc = validate(p, errbuf, errlen)))
+    if ((rc = loader_plan_check(p, errbuf, errlen)))
         return rc;
-    slots = count_slots(&p->load);
+    slots = loader__slots(&p->load);
     t = loader__pick_transport(p);
-    if ((rc = check_nofile(slots, p->load.rate > 0 || p->load.n_stages > 0,
-                           t == &loader__fast_transport, errbuf, errlen)))
+    if ((rc = loader__check_nofile(slots, p->load.model == LOADER_MODEL_OPEN,
+                                   t == &loader__fast_transport, errbuf,
+                                   errlen)))
         return rc;
     threads = o->threads > 1 ? o->threads : 1;
     if (threads > slots)
@@ -899,6 +576,6 @@ int loader_run(const struct loader_profile *p, const struct loader_run_opts *o,
     if (p->load.iterations && threads > p->load.iterations)
         threads = (unsigned)p->load.iterations;
     if (threads <= 1)
-        return run_loop(p, o, t, 0, 0, NULL, 0, 0, out, errbuf, errlen);
-    return run_threads(p, o, t, threads, out, errbuf, errlen);
+        return loader__run_loop(p, o, t, 0, 0, NULL, 0, 0, out, errbuf, errlen);
+    return loader__run_threads(p, o, t, threads, out, errbuf, errlen);
 }

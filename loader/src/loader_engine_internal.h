@@ -26,6 +26,11 @@
 #include "loader.h"
 #include "metrics.h"
 
+/* ---- plan pieces ---------------------------------------------------- */
+
+/** Frees a feeder and everything it owns; NULL is a no-op. */
+void loader__feeder_free(struct loader_feeder *f);
+
 /* ---- growable byte buffer ------------------------------------------- */
 
 struct loader__buf {
@@ -114,7 +119,7 @@ uint64_t loader__rng_next(uint64_t *state);
 /** Uniform double in [0, 1). */
 double loader__rng_unit(uint64_t *state);
 /** Picks a scenario index with probability weight / sum of weights. */
-size_t loader__pick_scenario(const struct loader_profile *p, uint64_t *rng);
+size_t loader__pick_scenario(const struct loader_plan *p, uint64_t *rng);
 /** Think time in ns, uniform in [think_min_s, think_max_s]. */
 uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng);
 
@@ -230,17 +235,36 @@ void *loader__mem_realloc(void *p, size_t size);
 void *loader__mem_calloc(size_t n, size_t size);
 char *loader__mem_strdup(const char *s);
 
+/* ---- transport choice (loader_transport.c) --------------------------- */
+
 /** Whether a proxy variable libcurl would consult is set (non-empty):
  * http_proxy, https_proxy, HTTPS_PROXY, all_proxy or ALL_PROXY. */
 bool loader__env_proxy(void);
 
-/** The transport a profile runs on: its engine: when set, else fast for
+/** The transport a plan runs on: its engine when set, else fast for
  * http(s) targets without userinfo when no proxy variable is set. */
 const struct loader__transport_ops *
-loader__pick_transport(const struct loader_profile *p);
+loader__pick_transport(const struct loader_plan *p);
+
+/* ---- limits (loader_limits.c) ------------------------------------------ */
+
+/** The slots a load needs: its users (closed model), or its cap on
+ * requests in flight (open: max_in_flight, else users, else
+ * LOADER_MAX_IN_FLIGHT_DEFAULT). */
+unsigned loader__slots(const struct loader_load *l);
+/** Raises the soft limit of open files to the hard one and checks that
+ * slots users (or requests in flight when open) fit, with the fast
+ * transport's extra sockets when fast.  0 or LOADER_ELIMIT (errbuf says
+ * which limit and how to raise it). */
+int loader__check_nofile(unsigned slots, bool open, bool fast, char *errbuf,
+                         size_t errlen);
+
+/** vsnprintf()s into errbuf (when there is one) and returns rc. */
+int loader__set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 struct loader__engine {
-    const struct loader_profile *p;
+    const struct loader_plan *p;
     const struct loader_run_opts *o;
     struct metrics_results *res;
     uint64_t (*now_ns)(void); /* monotonic clock, injectable */
@@ -325,6 +349,26 @@ int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns);
 /** Runs the event loop until every request is done.  0 or LOADER_E*. */
 int loader__engine_loop(struct loader__engine *e,
                         const struct loader__transport_ops *t);
+
+/** One event loop over p (already checked) on transport t: loop share_idx
+ * of share_n (0 of 0 alone), whose users are numbered (${vu}, seeds) from
+ * vu_base + 1, of vu_total in every loop together; share (may be NULL)
+ * is where the loops publish their progress.  0 or a LOADER_E* code. */
+int loader__run_loop(const struct loader_plan *p,
+                     const struct loader_run_opts *o,
+                     const struct loader__transport_ops *t, unsigned vu_base,
+                     unsigned vu_total, struct loader__progress_slot *share,
+                     unsigned share_idx, unsigned share_n,
+                     struct metrics_results **out, char *errbuf, size_t errlen);
+/** p on n threads (loader_threads.c): each loop drives its part of the
+ * load (loader_load_split(), checked again with loader_plan_check()),
+ * the first reports progress for all, and their results are merged over
+ * the window they shared.  0 or a LOADER_E* code. */
+int loader__run_threads(const struct loader_plan *p,
+                        const struct loader_run_opts *o,
+                        const struct loader__transport_ops *t, unsigned n,
+                        struct metrics_results **out, char *errbuf,
+                        size_t errlen);
 /** Puts vu in the timer heap at vu->due_ns (closed model). */
 int loader__heap_push(struct loader__engine *e, struct loader__vu *vu);
 

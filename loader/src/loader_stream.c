@@ -12,6 +12,7 @@
  * TTFT (from the request's latency origin), the gaps between consecutive
  * ones the ITL, and the first and last of them the TPOT. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +220,25 @@ uint64_t loader__count_chars(const char *text, size_t n) {
     for (size_t i = 0; i < n; i++)
         c += ((unsigned char)text[i] & 0xC0) != 0x80;
     return c;
+}
+
+void loader__stream_rule(const struct loader_step *s, char *buf, size_t len) {
+    const struct loader_stream *t = &s->stream;
+    char usage[300] = "", what[300];
+
+    if (t->usage)
+        snprintf(usage, sizeof(usage), "usage %s when present, else ",
+                 t->usage);
+    if (!t->pointer)
+        snprintf(what, sizeof(what), "one per event");
+    else if (t->count == LOADER_COUNT_EVENTS)
+        snprintf(what, sizeof(what), "one per event with text at %s",
+                 t->pointer);
+    else
+        snprintf(what, sizeof(what), "%s of %s (approximate)",
+                 t->count == LOADER_COUNT_WORDS ? "words" : "characters/4",
+                 t->pointer);
+    snprintf(buf, len, "%s%s", usage, what);
 }
 
 /* ---- measuring ---------------------------------------------------------- */

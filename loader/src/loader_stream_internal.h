@@ -1,9 +1,10 @@
 /*
- * Private interface of streamed responses: a step's stream: and slo:
- * (parsed by loader_profile_stream.c, hooked into loader_profile.c's step
- * parser), the SSE / JSON-lines parser and the per-user measurement of
- * events (loader_stream.c), which both transports feed with body bytes as
- * they arrive.
+ * Private interface of streamed responses in the engine: the SSE /
+ * JSON-lines parser and the per-user measurement of events
+ * (loader_stream.c), which both transports feed with body bytes as they
+ * arrive.  A step's stream: and slo: are parsed by the profile module
+ * (profile_stream.c); the plan's memory, theirs too, is freed by
+ * loader_plan_free() (loader_plan.c).
  */
 #ifndef LOADGATE_LOADER_STREAM_INTERNAL_H
 #define LOADGATE_LOADER_STREAM_INTERNAL_H
@@ -15,31 +16,11 @@
 #include "loader.h"
 #include "metrics.h"
 
-struct loader__yaml_node;
 struct loader__engine;
 struct loader__vu;
-struct json_t;
 
-/* ---- profile (loader_profile_stream.c) -------------------------------- */
+/* ---- token rules (loader_stream.c) ------------------------------------- */
 
-/**
- * The stream: and slo: keys of the step map n (either may be absent) into
- * st->stream and st->slo_*: "stream: sse", "stream: lines", or
- * "stream: {type, tokens: {pointer, count}, usage, done}", and
- * "slo: {ttft, tpot}" (durations; only on a streaming step).  Returns 0,
- * LOADER_EPROFILE with err's position and message set, or LOADER_ENOMEM.
- */
-int loader__profile_stream(const struct loader__yaml_node *n,
-                           struct loader_step *st, struct loader_error *err);
-/** The keys of the levels "stream", "tokens" and "slo" (for the schema
- * test), or NULL with *n = 0 for another level. */
-const char *const *loader__profile_stream_keys(const char *level, size_t *n);
-/** Frees what s owns and zeroes it. */
-void loader__stream_release(struct loader_stream *s);
-/** The stream: and slo: of step s for the profile's hash (a new jansson
- * object), NULL when s is not a streaming step or out of memory (*bad
- * set then). */
-struct json_t *loader__stream_hash_json(const struct loader_step *s, bool *bad);
 /** How step s counts tokens, in words for the results:
  * "usage /usage/completion_tokens, else words of /choices/0/delta/content
  * (approximate)". */
@@ -92,8 +73,6 @@ int loader__sse_feed(struct loader__sse *p, const char *buf, size_t n,
  */
 int loader__sse_end(struct loader__sse *p, bool *cut, loader__sse_fn fn,
                     void *ud);
-
-/* ---- token rules (loader_stream.c) ------------------------------------- */
 
 /** Whitespace-separated words in text[0..n) that start there, given
  * whether the text before ended inside a word (*in_word, updated): a word

@@ -1,4 +1,7 @@
-#include "loader.h"
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "loader_engine_internal.h"
 
 const char *loader_strerror(int code)
 {
@@ -11,4 +14,15 @@ const char *loader_strerror(int code)
     default:
         return "unknown error";
     }
+}
+
+int loader__set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
+    va_list ap;
+
+    if (errbuf && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
 }

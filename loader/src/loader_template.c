@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "loader_capture_internal.h"
-#include "loader_profile_internal.h"
+#include "loader_engine_internal.h"
 
 int loader__buf_append(struct loader__buf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
@@ -177,7 +177,7 @@ static enum tpl_fn parse_fn(const char *a, const char *b, long long *lo,
     return FN_RANDOM_INT;
 }
 
-bool loader__template_check(const char *tpl, char *msg, size_t msglen) {
+bool loader_template_check(const char *tpl, char *msg, size_t msglen) {
     const char *s = tpl;
 
     while (s && (s = strstr(s, "{{"))) {

@@ -48,7 +48,7 @@ double loader__rng_unit(uint64_t *state) {
     return (double)(loader__rng_next(state) >> 11) * 0x1.0p-53;
 }
 
-size_t loader__pick_scenario(const struct loader_profile *p, uint64_t *rng) {
+size_t loader__pick_scenario(const struct loader_plan *p, uint64_t *rng) {
     double total = 0, x;
 
     for (size_t i = 0; i < p->n_scenarios; i++)
@@ -156,7 +156,7 @@ static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
 /* Renders the headers: the profile's defaults, then the step's (a step
  * header replaces a default of the same name), then Content-Type for JSON
  * and form bodies unless one is set. */
-static int render_headers(const struct loader_profile *p,
+static int render_headers(const struct loader_plan *p,
                           const struct loader_step *s, struct loader__vu *vu) {
     size_t need = p->n_headers + s->n_headers + 1;
     size_t small[16], *offs = small; /* no allocation per request */
@@ -226,8 +226,8 @@ static int render_params(const struct loader_kv *kv, size_t n, bool plus,
     return rc;
 }
 
-static int render_url(const struct loader_profile *p,
-                      const struct loader_step *s, struct loader__vu *vu) {
+static int render_url(const struct loader_plan *p, const struct loader_step *s,
+                      struct loader__vu *vu) {
     struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
@@ -257,8 +257,8 @@ static int render_url(const struct loader_profile *p,
                          strchr(vu->url.p, '?') ? '&' : '?', vu, &vu->url);
 }
 
-int loader__vu_render(const struct loader_profile *p,
-                      const struct loader_step *s, struct loader__vu *vu) {
+int loader__vu_render(const struct loader_plan *p, const struct loader_step *s,
+                      struct loader__vu *vu) {
     struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
@@ -277,7 +277,7 @@ int loader__vu_render(const struct loader_profile *p,
 
 int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
                     uint64_t origin_ns, uint64_t now_ns) {
-    const struct loader_profile *p = e->p;
+    const struct loader_plan *p = e->p;
     const struct loader_step *s;
     struct loader__request req = {0};
     bool has_body;

@@ -225,7 +225,8 @@ int metrics_endpoint_record_timing(struct metrics_endpoint *ep,
                                    uint64_t connect_us, uint64_t tls_us,
                                    uint64_t ttfb_us);
 /** Adds src's counts, histograms and timeline (aligned on seconds) into
- * dst.  Returns 0 or METRICS_ENOMEM. */
+ * dst.  Returns 0, METRICS_ERANGE (a count would exceed METRICS_COUNT_MAX;
+ * dst is then unchanged) or METRICS_ENOMEM. */
 int metrics_endpoint_merge(struct metrics_endpoint *dst,
                            const struct metrics_endpoint *src);
 /** "GET /api/health" into buf (always NUL-terminated). */
@@ -280,6 +281,8 @@ struct metrics_meta {
     int cpus;
     char *model;       /* "closed" or "open" */
     char *shard;       /* "1/4" or NULL */
+    char *run_id;      /* the CI run a shard belongs to ("github-123",
+                          LOADGATE_RUN_ID), or NULL when none was known */
     char *source;      /* "loadgate", "locust", "k6", "jmeter" */
     double warmup_s;
     double target_rps; /* open model target; 0 for closed */
@@ -359,6 +362,11 @@ int metrics_threshold_copy(struct metrics_threshold *dst,
                            const struct metrics_threshold *src);
 /** Frees what t owns (not t itself); NULL is a no-op. */
 void metrics_threshold_release(struct metrics_threshold *t);
+/* The largest count a results document holds: 2^53, exact in a double
+ * and in every JSON reader.  A document with a larger (or a negative)
+ * count is corrupt, and a merge that would exceed it is refused. */
+#define METRICS_COUNT_MAX (UINT64_C(1) << 53)
+
 /** Sum of requests over every endpoint. */
 uint64_t metrics_results_total_requests(const struct metrics_results *r);
 /** Sum of errors over every endpoint. */
@@ -367,15 +375,61 @@ uint64_t metrics_results_total_errors(const struct metrics_results *r);
  * The whole run as one endpoint (method "ALL", path "ALL"): histograms,
  * counts, classes and timelines of every endpoint merged; the summary
  * numbers of r->whole_run when present.  *out is owned by the caller
- * (metrics_endpoint_free).  Returns 0 or METRICS_ENOMEM.
+ * (metrics_endpoint_free).  Returns 0, METRICS_ERANGE (the endpoints'
+ * counts add up beyond METRICS_COUNT_MAX, which a parsed document never
+ * does) or METRICS_ENOMEM.
  */
 int metrics_results_aggregate(const struct metrics_results *r,
                               struct metrics_endpoint **out);
-/** Merges src into dst (shards, threads): endpoints matched by name,
- * timelines aligned on seconds, duration the union of both windows.
- * Returns 0, METRICS_EMISMATCH (different profile hashes) or ENOMEM. */
+/** Merges src into dst (threads, repeats): endpoints matched by name,
+ * counts, histograms, timelines (aligned on seconds), users, late and
+ * dropped added, duration the union of both windows.  Returns 0,
+ * METRICS_EMISMATCH (different profile hashes), METRICS_ERANGE (a sum
+ * would exceed METRICS_COUNT_MAX; dst is then unchanged) or ENOMEM. */
 int metrics_results_merge(struct metrics_results *dst,
                           const struct metrics_results *src);
+
+/** Parses a shard "I/N" (1 <= I <= N <= 100000).  Returns 0 or -1. */
+int metrics_shard_parse(const char *s, unsigned *index, unsigned *count);
+
+#define METRICS_MERGE_FORCE 0x1u /* merge runs that are not one run's shards */
+
+/* What metrics_results_merge_runs() found. */
+struct metrics_merge_info {
+    size_t culprit;   /* on an error: the input at fault */
+    bool overridable; /* the refusal is one METRICS_MERGE_FORCE lifts */
+    bool forced;      /* merged only thanks to METRICS_MERGE_FORCE: errbuf
+                         says what it overrode */
+    unsigned shards_of, shards_have; /* N of one run's shards, and how many
+                                        distinct ones were merged; 0, 0
+                                        when forced or a single non-shard */
+};
+
+/**
+ * Merges the shards of one run, in[0..n-1], into in[0] (`loadgate merge`).
+ * Shards of one run (each refusal names the input, by names[k] when given):
+ * every input carries meta.shard I/N with the same N and a distinct I, the
+ * same profile_sha256, the same meta.run_id where both carry one, and the
+ * measured windows [start_second, + duration_s] all overlap: shards that
+ * did not run at the same time never added their load up.  A single input
+ * is merged as it is.
+ * METRICS_MERGE_FORCE merges inputs that fail these tests (not a different
+ * profile); the measured windows are then grouped where they overlap, the
+ * duration is the sum of the groups' spans (the gaps between runs are left
+ * out, so rps stays right), and users and rates add up within a group and
+ * are weighted by span across groups.  For one run's shards that is one
+ * group: the union of the windows, users and rates summed.
+ * Returns 0, METRICS_EMISMATCH (not one run's shards, or another profile;
+ * info says which input and whether force lifts it), METRICS_ERANGE (a
+ * count would exceed METRICS_COUNT_MAX), METRICS_EINVAL (n == 0) or
+ * METRICS_ENOMEM; errbuf says why (and, when info->forced, what was
+ * overridden).  On an error in[0] may hold part of the merge.
+ */
+int metrics_results_merge_runs(struct metrics_results **in,
+                               const char *const *names, size_t n,
+                               unsigned flags, struct metrics_merge_info *info,
+                               char *errbuf,
+                               size_t errlen);
 
 /* The statistics a threshold can name. */
 #define METRICS_STAT_MAP(X)                                                  \

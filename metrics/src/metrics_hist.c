@@ -209,6 +209,11 @@ uint64_t metrics_hist_count(const struct metrics_hist *h)
     return h->count;
 }
 
+uint64_t metrics__hist_sum(const struct metrics_hist *h)
+{
+    return h->sum;
+}
+
 uint64_t metrics_hist_min(const struct metrics_hist *h)
 {
     return h->min;

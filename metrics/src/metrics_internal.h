@@ -9,9 +9,16 @@ uint32_t metrics__bucket_index(uint64_t v);
 uint64_t metrics__bucket_low(uint32_t idx);
 uint64_t metrics__bucket_mid(uint32_t idx);
 uint32_t metrics__bucket_max_index(void);
+/* The exact sum of the recorded values (metrics_hist_add refuses to wrap
+ * it). */
+uint64_t metrics__hist_sum(const struct metrics_hist *h);
 
 /* strdup that keeps NULL. */
 char *metrics__strdup(const char *s);
+
+/* printf into a caller's error buffer (NULL or 0 bytes: nothing). */
+__attribute__((format(printf, 3, 4))) void
+metrics__errorf(char *errbuf, size_t errlen, const char *fmt, ...);
 
 /* Frees everything an endpoint owns, not the endpoint itself. */
 void metrics__endpoint_release(struct metrics_endpoint *ep);

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +369,7 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
     set(meta, "cpus", json_integer(r->meta.cpus), &ok);
     set(meta, "model", str_or_null(r->meta.model), &ok);
     set(meta, "shard", str_or_null(r->meta.shard), &ok);
+    set(meta, "run_id", str_or_null(r->meta.run_id), &ok);
     set(meta, "source", str_or_null(r->meta.source), &ok);
     set(meta, "warmup_seconds", json_real(r->meta.warmup_s), &ok);
     set(meta, "target_rps", json_real(r->meta.target_rps), &ok);
@@ -447,18 +447,9 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
 
 /* ---- parsing --------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int
-fail(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errbuf && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return METRICS_ESCHEMA;
-}
+/* Says what is wrong with the document; METRICS_ESCHEMA. */
+#define fail(errbuf, errlen, ...)                                            \
+    (metrics__errorf((errbuf), (errlen), __VA_ARGS__), METRICS_ESCHEMA)
 
 /* Optional string field: absent or null is fine, another type is not. */
 static int get_str(json_t *o, const char *key, char **dst, const char *where,
@@ -493,6 +484,30 @@ static int get_num(json_t *o, const char *key, double *dst, bool *has,
     return 0;
 }
 
+/* v (a JSON number) as a count: whole, 0..METRICS_COUNT_MAX, exactly (an
+ * integer is not rounded through a double).  A negative or larger one is
+ * a corrupt document, not a number to wrap. */
+static int to_count(json_t *v, uint64_t *dst, const char *where,
+                    const char *key, char *errbuf, size_t errlen)
+{
+    double d = json_number_value(v);
+    bool ok;
+
+    if (json_is_integer(v))
+        ok = json_integer_value(v) >= 0 &&
+             (uint64_t)json_integer_value(v) <= METRICS_COUNT_MAX;
+    else
+        ok = json_is_real(v) && d >= 0 && d <= (double)METRICS_COUNT_MAX &&
+             d == floor(d);
+    if (!ok)
+        return fail(errbuf, errlen,
+                    "%s%s: expected a whole number from 0 to %llu", where,
+                    key, (unsigned long long)METRICS_COUNT_MAX);
+    *dst = json_is_integer(v) ? (uint64_t)json_integer_value(v)
+                              : (uint64_t)d;
+    return 0;
+}
+
 static int get_count(json_t *o, const char *key, uint64_t *dst, bool *has,
                      const char *where, char *errbuf, size_t errlen)
 {
@@ -504,10 +519,27 @@ static int get_count(json_t *o, const char *key, uint64_t *dst, bool *has,
         *has = h;
     if (rc || !h)
         return rc;
-    if (d < 0 || d > 9e18 || d != floor(d))
-        return fail(errbuf, errlen, "%s%s: expected a whole number >= 0",
-                    where, key);
-    *dst = (uint64_t)d;
+    return to_count(json_object_get(o, key), dst, where, key, errbuf,
+                    errlen);
+}
+
+/* A count of an object's members ("status_codes", "errors"). */
+static int member_count(json_t *v, uint64_t *dst, const char *where,
+                        const char *key, char *errbuf, size_t errlen)
+{
+    if (!json_is_integer(v))
+        return fail(errbuf, errlen, "%s%s: expected a whole number", where,
+                    key);
+    return to_count(v, dst, where, key, errbuf, errlen);
+}
+
+/* A histogram's count, which must be a count too. */
+static int hist_count_ok(const struct metrics_hist *h, const char *where,
+                         const char *key, char *errbuf, size_t errlen)
+{
+    if (metrics_hist_count(h) > METRICS_COUNT_MAX)
+        return fail(errbuf, errlen, "%s%s: more than %llu values", where,
+                    key, (unsigned long long)METRICS_COUNT_MAX);
     return 0;
 }
 
@@ -521,6 +553,11 @@ static int parse_hist(json_t *v, struct metrics_hist **out, const char *where,
     rc = metrics_hist_decode(json_string_value(v), out);
     if (rc == METRICS_EPARSE)
         return fail(errbuf, errlen, "%shistogram: corrupt encoding", where);
+    if (!rc && (rc = hist_count_ok(*out, where, "histogram", errbuf,
+                                   errlen))) {
+        metrics_hist_free(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -655,15 +692,17 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
         }
         json_object_foreach(v, key, val)
         {
-            char *end;
+            char *end, w[80];
             long code = strtol(key, &end, 10);
-            if (*end || code <= 0 || code >= METRICS_STATUS_MAX ||
-                !json_is_integer(val) || json_integer_value(val) < 0) {
+            if (*end || code <= 0 || code >= METRICS_STATUS_MAX) {
                 rc = fail(errbuf, errlen, "%sstatus_codes.%s: invalid", where,
                           key);
                 goto out;
             }
-            ep->status[code] = (uint64_t)json_integer_value(val);
+            snprintf(w, sizeof(w), "%sstatus_codes.", where);
+            if ((rc = member_count(val, &ep->status[code], w, key, errbuf,
+                                   errlen)))
+                goto out;
         }
     }
     v = json_object_get(m, "errors");
@@ -675,13 +714,17 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
         json_object_foreach(v, key, val)
         {
             enum metrics_errclass c = metrics_errclass_parse(key);
-            if (c == METRICS_ERR_NONE || !json_is_integer(val) ||
-                json_integer_value(val) < 0) {
-                rc = fail(errbuf, errlen, "%serrors.%s: unknown class or "
-                                          "invalid count", where, key);
+            char w[80];
+            if (c == METRICS_ERR_NONE) {
+                rc = fail(errbuf, errlen, "%serrors.%s: unknown class",
+                          where, key);
                 goto out;
             }
-            ep->err_class[c] = (uint64_t)json_integer_value(val);
+            snprintf(w, sizeof(w), "%serrors.", where);
+            if ((rc = member_count(val, &ep->err_class[c], w, key, errbuf,
+                                   errlen)))
+                goto out;
+            /* both <= 2^53: no wrap; more than requests is refused below */
             ep->errors += ep->err_class[c];
         }
     } else if (has_rate) {
@@ -815,6 +858,9 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
 {
     json_t *schema = json_object_get(doc, "schema"), *meta, *m, *v;
     bool legacy = schema == NULL, has;
+    struct metrics_endpoint *all = NULL;
+    uint64_t stated;
+    unsigned si, sn;
     double d;
     size_t i;
     int rc;
@@ -866,6 +912,8 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
                           errlen)) ||
             (rc = get_str(meta, "shard", &mt->shard, "meta.", errbuf,
                           errlen)) ||
+            (rc = get_str(meta, "run_id", &mt->run_id, "meta.", errbuf,
+                          errlen)) ||
             (rc = get_str(meta, "source", &mt->source, "meta.", errbuf,
                           errlen)) ||
             (rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL,
@@ -887,14 +935,14 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
         v = json_object_get(meta, "saturated");
         mt->saturated = v && json_is_true(v);
         /* late and dropped are optional: older documents lack them */
-        v = json_object_get(meta, "late");
-        mt->late = json_is_integer(v) && json_integer_value(v) > 0
-                       ? (uint64_t)json_integer_value(v)
-                       : 0;
-        v = json_object_get(meta, "dropped");
-        mt->dropped = json_is_integer(v) && json_integer_value(v) > 0
-                          ? (uint64_t)json_integer_value(v)
-                          : 0;
+        if ((rc = get_count(meta, "late", &mt->late, NULL, "meta.", errbuf,
+                            errlen)) ||
+            (rc = get_count(meta, "dropped", &mt->dropped, NULL, "meta.",
+                            errbuf, errlen)))
+            return rc;
+        if (mt->shard && metrics_shard_parse(mt->shard, &si, &sn))
+            return fail(errbuf, errlen, "meta.shard: expected I/N, not '%s'",
+                        mt->shard);
     }
     json_array_foreach(m, i, v)
     {
@@ -911,6 +959,19 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
         r->whole_run.present = r->whole_run.present &&
                                metrics_results_total_requests(r) > 0;
     }
+    /* the whole run (every report shows it) must hold its counts too */
+    if ((rc = metrics_results_aggregate(r, &all)) == METRICS_ERANGE)
+        return fail(errbuf, errlen, "metrics: the endpoints' counts add up "
+                                    "to more than %llu",
+                    (unsigned long long)METRICS_COUNT_MAX);
+    metrics_endpoint_free(all);
+    if (rc)
+        return rc;
+    /* written by every loadgate; recomputed, but a corrupt one says the
+     * document is */
+    if ((rc = get_count(doc, "total_requests", &stated, NULL, "", errbuf,
+                        errlen)))
+        return rc;
     v = json_object_get(doc, "recommendations");
     if (v && !json_is_null(v)) {
         json_t *s;

@@ -110,9 +110,67 @@ static int timing_merge(struct metrics_hist **dst,
     return metrics_hist_add(*dst, src) ? METRICS_ENOMEM : 0;
 }
 
+/* ---- counts that add up -------------------------------------------------- */
+
+/* a + b, both counts, within METRICS_COUNT_MAX. */
+static bool fits(uint64_t a, uint64_t b)
+{
+    return a <= METRICS_COUNT_MAX && b <= METRICS_COUNT_MAX - a;
+}
+
+/* The histograms h and g (either may be NULL) added up keep their count
+ * within METRICS_COUNT_MAX and their exact sum within 64 bits. */
+static bool hists_fit(const struct metrics_hist *h,
+                      const struct metrics_hist *g)
+{
+    uint64_t hs = h ? metrics__hist_sum(h) : 0;
+
+    return fits(h ? metrics_hist_count(h) : 0, g ? metrics_hist_count(g) : 0) &&
+           (!g || metrics__hist_sum(g) <= UINT64_MAX - hs);
+}
+
+/* Whether every count of src added to dst's stays a count: requests,
+ * errors, error classes, status codes, histograms and timeline points.
+ * dst NULL: src's counts alone. */
+static bool endpoint_fits(const struct metrics_endpoint *dst,
+                          const struct metrics_endpoint *src)
+{
+    static const struct metrics_endpoint none;
+    const struct metrics_endpoint *d = dst ? dst : &none;
+    size_t j = 0;
+
+    if (!fits(d->requests, src->requests) || !fits(d->errors, src->errors) ||
+        !hists_fit(d->hist, src->hist) ||
+        !hists_fit(d->connect_hist, src->connect_hist) ||
+        !hists_fit(d->tls_hist, src->tls_hist) ||
+        !hists_fit(d->ttfb_hist, src->ttfb_hist))
+        return false;
+    for (int c = 0; c < METRICS_ERR__COUNT; c++)
+        if (!fits(d->err_class[c], src->err_class[c]))
+            return false;
+    for (int s = 0; s < METRICS_STATUS_MAX; s++)
+        if (!fits(d->status[s], src->status[s]))
+            return false;
+    for (size_t i = 0; i < src->n_timeline; i++) {
+        const struct metrics_point *sp = &src->timeline[i], *dp = NULL;
+
+        while (j < d->n_timeline && d->timeline[j].second < sp->second)
+            j++;
+        if (j < d->n_timeline && d->timeline[j].second == sp->second)
+            dp = &d->timeline[j];
+        if (!fits(dp ? dp->requests : 0, sp->requests) ||
+            !fits(dp ? dp->errors : 0, sp->errors) ||
+            !hists_fit(dp ? dp->hist : NULL, sp->hist))
+            return false;
+    }
+    return true;
+}
+
 int metrics_endpoint_merge(struct metrics_endpoint *dst,
                            const struct metrics_endpoint *src)
 {
+    if (!endpoint_fits(dst, src))
+        return METRICS_ERANGE;
     if (metrics_hist_add(dst->hist, src->hist))
         return METRICS_ENOMEM;
     if (timing_merge(&dst->connect_hist, src->connect_hist) ||
@@ -206,6 +264,7 @@ static void meta_release(struct metrics_meta *m)
     free(m->host);
     free(m->model);
     free(m->shard);
+    free(m->run_id);
     free(m->source);
 }
 
@@ -316,9 +375,10 @@ int metrics_results_aggregate(const struct metrics_results *r,
         return METRICS_ENOMEM;
     for (size_t i = 0; i < r->n_endpoints; i++) {
         const struct metrics_endpoint *ep = r->endpoints[i];
-        if (metrics_endpoint_merge(all, ep)) {
+        int rc = metrics_endpoint_merge(all, ep);
+        if (rc) {
             metrics_endpoint_free(all);
-            return METRICS_ENOMEM;
+            return rc;
         }
         if (ep->scalars.present && metrics_hist_count(ep->hist) == 0)
             scalar_requests += ep->requests;
@@ -342,6 +402,40 @@ static int merge_str(char **dst, const char *src)
     return *dst ? 0 : METRICS_ENOMEM;
 }
 
+/* The sum of r's requests into *out; false when it is no count. */
+static bool total_fits(const struct metrics_results *r, uint64_t *out)
+{
+    *out = 0;
+    for (size_t i = 0; i < r->n_endpoints; i++) {
+        if (!fits(*out, r->endpoints[i]->requests))
+            return false;
+        *out += r->endpoints[i]->requests;
+    }
+    return true;
+}
+
+/* Whether every count of src added to dst's stays a count, the whole
+ * document's total requests included. */
+static bool results_fit(struct metrics_results *dst,
+                        const struct metrics_results *src)
+{
+    uint64_t a, b;
+
+    if (!total_fits(dst, &a) || !total_fits(src, &b) || !fits(a, b) ||
+        !fits(dst->concurrent_users, src->concurrent_users) ||
+        !fits(dst->meta.late, src->meta.late) ||
+        !fits(dst->meta.dropped, src->meta.dropped))
+        return false;
+    for (size_t i = 0; i < src->n_endpoints; i++) {
+        const struct metrics_endpoint *sep = src->endpoints[i];
+        if (!endpoint_fits(metrics_results_endpoint(dst, sep->method,
+                                                    sep->path, false),
+                           sep))
+            return false;
+    }
+    return true;
+}
+
 int metrics_results_merge(struct metrics_results *dst,
                           const struct metrics_results *src)
 {
@@ -350,6 +444,9 @@ int metrics_results_merge(struct metrics_results *dst,
     if (dst->meta.profile_sha256 && src->meta.profile_sha256 &&
         strcmp(dst->meta.profile_sha256, src->meta.profile_sha256) != 0)
         return METRICS_EMISMATCH;
+    /* checked before anything changes: a refused merge leaves dst whole */
+    if (!results_fit(dst, src))
+        return METRICS_ERANGE;
     /* one run's whole-run numbers say nothing of two runs together */
     if (!metrics_results_total_requests(dst))
         dst->whole_run = src->whole_run;
@@ -384,6 +481,8 @@ int metrics_results_merge(struct metrics_results *dst,
             dst->timestamp = metrics__strdup(src->timestamp);
     }
     dst->concurrent_users += src->concurrent_users;
+    dst->meta.late += src->meta.late;
+    dst->meta.dropped += src->meta.dropped;
     dst->partial = dst->partial || src->partial;
     dst->meta.target_rps += src->meta.target_rps;
     dst->meta.achieved_rps += src->meta.achieved_rps;
@@ -397,9 +496,253 @@ int metrics_results_merge(struct metrics_results *dst,
         merge_str(&dst->meta.git_branch, src->meta.git_branch) ||
         merge_str(&dst->meta.host, src->meta.host) ||
         merge_str(&dst->meta.model, src->meta.model) ||
+        merge_str(&dst->meta.run_id, src->meta.run_id) ||
         merge_str(&dst->meta.source, src->meta.source))
         return METRICS_ENOMEM;
     return 0;
+}
+
+/* ---- the shards of one run ----------------------------------------------- */
+
+int metrics_shard_parse(const char *s, unsigned *index, unsigned *count)
+{
+    unsigned long v[2] = {0, 0};
+
+    for (int part = 0; part < 2; part++) {
+        if (!s || *s < '0' || *s > '9')
+            return -1;
+        for (; *s >= '0' && *s <= '9'; s++) {
+            v[part] = v[part] * 10 + (unsigned long)(*s - '0');
+            if (v[part] > 100000)
+                return -1;
+        }
+        if (*s++ != (part ? '\0' : '/'))
+            return -1;
+    }
+    if (v[0] < 1 || v[0] > v[1])
+        return -1;
+    *index = (unsigned)v[0];
+    *count = (unsigned)v[1];
+    return 0;
+}
+
+/* A window is known to the second: start_second is its start rounded
+ * down, so it ends before start_second + duration_s + SECOND.  Windows are
+ * apart only when that says so for certain. */
+#define SECOND 1.0
+
+/* One input's measured window and the load it carried, taken before the
+ * merge changes in[0]. */
+struct window {
+    double start, end; /* Unix seconds; start 0: not known */
+    double users, target_rps, achieved_rps;
+};
+
+static int window_cmp(const void *a, const void *b)
+{
+    const struct window *x = a, *y = b;
+
+    /* windows not known last: each is a run of its own */
+    if ((x->start == 0) != (y->start == 0))
+        return x->start == 0 ? 1 : -1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Why in[k] cannot be one more shard of the run of in[0..k-1] (which
+ * passed), into errbuf; false when it can.  lo/hi: the windows' common
+ * part so far, and the inputs that bound it. */
+static bool not_a_shard(struct metrics_results **in, const char *const *names,
+                        size_t k, double *lo, double *hi, size_t *lo_k,
+                        size_t *hi_k, char *errbuf, size_t errlen)
+{
+    const struct metrics_meta *m = &in[k]->meta, *m0 = &in[0]->meta;
+    unsigned i, n, i0, n0;
+    double start = (double)in[k]->start_second,
+           end = start + in[k]->duration_s + SECOND;
+    char t[2][32];
+
+    if (!m->shard) {
+        metrics__errorf(errbuf, errlen,
+                        "'%s' is not a shard (no meta.shard): merge "
+                        "adds up the shards of one run",
+                        names[k]);
+        return true;
+    }
+    if (metrics_shard_parse(m->shard, &i, &n)) {
+        metrics__errorf(errbuf, errlen, "'%s': meta.shard '%s' is not I/N",
+                        names[k], m->shard);
+        return true;
+    }
+    if (k > 0 && metrics_shard_parse(m0->shard, &i0, &n0) == 0 && n != n0) {
+        metrics__errorf(errbuf, errlen,
+                        "'%s' is shard %s, but '%s' is shard %s", names[k],
+                        m->shard, names[0], m0->shard);
+        return true;
+    }
+    for (size_t j = 0; j < k; j++)
+        if (metrics_shard_parse(in[j]->meta.shard, &i0, &n0) == 0 &&
+            i0 == i) {
+            metrics__errorf(errbuf, errlen,
+                            "'%s' and '%s' are both shard %s: merging "
+                            "them would count that share twice",
+                            names[j], names[k], m->shard);
+            return true;
+        }
+    for (size_t j = 0; m->run_id && j < k; j++)
+        if (in[j]->meta.run_id && strcmp(in[j]->meta.run_id, m->run_id)) {
+            metrics__errorf(errbuf, errlen,
+                            "'%s' is from run %s, '%s' from run %s", names[k],
+                            m->run_id, names[j], in[j]->meta.run_id);
+            return true;
+        }
+    if (!in[k]->start_second) {
+        metrics__errorf(errbuf, errlen,
+                        "'%s' has no measured window (meta.start_second)",
+                        names[k]);
+        return true;
+    }
+    if (k > 0 && (start >= *hi || end <= *lo)) {
+        size_t o = start >= *hi ? *hi_k : *lo_k;
+        metrics_format_utc(in[k]->start_second, t[0], sizeof(t[0]));
+        metrics_format_utc(in[o]->start_second, t[1], sizeof(t[1]));
+        metrics__errorf(errbuf, errlen,
+                        "'%s' (measured from %s for %.1f s) and '%s' "
+                        "(from %s for %.1f s) did not run at the same "
+                        "time, so their loads never added up",
+                        names[k], t[0], in[k]->duration_s, names[o], t[1],
+                        in[o]->duration_s);
+        return true;
+    }
+    if (k == 0 || start > *lo) {
+        *lo = start;
+        *lo_k = k;
+    }
+    if (k == 0 || end < *hi) {
+        *hi = end;
+        *hi_k = k;
+    }
+    return false;
+}
+
+/* After a forced merge of runs that did not all overlap: the duration
+ * without the gaps between groups of overlapping windows, and users and
+ * rates (which add up inside a group) weighted by each group's span. */
+static void spread_over_windows(struct metrics_results *dst,
+                                struct window *w, size_t n)
+{
+    double total = 0, users = 0, target = 0, achieved = 0;
+    size_t groups = 0;
+
+    qsort(w, n, sizeof(*w), window_cmp);
+    for (size_t g = 0, k; g < n; g = k) {
+        double end = w[g].end, u = w[g].users, t = w[g].target_rps,
+               a = w[g].achieved_rps, span;
+
+        for (k = g + 1; w[g].start != 0 && k < n && w[k].start != 0 &&
+                        w[k].start < end + SECOND;
+             k++) {
+            if (w[k].end > end)
+                end = w[k].end;
+            u += w[k].users;
+            t += w[k].target_rps;
+            a += w[k].achieved_rps;
+        }
+        span = end - w[g].start;
+        total += span;
+        users += u * span;
+        target += t * span;
+        achieved += a * span;
+        groups++;
+    }
+    /* one group: the union of the windows, the sums metrics_results_merge
+     * made */
+    if (groups < 2 || !(total > 0))
+        return;
+    dst->duration_s = total;
+    dst->concurrent_users = (uint64_t)llround(users / total);
+    dst->meta.target_rps = target / total;
+    dst->meta.achieved_rps = achieved / total;
+}
+
+int metrics_results_merge_runs(struct metrics_results **in,
+                               const char *const *names, size_t n,
+                               unsigned flags, struct metrics_merge_info *info,
+                               char *errbuf, size_t errlen)
+{
+    struct window *w = NULL;
+    double lo = 0, hi = 0;
+    size_t lo_k = 0, hi_k = 0, hashed = 0;
+    unsigned si, sn;
+    int rc = 0;
+
+    memset(info, 0, sizeof(*info));
+    metrics__errorf(errbuf, errlen, "%s", "");
+    if (n == 0)
+        return METRICS_EINVAL;
+    /* another profile: nothing to add up, forced or not */
+    for (size_t k = 1; k < n; k++) {
+        const char *h = in[k]->meta.profile_sha256,
+                   *h0 = in[hashed]->meta.profile_sha256;
+        if (!h0) {
+            hashed = k;
+        } else if (h && strcmp(h, h0) != 0) {
+            info->culprit = k;
+            metrics__errorf(errbuf, errlen,
+                            "'%s' comes from a different profile than "
+                            "'%s' (profile sha256 %.12s vs %.12s)",
+                            names[k], names[hashed], h, h0);
+            return METRICS_EMISMATCH;
+        }
+    }
+    for (size_t k = 0; n > 1 && k < n; k++)
+        if (not_a_shard(in, names, k, &lo, &hi, &lo_k, &hi_k, errbuf,
+                        errlen)) {
+            info->culprit = k;
+            info->overridable = true;
+            if (!(flags & METRICS_MERGE_FORCE))
+                return METRICS_EMISMATCH;
+            info->forced = true;
+            break;
+        }
+    if (!info->forced &&
+        metrics_shard_parse(in[0]->meta.shard, &si, &sn) == 0) {
+        info->shards_of = sn;
+        info->shards_have = (unsigned)n;
+    }
+    w = calloc(n, sizeof(*w));
+    if (!w)
+        return METRICS_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        w[k].start = (double)in[k]->start_second;
+        w[k].end = w[k].start + in[k]->duration_s;
+        w[k].users = (double)in[k]->concurrent_users;
+        w[k].target_rps = in[k]->meta.target_rps;
+        w[k].achieved_rps = in[k]->meta.achieved_rps;
+    }
+    for (size_t k = 1; k < n && !rc; k++) {
+        rc = metrics_results_merge(in[0], in[k]);
+        if (rc) {
+            info->culprit = k;
+            if (rc == METRICS_ERANGE)
+                metrics__errorf(errbuf, errlen,
+                                "'%s': its counts added to the others' "
+                                "would exceed %llu, the most a results "
+                                "document holds",
+                                names[k],
+                                (unsigned long long)METRICS_COUNT_MAX);
+            else
+                metrics__errorf(errbuf, errlen, "'%s': %s", names[k],
+                                metrics_strerror(rc));
+        }
+    }
+    if (!rc && info->forced) {
+        spread_over_windows(in[0], w, n);
+        /* runs of their own: no one run to name */
+        free(in[0]->meta.run_id);
+        in[0]->meta.run_id = NULL;
+    }
+    free(w);
+    return rc;
 }
 
 /* ---- values -------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* Name tables, atomic writes, SHA-256 and time formatting. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,17 @@
 char *metrics__strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+void metrics__errorf(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!errbuf || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
 }
 
 static const char *const errclass_names[] = {

@@ -95,7 +95,8 @@ void server_stop(struct server *s);
  */
 
 /** True when spec starts with http:// or https:// (case-insensitive): a
- * --baseline or --to argument naming a baseline service. */
+ * --baseline or --to argument naming a baseline service
+ * (compare_baseline_kind()'s COMPARE_BASELINE_URL). */
 bool server_is_url(const char *spec);
 
 /**

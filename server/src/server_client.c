@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "compare.h"
 #include "metrics.h"
@@ -27,8 +26,7 @@ struct buf {
 };
 
 bool server_is_url(const char *spec) {
-    return spec != NULL && (strncasecmp(spec, "http://", 7) == 0 ||
-                            strncasecmp(spec, "https://", 8) == 0);
+    return compare_baseline_kind(spec) == COMPARE_BASELINE_URL;
 }
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *userp) {

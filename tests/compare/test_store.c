@@ -338,6 +338,51 @@ static void test_resolve(void **state) {
     metrics_results_free(r);
 }
 
+/* One classification of a baseline spec for every caller: a URL by its
+ * scheme, a file by '/', ".json" at the end or an existing regular file,
+ * else a name. */
+static void test_baseline_kind(void **state) {
+    struct fx *f = *state;
+    char path[256], cwd[1024];
+    FILE *fp;
+
+    assert_int_equal(compare_baseline_kind(NULL), COMPARE_BASELINE_NONE);
+    assert_int_equal(compare_baseline_kind(""), COMPARE_BASELINE_NONE);
+    assert_int_equal(compare_baseline_kind("http://h:1/x"),
+                     COMPARE_BASELINE_URL);
+    assert_int_equal(compare_baseline_kind("HTTPS://h/api"),
+                     COMPARE_BASELINE_URL);
+    assert_int_equal(compare_baseline_kind("httpx://h"),
+                     COMPARE_BASELINE_FILE); /* it has a '/' */
+    assert_int_equal(compare_baseline_kind("b/main"), COMPARE_BASELINE_FILE);
+    assert_int_equal(compare_baseline_kind("main.json"), COMPARE_BASELINE_FILE);
+    assert_int_equal(compare_baseline_kind("main"), COMPARE_BASELINE_NAME);
+    assert_int_equal(compare_baseline_kind("main.json.old"),
+                     COMPARE_BASELINE_NAME);
+    /* an existing regular file without '/' or .json: a file */
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(f->root), 0);
+    assert_int_equal(compare_baseline_kind("run42"), COMPARE_BASELINE_NAME);
+    snprintf(path, sizeof(path), "%s/run42", f->root);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(compare_baseline_kind("run42"), COMPARE_BASELINE_FILE);
+    assert_int_equal(chdir(cwd), 0);
+}
+
+/* A baseline recorded with another profile: both hashes known and
+ * different. */
+static void test_profile_mismatch(void **state) {
+    (void)state;
+    assert_true(compare_profile_mismatch("aaa", "bbb"));
+    assert_false(compare_profile_mismatch("aaa", "aaa"));
+    assert_false(compare_profile_mismatch(NULL, "bbb"));
+    assert_false(compare_profile_mismatch("aaa", NULL));
+    assert_false(compare_profile_mismatch("", "bbb"));
+    assert_false(compare_profile_mismatch("aaa", ""));
+}
+
 /* A store path that is a file cannot be created: EIO with the reason, and
  * the document keeps its old baseline_id. */
 /* "did you mean": the stored name closest to a mistyped one. */
@@ -596,6 +641,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_baseline_kind, setup, teardown),
+        cmocka_unit_test(test_profile_mismatch),
         cmocka_unit_test_setup_teardown(test_closest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_io_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_rollback_prune, setup,

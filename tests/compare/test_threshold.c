@@ -220,6 +220,67 @@ static void test_endpoint_and_args(void **state) {
     assert_string_equal(tiny, "column ");
 }
 
+/* A threshold as written (a profile's map, --threshold, or one a results
+ * document carries) parses into the same struct wherever it comes from. */
+static void test_from_written(void **state) {
+    struct metrics_threshold w = {0};
+    struct compare_threshold t, copy;
+    char err[256];
+
+    (void)state;
+    w.check = "p95 < baseline + 10%";
+    w.endpoint = "GET /x";
+    w.severity = "warn";
+    w.min_effect = "5ms";
+    w.for_s = 30;
+    w.abort_run = true;
+    w.file = "perf/p.yaml";
+    w.line = 12;
+    w.col = 5;
+    assert_int_equal(compare_threshold_from(&w, &t, err, sizeof(err)), 0);
+    assert_string_equal(t.expr, "p95 < baseline + 10%");
+    assert_string_equal(t.endpoint, "GET /x");
+    assert_int_equal(t.stat, METRICS_STAT_P95);
+    assert_true(t.relative);
+    assert_true(t.warn_only);
+    assert_true(t.min_effect == 5.0);
+    assert_true(t.for_s == 30 && t.abort_run);
+    assert_ptr_equal(t.file, w.file);
+    assert_int_equal(t.line, 12);
+    assert_int_equal(t.col, 5);
+    /* a copy owns its strings */
+    assert_int_equal(compare_threshold_copy(&copy, &t), 0);
+    compare_threshold_release(&t);
+    assert_string_equal(copy.expr, "p95 < baseline + 10%");
+    assert_string_equal(copy.endpoint, "GET /x");
+    assert_true(copy.warn_only && copy.min_effect == 5.0);
+    compare_threshold_release(&copy);
+
+    /* severity error (or none) blocks; min_effect in the statistic's unit */
+    w.severity = "error";
+    w.check = "error_rate < 5%";
+    w.min_effect = "0.5%";
+    assert_int_equal(compare_threshold_from(&w, &t, err, sizeof(err)), 0);
+    assert_false(t.warn_only);
+    assert_true(fabs(t.min_effect - 0.005) < 1e-12);
+    compare_threshold_release(&t);
+
+    /* errors say what is wrong, the caller says where */
+    w.min_effect = "5xs";
+    w.check = "p95 < 1s";
+    assert_int_equal(compare_threshold_from(&w, &t, err, sizeof(err)),
+                     COMPARE_ESYNTAX);
+    assert_non_null(strstr(err, "min_effect '5xs': "));
+    assert_null(t.expr);
+    w.min_effect = NULL;
+    w.check = "p95 < 1 parsec";
+    assert_int_equal(compare_threshold_from(&w, &t, err, sizeof(err)),
+                     COMPARE_ESYNTAX);
+    assert_non_null(strstr(err, "column"));
+    assert_int_equal(compare_threshold_from(NULL, &t, err, sizeof(err)),
+                     COMPARE_EINVAL);
+}
+
 static void test_defaults(void **state) {
     struct compare_threshold *t = NULL;
     size_t n = 0;
@@ -356,6 +417,7 @@ int main(void) {
         cmocka_unit_test(test_invalid_table),
         cmocka_unit_test(test_table_size),
         cmocka_unit_test(test_endpoint_and_args),
+        cmocka_unit_test(test_from_written),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_op_and_stat_names),
         cmocka_unit_test(test_samples_needed),

@@ -4,20 +4,19 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "loader.h"
+#include "profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+    struct profile *p = NULL;
+    struct profile_error err;
     char msg[1200];
 
-    if (loader_profile_parse((const char *)data, size, "fuzz.yaml", &p,
-                             &err) == 0)
-        loader_profile_free(p);
+    if (profile_parse((const char *)data, size, "fuzz.yaml", &p, &err) == 0)
+        profile_free(p);
     else
-        loader_error_format(&err, msg, sizeof(msg));
+        profile_error_format(&err, msg, sizeof(msg));
     return 0;
 }

@@ -1,5 +1,5 @@
-/* libFuzzer target: results / baseline JSON documents, and writing back
- * whatever was accepted. */
+/* libFuzzer target: results / baseline JSON documents, writing back
+ * whatever was accepted, and merging it with a copy of itself. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,8 +16,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (metrics_results_parse((const char *)data, size, &r, err,
                               sizeof(err)) == 0) {
+        struct metrics_results *in[2] = {r, NULL};
+        static const char *const names[] = {"a", "b"};
+        struct metrics_merge_info info;
+
         if (metrics_results_dump(r, &text) == 0)
             free(text);
+        /* forced past the identity checks: the counts, windows and
+         * timelines of anything accepted add up (or are refused) */
+        if (metrics_results_parse((const char *)data, size, &in[1], err,
+                                  sizeof(err)) == 0) {
+            if (metrics_results_merge_runs(in, names, 2, METRICS_MERGE_FORCE,
+                                           &info, err, sizeof(err)) == 0 &&
+                metrics_results_dump(r, &text) == 0)
+                free(text);
+            metrics_results_free(in[1]);
+        }
         metrics_results_free(r);
     }
     return 0;

@@ -79,15 +79,24 @@ struct metrics_results *fx_run(void)
     return r;
 }
 
+/* A verdict and the thresholds its checks were evaluated with, as
+ * compare_evaluate() gives every check one. */
+struct fx_verdict {
+    struct compare_verdict v; /* first: fx_verdict() hands out &v */
+    struct compare_threshold *thresholds;
+};
+
 struct compare_verdict *fx_verdict(size_t n)
 {
-    struct compare_verdict *v = calloc(1, sizeof(*v));
+    struct fx_verdict *fv = calloc(1, sizeof(*fv));
 
-    assert_non_null(v);
-    v->checks = calloc(n ? n : 1, sizeof(*v->checks));
-    assert_non_null(v->checks);
-    v->n_checks = n;
-    return v;
+    assert_non_null(fv);
+    fv->v.checks = calloc(n ? n : 1, sizeof(*fv->v.checks));
+    fv->thresholds = calloc(n ? n : 1, sizeof(*fv->thresholds));
+    assert_non_null(fv->v.checks);
+    assert_non_null(fv->thresholds);
+    fv->v.n_checks = n;
+    return &fv->v;
 }
 
 void fx_check(struct compare_verdict *v, size_t i, const char *endpoint,
@@ -101,6 +110,12 @@ void fx_check(struct compare_verdict *v, size_t i, const char *endpoint,
     c->expr = strdup(expr);
     assert_non_null(c->endpoint);
     assert_non_null(c->expr);
+    /* the threshold the check was evaluated with (a test may replace it
+     * with its own, or take it away) */
+    if (compare_threshold_parse(expr, NULL,
+                                &((struct fx_verdict *)v)->thresholds[i], NULL,
+                                0) == 0)
+        c->threshold = &((struct fx_verdict *)v)->thresholds[i];
     c->status = st;
     c->type = type;
     if (message)
@@ -130,7 +145,9 @@ void fx_verdict_free(struct compare_verdict *v)
     for (size_t i = 0; i < v->n_checks; i++) {
         free(v->checks[i].endpoint);
         free(v->checks[i].expr);
+        compare_threshold_release(&((struct fx_verdict *)v)->thresholds[i]);
     }
     free(v->checks);
+    free(((struct fx_verdict *)v)->thresholds);
     free(v);
 }

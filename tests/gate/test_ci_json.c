@@ -364,9 +364,11 @@ static void test_verdict_fields(void **state)
     assert_string_equal(json_string_value(json_object_get(k, "file")),
                         "perf/other.yaml");
     assert_true(json_is_null(json_object_get(k, "line")));
-    /* synthesised message when compare left none */
+    /* synthesised message when compare left none, from the check's
+     * threshold (its statistic and operator; never the expression's text
+     * parsed again) */
     assert_string_equal(json_string_value(json_object_get(k, "message")),
-                        "error_rate = 0.07%, limit 5.00%");
+                        "error_rate = 0.07%, limit < 5.00%");
     k = json_array_get(checks, 2);
     assert_string_equal(json_string_value(json_object_get(k, "status")),
                         "skipped");

@@ -22,78 +22,8 @@
 
 #include "importer.h"
 #include "importer_internal.h"
+#include "importer_test.h"
 #include "metrics.h"
-
-#define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/importer/fixtures/" name
-
-/* absent: the statistic must be METRICS_ENODATA */
-#define ABSENT (-1.0)
-
-static struct metrics_results *load_ok(enum importer_format f,
-                                       const char *path) {
-    struct metrics_results *r = NULL;
-    char err[512] = "";
-    int rc = importer_load(f, path, &r, err, sizeof(err));
-
-    if (rc != 0)
-        fail_msg("importer_load(%s): %d %s", path, rc, err);
-    assert_non_null(r);
-    return r;
-}
-
-static const struct metrics_endpoint *find(const struct metrics_results *r,
-                                           const char *name) {
-    const struct metrics_endpoint *ep = metrics_results_find(r, name);
-
-    if (!ep)
-        fail_msg("no endpoint '%s'", name);
-    return ep;
-}
-
-/* value of s, or ABSENT when metrics_value says there is none */
-static double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s) {
-    double v = -12345;
-    int rc = metrics_value(r, ep, s, &v);
-
-    if (rc == METRICS_ENODATA)
-        return ABSENT;
-    assert_int_equal(rc, 0);
-    return v;
-}
-
-static void assert_close(double got, double want, double rel,
-                         const char *what) {
-    if (want == ABSENT || got == ABSENT) {
-        if (got != want)
-            fail_msg("%s: got %.6g, want %s", what, got,
-                     want == ABSENT ? "absent" : "a value");
-        return;
-    }
-    if (fabs(got - want) > rel * fabs(want) + 1e-9)
-        fail_msg("%s: got %.9g, want %.9g", what, got, want);
-}
-
-/* A value read back from the results JSON: times are kept to the
- * microsecond, rps moves with the duration's rounding (< 1e-4). */
-static void assert_round_trip(double got, double want, enum metrics_stat s,
-                              const char *what) {
-    double tol = metrics_stat_is_time(s) ? 0.0005 : 2e-4 * fabs(want);
-
-    if ((got == ABSENT) != (want == ABSENT) || fabs(got - want) > tol + 1e-9)
-        fail_msg("%s: got %.9g, want %.9g", what, got, want);
-}
-
-/* responses with that status; for 0 (no response), requests with none */
-static uint64_t status_count(const struct metrics_endpoint *ep, int status) {
-    uint64_t with = 0;
-
-    if (status > 0)
-        return ep->status[status];
-    for (int s = 0; s < METRICS_STATUS_MAX; s++)
-        with += ep->status[s];
-    return ep->requests - with;
-}
 
 /* ---- format names ------------------------------------------------------- */
 
@@ -105,6 +35,14 @@ static void test_format_parse(void **state) {
         {"locust", IMPORTER_LOCUST},
         {"k6", IMPORTER_K6},
         {"jmeter", IMPORTER_JMETER},
+        {"artillery", IMPORTER_ARTILLERY},
+        {"autocannon", IMPORTER_AUTOCANNON},
+        {"gatling", IMPORTER_GATLING},
+        {"vegeta", IMPORTER_VEGETA},
+        {"wrk", IMPORTER_WRK},
+        {"hey", IMPORTER_HEY},
+        {"auto", IMPORTER_AUTO},
+        {"loadgate", -1}, /* what auto finds, not a --from */
         {"JMeter", -1},
         {"", -1},
         {"k6 ", -1},
@@ -119,7 +57,9 @@ static void test_format_parse(void **state) {
             assert_string_equal(importer_format_name((enum importer_format)got),
                                 cases[i].name);
     }
-    assert_null(importer_format_name((enum importer_format)3));
+    assert_string_equal(importer_format_name(IMPORTER_LOADGATE), "loadgate");
+    assert_null(
+        importer_format_name((enum importer_format)(IMPORTER_LOADGATE + 1)));
     assert_string_equal(importer_strerror(IMPORTER_EPARSE), "malformed input");
     assert_string_equal(importer_strerror(12345), "unknown error");
 }
@@ -307,11 +247,6 @@ static void test_locust_variants(void **state) {
 
 static void test_k6_fixture(void **state) {
     static const struct scalar_case cases[] = {
-        {"HTTP *",
-         1200,
-         24,
-         {30.5121, ABSENT, 95.1002, 120.3311, ABSENT, ABSENT, 41.2075, 2.3104,
-          812.4399}},
         {"GET /api/health",
          900,
          0,
@@ -324,6 +259,12 @@ static void test_k6_fixture(void **state) {
          0,
          {ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT,
           ABSENT}},
+        /* what the named endpoints leave of the whole run: counts only */
+        {"HTTP (other requests)",
+         300,
+         24,
+         {ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT,
+          ABSENT}},
     };
     struct metrics_results *r =
         load_ok(IMPORTER_K6, FIXTURE("k6_summary.json"));
@@ -332,18 +273,44 @@ static void test_k6_fixture(void **state) {
     assert_string_equal(r->meta.source, "k6");
     /* {expected_response:true} names no endpoint */
     assert_int_equal(r->n_endpoints, 3);
-    assert_string_equal(r->endpoints[0]->method, "HTTP");
-    assert_string_equal(r->endpoints[0]->path, "*");
-    assert_string_equal(r->endpoints[2]->method, "POST");
-    assert_string_equal(r->endpoints[2]->path, "/api/agents/{id}/query");
+    assert_string_equal(r->endpoints[1]->method, "POST");
+    assert_string_equal(r->endpoints[1]->path, "/api/agents/{id}/query");
     assert_close(r->duration_s, 30.0, 1e-12, "duration = count / rate");
     assert_int_equal(r->concurrent_users, 10);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         check_scalars(r, &cases[i]);
-    assert_close(value(r, find(r, "HTTP *"), METRICS_STAT_RPS), 40.0, 1e-12,
-                 "rps");
-    assert_close(value(r, find(r, "HTTP *"), METRICS_STAT_ERROR_RATE), 0.02,
-                 1e-12, "error_rate");
+    assert_close(value(r, find(r, "GET /api/health"), METRICS_STAT_RPS), 30.0,
+                 1e-12, "rps");
+    /* k6 exported no p(99): said once, for every report */
+    assert_int_equal(r->n_recommendations, 1);
+    assert_string_equal(r->recommendations[0],
+                        "k6 reports summary numbers without p75, p99, p99.9 "
+                        "for the whole run: a check on them is "
+                        "INCONCLUSIVE.");
+    metrics_results_free(r);
+}
+
+/* The whole run (ALL) of a k6 summary with per-endpoint submetrics is
+ * k6's own whole run: 1200 requests, 24 failed, its percentiles, not the
+ * whole-run endpoint and the named ones added together (2100). */
+static void test_k6_whole_run(void **state) {
+    struct metrics_results *r =
+        load_ok(IMPORTER_K6, FIXTURE("k6_summary.json"));
+    struct metrics_endpoint *all = NULL;
+
+    (void)state;
+    assert_int_equal(metrics_results_aggregate(r, &all), 0);
+    assert_int_equal(all->requests, 1200);
+    assert_int_equal(all->errors, 24);
+    assert_int_equal(metrics_results_total_requests(r), 1200);
+    assert_close(value(r, all, METRICS_STAT_P95), 120.3311, 1e-12, "ALL p95");
+    assert_close(value(r, all, METRICS_STAT_P50), 30.5121, 1e-12, "ALL p50");
+    assert_close(value(r, all, METRICS_STAT_MAX), 812.4399, 1e-12, "ALL max");
+    assert_close(value(r, all, METRICS_STAT_P99), ABSENT, 0, "ALL p99");
+    assert_close(value(r, all, METRICS_STAT_RPS), 40.0, 1e-12, "ALL rps");
+    assert_close(value(r, all, METRICS_STAT_ERROR_RATE), 0.02, 1e-12,
+                 "ALL error_rate");
+    metrics_endpoint_free(all);
     metrics_results_free(r);
 }
 
@@ -353,7 +320,7 @@ static void test_k6_variants(void **state) {
     static const char legacy[] =
         "{\"metrics\":{"
         "\"http_reqs\":{\"count\":200,\"rate\":20},"
-        "\"http_req_failed\":{\"value\":0.015},"
+        "\"http_req_failed\":{\"value\":0.05},"
         "\"http_req_duration\":{\"avg\":5,\"med\":4,\"p(90)\":8,"
         "\"p(95)\":9,\"p(99)\":15,\"p(99.9)\":30,\"max\":31},"
         "\"http_req_duration{url:http://h/x,method:PUT}\":{\"p(95)\":7},"
@@ -368,33 +335,51 @@ static void test_k6_variants(void **state) {
         "\"passes\":5,\"fails\":45}},"
         "\"http_req_duration\":{\"type\":\"trend\",\"values\":{\"p(50)\":3,"
         "\"p(99)\":11}}}}";
+    /* a count without http_req_failed{...} while the run had failures:
+     * the endpoint's failures are unknown, not taken as none */
+    static const char unknown_failures[] =
+        "{\"metrics\":{"
+        "\"http_reqs\":{\"count\":100,\"rate\":10},"
+        "\"http_req_failed\":{\"passes\":4},"
+        "\"http_req_duration\":{\"p(95)\":9},"
+        "\"http_reqs{name:GET /a}\":{\"count\":60},"
+        "\"http_req_duration{name:GET /a}\":{\"p(95)\":6}}}";
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
+    struct metrics_endpoint *all = NULL;
     char err[256];
 
     (void)state;
     assert_int_equal(importer_parse(IMPORTER_K6, legacy, strlen(legacy),
                                     "l.json", &r, err, sizeof(err)),
                      0);
-    ep = find(r, "HTTP *");
-    assert_int_equal(ep->errors, 3); /* round(0.015 * 200) */
-    assert_close(value(r, ep, METRICS_STAT_P99), 15, 0, "p99");
-    assert_close(value(r, ep, METRICS_STAT_P999), 30, 0, "p99.9");
-    assert_close(value(r, ep, METRICS_STAT_MIN), ABSENT, 0, "min");
-    assert_close(r->duration_s, 10, 1e-12, "duration");
-    ep = find(r, "PUT http://h/x");
+    /* the url's scheme and host are left out */
+    ep = find(r, "PUT /x");
     assert_int_equal(ep->requests, 0);
     assert_close(value(r, ep, METRICS_STAT_P95), ABSENT, 0, "no count");
     ep = find(r, "GET /a, b");
     assert_int_equal(ep->requests, 10);
     assert_int_equal(ep->errors, 5); /* rate read after the count */
     assert_close(value(r, ep, METRICS_STAT_P95), 6.5, 0, "named p95");
+    ep = find(r, "HTTP (other requests)");
+    assert_int_equal(ep->requests, 190);
+    assert_int_equal(ep->errors, 5); /* round(0.05 * 200) - 5 */
+    assert_int_equal(metrics_results_aggregate(r, &all), 0);
+    assert_int_equal(all->requests, 200);
+    assert_int_equal(all->errors, 10);
+    assert_close(value(r, all, METRICS_STAT_P99), 15, 0, "p99");
+    assert_close(value(r, all, METRICS_STAT_P999), 30, 0, "p99.9");
+    assert_close(value(r, all, METRICS_STAT_MIN), ABSENT, 0, "min");
+    assert_close(r->duration_s, 10, 1e-12, "duration");
+    metrics_endpoint_free(all);
     metrics_results_free(r);
 
     r = NULL;
     assert_int_equal(importer_parse(IMPORTER_K6, nested, strlen(nested),
                                     "n.json", &r, err, sizeof(err)),
                      0);
+    /* no endpoint with a count: the whole run is "HTTP *" */
+    assert_int_equal(r->n_endpoints, 1);
     ep = find(r, "HTTP *");
     assert_int_equal(ep->requests, 50);
     assert_int_equal(ep->errors, 5);
@@ -402,6 +387,22 @@ static void test_k6_variants(void **state) {
     assert_close(value(r, ep, METRICS_STAT_P99), 11, 0, "p99");
     assert_close(value(r, ep, METRICS_STAT_P95), ABSENT, 0, "p95");
     assert_close(r->duration_s, 12.5, 1e-12, "duration from state");
+    metrics_results_free(r);
+
+    r = NULL;
+    assert_int_equal(importer_parse(IMPORTER_K6, unknown_failures,
+                                    strlen(unknown_failures), "u.json", &r, err,
+                                    sizeof(err)),
+                     0);
+    ep = find(r, "GET /a");
+    assert_int_equal(ep->requests, 0);
+    assert_close(value(r, ep, METRICS_STAT_P95), ABSENT, 0, "not judged");
+    /* no endpoint left with a count: the whole run is "HTTP *" */
+    ep = find(r, "HTTP *");
+    assert_int_equal(ep->requests, 100);
+    assert_int_equal(ep->errors, 4);
+    assert_true(strstr(r->recommendations[0], "no http_req_failed{...} for "
+                                              "GET /a") != NULL);
     metrics_results_free(r);
 }
 
@@ -864,21 +865,8 @@ static void test_malformed(void **state) {
          "in:2: field 3 (label): expected a sampler name, found ''"},
     };
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct metrics_results *r = NULL;
-        char err[512] = "";
-        int rc =
-            importer_parse(cases[i].f, cases[i].text, strlen(cases[i].text),
-                           "in", &r, err, sizeof(err));
-
-        if (rc != IMPORTER_EPARSE)
-            fail_msg("case %zu: rc %d, want EPARSE (%s)", i, rc, err);
-        assert_null(r);
-        if (cases[i].error && strcmp(err, cases[i].error) != 0)
-            fail_msg("case %zu:\n got: %s\nwant: %s", i, err, cases[i].error);
-        if (!cases[i].error && strncmp(err, "in:2:", 5) != 0)
-            fail_msg("case %zu: no line:column in '%s'", i, err);
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_parse_error(i, cases[i].f, cases[i].text, cases[i].error);
 }
 
 static void test_embedded_nul(void **state) {
@@ -912,7 +900,7 @@ static void test_load_files(void **state) {
                                    err, sizeof(err)),
                      IMPORTER_EIO);
     assert_null(r);
-    assert_int_equal(importer_load((enum importer_format)7,
+    assert_int_equal(importer_load(IMPORTER_LOADGATE,
                                    FIXTURE("k6_summary.json"), &r, err,
                                    sizeof(err)),
                      IMPORTER_EINVAL);
@@ -956,6 +944,17 @@ static void test_round_trip(void **state) {
         {IMPORTER_JMETER, FIXTURE("jmeter_refused.jtl")},
         {IMPORTER_JMETER, FIXTURE("jmeter_noheader.jtl")},
         {IMPORTER_JMETER, FIXTURE("jmeter_xml.jtl")},
+        {IMPORTER_K6, FIXTURE("k6_handle_summary.json")},
+        {IMPORTER_K6, FIXTURE("k6_points.json")},
+        {IMPORTER_ARTILLERY, FIXTURE("artillery_endpoints.json")},
+        {IMPORTER_ARTILLERY, FIXTURE("artillery_partial.json")},
+        {IMPORTER_AUTOCANNON, FIXTURE("autocannon_errors.json")},
+        {IMPORTER_GATLING, FIXTURE("gatling_simulation.log")},
+        {IMPORTER_GATLING, FIXTURE("gatling_stats.json")},
+        {IMPORTER_VEGETA, FIXTURE("vegeta_results.json")},
+        {IMPORTER_VEGETA, FIXTURE("vegeta_report.json")},
+        {IMPORTER_WRK, FIXTURE("wrk2_latency.txt")},
+        {IMPORTER_HEY, FIXTURE("hey.csv")},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -988,10 +987,10 @@ static void test_round_trip(void **state) {
                          metrics_stat_name((enum metrics_stat)s));
                 assert_round_trip(value(b, eb, (enum metrics_stat)s),
                                   value(a, ea, (enum metrics_stat)s),
-                                  (enum metrics_stat)s, what);
+                                  (enum metrics_stat)s, a->duration_s, what);
             }
         }
-        /* and so does the whole run (Locust's Aggregated row) */
+        /* and so does the whole run (a summary source's own numbers) */
         assert_int_equal(metrics_results_aggregate(a, &all_a), 0);
         assert_int_equal(metrics_results_aggregate(b, &all_b), 0);
         for (int s = 0; s < METRICS_STAT__COUNT; s++) {
@@ -1001,7 +1000,7 @@ static void test_round_trip(void **state) {
                      metrics_stat_name((enum metrics_stat)s));
             assert_round_trip(value(b, all_b, (enum metrics_stat)s),
                               value(a, all_a, (enum metrics_stat)s),
-                              (enum metrics_stat)s, what);
+                              (enum metrics_stat)s, a->duration_s, what);
         }
         metrics_endpoint_free(all_a);
         metrics_endpoint_free(all_b);
@@ -1031,14 +1030,26 @@ static char *slurp(const char *path, size_t *len) {
     return buf;
 }
 
-/* Every prefix of every fixture, and byte flips, through every parser:
+/* Every prefix of a fixture of every format, and byte flips, through every
+ * parser:
  * each call returns 0 or EPARSE with a message, and never crashes (ASan
  * and UBSan builds run this too). */
 static void test_hostile(void **state) {
-    static const char *const files[] = {
-        FIXTURE("locust_stats.csv"), FIXTURE("k6_summary.json"),
-        FIXTURE("jmeter_full.jtl"), FIXTURE("jmeter5_noheader.jtl"),
-        FIXTURE("jmeter_xml.jtl")};
+    /* the smaller fixtures of every format (the fuzz targets take the
+     * larger ones) */
+    static const char *const files[] = {FIXTURE("locust_stats.csv"),
+                                        FIXTURE("k6_summary.json"),
+                                        FIXTURE("jmeter_full.jtl"),
+                                        FIXTURE("jmeter5_noheader.jtl"),
+                                        FIXTURE("jmeter_xml.jtl"),
+                                        FIXTURE("k6_handle_summary.json"),
+                                        FIXTURE("artillery_partial.json"),
+                                        FIXTURE("autocannon_errors.json"),
+                                        FIXTURE("gatling_stats.json"),
+                                        FIXTURE("vegeta_report.json"),
+                                        FIXTURE("wrk_errors.txt"),
+                                        FIXTURE("wrk2_latency.txt"),
+                                        FIXTURE("hey_404.csv")};
     static const char flips[] = {'"', ',', '\n', '\r', '\0', '{',
                                  '}', ':', '-',  '9',  'N',  '\xff',
                                  '<', '>', '&',  '/',  '='};
@@ -1052,7 +1063,7 @@ static void test_hostile(void **state) {
 
         assert_non_null(copy);
         for (size_t cut = 0; cut <= len; cut += (len > 3000 ? 7 : 1)) {
-            for (int f = 0; f < 3; f++) {
+            for (int f = 0; f <= IMPORTER_AUTO; f++) {
                 struct metrics_results *r = NULL;
                 char err[256] = "";
                 int rc = importer_parse((enum importer_format)f, text, cut, "h",
@@ -1073,8 +1084,9 @@ static void test_hostile(void **state) {
                 seed = seed * 1103515245u + 12345u;
                 copy[(seed >> 8) % len] = flips[(seed >> 20) % sizeof(flips)];
             }
-            rc = importer_parse((enum importer_format)(round % 3), copy, len,
-                                "h", &r, err, sizeof(err));
+            rc = importer_parse(
+                (enum importer_format)(round % (IMPORTER_AUTO + 1)), copy, len,
+                "h", &r, err, sizeof(err));
             assert_true(rc == 0 || rc == IMPORTER_EPARSE);
             metrics_results_free(r);
         }
@@ -1145,6 +1157,7 @@ int main(void) {
         cmocka_unit_test(test_locust_whole_run),
         cmocka_unit_test(test_locust_variants),
         cmocka_unit_test(test_k6_fixture),
+        cmocka_unit_test(test_k6_whole_run),
         cmocka_unit_test(test_k6_variants),
         cmocka_unit_test(test_jmeter_fixtures),
         cmocka_unit_test(test_jmeter_classes),

@@ -60,18 +60,31 @@ class CiExamplesTest(TempDirCase):
         self.write("perf/loadgate.yaml", PROFILE)
         self.bindir = os.path.dirname(os.path.abspath(LOADGATE))
 
-    def sh(self, line, env=None):
+    def start(self, line, env=None):
         e = dict(os.environ)
         e.pop("GITHUB_STEP_SUMMARY", None)
         e.pop("GITHUB_ACTIONS", None)
         e["PATH"] = self.bindir + os.pathsep + e["PATH"]
         e["TARGET"] = self.demo.url
         e.update(env or {})
-        p = subprocess.run(["bash", "-ec", line], cwd=self.tmp, env=e,
-                           capture_output=True, text=True, timeout=120)
-        self.assertEqual(p.returncode, 0, "%s\n%s%s" %
-                         (line, p.stdout, p.stderr))
-        return p
+        return subprocess.Popen(["bash", "-ec", line], cwd=self.tmp, env=e,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def sh(self, line, env=None):
+        return self.side_by_side([(line, env)])[0]
+
+    def side_by_side(self, jobs):
+        """Runs (line, env) jobs at the same time, as a CI runs the shard
+        jobs of a pipeline (merge refuses shards that did not run
+        together); asserts that each succeeded."""
+        procs = [(line, self.start(line, env)) for line, env in jobs]
+        done = []
+        for line, p in procs:
+            out, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, "%s\n%s%s" % (line, out, err))
+            done.append(p)
+        return done
 
     def twice(self, pipeline, promote=None):
         """Runs the pipeline, promotes its result if it does not, runs it
@@ -96,11 +109,10 @@ class CiExamplesTest(TempDirCase):
         self.merged = "results.json"
 
         def pipeline():
-            for shard in shards:
-                for step in jobs["load"]["steps"]:
-                    for line in loadgate_lines(step.get("run", "")):
-                        self.sh(line.replace("${{ matrix.shard }}",
-                                             str(shard)))
+            self.side_by_side([
+                (line.replace("${{ matrix.shard }}", str(shard)), None)
+                for shard in shards for step in jobs["load"]["steps"]
+                for line in loadgate_lines(step.get("run", ""))])
             for step in jobs["gate"]["steps"]:
                 for line in loadgate_lines(step.get("run", "")):
                     self.sh(line)
@@ -118,10 +130,10 @@ class CiExamplesTest(TempDirCase):
         self.merged = "results.json"
 
         def pipeline():
-            for i in range(1, n + 1):
-                for line in loadgate_lines("\n".join(doc["load"]["script"])):
-                    self.sh(line, {"CI_NODE_INDEX": str(i),
-                                   "CI_NODE_TOTAL": str(n)})
+            self.side_by_side([
+                (line, {"CI_NODE_INDEX": str(i), "CI_NODE_TOTAL": str(n)})
+                for i in range(1, n + 1)
+                for line in loadgate_lines("\n".join(doc["load"]["script"]))])
             for job in ("gate", "promote-baseline"):
                 for line in loadgate_lines("\n".join(doc[job]["script"])):
                     self.sh(line)
@@ -135,8 +147,13 @@ class CiExamplesTest(TempDirCase):
         self.merged = "results.json"
 
         def pipeline():
+            # the parallel stages side by side, then the rest in order
+            shards = [line for line in lines if "--shard" in line]
+            self.assertEqual(len(shards), 2)
+            self.side_by_side([(line, None) for line in shards])
             for line in lines:
-                self.sh(line)
+                if line not in shards:
+                    self.sh(line)
         self.twice(pipeline)
 
     def test_circleci(self):
@@ -154,10 +171,10 @@ class CiExamplesTest(TempDirCase):
             return out
 
         def pipeline():
-            for i in range(n):
-                for line in commands("load"):
-                    self.sh(line, {"CIRCLE_NODE_INDEX": str(i),
-                                   "CIRCLE_NODE_TOTAL": str(n)})
+            self.side_by_side([
+                (line, {"CIRCLE_NODE_INDEX": str(i),
+                        "CIRCLE_NODE_TOTAL": str(n)})
+                for i in range(n) for line in commands("load")])
             os.makedirs(self.path("test-results/loadgate"), exist_ok=True)
             for line in commands("gate"):
                 self.sh(line)
@@ -181,9 +198,10 @@ class CiExamplesTest(TempDirCase):
 
         def pipeline():
             container = spec["template"]["spec"]["containers"][0]
-            for i in range(n):
-                for arg in container["args"]:
-                    self.sh(local(arg), {"JOB_COMPLETION_INDEX": str(i)})
+            self.assertEqual(spec["parallelism"], n)  # the pods run together
+            self.side_by_side([
+                (local(arg), {"JOB_COMPLETION_INDEX": str(i)})
+                for i in range(n) for arg in container["args"]])
             for arg in gate["spec"]["template"]["spec"]["containers"][0][
                     "args"]:
                 self.sh(local(arg))

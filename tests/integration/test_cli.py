@@ -682,30 +682,70 @@ thresholds:
             self.assertEqual(line[0].count(bad), 1, line[0])
 
     def test_help_lists_every_option_parsed(self):
-        src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           "..", "..", "cmd", "src")
-        with open(os.path.join(src, "cmd.h"), encoding="utf-8") as f:
-            report = re.findall(r'\{"([a-z-]+)", (?:required|no)_argument',
-                                f.read())
-        self.assertIn("gitlab-load-performance", report)
-        files = {"run": "cmd_run.c", "quick": "cmd_quick.c",
-                 "gate": "cmd_gate.c", "report": "cmd_gate.c",
-                 "compare": "cmd_compare.c", "baseline": "cmd_baseline.c",
-                 "calibrate": "cmd_calibrate.c", "merge": "cmd_merge.c",
-                 "demo": "cmd_demo.c", "serve": "cmd_serve.c"}
-        for cmd, name in files.items():
-            with open(os.path.join(src, name), encoding="utf-8") as f:
-                text = f.read()
-            opts = re.findall(r'\{"([a-z-]+)", (?:required|no)_argument',
-                              text)
-            if "CMD_REPORT_LONGOPTS" in text:
-                opts += report
-            self.assertTrue(opts, cmd)
+        """Each option 'help CMD' lists (made from the command's option
+        table) reaches the command's parser: with a value where it takes
+        one, it is never an unknown option, one without a value or one
+        that takes none; the command stops on its arguments (or on the
+        value), before doing anything."""
+        option = re.compile(r"^  (?:-(\w), |    )--([a-z-]+)( \S+)?", re.M)
+        seen = set()
+        for cmd in ("run", "quick", "gate", "report", "compare", "baseline",
+                    "calibrate", "merge", "demo", "serve"):
             rc, out, _ = run("help", cmd)
             self.assertEqual(rc, 0)
-            missing = [o for o in opts
-                       if not re.search(r"--%s\b" % re.escape(o), out)]
-            self.assertEqual(missing, [], "loadgate help %s" % cmd)
+            opts = option.findall(out)
+            self.assertTrue(opts, cmd)
+            for short, name, value in opts:
+                seen.add(name)
+                for flag in ["--" + name] + (["-" + short] if short else []):
+                    # demo and serve take no arguments: one stops them
+                    args = [cmd, flag] + (["x"] if value else [])
+                    if cmd in ("demo", "serve"):
+                        args.append("no-such-argument")
+                    rc, _, err = run(*args, timeout=30)
+                    self.assertEqual(rc, 2, (args, err))
+                    self.assertNotRegex(err, r"unknown option|needs a value|"
+                                        r"takes no value", args)
+        self.assertIn("gitlab-load-performance", seen)
+
+    def complete(self, *words):
+        """What the committed bash completion offers for the command line
+        words (the last one being completed), in self.tmp."""
+        script = os.path.join(SOURCE, "completions", "loadgate.bash")
+        p = subprocess.run(
+            ["bash", "-c", 'source "$1"; shift; COMP_WORDS=("$@"); '
+             'COMP_CWORD=$(($# - 1)); _loadgate; '
+             'printf "%s\\n" "${COMPREPLY[@]}"', "bash", script,
+             "loadgate"] + list(words),
+            cwd=self.tmp, capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return sorted(p.stdout.split())
+
+    def test_bash_completion(self):
+        os.makedirs(os.path.join(self.tmp, ".loadgate", "baselines"))
+        self.write(".loadgate/baselines/main.json", "{}")
+        os.makedirs(os.path.join(self.tmp, "sub"))
+        self.write("p.yaml", "")
+        self.assertEqual(self.complete("ca"), ["calibrate"])
+        self.assertEqual(self.complete("run", "--form"), ["--format"])
+        self.assertEqual(self.complete("run", "--format", ""),
+                         ["json", "text"])
+        self.assertEqual(self.complete("gate", "--from", "j"), ["jmeter"])
+        self.assertEqual(self.complete("quick", "--engine", ""),
+                         ["curl", "fast"])
+        self.assertEqual(self.complete("baseline", "h"), ["history"])
+        self.assertEqual(self.complete("run", "--baseline", "m"), ["main"])
+        self.assertEqual(self.complete("gate", "r.json", "-b", "m"),
+                         ["main"])
+        self.assertEqual(self.complete("compare", "m"), ["main"])
+        # folders only (hidden ones too: compgen -d)
+        self.assertEqual(self.complete("run", "--store", ""),
+                         [".loadgate", "sub"])
+        self.assertEqual(self.complete("run", "p"), ["p.yaml"])
+        self.assertEqual(self.complete("run", "--keep", ""), [])
+        self.assertEqual(self.complete("quick", "-H", ""), [])
+        self.assertEqual(self.complete("quick", "--bo"), ["--body"])
+        self.assertEqual(self.complete("help", "se"), ["serve"])
 
     def test_sigint_writes_partial_results(self):
         out = self.path("r.json")

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from lgtest import (LOADGATE, DemoServer, TempDirCase, endpoint, free_port,
                     load_json, run)
@@ -42,14 +43,24 @@ class DistributedTest(TempDirCase):
         return self.write(name, PROFILE.format(
             target=self.demo.url, users=users, requests=requests))
 
+    def shards(self, p, n, prefix="s", env=None):
+        """Runs the n shards of p side by side, as CI jobs do."""
+        with ThreadPoolExecutor(n) as pool:
+            done = list(pool.map(lambda i: run(
+                "run", p, "--shard", "%d/%d" % (i, n), "--no-gate", "-q",
+                "--out", self.path("%s%d.json" % (prefix, i)), env=env),
+                range(1, n + 1)))
+        for rc, _, err in done:
+            self.assertEqual(rc, 0, err)
+        return [self.path("%s%d.json" % (prefix, i)) for i in range(1, n + 1)]
+
     def test_two_shards_merge_to_one_run(self):
         p = self.profile()
+        self.shards(p, 2, env={"LOADGATE_RUN_ID": "ci-77"})
         for i in (1, 2):
-            rc, _, err = run("run", p, "--shard", "%d/2" % i, "--no-gate",
-                             "-q", "--out", self.path("s%d.json" % i))
-            self.assertEqual(rc, 0, err)
             s = load_json(self.path("s%d.json" % i))
             self.assertEqual(s["meta"]["shard"], "%d/2" % i)
+            self.assertEqual(s["meta"]["run_id"], "ci-77")
             self.assertEqual(s["concurrent_users"], 10)
             self.assertEqual(s["total_requests"], 600)  # split exactly
         rc, out, err = run("merge", self.path("s1.json"), self.path("s2.json"),
@@ -104,6 +115,127 @@ class DistributedTest(TempDirCase):
         rc, _, err = run("run", p, "--shards", "2")
         self.assertEqual(rc, 2)
         self.assertIn("JOB_COMPLETION_INDEX", err)
+
+    def assert_refused(self, why, *args):
+        """merge args exits 3 with one error line containing why, and
+        writes nothing."""
+        out = self.path("refused.json")
+        rc, _, err = run("merge", *args, "-o", out)
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertTrue(err.startswith("loadgate: error: "), err)
+        self.assertIn(why, err)
+        self.assertFalse(os.path.exists(out))
+        return err
+
+    def edited(self, src, name, change):
+        doc = load_json(src)
+        change(doc)
+        return self.write(name, json.dumps(doc))
+
+    def test_merge_refuses_what_is_not_one_run(self):
+        p = self.profile(requests=200, users=4)
+        s1, s2 = self.shards(p, 2)
+        rc, _, err = run("run", p, "--no-gate", "-q", "--out",
+                         self.path("r2.json"))
+        self.assertEqual(rc, 0, err)
+        r2 = self.path("r2.json")
+
+        # a shard and a whole run of the same profile
+        err = self.assert_refused("is not a shard", s1, r2)
+        self.assertIn("r2.json", err)
+        self.assertIn("--force", err)
+
+        # shard 2 of a run an hour later: its load never met shard 1's
+        def later(doc, by=3600):
+            doc["meta"]["start_second"] += by
+            for m in doc["metrics"]:
+                for pt in m["timeline"]:
+                    pt["t"] += by
+        late = self.edited(s2, "late2.json", later)
+        err = self.assert_refused("did not run at the same time", s1, late)
+        self.assertIn("late2.json", err)
+
+        # the shards of two CI runs (that ran at the same time)
+        def run_id(rid):
+            def change(doc):
+                doc["meta"]["run_id"] = rid
+            return change
+        self.assert_refused("'%s' is from run github-2" %
+                            self.path("o2.json"),
+                            self.edited(s1, "o1.json", run_id("github-1")),
+                            self.edited(s2, "o2.json", run_id("github-2")))
+
+        # --force merges them, warns, and leaves the hour between them out
+        # of the duration: the rps is that of the runs, not a tenth of it
+        r2_later = self.edited(r2, "r2-later.json",
+                               lambda doc: later(doc, 600))
+        for name, other in (("late", late), ("whole", r2_later)):
+            out = self.path("forced-%s.json" % name)
+            rc, _, err = run("merge", s1, other, "--force", "-o", out)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("warning: merging runs that are not the shards of "
+                          "one run (--force)", err)
+            a, b, m = load_json(s1), load_json(other), load_json(out)
+            self.assertAlmostEqual(m["test_duration_seconds"],
+                                   a["test_duration_seconds"] +
+                                   b["test_duration_seconds"], delta=0.01)
+            self.assertEqual(m["total_requests"],
+                             a["total_requests"] + b["total_requests"])
+            rps = m["summary"]["total_requests_per_second"]
+            self.assertAlmostEqual(
+                rps, m["total_requests"] / m["test_duration_seconds"],
+                delta=0.01)
+        # ... but not the same file twice
+        self.assert_refused("same file", s1, s1, "--force")
+
+    def test_merge_of_one_shard_of_many(self):
+        p = self.profile(requests=36, users=9)
+        rc, _, err = run("run", p, "--shard", "9/9", "--no-gate", "-q",
+                         "--out", self.path("nine.json"))
+        self.assertEqual(rc, 0, err)
+        # merged as it is, and said (its index used to write past an array
+        # sized by the command line: the ASan build saw it)
+        rc, _, err = run("merge", self.path("nine.json"), "-o",
+                         self.path("m.json"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("merged 1 of 9 shards", err)
+        self.assertIsNone(load_json(self.path("m.json"))["meta"]["shard"])
+
+    def test_merge_refuses_counts_that_overflow(self):
+        p = self.profile(requests=40, users=2)
+        # (in a GitHub Actions job, the shards know their workflow run)
+        s1, s2 = self.shards(p, 2, env={"LOADGATE_RUN_ID": "",
+                                        "GITHUB_RUN_ID": "99"})
+        self.assertEqual(load_json(s1)["meta"]["run_id"], "github-99")
+
+        def huge(n):
+            def change(doc):
+                doc["metrics"][0]["sample_size"] = n
+            return change
+        # each a count, their sum beyond 2^53: it used to wrap
+        a = self.edited(s1, "h1.json", huge(6 * 10**15))
+        b = self.edited(s2, "h2.json", huge(6 * 10**15))
+        err = self.assert_refused("would exceed", a, b)
+        self.assertIn("h2.json", err)
+        # a document with absurd or negative counts is corrupt
+        self.assert_refused("sample_size",
+                            self.edited(s1, "h3.json", huge(5 * 10**18)), b)
+
+        def negative_total(doc):
+            doc["total_requests"] = -9223372036854775808
+        self.assert_refused("total_requests", s1,
+                            self.edited(s2, "n2.json", negative_total))
+
+        def negative_status(doc):
+            doc["metrics"][0]["status_codes"]["200"] = -4
+        self.assert_refused("status_codes.200", s1,
+                            self.edited(s2, "n3.json", negative_status))
+        # and gate says the same of such a file
+        rc, _, err = run("gate", self.path("n2.json"), "--threshold",
+                         "p95 < 1s")
+        self.assertEqual(rc, 3, err)
+        self.assertIn("total_requests", err)
 
     def test_baseline_service_round_trip(self):
         store = self.path("service-store")

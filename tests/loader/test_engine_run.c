@@ -237,13 +237,11 @@ static void *xcalloc(size_t n, size_t size) {
     return p;
 }
 
-static struct loader_profile *
+static struct loader_plan *
 make_profile(const char *target, const struct scen_spec *sc, size_t n_sc) {
-    struct loader_profile *p = xcalloc(1, sizeof(*p));
+    struct loader_plan *p = xcalloc(1, sizeof(*p));
 
     p->name = xs("enginetest");
-    p->path = xs("enginetest.yaml");
-    p->version = 1;
     p->target = xs(target);
     p->timeout_s = 5;
     strcpy(p->sha256, "0123456789abcdef0123456789abcdef"
@@ -302,7 +300,7 @@ static void free_kvs(struct loader_kv *kv, size_t n) {
     free(kv);
 }
 
-static void free_profile(struct loader_profile *p) {
+static void free_profile(struct loader_plan *p) {
     if (!p)
         return;
     for (size_t i = 0; i < p->n_scenarios; i++) {
@@ -330,7 +328,6 @@ static void free_profile(struct loader_profile *p) {
     free_kvs(p->headers, p->n_headers);
     free(p->load.stages);
     free(p->name);
-    free(p->path);
     free(p->target);
     free(p);
 }
@@ -355,8 +352,7 @@ static double p_ms(const struct metrics_endpoint *ep, double pct) {
     return (double)metrics_hist_percentile(ep->hist, pct) / 1000.0;
 }
 
-static void run_ok(const struct loader_profile *p,
-                   const struct loader_run_opts *o,
+static void run_ok(const struct loader_plan *p, const struct loader_run_opts *o,
                    struct metrics_results **r) {
     char err[256] = "";
     int rc = loader_run(p, o, r, err, sizeof(err));
@@ -399,7 +395,7 @@ static void test_mixed_run(void **state) {
         {"errors", 1, error_steps, 2},
         {"agents", 2, agent_steps, 2},
     };
-    struct loader_profile *p = make_profile(srv.target, sc, 3);
+    struct loader_plan *p = make_profile(srv.target, sc, 3);
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
     uint64_t total;
@@ -499,7 +495,7 @@ static void test_connection_refused(void **state) {
     socklen_t len = sizeof(sa);
     char target[64];
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct loader_profile *p;
+    struct loader_plan *p;
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
 
@@ -544,7 +540,7 @@ static void test_requests_limit(void **state) {
         {.method = "GET", .path = "/health"}};
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     const struct scen_spec health[] = {{"health", 1, health_steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
 
     (void)state;
@@ -608,7 +604,7 @@ static void stop_after_half_second(const struct loader_progress *pr, void *ud) {
 /* The stop flag ends a 30 s run early with partial results. */
 static void test_stop_flag(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
     struct stop_ctx c = {.monotonic = true};
     struct loader_run_opts o = {0};
@@ -641,7 +637,7 @@ static void test_timeout(void **state) {
         {.method = "GET", .path = "/slow", .timeout_s = 0.2},
     };
     const struct scen_spec sc[] = {{"slow", 1, steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
 
@@ -672,7 +668,7 @@ static void test_capture_missing(void **state) {
         {.method = "GET", .path = "/err500"},
     };
     const struct scen_spec sc[] = {{"cap", 1, steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
 
@@ -692,7 +688,7 @@ static void test_capture_missing(void **state) {
  * In a child, since the hard limit cannot be raised again. */
 static void test_fd_limit(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     pid_t pid;
     int status = 0;
 
@@ -725,7 +721,7 @@ static void test_fd_limit(void **state) {
 
 static void test_invalid_profiles(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
     char err[256];
 
@@ -748,11 +744,12 @@ static void test_invalid_profiles(void **state) {
  * endpoint, 400/s cannot, and the shortfall shows. */
 static void test_open_model(void **state) {
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
 
     (void)state;
+    p->load.model = LOADER_MODEL_OPEN;
     p->load.rate = 200;
     p->load.duration_s = 1.0;
     p->load.max_in_flight = 50;
@@ -799,7 +796,7 @@ static void test_open_model(void **state) {
 
 /* Runs p with /stall pausing from 1 s to 2 s after the start. */
 static const struct metrics_endpoint *
-run_with_pause(const struct loader_profile *p, struct metrics_results **r) {
+run_with_pause(const struct loader_plan *p, struct metrics_results **r) {
     uint64_t t0 = mono_ns();
 
     atomic_store(&stall_from, t0 + 1000000000u);
@@ -816,7 +813,7 @@ run_with_pause(const struct loader_profile *p, struct metrics_results **r) {
 static void test_coordinated_omission(void **state) {
     const struct step_spec steps[] = {{.method = "GET", .path = "/stall"}};
     const struct scen_spec sc[] = {{"stall", 1, steps, 1}};
-    struct loader_profile *p = make_profile(srv.target, sc, 1);
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
     double open_p99, open_p50, closed_p99, closed_max;
@@ -824,6 +821,7 @@ static void test_coordinated_omission(void **state) {
     (void)state;
     p->load.duration_s = 3.0;
     /* open: 100 arrivals a second, enough slots for the pause */
+    p->load.model = LOADER_MODEL_OPEN;
     p->load.rate = 100;
     p->load.max_in_flight = 400;
     ep = run_with_pause(p, &r);
@@ -833,6 +831,7 @@ static void test_coordinated_omission(void **state) {
     metrics_results_free(r);
 
     /* closed: 4 users, 5 ms between requests */
+    p->load.model = LOADER_MODEL_CLOSED;
     p->load.rate = 0;
     p->load.max_in_flight = 0;
     p->load.users = 4;
@@ -856,7 +855,7 @@ static void test_coordinated_omission(void **state) {
 static void test_thousand_users(void **state) {
     const struct step_spec steps[] = {{.method = "GET", .path = "/health"}};
     const struct scen_spec sc[] = {{"health", 1, steps, 1}};
-    struct loader_profile *p;
+    struct loader_plan *p;
     struct metrics_results *r = NULL;
     const struct metrics_endpoint *ep;
     struct rlimit rl;

@@ -111,7 +111,7 @@ static void test_status_errclass_table(void **state) {
  * its weight's, and the same seed picks the same sequence. */
 static void test_pick_distribution(void **state) {
     struct loader_scenario sc[3];
-    struct loader_profile p;
+    struct loader_plan p;
     unsigned weights[3] = {1, 3, 6};
     unsigned counts[3] = {0, 0, 0};
     uint64_t rng = loader__rng_seed(7), rng2 = loader__rng_seed(7);
@@ -284,6 +284,7 @@ static void test_load_split(void **state) {
                 in.n_stages = 3;
             }
             open = in.rate > 0 || in.n_stages > 0;
+            in.model = open ? LOADER_MODEL_OPEN : LOADER_MODEL_CLOSED;
             for (unsigned i = 0; i < n; i++) {
                 memset(&out, 0xff, sizeof(out));
                 out.stages = room;
@@ -355,6 +356,7 @@ static void test_load_split(void **state) {
         struct loader_load l;
 
         memset(&l, 0, sizeof(l));
+        l.model = LOADER_MODEL_OPEN;
         l.users = 10;
         l.stages = st;
         l.n_stages = 1;
@@ -381,6 +383,136 @@ static void test_load_split(void **state) {
         out.stages = NULL;
         assert_int_equal(loader_load_split(&in, 0, 2, &out, err, sizeof(err)),
                          LOADER_EINVAL);
+    }
+}
+
+/* loader_plan_check(): what every plan must hold, whoever built it.  A
+ * valid plan passes; each case breaks one rule and names it. */
+enum plan_break {
+    PB_NONE,
+    PB_TARGET,
+    PB_ENGINE_REDIRECTS,
+    PB_TIMEOUT,
+    PB_NO_STEPS,
+    PB_WEIGHT,
+    PB_OPEN_NO_RATE,
+    PB_CLOSED_WITH_RATE,
+    PB_NO_USERS,
+    PB_OPEN_ITERATIONS,
+    PB_NEGATIVE,
+    PB_THINK_ORDER,
+    PB_STAGE_ZERO,
+    PB_STAGES_ALL_ZERO,
+    PB_NO_STOP,
+};
+
+static void test_plan_check(void **state) {
+    static const struct {
+        enum plan_break brk;
+        const char *frag;
+    } cases[] = {
+        {PB_NONE, NULL},
+        {PB_TARGET, "no target"},
+        {PB_ENGINE_REDIRECTS, "does not follow redirects"},
+        {PB_TIMEOUT, "timeout"},
+        {PB_NO_STEPS, "scenario 's' has no steps"},
+        {PB_WEIGHT, "weight 0"},
+        {PB_OPEN_NO_RATE, "the open model needs a rate or stages"},
+        {PB_CLOSED_WITH_RATE, "make the open model"},
+        {PB_NO_USERS, "starts no users"},
+        {PB_OPEN_ITERATIONS, "'iterations'"},
+        {PB_NEGATIVE, "negative time or rate"},
+        {PB_THINK_ORDER, "negative time or rate"},
+        {PB_STAGE_ZERO, "stage 2 needs a duration"},
+        {PB_STAGES_ALL_ZERO, "every stage has rate 0"},
+        {PB_NO_STOP, "neither a duration nor a number of requests"},
+    };
+    char err[256];
+
+    (void)state;
+    assert_int_equal(loader_plan_check(NULL, err, sizeof(err)), LOADER_EINVAL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct loader_step step = {0};
+        struct loader_scenario sc = {0};
+        struct loader_stage st[2] = {{10, 0}, {5, 50}};
+        struct loader_plan p = {0};
+        int rc;
+
+        p.target = "http://127.0.0.1:1";
+        p.timeout_s = 10;
+        sc.name = "s";
+        sc.weight = 1;
+        sc.steps = &step;
+        sc.n_steps = 1;
+        p.scenarios = &sc;
+        p.n_scenarios = 1;
+        p.load.model = LOADER_MODEL_CLOSED;
+        p.load.users = 2;
+        p.load.duration_s = 1;
+        switch (cases[i].brk) {
+        case PB_NONE:
+            break;
+        case PB_TARGET:
+            p.target = "";
+            break;
+        case PB_ENGINE_REDIRECTS:
+            p.engine = LOADER_ENGINE_FAST;
+            p.follow_redirects = true;
+            break;
+        case PB_TIMEOUT:
+            p.timeout_s = 0;
+            break;
+        case PB_NO_STEPS:
+            sc.n_steps = 0;
+            break;
+        case PB_WEIGHT:
+            sc.weight = 0;
+            break;
+        case PB_OPEN_NO_RATE:
+            p.load.model = LOADER_MODEL_OPEN;
+            break;
+        case PB_CLOSED_WITH_RATE:
+            p.load.rate = 10;
+            break;
+        case PB_NO_USERS:
+            p.load.users = 0;
+            break;
+        case PB_OPEN_ITERATIONS:
+            p.load.model = LOADER_MODEL_OPEN;
+            p.load.rate = 10;
+            p.load.iterations = 5;
+            break;
+        case PB_NEGATIVE:
+            p.load.warmup_s = -1;
+            break;
+        case PB_THINK_ORDER:
+            p.load.think_min_s = 3;
+            p.load.think_max_s = 1;
+            break;
+        case PB_STAGE_ZERO:
+            p.load.model = LOADER_MODEL_OPEN;
+            st[1].duration_s = 0;
+            p.load.stages = st;
+            p.load.n_stages = 2;
+            break;
+        case PB_STAGES_ALL_ZERO:
+            p.load.model = LOADER_MODEL_OPEN;
+            st[1].rate = 0;
+            p.load.stages = st;
+            p.load.n_stages = 2;
+            break;
+        case PB_NO_STOP:
+            p.load.duration_s = 0;
+            break;
+        }
+        rc = loader_plan_check(&p, err, sizeof(err));
+        if (!cases[i].frag) {
+            assert_int_equal(rc, 0);
+            continue;
+        }
+        print_message("case %zu: %s\n", i, err);
+        assert_int_equal(rc, LOADER_EINVAL);
+        assert_non_null(strstr(err, cases[i].frag));
     }
 }
 
@@ -453,6 +585,7 @@ int main(void) {
         cmocka_unit_test(test_arrivals_constant),
         cmocka_unit_test(test_arrivals_stages),
         cmocka_unit_test(test_load_split),
+        cmocka_unit_test(test_plan_check),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

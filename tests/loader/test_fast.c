@@ -292,18 +292,17 @@ static void *xcalloc(size_t n, size_t size) {
 }
 
 /* One scenario of one step. */
-static struct loader_profile *one_step(const char *tgt, const char *engine,
-                                       const char *method, const char *path,
-                                       unsigned users, uint64_t n) {
-    struct loader_profile *p = xcalloc(1, sizeof(*p));
+static struct loader_plan *one_step(const char *tgt, const char *engine,
+                                    const char *method, const char *path,
+                                    unsigned users, uint64_t n) {
+    struct loader_plan *p = xcalloc(1, sizeof(*p));
     struct loader_step *st;
 
     p->name = xs("fasttest");
-    p->path = xs("fasttest.yaml");
-    p->version = 1;
     p->target = xs(tgt);
     p->timeout_s = 5;
-    p->engine = xs(engine);
+    if (engine)
+        assert_int_equal(loader_engine_parse(engine, &p->engine), 0);
     strcpy(p->sha256, "0123456789abcdef0123456789abcdef"
                       "0123456789abcdef0123456789abcdef");
     p->n_scenarios = 1;
@@ -319,7 +318,7 @@ static struct loader_profile *one_step(const char *tgt, const char *engine,
     return p;
 }
 
-static void free_profile(struct loader_profile *p) {
+static void free_profile(struct loader_plan *p) {
     struct loader_step *st = p->scenarios[0].steps;
 
     free(st->method);
@@ -334,13 +333,11 @@ static void free_profile(struct loader_profile *p) {
     free(p->scenarios[0].name);
     free(p->scenarios);
     free(p->name);
-    free(p->path);
     free(p->target);
-    free(p->engine);
     free(p);
 }
 
-static struct metrics_results *run(const struct loader_profile *p,
+static struct metrics_results *run(const struct loader_plan *p,
                                    unsigned threads) {
     struct loader_run_opts o;
     struct metrics_results *r = NULL;
@@ -393,7 +390,7 @@ static void test_wire(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         const struct wire_case *c = &cases[i];
-        struct loader_profile *p =
+        struct loader_plan *p =
             one_step(target, "fast", c->method, c->path, c->users, c->n);
         struct metrics_results *r;
         const struct metrics_endpoint *ep;
@@ -432,7 +429,7 @@ static void test_wire(void **state) {
 
 /* The timing breakdown survives the results JSON and a merge. */
 static void test_timing_json(void **state) {
-    struct loader_profile *p = one_step(target, "fast", "GET", "/close", 1, 4);
+    struct loader_plan *p = one_step(target, "fast", "GET", "/close", 1, 4);
     struct metrics_results *r, *back = NULL;
     const struct metrics_endpoint *ep, *bep;
     char *text = NULL, err[256] = "";
@@ -464,7 +461,7 @@ static void test_timing_json(void **state) {
 
 /* A body goes out with its length; captures see the response body. */
 static void test_body_and_capture(void **state) {
-    struct loader_profile *p = one_step(target, "fast", "POST", "/post", 2, 10);
+    struct loader_plan *p = one_step(target, "fast", "POST", "/post", 2, 10);
     struct loader_step *st = p->scenarios[0].steps;
     struct metrics_results *r;
     const struct metrics_endpoint *ep;
@@ -512,8 +509,8 @@ static void test_timeout(void **state) {
 
     (void)state;
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-        struct loader_profile *p = one_step(target, runs[i].engine, "GET",
-                                            "/slow", runs[i].users, runs[i].n);
+        struct loader_plan *p = one_step(target, runs[i].engine, "GET", "/slow",
+                                         runs[i].users, runs[i].n);
         struct metrics_results *r;
         const struct metrics_endpoint *ep;
 
@@ -560,7 +557,7 @@ static void test_refused(void **state) {
     (void)state;
     dead_target(dead, sizeof(dead));
     for (size_t i = 0; i < 2; i++) {
-        struct loader_profile *p = one_step(dead, engines[i], "GET", "/", 2, 6);
+        struct loader_plan *p = one_step(dead, engines[i], "GET", "/", 2, 6);
         struct metrics_results *r = run(p, 1);
         const struct metrics_endpoint *ep = only_ep(r);
 
@@ -594,7 +591,7 @@ static void test_env_proxy(void **state) {
     (void)state;
     dead_target(dead, sizeof(dead));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct loader_profile *p = one_step(dead, "curl", "GET", "/", 1, 3);
+        struct loader_plan *p = one_step(dead, "curl", "GET", "/", 1, 3);
         struct metrics_results *r;
         const struct metrics_endpoint *ep;
 
@@ -627,7 +624,7 @@ static void test_transports_agree(void **state) {
 
     (void)state;
     for (size_t i = 0; i < 3; i++) {
-        struct loader_profile *p =
+        struct loader_plan *p =
             one_step(target, runs[i].engine, "GET", "/delay20", 4, 80);
         struct metrics_results *r;
         const struct metrics_endpoint *ep;
@@ -673,7 +670,7 @@ static void test_transports_agree(void **state) {
 /* The curl transport over several multi handles (100 users each): 250
  * users keep one connection each, no request lost or doubled. */
 static void test_curl_many_multis(void **state) {
-    struct loader_profile *p =
+    struct loader_plan *p =
         one_step(target, "curl", "GET", "/delay20", 250, 1000);
     struct metrics_results *r;
     const struct metrics_endpoint *ep;
@@ -711,8 +708,7 @@ static void on_progress(const struct loader_progress *pr, void *ud) {
 /* With --threads, one progress line counts every loop's users and
  * requests (it once showed the first loop's share only). */
 static void test_threads_progress(void **state) {
-    struct loader_profile *p =
-        one_step(target, "fast", "GET", "/delay20", 4, 200);
+    struct loader_plan *p = one_step(target, "fast", "GET", "/delay20", 4, 200);
     struct loader_run_opts o;
     struct metrics_results *r = NULL;
     struct seen s = {0};
@@ -741,7 +737,7 @@ static void test_threads_progress(void **state) {
  * start about 20 in the first second however many loops start them.  Each
  * loop once started its share at the whole rate (two loops: all 40). */
 static void test_threads_spawn_rate(void **state) {
-    struct loader_profile *p = one_step(target, "fast", "GET", "/cl", 40, 0);
+    struct loader_plan *p = one_step(target, "fast", "GET", "/cl", 40, 0);
     struct metrics_results *r;
     unsigned conns;
 
@@ -764,8 +760,7 @@ static void test_threads_spawn_rate(void **state) {
  * numbered its own from 1: two users were "1", and a data: row in
  * sequence order went to both). */
 static void test_threads_number_users(void **state) {
-    struct loader_profile *p =
-        one_step(target, "fast", "GET", "/vu/${vu}", 8, 64);
+    struct loader_plan *p = one_step(target, "fast", "GET", "/vu/${vu}", 8, 64);
     struct metrics_results *r;
 
     (void)state;
@@ -800,7 +795,7 @@ static void test_pick(void **state) {
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader_profile *p =
+        struct loader_plan *p =
             one_step(cases[i].target, cases[i].engine, "GET", "/", 1, 1);
         const char *got;
 

@@ -16,20 +16,25 @@
 #include "loader.h"
 #include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 
-#define PROFILES LOADGATE_SOURCE_DIR "/tests/loader/profiles/"
+#define PROFILES LOADGATE_SOURCE_DIR "/tests/profile/profiles/"
 
-static struct loader_profile *parse_ok(const char *text, const char *file) {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+/* The plan of a profile written in YAML. */
+static struct loader_plan *parse_ok(const char *text, const char *file) {
+    struct profile *prof = NULL;
+    struct loader_plan *p;
+    struct profile_error err;
     char msg[1024];
-    int rc = loader_profile_parse(text, strlen(text), file, &p, &err);
+    int rc = profile_parse(text, strlen(text), file, &prof, &err);
 
-    loader_error_format(&err, msg, sizeof(msg));
+    profile_error_format(&err, msg, sizeof(msg));
     if (rc)
         print_error("unexpected error: %s\n", msg);
     assert_int_equal(rc, 0);
+    p = prof->plan;
+    prof->plan = NULL;
+    profile_free(prof);
     return p;
 }
 
@@ -120,7 +125,7 @@ static void test_template_check(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         msg[0] = '\0';
-        assert_int_equal(loader__template_check(cases[i].tpl, msg, sizeof(msg)),
+        assert_int_equal(loader_template_check(cases[i].tpl, msg, sizeof(msg)),
                          cases[i].ok);
         assert_true(cases[i].ok || msg[0]);
     }
@@ -158,7 +163,7 @@ static void test_escaping(void **state) {
 
 /* A captured value with quotes stays valid JSON in a json: body. */
 static void test_json_body_escapes_captures(void **state) {
-    struct loader_profile *p = parse_ok(
+    struct loader_plan *p = parse_ok(
         "version: 1\ntarget: http://127.0.0.1:1\nload: {users: 1, "
         "requests: 1}\nscenarios:\n  - steps:\n      - post: /q?x={{v}}\n"
         "        json: {query: \"{{v}}\", n: 1}\n",
@@ -175,11 +180,11 @@ static void test_json_body_escapes_captures(void **state) {
     /* not escaped outside json: */
     assert_string_equal(vu.url.p, "http://127.0.0.1:1/q?x=say \"hi\"\\");
     loader__vu_release(&vu);
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 static void test_form_query_render(void **state) {
-    struct loader_profile *p = parse_ok(
+    struct loader_plan *p = parse_ok(
         "version: 1\ntarget: http://h:1\nload: {users: 1, requests: 1}\n"
         "scenarios:\n  - steps:\n"
         "      - post: /login?a=1\n"
@@ -208,7 +213,7 @@ static void test_form_query_render(void **state) {
     assert_string_equal(vu.url.p, "http://h:1/plain?x=1%2F2");
     assert_int_equal(vu.body.len, 0);
     loader__vu_release(&vu);
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 /* ---- captures and expectations ---------------------------------------- */
@@ -237,7 +242,7 @@ static void test_capture_kinds(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char text[512], *val = NULL;
-        struct loader_profile *p;
+        struct loader_plan *p;
 
         snprintf(text, sizeof(text),
                  "version: 1\ntarget: http://h:1\nload: {users: 1, "
@@ -254,7 +259,7 @@ static void test_capture_kinds(void **state) {
         else
             assert_null(val);
         free(val);
-        loader_profile_free(p);
+        loader_plan_free(p);
     }
 }
 
@@ -313,7 +318,7 @@ static void test_header_pieces(void **state) {
 static void test_many_headers(void **state) {
     char text[4096], want[64];
     size_t len;
-    struct loader_profile *p;
+    struct loader_plan *p;
     struct loader__vu vu;
 
     (void)state;
@@ -345,7 +350,7 @@ static void test_many_headers(void **state) {
     assert_int_equal(strlen(vu.headers[20]), 6 + 36);
     assert_string_equal(vu.headers[21], "Content-Type: application/json");
     loader__vu_release(&vu);
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 static void test_expect_body(void **state) {
@@ -369,7 +374,7 @@ static void test_expect_body(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char text[512], why[200] = "";
-        struct loader_profile *p;
+        struct loader_plan *p;
         const struct loader_step *s;
 
         snprintf(text, sizeof(text),
@@ -388,7 +393,7 @@ static void test_expect_body(void **state) {
         /* a body cut at 1 MiB never passes a body check */
         assert_false(loader__expect_body(s, cases[i].body,
                                          strlen(cases[i].body), true, NULL, 0));
-        loader_profile_free(p);
+        loader_plan_free(p);
     }
 }
 
@@ -405,13 +410,13 @@ static void test_feeder_csv(void **state) {
         {"\xEF\xBB\xBFid\r\n1\r\n\r\n2\r\n", 0, 1, 2, "2", NULL},
         {"a,b\n\"x,\"\"y\"\"\nz\",2\n", 0, 2, 1, "2", NULL},
         {"a,b\n\"x,\"\"y\"\"\nz\",2\n", 0, 2, 1, "2", NULL},
-        {"", LOADER_EPROFILE, 0, 0, NULL, "is empty"},
-        {"a,b\n", LOADER_EPROFILE, 0, 0, NULL, "no data rows"},
-        {"a,b\n1,2,3\n", LOADER_EPROFILE, 0, 0, NULL, "f.csv:2: 3 fields"},
-        {"a,a\n1,2\n", LOADER_EPROFILE, 0, 0, NULL, "appears twice"},
-        {"a b\n1\n", LOADER_EPROFILE, 0, 0, NULL, "not a variable name"},
-        {"a\n\"open\n", LOADER_EPROFILE, 0, 0, NULL, "never closed"},
-        {"a\nx\"y\n", LOADER_EPROFILE, 0, 0, NULL, "a quote inside"},
+        {"", PROFILE_EPROFILE, 0, 0, NULL, "is empty"},
+        {"a,b\n", PROFILE_EPROFILE, 0, 0, NULL, "no data rows"},
+        {"a,b\n1,2,3\n", PROFILE_EPROFILE, 0, 0, NULL, "f.csv:2: 3 fields"},
+        {"a,a\n1,2\n", PROFILE_EPROFILE, 0, 0, NULL, "appears twice"},
+        {"a b\n1\n", PROFILE_EPROFILE, 0, 0, NULL, "not a variable name"},
+        {"a\n\"open\n", PROFILE_EPROFILE, 0, 0, NULL, "never closed"},
+        {"a\nx\"y\n", PROFILE_EPROFILE, 0, 0, NULL, "a quote inside"},
     };
 
     (void)state;
@@ -422,8 +427,8 @@ static void test_feeder_csv(void **state) {
 
         assert_non_null(f);
         f->file = strdup("f.csv");
-        rc = loader__feeder_parse(f, cases[i].csv, strlen(cases[i].csv), msg,
-                                  sizeof(msg));
+        rc = profile__feeder_parse(f, cases[i].csv, strlen(cases[i].csv), msg,
+                                   sizeof(msg));
         assert_int_equal(rc, cases[i].rc);
         if (rc == 0) {
             assert_int_equal(f->n_columns, cases[i].cols);
@@ -440,14 +445,16 @@ static void test_feeder_csv(void **state) {
 /* rows users get: sequence in order, each once per round; shards get
  * disjoint slices covering every row. */
 static void test_feeder_order_and_shards(void **state) {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+    struct profile *prof = NULL;
+    struct loader_plan *p;
+    struct profile_error err;
     struct loader__vu vu;
     char errbuf[200];
     const struct loader_feeder *f;
 
     (void)state;
-    assert_int_equal(loader_profile_load(PROFILES "scenario.yml", &p, &err), 0);
+    assert_int_equal(profile_load(PROFILES "scenario.yml", &prof, &err), 0);
+    p = prof->plan;
     f = p->data;
     assert_non_null(f);
     assert_false(f->random);
@@ -499,9 +506,8 @@ static void test_feeder_order_and_shards(void **state) {
     {
         static const size_t r0[] = {0, 1, 2}, n[] = {1, 1, 2};
         for (unsigned i = 1; i <= 3; i++) {
-            assert_int_equal(loader_profile_shard_feeder(p, i, 3, errbuf,
-                                                         sizeof(errbuf)),
-                             0);
+            assert_int_equal(
+                loader_plan_shard_feeder(p, i, 3, errbuf, sizeof(errbuf)), 0);
             assert_int_equal(p->data->row0, r0[i - 1]);
             assert_int_equal(p->data->n_rows, n[i - 1]);
             assert_int_equal(p->scenarios[0].data->n_rows, n[i - 1]);
@@ -515,28 +521,28 @@ static void test_feeder_order_and_shards(void **state) {
                     0 ||
                 strcmp(loader__vars_get(&vu.vars, "user", 4), "dave") == 0);
         }
-        assert_int_equal(loader_profile_shard_feeder(p, 1, 5, errbuf,
-                                                     sizeof(errbuf)),
-                         LOADER_EINVAL);
+        assert_int_equal(
+            loader_plan_shard_feeder(p, 1, 5, errbuf, sizeof(errbuf)),
+            LOADER_EINVAL);
         assert_non_null(strstr(errbuf, "gets no rows of users.csv"));
-        assert_int_equal(loader_profile_shard_feeder(p, 0, 2, errbuf,
-                                                     sizeof(errbuf)),
-                         LOADER_EINVAL);
-        assert_int_equal(loader_profile_shard_feeder(p, 0, 0, errbuf,
-                                                     sizeof(errbuf)),
-                         0);
+        assert_int_equal(
+            loader_plan_shard_feeder(p, 0, 2, errbuf, sizeof(errbuf)),
+            LOADER_EINVAL);
+        assert_int_equal(
+            loader_plan_shard_feeder(p, 0, 0, errbuf, sizeof(errbuf)), 0);
     }
     loader__vu_release(&vu);
-    loader_profile_free(p);
+    profile_free(prof);
 }
 
 /* ---- the profile -------------------------------------------------------- */
 
 static void test_profile_keys(void **state) {
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+    struct profile *prof = NULL;
+    const struct loader_plan *p;
+    struct profile_error err;
     const struct loader_step *s;
-    const struct loader_threshold *t;
+    const struct metrics_threshold *t;
     static const char *const levels[] = {
         "top",  "defaults",  "target",  "load",     "stage", "scenario",
         "step", "expect",    "capture", "data",     "threshold",
@@ -545,13 +551,14 @@ static void test_profile_keys(void **state) {
 
     (void)state;
     for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++) {
-        assert_non_null(loader__profile_keys(levels[i], &n));
+        assert_non_null(profile__keys(levels[i], &n));
         assert_true(n > 0);
     }
-    assert_null(loader__profile_keys("nope", &n));
+    assert_null(profile__keys("nope", &n));
     assert_int_equal(n, 0);
 
-    assert_int_equal(loader_profile_load(PROFILES "scenario.yml", &p, &err), 0);
+    assert_int_equal(profile_load(PROFILES "scenario.yml", &prof, &err), 0);
+    p = prof->plan;
     assert_true(p->insecure);
     assert_true(p->follow_redirects);
     assert_string_equal(p->target, "http://127.0.0.1:1");
@@ -580,14 +587,21 @@ static void test_profile_keys(void **state) {
     s = &p->scenarios[0].steps[1];
     assert_string_equal(s->body_file, "payload.json");
     assert_string_equal(s->body, "{\"hello\": \"{{name}}\", \"n\": ${vu}}");
-    t = &p->thresholds[0];
+    t = &prof->written[0];
     assert_null(t->endpoint);
     assert_string_equal(t->check, "p95 < 1s");
     assert_string_equal(t->severity, "warn");
     assert_true(t->for_s == 30);
     assert_true(t->abort_run);
     assert_string_equal(t->min_effect, "5ms");
-    loader_profile_free(p);
+    /* and parsed once, with the profile */
+    assert_int_equal(prof->thresholds[0].stat, METRICS_STAT_P95);
+    assert_true(prof->thresholds[0].warn_only);
+    assert_true(prof->thresholds[0].for_s == 30);
+    assert_true(prof->thresholds[0].abort_run);
+    assert_true(prof->thresholds[0].min_effect == 5.0);
+    assert_ptr_equal(prof->thresholds[0].file, t->file);
+    profile_free(prof);
 }
 
 #define HEAD "version: 1\ntarget: http://h:1\nload: {users: 1, requests: 1}\n"
@@ -674,15 +688,15 @@ static void test_errors(void **state) {
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader_profile *p = NULL;
-        struct loader_error err;
-        int rc = loader_profile_parse(cases[i].text, strlen(cases[i].text),
-                                      "e.yaml", &p, &err);
+        struct profile *p = NULL;
+        struct profile_error err;
+        int rc = profile_parse(cases[i].text, strlen(cases[i].text), "e.yaml",
+                               &p, &err);
         char msg[1024];
 
-        loader_error_format(&err, msg, sizeof(msg));
+        profile_error_format(&err, msg, sizeof(msg));
         print_message("%-24s %s\n", cases[i].name, msg);
-        assert_int_equal(rc, LOADER_EPROFILE);
+        assert_int_equal(rc, PROFILE_EPROFILE);
         assert_null(p);
         assert_int_equal(err.line, cases[i].line);
         if (cases[i].col)
@@ -736,32 +750,32 @@ static void test_hash(void **state) {
               "      - post: /x\n        capture: {id: /id}\n",
          false},
     };
-    struct loader_profile *b = parse_ok(base, "h.yaml");
+    struct loader_plan *b = parse_ok(base, "h.yaml");
     char prev[65] = "";
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader_profile *p = parse_ok(cases[i].text, "h.yaml");
+        struct loader_plan *p = parse_ok(cases[i].text, "h.yaml");
 
         print_message("case %zu: %s\n", i, p->sha256);
         assert_int_equal(strcmp(p->sha256, b->sha256) == 0, cases[i].same);
         assert_string_not_equal(p->sha256, prev);
         if (!cases[i].same)
             snprintf(prev, sizeof(prev), "%s", p->sha256);
-        loader_profile_free(p);
+        loader_plan_free(p);
     }
     /* the data order is part of the hash too */
     {
-        struct loader_profile *a = parse_ok(
-            HEAD "data: {file: " PROFILES "users.csv, order: random}\n" SC,
-            "h.yaml");
-        struct loader_profile *c = parse_ok(
-            HEAD "data: {file: " PROFILES "users.csv}\n" SC, "h.yaml");
+        struct loader_plan *a = parse_ok(HEAD "data: {file: " PROFILES
+                                              "users.csv, order: random}\n" SC,
+                                         "h.yaml");
+        struct loader_plan *c =
+            parse_ok(HEAD "data: {file: " PROFILES "users.csv}\n" SC, "h.yaml");
         assert_string_not_equal(a->sha256, c->sha256);
-        loader_profile_free(a);
-        loader_profile_free(c);
+        loader_plan_free(a);
+        loader_plan_free(c);
     }
-    loader_profile_free(b);
+    loader_plan_free(b);
 }
 
 int main(void) {

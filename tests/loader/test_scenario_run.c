@@ -21,6 +21,7 @@
 
 #include "loader.h"
 #include "metrics.h"
+#include "profile.h"
 
 struct server {
     struct MHD_Daemon *d;
@@ -186,10 +187,12 @@ static int teardown(void **state) {
     return 0;
 }
 
-static struct loader_profile *profile(const char *fmt, ...) {
+/* The plan of a profile written in YAML. */
+static struct loader_plan *profile(const char *fmt, ...) {
     char text[4096], body[3800], msg[1024];
-    struct loader_profile *p = NULL;
-    struct loader_error err;
+    struct profile *prof = NULL;
+    struct loader_plan *p;
+    struct profile_error err;
     va_list ap;
     int rc;
 
@@ -198,13 +201,16 @@ static struct loader_profile *profile(const char *fmt, ...) {
     va_end(ap);
     snprintf(text, sizeof(text), "version: 1\ntarget: http://127.0.0.1:%u\n%s",
              srv.port, body);
-    rc = loader_profile_parse(text, strlen(text),
-                              LOADGATE_SOURCE_DIR "/tests/loader/profiles/r.yaml",
-                              &p, &err);
-    loader_error_format(&err, msg, sizeof(msg));
+    rc = profile_parse(text, strlen(text),
+                       LOADGATE_SOURCE_DIR "/tests/profile/profiles/r.yaml",
+                       &prof, &err);
+    profile_error_format(&err, msg, sizeof(msg));
     if (rc)
         print_error("%s\n", msg);
     assert_int_equal(rc, 0);
+    p = prof->plan;
+    prof->plan = NULL;
+    profile_free(prof);
     return p;
 }
 
@@ -222,24 +228,25 @@ static const struct metrics_endpoint *ep(const struct metrics_results *r,
  * capture); every user reuses the token, the regex capture of /login's
  * body and a data: row; teardown runs once with the token. */
 static void test_setup_shared_and_teardown(void **state) {
-    struct loader_profile *p = profile(
-        "wait_for: {get: /health, timeout: 10s, interval: 50ms}\n"
-        "setup:\n"
-        "  - post: /login\n"
-        "    form: {user: admin, pass: \"a b&c\"}\n"
-        "    capture: {token: {header: X-Token}, id: {regex: \"id=([0-9]+)\"}}\n"
-        "teardown:\n  - delete: /session\n"
-        "    headers: {Authorization: \"Bearer {{token}}\"}\n"
-        "data: {file: run_users.csv}\n"
-        "load: {users: 4, requests: 40}\n"
-        "scenarios:\n  - steps:\n"
-        "      - get: /use\n"
-        "        headers: {Authorization: \"Bearer {{token}}\"}\n"
-        "        query: {id: \"{{id}}\", who: \"{{who}}\"}\n"
-        "        expect: {json: {/ok: true}, body_contains: hi}\n"
-        "        capture: {name: /name}\n"
-        "      - post: /echo\n        json: {q: \"{{name}}\"}\n"
-        "        expect: {status: 200}\n");
+    struct loader_plan *p =
+        profile("wait_for: {get: /health, timeout: 10s, interval: 50ms}\n"
+                "setup:\n"
+                "  - post: /login\n"
+                "    form: {user: admin, pass: \"a b&c\"}\n"
+                "    capture: {token: {header: X-Token}, id: {regex: "
+                "\"id=([0-9]+)\"}}\n"
+                "teardown:\n  - delete: /session\n"
+                "    headers: {Authorization: \"Bearer {{token}}\"}\n"
+                "data: {file: run_users.csv}\n"
+                "load: {users: 4, requests: 40}\n"
+                "scenarios:\n  - steps:\n"
+                "      - get: /use\n"
+                "        headers: {Authorization: \"Bearer {{token}}\"}\n"
+                "        query: {id: \"{{id}}\", who: \"{{who}}\"}\n"
+                "        expect: {json: {/ok: true}, body_contains: hi}\n"
+                "        capture: {name: /name}\n"
+                "      - post: /echo\n        json: {q: \"{{name}}\"}\n"
+                "        expect: {status: 200}\n");
     struct loader_kv *vars = NULL;
     size_t n_vars = 0;
     struct loader_run_opts o;
@@ -248,7 +255,7 @@ static void test_setup_shared_and_teardown(void **state) {
     FILE *f;
 
     (void)state;
-    f = fopen(LOADGATE_SOURCE_DIR "/tests/loader/profiles/run_users.csv", "r");
+    f = fopen(LOADGATE_SOURCE_DIR "/tests/profile/profiles/run_users.csv", "r");
     assert_non_null(f);
     fclose(f);
     atomic_store(&srv.ready_after, 3);
@@ -280,23 +287,23 @@ static void test_setup_shared_and_teardown(void **state) {
     assert_int_equal(atomic_load(&srv.teardowns), 1);
     loader_vars_free(vars, n_vars);
     metrics_results_free(r);
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 /* A header captured during the load (not in setup:) feeds the next step,
  * through both transports: each parses response headers its own way. */
 static void header_capture_in_load(const char *engine) {
-    struct loader_profile *p = profile(
-        "engine: %s\n"
-        "load: {users: 3, requests: 30}\n"
-        "scenarios:\n  - steps:\n"
-        "      - post: /login\n"
-        "        form: {user: admin, pass: \"a b&c\"}\n"
-        "        capture: {token: {header: x-token}}\n"
-        "      - get: /use\n"
-        "        headers: {Authorization: \"Bearer {{token}}\"}\n"
-        "        query: {id: \"42\", who: bob}\n",
-        engine);
+    struct loader_plan *p =
+        profile("engine: %s\n"
+                "load: {users: 3, requests: 30}\n"
+                "scenarios:\n  - steps:\n"
+                "      - post: /login\n"
+                "        form: {user: admin, pass: \"a b&c\"}\n"
+                "        capture: {token: {header: x-token}}\n"
+                "      - get: /use\n"
+                "        headers: {Authorization: \"Bearer {{token}}\"}\n"
+                "        query: {id: \"42\", who: bob}\n",
+                engine);
     struct loader_run_opts o;
     struct metrics_results *r = NULL;
     char errbuf[512];
@@ -312,7 +319,7 @@ static void header_capture_in_load(const char *engine) {
     assert_int_equal(atomic_load(&srv.bad_use), 0);
     assert_true(atomic_load(&srv.good_use) >= 12);
     metrics_results_free(r);
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 static void test_header_capture_in_load_fast(void **state) {
@@ -331,10 +338,10 @@ static void test_iterations(void **state) {
     (void)state;
     atomic_store(&srv.ready_after, 0);
     for (unsigned threads = 1; threads <= 2; threads++) {
-        struct loader_profile *p = profile(
-            "load: {users: 3, iterations: 10}\n"
-            "scenarios:\n  - steps:\n      - get: /health\n"
-            "      - get: /moved\n");
+        struct loader_plan *p =
+            profile("load: {users: 3, iterations: 10}\n"
+                    "scenarios:\n  - steps:\n      - get: /health\n"
+                    "      - get: /moved\n");
         struct loader_run_opts o;
         struct metrics_results *r = NULL;
         char errbuf[512];
@@ -348,7 +355,7 @@ static void test_iterations(void **state) {
         assert_int_equal(atomic_load(&srv.moved), 10);
         assert_false(r->partial);
         metrics_results_free(r);
-        loader_profile_free(p);
+        loader_plan_free(p);
     }
 }
 
@@ -367,10 +374,10 @@ static void test_follow_redirects(void **state) {
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader_profile *p = profile(
-            "%sload: {users: 2, requests: 12}\n"
-            "scenarios:\n  - steps:\n      - get: /old\n",
-            cases[i].defaults);
+        struct loader_plan *p =
+            profile("%sload: {users: 2, requests: 12}\n"
+                    "scenarios:\n  - steps:\n      - get: /old\n",
+                    cases[i].defaults);
         struct loader_run_opts o;
         struct metrics_results *r = NULL;
         char errbuf[512];
@@ -382,15 +389,15 @@ static void test_follow_redirects(void **state) {
         assert_int_equal(ep(r, "GET /old")->status[cases[i].status], 12);
         assert_int_equal(atomic_load(&srv.moved), cases[i].moved);
         metrics_results_free(r);
-        loader_profile_free(p);
+        loader_plan_free(p);
     }
 }
 
 static void test_wait_for_timeout(void **state) {
-    struct loader_profile *p = profile(
-        "wait_for: {get: /health, timeout: 300ms, interval: 50ms}\n"
-        "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
-        "      - get: /health\n");
+    struct loader_plan *p =
+        profile("wait_for: {get: /health, timeout: 300ms, interval: 50ms}\n"
+                "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
+                "      - get: /health\n");
     char errbuf[512];
     struct timespec a, b;
     double took;
@@ -409,7 +416,7 @@ static void test_wait_for_timeout(void **state) {
     assert_non_null(strstr(errbuf, "answered 503"));
     assert_true(took >= 0.25 && took < 2.0);
     assert_true(atomic_load(&srv.health_calls) >= 3);
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 /* Failed expectations are class "expect", never a success. */
@@ -428,7 +435,7 @@ static void test_expect_failures(void **state) {
     (void)state;
     atomic_store(&srv.ready_after, 0);
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader_profile *p = profile(
+        struct loader_plan *p = profile(
             "setup:\n  - post: /login\n    form: {user: admin, pass: \"a "
             "b&c\"}\n    capture: {token: {header: X-Token}}\n"
             "load: {users: 1, requests: 5}\nscenarios:\n  - steps:\n"
@@ -456,16 +463,16 @@ static void test_expect_failures(void **state) {
             assert_int_equal(e->err_class[METRICS_ERR_STATUS], 5);
         loader_vars_free(vars, n);
         metrics_results_free(r);
-        loader_profile_free(p);
+        loader_plan_free(p);
     }
 }
 
 /* A setup step that fails stops everything with LOADER_ESETUP. */
 static void test_setup_failure(void **state) {
-    struct loader_profile *p = profile(
-        "setup:\n  - post: /login\n    form: {user: eve}\n"
-        "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
-        "      - get: /health\n");
+    struct loader_plan *p =
+        profile("setup:\n  - post: /login\n    form: {user: eve}\n"
+                "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
+                "      - get: /health\n");
     struct loader_kv *vars = NULL;
     size_t n = 0;
     char errbuf[512];
@@ -477,15 +484,15 @@ static void test_setup_failure(void **state) {
     print_message("%s\n", errbuf);
     assert_non_null(strstr(errbuf, "setup step 1 (POST /login"));
     assert_non_null(strstr(errbuf, "unexpected status 400"));
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 /* 100 ms responses, 2 slots, 100 arrivals/s: most arrivals find no free
  * slot (dropped); the results document keeps both counts. */
 static void test_late_and_dropped(void **state) {
-    struct loader_profile *p = profile(
-        "load: {rate: 100/s, duration: 1s, max_in_flight: 2}\n"
-        "scenarios:\n  - steps:\n      - get: /slow\n");
+    struct loader_plan *p =
+        profile("load: {rate: 100/s, duration: 1s, max_in_flight: 2}\n"
+                "scenarios:\n  - steps:\n      - get: /slow\n");
     struct metrics_results *r = NULL, *back = NULL;
     char errbuf[512], *json = NULL;
     uint64_t sent;
@@ -509,7 +516,7 @@ static void test_late_and_dropped(void **state) {
     free(json);
     metrics_results_free(back);
     metrics_results_free(r);
-    loader_profile_free(p);
+    loader_plan_free(p);
 }
 
 int main(void) {

@@ -199,11 +199,38 @@ static void test_token_counts(void **state) {
     assert_int_equal(loader__count_chars("\xE2\x82\xAC", 3), 1); /* € */
 }
 
+/* How a step's token rule is worded for the results and reports. */
+static void test_rule_words(void **state) {
+    struct loader_step st;
+    char rule[400];
+
+    (void)state;
+    memset(&st, 0, sizeof(st));
+    st.stream.type = LOADER_STREAM_SSE;
+    loader__stream_rule(&st, rule, sizeof(rule));
+    assert_string_equal(rule, "one per event");
+    st.stream.pointer = "/choices/0/delta/content";
+    loader__stream_rule(&st, rule, sizeof(rule));
+    assert_string_equal(rule,
+                        "one per event with text at /choices/0/delta/content");
+    st.stream.count = LOADER_COUNT_WORDS;
+    st.stream.usage = "/usage/completion_tokens";
+    loader__stream_rule(&st, rule, sizeof(rule));
+    assert_string_equal(rule, "usage /usage/completion_tokens when present, "
+                              "else words of /choices/0/delta/content "
+                              "(approximate)");
+    st.stream.pointer = "/t";
+    st.stream.count = LOADER_COUNT_CHARS4;
+    st.stream.usage = NULL;
+    loader__stream_rule(&st, rule, sizeof(rule));
+    assert_string_equal(rule, "characters/4 of /t (approximate)");
+}
+
 /* ---- a stream's end -------------------------------------------------- */
 
 struct fake {
     struct loader__engine e;
-    struct loader_profile p;
+    struct loader_plan p;
     struct loader_scenario sc;
     struct loader_step st;
     struct loader__vu vu;
@@ -428,6 +455,7 @@ int main(void) {
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_token_counts),
+        cmocka_unit_test(test_rule_words),
         cmocka_unit_test(test_end_whole_stream),
         cmocka_unit_test(test_end_without_done_is_a_stream_error),
         cmocka_unit_test(test_end_cut_and_malformed),

@@ -161,6 +161,9 @@ static void test_json_round_trip(void **state)
     (void)state;
     r->partial = true;
     r->baseline_id = strdup("main");
+    r->meta.shard = strdup("2/3");
+    r->meta.run_id = strdup("github-42");
+    r->meta.late = 7;
     assert_int_equal(metrics_results_dump(r, &text), 0);
     assert_non_null(strstr(text, "\"schema\": \"loadgate/results/v1\""));
     assert_non_null(strstr(text, "\"p95_response_time_ms\""));
@@ -171,6 +174,9 @@ static void test_json_round_trip(void **state)
                      0);
     assert_same(r, back);
     assert_string_equal(back->baseline_id, "main");
+    assert_string_equal(back->meta.shard, "2/3");
+    assert_string_equal(back->meta.run_id, "github-42");
+    assert_int_equal(back->meta.late, 7);
     free(text);
     metrics_results_free(r);
     metrics_results_free(back);
@@ -309,18 +315,54 @@ static void test_bad_documents(void **state)
         {"{\"metrics\": [{\"endpoint\": \"/a\", \"timeline\": [{\"t\": "
          "5}, {\"t\": 4}]}]}",
          METRICS_ESCHEMA, "ascend"},
+        /* counts that are no counts: negative, beyond 2^53, or adding up
+         * beyond it (or wrapping) */
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": "
+         "10000000000000000}]}",
+         METRICS_ESCHEMA, "metrics[0].sample_size: expected a whole number "
+                          "from 0 to 9007199254740992"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 1, "
+         "\"status_codes\": {\"200\": 9007199254740993}}]}",
+         METRICS_ESCHEMA, "status_codes.200"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 1, "
+         "\"status_codes\": {\"200\": -1}}]}",
+         METRICS_ESCHEMA, "status_codes.200"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 1, "
+         "\"errors\": {\"connect\": 4611686018427387904, \"dns\": "
+         "4611686018427387904, \"tls\": 4611686018427387904, "
+         "\"timeout\": 4611686018427387904}}]}",
+         METRICS_ESCHEMA, "errors.connect"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": "
+         "9007199254740992}, {\"endpoint\": \"/b\", \"sample_size\": 1}]}",
+         METRICS_ESCHEMA, "add up"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 1, "
+         "\"status_codes\": {\"200\": 9007199254740992}}, {\"endpoint\": "
+         "\"/b\", \"sample_size\": 1, \"status_codes\": {\"200\": 1}}]}",
+         METRICS_ESCHEMA, "add up"},
+        {"{\"total_requests\": -9223372036854775808, \"metrics\": "
+         "[{\"endpoint\": \"/a\", \"sample_size\": 1}]}",
+         METRICS_ESCHEMA, "total_requests"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 2, "
+         "\"timeline\": [{\"t\": 5, \"requests\": 1e17}]}]}",
+         METRICS_ESCHEMA, "timeline[0].requests"},
+        {"{\"meta\": {\"late\": -5}, \"metrics\": []}", METRICS_ESCHEMA,
+         "meta.late"},
+        {"{\"meta\": {\"shard\": \"3/2\"}, \"metrics\": []}",
+         METRICS_ESCHEMA, "meta.shard"},
     };
     char err[256];
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         struct metrics_results *r = NULL;
+        int rc;
         err[0] = '\0';
-        assert_int_equal(metrics_results_parse(cases[i].doc,
-                                               strlen(cases[i].doc), &r, err,
-                                               sizeof(err)),
-                         cases[i].rc);
-        assert_null(r);
+        rc = metrics_results_parse(cases[i].doc, strlen(cases[i].doc), &r,
+                                   err, sizeof(err));
+        if (rc != cases[i].rc)
+            fail_msg("case %zu: %d, not %d", i, rc, cases[i].rc);
+        if (r)
+            fail_msg("case %zu parsed", i);
         if (!strstr(err, cases[i].msg))
             fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].msg);
     }
@@ -348,6 +390,335 @@ static void test_merge(void **state)
     metrics_results_free(a);
     metrics_results_free(b);
     metrics_results_free(c);
+}
+
+/* A histogram whose count is beyond 2^53 (the encoding allows it) makes
+ * the document corrupt. */
+static void test_absurd_histogram_count(void **state)
+{
+    struct metrics_hist *h = NULL;
+    struct metrics_results *r = NULL;
+    char *enc = NULL, doc[512], err[256];
+
+    (void)state;
+    assert_int_equal(metrics_hist_new(&h), 0);
+    assert_true(metrics_hist_record_n(h, 3, METRICS_COUNT_MAX + 1));
+    assert_int_equal(metrics_hist_encode(h, &enc), 0);
+    snprintf(doc, sizeof(doc),
+             "{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 1, "
+             "\"histogram\": \"%s\"}]}",
+             enc);
+    assert_int_equal(metrics_results_parse(doc, strlen(doc), &r, err,
+                                           sizeof(err)),
+                     METRICS_ESCHEMA);
+    assert_null(r);
+    assert_non_null(strstr(err, "metrics[0].histogram"));
+    free(enc);
+    metrics_hist_free(h);
+}
+
+/* Each summed counter, pushed to the edge in dst, refuses the merge with
+ * METRICS_ERANGE and leaves dst as it was (it used to wrap). */
+static void test_merge_overflow(void **state)
+{
+    enum { REQ, ERR, CLASS, STATUS, POINT_REQ, POINT_ERR, HIST, POINT_HIST,
+           TTFB, USERS, LATE, TOTAL, N_CASES };
+    const uint64_t edge = METRICS_COUNT_MAX - 5;
+
+    (void)state;
+    for (int c = 0; c < N_CASES; c++) {
+        struct metrics_results *a = sample_run(1000, 1),
+                               *b = sample_run(1000, 1);
+        /* the endpoint with errors (all at second 1000, its first point) */
+        struct metrics_endpoint *ep = metrics_results_endpoint(
+            a, "POST", "/api/agents/{id}/query", false);
+        struct metrics_endpoint *bep = metrics_results_endpoint(
+            b, "POST", "/api/agents/{id}/query", false);
+        uint64_t before;
+
+        assert_non_null(bep);
+        for (int k = 0; k < 10; k++)
+            assert_int_equal(metrics_endpoint_record_timing(bep, 0, 0, 900),
+                             0);
+        switch (c) {
+        case REQ: ep->requests = edge; break;
+        case ERR: ep->errors = edge; break;
+        case CLASS: ep->err_class[METRICS_ERR_HTTP_5XX] = edge; break;
+        case STATUS: ep->status[200] = edge; break;
+        case POINT_REQ: ep->timeline[0].requests = edge; break;
+        case POINT_ERR: ep->timeline[0].errors = edge; break;
+        case HIST:
+            assert_true(metrics_hist_record_n(ep->hist, 10, edge));
+            break;
+        case POINT_HIST:
+            assert_true(metrics_hist_record_n(ep->timeline[0].hist, 10, edge));
+            break;
+        case TTFB:
+            assert_int_equal(metrics_endpoint_record_timing(ep, 0, 0, 1), 0);
+            assert_true(metrics_hist_record_n(ep->ttfb_hist, 10, edge));
+            break;
+        case USERS: a->concurrent_users = edge; break;
+        case LATE:
+            a->meta.late = edge;
+            b->meta.late = 10;
+            break;
+        case TOTAL:
+            /* every endpoint fits, the document's total does not */
+            ep->requests = edge - 1000;
+            break;
+        }
+        before = metrics_results_total_requests(a);
+        if (metrics_results_merge(a, b) != METRICS_ERANGE)
+            fail_msg("case %d: merged past 2^53", c);
+        assert_int_equal(metrics_results_total_requests(a), before);
+        assert_int_equal(a->concurrent_users, c == USERS ? edge : 50);
+        assert_int_equal(metrics_hist_count(ep->hist),
+                         c == HIST ? edge + 500 : 500);
+        metrics_results_free(a);
+        metrics_results_free(b);
+    }
+}
+
+/* What a merge of the same run's shards (and nothing else) takes. */
+static struct metrics_results *shard(int64_t t0, const char *spec,
+                                     const char *run_id)
+{
+    struct metrics_results *r = sample_run(t0, 1);
+
+    r->meta.shard = spec ? strdup(spec) : NULL;
+    r->meta.run_id = run_id ? strdup(run_id) : NULL;
+    return r;
+}
+
+static int merge_pair(struct metrics_results *a, struct metrics_results *b,
+                      unsigned flags, struct metrics_merge_info *info,
+                      char *err, size_t len)
+{
+    struct metrics_results *in[] = {a, b};
+    static const char *const names[] = {"a.json", "b.json"};
+    int rc = metrics_results_merge_runs(in, names, 2, flags, info, err, len);
+
+    metrics_results_free(a);
+    metrics_results_free(b);
+    return rc;
+}
+
+static void test_merge_runs_refuses_non_shards(void **state)
+{
+    static const struct {
+        int64_t t0[2];
+        const char *shard[2], *run[2];
+        const char *why;
+        bool overridable;
+    } cases[] = {
+        /* an unrelated run beside a shard, or two whole runs */
+        {{1000, 1002}, {"1/2", NULL}, {NULL, NULL},
+         "'b.json' is not a shard", true},
+        {{1000, 1002}, {NULL, NULL}, {NULL, NULL},
+         "'a.json' is not a shard", true},
+        {{1000, 1000}, {"1/2", "2/3"}, {NULL, NULL},
+         "'b.json' is shard 2/3, but 'a.json' is shard 1/2", true},
+        {{1000, 1000}, {"1/2", "1/2"}, {NULL, NULL},
+         "both shard 1/2", true},
+        {{1000, 1000}, {"1/2", "2/2"}, {"github-1", "github-2"},
+         "'b.json' is from run github-2, 'a.json' from run github-1", true},
+        /* shard 2 of a run an hour later: its load never met shard 1's */
+        {{1000, 4600}, {"1/2", "2/2"}, {NULL, NULL},
+         "did not run at the same time", true},
+        {{4600, 1000}, {"1/2", "2/2"}, {"x", "x"},
+         "did not run at the same time", true},
+        /* known to the second: one that started in the second after the
+         * other's last had certainly not run beside it */
+        {{1000, 1011}, {"1/2", "2/2"}, {NULL, NULL},
+         "did not run at the same time", true},
+        {{0, 1000}, {"1/2", "2/2"}, {NULL, NULL},
+         "'a.json' has no measured window", true},
+    };
+    struct metrics_merge_info info;
+    char err[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct metrics_results *a = shard(cases[i].t0[0], cases[i].shard[0],
+                                          cases[i].run[0]);
+        struct metrics_results *b = shard(cases[i].t0[1], cases[i].shard[1],
+                                          cases[i].run[1]);
+        if (cases[i].t0[0] == 0)
+            a->start_second = 0;
+        assert_int_equal(merge_pair(a, b, 0, &info, err, sizeof(err)),
+                         METRICS_EMISMATCH);
+        if (!strstr(err, cases[i].why))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].why);
+        assert_int_equal(info.overridable, cases[i].overridable);
+    }
+
+    /* another profile is refused even when forced */
+    {
+        struct metrics_results *a = shard(1000, "1/2", NULL),
+                               *b = shard(1000, "2/2", NULL);
+        free(b->meta.profile_sha256);
+        b->meta.profile_sha256 = strdup("different");
+        assert_int_equal(
+            merge_pair(a, b, METRICS_MERGE_FORCE, &info, err, sizeof(err)),
+            METRICS_EMISMATCH);
+        assert_non_null(strstr(err, "different profile"));
+        assert_false(info.overridable);
+        assert_int_equal(info.culprit, 1);
+    }
+    /* counts beyond 2^53 are refused, naming the input */
+    {
+        struct metrics_results *a = shard(1000, "1/2", NULL),
+                               *b = shard(1000, "2/2", NULL);
+        a->endpoints[0]->requests = METRICS_COUNT_MAX - 1;
+        assert_int_equal(merge_pair(a, b, METRICS_MERGE_FORCE, &info, err,
+                                    sizeof(err)),
+                         METRICS_ERANGE);
+        assert_non_null(strstr(err, "'b.json'"));
+        assert_false(info.overridable);
+    }
+}
+
+static void test_merge_runs_of_shards(void **state)
+{
+    struct metrics_results *in[3];
+    static const char *const names[] = {"s1", "s2", "s3"};
+    struct metrics_merge_info info;
+    char err[512];
+
+    (void)state;
+    /* three shards of one run, started a second or two apart, one of
+     * them without a run id (a shard run outside CI): as before, the
+     * union of the windows and the users and rates summed */
+    in[0] = shard(1002, "2/3", "gitlab-7");
+    in[1] = shard(1000, "1/3", NULL);
+    in[2] = shard(1001, "3/3", "gitlab-7");
+    for (int k = 0; k < 3; k++)
+        in[k]->meta.target_rps = in[k]->meta.achieved_rps = 100;
+    assert_int_equal(
+        metrics_results_merge_runs(in, names, 3, 0, &info, err, sizeof(err)),
+        0);
+    assert_false(info.forced);
+    assert_string_equal(err, "");
+    assert_int_equal(info.shards_of, 3);
+    assert_int_equal(info.shards_have, 3);
+    assert_int_equal(metrics_results_total_requests(in[0]), 3 * 1501);
+    assert_int_equal(in[0]->start_second, 1000);
+    assert_true(in[0]->duration_s == 12);
+    assert_int_equal(in[0]->concurrent_users, 150);
+    assert_true(in[0]->meta.target_rps == 300);
+    assert_true(in[0]->meta.achieved_rps == 300);
+    assert_string_equal(in[0]->meta.run_id, "gitlab-7");
+    for (int k = 0; k < 3; k++)
+        metrics_results_free(in[k]);
+
+    /* two of three: merged, and said; a window that may have ended in
+     * the second the other started in may have met it */
+    in[0] = shard(1000, "1/3", NULL);
+    in[1] = shard(1010, "3/3", NULL);
+    assert_int_equal(
+        metrics_results_merge_runs(in, names, 2, 0, &info, err, sizeof(err)),
+        0);
+    assert_int_equal(info.shards_of, 3);
+    assert_int_equal(info.shards_have, 2);
+    metrics_results_free(in[0]);
+    metrics_results_free(in[1]);
+
+    /* one input is merged as it is */
+    in[0] = shard(1000, NULL, NULL);
+    assert_int_equal(
+        metrics_results_merge_runs(in, names, 1, 0, &info, err, sizeof(err)),
+        0);
+    assert_int_equal(info.shards_of, 0);
+    assert_true(in[0]->duration_s == 10);
+    metrics_results_free(in[0]);
+    assert_int_equal(
+        metrics_results_merge_runs(in, names, 0, 0, &info, err, sizeof(err)),
+        METRICS_EINVAL);
+}
+
+/* Forced: the time between runs is no part of the duration, so rps is
+ * that of the runs; users and rates are weighted by the time each group
+ * of overlapping runs covers. */
+static void test_merge_runs_forced_duration(void **state)
+{
+    struct metrics_results *in[3];
+    static const char *const names[] = {"r1", "r2", "r3"};
+    struct metrics_merge_info info;
+    char err[512];
+    double rps;
+
+    (void)state;
+    /* two whole runs an hour apart, 10 s each */
+    in[0] = shard(1000, NULL, "github-1");
+    in[1] = shard(4600, NULL, "github-2");
+    assert_int_equal(metrics_results_merge_runs(in, names, 2,
+                                                METRICS_MERGE_FORCE, &info,
+                                                err, sizeof(err)),
+                     0);
+    assert_true(info.forced);
+    assert_non_null(strstr(err, "'r1' is not a shard"));
+    assert_int_equal(info.shards_of, 0);
+    assert_true(in[0]->duration_s == 20);
+    assert_int_equal(in[0]->start_second, 1000);
+    assert_int_equal(in[0]->concurrent_users, 50);
+    assert_int_equal(metrics_value(in[0], in[0]->endpoints[0],
+                                   METRICS_STAT_RPS, &rps),
+                     0);
+    assert_true(rps == 100); /* 1000 requests in each run's 10 s */
+    assert_null(in[0]->meta.run_id);
+    metrics_results_free(in[0]);
+    metrics_results_free(in[1]);
+
+    /* two runs overlapping (1000..1010, 1005..1015: 15 s, 100 users) and
+     * one apart (2000..2010: 10 s, 50 users): 25 s, 80 users */
+    in[0] = shard(1000, "1/3", NULL);
+    in[1] = shard(2000, "2/3", NULL);
+    in[2] = shard(1005, "3/3", NULL);
+    for (int k = 0; k < 3; k++)
+        in[k]->meta.target_rps = 10;
+    assert_int_equal(metrics_results_merge_runs(in, names, 3,
+                                                METRICS_MERGE_FORCE, &info,
+                                                err, sizeof(err)),
+                     0);
+    assert_true(info.forced);
+    assert_non_null(strstr(err, "did not run at the same time"));
+    assert_true(in[0]->duration_s == 25);
+    assert_int_equal(in[0]->concurrent_users, 80);
+    assert_true(fabs(in[0]->meta.target_rps - 16) < 1e-9);
+    assert_int_equal(metrics_results_total_requests(in[0]), 3 * 1501);
+    for (int k = 0; k < 3; k++)
+        metrics_results_free(in[k]);
+
+    /* forced, but nothing to force: no warning, and as without */
+    in[0] = shard(1000, "1/2", NULL);
+    in[1] = shard(1003, "2/2", NULL);
+    assert_int_equal(metrics_results_merge_runs(in, names, 2,
+                                                METRICS_MERGE_FORCE, &info,
+                                                err, sizeof(err)),
+                     0);
+    assert_false(info.forced);
+    assert_true(in[0]->duration_s == 13);
+    assert_int_equal(in[0]->concurrent_users, 100);
+    metrics_results_free(in[0]);
+    metrics_results_free(in[1]);
+}
+
+static void test_shard_parse(void **state)
+{
+    static const char *const bad[] = {"",    "1",   "0/2",  "3/2",   "1/",
+                                      "/2",  "a/b", "1/2x", "-1/2",  " 1/2",
+                                      "1/100001", "1//2", NULL};
+    unsigned i = 0, n = 0;
+
+    (void)state;
+    assert_int_equal(metrics_shard_parse("3/4", &i, &n), 0);
+    assert_int_equal(i, 3);
+    assert_int_equal(n, 4);
+    assert_int_equal(metrics_shard_parse("100000/100000", &i, &n), 0);
+    assert_int_equal(n, 100000);
+    for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++)
+        if (metrics_shard_parse(bad[k], &i, &n) != -1)
+            fail_msg("'%s' parsed", bad[k] ? bad[k] : "(null)");
 }
 
 static void test_sha256_vectors(void **state)
@@ -477,6 +848,12 @@ int main(void)
         cmocka_unit_test(test_legacy_report),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_absurd_histogram_count),
+        cmocka_unit_test(test_merge_overflow),
+        cmocka_unit_test(test_merge_runs_refuses_non_shards),
+        cmocka_unit_test(test_merge_runs_of_shards),
+        cmocka_unit_test(test_merge_runs_forced_duration),
+        cmocka_unit_test(test_shard_parse),
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_timeline_out_of_order),
         cmocka_unit_test(test_atomic_write),

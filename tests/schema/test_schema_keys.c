@@ -1,5 +1,5 @@
 /* schema/profile.schema.json against the parser's key tables
- * (loader__profile_keys): at every level of a profile, each key the parser
+ * (profile__keys): at every level of a profile, each key the parser
  * accepts is a property of the schema there, each property of the schema
  * is a key the parser accepts, and the schema refuses every other key (as
  * the parser does), so that neither can fall behind the other silently. */
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "loader_profile_internal.h"
+#include "profile_internal.h"
 
 #define SCHEMA_FILE LOADGATE_SOURCE_DIR "/schema/profile.schema.json"
 
@@ -64,7 +64,7 @@ static void test_schema_has_every_parser_key(void **state) {
 
     for (size_t l = 0; l < N_LEVELS; l++) {
         size_t n = 0;
-        const char *const *keys = loader__profile_keys(levels[l], &n);
+        const char *const *keys = profile__keys(levels[l], &n);
         json_t *obj = level_object(*state, levels[l]);
         json_t *props = json_object_get(obj, "properties");
 
@@ -99,7 +99,7 @@ static void test_parser_accepts_every_schema_key(void **state) {
 
     for (size_t l = 0; l < N_LEVELS; l++) {
         size_t n = 0;
-        const char *const *keys = loader__profile_keys(levels[l], &n);
+        const char *const *keys = profile__keys(levels[l], &n);
         json_t *props =
             json_object_get(level_object(*state, levels[l]), "properties");
         const char *key;

@@ -42,7 +42,7 @@ ENV = {
 SHIPPED = ["ci-examples/demo/profile.yaml", "bench/verdicts.yaml"]
 # Other profiles in the tree: those the parser accepts must validate; some
 # are broken on purpose (fuzz seeds), those are only reported.
-OTHERS = ["tests/loader/profiles/*.yaml", "tests/loader/profiles/*.yml",
+OTHERS = ["tests/profile/profiles/*.yaml", "tests/profile/profiles/*.yml",
           "tests/fuzz/corpus/fuzz_profile/*.yaml"]
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.M)
 
@@ -161,14 +161,14 @@ class TestBundledProfiles(SchemaCase):
                     checked += self.check_file(path, False)
         # full.yaml (every field) and the fuzz seeds demo/full/minimal
         self.assertGreaterEqual(checked, 2)
-        self.check_file(os.path.join(SOURCE, "tests/loader/profiles/full.yaml"),
+        self.check_file(os.path.join(SOURCE, "tests/profile/profiles/full.yaml"),
                         True)
 
     def test_modelines_point_at_the_schema(self):
         # required in the shipped profiles and full.yaml; wherever else one
         # is written, it must lead to the schema
         required = [os.path.join(SOURCE, p) for p in
-                    SHIPPED + ["tests/loader/profiles/full.yaml"]]
+                    SHIPPED + ["tests/profile/profiles/full.yaml"]]
         paths = set(required)
         for pattern in OTHERS:
             paths.update(glob.glob(os.path.join(SOURCE, pattern)))
