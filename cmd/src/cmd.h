@@ -260,6 +260,13 @@ struct cmd_judge {
     bool no_gate; /* report, but exit 0 whatever the verdict */
 };
 
+/* The options that fill a struct cmd_judge alike in run, quick, gate,
+ * report and demo (--baseline, --require-baseline,
+ * --allow-profile-change, --store, --save-baseline, --if-pass,
+ * --no-gate: whichever the command's table has).  Returns 1 when opt was
+ * one of them (consumed), 0 otherwise. */
+int cmd_judge_opt(struct cmd_judge *j, int opt, const char *arg);
+
 /* Loaded before a run: thresholds parsed and checked against the profile's
  * endpoints, baseline resolved and checked against the profile's hash, so
  * that errors stop us before any traffic is sent. */

@@ -76,7 +76,8 @@ int cmd_demo(int argc, char **argv)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_demo_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) ||
+            cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
         case CMD_OPT_SLOW:
@@ -97,15 +98,6 @@ int cmd_demo(int argc, char **argv)
                 goto out;
             }
             serve_only = true;
-            break;
-        case CMD_OPT_BASELINE:
-            j.baseline_spec = optarg;
-            break;
-        case CMD_OPT_SAVE_BASELINE:
-            j.save_baseline = optarg;
-            break;
-        case CMD_OPT_STORE:
-            j.store = optarg;
             break;
         default:
             rc = cmd_bad_option(usage, opt, argv);

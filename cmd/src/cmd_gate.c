@@ -60,7 +60,8 @@ static int gate_or_report(int argc, char **argv, bool report)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_gate_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) ||
+            cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
         case CMD_OPT_PROFILE:
@@ -68,18 +69,6 @@ static int gate_or_report(int argc, char **argv, bool report)
             break;
         case CMD_OPT_THRESHOLD:
             ths[n_ths++] = optarg;
-            break;
-        case CMD_OPT_BASELINE:
-            j.baseline_spec = optarg;
-            break;
-        case CMD_OPT_REQUIRE_BASELINE:
-            j.require_baseline = true;
-            break;
-        case CMD_OPT_STORE:
-            j.store = optarg;
-            break;
-        case CMD_OPT_ALLOW_PROFILE_CHANGE:
-            j.allow_profile_change = true;
             break;
         case CMD_OPT_FROM:
             from = importer_format_parse(optarg);

@@ -49,29 +49,17 @@ const struct cmd_option cmd_quick_options[] = {
     {.long_name = NULL},
 };
 
+/* All of path, NUL-terminated; NULL when it cannot be read. */
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
-    size_t len = 0, cap = 0, n;
+    size_t len;
 
     if (!f)
         return NULL;
-    do {
-        if (len + 4096 + 1 > cap) {
-            char *nb = realloc(buf, cap = cap * 2 + 8192);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-    } while (n > 0);
+    metrics_read_all(f, SIZE_MAX, &buf, &len);
     fclose(f);
-    buf[len] = '\0';
     return buf;
 }
 
@@ -101,7 +89,8 @@ int cmd_quick(int argc, char **argv)
     q.concurrency = 100;
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_quick_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) ||
+            cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
         case CMD_OPT_REQUESTS:
@@ -158,12 +147,6 @@ int cmd_quick(int argc, char **argv)
             break;
         case CMD_OPT_THRESHOLD:
             ths[n_ths++] = optarg;
-            break;
-        case CMD_OPT_BASELINE:
-            j.baseline_spec = optarg;
-            break;
-        case CMD_OPT_STORE:
-            j.store = optarg;
             break;
         case CMD_OPT_ENGINE:
             if (loader_engine_parse(optarg, &engine)) {

@@ -97,30 +97,10 @@ int cmd_run(int argc, char **argv)
     usage = cmd_usage("run");
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_run_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) ||
+            cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
-        case CMD_OPT_BASELINE:
-            j.baseline_spec = optarg;
-            break;
-        case CMD_OPT_REQUIRE_BASELINE:
-            j.require_baseline = true;
-            break;
-        case CMD_OPT_SAVE_BASELINE:
-            j.save_baseline = optarg;
-            break;
-        case CMD_OPT_IF_PASS:
-            j.save_if_pass = true;
-            break;
-        case CMD_OPT_STORE:
-            j.store = optarg;
-            break;
-        case CMD_OPT_NO_GATE:
-            j.no_gate = true;
-            break;
-        case CMD_OPT_ALLOW_PROFILE_CHANGE:
-            j.allow_profile_change = true;
-            break;
         case CMD_OPT_SHARD:
             shard_flag = optarg;
             break;

@@ -181,3 +181,32 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
         return 0;
     }
 }
+
+int cmd_judge_opt(struct cmd_judge *j, int opt, const char *arg)
+{
+    switch (opt) {
+    case CMD_OPT_BASELINE:
+        j->baseline_spec = arg;
+        return 1;
+    case CMD_OPT_REQUIRE_BASELINE:
+        j->require_baseline = true;
+        return 1;
+    case CMD_OPT_ALLOW_PROFILE_CHANGE:
+        j->allow_profile_change = true;
+        return 1;
+    case CMD_OPT_STORE:
+        j->store = arg;
+        return 1;
+    case CMD_OPT_SAVE_BASELINE:
+        j->save_baseline = arg;
+        return 1;
+    case CMD_OPT_IF_PASS:
+        j->save_if_pass = true;
+        return 1;
+    case CMD_OPT_NO_GATE:
+        j->no_gate = true;
+        return 1;
+    default:
+        return 0;
+    }
+}

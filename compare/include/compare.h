@@ -13,30 +13,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "loadgate_errno.h"
 #include "metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define COMPARE_ERRNO_MAP(X)                                                 \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(SYNTAX, -2, "invalid threshold expression")                            \
-    X(NOTFOUND, -3, "no such baseline")                                      \
-    X(IO, -4, "cannot read or write the baseline store")                     \
-    X(CORRUPT, -5, "baseline is not a valid results document")               \
-    X(NAME, -6, "invalid baseline name")                                     \
-    X(UNKNOWN, -7, "threshold names an endpoint that does not exist")        \
-    X(INVAL, -8, "invalid argument")
-
-enum compare_errno {
-#define COMPARE_X(name, code, msg) COMPARE_E##name = (code),
-    COMPARE_ERRNO_MAP(COMPARE_X)
-#undef COMPARE_X
-};
+#define COMPARE_ERRNO_MAP(X)                                                   \
+    X(COMPARE_ENOMEM, -1, "out of memory")                                     \
+    X(COMPARE_ESYNTAX, -2, "invalid threshold expression")                     \
+    X(COMPARE_ENOTFOUND, -3, "no such baseline")                               \
+    X(COMPARE_EIO, -4, "cannot read or write the baseline store")              \
+    X(COMPARE_ECORRUPT, -5, "baseline is not a valid results document")        \
+    X(COMPARE_ENAME, -6, "invalid baseline name")                              \
+    X(COMPARE_EUNKNOWN, -7, "threshold names an endpoint that does not exist") \
+    X(COMPARE_EINVAL, -8, "invalid argument")
 
 /** Static message for a COMPARE_E* code. */
-const char *compare_strerror(int code);
+LOADGATE_ERRNO_DECLARE(compare, COMPARE_ERRNO_MAP);
 
 /* ---- thresholds --------------------------------------------------------- */
 
@@ -216,15 +211,26 @@ struct compare_check {
     double delta_pct;                 /* measured vs baseline, percent */
     bool warning; /* passed, but something deserves attention */
     /* Relative checks that reached the window bootstrap (has_ci): the
-     * ratio measured/baseline over the draws.  ci_low/ci_high are its 5th
-     * and 95th percentiles (each a one-sided 95 % bound); p_value is the
-     * fraction of draws on the wrong side of 1 (ratio <= 1 for < and <=,
-     * >= 1 for > and >=); significant when the bound in the bad direction
-     * excludes 1 (ci_low > 1 for <, ci_high < 1 for >). */
-    double p_value;
+     * ratio measured/baseline over the windows.  ci_low/ci_high are
+     * one-sided 95 % bounds of it; p_value (raw) is the one-sided p-value
+     * of "no change" against a change in the bad direction (ratio > 1 for
+     * < and <=, < 1 for > and >=); p_adjusted is p_value adjusted by Holm
+     * over every relative check of the verdict that has one (the gate's
+     * family); significant when p_adjusted < the gate's alpha. */
+    double p_value, p_adjusted;
     double ci_low, ci_high;
     bool has_ci;
     bool significant;
+    /* A relative check that passed with has_ci: the smallest change in the
+     * bad direction this run would have failed with 80 % power at its
+     * noise, tolerance and the family's alpha, percent of the baseline
+     * ("+8.0": this run could have seen +8 % or more). */
+    bool has_mde;
+    double mde_pct;
+    /* windows behind has_ci: how many in run and baseline (paired: pairs
+     * of windows, the same in both) and their lengths in ms */
+    size_t windows_run, windows_base;
+    unsigned window_ms_run, window_ms_base;
     char message[256]; /* one line: "p95 = 1320 ms, limit < 1078 ms
                           (baseline 980 ms + 10%); +34.7%" */
     char detail[1024]; /* endpoint, threshold, profile file:line, measured,
@@ -238,8 +244,25 @@ struct compare_verdict {
     bool baseline_missing; /* relative checks were skipped */
 };
 
+/* The whole gate's rate of false FAILs from noise by default: at most 1
+ * gate in 100 fails a relative check on a change that is not there. */
+#define COMPARE_ALPHA 0.01
+
+struct compare_sequential;
+
 struct compare_opts {
     const char *baseline_name; /* for messages; may be NULL */
+    double alpha; /* family-wise error of the gate's relative checks;
+                     0: COMPARE_ALPHA */
+    /* The baseline is side A of an A/B run measured at the same time as
+     * run (side B): relative checks judge the paired ratio B/A over
+     * windows aligned on the clock (compare_paired). */
+    bool paired;
+    /* --until-decided: the relative checks it covers take its decisions
+     * (compare_sequential_look) instead of a fixed-sample test, and stay
+     * out of Holm's family (the sequence spends alpha / m on each); the
+     * others are judged as without it.  NULL: none. */
+    const struct compare_sequential *sequential;
 };
 
 /**
@@ -263,13 +286,19 @@ struct compare_opts {
  *
  * A relative check FAILS only when the measured value is beyond the limit,
  * |measured - baseline| >= min_effect, and the change is significant: a
- * block bootstrap over the 1-second windows of both runs (blocks of 5
- * windows, 2000 draws, seeded from the two documents so that the same
- * inputs give the same verdict) puts the one-sided 95 % bound of the ratio
- * measured/baseline beyond 1.  Beyond the limit but not significant is
- * PASS with warning; beyond the limit with fewer than 10 windows with
- * samples in either run (or no timeline) is INCONCLUSIVE
- * "loadgate.too_few_windows".  severity: warn (warn_only) turns a FAIL
+ * block bootstrap over the windows of both runs (windows of 1 s, or of the
+ * fine timeline of short runs, merged until they hold 10 samples on
+ * average; blocks of up to 5 windows, longer when autocorrelated; 2000
+ * draws, seeded from the two documents so that the same inputs give the
+ * same verdict) gives the one-sided p-value of the ratio
+ * measured/baseline, and Holm's step-down over every relative check with
+ * a p-value keeps it below opts->alpha (the whole gate's false-FAIL rate).
+ * Beyond the limit but not significant is PASS with warning; beyond the
+ * limit with fewer than 10 windows with samples in either run (or no
+ * timeline) is INCONCLUSIVE "loadgate.too_few_windows".  A passing
+ * relative check says the smallest change the run could have seen
+ * (mde_pct).  opts->paired and opts->sequential: see struct compare_opts.
+ * severity: warn (warn_only) turns a FAIL
  * into PASS with warning, type "loadgate.warn", and an INCONCLUSIVE into
  * SKIPPED with warning; for_s > 0 judges sustained breaches instead of
  * the whole-run value (see struct compare_threshold).
@@ -309,7 +338,8 @@ int compare_recommend_noise(struct metrics_results *r,
  * diffs (loadgate compare): the window block bootstrap of the ratio
  * stat(run) / stat(baseline) for one endpoint of each (see
  * compare_evaluate).  *p_value, *ci_low, *ci_high and *significant as in
- * struct compare_check; op gives the bad direction (< and <=: up).
+ * struct compare_check for one check alone (significant: p_value <
+ * COMPARE_ALPHA); op gives the bad direction (< and <=: up).
  * Returns 0, COMPARE_EINVAL (fewer than 10 windows with samples in either,
  * or a NULL argument) or COMPARE_ENOMEM.
  */
@@ -318,6 +348,116 @@ int compare_significance(const struct metrics_endpoint *run,
                          enum metrics_stat stat, enum compare_op op,
                          double *p_value, double *ci_low, double *ci_high,
                          bool *significant);
+
+/* The test behind a relative check, on its own. */
+struct compare_test {
+    double ratio;           /* stat(run) / stat(baseline) over the windows */
+    double se_log;          /* standard error of log(ratio); NAN when a
+                               draw was 0 (p and bounds are then the
+                               draws' own) */
+    double p_value;         /* one-sided, toward the bad direction */
+    double ci_low, ci_high; /* one-sided 95 % bounds of the ratio */
+    bool paired;
+    size_t windows_run, windows_base; /* paired: the pairs, in both */
+    unsigned window_ms_run, window_ms_base;
+};
+
+/**
+ * Tests stat of run against baseline for one endpoint of each: the window
+ * block bootstrap of compare_evaluate, or with paired the paired one (run
+ * is side B, baseline side A, measured at the same time: windows aligned
+ * on the clock, the same window indices drawn for both, so that noise
+ * common to both cancels).  op gives the bad direction (< and <=: up).
+ * Returns 0, COMPARE_EINVAL (fewer than 10 windows, or pairs of windows,
+ * with samples; out then has the counts) or COMPARE_ENOMEM.
+ */
+int compare_test_ratio(const struct metrics_endpoint *run,
+                       const struct metrics_endpoint *baseline,
+                       enum metrics_stat stat, enum compare_op op, bool paired,
+                       struct compare_test *out);
+
+/* ---- sequential verdicts (--until-decided) ---------------------------- */
+
+/*
+ * Measuring in slices until every relative check is decided, with a
+ * group-sequential test: at each look the p-value's z of every undecided
+ * check is held against a boundary from an alpha-spending function of the
+ * information fraction t = elapsed / max_s (Lan-DeMets O'Brien-Fleming or
+ * Pocock type; boundaries by recursive integration over the looks so far),
+ * so that over all looks each check's false FAIL rate stays within
+ * alpha / m (m: the relative checks, Bonferroni), the gate's within alpha.
+ * A check is decided FAIL when its z crosses the boundary and its value is
+ * beyond the limit (as compare_evaluate's rule), PASS when the mirrored
+ * test puts the change inside the tolerance with the same boundary, or at
+ * the last look (t = 1, or final) when it did not fail.  Looks closer than
+ * 1 % of max_s to the previous one, or with fewer than 10 windows, are not
+ * taken (no alpha spent).
+ */
+enum compare_seq_decision {
+    COMPARE_SEQ_CONTINUE, /* measure on */
+    COMPARE_SEQ_PASS,
+    COMPARE_SEQ_FAIL
+};
+
+enum compare_spending {
+    COMPARE_SPEND_OBF,   /* O'Brien-Fleming type: spends little early */
+    COMPARE_SPEND_POCOCK /* Pocock type: about evenly over the looks */
+};
+
+struct compare_seq_opts {
+    double alpha; /* the gate's; 0: COMPARE_ALPHA */
+    double max_s; /* the longest the run may be measured (MAX), > 0 */
+    enum compare_spending spending;
+    bool paired; /* baseline is side A measured with the run */
+};
+
+/* One relative check of a sequential verdict. */
+struct compare_seq_check {
+    const char *endpoint; /* "ALL" or a name (owned by the sequence) */
+    const struct compare_threshold *threshold; /* borrowed */
+    enum compare_seq_decision decision;
+    unsigned look;    /* the look that decided it (1-based); 0: none yet */
+    double at_s;      /* elapsed seconds at that look (or the last one) */
+    double z;         /* toward the bad direction, at that look */
+    double bound;     /* the boundary it was held against */
+    double ratio;     /* measured / baseline at that look */
+    struct compare_test test; /* the look's test */
+};
+
+/**
+ * A new sequence for thresholds ts[0..n) (borrowed; relative ones without
+ * for_s take part) and options o.  Returns 0, COMPARE_EINVAL (max_s <= 0,
+ * alpha outside (0, 0.5)) or COMPARE_ENOMEM.
+ */
+int compare_sequential_new(const struct compare_threshold *ts, size_t n,
+                           const struct compare_seq_opts *o,
+                           struct compare_sequential **out);
+/**
+ * A look at the run so far (and the baseline; paired: side A so far)
+ * after elapsed_s seconds of measuring; final: the last look whatever t
+ * (the run stops).  The checks are fixed at the first look taken (the
+ * thresholds over the endpoints run and baseline have then).  Decided
+ * checks stay decided.  Returns 0, COMPARE_EUNKNOWN (a threshold names an
+ * endpoint the run lacks; errbuf), COMPARE_EINVAL or COMPARE_ENOMEM.
+ */
+int compare_sequential_look(struct compare_sequential *s,
+                            const struct metrics_results *run,
+                            const struct metrics_results *baseline,
+                            double elapsed_s, bool final, char *errbuf,
+                            size_t errlen);
+/** True once every check is decided (or there is none after a look). */
+bool compare_sequential_done(const struct compare_sequential *s);
+/** Looks taken so far, and the checks (valid until the next look). */
+unsigned compare_sequential_looks(const struct compare_sequential *s);
+size_t compare_sequential_n(const struct compare_sequential *s);
+const struct compare_seq_check *
+compare_sequential_check(const struct compare_sequential *s, size_t i);
+/** The check of threshold t on endpoint name; NULL when none. */
+const struct compare_seq_check *
+compare_sequential_find(const struct compare_sequential *s,
+                        const struct compare_threshold *t, const char *name);
+/** Frees s; NULL is a no-op. */
+void compare_sequential_free(struct compare_sequential *s);
 
 /* ---- calibration (A/A runs) ------------------------------------------- */
 

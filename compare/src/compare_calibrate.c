@@ -43,11 +43,9 @@ static double usable_value(const struct metrics_results *r,
 static double noise_of(const struct metrics_endpoint *ep, int stat) {
     double point, lo, hi;
 
-    if (!ep || compare__windows(ep, stat) < COMPARE__MIN_WINDOWS)
-        return NAN;
-    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, COMPARE__BLOCK, &point,
-                               &lo, &hi) != 0)
-        return NAN;
+    if (!ep || compare__bootstrap_one(ep, stat, COMPARE__DRAWS, 0, &point, &lo,
+                                      &hi) != 0)
+        return NAN; /* fewer than 10 windows (or out of memory) */
     if (stat == METRICS_STAT_ERROR_RATE)
         return (hi - lo) / 2 * 100;
     return point > 0 ? (hi - lo) / 2 / point * 100 : NAN;

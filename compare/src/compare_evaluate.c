@@ -4,8 +4,12 @@
  *
  * A relative check beyond its limit fails only when the change is also
  * larger than min_effect and significant by the window bootstrap of
- * compare_stats.c; sustained checks (for_s) look at 1-second windows
- * (compare_sustained.c); severity warn never fails.
+ * compare_stats.c, after Holm's correction over every relative check with
+ * a p-value (so the whole gate, not each check, keeps its false-FAIL rate
+ * within alpha).  Hence two passes: judge() measures every check, then
+ * finish() corrects, decides what waited for it, and writes the texts.
+ * Sustained checks (for_s) look at 1-second windows (compare_sustained.c);
+ * severity warn never fails.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -38,14 +42,31 @@ const char *compare_status_str(enum compare_status s) {
     return "INCONCLUSIVE";
 }
 
+/* What a check carries from judge() to finish(). */
+struct pend {
+    struct compare__boot bt; /* the test, when has_ci */
+    bool tested;   /* has a p-value of its own: in Holm's family */
+    bool decide;   /* beyond the limit and min_effect: FAIL or PASS with a
+                      warning, once Holm has spoken */
+    bool finished; /* texts written already (the load check) */
+    bool seq;      /* decided by the sequential test */
+    double fail_log; /* log of the ratio, toward the bad direction, from
+                        which the check fails; NAN when unknown */
+    const char *notep; /* the detail's note: note, the message, or static */
+    char note[256];
+};
+
 struct eval {
     const struct metrics_results *run, *base;
     struct metrics_endpoint *run_all, *base_all; /* lazily aggregated */
     struct compare_verdict *v;
     size_t cap;
+    struct pend *pend; /* parallel to v->checks */
     const struct compare_opts *opts;
     const struct compare_threshold *all_t; /* every threshold, overrides */
     size_t n_t;
+    double alpha;
+    size_t family; /* relative checks with a p-value (Holm's m) */
 };
 
 /* Samples behind a statistic: latencies for time statistics (imported
@@ -73,13 +94,52 @@ static struct compare_check *new_check(struct eval *e) {
     if (v->n_checks == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 16;
         struct compare_check *c = realloc(v->checks, cap * sizeof(*c));
+        struct pend *p;
         if (!c)
             return NULL;
         v->checks = c;
+        p = realloc(e->pend, cap * sizeof(*p));
+        if (!p)
+            return NULL;
+        e->pend = p;
         e->cap = cap;
     }
     memset(&v->checks[v->n_checks], 0, sizeof(v->checks[0]));
+    memset(&e->pend[v->n_checks], 0, sizeof(e->pend[0]));
+    e->pend[v->n_checks].fail_log = NAN;
     return &v->checks[v->n_checks++];
+}
+
+static struct pend *pend_of(struct eval *e, const struct compare_check *c) {
+    return &e->pend[c - e->v->checks];
+}
+
+/* "200 ms", "1 s", "2.5 s" */
+static void fmt_len(unsigned ms, char *buf, size_t len) {
+    if (ms < 1000)
+        snprintf(buf, len, "%u ms", ms);
+    else if (ms % 1000 == 0)
+        snprintf(buf, len, "%u s", ms / 1000);
+    else
+        snprintf(buf, len, "%.1f s", ms / 1000.0);
+}
+
+/* "30 + 300 windows of 1 s", "30 windows of 200 ms + 300 of 1 s", "30
+ * paired windows of 200 ms" */
+static void fmt_windows(const struct compare__boot *bt, char *buf,
+                        size_t len) {
+    char a[32], b[32];
+
+    fmt_len(bt->len_cur, a, sizeof(a));
+    fmt_len(bt->len_base, b, sizeof(b));
+    if (bt->paired)
+        snprintf(buf, len, "%zu paired windows of %s", bt->n_cur, a);
+    else if (bt->len_cur == bt->len_base)
+        snprintf(buf, len, "%zu + %zu windows of %s", bt->n_cur, bt->n_base,
+                 a);
+    else
+        snprintf(buf, len, "%zu windows of %s + %zu of %s", bt->n_cur, a,
+                 bt->n_base, b);
 }
 
 /* "1.21"; "inf" when the baseline draw was 0. */
@@ -90,10 +150,24 @@ static void fmt_ratio(double r, char *buf, size_t len) {
         snprintf(buf, len, "%.2f", r);
 }
 
-/* bt: the bootstrap behind c->has_ci. */
+/* "p=0.003", "p=0.21", "p<1e-06". */
+static void fmt_p(double p, char *buf, size_t len) {
+    if (p < 1e-6)
+        snprintf(buf, len, "p<1e-06");
+    else if (p < 0.001)
+        snprintf(buf, len, "p=%.1e", p);
+    else if (p < 0.01)
+        snprintf(buf, len, "p=%.3f", p);
+    else
+        snprintf(buf, len, "p=%.2f", p);
+}
+
+/* bt: the bootstrap behind c->has_ci; family: Holm's m (0: not in it)
+ * at alpha. */
 static void finish_text(struct compare_check *c,
                         const struct compare_threshold *t, const char *note,
-                        const struct compare__boot *bt) {
+                        const struct compare__boot *bt, size_t family,
+                        double alpha) {
     char val[64], lim[64], where[600] = "";
     size_t used;
     int n;
@@ -152,15 +226,42 @@ static void finish_text(struct compare_check *c,
             goto out;
     }
     if (c->has_ci && bt) {
-        char lo[32], hi[32];
+        char lo[32], hi[32], w[96], blocks[48];
         fmt_ratio(c->ci_low, lo, sizeof(lo));
         fmt_ratio(c->ci_high, hi, sizeof(hi));
+        fmt_windows(bt, w, sizeof(w));
+        if (bt->paired)
+            snprintf(blocks, sizeof(blocks), "blocks of %zu", bt->block_cur);
+        else
+            snprintf(blocks, sizeof(blocks), "blocks of %zu + %zu",
+                     bt->block_cur, bt->block_base);
         n = snprintf(c->detail + used, sizeof(c->detail) - used,
                      "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
-                     "block bootstrap, %u draws over %zu + %zu windows, "
-                     "blocks of %zu + %zu)",
-                     lo, hi, bt->draws, bt->n_cur, bt->n_base, bt->block_cur,
-                     bt->block_base);
+                     "%sblock bootstrap, %u draws over %s, %s)",
+                     lo, hi, bt->paired ? "paired " : "", bt->draws, w,
+                     blocks);
+        used += n < 0 ? 0 : (size_t)n;
+        if (used >= sizeof(c->detail))
+            goto out;
+        if (family) {
+            char raw[32], adj[32];
+            fmt_p(c->p_value, raw, sizeof(raw));
+            fmt_p(c->p_adjusted, adj, sizeof(adj));
+            n = snprintf(c->detail + used, sizeof(c->detail) - used,
+                         "\np-value  : %s; Holm-adjusted over %zu relative "
+                         "check%s: %s (the gate's alpha %g%%)",
+                         raw, family, family == 1 ? "" : "s", adj,
+                         alpha * 100);
+            used += n < 0 ? 0 : (size_t)n;
+            if (used >= sizeof(c->detail))
+                goto out;
+        }
+    }
+    if (c->has_mde) {
+        compare__fmt_pct(c->mde_pct, val, sizeof(val));
+        n = snprintf(c->detail + used, sizeof(c->detail) - used,
+                     "\ncould see: %s or more (80%% power at this noise)",
+                     val);
         used += n < 0 ? 0 : (size_t)n;
         if (used >= sizeof(c->detail))
             goto out;
@@ -276,73 +377,226 @@ static void judge_sustained(struct compare_check *c,
     }
 }
 
-/* "p=0.003", "p=0.21", "p<0.001" (no draw on the wrong side). */
-static void fmt_p(double p, unsigned draws, char *buf, size_t len) {
-    if (p <= 0)
-        snprintf(buf, len, "p<%g", draws >= 1000 ? 0.001 : 1.0 / draws);
-    else if (p < 0.01)
-        snprintf(buf, len, "p=%.3f", p);
-    else
-        snprintf(buf, len, "p=%.2f", p);
-}
-
-/*
- * Beyond the limit and beyond min_effect: is it more than noise?  Fills
- * the interval fields and decides FAIL, PASS with warning or INCONCLUSIVE.
- */
-static int judge_significance(struct compare_check *c,
-                              const struct compare_threshold *t,
-                              const struct metrics_endpoint *ep,
-                              const struct metrics_endpoint *bep,
-                              struct compare__boot *bt, char *note,
-                              size_t nlen) {
-    int stat = (int)t->stat, rc;
-    size_t wr = compare__windows(ep, stat), wb = compare__windows(bep, stat);
-    char p[32];
-
-    if (wr < COMPARE__MIN_WINDOWS || wb < COMPARE__MIN_WINDOWS) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
-        if (!ep->n_timeline || !bep->n_timeline)
-            append(c,
-                   "; no per-second windows in the %s to tell it from "
-                   "noise",
-                   !ep->n_timeline && !bep->n_timeline ? "run or baseline"
-                   : !ep->n_timeline                   ? "run"
-                                                       : "baseline");
-        else
-            append(c,
-                   "; %zu + %zu windows, needs %d each to tell it from "
-                   "noise",
-                   wr, wb, COMPARE__MIN_WINDOWS);
-        snprintf(note, nlen,
-                 "beyond the tolerance, but significance needs at least %d "
-                 "1-second windows with samples in both runs (run %zu, "
-                 "baseline %zu)",
-                 COMPARE__MIN_WINDOWS, wr, wb);
-        return 0;
-    }
-    rc = compare__bootstrap(ep, bep, stat, t->op, COMPARE__DRAWS,
-                            COMPARE__BLOCK, bt);
-    if (rc)
-        return rc;
+/* The test's numbers into the check. */
+static void set_ci(struct compare_check *c, const struct compare__boot *bt) {
     c->has_ci = true;
     c->ci_low = bt->ci_low;
     c->ci_high = bt->ci_high;
     c->p_value = bt->p_value;
-    c->significant = bt->significant;
-    fmt_p(bt->p_value, bt->draws, p, sizeof(p));
-    if (bt->significant) {
+    c->p_adjusted = bt->p_value;
+    c->windows_run = bt->n_cur;
+    c->windows_base = bt->n_base;
+    c->window_ms_run = bt->len_cur;
+    c->window_ms_base = bt->len_base;
+}
+
+/* Runs the check's test (paired or not) into p->bt; false when the runs
+ * have too few windows for it (p->bt then has their counts). */
+static int run_test(struct eval *e, const struct compare_threshold *t,
+                    const struct metrics_endpoint *ep,
+                    const struct metrics_endpoint *bep, struct pend *p,
+                    bool *tested) {
+    int rc;
+
+    if (e->opts && e->opts->paired)
+        rc = compare__bootstrap_paired(ep, bep, (int)t->stat, t->op,
+                                       COMPARE__DRAWS, &p->bt);
+    else
+        rc = compare__bootstrap(ep, bep, (int)t->stat, t->op, COMPARE__DRAWS,
+                                0, &p->bt);
+    *tested = rc == 0;
+    return rc == COMPARE_EINVAL ? 0 : rc;
+}
+
+/* Beyond the limit, but too few windows to tell it from noise. */
+static void too_few_windows(struct compare_check *c,
+                            const struct metrics_endpoint *ep,
+                            const struct metrics_endpoint *bep,
+                            struct pend *p) {
+    const struct compare__boot *bt = &p->bt;
+
+    set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
+    if (!ep->n_timeline || !bep->n_timeline) {
+        append(c,
+               "; no per-second windows in the %s to tell it from "
+               "noise",
+               !ep->n_timeline && !bep->n_timeline ? "run or baseline"
+               : !ep->n_timeline                   ? "run"
+                                                   : "baseline");
+    } else if (bt->paired) {
+        append(c, "; %zu paired windows, needs %d to tell it from noise",
+               bt->n_cur, COMPARE__MIN_WINDOWS);
+    } else {
+        append(c, "; %zu + %zu windows, needs %d each to tell it from noise",
+               bt->n_cur, bt->n_base, COMPARE__MIN_WINDOWS);
+    }
+    if (bt->paired) {
+        snprintf(p->note, sizeof(p->note),
+                 "beyond the tolerance, but significance needs at least %d "
+                 "windows with samples in both sides at once (%zu)",
+                 COMPARE__MIN_WINDOWS, bt->n_cur);
+    } else {
+        char a[32], b[32];
+        fmt_len(bt->len_cur, a, sizeof(a));
+        fmt_len(bt->len_base, b, sizeof(b));
+        snprintf(p->note, sizeof(p->note),
+                 "beyond the tolerance, but significance needs at least %d "
+                 "windows with samples in both runs (run %zu of %s, "
+                 "baseline %zu of %s)",
+                 COMPARE__MIN_WINDOWS, bt->n_cur, a, bt->n_base, b);
+    }
+    p->notep = p->note;
+}
+
+/* The log of the ratio, toward the bad direction, from which t fails on a
+ * baseline value b: the limit, and min_effect beyond the baseline.  NAN
+ * when it cannot be said (a baseline of 0); INFINITY when it cannot
+ * fail. */
+static double fail_log(const struct compare_threshold *t, double b,
+                       double limit) {
+    bool up = t->op == COMPARE_LT || t->op == COMPARE_LE;
+    double lim, me;
+
+    if (!(b > 0) || !isfinite(limit))
+        return NAN;
+    if (up) {
+        lim = limit > 0 ? log(limit / b) : -INFINITY;
+        me = log1p(t->min_effect / b);
+    } else {
+        lim = limit > 0 ? -log(limit / b) : INFINITY;
+        me = t->min_effect < b ? -log1p(-t->min_effect / b) : INFINITY;
+    }
+    return fmax(fmax(lim, me), 0.0);
+}
+
+/* A decision of the sequential test as the check's status. */
+static void judge_sequential(struct compare_check *c,
+                             const struct compare_seq_check *q,
+                             struct pend *p) {
+    char w[96];
+
+    p->seq = true;
+    if (q->look) {
+        p->bt = *compare__sequential_boot(q);
+        set_ci(c, &p->bt);
+        fmt_windows(&p->bt, w, sizeof(w));
+    }
+    switch (q->decision) {
+    case COMPARE_SEQ_FAIL:
         set_status(c, COMPARE_FAIL, COMPARE__T_REGRESSION);
-        append(c, ", significant (%s)", p);
+        c->significant = true;
+        append(c, ", significant at look %u (%.0f s; z=%.2f, bound %.2f; "
+                  "%s)",
+               q->look, q->at_s, q->z, q->bound, w);
+        break;
+    case COMPARE_SEQ_PASS:
+        set_status(c, COMPARE_PASS, NULL);
+        if (!compare__holds(c->measured, c->threshold->op, c->limit)) {
+            c->warning = true;
+            append(c, ", not significant at look %u (%.0f s)", q->look,
+                   q->at_s);
+            snprintf(p->note, sizeof(p->note),
+                     "beyond the tolerance, but not significant by the "
+                     "sequential test when the run stopped; passed with a "
+                     "warning");
+            p->notep = p->note;
+        } else {
+            append(c, "; decided at look %u (%.0f s)", q->look, q->at_s);
+        }
+        break;
+    default:
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
+        append(c, "; undecided when the run stopped");
+        p->notep = c->message;
+        break;
+    }
+}
+
+/*
+ * After Holm: a check beyond its limit and min_effect fails when
+ * significant, else passes with a warning.
+ */
+static void decide(struct eval *e, struct compare_check *c, struct pend *p) {
+    char pv[32], pa[32], w[96];
+
+    fmt_p(c->p_value, pv, sizeof(pv));
+    fmt_p(c->p_adjusted, pa, sizeof(pa));
+    fmt_windows(&p->bt, w, sizeof(w));
+    if (c->significant) {
+        set_status(c, COMPARE_FAIL, COMPARE__T_REGRESSION);
+        if (e->family > 1)
+            append(c, ", significant (%s, Holm %s; %s)", pv, pa, w);
+        else
+            append(c, ", significant (%s; %s)", pv, w);
     } else {
         set_status(c, COMPARE_PASS, NULL);
         c->warning = true;
-        append(c, ", not significant (%s)", p);
-        snprintf(note, nlen,
+        if (e->family > 1)
+            append(c, ", not significant (%s, Holm %s; %s)", pv, pa, w);
+        else
+            append(c, ", not significant (%s; %s)", pv, w);
+        snprintf(p->note, sizeof(p->note),
                  "beyond the tolerance, but not significant given the noise "
-                 "of both runs (%s); passed with a warning",
-                 p);
+                 "of both runs (%s, Holm-adjusted %s); passed with a warning",
+                 pv, pa + 2);
+        p->notep = p->note;
     }
+}
+
+/* A passing relative check: the smallest change it would have failed on
+ * with 80 % power, at the run's noise, its tolerance and min_effect, and
+ * the family's alpha (Bonferroni's alpha / m, Holm's first step). */
+static void set_mde(struct eval *e, struct compare_check *c,
+                    const struct pend *p) {
+    const struct compare_threshold *t = c->threshold;
+    bool up = t->op == COMPARE_LT || t->op == COMPARE_LE;
+    double se = p->bt.se, z, mde;
+    char v[32], w[96];
+
+    if (!isfinite(se) || !isfinite(p->fail_log) || !e->family)
+        return;
+    z = compare__t_isf(e->alpha / (double)e->family, p->bt.df);
+    mde = fmax(p->fail_log, z * se) + compare__t_isf(0.2, p->bt.df) * se;
+    c->mde_pct = (exp(up ? mde : -mde) - 1.0) * 100.0;
+    c->has_mde = isfinite(c->mde_pct);
+    if (!c->has_mde)
+        return;
+    compare__fmt_pct(c->mde_pct, v, sizeof(v));
+    fmt_windows(&p->bt, w, sizeof(w));
+    append(c, "; could have seen %s or more (%s)", v, w);
+}
+
+/* Holm's step-down over the checks with a p-value: p_adjusted, and
+ * significant when it is below alpha. */
+static int holm(struct eval *e) {
+    struct compare_verdict *v = e->v;
+    size_t *idx, m = 0;
+    double run = 0;
+
+    idx = malloc((v->n_checks + 1) * sizeof(*idx));
+    if (!idx)
+        return COMPARE_ENOMEM;
+    for (size_t i = 0; i < v->n_checks; i++)
+        if (e->pend[i].tested)
+            idx[m++] = i;
+    /* by p ascending (insertion sort: a gate has tens of checks) */
+    for (size_t i = 1; i < m; i++) {
+        size_t x = idx[i], j = i;
+        while (j > 0 && v->checks[idx[j - 1]].p_value > v->checks[x].p_value) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = x;
+    }
+    for (size_t k = 0; k < m; k++) {
+        struct compare_check *c = &v->checks[idx[k]];
+        double a = (double)(m - k) * c->p_value;
+        run = fmax(run, fmin(1.0, a));
+        c->p_adjusted = run;
+        c->significant = run < e->alpha;
+    }
+    e->family = m;
+    free(idx);
     return 0;
 }
 
@@ -365,23 +619,25 @@ static void apply_warn_only(struct compare_check *c,
 
 /* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
  * NULL; both already the series' views of src and the baseline's for a
- * streaming check (src: the run's endpoint itself). */
+ * streaming check (src: the run's endpoint itself).  Measures; finish()
+ * decides what waits for Holm and writes the texts. */
 static int judge_on(struct eval *e, const struct compare_threshold *t,
                     const char *name, const struct metrics_endpoint *src,
                     const struct metrics_endpoint *ep,
                     const struct metrics_endpoint *bep) {
     struct compare_check *c = new_check(e);
+    struct pend *p;
     int stat = (int)t->stat, rc;
     double pct = compare__stat_percentile(stat), m, b;
     uint64_t need = compare__samples_needed(pct);
     char nbuf[48];
     const char *sname = compare__check_name(t, nbuf, sizeof(nbuf));
-    char note[256] = "";
-    const char *notep = NULL;
-    struct compare__boot bt;
+    const struct compare_seq_check *q = NULL;
+    bool beyond, tested = false;
 
     if (!c)
         return COMPARE_ENOMEM;
+    p = pend_of(e, c);
     c->endpoint = strdup(name);
     c->expr = strdup(t->expr ? t->expr : "");
     if (!c->endpoint || !c->expr)
@@ -393,8 +649,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
         snprintf(c->message, sizeof(c->message),
                  "0 requests in measured window; not evaluated");
-        notep = c->message;
-        goto out;
+        p->notep = c->message;
+        return 0;
     }
     if (t->series != METRICS_SERIES_LATENCY && !src->stream) {
         /* goodput would read 0/s: not streams, not a value */
@@ -403,8 +659,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "no streamed response in measured window (%llu requests); "
                  "not evaluated",
                  (unsigned long long)src->requests);
-        notep = c->message;
-        goto out;
+        p->notep = c->message;
+        return 0;
     }
     rc = metrics_value(e->run, ep, t->stat, &m);
     if (rc || !isfinite(m)) {
@@ -414,8 +670,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "not evaluated",
                  sname, (unsigned long long)src->requests,
                  t->series ? "a stream's value" : "a latency");
-        notep = c->message;
-        goto out;
+        p->notep = c->message;
+        return 0;
     }
     c->has_measured = true;
     c->measured = m;
@@ -425,7 +681,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
 
         /* a sustained check judges windows, not the whole-run sample */
         if (!(t->for_s > 0) && too_few_run(c, sname, need))
-            goto out;
+            return 0;
 
         c->has_limit = true;
         c->limit = t->value;
@@ -439,7 +695,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
             set_status(c, COMPARE_PASS, NULL);
         else
             set_status(c, COMPARE_FAIL, COMPARE__T_THRESHOLD);
-        goto out;
+        return 0;
     }
 
     if (!e->base) {
@@ -447,8 +703,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
         set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
         snprintf(c->message, sizeof(c->message),
                  "no baseline; relative check skipped");
-        notep = c->message;
-        goto out;
+        p->notep = c->message;
+        return 0;
     }
     if (!bep || bep->requests == 0) {
         set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
@@ -459,8 +715,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
         else
             snprintf(c->message, sizeof(c->message),
                      "endpoint '%.150s' not in baseline", name);
-        notep = c->message;
-        goto out;
+        p->notep = c->message;
+        return 0;
     }
     rc = metrics_value(e->base, bep, t->stat, &b);
     if (rc || !isfinite(b)) {
@@ -469,8 +725,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "baseline has no %s for this endpoint; relative check "
                  "skipped",
                  sname);
-        notep = c->message;
-        goto out;
+        p->notep = c->message;
+        return 0;
     }
     c->has_baseline = true;
     c->baseline = b;
@@ -479,58 +735,96 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
     /* After the baseline checks: a check that is skipped anyway (the first
      * run on a branch) is not made inconclusive by its sample size. */
     if (!(t->for_s > 0) && too_few_run(c, sname, need))
-        goto out;
+        return 0;
     if (need && c->n_baseline < need) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
         snprintf(c->message, sizeof(c->message),
                  "%s of the baseline's %llu %s needs at least %llu",
                  sname, (unsigned long long)c->n_baseline, samples_noun(t),
                  (unsigned long long)need);
-        notep = c->message;
-        goto out;
+        p->notep = c->message;
+        return 0;
     }
     c->has_limit = true;
     c->limit = t->tolerance_pct ? b * (1.0 + t->tolerance) : b + t->tolerance;
     relative_message(c, t);
     if (t->for_s > 0) {
         judge_sustained(c, t, ep, COMPARE__T_REGRESSION);
-    } else if (compare__holds(m, t->op, c->limit)) {
-        set_status(c, COMPARE_PASS, NULL);
-    } else if (fabs(m - b) >= t->min_effect) {
-        if ((rc = judge_significance(c, t, ep, bep, &bt, note, sizeof(note))))
-            return rc;
-        if (note[0])
-            notep = note;
-    } else {
+        return 0;
+    }
+    if (e->opts && e->opts->sequential &&
+        (q = compare_sequential_find(e->opts->sequential, t, name))) {
+        judge_sequential(c, q, p);
+        return 0;
+    }
+    /* Every other relative check has its test: the p-value for Holm's
+     * family, the noise for what the run could have seen. */
+    if ((rc = run_test(e, t, ep, bep, p, &tested)))
+        return rc;
+    p->tested = tested;
+    if (tested)
+        set_ci(c, &p->bt);
+    p->fail_log = fail_log(t, b, c->limit);
+    beyond = !compare__holds(m, t->op, c->limit);
+    if (beyond && fabs(m - b) >= t->min_effect) {
+        if (tested)
+            p->decide = true; /* after Holm */
+        else
+            too_few_windows(c, ep, bep, p);
+    } else if (beyond) {
         /* Beyond the tolerance, but the change is too small to matter. */
         char d[64], me[64];
-        size_t len = strlen(c->message);
 
         set_status(c, COMPARE_PASS, NULL);
         c->warning = true;
         compare__fmt_value(stat, fabs(m - b), d, sizeof(d));
         compare__fmt_value(stat, t->min_effect, me, sizeof(me));
-        snprintf(note, sizeof(note),
+        snprintf(p->note, sizeof(p->note),
                  "beyond the tolerance, but the change (%s) is below "
                  "min_effect (%s); passed with a warning",
                  d, me);
-        snprintf(c->message + len, sizeof(c->message) - len,
-                 "; change %s below min_effect %s", d, me);
-        notep = note;
+        append(c, "; change %s below min_effect %s", d, me);
+        p->notep = p->note;
+    } else {
+        set_status(c, COMPARE_PASS, NULL);
     }
-out:
-    if (c->status == COMPARE_FAIL && t->stat == METRICS_STAT_RPS &&
-        strcmp(name, "ALL") != 0 && e->run->meta.model &&
-        strcmp(e->run->meta.model, "closed") == 0) {
-        append(c, "; %s", CLOSED_RPS_NOTE);
-        if (!notep)
-            notep = CLOSED_RPS_NOTE;
+    return 0;
+}
+
+/* After every check is measured: Holm, the decisions that waited for it,
+ * what passing checks could have seen, notes and texts. */
+static int finish(struct eval *e) {
+    struct compare_verdict *v = e->v;
+    int rc;
+
+    if ((rc = holm(e)))
+        return rc;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        struct compare_check *c = &v->checks[i];
+        struct pend *p = &e->pend[i];
+        const struct compare_threshold *t = c->threshold;
+
+        if (p->finished || !t)
+            continue;
+        if (p->decide)
+            decide(e, c, p);
+        if (c->status == COMPARE_PASS && p->tested && !p->seq)
+            set_mde(e, c, p);
+        if (c->status == COMPARE_FAIL && t->stat == METRICS_STAT_RPS &&
+            strcmp(c->endpoint, "ALL") != 0 && e->run->meta.model &&
+            strcmp(e->run->meta.model, "closed") == 0) {
+            append(c, "; %s", CLOSED_RPS_NOTE);
+            if (!p->notep)
+                p->notep = CLOSED_RPS_NOTE;
+        }
+        apply_warn_only(c, t);
+        if (!p->notep &&
+            (c->status == COMPARE_INCONCLUSIVE ||
+             c->status == COMPARE_SKIPPED))
+            p->notep = c->message;
+        finish_text(c, t, p->notep, c->has_ci ? &p->bt : NULL,
+                    p->tested ? e->family : 0, e->alpha);
     }
-    apply_warn_only(c, t);
-    if (!notep &&
-        (c->status == COMPARE_INCONCLUSIVE || c->status == COMPARE_SKIPPED))
-        notep = c->message;
-    finish_text(c, t, notep, c->has_ci ? &bt : NULL);
     return 0;
 }
 
@@ -722,6 +1016,7 @@ static int load_check(struct eval *e) {
     c = new_check(e);
     if (!c)
         return COMPARE_ENOMEM;
+    pend_of(e, c)->finished = true;
     c->endpoint = strdup("ALL");
     c->expr = strdup(target > 0 ? COMPARE__LOAD_EXPR : COMPARE__SAT_EXPR);
     if (!c->endpoint || !c->expr)
@@ -777,11 +1072,24 @@ int compare_evaluate(const struct metrics_results *run,
                      const struct compare_opts *opts,
                      struct compare_verdict **out, char *errbuf,
                      size_t errlen) {
+    return compare__evaluate_ex(run, baseline, thresholds, n, opts, out, NULL,
+                                errbuf, errlen);
+}
+
+int compare__evaluate_ex(const struct metrics_results *run,
+                         const struct metrics_results *baseline,
+                         const struct compare_threshold *thresholds, size_t n,
+                         const struct compare_opts *opts,
+                         struct compare_verdict **out,
+                         struct compare__tested **tests, char *errbuf,
+                         size_t errlen) {
     struct eval e;
     int rc = 0;
 
     if (errbuf && errlen)
         errbuf[0] = '\0';
+    if (tests)
+        *tests = NULL;
     if (!out)
         return COMPARE_EINVAL;
     *out = NULL;
@@ -796,6 +1104,8 @@ int compare_evaluate(const struct metrics_results *run,
     e.opts = opts;
     e.all_t = thresholds;
     e.n_t = n;
+    e.alpha = opts && opts->alpha > 0 && opts->alpha < 1 ? opts->alpha
+                                                         : COMPARE_ALPHA;
     e.v = calloc(1, sizeof(*e.v));
     if (!e.v) {
         rc = COMPARE_ENOMEM;
@@ -806,6 +1116,8 @@ int compare_evaluate(const struct metrics_results *run,
         if (rc)
             goto out;
     }
+    if ((rc = finish(&e)))
+        goto out;
     if (n > 0 && (rc = load_check(&e)))
         goto out;
     for (size_t i = 0; i < e.v->n_checks; i++) {
@@ -827,12 +1139,25 @@ int compare_evaluate(const struct metrics_results *run,
         if (c->warning)
             e.v->n_warnings++;
     }
+    if (tests) {
+        *tests = calloc(e.v->n_checks + 1, sizeof(**tests));
+        if (!*tests) {
+            rc = COMPARE_ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < e.v->n_checks; i++) {
+            (*tests)[i].tested = e.pend[i].tested;
+            (*tests)[i].fail_log = e.pend[i].fail_log;
+            (*tests)[i].bt = e.pend[i].bt;
+        }
+    }
     *out = e.v;
     e.v = NULL;
 out:
     if (rc == COMPARE_ENOMEM && errbuf && errlen && !errbuf[0])
         snprintf(errbuf, errlen, "out of memory");
     compare_verdict_free(e.v);
+    free(e.pend);
     metrics_endpoint_free(e.run_all);
     metrics_endpoint_free(e.base_all);
     return rc;

@@ -75,12 +75,14 @@ void compare__utf8_cut(char *s, size_t max);
 
 /* ---- window bootstrap (compare_stats.c) ------------------------------ */
 
-#define COMPARE__BLOCK 5    /* consecutive windows per block */
-#define COMPARE__DRAWS 2000 /* bootstrap draws */
+#define COMPARE__BLOCK 5    /* consecutive windows per block, at most */
+#define COMPARE__DRAWS 1000 /* bootstrap draws */
 #define COMPARE__MIN_WINDOWS 10
+#define COMPARE__WINDOW_SAMPLES 10 /* samples a window holds on average */
+#define COMPARE__MAX_WINDOWS 400   /* longer runs: longer windows */
 
-/** Windows (timeline points) of ep with samples for stat: a latency for
- * time statistics, a request for the others. */
+/** Per-second windows (timeline points) of ep with samples for stat: a
+ * latency for time statistics, a request for the others. */
 size_t compare__windows(const struct metrics_endpoint *ep, int stat);
 
 /** The value of stat over one window, metric units; false when the window
@@ -88,26 +90,69 @@ size_t compare__windows(const struct metrics_endpoint *ep, int stat);
 bool compare__window_value(const struct metrics_point *pt, int stat,
                            double *out);
 
+/** A run's windows for one statistic. */
+struct compare__wins {
+    const struct metrics_point **w; /* windows with a sample, clock order */
+    int64_t *key;     /* window start / len_ms (the clock, for pairing) */
+    size_t n;
+    unsigned len_ms;  /* window length */
+    unsigned src_ms;  /* the timeline they come from: 1000 or fine_ms */
+    struct metrics_point *own; /* merged slots (len_ms > src_ms) */
+    size_t n_own;
+};
+
+/** The window length the verdict uses for stat on ep: its fine timeline's
+ * slot when complete (else 1 s), times the number of consecutive slots
+ * that hold COMPARE__WINDOW_SAMPLES samples on average (and that leave
+ * at most COMPARE__MAX_WINDOWS windows). */
+unsigned compare__wins_length(const struct metrics_endpoint *ep, int stat);
+/** Builds ep's windows of len_ms (0: compare__wins_length) into *ws
+ * (compare__wins_release).  Returns 0, COMPARE_EINVAL (a length that is
+ * not whole slots) or COMPARE_ENOMEM. */
+int compare__wins_build(const struct metrics_endpoint *ep, int stat,
+                        unsigned len_ms, struct compare__wins *ws);
+void compare__wins_release(struct compare__wins *ws);
+
+/** Upper tail of the standard normal: P(Z > z). */
+double compare__norm_sf(double z);
+/** Its inverse: the z with P(Z > z) = p, 0 < p < 1. */
+double compare__norm_isf(double p);
+/** Upper tail of Student's t with df degrees of freedom (the normal's
+ * beyond 1e7), and its inverse. */
+double compare__t_sf(double t, double df);
+double compare__t_isf(double p, double df);
+
 /** Result of a two-run bootstrap. */
 struct compare__boot {
-    double ci_low, ci_high; /* 5th / 95th percentile of the ratio */
-    double p_value;         /* fraction of draws on the wrong side of 1 */
-    bool significant;
-    size_t n_cur, n_base;         /* windows used */
+    double log_ratio;       /* log(stat(cur) / stat(base)), all windows */
+    double center;          /* the median of the draws' log ratios */
+    double se;              /* the standard error of the log ratio: the
+                               draws' standard deviation, or the batch
+                               means' when larger; NAN when some draw was
+                               0 (percentile fallback) */
+    double df;              /* its degrees of freedom (Student's t) */
+    double ci_low, ci_high; /* one-sided 95 % bounds of the ratio */
+    double p_value;         /* one-sided, toward the bad direction */
+    bool significant;       /* p_value < COMPARE_ALPHA (one check alone) */
+    bool paired;
+    size_t n_cur, n_base;         /* windows used (paired: pairs) */
+    unsigned len_cur, len_base;   /* their length, ms */
     size_t block_cur, block_base; /* block lengths chosen */
     unsigned draws;
 };
 
 /**
  * Block bootstrap of the ratio stat(cur)/stat(base) over the two runs'
- * windows: circular blocks of at least `block` consecutive windows (longer
- * when the windows are autocorrelated, Politis-White, capped at n/5) drawn
- * with replacement from each run independently, `draws` times, seeded from
- * both series' contents (deterministic), widened by sqrt(m/(m-1)) for the
- * m blocks per draw.  op is the check's comparison: the "bad"
- * direction is ratio > 1 for < and <=, ratio < 1 for > and >=.  Needs at
- * least `block` windows in each.  Returns 0, COMPARE_EINVAL or
- * COMPARE_ENOMEM.
+ * windows: circular blocks of at least `block` consecutive windows (0:
+ * COMPARE__BLOCK, fewer for runs of few windows; longer when the windows
+ * are autocorrelated, Politis-White, capped at n/5) drawn with replacement
+ * from each run independently, `draws` times, seeded from both series'
+ * contents (deterministic), widened by sqrt(m/(m-1)) for the m blocks per
+ * draw.  op is the check's comparison: the "bad" direction is ratio > 1
+ * for < and <=, ratio < 1 for > and >=.  p-value and bounds are those of a
+ * normal fitted to the draws' log ratios (median and standard deviation).
+ * Returns 0, COMPARE_EINVAL (fewer than COMPARE__MIN_WINDOWS windows in
+ * either: out has their counts and lengths) or COMPARE_ENOMEM.
  */
 int compare__bootstrap(const struct metrics_endpoint *cur,
                        const struct metrics_endpoint *base, int stat,
@@ -115,14 +160,82 @@ int compare__bootstrap(const struct metrics_endpoint *cur,
                        struct compare__boot *out);
 
 /**
+ * The paired bootstrap of B against A measured at the same time: windows
+ * of one length for both, aligned on the clock (window i of A with window
+ * i of B; only windows both have samples in), blocks of window indices
+ * drawn once per draw for both sides, so what disturbed both at once
+ * cancels in the ratio stat(B)/stat(A).  Blocks are sized by the
+ * dependence of the per-window ratio.  out as for compare__bootstrap
+ * (n_cur = n_base: the pairs).  Returns 0, COMPARE_EINVAL (fewer than
+ * COMPARE__MIN_WINDOWS pairs) or COMPARE_ENOMEM.
+ */
+int compare__bootstrap_paired(const struct metrics_endpoint *b,
+                              const struct metrics_endpoint *a, int stat,
+                              enum compare_op op, unsigned draws,
+                              struct compare__boot *out);
+
+/** The public view of a test. */
+void compare__test_of(const struct compare__boot *bt, struct compare_test *t);
+
+/**
  * Within-run bootstrap of stat over ep's windows: *lo and *hi are the
  * 2.5th and 97.5th percentiles of the statistic over the draws, *point the
  * statistic over every window.  Returns 0, COMPARE_EINVAL (fewer than
- * `block` windows) or COMPARE_ENOMEM.
+ * COMPARE__MIN_WINDOWS windows) or COMPARE_ENOMEM.
  */
 int compare__bootstrap_one(const struct metrics_endpoint *ep, int stat,
                            unsigned draws, unsigned block, double *point,
                            double *lo, double *hi);
+
+/* ---- the verdict's tests (compare_evaluate.c) ------------------------ */
+
+/* A check's test, as compare_evaluate ran it. */
+struct compare__tested {
+    bool tested;     /* bt holds a test */
+    double fail_log; /* log ratio toward the bad direction from which the
+                        check fails (limit, min_effect); NAN: unknown */
+    struct compare__boot bt;
+};
+
+/** compare_evaluate(), handing out each check's test as well: *tests
+ * (may be NULL; malloc'd, parallel to (*out)->checks) */
+int compare__evaluate_ex(const struct metrics_results *run,
+                         const struct metrics_results *baseline,
+                         const struct compare_threshold *thresholds, size_t n,
+                         const struct compare_opts *opts,
+                         struct compare_verdict **out,
+                         struct compare__tested **tests, char *errbuf,
+                         size_t errlen);
+
+/* ---- group-sequential boundaries (compare_sequential.c) --------------- */
+
+#define COMPARE__GS_LOOKS 128
+
+/* The boundaries of one-sided group-sequential looks at information
+ * fractions t_1 < t_2 < ... <= 1 under an alpha-spending function, and the
+ * sub-density of the score S = Z sqrt(t) not yet stopped, on a grid. */
+struct compare__gs {
+    int spending; /* enum compare_spending */
+    double alpha;
+    unsigned k;   /* looks so far */
+    double t[COMPARE__GS_LOOKS], c[COMPARE__GS_LOOKS];
+    double spent;
+    double *f;    /* density at x0 + i h, i < nf */
+    size_t nf;
+    double x0, h;
+};
+
+/** alpha(t) of the spending function. */
+double compare__gs_spend(int spending, double alpha, double t);
+/** The next look at information fraction t (> the last, <= 1; 1: the
+ * last look, which spends what is left): its boundary *c on Z.  Returns
+ * 0, COMPARE_EINVAL (t not beyond the last, or too many looks) or
+ * COMPARE_ENOMEM. */
+int compare__gs_look(struct compare__gs *g, double t, double *c);
+void compare__gs_release(struct compare__gs *g);
+/** The internal test behind a check of compare_sequential_check(). */
+const struct compare__boot *
+compare__sequential_boot(const struct compare_seq_check *q);
 
 /* ---- sustained checks and patterns (compare_sustained.c) -------------- */
 

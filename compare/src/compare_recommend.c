@@ -103,6 +103,12 @@ static bool is_type(const struct compare_check *c, const char *type) {
     return c->type && strcmp(c->type, type) == 0;
 }
 
+/* A relative check beyond its tolerance by less than min_effect. */
+static bool below_min_effect(const struct compare_check *c) {
+    return c->threshold && c->has_measured && c->has_baseline &&
+           fabs(c->measured - c->baseline) < c->threshold->min_effect;
+}
+
 static bool too_few(const struct compare_check *c) {
     return c->status == COMPARE_INCONCLUSIVE && is_type(c, COMPARE__T_TOO_FEW);
 }
@@ -176,16 +182,18 @@ static int verdict_recs(struct rec *rc, const struct compare_verdict *v) {
                             c->expr ? c->expr : "?", c->message);
             if ((rv = add(rc, text)))
                 return rv;
-        } else if (c->status == COMPARE_PASS && c->warning && c->has_ci) {
+        } else if (c->status == COMPARE_PASS && c->warning && c->has_ci &&
+                   !below_min_effect(c)) {
             compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
             compare__printf(text, sizeof(text),
                             "%s: '%s' is beyond its tolerance (%s against "
                             "the baseline) but not significant given the "
-                            "noise of both runs (p=%.2f), so it passed; "
-                            "rerun or run longer to tell a regression from "
-                            "noise.",
+                            "noise of both runs (p=%.2g, Holm-adjusted "
+                            "%.2g), so it passed; rerun or run longer to "
+                            "tell a regression from noise.",
                             c->endpoint ? c->endpoint : "?",
-                            c->expr ? c->expr : "?", delta, c->p_value);
+                            c->expr ? c->expr : "?", delta, c->p_value,
+                            c->p_adjusted);
             if ((rv = add(rc, text)))
                 return rv;
         } else if (c->status == COMPARE_PASS && c->warning) {
@@ -325,14 +333,15 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
     struct metrics_endpoint *view = NULL;
     int rv;
 
+    /* a streaming check's noise is its series' (metrics_series_view) */
     if (compare__series_ep(ep, t, &use, &view) != 0)
         return 0; /* out of memory: advice is optional */
-    rv = compare__windows(use, stat) < COMPARE__MIN_WINDOWS ||
-         compare__bootstrap_one(use, stat, COMPARE__DRAWS, COMPARE__BLOCK,
-                                &point, &lo, &hi) != 0;
+    rv = compare__bootstrap_one(use, stat, COMPARE__DRAWS, 0, &point, &lo,
+                                &hi);
     metrics_endpoint_free(view);
-    if (rv)
-        return 0; /* too few windows, or out of memory */
+    if (rv != 0)
+        return 0; /* fewer than 10 windows; out of memory: advice is
+                     optional */
     half = (hi - lo) / 2;
     tol = fabs(t->tolerance);
     if (t->tolerance_pct) {

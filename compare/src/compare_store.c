@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +28,6 @@
 #include "compare_internal.h"
 
 #define NAME_MAX_CHARS 64
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-
-    if (!errbuf || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 bool compare_name_valid(const char *name) {
     size_t n;
@@ -59,11 +45,21 @@ bool compare_name_valid(const char *name) {
 }
 
 static int bad_name(const char *name, char *errbuf, size_t errlen) {
-    set_err(errbuf, errlen,
-            "invalid baseline name '%.80s': use 1 to 64 characters from "
-            "A-Z a-z 0-9 . _ - not starting with '.'",
-            name ? name : "");
+    loadgate_errorf(
+        errbuf, errlen,
+        "invalid baseline name '%.80s': use 1 to 64 characters from "
+        "A-Z a-z 0-9 . _ - not starting with '.'",
+        name ? name : "");
     return COMPARE_ENAME;
+}
+
+static int not_found(const char *name, const char *dir, char *errbuf,
+                     size_t errlen) {
+    loadgate_errorf(errbuf, errlen,
+                    "no baseline '%s' in %s (loadgate baseline list shows "
+                    "what exists)",
+                    name, dir);
+    return COMPARE_ENOTFOUND;
 }
 
 static char *join(const char *dir, const char *name, const char *ext) {
@@ -89,8 +85,8 @@ static int mkdirs(const char *dir, char *errbuf, size_t errlen) {
             continue;
         *s = '\0';
         if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            set_err(errbuf, errlen, "cannot create '%s': %s", p,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot create '%s': %s", p,
+                            strerror(errno));
             rc = COMPARE_EIO;
             goto out;
         }
@@ -99,8 +95,9 @@ static int mkdirs(const char *dir, char *errbuf, size_t errlen) {
         *s = '/';
     }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        set_err(errbuf, errlen, "cannot use '%s' as the baseline store: %s",
-                dir, errno ? strerror(errno) : "not a directory");
+        loadgate_errorf(errbuf, errlen,
+                        "cannot use '%s' as the baseline store: %s", dir,
+                        errno ? strerror(errno) : "not a directory");
         rc = COMPARE_EIO;
     }
 out:
@@ -123,14 +120,16 @@ static int lock_store(const char *dir, int *fd, char *errbuf, size_t errlen) {
         return COMPARE_ENOMEM;
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (*fd < 0) {
-        set_err(errbuf, errlen, "cannot open '%s': %s", path, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot open '%s': %s", path,
+                        strerror(errno));
         rc = COMPARE_EIO;
         goto out;
     }
     while (flock(*fd, LOCK_EX) != 0) {
         if (errno == EINTR)
             continue;
-        set_err(errbuf, errlen, "cannot lock '%s': %s", path, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot lock '%s': %s", path,
+                        strerror(errno));
         close(*fd);
         *fd = -1;
         rc = COMPARE_EIO;
@@ -185,10 +184,12 @@ static void free_versions(char **v, size_t n) {
     free(v);
 }
 
-/* The version stems in hdir, newest first (an absent folder is none). */
-static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
-                         size_t errlen) {
-    DIR *d = opendir(hdir);
+/* The stems of the "<stem>.json" files in dir whose stem is a valid name
+ * (not the temporary files of atomic writes), in no order.  A missing dir
+ * has none; so has one that is not a folder, when notdir_empty. */
+static int json_stems(const char *dir, bool notdir_empty, char ***out,
+                      size_t *n, char *errbuf, size_t errlen) {
+    DIR *d = opendir(dir);
     struct dirent *de;
     char **v = NULL;
     size_t count = 0, cap = 0;
@@ -197,9 +198,10 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
     *out = NULL;
     *n = 0;
     if (!d) {
-        if (errno == ENOENT || errno == ENOTDIR)
+        if (errno == ENOENT || (notdir_empty && errno == ENOTDIR))
             return 0;
-        set_err(errbuf, errlen, "cannot read '%s': %s", hdir, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
+                        strerror(errno));
         return COMPARE_EIO;
     }
     while ((errno = 0, de = readdir(d)) != NULL) {
@@ -214,8 +216,8 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
             rc = COMPARE_ENOMEM;
             goto out;
         }
-        if (!compare_name_valid(stem) || version_seq(stem) == 0) {
-            free(stem); /* temporary files and strangers */
+        if (!compare_name_valid(stem)) {
+            free(stem);
             continue;
         }
         if (count == cap) {
@@ -232,12 +234,11 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
         v[count++] = stem;
     }
     if (errno != 0) {
-        set_err(errbuf, errlen, "cannot read '%s': %s", hdir, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", dir,
+                        strerror(errno));
         rc = COMPARE_EIO;
         goto out;
     }
-    if (count > 1)
-        qsort(v, count, sizeof(*v), version_cmp);
     *out = v;
     *n = count;
     v = NULL;
@@ -248,48 +249,51 @@ out:
     return rc;
 }
 
+/* The version stems in hdir, newest first (an absent folder is none). */
+static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
+                         size_t errlen) {
+    size_t kept = 0;
+    int rc = json_stems(hdir, true, out, n, errbuf, errlen);
+
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < *n; i++) {
+        if (version_seq((*out)[i]) == 0)
+            free((*out)[i]); /* temporary files and strangers */
+        else
+            (*out)[kept++] = (*out)[i];
+    }
+    *n = kept;
+    if (kept == 0) {
+        free(*out);
+        *out = NULL;
+    } else if (kept > 1) {
+        qsort(*out, kept, sizeof(**out), version_cmp);
+    }
+    return 0;
+}
+
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 static int read_file(const char *path, char **out, size_t *len, char *errbuf,
                      size_t errlen) {
     FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t used = 0, cap = 0;
-    int rc = 0;
+    int rc;
 
     *out = NULL;
     if (!f) {
-        set_err(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", path,
+                        strerror(errno));
         return errno == ENOENT ? COMPARE_ENOTFOUND : COMPARE_EIO;
     }
-    for (;;) {
-        size_t got;
-        if (cap - used < 4096) {
-            char *nb = realloc(buf, cap ? cap * 2 : 65536);
-            if (!nb) {
-                rc = COMPARE_ENOMEM;
-                goto out;
-            }
-            buf = nb;
-            cap = cap ? cap * 2 : 65536;
-        }
-        got = fread(buf + used, 1, cap - used - 1, f);
-        used += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        set_err(errbuf, errlen, "cannot read '%s'", path);
-        rc = COMPARE_EIO;
-        goto out;
-    }
-    buf[used] = '\0';
-    *out = buf;
-    *len = used;
-    buf = NULL;
-out:
-    free(buf);
+    rc = metrics_read_all(f, SIZE_MAX, out, len);
     fclose(f);
-    return rc;
+    if (rc == METRICS_ENOMEM)
+        return COMPARE_ENOMEM;
+    if (rc) {
+        loadgate_errorf(errbuf, errlen, "cannot read '%s'", path);
+        return COMPARE_EIO;
+    }
+    return 0;
 }
 
 /* Copies src to dst atomically (where a hard link is not possible). */
@@ -302,7 +306,8 @@ static int copy_file(const char *src, const char *dst, char *errbuf,
     if (rc)
         return rc;
     if (metrics_write_atomic(dst, data, len) != 0) {
-        set_err(errbuf, errlen, "cannot write '%s': %s", dst, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot write '%s': %s", dst,
+                        strerror(errno));
         rc = COMPARE_EIO;
     }
     free(data);
@@ -358,9 +363,9 @@ int compare_store_save(const char *dir, const char *name,
                        struct metrics_results *r, char *errbuf, size_t errlen) {
     int fd = -1, rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!r || !dir || !*dir) {
-        set_err(errbuf, errlen, "no document or no store folder");
+        loadgate_errorf(errbuf, errlen, "no document or no store folder");
         return COMPARE_EINVAL;
     }
     if (!compare_name_valid(name))
@@ -414,19 +419,19 @@ static int load_path(const char *path, struct metrics_results **out,
         return 0;
     *out = NULL;
     if (rc == METRICS_ENOMEM) {
-        set_err(errbuf, errlen, "out of memory");
+        loadgate_errorf(errbuf, errlen, "out of memory");
         return COMPARE_ENOMEM;
     }
     if (rc == METRICS_EIO) {
-        set_err(errbuf, errlen, "%s", err[0] ? err : path);
+        loadgate_errorf(errbuf, errlen, "%s", err[0] ? err : path);
         return COMPARE_EIO;
     }
     /* EPARSE, ESCHEMA and anything else: not a usable document */
     if (strstr(err, path))
-        set_err(errbuf, errlen, "%s", err);
+        loadgate_errorf(errbuf, errlen, "%s", err);
     else
-        set_err(errbuf, errlen, "%s: %s", path,
-                err[0] ? err : metrics_strerror(rc));
+        loadgate_errorf(errbuf, errlen, "%s: %s", path,
+                        err[0] ? err : metrics_strerror(rc));
     return COMPARE_ECORRUPT;
 }
 
@@ -437,7 +442,7 @@ int compare_store_load(const char *dir, const char *name,
     struct stat st;
     int rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!out || !dir)
         return COMPARE_EINVAL;
     *out = NULL;
@@ -448,14 +453,10 @@ int compare_store_load(const char *dir, const char *name,
         return COMPARE_ENOMEM;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            set_err(errbuf, errlen,
-                    "no baseline '%s' in %s (loadgate baseline list shows "
-                    "what exists)",
-                    name, dir);
-            rc = COMPARE_ENOTFOUND;
+            rc = not_found(name, dir, errbuf, errlen);
         } else {
-            set_err(errbuf, errlen, "cannot read '%s': %s", path,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", path,
+                            strerror(errno));
             rc = COMPARE_EIO;
         }
         goto out;
@@ -503,84 +504,63 @@ out:
     return rc;
 }
 
-int compare_store_list(const char *dir, struct compare_store_entry **out,
-                       size_t *n, char *errbuf, size_t errlen) {
+/* An entry (fill_entry) for each "<stem>.json" of dir, in the stems'
+ * order, each taking its stem (set to NULL); with regular_only, a stem
+ * that is not a regular file is left out.  *out is NULL when none. */
+static int fill_entries(const char *dir, char **stems, size_t n_stems,
+                        bool regular_only, struct compare_store_entry **out,
+                        size_t *n) {
     struct compare_store_entry *v = NULL;
-    size_t count = 0, cap = 0;
-    DIR *d = NULL;
-    struct dirent *de;
     char *path = NULL;
+    size_t count = 0;
     int rc = 0;
 
-    set_err(errbuf, errlen, "%s", "");
-    if (!out || !n || !dir)
-        return COMPARE_EINVAL;
-    *out = NULL;
-    *n = 0;
-    d = opendir(dir);
-    if (!d) {
-        if (errno == ENOENT)
-            return 0;
-        set_err(errbuf, errlen, "cannot read '%s': %s", dir, strerror(errno));
-        return COMPARE_EIO;
-    }
-    while ((errno = 0, de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
+    if (n_stems && !(v = calloc(n_stems, sizeof(*v))))
+        return COMPARE_ENOMEM;
+    for (size_t i = 0; i < n_stems; i++) {
         struct stat st;
-        char stem[NAME_MAX_CHARS + 1];
 
-        if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0 ||
-            len - 5 > NAME_MAX_CHARS)
-            continue;
-        memcpy(stem, de->d_name, len - 5);
-        stem[len - 5] = '\0';
-        if (!compare_name_valid(stem))
-            continue; /* temporary files of atomic writes, and the like */
         free(path);
-        path = join(dir, de->d_name, "");
+        path = join(dir, stems[i], ".json");
         if (!path) {
             rc = COMPARE_ENOMEM;
             goto out;
         }
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (regular_only && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
             continue;
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct compare_store_entry *nv = realloc(v, ncap * sizeof(*nv));
-            if (!nv) {
-                rc = COMPARE_ENOMEM;
-                goto out;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        memset(&v[count], 0, sizeof(v[count]));
-        v[count].name = strdup(stem);
-        count++;
-        if (!v[count - 1].name) {
-            rc = COMPARE_ENOMEM;
-            goto out;
-        }
+        v[count++].name = stems[i];
+        stems[i] = NULL;
         if ((rc = fill_entry(path, &v[count - 1])))
             goto out;
     }
-    if (errno != 0) {
-        set_err(errbuf, errlen, "cannot read '%s': %s", dir, strerror(errno));
-        rc = COMPARE_EIO;
-        goto out;
-    }
-    if (count > 1)
-        qsort(v, count, sizeof(*v), entry_cmp);
-    *out = v;
+    *out = count ? v : NULL;
     *n = count;
-    v = NULL;
+    if (count)
+        v = NULL;
     count = 0;
 out:
-    if (rc == COMPARE_ENOMEM)
-        set_err(errbuf, errlen, "out of memory");
     compare_store_list_free(v, count);
     free(path);
-    closedir(d);
+    return rc;
+}
+
+int compare_store_list(const char *dir, struct compare_store_entry **out,
+                       size_t *n, char *errbuf, size_t errlen) {
+    char **stems = NULL;
+    size_t n_stems = 0;
+    int rc;
+
+    loadgate_errorf(errbuf, errlen, "%s", "");
+    if (!out || !n || !dir)
+        return COMPARE_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (!(rc = json_stems(dir, false, &stems, &n_stems, errbuf, errlen)) &&
+        !(rc = fill_entries(dir, stems, n_stems, true, out, n)) && *n > 1)
+        qsort(*out, *n, sizeof(**out), entry_cmp);
+    if (rc == COMPARE_ENOMEM)
+        loadgate_errorf(errbuf, errlen, "out of memory");
+    free_versions(stems, n_stems);
     return rc;
 }
 
@@ -600,7 +580,7 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     char *path = NULL;
     int rc = 0, fd = -1;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
     if (!compare_name_valid(name))
@@ -616,14 +596,10 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     }
     if (unlink(path) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            set_err(errbuf, errlen,
-                    "no baseline '%s' in %s (loadgate baseline list shows "
-                    "what exists)",
-                    name, dir);
-            rc = COMPARE_ENOTFOUND;
+            rc = not_found(name, dir, errbuf, errlen);
         } else {
-            set_err(errbuf, errlen, "cannot remove '%s': %s", path,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot remove '%s': %s", path,
+                            strerror(errno));
             rc = COMPARE_EIO;
         }
     }
@@ -679,7 +655,7 @@ int compare_store_closest(const char *dir, const char *name, char **closest,
     if (n > 0) {
         *closest = strdup(e[best].name);
         if (!*closest) {
-            set_err(errbuf, errlen, "out of memory");
+            loadgate_errorf(errbuf, errlen, "out of memory");
             rc = COMPARE_ENOMEM;
         }
     }
@@ -733,14 +709,14 @@ int compare_baseline_resolve(const char *spec, const char *store_dir,
     char *name = NULL;
     int rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (name_out)
         *name_out = NULL;
     if (!out)
         return COMPARE_EINVAL;
     *out = NULL;
     if (!spec || !*spec) {
-        set_err(errbuf, errlen, "no baseline named");
+        loadgate_errorf(errbuf, errlen, "no baseline named");
         return COMPARE_EINVAL;
     }
     if (!store_dir)
@@ -750,18 +726,18 @@ int compare_baseline_resolve(const char *spec, const char *store_dir,
         struct stat st;
         if (stat(spec, &st) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) {
-                set_err(errbuf, errlen, "no baseline file '%s'", spec);
+                loadgate_errorf(errbuf, errlen, "no baseline file '%s'", spec);
                 rc = COMPARE_ENOTFOUND;
             } else {
-                set_err(errbuf, errlen, "cannot read '%s': %s", spec,
-                        strerror(errno));
+                loadgate_errorf(errbuf, errlen, "cannot read '%s': %s", spec,
+                                strerror(errno));
                 rc = COMPARE_EIO;
             }
             goto out;
         }
         if (S_ISDIR(st.st_mode)) {
-            set_err(errbuf, errlen, "'%s' is a folder, not a baseline file",
-                    spec);
+            loadgate_errorf(errbuf, errlen,
+                            "'%s' is a folder, not a baseline file", spec);
             rc = COMPARE_EIO;
             goto out;
         }
@@ -783,7 +759,7 @@ int compare_baseline_resolve(const char *spec, const char *store_dir,
                                                             : spec);
         if (!name) {
             rc = COMPARE_ENOMEM;
-            set_err(errbuf, errlen, "out of memory");
+            loadgate_errorf(errbuf, errlen, "out of memory");
             goto out;
         }
         *name_out = name;
@@ -803,12 +779,11 @@ out:
 int compare_store_history(const char *dir, const char *name,
                           struct compare_store_entry **out, size_t *n,
                           char *errbuf, size_t errlen) {
-    char *hdir = NULL, **v = NULL, *path = NULL;
-    size_t nv = 0, count = 0;
-    struct compare_store_entry *e = NULL;
+    char *hdir = NULL, **v = NULL;
+    size_t nv = 0;
     int rc = 0;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!out || !n || !dir)
         return COMPARE_EINVAL;
     *out = NULL;
@@ -818,37 +793,11 @@ int compare_store_history(const char *dir, const char *name,
     hdir = history_dir(dir, name);
     if (!hdir)
         return COMPARE_ENOMEM;
-    if ((rc = list_versions(hdir, &v, &nv, errbuf, errlen)) || nv == 0)
-        goto out;
-    e = calloc(nv, sizeof(*e));
-    if (!e) {
-        rc = COMPARE_ENOMEM;
-        goto out;
-    }
-    for (count = 0; count < nv; count++) {
-        free(path);
-        path = join(hdir, v[count], ".json");
-        e[count].name = strdup(v[count]);
-        if (!path || !e[count].name) {
-            count++;
-            rc = COMPARE_ENOMEM;
-            goto out;
-        }
-        if ((rc = fill_entry(path, &e[count]))) {
-            count++;
-            goto out;
-        }
-    }
-    *out = e;
-    *n = count;
-    e = NULL;
-    count = 0;
-out:
+    if (!(rc = list_versions(hdir, &v, &nv, errbuf, errlen)))
+        rc = fill_entries(hdir, v, nv, false, out, n);
     if (rc == COMPARE_ENOMEM)
-        set_err(errbuf, errlen, "out of memory");
-    compare_store_list_free(e, count);
+        loadgate_errorf(errbuf, errlen, "out of memory");
     free_versions(v, nv);
-    free(path);
     free(hdir);
     return rc;
 }
@@ -861,13 +810,13 @@ int compare_store_rollback(const char *dir, const char *name,
     char err[512] = "";
     int fd = -1, rc;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
     if (!compare_name_valid(name))
         return bad_name(name, errbuf, errlen);
     if (version && !compare_name_valid(version)) {
-        set_err(errbuf, errlen, "invalid version '%.80s'", version);
+        loadgate_errorf(errbuf, errlen, "invalid version '%.80s'", version);
         return COMPARE_ENAME;
     }
     hdir = history_dir(dir, name);
@@ -881,8 +830,8 @@ int compare_store_rollback(const char *dir, const char *name,
         (rc = list_versions(hdir, &v, &nv, errbuf, errlen)))
         goto out;
     if (nv == 0) {
-        set_err(errbuf, errlen, "baseline '%s' has no kept versions in %s",
-                name, dir);
+        loadgate_errorf(errbuf, errlen,
+                        "baseline '%s' has no kept versions in %s", name, dir);
         rc = COMPARE_ENOTFOUND;
         goto out;
     }
@@ -891,10 +840,11 @@ int compare_store_rollback(const char *dir, const char *name,
         for (size_t i = 0; i < nv && !found; i++)
             found = strcmp(v[i], version) == 0;
         if (!found) {
-            set_err(errbuf, errlen,
-                    "baseline '%s' has no version '%s' (loadgate baseline "
-                    "history %s lists them)",
-                    name, version, name);
+            loadgate_errorf(
+                errbuf, errlen,
+                "baseline '%s' has no version '%s' (loadgate baseline "
+                "history %s lists them)",
+                name, version, name);
             rc = COMPARE_ENOTFOUND;
             goto out;
         }
@@ -907,20 +857,21 @@ int compare_store_rollback(const char *dir, const char *name,
     if ((rc = read_file(src, &data, &len, errbuf, errlen)))
         goto out;
     if (metrics_results_parse(data, len, &doc, err, sizeof(err)) != 0) {
-        set_err(errbuf, errlen, "%s: %s", src, err);
+        loadgate_errorf(errbuf, errlen, "%s: %s", src, err);
         rc = COMPARE_ECORRUPT;
         goto out;
     }
     if ((rc = keep_current(dir, name, errbuf, errlen)))
         goto out;
     if (metrics_write_atomic(dst, data, len) != 0) {
-        set_err(errbuf, errlen, "cannot write '%s': %s", dst, strerror(errno));
+        loadgate_errorf(errbuf, errlen, "cannot write '%s': %s", dst,
+                        strerror(errno));
         rc = COMPARE_EIO;
     }
 out:
     unlock_store(fd);
     if (rc == COMPARE_ENOMEM)
-        set_err(errbuf, errlen, "out of memory");
+        loadgate_errorf(errbuf, errlen, "out of memory");
     metrics_results_free(doc);
     free(data);
     free_versions(v, nv);
@@ -936,7 +887,7 @@ int compare_store_prune(const char *dir, const char *name, size_t keep,
     size_t nv = 0;
     int fd = -1, rc, removed = 0;
 
-    set_err(errbuf, errlen, "%s", "");
+    loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
     if (!compare_name_valid(name))
@@ -959,8 +910,8 @@ int compare_store_prune(const char *dir, const char *name, size_t keep,
             goto out;
         }
         if (unlink(path) != 0 && errno != ENOENT) {
-            set_err(errbuf, errlen, "cannot remove '%s': %s", path,
-                    strerror(errno));
+            loadgate_errorf(errbuf, errlen, "cannot remove '%s': %s", path,
+                            strerror(errno));
             rc = COMPARE_EIO;
             goto out;
         }

@@ -20,23 +20,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "loadgate_errno.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define DEMO_ERRNO_MAP(X)                                                    \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(LISTEN, -2, "cannot listen on the address")                            \
-    X(INVAL, -3, "invalid option")
-
-enum demo_errno {
-#define DEMO_X(name, code, msg) DEMO_E##name = (code),
-    DEMO_ERRNO_MAP(DEMO_X)
-#undef DEMO_X
-};
+#define DEMO_ERRNO_MAP(X)                                                      \
+    X(DEMO_ENOMEM, -1, "out of memory")                                        \
+    X(DEMO_ELISTEN, -2, "cannot listen on the address")                        \
+    X(DEMO_EINVAL, -3, "invalid option")
 
 /** Static message for a DEMO_E* code. */
-const char *demo_strerror(int code);
+LOADGATE_ERRNO_DECLARE(demo, DEMO_ERRNO_MAP);
 
 struct demo_slow {
     const char *endpoint; /* "POST /api/agents/{id}/query", or a path that

@@ -14,25 +14,20 @@
 #include <stdio.h>
 
 #include "compare.h"
+#include "loadgate_errno.h"
 #include "metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define GATE_ERRNO_MAP(X)                                                    \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(IO, -2, "cannot write the report")                                     \
-    X(XML, -3, "XML writer failed")
-
-enum gate_errno {
-#define GATE_X(name, code, msg) GATE_E##name = (code),
-    GATE_ERRNO_MAP(GATE_X)
-#undef GATE_X
-};
+#define GATE_ERRNO_MAP(X)                                                      \
+    X(GATE_ENOMEM, -1, "out of memory")                                        \
+    X(GATE_EIO, -2, "cannot write the report")                                 \
+    X(GATE_EXML, -3, "XML writer failed")
 
 /** Static message for a GATE_E* code. */
-const char *gate_strerror(int code);
+LOADGATE_ERRNO_DECLARE(gate, GATE_ERRNO_MAP);
 
 /* The exit codes (README, "Exit codes"). */
 enum gate_exit {

@@ -280,6 +280,19 @@ static const char *unit_word(int stat)
     }
 }
 
+/* {"run": 30, "baseline": 300, "run_ms": 200, "baseline_ms": 1000}, or
+ * null when no test ran */
+static json_t *windows_json(const struct compare_check *c)
+{
+    if (!c->has_ci)
+        return json_null();
+    return json_pack("{s:I, s:I, s:I, s:I}", "run",
+                     (json_int_t)c->windows_run, "baseline",
+                     (json_int_t)c->windows_base, "run_ms",
+                     (json_int_t)c->window_ms_run, "baseline_ms",
+                     (json_int_t)c->window_ms_base);
+}
+
 static json_t *check_json(const struct gate_report *r,
                           const struct compare_check *c)
 {
@@ -308,6 +321,13 @@ static json_t *check_json(const struct gate_report *r,
     set(o, "limit", num_or_null(c->has_limit, c->limit), &failed);
     set(o, "unit", unit ? json_string(unit) : json_null(), &failed);
     set(o, "delta_pct", num_or_null(c->has_baseline, c->delta_pct), &failed);
+    /* the significance test of a relative check: raw and Holm-adjusted
+     * p-values, the windows behind them, and for a pass the smallest
+     * change the run could have seen */
+    set(o, "p_value", num_or_null(c->has_ci, c->p_value), &failed);
+    set(o, "p_adjusted", num_or_null(c->has_ci, c->p_adjusted), &failed);
+    set(o, "mde_pct", num_or_null(c->has_mde, c->mde_pct), &failed);
+    set(o, "windows", windows_json(c), &failed);
     set(o, "warning", json_boolean(c->warning), &failed);
     if (c->message[0]) {
         set(o, "message",

@@ -47,6 +47,7 @@
 
 #include <stddef.h>
 
+#include "loadgate_errno.h"
 #include "metrics.h"
 
 #ifdef __cplusplus
@@ -54,19 +55,13 @@ extern "C" {
 #endif
 
 #define IMPORTER_ERRNO_MAP(X)                                                  \
-    X(NOMEM, -1, "out of memory")                                              \
-    X(IO, -2, "cannot read the input file")                                    \
-    X(PARSE, -3, "malformed input")                                            \
-    X(INVAL, -4, "invalid argument")
-
-enum importer_errno {
-#define IMPORTER_X(name, code, msg) IMPORTER_E##name = (code),
-    IMPORTER_ERRNO_MAP(IMPORTER_X)
-#undef IMPORTER_X
-};
+    X(IMPORTER_ENOMEM, -1, "out of memory")                                    \
+    X(IMPORTER_EIO, -2, "cannot read the input file")                          \
+    X(IMPORTER_EPARSE, -3, "malformed input")                                  \
+    X(IMPORTER_EINVAL, -4, "invalid argument")
 
 /** Static message for an IMPORTER_E* code ("unknown error" otherwise). */
-const char *importer_strerror(int code);
+LOADGATE_ERRNO_DECLARE(importer, IMPORTER_ERRNO_MAP);
 
 enum importer_format {
     IMPORTER_LOCUST,

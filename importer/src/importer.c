@@ -17,17 +17,7 @@
  * megabytes, and a mistaken path to a disk image should fail fast. */
 #define IMPORTER_MAX_FILE (UINT64_C(1) << 31)
 
-const char *importer_strerror(int code) {
-    switch (code) {
-#define IMPORTER_X(name, value, msg)                                           \
-    case value:                                                                \
-        return msg;
-        IMPORTER_ERRNO_MAP(IMPORTER_X)
-#undef IMPORTER_X
-    default:
-        return "unknown error";
-    }
-}
+LOADGATE_ERRNO_DEFINE(importer, IMPORTER_ERRNO_MAP)
 
 typedef int (*import_fn)(const char *text, size_t len,
                          const struct importer__err *e,
@@ -86,18 +76,6 @@ int importer__errorf(const struct importer__err *e, size_t line, size_t col,
     vsnprintf(e->buf + n, e->len - (size_t)n, fmt, ap);
     va_end(ap);
     return IMPORTER_EPARSE;
-}
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    IMPORTER__PRINTF(3, 4);
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-
-    if (!errbuf || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- numbers ------------------------------------------------------------ */
@@ -532,26 +510,51 @@ static json_t *member(json_t *obj, const char *where, const char *key,
     return v && !json_is_null(v) ? v : NULL;
 }
 
-int importer__json_num(const struct importer__err *e, json_t *obj,
-                       const char *where, const char *key, bool *has,
-                       double *out) {
+/* An optional member read as a number (count NULL) or a whole count. */
+static int optional(const struct importer__err *e, json_t *obj,
+                    const char *where, const char *key, bool *has, double *num,
+                    uint64_t *count) {
     char what[300];
     json_t *v = member(obj, where, key, what, sizeof(what));
-    int rc = v ? importer__json_number(e, v, what, out) : 0;
+    int rc = !v      ? 0
+             : count ? importer__json_whole(e, v, what, count)
+                     : importer__json_number(e, v, what, num);
 
     *has = v && !rc;
     return rc;
 }
 
+int importer__json_num(const struct importer__err *e, json_t *obj,
+                       const char *where, const char *key, bool *has,
+                       double *out) {
+    return optional(e, obj, where, key, has, out, NULL);
+}
+
 int importer__json_count(const struct importer__err *e, json_t *obj,
                          const char *where, const char *key, bool *has,
                          uint64_t *out) {
-    char what[300];
-    json_t *v = member(obj, where, key, what, sizeof(what));
-    int rc = v ? importer__json_whole(e, v, what, out) : 0;
+    return optional(e, obj, where, key, has, NULL, out);
+}
 
-    *has = v && !rc;
-    return rc;
+int importer__json_scalars(const struct importer__err *e, json_t *obj,
+                           const char *where,
+                           const struct importer__scalar *keys, size_t n,
+                           double per_ms, struct metrics_scalars *s) {
+    memset(s, 0, sizeof(*s));
+    for (size_t i = 0; i < n; i++) {
+        bool *has = (bool *)((char *)s + keys[i].has), got;
+        double *v = (double *)((char *)s + keys[i].value), x = 0;
+        int rc = importer__json_num(e, obj, where, keys[i].key, &got, &x);
+
+        if (rc)
+            return rc;
+        if (got && !*has) {
+            *has = true;
+            *v = x / per_ms;
+        }
+        s->present = s->present || got;
+    }
+    return 0;
 }
 
 int importer__json_load(const struct importer__err *e, const char *text,
@@ -737,11 +740,11 @@ int importer_parse(enum importer_format f, const char *text, size_t len,
     if (errbuf && errlen)
         errbuf[0] = '\0';
     if (!out || (!text && len)) {
-        set_err(errbuf, errlen, "%s: invalid argument", e.name);
+        loadgate_errorf(errbuf, errlen, "%s: invalid argument", e.name);
         return IMPORTER_EINVAL;
     }
     if ((unsigned)f >= IMPORTER_LOADGATE) {
-        set_err(errbuf, errlen, "unknown input format %d", (int)f);
+        loadgate_errorf(errbuf, errlen, "unknown input format %d", (int)f);
         return IMPORTER_EINVAL;
     }
     if (!text)
@@ -773,7 +776,7 @@ int importer_parse(enum importer_format f, const char *text, size_t len,
         rc = note_missing(r, formats[f].name);
 out:
     if (rc == IMPORTER_ENOMEM)
-        set_err(errbuf, errlen, "%s: out of memory", e.name);
+        loadgate_errorf(errbuf, errlen, "%s: out of memory", e.name);
     if (rc != 0) {
         metrics_results_free(r);
         return rc;
@@ -786,57 +789,26 @@ out:
  * convenience, *len excludes it). */
 static int read_file(const char *path, char **text, size_t *len, char *errbuf,
                      size_t errlen) {
-    FILE *fp = NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    int rc = 0;
+    FILE *fp = fopen(path, "rb");
+    int rc;
 
-    fp = fopen(path, "rb");
     if (!fp) {
-        set_err(errbuf, errlen, "%s: %s", path, strerror(errno));
-        rc = IMPORTER_EIO;
-        goto out;
+        loadgate_errorf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        return IMPORTER_EIO;
     }
-    for (;;) {
-        size_t got;
-
-        if (cap - n < 65536) {
-            char *nb;
-
-            if (cap >= IMPORTER_MAX_FILE) {
-                set_err(errbuf, errlen, "%s: larger than %llu bytes", path,
+    rc = metrics_read_all(fp, (size_t)IMPORTER_MAX_FILE, text, len);
+    if (rc == METRICS_ERANGE) {
+        loadgate_errorf(errbuf, errlen, "%s: larger than %llu bytes", path,
                         (unsigned long long)IMPORTER_MAX_FILE);
-                rc = IMPORTER_EIO;
-                goto out;
-            }
-            cap = cap ? cap * 2 : 65536 + 1;
-            nb = realloc(buf, cap);
-            if (!nb) {
-                rc = IMPORTER_ENOMEM;
-                set_err(errbuf, errlen, "%s: out of memory", path);
-                goto out;
-            }
-            buf = nb;
-        }
-        got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-        if (got == 0) {
-            if (ferror(fp)) {
-                set_err(errbuf, errlen, "%s: %s", path, strerror(errno));
-                rc = IMPORTER_EIO;
-                goto out;
-            }
-            break;
-        }
+        rc = IMPORTER_EIO;
+    } else if (rc == METRICS_ENOMEM) {
+        loadgate_errorf(errbuf, errlen, "%s: out of memory", path);
+        rc = IMPORTER_ENOMEM;
+    } else if (rc) {
+        loadgate_errorf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        rc = IMPORTER_EIO;
     }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    buf = NULL;
-out:
-    if (fp)
-        fclose(fp);
-    free(buf);
+    fclose(fp);
     return rc;
 }
 
@@ -849,11 +821,11 @@ int importer_load(enum importer_format f, const char *path,
     int rc;
 
     if (!path || !out) {
-        set_err(errbuf, errlen, "invalid argument");
+        loadgate_errorf(errbuf, errlen, "invalid argument");
         return IMPORTER_EINVAL;
     }
     if ((unsigned)f >= IMPORTER_LOADGATE) {
-        set_err(errbuf, errlen, "unknown input format %d", (int)f);
+        loadgate_errorf(errbuf, errlen, "unknown input format %d", (int)f);
         return IMPORTER_EINVAL;
     }
     /* `locust --csv PREFIX` names files after PREFIX: accept either. */
@@ -863,7 +835,7 @@ int importer_load(enum importer_format f, const char *path,
 
         alt = malloc(n + sizeof("_stats.csv"));
         if (!alt) {
-            set_err(errbuf, errlen, "%s: out of memory", path);
+            loadgate_errorf(errbuf, errlen, "%s: out of memory", path);
             return IMPORTER_ENOMEM;
         }
         memcpy(alt, path, n);
@@ -872,7 +844,7 @@ int importer_load(enum importer_format f, const char *path,
             use = alt;
     }
     if (stat(use, &st) == 0 && S_ISDIR(st.st_mode)) {
-        set_err(errbuf, errlen, "%s: is a directory", use);
+        loadgate_errorf(errbuf, errlen, "%s: is a directory", use);
         rc = IMPORTER_EIO;
         goto out;
     }

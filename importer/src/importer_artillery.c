@@ -75,43 +75,18 @@ static int counter(const struct importer__err *e, const char *key, json_t *v,
 /* Times of a summary (ms). */
 static int summary(const struct importer__err *e, json_t *sum, const char *name,
                    struct metrics_scalars *s) {
-    static const struct {
-        const char *key;
-        size_t has, value;
-    } keys[] = {
-#define K(k, f)                                                                \
-    {k, offsetof(struct metrics_scalars, has_##f),                             \
-     offsetof(struct metrics_scalars, f##_ms)}
-        K("p50", p50),  K("p75", p75), K("p90", p90),
-        K("p95", p95),  K("p99", p99), K("p999", p999),
-        K("mean", avg), K("min", min), K("max", max),
-#undef K
+    static const struct importer__scalar keys[] = {
+        IMPORTER__SCALAR("p50", p50),  IMPORTER__SCALAR("p75", p75),
+        IMPORTER__SCALAR("p90", p90),  IMPORTER__SCALAR("p95", p95),
+        IMPORTER__SCALAR("p99", p99),  IMPORTER__SCALAR("p999", p999),
+        IMPORTER__SCALAR("mean", avg), IMPORTER__SCALAR("min", min),
+        IMPORTER__SCALAR("max", max),  IMPORTER__SCALAR("median", p50),
     };
     char where[200];
-    bool has_median = false;
-    double median = 0;
-    int rc;
 
-    memset(s, 0, sizeof(*s));
-    if (!json_is_object(sum))
-        return 0;
     snprintf(where, sizeof(where), "aggregate.summaries[\"%.120s\"]", name);
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        bool *has = (bool *)((char *)s + keys[i].has);
-        double *v = (double *)((char *)s + keys[i].value);
-
-        if ((rc = importer__json_num(e, sum, where, keys[i].key, has, v)))
-            return rc;
-        s->present = s->present || *has;
-    }
-    if ((rc =
-             importer__json_num(e, sum, where, "median", &has_median, &median)))
-        return rc;
-    if (!s->has_p50 && has_median) {
-        s->has_p50 = s->present = true;
-        s->p50_ms = median;
-    }
-    return 0;
+    return importer__json_scalars(e, sum, where, keys,
+                                  sizeof(keys) / sizeof(keys[0]), 1, s);
 }
 
 /* An endpoint's counter: "<name>.codes.<status>" or "<name>.errors.<code>"

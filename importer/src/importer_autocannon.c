@@ -24,29 +24,15 @@
 
 static int latency(const struct importer__err *e, json_t *lat,
                    struct metrics_scalars *s) {
-    static const struct {
-        const char *key;
-        size_t has, value;
-    } keys[] = {
-#define K(k, f)                                                                \
-    {k, offsetof(struct metrics_scalars, has_##f),                             \
-     offsetof(struct metrics_scalars, f##_ms)}
-        K("p50", p50),    K("p75", p75),  K("p90", p90), K("p99", p99),
-        K("p99_9", p999), K("mean", avg), K("min", min), K("max", max),
-#undef K
+    static const struct importer__scalar keys[] = {
+        IMPORTER__SCALAR("p50", p50),    IMPORTER__SCALAR("p75", p75),
+        IMPORTER__SCALAR("p90", p90),    IMPORTER__SCALAR("p99", p99),
+        IMPORTER__SCALAR("p99_9", p999), IMPORTER__SCALAR("mean", avg),
+        IMPORTER__SCALAR("min", min),    IMPORTER__SCALAR("max", max),
     };
-    int rc;
 
-    memset(s, 0, sizeof(*s));
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        bool *has = (bool *)((char *)s + keys[i].has);
-        double *v = (double *)((char *)s + keys[i].value);
-
-        if ((rc = importer__json_num(e, lat, "latency", keys[i].key, has, v)))
-            return rc;
-        s->present = s->present || *has;
-    }
-    return 0;
+    return importer__json_scalars(e, lat, "latency", keys,
+                                  sizeof(keys) / sizeof(keys[0]), 1, s);
 }
 
 /* Responses by status: statusCodeStats {"200": {"count": n}}. */

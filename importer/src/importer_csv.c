@@ -18,6 +18,17 @@ void importer__csv_init(struct importer__csv *c, const char *text, size_t len) {
         c->pos = 3;
 }
 
+int importer__csv_first(struct importer__csv *c, const char *text, size_t len,
+                        const struct importer__err *e, const char *expected) {
+    int rc;
+
+    importer__csv_init(c, text, len);
+    rc = importer__csv_next(c, e);
+    if (rc == 0)
+        return importer__errorf(e, 0, 0, "empty file: expected %s", expected);
+    return rc < 0 ? rc : 0;
+}
+
 void importer__csv_release(struct importer__csv *c) {
     free(c->buf);
     free(c->offs);

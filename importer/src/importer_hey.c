@@ -39,14 +39,8 @@ int importer__hey(const char *text, size_t len, const struct importer__err *e,
     int rc;
 
     importer__window_init(&w, true);
-    importer__csv_init(&csv, text, len);
-    rc = importer__csv_next(&csv, e);
-    if (rc < 0)
+    if ((rc = importer__csv_first(&csv, text, len, e, "hey's -o csv")))
         goto out;
-    if (rc == 0) {
-        rc = importer__errorf(e, 0, 0, "empty file: expected hey's -o csv");
-        goto out;
-    }
     n_columns = csv.n;
     for (int k = 0; k < C__COUNT; k++)
         col[k] = importer__csv_column(&csv, names[k]);

@@ -57,6 +57,12 @@ void importer__csv_release(struct importer__csv *c);
  * IMPORTER_ENOMEM.
  */
 int importer__csv_next(struct importer__csv *c, const struct importer__err *e);
+/** importer__csv_init() and the first record (the header line, or a
+ * headerless file's first row) into c->fields: 0, an EPARSE "empty file:
+ * expected EXPECTED" when there is none, or importer__csv_next()'s error.
+ * Release c whatever it returns. */
+int importer__csv_first(struct importer__csv *c, const char *text, size_t len,
+                        const struct importer__err *e, const char *expected);
 /** Index of the current record's field equal to name (used on a header
  * record), or -1. */
 int importer__csv_column(const struct importer__csv *c, const char *name);
@@ -182,6 +188,27 @@ int importer__json_num(const struct importer__err *e, json_t *obj,
 int importer__json_count(const struct importer__err *e, json_t *obj,
                          const char *where, const char *key, bool *has,
                          uint64_t *out);
+
+/* A member that holds a latency statistic, and the field of struct
+ * metrics_scalars it fills: IMPORTER__SCALAR("p(95)", p95). */
+struct importer__scalar {
+    const char *key;
+    size_t has, value; /* offsets of has_<f> and <f>_ms */
+};
+#define IMPORTER__SCALAR(key, f)                                               \
+    {(key), offsetof(struct metrics_scalars, has_##f),                         \
+     offsetof(struct metrics_scalars, f##_ms)}
+
+/** The members keys[0..n) of obj, each an optional number >= 0 read by
+ * importer__json_num() (same messages), into s (zeroed first), divided by
+ * per_ms (1: the tool writes milliseconds; 1e6: nanoseconds).  A key for a
+ * statistic an earlier key filled is a fallback, used only when that one
+ * was absent (Artillery's "median" after "p50").  s->present when any
+ * was there. */
+int importer__json_scalars(const struct importer__err *e, json_t *obj,
+                           const char *where,
+                           const struct importer__scalar *keys, size_t n,
+                           double per_ms, struct metrics_scalars *s);
 /** json_loadb() with duplicate keys refused; an EPARSE with jansson's
  * line and column (offset by first_line - 1) otherwise. */
 int importer__json_load(const struct importer__err *e, const char *text,

@@ -225,16 +225,9 @@ static int jmeter_csv(const char *text, size_t len,
     int64_t ignored;
     int rc;
 
-    importer__csv_init(&csv, text, len);
-    rc = importer__csv_next(&csv, e);
-    if (rc < 0)
+    if ((rc = importer__csv_first(&csv, text, len, e,
+                                  "a JMeter JTL (CSV or XML)")))
         goto out;
-    if (rc == 0) {
-        rc = importer__errorf(e, 0, 0,
-                              "empty file: expected a JMeter JTL (CSV or "
-                              "XML)");
-        goto out;
-    }
     n_columns = csv.n;
     headerless = importer__parse_i64(csv.fields[0], &ignored);
     if (headerless) {

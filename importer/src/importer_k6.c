@@ -66,32 +66,18 @@ static int opt_count(const struct importer__err *e, json_t *vals,
 /* The latency statistics of an http_req_duration (sub)metric. */
 static int trend(const struct importer__err *e, json_t *m, const char *metric,
                  struct metrics_scalars *s) {
-    json_t *vals = metric_values(m);
-    bool has_p50b = false;
-    double p50b = 0;
-    int rc;
+    static const struct importer__scalar keys[] = {
+        IMPORTER__SCALAR("med", p50),      IMPORTER__SCALAR("p(50)", p50),
+        IMPORTER__SCALAR("p(75)", p75),    IMPORTER__SCALAR("p(90)", p90),
+        IMPORTER__SCALAR("p(95)", p95),    IMPORTER__SCALAR("p(99)", p99),
+        IMPORTER__SCALAR("p(99.9)", p999), IMPORTER__SCALAR("avg", avg),
+        IMPORTER__SCALAR("min", min),      IMPORTER__SCALAR("max", max),
+    };
+    char where[160];
 
-    memset(s, 0, sizeof(*s));
-    if ((rc = opt_number(e, vals, metric, "med", &s->has_p50, &s->p50_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(50)", &has_p50b, &p50b)) ||
-        (rc = opt_number(e, vals, metric, "p(75)", &s->has_p75, &s->p75_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(90)", &s->has_p90, &s->p90_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(95)", &s->has_p95, &s->p95_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(99)", &s->has_p99, &s->p99_ms)) ||
-        (rc = opt_number(e, vals, metric, "p(99.9)", &s->has_p999,
-                         &s->p999_ms)) ||
-        (rc = opt_number(e, vals, metric, "avg", &s->has_avg, &s->avg_ms)) ||
-        (rc = opt_number(e, vals, metric, "min", &s->has_min, &s->min_ms)) ||
-        (rc = opt_number(e, vals, metric, "max", &s->has_max, &s->max_ms)))
-        return rc;
-    if (!s->has_p50 && has_p50b) {
-        s->has_p50 = true;
-        s->p50_ms = p50b;
-    }
-    s->present = s->has_p50 || s->has_p75 || s->has_p90 || s->has_p95 ||
-                 s->has_p99 || s->has_p999 || s->has_avg || s->has_min ||
-                 s->has_max;
-    return 0;
+    metric_where(where, sizeof(where), metric);
+    return importer__json_scalars(e, metric_values(m), where, keys,
+                                  sizeof(keys) / sizeof(keys[0]), 1, s);
 }
 
 /* Requests from an http_reqs (sub)metric. */

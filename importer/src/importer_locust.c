@@ -167,16 +167,10 @@ int importer__locust(const char *text, size_t len,
     double total_rps = 0;
     int rc;
 
-    importer__csv_init(&csv, text, len);
-    rc = importer__csv_next(&csv, e);
-    if (rc < 0)
+    if ((rc = importer__csv_first(&csv, text, len, e,
+                                  "Locust's --csv statistics "
+                                  "(PREFIX_stats.csv)")))
         goto out;
-    if (rc == 0) {
-        rc = importer__errorf(e, 0, 0,
-                              "empty file: expected Locust's "
-                              "--csv statistics (PREFIX_stats.csv)");
-        goto out;
-    }
     n_header = csv.n;
     for (int k = 0; k < C__COUNT; k++) {
         col[k] = importer__csv_column(&csv, columns[k].name);

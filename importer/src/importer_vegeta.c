@@ -132,16 +132,15 @@ static int results(const char *text, size_t len, const struct importer__err *e,
 
 /* ---- report -type=json --------------------------------------------------- */
 
-static int ns_ms(const struct importer__err *e, json_t *lat, const char *key,
-                 bool *has, double *ms) {
-    int rc = importer__json_num(e, lat, "latencies", key, has, ms);
-
-    *ms /= 1e6;
-    return rc;
-}
-
 static int report(const char *text, size_t len, const struct importer__err *e,
                   struct metrics_results *r) {
+    /* in nanoseconds */
+    static const struct importer__scalar keys[] = {
+        IMPORTER__SCALAR("50th", p50), IMPORTER__SCALAR("90th", p90),
+        IMPORTER__SCALAR("95th", p95), IMPORTER__SCALAR("99th", p99),
+        IMPORTER__SCALAR("mean", avg), IMPORTER__SCALAR("min", min),
+        IMPORTER__SCALAR("max", max),
+    };
     json_t *root = NULL, *lat, *codes, *v;
     struct importer__counts *all = NULL;
     struct metrics_scalars s = {0};
@@ -167,18 +166,12 @@ static int report(const char *text, size_t len, const struct importer__err *e,
     }
     if ((rc = importer__json_count(e, root, "", "requests", &has,
                                    &all->requests)) ||
-        (rc = ns_ms(e, lat, "50th", &s.has_p50, &s.p50_ms)) ||
-        (rc = ns_ms(e, lat, "90th", &s.has_p90, &s.p90_ms)) ||
-        (rc = ns_ms(e, lat, "95th", &s.has_p95, &s.p95_ms)) ||
-        (rc = ns_ms(e, lat, "99th", &s.has_p99, &s.p99_ms)) ||
-        (rc = ns_ms(e, lat, "mean", &s.has_avg, &s.avg_ms)) ||
-        (rc = ns_ms(e, lat, "min", &s.has_min, &s.min_ms)) ||
-        (rc = ns_ms(e, lat, "max", &s.has_max, &s.max_ms)) ||
+        (rc =
+             importer__json_scalars(e, lat, "latencies", keys,
+                                    sizeof(keys) / sizeof(keys[0]), 1e6, &s)) ||
         (rc = importer__json_num(e, root, "", "duration", &has, &duration)) ||
         (rc = importer__json_num(e, root, "", "wait", &has, &wait)))
         goto out;
-    s.present = s.has_p50 || s.has_p90 || s.has_p95 || s.has_p99 || s.has_avg ||
-                s.has_min || s.has_max;
     json_object_foreach(codes, key, v) {
         char where[60];
         int64_t code;

@@ -17,28 +17,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loadgate_errno.h"
 #include "metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define LOADER_ERRNO_MAP(X)                                                  \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(INVAL, -5, "invalid argument")                                         \
-    X(ENGINE, -6, "the load engine failed")                                  \
-    X(LIMIT, -7, "a system limit is too low for this load")                 \
-    X(NOTREADY, -8, "the service is not ready")                              \
-    X(SETUP, -9, "a setup or teardown step failed")
-
-enum loader_errno {
-#define LOADER_X(name, code, msg) LOADER_E##name = (code),
-    LOADER_ERRNO_MAP(LOADER_X)
-#undef LOADER_X
-};
+#define LOADER_ERRNO_MAP(X)                                                    \
+    X(LOADER_ENOMEM, -1, "out of memory")                                      \
+    X(LOADER_EINVAL, -5, "invalid argument")                                   \
+    X(LOADER_EENGINE, -6, "the load engine failed")                            \
+    X(LOADER_ELIMIT, -7, "a system limit is too low for this load")            \
+    X(LOADER_ENOTREADY, -8, "the service is not ready")                        \
+    X(LOADER_ESETUP, -9, "a setup or teardown step failed")
 
 /** Static message for a LOADER_E* code. */
-const char *loader_strerror(int code);
+LOADGATE_ERRNO_DECLARE(loader, LOADER_ERRNO_MAP);
 
 /** curl_global_init() with the allocator the load engine's threads use
  * for libcurl's small blocks (loader_curl_mem.c).  Call it before any

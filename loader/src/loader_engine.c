@@ -371,6 +371,33 @@ static int fill_meta(struct loader__engine *e) {
     return 0;
 }
 
+/*
+ * A measured window shorter than FINE_BELOW_S has too few seconds for the
+ * verdict's windows: the endpoints also record a fine timeline of about
+ * 60 slots (100 ms when the length is not known, then only for the first
+ * FINE_CAP_S: a longer run has seconds enough, and the fine timeline,
+ * incomplete, is not written).
+ */
+#define FINE_BELOW_S 30.0
+#define FINE_CAP_S 60.0
+
+static void fine_timeline(struct loader__engine *e, double duration_s) {
+    static const unsigned steps[] = {100, 125, 200, 250, 500};
+    double want = duration_s * 1000.0 / 60.0;
+
+    if (duration_s >= FINE_BELOW_S)
+        return;
+    e->fine_ms = steps[0];
+    for (size_t i = 1; duration_s > 0 && i < sizeof(steps) / sizeof(*steps);
+         i++)
+        if (steps[i] <= want)
+            e->fine_ms = steps[i];
+    e->fine_until_ms =
+        duration_s > 0 ? INT64_MAX
+                       : loader__wall_ns(e, e->measure_start_ns) / 1000000 +
+                             (int64_t)(FINE_CAP_S * 1000.0);
+}
+
 static int make_endpoints(struct loader__engine *e) {
     const struct loader_plan *p = e->p;
 
@@ -491,6 +518,7 @@ int loader__run_loop(const struct loader_plan *p,
         e.send_end_ns = e.start_ns + secs_to_ns(loader__stages_length(l));
     e.last_progress_ns = e.start_ns;
     e.next_progress_ns = e.start_ns;
+    fine_timeline(&e, l->duration_s);
 
     if (e.open_model) {
         double t0;

@@ -293,6 +293,10 @@ struct loader__engine {
     /* clock */
     uint64_t start_ns, measure_start_ns, send_end_ns; /* monotonic */
     int64_t start_wall_ns;
+    /* short runs also record a fine timeline (the verdict's windows):
+     * its slot length, 0 for none, and the wall ms it stops at */
+    unsigned fine_ms;
+    int64_t fine_until_ms;
     uint64_t stopped_ns; /* when sending stopped; 0 while sending */
     bool stopping;
     bool interrupted;

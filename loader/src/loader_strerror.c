@@ -3,18 +3,7 @@
 
 #include "loader_engine_internal.h"
 
-const char *loader_strerror(int code)
-{
-    switch (code) {
-#define LOADER_X(name, value, msg)                                             \
-    case value:                                                              \
-        return msg;
-        LOADER_ERRNO_MAP(LOADER_X)
-#undef LOADER_X
-    default:
-        return "unknown error";
-    }
-}
+LOADGATE_ERRNO_DEFINE(loader, LOADER_ERRNO_MAP)
 
 int loader__set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
     va_list ap;

@@ -409,6 +409,11 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
                 status >= 0 && status < METRICS_STATUS_MAX ? status : 0, err) &&
             !e->fatal)
             e->fatal = LOADER_ENOMEM;
+        if (e->fine_ms && wall / 1000000 < e->fine_until_ms &&
+            metrics_endpoint_record_fine(ep, wall / 1000000, e->fine_ms,
+                                         has_latency, lat_us, err) &&
+            !e->fatal)
+            e->fatal = LOADER_ENOMEM;
         e->done_measured++;
         if (err != METRICS_ERR_NONE)
             e->errors_measured++;

@@ -20,6 +20,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "loadgate_errno.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,24 +30,18 @@ extern "C" {
 
 /* ---- errors ----------------------------------------------------------- */
 
-#define METRICS_ERRNO_MAP(X)                                                 \
-    X(NOMEM, -1, "out of memory")                                            \
-    X(IO, -2, "input/output error")                                          \
-    X(PARSE, -3, "malformed JSON")                                           \
-    X(SCHEMA, -4, "not a loadgate results document")                         \
-    X(RANGE, -5, "value out of range")                                       \
-    X(MISMATCH, -6, "documents cannot be merged")                            \
-    X(INVAL, -7, "invalid argument")                                         \
-    X(NODATA, -8, "no data for this value")
-
-enum metrics_errno {
-#define METRICS_X(name, code, msg) METRICS_E##name = (code),
-    METRICS_ERRNO_MAP(METRICS_X)
-#undef METRICS_X
-};
+#define METRICS_ERRNO_MAP(X)                                                   \
+    X(METRICS_ENOMEM, -1, "out of memory")                                     \
+    X(METRICS_EIO, -2, "input/output error")                                   \
+    X(METRICS_EPARSE, -3, "malformed JSON")                                    \
+    X(METRICS_ESCHEMA, -4, "not a loadgate results document")                  \
+    X(METRICS_ERANGE, -5, "value out of range")                                \
+    X(METRICS_EMISMATCH, -6, "documents cannot be merged")                     \
+    X(METRICS_EINVAL, -7, "invalid argument")                                  \
+    X(METRICS_ENODATA, -8, "no data for this value")
 
 /** Static message for a METRICS_E* code ("unknown error" otherwise). */
-const char *metrics_strerror(int code);
+LOADGATE_ERRNO_DECLARE(metrics, METRICS_ERRNO_MAP);
 
 /* ---- histogram -------------------------------------------------------- */
 
@@ -96,6 +93,14 @@ double metrics_hist_mean(const struct metrics_hist *h);
  * So pct = 0 gives min and pct = 100 gives max.
  */
 uint64_t metrics_hist_percentile(const struct metrics_hist *h, double pct);
+
+/** Calls fn for every non-empty bucket of h in ascending order with the
+ * value metrics_hist_percentile() reports for it (the bucket's value,
+ * clamped to [min, max]) and its count, until fn returns false.  Returns
+ * false when fn stopped it. */
+bool metrics_hist_foreach(const struct metrics_hist *h,
+                          bool (*fn)(uint64_t value, uint64_t count, void *ud),
+                          void *ud);
 
 /** Compact printable encoding (base64 of varint-coded non-empty buckets
  * plus exact min/max/sum).  *out is malloc'd; the caller frees it.
@@ -203,7 +208,17 @@ struct metrics_endpoint {
     /* streamed responses (metrics_stream_*); NULL: not a streaming
      * endpoint */
     struct metrics_stream *stream;
+    /* A finer timeline for short runs (the verdict's windows), next to the
+     * per-second one: points of fine_ms milliseconds, whose `second` holds
+     * the slot (Unix milliseconds / fine_ms).  fine_ms 0: none.  It counts
+     * only when it holds every request (metrics_endpoint_fine_complete). */
+    struct metrics_point *fine;
+    size_t n_fine, cap_fine;
+    unsigned fine_ms;
 };
+
+/* Longest fine timeline slot; a divisor of 1000. */
+#define METRICS_FINE_MAX_MS 500
 
 /**
  * Records one completed request of ep.
@@ -217,6 +232,21 @@ int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
                             bool has_latency, uint64_t latency_us, int status,
                             enum metrics_errclass err);
 /**
+ * Records one completed request of ep into its fine timeline as well (runs
+ * shorter than 30 s; metrics_endpoint_record() still records it): unix_ms
+ * is when it completed, interval_ms the slot length (a divisor of 1000 from
+ * 10 to METRICS_FINE_MAX_MS, the same for every call on ep; another one is
+ * ignored).  has_latency, latency_us and err as for
+ * metrics_endpoint_record().  Returns 0 or METRICS_ENOMEM.
+ */
+int metrics_endpoint_record_fine(struct metrics_endpoint *ep, int64_t unix_ms,
+                                 unsigned interval_ms, bool has_latency,
+                                 uint64_t latency_us,
+                                 enum metrics_errclass err);
+/** True when ep has a fine timeline holding every one of its requests and
+ * latencies (so windows built from it see the whole run). */
+bool metrics_endpoint_fine_complete(const struct metrics_endpoint *ep);
+/**
  * Records the timing breakdown of one request of ep, in microseconds;
  * 0 means not measured (a reused connection has no connect or TLS time).
  * Returns 0 or METRICS_ENOMEM.
@@ -225,8 +255,10 @@ int metrics_endpoint_record_timing(struct metrics_endpoint *ep,
                                    uint64_t connect_us, uint64_t tls_us,
                                    uint64_t ttfb_us);
 /** Adds src's counts, histograms and timeline (aligned on seconds) into
- * dst.  Returns 0, METRICS_ERANGE (a count would exceed METRICS_COUNT_MAX;
- * dst is then unchanged) or METRICS_ENOMEM. */
+ * dst; fine timelines of the same fine_ms are aligned on slots (another
+ * fine_ms leaves dst's fine timeline incomplete).  Returns 0,
+ * METRICS_ERANGE (a count would exceed METRICS_COUNT_MAX; dst is then
+ * unchanged) or METRICS_ENOMEM. */
 int metrics_endpoint_merge(struct metrics_endpoint *dst,
                            const struct metrics_endpoint *src);
 /** "GET /api/health" into buf (always NUL-terminated). */
@@ -564,6 +596,12 @@ int metrics_results_load(const char *path, struct metrics_results **out,
  * rename.  On failure nothing at path changes.  Returns 0 or METRICS_EIO
  * (errno is kept). */
 int metrics_write_atomic(const char *path, const void *data, size_t len);
+/** Reads f to its end into a malloc'd buffer, NUL-terminated (*len
+ * without the NUL); the caller opens and closes f.  Returns 0;
+ * METRICS_ERANGE when f holds more than max bytes (SIZE_MAX: no limit; it
+ * reads at most max + 1); METRICS_EIO when a read fails (errno is kept);
+ * METRICS_ENOMEM.  *out is NULL on failure. */
+int metrics_read_all(FILE *f, size_t max, char **out, size_t *len);
 /** SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void metrics_sha256_hex(const void *data, size_t len, char out[65]);
 /** "2026-01-01T12:00:00Z" for a Unix time, into buf (>= 21 bytes). */

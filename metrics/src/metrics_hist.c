@@ -256,6 +256,23 @@ uint64_t metrics_hist_percentile(const struct metrics_hist *h, double pct)
     return h->max;
 }
 
+bool metrics_hist_foreach(const struct metrics_hist *h,
+                          bool (*fn)(uint64_t value, uint64_t count, void *ud),
+                          void *ud)
+{
+    for (uint32_t i = 0; h->count && i < h->n; i++) {
+        uint64_t v;
+
+        if (!h->counts[i])
+            continue;
+        v = metrics__bucket_mid(h->lo + i);
+        v = v < h->min ? h->min : v > h->max ? h->max : v;
+        if (!fn(v, h->counts[i], ud))
+            return false;
+    }
+    return true;
+}
+
 /* ---- encoding: "v1:" + base64(varints) --------------------------------
  * min, max, sum, K, then K pairs (gap to the previous non-empty bucket,
  * count).  The first gap is from index 0. */

@@ -16,9 +16,9 @@ uint64_t metrics__hist_sum(const struct metrics_hist *h);
 /* strdup that keeps NULL. */
 char *metrics__strdup(const char *s);
 
-/* printf into a caller's error buffer (NULL or 0 bytes: nothing). */
-__attribute__((format(printf, 3, 4))) void
-metrics__errorf(char *errbuf, size_t errlen, const char *fmt, ...);
+/* printf into a caller's error buffer (NULL or 0 bytes: nothing): the
+ * metrics files' name for loadgate_errorf(). */
+#define metrics__errorf loadgate_errorf
 
 /* Frees everything an endpoint owns, not the endpoint itself. */
 void metrics__endpoint_release(struct metrics_endpoint *ep);

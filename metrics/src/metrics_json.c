@@ -51,24 +51,33 @@ static double value_or_series(const struct metrics_results *r,
     return v;
 }
 
-static json_t *timeline_json(const struct metrics_endpoint *ep, bool *ok)
+/* A timeline as JSON: the per-second one (fine_ms 0: "t" in seconds and
+ * each point's percentiles) or the fine one ("t_ms", the slot's start). */
+static json_t *points_json(const struct metrics_point *tl, size_t n,
+                           unsigned fine_ms, bool *ok)
 {
     json_t *a = json_array();
 
-    for (size_t i = 0; a && i < ep->n_timeline; i++) {
-        const struct metrics_point *pt = &ep->timeline[i];
+    for (size_t i = 0; a && i < n; i++) {
+        const struct metrics_point *pt = &tl[i];
         json_t *o = json_object();
         char *enc = NULL;
 
-        set(o, "t", json_integer(pt->second), ok);
+        if (fine_ms)
+            set(o, "t_ms", json_integer(pt->second * (json_int_t)fine_ms),
+                ok);
+        else
+            set(o, "t", json_integer(pt->second), ok);
         set(o, "requests", json_integer((json_int_t)pt->requests), ok);
         set(o, "errors", json_integer((json_int_t)pt->errors), ok);
-        set(o, "p50", ms((double)metrics_hist_percentile(pt->hist, 50) / 1e3),
-            ok);
-        set(o, "p95", ms((double)metrics_hist_percentile(pt->hist, 95) / 1e3),
-            ok);
-        set(o, "p99", ms((double)metrics_hist_percentile(pt->hist, 99) / 1e3),
-            ok);
+        if (!fine_ms) {
+            set(o, "p50",
+                ms((double)metrics_hist_percentile(pt->hist, 50) / 1e3), ok);
+            set(o, "p95",
+                ms((double)metrics_hist_percentile(pt->hist, 95) / 1e3), ok);
+            set(o, "p99",
+                ms((double)metrics_hist_percentile(pt->hist, 99) / 1e3), ok);
+        }
         if (metrics_hist_encode(pt->hist, &enc) == 0) {
             set(o, "histogram", json_string(enc), ok);
             free(enc);
@@ -234,7 +243,12 @@ static json_t *endpoint_json(const struct metrics_results *r,
             *ok = false;
         }
     }
-    set(o, "timeline", timeline_json(ep, ok), ok);
+    set(o, "timeline", points_json(ep->timeline, ep->n_timeline, 0, ok), ok);
+    if (metrics_endpoint_fine_complete(ep)) {
+        set(o, "fine_timeline_ms", json_integer((json_int_t)ep->fine_ms), ok);
+        set(o, "fine_timeline",
+            points_json(ep->fine, ep->n_fine, ep->fine_ms, ok), ok);
+    }
     if ((timing = timing_json(ep, ok)))
         set(o, "timing", timing, ok);
     if (ep->stream)
@@ -561,41 +575,53 @@ static int parse_hist(json_t *v, struct metrics_hist **out, const char *where,
     return rc;
 }
 
-static int parse_timeline(json_t *arr, struct metrics_endpoint *ep,
-                          const char *where, char *errbuf, size_t errlen)
+/* A timeline array into *tl (*n points, capacity *cap): the per-second
+ * one ("t": Unix second) when fine_ms is 0, else the fine one ("t_ms":
+ * Unix ms, a multiple of fine_ms; the point keeps the slot). */
+static int parse_points(json_t *arr, struct metrics_point **tl, size_t *n,
+                        size_t *cap, unsigned fine_ms, const char *where,
+                        char *errbuf, size_t errlen)
 {
+    const char *name = fine_ms ? "fine_timeline" : "timeline";
+    const char *key = fine_ms ? "t_ms" : "t";
     size_t i;
     json_t *pt;
     char w[160];
 
     if (!json_is_array(arr))
-        return fail(errbuf, errlen, "%stimeline: expected an array", where);
+        return fail(errbuf, errlen, "%s%s: expected an array", where, name);
     json_array_foreach(arr, i, pt)
     {
         struct metrics_hist *h = NULL;
         json_t *sv;
         struct metrics_point *p;
         double t = 0;
+        int64_t slot;
         bool has;
         int rc;
 
-        snprintf(w, sizeof(w), "%stimeline[%zu].", where, i);
+        snprintf(w, sizeof(w), "%s%s[%zu].", where, name, i);
         if (!json_is_object(pt))
             return fail(errbuf, errlen, "%s: expected an object", w);
-        if ((rc = get_num(pt, "t", &t, &has, w, errbuf, errlen)))
+        if ((rc = get_num(pt, key, &t, &has, w, errbuf, errlen)))
             return rc;
         if (!has || t != floor(t) || fabs(t) > 1e15)
-            return fail(errbuf, errlen, "%st: expected a Unix second", w);
-        if (ep->n_timeline && (int64_t)t <= ep->timeline[ep->n_timeline - 1]
-                                                 .second)
-            return fail(errbuf, errlen, "%st: seconds must ascend", w);
-        if (ep->n_timeline == ep->cap_timeline) {
-            size_t cap = ep->cap_timeline ? ep->cap_timeline * 2 : 64;
-            p = realloc(ep->timeline, cap * sizeof(*p));
+            return fail(errbuf, errlen, "%s%s: expected a Unix %s", w, key,
+                        fine_ms ? "time in ms" : "second");
+        if (fine_ms && fmod(t, (double)fine_ms) != 0)
+            return fail(errbuf, errlen, "%st_ms: not a multiple of %u", w,
+                        fine_ms);
+        slot = fine_ms ? (int64_t)t / (int64_t)fine_ms : (int64_t)t;
+        if (*n && slot <= (*tl)[*n - 1].second)
+            return fail(errbuf, errlen, "%s%s: %s must ascend", w, key,
+                        fine_ms ? "times" : "seconds");
+        if (*n == *cap) {
+            size_t c = *cap ? *cap * 2 : 64;
+            p = realloc(*tl, c * sizeof(*p));
             if (!p)
                 return METRICS_ENOMEM;
-            ep->timeline = p;
-            ep->cap_timeline = cap;
+            *tl = p;
+            *cap = c;
         }
         if (json_object_get(pt, "histogram")) {
             if ((rc = parse_hist(json_object_get(pt, "histogram"), &h, w,
@@ -604,9 +630,9 @@ static int parse_timeline(json_t *arr, struct metrics_endpoint *ep,
         } else if (metrics_hist_new(&h)) {
             return METRICS_ENOMEM;
         }
-        p = &ep->timeline[ep->n_timeline++];
+        p = &(*tl)[(*n)++];
         memset(p, 0, sizeof(*p));
-        p->second = (int64_t)t;
+        p->second = slot;
         p->hist = h;
         if ((rc = get_count(pt, "requests", &p->requests, NULL, w, errbuf,
                             errlen)) ||
@@ -615,12 +641,47 @@ static int parse_timeline(json_t *arr, struct metrics_endpoint *ep,
             return rc;
         if (p->errors > p->requests)
             return fail(errbuf, errlen, "%serrors: more than requests", w);
-        if ((sv = json_object_get(pt, "stream")) && !json_is_null(sv) &&
+        /* streams per second only: a fine point has none */
+        if (!fine_ms && (sv = json_object_get(pt, "stream")) &&
+            !json_is_null(sv) &&
             (rc = metrics__stream_parse(sv, &p->stream, true, w, errbuf,
                                         errlen)))
             return rc;
     }
     return 0;
+}
+
+static int parse_timeline(json_t *arr, struct metrics_endpoint *ep,
+                          const char *where, char *errbuf, size_t errlen)
+{
+    return parse_points(arr, &ep->timeline, &ep->n_timeline,
+                        &ep->cap_timeline, 0, where, errbuf, errlen);
+}
+
+/* "fine_timeline_ms" and "fine_timeline" (short runs); absent in older
+ * documents and in long runs. */
+static int parse_fine(json_t *m, struct metrics_endpoint *ep,
+                      const char *where, char *errbuf, size_t errlen)
+{
+    json_t *arr = json_object_get(m, "fine_timeline");
+    double ms = 0;
+    bool has;
+    int rc;
+
+    if (!arr || json_is_null(arr))
+        return 0;
+    if ((rc = get_num(m, "fine_timeline_ms", &ms, &has, where, errbuf,
+                      errlen)))
+        return rc;
+    if (!has || ms != floor(ms) || ms < 10 || ms > METRICS_FINE_MAX_MS ||
+        fmod(1000, ms) != 0)
+        return fail(errbuf, errlen,
+                    "%sfine_timeline_ms: expected a divisor of 1000 from 10 "
+                    "to %d",
+                    where, METRICS_FINE_MAX_MS);
+    ep->fine_ms = (unsigned)ms;
+    return parse_points(arr, &ep->fine, &ep->n_fine, &ep->cap_fine,
+                        ep->fine_ms, where, errbuf, errlen);
 }
 
 /* The ms_fields of o into s; s->present when any was there. */
@@ -757,6 +818,8 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
     v = json_object_get(m, "timeline");
     if (v && !json_is_null(v) &&
         (rc = parse_timeline(v, ep, where, errbuf, errlen)))
+        goto out;
+    if ((rc = parse_fine(m, ep, where, errbuf, errlen)))
         goto out;
     v = json_object_get(m, "timing");
     if (v && !json_is_null(v)) {

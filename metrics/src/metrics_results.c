@@ -8,47 +8,144 @@
 
 /* ---- endpoints ---------------------------------------------------------- */
 
-/* The timeline point for second, appended or inserted in order.  Requests
- * complete almost in order, so the last point is checked first. */
-struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,
-                                              int64_t second)
+/* The point for key in the timeline *tl of *n (capacity *cap), appended
+ * or inserted in order.  Requests complete almost in order, so the last
+ * point is checked first. */
+static struct metrics_point *point_at(struct metrics_point **tl, size_t *n,
+                                      size_t *cap, int64_t key)
 {
-    size_t lo = 0, hi = ep->n_timeline;
+    size_t lo = 0, hi = *n;
     struct metrics_point *pt;
 
-    if (hi && ep->timeline[hi - 1].second == second)
-        return &ep->timeline[hi - 1];
-    if (!hi || ep->timeline[hi - 1].second < second) {
+    if (hi && (*tl)[hi - 1].second == key)
+        return &(*tl)[hi - 1];
+    if (!hi || (*tl)[hi - 1].second < key) {
         lo = hi;
     } else {
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (ep->timeline[mid].second < second)
+            if ((*tl)[mid].second < key)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        if (lo < ep->n_timeline && ep->timeline[lo].second == second)
-            return &ep->timeline[lo];
+        if (lo < *n && (*tl)[lo].second == key)
+            return &(*tl)[lo];
     }
-    if (ep->n_timeline == ep->cap_timeline) {
-        size_t cap = ep->cap_timeline ? ep->cap_timeline * 2 : 64;
-        struct metrics_point *t = realloc(ep->timeline, cap * sizeof(*t));
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        struct metrics_point *t = realloc(*tl, c * sizeof(*t));
         if (!t)
             return NULL;
-        ep->timeline = t;
-        ep->cap_timeline = cap;
+        *tl = t;
+        *cap = c;
     }
-    pt = &ep->timeline[lo];
-    memmove(pt + 1, pt, (ep->n_timeline - lo) * sizeof(*pt));
+    pt = &(*tl)[lo];
+    memmove(pt + 1, pt, (*n - lo) * sizeof(*pt));
     memset(pt, 0, sizeof(*pt));
-    pt->second = second;
+    pt->second = key;
     if (metrics_hist_new(&pt->hist)) {
-        memmove(pt, pt + 1, (ep->n_timeline - lo) * sizeof(*pt));
+        memmove(pt, pt + 1, (*n - lo) * sizeof(*pt));
         return NULL;
     }
-    ep->n_timeline++;
+    (*n)++;
     return pt;
+}
+
+/* The timeline point for second (also metrics_stream.c's). */
+struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,
+                                              int64_t second)
+{
+    return point_at(&ep->timeline, &ep->n_timeline, &ep->cap_timeline,
+                    second);
+}
+
+/* Floor division: slots of instants before 1970 too. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static bool fine_interval_ok(unsigned ms)
+{
+    return ms >= 10 && ms <= METRICS_FINE_MAX_MS && 1000 % ms == 0;
+}
+
+int metrics_endpoint_record_fine(struct metrics_endpoint *ep, int64_t unix_ms,
+                                 unsigned interval_ms, bool has_latency,
+                                 uint64_t latency_us,
+                                 enum metrics_errclass err)
+{
+    struct metrics_point *pt;
+
+    if (!fine_interval_ok(interval_ms) ||
+        (ep->fine_ms && ep->fine_ms != interval_ms))
+        return 0;
+    ep->fine_ms = interval_ms;
+    pt = point_at(&ep->fine, &ep->n_fine, &ep->cap_fine,
+                  floor_div(unix_ms, interval_ms));
+    if (!pt)
+        return METRICS_ENOMEM;
+    if (has_latency) {
+        if (latency_us > METRICS_HIST_MAX_VALUE)
+            latency_us = METRICS_HIST_MAX_VALUE;
+        if (!metrics_hist_record(pt->hist, latency_us))
+            return METRICS_ENOMEM;
+    }
+    pt->requests++;
+    if (err != METRICS_ERR_NONE && (int)err >= 0 && err < METRICS_ERR__COUNT)
+        pt->errors++;
+    return 0;
+}
+
+bool metrics_endpoint_fine_complete(const struct metrics_endpoint *ep)
+{
+    uint64_t req = 0, lat = 0, err = 0;
+
+    if (!ep || !fine_interval_ok(ep->fine_ms) || ep->n_fine == 0)
+        return false;
+    for (size_t i = 0; i < ep->n_fine; i++) {
+        req += ep->fine[i].requests;
+        err += ep->fine[i].errors;
+        lat += metrics_hist_count(ep->fine[i].hist);
+    }
+    return req == ep->requests && err == ep->errors &&
+           lat == metrics_hist_count(ep->hist);
+}
+
+static void fine_release(struct metrics_endpoint *ep)
+{
+    for (size_t i = 0; i < ep->n_fine; i++)
+        metrics_hist_free(ep->fine[i].hist);
+    free(ep->fine);
+    ep->fine = NULL;
+    ep->n_fine = ep->cap_fine = 0;
+}
+
+/* src's fine timeline into dst's: slot by slot when both have the same
+ * interval (or dst none yet); otherwise dst's is dropped and stays
+ * incomplete from then on. */
+static int fine_merge(struct metrics_endpoint *dst,
+                      const struct metrics_endpoint *src)
+{
+    if (!src->n_fine)
+        return 0;
+    if (dst->fine_ms && dst->fine_ms != src->fine_ms) {
+        fine_release(dst);
+        return 0;
+    }
+    dst->fine_ms = src->fine_ms;
+    for (size_t i = 0; i < src->n_fine; i++) {
+        const struct metrics_point *sp = &src->fine[i];
+        struct metrics_point *dp =
+            point_at(&dst->fine, &dst->n_fine, &dst->cap_fine, sp->second);
+        if (!dp || metrics_hist_add(dp->hist, sp->hist))
+            return METRICS_ENOMEM;
+        dp->requests += sp->requests;
+        dp->errors += sp->errors;
+    }
+    return 0;
 }
 
 int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
@@ -193,6 +290,8 @@ int metrics_endpoint_merge(struct metrics_endpoint *dst,
         dp->requests += sp->requests;
         dp->errors += sp->errors;
     }
+    if (fine_merge(dst, src))
+        return METRICS_ENOMEM;
     /* summary-only sources cannot be merged exactly; keep the first */
     if (!dst->scalars.present && src->scalars.present)
         dst->scalars = src->scalars;
@@ -220,6 +319,7 @@ void metrics__endpoint_release(struct metrics_endpoint *ep)
         metrics_stream_free(ep->timeline[i].stream);
     }
     free(ep->timeline);
+    fine_release(ep);
 }
 
 void metrics_endpoint_free(struct metrics_endpoint *ep)

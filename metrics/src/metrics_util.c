@@ -1,7 +1,6 @@
 /* Name tables, atomic writes, SHA-256 and time formatting. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +12,6 @@
 char *metrics__strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
-}
-
-void metrics__errorf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!errbuf || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
 }
 
 static const char *const errclass_names[] = {
@@ -91,6 +79,47 @@ double metrics_stat_percentile(enum metrics_stat s)
     default:
         return -1;
     }
+}
+
+int metrics_read_all(FILE *f, size_t max, char **out, size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0, cap = 0, room, got;
+    int saved;
+
+    *out = NULL;
+    *len = 0;
+    do {
+        if (n > max) {
+            free(buf);
+            return METRICS_ERANGE;
+        }
+        if (cap - n < 2) { /* a byte to read and the NUL */
+            char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap ? cap * 2 : 65536)
+                                           : NULL;
+            if (!nb) {
+                free(buf);
+                return METRICS_ENOMEM;
+            }
+            buf = nb;
+            cap = cap ? cap * 2 : 65536;
+        }
+        room = cap - n - 1;
+        if (max - n < room)
+            room = max - n + 1;
+        got = fread(buf + n, 1, room, f);
+        n += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        saved = errno;
+        free(buf);
+        errno = saved;
+        return METRICS_EIO;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
 }
 
 int metrics_write_atomic(const char *path, const void *data, size_t len)

@@ -17,6 +17,7 @@
 
 #include "compare.h"
 #include "loader.h"
+#include "loadgate_errno.h"
 #include "metrics.h"
 
 #ifdef __cplusplus
@@ -24,20 +25,14 @@ extern "C" {
 #endif
 
 #define PROFILE_ERRNO_MAP(X)                                                   \
-    X(NOMEM, -1, "out of memory")                                              \
-    X(IO, -2, "cannot read the profile")                                       \
-    X(SYNTAX, -3, "YAML syntax error")                                         \
-    X(PROFILE, -4, "invalid profile")                                          \
-    X(INVAL, -5, "invalid argument")
-
-enum profile_errno {
-#define PROFILE_X(name, code, msg) PROFILE_E##name = (code),
-    PROFILE_ERRNO_MAP(PROFILE_X)
-#undef PROFILE_X
-};
+    X(PROFILE_ENOMEM, -1, "out of memory")                                     \
+    X(PROFILE_EIO, -2, "cannot read the profile")                              \
+    X(PROFILE_ESYNTAX, -3, "YAML syntax error")                                \
+    X(PROFILE_EPROFILE, -4, "invalid profile")                                 \
+    X(PROFILE_EINVAL, -5, "invalid argument")
 
 /** Static message for a PROFILE_E* code. */
-const char *profile_strerror(int code);
+LOADGATE_ERRNO_DECLARE(profile, PROFILE_ERRNO_MAP);
 
 /* Where and why a profile is wrong.  line and col are 1-based; 0 when the
  * error has no position (e.g. the file cannot be opened). */

@@ -1438,7 +1438,7 @@ int profile_load(const char *path, struct profile **out,
     struct profile_error local;
     FILE *f = NULL;
     char *buf = NULL;
-    size_t len = 0, cap = 64 * 1024;
+    size_t len = 0;
     int rc = 0;
 
     if (!err)
@@ -1456,41 +1456,24 @@ int profile_load(const char *path, struct profile **out,
                  strerror(errno));
         return PROFILE_EIO;
     }
-    for (;;) {
-        size_t got;
-        if (len == cap || !buf) {
-            char *p;
-            if (buf)
-                cap *= 2;
-            if (cap > PROFILE__PROFILE_MAX_FILE + 1)
-                cap = PROFILE__PROFILE_MAX_FILE + 1;
-            p = realloc(buf, cap);
-            if (!p) {
-                rc = PROFILE_ENOMEM;
-                snprintf(err->msg, sizeof(err->msg), "%s",
-                         profile_strerror(rc));
-                goto out;
-            }
-            buf = p;
-        }
-        got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (len > PROFILE__PROFILE_MAX_FILE) {
-            snprintf(err->msg, sizeof(err->msg),
-                     "the profile is larger than %u MiB",
-                     PROFILE__PROFILE_MAX_FILE / (1024 * 1024));
-            rc = PROFILE_EPROFILE;
-            goto out;
-        }
-        if (got == 0) {
-            if (ferror(f)) {
-                snprintf(err->msg, sizeof(err->msg),
-                         "cannot read the profile: %s", strerror(errno));
-                rc = PROFILE_EIO;
-                goto out;
-            }
-            break;
-        }
+    rc = metrics_read_all(f, PROFILE__PROFILE_MAX_FILE, &buf, &len);
+    if (rc == METRICS_ERANGE) {
+        snprintf(err->msg, sizeof(err->msg),
+                 "the profile is larger than %u MiB",
+                 PROFILE__PROFILE_MAX_FILE / (1024 * 1024));
+        rc = PROFILE_EPROFILE;
+        goto out;
+    }
+    if (rc == METRICS_ENOMEM) {
+        rc = PROFILE_ENOMEM;
+        snprintf(err->msg, sizeof(err->msg), "%s", profile_strerror(rc));
+        goto out;
+    }
+    if (rc) {
+        snprintf(err->msg, sizeof(err->msg), "cannot read the profile: %s",
+                 strerror(errno));
+        rc = PROFILE_EIO;
+        goto out;
     }
     rc = profile_parse(buf, len, path, out, err);
 out:

@@ -32,9 +32,7 @@ char *profile__relpath(const char *profile_path, const char *file) {
 int profile__read_file(const char *path, size_t max, char **out, size_t *len,
                        char *msg, size_t msglen) {
     FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
+    int rc;
 
     *out = NULL;
     *len = 0;
@@ -42,53 +40,17 @@ int profile__read_file(const char *path, size_t max, char **out, size_t *len,
         snprintf(msg, msglen, "cannot open '%s': %s", path, strerror(errno));
         return PROFILE_EPROFILE;
     }
-    for (;;) {
-        size_t got;
-
-        if (n + 1 >= cap) {
-            size_t ncap = cap ? cap * 2 : 4096;
-            char *nb;
-
-            if (ncap > max + 2)
-                ncap = max + 2;
-            if (ncap <= n + 1) {
-                snprintf(msg, msglen, "'%s' is larger than %zu MiB", path,
-                         max / (1024 * 1024));
-                rc = PROFILE_EPROFILE;
-                goto out;
-            }
-            nb = realloc(buf, ncap);
-            if (!nb) {
-                rc = PROFILE_ENOMEM;
-                goto out;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (n > max) {
-            snprintf(msg, msglen, "'%s' is larger than %zu MiB", path,
-                     max / (1024 * 1024));
-            rc = PROFILE_EPROFILE;
-            goto out;
-        }
-        if (got == 0) {
-            if (ferror(f)) {
-                snprintf(msg, msglen, "cannot read '%s': %s", path,
-                         strerror(errno));
-                rc = PROFILE_EPROFILE;
-                goto out;
-            }
-            break;
-        }
+    rc = metrics_read_all(f, max, out, len);
+    if (rc == METRICS_ERANGE) {
+        snprintf(msg, msglen, "'%s' is larger than %zu MiB", path,
+                 max / (1024 * 1024));
+        rc = PROFILE_EPROFILE;
+    } else if (rc == METRICS_ENOMEM) {
+        rc = PROFILE_ENOMEM;
+    } else if (rc) {
+        snprintf(msg, msglen, "cannot read '%s': %s", path, strerror(errno));
+        rc = PROFILE_EPROFILE;
     }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    buf = NULL;
-out:
-    free(buf);
     fclose(f);
     return rc;
 }

@@ -30,6 +30,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "loadgate_errno.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -37,24 +39,19 @@ extern "C" {
 struct metrics_results;
 
 #define SERVER_ERRNO_MAP(X)                                                    \
-    X(NOMEM, -1, "out of memory")                                              \
-    X(INVAL, -2, "invalid argument")                                           \
-    X(LISTEN, -3, "cannot listen on the address")                              \
-    X(INSECURE, -4, "refusing to listen beyond loopback without a token")      \
-    X(STORE, -5, "cannot use the baseline store")                              \
-    X(CONNECT, -6, "cannot reach the baseline service")                        \
-    X(HTTP, -7, "the baseline service answered with an error")                 \
-    X(PARSE, -8, "the baseline service sent an invalid document")              \
-    X(NAME, -9, "invalid baseline name")
-
-enum server_errno {
-#define SERVER_X(name, code, msg) SERVER_E##name = (code),
-    SERVER_ERRNO_MAP(SERVER_X)
-#undef SERVER_X
-};
+    X(SERVER_ENOMEM, -1, "out of memory")                                      \
+    X(SERVER_EINVAL, -2, "invalid argument")                                   \
+    X(SERVER_ELISTEN, -3, "cannot listen on the address")                      \
+    X(SERVER_EINSECURE, -4,                                                    \
+      "refusing to listen beyond loopback without a token")                    \
+    X(SERVER_ESTORE, -5, "cannot use the baseline store")                      \
+    X(SERVER_ECONNECT, -6, "cannot reach the baseline service")                \
+    X(SERVER_EHTTP, -7, "the baseline service answered with an error")         \
+    X(SERVER_EPARSE, -8, "the baseline service sent an invalid document")      \
+    X(SERVER_ENAME, -9, "invalid baseline name")
 
 /** Static message for a SERVER_E* code ("unknown error" otherwise). */
-const char *server_strerror(int code);
+LOADGATE_ERRNO_DECLARE(server, SERVER_ERRNO_MAP);
 
 /* ---- the service ----------------------------------------------------------
  */

@@ -70,6 +70,12 @@ int server__reply_error(struct server__reply *r, unsigned status,
     return reply_json(r, status, json_pack("{s:s}", "error", msg));
 }
 
+/* 400 for a name that is not a baseline name. */
+static int bad_name(struct server__reply *r, const char *name) {
+    return server__reply_error(r, 400, "invalid baseline name '%.80s': %s",
+                               name, NAME_RULE);
+}
+
 static enum route route_of(const char *path, const char **id) {
     static const char prefix[] = SERVER_API_PREFIX;
     static const char one[] = "/baselines/";
@@ -176,8 +182,7 @@ static int handle_save(const struct server__api *api,
     name = json_string_value(jname);
     if (strlen(name) != json_string_length(jname) ||
         !compare_name_valid(name)) {
-        rc = server__reply_error(r, 400, "invalid baseline name '%.80s': %s",
-                                 name, NAME_RULE);
+        rc = bad_name(r, name);
         goto out;
     }
     jres = json_object_get(doc, "results");
@@ -214,8 +219,7 @@ static int handle_save(const struct server__api *api,
         goto out;
     }
     if (rc == COMPARE_ENAME) {
-        rc = server__reply_error(r, 400, "invalid baseline name '%.80s': %s",
-                                 name, NAME_RULE);
+        rc = bad_name(r, name);
         goto out;
     }
     if (rc < 0) {
@@ -324,10 +328,7 @@ static int handle_one(const struct server__api *api, const char *id,
                                    "or text",
                                    format);
     if (!compare_name_valid(id))
-        return server__reply_error(r, 400,
-                                   "invalid baseline name '%.80s': "
-                                   "%s",
-                                   id, NAME_RULE);
+        return bad_name(r, id);
     rc = compare_store_load(api->store, id, &res, err, sizeof(err));
     switch (rc) {
     case 0:
@@ -337,10 +338,7 @@ static int handle_one(const struct server__api *api, const char *id,
     case COMPARE_ENOTFOUND:
         return server__reply_error(r, 404, "no baseline named '%s'", id);
     case COMPARE_ENAME:
-        return server__reply_error(r, 400,
-                                   "invalid baseline name '%.80s': "
-                                   "%s",
-                                   id, NAME_RULE);
+        return bad_name(r, id);
     case COMPARE_ECORRUPT:
         return server__reply_error(r, 500, "baseline '%s' is corrupt: %s", id,
                                    err);
@@ -423,10 +421,7 @@ int server__api_handle(const struct server__api *api,
         if (n > 0 && id[n - 1] == '/')
             n--;
         if (n >= sizeof(name) || memchr(id, '/', n) != NULL) {
-            rc = server__reply_error(r, 400,
-                                     "invalid baseline name "
-                                     "'%.80s': %s",
-                                     id, NAME_RULE);
+            rc = bad_name(r, id);
             break;
         }
         memcpy(name, id, n);

@@ -39,18 +39,47 @@ static void put_count(FILE *out, uint64_t v) {
     }
 }
 
-/* A statistic as "%.*f", or "-" when there is no data for it. */
-static void put_stat(FILE *out, const struct metrics_results *r,
-                     const struct metrics_endpoint *ep, enum metrics_stat s,
-                     double scale, int prec, const char *unit, int width) {
-    char buf[48];
-    double v;
+/* A statistic as the report writes it: after label, times scale with
+ * prec decimals and unit, padded to width. */
+struct stat_col {
+    const char *label;
+    enum metrics_stat stat;
+    double scale;
+    int prec;
+    const char *unit;
+    int width;
+};
 
-    if (ep != NULL && metrics_value(r, ep, s, &v) == 0)
-        snprintf(buf, sizeof(buf), "%.*f%s", prec, v * scale, unit);
-    else
-        snprintf(buf, sizeof(buf), "-");
-    fprintf(out, "%-*s", width, buf);
+/* The overall lines, and an endpoint line's columns after its name. */
+static const struct stat_col overall[] = {
+    {"Average Response Time: ", METRICS_STAT_AVG, 1, 2, " ms", 0},
+    {"\nP95 Response Time: ", METRICS_STAT_P95, 1, 2, " ms", 0},
+    {"\nError Rate: ", METRICS_STAT_ERROR_RATE, 100, 2, "%", 0},
+    {"\nRequests per Second: ", METRICS_STAT_RPS, 1, 2, "", 0},
+};
+static const struct stat_col per_endpoint[] = {
+    {" ", METRICS_STAT_P50, 1, 1, "", 10},
+    {" ", METRICS_STAT_P95, 1, 1, "", 10},
+    {" ", METRICS_STAT_P99, 1, 1, "", 10},
+    {" ", METRICS_STAT_RPS, 1, 1, "", 10},
+    {" ", METRICS_STAT_ERROR_RATE, 100, 2, "%", 0},
+};
+
+/* The columns c[0..n) of ep ("-" where there is no data). */
+static void put_stats(FILE *out, const struct metrics_results *r,
+                      const struct metrics_endpoint *ep,
+                      const struct stat_col *c, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char buf[48];
+        double v;
+
+        if (ep != NULL && metrics_value(r, ep, c[i].stat, &v) == 0)
+            snprintf(buf, sizeof(buf), "%.*f%s", c[i].prec, v * c[i].scale,
+                     c[i].unit);
+        else
+            snprintf(buf, sizeof(buf), "-");
+        fprintf(out, "%s%-*s", c[i].label, c[i].width, buf);
+    }
 }
 
 int server__text_report(const struct metrics_results *r, FILE *out) {
@@ -74,14 +103,8 @@ int server__text_report(const struct metrics_results *r, FILE *out) {
     if (r->partial)
         fputs("Partial: yes (the run was interrupted)\n", out);
 
-    fputs("\nOverall Summary\n" RULE_DASH "Average Response Time: ", out);
-    put_stat(out, r, all, METRICS_STAT_AVG, 1, 2, " ms", 0);
-    fputs("\nP95 Response Time: ", out);
-    put_stat(out, r, all, METRICS_STAT_P95, 1, 2, " ms", 0);
-    fputs("\nError Rate: ", out);
-    put_stat(out, r, all, METRICS_STAT_ERROR_RATE, 100, 2, "%", 0);
-    fputs("\nRequests per Second: ", out);
-    put_stat(out, r, all, METRICS_STAT_RPS, 1, 2, "", 0);
+    fputs("\nOverall Summary\n" RULE_DASH, out);
+    put_stats(out, r, all, overall, sizeof(overall) / sizeof(overall[0]));
 
     fputs("\n\nEndpoint Performance\n" RULE_DASH, out);
     fprintf(out, "%-8s %-41s %-10s %-10s %-10s %-10s %s\n", "Method",
@@ -92,16 +115,8 @@ int server__text_report(const struct metrics_results *r, FILE *out) {
         put_clean(out, ep->method, 8);
         fputc(' ', out);
         put_clean(out, ep->path, 41);
-        fputc(' ', out);
-        put_stat(out, r, ep, METRICS_STAT_P50, 1, 1, "", 10);
-        fputc(' ', out);
-        put_stat(out, r, ep, METRICS_STAT_P95, 1, 1, "", 10);
-        fputc(' ', out);
-        put_stat(out, r, ep, METRICS_STAT_P99, 1, 1, "", 10);
-        fputc(' ', out);
-        put_stat(out, r, ep, METRICS_STAT_RPS, 1, 1, "", 10);
-        fputc(' ', out);
-        put_stat(out, r, ep, METRICS_STAT_ERROR_RATE, 100, 2, "%", 0);
+        put_stats(out, r, ep, per_endpoint,
+                  sizeof(per_endpoint) / sizeof(per_endpoint[0]));
         fputc('\n', out);
     }
     if (r->n_endpoints == 0)

@@ -190,6 +190,32 @@ static void test_report_options(void **state)
     assert_int_equal(cmd_report_opt(&o, 'o', "x"), 0);
 }
 
+/* Of run's table, the seven baseline and gate options fill a cmd_judge;
+ * the others (--keep, --shard, --repeat, the report options...) are the
+ * command's own. */
+static void test_judge_options(void **state)
+{
+    struct cmd_judge j = {0};
+    const struct cmd_option *t[CMD_MAX_OPTIONS];
+    int n = cmd_options_flatten(cmd_run_options, t, N_OF(t)), taken = 0;
+    (void)state;
+
+    assert_true(n > 7);
+    for (int i = 0; i < n; i++)
+        taken += cmd_judge_opt(&j, t[i]->id, "v");
+    assert_int_equal(taken, 7);
+    assert_string_equal(j.baseline_spec, "v");
+    assert_true(j.require_baseline);
+    assert_true(j.allow_profile_change);
+    assert_string_equal(j.store, "v");
+    assert_string_equal(j.save_baseline, "v");
+    assert_true(j.save_if_pass);
+    assert_true(j.no_gate);
+    assert_int_equal(cmd_judge_opt(&j, CMD_OPT_KEEP, "3"), 0);
+    assert_int_equal(cmd_judge_opt(&j, CMD_OPT_OUT, "x"), 0);
+    assert_int_equal(j.keep, 0);
+}
+
 static void test_help_of_an_unknown_command(void **state)
 {
     char *err;
@@ -258,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_bad_option_messages),
         cmocka_unit_test(test_usage_error),
         cmocka_unit_test(test_report_options),
+        cmocka_unit_test(test_judge_options),
         cmocka_unit_test(test_help_of_an_unknown_command),
         cmocka_unit_test(test_shard_profile),
     };

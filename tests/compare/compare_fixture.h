@@ -40,10 +40,27 @@ struct cfx_synth {
     double base_ms, shift, spread;
     double phi, sigma; /* AR(1) of the window level; 0, 0 for none */
     double error_p;    /* chance that a request fails */
+    /* 0: windows are seconds (the per-second timeline only); else windows
+     * of slot_ms, recorded in the fine timeline too (a short run) */
+    unsigned slot_ms;
+    /* per_window is a Poisson mean rather than a count */
+    bool poisson;
 };
 struct metrics_results *cfx_synth_run(const struct cfx_synth *s, uint64_t seed);
 /** Adds a synthetic endpoint to r (see cfx_synth_run). */
 void cfx_synth_add(struct metrics_results *r, const char *method,
                    const char *path, const struct cfx_synth *s, uint64_t seed);
+/** As cfx_synth_add, with drift[w] (may be NULL) added to the log level of
+ * window w as well: noise common to runs measured at the same time. */
+void cfx_synth_add_drift(struct metrics_results *r, const char *method,
+                         const char *path, const struct cfx_synth *s,
+                         uint64_t seed, const double *drift);
+/** n values of an AR(1) series (phi, sigma), stationary from the start,
+ * into out. */
+void cfx_ar1(double *out, size_t n, double phi, double sigma, uint64_t seed);
+/** Keeps only the first n windows (seconds or slots) of every endpoint of
+ * r, as if the run had been measured that long; counts and histograms of
+ * the endpoints follow. */
+void cfx_truncate(struct metrics_results *r, size_t n, unsigned slot_ms);
 
 #endif

@@ -20,7 +20,7 @@
 
 #define N_RUNS 4
 
-static const struct cfx_synth NOISE = {60, 40, 100, 1.0, 0.35, 0.5, 0.05, 0.02};
+static const struct cfx_synth NOISE = {60, 40, 100, 1.0, 0.35, 0.5, 0.05, 0.02, 0, false};
 
 static void make_runs(struct metrics_results *runs[N_RUNS]) {
     for (size_t i = 0; i < N_RUNS; i++) {

@@ -56,27 +56,33 @@ static const struct eval_case cases[] = {
     {"p95 < baseline + 10%", 300, 120, 0, 300, 100, 0, COMPARE_FAIL,
      "loadgate.regression", false,
      "p95 = 120 ms, limit < 110 ms (baseline 100 ms + 10%); +20.0%, "
-     "significant (p<0.001)"},
+     "significant (p<1e-06; 10 + 10 windows of 1 s)"},
+    /* a pass says what change the run could have seen (constant
+     * latencies: no noise, so the tolerance itself) */
     {"p95 < baseline + 10%", 300, 105, 0, 300, 100, 0, COMPARE_PASS, NULL,
-     false, "p95 = 105 ms, limit < 110 ms (baseline 100 ms + 10%); +5.0%"},
+     false, "p95 = 105 ms, limit < 110 ms (baseline 100 ms + 10%); +5.0%; "
+     "could have seen +10.0% or more (10 + 10 windows of 1 s)"},
     {"p95 < baseline + 10%", 300, 80, 0, 300, 100, 0, COMPARE_PASS, NULL, false,
-     "p95 = 80 ms, limit < 110 ms (baseline 100 ms + 10%); -20.0%"},
+     "p95 = 80 ms, limit < 110 ms (baseline 100 ms + 10%); -20.0%; could "
+     "have seen +10.0% or more (10 + 10 windows of 1 s)"},
     /* beyond the tolerance, but below min_effect (1 ms): a warning */
     {"p95 < baseline + 10%", 300, 5.8, 0, 300, 5, 0, COMPARE_PASS, NULL, true,
      "p95 = 5.8 ms, limit < 5.5 ms (baseline 5 ms + 10%); +16.0%; change "
-     "0.8 ms below min_effect 1 ms"},
+     "0.8 ms below min_effect 1 ms; could have seen +20.0% or more "
+     "(10 + 10 windows of 1 s)"},
     /* ... and at min_effect it fails */
     {"p95 < baseline + 10%", 300, 6, 0, 300, 5, 0, COMPARE_FAIL,
      "loadgate.regression", false,
      "p95 = 6 ms, limit < 5.5 ms (baseline 5 ms + 10%); +20.0%, significant "
-     "(p<0.001)"},
+     "(p<1e-06; 10 + 10 windows of 1 s)"},
     /* relative, absolute tolerance */
     {"p95 < baseline + 50ms", 300, 160, 0, 300, 100, 0, COMPARE_FAIL,
      "loadgate.regression", false,
      "p95 = 160 ms, limit < 150 ms (baseline 100 ms + 50 ms); +60.0%, "
-     "significant (p<0.001)"},
+     "significant (p<1e-06; 10 + 10 windows of 1 s)"},
     {"p99 <= baseline", 1000, 100, 0, 1000, 100, 0, COMPARE_PASS, NULL, false,
-     "p99 = 100 ms, limit <= 100 ms (baseline 100 ms); +0.0%"},
+     "p99 = 100 ms, limit <= 100 ms (baseline 100 ms); +0.0%; could have "
+     "seen +1.0% or more (10 + 10 windows of 1 s)"},
     /* no baseline: skipped */
     {"p95 < baseline + 10%", 300, 100, 0, NOBASE, COMPARE_SKIPPED,
      "loadgate.no_baseline", false, "no baseline; relative check skipped"},
@@ -113,21 +119,21 @@ static const struct eval_case cases[] = {
     {"error_rate < baseline + 1%", 300, 10, 9, 300, 10, 3, COMPARE_FAIL,
      "loadgate.regression", false,
      "error_rate = 3.00%, limit < 2.00% (baseline 1.00% + 1 point); "
-     "+200.0%, significant (p=0.01)"},
+     "+200.0%, significant (p=0.001; 10 + 10 windows of 1 s)"},
     {"error_rate < baseline + 1%", 300, 10, 5, 300, 10, 3, COMPARE_PASS, NULL,
      false,
      "error_rate = 1.67%, limit < 2.00% (baseline 1.00% + 1 point); "
      "+66.7%"},
     /* from a clean baseline the delta is absolute */
     /* ... but 3 errors in 3 of 10 seconds are not significant: a draw of
-     * two 5-second blocks misses all three with p = 0.3 * 0.3 */
+     * ten 1-second blocks misses all three with p = 0.7^10 */
     {"error_rate <= baseline", 300, 10, 3, 300, 10, 0, COMPARE_PASS, NULL, true,
      "error_rate = 1.00%, limit <= 0.00% (baseline 0.00%); +1.00%, not "
-     "significant (p=0.09)"},
+     "significant (p=0.02; 10 + 10 windows of 1 s)"},
     {"error_rate <= baseline", 300, 10, 30, 300, 10, 0, COMPARE_FAIL,
      "loadgate.regression", false,
      "error_rate = 10.00%, limit <= 0.00% (baseline 0.00%); +10.00%, "
-     "significant (p<0.001)"},
+     "significant (p<1e-06; 10 + 10 windows of 1 s)"},
     /* rps: requests over the 10 s window */
     {"rps > 50", 300, 10, 0, NOBASE, COMPARE_FAIL, "loadgate.threshold", false,
      "rps = 30/s, limit > 50/s"},
@@ -136,9 +142,10 @@ static const struct eval_case cases[] = {
     {"rps > baseline - 10%", 300, 10, 0, 400, 10, 0, COMPARE_FAIL,
      "loadgate.regression", false,
      "rps = 30/s, limit > 36/s (baseline 40/s - 10%); -25.0%, significant "
-     "(p<0.001)"},
+     "(p<1e-06; 10 + 10 windows of 1 s)"},
     {"rps > baseline - 10%", 380, 10, 0, 400, 10, 0, COMPARE_PASS, NULL, false,
-     "rps = 38/s, limit > 36/s (baseline 40/s - 10%); -5.0%"},
+     "rps = 38/s, limit > 36/s (baseline 40/s - 10%); -5.0%; could have "
+     "seen -10.0% or more (10 + 10 windows of 1 s)"},
     /* counts */
     {"errors < 10", 300, 10, 15, NOBASE, COMPARE_FAIL, "loadgate.threshold",
      false, "errors = 15, limit < 10"},
@@ -201,7 +208,7 @@ static void test_relative_detail(void **state) {
     struct metrics_results *run = cfx_doc(&r_ep, 1), *base = cfx_doc(&b_ep, 1);
     struct compare_threshold t;
     struct compare_verdict *v = NULL;
-    struct compare_opts o = {"main"};
+    struct compare_opts o = {.baseline_name = "main"};
     const struct compare_check *c;
 
     (void)state;
@@ -222,7 +229,7 @@ static void test_relative_detail(void **state) {
     assert_string_equal(c->message,
                         "p95 = 1320.4 ms, limit < 1078.2 ms "
                         "(baseline 980.2 ms + 10%); +34.7%, significant "
-                        "(p<0.001)");
+                        "(p<1e-06, Holm p<1e-06; 10 + 10 windows of 1 s)");
     /* constant latencies: every draw's ratio is exactly 1320.4 / 980.2 (as
      * bucket midpoints) */
     assert_true(c->has_ci && c->significant);
@@ -237,9 +244,12 @@ static void test_relative_detail(void **state) {
                                    "limit    : < 1078.2 ms\n"
                                    "delta    : +34.7%\n"
                                    "95% CI   : ratio 1.35 .. 1.35 (each "
-                                   "bound one-sided; block bootstrap, 2000 "
-                                   "draws over 10 + 10 windows, blocks "
-                                   "of 5 + 5)");
+                                   "bound one-sided; block bootstrap, 1000 "
+                                   "draws over 10 + 10 windows of 1 s, "
+                                   "blocks of 1 + 1)\n"
+                                   "p-value  : p<1e-06; Holm-adjusted over "
+                                   "2 relative checks: p<1e-06 (the gate's "
+                                   "alpha 1%)");
     assert_string_equal(v->checks[1].endpoint, "ALL");
     assert_int_equal(v->checks[1].status, COMPARE_FAIL);
     assert_int_equal(v->n_fail, 2);
@@ -323,7 +333,7 @@ static void test_endpoint_not_in_baseline(void **state) {
     struct metrics_results *run = cfx_doc(r_eps, 2), *base = cfx_doc(b_eps, 1);
     struct compare_threshold t;
     struct compare_verdict *v = NULL;
-    struct compare_opts o = {"main"};
+    struct compare_opts o = {.baseline_name = "main"};
 
     (void)state;
     cfx_threshold(&t, "p95 < baseline + 10%", NULL);

@@ -266,8 +266,8 @@ static void test_default_error_rate_stays(void **state) {
 /* In the closed model users are shared: an rps check failing on one
  * endpoint says so. */
 static void test_closed_model_rps_note(void **state) {
-    static const struct cfx_synth slow = {30, 20, 50, 1, 0.05, 0, 0, 0},
-                                  fast = {30, 40, 50, 1, 0.05, 0, 0, 0};
+    static const struct cfx_synth slow = {30, 20, 50, 1, 0.05, 0, 0, 0, 0, false},
+                                  fast = {30, 40, 50, 1, 0.05, 0, 0, 0, 0, false};
     struct metrics_results *run = cfx_synth_run(&slow, 1),
                            *base = cfx_synth_run(&fast, 2);
     struct compare_threshold t;

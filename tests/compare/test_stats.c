@@ -30,12 +30,12 @@
 #define SEEDS 50
 
 /* n_windows, per_window, base_ms, shift, spread, phi, sigma, error_p */
-static const struct cfx_synth IID = {60, 40, 100, 1.0, 0.35, 0, 0, 0};
+static const struct cfx_synth IID = {60, 40, 100, 1.0, 0.35, 0, 0, 0, 0, false};
 /* moderate drift: phi 0.5, level sd 5.8 %, over 300 s */
-static const struct cfx_synth AR1 = {300, 40, 100, 1.0, 0.35, 0.5, 0.05, 0};
+static const struct cfx_synth AR1 = {300, 40, 100, 1.0, 0.35, 0.5, 0.05, 0, 0, false};
 /* strong drift dominating a short run: phi 0.7, level sd 11 %, 60 s; no
  * interval from 60 windows sees all of it (reported, loosely bounded) */
-static const struct cfx_synth AR7 = {60, 40, 100, 1.0, 0.35, 0.7, 0.08, 0};
+static const struct cfx_synth AR7 = {60, 40, 100, 1.0, 0.35, 0.7, 0.08, 0, 0, false};
 
 static struct cfx_synth shifted(struct cfx_synth s, double shift) {
     s.shift = shift;
@@ -260,7 +260,7 @@ static void test_too_few_windows(void **state) {
     assert_false(c.has_ci);
     assert_non_null(strstr(c.message, "; 30 + 9 windows, needs 10 each to "
                                       "tell it from noise"));
-    assert_non_null(strstr(c.detail, "(run 30, baseline 9)"));
+    assert_non_null(strstr(c.detail, "(run 30 of 1 s, baseline 9 of 1 s)"));
     /* within the limit needs no bootstrap: PASS */
     assert_int_equal(judge1(b, r, "p95 < baseline + 10%", &c), COMPARE_PASS);
 
@@ -278,10 +278,11 @@ static void test_too_few_windows(void **state) {
 }
 
 /* Beyond the tolerance in a noisy run, but not significant: PASS with a
- * warning and the p-value; never a FAIL with p >= 0.05. */
+ * warning and the p-value; never a FAIL with p >= alpha.  Within the
+ * tolerance: a PASS that says what the run could have seen. */
 static void test_not_significant(void **state) {
     struct cfx_synth noisy = AR1, run;
-    size_t warned = 0;
+    size_t warned = 0, passed = 0;
 
     (void)state;
     noisy.n_windows = 20;
@@ -293,33 +294,51 @@ static void test_not_significant(void **state) {
         struct compare_check c;
         enum compare_status st = judge1(r, b, "p95 < baseline + 5%", &c);
 
-        if (c.has_ci) {
+        /* 20 windows each: every relative check gets its test */
+        assert_true(c.has_ci);
+        assert_int_equal(c.windows_run, 20);
+        assert_int_equal(c.window_ms_run, 1000);
+        /* one check: Holm changes nothing */
+        assert_true(c.p_adjusted == c.p_value);
+        if (c.measured >= c.limit) {
             assert_int_equal(st == COMPARE_FAIL, c.significant);
-            assert_int_equal(c.significant, c.ci_low > 1.0);
+            assert_int_equal(c.significant, c.p_value < COMPARE_ALPHA);
+            /* every pass says what the run could have seen */
+            assert_int_equal(c.has_mde, st == COMPARE_PASS);
             if (st == COMPARE_FAIL) {
-                assert_true(c.p_value < 0.05);
+                assert_true(c.ci_low > 1.0);
                 assert_non_null(strstr(c.message, ", significant (p"));
                 assert_string_equal(c.type, "loadgate.regression");
             } else {
                 assert_true(c.warning);
-                assert_true(c.p_value >= 0.05 - 1e-12);
                 assert_non_null(strstr(c.message, ", not significant (p="));
+                assert_non_null(strstr(c.message, "; 20 + 20 windows of "
+                                                  "1 s)"));
                 assert_non_null(strstr(c.detail, "not significant given the "
                                                  "noise of both runs"));
                 assert_non_null(strstr(c.detail, "\n95% CI   : ratio "));
                 warned++;
             }
         } else {
+            char want[64];
             assert_int_equal(st, COMPARE_PASS);
             assert_false(c.warning);
+            /* noise this strong hides more than the 5 % tolerance */
+            assert_true(c.has_mde && c.mde_pct > 5.0);
+            snprintf(want, sizeof(want), "; could have seen +%.1f%% or more",
+                     c.mde_pct);
+            assert_non_null(strstr(c.message, want));
+            assert_non_null(strstr(c.detail, "\ncould see: +"));
+            passed++;
         }
         metrics_results_free(b);
         metrics_results_free(r);
     }
     print_message("not significant: %zu of 40 noisy +5%% pairs passed with "
-                  "a warning\n",
-                  warned);
+                  "a warning, %zu within the tolerance\n",
+                  warned, passed);
     assert_true(warned >= 5);
+    assert_true(passed >= 5);
 }
 
 /* rps: the bad direction is down; a 20 % drop in requests per second. */

@@ -2,7 +2,6 @@
  * The baseline store: save/list/load/rm round trip in a mkdtemp folder,
  * corrupt files, invalid names, and compare_baseline_resolve.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -20,6 +19,7 @@
 
 #include "compare.h"
 #include "compare_fixture.h"
+#include "lgtest.h"
 
 struct fx {
     char root[64];
@@ -40,29 +40,6 @@ static int setup(void **state) {
     snprintf(f->store, sizeof(f->store), "%s/a/b/baselines", f->root);
     *state = f;
     return 0;
-}
-
-/* rm -r of the test's own mkdtemp folder. */
-static void rm_tree(const char *path) {
-    struct stat st;
-    DIR *d;
-    struct dirent *de;
-    char child[1024];
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-        while ((de = readdir(d)) != NULL) {
-            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                continue;
-            snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-            rm_tree(child);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
 }
 
 static int teardown(void **state) {

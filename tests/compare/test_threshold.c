@@ -13,6 +13,7 @@
 
 #include "compare.h"
 #include "compare_internal.h"
+#include "lgtest.h"
 
 struct ok_case {
     const char *expr;
@@ -377,17 +378,11 @@ static void test_random_inputs(void **state) {
 
     (void)state;
     for (int round = 0; round < 20000; round++) {
-        size_t len;
+        size_t len = random_text(&seed, alphabet, sizeof(alphabet) - 1, expr,
+                                 sizeof(expr));
         struct compare_threshold t;
         int rc;
 
-        seed = seed * 1103515245u + 12345u;
-        len = (seed >> 16) % (sizeof(expr) - 1);
-        for (size_t i = 0; i < len; i++) {
-            seed = seed * 1103515245u + 12345u;
-            expr[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
-        }
-        expr[len] = '\0';
         /* every fourth input starts valid, to reach the later states */
         if (round % 4 == 0 && len > 6)
             memcpy(expr, "p95 < ", 6);

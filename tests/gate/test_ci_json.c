@@ -298,6 +298,13 @@ static void test_verdict_fields(void **state)
     c->baseline = 980.2;
     c->limit = 1078.22;
     c->delta_pct = 34.7;
+    c->has_ci = true;
+    c->p_value = 0.0004;
+    c->p_adjusted = 0.0012;
+    c->windows_run = 30;
+    c->windows_base = 300;
+    c->window_ms_run = 200;
+    c->window_ms_base = 1000;
     fx_check(v, 1, "ALL", "error_rate < 5%", COMPARE_PASS, NULL, NULL, NULL);
     v->checks[1].has_measured = v->checks[1].has_limit = true;
     v->checks[1].measured = 0.0007;
@@ -306,6 +313,8 @@ static void test_verdict_fields(void **state)
     fx_check(v, 2, "GET /new", "rps > baseline - 10%", COMPARE_SKIPPED, NULL,
              "endpoint not in baseline 'main'", NULL);
     v->checks[2].delta_pct = NAN;
+    v->checks[2].has_mde = true; /* as a passing relative check has */
+    v->checks[2].mde_pct = -8.5;
     rep.run = run;
     rep.baseline = base;
     rep.baseline_name = "main";
@@ -344,6 +353,16 @@ static void test_verdict_fields(void **state)
     assert_true(json_real_value(json_object_get(k, "baseline")) == 980.2);
     assert_true(json_real_value(json_object_get(k, "limit")) == 1078.22);
     assert_true(json_real_value(json_object_get(k, "delta_pct")) == 34.7);
+    assert_true(json_real_value(json_object_get(k, "p_value")) == 0.0004);
+    assert_true(json_real_value(json_object_get(k, "p_adjusted")) == 0.0012);
+    assert_true(json_is_null(json_object_get(k, "mde_pct")));
+    assert_int_equal(json_integer_value(at(k, "windows", "run", NULL)), 30);
+    assert_int_equal(
+        json_integer_value(at(k, "windows", "baseline", NULL)), 300);
+    assert_int_equal(json_integer_value(at(k, "windows", "run_ms", NULL)),
+                     200);
+    assert_int_equal(
+        json_integer_value(at(k, "windows", "baseline_ms", NULL)), 1000);
     assert_string_equal(json_string_value(json_object_get(k, "unit")), "ms");
     assert_true(json_is_false(json_object_get(k, "warning")));
     assert_string_equal(json_string_value(json_object_get(k, "file")),
@@ -358,6 +377,9 @@ static void test_verdict_fields(void **state)
     assert_true(json_real_value(json_object_get(k, "measured")) == 0.0007);
     assert_true(json_is_null(json_object_get(k, "baseline")));
     assert_true(json_is_null(json_object_get(k, "delta_pct")));
+    assert_true(json_is_null(json_object_get(k, "p_value")));
+    assert_true(json_is_null(json_object_get(k, "p_adjusted")));
+    assert_true(json_is_null(json_object_get(k, "windows")));
     assert_true(json_is_true(json_object_get(k, "warning")));
     assert_true(json_is_null(json_object_get(k, "type")));
     /* the profile path stands in for a threshold's file; no line */
@@ -375,6 +397,7 @@ static void test_verdict_fields(void **state)
     assert_true(json_is_null(json_object_get(k, "measured")));
     assert_string_equal(json_string_value(json_object_get(k, "unit")),
                         "req/s");
+    assert_true(json_real_value(json_object_get(k, "mde_pct")) == -8.5);
     json_decref(j);
     fx_verdict_free(v);
     metrics_results_free(run);

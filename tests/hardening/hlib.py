@@ -14,6 +14,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import lgtest  # noqa: E402  (run helpers and JUnit schema validation)
+import hostile  # noqa: E402
 
 LOADGATE = lgtest.LOADGATE
 validate_junit = lgtest.validate_junit
@@ -130,3 +131,17 @@ class Case(lgtest.TempDirCase):
         left = [n for n in os.listdir(folder)
                 if n.startswith(".") or "tmp" in n.lower() or "~" in n]
         self.assertEqual(left, [], "temporary files left in %s" % folder)
+
+
+class ServerCase(Case):
+    """A Case with one HostileServer("ok") for the whole class: cls.srv."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv = hostile.HostileServer("ok")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        super().tearDownClass()

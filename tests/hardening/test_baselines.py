@@ -6,7 +6,6 @@ import re
 import unittest
 
 import hlib
-import hostile
 
 # a message fragment that stands for "names a line and a column"
 POSITION = re.compile(r"line \d+, column \d+")
@@ -58,15 +57,7 @@ def _mutations(text):
     }
 
 
-class CorruptInputs(hlib.Case):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = hostile.HostileServer("ok")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class CorruptInputs(hlib.ServerCase):
     def setUp(self):
         super().setUp()
         self.prof = self.write("p.yaml", hlib.profile(

@@ -7,18 +7,9 @@ import time
 import unittest
 
 import hlib
-import hostile
 
 
-class Resources(hlib.Case):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = hostile.HostileServer("ok")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class Resources(hlib.ServerCase):
     def prof(self, users=2, duration="1s"):
         return self.write("p.yaml", hlib.profile(
             self.srv.url, users=users, duration=duration, timeout="3s"))

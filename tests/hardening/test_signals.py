@@ -12,7 +12,6 @@ import time
 import unittest
 
 import hlib
-import hostile
 
 RUNS = int(os.environ.get("LOADGATE_SIGNAL_RUNS", "15"))
 
@@ -35,15 +34,7 @@ def wait_for_handlers(pid, timeout=10.0):
         time.sleep(0.002)
 
 
-class Signals(hlib.Case):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = hostile.HostileServer("ok")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class Signals(hlib.ServerCase):
     def test_signal_at_random_moments(self):
         seed = int(os.environ.get("LOADGATE_SIGNAL_SEED",
                                   str(random.randrange(1 << 30))))

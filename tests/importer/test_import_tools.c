@@ -768,6 +768,53 @@ static void test_times_and_urls(void **state) {
         assert_string_equal(importer__url_path(urls[i].url), urls[i].path);
 }
 
+/* The latency members the summary formats share one reader for: a later
+ * key for a filled statistic is only a fallback, nanoseconds are divided
+ * down, and a bad value is named with its key. */
+static void test_json_scalars(void **state) {
+    static const struct importer__scalar keys[] = {
+        IMPORTER__SCALAR("p50", p50),
+        IMPORTER__SCALAR("max", max),
+        IMPORTER__SCALAR("median", p50),
+    };
+    static const struct {
+        const char *json;
+        double per_ms;
+        int rc;
+        bool present, has_p50, has_max;
+        double p50, max;
+        const char *err;
+    } cases[] = {
+        {"{\"p50\": 3, \"median\": 4}", 1, 0, true, true, false, 3, 0, ""},
+        {"{\"median\": 4, \"max\": 9}", 1, 0, true, true, true, 4, 9, ""},
+        {"{\"max\": 2500000, \"p50\": null}", 1e6, 0, true, false, true, 0, 2.5,
+         ""},
+        {"{\"p95\": 1}", 1, 0, false, false, false, 0, 0, ""},
+        {"[1]", 1, 0, false, false, false, 0, 0, ""},
+        {"{\"p50\": 3, \"median\": \"x\"}", 1, IMPORTER_EPARSE, true, true,
+         false, 3, 0, "f: lat.median: expected a number >= 0"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[128] = "";
+        struct importer__err e = {"f", err, sizeof(err)};
+        struct metrics_scalars s;
+        json_t *obj = json_loads(cases[i].json, 0, NULL);
+
+        assert_non_null(obj);
+        assert_int_equal(importer__json_scalars(&e, obj, "lat", keys, 3,
+                                                cases[i].per_ms, &s),
+                         cases[i].rc);
+        assert_string_equal(err, cases[i].err);
+        if (s.present != cases[i].present || s.has_p50 != cases[i].has_p50 ||
+            s.has_max != cases[i].has_max || s.p50_ms != cases[i].p50 ||
+            s.max_ms != cases[i].max)
+            fail_msg("%s: present %d, p50 %d %g, max %d %g", cases[i].json,
+                     s.present, s.has_p50, s.p50_ms, s.has_max, s.max_ms);
+        json_decref(obj);
+    }
+}
+
 /* An import cannot grow without bound: a unique URL per request is not
  * an endpoint. */
 static void test_endpoint_limit(void **state) {
@@ -809,6 +856,7 @@ int main(void) {
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_times_and_urls),
         cmocka_unit_test(test_endpoint_limit),
+        cmocka_unit_test(test_json_scalars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

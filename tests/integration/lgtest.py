@@ -129,3 +129,17 @@ class TempDirCase(unittest.TestCase):
         with open(p, "w", encoding="utf-8") as f:
             f.write(text)
         return p
+
+
+class DemoCase(TempDirCase):
+    """A TempDirCase with one DemoServer for the whole class: cls.demo."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.demo = DemoServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.demo.stop()
+        super().tearDownClass()

@@ -8,7 +8,7 @@ import subprocess
 
 import yaml
 
-from lgtest import LOADGATE, SOURCE, DemoServer, TempDirCase, load_json
+from lgtest import LOADGATE, SOURCE, DemoCase, load_json
 
 EXAMPLES = os.path.join(SOURCE, "ci-examples")
 
@@ -45,15 +45,7 @@ def loadgate_lines(text):
     return out
 
 
-class CiExamplesTest(TempDirCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.demo = DemoServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.demo.stop()
-
+class CiExamplesTest(DemoCase):
     def setUp(self):
         super().setUp()
         os.makedirs(self.path("perf"))

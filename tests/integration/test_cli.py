@@ -9,8 +9,8 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
-from lgtest import (LOADGATE, SOURCE, DemoServer, TempDirCase, endpoint,
-                    free_port, load_json, run, validate_junit)
+from lgtest import (LOADGATE, SOURCE, DemoCase, endpoint, free_port,
+                    load_json, run, validate_junit)
 
 PROFILE = """\
 version: 1
@@ -51,15 +51,7 @@ def line_of(path, text):
     raise KeyError(text)
 
 
-class CliTest(TempDirCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.demo = DemoServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.demo.stop()
-
+class CliTest(DemoCase):
     def profile(self, extra="", target=None, name="p.yaml"):
         return self.write(name, PROFILE.format(
             target=target or self.demo.url, extra=extra))
@@ -281,6 +273,15 @@ thresholds: [error_rate < 5%%]
                 self.assertEqual(rc, 2, err)
                 self.assertIn("%s wants a " % opt, err)
                 self.assertIn(why, err)
+
+    def test_quick_body_that_cannot_be_read(self):
+        # a folder opens but does not read: refused, not sent as ""
+        for body in (self.path("missing"), self.tmp):
+            with self.subTest(body=body):
+                rc, _, err = run("quick", "http://127.0.0.1:1/", "--body",
+                                 body, "-n", "1")
+                self.assertEqual(rc, 2, err)
+                self.assertIn("cannot read --body '%s'" % body, err)
 
     def test_results_say_where_they_ran(self):
         # host, and commit and branch from the first CI variable set

@@ -10,8 +10,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from lgtest import (LOADGATE, DemoServer, TempDirCase, endpoint, free_port,
-                    load_json, run)
+from lgtest import LOADGATE, DemoCase, endpoint, free_port, load_json, run
 
 PROFILE = """\
 version: 1
@@ -30,15 +29,7 @@ thresholds:
 """
 
 
-class DistributedTest(TempDirCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.demo = DemoServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.demo.stop()
-
+class DistributedTest(DemoCase):
     def profile(self, users=20, requests=1200, name="p.yaml"):
         return self.write(name, PROFILE.format(
             target=self.demo.url, users=users, requests=requests))

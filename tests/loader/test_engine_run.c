@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <microhttpd.h>
 
+#include "lgtest.h"
 #include "loader.h"
 #include "metrics.h"
 
@@ -50,12 +51,6 @@ static uint64_t mono_ns(void) {
 }
 static struct server fast_srv; /* epoll, no sleeps: for 1000 users */
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
                              unsigned status, const char *body) {
@@ -221,21 +216,6 @@ struct scen_spec {
     const struct step_spec *steps;
     size_t n_steps;
 };
-
-static char *xs(const char *s) {
-    char *r = s ? strdup(s) : NULL;
-
-    if (s)
-        assert_non_null(r);
-    return r;
-}
-
-static void *xcalloc(size_t n, size_t size) {
-    void *p = calloc(n ? n : 1, size);
-
-    assert_non_null(p);
-    return p;
-}
 
 static struct loader_plan *
 make_profile(const char *target, const struct scen_spec *sc, size_t n_sc) {
@@ -476,13 +456,18 @@ static void test_mixed_run(void **state) {
     assert_true(fabs(r->meta.achieved_rps - (double)total / r->duration_s) <
                 1e-6);
     assert_false(r->meta.saturated);
-    /* timeline: completion seconds of the measured window */
+    /* timeline: completion seconds of the measured window; a run this
+     * short has a fine timeline of 100 ms slots as well, holding every
+     * request (the verdict's windows) */
     for (size_t i = 0; i < r->n_endpoints; i++) {
         ep = r->endpoints[i];
         for (size_t k = 0; k < ep->n_timeline; k++) {
             assert_true(ep->timeline[k].second >= r->start_second);
             assert_true(ep->timeline[k].second <= r->start_second + 8);
         }
+        assert_int_equal(ep->fine_ms, 100);
+        assert_true(metrics_endpoint_fine_complete(ep));
+        assert_true(ep->n_fine >= 15 && ep->n_fine <= 80);
     }
     metrics_results_free(r);
     free_profile(p);
@@ -550,6 +535,8 @@ static void test_requests_limit(void **state) {
     run_ok(p, NULL, &r);
     assert_int_equal(metrics_results_total_requests(r), 200);
     assert_int_equal(metrics_results_total_errors(r), 0);
+    /* no duration: a fine timeline all the same (capped at 60 s) */
+    assert_true(metrics_endpoint_fine_complete(r->endpoints[0]));
     assert_int_equal(atomic_load(&srv.served), 200);
     assert_false(r->partial);
     /* ten rounds of 10 ms: a loop that sleeps while a user is due (a lost

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "lgtest.h"
 #include "loader.h"
 #include "loader_engine_internal.h"
 #include "metrics.h"
@@ -275,21 +276,6 @@ static void reset(void) {
 }
 
 /* ---- profiles ------------------------------------------------------------ */
-
-static char *xs(const char *s) {
-    char *r = s ? strdup(s) : NULL;
-
-    if (s)
-        assert_non_null(r);
-    return r;
-}
-
-static void *xcalloc(size_t n, size_t size) {
-    void *p = calloc(n ? n : 1, size);
-
-    assert_non_null(p);
-    return p;
-}
 
 /* One scenario of one step. */
 static struct loader_plan *one_step(const char *tgt, const char *engine,

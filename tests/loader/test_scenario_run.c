@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "lgtest.h"
 #include "loader.h"
 #include "metrics.h"
 #include "profile.h"
@@ -53,12 +54,6 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
     return ret;
 }
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
                                const char *url, const char *method,

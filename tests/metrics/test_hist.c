@@ -241,6 +241,63 @@ static void test_decode_mutations(void **state)
 
 /* The exact sum and count never wrap: a record that would is refused and
  * leaves the histogram as it was. */
+struct seen {
+    uint64_t v[4096], n[4096];
+    size_t len, stop_at;
+};
+
+static bool collect(uint64_t v, uint64_t n, void *ud)
+{
+    struct seen *s = ud;
+
+    if (s->len == s->stop_at)
+        return false;
+    s->v[s->len] = v;
+    s->n[s->len++] = n;
+    return true;
+}
+
+/* Every bucket once, ascending, with the value a percentile reports for
+ * the ranks it holds. */
+static void test_foreach(void **state)
+{
+    struct metrics_hist *h = NULL;
+    static struct seen s;
+    uint64_t total = 0, rank = 0;
+
+    (void)state;
+    assert_int_equal(metrics_hist_new(&h), 0);
+    s.stop_at = SIZE_MAX;
+    assert_true(metrics_hist_foreach(h, collect, &s)); /* empty */
+    assert_int_equal(s.len, 0);
+    for (uint64_t i = 0; i < 5000; i++)
+        assert_true(metrics_hist_record(h, 100 + (i * 7919) % 900000));
+    assert_true(metrics_hist_foreach(h, collect, &s));
+    for (size_t i = 0; i < s.len; i++) {
+        assert_true(s.n[i] > 0);
+        if (i)
+            assert_true(s.v[i] > s.v[i - 1]);
+        /* the first and the last rank of the bucket */
+        assert_int_equal(metrics_hist_percentile(
+                             h, 100.0 * ((double)rank + 0.5) / 5000.0),
+                         s.v[i]);
+        rank += s.n[i];
+        assert_int_equal(metrics_hist_percentile(
+                             h, 100.0 * ((double)rank - 0.5) / 5000.0),
+                         s.v[i]);
+        total += s.n[i];
+    }
+    assert_int_equal(total, 5000);
+    assert_true(s.v[0] >= metrics_hist_min(h));
+    assert_true(s.v[s.len - 1] <= metrics_hist_max(h));
+    /* stopped by the callback */
+    s.len = 0;
+    s.stop_at = 3;
+    assert_false(metrics_hist_foreach(h, collect, &s));
+    assert_int_equal(s.len, 3);
+    metrics_hist_free(h);
+}
+
 static void test_overflow_refused(void **state)
 {
     struct metrics_hist *h = hist(), *g = hist();
@@ -274,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_encode_round_trip),
         cmocka_unit_test(test_decode_hostile),
         cmocka_unit_test(test_decode_mutations),
+        cmocka_unit_test(test_foreach),
         cmocka_unit_test(test_overflow_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

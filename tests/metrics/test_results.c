@@ -349,6 +349,17 @@ static void test_bad_documents(void **state)
          "meta.late"},
         {"{\"meta\": {\"shard\": \"3/2\"}, \"metrics\": []}",
          METRICS_ESCHEMA, "meta.shard"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"fine_timeline\": []}]}",
+         METRICS_ESCHEMA, "fine_timeline_ms"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"fine_timeline_ms\": 300, "
+         "\"fine_timeline\": []}]}",
+         METRICS_ESCHEMA, "divisor of 1000"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"fine_timeline_ms\": 250, "
+         "\"fine_timeline\": [{\"t_ms\": 1100}]}]}",
+         METRICS_ESCHEMA, "fine_timeline[0].t_ms: not a multiple of 250"},
+        {"{\"metrics\": [{\"endpoint\": \"/a\", \"fine_timeline_ms\": 250, "
+         "\"fine_timeline\": [{\"t_ms\": 1000}, {\"t_ms\": 1000}]}]}",
+         METRICS_ESCHEMA, "times must ascend"},
     };
     char err[256];
 
@@ -721,6 +732,92 @@ static void test_shard_parse(void **state)
             fail_msg("'%s' parsed", bad[k] ? bad[k] : "(null)");
 }
 
+/* A short run's fine timeline: recorded next to the per-second one,
+ * complete only when it holds every request, merged slot by slot, written
+ * and read back only when complete. */
+static void test_fine_timeline(void **state)
+{
+    struct metrics_results *r = NULL, *s2 = NULL, *back = NULL;
+    struct metrics_endpoint *ep, *ep2;
+    const struct metrics_endpoint *bep;
+    char *text = NULL, err[256];
+    const int64_t t0 = INT64_C(1767268800000);
+
+    (void)state;
+    assert_int_equal(metrics_results_new(&r), 0);
+    ep = metrics_results_endpoint(r, "GET", "/a", true);
+    assert_false(metrics_endpoint_fine_complete(ep)); /* none */
+    for (int i = 0; i < 60; i++) { /* 3 s, one request every 50 ms */
+        int64_t ms = t0 + i * 50;
+        bool bad = i % 10 == 0;
+        enum metrics_errclass e = bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE;
+        assert_int_equal(metrics_endpoint_record(ep, ms / 1000, true,
+                                                 1000 + (uint64_t)i, 200, e),
+                         0);
+        assert_int_equal(metrics_endpoint_record_fine(ep, ms, 250, true,
+                                                      1000 + (uint64_t)i, e),
+                         0);
+    }
+    assert_int_equal(ep->n_timeline, 3);
+    assert_int_equal(ep->fine_ms, 250);
+    assert_int_equal(ep->n_fine, 12);
+    assert_int_equal(ep->fine[0].second, t0 / 250);
+    assert_int_equal(ep->fine[0].requests, 5);
+    assert_int_equal(ep->fine[0].errors, 1);
+    assert_true(metrics_endpoint_fine_complete(ep));
+    /* another interval on the same endpoint, or a bad one, is ignored */
+    assert_int_equal(metrics_endpoint_record_fine(ep, t0, 100, true, 5,
+                                                  METRICS_ERR_NONE),
+                     0);
+    assert_int_equal(metrics_endpoint_record_fine(ep, t0, 300, true, 5,
+                                                  METRICS_ERR_NONE),
+                     0);
+    assert_int_equal(ep->n_fine, 12);
+
+    /* the JSON has it, and reads it back */
+    assert_int_equal(metrics_results_dump(r, &text), 0);
+    assert_non_null(strstr(text, "\"fine_timeline_ms\": 250"));
+    assert_non_null(strstr(text, "\"t_ms\": 1767268800250"));
+    assert_int_equal(metrics_results_parse(text, strlen(text), &back, err,
+                                           sizeof(err)),
+                     0);
+    bep = metrics_results_find(back, "GET /a");
+    assert_int_equal(bep->fine_ms, 250);
+    assert_int_equal(bep->n_fine, 12);
+    assert_int_equal(bep->fine[11].second, t0 / 250 + 11);
+    assert_int_equal(metrics_hist_count(bep->fine[3].hist), 5);
+    assert_true(metrics_endpoint_fine_complete(bep));
+    free(text);
+    text = NULL;
+
+    /* merged with a run of the same interval: slot by slot */
+    assert_int_equal(metrics_results_new(&s2), 0);
+    ep2 = metrics_results_endpoint(s2, "GET", "/a", true);
+    assert_int_equal(metrics_endpoint_record(ep2, t0 / 1000, true, 7, 200,
+                                             METRICS_ERR_NONE),
+                     0);
+    assert_int_equal(metrics_endpoint_record_fine(ep2, t0 + 10, 250, true, 7,
+                                                  METRICS_ERR_NONE),
+                     0);
+    assert_int_equal(metrics_results_merge(back, s2), 0);
+    bep = metrics_results_find(back, "GET /a");
+    assert_int_equal(bep->n_fine, 12);
+    assert_int_equal(bep->fine[0].requests, 6);
+    assert_true(metrics_endpoint_fine_complete(bep));
+
+    /* a request the fine timeline lacks: incomplete, and not written */
+    assert_int_equal(metrics_endpoint_record(ep, t0 / 1000 + 5, true, 9, 200,
+                                             METRICS_ERR_NONE),
+                     0);
+    assert_false(metrics_endpoint_fine_complete(ep));
+    assert_int_equal(metrics_results_dump(r, &text), 0);
+    assert_null(strstr(text, "fine_timeline"));
+    free(text);
+    metrics_results_free(r);
+    metrics_results_free(s2);
+    metrics_results_free(back);
+}
+
 static void test_sha256_vectors(void **state)
 {
     static const struct {
@@ -818,6 +915,59 @@ static void test_atomic_write(void **state)
     assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
 }
 
+/* A whole file read, up to a limit that is exact (across the first
+ * buffer's size too), and a stream that cannot be read. */
+static void test_read_all(void **state)
+{
+    static const struct {
+        size_t size, max;
+        int rc;
+    } cases[] = {
+        {0, 0, 0},
+        {5, 5, 0},
+        {5, 4, METRICS_ERANGE},
+        {70000, SIZE_MAX, 0},
+        {70000, 70000, 0},
+        {70000, 69999, METRICS_ERANGE},
+    };
+    char dir[] = "/tmp/lg-metrics-XXXXXX", *text, *buf;
+    size_t len;
+    FILE *f;
+
+    (void)state;
+    text = malloc(70000);
+    assert_non_null(text);
+    for (size_t i = 0; i < 70000; i++)
+        text[i] = (char)('a' + i % 26);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        f = tmpfile();
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, cases[i].size, f), cases[i].size);
+        rewind(f);
+        len = 1;
+        assert_int_equal(metrics_read_all(f, cases[i].max, &buf, &len),
+                         cases[i].rc);
+        if (cases[i].rc) {
+            assert_null(buf);
+        } else {
+            assert_int_equal(len, cases[i].size);
+            assert_memory_equal(buf, text, len);
+            assert_int_equal(buf[len], '\0');
+        }
+        free(buf);
+        fclose(f);
+    }
+    free(text);
+    assert_non_null(mkdtemp(dir));
+    f = fopen(dir, "rb"); /* a folder opens, but does not read */
+    assert_non_null(f);
+    assert_int_equal(metrics_read_all(f, SIZE_MAX, &buf, &len), METRICS_EIO);
+    assert_int_equal(errno, EISDIR);
+    assert_null(buf);
+    fclose(f);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_names(void **state)
 {
     char buf[32];
@@ -854,9 +1004,11 @@ int main(void)
         cmocka_unit_test(test_merge_runs_of_shards),
         cmocka_unit_test(test_merge_runs_forced_duration),
         cmocka_unit_test(test_shard_parse),
+        cmocka_unit_test(test_fine_timeline),
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_timeline_out_of_order),
         cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_read_all),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "lgtest.h"
 #include "metrics.h"
 #include "server.h"
 #include "server_internal.h"
@@ -39,28 +40,6 @@ struct fx {
 
 /* ---- helpers --------------------------------------------------------------
  */
-
-static void rm_rf(const char *path) {
-    struct stat st;
-    DIR *d;
-    struct dirent *e;
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-        while ((e = readdir(d)) != NULL) {
-            char sub[512];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-            rm_rf(sub);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 /* A results document: per endpoint k, n requests with latencies spread
  * over 1..100 ms times (k + 1), every 25th one failing with a 500. */
@@ -278,7 +257,7 @@ static int teardown(void **state) {
 
     server_stop(f->open);
     server_stop(f->locked);
-    rm_rf(f->store);
+    rm_tree(f->store);
     free(f);
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "lgtest.h"
 #include "units.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -434,16 +435,10 @@ static void test_random_inputs(void **state) {
         unsigned accept = round % 3 == 0   ? THRESHOLD_UNITS
                           : round % 3 == 1 ? UNITS_ACCEPT(UNITS_SIZE)
                                            : UNITS_ACCEPT(UNITS_DURATION);
-        size_t len;
+        size_t len = random_text(&seed, alphabet, sizeof(alphabet) - 1, text,
+                                 sizeof(text));
         int rc;
 
-        seed = seed * 1103515245u + 12345u;
-        len = (seed >> 16) % (sizeof(text) - 1);
-        for (size_t i = 0; i < len; i++) {
-            seed = seed * 1103515245u + 12345u;
-            text[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
-        }
-        text[len] = '\0';
         rc = units_scan(text, 0, accept, UNITS_SECONDS, &v, &e);
         if (rc == 0) {
             n_ok++;

@@ -27,26 +27,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loadgate_errno.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define UNITS_ERRNO_MAP(X)                                                     \
-    X(INVAL, -1, "invalid argument")                                           \
-    X(NUMBER, -2, "expected a number")                                         \
-    X(EXPONENT, -3, "exponents are not supported")                             \
-    X(RANGE, -4, "value out of range")                                         \
-    X(UNIT, -5, "unknown unit")                                                \
-    X(TRAILING, -6, "unexpected text after the value")
-
-enum units_errno {
-#define UNITS_X(name, code, msg) UNITS_E##name = (code),
-    UNITS_ERRNO_MAP(UNITS_X)
-#undef UNITS_X
-};
+    X(UNITS_EINVAL, -1, "invalid argument")                                    \
+    X(UNITS_ENUMBER, -2, "expected a number")                                  \
+    X(UNITS_EEXPONENT, -3, "exponents are not supported")                      \
+    X(UNITS_ERANGE, -4, "value out of range")                                  \
+    X(UNITS_EUNIT, -5, "unknown unit")                                         \
+    X(UNITS_ETRAILING, -6, "unexpected text after the value")
 
 /** Static message for a UNITS_E* code ("unknown error" otherwise). */
-const char *units_strerror(int code);
+LOADGATE_ERRNO_DECLARE(units, UNITS_ERRNO_MAP);
 
 /** Where and why a text did not parse. */
 struct units_error {

@@ -54,17 +54,7 @@ static const struct unit_def size_units[] = {{"b", 1},
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *units_strerror(int code) {
-    switch (code) {
-#define UNITS_X(name, value, msg)                                              \
-    case value:                                                                \
-        return msg;
-        UNITS_ERRNO_MAP(UNITS_X)
-#undef UNITS_X
-    default:
-        return "unknown error";
-    }
-}
+LOADGATE_ERRNO_DEFINE(units, UNITS_ERRNO_MAP)
 
 const char *units_expected(enum units_kind kind) {
     switch (kind) {

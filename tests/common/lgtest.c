@@ -1,0 +1,73 @@
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lgtest.h"
+
+char *xs(const char *s) {
+    char *r = s ? strdup(s) : NULL;
+
+    if (s)
+        assert_non_null(r);
+    return r;
+}
+
+void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size);
+
+    assert_non_null(p);
+    return p;
+}
+
+void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+void rm_tree(const char *path) {
+    struct stat st;
+    DIR *d;
+    struct dirent *de;
+    char child[1024];
+
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+        while ((de = readdir(d)) != NULL) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+            rm_tree(child);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+size_t random_text(uint32_t *seed, const char *alphabet, size_t n, char *buf,
+                   size_t size) {
+    size_t len;
+
+    *seed = *seed * 1103515245u + 12345u;
+    len = (*seed >> 16) % (size - 1);
+    for (size_t i = 0; i < len; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        buf[i] = alphabet[(*seed >> 16) % n];
+    }
+    buf[len] = '\0';
+    return len;
+}

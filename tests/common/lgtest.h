@@ -1,0 +1,25 @@
+/* Helpers the C unit tests of several modules share (the Python tests'
+ * are tests/integration/lgtest.py); linked into every loadgate_unit_test.
+ * A helper that cannot do its job fails the test. */
+#ifndef LOADGATE_LGTEST_H
+#define LOADGATE_LGTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** strdup that keeps NULL. */
+char *xs(const char *s);
+/** calloc of at least one element. */
+void *xcalloc(size_t n, size_t size);
+/** Sleeps ms milliseconds, through signals. */
+void sleep_ms(long ms);
+/** rm -r path (a test's own mkdtemp folder); no symbolic link is
+ * followed. */
+void rm_tree(const char *path);
+/** A pseudo-random text of 0 to size - 2 characters from alphabet[0..n),
+ * NUL-terminated, from *seed (the same seed gives the same texts).
+ * Returns its length. */
+size_t random_text(uint32_t *seed, const char *alphabet, size_t n, char *buf,
+                   size_t size);
+
+#endif
