@@ -10,7 +10,7 @@ _loadgate() {
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
     cmd="${COMP_WORDS[1]}"
-    local commands="run quick gate compare baseline calibrate merge validate demo report serve help version"
+    local commands="run ab quick gate compare baseline calibrate merge validate demo report serve help version"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         return
@@ -22,9 +22,16 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --save-baseline|--keep|--shard|--shards|--threads|--repeat) COMPREPLY=(); return ;;
+        --save-baseline|--keep|--shard|--shards|--threads|--repeat|--until-decided|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --until-decided --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -f -- "$cur")) ;;
+    ab)
+        case "$prev" in
+        --out-a|--out-b|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --a|--b|--until-decided|--threads) COMPREPLY=(); return ;;
+        esac
+        COMPREPLY=($(compgen -W "--a --b --out-a --out-b --until-decided --no-gate --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
     quick)
         case "$prev" in
         --body|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -32,9 +39,9 @@ _loadgate() {
         --baseline|-b) _loadgate_baselines; return ;;
         --engine) COMPREPLY=($(compgen -W "fast curl" -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--threads) COMPREPLY=(); return ;;
+        --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--threads|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -- "$cur")) ;;
     gate|report)
         case "$prev" in
         --profile|-p|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -78,9 +85,9 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --slow|--serve|--save-baseline) COMPREPLY=(); return ;;
+        --slow|--serve|--save-baseline|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--slow --serve --baseline --save-baseline --store --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--slow --serve --baseline --save-baseline --store --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -- "$cur")) ;;
     serve)
         case "$prev" in
         --store|-s) COMPREPLY=($(compgen -d -- "$cur")); return ;;

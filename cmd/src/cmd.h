@@ -74,6 +74,16 @@ enum cmd_opt {
     CMD_OPT_SLOW,
     CMD_OPT_SERVE,
     CMD_OPT_LISTEN,
+    /* watching a run live */
+    CMD_OPT_UI,
+    CMD_OPT_METRICS,
+    CMD_OPT_UI_LINGER,
+    /* ab */
+    CMD_OPT_A,
+    CMD_OPT_B,
+    CMD_OPT_OUT_A,
+    CMD_OPT_OUT_B,
+    CMD_OPT_UNTIL_DECIDED,
 };
 
 enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED };
@@ -115,8 +125,15 @@ struct cmd_option {
 /* The shared report options: --out, --junit, ..., -q. */
 extern const struct cmd_option cmd_report_options[];
 
+/* The entry of a table that runs a load: --ui, --metrics, --ui-linger
+ * (cmd_progress.c). */
+#define CMD_LIVE_OPTIONS_INCLUDE                                             \
+    {.help = "live options", .include = cmd_live_options}
+extern const struct cmd_option cmd_live_options[];
+
 /* The tables, one per command (gate and report share one). */
 extern const struct cmd_option cmd_run_options[];
+extern const struct cmd_option cmd_ab_options[];
 extern const struct cmd_option cmd_quick_options[];
 extern const struct cmd_option cmd_gate_options[];
 extern const struct cmd_option cmd_compare_options[];
@@ -228,12 +245,27 @@ struct cmd_report_opts {
     const char *format;   /* "text" (default) or "json" on stdout */
     bool quiet;           /* -q: no progress, no report on stdout */
     bool progress;        /* --progress: progress lines even off a TTY */
+    /* run, quick, demo: watching the run (cmd_live_options) */
+    const char *ui;      /* --ui [ADDR:]PORT: the live page */
+    const char *metrics; /* --metrics [ADDR:]PORT: Prometheus /metrics */
+    double ui_linger_s;  /* --ui-linger: up this long after the verdict */
+    bool ui_linger_set;
 };
 
 /* Report options shared by run, quick, gate, demo, report (the ids of
  * cmd_report_options).  Returns 1 when opt was one of them (consumed), 0
  * otherwise. */
 int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg);
+/** The same for the ids of cmd_live_options (a bad address: an error
+ * line and exit 2). */
+int cmd_live_opt(struct cmd_report_opts *o, int opt, const char *arg);
+/** After the verdict (or the error that stopped the run): shows it on the
+ * live page, keeps the page up for --ui-linger (Ctrl-C ends the wait) and
+ * stops it.  run, verdict, line, error and report may be NULL.  Nothing
+ * when no live page or metrics were asked for. */
+void cmd_live_end(const struct metrics_results *run,
+                  const struct compare_verdict *verdict, int code,
+                  const char *line, const char *error, const char *report);
 
 struct cmd_judge {
     /* what the run was */
@@ -258,6 +290,13 @@ struct cmd_judge {
     bool save_if_pass;
     unsigned keep; /* --keep N: versions of its history to keep; 0 all */
     bool no_gate; /* report, but exit 0 whatever the verdict */
+    /* ab: the baseline is side A measured at the same time as the run
+     * (compare_opts.paired) */
+    bool paired;
+    /* --until-decided: the sequence that decided the relative checks,
+     * and the line saying how long it took (NULL: none) */
+    const struct compare_sequential *sequential;
+    const char *decided;
 };
 
 /* The options that fill a struct cmd_judge alike in run, quick, gate,
@@ -372,6 +411,45 @@ int cmd_run_and_judge(const struct loader_plan *p,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner);
 
+/* ---- --until-decided ------------------------------------------------------ */
+
+/** Parses --until-decided's MAX (a duration, 5 s to 24 h) into *max_s;
+ * 0 or the usage error's exit code (printed). */
+int cmd_until_decided_opt(const char *arg, const char *usage, double *max_s);
+/** 0 when plans can be measured in slices of time (no stages, requests
+ * or iterations), else -1 with reason set. */
+int cmd_until_decided_check(struct loader_plan *const *plans, size_t n,
+                            char *reason, size_t len);
+
+struct cmd_decide {
+    double max_s; /* MAX */
+    bool paired;  /* ab: the baseline is side A, measured with each slice */
+    /* measures one slice of the plans as they are now: *run (and for ab
+     * *a, side A's); 0 or an exit code with reason set */
+    int (*slice)(void *ud, struct metrics_results **run,
+                 struct metrics_results **a, char *reason, size_t len);
+    void *ud;
+    /* out (the caller frees them, also after an error) */
+    struct metrics_results *run, *a; /* the slices pooled */
+    struct compare_sequential *seq;
+    double elapsed_s; /* measured */
+};
+
+/** Measures slices of max(5 s, MAX/10) (each plan's duration set per
+ * slice, warm-up only before the first) until every relative check of
+ * prep's thresholds is decided (compare_sequential_done) or MAX has been
+ * measured, looking after each slice against prep->baseline (paired:
+ * side A so far).  Returns 0 or an exit code with reason set. */
+int cmd_until_decided(struct cmd_decide *d, struct loader_plan *const *plans,
+                      size_t n_plans, const struct cmd_prepared *prep,
+                      char *reason, size_t len);
+
+/** run --until-decided MAX: prepare, measure p in slices
+ * (cmd_until_decided; without a baseline, all of MAX at once), judge and
+ * report.  Changes p's load.  Returns the exit code. */
+int cmd_run_until_decided(struct loader_plan *p, const struct cmd_judge *j,
+                          const struct cmd_report_opts *o, double max_s);
+
 /** Loads a results document, printing the error; returns 0 or 3. */
 int cmd_load_results(const char *path, struct metrics_results **out);
 
@@ -389,6 +467,7 @@ int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
 
 /* ---- subcommands ---------------------------------------------------------- */
 int cmd_run(int argc, char **argv);
+int cmd_ab(int argc, char **argv);
 int cmd_quick(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -26,6 +26,7 @@ const struct cmd_option cmd_demo_options[] = {
      .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
      .help = "baseline store (.loadgate/baselines)"},
     CMD_REPORT_OPTIONS_INCLUDE,
+    CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
 

@@ -27,7 +27,27 @@ const struct cmd cmd_commands[] = {
      .examples =
          "Examples:\n"
          "  loadgate run perf/checkout.yaml --baseline main --junit junit.xml\n"
-         "  loadgate run perf/checkout.yaml --save-baseline main --if-pass\n"},
+         "  loadgate run perf/checkout.yaml --save-baseline main --if-pass\n"
+         "  loadgate run perf/checkout.yaml --ui 8080     # watch it at http://127.0.0.1:8080/\n"},
+    {.name = "ab",
+     .fn = cmd_ab,
+     .args = "PROFILE",
+     .args_complete = CMD_COMPLETE_FILE,
+     .options = cmd_ab_options,
+     .summary = "run the profile against two targets at once and judge B "
+                "against A",
+     .details =
+         "Runs PROFILE against --a (the baseline build) and --b (the candidate)\n"
+         "at the same time, in two engine runs; each side gets the profile's full\n"
+         "load (users, rate), so each is measured as the profile says (the host\n"
+         "carries twice the load).  Relative thresholds ('p95 < baseline + 5%')\n"
+         "compare B with A over windows paired on the clock; absolute ones judge\n"
+         "B.  The profile's own baseline is not used.  Reports and exit codes as\n"
+         "for run; --out/--out-b write B's results, --out-a A's (either can be\n"
+         "stored later with baseline save).\n",
+     .examples =
+         "Example:\n"
+         "  loadgate ab perf/checkout.yaml --a http://127.0.0.1:8001 --b http://127.0.0.1:8002 --junit junit.xml\n"},
     {.name = "quick",
      .fn = cmd_quick,
      .args = "URL [REQUESTS [CONCURRENCY]]",

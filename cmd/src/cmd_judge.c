@@ -57,6 +57,7 @@ int cmd_fail_early(int code, const char *reason, const struct cmd_judge *j,
     char err[512], name[256];
 
     cmd_error("%s", reason);
+    cmd_live_end(NULL, NULL, code, NULL, reason, NULL);
     if (o && o->junit) {
         rep.profile_name = judge_name(j, name, sizeof(name));
         rep.profile_path = j->profile_path;
@@ -230,7 +231,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     char err[1024], reason[1024], line[1024], name[256];
     char msg[1100], why[2048];
     int code, rc;
-    bool json_out, no_response = false;
+    bool json_out, no_response = false, html_ok = false;
 
     rep.run = run;
     rep.profile_name = judge_name(j, name, sizeof(name));
@@ -246,6 +247,8 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         return cmd_fail_early(rc, reason, j, o);
 
     copts.baseline_name = p->baseline_name;
+    copts.paired = j->paired;
+    copts.sequential = j->sequential;
     rc = compare_evaluate(run, p->baseline, p->thresholds, p->n_thresholds,
                           &copts, &verdict, err, sizeof(err));
     if (rc == COMPARE_EUNKNOWN)
@@ -300,6 +303,8 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     if (o->html &&
         write_rendered(o->html, gate_html_write, &rep, err, sizeof(err)))
         after_run_error(&rep, why, sizeof(why), err);
+    else
+        html_ok = o->html != NULL;
     if (o->gitlab &&
         gate_gitlab_lp_write(&rep, o->gitlab, err, sizeof(err))) {
         write_failure(msg, sizeof(msg), "", o->gitlab, err);
@@ -311,6 +316,8 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         gate_json_write(&rep, stdout); /* asked for explicitly: even -q */
     else if (!o->quiet)
         gate_text_write(&rep, stdout);
+    if (!json_out && !o->quiet && j->decided)
+        printf("%s\n", j->decided);
     /* The runner reads workflow commands from stdout and stderr; keep a
      * JSON stdout parseable. */
     if (getenv("GITHUB_ACTIONS") &&
@@ -318,15 +325,21 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         gate_github_annotations(&rep, json_out ? stderr : stdout);
     /* codes 2 and 3 say one reason line (a failed write said its own);
      * otherwise the verdict line */
+    line[0] = '\0';
     if (no_response) {
         cmd_error("%s", reason);
     } else if (!rep.error_reason) {
         gate_verdict_line(&rep, line, sizeof(line));
-        fprintf(stderr, "%s\n", line);
+        if (j->decided)
+            fprintf(stderr, "%s (%s)\n", line, j->decided);
+        else
+            fprintf(stderr, "%s\n", line);
     }
     code = j->no_gate && !rep.error_reason && !rep.signal
                ? GATE_EXIT_PASS
                : gate_exit_code(&rep);
+    cmd_live_end(run, verdict, code, line[0] ? line : NULL, rep.error_reason,
+                 html_ok ? o->html : NULL);
     compare_verdict_free(verdict);
     return code;
 }

@@ -46,6 +46,7 @@ const struct cmd_option cmd_quick_options[] = {
     {.long_name = "threads", .id = CMD_OPT_THREADS, .arg = CMD_ARG_REQUIRED,
      .metavar = "N", .help = "event loops (for a remote target)"},
     CMD_REPORT_OPTIONS_INCLUDE,
+    CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
 

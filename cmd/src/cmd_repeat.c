@@ -88,3 +88,68 @@ out:
     metrics_results_free(run);
     return rc;
 }
+
+struct run_slice {
+    const struct loader_plan *p;
+    const struct cmd_report_opts *o;
+    const struct cmd_prepared *prep;
+};
+
+static int run_slice(void *ud, struct metrics_results **run,
+                     struct metrics_results **a, char *reason, size_t len)
+{
+    const struct run_slice *s = ud;
+
+    *a = NULL;
+    return cmd_run_load(s->p, s->o, s->prep, run, reason, len);
+}
+
+int cmd_run_until_decided(struct loader_plan *p, const struct cmd_judge *j,
+                          const struct cmd_report_opts *o, double max_s)
+{
+    struct cmd_judge jj = *j;
+    struct cmd_prepared prep;
+    struct cmd_decide dec = {.max_s = max_s};
+    struct run_slice rs = {.p = p, .o = o};
+    struct metrics_results *run = NULL;
+    char reason[1024], decided[80];
+    int rc;
+
+    if (cmd_until_decided_check(&p, 1, reason, sizeof(reason)))
+        return cmd_fail_early(GATE_EXIT_USAGE, reason, j, o);
+    if (cmd_prepare(j, &prep)) {
+        rc = cmd_fail_early(prep.exit_code, prep.reason, j, o);
+        goto out;
+    }
+    rs.prep = &prep;
+    if (!prep.baseline) {
+        /* nothing to decide: measure MAX as a fixed-length run */
+        if (!o->quiet)
+            cmd_notice("--until-decided: no baseline, so the run measures "
+                       "all of MAX");
+        p->load.duration_s = max_s;
+        rc = cmd_run_load(p, o, &prep, &run, reason, sizeof(reason));
+    } else {
+        dec.slice = run_slice;
+        dec.ud = &rs;
+        rc = cmd_until_decided(&dec, &p, 1, &prep, reason, sizeof(reason));
+        run = dec.run;
+        dec.run = NULL;
+        if (!rc) {
+            snprintf(decided, sizeof(decided),
+                     "decided after %.0f s of %.0f s", dec.elapsed_s, max_s);
+            jj.sequential = dec.seq;
+            jj.decided = decided;
+        }
+    }
+    if (rc) {
+        rc = cmd_fail_early(rc, reason, j, o);
+        goto out;
+    }
+    rc = cmd_judge_and_report(run, &jj, &prep, o, (int)cmd_signal);
+out:
+    cmd_prepared_release(&prep);
+    compare_sequential_free(dec.seq);
+    metrics_results_free(run);
+    return rc;
+}

@@ -40,7 +40,12 @@ const struct cmd_option cmd_run_options[] = {
      .metavar = "N",
      .help = "run N times and judge them pooled (fewer false alarms, more "
              "power)"},
+    {.long_name = "until-decided", .id = CMD_OPT_UNTIL_DECIDED,
+     .arg = CMD_ARG_REQUIRED, .metavar = "MAX",
+     .help = "with a baseline: measure in slices until every relative "
+             "check is decided, at most MAX (e.g. 60s)"},
     CMD_REPORT_OPTIONS_INCLUDE,
+    CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
 
@@ -90,6 +95,7 @@ int cmd_run(int argc, char **argv)
     char reason[1024], msg[1200], suite[600], shard[32];
     const char *shard_flag = NULL;
     unsigned long long shards = 0, repeat = 1;
+    double until_decided = 0;
     unsigned shard_i, shard_n;
     struct cmd_getopt g = {0};
     int opt, rc;
@@ -126,12 +132,19 @@ int cmd_run(int argc, char **argv)
             if ((rc = cmd_threads_opt(optarg, usage)))
                 return rc;
             break;
+        case CMD_OPT_UNTIL_DECIDED:
+            if ((rc = cmd_until_decided_opt(optarg, usage, &until_decided)))
+                return rc;
+            break;
         default:
             return cmd_bad_option(usage, opt, argv);
         }
     }
     if (optind + 1 != argc)
         return cmd_usage_error(usage, "run takes exactly one PROFILE");
+    if (until_decided > 0 && repeat > 1)
+        return cmd_usage_error(usage, "--until-decided and --repeat "
+                                      "exclude each other");
     if (j.save_if_pass && !j.save_baseline)
         return cmd_usage_error(usage, "--if-pass goes with --save-baseline");
     if (j.save_baseline && !compare_name_valid(j.save_baseline))
@@ -142,6 +155,9 @@ int cmd_run(int argc, char **argv)
 
     if (pick_shard(shard_flag, (unsigned)shards, &shard_i, &shard_n))
         return GATE_EXIT_USAGE;
+    if (until_decided > 0 && shard_n > 1)
+        return cmd_usage_error(usage, "--until-decided judges one whole "
+                                      "run, not a shard");
 
     j.profile_path = argv[optind];
     rc = profile_load(argv[optind], &prof, &perr);
@@ -167,8 +183,11 @@ int cmd_run(int argc, char **argv)
     }
     if (shard_n > 1)
         snprintf(shard, sizeof(shard), "%u/%u", shard_i, shard_n);
-    rc = cmd_run_and_judge(prof->plan, &j, &ro, (unsigned)repeat,
-                           shard_n > 1 ? shard : NULL, NULL);
+    if (until_decided > 0)
+        rc = cmd_run_until_decided(prof->plan, &j, &ro, until_decided);
+    else
+        rc = cmd_run_and_judge(prof->plan, &j, &ro, (unsigned)repeat,
+                               shard_n > 1 ? shard : NULL, NULL);
     profile_free(prof);
     return rc;
 }

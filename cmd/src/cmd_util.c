@@ -178,7 +178,7 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
         o->gitlab = arg;
         return 1;
     default:
-        return 0;
+        return cmd_live_opt(o, opt, arg);
     }
 }
 

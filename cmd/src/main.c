@@ -14,7 +14,7 @@
 /* The commands that poll cmd_stop and write what they measured. */
 static bool command_polls(const char *name)
 {
-    static const char *const polling[] = {"run", "quick", "demo",
+    static const char *const polling[] = {"run", "ab", "quick", "demo",
                                           "calibrate", "serve"};
 
     for (size_t i = 0; i < sizeof(polling) / sizeof(*polling); i++)

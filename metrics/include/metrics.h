@@ -93,6 +93,14 @@ double metrics_hist_mean(const struct metrics_hist *h);
  * So pct = 0 gives min and pct = 100 gives max.
  */
 uint64_t metrics_hist_percentile(const struct metrics_hist *h, double pct);
+/**
+ * How many recorded values are at most value, to the histogram's
+ * resolution: every value in value's bucket counts (so the answer may
+ * include values up to one bucket width, under 0.8 %, above value).
+ * Exact below 256, 0 below min, the count at max or above; never
+ * decreasing in value (cumulative "le" buckets, e.g. for Prometheus).
+ */
+uint64_t metrics_hist_count_le(const struct metrics_hist *h, uint64_t value);
 
 /** Calls fn for every non-empty bucket of h in ascending order with the
  * value metrics_hist_percentile() reports for it (the bucket's value,

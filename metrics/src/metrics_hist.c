@@ -273,6 +273,21 @@ bool metrics_hist_foreach(const struct metrics_hist *h,
     return true;
 }
 
+uint64_t metrics_hist_count_le(const struct metrics_hist *h, uint64_t value)
+{
+    uint32_t last;
+    uint64_t seen = 0;
+
+    if (!h->count || value < h->min)
+        return 0;
+    if (value >= h->max)
+        return h->count;
+    last = metrics__bucket_index(value);
+    for (uint32_t i = 0; i < h->n && h->lo + i <= last; i++)
+        seen += h->counts[i];
+    return seen;
+}
+
 /* ---- encoding: "v1:" + base64(varints) --------------------------------
  * min, max, sum, K, then K pairs (gap to the previous non-empty bucket,
  * count).  The first gap is from index 0. */

@@ -113,6 +113,20 @@ class CiExamplesTest(DemoCase):
                                                  "main.json")))
         self.assertTrue(os.path.exists(self.path("junit.xml")))
 
+    def test_github_ab(self):
+        doc = yaml.safe_load(self.read("github-ab.yml"))
+        lines = [line for step in doc["jobs"]["ab"]["steps"]
+                 for line in loadgate_lines(step.get("run", ""))]
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("loadgate ab "))
+        # A/A against the demo service: shortened, it must pass and write
+        # both sides' results
+        line = lines[0].replace("--until-decided 5m", "--until-decided 10s")
+        self.sh(line, env={"A_URL": self.demo.url, "B_URL": self.demo.url,
+                           "GITHUB_STEP_SUMMARY": self.path("summary.md")})
+        for f in ("results-a.json", "results-b.json", "junit.xml"):
+            self.assertTrue(os.path.exists(self.path(f)), f)
+
     def test_gitlab_ci(self):
         doc = yaml.safe_load(self.read("gitlab-ci.yml"))
         n = doc["load"]["parallel"]

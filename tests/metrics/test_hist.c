@@ -95,6 +95,44 @@ static void test_percentile_against_sorted(void **state)
     metrics_hist_free(h);
 }
 
+/* Cumulative counts for Prometheus' le buckets: exact below 256, within
+ * one bucket above, never decreasing, everything at max. */
+static void test_count_le(void **state)
+{
+    enum { N = 20000 };
+    static uint64_t v[N];
+    struct metrics_hist *h = hist();
+    uint64_t x = 2463534242ULL, prev = 0;
+
+    (void)state;
+    assert_int_equal(metrics_hist_count_le(h, 1000), 0);
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        v[i] = 1 + x % 300000; /* 1 us to 0.3 s */
+        metrics_hist_record(h, v[i]);
+    }
+    qsort(v, N, sizeof(*v), cmp_u64);
+    for (uint64_t le = 0; le < 400000; le += le < 300 ? 1 : le / 50) {
+        uint64_t got = metrics_hist_count_le(h, le), below = 0, within = 0;
+
+        for (int i = 0; i < N; i++) {
+            below += v[i] <= le;
+            /* the values sharing le's bucket may count too */
+            within += v[i] <= le ||
+                      metrics__bucket_index(v[i]) == metrics__bucket_index(le);
+        }
+        if (le < 256 || le >= v[N - 1])
+            assert_int_equal(got, below);
+        assert_true(got >= below && got <= within);
+        assert_true(got >= prev);
+        prev = got;
+    }
+    assert_int_equal(metrics_hist_count_le(h, v[0] - 1), 0);
+    assert_int_equal(metrics_hist_count_le(h, v[N - 1]), N);
+    assert_int_equal(metrics_hist_count_le(h, UINT64_MAX), N);
+    metrics_hist_free(h);
+}
+
 static void test_merge_is_union(void **state)
 {
     struct metrics_hist *a = hist(), *b = hist(), *u = hist();
@@ -326,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_bucket_precision),
         cmocka_unit_test(test_percentile_exact),
         cmocka_unit_test(test_percentile_against_sorted),
+        cmocka_unit_test(test_count_le),
         cmocka_unit_test(test_merge_is_union),
         cmocka_unit_test(test_range_and_empty),
         cmocka_unit_test(test_encode_round_trip),

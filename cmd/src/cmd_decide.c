@@ -1,0 +1,121 @@
+/*
+ * --until-decided MAX (run with a baseline, ab): measure in slices until
+ * every relative check is decided by the sequential test
+ * (compare_sequential_*) or MAX seconds have been measured.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "units.h"
+
+int cmd_until_decided_opt(const char *arg, const char *usage, double *max_s)
+{
+    struct units_error uerr;
+
+    if (units_parse_duration(arg, UNITS_SECONDS, max_s, &uerr) ||
+        *max_s < 5 || *max_s > 86400)
+        return cmd_usage_error(usage, "--until-decided wants a duration "
+                                      "from 5s to 24h, not '%s'", arg);
+    return 0;
+}
+
+int cmd_until_decided_check(struct loader_plan *const *plans, size_t n,
+                            char *reason, size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct loader_load *l = &plans[i]->load;
+        if (l->n_stages || l->requests || l->iterations) {
+            snprintf(reason, len, "--until-decided measures in slices of "
+                                  "time: the profile's load must stop on "
+                                  "duration only (no stages, requests or "
+                                  "iterations)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Adds slice r into *acc (taking r), summing the measured time. */
+static int pool(struct metrics_results **acc, struct metrics_results *r,
+                char *reason, size_t len)
+{
+    double d;
+
+    if (!*acc) {
+        *acc = r;
+        return 0;
+    }
+    d = (*acc)->duration_s + r->duration_s;
+    if (metrics_results_merge(*acc, r)) {
+        metrics_results_free(r);
+        snprintf(reason, len, "out of memory while pooling the slices");
+        return GATE_EXIT_UNJUDGED;
+    }
+    metrics_results_free(r);
+    (*acc)->duration_s = d;
+    if (d > 0)
+        (*acc)->meta.achieved_rps =
+            (double)metrics_results_total_requests(*acc) / d;
+    return 0;
+}
+
+int cmd_until_decided(struct cmd_decide *d, struct loader_plan *const *plans,
+                      size_t n_plans, const struct cmd_prepared *prep,
+                      char *reason, size_t len)
+{
+    double slice = d->max_s / 10 > 5 ? d->max_s / 10 : 5;
+    struct compare_seq_opts so = {.max_s = d->max_s,
+                                  .spending = COMPARE_SPEND_OBF,
+                                  .paired = d->paired};
+    char err[1024];
+    int rc;
+
+    rc = compare_sequential_new(prep->thresholds, prep->n_thresholds, &so,
+                                &d->seq);
+    if (rc) {
+        snprintf(reason, len, "cannot start the sequential test: %s",
+                 compare_strerror(rc));
+        return GATE_EXIT_UNJUDGED;
+    }
+    d->elapsed_s = 0;
+    for (unsigned i = 0; i == 0 || !cmd_stop; i++) {
+        struct metrics_results *r = NULL, *a = NULL;
+        double left = d->max_s - d->elapsed_s;
+        bool last;
+
+        for (size_t k = 0; k < n_plans; k++) {
+            plans[k]->load.duration_s = left < slice ? left : slice;
+            if (i > 0)
+                plans[k]->load.warmup_s = 0;
+        }
+        rc = d->slice(d->ud, &r, &a, reason, len);
+        if (rc)
+            return rc;
+        d->elapsed_s += r->duration_s;
+        if ((rc = pool(&d->run, r, reason, len))) {
+            metrics_results_free(a);
+            return rc;
+        }
+        if (a && (rc = pool(&d->a, a, reason, len)))
+            return rc;
+        last = cmd_stop || d->elapsed_s >= d->max_s - 0.5 ||
+               d->run->partial;
+        rc = compare_sequential_look(d->seq, d->run,
+                                     d->paired ? d->a : prep->baseline,
+                                     d->elapsed_s, last, err, sizeof(err));
+        if (rc == COMPARE_EUNKNOWN) {
+            snprintf(reason, len, "%s", err);
+            return GATE_EXIT_USAGE;
+        }
+        if (rc) {
+            snprintf(reason, len, "cannot judge a slice: %s",
+                     compare_strerror(rc));
+            return GATE_EXIT_UNJUDGED;
+        }
+        if (last || compare_sequential_done(d->seq))
+            break;
+    }
+    return 0;
+}
