@@ -17,8 +17,10 @@ static void origin(const struct compare_threshold *t, char *buf, size_t len)
 }
 
 /* The thresholds checked on name, one line each, with where they come
- * from and what they replace there. */
-static void list_checks(const struct cmd_prepared *prep, const char *name)
+ * from and what they replace there; streaming checks (ttft, goodput, ...)
+ * only where streams is true. */
+static void list_checks(const struct cmd_prepared *prep, const char *name,
+                        bool streams)
 {
     const struct compare_threshold *ts = prep->thresholds;
     size_t n = prep->n_thresholds;
@@ -30,7 +32,8 @@ static void list_checks(const struct cmd_prepared *prep, const char *name)
         size_t used = 0;
 
         if (compare_threshold_scope(ts, n, i, name, NULL) !=
-            COMPARE_SCOPE_APPLIES)
+                COMPARE_SCOPE_APPLIES ||
+            (t->series != METRICS_SERIES_LATENCY && !streams))
             continue;
         origin(t, from, sizeof(from));
         if (t->warn_only)
@@ -144,9 +147,11 @@ int cmd_validate(int argc, char **argv)
             loader_step_endpoint(&prof->scenarios[i].steps[k], name,
                                  sizeof(name));
             if (!seen_before(prof, i, k, name))
-                list_checks(&prep, name);
+                list_checks(&prep, name,
+                            prof->scenarios[i].steps[k].stream.type !=
+                                LOADER_STREAM_NONE);
         }
-    list_checks(&prep, "ALL");
+    list_checks(&prep, "ALL", true);
     for (size_t i = 0; i < prep.n_thresholds; i++)
         has_default |= prep.thresholds[i].is_default;
     if (has_default)

@@ -50,6 +50,12 @@ struct compare_threshold {
     char *endpoint; /* NULL: every endpoint and the whole run ("ALL");
                        "ALL": the whole run only; else an endpoint name */
     enum metrics_stat stat;
+    /* what stat is taken of: the latency, or a streaming series ("ttft
+     * p95": TTFT, P95; "goodput": GOODPUT, RPS; "stream_errors":
+     * STREAM_ERRORS, ERRORS), read through metrics_series_view().  An
+     * endpoint-less streaming check covers the streaming endpoints and
+     * ALL. */
+    enum metrics_series series;
     enum compare_op op;
     /* absolute: stat op value.  value is in metrics_value() units: ms for
      * times ("1s" -> 1000), a fraction for error_rate ("5%" -> 0.05),
@@ -80,7 +86,10 @@ struct compare_threshold {
 
 /**
  * Parses expr ("p95 < 1s", "error_rate < 5%", "rps > baseline - 10%",
- * "p99.9 <= baseline + 50ms") into *out (owned by the caller, released with
+ * "p99.9 <= baseline + 50ms"; for streamed responses a series before a
+ * time statistic, "ttft p95 < 800ms", "itl p99 < baseline + 10%", or
+ * "goodput > baseline - 5%", "tokens_per_s > 100/s", "stream_errors < 1")
+ * into *out (owned by the caller, released with
  * compare_threshold_release).  endpoint may be NULL.  Units: us ms s m for
  * times (a bare number is ms), % for error_rate (a bare number is a
  * fraction), /s for rps.  Returns 0, COMPARE_ESYNTAX (errbuf says what was

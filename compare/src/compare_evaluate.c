@@ -282,8 +282,8 @@ static void set_status(struct compare_check *c, enum compare_status s,
 /* "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); +34.7%" */
 static void relative_message(struct compare_check *c,
                              const struct compare_threshold *t) {
-    char m[64], lim[64], b[64], tol[64], delta[80];
-    const char *name = compare__stat_name((int)t->stat);
+    char m[64], lim[64], b[64], tol[64], delta[80], nbuf[48];
+    const char *name = compare__check_name(t, nbuf, sizeof(nbuf));
 
     compare__fmt_value((int)t->stat, c->measured, m, sizeof(m));
     compare__fmt_value((int)t->stat, c->limit, lim, sizeof(lim));
@@ -303,6 +303,15 @@ static void relative_message(struct compare_check *c,
                     delta);
 }
 
+/* What the samples of t's statistic are: requests, or a stream's values
+ * (one TTFT or TPOT a stream, one ITL a gap). */
+static const char *samples_noun(const struct compare_threshold *t) {
+    if (!t || t->series == METRICS_SERIES_LATENCY ||
+        !metrics_series_is_time(t->series))
+        return "requests";
+    return t->series == METRICS_SERIES_ITL ? "gaps" : "streams";
+}
+
 /* The run has too few samples for the percentile: INCONCLUSIVE. */
 static bool too_few_run(struct compare_check *c, const char *sname,
                         uint64_t need) {
@@ -310,8 +319,9 @@ static bool too_few_run(struct compare_check *c, const char *sname,
         return false;
     set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
     snprintf(c->message, sizeof(c->message),
-             "%s of %llu requests needs at least %llu", sname,
-             (unsigned long long)c->n_measured, (unsigned long long)need);
+             "%s of %llu %s needs at least %llu", sname,
+             (unsigned long long)c->n_measured, samples_noun(c->threshold),
+             (unsigned long long)need);
     return true;
 }
 
@@ -608,17 +618,20 @@ static void apply_warn_only(struct compare_check *c,
 }
 
 /* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
- * NULL.  Measures; finish() decides what waits for Holm and writes the
- * texts. */
-static int judge(struct eval *e, const struct compare_threshold *t,
-                 const char *name, const struct metrics_endpoint *ep,
-                 const struct metrics_endpoint *bep) {
+ * NULL; both already the series' views of src and the baseline's for a
+ * streaming check (src: the run's endpoint itself).  Measures; finish()
+ * decides what waits for Holm and writes the texts. */
+static int judge_on(struct eval *e, const struct compare_threshold *t,
+                    const char *name, const struct metrics_endpoint *src,
+                    const struct metrics_endpoint *ep,
+                    const struct metrics_endpoint *bep) {
     struct compare_check *c = new_check(e);
     struct pend *p;
     int stat = (int)t->stat, rc;
     double pct = compare__stat_percentile(stat), m, b;
     uint64_t need = compare__samples_needed(pct);
-    const char *sname = compare__stat_name(stat);
+    char nbuf[48];
+    const char *sname = compare__check_name(t, nbuf, sizeof(nbuf));
     const struct compare_seq_check *q = NULL;
     bool beyond, tested = false;
 
@@ -632,10 +645,20 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     c->threshold = t;
     c->relative = t->relative;
 
-    if (ep->requests == 0) {
+    if (src->requests == 0) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
         snprintf(c->message, sizeof(c->message),
                  "0 requests in measured window; not evaluated");
+        p->notep = c->message;
+        return 0;
+    }
+    if (t->series != METRICS_SERIES_LATENCY && !src->stream) {
+        /* goodput would read 0/s: not streams, not a value */
+        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
+        snprintf(c->message, sizeof(c->message),
+                 "no streamed response in measured window (%llu requests); "
+                 "not evaluated",
+                 (unsigned long long)src->requests);
         p->notep = c->message;
         return 0;
     }
@@ -643,9 +666,10 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     if (rc || !isfinite(m)) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
         snprintf(c->message, sizeof(c->message),
-                 "no %s in measured window (%llu requests, none with a "
-                 "latency); not evaluated",
-                 sname, (unsigned long long)ep->requests);
+                 "no %s in measured window (%llu requests, none with %s); "
+                 "not evaluated",
+                 sname, (unsigned long long)src->requests,
+                 t->series ? "a stream's value" : "a latency");
         p->notep = c->message;
         return 0;
     }
@@ -715,8 +739,8 @@ static int judge(struct eval *e, const struct compare_threshold *t,
     if (need && c->n_baseline < need) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
         snprintf(c->message, sizeof(c->message),
-                 "%s of the baseline's %llu requests needs at least %llu",
-                 sname, (unsigned long long)c->n_baseline,
+                 "%s of the baseline's %llu %s needs at least %llu",
+                 sname, (unsigned long long)c->n_baseline, samples_noun(t),
                  (unsigned long long)need);
         p->notep = c->message;
         return 0;
@@ -804,6 +828,22 @@ static int finish(struct eval *e) {
     return 0;
 }
 
+static int judge(struct eval *e, const struct compare_threshold *t,
+                 const char *name, const struct metrics_endpoint *ep,
+                 const struct metrics_endpoint *bep) {
+    const struct metrics_endpoint *v, *bv = NULL;
+    struct metrics_endpoint *vo = NULL, *bvo = NULL;
+    int rc = compare__series_ep(ep, t, &v, &vo);
+
+    if (!rc && bep)
+        rc = compare__series_ep(bep, t, &bv, &bvo);
+    if (!rc)
+        rc = judge_on(e, t, name, ep, v, bv);
+    metrics_endpoint_free(vo);
+    metrics_endpoint_free(bvo);
+    return rc;
+}
+
 static void list_endpoints(const struct metrics_results *r, char *buf,
                            size_t len) {
     size_t used = 0;
@@ -871,6 +911,7 @@ static bool covers(const struct compare_threshold *t, const char *name) {
 static bool replaces(const struct compare_threshold *u,
                      const struct compare_threshold *t, const char *name) {
     if (u == t || u->is_default || u->stat != t->stat ||
+        u->series != t->series ||
         u->relative != t->relative || (u->warn_only && !t->warn_only))
         return false;
     if (t->is_default)
@@ -910,8 +951,8 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
             for (size_t i = 0; i < e->run->n_endpoints; i++) {
                 const struct metrics_endpoint *ep = e->run->endpoints[i];
                 metrics_endpoint_name(ep, name, sizeof(name));
-                if (!applies(e, t, name))
-                    continue;
+                if (!applies(e, t, name) || (t->series && !ep->stream))
+                    continue; /* a streaming check: streaming endpoints */
                 rc =
                     judge(e, t, name, ep,
                           e->base ? metrics_results_find(e->base, name) : NULL);
@@ -943,6 +984,8 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
         if (!compare__glob(t->endpoint, name))
             continue;
         matched++;
+        if (t->series && !ep->stream)
+            continue;
         rc = judge(e, t, name, ep,
                    e->base ? metrics_results_find(e->base, name) : NULL);
         if (rc)

@@ -35,6 +35,16 @@ bool compare__stat_is_time(int stat);
 double compare__stat_percentile(int stat);
 /** Statistic by exact name, or -1. */
 int compare__stat_lookup(const char *name, size_t len);
+/** What t checks, for messages: "p95", "ttft p95", "goodput". */
+const char *compare__check_name(const struct compare_threshold *t, char *buf,
+                                size_t len);
+/** The endpoint t's statistic is read on: ep itself for the latency, else
+ * ep's series view (metrics_series_view), which *owned then holds (free
+ * it with metrics_endpoint_free; NULL otherwise).  0 or COMPARE_ENOMEM. */
+int compare__series_ep(const struct metrics_endpoint *ep,
+                       const struct compare_threshold *t,
+                       const struct metrics_endpoint **use,
+                       struct metrics_endpoint **owned);
 
 /**
  * Formats value v of statistic stat in its unit into buf: times as

@@ -329,8 +329,17 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
     double point, lo, hi, half, tol;
     char band[64], text[1200];
 
-    if (compare__bootstrap_one(ep, stat, COMPARE__DRAWS, 0, &point, &lo,
-                               &hi) != 0)
+    const struct metrics_endpoint *use;
+    struct metrics_endpoint *view = NULL;
+    int rv;
+
+    /* a streaming check's noise is its series' (metrics_series_view) */
+    if (compare__series_ep(ep, t, &use, &view) != 0)
+        return 0; /* out of memory: advice is optional */
+    rv = compare__bootstrap_one(use, stat, COMPARE__DRAWS, 0, &point, &lo,
+                                &hi);
+    metrics_endpoint_free(view);
+    if (rv != 0)
         return 0; /* fewer than 10 windows; out of memory: advice is
                      optional */
     half = (hi - lo) / 2;

@@ -110,11 +110,15 @@ static bool breach_on(const struct metrics_endpoint *ep, const char *name,
     size_t need = t->for_s > 1 ? (size_t)(t->for_s + 0.999) : 1, got;
     int64_t first;
     char clock[16];
+    const struct metrics_endpoint *use;
+    struct metrics_endpoint *view = NULL;
 
-    if (!ep || ep->n_timeline < 2)
+    if (!ep || ep->n_timeline < 2 ||
+        compare__series_ep(ep, t, &use, &view) != 0)
         return false;
-    got = compare__longest_breach(ep, ep->n_timeline - 1, (int)t->stat, t->op,
-                                  t->value, &first);
+    got = compare__longest_breach(use, use->n_timeline - 1, (int)t->stat,
+                                  t->op, t->value, &first);
+    metrics_endpoint_free(view);
     if (got < need)
         return false;
     if (why && len) {

@@ -59,6 +59,37 @@ int compare__stat_lookup(const char *name, size_t len) {
     return -1;
 }
 
+const char *compare__check_name(const struct compare_threshold *t, char *buf,
+                                size_t len) {
+    if (!t || t->series == METRICS_SERIES_LATENCY)
+        return compare__stat_name(t ? (int)t->stat : -1);
+    if (metrics_series_is_time(t->series))
+        snprintf(buf, len, "%s %s", metrics_series_name(t->series),
+                 compare__stat_name((int)t->stat));
+    else
+        snprintf(buf, len, "%s", metrics_series_name(t->series));
+    return buf;
+}
+
+int compare__series_ep(const struct metrics_endpoint *ep,
+                       const struct compare_threshold *t,
+                       const struct metrics_endpoint **use,
+                       struct metrics_endpoint **owned) {
+    *owned = NULL;
+    *use = ep;
+    if (!ep || t->series == METRICS_SERIES_LATENCY)
+        return 0;
+    if (metrics_series_view(ep, t->series, owned))
+        return COMPARE_ENOMEM;
+    *use = *owned;
+    return 0;
+}
+
+/* The streaming series that prefix a time statistic ("ttft p95") and
+ * those that are statistics of their own ("goodput"). */
+#define SERIES_PREFIXES "ttft, itl or tpot"
+#define SERIES_STATS "goodput, tokens_per_s, stream_errors"
+
 static void stat_list(char *buf, size_t len) {
     size_t used = 0;
 
@@ -70,6 +101,8 @@ static void stat_list(char *buf, size_t len) {
             return;
         used += (size_t)n;
     }
+    snprintf(buf + used, len - used, ", " SERIES_STATS
+             " (streams), or " SERIES_PREFIXES " before p50..max");
 }
 
 const char *compare_op_str(enum compare_op op) {
@@ -308,7 +341,7 @@ static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t) {
 static int parse_expr(struct parser *p, struct compare_threshold *t) {
     size_t at, n = 0;
     int stat, rc;
-    char what[40], list[200];
+    char what[40], list[400];
 
     skip_ws(p);
     at = p->pos;
@@ -320,7 +353,31 @@ static int parse_expr(struct parser *p, struct compare_threshold *t) {
         return fail_at(p, at, "expected a statistic (%s), found %s", list,
                        what);
     }
-    stat = compare__stat_lookup(p->s + at, n);
+    /* streams: "ttft p95" (a series, then a time statistic), "goodput" */
+    t->series = METRICS_SERIES_LATENCY;
+    stat = metrics_series_parse(p->s + at, n);
+    if (stat > METRICS_SERIES_LATENCY && !metrics_series_is_time(stat)) {
+        t->series = (enum metrics_series)stat;
+        stat = metrics_series_stat(t->series);
+    } else if (stat > METRICS_SERIES_LATENCY) {
+        t->series = (enum metrics_series)stat;
+        at += n;
+        while (p->s[at] == ' ' || p->s[at] == '\t')
+            at++;
+        n = 0;
+        while (is_word((unsigned char)p->s[at + n]))
+            n++;
+        stat = compare__stat_lookup(p->s + at, n);
+        if (n == 0 || stat < 0 || !compare__stat_is_time(stat)) {
+            describe(p, at, what, sizeof(what));
+            return fail_at(p, at,
+                           "expected a time statistic after '%s' (p50, p75, "
+                           "p90, p95, p99, p99.9, avg, min or max), found %s",
+                           metrics_series_name(t->series), what);
+        }
+    } else {
+        stat = compare__stat_lookup(p->s + at, n);
+    }
     if (stat < 0) {
         stat_list(list, sizeof(list));
         return fail_at(p, at, "unknown statistic '%.*s'; expected one of %s",

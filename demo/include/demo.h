@@ -5,8 +5,11 @@
  * would gate: GET /api/health, POST /api/agents/register, GET /api/agents,
  * POST /api/agents/{id}/query, POST /api/agents/{id}/nl-query,
  * GET /api/cost/dashboard, GET /api/failover/stats, POST /graphql, each
- * with its own realistic, jittered latency.  One endpoint can be slowed
- * down to show a regression.  Delays never block a thread: a connection
+ * with its own realistic, jittered latency, and a streaming one:
+ * POST /api/agents/{id}/query/stream answers with server-sent events in
+ * OpenAI's chat.completion.chunk shape (a jittered time to the first
+ * token, jittered gaps between tokens, then data: [DONE]).  One endpoint
+ * can be slowed down to show a regression.  Delays never block a thread: a connection
  * waits suspended, so thousands of concurrent users cost no threads.
  *
  * Errors: 0 or a negative DEMO_E* code.  Nothing here prints or exits.
@@ -33,7 +36,10 @@ LOADGATE_ERRNO_DECLARE(demo, DEMO_ERRNO_MAP);
 
 struct demo_slow {
     const char *endpoint; /* "POST /api/agents/{id}/query", or a path that
-                             matches exactly one route: "/graphql" */
+                             matches exactly one route: "/graphql"; a
+                             streaming route's name may end in " ttft" or
+                             " gaps" to slow only its first token or only
+                             the gaps between tokens (else both) */
     double percent;       /* +50 makes it 1.5 times slower */
 };
 
@@ -63,8 +69,12 @@ int demo_slow_parse(const char *arg, struct demo_slow *out);
 struct demo_route {
     const char *method;
     const char *pattern; /* "/api/agents/{id}/query" */
-    double base_ms;      /* typical latency */
+    double base_ms;      /* typical latency (a stream's: to the first
+                            token) */
     double jitter_ms;    /* spread around it */
+    double gap_ms;       /* a stream's typical gap between tokens; 0: the
+                            route does not stream */
+    double gap_jitter_ms;
 };
 
 /** The routes, in a static table of *n entries. */

@@ -23,8 +23,24 @@ enum demo__route_id {
     DEMO__COST,
     DEMO__FAILOVER,
     DEMO__GRAPHQL,
+    DEMO__STREAM, /* POST /api/agents/{id}/query/stream: server-sent events */
     DEMO__N_ROUTES
 };
+
+/* The streamed answer (demo_stream.c): DEMO__STREAM_TOKENS content
+ * tokens, the first with the assistant role chunk, the last with the
+ * finish chunk, the usage chunk and data: [DONE]. */
+#define DEMO__STREAM_TOKENS 16
+
+/**
+ * The text of piece k (0 .. DEMO__STREAM_TOKENS - 1) of a streamed answer
+ * into buf: SSE events ("data: {...}\n\n") of chat.completion.chunk
+ * objects with id "chatcmpl-demo-<n>", created at unix second created,
+ * the agent's count in the answer.  Returns the length (0 when it does
+ * not fit).
+ */
+size_t demo__stream_piece(unsigned k, unsigned long long n, long long created,
+                          unsigned long long agents, char *buf, size_t len);
 
 /* Request bodies above this are refused with 413. */
 #define DEMO__BODY_MAX ((size_t)1 << 20)

@@ -18,6 +18,9 @@ static const struct demo_route routes[DEMO__N_ROUTES] = {
     [DEMO__COST] = {"GET", "/api/cost/dashboard", 40.0, 12.0},
     [DEMO__FAILOVER] = {"GET", "/api/failover/stats", 15.0, 5.0},
     [DEMO__GRAPHQL] = {"POST", "/graphql", 35.0, 10.0},
+    /* 150 ms to the first token, then a token every 20 ms */
+    [DEMO__STREAM] = {"POST", "/api/agents/{id}/query/stream", 150.0, 40.0,
+                      20.0, 5.0},
 };
 
 const struct demo_route *demo_routes(size_t *n) {

@@ -6,6 +6,9 @@
  * (due time, connection) in a min-heap; one timer thread sleeps until the
  * earliest due time and resumes the connection, whose handler MHD then
  * calls again to answer.  Thousands of waiting requests cost no thread.
+ * A stream (POST /api/agents/{id}/query/stream) is answered at once, its
+ * body by a content reader that suspends the connection until its next
+ * event is due, the same way.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +37,7 @@ struct demo_server {
     unsigned port;
     double base_ms[DEMO__N_ROUTES];
     double jitter_ms[DEMO__N_ROUTES];
+    double gap_ms[DEMO__N_ROUTES], gap_jitter_ms[DEMO__N_ROUTES];
     atomic_uint_fast64_t rng; /* splitmix64 counter */
     struct demo__store store;
 
@@ -158,6 +162,90 @@ static enum MHD_Result answer(struct demo_server *s, struct MHD_Connection *c,
     return reply(c, status, body, NULL, delay_ms);
 }
 
+/* ---- streams ----------------------------------------------------------- */
+
+/* One streamed answer: its events go out one piece at a time, each when
+ * it is due; in between the connection waits suspended. */
+struct demo_stream {
+    struct demo_server *s;
+    struct MHD_Connection *c;
+    unsigned next;      /* the next piece */
+    uint64_t due_ns;    /* when it is due */
+    unsigned long long n, agents;
+    long long created;
+    char buf[2048];     /* the piece being handed to MHD */
+    size_t len, off;
+};
+
+static bool wait_for(struct demo_server *s, struct MHD_Connection *c,
+                     uint64_t due_ns);
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    struct demo_stream *st = cls;
+    size_t n;
+
+    (void)pos;
+    if (st->off == st->len) {
+        if (st->next >= DEMO__STREAM_TOKENS)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        /* not due yet: suspended until it is (0 = no data for now) */
+        if (now_ns() < st->due_ns && wait_for(st->s, st->c, st->due_ns))
+            return 0;
+        st->len = demo__stream_piece(st->next, st->n, st->created,
+                                     st->agents, st->buf, sizeof(st->buf));
+        st->off = 0;
+        if (st->len == 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        st->next++;
+        st->due_ns += (uint64_t)llround(
+            demo__latency_ms(st->s->gap_ms[DEMO__STREAM],
+                             st->s->gap_jitter_ms[DEMO__STREAM],
+                             demo__unit(next_random(st->s)),
+                             demo__unit(next_random(st->s))) *
+            1e6);
+    }
+    n = st->len - st->off < max ? st->len - st->off : max;
+    memcpy(buf, st->buf + st->off, n);
+    st->off += n;
+    return (ssize_t)n;
+}
+
+/* Answers a stream at once (headers first, as streaming services do);
+ * its first token comes after a drawn delay, the rest at drawn gaps. */
+static enum MHD_Result answer_stream(struct demo_server *s,
+                                     struct MHD_Connection *c,
+                                     struct demo_req *r) {
+    struct demo_stream *st = calloc(1, sizeof(*st));
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    char delay[32];
+
+    if (!st)
+        return MHD_NO;
+    st->s = s;
+    st->c = c;
+    st->due_ns = r->start_ns + (uint64_t)llround(r->delay_ms * 1e6);
+    st->created = (long long)time(NULL);
+    pthread_mutex_lock(&s->store.mu);
+    st->n = ++s->store.queries;
+    st->agents = s->store.registered;
+    pthread_mutex_unlock(&s->store.mu);
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 2048,
+                                             stream_read, st, free);
+    if (!resp) {
+        free(st);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/event-stream");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    snprintf(delay, sizeof(delay), "%.3f", r->delay_ms);
+    MHD_add_response_header(resp, "X-Demo-Latency-Ms", delay);
+    ret = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 /* Checks a complete request: 0 when it may wait for its answer, else the
  * error status already queued on c (*ret is MHD's verdict). */
 static int check_request(struct MHD_Connection *c, const char *url,
@@ -274,6 +362,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     r->start_ns = now_ns();
     delay = draw_latency(s, r->route);
     r->delay_ms = delay;
+    if (r->route == DEMO__STREAM) /* delay: to the first token */
+        return answer_stream(s, c, r);
     r->phase = REQ_WAITING;
     if (!wait_for(s, c, r->start_ns + (uint64_t)llround(delay * 1e6)))
         return answer(s, c, r, -1);
@@ -345,20 +435,49 @@ static size_t slow_name_len(const char *name) {
     return eq ? (size_t)(eq - name) : strlen(name);
 }
 
+/* A streaming route's name may end in " ttft" or " gaps": what of the
+ * stream to slow (1: the first token, 2: the gaps, 3: both); the name's
+ * length without it into *len. */
+static unsigned slow_part(const char *name, size_t *len) {
+    size_t n = *len;
+
+    while (n > 0 && name[n - 1] == ' ')
+        n--;
+    if (n > 5 && name[n - 5] == ' ' && memcmp(name + n - 4, "ttft", 4) == 0) {
+        *len = n - 5;
+        return 1;
+    }
+    if (n > 5 && name[n - 5] == ' ' && memcmp(name + n - 4, "gaps", 4) == 0) {
+        *len = n - 5;
+        return 2;
+    }
+    return 3;
+}
+
 static int apply_slow(struct demo_server *s, const struct demo_opts *o) {
     for (size_t i = 0; i < o->n_slow; i++) {
         const struct demo_slow *sl = &o->slow[i];
+        size_t len;
+        unsigned part;
         double f;
         int r;
 
         if (!sl->endpoint || !isfinite(sl->percent) || sl->percent <= -100.0)
             return DEMO_EINVAL;
-        r = demo__slow_route(sl->endpoint, slow_name_len(sl->endpoint));
-        if (r < 0)
-            return DEMO_EINVAL;
+        len = slow_name_len(sl->endpoint);
+        part = slow_part(sl->endpoint, &len);
+        r = demo__slow_route(sl->endpoint, len);
+        if (r < 0 || (part != 3 && !(s->gap_ms[r] > 0)))
+            return DEMO_EINVAL; /* ttft / gaps: only a stream has them */
         f = 1.0 + sl->percent / 100.0;
-        s->base_ms[r] *= f;
-        s->jitter_ms[r] *= f;
+        if (part & 1) {
+            s->base_ms[r] *= f;
+            s->jitter_ms[r] *= f;
+        }
+        if (part & 2) {
+            s->gap_ms[r] *= f;
+            s->gap_jitter_ms[r] *= f;
+        }
     }
     return 0;
 }
@@ -423,6 +542,8 @@ int demo_server_start(const struct demo_opts *o, struct demo_server **out) {
     for (int i = 0; i < DEMO__N_ROUTES; i++) {
         s->base_ms[i] = rt[i].base_ms;
         s->jitter_ms[i] = rt[i].jitter_ms;
+        s->gap_ms[i] = rt[i].gap_ms;
+        s->gap_jitter_ms[i] = rt[i].gap_jitter_ms;
     }
     rc = apply_slow(s, o);
     if (rc)

@@ -223,6 +223,26 @@ static int warning_rank(const struct compare_check *c)
     }
 }
 
+/* The whole run's streams in one notice (only runs with streams). */
+static int stream_notice(const struct gate_report *r, FILE *out)
+{
+    struct gate__streams st;
+    char line[600];
+
+    if (!r->run || !metrics_results_has_streams(r->run))
+        return 0;
+    if (gate__streams_get(r->run, &st) != 0)
+        return GATE_ENOMEM;
+    gate__stream_line(&st.rows[st.n - 1], line, sizeof(line));
+    fputs("::notice title=loadgate streams (", out);
+    gate__gh_escape(out, st.rows[st.n - 1].name, true);
+    fputs(")::", out);
+    gate__gh_escape(out, line, false);
+    fputc('\n', out);
+    gate__streams_free(&st);
+    return 0;
+}
+
 int gate_github_annotations(const struct gate_report *r, FILE *out)
 {
     const struct compare_verdict *v;
@@ -271,6 +291,7 @@ int gate_github_annotations(const struct gate_report *r, FILE *out)
     fputs("::notice title=loadgate::", out);
     gate__gh_escape(out, line, false);
     fputc('\n', out);
+    rc |= stream_notice(r, out);
     if (fflush(out) != 0 || ferror(out))
         return GATE_EIO;
     return rc ? GATE_ENOMEM : 0;

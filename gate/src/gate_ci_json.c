@@ -65,17 +65,18 @@ static const struct {
     {"p(90)", METRICS_STAT_P90, 90}, {"p(95)", METRICS_STAT_P95, 95}};
 
 /* A k6 trend object in ms for the whole run (all): its response time,
- * or with ttfb its time to the first byte.  NULL (nothing to set) when
- * there is no value at all. */
+ * or with hist that histogram's (the time to the first byte, a stream's
+ * TTFT or ITL).  NULL (nothing to set) when there is no value at all. */
 static json_t *k6_trend_of(const struct metrics_results *run,
-                           const struct metrics_endpoint *all, bool ttfb,
-                           bool *failed)
+                           const struct metrics_endpoint *all,
+                           const struct metrics_hist *hist, bool *failed)
 {
-    const struct metrics_hist *h = ttfb && all ? all->ttfb_hist : NULL;
+    const struct metrics_hist *h = hist;
+    bool ttfb = hist != NULL; /* a histogram of its own */
     json_t *o;
     double v;
 
-    if (!all || (ttfb && (!h || metrics_hist_count(h) == 0)))
+    if (!all || (ttfb && metrics_hist_count(h) == 0))
         return NULL;
     o = json_object();
     if (!o) {
@@ -98,6 +99,36 @@ static json_t *k6_trend_of(const struct metrics_results *run,
         return NULL;
     }
     return o;
+}
+
+/* A k6 counter: the count and its rate over the measured window. */
+static json_t *k6_counter(const struct metrics_results *run, uint64_t n)
+{
+    return json_pack("{s:I, s:f}", "count", (json_int_t)n, "rate",
+                     run && run->duration_s > 0
+                         ? (double)n / run->duration_s
+                         : 0.0);
+}
+
+/* Streamed responses as custom k6-style metrics of the whole run (only
+ * runs with streams; GitLab's widget shows the standard ones, the file
+ * keeps these beside them). */
+static void stream_metrics(const struct metrics_results *run,
+                           const struct metrics_endpoint *all, json_t *m,
+                           bool *failed)
+{
+    const struct metrics_stream *s = all->stream;
+    json_t *t;
+
+    if (s->ttft && (t = k6_trend_of(run, all, s->ttft, failed)))
+        set(m, "loadgate_ttft", t, failed);
+    if (s->itl && (t = k6_trend_of(run, all, s->itl, failed)))
+        set(m, "loadgate_itl", t, failed);
+    if (s->tpot && (t = k6_trend_of(run, all, s->tpot, failed)))
+        set(m, "loadgate_tpot", t, failed);
+    set(m, "loadgate_tokens", k6_counter(run, s->tokens), failed);
+    set(m, "loadgate_good_streams", k6_counter(run, s->good), failed);
+    set(m, "loadgate_stream_errors", k6_counter(run, s->errors), failed);
 }
 
 static json_t *gitlab_doc(const struct gate_report *r)
@@ -129,12 +160,16 @@ static json_t *gitlab_doc(const struct gate_report *r)
      * (GitLab's TTFB) the time to the first byte, only where it was
      * measured: imported results have none, and the response time in
      * its place would pass for a TTFB. */
-    trend = k6_trend_of(r->run, all, false, &failed);
+    trend = k6_trend_of(r->run, all, NULL, &failed);
     if (trend)
         set(metrics, "http_req_duration", trend, &failed);
-    trend = k6_trend_of(r->run, all, true, &failed);
+    trend = all && all->ttfb_hist
+                ? k6_trend_of(r->run, all, all->ttfb_hist, &failed)
+                : NULL;
     if (trend)
         set(metrics, "http_req_waiting", trend, &failed);
+    if (all && all->stream)
+        stream_metrics(r->run, all, metrics, &failed);
     gate__tally(r->verdict, &t);
     if (t.pass + t.fail > 0) {
         json_t *checks = json_object();
@@ -265,7 +300,11 @@ static json_t *check_json(const struct gate_report *r,
     const char *file = th && th->file && *th->file ? th->file
                                                    : r->profile_path;
     int stat = gate__check_stat(c);
-    const char *unit = unit_word(stat);
+    const char *unit = th && th->series == METRICS_SERIES_TOKENS_PER_S
+                           ? "tokens/s"
+                       : th && th->series == METRICS_SERIES_GOODPUT
+                           ? "streams/s"
+                           : unit_word(stat);
     json_t *o = json_object();
     bool failed = !o;
     char synth[512];
@@ -306,6 +345,56 @@ static json_t *check_json(const struct gate_report *r,
         return NULL;
     }
     return o;
+}
+
+/* The streaming endpoints' numbers (and ALL when there are several). */
+static json_t *streams_json(const struct metrics_results *run, bool *failed)
+{
+    struct gate__streams st;
+    json_t *a = json_array();
+
+    if (!a || gate__streams_get(run, &st) != 0) {
+        *failed = true;
+        json_decref(a);
+        return NULL;
+    }
+    for (size_t i = 0; i < st.n; i++) {
+        const struct gate__stream_row *w = &st.rows[i];
+        json_t *o = json_object();
+        const struct {
+            const char *key;
+            double v;
+        } nums[] = {
+            {"ttft_p50_ms", w->ttft_p50},     {"ttft_p95_ms", w->ttft_p95},
+            {"ttft_p99_ms", w->ttft_p99},     {"itl_p50_ms", w->itl_p50},
+            {"itl_p95_ms", w->itl_p95},       {"itl_p99_ms", w->itl_p99},
+            {"tpot_p50_ms", w->tpot_p50},     {"tpot_p95_ms", w->tpot_p95},
+            {"tokens_per_s", w->tokens_per_s},
+            {"stream_tokens_per_s_p50", w->stream_tps_p50},
+            {"goodput_per_s", w->goodput},
+        };
+
+        if (!o || json_array_append_new(a, o) != 0) {
+            *failed = true;
+            break;
+        }
+        set(o, "endpoint", str_or_null(w->name), failed);
+        for (size_t k = 0; k < sizeof(nums) / sizeof(*nums); k++)
+            set(o, nums[k].key, num_or_null(isfinite(nums[k].v), nums[k].v),
+                failed);
+        set(o, "streams", json_integer((json_int_t)w->streams), failed);
+        set(o, "events", json_integer((json_int_t)w->events), failed);
+        set(o, "tokens", json_integer((json_int_t)w->tokens), failed);
+        set(o, "stream_errors", json_integer((json_int_t)w->errors), failed);
+        set(o, "good", json_integer((json_int_t)w->good), failed);
+        set(o, "token_rule", str_or_null(w->rule), failed);
+        set(o, "slo_ttft_ms", num_or_null(w->slo_ttft_ms > 0, w->slo_ttft_ms),
+            failed);
+        set(o, "slo_tpot_ms", num_or_null(w->slo_tpot_ms > 0, w->slo_tpot_ms),
+            failed);
+    }
+    gate__streams_free(&st);
+    return a;
 }
 
 static const char *verdict_word(const struct gate_report *r,
@@ -365,6 +454,8 @@ static json_t *verdict_doc(const struct gate_report *r)
     }
     set(root, "checks", checks, &failed);
     checks = NULL;
+    if (r->run && metrics_results_has_streams(r->run))
+        set(root, "streams", streams_json(r->run, &failed), &failed);
 out:
     json_decref(counts);
     json_decref(checks);

@@ -593,6 +593,123 @@ static void write_charts(struct gate__html *h, const struct gate_report *r)
     fputs("</section>\n", o);
 }
 
+/* ---- streamed responses ------------------------------------------------------ */
+
+/* One streaming endpoint's charts: the TTFT and ITL distributions (with
+ * the baseline's when it streams there too) and its tokens per second. */
+static void stream_charts(struct gate__html *h, const struct gate_report *r,
+                          const struct gate__stream_row *w)
+{
+    const struct metrics_endpoint *bep = NULL;
+    struct metrics_endpoint *v = NULL, *bv = NULL, *ball = NULL;
+    static const enum metrics_series dist[] = {METRICS_SERIES_TTFT,
+                                               METRICS_SERIES_ITL};
+    static const char *const label[] = {"TTFT", "ITL"};
+    struct gate__tl_point *pts = NULL;
+    size_t n = 0;
+    uint64_t bucket = 1;
+    char name[1100];
+
+    if (r->baseline && strcmp(w->name, "ALL") == 0) {
+        if (metrics_results_aggregate(r->baseline, &ball) != 0)
+            h->err = GATE_ENOMEM;
+        bep = ball;
+    } else if (r->baseline) {
+        bep = metrics_results_find(r->baseline, w->name);
+    }
+    if (bep && !bep->stream)
+        bep = NULL;
+    fputs("<section class=\"endpoint stream\">\n<h3>", h->out);
+    snprintf(name, sizeof(name), "%s (streams)",
+             strcmp(w->name, "ALL") == 0 ? "ALL (whole run)" : w->name);
+    gate__html_text(h, name, GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
+    fputs("</h3>\n", h->out);
+    for (size_t i = 0; i < 2; i++) {
+        if (metrics_series_view(w->ep, dist[i], &v) != 0 ||
+            (bep && metrics_series_view(bep, dist[i], &bv) != 0)) {
+            h->err = GATE_ENOMEM;
+        } else {
+            h->quantity = label[i];
+            gate__html_dist_chart(h, name, r->run, v, r->baseline, bv);
+            h->quantity = NULL;
+        }
+        metrics_endpoint_free(v);
+        metrics_endpoint_free(bv);
+        v = bv = NULL;
+    }
+    if (metrics_series_view(w->ep, METRICS_SERIES_TOKENS_PER_S, &v) != 0 ||
+        gate__html_timeline(v, r->run->start_second, GATE__HTML_MAX_POINTS,
+                            &pts, &n, &bucket) != 0) {
+        h->err = GATE_ENOMEM;
+        n = 0;
+    }
+    h->rate_of = "tokens";
+    gate__html_rate_chart(h, name, pts, n, bucket, NULL);
+    h->rate_of = NULL;
+    free(pts);
+    metrics_endpoint_free(v);
+    metrics_endpoint_free(ball);
+    fputs("</section>\n", h->out);
+}
+
+static void write_streams(struct gate__html *h, const struct gate_report *r)
+{
+    struct gate__streams st;
+    FILE *o = h->out;
+    char how[1024];
+
+    if (gate__streams_get(r->run, &st) != 0) {
+        h->err = GATE_ENOMEM;
+        return;
+    }
+    if (st.n == 0)
+        return;
+    fputs("<section id=\"streams\">\n<h2>Streams</h2>\n"
+          "<table class=\"endpoints num\">\n<thead><tr><th scope=\"col\">"
+          "Endpoint</th><th scope=\"col\">TTFT p50 ms</th><th "
+          "scope=\"col\">TTFT p95 ms</th><th scope=\"col\">ITL p50 ms</th>"
+          "<th scope=\"col\">ITL p99 ms</th><th scope=\"col\">TPOT p50 ms"
+          "</th><th scope=\"col\">tokens/s</th><th scope=\"col\">goodput/s"
+          "</th><th scope=\"col\">stream errors</th></tr></thead>\n<tbody>\n",
+          o);
+    for (size_t i = 0; i < st.n; i++) {
+        const struct gate__stream_row *w = &st.rows[i];
+
+        fputs("<tr><td class=\"name\">", o);
+        gate__html_text(h, w->name, GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
+        fputs("</td>", o);
+        ms_cell(o, w->ttft_p50);
+        ms_cell(o, w->ttft_p95);
+        ms_cell(o, w->itl_p50);
+        ms_cell(o, w->itl_p99);
+        ms_cell(o, w->tpot_p50);
+        fprintf(o, isfinite(w->tokens_per_s) ? "<td>%.1f</td>" : "<td>-</td>",
+                w->tokens_per_s);
+        fprintf(o, isfinite(w->goodput) ? "<td>%.1f</td>" : "<td>-</td>",
+                w->goodput);
+        fprintf(o, "<td>%llu of %llu</td></tr>\n",
+                (unsigned long long)w->errors,
+                (unsigned long long)w->streams);
+    }
+    fputs("</tbody>\n</table>\n<ul class=\"rules\">\n", o);
+    for (size_t i = 0; i < st.n; i++) {
+        if (!st.rows[i].rule)
+            continue;
+        gate__stream_rule(&st.rows[i], how, sizeof(how));
+        fputs("<li>", o);
+        gate__html_text(h, st.rows[i].name, GATE__CLEAN_COLLAPSE,
+                        NAME_MAX_CHARS);
+        fputs(": ", o);
+        gate__html_text(h, how, GATE__CLEAN_COLLAPSE, 0);
+        fputs("</li>\n", o);
+    }
+    fputs("</ul>\n", o);
+    for (size_t i = 0; i < st.n; i++)
+        stream_charts(h, r, &st.rows[i]);
+    fputs("</section>\n", o);
+    gate__streams_free(&st);
+}
+
 /* ---- run metadata and recommendations ------------------------------------- */
 
 static void meta_str(struct gate__html *h, const char *label, const char *v)
@@ -695,7 +812,7 @@ static void write_recommendations(struct gate__html *h,
 
 int gate_html_write(const struct gate_report *r, FILE *out)
 {
-    struct gate__html h = {out, 0, 0};
+    struct gate__html h = {out, 0, 0, NULL, NULL};
     const char *overall;
 
     if (!r || !out)
@@ -709,6 +826,7 @@ int gate_html_write(const struct gate_report *r, FILE *out)
     if (r->run) {
         write_endpoint_table(&h, r);
         write_charts(&h, r);
+        write_streams(&h, r);
         write_meta(&h, r);
         write_recommendations(&h, r->run);
     } else {

@@ -507,6 +507,36 @@ void gate__html_latency_chart(struct gate__html *h, const char *name,
 
 /* ---- requests and errors per second -------------------------------------- */
 
+/* The data of a tokens-per-second chart. */
+static void token_table(struct gate__html *h, const char *name,
+                        const struct gate__tl_point *pts, size_t n,
+                        uint64_t bucket_s)
+{
+    FILE *o = h->out;
+    char t0[32], t1[32], a[32];
+
+    fprintf(o,
+            "<details class=\"data\"><summary>Tokens per second (%zu row%s%s)"
+            "</summary>\n<table class=\"num\">\n<caption>",
+            n, n == 1 ? "" : "s",
+            bucket_s > 1 ? ", adjacent seconds merged" : "");
+    gate__html_text(h, name, GATE__CLEAN_COLLAPSE, 200);
+    fputs(": tokens per second</caption>\n<thead><tr><th scope=\"col\">"
+          "from</th><th scope=\"col\">to</th><th scope=\"col\">tokens/s"
+          "</th></tr></thead>\n<tbody>\n",
+          o);
+    for (size_t i = 0; i < n; i++) {
+        double wd = pts[i].width > 0 ? pts[i].width : 1;
+
+        fmt_time(pts[i].t, t0, sizeof(t0));
+        fmt_time(pts[i].t + pts[i].width, t1, sizeof(t1));
+        fmt_rate((double)pts[i].requests / wd, a, sizeof(a));
+        fprintf(o, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", t0, t1,
+                a);
+    }
+    fputs("</tbody>\n</table>\n</details>\n", o);
+}
+
 void gate__html_rate_chart(struct gate__html *h, const char *name,
                            const struct gate__tl_point *pts, size_t n,
                            uint64_t bucket_s,
@@ -515,12 +545,15 @@ void gate__html_rate_chart(struct gate__html *h, const char *name,
     struct frame f = {CHART_W, 170, 64, 128, 30, 40, 0, 1, 0, 1};
     FILE *o = h->out;
     double ymax = 0, step, lx, y0;
-    char t0[32], t1[32];
-    bool any_err = false;
+    char t0[32], t1[32], what[80];
+    bool any_err = false, tokens = h->rate_of != NULL;
 
     if (n == 0) {
-        empty_chart(h, "No per-second timeline in these results: the "
-                       "requests-per-second chart is not drawn.");
+        empty_chart(h, tokens ? "No per-second timeline in these results: "
+                                "the tokens-per-second chart is not drawn."
+                              : "No per-second timeline in these results: "
+                                "the requests-per-second chart is not "
+                                "drawn.");
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -537,17 +570,24 @@ void gate__html_rate_chart(struct gate__html *h, const char *name,
     f.x1 = pts[n - 1].t + pts[n - 1].width;
     if (!base)
         f.mr = 20;
-    svg_open(h, &f, "rate", "Requests and errors per second", name,
-             "Completed requests per second as a filled area; failed "
-             "requests per second as bars.");
-    y_axis(o, &f, step, "req/s");
+    if (tokens) /* a stream's tokens: no errors to show */
+        snprintf(what, sizeof(what), "%s per second", "Tokens");
+    svg_open(h, &f, "rate",
+             tokens ? what : "Requests and errors per second", name,
+             tokens ? "Tokens of the streams that ended in each second, per "
+                      "second, as a filled area."
+                    : "Completed requests per second as a filled area; "
+                      "failed requests per second as bars.");
+    y_axis(o, &f, step, tokens ? "tok/s" : "req/s");
     x_time_axis(o, &f);
-    lx = legend(o, f.ml, 12, C_SKY, NULL, 8, "requests/s");
-    fprintf(o,
-            "<rect x=\"%.1f\" y=\"7\" width=\"28\" height=\"10\" fill=\""
-            C_VERMILLION "\"/><text x=\"%.1f\" y=\"12\" "
-            "dominant-baseline=\"middle\">errors/s%s</text>\n",
-            lx, lx + 34, any_err ? "" : " (none)");
+    lx = legend(o, f.ml, 12, C_SKY, NULL, 8,
+                tokens ? "tokens/s" : "requests/s");
+    if (!tokens)
+        fprintf(o,
+                "<rect x=\"%.1f\" y=\"7\" width=\"28\" height=\"10\" "
+                "fill=\"" C_VERMILLION "\"/><text x=\"%.1f\" y=\"12\" "
+                "dominant-baseline=\"middle\">errors/s%s</text>\n",
+                lx, lx + 34, any_err ? "" : " (none)");
     y0 = py(&f, 0);
     /* requests: a step area over the windows */
     fputs("<path class=\"series run-rps\" fill=\"" C_SKY "\" "
@@ -576,7 +616,11 @@ void gate__html_rate_chart(struct gate__html *h, const char *name,
         }
         fputs("\"/>\n", o);
     }
-    svg_close(h, "Requests and errors per second");
+    svg_close(h, tokens ? what : "Requests and errors per second");
+    if (tokens) {
+        token_table(h, name, pts, n, bucket_s);
+        return;
+    }
 
     /* one table for both timeline charts */
     fprintf(o,
@@ -741,6 +785,8 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
     FILE *o = h->out;
     double ymax = 0, step, lx;
     bool have_run, have_base;
+    const char *q = h->quantity ? h->quantity : "Latency";
+    char title[96], desc[200];
 
     rs.hist = run_ep && run_ep->hist && metrics_hist_count(run_ep->hist);
     bs.hist = base_ep && base_ep->hist && metrics_hist_count(base_ep->hist);
@@ -755,20 +801,25 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
     have_base = bs.hist || isfinite(dist_value(&bs, 50)) ||
                 isfinite(dist_value(&bs, 95));
     if (!have_run && !have_base) {
-        empty_chart(h, "No latencies recorded: the percentile distribution "
-                       "is not drawn.");
+        snprintf(title, sizeof(title),
+                 "No %s recorded: the percentile distribution is not drawn.",
+                 h->quantity ? h->quantity : "latencies");
+        empty_chart(h, title);
         return;
     }
     step = nice_step(ymax * 1.05, 5);
     f.y1 = ceil(ymax * 1.05 / step) * step;
     if (f.y1 <= 0)
         f.y1 = step;
-    svg_open(h, &f, "dist", "Latency percentile distribution", name,
-             base_ep ? "Latency in ms at each percentile from p0 to p99.99 "
-                       "on a logarithmic percentile axis; this run as a "
-                       "solid line, the baseline as a dashed line."
-                     : "Latency in ms at each percentile from p0 to p99.99 "
-                       "on a logarithmic percentile axis.");
+    snprintf(title, sizeof(title), "%s percentile distribution", q);
+    snprintf(desc, sizeof(desc),
+             "%s in ms at each percentile from p0 to p99.99 on a "
+             "logarithmic percentile axis%s",
+             q,
+             base_ep ? "; this run as a solid line, the baseline as a "
+                       "dashed line."
+                     : ".");
+    svg_open(h, &f, "dist", title, name, desc);
     y_axis(o, &f, step, "ms");
     fputs("<g class=\"axis x\">\n", o);
     fprintf(o,
@@ -799,17 +850,17 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
         dist_path(o, &f, &bs, "base-dist", C_VERMILLION, DASH_BASE);
     if (have_run)
         dist_path(o, &f, &rs, "run-dist", C_BLUE, NULL);
-    svg_close(h, "Latency percentile distribution");
+    svg_close(h, title);
 
     fputs("<details class=\"data\"><summary>Distribution data</summary>\n"
           "<table class=\"num\">\n<caption>",
           o);
     gate__html_text(h, name, GATE__CLEAN_COLLAPSE, 200);
     fprintf(o,
-            ": latency in ms by percentile</caption>\n<thead><tr><th "
+            ": %s in ms by percentile</caption>\n<thead><tr><th "
             "scope=\"col\">percentile</th><th scope=\"col\">this run</th>%s"
             "</tr></thead>\n<tbody>\n",
-            have_base ? "<th scope=\"col\">baseline</th><th "
+            h->quantity ? h->quantity : "latency", have_base ? "<th scope=\"col\">baseline</th><th "
                         "scope=\"col\">Δ</th>"
                       : "");
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

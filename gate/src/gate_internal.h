@@ -64,6 +64,9 @@ void gate__fmt_value(int stat, double v, char *buf, size_t len);
 int gate__check_stat(const struct compare_check *c);
 /** Latency for a table cell: integer ms, one decimal below 10 ("2.5"). */
 void gate__fmt_ms(double ms, char *buf, size_t len);
+/** gate__fmt_ms() with its unit ("2.5 ms"), or none when ms is not
+ * finite. */
+void gate__fmt_ms_unit(double ms, const char *none, char *buf, size_t len);
 
 /* ---- verdict tallies ------------------------------------------------- */
 
@@ -116,6 +119,10 @@ struct gate__html {
     FILE *out;
     unsigned next_id; /* for unique element ids (aria-labelledby) */
     int err;          /* first error (GATE_ENOMEM), else 0 */
+    /* the charts of a streaming series: what the distribution chart shows
+     * ("TTFT"; NULL: "Latency") and what the rate chart counts ("tokens":
+     * no errors, no latencies; NULL: requests) */
+    const char *quantity, *rate_of;
 };
 
 /** Writes the len bytes of s HTML-escaped (& < > " '); s must already be
@@ -174,6 +181,46 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
                            const struct metrics_endpoint *run_ep,
                            const struct metrics_results *base,
                            const struct metrics_endpoint *base_ep);
+
+/* ---- streamed responses (gate_stream.c) ------------------------------- */
+
+/* What every report shows of one streaming endpoint (or of the whole
+ * run); NAN where there is no value. */
+struct gate__stream_row {
+    char name[1024]; /* "POST /v1/chat", or "ALL" */
+    const struct metrics_endpoint *ep; /* the endpoint (or the aggregate) */
+    double ttft_p50, ttft_p95, ttft_p99, itl_p50, itl_p95, itl_p99;
+    double tpot_p50, tpot_p95;
+    double tokens_per_s;   /* over the measured window */
+    double stream_tps_p50; /* median of the streams' own token rates */
+    double goodput;        /* good streams per second */
+    uint64_t streams, events, tokens, errors, good, from_usage;
+    const char *rule; /* how tokens were counted; NULL for ALL */
+    double slo_ttft_ms, slo_tpot_ms; /* 0: none */
+};
+
+struct gate__streams {
+    struct gate__stream_row *rows; /* the streaming endpoints in run order,
+                                      then ALL when there are several */
+    size_t n;
+    struct metrics_endpoint *all; /* owned: the aggregate behind ALL */
+};
+
+/** The streaming endpoints of run (none: n = 0; the reports then show
+ * nothing of streams).  Returns 0 or GATE_ENOMEM. */
+int gate__streams_get(const struct metrics_results *run,
+                      struct gate__streams *out);
+void gate__streams_free(struct gate__streams *s);
+/** "usage ..., else words of /x (approximate); goodput: TTFT <= 500 ms,
+ * TPOT <= 50 ms" of a row into buf (the SLO part only when declared). */
+void gate__stream_rule(const struct gate__stream_row *row, char *buf,
+                       size_t len);
+
+/** One line of a row: "TTFT p50 52 ms, p95 56 ms · ITL p50 20 ms, p99
+ * 23 ms · TPOT p50 13 ms · 116.7 tokens/s · goodput 16.7/s · 0 of 50
+ * streams cut or malformed". */
+void gate__stream_line(const struct gate__stream_row *w, char *buf,
+                       size_t len);
 
 /* ---- CI outputs (gate_ci*.c) ------------------------------------------ */
 

@@ -301,6 +301,47 @@ static int write_property(xmlTextWriterPtr w, const char *name,
     return rc;
 }
 
+/* The whole run's streams (only runs with streaming endpoints): the
+ * numbers a CI view can plot from the properties. */
+static int stream_properties(xmlTextWriterPtr w,
+                             const struct metrics_results *run)
+{
+    struct gate__streams st;
+    const struct gate__stream_row *a;
+    char num[64];
+    int rc = 0;
+
+    if (!run || gate__streams_get(run, &st) != 0 || st.n == 0)
+        return 0;
+    a = &st.rows[st.n - 1]; /* ALL, or the only streaming endpoint */
+    {
+        const struct {
+            const char *name;
+            double v;
+        } fields[] = {
+            {"loadgate.streams.ttft_p50_ms", a->ttft_p50},
+            {"loadgate.streams.ttft_p95_ms", a->ttft_p95},
+            {"loadgate.streams.itl_p50_ms", a->itl_p50},
+            {"loadgate.streams.itl_p99_ms", a->itl_p99},
+            {"loadgate.streams.tpot_p50_ms", a->tpot_p50},
+            {"loadgate.streams.tokens_per_s", a->tokens_per_s},
+            {"loadgate.streams.goodput_per_s", a->goodput},
+            {"loadgate.streams.stream_errors", (double)a->errors},
+        };
+
+        for (size_t i = 0; i < sizeof(fields) / sizeof(*fields) && !rc;
+             i++) {
+            if (isfinite(fields[i].v))
+                snprintf(num, sizeof(num), "%.3f", fields[i].v);
+            else
+                snprintf(num, sizeof(num), "n/a");
+            rc = write_property(w, fields[i].name, num);
+        }
+    }
+    gate__streams_free(&st);
+    return rc;
+}
+
 /* The text report for <system-out>, cleaned for XML. */
 static char *system_out(const struct gate_report *r)
 {
@@ -404,6 +445,7 @@ int gate_junit_write(const struct gate_report *r, const char *path,
                       (run && run->partial) || r->signal ? "true" : "false"));
     XW(write_property(w, "loadgate.total_requests", total_s));
     XW(write_property(w, "loadgate.exit_code", code_s));
+    XW(stream_properties(w, run));
     XW(xmlTextWriterEndElement(w));
 
     if (r->error_reason) {

@@ -69,12 +69,7 @@ static double value(const struct metrics_results *r,
 
 static void fmt_ms_unit(double ms, char *buf, size_t len)
 {
-    if (!isfinite(ms)) {
-        snprintf(buf, len, "—");
-        return;
-    }
-    gate__fmt_ms(ms, buf, len);
-    strncat(buf, " ms", len - strlen(buf) - 1);
+    gate__fmt_ms_unit(ms, "—", buf, len);
 }
 
 static void write_headline(const struct gate_report *r, FILE *out)
@@ -250,6 +245,53 @@ static void write_endpoints(const struct gate_report *r, FILE *out)
     gate__map_free(worst);
 }
 
+/* Streamed responses, only when the run has streaming endpoints. */
+static void write_streams(const struct gate_report *r, FILE *out)
+{
+    struct gate__streams st;
+    char a[48], b[48], how[1024];
+
+    if (!r->run || gate__streams_get(r->run, &st) != 0 || st.n == 0)
+        return;
+    fputs("**Streams**\n\n"
+          "| Endpoint | TTFT p50 | TTFT p95 | ITL p50 | ITL p99 | TPOT p50 "
+          "| tokens/s | goodput | stream errors |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+          out);
+    for (size_t i = 0; i < st.n; i++) {
+        const struct gate__stream_row *w = &st.rows[i];
+        const double ms[] = {w->ttft_p50, w->ttft_p95, w->itl_p50,
+                             w->itl_p99, w->tpot_p50};
+
+        fputs("| ", out);
+        md_str(out, strcmp(w->name, "ALL") == 0 ? "ALL (whole run)" : w->name);
+        for (size_t k = 0; k < sizeof(ms) / sizeof(*ms); k++) {
+            fmt_ms_unit(ms[k], a, sizeof(a));
+            fprintf(out, " | %s", a);
+        }
+        snprintf(a, sizeof(a), isfinite(w->tokens_per_s) ? "%.1f/s" : "—",
+                 w->tokens_per_s);
+        snprintf(b, sizeof(b), isfinite(w->goodput) ? "%.1f/s" : "—",
+                 w->goodput);
+        fprintf(out, " | %s | %s | %llu of %llu |\n", a, b,
+                (unsigned long long)w->errors,
+                (unsigned long long)w->streams);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < st.n; i++) {
+        if (!st.rows[i].rule)
+            continue;
+        gate__stream_rule(&st.rows[i], how, sizeof(how));
+        fputs("- ", out);
+        md_str(out, st.rows[i].name);
+        fputs(": ", out);
+        md_str(out, how);
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+    gate__streams_free(&st);
+}
+
 static void check_message(const struct compare_check *c, FILE *out)
 {
     char synth[512];
@@ -367,6 +409,7 @@ int gate_markdown_write(const struct gate_report *r, FILE *out)
     write_headline(r, mem);
     write_summary_line(r, mem);
     write_endpoints(r, mem);
+    write_streams(r, mem);
     write_attention(r, mem);
     write_all_checks(r, mem);
     write_recommendations(r, mem);

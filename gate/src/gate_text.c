@@ -14,6 +14,8 @@
 #define ENDPOINT_MAX 40
 #define COL_NUM 11 /* "P50        " */
 #define STATUS_WIDTH 14 /* "PASS (warning)" */
+#define STREAM_COL_NAME 28 /* the Streams table */
+#define STREAM_COL_NUM 9
 
 static void rule(FILE *out, char c)
 {
@@ -222,6 +224,64 @@ static void write_endpoints(const struct gate_report *r, FILE *out)
     }
 }
 
+/* Streamed responses, only when the run has streaming endpoints: times
+ * in ms, rates per second of the measured window. */
+static void write_streams(const struct metrics_results *run, FILE *out)
+{
+    static const char *const heads[] = {"TTFT p50", "TTFT p95", "ITL p50",
+                                        "ITL p99",  "TPOT p50", "tok/s",
+                                        "good/s",   "Errors"};
+    struct gate__streams st;
+    char buf[64], how[1024];
+
+    if (gate__streams_get(run, &st) != 0 || st.n == 0)
+        return;
+    section(out, "Streams");
+    cell(out, "Endpoint", STREAM_COL_NAME, true);
+    for (size_t i = 0; i < sizeof(heads) / sizeof(*heads); i++)
+        cell(out, heads[i], STREAM_COL_NUM,
+             i + 1 < sizeof(heads) / sizeof(*heads));
+    fputc('\n', out);
+    rule(out, '-');
+    for (size_t i = 0; i < st.n; i++) {
+        const struct gate__stream_row *w = &st.rows[i];
+        const double ms[] = {w->ttft_p50, w->ttft_p95, w->itl_p50,
+                             w->itl_p99, w->tpot_p50};
+        char *name = shorten(w->name, STREAM_COL_NAME - 2);
+
+        cell(out, name ? name : "", STREAM_COL_NAME, true);
+        free(name);
+        for (size_t k = 0; k < sizeof(ms) / sizeof(*ms); k++) {
+            gate__fmt_ms(ms[k], buf, sizeof(buf));
+            cell(out, buf, STREAM_COL_NUM, true);
+        }
+        snprintf(buf, sizeof(buf), isfinite(w->tokens_per_s) ? "%.1f" : "-",
+                 w->tokens_per_s);
+        cell(out, buf, STREAM_COL_NUM, true);
+        snprintf(buf, sizeof(buf), isfinite(w->goodput) ? "%.1f" : "-",
+                 w->goodput);
+        cell(out, buf, STREAM_COL_NUM, true);
+        snprintf(buf, sizeof(buf), "%llu/%llu",
+                 (unsigned long long)w->errors,
+                 (unsigned long long)w->streams);
+        cell(out, buf, 0, false);
+        fputc('\n', out);
+    }
+    for (size_t i = 0; i < st.n; i++) {
+        char *name, *text;
+
+        if (!st.rows[i].rule)
+            continue;
+        gate__stream_rule(&st.rows[i], how, sizeof(how));
+        name = gate__clean_str(st.rows[i].name, GATE__CLEAN_COLLAPSE, 200);
+        text = gate__clean_str(how, GATE__CLEAN_COLLAPSE, 0);
+        fprintf(out, "%s: %s\n", name ? name : "", text ? text : "");
+        free(name);
+        free(text);
+    }
+    gate__streams_free(&st);
+}
+
 static void write_checks(const struct gate_report *r, FILE *out)
 {
     const struct compare_verdict *v = r->verdict;
@@ -281,6 +341,7 @@ int gate_text_write(const struct gate_report *r, FILE *out)
     if (run) {
         write_summary(run, out);
         write_endpoints(r, out);
+        write_streams(run, out);
     }
     if (r->verdict && r->verdict->checks && r->verdict->n_checks)
         write_checks(r, out);

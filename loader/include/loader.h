@@ -103,6 +103,34 @@ struct loader_feeder {
     int line, col;   /* of data: in the profile */
 };
 
+/* ---- streamed responses (a step's stream: and slo:) -------------------- */
+
+enum loader_stream_type {
+    LOADER_STREAM_NONE = 0, /* a plain response */
+    LOADER_STREAM_SSE,      /* text/event-stream: events, data: lines */
+    LOADER_STREAM_LINES,    /* one event per non-empty line (NDJSON) */
+};
+
+/* How the text at tokens.pointer is counted (approximations: no
+ * tokenizer). */
+enum loader_stream_count {
+    LOADER_COUNT_EVENTS = 0, /* one per event carrying text (a number at
+                                the pointer counts as that many) */
+    LOADER_COUNT_WORDS,      /* whitespace-separated words of the text */
+    LOADER_COUNT_CHARS4,     /* characters of the text / 4, rounded up */
+};
+
+struct loader_stream {
+    enum loader_stream_type type;
+    char *pointer; /* tokens.pointer into each event's JSON data; NULL:
+                      every event is one token */
+    enum loader_stream_count count;
+    char *usage; /* a JSON pointer to the stream's total token count in an
+                    event (the last one found wins); NULL: none */
+    char *done;  /* the data that ends the stream ("[DONE]", sse's default);
+                    NULL: the end of the body (lines' default) */
+};
+
 struct loader_step {
     char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" */
     char *path;   /* template: may hold {{var}}, ${vu}, ${iteration} */
@@ -134,6 +162,12 @@ struct loader_step {
     struct loader_kv *query;
     size_t n_query;
     char *body_file; /* body: @file as written (body holds its text) */
+
+    /* ---- streamed responses: stream: and slo: (the profile module's
+     * profile_stream.c parses them, loader_stream.c measures them) ---- */
+    struct loader_stream stream; /* type LOADER_STREAM_NONE: not a stream */
+    double slo_ttft_s, slo_tpot_s; /* slo: what a good stream meets (the
+                                      goodput); 0: not declared */
 };
 
 struct loader_scenario {

@@ -27,6 +27,7 @@
 
 #include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
+#include "loader_stream_internal.h"
 
 #define PER_MULTI 100
 #define MAX_EVENTS 256
@@ -252,12 +253,25 @@ static int on_closesocket(void *userp, curl_socket_t s) {
     return close(s);
 }
 
+/* A stream: step's body bytes, timed as libcurl hands them over (in the
+ * turn of the loop that read them, chunked encoding decoded). */
+static void stream_bytes(struct loader__vu *vu, const char *data, size_t n) {
+    struct curl_vu *cv = vu->transport;
+    struct loader__engine *e = cv->mc->st->e;
+    long status = 0;
+
+    curl_easy_getinfo(cv->easy, CURLINFO_RESPONSE_CODE, &status);
+    loader__vu_stream_data(e, vu, (int)status, data, n, e->now_ns());
+}
+
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
     struct loader__vu *vu = userp;
     size_t n = size * nmemb;
 
     if (body_over(vu, n) || loader__vu_body(vu, data, n) != 0)
         return 0; /* over max_body, or out of memory: fails the transfer */
+    if (vu->stream)
+        stream_bytes(vu, data, n);
     return n;
 }
 
@@ -276,8 +290,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
 
 /* Discards bodies of steps without captures. */
 static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp) {
-    (void)data;
-    return body_over(userp, size * nmemb) ? 0 : size * nmemb;
+    struct loader__vu *vu = userp;
+
+    if (body_over(vu, size * nmemb))
+        return 0;
+    if (vu->stream)
+        stream_bytes(vu, data, size * nmemb);
+    return size * nmemb;
 }
 
 static void curl_close(struct loader__engine *e);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "loader_engine_internal.h"
+#include "loader_stream_internal.h"
 
 #ifndef LOADGATE_VERSION
 #define LOADGATE_VERSION "0"
@@ -420,7 +421,8 @@ static int make_endpoints(struct loader__engine *e) {
             buf[m] = '\0';
             e->step_ep[i][k] =
                 metrics_results_endpoint(e->res, buf, path, true);
-            if (!e->step_ep[i][k])
+            if (!e->step_ep[i][k] ||
+                loader__stream_declare(e->step_ep[i][k], &sc->steps[k]))
                 return LOADER_ENOMEM;
         }
     }

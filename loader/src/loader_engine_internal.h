@@ -168,6 +168,8 @@ struct loader__vu {
     unsigned char hdr_state;
     size_t hdr_line; /* where the line being assembled starts in tmp */
     void *transport; /* the transport's per-user state */
+    /* a streaming step's events (loader_stream.c); NULL until the first */
+    struct loader__stream *stream;
 };
 
 /* One loop's live counts, read by the first loop for the progress line. */

@@ -45,6 +45,7 @@
 
 #include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
+#include "loader_stream_internal.h"
 #include "loader_tls_internal.h"
 
 #define FAST_PER_MULTI 10
@@ -96,6 +97,7 @@ struct fast_conn {
     int status;
     enum metrics_errclass deferred_err; /* completed inside send() */
     uint64_t deadline_ns, write_ns, first_ns;
+    uint64_t rx_ns; /* when the bytes being parsed were read (streams) */
     uint64_t connect_us, tls_us; /* of the current connection */
     struct loader__buf origin;   /* "http://host:port" of the connection */
     struct loader__buf out;
@@ -241,6 +243,9 @@ static int on_body(http_parser *hp, const char *at, size_t len) {
     }
     if (c->keep_body && loader__vu_body(c->vu, at, len) != 0)
         return -1;
+    if (c->vu->stream) /* a stream: step's events, timed as read */
+        loader__vu_stream_data(c->mc->st->e, c->vu, c->status, at, len,
+                               c->rx_ns);
     return 0;
 }
 
@@ -811,6 +816,8 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
             c->got_first = true;
             c->first_ns = now;
         }
+        if (c->vu->stream)
+            c->rx_ns = st->e->now_ns(); /* each read of a stream, timed */
         parsed = http_parser_execute(&c->parser, conn_settings(st, c),
                                      st->rbuf, n);
         herr = HTTP_PARSER_ERRNO(&c->parser);

@@ -171,6 +171,9 @@ static void release_steps(struct loader_step *steps, size_t n) {
             free(cap->compiled);
         }
         free(st->captures);
+        free(st->stream.pointer); /* stream: (profile_stream.c) */
+        free(st->stream.usage);
+        free(st->stream.done);
     }
     free(steps);
 }

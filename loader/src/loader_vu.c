@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "loader_capture_internal.h"
+#include "loader_stream_internal.h"
 
 #define RESP_CAP (1024u * 1024u) /* body bytes kept for captures */
 
@@ -298,6 +299,8 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
     vu->resp.len = 0;
     vu->resp_overflow = false;
     loader__vu_header_begin(vu); /* from now on: the response's headers */
+    if ((rc = loader__vu_stream_start(vu, s)))
+        return rc;
 
     req.method = s->method ? s->method : "GET";
     req.url = vu->url.p;
@@ -378,7 +381,9 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
     if (e->in_flight)
         e->in_flight--;
     if (err != METRICS_ERR_NONE) {
-        has_latency = err == METRICS_ERR_TIMEOUT;
+        /* a stream cut mid-way ran until the cut */
+        has_latency =
+            err == METRICS_ERR_TIMEOUT || loader__vu_stream_began(vu);
     } else {
         status = oc->status;
         has_latency = status > 0;
@@ -390,6 +395,7 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
         if (err == METRICS_ERR_NONE && s->n_captures)
             err = run_captures(e, s, vu);
     }
+    err = loader__vu_stream_end(e, vu, err, now_ns); /* stream: steps */
     /* arrivals are dropped only while every slot is busy, so one of them
      * completes after the last drop: the count is final at the end */
     e->res->meta.dropped = e->dropped;
@@ -450,6 +456,7 @@ void loader__vu_release(struct loader__vu *vu) {
     loader__buf_release(&vu->hdr);
     loader__buf_release(&vu->tmp);
     loader__buf_release(&vu->resp);
+    loader__vu_stream_release(vu);
     free(vu->headers);
     vu->headers = NULL;
     vu->n_headers = vu->cap_headers = 0;

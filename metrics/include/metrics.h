@@ -131,6 +131,7 @@ int metrics_hist_decode(const char *text, struct metrics_hist **out);
     X(STATUS, "unexpected_status")                                           \
     X(EXPECT, "expect")                                                      \
     X(BODY_TOO_LARGE, "body_too_large")                                      \
+    X(STREAM, "stream")                                                      \
     /* HTTP/2: a protocol error on the connection or the stream, a stream  \
      * reset by the server, a request lost to its GOAWAY */                \
     X(H2_PROTOCOL, "h2_protocol")                                            \
@@ -151,12 +152,40 @@ const char *metrics_errclass_name(enum metrics_errclass c);
 /** Inverse of metrics_errclass_name(); METRICS_ERR_NONE when unknown. */
 enum metrics_errclass metrics_errclass_parse(const char *name);
 
+/*
+ * What streamed responses (a step's stream: sse or lines) add to an
+ * endpoint, or to one second of its timeline.  Times in microseconds;
+ * per-stream token rates in 1/1000 token per second.  Every histogram is
+ * NULL until its first value.  An event's TTFT and ITL gap go into the
+ * second the event arrived in; the rest into the second the stream ended.
+ */
+struct metrics_stream {
+    struct metrics_hist *ttft; /* send -> the first event carrying tokens */
+    struct metrics_hist *itl;  /* gaps between consecutive such events */
+    struct metrics_hist *tpot; /* per stream: (last - first token event)
+                                  / (tokens - 1), streams of >= 2 tokens */
+    struct metrics_hist *rate; /* per stream: tokens / (send -> last token
+                                  event), in mtok/s */
+    uint64_t streams; /* streamed responses that ended, well or not */
+    uint64_t events;  /* their events (the sentinel not counted) */
+    uint64_t tokens;  /* their tokens, by the endpoint's rule */
+    uint64_t errors;  /* stream errors: cut before the end, malformed */
+    uint64_t good;    /* ended well and within the SLOs (goodput) */
+    uint64_t usage;   /* streams whose count came from the usage pointer */
+    /* endpoint only (NULL / 0 in timeline points): how tokens are counted
+     * ("words of /choices/0/delta/content (approximate)") and the SLOs a
+     * good stream meets, 0 when not declared */
+    char *rule;
+    double slo_ttft_ms, slo_tpot_ms;
+};
+
 /* One wall-clock second of one endpoint. */
 struct metrics_point {
     int64_t second;          /* Unix time, seconds */
     uint64_t requests;       /* completed in that second, failed or not */
     uint64_t errors;         /* of which failed */
     struct metrics_hist *hist; /* their latencies; never NULL once added */
+    struct metrics_stream *stream; /* streamed responses; NULL: none */
 };
 
 #define METRICS_STATUS_MAX 600 /* status codes 0..599 are counted */
@@ -189,6 +218,9 @@ struct metrics_endpoint {
      * (TCP connect, once per new connection), TLS handshake (once per new
      * https connection) and time to the first response byte. */
     struct metrics_hist *connect_hist, *tls_hist, *ttfb_hist;
+    /* streamed responses (metrics_stream_*); NULL: not a streaming
+     * endpoint */
+    struct metrics_stream *stream;
     /* A finer timeline for short runs (the verdict's windows), next to the
      * per-second one: points of fine_ms milliseconds, whose `second` holds
      * the slot (Unix milliseconds / fine_ms).  fine_ms 0: none.  It counts
@@ -247,6 +279,40 @@ void metrics_endpoint_name(const struct metrics_endpoint *ep, char *buf,
                            size_t len);
 /** Frees an endpoint made by metrics_results_aggregate(); NULL no-op. */
 void metrics_endpoint_free(struct metrics_endpoint *ep);
+
+/* ---- streamed responses ------------------------------------------------ */
+
+/** Makes ep a streaming endpoint (ep->stream, once): rule says how its
+ * tokens are counted, slo_ttft_ms and slo_tpot_ms (0: none) what a good
+ * stream meets.  Returns 0 or METRICS_ENOMEM. */
+int metrics_stream_declare(struct metrics_endpoint *ep, const char *rule,
+                           double slo_ttft_ms, double slo_tpot_ms);
+/** Records one event's timing, in the second it arrived: first, gap_us is
+ * the stream's time to first token (TTFT), else the inter-token gap (ITL)
+ * since the last token event.  Returns 0 or METRICS_ENOMEM. */
+int metrics_stream_gap(struct metrics_endpoint *ep, int64_t second,
+                       bool first, uint64_t gap_us);
+
+/* How one stream ended. */
+struct metrics_stream_end {
+    uint64_t events, tokens;
+    bool has_tpot, has_rate;
+    uint64_t tpot_us, rate_mtps;
+    bool error;      /* a stream error (cut, malformed) */
+    bool good;       /* ended well within the SLOs */
+    bool from_usage; /* tokens came from the usage pointer */
+};
+
+/** Records one ended stream in the second it ended.  Returns 0 or
+ * METRICS_ENOMEM. */
+int metrics_stream_end(struct metrics_endpoint *ep, int64_t second,
+                       const struct metrics_stream_end *s);
+/** Adds src into *dst (created when NULL; the rule and SLOs are taken
+ * when dst has none).  Returns 0 or METRICS_ENOMEM. */
+int metrics_stream_merge(struct metrics_stream **dst,
+                         const struct metrics_stream *src);
+/** Frees s and what it owns; NULL is a no-op. */
+void metrics_stream_free(struct metrics_stream *s);
 
 /* ---- results document ------------------------------------------------ */
 
@@ -451,6 +517,64 @@ double metrics_stat_percentile(enum metrics_stat s);
 int metrics_value(const struct metrics_results *r,
                   const struct metrics_endpoint *ep, enum metrics_stat s,
                   double *out);
+
+/*
+ * The series a threshold can prefix or name beyond the latency: the
+ * streaming statistics.  ttft, itl and tpot take a time statistic
+ * ("ttft p95", "itl avg"); goodput and tokens_per_s are rates (stat RPS:
+ * good streams, tokens per second of the measured window); stream_errors
+ * a count (stat ERRORS).
+ */
+#define METRICS_SERIES_MAP(X)                                                \
+    X(LATENCY, "latency")                                                    \
+    X(TTFT, "ttft")                                                          \
+    X(ITL, "itl")                                                            \
+    X(TPOT, "tpot")                                                          \
+    X(GOODPUT, "goodput")                                                    \
+    X(TOKENS_PER_S, "tokens_per_s")                                          \
+    X(STREAM_ERRORS, "stream_errors")
+
+enum metrics_series {
+#define METRICS_X(name, str) METRICS_SERIES_##name,
+    METRICS_SERIES_MAP(METRICS_X)
+#undef METRICS_X
+        METRICS_SERIES__COUNT
+};
+
+/** "ttft", "goodput", ...; NULL when out of range. */
+const char *metrics_series_name(enum metrics_series s);
+/** Parses a series name of len bytes; -1 when unknown. */
+int metrics_series_parse(const char *name, size_t len);
+/** True for the series of times (ttft, itl, tpot; latency too). */
+bool metrics_series_is_time(enum metrics_series s);
+/** The statistic a rate or count series stands for (RPS for goodput and
+ * tokens_per_s, ERRORS for stream_errors); -1 for the time series. */
+int metrics_series_stat(enum metrics_series s);
+
+/**
+ * ep seen as a plain endpoint of series s, so that whatever reads
+ * latencies and requests reads the series instead: for ttft, itl and tpot
+ * its histograms (the endpoint's and every second's) are the series'; for
+ * goodput its requests are the good streams, for tokens_per_s the tokens;
+ * for stream_errors its errors are the stream errors (requests stay).
+ * The other fields are those of ep (counts, method, path).  *out is owned
+ * by the caller (metrics_endpoint_free).  Returns 0, METRICS_EINVAL (s is
+ * latency or out of range) or METRICS_ENOMEM.
+ */
+int metrics_series_view(const struct metrics_endpoint *ep,
+                        enum metrics_series s, struct metrics_endpoint **out);
+/**
+ * metrics_value() of statistic stat on series s of ep (s latency: the
+ * same as metrics_value()).  Times in ms; goodput and tokens_per_s per
+ * second of r's window (stat is ignored for them and stream_errors).
+ * Returns 0 or METRICS_ENODATA (not a streaming endpoint, no value yet).
+ */
+int metrics_series_value(const struct metrics_results *r,
+                         const struct metrics_endpoint *ep,
+                         enum metrics_series s, enum metrics_stat stat,
+                         double *out);
+/** True when any endpoint of r has streamed responses. */
+bool metrics_results_has_streams(const struct metrics_results *r);
 
 /**
  * Serialises r as the results JSON (README, "Reports") (schema, baseline_id,

@@ -23,4 +23,27 @@ char *metrics__strdup(const char *s);
 /* Frees everything an endpoint owns, not the endpoint itself. */
 void metrics__endpoint_release(struct metrics_endpoint *ep);
 
+/* Time statistic s (a percentile, avg, min or max) of a non-empty
+ * histogram of microseconds, in ms. */
+double metrics__hist_stat(const struct metrics_hist *h, enum metrics_stat s);
+
+/* The timeline point of ep for second, appended or inserted in order;
+ * NULL when out of memory (metrics_results.c). */
+struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,
+                                              int64_t second);
+
+/* A stream's JSON object (metrics_stream.c): an endpoint's (with its rule,
+ * SLOs and the headline numbers over r's window) or a timeline point's
+ * (point).  *ok goes false on a failure. */
+struct json_t;
+struct json_t *metrics__stream_json(const struct metrics_results *r,
+                                    const struct metrics_stream *s,
+                                    bool point, bool *ok);
+/* Parses what metrics__stream_json() wrote into *out.  Returns 0,
+ * METRICS_ESCHEMA (errbuf says what, prefixed with where) or
+ * METRICS_ENOMEM. */
+int metrics__stream_parse(struct json_t *v, struct metrics_stream **out,
+                          bool point, const char *where, char *errbuf,
+                          size_t errlen);
+
 #endif

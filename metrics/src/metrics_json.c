@@ -41,6 +41,16 @@ static double value_or(const struct metrics_results *r,
     return v;
 }
 
+static double value_or_series(const struct metrics_results *r,
+                              const struct metrics_endpoint *ep,
+                              enum metrics_series series, enum metrics_stat s,
+                              bool *has)
+{
+    double v = 0;
+    *has = metrics_series_value(r, ep, series, s, &v) == 0;
+    return v;
+}
+
 /* A timeline as JSON: the per-second one (fine_ms 0: "t" in seconds and
  * each point's percentiles) or the fine one ("t_ms", the slot's start). */
 static json_t *points_json(const struct metrics_point *tl, size_t n,
@@ -74,6 +84,9 @@ static json_t *points_json(const struct metrics_point *tl, size_t n,
         } else {
             *ok = false;
         }
+        if (pt->stream)
+            set(o, "stream", metrics__stream_json(NULL, pt->stream, true, ok),
+                ok);
         if (!o || json_array_append_new(a, o) != 0)
             *ok = false;
     }
@@ -238,6 +251,8 @@ static json_t *endpoint_json(const struct metrics_results *r,
     }
     if ((timing = timing_json(ep, ok)))
         set(o, "timing", timing, ok);
+    if (ep->stream)
+        set(o, "stream", metrics__stream_json(r, ep->stream, false, ok), ok);
     return o;
 }
 
@@ -389,6 +404,25 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
     v = value_or(r, all, METRICS_STAT_RPS, &has);
     set(summary, "total_requests_per_second",
         json_real(round(v * 1000) / 1000), &ok);
+    if (all->stream) {
+        /* the whole run's streams (only runs with streaming endpoints) */
+        v = value_or_series(r, all, METRICS_SERIES_TTFT, METRICS_STAT_P95,
+                            &has);
+        set(summary, "overall_ttft_p95_ms", has ? ms(v) : json_null(), &ok);
+        v = value_or_series(r, all, METRICS_SERIES_ITL, METRICS_STAT_P95,
+                            &has);
+        set(summary, "overall_itl_p95_ms", has ? ms(v) : json_null(), &ok);
+        v = value_or_series(r, all, METRICS_SERIES_TOKENS_PER_S,
+                            METRICS_STAT_RPS, &has);
+        set(summary, "overall_tokens_per_second",
+            has ? json_real(round(v * 1000) / 1000) : json_null(), &ok);
+        v = value_or_series(r, all, METRICS_SERIES_GOODPUT, METRICS_STAT_RPS,
+                            &has);
+        set(summary, "overall_goodput_per_second",
+            has ? json_real(round(v * 1000) / 1000) : json_null(), &ok);
+        set(summary, "overall_stream_errors",
+            json_integer((json_int_t)all->stream->errors), &ok);
+    }
     set(doc, "summary", summary, &ok);
     if (r->whole_run.present) {
         /* an imported run's own whole-run numbers (see metrics.h) */
@@ -559,6 +593,7 @@ static int parse_points(json_t *arr, struct metrics_point **tl, size_t *n,
     json_array_foreach(arr, i, pt)
     {
         struct metrics_hist *h = NULL;
+        json_t *sv;
         struct metrics_point *p;
         double t = 0;
         int64_t slot;
@@ -606,6 +641,12 @@ static int parse_points(json_t *arr, struct metrics_point **tl, size_t *n,
             return rc;
         if (p->errors > p->requests)
             return fail(errbuf, errlen, "%serrors: more than requests", w);
+        /* streams per second only: a fine point has none */
+        if (!fine_ms && (sv = json_object_get(pt, "stream")) &&
+            !json_is_null(sv) &&
+            (rc = metrics__stream_parse(sv, &p->stream, true, w, errbuf,
+                                        errlen)))
+            return rc;
     }
     return 0;
 }
@@ -802,6 +843,11 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
             *timing_slot(ep, i) = h;
         }
     }
+    v = json_object_get(m, "stream");
+    if (v && !json_is_null(v) &&
+        (rc = metrics__stream_parse(v, &ep->stream, false, where, errbuf,
+                                    errlen)))
+        goto out;
     rc = 0;
 out:
     free(method);

@@ -52,9 +52,9 @@ static struct metrics_point *point_at(struct metrics_point **tl, size_t *n,
     return pt;
 }
 
-/* The timeline point for second. */
-static struct metrics_point *timeline_point(struct metrics_endpoint *ep,
-                                            int64_t second)
+/* The timeline point for second (also metrics_stream.c's). */
+struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,
+                                              int64_t second)
 {
     return point_at(&ep->timeline, &ep->n_timeline, &ep->cap_timeline,
                     second);
@@ -152,7 +152,7 @@ int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
                             bool has_latency, uint64_t latency_us, int status,
                             enum metrics_errclass err)
 {
-    struct metrics_point *pt = timeline_point(ep, second);
+    struct metrics_point *pt = metrics__timeline_point(ep, second);
 
     if (!pt)
         return METRICS_ENOMEM;
@@ -272,7 +272,8 @@ int metrics_endpoint_merge(struct metrics_endpoint *dst,
         return METRICS_ENOMEM;
     if (timing_merge(&dst->connect_hist, src->connect_hist) ||
         timing_merge(&dst->tls_hist, src->tls_hist) ||
-        timing_merge(&dst->ttfb_hist, src->ttfb_hist))
+        timing_merge(&dst->ttfb_hist, src->ttfb_hist) ||
+        metrics_stream_merge(&dst->stream, src->stream))
         return METRICS_ENOMEM;
     dst->requests += src->requests;
     dst->errors += src->errors;
@@ -282,8 +283,9 @@ int metrics_endpoint_merge(struct metrics_endpoint *dst,
         dst->status[s] += src->status[s];
     for (size_t i = 0; i < src->n_timeline; i++) {
         const struct metrics_point *sp = &src->timeline[i];
-        struct metrics_point *dp = timeline_point(dst, sp->second);
-        if (!dp || metrics_hist_add(dp->hist, sp->hist))
+        struct metrics_point *dp = metrics__timeline_point(dst, sp->second);
+        if (!dp || metrics_hist_add(dp->hist, sp->hist) ||
+            metrics_stream_merge(&dp->stream, sp->stream))
             return METRICS_ENOMEM;
         dp->requests += sp->requests;
         dp->errors += sp->errors;
@@ -311,8 +313,11 @@ void metrics__endpoint_release(struct metrics_endpoint *ep)
     metrics_hist_free(ep->connect_hist);
     metrics_hist_free(ep->tls_hist);
     metrics_hist_free(ep->ttfb_hist);
-    for (size_t i = 0; i < ep->n_timeline; i++)
+    metrics_stream_free(ep->stream);
+    for (size_t i = 0; i < ep->n_timeline; i++) {
         metrics_hist_free(ep->timeline[i].hist);
+        metrics_stream_free(ep->timeline[i].stream);
+    }
     free(ep->timeline);
     fine_release(ep);
 }
@@ -885,7 +890,6 @@ int metrics_value(const struct metrics_results *r,
                   double *out)
 {
     const struct metrics_hist *h = ep->hist;
-    double pct;
 
     switch (s) {
     case METRICS_STAT_RPS:
@@ -911,14 +915,19 @@ int metrics_value(const struct metrics_results *r,
         return METRICS_EINVAL;
     if (!h || metrics_hist_count(h) == 0)
         return scalar_value(&ep->scalars, s, out);
-    pct = metrics_stat_percentile(s);
-    if (pct >= 0)
-        *out = (double)metrics_hist_percentile(h, pct) / 1000.0;
-    else if (s == METRICS_STAT_AVG)
-        *out = metrics_hist_mean(h) / 1000.0;
-    else if (s == METRICS_STAT_MIN)
-        *out = (double)metrics_hist_min(h) / 1000.0;
-    else
-        *out = (double)metrics_hist_max(h) / 1000.0;
+    *out = metrics__hist_stat(h, s);
     return 0;
+}
+
+double metrics__hist_stat(const struct metrics_hist *h, enum metrics_stat s)
+{
+    double pct = metrics_stat_percentile(s);
+
+    if (pct >= 0)
+        return (double)metrics_hist_percentile(h, pct) / 1000.0;
+    if (s == METRICS_STAT_AVG)
+        return metrics_hist_mean(h) / 1000.0;
+    if (s == METRICS_STAT_MIN)
+        return (double)metrics_hist_min(h) / 1000.0;
+    return (double)metrics_hist_max(h) / 1000.0;
 }

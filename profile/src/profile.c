@@ -43,7 +43,8 @@ static const char *const methods[] = {"get",   "post",   "put",
 static const char *const step_keys[] = {
     "get",     "post",   "put",     "patch",   "delete", "head",
     "name",    "headers", "json",   "body",    "expect", "capture",
-    "timeout", "form",   "query"};
+    "timeout", "form",   "query",
+    "stream",  "slo"}; /* profile_stream.c */
 static const char *const expect_keys[] = {"status", "body_contains", "json"};
 static const char *const capture_keys[] = {"json", "header", "regex"};
 static const char *const data_keys[] = {"file", "order"};
@@ -73,8 +74,7 @@ const char *const *profile__keys(const char *level, size_t *n) {
 #undef LEVEL
     if (level && strcmp(level, "http") == 0) /* profile_http.c */
         return profile__http_keys(n);
-    *n = 0;
-    return NULL;
+    return profile__stream_keys(level, n); /* stream, tokens, slo */
 }
 
 __attribute__((format(printf, 3, 4))) static int
@@ -1066,7 +1066,7 @@ static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
     if ((v = find(n, "timeout", NULL)) &&
         (rc = duration_field(c, v, "timeout", false, &st->timeout_s)))
         return rc;
-    return 0;
+    return profile__stream(n, st, c->err); /* stream:, slo: */
 }
 
 static int parse_scenario(struct pctx *c, const struct profile__yaml_node *n,

@@ -16,6 +16,8 @@
 
 #include "profile.h"
 
+struct json_t;
+
 /* Limits that keep hostile input bounded. */
 #define PROFILE__PROFILE_MAX_FILE (16u * 1024 * 1024)
 #define PROFILE__YAML_MAX_DEPTH 64
@@ -139,8 +141,8 @@ int profile__finish(struct profile *prof, struct profile_error *err);
  * The keys the parser knows at one mapping level, for the schema test:
  * level is one of "top", "defaults", "target", "load", "stage",
  * "scenario", "step", "expect", "capture", "data", "threshold",
- * "wait_for", "http".  Returns a static array (*n entries), or NULL with
- * *n = 0 for an unknown level.
+ * "wait_for", "http", "stream", "tokens", "slo".  Returns a static array
+ * (*n entries), or NULL with *n = 0 for an unknown level.
  */
 const char *const *profile__keys(const char *level, size_t *n);
 
@@ -176,6 +178,27 @@ struct json_t;
 /** h as JSON for the profile's hash (a new reference, NULL when out of
  * memory). */
 struct json_t *profile__http_json(const struct loader_http *h);
+
+/* ---- a step's stream: and slo: (profile_stream.c) ---------------------- */
+
+/**
+ * The stream: and slo: keys of the step map n (either may be absent) into
+ * st->stream and st->slo_*: "stream: sse", "stream: lines", or
+ * "stream: {type, tokens: {pointer, count}, usage, done}", and
+ * "slo: {ttft, tpot}" (durations; only on a streaming step).  Returns 0,
+ * PROFILE_EPROFILE with err's position and message set, or PROFILE_ENOMEM
+ * (what st->stream got is freed with the plan: loader_plan_free()).
+ */
+int profile__stream(const struct profile__yaml_node *n, struct loader_step *st,
+                    struct profile_error *err);
+/** The keys of the levels "stream", "tokens" and "slo" (for the schema
+ * test), or NULL with *n = 0 for another level. */
+const char *const *profile__stream_keys(const char *level, size_t *n);
+/** The stream: and slo: of step s for the profile's hash (a new jansson
+ * object), NULL when s is not a streaming step or out of memory (*bad
+ * set then). */
+struct json_t *profile__stream_hash_json(const struct loader_step *s,
+                                         bool *bad);
 
 /* ---- files next to the profile (profile_csv.c) -------------------------- */
 

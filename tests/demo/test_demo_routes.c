@@ -16,14 +16,15 @@
 
 static void test_route_table(void **state) {
     static const struct demo_route want[] = {
-        {"GET", "/api/health", 10, 3},
-        {"POST", "/api/agents/register", 20, 6},
-        {"GET", "/api/agents", 25, 8},
-        {"POST", "/api/agents/{id}/query", 50, 15},
-        {"POST", "/api/agents/{id}/nl-query", 120, 40},
-        {"GET", "/api/cost/dashboard", 40, 12},
-        {"GET", "/api/failover/stats", 15, 5},
-        {"POST", "/graphql", 35, 10},
+        {"GET", "/api/health", 10, 3, 0, 0},
+        {"POST", "/api/agents/register", 20, 6, 0, 0},
+        {"GET", "/api/agents", 25, 8, 0, 0},
+        {"POST", "/api/agents/{id}/query", 50, 15, 0, 0},
+        {"POST", "/api/agents/{id}/nl-query", 120, 40, 0, 0},
+        {"GET", "/api/cost/dashboard", 40, 12, 0, 0},
+        {"GET", "/api/failover/stats", 15, 5, 0, 0},
+        {"POST", "/graphql", 35, 10, 0, 0},
+        {"POST", "/api/agents/{id}/query/stream", 150, 40, 20, 5},
     };
     size_t n = 0;
     const struct demo_route *r = demo_routes(&n);
@@ -36,6 +37,8 @@ static void test_route_table(void **state) {
         assert_string_equal(r[i].pattern, want[i].pattern);
         assert_true(r[i].base_ms == want[i].base_ms);
         assert_true(r[i].jitter_ms == want[i].jitter_ms);
+        assert_true(r[i].gap_ms == want[i].gap_ms);
+        assert_true(r[i].gap_jitter_ms == want[i].gap_jitter_ms);
     }
     assert_ptr_equal(demo_routes(NULL), r);
 }

@@ -28,6 +28,8 @@ DEMO_BASE_MS = {
     "GET /api/cost/dashboard": 40,
     "GET /api/failover/stats": 15,
     "POST /graphql": 35,
+    # a stream: 150 ms to the first token, then 15 gaps of 20 ms
+    "POST /api/agents/{id}/query/stream": 450,
 }
 
 

@@ -1,5 +1,6 @@
 """`loadgate demo` end to end: the bundled service at 1000 users, the
 bundled profile and baseline; a slowed endpoint must fail the gate."""
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -38,6 +39,20 @@ class DemoTest(TempDirCase):
         # captures worked: the query endpoint got real agent ids (no 404)
         q = endpoint(r, "POST /api/agents/{id}/query")
         self.assertEqual(q["status_codes"], {"200": q["sample_size"]})
+        # the stream: every one whole, 16 tokens each (the usage chunk's
+        # count), timed as the service draws them
+        s = endpoint(r, "POST /api/agents/{id}/query/stream")["stream"]
+        self.assertGreater(s["streams"], 300)
+        self.assertEqual(s["stream_errors"], 0)
+        self.assertEqual(s["tokens"], 16 * s["streams"])
+        self.assertEqual(s["tokens_from_usage"], s["streams"])
+        self.assertEqual(s["good"], s["streams"])
+        self.assertGreater(s["ttft_p50_ms"], 150 * 0.8)
+        self.assertLess(s["ttft_p50_ms"], 150 * 1.3 + 5)
+        self.assertGreater(s["itl_p50_ms"], 20 * 0.8)
+        self.assertLess(s["itl_p50_ms"], 20 * 1.3 + 2)
+        self.assertIn("ttft_histogram", s)
+        self.assertIn("Streams", stdout)
         # reports
         validate_junit(self, junit)
         suite = ET.parse(junit).getroot().find("testsuite")
@@ -73,6 +88,24 @@ class DemoTest(TempDirCase):
                                        "loadgate.ALL"})
         text = failed[0].find("failure").text
         self.assertTrue(re.search(r"baseline", text), text)
+
+
+    def test_slowed_stream_fails_on_its_first_token(self):
+        out = self.path("r.json")
+        rc, stdout, stderr = run(
+            "demo", "--slow", "POST /api/agents/{id}/query/stream ttft=100",
+            "--out", out, "--format", "json")
+        self.assertEqual(rc, 1, stderr)
+        v = json.loads(stdout)
+        failed = {(c["endpoint"], c["check"]) for c in v["checks"]
+                  if c["status"] == "fail"}
+        name = "POST /api/agents/{id}/query/stream"
+        self.assertIn((name, "ttft p95 < baseline + 25%"), failed)
+        # the gaps were not slowed
+        self.assertNotIn((name, "itl p99 < baseline + 25%"), failed)
+        (s,) = [x for x in v["streams"] if x["endpoint"] == name]
+        self.assertGreater(s["ttft_p50_ms"], 250)
+        self.assertLess(s["itl_p50_ms"], 30)
 
 
 if __name__ == "__main__":
