@@ -37,6 +37,7 @@
 
 #include "loader_capture_internal.h"
 #include "loader_h2_internal.h"
+#include "loader_stream_internal.h"
 
 #define H2_MAX_EVENTS 256
 #define H2_RBUF 65536
@@ -569,6 +570,9 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
         if (!c->st->e->fatal)
             c->st->e->fatal = LOADER_ENOMEM;
         abandon(c->st, u, METRICS_ERR_OTHER);
+    } else if (u->vu->stream) { /* a stream: step's events, timed as read */
+        loader__vu_stream_data(c->st->e, u->vu, u->status,
+                               (const char *)data, len, c->st->e->now_ns());
     }
     return 0;
 }

@@ -210,6 +210,8 @@ class Conn:
                 body = body[:-3] + b"END"
             elif path == "/echo":
                 body = str(blen).encode()
+            elif path == "/sse":  # three events and the end, in one DATA
+                body = b"data: a\n\ndata: b\n\ndata: c\n\ndata: [DONE]\n\n"
             else:
                 body = b"ok"
             self.h2.send_headers(sid, [(":status", "200"),

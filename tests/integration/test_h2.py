@@ -409,6 +409,17 @@ class HostileH2(RunMixin, lgtest.TempDirCase):
         self.assertEqual(seen["body_lengths"], [200000] * 12)
         self.assertEqual(seen["paths"].get("/after/abc"), 12)
 
+    def test_stream_over_h2(self):
+        # a stream: step's events come from HTTP/2 DATA frames as well
+        res, _ = self.run_against({}, "2", "{users: 2, requests: 6}",
+                                  "      - get: /sse\n"
+                                  "        stream: sse\n")
+        m = res["metrics"][0]
+        self.assertEqual(m["errors"], {})
+        self.assertEqual(m["stream"]["streams"], 6)
+        self.assertEqual(m["stream"]["stream_errors"], 0)
+        self.assertEqual(m["stream"]["tokens"], 18)
+
     def test_max_body(self):
         res, _ = self.run_against({}, "2", "{users: 2, requests: 6}",
                                   "      - get: /big\n",
