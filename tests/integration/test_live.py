@@ -17,11 +17,17 @@ import urllib.request
 from lgtest import (LOADGATE, DemoServer, TempDirCase, endpoint, free_port,
                     load_json, run)
 import cdp
+import lgtest
 
 PROMETHEUS = os.environ.get("LOADGATE_PROMETHEUS") or shutil.which("prometheus")
 
 # The page's numbers: the table's rows (data-v of each cell), the tiles,
 # the phase, the verdict.
+# the endpoints of the bundled demo profile, as its bundled baseline has them
+with open(os.path.join(lgtest.SOURCE, "ci-examples", "demo", "baseline.json"),
+          encoding="utf-8") as _f:
+    DEMO_ENDPOINTS = [m["endpoint"] for m in json.load(_f)["metrics"]]
+
 READ_PAGE = """(() => {
   const num = (v) => v === undefined || v === "" ? null : Number(v);
   const rows = {};
@@ -160,7 +166,8 @@ class BrowserTest(TempDirCase):
             self.browser.screenshot(shot)
         self.assertEqual(mid["phase"], "running")
         self.assertIsNone(mid["verdict"])
-        self.assertEqual(len(mid["rows"]), 8, mid["rows"])
+        # every endpoint of the bundled profile has a row by then
+        self.assertEqual(len(mid["rows"]), len(DEMO_ENDPOINTS), mid["rows"])
         self.assertTrue(all(n > 0 for n in mid["paths"]), mid["paths"])
 
         self.browser.wait_for(
@@ -178,6 +185,8 @@ class BrowserTest(TempDirCase):
 
         results = load_json(self.path("results.json"))
         self.assertEqual(final["requests"], results["total_requests"])
+        self.assertEqual(sorted(final["rows"]), sorted(
+            "%s %s" % (m["method"], m["endpoint"]) for m in results["metrics"]))
         # every check the results carry, judged as the exit code says
         shown = dict(final["thresholds"])
         self.assertEqual(sorted(shown),
