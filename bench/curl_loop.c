@@ -12,20 +12,23 @@
 
 #include <curl/curl.h>
 
-static size_t discard(char *data, size_t size, size_t nmemb, void *userp) {
+static size_t discard(char *data, size_t size, size_t nmemb, void *userp)
+{
     (void)data;
     (void)userp;
     return size * nmemb;
 }
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     long n, done = 0;
     double secs, start, end;
     CURLM *m;
@@ -67,6 +70,7 @@ int main(int argc, char **argv) {
         }
         curl_multi_poll(m, NULL, 0, 100, &numfds);
     }
-    printf("%ld requests, %.0f req/s\n", done, (double)done / (now_s() - start));
+    printf("%ld requests, %.0f req/s\n", done,
+           (double)done / (now_s() - start));
     return 0;
 }

@@ -119,16 +119,20 @@ struct cmd_option {
 };
 
 /* The entry of a table that takes the report options. */
-#define CMD_REPORT_OPTIONS_INCLUDE                                           \
-    {.help = "report options", .include = cmd_report_options}
+#define CMD_REPORT_OPTIONS_INCLUDE                                             \
+    {                                                                          \
+        .help = "report options", .include = cmd_report_options                \
+    }
 
 /* The shared report options: --out, --junit, ..., -q. */
 extern const struct cmd_option cmd_report_options[];
 
 /* The entry of a table that runs a load: --ui, --metrics, --ui-linger
  * (cmd_progress.c). */
-#define CMD_LIVE_OPTIONS_INCLUDE                                             \
-    {.help = "live options", .include = cmd_live_options}
+#define CMD_LIVE_OPTIONS_INCLUDE                                               \
+    {                                                                          \
+        .help = "live options", .include = cmd_live_options                    \
+    }
 extern const struct cmd_option cmd_live_options[];
 
 /* The tables, one per command (gate and report share one). */
@@ -150,7 +154,7 @@ struct cmd {
     enum cmd_complete args_complete; /* what the arguments are */
     const char *verbs; /* the words of the first argument (baseline) */
     const struct cmd_option *options; /* its table; NULL: takes none */
-    const char *summary;  /* what it does, one line */
+    const char *summary;              /* what it does, one line */
     const char *details;  /* prose before the options ("" for none) */
     const char *examples; /* after them ("" for none) */
 };
@@ -208,8 +212,7 @@ __attribute__((format(printf, 1, 2))) void cmd_notice(const char *fmt, ...);
 /** Prints "loadgate: error: <msg>" and "usage: loadgate <usage>", returns
  * GATE_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3))) int cmd_usage_error(const char *usage,
-                                                          const char *fmt,
-                                                          ...);
+                                                          const char *fmt, ...);
 /** For getopt_long's '?' (unknown option) and ':' (missing value, with
  * opterr 0 and an optstring starting with ':'): one error line naming the
  * option, then the usage line.  Returns GATE_EXIT_USAGE. */
@@ -220,7 +223,8 @@ int cmd_help_for(const char *name, FILE *out);
 /** Prints the list of commands (loadgate help). */
 void cmd_help_general(FILE *out);
 
-/* ---- parsing helpers ------------------------------------------------------ */
+/* ---- parsing helpers ------------------------------------------------------
+ */
 
 /** A whole number in [min, max]. */
 int cmd_parse_uint(const char *s, unsigned long long min,
@@ -270,7 +274,7 @@ void cmd_live_end(const struct metrics_results *run,
 struct cmd_judge {
     /* what the run was */
     const struct profile *profile; /* may be NULL (gate, report) */
-    const char *profile_name;             /* suite name; "results" if NULL */
+    const char *profile_name;      /* suite name; "results" if NULL */
     const char *profile_path;
     /* thresholds: from --threshold, else the profile's, else those the
      * results carry (gate, report), else the defaults; the default
@@ -285,11 +289,11 @@ struct cmd_judge {
     const char *baseline_label;
     bool require_baseline;
     bool allow_profile_change;
-    const char *store; /* baseline store folder */
+    const char *store;         /* baseline store folder */
     const char *save_baseline; /* --save-baseline NAME */
     bool save_if_pass;
     unsigned keep; /* --keep N: versions of its history to keep; 0 all */
-    bool no_gate; /* report, but exit 0 whatever the verdict */
+    bool no_gate;  /* report, but exit 0 whatever the verdict */
     /* ab: the baseline is side A measured at the same time as the run
      * (compare_opts.paired) */
     bool paired;
@@ -334,8 +338,7 @@ void cmd_prepared_release(struct cmd_prepared *p);
  * is the profile about to run (its hash is sha256; reason says what
  * changed), or NULL when judging a results file (sha256 is the run's). */
 int cmd_refuse_other_profile(const struct cmd_judge *j,
-                             const struct cmd_prepared *p,
-                             const char *sha256,
+                             const struct cmd_prepared *p, const char *sha256,
                              const struct loader_plan *plan, char *reason,
                              size_t len);
 
@@ -352,8 +355,8 @@ int cmd_refuse_other_profile(const struct cmd_judge *j,
  * the URL out of reason (it may hold expanded ${ENV} values).
  */
 int cmd_baseline_load(const char *spec, const char *store, bool hide_url,
-                      struct metrics_results **out, char **name,
-                      bool *absent, char *reason, size_t len);
+                      struct metrics_results **out, char **name, bool *absent,
+                      char *reason, size_t len);
 
 /** Judges run, writes every requested output, prints the report, and
  * returns the exit code.  signal is SIGINT/SIGTERM when interrupted. */
@@ -406,12 +409,12 @@ int cmd_run_repeated(const struct loader_plan *p,
 /** The sequence of run, quick and demo: prepare thresholds and baseline,
  * print banner (unless quiet), run p repeat times, mark the results with
  * shard (may be NULL), judge and report.  Returns the exit code. */
-int cmd_run_and_judge(const struct loader_plan *p,
-                      const struct cmd_judge *j,
+int cmd_run_and_judge(const struct loader_plan *p, const struct cmd_judge *j,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner);
 
-/* ---- --until-decided ------------------------------------------------------ */
+/* ---- --until-decided ------------------------------------------------------
+ */
 
 /** Parses --until-decided's MAX (a duration, 5 s to 24 h) into *max_s;
  * 0 or the usage error's exit code (printed). */
@@ -462,10 +465,11 @@ int cmd_parse_shard(const char *s, unsigned *index, unsigned *count);
  * is known. */
 char *cmd_run_id(void);
 /** Reduces p's load to shard i of n.  Returns 0, or -1 with err set. */
-int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
-                      char *err, size_t len);
+int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n, char *err,
+                      size_t len);
 
-/* ---- subcommands ---------------------------------------------------------- */
+/* ---- subcommands ----------------------------------------------------------
+ */
 int cmd_run(int argc, char **argv);
 int cmd_ab(int argc, char **argv);
 int cmd_quick(int argc, char **argv);

@@ -12,24 +12,42 @@
 #include "cmd.h"
 
 const struct cmd_option cmd_ab_options[] = {
-    {.long_name = "a", .id = CMD_OPT_A, .arg = CMD_ARG_REQUIRED,
-     .metavar = "URL", .help = "target of side A (the baseline build)"},
-    {.long_name = "b", .id = CMD_OPT_B, .arg = CMD_ARG_REQUIRED,
-     .metavar = "URL", .help = "target of side B (the candidate, judged)"},
-    {.long_name = "out-a", .id = CMD_OPT_OUT_A, .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "a",
+     .id = CMD_OPT_A,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "URL",
+     .help = "target of side A (the baseline build)"},
+    {.long_name = "b",
+     .id = CMD_OPT_B,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "URL",
+     .help = "target of side B (the candidate, judged)"},
+    {.long_name = "out-a",
+     .id = CMD_OPT_OUT_A,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "write side A's results JSON"},
-    {.long_name = "out-b", .id = CMD_OPT_OUT_B, .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "out-b",
+     .id = CMD_OPT_OUT_B,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "write side B's results JSON (as --out)"},
-    {.long_name = "until-decided", .id = CMD_OPT_UNTIL_DECIDED,
-     .arg = CMD_ARG_REQUIRED, .metavar = "MAX",
+    {.long_name = "until-decided",
+     .id = CMD_OPT_UNTIL_DECIDED,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "MAX",
      .help = "measure in slices until every relative check is decided, "
              "at most MAX (e.g. 60s)"},
-    {.long_name = "no-gate", .id = CMD_OPT_NO_GATE,
+    {.long_name = "no-gate",
+     .id = CMD_OPT_NO_GATE,
      .help = "report, but exit 0 whatever the verdict"},
-    {.long_name = "threads", .id = CMD_OPT_THREADS, .arg = CMD_ARG_REQUIRED,
-     .metavar = "N", .help = "event loops per side"},
+    {.long_name = "threads",
+     .id = CMD_OPT_THREADS,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "event loops per side"},
     CMD_REPORT_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
@@ -85,8 +103,7 @@ static int run_both(void *ud, struct metrics_results **b,
 /* Loads the profile for one side with its target replaced.  Returns 0 or
  * the exit code (message printed). */
 static int load_side(const char *path, const char *url, struct side *s,
-                     const struct cmd_judge *j,
-                     const struct cmd_report_opts *o)
+                     const struct cmd_judge *j, const struct cmd_report_opts *o)
 {
     struct profile_error perr;
     char msg[1200];
@@ -177,9 +194,8 @@ int cmd_ab(int argc, char **argv)
     if ((rc = load_side(argv[optind], url_a, &sides[0], &j, &ro)) ||
         (rc = load_side(argv[optind], url_b, &sides[1], &j, &ro)))
         goto out_profiles;
-    if (dec.max_s > 0 &&
-        cmd_until_decided_check(&sides[1].prof->plan, 1, reason,
-                                sizeof(reason))) {
+    if (dec.max_s > 0 && cmd_until_decided_check(&sides[1].prof->plan, 1,
+                                                 reason, sizeof(reason))) {
         rc = cmd_usage_error(usage, "%s", reason);
         goto out_profiles;
     }
@@ -208,15 +224,13 @@ int cmd_ab(int argc, char **argv)
         dec.paired = true;
         dec.slice = run_both;
         dec.ud = sides;
-        rc = cmd_until_decided(&dec, plans, 2, &prep, reason,
-                               sizeof(reason));
+        rc = cmd_until_decided(&dec, plans, 2, &prep, reason, sizeof(reason));
         run_a = dec.a;
         run_b = dec.run;
         dec.a = dec.run = NULL;
         if (!rc) {
-            snprintf(decided, sizeof(decided),
-                     "decided after %.0f s of %.0f s", dec.elapsed_s,
-                     dec.max_s);
+            snprintf(decided, sizeof(decided), "decided after %.0f s of %.0f s",
+                     dec.elapsed_s, dec.max_s);
             j.sequential = dec.seq;
             j.decided = decided;
         }

@@ -8,19 +8,35 @@
 #include "server.h"
 
 const struct cmd_option cmd_baseline_options[] = {
-    {.long_name = "name", .short_name = 'n', .id = CMD_OPT_NAME,
-     .arg = CMD_ARG_REQUIRED, .metavar = "NAME", .flags = CMD_OPTF_IN_ARGS,
+    {.long_name = "name",
+     .short_name = 'n',
+     .id = CMD_OPT_NAME,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "NAME",
+     .flags = CMD_OPTF_IN_ARGS,
      .help = "the name to save under"},
-    {.long_name = "to", .short_name = 't', .id = CMD_OPT_TO,
-     .arg = CMD_ARG_REQUIRED, .metavar = "URL",
+    {.long_name = "to",
+     .short_name = 't',
+     .id = CMD_OPT_TO,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "URL",
      .help = "save to a baseline service instead (LOADGATE_TOKEN)"},
-    {.long_name = "keep", .short_name = 'k', .id = CMD_OPT_KEEP,
-     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+    {.long_name = "keep",
+     .short_name = 'k',
+     .id = CMD_OPT_KEEP,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
      .help = "keep N versions of the name's history"},
-    {.long_name = "json", .short_name = 'j', .id = CMD_OPT_JSON,
+    {.long_name = "json",
+     .short_name = 'j',
+     .id = CMD_OPT_JSON,
      .help = "show: the document as JSON"},
-    {.long_name = "store", .short_name = 's', .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED, .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+    {.long_name = "store",
+     .short_name = 's',
+     .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR",
+     .complete = CMD_COMPLETE_DIR,
      .help = "the store folder"},
     {.long_name = NULL},
 };
@@ -60,8 +76,8 @@ static int baseline_save(const char *store, const char *results,
         cmd_error("cannot save baseline '%s': %s", name, err);
         rc = GATE_EXIT_UNJUDGED;
     } else {
-        printf("saved baseline '%s' in %s (%llu requests, %s)\n", name,
-               store, (unsigned long long)metrics_results_total_requests(r),
+        printf("saved baseline '%s' in %s (%llu requests, %s)\n", name, store,
+               (unsigned long long)metrics_results_total_requests(r),
                r->timestamp ? r->timestamp : "no timestamp");
     }
     metrics_results_free(r);
@@ -112,8 +128,7 @@ static int baseline_show(const char *store, const char *name, bool json)
         free(text);
     } else {
         rep.run = r;
-        rep.profile_name = r->meta.profile_name ? r->meta.profile_name
-                                                : name;
+        rep.profile_name = r->meta.profile_name ? r->meta.profile_name : name;
         gate_text_write(&rep, stdout);
     }
     metrics_results_free(r);

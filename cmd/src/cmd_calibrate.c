@@ -9,10 +9,15 @@
 #include "cmd.h"
 
 const struct cmd_option cmd_calibrate_options[] = {
-    {.long_name = "runs", .short_name = 'n', .id = CMD_OPT_RUNS,
-     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+    {.long_name = "runs",
+     .short_name = 'n',
+     .id = CMD_OPT_RUNS,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
      .help = "A/A runs (2 to 100, default 5)"},
-    {.long_name = "quiet", .short_name = 'q', .id = CMD_OPT_QUIET,
+    {.long_name = "quiet",
+     .short_name = 'q',
+     .id = CMD_OPT_QUIET,
      .help = "no progress"},
     {.long_name = NULL},
 };

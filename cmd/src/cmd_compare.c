@@ -50,8 +50,12 @@ static void compare_endpoint(const struct metrics_results *base,
 }
 
 const struct cmd_option cmd_compare_options[] = {
-    {.long_name = "store", .short_name = 's', .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED, .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+    {.long_name = "store",
+     .short_name = 's',
+     .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR",
+     .complete = CMD_COMPLETE_DIR,
      .help = "baseline store (.loadgate/baselines)"},
     {.long_name = NULL},
 };
@@ -99,8 +103,7 @@ int cmd_compare(int argc, char **argv)
     for (size_t i = 0; i < cur->n_endpoints; i++) {
         const struct metrics_endpoint *ce = cur->endpoints[i];
         metrics_endpoint_name(ce, name, sizeof(name));
-        compare_endpoint(base, metrics_results_find(base, name), cur, ce,
-                         name);
+        compare_endpoint(base, metrics_results_find(base, name), cur, ce, name);
     }
     for (size_t i = 0; i < base->n_endpoints; i++) {
         metrics_endpoint_name(base->endpoints[i], name, sizeof(name));

@@ -14,10 +14,12 @@ int cmd_until_decided_opt(const char *arg, const char *usage, double *max_s)
 {
     struct units_error uerr;
 
-    if (units_parse_duration(arg, UNITS_SECONDS, max_s, &uerr) ||
-        *max_s < 5 || *max_s > 86400)
-        return cmd_usage_error(usage, "--until-decided wants a duration "
-                                      "from 5s to 24h, not '%s'", arg);
+    if (units_parse_duration(arg, UNITS_SECONDS, max_s, &uerr) || *max_s < 5 ||
+        *max_s > 86400)
+        return cmd_usage_error(usage,
+                               "--until-decided wants a duration "
+                               "from 5s to 24h, not '%s'",
+                               arg);
     return 0;
 }
 
@@ -27,10 +29,11 @@ int cmd_until_decided_check(struct loader_plan *const *plans, size_t n,
     for (size_t i = 0; i < n; i++) {
         const struct loader_load *l = &plans[i]->load;
         if (l->n_stages || l->requests || l->iterations) {
-            snprintf(reason, len, "--until-decided measures in slices of "
-                                  "time: the profile's load must stop on "
-                                  "duration only (no stages, requests or "
-                                  "iterations)");
+            snprintf(reason, len,
+                     "--until-decided measures in slices of "
+                     "time: the profile's load must stop on "
+                     "duration only (no stages, requests or "
+                     "iterations)");
             return -1;
         }
     }
@@ -66,9 +69,8 @@ int cmd_until_decided(struct cmd_decide *d, struct loader_plan *const *plans,
                       char *reason, size_t len)
 {
     double slice = d->max_s / 10 > 5 ? d->max_s / 10 : 5;
-    struct compare_seq_opts so = {.max_s = d->max_s,
-                                  .spending = COMPARE_SPEND_OBF,
-                                  .paired = d->paired};
+    struct compare_seq_opts so = {
+        .max_s = d->max_s, .spending = COMPARE_SPEND_OBF, .paired = d->paired};
     char err[1024];
     int rc;
 
@@ -100,8 +102,7 @@ int cmd_until_decided(struct cmd_decide *d, struct loader_plan *const *plans,
         }
         if (a && (rc = pool(&d->a, a, reason, len)))
             return rc;
-        last = cmd_stop || d->elapsed_s >= d->max_s - 0.5 ||
-               d->run->partial;
+        last = cmd_stop || d->elapsed_s >= d->max_s - 0.5 || d->run->partial;
         rc = compare_sequential_look(d->seq, d->run,
                                      d->paired ? d->a : prep->baseline,
                                      d->elapsed_s, last, err, sizeof(err));

@@ -10,20 +10,34 @@
 #include "demo.h"
 
 const struct cmd_option cmd_demo_options[] = {
-    {.long_name = "slow", .id = CMD_OPT_SLOW, .arg = CMD_ARG_REQUIRED,
-     .metavar = "ENDPOINT=PERCENT", .flags = CMD_OPTF_REPEAT,
+    {.long_name = "slow",
+     .id = CMD_OPT_SLOW,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "ENDPOINT=PERCENT",
+     .flags = CMD_OPTF_REPEAT,
      .help = "slow one endpoint down (repeatable)"},
-    {.long_name = "serve", .id = CMD_OPT_SERVE, .arg = CMD_ARG_REQUIRED,
-     .metavar = "PORT", .help = "only serve the demo API on 127.0.0.1:PORT"},
-    {.long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,
-     .arg = CMD_ARG_REQUIRED, .metavar = "B",
+    {.long_name = "serve",
+     .id = CMD_OPT_SERVE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "PORT",
+     .help = "only serve the demo API on 127.0.0.1:PORT"},
+    {.long_name = "baseline",
+     .short_name = 'b',
+     .id = CMD_OPT_BASELINE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "B",
      .complete = CMD_COMPLETE_BASELINE,
      .help = "judge against B instead of the bundled baseline"},
-    {.long_name = "save-baseline", .id = CMD_OPT_SAVE_BASELINE,
-     .arg = CMD_ARG_REQUIRED, .metavar = "NAME",
+    {.long_name = "save-baseline",
+     .id = CMD_OPT_SAVE_BASELINE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "NAME",
      .help = "store this run as baseline NAME"},
-    {.long_name = "store", .id = CMD_OPT_STORE, .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+    {.long_name = "store",
+     .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR",
+     .complete = CMD_COMPLETE_DIR,
      .help = "baseline store (.loadgate/baselines)"},
     CMD_REPORT_OPTIONS_INCLUDE,
     CMD_LIVE_OPTIONS_INCLUDE,
@@ -41,8 +55,8 @@ static int serve(struct demo_opts *dopts)
     int rc = demo_server_start(dopts, &srv);
 
     if (rc) {
-        cmd_error("cannot start the demo service on port %u: %s",
-                  dopts->port, demo_strerror(rc));
+        cmd_error("cannot start the demo service on port %u: %s", dopts->port,
+                  demo_strerror(rc));
         return GATE_EXIT_UNJUDGED;
     }
     printf("demo service listening on http://127.0.0.1:%u (Ctrl-C stops "
@@ -77,8 +91,7 @@ int cmd_demo(int argc, char **argv)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_demo_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) ||
-            cmd_judge_opt(&j, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
         case CMD_OPT_SLOW:
@@ -118,12 +131,12 @@ int cmd_demo(int argc, char **argv)
 
     rc = demo_server_start(&dopts, &srv);
     if (rc) {
-        rc = rc == DEMO_EINVAL
-                 ? cmd_usage_error(usage,
-                                   "--slow names no endpoint of the demo "
-                                   "service")
-                 : cmd_fail_early(GATE_EXIT_UNJUDGED,
-                                  "cannot start the demo service", &j, &ro);
+        rc =
+            rc == DEMO_EINVAL
+                ? cmd_usage_error(usage, "--slow names no endpoint of the demo "
+                                         "service")
+                : cmd_fail_early(GATE_EXIT_UNJUDGED,
+                                 "cannot start the demo service", &j, &ro);
         goto out;
     }
     snprintf(target, sizeof(target), "http://127.0.0.1:%u",

@@ -9,7 +9,8 @@
 
 #include "cmd.h"
 
-/* ---- roff ----------------------------------------------------------------- */
+/* ---- roff -----------------------------------------------------------------
+ */
 
 /* s as roff text: backslashes and hyphens escaped. */
 static void roff(const char *s, size_t n, FILE *out)
@@ -76,8 +77,7 @@ static void roff_args(const char *args, FILE *out)
 
 /* "\fB\-\-out\fR\ \fIFILE\fR": o's names and its value's, never broken
  * apart. */
-static void roff_option(const struct cmd_option *o, bool with_short,
-                        FILE *out)
+static void roff_option(const struct cmd_option *o, bool with_short, FILE *out)
 {
     char name[128];
 
@@ -131,8 +131,7 @@ void cmd_man_synopsis(const struct cmd *cmds, FILE *out)
 /* .TP entries for table's own options; includes named. */
 static void man_table(const struct cmd_option *table, FILE *out)
 {
-    for (const struct cmd_option *o = table; o->long_name || o->include;
-         o++) {
+    for (const struct cmd_option *o = table; o->long_name || o->include; o++) {
         if (o->include) {
             fputs(".PP\nand the ", out);
             roff(o->help, strlen(o->help), out);
@@ -211,7 +210,8 @@ void cmd_man_options(const struct cmd *cmds, FILE *out)
     }
 }
 
-/* ---- bash completion ------------------------------------------------------ */
+/* ---- bash completion ------------------------------------------------------
+ */
 
 /* "--out|-o" */
 static void bash_pattern(const struct cmd_option *o, FILE *out)
@@ -337,8 +337,9 @@ void cmd_bash_completion(const struct cmd *cmds, FILE *out)
                     continue;
                 fputs("        ", out);
                 bash_pattern(opts[i], out);
-                fprintf(out, ") COMPREPLY=($(compgen -W \"%s\" -- "
-                             "\"$cur\")); return ;;\n",
+                fprintf(out,
+                        ") COMPREPLY=($(compgen -W \"%s\" -- "
+                        "\"$cur\")); return ;;\n",
                         opts[i]->words);
             }
             bash_value_arm(opts, n, CMD_COMPLETE_NONE, out);

@@ -27,8 +27,7 @@ static void append_file(const char *path, const char *data, size_t len)
 
 /* The suite's name: the profile's, or when the profile itself could not
  * be loaded, its file's ("checkout" for perf/checkout.yaml) in buf. */
-static const char *judge_name(const struct cmd_judge *j, char *buf,
-                              size_t len)
+static const char *judge_name(const struct cmd_judge *j, char *buf, size_t len)
 {
     const char *base;
     size_t n;
@@ -76,8 +75,9 @@ static void no_response_reason(const struct metrics_results *run, char *buf,
     size_t used;
 
     if (!run || total == 0) {
-        snprintf(buf, len, "no request was completed in the measured "
-                           "window; nothing to judge");
+        snprintf(buf, len,
+                 "no request was completed in the measured "
+                 "window; nothing to judge");
         return;
     }
     for (size_t i = 0; i < run->n_endpoints; i++)
@@ -164,8 +164,7 @@ static int write_rendered(const char *path,
     if (fclose(f) != 0)
         rc = -1;
     if (!rc && metrics_write_atomic(path, buf, len)) {
-        snprintf(err, errlen, "cannot write '%s': %s", path,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         rc = -1;
     }
     free(buf);
@@ -191,8 +190,7 @@ static void after_run_error(struct gate_report *rep, char *why, size_t len,
 
 /* --save-baseline after a judged run (--if-pass: when code is 0).
  * Returns 0, or -1 with err set. */
-static int save_baseline(struct metrics_results *run,
-                         const struct cmd_judge *j,
+static int save_baseline(struct metrics_results *run, const struct cmd_judge *j,
                          const struct cmd_report_opts *o, int code, char *err,
                          size_t len)
 {
@@ -241,9 +239,9 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
     rep.baseline_name = p->baseline_name;
 
     /* without a profile, the run's own hash (with one: cmd_prepare) */
-    if (!j->profile && (rc = cmd_refuse_other_profile(
-                            j, p, run->meta.profile_sha256, NULL, reason,
-                            sizeof(reason))))
+    if (!j->profile &&
+        (rc = cmd_refuse_other_profile(j, p, run->meta.profile_sha256, NULL,
+                                       reason, sizeof(reason))))
         return cmd_fail_early(rc, reason, j, o);
 
     copts.baseline_name = p->baseline_name;
@@ -291,8 +289,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         write_failure(msg, sizeof(msg), "results to ", o->out, err);
         after_run_error(&rep, why, sizeof(why), msg);
     }
-    if (j->save_baseline &&
-        save_baseline(run, j, o, code, err, sizeof(err)))
+    if (j->save_baseline && save_baseline(run, j, o, code, err, sizeof(err)))
         after_run_error(&rep, why, sizeof(why), err);
     if (o->junit && gate_junit_write(&rep, o->junit, err, sizeof(err))) {
         write_failure(msg, sizeof(msg), "", o->junit, err);
@@ -305,8 +302,7 @@ int cmd_judge_and_report(struct metrics_results *run, const struct cmd_judge *j,
         after_run_error(&rep, why, sizeof(why), err);
     else
         html_ok = o->html != NULL;
-    if (o->gitlab &&
-        gate_gitlab_lp_write(&rep, o->gitlab, err, sizeof(err))) {
+    if (o->gitlab && gate_gitlab_lp_write(&rep, o->gitlab, err, sizeof(err))) {
         write_failure(msg, sizeof(msg), "", o->gitlab, err);
         after_run_error(&rep, why, sizeof(why), msg);
     }

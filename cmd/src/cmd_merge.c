@@ -12,10 +12,17 @@
 #include "cmd.h"
 
 const struct cmd_option cmd_merge_options[] = {
-    {.long_name = "out", .short_name = 'o', .id = CMD_OPT_OUT,
-     .arg = CMD_ARG_REQUIRED, .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
-     .flags = CMD_OPTF_IN_ARGS, .help = "the merged results"},
-    {.long_name = "force", .id = CMD_OPT_FORCE, .arg = CMD_ARG_NONE,
+    {.long_name = "out",
+     .short_name = 'o',
+     .id = CMD_OPT_OUT,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
+     .flags = CMD_OPTF_IN_ARGS,
+     .help = "the merged results"},
+    {.long_name = "force",
+     .id = CMD_OPT_FORCE,
+     .arg = CMD_ARG_NONE,
      .help = "merge runs that are not one run's shards (of one profile), "
              "with a warning; the time between runs that did not overlap "
              "is left out of the duration"},
@@ -85,8 +92,7 @@ int cmd_merge(int argc, char **argv)
             goto out;
 
     rc = metrics_results_merge_runs(in, (const char *const *)(argv + optind),
-                                    (size_t)n, flags, &info, err,
-                                    sizeof(err));
+                                    (size_t)n, flags, &info, err, sizeof(err));
     if (rc) {
         if (rc == METRICS_ENOMEM || !err[0])
             cmd_error("cannot merge: %s", metrics_strerror(rc));

@@ -48,8 +48,7 @@ int cmd_run_meta(struct metrics_results *r)
     if (gethostname(host, sizeof(host)) != 0)
         host[0] = '\0';
     host[sizeof(host) - 1] = '\0';
-    if (set(&r->meta.host, host) ||
-        set(&r->meta.git_sha, first_env(sha_env)) ||
+    if (set(&r->meta.host, host) || set(&r->meta.git_sha, first_env(sha_env)) ||
         set(&r->meta.git_branch, first_env(branch_env)))
         return METRICS_ENOMEM;
     return 0;

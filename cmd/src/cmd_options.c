@@ -27,8 +27,7 @@ int cmd_options_flatten(const struct cmd_option *table,
             out[n++] = o;
             continue;
         }
-        for (const struct cmd_option *sub = o->include; sub->long_name;
-             sub++) {
+        for (const struct cmd_option *sub = o->include; sub->long_name; sub++) {
             if (n == max)
                 return -1;
             out[n++] = sub;
@@ -97,8 +96,10 @@ static void metavar(const struct cmd_option *o, char *buf, size_t len)
 {
     size_t i;
 
-    snprintf(buf, len, "%s", o->metavar ? o->metavar
-                             : o->words ? o->words : "VALUE");
+    snprintf(buf, len, "%s",
+             o->metavar ? o->metavar
+             : o->words ? o->words
+                        : "VALUE");
     if (!o->metavar)
         for (i = 0; buf[i]; i++)
             if (buf[i] == ' ')

@@ -14,8 +14,7 @@
 /* The thresholds as written, in p->written: --threshold, else (gate,
  * report without --profile) those the results carry.  Returns 0 or an
  * exit code. */
-static int written_thresholds(const struct cmd_judge *j,
-                              struct cmd_prepared *p)
+static int written_thresholds(const struct cmd_judge *j, struct cmd_prepared *p)
 {
     size_t n = j->n_cli_thresholds;
 
@@ -49,8 +48,8 @@ static void threshold_where(const struct cmd_judge *j,
     if (j->n_cli_thresholds > 0)
         snprintf(buf, len, "--threshold '%s'", w->check);
     else if (w->file && w->line > 0)
-        snprintf(buf, len, "%s:%d:%d: threshold '%s'", w->file, w->line,
-                 w->col, w->check);
+        snprintf(buf, len, "%s:%d:%d: threshold '%s'", w->file, w->line, w->col,
+                 w->check);
     else
         snprintf(buf, len, "threshold '%s' of the results", w->check);
 }
@@ -77,15 +76,13 @@ static int profile_thresholds(const struct profile *prof,
     return 0;
 }
 
-static int prepare_thresholds(const struct cmd_judge *j,
-                              struct cmd_prepared *p)
+static int prepare_thresholds(const struct cmd_judge *j, struct cmd_prepared *p)
 {
     const struct loader_plan *plan = j->profile ? j->profile->plan : NULL;
     char err[700], where[700];
     int rc;
 
-    if (j->n_cli_thresholds == 0 && j->profile &&
-        j->profile->n_thresholds > 0)
+    if (j->n_cli_thresholds == 0 && j->profile && j->profile->n_thresholds > 0)
         rc = profile_thresholds(j->profile, p);
     else
         rc = written_thresholds(j, p);
@@ -113,8 +110,7 @@ static int prepare_thresholds(const struct cmd_judge *j,
         }
         p->n_thresholds = i + 1;
         if (!profile_endpoint_known(plan, w->endpoint, err, sizeof(err))) {
-            snprintf(p->reason, sizeof(p->reason), "%.400s %.600s", where,
-                     err);
+            snprintf(p->reason, sizeof(p->reason), "%.400s %.600s", where, err);
             return GATE_EXIT_USAGE;
         }
     }
@@ -139,13 +135,13 @@ static void profile_diff(const struct loader_plan *prof,
         return;
     sketch->concurrent_users = prof->load.users;
     sketch->duration_s = prof->load.duration_s;
-    sketch->meta.model = strdup(
-        prof->load.model == LOADER_MODEL_OPEN ? "open" : "closed");
+    sketch->meta.model =
+        strdup(prof->load.model == LOADER_MODEL_OPEN ? "open" : "closed");
     sketch->meta.target_rps = prof->load.rate;
     for (size_t i = 0; i < prof->n_scenarios; i++)
         for (size_t k = 0; k < prof->scenarios[i].n_steps; k++) {
-            size_t m = loader_step_endpoint(&prof->scenarios[i].steps[k],
-                                            name, sizeof(name));
+            size_t m = loader_step_endpoint(&prof->scenarios[i].steps[k], name,
+                                            sizeof(name));
             name[m] = '\0';
             metrics_results_endpoint(sketch, name, name + m + 1, true);
         }
@@ -201,16 +197,18 @@ static int load_url(const char *spec, bool hide_url,
             strstr(err, "HTTP 404: no baseline named '")) {
             *absent = true;
             if (hide_url)
-                snprintf(reason, len, "the baseline service has no such "
-                                      "baseline (HTTP 404)");
+                snprintf(reason, len,
+                         "the baseline service has no such "
+                         "baseline (HTTP 404)");
             else
                 snprintf(reason, len, "baseline %s", err);
             return GATE_EXIT_UNJUDGED;
         }
         if (hide_url)
-            snprintf(reason, len, "the baseline service answered HTTP 404; "
-                                  "the URL is not a loadgate service's "
-                                  "baseline route (" BASELINE_ROUTE ")");
+            snprintf(reason, len,
+                     "the baseline service answered HTTP 404; "
+                     "the URL is not a loadgate service's "
+                     "baseline route (" BASELINE_ROUTE ")");
         else
             snprintf(reason, len,
                      "baseline %s; the URL is not a loadgate service's "
@@ -226,8 +224,8 @@ static int load_url(const char *spec, bool hide_url,
 }
 
 int cmd_baseline_load(const char *spec, const char *store, bool hide_url,
-                      struct metrics_results **out, char **name,
-                      bool *absent, char *reason, size_t len)
+                      struct metrics_results **out, char **name, bool *absent,
+                      char *reason, size_t len)
 {
     enum compare_baseline_kind kind;
     char err[800], *closest = NULL;
@@ -288,8 +286,8 @@ static int prepare_baseline(const struct cmd_judge *j, struct cmd_prepared *p)
     if (j->baseline_doc) {
         p->baseline = (struct metrics_results *)j->baseline_doc;
         p->baseline_borrowed = true;
-        p->baseline_name = strdup(j->baseline_label ? j->baseline_label
-                                                    : "baseline");
+        p->baseline_name =
+            strdup(j->baseline_label ? j->baseline_label : "baseline");
         goto check_hash;
     }
     /* the profile's baseline file is resolved against its folder */
@@ -336,8 +334,7 @@ check_hash:
 }
 
 int cmd_refuse_other_profile(const struct cmd_judge *j,
-                             const struct cmd_prepared *p,
-                             const char *sha256,
+                             const struct cmd_prepared *p, const char *sha256,
                              const struct loader_plan *plan, char *reason,
                              size_t len)
 {

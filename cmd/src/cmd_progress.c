@@ -34,16 +34,22 @@ int cmd_threads_opt(const char *arg, const char *usage)
 /* ---- the live page and metrics --------------------------------------- */
 
 const struct cmd_option cmd_live_options[] = {
-    {.long_name = "ui", .id = CMD_OPT_UI, .arg = CMD_ARG_REQUIRED,
+    {.long_name = "ui",
+     .id = CMD_OPT_UI,
+     .arg = CMD_ARG_REQUIRED,
      .metavar = "[ADDR:]PORT",
      .help = "watch the run in a browser at http://127.0.0.1:PORT/ (loopback "
              "unless LOADGATE_TOKEN is set)"},
-    {.long_name = "metrics", .id = CMD_OPT_METRICS, .arg = CMD_ARG_REQUIRED,
+    {.long_name = "metrics",
+     .id = CMD_OPT_METRICS,
+     .arg = CMD_ARG_REQUIRED,
      .metavar = "[ADDR:]PORT",
      .help = "serve the live metrics at /metrics for Prometheus "
              "(OpenMetrics)"},
-    {.long_name = "ui-linger", .id = CMD_OPT_UI_LINGER,
-     .arg = CMD_ARG_REQUIRED, .metavar = "DURATION",
+    {.long_name = "ui-linger",
+     .id = CMD_OPT_UI_LINGER,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "DURATION",
      .help = "keep --ui and --metrics up this long after the verdict "
              "(default 5s with --ui, else 0)"},
     {.long_name = NULL},
@@ -95,8 +101,7 @@ static void on_live_stop(void *ud)
 
 static int live_begin(const struct loader_plan *p,
                       const struct cmd_report_opts *o,
-                      const struct cmd_prepared *prep, char *reason,
-                      size_t len)
+                      const struct cmd_prepared *prep, char *reason, size_t len)
 {
     struct live_opts lo = {0};
     char err[512], url[128];
@@ -157,8 +162,12 @@ void cmd_live_end(const struct metrics_results *run,
                   const struct compare_verdict *verdict, int code,
                   const char *line, const char *error, const char *report)
 {
-    struct live_final f = {.run = run, .verdict = verdict, .exit_code = code,
-                           .line = line, .error = error, .report = report};
+    struct live_final f = {.run = run,
+                           .verdict = verdict,
+                           .exit_code = code,
+                           .line = line,
+                           .error = error,
+                           .report = report};
     struct timespec nap = {0, 100 * 1000 * 1000};
 
     if (!live_srv)
@@ -170,8 +179,7 @@ void cmd_live_end(const struct metrics_results *run,
                    live_linger_s);
     /* a Ctrl-C from here on only ends the wait */
     cmd_stop = 0;
-    for (double waited = 0; waited < live_linger_s && !cmd_stop;
-         waited += 0.1)
+    for (double waited = 0; waited < live_linger_s && !cmd_stop; waited += 0.1)
         nanosleep(&nap, NULL);
     live_stop(live_srv);
     live_srv = NULL;
@@ -192,9 +200,8 @@ struct progress_ctx {
 static void on_progress(const struct loader_progress *pr, void *ud)
 {
     struct progress_ctx *c = ud;
-    double er = pr->requests ? 100.0 * (double)pr->errors /
-                                   (double)pr->requests
-                             : 0;
+    double er =
+        pr->requests ? 100.0 * (double)pr->errors / (double)pr->requests : 0;
     char buf[256];
 
     for (size_t i = 0; pr->live && !cmd_stop && i < c->n_thresholds; i++) {
@@ -208,11 +215,15 @@ static void on_progress(const struct loader_progress *pr, void *ud)
         }
     }
     if (live_srv) {
-        struct live_sample ls = {
-            .elapsed_s = pr->elapsed_s, .warming_up = pr->warming_up,
-            .users = pr->users, .target_rps = target_rate(c->load, pr->elapsed_s),
-            .rps = pr->rps, .requests = pr->requests, .errors = pr->errors,
-            .results = pr->live};
+        struct live_sample ls = {.elapsed_s = pr->elapsed_s,
+                                 .warming_up = pr->warming_up,
+                                 .users = pr->users,
+                                 .target_rps =
+                                     target_rate(c->load, pr->elapsed_s),
+                                 .rps = pr->rps,
+                                 .requests = pr->requests,
+                                 .errors = pr->errors,
+                                 .results = pr->live};
         live_update(live_srv, &ls);
     }
     if (!c->show)

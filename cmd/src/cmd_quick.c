@@ -8,43 +8,81 @@
 #include "units.h"
 
 const struct cmd_option cmd_quick_options[] = {
-    {.long_name = "requests", .short_name = 'n', .id = CMD_OPT_REQUESTS,
-     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+    {.long_name = "requests",
+     .short_name = 'n',
+     .id = CMD_OPT_REQUESTS,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
      .help = "requests to send (default 1000)"},
-    {.long_name = "concurrency", .short_name = 'c', .id = CMD_OPT_CONCURRENCY,
-     .arg = CMD_ARG_REQUIRED, .metavar = "N",
+    {.long_name = "concurrency",
+     .short_name = 'c',
+     .id = CMD_OPT_CONCURRENCY,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
      .help = "concurrent users (default 100)"},
-    {.long_name = "duration", .short_name = 'd', .id = CMD_OPT_DURATION,
-     .arg = CMD_ARG_REQUIRED, .metavar = "DURATION",
+    {.long_name = "duration",
+     .short_name = 'd',
+     .id = CMD_OPT_DURATION,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "DURATION",
      .help = "run for DURATION (30s, 5m) instead of N requests"},
-    {.long_name = "rate", .id = CMD_OPT_RATE, .arg = CMD_ARG_REQUIRED,
-     .metavar = "R/s", .help = "open model: R arrivals per second"},
-    {.long_name = "method", .short_name = 'm', .id = CMD_OPT_METHOD,
-     .arg = CMD_ARG_REQUIRED, .metavar = "METHOD",
+    {.long_name = "rate",
+     .id = CMD_OPT_RATE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "R/s",
+     .help = "open model: R arrivals per second"},
+    {.long_name = "method",
+     .short_name = 'm',
+     .id = CMD_OPT_METHOD,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "METHOD",
      .help = "HTTP method (GET)"},
-    {.long_name = "header", .short_name = 'H', .id = CMD_OPT_HEADER,
-     .arg = CMD_ARG_REQUIRED, .metavar = "'K: V'", .flags = CMD_OPTF_REPEAT,
+    {.long_name = "header",
+     .short_name = 'H',
+     .id = CMD_OPT_HEADER,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "'K: V'",
+     .flags = CMD_OPTF_REPEAT,
      .help = "a request header (repeatable; never reported)"},
-    {.long_name = "body", .id = CMD_OPT_BODY, .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "body",
+     .id = CMD_OPT_BODY,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "request body"},
-    {.long_name = "threshold", .short_name = 't', .id = CMD_OPT_THRESHOLD,
-     .arg = CMD_ARG_REQUIRED, .metavar = "EXPR", .flags = CMD_OPTF_REPEAT,
+    {.long_name = "threshold",
+     .short_name = 't',
+     .id = CMD_OPT_THRESHOLD,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "EXPR",
+     .flags = CMD_OPTF_REPEAT,
      .help = "a check instead of the defaults (repeatable); error_rate < 5% "
              "stays unless one checks error_rate ('error_rate <= 100%' turns "
              "it off)"},
-    {.long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,
-     .arg = CMD_ARG_REQUIRED, .metavar = "B",
+    {.long_name = "baseline",
+     .short_name = 'b',
+     .id = CMD_OPT_BASELINE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "B",
      .complete = CMD_COMPLETE_BASELINE,
      .help = "compare with a results file, stored name or URL"},
-    {.long_name = "store", .id = CMD_OPT_STORE, .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+    {.long_name = "store",
+     .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR",
+     .complete = CMD_COMPLETE_DIR,
      .help = "baseline store (.loadgate/baselines)"},
-    {.long_name = "engine", .id = CMD_OPT_ENGINE, .arg = CMD_ARG_REQUIRED,
-     .complete = CMD_COMPLETE_WORDS, .words = "fast curl",
+    {.long_name = "engine",
+     .id = CMD_OPT_ENGINE,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMD_COMPLETE_WORDS,
+     .words = "fast curl",
      .help = "the transport (default: automatic)"},
-    {.long_name = "threads", .id = CMD_OPT_THREADS, .arg = CMD_ARG_REQUIRED,
-     .metavar = "N", .help = "event loops (for a remote target)"},
+    {.long_name = "threads",
+     .id = CMD_OPT_THREADS,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "event loops (for a remote target)"},
     CMD_REPORT_OPTIONS_INCLUDE,
     CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
@@ -90,14 +128,15 @@ int cmd_quick(int argc, char **argv)
     q.concurrency = 100;
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_quick_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) ||
-            cmd_judge_opt(&j, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
         case CMD_OPT_REQUESTS:
             if (cmd_parse_uint(optarg, 1, 1000000000000ULL, &v)) {
-                rc = cmd_usage_error(usage, "-n wants a number of requests, "
-                                            "not '%s'", optarg);
+                rc = cmd_usage_error(usage,
+                                     "-n wants a number of requests, "
+                                     "not '%s'",
+                                     optarg);
                 goto out;
             }
             q.requests = v;
@@ -105,16 +144,18 @@ int cmd_quick(int argc, char **argv)
             break;
         case CMD_OPT_CONCURRENCY:
             if (cmd_parse_uint(optarg, 1, 1000000, &v)) {
-                rc = cmd_usage_error(usage, "-c wants a concurrency from 1, "
-                                            "not '%s'", optarg);
+                rc = cmd_usage_error(usage,
+                                     "-c wants a concurrency from 1, "
+                                     "not '%s'",
+                                     optarg);
                 goto out;
             }
             q.concurrency = (unsigned)v;
             c_set = true;
             break;
         case CMD_OPT_DURATION:
-            urc = units_parse_duration(optarg, UNITS_SECONDS, &q.duration_s,
-                                       &ue);
+            urc =
+                units_parse_duration(optarg, UNITS_SECONDS, &q.duration_s, &ue);
             if (urc || q.duration_s <= 0) {
                 rc = cmd_usage_error(usage, "-d wants %s, not '%s': %s",
                                      units_expected(UNITS_DURATION), optarg,
@@ -141,8 +182,7 @@ int cmd_quick(int argc, char **argv)
             free(body);
             body = read_file(optarg);
             if (!body) {
-                rc = cmd_usage_error(usage, "cannot read --body '%s'",
-                                     optarg);
+                rc = cmd_usage_error(usage, "cannot read --body '%s'", optarg);
                 goto out;
             }
             break;
@@ -151,8 +191,10 @@ int cmd_quick(int argc, char **argv)
             break;
         case CMD_OPT_ENGINE:
             if (loader_engine_parse(optarg, &engine)) {
-                rc = cmd_usage_error(usage, "--engine is fast or curl, not "
-                                            "'%s'", optarg);
+                rc = cmd_usage_error(usage,
+                                     "--engine is fast or curl, not "
+                                     "'%s'",
+                                     optarg);
                 goto out;
             }
             break;
@@ -173,10 +215,12 @@ int cmd_quick(int argc, char **argv)
     }
     q.url = argv[optind];
     if (optind + 1 < argc) {
-        if (n_set || cmd_parse_uint(argv[optind + 1], 1, 1000000000000ULL,
-                                    &v)) {
-            rc = cmd_usage_error(usage, "REQUESTS must be a number, not "
-                                        "'%s'", argv[optind + 1]);
+        if (n_set ||
+            cmd_parse_uint(argv[optind + 1], 1, 1000000000000ULL, &v)) {
+            rc = cmd_usage_error(usage,
+                                 "REQUESTS must be a number, not "
+                                 "'%s'",
+                                 argv[optind + 1]);
             goto out;
         }
         q.requests = v;
@@ -184,8 +228,10 @@ int cmd_quick(int argc, char **argv)
     }
     if (optind + 2 < argc) {
         if (c_set || cmd_parse_uint(argv[optind + 2], 1, 1000000, &v)) {
-            rc = cmd_usage_error(usage, "CONCURRENCY must be a number, not "
-                                        "'%s'", argv[optind + 2]);
+            rc = cmd_usage_error(usage,
+                                 "CONCURRENCY must be a number, not "
+                                 "'%s'",
+                                 argv[optind + 2]);
             goto out;
         }
         q.concurrency = (unsigned)v;

@@ -55,8 +55,7 @@ int cmd_run_repeated(const struct loader_plan *p,
     return 0;
 }
 
-int cmd_run_and_judge(const struct loader_plan *p,
-                      const struct cmd_judge *j,
+int cmd_run_and_judge(const struct loader_plan *p, const struct cmd_judge *j,
                       const struct cmd_report_opts *o, unsigned repeat,
                       const char *shard, const char *banner)
 {
@@ -136,8 +135,8 @@ int cmd_run_until_decided(struct loader_plan *p, const struct cmd_judge *j,
         run = dec.run;
         dec.run = NULL;
         if (!rc) {
-            snprintf(decided, sizeof(decided),
-                     "decided after %.0f s of %.0f s", dec.elapsed_s, max_s);
+            snprintf(decided, sizeof(decided), "decided after %.0f s of %.0f s",
+                     dec.elapsed_s, max_s);
             jj.sequential = dec.seq;
             jj.decided = decided;
         }

@@ -7,41 +7,68 @@
 #include "cmd.h"
 
 const struct cmd_option cmd_run_options[] = {
-    {.long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,
-     .arg = CMD_ARG_REQUIRED, .metavar = "FILE|NAME|URL",
+    {.long_name = "baseline",
+     .short_name = 'b',
+     .id = CMD_OPT_BASELINE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE|NAME|URL",
      .complete = CMD_COMPLETE_BASELINE,
      .help = "compare with a results file (missing: exit 3), a stored name "
              "(missing from an empty store: relative checks skipped; from a "
              "store holding others: exit 3) or a baseline service"},
-    {.long_name = "require-baseline", .id = CMD_OPT_REQUIRE_BASELINE,
+    {.long_name = "require-baseline",
+     .id = CMD_OPT_REQUIRE_BASELINE,
      .help = "a missing baseline is exit 3, not a notice"},
-    {.long_name = "allow-profile-change", .id = CMD_OPT_ALLOW_PROFILE_CHANGE,
+    {.long_name = "allow-profile-change",
+     .id = CMD_OPT_ALLOW_PROFILE_CHANGE,
      .help = "compare with a baseline of another profile"},
-    {.long_name = "save-baseline", .id = CMD_OPT_SAVE_BASELINE,
-     .arg = CMD_ARG_REQUIRED, .metavar = "NAME",
+    {.long_name = "save-baseline",
+     .id = CMD_OPT_SAVE_BASELINE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "NAME",
      .help = "store this run as baseline NAME afterwards"},
-    {.long_name = "if-pass", .id = CMD_OPT_IF_PASS,
+    {.long_name = "if-pass",
+     .id = CMD_OPT_IF_PASS,
      .help = "... only when the verdict is PASS"},
-    {.long_name = "keep", .id = CMD_OPT_KEEP, .arg = CMD_ARG_REQUIRED,
-     .metavar = "N", .help = "... keeping N versions of its history"},
-    {.long_name = "store", .id = CMD_OPT_STORE, .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR", .complete = CMD_COMPLETE_DIR,
+    {.long_name = "keep",
+     .id = CMD_OPT_KEEP,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "... keeping N versions of its history"},
+    {.long_name = "store",
+     .id = CMD_OPT_STORE,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "DIR",
+     .complete = CMD_COMPLETE_DIR,
      .help = "baseline store (.loadgate/baselines)"},
-    {.long_name = "no-gate", .id = CMD_OPT_NO_GATE,
+    {.long_name = "no-gate",
+     .id = CMD_OPT_NO_GATE,
      .help = "report, but exit 0 whatever the verdict"},
-    {.long_name = "shard", .id = CMD_OPT_SHARD, .arg = CMD_ARG_REQUIRED,
-     .metavar = "I/N", .help = "run shard I of N (also LOADGATE_SHARD)"},
-    {.long_name = "shards", .id = CMD_OPT_SHARDS, .arg = CMD_ARG_REQUIRED,
+    {.long_name = "shard",
+     .id = CMD_OPT_SHARD,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "I/N",
+     .help = "run shard I of N (also LOADGATE_SHARD)"},
+    {.long_name = "shards",
+     .id = CMD_OPT_SHARDS,
+     .arg = CMD_ARG_REQUIRED,
      .metavar = "N",
      .help = "shard from JOB_COMPLETION_INDEX (Kubernetes)"},
-    {.long_name = "threads", .id = CMD_OPT_THREADS, .arg = CMD_ARG_REQUIRED,
-     .metavar = "N", .help = "event loops (for a remote target)"},
-    {.long_name = "repeat", .id = CMD_OPT_REPEAT, .arg = CMD_ARG_REQUIRED,
+    {.long_name = "threads",
+     .id = CMD_OPT_THREADS,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "event loops (for a remote target)"},
+    {.long_name = "repeat",
+     .id = CMD_OPT_REPEAT,
+     .arg = CMD_ARG_REQUIRED,
      .metavar = "N",
      .help = "run N times and judge them pooled (fewer false alarms, more "
              "power)"},
-    {.long_name = "until-decided", .id = CMD_OPT_UNTIL_DECIDED,
-     .arg = CMD_ARG_REQUIRED, .metavar = "MAX",
+    {.long_name = "until-decided",
+     .id = CMD_OPT_UNTIL_DECIDED,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "MAX",
      .help = "with a baseline: measure in slices until every relative "
              "check is decided, at most MAX (e.g. 60s)"},
     CMD_REPORT_OPTIONS_INCLUDE,
@@ -74,9 +101,10 @@ static int pick_shard(const char *flag, unsigned shards, unsigned *i,
     }
     if (shards) {
         if (!k8s || cmd_parse_uint(k8s, 0, shards - 1, &idx)) {
-            cmd_usage_error(usage, "--shards %u needs JOB_COMPLETION_INDEX "
-                                   "from 0 to %u (a Kubernetes Indexed Job "
-                                   "sets it), or use --shard I/N",
+            cmd_usage_error(usage,
+                            "--shards %u needs JOB_COMPLETION_INDEX "
+                            "from 0 to %u (a Kubernetes Indexed Job "
+                            "sets it), or use --shard I/N",
                             shards, shards - 1);
             return -1;
         }
@@ -103,8 +131,7 @@ int cmd_run(int argc, char **argv)
     usage = cmd_usage("run");
     optind = 0;
     while ((opt = cmd_getopt(argc, argv, cmd_run_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) ||
-            cmd_judge_opt(&j, opt, optarg))
+        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
             continue;
         switch (opt) {
         case CMD_OPT_SHARD:
@@ -112,8 +139,10 @@ int cmd_run(int argc, char **argv)
             break;
         case CMD_OPT_SHARDS:
             if (cmd_parse_uint(optarg, 1, 100000, &shards))
-                return cmd_usage_error(usage, "--shards wants a count, not "
-                                              "'%s'", optarg);
+                return cmd_usage_error(usage,
+                                       "--shards wants a count, not "
+                                       "'%s'",
+                                       optarg);
             break;
         case CMD_OPT_KEEP: {
             unsigned long long k;
@@ -125,8 +154,10 @@ int cmd_run(int argc, char **argv)
         }
         case CMD_OPT_REPEAT:
             if (cmd_parse_uint(optarg, 1, 1000, &repeat))
-                return cmd_usage_error(usage, "--repeat wants a count from 1 "
-                                              "to 1000, not '%s'", optarg);
+                return cmd_usage_error(usage,
+                                       "--repeat wants a count from 1 "
+                                       "to 1000, not '%s'",
+                                       optarg);
             break;
         case CMD_OPT_THREADS:
             if ((rc = cmd_threads_opt(optarg, usage)))
@@ -177,8 +208,7 @@ int cmd_run(int argc, char **argv)
             profile_free(prof);
             return cmd_usage_error(usage, "%s", reason);
         }
-        snprintf(suite, sizeof(suite), "%s.shard%u", prof->plan->name,
-                 shard_i);
+        snprintf(suite, sizeof(suite), "%s.shard%u", prof->plan->name, shard_i);
         j.profile_name = suite;
     }
     if (shard_n > 1)

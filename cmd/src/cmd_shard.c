@@ -20,8 +20,8 @@ char *cmd_run_id(void)
         const char *var, *prefix;
     } ci[] = {
         {"LOADGATE_RUN_ID", ""},
-        {"GITHUB_RUN_ID", "github-"},     /* every job of a workflow run */
-        {"CI_PIPELINE_ID", "gitlab-"},    /* every job of a pipeline */
+        {"GITHUB_RUN_ID", "github-"},        /* every job of a workflow run */
+        {"CI_PIPELINE_ID", "gitlab-"},       /* every job of a pipeline */
         {"CIRCLE_WORKFLOW_ID", "circleci-"}, /* every job of a workflow */
     };
 
@@ -39,8 +39,8 @@ char *cmd_run_id(void)
     return NULL;
 }
 
-int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n,
-                      char *err, size_t len)
+int cmd_shard_profile(struct loader_plan *p, unsigned i, unsigned n, char *err,
+                      size_t len)
 {
     char why[256];
 

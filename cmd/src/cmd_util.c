@@ -64,9 +64,8 @@ int cmd_bad_option(const char *usage, int opt, char **argv)
      * value of a known long one (its enum cmd_opt id, no character), and
      * to 0 for an unknown long one.  A letter inside a cluster (-zq)
      * leaves optind on the cluster. */
-    bool in_cluster = optopt > 0 && optopt < 256 && isgraph(optopt) &&
-                      cur && cur[0] == '-' && cur[1] != '-' &&
-                      strchr(cur + 1, optopt);
+    bool in_cluster = optopt > 0 && optopt < 256 && isgraph(optopt) && cur &&
+                      cur[0] == '-' && cur[1] != '-' && strchr(cur + 1, optopt);
 
     if (opt == ':')
         return cmd_usage_error(usage, "option '%s' needs a value",
@@ -120,27 +119,49 @@ void cmd_signals_init(bool polls)
 }
 
 const struct cmd_option cmd_report_options[] = {
-    {.long_name = "out", .short_name = 'o', .id = CMD_OPT_OUT,
-     .arg = CMD_ARG_REQUIRED, .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "out",
+     .short_name = 'o',
+     .id = CMD_OPT_OUT,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "results JSON"},
-    {.long_name = "junit", .id = CMD_OPT_JUNIT, .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "junit",
+     .id = CMD_OPT_JUNIT,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "JUnit XML (one test case per check)"},
-    {.long_name = "markdown", .id = CMD_OPT_MARKDOWN, .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "markdown",
+     .id = CMD_OPT_MARKDOWN,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "Markdown summary (also $GITHUB_STEP_SUMMARY)"},
-    {.long_name = "html", .id = CMD_OPT_HTML, .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "html",
+     .id = CMD_OPT_HTML,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "self-contained HTML report with charts"},
-    {.long_name = "gitlab-load-performance", .id = CMD_OPT_GITLAB,
-     .arg = CMD_ARG_REQUIRED, .metavar = "FILE", .complete = CMD_COMPLETE_FILE,
+    {.long_name = "gitlab-load-performance",
+     .id = CMD_OPT_GITLAB,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "FILE",
+     .complete = CMD_COMPLETE_FILE,
      .help = "GitLab Load Performance JSON"},
-    {.long_name = "format", .id = CMD_OPT_FORMAT, .arg = CMD_ARG_REQUIRED,
-     .complete = CMD_COMPLETE_WORDS, .words = "text json",
+    {.long_name = "format",
+     .id = CMD_OPT_FORMAT,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMD_COMPLETE_WORDS,
+     .words = "text json",
      .help = "what goes to stdout"},
-    {.long_name = "progress", .id = CMD_OPT_PROGRESS,
+    {.long_name = "progress",
+     .id = CMD_OPT_PROGRESS,
      .help = "progress lines on stderr even off a TTY"},
-    {.long_name = "quiet", .short_name = 'q', .id = CMD_OPT_QUIET,
+    {.long_name = "quiet",
+     .short_name = 'q',
+     .id = CMD_OPT_QUIET,
      .help = "only the verdict line"},
     {.long_name = NULL},
 };

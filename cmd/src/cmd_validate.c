@@ -79,14 +79,13 @@ static void warn_closed_rps(const struct loader_plan *prof,
 }
 
 /* Does a step before step k of scenario i report under name? */
-static bool seen_before(const struct loader_plan *prof, size_t i,
-                        size_t k, const char *name)
+static bool seen_before(const struct loader_plan *prof, size_t i, size_t k,
+                        const char *name)
 {
     char other[1024];
 
     for (size_t a = 0; a <= i; a++)
-        for (size_t b = 0; b < (a == i ? k : prof->scenarios[a].n_steps);
-             b++) {
+        for (size_t b = 0; b < (a == i ? k : prof->scenarios[a].n_steps); b++) {
             loader_step_endpoint(&prof->scenarios[a].steps[b], other,
                                  sizeof(other));
             if (strcmp(other, name) == 0)
@@ -137,8 +136,8 @@ int cmd_validate(int argc, char **argv)
         steps += prof->scenarios[i].n_steps;
     printf("%s: OK (%zu scenario%s, %zu step%s, %zu threshold%s%s; profile "
            "sha256 %.12s)\n",
-           argv[1], prof->n_scenarios, prof->n_scenarios == 1 ? "" : "s",
-           steps, steps == 1 ? "" : "s", profile->n_thresholds,
+           argv[1], prof->n_scenarios, prof->n_scenarios == 1 ? "" : "s", steps,
+           steps == 1 ? "" : "s", profile->n_thresholds,
            profile->n_thresholds == 1 ? "" : "s",
            profile->n_thresholds ? "" : ", the defaults", prof->sha256);
     printf("checks per endpoint:\n");

@@ -14,8 +14,8 @@
 /* The commands that poll cmd_stop and write what they measured. */
 static bool command_polls(const char *name)
 {
-    static const char *const polling[] = {"run", "ab", "quick", "demo",
-                                          "calibrate", "serve"};
+    static const char *const polling[] = {"run",  "ab",        "quick",
+                                          "demo", "calibrate", "serve"};
 
     for (size_t i = 0; i < sizeof(polling) / sizeof(*polling); i++)
         if (strcmp(name, polling[i]) == 0)

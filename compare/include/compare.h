@@ -72,13 +72,13 @@ struct compare_threshold {
     int line, col;
     /* From the threshold's map (compare_threshold_from());
      * compare_threshold_parse() leaves them false/0. */
-    bool warn_only; /* severity: warn: a breach is PASS with warning=true,
-                       type "loadgate.warn", never a failed build */
-    double for_s;   /* for: 30s: FAIL only when the limit is breached in
-                       every 1-second window of a run of consecutive
-                       windows at least this long; 0: whole-run check */
-    bool abort_run; /* abort: true: the engine stops the run once
-                       compare_sustained_breach() says so */
+    bool warn_only;  /* severity: warn: a breach is PASS with warning=true,
+                        type "loadgate.warn", never a failed build */
+    double for_s;    /* for: 30s: FAIL only when the limit is breached in
+                        every 1-second window of a run of consecutive
+                        windows at least this long; 0: whole-run check */
+    bool abort_run;  /* abort: true: the engine stops the run once
+                        compare_sustained_breach() says so */
     bool is_default; /* one of compare_threshold_defaults(): yields to
                         any threshold given for the same statistic and
                         kind (see compare_threshold_scope) */
@@ -154,8 +154,8 @@ enum compare_scope {
  * u when OVERRIDDEN.
  */
 enum compare_scope compare_threshold_scope(const struct compare_threshold *ts,
-                                           size_t n, size_t i,
-                                           const char *name, size_t *by);
+                                           size_t n, size_t i, const char *name,
+                                           size_t *by);
 
 /**
  * Parses a quantity of statistic stat written with the threshold units
@@ -196,8 +196,8 @@ const char *compare_status_str(enum compare_status s);
 
 /* One threshold evaluated on one endpoint (or the whole run). */
 struct compare_check {
-    char *endpoint; /* "ALL" or "GET /api/health" */
-    char *expr;     /* the threshold as written */
+    char *endpoint;                            /* "ALL" or "GET /api/health" */
+    char *expr;                                /* the threshold as written */
     const struct compare_threshold *threshold; /* borrowed */
     enum compare_status status;
     /* JUnit type: "loadgate.threshold" or "loadgate.regression" for FAIL,
@@ -307,8 +307,7 @@ int compare_evaluate(const struct metrics_results *run,
                      const struct metrics_results *baseline,
                      const struct compare_threshold *thresholds, size_t n,
                      const struct compare_opts *opts,
-                     struct compare_verdict **out, char *errbuf,
-                     size_t errlen);
+                     struct compare_verdict **out, char *errbuf, size_t errlen);
 /** Frees v; NULL is a no-op. */
 void compare_verdict_free(struct compare_verdict *v);
 
@@ -416,11 +415,11 @@ struct compare_seq_check {
     const char *endpoint; /* "ALL" or a name (owned by the sequence) */
     const struct compare_threshold *threshold; /* borrowed */
     enum compare_seq_decision decision;
-    unsigned look;    /* the look that decided it (1-based); 0: none yet */
-    double at_s;      /* elapsed seconds at that look (or the last one) */
-    double z;         /* toward the bad direction, at that look */
-    double bound;     /* the boundary it was held against */
-    double ratio;     /* measured / baseline at that look */
+    unsigned look; /* the look that decided it (1-based); 0: none yet */
+    double at_s;   /* elapsed seconds at that look (or the last one) */
+    double z;      /* toward the bad direction, at that look */
+    double bound;  /* the boundary it was held against */
+    double ratio;  /* measured / baseline at that look */
     struct compare_test test; /* the look's test */
 };
 
@@ -465,18 +464,18 @@ void compare_sequential_free(struct compare_sequential *s);
 
 struct compare_calibration_metric {
     enum metrics_stat stat;
-    double *values;     /* one per run, metric units; NAN when absent or
-                           too few samples */
-    size_t n_usable;    /* runs with a value */
-    double drift_pct;   /* largest pairwise relative difference, percent
-                           (error_rate: percentage points) */
-    double noise_pct;   /* largest within-run bootstrap 95 % half-width,
-                           percent of the value (error_rate: points); NAN
-                           when no run has 10 windows */
-    double suggested;   /* smallest whole-percent tolerance that no pair
-                           would have breached, with the safety margin
-                           (1.5 x drift + 1, at least 1); NAN if unusable */
-    char line[96];      /* "p95 < baseline + 12%", "" if unusable */
+    double *values;   /* one per run, metric units; NAN when absent or
+                         too few samples */
+    size_t n_usable;  /* runs with a value */
+    double drift_pct; /* largest pairwise relative difference, percent
+                         (error_rate: percentage points) */
+    double noise_pct; /* largest within-run bootstrap 95 % half-width,
+                         percent of the value (error_rate: points); NAN
+                         when no run has 10 windows */
+    double suggested; /* smallest whole-percent tolerance that no pair
+                         would have breached, with the safety margin
+                         (1.5 x drift + 1, at least 1); NAN if unusable */
+    char line[96];    /* "p95 < baseline + 12%", "" if unusable */
 };
 
 struct compare_calibration_endpoint {
@@ -543,8 +542,7 @@ struct compare_store_entry {
  * rm hold an exclusive flock on <dir>/.lock, so parallel jobs never
  * corrupt the store.  Returns 0, COMPARE_ENAME, COMPARE_EIO. */
 int compare_store_save(const char *dir, const char *name,
-                       struct metrics_results *r, char *errbuf,
-                       size_t errlen);
+                       struct metrics_results *r, char *errbuf, size_t errlen);
 /** Loads baseline name from dir.  Returns 0, COMPARE_ENAME,
  * COMPARE_ENOTFOUND, COMPARE_ECORRUPT (errbuf says what is wrong) or
  * COMPARE_EIO. */

@@ -21,7 +21,8 @@ static const enum metrics_stat calib_stats[COMPARE_CALIB_NSTATS] = {
 
 /* The value of stat, or NAN when absent or from too few samples. */
 static double usable_value(const struct metrics_results *r,
-                           const struct metrics_endpoint *ep, int stat) {
+                           const struct metrics_endpoint *ep, int stat)
+{
     uint64_t need = compare__samples_needed(compare__stat_percentile(stat));
     uint64_t n;
     double v;
@@ -40,7 +41,8 @@ static double usable_value(const struct metrics_results *r,
 }
 
 /* Within-run 95 % half-width, percent of the value (error_rate: points). */
-static double noise_of(const struct metrics_endpoint *ep, int stat) {
+static double noise_of(const struct metrics_endpoint *ep, int stat)
+{
     double point, lo, hi;
 
     if (!ep || compare__bootstrap_one(ep, stat, COMPARE__DRAWS, 0, &point, &lo,
@@ -51,7 +53,8 @@ static double noise_of(const struct metrics_endpoint *ep, int stat) {
     return point > 0 ? (hi - lo) / 2 / point * 100 : NAN;
 }
 
-static void fill_metric(struct compare_calibration_metric *m, size_t n) {
+static void fill_metric(struct compare_calibration_metric *m, size_t n)
+{
     double lo = INFINITY, hi = -INFINITY;
     const char *name = compare__stat_name((int)m->stat);
 
@@ -88,7 +91,8 @@ static void fill_metric(struct compare_calibration_metric *m, size_t n) {
     }
 }
 
-void compare_calibration_free(struct compare_calibration *c) {
+void compare_calibration_free(struct compare_calibration *c)
+{
     if (!c)
         return;
     for (size_t i = 0; i < c->n_endpoints; i++) {
@@ -101,7 +105,8 @@ void compare_calibration_free(struct compare_calibration *c) {
 }
 
 int compare_calibrate(const struct metrics_results *const *runs, size_t n,
-                      struct compare_calibration **out) {
+                      struct compare_calibration **out)
+{
     struct compare_calibration *c = NULL;
     struct metrics_endpoint **all = NULL;
     char name[NAME_LEN];

@@ -24,11 +24,12 @@
 #define DETAIL_MAX 1000
 /* Closed model: an endpoint's rate is the users' pace through the whole
  * scenario, so one slow endpoint slows them all. */
-#define CLOSED_RPS_NOTE                                                      \
-    "closed model: users are shared, so one slow endpoint lowers every "     \
+#define CLOSED_RPS_NOTE                                                        \
+    "closed model: users are shared, so one slow endpoint lowers every "       \
     "endpoint's rps"
 
-const char *compare_status_str(enum compare_status s) {
+const char *compare_status_str(enum compare_status s)
+{
     switch (s) {
     case COMPARE_PASS:
         return "PASS";
@@ -45,13 +46,13 @@ const char *compare_status_str(enum compare_status s) {
 /* What a check carries from judge() to finish(). */
 struct pend {
     struct compare__boot bt; /* the test, when has_ci */
-    bool tested;   /* has a p-value of its own: in Holm's family */
-    bool decide;   /* beyond the limit and min_effect: FAIL or PASS with a
-                      warning, once Holm has spoken */
-    bool finished; /* texts written already (the load check) */
-    bool seq;      /* decided by the sequential test */
-    double fail_log; /* log of the ratio, toward the bad direction, from
-                        which the check fails; NAN when unknown */
+    bool tested;             /* has a p-value of its own: in Holm's family */
+    bool decide;       /* beyond the limit and min_effect: FAIL or PASS with a
+                          warning, once Holm has spoken */
+    bool finished;     /* texts written already (the load check) */
+    bool seq;          /* decided by the sequential test */
+    double fail_log;   /* log of the ratio, toward the bad direction, from
+                          which the check fails; NAN when unknown */
     const char *notep; /* the detail's note: note, the message, or static */
     char note[256];
 };
@@ -72,7 +73,8 @@ struct eval {
 /* Samples behind a statistic: latencies for time statistics (imported
  * documents without a histogram fall back to their request count),
  * requests for the others. */
-static uint64_t sample_count(const struct metrics_endpoint *ep, int stat) {
+static uint64_t sample_count(const struct metrics_endpoint *ep, int stat)
+{
     uint64_t n;
 
     if (!compare__stat_is_time(stat) || !ep->hist)
@@ -82,13 +84,15 @@ static uint64_t sample_count(const struct metrics_endpoint *ep, int stat) {
 }
 
 static int get_all(const struct metrics_results *r,
-                   struct metrics_endpoint **slot) {
+                   struct metrics_endpoint **slot)
+{
     if (*slot)
         return 0;
     return metrics_results_aggregate(r, slot) ? COMPARE_ENOMEM : 0;
 }
 
-static struct compare_check *new_check(struct eval *e) {
+static struct compare_check *new_check(struct eval *e)
+{
     struct compare_verdict *v = e->v;
 
     if (v->n_checks == e->cap) {
@@ -110,12 +114,14 @@ static struct compare_check *new_check(struct eval *e) {
     return &v->checks[v->n_checks++];
 }
 
-static struct pend *pend_of(struct eval *e, const struct compare_check *c) {
+static struct pend *pend_of(struct eval *e, const struct compare_check *c)
+{
     return &e->pend[c - e->v->checks];
 }
 
 /* "200 ms", "1 s", "2.5 s" */
-static void fmt_len(unsigned ms, char *buf, size_t len) {
+static void fmt_len(unsigned ms, char *buf, size_t len)
+{
     if (ms < 1000)
         snprintf(buf, len, "%u ms", ms);
     else if (ms % 1000 == 0)
@@ -126,8 +132,8 @@ static void fmt_len(unsigned ms, char *buf, size_t len) {
 
 /* "30 + 300 windows of 1 s", "30 windows of 200 ms + 300 of 1 s", "30
  * paired windows of 200 ms" */
-static void fmt_windows(const struct compare__boot *bt, char *buf,
-                        size_t len) {
+static void fmt_windows(const struct compare__boot *bt, char *buf, size_t len)
+{
     char a[32], b[32];
 
     fmt_len(bt->len_cur, a, sizeof(a));
@@ -135,15 +141,15 @@ static void fmt_windows(const struct compare__boot *bt, char *buf,
     if (bt->paired)
         snprintf(buf, len, "%zu paired windows of %s", bt->n_cur, a);
     else if (bt->len_cur == bt->len_base)
-        snprintf(buf, len, "%zu + %zu windows of %s", bt->n_cur, bt->n_base,
-                 a);
+        snprintf(buf, len, "%zu + %zu windows of %s", bt->n_cur, bt->n_base, a);
     else
         snprintf(buf, len, "%zu windows of %s + %zu of %s", bt->n_cur, a,
                  bt->n_base, b);
 }
 
 /* "1.21"; "inf" when the baseline draw was 0. */
-static void fmt_ratio(double r, char *buf, size_t len) {
+static void fmt_ratio(double r, char *buf, size_t len)
+{
     if (r == INFINITY)
         snprintf(buf, len, "inf");
     else
@@ -151,7 +157,8 @@ static void fmt_ratio(double r, char *buf, size_t len) {
 }
 
 /* "p=0.003", "p=0.21", "p<1e-06". */
-static void fmt_p(double p, char *buf, size_t len) {
+static void fmt_p(double p, char *buf, size_t len)
+{
     if (p < 1e-6)
         snprintf(buf, len, "p<1e-06");
     else if (p < 0.001)
@@ -167,7 +174,8 @@ static void fmt_p(double p, char *buf, size_t len) {
 static void finish_text(struct compare_check *c,
                         const struct compare_threshold *t, const char *note,
                         const struct compare__boot *bt, size_t family,
-                        double alpha) {
+                        double alpha)
+{
     char val[64], lim[64], where[600] = "";
     size_t used;
     int n;
@@ -238,8 +246,7 @@ static void finish_text(struct compare_check *c,
         n = snprintf(c->detail + used, sizeof(c->detail) - used,
                      "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
                      "%sblock bootstrap, %u draws over %s, %s)",
-                     lo, hi, bt->paired ? "paired " : "", bt->draws, w,
-                     blocks);
+                     lo, hi, bt->paired ? "paired " : "", bt->draws, w, blocks);
         used += n < 0 ? 0 : (size_t)n;
         if (used >= sizeof(c->detail))
             goto out;
@@ -250,8 +257,7 @@ static void finish_text(struct compare_check *c,
             n = snprintf(c->detail + used, sizeof(c->detail) - used,
                          "\np-value  : %s; Holm-adjusted over %zu relative "
                          "check%s: %s (the gate's alpha %g%%)",
-                         raw, family, family == 1 ? "" : "s", adj,
-                         alpha * 100);
+                         raw, family, family == 1 ? "" : "s", adj, alpha * 100);
             used += n < 0 ? 0 : (size_t)n;
             if (used >= sizeof(c->detail))
                 goto out;
@@ -260,8 +266,7 @@ static void finish_text(struct compare_check *c,
     if (c->has_mde) {
         compare__fmt_pct(c->mde_pct, val, sizeof(val));
         n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\ncould see: %s or more (80%% power at this noise)",
-                     val);
+                     "\ncould see: %s or more (80%% power at this noise)", val);
         used += n < 0 ? 0 : (size_t)n;
         if (used >= sizeof(c->detail))
             goto out;
@@ -274,14 +279,16 @@ out:
 }
 
 static void set_status(struct compare_check *c, enum compare_status s,
-                       const char *type) {
+                       const char *type)
+{
     c->status = s;
     c->type = type;
 }
 
 /* "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); +34.7%" */
 static void relative_message(struct compare_check *c,
-                             const struct compare_threshold *t) {
+                             const struct compare_threshold *t)
+{
     char m[64], lim[64], b[64], tol[64], delta[80], nbuf[48];
     const char *name = compare__check_name(t, nbuf, sizeof(nbuf));
 
@@ -305,7 +312,8 @@ static void relative_message(struct compare_check *c,
 
 /* What the samples of t's statistic are: requests, or a stream's values
  * (one TTFT or TPOT a stream, one ITL a gap). */
-static const char *samples_noun(const struct compare_threshold *t) {
+static const char *samples_noun(const struct compare_threshold *t)
+{
     if (!t || t->series == METRICS_SERIES_LATENCY ||
         !metrics_series_is_time(t->series))
         return "requests";
@@ -314,7 +322,8 @@ static const char *samples_noun(const struct compare_threshold *t) {
 
 /* The run has too few samples for the percentile: INCONCLUSIVE. */
 static bool too_few_run(struct compare_check *c, const char *sname,
-                        uint64_t need) {
+                        uint64_t need)
+{
     if (!need || c->n_measured >= need)
         return false;
     set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
@@ -329,7 +338,8 @@ static bool too_few_run(struct compare_check *c, const char *sname,
 static void append(struct compare_check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void append(struct compare_check *c, const char *fmt, ...) {
+static void append(struct compare_check *c, const char *fmt, ...)
+{
     size_t len = strlen(c->message);
     va_list ap;
 
@@ -348,7 +358,8 @@ static void append(struct compare_check *c, const char *fmt, ...) {
 static void judge_sustained(struct compare_check *c,
                             const struct compare_threshold *t,
                             const struct metrics_endpoint *ep,
-                            const char *fail_type) {
+                            const char *fail_type)
+{
     int stat = (int)t->stat;
     size_t need = (size_t)ceil(t->for_s - 1e-9), got;
     int64_t first;
@@ -378,7 +389,8 @@ static void judge_sustained(struct compare_check *c,
 }
 
 /* The test's numbers into the check. */
-static void set_ci(struct compare_check *c, const struct compare__boot *bt) {
+static void set_ci(struct compare_check *c, const struct compare__boot *bt)
+{
     c->has_ci = true;
     c->ci_low = bt->ci_low;
     c->ci_high = bt->ci_high;
@@ -395,15 +407,16 @@ static void set_ci(struct compare_check *c, const struct compare__boot *bt) {
 static int run_test(struct eval *e, const struct compare_threshold *t,
                     const struct metrics_endpoint *ep,
                     const struct metrics_endpoint *bep, struct pend *p,
-                    bool *tested) {
+                    bool *tested)
+{
     int rc;
 
     if (e->opts && e->opts->paired)
         rc = compare__bootstrap_paired(ep, bep, (int)t->stat, t->op,
                                        COMPARE__DRAWS, &p->bt);
     else
-        rc = compare__bootstrap(ep, bep, (int)t->stat, t->op, COMPARE__DRAWS,
-                                0, &p->bt);
+        rc = compare__bootstrap(ep, bep, (int)t->stat, t->op, COMPARE__DRAWS, 0,
+                                &p->bt);
     *tested = rc == 0;
     return rc == COMPARE_EINVAL ? 0 : rc;
 }
@@ -411,8 +424,8 @@ static int run_test(struct eval *e, const struct compare_threshold *t,
 /* Beyond the limit, but too few windows to tell it from noise. */
 static void too_few_windows(struct compare_check *c,
                             const struct metrics_endpoint *ep,
-                            const struct metrics_endpoint *bep,
-                            struct pend *p) {
+                            const struct metrics_endpoint *bep, struct pend *p)
+{
     const struct compare__boot *bt = &p->bt;
 
     set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
@@ -453,7 +466,8 @@ static void too_few_windows(struct compare_check *c,
  * when it cannot be said (a baseline of 0); INFINITY when it cannot
  * fail. */
 static double fail_log(const struct compare_threshold *t, double b,
-                       double limit) {
+                       double limit)
+{
     bool up = t->op == COMPARE_LT || t->op == COMPARE_LE;
     double lim, me;
 
@@ -471,8 +485,8 @@ static double fail_log(const struct compare_threshold *t, double b,
 
 /* A decision of the sequential test as the check's status. */
 static void judge_sequential(struct compare_check *c,
-                             const struct compare_seq_check *q,
-                             struct pend *p) {
+                             const struct compare_seq_check *q, struct pend *p)
+{
     char w[96];
 
     p->seq = true;
@@ -485,8 +499,9 @@ static void judge_sequential(struct compare_check *c,
     case COMPARE_SEQ_FAIL:
         set_status(c, COMPARE_FAIL, COMPARE__T_REGRESSION);
         c->significant = true;
-        append(c, ", significant at look %u (%.0f s; z=%.2f, bound %.2f; "
-                  "%s)",
+        append(c,
+               ", significant at look %u (%.0f s; z=%.2f, bound %.2f; "
+               "%s)",
                q->look, q->at_s, q->z, q->bound, w);
         break;
     case COMPARE_SEQ_PASS:
@@ -516,7 +531,8 @@ static void judge_sequential(struct compare_check *c,
  * After Holm: a check beyond its limit and min_effect fails when
  * significant, else passes with a warning.
  */
-static void decide(struct eval *e, struct compare_check *c, struct pend *p) {
+static void decide(struct eval *e, struct compare_check *c, struct pend *p)
+{
     char pv[32], pa[32], w[96];
 
     fmt_p(c->p_value, pv, sizeof(pv));
@@ -547,7 +563,8 @@ static void decide(struct eval *e, struct compare_check *c, struct pend *p) {
  * with 80 % power, at the run's noise, its tolerance and min_effect, and
  * the family's alpha (Bonferroni's alpha / m, Holm's first step). */
 static void set_mde(struct eval *e, struct compare_check *c,
-                    const struct pend *p) {
+                    const struct pend *p)
+{
     const struct compare_threshold *t = c->threshold;
     bool up = t->op == COMPARE_LT || t->op == COMPARE_LE;
     double se = p->bt.se, z, mde;
@@ -568,7 +585,8 @@ static void set_mde(struct eval *e, struct compare_check *c,
 
 /* Holm's step-down over the checks with a p-value: p_adjusted, and
  * significant when it is below alpha. */
-static int holm(struct eval *e) {
+static int holm(struct eval *e)
+{
     struct compare_verdict *v = e->v;
     size_t *idx, m = 0;
     double run = 0;
@@ -602,7 +620,8 @@ static int holm(struct eval *e) {
 
 /* severity: warn: a breach is reported and never fails the build. */
 static void apply_warn_only(struct compare_check *c,
-                            const struct compare_threshold *t) {
+                            const struct compare_threshold *t)
+{
     char tmp[sizeof(c->message)];
 
     if (!t->warn_only ||
@@ -624,7 +643,8 @@ static void apply_warn_only(struct compare_check *c,
 static int judge_on(struct eval *e, const struct compare_threshold *t,
                     const char *name, const struct metrics_endpoint *src,
                     const struct metrics_endpoint *ep,
-                    const struct metrics_endpoint *bep) {
+                    const struct metrics_endpoint *bep)
+{
     struct compare_check *c = new_check(e);
     struct pend *p;
     int stat = (int)t->stat, rc;
@@ -739,8 +759,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
     if (need && c->n_baseline < need) {
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
         snprintf(c->message, sizeof(c->message),
-                 "%s of the baseline's %llu %s needs at least %llu",
-                 sname, (unsigned long long)c->n_baseline, samples_noun(t),
+                 "%s of the baseline's %llu %s needs at least %llu", sname,
+                 (unsigned long long)c->n_baseline, samples_noun(t),
                  (unsigned long long)need);
         p->notep = c->message;
         return 0;
@@ -793,7 +813,8 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
 
 /* After every check is measured: Holm, the decisions that waited for it,
  * what passing checks could have seen, notes and texts. */
-static int finish(struct eval *e) {
+static int finish(struct eval *e)
+{
     struct compare_verdict *v = e->v;
     int rc;
 
@@ -819,8 +840,7 @@ static int finish(struct eval *e) {
         }
         apply_warn_only(c, t);
         if (!p->notep &&
-            (c->status == COMPARE_INCONCLUSIVE ||
-             c->status == COMPARE_SKIPPED))
+            (c->status == COMPARE_INCONCLUSIVE || c->status == COMPARE_SKIPPED))
             p->notep = c->message;
         finish_text(c, t, p->notep, c->has_ci ? &p->bt : NULL,
                     p->tested ? e->family : 0, e->alpha);
@@ -830,7 +850,8 @@ static int finish(struct eval *e) {
 
 static int judge(struct eval *e, const struct compare_threshold *t,
                  const char *name, const struct metrics_endpoint *ep,
-                 const struct metrics_endpoint *bep) {
+                 const struct metrics_endpoint *bep)
+{
     const struct metrics_endpoint *v, *bv = NULL;
     struct metrics_endpoint *vo = NULL, *bvo = NULL;
     int rc = compare__series_ep(ep, t, &v, &vo);
@@ -845,7 +866,8 @@ static int judge(struct eval *e, const struct compare_threshold *t,
 }
 
 static void list_endpoints(const struct metrics_results *r, char *buf,
-                           size_t len) {
+                           size_t len)
+{
     size_t used = 0;
     char name[NAME_MAX_LEN];
 
@@ -866,7 +888,8 @@ static void list_endpoints(const struct metrics_results *r, char *buf,
 
 static int unknown_endpoint(const struct metrics_results *run,
                             const struct compare_threshold *t, char *errbuf,
-                            size_t errlen) {
+                            size_t errlen)
+{
     char names[800], line[32] = "";
 
     if (!errbuf || !errlen)
@@ -886,8 +909,8 @@ static int unknown_endpoint(const struct metrics_results *run,
 
 /* True when t names the endpoint `name`, exactly or by a pattern (never
  * for "ALL" or no endpoint). */
-static bool names_endpoint(const struct compare_threshold *t,
-                           const char *name) {
+static bool names_endpoint(const struct compare_threshold *t, const char *name)
+{
     if (!t->endpoint || strcmp(t->endpoint, "ALL") == 0)
         return false;
     return strcmp(t->endpoint, name) == 0 ||
@@ -896,7 +919,8 @@ static bool names_endpoint(const struct compare_threshold *t,
 }
 
 /* Is t checked on name when nothing replaces it? */
-static bool covers(const struct compare_threshold *t, const char *name) {
+static bool covers(const struct compare_threshold *t, const char *name)
+{
     if (!t->endpoint)
         return true;
     if (strcmp(t->endpoint, "ALL") == 0)
@@ -909,10 +933,11 @@ static bool covers(const struct compare_threshold *t, const char *name) {
  * same statistic there, an endpoint-less check to one naming the
  * endpoint. */
 static bool replaces(const struct compare_threshold *u,
-                     const struct compare_threshold *t, const char *name) {
+                     const struct compare_threshold *t, const char *name)
+{
     if (u == t || u->is_default || u->stat != t->stat ||
-        u->series != t->series ||
-        u->relative != t->relative || (u->warn_only && !t->warn_only))
+        u->series != t->series || u->relative != t->relative ||
+        (u->warn_only && !t->warn_only))
         return false;
     if (t->is_default)
         return covers(u, name);
@@ -920,8 +945,9 @@ static bool replaces(const struct compare_threshold *u,
 }
 
 enum compare_scope compare_threshold_scope(const struct compare_threshold *ts,
-                                           size_t n, size_t i,
-                                           const char *name, size_t *by) {
+                                           size_t n, size_t i, const char *name,
+                                           size_t *by)
+{
     if (!ts || i >= n || !name || !covers(&ts[i], name))
         return COMPARE_SCOPE_NONE;
     for (size_t k = 0; k < n; k++)
@@ -935,13 +961,15 @@ enum compare_scope compare_threshold_scope(const struct compare_threshold *ts,
 
 /* Is e's threshold t checked on name? */
 static bool applies(const struct eval *e, const struct compare_threshold *t,
-                    const char *name) {
+                    const char *name)
+{
     return compare_threshold_scope(e->all_t, e->n_t, (size_t)(t - e->all_t),
                                    name, NULL) == COMPARE_SCOPE_APPLIES;
 }
 
 static int eval_threshold(struct eval *e, const struct compare_threshold *t,
-                          char *errbuf, size_t errlen) {
+                          char *errbuf, size_t errlen)
+{
     char name[NAME_MAX_LEN];
     size_t matched = 0;
     int rc;
@@ -1002,7 +1030,8 @@ static int eval_threshold(struct eval *e, const struct compare_threshold *t,
  * saturated, so closed-model and imported runs keep exactly one check per
  * threshold and endpoint.
  */
-static int load_check(struct eval *e) {
+static int load_check(struct eval *e)
+{
     const struct metrics_results *r = e->run;
     double target = r->meta.target_rps, achieved = r->meta.achieved_rps;
     struct compare_check *c;
@@ -1070,8 +1099,8 @@ int compare_evaluate(const struct metrics_results *run,
                      const struct metrics_results *baseline,
                      const struct compare_threshold *thresholds, size_t n,
                      const struct compare_opts *opts,
-                     struct compare_verdict **out, char *errbuf,
-                     size_t errlen) {
+                     struct compare_verdict **out, char *errbuf, size_t errlen)
+{
     return compare__evaluate_ex(run, baseline, thresholds, n, opts, out, NULL,
                                 errbuf, errlen);
 }
@@ -1082,7 +1111,8 @@ int compare__evaluate_ex(const struct metrics_results *run,
                          const struct compare_opts *opts,
                          struct compare_verdict **out,
                          struct compare__tested **tests, char *errbuf,
-                         size_t errlen) {
+                         size_t errlen)
+{
     struct eval e;
     int rc = 0;
 
@@ -1163,7 +1193,8 @@ out:
     return rc;
 }
 
-void compare_verdict_free(struct compare_verdict *v) {
+void compare_verdict_free(struct compare_verdict *v)
+{
     if (!v)
         return;
     for (size_t i = 0; i < v->n_checks; i++) {

@@ -7,7 +7,8 @@
 #include "compare_internal.h"
 
 /* "%.*f" with trailing zeros (and a trailing '.') dropped. */
-static void fmt_trim(double v, int decimals, char *buf, size_t len) {
+static void fmt_trim(double v, int decimals, char *buf, size_t len)
+{
     char *dot, *end;
     int n;
 
@@ -32,7 +33,8 @@ static void fmt_trim(double v, int decimals, char *buf, size_t len) {
         snprintf(buf, len, "0");
 }
 
-void compare__fmt_value(int stat, double v, char *buf, size_t len) {
+void compare__fmt_value(int stat, double v, char *buf, size_t len)
+{
     char num[64];
 
     if (len == 0)
@@ -52,11 +54,13 @@ void compare__fmt_value(int stat, double v, char *buf, size_t len) {
 }
 
 void compare_format_value(enum metrics_stat stat, double v, char *buf,
-                          size_t len) {
+                          size_t len)
+{
     compare__fmt_value((int)stat, v, buf, len);
 }
 
-void compare__fmt_pct(double pct, char *buf, size_t len) {
+void compare__fmt_pct(double pct, char *buf, size_t len)
+{
     if (len == 0)
         return;
     if (!isfinite(pct))
@@ -66,7 +70,8 @@ void compare__fmt_pct(double pct, char *buf, size_t len) {
 }
 
 void compare__fmt_tolerance(const struct compare_threshold *t, char *buf,
-                            size_t len) {
+                            size_t len)
+{
     char num[64];
     double mag = fabs(t->tolerance);
     char sign = t->tolerance < 0 ? '-' : '+';
@@ -90,7 +95,8 @@ void compare__fmt_tolerance(const struct compare_threshold *t, char *buf,
     }
 }
 
-uint64_t compare__samples_needed(double pct) {
+uint64_t compare__samples_needed(double pct)
+{
     double need;
 
     if (pct < 0 || pct >= 100)
@@ -100,7 +106,8 @@ uint64_t compare__samples_needed(double pct) {
     return need < 1 ? 1 : (uint64_t)need;
 }
 
-void compare__utf8_cut(char *s, size_t max) {
+void compare__utf8_cut(char *s, size_t max)
+{
     size_t n = strlen(s);
 
     if (n <= max)
@@ -113,7 +120,8 @@ void compare__utf8_cut(char *s, size_t max) {
 }
 
 /* Drops a multi-byte sequence that truncation left incomplete at the end. */
-static void trim_partial_utf8(char *s) {
+static void trim_partial_utf8(char *s)
+{
     size_t n = strlen(s), i = n, need;
     unsigned char lead;
 
@@ -129,7 +137,8 @@ static void trim_partial_utf8(char *s) {
         s[i - 1] = '\0';
 }
 
-void compare__printf(char *buf, size_t len, const char *fmt, ...) {
+void compare__printf(char *buf, size_t len, const char *fmt, ...)
+{
     va_list ap;
     int n;
 

@@ -93,10 +93,10 @@ bool compare__window_value(const struct metrics_point *pt, int stat,
 /** A run's windows for one statistic. */
 struct compare__wins {
     const struct metrics_point **w; /* windows with a sample, clock order */
-    int64_t *key;     /* window start / len_ms (the clock, for pairing) */
+    int64_t *key; /* window start / len_ms (the clock, for pairing) */
     size_t n;
-    unsigned len_ms;  /* window length */
-    unsigned src_ms;  /* the timeline they come from: 1000 or fine_ms */
+    unsigned len_ms; /* window length */
+    unsigned src_ms; /* the timeline they come from: 1000 or fine_ms */
     struct metrics_point *own; /* merged slots (len_ms > src_ms) */
     size_t n_own;
 };
@@ -217,10 +217,10 @@ int compare__evaluate_ex(const struct metrics_results *run,
 struct compare__gs {
     int spending; /* enum compare_spending */
     double alpha;
-    unsigned k;   /* looks so far */
+    unsigned k; /* looks so far */
     double t[COMPARE__GS_LOOKS], c[COMPARE__GS_LOOKS];
     double spent;
-    double *f;    /* density at x0 + i h, i < nf */
+    double *f; /* density at x0 + i h, i < nf */
     size_t nf;
     double x0, h;
 };

@@ -18,7 +18,8 @@ struct out {
 static void put(struct out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void put(struct out *o, const char *fmt, ...) {
+static void put(struct out *o, const char *fmt, ...)
+{
     va_list ap;
     int n;
 
@@ -46,7 +47,8 @@ static void put(struct out *o, const char *fmt, ...) {
     }
 }
 
-static void item(struct out *o) {
+static void item(struct out *o)
+{
     if (o->any)
         put(o, "; ");
     o->any = true;
@@ -54,7 +56,8 @@ static void item(struct out *o) {
 
 /* Endpoints of a missing from b, as "label: A, B"; true if any. */
 static bool missing(struct out *o, const struct metrics_results *a,
-                    const struct metrics_results *b, const char *label) {
+                    const struct metrics_results *b, const char *label)
+{
     char name[NAME_LEN];
     bool first = true;
 
@@ -72,19 +75,22 @@ static bool missing(struct out *o, const struct metrics_results *a,
     return !first;
 }
 
-static const char *str_or(const char *s, const char *dflt) {
+static const char *str_or(const char *s, const char *dflt)
+{
     return s && *s ? s : dflt;
 }
 
 bool compare_profile_mismatch(const char *baseline_sha256,
-                              const char *run_sha256) {
+                              const char *run_sha256)
+{
     return baseline_sha256 && *baseline_sha256 && run_sha256 && *run_sha256 &&
            strcmp(baseline_sha256, run_sha256) != 0;
 }
 
 void compare_profile_diff(const struct metrics_results *baseline,
                           const struct metrics_results *run, char *buf,
-                          size_t len) {
+                          size_t len)
+{
     struct out o = {buf, len, 0, false};
     char x[64], y[64];
 

@@ -21,14 +21,16 @@ struct rec {
     size_t added;
 };
 
-static bool has_text(const struct metrics_results *r, const char *text) {
+static bool has_text(const struct metrics_results *r, const char *text)
+{
     for (size_t i = 0; i < r->n_recommendations; i++)
         if (r->recommendations[i] && strcmp(r->recommendations[i], text) == 0)
             return true;
     return false;
 }
 
-static int add(struct rec *rc, const char *text) {
+static int add(struct rec *rc, const char *text)
+{
     if (has_text(rc->r, text)) {
         rc->added++; /* still flagged, so no "all fine" line */
         return 0;
@@ -40,7 +42,8 @@ static int add(struct rec *rc, const char *text) {
 }
 
 /* The error class with most failures, for a hint on where to look. */
-static int top_class(const struct metrics_endpoint *ep) {
+static int top_class(const struct metrics_endpoint *ep)
+{
     int best = -1;
     uint64_t n = 0;
 
@@ -52,7 +55,8 @@ static int top_class(const struct metrics_endpoint *ep) {
     return best;
 }
 
-static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep) {
+static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep)
+{
     char name[NAME_LEN], val[64], text[1024];
     double v;
     int rv;
@@ -99,17 +103,20 @@ static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep) {
     return 0;
 }
 
-static bool is_type(const struct compare_check *c, const char *type) {
+static bool is_type(const struct compare_check *c, const char *type)
+{
     return c->type && strcmp(c->type, type) == 0;
 }
 
 /* A relative check beyond its tolerance by less than min_effect. */
-static bool below_min_effect(const struct compare_check *c) {
+static bool below_min_effect(const struct compare_check *c)
+{
     return c->threshold && c->has_measured && c->has_baseline &&
            fabs(c->measured - c->baseline) < c->threshold->min_effect;
 }
 
-static bool too_few(const struct compare_check *c) {
+static bool too_few(const struct compare_check *c)
+{
     return c->status == COMPARE_INCONCLUSIVE && is_type(c, COMPARE__T_TOO_FEW);
 }
 
@@ -117,7 +124,8 @@ static bool too_few(const struct compare_check *c) {
  * where: "Too few samples for 'p99 < 2s' (p99 needs at least 1000
  * requests): GET /a has 300, ALL has 650; ...". */
 static int too_few_rec(struct rec *rc, const struct compare_verdict *v,
-                       size_t first) {
+                       size_t first)
+{
     const struct compare_check *c0 = &v->checks[first];
     const struct compare_threshold *t = c0->threshold;
     char text[1200], part[600];
@@ -160,7 +168,8 @@ static int too_few_rec(struct rec *rc, const struct compare_verdict *v,
     return add(rc, text);
 }
 
-static int verdict_recs(struct rec *rc, const struct compare_verdict *v) {
+static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
+{
     char text[1200], delta[32];
     int rv;
 
@@ -214,7 +223,8 @@ static int verdict_recs(struct rec *rc, const struct compare_verdict *v) {
 
 /* Endpoints no check looks at on their own; reported only when every
  * threshold names its endpoints, as otherwise every endpoint has one. */
-static int unchecked_recs(struct rec *rc, const struct compare_verdict *v) {
+static int unchecked_recs(struct rec *rc, const struct compare_verdict *v)
+{
     char name[NAME_LEN], text[1024];
     int rv;
 
@@ -243,7 +253,8 @@ static int unchecked_recs(struct rec *rc, const struct compare_verdict *v) {
     return 0;
 }
 
-static int run_recs(struct rec *rc) {
+static int run_recs(struct rec *rc)
+{
     const struct metrics_results *r = rc->r;
     const struct metrics_meta *m = &r->meta;
     char text[512], a[64], t[64];
@@ -282,7 +293,8 @@ static int run_recs(struct rec *rc) {
 }
 
 /* A stale "all fine" line from an earlier pass contradicts new advice. */
-static void drop_ok_line(struct metrics_results *r) {
+static void drop_ok_line(struct metrics_results *r)
+{
     size_t w = 0;
 
     for (size_t i = 0; i < r->n_recommendations; i++) {
@@ -297,7 +309,8 @@ static void drop_ok_line(struct metrics_results *r) {
 }
 
 int compare_recommend(struct metrics_results *r,
-                      const struct compare_verdict *v) {
+                      const struct compare_verdict *v)
+{
     struct rec rc = {r, 0};
     int rv = 0;
 
@@ -323,7 +336,8 @@ out:
 /* The tolerance of a relative threshold and the run's noise, in the same
  * unit: percent of the value, error_rate points, or metric units. */
 static int noise_rec(struct rec *rc, const struct compare_check *c,
-                     const struct metrics_endpoint *ep) {
+                     const struct metrics_endpoint *ep)
+{
     const struct compare_threshold *t = c->threshold;
     int stat = (int)t->stat;
     double point, lo, hi, half, tol;
@@ -336,8 +350,7 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
     /* a streaming check's noise is its series' (metrics_series_view) */
     if (compare__series_ep(ep, t, &use, &view) != 0)
         return 0; /* out of memory: advice is optional */
-    rv = compare__bootstrap_one(use, stat, COMPARE__DRAWS, 0, &point, &lo,
-                                &hi);
+    rv = compare__bootstrap_one(use, stat, COMPARE__DRAWS, 0, &point, &lo, &hi);
     metrics_endpoint_free(view);
     if (rv != 0)
         return 0; /* fewer than 10 windows; out of memory: advice is
@@ -371,7 +384,8 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
 }
 
 int compare_recommend_noise(struct metrics_results *r,
-                            const struct compare_verdict *v) {
+                            const struct compare_verdict *v)
+{
     struct rec rc = {r, 0};
     struct metrics_endpoint *all = NULL;
     int rv = 0;

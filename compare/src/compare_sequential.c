@@ -31,17 +31,19 @@
 
 /* ---- boundaries --------------------------------------------------------- */
 
-#define GS_H 0.02   /* grid step of the score S */
-#define GS_LO -8.0  /* S has sd sqrt(t) <= 1: 8 sd below */
+#define GS_H 0.02  /* grid step of the score S */
+#define GS_LO -8.0 /* S has sd sqrt(t) <= 1: 8 sd below */
 #define GS_HI 8.0
-#define GS_TAIL 9.0 /* kernels cut at 9 sd */
+#define GS_TAIL 9.0  /* kernels cut at 9 sd */
 #define GS_NONE 40.0 /* a boundary nothing crosses */
 
-static double phi(double z) {
+static double phi(double z)
+{
     return 0.39894228040143267794 * exp(-0.5 * z * z);
 }
 
-double compare__gs_spend(int spending, double alpha, double t) {
+double compare__gs_spend(int spending, double alpha, double t)
+{
     if (!(t > 0))
         return 0;
     if (t >= 1)
@@ -52,7 +54,8 @@ double compare__gs_spend(int spending, double alpha, double t) {
     return 2.0 * compare__norm_sf(compare__norm_isf(alpha / 2.0) / sqrt(t));
 }
 
-void compare__gs_release(struct compare__gs *g) {
+void compare__gs_release(struct compare__gs *g)
+{
     free(g->f);
     g->f = NULL;
     g->nf = 0;
@@ -63,8 +66,8 @@ void compare__gs_release(struct compare__gs *g) {
  * cut by a boundary b between grid points, at b itself as node nf: the
  * trapezoid weight of node i is then w(i).
  */
-static double weight(const struct compare__gs *g, size_t i, double b,
-                     bool cut) {
+static double weight(const struct compare__gs *g, size_t i, double b, bool cut)
+{
     double d = cut ? b - (g->x0 + (double)(g->nf - 1) * g->h) : 0;
 
     if (i == g->nf) /* the boundary node */
@@ -79,7 +82,8 @@ static double weight(const struct compare__gs *g, size_t i, double b,
 /* Probability of crossing c at the next look (fraction t, step dt) from
  * the current density, cut at b. */
 static double crossing(const struct compare__gs *g, double b, bool cut,
-                       double c, double t, double dt) {
+                       double c, double t, double dt)
+{
     double sd = sqrt(dt), at = c * sqrt(t), p = 0;
     size_t n = g->nf + (cut ? 1 : 0);
 
@@ -96,7 +100,8 @@ static double crossing(const struct compare__gs *g, double b, bool cut,
 /* The density of the scores not stopped at the look (t, dt, boundary c),
  * from the current one (cut at b) into nf, nxt. */
 static int propagate(struct compare__gs *g, double b, bool cut, double c,
-                     double t, double dt) {
+                     double t, double dt)
+{
     double sd = sqrt(dt), nb = c * sqrt(t), *k, *nxt;
     size_t n_old = g->nf + (cut ? 1 : 0), d_max, nf;
     bool ncut = nb < GS_HI;
@@ -125,8 +130,7 @@ static int propagate(struct compare__gs *g, double b, bool cut, double c,
         if (hi > (long)g->nf - 1)
             hi = (long)g->nf - 1;
         for (long i = lo; i <= hi; i++)
-            sum += weight(g, (size_t)i, b, cut) * g->f[i] *
-                   k[(long)j - i + dm];
+            sum += weight(g, (size_t)i, b, cut) * g->f[i] * k[(long)j - i + dm];
         nxt[j] = sum;
     }
     /* the old boundary node to the lattice, and everything to the new
@@ -135,8 +139,7 @@ static int propagate(struct compare__gs *g, double b, bool cut, double c,
         for (size_t j = 0; j < nf; j++) {
             double z = (GS_LO + (double)j * GS_H - b) / sd;
             if (fabs(z) <= GS_TAIL)
-                nxt[j] += weight(g, g->nf, b, cut) * g->f[g->nf] * phi(z) /
-                          sd;
+                nxt[j] += weight(g, g->nf, b, cut) * g->f[g->nf] * phi(z) / sd;
         }
     if (ncut && nf > 0) {
         double sum = 0;
@@ -157,7 +160,8 @@ static int propagate(struct compare__gs *g, double b, bool cut, double c,
     return 0;
 }
 
-int compare__gs_look(struct compare__gs *g, double t, double *c_out) {
+int compare__gs_look(struct compare__gs *g, double t, double *c_out)
+{
     double prev = g->k ? g->t[g->k - 1] : 0, target, b = 0, c, dt;
     bool cut = false;
     int rc;
@@ -232,7 +236,8 @@ struct item {
 };
 
 const struct compare__boot *
-compare__sequential_boot(const struct compare_seq_check *q) {
+compare__sequential_boot(const struct compare_seq_check *q)
+{
     return &((const struct item *)(const void *)q)->bt;
 }
 
@@ -249,7 +254,8 @@ struct compare_sequential {
 
 int compare_sequential_new(const struct compare_threshold *ts, size_t n,
                            const struct compare_seq_opts *o,
-                           struct compare_sequential **out) {
+                           struct compare_sequential **out)
+{
     struct compare_sequential *s;
 
     if (!out || !o || (n && !ts) || !(o->max_s > 0))
@@ -270,7 +276,8 @@ int compare_sequential_new(const struct compare_threshold *ts, size_t n,
     return 0;
 }
 
-void compare_sequential_free(struct compare_sequential *s) {
+void compare_sequential_free(struct compare_sequential *s)
+{
     if (!s)
         return;
     for (size_t i = 0; i < s->n_c; i++)
@@ -280,7 +287,8 @@ void compare_sequential_free(struct compare_sequential *s) {
     free(s);
 }
 
-bool compare_sequential_done(const struct compare_sequential *s) {
+bool compare_sequential_done(const struct compare_sequential *s)
+{
     if (!s || !s->fixed)
         return false;
     for (size_t i = 0; i < s->n_c; i++)
@@ -289,22 +297,26 @@ bool compare_sequential_done(const struct compare_sequential *s) {
     return true;
 }
 
-unsigned compare_sequential_looks(const struct compare_sequential *s) {
+unsigned compare_sequential_looks(const struct compare_sequential *s)
+{
     return s ? s->gs.k : 0;
 }
 
-size_t compare_sequential_n(const struct compare_sequential *s) {
+size_t compare_sequential_n(const struct compare_sequential *s)
+{
     return s ? s->n_c : 0;
 }
 
 const struct compare_seq_check *
-compare_sequential_check(const struct compare_sequential *s, size_t i) {
+compare_sequential_check(const struct compare_sequential *s, size_t i)
+{
     return s && i < s->n_c ? &s->c[i].pub : NULL;
 }
 
 const struct compare_seq_check *
 compare_sequential_find(const struct compare_sequential *s,
-                        const struct compare_threshold *t, const char *name) {
+                        const struct compare_threshold *t, const char *name)
+{
     for (size_t i = 0; s && t && name && i < s->n_c; i++)
         if (s->c[i].pub.threshold == t && strcmp(s->c[i].endpoint, name) == 0)
             return &s->c[i].pub;
@@ -312,7 +324,8 @@ compare_sequential_find(const struct compare_sequential *s,
 }
 
 /* A check the sequence decides: relative, whole-run, with a baseline. */
-static bool takes_part(const struct compare_check *c) {
+static bool takes_part(const struct compare_check *c)
+{
     const struct compare_threshold *t = c->threshold;
 
     return t && t->relative && !(t->for_s > 0) && c->has_baseline;
@@ -320,7 +333,8 @@ static bool takes_part(const struct compare_check *c) {
 
 /* The checks of the first look taken. */
 static int fix_checks(struct compare_sequential *s,
-                      const struct compare_verdict *v) {
+                      const struct compare_verdict *v)
+{
     size_t n = 0;
 
     for (size_t i = 0; i < v->n_checks; i++)
@@ -349,7 +363,8 @@ static int fix_checks(struct compare_sequential *s,
 }
 
 /* A t statistic as the normal z of the same upper tail. */
-static double normal_scale(double t, double df) {
+static double normal_scale(double t, double df)
+{
     double p = compare__t_sf(t, df);
 
     if (p < 1e-300)
@@ -360,7 +375,8 @@ static double normal_scale(double t, double df) {
 /* The look's decision on one undecided check. */
 static void judge_look(struct item *it, const struct compare_check *c,
                        const struct compare__tested *ts, double bound,
-                       unsigned look, double at_s, bool last) {
+                       unsigned look, double at_s, bool last)
+{
     const struct compare_threshold *t = c->threshold;
     bool up = t->op == COMPARE_LT || t->op == COMPARE_LE;
     const struct compare__boot *bt = &ts->bt;
@@ -401,7 +417,8 @@ int compare_sequential_look(struct compare_sequential *s,
                             const struct metrics_results *run,
                             const struct metrics_results *baseline,
                             double elapsed_s, bool final, char *errbuf,
-                            size_t errlen) {
+                            size_t errlen)
+{
     struct compare_opts co;
     struct compare_verdict *v = NULL;
     struct compare__tested *tests = NULL;
@@ -438,10 +455,11 @@ int compare_sequential_look(struct compare_sequential *s,
         const struct compare_check *c = &v->checks[i];
         if (!takes_part(c) || !tests[i].tested)
             continue;
-        any = !s->fixed ||
-              (compare_sequential_find(s, c->threshold, c->endpoint) &&
-               compare_sequential_find(s, c->threshold, c->endpoint)
-                       ->decision == COMPARE_SEQ_CONTINUE);
+        any =
+            !s->fixed ||
+            (compare_sequential_find(s, c->threshold, c->endpoint) &&
+             compare_sequential_find(s, c->threshold, c->endpoint)->decision ==
+                 COMPARE_SEQ_CONTINUE);
     }
     if (!any) {
         if (last)

@@ -42,18 +42,21 @@ struct rng {
     uint64_t s[4];
 };
 
-static uint64_t splitmix(uint64_t *x) {
+static uint64_t splitmix(uint64_t *x)
+{
     uint64_t z = (*x += UINT64_C(0x9E3779B97F4A7C15));
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
     return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) {
+static uint64_t rotl(uint64_t x, int k)
+{
     return (x << k) | (x >> (64 - k));
 }
 
-static uint64_t rng_next(struct rng *r) {
+static uint64_t rng_next(struct rng *r)
+{
     uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
 
     s[2] ^= s[0];
@@ -65,13 +68,15 @@ static uint64_t rng_next(struct rng *r) {
     return res;
 }
 
-static void rng_seed(struct rng *r, uint64_t seed) {
+static void rng_seed(struct rng *r, uint64_t seed)
+{
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix(&seed);
 }
 
 /* Uniform in [0, n); the modulo bias is below 2^-40 for the n we see. */
-static size_t rng_below(struct rng *r, size_t n) {
+static size_t rng_below(struct rng *r, size_t n)
+{
     return (size_t)((rng_next(r) >> 11) % (uint64_t)n);
 }
 
@@ -80,7 +85,8 @@ static size_t rng_below(struct rng *r, size_t n) {
 #define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 #define FNV_PRIME UINT64_C(0x100000001b3)
 
-static uint64_t fnv_u64(uint64_t h, uint64_t v) {
+static uint64_t fnv_u64(uint64_t h, uint64_t v)
+{
     for (int i = 0; i < 8; i++) {
         h ^= (v >> (i * 8)) & 0xff;
         h *= FNV_PRIME;
@@ -91,17 +97,20 @@ static uint64_t fnv_u64(uint64_t h, uint64_t v) {
 /* ---- windows ------------------------------------------------------------ */
 
 /* Statistics read from the merged histogram (percentiles, min, max). */
-static bool uses_hist(int stat) {
+static bool uses_hist(int stat)
+{
     return compare__stat_is_time(stat) && stat != METRICS_STAT_AVG;
 }
 
-static bool has_sample(const struct metrics_point *pt, int stat) {
+static bool has_sample(const struct metrics_point *pt, int stat)
+{
     if (compare__stat_is_time(stat))
         return pt->hist && metrics_hist_count(pt->hist) > 0;
     return pt->requests > 0;
 }
 
-size_t compare__windows(const struct metrics_endpoint *ep, int stat) {
+size_t compare__windows(const struct metrics_endpoint *ep, int stat)
+{
     size_t n = 0;
 
     if (!ep || !ep->timeline)
@@ -113,7 +122,8 @@ size_t compare__windows(const struct metrics_endpoint *ep, int stat) {
 
 /* The numerator and denominator a window adds to a ratio statistic. */
 static void window_sums(const struct metrics_point *pt, int stat, double *num,
-                        double *den) {
+                        double *den)
+{
     switch (stat) {
     case METRICS_STAT_AVG: {
         double c = (double)metrics_hist_count(pt->hist);
@@ -136,7 +146,8 @@ static void window_sums(const struct metrics_point *pt, int stat, double *num,
     }
 }
 
-static double hist_stat(const struct metrics_hist *h, int stat) {
+static double hist_stat(const struct metrics_hist *h, int stat)
+{
     switch (stat) {
     case METRICS_STAT_MIN:
         return (double)metrics_hist_min(h) / 1000.0;
@@ -150,7 +161,8 @@ static double hist_stat(const struct metrics_hist *h, int stat) {
 }
 
 bool compare__window_value(const struct metrics_point *pt, int stat,
-                           double *out) {
+                           double *out)
+{
     double num, den;
 
     if (!pt || !has_sample(pt, stat))
@@ -169,13 +181,15 @@ bool compare__window_value(const struct metrics_point *pt, int stat,
 }
 
 /* Samples a point holds for stat. */
-static uint64_t point_samples(const struct metrics_point *pt, int stat) {
+static uint64_t point_samples(const struct metrics_point *pt, int stat)
+{
     if (compare__stat_is_time(stat))
         return pt->hist ? metrics_hist_count(pt->hist) : 0;
     return pt->requests;
 }
 
-void compare__wins_release(struct compare__wins *ws) {
+void compare__wins_release(struct compare__wins *ws)
+{
     if (!ws)
         return;
     for (size_t i = 0; i < ws->n_own; i++)
@@ -189,7 +203,8 @@ void compare__wins_release(struct compare__wins *ws) {
 /* The timeline windows are built from: the fine one when it holds every
  * request, else the per-second one. */
 static const struct metrics_point *source_of(const struct metrics_endpoint *ep,
-                                             size_t *n, unsigned *ms) {
+                                             size_t *n, unsigned *ms)
+{
     if (metrics_endpoint_fine_complete(ep)) {
         *n = ep->n_fine;
         *ms = ep->fine_ms;
@@ -200,7 +215,8 @@ static const struct metrics_point *source_of(const struct metrics_endpoint *ep,
     return ep->timeline;
 }
 
-unsigned compare__wins_length(const struct metrics_endpoint *ep, int stat) {
+unsigned compare__wins_length(const struct metrics_endpoint *ep, int stat)
+{
     size_t n = 0;
     unsigned ms = 1000;
     const struct metrics_point *pt = ep ? source_of(ep, &n, &ms) : NULL;
@@ -235,13 +251,15 @@ unsigned compare__wins_length(const struct metrics_endpoint *ep, int stat) {
 }
 
 /* Floor division (slots before 1970 too). */
-static int64_t floor_div(int64_t a, int64_t b) {
+static int64_t floor_div(int64_t a, int64_t b)
+{
     int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 int compare__wins_build(const struct metrics_endpoint *ep, int stat,
-                        unsigned len_ms, struct compare__wins *ws) {
+                        unsigned len_ms, struct compare__wins *ws)
+{
     size_t n, k;
     unsigned ms;
     const struct metrics_point *pt;
@@ -345,7 +363,8 @@ struct series {
     uint64_t hash;
 };
 
-static void series_release(struct series *s) {
+static void series_release(struct series *s)
+{
     if (s->block)
         for (size_t i = 0; i < s->nb; i++)
             metrics_hist_free(s->block[i]);
@@ -367,7 +386,8 @@ struct pairs {
     size_t len, cap;
 };
 
-static bool pairs_push(struct pairs *p, uint64_t v, uint64_t n) {
+static bool pairs_push(struct pairs *p, uint64_t v, uint64_t n)
+{
     if (p->len == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 1024;
         uint64_t *nv = realloc(p->v, cap * sizeof(*nv));
@@ -387,22 +407,26 @@ static bool pairs_push(struct pairs *p, uint64_t v, uint64_t n) {
     return true;
 }
 
-static bool pair_cb(uint64_t v, uint64_t n, void *ud) {
+static bool pair_cb(uint64_t v, uint64_t n, void *ud)
+{
     return pairs_push(ud, v, n);
 }
 
 /* Appends h's (value, count) pairs in ascending order, the values as the
  * merged histogram would report them. */
-static bool read_hist(const struct metrics_hist *h, struct pairs *p) {
+static bool read_hist(const struct metrics_hist *h, struct pairs *p)
+{
     return metrics_hist_foreach(h, pair_cb, p);
 }
 
-static int cmp_u64(const void *a, const void *b) {
+static int cmp_u64(const void *a, const void *b)
+{
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
-static size_t grid_index(const uint64_t *g, size_t n, uint64_t v) {
+static size_t grid_index(const uint64_t *g, size_t n, uint64_t v)
+{
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -415,7 +439,8 @@ static size_t grid_index(const uint64_t *g, size_t n, uint64_t v) {
 }
 
 /* Builds the grid path; 1 when it does not fit (use the fallback). */
-static int grid_init(struct series *s, const struct metrics_point *const *w) {
+static int grid_init(struct series *s, const struct metrics_point *const *w)
+{
     struct pairs p = {NULL, NULL, 0, 0};
     size_t *off = NULL, ng = 0;
     uint64_t *tmp = NULL, *raw = NULL;
@@ -514,8 +539,8 @@ out:
     return rc;
 }
 
-static int merge_init(struct series *s,
-                      const struct metrics_point *const *w) {
+static int merge_init(struct series *s, const struct metrics_point *const *w)
+{
     s->block = calloc(s->nb, sizeof(*s->block));
     if (!s->block || metrics_hist_new(&s->scratch))
         return COMPARE_ENOMEM;
@@ -547,7 +572,8 @@ static int merge_init(struct series *s,
 #define MAX_LAG 63
 
 static void choose_block(const double *x, size_t n, size_t k_min, size_t *k_out,
-                         double *widen) {
+                         double *widen)
+{
     double mean = 0, r0 = 0, thr, g = 0, lrv, d, b, bart;
     size_t kn, mmax, mhat, big_m, k = k_min, cap = n / 5;
     double rho[MAX_LAG + 1];
@@ -611,7 +637,8 @@ static void choose_block(const double *x, size_t n, size_t k_min, size_t *k_out,
 
 /* A window's value as choose_block looks at it: the log for times (drift
  * is a factor). */
-static double block_value(const struct metrics_point *w, int stat) {
+static double block_value(const struct metrics_point *w, int stat)
+{
     double v = 0;
 
     (void)compare__window_value(w, stat, &v);
@@ -620,15 +647,16 @@ static double block_value(const struct metrics_point *w, int stat) {
 
 /* The shortest block: COMPARE__BLOCK windows, fewer when there are few
  * windows (short runs: a block of 5 in 20 windows leaves 4 per draw). */
-static size_t min_block(size_t n) {
+static size_t min_block(size_t n)
+{
     size_t k = n / 10;
     return k < 1 ? 1 : k > COMPARE__BLOCK ? COMPARE__BLOCK : k;
 }
 
 /* Block length and widening for the series x[0..n) (choose_block), and
  * the m blocks per draw with their own widening. */
-static void set_block(struct series *s, const double *x, size_t n,
-                      size_t k_min) {
+static void set_block(struct series *s, const double *x, size_t n, size_t k_min)
+{
     choose_block(x, n, k_min, &s->k, &s->widen);
     s->m = (s->n + s->k - 1) / s->k;
     /* m blocks drawn from a run of about m blocks: a block mean's spread
@@ -640,7 +668,8 @@ static void set_block(struct series *s, const double *x, size_t n,
 /* The series of windows w[0..n) for stat, with blocks of s->k windows
  * (set_block first). */
 static int series_init(struct series *s, const struct metrics_point *const *w,
-                       size_t n, int stat) {
+                       size_t n, int stat)
+{
     size_t k = s->k;
     int rc = 0;
 
@@ -694,7 +723,8 @@ out:
 
 /* A series over ws with its own block choice (an unpaired run). */
 static int series_own(struct series *s, const struct compare__wins *ws,
-                      int stat, size_t k_min) {
+                      int stat, size_t k_min)
+{
     double *x;
 
     memset(s, 0, sizeof(*s));
@@ -712,7 +742,8 @@ static int series_own(struct series *s, const struct compare__wins *ws,
 }
 
 /* The rank-th value of the current pick: binary search over the grid. */
-static uint64_t grid_rank(const struct series *s, uint64_t rank) {
+static uint64_t grid_rank(const struct series *s, uint64_t rank)
+{
     size_t lo = 0, hi = s->ng - 1;
 
     while (lo < hi) {
@@ -729,13 +760,15 @@ static uint64_t grid_rank(const struct series *s, uint64_t rank) {
 }
 
 /* m blocks drawn with replacement into s->pick. */
-static void series_pick(struct series *s, struct rng *r) {
+static void series_pick(struct series *s, struct rng *r)
+{
     for (size_t i = 0; i < s->m; i++)
         s->pick[i] = rng_below(r, s->nb);
 }
 
 /* The statistic of the union of the picked blocks (metric units). */
-static double series_eval(struct series *s) {
+static double series_eval(struct series *s)
+{
     if (s->grid) {
         uint64_t total = 0, lo = UINT64_MAX, hi = 0, v, rank;
         double rr;
@@ -774,7 +807,8 @@ static double series_eval(struct series *s) {
 
 /* One draw: m blocks drawn with replacement, the statistic of their
  * union (metric units). */
-static double series_draw(struct series *s, struct rng *r) {
+static double series_draw(struct series *s, struct rng *r)
+{
     series_pick(s, r);
     return series_eval(s);
 }
@@ -782,7 +816,8 @@ static double series_draw(struct series *s, struct rng *r) {
 /* The statistic over every window w[0..n), each counted once, in the
  * draws' units. */
 static int point_of(const struct metrics_point *const *w, size_t n, int stat,
-                    double *out) {
+                    double *out)
+{
     if (uses_hist(stat)) {
         struct metrics_hist *all = NULL;
         if (metrics_hist_new(&all))
@@ -807,8 +842,8 @@ static int point_of(const struct metrics_point *const *w, size_t n, int stat,
 /* The statistic over all of ws (point_of), read off the endpoint's own
  * histogram when the windows hold exactly its values. */
 static int point_of_run(const struct metrics_endpoint *ep,
-                        const struct compare__wins *ws, int stat,
-                        double *out) {
+                        const struct compare__wins *ws, int stat, double *out)
+{
     if (uses_hist(stat) && ep->hist) {
         uint64_t c = 0;
         for (size_t i = 0; i < ws->n; i++)
@@ -821,13 +856,15 @@ static int point_of_run(const struct metrics_endpoint *ep,
     return point_of(ws->w, ws->n, stat, out);
 }
 
-static int cmp_double(const void *a, const void *b) {
+static int cmp_double(const void *a, const void *b)
+{
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* Nearest-rank quantile of sorted v[0..n). */
-static double quantile(const double *v, size_t n, double q) {
+static double quantile(const double *v, size_t n, double q)
+{
     double r = ceil(q * (double)n);
     size_t i = r < 1 ? 0 : (size_t)r - 1;
     return v[i < n ? i : n - 1];
@@ -835,7 +872,8 @@ static double quantile(const double *v, size_t n, double q) {
 
 /* Widens log draws v[0..n) around their median by f (a copy is sorted in
  * tmp).  Infinite logs (a zero rate) stay as they are. */
-static void widen_logs(double *v, double *tmp, size_t n, double f) {
+static void widen_logs(double *v, double *tmp, size_t n, double f)
+{
     double center;
 
     if (f == 1.0)
@@ -850,67 +888,120 @@ static void widen_logs(double *v, double *tmp, size_t n, double f) {
             v[i] = center + f * (v[i] - center);
 }
 
-static double safe_log(double v) {
+static double safe_log(double v)
+{
     return v > 0 ? log(v) : -INFINITY;
 }
 
 /* log(cur / base) of two statistics; 0 when both are 0. */
-static double log_ratio(double cur, double base) {
+static double log_ratio(double cur, double base)
+{
     if (!(cur > 0) && !(base > 0))
         return 0;
     return safe_log(cur) - safe_log(base);
 }
 
-double compare__norm_sf(double z) {
+double compare__norm_sf(double z)
+{
     return 0.5 * erfc(z / sqrt(2.0));
 }
 
 /* Wichura's AS 241 (PPND16): the z with P(Z <= z) = p, 1e-16 accurate. */
-static double norm_ppf(double p) {
+static double norm_ppf(double p)
+{
     double q = p - 0.5, r, v;
 
     if (fabs(q) <= 0.425) {
         r = 0.180625 - q * q;
         return q *
                (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r +
-                     67265.770927008700853) * r + 45921.953931549871457) * r +
-                   13731.693765509461125) * r + 1971.5909503065514427) * r +
-                 133.14166789178437745) * r + 3.387132872796366608) /
+                     67265.770927008700853) *
+                        r +
+                    45921.953931549871457) *
+                       r +
+                   13731.693765509461125) *
+                      r +
+                  1971.5909503065514427) *
+                     r +
+                 133.14166789178437745) *
+                    r +
+                3.387132872796366608) /
                (((((((r * 5226.495278852545925 + 28729.085735721942674) * r +
-                     39307.89580009271061) * r + 21213.794301586595867) * r +
-                   5394.1960214247511077) * r + 687.1870074920579083) * r +
-                 42.313330701600911252) * r + 1.0);
+                     39307.89580009271061) *
+                        r +
+                    21213.794301586595867) *
+                       r +
+                   5394.1960214247511077) *
+                      r +
+                  687.1870074920579083) *
+                     r +
+                 42.313330701600911252) *
+                    r +
+                1.0);
     }
     r = sqrt(-log(q < 0 ? p : 1.0 - p));
     if (r <= 5.0) {
         r -= 1.6;
         v = (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) *
-                      r + 0.24178072517745061177) * r +
-                  1.27045825245236838258) * r + 3.64784832476320460504) * r +
-                5.7694972214606914055) * r + 4.6303378461565452959) * r +
+                      r +
+                  0.24178072517745061177) *
+                     r +
+                 1.27045825245236838258) *
+                    r +
+                3.64784832476320460504) *
+                   r +
+               5.7694972214606914055) *
+                  r +
+              4.6303378461565452959) *
+                 r +
              1.42343711074968357734) /
             (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) *
-                      r + 0.0151986665636164571966) * r +
-                  0.14810397642748007459) * r + 0.68976733498510000455) * r +
-                1.6763848301838038494) * r + 2.05319162663775882187) * r +
+                      r +
+                  0.0151986665636164571966) *
+                     r +
+                 0.14810397642748007459) *
+                    r +
+                0.68976733498510000455) *
+                   r +
+               1.6763848301838038494) *
+                  r +
+              2.05319162663775882187) *
+                 r +
              1.0);
     } else {
         r -= 5.0;
         v = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) *
-                      r + 0.0012426609473880784386) * r +
-                  0.026532189526576123093) * r + 0.29656057182850489123) * r +
-                1.7848265399172913358) * r + 5.4637849111641143699) * r +
+                      r +
+                  0.0012426609473880784386) *
+                     r +
+                 0.026532189526576123093) *
+                    r +
+                0.29656057182850489123) *
+                   r +
+               1.7848265399172913358) *
+                  r +
+              5.4637849111641143699) *
+                 r +
              6.6579046435011037772) /
             (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) *
-                      r + 1.8463183175100546818e-5) * r +
-                  7.868691311456132591e-4) * r + 0.0148753612908506148525) * r +
-                0.13692988092273580531) * r + 0.59983220655588793769) * r +
+                      r +
+                  1.8463183175100546818e-5) *
+                     r +
+                 7.868691311456132591e-4) *
+                    r +
+                0.0148753612908506148525) *
+                   r +
+               0.13692988092273580531) *
+                  r +
+              0.59983220655588793769) *
+                 r +
              1.0);
     }
     return q < 0 ? -v : v;
 }
 
-double compare__norm_isf(double p) {
+double compare__norm_isf(double p)
+{
     if (!(p > 0))
         return INFINITY;
     if (!(p < 1))
@@ -920,7 +1011,8 @@ double compare__norm_isf(double p) {
 
 /* Continued fraction of the incomplete beta (Lentz; Numerical Recipes'
  * betacf). */
-static double beta_cf(double a, double b, double x) {
+static double beta_cf(double a, double b, double x)
+{
     const double tiny = 1e-300;
     double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d, h;
 
@@ -950,21 +1042,23 @@ static double beta_cf(double a, double b, double x) {
 }
 
 /* The regularized incomplete beta I_x(a, b). */
-static double beta_inc(double a, double b, double x) {
+static double beta_inc(double a, double b, double x)
+{
     double front;
 
     if (x <= 0)
         return 0;
     if (x >= 1)
         return 1;
-    front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
-                b * log1p(-x));
+    front =
+        exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
     if (x < (a + 1) / (a + b + 2))
         return front * beta_cf(a, b, x) / a;
     return 1 - front * beta_cf(b, a, 1 - x) / b;
 }
 
-double compare__t_sf(double t, double df) {
+double compare__t_sf(double t, double df)
+{
     double tail;
 
     if (!(df < 1e7))
@@ -977,7 +1071,8 @@ double compare__t_sf(double t, double df) {
     return t > 0 ? tail : 1 - tail;
 }
 
-double compare__t_isf(double p, double df) {
+double compare__t_isf(double p, double df)
+{
     double lo = -1e4, hi = 1e4;
 
     if (!(df < 1e7))
@@ -1006,14 +1101,16 @@ double compare__t_isf(double p, double df) {
 #define BATCHES_MIN 5
 #define BATCHES_MAX 10
 
-static size_t n_batches(size_t n) {
+static size_t n_batches(size_t n)
+{
     size_t b = n / 5;
     return b < BATCHES_MIN ? BATCHES_MIN : b > BATCHES_MAX ? BATCHES_MAX : b;
 }
 
 /* log stat of each batch of w[0..n) into out[0..B); false when one is 0 */
-static int batch_logs(const struct metrics_point *const *w, size_t n,
-                      int stat, size_t nb, double *out, bool *finite) {
+static int batch_logs(const struct metrics_point *const *w, size_t n, int stat,
+                      size_t nb, double *out, bool *finite)
+{
     *finite = true;
     for (size_t j = 0; j < nb; j++) {
         size_t a = j * n / nb, b = (j + 1) * n / nb;
@@ -1028,7 +1125,8 @@ static int batch_logs(const struct metrics_point *const *w, size_t n,
 }
 
 /* Standard error of the mean of x[0..n). */
-static double se_of_mean(const double *x, size_t n) {
+static double se_of_mean(const double *x, size_t n)
+{
     double m = 0, v = 0;
 
     for (size_t i = 0; i < n; i++)
@@ -1044,7 +1142,8 @@ static double se_of_mean(const double *x, size_t n) {
  * windows paired by index. */
 static int batch_se(const struct metrics_point *const *w,
                     const struct metrics_point *const *a, size_t n, int stat,
-                    double *se) {
+                    double *se)
+{
     double lw[BATCHES_MAX], la[BATCHES_MAX];
     size_t nb = n_batches(n);
     bool fw, fa = true;
@@ -1064,7 +1163,8 @@ static int batch_se(const struct metrics_point *const *w,
 }
 
 /* Welch-Satterthwaite degrees of freedom of a sum of two variances. */
-static double welch(double v1, double df1, double v2, double df2) {
+static double welch(double v1, double df1, double v2, double df2)
+{
     double den = (df1 > 0 ? v1 * v1 / df1 : 0) + (df2 > 0 ? v2 * v2 / df2 : 0);
 
     if (!(den > 0))
@@ -1073,7 +1173,8 @@ static double welch(double v1, double df1, double v2, double df2) {
 }
 
 /* Standard deviation of x[0..n). */
-static double sd_of(const double *x, size_t n) {
+static double sd_of(const double *x, size_t n)
+{
     return se_of_mean(x, n) * sqrt((double)n);
 }
 
@@ -1088,7 +1189,8 @@ static double sd_of(const double *x, size_t n) {
  */
 static void finish_boot(double *d, double *tmp, unsigned draws, double lr,
                         double se, double df, bool up,
-                        struct compare__boot *out) {
+                        struct compare__boot *out)
+{
     double center;
     size_t wrong = 0;
     bool finite = isfinite(se);
@@ -1129,7 +1231,8 @@ static void finish_boot(double *d, double *tmp, unsigned draws, double lr,
 int compare__bootstrap(const struct metrics_endpoint *cur,
                        const struct metrics_endpoint *base, int stat,
                        enum compare_op op, unsigned draws, unsigned block,
-                       struct compare__boot *out) {
+                       struct compare__boot *out)
+{
     struct series sc, sb;
     struct compare__wins wc, wb;
     struct rng r;
@@ -1184,10 +1287,10 @@ int compare__bootstrap(const struct metrics_endpoint *cur,
     seb = sd_of(lb, draws);
     /* the degrees of freedom of each: blocks per draw, or batches, less
      * one; together by Welch and Satterthwaite */
-    dfc = !isnan(bc) && bc > sec ? (double)n_batches(wc.n) - 1
-                                 : (double)sc.m - 1;
-    dfb = !isnan(bb) && bb > seb ? (double)n_batches(wb.n) - 1
-                                 : (double)sb.m - 1;
+    dfc =
+        !isnan(bc) && bc > sec ? (double)n_batches(wc.n) - 1 : (double)sc.m - 1;
+    dfb =
+        !isnan(bb) && bb > seb ? (double)n_batches(wb.n) - 1 : (double)sb.m - 1;
     sec = isnan(bc) ? sec : fmax(sec, bc);
     seb = isnan(bb) ? seb : fmax(seb, bb);
     se = sqrt(sec * sec + seb * seb);
@@ -1214,7 +1317,8 @@ out:
 }
 
 /* The least common multiple of two window lengths (ms). */
-static unsigned lcm_ms(unsigned a, unsigned b) {
+static unsigned lcm_ms(unsigned a, unsigned b)
+{
     unsigned x = a, y = b;
 
     while (y) {
@@ -1228,7 +1332,8 @@ static unsigned lcm_ms(unsigned a, unsigned b) {
 int compare__bootstrap_paired(const struct metrics_endpoint *b_ep,
                               const struct metrics_endpoint *a_ep, int stat,
                               enum compare_op op, unsigned draws,
-                              struct compare__boot *out) {
+                              struct compare__boot *out)
+{
     struct compare__wins wa, wb;
     struct series sa, sb;
     const struct metrics_point **pa = NULL, **pb = NULL;
@@ -1299,9 +1404,9 @@ int compare__bootstrap_paired(const struct metrics_endpoint *b_ep,
         double a = 0, b = 0;
         (void)compare__window_value(pa[i], stat, &a);
         (void)compare__window_value(pb[i], stat, &b);
-        x[i] = compare__stat_is_time(stat) ? log_ratio(b > 0 ? b : 1e-6,
-                                                       a > 0 ? a : 1e-6)
-                                           : b - a;
+        x[i] = compare__stat_is_time(stat)
+                   ? log_ratio(b > 0 ? b : 1e-6, a > 0 ? a : 1e-6)
+                   : b - a;
     }
     sa.n = sb.n = n;
     set_block(&sa, x, n, min_block(n));
@@ -1322,11 +1427,10 @@ int compare__bootstrap_paired(const struct metrics_endpoint *b_ep,
     if ((rc = batch_se(pb, pa, n, stat, &bse)))
         goto out;
     se = sd_of(d, draws);
-    finish_boot(d, tmp, draws, log_ratio(vb, va),
-                isnan(bse) ? se : fmax(se, bse),
-                !isnan(bse) && bse > se ? (double)n_batches(n) - 1
-                                        : (double)sa.m - 1,
-                up, out);
+    finish_boot(
+        d, tmp, draws, log_ratio(vb, va), isnan(bse) ? se : fmax(se, bse),
+        !isnan(bse) && bse > se ? (double)n_batches(n) - 1 : (double)sa.m - 1,
+        up, out);
     out->block_cur = out->block_base = sa.k;
     out->draws = draws;
 out:
@@ -1344,7 +1448,8 @@ out:
 
 int compare__bootstrap_one(const struct metrics_endpoint *ep, int stat,
                            unsigned draws, unsigned block, double *point,
-                           double *lo, double *hi) {
+                           double *lo, double *hi)
+{
     struct series s;
     struct compare__wins ws;
     struct rng r;
@@ -1389,7 +1494,8 @@ int compare_significance(const struct metrics_endpoint *run,
                          const struct metrics_endpoint *baseline,
                          enum metrics_stat stat, enum compare_op op,
                          double *p_value, double *ci_low, double *ci_high,
-                         bool *significant) {
+                         bool *significant)
+{
     struct compare__boot bt;
     int rc;
 
@@ -1407,7 +1513,8 @@ int compare_significance(const struct metrics_endpoint *run,
     return 0;
 }
 
-void compare__test_of(const struct compare__boot *bt, struct compare_test *t) {
+void compare__test_of(const struct compare__boot *bt, struct compare_test *t)
+{
     memset(t, 0, sizeof(*t));
     t->ratio = exp(bt->log_ratio);
     t->se_log = bt->se;
@@ -1424,7 +1531,8 @@ void compare__test_of(const struct compare__boot *bt, struct compare_test *t) {
 int compare_test_ratio(const struct metrics_endpoint *run,
                        const struct metrics_endpoint *baseline,
                        enum metrics_stat stat, enum compare_op op, bool paired,
-                       struct compare_test *out) {
+                       struct compare_test *out)
+{
     struct compare__boot bt;
     int rc;
 
@@ -1435,8 +1543,8 @@ int compare_test_ratio(const struct metrics_endpoint *run,
         rc = compare__bootstrap_paired(run, baseline, (int)stat, op,
                                        COMPARE__DRAWS, &bt);
     else
-        rc = compare__bootstrap(run, baseline, (int)stat, op, COMPARE__DRAWS,
-                                0, &bt);
+        rc = compare__bootstrap(run, baseline, (int)stat, op, COMPARE__DRAWS, 0,
+                                &bt);
     compare__test_of(&bt, out);
     return rc;
 }

@@ -29,7 +29,8 @@
 
 #define NAME_MAX_CHARS 64
 
-bool compare_name_valid(const char *name) {
+bool compare_name_valid(const char *name)
+{
     size_t n;
 
     if (!name || !name[0] || name[0] == '.')
@@ -44,7 +45,8 @@ bool compare_name_valid(const char *name) {
     return true;
 }
 
-static int bad_name(const char *name, char *errbuf, size_t errlen) {
+static int bad_name(const char *name, char *errbuf, size_t errlen)
+{
     loadgate_errorf(
         errbuf, errlen,
         "invalid baseline name '%.80s': use 1 to 64 characters from "
@@ -54,7 +56,8 @@ static int bad_name(const char *name, char *errbuf, size_t errlen) {
 }
 
 static int not_found(const char *name, const char *dir, char *errbuf,
-                     size_t errlen) {
+                     size_t errlen)
+{
     loadgate_errorf(errbuf, errlen,
                     "no baseline '%s' in %s (loadgate baseline list shows "
                     "what exists)",
@@ -62,7 +65,8 @@ static int not_found(const char *name, const char *dir, char *errbuf,
     return COMPARE_ENOTFOUND;
 }
 
-static char *join(const char *dir, const char *name, const char *ext) {
+static char *join(const char *dir, const char *name, const char *ext)
+{
     size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
     char *p = malloc(n);
 
@@ -72,7 +76,8 @@ static char *join(const char *dir, const char *name, const char *ext) {
 }
 
 /* mkdir -p, 0755. */
-static int mkdirs(const char *dir, char *errbuf, size_t errlen) {
+static int mkdirs(const char *dir, char *errbuf, size_t errlen)
+{
     char *p = strdup(dir), *s;
     struct stat st;
     int rc = 0;
@@ -111,7 +116,8 @@ out:
 #define VERSION_LEN 40
 
 /* Exclusive flock on <dir>/.lock; *fd is closed by unlock(). */
-static int lock_store(const char *dir, int *fd, char *errbuf, size_t errlen) {
+static int lock_store(const char *dir, int *fd, char *errbuf, size_t errlen)
+{
     char *path = join(dir, ".lock", "");
     int rc = 0;
 
@@ -140,13 +146,15 @@ out:
     return rc;
 }
 
-static void unlock_store(int fd) {
+static void unlock_store(int fd)
+{
     if (fd >= 0)
         close(fd); /* releases the flock */
 }
 
 /* <dir>/.history/<name> */
-static char *history_dir(const char *dir, const char *name) {
+static char *history_dir(const char *dir, const char *name)
+{
     size_t n = strlen(dir) + strlen(name) + sizeof(HISTORY_DIR) + 3;
     char *p = malloc(n);
 
@@ -156,7 +164,8 @@ static char *history_dir(const char *dir, const char *name) {
 }
 
 /* The sequence number of a version stem "<time>-<seq>"; 0 if none. */
-static unsigned long version_seq(const char *stem) {
+static unsigned long version_seq(const char *stem)
+{
     const char *dash = strrchr(stem, '-');
     char *end;
     unsigned long v;
@@ -167,7 +176,8 @@ static unsigned long version_seq(const char *stem) {
     return *end == '\0' ? v : 0;
 }
 
-static int version_cmp(const void *a, const void *b) {
+static int version_cmp(const void *a, const void *b)
+{
     const char *x = *(char *const *)a, *y = *(char *const *)b;
     unsigned long sx = version_seq(x), sy = version_seq(y);
 
@@ -176,7 +186,8 @@ static int version_cmp(const void *a, const void *b) {
     return strcmp(y, x);
 }
 
-static void free_versions(char **v, size_t n) {
+static void free_versions(char **v, size_t n)
+{
     if (!v)
         return;
     for (size_t i = 0; i < n; i++)
@@ -188,7 +199,8 @@ static void free_versions(char **v, size_t n) {
  * (not the temporary files of atomic writes), in no order.  A missing dir
  * has none; so has one that is not a folder, when notdir_empty. */
 static int json_stems(const char *dir, bool notdir_empty, char ***out,
-                      size_t *n, char *errbuf, size_t errlen) {
+                      size_t *n, char *errbuf, size_t errlen)
+{
     DIR *d = opendir(dir);
     struct dirent *de;
     char **v = NULL;
@@ -251,7 +263,8 @@ out:
 
 /* The version stems in hdir, newest first (an absent folder is none). */
 static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
-                         size_t errlen) {
+                         size_t errlen)
+{
     size_t kept = 0;
     int rc = json_stems(hdir, true, out, n, errbuf, errlen);
 
@@ -275,7 +288,8 @@ static int list_versions(const char *hdir, char ***out, size_t *n, char *errbuf,
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 static int read_file(const char *path, char **out, size_t *len, char *errbuf,
-                     size_t errlen) {
+                     size_t errlen)
+{
     FILE *f = fopen(path, "rb");
     int rc;
 
@@ -298,7 +312,8 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
 
 /* Copies src to dst atomically (where a hard link is not possible). */
 static int copy_file(const char *src, const char *dst, char *errbuf,
-                     size_t errlen) {
+                     size_t errlen)
+{
     char *data = NULL;
     size_t len = 0;
     int rc = read_file(src, &data, &len, errbuf, errlen);
@@ -317,7 +332,8 @@ static int copy_file(const char *src, const char *dst, char *errbuf,
 /* Keeps the current <dir>/<name>.json (if any) as the next version in its
  * history.  Called with the lock held. */
 static int keep_current(const char *dir, const char *name, char *errbuf,
-                        size_t errlen) {
+                        size_t errlen)
+{
     char *cur = join(dir, name, ".json"), *hdir = history_dir(dir, name);
     char *dst = NULL, **v = NULL, stamp[32], stem[VERSION_LEN];
     size_t n = 0;
@@ -360,7 +376,8 @@ static int save_locked(const char *dir, const char *name,
                        struct metrics_results *r, char *errbuf, size_t errlen);
 
 int compare_store_save(const char *dir, const char *name,
-                       struct metrics_results *r, char *errbuf, size_t errlen) {
+                       struct metrics_results *r, char *errbuf, size_t errlen)
+{
     int fd = -1, rc;
 
     loadgate_errorf(errbuf, errlen, "%s", "");
@@ -382,7 +399,8 @@ int compare_store_save(const char *dir, const char *name,
 }
 
 static int save_locked(const char *dir, const char *name,
-                       struct metrics_results *r, char *errbuf, size_t errlen) {
+                       struct metrics_results *r, char *errbuf, size_t errlen)
+{
     char *path = NULL, *old_id, *id = NULL;
     int rc = 0;
 
@@ -409,7 +427,8 @@ out:
 }
 
 static int load_path(const char *path, struct metrics_results **out,
-                     char *errbuf, size_t errlen) {
+                     char *errbuf, size_t errlen)
+{
     char err[768];
     int rc;
 
@@ -437,7 +456,8 @@ static int load_path(const char *path, struct metrics_results **out,
 
 int compare_store_load(const char *dir, const char *name,
                        struct metrics_results **out, char *errbuf,
-                       size_t errlen) {
+                       size_t errlen)
+{
     char *path = NULL;
     struct stat st;
     int rc;
@@ -467,14 +487,16 @@ out:
     return rc;
 }
 
-static int entry_cmp(const void *a, const void *b) {
+static int entry_cmp(const void *a, const void *b)
+{
     const struct compare_store_entry *x = a, *y = b;
     return strcmp(x->name, y->name);
 }
 
 /* Fills e from the document at path; a corrupt one keeps its name with
  * timestamp "corrupt" and zero values, so that it can be seen and removed. */
-static int fill_entry(const char *path, struct compare_store_entry *e) {
+static int fill_entry(const char *path, struct compare_store_entry *e)
+{
     struct metrics_results *r = NULL;
     struct metrics_endpoint *all = NULL;
     double p95;
@@ -509,7 +531,8 @@ out:
  * that is not a regular file is left out.  *out is NULL when none. */
 static int fill_entries(const char *dir, char **stems, size_t n_stems,
                         bool regular_only, struct compare_store_entry **out,
-                        size_t *n) {
+                        size_t *n)
+{
     struct compare_store_entry *v = NULL;
     char *path = NULL;
     size_t count = 0;
@@ -545,7 +568,8 @@ out:
 }
 
 int compare_store_list(const char *dir, struct compare_store_entry **out,
-                       size_t *n, char *errbuf, size_t errlen) {
+                       size_t *n, char *errbuf, size_t errlen)
+{
     char **stems = NULL;
     size_t n_stems = 0;
     int rc;
@@ -564,7 +588,8 @@ int compare_store_list(const char *dir, struct compare_store_entry **out,
     return rc;
 }
 
-void compare_store_list_free(struct compare_store_entry *e, size_t n) {
+void compare_store_list_free(struct compare_store_entry *e, size_t n)
+{
     if (!e)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -576,7 +601,8 @@ void compare_store_list_free(struct compare_store_entry *e, size_t n) {
 }
 
 int compare_store_rm(const char *dir, const char *name, char *errbuf,
-                     size_t errlen) {
+                     size_t errlen)
+{
     char *path = NULL;
     int rc = 0, fd = -1;
 
@@ -610,7 +636,8 @@ out:
 }
 
 /* Levenshtein distance of two short names (at most NAME_MAX_CHARS). */
-static size_t edits(const char *a, const char *b) {
+static size_t edits(const char *a, const char *b)
+{
     size_t la = strlen(a), lb = strlen(b), row[NAME_MAX_CHARS + 2];
 
     if (la > NAME_MAX_CHARS || lb > NAME_MAX_CHARS)
@@ -634,7 +661,8 @@ static size_t edits(const char *a, const char *b) {
 }
 
 int compare_store_closest(const char *dir, const char *name, char **closest,
-                          char *errbuf, size_t errlen) {
+                          char *errbuf, size_t errlen)
+{
     struct compare_store_entry *e = NULL;
     size_t n = 0, best = 0, best_d = (size_t)-1;
     int rc;
@@ -663,17 +691,20 @@ int compare_store_closest(const char *dir, const char *name, char **closest,
     return rc;
 }
 
-static bool is_regular_file(const char *path) {
+static bool is_regular_file(const char *path)
+{
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool ends_with(const char *s, const char *suffix) {
+static bool ends_with(const char *s, const char *suffix)
+{
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-enum compare_baseline_kind compare_baseline_kind(const char *spec) {
+enum compare_baseline_kind compare_baseline_kind(const char *spec)
+{
     if (!spec || !*spec)
         return COMPARE_BASELINE_NONE;
     if (strncasecmp(spec, "http://", 7) == 0 ||
@@ -685,7 +716,8 @@ enum compare_baseline_kind compare_baseline_kind(const char *spec) {
 }
 
 /* "dir/main.json" -> "main" */
-static char *file_stem(const char *path) {
+static char *file_stem(const char *path)
+{
     const char *base = strrchr(path, '/');
     size_t n;
     char *s;
@@ -704,7 +736,8 @@ static char *file_stem(const char *path) {
 
 int compare_baseline_resolve(const char *spec, const char *store_dir,
                              struct metrics_results **out, char **name_out,
-                             char *errbuf, size_t errlen) {
+                             char *errbuf, size_t errlen)
+{
     struct metrics_results *r = NULL;
     char *name = NULL;
     int rc;
@@ -778,7 +811,8 @@ out:
 
 int compare_store_history(const char *dir, const char *name,
                           struct compare_store_entry **out, size_t *n,
-                          char *errbuf, size_t errlen) {
+                          char *errbuf, size_t errlen)
+{
     char *hdir = NULL, **v = NULL;
     size_t nv = 0;
     int rc = 0;
@@ -803,7 +837,8 @@ int compare_store_history(const char *dir, const char *name,
 }
 
 int compare_store_rollback(const char *dir, const char *name,
-                           const char *version, char *errbuf, size_t errlen) {
+                           const char *version, char *errbuf, size_t errlen)
+{
     char *hdir = NULL, **v = NULL, *src = NULL, *dst = NULL, *data = NULL;
     size_t nv = 0, len = 0;
     struct metrics_results *doc = NULL;
@@ -882,7 +917,8 @@ out:
 }
 
 int compare_store_prune(const char *dir, const char *name, size_t keep,
-                        char *errbuf, size_t errlen) {
+                        char *errbuf, size_t errlen)
+{
     char *hdir = NULL, **v = NULL, *path = NULL;
     size_t nv = 0;
     int fd = -1, rc, removed = 0;

@@ -11,7 +11,8 @@
 
 #define NAME_LEN 1024
 
-bool compare__holds(double m, enum compare_op op, double limit) {
+bool compare__holds(double m, enum compare_op op, double limit)
+{
     switch (op) {
     case COMPARE_LT:
         return m < limit;
@@ -25,13 +26,15 @@ bool compare__holds(double m, enum compare_op op, double limit) {
     return false;
 }
 
-bool compare__is_pattern(const char *s) {
+bool compare__is_pattern(const char *s)
+{
     return s && strpbrk(s, "*?") != NULL;
 }
 
 /* Iterative glob with one backtrack point: linear in practice, never
  * exponential on hostile patterns like "a*a*a*a*b". */
-bool compare__glob(const char *p, const char *s) {
+bool compare__glob(const char *p, const char *s)
+{
     const char *star = NULL, *mark = NULL;
 
     if (!p || !s)
@@ -55,7 +58,8 @@ bool compare__glob(const char *p, const char *s) {
     return *p == '\0';
 }
 
-void compare__fmt_clock(int64_t second, char *buf, size_t len) {
+void compare__fmt_clock(int64_t second, char *buf, size_t len)
+{
     char utc[32];
 
     metrics_format_utc(second, utc, sizeof(utc));
@@ -68,7 +72,8 @@ void compare__fmt_clock(int64_t second, char *buf, size_t len) {
 
 size_t compare__longest_breach(const struct metrics_endpoint *ep,
                                size_t n_points, int stat, enum compare_op op,
-                               double limit, int64_t *first) {
+                               double limit, int64_t *first)
+{
     size_t best = 0, run = 0;
     int64_t run_start = 0, prev = 0;
 
@@ -105,8 +110,8 @@ size_t compare__longest_breach(const struct metrics_endpoint *ep,
 }
 
 static bool breach_on(const struct metrics_endpoint *ep, const char *name,
-                      const struct compare_threshold *t, char *why,
-                      size_t len) {
+                      const struct compare_threshold *t, char *why, size_t len)
+{
     size_t need = t->for_s > 1 ? (size_t)(t->for_s + 0.999) : 1, got;
     int64_t first;
     char clock[16];
@@ -116,8 +121,8 @@ static bool breach_on(const struct metrics_endpoint *ep, const char *name,
     if (!ep || ep->n_timeline < 2 ||
         compare__series_ep(ep, t, &use, &view) != 0)
         return false;
-    got = compare__longest_breach(use, use->n_timeline - 1, (int)t->stat,
-                                  t->op, t->value, &first);
+    got = compare__longest_breach(use, use->n_timeline - 1, (int)t->stat, t->op,
+                                  t->value, &first);
     metrics_endpoint_free(view);
     if (got < need)
         return false;
@@ -131,7 +136,8 @@ static bool breach_on(const struct metrics_endpoint *ep, const char *name,
 
 bool compare_sustained_breach(const struct metrics_results *live,
                               const struct compare_threshold *t, char *why,
-                              size_t len) {
+                              size_t len)
+{
     char name[NAME_LEN];
     bool hit = false;
 

@@ -29,18 +29,21 @@ static const struct {
 
 #define N_STATS (sizeof(stat_table) / sizeof(stat_table[0]))
 
-const char *compare__stat_name(int stat) {
+const char *compare__stat_name(int stat)
+{
     if (stat < 0 || (size_t)stat >= N_STATS)
         return "?";
     return stat_table[stat].name;
 }
 
-bool compare__stat_is_time(int stat) {
+bool compare__stat_is_time(int stat)
+{
     return stat >= 0 && (size_t)stat < N_STATS &&
            strcmp(stat_table[stat].unit, "ms") == 0;
 }
 
-double compare__stat_percentile(int stat) {
+double compare__stat_percentile(int stat)
+{
     const char *n;
 
     if (!compare__stat_is_time(stat))
@@ -51,7 +54,8 @@ double compare__stat_percentile(int stat) {
     return atof(n + 1);
 }
 
-int compare__stat_lookup(const char *name, size_t len) {
+int compare__stat_lookup(const char *name, size_t len)
+{
     for (size_t i = 0; i < N_STATS; i++)
         if (strlen(stat_table[i].name) == len &&
             memcmp(stat_table[i].name, name, len) == 0)
@@ -60,7 +64,8 @@ int compare__stat_lookup(const char *name, size_t len) {
 }
 
 const char *compare__check_name(const struct compare_threshold *t, char *buf,
-                                size_t len) {
+                                size_t len)
+{
     if (!t || t->series == METRICS_SERIES_LATENCY)
         return compare__stat_name(t ? (int)t->stat : -1);
     if (metrics_series_is_time(t->series))
@@ -74,7 +79,8 @@ const char *compare__check_name(const struct compare_threshold *t, char *buf,
 int compare__series_ep(const struct metrics_endpoint *ep,
                        const struct compare_threshold *t,
                        const struct metrics_endpoint **use,
-                       struct metrics_endpoint **owned) {
+                       struct metrics_endpoint **owned)
+{
     *owned = NULL;
     *use = ep;
     if (!ep || t->series == METRICS_SERIES_LATENCY)
@@ -90,7 +96,8 @@ int compare__series_ep(const struct metrics_endpoint *ep,
 #define SERIES_PREFIXES "ttft, itl or tpot"
 #define SERIES_STATS "goodput, tokens_per_s, stream_errors"
 
-static void stat_list(char *buf, size_t len) {
+static void stat_list(char *buf, size_t len)
+{
     size_t used = 0;
 
     buf[0] = '\0';
@@ -101,11 +108,13 @@ static void stat_list(char *buf, size_t len) {
             return;
         used += (size_t)n;
     }
-    snprintf(buf + used, len - used, ", " SERIES_STATS
-             " (streams), or " SERIES_PREFIXES " before p50..max");
+    snprintf(buf + used, len - used,
+             ", " SERIES_STATS " (streams), or " SERIES_PREFIXES
+             " before p50..max");
 }
 
-const char *compare_op_str(enum compare_op op) {
+const char *compare_op_str(enum compare_op op)
+{
     switch (op) {
     case COMPARE_LT:
         return "<";
@@ -128,7 +137,8 @@ struct parser {
     size_t errlen;
 };
 
-static void skip_ws(struct parser *p) {
+static void skip_ws(struct parser *p)
+{
     while (p->s[p->pos] == ' ' || p->s[p->pos] == '\t')
         p->pos++;
 }
@@ -138,7 +148,8 @@ static void skip_ws(struct parser *p) {
 static int fail_at(struct parser *p, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail_at(struct parser *p, size_t at, const char *fmt, ...) {
+static int fail_at(struct parser *p, size_t at, const char *fmt, ...)
+{
     va_list ap;
     int n;
 
@@ -154,7 +165,8 @@ static int fail_at(struct parser *p, size_t at, const char *fmt, ...) {
 }
 
 /* What is at pos, for messages: "'x'" or "the end". */
-static void describe(const struct parser *p, size_t at, char *buf, size_t len) {
+static void describe(const struct parser *p, size_t at, char *buf, size_t len)
+{
     const unsigned char *c = (const unsigned char *)p->s + at;
     size_t n = 0;
 
@@ -173,25 +185,27 @@ static void describe(const struct parser *p, size_t at, char *buf, size_t len) {
     snprintf(buf, len, "'%.*s'", (int)n, (const char *)c);
 }
 
-static bool is_word(int c) {
+static bool is_word(int c)
+{
     return isalnum(c) || c == '_' || c == '.';
 }
 
 /* The units a threshold's quantities may carry; which applies to which
  * statistic is convert_limit()'s business. */
-#define QUANTITY_UNITS                                                       \
-    (UNITS_ACCEPT(UNITS_DURATION) | UNITS_ACCEPT(UNITS_RATE) |               \
+#define QUANTITY_UNITS                                                         \
+    (UNITS_ACCEPT(UNITS_DURATION) | UNITS_ACCEPT(UNITS_RATE) |                 \
      UNITS_ACCEPT(UNITS_PERCENT))
 
 /* NUMBER [UNIT] at pos (the grammar of units.h, a bare time in ms) into
  *q; pos moves past it. */
-static int scan_quantity(struct parser *p, struct units_value *q) {
+static int scan_quantity(struct parser *p, struct units_value *q)
+{
     struct units_error ue;
     const char *w;
     char what[40];
 
-    if (units_scan(p->s, p->pos, QUANTITY_UNITS, UNITS_MILLISECONDS, q,
-                   &ue) == 0) {
+    if (units_scan(p->s, p->pos, QUANTITY_UNITS, UNITS_MILLISECONDS, q, &ue) ==
+        0) {
         p->pos = q->end;
         return 0;
     }
@@ -209,14 +223,16 @@ static int scan_quantity(struct parser *p, struct units_value *q) {
 }
 
 static int unit_mismatch(struct parser *p, const struct units_value *q,
-                         int stat, const char *how) {
+                         int stat, const char *how)
+{
     return fail_at(p, q->unit_at, "'%s' does not apply to %s%s", q->unit,
                    compare__stat_name(stat), how);
 }
 
 /* An absolute limit "NUMBER [UNIT]" into metrics_value() units. */
 static int convert_limit(struct parser *p, int stat,
-                         const struct units_value *q, double *out) {
+                         const struct units_value *q, double *out)
+{
     if (compare__stat_is_time(stat)) {
         if (q->kind != UNITS_PLAIN && q->kind != UNITS_DURATION)
             return unit_mismatch(p, q, stat, " (times take us, ms, s, m or h)");
@@ -269,7 +285,8 @@ static int convert_limit(struct parser *p, int stat,
  */
 static int convert_tolerance(struct parser *p, int stat,
                              const struct units_value *q,
-                             struct compare_threshold *t) {
+                             struct compare_threshold *t)
+{
     if (stat == METRICS_STAT_ERROR_RATE) {
         if (q->kind != UNITS_PERCENT && q->kind != UNITS_PLAIN)
             return unit_mismatch(p, q, stat,
@@ -287,7 +304,8 @@ static int convert_tolerance(struct parser *p, int stat,
     return convert_limit(p, stat, q, &t->tolerance);
 }
 
-static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t) {
+static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t)
+{
     struct units_value q;
     size_t at;
     int rc;
@@ -338,7 +356,8 @@ static int parse_rhs(struct parser *p, int stat, struct compare_threshold *t) {
     return convert_limit(p, stat, &q, &t->value);
 }
 
-static int parse_expr(struct parser *p, struct compare_threshold *t) {
+static int parse_expr(struct parser *p, struct compare_threshold *t)
+{
     size_t at, n = 0;
     int stat, rc;
     char what[40], list[400];
@@ -415,7 +434,8 @@ static int parse_expr(struct parser *p, struct compare_threshold *t) {
 
 int compare_threshold_parse(const char *expr, const char *endpoint,
                             struct compare_threshold *out, char *errbuf,
-                            size_t errlen) {
+                            size_t errlen)
+{
     struct compare_threshold t;
     struct parser p;
     int rc;
@@ -456,7 +476,8 @@ out:
     return rc;
 }
 
-void compare_threshold_release(struct compare_threshold *t) {
+void compare_threshold_release(struct compare_threshold *t)
+{
     if (!t)
         return;
     free(t->expr);
@@ -467,7 +488,8 @@ void compare_threshold_release(struct compare_threshold *t) {
 
 int compare_threshold_from(const struct metrics_threshold *w,
                            struct compare_threshold *out, char *errbuf,
-                           size_t errlen) {
+                           size_t errlen)
+{
     char err[512];
     int rc;
 
@@ -497,7 +519,8 @@ int compare_threshold_from(const struct metrics_threshold *w,
 }
 
 int compare_threshold_copy(struct compare_threshold *dst,
-                           const struct compare_threshold *src) {
+                           const struct compare_threshold *src)
+{
     if (!dst || !src)
         return COMPARE_EINVAL;
     *dst = *src;
@@ -512,7 +535,8 @@ int compare_threshold_copy(struct compare_threshold *dst,
 
 #define DEFAULT_ERROR_RATE "error_rate < 5%"
 
-int compare_threshold_defaults(struct compare_threshold **out, size_t *n) {
+int compare_threshold_defaults(struct compare_threshold **out, size_t *n)
+{
     static const char *const exprs[] = {"p95 < 1s", DEFAULT_ERROR_RATE};
     const size_t count = sizeof(exprs) / sizeof(exprs[0]);
     struct compare_threshold *t = NULL;
@@ -542,7 +566,8 @@ out:
     return rc;
 }
 
-int compare_threshold_add_defaults(struct compare_threshold **ts, size_t *n) {
+int compare_threshold_add_defaults(struct compare_threshold **ts, size_t *n)
+{
     struct compare_threshold d, *grown;
     int rc;
 
@@ -570,7 +595,8 @@ int compare_threshold_add_defaults(struct compare_threshold **ts, size_t *n) {
 }
 
 int compare_parse_quantity(enum metrics_stat stat, const char *text,
-                           double *out, char *errbuf, size_t errlen) {
+                           double *out, char *errbuf, size_t errlen)
+{
     struct parser p;
     struct units_value q;
     int rc;

@@ -9,8 +9,8 @@
  * POST /api/agents/{id}/query/stream answers with server-sent events in
  * OpenAI's chat.completion.chunk shape (a jittered time to the first
  * token, jittered gaps between tokens, then data: [DONE]).  One endpoint
- * can be slowed down to show a regression.  Delays never block a thread: a connection
- * waits suspended, so thousands of concurrent users cost no threads.
+ * can be slowed down to show a regression.  Delays never block a thread: a
+ * connection waits suspended, so thousands of concurrent users cost no threads.
  *
  * Errors: 0 or a negative DEMO_E* code.  Nothing here prints or exits.
  */
@@ -44,11 +44,11 @@ struct demo_slow {
 };
 
 struct demo_opts {
-    const char *bind;  /* "127.0.0.1" when NULL */
-    unsigned port;     /* 0: an ephemeral port */
+    const char *bind; /* "127.0.0.1" when NULL */
+    unsigned port;    /* 0: an ephemeral port */
     const struct demo_slow *slow;
     size_t n_slow;
-    unsigned seed;     /* jitter seed; 0: fixed default */
+    unsigned seed; /* jitter seed; 0: fixed default */
 };
 
 struct demo_server;

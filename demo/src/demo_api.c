@@ -5,19 +5,22 @@
 
 #include "demo_internal.h"
 
-int demo__store_init(struct demo__store *st) {
+int demo__store_init(struct demo__store *st)
+{
     memset(st, 0, sizeof(*st));
     return pthread_mutex_init(&st->mu, NULL) ? DEMO_ENOMEM : 0;
 }
 
-void demo__store_release(struct demo__store *st) {
+void demo__store_release(struct demo__store *st)
+{
     for (size_t i = 0; i < DEMO__RECENT; i++)
         free(st->recent[i].name);
     pthread_mutex_destroy(&st->mu);
 }
 
 /* A copy of name cut to DEMO__NAME_MAX bytes on a UTF-8 boundary. */
-static char *name_copy(const char *name, size_t len) {
+static char *name_copy(const char *name, size_t len)
+{
     char *s;
 
     if (len > DEMO__NAME_MAX) {
@@ -33,7 +36,8 @@ static char *name_copy(const char *name, size_t len) {
     return s;
 }
 
-static json_t *agent_id(unsigned long long n) {
+static json_t *agent_id(unsigned long long n)
+{
     char buf[40];
 
     snprintf(buf, sizeof(buf), "agent-%llu", n);
@@ -42,7 +46,8 @@ static json_t *agent_id(unsigned long long n) {
 
 /* Registers an agent; returns its number, 0 when out of memory. */
 static unsigned long long store_register(struct demo__store *st,
-                                         const char *name, size_t len) {
+                                         const char *name, size_t len)
+{
     char *copy = NULL;
     unsigned long long n;
     size_t slot;
@@ -65,7 +70,8 @@ static unsigned long long store_register(struct demo__store *st,
 /* The newest agents, newest first: [{"agent_id":..,"name":..}] or, with
  * ids_only, [{"id":..}]; sets *total to the number ever registered. */
 static json_t *store_recent(struct demo__store *st, bool ids_only,
-                            unsigned long long *total) {
+                            unsigned long long *total)
+{
     json_t *list = json_array();
 
     if (!list)
@@ -94,7 +100,8 @@ static json_t *store_recent(struct demo__store *st, bool ids_only,
     return list;
 }
 
-static unsigned long long count_query(struct demo__store *st) {
+static unsigned long long count_query(struct demo__store *st)
+{
     unsigned long long q;
 
     pthread_mutex_lock(&st->mu);
@@ -103,7 +110,8 @@ static unsigned long long count_query(struct demo__store *st) {
     return q;
 }
 
-static json_t *answer_register(struct demo__store *st, const json_t *body) {
+static json_t *answer_register(struct demo__store *st, const json_t *body)
+{
     const json_t *name = json_object_get(body, "name");
     unsigned long long n;
 
@@ -117,7 +125,8 @@ static json_t *answer_register(struct demo__store *st, const json_t *body) {
                      name ? name : json_null());
 }
 
-static json_t *answer_agents(struct demo__store *st) {
+static json_t *answer_agents(struct demo__store *st)
+{
     unsigned long long total = 0;
     json_t *list = store_recent(st, false, &total);
 
@@ -127,7 +136,8 @@ static json_t *answer_agents(struct demo__store *st) {
 }
 
 static json_t *answer_query(struct demo__store *st, json_t *id,
-                            double elapsed_ms) {
+                            double elapsed_ms)
+{
     count_query(st);
     return json_pack("{s:o,s:[s],s:[[i]],s:i,s:f}", "agent_id", id, "columns",
                      "?column?", "rows", 1, "row_count", 1, "elapsed_ms",
@@ -135,7 +145,8 @@ static json_t *answer_query(struct demo__store *st, json_t *id,
 }
 
 static json_t *answer_nl_query(struct demo__store *st, json_t *id,
-                               double elapsed_ms) {
+                               double elapsed_ms)
+{
     unsigned long long total;
     char text[96];
 
@@ -149,7 +160,8 @@ static json_t *answer_nl_query(struct demo__store *st, json_t *id,
                      "answer", text, "elapsed_ms", elapsed_ms);
 }
 
-static json_t *answer_cost(struct demo__store *st) {
+static json_t *answer_cost(struct demo__store *st)
+{
     unsigned long long agents, queries;
 
     pthread_mutex_lock(&st->mu);
@@ -165,7 +177,8 @@ static json_t *answer_cost(struct demo__store *st) {
                      (json_int_t)agents, "cost", (double)agents * 0.01);
 }
 
-static json_t *answer_failover(void) {
+static json_t *answer_failover(void)
+{
     return json_pack("{s:s,s:b,s:i,s:n,s:[{s:s,s:b,s:i},{s:s,s:b,s:i}]}",
                      "primary", "db-primary", "healthy", 1, "failovers_24h", 0,
                      "last_failover", "replicas", "name", "db-replica-1",
@@ -173,7 +186,8 @@ static json_t *answer_failover(void) {
                      "healthy", 1, "lag_ms", 7);
 }
 
-static json_t *answer_graphql(struct demo__store *st) {
+static json_t *answer_graphql(struct demo__store *st)
+{
     unsigned long long total = 0;
     json_t *list = store_recent(st, true, &total);
 
@@ -185,7 +199,8 @@ static json_t *answer_graphql(struct demo__store *st) {
 
 char *demo__answer(struct demo__store *st, int route, const char *id,
                    size_t id_len, const json_t *body, double elapsed_ms,
-                   unsigned *status) {
+                   unsigned *status)
+{
     json_t *doc = NULL, *jid = NULL;
     char *text = NULL;
 
@@ -234,7 +249,8 @@ out:
     return text;
 }
 
-char *demo__error_body(unsigned status, const char *msg) {
+char *demo__error_body(unsigned status, const char *msg)
+{
     json_t *doc = json_pack("{s:s,s:i}", "error", msg, "status", (int)status);
     char *text = NULL;
 

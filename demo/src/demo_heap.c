@@ -4,11 +4,13 @@
 #include "demo_internal.h"
 
 static bool before(const struct demo__timer_entry *a,
-                   const struct demo__timer_entry *b) {
+                   const struct demo__timer_entry *b)
+{
     return a->due_ns < b->due_ns || (a->due_ns == b->due_ns && a->seq < b->seq);
 }
 
-int demo__heap_push(struct demo__heap *h, uint64_t due_ns, void *conn) {
+int demo__heap_push(struct demo__heap *h, uint64_t due_ns, void *conn)
+{
     struct demo__timer_entry e = {due_ns, h->next_seq, conn};
     size_t i;
 
@@ -31,11 +33,13 @@ int demo__heap_push(struct demo__heap *h, uint64_t due_ns, void *conn) {
     return 0;
 }
 
-const struct demo__timer_entry *demo__heap_top(const struct demo__heap *h) {
+const struct demo__timer_entry *demo__heap_top(const struct demo__heap *h)
+{
     return h->n ? &h->v[0] : NULL;
 }
 
-bool demo__heap_pop(struct demo__heap *h, struct demo__timer_entry *out) {
+bool demo__heap_pop(struct demo__heap *h, struct demo__timer_entry *out)
+{
     struct demo__timer_entry last;
     size_t i = 0;
 
@@ -60,7 +64,8 @@ bool demo__heap_pop(struct demo__heap *h, struct demo__timer_entry *out) {
     return true;
 }
 
-void demo__heap_release(struct demo__heap *h) {
+void demo__heap_release(struct demo__heap *h)
+{
     free(h->v);
     h->v = NULL;
     h->n = h->cap = 0;

@@ -23,14 +23,16 @@ static const struct demo_route routes[DEMO__N_ROUTES] = {
                       20.0, 5.0},
 };
 
-const struct demo_route *demo_routes(size_t *n) {
+const struct demo_route *demo_routes(size_t *n)
+{
     if (n)
         *n = DEMO__N_ROUTES;
     return routes;
 }
 
 bool demo__path_match(const char *pattern, const char *path, size_t path_len,
-                      const char **seg, size_t *seg_len) {
+                      const char **seg, size_t *seg_len)
+{
     const char *p = pattern, *s = path, *end = path + path_len;
     const char *found = NULL;
     size_t found_len = 0;
@@ -65,7 +67,8 @@ bool demo__path_match(const char *pattern, const char *path, size_t path_len,
     return true;
 }
 
-int demo__route_find(const char *path, const char **seg, size_t *seg_len) {
+int demo__route_find(const char *path, const char **seg, size_t *seg_len)
+{
     size_t len = strlen(path);
 
     for (int i = 0; i < DEMO__N_ROUTES; i++)
@@ -74,7 +77,8 @@ int demo__route_find(const char *path, const char **seg, size_t *seg_len) {
     return -1;
 }
 
-bool demo__method_allowed(int route, const char *method) {
+bool demo__method_allowed(int route, const char *method)
+{
     if (route < 0 || route >= DEMO__N_ROUTES || !method)
         return false;
     if (strcmp(method, routes[route].method) == 0)
@@ -84,7 +88,8 @@ bool demo__method_allowed(int route, const char *method) {
 }
 
 /* Whether name (len bytes) designates route r as a pattern or a path. */
-static bool names_route(int r, const char *name, size_t len) {
+static bool names_route(int r, const char *name, size_t len)
+{
     size_t plen = strlen(routes[r].pattern);
 
     if (len == plen && memcmp(name, routes[r].pattern, len) == 0)
@@ -92,7 +97,8 @@ static bool names_route(int r, const char *name, size_t len) {
     return demo__path_match(routes[r].pattern, name, len, NULL, NULL);
 }
 
-int demo__slow_route(const char *name, size_t len) {
+int demo__slow_route(const char *name, size_t len)
+{
     const char *method = NULL, *path = name;
     size_t method_len = 0;
     int found = DEMO_EINVAL, matches = 0;
@@ -131,7 +137,8 @@ int demo__slow_route(const char *name, size_t len) {
     return matches == 1 ? found : DEMO_EINVAL;
 }
 
-int demo_slow_parse(const char *arg, struct demo_slow *out) {
+int demo_slow_parse(const char *arg, struct demo_slow *out)
+{
     const char *eq, *num;
     char *end = NULL;
     double v;
@@ -167,7 +174,8 @@ int demo_slow_parse(const char *arg, struct demo_slow *out) {
     return 0;
 }
 
-bool demo__agent_id_valid(const char *id, size_t len) {
+bool demo__agent_id_valid(const char *id, size_t len)
+{
     static const char prefix[] = "agent-";
     size_t plen = sizeof(prefix) - 1;
 
@@ -179,7 +187,8 @@ bool demo__agent_id_valid(const char *id, size_t len) {
     return true;
 }
 
-double demo__latency_ms(double base, double jitter, double u1, double u2) {
+double demo__latency_ms(double base, double jitter, double u1, double u2)
+{
     const double two_pi = 6.283185307179586;
     double sigma, z, v, lo, hi;
 
@@ -204,14 +213,16 @@ double demo__latency_ms(double base, double jitter, double u1, double u2) {
     return v < 1.0 ? 1.0 : v;
 }
 
-uint64_t demo__mix64(uint64_t x) {
+uint64_t demo__mix64(uint64_t x)
+{
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
 }
 
-double demo__unit(uint64_t bits) {
+double demo__unit(uint64_t bits)
+{
     /* 53 bits, shifted by one so that 0 never comes out */
     return ((double)(bits >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }

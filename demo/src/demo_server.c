@@ -69,18 +69,21 @@ struct demo_req {
     json_t *json; /* parsed body, NULL when empty */
 };
 
-static uint64_t now_ns(void) {
+static uint64_t now_ns(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t next_random(struct demo_server *s) {
+static uint64_t next_random(struct demo_server *s)
+{
     return demo__mix64(atomic_fetch_add(&s->rng, 1));
 }
 
-static double draw_latency(struct demo_server *s, int route) {
+static double draw_latency(struct demo_server *s, int route)
+{
     double u1 = demo__unit(next_random(s));
     double u2 = demo__unit(next_random(s));
 
@@ -91,7 +94,8 @@ static double draw_latency(struct demo_server *s, int route) {
 /* Queues a JSON answer; body (malloc'ed, may be NULL: out of memory) is
  * handed to MHD, which frees it. */
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-                             char *body, const char *allow, double delay_ms) {
+                             char *body, const char *allow, double delay_ms)
+{
     struct MHD_Response *resp;
     enum MHD_Result ret;
     char delay[32];
@@ -118,13 +122,14 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 }
 
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
-                                   const char *msg, const char *allow) {
+                                   const char *msg, const char *allow)
+{
     return reply(c, status, demo__error_body(status, msg), allow, -1);
 }
 
 /* Appends upload data to the body, dropping what is past the cap. */
-static enum MHD_Result take_body(struct demo_req *r, const char *data,
-                                 size_t n) {
+static enum MHD_Result take_body(struct demo_req *r, const char *data, size_t n)
+{
     r->seen += n;
     if (r->seen > DISCARD_MAX)
         return MHD_NO;
@@ -151,7 +156,8 @@ static enum MHD_Result take_body(struct demo_req *r, const char *data,
 
 /* The answer after the wait. */
 static enum MHD_Result answer(struct demo_server *s, struct MHD_Connection *c,
-                              struct demo_req *r, double delay_ms) {
+                              struct demo_req *r, double delay_ms)
+{
     double elapsed = (double)(now_ns() - r->start_ns) / 1e6;
     unsigned status = 500;
     char *body = demo__answer(&s->store, r->route, r->has_id ? r->id : NULL,
@@ -169,18 +175,19 @@ static enum MHD_Result answer(struct demo_server *s, struct MHD_Connection *c,
 struct demo_stream {
     struct demo_server *s;
     struct MHD_Connection *c;
-    unsigned next;      /* the next piece */
-    uint64_t due_ns;    /* when it is due */
+    unsigned next;   /* the next piece */
+    uint64_t due_ns; /* when it is due */
     unsigned long long n, agents;
     long long created;
-    char buf[2048];     /* the piece being handed to MHD */
+    char buf[2048]; /* the piece being handed to MHD */
     size_t len, off;
 };
 
 static bool wait_for(struct demo_server *s, struct MHD_Connection *c,
                      uint64_t due_ns);
 
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
     struct demo_stream *st = cls;
     size_t n;
 
@@ -191,8 +198,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
         /* not due yet: suspended until it is (0 = no data for now) */
         if (now_ns() < st->due_ns && wait_for(st->s, st->c, st->due_ns))
             return 0;
-        st->len = demo__stream_piece(st->next, st->n, st->created,
-                                     st->agents, st->buf, sizeof(st->buf));
+        st->len = demo__stream_piece(st->next, st->n, st->created, st->agents,
+                                     st->buf, sizeof(st->buf));
         st->off = 0;
         if (st->len == 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -214,7 +221,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
  * its first token comes after a drawn delay, the rest at drawn gaps. */
 static enum MHD_Result answer_stream(struct demo_server *s,
                                      struct MHD_Connection *c,
-                                     struct demo_req *r) {
+                                     struct demo_req *r)
+{
     struct demo_stream *st = calloc(1, sizeof(*st));
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -250,7 +258,8 @@ static enum MHD_Result answer_stream(struct demo_server *s,
  * error status already queued on c (*ret is MHD's verdict). */
 static int check_request(struct MHD_Connection *c, const char *url,
                          const char *method, struct demo_req *r,
-                         enum MHD_Result *ret) {
+                         enum MHD_Result *ret)
+{
     const char *seg = NULL;
     size_t seg_len = 0;
     json_error_t jerr;
@@ -297,7 +306,8 @@ static int check_request(struct MHD_Connection *c, const char *url,
 /* Suspends c until its due time; false when it must be answered now (the
  * server is stopping, or no memory for the timer entry). */
 static bool wait_for(struct demo_server *s, struct MHD_Connection *c,
-                     uint64_t due_ns) {
+                     uint64_t due_ns)
+{
     const struct demo__timer_entry *top;
     bool earliest;
 
@@ -320,7 +330,8 @@ static bool wait_for(struct demo_server *s, struct MHD_Connection *c,
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
-                                  size_t *upload_size, void **req_cls) {
+                                  size_t *upload_size, void **req_cls)
+{
     struct demo_server *s = cls;
     struct demo_req *r = *req_cls;
     enum MHD_Result ret = MHD_NO;
@@ -371,7 +382,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-                         enum MHD_RequestTerminationCode toe) {
+                         enum MHD_RequestTerminationCode toe)
+{
     struct demo_req *r = *req_cls;
 
     (void)cls;
@@ -385,7 +397,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-static struct timespec to_timespec(uint64_t ns) {
+static struct timespec to_timespec(uint64_t ns)
+{
     struct timespec ts;
 
     ts.tv_sec = (time_t)(ns / 1000000000ULL);
@@ -393,7 +406,8 @@ static struct timespec to_timespec(uint64_t ns) {
     return ts;
 }
 
-static void *timer_main(void *arg) {
+static void *timer_main(void *arg)
+{
     struct demo_server *s = arg;
     struct demo__timer_entry e;
     void *batch[RESUME_BATCH];
@@ -429,7 +443,8 @@ static void *timer_main(void *arg) {
 
 /* The "METHOD pattern" part of a --slow name: up to its last '=', which
  * demo_slow_parse leaves in (the name points into its argument). */
-static size_t slow_name_len(const char *name) {
+static size_t slow_name_len(const char *name)
+{
     const char *eq = strrchr(name, '=');
 
     return eq ? (size_t)(eq - name) : strlen(name);
@@ -438,7 +453,8 @@ static size_t slow_name_len(const char *name) {
 /* A streaming route's name may end in " ttft" or " gaps": what of the
  * stream to slow (1: the first token, 2: the gaps, 3: both); the name's
  * length without it into *len. */
-static unsigned slow_part(const char *name, size_t *len) {
+static unsigned slow_part(const char *name, size_t *len)
+{
     size_t n = *len;
 
     while (n > 0 && name[n - 1] == ' ')
@@ -454,7 +470,8 @@ static unsigned slow_part(const char *name, size_t *len) {
     return 3;
 }
 
-static int apply_slow(struct demo_server *s, const struct demo_opts *o) {
+static int apply_slow(struct demo_server *s, const struct demo_opts *o)
+{
     for (size_t i = 0; i < o->n_slow; i++) {
         const struct demo_slow *sl = &o->slow[i];
         size_t len;
@@ -485,7 +502,8 @@ static int apply_slow(struct demo_server *s, const struct demo_opts *o) {
 /* Fills *sa from a bind address: an IPv4 or IPv6 literal, the latter
  * possibly in brackets.  Returns the address length, 0 when invalid. */
 static socklen_t parse_bind(const char *bind, unsigned port,
-                            struct sockaddr_storage *sa) {
+                            struct sockaddr_storage *sa)
+{
     struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
     char buf[INET6_ADDRSTRLEN + 2];
@@ -512,7 +530,8 @@ static socklen_t parse_bind(const char *bind, unsigned port,
     return 0;
 }
 
-int demo_server_start(const struct demo_opts *o, struct demo_server **out) {
+int demo_server_start(const struct demo_opts *o, struct demo_server **out)
+{
     static const struct demo_opts defaults = {0};
     struct demo_server *s = NULL;
     struct sockaddr_storage sa;
@@ -594,11 +613,13 @@ out:
     return rc;
 }
 
-unsigned demo_server_port(const struct demo_server *s) {
+unsigned demo_server_port(const struct demo_server *s)
+{
     return s ? s->port : 0;
 }
 
-void demo_server_stop(struct demo_server *s) {
+void demo_server_stop(struct demo_server *s)
+{
     struct demo__timer_entry e;
 
     if (!s)

@@ -19,7 +19,8 @@ static const char *const tokens[DEMO__STREAM_TOKENS] = {
     "\"choices\":[%s]%s}\n\n"
 
 size_t demo__stream_piece(unsigned k, unsigned long long n, long long created,
-                          unsigned long long agents, char *buf, size_t len) {
+                          unsigned long long agents, char *buf, size_t len)
+{
     char text[64], choice[160], usage[96];
     size_t used = 0;
     int w;

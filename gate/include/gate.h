@@ -31,11 +31,11 @@ LOADGATE_ERRNO_DECLARE(gate, GATE_ERRNO_MAP);
 
 /* The exit codes (README, "Exit codes"). */
 enum gate_exit {
-    GATE_EXIT_PASS = 0,      /* every check passed, or none was asked */
-    GATE_EXIT_FAIL = 1,      /* a threshold or regression failed */
-    GATE_EXIT_USAGE = 2,     /* usage or profile error: nothing ran */
-    GATE_EXIT_UNJUDGED = 3,  /* could not run or could not judge */
-    GATE_EXIT_SIGINT = 130,  /* interrupted; partial results written */
+    GATE_EXIT_PASS = 0,     /* every check passed, or none was asked */
+    GATE_EXIT_FAIL = 1,     /* a threshold or regression failed */
+    GATE_EXIT_USAGE = 2,    /* usage or profile error: nothing ran */
+    GATE_EXIT_UNJUDGED = 3, /* could not run or could not judge */
+    GATE_EXIT_SIGINT = 130, /* interrupted; partial results written */
     GATE_EXIT_SIGTERM = 143
 };
 
@@ -127,8 +127,8 @@ int gate_github_annotations(const struct gate_report *r, FILE *out);
  * metrics.http_req_waiting (time to first byte, GitLab's TTFB) in ms,
  * metrics.checks, root_group) to path, atomically.  Values without data
  * are left out, never written as 0: http_req_waiting only when the run
- * measured TTFB (imported results do not).  Returns 0, GATE_ENOMEM or GATE_EIO (errbuf says
- * why).
+ * measured TTFB (imported results do not).  Returns 0, GATE_ENOMEM or GATE_EIO
+ * (errbuf says why).
  */
 int gate_gitlab_lp_write(const struct gate_report *r, const char *path,
                          char *errbuf, size_t errlen);

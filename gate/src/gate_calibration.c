@@ -8,8 +8,7 @@
 
 #define MAX_SHOWN 6 /* values printed per metric line */
 
-static void fmt_band(int stat, double v, bool plus_minus, char *buf,
-                     size_t len)
+static void fmt_band(int stat, double v, bool plus_minus, char *buf, size_t len)
 {
     if (isnan(v))
         snprintf(buf, len, "-");

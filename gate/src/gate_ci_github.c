@@ -149,8 +149,8 @@ static char *gh_file(const char *file)
     dirs[1] = realpath(ws, NULL);
     for (int i = 0; i < 2 && !out; i++)
         for (int k = 0; k < 2 && !out; k++) {
-            const char *rel = paths[i] && dirs[k] ? below(paths[i], dirs[k])
-                                                  : NULL;
+            const char *rel =
+                paths[i] && dirs[k] ? below(paths[i], dirs[k]) : NULL;
 
             if (rel)
                 out = strdup(rel);
@@ -169,8 +169,7 @@ static int annotate(FILE *out, const char *kind, const struct gate_report *r,
                     const struct compare_check *c)
 {
     const struct compare_threshold *th = c->threshold;
-    const char *file = th && th->file && *th->file ? th->file
-                                                   : r->profile_path;
+    const char *file = th && th->file && *th->file ? th->file : r->profile_path;
     char synth[512];
     int rc = 0;
 
@@ -270,8 +269,9 @@ int gate_github_annotations(const struct gate_report *r, FILE *out)
         }
     }
     if (more_errors)
-        fprintf(out, "::error::%zu more failed check%s; see the job "
-                     "summary\n",
+        fprintf(out,
+                "::error::%zu more failed check%s; see the job "
+                "summary\n",
                 more_errors, more_errors == 1 ? "" : "s");
     for (int rank = 1; rank <= 3; rank++)
         for (size_t i = 0; v && v->checks && i < v->n_checks; i++) {

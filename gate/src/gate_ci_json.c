@@ -105,9 +105,8 @@ static json_t *k6_trend_of(const struct metrics_results *run,
 static json_t *k6_counter(const struct metrics_results *run, uint64_t n)
 {
     return json_pack("{s:I, s:f}", "count", (json_int_t)n, "rate",
-                     run && run->duration_s > 0
-                         ? (double)n / run->duration_s
-                         : 0.0);
+                     run && run->duration_s > 0 ? (double)n / run->duration_s
+                                                : 0.0);
 }
 
 /* Streamed responses as custom k6-style metrics of the whole run (only
@@ -147,8 +146,7 @@ static json_t *gitlab_doc(const struct gate_report *r)
         goto out;
     }
     set(reqs, "count",
-        json_integer(r->run ? (json_int_t)metrics_results_total_requests(
-                                  r->run)
+        json_integer(r->run ? (json_int_t)metrics_results_total_requests(r->run)
                             : 0),
         &failed);
     if (all && metrics_value(r->run, all, METRICS_STAT_RPS, &v) == 0 &&
@@ -178,16 +176,15 @@ static json_t *gitlab_doc(const struct gate_report *r)
             set(checks, "passes", json_integer((json_int_t)t.pass), &failed);
             set(checks, "fails", json_integer((json_int_t)t.fail), &failed);
             set(checks, "value",
-                json_real((double)t.pass / (double)(t.pass + t.fail)),
-                &failed);
+                json_real((double)t.pass / (double)(t.pass + t.fail)), &failed);
         }
         set(metrics, "checks", checks, &failed);
     }
     set(root, "metrics", metrics, &failed);
     metrics = NULL;
-    group = json_pack("{s:s, s:s, s:s, s:{}, s:{}}", "name", "", "path", "",
-                      "id", "d41d8cd98f00b204e9800998ecf8427e", "groups",
-                      "checks");
+    group =
+        json_pack("{s:s, s:s, s:s, s:{}, s:{}}", "name", "", "path", "", "id",
+                  "d41d8cd98f00b204e9800998ecf8427e", "groups", "checks");
     set(root, "root_group", group, &failed);
 out:
     metrics_endpoint_free(all);
@@ -286,9 +283,8 @@ static json_t *windows_json(const struct compare_check *c)
 {
     if (!c->has_ci)
         return json_null();
-    return json_pack("{s:I, s:I, s:I, s:I}", "run",
-                     (json_int_t)c->windows_run, "baseline",
-                     (json_int_t)c->windows_base, "run_ms",
+    return json_pack("{s:I, s:I, s:I, s:I}", "run", (json_int_t)c->windows_run,
+                     "baseline", (json_int_t)c->windows_base, "run_ms",
                      (json_int_t)c->window_ms_run, "baseline_ms",
                      (json_int_t)c->window_ms_base);
 }
@@ -297,22 +293,19 @@ static json_t *check_json(const struct gate_report *r,
                           const struct compare_check *c)
 {
     const struct compare_threshold *th = c->threshold;
-    const char *file = th && th->file && *th->file ? th->file
-                                                   : r->profile_path;
+    const char *file = th && th->file && *th->file ? th->file : r->profile_path;
     int stat = gate__check_stat(c);
-    const char *unit = th && th->series == METRICS_SERIES_TOKENS_PER_S
-                           ? "tokens/s"
-                       : th && th->series == METRICS_SERIES_GOODPUT
-                           ? "streams/s"
-                           : unit_word(stat);
+    const char *unit =
+        th && th->series == METRICS_SERIES_TOKENS_PER_S ? "tokens/s"
+        : th && th->series == METRICS_SERIES_GOODPUT    ? "streams/s"
+                                                        : unit_word(stat);
     json_t *o = json_object();
     bool failed = !o;
     char synth[512];
 
     if (failed)
         return NULL;
-    set(o, "endpoint", str_or_null(c->endpoint ? c->endpoint : "ALL"),
-        &failed);
+    set(o, "endpoint", str_or_null(c->endpoint ? c->endpoint : "ALL"), &failed);
     set(o, "check", str_or_null(c->expr), &failed);
     set(o, "status", json_string(status_word(gate__status(c))), &failed);
     set(o, "type", str_or_null(c->type), &failed);
@@ -331,15 +324,14 @@ static json_t *check_json(const struct gate_report *r,
     set(o, "warning", json_boolean(c->warning), &failed);
     if (c->message[0]) {
         set(o, "message",
-            str(c->message, strnlen(c->message, sizeof(c->message))),
-            &failed);
+            str(c->message, strnlen(c->message, sizeof(c->message))), &failed);
     } else {
         gate__synth_message(c, synth, sizeof(synth));
         set(o, "message", str(synth, strlen(synth)), &failed);
     }
     set(o, "file", file && *file ? str_or_null(file) : json_null(), &failed);
-    set(o, "line",
-        th && th->line > 0 ? json_integer(th->line) : json_null(), &failed);
+    set(o, "line", th && th->line > 0 ? json_integer(th->line) : json_null(),
+        &failed);
     if (failed) {
         json_decref(o);
         return NULL;
@@ -365,10 +357,14 @@ static json_t *streams_json(const struct metrics_results *run, bool *failed)
             const char *key;
             double v;
         } nums[] = {
-            {"ttft_p50_ms", w->ttft_p50},     {"ttft_p95_ms", w->ttft_p95},
-            {"ttft_p99_ms", w->ttft_p99},     {"itl_p50_ms", w->itl_p50},
-            {"itl_p95_ms", w->itl_p95},       {"itl_p99_ms", w->itl_p99},
-            {"tpot_p50_ms", w->tpot_p50},     {"tpot_p95_ms", w->tpot_p95},
+            {"ttft_p50_ms", w->ttft_p50},
+            {"ttft_p95_ms", w->ttft_p95},
+            {"ttft_p99_ms", w->ttft_p99},
+            {"itl_p50_ms", w->itl_p50},
+            {"itl_p95_ms", w->itl_p95},
+            {"itl_p99_ms", w->itl_p99},
+            {"tpot_p50_ms", w->tpot_p50},
+            {"tpot_p95_ms", w->tpot_p95},
             {"tokens_per_s", w->tokens_per_s},
             {"stream_tokens_per_s_p50", w->stream_tps_p50},
             {"goodput_per_s", w->goodput},
@@ -429,13 +425,12 @@ static json_t *verdict_doc(const struct gate_report *r)
     set(root, "summary", str(line, strlen(line)), &failed);
     set(root, "profile", str_or_null(r->profile_name), &failed);
     set(root, "baseline",
-        str_or_null(r->baseline_name
-                        ? r->baseline_name
-                        : r->baseline ? r->baseline->baseline_id : NULL),
+        str_or_null(r->baseline_name ? r->baseline_name
+                    : r->baseline    ? r->baseline->baseline_id
+                                     : NULL),
         &failed);
     set(root, "partial",
-        json_boolean((r->run && r->run->partial) || r->signal != 0),
-        &failed);
+        json_boolean((r->run && r->run->partial) || r->signal != 0), &failed);
     set(root, "error", str_or_null(r->error_reason), &failed);
     set(counts, "total", json_integer((json_int_t)t.total), &failed);
     set(counts, "pass", json_integer((json_int_t)t.pass), &failed);

@@ -103,8 +103,7 @@ static bool clean_emit(struct clean_out *o, uint32_t cp)
     return true;
 }
 
-char *gate__clean(const char *src, size_t len, unsigned flags,
-                  size_t max_chars)
+char *gate__clean(const char *src, size_t len, unsigned flags, size_t max_chars)
 {
     const unsigned char *s = (const unsigned char *)src;
     struct clean_out o = {NULL, 0, max_chars, NULL};

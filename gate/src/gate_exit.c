@@ -54,9 +54,8 @@ enum gate_exit gate_exit_code(const struct gate_report *r)
 
 /* Appends the cleaned "endpoint expr" of up to max checks with status s,
  * then ", ..." when more exist. */
-static void list_checks(const struct compare_verdict *v,
-                        enum compare_status s, size_t max, char *buf,
-                        size_t len)
+static void list_checks(const struct compare_verdict *v, enum compare_status s,
+                        size_t max, char *buf, size_t len)
 {
     size_t used = strlen(buf), shown = 0, left = 0;
 
@@ -125,16 +124,15 @@ void gate_verdict_line(const struct gate_report *r, char *buf, size_t len)
     }
     gate__tally(r->verdict, &t);
     if (r->error_reason || gate_no_response(r->run)) {
-        reason = gate__clean_str(r->error_reason
-                                     ? r->error_reason
-                                     : "no response from the target",
-                                 GATE__CLEAN_COLLAPSE, 400);
+        reason = gate__clean_str(
+            r->error_reason ? r->error_reason : "no response from the target",
+            GATE__CLEAN_COLLAPSE, 400);
         snprintf(buf, len, "loadgate: could not judge — %s",
                  reason ? reason : "out of memory");
         free(reason);
     } else if (t.fail) {
-        snprintf(buf, len, "loadgate: FAIL — %zu of %zu check%s failed",
-                 t.fail, t.total, t.total == 1 ? "" : "s");
+        snprintf(buf, len, "loadgate: FAIL — %zu of %zu check%s failed", t.fail,
+                 t.total, t.total == 1 ? "" : "s");
         list_checks(r->verdict, COMPARE_FAIL, 3, buf, len);
         used = strlen(buf);
         if (t.inconclusive && used < len)

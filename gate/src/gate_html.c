@@ -190,15 +190,16 @@ static void write_head(struct gate__html *h, const struct gate_report *r,
     fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" "
           "lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
           "<meta name=\"viewport\" content=\"width=device-width, "
-          "initial-scale=1\"/>\n<meta name=\"generator\" content=\"loadgate "
-          LOADGATE_VERSION "\"/>\n<title>loadgate ",
+          "initial-scale=1\"/>\n<meta name=\"generator\" "
+          "content=\"loadgate " LOADGATE_VERSION "\"/>\n<title>loadgate ",
           o);
     fputs(overall, o);
     fputs(" — ", o);
     gate__html_text(h, r->profile_name ? r->profile_name : "results",
                     GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
-    fprintf(o, "</title>\n<style>\n%s</style>\n<script>//<![CDATA[\n%s\n"
-               "//]]></script>\n</head>\n",
+    fprintf(o,
+            "</title>\n<style>\n%s</style>\n<script>//<![CDATA[\n%s\n"
+            "//]]></script>\n</head>\n",
             css, print_js);
 }
 
@@ -253,8 +254,7 @@ static void write_header(struct gate__html *h, const struct gate_report *r,
             h->err = GATE_ENOMEM;
         }
         fputs("<ul class=\"tiles\">\n", o);
-        gate__fmt_count(metrics_results_total_requests(run), buf,
-                        sizeof(buf));
+        gate__fmt_count(metrics_results_total_requests(run), buf, sizeof(buf));
         tile(o, buf, "requests");
         snprintf(buf, sizeof(buf), "%.1f s",
                  isfinite(run->duration_s) ? run->duration_s : 0.0);
@@ -367,8 +367,8 @@ static void check_row(struct gate__html *h, const struct gate_report *r,
             status_class(st), status_class(st), status_mark(st),
             compare_status_str(st),
             st == COMPARE_PASS && c->warning ? " (warning)" : "");
-    gate__html_text(h, c->endpoint ? c->endpoint : "ALL",
-                    GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
+    gate__html_text(h, c->endpoint ? c->endpoint : "ALL", GATE__CLEAN_COLLAPSE,
+                    NAME_MAX_CHARS);
     fputs("</td><td class=\"name\">", o);
     gate__html_text(h, c->expr, GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
     fputs("</td>", o);
@@ -445,7 +445,8 @@ static void write_checks(struct gate__html *h, const struct gate_report *r)
     free(order);
 }
 
-/* ---- endpoint table (the text report's) ----------------------------------- */
+/* ---- endpoint table (the text report's) -----------------------------------
+ */
 
 static void ms_cell(FILE *o, double ms)
 {
@@ -485,8 +486,8 @@ static void write_endpoint_table(struct gate__html *h,
         double err = value(run, ep, METRICS_STAT_ERROR_RATE);
 
         fputs("<tr><td class=\"name\">", o);
-        gate__html_text(h, ep->method ? ep->method : "-",
-                        GATE__CLEAN_COLLAPSE, 40);
+        gate__html_text(h, ep->method ? ep->method : "-", GATE__CLEAN_COLLAPSE,
+                        40);
         fputs("</td><td class=\"name\">", o);
         gate__html_text(h, ep->path ? ep->path : "", GATE__CLEAN_COLLAPSE,
                         NAME_MAX_CHARS);
@@ -521,7 +522,8 @@ static void write_endpoint_table(struct gate__html *h,
     fputs("</tbody>\n</table>\n</section>\n", o);
 }
 
-/* ---- charts per endpoint --------------------------------------------------- */
+/* ---- charts per endpoint ---------------------------------------------------
+ */
 
 static void write_endpoint_charts(struct gate__html *h,
                                   const struct gate_report *r,
@@ -584,16 +586,16 @@ static void write_charts(struct gate__html *h, const struct gate_report *r)
         char name[1024];
 
         metrics_endpoint_name(ep, name, sizeof(name));
-        write_endpoint_charts(h, r, ep, name,
-                              r->baseline
-                                  ? metrics_results_find(r->baseline, name)
-                                  : NULL,
-                              r->baseline);
+        write_endpoint_charts(
+            h, r, ep, name,
+            r->baseline ? metrics_results_find(r->baseline, name) : NULL,
+            r->baseline);
     }
     fputs("</section>\n", o);
 }
 
-/* ---- streamed responses ------------------------------------------------------ */
+/* ---- streamed responses
+ * ------------------------------------------------------ */
 
 /* One streaming endpoint's charts: the TTFT and ITL distributions (with
  * the baseline's when it streams there too) and its tokens per second. */
@@ -688,8 +690,7 @@ static void write_streams(struct gate__html *h, const struct gate_report *r)
         fprintf(o, isfinite(w->goodput) ? "<td>%.1f</td>" : "<td>-</td>",
                 w->goodput);
         fprintf(o, "<td>%llu of %llu</td></tr>\n",
-                (unsigned long long)w->errors,
-                (unsigned long long)w->streams);
+                (unsigned long long)w->errors, (unsigned long long)w->streams);
     }
     fputs("</tbody>\n</table>\n<ul class=\"rules\">\n", o);
     for (size_t i = 0; i < st.n; i++) {
@@ -710,7 +711,8 @@ static void write_streams(struct gate__html *h, const struct gate_report *r)
     gate__streams_free(&st);
 }
 
-/* ---- run metadata and recommendations ------------------------------------- */
+/* ---- run metadata and recommendations -------------------------------------
+ */
 
 static void meta_str(struct gate__html *h, const char *label, const char *v)
 {
@@ -729,15 +731,14 @@ static void write_meta(struct gate__html *h, const struct gate_report *r)
     char ts[32], buf[128];
 
     fputs("<section id=\"run\">\n<h2>Run</h2>\n<dl class=\"meta\">\n", o);
-    meta_str(h, "Profile", r->profile_name ? r->profile_name
-                                           : m->profile_name);
+    meta_str(h, "Profile", r->profile_name ? r->profile_name : m->profile_name);
     meta_str(h, "Profile file", r->profile_path);
     meta_str(h, "Profile SHA-256", m->profile_sha256);
     meta_str(h, "Host", m->host);
     if (m->git_sha || m->git_branch) {
         fputs("<dt>Git</dt><dd>", o);
-        gate__html_text(h, m->git_sha ? m->git_sha : "-",
-                        GATE__CLEAN_COLLAPSE, 80);
+        gate__html_text(h, m->git_sha ? m->git_sha : "-", GATE__CLEAN_COLLAPSE,
+                        80);
         if (m->git_branch) {
             fputs(" (", o);
             gate__html_text(h, m->git_branch, GATE__CLEAN_COLLAPSE, 200);
@@ -760,8 +761,7 @@ static void write_meta(struct gate__html *h, const struct gate_report *r)
     fprintf(o, "<dt>Concurrent users</dt><dd>%s</dd>\n", buf);
     meta_str(h, "Load model", m->model);
     if (isfinite(m->target_rps) && m->target_rps > 0)
-        fprintf(o,
-                "<dt>Target rate</dt><dd>%.1f/s (achieved %.1f/s)%s</dd>\n",
+        fprintf(o, "<dt>Target rate</dt><dd>%.1f/s (achieved %.1f/s)%s</dd>\n",
                 m->target_rps, isfinite(m->achieved_rps) ? m->achieved_rps : 0,
                 m->saturated ? "; load generator saturated" : "");
     else if (m->saturated)
@@ -784,8 +784,8 @@ static void write_meta(struct gate__html *h, const struct gate_report *r)
         }
         if (r->baseline && r->baseline->meta.git_sha) {
             fputs(" at ", o);
-            gate__html_text(h, r->baseline->meta.git_sha,
-                            GATE__CLEAN_COLLAPSE, 80);
+            gate__html_text(h, r->baseline->meta.git_sha, GATE__CLEAN_COLLAPSE,
+                            80);
         }
         fputs("</dd>\n", o);
     }

@@ -132,9 +132,9 @@ out:
 /* ---- drawing helpers ---------------------------------------------------- */
 
 struct frame {
-    double w, h;               /* whole SVG */
-    double ml, mr, mt, mb;     /* margins around the plot area */
-    double x0, x1, y0, y1;     /* data ranges */
+    double w, h;           /* whole SVG */
+    double ml, mr, mt, mb; /* margins around the plot area */
+    double x0, x1, y0, y1; /* data ranges */
 };
 
 static double px(const struct frame *f, double x)
@@ -168,8 +168,8 @@ static double nice_step(double hi, int target)
 /* Steps that read well on a time axis, in seconds. */
 static double time_step(double span, int target)
 {
-    static const double steps[] = {1,    2,    5,    10,    15,    30,
-                                   60,   120,  300,  600,   900,   1800,
+    static const double steps[] = {1,    2,    5,     10,    15,    30,
+                                   60,   120,  300,   600,   900,   1800,
                                    3600, 7200, 14400, 21600, 43200, 86400};
 
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
@@ -226,8 +226,8 @@ static void fmt_rate(double v, char *buf, size_t len)
 /* Opens <figure><svg> with an accessible name: the <title> and <desc>
  * are the SVG's label, and the figure caption repeats the title. */
 static unsigned svg_open(struct gate__html *h, const struct frame *f,
-                         const char *kind, const char *title,
-                         const char *name, const char *desc)
+                         const char *kind, const char *title, const char *name,
+                         const char *desc)
 {
     unsigned id = ++h->next_id;
     FILE *o = h->out;
@@ -360,8 +360,7 @@ static const struct series lat_series[3] = {
      offsetof(struct gate__tl_point, p99)},
 };
 
-static double series_val(const struct gate__tl_point *p,
-                         const struct series *s)
+static double series_val(const struct gate__tl_point *p, const struct series *s)
 {
     return *(const double *)(const void *)((const char *)p + s->off);
 }
@@ -414,12 +413,11 @@ void gate__html_latency_chart(struct gate__html *h, const char *name,
         f.y1 = step;
     f.x1 = pts[n - 1].t + pts[n - 1].width;
     snprintf(desc, sizeof(desc),
-                 "p50, p95 and p99 latency in ms per %" PRIu64
-                 "-second window%s.",
-                 bucket_s,
-                 any_base ? "; the baseline's whole-run values as dashed "
-                            "horizontal lines"
-                          : "");
+             "p50, p95 and p99 latency in ms per %" PRIu64 "-second window%s.",
+             bucket_s,
+             any_base ? "; the baseline's whole-run values as dashed "
+                        "horizontal lines"
+                      : "");
     svg_open(h, &f, "latency", "Latency over time", name, desc);
     y_axis(o, &f, step, "ms");
     x_time_axis(o, &f);
@@ -429,8 +427,7 @@ void gate__html_latency_chart(struct gate__html *h, const char *name,
         lx = legend(o, lx, 14, lat_series[s].color, lat_series[s].dash,
                     lat_series[s].width, lat_series[s].label);
     if (any_base)
-        legend(o, lx + 10, 14, C_AXIS, DASH_BASE, 1.2,
-               "baseline (whole run)");
+        legend(o, lx + 10, 14, C_AXIS, DASH_BASE, 1.2, "baseline (whole run)");
     /* baselines first, under the run's lines */
     for (size_t s = 0; s < 3; s++) {
         double v = base_val(base, s), y;
@@ -442,8 +439,7 @@ void gate__html_latency_chart(struct gate__html *h, const char *name,
                 "<line class=\"base-line base-%s\" x1=\"%.1f\" y1=\"%.1f\" "
                 "x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.2\" "
                 "stroke-dasharray=\"" DASH_BASE "\" opacity=\"0.8\"/>\n",
-                lat_series[s].key, f.ml, y, f.w - f.mr, y,
-                lat_series[s].color);
+                lat_series[s].key, f.ml, y, f.w - f.mr, y, lat_series[s].color);
         labels[nl].y = y;
         labels[nl].v = v;
         labels[nl].i = s;
@@ -467,8 +463,7 @@ void gate__html_latency_chart(struct gate__html *h, const char *name,
                 "<text class=\"base-label\" x=\"%.1f\" y=\"%.1f\" "
                 "dominant-baseline=\"middle\" fill=\"%s\">base %s %s ms"
                 "</text>\n",
-                f.w - f.mr + 6, labels[a].y,
-                lat_series[labels[a].i].text_color,
+                f.w - f.mr + 6, labels[a].y, lat_series[labels[a].i].text_color,
                 lat_series[labels[a].i].key, buf);
     }
     /* the run's series: one path each, broken where a window has no
@@ -531,8 +526,7 @@ static void token_table(struct gate__html *h, const char *name,
         fmt_time(pts[i].t, t0, sizeof(t0));
         fmt_time(pts[i].t + pts[i].width, t1, sizeof(t1));
         fmt_rate((double)pts[i].requests / wd, a, sizeof(a));
-        fprintf(o, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", t0, t1,
-                a);
+        fprintf(o, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", t0, t1, a);
     }
     fputs("</tbody>\n</table>\n</details>\n", o);
 }
@@ -572,16 +566,16 @@ void gate__html_rate_chart(struct gate__html *h, const char *name,
         f.mr = 20;
     if (tokens) /* a stream's tokens: no errors to show */
         snprintf(what, sizeof(what), "%s per second", "Tokens");
-    svg_open(h, &f, "rate",
-             tokens ? what : "Requests and errors per second", name,
+    svg_open(h, &f, "rate", tokens ? what : "Requests and errors per second",
+             name,
              tokens ? "Tokens of the streams that ended in each second, per "
                       "second, as a filled area."
                     : "Completed requests per second as a filled area; "
                       "failed requests per second as bars.");
     y_axis(o, &f, step, tokens ? "tok/s" : "req/s");
     x_time_axis(o, &f);
-    lx = legend(o, f.ml, 12, C_SKY, NULL, 8,
-                tokens ? "tokens/s" : "requests/s");
+    lx =
+        legend(o, f.ml, 12, C_SKY, NULL, 8, tokens ? "tokens/s" : "requests/s");
     if (!tokens)
         fprintf(o,
                 "<rect x=\"%.1f\" y=\"7\" width=\"28\" height=\"10\" "
@@ -649,16 +643,16 @@ void gate__html_rate_chart(struct gate__html *h, const char *name,
         fmt_time(pts[i].t + pts[i].width, t1, sizeof(t1));
         fmt_rate((double)pts[i].requests / wd, a, sizeof(a));
         fmt_rate((double)pts[i].errors / wd, b, sizeof(b));
-        fprintf(o, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>", t0,
-                t1, a, b);
+        fprintf(o, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>", t0, t1,
+                a, b);
         fmt_ms(pts[i].p50, a, sizeof(a));
         fmt_ms(pts[i].p95, b, sizeof(b));
         fmt_ms(pts[i].p99, c, sizeof(c));
         fprintf(o, "<td>%s</td><td>%s</td><td>%s</td></tr>\n", a, b, c);
     }
     fputs("</tbody>\n", o);
-    if (base && (isfinite(base->p50) || isfinite(base->p95) ||
-                 isfinite(base->p99))) {
+    if (base &&
+        (isfinite(base->p50) || isfinite(base->p95) || isfinite(base->p99))) {
         char a[32], b[32], c[32];
 
         fmt_ms(base->p50, a, sizeof(a));
@@ -719,9 +713,8 @@ static double dist_value(const struct dist_src *s, double pct)
     return NAN;
 }
 
-static void dist_path(FILE *o, const struct frame *f,
-                      const struct dist_src *s, const char *cls,
-                      const char *color, const char *dash)
+static void dist_path(FILE *o, const struct frame *f, const struct dist_src *s,
+                      const char *cls, const char *color, const char *dash)
 {
     bool pen = false;
 
@@ -775,10 +768,10 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
     static const struct {
         double pct;
         const char *label;
-    } ticks[] = {{0, "p0"},     {50, "p50"},      {90, "p90"},
-                 {99, "p99"},   {99.9, "p99.9"},  {99.99, "p99.99"}},
-      rows[] = {{0, "p0 (min)"}, {50, "p50"},    {75, "p75"},
-                {90, "p90"},     {95, "p95"},    {99, "p99"},
+    } ticks[] = {{0, "p0"},   {50, "p50"},     {90, "p90"},
+                 {99, "p99"}, {99.9, "p99.9"}, {99.99, "p99.99"}},
+      rows[] = {{0, "p0 (min)"}, {50, "p50"},       {75, "p75"},
+                {90, "p90"},     {95, "p95"},       {99, "p99"},
                 {99.9, "p99.9"}, {99.99, "p99.99"}, {100, "p100 (max)"}};
     struct frame f = {CHART_W, 300, 64, 20, 34, 40, 0, DIST_XMAX, 0, 1};
     struct dist_src rs = {run, run_ep, false}, bs = {base, base_ep, false};
@@ -860,7 +853,8 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
             ": %s in ms by percentile</caption>\n<thead><tr><th "
             "scope=\"col\">percentile</th><th scope=\"col\">this run</th>%s"
             "</tr></thead>\n<tbody>\n",
-            h->quantity ? h->quantity : "latency", have_base ? "<th scope=\"col\">baseline</th><th "
+            h->quantity ? h->quantity : "latency",
+            have_base ? "<th scope=\"col\">baseline</th><th "
                         "scope=\"col\">Δ</th>"
                       : "");
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -871,8 +865,8 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
         if (!rs.hist && !bs.hist && !isfinite(rv) && !isfinite(bv))
             continue;
         fmt_ms(rv, a, sizeof(a));
-        fprintf(o, "<tr><th scope=\"row\">%s</th><td>%s</td>",
-                rows[i].label, a);
+        fprintf(o, "<tr><th scope=\"row\">%s</th><td>%s</td>", rows[i].label,
+                a);
         if (have_base) {
             fmt_ms(bv, b, sizeof(b));
             fprintf(o, "<td>%s</td>", b);

@@ -54,8 +54,7 @@ void gate__fmt_count(uint64_t n, char *buf, size_t len);
  * (>= 20 bytes): run->timestamp when it is a valid UTC timestamp, else
  * run->start_second when set, else now.
  */
-void gate__timestamp(const struct metrics_results *run, char *buf,
-                     size_t len);
+void gate__timestamp(const struct metrics_results *run, char *buf, size_t len);
 /** A value of statistic stat (or -1: unknown) in its unit: "1320.4 ms",
  * "4.25%", "33.3/s", "12". */
 void gate__fmt_value(int stat, double v, char *buf, size_t len);
@@ -90,11 +89,9 @@ const char *gate__overall(const struct gate_report *r);
 /** Writes check c's detail block (endpoint, threshold, profile file:line,
  * measured, baseline, limit, delta), used when compare left detail empty. */
 void gate__synth_detail(const struct gate_report *r,
-                        const struct compare_check *c, char *buf,
-                        size_t len);
+                        const struct compare_check *c, char *buf, size_t len);
 /** A one-line message for c when compare left message empty. */
-void gate__synth_message(const struct compare_check *c, char *buf,
-                         size_t len);
+void gate__synth_message(const struct compare_check *c, char *buf, size_t len);
 
 /* ---- a small string -> size_t map ------------------------------------ */
 
@@ -135,8 +132,8 @@ void gate__html_text(struct gate__html *h, const char *s, unsigned flags,
 
 /* One point of a (possibly downsampled) timeline. */
 struct gate__tl_point {
-    double t;       /* seconds from the run's start to the window's start */
-    double width;   /* seconds the window covers (last one may be short) */
+    double t;     /* seconds from the run's start to the window's start */
+    double width; /* seconds the window covers (last one may be short) */
     uint64_t requests, errors; /* in the window */
     uint64_t samples;          /* latencies recorded in the window */
     double p50, p95, p99;      /* ms, from the merged histogram; NAN when
@@ -187,7 +184,7 @@ void gate__html_dist_chart(struct gate__html *h, const char *name,
 /* What every report shows of one streaming endpoint (or of the whole
  * run); NAN where there is no value. */
 struct gate__stream_row {
-    char name[1024]; /* "POST /v1/chat", or "ALL" */
+    char name[1024];                   /* "POST /v1/chat", or "ALL" */
     const struct metrics_endpoint *ep; /* the endpoint (or the aggregate) */
     double ttft_p50, ttft_p95, ttft_p99, itl_p50, itl_p95, itl_p99;
     double tpot_p50, tpot_p95;
@@ -195,7 +192,7 @@ struct gate__stream_row {
     double stream_tps_p50; /* median of the streams' own token rates */
     double goodput;        /* good streams per second */
     uint64_t streams, events, tokens, errors, good, from_usage;
-    const char *rule; /* how tokens were counted; NULL for ALL */
+    const char *rule;                /* how tokens were counted; NULL for ALL */
     double slo_ttft_ms, slo_tpot_ms; /* 0: none */
 };
 
@@ -219,8 +216,7 @@ void gate__stream_rule(const struct gate__stream_row *row, char *buf,
 /** One line of a row: "TTFT p50 52 ms, p95 56 ms · ITL p50 20 ms, p99
  * 23 ms · TPOT p50 13 ms · 116.7 tokens/s · goodput 16.7/s · 0 of 50
  * streams cut or malformed". */
-void gate__stream_line(const struct gate__stream_row *w, char *buf,
-                       size_t len);
+void gate__stream_line(const struct gate__stream_row *w, char *buf, size_t len);
 
 /* ---- CI outputs (gate_ci*.c) ------------------------------------------ */
 

@@ -1,7 +1,7 @@
 /*
- * JUnit XML (the shape GitLab, Jenkins and GitHub reporters read): one <testsuite> per
- * run, one <testcase> per check, valid against both the Ant (windyroad)
- * and the Jenkins xUnit (junit-10) schemas.  Written with libxml2's
+ * JUnit XML (the shape GitLab, Jenkins and GitHub reporters read): one
+ * <testsuite> per run, one <testcase> per check, valid against both the Ant
+ * (windyroad) and the Jenkins xUnit (junit-10) schemas.  Written with libxml2's
  * xmlTextWriter into memory, then atomically to the path.
  */
 #include <errno.h>
@@ -20,12 +20,12 @@
 #endif
 
 /* Any libxml2 writer call returning < 0 ends the document. */
-#define XW(call)                                                             \
-    do {                                                                     \
-        if ((call) < 0) {                                                    \
-            rc = GATE_EXML;                                                  \
-            goto out;                                                        \
-        }                                                                    \
+#define XW(call)                                                               \
+    do {                                                                       \
+        if ((call) < 0) {                                                      \
+            rc = GATE_EXML;                                                    \
+            goto out;                                                          \
+        }                                                                      \
     } while (0)
 
 /*
@@ -50,8 +50,8 @@ static double window_s(const struct metrics_results *run)
                : 0.0;
 }
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt,
-                    const char *a, const char *b)
+static void set_err(char *errbuf, size_t errlen, const char *fmt, const char *a,
+                    const char *b)
 {
     if (errbuf && errlen)
         snprintf(errbuf, errlen, fmt, a, b);
@@ -132,14 +132,13 @@ out:
 }
 
 /* One <failure>/<error> with type, message and a body. */
-static int write_problem(xmlTextWriterPtr w, const char *elem,
-                         const char *type, const char *message,
-                         const char *text)
+static int write_problem(xmlTextWriterPtr w, const char *elem, const char *type,
+                         const char *message, const char *text)
 {
     if (xmlTextWriterStartElement(w, BAD_CAST elem) < 0 ||
         xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST type) < 0 ||
-        xmlTextWriterWriteAttribute(w, BAD_CAST "message",
-                                    BAD_CAST message) < 0 ||
+        xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST message) <
+            0 ||
         xmlTextWriterWriteString(w, BAD_CAST text) < 0 ||
         xmlTextWriterEndElement(w) < 0)
         return GATE_EXML;
@@ -147,13 +146,11 @@ static int write_problem(xmlTextWriterPtr w, const char *elem,
 }
 
 static int write_check(xmlTextWriterPtr w, const struct gate_report *r,
-                       const struct compare_check *c,
-                       struct gate__map *seen)
+                       const struct compare_check *c, struct gate__map *seen)
 {
     enum compare_status st = gate__status(c);
     char *classname = make_classname(c->endpoint);
-    char *name = gate__clean_str(c->expr, GATE__CLEAN_COLLAPSE,
-                                 GATE__NAME_MAX);
+    char *name = gate__clean_str(c->expr, GATE__CLEAN_COLLAPSE, GATE__NAME_MAX);
     char *message = NULL, *text = NULL, *type = NULL;
     char *synth = NULL;
     char time_s[32];
@@ -173,13 +170,13 @@ static int write_check(xmlTextWriterPtr w, const struct gate_report *r,
     if (!synth)
         goto out;
     if (c->message[0]) {
-        message = gate__clean(c->message,
-                              strnlen(c->message, sizeof(c->message)),
-                              GATE__CLEAN_COLLAPSE, GATE__MESSAGE_MAX);
+        message =
+            gate__clean(c->message, strnlen(c->message, sizeof(c->message)),
+                        GATE__CLEAN_COLLAPSE, GATE__MESSAGE_MAX);
     } else {
         gate__synth_message(c, synth, 2048);
-        message = gate__clean_str(synth, GATE__CLEAN_COLLAPSE,
-                                  GATE__MESSAGE_MAX);
+        message =
+            gate__clean_str(synth, GATE__CLEAN_COLLAPSE, GATE__MESSAGE_MAX);
     }
     if (c->detail[0]) {
         text = gate__clean(c->detail, strnlen(c->detail, sizeof(c->detail)),
@@ -191,8 +188,8 @@ static int write_check(xmlTextWriterPtr w, const struct gate_report *r,
     if (c->type && c->type[0])
         type = gate__clean_str(c->type, GATE__CLEAN_COLLAPSE, 100);
     else if (st == COMPARE_FAIL)
-        type = strdup(c->relative ? "loadgate.regression"
-                                  : "loadgate.threshold");
+        type =
+            strdup(c->relative ? "loadgate.regression" : "loadgate.threshold");
     else
         type = strdup("loadgate.inconclusive");
     if (!message || !text || !type)
@@ -276,8 +273,7 @@ static char *suite_name(const struct gate_report *r)
     n = strlen(clean) + strlen(shard) + sizeof("loadgate.") + 8;
     out = malloc(n);
     if (out)
-        snprintf(out, n, "loadgate.%s%s", clean[0] ? clean : "results",
-                 shard);
+        snprintf(out, n, "loadgate.%s%s", clean[0] ? clean : "results", shard);
     free(clean);
     return out;
 }
@@ -329,8 +325,7 @@ static int stream_properties(xmlTextWriterPtr w,
             {"loadgate.streams.stream_errors", (double)a->errors},
         };
 
-        for (size_t i = 0; i < sizeof(fields) / sizeof(*fields) && !rc;
-             i++) {
+        for (size_t i = 0; i < sizeof(fields) / sizeof(*fields) && !rc; i++) {
             if (isfinite(fields[i].v))
                 snprintf(num, sizeof(num), "%.3f", fields[i].v);
             else
@@ -413,8 +408,7 @@ int gate_junit_write(const struct gate_report *r, const char *path,
     XW(xmlTextWriterStartElement(w, BAD_CAST "testsuites"));
     XW(xmlTextWriterStartElement(w, BAD_CAST "testsuite"));
     XW(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST name));
-    XW(xmlTextWriterWriteAttribute(w, BAD_CAST "package",
-                                   BAD_CAST "loadgate"));
+    XW(xmlTextWriterWriteAttribute(w, BAD_CAST "package", BAD_CAST "loadgate"));
     XW(xmlTextWriterWriteAttribute(w, BAD_CAST "id", BAD_CAST "0"));
     snprintf(num, sizeof(num), "%zu", t.total + (r->error_reason ? 1 : 0));
     XW(xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST num));
@@ -434,7 +428,8 @@ int gate_junit_write(const struct gate_report *r, const char *path,
     XW(write_property(w, "loadgate.version", LOADGATE_VERSION));
     XW(write_property(w, "loadgate.profile",
                       r->profile_name ? r->profile_name
-                                      : run ? run->meta.profile_name : ""));
+                      : run           ? run->meta.profile_name
+                                      : ""));
     XW(write_property(w, "loadgate.profile_sha256",
                       run ? run->meta.profile_sha256 : ""));
     XW(write_property(w, "loadgate.baseline",
@@ -464,26 +459,22 @@ int gate_junit_write(const struct gate_report *r, const char *path,
         XW(xmlTextWriterStartElement(w, BAD_CAST "testcase"));
         XW(xmlTextWriterWriteAttribute(w, BAD_CAST "classname",
                                        BAD_CAST "loadgate.ALL"));
-        XW(xmlTextWriterWriteAttribute(w, BAD_CAST "name",
-                                       BAD_CAST run_name));
+        XW(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST run_name));
         XW(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST "0.000"));
         XW(write_problem(w, "error", "loadgate.error", reason_msg,
                          reason_text));
         XW(xmlTextWriterEndElement(w));
     }
-    for (size_t i = 0; r->verdict && r->verdict->checks &&
-                       i < r->verdict->n_checks;
-         i++) {
+    for (size_t i = 0;
+         r->verdict && r->verdict->checks && i < r->verdict->n_checks; i++) {
         rc = write_check(w, r, &r->verdict->checks[i], seen);
         if (rc == GATE_ENOMEM)
             goto nomem;
         if (rc)
             goto out;
     }
-    XW(xmlTextWriterWriteElement(w, BAD_CAST "system-out",
-                                 BAD_CAST out_text));
-    XW(xmlTextWriterWriteElement(w, BAD_CAST "system-err",
-                                 BAD_CAST err_text));
+    XW(xmlTextWriterWriteElement(w, BAD_CAST "system-out", BAD_CAST out_text));
+    XW(xmlTextWriterWriteElement(w, BAD_CAST "system-err", BAD_CAST err_text));
     XW(xmlTextWriterEndElement(w)); /* testsuite */
     XW(xmlTextWriterEndElement(w)); /* testsuites */
     XW(xmlTextWriterEndDocument(w));
@@ -492,8 +483,7 @@ int gate_junit_write(const struct gate_report *r, const char *path,
 
     if (metrics_write_atomic(path, xmlBufferContent(buf),
                              (size_t)xmlBufferLength(buf)) != 0) {
-        set_err(errbuf, errlen, "cannot write '%s': %s", path,
-                strerror(errno));
+        set_err(errbuf, errlen, "cannot write '%s': %s", path, strerror(errno));
         rc = GATE_EIO;
         goto out;
     }

@@ -84,11 +84,9 @@ static void write_headline(const struct gate_report *r, FILE *out)
     /* the exit code's reason, where every reader looks first (the full
      * text follows in the summary when it is longer than this) */
     if (strcmp(overall, "ERROR") == 0) {
-        char *why = gate__clean_str(r->error_reason
-                                        ? r->error_reason
-                                        : "no response from the target",
-                                    GATE__CLEAN_COLLAPSE,
-                                    HEADLINE_REASON_MAX);
+        char *why = gate__clean_str(
+            r->error_reason ? r->error_reason : "no response from the target",
+            GATE__CLEAN_COLLAPSE, HEADLINE_REASON_MAX);
 
         fputs(" — could not judge: ", out);
         md_str(out, why ? why : "out of memory");
@@ -260,8 +258,8 @@ static void write_streams(const struct gate_report *r, FILE *out)
           out);
     for (size_t i = 0; i < st.n; i++) {
         const struct gate__stream_row *w = &st.rows[i];
-        const double ms[] = {w->ttft_p50, w->ttft_p95, w->itl_p50,
-                             w->itl_p99, w->tpot_p50};
+        const double ms[] = {w->ttft_p50, w->ttft_p95, w->itl_p50, w->itl_p99,
+                             w->tpot_p50};
 
         fputs("| ", out);
         md_str(out, strcmp(w->name, "ALL") == 0 ? "ALL (whole run)" : w->name);
@@ -274,8 +272,7 @@ static void write_streams(const struct gate_report *r, FILE *out)
         snprintf(b, sizeof(b), isfinite(w->goodput) ? "%.1f/s" : "—",
                  w->goodput);
         fprintf(out, " | %s | %s | %llu of %llu |\n", a, b,
-                (unsigned long long)w->errors,
-                (unsigned long long)w->streams);
+                (unsigned long long)w->errors, (unsigned long long)w->streams);
     }
     fputc('\n', out);
     for (size_t i = 0; i < st.n; i++) {
@@ -318,8 +315,7 @@ static void write_attention(const struct gate_report *r, FILE *out)
         if (!any)
             fputs("**Checks that need attention**\n\n", out);
         any = true;
-        fprintf(out, "- %s **%s%s** ", status_icon(st),
-                compare_status_str(st),
+        fprintf(out, "- %s **%s%s** ", status_icon(st), compare_status_str(st),
                 st == COMPARE_PASS ? " (warning)" : "");
         md_str(out, c->endpoint ? c->endpoint : "ALL");
         fputs(" · ", out);

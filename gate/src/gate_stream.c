@@ -109,8 +109,7 @@ void gate__stream_rule(const struct gate__stream_row *row, char *buf,
     snprintf(buf, len, "tokens: %s; goodput: streams that ended well%s%s%s%s%s",
              row->rule ? row->rule : "as each endpoint says",
              ttft[0] || tpot[0] ? " within " : "", ttft[0] ? "TTFT ≤ " : "",
-             ttft, ttft[0] && tpot[0] ? ", " : "",
-             tpot[0] ? "TPOT ≤ " : "");
+             ttft, ttft[0] && tpot[0] ? ", " : "", tpot[0] ? "TPOT ≤ " : "");
     if (tpot[0])
         strncat(buf, tpot, len - strlen(buf) - 1);
 }
@@ -130,8 +129,7 @@ static void ms_text(double v, char *buf, size_t len)
     gate__fmt_ms_unit(v, "-", buf, len);
 }
 
-void gate__stream_line(const struct gate__stream_row *w, char *buf,
-                       size_t len)
+void gate__stream_line(const struct gate__stream_row *w, char *buf, size_t len)
 {
     char t50[32], t95[32], i50[32], i99[32], p50[32];
 

@@ -12,8 +12,8 @@
 #define COL_METHOD 9    /* "Method   " */
 #define COL_ENDPOINT 42 /* a name of at most 40, then two spaces */
 #define ENDPOINT_MAX 40
-#define COL_NUM 11 /* "P50        " */
-#define STATUS_WIDTH 14 /* "PASS (warning)" */
+#define COL_NUM 11         /* "P50        " */
+#define STATUS_WIDTH 14    /* "PASS (warning)" */
 #define STREAM_COL_NAME 28 /* the Streams table */
 #define STREAM_COL_NUM 9
 
@@ -86,8 +86,9 @@ static void write_header(const struct gate_report *r, FILE *out)
     char ts[32], count[32], *s;
 
     rule(out, '=');
-    fprintf(out, "%s\n", run && run->baseline_id ? "Performance Baseline Report"
-                                                 : "Performance Report");
+    fprintf(out, "%s\n",
+            run && run->baseline_id ? "Performance Baseline Report"
+                                    : "Performance Report");
     rule(out, '=');
     if (run && run->baseline_id) {
         s = gate__clean_str(run->baseline_id, GATE__CLEAN_COLLAPSE, 200);
@@ -245,8 +246,8 @@ static void write_streams(const struct metrics_results *run, FILE *out)
     rule(out, '-');
     for (size_t i = 0; i < st.n; i++) {
         const struct gate__stream_row *w = &st.rows[i];
-        const double ms[] = {w->ttft_p50, w->ttft_p95, w->itl_p50,
-                             w->itl_p99, w->tpot_p50};
+        const double ms[] = {w->ttft_p50, w->ttft_p95, w->itl_p50, w->itl_p99,
+                             w->tpot_p50};
         char *name = shorten(w->name, STREAM_COL_NAME - 2);
 
         cell(out, name ? name : "", STREAM_COL_NAME, true);
@@ -261,8 +262,7 @@ static void write_streams(const struct metrics_results *run, FILE *out)
         snprintf(buf, sizeof(buf), isfinite(w->goodput) ? "%.1f" : "-",
                  w->goodput);
         cell(out, buf, STREAM_COL_NUM, true);
-        snprintf(buf, sizeof(buf), "%llu/%llu",
-                 (unsigned long long)w->errors,
+        snprintf(buf, sizeof(buf), "%llu/%llu", (unsigned long long)w->errors,
                  (unsigned long long)w->streams);
         cell(out, buf, 0, false);
         fputc('\n', out);
@@ -311,9 +311,9 @@ static void write_checks(const struct gate_report *r, FILE *out)
         char *msg;
 
         if (c->message[0]) {
-            msg = gate__clean(c->message,
-                              strnlen(c->message, sizeof(c->message)),
-                              GATE__CLEAN_COLLAPSE, 0);
+            msg =
+                gate__clean(c->message, strnlen(c->message, sizeof(c->message)),
+                            GATE__CLEAN_COLLAPSE, 0);
         } else {
             gate__synth_message(c, synth, sizeof(synth));
             msg = gate__clean_str(synth, GATE__CLEAN_COLLAPSE, 0);

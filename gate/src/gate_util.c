@@ -13,8 +13,8 @@ void gate__fmt_count(uint64_t n, char *buf, size_t len)
     char digits[32], out[48];
     size_t nd, o = 0;
 
-    nd = (size_t)snprintf(digits, sizeof(digits), "%llu",
-                          (unsigned long long)n);
+    nd =
+        (size_t)snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
     for (size_t i = 0; i < nd; i++) {
         if (i > 0 && (nd - i) % 3 == 0)
             out[o++] = ',';
@@ -63,17 +63,15 @@ static bool parse_utc(const char *s, time_t *out)
     tm.tm_sec = f[5];
     t = timegm(&tm);
     /* timegm() normalises 2026-02-30 into March: refuse what changed. */
-    if (t == (time_t)-1 || !gmtime_r(&t, &back) ||
-        back.tm_year != tm.tm_year || back.tm_mon != f[1] - 1 ||
-        back.tm_mday != f[2] || back.tm_hour != f[3] ||
-        back.tm_min != f[4] || back.tm_sec != f[5])
+    if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_year != tm.tm_year ||
+        back.tm_mon != f[1] - 1 || back.tm_mday != f[2] ||
+        back.tm_hour != f[3] || back.tm_min != f[4] || back.tm_sec != f[5])
         return false;
     *out = t;
     return true;
 }
 
-void gate__timestamp(const struct metrics_results *run, char *buf,
-                     size_t len)
+void gate__timestamp(const struct metrics_results *run, char *buf, size_t len)
 {
     time_t t;
     struct tm tm;
@@ -197,13 +195,12 @@ const char *gate__overall(const struct gate_report *r)
     return "PASS";
 }
 
-void gate__synth_message(const struct compare_check *c, char *buf,
-                         size_t len)
+void gate__synth_message(const struct compare_check *c, char *buf, size_t len)
 {
     int stat = gate__check_stat(c);
     char m[64] = "n/a", l[64] = "", b[64] = "";
-    const char *name = stat >= 0 ? metrics_stat_name((enum metrics_stat)stat)
-                                 : NULL;
+    const char *name =
+        stat >= 0 ? metrics_stat_name((enum metrics_stat)stat) : NULL;
 
     if (gate__status(c) == COMPARE_SKIPPED && !c->has_measured) {
         snprintf(buf, len, "not applicable");
@@ -212,8 +209,7 @@ void gate__synth_message(const struct compare_check *c, char *buf,
     if (c->has_measured)
         gate__fmt_value(stat, c->measured, m, sizeof(m));
     if (c->has_limit) {
-        const char *op = c->threshold ? compare_op_str(c->threshold->op)
-                                      : NULL;
+        const char *op = c->threshold ? compare_op_str(c->threshold->op) : NULL;
         char v[48];
 
         gate__fmt_value(stat, c->limit, v, sizeof(v));
@@ -230,23 +226,21 @@ void gate__synth_message(const struct compare_check *c, char *buf,
 }
 
 void gate__synth_detail(const struct gate_report *r,
-                        const struct compare_check *c, char *buf,
-                        size_t len)
+                        const struct compare_check *c, char *buf, size_t len)
 {
     int stat = gate__check_stat(c);
-    const char *file = c->threshold && c->threshold->file
-                           ? c->threshold->file
-                           : r->profile_path;
+    const char *file = c->threshold && c->threshold->file ? c->threshold->file
+                                                          : r->profile_path;
     int line = c->threshold ? c->threshold->line : 0;
     size_t used = 0;
     char v[64];
 
-#define GATE_APPEND(...)                                                     \
-    do {                                                                     \
-        if (used < len) {                                                    \
-            int k_ = snprintf(buf + used, len - used, __VA_ARGS__);          \
-            used += k_ > 0 ? (size_t)k_ : 0;                                 \
-        }                                                                    \
+#define GATE_APPEND(...)                                                       \
+    do {                                                                       \
+        if (used < len) {                                                      \
+            int k_ = snprintf(buf + used, len - used, __VA_ARGS__);            \
+            used += k_ > 0 ? (size_t)k_ : 0;                                   \
+        }                                                                      \
     } while (0)
 
     if (len == 0)

@@ -41,7 +41,8 @@ static const struct {
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
-int importer_format_parse(const char *name) {
+int importer_format_parse(const char *name)
+{
     if (!name)
         return -1;
     /* "loadgate" is what auto finds, not a --from */
@@ -51,14 +52,16 @@ int importer_format_parse(const char *name) {
     return -1;
 }
 
-const char *importer_format_name(enum importer_format f) {
+const char *importer_format_name(enum importer_format f)
+{
     if ((unsigned)f >= N_FORMATS)
         return NULL;
     return formats[f].name;
 }
 
 int importer__errorf(const struct importer__err *e, size_t line, size_t col,
-                     const char *fmt, ...) {
+                     const char *fmt, ...)
+{
     va_list ap;
     int n;
 
@@ -80,11 +83,13 @@ int importer__errorf(const struct importer__err *e, size_t line, size_t col,
 
 /* ---- numbers ------------------------------------------------------------ */
 
-static bool blank(char ch) {
+static bool blank(char ch)
+{
     return ch == ' ' || ch == '\t';
 }
 
-bool importer__parse_double(const char *s, double *out) {
+bool importer__parse_double(const char *s, double *out)
+{
     char *end;
     double v;
 
@@ -108,7 +113,8 @@ bool importer__parse_double(const char *s, double *out) {
     return true;
 }
 
-bool importer__parse_u64(const char *s, uint64_t *out) {
+bool importer__parse_u64(const char *s, uint64_t *out)
+{
     uint64_t v = 0;
     bool any = false;
 
@@ -129,7 +135,8 @@ bool importer__parse_u64(const char *s, uint64_t *out) {
     return true;
 }
 
-bool importer__parse_i64(const char *s, int64_t *out) {
+bool importer__parse_i64(const char *s, int64_t *out)
+{
     bool neg = false;
     uint64_t u;
 
@@ -154,7 +161,8 @@ static const char *const http_methods[] = {
 
 void importer__split_label(const char *label, const char *fallback,
                            const char **method, size_t *method_len,
-                           const char **path) {
+                           const char **path)
+{
     for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]);
          i++) {
         size_t n = strlen(http_methods[i]);
@@ -179,7 +187,8 @@ void importer__split_label(const char *label, const char *fallback,
 
 struct metrics_endpoint *importer__endpoint(struct metrics_results *r,
                                             const char *label,
-                                            const char *fallback) {
+                                            const char *fallback)
+{
     const char *method, *path;
     size_t mlen;
     char mbuf[16];
@@ -195,7 +204,8 @@ struct metrics_endpoint *importer__endpoint(struct metrics_results *r,
 int importer__endpoint_at(struct metrics_results *r,
                           const struct importer__err *e, size_t line,
                           const char *method, const char *path,
-                          struct metrics_endpoint **out) {
+                          struct metrics_endpoint **out)
+{
     const char *m = method && *method ? method : "HTTP";
     const char *p = importer__url_path(path);
 
@@ -213,7 +223,8 @@ int importer__endpoint_at(struct metrics_results *r,
 
 int importer__endpoint_label(struct metrics_results *r,
                              const struct importer__err *e, size_t line,
-                             const char *label, struct metrics_endpoint **out) {
+                             const char *label, struct metrics_endpoint **out)
+{
     const char *method, *path;
     size_t mlen;
     char mbuf[16];
@@ -226,7 +237,8 @@ int importer__endpoint_label(struct metrics_results *r,
     return importer__endpoint_at(r, e, line, mbuf, path, out);
 }
 
-const char *importer__url_path(const char *url) {
+const char *importer__url_path(const char *url)
+{
     const char *p = strstr(url, "://"), *slash;
 
     if (!p || p == url)
@@ -242,7 +254,8 @@ const char *importer__url_path(const char *url) {
     return slash;
 }
 
-enum metrics_errclass importer__status_class(int status) {
+enum metrics_errclass importer__status_class(int status)
+{
     if (status >= 500)
         return METRICS_ERR_HTTP_5XX;
     if (status >= 400)
@@ -251,7 +264,8 @@ enum metrics_errclass importer__status_class(int status) {
 }
 
 /* Digits at s[0..n) as a number; false unless all are digits. */
-static bool digits(const char *s, int n, int *out) {
+static bool digits(const char *s, int n, int *out)
+{
     int v = 0;
 
     for (int i = 0; i < n; i++) {
@@ -264,7 +278,8 @@ static bool digits(const char *s, int n, int *out) {
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d) {
+static int64_t days_from_civil(int y, int m, int d)
+{
     int64_t era, yoe, doy, doe;
 
     y -= m <= 2;
@@ -275,7 +290,8 @@ static int64_t days_from_civil(int y, int m, int d) {
     return era * 146097 + doe - 719468;
 }
 
-bool importer__parse_time(const char *s, int64_t *us) {
+bool importer__parse_time(const char *s, int64_t *us)
+{
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, mo, d, h, mi, sec, zh = 0, zm = 0;
     int64_t frac = 0, t;
@@ -320,7 +336,8 @@ bool importer__parse_time(const char *s, int64_t *us) {
     return true;
 }
 
-void importer__window_init(struct importer__window *w, bool relative) {
+void importer__window_init(struct importer__window *w, bool relative)
+{
     w->first_us = INT64_MAX;
     w->last_us = INT64_MIN;
     w->relative = relative;
@@ -332,7 +349,8 @@ void importer__window_init(struct importer__window *w, bool relative) {
 
 int importer__record(struct importer__window *w, struct metrics_endpoint *ep,
                      int64_t start_us, bool has_latency, uint64_t latency_us,
-                     int status, enum metrics_errclass err) {
+                     int status, enum metrics_errclass err)
+{
     int64_t end_us;
 
     if (start_us < 0)
@@ -357,7 +375,8 @@ int importer__record(struct importer__window *w, struct metrics_endpoint *ep,
     return 0;
 }
 
-int importer__set_start(struct metrics_results *r, int64_t unix_second) {
+int importer__set_start(struct metrics_results *r, int64_t unix_second)
+{
     char stamp[32];
 
     r->start_second = unix_second;
@@ -367,7 +386,8 @@ int importer__set_start(struct metrics_results *r, int64_t unix_second) {
     return r->timestamp ? 0 : IMPORTER_ENOMEM;
 }
 
-int importer__set_start_time(struct metrics_results *r, const char *time) {
+int importer__set_start_time(struct metrics_results *r, const char *time)
+{
     int64_t us;
 
     if (!time || !importer__parse_time(time, &us))
@@ -376,7 +396,8 @@ int importer__set_start_time(struct metrics_results *r, const char *time) {
 }
 
 int importer__window_finish(const struct importer__window *w,
-                            struct metrics_results *r) {
+                            struct metrics_results *r)
+{
     if (w->first_us == INT64_MAX)
         return 0;
     r->start_second = w->first_us / 1000000;
@@ -388,7 +409,8 @@ int importer__window_finish(const struct importer__window *w,
  * count more than all. */
 static bool rest_of(const struct metrics_results *r,
                     const struct importer__counts *all,
-                    struct importer__counts *rest) {
+                    struct importer__counts *rest)
+{
     uint64_t classes = 0;
 
     *rest = *all;
@@ -420,7 +442,8 @@ static bool rest_of(const struct metrics_results *r,
 }
 
 static void set_counts(struct metrics_endpoint *ep,
-                       const struct importer__counts *c) {
+                       const struct importer__counts *c)
+{
     ep->requests = c->requests;
     ep->errors = c->errors;
     memcpy(ep->err_class, c->err_class, sizeof(ep->err_class));
@@ -430,7 +453,8 @@ static void set_counts(struct metrics_endpoint *ep,
 int importer__whole_run(struct metrics_results *r,
                         const struct importer__err *e,
                         const struct importer__counts *all,
-                        const struct metrics_scalars *s, const char *path) {
+                        const struct metrics_scalars *s, const char *path)
+{
     struct importer__counts *rest;
     struct metrics_endpoint *ep;
     int rc = 0;
@@ -480,7 +504,8 @@ out:
 /* ---- JSON ---------------------------------------------------------------- */
 
 int importer__json_number(const struct importer__err *e, json_t *v,
-                          const char *what, double *out) {
+                          const char *what, double *out)
+{
     if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
         json_number_value(v) < 0)
         return importer__errorf(e, 0, 0, "%s: expected a number >= 0", what);
@@ -489,7 +514,8 @@ int importer__json_number(const struct importer__err *e, json_t *v,
 }
 
 int importer__json_whole(const struct importer__err *e, json_t *v,
-                         const char *what, uint64_t *out) {
+                         const char *what, uint64_t *out)
+{
     double d = 0;
     int rc = importer__json_number(e, v, what, &d);
 
@@ -503,7 +529,8 @@ int importer__json_whole(const struct importer__err *e, json_t *v,
 
 /* obj.key, NULL when absent or null; what names it in messages. */
 static json_t *member(json_t *obj, const char *where, const char *key,
-                      char *what, size_t len) {
+                      char *what, size_t len)
+{
     json_t *v = json_object_get(obj, key);
 
     snprintf(what, len, "%s%s%s", where, *where ? "." : "", key);
@@ -513,7 +540,8 @@ static json_t *member(json_t *obj, const char *where, const char *key,
 /* An optional member read as a number (count NULL) or a whole count. */
 static int optional(const struct importer__err *e, json_t *obj,
                     const char *where, const char *key, bool *has, double *num,
-                    uint64_t *count) {
+                    uint64_t *count)
+{
     char what[300];
     json_t *v = member(obj, where, key, what, sizeof(what));
     int rc = !v      ? 0
@@ -526,20 +554,23 @@ static int optional(const struct importer__err *e, json_t *obj,
 
 int importer__json_num(const struct importer__err *e, json_t *obj,
                        const char *where, const char *key, bool *has,
-                       double *out) {
+                       double *out)
+{
     return optional(e, obj, where, key, has, out, NULL);
 }
 
 int importer__json_count(const struct importer__err *e, json_t *obj,
                          const char *where, const char *key, bool *has,
-                         uint64_t *out) {
+                         uint64_t *out)
+{
     return optional(e, obj, where, key, has, NULL, out);
 }
 
 int importer__json_scalars(const struct importer__err *e, json_t *obj,
                            const char *where,
                            const struct importer__scalar *keys, size_t n,
-                           double per_ms, struct metrics_scalars *s) {
+                           double per_ms, struct metrics_scalars *s)
+{
     memset(s, 0, sizeof(*s));
     for (size_t i = 0; i < n; i++) {
         bool *has = (bool *)((char *)s + keys[i].has), got;
@@ -558,7 +589,8 @@ int importer__json_scalars(const struct importer__err *e, json_t *obj,
 }
 
 int importer__json_load(const struct importer__err *e, const char *text,
-                        size_t len, size_t first_line, json_t **out) {
+                        size_t len, size_t first_line, json_t **out)
+{
     json_error_t jerr;
 
     *out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -571,7 +603,8 @@ int importer__json_load(const struct importer__err *e, const char *text,
 }
 
 void importer__lines_init(struct importer__lines *l, const char *text,
-                          size_t len) {
+                          size_t len)
+{
     memset(l, 0, sizeof(*l));
     l->text = text;
     l->len = len;
@@ -579,13 +612,15 @@ void importer__lines_init(struct importer__lines *l, const char *text,
         l->pos = 3;
 }
 
-void importer__lines_release(struct importer__lines *l) {
+void importer__lines_release(struct importer__lines *l)
+{
     free(l->buf);
     l->buf = NULL;
 }
 
 int importer__lines_next(struct importer__lines *l,
-                         const struct importer__err *e) {
+                         const struct importer__err *e)
+{
     const char *start = l->text + l->pos, *nl;
     size_t n;
 
@@ -615,7 +650,8 @@ int importer__lines_next(struct importer__lines *l,
 
 int importer__json_lines(const char *text, size_t len,
                          const struct importer__err *e, importer__line_fn fn,
-                         void *ctx) {
+                         void *ctx)
+{
     struct importer__lines l;
     int rc;
 
@@ -636,7 +672,8 @@ int importer__json_lines(const char *text, size_t len,
     return rc;
 }
 
-char importer__first_char(const char *text, size_t len) {
+char importer__first_char(const char *text, size_t len)
+{
     size_t i = 0;
 
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
@@ -654,7 +691,8 @@ char importer__first_char(const char *text, size_t len) {
  * another one is INCONCLUSIVE.  Say which, once, in the recommendations
  * every report shows.
  */
-static int note_missing(struct metrics_results *r, const char *source) {
+static int note_missing(struct metrics_results *r, const char *source)
+{
     static const enum metrics_stat stats[] = {
         METRICS_STAT_P50, METRICS_STAT_P75, METRICS_STAT_P90,
         METRICS_STAT_P95, METRICS_STAT_P99, METRICS_STAT_P999,
@@ -700,7 +738,8 @@ static int note_missing(struct metrics_results *r, const char *source) {
  * RESULTS` always read it, its messages prefixed with the name. */
 static int loadgate_results(const char *text, size_t len,
                             const struct importer__err *e,
-                            struct metrics_results **out) {
+                            struct metrics_results **out)
+{
     char inner[768];
     int rc = metrics_results_parse(text, len, out, inner, sizeof(inner));
 
@@ -714,7 +753,8 @@ static int loadgate_results(const char *text, size_t len,
 
 /* Text importer_detect() does not know. */
 static int unknown_format(const char *text, size_t len,
-                          const struct importer__err *e) {
+                          const struct importer__err *e)
+{
     if (len >= 2 && (unsigned char)text[0] == 0x1f &&
         (unsigned char)text[1] == 0x8b)
         return importer__errorf(e, 0, 0,
@@ -731,7 +771,8 @@ static int unknown_format(const char *text, size_t len,
 
 int importer_parse(enum importer_format f, const char *text, size_t len,
                    const char *name_for_errors, struct metrics_results **out,
-                   char *errbuf, size_t errlen) {
+                   char *errbuf, size_t errlen)
+{
     struct importer__err e = {name_for_errors ? name_for_errors : "input",
                               errbuf, errlen};
     struct metrics_results *r = NULL;
@@ -788,7 +829,8 @@ out:
 /* Reads all of path into a malloc'd buffer (NUL-terminated for
  * convenience, *len excludes it). */
 static int read_file(const char *path, char **text, size_t *len, char *errbuf,
-                     size_t errlen) {
+                     size_t errlen)
+{
     FILE *fp = fopen(path, "rb");
     int rc;
 
@@ -813,7 +855,8 @@ static int read_file(const char *path, char **text, size_t *len, char *errbuf,
 }
 
 int importer_load(enum importer_format f, const char *path,
-                  struct metrics_results **out, char *errbuf, size_t errlen) {
+                  struct metrics_results **out, char *errbuf, size_t errlen)
+{
     char *text = NULL, *alt = NULL;
     const char *use = path;
     size_t len = 0;

@@ -38,7 +38,8 @@
 
 /* A network error's code ("ECONNREFUSED", "EAI_AGAIN", "ERR_TLS_...")
  * rather than a failed capture or match ("Error", "Failed capture..."). */
-static bool network_error(const char *code) {
+static bool network_error(const char *code)
+{
     if (code[0] != 'E' || !code[1])
         return false;
     for (const char *c = code + 1; *c; c++)
@@ -48,7 +49,8 @@ static bool network_error(const char *code) {
     return true;
 }
 
-static enum metrics_errclass code_class(const char *code) {
+static enum metrics_errclass code_class(const char *code)
+{
     if (strcmp(code, "ECONNREFUSED") == 0 ||
         strcmp(code, "EHOSTUNREACH") == 0 || strcmp(code, "ENETUNREACH") == 0)
         return METRICS_ERR_CONNECT;
@@ -65,7 +67,8 @@ static enum metrics_errclass code_class(const char *code) {
 
 /* A counter's value: a whole count. */
 static int counter(const struct importer__err *e, const char *key, json_t *v,
-                   uint64_t *out) {
+                   uint64_t *out)
+{
     char what[200];
 
     snprintf(what, sizeof(what), "aggregate.counters[\"%.120s\"]", key);
@@ -74,7 +77,8 @@ static int counter(const struct importer__err *e, const char *key, json_t *v,
 
 /* Times of a summary (ms). */
 static int summary(const struct importer__err *e, json_t *sum, const char *name,
-                   struct metrics_scalars *s) {
+                   struct metrics_scalars *s)
+{
     static const struct importer__scalar keys[] = {
         IMPORTER__SCALAR("p50", p50),  IMPORTER__SCALAR("p75", p75),
         IMPORTER__SCALAR("p90", p90),  IMPORTER__SCALAR("p95", p95),
@@ -93,7 +97,8 @@ static int summary(const struct importer__err *e, json_t *sum, const char *name,
  * after the plugin's prefix.  Splits at the last such part (a name may
  * hold dots); false for other counters. */
 static bool endpoint_counter(char *rest, const char **name, const char **what,
-                             bool *is_code) {
+                             bool *is_code)
+{
     char *codes = NULL, *errors = NULL;
 
     for (char *p = rest; (p = strstr(p, ".codes.")) != NULL; p++)
@@ -116,7 +121,8 @@ static bool endpoint_counter(char *rest, const char **name, const char **what,
 
 static int add_endpoint_counter(struct metrics_results *r,
                                 const struct importer__err *e, const char *key,
-                                uint64_t n) {
+                                uint64_t n)
+{
     char *rest = strdup(key + strlen(PLUGIN));
     const char *name, *what;
     bool is_code;
@@ -160,13 +166,15 @@ out:
 
 /* The whole run's counts from the counters not of the plugin. */
 static int whole_counts(const struct importer__err *e, json_t *counters,
-                        struct importer__counts *all) {
+                        struct importer__counts *all)
+{
     uint64_t responses = 0, n, nores, failed_checks = 0;
     const char *key;
     json_t *v;
     int rc;
 
-    json_object_foreach(counters, key, v) {
+    json_object_foreach(counters, key, v)
+    {
         int64_t status;
 
         if ((rc = counter(e, key, v, &n)))
@@ -201,7 +209,8 @@ static int whole_counts(const struct importer__err *e, json_t *counters,
     /* requests without a response, classed by the network errors */
     nores = all->requests - responses;
     all->errors += nores;
-    json_object_foreach(counters, key, v) {
+    json_object_foreach(counters, key, v)
+    {
         if (strncmp(key, "errors.", 7) != 0 || !network_error(key + 7) ||
             !nores)
             continue;
@@ -225,20 +234,23 @@ static int whole_counts(const struct importer__err *e, json_t *counters,
 
 /* The endpoints of the metrics-by-endpoint plugin. */
 static int endpoints(const struct importer__err *e, json_t *counters,
-                     json_t *summaries, struct metrics_results *r) {
+                     json_t *summaries, struct metrics_results *r)
+{
     const char *key;
     json_t *v;
     uint64_t n;
     int rc;
 
-    json_object_foreach(counters, key, v) {
+    json_object_foreach(counters, key, v)
+    {
         if (strncmp(key, PLUGIN, strlen(PLUGIN)) != 0)
             continue;
         if ((rc = counter(e, key, v, &n)) ||
             (rc = add_endpoint_counter(r, e, key, n)))
             return rc;
     }
-    json_object_foreach(summaries, key, v) {
+    json_object_foreach(summaries, key, v)
+    {
         struct metrics_endpoint *ep;
 
         if (strncmp(key, PLUGIN_TIMES, strlen(PLUGIN_TIMES)) != 0)
@@ -265,7 +277,8 @@ static int endpoints(const struct importer__err *e, json_t *counters,
 
 /* The run's window: its first and last counter, ms since 1970. */
 static int window(const struct importer__err *e, json_t *agg,
-                  struct metrics_results *r) {
+                  struct metrics_results *r)
+{
     bool has_first = false, has_last = false;
     double first = 0, last = 0;
     int rc;
@@ -283,7 +296,8 @@ static int window(const struct importer__err *e, json_t *agg,
 
 int importer__artillery(const char *text, size_t len,
                         const struct importer__err *e,
-                        struct metrics_results *r) {
+                        struct metrics_results *r)
+{
     json_t *root = NULL, *agg, *counters, *summaries;
     struct importer__counts *all = NULL;
     struct metrics_scalars whole;

@@ -23,7 +23,8 @@
 #include "importer_internal.h"
 
 static int latency(const struct importer__err *e, json_t *lat,
-                   struct metrics_scalars *s) {
+                   struct metrics_scalars *s)
+{
     static const struct importer__scalar keys[] = {
         IMPORTER__SCALAR("p50", p50),    IMPORTER__SCALAR("p75", p75),
         IMPORTER__SCALAR("p90", p90),    IMPORTER__SCALAR("p99", p99),
@@ -37,11 +38,13 @@ static int latency(const struct importer__err *e, json_t *lat,
 
 /* Responses by status: statusCodeStats {"200": {"count": n}}. */
 static int statuses(const struct importer__err *e, json_t *stats,
-                    struct importer__counts *all) {
+                    struct importer__counts *all)
+{
     const char *key;
     json_t *v;
 
-    json_object_foreach(stats, key, v) {
+    json_object_foreach(stats, key, v)
+    {
         char where[80];
         int64_t status;
         uint64_t n = 0;
@@ -65,7 +68,8 @@ static int statuses(const struct importer__err *e, json_t *stats,
 
 int importer__autocannon(const char *text, size_t len,
                          const struct importer__err *e,
-                         struct metrics_results *r) {
+                         struct metrics_results *r)
+{
     json_t *root = NULL, *lat, *reqs, *stats;
     struct importer__counts *all = NULL;
     struct metrics_scalars s;

@@ -9,7 +9,8 @@
 
 #include "importer_internal.h"
 
-void importer__csv_init(struct importer__csv *c, const char *text, size_t len) {
+void importer__csv_init(struct importer__csv *c, const char *text, size_t len)
+{
     memset(c, 0, sizeof(*c));
     c->text = text;
     c->len = len;
@@ -19,7 +20,8 @@ void importer__csv_init(struct importer__csv *c, const char *text, size_t len) {
 }
 
 int importer__csv_first(struct importer__csv *c, const char *text, size_t len,
-                        const struct importer__err *e, const char *expected) {
+                        const struct importer__err *e, const char *expected)
+{
     int rc;
 
     importer__csv_init(c, text, len);
@@ -29,14 +31,16 @@ int importer__csv_first(struct importer__csv *c, const char *text, size_t len,
     return rc < 0 ? rc : 0;
 }
 
-void importer__csv_release(struct importer__csv *c) {
+void importer__csv_release(struct importer__csv *c)
+{
     free(c->buf);
     free(c->offs);
     free(c->fields);
     memset(c, 0, sizeof(*c));
 }
 
-static int put_char(struct importer__csv *c, char ch) {
+static int put_char(struct importer__csv *c, char ch)
+{
     if (c->buf_len == c->buf_cap) {
         size_t cap = c->buf_cap ? c->buf_cap * 2 : 256;
         char *nb = realloc(c->buf, cap);
@@ -52,7 +56,8 @@ static int put_char(struct importer__csv *c, char ch) {
 
 /* Ends the current field: NUL-terminates it and remembers where it
  * starts. */
-static int end_field(struct importer__csv *c, size_t start) {
+static int end_field(struct importer__csv *c, size_t start)
+{
     if (put_char(c, '\0'))
         return IMPORTER_ENOMEM;
     if (c->n == c->cap) {
@@ -73,7 +78,8 @@ static int end_field(struct importer__csv *c, size_t start) {
     return 0;
 }
 
-int importer__csv_next(struct importer__csv *c, const struct importer__err *e) {
+int importer__csv_next(struct importer__csv *c, const struct importer__err *e)
+{
     const char *t = c->text;
     size_t start, line_start;
     int rc;
@@ -166,7 +172,8 @@ int importer__csv_next(struct importer__csv *c, const struct importer__err *e) {
     return 1;
 }
 
-int importer__csv_column(const struct importer__csv *c, const char *name) {
+int importer__csv_column(const struct importer__csv *c, const char *name)
+{
     for (size_t i = 0; i < c->n && i < (size_t)INT32_MAX; i++)
         if (strcmp(c->fields[i], name) == 0)
             return (int)i;

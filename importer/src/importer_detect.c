@@ -11,7 +11,8 @@
 
 #include "importer_internal.h"
 
-json_t *importer__json_first(const char *text, size_t len) {
+json_t *importer__json_first(const char *text, size_t len)
+{
     json_error_t jerr;
     char c = importer__first_char(text, len);
 
@@ -22,15 +23,18 @@ json_t *importer__json_first(const char *text, size_t len) {
                       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
 }
 
-static bool has_object(json_t *v, const char *key) {
+static bool has_object(json_t *v, const char *key)
+{
     return json_is_object(json_object_get(v, key));
 }
 
-static bool has_number(json_t *v, const char *key) {
+static bool has_number(json_t *v, const char *key)
+{
     return json_is_number(json_object_get(v, key));
 }
 
-bool importer__is_k6_line(json_t *v) {
+bool importer__is_k6_line(json_t *v)
+{
     const char *type = json_string_value(json_object_get(v, "type"));
 
     return json_is_object(v) && type &&
@@ -39,14 +43,16 @@ bool importer__is_k6_line(json_t *v) {
            has_object(v, "data");
 }
 
-bool importer__is_vegeta_result(json_t *v) {
+bool importer__is_vegeta_result(json_t *v)
+{
     return json_is_object(v) && has_number(v, "code") &&
            has_number(v, "latency") &&
            json_is_string(json_object_get(v, "timestamp"));
 }
 
 /* The tool a JSON document (or its first line) comes from. */
-static int detect_json(json_t *v) {
+static int detect_json(json_t *v)
+{
     const char *schema = json_string_value(json_object_get(v, "schema"));
     json_t *metrics = json_object_get(v, "metrics");
     json_t *stats = json_object_get(v, "stats");
@@ -78,7 +84,8 @@ static int detect_json(json_t *v) {
 }
 
 /* The first line of text, NUL-terminated in buf (cut at its size). */
-static void first_line(const char *text, size_t len, char *buf, size_t size) {
+static void first_line(const char *text, size_t len, char *buf, size_t size)
+{
     size_t i = 0, n = 0;
 
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
@@ -91,7 +98,8 @@ static void first_line(const char *text, size_t len, char *buf, size_t size) {
 }
 
 /* Fields of a CSV header line, without quotes: ",name," anywhere. */
-static bool has_column(const char *line, const char *name) {
+static bool has_column(const char *line, const char *name)
+{
     size_t n = strlen(name);
 
     for (const char *p = line; (p = strstr(p, name)) != NULL; p++) {
@@ -104,7 +112,8 @@ static bool has_column(const char *line, const char *name) {
     return false;
 }
 
-static bool contains(const char *text, size_t len, const char *needle) {
+static bool contains(const char *text, size_t len, const char *needle)
+{
     size_t n = strlen(needle);
 
     for (size_t i = 0; i + n <= len; i++)
@@ -114,7 +123,8 @@ static bool contains(const char *text, size_t len, const char *needle) {
 }
 
 /* wrk's report: "Running 10s test @ URL" then "N requests in Ts". */
-static bool is_wrk(const char *text, size_t len) {
+static bool is_wrk(const char *text, size_t len)
+{
     static const char run[] = "Running ";
     size_t i = 0;
 
@@ -126,7 +136,8 @@ static bool is_wrk(const char *text, size_t len) {
            contains(text, len, " requests in ");
 }
 
-int importer_detect(const char *text, size_t len) {
+int importer_detect(const char *text, size_t len)
+{
     char line[1024], c;
     json_t *v;
     int f;

@@ -52,7 +52,8 @@ struct log_state {
 
 /* Why a KO failed, from its message: Gatling's check messages end with
  * "found NNN" for a status check; exceptions name themselves. */
-static enum metrics_errclass ko_class(const char *msg, int *status) {
+static enum metrics_errclass ko_class(const char *msg, int *status)
+{
     static const struct {
         const char *needle;
         enum metrics_errclass cls;
@@ -87,7 +88,8 @@ static enum metrics_errclass ko_class(const char *msg, int *status) {
 }
 
 static int log_time(const struct importer__err *e, size_t line,
-                    const char *field, const char *what, int64_t *ms) {
+                    const char *field, const char *what, int64_t *ms)
+{
     if (!importer__parse_i64(field, ms) || *ms < 0 ||
         *ms > INT64_C(253402300799999))
         return importer__errorf(e, line, 0,
@@ -97,7 +99,8 @@ static int log_time(const struct importer__err *e, size_t line,
     return 0;
 }
 
-static int request(struct log_state *st, size_t line, char **f, size_t n) {
+static int request(struct log_state *st, size_t line, char **f, size_t n)
+{
     /* 3.4+: REQUEST groups name start end status message; 3.0-3.3 have
      * the user's id before groups */
     size_t o = n == 7 ? 1 : 2;
@@ -156,7 +159,8 @@ static int request(struct log_state *st, size_t line, char **f, size_t n) {
                             (uint64_t)(end - start) * 1000, status, cls);
 }
 
-static int user(struct log_state *st, char **f, size_t n) {
+static int user(struct log_state *st, char **f, size_t n)
+{
     for (size_t i = 2; i < n; i++) {
         if (strcmp(f[i], "START") == 0) {
             if (++st->users > st->max_users)
@@ -173,7 +177,8 @@ static int user(struct log_state *st, char **f, size_t n) {
 }
 
 /* A record name of printable ASCII (a binary log has none). */
-static bool printable(const char *s) {
+static bool printable(const char *s)
+{
     for (; *s; s++)
         if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
             return false;
@@ -182,7 +187,8 @@ static bool printable(const char *s) {
 
 static int simulation_log(const char *text, size_t len,
                           const struct importer__err *e,
-                          struct metrics_results *r) {
+                          struct metrics_results *r)
+{
     struct log_state st = {r, e, {0, 0, false}, 0, 0, 0};
     struct importer__lines l;
     int rc;
@@ -245,7 +251,8 @@ out:
 
 /* stats.X.total */
 static int total(const struct importer__err *e, json_t *stats, const char *path,
-                 const char *key, bool *has, double *out) {
+                 const char *key, bool *has, double *out)
+{
     char where[300];
 
     snprintf(where, sizeof(where), "%.200s.stats.%s", path, key);
@@ -255,7 +262,8 @@ static int total(const struct importer__err *e, json_t *stats, const char *path,
 
 static int stats_numbers(const struct importer__err *e, json_t *stats,
                          const char *path, struct importer__counts *c,
-                         struct metrics_scalars *s, double *rps) {
+                         struct metrics_scalars *s, double *rps)
+{
     char where[300];
     bool has = false;
     uint64_t ko = 0;
@@ -299,7 +307,8 @@ static int stats_numbers(const struct importer__err *e, json_t *stats,
 /* The requests of a group's contents, and of its groups' (depth-bounded:
  * Gatling nests groups a few levels deep). */
 static int contents(const struct importer__err *e, json_t *group,
-                    const char *path, int depth, struct metrics_results *r) {
+                    const char *path, int depth, struct metrics_results *r)
+{
     json_t *items = json_object_get(group, "contents"), *item;
     const char *key;
     int rc;
@@ -311,7 +320,8 @@ static int contents(const struct importer__err *e, json_t *group,
                                 "%.200s.contents: expected an object "
                                 "(nested at most 64 deep)",
                                 path);
-    json_object_foreach(items, key, item) {
+    json_object_foreach(items, key, item)
+    {
         const char *type = json_string_value(json_object_get(item, "type"));
         const char *name = json_string_value(json_object_get(item, "path"));
         char where[300];
@@ -354,8 +364,8 @@ static int contents(const struct importer__err *e, json_t *group,
 }
 
 static int stats_json(const char *text, size_t len,
-                      const struct importer__err *e,
-                      struct metrics_results *r) {
+                      const struct importer__err *e, struct metrics_results *r)
+{
     json_t *root = NULL;
     struct importer__counts *all = NULL;
     struct metrics_scalars s;
@@ -389,8 +399,8 @@ out:
 }
 
 int importer__gatling(const char *text, size_t len,
-                      const struct importer__err *e,
-                      struct metrics_results *r) {
+                      const struct importer__err *e, struct metrics_results *r)
+{
     char c = importer__first_char(text, len);
 
     if (c == '{')

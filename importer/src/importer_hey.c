@@ -25,12 +25,14 @@ static const char *const names[C__COUNT] = {"response-time", "status-code",
                                             "offset"};
 
 /* Seconds, as hey prints them: a number >= 0. */
-static bool seconds(const char *s, double *v) {
+static bool seconds(const char *s, double *v)
+{
     return importer__parse_double(s, v) && *v >= 0 && *v < 1e9;
 }
 
 int importer__hey(const char *text, size_t len, const struct importer__err *e,
-                  struct metrics_results *r) {
+                  struct metrics_results *r)
+{
     struct importer__csv csv;
     struct importer__window w;
     struct metrics_endpoint *ep = NULL;

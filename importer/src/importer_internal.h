@@ -196,8 +196,10 @@ struct importer__scalar {
     size_t has, value; /* offsets of has_<f> and <f>_ms */
 };
 #define IMPORTER__SCALAR(key, f)                                               \
-    {(key), offsetof(struct metrics_scalars, has_##f),                         \
-     offsetof(struct metrics_scalars, f##_ms)}
+    {                                                                          \
+        (key), offsetof(struct metrics_scalars, has_##f),                      \
+            offsetof(struct metrics_scalars, f##_ms)                           \
+    }
 
 /** The members keys[0..n) of obj, each an optional number >= 0 read by
  * importer__json_num() (same messages), into s (zeroed first), divided by

@@ -62,7 +62,8 @@ static const bool required[F__COUNT] = {
  * code ("Non HTTP response code: java.net.ConnectException").
  */
 static enum metrics_errclass classify(int code, const char *code_text,
-                                      const char *message) {
+                                      const char *message)
+{
     static const struct {
         const char *needle;
         enum metrics_errclass cls;
@@ -91,7 +92,8 @@ static enum metrics_errclass classify(int code, const char *code_text,
     return METRICS_ERR_OTHER;
 }
 
-void importer__jm_init(struct importer__jm *jm, struct metrics_results *r) {
+void importer__jm_init(struct importer__jm *jm, struct metrics_results *r)
+{
     memset(jm, 0, sizeof(*jm));
     jm->r = r;
     importer__window_init(&jm->window, false);
@@ -99,7 +101,8 @@ void importer__jm_init(struct importer__jm *jm, struct metrics_results *r) {
 
 int importer__jm_sample(struct importer__jm *jm,
                         const char *const v[IMPORTER__JM__COUNT],
-                        enum importer__jm_field *bad, const char **expected) {
+                        enum importer__jm_field *bad, const char **expected)
+{
     const char *code_text = v[F_CODE] ? v[F_CODE] : "";
     const char *message = v[F_MESSAGE] ? v[F_MESSAGE] : "";
     int64_t ts, code = 0;
@@ -156,7 +159,8 @@ int importer__jm_sample(struct importer__jm *jm,
                             (int)code, err);
 }
 
-int importer__jm_finish(struct importer__jm *jm) {
+int importer__jm_finish(struct importer__jm *jm)
+{
     jm->r->concurrent_users = jm->users;
     return importer__window_finish(&jm->window, jm->r);
 }
@@ -170,7 +174,8 @@ int importer__jm_finish(struct importer__jm *jm) {
 
 /* Where the values are in a JTL without a header line of n columns.  The
  * thread counts are only where JMeter's defaults put them. */
-static void default_columns(size_t n, int *col, bool *threads_guessed) {
+static void default_columns(size_t n, int *col, bool *threads_guessed)
+{
     for (int k = 0; k < F__COUNT; k++)
         col[k] = -1;
     col[F_TIMESTAMP] = 0;
@@ -194,7 +199,8 @@ static void default_columns(size_t n, int *col, bool *threads_guessed) {
 
 static int bad_field(const struct importer__err *e,
                      const struct importer__csv *csv, const int *col,
-                     enum importer__jm_field k, const char *expected) {
+                     enum importer__jm_field k, const char *expected)
+{
     return importer__errorf(
         e, csv->record_line, 0, "field %d (%s): expected %s%s, found '%.40s'",
         col[k] + 1, importer__jm_names[k], expected,
@@ -204,7 +210,8 @@ static int bad_field(const struct importer__err *e,
 }
 
 static int header(struct importer__csv *csv, const struct importer__err *e,
-                  int *col) {
+                  int *col)
+{
     for (int k = 0; k < F__COUNT; k++) {
         col[k] = importer__csv_column(csv, importer__jm_names[k]);
         if (col[k] < 0 && required[k])
@@ -217,7 +224,8 @@ static int header(struct importer__csv *csv, const struct importer__err *e,
 }
 
 static int jmeter_csv(const char *text, size_t len,
-                      const struct importer__err *e, struct importer__jm *jm) {
+                      const struct importer__err *e, struct importer__jm *jm)
+{
     struct importer__csv csv;
     int col[F__COUNT];
     size_t n_columns;
@@ -285,7 +293,8 @@ out:
 }
 
 int importer__jmeter(const char *text, size_t len,
-                     const struct importer__err *e, struct metrics_results *r) {
+                     const struct importer__err *e, struct metrics_results *r)
+{
     struct importer__jm jm;
     int rc;
 

@@ -50,21 +50,24 @@ struct xml_state {
     int rc; /* the first error, 0 until then */
 };
 
-static size_t line_now(const struct xml_state *st) {
+static size_t line_now(const struct xml_state *st)
+{
     long line = xmlSAX2GetLineNumber(st->ctxt);
 
     return line > 0 ? (size_t)line : 0;
 }
 
 /* Keeps the first error and stops the parser. */
-static void stop(struct xml_state *st, int rc) {
+static void stop(struct xml_state *st, int rc)
+{
     if (!st->rc)
         st->rc = rc;
     xmlStopParser(st->ctxt);
 }
 
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
-                       const xmlChar *system_id) {
+                       const xmlChar *system_id)
+{
     struct xml_state *st = ctx;
 
     (void)name;
@@ -80,7 +83,8 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
 
 static void on_entity(void *ctx, const xmlChar *name, int type,
                       const xmlChar *public_id, const xmlChar *system_id,
-                      xmlChar *content) {
+                      xmlChar *content)
+{
     (void)name;
     (void)type;
     (void)public_id;
@@ -90,7 +94,8 @@ static void on_entity(void *ctx, const xmlChar *name, int type,
 }
 
 /* libxml2's own errors (not well-formed, too deep, ...): the first one. */
-static void on_error(void *ctx, xmlErrorPtr err) {
+static void on_error(void *ctx, xmlErrorPtr err)
+{
     struct xml_state *st = ctx;
     char msg[200];
     size_t n;
@@ -116,7 +121,8 @@ static void on_error(void *ctx, xmlErrorPtr err) {
 /* An attribute's value, NUL-terminated.  Without entity substitution
  * libxml2 hands "&amp;" and "&#38;" over as "&#38;" (every other
  * reference is replaced): put the "&" back. */
-static char *attr_value(const xmlChar *start, const xmlChar *end) {
+static char *attr_value(const xmlChar *start, const xmlChar *end)
+{
     size_t len = (size_t)(end - start), o = 0;
     char *v = malloc(len + 1);
 
@@ -136,7 +142,8 @@ static char *attr_value(const xmlChar *start, const xmlChar *end) {
 }
 
 static void sample(struct xml_state *st, const char *element, int n_attrs,
-                   const xmlChar **attrs) {
+                   const xmlChar **attrs)
+{
     char *v[IMPORTER__JM__COUNT] = {0};
     enum importer__jm_field bad;
     const char *expected;
@@ -179,7 +186,8 @@ static void sample(struct xml_state *st, const char *element, int n_attrs,
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
                      const xmlChar *uri, int n_namespaces,
                      const xmlChar **namespaces, int n_attrs, int n_defaulted,
-                     const xmlChar **attrs) {
+                     const xmlChar **attrs)
+{
     struct xml_state *st = ctx;
     const char *element = (const char *)name;
 
@@ -207,7 +215,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 }
 
 static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix,
-                   const xmlChar *uri) {
+                   const xmlChar *uri)
+{
     struct xml_state *st = ctx;
 
     (void)name;
@@ -217,8 +226,8 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix,
 }
 
 int importer__jmeter_xml(const char *text, size_t len,
-                         const struct importer__err *e,
-                         struct importer__jm *jm) {
+                         const struct importer__err *e, struct importer__jm *jm)
+{
     struct xml_state st = {e, jm, NULL, 0, false, 0};
     xmlSAXHandler sax;
     size_t off;

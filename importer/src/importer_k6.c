@@ -33,21 +33,24 @@
 #include "importer_internal.h"
 
 /* The values of a metric: the object itself (legacy) or its "values". */
-static json_t *metric_values(json_t *m) {
+static json_t *metric_values(json_t *m)
+{
     json_t *v = json_object_get(m, "values");
 
     return json_is_object(v) ? v : m;
 }
 
 /* "metrics[\"name\"]", what messages call a metric. */
-static void metric_where(char *buf, size_t len, const char *metric) {
+static void metric_where(char *buf, size_t len, const char *metric)
+{
     snprintf(buf, len, "metrics[\"%.120s\"]", metric);
 }
 
 /* An optional number member; errors name the metric and the key. */
 static int opt_number(const struct importer__err *e, json_t *vals,
                       const char *metric, const char *key, bool *has,
-                      double *out) {
+                      double *out)
+{
     char where[160];
 
     metric_where(where, sizeof(where), metric);
@@ -56,7 +59,8 @@ static int opt_number(const struct importer__err *e, json_t *vals,
 
 static int opt_count(const struct importer__err *e, json_t *vals,
                      const char *metric, const char *key, bool *has,
-                     uint64_t *out) {
+                     uint64_t *out)
+{
     char where[160];
 
     metric_where(where, sizeof(where), metric);
@@ -65,7 +69,8 @@ static int opt_count(const struct importer__err *e, json_t *vals,
 
 /* The latency statistics of an http_req_duration (sub)metric. */
 static int trend(const struct importer__err *e, json_t *m, const char *metric,
-                 struct metrics_scalars *s) {
+                 struct metrics_scalars *s)
+{
     static const struct importer__scalar keys[] = {
         IMPORTER__SCALAR("med", p50),      IMPORTER__SCALAR("p(50)", p50),
         IMPORTER__SCALAR("p(75)", p75),    IMPORTER__SCALAR("p(90)", p90),
@@ -82,7 +87,8 @@ static int trend(const struct importer__err *e, json_t *m, const char *metric,
 
 /* Requests from an http_reqs (sub)metric. */
 static int req_count(const struct importer__err *e, json_t *reqs,
-                     const char *name, uint64_t *requests) {
+                     const char *name, uint64_t *requests)
+{
     bool has = false;
     int rc = opt_count(e, metric_values(reqs), name, "count", &has, requests);
 
@@ -96,7 +102,8 @@ static int req_count(const struct importer__err *e, json_t *reqs,
  * counts the requests for which failed was true; without it, the rate
  * ("value", or "rate" in handleSummary files) times the requests. */
 static int failed_count(const struct importer__err *e, json_t *failed,
-                        const char *name, uint64_t requests, uint64_t *errors) {
+                        const char *name, uint64_t requests, uint64_t *errors)
+{
     json_t *fv = metric_values(failed);
     bool has = false;
     double rate = 0;
@@ -128,7 +135,8 @@ static int failed_count(const struct importer__err *e, json_t *failed,
  * Returns a malloc'd label, NULL for tags that name no endpoint
  * (expected_response, status, ...) or out of memory (*nomem set).
  */
-static char *tags_label(const char *tags, size_t len, bool *nomem) {
+static char *tags_label(const char *tags, size_t len, bool *nomem)
+{
     char *copy = malloc(len + 1), *name = NULL, *url = NULL, *method = NULL;
     char *label = NULL, *p, *last_val = NULL;
 
@@ -193,7 +201,8 @@ static char *tags_label(const char *tags, size_t len, bool *nomem) {
 
 /* Splits "base{tags}" (k6's submetric name); false when key has no tags. */
 static bool split_submetric(const char *key, size_t *base_len,
-                            const char **tags, size_t *tags_len) {
+                            const char **tags, size_t *tags_len)
+{
     const char *open = strchr(key, '{');
     size_t n = strlen(key);
 
@@ -209,7 +218,8 @@ static bool split_submetric(const char *key, size_t *base_len,
  * that name none (expected_response, status, ...). */
 static int tagged_endpoint(const struct importer__err *e,
                            struct metrics_results *r, const char *tags,
-                           size_t tags_len, struct metrics_endpoint **ep) {
+                           size_t tags_len, struct metrics_endpoint **ep)
+{
     bool nomem;
     char *label = tags_label(tags, tags_len, &nomem);
     int rc;
@@ -224,7 +234,8 @@ static int tagged_endpoint(const struct importer__err *e,
 
 /* Position of ep in r->endpoints. */
 static size_t index_of(const struct metrics_results *r,
-                       const struct metrics_endpoint *ep) {
+                       const struct metrics_endpoint *ep)
+{
     size_t i = 0;
 
     while (i < r->n_endpoints && r->endpoints[i] != ep)
@@ -236,7 +247,8 @@ static size_t index_of(const struct metrics_results *r,
  * an http_req_failed submetric (failed has one slot per metric key, an
  * upper bound on the endpoints made here). */
 static int submetrics(const struct importer__err *e, json_t *metrics,
-                      struct metrics_results *r, bool *failed) {
+                      struct metrics_results *r, bool *failed)
+{
     static const char *const bases[] = {"http_req_duration", "http_reqs",
                                         "http_req_failed"};
     const char *key;
@@ -247,7 +259,8 @@ static int submetrics(const struct importer__err *e, json_t *metrics,
      * whatever the order of the keys; endpoints are created in the file's
      * order (jansson keeps insertion order). */
     for (int pass = 0; pass < 2; pass++) {
-        json_object_foreach(metrics, key, m) {
+        json_object_foreach(metrics, key, m)
+        {
             size_t base_len, tags_len;
             const char *tags;
             int which = -1;
@@ -300,7 +313,8 @@ static int submetrics(const struct importer__err *e, json_t *metrics,
  * its requests stay in the whole run only, not guessed as successes.
  */
 static int unusable(struct metrics_results *r, uint64_t run_errors,
-                    const bool *failed) {
+                    const bool *failed)
+{
     char text[400];
 
     for (size_t i = 0; i < r->n_endpoints; i++) {
@@ -329,7 +343,8 @@ static int unusable(struct metrics_results *r, uint64_t run_errors,
 }
 
 int importer__k6(const char *text, size_t len, const struct importer__err *e,
-                 struct metrics_results *r) {
+                 struct metrics_results *r)
+{
     json_t *root = NULL, *metrics, *reqs, *dur, *failed, *state, *vus;
     struct importer__counts *all = NULL;
     struct metrics_scalars whole = {0};

@@ -32,12 +32,14 @@ struct points {
     double vus;
 };
 
-static const char *tag(json_t *tags, const char *name) {
+static const char *tag(json_t *tags, const char *name)
+{
     return json_string_value(json_object_get(tags, name));
 }
 
 /* k6's error codes (its error_code tag) by class. */
-static enum metrics_errclass error_code_class(int code) {
+static enum metrics_errclass error_code_class(int code)
+{
     if (code == 1050 || code == 1211)
         return METRICS_ERR_TIMEOUT; /* request timeout, dial timeout */
     if (code >= 1100 && code < 1200)
@@ -51,7 +53,8 @@ static enum metrics_errclass error_code_class(int code) {
     return METRICS_ERR_OTHER;
 }
 
-static enum metrics_errclass failure_class(int status, const char *code) {
+static enum metrics_errclass failure_class(int status, const char *code)
+{
     int64_t n;
 
     if (status >= 500)
@@ -63,7 +66,8 @@ static enum metrics_errclass failure_class(int status, const char *code) {
     return METRICS_ERR_OTHER;
 }
 
-static int point(void *ctx, json_t *v, size_t line) {
+static int point(void *ctx, json_t *v, size_t line)
+{
     struct points *p = ctx;
     const char *metric, *time, *expected, *name, *status_text;
     json_t *data, *tags, *value;
@@ -134,7 +138,8 @@ static int point(void *ctx, json_t *v, size_t line) {
 
 int importer__k6_points(const char *text, size_t len,
                         const struct importer__err *e,
-                        struct metrics_results *r) {
+                        struct metrics_results *r)
+{
     struct points p = {r, e, {0, 0, false}, 0, 0};
     int rc;
 

@@ -63,7 +63,8 @@ struct row_ctx {
 
 /* An optional time in ms: absent (false) for a missing column, an empty
  * field or "N/A"; an error for anything else that is not a number >= 0. */
-static int opt_ms(const struct row_ctx *x, enum col k, bool *has, double *v) {
+static int opt_ms(const struct row_ctx *x, enum col k, bool *has, double *v)
+{
     const char *s;
 
     *has = false;
@@ -81,7 +82,8 @@ static int opt_ms(const struct row_ctx *x, enum col k, bool *has, double *v) {
     return 0;
 }
 
-static int count_field(const struct row_ctx *x, enum col k, uint64_t *v) {
+static int count_field(const struct row_ctx *x, enum col k, uint64_t *v)
+{
     const char *s = x->csv->fields[x->col[k]];
 
     if (!importer__parse_u64(s, v))
@@ -95,7 +97,8 @@ static int count_field(const struct row_ctx *x, enum col k, uint64_t *v) {
 /* The counts and times of the current row (an endpoint's or the
  * Aggregated row). */
 static int row_numbers(const struct row_ctx *x, uint64_t *requests,
-                       uint64_t *failures, struct metrics_scalars *s) {
+                       uint64_t *failures, struct metrics_scalars *s)
+{
     bool has_median = false;
     double median = 0;
     int rc;
@@ -132,7 +135,8 @@ static int row_numbers(const struct row_ctx *x, uint64_t *requests,
     return 0;
 }
 
-static int endpoint_row(const struct row_ctx *x, struct metrics_results *r) {
+static int endpoint_row(const struct row_ctx *x, struct metrics_results *r)
+{
     const char *type = x->csv->fields[x->col[C_TYPE]];
     const char *name = x->csv->fields[x->col[C_NAME]];
     struct metrics_endpoint *ep;
@@ -158,7 +162,8 @@ static int endpoint_row(const struct row_ctx *x, struct metrics_results *r) {
 }
 
 int importer__locust(const char *text, size_t len,
-                     const struct importer__err *e, struct metrics_results *r) {
+                     const struct importer__err *e, struct metrics_results *r)
+{
     struct importer__csv csv;
     int col[C__COUNT];
     size_t n_header;

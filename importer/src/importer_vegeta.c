@@ -37,7 +37,8 @@
 #define NS_PER_US 1000
 
 /* A request vegeta counts as failed, and why. */
-static enum metrics_errclass failure(int code, const char *error) {
+static enum metrics_errclass failure(int code, const char *error)
+{
     static const struct {
         const char *needle;
         enum metrics_errclass cls;
@@ -73,7 +74,8 @@ struct lines {
     struct importer__window window;
 };
 
-static int result(void *ctx, json_t *v, size_t line) {
+static int result(void *ctx, json_t *v, size_t line)
+{
     struct lines *st = ctx;
     const char *stamp, *method, *url;
     struct metrics_endpoint *ep;
@@ -116,7 +118,8 @@ static int result(void *ctx, json_t *v, size_t line) {
 }
 
 static int results(const char *text, size_t len, const struct importer__err *e,
-                   struct metrics_results *r) {
+                   struct metrics_results *r)
+{
     struct lines st = {r, e, {0, 0, false}};
     int rc;
 
@@ -133,7 +136,8 @@ static int results(const char *text, size_t len, const struct importer__err *e,
 /* ---- report -type=json --------------------------------------------------- */
 
 static int report(const char *text, size_t len, const struct importer__err *e,
-                  struct metrics_results *r) {
+                  struct metrics_results *r)
+{
     /* in nanoseconds */
     static const struct importer__scalar keys[] = {
         IMPORTER__SCALAR("50th", p50), IMPORTER__SCALAR("90th", p90),
@@ -172,7 +176,8 @@ static int report(const char *text, size_t len, const struct importer__err *e,
         (rc = importer__json_num(e, root, "", "duration", &has, &duration)) ||
         (rc = importer__json_num(e, root, "", "wait", &has, &wait)))
         goto out;
-    json_object_foreach(codes, key, v) {
+    json_object_foreach(codes, key, v)
+    {
         char where[60];
         int64_t code;
         uint64_t n;
@@ -209,7 +214,8 @@ out:
 }
 
 int importer__vegeta(const char *text, size_t len,
-                     const struct importer__err *e, struct metrics_results *r) {
+                     const struct importer__err *e, struct metrics_results *r)
+{
     json_t *first = importer__json_first(text, len);
     bool lines = first && importer__is_vegeta_result(first);
 

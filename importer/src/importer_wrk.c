@@ -38,7 +38,8 @@
 
 /* A time as wrk prints it ("850.00us", "10.26ms", "1.20s", "2.00m",
  * "1.00h") in ms. */
-static bool wrk_time(const char *s, double *ms) {
+static bool wrk_time(const char *s, double *ms)
+{
     static const struct {
         const char *unit;
         double ms;
@@ -61,7 +62,8 @@ static bool wrk_time(const char *s, double *ms) {
 }
 
 /* The next blank-separated word of *p (NUL-terminated in place). */
-static char *word(char **p) {
+static char *word(char **p)
+{
     char *w = *p;
 
     while (*w == ' ' || *w == '\t')
@@ -87,7 +89,8 @@ struct wrk {
 
 /* "50%   10.26ms" or " 99.900%   12.30ms"; anything else ends the
  * distribution (and is read as a line of its own) */
-static int percentile_line(struct wrk *w, size_t line, const char *p) {
+static int percentile_line(struct wrk *w, size_t line, const char *p)
+{
     char t[32], extra;
     double v, ms;
 
@@ -121,7 +124,8 @@ static int percentile_line(struct wrk *w, size_t line, const char *p) {
 }
 
 /* "   10.015     0.950000        37543        20.00" (ms) */
-static int spectrum_line(struct wrk *w, size_t line, char *p) {
+static int spectrum_line(struct wrk *w, size_t line, char *p)
+{
     char *value = word(&p), *pct = word(&p), *end;
     double ms, q;
 
@@ -151,7 +155,8 @@ static int spectrum_line(struct wrk *w, size_t line, char *p) {
 }
 #undef SET
 
-static int wrk_line(struct wrk *w, size_t line, char *p) {
+static int wrk_line(struct wrk *w, size_t line, char *p)
+{
     char *first;
     unsigned long long a, b, c, d;
     char t1[32], t2[32], t3[32];
@@ -213,7 +218,8 @@ static int wrk_line(struct wrk *w, size_t line, char *p) {
 }
 
 int importer__wrk(const char *text, size_t len, const struct importer__err *e,
-                  struct metrics_results *r) {
+                  struct metrics_results *r)
+{
     struct wrk w;
     struct importer__counts *all = NULL;
     struct importer__lines l;

@@ -109,10 +109,10 @@ void live_url(const struct live *l, bool metrics, char *buf, size_t len);
 struct live_sample {
     double elapsed_s; /* since the run started, warm-up included */
     bool warming_up;
-    unsigned users;        /* active virtual users, or requests in flight */
-    double target_rps;     /* the open model's rate now; 0: closed */
-    double rps;            /* over the last interval, all event loops */
-    uint64_t requests;     /* measured so far, all event loops */
+    unsigned users;    /* active virtual users, or requests in flight */
+    double target_rps; /* the open model's rate now; 0: closed */
+    double rps;        /* over the last interval, all event loops */
+    uint64_t requests; /* measured so far, all event loops */
     uint64_t errors;
     /* what was measured so far (with several event loops, the first
      * loop's share); read only during the call */

@@ -14,18 +14,19 @@
 
 #include "live_internal.h"
 
-/* ---- the engine's copy ---------------------------------------------------- */
+/* ---- the engine's copy ----------------------------------------------------
+ */
 
 /* Makes dst hold src's counters and whole-run histogram, and the whole
  * seconds of its timeline (all but the newest point, which may still be
  * filling; points are only ever appended).  Returns 0 or an error. */
 static int copy_endpoint(struct metrics_endpoint *dst,
                          const struct metrics_endpoint *src,
-                         const struct metrics_hist *empty) {
+                         const struct metrics_hist *empty)
+{
     struct metrics_endpoint more = {.hist = (struct metrics_hist *)empty};
-    int64_t have = dst->n_timeline
-                       ? dst->timeline[dst->n_timeline - 1].second
-                       : INT64_MIN;
+    int64_t have =
+        dst->n_timeline ? dst->timeline[dst->n_timeline - 1].second : INT64_MIN;
     size_t whole = src->n_timeline ? src->n_timeline - 1 : 0, k = 0;
     int rc;
 
@@ -48,7 +49,8 @@ static int copy_endpoint(struct metrics_endpoint *dst,
 }
 
 /* Endpoints are only appended to a run's results, in the same order. */
-static int copy_results(struct live *l, const struct metrics_results *src) {
+static int copy_results(struct live *l, const struct metrics_results *src)
+{
     struct metrics_results *dst = l->copy;
 
     for (size_t i = 0; i < src->n_endpoints; i++) {
@@ -68,7 +70,8 @@ static int copy_results(struct live *l, const struct metrics_results *src) {
     return 0;
 }
 
-void live_update(struct live *l, const struct live_sample *s) {
+void live_update(struct live *l, const struct live_sample *s)
+{
     struct metrics_results *fresh = NULL;
 
     if (!l || !s || pthread_mutex_trylock(&l->copy_lock) != 0)
@@ -107,8 +110,8 @@ out:
 
 /* One chart point: time, users, rates, errors per second, p95 of each
  * endpoint's last whole second. */
-static json_t *chart_point(struct live *l, const struct live__view *v,
-                           int run) {
+static json_t *chart_point(struct live *l, const struct live__view *v, int run)
+{
     json_t *p95 = json_object();
     double dt = v->elapsed_s - l->last_errors_t;
     double eps = dt > 0 && v->errors >= l->last_errors
@@ -129,7 +132,8 @@ static json_t *chart_point(struct live *l, const struct live__view *v,
 /* Replaces what is served (unless the run is judged already).  Takes v's
  * contents. */
 static void publish(struct live *l, struct live__view *v, json_t *doc,
-                    json_t *point, bool final) {
+                    json_t *point, bool final)
+{
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 
     pthread_mutex_lock(&l->lock);
@@ -156,7 +160,8 @@ static void publish(struct live *l, struct live__view *v, json_t *doc,
 
 /* The last few chart points, so that a page missing one snapshot misses
  * no point (it drops the ones it has). */
-static json_t *recent_points(struct live *l, json_t *point) {
+static json_t *recent_points(struct live *l, json_t *point)
+{
     json_t *a = json_array();
     size_t n;
 
@@ -170,7 +175,8 @@ static json_t *recent_points(struct live *l, json_t *point) {
     return a;
 }
 
-static void tick(struct live *l) {
+static void tick(struct live *l)
+{
     struct live__view v = {0};
     json_t *point = NULL, *doc;
     bool fresh;
@@ -213,7 +219,8 @@ static void tick(struct live *l) {
     json_decref(doc);
 }
 
-static void *worker_main(void *arg) {
+static void *worker_main(void *arg)
+{
     struct live *l = arg;
     struct timespec next, now;
 
@@ -239,13 +246,16 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* ---- the public face ------------------------------------------------------ */
+/* ---- the public face ------------------------------------------------------
+ */
 
-static char *dup_or_null(const char *s) {
+static char *dup_or_null(const char *s)
+{
     return s ? strdup(s) : NULL;
 }
 
-static void live_free(struct live *l) {
+static void live_free(struct live *l)
+{
     if (!l)
         return;
     live__daemon_stop(l->ui);
@@ -268,7 +278,8 @@ static void live_free(struct live *l) {
 }
 
 static int start_daemons(struct live *l, const struct live_opts *o,
-                         char *errbuf, size_t errlen) {
+                         char *errbuf, size_t errlen)
+{
     struct live__addr ui, m;
     int rc;
 
@@ -297,7 +308,8 @@ static int start_daemons(struct live *l, const struct live_opts *o,
 }
 
 int live_start(const struct live_opts *o, struct live **out, char *errbuf,
-               size_t errlen) {
+               size_t errlen)
+{
     struct live *l;
     struct live__view v = {0};
     json_t *doc;
@@ -355,19 +367,23 @@ int live_start(const struct live_opts *o, struct live **out, char *errbuf,
     return 0;
 }
 
-unsigned live_ui_port(const struct live *l) {
+unsigned live_ui_port(const struct live *l)
+{
     return l && l->ui ? live__daemon_port(l->ui) : 0;
 }
 
-unsigned live_metrics_port(const struct live *l) {
+unsigned live_metrics_port(const struct live *l)
+{
     if (!l)
         return 0;
     return l->metrics ? live__daemon_port(l->metrics) : live_ui_port(l);
 }
 
-void live_url(const struct live *l, bool metrics, char *buf, size_t len) {
-    const struct live__daemon *d =
-        !l ? NULL : metrics && l->metrics ? l->metrics : l->ui;
+void live_url(const struct live *l, bool metrics, char *buf, size_t len)
+{
+    const struct live__daemon *d = !l                      ? NULL
+                                   : metrics && l->metrics ? l->metrics
+                                                           : l->ui;
 
     if (len)
         buf[0] = '\0';
@@ -375,7 +391,8 @@ void live_url(const struct live *l, bool metrics, char *buf, size_t len) {
         live__daemon_url(d, metrics ? "/metrics" : "/", buf, len);
 }
 
-int live_finish(struct live *l, const struct live_final *f) {
+int live_finish(struct live *l, const struct live_final *f)
+{
     struct live__view v = {0};
     json_t *doc;
     int rc = 0;
@@ -407,7 +424,7 @@ int live_finish(struct live *l, const struct live_final *f) {
     }
     if (!rc)
         rc = live__view_thresholds(&v, l->ths, l->n_ths, f->verdict, f->run);
-    v.verdict = strdup(f->error ? "ERROR"
+    v.verdict = strdup(f->error                           ? "ERROR"
                        : f->verdict && f->verdict->n_fail ? "FAIL"
                        : f->verdict                       ? "PASS"
                                                           : "ERROR");
@@ -432,7 +449,8 @@ int live_finish(struct live *l, const struct live_final *f) {
     return 0;
 }
 
-void live_stop(struct live *l) {
+void live_stop(struct live *l)
+{
     if (!l)
         return;
     pthread_mutex_lock(&l->lock);
@@ -442,8 +460,8 @@ void live_stop(struct live *l) {
     live_free(l);
 }
 
-int live_metrics_text(struct live *l, bool openmetrics, char **out,
-                      size_t *len) {
+int live_metrics_text(struct live *l, bool openmetrics, char **out, size_t *len)
+{
     int rc;
 
     pthread_mutex_lock(&l->lock);
@@ -452,7 +470,8 @@ int live_metrics_text(struct live *l, bool openmetrics, char **out,
     return rc;
 }
 
-char *live__history_json(struct live *l) {
+char *live__history_json(struct live *l)
+{
     json_t *doc = json_pack("{s:O}", "points", l->history);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 

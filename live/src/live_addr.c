@@ -8,7 +8,8 @@
 
 #include "live_internal.h"
 
-const char *live_strerror(int code) {
+const char *live_strerror(int code)
+{
     switch (code) {
 #define LIVE_X(name, value, msg)                                               \
     case value:                                                                \
@@ -21,7 +22,8 @@ const char *live_strerror(int code) {
 }
 
 /* "8080" -> 8080; -1 for anything but 1 to 5 digits up to 65535. */
-static long port_of(const char *s) {
+static long port_of(const char *s)
+{
     size_t n = strspn(s, "0123456789");
     long v;
 
@@ -32,7 +34,8 @@ static long port_of(const char *s) {
 }
 
 int live__parse_listen(const char *spec, struct live__addr *out, char *errbuf,
-                       size_t errlen) {
+                       size_t errlen)
+{
     char host[64] = "127.0.0.1";
     const char *port = spec, *colon;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
@@ -87,7 +90,8 @@ bad:
 }
 
 int live_check_listen(const char *spec, const char *token, char *errbuf,
-                      size_t errlen) {
+                      size_t errlen)
+{
     struct live__addr a;
     int rc = live__parse_listen(spec, &a, errbuf, errlen);
 
@@ -104,7 +108,8 @@ int live_check_listen(const char *spec, const char *token, char *errbuf,
     return 0;
 }
 
-bool live__host_is_literal(const char *host) {
+bool live__host_is_literal(const char *host)
+{
     char buf[64];
     struct in_addr a4;
     struct in6_addr a6;
@@ -128,7 +133,8 @@ bool live__host_is_literal(const char *host) {
            inet_pton(AF_INET, buf, &a4) == 1;
 }
 
-bool live__token_ok(const char *given, const char *token) {
+bool live__token_ok(const char *given, const char *token)
+{
     size_t lg, lt;
     unsigned char diff;
 

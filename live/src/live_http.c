@@ -48,7 +48,8 @@ struct stream {
 
 static char marker; /* *con_cls once the headers were seen */
 
-static void on_log(void *cls, const char *fmt, va_list ap) {
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
     struct live__daemon *d = cls;
 
     pthread_mutex_lock(&d->log_lock);
@@ -62,8 +63,8 @@ static void on_log(void *cls, const char *fmt, va_list ap) {
 /* ---- answers ------------------------------------------------------------- */
 
 /* A malloc'd printf; NULL when out of memory. */
-__attribute__((format(printf, 1, 2))) static char *print(const char *fmt,
-                                                         ...) {
+__attribute__((format(printf, 1, 2))) static char *print(const char *fmt, ...)
+{
     va_list ap;
     int n;
     char *s;
@@ -81,9 +82,9 @@ __attribute__((format(printf, 1, 2))) static char *print(const char *fmt,
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
                               const char *type, void *body, size_t len,
-                              enum MHD_ResponseMemoryMode mode) {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, body, mode);
+                              enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
     enum MHD_Result ret;
 
     if (!r) {
@@ -95,8 +96,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (status == MHD_HTTP_UNAUTHORIZED)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "Bearer");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -104,7 +104,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
 
 /* {"error": msg} (msg holds no character JSON escapes). */
 static enum MHD_Result fail(struct MHD_Connection *c, unsigned status,
-                            const char *msg) {
+                            const char *msg)
+{
     char *body = print("{\"error\": \"%s\"}\n", msg);
 
     if (!body)
@@ -114,8 +115,8 @@ static enum MHD_Result fail(struct MHD_Connection *c, unsigned status,
 }
 
 /* 405 with the method the route takes. */
-static enum MHD_Result not_allowed(struct MHD_Connection *c,
-                                   const char *allow) {
+static enum MHD_Result not_allowed(struct MHD_Connection *c, const char *allow)
+{
     char *body = print("{\"error\": \"%s only\"}\n", allow);
     struct MHD_Response *r;
     enum MHD_Result ret;
@@ -136,7 +137,8 @@ static enum MHD_Result not_allowed(struct MHD_Connection *c,
     return ret;
 }
 
-static enum MHD_Result page(struct MHD_Connection *c) {
+static enum MHD_Result page(struct MHD_Connection *c)
+{
     struct MHD_Response *r = MHD_create_response_from_buffer(
         live__page_html_len, (void *)live__page_html, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ret;
@@ -159,16 +161,19 @@ static enum MHD_Result page(struct MHD_Connection *c) {
     return ret;
 }
 
-/* ---- the event stream ----------------------------------------------------- */
+/* ---- the event stream -----------------------------------------------------
+ */
 
-static char *frame(const char *event, const char *data, bool first) {
+static char *frame(const char *event, const char *data, bool first)
+{
     return print("%sevent: %s\ndata: %s\n\n", first ? "retry: 2000\n" : "",
                  event, data ? data : "{}");
 }
 
 /* The next bytes of the stream: the history once, then each snapshot as
  * it comes (a comment when none came for KEEPALIVE_S). */
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
     struct stream *s = cls;
     struct live *l = s->l;
     size_t n;
@@ -214,14 +219,16 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     return (ssize_t)n;
 }
 
-static void stream_free(void *cls) {
+static void stream_free(void *cls)
+{
     struct stream *s = cls;
 
     free(s->buf);
     free(s);
 }
 
-static enum MHD_Result events(struct MHD_Connection *c, struct live *l) {
+static enum MHD_Result events(struct MHD_Connection *c, struct live *l)
+{
     struct stream *s = calloc(1, sizeof(*s));
     struct MHD_Response *r;
     enum MHD_Result ret;
@@ -244,9 +251,11 @@ static enum MHD_Result events(struct MHD_Connection *c, struct live *l) {
     return ret;
 }
 
-/* ---- the other routes ----------------------------------------------------- */
+/* ---- the other routes -----------------------------------------------------
+ */
 
-static enum MHD_Result state(struct MHD_Connection *c, struct live *l) {
+static enum MHD_Result state(struct MHD_Connection *c, struct live *l)
+{
     char *body;
 
     pthread_mutex_lock(&l->lock);
@@ -258,7 +267,8 @@ static enum MHD_Result state(struct MHD_Connection *c, struct live *l) {
                   MHD_RESPMEM_MUST_FREE);
 }
 
-static enum MHD_Result metrics(struct MHD_Connection *c, struct live *l) {
+static enum MHD_Result metrics(struct MHD_Connection *c, struct live *l)
+{
     const char *accept =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     bool om = accept && strstr(accept, "application/openmetrics-text");
@@ -274,7 +284,8 @@ static enum MHD_Result metrics(struct MHD_Connection *c, struct live *l) {
                   text, len, MHD_RESPMEM_MUST_FREE);
 }
 
-static enum MHD_Result report(struct MHD_Connection *c, struct live *l) {
+static enum MHD_Result report(struct MHD_Connection *c, struct live *l)
+{
     char *path, *body = NULL;
     size_t len = 0;
     FILE *f;
@@ -302,7 +313,8 @@ static enum MHD_Result report(struct MHD_Connection *c, struct live *l) {
 
 /* The Stop button.  A POST from another site's page (its Origin) is
  * refused: a page on the web must not stop a local run. */
-static enum MHD_Result stop(struct MHD_Connection *c, struct live *l) {
+static enum MHD_Result stop(struct MHD_Connection *c, struct live *l)
+{
     const char *origin =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     const char *host =
@@ -328,11 +340,12 @@ static enum MHD_Result stop(struct MHD_Connection *c, struct live *l) {
 }
 
 /* With a token: "Authorization: Bearer TOKEN", or ?token=TOKEN. */
-static bool authorized(struct MHD_Connection *c, const struct live *l) {
+static bool authorized(struct MHD_Connection *c, const struct live *l)
+{
     const char *auth = MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                "token");
+    const char *q =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 
     if (!l->token)
         return true;
@@ -345,15 +358,15 @@ static bool authorized(struct MHD_Connection *c, const struct live *l) {
 }
 
 static enum MHD_Result route(struct live__daemon *d, struct MHD_Connection *c,
-                             const char *url, const char *method) {
+                             const char *url, const char *method)
+{
     struct live *l = d->l;
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool is_page = strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0;
 
     /* without a token, only names a DNS rebinding cannot take over */
-    if (!l->token &&
-        !live__host_is_literal(MHD_lookup_connection_value(
-            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+    if (!l->token && !live__host_is_literal(MHD_lookup_connection_value(
+                         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
         return fail(c, MHD_HTTP_FORBIDDEN,
                     "use an IP address or localhost in the address");
     if (strcmp(url, "/metrics") == 0 || !d->ui) {
@@ -384,7 +397,8 @@ static enum MHD_Result route(struct live__daemon *d, struct MHD_Connection *c,
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls) {
+                                  size_t *upload_size, void **con_cls)
+{
     (void)version;
     (void)upload;
     if (*con_cls == NULL) { /* the headers: wait for the end of a body */
@@ -398,11 +412,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return route(cls, c, url, method);
 }
 
-/* ---- the daemon ------------------------------------------------------------ */
+/* ---- the daemon ------------------------------------------------------------
+ */
 
 int live__daemon_start(struct live *l, const struct live__addr *addr,
                        const char *spec, bool ui, struct live__daemon **out,
-                       char *errbuf, size_t errlen) {
+                       char *errbuf, size_t errlen)
+{
     struct live__daemon *d = calloc(1, sizeof(*d));
     const union MHD_DaemonInfo *info;
 
@@ -439,12 +455,14 @@ int live__daemon_start(struct live *l, const struct live__addr *addr,
     return 0;
 }
 
-unsigned live__daemon_port(const struct live__daemon *d) {
+unsigned live__daemon_port(const struct live__daemon *d)
+{
     return d ? d->port : 0;
 }
 
-void live__daemon_url(const struct live__daemon *d, const char *path,
-                      char *buf, size_t len) {
+void live__daemon_url(const struct live__daemon *d, const char *path, char *buf,
+                      size_t len)
+{
     char host[INET6_ADDRSTRLEN] = "";
     bool v6;
 
@@ -455,17 +473,17 @@ void live__daemon_url(const struct live__daemon *d, const char *path,
     v6 = d->addr.family == AF_INET6;
     if (v6)
         inet_ntop(AF_INET6,
-                  &((const struct sockaddr_in6 *)&d->addr.sa)->sin6_addr,
-                  host, sizeof(host));
-    else
-        inet_ntop(AF_INET,
-                  &((const struct sockaddr_in *)&d->addr.sa)->sin_addr, host,
+                  &((const struct sockaddr_in6 *)&d->addr.sa)->sin6_addr, host,
                   sizeof(host));
+    else
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)&d->addr.sa)->sin_addr,
+                  host, sizeof(host));
     snprintf(buf, len, "http://%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
              d->port, path);
 }
 
-void live__daemon_stop(struct live__daemon *d) {
+void live__daemon_stop(struct live__daemon *d)
+{
     if (!d)
         return;
     if (d->d)

@@ -45,9 +45,9 @@ struct live__ep {
     char *name;
     uint64_t requests, errors;
     uint64_t err_class[METRICS_ERR__COUNT];
-    uint64_t n_lat;              /* latencies recorded */
-    double sum_s;                /* their sum, seconds */
-    uint64_t le[LIVE__N_LE];     /* cumulative counts at live__le_us */
+    uint64_t n_lat;          /* latencies recorded */
+    double sum_s;            /* their sum, seconds */
+    uint64_t le[LIVE__N_LE]; /* cumulative counts at live__le_us */
     double p50_ms, p95_ms, p99_ms;
     double rps_now; /* the last whole second; -1: not known yet */
     double p95_now; /* ms, the last whole second; -1: none */
@@ -59,10 +59,10 @@ struct live__ep {
 /* One threshold's current state. */
 struct live__th {
     char *expr;
-    char *scope;      /* "every endpoint", "ALL", a name or pattern */
-    char *status;     /* "PASS", "FAIL", "INCONCLUSIVE", "SKIPPED",
-                         "WAITING" (no data yet) */
-    char *message;    /* the worst check's */
+    char *scope;   /* "every endpoint", "ALL", a name or pattern */
+    char *status;  /* "PASS", "FAIL", "INCONCLUSIVE", "SKIPPED",
+                      "WAITING" (no data yet) */
+    char *message; /* the worst check's */
     bool warning, warn_only, abort_run;
     double for_s;
     unsigned streak_s, longest_s; /* for_s > 0: seconds breached */
@@ -152,10 +152,10 @@ struct live {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool closing, finished, stop_requested;
-    uint64_t seq;        /* of the snapshot below */
-    char *snapshot;      /* JSON */
+    uint64_t seq;   /* of the snapshot below */
+    char *snapshot; /* JSON */
     struct live__view view;
-    json_t *history;     /* array of chart points */
+    json_t *history; /* array of chart points */
     char *report_path;
 
     /* the worker */
@@ -178,8 +178,8 @@ int live__daemon_start(struct live *l, const struct live__addr *addr,
                        char *errbuf, size_t errlen);
 unsigned live__daemon_port(const struct live__daemon *d);
 /** "http://ADDR:PORT" + path into buf ("" for NULL d). */
-void live__daemon_url(const struct live__daemon *d, const char *path,
-                      char *buf, size_t len);
+void live__daemon_url(const struct live__daemon *d, const char *path, char *buf,
+                      size_t len);
 void live__daemon_stop(struct live__daemon *d);
 
 /* The page (generated from page.html at build time). */

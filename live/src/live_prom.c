@@ -17,7 +17,8 @@ struct out {
 };
 
 /* A label value: backslash, double quote and line feed escaped. */
-static void label(FILE *f, const char *s) {
+static void label(FILE *f, const char *s)
+{
     for (; s && *s; s++) {
         if (*s == '\\')
             fputs("\\\\", f);
@@ -32,7 +33,8 @@ static void label(FILE *f, const char *s) {
 
 /* A float as both formats read it: NaN, +Inf, -Inf or a number (whole
  * ones as "1.0", OpenMetrics' canonical form). */
-static void format_number(char *buf, size_t len, double v) {
+static void format_number(char *buf, size_t len, double v)
+{
     if (isnan(v))
         snprintf(buf, len, "NaN");
     else if (isinf(v))
@@ -43,7 +45,8 @@ static void format_number(char *buf, size_t len, double v) {
         snprintf(buf, len, "%.10g", v);
 }
 
-static void number(FILE *f, double v) {
+static void number(FILE *f, double v)
+{
     char buf[40];
 
     format_number(buf, sizeof(buf), v);
@@ -53,7 +56,8 @@ static void number(FILE *f, double v) {
 /* The metadata of a family.  name is the family's name without _total;
  * unit (may be NULL) is the suffix it ends with. */
 static void family(struct out *o, const char *name, const char *type,
-                   const char *unit, const char *help) {
+                   const char *unit, const char *help)
+{
     const char *total = !o->om && strcmp(type, "counter") == 0 ? "_total" : "";
 
     fprintf(o->f, "# HELP %s%s %s\n", name, total, help);
@@ -64,7 +68,8 @@ static void family(struct out *o, const char *name, const char *type,
 
 /* name{endpoint="..."[,extra="value"]} (no value yet) */
 static void sample(struct out *o, const char *name, const char *endpoint,
-                   const char *extra, const char *extra_value) {
+                   const char *extra, const char *extra_value)
+{
     fputs(name, o->f);
     if (!endpoint && !extra) {
         fputc(' ', o->f);
@@ -85,7 +90,8 @@ static void sample(struct out *o, const char *name, const char *endpoint,
 }
 
 static void gauge(struct out *o, const char *name, const char *unit,
-                  const char *help, double v) {
+                  const char *help, double v)
+{
     family(o, name, "gauge", unit, help);
     sample(o, name, NULL, NULL, NULL);
     number(o->f, v);
@@ -94,7 +100,8 @@ static void gauge(struct out *o, const char *name, const char *unit,
 
 /* A histogram's or a summary's _count and _sum of endpoint e. */
 static void count_and_sum(struct out *o, const char *family,
-                          const struct live__ep *e) {
+                          const struct live__ep *e)
+{
     char name[96];
 
     snprintf(name, sizeof(name), "%s_count", family);
@@ -106,7 +113,8 @@ static void count_and_sum(struct out *o, const char *family,
     fputc('\n', o->f);
 }
 
-static void counts(struct out *o, const struct live__view *v) {
+static void counts(struct out *o, const struct live__view *v)
+{
     char le[32];
 
     family(o, "loadgate_requests", "counter", NULL,
@@ -121,8 +129,7 @@ static void counts(struct out *o, const struct live__view *v) {
         for (int c = 0; c < METRICS_ERR__COUNT; c++) {
             sample(o, "loadgate_errors_total", v->eps[i].name, "class",
                    metrics_errclass_name(c));
-            fprintf(o->f, "%llu\n",
-                    (unsigned long long)v->eps[i].err_class[c]);
+            fprintf(o->f, "%llu\n", (unsigned long long)v->eps[i].err_class[c]);
         }
     family(o, "loadgate_request_duration_seconds", "histogram", "seconds",
            "Latency from send to completion of requests that got an "
@@ -134,17 +141,17 @@ static void counts(struct out *o, const struct live__view *v) {
             format_number(le, sizeof(le),
                           b < LIVE__N_LE ? (double)live__le_us[b] / 1e6
                                          : INFINITY);
-            sample(o, "loadgate_request_duration_seconds_bucket", e->name,
-                   "le", le);
+            sample(o, "loadgate_request_duration_seconds_bucket", e->name, "le",
+                   le);
             fprintf(o->f, "%llu\n",
-                    (unsigned long long)(b < LIVE__N_LE ? e->le[b]
-                                                        : e->n_lat));
+                    (unsigned long long)(b < LIVE__N_LE ? e->le[b] : e->n_lat));
         }
         count_and_sum(o, "loadgate_request_duration_seconds", e);
     }
 }
 
-static void quantiles(struct out *o, const struct live__view *v) {
+static void quantiles(struct out *o, const struct live__view *v)
+{
     static const char *const q[] = {"0.5", "0.95", "0.99"};
 
     family(o, "loadgate_request_latency_seconds", "summary", "seconds",
@@ -164,7 +171,8 @@ static void quantiles(struct out *o, const struct live__view *v) {
     }
 }
 
-static void run_state(struct out *o, const struct live__view *v) {
+static void run_state(struct out *o, const struct live__view *v)
+{
     gauge(o, "loadgate_users", NULL,
           "Active virtual users (closed model) or requests in flight (open "
           "model).",
@@ -195,7 +203,8 @@ static void run_state(struct out *o, const struct live__view *v) {
 }
 
 int live__prom_text(const struct live__view *v, bool openmetrics, char **out,
-                    size_t *len) {
+                    size_t *len)
+{
     struct out o = {.om = openmetrics};
 
     *out = NULL;

@@ -12,15 +12,17 @@
 #include "live_internal.h"
 
 const uint64_t live__le_us[LIVE__N_LE] = {
-    500,    1000,   2500,    5000,    10000,   25000,   50000,   100000,
+    500,    1000,   2500,    5000,    10000,   25000,    50000,   100000,
     250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000};
 
-static void ep_release(struct live__ep *e) {
+static void ep_release(struct live__ep *e)
+{
     free(e->name);
     memset(e, 0, sizeof(*e));
 }
 
-static void th_release(struct live__th *t) {
+static void th_release(struct live__th *t)
+{
     free(t->expr);
     free(t->scope);
     free(t->status);
@@ -28,7 +30,8 @@ static void th_release(struct live__th *t) {
     memset(t, 0, sizeof(*t));
 }
 
-void live__view_release(struct live__view *v) {
+void live__view_release(struct live__view *v)
+{
     for (size_t i = 0; i < v->n_eps; i++)
         ep_release(&v->eps[i]);
     free(v->eps);
@@ -42,11 +45,13 @@ void live__view_release(struct live__view *v) {
     memset(v, 0, sizeof(*v));
 }
 
-/* ---- endpoints ------------------------------------------------------------ */
+/* ---- endpoints ------------------------------------------------------------
+ */
 
 static double value_or(const struct metrics_results *r,
                        const struct metrics_endpoint *ep, enum metrics_stat s,
-                       double dflt) {
+                       double dflt)
+{
     double v;
 
     return metrics_value(r, ep, s, &v) == 0 ? v : dflt;
@@ -55,7 +60,8 @@ static double value_or(const struct metrics_results *r,
 /* The whole seconds of ep's timeline: all of it, or all but the newest
  * point, which may still be filling. */
 static size_t whole_points(const struct metrics_endpoint *ep,
-                           bool complete_tail) {
+                           bool complete_tail)
+{
     if (complete_tail || ep->n_timeline == 0)
         return ep->n_timeline;
     return ep->n_timeline - 1;
@@ -63,7 +69,8 @@ static size_t whole_points(const struct metrics_endpoint *ep,
 
 static int fill_ep(struct live__ep *e, const struct metrics_results *r,
                    const struct metrics_endpoint *ep, const char *name,
-                   bool complete_tail, const struct metrics_results *baseline) {
+                   bool complete_tail, const struct metrics_results *baseline)
+{
     const struct metrics_hist *h = ep->hist;
     size_t whole = whole_points(ep, complete_tail);
 
@@ -108,7 +115,8 @@ static int fill_ep(struct live__ep *e, const struct metrics_results *r,
 
 int live__view_endpoints(struct live__view *v, const struct metrics_results *r,
                          bool complete_tail,
-                         const struct metrics_results *baseline) {
+                         const struct metrics_results *baseline)
+{
     struct metrics_endpoint *all = NULL;
     char name[1024];
     int rc;
@@ -132,20 +140,23 @@ int live__view_endpoints(struct live__view *v, const struct metrics_results *r,
     return rc;
 }
 
-/* ---- thresholds ----------------------------------------------------------- */
+/* ---- thresholds -----------------------------------------------------------
+ */
 
 /* How close a check is to its limit (1: at it), to show the tightest of
  * equals; 0 when it cannot tell. */
-static double closeness(const struct compare_check *c) {
+static double closeness(const struct compare_check *c)
+{
     if (!c->has_measured || !c->has_limit)
         return 0;
-    if (c->threshold && (c->threshold->op == COMPARE_GT ||
-                         c->threshold->op == COMPARE_GE))
+    if (c->threshold &&
+        (c->threshold->op == COMPARE_GT || c->threshold->op == COMPARE_GE))
         return c->measured > 0 ? c->limit / c->measured : 0;
     return c->limit > 0 ? c->measured / c->limit : 0;
 }
 
-static int rank(const struct compare_check *c) {
+static int rank(const struct compare_check *c)
+{
     switch (c->status) {
     case COMPARE_FAIL:
         return 4;
@@ -161,11 +172,11 @@ static int rank(const struct compare_check *c) {
 
 /* Is the limit breached in the 1-second window pt? */
 static bool window_breached(const struct metrics_point *pt,
-                            const struct compare_threshold *t, double limit) {
+                            const struct compare_threshold *t, double limit)
+{
     struct metrics_results one = {.duration_s = 1};
-    struct metrics_endpoint w = {.hist = pt->hist,
-                                 .requests = pt->requests,
-                                 .errors = pt->errors};
+    struct metrics_endpoint w = {
+        .hist = pt->hist, .requests = pt->requests, .errors = pt->errors};
     double v;
 
     if (metrics_value(&one, &w, t->stat, &v) != 0)
@@ -187,7 +198,8 @@ static bool window_breached(const struct metrics_point *pt,
  * consecutive seconds (compare_sustained_breach's windows). */
 static void streaks(const struct metrics_endpoint *ep,
                     const struct compare_threshold *t, double limit,
-                    unsigned *now, unsigned *longest) {
+                    unsigned *now, unsigned *longest)
+{
     unsigned run = 0;
     int64_t prev = 0;
 
@@ -206,14 +218,16 @@ static void streaks(const struct metrics_endpoint *ep,
         *now = run;
 }
 
-static char *scope_of(const struct compare_threshold *t) {
+static char *scope_of(const struct compare_threshold *t)
+{
     return strdup(t->endpoint ? t->endpoint : "every endpoint");
 }
 
 int live__view_thresholds(struct live__view *v,
                           const struct compare_threshold *ths, size_t n,
                           const struct compare_verdict *verdict,
-                          const struct metrics_results *r) {
+                          const struct metrics_results *r)
+{
     struct metrics_endpoint *all = NULL;
     int rc = 0;
 
@@ -253,12 +267,11 @@ int live__view_thresholds(struct live__view *v,
             }
             streaks(ep, t, c->limit, &s->streak_s, &s->longest_s);
         }
-        s->status = strdup(worst ? compare_status_str(worst->status)
-                                 : "WAITING");
+        s->status =
+            strdup(worst ? compare_status_str(worst->status) : "WAITING");
         s->warning = worst && worst->warning;
         if (worst) {
-            size_t size =
-                strlen(worst->endpoint) + strlen(worst->message) + 3;
+            size_t size = strlen(worst->endpoint) + strlen(worst->message) + 3;
             if ((s->message = malloc(size)))
                 snprintf(s->message, size, "%s: %s", worst->endpoint,
                          worst->message);
@@ -273,7 +286,8 @@ int live__view_thresholds(struct live__view *v,
 }
 
 /* Is the endpoint a threshold names (a name or a pattern) in r yet? */
-static bool named_in(const struct metrics_results *r, const char *endpoint) {
+static bool named_in(const struct metrics_results *r, const char *endpoint)
+{
     char name[1024];
 
     if (!endpoint || strcmp(endpoint, "ALL") == 0)
@@ -288,7 +302,8 @@ static bool named_in(const struct metrics_results *r, const char *endpoint) {
 
 int live__evaluate(struct live__view *v, const struct compare_threshold *ths,
                    size_t n, const struct metrics_results *r,
-                   const struct metrics_results *baseline) {
+                   const struct metrics_results *baseline)
+{
     struct compare_verdict *verdict = NULL;
     struct compare_opts opts = {0};
     struct compare_threshold *known = NULL;
@@ -334,11 +349,13 @@ int live__evaluate(struct live__view *v, const struct compare_threshold *ths,
 /* ---- the snapshot document ----------------------------------------------- */
 
 /* A number, or null for "not known" (negative). */
-static json_t *num(double x) {
+static json_t *num(double x)
+{
     return x >= 0 && isfinite(x) ? json_real(x) : json_null();
 }
 
-static json_t *ep_json(const struct live__ep *e) {
+static json_t *ep_json(const struct live__ep *e)
+{
     json_t *o = json_object(), *cls = json_object();
 
     if (!o || !cls) {
@@ -367,23 +384,24 @@ static json_t *ep_json(const struct live__ep *e) {
     return o;
 }
 
-static json_t *th_json(const struct live__th *t) {
+static json_t *th_json(const struct live__th *t)
+{
     return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:f,s:I,s:I,s:I,s:I}",
                      "expr", t->expr, "scope", t->scope, "status", t->status,
                      "message", t->message, "warning", t->warning, "warn_only",
                      t->warn_only, "abort", t->abort_run, "for", t->for_s,
                      "streak", (json_int_t)t->streak_s, "longest",
                      (json_int_t)t->longest_s, "checks",
-                     (json_int_t)t->n_checks, "failing",
-                     (json_int_t)t->n_fail);
+                     (json_int_t)t->n_checks, "failing", (json_int_t)t->n_fail);
 }
 
 json_t *live__view_json(const struct live__view *v, const char *title,
-                        const char *baseline_name, json_t *points) {
+                        const char *baseline_name, json_t *points)
+{
     json_t *o = json_object(), *eps = json_array(), *ths = json_array();
-    const char *phase = v->finished     ? "done"
-                        : v->stopping   ? "stopping"
-                        : v->warming_up ? "warm-up"
+    const char *phase = v->finished        ? "done"
+                        : v->stopping      ? "stopping"
+                        : v->warming_up    ? "warm-up"
                         : v->elapsed_s > 0 ? "running"
                                            : "starting";
 
@@ -406,20 +424,20 @@ json_t *live__view_json(const struct live__view *v, const char *title,
     json_object_set_new(o, "rps", json_real(v->rps));
     json_object_set_new(o, "requests", json_integer((json_int_t)v->requests));
     json_object_set_new(o, "errors", json_integer((json_int_t)v->errors));
-    json_object_set_new(o, "baseline", baseline_name
-                                           ? json_string(baseline_name)
-                                           : json_null());
+    json_object_set_new(o, "baseline",
+                        baseline_name ? json_string(baseline_name)
+                                      : json_null());
     json_object_set_new(o, "endpoints", eps);
     json_object_set_new(o, "all", v->all.name ? ep_json(&v->all) : json_null());
     json_object_set_new(o, "thresholds", ths);
     json_object_set_new(o, "points", points ? points : json_array());
     if (v->finished)
-        json_object_set_new(
-            o, "verdict",
-            json_pack("{s:s,s:i,s:s?,s:s?,s:b,s:b}", "status",
-                      v->verdict ? v->verdict : "ERROR", "exit_code",
-                      v->exit_code, "line", v->line, "error", v->error,
-                      "report", v->has_report, "partial", v->partial));
+        json_object_set_new(o, "verdict",
+                            json_pack("{s:s,s:i,s:s?,s:s?,s:b,s:b}", "status",
+                                      v->verdict ? v->verdict : "ERROR",
+                                      "exit_code", v->exit_code, "line",
+                                      v->line, "error", v->error, "report",
+                                      v->has_report, "partial", v->partial));
     else
         json_object_set_new(o, "verdict", json_null());
     return o;

@@ -76,8 +76,8 @@ struct loader_capture {
     char *var;     /* {{var}} */
     char *pointer; /* JSON pointer into the response body, "/agent_id" */
     enum loader_capture_kind kind;
-    char *header;  /* LOADER_CAPTURE_HEADER: the header's name */
-    char *regex;   /* LOADER_CAPTURE_REGEX: the expression as written */
+    char *header;   /* LOADER_CAPTURE_HEADER: the header's name */
+    char *regex;    /* LOADER_CAPTURE_REGEX: the expression as written */
     void *compiled; /* LOADER_CAPTURE_REGEX: its regex_t, owned */
 };
 
@@ -90,17 +90,17 @@ struct loader_expect_json {
 /* A CSV data feeder: each iteration of a user starts with one row's
  * columns as {{column}} variables. */
 struct loader_feeder {
-    char *file;      /* as written in the profile */
-    char *path;      /* resolved against the profile's folder */
-    bool random;     /* order: random (each iteration a random row);
-                        false: sequence (rows in order, see loader_vu.c) */
-    char **columns;  /* header row */
+    char *file;     /* as written in the profile */
+    char *path;     /* resolved against the profile's folder */
+    bool random;    /* order: random (each iteration a random row);
+                       false: sequence (rows in order, see loader_vu.c) */
+    char **columns; /* header row */
     size_t n_columns;
-    char **cells;    /* n_rows_all * n_columns, row-major */
+    char **cells; /* n_rows_all * n_columns, row-major */
     size_t n_rows_all;
     size_t row0, n_rows; /* the rows this run uses: all, or a shard's
                             slice (loader_plan_shard_feeder) */
-    int line, col;   /* of data: in the profile */
+    int line, col;       /* of data: in the profile */
 };
 
 /* ---- streamed responses (a step's stream: and slo:) -------------------- */
@@ -138,12 +138,12 @@ struct loader_step {
      * endpoint's name keeps that text, never a value from the environment
      * (which may be a token); NULL: the same as path */
     char *path_written;
-    char *name;   /* endpoint name in reports; NULL means "METHOD path";
-                     as written (${ENV} unexpanded) */
+    char *name; /* endpoint name in reports; NULL means "METHOD path";
+                   as written (${ENV} unexpanded) */
     struct loader_kv *headers;
     size_t n_headers;
-    char *body;        /* template; NULL for none (json: is serialised here) */
-    bool body_is_json; /* sends Content-Type: application/json */
+    char *body;         /* template; NULL for none (json: is serialised here) */
+    bool body_is_json;  /* sends Content-Type: application/json */
     int *expect_status; /* accepted statuses; none given: any 2xx/3xx */
     size_t n_expect_status;
     struct loader_capture *captures;
@@ -165,7 +165,7 @@ struct loader_step {
 
     /* ---- streamed responses: stream: and slo: (the profile module's
      * profile_stream.c parses them, loader_stream.c measures them) ---- */
-    struct loader_stream stream; /* type LOADER_STREAM_NONE: not a stream */
+    struct loader_stream stream;   /* type LOADER_STREAM_NONE: not a stream */
     double slo_ttft_s, slo_tpot_s; /* slo: what a good stream meets (the
                                       goodput); 0: not declared */
 };
@@ -200,23 +200,23 @@ enum loader_model {
 struct loader_load {
     enum loader_model model;
     /* closed model */
-    unsigned users;         /* concurrent virtual users */
-    double spawn_rate;      /* users started per second; 0: all at once */
-    double think_min_s;     /* think time between a user's requests: */
-    double think_max_s;     /* uniform in [min, max]; both 0 for none */
+    unsigned users;     /* concurrent virtual users */
+    double spawn_rate;  /* users started per second; 0: all at once */
+    double think_min_s; /* think time between a user's requests: */
+    double think_max_s; /* uniform in [min, max]; both 0 for none */
     /* open model: rate > 0, or stages */
-    double rate;            /* constant arrivals per second */
+    double rate; /* constant arrivals per second */
     struct loader_stage *stages;
     size_t n_stages;
     unsigned max_in_flight; /* open model cap; 0: users or
                                LOADER_MAX_IN_FLIGHT_DEFAULT */
     /* stop conditions, whichever comes first (at least one is set) */
-    double duration_s;      /* measured duration, after the warm-up */
-    uint64_t requests;      /* measured requests */
+    double duration_s; /* measured duration, after the warm-up */
+    uint64_t requests; /* measured requests */
     /* closed model: scenario iterations started in the measured window,
      * shared by all users (k6's shared-iterations); each one finishes */
     uint64_t iterations;
-    double warmup_s;        /* excluded from every metric */
+    double warmup_s; /* excluded from every metric */
 };
 
 /**
@@ -247,7 +247,8 @@ struct loader_wait_for {
     char *path_written; /* as written when it uses ${ENV}; NULL: path */
 };
 
-/* ---- HTTP version (the profile's http: key, profile/src/profile_http.c) ---- */
+/* ---- HTTP version (the profile's http: key, profile/src/profile_http.c) ----
+ */
 
 enum loader_http_version {
     LOADER_HTTP_1_1 = 0, /* the default */
@@ -278,7 +279,7 @@ struct loader_plan {
      * scenarios, set by whoever builds the plan */
     char *name;
     char sha256[65];
-    char *target; /* "http://127.0.0.1:5000", no trailing slash */
+    char *target;              /* "http://127.0.0.1:5000", no trailing slash */
     struct loader_kv *headers; /* defaults.headers */
     size_t n_headers;
     double timeout_s; /* defaults.timeout; 10 s when not given */
@@ -286,18 +287,18 @@ struct loader_plan {
      * request as body_too_large; 0 (the default) for no limit */
     uint64_t max_body;
     enum loader_engine engine; /* engine: in the profile */
-    struct loader_http http; /* http: (see struct loader_http) */
+    struct loader_http http;   /* http: (see struct loader_http) */
     struct loader_load load;
     struct loader_scenario *scenarios;
     size_t n_scenarios;
     /* TLS and redirects (defaults: or a target: map); the transports
      * honour them */
-    bool insecure;         /* skip certificate and host verification */
-    char *ca_file;         /* CA bundle, resolved against the profile */
-    bool follow_redirects; /* off by default */
+    bool insecure;              /* skip certificate and host verification */
+    char *ca_file;              /* CA bundle, resolved against the profile */
+    bool follow_redirects;      /* off by default */
     struct loader_feeder *data; /* profile-level data: (NULL: none) */
     struct loader_wait_for *wait_for; /* NULL: none */
-    struct loader_step *setup;    /* run once before the load, unmeasured */
+    struct loader_step *setup;        /* run once before the load, unmeasured */
     size_t n_setup;
     struct loader_step *teardown; /* run once after it, unmeasured */
     size_t n_teardown;
@@ -329,8 +330,7 @@ int loader_plan_check(const struct loader_plan *p, char *err, size_t len);
  * length of the method prefix (so buf[0..ret) is the method and
  * buf + ret + 1 the path).
  */
-size_t loader_step_endpoint(const struct loader_step *s, char *buf,
-                            size_t len);
+size_t loader_step_endpoint(const struct loader_step *s, char *buf, size_t len);
 
 /**
  * Narrows every data: feeder of p to shard index (1-based) of count: the
@@ -350,13 +350,13 @@ bool loader_template_check(const char *tpl, char *msg, size_t msglen);
 /* ---- engine ------------------------------------------------------------ */
 
 struct loader_progress {
-    double elapsed_s;   /* since the start, warm-up included */
+    double elapsed_s; /* since the start, warm-up included */
     bool warming_up;
-    unsigned users;     /* active virtual users (closed) or in flight (open) */
-    uint64_t requests;  /* measured so far */
+    unsigned users;    /* active virtual users (closed) or in flight (open) */
+    uint64_t requests; /* measured so far */
     uint64_t errors;
-    double rps;         /* over the last second */
-    double p95_ms;      /* measured so far */
+    double rps;    /* over the last second */
+    double p95_ms; /* measured so far */
     /* What this loop measured so far (with --threads, one thread's
      * share); valid only during the callback.  For abort: thresholds. */
     const struct metrics_results *live;

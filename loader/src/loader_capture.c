@@ -13,7 +13,8 @@
 
 #define HEADERS_CAP (64u * 1024u)
 
-int loader__vu_header(struct loader__vu *vu, const char *line, size_t n) {
+int loader__vu_header(struct loader__vu *vu, const char *line, size_t n)
+{
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
     if (n == 0 || vu->tmp.len + n + 1 > HEADERS_CAP)
@@ -28,14 +29,16 @@ int loader__vu_header(struct loader__vu *vu, const char *line, size_t n) {
 
 enum { HDR_START, HDR_FIELD, HDR_VALUE, HDR_FULL };
 
-void loader__vu_header_begin(struct loader__vu *vu) {
+void loader__vu_header_begin(struct loader__vu *vu)
+{
     vu->tmp.len = 0;
     vu->hdr_state = HDR_START;
     vu->hdr_line = 0;
 }
 
 int loader__vu_header_part(struct loader__vu *vu, const char *at, size_t n,
-                           bool value) {
+                           bool value)
+{
     const char *sep = NULL;
     size_t sep_len = 0;
     int rc;
@@ -68,13 +71,14 @@ int loader__vu_header_part(struct loader__vu *vu, const char *at, size_t n,
     return n ? loader__buf_append(&vu->tmp, at, n) : 0;
 }
 
-bool loader__step_keeps_body(const struct loader_step *s) {
-    return s->n_captures > 0 || s->expect_body_contains ||
-           s->n_expect_json > 0;
+bool loader__step_keeps_body(const struct loader_step *s)
+{
+    return s->n_captures > 0 || s->expect_body_contains || s->n_expect_json > 0;
 }
 
 static int capture_header(const char *name, const char *h, size_t hlen,
-                          char **out) {
+                          char **out)
+{
     size_t nl = strlen(name);
     const char *end = h ? h + hlen : NULL;
 
@@ -87,8 +91,8 @@ static int capture_header(const char *name, const char *h, size_t hlen,
             v = h + nl + 1;
             while (v < le && (*v == ' ' || *v == '\t'))
                 v++;
-            while (le > v && (le[-1] == ' ' || le[-1] == '\t' ||
-                              le[-1] == '\r'))
+            while (le > v &&
+                   (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r'))
                 le--;
             *out = strndup(v, (size_t)(le - v));
             return *out ? 0 : LOADER_ENOMEM;
@@ -99,7 +103,8 @@ static int capture_header(const char *name, const char *h, size_t hlen,
 }
 
 static int capture_regex(const regex_t *re, const char *body, size_t blen,
-                         char **out) {
+                         char **out)
+{
     regmatch_t m[2];
     char *copy;
     int rc;
@@ -125,9 +130,10 @@ static int capture_regex(const regex_t *re, const char *body, size_t blen,
     return rc;
 }
 
-int loader__capture_value(const struct loader_capture *cap,
-                          const char *headers, size_t hlen, const char *body,
-                          size_t blen, char **out) {
+int loader__capture_value(const struct loader_capture *cap, const char *headers,
+                          size_t hlen, const char *body, size_t blen,
+                          char **out)
+{
     *out = NULL;
     switch (cap->kind) {
     case LOADER_CAPTURE_HEADER:
@@ -143,15 +149,16 @@ int loader__capture_value(const struct loader_capture *cap,
 }
 
 /* Equal as JSON: numbers by value (1 equals 1.0), the rest structurally. */
-static bool json_same(json_t *a, json_t *b) {
+static bool json_same(json_t *a, json_t *b)
+{
     if (json_is_number(a) && json_is_number(b))
         return json_number_value(a) == json_number_value(b);
     return json_equal(a, b) != 0;
 }
 
 bool loader__expect_body(const struct loader_step *s, const char *body,
-                         size_t blen, bool overflow, char *why,
-                         size_t whylen) {
+                         size_t blen, bool overflow, char *why, size_t whylen)
+{
     json_t *root = NULL;
     bool ok = true;
 
@@ -190,9 +197,8 @@ bool loader__expect_body(const struct loader_step *s, const char *body,
 
         ok = want && got && json_same(got, want);
         if (!ok && why && whylen)
-            snprintf(why, whylen, "%.100s is %s, expected %.100s",
-                     ej->pointer, got ? "something else" : "missing",
-                     ej->value);
+            snprintf(why, whylen, "%.100s is %s, expected %.100s", ej->pointer,
+                     got ? "something else" : "missing", ej->value);
         json_decref(want);
     }
     json_decref(root);
@@ -200,7 +206,8 @@ bool loader__expect_body(const struct loader_step *s, const char *body,
 }
 
 const struct loader_feeder *loader__scenario_feeder(const struct loader_plan *p,
-                                                    size_t scenario) {
+                                                    size_t scenario)
+{
     if (scenario < p->n_scenarios && p->scenarios[scenario].data)
         return p->scenarios[scenario].data;
     return p->data;
@@ -208,7 +215,8 @@ const struct loader_feeder *loader__scenario_feeder(const struct loader_plan *p,
 
 int loader__vu_seed(struct loader__vu *vu, const struct loader_kv *shared,
                     size_t n_shared, const struct loader_feeder *f,
-                    unsigned n_users) {
+                    unsigned n_users)
+{
     size_t row;
     int rc;
 
@@ -223,8 +231,8 @@ int loader__vu_seed(struct loader__vu *vu, const struct loader_kv *shared,
         row = (size_t)(loader__rng_next(&vu->rng) % f->n_rows);
     } else {
         uint64_t users = n_users ? n_users : 1;
-        uint64_t k = (uint64_t)(vu->number ? vu->number - 1 : 0) +
-                     vu->iteration * users;
+        uint64_t k =
+            (uint64_t)(vu->number ? vu->number - 1 : 0) + vu->iteration * users;
 
         row = (size_t)(k % f->n_rows);
     }

@@ -101,17 +101,16 @@ bool loader__step_keeps_body(const struct loader_step *s);
  * *out is malloc'd.  Returns 0, LOADER_EINVAL (nothing matched: the
  * request fails with METRICS_ERR_EXPECT) or LOADER_ENOMEM.
  */
-int loader__capture_value(const struct loader_capture *cap,
-                          const char *headers, size_t hlen, const char *body,
-                          size_t blen, char **out);
+int loader__capture_value(const struct loader_capture *cap, const char *headers,
+                          size_t hlen, const char *body, size_t blen,
+                          char **out);
 /**
  * Checks the expectations of s beyond the status (body_contains, json)
  * against body; overflow: the body was cut (over 1 MiB), so they fail.
  * Returns true when they hold; otherwise false and a reason in why.
  */
 bool loader__expect_body(const struct loader_step *s, const char *body,
-                         size_t blen, bool overflow, char *why,
-                         size_t whylen);
+                         size_t blen, bool overflow, char *why, size_t whylen);
 
 /* ---- open model bookkeeping ------------------------------------------- */
 

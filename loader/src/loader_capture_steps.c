@@ -17,13 +17,15 @@
 #define LOADGATE_VERSION "0"
 #endif
 
-static size_t on_body(char *data, size_t size, size_t n, void *ud) {
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
     struct loader__vu *vu = ud;
 
     return loader__vu_body(vu, data, size * n) == 0 ? size * n : 0;
 }
 
-static size_t on_header(char *data, size_t size, size_t n, void *ud) {
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
     struct loader__vu *vu = ud;
 
     /* a new status line (after a redirect or 100 Continue) starts over */
@@ -34,7 +36,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
     return loader__vu_header(vu, data, size * n) == 0 ? size * n : 0;
 }
 
-static uint64_t mono_ns(void) {
+static uint64_t mono_ns(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -45,7 +48,8 @@ static uint64_t mono_ns(void) {
  * without a response); on a transport failure why says what happened. */
 static int send_once(CURL *h, const struct loader_plan *p,
                      const struct loader_step *s, struct loader__vu *vu,
-                     double timeout_s, long *status, char *why, size_t whylen) {
+                     double timeout_s, long *status, char *why, size_t whylen)
+{
     struct curl_slist *hl = NULL, *t;
     const char *method = s->method ? s->method : "GET";
     bool has_body = s->body || s->n_form > 0;
@@ -112,7 +116,8 @@ static int send_once(CURL *h, const struct loader_plan *p,
     return 0;
 }
 
-static void vu_init(struct loader__vu *vu) {
+static void vu_init(struct loader__vu *vu)
+{
     memset(vu, 0, sizeof(*vu));
     vu->id = 0; /* ${vu} is 0 in run-level steps */
     vu->rng = loader__rng_seed(0);
@@ -124,7 +129,8 @@ static void vu_init(struct loader__vu *vu) {
 static int run_steps(const struct loader_plan *p,
                      const struct loader_step *steps, size_t n,
                      const char *what, bool keep_going, struct loader__vu *vu,
-                     char *errbuf, size_t errlen) {
+                     char *errbuf, size_t errlen)
+{
     CURL *h = NULL;
     int rc = 0, failed = 0;
 
@@ -141,29 +147,28 @@ static int run_steps(const struct loader_plan *p,
     for (size_t i = 0; i < n; i++) {
         const struct loader_step *s = &steps[i];
         char why[300] = "", ep[512];
-        double timeout = s->timeout_s > 0 ? s->timeout_s
+        double timeout = s->timeout_s > 0   ? s->timeout_s
                          : p->timeout_s > 0 ? p->timeout_s
                                             : 10;
         long status;
         int r;
 
-        if ((rc = send_once(h, p, s, vu, timeout, &status, why,
-                            sizeof(why))))
+        if ((rc = send_once(h, p, s, vu, timeout, &status, why, sizeof(why))))
             goto out;
         if (!why[0] &&
             loader__status_errclass(s, (int)status) != METRICS_ERR_NONE)
             snprintf(why, sizeof(why), "unexpected status %ld", status);
         if (!why[0])
-            loader__expect_body(s, vu->resp.p, vu->resp.len,
-                                vu->resp_overflow, why, sizeof(why));
+            loader__expect_body(s, vu->resp.p, vu->resp.len, vu->resp_overflow,
+                                why, sizeof(why));
         for (size_t k = 0; !why[0] && k < s->n_captures; k++) {
             char *val = NULL;
 
             r = loader__capture_value(&s->captures[k], vu->tmp.p, vu->tmp.len,
                                       vu->resp.p, vu->resp.len, &val);
             if (r == LOADER_ENOMEM ||
-                (r == 0 && loader__vars_set(&vu->vars, s->captures[k].var,
-                                            val))) {
+                (r == 0 &&
+                 loader__vars_set(&vu->vars, s->captures[k].var, val))) {
                 free(val);
                 rc = LOADER_ENOMEM;
                 goto out;
@@ -191,7 +196,8 @@ out:
 }
 
 int loader_setup(const struct loader_plan *p, struct loader_kv **vars,
-                 size_t *n_vars, char *errbuf, size_t errlen) {
+                 size_t *n_vars, char *errbuf, size_t errlen)
+{
     struct loader__vu vu;
     char local[8];
     int rc;
@@ -206,8 +212,8 @@ int loader_setup(const struct loader_plan *p, struct loader_kv **vars,
     *vars = NULL;
     *n_vars = 0;
     vu_init(&vu);
-    rc = run_steps(p, p->setup, p->n_setup, "setup", false, &vu, errbuf,
-                   errlen);
+    rc =
+        run_steps(p, p->setup, p->n_setup, "setup", false, &vu, errbuf, errlen);
     if (!rc && vu.vars.n > 0) {
         *vars = calloc(vu.vars.n, sizeof(**vars));
         if (!*vars)
@@ -230,7 +236,8 @@ int loader_setup(const struct loader_plan *p, struct loader_kv **vars,
 }
 
 int loader_teardown(const struct loader_plan *p, const struct loader_kv *vars,
-                    size_t n_vars, char *errbuf, size_t errlen) {
+                    size_t n_vars, char *errbuf, size_t errlen)
+{
     struct loader__vu vu;
     char local[8];
     int rc = 0;
@@ -251,7 +258,8 @@ int loader_teardown(const struct loader_plan *p, const struct loader_kv *vars,
     return rc;
 }
 
-void loader_vars_free(struct loader_kv *vars, size_t n) {
+void loader_vars_free(struct loader_kv *vars, size_t n)
+{
     for (size_t i = 0; vars && i < n; i++) {
         free(vars[i].key);
         free(vars[i].value);
@@ -259,15 +267,16 @@ void loader_vars_free(struct loader_kv *vars, size_t n) {
     free(vars);
 }
 
-static void sleep_ns(uint64_t ns) {
-    struct timespec ts = {(time_t)(ns / 1000000000u),
-                          (long)(ns % 1000000000u)};
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
 
     nanosleep(&ts, NULL);
 }
 
 int loader_wait_for(const struct loader_plan *p, volatile sig_atomic_t *stop,
-                    char *errbuf, size_t errlen) {
+                    char *errbuf, size_t errlen)
+{
     const struct loader_wait_for *w;
     struct loader_step s;
     struct loader__vu vu;

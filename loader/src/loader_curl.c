@@ -48,11 +48,11 @@ struct curl_state {
     struct loader__engine *e;
     char user_agent[64];
     bool global_init;
-    bool mem_held;        /* loader__curl_mem_hold() on this thread */
-    bool poll_mode;       /* one multi: curl_multi_perform + curl_multi_poll */
-    bool env_proxy;       /* a proxy variable is set: libcurl picks one */
-    const char *no_proxy; /* no_proxy or NO_PROXY, "" when neither is set */
-    uint64_t completions; /* transfers handed back so far */
+    bool mem_held;         /* loader__curl_mem_hold() on this thread */
+    bool poll_mode;        /* one multi: curl_multi_perform + curl_multi_poll */
+    bool env_proxy;        /* a proxy variable is set: libcurl picks one */
+    const char *no_proxy;  /* no_proxy or NO_PROXY, "" when neither is set */
+    uint64_t completions;  /* transfers handed back so far */
     uint64_t next_scan_ns; /* earliest request deadline (may be early) */
     /* per socket number: SOCK_OURS when opened through on_opensocket,
      * SOCK_WANTED while libcurl watches it, and the epoll events
@@ -78,7 +78,8 @@ struct curl_vu {
 
 /* Counts the body against max_body: libcurl 7.88's MAXFILESIZE checks
  * only a declared Content-Length, not chunked or read-to-close bodies. */
-static bool body_over(struct loader__vu *vu, size_t n) {
+static bool body_over(struct loader__vu *vu, size_t n)
+{
     struct curl_vu *cv = vu->transport;
 
     cv->body_bytes += n;
@@ -89,7 +90,8 @@ static bool body_over(struct loader__vu *vu, size_t n) {
     return false;
 }
 
-enum metrics_errclass loader__curl_errclass(int curl_code) {
+enum metrics_errclass loader__curl_errclass(int curl_code)
+{
     switch ((CURLcode)curl_code) {
     case CURLE_OK:
         return METRICS_ERR_NONE;
@@ -128,7 +130,8 @@ enum metrics_errclass loader__curl_errclass(int curl_code) {
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned global_users;
 
-int loader__curl_global_init(void) {
+int loader__curl_global_init(void)
+{
     int rc = 0;
 
     pthread_mutex_lock(&global_lock);
@@ -140,18 +143,21 @@ int loader__curl_global_init(void) {
     return rc;
 }
 
-void loader__curl_global_cleanup(void) {
+void loader__curl_global_cleanup(void)
+{
     pthread_mutex_lock(&global_lock);
     if (global_users > 0 && --global_users == 0)
         curl_global_cleanup();
     pthread_mutex_unlock(&global_lock);
 }
 
-static uint64_t ns_after_ms(struct loader__engine *e, long ms) {
+static uint64_t ns_after_ms(struct loader__engine *e, long ms)
+{
     return e->now_ns() + (uint64_t)ms * 1000000u;
 }
 
-static int on_timer(CURLM *m, long timeout_ms, void *userp) {
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
     struct curl_multi_ctx *mc = userp;
 
     (void)m;
@@ -160,12 +166,14 @@ static int on_timer(CURLM *m, long timeout_ms, void *userp) {
     return 0;
 }
 
-static uint8_t *sock_slot(struct curl_state *st, curl_socket_t s) {
+static uint8_t *sock_slot(struct curl_state *st, curl_socket_t s)
+{
     return s >= 0 && (size_t)s < st->n_sock ? &st->sock[s] : NULL;
 }
 
 /* Stops watching s. */
-static void sock_unwatch(struct curl_state *st, curl_socket_t s) {
+static void sock_unwatch(struct curl_state *st, curl_socket_t s)
+{
     uint8_t *slot = sock_slot(st, s);
 
     /* The socket may already be closed; nothing to undo then. */
@@ -176,7 +184,8 @@ static void sock_unwatch(struct curl_state *st, curl_socket_t s) {
 
 /* An event libcurl did not ask for: on a connection of ours idle in the
  * cache (the server closed it, say).  Unregistered, and not passed on. */
-static bool sock_unwanted(struct curl_state *st, curl_socket_t s) {
+static bool sock_unwanted(struct curl_state *st, curl_socket_t s)
+{
     uint8_t *slot = sock_slot(st, s);
 
     if (!slot || (*slot & (SOCK_OURS | SOCK_WANTED)) != SOCK_OURS)
@@ -186,7 +195,8 @@ static bool sock_unwanted(struct curl_state *st, curl_socket_t s) {
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
-                     void *socketp) {
+                     void *socketp)
+{
     struct curl_multi_ctx *mc = userp;
     uint8_t *slot = sock_slot(mc->st, s);
     struct epoll_event ev;
@@ -228,7 +238,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
 /* Connection sockets: opened and closed here, so that their lazy epoll
  * registration (top of the file) never outlives them. */
 static curl_socket_t on_opensocket(void *userp, curlsocktype purpose,
-                                   struct curl_sockaddr *a) {
+                                   struct curl_sockaddr *a)
+{
     struct curl_state *st = userp;
     curl_socket_t s;
     uint8_t *slot;
@@ -242,7 +253,8 @@ static curl_socket_t on_opensocket(void *userp, curlsocktype purpose,
     return s;
 }
 
-static int on_closesocket(void *userp, curl_socket_t s) {
+static int on_closesocket(void *userp, curl_socket_t s)
+{
     struct curl_state *st = userp;
     uint8_t *slot = sock_slot(st, s);
 
@@ -255,7 +267,8 @@ static int on_closesocket(void *userp, curl_socket_t s) {
 
 /* A stream: step's body bytes, timed as libcurl hands them over (in the
  * turn of the loop that read them, chunked encoding decoded). */
-static void stream_bytes(struct loader__vu *vu, const char *data, size_t n) {
+static void stream_bytes(struct loader__vu *vu, const char *data, size_t n)
+{
     struct curl_vu *cv = vu->transport;
     struct loader__engine *e = cv->mc->st->e;
     long status = 0;
@@ -264,7 +277,8 @@ static void stream_bytes(struct loader__vu *vu, const char *data, size_t n) {
     loader__vu_stream_data(e, vu, (int)status, data, n, e->now_ns());
 }
 
-static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
+static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
+{
     struct loader__vu *vu = userp;
     size_t n = size * nmemb;
 
@@ -277,7 +291,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
 
 /* Keeps the header lines of the last response (after a 100 Continue or
  * a redirect, only the final one's) for header captures. */
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
     struct loader__vu *vu = userp;
     size_t n = size * nmemb;
 
@@ -289,7 +304,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
 }
 
 /* Discards bodies of steps without captures. */
-static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp) {
+static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp)
+{
     struct loader__vu *vu = userp;
 
     if (body_over(vu, size * nmemb))
@@ -302,7 +318,8 @@ static size_t on_discard(char *data, size_t size, size_t nmemb, void *userp) {
 static void curl_close(struct loader__engine *e);
 static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns);
 
-static const char *env_value(const char *name) {
+static const char *env_value(const char *name)
+{
     const char *v = getenv(name);
 
     return v && *v ? v : NULL;
@@ -313,7 +330,8 @@ static const char *env_value(const char *name) {
  * here and handed over as options to the same effect: no_proxy as
  * CURLOPT_NOPROXY, and no proxy at all when none of the variables
  * libcurl would consult is set. */
-static void proxy_env(struct curl_state *st) {
+static void proxy_env(struct curl_state *st)
+{
     st->no_proxy = env_value("no_proxy");
     if (!st->no_proxy)
         st->no_proxy = env_value("NO_PROXY");
@@ -323,7 +341,8 @@ static void proxy_env(struct curl_state *st) {
 }
 
 static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
-                     size_t errlen) {
+                     size_t errlen)
+{
     struct curl_state *st = calloc(1, sizeof(*st));
     int rc = LOADER_ENOMEM;
 
@@ -409,7 +428,8 @@ out:
 }
 
 static int new_easy(struct curl_state *st, struct loader__vu *vu,
-                    struct curl_vu **out) {
+                    struct curl_vu **out)
+{
     struct curl_vu *cv = calloc(1, sizeof(*cv));
     CURL *h;
 
@@ -466,8 +486,8 @@ static int new_easy(struct curl_state *st, struct loader__vu *vu,
 /* The header list as curl_slist nodes pointing at vu's strings (libcurl
  * only reads the list), plus "Expect:" so that bodies go out without a
  * 100-continue round trip. */
-static int build_headers(struct curl_vu *cv,
-                         const struct loader__request *req) {
+static int build_headers(struct curl_vu *cv, const struct loader__request *req)
+{
     static char no_expect[] = "Expect:";
     size_t n = req->n_headers + 1;
 
@@ -494,7 +514,8 @@ static int build_headers(struct curl_vu *cv,
  * libcurl still holds that expiry would be lost and the multi stall until
  * some socket of it wakes up. */
 static void refresh_deadline(struct loader__engine *e,
-                             struct curl_multi_ctx *mc) {
+                             struct curl_multi_ctx *mc)
+{
     long ms = -1;
 
     if (curl_multi_timeout(mc->m, &ms) != CURLM_OK)
@@ -503,7 +524,8 @@ static void refresh_deadline(struct loader__engine *e,
 }
 
 static int curl_send(struct loader__engine *e, struct loader__vu *vu,
-                     const struct loader__request *req) {
+                     const struct loader__request *req)
+{
     struct curl_state *st = e->transport;
     struct curl_vu *cv = vu->transport;
     const char *method = req->method;
@@ -566,7 +588,8 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
 /* libcurl's timing of a finished transfer: connect and TLS only when it
  * opened a connection; time to first byte from the request's start. */
 static void record_timing(struct loader__engine *e, struct loader__vu *vu,
-                          CURL *h) {
+                          CURL *h)
+{
     curl_off_t conn = 0, app = 0, pre = 0, start = 0;
     long n_conn = 0;
     uint64_t c_us = 0, t_us = 0, f_us = 0;
@@ -587,7 +610,8 @@ static void record_timing(struct loader__engine *e, struct loader__vu *vu,
 
 /* A transfer that timed out before its name was resolved is a DNS
  * failure (a resolver that drops queries), not a slow server. */
-static enum metrics_errclass timeout_class(CURL *h) {
+static enum metrics_errclass timeout_class(CURL *h)
+{
     curl_off_t dns_us = 0;
 
     curl_easy_getinfo(h, CURLINFO_NAMELOOKUP_TIME_T, &dns_us);
@@ -598,7 +622,8 @@ static enum metrics_errclass timeout_class(CURL *h) {
  * the transfer is abandoned (its connection closed) and counted as a
  * timeout.  Runs only once the earliest deadline may have passed. */
 static void scan_timeouts(struct loader__engine *e, struct curl_state *st,
-                          uint64_t now) {
+                          uint64_t now)
+{
     uint64_t next = NO_DEADLINE;
 
     if (now < st->next_scan_ns)
@@ -628,7 +653,8 @@ static void scan_timeouts(struct loader__engine *e, struct curl_state *st,
 }
 
 /* Hands every finished transfer of mc to the bookkeeping. */
-static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
+static void drain(struct loader__engine *e, struct curl_multi_ctx *mc)
+{
     CURLMsg *msg;
     int left;
 
@@ -666,7 +692,8 @@ static void drain(struct loader__engine *e, struct curl_multi_ctx *mc) {
 }
 
 static void fire_timers(struct loader__engine *e, struct curl_state *st,
-                        uint64_t now) {
+                        uint64_t now)
+{
     for (unsigned i = 0; i < st->n_multis; i++) {
         struct curl_multi_ctx *mc = &st->multis[i];
         int running;
@@ -680,7 +707,8 @@ static void fire_timers(struct loader__engine *e, struct curl_state *st,
 }
 
 static int curl_poll_mode(struct loader__engine *e, struct curl_state *st,
-                          uint64_t deadline_ns) {
+                          uint64_t deadline_ns)
+{
     struct curl_multi_ctx *mc = &st->multis[0];
     uint64_t now = e->now_ns(), done_before = st->completions, wait_ns;
     long ms = -1;
@@ -707,7 +735,8 @@ static int curl_poll_mode(struct loader__engine *e, struct curl_state *st,
     return 0;
 }
 
-static int curl_poll(struct loader__engine *e, uint64_t deadline_ns) {
+static int curl_poll(struct loader__engine *e, uint64_t deadline_ns)
+{
     struct curl_state *st = e->transport;
 
     if (st->poll_mode)
@@ -715,7 +744,8 @@ static int curl_poll(struct loader__engine *e, uint64_t deadline_ns) {
     return curl_poll_epoll(e, deadline_ns);
 }
 
-static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns) {
+static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns)
+{
     struct curl_state *st = e->transport;
     struct epoll_event ev[MAX_EVENTS];
     uint64_t now = e->now_ns(), done_before = st->completions;
@@ -756,7 +786,8 @@ static int curl_poll_epoll(struct loader__engine *e, uint64_t deadline_ns) {
     return 0;
 }
 
-static void curl_close(struct loader__engine *e) {
+static void curl_close(struct loader__engine *e)
+{
     struct curl_state *st = e->transport;
 
     if (!st)

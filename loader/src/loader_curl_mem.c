@@ -47,7 +47,8 @@ struct mem_cache {
 
 static _Thread_local struct mem_cache cache;
 
-static unsigned size_class(size_t size) {
+static unsigned size_class(size_t size)
+{
     if (size == 0)
         size = 1;
     if (size > CLASS_BYTES(N_CLASSES))
@@ -55,7 +56,8 @@ static unsigned size_class(size_t size) {
     return (unsigned)((size + CLASS_BYTES(1) - 1) >> CLASS_SHIFT);
 }
 
-void *loader__mem_malloc(size_t size) {
+void *loader__mem_malloc(size_t size)
+{
     unsigned cls = size_class(size);
     struct mem_head *h;
 
@@ -77,7 +79,8 @@ void *loader__mem_malloc(size_t size) {
     return h + 1;
 }
 
-void loader__mem_free(void *p) {
+void loader__mem_free(void *p)
+{
     struct mem_head *h;
     unsigned cls;
 
@@ -96,7 +99,8 @@ void loader__mem_free(void *p) {
     free(h);
 }
 
-void *loader__mem_realloc(void *p, size_t size) {
+void *loader__mem_realloc(void *p, size_t size)
+{
     struct mem_head *h;
     void *n;
 
@@ -119,7 +123,8 @@ void *loader__mem_realloc(void *p, size_t size) {
     return n;
 }
 
-void *loader__mem_calloc(size_t n, size_t size) {
+void *loader__mem_calloc(size_t n, size_t size)
+{
     void *p;
 
     if (size && n > SIZE_MAX / size)
@@ -129,7 +134,8 @@ void *loader__mem_calloc(size_t n, size_t size) {
     return p;
 }
 
-char *loader__mem_strdup(const char *s) {
+char *loader__mem_strdup(const char *s)
+{
     size_t len = strlen(s) + 1;
     char *p = loader__mem_malloc(len);
 
@@ -138,7 +144,8 @@ char *loader__mem_strdup(const char *s) {
     return p;
 }
 
-int loader_curl_global_init(void) {
+int loader_curl_global_init(void)
+{
     return curl_global_init_mem(CURL_GLOBAL_DEFAULT, loader__mem_malloc,
                                 loader__mem_free, loader__mem_realloc,
                                 loader__mem_strdup,
@@ -147,11 +154,13 @@ int loader_curl_global_init(void) {
                : LOADER_EENGINE;
 }
 
-void loader__curl_mem_hold(void) {
+void loader__curl_mem_hold(void)
+{
     cache.users++;
 }
 
-void loader__curl_mem_release(void) {
+void loader__curl_mem_release(void)
+{
     if (cache.users == 0 || --cache.users > 0)
         return;
     for (unsigned c = 1; c <= N_CLASSES; c++) {

@@ -22,18 +22,21 @@
 #define SATURATED_MEAN_US 10000.0
 #define SATURATED_P99_US UINT64_C(100000)
 
-static uint64_t mono_now_ns(void) {
+static uint64_t mono_now_ns(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns) {
+int64_t loader__wall_ns(const struct loader__engine *e, uint64_t mono_ns)
+{
     return e->start_wall_ns + (int64_t)(mono_ns - e->start_ns);
 }
 
-static uint64_t secs_to_ns(double s) {
+static uint64_t secs_to_ns(double s)
+{
     if (!(s > 0))
         return 0;
     if (s > 1e9) /* ~31 years: "forever" */
@@ -43,7 +46,8 @@ static uint64_t secs_to_ns(double s) {
 
 /* ---- timer heap (min-heap of users by due time) ----------------------- */
 
-static void heap_swap(struct loader__engine *e, size_t a, size_t b) {
+static void heap_swap(struct loader__engine *e, size_t a, size_t b)
+{
     struct loader__vu *t = e->heap[a];
 
     e->heap[a] = e->heap[b];
@@ -52,7 +56,8 @@ static void heap_swap(struct loader__engine *e, size_t a, size_t b) {
     e->heap[b]->heap_pos = b;
 }
 
-int loader__heap_push(struct loader__engine *e, struct loader__vu *vu) {
+int loader__heap_push(struct loader__engine *e, struct loader__vu *vu)
+{
     size_t i = e->heap_len;
 
     if (vu->heap_pos != SIZE_MAX || e->heap_len >= e->n_vus)
@@ -71,7 +76,8 @@ int loader__heap_push(struct loader__engine *e, struct loader__vu *vu) {
     return 0;
 }
 
-static struct loader__vu *heap_pop(struct loader__engine *e) {
+static struct loader__vu *heap_pop(struct loader__engine *e)
+{
     struct loader__vu *top = e->heap[0];
     size_t i = 0;
 
@@ -98,7 +104,8 @@ static struct loader__vu *heap_pop(struct loader__engine *e) {
 
 /* ---- the loop ------------------------------------------------------------ */
 
-static void stop_sending(struct loader__engine *e, uint64_t at_ns) {
+static void stop_sending(struct loader__engine *e, uint64_t at_ns)
+{
     if (e->stopping)
         return;
     e->stopping = true;
@@ -106,14 +113,16 @@ static void stop_sending(struct loader__engine *e, uint64_t at_ns) {
 }
 
 static void record_lateness(struct loader__engine *e, uint64_t due_ns,
-                            uint64_t now_ns) {
+                            uint64_t now_ns)
+{
     if (due_ns < e->measure_start_ns)
         return;
     metrics_hist_record(e->late_hist,
                         now_ns > due_ns ? (now_ns - due_ns) / 1000 : 0);
 }
 
-static void report_progress(struct loader__engine *e, uint64_t now_ns) {
+static void report_progress(struct loader__engine *e, uint64_t now_ns)
+{
     const struct loader_run_opts *o = e->o;
     struct loader_progress pr;
     uint64_t p95_us;
@@ -141,13 +150,10 @@ static void report_progress(struct loader__engine *e, uint64_t now_ns) {
         pr.users = 0;
         for (unsigned i = 0; i < e->share_n; i++) {
             struct loader__progress_slot *s = &e->share[i];
-            uint64_t q = atomic_load_explicit(&s->p95_us,
-                                              memory_order_relaxed);
+            uint64_t q = atomic_load_explicit(&s->p95_us, memory_order_relaxed);
 
-            pr.requests += atomic_load_explicit(&s->done,
-                                                memory_order_relaxed);
-            pr.errors += atomic_load_explicit(&s->errors,
-                                              memory_order_relaxed);
+            pr.requests += atomic_load_explicit(&s->done, memory_order_relaxed);
+            pr.errors += atomic_load_explicit(&s->errors, memory_order_relaxed);
             pr.users += atomic_load_explicit(&s->users, memory_order_relaxed);
             if (q > p95_us)
                 p95_us = q;
@@ -172,7 +178,8 @@ static void report_progress(struct loader__engine *e, uint64_t now_ns) {
 }
 
 /* Sends every closed-model user whose time has come. */
-static void closed_dispatch(struct loader__engine *e, uint64_t now_ns) {
+static void closed_dispatch(struct loader__engine *e, uint64_t now_ns)
+{
     while (!e->stopping && !e->fatal && e->heap_len > 0 &&
            e->heap[0]->due_ns <= now_ns) {
         struct loader__vu *vu = heap_pop(e);
@@ -202,7 +209,8 @@ static void closed_dispatch(struct loader__engine *e, uint64_t now_ns) {
     }
 }
 
-static void next_arrival(struct loader__engine *e) {
+static void next_arrival(struct loader__engine *e)
+{
     double t;
 
     e->next_arrival++;
@@ -215,7 +223,8 @@ static void next_arrival(struct loader__engine *e) {
 
 /* Starts every open-model arrival whose time has come, each on a free
  * slot; an arrival without one is dropped. */
-static void open_dispatch(struct loader__engine *e, uint64_t now_ns) {
+static void open_dispatch(struct loader__engine *e, uint64_t now_ns)
+{
     while (!e->stopping && !e->fatal && !e->arrivals_done &&
            e->next_arrival_ns <= now_ns) {
         uint64_t due = e->next_arrival_ns;
@@ -242,7 +251,8 @@ static void open_dispatch(struct loader__engine *e, uint64_t now_ns) {
 }
 
 int loader__engine_loop(struct loader__engine *e,
-                        const struct loader__transport_ops *t) {
+                        const struct loader__transport_ops *t)
+{
     for (;;) {
         uint64_t now = e->now_ns(), deadline;
         int rc;
@@ -293,14 +303,16 @@ int loader__engine_loop(struct loader__engine *e,
 
 /* ---- setup and results -------------------------------------------------- */
 
-static char *dup_or_null(const char *s) {
+static char *dup_or_null(const char *s)
+{
     return s ? strdup(s) : NULL;
 }
 
 /* What the run measured and how.  Where it ran (host, git commit and
  * branch from the CI's variables) is not the engine's business: cmd adds
  * it (cmd_run_meta). */
-static int fill_meta(struct loader__engine *e) {
+static int fill_meta(struct loader__engine *e)
+{
     struct metrics_results *r = e->res;
     struct metrics_meta *m = &r->meta;
     const struct loader_plan *p = e->p;
@@ -381,7 +393,8 @@ static int fill_meta(struct loader__engine *e) {
 #define FINE_BELOW_S 30.0
 #define FINE_CAP_S 60.0
 
-static void fine_timeline(struct loader__engine *e, double duration_s) {
+static void fine_timeline(struct loader__engine *e, double duration_s)
+{
     static const unsigned steps[] = {100, 125, 200, 250, 500};
     double want = duration_s * 1000.0 / 60.0;
 
@@ -392,13 +405,14 @@ static void fine_timeline(struct loader__engine *e, double duration_s) {
          i++)
         if (steps[i] <= want)
             e->fine_ms = steps[i];
-    e->fine_until_ms =
-        duration_s > 0 ? INT64_MAX
-                       : loader__wall_ns(e, e->measure_start_ns) / 1000000 +
-                             (int64_t)(FINE_CAP_S * 1000.0);
+    e->fine_until_ms = duration_s > 0
+                           ? INT64_MAX
+                           : loader__wall_ns(e, e->measure_start_ns) / 1000000 +
+                                 (int64_t)(FINE_CAP_S * 1000.0);
 }
 
-static int make_endpoints(struct loader__engine *e) {
+static int make_endpoints(struct loader__engine *e)
+{
     const struct loader_plan *p = e->p;
 
     e->step_ep = calloc(p->n_scenarios, sizeof(*e->step_ep));
@@ -429,7 +443,8 @@ static int make_endpoints(struct loader__engine *e) {
     return 0;
 }
 
-static void free_endpoints(struct loader__engine *e) {
+static void free_endpoints(struct loader__engine *e)
+{
     if (!e->step_ep)
         return;
     for (size_t i = 0; i < e->p->n_scenarios; i++)
@@ -439,7 +454,8 @@ static void free_endpoints(struct loader__engine *e) {
 
 void loader__record_timing(struct loader__engine *e,
                            const struct loader__vu *vu, uint64_t connect_us,
-                           uint64_t tls_us, uint64_t ttfb_us) {
+                           uint64_t tls_us, uint64_t ttfb_us)
+{
     if (!vu->measured || !vu->started)
         return;
     if (metrics_endpoint_record_timing(e->step_ep[vu->scenario][vu->step],
@@ -454,8 +470,8 @@ int loader__run_loop(const struct loader_plan *p,
                      const struct loader__transport_ops *t, unsigned vu_base,
                      unsigned vu_total, struct loader__progress_slot *share,
                      unsigned share_idx, unsigned share_n,
-                     struct metrics_results **out, char *errbuf,
-                     size_t errlen) {
+                     struct metrics_results **out, char *errbuf, size_t errlen)
+{
     struct loader__engine e;
     const struct loader_load *l;
     bool transport_open = false;
@@ -572,7 +588,8 @@ out:
 }
 
 int loader_run(const struct loader_plan *p, const struct loader_run_opts *o,
-               struct metrics_results **out, char *errbuf, size_t errlen) {
+               struct metrics_results **out, char *errbuf, size_t errlen)
+{
     static const struct loader_run_opts no_opts;
     const struct loader__transport_ops *t;
     unsigned slots, threads;

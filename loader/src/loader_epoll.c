@@ -6,7 +6,8 @@
 
 #include "loader_engine_internal.h"
 
-void loader__epoll_watch(int epfd, int fd, uint64_t tag, bool out) {
+void loader__epoll_watch(int epfd, int fd, uint64_t tag, bool out)
+{
     struct epoll_event ev;
 
     memset(&ev, 0, sizeof(ev));
@@ -18,7 +19,8 @@ void loader__epoll_watch(int epfd, int fd, uint64_t tag, bool out) {
 
 int loader__epoll_wait(struct loader__engine *e, int epfd,
                        struct epoll_event *ev, int max, uint64_t now,
-                       uint64_t deadline_ns) {
+                       uint64_t deadline_ns)
+{
     uint64_t wait_ns = deadline_ns > now ? deadline_ns - now : 0;
     /* Round up: waking a little late costs less than spinning. */
     int n = epoll_wait(epfd, ev, max, (int)((wait_ns + 999999) / 1000000));

@@ -82,17 +82,17 @@ struct fast_conn {
     SSL *ssl;         /* https: ours once connected */
     bool handshaking; /* its TLS handshake is under way */
     uint64_t hs_start_ns;
-    bool want_out;   /* EPOLLOUT registered */
-    bool attached;   /* curl_easy_send() ran once on this connection */
+    bool want_out;    /* EPOLLOUT registered */
+    bool attached;    /* curl_easy_send() ran once on this connection */
     bool curl_closed; /* libcurl let go of our socket: we close it */
-    bool fresh;      /* no request timed on this connection yet */
-    bool reused;     /* a request already completed on this connection */
+    bool fresh;       /* no request timed on this connection yet */
+    bool reused;      /* a request already completed on this connection */
     /* the request in flight */
-    bool pending;    /* built, waiting for the connection */
+    bool pending; /* built, waiting for the connection */
     bool head, keep_body, idempotent, retried;
     bool got_first, msg_done, msg_head_seen;
-    bool too_large;     /* the body passed max_body: body_too_large */
-    uint64_t max_body;  /* defaults.max_body, 0 for none */
+    bool too_large;    /* the body passed max_body: body_too_large */
+    uint64_t max_body; /* defaults.max_body, 0 for none */
     uint64_t body_bytes;
     int status;
     enum metrics_errclass deferred_err; /* completed inside send() */
@@ -136,11 +136,13 @@ struct fast_state {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static int buf_put(struct loader__buf *b, const char *s) {
+static int buf_put(struct loader__buf *b, const char *s)
+{
     return loader__buf_append(b, s, strlen(s));
 }
 
-static int buf_put_u64(struct loader__buf *b, uint64_t v) {
+static int buf_put_u64(struct loader__buf *b, uint64_t v)
+{
     char tmp[24];
     size_t i = sizeof(tmp);
 
@@ -151,13 +153,15 @@ static int buf_put_u64(struct loader__buf *b, uint64_t v) {
     return loader__buf_append(b, tmp + i, sizeof(tmp) - i);
 }
 
-static bool header_is(const char *h, const char *name) {
+static bool header_is(const char *h, const char *name)
+{
     size_t n = strlen(name);
 
     return strncasecmp(h, name, n) == 0 && h[n] == ':';
 }
 
-static bool is_idempotent(const char *m) {
+static bool is_idempotent(const char *m)
+{
     return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ||
            strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0 ||
            strcmp(m, "OPTIONS") == 0;
@@ -168,7 +172,8 @@ static bool is_idempotent(const char *m) {
  * dropped).  false for another scheme or a URL without a host. */
 static bool split_url(const char *url, size_t *origin_len, const char **host,
                       size_t *host_len, const char **path, size_t *path_len,
-                      bool *tls) {
+                      bool *tls)
+{
     const char *a, *p, *at;
 
     if (strncmp(url, "http://", 7) == 0) {
@@ -196,7 +201,8 @@ static bool split_url(const char *url, size_t *origin_len, const char **host,
 
 /* Only for users whose step captures or checks the response
  * (settings_keep): the others' headers cost nothing. */
-static int on_message_begin(http_parser *hp) {
+static int on_message_begin(http_parser *hp)
+{
     struct fast_conn *c = hp->data;
 
     loader__vu_header_begin(c->vu);
@@ -205,19 +211,22 @@ static int on_message_begin(http_parser *hp) {
     return 0;
 }
 
-static int on_header_field(http_parser *hp, const char *at, size_t len) {
+static int on_header_field(http_parser *hp, const char *at, size_t len)
+{
     struct fast_conn *c = hp->data;
 
     return loader__vu_header_part(c->vu, at, len, false) ? -1 : 0;
 }
 
-static int on_header_value(http_parser *hp, const char *at, size_t len) {
+static int on_header_value(http_parser *hp, const char *at, size_t len)
+{
     struct fast_conn *c = hp->data;
 
     return loader__vu_header_part(c->vu, at, len, true) ? -1 : 0;
 }
 
-static int on_headers_complete(http_parser *hp) {
+static int on_headers_complete(http_parser *hp)
+{
     struct fast_conn *c = hp->data;
 
     c->status = (int)hp->status_code;
@@ -233,7 +242,8 @@ static int on_headers_complete(http_parser *hp) {
     return c->head ? 1 : 0;
 }
 
-static int on_body(http_parser *hp, const char *at, size_t len) {
+static int on_body(http_parser *hp, const char *at, size_t len)
+{
     struct fast_conn *c = hp->data;
 
     c->body_bytes += len;
@@ -249,7 +259,8 @@ static int on_body(http_parser *hp, const char *at, size_t len) {
     return 0;
 }
 
-static int on_message_complete(http_parser *hp) {
+static int on_message_complete(http_parser *hp)
+{
     struct fast_conn *c = hp->data;
 
     if (c->status >= 100 && c->status < 200 && c->status != 101) {
@@ -264,27 +275,31 @@ static int on_message_complete(http_parser *hp) {
 }
 
 static const http_parser_settings *conn_settings(const struct fast_state *st,
-                                                 const struct fast_conn *c) {
+                                                 const struct fast_conn *c)
+{
     return c->keep_body ? &st->settings_keep : &st->settings;
 }
 
 /* ---- connections ------------------------------------------------------ */
 
-static void list_multi(struct fast_state *st, struct fast_multi *mc) {
+static void list_multi(struct fast_state *st, struct fast_multi *mc)
+{
     if (!mc->listed) {
         mc->listed = true;
         st->active[st->n_active++] = mc->idx;
     }
 }
 
-static void epoll_set(struct fast_state *st, struct fast_conn *c, bool out) {
+static void epoll_set(struct fast_state *st, struct fast_conn *c, bool out)
+{
     loader__epoll_watch(st->epfd, c->fd,
                         ((uint64_t)c->idx << 32) | (uint32_t)c->fd, out);
     c->want_out = out;
 }
 
 /* Closes c's connection (if any); the user keeps its handle. */
-static void conn_close(struct fast_state *st, struct fast_conn *c) {
+static void conn_close(struct fast_state *st, struct fast_conn *c)
+{
     loader__tls_close(c->ssl);
     c->ssl = NULL;
     c->handshaking = false;
@@ -312,7 +327,8 @@ static void conn_close(struct fast_state *st, struct fast_conn *c) {
 
 static void record_and_complete(struct fast_state *st, struct fast_conn *c,
                                 enum metrics_errclass err, int status,
-                                uint64_t now) {
+                                uint64_t now)
+{
     struct loader__engine *e = st->e;
     struct loader__outcome oc;
     uint64_t ttfb = 0;
@@ -347,7 +363,8 @@ static void record_and_complete(struct fast_state *st, struct fast_conn *c,
 
 /* Fails the request in flight (closing the connection). */
 static void conn_fail(struct fast_state *st, struct fast_conn *c,
-                      enum metrics_errclass err, uint64_t now) {
+                      enum metrics_errclass err, uint64_t now)
+{
     conn_close(st, c);
     if (c->vu->busy)
         record_and_complete(st, c, err, 0, now);
@@ -355,13 +372,13 @@ static void conn_fail(struct fast_state *st, struct fast_conn *c,
 
 static int start_connect(struct fast_state *st, struct fast_conn *c,
                          double timeout_s);
-static void try_write(struct fast_state *st, struct fast_conn *c,
-                      uint64_t now);
+static void try_write(struct fast_state *st, struct fast_conn *c, uint64_t now);
 
 /* A reused connection died before any byte of the answer: the server
  * closed it while idle.  Retries idempotent requests once on a new one. */
 static void conn_lost(struct fast_state *st, struct fast_conn *c,
-                      enum metrics_errclass err, uint64_t now) {
+                      enum metrics_errclass err, uint64_t now)
+{
     bool may_retry = c->vu->busy && c->reused && !c->got_first &&
                      c->idempotent && !c->retried;
 
@@ -380,7 +397,8 @@ static void conn_lost(struct fast_state *st, struct fast_conn *c,
 /* libcurl closes a socket.  One of our connections' (see the top of the
  * file) stays open until conn_close(): its number must not be reused
  * while we still read and write it. */
-static int on_closesocket(void *userp, curl_socket_t s) {
+static int on_closesocket(void *userp, curl_socket_t s)
+{
     struct fast_state *st = userp;
 
     if (s >= 0 && (size_t)s < st->n_owner && st->owner[s]) {
@@ -391,7 +409,8 @@ static int on_closesocket(void *userp, curl_socket_t s) {
 }
 
 static int start_connect(struct fast_state *st, struct fast_conn *c,
-                         double timeout_s) {
+                         double timeout_s)
+{
     CURL *h = c->easy;
     long ms = (long)(timeout_s * 1000.0 + 0.5);
 
@@ -438,8 +457,8 @@ static int start_connect(struct fast_state *st, struct fast_conn *c,
 }
 
 /* One step of c's TLS handshake; the request waiting goes once done. */
-static void tls_step(struct fast_state *st, struct fast_conn *c,
-                     uint64_t now) {
+static void tls_step(struct fast_state *st, struct fast_conn *c, uint64_t now)
+{
     int r = loader__tls_handshake(c->ssl);
 
     if (r == 1) {
@@ -460,8 +479,8 @@ static void tls_step(struct fast_state *st, struct fast_conn *c,
 /* An https connection's TCP is up: libcurl lets go of it (leaving the
  * multi closes a CONNECT_ONLY connection, on_closesocket keeps our
  * socket open), and the TLS handshake starts. */
-static void tls_start(struct fast_state *st, struct fast_conn *c,
-                      uint64_t now) {
+static void tls_start(struct fast_state *st, struct fast_conn *c, uint64_t now)
+{
     static const unsigned char alpn[] = "\x08http/1.1";
     struct loader__origin o;
 
@@ -486,8 +505,8 @@ static void tls_start(struct fast_state *st, struct fast_conn *c,
 }
 
 /* The connection of c is up: the socket becomes ours. */
-static void conn_ready(struct fast_state *st, struct fast_conn *c,
-                       uint64_t now) {
+static void conn_ready(struct fast_state *st, struct fast_conn *c, uint64_t now)
+{
     curl_socket_t fd = CURL_SOCKET_BAD;
     curl_off_t conn_t = 0;
 
@@ -518,7 +537,8 @@ static void conn_ready(struct fast_state *st, struct fast_conn *c,
 }
 
 static void conn_connect_failed(struct fast_state *st, struct fast_conn *c,
-                                CURLcode res, uint64_t now) {
+                                CURLcode res, uint64_t now)
+{
     enum metrics_errclass err = loader__curl_errclass((int)res);
 
     if (err == METRICS_ERR_NONE)
@@ -535,7 +555,8 @@ static void conn_connect_failed(struct fast_state *st, struct fast_conn *c,
 
 /* Hands the connections libcurl finished setting up to their users. */
 static void drain_multi(struct fast_state *st, struct fast_multi *mc,
-                        uint64_t now) {
+                        uint64_t now)
+{
     CURLMsg *msg;
     int left;
 
@@ -558,20 +579,22 @@ static void drain_multi(struct fast_state *st, struct fast_multi *mc,
     }
 }
 
-static int on_timer(CURLM *m, long timeout_ms, void *userp) {
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
     struct fast_multi *mc = userp;
 
     (void)m;
-    mc->deadline_ns = timeout_ms < 0
-                          ? FAST_NO_DEADLINE
-                          : mc->st->e->now_ns() + (uint64_t)timeout_ms * 1000000u;
+    mc->deadline_ns =
+        timeout_ms < 0 ? FAST_NO_DEADLINE
+                       : mc->st->e->now_ns() + (uint64_t)timeout_ms * 1000000u;
     if (timeout_ms >= 0)
         list_multi(mc->st, mc);
     return 0;
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
-                     void *socketp) {
+                     void *socketp)
+{
     struct fast_multi *mc = userp;
     struct epoll_event ev;
     char *priv = NULL;
@@ -602,7 +625,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
 
 static int build_request(struct fast_state *st, struct fast_conn *c,
                          const struct loader__request *req, const char *host,
-                         size_t host_len, const char *path, size_t path_len) {
+                         size_t host_len, const char *path, size_t path_len)
+{
     struct loader__buf *b = &c->out;
     bool has_host = false, has_ua = false, has_accept = false, has_len = false;
     int rc = 0;
@@ -613,8 +637,8 @@ static int build_request(struct fast_state *st, struct fast_conn *c,
         has_host |= header_is(h, "Host");
         has_ua |= header_is(h, "User-Agent");
         has_accept |= header_is(h, "Accept");
-        has_len |= header_is(h, "Content-Length") ||
-                   header_is(h, "Transfer-Encoding");
+        has_len |=
+            header_is(h, "Content-Length") || header_is(h, "Transfer-Encoding");
     }
     b->len = 0;
     c->out_off = 0;
@@ -655,8 +679,8 @@ static int build_request(struct fast_state *st, struct fast_conn *c,
 
 /* Writes what is left of the request; waits for EPOLLOUT when the socket
  * is full. */
-static void try_write(struct fast_state *st, struct fast_conn *c,
-                      uint64_t now) {
+static void try_write(struct fast_state *st, struct fast_conn *c, uint64_t now)
+{
     if (c->out_off == 0) {
         c->write_ns = st->e->now_ns();
         c->got_first = false;
@@ -707,7 +731,8 @@ static int send_request(struct fast_state *st, struct fast_conn *c,
                         const struct loader__request *req);
 
 static int fast_send(struct loader__engine *e, struct loader__vu *vu,
-                     const struct loader__request *req) {
+                     const struct loader__request *req)
+{
     struct fast_state *st = e->transport;
     struct fast_conn *c = &st->conns[vu->id - 1];
     int rc;
@@ -719,7 +744,8 @@ static int fast_send(struct loader__engine *e, struct loader__vu *vu,
 }
 
 static int send_request(struct fast_state *st, struct fast_conn *c,
-                        const struct loader__request *req) {
+                        const struct loader__request *req)
+{
     struct loader__engine *e = st->e;
     const char *host, *path;
     size_t olen, hlen, plen;
@@ -743,8 +769,8 @@ static int send_request(struct fast_state *st, struct fast_conn *c,
     c->too_large = false;
     c->body_bytes = 0;
     now = e->now_ns();
-    c->deadline_ns = now + (uint64_t)((req->timeout_s > 0 ? req->timeout_s
-                                                         : 10) * 1e9);
+    c->deadline_ns =
+        now + (uint64_t)((req->timeout_s > 0 ? req->timeout_s : 10) * 1e9);
     if (c->deadline_ns < st->next_scan_ns)
         st->next_scan_ns = c->deadline_ns;
     if (c->state != FAST_IDLE &&
@@ -773,7 +799,8 @@ static int send_request(struct fast_state *st, struct fast_conn *c,
 
 /* Reads and parses what c's socket has. */
 static void on_readable(struct fast_state *st, struct fast_conn *c,
-                        uint64_t now) {
+                        uint64_t now)
+{
     for (;;) {
         size_t n = 0, parsed;
         bool eof = false;
@@ -799,8 +826,7 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
         if (eof) {
             /* A body delimited by the end of the connection ends here. */
             if (c->got_first) {
-                http_parser_execute(&c->parser, conn_settings(st, c), NULL,
-                                    0);
+                http_parser_execute(&c->parser, conn_settings(st, c), NULL, 0);
                 if (c->msg_done) {
                     int status = c->status;
 
@@ -818,8 +844,8 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
         }
         if (c->vu->stream)
             c->rx_ns = st->e->now_ns(); /* each read of a stream, timed */
-        parsed = http_parser_execute(&c->parser, conn_settings(st, c),
-                                     st->rbuf, n);
+        parsed =
+            http_parser_execute(&c->parser, conn_settings(st, c), st->rbuf, n);
         herr = HTTP_PARSER_ERRNO(&c->parser);
         if (c->msg_done) {
             int status = c->status;
@@ -841,8 +867,9 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
         if (herr != HPE_OK) {
             /* the rest of an oversized body is not read: the connection
              * goes, as it would in a browser that stops a download */
-            conn_fail(st, c, c->too_large ? METRICS_ERR_BODY_TOO_LARGE
-                                          : METRICS_ERR_OTHER,
+            conn_fail(st, c,
+                      c->too_large ? METRICS_ERR_BODY_TOO_LARGE
+                                   : METRICS_ERR_OTHER,
                       now);
             return;
         }
@@ -854,7 +881,8 @@ static void on_readable(struct fast_state *st, struct fast_conn *c,
 }
 
 /* Expires requests past their deadline; sets the next scan time. */
-static void scan_timeouts(struct fast_state *st, uint64_t now) {
+static void scan_timeouts(struct fast_state *st, uint64_t now)
+{
     uint64_t next = FAST_NO_DEADLINE;
 
     if (now < st->next_scan_ns)
@@ -882,7 +910,8 @@ static void scan_timeouts(struct fast_state *st, uint64_t now) {
     st->next_scan_ns = next;
 }
 
-static void fire_multi_timers(struct fast_state *st, uint64_t now) {
+static void fire_multi_timers(struct fast_state *st, uint64_t now)
+{
     unsigned fired = 0;
 
     for (unsigned k = 0; k < st->n_active;) {
@@ -897,8 +926,8 @@ static void fire_multi_timers(struct fast_state *st, uint64_t now) {
 
             curl_multi_socket_action(mc->m, CURL_SOCKET_TIMEOUT, 0, &running);
             if (curl_multi_timeout(mc->m, &ms) == CURLM_OK)
-                mc->deadline_ns = ms < 0 ? FAST_NO_DEADLINE
-                                         : now + (uint64_t)ms * 1000000u;
+                mc->deadline_ns =
+                    ms < 0 ? FAST_NO_DEADLINE : now + (uint64_t)ms * 1000000u;
             drain_multi(st, mc, now);
         }
         if (mc->connecting == 0) {
@@ -911,7 +940,8 @@ static void fire_multi_timers(struct fast_state *st, uint64_t now) {
     }
 }
 
-static int fast_poll(struct loader__engine *e, uint64_t deadline_ns) {
+static int fast_poll(struct loader__engine *e, uint64_t deadline_ns)
+{
     struct fast_state *st = e->transport;
     struct epoll_event ev[FAST_MAX_EVENTS];
     uint64_t now = e->now_ns(), done_before = st->completions;
@@ -968,8 +998,7 @@ static int fast_poll(struct loader__engine *e, uint64_t deadline_ns) {
             if ((ev[i].events & EPOLLOUT) && c->vu->busy &&
                 c->out_off < c->out.len)
                 try_write(st, c, now);
-            if (c->fd == fd &&
-                (ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+            if (c->fd == fd && (ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
                 on_readable(st, c, now);
         }
     }
@@ -981,7 +1010,8 @@ static int fast_poll(struct loader__engine *e, uint64_t deadline_ns) {
 static void fast_close(struct loader__engine *e);
 
 static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
-                     size_t errlen) {
+                     size_t errlen)
+{
     struct fast_state *st = calloc(1, sizeof(*st));
     int rc = LOADER_ENOMEM;
 
@@ -1030,13 +1060,12 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         struct rlimit rl;
 
         st->n_owner = 65536;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            rl.rlim_cur < (1u << 22))
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+            rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 22))
             st->n_owner = (size_t)rl.rlim_cur;
         st->owner = calloc(st->n_owner, sizeof(*st->owner));
     }
-    if (!st->multis || !st->active || !st->conns || !st->deferred ||
-        !st->owner)
+    if (!st->multis || !st->active || !st->conns || !st->deferred || !st->owner)
         goto out;
     st->n_conns = n_slots;
     for (unsigned i = 0; i < n_slots; i++) {
@@ -1057,8 +1086,10 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         mc->deadline_ns = FAST_NO_DEADLINE;
         mc->m = curl_multi_init();
         if (!mc->m) {
-            snprintf(errbuf, errlen, "cannot create libcurl multi handle %u "
-                                     "(file descriptors?)", i);
+            snprintf(errbuf, errlen,
+                     "cannot create libcurl multi handle %u "
+                     "(file descriptors?)",
+                     i);
             rc = LOADER_ELIMIT;
             goto out;
         }
@@ -1075,7 +1106,8 @@ out:
     return rc;
 }
 
-static void fast_close(struct loader__engine *e) {
+static void fast_close(struct loader__engine *e)
+{
     struct fast_state *st = e->transport;
 
     if (!st)

@@ -140,22 +140,26 @@ struct h2_state {
 /* A stream allocates and frees a dozen small blocks in nghttp2 (the
  * stream, its frames, the header copies): the per-thread free lists the
  * curl transport uses for libcurl's blocks serve them too. */
-static void *mem_malloc(size_t size, void *ud) {
+static void *mem_malloc(size_t size, void *ud)
+{
     (void)ud;
     return loader__mem_malloc(size);
 }
 
-static void mem_free(void *p, void *ud) {
+static void mem_free(void *p, void *ud)
+{
     (void)ud;
     loader__mem_free(p);
 }
 
-static void *mem_calloc(size_t n, size_t size, void *ud) {
+static void *mem_calloc(size_t n, size_t size, void *ud)
+{
     (void)ud;
     return loader__mem_calloc(n, size);
 }
 
-static void *mem_realloc(void *p, size_t size, void *ud) {
+static void *mem_realloc(void *p, size_t size, void *ud)
+{
     (void)ud;
     return loader__mem_realloc(p, size);
 }
@@ -166,7 +170,8 @@ static nghttp2_mem h2_mem = {NULL, mem_malloc, mem_free, mem_calloc,
 /* ---- completion --------------------------------------------------------- */
 
 static void complete(struct h2_state *st, struct h2_user *u,
-                     enum metrics_errclass err, int status) {
+                     enum metrics_errclass err, int status)
+{
     struct loader__engine *e = st->e;
     struct loader__outcome oc;
 
@@ -205,7 +210,8 @@ static void complete(struct h2_state *st, struct h2_user *u,
 
 /* ---- the group's queue -------------------------------------------------- */
 
-static void queue_push(struct h2_group *g, struct h2_user *u, bool front) {
+static void queue_push(struct h2_group *g, struct h2_user *u, bool front)
+{
     u->queued = true;
     u->prev = u->next = NULL;
     if (!g->head) {
@@ -221,7 +227,8 @@ static void queue_push(struct h2_group *g, struct h2_user *u, bool front) {
     }
 }
 
-static void queue_unlink(struct h2_group *g, struct h2_user *u) {
+static void queue_unlink(struct h2_group *g, struct h2_user *u)
+{
     if (u->prev)
         u->prev->next = u->next;
     else
@@ -236,21 +243,24 @@ static void queue_unlink(struct h2_group *g, struct h2_user *u) {
 
 /* ---- connections -------------------------------------------------------- */
 
-static void mark_dirty(struct h2_state *st, struct h2_conn *c) {
+static void mark_dirty(struct h2_state *st, struct h2_conn *c)
+{
     if (!c->dirty) {
         c->dirty = true;
         st->dirty[st->n_dirty++] = c;
     }
 }
 
-static void epoll_set(struct h2_state *st, struct h2_conn *c, bool out) {
+static void epoll_set(struct h2_state *st, struct h2_conn *c, bool out)
+{
     loader__epoll_watch(st->epfd, c->fd,
                         ((uint64_t)c->idx << 32) | (uint32_t)c->fd, out);
     c->want_out = out;
 }
 
 /* Closes c and returns its entry to the pool; its streams must be gone. */
-static void conn_free(struct h2_state *st, struct h2_conn *c) {
+static void conn_free(struct h2_state *st, struct h2_conn *c)
+{
     if (c->dirty) {
         for (unsigned i = 0; i < st->n_dirty; i++)
             if (st->dirty[i] == c) {
@@ -285,7 +295,8 @@ static void conn_free(struct h2_state *st, struct h2_conn *c) {
 static void group_kick(struct h2_state *st, struct h2_group *g);
 
 /* Resets what a user knows of its response, for a retry. */
-static void user_rewind(struct h2_user *u) {
+static void user_rewind(struct h2_user *u)
+{
     u->stream_id = 0;
     u->conn = NULL;
     u->got_first = u->done = u->rst = u->trailers = false;
@@ -299,7 +310,8 @@ static void user_rewind(struct h2_user *u) {
 
 /* u's stream ended without a complete response: retry or fail. */
 static void stream_failed(struct h2_state *st, struct h2_user *u,
-                          struct loader__h2_end *end) {
+                          struct loader__h2_end *end)
+{
     enum metrics_errclass err = METRICS_ERR_OTHER;
     struct h2_conn *c = u->conn;
 
@@ -321,7 +333,8 @@ static void stream_failed(struct h2_state *st, struct h2_user *u,
 }
 
 /* Detaches u from its stream (the stream goes on without it). */
-static void detach(struct h2_user *u) {
+static void detach(struct h2_user *u)
+{
     if (u->conn && u->stream_id && u->conn->active)
         u->conn->active--;
 }
@@ -329,7 +342,8 @@ static void detach(struct h2_user *u) {
 /* Gives up u's stream (a timeout, a body over max_body): the server is
  * told with RST_STREAM CANCEL, and the request ends now with err. */
 static void abandon(struct h2_state *st, struct h2_user *u,
-                    enum metrics_errclass err) {
+                    enum metrics_errclass err)
+{
     struct h2_conn *c = u->conn;
 
     if (c && u->stream_id) {
@@ -343,7 +357,8 @@ static void abandon(struct h2_state *st, struct h2_user *u,
 
 /* The connection died (or nghttp2 gave up on it): every stream on it
  * ends, lost or as a protocol error, then it closes. */
-static void conn_down(struct h2_state *st, struct h2_conn *c, bool protocol) {
+static void conn_down(struct h2_state *st, struct h2_conn *c, bool protocol)
+{
     struct h2_group *g = c->g;
 
     for (unsigned i = 0; g && i < g->n_users; i++) {
@@ -367,7 +382,8 @@ static void conn_down(struct h2_state *st, struct h2_conn *c, bool protocol) {
 /* Connecting failed: every user waiting for the group's connection fails
  * with err (they all waited for this one). */
 static void conn_setup_failed(struct h2_state *st, struct h2_conn *c,
-                              enum metrics_errclass err) {
+                              enum metrics_errclass err)
+{
     struct h2_group *g = c->g;
 
     conn_free(st, c);
@@ -380,7 +396,8 @@ static void conn_setup_failed(struct h2_state *st, struct h2_conn *c,
 }
 
 /* The error class of a libcurl connect failure. */
-static enum metrics_errclass connect_errclass(struct h2_conn *c, CURLcode res) {
+static enum metrics_errclass connect_errclass(struct h2_conn *c, CURLcode res)
+{
     enum metrics_errclass err = loader__curl_errclass((int)res);
 
     if (err == METRICS_ERR_NONE)
@@ -395,7 +412,8 @@ static enum metrics_errclass connect_errclass(struct h2_conn *c, CURLcode res) {
     return err;
 }
 
-static struct h2_conn *conn_alloc(struct h2_state *st) {
+static struct h2_conn *conn_alloc(struct h2_state *st)
+{
     struct h2_conn *c;
 
     for (unsigned i = 0; i < st->n_conns; i++)
@@ -423,7 +441,8 @@ static struct h2_conn *conn_alloc(struct h2_state *st) {
     return c;
 }
 
-static int on_closesocket(void *userp, curl_socket_t s) {
+static int on_closesocket(void *userp, curl_socket_t s)
+{
     struct h2_state *st = userp;
 
     if (s == st->keep_fd)
@@ -432,7 +451,8 @@ static int on_closesocket(void *userp, curl_socket_t s) {
 }
 
 /* Opens a new connection for g.  0 or LOADER_E*. */
-static int conn_open(struct h2_state *st, struct h2_group *g) {
+static int conn_open(struct h2_state *st, struct h2_group *g)
+{
     struct h2_conn *c = conn_alloc(st);
     const struct loader_plan *p = st->e->p;
     double t = p->timeout_s > 0 ? p->timeout_s : 10;
@@ -472,13 +492,15 @@ static int conn_open(struct h2_state *st, struct h2_group *g) {
 
 /* The user of stream id on c, or NULL when none waits for it (timed out,
  * or not ours). */
-static struct h2_user *stream_user(struct h2_conn *c, int32_t id) {
+static struct h2_user *stream_user(struct h2_conn *c, int32_t id)
+{
     struct h2_user *u = nghttp2_session_get_stream_user_data(c->ss, id);
 
     return u && u->conn == c && u->stream_id == id ? u : NULL;
 }
 
-static void first_byte(struct h2_state *st, struct h2_user *u) {
+static void first_byte(struct h2_state *st, struct h2_user *u)
+{
     if (!u->got_first) {
         u->got_first = true;
         u->first_ns = st->now;
@@ -486,7 +508,8 @@ static void first_byte(struct h2_state *st, struct h2_user *u) {
 }
 
 static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f,
-                            void *ud) {
+                            void *ud)
+{
     struct h2_conn *c = ud;
     struct h2_user *u;
 
@@ -507,7 +530,8 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f,
 
 static int on_header(nghttp2_session *s, const nghttp2_frame *f,
                      const uint8_t *name, size_t nlen, const uint8_t *value,
-                     size_t vlen, uint8_t flags, void *ud) {
+                     size_t vlen, uint8_t flags, void *ud)
+{
     struct h2_conn *c = ud;
     struct h2_state *st = c->st;
     struct h2_user *u;
@@ -552,7 +576,8 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
 }
 
 static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
-                         const uint8_t *data, size_t len, void *ud) {
+                         const uint8_t *data, size_t len, void *ud)
+{
     struct h2_conn *c = ud;
     struct h2_user *u = stream_user(c, id);
 
@@ -571,13 +596,14 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
             c->st->e->fatal = LOADER_ENOMEM;
         abandon(c->st, u, METRICS_ERR_OTHER);
     } else if (u->vu->stream) { /* a stream: step's events, timed as read */
-        loader__vu_stream_data(c->st->e, u->vu, u->status,
-                               (const char *)data, len, c->st->e->now_ns());
+        loader__vu_stream_data(c->st->e, u->vu, u->status, (const char *)data,
+                               len, c->st->e->now_ns());
     }
     return 0;
 }
 
-static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud) {
+static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)
+{
     struct h2_conn *c = ud;
     struct h2_user *u;
 
@@ -610,7 +636,8 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud) {
 }
 
 static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t code,
-                           void *ud) {
+                           void *ud)
+{
     struct h2_conn *c = ud;
     struct h2_state *st = c->st;
     struct h2_user *u = stream_user(c, id);
@@ -633,7 +660,8 @@ static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t code,
     return 0;
 }
 
-static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *ud) {
+static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *ud)
+{
     struct h2_conn *c = ud;
     struct h2_user *u;
 
@@ -651,7 +679,8 @@ static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *ud) {
 /* A request's HEADERS that never left: the stream was not opened (a
  * GOAWAY came first, or the ids ran out). */
 static int on_frame_not_send(nghttp2_session *s, const nghttp2_frame *f,
-                             int lib_error, void *ud) {
+                             int lib_error, void *ud)
+{
     struct h2_conn *c = ud;
     struct h2_group *g = c->g;
 
@@ -678,7 +707,8 @@ static int on_frame_not_send(nghttp2_session *s, const nghttp2_frame *f,
 
 static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
                          size_t len, uint32_t *flags, nghttp2_data_source *src,
-                         void *ud) {
+                         void *ud)
+{
     struct h2_user *u = src->ptr;
     size_t left;
 
@@ -699,7 +729,8 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
 
 /* Opens u's stream on c.  false when c takes no more (its ids ran out):
  * u is back in the queue. */
-static bool submit(struct h2_state *st, struct h2_conn *c, struct h2_user *u) {
+static bool submit(struct h2_state *st, struct h2_conn *c, struct h2_user *u)
+{
     nghttp2_data_provider prd;
     int32_t id;
 
@@ -736,7 +767,8 @@ static bool submit(struct h2_state *st, struct h2_conn *c, struct h2_user *u) {
 }
 
 /* Gives g's waiting users streams, opening a connection when needed. */
-static void group_kick(struct h2_state *st, struct h2_group *g) {
+static void group_kick(struct h2_state *st, struct h2_group *g)
+{
     uint32_t cap;
     int rc;
 
@@ -765,7 +797,8 @@ static void group_kick(struct h2_state *st, struct h2_group *g) {
 
 /* ---- the session ------------------------------------------------------ */
 
-static int session_start(struct h2_state *st, struct h2_conn *c) {
+static int session_start(struct h2_state *st, struct h2_conn *c)
+{
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_WINDOW},
@@ -788,7 +821,8 @@ static int session_start(struct h2_state *st, struct h2_conn *c) {
 }
 
 /* One step of c's TLS handshake. */
-static void handshake(struct h2_state *st, struct h2_conn *c) {
+static void handshake(struct h2_state *st, struct h2_conn *c)
+{
     int r = loader__tls_handshake(c->ssl);
 
     if (r == 1) {
@@ -814,7 +848,8 @@ static void handshake(struct h2_state *st, struct h2_conn *c) {
 }
 
 /* libcurl connected c: the socket becomes ours. */
-static void conn_connected(struct h2_state *st, struct h2_conn *c) {
+static void conn_connected(struct h2_state *st, struct h2_conn *c)
+{
     static const unsigned char alpn[] = "\x02h2";
     curl_socket_t fd = CURL_SOCKET_BAD;
     curl_off_t conn_t = 0;
@@ -858,7 +893,8 @@ static void conn_connected(struct h2_state *st, struct h2_conn *c) {
 
 /* Writes what nghttp2 has for c, in batches; EPOLLOUT when the socket is
  * full. */
-static void flush(struct h2_state *st, struct h2_conn *c) {
+static void flush(struct h2_state *st, struct h2_conn *c)
+{
     for (;;) {
         while (c->out_off < c->out.len) {
             ssize_t w = loader__conn_write(c->ssl, c->fd, c->out.p + c->out_off,
@@ -904,7 +940,8 @@ static void flush(struct h2_state *st, struct h2_conn *c) {
 }
 
 /* Reads and processes what c's socket has. */
-static void on_readable(struct h2_state *st, struct h2_conn *c) {
+static void on_readable(struct h2_state *st, struct h2_conn *c)
+{
     struct h2_group *g = c->g;
 
     for (;;) {
@@ -942,7 +979,8 @@ static void on_readable(struct h2_state *st, struct h2_conn *c) {
 
 /* ---- libcurl's multi ---------------------------------------------------- */
 
-static void drain_multi(struct h2_state *st) {
+static void drain_multi(struct h2_state *st)
+{
     CURLMsg *msg;
     int left;
 
@@ -963,7 +1001,8 @@ static void drain_multi(struct h2_state *st) {
     }
 }
 
-static int on_timer(CURLM *m, long timeout_ms, void *userp) {
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
     struct h2_state *st = userp;
 
     (void)m;
@@ -974,7 +1013,8 @@ static int on_timer(CURLM *m, long timeout_ms, void *userp) {
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
-                     void *socketp) {
+                     void *socketp)
+{
     struct h2_state *st = userp;
     struct epoll_event ev;
 
@@ -997,7 +1037,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
 /* ---- the transport ------------------------------------------------------ */
 
 static int h2_send(struct loader__engine *e, struct loader__vu *vu,
-                   const struct loader__request *req) {
+                   const struct loader__request *req)
+{
     struct h2_state *st = e->transport;
     struct h2_user *u = &st->users[vu->id - 1];
     const struct loader_plan *p = e->p;
@@ -1031,7 +1072,8 @@ static int h2_send(struct loader__engine *e, struct loader__vu *vu,
 }
 
 /* Expires requests and connection setups past their deadline. */
-static void scan_timeouts(struct h2_state *st) {
+static void scan_timeouts(struct h2_state *st)
+{
     uint64_t next = H2_NO_DEADLINE, now = st->now;
 
     if (now < st->next_scan_ns)
@@ -1070,7 +1112,8 @@ static void scan_timeouts(struct h2_state *st) {
     st->next_scan_ns = next;
 }
 
-static int h2_poll(struct loader__engine *e, uint64_t deadline_ns) {
+static int h2_poll(struct loader__engine *e, uint64_t deadline_ns)
+{
     struct h2_state *st = e->transport;
     struct epoll_event ev[H2_MAX_EVENTS];
     uint64_t done_before = st->completions;
@@ -1150,7 +1193,8 @@ static int h2_poll(struct loader__engine *e, uint64_t deadline_ns) {
 static void h2_close(struct loader__engine *e);
 
 static int h2_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
-                   size_t errlen) {
+                   size_t errlen)
+{
     struct h2_state *st = calloc(1, sizeof(*st));
     const struct loader_plan *p = e->p;
     unsigned per;
@@ -1240,7 +1284,8 @@ out:
     return rc;
 }
 
-static void h2_close(struct loader__engine *e) {
+static void h2_close(struct loader__engine *e)
+{
     struct h2_state *st = e->transport;
 
     if (!st)
@@ -1290,7 +1335,8 @@ const struct loader__transport_ops loader__h2_transport = {
 
 const struct loader__transport_ops *
 loader__h2_pick(const struct loader_plan *p,
-                const struct loader__transport_ops *t) {
+                const struct loader__transport_ops *t)
+{
     struct loader__origin o;
 
     if (t != &loader__fast_transport || p->http.version == LOADER_HTTP_1_1 ||
@@ -1302,7 +1348,8 @@ loader__h2_pick(const struct loader_plan *p,
     return &loader__h2_transport;
 }
 
-long loader__curl_http_version(const struct loader_plan *p) {
+long loader__curl_http_version(const struct loader_plan *p)
+{
     bool tls = p->target && strncmp(p->target, "https://", 8) == 0;
 
     switch (p->http.version) {
@@ -1317,7 +1364,8 @@ long loader__curl_http_version(const struct loader_plan *p) {
 }
 
 int loader__curl_http_check(const struct loader_plan *p, char *errbuf,
-                            size_t errlen) {
+                            size_t errlen)
+{
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 
     if (p->http.version == LOADER_HTTP_2 && p->target &&

@@ -12,7 +12,8 @@
 
 /* Header fields HTTP/2 forbids (RFC 9113 8.2.2); Host becomes
  * :authority. */
-static bool connection_specific(const char *name, size_t n, const char *v) {
+static bool connection_specific(const char *name, size_t n, const char *v)
+{
     static const char *const names[] = {"connection",       "keep-alive",
                                         "proxy-connection", "transfer-encoding",
                                         "upgrade",          "host"};
@@ -25,7 +26,8 @@ static bool connection_specific(const char *name, size_t n, const char *v) {
 }
 
 /* The value of header h ("Name: value") when its name is name. */
-static const char *header_value(const char *h, const char *name) {
+static const char *header_value(const char *h, const char *name)
+{
     size_t n = strlen(name);
 
     if (strncasecmp(h, name, n) != 0 || h[n] != ':')
@@ -37,7 +39,8 @@ static const char *header_value(const char *h, const char *name) {
 }
 
 static void put(struct loader__h2_nvs *out, const char *name, size_t nlen,
-                const char *value, size_t vlen) {
+                const char *value, size_t vlen)
+{
     nghttp2_nv *nv = &out->nv[out->n++];
 
     nv->name = (uint8_t *)(uintptr_t)name;
@@ -49,7 +52,8 @@ static void put(struct loader__h2_nvs *out, const char *name, size_t nlen,
 
 /* Room for n fields and bytes of text in out (the text never moves once
  * the fields point into it). */
-static int reserve(struct loader__h2_nvs *out, size_t n, size_t bytes) {
+static int reserve(struct loader__h2_nvs *out, size_t n, size_t bytes)
+{
     struct loader__buf *b = &out->buf;
 
     if (n > out->cap) {
@@ -74,7 +78,8 @@ static int reserve(struct loader__h2_nvs *out, size_t n, size_t bytes) {
 
 /* Copies s[0..n) into out's text (room reserved), lowercased when asked. */
 static const char *text(struct loader__h2_nvs *out, const char *s, size_t n,
-                        bool lower) {
+                        bool lower)
+{
     char *d = out->buf.p + out->buf.len;
 
     for (size_t i = 0; i < n; i++)
@@ -86,7 +91,8 @@ static const char *text(struct loader__h2_nvs *out, const char *s, size_t n,
 
 int loader__h2_fields(const struct loader__origin *o,
                       const struct loader__request *req, const char *user_agent,
-                      struct loader__h2_nvs *out) {
+                      struct loader__h2_nvs *out)
+{
     const char *authority = o->authority, *path, *v;
     size_t path_len, bytes = 0;
     bool has_ua = false, has_accept = false, has_len = false, slash;
@@ -148,7 +154,8 @@ int loader__h2_fields(const struct loader__origin *o,
     return 0;
 }
 
-void loader__h2_nvs_release(struct loader__h2_nvs *nvs) {
+void loader__h2_nvs_release(struct loader__h2_nvs *nvs)
+{
     free(nvs->nv);
     loader__buf_release(&nvs->buf);
     memset(nvs, 0, sizeof(*nvs));
@@ -157,7 +164,8 @@ void loader__h2_nvs_release(struct loader__h2_nvs *nvs) {
 /* ---- users and connections ----------------------------------------------- */
 
 unsigned loader__h2_users_per_conn(const struct loader_http *h,
-                                   unsigned vu_total) {
+                                   unsigned vu_total)
+{
     unsigned n;
 
     if (h->connections)
@@ -171,7 +179,8 @@ unsigned loader__h2_users_per_conn(const struct loader_http *h,
  */
 
 bool loader__h2_retry(const struct loader__h2_end *end,
-                      enum metrics_errclass *err) {
+                      enum metrics_errclass *err)
+{
     bool beyond_goaway = end->goaway && end->stream_id > end->goaway_last;
     bool unprocessed = end->not_sent || beyond_goaway ||
                        (end->rst && end->rst_code == NGHTTP2_REFUSED_STREAM);

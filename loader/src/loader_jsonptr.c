@@ -11,7 +11,8 @@
 
 /* Unescapes the reference token [s, e) into buf (~1 -> '/', ~0 -> '~').
  * Returns its length, or -1 for a '~' not followed by 0 or 1. */
-static long unescape_token(const char *s, const char *e, char *buf) {
+static long unescape_token(const char *s, const char *e, char *buf)
+{
     size_t n = 0;
 
     while (s < e) {
@@ -29,7 +30,8 @@ static long unescape_token(const char *s, const char *e, char *buf) {
 }
 
 /* Array index per RFC 6901: "0" or digits without a leading zero. */
-static bool parse_index(const char *tok, size_t len, size_t *out) {
+static bool parse_index(const char *tok, size_t len, size_t *out)
+{
     size_t v = 0;
 
     if (len == 0 || (tok[0] == '0' && len > 1))
@@ -45,7 +47,8 @@ static bool parse_index(const char *tok, size_t len, size_t *out) {
     return true;
 }
 
-void *loader__jsonptr_get(void *root, const char *pointer) {
+void *loader__jsonptr_get(void *root, const char *pointer)
+{
     json_t *cur = root;
     const char *s = pointer;
     char *tok = NULL;
@@ -89,7 +92,8 @@ void *loader__jsonptr_get(void *root, const char *pointer) {
 }
 
 /* Shortest "%.*g" that reads back as the same double. */
-static void format_real(double d, char *buf, size_t len) {
+static void format_real(double d, char *buf, size_t len)
+{
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, len, "%.*g", prec, d);
         if (strtod(buf, NULL) == d)
@@ -98,7 +102,8 @@ static void format_real(double d, char *buf, size_t len) {
 }
 
 int loader__jsonptr_extract(const char *body, size_t len, const char *pointer,
-                            char **out) {
+                            char **out)
+{
     json_t *root = NULL, *v;
     json_error_t jerr;
     char num[64];

@@ -5,7 +5,8 @@
 
 #include "loader_engine_internal.h"
 
-unsigned loader__slots(const struct loader_load *l) {
+unsigned loader__slots(const struct loader_load *l)
+{
     return l->model == LOADER_MODEL_OPEN
                ? (l->max_in_flight ? l->max_in_flight
                   : l->users       ? l->users
@@ -16,7 +17,8 @@ unsigned loader__slots(const struct loader_load *l) {
 /* Raises the soft limit of open files to the hard one and checks that the
  * run fits. */
 int loader__check_nofile(unsigned slots, bool open, bool fast, char *errbuf,
-                         size_t errlen) {
+                         size_t errlen)
+{
     struct rlimit rl;
     unsigned long long need = (unsigned long long)slots + 64;
     /* the fast transport's setup multis hold a socket pair per 10 users */

@@ -15,13 +15,15 @@ static const char *const engine_names[] = {
     [LOADER_ENGINE_CURL] = "curl",
 };
 
-const char *loader_engine_name(enum loader_engine e) {
+const char *loader_engine_name(enum loader_engine e)
+{
     if ((unsigned)e >= sizeof(engine_names) / sizeof(*engine_names))
         return "auto";
     return engine_names[e];
 }
 
-int loader_engine_parse(const char *name, enum loader_engine *out) {
+int loader_engine_parse(const char *name, enum loader_engine *out)
+{
     if (name && strcmp(name, "fast") == 0)
         *out = LOADER_ENGINE_FAST;
     else if (name && strcmp(name, "curl") == 0)
@@ -33,7 +35,8 @@ int loader_engine_parse(const char *name, enum loader_engine *out) {
 
 /* ---- checking a plan ----------------------------------------------- */
 
-static int check_load(const struct loader_load *l, char *err, size_t len) {
+static int check_load(const struct loader_load *l, char *err, size_t len)
+{
     bool rated = l->rate > 0 || l->n_stages > 0, any_stage_rate = false;
 
     if (l->model != LOADER_MODEL_CLOSED && l->model != LOADER_MODEL_OPEN)
@@ -89,7 +92,8 @@ static int check_load(const struct loader_load *l, char *err, size_t len) {
     return 0;
 }
 
-int loader_plan_check(const struct loader_plan *p, char *err, size_t len) {
+int loader_plan_check(const struct loader_plan *p, char *err, size_t len)
+{
     int rc;
 
     if (err && len)
@@ -133,7 +137,8 @@ int loader_plan_check(const struct loader_plan *p, char *err, size_t len) {
 
 /* ---- releasing a plan ---------------------------------------------- */
 
-static void release_kvs(struct loader_kv *kv, size_t n) {
+static void release_kvs(struct loader_kv *kv, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         free(kv[i].key);
         free(kv[i].value);
@@ -141,7 +146,8 @@ static void release_kvs(struct loader_kv *kv, size_t n) {
     free(kv);
 }
 
-static void release_steps(struct loader_step *steps, size_t n) {
+static void release_steps(struct loader_step *steps, size_t n)
+{
     for (size_t k = 0; k < n; k++) {
         struct loader_step *st = &steps[k];
         free(st->method);
@@ -178,7 +184,8 @@ static void release_steps(struct loader_step *steps, size_t n) {
     free(steps);
 }
 
-void loader_plan_free(struct loader_plan *p) {
+void loader_plan_free(struct loader_plan *p)
+{
     if (!p)
         return;
     for (size_t i = 0; i < p->n_scenarios; i++) {
@@ -207,7 +214,8 @@ void loader_plan_free(struct loader_plan *p) {
 
 /* ---- feeders ------------------------------------------------------- */
 
-void loader__feeder_free(struct loader_feeder *f) {
+void loader__feeder_free(struct loader_feeder *f)
+{
     if (!f)
         return;
     for (size_t i = 0; i < f->n_columns; i++)
@@ -222,7 +230,8 @@ void loader__feeder_free(struct loader_feeder *f) {
 }
 
 static int shard_one(struct loader_feeder *f, unsigned index, unsigned count,
-                     char *errbuf, size_t errlen) {
+                     char *errbuf, size_t errlen)
+{
     size_t n = f->n_rows_all;
     size_t a = (size_t)((unsigned long long)(index - 1) * n / count);
     size_t b = (size_t)((unsigned long long)index * n / count);
@@ -242,7 +251,8 @@ static int shard_one(struct loader_feeder *f, unsigned index, unsigned count,
 }
 
 int loader_plan_shard_feeder(struct loader_plan *p, unsigned index,
-                             unsigned count, char *errbuf, size_t errlen) {
+                             unsigned count, char *errbuf, size_t errlen)
+{
     int rc;
 
     if (errbuf && errlen)

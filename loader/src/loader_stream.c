@@ -23,14 +23,16 @@
 
 /* ---- framing ----------------------------------------------------------- */
 
-void loader__sse_reset(struct loader__sse *p, enum loader_stream_type type) {
+void loader__sse_reset(struct loader__sse *p, enum loader_stream_type type)
+{
     p->type = type;
     p->line_len = p->data_len = 0;
     p->has_data = p->cr = p->started = p->malformed = false;
     p->bom = 0;
 }
 
-void loader__sse_release(struct loader__sse *p) {
+void loader__sse_release(struct loader__sse *p)
+{
     free(p->line);
     free(p->data);
     memset(p, 0, sizeof(*p));
@@ -38,7 +40,8 @@ void loader__sse_release(struct loader__sse *p) {
 
 /* Appends s[0..n) to a buffer capped at LOADER__STREAM_LINE_MAX: 1 when
  * it would pass the cap. */
-static int grow(char **b, size_t *len, size_t *cap, const char *s, size_t n) {
+static int grow(char **b, size_t *len, size_t *cap, const char *s, size_t n)
+{
     if (*len + n > LOADER__STREAM_LINE_MAX)
         return 1;
     if (*len + n > *cap) {
@@ -58,7 +61,8 @@ static int grow(char **b, size_t *len, size_t *cap, const char *s, size_t n) {
     return 0;
 }
 
-static int malformed(struct loader__sse *p, int rc) {
+static int malformed(struct loader__sse *p, int rc)
+{
     if (rc == 1)
         p->malformed = true;
     return rc;
@@ -66,7 +70,8 @@ static int malformed(struct loader__sse *p, int rc) {
 
 /* One whole line (without its end). */
 static int sse_line(struct loader__sse *p, const char *l, size_t n,
-                    loader__sse_fn fn, void *ud) {
+                    loader__sse_fn fn, void *ud)
+{
     const char *colon, *value;
     size_t vlen;
     int rc;
@@ -108,7 +113,8 @@ static int sse_line(struct loader__sse *p, const char *l, size_t n,
 }
 
 int loader__sse_feed(struct loader__sse *p, const char *buf, size_t n,
-                     loader__sse_fn fn, void *ud) {
+                     loader__sse_fn fn, void *ud)
+{
     static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
     size_t i = 0;
     int rc;
@@ -168,7 +174,8 @@ int loader__sse_feed(struct loader__sse *p, const char *buf, size_t n,
 }
 
 int loader__sse_end(struct loader__sse *p, bool *cut, loader__sse_fn fn,
-                    void *ud) {
+                    void *ud)
+{
     int rc = 0;
 
     if (cut)
@@ -194,12 +201,14 @@ int loader__sse_end(struct loader__sse *p, bool *cut, loader__sse_fn fn,
 /* ---- token rules ----------------------------------------------------------
  */
 
-static bool is_space(unsigned char c) {
+static bool is_space(unsigned char c)
+{
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
            c == '\v';
 }
 
-uint64_t loader__count_words(const char *text, size_t n, bool *in_word) {
+uint64_t loader__count_words(const char *text, size_t n, bool *in_word)
+{
     uint64_t words = 0;
     bool in = *in_word;
 
@@ -214,7 +223,8 @@ uint64_t loader__count_words(const char *text, size_t n, bool *in_word) {
     return words;
 }
 
-uint64_t loader__count_chars(const char *text, size_t n) {
+uint64_t loader__count_chars(const char *text, size_t n)
+{
     uint64_t c = 0;
 
     for (size_t i = 0; i < n; i++)
@@ -222,7 +232,8 @@ uint64_t loader__count_chars(const char *text, size_t n) {
     return c;
 }
 
-void loader__stream_rule(const struct loader_step *s, char *buf, size_t len) {
+void loader__stream_rule(const struct loader_step *s, char *buf, size_t len)
+{
     const struct loader_stream *t = &s->stream;
     char usage[300] = "", what[300];
 
@@ -260,7 +271,8 @@ struct loader__stream {
 };
 
 int loader__stream_declare(struct metrics_endpoint *ep,
-                           const struct loader_step *s) {
+                           const struct loader_step *s)
+{
     char rule[700];
 
     if (s->stream.type == LOADER_STREAM_NONE)
@@ -272,8 +284,8 @@ int loader__stream_declare(struct metrics_endpoint *ep,
                : 0;
 }
 
-int loader__vu_stream_start(struct loader__vu *vu,
-                            const struct loader_step *s) {
+int loader__vu_stream_start(struct loader__vu *vu, const struct loader_step *s)
+{
     struct loader__stream *st = vu->stream;
 
     if (s->stream.type == LOADER_STREAM_NONE) {
@@ -294,7 +306,8 @@ int loader__vu_stream_start(struct loader__vu *vu,
 }
 
 /* The time of a token event: TTFT for the first, else an ITL gap. */
-static void token_event(struct loader__stream *st) {
+static void token_event(struct loader__stream *st)
+{
     struct loader__engine *e = st->e;
     struct loader__vu *vu = st->vu;
     uint64_t now = st->rx_ns;
@@ -314,8 +327,8 @@ static void token_event(struct loader__stream *st) {
 }
 
 /* Tokens at the pointer of one event's JSON; *carries when it has any. */
-static uint64_t json_tokens(struct loader__stream *st, json_t *v,
-                            bool *carries) {
+static uint64_t json_tokens(struct loader__stream *st, json_t *v, bool *carries)
+{
     const struct loader_stream *rule = &st->s->stream;
     const char *text;
     size_t n;
@@ -342,7 +355,8 @@ static uint64_t json_tokens(struct loader__stream *st, json_t *v,
     }
 }
 
-static int on_event(void *ud, const char *data, size_t len) {
+static int on_event(void *ud, const char *data, size_t len)
+{
     struct loader__stream *st = ud;
     const struct loader_stream *rule = &st->s->stream;
     bool carries = false;
@@ -389,7 +403,8 @@ static int on_event(void *ud, const char *data, size_t len) {
 
 void loader__vu_stream_data(struct loader__engine *e, struct loader__vu *vu,
                             int status, const char *data, size_t n,
-                            uint64_t now_ns) {
+                            uint64_t now_ns)
+{
     struct loader__stream *st = vu->stream;
     int rc;
 
@@ -411,14 +426,16 @@ void loader__vu_stream_data(struct loader__engine *e, struct loader__vu *vu,
         e->fatal = rc;
 }
 
-bool loader__vu_stream_began(const struct loader__vu *vu) {
+bool loader__vu_stream_began(const struct loader__vu *vu)
+{
     return vu->stream && vu->stream->s && vu->stream->began;
 }
 
 enum metrics_errclass loader__vu_stream_end(struct loader__engine *e,
                                             struct loader__vu *vu,
                                             enum metrics_errclass err,
-                                            uint64_t now_ns) {
+                                            uint64_t now_ns)
+{
     struct loader__stream *st = vu->stream;
     const struct loader_step *s;
     struct metrics_stream_end end;
@@ -476,7 +493,8 @@ enum metrics_errclass loader__vu_stream_end(struct loader__engine *e,
     return err;
 }
 
-void loader__vu_stream_release(struct loader__vu *vu) {
+void loader__vu_stream_release(struct loader__vu *vu)
+{
     if (!vu->stream)
         return;
     loader__sse_release(&vu->stream->p);

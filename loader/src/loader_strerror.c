@@ -5,7 +5,8 @@
 
 LOADGATE_ERRNO_DEFINE(loader, LOADER_ERRNO_MAP)
 
-int loader__set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
+int loader__set_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
+{
     va_list ap;
 
     if (errbuf && errlen) {

@@ -10,7 +10,8 @@
 #include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
 
-int loader__buf_append(struct loader__buf *b, const char *s, size_t n) {
+int loader__buf_append(struct loader__buf *b, const char *s, size_t n)
+{
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         char *np;
@@ -33,14 +34,16 @@ int loader__buf_append(struct loader__buf *b, const char *s, size_t n) {
     return 0;
 }
 
-void loader__buf_release(struct loader__buf *b) {
+void loader__buf_release(struct loader__buf *b)
+{
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
 }
 
 const char *loader__vars_get(const struct loader__vars *vs, const char *name,
-                             size_t name_len) {
+                             size_t name_len)
+{
     for (size_t i = 0; i < vs->n; i++)
         if (strlen(vs->v[i].name) == name_len &&
             memcmp(vs->v[i].name, name, name_len) == 0)
@@ -49,7 +52,8 @@ const char *loader__vars_get(const struct loader__vars *vs, const char *name,
 }
 
 int loader__vars_set(struct loader__vars *vs, const char *name,
-                     const char *value) {
+                     const char *value)
+{
     char *nv = strdup(value);
 
     if (!nv)
@@ -82,7 +86,8 @@ int loader__vars_set(struct loader__vars *vs, const char *name,
     return 0;
 }
 
-void loader__vars_clear(struct loader__vars *vs) {
+void loader__vars_clear(struct loader__vars *vs)
+{
     for (size_t i = 0; i < vs->n; i++) {
         free(vs->v[i].name);
         free(vs->v[i].value);
@@ -90,20 +95,23 @@ void loader__vars_clear(struct loader__vars *vs) {
     vs->n = 0;
 }
 
-void loader__vars_release(struct loader__vars *vs) {
+void loader__vars_release(struct loader__vars *vs)
+{
     loader__vars_clear(vs);
     free(vs->v);
     vs->v = NULL;
     vs->cap = 0;
 }
 
-static int is_space(char c) {
+static int is_space(char c)
+{
     return c == ' ' || c == '\t';
 }
 
 /* ---- template functions ------------------------------------------------- */
 
-static const char *skip_space(const char *a, const char *b) {
+static const char *skip_space(const char *a, const char *b)
+{
     while (a < b && is_space(*a))
         a++;
     return a;
@@ -112,7 +120,8 @@ static const char *skip_space(const char *a, const char *b) {
 /* A signed decimal integer in [a, b) after spaces; *end gets where it
  * stopped.  false when there is none or it overflows. */
 static bool parse_ll(const char *a, const char *b, long long *out,
-                     const char **end) {
+                     const char **end)
+{
     char buf[32];
     char *e;
     size_t n;
@@ -138,7 +147,8 @@ enum tpl_fn { FN_NONE, FN_UUID, FN_RANDOM_INT, FN_BAD };
 
 /* Classifies the expression a..b (trimmed) of a {{...}}. */
 static enum tpl_fn parse_fn(const char *a, const char *b, long long *lo,
-                            long long *hi, const char **why) {
+                            long long *hi, const char **why)
+{
     size_t n = (size_t)(b - a);
     const char *open = memchr(a, '(', n), *p;
 
@@ -177,7 +187,8 @@ static enum tpl_fn parse_fn(const char *a, const char *b, long long *lo,
     return FN_RANDOM_INT;
 }
 
-bool loader_template_check(const char *tpl, char *msg, size_t msglen) {
+bool loader_template_check(const char *tpl, char *msg, size_t msglen)
+{
     const char *s = tpl;
 
     while (s && (s = strstr(s, "{{"))) {
@@ -201,7 +212,8 @@ bool loader_template_check(const char *tpl, char *msg, size_t msglen) {
     return true;
 }
 
-static int append_uuid(uint64_t *rng, struct loader__buf *out) {
+static int append_uuid(uint64_t *rng, struct loader__buf *out)
+{
     static const char hex[] = "0123456789abcdef";
     unsigned char u[16];
     char text[37];
@@ -225,7 +237,8 @@ static int append_uuid(uint64_t *rng, struct loader__buf *out) {
 }
 
 static int append_random_int(uint64_t *rng, long long lo, long long hi,
-                             struct loader__buf *out) {
+                             struct loader__buf *out)
+{
     uint64_t span = (uint64_t)hi - (uint64_t)lo, r = loader__rng_next(rng);
     char num[24];
     long long v;
@@ -239,7 +252,8 @@ static int append_random_int(uint64_t *rng, long long lo, long long hi,
 
 /* ---- escaping ----------------------------------------------------------- */
 
-int loader__json_escape(const char *s, size_t n, struct loader__buf *out) {
+int loader__json_escape(const char *s, size_t n, struct loader__buf *out)
+{
     size_t lit = 0;
     int rc;
 
@@ -252,12 +266,24 @@ int loader__json_escape(const char *s, size_t n, struct loader__buf *out) {
         if ((rc = loader__buf_append(out, s + lit, i - lit)))
             return rc;
         switch (ch) {
-        case '"': snprintf(esc, sizeof(esc), "\\\""); break;
-        case '\\': snprintf(esc, sizeof(esc), "\\\\"); break;
-        case '\n': snprintf(esc, sizeof(esc), "\\n"); break;
-        case '\r': snprintf(esc, sizeof(esc), "\\r"); break;
-        case '\t': snprintf(esc, sizeof(esc), "\\t"); break;
-        default: snprintf(esc, sizeof(esc), "\\u%04x", ch); break;
+        case '"':
+            snprintf(esc, sizeof(esc), "\\\"");
+            break;
+        case '\\':
+            snprintf(esc, sizeof(esc), "\\\\");
+            break;
+        case '\n':
+            snprintf(esc, sizeof(esc), "\\n");
+            break;
+        case '\r':
+            snprintf(esc, sizeof(esc), "\\r");
+            break;
+        case '\t':
+            snprintf(esc, sizeof(esc), "\\t");
+            break;
+        default:
+            snprintf(esc, sizeof(esc), "\\u%04x", ch);
+            break;
         }
         if ((rc = loader__buf_append(out, esc, strlen(esc))))
             return rc;
@@ -267,7 +293,8 @@ int loader__json_escape(const char *s, size_t n, struct loader__buf *out) {
 }
 
 int loader__url_encode(const char *s, size_t n, bool plus_space,
-                       struct loader__buf *out) {
+                       struct loader__buf *out)
+{
     static const char hex[] = "0123456789ABCDEF";
     int rc = loader__buf_append(out, "", 0);
 
@@ -294,7 +321,8 @@ int loader__url_encode(const char *s, size_t n, bool plus_space,
 /* ---- rendering ---------------------------------------------------------- */
 
 int loader__render(const char *tpl, const struct loader__render_ctx *cx,
-                   unsigned flags, struct loader__buf *out) {
+                   unsigned flags, struct loader__buf *out)
+{
     const char *s = tpl, *lit;
     uint64_t local_rng = 0, *rng = cx->rng;
     int rc = 0;
@@ -378,7 +406,8 @@ int loader__render(const char *tpl, const struct loader__render_ctx *cx,
 
 int loader__template_render(const char *tpl, const struct loader__vars *vars,
                             unsigned vu, uint64_t iteration,
-                            struct loader__buf *out) {
+                            struct loader__buf *out)
+{
     struct loader__render_ctx cx = {vars, vu, iteration, NULL};
 
     return loader__render(tpl, &cx, 0, out);

@@ -17,7 +17,8 @@
  * "the default"): when needed. */
 static int split_count(uint64_t whole, unsigned i, unsigned n, bool needed,
                        const char *what, uint64_t *out, char *errbuf,
-                       size_t errlen) {
+                       size_t errlen)
+{
     if (needed && whole < n)
         return loader__set_err(errbuf, errlen, LOADER_EINVAL,
                                "%s (%llu) cannot be split into %u parts (each "
@@ -28,7 +29,8 @@ static int split_count(uint64_t whole, unsigned i, unsigned n, bool needed,
 }
 
 int loader_load_split(const struct loader_load *in, unsigned i, unsigned n,
-                      struct loader_load *out, char *errbuf, size_t errlen) {
+                      struct loader_load *out, char *errbuf, size_t errlen)
+{
     struct loader_load l;
     struct loader_stage *room;
     uint64_t v = 0;
@@ -99,7 +101,8 @@ struct run_thread {
     char err[256];
 };
 
-static void *run_thread_main(void *arg) {
+static void *run_thread_main(void *arg)
+{
     struct run_thread *th = arg;
 
     th->rc = loader__run_loop(&th->prof, &th->opts, th->t, th->vu_base,
@@ -112,7 +115,8 @@ int loader__run_threads(const struct loader_plan *p,
                         const struct loader_run_opts *o,
                         const struct loader__transport_ops *t, unsigned n,
                         struct metrics_results **out, char *errbuf,
-                        size_t errlen) {
+                        size_t errlen)
+{
     const struct loader_load *l = &p->load;
     struct run_thread *th = calloc(n, sizeof(*th));
     /* one progress line for all the loops: theirs summed by the first */

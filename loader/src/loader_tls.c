@@ -22,7 +22,8 @@
 
 /* ---- the origin ---------------------------------------------------------- */
 
-bool loader__origin_parse(const char *url, struct loader__origin *o) {
+bool loader__origin_parse(const char *url, struct loader__origin *o)
+{
     const char *a, *end, *colon, *h, *he;
     size_t alen, hlen;
     bool bracket;
@@ -67,7 +68,8 @@ bool loader__origin_parse(const char *url, struct loader__origin *o) {
     return true;
 }
 
-bool loader__origin_same(const struct loader__origin *o, const char *url) {
+bool loader__origin_same(const struct loader__origin *o, const char *url)
+{
     char c;
 
     if (strncmp(url, o->origin, o->origin_len) != 0)
@@ -96,12 +98,14 @@ struct loader__tls {
 static int origin_index = -1;
 static pthread_once_t origin_once = PTHREAD_ONCE_INIT;
 
-static void origin_index_init(void) {
+static void origin_index_init(void)
+{
     origin_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 static struct tls_session *session_slot(struct loader__tls *t,
-                                        const char *origin, bool add) {
+                                        const char *origin, bool add)
+{
     for (size_t i = 0; i < t->n_sessions; i++)
         if (strcmp(t->sessions[i].origin, origin) == 0)
             return &t->sessions[i];
@@ -124,7 +128,8 @@ static struct tls_session *session_slot(struct loader__tls *t,
 
 /* A new session (after the handshake, or a TLS 1.3 ticket later): kept as
  * its origin's latest. */
-static int on_new_session(SSL *ssl, SSL_SESSION *s) {
+static int on_new_session(SSL *ssl, SSL_SESSION *s)
+{
     struct loader__tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
     const char *origin = SSL_get_ex_data(ssl, origin_index);
     struct tls_session *slot;
@@ -140,7 +145,8 @@ static int on_new_session(SSL *ssl, SSL_SESSION *s) {
 /* Whether cert names host, as libcurl checks it: an IP address against
  * the certificate's IP addresses, a name against its DNS names (with
  * wildcards); the subject's CN only when the certificate has neither. */
-static bool host_matches(X509 *cert, const char *host) {
+static bool host_matches(X509 *cert, const char *host)
+{
     unsigned char ip[16];
     bool is_ip =
         inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
@@ -158,7 +164,8 @@ static bool host_matches(X509 *cert, const char *host) {
 
 /* OpenSSL's verdict on the chain, and the host name on the certificate
  * (depth 0): the connection's origin says which host. */
-static int verify_host(int ok, X509_STORE_CTX *x) {
+static int verify_host(int ok, X509_STORE_CTX *x)
+{
     SSL *ssl;
     const char *key;
     struct loader__origin o;
@@ -174,8 +181,9 @@ static int verify_host(int ok, X509_STORE_CTX *x) {
     return 0;
 }
 
-struct loader__tls *loader__tls_new(const struct loader_plan *p,
-                                    char *errbuf, size_t errlen) {
+struct loader__tls *loader__tls_new(const struct loader_plan *p, char *errbuf,
+                                    size_t errlen)
+{
     struct loader__tls *t = calloc(1, sizeof(*t));
 
     pthread_once(&origin_once, origin_index_init);
@@ -216,7 +224,8 @@ struct loader__tls *loader__tls_new(const struct loader_plan *p,
     return t;
 }
 
-void loader__tls_free(struct loader__tls *t) {
+void loader__tls_free(struct loader__tls *t)
+{
     if (!t)
         return;
     for (size_t i = 0; i < t->n_sessions; i++)
@@ -233,7 +242,8 @@ void loader__tls_free(struct loader__tls *t) {
  * OpenSSL's own socket BIO write()s: a peer gone away would kill a process
  * that has not ignored SIGPIPE.  This one send()s with MSG_NOSIGNAL. */
 
-static int bio_write(BIO *b, const char *buf, int len) {
+static int bio_write(BIO *b, const char *buf, int len)
+{
     ssize_t n =
         send((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_NOSIGNAL);
 
@@ -243,7 +253,8 @@ static int bio_write(BIO *b, const char *buf, int len) {
     return (int)n;
 }
 
-static int bio_read(BIO *b, char *buf, int len) {
+static int bio_read(BIO *b, char *buf, int len)
+{
     ssize_t n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, 0);
 
     BIO_clear_retry_flags(b);
@@ -252,14 +263,16 @@ static int bio_read(BIO *b, char *buf, int len) {
     return (int)n;
 }
 
-static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
     (void)b;
     (void)num;
     (void)ptr;
     return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
-static int bio_create(BIO *b) {
+static int bio_create(BIO *b)
+{
     BIO_set_init(b, 1);
     return 1;
 }
@@ -267,7 +280,8 @@ static int bio_create(BIO *b) {
 static BIO_METHOD *bio_method;
 static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
 
-static void bio_method_init(void) {
+static void bio_method_init(void)
+{
     BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
                                  "loadgate socket");
 
@@ -282,7 +296,8 @@ static void bio_method_init(void) {
 }
 
 /* ssl reads and writes fd through it.  false when out of memory. */
-static bool set_socket(SSL *ssl, int fd) {
+static bool set_socket(SSL *ssl, int fd)
+{
     BIO *b;
 
     pthread_once(&bio_once, bio_method_init);
@@ -297,7 +312,8 @@ static bool set_socket(SSL *ssl, int fd) {
 
 SSL *loader__tls_connect(struct loader__tls *t, int fd,
                          const struct loader__origin *o, const char *key,
-                         const unsigned char *alpn, unsigned alpn_len) {
+                         const unsigned char *alpn, unsigned alpn_len)
+{
     SSL *ssl = SSL_new(t->ctx);
     struct tls_session *last = session_slot(t, key, false);
     unsigned char ip[16];
@@ -319,7 +335,8 @@ fail:
     return NULL;
 }
 
-void loader__tls_close(SSL *ssl) {
+void loader__tls_close(SSL *ssl)
+{
     if (!ssl)
         return;
     /* close_notify, as libcurl sends it: OpenSSL would otherwise mark the
@@ -330,7 +347,8 @@ void loader__tls_close(SSL *ssl) {
     SSL_free(ssl);
 }
 
-bool loader__tls_alpn_is(const SSL *ssl, const char *proto) {
+bool loader__tls_alpn_is(const SSL *ssl, const char *proto)
+{
     const unsigned char *sel = NULL;
     unsigned len = 0;
 
@@ -341,7 +359,8 @@ bool loader__tls_alpn_is(const SSL *ssl, const char *proto) {
 /* What SSL_get_error() says of a call that returned r <= 0.  The error
  * queue is kept empty (cleared after every failure) as SSL_get_error()
  * needs, instead of an ERR_clear_error() before every call, which costs. */
-static int io_result(SSL *ssl, int r) {
+static int io_result(SSL *ssl, int r)
+{
     switch (SSL_get_error(ssl, r)) {
     case SSL_ERROR_WANT_READ:
         return LOADER__TLS_WANT_READ;
@@ -355,7 +374,8 @@ static int io_result(SSL *ssl, int r) {
     }
 }
 
-int loader__tls_handshake(SSL *ssl) {
+int loader__tls_handshake(SSL *ssl)
+{
     int r = SSL_connect(ssl);
 
     if (r == 1)
@@ -364,7 +384,8 @@ int loader__tls_handshake(SSL *ssl) {
     return r == 0 ? LOADER__TLS_ERROR : r;
 }
 
-ssize_t loader__tls_read(SSL *ssl, void *buf, size_t n) {
+ssize_t loader__tls_read(SSL *ssl, void *buf, size_t n)
+{
     int r = SSL_read(ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
 
     if (r > 0)
@@ -374,7 +395,8 @@ ssize_t loader__tls_read(SSL *ssl, void *buf, size_t n) {
     return r == LOADER__TLS_ERROR && SSL_get_shutdown(ssl) == 0 ? 0 : r;
 }
 
-ssize_t loader__tls_write(SSL *ssl, const void *buf, size_t n) {
+ssize_t loader__tls_write(SSL *ssl, const void *buf, size_t n)
+{
     int r = SSL_write(ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
 
     if (r > 0)
@@ -383,7 +405,8 @@ ssize_t loader__tls_write(SSL *ssl, const void *buf, size_t n) {
     return r == 0 ? LOADER__TLS_ERROR : r;
 }
 
-ssize_t loader__conn_read(SSL *ssl, int fd, void *buf, size_t n) {
+ssize_t loader__conn_read(SSL *ssl, int fd, void *buf, size_t n)
+{
     ssize_t got;
 
     if (ssl)
@@ -396,7 +419,8 @@ ssize_t loader__conn_read(SSL *ssl, int fd, void *buf, size_t n) {
                : LOADER__TLS_ERROR;
 }
 
-ssize_t loader__conn_write(SSL *ssl, int fd, const void *buf, size_t n) {
+ssize_t loader__conn_write(SSL *ssl, int fd, const void *buf, size_t n)
+{
     ssize_t w;
 
     if (ssl)
@@ -411,14 +435,16 @@ ssize_t loader__conn_write(SSL *ssl, int fd, const void *buf, size_t n) {
 
 /* ---- http: auto --------------------------------------------------------- */
 
-static uint64_t mono_ms(void) {
+static uint64_t mono_ms(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool loader__tls_probe_h2(const struct loader_plan *p) {
+bool loader__tls_probe_h2(const struct loader_plan *p)
+{
     static const unsigned char alpn[] = "\x02h2\x08http/1.1";
     struct loader__origin o;
     double timeout_s = p->timeout_s > 0 ? p->timeout_s : 10;

@@ -46,8 +46,8 @@ struct loader__tls;
  * OpenSSL would make two a record), and the last session of each origin
  * kept for the next connection to resume.  NULL with errbuf saying why
  * (the CA file cannot be read, or out of memory). */
-struct loader__tls *loader__tls_new(const struct loader_plan *p,
-                                    char *errbuf, size_t errlen);
+struct loader__tls *loader__tls_new(const struct loader_plan *p, char *errbuf,
+                                    size_t errlen);
 void loader__tls_free(struct loader__tls *t);
 
 /**

@@ -7,7 +7,8 @@
 
 #include "loader_engine_internal.h"
 
-bool loader__env_proxy(void) {
+bool loader__env_proxy(void)
+{
     static const char *const vars[] = {"http_proxy", "https_proxy",
                                        "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
 
@@ -21,7 +22,8 @@ bool loader__env_proxy(void) {
 }
 
 static const struct loader__transport_ops *
-pick_http1(const struct loader_plan *p) {
+pick_http1(const struct loader_plan *p)
+{
     const char *t = p->target ? p->target : "", *a, *end;
 
     if (p->engine == LOADER_ENGINE_CURL)
@@ -47,6 +49,7 @@ pick_http1(const struct loader_plan *p) {
 }
 
 const struct loader__transport_ops *
-loader__pick_transport(const struct loader_plan *p) {
+loader__pick_transport(const struct loader_plan *p)
+{
     return loader__h2_pick(p, pick_http1(p)); /* http: 2 / auto (loader_h2.c) */
 }

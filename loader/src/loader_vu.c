@@ -14,7 +14,8 @@
 /* ---- classification ---------------------------------------------------- */
 
 enum metrics_errclass loader__status_errclass(const struct loader_step *s,
-                                              int status) {
+                                              int status)
+{
     if (status <= 0)
         return METRICS_ERR_OTHER;
     if (s && s->n_expect_status > 0) {
@@ -30,7 +31,8 @@ enum metrics_errclass loader__status_errclass(const struct loader_step *s,
 
 /* ---- randomness ------------------------------------------------------- */
 
-uint64_t loader__rng_next(uint64_t *state) {
+uint64_t loader__rng_next(uint64_t *state)
+{
     uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
 
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
@@ -38,17 +40,20 @@ uint64_t loader__rng_next(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
-uint64_t loader__rng_seed(unsigned vu) {
+uint64_t loader__rng_seed(unsigned vu)
+{
     uint64_t s = UINT64_C(0x6c6f616467617465) ^ (uint64_t)vu; /* "loadgate" */
 
     return loader__rng_next(&s);
 }
 
-double loader__rng_unit(uint64_t *state) {
+double loader__rng_unit(uint64_t *state)
+{
     return (double)(loader__rng_next(state) >> 11) * 0x1.0p-53;
 }
 
-size_t loader__pick_scenario(const struct loader_plan *p, uint64_t *rng) {
+size_t loader__pick_scenario(const struct loader_plan *p, uint64_t *rng)
+{
     double total = 0, x;
 
     for (size_t i = 0; i < p->n_scenarios; i++)
@@ -64,7 +69,8 @@ size_t loader__pick_scenario(const struct loader_plan *p, uint64_t *rng) {
     return p->n_scenarios ? p->n_scenarios - 1 : 0;
 }
 
-uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng) {
+uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng)
+{
     double lo = l->think_min_s > 0 ? l->think_min_s : 0;
     double hi = l->think_max_s > lo ? l->think_max_s : lo;
     double t = lo + (hi - lo) * loader__rng_unit(rng);
@@ -76,7 +82,8 @@ uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng) {
 
 /* ---- open model timeline ---------------------------------------------- */
 
-double loader__stages_length(const struct loader_load *l) {
+double loader__stages_length(const struct loader_load *l)
+{
     double t = 0;
 
     for (size_t i = 0; i < l->n_stages; i++)
@@ -87,7 +94,8 @@ double loader__stages_length(const struct loader_load *l) {
 /* Time x arrivals into a segment whose rate goes linearly from a to b
  * over d seconds: solves a t + (b - a) / (2 d) t^2 = x in the form that
  * stays exact when the rate barely changes. */
-static double segment_time(double a, double b, double d, double x) {
+static double segment_time(double a, double b, double d, double x)
+{
     double c = d > 0 ? (b - a) / (2 * d) : 0;
     double disc = a * a + 4 * c * x;
     double den;
@@ -98,8 +106,8 @@ static double segment_time(double a, double b, double d, double x) {
     return den > 0 ? 2 * x / den : 0;
 }
 
-bool loader__arrival_time(const struct loader_load *l, uint64_t k,
-                          double *t_s) {
+bool loader__arrival_time(const struct loader_load *l, uint64_t k, double *t_s)
+{
     double x = (double)k, t0 = 0, prev = 0;
 
     if (l->n_stages == 0) {
@@ -129,7 +137,8 @@ bool loader__arrival_time(const struct loader_load *l, uint64_t k,
 
 /* ---- sending ------------------------------------------------------------ */
 
-static bool has_header(const struct loader_kv *h, size_t n, const char *name) {
+static bool has_header(const struct loader_kv *h, size_t n, const char *name)
+{
     for (size_t i = 0; i < n; i++)
         if (h[i].key && strcasecmp(h[i].key, name) == 0)
             return true;
@@ -137,7 +146,8 @@ static bool has_header(const struct loader_kv *h, size_t n, const char *name) {
 }
 
 static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
-                      const char *tpl) {
+                      const char *tpl)
+{
     struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
@@ -157,7 +167,8 @@ static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
  * header replaces a default of the same name), then Content-Type for JSON
  * and form bodies unless one is set. */
 static int render_headers(const struct loader_plan *p,
-                          const struct loader_step *s, struct loader__vu *vu) {
+                          const struct loader_step *s, struct loader__vu *vu)
+{
     size_t need = p->n_headers + s->n_headers + 1;
     size_t small[16], *offs = small; /* no allocation per request */
     const char *ctype = NULL;
@@ -189,8 +200,7 @@ static int render_headers(const struct loader_plan *p,
         ctype = "application/json";
     else if (s->n_form > 0)
         ctype = "application/x-www-form-urlencoded";
-    if (!rc && ctype &&
-        !has_header(p->headers, p->n_headers, "Content-Type") &&
+    if (!rc && ctype && !has_header(p->headers, p->n_headers, "Content-Type") &&
         !has_header(s->headers, s->n_headers, "Content-Type"))
         rc = add_header(vu, offs, "Content-Type", ctype);
     /* Pointers only now: the buffer may have moved while it grew. */
@@ -205,7 +215,8 @@ static int render_headers(const struct loader_plan *p,
  * out, after sep when out already holds something. */
 static int render_params(const struct loader_kv *kv, size_t n, bool plus,
                          char sep, struct loader__vu *vu,
-                         struct loader__buf *out) {
+                         struct loader__buf *out)
+{
     struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc = 0;
@@ -227,7 +238,8 @@ static int render_params(const struct loader_kv *kv, size_t n, bool plus,
 }
 
 static int render_url(const struct loader_plan *p, const struct loader_step *s,
-                      struct loader__vu *vu) {
+                      struct loader__vu *vu)
+{
     struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
@@ -258,7 +270,8 @@ static int render_url(const struct loader_plan *p, const struct loader_step *s,
 }
 
 int loader__vu_render(const struct loader_plan *p, const struct loader_step *s,
-                      struct loader__vu *vu) {
+                      struct loader__vu *vu)
+{
     struct loader__render_ctx cx = {&vu->vars, vu->number, vu->iteration,
                                     &vu->rng};
     int rc;
@@ -269,14 +282,14 @@ int loader__vu_render(const struct loader_plan *p, const struct loader_step *s,
     if (s->n_form > 0)
         return render_params(s->form, s->n_form, true, '\0', vu, &vu->body);
     if (s->body)
-        return loader__render(s->body, &cx,
-                              s->body_is_json ? LOADER__RENDER_JSON : 0,
-                              &vu->body);
+        return loader__render(
+            s->body, &cx, s->body_is_json ? LOADER__RENDER_JSON : 0, &vu->body);
     return 0;
 }
 
 int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
-                    uint64_t origin_ns, uint64_t now_ns) {
+                    uint64_t origin_ns, uint64_t now_ns)
+{
     const struct loader_plan *p = e->p;
     const struct loader_step *s;
     struct loader__request req = {0};
@@ -343,7 +356,8 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
  * one does not resolve. */
 static enum metrics_errclass run_captures(struct loader__engine *e,
                                           const struct loader_step *s,
-                                          struct loader__vu *vu) {
+                                          struct loader__vu *vu)
+{
     for (size_t i = 0; i < s->n_captures; i++) {
         const struct loader_capture *cap = &s->captures[i];
         char *val = NULL;
@@ -369,7 +383,8 @@ static enum metrics_errclass run_captures(struct loader__engine *e,
 }
 
 void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
-                         const struct loader__outcome *oc, uint64_t now_ns) {
+                         const struct loader__outcome *oc, uint64_t now_ns)
+{
     const struct loader_scenario *sc = &e->p->scenarios[vu->scenario];
     const struct loader_step *s = &sc->steps[vu->step];
     enum metrics_errclass err = oc->transport_err;
@@ -382,15 +397,14 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
         e->in_flight--;
     if (err != METRICS_ERR_NONE) {
         /* a stream cut mid-way ran until the cut */
-        has_latency =
-            err == METRICS_ERR_TIMEOUT || loader__vu_stream_began(vu);
+        has_latency = err == METRICS_ERR_TIMEOUT || loader__vu_stream_began(vu);
     } else {
         status = oc->status;
         has_latency = status > 0;
         err = loader__status_errclass(s, status);
         if (err == METRICS_ERR_NONE &&
-            !loader__expect_body(s, vu->resp.p, vu->resp.len,
-                                 vu->resp_overflow, NULL, 0))
+            !loader__expect_body(s, vu->resp.p, vu->resp.len, vu->resp_overflow,
+                                 NULL, 0))
             err = METRICS_ERR_EXPECT;
         if (err == METRICS_ERR_NONE && s->n_captures)
             err = run_captures(e, s, vu);
@@ -449,7 +463,8 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
         e->fatal = LOADER_ENOMEM;
 }
 
-void loader__vu_release(struct loader__vu *vu) {
+void loader__vu_release(struct loader__vu *vu)
+{
     loader__vars_release(&vu->vars);
     loader__buf_release(&vu->url);
     loader__buf_release(&vu->body);
@@ -462,7 +477,8 @@ void loader__vu_release(struct loader__vu *vu) {
     vu->n_headers = vu->cap_headers = 0;
 }
 
-int loader__vu_body(struct loader__vu *vu, const char *data, size_t n) {
+int loader__vu_body(struct loader__vu *vu, const char *data, size_t n)
+{
     if (vu->resp_overflow)
         return 0;
     if (vu->resp.len + n > RESP_CAP) {

@@ -121,22 +121,22 @@ int metrics_hist_decode(const char *text, struct metrics_hist **out);
 /* ---- per-endpoint statistics ----------------------------------------- */
 
 /* Error classes: a failed request is counted in exactly one. */
-#define METRICS_ERRCLASS_MAP(X)                                              \
-    X(CONNECT, "connect")                                                    \
-    X(DNS, "dns")                                                            \
-    X(TLS, "tls")                                                            \
-    X(TIMEOUT, "timeout")                                                    \
-    X(RESET, "reset")                                                        \
-    X(HTTP_5XX, "http_5xx")                                                  \
-    X(STATUS, "unexpected_status")                                           \
-    X(EXPECT, "expect")                                                      \
-    X(BODY_TOO_LARGE, "body_too_large")                                      \
-    X(STREAM, "stream")                                                      \
-    /* HTTP/2: a protocol error on the connection or the stream, a stream  \
-     * reset by the server, a request lost to its GOAWAY */                \
-    X(H2_PROTOCOL, "h2_protocol")                                            \
-    X(STREAM_RESET, "stream_reset")                                          \
-    X(GOAWAY, "goaway")                                                      \
+#define METRICS_ERRCLASS_MAP(X)                                                \
+    X(CONNECT, "connect")                                                      \
+    X(DNS, "dns")                                                              \
+    X(TLS, "tls")                                                              \
+    X(TIMEOUT, "timeout")                                                      \
+    X(RESET, "reset")                                                          \
+    X(HTTP_5XX, "http_5xx")                                                    \
+    X(STATUS, "unexpected_status")                                             \
+    X(EXPECT, "expect")                                                        \
+    X(BODY_TOO_LARGE, "body_too_large")                                        \
+    X(STREAM, "stream")                                                        \
+    /* HTTP/2: a protocol error on the connection or the stream, a stream      \
+     * reset by the server, a request lost to its GOAWAY */                    \
+    X(H2_PROTOCOL, "h2_protocol")                                              \
+    X(STREAM_RESET, "stream_reset")                                            \
+    X(GOAWAY, "goaway")                                                        \
     X(OTHER, "other")
 
 enum metrics_errclass {
@@ -166,12 +166,12 @@ struct metrics_stream {
                                   / (tokens - 1), streams of >= 2 tokens */
     struct metrics_hist *rate; /* per stream: tokens / (send -> last token
                                   event), in mtok/s */
-    uint64_t streams; /* streamed responses that ended, well or not */
-    uint64_t events;  /* their events (the sentinel not counted) */
-    uint64_t tokens;  /* their tokens, by the endpoint's rule */
-    uint64_t errors;  /* stream errors: cut before the end, malformed */
-    uint64_t good;    /* ended well and within the SLOs (goodput) */
-    uint64_t usage;   /* streams whose count came from the usage pointer */
+    uint64_t streams;          /* streamed responses that ended, well or not */
+    uint64_t events;           /* their events (the sentinel not counted) */
+    uint64_t tokens;           /* their tokens, by the endpoint's rule */
+    uint64_t errors; /* stream errors: cut before the end, malformed */
+    uint64_t good;   /* ended well and within the SLOs (goodput) */
+    uint64_t usage;  /* streams whose count came from the usage pointer */
     /* endpoint only (NULL / 0 in timeline points): how tokens are counted
      * ("words of /choices/0/delta/content (approximate)") and the SLOs a
      * good stream meets, 0 when not declared */
@@ -181,10 +181,10 @@ struct metrics_stream {
 
 /* One wall-clock second of one endpoint. */
 struct metrics_point {
-    int64_t second;          /* Unix time, seconds */
-    uint64_t requests;       /* completed in that second, failed or not */
-    uint64_t errors;         /* of which failed */
-    struct metrics_hist *hist; /* their latencies; never NULL once added */
+    int64_t second;                /* Unix time, seconds */
+    uint64_t requests;             /* completed in that second, failed or not */
+    uint64_t errors;               /* of which failed */
+    struct metrics_hist *hist;     /* their latencies; never NULL once added */
     struct metrics_stream *stream; /* streamed responses; NULL: none */
 };
 
@@ -290,8 +290,8 @@ int metrics_stream_declare(struct metrics_endpoint *ep, const char *rule,
 /** Records one event's timing, in the second it arrived: first, gap_us is
  * the stream's time to first token (TTFT), else the inter-token gap (ITL)
  * since the last token event.  Returns 0 or METRICS_ENOMEM. */
-int metrics_stream_gap(struct metrics_endpoint *ep, int64_t second,
-                       bool first, uint64_t gap_us);
+int metrics_stream_gap(struct metrics_endpoint *ep, int64_t second, bool first,
+                       uint64_t gap_us);
 
 /* How one stream ended. */
 struct metrics_stream_end {
@@ -324,11 +324,11 @@ struct metrics_meta {
     char *profile_name;   /* profile file stem, e.g. "checkout" */
     char *git_sha, *git_branch, *host;
     int cpus;
-    char *model;       /* "closed" or "open" */
-    char *shard;       /* "1/4" or NULL */
-    char *run_id;      /* the CI run a shard belongs to ("github-123",
-                          LOADGATE_RUN_ID), or NULL when none was known */
-    char *source;      /* "loadgate", "locust", "k6", "jmeter" */
+    char *model;  /* "closed" or "open" */
+    char *shard;  /* "1/4" or NULL */
+    char *run_id; /* the CI run a shard belongs to ("github-123",
+                     LOADGATE_RUN_ID), or NULL when none was known */
+    char *source; /* "loadgate", "locust", "k6", "jmeter" */
     double warmup_s;
     double target_rps; /* open model target; 0 for closed */
     double achieved_rps;
@@ -355,7 +355,7 @@ struct metrics_threshold {
 
 struct metrics_results {
     char *baseline_id; /* name when promoted to a baseline; may be NULL */
-    char *timestamp;   /* start of the measured window, "2026-01-01T12:00:00Z" */
+    char *timestamp; /* start of the measured window, "2026-01-01T12:00:00Z" */
     int64_t start_second; /* Unix second of the measured window's start */
     double duration_s;    /* length of the measured window */
     uint64_t concurrent_users;
@@ -399,8 +399,7 @@ int metrics_results_add_recommendation(struct metrics_results *r,
 /** Replaces r's thresholds with copies of t[0..n) (t may alias them).
  * Returns 0 or METRICS_ENOMEM (r unchanged). */
 int metrics_results_set_thresholds(struct metrics_results *r,
-                                   const struct metrics_threshold *t,
-                                   size_t n);
+                                   const struct metrics_threshold *t, size_t n);
 /** Copies src into dst (strings duplicated).  Returns 0 or
  * METRICS_ENOMEM (dst then owns nothing). */
 int metrics_threshold_copy(struct metrics_threshold *dst,
@@ -437,7 +436,9 @@ int metrics_results_merge(struct metrics_results *dst,
 /** Parses a shard "I/N" (1 <= I <= N <= 100000).  Returns 0 or -1. */
 int metrics_shard_parse(const char *s, unsigned *index, unsigned *count);
 
-#define METRICS_MERGE_FORCE 0x1u /* merge runs that are not one run's shards */
+/* A flag of metrics_results_merge_runs(): merge runs that are not one
+ * run's shards. */
+#define METRICS_MERGE_FORCE 0x1u
 
 /* What metrics_results_merge_runs() found. */
 struct metrics_merge_info {
@@ -473,23 +474,22 @@ struct metrics_merge_info {
 int metrics_results_merge_runs(struct metrics_results **in,
                                const char *const *names, size_t n,
                                unsigned flags, struct metrics_merge_info *info,
-                               char *errbuf,
-                               size_t errlen);
+                               char *errbuf, size_t errlen);
 
 /* The statistics a threshold can name. */
-#define METRICS_STAT_MAP(X)                                                  \
-    X(P50, "p50", "ms")                                                      \
-    X(P75, "p75", "ms")                                                      \
-    X(P90, "p90", "ms")                                                      \
-    X(P95, "p95", "ms")                                                      \
-    X(P99, "p99", "ms")                                                      \
-    X(P999, "p99.9", "ms")                                                   \
-    X(AVG, "avg", "ms")                                                      \
-    X(MIN, "min", "ms")                                                      \
-    X(MAX, "max", "ms")                                                      \
-    X(RPS, "rps", "/s")                                                      \
-    X(ERROR_RATE, "error_rate", "%")                                         \
-    X(ERRORS, "errors", "")                                                  \
+#define METRICS_STAT_MAP(X)                                                    \
+    X(P50, "p50", "ms")                                                        \
+    X(P75, "p75", "ms")                                                        \
+    X(P90, "p90", "ms")                                                        \
+    X(P95, "p95", "ms")                                                        \
+    X(P99, "p99", "ms")                                                        \
+    X(P999, "p99.9", "ms")                                                     \
+    X(AVG, "avg", "ms")                                                        \
+    X(MIN, "min", "ms")                                                        \
+    X(MAX, "max", "ms")                                                        \
+    X(RPS, "rps", "/s")                                                        \
+    X(ERROR_RATE, "error_rate", "%")                                           \
+    X(ERRORS, "errors", "")                                                    \
     X(REQUESTS, "requests", "")
 
 enum metrics_stat {
@@ -525,13 +525,13 @@ int metrics_value(const struct metrics_results *r,
  * good streams, tokens per second of the measured window); stream_errors
  * a count (stat ERRORS).
  */
-#define METRICS_SERIES_MAP(X)                                                \
-    X(LATENCY, "latency")                                                    \
-    X(TTFT, "ttft")                                                          \
-    X(ITL, "itl")                                                            \
-    X(TPOT, "tpot")                                                          \
-    X(GOODPUT, "goodput")                                                    \
-    X(TOKENS_PER_S, "tokens_per_s")                                          \
+#define METRICS_SERIES_MAP(X)                                                  \
+    X(LATENCY, "latency")                                                      \
+    X(TTFT, "ttft")                                                            \
+    X(ITL, "itl")                                                              \
+    X(TPOT, "tpot")                                                            \
+    X(GOODPUT, "goodput")                                                      \
+    X(TOKENS_PER_S, "tokens_per_s")                                            \
     X(STREAM_ERRORS, "stream_errors")
 
 enum metrics_series {

@@ -333,8 +333,7 @@ int metrics_hist_encode(const struct metrics_hist *h, char **out)
     for (uint32_t i = 0; ok && i < h->n; i++) {
         if (!h->counts[i])
             continue;
-        ok = put_varint(&b, h->lo + i - prev) &&
-             put_varint(&b, h->counts[i]);
+        ok = put_varint(&b, h->lo + i - prev) && put_varint(&b, h->counts[i]);
         prev = h->lo + i;
     }
     s = ok ? malloc(3 + (b.len + 2) / 3 * 4 + 1) : NULL;

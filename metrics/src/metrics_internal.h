@@ -37,8 +37,8 @@ struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,
  * (point).  *ok goes false on a failure. */
 struct json_t;
 struct json_t *metrics__stream_json(const struct metrics_results *r,
-                                    const struct metrics_stream *s,
-                                    bool point, bool *ok);
+                                    const struct metrics_stream *s, bool point,
+                                    bool *ok);
 /* Parses what metrics__stream_json() wrote into *out.  Returns 0,
  * METRICS_ESCHEMA (errbuf says what, prefixed with where) or
  * METRICS_ENOMEM. */

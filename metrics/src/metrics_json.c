@@ -33,8 +33,8 @@ static void set(json_t *o, const char *k, json_t *v, bool *ok)
 }
 
 static double value_or(const struct metrics_results *r,
-                       const struct metrics_endpoint *ep,
-                       enum metrics_stat s, bool *has)
+                       const struct metrics_endpoint *ep, enum metrics_stat s,
+                       bool *has)
 {
     double v = 0;
     *has = metrics_value(r, ep, s, &v) == 0;
@@ -64,8 +64,7 @@ static json_t *points_json(const struct metrics_point *tl, size_t n,
         char *enc = NULL;
 
         if (fine_ms)
-            set(o, "t_ms", json_integer(pt->second * (json_int_t)fine_ms),
-                ok);
+            set(o, "t_ms", json_integer(pt->second * (json_int_t)fine_ms), ok);
         else
             set(o, "t", json_integer(pt->second), ok);
         set(o, "requests", json_integer((json_int_t)pt->requests), ok);
@@ -154,15 +153,13 @@ static const struct {
      "connect_p95_ms", "connect_histogram"},
     {offsetof(struct metrics_endpoint, tls_hist), "tls_p50_ms", "tls_p95_ms",
      "tls_histogram"},
-    {offsetof(struct metrics_endpoint, ttfb_hist), "ttfb_p50_ms",
-     "ttfb_p95_ms", "ttfb_histogram"},
+    {offsetof(struct metrics_endpoint, ttfb_hist), "ttfb_p50_ms", "ttfb_p95_ms",
+     "ttfb_histogram"},
 };
 
-static struct metrics_hist **timing_slot(struct metrics_endpoint *ep,
-                                         size_t i)
+static struct metrics_hist **timing_slot(struct metrics_endpoint *ep, size_t i)
 {
-    return (struct metrics_hist **)(void *)((char *)ep +
-                                            timing_fields[i].off);
+    return (struct metrics_hist **)(void *)((char *)ep + timing_fields[i].off);
 }
 
 /* "timing": {...} of an endpoint, or NULL when nothing was measured. */
@@ -256,7 +253,8 @@ static json_t *endpoint_json(const struct metrics_results *r,
     return o;
 }
 
-/* ---- carried thresholds --------------------------------------------------- */
+/* ---- carried thresholds ---------------------------------------------------
+ */
 
 void metrics_threshold_release(struct metrics_threshold *t)
 {
@@ -289,8 +287,7 @@ int metrics_threshold_copy(struct metrics_threshold *dst,
 }
 
 int metrics_results_set_thresholds(struct metrics_results *r,
-                                   const struct metrics_threshold *t,
-                                   size_t n)
+                                   const struct metrics_threshold *t, size_t n)
 {
     struct metrics_threshold *copy = NULL;
 
@@ -402,15 +399,14 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
     v = value_or(r, all, METRICS_STAT_ERROR_RATE, &has);
     set(summary, "overall_error_rate", json_real(v), &ok);
     v = value_or(r, all, METRICS_STAT_RPS, &has);
-    set(summary, "total_requests_per_second",
-        json_real(round(v * 1000) / 1000), &ok);
+    set(summary, "total_requests_per_second", json_real(round(v * 1000) / 1000),
+        &ok);
     if (all->stream) {
         /* the whole run's streams (only runs with streaming endpoints) */
         v = value_or_series(r, all, METRICS_SERIES_TTFT, METRICS_STAT_P95,
                             &has);
         set(summary, "overall_ttft_p95_ms", has ? ms(v) : json_null(), &ok);
-        v = value_or_series(r, all, METRICS_SERIES_ITL, METRICS_STAT_P95,
-                            &has);
+        v = value_or_series(r, all, METRICS_SERIES_ITL, METRICS_STAT_P95, &has);
         set(summary, "overall_itl_p95_ms", has ? ms(v) : json_null(), &ok);
         v = value_or_series(r, all, METRICS_SERIES_TOKENS_PER_S,
                             METRICS_STAT_RPS, &has);
@@ -459,10 +455,11 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
     return 0;
 }
 
-/* ---- parsing --------------------------------------------------------------- */
+/* ---- parsing ---------------------------------------------------------------
+ */
 
 /* Says what is wrong with the document; METRICS_ESCHEMA. */
-#define fail(errbuf, errlen, ...)                                            \
+#define fail(errbuf, errlen, ...)                                              \
     (metrics__errorf((errbuf), (errlen), __VA_ARGS__), METRICS_ESCHEMA)
 
 /* Optional string field: absent or null is fine, another type is not. */
@@ -515,10 +512,9 @@ static int to_count(json_t *v, uint64_t *dst, const char *where,
              d == floor(d);
     if (!ok)
         return fail(errbuf, errlen,
-                    "%s%s: expected a whole number from 0 to %llu", where,
-                    key, (unsigned long long)METRICS_COUNT_MAX);
-    *dst = json_is_integer(v) ? (uint64_t)json_integer_value(v)
-                              : (uint64_t)d;
+                    "%s%s: expected a whole number from 0 to %llu", where, key,
+                    (unsigned long long)METRICS_COUNT_MAX);
+    *dst = json_is_integer(v) ? (uint64_t)json_integer_value(v) : (uint64_t)d;
     return 0;
 }
 
@@ -533,8 +529,7 @@ static int get_count(json_t *o, const char *key, uint64_t *dst, bool *has,
         *has = h;
     if (rc || !h)
         return rc;
-    return to_count(json_object_get(o, key), dst, where, key, errbuf,
-                    errlen);
+    return to_count(json_object_get(o, key), dst, where, key, errbuf, errlen);
 }
 
 /* A count of an object's members ("status_codes", "errors"). */
@@ -552,8 +547,8 @@ static int hist_count_ok(const struct metrics_hist *h, const char *where,
                          const char *key, char *errbuf, size_t errlen)
 {
     if (metrics_hist_count(h) > METRICS_COUNT_MAX)
-        return fail(errbuf, errlen, "%s%s: more than %llu values", where,
-                    key, (unsigned long long)METRICS_COUNT_MAX);
+        return fail(errbuf, errlen, "%s%s: more than %llu values", where, key,
+                    (unsigned long long)METRICS_COUNT_MAX);
     return 0;
 }
 
@@ -567,8 +562,7 @@ static int parse_hist(json_t *v, struct metrics_hist **out, const char *where,
     rc = metrics_hist_decode(json_string_value(v), out);
     if (rc == METRICS_EPARSE)
         return fail(errbuf, errlen, "%shistogram: corrupt encoding", where);
-    if (!rc && (rc = hist_count_ok(*out, where, "histogram", errbuf,
-                                   errlen))) {
+    if (!rc && (rc = hist_count_ok(*out, where, "histogram", errbuf, errlen))) {
         metrics_hist_free(*out);
         *out = NULL;
     }
@@ -636,8 +630,7 @@ static int parse_points(json_t *arr, struct metrics_point **tl, size_t *n,
         p->hist = h;
         if ((rc = get_count(pt, "requests", &p->requests, NULL, w, errbuf,
                             errlen)) ||
-            (rc = get_count(pt, "errors", &p->errors, NULL, w, errbuf,
-                            errlen)))
+            (rc = get_count(pt, "errors", &p->errors, NULL, w, errbuf, errlen)))
             return rc;
         if (p->errors > p->requests)
             return fail(errbuf, errlen, "%serrors: more than requests", w);
@@ -654,14 +647,14 @@ static int parse_points(json_t *arr, struct metrics_point **tl, size_t *n,
 static int parse_timeline(json_t *arr, struct metrics_endpoint *ep,
                           const char *where, char *errbuf, size_t errlen)
 {
-    return parse_points(arr, &ep->timeline, &ep->n_timeline,
-                        &ep->cap_timeline, 0, where, errbuf, errlen);
+    return parse_points(arr, &ep->timeline, &ep->n_timeline, &ep->cap_timeline,
+                        0, where, errbuf, errlen);
 }
 
 /* "fine_timeline_ms" and "fine_timeline" (short runs); absent in older
  * documents and in long runs. */
-static int parse_fine(json_t *m, struct metrics_endpoint *ep,
-                      const char *where, char *errbuf, size_t errlen)
+static int parse_fine(json_t *m, struct metrics_endpoint *ep, const char *where,
+                      char *errbuf, size_t errlen)
 {
     json_t *arr = json_object_get(m, "fine_timeline");
     double ms = 0;
@@ -670,8 +663,7 @@ static int parse_fine(json_t *m, struct metrics_endpoint *ep,
 
     if (!arr || json_is_null(arr))
         return 0;
-    if ((rc = get_num(m, "fine_timeline_ms", &ms, &has, where, errbuf,
-                      errlen)))
+    if ((rc = get_num(m, "fine_timeline_ms", &ms, &has, where, errbuf, errlen)))
         return rc;
     if (!has || ms != floor(ms) || ms < 10 || ms > METRICS_FINE_MAX_MS ||
         fmod(1000, ms) != 0)
@@ -680,8 +672,8 @@ static int parse_fine(json_t *m, struct metrics_endpoint *ep,
                     "to %d",
                     where, METRICS_FINE_MAX_MS);
     ep->fine_ms = (unsigned)ms;
-    return parse_points(arr, &ep->fine, &ep->n_fine, &ep->cap_fine,
-                        ep->fine_ms, where, errbuf, errlen);
+    return parse_points(arr, &ep->fine, &ep->n_fine, &ep->cap_fine, ep->fine_ms,
+                        where, errbuf, errlen);
 }
 
 /* The ms_fields of o into s; s->present when any was there. */
@@ -695,8 +687,7 @@ static int parse_scalars(json_t *o, struct metrics_scalars *s,
         int rc;
 
         scalar_slot(s, i, &v, &has);
-        if ((rc = get_num(o, ms_fields[i].key, v, has, where, errbuf,
-                          errlen)))
+        if ((rc = get_num(o, ms_fields[i].key, v, has, where, errbuf, errlen)))
             return rc;
         s->present = s->present || *has;
     }
@@ -725,8 +716,8 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
         goto out;
     }
     if (metrics_results_endpoint(r, method ? method : "GET", path, false)) {
-        rc = fail(errbuf, errlen, "%s: endpoint '%s %s' appears twice",
-                  where, method ? method : "GET", path);
+        rc = fail(errbuf, errlen, "%s: endpoint '%s %s' appears twice", where,
+                  method ? method : "GET", path);
         goto out;
     }
     ep = metrics_results_endpoint(r, method ? method : "GET", path, true);
@@ -736,8 +727,8 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
     }
     if ((rc = get_count(m, "sample_size", &ep->requests, NULL, where, errbuf,
                         errlen)) ||
-        (rc = get_num(m, "error_rate", &rate, &has_rate, where, errbuf,
-                      errlen)))
+        (rc =
+             get_num(m, "error_rate", &rate, &has_rate, where, errbuf, errlen)))
         goto out;
     if (has_rate && (rate < 0 || rate > 1)) {
         rc = fail(errbuf, errlen, "%serror_rate: expected 0..1", where);
@@ -777,8 +768,8 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
             enum metrics_errclass c = metrics_errclass_parse(key);
             char w[80];
             if (c == METRICS_ERR_NONE) {
-                rc = fail(errbuf, errlen, "%serrors.%s: unknown class",
-                          where, key);
+                rc = fail(errbuf, errlen, "%serrors.%s: unknown class", where,
+                          key);
                 goto out;
             }
             snprintf(w, sizeof(w), "%serrors.", where);
@@ -794,8 +785,7 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
         ep->err_class[METRICS_ERR_OTHER] = ep->errors;
     }
     if (ep->errors > ep->requests) {
-        rc = fail(errbuf, errlen, "%serrors: more errors than requests",
-                  where);
+        rc = fail(errbuf, errlen, "%serrors: more errors than requests", where);
         goto out;
     }
 
@@ -830,8 +820,8 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
             goto out;
         }
         snprintf(twhere, sizeof(twhere), "%stiming.", where);
-        for (size_t i = 0;
-             i < sizeof(timing_fields) / sizeof(*timing_fields); i++) {
+        for (size_t i = 0; i < sizeof(timing_fields) / sizeof(*timing_fields);
+             i++) {
             json_t *hv = json_object_get(v, timing_fields[i].hist);
             struct metrics_hist *h = NULL;
 
@@ -856,8 +846,8 @@ out:
 }
 
 /* "thresholds": optional (older documents lack it). */
-static int parse_thresholds(json_t *v, struct metrics_results *r,
-                            char *errbuf, size_t errlen)
+static int parse_thresholds(json_t *v, struct metrics_results *r, char *errbuf,
+                            size_t errlen)
 {
     json_t *o;
     size_t i, n;
@@ -888,10 +878,10 @@ static int parse_thresholds(json_t *v, struct metrics_results *r,
         if (!json_is_string(json_object_get(o, "check")))
             return fail(errbuf, errlen, "%scheck: expected a string", where);
         if ((rc = get_str(o, "check", &t->check, where, errbuf, errlen)) ||
-            (rc = get_str(o, "endpoint", &t->endpoint, where, errbuf,
-                          errlen)) ||
-            (rc = get_str(o, "severity", &t->severity, where, errbuf,
-                          errlen)) ||
+            (rc =
+                 get_str(o, "endpoint", &t->endpoint, where, errbuf, errlen)) ||
+            (rc =
+                 get_str(o, "severity", &t->severity, where, errbuf, errlen)) ||
             (rc = get_str(o, "min_effect", &t->min_effect, where, errbuf,
                           errlen)) ||
             (rc = get_str(o, "file", &t->file, where, errbuf, errlen)) ||
@@ -932,19 +922,19 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
         return fail(errbuf, errlen, "expected a JSON object at the top");
     if (schema && (!json_is_string(schema) ||
                    strcmp(json_string_value(schema), METRICS_SCHEMA) != 0))
-        return fail(errbuf, errlen, "schema: expected \"%s\"",
-                    METRICS_SCHEMA);
+        return fail(errbuf, errlen, "schema: expected \"%s\"", METRICS_SCHEMA);
     m = json_object_get(doc, "metrics");
     if (!json_is_array(m))
-        return fail(errbuf, errlen, "metrics: missing or not an array "
-                                    "(not a loadgate results document)");
+        return fail(errbuf, errlen,
+                    "metrics: missing or not an array "
+                    "(not a loadgate results document)");
     if ((rc = get_str(doc, "baseline_id", &r->baseline_id, "", errbuf,
                       errlen)) ||
         (rc = get_str(doc, "timestamp", &r->timestamp, "", errbuf, errlen)) ||
         (rc = get_num(doc, "test_duration_seconds", &r->duration_s, &has, "",
                       errbuf, errlen)) ||
-        (rc = get_count(doc, "concurrent_users", &r->concurrent_users, NULL,
-                        "", errbuf, errlen)))
+        (rc = get_count(doc, "concurrent_users", &r->concurrent_users, NULL, "",
+                        errbuf, errlen)))
         return rc;
     if (r->duration_s < 0)
         return fail(errbuf, errlen, "test_duration_seconds: negative");
@@ -961,26 +951,25 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
             return fail(errbuf, errlen, "meta: expected an object");
         if ((rc = get_str(meta, "loadgate_version", &mt->loadgate_version,
                           "meta.", errbuf, errlen)) ||
-            (rc = get_str(meta, "profile_sha256", &mt->profile_sha256,
-                          "meta.", errbuf, errlen)) ||
+            (rc = get_str(meta, "profile_sha256", &mt->profile_sha256, "meta.",
+                          errbuf, errlen)) ||
             (rc = get_str(meta, "profile_name", &mt->profile_name, "meta.",
                           errbuf, errlen)) ||
             (rc = get_str(meta, "git_sha", &mt->git_sha, "meta.", errbuf,
                           errlen)) ||
-            (rc = get_str(meta, "git_branch", &mt->git_branch, "meta.",
-                          errbuf, errlen)) ||
-            (rc = get_str(meta, "host", &mt->host, "meta.", errbuf,
+            (rc = get_str(meta, "git_branch", &mt->git_branch, "meta.", errbuf,
                           errlen)) ||
-            (rc = get_str(meta, "model", &mt->model, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_str(meta, "shard", &mt->shard, "meta.", errbuf,
-                          errlen)) ||
+            (rc = get_str(meta, "host", &mt->host, "meta.", errbuf, errlen)) ||
+            (rc =
+                 get_str(meta, "model", &mt->model, "meta.", errbuf, errlen)) ||
+            (rc =
+                 get_str(meta, "shard", &mt->shard, "meta.", errbuf, errlen)) ||
             (rc = get_str(meta, "run_id", &mt->run_id, "meta.", errbuf,
                           errlen)) ||
             (rc = get_str(meta, "source", &mt->source, "meta.", errbuf,
                           errlen)) ||
-            (rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL,
-                          "meta.", errbuf, errlen)) ||
+            (rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL, "meta.",
+                          errbuf, errlen)) ||
             (rc = get_num(meta, "target_rps", &mt->target_rps, NULL, "meta.",
                           errbuf, errlen)) ||
             (rc = get_num(meta, "achieved_rps", &mt->achieved_rps, NULL,
@@ -1016,16 +1005,17 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
     if (v && !json_is_null(v)) {
         if (!json_is_object(v))
             return fail(errbuf, errlen, "whole_run: expected an object");
-        if ((rc = parse_scalars(v, &r->whole_run, "whole_run.", errbuf,
-                                errlen)))
+        if ((rc =
+                 parse_scalars(v, &r->whole_run, "whole_run.", errbuf, errlen)))
             return rc;
-        r->whole_run.present = r->whole_run.present &&
-                               metrics_results_total_requests(r) > 0;
+        r->whole_run.present =
+            r->whole_run.present && metrics_results_total_requests(r) > 0;
     }
     /* the whole run (every report shows it) must hold its counts too */
     if ((rc = metrics_results_aggregate(r, &all)) == METRICS_ERANGE)
-        return fail(errbuf, errlen, "metrics: the endpoints' counts add up "
-                                    "to more than %llu",
+        return fail(errbuf, errlen,
+                    "metrics: the endpoints' counts add up "
+                    "to more than %llu",
                     (unsigned long long)METRICS_COUNT_MAX);
     metrics_endpoint_free(all);
     if (rc)
@@ -1043,8 +1033,10 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
         json_array_foreach(v, i, s)
         {
             if (!json_is_string(s))
-                return fail(errbuf, errlen, "recommendations[%zu]: expected "
-                                            "a string", i);
+                return fail(errbuf, errlen,
+                            "recommendations[%zu]: expected "
+                            "a string",
+                            i);
             if (metrics_results_add_recommendation(r, json_string_value(s)))
                 return METRICS_ENOMEM;
         }

@@ -56,8 +56,7 @@ static struct metrics_point *point_at(struct metrics_point **tl, size_t *n,
 struct metrics_point *metrics__timeline_point(struct metrics_endpoint *ep,
                                               int64_t second)
 {
-    return point_at(&ep->timeline, &ep->n_timeline, &ep->cap_timeline,
-                    second);
+    return point_at(&ep->timeline, &ep->n_timeline, &ep->cap_timeline, second);
 }
 
 /* Floor division: slots of instants before 1970 too. */
@@ -74,8 +73,7 @@ static bool fine_interval_ok(unsigned ms)
 
 int metrics_endpoint_record_fine(struct metrics_endpoint *ep, int64_t unix_ms,
                                  unsigned interval_ms, bool has_latency,
-                                 uint64_t latency_us,
-                                 enum metrics_errclass err)
+                                 uint64_t latency_us, enum metrics_errclass err)
 {
     struct metrics_point *pt;
 
@@ -389,8 +387,7 @@ void metrics_results_free(struct metrics_results *r)
 
 struct metrics_endpoint *metrics_results_endpoint(struct metrics_results *r,
                                                   const char *method,
-                                                  const char *path,
-                                                  bool create)
+                                                  const char *path, bool create)
 {
     struct metrics_endpoint *ep;
 
@@ -402,8 +399,7 @@ struct metrics_endpoint *metrics_results_endpoint(struct metrics_results *r,
         return NULL;
     if (r->n_endpoints == r->cap_endpoints) {
         size_t cap = r->cap_endpoints ? r->cap_endpoints * 2 : 8;
-        struct metrics_endpoint **e =
-            realloc(r->endpoints, cap * sizeof(*e));
+        struct metrics_endpoint **e = realloc(r->endpoints, cap * sizeof(*e));
         if (!e)
             return NULL;
         r->endpoints = e;
@@ -528,9 +524,9 @@ static bool results_fit(struct metrics_results *dst,
         return false;
     for (size_t i = 0; i < src->n_endpoints; i++) {
         const struct metrics_endpoint *sep = src->endpoints[i];
-        if (!endpoint_fits(metrics_results_endpoint(dst, sep->method,
-                                                    sep->path, false),
-                           sep))
+        if (!endpoint_fits(
+                metrics_results_endpoint(dst, sep->method, sep->path, false),
+                sep))
             return false;
     }
     return true;
@@ -563,9 +559,9 @@ int metrics_results_merge(struct metrics_results *dst,
     if (dst->start_second && src->start_second) {
         dend = (double)dst->start_second + dst->duration_s;
         send = (double)src->start_second + src->duration_s;
-        start = (double)(dst->start_second < src->start_second
-                             ? dst->start_second
-                             : src->start_second);
+        start =
+            (double)(dst->start_second < src->start_second ? dst->start_second
+                                                           : src->start_second);
         end = dend > send ? dend : send;
         if (src->start_second < dst->start_second) {
             free(dst->timestamp);
@@ -680,8 +676,7 @@ static bool not_a_shard(struct metrics_results **in, const char *const *names,
         return true;
     }
     for (size_t j = 0; j < k; j++)
-        if (metrics_shard_parse(in[j]->meta.shard, &i0, &n0) == 0 &&
-            i0 == i) {
+        if (metrics_shard_parse(in[j]->meta.shard, &i0, &n0) == 0 && i0 == i) {
             metrics__errorf(errbuf, errlen,
                             "'%s' and '%s' are both shard %s: merging "
                             "them would count that share twice",
@@ -727,8 +722,8 @@ static bool not_a_shard(struct metrics_results **in, const char *const *names,
 /* After a forced merge of runs that did not all overlap: the duration
  * without the gaps between groups of overlapping windows, and users and
  * rates (which add up inside a group) weighted by each group's span. */
-static void spread_over_windows(struct metrics_results *dst,
-                                struct window *w, size_t n)
+static void spread_over_windows(struct metrics_results *dst, struct window *w,
+                                size_t n)
 {
     double total = 0, users = 0, target = 0, achieved = 0;
     size_t groups = 0;
@@ -795,8 +790,7 @@ int metrics_results_merge_runs(struct metrics_results **in,
         }
     }
     for (size_t k = 0; n > 1 && k < n; k++)
-        if (not_a_shard(in, names, k, &lo, &hi, &lo_k, &hi_k, errbuf,
-                        errlen)) {
+        if (not_a_shard(in, names, k, &lo, &hi, &lo_k, &hi_k, errbuf, errlen)) {
             info->culprit = k;
             info->overridable = true;
             if (!(flags & METRICS_MERGE_FORCE))

@@ -42,8 +42,8 @@ int metrics_stream_declare(struct metrics_endpoint *ep, const char *rule,
     return 0;
 }
 
-int metrics_stream_gap(struct metrics_endpoint *ep, int64_t second,
-                       bool first, uint64_t gap_us)
+int metrics_stream_gap(struct metrics_endpoint *ep, int64_t second, bool first,
+                       uint64_t gap_us)
 {
     struct metrics_point *pt = metrics__timeline_point(ep, second);
     struct metrics_stream *es = stream_of(&ep->stream), *ps;
@@ -145,7 +145,8 @@ bool metrics_results_has_streams(const struct metrics_results *r)
     return false;
 }
 
-/* ---- series ----------------------------------------------------------------- */
+/* ---- series -----------------------------------------------------------------
+ */
 
 static const char *const series_names[] = {
 #define METRICS_X(name, str) str,
@@ -242,8 +243,8 @@ int metrics_series_view(const struct metrics_endpoint *ep,
                         struct metrics_endpoint **out)
 {
     struct metrics_endpoint *v;
-    bool time = series != METRICS_SERIES_LATENCY &&
-                metrics_series_is_time(series);
+    bool time =
+        series != METRICS_SERIES_LATENCY && metrics_series_is_time(series);
 
     *out = NULL;
     if (!ep || series <= METRICS_SERIES_LATENCY ||
@@ -262,8 +263,7 @@ int metrics_series_view(const struct metrics_endpoint *ep,
         hist_copy(time ? series_hist(ep->stream, series) : NULL, &v->hist))
         goto nomem;
     if (!time)
-        view_counts(series, ep->stream, ep->requests, &v->requests,
-                    &v->errors);
+        view_counts(series, ep->stream, ep->requests, &v->requests, &v->errors);
     if (ep->n_timeline) {
         v->timeline = calloc(ep->n_timeline, sizeof(*v->timeline));
         if (!v->timeline)
@@ -278,8 +278,7 @@ int metrics_series_view(const struct metrics_endpoint *ep,
         vp->requests = pt->requests;
         vp->errors = pt->errors;
         v->n_timeline = i + 1;
-        if (hist_copy(time ? series_hist(pt->stream, series) : NULL,
-                      &vp->hist))
+        if (hist_copy(time ? series_hist(pt->stream, series) : NULL, &vp->hist))
             goto nomem;
         if (!time)
             view_counts(series, pt->stream, pt->requests, &vp->requests,
@@ -309,9 +308,9 @@ int metrics_series_value(const struct metrics_results *r,
     case METRICS_SERIES_TOKENS_PER_S:
         if (!r || !(r->duration_s > 0))
             return METRICS_ENODATA;
-        *out = (double)(series == METRICS_SERIES_GOODPUT ? s->good
-                                                         : s->tokens) /
-               r->duration_s;
+        *out =
+            (double)(series == METRICS_SERIES_GOODPUT ? s->good : s->tokens) /
+            r->duration_s;
         return 0;
     case METRICS_SERIES_STREAM_ERRORS:
         *out = (double)s->errors;
@@ -326,7 +325,8 @@ int metrics_series_value(const struct metrics_results *r,
     return 0;
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ------------------------------------------------------------------
+ */
 
 static void put(json_t *o, const char *k, json_t *v, bool *ok)
 {
@@ -378,8 +378,8 @@ static uint64_t *count_slot(struct metrics_stream *s, size_t i)
 }
 
 struct json_t *metrics__stream_json(const struct metrics_results *r,
-                                    const struct metrics_stream *s,
-                                    bool point, bool *ok)
+                                    const struct metrics_stream *s, bool point,
+                                    bool *ok)
 {
     struct metrics_stream *w = (struct metrics_stream *)(uintptr_t)s;
     json_t *o = json_object();
@@ -392,16 +392,14 @@ struct json_t *metrics__stream_json(const struct metrics_results *r,
     }
     if (!point) {
         put(o, "rule", s->rule ? json_string(s->rule) : json_null(), ok);
-        put(o, "slo_ttft_ms", s->slo_ttft_ms > 0 ? ms3(s->slo_ttft_ms)
-                                                 : json_null(),
-            ok);
-        put(o, "slo_tpot_ms", s->slo_tpot_ms > 0 ? ms3(s->slo_tpot_ms)
-                                                 : json_null(),
-            ok);
+        put(o, "slo_ttft_ms",
+            s->slo_ttft_ms > 0 ? ms3(s->slo_ttft_ms) : json_null(), ok);
+        put(o, "slo_tpot_ms",
+            s->slo_tpot_ms > 0 ? ms3(s->slo_tpot_ms) : json_null(), ok);
     }
     for (size_t i = 0; i < N_COUNT; i++)
-        put(o, count_fields[i].key,
-            json_integer((json_int_t)*count_slot(w, i)), ok);
+        put(o, count_fields[i].key, json_integer((json_int_t)*count_slot(w, i)),
+            ok);
     if (!point) {
         /* the numbers people read, beside the histograms they come from */
         for (size_t i = 0; i < 3; i++) {
@@ -503,8 +501,8 @@ int metrics__stream_parse(struct json_t *v, struct metrics_stream **out,
                  : METRICS_EPARSE;
         if (rc) {
             if (errbuf && errlen && rc != METRICS_ENOMEM)
-                snprintf(errbuf, errlen, "%sstream.%s: corrupt encoding",
-                         where, hist_fields[i].key);
+                snprintf(errbuf, errlen, "%sstream.%s: corrupt encoding", where,
+                         hist_fields[i].key);
             metrics_stream_free(s);
             return rc == METRICS_ENOMEM ? rc : METRICS_ESCHEMA;
         }

@@ -26,38 +26,38 @@ struct pctx {
 /* Keys known at each level: unknown ones are errors with a suggestion.
  * profile__keys() hands them to the schema test. */
 static const char *const top_keys[] = {
-    "version",    "target",   "defaults", "load",  "engine",   "scenarios",
-    "thresholds", "baseline", "data",     "setup", "teardown", "wait_for",
-    "http"};
-static const char *const defaults_keys[] = {
-    "headers", "timeout", "insecure", "ca_file", "follow_redirects",
-    "max_body"};
+    "version",   "target",     "defaults", "load", "engine",
+    "scenarios", "thresholds", "baseline", "data", "setup",
+    "teardown",  "wait_for",   "http"};
+static const char *const defaults_keys[] = {"headers",          "timeout",
+                                            "insecure",         "ca_file",
+                                            "follow_redirects", "max_body"};
 static const char *const target_keys[] = {"url", "insecure", "ca_file"};
 static const char *const load_keys[] = {
-    "users",      "spawn_rate", "duration", "requests",     "warmup",
+    "users",      "spawn_rate", "duration", "requests",      "warmup",
     "think_time", "rate",       "stages",   "max_in_flight", "iterations"};
 static const char *const stage_keys[] = {"duration", "rate"};
 static const char *const scenario_keys[] = {"name", "weight", "steps", "data"};
 static const char *const methods[] = {"get",   "post",   "put",
                                       "patch", "delete", "head"};
 static const char *const step_keys[] = {
-    "get",     "post",   "put",     "patch",   "delete", "head",
-    "name",    "headers", "json",   "body",    "expect", "capture",
-    "timeout", "form",   "query",
-    "stream",  "slo"}; /* profile_stream.c */
+    "get",     "post",    "put",   "patch",  "delete", "head",
+    "name",    "headers", "json",  "body",   "expect", "capture",
+    "timeout", "form",    "query", "stream", "slo"}; /* profile_stream.c */
 static const char *const expect_keys[] = {"status", "body_contains", "json"};
 static const char *const capture_keys[] = {"json", "header", "regex"};
 static const char *const data_keys[] = {"file", "order"};
-static const char *const threshold_keys[] = {
-    "endpoint", "check", "severity", "for", "abort", "min_effect"};
+static const char *const threshold_keys[] = {"endpoint", "check", "severity",
+                                             "for",      "abort", "min_effect"};
 static const char *const wait_for_keys[] = {"get", "head", "timeout",
                                             "interval"};
 
-const char *const *profile__keys(const char *level, size_t *n) {
-#define LEVEL(name, table)                                                   \
-    if (level && strcmp(level, name) == 0) {                                 \
-        *n = N_OF(table);                                                    \
-        return table;                                                        \
+const char *const *profile__keys(const char *level, size_t *n)
+{
+#define LEVEL(name, table)                                                     \
+    if (level && strcmp(level, name) == 0) {                                   \
+        *n = N_OF(table);                                                      \
+        return table;                                                          \
     }
     LEVEL("top", top_keys)
     LEVEL("defaults", defaults_keys)
@@ -78,7 +78,8 @@ const char *const *profile__keys(const char *level, size_t *n) {
 }
 
 __attribute__((format(printf, 3, 4))) static int
-fail(struct pctx *c, const struct profile__yaml_node *n, const char *fmt, ...) {
+fail(struct pctx *c, const struct profile__yaml_node *n, const char *fmt, ...)
+{
     va_list ap;
 
     c->err->line = n ? n->line : 0;
@@ -91,7 +92,8 @@ fail(struct pctx *c, const struct profile__yaml_node *n, const char *fmt, ...) {
 
 /* ", not 'value'" for a message, or "" when the value came from the
  * environment (it may be a secret). */
-static const char *shown(const char *s, bool expanded, char *buf, size_t len) {
+static const char *shown(const char *s, bool expanded, char *buf, size_t len)
+{
     char q[72];
 
     if (expanded) {
@@ -103,7 +105,8 @@ static const char *shown(const char *s, bool expanded, char *buf, size_t len) {
     return buf;
 }
 
-static bool key_is(const struct profile__yaml_node *k, const char *name) {
+static bool key_is(const struct profile__yaml_node *k, const char *name)
+{
     size_t n = strlen(name);
 
     return k->len == n && memcmp(k->str, name, n) == 0;
@@ -112,7 +115,8 @@ static bool key_is(const struct profile__yaml_node *k, const char *name) {
 /* The value under key in map (NULL when absent); *key_node gets the key. */
 static const struct profile__yaml_node *
 find(const struct profile__yaml_node *map, const char *key,
-     const struct profile__yaml_node **key_node) {
+     const struct profile__yaml_node **key_node)
+{
     for (size_t i = 0; i + 1 < map->n; i += 2)
         if (key_is(map->items[i], key)) {
             if (key_node)
@@ -124,7 +128,8 @@ find(const struct profile__yaml_node *map, const char *key,
 
 static int check_keys(struct pctx *c, const struct profile__yaml_node *map,
                       const char *const *known, size_t n_known,
-                      const char *where) {
+                      const char *where)
+{
     for (size_t i = 0; i + 1 < map->n; i += 2) {
         const struct profile__yaml_node *k = map->items[i];
         const char *best = NULL;
@@ -161,7 +166,8 @@ static int check_keys(struct pctx *c, const struct profile__yaml_node *map,
 }
 
 static int want(struct pctx *c, const struct profile__yaml_node *n,
-                enum profile__yaml_type type, const char *what) {
+                enum profile__yaml_type type, const char *what)
+{
     static const char *const names[] = {"a single value", "a map", "a list"};
 
     if (n->type == type)
@@ -172,7 +178,8 @@ static int want(struct pctx *c, const struct profile__yaml_node *n,
 
 /* The scalar n, expanded, as a new string. */
 static int text(struct pctx *c, const struct profile__yaml_node *n,
-                const char *what, char **out, bool *expanded) {
+                const char *what, char **out, bool *expanded)
+{
     char msg[400];
     bool exp_local;
     int rc;
@@ -193,7 +200,8 @@ static int text(struct pctx *c, const struct profile__yaml_node *n,
 
 /* A non-empty string value. */
 static int string_field(struct pctx *c, const struct profile__yaml_node *n,
-                        const char *what, char **out, bool *expanded) {
+                        const char *what, char **out, bool *expanded)
+{
     int rc = text(c, n, what, out, expanded);
 
     if (rc == 0 && !**out) {
@@ -208,7 +216,8 @@ static int string_field(struct pctx *c, const struct profile__yaml_node *n,
  * through ${ENV}: replaces *out with that text then, so that no value from
  * the environment (a token in a query string, say) reaches a report. */
 static int keep_written(const struct profile__yaml_node *n, bool expanded,
-                        char **out) {
+                        char **out)
+{
     char *s;
 
     if (!expanded)
@@ -222,7 +231,8 @@ static int keep_written(const struct profile__yaml_node *n, bool expanded,
 
 static int uint_field(struct pctx *c, const struct profile__yaml_node *n,
                       const char *what, unsigned long long min,
-                      unsigned long long max, unsigned long long *out) {
+                      unsigned long long max, unsigned long long *out)
+{
     char *s = NULL, *end, buf[120];
     unsigned long long v = 0;
     bool expanded = false, ok;
@@ -247,29 +257,32 @@ static int uint_field(struct pctx *c, const struct profile__yaml_node *n,
 /* The helpers above for the parsers of single keys in files of their own
  * (profile_http.c), which have no pctx. */
 const struct profile__yaml_node *
-profile__find(const struct profile__yaml_node *map, const char *key) {
+profile__find(const struct profile__yaml_node *map, const char *key)
+{
     return find(map, key, NULL);
 }
 
 int profile__check_keys(const struct profile__yaml_node *map,
-                               const char *const *known, size_t n_known,
-                               const char *where, struct profile_error *err) {
+                        const char *const *known, size_t n_known,
+                        const char *where, struct profile_error *err)
+{
     struct pctx c = {err, NULL, NULL};
 
     return check_keys(&c, map, known, n_known, where);
 }
 
 int profile__text(const struct profile__yaml_node *n, const char *what,
-                         char **out, bool *expanded,
-                         struct profile_error *err) {
+                  char **out, bool *expanded, struct profile_error *err)
+{
     struct pctx c = {err, NULL, NULL};
 
     return text(&c, n, what, out, expanded);
 }
 
 int profile__uint(const struct profile__yaml_node *n, const char *what,
-                         unsigned long long min, unsigned long long max,
-                         unsigned long long *out, struct profile_error *err) {
+                  unsigned long long min, unsigned long long max,
+                  unsigned long long *out, struct profile_error *err)
+{
     struct pctx c = {err, NULL, NULL};
 
     return uint_field(&c, n, what, min, max, out);
@@ -279,7 +292,8 @@ int profile__uint(const struct profile__yaml_node *n, const char *what,
  * fails, and the error says what was expected ("a duration like 30s"). */
 static int parsed_field(struct pctx *c, const struct profile__yaml_node *n,
                         const char *what, const char *expected,
-                        int (*parse)(const char *s, void *out), void *out) {
+                        int (*parse)(const char *s, void *out), void *out)
+{
     char *s = NULL, buf[120];
     bool expanded = false;
     int rc = text(c, n, what, &s, &expanded);
@@ -293,20 +307,24 @@ static int parsed_field(struct pctx *c, const struct profile__yaml_node *n,
     return rc;
 }
 
-static int parse_duration(const char *s, void *out) {
+static int parse_duration(const char *s, void *out)
+{
     return units_parse_duration(s, UNITS_SECONDS, out, NULL);
 }
 
-static int parse_rate(const char *s, void *out) {
+static int parse_rate(const char *s, void *out)
+{
     return units_parse_rate(s, out, NULL);
 }
 
-static int parse_size(const char *s, void *out) {
+static int parse_size(const char *s, void *out)
+{
     return units_parse_size(s, out, NULL);
 }
 
 static int duration_field(struct pctx *c, const struct profile__yaml_node *n,
-                          const char *what, bool allow_zero, double *out) {
+                          const char *what, bool allow_zero, double *out)
+{
     int rc = parsed_field(c, n, what, "a duration like 30s or 5m",
                           parse_duration, out);
 
@@ -316,10 +334,11 @@ static int duration_field(struct pctx *c, const struct profile__yaml_node *n,
 }
 
 static int size_field(struct pctx *c, const struct profile__yaml_node *n,
-                      const char *what, uint64_t *out) {
-    int rc = parsed_field(c, n, what,
-                          "a size like 10MB, 512KB or a number of bytes",
-                          parse_size, out);
+                      const char *what, uint64_t *out)
+{
+    int rc =
+        parsed_field(c, n, what, "a size like 10MB, 512KB or a number of bytes",
+                     parse_size, out);
 
     if (!rc && *out == 0)
         rc = fail(c, n, "'%s' must be greater than zero", what);
@@ -327,9 +346,10 @@ static int size_field(struct pctx *c, const struct profile__yaml_node *n,
 }
 
 static int rate_field(struct pctx *c, const struct profile__yaml_node *n,
-                      const char *what, bool allow_zero, double *out) {
-    int rc = parsed_field(c, n, what, "a rate like 50/s or 3000/m",
-                          parse_rate, out);
+                      const char *what, bool allow_zero, double *out)
+{
+    int rc =
+        parsed_field(c, n, what, "a rate like 50/s or 3000/m", parse_rate, out);
 
     if (!rc && !allow_zero && *out <= 0)
         rc = fail(c, n, "'%s' must be greater than zero", what);
@@ -337,7 +357,8 @@ static int rate_field(struct pctx *c, const struct profile__yaml_node *n,
 }
 
 static int bool_field(struct pctx *c, const struct profile__yaml_node *n,
-                      const char *what, bool *out) {
+                      const char *what, bool *out)
+{
     char *s = NULL, buf[120];
     bool expanded = false;
     int rc = text(c, n, what, &s, &expanded);
@@ -359,7 +380,8 @@ static int bool_field(struct pctx *c, const struct profile__yaml_node *n,
 
 /* A template's {{function(...)}} calls must be known ones. */
 static int check_tpl(struct pctx *c, const struct profile__yaml_node *n,
-                     const char *what, const char *tpl) {
+                     const char *what, const char *tpl)
+{
     char msg[300];
 
     if (!tpl || loader_template_check(tpl, msg, sizeof(msg)))
@@ -369,7 +391,8 @@ static int check_tpl(struct pctx *c, const struct profile__yaml_node *n,
 
 /* A file named in the profile, resolved against the profile's folder. */
 static int file_field(struct pctx *c, const struct profile__yaml_node *n,
-                      const char *what, char **as_written, char **resolved) {
+                      const char *what, char **as_written, char **resolved)
+{
     int rc = string_field(c, n, what, as_written, NULL);
 
     if (rc)
@@ -379,7 +402,8 @@ static int file_field(struct pctx *c, const struct profile__yaml_node *n,
 }
 
 static int parse_feeder(struct pctx *c, const struct profile__yaml_node *n,
-                        struct loader_feeder **out) {
+                        struct loader_feeder **out)
+{
     const struct profile__yaml_node *v;
     struct loader_feeder *f;
     char msg[400], *text_buf = NULL, *order = NULL;
@@ -429,8 +453,8 @@ static int parse_feeder(struct pctx *c, const struct profile__yaml_node *n,
 
 /* ---- pieces ------------------------------------------------------------ */
 
-static int parse_target_url(struct pctx *c,
-                            const struct profile__yaml_node *n) {
+static int parse_target_url(struct pctx *c, const struct profile__yaml_node *n)
+{
     char buf[120];
     const char *why = NULL;
     size_t path_at, len;
@@ -453,7 +477,8 @@ static int parse_target_url(struct pctx *c,
     return 0;
 }
 
-static int parse_ca_file(struct pctx *c, const struct profile__yaml_node *n) {
+static int parse_ca_file(struct pctx *c, const struct profile__yaml_node *n)
+{
     char *written = NULL;
     int rc;
 
@@ -468,7 +493,8 @@ static int parse_ca_file(struct pctx *c, const struct profile__yaml_node *n) {
 }
 
 /* target: URL, or {url: URL, insecure: true, ca_file: ca.pem}. */
-static int parse_target(struct pctx *c, const struct profile__yaml_node *n) {
+static int parse_target(struct pctx *c, const struct profile__yaml_node *n)
+{
     const struct profile__yaml_node *v;
     int rc;
 
@@ -492,7 +518,8 @@ static int parse_target(struct pctx *c, const struct profile__yaml_node *n) {
 
 static int parse_headers(struct pctx *c, const struct profile__yaml_node *n,
                          const char *what, bool all_secret,
-                         struct loader_kv **out, size_t *count) {
+                         struct loader_kv **out, size_t *count)
+{
     size_t pairs = n->n / 2;
     int rc = want(c, n, PROFILE__YAML_MAP, what);
 
@@ -529,7 +556,8 @@ static int parse_headers(struct pctx *c, const struct profile__yaml_node *n,
     return 0;
 }
 
-static int parse_defaults(struct pctx *c, const struct profile__yaml_node *n) {
+static int parse_defaults(struct pctx *c, const struct profile__yaml_node *n)
+{
     const struct profile__yaml_node *v;
     int rc = want(c, n, PROFILE__YAML_MAP, "defaults");
 
@@ -552,7 +580,8 @@ static int parse_defaults(struct pctx *c, const struct profile__yaml_node *n) {
     return rc;
 }
 
-static int parse_stages(struct pctx *c, const struct profile__yaml_node *n) {
+static int parse_stages(struct pctx *c, const struct profile__yaml_node *n)
+{
     struct loader_load *l = &c->p->load;
     bool any_rate = false;
     int rc = want(c, n, PROFILE__YAML_SEQ, "stages");
@@ -596,7 +625,8 @@ static int parse_stages(struct pctx *c, const struct profile__yaml_node *n) {
     return 0;
 }
 
-static int parse_load(struct pctx *c, const struct profile__yaml_node *n) {
+static int parse_load(struct pctx *c, const struct profile__yaml_node *n)
+{
     struct loader_load *l = &c->p->load;
     const struct profile__yaml_node *v, *stages, *rate_key = NULL, *stages_key;
     const struct profile__yaml_node *iter_node;
@@ -699,7 +729,8 @@ static int parse_load(struct pctx *c, const struct profile__yaml_node *n) {
 
 static int parse_expect_status(struct pctx *c,
                                const struct profile__yaml_node *v,
-                               struct loader_step *st) {
+                               struct loader_step *st)
+{
     unsigned long long u;
     size_t count;
     int rc;
@@ -727,7 +758,8 @@ static int parse_expect_status(struct pctx *c,
 
 /* json: {"/pointer": value}: the body's value there must equal value. */
 static int parse_expect_json(struct pctx *c, const struct profile__yaml_node *n,
-                             struct loader_step *st) {
+                             struct loader_step *st)
+{
     size_t pairs = n->n / 2;
     int rc = want(c, n, PROFILE__YAML_MAP, "json");
 
@@ -761,7 +793,8 @@ static int parse_expect_json(struct pctx *c, const struct profile__yaml_node *n,
 }
 
 static int parse_expect(struct pctx *c, const struct profile__yaml_node *n,
-                        struct loader_step *st) {
+                        struct loader_step *st)
+{
     const struct profile__yaml_node *v;
     int rc = want(c, n, PROFILE__YAML_MAP, "expect");
 
@@ -781,7 +814,8 @@ static int parse_expect(struct pctx *c, const struct profile__yaml_node *n,
  * regex. */
 static int parse_capture_source(struct pctx *c,
                                 const struct profile__yaml_node *v,
-                                const char *name, struct loader_capture *cap) {
+                                const char *name, struct loader_capture *cap)
+{
     const struct profile__yaml_node *src = v, *key = NULL;
     int rc;
 
@@ -807,8 +841,8 @@ static int parse_capture_source(struct pctx *c,
         if ((rc = string_field(c, src, "header", &cap->header, NULL)))
             return rc;
         if (!profile__header_name_ok(cap->header))
-            return fail(c, src, "capture '%s': '%s' is not a header name",
-                        name, cap->header);
+            return fail(c, src, "capture '%s': '%s' is not a header name", name,
+                        cap->header);
         return 0;
     }
     if (key && key_is(key, "regex")) {
@@ -842,7 +876,8 @@ static int parse_capture_source(struct pctx *c,
 }
 
 static int parse_capture(struct pctx *c, const struct profile__yaml_node *n,
-                         struct loader_step *st) {
+                         struct loader_step *st)
+{
     size_t pairs = n->n / 2;
     int rc = want(c, n, PROFILE__YAML_MAP, "capture");
 
@@ -875,8 +910,8 @@ static int parse_capture(struct pctx *c, const struct profile__yaml_node *n,
 
 /* form: and query: maps of name to template value. */
 static int parse_params(struct pctx *c, const struct profile__yaml_node *n,
-                        const char *what, struct loader_kv **out,
-                        size_t *count) {
+                        const char *what, struct loader_kv **out, size_t *count)
+{
     size_t pairs = n->n / 2;
     int rc = want(c, n, PROFILE__YAML_MAP, what);
 
@@ -909,7 +944,8 @@ static int parse_params(struct pctx *c, const struct profile__yaml_node *n,
 
 /* body: text, or @file relative to the profile ("@@" for a literal '@'). */
 static int parse_body(struct pctx *c, const struct profile__yaml_node *n,
-                      struct loader_step *st) {
+                      struct loader_step *st)
+{
     char msg[400], *path = NULL, *buf = NULL;
     size_t len = 0;
     int rc = text(c, n, "body", &st->body, NULL);
@@ -942,7 +978,8 @@ static int parse_body(struct pctx *c, const struct profile__yaml_node *n,
     return 0;
 }
 
-static bool path_ok(const char *s) {
+static bool path_ok(const char *s)
+{
     if (!(s[0] == '/' || strncmp(s, "{{", 2) == 0 || strncmp(s, "${", 2) == 0))
         return false;
     for (; *s; s++)
@@ -952,7 +989,8 @@ static bool path_ok(const char *s) {
 }
 
 static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
-                      struct loader_step *st) {
+                      struct loader_step *st)
+{
     const struct profile__yaml_node *method_key = NULL, *method_val = NULL;
     const struct profile__yaml_node *v, *json_key = NULL, *body_key = NULL;
     const struct profile__yaml_node *form_key = NULL;
@@ -1070,7 +1108,8 @@ static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
 }
 
 static int parse_scenario(struct pctx *c, const struct profile__yaml_node *n,
-                          size_t index, struct loader_scenario *sc) {
+                          size_t index, struct loader_scenario *sc)
+{
     const struct profile__yaml_node *v, *steps;
     unsigned long long u;
     int rc;
@@ -1123,7 +1162,8 @@ static int parse_scenario(struct pctx *c, const struct profile__yaml_node *n,
     return 0;
 }
 
-static int parse_scenarios(struct pctx *c, const struct profile__yaml_node *n) {
+static int parse_scenarios(struct pctx *c, const struct profile__yaml_node *n)
+{
     int rc = want(c, n, PROFILE__YAML_SEQ, "scenarios");
 
     if (rc)
@@ -1143,8 +1183,8 @@ static int parse_scenarios(struct pctx *c, const struct profile__yaml_node *n) {
     return 0;
 }
 
-static int parse_thresholds(struct pctx *c,
-                            const struct profile__yaml_node *n) {
+static int parse_thresholds(struct pctx *c, const struct profile__yaml_node *n)
+{
     int rc = want(c, n, PROFILE__YAML_SEQ, "thresholds");
 
     if (rc || n->n == 0)
@@ -1214,7 +1254,8 @@ static int parse_thresholds(struct pctx *c,
 /* setup: and teardown: lists of steps. */
 static int parse_step_list(struct pctx *c, const struct profile__yaml_node *n,
                            const char *what, struct loader_step **out,
-                           size_t *count) {
+                           size_t *count)
+{
     int rc = want(c, n, PROFILE__YAML_SEQ, what);
 
     if (rc || n->n == 0)
@@ -1231,7 +1272,8 @@ static int parse_step_list(struct pctx *c, const struct profile__yaml_node *n,
 }
 
 /* wait_for: {get: /health, timeout: 60s, interval: 1s} */
-static int parse_wait_for(struct pctx *c, const struct profile__yaml_node *n) {
+static int parse_wait_for(struct pctx *c, const struct profile__yaml_node *n)
+{
     const struct profile__yaml_node *v, *mk = NULL, *hk = NULL;
     struct loader_wait_for *w;
     bool path_env = false;
@@ -1274,7 +1316,8 @@ static int parse_wait_for(struct pctx *c, const struct profile__yaml_node *n) {
     return 0;
 }
 
-static int parse_root(struct pctx *c, const struct profile__yaml_node *root) {
+static int parse_root(struct pctx *c, const struct profile__yaml_node *root)
+{
     const struct profile__yaml_node *v;
     unsigned long long u;
     int rc;
@@ -1346,8 +1389,7 @@ static int parse_root(struct pctx *c, const struct profile__yaml_node *root) {
     }
 
     /* http: the HTTP version (profile_http.c) */
-    if ((v = find(root, "http", NULL)) &&
-        (rc = profile__http(v, c->p, c->err)))
+    if ((v = find(root, "http", NULL)) && (rc = profile__http(v, c->p, c->err)))
         return rc;
 
     if (!(v = find(root, "scenarios", NULL)))
@@ -1358,7 +1400,8 @@ static int parse_root(struct pctx *c, const struct profile__yaml_node *root) {
     if ((v = find(root, "thresholds", NULL)) && (rc = parse_thresholds(c, v)))
         return rc;
 
-    if ((v = find(root, "data", NULL)) && (rc = parse_feeder(c, v, &c->p->data)))
+    if ((v = find(root, "data", NULL)) &&
+        (rc = parse_feeder(c, v, &c->p->data)))
         return rc;
     if ((v = find(root, "wait_for", NULL)) && (rc = parse_wait_for(c, v)))
         return rc;
@@ -1383,7 +1426,8 @@ static int parse_root(struct pctx *c, const struct profile__yaml_node *root) {
 /* ---- public ------------------------------------------------------------ */
 
 /* "checkout" for "perf/checkout.yaml". */
-static char *stem(const char *path) {
+static char *stem(const char *path)
+{
     const char *base = strrchr(path, '/');
     size_t n;
 
@@ -1398,7 +1442,8 @@ static char *stem(const char *path) {
     return strndup(base, n);
 }
 
-void profile_free(struct profile *p) {
+void profile_free(struct profile *p)
+{
     if (!p)
         return;
     loader_plan_free(p->plan);
@@ -1415,7 +1460,8 @@ void profile_free(struct profile *p) {
 }
 
 int profile_parse(const char *text, size_t len, const char *file,
-                  struct profile **out, struct profile_error *err) {
+                  struct profile **out, struct profile_error *err)
+{
     struct profile_error local;
     struct profile__yaml_node *root = NULL;
     struct pctx c = {0};
@@ -1473,7 +1519,8 @@ out:
 }
 
 int profile_load(const char *path, struct profile **out,
-                 struct profile_error *err) {
+                 struct profile_error *err)
+{
     struct profile_error local;
     FILE *f = NULL;
     char *buf = NULL;
@@ -1521,8 +1568,8 @@ out:
     return rc;
 }
 
-void profile_error_format(const struct profile_error *e, char *buf,
-                          size_t len) {
+void profile_error_format(const struct profile_error *e, char *buf, size_t len)
+{
     if (!buf || len == 0)
         return;
     if (!e) {

@@ -12,7 +12,8 @@
 
 /* Does a step of p report under endpoint name (or a pattern matching
  * one)? */
-static bool has_endpoint(const struct loader_plan *p, const char *name) {
+static bool has_endpoint(const struct loader_plan *p, const char *name)
+{
     char buf[1024];
 
     for (size_t i = 0; i < p->n_scenarios; i++)
@@ -25,7 +26,8 @@ static bool has_endpoint(const struct loader_plan *p, const char *name) {
 }
 
 /* "'GET /a', 'POST /b'": each endpoint of p once. */
-static void list_endpoints(const struct loader_plan *p, char *out, size_t len) {
+static void list_endpoints(const struct loader_plan *p, char *out, size_t len)
+{
     char buf[1024];
     size_t used = 0;
 
@@ -46,7 +48,8 @@ static void list_endpoints(const struct loader_plan *p, char *out, size_t len) {
 }
 
 bool profile_endpoint_known(const struct loader_plan *p, const char *endpoint,
-                            char *msg, size_t len) {
+                            char *msg, size_t len)
+{
     char names[600];
 
     if (!p || !endpoint || strcmp(endpoint, "ALL") == 0 ||
@@ -61,7 +64,8 @@ bool profile_endpoint_known(const struct loader_plan *p, const char *endpoint,
     return false;
 }
 
-static int check_thresholds(struct profile *prof, struct profile_error *err) {
+static int check_thresholds(struct profile *prof, struct profile_error *err)
+{
     char why[700];
 
     if (prof->n_thresholds == 0)
@@ -88,7 +92,8 @@ static int check_thresholds(struct profile *prof, struct profile_error *err) {
 
 /* A baseline file is relative to the profile's folder; a name or a URL
  * is what it says. */
-static int resolve_baseline(struct profile *prof) {
+static int resolve_baseline(struct profile *prof)
+{
     struct profile_baseline *b = &prof->baseline;
 
     b->kind = compare_baseline_kind(b->spec);
@@ -100,7 +105,8 @@ static int resolve_baseline(struct profile *prof) {
     return b->path ? 0 : PROFILE_ENOMEM;
 }
 
-int profile__finish(struct profile *prof, struct profile_error *err) {
+int profile__finish(struct profile *prof, struct profile_error *err)
+{
     int rc = check_thresholds(prof, err);
 
     if (!rc)

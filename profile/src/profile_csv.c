@@ -12,7 +12,8 @@
 #define FEEDER_MAX_FILE (64u * 1024 * 1024)
 #define FEEDER_MAX_COLUMNS 256u
 
-char *profile__relpath(const char *profile_path, const char *file) {
+char *profile__relpath(const char *profile_path, const char *file)
+{
     const char *slash = profile_path ? strrchr(profile_path, '/') : NULL;
     size_t dl, fl;
     char *out;
@@ -30,7 +31,8 @@ char *profile__relpath(const char *profile_path, const char *file) {
 }
 
 int profile__read_file(const char *path, size_t max, char **out, size_t *len,
-                       char *msg, size_t msglen) {
+                       char *msg, size_t msglen)
+{
     FILE *f = fopen(path, "rb");
     int rc;
 
@@ -64,13 +66,15 @@ struct csv {
     size_t n, cap;
 };
 
-static void csv_drop_row(struct csv *c) {
+static void csv_drop_row(struct csv *c)
+{
     for (size_t i = 0; i < c->n; i++)
         free(c->fields[i]);
     c->n = 0;
 }
 
-static int csv_push(struct csv *c, const char *a, size_t len, bool quoted) {
+static int csv_push(struct csv *c, const char *a, size_t len, bool quoted)
+{
     char *f;
     size_t o = 0;
 
@@ -98,7 +102,8 @@ static int csv_push(struct csv *c, const char *a, size_t len, bool quoted) {
 
 /* Reads one row into c->fields.  Returns 1 for a row, 0 at the end, or a
  * LOADER_E* code with msg set. */
-static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
+static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen)
+{
     int rc;
 
     csv_drop_row(c);
@@ -144,9 +149,8 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
             while (c->s < c->end && *c->s != ',' && *c->s != '\n' &&
                    *c->s != '\r') {
                 if (*c->s == '"' || *c->s == '\0') {
-                    snprintf(msg, msglen,
-                             "%s:%d: %s inside an unquoted field", file,
-                             c->line, *c->s ? "a quote" : "a NUL byte");
+                    snprintf(msg, msglen, "%s:%d: %s inside an unquoted field",
+                             file, c->line, *c->s ? "a quote" : "a NUL byte");
                     return PROFILE_EPROFILE;
                 }
                 c->s++;
@@ -155,8 +159,8 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
                 return rc;
         }
         if (c->n > FEEDER_MAX_COLUMNS) {
-            snprintf(msg, msglen, "%s:%d: more than %u columns", file,
-                     c->line, FEEDER_MAX_COLUMNS);
+            snprintf(msg, msglen, "%s:%d: more than %u columns", file, c->line,
+                     FEEDER_MAX_COLUMNS);
             return PROFILE_EPROFILE;
         }
         if (c->s < c->end && *c->s == ',') {
@@ -172,7 +176,8 @@ static int csv_row(struct csv *c, const char *file, char *msg, size_t msglen) {
 }
 
 int profile__feeder_parse(struct loader_feeder *f, const char *text, size_t len,
-                          char *msg, size_t msglen) {
+                          char *msg, size_t msglen)
+{
     struct csv c = {text, text + len, 0, NULL, 0, 0};
     const char *file = f->file ? f->file : "data";
     size_t cap = 0;
@@ -183,8 +188,8 @@ int profile__feeder_parse(struct loader_feeder *f, const char *text, size_t len,
         c.s += 3;
     rc = csv_row(&c, file, msg, msglen);
     if (rc == 0) {
-        snprintf(msg, msglen,
-                 "%s is empty: the first row names the columns", file);
+        snprintf(msg, msglen, "%s is empty: the first row names the columns",
+                 file);
         rc = PROFILE_EPROFILE;
     }
     if (rc < 0)

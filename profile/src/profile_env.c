@@ -13,7 +13,8 @@ struct out_buf {
     size_t len, cap;
 };
 
-static int put(struct out_buf *o, const char *s, size_t n) {
+static int put(struct out_buf *o, const char *s, size_t n)
+{
     if (n > PROFILE__ENV_MAX_VALUE - o->len)
         return PROFILE_EPROFILE;
     if (o->len + n + 1 > o->cap) {
@@ -34,21 +35,25 @@ static int put(struct out_buf *o, const char *s, size_t n) {
     return 0;
 }
 
-static bool name_start(char c) {
+static bool name_start(char c)
+{
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 
-static bool name_char(char c) {
+static bool name_char(char c)
+{
     return name_start(c) || (c >= '0' && c <= '9');
 }
 
-static bool is_runtime(const char *name, size_t n) {
+static bool is_runtime(const char *name, size_t n)
+{
     return (n == 2 && memcmp(name, "vu", 2) == 0) ||
            (n == 9 && memcmp(name, "iteration", 9) == 0);
 }
 
 int profile__env_expand(const char *in, size_t len, char **out, bool *expanded,
-                        char *msg, size_t msglen) {
+                        char *msg, size_t msglen)
+{
     struct out_buf o = {0};
     char name[256];
     size_t i = 0;

@@ -23,14 +23,16 @@ static const char *const http_keys[] = {"version", "connections",
 /* The most connections or streams per connection a profile may ask for. */
 #define HTTP_MAX_COUNT 1000000ull
 
-const char *const *profile__http_keys(size_t *n) {
+const char *const *profile__http_keys(size_t *n)
+{
     *n = N_HTTP_KEYS;
     return http_keys;
 }
 
 __attribute__((format(printf, 3, 4))) static int
 fail(struct profile_error *err, const struct profile__yaml_node *n,
-     const char *fmt, ...) {
+     const char *fmt, ...)
+{
     va_list ap;
 
     err->line = n ? n->line : 0;
@@ -42,7 +44,8 @@ fail(struct profile_error *err, const struct profile__yaml_node *n,
 }
 
 static int version_of(const struct profile__yaml_node *n,
-                      enum loader_http_version *out, struct profile_error *err) {
+                      enum loader_http_version *out, struct profile_error *err)
+{
     char *s = NULL, q[72];
     bool expanded = false;
     int rc = profile__text(n, "http", &s, &expanded, err);
@@ -68,7 +71,8 @@ static int version_of(const struct profile__yaml_node *n,
 }
 
 static int count_of(const struct profile__yaml_node *n, const char *what,
-                    unsigned *out, struct profile_error *err) {
+                    unsigned *out, struct profile_error *err)
+{
     unsigned long long v = 0;
     int rc = profile__uint(n, what, 1, HTTP_MAX_COUNT, &v, err);
 
@@ -77,8 +81,9 @@ static int count_of(const struct profile__yaml_node *n, const char *what,
     return rc;
 }
 
-int profile__http(const struct profile__yaml_node *v,
-                         struct loader_plan *p, struct profile_error *err) {
+int profile__http(const struct profile__yaml_node *v, struct loader_plan *p,
+                  struct profile_error *err)
+{
     const struct profile__yaml_node *n, *counts = NULL;
     struct loader_http h = {LOADER_HTTP_1_1, 0, 0};
     int rc;
@@ -94,8 +99,7 @@ int profile__http(const struct profile__yaml_node *v,
                     "'http' must be 1.1, 2, auto or a map like {version: 2, "
                     "connections: 10}, not %s",
                     profile__yaml_kind(v));
-    if ((rc = profile__check_keys(v, http_keys, N_HTTP_KEYS, "http",
-                                         err)))
+    if ((rc = profile__check_keys(v, http_keys, N_HTTP_KEYS, "http", err)))
         return rc;
     if (!(n = profile__find(v, "version")))
         return fail(err, v, "'http' needs a 'version': 1.1, 2 or auto");
@@ -119,7 +123,8 @@ int profile__http(const struct profile__yaml_node *v,
     return 0;
 }
 
-struct json_t *profile__http_json(const struct loader_http *h) {
+struct json_t *profile__http_json(const struct loader_http *h)
+{
     static const char *const names[] = {"1.1", "2", "auto"};
 
     return json_pack("{s:s, s:I, s:I}", "version", names[h->version],

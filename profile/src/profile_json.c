@@ -11,12 +11,14 @@
 #include "profile_internal.h"
 
 /* YAML 1.2 core schema, as people read a plain scalar in a body. */
-static bool is_null(const char *s) {
+static bool is_null(const char *s)
+{
     return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
            !strcmp(s, "NULL");
 }
 
-static int is_bool(const char *s) {
+static int is_bool(const char *s)
+{
     if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
         return 1;
     if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
@@ -24,7 +26,8 @@ static int is_bool(const char *s) {
     return -1;
 }
 
-static bool digits(const char **p) {
+static bool digits(const char **p)
+{
     const char *s = *p;
 
     while (**p >= '0' && **p <= '9')
@@ -34,7 +37,8 @@ static bool digits(const char **p) {
 
 /* [-+]?[0-9]+ -> 1; a float [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?
  * [0-9]+)? -> 2; anything else (hex, .inf, .nan: no JSON for them) 0. */
-static int number_kind(const char *s) {
+static int number_kind(const char *s)
+{
     const char *p = s;
     bool d;
 
@@ -61,7 +65,8 @@ static int number_kind(const char *s) {
 
 __attribute__((format(printf, 3, 4))) static int
 fail(struct profile_error *err, const struct profile__yaml_node *n,
-     const char *fmt, ...) {
+     const char *fmt, ...)
+{
     va_list ap;
 
     err->line = n->line;
@@ -73,7 +78,8 @@ fail(struct profile_error *err, const struct profile__yaml_node *n,
 }
 
 static int scalar_json(const struct profile__yaml_node *n, json_t **out,
-                       struct profile_error *err) {
+                       struct profile_error *err)
+{
     char *s = NULL, msg[256];
     bool expanded;
     int rc, kind;
@@ -112,7 +118,8 @@ static int scalar_json(const struct profile__yaml_node *n, json_t **out,
 }
 
 static int to_json(const struct profile__yaml_node *n, json_t **out,
-                   struct profile_error *err) {
+                   struct profile_error *err)
+{
     json_t *v = NULL, *item = NULL;
     int rc = 0;
 
@@ -150,7 +157,8 @@ out:
 }
 
 int profile__json(const struct profile__yaml_node *n, char **out,
-                  struct profile_error *err) {
+                  struct profile_error *err)
+{
     json_t *j = NULL;
     int rc;
 
@@ -168,11 +176,13 @@ int profile__json(const struct profile__yaml_node *n, char **out,
 
 /* ---- the profile hash -------------------------------------------------- */
 
-static json_t *str_or_null(const char *s) {
+static json_t *str_or_null(const char *s)
+{
     return s ? json_string(s) : json_null();
 }
 
-static json_t *load_json(const struct loader_load *l) {
+static json_t *load_json(const struct loader_load *l)
+{
     json_t *o =
         json_pack("{s:I, s:f, s:f, s:f, s:f, s:I, s:f, s:I, s:f}", "users",
                   (json_int_t)l->users, "spawn_rate", l->spawn_rate,
@@ -187,7 +197,8 @@ static json_t *load_json(const struct loader_load *l) {
     /* only when set: the hash of every profile without it stays as it was
      * (baselines taken before the key existed still match) */
     if (l->iterations &&
-        json_object_set_new(o, "iterations", json_integer((json_int_t)l->iterations))) {
+        json_object_set_new(o, "iterations",
+                            json_integer((json_int_t)l->iterations))) {
         json_decref(o);
         return NULL;
     }
@@ -209,7 +220,8 @@ static json_t *load_json(const struct loader_load *l) {
 
 /* Parameters (form:, query:) as [[name, value], ...]: their values are
  * part of the load unless they came from the environment. */
-static json_t *kv_json(const struct loader_kv *kv, size_t n) {
+static json_t *kv_json(const struct loader_kv *kv, size_t n)
+{
     json_t *a = json_array();
 
     for (size_t i = 0; a && i < n; i++)
@@ -222,7 +234,8 @@ static json_t *kv_json(const struct loader_kv *kv, size_t n) {
     return a;
 }
 
-static json_t *feeder_json(const struct loader_feeder *f) {
+static json_t *feeder_json(const struct loader_feeder *f)
+{
     const char *base = strrchr(f->file, '/');
 
     /* the file's name, not its folder: a checkout elsewhere hashes the
@@ -231,16 +244,15 @@ static json_t *feeder_json(const struct loader_feeder *f) {
                      f->random ? "random" : "sequence");
 }
 
-static json_t *step_json(const struct loader_step *s) {
+static json_t *step_json(const struct loader_step *s)
+{
     /* the path as written: a value from ${ENV} (a token, a host's
      * version) is no part of the load */
-    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b, s:f}", "method",
-                          str_or_null(s->method), "path",
-                          str_or_null(s->path_written ? s->path_written
-                                                      : s->path),
-                          "name", str_or_null(s->name), "body",
-                          str_or_null(s->body), "body_is_json",
-                          (int)s->body_is_json, "timeout_s", s->timeout_s);
+    json_t *o = json_pack(
+        "{s:o, s:o, s:o, s:o, s:b, s:f}", "method", str_or_null(s->method),
+        "path", str_or_null(s->path_written ? s->path_written : s->path),
+        "name", str_or_null(s->name), "body", str_or_null(s->body),
+        "body_is_json", (int)s->body_is_json, "timeout_s", s->timeout_s);
     json_t *headers = json_array(), *expect = json_array(),
            *captures = json_array();
     bool bad = !o || !headers || !expect || !captures;
@@ -259,8 +271,8 @@ static json_t *step_json(const struct loader_step *s) {
             cj = json_pack("{s:s?, s:s?}", "var", cap->var, "header",
                            cap->header);
         else if (cap->kind == LOADER_CAPTURE_REGEX)
-            cj = json_pack("{s:s?, s:s?}", "var", cap->var, "regex",
-                           cap->regex);
+            cj =
+                json_pack("{s:s?, s:s?}", "var", cap->var, "regex", cap->regex);
         else
             cj = json_pack("{s:s?, s:s?}", "var", cap->var, "pointer",
                            cap->pointer);
@@ -303,7 +315,8 @@ static json_t *step_json(const struct loader_step *s) {
     return o;
 }
 
-int profile__hash(struct loader_plan *p) {
+int profile__hash(struct loader_plan *p)
+{
     json_t *root = NULL, *scenarios = NULL, *sc = NULL, *steps = NULL;
     char *text = NULL;
     int rc = PROFILE_ENOMEM;

@@ -11,7 +11,8 @@
 #include "profile_internal.h"
 
 __attribute__((format(printf, 2, 3))) static int
-inval(struct profile_error *err, const char *fmt, ...) {
+inval(struct profile_error *err, const char *fmt, ...)
+{
     va_list ap;
 
     err->line = err->col = 0;
@@ -21,7 +22,8 @@ inval(struct profile_error *err, const char *fmt, ...) {
     return PROFILE_EINVAL;
 }
 
-static int method_of(const char *m, char **out) {
+static int method_of(const char *m, char **out)
+{
     static const char *const known[] = {"GET",   "POST",   "PUT",
                                         "PATCH", "DELETE", "HEAD"};
 
@@ -35,7 +37,8 @@ static int method_of(const char *m, char **out) {
 
 /* "K: V" into kv; the value loses the spaces around it. */
 static int header_of(const char *h, struct loader_kv *kv,
-                     struct profile_error *err) {
+                     struct profile_error *err)
+{
     const char *colon = strchr(h, ':'), *v;
     size_t vlen;
     char q[72];
@@ -66,7 +69,8 @@ static int header_of(const char *h, struct loader_kv *kv,
 
 /* A body that is a JSON object or array goes out as application/json
  * unless a Content-Type was given, as curl --json would do. */
-static bool looks_json(const char *body, const struct loader_step *st) {
+static bool looks_json(const char *body, const struct loader_step *st)
+{
     json_t *j;
     bool yes;
 
@@ -80,7 +84,8 @@ static bool looks_json(const char *body, const struct loader_step *st) {
 }
 
 int profile_quick(const struct profile_quick *q, struct profile **out,
-                  struct profile_error *err) {
+                  struct profile_error *err)
+{
     struct profile_error local;
     struct profile *prof = NULL;
     struct loader_plan *p = NULL;

@@ -27,7 +27,8 @@ static const char *const slo_keys[] = {"ttft", "tpot"};
 static const char *const types[] = {"none", "sse", "lines"};
 static const char *const counts[] = {"events", "words", "chars4"};
 
-const char *const *profile__stream_keys(const char *level, size_t *n) {
+const char *const *profile__stream_keys(const char *level, size_t *n)
+{
     if (level && strcmp(level, "stream") == 0) {
         *n = N_OF(stream_keys);
         return stream_keys;
@@ -49,7 +50,8 @@ const char *const *profile__stream_keys(const char *level, size_t *n) {
     profile__fail_at((err), (n)->line, (n)->col, __VA_ARGS__)
 
 static const struct profile__yaml_node *
-get(const struct profile__yaml_node *map, const char *key) {
+get(const struct profile__yaml_node *map, const char *key)
+{
     size_t n = strlen(key);
 
     for (size_t i = 0; map && i + 1 < map->n; i += 2)
@@ -60,7 +62,8 @@ get(const struct profile__yaml_node *map, const char *key) {
 
 /* names[first..n) as "a, b or c" into buf. */
 static void list(const char *const *names, size_t first, size_t n,
-                 const char *last_sep, char *buf, size_t len) {
+                 const char *last_sep, char *buf, size_t len)
+{
     size_t used = 0;
 
     buf[0] = '\0';
@@ -77,7 +80,8 @@ static void list(const char *const *names, size_t first, size_t n,
 /* Every key of map must be one of known; a near miss is suggested. */
 static int known_keys(const struct profile__yaml_node *map,
                       const char *const *known, size_t n_known,
-                      const char *where, struct profile_error *err) {
+                      const char *where, struct profile_error *err)
+{
     for (size_t i = 0; i + 1 < map->n; i += 2) {
         const struct profile__yaml_node *k = map->items[i];
         const char *near = NULL;
@@ -105,7 +109,8 @@ static int known_keys(const struct profile__yaml_node *map,
 
 /* A scalar, ${ENV} expanded, as a new string. */
 static int scalar(const struct profile__yaml_node *n, const char *what,
-                  char **out, struct profile_error *err) {
+                  char **out, struct profile_error *err)
+{
     char msg[400];
     bool expanded;
     int rc;
@@ -125,7 +130,8 @@ static int scalar(const struct profile__yaml_node *n, const char *what,
 /* One of names (the index), from a scalar. */
 static int choice(const struct profile__yaml_node *n, const char *what,
                   const char *const *names, size_t n_names, size_t first,
-                  int *out, struct profile_error *err) {
+                  int *out, struct profile_error *err)
+{
     char *s = NULL, q[72], all[80];
     int rc = scalar(n, what, &s, err);
 
@@ -145,7 +151,8 @@ static int choice(const struct profile__yaml_node *n, const char *what,
 
 /* A JSON pointer: "" or starting with '/'. */
 static int pointer(const struct profile__yaml_node *n, const char *what,
-                   char **out, struct profile_error *err) {
+                   char **out, struct profile_error *err)
+{
     int rc = scalar(n, what, out, err);
 
     if (rc)
@@ -162,7 +169,8 @@ static int pointer(const struct profile__yaml_node *n, const char *what,
 }
 
 static int parse_tokens(const struct profile__yaml_node *n,
-                        struct loader_stream *s, struct profile_error *err) {
+                        struct loader_stream *s, struct profile_error *err)
+{
     const struct profile__yaml_node *v;
     int c = LOADER_COUNT_EVENTS, rc;
 
@@ -190,7 +198,8 @@ static int parse_tokens(const struct profile__yaml_node *n,
 
 /* done: a string, or false / null / ~ for none. */
 static int parse_done(const struct profile__yaml_node *n,
-                      struct loader_stream *s, struct profile_error *err) {
+                      struct loader_stream *s, struct profile_error *err)
+{
     int rc;
 
     free(s->done);
@@ -212,7 +221,8 @@ static int parse_done(const struct profile__yaml_node *n,
 }
 
 static int parse_stream(const struct profile__yaml_node *n,
-                        struct loader_stream *s, struct profile_error *err) {
+                        struct loader_stream *s, struct profile_error *err)
+{
     const struct profile__yaml_node *v;
     int type = LOADER_STREAM_NONE, rc;
 
@@ -247,7 +257,8 @@ static int parse_stream(const struct profile__yaml_node *n,
 }
 
 static int slo_time(const struct profile__yaml_node *n, const char *what,
-                    double *out, struct profile_error *err) {
+                    double *out, struct profile_error *err)
+{
     char *s = NULL;
     int rc = scalar(n, what, &s, err);
 
@@ -263,7 +274,8 @@ static int slo_time(const struct profile__yaml_node *n, const char *what,
 }
 
 int profile__stream(const struct profile__yaml_node *n, struct loader_step *st,
-                    struct profile_error *err) {
+                    struct profile_error *err)
+{
     const struct profile__yaml_node *v, *slo = get(n, "slo");
     int rc;
 
@@ -295,7 +307,8 @@ int profile__stream(const struct profile__yaml_node *n, struct loader_step *st,
 }
 
 struct json_t *profile__stream_hash_json(const struct loader_step *s,
-                                         bool *bad_out) {
+                                         bool *bad_out)
+{
     const struct loader_stream *t = &s->stream;
     json_t *o;
 

@@ -8,7 +8,8 @@
 #include "profile_internal.h"
 #include "units.h"
 
-int profile__parse_think(const char *s, double *min, double *max) {
+int profile__parse_think(const char *s, double *min, double *max)
+{
     const char *dots = s ? strstr(s, "..") : NULL;
     char buf[64];
     size_t n;
@@ -27,13 +28,13 @@ int profile__parse_think(const char *s, double *min, double *max) {
     memcpy(buf, s, n);
     buf[n] = '\0';
     if (units_parse_duration(buf, UNITS_SECONDS, min, NULL) ||
-        units_parse_duration(dots + 2, UNITS_SECONDS, max, NULL) ||
-        *min > *max)
+        units_parse_duration(dots + 2, UNITS_SECONDS, max, NULL) || *min > *max)
         return -1;
     return 0;
 }
 
-size_t profile__levenshtein(const char *a, const char *b, size_t cap) {
+size_t profile__levenshtein(const char *a, const char *b, size_t cap)
+{
     size_t la = strlen(a), lb = strlen(b), row[65], best;
 
     /* Only short names get suggestions; longer ones are never close. */
@@ -69,7 +70,8 @@ size_t profile__levenshtein(const char *a, const char *b, size_t cap) {
     return row[lb] > cap ? cap + 1 : row[lb];
 }
 
-static bool contains_ci(const char *s, const char *needle) {
+static bool contains_ci(const char *s, const char *needle)
+{
     size_t n = strlen(needle);
 
     for (; *s; s++)
@@ -78,7 +80,8 @@ static bool contains_ci(const char *s, const char *needle) {
     return false;
 }
 
-bool profile__header_name_secret(const char *name) {
+bool profile__header_name_secret(const char *name)
+{
     static const char *const exact[] = {"authorization", "cookie",
                                         "proxy-authorization", "x-api-key"};
 
@@ -88,7 +91,8 @@ bool profile__header_name_secret(const char *name) {
     return contains_ci(name, "token") || contains_ci(name, "secret");
 }
 
-int profile__split_url(const char *url, size_t *path_at, const char **why) {
+int profile__split_url(const char *url, size_t *path_at, const char **why)
+{
     const char *host, *end, *p, *port = NULL;
     size_t skip;
 
@@ -156,7 +160,8 @@ int profile__split_url(const char *url, size_t *path_at, const char **why) {
     return 0;
 }
 
-bool profile__var_name_ok(const char *s) {
+bool profile__var_name_ok(const char *s)
+{
     if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
         return false;
     for (s++; *s; s++)
@@ -166,7 +171,8 @@ bool profile__var_name_ok(const char *s) {
     return true;
 }
 
-bool profile__header_name_ok(const char *name) {
+bool profile__header_name_ok(const char *name)
+{
     if (!*name)
         return false;
     for (const char *p = name; *p; p++)

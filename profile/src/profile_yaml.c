@@ -21,7 +21,8 @@ struct builder {
 };
 
 int profile__fail_at(struct profile_error *err, int line, int col,
-                     const char *fmt, ...) {
+                     const char *fmt, ...)
+{
     va_list ap;
 
     err->line = line;
@@ -32,7 +33,8 @@ int profile__fail_at(struct profile_error *err, int line, int col,
     return PROFILE_EPROFILE;
 }
 
-void profile__quote(const char *s, size_t len, char *buf, size_t buflen) {
+void profile__quote(const char *s, size_t len, char *buf, size_t buflen)
+{
     size_t i = 0, j = 0;
 
     if (buflen < 8) {
@@ -56,7 +58,8 @@ void profile__quote(const char *s, size_t len, char *buf, size_t buflen) {
     buf[j] = '\0';
 }
 
-void profile__yaml_free(struct profile__yaml_node *n) {
+void profile__yaml_free(struct profile__yaml_node *n)
+{
     if (!n)
         return;
     for (size_t i = 0; i < n->n; i++)
@@ -66,7 +69,8 @@ void profile__yaml_free(struct profile__yaml_node *n) {
     free(n);
 }
 
-const char *profile__yaml_kind(const struct profile__yaml_node *n) {
+const char *profile__yaml_kind(const struct profile__yaml_node *n)
+{
     switch (n->type) {
     case PROFILE__YAML_MAP:
         return "a map";
@@ -78,7 +82,8 @@ const char *profile__yaml_kind(const struct profile__yaml_node *n) {
 }
 
 static int add_child(struct profile__yaml_node *parent,
-                     struct profile__yaml_node *child) {
+                     struct profile__yaml_node *child)
+{
     if (parent->n == parent->cap) {
         size_t cap = parent->cap ? parent->cap * 2 : 4;
         struct profile__yaml_node **items =
@@ -94,7 +99,8 @@ static int add_child(struct profile__yaml_node *parent,
 
 /* Hangs a new node under the innermost open collection (or makes it the
  * root).  Takes ownership of n even on failure. */
-static int attach(struct builder *b, struct profile__yaml_node *n) {
+static int attach(struct builder *b, struct profile__yaml_node *n)
+{
     struct profile__yaml_node *parent;
     int rc;
 
@@ -124,7 +130,8 @@ static int attach(struct builder *b, struct profile__yaml_node *n) {
 }
 
 static int key_cmp(const struct profile__yaml_node *a,
-                   const struct profile__yaml_node *b) {
+                   const struct profile__yaml_node *b)
+{
     size_t n = a->len < b->len ? a->len : b->len;
     int c = memcmp(a->str, b->str, n);
 
@@ -138,7 +145,8 @@ struct keyref {
     size_t i; /* pair index: ties sort in document order */
 };
 
-static int key_order(const void *pa, const void *pb) {
+static int key_order(const void *pa, const void *pb)
+{
     const struct keyref *a = pa, *b = pb;
     int c = key_cmp(a->key, b->key);
 
@@ -151,7 +159,8 @@ static int key_order(const void *pa, const void *pb) {
  * where the key first appeared.  Sorting keeps a 100 000-key map at
  * n log n instead of n^2. */
 static int check_duplicates(struct builder *b,
-                            const struct profile__yaml_node *map) {
+                            const struct profile__yaml_node *map)
+{
     size_t pairs = map->n / 2, dup = (size_t)-1, first = 0, run = 0;
     struct keyref *refs = NULL;
     char name[80];
@@ -191,7 +200,8 @@ static int check_duplicates(struct builder *b,
 }
 
 static struct profile__yaml_node *node_new(enum profile__yaml_type type,
-                                           const yaml_mark_t *m) {
+                                           const yaml_mark_t *m)
+{
     struct profile__yaml_node *n = calloc(1, sizeof(*n));
 
     if (!n)
@@ -204,7 +214,8 @@ static struct profile__yaml_node *node_new(enum profile__yaml_type type,
 
 /* libyaml's reader errors carry a byte offset, not a mark. */
 static void offset_position(const char *text, size_t len, size_t off, int *line,
-                            int *col) {
+                            int *col)
+{
     int l = 1, c = 1;
 
     if (off > len)
@@ -222,7 +233,8 @@ static void offset_position(const char *text, size_t len, size_t off, int *line,
 }
 
 static int syntax_error(const yaml_parser_t *parser, const char *text,
-                        size_t len, struct profile_error *err) {
+                        size_t len, struct profile_error *err)
+{
     const char *problem = parser->problem ? parser->problem : "syntax error";
 
     if (parser->error == YAML_MEMORY_ERROR)
@@ -248,7 +260,8 @@ static int syntax_error(const yaml_parser_t *parser, const char *text,
     return PROFILE_ESYNTAX;
 }
 
-static int on_scalar(struct builder *b, const yaml_event_t *ev) {
+static int on_scalar(struct builder *b, const yaml_event_t *ev)
+{
     struct profile__yaml_node *n;
     const char *tag = (const char *)ev->data.scalar.tag;
 
@@ -275,7 +288,8 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev) {
 }
 
 static int on_start(struct builder *b, const yaml_event_t *ev,
-                    enum profile__yaml_type type) {
+                    enum profile__yaml_type type)
+{
     struct profile__yaml_node *n;
     int rc;
 
@@ -294,7 +308,8 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
     return 0;
 }
 
-static int on_event(struct builder *b, const yaml_event_t *ev) {
+static int on_event(struct builder *b, const yaml_event_t *ev)
+{
     char name[80];
 
     switch (ev->type) {
@@ -335,7 +350,8 @@ static int on_event(struct builder *b, const yaml_event_t *ev) {
 
 int profile__yaml_parse(const char *text, size_t len,
                         struct profile__yaml_node **out,
-                        struct profile_error *err) {
+                        struct profile_error *err)
+{
     yaml_parser_t parser;
     yaml_event_t ev;
     struct builder b = {0};

@@ -8,7 +8,8 @@
 
 #include "server_internal.h"
 
-static int parse_port(const char *s, unsigned *out) {
+static int parse_port(const char *s, unsigned *out)
+{
     unsigned long v = 0;
     size_t n = 0;
 
@@ -24,7 +25,8 @@ static int parse_port(const char *s, unsigned *out) {
 }
 
 int server__parse_listen(const char *spec, struct server__addr *out,
-                         char *errbuf, size_t errlen) {
+                         char *errbuf, size_t errlen)
+{
     char host[64];
     const char *port_s = NULL;
     size_t hlen = 0;
@@ -112,7 +114,8 @@ bad_host:
     return SERVER_EINVAL;
 }
 
-bool server__auth_ok(const char *given, const char *expected) {
+bool server__auth_ok(const char *given, const char *expected)
+{
     static const char scheme[] = "Bearer ";
     size_t lg, le, i;
     unsigned char diff;
@@ -136,7 +139,8 @@ bool server__auth_ok(const char *given, const char *expected) {
     return diff == 0 && le > 0;
 }
 
-void server__redact_url(const char *url, char *buf, size_t len) {
+void server__redact_url(const char *url, char *buf, size_t len)
+{
     const char *scheme_end, *auth_end, *at = NULL, *p;
 
     if (len == 0)

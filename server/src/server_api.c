@@ -20,14 +20,16 @@
 
 enum route { ROUTE_NONE, ROUTE_SAVE, ROUTE_LIST, ROUTE_ONE, ROUTE_INFO };
 
-void server__reply_release(struct server__reply *r) {
+void server__reply_release(struct server__reply *r)
+{
     free(r->body);
     free(r->location);
     memset(r, 0, sizeof(*r));
 }
 
 /* Steals doc.  Returns 0 or SERVER_ENOMEM. */
-static int reply_json(struct server__reply *r, unsigned status, json_t *doc) {
+static int reply_json(struct server__reply *r, unsigned status, json_t *doc)
+{
     char *text = NULL;
     size_t n;
 
@@ -55,7 +57,8 @@ static int reply_json(struct server__reply *r, unsigned status, json_t *doc) {
 }
 
 int server__reply_error(struct server__reply *r, unsigned status,
-                        const char *fmt, ...) {
+                        const char *fmt, ...)
+{
     char msg[512];
     va_list ap;
 
@@ -71,12 +74,14 @@ int server__reply_error(struct server__reply *r, unsigned status,
 }
 
 /* 400 for a name that is not a baseline name. */
-static int bad_name(struct server__reply *r, const char *name) {
+static int bad_name(struct server__reply *r, const char *name)
+{
     return server__reply_error(r, 400, "invalid baseline name '%.80s': %s",
                                name, NAME_RULE);
 }
 
-static enum route route_of(const char *path, const char **id) {
+static enum route route_of(const char *path, const char **id)
+{
     static const char prefix[] = SERVER_API_PREFIX;
     static const char one[] = "/baselines/";
     size_t n = strlen(path);
@@ -103,13 +108,15 @@ static enum route route_of(const char *path, const char **id) {
     return ROUTE_NONE;
 }
 
-static bool is_read(const char *method) {
+static bool is_read(const char *method)
+{
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
 bool server__api_precheck(const struct server__api *api,
                           const struct server__request *req,
-                          struct server__reply *r) {
+                          struct server__reply *r)
+{
     const char *id;
     enum route rt = route_of(req->path, &id);
     int rc = 0;
@@ -147,7 +154,8 @@ bool server__api_precheck(const struct server__api *api,
 
 static int handle_save(const struct server__api *api,
                        const struct server__request *req,
-                       struct server__reply *r) {
+                       struct server__reply *r)
+{
     json_error_t jerr;
     json_t *doc = NULL, *jname, *jres;
     char *text = NULL;
@@ -251,7 +259,8 @@ out:
     return rc;
 }
 
-static int handle_list(const struct server__api *api, struct server__reply *r) {
+static int handle_list(const struct server__api *api, struct server__reply *r)
+{
     struct compare_store_entry *e = NULL;
     size_t n = 0;
     char err[512] = "";
@@ -291,7 +300,8 @@ out:
     return rc;
 }
 
-static int text_of(const struct metrics_results *res, struct server__reply *r) {
+static int text_of(const struct metrics_results *res, struct server__reply *r)
+{
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -315,7 +325,8 @@ static int text_of(const struct metrics_results *res, struct server__reply *r) {
 }
 
 static int handle_one(const struct server__api *api, const char *id,
-                      const char *format, struct server__reply *r) {
+                      const char *format, struct server__reply *r)
+{
     struct metrics_results *res = NULL;
     char err[512] = "";
     char *text = NULL;
@@ -368,7 +379,8 @@ out:
     return rc;
 }
 
-static int handle_info(const struct server__api *api, struct server__reply *r) {
+static int handle_info(const struct server__api *api, struct server__reply *r)
+{
     struct compare_store_entry *e = NULL;
     size_t n = 0;
     char err[512] = "";
@@ -398,7 +410,8 @@ static int handle_info(const struct server__api *api, struct server__reply *r) {
 
 int server__api_handle(const struct server__api *api,
                        const struct server__request *req,
-                       struct server__reply *r) {
+                       struct server__reply *r)
+{
     const char *id;
     int rc;
 

@@ -25,11 +25,13 @@ struct buf {
     bool overflow;
 };
 
-bool server_is_url(const char *spec) {
+bool server_is_url(const char *spec)
+{
     return compare_baseline_kind(spec) == COMPARE_BASELINE_URL;
 }
 
-static size_t on_data(char *data, size_t size, size_t nmemb, void *userp) {
+static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
+{
     struct buf *b = userp;
     size_t n = size * nmemb;
 
@@ -55,7 +57,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userp) {
 
 /* The error text of a failed answer: its JSON "error", else its first
  * line, printable and short. */
-static void error_text(const struct buf *b, char *out, size_t len) {
+static void error_text(const struct buf *b, char *out, size_t len)
+{
     json_t *doc = NULL;
     const char *msg = NULL;
     size_t n;
@@ -87,7 +90,8 @@ static void error_text(const struct buf *b, char *out, size_t len) {
  */
 static int perform(const char *method, const char *url, const char *token,
                    const char *body, size_t body_len, struct buf *resp,
-                   char *errbuf, size_t errlen) {
+                   char *errbuf, size_t errlen)
+{
     CURL *curl = NULL;
     struct curl_slist *hdrs = NULL, *h;
     char curl_err[CURL_ERROR_SIZE] = "";
@@ -195,7 +199,8 @@ out:
 
 int server_fetch_baseline(const char *url, const char *token,
                           struct metrics_results **out, char *errbuf,
-                          size_t errlen) {
+                          size_t errlen)
+{
     struct buf resp = {0};
     char err[512] = "";
     char shown[512];
@@ -223,7 +228,8 @@ out:
 }
 
 /* base_url without trailing slashes or an API path, plus the save route. */
-static char *save_url(const char *base) {
+static char *save_url(const char *base)
+{
     static const char *const tails[] = {SERVER_API_PREFIX "/baselines",
                                         SERVER_API_PREFIX "/baseline"};
     size_t n = strlen(base);
@@ -248,7 +254,8 @@ static char *save_url(const char *base) {
 
 int server_push_baseline(const char *base_url, const char *name,
                          const struct metrics_results *r, const char *token,
-                         char *errbuf, size_t errlen) {
+                         char *errbuf, size_t errlen)
+{
     static const char head[] = "{\"baseline_name\":\"";
     static const char mid[] = "\",\"results\":";
     struct buf resp = {0};

@@ -65,7 +65,8 @@ struct conn {
     struct server__reply reply;
 };
 
-static void on_log(void *cls, const char *fmt, va_list ap) {
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
     struct server *s = cls;
 
     pthread_mutex_lock(&s->log_lock);
@@ -77,7 +78,8 @@ static void on_log(void *cls, const char *fmt, va_list ap) {
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode code) {
+                         enum MHD_RequestTerminationCode code)
+{
     struct conn *k = *con_cls;
 
     (void)cls;
@@ -95,8 +97,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* The headers of r besides its length, into h; returns how many. */
-static size_t reply_headers(const struct server__reply *r,
-                            const char *h[5][2]) {
+static size_t reply_headers(const struct server__reply *r, const char *h[5][2])
+{
     size_t n = 0;
 
     h[n][0] = MHD_HTTP_HEADER_CONTENT_TYPE;
@@ -118,7 +120,8 @@ static size_t reply_headers(const struct server__reply *r,
     return n;
 }
 
-static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k) {
+static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k)
+{
     struct server__reply *r = &k->reply;
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -158,7 +161,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn *k) {
  * dropped without a word.  Nothing else was sent on the socket yet but
  * maybe a "100 Continue".  Returns true when the whole answer went out.
  */
-static bool answer_now(struct MHD_Connection *c, const struct conn *k) {
+static bool answer_now(struct MHD_Connection *c, const struct conn *k)
+{
     const struct server__reply *r = &k->reply;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -191,7 +195,8 @@ static bool answer_now(struct MHD_Connection *c, const struct conn *k) {
 }
 
 /* The declared body length; -1 when there is none (chunked or absent). */
-static long long content_length(struct MHD_Connection *c) {
+static long long content_length(struct MHD_Connection *c)
+{
     const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
     char *end = NULL;
@@ -205,14 +210,16 @@ static long long content_length(struct MHD_Connection *c) {
     return n;
 }
 
-static bool expects_continue(struct MHD_Connection *c) {
+static bool expects_continue(struct MHD_Connection *c)
+{
     const char *v =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
     return v != NULL && strcasecmp(v, "100-continue") == 0;
 }
 
 static void request_of(struct MHD_Connection *c, const char *url,
-                       const char *method, struct server__request *req) {
+                       const char *method, struct server__request *req)
+{
     memset(req, 0, sizeof(*req));
     req->method = method;
     req->path = url;
@@ -225,7 +232,8 @@ static void request_of(struct MHD_Connection *c, const char *url,
 /* The first call, headers only: refuse early what can be refused. */
 static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
                                   const char *url, const char *method,
-                                  struct conn *k) {
+                                  struct conn *k)
+{
     struct server__request req;
     long long cl = content_length(c);
 
@@ -255,7 +263,8 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
     return MHD_YES;
 }
 
-static uint64_t now_ms(void) {
+static uint64_t now_ms(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -263,7 +272,8 @@ static uint64_t now_ms(void) {
 }
 
 static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
-                               struct conn *k, const char *data, size_t n) {
+                               struct conn *k, const char *data, size_t n)
+{
     k->seen += n;
     if (!k->refused && k->len + n > s->max_body) {
         k->refused = true;
@@ -307,7 +317,8 @@ static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
     return MHD_YES;
 }
 
-static int hex_digit(char ch) {
+static int hex_digit(char ch)
+{
     if (ch >= '0' && ch <= '9')
         return ch - '0';
     if (ch >= 'a' && ch <= 'f')
@@ -323,7 +334,8 @@ static int hex_digit(char ch) {
  * one decodes %XX in place like it, except that %00 stays as written, so
  * such a name is refused as invalid (a '%' is not a name character).
  */
-static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
     char *r = s, *w = s;
 
     (void)cls;
@@ -346,7 +358,8 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls) {
+                                  size_t *upload_size, void **con_cls)
+{
     struct server *s = cls;
     struct conn *k = *con_cls;
     struct server__request req;
@@ -384,7 +397,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 /* How many connections the service keeps at once: MAX_CONNECTIONS, or
  * fewer when the file descriptor limit would not leave FD_RESERVE for the
  * store's files and libmicrohttpd's own. */
-static unsigned connection_limit(void) {
+static unsigned connection_limit(void)
+{
     struct rlimit rl;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
@@ -396,7 +410,8 @@ static unsigned connection_limit(void) {
                                           : POOL_THREADS;
 }
 
-static void server_free(struct server *s) {
+static void server_free(struct server *s)
+{
     if (s == NULL)
         return;
     pthread_mutex_destroy(&s->write_lock);
@@ -407,7 +422,8 @@ static void server_free(struct server *s) {
 }
 
 int server_start(const struct server_opts *o, struct server **out, char *errbuf,
-                 size_t errlen) {
+                 size_t errlen)
+{
     struct server__addr addr;
     struct server *s = NULL;
     struct compare_store_entry *e = NULL;
@@ -474,12 +490,11 @@ int server_start(const struct server_opts *o, struct server **out, char *errbuf,
             (addr.family == AF_INET6 ? MHD_USE_IPv6 : 0),
         (uint16_t)addr.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr.sa, MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
-        MHD_OPTION_CONNECTION_LIMIT, limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
-        MHD_OPTION_CONNECTION_TIMEOUT, HEAD_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        per_client, MHD_OPTION_CONNECTION_TIMEOUT, HEAD_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, on_log, s, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape, NULL, MHD_OPTION_END);
     pthread_mutex_lock(&s->log_lock);
     s->capture = false;
     pthread_mutex_unlock(&s->log_lock);
@@ -500,11 +515,13 @@ out:
     return rc;
 }
 
-unsigned server_port(const struct server *s) {
+unsigned server_port(const struct server *s)
+{
     return s != NULL ? s->port : 0;
 }
 
-void server_stop(struct server *s) {
+void server_stop(struct server *s)
+{
     if (s == NULL)
         return;
     if (s->daemon != NULL)

@@ -16,7 +16,8 @@
     "----------------\n"
 
 /* Writes s with control characters replaced, padded to width. */
-static void put_clean(FILE *out, const char *s, int width) {
+static void put_clean(FILE *out, const char *s, int width)
+{
     int n = 0;
 
     for (; s != NULL && *s != '\0'; s++, n++) {
@@ -28,7 +29,8 @@ static void put_clean(FILE *out, const char *s, int width) {
 }
 
 /* 10000 -> "10,000" */
-static void put_count(FILE *out, uint64_t v) {
+static void put_count(FILE *out, uint64_t v)
+{
     char digits[24];
     int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
 
@@ -68,7 +70,8 @@ static const struct stat_col per_endpoint[] = {
 /* The columns c[0..n) of ep ("-" where there is no data). */
 static void put_stats(FILE *out, const struct metrics_results *r,
                       const struct metrics_endpoint *ep,
-                      const struct stat_col *c, size_t n) {
+                      const struct stat_col *c, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         char buf[48];
         double v;
@@ -82,7 +85,8 @@ static void put_stats(FILE *out, const struct metrics_results *r,
     }
 }
 
-int server__text_report(const struct metrics_results *r, FILE *out) {
+int server__text_report(const struct metrics_results *r, FILE *out)
+{
     struct metrics_endpoint *all = NULL;
     int rc = 0;
 

@@ -31,14 +31,14 @@ static void test_man_synopsis_of_a_table(void **state)
     char *text = make(cmd_man_synopsis, test_cmds);
     (void)state;
 
-    assert_string_equal(
-        text, ".ad l\n"
-              ".B loadgate t\n"
-              "\\fIFILE\\fR \\fB\\-\\-beta\\fR [\\fIMORE\\fR...]\n"
-              "\\%[\\fB\\-\\-alpha\\fR\\ \\fIA\\-B\\fR]...\\&\n"
-              "\\%[\\fB\\-\\-gamma\\fR]\n"
-              "\\%[\\fB\\-\\-delta\\fR\\ \\fIup|down\\fR]\n"
-              ".ad b\n");
+    assert_string_equal(text,
+                        ".ad l\n"
+                        ".B loadgate t\n"
+                        "\\fIFILE\\fR \\fB\\-\\-beta\\fR [\\fIMORE\\fR...]\n"
+                        "\\%[\\fB\\-\\-alpha\\fR\\ \\fIA\\-B\\fR]...\\&\n"
+                        "\\%[\\fB\\-\\-gamma\\fR]\n"
+                        "\\%[\\fB\\-\\-delta\\fR\\ \\fIup|down\\fR]\n"
+                        ".ad b\n");
     free(text);
 }
 
@@ -110,9 +110,8 @@ static void test_man_has_every_option(void **state)
         }
     }
     for (const char *line = opts; *line; line = strchr(line, '\n') + 1)
-        if ((line[0] == '.' &&
-             strncmp(line, ".TP\n", 4) && strncmp(line, ".PP\n", 4) &&
-             strncmp(line, ".SS \"", 5)) ||
+        if ((line[0] == '.' && strncmp(line, ".TP\n", 4) &&
+             strncmp(line, ".PP\n", 4) && strncmp(line, ".SS \"", 5)) ||
             line[0] == '\'')
             fail_msg("a request in the options: %.40s", line);
     free(syn);
@@ -185,8 +184,7 @@ static void test_bash_completion_has_every_option(void **state)
         if (!arm)
             fail_msg("no arm for %s", c->name);
         /* to the next arm, "    name)" */
-        for (end = arm; (end = strstr(end, ";;\n    ")) && end[7] == ' ';
-             end++)
+        for (end = arm; (end = strstr(end, ";;\n    ")) && end[7] == ' '; end++)
             ;
         assert_non_null(end);
         /* this arm only; its last line holds the words */
@@ -216,8 +214,7 @@ static void test_bash_completion_has_every_option(void **state)
                          line);
             if (o[i]->complete == CMD_COMPLETE_WORDS &&
                 !strstr(line, o[i]->words))
-                fail_msg("%s: --%s lacks its words", c->name,
-                         o[i]->long_name);
+                fail_msg("%s: --%s lacks its words", c->name, o[i]->long_name);
             line[strlen(line)] = '\n';
         }
         *end = ';';

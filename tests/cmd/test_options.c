@@ -54,9 +54,9 @@ static void test_getopt_arguments_of_a_table(void **state)
  * getopt_long's. */
 static void test_getopt_hands_back_ids(void **state)
 {
-    char *argv[] = {"t",       "-a",       "v1",    "pos",  "--beta",
-                    "-g",      "--alpha=v2", "-av3", "--gamma", "--delta",
-                    "up",      "--del=down", NULL};
+    char *argv[] = {"t",  "-a",         "v1",   "pos",     "--beta",
+                    "-g", "--alpha=v2", "-av3", "--gamma", "--delta",
+                    "up", "--del=down", NULL};
     static const struct {
         int id;
         const char *arg;
@@ -89,8 +89,10 @@ static void test_getopt_errors_stay_errors(void **state)
         const char *arg;
         int ret;
         int optopt;
-    } cases[] = {{"-z", '?', 'z'},         {"--nope", '?', 0},
-                 {"--beta=x", '?', TEST_BETA}, {"-a", ':', 'a'},
+    } cases[] = {{"-z", '?', 'z'},
+                 {"--nope", '?', 0},
+                 {"--beta=x", '?', TEST_BETA},
+                 {"-a", ':', 'a'},
                  {"--alpha", ':', TEST_ALPHA}};
     (void)state;
 
@@ -110,10 +112,15 @@ static void test_broken_tables_are_refused(void **state)
         {.long_name = "x", .id = (enum cmd_opt)2000, .help = ""},
         {.long_name = "x", .id = (enum cmd_opt)2001, .help = ""},
         {.long_name = NULL}};
-    static const struct cmd_option same_short[] = {
-        {.long_name = "x", .short_name = 'x', .id = (enum cmd_opt)2000, .help = ""},
-        {.long_name = "y", .short_name = 'x', .id = (enum cmd_opt)2001, .help = ""},
-        {.long_name = NULL}};
+    static const struct cmd_option same_short[] = {{.long_name = "x",
+                                                    .short_name = 'x',
+                                                    .id = (enum cmd_opt)2000,
+                                                    .help = ""},
+                                                   {.long_name = "y",
+                                                    .short_name = 'x',
+                                                    .id = (enum cmd_opt)2001,
+                                                    .help = ""},
+                                                   {.long_name = NULL}};
     static const struct cmd_option same_id[] = {
         {.long_name = "x", .id = (enum cmd_opt)2000, .help = ""},
         {.long_name = "y", .id = (enum cmd_opt)2000, .help = ""},
@@ -129,7 +136,7 @@ static void test_broken_tables_are_refused(void **state)
     static struct cmd_option many[CMD_MAX_OPTIONS + 2];
     static char names[CMD_MAX_OPTIONS + 1][8];
     const struct cmd_option *bad[] = {same_long, same_short, same_id,
-                                      char_id, twice, many};
+                                      char_id,   twice,      many};
     struct cmd_getopt g;
     (void)state;
 
@@ -259,11 +266,16 @@ static void test_help_list_of_a_table(void **state)
 static void test_help_list_wraps_and_aligns(void **state)
 {
     static const struct cmd_option t[] = {
-        {.long_name = "short", .short_name = 's', .id = (enum cmd_opt)2000,
+        {.long_name = "short",
+         .short_name = 's',
+         .id = (enum cmd_opt)2000,
          .help = "one two three four five six seven eight nine ten eleven "
                  "twelve thirteen fourteen fifteen sixteen"},
-        {.long_name = "a-very-long-option-name", .id = (enum cmd_opt)2001,
-         .arg = CMD_ARG_REQUIRED, .metavar = "VALUE", .help = "wide"},
+        {.long_name = "a-very-long-option-name",
+         .id = (enum cmd_opt)2001,
+         .arg = CMD_ARG_REQUIRED,
+         .metavar = "VALUE",
+         .help = "wide"},
         {.long_name = NULL}};
     struct mem m;
     (void)state;
@@ -303,11 +315,10 @@ static void test_every_help_lists_every_option_aligned(void **state)
             char head[128];
             size_t at;
             if (o[i]->short_name)
-                snprintf(head, sizeof(head), "\n  -%c, --%s ",
-                         o[i]->short_name, o[i]->long_name);
-            else
-                snprintf(head, sizeof(head), "\n      --%s ",
+                snprintf(head, sizeof(head), "\n  -%c, --%s ", o[i]->short_name,
                          o[i]->long_name);
+            else
+                snprintf(head, sizeof(head), "\n      --%s ", o[i]->long_name);
             line = strstr(m.text, head);
             if (!line)
                 fail_msg("help %s lacks '%s'", c->name, head + 1);

@@ -27,10 +27,10 @@ static void test_parse_uint(void **state)
         {"10", 0, 10, 0, 10},
         {"007", 1, 10, 0, 7},
         {"18446744073709551615", 0, ~0ULL, 0, ~0ULL},
-        {"11", 0, 10, -1, 0},  /* above max */
-        {"0", 1, 10, -1, 0},   /* below min */
+        {"11", 0, 10, -1, 0}, /* above max */
+        {"0", 1, 10, -1, 0},  /* below min */
         {"", 0, 10, -1, 0},
-        {"-1", 0, 10, -1, 0},  /* strtoull would wrap it */
+        {"-1", 0, 10, -1, 0}, /* strtoull would wrap it */
         {"+1", 0, 10, -1, 0},
         {" 1", 0, 10, -1, 0},
         {"1 ", 0, 10, -1, 0},
@@ -61,21 +61,29 @@ static void test_parse_shard(void **state)
         int rc;
         unsigned i, n;
     } cases[] = {
-        {"1/1", 0, 1, 1},        {"2/3", 0, 2, 3},
-        {"3/3", 0, 3, 3},        {"100000/100000", 0, 100000, 100000},
-        {"0/1", -1, 0, 0},       {"2/1", -1, 0, 0},
-        {"1/0", -1, 0, 0},       {"1", -1, 0, 0},
-        {"/", -1, 0, 0},         {"1/", -1, 0, 0},
-        {"/1", -1, 0, 0},        {"a/b", -1, 0, 0},
-        {"1/2/3", -1, 0, 0},     {"1 /2", -1, 0, 0},
-        {"-1/2", -1, 0, 0},      {"100001/100001", -1, 0, 0},
+        {"1/1", 0, 1, 1},
+        {"2/3", 0, 2, 3},
+        {"3/3", 0, 3, 3},
+        {"100000/100000", 0, 100000, 100000},
+        {"0/1", -1, 0, 0},
+        {"2/1", -1, 0, 0},
+        {"1/0", -1, 0, 0},
+        {"1", -1, 0, 0},
+        {"/", -1, 0, 0},
+        {"1/", -1, 0, 0},
+        {"/1", -1, 0, 0},
+        {"a/b", -1, 0, 0},
+        {"1/2/3", -1, 0, 0},
+        {"1 /2", -1, 0, 0},
+        {"-1/2", -1, 0, 0},
+        {"100001/100001", -1, 0, 0},
         {"", -1, 0, 0},
         /* read digit by digit (metrics_shard_parse), never cut short:
          * leading zeros are the same number */
-        {"1/000000000000000000000000000000000000000000000000000000000000002",
-         0, 1, 2},
-        {"1/99999999999999999999999999999999999999999999999999999999999999",
-         -1, 0, 0},
+        {"1/000000000000000000000000000000000000000000000000000000000000002", 0,
+         1, 2},
+        {"1/99999999999999999999999999999999999999999999999999999999999999", -1,
+         0, 0},
     };
     unsigned i, n;
     (void)state;
@@ -104,8 +112,8 @@ static void check_bad_option(char **argv, const char *want)
         argc++;
     opterr = 0;
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, test_table, &g)) != -1 &&
-           opt != '?' && opt != ':')
+    while ((opt = cmd_getopt(argc, argv, test_table, &g)) != -1 && opt != '?' &&
+           opt != ':')
         ;
     assert_int_not_equal(opt, -1);
     capture_begin();
@@ -174,10 +182,10 @@ static void test_report_options(void **state)
 
     assert_int_equal(n, 8);
     for (int i = 0; i < n; i++)
-        assert_int_equal(cmd_report_opt(&o, t[i]->id,
-                                        t[i]->id == CMD_OPT_FORMAT ? "json"
-                                                                   : "f"),
-                         1);
+        assert_int_equal(
+            cmd_report_opt(&o, t[i]->id,
+                           t[i]->id == CMD_OPT_FORMAT ? "json" : "f"),
+            1);
     assert_string_equal(o.out, "f");
     assert_string_equal(o.junit, "f");
     assert_string_equal(o.markdown, "f");

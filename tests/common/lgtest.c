@@ -14,7 +14,8 @@
 
 #include "lgtest.h"
 
-char *xs(const char *s) {
+char *xs(const char *s)
+{
     char *r = s ? strdup(s) : NULL;
 
     if (s)
@@ -22,21 +23,24 @@ char *xs(const char *s) {
     return r;
 }
 
-void *xcalloc(size_t n, size_t size) {
+void *xcalloc(size_t n, size_t size)
+{
     void *p = calloc(n ? n : 1, size);
 
     assert_non_null(p);
     return p;
 }
 
-void sleep_ms(long ms) {
+void sleep_ms(long ms)
+{
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
-void rm_tree(const char *path) {
+void rm_tree(const char *path)
+{
     struct stat st;
     DIR *d;
     struct dirent *de;
@@ -59,7 +63,8 @@ void rm_tree(const char *path) {
 }
 
 size_t random_text(uint32_t *seed, const char *alphabet, size_t n, char *buf,
-                   size_t size) {
+                   size_t size)
+{
     size_t len;
 
     *seed = *seed * 1103515245u + 12345u;

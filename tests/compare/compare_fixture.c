@@ -12,7 +12,8 @@
 #include "compare_fixture.h"
 
 void cfx_add(struct metrics_results *r, const char *method, const char *path,
-             size_t n, double latency_ms, size_t failed) {
+             size_t n, double latency_ms, size_t failed)
+{
     struct metrics_endpoint *ep =
         metrics_results_endpoint(r, method, path, true);
 
@@ -29,7 +30,8 @@ void cfx_add(struct metrics_results *r, const char *method, const char *path,
     }
 }
 
-struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n) {
+struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n)
+{
     struct metrics_results *r = NULL;
 
     assert_int_equal(metrics_results_new(&r), 0);
@@ -45,7 +47,8 @@ struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n) {
 }
 
 void cfx_threshold(struct compare_threshold *t, const char *expr,
-                   const char *endpoint) {
+                   const char *endpoint)
+{
     char err[256] = "";
 
     if (compare_threshold_parse(expr, endpoint, t, err, sizeof(err)) != 0)
@@ -53,24 +56,28 @@ void cfx_threshold(struct compare_threshold *t, const char *expr,
 }
 
 /* splitmix64: a small, good, seedable generator for test data */
-static uint64_t sm_next(uint64_t *x) {
+static uint64_t sm_next(uint64_t *x)
+{
     uint64_t z = (*x += UINT64_C(0x9E3779B97F4A7C15));
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
     return z ^ (z >> 31);
 }
 
-static double sm_unit(uint64_t *x) { /* (0, 1) */
+static double sm_unit(uint64_t *x)
+{ /* (0, 1) */
     return ((double)(sm_next(x) >> 11) + 0.5) / 9007199254740992.0;
 }
 
-static double sm_normal(uint64_t *x) { /* Box-Muller */
+static double sm_normal(uint64_t *x)
+{ /* Box-Muller */
     double u = sm_unit(x), v = sm_unit(x);
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
 /* Poisson by inversion (small means) or a rounded normal. */
-static size_t sm_poisson(uint64_t *x, double mean) {
+static size_t sm_poisson(uint64_t *x, double mean)
+{
     if (mean > 50) {
         double v = mean + sqrt(mean) * sm_normal(x);
         return v < 0 ? 0 : (size_t)(v + 0.5);
@@ -85,7 +92,8 @@ static size_t sm_poisson(uint64_t *x, double mean) {
     }
 }
 
-void cfx_ar1(double *out, size_t n, double phi, double sigma, uint64_t seed) {
+void cfx_ar1(double *out, size_t n, double phi, double sigma, uint64_t seed)
+{
     uint64_t x = seed * UINT64_C(0x9E3779B97F4A7C15) + 7;
     double d = 0;
 
@@ -100,7 +108,8 @@ void cfx_ar1(double *out, size_t n, double phi, double sigma, uint64_t seed) {
 
 void cfx_synth_add_drift(struct metrics_results *r, const char *method,
                          const char *path, const struct cfx_synth *s,
-                         uint64_t seed, const double *drift) {
+                         uint64_t seed, const double *drift)
+{
     struct metrics_endpoint *ep =
         metrics_results_endpoint(r, method, path, true);
     uint64_t x = seed * UINT64_C(0x2545F4914F6CDD1D) + 1;
@@ -111,8 +120,8 @@ void cfx_synth_add_drift(struct metrics_results *r, const char *method,
     if (s->sigma > 0 && s->phi < 1)
         d = s->sigma / sqrt(1 - s->phi * s->phi) * sm_normal(&x);
     for (size_t w = 0; w < s->n_windows; w++) {
-        size_t n = s->poisson ? sm_poisson(&x, (double)s->per_window)
-                              : s->per_window;
+        size_t n =
+            s->poisson ? sm_poisson(&x, (double)s->per_window) : s->per_window;
         if (w > 0)
             d = s->phi * d + s->sigma * sm_normal(&x);
         for (size_t i = 0; i < n; i++) {
@@ -131,30 +140,30 @@ void cfx_synth_add_drift(struct metrics_results *r, const char *method,
                 continue;
             }
             /* spread over the slot */
-            at_ms = CFX_START * 1000 + (int64_t)(w * s->slot_ms) +
-                    (int64_t)((double)s->slot_ms * ((double)i + 0.5) /
-                              (double)n);
-            assert_int_equal(
-                metrics_endpoint_record(
-                    ep, at_ms / 1000, true, us, bad ? 500 : 200,
-                    bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
-                0);
-            assert_int_equal(
-                metrics_endpoint_record_fine(
-                    ep, at_ms, s->slot_ms, true, us,
-                    bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
-                0);
+            at_ms =
+                CFX_START * 1000 + (int64_t)(w * s->slot_ms) +
+                (int64_t)((double)s->slot_ms * ((double)i + 0.5) / (double)n);
+            assert_int_equal(metrics_endpoint_record(
+                                 ep, at_ms / 1000, true, us, bad ? 500 : 200,
+                                 bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
+                             0);
+            assert_int_equal(metrics_endpoint_record_fine(
+                                 ep, at_ms, s->slot_ms, true, us,
+                                 bad ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
+                             0);
         }
     }
 }
 
 void cfx_synth_add(struct metrics_results *r, const char *method,
-                   const char *path, const struct cfx_synth *s, uint64_t seed) {
+                   const char *path, const struct cfx_synth *s, uint64_t seed)
+{
     cfx_synth_add_drift(r, method, path, s, seed, NULL);
 }
 
 /* Keeps the points of tl before `end` (a key), freeing the others. */
-static size_t keep_before(struct metrics_point *tl, size_t n, int64_t end) {
+static size_t keep_before(struct metrics_point *tl, size_t n, int64_t end)
+{
     size_t k = 0;
 
     for (size_t i = 0; i < n; i++) {
@@ -166,8 +175,10 @@ static size_t keep_before(struct metrics_point *tl, size_t n, int64_t end) {
     return k;
 }
 
-void cfx_truncate(struct metrics_results *r, size_t n, unsigned slot_ms) {
-    int64_t end_ms = CFX_START * 1000 + (int64_t)(n * (slot_ms ? slot_ms : 1000));
+void cfx_truncate(struct metrics_results *r, size_t n, unsigned slot_ms)
+{
+    int64_t end_ms =
+        CFX_START * 1000 + (int64_t)(n * (slot_ms ? slot_ms : 1000));
 
     for (size_t e = 0; e < r->n_endpoints; e++) {
         struct metrics_endpoint *ep = r->endpoints[e];
@@ -177,8 +188,8 @@ void cfx_truncate(struct metrics_results *r, size_t n, unsigned slot_ms) {
         ep->n_timeline =
             keep_before(ep->timeline, ep->n_timeline, (end_ms + 999) / 1000);
         if (ep->n_fine)
-            ep->n_fine =
-                keep_before(ep->fine, ep->n_fine, end_ms / (int64_t)ep->fine_ms);
+            ep->n_fine = keep_before(ep->fine, ep->n_fine,
+                                     end_ms / (int64_t)ep->fine_ms);
         /* the endpoint's counts from what is left */
         src = ep->n_fine ? ep->fine : ep->timeline;
         ns = ep->n_fine ? ep->n_fine : ep->n_timeline;
@@ -197,8 +208,8 @@ void cfx_truncate(struct metrics_results *r, size_t n, unsigned slot_ms) {
     }
     r->duration_s = (double)n * (slot_ms ? slot_ms : 1000) / 1000.0;
 }
-struct metrics_results *cfx_synth_run(const struct cfx_synth *s,
-                                      uint64_t seed) {
+struct metrics_results *cfx_synth_run(const struct cfx_synth *s, uint64_t seed)
+{
     struct metrics_results *r = cfx_doc(NULL, 0);
 
     r->duration_s = (double)s->n_windows;

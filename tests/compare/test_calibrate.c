@@ -20,9 +20,11 @@
 
 #define N_RUNS 4
 
-static const struct cfx_synth NOISE = {60, 40, 100, 1.0, 0.35, 0.5, 0.05, 0.02, 0, false};
+static const struct cfx_synth NOISE = {60,  40,   100,  1.0, 0.35,
+                                       0.5, 0.05, 0.02, 0,   false};
 
-static void make_runs(struct metrics_results *runs[N_RUNS]) {
+static void make_runs(struct metrics_results *runs[N_RUNS])
+{
     for (size_t i = 0; i < N_RUNS; i++) {
         struct cfx_synth s = NOISE;
         runs[i] = cfx_synth_run(&s, 100 + i);
@@ -34,7 +36,8 @@ static void make_runs(struct metrics_results *runs[N_RUNS]) {
 }
 
 static double value_of(const struct metrics_results *r, const char *name,
-                       enum metrics_stat stat) {
+                       enum metrics_stat stat)
+{
     struct metrics_endpoint *all = NULL;
     double v = NAN;
 
@@ -49,7 +52,8 @@ static double value_of(const struct metrics_results *r, const char *name,
     return v;
 }
 
-static void test_calibrate(void **state) {
+static void test_calibrate(void **state)
+{
     struct metrics_results *runs[N_RUNS];
     struct compare_calibration *c = NULL;
     static const char *const names[] = {"GET /x", "POST /y", "ALL"};
@@ -123,7 +127,8 @@ static void test_calibrate(void **state) {
         metrics_results_free(runs[i]);
 }
 
-static size_t count_with(const struct metrics_results *r, const char *what) {
+static size_t count_with(const struct metrics_results *r, const char *what)
+{
     size_t n = 0;
     for (size_t i = 0; i < r->n_recommendations; i++)
         n += strstr(r->recommendations[i], what) != NULL;
@@ -132,7 +137,8 @@ static size_t count_with(const struct metrics_results *r, const char *what) {
 
 /* A 1 % tolerance on a noisy 60-window run sits inside its noise; 50 %
  * does not; absolute checks are never flagged. */
-static void test_recommend_noise(void **state) {
+static void test_recommend_noise(void **state)
+{
     struct cfx_synth s = NOISE;
     struct metrics_results *base = cfx_synth_run(&s, 1);
     struct metrics_results *run = cfx_synth_run(&s, 2);
@@ -168,7 +174,8 @@ static void test_recommend_noise(void **state) {
     metrics_results_free(run);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calibrate),
         cmocka_unit_test(test_recommend_noise),

@@ -60,7 +60,8 @@ static const struct eval_case cases[] = {
     /* a pass says what change the run could have seen (constant
      * latencies: no noise, so the tolerance itself) */
     {"p95 < baseline + 10%", 300, 105, 0, 300, 100, 0, COMPARE_PASS, NULL,
-     false, "p95 = 105 ms, limit < 110 ms (baseline 100 ms + 10%); +5.0%; "
+     false,
+     "p95 = 105 ms, limit < 110 ms (baseline 100 ms + 10%); +5.0%; "
      "could have seen +10.0% or more (10 + 10 windows of 1 s)"},
     {"p95 < baseline + 10%", 300, 80, 0, 300, 100, 0, COMPARE_PASS, NULL, false,
      "p95 = 80 ms, limit < 110 ms (baseline 100 ms + 10%); -20.0%; could "
@@ -153,7 +154,8 @@ static const struct eval_case cases[] = {
      "requests = 300, limit >= 300"},
 };
 
-static void test_case_table(void **state) {
+static void test_case_table(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct eval_case *k = &cases[i];
@@ -202,7 +204,8 @@ static void test_case_table(void **state) {
 }
 
 /* The numbers behind a relative failure, and its detail block. */
-static void test_relative_detail(void **state) {
+static void test_relative_detail(void **state)
+{
     struct cfx_ep r_ep = {"GET", "/api/x", 3000, 1320.4, 0};
     struct cfx_ep b_ep = {"GET", "/api/x", 2950, 980.2, 0};
     struct metrics_results *run = cfx_doc(&r_ep, 1), *base = cfx_doc(&b_ep, 1);
@@ -261,7 +264,8 @@ static void test_relative_detail(void **state) {
 
 /* One threshold without endpoint: one check per endpoint, in the run's
  * order, plus ALL over the whole run. */
-static void test_all_expansion(void **state) {
+static void test_all_expansion(void **state)
+{
     static const struct cfx_ep eps[] = {
         {"GET", "/a", 300, 10, 0},
         {"POST", "/b", 200, 2000, 0},
@@ -297,7 +301,8 @@ static void test_all_expansion(void **state) {
     metrics_results_free(run);
 }
 
-static void test_unknown_endpoint(void **state) {
+static void test_unknown_endpoint(void **state)
+{
     static const struct cfx_ep eps[] = {
         {"GET", "/a", 10, 10, 0},
         {"GET", "/b", 10, 10, 0},
@@ -326,7 +331,8 @@ static void test_unknown_endpoint(void **state) {
 
 /* The baseline lacks an endpoint: that check is skipped, naming the
  * baseline when its name is known; the others are judged. */
-static void test_endpoint_not_in_baseline(void **state) {
+static void test_endpoint_not_in_baseline(void **state)
+{
     static const struct cfx_ep r_eps[] = {{"GET", "/a", 300, 10, 0},
                                           {"GET", "/new", 300, 10, 0}};
     static const struct cfx_ep b_eps[] = {{"GET", "/a", 300, 10, 0}};
@@ -359,7 +365,8 @@ static void test_endpoint_not_in_baseline(void **state) {
 
 /* Mixed verdict: counts equal the checks, and an empty run has an
  * inconclusive ALL rather than nothing. */
-static void test_counts_and_empty_run(void **state) {
+static void test_counts_and_empty_run(void **state)
+{
     static const struct cfx_ep eps[] = {{"GET", "/a", 300, 10, 0},
                                         {"GET", "/b", 0, 0, 0}};
     struct metrics_results *run = cfx_doc(eps, 2), *empty = cfx_doc(NULL, 0);
@@ -411,7 +418,8 @@ static void test_counts_and_empty_run(void **state) {
 
 /* Hostile sizes: a 900-character endpoint name keeps message and detail
  * within their caps and NUL-terminated. */
-static void test_long_names(void **state) {
+static void test_long_names(void **state)
+{
     char path[901];
     char name[1000];
     struct metrics_results *run = cfx_doc(NULL, 0);
@@ -438,7 +446,8 @@ static void test_long_names(void **state) {
 /* Open model: a run that missed its target rate by more than 5 %, or a
  * saturated load generator, adds an INCONCLUSIVE whole-run check; a closed
  * run adds nothing. */
-static void test_load_check(void **state) {
+static void test_load_check(void **state)
+{
     static const struct {
         double target, achieved;
         bool saturated;
@@ -502,7 +511,8 @@ static void test_load_check(void **state) {
     compare_threshold_release(&t);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_table),
         cmocka_unit_test(test_relative_detail),

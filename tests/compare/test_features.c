@@ -19,7 +19,8 @@
 #include "compare_fixture.h"
 #include "compare_internal.h"
 
-static void test_glob(void **state) {
+static void test_glob(void **state)
+{
     static const struct {
         const char *pattern, *name;
         bool match;
@@ -50,7 +51,8 @@ static void test_glob(void **state) {
     assert_false(compare__is_pattern("GET /a"));
 }
 
-static struct metrics_results *three_endpoints(void) {
+static struct metrics_results *three_endpoints(void)
+{
     static const struct cfx_ep eps[] = {
         {"GET", "/api/agents", 300, 100, 0},
         {"GET", "/api/agents/42", 300, 300, 0},
@@ -59,7 +61,8 @@ static struct metrics_results *three_endpoints(void) {
     return cfx_doc(eps, 3);
 }
 
-static void test_patterns(void **state) {
+static void test_patterns(void **state)
+{
     struct metrics_results *run = three_endpoints();
     struct compare_threshold t;
     struct compare_verdict *v = NULL;
@@ -95,7 +98,8 @@ static void test_patterns(void **state) {
 /* An endpoint-less threshold yields to one naming the endpoint (or a
  * pattern matching it) for the same statistic; ALL stays; another
  * statistic does not override. */
-static void test_overrides(void **state) {
+static void test_overrides(void **state)
+{
     struct metrics_results *run = three_endpoints();
     struct compare_threshold t[4];
     struct compare_verdict *v = NULL;
@@ -136,7 +140,8 @@ static void test_overrides(void **state) {
 
 /* Checks of v on endpoint ep, as "expr" strings joined by "|". */
 static void checks_on(const struct compare_verdict *v, const char *ep,
-                      char *buf, size_t len) {
+                      char *buf, size_t len)
+{
     buf[0] = '\0';
     for (size_t i = 0; i < v->n_checks; i++)
         if (strcmp(v->checks[i].endpoint, ep) == 0) {
@@ -150,7 +155,8 @@ static void checks_on(const struct compare_verdict *v, const char *ep,
  * kind, and a warning never removes a blocking check: a warn-only
  * 'p95 < baseline + 50%' for one endpoint once removed that endpoint's
  * 'p95 < 1s' and 'p95 < baseline + 20%'. */
-static void test_override_same_kind_and_severity(void **state) {
+static void test_override_same_kind_and_severity(void **state)
+{
     struct metrics_results *run = three_endpoints();
     struct compare_threshold t[3];
     struct compare_verdict *v = NULL;
@@ -199,7 +205,8 @@ static void test_override_same_kind_and_severity(void **state) {
 /* Given thresholds keep the default error_rate check unless they check
  * error_rate themselves: a run failing every request once passed
  * '-t "p99 < 200ms"'. */
-static void test_default_error_rate_stays(void **state) {
+static void test_default_error_rate_stays(void **state)
+{
     static const struct cfx_ep eps[] = {{"GET", "/a", 1000, 10, 1000},
                                         {"GET", "/b", 1000, 10, 0}};
     struct metrics_results *run = cfx_doc(eps, 2);
@@ -265,9 +272,12 @@ static void test_default_error_rate_stays(void **state) {
 
 /* In the closed model users are shared: an rps check failing on one
  * endpoint says so. */
-static void test_closed_model_rps_note(void **state) {
-    static const struct cfx_synth slow = {30, 20, 50, 1, 0.05, 0, 0, 0, 0, false},
-                                  fast = {30, 40, 50, 1, 0.05, 0, 0, 0, 0, false};
+static void test_closed_model_rps_note(void **state)
+{
+    static const struct cfx_synth slow = {30, 20, 50, 1, 0.05,
+                                          0,  0,  0,  0, false},
+                                  fast = {30, 40, 50, 1, 0.05,
+                                          0,  0,  0,  0, false};
     struct metrics_results *run = cfx_synth_run(&slow, 1),
                            *base = cfx_synth_run(&fast, 2);
     struct compare_threshold t;
@@ -303,7 +313,8 @@ static void test_closed_model_rps_note(void **state) {
 
 /* severity: warn: a breach is PASS with a warning, never a failure; an
  * inconclusive warn-only check is SKIPPED, never exit 3. */
-static void test_warn_only(void **state) {
+static void test_warn_only(void **state)
+{
     struct metrics_results *run = three_endpoints();
     struct compare_threshold t[2];
     struct compare_verdict *v = NULL;
@@ -343,7 +354,8 @@ static void test_warn_only(void **state) {
 }
 
 /* GET /x over 60 s: 100 ms, except seconds [from, to) at slow_ms. */
-static struct metrics_results *spiky(size_t from, size_t to, double slow_ms) {
+static struct metrics_results *spiky(size_t from, size_t to, double slow_ms)
+{
     struct metrics_results *r = cfx_doc(NULL, 0);
     struct metrics_endpoint *ep =
         metrics_results_endpoint(r, "GET", "/x", true);
@@ -360,7 +372,8 @@ static struct metrics_results *spiky(size_t from, size_t to, double slow_ms) {
     return r;
 }
 
-static void test_sustained(void **state) {
+static void test_sustained(void **state)
+{
     static const struct {
         size_t from, to;
         double for_s;
@@ -412,7 +425,8 @@ static void test_sustained(void **state) {
 
 /* Relative sustained: the limit from the baseline's whole run; and a
  * document without a timeline cannot be judged per second. */
-static void test_sustained_relative_and_no_timeline(void **state) {
+static void test_sustained_relative_and_no_timeline(void **state)
+{
     struct metrics_results *base = spiky(0, 0, 100), *run = spiky(20, 55, 130);
     struct compare_threshold t;
     struct compare_verdict *v = NULL;
@@ -444,7 +458,8 @@ static void test_sustained_relative_and_no_timeline(void **state) {
     metrics_results_free(run);
 }
 
-static void test_parse_quantity(void **state) {
+static void test_parse_quantity(void **state)
+{
     static const struct {
         enum metrics_stat stat;
         const char *text;
@@ -495,7 +510,8 @@ static void test_parse_quantity(void **state) {
 }
 
 /* The engine's per-second question for abort: true thresholds. */
-static void test_sustained_breach(void **state) {
+static void test_sustained_breach(void **state)
+{
     struct metrics_results *r = spiky(10, 50, 1500);
     struct compare_threshold t;
     char why[256];
@@ -543,7 +559,8 @@ static void test_sustained_breach(void **state) {
     assert_false(compare_sustained_breach(NULL, NULL, NULL, 0));
 }
 
-static void test_profile_diff(void **state) {
+static void test_profile_diff(void **state)
+{
     static const struct cfx_ep b_eps[] = {{"GET", "/a", 10, 10, 0},
                                           {"POST", "/y", 10, 10, 0}};
     static const struct cfx_ep r_eps[] = {{"GET", "/a", 10, 10, 0},
@@ -584,7 +601,8 @@ static void test_profile_diff(void **state) {
     metrics_results_free(same);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_patterns),

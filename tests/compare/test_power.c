@@ -30,11 +30,12 @@
 
 /* 6 s at 75 requests/s: 60 slots of 100 ms, 7.5 requests each (Poisson),
  * a mild drift of the level (time constant about a second) */
-static const struct cfx_synth SHORT = {60, 8, 100, 1.0, 0.35, 0.9, 0.02,
-                                       0, 100, true};
+static const struct cfx_synth SHORT = {60,  8,    100, 1.0, 0.35,
+                                       0.9, 0.02, 0,   100, true};
 
 /* Drops the fine timeline: the run as an older loadgate recorded it. */
-static void drop_fine(struct metrics_results *r) {
+static void drop_fine(struct metrics_results *r)
+{
     for (size_t e = 0; e < r->n_endpoints; e++) {
         struct metrics_endpoint *ep = r->endpoints[e];
         for (size_t i = 0; i < ep->n_fine; i++)
@@ -48,7 +49,8 @@ static void drop_fine(struct metrics_results *r) {
 static struct compare_check judge1(const struct metrics_results *run,
                                    const struct metrics_results *base,
                                    const char *expr,
-                                   const struct compare_opts *o) {
+                                   const struct compare_opts *o)
+{
     struct compare_threshold t;
     struct compare_verdict *v = NULL;
     struct compare_check c;
@@ -67,7 +69,8 @@ static struct compare_check judge1(const struct metrics_results *run,
     return c;
 }
 
-static void test_short_runs(void **state) {
+static void test_short_runs(void **state)
+{
     const size_t n = 50;
     size_t aa_fail = 0, det = 0, old_inconclusive = 0;
     struct cfx_synth slow = SHORT;
@@ -112,9 +115,10 @@ static void test_short_runs(void **state) {
 
 /* A long run is judged over at most 400 windows (the bootstrap's cost
  * grows with them): 20 minutes in windows of 3 s. */
-static void test_long_run(void **state) {
-    static const struct cfx_synth s = {1200, 20, 100, 1.0, 0.35, 0.5, 0.03,
-                                       0, 0, false};
+static void test_long_run(void **state)
+{
+    static const struct cfx_synth s = {1200, 20,   100, 1.0, 0.35,
+                                       0.5,  0.03, 0,   0,   false};
     struct cfx_synth slow = s;
     struct metrics_results *b, *r;
     struct compare_check c;
@@ -133,11 +137,12 @@ static void test_long_run(void **state) {
 
 /* 6 s of A and B at once, 200 requests/s each: the runner's noise (drift
  * of 15 %, time constant about a second) is the same on both sides. */
-static const struct cfx_synth PAIR = {60, 20, 100, 1.0, 0.35, 0, 0,
-                                      0, 100, true};
+static const struct cfx_synth PAIR = {60, 20, 100, 1.0, 0.35,
+                                      0,  0,  0,   100, true};
 
 static void pair_runs(uint64_t seed, double shift, struct metrics_results **a,
-                      struct metrics_results **b) {
+                      struct metrics_results **b)
+{
     struct cfx_synth sb = PAIR;
     double drift[60];
 
@@ -151,7 +156,8 @@ static void pair_runs(uint64_t seed, double shift, struct metrics_results **a,
     cfx_synth_add_drift(*b, "GET", "/x", &sb, seed * 2 + 1, drift);
 }
 
-static void test_paired_power(void **state) {
+static void test_paired_power(void **state)
+{
     const size_t n = 100;
     struct compare_opts paired = {.alpha = 0.05, .paired = true};
     struct compare_opts unpaired = {.alpha = 0.05};
@@ -199,8 +205,8 @@ static void test_paired_power(void **state) {
                                             &tp),
                          0);
         assert_int_equal(compare_test_ratio(b->endpoints[0], a->endpoints[0],
-                                            METRICS_STAT_P95, COMPARE_LT,
-                                            false, &tu),
+                                            METRICS_STAT_P95, COMPARE_LT, false,
+                                            &tu),
                          0);
         assert_true(tp.paired && !tu.paired);
         assert_true(tp.se_log < tu.se_log);
@@ -211,7 +217,8 @@ static void test_paired_power(void **state) {
 }
 
 /* Too few windows both have at once: the paired test says so. */
-static void test_paired_too_few(void **state) {
+static void test_paired_too_few(void **state)
+{
     struct cfx_synth s = PAIR;
     struct metrics_results *a, *b;
     struct compare_opts paired = {.paired = true};
@@ -230,10 +237,11 @@ static void test_paired_too_few(void **state) {
 }
 
 /* 8 endpoints of 30 s at 20 requests/s, a little drift */
-static const struct cfx_synth GATE_EP = {30, 20, 50, 1.0, 0.4, 0.5, 0.03,
-                                         0, 0, false};
+static const struct cfx_synth GATE_EP = {30,  20,   50, 1.0, 0.4,
+                                         0.5, 0.03, 0,  0,   false};
 
-static void test_holm_gates(void **state) {
+static void test_holm_gates(void **state)
+{
     const size_t gates = 200, eps = 8;
     struct compare_threshold t[2];
     size_t failed = 0, raw = 0, m_seen = 0;
@@ -305,9 +313,10 @@ static void test_holm_gates(void **state) {
 
 /* A pass's "could have seen": a change that large fails about 80 % of the
  * time (the power it is computed for). */
-static void test_mde_power(void **state) {
-    static const struct cfx_synth s = {60, 40, 100, 1.0, 0.35, 0.5, 0.03,
-                                       0, 0, false};
+static void test_mde_power(void **state)
+{
+    static const struct cfx_synth s = {60,  40,   100, 1.0, 0.35,
+                                       0.5, 0.03, 0,   0,   false};
     struct cfx_synth slow = s;
     const size_t n = 100;
     double mde = 0;
@@ -343,7 +352,8 @@ static void test_mde_power(void **state) {
     assert_true(det >= 60 && det <= 97);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_short_runs),
         cmocka_unit_test(test_long_run),

@@ -15,7 +15,8 @@
 #define OK_LINE "Performance metrics are within acceptable ranges."
 
 /* How many recommendations contain needle. */
-static size_t count_with(const struct metrics_results *r, const char *needle) {
+static size_t count_with(const struct metrics_results *r, const char *needle)
+{
     size_t n = 0;
 
     for (size_t i = 0; i < r->n_recommendations; i++)
@@ -27,7 +28,8 @@ static size_t count_with(const struct metrics_results *r, const char *needle) {
 static struct compare_verdict *judge(struct metrics_results *r,
                                      const char *const *exprs,
                                      const char *const *endpoints, size_t n,
-                                     struct compare_threshold *t) {
+                                     struct compare_threshold *t)
+{
     struct compare_verdict *v = NULL;
     char err[256];
 
@@ -41,12 +43,14 @@ static struct compare_verdict *judge(struct metrics_results *r,
     return v;
 }
 
-static void release(struct compare_threshold *t, size_t n) {
+static void release(struct compare_threshold *t, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         compare_threshold_release(&t[i]);
 }
 
-static void test_healthy(void **state) {
+static void test_healthy(void **state)
+{
     static const struct cfx_ep eps[] = {{"GET", "/a", 300, 20, 0},
                                         {"GET", "/b", 300, 30, 3}};
     static const char *const ex[] = {"p95 < 1s", "error_rate < 5%"};
@@ -70,7 +74,8 @@ static void test_healthy(void **state) {
     metrics_results_free(r);
 }
 
-static void test_flags(void **state) {
+static void test_flags(void **state)
+{
     static const struct cfx_ep eps[] = {
         {"GET", "/slow", 300, 1320, 0},
         {"POST", "/flaky", 100, 20, 10},
@@ -131,7 +136,8 @@ static void test_flags(void **state) {
 
 /* A threshold without endpoint covers every endpoint: no "no check" line.
  * The target rate counts only when missed by more than 5 %. */
-static void test_covered_and_target_met(void **state) {
+static void test_covered_and_target_met(void **state)
+{
     static const struct cfx_ep eps[] = {{"GET", "/a", 300, 20, 0},
                                         {"GET", "/b", 300, 20, 0}};
     static const char *const ex[] = {"p95 < 1s", "p99 < 1s"};
@@ -159,7 +165,8 @@ static void test_covered_and_target_met(void **state) {
 
 /* A stale "all fine" line (a results file read back) goes when something
  * is flagged now; achieved_rps 0 falls back to requests / duration. */
-static void test_stale_ok_line(void **state) {
+static void test_stale_ok_line(void **state)
+{
     static const struct cfx_ep eps[] = {{"GET", "/a", 300, 20, 0}};
     struct metrics_results *r = cfx_doc(eps, 1);
 
@@ -178,7 +185,8 @@ static void test_stale_ok_line(void **state) {
 
 /* Too few samples: one line per threshold naming every place; a short
  * baseline is named as such; a pass thanks to min_effect is pointed out. */
-static void test_grouped_and_warning(void **state) {
+static void test_grouped_and_warning(void **state)
+{
     static const struct cfx_ep r_eps[] = {{"GET", "/a", 300, 5.8, 0},
                                           {"GET", "/b", 50, 20, 0}};
     static const struct cfx_ep b_eps[] = {{"GET", "/a", 300, 5, 0},
@@ -214,7 +222,8 @@ static void test_grouped_and_warning(void **state) {
     metrics_results_free(b);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthy),
         cmocka_unit_test(test_flags),

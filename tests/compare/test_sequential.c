@@ -22,7 +22,8 @@
 
 /* Lan-DeMets spending, five equally spaced looks, one-sided 2.5 %: the
  * boundaries every group-sequential package prints (gsDesign, ldbounds). */
-static void test_boundaries(void **state) {
+static void test_boundaries(void **state)
+{
     static const double obf[5] = {4.8769, 3.3569, 2.6803, 2.2898, 2.0310};
     static const double pocock[5] = {2.4380, 2.4268, 2.4101, 2.3966, 2.3859};
 
@@ -62,14 +63,16 @@ static void test_boundaries(void **state) {
     assert_true(fabs(compare__norm_sf(compare__norm_isf(0.3)) - 0.3) < 1e-12);
 }
 
-static uint64_t xs_next(uint64_t *x) {
+static uint64_t xs_next(uint64_t *x)
+{
     *x ^= *x << 13;
     *x ^= *x >> 7;
     *x ^= *x << 17;
     return *x;
 }
 
-static double xs_normal(uint64_t *x) {
+static double xs_normal(uint64_t *x)
+{
     double u = ((double)(xs_next(x) >> 11) + 0.5) / 9007199254740992.0;
     double v = ((double)(xs_next(x) >> 11) + 0.5) / 9007199254740992.0;
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
@@ -77,7 +80,8 @@ static double xs_normal(uint64_t *x) {
 
 /* Looks at uneven fractions, as slices that do not divide MAX evenly give:
  * the chance of crossing any of them under no change is alpha. */
-static void test_brownian_looks(void **state) {
+static void test_brownian_looks(void **state)
+{
     static const double t[] = {0.13, 0.3, 0.42, 0.61, 0.8, 0.9, 1.0};
     const size_t nt = sizeof(t) / sizeof(*t);
     const int sims = 100000;
@@ -115,15 +119,15 @@ static void test_brownian_looks(void **state) {
 }
 
 /* One endpoint "GET /x" per document. */
-static const struct cfx_synth STREAM = {60, 30, 100, 1.0, 0.35, 0.5, 0.04,
-                                        0, 0, false};
+static const struct cfx_synth STREAM = {60,  30,   100, 1.0, 0.35,
+                                        0.5, 0.04, 0,   0,   false};
 
 /* Runs a sequence of looks at 12, 24, ... 60 s over run (truncated to each
  * look) against base; the first decision and its look. */
 static enum compare_seq_decision
 sequence(const struct compare_threshold *t, const struct metrics_results *base,
-         const struct cfx_synth *s, uint64_t seed, double alpha,
-         unsigned *look) {
+         const struct cfx_synth *s, uint64_t seed, double alpha, unsigned *look)
+{
     struct compare_seq_opts o = {alpha, 60, COMPARE_SPEND_OBF, false};
     struct compare_sequential *q = NULL;
     const struct compare_seq_check *c;
@@ -152,7 +156,8 @@ sequence(const struct compare_threshold *t, const struct metrics_results *base,
  * stays within 1.5 alpha (alpha 5 % so that the count says something).
  * Every stream is decided by its last look.
  */
-static void test_aa_streams(void **state) {
+static void test_aa_streams(void **state)
+{
     const size_t n = 2000;
     const double alpha = 0.05;
     struct compare_threshold t;
@@ -182,7 +187,8 @@ static void test_aa_streams(void **state) {
 
 /* +30 % against a 10 % tolerance decides FAIL within three of the five
  * looks; an A/A run with a 20 % tolerance mostly decides PASS early. */
-static void test_clear_changes(void **state) {
+static void test_clear_changes(void **state)
+{
     struct compare_threshold t;
     struct cfx_synth s = STREAM, slow = STREAM;
     size_t early_fail = 0, early_pass = 0, n = 100;
@@ -220,7 +226,8 @@ static void test_clear_changes(void **state) {
 }
 
 /* The API around the looks, and the verdict that takes the decisions. */
-static void test_api(void **state) {
+static void test_api(void **state)
+{
     struct compare_threshold t[2];
     struct cfx_synth s = STREAM, slow = STREAM;
     struct compare_seq_opts o = {0, 60, COMPARE_SPEND_POCOCK, false};
@@ -278,8 +285,7 @@ static void test_api(void **state) {
     /* the verdict takes the decisions; the absolute checks are its own */
     memset(&co, 0, sizeof(co));
     co.sequential = q;
-    assert_int_equal(compare_evaluate(r, base, t, 2, &co, &v, err,
-                                      sizeof(err)),
+    assert_int_equal(compare_evaluate(r, base, t, 2, &co, &v, err, sizeof(err)),
                      0);
     assert_int_equal(v->n_checks, 4);
     assert_int_equal(v->checks[0].status, COMPARE_FAIL);
@@ -318,8 +324,7 @@ static void test_api(void **state) {
     assert_int_equal(compare_sequential_looks(q), 2);
     memset(&co, 0, sizeof(co));
     co.sequential = q;
-    assert_int_equal(compare_evaluate(r, base, t, 2, &co, &v, err,
-                                      sizeof(err)),
+    assert_int_equal(compare_evaluate(r, base, t, 2, &co, &v, err, sizeof(err)),
                      0);
     assert_int_equal(v->checks[0].status, COMPARE_PASS);
     assert_non_null(strstr(v->checks[0].message, " at look 2 (31 s)"));
@@ -333,7 +338,8 @@ static void test_api(void **state) {
     compare_threshold_release(&t[1]);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_brownian_looks),

@@ -32,12 +32,15 @@
 /* n_windows, per_window, base_ms, shift, spread, phi, sigma, error_p */
 static const struct cfx_synth IID = {60, 40, 100, 1.0, 0.35, 0, 0, 0, 0, false};
 /* moderate drift: phi 0.5, level sd 5.8 %, over 300 s */
-static const struct cfx_synth AR1 = {300, 40, 100, 1.0, 0.35, 0.5, 0.05, 0, 0, false};
+static const struct cfx_synth AR1 = {300, 40,   100, 1.0, 0.35,
+                                     0.5, 0.05, 0,   0,   false};
 /* strong drift dominating a short run: phi 0.7, level sd 11 %, 60 s; no
  * interval from 60 windows sees all of it (reported, loosely bounded) */
-static const struct cfx_synth AR7 = {60, 40, 100, 1.0, 0.35, 0.7, 0.08, 0, 0, false};
+static const struct cfx_synth AR7 = {60,  40,   100, 1.0, 0.35,
+                                     0.7, 0.08, 0,   0,   false};
 
-static struct cfx_synth shifted(struct cfx_synth s, double shift) {
+static struct cfx_synth shifted(struct cfx_synth s, double shift)
+{
     s.shift = shift;
     return s;
 }
@@ -46,7 +49,8 @@ static struct cfx_synth shifted(struct cfx_synth s, double shift) {
  * and copies the check out when c is not NULL. */
 static enum compare_status judge1(const struct metrics_results *run,
                                   const struct metrics_results *base,
-                                  const char *expr, struct compare_check *c) {
+                                  const char *expr, struct compare_check *c)
+{
     struct compare_threshold t;
     struct compare_verdict *v = NULL;
     char err[256] = "";
@@ -71,7 +75,8 @@ static enum compare_status judge1(const struct metrics_results *run,
 /* How many of SEEDS pairs (baseline from s_base, run from s_run) fail. */
 static size_t count_fails(const struct cfx_synth *s_base,
                           const struct cfx_synth *s_run, const char *expr,
-                          uint64_t salt) {
+                          uint64_t salt)
+{
     size_t fails = 0;
 
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
@@ -95,7 +100,8 @@ struct rate_case {
     size_t min_fails, max_fails; /* out of SEEDS */
 };
 
-static void test_rates(void **state) {
+static void test_rates(void **state)
+{
     static const struct rate_case cases[] = {
         /* A/A at tolerance 0: one-sided 5 %, so about 2.5 of 50 */
         {"A/A iid, tolerance 0", &IID, 1.0, "p95 < baseline", 0, 5},
@@ -137,7 +143,8 @@ static void test_rates(void **state) {
 }
 
 /* error_rate and rps go through the same bootstrap on per-window counts. */
-static void test_rates_counts(void **state) {
+static void test_rates_counts(void **state)
+{
     struct cfx_synth e = IID, e2;
     size_t aa, det;
 
@@ -156,7 +163,8 @@ static void test_rates_counts(void **state) {
 
 /* The interval [ci_low, ci_high] (two one-sided 95 % bounds, so 90 %
  * nominal) covers the true ratio. */
-static void test_coverage(void **state) {
+static void test_coverage(void **state)
+{
     static const struct {
         const struct cfx_synth *noise;
         double shift;
@@ -212,7 +220,8 @@ static void test_coverage(void **state) {
 }
 
 /* Same inputs, same verdict: the generator is seeded from the documents. */
-static void test_deterministic(void **state) {
+static void test_deterministic(void **state)
+{
     struct cfx_synth noisy = AR7, run = shifted(AR7, 1.12);
     struct metrics_results *b, *r, *r2;
     struct compare_check c1, c2, c3;
@@ -242,7 +251,8 @@ static void test_deterministic(void **state) {
 
 /* Beyond the limit but under 10 windows (or no timeline at all, like an
  * imported document): INCONCLUSIVE, saying why. */
-static void test_too_few_windows(void **state) {
+static void test_too_few_windows(void **state)
+{
     struct cfx_synth s = IID;
     struct metrics_results *b, *r;
     struct compare_check c;
@@ -280,7 +290,8 @@ static void test_too_few_windows(void **state) {
 /* Beyond the tolerance in a noisy run, but not significant: PASS with a
  * warning and the p-value; never a FAIL with p >= alpha.  Within the
  * tolerance: a PASS that says what the run could have seen. */
-static void test_not_significant(void **state) {
+static void test_not_significant(void **state)
+{
     struct cfx_synth noisy = AR1, run;
     size_t warned = 0, passed = 0;
 
@@ -342,7 +353,8 @@ static void test_not_significant(void **state) {
 }
 
 /* rps: the bad direction is down; a 20 % drop in requests per second. */
-static void test_rps_drop(void **state) {
+static void test_rps_drop(void **state)
+{
     struct cfx_synth s = IID;
     struct metrics_results *b, *r;
     struct compare_check c;
@@ -373,7 +385,8 @@ static void test_rps_drop(void **state) {
     metrics_results_free(r);
 }
 
-static double now_ms(void) {
+static double now_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
@@ -381,7 +394,8 @@ static double now_ms(void) {
 
 /* A 300-window run against a 300-window baseline, a check that reaches the
  * bootstrap: the time it takes. */
-static void test_time_per_check(void **state) {
+static void test_time_per_check(void **state)
+{
     static const char *const exprs[] = {
         "p95 < baseline + 10%", "p99 < baseline + 10%", "avg < baseline + 10%",
         "error_rate < baseline"};
@@ -415,7 +429,8 @@ static void test_time_per_check(void **state) {
     metrics_results_free(r);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rates),
         cmocka_unit_test(test_rates_counts),

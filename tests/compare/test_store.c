@@ -26,7 +26,8 @@ struct fx {
     char store[128];
 };
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     struct fx *f = calloc(1, sizeof(*f));
 
     if (!f)
@@ -42,7 +43,8 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     struct fx *f = *state;
 
     rm_tree(f->root);
@@ -50,7 +52,8 @@ static int teardown(void **state) {
     return 0;
 }
 
-static struct metrics_results *sample_doc(size_t n_a, double ms_a) {
+static struct metrics_results *sample_doc(size_t n_a, double ms_a)
+{
     const struct cfx_ep eps[] = {{"GET", "/a", n_a, ms_a, 0},
                                  {"POST", "/b", 100, 40, 5}};
     struct metrics_results *r = cfx_doc(eps, 2);
@@ -60,7 +63,8 @@ static struct metrics_results *sample_doc(size_t n_a, double ms_a) {
     return r;
 }
 
-static void write_file(const char *path, const char *text) {
+static void write_file(const char *path, const char *text)
+{
     FILE *fp = fopen(path, "w");
 
     assert_non_null(fp);
@@ -68,7 +72,8 @@ static void write_file(const char *path, const char *text) {
     assert_int_equal(fclose(fp), 0);
 }
 
-static void test_round_trip(void **state) {
+static void test_round_trip(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(300, 10), *r2 = sample_doc(50, 80);
     struct metrics_results *back = NULL;
@@ -153,7 +158,8 @@ static void test_round_trip(void **state) {
     metrics_results_free(r2);
 }
 
-static void test_corrupt(void **state) {
+static void test_corrupt(void **state)
+{
     struct fx *f = *state;
     static const char *const bad[] = {
         "{ not json",
@@ -196,7 +202,8 @@ static void test_corrupt(void **state) {
     metrics_results_free(r);
 }
 
-static void test_names(void **state) {
+static void test_names(void **state)
+{
     struct fx *f = *state;
     static const struct {
         const char *name;
@@ -251,7 +258,8 @@ static void test_names(void **state) {
     metrics_results_free(r);
 }
 
-static void test_resolve(void **state) {
+static void test_resolve(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(300, 10), *back = NULL;
     char path[256], err[512], *name = NULL;
@@ -318,7 +326,8 @@ static void test_resolve(void **state) {
 /* One classification of a baseline spec for every caller: a URL by its
  * scheme, a file by '/', ".json" at the end or an existing regular file,
  * else a name. */
-static void test_baseline_kind(void **state) {
+static void test_baseline_kind(void **state)
+{
     struct fx *f = *state;
     char path[256], cwd[1024];
     FILE *fp;
@@ -350,7 +359,8 @@ static void test_baseline_kind(void **state) {
 
 /* A baseline recorded with another profile: both hashes known and
  * different. */
-static void test_profile_mismatch(void **state) {
+static void test_profile_mismatch(void **state)
+{
     (void)state;
     assert_true(compare_profile_mismatch("aaa", "bbb"));
     assert_false(compare_profile_mismatch("aaa", "aaa"));
@@ -363,15 +373,15 @@ static void test_profile_mismatch(void **state) {
 /* A store path that is a file cannot be created: EIO with the reason, and
  * the document keeps its old baseline_id. */
 /* "did you mean": the stored name closest to a mistyped one. */
-static void test_closest(void **state) {
+static void test_closest(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(100, 10);
     char err[512], *name = (char *)"x";
 
     /* no store, then an empty one: nothing to suggest */
-    assert_int_equal(compare_store_closest(f->store, "mian", &name, err,
-                                           sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_store_closest(f->store, "mian", &name, err, sizeof(err)), 0);
     assert_null(name);
     static const char *const names[] = {"release-1.2", "main", "develop"};
     for (size_t i = 0; i < 3; i++)
@@ -383,8 +393,8 @@ static void test_closest(void **state) {
                  {"devleop", "develop"},  {"release-12", "release-1.2"},
                  {"zzzzzzzz", "develop"}, {"main", "main"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        assert_int_equal(compare_store_closest(f->store, cases[i].typed,
-                                               &name, err, sizeof(err)),
+        assert_int_equal(compare_store_closest(f->store, cases[i].typed, &name,
+                                               err, sizeof(err)),
                          0);
         assert_non_null(name);
         if (strcmp(name, cases[i].want) != 0)
@@ -395,7 +405,8 @@ static void test_closest(void **state) {
     metrics_results_free(r);
 }
 
-static void test_save_io_error(void **state) {
+static void test_save_io_error(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(10, 10);
     char path[256], err[512];
@@ -409,7 +420,8 @@ static void test_save_io_error(void **state) {
     metrics_results_free(r);
 }
 
-static size_t history_count(const char *store, const char *name) {
+static size_t history_count(const char *store, const char *name)
+{
     struct compare_store_entry *e = NULL;
     size_t n = 0;
     char err[512];
@@ -420,7 +432,8 @@ static size_t history_count(const char *store, const char *name) {
     return n;
 }
 
-static double all_p95(const struct metrics_results *r) {
+static double all_p95(const struct metrics_results *r)
+{
     struct metrics_endpoint *all = NULL;
     double v = -1;
 
@@ -433,7 +446,8 @@ static double all_p95(const struct metrics_results *r) {
 /* Every save keeps the version it replaces; history is newest first with
  * its numbers; rollback restores (and keeps what it replaces); prune keeps
  * the newest N; rm keeps the removed one, so it can come back. */
-static void test_history_rollback_prune(void **state) {
+static void test_history_rollback_prune(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *v[4], *back = NULL;
     struct compare_store_entry *e = NULL;
@@ -522,7 +536,8 @@ static void test_history_rollback_prune(void **state) {
 
 /* A corrupt kept version is refused by rollback, and the current baseline
  * stays as it was. */
-static void test_rollback_corrupt(void **state) {
+static void test_rollback_corrupt(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = sample_doc(300, 10), *back = NULL;
     struct compare_store_entry *e = NULL;
@@ -558,7 +573,8 @@ static void test_rollback_corrupt(void **state) {
 /* 20 processes save at once: 10 the same name, 10 a name each.  Every
  * file parses afterwards, and the history of the shared name holds every
  * replaced version. */
-static void test_concurrent_saves(void **state) {
+static void test_concurrent_saves(void **state)
+{
     struct fx *f = *state;
     pid_t pids[N_PROCS];
     struct compare_store_entry *e = NULL;
@@ -612,7 +628,8 @@ static void test_concurrent_saves(void **state) {
     compare_store_list_free(e, n);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),

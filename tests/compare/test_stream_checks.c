@@ -23,7 +23,8 @@
 
 /* ---- grammar ------------------------------------------------------------ */
 
-static void test_parse(void **state) {
+static void test_parse(void **state)
+{
     struct compare_threshold t;
     char err[256];
 
@@ -99,7 +100,8 @@ static const struct bad bads[] = {
     {"tokens_per_s p95 < 5", "expected a comparison"},
 };
 
-static void test_parse_errors(void **state) {
+static void test_parse_errors(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
         struct compare_threshold t;
@@ -128,7 +130,8 @@ static void test_parse_errors(void **state) {
 /* A run of 30 s with a plain endpoint (GET /health, 10 ms) and a
  * streaming one (POST /chat): 20 streams a second, TTFT ttft_ms, 9 gaps
  * of itl_ms, 10 tokens each; `bad` of every 20 cut (stream errors). */
-static struct metrics_results *run(double ttft_ms, double itl_ms, int bad) {
+static struct metrics_results *run(double ttft_ms, double itl_ms, int bad)
+{
     struct metrics_results *r = NULL;
     struct metrics_endpoint *h, *c;
 
@@ -175,7 +178,8 @@ static struct metrics_results *run(double ttft_ms, double itl_ms, int bad) {
 
 static struct compare_verdict *judge(const char *const *exprs, size_t n,
                                      const struct metrics_results *r,
-                                     const struct metrics_results *b) {
+                                     const struct metrics_results *b)
+{
     struct compare_threshold *t = calloc(n, sizeof(*t));
     struct compare_verdict *v = NULL;
     char err[256];
@@ -196,8 +200,9 @@ static struct compare_verdict *judge(const char *const *exprs, size_t n,
     return v;
 }
 
-static const struct compare_check *
-find(const struct compare_verdict *v, const char *endpoint, const char *expr) {
+static const struct compare_check *find(const struct compare_verdict *v,
+                                        const char *endpoint, const char *expr)
+{
     for (size_t i = 0; i < v->n_checks; i++)
         if (strcmp(v->checks[i].endpoint, endpoint) == 0 &&
             strcmp(v->checks[i].expr, expr) == 0)
@@ -205,7 +210,8 @@ find(const struct compare_verdict *v, const char *endpoint, const char *expr) {
     return NULL;
 }
 
-static void test_absolute_on_streaming_endpoints_only(void **state) {
+static void test_absolute_on_streaming_endpoints_only(void **state)
+{
     static const char *const ex[] = {"ttft p95 < 150ms", "p95 < 1s",
                                      "stream_errors < 1",
                                      "tokens_per_s > 100/s"};
@@ -235,7 +241,8 @@ static void test_absolute_on_streaming_endpoints_only(void **state) {
     metrics_results_free(r);
 }
 
-static void test_relative_with_bootstrap(void **state) {
+static void test_relative_with_bootstrap(void **state)
+{
     static const char *const ex[] = {"ttft p95 < baseline + 10%",
                                      "itl p99 < baseline + 10%",
                                      "goodput > baseline - 5%"};
@@ -273,7 +280,8 @@ static void test_relative_with_bootstrap(void **state) {
     metrics_results_free(slow);
 }
 
-static void test_no_streams_in_the_run(void **state) {
+static void test_no_streams_in_the_run(void **state)
+{
     static const char *const ex[] = {"ttft p95 < 150ms", "goodput > 1/s"};
     struct metrics_results *r = NULL;
     struct metrics_endpoint *h;
@@ -302,7 +310,8 @@ static void test_no_streams_in_the_run(void **state) {
     metrics_results_free(r);
 }
 
-static void test_overrides_keep_series_apart(void **state) {
+static void test_overrides_keep_series_apart(void **state)
+{
     struct compare_threshold t[2];
     char err[128];
 
@@ -319,7 +328,8 @@ static void test_overrides_keep_series_apart(void **state) {
     compare_threshold_release(&t[1]);
 }
 
-static void test_sustained(void **state) {
+static void test_sustained(void **state)
+{
     struct metrics_results *r = run(100, 20, 0);
     struct compare_threshold t;
     char err[128], why[256];
@@ -341,7 +351,8 @@ static void test_sustained(void **state) {
     metrics_results_free(r);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_parse_errors),

@@ -25,9 +25,13 @@ struct ok_case {
 };
 
 #define ABS(e, s, o, v, me)                                                    \
-    { e, METRICS_STAT_##s, COMPARE_##o, false, false, v, me }
+    {                                                                          \
+        e, METRICS_STAT_##s, COMPARE_##o, false, false, v, me                  \
+    }
 #define REL(e, s, o, p, t, me)                                                 \
-    { e, METRICS_STAT_##s, COMPARE_##o, true, p, t, me }
+    {                                                                          \
+        e, METRICS_STAT_##s, COMPARE_##o, true, p, t, me                       \
+    }
 
 static const struct ok_case ok_cases[] = {
     ABS("p95 < 1s", P95, LT, 1000, 1),
@@ -133,7 +137,8 @@ static const struct bad_case bad_cases[] = {
     {"p95 < baseline + 10/s", 20, "'/s' does not apply to p95"},
 };
 
-static void test_valid_table(void **state) {
+static void test_valid_table(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(ok_cases) / sizeof(ok_cases[0]); i++) {
         const struct ok_case *k = &ok_cases[i];
@@ -164,7 +169,8 @@ static void test_valid_table(void **state) {
     }
 }
 
-static void test_invalid_table(void **state) {
+static void test_invalid_table(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
         const struct bad_case *k = &bad_cases[i];
@@ -185,14 +191,16 @@ static void test_invalid_table(void **state) {
     }
 }
 
-static void test_table_size(void **state) {
+static void test_table_size(void **state)
+{
     (void)state;
     assert_true(sizeof(ok_cases) / sizeof(ok_cases[0]) +
                     sizeof(bad_cases) / sizeof(bad_cases[0]) >=
                 40);
 }
 
-static void test_endpoint_and_args(void **state) {
+static void test_endpoint_and_args(void **state)
+{
     struct compare_threshold t;
     char err[128];
 
@@ -223,7 +231,8 @@ static void test_endpoint_and_args(void **state) {
 
 /* A threshold as written (a profile's map, --threshold, or one a results
  * document carries) parses into the same struct wherever it comes from. */
-static void test_from_written(void **state) {
+static void test_from_written(void **state)
+{
     struct metrics_threshold w = {0};
     struct compare_threshold t, copy;
     char err[256];
@@ -282,7 +291,8 @@ static void test_from_written(void **state) {
                      COMPARE_EINVAL);
 }
 
-static void test_defaults(void **state) {
+static void test_defaults(void **state)
+{
     struct compare_threshold *t = NULL;
     size_t n = 0;
 
@@ -300,7 +310,8 @@ static void test_defaults(void **state) {
     free(t);
 }
 
-static void test_op_and_stat_names(void **state) {
+static void test_op_and_stat_names(void **state)
+{
     (void)state;
     assert_string_equal(compare_op_str(COMPARE_LT), "<");
     assert_string_equal(compare_op_str(COMPARE_LE), "<=");
@@ -316,7 +327,8 @@ static void test_op_and_stat_names(void **state) {
                         "invalid threshold expression");
 }
 
-static void test_samples_needed(void **state) {
+static void test_samples_needed(void **state)
+{
     static const struct {
         double pct;
         uint64_t need;
@@ -331,7 +343,8 @@ static void test_samples_needed(void **state) {
                      (unsigned long long)cases[i].need);
 }
 
-static void test_format(void **state) {
+static void test_format(void **state)
+{
     static const struct {
         int stat;
         double v;
@@ -370,7 +383,8 @@ static void test_format(void **state) {
 
 /* Hostile input: random strings over the expression alphabet and raw
  * bytes never crash, and every error names a column inside the input. */
-static void test_random_inputs(void **state) {
+static void test_random_inputs(void **state)
+{
     static const char alphabet[] = "p0123456789.<>= +-%/smuabelinr_ \t\x01\xff";
     uint32_t seed = 12345;
     char expr[40], err[512];
@@ -406,7 +420,8 @@ static void test_random_inputs(void **state) {
     assert_true(n_ok > 0 && n_bad > 0);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_table),
         cmocka_unit_test(test_invalid_table),

@@ -14,7 +14,8 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static void test_route_table(void **state) {
+static void test_route_table(void **state)
+{
     static const struct demo_route want[] = {
         {"GET", "/api/health", 10, 3, 0, 0},
         {"POST", "/api/agents/register", 20, 6, 0, 0},
@@ -43,7 +44,8 @@ static void test_route_table(void **state) {
     assert_ptr_equal(demo_routes(NULL), r);
 }
 
-static void test_path_match(void **state) {
+static void test_path_match(void **state)
+{
     static const struct {
         const char *pattern, *path;
         bool match;
@@ -86,7 +88,8 @@ static void test_path_match(void **state) {
     }
 }
 
-static void test_route_find_and_methods(void **state) {
+static void test_route_find_and_methods(void **state)
+{
     static const struct {
         const char *path;
         int route;
@@ -125,7 +128,8 @@ static void test_route_find_and_methods(void **state) {
     }
 }
 
-static void test_slow_route(void **state) {
+static void test_slow_route(void **state)
+{
     static const struct {
         const char *name;
         int route;
@@ -164,7 +168,8 @@ static void test_slow_route(void **state) {
     assert_int_equal(demo__slow_route("/graphql=50", 11), DEMO_EINVAL);
 }
 
-static void test_slow_parse(void **state) {
+static void test_slow_parse(void **state)
+{
     static const struct {
         const char *arg;
         int rc;
@@ -211,7 +216,8 @@ static void test_slow_parse(void **state) {
     assert_int_equal(demo_slow_parse("/graphql=5", NULL), DEMO_EINVAL);
 }
 
-static void test_agent_id(void **state) {
+static void test_agent_id(void **state)
+{
     static const struct {
         const char *id;
         bool valid;
@@ -238,7 +244,8 @@ static void test_agent_id(void **state) {
     assert_false(demo__agent_id_valid(NULL, 3));
 }
 
-static void test_latency_fixed_points(void **state) {
+static void test_latency_fixed_points(void **state)
+{
     /* z = +1 and z = -1: exp(-0.5) as u1 makes sqrt(-2 ln u1) = 1 */
     static const struct {
         double base, jitter, u1, u2, want;
@@ -263,7 +270,8 @@ static void test_latency_fixed_points(void **state) {
     }
 }
 
-static int cmp_double(const void *a, const void *b) {
+static int cmp_double(const void *a, const void *b)
+{
     double x = *(const double *)a, y = *(const double *)b;
 
     return (x > y) - (x < y);
@@ -271,7 +279,8 @@ static int cmp_double(const void *a, const void *b) {
 
 /* For every route: draws stay in the band, the median is the base, about
  * two thirds fall within +-jitter, and the tail is on the slow side. */
-static void test_latency_shape(void **state) {
+static void test_latency_shape(void **state)
+{
     enum { DRAWS = 20000 };
     size_t n = 0;
     const struct demo_route *r = demo_routes(&n);
@@ -303,7 +312,8 @@ static void test_latency_shape(void **state) {
     free(v);
 }
 
-static void test_unit_and_mix(void **state) {
+static void test_unit_and_mix(void **state)
+{
     (void)state;
     assert_true(demo__unit(0) > 0.0);
     assert_true(demo__unit(UINT64_MAX) <= 1.0);
@@ -312,7 +322,8 @@ static void test_unit_and_mix(void **state) {
     assert_true(demo__mix64(7) == demo__mix64(7));
 }
 
-static void test_heap_order(void **state) {
+static void test_heap_order(void **state)
+{
     enum { COUNT = 5000 };
     struct demo__heap h = {0};
     struct demo__timer_entry e, prev = {0, 0, NULL};
@@ -351,7 +362,8 @@ static void test_heap_order(void **state) {
     demo__heap_release(&h);
 }
 
-static void test_strerror(void **state) {
+static void test_strerror(void **state)
+{
     static const int codes[] = {DEMO_ENOMEM, DEMO_ELISTEN, DEMO_EINVAL};
 
     (void)state;
@@ -360,7 +372,8 @@ static void test_strerror(void **state) {
     assert_string_equal(demo_strerror(-999), "unknown error");
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_table),
         cmocka_unit_test(test_path_match),

@@ -32,12 +32,14 @@ struct resp {
     CURLcode rc;
 };
 
-static void resp_release(struct resp *r) {
+static void resp_release(struct resp *r)
+{
     free(r->body);
     memset(r, 0, sizeof(*r));
 }
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud) {
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
     struct resp *r = ud;
     char *b = realloc(r->body, r->len + sz * n + 1);
 
@@ -52,7 +54,8 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud) {
 
 /* Copies the value of header "name: value" into dst when line is it. */
 static void header_value(const char *line, size_t len, const char *name,
-                         char *dst, size_t cap) {
+                         char *dst, size_t cap)
+{
     size_t nl = strlen(name);
 
     if (len <= nl + 1 || strncasecmp(line, name, nl) || line[nl] != ':')
@@ -71,7 +74,8 @@ static void header_value(const char *line, size_t len, const char *name,
     dst[len] = '\0';
 }
 
-static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
     struct resp *r = ud;
     char delay[32] = "";
 
@@ -83,14 +87,16 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
     return sz * n;
 }
 
-static void url_of(char *buf, size_t cap, unsigned port, const char *path) {
+static void url_of(char *buf, size_t cap, unsigned port, const char *path)
+{
     snprintf(buf, cap, "http://127.0.0.1:%u%s", port, path);
 }
 
 /* Prepares h for one request; the caller performs it. */
 static void setup(CURL *h, struct curl_slist *hdrs, unsigned port,
                   const char *method, const char *path, const char *body,
-                  struct resp *r) {
+                  struct resp *r)
+{
     char url[256];
 
     memset(r, 0, sizeof(*r));
@@ -117,20 +123,23 @@ static void setup(CURL *h, struct curl_slist *hdrs, unsigned port,
     }
 }
 
-static struct curl_slist *json_headers(void) {
+static struct curl_slist *json_headers(void)
+{
     struct curl_slist *l =
         curl_slist_append(NULL, "Content-Type: application/json");
 
     return curl_slist_append(l, "Expect:");
 }
 
-static void finish(CURL *h, struct resp *r) {
+static void finish(CURL *h, struct resp *r)
+{
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &r->total_s);
 }
 
 static void http(CURL *h, unsigned port, const char *method, const char *path,
-                 const char *body, struct resp *r) {
+                 const char *body, struct resp *r)
+{
     struct curl_slist *hdrs = json_headers();
 
     setup(h, hdrs, port, method, path, body, r);
@@ -139,7 +148,8 @@ static void http(CURL *h, unsigned port, const char *method, const char *path,
     curl_slist_free_all(hdrs);
 }
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -152,7 +162,8 @@ struct fixture {
     CURL *h;
 };
 
-static int start_with(void **state, const struct demo_opts *o) {
+static int start_with(void **state, const struct demo_opts *o)
+{
     struct fixture *f = calloc(1, sizeof(*f));
 
     if (!f)
@@ -167,13 +178,15 @@ static int start_with(void **state, const struct demo_opts *o) {
     return f->h && f->port ? 0 : -1;
 }
 
-static int setup_plain(void **state) {
+static int setup_plain(void **state)
+{
     struct demo_opts o = {.seed = 7};
 
     return start_with(state, &o);
 }
 
-static int setup_slowed(void **state) {
+static int setup_slowed(void **state)
+{
     static struct demo_slow slow[2];
     struct demo_opts o = {.seed = 7, .slow = slow, .n_slow = 2};
 
@@ -184,7 +197,8 @@ static int setup_slowed(void **state) {
     return start_with(state, &o);
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     struct fixture *f = *state;
 
     if (f) {
@@ -196,7 +210,8 @@ static int teardown(void **state) {
 }
 
 /* JSON value at a '/'-separated path of keys and array indexes. */
-static json_t *at(json_t *doc, const char *path) {
+static json_t *at(json_t *doc, const char *path)
+{
     char buf[128], *save = NULL, *tok;
 
     snprintf(buf, sizeof(buf), "%s", path);
@@ -210,7 +225,8 @@ static json_t *at(json_t *doc, const char *path) {
     return doc;
 }
 
-static bool is_agent_id(const char *s) {
+static bool is_agent_id(const char *s)
+{
     const char *p;
 
     if (!s || strncmp(s, "agent-", 6) || !s[6])
@@ -221,7 +237,8 @@ static bool is_agent_id(const char *s) {
     return true;
 }
 
-static void test_routes(void **state) {
+static void test_routes(void **state)
+{
     /* want: "key=value" (a string), "key:type" (s string, i integer,
      * r real, a array, o object, n null, A agent id) */
     static const struct {
@@ -345,7 +362,8 @@ static void test_routes(void **state) {
     }
 }
 
-static void test_query_answer_details(void **state) {
+static void test_query_answer_details(void **state)
+{
     struct fixture *f = *state;
     struct resp r;
     json_t *doc;
@@ -366,7 +384,8 @@ static void test_query_answer_details(void **state) {
     resp_release(&r);
 }
 
-static void test_405_allow_and_head(void **state) {
+static void test_405_allow_and_head(void **state)
+{
     struct fixture *f = *state;
     struct resp r;
 
@@ -385,7 +404,8 @@ static void test_405_allow_and_head(void **state) {
     resp_release(&r);
 }
 
-static void test_register_counts_up(void **state) {
+static void test_register_counts_up(void **state)
+{
     struct fixture *f = *state;
     unsigned long long prev = 0;
 
@@ -411,7 +431,8 @@ static void test_register_counts_up(void **state) {
 }
 
 /* A 400 names where the JSON went wrong. */
-static void test_bad_json_position(void **state) {
+static void test_bad_json_position(void **state)
+{
     struct fixture *f = *state;
     struct resp r;
 
@@ -426,7 +447,8 @@ struct feed {
     size_t left;
 };
 
-static size_t on_read(char *buf, size_t sz, size_t n, void *ud) {
+static size_t on_read(char *buf, size_t sz, size_t n, void *ud)
+{
     struct feed *fd = ud;
     size_t k = sz * n < fd->left ? sz * n : fd->left;
 
@@ -435,7 +457,8 @@ static size_t on_read(char *buf, size_t sz, size_t n, void *ud) {
     return k;
 }
 
-static void test_body_limit(void **state) {
+static void test_body_limit(void **state)
+{
     const size_t cap = (size_t)1 << 20;
     struct fixture *f = *state;
     char *big = malloc(cap + 2);
@@ -489,7 +512,8 @@ static void test_body_limit(void **state) {
     resp_release(&r);
 }
 
-static int cmp_double(const void *a, const void *b) {
+static int cmp_double(const void *a, const void *b)
+{
     double x = *(const double *)a, y = *(const double *)b;
 
     return (x > y) - (x < y);
@@ -498,7 +522,8 @@ static int cmp_double(const void *a, const void *b) {
 /* n sequential requests on one keep-alive connection; fills the service's
  * delays and the client's times (ms), sorted. */
 static void sample(struct fixture *f, const char *method, const char *path,
-                   const char *body, size_t n, double *delay, double *client) {
+                   const char *body, size_t n, double *delay, double *client)
+{
     for (size_t i = 0; i < n; i++) {
         struct resp r;
 
@@ -515,7 +540,8 @@ static void sample(struct fixture *f, const char *method, const char *path,
     qsort(client, n, sizeof(*client), cmp_double);
 }
 
-static void test_health_latency_band(void **state) {
+static void test_health_latency_band(void **state)
+{
     enum { COUNT = 40 };
     double delay[COUNT], client[COUNT];
 
@@ -527,7 +553,8 @@ static void test_health_latency_band(void **state) {
     assert_true(client[COUNT / 2] > 7.0 && client[COUNT / 2] < 20.0);
 }
 
-static void test_slowed_routes(void **state) {
+static void test_slowed_routes(void **state)
+{
     enum { COUNT = 30 };
     double delay[COUNT], client[COUNT];
 
@@ -548,7 +575,8 @@ static void test_slowed_routes(void **state) {
 }
 
 /* Runs a multi handle until done or deadline_s; returns how long it took. */
-static double run_multi(CURLM *m, double deadline_s) {
+static double run_multi(CURLM *m, double deadline_s)
+{
     double t0 = now_s();
     int running = 1;
 
@@ -563,7 +591,8 @@ static double run_multi(CURLM *m, double deadline_s) {
 /* count easy handles to path over their own connections, all at once */
 static void concurrent(unsigned port, size_t count, const char *method,
                        const char *path, const char *body, int rounds,
-                       double max_s) {
+                       double max_s)
+{
     CURLM *m = curl_multi_init();
     CURL **h = calloc(count, sizeof(*h));
     struct resp *r = calloc(count, sizeof(*r));
@@ -632,7 +661,8 @@ static void concurrent(unsigned port, size_t count, const char *method,
 }
 
 /* 300 x 50 ms would be 15 s if they were served one after the other. */
-static void test_300_concurrent_queries(void **state) {
+static void test_300_concurrent_queries(void **state)
+{
     struct fixture *f = *state;
 
     concurrent(f->port, 300, "POST", "/api/agents/agent-1/query",
@@ -641,13 +671,15 @@ static void test_300_concurrent_queries(void **state) {
 
 /* 1000 keep-alive connections waiting at once, twice over the same
  * connections. */
-static void test_1000_keepalive_connections(void **state) {
+static void test_1000_keepalive_connections(void **state)
+{
     struct fixture *f = *state;
 
     concurrent(f->port, 1000, "GET", "/api/health", NULL, 2, 5.0);
 }
 
-static void test_start_errors(void **state) {
+static void test_start_errors(void **state)
+{
     static const struct {
         const char *slow; /* a --slow argument, or NULL */
         const char *bind;
@@ -692,7 +724,8 @@ static void test_start_errors(void **state) {
     assert_int_equal(demo_server_port(NULL), 0);
 }
 
-static void test_port_in_use(void **state) {
+static void test_port_in_use(void **state)
+{
     struct fixture *f = *state;
     struct demo_opts o = {.port = f->port};
     struct demo_server *s = NULL;
@@ -701,7 +734,8 @@ static void test_port_in_use(void **state) {
     assert_null(s);
 }
 
-static void test_defaults_and_ipv6(void **state) {
+static void test_defaults_and_ipv6(void **state)
+{
     struct demo_server *s = NULL;
     struct demo_opts o = {.bind = "::1"};
     CURL *h = curl_easy_init();
@@ -747,7 +781,8 @@ static void test_defaults_and_ipv6(void **state) {
     curl_easy_cleanup(h);
 }
 
-static void test_start_stop_20_times(void **state) {
+static void test_start_stop_20_times(void **state)
+{
     CURL *h = curl_easy_init();
 
     (void)state;
@@ -768,7 +803,8 @@ static void test_start_stop_20_times(void **state) {
 
 /* Stopping while requests wait suspended: they are answered or closed,
  * and the stop neither hangs nor leaks. */
-static void test_stop_with_waiting_requests(void **state) {
+static void test_stop_with_waiting_requests(void **state)
+{
     enum { COUNT = 40 };
     struct demo_server *s = NULL;
     CURLM *m = curl_multi_init();
@@ -813,7 +849,8 @@ static void test_stop_with_waiting_requests(void **state) {
     curl_slist_free_all(hdrs);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_routes, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_query_answer_details, setup_plain,

@@ -25,7 +25,8 @@
 
 #include "demo_internal.h"
 
-static double now_ms(void) {
+static double now_ms(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -41,7 +42,8 @@ struct got {
     char ctype[128];
 };
 
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
+static size_t on_data(char *p, size_t sz, size_t n, void *ud)
+{
     struct got *g = ud;
     double t = now_ms() - g->start;
     const char *s = p, *end = p + sz * n;
@@ -58,7 +60,8 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
     return sz * n;
 }
 
-static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
     struct got *g = ud;
 
     if (sz * n > 14 && strncasecmp(p, "Content-Type: ", 14) == 0)
@@ -67,7 +70,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
     return sz * n;
 }
 
-static void stream(unsigned port, struct got *g) {
+static void stream(unsigned port, struct got *g)
+{
     CURL *h = curl_easy_init();
     char url[128];
     long status = 0;
@@ -90,7 +94,8 @@ static void stream(unsigned port, struct got *g) {
 }
 
 /* The answer's text, every data: line valid JSON. */
-static void check_events(const struct got *g, char *text, size_t len) {
+static void check_events(const struct got *g, char *text, size_t len)
+{
     const char *p = g->body;
     size_t events = 0, used = 0;
     bool done = false, usage = false;
@@ -136,7 +141,8 @@ static void check_events(const struct got *g, char *text, size_t len) {
     assert_int_equal(events, DEMO__STREAM_TOKENS + 3);
 }
 
-static void test_stream_shape_and_timing(void **state) {
+static void test_stream_shape_and_timing(void **state)
+{
     struct demo_server *s = NULL;
     struct got g;
     char text[512];
@@ -159,7 +165,8 @@ static void test_stream_shape_and_timing(void **state) {
     demo_server_stop(s);
 }
 
-static void test_slow_first_token_or_gaps(void **state) {
+static void test_slow_first_token_or_gaps(void **state)
+{
     struct demo_slow slow;
     struct demo_opts o;
     struct demo_server *s = NULL;
@@ -195,7 +202,8 @@ static void test_slow_first_token_or_gaps(void **state) {
     assert_int_equal(demo_server_start(&o, &s), DEMO_EINVAL);
 }
 
-static void test_pieces(void **state) {
+static void test_pieces(void **state)
+{
     char buf[2048];
 
     (void)state;
@@ -216,7 +224,8 @@ static void test_pieces(void **state) {
     assert_int_equal(demo__stream_piece(15, 7, 0, 42, buf, 100), 0);
 }
 
-static void test_stop_while_streaming(void **state) {
+static void test_stop_while_streaming(void **state)
+{
     struct demo_server *s = NULL;
     struct sockaddr_in a;
     const char req[] = "POST /api/agents/agent-1/query/stream HTTP/1.1\r\n"
@@ -248,7 +257,8 @@ static void test_stop_while_streaming(void **state) {
         close(fds[i]);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_shape_and_timing),
         cmocka_unit_test(test_slow_first_token_or_gaps),

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct metrics_results *r = NULL;
     char err[512];
 
-    if (importer_parse(FUZZ_IMPORT_FORMAT, (const char *)data, size, "fuzz",
-                       &r, err, sizeof(err)) == 0)
+    if (importer_parse(FUZZ_IMPORT_FORMAT, (const char *)data, size, "fuzz", &r,
+                       err, sizeof(err)) == 0)
         metrics_results_free(r);
     return 0;
 }

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[1024];
     char *text = NULL;
 
-    if (metrics_results_parse((const char *)data, size, &r, err,
-                              sizeof(err)) == 0) {
+    if (metrics_results_parse((const char *)data, size, &r, err, sizeof(err)) ==
+        0) {
         struct metrics_results *in[2] = {r, NULL};
         static const char *const names[] = {"a", "b"};
         struct metrics_merge_info info;

@@ -12,7 +12,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int on_event(void *ud, const char *d, size_t n) {
+static int on_event(void *ud, const char *d, size_t n)
+{
     bool *in_word = ud;
 
     (void)loader__count_words(d, n, in_word);
@@ -20,7 +21,8 @@ static int on_event(void *ud, const char *d, size_t n) {
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     struct loader__sse p;
     bool in_word = false, cut = false;
     size_t at = 1, piece;

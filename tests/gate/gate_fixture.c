@@ -14,13 +14,12 @@ void fx_record(struct metrics_endpoint *ep, size_t n, double latency_ms,
                bool failed)
 {
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(
-            metrics_endpoint_record(ep, FX_START + (int64_t)(i % 10), true,
-                                    (uint64_t)(latency_ms * 1000.0 + 0.5),
-                                    failed ? 500 : 200,
-                                    failed ? METRICS_ERR_HTTP_5XX
-                                           : METRICS_ERR_NONE),
-            0);
+        assert_int_equal(metrics_endpoint_record(
+                             ep, FX_START + (int64_t)(i % 10), true,
+                             (uint64_t)(latency_ms * 1000.0 + 0.5),
+                             failed ? 500 : 200,
+                             failed ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
+                         0);
 }
 
 struct metrics_results *fx_empty_run(void)
@@ -65,17 +64,16 @@ struct metrics_results *fx_run(void)
     fx_record(ep, 150, 2.5, false);
     /* a name longer than the 40-column cell */
     ep = metrics_results_endpoint(
-        r, "GET", "/api/organisations/{org}/projects/{project}/settings",
-        true);
+        r, "GET", "/api/organisations/{org}/projects/{project}/settings", true);
     assert_non_null(ep);
     fx_record(ep, 10, 1, false);
     assert_int_equal(metrics_results_add_recommendation(
                          r, "Performance metrics are within acceptable "
                             "ranges."),
                      0);
-    assert_int_equal(
-        metrics_results_add_recommendation(r, "Add a check for GET /api/agents."),
-        0);
+    assert_int_equal(metrics_results_add_recommendation(
+                         r, "Add a check for GET /api/agents."),
+                     0);
     return r;
 }
 
@@ -112,9 +110,8 @@ void fx_check(struct compare_verdict *v, size_t i, const char *endpoint,
     assert_non_null(c->expr);
     /* the threshold the check was evaluated with (a test may replace it
      * with its own, or take it away) */
-    if (compare_threshold_parse(expr, NULL,
-                                &((struct fx_verdict *)v)->thresholds[i], NULL,
-                                0) == 0)
+    if (compare_threshold_parse(
+            expr, NULL, &((struct fx_verdict *)v)->thresholds[i], NULL, 0) == 0)
         c->threshold = &((struct fx_verdict *)v)->thresholds[i];
     c->status = st;
     c->type = type;

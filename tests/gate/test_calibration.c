@@ -28,7 +28,8 @@ static double values[COMPARE_CALIB_NSTATS][N_RUNS] = {
     {0.025, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}};
 
 static void fill(struct compare_calibration *c,
-                 struct compare_calibration_endpoint *ep) {
+                 struct compare_calibration_endpoint *ep)
+{
     static const enum metrics_stat stats[COMPARE_CALIB_NSTATS] = {
         METRICS_STAT_P50, METRICS_STAT_P95, METRICS_STAT_P99,
         METRICS_STAT_AVG, METRICS_STAT_RPS, METRICS_STAT_ERROR_RATE};
@@ -59,7 +60,8 @@ static void fill(struct compare_calibration *c,
     ep->m[5].noise_pct = 0.25;
 }
 
-static char *render(const struct compare_calibration *c) {
+static char *render(const struct compare_calibration *c)
+{
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
@@ -70,7 +72,8 @@ static char *render(const struct compare_calibration *c) {
     return text;
 }
 
-static void has_line(const char *text, const char *line) {
+static void has_line(const char *text, const char *line)
+{
     char *want = malloc(strlen(line) + 3);
 
     assert_non_null(want);
@@ -80,7 +83,8 @@ static void has_line(const char *text, const char *line) {
     free(want);
 }
 
-static void test_table(void **state) {
+static void test_table(void **state)
+{
     struct compare_calibration c;
     struct compare_calibration_endpoint ep;
     char *text;
@@ -124,7 +128,8 @@ static void test_table(void **state) {
     free(text);
 }
 
-static void test_errors(void **state) {
+static void test_errors(void **state)
+{
     struct compare_calibration c;
     struct compare_calibration_endpoint ep;
     FILE *full = fopen("/dev/full", "w");
@@ -139,7 +144,8 @@ static void test_errors(void **state) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_errors),

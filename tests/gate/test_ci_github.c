@@ -90,8 +90,7 @@ static void test_exact_lines(void **state)
     th[1].file = "perf/demo.yaml";
     th[1].line = 13;
     fx_check(v, 0, "GET /api/health", "p95 < 1s", COMPARE_FAIL,
-             "loadgate.threshold", "p95 = 1320.4 ms, limit < 1000.0 ms",
-             NULL);
+             "loadgate.threshold", "p95 = 1320.4 ms, limit < 1000.0 ms", NULL);
     v->checks[0].threshold = &th[0];
     fx_check(v, 1, "ALL", "p95 < baseline + 10%", COMPARE_PASS, NULL,
              "+12.0%, not significant (p=0.21)", NULL);
@@ -144,8 +143,7 @@ static void test_hostile_data(void **state)
     th.file = "perf/a,b:c.yaml";
     th.line = 7;
     fx_check(v, 0, "GET /a,b:c\n::error::x", "p95 < 1s", COMPARE_FAIL,
-             "loadgate.threshold", "50% over\r\n::warning::injected\x01",
-             NULL);
+             "loadgate.threshold", "50% over\r\n::warning::injected\x01", NULL);
     v->checks[0].threshold = &th;
     rep.run = run;
     rep.verdict = v;
@@ -196,8 +194,8 @@ static void test_caps(void **state)
         }
         for (size_t j = 0; j < cases[i].fails; j++, k++) {
             snprintf(name, sizeof(name), "GET /f%zu", j);
-            fx_check(v, k, name, "p95 < 1s", COMPARE_FAIL,
-                     "loadgate.threshold", "too slow", NULL);
+            fx_check(v, k, name, "p95 < 1s", COMPARE_FAIL, "loadgate.threshold",
+                     "too slow", NULL);
         }
         for (size_t j = 0; j < cases[i].inconclusive; j++, k++)
             fx_check(v, k, "GET /i", "p99 < 1s", COMPARE_INCONCLUSIVE,

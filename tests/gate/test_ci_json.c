@@ -43,8 +43,7 @@ static json_t *verdict_json(const struct gate_report *r)
     assert_true(n > 0 && buf[n - 1] == '\n');
     j = json_loadb(buf, n, 0, &e);
     if (!j)
-        fail_msg("verdict JSON: %d:%d: %s\n%s", e.line, e.column, e.text,
-                 buf);
+        fail_msg("verdict JSON: %d:%d: %s\n%s", e.line, e.column, e.text, buf);
     free(buf);
     return j;
 }
@@ -117,8 +116,8 @@ static void test_gitlab_values(void **state)
     static const struct {
         const char *key;
         enum metrics_stat stat;
-    } duration[] = {{"avg", METRICS_STAT_AVG}, {"min", METRICS_STAT_MIN},
-                    {"med", METRICS_STAT_P50}, {"max", METRICS_STAT_MAX},
+    } duration[] = {{"avg", METRICS_STAT_AVG},   {"min", METRICS_STAT_MIN},
+                    {"med", METRICS_STAT_P50},   {"max", METRICS_STAT_MAX},
                     {"p(90)", METRICS_STAT_P90}, {"p(95)", METRICS_STAT_P95}};
     /* time to first byte, apart from the response time: 900 first bytes
      * at 2 ms and 100 at 7 ms on one endpoint, 200 at 40 ms on another
@@ -127,7 +126,10 @@ static void test_gitlab_values(void **state)
         const char *key;
         double ms;
     } waiting[] = {{"avg", (900 * 2.0 + 100 * 7.0 + 200 * 40.0) / 1200},
-                   {"min", 2}, {"med", 2}, {"max", 40}, {"p(90)", 40},
+                   {"min", 2},
+                   {"med", 2},
+                   {"max", 40},
+                   {"p(90)", 40},
                    {"p(95)", 40}};
     char err[256] = "x";
     json_t *j, *g;
@@ -135,7 +137,9 @@ static void test_gitlab_values(void **state)
     for (size_t i = 0; i < 1200; i++)
         assert_int_equal(metrics_endpoint_record_timing(
                              run->endpoints[i < 1000 ? 0 : 1], 0, 0,
-                             i < 900 ? 2000 : i < 1000 ? 7000 : 40000),
+                             i < 900    ? 2000
+                             : i < 1000 ? 7000
+                                        : 40000),
                          0);
 
     fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_PASS, NULL, NULL, NULL);
@@ -146,20 +150,16 @@ static void test_gitlab_values(void **state)
              NULL);
     rep.run = run;
     rep.verdict = v;
-    assert_int_equal(gate_gitlab_lp_write(&rep, t->path, err, sizeof(err)),
-                     0);
+    assert_int_equal(gate_gitlab_lp_write(&rep, t->path, err, sizeof(err)), 0);
     assert_string_equal(err, "");
     j = load_file(t->path);
     /* 1,360 requests in 10 s */
-    assert_int_equal(json_integer_value(at(j, "metrics", "http_reqs",
-                                           "count")),
+    assert_int_equal(json_integer_value(at(j, "metrics", "http_reqs", "count")),
                      1360);
-    assert_true(fabs(num_at(j, "metrics", "http_reqs", "rate") - 136.0) <
-                1e-9);
+    assert_true(fabs(num_at(j, "metrics", "http_reqs", "rate") - 136.0) < 1e-9);
     for (size_t i = 0; i < sizeof(duration) / sizeof(duration[0]); i++) {
         double want = value_of(run, duration[i].stat);
-        double got = num_at(j, "metrics", "http_req_duration",
-                            duration[i].key);
+        double got = num_at(j, "metrics", "http_req_duration", duration[i].key);
 
         if (fabs(got - want) > 1e-9 * fmax(1, want))
             fail_msg("%s: %g, want %g", duration[i].key, got, want);
@@ -172,19 +172,16 @@ static void test_gitlab_values(void **state)
     /* GitLab's TTFB is the time to the first byte, not the response time
      * (exact below 256 us, within 0.4 % above) */
     for (size_t i = 0; i < sizeof(waiting) / sizeof(waiting[0]); i++) {
-        double got = num_at(j, "metrics", "http_req_waiting",
-                            waiting[i].key);
+        double got = num_at(j, "metrics", "http_req_waiting", waiting[i].key);
 
         if (fabs(got - waiting[i].ms) > 0.004 * waiting[i].ms)
             fail_msg("waiting %s: %g, want %g", waiting[i].key, got,
                      waiting[i].ms);
     }
-    assert_int_equal(json_object_size(at(j, "metrics", "http_req_waiting",
-                                         NULL)),
-                     6);
+    assert_int_equal(
+        json_object_size(at(j, "metrics", "http_req_waiting", NULL)), 6);
     /* checks: pass vs fail only */
-    assert_int_equal(json_integer_value(at(j, "metrics", "checks",
-                                           "passes")),
+    assert_int_equal(json_integer_value(at(j, "metrics", "checks", "passes")),
                      3);
     assert_int_equal(json_integer_value(at(j, "metrics", "checks", "fails")),
                      1);
@@ -215,13 +212,13 @@ static void test_gitlab_absent(void **state)
          * response time is not passed off as a TTFB */
         {true, false, false, 1360, true, true, false, false},
         {false, false, true, 0, false, false, false, false}, /* nothing ran */
-        {true, true, true, 0, true, false, false, false},   /* no endpoints */
+        {true, true, true, 0, true, false, false, false},    /* no endpoints */
     };
     struct tmp *t = *state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct metrics_results *run = cases[i].empty_run ? fx_empty_run()
-                                                         : fx_run();
+        struct metrics_results *run =
+            cases[i].empty_run ? fx_empty_run() : fx_run();
         struct compare_verdict *v = fx_verdict(1);
         struct gate_report rep = {0};
         char err[256];
@@ -232,14 +229,13 @@ static void test_gitlab_absent(void **state)
                  NULL);
         rep.run = cases[i].run ? run : NULL;
         rep.verdict = cases[i].verdict ? v : NULL;
-        assert_int_equal(
-            gate_gitlab_lp_write(&rep, t->path, err, sizeof(err)), 0);
+        assert_int_equal(gate_gitlab_lp_write(&rep, t->path, err, sizeof(err)),
+                         0);
         j = load_file(t->path);
-        assert_int_equal(json_integer_value(at(j, "metrics", "http_reqs",
-                                               "count")),
-                         cases[i].count);
-        if ((at(j, "metrics", "http_reqs", "rate") != NULL) !=
-                cases[i].rate ||
+        assert_int_equal(
+            json_integer_value(at(j, "metrics", "http_reqs", "count")),
+            cases[i].count);
+        if ((at(j, "metrics", "http_reqs", "rate") != NULL) != cases[i].rate ||
             (at(j, "metrics", "http_req_duration", NULL) != NULL) !=
                 cases[i].duration ||
             (at(j, "metrics", "http_req_waiting", NULL) != NULL) !=
@@ -261,8 +257,8 @@ static void test_gitlab_unwritable(void **state)
 
     (void)state;
     rep.run = run;
-    assert_int_equal(gate_gitlab_lp_write(&rep, "/nonexistent-dir/lp.json",
-                                          err, sizeof(err)),
+    assert_int_equal(gate_gitlab_lp_write(&rep, "/nonexistent-dir/lp.json", err,
+                                          sizeof(err)),
                      GATE_EIO);
     assert_non_null(strstr(err, "/nonexistent-dir/lp.json"));
     assert_int_equal(gate_gitlab_lp_write(NULL, "x", err, sizeof(err)),
@@ -270,7 +266,8 @@ static void test_gitlab_unwritable(void **state)
     metrics_results_free(run);
 }
 
-/* ---- the verdict ----------------------------------------------------------- */
+/* ---- the verdict -----------------------------------------------------------
+ */
 
 static void test_verdict_fields(void **state)
 {
@@ -334,10 +331,8 @@ static void test_verdict_fields(void **state)
     assert_int_equal(json_integer_value(at(j, "counts", "total", NULL)), 3);
     assert_int_equal(json_integer_value(at(j, "counts", "fail", NULL)), 1);
     assert_int_equal(json_integer_value(at(j, "counts", "pass", NULL)), 1);
-    assert_int_equal(json_integer_value(at(j, "counts", "skipped", NULL)),
-                     1);
-    assert_int_equal(json_integer_value(at(j, "counts", "warnings", NULL)),
-                     1);
+    assert_int_equal(json_integer_value(at(j, "counts", "skipped", NULL)), 1);
+    assert_int_equal(json_integer_value(at(j, "counts", "warnings", NULL)), 1);
     checks = json_object_get(j, "checks");
     assert_int_equal(json_array_size(checks), 3);
     k = json_array_get(checks, 0);
@@ -357,12 +352,11 @@ static void test_verdict_fields(void **state)
     assert_true(json_real_value(json_object_get(k, "p_adjusted")) == 0.0012);
     assert_true(json_is_null(json_object_get(k, "mde_pct")));
     assert_int_equal(json_integer_value(at(k, "windows", "run", NULL)), 30);
-    assert_int_equal(
-        json_integer_value(at(k, "windows", "baseline", NULL)), 300);
-    assert_int_equal(json_integer_value(at(k, "windows", "run_ms", NULL)),
-                     200);
-    assert_int_equal(
-        json_integer_value(at(k, "windows", "baseline_ms", NULL)), 1000);
+    assert_int_equal(json_integer_value(at(k, "windows", "baseline", NULL)),
+                     300);
+    assert_int_equal(json_integer_value(at(k, "windows", "run_ms", NULL)), 200);
+    assert_int_equal(json_integer_value(at(k, "windows", "baseline_ms", NULL)),
+                     1000);
     assert_string_equal(json_string_value(json_object_get(k, "unit")), "ms");
     assert_true(json_is_false(json_object_get(k, "warning")));
     assert_string_equal(json_string_value(json_object_get(k, "file")),
@@ -395,8 +389,7 @@ static void test_verdict_fields(void **state)
     assert_string_equal(json_string_value(json_object_get(k, "status")),
                         "skipped");
     assert_true(json_is_null(json_object_get(k, "measured")));
-    assert_string_equal(json_string_value(json_object_get(k, "unit")),
-                        "req/s");
+    assert_string_equal(json_string_value(json_object_get(k, "unit")), "req/s");
     assert_true(json_real_value(json_object_get(k, "mde_pct")) == -8.5);
     json_decref(j);
     fx_verdict_free(v);
@@ -448,9 +441,8 @@ static void test_verdict_words(void **state)
         assert_int_equal(json_is_true(json_object_get(j, "partial")),
                          cases[i].partial);
         if (cases[i].error)
-            assert_string_equal(
-                json_string_value(json_object_get(j, "error")),
-                cases[i].error);
+            assert_string_equal(json_string_value(json_object_get(j, "error")),
+                                cases[i].error);
         assert_true(json_is_null(json_object_get(j, "baseline")));
         assert_true(json_is_null(json_object_get(j, "profile")));
         json_decref(j);

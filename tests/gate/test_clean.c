@@ -27,29 +27,40 @@ struct clean_case {
 static const struct clean_case clean_cases[] = {
     {"plain ascii", "GET /api/health", 0, WS, 0, "GET /api/health"},
     {"xml specials kept (the writer escapes)", "<&\">'", 0, WS, 0, "<&\">'"},
-    {"C0 controls dropped", "a\x01" "b\x1b[31mc\x7f" "d", 0, WS, 0,
-     "ab[31mcd"},
+    {"C0 controls dropped",
+     "a\x01"
+     "b\x1b[31mc\x7f"
+     "d",
+     0, WS, 0, "ab[31mcd"},
     {"embedded NUL dropped", "a\0b", 3, WS, 0, "ab"},
     {"tab lf cr kept", "a\tb\nc\rd", 0, WS, 0, "a\tb\nc\rd"},
     {"tab lf cr to space", "a\tb\nc\rd", 0, 0, 0, "a b c d"},
     {"collapse and trim", "  GET \t\n /x  ", 0, CO, 0, "GET /x"},
-    {"C1 control dropped", "a\xC2\x9B" "b", 0, WS, 0, "ab"},
-    {"valid 2,3,4 byte kept", "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 0, WS,
-     0, "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"},
-    {"lone continuation", "a\x80" "b", 0, WS, 0, "a" FFFD "b"},
+    {"C1 control dropped",
+     "a\xC2\x9B"
+     "b",
+     0, WS, 0, "ab"},
+    {"valid 2,3,4 byte kept", "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 0, WS, 0,
+     "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"},
+    {"lone continuation",
+     "a\x80"
+     "b",
+     0, WS, 0, "a" FFFD "b"},
     {"invalid lead byte", "\xFF\xFE", 0, WS, 0, FFFD FFFD},
     {"overlong slash", "\xC0\xAF", 0, WS, 0, FFFD FFFD},
     {"overlong 3-byte", "\xE0\x80\xAF", 0, WS, 0, FFFD FFFD FFFD},
     {"surrogate", "\xED\xA0\x80", 0, WS, 0, FFFD FFFD FFFD},
     {"above U+10FFFF", "\xF4\x90\x80\x80", 0, WS, 0, FFFD FFFD FFFD FFFD},
-    {"truncated sequence is one U+FFFD", "\xE2\x82" "A", 0, WS, 0,
-     FFFD "A"},
+    {"truncated sequence is one U+FFFD",
+     "\xE2\x82"
+     "A",
+     0, WS, 0, FFFD "A"},
     {"truncated at end", "x\xF0\x9F\x98", 0, WS, 0, "x" FFFD},
     {"noncharacter U+FFFF", "\xEF\xBF\xBF", 0, WS, 0, FFFD},
     {"cap exact fits", "abcde", 0, WS, 5, "abcde"},
     {"cap cuts with ellipsis", "abcdefgh", 0, WS, 5, "abcd" ELL},
-    {"cap counts characters not bytes",
-     "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 0, WS, 3, "\xC3\xA9\xC3\xA9" ELL},
+    {"cap counts characters not bytes", "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 0,
+     WS, 3, "\xC3\xA9\xC3\xA9" ELL},
     {"cap after collapse", "a    bc    d", 0, CO, 4, "a b" ELL},
     {"empty", "", 0, WS, 10, ""},
 };
@@ -57,8 +68,7 @@ static const struct clean_case clean_cases[] = {
 static void test_clean_table(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(clean_cases) / sizeof(clean_cases[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(clean_cases) / sizeof(clean_cases[0]); i++) {
         const struct clean_case *c = &clean_cases[i];
         size_t len = c->len ? c->len : strlen(c->in);
         char *got = gate__clean(c->in, len, c->flags, c->max);
@@ -102,9 +112,12 @@ static void test_fmt_count(void **state)
     static const struct {
         uint64_t n;
         const char *want;
-    } cases[] = {{0, "0"},          {999, "999"},
-                 {1000, "1,000"},   {10000, "10,000"},
-                 {123456, "123,456"}, {1234567, "1,234,567"},
+    } cases[] = {{0, "0"},
+                 {999, "999"},
+                 {1000, "1,000"},
+                 {10000, "10,000"},
+                 {123456, "123,456"},
+                 {1234567, "1,234,567"},
                  {UINT64_MAX, "18,446,744,073,709,551,615"}};
     char buf[64];
 
@@ -121,7 +134,7 @@ static void test_fmt_ms(void **state)
         double ms;
         const char *want;
     } cases[] = {{2.5, "2.5"}, {0.04, "0.0"}, {9.94, "9.9"},
-                 {10.0, "10"}, {25.4, "25"}, {1320.6, "1321"}};
+                 {10.0, "10"}, {25.4, "25"},  {1320.6, "1321"}};
     char buf[32];
 
     (void)state;

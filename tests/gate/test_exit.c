@@ -14,12 +14,12 @@
 
 /* The runs of the table. */
 enum run_kind {
-    RUN_NULL,       /* nothing ran */
-    RUN_EMPTY,      /* ran, no request completed */
-    RUN_CONNECT,    /* every request failed to connect / resolve / TLS */
-    RUN_SOME_RESP,  /* connect failures plus one answered request */
-    RUN_ALL_5XX,    /* every request failed, but with a response */
-    RUN_OK          /* normal run */
+    RUN_NULL,      /* nothing ran */
+    RUN_EMPTY,     /* ran, no request completed */
+    RUN_CONNECT,   /* every request failed to connect / resolve / TLS */
+    RUN_SOME_RESP, /* connect failures plus one answered request */
+    RUN_ALL_5XX,   /* every request failed, but with a response */
+    RUN_OK         /* normal run */
 };
 
 static struct metrics_results *make_run(enum run_kind k)
@@ -38,14 +38,14 @@ static struct metrics_results *make_run(enum run_kind k)
     case RUN_CONNECT:
     case RUN_SOME_RESP:
         for (int i = 0; i < 3; i++) {
-            assert_int_equal(metrics_endpoint_record(ep, FX_START, false, 0,
-                                                     0, METRICS_ERR_CONNECT),
+            assert_int_equal(metrics_endpoint_record(ep, FX_START, false, 0, 0,
+                                                     METRICS_ERR_CONNECT),
                              0);
-            assert_int_equal(metrics_endpoint_record(ep, FX_START, false, 0,
-                                                     0, METRICS_ERR_DNS),
+            assert_int_equal(metrics_endpoint_record(ep, FX_START, false, 0, 0,
+                                                     METRICS_ERR_DNS),
                              0);
-            assert_int_equal(metrics_endpoint_record(ep, FX_START, false, 0,
-                                                     0, METRICS_ERR_TLS),
+            assert_int_equal(metrics_endpoint_record(ep, FX_START, false, 0, 0,
+                                                     METRICS_ERR_TLS),
                              0);
         }
         if (k == RUN_SOME_RESP)
@@ -66,9 +66,9 @@ static void test_no_response(void **state)
     static const struct {
         enum run_kind run;
         bool want;
-    } cases[] = {{RUN_NULL, true},       {RUN_EMPTY, true},
-                 {RUN_CONNECT, true},    {RUN_SOME_RESP, false},
-                 {RUN_ALL_5XX, false},   {RUN_OK, false}};
+    } cases[] = {{RUN_NULL, true},     {RUN_EMPTY, true},
+                 {RUN_CONNECT, true},  {RUN_SOME_RESP, false},
+                 {RUN_ALL_5XX, false}, {RUN_OK, false}};
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -82,8 +82,15 @@ static void test_no_response(void **state)
 }
 
 /* Verdict shapes of the table. */
-enum verdict_kind { V_NONE, V_PASS, V_FAIL, V_INCONCL, V_FAIL_INCONCL,
-                    V_SKIPPED, V_BAD_STATUS };
+enum verdict_kind {
+    V_NONE,
+    V_PASS,
+    V_FAIL,
+    V_INCONCL,
+    V_FAIL_INCONCL,
+    V_SKIPPED,
+    V_BAD_STATUS
+};
 
 static struct compare_verdict *make_verdict(enum verdict_kind k)
 {
@@ -119,8 +126,8 @@ static struct compare_verdict *make_verdict(enum verdict_kind k)
         return v;
     case V_SKIPPED:
         v = fx_verdict(1);
-        fx_check(v, 0, "GET /a", "p95 < baseline + 10%", COMPARE_SKIPPED,
-                 NULL, "no baseline", NULL);
+        fx_check(v, 0, "GET /a", "p95 < baseline + 10%", COMPARE_SKIPPED, NULL,
+                 "no baseline", NULL);
         return v;
     default:
         v = fx_verdict(1);
@@ -145,8 +152,7 @@ static void test_exit_code_table(void **state)
         {SIGINT, NULL, RUN_OK, V_PASS, GATE_EXIT_SIGINT},
         {SIGHUP, NULL, RUN_OK, V_PASS, (enum gate_exit)(128 + SIGHUP)},
         /* then "could not run or judge" */
-        {0, "baseline 'main' is missing", RUN_OK, V_PASS,
-         GATE_EXIT_UNJUDGED},
+        {0, "baseline 'main' is missing", RUN_OK, V_PASS, GATE_EXIT_UNJUDGED},
         {0, "baseline corrupt", RUN_OK, V_FAIL, GATE_EXIT_UNJUDGED},
         {0, NULL, RUN_NULL, V_NONE, GATE_EXIT_UNJUDGED},
         {0, NULL, RUN_EMPTY, V_PASS, GATE_EXIT_UNJUDGED},

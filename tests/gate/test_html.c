@@ -67,8 +67,7 @@ static xmlDocPtr parse_xml(const char *buf, size_t len)
     xmlDocPtr doc;
 
     xmlSetStructuredErrorFunc(&er, on_error);
-    doc = xmlReadMemory(buf, (int)len, "report.html", "UTF-8",
-                        XML_PARSE_NONET);
+    doc = xmlReadMemory(buf, (int)len, "report.html", "UTF-8", XML_PARSE_NONET);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (!doc || er.count)
         fail_msg("not well-formed XML (%d errors): %s", er.count, er.first);
@@ -82,8 +81,8 @@ static void parse_html(const char *buf, size_t len)
     htmlDocPtr doc;
 
     xmlSetStructuredErrorFunc(&er, on_error);
-    doc = htmlReadMemory(buf, (int)len, "report.html", "UTF-8",
-                         HTML_PARSE_NONET);
+    doc =
+        htmlReadMemory(buf, (int)len, "report.html", "UTF-8", HTML_PARSE_NONET);
     xmlSetStructuredErrorFunc(NULL, NULL);
     assert_non_null(doc);
     xmlFreeDoc(doc);
@@ -181,10 +180,9 @@ static void make(struct doc *d, bool with_base)
         fx_record(ep, 50, 40, false);
     }
     d->v = fx_verdict(3);
-    fx_check(d->v, 0, "GET /api/health", "p95 < baseline + 10%",
-             COMPARE_FAIL, "loadgate.regression",
-             "p95 = 25.0 ms, limit < 22.0 ms (baseline 20.0 ms + 10%)",
-             NULL);
+    fx_check(d->v, 0, "GET /api/health", "p95 < baseline + 10%", COMPARE_FAIL,
+             "loadgate.regression",
+             "p95 = 25.0 ms, limit < 22.0 ms (baseline 20.0 ms + 10%)", NULL);
     c = &d->v->checks[0];
     d->th.stat = METRICS_STAT_P95;
     d->th.op = COMPARE_LT;
@@ -196,10 +194,9 @@ static void make(struct doc *d, bool with_base)
     c->limit = 1078.2;
     c->baseline = 980.2;
     c->delta_pct = 34.7;
-    fx_check(d->v, 1, "ALL", "error_rate < 5%", COMPARE_PASS, NULL, NULL,
-             NULL);
-    fx_check(d->v, 2, "GET /api/agents", "p99 < 20ms", COMPARE_SKIPPED,
-             NULL, "endpoint not in baseline 'main'", NULL);
+    fx_check(d->v, 1, "ALL", "error_rate < 5%", COMPARE_PASS, NULL, NULL, NULL);
+    fx_check(d->v, 2, "GET /api/agents", "p99 < 20ms", COMPARE_SKIPPED, NULL,
+             "endpoint not in baseline 'main'", NULL);
     d->rep.run = d->run;
     d->rep.baseline = d->base;
     d->rep.baseline_name = with_base ? "main" : NULL;
@@ -215,14 +212,15 @@ static void unmake(struct doc *d)
     metrics_results_free(d->base);
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests ----------------------------------------------------------------
+ */
 
 static void test_well_formed(void **state)
 {
     static const struct {
         bool base, verdict, run, error;
     } cases[] = {
-        {true, true, true, false},  {false, true, true, false},
+        {true, true, true, false},   {false, true, true, false},
         {false, false, true, false}, {false, false, false, true},
         {true, true, true, true},
     };
@@ -295,10 +293,9 @@ static void test_self_contained(void **state)
                      0);
     assert_true(xnum(doc, "count(//s:text)") > 50);
     /* every chart has its table in a <details> after it */
-    assert_int_equal(
-        xnum(doc, "count(//h:figure[contains(@class,'rate') or "
-                  "contains(@class,'dist')])"),
-        xnum(doc, "count(//h:details[@class='data']/h:table)"));
+    assert_int_equal(xnum(doc, "count(//h:figure[contains(@class,'rate') or "
+                               "contains(@class,'dist')])"),
+                     xnum(doc, "count(//h:details[@class='data']/h:table)"));
     /* print CSS */
     assert_non_null(strstr(html, "@media print"));
     xmlFreeDoc(doc);
@@ -356,29 +353,35 @@ static void test_numbers(void **state)
     }
     assert_int_equal(xnum(doc, "count(//h:section[@class='endpoint'])"), 5);
     /* the failed check first, with measured, limit, baseline, delta */
-    assert_xstr(doc, "normalize-space(//h:table[@class='checks']/h:tbody/"
-                     "h:tr[1]/h:td[1])",
+    assert_xstr(doc,
+                "normalize-space(//h:table[@class='checks']/h:tbody/"
+                "h:tr[1]/h:td[1])",
                 "✗ FAIL");
-    assert_xstr(doc, "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
-                     "h:td[4])",
+    assert_xstr(doc,
+                "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
+                "h:td[4])",
                 "1320.4 ms");
-    assert_xstr(doc, "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
-                     "h:td[5])",
+    assert_xstr(doc,
+                "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
+                "h:td[5])",
                 "< 1078.2 ms");
-    assert_xstr(doc, "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
-                     "h:td[6])",
+    assert_xstr(doc,
+                "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
+                "h:td[6])",
                 "980.2 ms");
-    assert_xstr(doc, "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
-                     "h:td[7])",
+    assert_xstr(doc,
+                "string(//h:table[@class='checks']/h:tbody/h:tr[1]/"
+                "h:td[7])",
                 "+34.7%");
-    assert_xstr(doc, "normalize-space(//h:table[@class='checks']/h:tbody/"
-                     "h:tr[3]/h:td[1])",
+    assert_xstr(doc,
+                "normalize-space(//h:table[@class='checks']/h:tbody/"
+                "h:tr[3]/h:td[1])",
                 "– SKIPPED");
     /* metadata and recommendations */
-    assert_true(xnum(doc, "count(//h:dl[@class='meta']/h:dd[.='ab12'])") ==
-                1);
-    assert_xstr(doc, "string(//h:section[@id='recommendations']/h:ol/"
-                     "h:li[2])",
+    assert_true(xnum(doc, "count(//h:dl[@class='meta']/h:dd[.='ab12'])") == 1);
+    assert_xstr(doc,
+                "string(//h:section[@id='recommendations']/h:ol/"
+                "h:li[2])",
                 "Add a check for GET /api/agents.");
     xmlFreeDoc(doc);
     free(html);
@@ -389,8 +392,8 @@ static void test_baseline_lines(void **state)
 {
     static const struct {
         bool base;
-        double lines;  /* dashed baseline lines in the latency charts */
-        double dists;  /* baseline curves in the distribution charts */
+        double lines; /* dashed baseline lines in the latency charts */
+        double dists; /* baseline curves in the distribution charts */
     } cases[] = {
         /* the baseline has /api/health only, and so the whole run: two
          * sections with three lines each */
@@ -421,17 +424,16 @@ static void test_baseline_lines(void **state)
             cases[i].dists);
         if (cases[i].base) {
             /* the label gives the baseline's p95, and the line is level */
-            assert_int_equal(
-                metrics_value(d.base, d.base->endpoints[0], METRICS_STAT_P95,
-                              &p95),
-                0);
+            assert_int_equal(metrics_value(d.base, d.base->endpoints[0],
+                                           METRICS_STAT_P95, &p95),
+                             0);
             gate__fmt_ms(p95, want, sizeof(want));
             assert_string_equal(want, "20");
-            assert_int_equal(
-                xnum(doc, "count(//h:section[h:h3='GET /api/health']//"
-                          "s:text[@class='base-label' and "
-                          ".='base p95 20 ms'])"),
-                1);
+            assert_int_equal(xnum(doc,
+                                  "count(//h:section[h:h3='GET /api/health']//"
+                                  "s:text[@class='base-label' and "
+                                  ".='base p95 20 ms'])"),
+                             1);
             y = xstr(doc, "string(//h:section[h:h3='GET /api/health']//"
                           "s:line[contains(@class,'base-p95')]/@y1)");
             assert_xstr(doc,
@@ -440,10 +442,10 @@ static void test_baseline_lines(void **state)
                         y);
             free(y);
             /* the endpoint the baseline lacks says so */
-            assert_int_equal(
-                xnum(doc, "count(//h:section[h:h3='GET /api/agents']/"
-                          "h:p[.='Not in the baseline.'])"),
-                1);
+            assert_int_equal(xnum(doc,
+                                  "count(//h:section[h:h3='GET /api/agents']/"
+                                  "h:p[.='Not in the baseline.'])"),
+                             1);
         }
         xmlFreeDoc(doc);
         free(html);
@@ -465,12 +467,11 @@ static struct metrics_results *long_run(int64_t seconds, int64_t gap_from,
     for (int64_t s = 0; s < seconds; s++) {
         if (s >= gap_from && s < gap_to)
             continue;
-        assert_int_equal(metrics_endpoint_record(
-                             ep, FX_START + s, true,
-                             (uint64_t)(1000 + 10 * s), 200,
-                             s % 7 == 0 ? METRICS_ERR_HTTP_5XX
-                                        : METRICS_ERR_NONE),
-                         0);
+        assert_int_equal(
+            metrics_endpoint_record(
+                ep, FX_START + s, true, (uint64_t)(1000 + 10 * s), 200,
+                s % 7 == 0 ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
+            0);
     }
     return r;
 }
@@ -482,9 +483,8 @@ static void test_downsample(void **state)
         uint64_t bucket;
         size_t n;
     } cases[] = {
-        {1, 1, 1},      {599, 1, 599},  {600, 1, 600},
-        {601, 2, 301},  {3600, 6, 600}, {7200, 12, 600},
-        {3601, 7, 515},
+        {1, 1, 1},      {599, 1, 599},   {600, 1, 600},  {601, 2, 301},
+        {3600, 6, 600}, {7200, 12, 600}, {3601, 7, 515},
     };
 
     (void)state;
@@ -494,16 +494,14 @@ static void test_downsample(void **state)
         size_t n = 0;
         uint64_t bucket = 0, reqs = 0, errs = 0;
 
-        assert_int_equal(gate__html_timeline(r->endpoints[0],
-                                             r->start_second,
+        assert_int_equal(gate__html_timeline(r->endpoints[0], r->start_second,
                                              GATE__HTML_MAX_POINTS, &pts, &n,
                                              &bucket),
                          0);
         if (n != cases[i].n || bucket != cases[i].bucket)
             fail_msg("%lld s: %zu points of %llu s, want %zu of %llu",
-                     (long long)cases[i].seconds, n,
-                     (unsigned long long)bucket, cases[i].n,
-                     (unsigned long long)cases[i].bucket);
+                     (long long)cases[i].seconds, n, (unsigned long long)bucket,
+                     cases[i].n, (unsigned long long)cases[i].bucket);
         for (size_t k = 0; k < n; k++) {
             reqs += pts[k].requests;
             errs += pts[k].errors;
@@ -515,8 +513,8 @@ static void test_downsample(void **state)
          * samples): the last second of the window, exact below 256 us
          * steps of 0.4 % */
         if (cases[i].bucket > 1) {
-            double want = (1000.0 + 10.0 * (double)(cases[i].bucket - 1)) /
-                          1000.0;
+            double want =
+                (1000.0 + 10.0 * (double)(cases[i].bucket - 1)) / 1000.0;
 
             assert_true(fabs(pts[0].p99 - want) <= want * 0.005);
             assert_true(pts[0].p50 < pts[0].p99);
@@ -600,12 +598,11 @@ static void test_hostile_names(void **state)
     ep = metrics_results_endpoint(run, "GE\"T", evil, true);
     assert_non_null(ep);
     fx_record(ep, 20, 5, false);
-    fx_check(v, 0, "GE\"T /x</h3><script>", "p95 < 1s<script>",
-             COMPARE_FAIL, "loadgate.threshold", "<b>bold</b> & \x07",
-             "<pre>\x01</pre>");
-    assert_int_equal(metrics_results_add_recommendation(
-                         run, "<img src=http://evil/x.png>"),
-                     0);
+    fx_check(v, 0, "GE\"T /x</h3><script>", "p95 < 1s<script>", COMPARE_FAIL,
+             "loadgate.threshold", "<b>bold</b> & \x07", "<pre>\x01</pre>");
+    assert_int_equal(
+        metrics_results_add_recommendation(run, "<img src=http://evil/x.png>"),
+        0);
     rep.run = run;
     rep.verdict = v;
     rep.profile_name = "de<mo>\"";
@@ -668,8 +665,9 @@ static void test_summary_only_endpoint(void **state)
     assert_int_equal(xnum(doc, "count(//h:figure[contains(@class,'dist')]//"
                                "s:circle)"),
                      3);
-    assert_xstr(doc, "string(//h:details[@class='data']/h:table/h:tbody/"
-                     "h:tr[h:th='p95']/h:td[1])",
+    assert_xstr(doc,
+                "string(//h:details[@class='data']/h:table/h:tbody/"
+                "h:tr[h:th='p95']/h:td[1])",
                 "40");
     xmlFreeDoc(doc);
     free(html);
@@ -746,10 +744,8 @@ static void test_escape(void **state)
     static const struct {
         const char *in, *want;
     } cases[] = {
-        {"plain", "plain"},
-        {"a<b>&\"c'", "a&lt;b&gt;&amp;&quot;c&#39;"},
-        {"&amp;", "&amp;amp;"},
-        {"", ""},
+        {"plain", "plain"},     {"a<b>&\"c'", "a&lt;b&gt;&amp;&quot;c&#39;"},
+        {"&amp;", "&amp;amp;"}, {"", ""},
         {"ü<", "ü&lt;"},
     };
 

@@ -98,8 +98,8 @@ static struct metrics_results *results(const char *id, int seconds)
 
 static void check(struct compare_check *c, const char *ep, const char *expr,
                   struct compare_threshold *th, enum compare_status st,
-                  const char *type, double measured, double limit,
-                  double base, const char *msg)
+                  const char *type, double measured, double limit, double base,
+                  const char *msg)
 {
     c->endpoint = strdup(ep);
     c->expr = strdup(expr);
@@ -123,14 +123,12 @@ int main(int argc, char **argv)
         {"GET", "/api/health", 40, 4, 0.35, 0.0, 0, 0, 1},
         {"POST", "/api/agents/{id}/query", 25, 120, 0.45, 0.004, 0.55, 0.7,
          2.2},
-        {"GET", "/api/search?q=<script>&x=\"1\"", 12, 60, 0.5, 0.0, 0, 0,
-         1},
+        {"GET", "/api/search?q=<script>&x=\"1\"", 12, 60, 0.5, 0.0, 0, 0, 1},
     };
     static const struct shape base_shape[] = {
         {"GET", "/api/health", 40, 4, 0.35, 0.0, 0, 0, 1},
         {"POST", "/api/agents/{id}/query", 25, 95, 0.4, 0.001, 0, 0, 1},
-        {"GET", "/api/search?q=<script>&x=\"1\"", 12, 62, 0.5, 0.0, 0, 0,
-         1},
+        {"GET", "/api/search?q=<script>&x=\"1\"", 12, 62, 0.5, 0.0, 0, 0, 1},
     };
     struct compare_threshold th[4] = {{0}};
     struct compare_check checks[7] = {{0}};

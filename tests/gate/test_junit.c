@@ -80,8 +80,7 @@ static void validate(xmlSchemaPtr s, xmlDocPtr doc, const char *which)
 }
 
 /* Writes r, parses it strictly and validates it against both schemas. */
-static xmlDocPtr write_and_validate(struct fx *f,
-                                    const struct gate_report *r)
+static xmlDocPtr write_and_validate(struct fx *f, const struct gate_report *r)
 {
     char err[256] = "x";
     xmlDocPtr doc;
@@ -158,57 +157,53 @@ static void check_shape(xmlDocPtr doc)
                      xnum(doc, "count(//testcase/skipped)"));
     /* time: seconds with 3 decimals; a check's is the measured window
      * the suite's time gives, a skipped check's and the error case's 0 */
-    assert_int_equal(
-        (int)xnum(doc, "count(//*[@time][string-length(substring-after("
-                       "@time, '.')) != 3 or number(@time) != "
-                       "number(@time) or starts-with(@time, '-')])"),
-        0);
-    assert_int_equal(
-        (int)xnum(doc, "count(//testcase[not(skipped) and "
-                       "not(error[@type='loadgate.error']) and "
-                       "@time != /testsuites/testsuite/@time])"),
-        0);
-    assert_int_equal(
-        (int)xnum(doc, "count(//testcase[(skipped or "
-                       "error[@type='loadgate.error']) and "
-                       "@time != '0.000'])"),
-        0);
+    assert_int_equal((int)xnum(doc,
+                               "count(//*[@time][string-length(substring-after("
+                               "@time, '.')) != 3 or number(@time) != "
+                               "number(@time) or starts-with(@time, '-')])"),
+                     0);
+    assert_int_equal((int)xnum(doc, "count(//testcase[not(skipped) and "
+                                    "not(error[@type='loadgate.error']) and "
+                                    "@time != /testsuites/testsuite/@time])"),
+                     0);
+    assert_int_equal((int)xnum(doc, "count(//testcase[(skipped or "
+                                    "error[@type='loadgate.error']) and "
+                                    "@time != '0.000'])"),
+                     0);
     assert_int_equal((int)xnum(doc, "count(//testcase/*[2])"), 0);
     assert_xstr(doc, "string(/testsuites/testsuite/@package)", "loadgate");
     assert_xstr(doc, "string(/testsuites/testsuite/@id)", "0");
     assert_xstr(doc, "name(/testsuites/testsuite/*[1])", "properties");
     assert_xstr(doc, "name(/testsuites/testsuite/*[last()])", "system-err");
-    assert_xstr(doc, "name(/testsuites/testsuite/*[last()-1])",
-                "system-out");
-    assert_int_equal(
-        (int)xnum(doc, "count(//testcase[not(starts-with(@classname, "
-                       "'loadgate.'))])"),
-        0);
+    assert_xstr(doc, "name(/testsuites/testsuite/*[last()-1])", "system-out");
+    assert_int_equal((int)xnum(doc,
+                               "count(//testcase[not(starts-with(@classname, "
+                               "'loadgate.'))])"),
+                     0);
     /* failure and error always carry a type and a body */
     assert_int_equal(
         (int)xnum(doc, "count(//failure[not(@type) or string-length(.)=0])"),
         0);
     assert_int_equal(
-        (int)xnum(doc, "count(//error[not(@type) or string-length(.)=0])"),
-        0);
+        (int)xnum(doc, "count(//error[not(@type) or string-length(.)=0])"), 0);
 
     assert_non_null(ctx);
     o = xmlXPathEvalExpression(BAD_CAST "//testcase", ctx);
     assert_non_null(o);
     n = o->nodesetval ? o->nodesetval->nodeNr : 0;
     for (int i = 0; i < n; i++) {
-        xmlChar *ci = xmlGetProp(o->nodesetval->nodeTab[i], BAD_CAST "classname");
+        xmlChar *ci =
+            xmlGetProp(o->nodesetval->nodeTab[i], BAD_CAST "classname");
         xmlChar *ni = xmlGetProp(o->nodesetval->nodeTab[i], BAD_CAST "name");
 
         for (int j = i + 1; j < n; j++) {
-            xmlChar *cj = xmlGetProp(o->nodesetval->nodeTab[j],
-                                     BAD_CAST "classname");
-            xmlChar *nj = xmlGetProp(o->nodesetval->nodeTab[j],
-                                     BAD_CAST "name");
+            xmlChar *cj =
+                xmlGetProp(o->nodesetval->nodeTab[j], BAD_CAST "classname");
+            xmlChar *nj =
+                xmlGetProp(o->nodesetval->nodeTab[j], BAD_CAST "name");
 
             if (xmlStrEqual(ci, cj) && xmlStrEqual(ni, nj))
-                fail_msg("duplicate testcase (%s, %s)", (char *)ci,
-                         (char *)ni);
+                fail_msg("duplicate testcase (%s, %s)", (char *)ci, (char *)ni);
             xmlFree(cj);
             xmlFree(nj);
         }
@@ -356,7 +351,8 @@ static void test_failing_run(void **state)
                 "p99 = 321.5 ms, limit < 200.0 ms (baseline 150.2 ms)");
     text = xstr(doc, "string(//testcase[2]/failure)");
     assert_non_null(strstr(text, "endpoint : GET /v1.2/items\n"));
-    assert_non_null(strstr(text, "threshold: p99 < 200ms  (perf/demo.yaml:17)"));
+    assert_non_null(
+        strstr(text, "threshold: p99 < 200ms  (perf/demo.yaml:17)"));
     assert_non_null(strstr(text, "measured : 321.5 ms (n=4000)\n"));
     assert_non_null(strstr(text, "baseline : 150.2 ms\n"));
     assert_non_null(strstr(text, "limit    : 200.0 ms\n"));
@@ -391,9 +387,8 @@ static void test_error_only(void **state)
     assert_xstr(doc, "string(//system-err)", rep.error_reason);
     assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
                 "3");
-    assert_xstr(doc,
-                "string(//property[@name='loadgate.total_requests']/@value)",
-                "0");
+    assert_xstr(
+        doc, "string(//property[@name='loadgate.total_requests']/@value)", "0");
     /* no run: the timestamp is now, still in the schema's format */
     ts = xstr(doc, "string(//testsuite/@timestamp)");
     assert_int_equal(strlen(ts), 19);
@@ -413,11 +408,10 @@ static void test_skipped_and_inconclusive(void **state)
     fx_check(v, 0, "GET /api/new", "rps > baseline - 10%", COMPARE_SKIPPED,
              NULL, "endpoint not in baseline 'main'", NULL);
     fx_check(v, 1, "GET /api/orders", "p99 < 2s", COMPARE_INCONCLUSIVE,
-             "loadgate.no_data",
-             "0 requests in measured window; not evaluated",
+             "loadgate.no_data", "0 requests in measured window; not evaluated",
              "endpoint : GET /api/orders\nmeasured : no data");
-    fx_check(v, 2, "GET /api/agents", "p99.9 < 2s", COMPARE_INCONCLUSIVE,
-             NULL, NULL, NULL);
+    fx_check(v, 2, "GET /api/agents", "p99.9 < 2s", COMPARE_INCONCLUSIVE, NULL,
+             NULL, NULL);
     fx_check(v, 3, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
     fx_check(v, 4, "ALL", "p95 < baseline + 10%", COMPARE_SKIPPED, NULL, NULL,
              NULL);
@@ -429,7 +423,8 @@ static void test_skipped_and_inconclusive(void **state)
     assert_non_null(run->meta.shard);
     doc = write_and_validate(f, &rep);
     check_shape(doc);
-    /* a shard's suite is named apart (GitLab and Jenkins merge suites by name) */
+    /* a shard's suite is named apart (GitLab and Jenkins merge suites by name)
+     */
     assert_xstr(doc, "string(//testsuite/@name)", "loadgate.demo.shard2");
     assert_xstr(doc, "string(//testsuite/@skipped)", "2");
     assert_xstr(doc, "string(//testsuite/@errors)", "2");
@@ -513,8 +508,7 @@ static void test_hostile_names(void **state)
     assert_xstr(doc, "string(//testsuite/@name)", "loadgate.demo \xEF\xBF\xBD");
     /* the error case comes first, then checks in order */
     assert_xstr(doc, "string(//testcase[1]/@name)", "run");
-    assert_xstr(doc, "string(//testcase[1]/error)",
-                "reason <&> \xEF\xBF\xBD");
+    assert_xstr(doc, "string(//testcase[1]/error)", "reason <&> \xEF\xBF\xBD");
     assert_xstr(doc, "string(//testcase[2]/@classname)",
                 "loadgate.GET /x[31m<&\"'>\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD]]>");
@@ -581,9 +575,9 @@ static void test_bad_timestamp_and_path(void **state)
                     "2026-03-04T05:06:07");
         xmlFreeDoc(doc);
     }
-    assert_int_equal(gate_junit_write(&rep, "/nonexistent-dir/j.xml", err,
-                                      sizeof(err)),
-                     GATE_EIO);
+    assert_int_equal(
+        gate_junit_write(&rep, "/nonexistent-dir/j.xml", err, sizeof(err)),
+        GATE_EIO);
     assert_non_null(strstr(err, "/nonexistent-dir/j.xml"));
     metrics_results_free(run);
 }
@@ -597,8 +591,9 @@ static void test_case_time(void **state)
         double duration;
         const char *want;
     } cases[] = {
-        {12.3456, "12.346"}, {0.0004, "0.000"}, {59.9996, "60.000"},
-        {1234567.5, "1234567.500"}, {-3, "0.000"}, {NAN, "0.000"},
+        {12.3456, "12.346"}, {0.0004, "0.000"},
+        {59.9996, "60.000"}, {1234567.5, "1234567.500"},
+        {-3, "0.000"},       {NAN, "0.000"},
         {INFINITY, "0.000"}, {1e300, "1000000000000.000"},
     };
     struct fx *f = *state;

@@ -45,13 +45,16 @@ static void test_headlines(void **state)
         {COMPARE_PASS, NULL, "### ✅ loadgate: PASS — demo\n"},
         {COMPARE_SKIPPED, NULL, "### ✅ loadgate: PASS — demo\n"},
         {COMPARE_FAIL, NULL, "### ❌ loadgate: FAIL — demo\n"},
-        {COMPARE_INCONCLUSIVE, NULL, "### ⚠️ loadgate: INCONCLUSIVE — demo\n"},
+        {COMPARE_INCONCLUSIVE, NULL,
+         "### ⚠️ loadgate: INCONCLUSIVE — demo\n"},
         /* could not judge: before a failed check, and with the reason */
         {COMPARE_PASS, "no baseline",
-         "### ⚠️ loadgate: ERROR — demo — could not judge: no baseline\n\n"
+         "### ⚠️ loadgate: ERROR — demo — could not judge: no "
+         "baseline\n\n"
          "1,360 requests"},
         {COMPARE_FAIL, "cannot write 'x': No such file or directory",
-         "### ⚠️ loadgate: ERROR — demo — could not judge: cannot write "
+         "### ⚠️ loadgate: ERROR — demo — could not judge: cannot "
+         "write "
          "'x': No such file or directory\n\n1,360 requests"},
     };
 
@@ -92,8 +95,7 @@ static void test_tables(void **state)
     assert_non_null(ep);
     fx_record(ep, 100, 2, false);
     fx_check(v, 0, "GET /api/agents", "p95 < baseline + 10%", COMPARE_FAIL,
-             "loadgate.regression", "p95 = 25 ms, limit < 22 ms | +25%",
-             NULL);
+             "loadgate.regression", "p95 = 25 ms, limit < 22 ms | +25%", NULL);
     fx_check(v, 1, "GET /api/health", "p95 < 1s", COMPARE_PASS, NULL, "ok",
              NULL);
     fx_check(v, 2, "POST /api/agents/{id}/query", "p99.9 < 1s",
@@ -132,8 +134,9 @@ static void test_tables(void **state)
     assert_non_null(strstr(md, "<details><summary>All checks</summary>"));
     assert_int_equal(count(md, "\n| ✅ PASS | "), 2);
     assert_non_null(strstr(md, "</details>"));
-    assert_non_null(strstr(md, "1. Performance metrics are within acceptable "
-                               "ranges.\n2. Add a check for GET /api/agents.\n"));
+    assert_non_null(strstr(md,
+                           "1. Performance metrics are within acceptable "
+                           "ranges.\n2. Add a check for GET /api/agents.\n"));
     /* nothing raw from the data reaches HTML */
     assert_null(strstr(md, "<1000"));
     assert_null(strstr(md, "< 1s"));
@@ -156,8 +159,7 @@ static void test_size_cap(void **state)
         char path[64], name[80];
         struct metrics_endpoint *ep;
 
-        snprintf(path, sizeof(path), "/api/resource/%zu/with/a/long/path",
-                 i);
+        snprintf(path, sizeof(path), "/api/resource/%zu/with/a/long/path", i);
         ep = metrics_results_endpoint(run, "GET", path, true);
         assert_non_null(ep);
         fx_record(ep, 1, 5, false);
@@ -201,9 +203,10 @@ static void test_no_run(void **state)
     rep.profile_name = "a|b<c";
     rep.error_reason = "cannot connect | <script>";
     md = render(&rep, NULL);
-    assert_string_equal(md, "### ⚠️ loadgate: ERROR — a\\|b&lt;c — could "
-                            "not judge: cannot connect \\| &lt;script>\n\n"
-                            "Nothing was measured.\n\n");
+    assert_string_equal(md,
+                        "### ⚠️ loadgate: ERROR — a\\|b&lt;c — could "
+                        "not judge: cannot connect \\| &lt;script>\n\n"
+                        "Nothing was measured.\n\n");
     free(md);
 
     /* a long reason is cut in the headline and given whole below it */

@@ -22,7 +22,8 @@
 
 /* fx_run() plus POST /v1/chat: 10 s of 30 streams a second, TTFT 200 ms,
  * 9 gaps of 25 ms, 10 tokens each; 3 a second cut. */
-static struct metrics_results *stream_run(void) {
+static struct metrics_results *stream_run(void)
+{
     struct metrics_results *r = fx_run();
     struct metrics_endpoint *ep =
         metrics_results_endpoint(r, "POST", "/v1/chat", true);
@@ -58,7 +59,8 @@ static struct metrics_results *stream_run(void) {
 
 typedef int (*writer)(const struct gate_report *r, FILE *out);
 
-static char *render(writer w, const struct metrics_results *run) {
+static char *render(writer w, const struct metrics_results *run)
+{
     struct gate_report rep;
     char *buf = NULL;
     size_t len = 0;
@@ -73,7 +75,8 @@ static char *render(writer w, const struct metrics_results *run) {
     return buf;
 }
 
-static void test_text(void **state) {
+static void test_text(void **state)
+{
     struct metrics_results *r = stream_run(), *plain = fx_run();
     char *t = render(gate_text_write, r), *p = render(gate_text_write, plain);
 
@@ -96,7 +99,8 @@ static void test_text(void **state) {
     metrics_results_free(plain);
 }
 
-static void test_markdown(void **state) {
+static void test_markdown(void **state)
+{
     struct metrics_results *r = stream_run(), *plain = fx_run();
     char *t = render(gate_markdown_write, r),
          *p = render(gate_markdown_write, plain);
@@ -113,7 +117,8 @@ static void test_markdown(void **state) {
     metrics_results_free(plain);
 }
 
-static void test_html(void **state) {
+static void test_html(void **state)
+{
     struct metrics_results *r = stream_run(), *plain = fx_run();
     char *t = render(gate_html_write, r), *p = render(gate_html_write, plain);
     xmlDocPtr doc;
@@ -138,7 +143,8 @@ static void test_html(void **state) {
     metrics_results_free(plain);
 }
 
-static void test_json_verdict(void **state) {
+static void test_json_verdict(void **state)
+{
     struct metrics_results *r = stream_run(), *plain = fx_run();
     char *t = render(gate_json_write, r), *p = render(gate_json_write, plain);
     json_t *doc = json_loads(t, 0, NULL), *s;
@@ -165,7 +171,8 @@ static void test_json_verdict(void **state) {
     metrics_results_free(plain);
 }
 
-static void test_gitlab_and_junit(void **state) {
+static void test_gitlab_and_junit(void **state)
+{
     struct metrics_results *r = stream_run();
     struct gate_report rep;
     char path[] = "/tmp/lg-stream-XXXXXX", err[256], *text;
@@ -218,7 +225,8 @@ static void test_gitlab_and_junit(void **state) {
     metrics_results_free(r);
 }
 
-static void test_github_notice(void **state) {
+static void test_github_notice(void **state)
+{
     struct metrics_results *r = stream_run(), *plain = fx_run();
     char *t = render(gate_github_annotations, r),
          *p = render(gate_github_annotations, plain);
@@ -236,7 +244,8 @@ static void test_github_notice(void **state) {
     metrics_results_free(plain);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_markdown),

@@ -13,8 +13,12 @@
 #include "gate_fixture.h"
 #include "gate_internal.h"
 
-#define EQ80 "================================================================================"
-#define DASH80 "--------------------------------------------------------------------------------"
+#define EQ80                                                                   \
+    "========================================================================" \
+    "========"
+#define DASH80                                                                 \
+    "------------------------------------------------------------------------" \
+    "--------"
 
 static char *render(const struct gate_report *r)
 {
@@ -201,14 +205,13 @@ static void test_baseline_checks_and_verdict(void **state)
     fx_record(ep, 10, 2, false);
     run->baseline_id = strdup("release-1.4");
     run->partial = true;
-    fx_check(v, 0, "POST /api/agents/{id}/query", "p95 < 100ms",
-             COMPARE_FAIL, "loadgate.threshold",
-             "p95 = 150 ms, limit < 100 ms", NULL);
+    fx_check(v, 0, "POST /api/agents/{id}/query", "p95 < 100ms", COMPARE_FAIL,
+             "loadgate.threshold", "p95 = 150 ms, limit < 100 ms", NULL);
     fx_check(v, 1, "ALL", "p95 < baseline + 10%", COMPARE_PASS, NULL,
              "p95 = 150 ms, +12.0%, not significant", NULL);
     v->checks[1].warning = true;
-    fx_check(v, 2, "GET /api/agents", "rps > baseline - 10%",
-             COMPARE_SKIPPED, NULL, NULL, NULL);
+    fx_check(v, 2, "GET /api/agents", "rps > baseline - 10%", COMPARE_SKIPPED,
+             NULL, NULL, NULL);
     rep.run = run;
     rep.baseline = base;
     rep.baseline_name = "main";

@@ -24,7 +24,8 @@
 #define ABSENT (-1.0)
 
 static inline struct metrics_results *load_ok(enum importer_format f,
-                                              const char *path) {
+                                              const char *path)
+{
     struct metrics_results *r = NULL;
     char err[512] = "";
     int rc = importer_load(f, path, &r, err, sizeof(err));
@@ -36,7 +37,8 @@ static inline struct metrics_results *load_ok(enum importer_format f,
 }
 
 static inline const struct metrics_endpoint *
-find(const struct metrics_results *r, const char *name) {
+find(const struct metrics_results *r, const char *name)
+{
     const struct metrics_endpoint *ep = metrics_results_find(r, name);
 
     if (!ep)
@@ -47,7 +49,8 @@ find(const struct metrics_results *r, const char *name) {
 /* value of s, or ABSENT when metrics_value says there is none */
 static inline double value(const struct metrics_results *r,
                            const struct metrics_endpoint *ep,
-                           enum metrics_stat s) {
+                           enum metrics_stat s)
+{
     double v = -12345;
     int rc = metrics_value(r, ep, s, &v);
 
@@ -58,7 +61,8 @@ static inline double value(const struct metrics_results *r,
 }
 
 static inline void assert_close(double got, double want, double rel,
-                                const char *what) {
+                                const char *what)
+{
     if (want == ABSENT || got == ABSENT) {
         if (got != want)
             fail_msg("%s: got %.6g, want %s", what, got,
@@ -74,7 +78,8 @@ static inline void assert_close(double got, double want, double rel,
  * which rps moves with; counts and rates of counts are exact. */
 static inline void assert_round_trip(double got, double want,
                                      enum metrics_stat s, double duration_s,
-                                     const char *what) {
+                                     const char *what)
+{
     double tol = s == METRICS_STAT_RPS     ? fabs(want) * 0.0005 / duration_s
                  : metrics_stat_is_time(s) ? 0.0005
                                            : 0.0;
@@ -85,7 +90,8 @@ static inline void assert_round_trip(double got, double want,
 
 /* responses with that status; for 0 (no response), requests with none */
 static inline uint64_t status_count(const struct metrics_endpoint *ep,
-                                    int status) {
+                                    int status)
+{
     uint64_t with = 0;
 
     if (status > 0)
@@ -99,7 +105,8 @@ static inline uint64_t status_count(const struct metrics_endpoint *ep,
  * message error (NULL: any message naming line 2, for libraries' own
  * wording). */
 static inline void expect_parse_error(size_t i, enum importer_format f,
-                                      const char *text, const char *error) {
+                                      const char *text, const char *error)
+{
     struct metrics_results *r = NULL;
     char err[512] = "";
     int rc = importer_parse(f, text, strlen(text), "in", &r, err, sizeof(err));

@@ -42,7 +42,8 @@ static const enum metrics_stat stats9[9] = {
 
 /* Checks ep (or ALL when w->endpoint is "ALL") against w; a value of
  * -2 is not checked. */
-static void check(const struct metrics_results *r, const struct want *w) {
+static void check(const struct metrics_results *r, const struct want *w)
+{
     struct metrics_endpoint *all = NULL;
     const struct metrics_endpoint *ep;
     char what[256];
@@ -71,7 +72,8 @@ static void check(const struct metrics_results *r, const struct want *w) {
 #define ANY (-2.0)
 
 static bool has_recommendation(const struct metrics_results *r,
-                               const char *part) {
+                               const char *part)
+{
     for (size_t i = 0; i < r->n_recommendations; i++)
         if (strstr(r->recommendations[i], part))
             return true;
@@ -80,7 +82,8 @@ static bool has_recommendation(const struct metrics_results *r,
 
 /* ---- telling the formats apart ------------------------------------------ */
 
-static void test_detect(void **state) {
+static void test_detect(void **state)
+{
     static const struct {
         const char *file;
         int want;
@@ -147,7 +150,8 @@ static void test_detect(void **state) {
 
 /* auto reads each tool's file as --from would, and loadgate's own
  * results as loadgate's reader does */
-static void test_auto(void **state) {
+static void test_auto(void **state)
+{
     static const char *const files[] = {FIXTURE("locust_stats.csv"),
                                         FIXTURE("k6_points.json"),
                                         FIXTURE("jmeter_xml.jtl"),
@@ -213,7 +217,8 @@ static void test_auto(void **state) {
 
 /* ---- Artillery ----------------------------------------------------------- */
 
-static void test_artillery(void **state) {
+static void test_artillery(void **state)
+{
     /* artillery_endpoints.json: metrics-by-endpoint on (the default) */
     static const struct want endpoints[] = {
         {"HTTP /api/health",
@@ -293,7 +298,8 @@ static void test_artillery(void **state) {
 
 /* ---- autocannon ---------------------------------------------------------- */
 
-static void test_autocannon(void **state) {
+static void test_autocannon(void **state)
+{
     struct metrics_results *r;
     const struct metrics_endpoint *ep;
 
@@ -327,7 +333,8 @@ static void test_autocannon(void **state) {
 
 /* ---- wrk and wrk2 -------------------------------------------------------- */
 
-static void test_wrk(void **state) {
+static void test_wrk(void **state)
+{
     struct metrics_results *r;
     const struct metrics_endpoint *ep;
 
@@ -373,7 +380,8 @@ static void test_wrk(void **state) {
 
 /* ---- hey ----------------------------------------------------------------- */
 
-static void test_hey(void **state) {
+static void test_hey(void **state)
+{
     struct metrics_results *r;
     const struct metrics_endpoint *ep;
 
@@ -402,7 +410,8 @@ static void test_hey(void **state) {
 
 /* ---- k6 ------------------------------------------------------------------ */
 
-static void test_k6_points(void **state) {
+static void test_k6_points(void **state)
+{
     struct metrics_results *r = load_ok(IMPORTER_K6, FIXTURE("k6_points.json"));
     const struct metrics_endpoint *ep;
     size_t seconds = 0;
@@ -442,7 +451,8 @@ static void test_k6_points(void **state) {
     metrics_results_free(r);
 }
 
-static void test_k6_handle_summary(void **state) {
+static void test_k6_handle_summary(void **state)
+{
     struct metrics_results *r =
         load_ok(IMPORTER_K6, FIXTURE("k6_handle_summary.json"));
 
@@ -472,7 +482,8 @@ static void test_k6_handle_summary(void **state) {
 
 /* ---- Gatling ------------------------------------------------------------- */
 
-static void test_gatling_log(void **state) {
+static void test_gatling_log(void **state)
+{
     static const char v33[] =
         "RUN\tsim.S\ts\t1700000000000\t \t3.3.1\n"
         "USER\tS\t1\tSTART\t1700000000000\t0\n"
@@ -527,7 +538,8 @@ static void test_gatling_log(void **state) {
     metrics_results_free(r);
 }
 
-static void test_gatling_stats(void **state) {
+static void test_gatling_stats(void **state)
+{
     struct metrics_results *r =
         load_ok(IMPORTER_GATLING, FIXTURE("gatling_stats.json"));
 
@@ -552,7 +564,8 @@ static void test_gatling_stats(void **state) {
 
 /* ---- vegeta -------------------------------------------------------------- */
 
-static void test_vegeta(void **state) {
+static void test_vegeta(void **state)
+{
     struct metrics_results *r;
     const struct metrics_endpoint *ep;
 
@@ -596,7 +609,8 @@ static void test_vegeta(void **state) {
 
 /* ---- malformed input --------------------------------------------------- */
 
-static void test_malformed(void **state) {
+static void test_malformed(void **state)
+{
     static const struct {
         enum importer_format f;
         const char *text;
@@ -720,7 +734,8 @@ static void test_malformed(void **state) {
 
 /* ---- internals ----------------------------------------------------------- */
 
-static void test_times_and_urls(void **state) {
+static void test_times_and_urls(void **state)
+{
     static const struct {
         const char *s;
         bool ok;
@@ -771,7 +786,8 @@ static void test_times_and_urls(void **state) {
 /* The latency members the summary formats share one reader for: a later
  * key for a filled statistic is only a fallback, nanoseconds are divided
  * down, and a bad value is named with its key. */
-static void test_json_scalars(void **state) {
+static void test_json_scalars(void **state)
+{
     static const struct importer__scalar keys[] = {
         IMPORTER__SCALAR("p50", p50),
         IMPORTER__SCALAR("max", max),
@@ -817,7 +833,8 @@ static void test_json_scalars(void **state) {
 
 /* An import cannot grow without bound: a unique URL per request is not
  * an endpoint. */
-static void test_endpoint_limit(void **state) {
+static void test_endpoint_limit(void **state)
+{
     size_t cap = (size_t)(IMPORTER__MAX_ENDPOINTS + 1) * 120 + 64, n = 0;
     char *text = malloc(cap);
     struct metrics_results *r = NULL;
@@ -840,7 +857,8 @@ static void test_endpoint_limit(void **state) {
     free(text);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_auto),

@@ -27,7 +27,8 @@
 
 /* ---- format names ------------------------------------------------------- */
 
-static void test_format_parse(void **state) {
+static void test_format_parse(void **state)
+{
     static const struct {
         const char *name;
         int want;
@@ -80,7 +81,8 @@ static const enum metrics_stat scalar_stats[9] = {
 };
 
 static void check_scalars(const struct metrics_results *r,
-                          const struct scalar_case *c) {
+                          const struct scalar_case *c)
+{
     const struct metrics_endpoint *ep = find(r, c->endpoint);
     char what[256];
 
@@ -94,7 +96,8 @@ static void check_scalars(const struct metrics_results *r,
     }
 }
 
-static void test_locust_fixture(void **state) {
+static void test_locust_fixture(void **state)
+{
     /* from locust_stats.csv: 50%, 75%, 90%, 95%, 99%, 99.9%, Average,
      * Min, Max */
     static const struct scalar_case cases[] = {
@@ -144,7 +147,8 @@ static void test_locust_fixture(void **state) {
 /* The whole run (ALL) has the Aggregated row's percentiles, average, min
  * and max, which no endpoint's numbers give (Locust computes them over
  * every request), and its counts and rate. */
-static void test_locust_whole_run(void **state) {
+static void test_locust_whole_run(void **state)
+{
     static const struct {
         const char *file;
         struct scalar_case all;
@@ -191,7 +195,8 @@ static void test_locust_whole_run(void **state) {
 
 /* Hand-made variants of Locust's format: N/A, reordered and extra
  * columns, CRLF, a BOM, the pre-1.0 "Total" row. */
-static void test_locust_variants(void **state) {
+static void test_locust_variants(void **state)
+{
     static const char na[] =
         "Type,Name,Request Count,Failure Count,Median Response Time,"
         "Average Response Time,Min Response Time,Max Response Time,"
@@ -245,7 +250,8 @@ static void test_locust_variants(void **state) {
 
 /* ---- k6 ----------------------------------------------------------------- */
 
-static void test_k6_fixture(void **state) {
+static void test_k6_fixture(void **state)
+{
     static const struct scalar_case cases[] = {
         {"GET /api/health",
          900,
@@ -293,7 +299,8 @@ static void test_k6_fixture(void **state) {
 /* The whole run (ALL) of a k6 summary with per-endpoint submetrics is
  * k6's own whole run: 1200 requests, 24 failed, its percentiles, not the
  * whole-run endpoint and the named ones added together (2100). */
-static void test_k6_whole_run(void **state) {
+static void test_k6_whole_run(void **state)
+{
     struct metrics_results *r =
         load_ok(IMPORTER_K6, FIXTURE("k6_summary.json"));
     struct metrics_endpoint *all = NULL;
@@ -314,7 +321,8 @@ static void test_k6_whole_run(void **state) {
     metrics_results_free(r);
 }
 
-static void test_k6_variants(void **state) {
+static void test_k6_variants(void **state)
+{
     /* p(99) exported, failures only as a ratio, a url submetric with a
      * method tag, a name with a comma, handleSummary's nesting */
     static const char legacy[] =
@@ -523,7 +531,8 @@ static const struct jm_case jm_cases[] = {
        1.0833333333333333, 4, 1796515794}}},
 };
 
-static void test_jmeter_fixtures(void **state) {
+static void test_jmeter_fixtures(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(jm_cases) / sizeof(jm_cases[0]); i++) {
         const struct jm_case *c = &jm_cases[i];
@@ -571,7 +580,8 @@ static void test_jmeter_fixtures(void **state) {
 
 /* Failure classes of samples that got no HTTP response or failed an
  * assertion, and a label without an HTTP method. */
-static void test_jmeter_classes(void **state) {
+static void test_jmeter_classes(void **state)
+{
     static const struct {
         const char *code, *message, *success;
         enum metrics_errclass cls;
@@ -631,7 +641,8 @@ static void test_jmeter_classes(void **state) {
 
 /* A JTL without a header line: JMeter's default columns by position, the
  * thread counts where each version's defaults put them. */
-static void test_jmeter_headerless(void **state) {
+static void test_jmeter_headerless(void **state)
+{
     static const struct {
         const char *text;
         uint64_t users;
@@ -675,7 +686,8 @@ static void test_jmeter_headerless(void **state) {
 
 /* XML as JMeter may write it: references in attributes, comments, a
  * BOM, <sample> of non-HTTP samplers, elements nested in samples. */
-static void test_jmeter_xml_variants(void **state) {
+static void test_jmeter_xml_variants(void **state)
+{
     static const char xml[] =
         "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<testResults version=\"1.2\">\n"
@@ -717,7 +729,8 @@ static void test_jmeter_xml_variants(void **state) {
 
 /* XML that must never be expanded or fetched: refused at its document
  * type declaration, at once. */
-static void test_jmeter_xml_entities(void **state) {
+static void test_jmeter_xml_entities(void **state)
+{
     static const struct {
         const char *file;
         const char *error;
@@ -756,7 +769,8 @@ static void test_jmeter_xml_entities(void **state) {
     "GET,/a,10,1,5,6.5,1,20,3,2,0.2,5,6,7,8,9,10,11,12,13,14,20\n"
 #define JTL_HEADER "timeStamp,elapsed,label,responseCode,success\n"
 
-static void test_malformed(void **state) {
+static void test_malformed(void **state)
+{
     static const struct {
         enum importer_format f;
         const char *text;
@@ -869,7 +883,8 @@ static void test_malformed(void **state) {
         expect_parse_error(i, cases[i].f, cases[i].text, cases[i].error);
 }
 
-static void test_embedded_nul(void **state) {
+static void test_embedded_nul(void **state)
+{
     static const char text[] = JTL_HEADER "1700000000000,5,GET /\0a,200,true\n";
     struct metrics_results *r = NULL;
     char err[256];
@@ -884,7 +899,8 @@ static void test_embedded_nul(void **state) {
 
 /* ---- files -------------------------------------------------------------- */
 
-static void test_load_files(void **state) {
+static void test_load_files(void **state)
+{
     char dir[] = "/tmp/loadgate-importer-XXXXXX", path[256], prefix[256];
     struct metrics_results *r = NULL;
     char err[512];
@@ -932,7 +948,8 @@ static void test_load_files(void **state) {
 
 /* ---- round trip through the results JSON -------------------------------- */
 
-static void test_round_trip(void **state) {
+static void test_round_trip(void **state)
+{
     static const struct {
         enum importer_format f;
         const char *file;
@@ -1012,7 +1029,8 @@ static void test_round_trip(void **state) {
 
 /* ---- hostile input ------------------------------------------------------ */
 
-static char *slurp(const char *path, size_t *len) {
+static char *slurp(const char *path, size_t *len)
+{
     FILE *fp = fopen(path, "rb");
     char *buf;
     long n;
@@ -1034,7 +1052,8 @@ static char *slurp(const char *path, size_t *len) {
  * parser:
  * each call returns 0 or EPARSE with a message, and never crashes (ASan
  * and UBSan builds run this too). */
-static void test_hostile(void **state) {
+static void test_hostile(void **state)
+{
     /* the smaller fixtures of every format (the fuzz targets take the
      * larger ones) */
     static const char *const files[] = {FIXTURE("locust_stats.csv"),
@@ -1097,7 +1116,8 @@ static void test_hostile(void **state) {
 
 /* ---- internals ---------------------------------------------------------- */
 
-static void test_split_label(void **state) {
+static void test_split_label(void **state)
+{
     static const struct {
         const char *label, *method, *path;
     } cases[] = {
@@ -1122,7 +1142,8 @@ static void test_split_label(void **state) {
     }
 }
 
-static void test_numbers(void **state) {
+static void test_numbers(void **state)
+{
     static const struct {
         const char *s;
         bool ok;
@@ -1150,7 +1171,8 @@ static void test_numbers(void **state) {
     assert_false(importer__parse_u64("1.0", &u));
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_parse),
         cmocka_unit_test(test_locust_fixture),

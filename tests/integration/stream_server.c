@@ -67,21 +67,24 @@ static uint32_t *ttft_us, *gap_us;
 static size_t n_ttft, n_gap;
 static volatile sig_atomic_t stop;
 
-static uint64_t now_ns(void) {
+static uint64_t now_ns(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static double unit(void) { /* uniform in [0, 1) */
+static double unit(void)
+{ /* uniform in [0, 1) */
     rng ^= rng << 13;
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return (double)(rng >> 11) * 0x1.0p-53;
 }
 
-static uint64_t delay_ns(double ms) {
+static uint64_t delay_ns(double ms)
+{
     double d = ms + opt.jitter_ms * (2 * unit() - 1);
 
     return d > 0 ? (uint64_t)(d * 1e6) : 0;
@@ -89,7 +92,8 @@ static uint64_t delay_ns(double ms) {
 
 /* ---- timer heap ----------------------------------------------------- */
 
-static void swap(size_t a, size_t b) {
+static void swap(size_t a, size_t b)
+{
     struct conn *t = heap[a];
 
     heap[a] = heap[b];
@@ -98,14 +102,16 @@ static void swap(size_t a, size_t b) {
     heap[b]->heap = b;
 }
 
-static void sift_up(size_t i) {
+static void sift_up(size_t i)
+{
     while (i > 0 && heap[(i - 1) / 2]->due > heap[i]->due) {
         swap(i, (i - 1) / 2);
         i = (i - 1) / 2;
     }
 }
 
-static void sift_down(size_t i) {
+static void sift_down(size_t i)
+{
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
 
@@ -120,7 +126,8 @@ static void sift_down(size_t i) {
     }
 }
 
-static void heap_push(struct conn *c) {
+static void heap_push(struct conn *c)
+{
     if (heap_n == heap_cap) {
         heap_cap = heap_cap ? heap_cap * 2 : 1024;
         heap = realloc(heap, heap_cap * sizeof(*heap));
@@ -132,7 +139,8 @@ static void heap_push(struct conn *c) {
     sift_up(c->heap);
 }
 
-static void heap_remove(struct conn *c) {
+static void heap_remove(struct conn *c)
+{
     size_t i = c->heap;
 
     if (i == SIZE_MAX)
@@ -148,7 +156,8 @@ static void heap_remove(struct conn *c) {
 
 /* ---- connections ------------------------------------------------------ */
 
-static void conn_close(int ep, struct conn *c) {
+static void conn_close(int ep, struct conn *c)
+{
     heap_remove(c);
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
@@ -158,7 +167,8 @@ static void conn_close(int ep, struct conn *c) {
 
 /* Writes all of buf (a loopback socket with room: a short write means the
  * client stopped reading; the connection goes). */
-static bool put(struct conn *c, const char *buf, size_t n) {
+static bool put(struct conn *c, const char *buf, size_t n)
+{
     while (n > 0) {
         ssize_t w = send(c->fd, buf, n, MSG_NOSIGNAL);
 
@@ -173,7 +183,8 @@ static bool put(struct conn *c, const char *buf, size_t n) {
 }
 
 /* Appends one chunk holding text to out. */
-static size_t chunk(char *out, size_t at, const char *text) {
+static size_t chunk(char *out, size_t at, const char *text)
+{
     size_t n = strlen(text);
 
     at += (size_t)sprintf(out + at, "%zx\r\n", n);
@@ -184,7 +195,8 @@ static size_t chunk(char *out, size_t at, const char *text) {
 }
 
 /* The next token of c (and the end after the last one). */
-static bool send_token(struct conn *c, uint64_t now) {
+static bool send_token(struct conn *c, uint64_t now)
+{
     char out[2048], ev[512];
     size_t n = 0;
 
@@ -220,7 +232,8 @@ static bool send_token(struct conn *c, uint64_t now) {
 
 /* A whole request arrived: the headers, then the stream's first token
  * when it is due. */
-static bool respond(struct conn *c, uint64_t now) {
+static bool respond(struct conn *c, uint64_t now)
+{
     static const char head[] = "HTTP/1.1 200 OK\r\n"
                                "Content-Type: text/event-stream\r\n"
                                "Cache-Control: no-cache\r\n"
@@ -242,7 +255,8 @@ static bool respond(struct conn *c, uint64_t now) {
 }
 
 /* Reads what came; answers a complete request.  false: close. */
-static bool on_read(struct conn *c, uint64_t now) {
+static bool on_read(struct conn *c, uint64_t now)
+{
     for (;;) {
         char *end;
         size_t body = 0, need;
@@ -278,7 +292,8 @@ static bool on_read(struct conn *c, uint64_t now) {
 }
 
 /* Sends every token due by now. */
-static void fire(int ep, uint64_t now) {
+static void fire(int ep, uint64_t now)
+{
     while (heap_n > 0 && heap[0]->due <= now) {
         struct conn *c = heap[0];
 
@@ -301,25 +316,29 @@ static void fire(int ep, uint64_t now) {
     }
 }
 
-static int cmp_u32(const void *a, const void *b) {
+static int cmp_u32(const void *a, const void *b)
+{
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
     return x < y ? -1 : x > y;
 }
 
-static double median_ms(uint32_t *v, size_t n) {
+static double median_ms(uint32_t *v, size_t n)
+{
     if (n == 0)
         return -1;
     qsort(v, n, sizeof(*v), cmp_u32);
     return n % 2 ? v[n / 2] / 1000.0 : (v[n / 2 - 1] + v[n / 2]) / 2000.0;
 }
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     (void)sig;
     stop = 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     struct sockaddr_in a;
     struct epoll_event ev, evs[MAX_EVENTS];
     struct rlimit rl;

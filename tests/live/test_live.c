@@ -24,12 +24,13 @@
 #include "metrics.h"
 
 #define START 1767268800 /* 2026-01-01T12:00:00Z */
-#define N_FAST 500        /* GET /x: 2 ms each, over 5 whole seconds */
+#define N_FAST 500       /* GET /x: 2 ms each, over 5 whole seconds */
 #define TOKEN "s3cret-Zq"
 #define ODD_PATH "/a\"b\\c" /* a label value to escape */
 #define X_BUCKET "loadgate_request_duration_seconds_bucket{endpoint=\"GET /x\""
 
-/* ---- HTTP ------------------------------------------------------------------ */
+/* ---- HTTP ------------------------------------------------------------------
+ */
 
 struct reply {
     long status;
@@ -38,7 +39,8 @@ struct reply {
     char type[128], allow[64], www[64], csp[512];
 };
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud) {
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
     struct reply *r = ud;
     char *b = realloc(r->body, r->len + size * n + 1);
 
@@ -51,7 +53,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
 }
 
 static void header_value(const char *line, size_t n, const char *name,
-                         char *out, size_t len) {
+                         char *out, size_t len)
+{
     size_t k = strlen(name);
 
     if (n > k + 1 && strncasecmp(line, name, k) == 0 && line[k] == ':') {
@@ -65,7 +68,8 @@ static void header_value(const char *line, size_t n, const char *name,
     }
 }
 
-static size_t on_header(char *p, size_t size, size_t n, void *ud) {
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
     struct reply *r = ud;
 
     header_value(p, size * n, "Content-Type", r->type, sizeof(r->type));
@@ -78,7 +82,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
 
 /* method url, with extra header lines (NULL-terminated, may be NULL). */
 static struct reply http(const char *method, const char *url,
-                         const char *const *headers) {
+                         const char *const *headers)
+{
     struct reply r = {0};
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
@@ -111,7 +116,8 @@ static struct reply http(const char *method, const char *url,
 
 /* method url answers status (its body unread). */
 static void expect(const char *method, const char *url,
-                   const char *const *headers, long status) {
+                   const char *const *headers, long status)
+{
     struct reply r = http(method, url, headers);
 
     assert_int_equal(r.status, status);
@@ -119,7 +125,8 @@ static void expect(const char *method, const char *url,
 }
 
 static void url_of(struct live *l, bool metrics, const char *path, char *buf,
-                   size_t len) {
+                   size_t len)
+{
     char base[128];
 
     live_url(l, metrics, base, sizeof(base));
@@ -128,12 +135,14 @@ static void url_of(struct live *l, bool metrics, const char *path, char *buf,
     snprintf(buf, len, "%s%s", base, path);
 }
 
-/* ---- fixtures -------------------------------------------------------------- */
+/* ---- fixtures --------------------------------------------------------------
+ */
 
 /* GET /x: N_FAST requests of 2 ms over START..START+4, one more at
  * START+5 (the newest second, still filling); GET ODD_PATH: 10 of 50 ms
  * at START and START+5, 2 of them answered 500. */
-static struct metrics_results *results(void) {
+static struct metrics_results *results(void)
+{
     struct metrics_results *r = NULL;
     struct metrics_endpoint *x, *odd;
 
@@ -152,12 +161,11 @@ static struct metrics_results *results(void) {
                                              METRICS_ERR_NONE),
                      0);
     for (int i = 0; i < 10; i++)
-        assert_int_equal(
-            metrics_endpoint_record(odd, START + (i < 5 ? 0 : 5), true, 50000,
-                                    i < 2 ? 500 : 200,
-                                    i < 2 ? METRICS_ERR_HTTP_5XX
-                                          : METRICS_ERR_NONE),
-            0);
+        assert_int_equal(metrics_endpoint_record(odd, START + (i < 5 ? 0 : 5),
+                                                 true, 50000, i < 2 ? 500 : 200,
+                                                 i < 2 ? METRICS_ERR_HTTP_5XX
+                                                       : METRICS_ERR_NONE),
+                         0);
     return r;
 }
 
@@ -170,20 +178,22 @@ struct fx {
 
 static int stops;
 
-static void on_stop(void *ud) {
+static void on_stop(void *ud)
+{
     (void)ud;
     stops++;
 }
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     struct fx *f = calloc(1, sizeof(*f));
     struct live_opts o = {0};
     char err[256];
 
     assert_non_null(f);
-    assert_int_equal(compare_threshold_parse("p95 < 1ms", NULL, &f->th[0],
-                                             err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_threshold_parse("p95 < 1ms", NULL, &f->th[0], err, sizeof(err)),
+        0);
     assert_int_equal(compare_threshold_parse("error_rate < 50%", NULL,
                                              &f->th[1], err, sizeof(err)),
                      0);
@@ -204,7 +214,8 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     struct fx *f = *state;
 
     live_stop(f->l);
@@ -218,7 +229,8 @@ static int teardown(void **state) {
 }
 
 static void sample(struct live *l, const struct metrics_results *r,
-                   double elapsed) {
+                   double elapsed)
+{
     struct live_sample s = {.elapsed_s = elapsed,
                             .users = 7,
                             .target_rps = 40,
@@ -234,7 +246,8 @@ static void sample(struct live *l, const struct metrics_results *r,
  * 0.5 s: live_update skips one while the worker reads the last copy, and
  * the worker turns copies into snapshots once a second. */
 static json_t *state_when(struct live *l, json_int_t want,
-                          const struct metrics_results *run, double elapsed) {
+                          const struct metrics_results *run, double elapsed)
+{
     char url[160], seen[512] = "";
 
     url_of(l, false, "/state.json", url, sizeof(url));
@@ -250,8 +263,8 @@ static json_t *state_when(struct live *l, json_int_t want,
         assert_non_null(doc);
         eps = json_object_get(doc, "endpoints");
         if (json_array_size(eps) > 0 &&
-            json_integer_value(json_object_get(json_array_get(eps, 0),
-                                               "requests")) == want)
+            json_integer_value(
+                json_object_get(json_array_get(eps, 0), "requests")) == want)
             return doc;
         json_decref(doc);
         usleep(100 * 1000);
@@ -261,13 +274,16 @@ static json_t *state_when(struct live *l, json_int_t want,
     return NULL;
 }
 
-static json_t *threshold(json_t *doc, size_t i) {
+static json_t *threshold(json_t *doc, size_t i)
+{
     return json_array_get(json_object_get(doc, "thresholds"), i);
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests ----------------------------------------------------------------
+ */
 
-static void test_page_is_self_contained(void **state) {
+static void test_page_is_self_contained(void **state)
+{
     struct fx *f = *state;
     char url[160];
     struct reply r;
@@ -288,7 +304,8 @@ static void test_page_is_self_contained(void **state) {
     expect("GET", url, NULL, 404);
 }
 
-static void test_state_and_thresholds(void **state) {
+static void test_state_and_thresholds(void **state)
+{
     struct fx *f = *state;
     json_t *doc, *eps, *odd, *t;
 
@@ -303,8 +320,8 @@ static void test_state_and_thresholds(void **state) {
     /* the last whole second: START+4 (START+5 is still filling) */
     assert_true(json_real_value(json_object_get(json_array_get(eps, 0),
                                                 "rps")) == N_FAST / 5);
-    assert_true(json_real_value(json_object_get(json_array_get(eps, 0),
-                                                "p95")) == 2.0);
+    assert_true(
+        json_real_value(json_object_get(json_array_get(eps, 0), "p95")) == 2.0);
     odd = json_array_get(eps, 1);
     assert_string_equal(json_string_value(json_object_get(odd, "name")),
                         "GET " ODD_PATH);
@@ -316,8 +333,8 @@ static void test_state_and_thresholds(void **state) {
     t = threshold(doc, 0);
     assert_string_equal(json_string_value(json_object_get(t, "status")),
                         "FAIL");
-    assert_non_null(strstr(json_string_value(json_object_get(t, "message")),
-                           "p95 = 2"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(t, "message")), "p95 = 2"));
     assert_string_equal(
         json_string_value(json_object_get(threshold(doc, 1), "status")),
         "PASS");
@@ -331,7 +348,8 @@ static void test_state_and_thresholds(void **state) {
 }
 
 /* The lines of text that start with prefix, in order, into a buffer. */
-static const char *line_of(const char *text, const char *prefix) {
+static const char *line_of(const char *text, const char *prefix)
+{
     const char *p = text;
 
     while (p && *p) {
@@ -343,14 +361,16 @@ static const char *line_of(const char *text, const char *prefix) {
     return NULL;
 }
 
-static unsigned long long value_of(const char *text, const char *prefix) {
+static unsigned long long value_of(const char *text, const char *prefix)
+{
     const char *l = line_of(text, prefix);
 
     assert_non_null(l);
     return strtoull(l + strlen(prefix), NULL, 10);
 }
 
-static void test_metrics_formats(void **state) {
+static void test_metrics_formats(void **state)
+{
     struct fx *f = *state;
     const char *om[] = {"Accept: application/openmetrics-text;version=1.0.0,"
                         "text/plain;version=0.0.4;q=0.5",
@@ -384,15 +404,17 @@ static void test_metrics_formats(void **state) {
     assert_string_equal(
         r.type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
     assert_non_null(strstr(r.body, "# TYPE loadgate_requests counter\n"));
-    assert_non_null(strstr(
-        r.body, "# UNIT loadgate_request_duration_seconds seconds\n"));
+    assert_non_null(
+        strstr(r.body, "# UNIT loadgate_request_duration_seconds seconds\n"));
     assert_true(r.len >= 6 && strcmp(r.body + r.len - 6, "# EOF\n") == 0);
     /* cumulative buckets: 2 ms falls in le=0.0025, +Inf is the count */
-    assert_int_equal(value_of(r.body, "loadgate_request_duration_seconds_"
-                                      "bucket{endpoint=\"GET /x\",le=\"0.001\"} "),
+    assert_int_equal(value_of(r.body,
+                              "loadgate_request_duration_seconds_"
+                              "bucket{endpoint=\"GET /x\",le=\"0.001\"} "),
                      0);
-    assert_int_equal(value_of(r.body, "loadgate_request_duration_seconds_"
-                                      "bucket{endpoint=\"GET /x\",le=\"0.0025\"} "),
+    assert_int_equal(value_of(r.body,
+                              "loadgate_request_duration_seconds_"
+                              "bucket{endpoint=\"GET /x\",le=\"0.0025\"} "),
                      N_FAST + 1);
     /* GET /x's buckets: never decreasing, +Inf the count */
     for (const char *p = line_of(r.body, X_BUCKET); p;
@@ -426,7 +448,8 @@ static void test_metrics_formats(void **state) {
 }
 
 /* An event stream read until both events came (then aborted). */
-static size_t on_events(char *p, size_t size, size_t n, void *ud) {
+static size_t on_events(char *p, size_t size, size_t n, void *ud)
+{
     struct reply *r = ud;
     const char *snap;
 
@@ -437,7 +460,8 @@ static size_t on_events(char *p, size_t size, size_t n, void *ud) {
     return size * n;
 }
 
-static void test_event_stream(void **state) {
+static void test_event_stream(void **state)
+{
     struct fx *f = *state;
     struct reply e = {0};
     char url[160];
@@ -465,7 +489,8 @@ static void test_event_stream(void **state) {
     free(e.body);
 }
 
-static void test_stop_button(void **state) {
+static void test_stop_button(void **state)
+{
     struct fx *f = *state;
     const char *evil[] = {"Origin: http://evil.example", NULL};
     const char *rebound[] = {"Host: evil.example", NULL};
@@ -504,7 +529,8 @@ static void test_stop_button(void **state) {
     fail_msg("the page never said it was stopping");
 }
 
-static void test_new_run(void **state) {
+static void test_new_run(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *second = NULL;
     struct metrics_endpoint *x;
@@ -520,15 +546,15 @@ static void test_new_run(void **state) {
     doc = state_when(f->l, 3, second, 0.5);
     pts = json_object_get(doc, "points");
     assert_true(json_array_size(pts) > 0);
-    assert_int_equal(
-        json_integer_value(json_object_get(
-            json_array_get(pts, json_array_size(pts) - 1), "run")),
-        2);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(pts, json_array_size(pts) - 1), "run")),
+                     2);
     json_decref(doc);
     metrics_results_free(second);
 }
 
-static void test_verdict_and_report(void **state) {
+static void test_verdict_and_report(void **state)
+{
     struct fx *f = *state;
     struct compare_verdict *v = NULL;
     struct live_final fin = {0};
@@ -551,9 +577,8 @@ static void test_verdict_and_report(void **state) {
     free(r.body);
 
     f->r->partial = true;
-    assert_int_equal(compare_evaluate(f->r, NULL, f->th, 3, NULL, &v, err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        compare_evaluate(f->r, NULL, f->th, 3, NULL, &v, err, sizeof(err)), 0);
     fin.run = f->r;
     fin.verdict = v;
     fin.exit_code = 1;
@@ -576,10 +601,10 @@ static void test_verdict_and_report(void **state) {
     assert_true(json_is_true(json_object_get(verdict, "report")));
     assert_true(json_is_true(json_object_get(verdict, "partial")));
     /* the judged run's numbers, the newest second included */
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_array_get(json_object_get(doc, "endpoints"), 0),
-                         "requests")),
-                     N_FAST + 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_array_get(json_object_get(doc, "endpoints"), 0), "requests")),
+        N_FAST + 1);
     json_decref(doc);
 
     url_of(f->l, false, "/report.html", url, sizeof(url));
@@ -600,7 +625,8 @@ static void test_verdict_and_report(void **state) {
 }
 
 /* With a token: everything but the page needs it, by header or query. */
-static void test_token(void **state) {
+static void test_token(void **state)
+{
     struct live_opts o = {.ui = "127.0.0.1:0", .token = TOKEN};
     const char *bearer[] = {"Authorization: Bearer " TOKEN, NULL};
     const char *wrong[] = {"Authorization: Bearer nope", NULL};
@@ -634,7 +660,8 @@ static void test_token(void **state) {
     live_stop(l);
 }
 
-static void test_metrics_only(void **state) {
+static void test_metrics_only(void **state)
+{
     struct live_opts o = {.metrics = "[::1]:0"};
     struct live *l = NULL;
     char url[160], err[256];
@@ -652,7 +679,8 @@ static void test_metrics_only(void **state) {
     live_stop(l);
 }
 
-static void test_start_errors(void **state) {
+static void test_start_errors(void **state)
+{
     struct live_opts o = {.ui = "0.0.0.0:0"};
     struct live *l = NULL, *first = NULL;
     char err[256], spec[64];
@@ -673,14 +701,14 @@ static void test_start_errors(void **state) {
     live_stop(first);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_page_is_self_contained, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_state_and_thresholds, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_metrics_formats, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_formats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_button, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_run, setup, teardown),

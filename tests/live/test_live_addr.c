@@ -10,7 +10,8 @@
 
 #include "live_internal.h"
 
-static void test_listen_forms(void **state) {
+static void test_listen_forms(void **state)
+{
     static const struct {
         const char *spec;
         int family;
@@ -42,11 +43,12 @@ static void test_listen_forms(void **state) {
     }
 }
 
-static void test_listen_refused(void **state) {
+static void test_listen_refused(void **state)
+{
     static const char *const bad[] = {
-        "",           ":80",         "host.example:80", "1.2.3.4",
-        "::1:80",     "[::1]",       "[::1]80",         "127.0.0.1:65536",
-        "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:80x",  "127.0.0.1:123456",
+        "",           ":80",          "host.example:80", "1.2.3.4",
+        "::1:80",     "[::1]",        "[::1]80",         "127.0.0.1:65536",
+        "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:80x",   "127.0.0.1:123456",
         "[nope]:80",  "999.1.1.1:80",
     };
     struct live__addr a;
@@ -64,7 +66,8 @@ static void test_listen_refused(void **state) {
 }
 
 /* serve's rule: beyond loopback only with a token. */
-static void test_token_rule(void **state) {
+static void test_token_rule(void **state)
+{
     char err[256];
 
     (void)state;
@@ -87,14 +90,19 @@ static void test_token_rule(void **state) {
 }
 
 /* DNS rebinding: a name that is not localhost is refused without a token. */
-static void test_host_header(void **state) {
+static void test_host_header(void **state)
+{
     static const char *const literal[] = {
-        "127.0.0.1:8080", "127.0.0.1", "localhost", "LOCALHOST:1",
+        "127.0.0.1:8080", "127.0.0.1", "localhost",     "LOCALHOST:1",
         "[::1]:80",       "[::1]",     "10.0.0.7:9100",
     };
     static const char *const names[] = {
-        "evil.example:8080", "127.0.0.1.nip.io:80", "localhost.evil:1",
-        "127.0.0.1:abc",     "[::1]x",              "",
+        "evil.example:8080",
+        "127.0.0.1.nip.io:80",
+        "localhost.evil:1",
+        "127.0.0.1:abc",
+        "[::1]x",
+        "",
         "[zz]:80",
     };
 
@@ -106,7 +114,8 @@ static void test_host_header(void **state) {
     assert_false(live__host_is_literal(NULL));
 }
 
-static void test_token_compare(void **state) {
+static void test_token_compare(void **state)
+{
     (void)state;
     assert_true(live__token_ok("s3cret", "s3cret"));
     assert_false(live__token_ok("s3cre", "s3cret"));
@@ -118,7 +127,8 @@ static void test_token_compare(void **state) {
     assert_false(live__token_ok("x", NULL));
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_listen_forms),
         cmocka_unit_test(test_listen_refused),

@@ -43,7 +43,8 @@ static struct server srv;
  * ns), when it holds every request until stall_to: a 1 s service pause */
 static _Atomic uint64_t stall_from, stall_to;
 
-static uint64_t mono_ns(void) {
+static uint64_t mono_ns(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -51,9 +52,9 @@ static uint64_t mono_ns(void) {
 }
 static struct server fast_srv; /* epoll, no sleeps: for 1000 users */
 
-
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
-                             unsigned status, const char *body) {
+                             unsigned status, const char *body)
+{
     struct MHD_Response *r = MHD_create_response_from_buffer(
         strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
@@ -68,7 +69,8 @@ static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
 }
 
 /* "a<digits>" as handed out by /api/register */
-static bool is_agent(const char *id, size_t len) {
+static bool is_agent(const char *id, size_t len)
+{
     if (len < 2 || id[0] != 'a')
         return false;
     for (size_t i = 1; i < len; i++)
@@ -80,7 +82,8 @@ static bool is_agent(const char *id, size_t len) {
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
                                const char *url, const char *method,
                                const char *version, const char *upload,
-                               size_t *upload_size, void **req_cls) {
+                               size_t *upload_size, void **req_cls)
+{
     static int started;
     struct server *s = cls;
 
@@ -151,7 +154,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     return reply(s, c, 404, "{}");
 }
 
-static int start_server(struct server *s, unsigned flags) {
+static int start_server(struct server *s, unsigned flags)
+{
     struct sockaddr_in sa;
     const union MHD_DaemonInfo *info;
 
@@ -174,7 +178,8 @@ static int start_server(struct server *s, unsigned flags) {
     return 0;
 }
 
-static void reset_counters(struct server *s) {
+static void reset_counters(struct server *s)
+{
     atomic_store(&s->served, 0);
     atomic_store(&s->registered, 0);
     atomic_store(&s->good_query, 0);
@@ -182,7 +187,8 @@ static void reset_counters(struct server *s) {
     atomic_store(&s->bad_headers, 0);
 }
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     (void)state;
     if (start_server(&srv, MHD_USE_THREAD_PER_CONNECTION |
                                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL))
@@ -190,7 +196,8 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     (void)state;
     if (srv.d)
         MHD_stop_daemon(srv.d);
@@ -217,8 +224,9 @@ struct scen_spec {
     size_t n_steps;
 };
 
-static struct loader_plan *
-make_profile(const char *target, const struct scen_spec *sc, size_t n_sc) {
+static struct loader_plan *make_profile(const char *target,
+                                        const struct scen_spec *sc, size_t n_sc)
+{
     struct loader_plan *p = xcalloc(1, sizeof(*p));
 
     p->name = xs("enginetest");
@@ -272,7 +280,8 @@ make_profile(const char *target, const struct scen_spec *sc, size_t n_sc) {
     return p;
 }
 
-static void free_kvs(struct loader_kv *kv, size_t n) {
+static void free_kvs(struct loader_kv *kv, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         free(kv[i].key);
         free(kv[i].value);
@@ -280,7 +289,8 @@ static void free_kvs(struct loader_kv *kv, size_t n) {
     free(kv);
 }
 
-static void free_profile(struct loader_plan *p) {
+static void free_profile(struct loader_plan *p)
+{
     if (!p)
         return;
     for (size_t i = 0; i < p->n_scenarios; i++) {
@@ -312,7 +322,8 @@ static void free_profile(struct loader_plan *p) {
     free(p);
 }
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -320,7 +331,8 @@ static double now_s(void) {
 }
 
 static const struct metrics_endpoint *find_ep(const struct metrics_results *r,
-                                              const char *name) {
+                                              const char *name)
+{
     const struct metrics_endpoint *ep = metrics_results_find(r, name);
 
     if (!ep)
@@ -328,12 +340,14 @@ static const struct metrics_endpoint *find_ep(const struct metrics_results *r,
     return ep;
 }
 
-static double p_ms(const struct metrics_endpoint *ep, double pct) {
+static double p_ms(const struct metrics_endpoint *ep, double pct)
+{
     return (double)metrics_hist_percentile(ep->hist, pct) / 1000.0;
 }
 
 static void run_ok(const struct loader_plan *p, const struct loader_run_opts *o,
-                   struct metrics_results **r) {
+                   struct metrics_results **r)
+{
     char err[256] = "";
     int rc = loader_run(p, o, r, err, sizeof(err));
 
@@ -369,7 +383,8 @@ static const struct step_spec agent_steps[] = {
 
 /* 50 users for 0.5 s of warm-up and 2 s measured over three scenarios:
  * latency, error classes, captures feeding the next path, warm-up. */
-static void test_mixed_run(void **state) {
+static void test_mixed_run(void **state)
+{
     const struct scen_spec sc[] = {
         {"fast", 3, fast_steps, 1},
         {"errors", 1, error_steps, 2},
@@ -474,7 +489,8 @@ static void test_mixed_run(void **state) {
 }
 
 /* Nothing listens: every request is a connect error, nothing crashes. */
-static void test_connection_refused(void **state) {
+static void test_connection_refused(void **state)
+{
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct sockaddr_in sa;
     socklen_t len = sizeof(sa);
@@ -520,7 +536,8 @@ static void test_connection_refused(void **state) {
 }
 
 /* requests: 200 stops at exactly 200 measured requests. */
-static void test_requests_limit(void **state) {
+static void test_requests_limit(void **state)
+{
     const struct step_spec health_steps[] = {
         {.method = "GET", .path = "/health"}};
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
@@ -574,7 +591,8 @@ struct stop_ctx {
     bool monotonic;
 };
 
-static void stop_after_half_second(const struct loader_progress *pr, void *ud) {
+static void stop_after_half_second(const struct loader_progress *pr, void *ud)
+{
     struct stop_ctx *c = ud;
 
     if (pr->elapsed_s < c->last_elapsed || pr->requests < c->last_requests)
@@ -589,7 +607,8 @@ static void stop_after_half_second(const struct loader_progress *pr, void *ud) {
 }
 
 /* The stop flag ends a 30 s run early with partial results. */
-static void test_stop_flag(void **state) {
+static void test_stop_flag(void **state)
+{
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
@@ -619,7 +638,8 @@ static void test_stop_flag(void **state) {
 }
 
 /* A step timeout below the server's delay: class timeout, latency kept. */
-static void test_timeout(void **state) {
+static void test_timeout(void **state)
+{
     const struct step_spec steps[] = {
         {.method = "GET", .path = "/slow", .timeout_s = 0.2},
     };
@@ -643,7 +663,8 @@ static void test_timeout(void **state) {
 }
 
 /* A capture that does not resolve fails its request as "expect". */
-static void test_capture_missing(void **state) {
+static void test_capture_missing(void **state)
+{
     const struct step_spec steps[] = {
         {.method = "POST",
          .path = "/api/register",
@@ -673,7 +694,8 @@ static void test_capture_missing(void **state) {
 
 /* Too few file descriptors: a clear LOADER_ELIMIT, before anything runs.
  * In a child, since the hard limit cannot be raised again. */
-static void test_fd_limit(void **state) {
+static void test_fd_limit(void **state)
+{
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_plan *p = make_profile(srv.target, sc, 1);
     pid_t pid;
@@ -706,7 +728,8 @@ static void test_fd_limit(void **state) {
     free_profile(p);
 }
 
-static void test_invalid_profiles(void **state) {
+static void test_invalid_profiles(void **state)
+{
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
@@ -729,7 +752,8 @@ static void test_invalid_profiles(void **state) {
 
 /* Open model: 200/s for 1 s reaches its rate; with one slot and a 10 ms
  * endpoint, 400/s cannot, and the shortfall shows. */
-static void test_open_model(void **state) {
+static void test_open_model(void **state)
+{
     const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
     struct loader_plan *p = make_profile(srv.target, sc, 1);
     struct metrics_results *r = NULL;
@@ -783,7 +807,8 @@ static void test_open_model(void **state) {
 
 /* Runs p with /stall pausing from 1 s to 2 s after the start. */
 static const struct metrics_endpoint *
-run_with_pause(const struct loader_plan *p, struct metrics_results **r) {
+run_with_pause(const struct loader_plan *p, struct metrics_results **r)
+{
     uint64_t t0 = mono_ns();
 
     atomic_store(&stall_from, t0 + 1000000000u);
@@ -797,7 +822,8 @@ run_with_pause(const struct loader_plan *p, struct metrics_results **r) {
  * scheduled send, so its p99 shows the pause; the closed model's few users
  * simply wait (one stalled request each, among thousands), so its p99
  * does not, although its maximum saw the same pause. */
-static void test_coordinated_omission(void **state) {
+static void test_coordinated_omission(void **state)
+{
     const struct step_spec steps[] = {{.method = "GET", .path = "/stall"}};
     const struct scen_spec sc[] = {{"stall", 1, steps, 1}};
     struct loader_plan *p = make_profile(srv.target, sc, 1);
@@ -830,16 +856,17 @@ static void test_coordinated_omission(void **state) {
                   "%.1f ms over %" PRIu64 " requests\n",
                   open_p50, open_p99, closed_p99, closed_max, ep->requests);
     assert_int_equal(ep->errors, 0);
-    assert_true(open_p50 < 100);     /* most requests did not meet it */
-    assert_true(open_p99 >= 800);    /* a third of a second's arrivals waited */
-    assert_true(closed_max >= 800);  /* the closed users met it too ... */
-    assert_true(closed_p99 < 200);   /* ... but its p99 hides it */
+    assert_true(open_p50 < 100);    /* most requests did not meet it */
+    assert_true(open_p99 >= 800);   /* a third of a second's arrivals waited */
+    assert_true(closed_max >= 800); /* the closed users met it too ... */
+    assert_true(closed_p99 < 200);  /* ... but its p99 hides it */
     metrics_results_free(r);
     free_profile(p);
 }
 
 /* 1000 concurrent users against an epoll server, for one second. */
-static void test_thousand_users(void **state) {
+static void test_thousand_users(void **state)
+{
     const struct step_spec steps[] = {{.method = "GET", .path = "/health"}};
     const struct scen_spec sc[] = {{"health", 1, steps, 1}};
     struct loader_plan *p;
@@ -872,7 +899,8 @@ static void test_thousand_users(void **state) {
     free_profile(p);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_run),
         cmocka_unit_test(test_connection_refused),

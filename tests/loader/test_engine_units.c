@@ -44,7 +44,8 @@ static const struct curl_case curl_cases[] = {
     {CURLE_TOO_MANY_REDIRECTS, METRICS_ERR_OTHER},
 };
 
-static void test_curl_errclass_table(void **state) {
+static void test_curl_errclass_table(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(curl_cases) / sizeof(*curl_cases); i++) {
         enum metrics_errclass got = loader__curl_errclass(curl_cases[i].code);
@@ -90,7 +91,8 @@ static const struct status_case status_cases[] = {
     {201, expect_404_200, 2, METRICS_ERR_STATUS},
 };
 
-static void test_status_errclass_table(void **state) {
+static void test_status_errclass_table(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(status_cases) / sizeof(*status_cases); i++) {
         struct loader_step s;
@@ -109,7 +111,8 @@ static void test_status_errclass_table(void **state) {
 
 /* Weighted pick with a fixed seed: each scenario's share is within 1 % of
  * its weight's, and the same seed picks the same sequence. */
-static void test_pick_distribution(void **state) {
+static void test_pick_distribution(void **state)
+{
     struct loader_scenario sc[3];
     struct loader_plan p;
     unsigned weights[3] = {1, 3, 6};
@@ -148,7 +151,8 @@ static void test_pick_distribution(void **state) {
         assert_int_equal(loader__pick_scenario(&p, &rng), 0);
 }
 
-static void test_think_time_range(void **state) {
+static void test_think_time_range(void **state)
+{
     struct loader_load l;
     uint64_t rng = loader__rng_seed(3), lo = UINT64_MAX, hi = 0;
     double sum = 0;
@@ -177,7 +181,8 @@ static void test_think_time_range(void **state) {
     assert_int_equal(loader__think_ns(&l, &rng), UINT64_C(250000000));
 }
 
-static void test_arrivals_constant(void **state) {
+static void test_arrivals_constant(void **state)
+{
     struct loader_load l;
     double t;
 
@@ -195,7 +200,8 @@ static void test_arrivals_constant(void **state) {
 
 /* Ramp 0 -> 100/s over 10 s (500 arrivals), then 100/s for 5 s (500
  * more), then down to 0 over 10 s (500 more). */
-static void test_arrivals_stages(void **state) {
+static void test_arrivals_stages(void **state)
+{
     struct loader_stage st[3] = {{10, 100}, {5, 100}, {10, 0}};
     struct loader_load l;
     double t, prev = -1;
@@ -233,20 +239,21 @@ static void test_arrivals_stages(void **state) {
  * sum to the whole, the first (whole % n) parts getting one more; every
  * rate, spawn_rate included, is divided (the loops of --threads once each
  * spawned users at the whole spawn_rate); the rest is kept. */
-static void test_load_split(void **state) {
+static void test_load_split(void **state)
+{
     static const struct {
         unsigned users, max_in_flight;
         uint64_t requests, iterations;
         double rate, spawn_rate;
         bool stages;
     } loads[] = {
-        {10, 0, 0, 0, 0, 10, false},      /* closed, ramped */
+        {10, 0, 0, 0, 0, 10, false}, /* closed, ramped */
         {1001, 0, 7, 1000003, 0, 3, false},
-        {7, 0, 0, 0, 0, 0, false},        /* all at once */
-        {0, 0, 99, 0, 500, 0, false},     /* open: default cap */
-        {0, 13, 13, 0, 0.5, 0, false},    /* open: its own cap */
-        {3, 100, 0, 0, 50, 0, false},     /* users beside a cap */
-        {0, 0, 0, 0, 0, 0, true},         /* stages */
+        {7, 0, 0, 0, 0, 0, false},     /* all at once */
+        {0, 0, 99, 0, 500, 0, false},  /* open: default cap */
+        {0, 13, 13, 0, 0.5, 0, false}, /* open: its own cap */
+        {3, 100, 0, 0, 50, 0, false},  /* users beside a cap */
+        {0, 0, 0, 0, 0, 0, true},      /* stages */
         /* too few to split 7 ways: 0 would mean "no limit" */
         {5, 0, 0, 0, 0, 1, false},
         {20, 0, 0, 5, 0, 1, false},
@@ -307,9 +314,10 @@ static void test_load_split(void **state) {
                 assert_int_equal(out.iterations,
                                  in.iterations / n + (i < in.iterations % n));
                 if (open && !in.max_in_flight && !in.users)
-                    assert_int_equal(out.max_in_flight,
-                                     LOADER_MAX_IN_FLIGHT_DEFAULT / n +
-                                         (i < LOADER_MAX_IN_FLIGHT_DEFAULT % n));
+                    assert_int_equal(
+                        out.max_in_flight,
+                        LOADER_MAX_IN_FLIGHT_DEFAULT / n +
+                            (i < LOADER_MAX_IN_FLIGHT_DEFAULT % n));
                 else
                     assert_int_equal(out.max_in_flight,
                                      in.max_in_flight / n +
@@ -406,7 +414,8 @@ enum plan_break {
     PB_NO_STOP,
 };
 
-static void test_plan_check(void **state) {
+static void test_plan_check(void **state)
+{
     static const struct {
         enum plan_break brk;
         const char *frag;
@@ -520,9 +529,10 @@ static void test_plan_check(void **state) {
  * through realloc, calloc zeroes a reused dirty block, a freed block is
  * reused only while a transport holds the cache, and blocks outlive a
  * release.  ASan checks the bounds of every block. */
-static void test_curl_mem(void **state) {
-    static const size_t sizes[] = {0, 1, 15, 16, 17, 1000, 4095, 4096,
-                                   4097, 70000};
+static void test_curl_mem(void **state)
+{
+    static const size_t sizes[] = {0,    1,    15,   16,   17,
+                                   1000, 4095, 4096, 4097, 70000};
     unsigned char *b, *c;
     char *d;
 
@@ -575,7 +585,8 @@ static void test_curl_mem(void **state) {
     loader__mem_free(c);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curl_errclass_table),
         cmocka_unit_test(test_curl_mem),

@@ -45,21 +45,24 @@ static atomic_uint vu_seen[MAX_VU + 1]; /* /vu/N requests, by N */
 static uint64_t served_ns[MAX_SERVED];
 static atomic_uint n_served;
 
-static uint64_t mono_ns(void) {
+static uint64_t mono_ns(void)
+{
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int cmp_u64(const void *a, const void *b) {
+static int cmp_u64(const void *a, const void *b)
+{
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
     return (x > y) - (x < y);
 }
 
 /* The median of the server's own /delay20 times, in ms. */
-static double served_median_ms(void) {
+static double served_median_ms(void)
+{
     unsigned n = atomic_load(&n_served);
     uint64_t *v;
     double m;
@@ -76,14 +79,16 @@ static double served_median_ms(void) {
     return m;
 }
 
-static void sleep_us(long us) {
+static void sleep_us(long us)
+{
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
 
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
-static void put(int fd, const char *s) {
+static void put(int fd, const char *s)
+{
     size_t n = strlen(s);
 
     while (n > 0) {
@@ -97,7 +102,8 @@ static void put(int fd, const char *s) {
 }
 
 /* Content-Length's value in a request head, 0 without one. */
-static long content_length(const char *head) {
+static long content_length(const char *head)
+{
     for (const char *l = strstr(head, "\r\n"); l; l = strstr(l + 2, "\r\n"))
         if (strncasecmp(l + 2, "Content-Length:", 15) == 0)
             return strtol(l + 17, NULL, 10);
@@ -106,7 +112,8 @@ static long content_length(const char *head) {
 
 /* One request: head into buf (NUL-terminated), body checked against
  * Content-Length.  false at EOF. */
-static bool read_request(int fd, char *buf, size_t cap) {
+static bool read_request(int fd, char *buf, size_t cap)
+{
     size_t len = 0;
     long body;
 
@@ -142,7 +149,8 @@ static bool read_request(int fd, char *buf, size_t cap) {
     return true;
 }
 
-static void *serve_conn(void *arg) {
+static void *serve_conn(void *arg)
+{
     int fd = (int)(intptr_t)arg;
     char buf[4096];
 
@@ -153,8 +161,9 @@ static void *serve_conn(void *arg) {
         if (strncmp(path, "/cl ", 4) == 0) {
             put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
         } else if (strncmp(path, "/chunked ", 9) == 0) {
-            put(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n");
+            put(fd,
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n");
         } else if (strncmp(path, "/close ", 7) == 0) {
             put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
                     "Connection: close\r\n\r\nok");
@@ -167,9 +176,10 @@ static void *serve_conn(void *arg) {
         } else if (strncmp(path, "/garbage ", 9) == 0) {
             put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokJUNK!");
         } else if (strncmp(path, "/tiny ", 6) == 0) {
-            const char *r = "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\n"
-                            "Transfer-Encoding: chunked\r\n\r\n"
-                            "4\r\nabcd\r\n0\r\n\r\n";
+            const char *r =
+                "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+                "4\r\nabcd\r\n0\r\n\r\n";
 
             for (; *r; r++) {
                 send(fd, r, 1, MSG_NOSIGNAL);
@@ -211,7 +221,8 @@ static void *serve_conn(void *arg) {
     return NULL;
 }
 
-static void *accept_loop(void *arg) {
+static void *accept_loop(void *arg)
+{
     (void)arg;
     for (;;) {
         int fd = accept(listen_fd, NULL, NULL);
@@ -234,7 +245,8 @@ static void *accept_loop(void *arg) {
 
 static pthread_t acceptor;
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     struct sockaddr_in a;
     socklen_t alen = sizeof(a);
     int one = 1;
@@ -256,7 +268,8 @@ static int setup(void **state) {
     return pthread_create(&acceptor, NULL, accept_loop, NULL) == 0 ? 0 : -1;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     (void)state;
     atomic_store(&stopping, 1);
     shutdown(listen_fd, SHUT_RDWR);
@@ -266,7 +279,8 @@ static int teardown(void **state) {
     return 0;
 }
 
-static void reset(void) {
+static void reset(void)
+{
     atomic_store(&accepted, 0);
     atomic_store(&requests, 0);
     atomic_store(&bad_posts, 0);
@@ -280,7 +294,8 @@ static void reset(void) {
 /* One scenario of one step. */
 static struct loader_plan *one_step(const char *tgt, const char *engine,
                                     const char *method, const char *path,
-                                    unsigned users, uint64_t n) {
+                                    unsigned users, uint64_t n)
+{
     struct loader_plan *p = xcalloc(1, sizeof(*p));
     struct loader_step *st;
 
@@ -304,7 +319,8 @@ static struct loader_plan *one_step(const char *tgt, const char *engine,
     return p;
 }
 
-static void free_profile(struct loader_plan *p) {
+static void free_profile(struct loader_plan *p)
+{
     struct loader_step *st = p->scenarios[0].steps;
 
     free(st->method);
@@ -324,7 +340,8 @@ static void free_profile(struct loader_plan *p) {
 }
 
 static struct metrics_results *run(const struct loader_plan *p,
-                                   unsigned threads) {
+                                   unsigned threads)
+{
     struct loader_run_opts o;
     struct metrics_results *r = NULL;
     char err[256] = "";
@@ -339,7 +356,8 @@ static struct metrics_results *run(const struct loader_plan *p,
     return r;
 }
 
-static const struct metrics_endpoint *only_ep(const struct metrics_results *r) {
+static const struct metrics_endpoint *only_ep(const struct metrics_results *r)
+{
     assert_int_equal(r->n_endpoints, 1);
     return r->endpoints[0];
 }
@@ -350,8 +368,8 @@ struct wire_case {
     const char *method, *path;
     unsigned users;
     uint64_t n;
-    int status;            /* of every response */
-    uint64_t errors;       /* requests failed */
+    int status;      /* of every response */
+    uint64_t errors; /* requests failed */
     enum metrics_errclass err;
     unsigned min_conns, max_conns; /* connections the server accepted */
 };
@@ -359,7 +377,8 @@ struct wire_case {
 /* Response framing through the real transport: every case checks the
  * counts, the status, the class of failures and how many connections it
  * took (keep-alive, or one per request when the server closes). */
-static void test_wire(void **state) {
+static void test_wire(void **state)
+{
     static const struct wire_case cases[] = {
         {"GET", "/cl", 2, 40, 200, 0, METRICS_ERR_NONE, 2, 2},
         {"GET", "/chunked", 2, 40, 200, 0, METRICS_ERR_NONE, 2, 2},
@@ -414,7 +433,8 @@ static void test_wire(void **state) {
 }
 
 /* The timing breakdown survives the results JSON and a merge. */
-static void test_timing_json(void **state) {
+static void test_timing_json(void **state)
+{
     struct loader_plan *p = one_step(target, "fast", "GET", "/close", 1, 4);
     struct metrics_results *r, *back = NULL;
     const struct metrics_endpoint *ep, *bep;
@@ -446,7 +466,8 @@ static void test_timing_json(void **state) {
 }
 
 /* A body goes out with its length; captures see the response body. */
-static void test_body_and_capture(void **state) {
+static void test_body_and_capture(void **state)
+{
     struct loader_plan *p = one_step(target, "fast", "POST", "/post", 2, 10);
     struct loader_step *st = p->scenarios[0].steps;
     struct metrics_results *r;
@@ -486,7 +507,8 @@ static void test_body_and_capture(void **state) {
 /* No answer within the step's timeout: class timeout, with its latency,
  * through both transports; the curl transport keeps the deadlines itself
  * (no CURLOPT_TIMEOUT_MS), so also with more than one multi handle. */
-static void test_timeout(void **state) {
+static void test_timeout(void **state)
+{
     static const struct {
         const char *engine;
         unsigned users;
@@ -520,7 +542,8 @@ static void test_timeout(void **state) {
 
 /* A loopback URL where nothing listens: a port that was just free,
  * bound and closed without listening. */
-static void dead_target(char *buf, size_t len) {
+static void dead_target(char *buf, size_t len)
+{
     struct sockaddr_in a;
     socklen_t alen = sizeof(a);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -536,7 +559,8 @@ static void dead_target(char *buf, size_t len) {
 }
 
 /* Nothing listens: class connect, on both transports. */
-static void test_refused(void **state) {
+static void test_refused(void **state)
+{
     static const char *const engines[] = {"fast", "curl"};
     char dead[64];
 
@@ -560,7 +584,8 @@ static void test_refused(void **state) {
  * and no_proxy or NO_PROXY must still exempt a host.  The test server
  * stands in for the proxy (a request through it carries an absolute URI,
  * which it answers 404); the target itself does not listen. */
-static void test_env_proxy(void **state) {
+static void test_env_proxy(void **state)
+{
     static const struct {
         const char *proxy, *var, *val;
         bool via_proxy;
@@ -603,9 +628,12 @@ static void test_env_proxy(void **state) {
 
 /* The same 20 ms endpoint through both transports: the same counts, p50
  * within 10 %; and through two threads. */
-static void test_transports_agree(void **state) {
-    struct { const char *engine; unsigned threads; } runs[] = {
-        {"fast", 1}, {"curl", 1}, {"fast", 2}};
+static void test_transports_agree(void **state)
+{
+    struct {
+        const char *engine;
+        unsigned threads;
+    } runs[] = {{"fast", 1}, {"curl", 1}, {"fast", 2}};
     double p50[3];
 
     (void)state;
@@ -655,7 +683,8 @@ static void test_transports_agree(void **state) {
 
 /* The curl transport over several multi handles (100 users each): 250
  * users keep one connection each, no request lost or doubled. */
-static void test_curl_many_multis(void **state) {
+static void test_curl_many_multis(void **state)
+{
     struct loader_plan *p =
         one_step(target, "curl", "GET", "/delay20", 250, 1000);
     struct metrics_results *r;
@@ -681,7 +710,8 @@ struct seen {
     uint64_t max_requests;
 };
 
-static void on_progress(const struct loader_progress *pr, void *ud) {
+static void on_progress(const struct loader_progress *pr, void *ud)
+{
     struct seen *s = ud;
 
     s->calls++;
@@ -693,7 +723,8 @@ static void on_progress(const struct loader_progress *pr, void *ud) {
 
 /* With --threads, one progress line counts every loop's users and
  * requests (it once showed the first loop's share only). */
-static void test_threads_progress(void **state) {
+static void test_threads_progress(void **state)
+{
     struct loader_plan *p = one_step(target, "fast", "GET", "/delay20", 4, 200);
     struct loader_run_opts o;
     struct metrics_results *r = NULL;
@@ -712,8 +743,8 @@ static void test_threads_progress(void **state) {
                   s.max_users, (unsigned long long)s.max_requests);
     assert_int_equal(only_ep(r)->requests, 200);
     assert_true(s.calls >= 5);
-    assert_int_equal(s.max_users, 4);    /* one loop alone has 2 */
-    assert_true(s.max_requests > 120);  /* one loop alone did 100 */
+    assert_int_equal(s.max_users, 4);  /* one loop alone has 2 */
+    assert_true(s.max_requests > 120); /* one loop alone did 100 */
     assert_true(s.max_requests <= 200);
     metrics_results_free(r);
     free_profile(p);
@@ -722,7 +753,8 @@ static void test_threads_progress(void **state) {
 /* --threads splits spawn_rate as it splits the users: 40 users at 20/s
  * start about 20 in the first second however many loops start them.  Each
  * loop once started its share at the whole rate (two loops: all 40). */
-static void test_threads_spawn_rate(void **state) {
+static void test_threads_spawn_rate(void **state)
+{
     struct loader_plan *p = one_step(target, "fast", "GET", "/cl", 40, 0);
     struct metrics_results *r;
     unsigned conns;
@@ -745,7 +777,8 @@ static void test_threads_spawn_rate(void **state) {
 /* ${vu} numbers the users across the loops of --threads (each loop once
  * numbered its own from 1: two users were "1", and a data: row in
  * sequence order went to both). */
-static void test_threads_number_users(void **state) {
+static void test_threads_number_users(void **state)
+{
     struct loader_plan *p = one_step(target, "fast", "GET", "/vu/${vu}", 8, 64);
     struct metrics_results *r;
 
@@ -766,7 +799,8 @@ static void test_threads_number_users(void **state) {
 
 /* Automatic choice: fast for http(s), curl for credentials in the URL or a
  * proxy from the environment; engine: wins. */
-static void test_pick(void **state) {
+static void test_pick(void **state)
+{
     static const struct {
         const char *target, *engine, *proxy, *want;
     } cases[] = {
@@ -795,7 +829,8 @@ static void test_pick(void **state) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_wire),

@@ -16,7 +16,8 @@
 #include "loader_h2_internal.h"
 #include "profile.h"
 
-static void test_origin(void **state) {
+static void test_origin(void **state)
+{
     struct loader__origin o;
 
     (void)state;
@@ -55,7 +56,8 @@ static void test_origin(void **state) {
 
 /* The value of field name in nvs, or NULL; *count how many there are. */
 static const char *field(const struct loader__h2_nvs *nvs, const char *name,
-                         int *count, char *buf, size_t len) {
+                         int *count, char *buf, size_t len)
+{
     const char *found = NULL;
 
     *count = 0;
@@ -71,7 +73,8 @@ static const char *field(const struct loader__h2_nvs *nvs, const char *name,
 }
 
 static void expect_field(const struct loader__h2_nvs *nvs, const char *name,
-                         const char *value) {
+                         const char *value)
+{
     char buf[256];
     int n;
     const char *v = field(nvs, name, &n, buf, sizeof(buf));
@@ -89,7 +92,8 @@ static void expect_field(const struct loader__h2_nvs *nvs, const char *name,
     assert_int_equal(n, 1);
 }
 
-static void test_fields(void **state) {
+static void test_fields(void **state)
+{
     struct loader__origin o;
     struct loader__h2_nvs nvs;
     char *hdrs[] = {"X-Trace: t1",
@@ -163,7 +167,8 @@ static void test_fields(void **state) {
     loader__h2_nvs_release(&nvs);
 }
 
-static void test_users_per_conn(void **state) {
+static void test_users_per_conn(void **state)
+{
     struct loader_http h = {LOADER_HTTP_2, 0, 0};
 
     (void)state;
@@ -180,7 +185,8 @@ static void test_users_per_conn(void **state) {
     assert_int_equal(loader__h2_users_per_conn(&h, 0), 1);
 }
 
-static void test_retry(void **state) {
+static void test_retry(void **state)
+{
     static const struct {
         const char *what;
         struct loader__h2_end end;
@@ -273,7 +279,8 @@ static void test_retry(void **state) {
 }
 
 /* The http: key through the profile parser (profile_http.c). */
-static struct profile *profile(const char *text) {
+static struct profile *profile(const char *text)
+{
     struct profile *p = NULL;
     struct profile_error err;
 
@@ -284,7 +291,8 @@ static struct profile *profile(const char *text) {
     return p;
 }
 
-static void test_pick(void **state) {
+static void test_pick(void **state)
+{
     static const struct {
         const char *text;
         const struct loader__transport_ops *want;
@@ -328,7 +336,8 @@ static void test_pick(void **state) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_origin),         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_users_per_conn), cmocka_unit_test(test_retry),

@@ -61,7 +61,8 @@ static const struct ptr_case cases[] = {
     {"/a/b", LOADER_EINVAL, NULL},
 };
 
-static void test_pointer_table(void **state) {
+static void test_pointer_table(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char *val = NULL;
@@ -83,7 +84,8 @@ static void test_pointer_table(void **state) {
     }
 }
 
-static void test_whole_document_and_scalars(void **state) {
+static void test_whole_document_and_scalars(void **state)
+{
     char *val = NULL;
 
     (void)state;
@@ -101,7 +103,8 @@ static void test_whole_document_and_scalars(void **state) {
     free(val);
 }
 
-static void test_not_json(void **state) {
+static void test_not_json(void **state)
+{
     static const char *const bodies[] = {
         "", "not json", "{\"a\": ", "{\"a\": 1} trailing", "<html></html>",
     };
@@ -123,7 +126,8 @@ static void test_not_json(void **state) {
     free(val);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pointer_table),
         cmocka_unit_test(test_whole_document_and_scalars),

@@ -21,7 +21,8 @@
 #define PROFILES LOADGATE_SOURCE_DIR "/tests/profile/profiles/"
 
 /* The plan of a profile written in YAML. */
-static struct loader_plan *parse_ok(const char *text, const char *file) {
+static struct loader_plan *parse_ok(const char *text, const char *file)
+{
     struct profile *prof = NULL;
     struct loader_plan *p;
     struct profile_error err;
@@ -40,7 +41,8 @@ static struct loader_plan *parse_ok(const char *text, const char *file) {
 
 /* ---- templates ----------------------------------------------------------- */
 
-static void test_uuid(void **state) {
+static void test_uuid(void **state)
+{
     struct loader__buf b = {0};
     struct loader__render_ctx cx = {NULL, 3, 0, NULL};
     uint64_t rng = 42;
@@ -56,9 +58,8 @@ static void test_uuid(void **state) {
                      0);
     for (int i = 0; i < 200; i++) {
         b.len = 0;
-        assert_int_equal(loader__render(i % 2 ? "{{ uuid }}" : "{{uuid()}}",
-                                        &cx, 0, &b),
-                         0);
+        assert_int_equal(
+            loader__render(i % 2 ? "{{ uuid }}" : "{{uuid()}}", &cx, 0, &b), 0);
         assert_int_equal(b.len, 36);
         assert_int_equal(regexec(&re, b.p, 0, NULL, 0), 0);
         if (i == 0)
@@ -70,7 +71,8 @@ static void test_uuid(void **state) {
     loader__buf_release(&b);
 }
 
-static void test_random_int(void **state) {
+static void test_random_int(void **state)
+{
     static const struct {
         const char *tpl;
         long long lo, hi;
@@ -105,7 +107,8 @@ static void test_random_int(void **state) {
     loader__buf_release(&b);
 }
 
-static void test_template_check(void **state) {
+static void test_template_check(void **state)
+{
     static const struct {
         const char *tpl;
         bool ok;
@@ -131,7 +134,8 @@ static void test_template_check(void **state) {
     }
 }
 
-static void test_escaping(void **state) {
+static void test_escaping(void **state)
+{
     static const struct {
         const char *in;
         const char *json, *query, *form;
@@ -162,7 +166,8 @@ static void test_escaping(void **state) {
 }
 
 /* A captured value with quotes stays valid JSON in a json: body. */
-static void test_json_body_escapes_captures(void **state) {
+static void test_json_body_escapes_captures(void **state)
+{
     struct loader_plan *p = parse_ok(
         "version: 1\ntarget: http://127.0.0.1:1\nload: {users: 1, "
         "requests: 1}\nscenarios:\n  - steps:\n      - post: /q?x={{v}}\n"
@@ -176,14 +181,16 @@ static void test_json_body_escapes_captures(void **state) {
     vu.rng = 12345;
     assert_int_equal(loader__vars_set(&vu.vars, "v", "say \"hi\"\\"), 0);
     assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
-    assert_string_equal(vu.body.p, "{\"query\":\"say \\\"hi\\\"\\\\\",\"n\":1}");
+    assert_string_equal(vu.body.p,
+                        "{\"query\":\"say \\\"hi\\\"\\\\\",\"n\":1}");
     /* not escaped outside json: */
     assert_string_equal(vu.url.p, "http://127.0.0.1:1/q?x=say \"hi\"\\");
     loader__vu_release(&vu);
     loader_plan_free(p);
 }
 
-static void test_form_query_render(void **state) {
+static void test_form_query_render(void **state)
+{
     struct loader_plan *p = parse_ok(
         "version: 1\ntarget: http://h:1\nload: {users: 1, requests: 1}\n"
         "scenarios:\n  - steps:\n"
@@ -206,8 +213,7 @@ static void test_form_query_render(void **state) {
     assert_string_equal(vu.body.p, "user=Zo%C3%AB&pass=p%40ss+w%3Drd");
     for (size_t i = 0; i < vu.n_headers; i++)
         ctype |= strcmp(vu.headers[i],
-                        "Content-Type: application/x-www-form-urlencoded") ==
-                 0;
+                        "Content-Type: application/x-www-form-urlencoded") == 0;
     assert_true(ctype);
     assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[1], &vu), 0);
     assert_string_equal(vu.url.p, "http://h:1/plain?x=1%2F2");
@@ -218,7 +224,8 @@ static void test_form_query_render(void **state) {
 
 /* ---- captures and expectations ---------------------------------------- */
 
-static void test_capture_kinds(void **state) {
+static void test_capture_kinds(void **state)
+{
     static const char hdrs[] = "Content-Type: application/json\r\n"
                                "x-token:  abc123 \r\nSet-Cookie: s=1";
     static const char body[] =
@@ -250,10 +257,10 @@ static void test_capture_kinds(void **state) {
                  "        capture: {v: %s}\n",
                  cases[i].yaml);
         p = parse_ok(text, "c.yaml");
-        assert_int_equal(loader__capture_value(
-                             &p->scenarios[0].steps[0].captures[0], hdrs,
-                             strlen(hdrs), body, strlen(body), &val),
-                         cases[i].rc);
+        assert_int_equal(
+            loader__capture_value(&p->scenarios[0].steps[0].captures[0], hdrs,
+                                  strlen(hdrs), body, strlen(body), &val),
+            cases[i].rc);
         if (cases[i].want)
             assert_string_equal(val, cases[i].want);
         else
@@ -266,11 +273,15 @@ static void test_capture_kinds(void **state) {
 /* http-parser hands headers over in pieces split anywhere by the reads;
  * they join into "Name: value" lines, a new response starts afresh, and
  * a line past the 64 KiB cap is dropped whole. */
-static void test_header_pieces(void **state) {
+static void test_header_pieces(void **state)
+{
     static const char *const pieces[][2] = {
-        {"f", "Content-"}, {"f", "Type"}, {"v", "appl"}, {"v", "ication/json"},
-        {"f", "X-To"}, {"f", "ken"}, {"v", "t"}, {"v", "ok-1"},
-        {"f", "Empty"}, {"v", ""}, {"f", "Set-Cookie"}, {"v", "s=1"},
+        {"f", "Content-"},   {"f", "Type"},
+        {"v", "appl"},       {"v", "ication/json"},
+        {"f", "X-To"},       {"f", "ken"},
+        {"v", "t"},          {"v", "ok-1"},
+        {"f", "Empty"},      {"v", ""},
+        {"f", "Set-Cookie"}, {"v", "s=1"},
     };
     struct loader__vu vu;
     char big[2048];
@@ -315,7 +326,8 @@ static void test_header_pieces(void **state) {
 
 /* More headers than the 16 kept on the stack while rendering: every one
  * still arrives, in order, a step header replacing a default. */
-static void test_many_headers(void **state) {
+static void test_many_headers(void **state)
+{
     char text[4096], want[64];
     size_t len;
     struct loader_plan *p;
@@ -353,7 +365,8 @@ static void test_many_headers(void **state) {
     loader_plan_free(p);
 }
 
-static void test_expect_body(void **state) {
+static void test_expect_body(void **state)
+{
     static const struct {
         const char *expect, *body;
         bool ok;
@@ -399,7 +412,8 @@ static void test_expect_body(void **state) {
 
 /* ---- feeders ------------------------------------------------------------ */
 
-static void test_feeder_csv(void **state) {
+static void test_feeder_csv(void **state)
+{
     static const struct {
         const char *csv;
         int rc;
@@ -444,7 +458,8 @@ static void test_feeder_csv(void **state) {
 
 /* rows users get: sequence in order, each once per round; shards get
  * disjoint slices covering every row. */
-static void test_feeder_order_and_shards(void **state) {
+static void test_feeder_order_and_shards(void **state)
+{
     struct profile *prof = NULL;
     struct loader_plan *p;
     struct profile_error err;
@@ -467,14 +482,13 @@ static void test_feeder_order_and_shards(void **state) {
     memset(&vu, 0, sizeof(vu));
     /* 3 users, 2 iterations: rows 0 1 2 3 0 1 in order */
     {
-        static const char *const want[] = {"alice", "bob", "carol \"c\"",
+        static const char *const want[] = {"alice", "bob",   "carol \"c\"",
                                            "dave",  "alice", "bob"};
         for (unsigned k = 0; k < 6; k++) {
             vu.number = k % 3 + 1;
             vu.iteration = k / 3;
             assert_int_equal(loader__vu_seed(&vu, NULL, 0, f, 3), 0);
-            assert_string_equal(loader__vars_get(&vu.vars, "user", 4),
-                                want[k]);
+            assert_string_equal(loader__vars_get(&vu.vars, "user", 4), want[k]);
         }
     }
     /* random: every row shows up, only rows of the slice */
@@ -537,16 +551,16 @@ static void test_feeder_order_and_shards(void **state) {
 
 /* ---- the profile -------------------------------------------------------- */
 
-static void test_profile_keys(void **state) {
+static void test_profile_keys(void **state)
+{
     struct profile *prof = NULL;
     const struct loader_plan *p;
     struct profile_error err;
     const struct loader_step *s;
     const struct metrics_threshold *t;
     static const char *const levels[] = {
-        "top",  "defaults",  "target",  "load",     "stage", "scenario",
-        "step", "expect",    "capture", "data",     "threshold",
-        "wait_for"};
+        "top",  "defaults", "target",  "load", "stage",     "scenario",
+        "step", "expect",   "capture", "data", "threshold", "wait_for"};
     size_t n;
 
     (void)state;
@@ -608,44 +622,45 @@ static void test_profile_keys(void **state) {
 #define SC "scenarios:\n  - steps:\n      - get: /\n"
 #define STEP HEAD SC
 
-static void test_errors(void **state) {
+static void test_errors(void **state)
+{
     static const struct {
         const char *name, *text;
         int line, col;
         const char *msg;
     } cases[] = {
-        {"capture kind typo", STEP "        capture: {v: {haeder: X}}\n", 7,
-         23, "unknown key 'haeder' in a capture; did you mean 'header'?"},
+        {"capture kind typo", STEP "        capture: {v: {haeder: X}}\n", 7, 23,
+         "unknown key 'haeder' in a capture; did you mean 'header'?"},
         {"capture two kinds",
          STEP "        capture: {v: {header: X, regex: a}}\n", 7, 22,
          "give exactly one of json, header or regex"},
         {"bad regex", STEP "        capture: {v: {regex: \"a(\"}}\n", 7, 30,
          "bad regular expression"},
-        {"bad header name", STEP "        capture: {v: {header: \"a b\"}}\n",
-         7, 31, "is not a header name"},
+        {"bad header name", STEP "        capture: {v: {header: \"a b\"}}\n", 7,
+         31, "is not a header name"},
         {"expect typo", STEP "        expect: {body_contain: x}\n", 7, 18,
          "did you mean 'body_contains'?"},
-        {"expect json key", STEP "        expect: {json: {status: 1}}\n", 7,
-         25, "is not a JSON pointer"},
+        {"expect json key", STEP "        expect: {json: {status: 1}}\n", 7, 25,
+         "is not a JSON pointer"},
         {"expect json empty", STEP "        expect: {json: {}}\n", 7, 24,
          "expect 'json' is empty"},
-        {"form and json",
-         STEP "        json: {a: 1}\n        form: {a: 1}\n", 8, 9,
-         "'json' and 'form' cannot be used together"},
+        {"form and json", STEP "        json: {a: 1}\n        form: {a: 1}\n",
+         8, 9, "'json' and 'form' cannot be used together"},
         {"form not a map", STEP "        form: [a]\n", 7, 15,
          "'form' must be a map"},
         {"query typo", STEP "        qurey: {a: 1}\n", 7, 9,
          "did you mean 'query'?"},
         {"body file missing", STEP "        body: \"@nope.json\"\n", 7, 15,
          "cannot open"},
-        {"bad template fn", HEAD "scenarios:\n  - steps:\n      - get: "
-                                 "\"/{{random_int(5,1)}}\"\n",
+        {"bad template fn",
+         HEAD "scenarios:\n  - steps:\n      - get: "
+              "\"/{{random_int(5,1)}}\"\n",
          6, 14, "needs min <= max"},
         {"data without file", HEAD "data: {order: random}\n" SC, 4, 7,
          "'data' needs 'file'"},
         {"data bad order",
-         HEAD "data: {file: " PROFILES "users.csv, order: shuffled}\n" SC,
-         4, 0, "'order' must be sequence or random"},
+         HEAD "data: {file: " PROFILES "users.csv, order: shuffled}\n" SC, 4, 0,
+         "'order' must be sequence or random"},
         {"data missing file", HEAD "data: {file: none.csv}\n" SC, 4, 14,
          "data: cannot open"},
         {"data key typo", HEAD "data: {flie: a.csv}\n" SC, 4, 8,
@@ -655,35 +670,34 @@ static void test_errors(void **state) {
          "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
          "      - get: /\n",
          2, 39, "'insecure' must be true or false"},
-        {"ca_file missing", HEAD "defaults: {ca_file: /nonexistent/ca.pem}\n"
-                                 SC,
-         4, 21, "ca_file: cannot read"},
-        {"wait_for typo", HEAD "wait_for: {get: /h, intervall: 1s}\n" SC, 4,
-         21, "did you mean 'interval'?"},
+        {"ca_file missing",
+         HEAD "defaults: {ca_file: /nonexistent/ca.pem}\n" SC, 4, 21,
+         "ca_file: cannot read"},
+        {"wait_for typo", HEAD "wait_for: {get: /h, intervall: 1s}\n" SC, 4, 21,
+         "did you mean 'interval'?"},
         {"wait_for no method", HEAD "wait_for: {timeout: 1s}\n" SC, 4, 11,
          "wait_for needs what to poll"},
-        {"wait_for bad timeout",
-         HEAD "wait_for: {get: /h, timeout: soon}\n" SC, 4, 30,
-         "'timeout': expected a duration"},
+        {"wait_for bad timeout", HEAD "wait_for: {get: /h, timeout: soon}\n" SC,
+         4, 30, "'timeout': expected a duration"},
         {"setup not a list", HEAD "setup: {get: /}\n" SC, 4, 8,
          "'setup' must be a list"},
-        {"setup step error", HEAD "setup:\n  - get: /\n    bogus: 1\n" SC,
-         6, 5, "unknown key 'bogus' in a step"},
-        {"threshold no check", STEP "thresholds:\n  - severity: warn\n",
-         8, 5, "a threshold map needs 'check'"},
+        {"setup step error", HEAD "setup:\n  - get: /\n    bogus: 1\n" SC, 6, 5,
+         "unknown key 'bogus' in a step"},
+        {"threshold no check", STEP "thresholds:\n  - severity: warn\n", 8, 5,
+         "a threshold map needs 'check'"},
         {"threshold severity",
-         STEP "thresholds:\n  - {check: p95 < 1s, severity: fatal}\n", 8,
-         33, "'severity' must be warn or error"},
+         STEP "thresholds:\n  - {check: p95 < 1s, severity: fatal}\n", 8, 33,
+         "'severity' must be warn or error"},
         {"threshold for", STEP "thresholds:\n  - {check: p95 < 1s, for: x}\n",
          8, 28, "'for': expected a duration"},
-        {"threshold abort", STEP "thresholds:\n  - {check: p95 < 1s, abort: 2}\n",
-         8, 30, "'abort' must be true or false"},
+        {"threshold abort",
+         STEP "thresholds:\n  - {check: p95 < 1s, abort: 2}\n", 8, 30,
+         "'abort' must be true or false"},
         {"threshold typo",
          STEP "thresholds:\n  - {check: p95 < 1s, min_efect: 5ms}\n", 8, 23,
          "did you mean 'min_effect'?"},
-        {"follow_redirects typo",
-         HEAD "defaults: {follow_redirect: true}\n" SC, 4, 12,
-         "did you mean 'follow_redirects'?"},
+        {"follow_redirects typo", HEAD "defaults: {follow_redirect: true}\n" SC,
+         4, 12, "did you mean 'follow_redirects'?"},
     };
 
     (void)state;
@@ -708,7 +722,8 @@ static void test_errors(void **state) {
 /* New keys enter the hash only when used: an old profile keeps its
  * hash; each new key that changes the load changes it; thresholds and
  * TLS settings do not. */
-static void test_hash(void **state) {
+static void test_hash(void **state)
+{
     static const char base[] = HEAD "scenarios:\n  - steps:\n      - "
                                     "post: /x\n        capture: {id: /id}\n";
     static const struct {
@@ -778,7 +793,8 @@ static void test_hash(void **state) {
     loader_plan_free(b);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uuid),
         cmocka_unit_test(test_random_int),

@@ -39,7 +39,8 @@ struct upload {
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-                             const char *body, const char *token) {
+                             const char *body, const char *token)
+{
     struct MHD_Response *r = MHD_create_response_from_buffer(
         strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
@@ -54,11 +55,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
     return ret;
 }
 
-
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
                                const char *url, const char *method,
                                const char *version, const char *upload,
-                               size_t *upload_size, void **req_cls) {
+                               size_t *upload_size, void **req_cls)
+{
     struct upload *up = *req_cls;
 
     (void)cls;
@@ -119,15 +120,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     if (strcmp(url, "/echo") == 0) {
         json_t *j = json_loadb(up->body, up->len, 0, NULL);
         json_t *q = json_object_get(j, "q");
-        bool ok = json_is_string(q) && strcmp(json_string_value(q),
-                                              "say \"hi\"") == 0;
+        bool ok = json_is_string(q) &&
+                  strcmp(json_string_value(q), "say \"hi\"") == 0;
         json_decref(j);
         atomic_fetch_add(ok ? &srv.good_echo : &srv.bad_echo, 1);
         return reply(c, ok ? 200 : 400, "{\"ok\":false}", NULL);
     }
     if (strcmp(url, "/old") == 0) {
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *r = MHD_create_response_from_buffer(
+            0, (void *)"", MHD_RESPMEM_PERSISTENT);
         enum MHD_Result ret;
 
         if (!r)
@@ -149,7 +150,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
-                      enum MHD_RequestTerminationCode toe) {
+                      enum MHD_RequestTerminationCode toe)
+{
     (void)cls;
     (void)c;
     (void)toe;
@@ -157,7 +159,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     struct sockaddr_in sa;
     const union MHD_DaemonInfo *info;
 
@@ -176,14 +179,16 @@ static int setup(void **state) {
     return srv.port ? 0 : -1;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     (void)state;
     MHD_stop_daemon(srv.d);
     return 0;
 }
 
 /* The plan of a profile written in YAML. */
-static struct loader_plan *profile(const char *fmt, ...) {
+static struct loader_plan *profile(const char *fmt, ...)
+{
     char text[4096], body[3800], msg[1024];
     struct profile *prof = NULL;
     struct loader_plan *p;
@@ -210,7 +215,8 @@ static struct loader_plan *profile(const char *fmt, ...) {
 }
 
 static const struct metrics_endpoint *ep(const struct metrics_results *r,
-                                         const char *name) {
+                                         const char *name)
+{
     const struct metrics_endpoint *e = metrics_results_find(r, name);
 
     if (!e)
@@ -222,7 +228,8 @@ static const struct metrics_endpoint *ep(const struct metrics_results *r,
 /* wait_for polls until 2xx; then setup logs in once (form body, header
  * capture); every user reuses the token, the regex capture of /login's
  * body and a data: row; teardown runs once with the token. */
-static void test_setup_shared_and_teardown(void **state) {
+static void test_setup_shared_and_teardown(void **state)
+{
     struct loader_plan *p =
         profile("wait_for: {get: /health, timeout: 10s, interval: 50ms}\n"
                 "setup:\n"
@@ -287,7 +294,8 @@ static void test_setup_shared_and_teardown(void **state) {
 
 /* A header captured during the load (not in setup:) feeds the next step,
  * through both transports: each parses response headers its own way. */
-static void header_capture_in_load(const char *engine) {
+static void header_capture_in_load(const char *engine)
+{
     struct loader_plan *p =
         profile("engine: %s\n"
                 "load: {users: 3, requests: 30}\n"
@@ -317,19 +325,22 @@ static void header_capture_in_load(const char *engine) {
     loader_plan_free(p);
 }
 
-static void test_header_capture_in_load_fast(void **state) {
+static void test_header_capture_in_load_fast(void **state)
+{
     (void)state;
     header_capture_in_load("fast");
 }
 
-static void test_header_capture_in_load_curl(void **state) {
+static void test_header_capture_in_load_curl(void **state)
+{
     (void)state;
     header_capture_in_load("curl");
 }
 
 /* load.iterations: exactly that many scenario runs, shared by the users,
  * each run to its end (2 steps each), in one loop or two. */
-static void test_iterations(void **state) {
+static void test_iterations(void **state)
+{
     (void)state;
     atomic_store(&srv.ready_after, 0);
     for (unsigned threads = 1; threads <= 2; threads++) {
@@ -357,7 +368,8 @@ static void test_iterations(void **state) {
 /* defaults.follow_redirects reaches the load (it once worked in setup:
  * only): the final answer is measured, through the curl transport, which
  * is picked for it; without it the 302 is the answer. */
-static void test_follow_redirects(void **state) {
+static void test_follow_redirects(void **state)
+{
     static const struct {
         const char *defaults;
         int status;
@@ -388,7 +400,8 @@ static void test_follow_redirects(void **state) {
     }
 }
 
-static void test_wait_for_timeout(void **state) {
+static void test_wait_for_timeout(void **state)
+{
     struct loader_plan *p =
         profile("wait_for: {get: /health, timeout: 300ms, interval: 50ms}\n"
                 "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
@@ -415,7 +428,8 @@ static void test_wait_for_timeout(void **state) {
 }
 
 /* Failed expectations are class "expect", never a success. */
-static void test_expect_failures(void **state) {
+static void test_expect_failures(void **state)
+{
     static const struct {
         const char *expect;
         bool fails;
@@ -463,7 +477,8 @@ static void test_expect_failures(void **state) {
 }
 
 /* A setup step that fails stops everything with LOADER_ESETUP. */
-static void test_setup_failure(void **state) {
+static void test_setup_failure(void **state)
+{
     struct loader_plan *p =
         profile("setup:\n  - post: /login\n    form: {user: eve}\n"
                 "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
@@ -484,7 +499,8 @@ static void test_setup_failure(void **state) {
 
 /* 100 ms responses, 2 slots, 100 arrivals/s: most arrivals find no free
  * slot (dropped); the results document keeps both counts. */
-static void test_late_and_dropped(void **state) {
+static void test_late_and_dropped(void **state)
+{
     struct loader_plan *p =
         profile("load: {rate: 100/s, duration: 1s, max_in_flight: 2}\n"
                 "scenarios:\n  - steps:\n      - get: /slow\n");
@@ -496,16 +512,15 @@ static void test_late_and_dropped(void **state) {
     assert_int_equal(loader_run(p, NULL, &r, errbuf, sizeof(errbuf)), 0);
     sent = metrics_results_total_requests(r);
     print_message("sent %llu, dropped %llu, late %llu\n",
-                  (unsigned long long)sent,
-                  (unsigned long long)r->meta.dropped,
+                  (unsigned long long)sent, (unsigned long long)r->meta.dropped,
                   (unsigned long long)r->meta.late);
     assert_true(sent <= 25);
     assert_true(r->meta.dropped >= 60);
     assert_true(sent + r->meta.dropped >= 90 && sent + r->meta.dropped <= 102);
     assert_int_equal(metrics_results_dump(r, &json), 0);
-    assert_int_equal(
-        metrics_results_parse(json, strlen(json), &back, errbuf, sizeof(errbuf)),
-        0);
+    assert_int_equal(metrics_results_parse(json, strlen(json), &back, errbuf,
+                                           sizeof(errbuf)),
+                     0);
     assert_int_equal(back->meta.dropped, r->meta.dropped);
     assert_int_equal(back->meta.late, r->meta.late);
     free(json);
@@ -514,7 +529,8 @@ static void test_late_and_dropped(void **state) {
     loader_plan_free(p);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_setup_shared_and_teardown),
         cmocka_unit_test(test_header_capture_in_load_fast),

@@ -23,7 +23,8 @@ struct events {
     size_t n;
 };
 
-static int collect(void *ud, const char *data, size_t len) {
+static int collect(void *ud, const char *data, size_t len)
+{
     struct events *ev = ud;
     size_t used = strlen(ev->text);
 
@@ -38,7 +39,8 @@ static int collect(void *ud, const char *data, size_t len) {
 /* Parses in (as pieces cut at the offsets of cuts, n_cuts of them) and
  * returns the events. */
 static struct events parse_cut(enum loader_stream_type type, const char *in,
-                               const size_t *cuts, size_t n_cuts, bool *cut) {
+                               const size_t *cuts, size_t n_cuts, bool *cut)
+{
     struct loader__sse p;
     struct events ev;
     size_t len = strlen(in), at = 0;
@@ -61,7 +63,8 @@ static struct events parse_cut(enum loader_stream_type type, const char *in,
 /* The same events whole, cut once at every offset, twice at every pair of
  * offsets, and one byte at a time. */
 static void expect_events(enum loader_stream_type type, const char *in,
-                          const char *want, bool want_cut) {
+                          const char *want, bool want_cut)
+{
     size_t len = strlen(in), *bytes;
     struct events ev;
     bool cut;
@@ -88,7 +91,8 @@ static void expect_events(enum loader_stream_type type, const char *in,
     assert_string_equal(ev.text, want);
 }
 
-static void test_sse_basic(void **state) {
+static void test_sse_basic(void **state)
+{
     (void)state;
     expect_events(LOADER_STREAM_SSE, "data: a\n\ndata: bb\n\n", "a|bb", false);
     /* no space after the colon; two spaces keep one; a bare field */
@@ -96,7 +100,8 @@ static void test_sse_basic(void **state) {
                   false);
 }
 
-static void test_sse_line_ends(void **state) {
+static void test_sse_line_ends(void **state)
+{
     (void)state;
     /* CRLF, CR alone and LF alone, mixed */
     expect_events(LOADER_STREAM_SSE, "data: a\r\n\r\ndata: b\r\rdata: c\n\n",
@@ -113,7 +118,8 @@ static void test_sse_line_ends(void **state) {
     }
 }
 
-static void test_sse_fields_and_comments(void **state) {
+static void test_sse_fields_and_comments(void **state)
+{
     (void)state;
     expect_events(LOADER_STREAM_SSE,
                   ": keep-alive\nevent: delta\nid: 7\nretry: 100\n"
@@ -125,7 +131,8 @@ static void test_sse_fields_and_comments(void **state) {
     expect_events(LOADER_STREAM_SSE, "database: q\ndata: r\n\n", "r", false);
 }
 
-static void test_sse_multiline_and_done(void **state) {
+static void test_sse_multiline_and_done(void **state)
+{
     (void)state;
     expect_events(LOADER_STREAM_SSE, "data: l1\ndata: l2\ndata:\n\n",
                   "l1\nl2\n", false);
@@ -134,7 +141,8 @@ static void test_sse_multiline_and_done(void **state) {
                   false);
 }
 
-static void test_sse_bom_and_cut(void **state) {
+static void test_sse_bom_and_cut(void **state)
+{
     (void)state;
     expect_events(LOADER_STREAM_SSE,
                   "\xEF\xBB\xBF"
@@ -148,7 +156,8 @@ static void test_sse_bom_and_cut(void **state) {
     expect_events(LOADER_STREAM_SSE, "data: a\n\ndata: b", "a", true);
 }
 
-static void test_lines(void **state) {
+static void test_lines(void **state)
+{
     (void)state;
     expect_events(LOADER_STREAM_LINES,
                   "{\"a\":1}\n\n{\"a\":2}\r\n  \n{\"a\":3}",
@@ -156,7 +165,8 @@ static void test_lines(void **state) {
     expect_events(LOADER_STREAM_LINES, "x\ry\n", "x|y", false);
 }
 
-static void test_too_long(void **state) {
+static void test_too_long(void **state)
+{
     struct loader__sse p;
     struct events ev;
     size_t n = LOADER__STREAM_LINE_MAX / 4 + 1;
@@ -184,7 +194,8 @@ static void test_too_long(void **state) {
     free(big);
 }
 
-static void test_token_counts(void **state) {
+static void test_token_counts(void **state)
+{
     bool in = false;
 
     (void)state;
@@ -200,7 +211,8 @@ static void test_token_counts(void **state) {
 }
 
 /* How a step's token rule is worded for the results and reports. */
-static void test_rule_words(void **state) {
+static void test_rule_words(void **state)
+{
     struct loader_step st;
     char rule[400];
 
@@ -239,11 +251,13 @@ struct fake {
 };
 
 static uint64_t fake_now;
-static uint64_t now_fn(void) {
+static uint64_t now_fn(void)
+{
     return fake_now;
 }
 
-static void fake_init(struct fake *f, const char *pointer, const char *done) {
+static void fake_init(struct fake *f, const char *pointer, const char *done)
+{
     memset(f, 0, sizeof(*f));
     assert_int_equal(metrics_results_new(&f->e.res), 0);
     f->ep = metrics_results_endpoint(f->e.res, "POST", "/v1/chat", true);
@@ -269,20 +283,23 @@ static void fake_init(struct fake *f, const char *pointer, const char *done) {
     assert_int_equal(loader__vu_stream_start(&f->vu, &f->st), 0);
 }
 
-static void fake_free(struct fake *f) {
+static void fake_free(struct fake *f)
+{
     loader__vu_stream_release(&f->vu);
     metrics_results_free(f->e.res);
 }
 
 /* Feeds text as one read arriving ms after the send. */
-static void feed_at(struct fake *f, int status, const char *text, double ms) {
+static void feed_at(struct fake *f, int status, const char *text, double ms)
+{
     fake_now = f->vu.sent_ns + (uint64_t)(ms * 1e6);
     loader__vu_stream_data(&f->e, &f->vu, status, text, strlen(text), fake_now);
 }
 
 #define CHUNK(s) "data: {\"choices\":[{\"delta\":{\"content\":\"" s "\"}}]}\n\n"
 
-static void test_end_whole_stream(void **state) {
+static void test_end_whole_stream(void **state)
+{
     struct fake f;
     const struct metrics_stream *s;
 
@@ -314,7 +331,8 @@ static void test_end_whole_stream(void **state) {
     fake_free(&f);
 }
 
-static void test_end_without_done_is_a_stream_error(void **state) {
+static void test_end_without_done_is_a_stream_error(void **state)
+{
     struct fake f;
 
     (void)state;
@@ -337,7 +355,8 @@ static void test_end_without_done_is_a_stream_error(void **state) {
     fake_free(&f);
 }
 
-static void test_end_cut_and_malformed(void **state) {
+static void test_end_cut_and_malformed(void **state)
+{
     struct fake f;
 
     (void)state;
@@ -377,7 +396,8 @@ static void test_end_cut_and_malformed(void **state) {
     fake_free(&f);
 }
 
-static void test_end_error_status_is_not_a_stream(void **state) {
+static void test_end_error_status_is_not_a_stream(void **state)
+{
     struct fake f;
 
     (void)state;
@@ -412,7 +432,8 @@ static void test_end_error_status_is_not_a_stream(void **state) {
     fake_free(&f);
 }
 
-static void test_end_usage_and_slo(void **state) {
+static void test_end_usage_and_slo(void **state)
+{
     struct fake f;
 
     (void)state;
@@ -445,7 +466,8 @@ static void test_end_usage_and_slo(void **state) {
     fake_free(&f);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sse_basic),
         cmocka_unit_test(test_sse_line_ends),

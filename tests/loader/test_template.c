@@ -39,7 +39,8 @@ static const struct render_case cases[] = {
     {"{{{agent}}}", 1, 0, "}"},
 };
 
-static void test_render_table(void **state) {
+static void test_render_table(void **state)
+{
     struct loader__vars vars = {0};
 
     (void)state;
@@ -61,7 +62,8 @@ static void test_render_table(void **state) {
     loader__vars_release(&vars);
 }
 
-static void test_render_appends_and_null(void **state) {
+static void test_render_appends_and_null(void **state)
+{
     struct loader__buf out = {0};
 
     (void)state;
@@ -77,7 +79,8 @@ static void test_render_appends_and_null(void **state) {
     loader__buf_release(&out);
 }
 
-static void test_vars_replace_and_clear(void **state) {
+static void test_vars_replace_and_clear(void **state)
+{
     struct loader__vars vars = {0};
 
     (void)state;
@@ -103,7 +106,8 @@ static void test_vars_replace_and_clear(void **state) {
 }
 
 /* A long template with many substitutions grows the buffer correctly. */
-static void test_render_long(void **state) {
+static void test_render_long(void **state)
+{
     static const char unit[] = "{{v}}/${vu};";
     struct loader__vars vars = {0};
     struct loader__buf out = {0};
@@ -125,7 +129,8 @@ static void test_render_long(void **state) {
     loader__vars_release(&vars);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_table),
         cmocka_unit_test(test_render_appends_and_null),

@@ -45,8 +45,8 @@ static void test_percentile_exact(void **state)
     static const struct {
         double pct;
         uint64_t want;
-    } cases[] = {{0, 1},    {1, 1},    {10, 10},  {50, 50},   {50.5, 51},
-                 {90, 90},  {95, 95},  {99, 99},  {99.9, 100}, {100, 100}};
+    } cases[] = {{0, 1},   {1, 1},   {10, 10}, {50, 50},    {50.5, 51},
+                 {90, 90}, {95, 95}, {99, 99}, {99.9, 100}, {100, 100}};
     struct metrics_hist *h = hist();
 
     (void)state;
@@ -206,12 +206,18 @@ static void test_encode_round_trip(void **state)
 static void test_decode_hostile(void **state)
 {
     static const char *const bad[] = {
-        "",         "v1",         "v2:AAAA",     "v1:A",    "v1:A===",
-        "v1:####",  "v1:AAA=AAAA", "v1://///////w==",
-        "v1:AQEBAQ==",   /* min 1 max 1 sum 1, K=1 then truncated */
-        "v1:AQIDAQEB",   /* buckets disagree with min/max */
-        "v1:AgEDAA==",   /* min 2 > max 1 */
-        "v1:AAAAAQAA",   /* a bucket with count 0 */
+        "",
+        "v1",
+        "v2:AAAA",
+        "v1:A",
+        "v1:A===",
+        "v1:####",
+        "v1:AAA=AAAA",
+        "v1://///////w==",
+        "v1:AQEBAQ==", /* min 1 max 1 sum 1, K=1 then truncated */
+        "v1:AQIDAQEB", /* buckets disagree with min/max */
+        "v1:AgEDAA==", /* min 2 > max 1 */
+        "v1:AAAAAQAA", /* a bucket with count 0 */
     };
     struct metrics_hist *h = NULL;
 
@@ -316,13 +322,13 @@ static void test_foreach(void **state)
         if (i)
             assert_true(s.v[i] > s.v[i - 1]);
         /* the first and the last rank of the bucket */
-        assert_int_equal(metrics_hist_percentile(
-                             h, 100.0 * ((double)rank + 0.5) / 5000.0),
-                         s.v[i]);
+        assert_int_equal(
+            metrics_hist_percentile(h, 100.0 * ((double)rank + 0.5) / 5000.0),
+            s.v[i]);
         rank += s.n[i];
-        assert_int_equal(metrics_hist_percentile(
-                             h, 100.0 * ((double)rank - 0.5) / 5000.0),
-                         s.v[i]);
+        assert_int_equal(
+            metrics_hist_percentile(h, 100.0 * ((double)rank - 0.5) / 5000.0),
+            s.v[i]);
         total += s.n[i];
     }
     assert_int_equal(total, 5000);
@@ -341,8 +347,8 @@ static void test_overflow_refused(void **state)
     struct metrics_hist *h = hist(), *g = hist();
 
     (void)state;
-    assert_true(metrics_hist_record_n(h, METRICS_HIST_MAX_VALUE,
-                                      UINT64_C(1) << 21));
+    assert_true(
+        metrics_hist_record_n(h, METRICS_HIST_MAX_VALUE, UINT64_C(1) << 21));
     assert_false(
         metrics_hist_record_n(h, METRICS_HIST_MAX_VALUE, UINT64_C(1) << 22));
     assert_false(metrics_hist_record_n(h, 2, UINT64_MAX));

@@ -34,16 +34,15 @@ static struct metrics_results *sample_run(int64_t t0, uint64_t scale)
                          0);
         if (i % 2 == 0)
             assert_int_equal(
-                metrics_endpoint_record(b, sec, true, 40000 + i % 997,
-                                        i % 100 == 0 ? 503 : 200,
-                                        i % 100 == 0 ? METRICS_ERR_HTTP_5XX
-                                                     : METRICS_ERR_NONE),
+                metrics_endpoint_record(
+                    b, sec, true, 40000 + i % 997, i % 100 == 0 ? 503 : 200,
+                    i % 100 == 0 ? METRICS_ERR_HTTP_5XX : METRICS_ERR_NONE),
                 0);
     }
     /* a connect failure: counted, no latency */
-    assert_int_equal(metrics_endpoint_record(b, t0 + 3, false, 0, 0,
-                                             METRICS_ERR_CONNECT),
-                     0);
+    assert_int_equal(
+        metrics_endpoint_record(b, t0 + 3, false, 0, 0, METRICS_ERR_CONNECT),
+        0);
     r->start_second = t0;
     r->duration_s = 10;
     r->timestamp = strdup("2026-01-01T12:00:00Z");
@@ -130,8 +129,7 @@ static void assert_same(const struct metrics_results *a,
         assert_string_equal(x->path, y->path);
         assert_int_equal(x->requests, y->requests);
         assert_int_equal(x->errors, y->errors);
-        assert_memory_equal(x->err_class, y->err_class,
-                            sizeof(x->err_class));
+        assert_memory_equal(x->err_class, y->err_class, sizeof(x->err_class));
         assert_memory_equal(x->status, y->status, sizeof(x->status));
         for (int s = 0; s < METRICS_STAT__COUNT; s++) {
             double vx = -1, vy = -2;
@@ -144,8 +142,7 @@ static void assert_same(const struct metrics_results *a,
         assert_int_equal(x->n_timeline, y->n_timeline);
         for (size_t k = 0; k < x->n_timeline; k++) {
             assert_int_equal(x->timeline[k].second, y->timeline[k].second);
-            assert_int_equal(x->timeline[k].requests,
-                             y->timeline[k].requests);
+            assert_int_equal(x->timeline[k].requests, y->timeline[k].requests);
             assert_int_equal(x->timeline[k].errors, y->timeline[k].errors);
             assert_int_equal(metrics_hist_percentile(x->timeline[k].hist, 95),
                              metrics_hist_percentile(y->timeline[k].hist, 95));
@@ -169,9 +166,8 @@ static void test_json_round_trip(void **state)
     assert_non_null(strstr(text, "\"p95_response_time_ms\""));
     assert_non_null(strstr(text, "\"overall_p95_response_time\""));
     assert_non_null(strstr(text, "\"http_5xx\": 20"));
-    assert_int_equal(metrics_results_parse(text, strlen(text), &back, err,
-                                           sizeof(err)),
-                     0);
+    assert_int_equal(
+        metrics_results_parse(text, strlen(text), &back, err, sizeof(err)), 0);
     assert_same(r, back);
     assert_string_equal(back->baseline_id, "main");
     assert_string_equal(back->meta.shard, "2/3");
@@ -205,12 +201,12 @@ static void test_thresholds_round_trip(void **state)
         metrics_results_set_thresholds(r, r->thresholds, r->n_thresholds), 0);
     assert_int_equal(metrics_results_dump(r, &text), 0);
     assert_non_null(strstr(text, "\"thresholds\""));
-    assert_int_equal(metrics_results_parse(text, strlen(text), &back, err,
-                                           sizeof(err)),
-                     0);
+    assert_int_equal(
+        metrics_results_parse(text, strlen(text), &back, err, sizeof(err)), 0);
     assert_int_equal(back->n_thresholds, 3);
     for (size_t i = 0; i < 3; i++) {
-        const struct metrics_threshold *a = &given[i], *b = &back->thresholds[i];
+        const struct metrics_threshold *a = &given[i],
+                                       *b = &back->thresholds[i];
         assert_string_equal(a->check, b->check);
         if (a->endpoint)
             assert_string_equal(a->endpoint, b->endpoint);
@@ -264,8 +260,7 @@ static void test_legacy_report(void **state)
 
     (void)state;
     assert_int_equal(
-        metrics_results_parse(legacy, strlen(legacy), &r, err, sizeof(err)),
-        0);
+        metrics_results_parse(legacy, strlen(legacy), &r, err, sizeof(err)), 0);
     ep = metrics_results_find(r, "GET /api/health");
     assert_non_null(ep);
     assert_int_equal(ep->requests, 3000);
@@ -293,8 +288,7 @@ static void test_bad_documents(void **state)
         {"[]", METRICS_ESCHEMA, "top"},
         {"{\"schema\": \"other/v9\", \"metrics\": []}", METRICS_ESCHEMA,
          "schema"},
-        {"{\"schema\": \"loadgate/results/v1\"}", METRICS_ESCHEMA,
-         "metrics"},
+        {"{\"schema\": \"loadgate/results/v1\"}", METRICS_ESCHEMA, "metrics"},
         {"{\"metrics\": [{\"method\": \"GET\"}]}", METRICS_ESCHEMA,
          "metrics[0].endpoint"},
         {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": -1}]}",
@@ -319,8 +313,9 @@ static void test_bad_documents(void **state)
          * beyond it (or wrapping) */
         {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": "
          "10000000000000000}]}",
-         METRICS_ESCHEMA, "metrics[0].sample_size: expected a whole number "
-                          "from 0 to 9007199254740992"},
+         METRICS_ESCHEMA,
+         "metrics[0].sample_size: expected a whole number "
+         "from 0 to 9007199254740992"},
         {"{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 1, "
          "\"status_codes\": {\"200\": 9007199254740993}}]}",
          METRICS_ESCHEMA, "status_codes.200"},
@@ -347,8 +342,8 @@ static void test_bad_documents(void **state)
          METRICS_ESCHEMA, "timeline[0].requests"},
         {"{\"meta\": {\"late\": -5}, \"metrics\": []}", METRICS_ESCHEMA,
          "meta.late"},
-        {"{\"meta\": {\"shard\": \"3/2\"}, \"metrics\": []}",
-         METRICS_ESCHEMA, "meta.shard"},
+        {"{\"meta\": {\"shard\": \"3/2\"}, \"metrics\": []}", METRICS_ESCHEMA,
+         "meta.shard"},
         {"{\"metrics\": [{\"endpoint\": \"/a\", \"fine_timeline\": []}]}",
          METRICS_ESCHEMA, "fine_timeline_ms"},
         {"{\"metrics\": [{\"endpoint\": \"/a\", \"fine_timeline_ms\": 300, "
@@ -368,8 +363,8 @@ static void test_bad_documents(void **state)
         struct metrics_results *r = NULL;
         int rc;
         err[0] = '\0';
-        rc = metrics_results_parse(cases[i].doc, strlen(cases[i].doc), &r,
-                                   err, sizeof(err));
+        rc = metrics_results_parse(cases[i].doc, strlen(cases[i].doc), &r, err,
+                                   sizeof(err));
         if (rc != cases[i].rc)
             fail_msg("case %zu: %d, not %d", i, rc, cases[i].rc);
         if (r)
@@ -419,9 +414,9 @@ static void test_absurd_histogram_count(void **state)
              "{\"metrics\": [{\"endpoint\": \"/a\", \"sample_size\": 1, "
              "\"histogram\": \"%s\"}]}",
              enc);
-    assert_int_equal(metrics_results_parse(doc, strlen(doc), &r, err,
-                                           sizeof(err)),
-                     METRICS_ESCHEMA);
+    assert_int_equal(
+        metrics_results_parse(doc, strlen(doc), &r, err, sizeof(err)),
+        METRICS_ESCHEMA);
     assert_null(r);
     assert_non_null(strstr(err, "metrics[0].histogram"));
     free(enc);
@@ -432,8 +427,21 @@ static void test_absurd_histogram_count(void **state)
  * METRICS_ERANGE and leaves dst as it was (it used to wrap). */
 static void test_merge_overflow(void **state)
 {
-    enum { REQ, ERR, CLASS, STATUS, POINT_REQ, POINT_ERR, HIST, POINT_HIST,
-           TTFB, USERS, LATE, TOTAL, N_CASES };
+    enum {
+        REQ,
+        ERR,
+        CLASS,
+        STATUS,
+        POINT_REQ,
+        POINT_ERR,
+        HIST,
+        POINT_HIST,
+        TTFB,
+        USERS,
+        LATE,
+        TOTAL,
+        N_CASES
+    };
     const uint64_t edge = METRICS_COUNT_MAX - 5;
 
     (void)state;
@@ -449,15 +457,26 @@ static void test_merge_overflow(void **state)
 
         assert_non_null(bep);
         for (int k = 0; k < 10; k++)
-            assert_int_equal(metrics_endpoint_record_timing(bep, 0, 0, 900),
-                             0);
+            assert_int_equal(metrics_endpoint_record_timing(bep, 0, 0, 900), 0);
         switch (c) {
-        case REQ: ep->requests = edge; break;
-        case ERR: ep->errors = edge; break;
-        case CLASS: ep->err_class[METRICS_ERR_HTTP_5XX] = edge; break;
-        case STATUS: ep->status[200] = edge; break;
-        case POINT_REQ: ep->timeline[0].requests = edge; break;
-        case POINT_ERR: ep->timeline[0].errors = edge; break;
+        case REQ:
+            ep->requests = edge;
+            break;
+        case ERR:
+            ep->errors = edge;
+            break;
+        case CLASS:
+            ep->err_class[METRICS_ERR_HTTP_5XX] = edge;
+            break;
+        case STATUS:
+            ep->status[200] = edge;
+            break;
+        case POINT_REQ:
+            ep->timeline[0].requests = edge;
+            break;
+        case POINT_ERR:
+            ep->timeline[0].errors = edge;
+            break;
         case HIST:
             assert_true(metrics_hist_record_n(ep->hist, 10, edge));
             break;
@@ -468,7 +487,9 @@ static void test_merge_overflow(void **state)
             assert_int_equal(metrics_endpoint_record_timing(ep, 0, 0, 1), 0);
             assert_true(metrics_hist_record_n(ep->ttfb_hist, 10, edge));
             break;
-        case USERS: a->concurrent_users = edge; break;
+        case USERS:
+            a->concurrent_users = edge;
+            break;
         case LATE:
             a->meta.late = edge;
             b->meta.late = 10;
@@ -523,37 +544,60 @@ static void test_merge_runs_refuses_non_shards(void **state)
         bool overridable;
     } cases[] = {
         /* an unrelated run beside a shard, or two whole runs */
-        {{1000, 1002}, {"1/2", NULL}, {NULL, NULL},
-         "'b.json' is not a shard", true},
-        {{1000, 1002}, {NULL, NULL}, {NULL, NULL},
-         "'a.json' is not a shard", true},
-        {{1000, 1000}, {"1/2", "2/3"}, {NULL, NULL},
-         "'b.json' is shard 2/3, but 'a.json' is shard 1/2", true},
-        {{1000, 1000}, {"1/2", "1/2"}, {NULL, NULL},
-         "both shard 1/2", true},
-        {{1000, 1000}, {"1/2", "2/2"}, {"github-1", "github-2"},
-         "'b.json' is from run github-2, 'a.json' from run github-1", true},
+        {{1000, 1002},
+         {"1/2", NULL},
+         {NULL, NULL},
+         "'b.json' is not a shard",
+         true},
+        {{1000, 1002},
+         {NULL, NULL},
+         {NULL, NULL},
+         "'a.json' is not a shard",
+         true},
+        {{1000, 1000},
+         {"1/2", "2/3"},
+         {NULL, NULL},
+         "'b.json' is shard 2/3, but 'a.json' is shard 1/2",
+         true},
+        {{1000, 1000}, {"1/2", "1/2"}, {NULL, NULL}, "both shard 1/2", true},
+        {{1000, 1000},
+         {"1/2", "2/2"},
+         {"github-1", "github-2"},
+         "'b.json' is from run github-2, 'a.json' from run github-1",
+         true},
         /* shard 2 of a run an hour later: its load never met shard 1's */
-        {{1000, 4600}, {"1/2", "2/2"}, {NULL, NULL},
-         "did not run at the same time", true},
-        {{4600, 1000}, {"1/2", "2/2"}, {"x", "x"},
-         "did not run at the same time", true},
+        {{1000, 4600},
+         {"1/2", "2/2"},
+         {NULL, NULL},
+         "did not run at the same time",
+         true},
+        {{4600, 1000},
+         {"1/2", "2/2"},
+         {"x", "x"},
+         "did not run at the same time",
+         true},
         /* known to the second: one that started in the second after the
          * other's last had certainly not run beside it */
-        {{1000, 1011}, {"1/2", "2/2"}, {NULL, NULL},
-         "did not run at the same time", true},
-        {{0, 1000}, {"1/2", "2/2"}, {NULL, NULL},
-         "'a.json' has no measured window", true},
+        {{1000, 1011},
+         {"1/2", "2/2"},
+         {NULL, NULL},
+         "did not run at the same time",
+         true},
+        {{0, 1000},
+         {"1/2", "2/2"},
+         {NULL, NULL},
+         "'a.json' has no measured window",
+         true},
     };
     struct metrics_merge_info info;
     char err[512];
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct metrics_results *a = shard(cases[i].t0[0], cases[i].shard[0],
-                                          cases[i].run[0]);
-        struct metrics_results *b = shard(cases[i].t0[1], cases[i].shard[1],
-                                          cases[i].run[1]);
+        struct metrics_results *a =
+            shard(cases[i].t0[0], cases[i].shard[0], cases[i].run[0]);
+        struct metrics_results *b =
+            shard(cases[i].t0[1], cases[i].shard[1], cases[i].run[1]);
         if (cases[i].t0[0] == 0)
             a->start_second = 0;
         assert_int_equal(merge_pair(a, b, 0, &info, err, sizeof(err)),
@@ -581,9 +625,9 @@ static void test_merge_runs_refuses_non_shards(void **state)
         struct metrics_results *a = shard(1000, "1/2", NULL),
                                *b = shard(1000, "2/2", NULL);
         a->endpoints[0]->requests = METRICS_COUNT_MAX - 1;
-        assert_int_equal(merge_pair(a, b, METRICS_MERGE_FORCE, &info, err,
-                                    sizeof(err)),
-                         METRICS_ERANGE);
+        assert_int_equal(
+            merge_pair(a, b, METRICS_MERGE_FORCE, &info, err, sizeof(err)),
+            METRICS_ERANGE);
         assert_non_null(strstr(err, "'b.json'"));
         assert_false(info.overridable);
     }
@@ -663,8 +707,8 @@ static void test_merge_runs_forced_duration(void **state)
     in[0] = shard(1000, NULL, "github-1");
     in[1] = shard(4600, NULL, "github-2");
     assert_int_equal(metrics_results_merge_runs(in, names, 2,
-                                                METRICS_MERGE_FORCE, &info,
-                                                err, sizeof(err)),
+                                                METRICS_MERGE_FORCE, &info, err,
+                                                sizeof(err)),
                      0);
     assert_true(info.forced);
     assert_non_null(strstr(err, "'r1' is not a shard"));
@@ -672,9 +716,8 @@ static void test_merge_runs_forced_duration(void **state)
     assert_true(in[0]->duration_s == 20);
     assert_int_equal(in[0]->start_second, 1000);
     assert_int_equal(in[0]->concurrent_users, 50);
-    assert_int_equal(metrics_value(in[0], in[0]->endpoints[0],
-                                   METRICS_STAT_RPS, &rps),
-                     0);
+    assert_int_equal(
+        metrics_value(in[0], in[0]->endpoints[0], METRICS_STAT_RPS, &rps), 0);
     assert_true(rps == 100); /* 1000 requests in each run's 10 s */
     assert_null(in[0]->meta.run_id);
     metrics_results_free(in[0]);
@@ -688,8 +731,8 @@ static void test_merge_runs_forced_duration(void **state)
     for (int k = 0; k < 3; k++)
         in[k]->meta.target_rps = 10;
     assert_int_equal(metrics_results_merge_runs(in, names, 3,
-                                                METRICS_MERGE_FORCE, &info,
-                                                err, sizeof(err)),
+                                                METRICS_MERGE_FORCE, &info, err,
+                                                sizeof(err)),
                      0);
     assert_true(info.forced);
     assert_non_null(strstr(err, "did not run at the same time"));
@@ -704,8 +747,8 @@ static void test_merge_runs_forced_duration(void **state)
     in[0] = shard(1000, "1/2", NULL);
     in[1] = shard(1003, "2/2", NULL);
     assert_int_equal(metrics_results_merge_runs(in, names, 2,
-                                                METRICS_MERGE_FORCE, &info,
-                                                err, sizeof(err)),
+                                                METRICS_MERGE_FORCE, &info, err,
+                                                sizeof(err)),
                      0);
     assert_false(info.forced);
     assert_true(in[0]->duration_s == 13);
@@ -716,9 +759,9 @@ static void test_merge_runs_forced_duration(void **state)
 
 static void test_shard_parse(void **state)
 {
-    static const char *const bad[] = {"",    "1",   "0/2",  "3/2",   "1/",
-                                      "/2",  "a/b", "1/2x", "-1/2",  " 1/2",
-                                      "1/100001", "1//2", NULL};
+    static const char *const bad[] = {
+        "",     "1",    "0/2",  "3/2",      "1/",   "/2", "a/b",
+        "1/2x", "-1/2", " 1/2", "1/100001", "1//2", NULL};
     unsigned i = 0, n = 0;
 
     (void)state;
@@ -766,21 +809,20 @@ static void test_fine_timeline(void **state)
     assert_int_equal(ep->fine[0].errors, 1);
     assert_true(metrics_endpoint_fine_complete(ep));
     /* another interval on the same endpoint, or a bad one, is ignored */
-    assert_int_equal(metrics_endpoint_record_fine(ep, t0, 100, true, 5,
-                                                  METRICS_ERR_NONE),
-                     0);
-    assert_int_equal(metrics_endpoint_record_fine(ep, t0, 300, true, 5,
-                                                  METRICS_ERR_NONE),
-                     0);
+    assert_int_equal(
+        metrics_endpoint_record_fine(ep, t0, 100, true, 5, METRICS_ERR_NONE),
+        0);
+    assert_int_equal(
+        metrics_endpoint_record_fine(ep, t0, 300, true, 5, METRICS_ERR_NONE),
+        0);
     assert_int_equal(ep->n_fine, 12);
 
     /* the JSON has it, and reads it back */
     assert_int_equal(metrics_results_dump(r, &text), 0);
     assert_non_null(strstr(text, "\"fine_timeline_ms\": 250"));
     assert_non_null(strstr(text, "\"t_ms\": 1767268800250"));
-    assert_int_equal(metrics_results_parse(text, strlen(text), &back, err,
-                                           sizeof(err)),
-                     0);
+    assert_int_equal(
+        metrics_results_parse(text, strlen(text), &back, err, sizeof(err)), 0);
     bep = metrics_results_find(back, "GET /a");
     assert_int_equal(bep->fine_ms, 250);
     assert_int_equal(bep->n_fine, 12);
@@ -793,9 +835,9 @@ static void test_fine_timeline(void **state)
     /* merged with a run of the same interval: slot by slot */
     assert_int_equal(metrics_results_new(&s2), 0);
     ep2 = metrics_results_endpoint(s2, "GET", "/a", true);
-    assert_int_equal(metrics_endpoint_record(ep2, t0 / 1000, true, 7, 200,
-                                             METRICS_ERR_NONE),
-                     0);
+    assert_int_equal(
+        metrics_endpoint_record(ep2, t0 / 1000, true, 7, 200, METRICS_ERR_NONE),
+        0);
     assert_int_equal(metrics_endpoint_record_fine(ep2, t0 + 10, 250, true, 7,
                                                   METRICS_ERR_NONE),
                      0);
@@ -824,7 +866,8 @@ static void test_sha256_vectors(void **state)
         const char *in;
         const char *hex;
     } v[] = {
-        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"",
+         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
         {"abc",
          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
         {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
@@ -842,7 +885,8 @@ static void test_sha256_vectors(void **state)
     memset(million, 'a', 1000000);
     metrics_sha256_hex(million, 1000000, out);
     assert_string_equal(
-        out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        out,
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     free(million);
 }
 

@@ -48,12 +48,10 @@ static struct metrics_results *stream_run(int64_t t0)
         e.rate_mtps = 1000000 * e.tokens / (ttft / 1000 + 20 * gaps);
         e.error = cut;
         e.good = !cut && ttft <= 102000;
-        assert_int_equal(
-            metrics_endpoint_record(ep, sec, true, ttft + 20000 * gaps,
-                                    cut ? 0 : 200,
-                                    cut ? METRICS_ERR_STREAM
-                                        : METRICS_ERR_NONE),
-            0);
+        assert_int_equal(metrics_endpoint_record(
+                             ep, sec, true, ttft + 20000 * gaps, cut ? 0 : 200,
+                             cut ? METRICS_ERR_STREAM : METRICS_ERR_NONE),
+                         0);
         assert_int_equal(metrics_stream_end(ep, sec, &e), 0);
     }
     r->start_second = t0;
@@ -94,19 +92,19 @@ static void test_record_and_values(void **state)
     assert_int_equal(metrics_hist_count(s->itl), 180 * 9 + 20 * 4);
     assert_true(fabs(series(r, ep, METRICS_SERIES_TTFT, METRICS_STAT_P50) -
                      102.0) < 0.5);
-    assert_true(fabs(series(r, ep, METRICS_SERIES_ITL, METRICS_STAT_P99) -
-                     20.0) < 0.1);
+    assert_true(
+        fabs(series(r, ep, METRICS_SERIES_ITL, METRICS_STAT_P99) - 20.0) < 0.1);
     assert_true(fabs(series(r, ep, METRICS_SERIES_TPOT, METRICS_STAT_AVG) -
                      20.0) < 1e-9);
     assert_true(fabs(series(r, ep, METRICS_SERIES_TTFT, METRICS_STAT_MAX) -
                      104.0) < 1e-9);
     assert_true(fabs(series(r, ep, METRICS_SERIES_GOODPUT, METRICS_STAT_RPS) -
                      12.0) < 1e-9);
-    assert_true(fabs(series(r, ep, METRICS_SERIES_TOKENS_PER_S,
-                            METRICS_STAT_RPS) -
-                     190.0) < 1e-9);
-    assert_true(series(r, ep, METRICS_SERIES_STREAM_ERRORS,
-                       METRICS_STAT_ERRORS) == 20);
+    assert_true(
+        fabs(series(r, ep, METRICS_SERIES_TOKENS_PER_S, METRICS_STAT_RPS) -
+             190.0) < 1e-9);
+    assert_true(
+        series(r, ep, METRICS_SERIES_STREAM_ERRORS, METRICS_STAT_ERRORS) == 20);
     /* each second has its own */
     assert_int_equal(ep->n_timeline, 10);
     assert_non_null(ep->timeline[3].stream);
@@ -132,9 +130,8 @@ static void test_no_stream_no_value(void **state)
     (void)state;
     assert_int_equal(metrics_results_new(&r), 0);
     ep = metrics_results_endpoint(r, "GET", "/x", true);
-    assert_int_equal(metrics_endpoint_record(ep, T0, true, 1000, 200,
-                                             METRICS_ERR_NONE),
-                     0);
+    assert_int_equal(
+        metrics_endpoint_record(ep, T0, true, 1000, 200, METRICS_ERR_NONE), 0);
     r->duration_s = 1;
     assert_false(metrics_results_has_streams(r));
     for (int s = METRICS_SERIES_TTFT; s < METRICS_SERIES__COUNT; s++)
@@ -181,8 +178,8 @@ static void test_views(void **state)
     assert_int_equal(v->timeline[0].requests, 18 * 10 + 2 * 5);
     metrics_endpoint_free(v);
 
-    assert_int_equal(
-        metrics_series_view(ep, METRICS_SERIES_STREAM_ERRORS, &v), 0);
+    assert_int_equal(metrics_series_view(ep, METRICS_SERIES_STREAM_ERRORS, &v),
+                     0);
     assert_int_equal(v->errors, 20);
     assert_int_equal(v->timeline[9].errors, 2);
     assert_int_equal(metrics_value(r, v, METRICS_STAT_ERRORS, &x), 0);
@@ -253,9 +250,9 @@ static void test_parse_refuses(void **state)
                  "[{\"endpoint\": \"/x\", \"method\": \"GET\", %s}]}",
                  bad[i]);
         err[0] = '\0';
-        assert_int_equal(metrics_results_parse(doc, strlen(doc), &r, err,
-                                               sizeof(err)),
-                         METRICS_ESCHEMA);
+        assert_int_equal(
+            metrics_results_parse(doc, strlen(doc), &r, err, sizeof(err)),
+            METRICS_ESCHEMA);
         assert_non_null(strstr(err, "metrics[0].stream"));
         assert_null(r);
     }

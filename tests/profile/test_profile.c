@@ -16,7 +16,8 @@
 
 #define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/profile/profiles/" name
 
-static struct profile *parse_ok(const char *text) {
+static struct profile *parse_ok(const char *text)
+{
     struct profile *p = NULL;
     struct profile_error err;
     char msg[1200];
@@ -33,7 +34,8 @@ static struct profile *parse_ok(const char *text) {
 
 /* ---- the full profile ------------------------------------------------- */
 
-static void test_full_profile(void **state) {
+static void test_full_profile(void **state)
+{
     struct profile *p = NULL;
     struct profile_error err;
     const struct loader_scenario *s;
@@ -176,7 +178,8 @@ static const char open_model[] = "version: 1\n"
                                  "scenarios:\n"
                                  "  - steps: [ { get: / } ]\n";
 
-static void test_open_model(void **state) {
+static void test_open_model(void **state)
+{
     struct profile *p = parse_ok(open_model);
     (void)state;
 
@@ -202,7 +205,8 @@ static void test_open_model(void **state) {
     profile_free(p);
 }
 
-static void test_constant_rate(void **state) {
+static void test_constant_rate(void **state)
+{
     struct profile *p =
         parse_ok("version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
                  "load: { rate: 500/s, requests: 3, think_time: 2 }\n"
@@ -249,7 +253,8 @@ static const struct env_case env_cases[] = {
     {NULL, "${LG_E1-x}", NULL, "unterminated"},
 };
 
-static void test_env_expansion(void **state) {
+static void test_env_expansion(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(env_cases) / sizeof(*env_cases); i++) {
         const struct env_case *c = &env_cases[i];
@@ -287,7 +292,8 @@ static void test_env_expansion(void **state) {
 
 /* The baseline: is classified once (compare_baseline_kind()); a file is
  * resolved against the profile's folder, a name or URL kept as is. */
-static void test_baseline_kind(void **state) {
+static void test_baseline_kind(void **state)
+{
     static const struct {
         const char *file, *value;
         enum compare_baseline_kind kind;
@@ -338,7 +344,8 @@ static void test_baseline_kind(void **state) {
 
 /* "$$${X}" is "$" followed by "$${X}"?  No: the scan sees "$$${" as "$"
  * then "$${" (a literal "${"), so the variable is not expanded. */
-static void test_env_dollar_run(void **state) {
+static void test_env_dollar_run(void **state)
+{
     struct profile *p;
     (void)state;
 
@@ -352,7 +359,8 @@ static void test_env_dollar_run(void **state) {
 }
 
 /* Keys are never expanded; numbers and durations are, before parsing. */
-static void test_env_in_numbers_not_keys(void **state) {
+static void test_env_in_numbers_not_keys(void **state)
+{
     struct profile *p;
     (void)state;
 
@@ -370,7 +378,8 @@ static void test_env_in_numbers_not_keys(void **state) {
 }
 
 /* An expanded value never shows in an error message: it may be a token. */
-static void test_env_value_not_in_errors(void **state) {
+static void test_env_value_not_in_errors(void **state)
+{
     static const char *const texts[] = {
         "version: 1\ntarget: http://h\nload: {users: '${LG_SECRET}', "
         "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n",
@@ -426,7 +435,8 @@ static const struct secret_case secret_cases[] = {
     {"X-Keys", "keyring", false},
 };
 
-static void test_secret_marking(void **state) {
+static void test_secret_marking(void **state)
+{
     (void)state;
     setenv("LG_S1", "v", 1);
     unsetenv("LG_S2");
@@ -458,7 +468,8 @@ static void test_secret_marking(void **state) {
  * with the text as written: the request gets the value (a token in a query
  * string, say), every report only "${LG_TOKEN}".  It once named the
  * endpoint "GET /api/x?token=<the token>". */
-static void test_endpoint_names_keep_env_unexpanded(void **state) {
+static void test_endpoint_names_keep_env_unexpanded(void **state)
+{
     static const char text[] =
         "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"
         "wait_for: {get: '/health?token=${LG_TOKEN}'}\n"
@@ -572,7 +583,8 @@ static const struct hash_case hash_cases[] = {
      false},
 };
 
-static void test_hash(void **state) {
+static void test_hash(void **state)
+{
     struct profile *base = parse_ok(hash_base), *again;
     (void)state;
 
@@ -726,7 +738,8 @@ static const struct quick_case quick_cases[] = {
      NULL},
 };
 
-static void test_quick(void **state) {
+static void test_quick(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(quick_cases) / sizeof(*quick_cases); i++) {
         const struct quick_case *c = &quick_cases[i];
@@ -772,7 +785,8 @@ static void test_quick(void **state) {
     }
 }
 
-static void test_quick_details(void **state) {
+static void test_quick_details(void **state)
+{
     const char *const h[] = {"X-Token:  abc  ", "Accept:json"};
     struct profile_quick q = {.url = "http://h:81/p",
                               .method = "post",
@@ -795,7 +809,7 @@ static void test_quick_details(void **state) {
     assert_string_equal(st->headers[1].value, "json");
     assert_false(st->headers[1].secret);
     assert_string_equal(st->body, "{\"a\":1}");
-    assert_true(st->body_is_json);      /* no Content-Type given */
+    assert_true(st->body_is_json);            /* no Content-Type given */
     assert_int_equal(p->plan->load.users, 1); /* concurrency 0 */
     assert_true(p->plan->load.rate == 25);
 
@@ -828,7 +842,8 @@ static const struct format_case format_cases[] = {
     {"", 0, 0, "just this", "just this"},
 };
 
-static void test_error_format(void **state) {
+static void test_error_format(void **state)
+{
     char buf[64];
     struct profile_error e;
     (void)state;
@@ -854,7 +869,8 @@ static void test_error_format(void **state) {
     assert_string_equal(buf, "");
 }
 
-static void test_load_missing_file(void **state) {
+static void test_load_missing_file(void **state)
+{
     struct profile *p = NULL;
     struct profile_error err;
     char msg[1200];
@@ -873,7 +889,8 @@ static void test_load_missing_file(void **state) {
     profile_free(NULL);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_profile),
         cmocka_unit_test(test_open_model),

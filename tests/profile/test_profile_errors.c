@@ -259,7 +259,8 @@ static const struct error_case cases[] = {
      PROFILE_EPROFILE, 4, 46, "LG_NOPE_XYZ is not set"},
 };
 
-static void test_error_cases(void **state) {
+static void test_error_cases(void **state)
+{
     (void)state;
     unsetenv("LG_NOPE_XYZ");
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -284,7 +285,8 @@ static void test_error_cases(void **state) {
 }
 
 /* The limits that keep hostile input bounded. */
-static void test_limits(void **state) {
+static void test_limits(void **state)
+{
     struct profile *p = NULL;
     struct profile_error err;
     size_t n = PROFILE__YAML_MAX_SCALAR + 16, len;
@@ -324,7 +326,8 @@ static void test_limits(void **state) {
 }
 
 /* A map with many keys and one repeated near the end: found, quickly. */
-static void test_many_keys(void **state) {
+static void test_many_keys(void **state)
+{
     size_t cap = 40u * 20000 + 64, len = 0;
     char *text = malloc(cap);
     struct profile *p = NULL;
@@ -345,7 +348,8 @@ static void test_many_keys(void **state) {
 }
 
 /* Hostile bytes get an error, never a crash (ASan watches). */
-static void test_garbage(void **state) {
+static void test_garbage(void **state)
+{
     static const char *const inputs[] = {
         "\0\0\0",
         "{",
@@ -379,7 +383,8 @@ static void test_garbage(void **state) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_cases),
         cmocka_unit_test(test_limits),

@@ -18,7 +18,8 @@
 #define HEAD "version: 1\ntarget: http://127.0.0.1:1\n"
 #define TAIL "load: {users: 1, requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
 
-static struct profile *parse_ok(const char *text) {
+static struct profile *parse_ok(const char *text)
+{
     struct profile *p = NULL;
     struct profile_error err;
     int rc;
@@ -31,7 +32,8 @@ static struct profile *parse_ok(const char *text) {
     return p;
 }
 
-static void test_versions(void **state) {
+static void test_versions(void **state)
+{
     static const struct {
         const char *text;
         enum loader_http_version v;
@@ -61,7 +63,8 @@ static void test_versions(void **state) {
     }
 }
 
-static void test_env(void **state) {
+static void test_env(void **state)
+{
     struct profile *p;
 
     (void)state;
@@ -72,7 +75,8 @@ static void test_env(void **state) {
     unsetenv("LG_HTTP_VERSION");
 }
 
-static void test_errors(void **state) {
+static void test_errors(void **state)
+{
     static const struct {
         const char *text;
         int line, col;
@@ -102,8 +106,8 @@ static void test_errors(void **state) {
         int rc;
 
         memset(&err, 0, sizeof(err));
-        rc = profile_parse(bad[i].text, strlen(bad[i].text), "t.yaml",
-                                  &p, &err);
+        rc =
+            profile_parse(bad[i].text, strlen(bad[i].text), "t.yaml", &p, &err);
         if (rc != PROFILE_EPROFILE || err.line != bad[i].line ||
             err.col != bad[i].col || !strstr(err.msg, bad[i].frag))
             print_error("case %zu: rc %d at %d:%d: %s\n", i, rc, err.line,
@@ -116,7 +120,8 @@ static void test_errors(void **state) {
     }
 }
 
-static void test_hash(void **state) {
+static void test_hash(void **state)
+{
     struct profile *a = parse_ok(HEAD TAIL);
     struct profile *b = parse_ok(HEAD "http: 1.1\n" TAIL);
     struct profile *c = parse_ok(HEAD "http: 2\n" TAIL);
@@ -135,7 +140,8 @@ static void test_hash(void **state) {
     profile_free(d);
 }
 
-static void test_keys(void **state) {
+static void test_keys(void **state)
+{
     size_t n = 0;
     const char *const *k = profile__keys("http", &n);
     bool top = false;
@@ -149,7 +155,8 @@ static void test_keys(void **state) {
     assert_true(top);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_versions), cmocka_unit_test(test_env),
         cmocka_unit_test(test_errors),   cmocka_unit_test(test_hash),

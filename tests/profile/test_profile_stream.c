@@ -18,7 +18,8 @@
     "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"            \
     "scenarios:\n  - steps:\n      - post: /v1/chat\n"
 
-static struct profile *parse_ok(const char *step_tail) {
+static struct profile *parse_ok(const char *step_tail)
+{
     char text[2048];
     struct profile *p = NULL;
     struct profile_error err;
@@ -30,7 +31,8 @@ static struct profile *parse_ok(const char *step_tail) {
     return p;
 }
 
-static void test_short_forms(void **state) {
+static void test_short_forms(void **state)
+{
     struct profile *p;
     const struct loader_step *s;
 
@@ -55,7 +57,8 @@ static void test_short_forms(void **state) {
     profile_free(p);
 }
 
-static void test_long_form(void **state) {
+static void test_long_form(void **state)
+{
     struct profile *p;
     const struct loader_step *s;
 
@@ -116,7 +119,8 @@ static const struct bad_case bad_cases[] = {
     {"        stream: sse\n        slo: 5\n", 8, 14, "'slo' must be a map"},
 };
 
-static void test_errors(void **state) {
+static void test_errors(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(*bad_cases); i++) {
         const struct bad_case *c = &bad_cases[i];
@@ -136,7 +140,8 @@ static void test_errors(void **state) {
     }
 }
 
-static void test_head_cannot_stream(void **state) {
+static void test_head_cannot_stream(void **state)
+{
     const char *text =
         "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"
         "scenarios:\n  - steps:\n      - head: /x\n        stream: sse\n";
@@ -150,7 +155,8 @@ static void test_head_cannot_stream(void **state) {
     assert_non_null(strstr(err.msg, "HEAD"));
 }
 
-static void test_hash_tells_rules_apart(void **state) {
+static void test_hash_tells_rules_apart(void **state)
+{
     struct profile *a = parse_ok(""), *b = parse_ok("        stream: sse\n"),
                    *c = parse_ok("        stream: lines\n"),
                    *d = parse_ok("        stream: sse\n        slo: "
@@ -169,7 +175,8 @@ static void test_hash_tells_rules_apart(void **state) {
     profile_free(e);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_short_forms),
         cmocka_unit_test(test_long_form),

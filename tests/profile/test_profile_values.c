@@ -14,7 +14,8 @@
 #include "profile.h"
 #include "profile_internal.h"
 
-static void close_to(double got, double want) {
+static void close_to(double got, double want)
+{
     double d = got - want;
     if (d < 0)
         d = -d;
@@ -34,7 +35,8 @@ static const struct think_case think_cases[] = {
     {"1s...3s", -1, 0, 0}, {"1s-3s", -1, 0, 0},     {"-1s..1s", -1, 0, 0},
 };
 
-static void test_think(void **state) {
+static void test_think(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(think_cases) / sizeof(*think_cases); i++) {
         double lo = -1, hi = -1;
@@ -77,7 +79,8 @@ static const struct url_case url_cases[] = {
     {"http://h/\x01", -1, 0, "control"},
 };
 
-static void test_urls(void **state) {
+static void test_urls(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(url_cases) / sizeof(*url_cases); i++) {
         const char *why = NULL;
@@ -125,7 +128,8 @@ static const struct env_case env_cases[] = {
     {"${", PROFILE_EPROFILE, "must start ${NAME}", false},
 };
 
-static void test_env(void **state) {
+static void test_env(void **state)
+{
     (void)state;
     setenv("LGV_A", "alpha", 1);
     setenv("LGV_EMPTY", "", 1);
@@ -170,7 +174,8 @@ static const struct lev_case lev_cases[] = {
     {"abc", "", 3},
 };
 
-static void test_levenshtein(void **state) {
+static void test_levenshtein(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof(lev_cases) / sizeof(*lev_cases); i++) {
         size_t d = profile__levenshtein(lev_cases[i].a, lev_cases[i].b, 2);
@@ -182,7 +187,8 @@ static void test_levenshtein(void **state) {
     assert_int_equal(profile__levenshtein("flaw", "lawn", 10), 2);
 }
 
-static void test_header_names(void **state) {
+static void test_header_names(void **state)
+{
     static const struct {
         const char *name;
         bool ok, secret;
@@ -228,7 +234,8 @@ static const struct json_case json_cases[] = {
     {"{a: \"${LGJ_UNSET}\"}", "LGJ_UNSET is not set", PROFILE_EPROFILE},
 };
 
-static void test_json_bodies(void **state) {
+static void test_json_bodies(void **state)
+{
     (void)state;
     setenv("LGJ_X", "xv", 1);
     unsetenv("LGJ_UNSET");
@@ -256,7 +263,8 @@ static void test_json_bodies(void **state) {
 }
 
 /* The tree keeps 1-based positions of every node. */
-static void test_tree_positions(void **state) {
+static void test_tree_positions(void **state)
+{
     static const char text[] = "# c\nk:\n  - a\n  - {b: \"x\"}\n";
     struct profile__yaml_node *root = NULL, *seq, *map;
     struct profile_error err;
@@ -287,7 +295,8 @@ static void test_tree_positions(void **state) {
     assert_null(root);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_think),
         cmocka_unit_test(test_urls),

@@ -22,12 +22,13 @@
 static const char *const levels[] = {
     "top",  "defaults", "target",  "load", "stage",     "scenario",
     "step", "expect",   "capture", "data", "threshold", "wait_for",
-    "http", "stream", "tokens", "slo",
+    "http", "stream",   "tokens",  "slo",
 };
 
 #define N_LEVELS (sizeof(levels) / sizeof(*levels))
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     json_error_t jerr;
     json_t *schema = json_load_file(SCHEMA_FILE, 0, &jerr);
 
@@ -40,26 +41,30 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     json_decref(*state);
     return 0;
 }
 
 /* The schema object of level (borrowed), or NULL. */
-static json_t *level_object(json_t *schema, const char *level) {
+static json_t *level_object(json_t *schema, const char *level)
+{
     if (strcmp(level, "top") == 0)
         return schema;
     return json_object_get(json_object_get(schema, "definitions"), level);
 }
 
-static bool in_table(const char *const *keys, size_t n, const char *key) {
+static bool in_table(const char *const *keys, size_t n, const char *key)
+{
     for (size_t i = 0; i < n; i++)
         if (strcmp(keys[i], key) == 0)
             return true;
     return false;
 }
 
-static void test_schema_has_every_parser_key(void **state) {
+static void test_schema_has_every_parser_key(void **state)
+{
     size_t missing = 0, total = 0;
 
     for (size_t l = 0; l < N_LEVELS; l++) {
@@ -94,7 +99,8 @@ static void test_schema_has_every_parser_key(void **state) {
     assert_true(total > 30);
 }
 
-static void test_parser_accepts_every_schema_key(void **state) {
+static void test_parser_accepts_every_schema_key(void **state)
+{
     size_t extra = 0;
 
     for (size_t l = 0; l < N_LEVELS; l++) {
@@ -107,7 +113,8 @@ static void test_parser_accepts_every_schema_key(void **state) {
 
         if (!keys || !json_is_object(props))
             continue; /* reported by the test above */
-        json_object_foreach(props, key, v) {
+        json_object_foreach(props, key, v)
+        {
             if (!in_table(keys, n, key)) {
                 print_error("level '%s': the schema lists '%s', the parser "
                             "refuses it\n",
@@ -119,7 +126,8 @@ static void test_parser_accepts_every_schema_key(void **state) {
     assert_int_equal(extra, 0);
 }
 
-static void test_schema_refuses_unknown_keys(void **state) {
+static void test_schema_refuses_unknown_keys(void **state)
+{
     size_t open = 0;
 
     for (size_t l = 0; l < N_LEVELS; l++) {
@@ -137,7 +145,8 @@ static void test_schema_refuses_unknown_keys(void **state) {
     assert_int_equal(open, 0);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_has_every_parser_key),
         cmocka_unit_test(test_parser_accepts_every_schema_key),

@@ -43,7 +43,8 @@ struct fx {
 
 /* A results document: per endpoint k, n requests with latencies spread
  * over 1..100 ms times (k + 1), every 25th one failing with a 500. */
-static struct metrics_results *make_results(size_t n_endpoints, size_t n) {
+static struct metrics_results *make_results(size_t n_endpoints, size_t n)
+{
     static const char *const paths[][2] = {
         {"GET", "/api/health"},
         {"POST", "/api/agents/{id}/query"},
@@ -89,7 +90,8 @@ struct answer {
     char content_type[256];
 };
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
     struct answer *a = userp;
     size_t n = size * nmemb;
     char *p = realloc(a->body, a->len + n + 1);
@@ -103,7 +105,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
     return n;
 }
 
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
     struct answer *a = userp;
     size_t n = size * nmemb;
     char line[256];
@@ -121,7 +124,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
  * header line or NULL.  Returns the curl code; *a owns a body. */
 static CURLcode raw(const char *base, const char *method, const char *path,
                     const char *extra, const char *body, size_t len,
-                    struct answer *a) {
+                    struct answer *a)
+{
     char url[1024];
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
@@ -156,7 +160,8 @@ static CURLcode raw(const char *base, const char *method, const char *path,
 }
 
 /* The answer's JSON; fails the test unless it is an object. */
-static json_t *answer_json(const struct answer *a) {
+static json_t *answer_json(const struct answer *a)
+{
     json_error_t e;
     json_t *doc = json_loadb(a->body != NULL ? a->body : "", a->len, 0, &e);
     if (!json_is_object(doc))
@@ -166,7 +171,8 @@ static json_t *answer_json(const struct answer *a) {
 }
 
 static void push_ok(const char *base, const char *name,
-                    const struct metrics_results *r, const char *token) {
+                    const struct metrics_results *r, const char *token)
+{
     char err[512] = "";
     int rc = server_push_baseline(base, name, r, token, err, sizeof(err));
     if (rc != 0)
@@ -174,7 +180,8 @@ static void push_ok(const char *base, const char *name,
 }
 
 /* The body of a POST that saves r as name. */
-static char *save_body(const char *name, const struct metrics_results *r) {
+static char *save_body(const char *name, const struct metrics_results *r)
+{
     char *doc = NULL, *body;
     size_t n;
 
@@ -189,7 +196,8 @@ static char *save_body(const char *name, const struct metrics_results *r) {
 }
 
 static void same_numbers(const struct metrics_results *a,
-                         const struct metrics_results *b) {
+                         const struct metrics_results *b)
+{
     assert_int_equal(a->n_endpoints, b->n_endpoints);
     assert_int_equal(a->concurrent_users, b->concurrent_users);
     assert_int_equal(metrics_results_total_requests(a),
@@ -221,7 +229,8 @@ static void same_numbers(const struct metrics_results *a,
 /* ---- fixture --------------------------------------------------------------
  */
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     struct fx *f = calloc(1, sizeof(*f));
     struct server_opts o = {0};
     char err[512] = "";
@@ -252,7 +261,8 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     struct fx *f = *state;
 
     server_stop(f->open);
@@ -265,7 +275,8 @@ static int teardown(void **state) {
 /* ---- tests ----------------------------------------------------------------
  */
 
-static void test_push_then_fetch(void **state) {
+static void test_push_then_fetch(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = make_results(2, 1000), *back = NULL;
     struct metrics_results *stored = NULL;
@@ -302,7 +313,8 @@ static void test_push_then_fetch(void **state) {
     metrics_results_free(r);
 }
 
-static void test_raw_post_answer(void **state) {
+static void test_raw_post_answer(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 100);
     char *body = save_body("raw-1", r);
@@ -326,7 +338,8 @@ static void test_raw_post_answer(void **state) {
     metrics_results_free(r);
 }
 
-static void test_list(void **state) {
+static void test_list(void **state)
+{
     struct fx *f = *state;
     static const struct {
         const char *name;
@@ -379,7 +392,8 @@ static void test_list(void **state) {
         metrics_results_free(docs[i]);
 }
 
-static void test_text_format(void **state) {
+static void test_text_format(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = make_results(2, 1000);
     struct answer a;
@@ -423,7 +437,8 @@ static void test_text_format(void **state) {
     metrics_results_free(r);
 }
 
-static void test_info(void **state) {
+static void test_info(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50);
     struct answer a;
@@ -461,7 +476,8 @@ static void test_info(void **state) {
     metrics_results_free(r);
 }
 
-static void test_token(void **state) {
+static void test_token(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 100), *back = NULL;
     char err[512], url[256];
@@ -525,7 +541,8 @@ static void test_token(void **state) {
     metrics_results_free(r);
 }
 
-static void test_bad_requests(void **state) {
+static void test_bad_requests(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50);
     char *valid = NULL, *doc_only = NULL;
@@ -628,7 +645,8 @@ static void test_bad_requests(void **state) {
     metrics_results_free(r);
 }
 
-static void test_body_limit(void **state) {
+static void test_body_limit(void **state)
+{
     struct fx *f = *state;
     static const struct {
         size_t size;
@@ -672,7 +690,8 @@ static void test_body_limit(void **state) {
     free(fits);
 }
 
-static void test_listen_rules(void **state) {
+static void test_listen_rules(void **state)
+{
     struct fx *f = *state;
     static const struct {
         const char *listen, *token;
@@ -735,7 +754,8 @@ static void test_listen_rules(void **state) {
     }
 }
 
-static void test_client_errors(void **state) {
+static void test_client_errors(void **state)
+{
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50), *out = NULL;
     char url[256], err[512], want[512];
@@ -796,7 +816,8 @@ static void test_client_errors(void **state) {
     metrics_results_free(r);
 }
 
-static void test_hostile(void **state) {
+static void test_hostile(void **state)
+{
     struct fx *f = *state;
     struct answer a;
     char path[6000];
@@ -854,7 +875,8 @@ struct pusher {
     char err[512];
 };
 
-static void *push_many(void *arg) {
+static void *push_many(void *arg)
+{
     struct pusher *p = arg;
     struct metrics_results *r = make_results(1 + (size_t)(p->id % 3), 200);
     char name[16];
@@ -869,7 +891,8 @@ static void *push_many(void *arg) {
     return NULL;
 }
 
-static void test_concurrent_pushes(void **state) {
+static void test_concurrent_pushes(void **state)
+{
     struct fx *f = *state;
     pthread_t th[8];
     struct pusher p[8];
@@ -916,7 +939,8 @@ static void test_concurrent_pushes(void **state) {
     assert_int_equal(files, 4);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_push_then_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_post_answer, setup, teardown),

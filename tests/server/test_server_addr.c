@@ -14,7 +14,8 @@
 
 #include "server_internal.h"
 
-static void test_parse_listen(void **state) {
+static void test_parse_listen(void **state)
+{
     static const struct {
         const char *spec;
         int rc;
@@ -74,7 +75,8 @@ static void test_parse_listen(void **state) {
     }
 }
 
-static void test_auth(void **state) {
+static void test_auth(void **state)
+{
     static const struct {
         const char *given, *expected;
         bool ok;
@@ -104,7 +106,8 @@ static void test_auth(void **state) {
     }
 }
 
-static void test_redact(void **state) {
+static void test_redact(void **state)
+{
     static const struct {
         const char *url, *want;
     } cases[] = {
@@ -128,7 +131,8 @@ static void test_redact(void **state) {
     assert_null(strstr(tiny, "pw"));
 }
 
-static void test_is_url(void **state) {
+static void test_is_url(void **state)
+{
     static const struct {
         const char *spec;
         bool url;
@@ -149,7 +153,8 @@ static void test_is_url(void **state) {
             fail_msg("'%s'", cases[i].spec ? cases[i].spec : "(null)");
 }
 
-static void test_strerror(void **state) {
+static void test_strerror(void **state)
+{
     (void)state;
     assert_string_equal(server_strerror(SERVER_EINSECURE),
                         "refusing to listen beyond loopback without a token");
@@ -159,7 +164,8 @@ static void test_strerror(void **state) {
     assert_string_equal(server_strerror(-1000), "unknown error");
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_listen), cmocka_unit_test(test_auth),
         cmocka_unit_test(test_redact),       cmocka_unit_test(test_is_url),

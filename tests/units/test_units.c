@@ -24,7 +24,8 @@ struct num_case {
     const char *needle; /* in the message, on error; may be NULL */
 };
 
-static void close_to(const char *in, double got, double want) {
+static void close_to(const char *in, double got, double want)
+{
     double d = got - want;
     if (d < 0)
         d = -d;
@@ -33,7 +34,8 @@ static void close_to(const char *in, double got, double want) {
 }
 
 static void check_error(const char *in, int rc, const struct units_error *e,
-                        const struct num_case *k) {
+                        const struct num_case *k)
+{
     if (rc != k->rc)
         fail_msg("'%s': rc %d (%s), want %d", in, rc, e->msg, k->rc);
     if (e->code != rc)
@@ -48,7 +50,8 @@ typedef int parse_fn(const char *s, double *out, struct units_error *err);
 
 /* Every case of a table through parse: the value, or the error with its
  * code, offset and message, and *out untouched. */
-static void run_table(const struct num_case *cases, size_t n, parse_fn *parse) {
+static void run_table(const struct num_case *cases, size_t n, parse_fn *parse)
+{
     for (size_t i = 0; i < n; i++) {
         const struct num_case *k = &cases[i];
         struct units_error e = {0};
@@ -66,7 +69,8 @@ static void run_table(const struct num_case *cases, size_t n, parse_fn *parse) {
     }
 }
 
-static int duration_s(const char *s, double *out, struct units_error *err) {
+static int duration_s(const char *s, double *out, struct units_error *err)
+{
     return units_parse_duration(s, UNITS_SECONDS, out, err);
 }
 
@@ -131,7 +135,8 @@ static const struct num_case duration_cases[] = {
     {"9999999999999999s", UNITS_ERANGE, 0, "number out of range"},
 };
 
-static void test_durations(void **state) {
+static void test_durations(void **state)
+{
     (void)state;
     run_table(duration_cases, N_OF(duration_cases), duration_s);
 }
@@ -139,7 +144,8 @@ static void test_durations(void **state) {
 /* The same grammar with bare numbers in milliseconds (thresholds), and
  * values exact where they were exact before: 1100ms is 1100, not
  * 1100.0000000000002. */
-static void test_durations_ms(void **state) {
+static void test_durations_ms(void **state)
+{
     static const struct {
         const char *in;
         double want;
@@ -205,12 +211,14 @@ static const struct num_case rate_cases[] = {
     {"50/s/s", UNITS_ETRAILING, 4, "expected the end of the rate"},
 };
 
-static void test_rates(void **state) {
+static void test_rates(void **state)
+{
     (void)state;
     run_table(rate_cases, N_OF(rate_cases), units_parse_rate);
 }
 
-static void test_sizes(void **state) {
+static void test_sizes(void **state)
+{
     static const struct {
         const char *in;
         int rc;
@@ -275,7 +283,8 @@ static const struct num_case percent_cases[] = {
     {"1e2%", UNITS_EEXPONENT, 1, NULL},
 };
 
-static void test_percent(void **state) {
+static void test_percent(void **state)
+{
     (void)state;
     run_table(percent_cases, N_OF(percent_cases), units_parse_percent);
 }
@@ -287,7 +296,8 @@ static void test_percent(void **state) {
 /* Inside a longer text, as a threshold expression scans it: what follows
  * the quantity is left to the caller, and so is white space with no unit
  * after it. */
-static void test_scan(void **state) {
+static void test_scan(void **state)
+{
     static const struct {
         const char *text;
         size_t pos;
@@ -329,7 +339,8 @@ static void test_scan(void **state) {
     }
 }
 
-static void test_scan_errors(void **state) {
+static void test_scan_errors(void **state)
+{
     static const struct {
         const char *text;
         size_t pos;
@@ -363,7 +374,8 @@ static void test_scan_errors(void **state) {
     }
 }
 
-static void test_arguments(void **state) {
+static void test_arguments(void **state)
+{
     struct units_value v;
     struct units_error e;
     double d;
@@ -401,7 +413,8 @@ static void test_arguments(void **state) {
                      UNITS_EUNIT);
 }
 
-static void test_names(void **state) {
+static void test_names(void **state)
+{
     (void)state;
     assert_string_equal(units_strerror(UNITS_EUNIT), "unknown unit");
     assert_string_equal(units_strerror(UNITS_EEXPONENT),
@@ -422,7 +435,8 @@ static void test_names(void **state) {
 /* Hostile input: random strings over the grammar's alphabet and raw
  * bytes never crash, every error names an offset inside the text (or its
  * end) and its message is one line of printable ASCII. */
-static void test_random_inputs(void **state) {
+static void test_random_inputs(void **state)
+{
     static const char alphabet[] = "0123456789.. smuhbkgiBKMG%/e+-x\t\x01\xff";
     uint32_t seed = 4242;
     char text[24];
@@ -458,7 +472,8 @@ static void test_random_inputs(void **state) {
     assert_true(n_ok > 1000 && n_bad > 1000);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_durations_ms),

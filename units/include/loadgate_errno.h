@@ -34,22 +34,22 @@
 /* enum mod_errno from map, and the prototype of mod_strerror() (the
  * caller writes the ';'). */
 #define LOADGATE_ERRNO_DECLARE(mod, map)                                       \
-    enum mod##_errno { map(LOADGATE_ERRNO__ENUM) };                            \
+    enum mod##_errno{map(LOADGATE_ERRNO__ENUM)};                               \
     const char *mod##_strerror(int code)
 
 /* The definition of mod_strerror() (no ';' after it). */
 #define LOADGATE_ERRNO_DEFINE(mod, map)                                        \
-    const char *mod##_strerror(int code) {                                     \
+    const char *mod##_strerror(int code)                                       \
+    {                                                                          \
         switch (code) {                                                        \
-            map(LOADGATE_ERRNO__CASE)                                          \
-        default:                                                               \
-            return "unknown error";                                            \
+            map(LOADGATE_ERRNO__CASE) default : return "unknown error";        \
         }                                                                      \
     }
 
 /* printf into a caller's errbuf: nothing when errbuf is NULL or errlen 0. */
 __attribute__((format(printf, 3, 4))) static inline void
-loadgate_errorf(char *errbuf, size_t errlen, const char *fmt, ...) {
+loadgate_errorf(char *errbuf, size_t errlen, const char *fmt, ...)
+{
     va_list ap;
 
     if (!errbuf || !errlen)

@@ -56,7 +56,8 @@ static const struct unit_def size_units[] = {{"b", 1},
 
 LOADGATE_ERRNO_DEFINE(units, UNITS_ERRNO_MAP)
 
-const char *units_expected(enum units_kind kind) {
+const char *units_expected(enum units_kind kind)
+{
     switch (kind) {
     case UNITS_DURATION:
         return "a duration like 30s or 5m";
@@ -76,7 +77,8 @@ static int fail(struct units_error *err, int code, size_t at, const char *fmt,
                 ...) __attribute__((format(printf, 4, 5)));
 
 static int fail(struct units_error *err, int code, size_t at, const char *fmt,
-                ...) {
+                ...)
+{
     va_list ap;
 
     if (!err)
@@ -89,13 +91,15 @@ static int fail(struct units_error *err, int code, size_t at, const char *fmt,
     return code;
 }
 
-static bool blank(char c) {
+static bool blank(char c)
+{
     return c == ' ' || c == '\t';
 }
 
 /* What is at text + at, for messages: "'x'", "white space", "the end of
  * the text" or "byte 0x01"; never a control byte. */
-static void describe(const char *text, size_t at, char *buf, size_t len) {
+static void describe(const char *text, size_t at, char *buf, size_t len)
+{
     const unsigned char *c = (const unsigned char *)text + at;
     size_t n = 0;
 
@@ -119,7 +123,8 @@ static void describe(const char *text, size_t at, char *buf, size_t len) {
 
 /* NUMBER: digits [. digits] | . digits, at text + *pos; advances *pos. */
 static int number(const char *text, size_t *pos, double *out,
-                  struct units_error *err) {
+                  struct units_error *err)
+{
     size_t start = *pos, p = start;
     bool digits = false;
     char buf[128], what[40];
@@ -163,7 +168,8 @@ static int number(const char *text, size_t *pos, double *out,
 }
 
 /* "us, ms, s, m, h, %, /s, /m or /h": the units of the kinds in accept. */
-static void unit_list(unsigned accept, char *buf, size_t len) {
+static void unit_list(unsigned accept, char *buf, size_t len)
+{
     static const struct {
         enum units_kind kind;
         const char *units[4];
@@ -202,7 +208,8 @@ struct unit_hit {
 };
 
 static const struct unit_def *lookup(const struct unit_def *defs, size_t n,
-                                     const char *w, size_t len, bool nocase) {
+                                     const char *w, size_t len, bool nocase)
+{
     for (size_t i = 0; i < n; i++)
         if (strlen(defs[i].name) == len &&
             (nocase ? strncasecmp(w, defs[i].name, len)
@@ -214,7 +221,8 @@ static const struct unit_def *lookup(const struct unit_def *defs, size_t n,
 /* The unit at text + at: 1 and *hit, 0 when there is none (anything but
  * '%', '/' or a letter), or an error for one not in accept. */
 static int unit(const char *text, size_t at, unsigned accept,
-                struct unit_hit *hit, struct units_error *err) {
+                struct unit_hit *hit, struct units_error *err)
+{
     const char *w = text + at;
     const struct unit_def *d = NULL;
     char list[80];
@@ -269,7 +277,8 @@ static int unit(const char *text, size_t at, unsigned accept,
 /* The bound of a kind, value in its unit; pos is where the quantity
  * starts. */
 static int check_bound(enum units_kind kind, enum units_time time, double value,
-                       size_t pos, struct units_error *err) {
+                       size_t pos, struct units_error *err)
+{
     switch (kind) {
     case UNITS_DURATION:
         if (!(value <= MAX_SECONDS * (1e6 / time_base_us[time])))
@@ -296,8 +305,8 @@ static int check_bound(enum units_kind kind, enum units_time time, double value,
 /* A number, optional white space and a unit of accept at text + *pos:
  * *hit and 1, 0 with no unit (*pos just past the number), or an error. */
 static int part(const char *text, size_t *pos, unsigned accept, double *v,
-                size_t *unit_at, struct unit_hit *hit,
-                struct units_error *err) {
+                size_t *unit_at, struct unit_hit *hit, struct units_error *err)
+{
     size_t q;
     int rc = number(text, pos, v, err);
 
@@ -315,7 +324,8 @@ static int part(const char *text, size_t *pos, unsigned accept, double *v,
 
 int units_scan(const char *text, size_t pos, unsigned accept,
                enum units_time time, struct units_value *out,
-               struct units_error *err) {
+               struct units_error *err)
+{
     struct unit_hit hit;
     size_t p = pos, unit_at = pos;
     double v, base;
@@ -390,7 +400,8 @@ int units_scan(const char *text, size_t pos, unsigned accept,
  * into *out (unchanged on error). */
 static int parse_whole(const char *s, enum units_kind kind,
                        enum units_time time, double *out,
-                       struct units_error *err) {
+                       struct units_error *err)
+{
     static const char *const noun[] = {[UNITS_PLAIN] = "number",
                                        [UNITS_DURATION] = "duration",
                                        [UNITS_RATE] = "rate",
@@ -418,16 +429,18 @@ static int parse_whole(const char *s, enum units_kind kind,
 }
 
 int units_parse_duration(const char *s, enum units_time time, double *out,
-                         struct units_error *err) {
+                         struct units_error *err)
+{
     return parse_whole(s, UNITS_DURATION, time, out, err);
 }
 
-int units_parse_rate(const char *s, double *per_second,
-                     struct units_error *err) {
+int units_parse_rate(const char *s, double *per_second, struct units_error *err)
+{
     return parse_whole(s, UNITS_RATE, UNITS_SECONDS, per_second, err);
 }
 
-int units_parse_size(const char *s, uint64_t *bytes, struct units_error *err) {
+int units_parse_size(const char *s, uint64_t *bytes, struct units_error *err)
+{
     double v = 0;
     int rc = parse_whole(s, UNITS_SIZE, UNITS_SECONDS, bytes ? &v : NULL, err);
 
@@ -437,6 +450,7 @@ int units_parse_size(const char *s, uint64_t *bytes, struct units_error *err) {
 }
 
 int units_parse_percent(const char *s, double *fraction,
-                        struct units_error *err) {
+                        struct units_error *err)
+{
     return parse_whole(s, UNITS_PERCENT, UNITS_SECONDS, fraction, err);
 }
