@@ -45,6 +45,11 @@ static int copy_endpoint(struct metrics_endpoint *dst,
     dst->errors = src->errors;
     memcpy(dst->err_class, src->err_class, sizeof(dst->err_class));
     memcpy(dst->status, src->status, sizeof(dst->status));
+    /* streaming thresholds (ttft, itl, goodput...) read the streams */
+    metrics_stream_free(dst->stream);
+    dst->stream = NULL;
+    if (src->stream && metrics_stream_merge(&dst->stream, src->stream))
+        return METRICS_ENOMEM;
     return 0;
 }
 

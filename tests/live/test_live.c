@@ -369,6 +369,56 @@ static unsigned long long value_of(const char *text, const char *prefix)
     return strtoull(l + strlen(prefix), NULL, 10);
 }
 
+/* A streaming threshold is judged on the live copy as on the run: the
+ * copy carries each endpoint's streams (it used to show no data). */
+static void test_stream_thresholds(void **state)
+{
+    struct metrics_results *r = NULL;
+    struct metrics_endpoint *ep;
+    struct compare_threshold th;
+    struct live_opts o = {0};
+    struct live *l = NULL;
+    char err[256];
+    json_t *doc, *t;
+
+    (void)state;
+    assert_int_equal(metrics_results_new(&r), 0);
+    r->start_second = START;
+    r->duration_s = 6;
+    ep = metrics_results_endpoint(r, "POST", "/chat", true);
+    assert_non_null(ep);
+    for (int i = 0; i < 300; i++) {
+        struct metrics_stream_end e = {.events = 4, .tokens = 4};
+
+        assert_int_equal(metrics_endpoint_record(ep, START + i % 5, true, 90000,
+                                                 200, METRICS_ERR_NONE),
+                         0);
+        assert_int_equal(metrics_stream_gap(ep, START + i % 5, true, 50000), 0);
+        for (int g = 0; g < 3; g++)
+            assert_int_equal(
+                metrics_stream_gap(ep, START + i % 5, false, 10000), 0);
+        assert_int_equal(metrics_stream_end(ep, START + i % 5, &e), 0);
+    }
+    assert_int_equal(
+        compare_threshold_parse("ttft p95 < 1s", NULL, &th, err, sizeof(err)),
+        0);
+    o.ui = "127.0.0.1:0";
+    o.title = "streams";
+    o.thresholds = &th;
+    o.n_thresholds = 1;
+    assert_int_equal(live_start(&o, &l, err, sizeof(err)), 0);
+    doc = state_when(l, 300, r, 6.0);
+    t = threshold(doc, 0);
+    assert_string_equal(json_string_value(json_object_get(t, "status")),
+                        "PASS");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(t, "message")), "ttft"));
+    json_decref(doc);
+    live_stop(l);
+    compare_threshold_release(&th);
+    metrics_results_free(r);
+}
+
 static void test_metrics_formats(void **state)
 {
     struct fx *f = *state;
@@ -706,6 +756,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_page_is_self_contained, setup,
                                         teardown),
+        cmocka_unit_test(test_stream_thresholds),
         cmocka_unit_test_setup_teardown(test_state_and_thresholds, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_metrics_formats, setup, teardown),
