@@ -47,13 +47,17 @@ const char *compare_status_str(enum compare_status s)
 struct pend {
     struct compare__boot bt; /* the test, when has_ci */
     bool tested;             /* has a p-value of its own: in Holm's family */
-    bool decide;       /* beyond the limit and min_effect: FAIL or PASS with a
-                          warning, once Holm has spoken */
-    bool finished;     /* texts written already (the load check) */
-    bool seq;          /* decided by the sequential test */
-    double fail_log;   /* log of the ratio, toward the bad direction, from
-                          which the check fails; NAN when unknown */
-    const char *notep; /* the detail's note: note, the message, or static */
+    bool decide;     /* beyond the limit and min_effect: FAIL or PASS with a
+                        warning, once Holm has spoken */
+    bool finished;   /* texts written already (the load check) */
+    bool seq;        /* decided by the sequential test */
+    double fail_log; /* log of the ratio, toward the bad direction, from
+                        which the check fails; NAN when unknown */
+    /* the detail's note: note, the check's message, or a static string
+     * (notep); kept as a kind, not a pointer into the checks, which
+     * new_check() may move */
+    enum { NOTE_NONE, NOTE_OWN, NOTE_MSG, NOTE_STATIC } notek;
+    const char *notep; /* NOTE_STATIC */
     char note[256];
 };
 
@@ -458,7 +462,7 @@ static void too_few_windows(struct compare_check *c,
                  "baseline %zu of %s)",
                  COMPARE__MIN_WINDOWS, bt->n_cur, a, bt->n_base, b);
     }
-    p->notep = p->note;
+    p->notek = NOTE_OWN;
 }
 
 /* The log of the ratio, toward the bad direction, from which t fails on a
@@ -514,7 +518,7 @@ static void judge_sequential(struct compare_check *c,
                      "beyond the tolerance, but not significant by the "
                      "sequential test when the run stopped; passed with a "
                      "warning");
-            p->notep = p->note;
+            p->notek = NOTE_OWN;
         } else {
             append(c, "; decided at look %u (%.0f s)", q->look, q->at_s);
         }
@@ -522,7 +526,7 @@ static void judge_sequential(struct compare_check *c,
     default:
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_FEW_WINDOWS);
         append(c, "; undecided when the run stopped");
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         break;
     }
 }
@@ -555,7 +559,7 @@ static void decide(struct eval *e, struct compare_check *c, struct pend *p)
                  "beyond the tolerance, but not significant given the noise "
                  "of both runs (%s, Holm-adjusted %s); passed with a warning",
                  pv, pa + 2);
-        p->notep = p->note;
+        p->notek = NOTE_OWN;
     }
 }
 
@@ -669,7 +673,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
         set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
         snprintf(c->message, sizeof(c->message),
                  "0 requests in measured window; not evaluated");
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         return 0;
     }
     if (t->series != METRICS_SERIES_LATENCY && !src->stream) {
@@ -679,7 +683,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "no streamed response in measured window (%llu requests); "
                  "not evaluated",
                  (unsigned long long)src->requests);
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         return 0;
     }
     rc = metrics_value(e->run, ep, t->stat, &m);
@@ -690,7 +694,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "not evaluated",
                  sname, (unsigned long long)src->requests,
                  t->series ? "a stream's value" : "a latency");
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         return 0;
     }
     c->has_measured = true;
@@ -723,7 +727,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
         set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
         snprintf(c->message, sizeof(c->message),
                  "no baseline; relative check skipped");
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         return 0;
     }
     if (!bep || bep->requests == 0) {
@@ -735,7 +739,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
         else
             snprintf(c->message, sizeof(c->message),
                      "endpoint '%.150s' not in baseline", name);
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         return 0;
     }
     rc = metrics_value(e->base, bep, t->stat, &b);
@@ -745,7 +749,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "baseline has no %s for this endpoint; relative check "
                  "skipped",
                  sname);
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         return 0;
     }
     c->has_baseline = true;
@@ -762,7 +766,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "%s of the baseline's %llu %s needs at least %llu", sname,
                  (unsigned long long)c->n_baseline, samples_noun(t),
                  (unsigned long long)need);
-        p->notep = c->message;
+        p->notek = NOTE_MSG;
         return 0;
     }
     c->has_limit = true;
@@ -804,7 +808,7 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
                  "min_effect (%s); passed with a warning",
                  d, me);
         append(c, "; change %s below min_effect %s", d, me);
-        p->notep = p->note;
+        p->notek = NOTE_OWN;
     } else {
         set_status(c, COMPARE_PASS, NULL);
     }
@@ -835,15 +839,21 @@ static int finish(struct eval *e)
             strcmp(c->endpoint, "ALL") != 0 && e->run->meta.model &&
             strcmp(e->run->meta.model, "closed") == 0) {
             append(c, "; %s", CLOSED_RPS_NOTE);
-            if (!p->notep)
+            if (p->notek == NOTE_NONE) {
+                p->notek = NOTE_STATIC;
                 p->notep = CLOSED_RPS_NOTE;
+            }
         }
         apply_warn_only(c, t);
-        if (!p->notep &&
+        if (p->notek == NOTE_NONE &&
             (c->status == COMPARE_INCONCLUSIVE || c->status == COMPARE_SKIPPED))
-            p->notep = c->message;
-        finish_text(c, t, p->notep, c->has_ci ? &p->bt : NULL,
-                    p->tested ? e->family : 0, e->alpha);
+            p->notek = NOTE_MSG;
+        finish_text(c, t,
+                    p->notek == NOTE_OWN   ? p->note
+                    : p->notek == NOTE_MSG ? c->message
+                                           : p->notep,
+                    c->has_ci ? &p->bt : NULL, p->tested ? e->family : 0,
+                    e->alpha);
     }
     return 0;
 }
