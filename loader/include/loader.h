@@ -131,6 +131,20 @@ struct loader_stream {
                     NULL: the end of the body (lines' default) */
 };
 
+/* A gRPC unary call (a step's grpc:, parsed in the profile module's
+ * profile_grpc.c): an HTTP/2 POST to the method's path with
+ * content-type application/grpc, te: trailers and this message frame;
+ * its outcome is the grpc-status trailer (or header). */
+struct loader_grpc {
+    unsigned char *frame; /* the request message, length-prefixed
+                             (loader_grpc_frame()) */
+    size_t frame_len;
+    char *message_file; /* message: {file:} as written; NULL: base64 or
+                           an empty message */
+    uint32_t expect;    /* accepted grpc-status codes, bit (1 << code);
+                           0: OK only */
+};
+
 struct loader_step {
     char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" */
     char *path;   /* template: may hold {{var}}, ${vu}, ${iteration} */
@@ -168,6 +182,10 @@ struct loader_step {
     struct loader_stream stream;   /* type LOADER_STREAM_NONE: not a stream */
     double slo_ttft_s, slo_tpot_s; /* slo: what a good stream meets (the
                                       goodput); 0: not declared */
+
+    /* grpc: a gRPC call (method "POST", path the method's path
+     * "/package.Service/Method", headers its metadata); NULL: HTTP */
+    struct loader_grpc *grpc;
 };
 
 struct loader_scenario {
@@ -315,7 +333,8 @@ void loader_plan_free(struct loader_plan *p);
  * model that agrees with the rates (open: load.rate or stages; closed:
  * users, and no rate); no negative time or rate; stages with durations
  * and some rate; a way to stop (duration, requests, closed-model
- * iterations or stages).  The profile parser says the same with
+ * iterations or stages); grpc: steps only in scenarios, over HTTP/2
+ * (http: 2, or auto with an https target).  The profile parser says the same with
  * positions first.  Returns 0, or LOADER_EINVAL with err saying what is
  * wrong.
  */
@@ -326,7 +345,8 @@ int loader_plan_check(const struct loader_plan *p, char *err, size_t len);
  * with an HTTP method and a space ("POST /api/agents/{id}/query") is split
  * there; another name keeps the step's method; without a name, the step's
  * method and path as written (templates unrendered, ${ENV} unexpanded:
- * path_written when set).  Writes "METHOD path" into buf and returns the
+ * path_written when set); a grpc: step's method is "GRPC" ("GRPC
+ * /package.Service/Method").  Writes "METHOD path" into buf and returns the
  * length of the method prefix (so buf[0..ret) is the method and
  * buf + ret + 1 the path).
  */
@@ -341,6 +361,15 @@ size_t loader_step_endpoint(const struct loader_step *s, char *buf, size_t len);
  */
 int loader_plan_shard_feeder(struct loader_plan *p, unsigned index,
                              unsigned count, char *errbuf, size_t errlen);
+
+/**
+ * msg[0..len) as a gRPC message frame: a zero byte (not compressed), the
+ * length as 4 bytes big-endian, the message.  *out is malloc'd (*out_len
+ * = len + 5).  Returns 0, LOADER_EINVAL (a message over 4 GiB - 1) or
+ * LOADER_ENOMEM.
+ */
+int loader_grpc_frame(const void *msg, size_t len, unsigned char **out,
+                      size_t *out_len);
 
 /** Whether the {{...}} expressions of tpl are variables or template
  * functions the engine knows (uuid, random_int(a, b) with integers

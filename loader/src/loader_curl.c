@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -74,6 +75,9 @@ struct curl_vu {
     uint64_t max_body, body_bytes; /* defaults.max_body (0: none) */
     uint64_t deadline_ns;          /* the request's timeout */
     bool too_large;
+    bool grpc, keep_headers; /* the request's: read grpc-status; keep the
+                                header lines for captures */
+    int grpc_status;         /* -1 until a grpc-status line came */
 };
 
 /* Counts the body against max_body: libcurl 7.88's MAXFILESIZE checks
@@ -290,16 +294,31 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 /* Keeps the header lines of the last response (after a 100 Continue or
- * a redirect, only the final one's) for header captures. */
+ * a redirect, only the final one's) for header captures; a grpc: step's
+ * grpc-status, which libcurl hands over here from the trailers too. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct loader__vu *vu = userp;
+    struct curl_vu *cv = vu->transport;
     size_t n = size * nmemb;
 
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         loader__vu_header_begin(vu); /* a status line: a new response */
+        cv->grpc_status = -1;
         return n;
     }
+    if (cv->grpc && n > 12 && strncasecmp(data, "grpc-status:", 12) == 0) {
+        size_t a = 12, b = n;
+
+        while (a < b && (data[a] == ' ' || data[a] == '\t'))
+            a++;
+        while (b > a && (data[b - 1] == '\r' || data[b - 1] == '\n' ||
+                         data[b - 1] == ' ' || data[b - 1] == '\t'))
+            b--;
+        cv->grpc_status = loader__grpc_status(data + a, b - a);
+    }
+    if (!cv->keep_headers)
+        return n;
     return loader__vu_header(vu, data, n) == 0 ? n : 0;
 }
 
@@ -541,6 +560,9 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
     h = cv->easy;
     cv->body_bytes = 0;
     cv->too_large = false;
+    cv->grpc = req->grpc;
+    cv->keep_headers = req->keep_body;
+    cv->grpc_status = -1;
     if ((rc = build_headers(cv, req)))
         return rc;
     curl_easy_setopt(h, CURLOPT_URL, req->url);
@@ -550,8 +572,9 @@ static int curl_send(struct loader__engine *e, struct loader__vu *vu,
     /* without a header function, a non-NULL HEADERDATA would send the
      * headers through the write function: both or neither */
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION,
-                     req->keep_body ? on_header : NULL);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, req->keep_body ? vu : NULL);
+                     req->keep_body || req->grpc ? on_header : NULL);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA,
+                     req->keep_body || req->grpc ? vu : NULL);
     /* Back to a plain GET, then this step's method and body. */
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
@@ -645,6 +668,7 @@ static void scan_timeouts(struct loader__engine *e, struct curl_state *st,
         cv->deadline_ns = NO_DEADLINE;
         oc.transport_err = timeout_class(cv->easy);
         oc.status = 0;
+        oc.grpc_status = -1;
         st->completions++;
         loader__vu_complete(e, vu, &oc, now);
     }
@@ -684,6 +708,7 @@ static void drain(struct loader__engine *e, struct curl_multi_ctx *mc)
         if (oc.transport_err == METRICS_ERR_TIMEOUT)
             oc.transport_err = timeout_class(h);
         oc.status = oc.transport_err == METRICS_ERR_NONE ? (int)status : 0;
+        oc.grpc_status = ((struct curl_vu *)vu->transport)->grpc_status;
         if (oc.transport_err == METRICS_ERR_NONE)
             record_timing(e, vu, h);
         mc->st->completions++;

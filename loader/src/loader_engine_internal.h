@@ -182,6 +182,8 @@ struct loader__progress_slot {
 struct loader__outcome {
     enum metrics_errclass transport_err; /* NONE when a response came */
     int status;                          /* HTTP status, 0 without one */
+    int grpc_status; /* a gRPC step's grpc-status, -1 without one (read
+                        only for grpc: steps) */
 };
 
 /* The request a transport sends for a user. */
@@ -194,6 +196,7 @@ struct loader__request {
     size_t n_headers;
     double timeout_s;
     bool keep_body; /* deliver the body into vu->resp (captures) */
+    bool grpc;      /* a grpc: step: read grpc-status (trailers too) */
 };
 
 /* The transport interface. */
@@ -254,6 +257,25 @@ void loader__mem_free(void *p);
 void *loader__mem_realloc(void *p, size_t size);
 void *loader__mem_calloc(size_t n, size_t size);
 char *loader__mem_strdup(const char *s);
+
+/* ---- gRPC (loader_grpc.c) ---------------------------------------------- */
+
+/** The grpc-timeout header's value for a timeout (at most 8 digits and a
+ * unit: "2500m", "250u", "100000S"; rounded up) into buf (16 bytes). */
+void loader__grpc_timeout(double timeout_s, char *buf, size_t len);
+/** The code of a grpc-status value v[0..n) (decimal digits), or -1. */
+int loader__grpc_status(const char *v, size_t n);
+/** The class of a gRPC step's answer: its HTTP status (200, else
+ * http_5xx or unexpected_status), then the grpc-status (-1: none came)
+ * against g->expect (grpc when not accepted). */
+enum metrics_errclass loader__grpc_errclass(const struct loader_grpc *g,
+                                            int http_status, int grpc_status);
+/** Whether a scenario of p has a grpc: step. */
+bool loader__plan_grpc(const struct loader_plan *p);
+/** loader_plan_check()'s rules for grpc: steps: only in scenarios, and
+ * over HTTP/2 (http: 2, or auto with an https target).  0 or
+ * LOADER_EINVAL with err saying why. */
+int loader__grpc_check(const struct loader_plan *p, char *err, size_t len);
 
 /* ---- transport choice (loader_transport.c) --------------------------- */
 

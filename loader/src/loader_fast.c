@@ -357,6 +357,7 @@ static void record_and_complete(struct fast_state *st, struct fast_conn *c,
     c->deadline_ns = FAST_NO_DEADLINE;
     oc.transport_err = err;
     oc.status = err == METRICS_ERR_NONE ? status : 0;
+    oc.grpc_status = -1; /* HTTP/1.1 carries no gRPC */
     st->completions++;
     loader__vu_complete(e, c->vu, &oc, now);
 }
@@ -1021,6 +1022,14 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->e = e;
     st->epfd = -1;
     st->next_scan_ns = FAST_NO_DEADLINE;
+    if (loader__plan_grpc(e->p)) {
+        /* http: auto fell back: the server offered no h2 */
+        snprintf(errbuf, errlen,
+                 "grpc: steps need HTTP/2, and %s did not offer h2 over ALPN",
+                 e->p->target);
+        rc = LOADER_EINVAL;
+        goto out;
+    }
     if (loader__curl_global_init() != 0) {
         snprintf(errbuf, errlen, "cannot initialise libcurl");
         rc = LOADER_EENGINE;

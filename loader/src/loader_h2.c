@@ -86,10 +86,11 @@ struct h2_user {
     int32_t stream_id;           /* 0: no stream */
     struct loader__request req;  /* points into vu: valid while busy */
     struct h2_user *prev, *next; /* in the group's queue */
-    bool queued, head, keep_body, idempotent, retried;
+    bool queued, head, keep_body, idempotent, retried, grpc;
     bool got_first, done, rst, trailers;
     uint32_t rst_code;
     int status;
+    int grpc_status; /* a grpc: step's answer, -1 until it comes */
     size_t body_off;
     uint64_t body_bytes, max_body;
     uint64_t deadline_ns, write_ns, first_ns;
@@ -204,6 +205,7 @@ static void complete(struct h2_state *st, struct h2_user *u,
     u->stream_id = 0;
     oc.transport_err = err;
     oc.status = err == METRICS_ERR_NONE ? status : 0;
+    oc.grpc_status = u->grpc_status;
     st->completions++;
     loader__vu_complete(e, u->vu, &oc, st->now);
 }
@@ -301,6 +303,7 @@ static void user_rewind(struct h2_user *u)
     u->conn = NULL;
     u->got_first = u->done = u->rst = u->trailers = false;
     u->status = 0;
+    u->grpc_status = -1;
     u->body_off = 0;
     u->body_bytes = 0;
     u->vu->resp.len = 0;
@@ -538,8 +541,15 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
 
     (void)s;
     (void)flags;
-    if (f->hd.type != NGHTTP2_HEADERS ||
-        !(u = stream_user(c, f->hd.stream_id)) || u->trailers)
+    if (f->hd.type != NGHTTP2_HEADERS || !(u = stream_user(c, f->hd.stream_id)))
+        return 0;
+    if (u->grpc && u->status >= 200 && nlen == 11 &&
+        memcmp(name, "grpc-status", 11) == 0) {
+        /* in the trailers, or the headers of a trailers-only answer */
+        u->grpc_status = loader__grpc_status((const char *)value, vlen);
+        return 0;
+    }
+    if (u->trailers)
         return 0;
     if (nlen == 7 && memcmp(name, ":status", 7) == 0) {
         int v = 0;
@@ -1048,6 +1058,7 @@ static int h2_send(struct loader__engine *e, struct loader__vu *vu,
     u->req = *req;
     u->head = strcmp(req->method, "HEAD") == 0;
     u->keep_body = req->keep_body;
+    u->grpc = req->grpc;
     u->idempotent = strcmp(req->method, "GET") == 0 || u->head ||
                     strcmp(req->method, "PUT") == 0 ||
                     strcmp(req->method, "DELETE") == 0 ||

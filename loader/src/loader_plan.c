@@ -132,7 +132,7 @@ int loader_plan_check(const struct loader_plan *p, char *err, size_t len)
     }
     if ((rc = check_load(&p->load, err, len)))
         return rc;
-    return 0;
+    return loader__grpc_check(p, err, len);
 }
 
 /* ---- releasing a plan ---------------------------------------------- */
@@ -180,6 +180,11 @@ static void release_steps(struct loader_step *steps, size_t n)
         free(st->stream.pointer); /* stream: (profile_stream.c) */
         free(st->stream.usage);
         free(st->stream.done);
+        if (st->grpc) {
+            free(st->grpc->frame);
+            free(st->grpc->message_file);
+            free(st->grpc);
+        }
     }
     free(steps);
 }

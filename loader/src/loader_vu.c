@@ -169,7 +169,7 @@ static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
 static int render_headers(const struct loader_plan *p,
                           const struct loader_step *s, struct loader__vu *vu)
 {
-    size_t need = p->n_headers + s->n_headers + 1;
+    size_t need = p->n_headers + s->n_headers + 3;
     size_t small[16], *offs = small; /* no allocation per request */
     const char *ctype = NULL;
     int rc = 0;
@@ -196,13 +196,26 @@ static int render_headers(const struct loader_plan *p,
     for (size_t i = 0; i < s->n_headers && !rc; i++)
         if (s->headers[i].key)
             rc = add_header(vu, offs, s->headers[i].key, s->headers[i].value);
-    if (s->body && s->body_is_json)
+    if (s->grpc)
+        ctype = "application/grpc";
+    else if (s->body && s->body_is_json)
         ctype = "application/json";
     else if (s->n_form > 0)
         ctype = "application/x-www-form-urlencoded";
     if (!rc && ctype && !has_header(p->headers, p->n_headers, "Content-Type") &&
         !has_header(s->headers, s->n_headers, "Content-Type"))
         rc = add_header(vu, offs, "Content-Type", ctype);
+    if (!rc && s->grpc) {
+        /* trailers, and the call's deadline for the server (the
+         * profile refuses metadata that would set them) */
+        char t[16];
+
+        rc = add_header(vu, offs, "TE", "trailers");
+        if (!rc && s->timeout_s > 0) { /* the step's own timeout: */
+            loader__grpc_timeout(s->timeout_s, t, sizeof(t));
+            rc = add_header(vu, offs, "grpc-timeout", t);
+        }
+    }
     /* Pointers only now: the buffer may have moved while it grew. */
     for (size_t i = 0; i < vu->n_headers && !rc; i++)
         vu->headers[i] = vu->hdr.p + offs[i];
@@ -308,7 +321,7 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
     s = &p->scenarios[vu->scenario].steps[vu->step];
     if ((rc = loader__vu_render(p, s, vu)))
         return rc;
-    has_body = s->body || s->n_form > 0;
+    has_body = s->body || s->n_form > 0 || s->grpc;
     vu->resp.len = 0;
     vu->resp_overflow = false;
     loader__vu_header_begin(vu); /* from now on: the response's headers */
@@ -319,6 +332,11 @@ int loader__vu_send(struct loader__engine *e, struct loader__vu *vu,
     req.url = vu->url.p;
     req.body = has_body ? vu->body.p : NULL;
     req.body_len = has_body ? vu->body.len : 0;
+    if (s->grpc) { /* the message frame, as the plan holds it */
+        req.body = (const char *)s->grpc->frame;
+        req.body_len = s->grpc->frame_len;
+        req.grpc = true;
+    }
     req.headers = vu->headers;
     req.n_headers = vu->n_headers;
     req.timeout_s = s->timeout_s > 0   ? s->timeout_s
@@ -389,7 +407,7 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
     const struct loader_step *s = &sc->steps[vu->step];
     enum metrics_errclass err = oc->transport_err;
     bool has_latency;
-    int status = 0;
+    int status = 0, grpc = -1;
     uint64_t lat_us = now_ns > vu->sent_ns ? (now_ns - vu->sent_ns) / 1000 : 0;
 
     vu->busy = false;
@@ -401,7 +419,14 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
     } else {
         status = oc->status;
         has_latency = status > 0;
-        err = loader__status_errclass(s, status);
+        if (s->grpc) {
+            /* no grpc-status: INTERNAL, as gRPC's clients report it */
+            grpc = status == 200 ? (oc->grpc_status >= 0 ? oc->grpc_status : 13)
+                                 : -1;
+            err = loader__grpc_errclass(s->grpc, status, oc->grpc_status);
+        } else {
+            err = loader__status_errclass(s, status);
+        }
         if (err == METRICS_ERR_NONE &&
             !loader__expect_body(s, vu->resp.p, vu->resp.len, vu->resp_overflow,
                                  NULL, 0))
@@ -428,6 +453,8 @@ void loader__vu_complete(struct loader__engine *e, struct loader__vu *vu,
                                          has_latency, lat_us, err) &&
             !e->fatal)
             e->fatal = LOADER_ENOMEM;
+        if (grpc >= 0)
+            metrics_endpoint_record_grpc(ep, grpc);
         e->done_measured++;
         if (err != METRICS_ERR_NONE)
             e->errors_measured++;

@@ -137,6 +137,8 @@ int metrics_hist_decode(const char *text, struct metrics_hist **out);
     X(H2_PROTOCOL, "h2_protocol")                                              \
     X(STREAM_RESET, "stream_reset")                                            \
     X(GOAWAY, "goaway")                                                        \
+    /* gRPC: a grpc-status other than the step expects (or none) */            \
+    X(GRPC, "grpc")                                                            \
     X(OTHER, "other")
 
 enum metrics_errclass {
@@ -189,6 +191,8 @@ struct metrics_point {
 };
 
 #define METRICS_STATUS_MAX 600 /* status codes 0..599 are counted */
+/* gRPC status codes 0 (OK) .. 16 (UNAUTHENTICATED) are counted */
+#define METRICS_GRPC_STATUS_MAX 17
 
 /* Imported documents may carry only summary numbers (no histogram). */
 struct metrics_scalars {
@@ -210,6 +214,9 @@ struct metrics_endpoint {
     uint64_t errors;           /* failed requests (sum of err_class) */
     uint64_t err_class[METRICS_ERR__COUNT];
     uint64_t status[METRICS_STATUS_MAX]; /* responses by HTTP status */
+    /* gRPC steps' answers by grpc-status (OK included); all 0 for other
+     * endpoints (metrics_endpoint_record_grpc) */
+    uint64_t grpc_status[METRICS_GRPC_STATUS_MAX];
     struct metrics_point *timeline;      /* ascending by second */
     size_t n_timeline, cap_timeline;
     struct metrics_scalars scalars; /* used only when hist is empty and
@@ -267,6 +274,15 @@ bool metrics_endpoint_fine_complete(const struct metrics_endpoint *ep);
 int metrics_endpoint_record_timing(struct metrics_endpoint *ep,
                                    uint64_t connect_us, uint64_t tls_us,
                                    uint64_t ttfb_us);
+/** Counts one answer of a gRPC endpoint by its grpc-status code (0..16;
+ * another code is ignored).  The error class is recorded as for any
+ * request, by metrics_endpoint_record(). */
+void metrics_endpoint_record_grpc(struct metrics_endpoint *ep, int code);
+/** The canonical name of gRPC status code ("OK", "UNAVAILABLE", ...), or
+ * NULL outside 0..16. */
+const char *metrics_grpc_status_name(int code);
+/** Inverse of metrics_grpc_status_name(); -1 when unknown. */
+int metrics_grpc_status_parse(const char *name);
 /** Adds src's counts, histograms and timeline (aligned on seconds) into
  * dst; fine timelines of the same fine_ms are aligned on slots (another
  * fine_ms leaves dst's fine timeline incomplete).  Returns 0,

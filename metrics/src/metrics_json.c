@@ -193,6 +193,24 @@ static json_t *timing_json(const struct metrics_endpoint *ep, bool *ok)
     return o;
 }
 
+/* "grpc_status": {"OK": 97, "UNAVAILABLE": 3}, only on an endpoint that
+ * counted gRPC answers.  0 or -1 (out of memory). */
+static int grpc_json(const struct metrics_endpoint *ep, json_t *o)
+{
+    json_t *g = NULL;
+
+    for (int c = 0; c < METRICS_GRPC_STATUS_MAX; c++) {
+        if (!ep->grpc_status[c])
+            continue;
+        if (!g && (!(g = json_object()) || json_object_set_new(o, "grpc_status", g)))
+            return -1;
+        if (json_object_set_new(g, metrics_grpc_status_name(c),
+                                json_integer((json_int_t)ep->grpc_status[c])))
+            return -1;
+    }
+    return 0;
+}
+
 static json_t *endpoint_json(const struct metrics_results *r,
                              const struct metrics_endpoint *ep, bool *ok)
 {
@@ -227,6 +245,8 @@ static json_t *endpoint_json(const struct metrics_results *r,
             set(codes, key, json_integer((json_int_t)ep->status[s]), ok);
         }
     set(o, "status_codes", codes, ok);
+    if (grpc_json(ep, o))
+        *ok = false;
     for (int c = 0; c < METRICS_ERR__COUNT; c++)
         if (ep->err_class[c])
             set(errs, metrics_errclass_name(c),
@@ -542,6 +562,35 @@ static int member_count(json_t *v, uint64_t *dst, const char *where,
     return to_count(v, dst, where, key, errbuf, errlen);
 }
 
+/* The reverse of grpc_json(). */
+static int parse_grpc_status(json_t *v, struct metrics_endpoint *ep,
+                             const char *where, char *errbuf, size_t errlen)
+{
+    const char *key;
+    json_t *val;
+    char w[80];
+    int rc;
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_object(v))
+        return fail(errbuf, errlen, "%sgrpc_status: expected an object",
+                    where);
+    snprintf(w, sizeof(w), "%sgrpc_status.", where);
+    json_object_foreach(v, key, val)
+    {
+        int c = metrics_grpc_status_parse(key);
+
+        if (c < 0)
+            return fail(errbuf, errlen, "%sgrpc_status.%s: unknown status",
+                        where, key);
+        if ((rc = member_count(val, &ep->grpc_status[c], w, key, errbuf,
+                               errlen)))
+            return rc;
+    }
+    return 0;
+}
+
 /* A histogram's count, which must be a count too. */
 static int hist_count_ok(const struct metrics_hist *h, const char *where,
                          const char *key, char *errbuf, size_t errlen)
@@ -788,6 +837,9 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
         rc = fail(errbuf, errlen, "%serrors: more errors than requests", where);
         goto out;
     }
+    if ((rc = parse_grpc_status(json_object_get(m, "grpc_status"), ep, where,
+                                errbuf, errlen)))
+        goto out;
 
     v = json_object_get(m, "histogram");
     if (v && !json_is_null(v)) {

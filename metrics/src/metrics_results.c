@@ -146,6 +146,12 @@ static int fine_merge(struct metrics_endpoint *dst,
     return 0;
 }
 
+void metrics_endpoint_record_grpc(struct metrics_endpoint *ep, int code)
+{
+    if (ep && code >= 0 && code < METRICS_GRPC_STATUS_MAX)
+        ep->grpc_status[code]++;
+}
+
 int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
                             bool has_latency, uint64_t latency_us, int status,
                             enum metrics_errclass err)
@@ -246,6 +252,9 @@ static bool endpoint_fits(const struct metrics_endpoint *dst,
     for (int s = 0; s < METRICS_STATUS_MAX; s++)
         if (!fits(d->status[s], src->status[s]))
             return false;
+    for (int g = 0; g < METRICS_GRPC_STATUS_MAX; g++)
+        if (!fits(d->grpc_status[g], src->grpc_status[g]))
+            return false;
     for (size_t i = 0; i < src->n_timeline; i++) {
         const struct metrics_point *sp = &src->timeline[i], *dp = NULL;
 
@@ -279,6 +288,8 @@ int metrics_endpoint_merge(struct metrics_endpoint *dst,
         dst->err_class[c] += src->err_class[c];
     for (int s = 0; s < METRICS_STATUS_MAX; s++)
         dst->status[s] += src->status[s];
+    for (int g = 0; g < METRICS_GRPC_STATUS_MAX; g++)
+        dst->grpc_status[g] += src->grpc_status[g];
     for (size_t i = 0; i < src->n_timeline; i++) {
         const struct metrics_point *sp = &src->timeline[i];
         struct metrics_point *dp = metrics__timeline_point(dst, sp->second);

@@ -35,6 +35,41 @@ enum metrics_errclass metrics_errclass_parse(const char *name)
     return METRICS_ERR_NONE;
 }
 
+/* gRPC's status codes (grpc/doc/statuscodes.md), by value. */
+static const char *const grpc_names[METRICS_GRPC_STATUS_MAX] = {
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+};
+
+const char *metrics_grpc_status_name(int code)
+{
+    return code >= 0 && code < METRICS_GRPC_STATUS_MAX ? grpc_names[code]
+                                                       : NULL;
+}
+
+int metrics_grpc_status_parse(const char *name)
+{
+    for (int i = 0; name && i < METRICS_GRPC_STATUS_MAX; i++)
+        if (strcmp(grpc_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static const char *const stat_names[] = {
 #define METRICS_X(name, str, unit) str,
     METRICS_STAT_MAP(METRICS_X)

@@ -21,6 +21,7 @@ struct pctx {
     struct profile_error *err;
     struct profile *prof;
     struct loader_plan *p; /* prof->plan */
+    bool in_setup;         /* parsing setup: or teardown: steps */
 };
 
 /* Keys known at each level: unknown ones are errors with a suggestion.
@@ -43,8 +44,10 @@ static const char *const methods[] = {"get",   "post",   "put",
 static const char *const step_keys[] = {
     "get",     "post",    "put",   "patch",  "delete", "head",
     "name",    "headers", "json",  "body",   "expect", "capture",
-    "timeout", "form",    "query", "stream", "slo"}; /* profile_stream.c */
-static const char *const expect_keys[] = {"status", "body_contains", "json"};
+    "timeout", "form",    "query", "stream", "slo", /* profile_stream.c */
+    "grpc",    "message", "metadata"};              /* profile_grpc.c */
+static const char *const expect_keys[] = {"status", "body_contains", "json",
+                                          "grpc_status"};
 static const char *const capture_keys[] = {"json", "header", "regex"};
 static const char *const data_keys[] = {"file", "order"};
 static const char *const threshold_keys[] = {"endpoint", "check", "severity",
@@ -74,6 +77,8 @@ const char *const *profile__keys(const char *level, size_t *n)
 #undef LEVEL
     if (level && strcmp(level, "http") == 0) /* profile_http.c */
         return profile__http_keys(n);
+    if (level && strcmp(level, "message") == 0) /* profile_grpc.c */
+        return profile__grpc_keys(level, n);
     return profile__stream_keys(level, n); /* stream, tokens, slo */
 }
 
@@ -266,7 +271,7 @@ int profile__check_keys(const struct profile__yaml_node *map,
                         const char *const *known, size_t n_known,
                         const char *where, struct profile_error *err)
 {
-    struct pctx c = {err, NULL, NULL};
+    struct pctx c = {err, NULL, NULL, false};
 
     return check_keys(&c, map, known, n_known, where);
 }
@@ -274,7 +279,7 @@ int profile__check_keys(const struct profile__yaml_node *map,
 int profile__text(const struct profile__yaml_node *n, const char *what,
                   char **out, bool *expanded, struct profile_error *err)
 {
-    struct pctx c = {err, NULL, NULL};
+    struct pctx c = {err, NULL, NULL, false};
 
     return text(&c, n, what, out, expanded);
 }
@@ -283,7 +288,7 @@ int profile__uint(const struct profile__yaml_node *n, const char *what,
                   unsigned long long min, unsigned long long max,
                   unsigned long long *out, struct profile_error *err)
 {
-    struct pctx c = {err, NULL, NULL};
+    struct pctx c = {err, NULL, NULL, false};
 
     return uint_field(&c, n, what, min, max, out);
 }
@@ -800,6 +805,8 @@ static int parse_expect(struct pctx *c, const struct profile__yaml_node *n,
 
     if (!rc)
         rc = check_keys(c, n, expect_keys, N_OF(expect_keys), "expect");
+    if (!rc && find(n, "grpc_status", &v))
+        rc = fail(c, v, "'grpc_status' is for grpc: steps");
     if (!rc && (v = find(n, "status", NULL)))
         rc = parse_expect_status(c, v, st);
     if (!rc && (v = find(n, "body_contains", NULL)))
@@ -988,6 +995,44 @@ static bool path_ok(const char *s)
     return true;
 }
 
+/* A grpc: step: what it shares with HTTP steps (name, metadata as
+ * headers, timeout) here, the rest in profile_grpc.c. */
+static int parse_grpc_step(struct pctx *c, const struct profile__yaml_node *n,
+                           const struct profile__yaml_node *grpc_key,
+                           struct loader_step *st)
+{
+    const struct profile__yaml_node *v, *k;
+    bool name_env = false;
+    int rc;
+
+    for (size_t m = 0; m < N_OF(methods); m++)
+        if (find(n, methods[m], &k))
+            return fail(c, k,
+                        "a step has one method; '%s' comes with 'grpc' "
+                        "(line %d): make it a step of its own",
+                        methods[m], grpc_key->line);
+    if (c->in_setup)
+        return fail(c, grpc_key,
+                    "grpc: steps run in scenarios, not in setup or "
+                    "teardown");
+    if ((v = find(n, "name", NULL)) &&
+        ((rc = string_field(c, v, "name", &st->name, &name_env)) ||
+         (rc = keep_written(v, name_env, &st->name))))
+        return rc;
+    if ((v = find(n, "metadata", NULL)) &&
+        (rc = parse_headers(c, v, "metadata", false, &st->headers,
+                            &st->n_headers)))
+        return rc;
+    for (size_t i = 0; v && i < st->n_headers; i++)
+        if ((rc = check_tpl(c, v->items[2 * i + 1], st->headers[i].key,
+                            st->headers[i].value)))
+            return rc;
+    if ((v = find(n, "timeout", NULL)) &&
+        (rc = duration_field(c, v, "timeout", false, &st->timeout_s)))
+        return rc;
+    return profile__grpc_step(n, grpc_key, c->prof->path, c->p, st, c->err);
+}
+
 static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
                       struct loader_step *st)
 {
@@ -1004,6 +1049,13 @@ static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
     st->col = n->col;
     if ((rc = check_keys(c, n, step_keys, N_OF(step_keys), "a step")))
         return rc;
+    if (find(n, "grpc", &v))
+        return parse_grpc_step(c, n, v, st);
+    if (find(n, "message", &v) || find(n, "metadata", &v))
+        return fail(c, v,
+                    "'%.*s' is for grpc: steps (an HTTP step has body and "
+                    "headers)",
+                    (int)v->len, v->str);
     for (size_t i = 0; i + 1 < n->n; i += 2)
         for (size_t m = 0; m < N_OF(methods); m++) {
             if (!key_is(n->items[i], methods[m]))
@@ -1020,7 +1072,7 @@ static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
     if (!method_key)
         return fail(c, n,
                     "a step needs a method: one of get, post, put, "
-                    "patch, delete, head (like '- get: /path')");
+                    "patch, delete, head (like '- get: /path'), or grpc");
     st->method = strdup(method_key->str);
     if (!st->method)
         return PROFILE_ENOMEM;
@@ -1263,12 +1315,13 @@ static int parse_step_list(struct pctx *c, const struct profile__yaml_node *n,
     *out = calloc(n->n, sizeof(**out));
     if (!*out)
         return PROFILE_ENOMEM;
-    for (size_t i = 0; i < n->n; i++) {
+    c->in_setup = true;
+    for (size_t i = 0; i < n->n && !rc; i++) {
         *count = i + 1;
-        if ((rc = parse_step(c, n->items[i], &(*out)[i])))
-            return rc;
+        rc = parse_step(c, n->items[i], &(*out)[i]);
     }
-    return 0;
+    c->in_setup = false;
+    return rc;
 }
 
 /* wait_for: {get: /health, timeout: 60s, interval: 1s} */

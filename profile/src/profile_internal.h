@@ -141,7 +141,7 @@ int profile__finish(struct profile *prof, struct profile_error *err);
  * The keys the parser knows at one mapping level, for the schema test:
  * level is one of "top", "defaults", "target", "load", "stage",
  * "scenario", "step", "expect", "capture", "data", "threshold",
- * "wait_for", "http", "stream", "tokens", "slo".  Returns a static array
+ * "wait_for", "http", "stream", "tokens", "slo", "message".  Returns a static array
  * (*n entries), or NULL with *n = 0 for an unknown level.
  */
 const char *const *profile__keys(const char *level, size_t *n);
@@ -199,6 +199,38 @@ const char *const *profile__stream_keys(const char *level, size_t *n);
  * set then). */
 struct json_t *profile__stream_hash_json(const struct loader_step *s,
                                          bool *bad);
+
+/* ---- a step's grpc: (profile_grpc.c) ----------------------------------- */
+
+/**
+ * The gRPC parts of the step map n whose grpc: key is grpc_key (profile.c
+ * has parsed its name, metadata into st->headers, and timeout): every
+ * other key must be one a gRPC step takes; p's http: must be 2 (or auto
+ * with an https target); the method's path into st->path (method POST);
+ * message: {file} (relative to profile_path) or {base64} framed into
+ * st->grpc; the metadata must leave gRPC's own headers alone; expect:
+ * {grpc_status}.  Returns 0, PROFILE_EPROFILE with err's position and
+ * message set, or PROFILE_ENOMEM (st's parts are freed with the plan).
+ */
+int profile__grpc_step(const struct profile__yaml_node *n,
+                       const struct profile__yaml_node *grpc_key,
+                       const char *profile_path, const struct loader_plan *p,
+                       struct loader_step *st, struct profile_error *err);
+/** The keys of the level "message" (for the schema test), or NULL with
+ * *n = 0 for another level. */
+const char *const *profile__grpc_keys(const char *level, size_t *n);
+/** A gRPC step's message and expectations for the profile's hash (a new
+ * jansson object; NULL when out of memory). */
+struct json_t *profile__grpc_hash_json(const struct loader_step *s);
+/**
+ * Decodes base64 s[0..len) (the standard alphabet or the URL-safe one,
+ * '=' padding optional, white space skipped) into *out (malloc'd,
+ * *out_len bytes).  Returns 0, PROFILE_EPROFILE with *bad_at the offset
+ * of the offending character (len when the text ends mid-byte), or
+ * PROFILE_ENOMEM.
+ */
+int profile__base64_decode(const char *s, size_t len, unsigned char **out,
+                           size_t *out_len, size_t *bad_at);
 
 /* ---- files next to the profile (profile_csv.c) -------------------------- */
 

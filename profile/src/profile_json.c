@@ -302,6 +302,8 @@ static json_t *step_json(const struct loader_step *s)
         bad = json_object_set_new(o, "form", kv_json(s->form, s->n_form));
     if (!bad && s->n_query)
         bad = json_object_set_new(o, "query", kv_json(s->query, s->n_query));
+    if (!bad && s->grpc)
+        bad = json_object_set_new(o, "grpc", profile__grpc_hash_json(s));
     if (!bad && s->stream.type != LOADER_STREAM_NONE)
         bad = json_object_set_new(o, "stream",
                                   profile__stream_hash_json(s, &bad));

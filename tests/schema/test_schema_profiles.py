@@ -223,6 +223,14 @@ def both(*fs):
     return f
 
 
+def grpc_step(extra):
+    def f(p):
+        s = {"grpc": "/helloworld.Greeter/SayHello"}
+        s.update(extra)
+        p["scenarios"][0]["steps"].append(s)
+    return f
+
+
 TOP = lambda p: p
 LOAD = lambda p: p["load"]
 DEFAULTS = lambda p: p["defaults"]
@@ -304,6 +312,25 @@ CASES = [
     ("engine turbo", setk(TOP, "engine", "turbo"), False),
     # http: the HTTP version (profile/src/profile_http.c)
     ("http 2", setk(TOP, "http", 2), True),
+    # grpc: steps (profile/src/profile_grpc.c); "needs http: 2" is the
+    # parser's alone (tests/profile/test_profile_grpc.c)
+    ("grpc step", both(setk(TOP, "http", 2), grpc_step({
+        "message": {"base64": "CgV3b3JsZA=="}, "metadata": {"x-t": "a"},
+        "expect": {"grpc_status": [0, "NOT_FOUND"]}, "timeout": "2s",
+        "name": "GRPC hello"})), True),
+    ("grpc step, message file and base64", both(setk(TOP, "http", 2), grpc_step({
+        "message": {"base64": "AA==", "file": "x.bin"}})), False),
+    ("grpc step with a json body",
+     both(setk(TOP, "http", 2), grpc_step({"json": {"a": 1}})), False),
+    ("grpc step with a capture",
+     both(setk(TOP, "http", 2), grpc_step({"capture": {"a": "/a"}})), False),
+    ("grpc path without a method", both(setk(TOP, "http", 2), grpc_step({
+        "grpc": "/only"})), False),
+    ("grpc and get in one step", both(setk(TOP, "http", 2), grpc_step({
+        "get": "/x"})), False),
+    ("message on an HTTP step", setk(STEP, "message", {"base64": "AA=="}),
+     False),
+    ("metadata on an HTTP step", setk(STEP, "metadata", {"a": "b"}), False),
     ("http 1.1", setk(TOP, "http", 1.1), True),
     ("http auto", setk(TOP, "http", "auto"), True),
     ("http 3", setk(TOP, "http", 3), False),
