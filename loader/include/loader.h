@@ -334,8 +334,8 @@ void loader_plan_free(struct loader_plan *p);
  * users, and no rate); no negative time or rate; stages with durations
  * and some rate; a way to stop (duration, requests, closed-model
  * iterations or stages); grpc: steps only in scenarios, over HTTP/2
- * (http: 2, or auto with an https target).  The profile parser says the same with
- * positions first.  Returns 0, or LOADER_EINVAL with err saying what is
+ * (http: 2, or auto with an https target).  The profile parser says the same
+ * with positions first.  Returns 0, or LOADER_EINVAL with err saying what is
  * wrong.
  */
 int loader_plan_check(const struct loader_plan *p, char *err, size_t len);

@@ -3,8 +3,8 @@
 
 #include "loader.h"
 
-static const char *const http_methods[] = {
-    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "GRPC"};
+static const char *const http_methods[] = {"GET",    "POST", "PUT",     "PATCH",
+                                           "DELETE", "HEAD", "OPTIONS", "GRPC"};
 
 /* Length of the HTTP method that starts name and is followed by a space,
  * or 0. */
@@ -20,9 +20,7 @@ static size_t method_prefix(const char *name)
 
 size_t loader_step_endpoint(const struct loader_step *s, char *buf, size_t len)
 {
-    const char *method = s->grpc     ? "GRPC"
-                         : s->method ? s->method
-                                     : "GET";
+    const char *method = s->grpc ? "GRPC" : s->method ? s->method : "GET";
     size_t m;
 
     if (len == 0)

@@ -217,7 +217,7 @@ struct metrics_endpoint {
     /* gRPC steps' answers by grpc-status (OK included); all 0 for other
      * endpoints (metrics_endpoint_record_grpc) */
     uint64_t grpc_status[METRICS_GRPC_STATUS_MAX];
-    struct metrics_point *timeline;      /* ascending by second */
+    struct metrics_point *timeline; /* ascending by second */
     size_t n_timeline, cap_timeline;
     struct metrics_scalars scalars; /* used only when hist is empty and
                                        the document was imported */

@@ -202,7 +202,8 @@ static int grpc_json(const struct metrics_endpoint *ep, json_t *o)
     for (int c = 0; c < METRICS_GRPC_STATUS_MAX; c++) {
         if (!ep->grpc_status[c])
             continue;
-        if (!g && (!(g = json_object()) || json_object_set_new(o, "grpc_status", g)))
+        if (!g &&
+            (!(g = json_object()) || json_object_set_new(o, "grpc_status", g)))
             return -1;
         if (json_object_set_new(g, metrics_grpc_status_name(c),
                                 json_integer((json_int_t)ep->grpc_status[c])))
@@ -574,8 +575,7 @@ static int parse_grpc_status(json_t *v, struct metrics_endpoint *ep,
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_object(v))
-        return fail(errbuf, errlen, "%sgrpc_status: expected an object",
-                    where);
+        return fail(errbuf, errlen, "%sgrpc_status: expected an object", where);
     snprintf(w, sizeof(w), "%sgrpc_status.", where);
     json_object_foreach(v, key, val)
     {

@@ -42,10 +42,10 @@ static const char *const scenario_keys[] = {"name", "weight", "steps", "data"};
 static const char *const methods[] = {"get",   "post",   "put",
                                       "patch", "delete", "head"};
 static const char *const step_keys[] = {
-    "get",     "post",    "put",   "patch",  "delete", "head",
-    "name",    "headers", "json",  "body",   "expect", "capture",
-    "timeout", "form",    "query", "stream", "slo", /* profile_stream.c */
-    "grpc",    "message", "metadata"};              /* profile_grpc.c */
+    "get",     "post",    "put",     "patch",  "delete", "head",
+    "name",    "headers", "json",    "body",   "expect", "capture",
+    "timeout", "form",    "query",   "stream", "slo", /* profile_stream.c */
+    "grpc",    "message", "metadata"};                /* profile_grpc.c */
 static const char *const expect_keys[] = {"status", "body_contains", "json",
                                           "grpc_status"};
 static const char *const capture_keys[] = {"json", "header", "regex"};

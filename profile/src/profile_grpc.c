@@ -179,8 +179,8 @@ static int parse_message(const struct profile__yaml_node *n,
             return bad(err, f, "'file' must not be empty");
         if (!(path = profile__relpath(profile_path, g->message_file)))
             return PROFILE_ENOMEM;
-        rc = profile__read_file(path, GRPC_MESSAGE_MAX, (char **)msg, len,
-                                why, sizeof(why));
+        rc = profile__read_file(path, GRPC_MESSAGE_MAX, (char **)msg, len, why,
+                                sizeof(why));
         free(path);
         if (rc == PROFILE_EPROFILE)
             return bad(err, f, "message: %s", why);
@@ -239,8 +239,7 @@ static int parse_expect(const struct profile__yaml_node *n,
         const struct profile__yaml_node *k = n->items[i];
 
         if (strcmp(k->str, "status") == 0 ||
-            strcmp(k->str, "body_contains") == 0 ||
-            strcmp(k->str, "json") == 0)
+            strcmp(k->str, "body_contains") == 0 || strcmp(k->str, "json") == 0)
             return bad(err, k,
                        "a grpc: step expects 'grpc_status' (its HTTP status "
                        "is always 200, its body protobuf), not '%s'",

@@ -141,7 +141,8 @@ int profile__finish(struct profile *prof, struct profile_error *err);
  * The keys the parser knows at one mapping level, for the schema test:
  * level is one of "top", "defaults", "target", "load", "stage",
  * "scenario", "step", "expect", "capture", "data", "threshold",
- * "wait_for", "http", "stream", "tokens", "slo", "message".  Returns a static array
+ * "wait_for", "http", "stream", "tokens", "slo", "message".  Returns a static
+ * array
  * (*n entries), or NULL with *n = 0 for an unknown level.
  */
 const char *const *profile__keys(const char *level, size_t *n);

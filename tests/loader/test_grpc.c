@@ -53,8 +53,8 @@ static void test_timeout(void **state)
         {1.5005, "1500500u"},
         {30 * 60, "1800000m"},
         {99999.999, "99999999m"},
-        {100000, "100000S"},      /* past 8 digits of ms */
-        {1e-9, "1u"},             /* never 0 */
+        {100000, "100000S"},         /* past 8 digits of ms */
+        {1e-9, "1u"},                /* never 0 */
         {3155760000.0, "52596000M"}, /* a century */
     };
     char buf[16];
@@ -158,17 +158,17 @@ static void test_results(void **state)
     for (int i = 0; i < 5; i++) {
         int code = i < 3 ? 0 : 14;
 
-        assert_int_equal(metrics_endpoint_record(
-                             ep, 1000, true, 100, 200,
-                             code ? METRICS_ERR_GRPC : METRICS_ERR_NONE),
-                         0);
+        assert_int_equal(
+            metrics_endpoint_record(ep, 1000, true, 100, 200,
+                                    code ? METRICS_ERR_GRPC : METRICS_ERR_NONE),
+            0);
         metrics_endpoint_record_grpc(ep, code);
     }
     metrics_endpoint_record_grpc(ep, 17); /* not a code: ignored */
     metrics_endpoint_record_grpc(ep, -1);
-    assert_int_equal(metrics_endpoint_record(other, 1000, true, 100, 200,
-                                             METRICS_ERR_NONE),
-                     0);
+    assert_int_equal(
+        metrics_endpoint_record(other, 1000, true, 100, 200, METRICS_ERR_NONE),
+        0);
     assert_int_equal(metrics_results_dump(r, &json), 0);
     assert_non_null(strstr(json, "\"grpc_status\": {"));
     assert_non_null(strstr(json, "\"OK\": 3"));
@@ -177,8 +177,7 @@ static void test_results(void **state)
     /* only the gRPC endpoint has them */
     assert_null(strstr(strstr(json, "\"grpc_status\"") + 13, "grpc_status"));
     assert_int_equal(
-        metrics_results_parse(json, strlen(json), &back, err, sizeof(err)),
-        0);
+        metrics_results_parse(json, strlen(json), &back, err, sizeof(err)), 0);
     ep = metrics_results_endpoint(back, "GRPC", "/a.B/C", false);
     assert_non_null(ep);
     assert_int_equal(ep->grpc_status[0], 3);

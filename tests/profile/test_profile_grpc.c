@@ -70,21 +70,21 @@ static struct profile *parse_ok(const char *text)
 
 static void test_step(void **state)
 {
-    static const unsigned char frame[] = {0, 0, 0, 0, 7, 0x0a, 0x05,
-                                          'w', 'o', 'r', 'l', 'd'};
-    struct profile *p = parse_ok(HEAD LOAD
-                                 "scenarios:\n"
-                                 "  - steps:\n"
-                                 "      - grpc: /helloworld.Greeter/SayHello\n"
-                                 "        message: {file: hello.bin}\n"
-                                 "        metadata: {x-tenant: acme}\n"
-                                 "        timeout: 2s\n"
-                                 "      - grpc: /h.G/B\n"
-                                 "        message: {base64: \"CgV3b3JsZA==\"}\n"
-                                 "        name: GRPC b64\n"
-                                 "        expect: {grpc_status: [0, "
-                                 "NOT_FOUND, \"14\"]}\n"
-                                 "      - grpc: /h.G/Empty\n");
+    static const unsigned char frame[] = {0,    0,   0,   0,   7,   0x0a,
+                                          0x05, 'w', 'o', 'r', 'l', 'd'};
+    struct profile *p =
+        parse_ok(HEAD LOAD "scenarios:\n"
+                           "  - steps:\n"
+                           "      - grpc: /helloworld.Greeter/SayHello\n"
+                           "        message: {file: hello.bin}\n"
+                           "        metadata: {x-tenant: acme}\n"
+                           "        timeout: 2s\n"
+                           "      - grpc: /h.G/B\n"
+                           "        message: {base64: \"CgV3b3JsZA==\"}\n"
+                           "        name: GRPC b64\n"
+                           "        expect: {grpc_status: [0, "
+                           "NOT_FOUND, \"14\"]}\n"
+                           "      - grpc: /h.G/Empty\n");
     const struct loader_step *s = p->plan->scenarios[0].steps;
     char name[128];
 
@@ -189,8 +189,8 @@ static void test_errors(void **state)
          "method's path"},
         {HEAD LOAD "scenarios: [{steps: [{grpc: /a.B/C, get: /}]}]\n", 5, 37,
          "one method"},
-        {HEAD LOAD "scenarios: [{steps: [{grpc: /a.B/C, json: {a: 1}}]}]\n",
-         5, 37, "'json' is not for a grpc: step"},
+        {HEAD LOAD "scenarios: [{steps: [{grpc: /a.B/C, json: {a: 1}}]}]\n", 5,
+         37, "'json' is not for a grpc: step"},
         {HEAD LOAD "scenarios: [{steps: [{grpc: /a.B/C, headers: {a: b}}]}]\n",
          5, 37, "sends 'metadata', not 'headers'"},
         {HEAD LOAD "scenarios: [{steps: [{grpc: /a.B/C, metadata: "
@@ -208,7 +208,8 @@ static void test_errors(void **state)
         {HEAD LOAD "scenarios: [{steps: [{grpc: /a.B/C, expect: "
                    "{grpc_status: NOPE}}]}]\n",
          5, 59, "from 0 to 16"},
-        {HEAD LOAD "scenarios: [{steps: [{get: /, message: {base64: AA==}}]}]\n",
+        {HEAD LOAD
+         "scenarios: [{steps: [{get: /, message: {base64: AA==}}]}]\n",
          5, 31, "'message' is for grpc: steps"},
         {HEAD LOAD "scenarios: [{steps: [{get: /, metadata: {a: b}}]}]\n", 5,
          31, "'metadata' is for grpc: steps"},
@@ -251,7 +252,7 @@ static void test_base64(void **state)
         {"QQ", "A", 1}, /* padding optional */
         {"QUI=", "AB", 2},
         {"QUJD", "ABC", 3},
-        {"QU JD\n", "ABC", 3}, /* white space skipped */
+        {"QU JD\n", "ABC", 3},   /* white space skipped */
         {"-_8=", "\xfb\xff", 2}, /* URL-safe */
         {"+/8=", "\xfb\xff", 2},
         {"AAEC", "\0\1\2", 3},
@@ -260,8 +261,8 @@ static void test_base64(void **state)
         const char *in;
         size_t at;
     } bad[] = {
-        {"Q", 1}, {"QUJDR", 5}, {"Q===", 1}, {"=QQ=", 0}, {"QQ=A", 3},
-        {"QQ!A", 2},
+        {"Q", 1},    {"QUJDR", 5}, {"Q===", 1},
+        {"=QQ=", 0}, {"QQ=A", 3},  {"QQ!A", 2},
     };
 
     (void)state;
@@ -269,9 +270,9 @@ static void test_base64(void **state)
         unsigned char *out = NULL;
         size_t len = 99, at = 0;
 
-        assert_int_equal(profile__base64_decode(ok[i].in, strlen(ok[i].in),
-                                                &out, &len, &at),
-                         0);
+        assert_int_equal(
+            profile__base64_decode(ok[i].in, strlen(ok[i].in), &out, &len, &at),
+            0);
         assert_int_equal(len, ok[i].len);
         assert_memory_equal(out, ok[i].out, len);
         free(out);
@@ -291,8 +292,10 @@ static void test_base64(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_step),   cmocka_unit_test(test_http_auto_over_tls),
-        cmocka_unit_test(test_hash),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_step),
+        cmocka_unit_test(test_http_auto_over_tls),
+        cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_base64),
     };
 

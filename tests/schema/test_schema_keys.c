@@ -22,7 +22,7 @@
 static const char *const levels[] = {
     "top",  "defaults", "target",  "load", "stage",     "scenario",
     "step", "expect",   "capture", "data", "threshold", "wait_for",
-    "http", "stream",   "tokens",  "slo", "message",
+    "http", "stream",   "tokens",  "slo",  "message",
 };
 
 #define N_LEVELS (sizeof(levels) / sizeof(*levels))
