@@ -145,6 +145,14 @@ static bool has_header(const struct loader_kv *h, size_t n, const char *name)
     return false;
 }
 
+/* A header a gRPC call sets itself, whatever defaults.headers say (its
+ * metadata may not set them: profile_grpc.c). */
+static bool grpc_own(const char *name)
+{
+    return strcasecmp(name, "Content-Type") == 0 ||
+           strcasecmp(name, "TE") == 0 || strncasecmp(name, "grpc-", 5) == 0;
+}
+
 static int add_header(struct loader__vu *vu, size_t *offs, const char *name,
                       const char *tpl)
 {
@@ -189,7 +197,8 @@ static int render_headers(const struct loader_plan *p,
     vu->hdr.len = 0;
     for (size_t i = 0; i < p->n_headers && !rc; i++) {
         if (!p->headers[i].key ||
-            has_header(s->headers, s->n_headers, p->headers[i].key))
+            has_header(s->headers, s->n_headers, p->headers[i].key) ||
+            (s->grpc && grpc_own(p->headers[i].key)))
             continue;
         rc = add_header(vu, offs, p->headers[i].key, p->headers[i].value);
     }
@@ -202,8 +211,9 @@ static int render_headers(const struct loader_plan *p,
         ctype = "application/json";
     else if (s->n_form > 0)
         ctype = "application/x-www-form-urlencoded";
-    if (!rc && ctype && !has_header(p->headers, p->n_headers, "Content-Type") &&
-        !has_header(s->headers, s->n_headers, "Content-Type"))
+    if (!rc && ctype &&
+        (s->grpc || (!has_header(p->headers, p->n_headers, "Content-Type") &&
+                     !has_header(s->headers, s->n_headers, "Content-Type"))))
         rc = add_header(vu, offs, "Content-Type", ctype);
     if (!rc && s->grpc) {
         /* trailers, and the call's deadline for the server (the

@@ -112,7 +112,11 @@ class Grpc(lgtest.TempDirCase):
                 "      - grpc: /test.Echo/Nope\n"
                 "      - grpc: /test.Echo/Down\n"
                 "        name: GRPC down as expected\n"
-                "        expect: {grpc_status: [OK, 14]}\n" % HELLO_B64))
+                "        expect: {grpc_status: [OK, 14]}\n" % HELLO_B64,
+                # defaults.headers go out too (their Content-Type and TE
+                # give way to the call's: tests/loader/test_grpc.c)
+                extra="defaults: {headers: {Content-Type: text/plain, "
+                      "TE: gzip}}\n"))
         finally:
             stats = srv.stop()
         eps = by_name(res)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
 
 static void test_frame(void **state)
@@ -144,6 +145,48 @@ static void test_plan_rules(void **state)
     assert_false(loader__plan_grpc(&p));
 }
 
+/* A call's headers: the defaults' (but their Content-Type and TE), its
+ * metadata, then content-type, te and grpc-timeout of its own. */
+static void test_render(void **state)
+{
+    struct loader_kv defaults[] = {{"Content-Type", "text/plain", false},
+                                   {"TE", "gzip", false},
+                                   {"grpc-encoding", "gzip", false},
+                                   {"X-A", "b", false}};
+    struct loader_kv meta[] = {{"x-tenant", "{{t}}", false}};
+    struct loader_grpc g = {0};
+    struct loader_step s = {0};
+    struct loader_plan p = {0};
+    struct loader__vu vu;
+    static const char *const want[] = {"X-A: b", "x-tenant: acme",
+                                       "Content-Type: application/grpc",
+                                       "TE: trailers", "grpc-timeout: 250m"};
+
+    (void)state;
+    memset(&vu, 0, sizeof(vu));
+    vu.number = 1;
+    assert_int_equal(loader__vars_set(&vu.vars, "t", "acme"), 0);
+    p.target = "http://127.0.0.1:1";
+    p.headers = defaults;
+    p.n_headers = 4;
+    s.method = "POST";
+    s.path = "/a.B/C";
+    s.headers = meta;
+    s.n_headers = 1;
+    s.timeout_s = 0.25;
+    s.grpc = &g;
+    assert_int_equal(loader__vu_render(&p, &s, &vu), 0);
+    assert_string_equal(vu.url.p, "http://127.0.0.1:1/a.B/C");
+    assert_int_equal(vu.n_headers, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(vu.headers[i], want[i]);
+    /* without a timeout of its own: no grpc-timeout */
+    s.timeout_s = 0;
+    assert_int_equal(loader__vu_render(&p, &s, &vu), 0);
+    assert_int_equal(vu.n_headers, 4);
+    loader__vu_release(&vu);
+}
+
 static void test_results(void **state)
 {
     struct metrics_results *r = NULL, *back = NULL;
@@ -204,7 +247,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame),      cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_status),     cmocka_unit_test(test_errclass),
-        cmocka_unit_test(test_plan_rules), cmocka_unit_test(test_results),
+        cmocka_unit_test(test_plan_rules), cmocka_unit_test(test_render),
+        cmocka_unit_test(test_results),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
