@@ -995,6 +995,24 @@ static bool path_ok(const char *s)
     return true;
 }
 
+/* A step's headers: (a grpc: step's metadata:), their templates checked. */
+static int step_headers(struct pctx *c, const struct profile__yaml_node *n,
+                        const char *key, struct loader_step *st)
+{
+    const struct profile__yaml_node *v = find(n, key, NULL);
+    int rc;
+
+    if (!v)
+        return 0;
+    if ((rc = parse_headers(c, v, key, false, &st->headers, &st->n_headers)))
+        return rc;
+    for (size_t i = 0; i < st->n_headers; i++)
+        if ((rc = check_tpl(c, v->items[2 * i + 1], st->headers[i].key,
+                            st->headers[i].value)))
+            return rc;
+    return 0;
+}
+
 /* A grpc: step: what it shares with HTTP steps (name, metadata as
  * headers, timeout) here, the rest in profile_grpc.c. */
 static int parse_grpc_step(struct pctx *c, const struct profile__yaml_node *n,
@@ -1019,14 +1037,8 @@ static int parse_grpc_step(struct pctx *c, const struct profile__yaml_node *n,
         ((rc = string_field(c, v, "name", &st->name, &name_env)) ||
          (rc = keep_written(v, name_env, &st->name))))
         return rc;
-    if ((v = find(n, "metadata", NULL)) &&
-        (rc = parse_headers(c, v, "metadata", false, &st->headers,
-                            &st->n_headers)))
+    if ((rc = step_headers(c, n, "metadata", st)))
         return rc;
-    for (size_t i = 0; v && i < st->n_headers; i++)
-        if ((rc = check_tpl(c, v->items[2 * i + 1], st->headers[i].key,
-                            st->headers[i].value)))
-            return rc;
     if ((v = find(n, "timeout", NULL)) &&
         (rc = duration_field(c, v, "timeout", false, &st->timeout_s)))
         return rc;
@@ -1093,14 +1105,8 @@ static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
         return rc;
     if ((rc = check_tpl(c, method_val, method_key->str, st->path)))
         return rc;
-    if ((v = find(n, "headers", NULL)) &&
-        (rc = parse_headers(c, v, "headers", false, &st->headers,
-                            &st->n_headers)))
+    if ((rc = step_headers(c, n, "headers", st)))
         return rc;
-    for (size_t i = 0; v && i < st->n_headers; i++)
-        if ((rc = check_tpl(c, v->items[2 * i + 1], st->headers[i].key,
-                            st->headers[i].value)))
-            return rc;
     find(n, "json", &json_key);
     find(n, "body", &body_key);
     find(n, "form", &form_key);
