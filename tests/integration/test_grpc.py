@@ -66,6 +66,7 @@ class GrpcServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.proc.stderr.close()
         with open(self.statsfile) as f:
             return json.load(f)
 
@@ -194,6 +195,35 @@ class Grpc(lgtest.TempDirCase):
         finally:
             stats = srv.stop()
         self.assertEqual(stats["calls"]["Flaky"], 40)
+
+    @unittest.skipUnless(os.path.exists(lgtest.NGINX),
+                         "nginx is not installed (scripts/setup installs it)")
+    def test_http_auto_without_h2_cannot_run(self):
+        # an https server that offers HTTP/1.1 only: http: auto falls back,
+        # and gRPC cannot go over HTTP/1.1 (exit 3, could not run)
+        ports = {"tls": lgtest.free_port(), "plain": lgtest.free_port()}
+        nginx = lgtest.Nginx("""
+    ssl_certificate %%(cert)s;
+    ssl_certificate_key %%(key)s;
+    server {
+        listen 127.0.0.1:%(tls)d ssl;
+        listen 127.0.0.1:%(plain)d;
+        location / { return 200 "ok\\n"; }
+    }""" % ports, "http://127.0.0.1:%d/" % ports["plain"])
+        try:
+            with open(nginx.cert) as src, open(self.path("ca.pem"), "w") as f:
+                f.write(src.read())
+            prof = self.write("auto.yaml", profile(
+                "{url: https://127.0.0.1:%d, ca_file: ca.pem}" % ports["tls"],
+                "      - grpc: /test.Echo/Echo\n",
+                load="{users: 1, requests: 1}").replace("http: 2",
+                                                        "http: auto"))
+            got, _, err = lgtest.run("run", prof, "-q", "--no-gate", "--out",
+                                     self.path("auto.json"), timeout=60)
+        finally:
+            nginx.stop()
+        self.assertEqual(got, 3, err)
+        self.assertIn("did not offer h2", err)
 
     def test_grpc_without_http2_is_a_profile_error(self):
         prof = self.write("h1.yaml", profile(
