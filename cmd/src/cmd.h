@@ -65,6 +65,9 @@ enum cmd_opt {
     CMD_OPT_HEADER,
     CMD_OPT_BODY,
     CMD_OPT_ENGINE,
+    CMD_OPT_HTTP,
+    CMD_OPT_CONNECTIONS,
+    CMD_OPT_MAX_STREAMS,
     /* baseline */
     CMD_OPT_NAME,
     CMD_OPT_TO,
