@@ -22,14 +22,14 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --save-baseline|--keep|--shard|--shards|--threads|--repeat|--until-decided|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
+        --save-baseline|--keep|--shard|--shards|--threads|--repeat|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
         COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --until-decided --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -f -- "$cur")) ;;
     ab)
         case "$prev" in
         --out-a|--out-b|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --a|--b|--until-decided|--threads) COMPREPLY=(); return ;;
+        --a|--b|--threads) COMPREPLY=(); return ;;
         esac
         COMPREPLY=($(compgen -W "--a --b --out-a --out-b --until-decided --no-gate --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
     quick)
