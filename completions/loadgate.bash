@@ -22,14 +22,14 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --save-baseline|--keep|--shard|--shards|--threads|--repeat|--until-decided|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
+        --save-baseline|--keep|--shard|--shards|--threads|--repeat|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
         COMPREPLY=($(compgen -W "--baseline --require-baseline --allow-profile-change --save-baseline --if-pass --keep --store --no-gate --shard --shards --threads --repeat --until-decided --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -f -- "$cur")) ;;
     ab)
         case "$prev" in
         --out-a|--out-b|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --a|--b|--until-decided|--threads) COMPREPLY=(); return ;;
+        --a|--b|--threads) COMPREPLY=(); return ;;
         esac
         COMPREPLY=($(compgen -W "--a --b --out-a --out-b --until-decided --no-gate --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet" -f -- "$cur")) ;;
     quick)
@@ -38,10 +38,11 @@ _loadgate() {
         --store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --baseline|-b) _loadgate_baselines; return ;;
         --engine) COMPREPLY=($(compgen -W "fast curl" -- "$cur")); return ;;
+        --http) COMPREPLY=($(compgen -W "1.1 2 auto" -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--threads|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
+        --requests|-n|--concurrency|-c|--duration|-d|--rate|--method|-m|--header|-H|--threshold|-t|--connections|--max-streams|--threads|--ui|--metrics|--ui-linger) COMPREPLY=(); return ;;
         esac
-        COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "--requests --concurrency --duration --rate --method --header --body --threshold --baseline --store --engine --http --connections --max-streams --threads --out --junit --markdown --html --gitlab-load-performance --format --progress --quiet --ui --metrics --ui-linger" -- "$cur")) ;;
     gate|report)
         case "$prev" in
         --profile|-p|--out|-o|--junit|--markdown|--html|--gitlab-load-performance) COMPREPLY=($(compgen -f -- "$cur")); return ;;

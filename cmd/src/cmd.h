@@ -65,6 +65,9 @@ enum cmd_opt {
     CMD_OPT_HEADER,
     CMD_OPT_BODY,
     CMD_OPT_ENGINE,
+    CMD_OPT_HTTP,
+    CMD_OPT_CONNECTIONS,
+    CMD_OPT_MAX_STREAMS,
     /* baseline */
     CMD_OPT_NAME,
     CMD_OPT_TO,
@@ -86,7 +89,10 @@ enum cmd_opt {
     CMD_OPT_UNTIL_DECIDED,
 };
 
-enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED };
+/* CMD_ARG_OPTIONAL: --name=VALUE, or --name VALUE when .value_ok takes
+ * the next word, else --name alone (optarg NULL); its metavar shows the
+ * brackets ("[MAX]"). */
+enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED, CMD_ARG_OPTIONAL };
 
 /* What the bash completion offers for an option's value (or a command's
  * arguments). */
@@ -113,6 +119,8 @@ struct cmd_option {
     const char *words; /* CMD_COMPLETE_WORDS: the values, space-separated */
     unsigned flags;
     const char *help; /* one sentence, no newline: the list wraps it */
+    /* CMD_ARG_OPTIONAL: whether the next word is the value */
+    bool (*value_ok)(const char *word);
     /* an include entry (long_name NULL): the entries of another table
      * (flat, itself without includes), named by help */
     const struct cmd_option *include;
@@ -416,13 +424,20 @@ int cmd_run_and_judge(const struct loader_plan *p, const struct cmd_judge *j,
 /* ---- --until-decided ------------------------------------------------------
  */
 
-/** Parses --until-decided's MAX (a duration, 5 s to 24 h) into *max_s;
- * 0 or the usage error's exit code (printed). */
+/* --until-decided without MAX: up to the profile's duration */
+#define CMD_UNTIL_PROFILE (-1.0)
+
+/** Whether word is a duration (--until-decided's value_ok). */
+bool cmd_is_duration(const char *word);
+/** Parses --until-decided's MAX (a duration, 5 s to 24 h) into *max_s, or
+ * with arg NULL sets CMD_UNTIL_PROFILE; 0 or the usage error's exit code
+ * (printed). */
 int cmd_until_decided_opt(const char *arg, const char *usage, double *max_s);
 /** 0 when plans can be measured in slices of time (no stages, requests
- * or iterations), else -1 with reason set. */
+ * or iterations; *max_s CMD_UNTIL_PROFILE becomes the first plan's
+ * duration, at least 5 s), else -1 with reason set. */
 int cmd_until_decided_check(struct loader_plan *const *plans, size_t n,
-                            char *reason, size_t len);
+                            double *max_s, char *reason, size_t len);
 
 struct cmd_decide {
     double max_s; /* MAX */

@@ -36,10 +36,11 @@ const struct cmd_option cmd_ab_options[] = {
      .help = "write side B's results JSON (as --out)"},
     {.long_name = "until-decided",
      .id = CMD_OPT_UNTIL_DECIDED,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "MAX",
+     .arg = CMD_ARG_OPTIONAL,
+     .metavar = "[MAX]",
+     .value_ok = cmd_is_duration,
      .help = "measure in slices until every relative check is decided, "
-             "at most MAX (e.g. 60s)"},
+             "at most MAX (e.g. 60s; default: the profile's duration)"},
     {.long_name = "no-gate",
      .id = CMD_OPT_NO_GATE,
      .help = "report, but exit 0 whatever the verdict"},
@@ -194,8 +195,9 @@ int cmd_ab(int argc, char **argv)
     if ((rc = load_side(argv[optind], url_a, &sides[0], &j, &ro)) ||
         (rc = load_side(argv[optind], url_b, &sides[1], &j, &ro)))
         goto out_profiles;
-    if (dec.max_s > 0 && cmd_until_decided_check(&sides[1].prof->plan, 1,
-                                                 reason, sizeof(reason))) {
+    if (dec.max_s != 0 &&
+        cmd_until_decided_check(&sides[1].prof->plan, 1, &dec.max_s, reason,
+                                sizeof(reason))) {
         rc = cmd_usage_error(usage, "%s", reason);
         goto out_profiles;
     }

@@ -10,10 +10,22 @@
 #include "cmd.h"
 #include "units.h"
 
+bool cmd_is_duration(const char *word)
+{
+    struct units_error uerr;
+    double s;
+
+    return units_parse_duration(word, UNITS_SECONDS, &s, &uerr) == 0;
+}
+
 int cmd_until_decided_opt(const char *arg, const char *usage, double *max_s)
 {
     struct units_error uerr;
 
+    if (!arg) {
+        *max_s = CMD_UNTIL_PROFILE;
+        return 0;
+    }
     if (units_parse_duration(arg, UNITS_SECONDS, max_s, &uerr) || *max_s < 5 ||
         *max_s > 86400)
         return cmd_usage_error(usage,
@@ -24,7 +36,7 @@ int cmd_until_decided_opt(const char *arg, const char *usage, double *max_s)
 }
 
 int cmd_until_decided_check(struct loader_plan *const *plans, size_t n,
-                            char *reason, size_t len)
+                            double *max_s, char *reason, size_t len)
 {
     for (size_t i = 0; i < n; i++) {
         const struct loader_load *l = &plans[i]->load;
@@ -34,6 +46,16 @@ int cmd_until_decided_check(struct loader_plan *const *plans, size_t n,
                      "time: the profile's load must stop on "
                      "duration only (no stages, requests or "
                      "iterations)");
+            return -1;
+        }
+    }
+    if (n && *max_s == CMD_UNTIL_PROFILE) {
+        *max_s = plans[0]->load.duration_s;
+        if (!(*max_s >= 5)) {
+            snprintf(reason, len,
+                     "--until-decided without MAX measures up to the "
+                     "profile's duration, which is under 5 s: give MAX "
+                     "(e.g. --until-decided 60s)");
             return -1;
         }
     }

@@ -88,7 +88,7 @@ static void roff_option(const struct cmd_option *o, bool with_short, FILE *out)
     }
     snprintf(name, sizeof(name), "--%s", o->long_name);
     roff_font('B', name, strlen(name), out);
-    if (o->arg == CMD_ARG_REQUIRED) {
+    if (o->arg != CMD_ARG_NONE) {
         const char *mv = o->metavar ? o->metavar : o->words;
         fputs("\\ \\fI", out);
         for (; *mv; mv++)

@@ -58,8 +58,10 @@ int cmd_getopt_init(struct cmd_getopt *g, const struct cmd_option *table)
         if ((int)o->id < 256)
             return -1;
         g->longopts[i].name = o->long_name;
-        g->longopts[i].has_arg =
-            o->arg == CMD_ARG_REQUIRED ? required_argument : no_argument;
+        g->longopts[i].has_arg = o->arg == CMD_ARG_REQUIRED ? required_argument
+                                 : o->arg == CMD_ARG_OPTIONAL
+                                     ? optional_argument
+                                     : no_argument;
         g->longopts[i].flag = NULL;
         g->longopts[i].val = (int)o->id;
         if (o->short_name) {
@@ -82,6 +84,12 @@ int cmd_getopt(int argc, char **argv, const struct cmd_option *table,
     if (g->table != table && cmd_getopt_init(g, table))
         return '?'; /* a broken table: the unit tests say which */
     c = getopt_long(argc, argv, g->shortopts, g->longopts, NULL);
+    if (c >= 256 && !optarg && optind < argc && argv[optind][0] != '-')
+        for (size_t i = 0; i < g->n; i++)
+            if ((int)g->opts[i]->id == c &&
+                g->opts[i]->arg == CMD_ARG_OPTIONAL && g->opts[i]->value_ok &&
+                g->opts[i]->value_ok(argv[optind]))
+                optarg = argv[optind++]; /* --name VALUE */
     if (c == -1 || c == '?' || c == ':' || c >= 256)
         return c;
     for (size_t i = 0; i < g->n; i++)
@@ -140,8 +148,8 @@ size_t cmd_usage_format(const struct cmd *c, char *buf, size_t len)
             continue;
         metavar(o, mv, sizeof(mv));
         append(buf, len, &used, " [--%s%s%s]%s", o->long_name,
-               o->arg == CMD_ARG_REQUIRED ? " " : "",
-               o->arg == CMD_ARG_REQUIRED ? mv : "",
+               o->arg != CMD_ARG_NONE ? " " : "",
+               o->arg != CMD_ARG_NONE ? mv : "",
                o->flags & CMD_OPTF_REPEAT ? "..." : "");
     }
     return used;
@@ -169,7 +177,7 @@ static size_t option_left(const struct cmd_option *o, char *buf, size_t len)
         n = snprintf(buf, len, "  -%c, --%s", o->short_name, o->long_name);
     else
         n = snprintf(buf, len, "      --%s", o->long_name);
-    if (n > 0 && (size_t)n < len && o->arg == CMD_ARG_REQUIRED)
+    if (n > 0 && (size_t)n < len && o->arg != CMD_ARG_NONE)
         n += snprintf(buf + n, len - (size_t)n, " %s", mv);
     return n > 0 ? strlen(buf) : 0;
 }

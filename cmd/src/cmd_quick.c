@@ -78,6 +78,25 @@ const struct cmd_option cmd_quick_options[] = {
      .complete = CMD_COMPLETE_WORDS,
      .words = "fast curl",
      .help = "the transport (default: automatic)"},
+    {.long_name = "http",
+     .id = CMD_OPT_HTTP,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMD_COMPLETE_WORDS,
+     .words = "1.1 2 auto",
+     .help = "HTTP version: 1.1 (default), 2 (h2 over TLS, h2c in the clear), "
+             "auto (ALPN)"},
+    {.long_name = "connections",
+     .id = CMD_OPT_CONNECTIONS,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "HTTP/2: connections the users share (default: enough for all "
+             "at --max-streams)"},
+    {.long_name = "max-streams",
+     .id = CMD_OPT_MAX_STREAMS,
+     .arg = CMD_ARG_REQUIRED,
+     .metavar = "N",
+     .help = "HTTP/2: streams in flight per connection (default: the "
+             "server's limit)"},
     {.long_name = "threads",
      .id = CMD_OPT_THREADS,
      .arg = CMD_ARG_REQUIRED,
@@ -116,7 +135,7 @@ int cmd_quick(int argc, char **argv)
     struct units_error ue;
     char *body = NULL, msg[1200];
     int opt, urc, rc = GATE_EXIT_USAGE;
-    bool n_set = false, c_set = false;
+    bool n_set = false, c_set = false, h2_counts = false;
     struct cmd_getopt g = {0};
     const char *usage = cmd_usage("quick");
 
@@ -198,6 +217,28 @@ int cmd_quick(int argc, char **argv)
                 goto out;
             }
             break;
+        case CMD_OPT_HTTP:
+            if (loader_http_version_parse(optarg, &q.http.version)) {
+                rc = cmd_usage_error(
+                    usage, "--http is 1.1, 2 or auto, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case CMD_OPT_CONNECTIONS:
+        case CMD_OPT_MAX_STREAMS:
+            if (cmd_parse_uint(optarg, 1, 1000000, &v)) {
+                rc = cmd_usage_error(usage,
+                                     "--%s wants a number from 1, not "
+                                     "'%s'",
+                                     opt == CMD_OPT_CONNECTIONS ? "connections"
+                                                                : "max-streams",
+                                     optarg);
+                goto out;
+            }
+            *(opt == CMD_OPT_CONNECTIONS ? &q.http.connections
+                                         : &q.http.max_streams) = (unsigned)v;
+            h2_counts = true;
+            break;
         case CMD_OPT_THREADS:
             /* through out: earlier -H, -t and --body are freed there */
             if ((rc = cmd_threads_opt(optarg, usage)))
@@ -243,6 +284,11 @@ int cmd_quick(int argc, char **argv)
     q.n_headers = n_headers;
     q.body = body;
     q.engine = engine;
+    if (h2_counts && q.http.version == LOADER_HTTP_1_1) {
+        rc = cmd_usage_error(usage, "--connections and --max-streams are for "
+                                    "HTTP/2 (--http 2 or auto)");
+        goto out;
+    }
 
     rc = profile_quick(&q, &prof, &perr);
     if (rc) {

@@ -114,7 +114,7 @@ int cmd_run_until_decided(struct loader_plan *p, const struct cmd_judge *j,
     char reason[1024], decided[80];
     int rc;
 
-    if (cmd_until_decided_check(&p, 1, reason, sizeof(reason)))
+    if (cmd_until_decided_check(&p, 1, &max_s, reason, sizeof(reason)))
         return cmd_fail_early(GATE_EXIT_USAGE, reason, j, o);
     if (cmd_prepare(j, &prep)) {
         rc = cmd_fail_early(prep.exit_code, prep.reason, j, o);

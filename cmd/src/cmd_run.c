@@ -67,10 +67,12 @@ const struct cmd_option cmd_run_options[] = {
              "power)"},
     {.long_name = "until-decided",
      .id = CMD_OPT_UNTIL_DECIDED,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "MAX",
+     .arg = CMD_ARG_OPTIONAL,
+     .metavar = "[MAX]",
+     .value_ok = cmd_is_duration,
      .help = "with a baseline: measure in slices until every relative "
-             "check is decided, at most MAX (e.g. 60s)"},
+             "check is decided, at most MAX (e.g. 60s; default: the "
+             "profile's duration)"},
     CMD_REPORT_OPTIONS_INCLUDE,
     CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
@@ -173,7 +175,7 @@ int cmd_run(int argc, char **argv)
     }
     if (optind + 1 != argc)
         return cmd_usage_error(usage, "run takes exactly one PROFILE");
-    if (until_decided > 0 && repeat > 1)
+    if (until_decided != 0 && repeat > 1)
         return cmd_usage_error(usage, "--until-decided and --repeat "
                                       "exclude each other");
     if (j.save_if_pass && !j.save_baseline)
@@ -186,7 +188,7 @@ int cmd_run(int argc, char **argv)
 
     if (pick_shard(shard_flag, (unsigned)shards, &shard_i, &shard_n))
         return GATE_EXIT_USAGE;
-    if (until_decided > 0 && shard_n > 1)
+    if (until_decided != 0 && shard_n > 1)
         return cmd_usage_error(usage, "--until-decided judges one whole "
                                       "run, not a shard");
 
@@ -213,7 +215,7 @@ int cmd_run(int argc, char **argv)
     }
     if (shard_n > 1)
         snprintf(shard, sizeof(shard), "%u/%u", shard_i, shard_n);
-    if (until_decided > 0)
+    if (until_decided != 0)
         rc = cmd_run_until_decided(prof->plan, &j, &ro, until_decided);
     else
         rc = cmd_run_and_judge(prof->plan, &j, &ro, (unsigned)repeat,

@@ -444,7 +444,8 @@ int compare_sequential_look(struct compare_sequential *s,
                             const struct metrics_results *baseline,
                             double elapsed_s, bool final, char *errbuf,
                             size_t errlen);
-/** True once every check is decided (or there is none after a look). */
+/** True once every check is decided (or there is none after a look), or
+ * once a blocking check (not severity: warn) has FAILED. */
 bool compare_sequential_done(const struct compare_sequential *s);
 /** Looks taken so far, and the checks (valid until the next look). */
 unsigned compare_sequential_looks(const struct compare_sequential *s);

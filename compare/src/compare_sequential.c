@@ -287,14 +287,26 @@ void compare_sequential_free(struct compare_sequential *s)
     free(s);
 }
 
+/*
+ * Done when every check is decided, or when a blocking one has FAILED: the
+ * gate fails then whatever the others would show, and measuring on would
+ * only keep a failing build waiting (the others stay undecided:
+ * INCONCLUSIVE, "undecided when the run stopped").
+ */
 bool compare_sequential_done(const struct compare_sequential *s)
 {
+    bool open = false;
+
     if (!s || !s->fixed)
         return false;
-    for (size_t i = 0; i < s->n_c; i++)
-        if (s->c[i].pub.decision == COMPARE_SEQ_CONTINUE)
-            return false;
-    return true;
+    for (size_t i = 0; i < s->n_c; i++) {
+        const struct compare_seq_check *c = &s->c[i].pub;
+
+        if (c->decision == COMPARE_SEQ_FAIL && !c->threshold->warn_only)
+            return true;
+        open = open || c->decision == COMPARE_SEQ_CONTINUE;
+    }
+    return !open;
 }
 
 unsigned compare_sequential_looks(const struct compare_sequential *s)

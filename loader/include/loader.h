@@ -275,6 +275,10 @@ enum loader_http_version {
                             (cleartext: 1.1) */
 };
 
+/** "1.1", "2" (or "2.0") or "auto" (as the profile's http: and quick's
+ * --http write them) into *out.  Returns 0, or LOADER_EINVAL. */
+int loader_http_version_parse(const char *s, enum loader_http_version *out);
+
 /* http: 2, or http: {version: 2, connections: 10, max_streams: 10}.
  * HTTP/2 multiplexes the users (each one request in flight) over
  * connections, like h2load -c connections -m max_streams. */

@@ -33,6 +33,19 @@ int loader_engine_parse(const char *name, enum loader_engine *out)
     return 0;
 }
 
+int loader_http_version_parse(const char *s, enum loader_http_version *out)
+{
+    if (s && strcmp(s, "1.1") == 0)
+        *out = LOADER_HTTP_1_1;
+    else if (s && (strcmp(s, "2") == 0 || strcmp(s, "2.0") == 0))
+        *out = LOADER_HTTP_2;
+    else if (s && strcmp(s, "auto") == 0)
+        *out = LOADER_HTTP_AUTO;
+    else
+        return LOADER_EINVAL;
+    return 0;
+}
+
 /* ---- checking a plan ----------------------------------------------- */
 
 static int check_load(const struct loader_load *l, char *err, size_t len)

@@ -117,6 +117,7 @@ struct profile_quick {
     double duration_s;         /* 0: none (requests) */
     double rate;               /* > 0: open model */
     enum loader_engine engine; /* --engine */
+    struct loader_http http;   /* --http, --connections, --max-streams */
 };
 
 /** Builds a one-step profile named "quick" from q, hashed like any other

@@ -52,12 +52,8 @@ static int version_of(const struct profile__yaml_node *n,
 
     if (rc)
         return rc;
-    if (strcmp(s, "1.1") == 0)
-        *out = LOADER_HTTP_1_1;
-    else if (strcmp(s, "2") == 0 || strcmp(s, "2.0") == 0)
-        *out = LOADER_HTTP_2;
-    else if (strcmp(s, "auto") == 0)
-        *out = LOADER_HTTP_AUTO;
+    if (loader_http_version_parse(s, out) == 0)
+        ;              /* one of the three */
     else if (expanded) /* it may be a secret: not quoted */
         rc = fail(err, n,
                   "'http' must be 1.1, 2 or auto (the value comes "

@@ -177,6 +177,8 @@ int profile_quick(const struct profile_quick *q, struct profile **out,
     p->load.duration_s = q->duration_s;
     p->load.rate = q->rate;
     p->load.model = q->rate > 0 ? LOADER_MODEL_OPEN : LOADER_MODEL_CLOSED;
+    /* hashed as the profile's http: is: HTTP/2 is another measurement */
+    p->http = q->http;
     rc = profile__hash(p);
     if (rc)
         goto out;

@@ -82,6 +82,58 @@ static void test_getopt_hands_back_ids(void **state)
     assert_string_equal(argv[optind], "pos");
 }
 
+static bool is_number(const char *w)
+{
+    return w[0] >= '0' && w[0] <= '9';
+}
+
+/* An optional value: --opt=V, --opt V when value_ok takes V, else --opt
+ * alone with the next word left as an argument (here: run's
+ * --until-decided [MAX] before a PROFILE). */
+static void test_getopt_optional_value(void **state)
+{
+    static const struct cmd_option table[] = {{.long_name = "opt",
+                                               .id = (enum cmd_opt)2000,
+                                               .arg = CMD_ARG_OPTIONAL,
+                                               .metavar = "[N]",
+                                               .value_ok = is_number,
+                                               .help = ""},
+                                              {.long_name = NULL}};
+    static const struct {
+        const char *argv[4];
+        const char *value; /* NULL: none */
+        const char *left;  /* the argument left, NULL: none */
+    } cases[] = {{{"t", "--opt", "60", NULL}, "60", NULL},
+                 {{"t", "--opt=x", NULL}, "x", NULL},
+                 {{"t", "--opt", "p.yaml", NULL}, NULL, "p.yaml"},
+                 {{"t", "--opt", NULL}, NULL, NULL},
+                 {{"t", "p.yaml", "--opt", "5"}, "5", "p.yaml"}};
+    (void)state;
+
+    opterr = 0;
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        char *argv[5] = {NULL};
+        struct cmd_getopt g = {0};
+        int argc = 0;
+
+        for (; argc < 4 && cases[i].argv[argc]; argc++)
+            argv[argc] = (char *)cases[i].argv[argc];
+        optind = 0;
+        assert_int_equal(cmd_getopt(argc, argv, table, &g), 2000);
+        if (cases[i].value)
+            assert_string_equal(optarg, cases[i].value);
+        else
+            assert_null(optarg);
+        assert_int_equal(cmd_getopt(argc, argv, table, &g), -1);
+        if (cases[i].left) {
+            assert_int_equal(optind, argc - 1);
+            assert_string_equal(argv[optind], cases[i].left);
+        } else {
+            assert_int_equal(optind, argc);
+        }
+    }
+}
+
 /* What cmd_bad_option() is given: '?' or ':' with optopt set. */
 static void test_getopt_errors_stay_errors(void **state)
 {
@@ -236,8 +288,8 @@ static void test_every_usage_lists_every_option(void **state)
         for (int i = 0; i < n; i++) {
             value_name(o[i], value, sizeof(value));
             snprintf(want, sizeof(want), "[--%s%s%s]%s", o[i]->long_name,
-                     o[i]->arg == CMD_ARG_REQUIRED ? " " : "",
-                     o[i]->arg == CMD_ARG_REQUIRED ? value : "",
+                     o[i]->arg != CMD_ARG_NONE ? " " : "",
+                     o[i]->arg != CMD_ARG_NONE ? value : "",
                      o[i]->flags & CMD_OPTF_REPEAT ? "..." : "");
             if ((strstr(usage, want) != NULL) !=
                 !(o[i]->flags & CMD_OPTF_IN_ARGS))
@@ -359,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_flatten_puts_includes_in_place),
         cmocka_unit_test(test_getopt_arguments_of_a_table),
         cmocka_unit_test(test_getopt_hands_back_ids),
+        cmocka_unit_test(test_getopt_optional_value),
         cmocka_unit_test(test_getopt_errors_stay_errors),
         cmocka_unit_test(test_broken_tables_are_refused),
         cmocka_unit_test(test_every_command_table_converts),

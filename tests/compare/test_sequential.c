@@ -225,6 +225,62 @@ static void test_clear_changes(void **state)
     compare_threshold_release(&t);
 }
 
+/*
+ * A regression on one endpoint ends the sequence at once though another
+ * endpoint is still undecided: the gate fails whatever it would show.  The
+ * undecided check is INCONCLUSIVE; a warn-only FAIL does not end it.
+ */
+static void test_stop_at_fail(void **state)
+{
+    struct compare_threshold t;
+    struct cfx_synth s = STREAM, slow = STREAM;
+    struct compare_seq_opts o = {0.01, 60, COMPARE_SPEND_OBF, false};
+    struct compare_sequential *q = NULL;
+    struct metrics_results *base, *r;
+    struct compare_verdict *v = NULL;
+    struct compare_opts co;
+    char err[256];
+
+    (void)state;
+    slow.shift = 1.5;
+    for (int warn = 0; warn <= 1; warn++) {
+        cfx_threshold(&t, "p95 < baseline + 10%", NULL);
+        t.tolerance = 0.001; /* /y, unchanged, cannot pass early */
+        t.warn_only = warn;
+        base = cfx_synth_run(&s, 11);
+        cfx_synth_add(base, "GET", "/y", &s, 12);
+        r = cfx_synth_run(&slow, 13);
+        cfx_synth_add(r, "GET", "/y", &s, 14);
+        cfx_truncate(r, 20, 0);
+        assert_int_equal(compare_sequential_new(&t, 1, &o, &q), 0);
+        assert_int_equal(
+            compare_sequential_look(q, r, base, 20, false, err, sizeof(err)),
+            0);
+        assert_int_equal(compare_sequential_find(q, &t, "GET /x")->decision,
+                         COMPARE_SEQ_FAIL);
+        assert_int_equal(compare_sequential_find(q, &t, "GET /y")->decision,
+                         COMPARE_SEQ_CONTINUE);
+        assert_int_equal(compare_sequential_done(q), !warn);
+        if (!warn) {
+            memset(&co, 0, sizeof(co));
+            co.sequential = q;
+            assert_int_equal(
+                compare_evaluate(r, base, &t, 1, &co, &v, err, sizeof(err)), 0);
+            for (size_t i = 0; i < v->n_checks; i++)
+                if (strcmp(v->checks[i].endpoint, "GET /y") == 0) {
+                    assert_int_equal(v->checks[i].status, COMPARE_INCONCLUSIVE);
+                    assert_non_null(strstr(v->checks[i].message,
+                                           "undecided when the run stopped"));
+                }
+            compare_verdict_free(v);
+        }
+        compare_sequential_free(q);
+        metrics_results_free(r);
+        metrics_results_free(base);
+        compare_threshold_release(&t);
+    }
+}
+
 /* The API around the looks, and the verdict that takes the decisions. */
 static void test_api(void **state)
 {
@@ -344,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_brownian_looks),
         cmocka_unit_test(test_api),
+        cmocka_unit_test(test_stop_at_fail),
         cmocka_unit_test(test_clear_changes),
         cmocka_unit_test(test_aa_streams),
     };

@@ -1,5 +1,6 @@
 """loadgate ab: one profile against two demo services at the same time,
 B judged against A over paired windows."""
+import json
 import os
 import re
 import unittest
@@ -90,6 +91,30 @@ class AbTest(TempDirCase):
         self.assertLess(int(m.group(1)), 19, out)
         self.assertIn("decided after", err)
         validate_junit(self, self.path("junit.xml"))
+
+    def test_until_decided_stops_at_the_first_regression(self):
+        # without MAX: up to the profile's duration (20 s); a tolerance of
+        # 0 % never lets GET /api/health be shown inside it, so only the
+        # regression on GET /api/agents can end the run before MAX: the
+        # build fails at once, the undecided check is INCONCLUSIVE
+        a = self.serve()
+        b = self.serve("--slow", "GET /api/agents=60")
+        zero = self.write("zero.yaml", PROFILE.replace(
+            "duration: 8s", "duration: 20s").replace(
+            "p95 < baseline + 20%", "p95 < baseline"))
+        rc, out, err = run("ab", "--until-decided", zero, "--a", a.url, "--b",
+                           b.url, "--format", "json")
+        self.assertEqual(rc, 1, out + err)
+        m = re.search(r"decided after (\d+) s of 20 s", err)
+        self.assertTrue(m, out + err)
+        self.assertLess(int(m.group(1)), 19, err)
+        checks = {(c["endpoint"], c["check"]): c
+                  for c in json.loads(out)["checks"]}
+        self.assertEqual(
+            checks[("GET /api/agents", "p95 < baseline")]["status"], "fail")
+        health = checks[("GET /api/health", "p95 < baseline")]
+        self.assertEqual(health["status"], "inconclusive")
+        self.assertIn("undecided when the run stopped", health["message"])
 
     def test_until_decided_a_a_passes_within_max(self):
         # A/A: never FAIL; it stops once every check is shown inside its

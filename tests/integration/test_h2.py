@@ -284,6 +284,27 @@ class NginxH2(RunMixin, lgtest.TempDirCase):
         self.assertLessEqual(res["total_requests"], 401)
         self.assertEqual(res["meta"]["dropped"], 0)
 
+    def test_quick_speaks_h2(self):
+        # quick's --http, --connections and --max-streams: h2load's
+        # "-c 4 -m 5" without a profile, over h2c and h2 with TLS
+        url = "http://127.0.0.1:%d/quick" % self.ports["h2c"]
+        out = self.path("quick.json")
+        res, lines = self.logged(lambda: lgtest.run(
+            "quick", url, "-n", "400", "-c", "20", "--http", "2",
+            "--connections", "4", "--max-streams", "5", "-q", "--out", out,
+            "-t", "error_rate <= 100%"))
+        self.assertEqual(res[0], 0, res[2])
+        got = lgtest.load_json(out)
+        self.assertEqual(got["total_requests"], 400)
+        self.assertEqual({l[0] for l in lines}, {"HTTP/2.0"})
+        self.assertEqual(len({l[1] for l in lines}), 4)
+        # the counts without HTTP/2, and a version that is none: exit 2
+        for args, msg in ((["--max-streams", "5"], "are for HTTP/2"),
+                          (["--http", "3"], "--http is 1.1, 2 or auto")):
+            got, _, err = lgtest.run("quick", url, "-n", "10", *args)
+            self.assertEqual(got, 2, err)
+            self.assertIn(msg, err)
+
     def test_thousand_users_over_hundred_connections(self):
         text = profile(self.target("h2"), "{version: 2, max_streams: 10}",
                        "{users: 1000, duration: 2s, warmup: 1s}",
