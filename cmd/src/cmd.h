@@ -118,6 +118,54 @@ struct cmd_option {
     const struct cmd_option *include;
 };
 
+/* Entries several tables share, each defined once: the name, id, value and
+ * completion here, the help (and where it varies, the short name) the
+ * command's own.  CMD_OPTION_FILE: an option whose value is a file. */
+#define CMD_OPTION_FILE(name, id_, text)                                       \
+    {                                                                          \
+        .long_name = (name), .id = (id_), .arg = CMD_ARG_REQUIRED,             \
+        .metavar = "FILE", .complete = CMD_COMPLETE_FILE, .help = (text)       \
+    }
+#define CMD_OPTION_STORE(short_, text)                                         \
+    {                                                                          \
+        .long_name = "store", .short_name = (short_), .id = CMD_OPT_STORE,     \
+        .arg = CMD_ARG_REQUIRED, .metavar = "DIR",                             \
+        .complete = CMD_COMPLETE_DIR, .help = (text)                           \
+    }
+#define CMD_OPTION_BASELINE(metavar_, text)                                    \
+    {                                                                          \
+        .long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,    \
+        .arg = CMD_ARG_REQUIRED, .metavar = (metavar_),                        \
+        .complete = CMD_COMPLETE_BASELINE, .help = (text)                      \
+    }
+#define CMD_OPTION_THRESHOLD(text)                                             \
+    {                                                                          \
+        .long_name = "threshold", .short_name = 't', .id = CMD_OPT_THRESHOLD,  \
+        .arg = CMD_ARG_REQUIRED, .metavar = "EXPR", .flags = CMD_OPTF_REPEAT,  \
+        .help = (text)                                                         \
+    }
+/* A value named N, NAME, MAX: --threads, --keep, --save-baseline, ... */
+#define CMD_OPTION_VALUE(name, short_, id_, metavar_, text)                    \
+    {                                                                          \
+        .long_name = (name), .short_name = (short_), .id = (id_),              \
+        .arg = CMD_ARG_REQUIRED, .metavar = (metavar_), .help = (text)         \
+    }
+/* A switch without a value: --quiet, --no-gate, ... */
+#define CMD_OPTION_FLAG(name, short_, id_, text)                               \
+    {                                                                          \
+        .long_name = (name), .short_name = (short_), .id = (id_),              \
+        .help = (text)                                                         \
+    }
+#define CMD_OPTION_NO_GATE                                                     \
+    CMD_OPTION_FLAG("no-gate", 0, CMD_OPT_NO_GATE,                             \
+                    "report, but exit 0 whatever the verdict")
+#define CMD_OPTION_REQUIRE_BASELINE                                            \
+    CMD_OPTION_FLAG("require-baseline", 0, CMD_OPT_REQUIRE_BASELINE,           \
+                    "a missing baseline is exit 3, not a notice")
+#define CMD_OPTION_ALLOW_PROFILE_CHANGE                                        \
+    CMD_OPTION_FLAG("allow-profile-change", 0, CMD_OPT_ALLOW_PROFILE_CHANGE,   \
+                    "compare with a baseline of another profile")
+
 /* The entry of a table that takes the report options. */
 #define CMD_REPORT_OPTIONS_INCLUDE                                             \
     {                                                                          \
