@@ -57,16 +57,6 @@ static const char *status_icon(enum compare_status s)
     }
 }
 
-static double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s)
-{
-    double v = NAN;
-
-    if (!r || !ep || metrics_value(r, ep, s, &v) != 0 || !isfinite(v))
-        return NAN;
-    return v;
-}
-
 static void fmt_ms_unit(double ms, char *buf, size_t len)
 {
     gate__fmt_ms_unit(ms, "—", buf, len);
@@ -123,8 +113,8 @@ static void write_summary_line(const struct gate_report *r, FILE *out)
         total += run->endpoints[i]->requests;
     if (metrics_results_aggregate(run, &all) != 0)
         all = NULL;
-    rps = value(run, all, METRICS_STAT_RPS);
-    err = value(run, all, METRICS_STAT_ERROR_RATE);
+    rps = gate__value(run, all, METRICS_STAT_RPS);
+    err = gate__value(run, all, METRICS_STAT_ERROR_RATE);
     metrics_endpoint_free(all);
     gate__fmt_count(total, count, sizeof(count));
     fprintf(out, "%s requests in %.1f s · ", count,
@@ -180,8 +170,8 @@ static void endpoint_row(const struct gate_report *r, FILE *out,
                          const struct gate__map *worst)
 {
     const struct metrics_endpoint *bep = NULL;
-    double cur = value(r->run, ep, METRICS_STAT_P95), base = NAN;
-    double err = value(r->run, ep, METRICS_STAT_ERROR_RATE);
+    double cur = gate__value(r->run, ep, METRICS_STAT_P95), base = NAN;
+    double err = gate__value(r->run, ep, METRICS_STAT_ERROR_RATE);
     char b[48], c[48];
     size_t st;
 
@@ -190,11 +180,11 @@ static void endpoint_row(const struct gate_report *r, FILE *out,
             struct metrics_endpoint *ball = NULL;
 
             if (metrics_results_aggregate(r->baseline, &ball) == 0)
-                base = value(r->baseline, ball, METRICS_STAT_P95);
+                base = gate__value(r->baseline, ball, METRICS_STAT_P95);
             metrics_endpoint_free(ball);
         } else {
             bep = metrics_results_find(r->baseline, name);
-            base = value(r->baseline, bep, METRICS_STAT_P95);
+            base = gate__value(r->baseline, bep, METRICS_STAT_P95);
         }
     }
     fmt_ms_unit(base, b, sizeof(b));

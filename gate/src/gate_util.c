@@ -8,6 +8,30 @@
 
 #include "gate_internal.h"
 
+double gate__value(const struct metrics_results *r,
+                   const struct metrics_endpoint *ep, enum metrics_stat s)
+{
+    double v = NAN;
+
+    if (!r || !ep || metrics_value(r, ep, s, &v) != 0 || !isfinite(v))
+        return NAN;
+    return v;
+}
+
+const char *gate__status_word(enum compare_status s)
+{
+    switch (s) {
+    case COMPARE_PASS:
+        return "pass";
+    case COMPARE_FAIL:
+        return "fail";
+    case COMPARE_SKIPPED:
+        return "skipped";
+    default:
+        return "inconclusive";
+    }
+}
+
 void gate__fmt_count(uint64_t n, char *buf, size_t len)
 {
     char digits[32], out[48];
