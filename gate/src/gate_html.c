@@ -478,16 +478,13 @@ static void write_endpoint_table(struct gate__html *h,
         else
             fputs("<td>-</td>", o);
         if (with_base) {
-            char name[1024];
-            const struct metrics_endpoint *bep;
-            double cur = gate__value(run, ep, METRICS_STAT_P95), base = NAN;
+            double base = gate__base_value(r, ep, METRICS_STAT_P95);
+            double d =
+                gate__change_pct(gate__value(run, ep, METRICS_STAT_P95), base);
 
-            metrics_endpoint_name(ep, name, sizeof(name));
-            bep = metrics_results_find(r->baseline, name);
-            base = gate__value(r->baseline, bep, METRICS_STAT_P95);
             ms_cell(o, base);
-            if (isfinite(base) && isfinite(cur) && base > 0)
-                fprintf(o, "<td>%+.1f%%</td>", (cur - base) / base * 100.0);
+            if (isfinite(d))
+                fprintf(o, "<td>%+.1f%%</td>", d);
             else
                 fputs("<td>-</td>", o);
         }

@@ -192,8 +192,8 @@ static void endpoint_row(const struct gate_report *r, FILE *out,
     fputs("| ", out);
     md_str(out, strcmp(name, "ALL") == 0 ? "ALL (whole run)" : name);
     fprintf(out, " | %s | %s | ", b, c);
-    if (isfinite(cur) && isfinite(base) && base > 0)
-        fprintf(out, "%+.1f%%", (cur - base) / base * 100.0);
+    if (isfinite(gate__change_pct(cur, base)))
+        fprintf(out, "%+.1f%%", gate__change_pct(cur, base));
     else
         fputs("—", out);
     if (isfinite(err))

@@ -194,19 +194,14 @@ static void write_endpoints(const struct gate_report *r, FILE *out)
                 sizeof(buf));
         cell(out, buf, COL_NUM, with_base);
         if (with_base) {
-            char name[512];
-            const struct metrics_endpoint *bep;
-            double cur = gate__value(run, ep, METRICS_STAT_P95), base = NAN;
+            double base = gate__base_value(r, ep, METRICS_STAT_P95);
+            double d =
+                gate__change_pct(gate__value(run, ep, METRICS_STAT_P95), base);
 
-            metrics_endpoint_name(ep, name, sizeof(name));
-            bep = metrics_results_find(r->baseline, name);
-            if (bep)
-                base = gate__value(r->baseline, bep, METRICS_STAT_P95);
             gate__fmt_ms(base, buf, sizeof(buf));
             cell(out, buf, COL_NUM, true);
-            if (isfinite(base) && isfinite(cur) && base > 0)
-                snprintf(buf, sizeof(buf), "%+.1f%%",
-                         (cur - base) / base * 100.0);
+            if (isfinite(d))
+                snprintf(buf, sizeof(buf), "%+.1f%%", d);
             else
                 snprintf(buf, sizeof(buf), "-");
             cell(out, buf, 0, false);

@@ -18,18 +18,36 @@ double gate__value(const struct metrics_results *r,
     return v;
 }
 
+double gate__base_value(const struct gate_report *r,
+                        const struct metrics_endpoint *ep, enum metrics_stat s)
+{
+    char name[1024];
+
+    if (!r->baseline || !ep)
+        return NAN;
+    metrics_endpoint_name(ep, name, sizeof(name));
+    return gate__value(r->baseline, metrics_results_find(r->baseline, name), s);
+}
+
+double gate__change_pct(double cur, double base)
+{
+    return isfinite(base) && isfinite(cur) && base > 0
+               ? (cur - base) / base * 100.0
+               : NAN;
+}
+
 const char *gate__status_word(enum compare_status s)
 {
-    switch (s) {
-    case COMPARE_PASS:
-        return "pass";
-    case COMPARE_FAIL:
-        return "fail";
-    case COMPARE_SKIPPED:
-        return "skipped";
-    default:
-        return "inconclusive";
-    }
+    static const char *const words[] = {
+        [COMPARE_PASS] = "pass",
+        [COMPARE_FAIL] = "fail",
+        [COMPARE_INCONCLUSIVE] = "inconclusive",
+        [COMPARE_SKIPPED] = "skipped",
+    };
+
+    return (size_t)s < sizeof(words) / sizeof(*words) && words[s]
+               ? words[s]
+               : "inconclusive";
 }
 
 void gate__fmt_count(uint64_t n, char *buf, size_t len)
