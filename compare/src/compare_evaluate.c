@@ -43,6 +43,14 @@ const char *compare_status_str(enum compare_status s)
     return "INCONCLUSIVE";
 }
 
+int compare_status_rank(enum compare_status s, bool warning)
+{
+    return s == COMPARE_FAIL           ? 4
+           : s == COMPARE_INCONCLUSIVE ? 3
+           : s == COMPARE_PASS         ? (warning ? 2 : 1)
+                                       : 0;
+}
+
 /* What a check carries from judge() to finish(). */
 struct pend {
     struct compare__boot bt; /* the test, when has_ci */

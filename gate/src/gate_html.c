@@ -286,16 +286,7 @@ static void write_header(struct gate__html *h, const struct gate_report *r,
 
 static int check_rank(const struct compare_check *c)
 {
-    switch (gate__status(c)) {
-    case COMPARE_FAIL:
-        return 4;
-    case COMPARE_INCONCLUSIVE:
-        return 3;
-    case COMPARE_PASS:
-        return c->warning ? 2 : 1;
-    default:
-        return 0;
-    }
+    return compare_status_rank(gate__status(c), c->warning);
 }
 
 static const char *status_mark(enum compare_status s)
