@@ -120,36 +120,31 @@ struct cmd_option {
 
 /* Entries several tables share, each defined once: the name, id, value and
  * completion here, the help (and where it varies, the short name) the
- * command's own.  CMD_OPTION_FILE: an option whose value is a file. */
-#define CMD_OPTION_FILE(name, id_, text)                                       \
+ * command's own.  CMD_OPTION_ARG: any option that takes a value. */
+#define CMD_OPTION_ARG(name, short_, id_, metavar_, complete_, flags_, text)   \
     {                                                                          \
-        .long_name = (name), .id = (id_), .arg = CMD_ARG_REQUIRED,             \
-        .metavar = "FILE", .complete = CMD_COMPLETE_FILE, .help = (text)       \
-    }
-#define CMD_OPTION_STORE(short_, text)                                         \
-    {                                                                          \
-        .long_name = "store", .short_name = (short_), .id = CMD_OPT_STORE,     \
-        .arg = CMD_ARG_REQUIRED, .metavar = "DIR",                             \
-        .complete = CMD_COMPLETE_DIR, .help = (text)                           \
-    }
-#define CMD_OPTION_BASELINE(metavar_, text)                                    \
-    {                                                                          \
-        .long_name = "baseline", .short_name = 'b', .id = CMD_OPT_BASELINE,    \
+        .long_name = (name), .short_name = (short_), .id = (id_),              \
         .arg = CMD_ARG_REQUIRED, .metavar = (metavar_),                        \
-        .complete = CMD_COMPLETE_BASELINE, .help = (text)                      \
-    }
-#define CMD_OPTION_THRESHOLD(text)                                             \
-    {                                                                          \
-        .long_name = "threshold", .short_name = 't', .id = CMD_OPT_THRESHOLD,  \
-        .arg = CMD_ARG_REQUIRED, .metavar = "EXPR", .flags = CMD_OPTF_REPEAT,  \
-        .help = (text)                                                         \
+        .complete = (complete_), .flags = (flags_), .help = (text)             \
     }
 /* A value named N, NAME, MAX: --threads, --keep, --save-baseline, ... */
 #define CMD_OPTION_VALUE(name, short_, id_, metavar_, text)                    \
-    {                                                                          \
-        .long_name = (name), .short_name = (short_), .id = (id_),              \
-        .arg = CMD_ARG_REQUIRED, .metavar = (metavar_), .help = (text)         \
-    }
+    CMD_OPTION_ARG(name, short_, id_, metavar_, CMD_COMPLETE_NONE, 0, text)
+/* An option whose value is a file. */
+#define CMD_OPTION_FILE(name, id_, text)                                       \
+    CMD_OPTION_ARG(name, 0, id_, "FILE", CMD_COMPLETE_FILE, 0, text)
+#define CMD_OPTION_OUT(flags_, text)                                           \
+    CMD_OPTION_ARG("out", 'o', CMD_OPT_OUT, "FILE", CMD_COMPLETE_FILE, flags_, \
+                   text)
+#define CMD_OPTION_STORE(short_, text)                                         \
+    CMD_OPTION_ARG("store", short_, CMD_OPT_STORE, "DIR", CMD_COMPLETE_DIR, 0, \
+                   text)
+#define CMD_OPTION_BASELINE(metavar_, text)                                    \
+    CMD_OPTION_ARG("baseline", 'b', CMD_OPT_BASELINE, metavar_,                \
+                   CMD_COMPLETE_BASELINE, 0, text)
+#define CMD_OPTION_THRESHOLD(text)                                             \
+    CMD_OPTION_ARG("threshold", 't', CMD_OPT_THRESHOLD, "EXPR",                \
+                   CMD_COMPLETE_NONE, CMD_OPTF_REPEAT, text)
 /* A switch without a value: --quiet, --no-gate, ... */
 #define CMD_OPTION_FLAG(name, short_, id_, text)                               \
     {                                                                          \

@@ -8,13 +8,8 @@
 #include "server.h"
 
 const struct cmd_option cmd_baseline_options[] = {
-    {.long_name = "name",
-     .short_name = 'n',
-     .id = CMD_OPT_NAME,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "NAME",
-     .flags = CMD_OPTF_IN_ARGS,
-     .help = "the name to save under"},
+    CMD_OPTION_ARG("name", 'n', CMD_OPT_NAME, "NAME", CMD_COMPLETE_NONE,
+                   CMD_OPTF_IN_ARGS, "the name to save under"),
     CMD_OPTION_VALUE("to", 't', CMD_OPT_TO, "URL",
                      "save to a baseline service instead (LOADGATE_TOKEN)"),
     CMD_OPTION_VALUE("keep", 'k', CMD_OPT_KEEP, "N",

@@ -10,12 +10,9 @@
 #include "demo.h"
 
 const struct cmd_option cmd_demo_options[] = {
-    {.long_name = "slow",
-     .id = CMD_OPT_SLOW,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "ENDPOINT=PERCENT",
-     .flags = CMD_OPTF_REPEAT,
-     .help = "slow one endpoint down (repeatable)"},
+    CMD_OPTION_ARG("slow", 0, CMD_OPT_SLOW, "ENDPOINT=PERCENT",
+                   CMD_COMPLETE_NONE, CMD_OPTF_REPEAT,
+                   "slow one endpoint down (repeatable)"),
     CMD_OPTION_VALUE("serve", 0, CMD_OPT_SERVE, "PORT",
                      "only serve the demo API on 127.0.0.1:PORT"),
     CMD_OPTION_BASELINE("B", "judge against B instead of the bundled baseline"),

@@ -10,13 +10,9 @@
 
 /* gate's and report's */
 const struct cmd_option cmd_gate_options[] = {
-    {.long_name = "profile",
-     .short_name = 'p',
-     .id = CMD_OPT_PROFILE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "PROFILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "thresholds (and hash check) of this profile"},
+    CMD_OPTION_ARG("profile", 'p', CMD_OPT_PROFILE, "PROFILE",
+                   CMD_COMPLETE_FILE, 0,
+                   "thresholds (and hash check) of this profile"),
     CMD_OPTION_THRESHOLD("a check instead of those (repeatable)"),
     CMD_OPTION_BASELINE("FILE|NAME|URL", "as for run"),
     CMD_OPTION_REQUIRE_BASELINE,

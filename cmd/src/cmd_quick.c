@@ -18,13 +18,9 @@ const struct cmd_option cmd_quick_options[] = {
                      "open model: R arrivals per second"),
     CMD_OPTION_VALUE("method", 'm', CMD_OPT_METHOD, "METHOD",
                      "HTTP method (GET)"),
-    {.long_name = "header",
-     .short_name = 'H',
-     .id = CMD_OPT_HEADER,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "'K: V'",
-     .flags = CMD_OPTF_REPEAT,
-     .help = "a request header (repeatable; never reported)"},
+    CMD_OPTION_ARG("header", 'H', CMD_OPT_HEADER, "'K: V'", CMD_COMPLETE_NONE,
+                   CMD_OPTF_REPEAT,
+                   "a request header (repeatable; never reported)"),
     CMD_OPTION_FILE("body", CMD_OPT_BODY, "request body"),
     CMD_OPTION_THRESHOLD("a check instead of the defaults (repeatable); "
                          "error_rate < 5% stays unless one checks error_rate "

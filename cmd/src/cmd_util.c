@@ -119,13 +119,7 @@ void cmd_signals_init(bool polls)
 }
 
 const struct cmd_option cmd_report_options[] = {
-    {.long_name = "out",
-     .short_name = 'o',
-     .id = CMD_OPT_OUT,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "results JSON"},
+    CMD_OPTION_OUT(0, "results JSON"),
     CMD_OPTION_FILE("junit", CMD_OPT_JUNIT,
                     "JUnit XML (one test case per check)"),
     CMD_OPTION_FILE("markdown", CMD_OPT_MARKDOWN,
