@@ -352,6 +352,12 @@ struct cmd_judge {
  * --no-gate: whichever the command's table has).  Returns 1 when opt was
  * one of them (consumed), 0 otherwise. */
 int cmd_judge_opt(struct cmd_judge *j, int opt, const char *arg);
+/* cmd_getopt() for run, quick, gate, report and demo: the report and
+ * judge options (cmd_report_opt, cmd_judge_opt) are consumed on the way;
+ * returns the next option of the command's own, or -1 at the end. */
+int cmd_getopt_judged(int argc, char **argv, const struct cmd_option *table,
+                      struct cmd_getopt *g, struct cmd_report_opts *ro,
+                      struct cmd_judge *j);
 
 /* Loaded before a run: thresholds parsed and checked against the profile's
  * endpoints, baseline resolved and checked against the profile's hash, so

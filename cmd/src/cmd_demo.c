@@ -70,9 +70,8 @@ int cmd_demo(int argc, char **argv)
     if (!slow)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_demo_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_demo_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_SLOW:
             if (demo_slow_parse(optarg, &slow[dopts.n_slow])) {

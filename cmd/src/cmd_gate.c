@@ -53,9 +53,8 @@ static int gate_or_report(int argc, char **argv, bool report)
     if (!ths)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_gate_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_gate_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_PROFILE:
             profile_path = optarg;

@@ -79,9 +79,8 @@ int cmd_quick(int argc, char **argv)
     q.requests = 1000;
     q.concurrency = 100;
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_quick_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_quick_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_REQUESTS:
             if (cmd_parse_uint(optarg, 1, 1000000000000ULL, &v)) {

@@ -93,9 +93,8 @@ int cmd_run(int argc, char **argv)
 
     usage = cmd_usage("run");
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_run_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_run_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_SHARD:
             shard_flag = optarg;

@@ -177,6 +177,18 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
     }
 }
 
+int cmd_getopt_judged(int argc, char **argv, const struct cmd_option *table,
+                      struct cmd_getopt *g, struct cmd_report_opts *ro,
+                      struct cmd_judge *j)
+{
+    int opt;
+
+    while ((opt = cmd_getopt(argc, argv, table, g)) != -1)
+        if (!cmd_report_opt(ro, opt, optarg) && !cmd_judge_opt(j, opt, optarg))
+            return opt;
+    return -1;
+}
+
 int cmd_judge_opt(struct cmd_judge *j, int opt, const char *arg)
 {
     switch (opt) {
