@@ -145,6 +145,13 @@ struct cmd_option {
 #define CMD_OPTION_THRESHOLD(text)                                             \
     CMD_OPTION_ARG("threshold", 't', CMD_OPT_THRESHOLD, "EXPR",                \
                    CMD_COMPLETE_NONE, CMD_OPTF_REPEAT, text)
+/* A value from a list of words: metavar NULL shows them joined by '|'. */
+#define CMD_OPTION_WORDS(name, id_, metavar_, words_, text)                    \
+    {                                                                          \
+        .long_name = (name), .id = (id_), .arg = CMD_ARG_REQUIRED,             \
+        .metavar = (metavar_), .complete = CMD_COMPLETE_WORDS,                 \
+        .words = (words_), .help = (text)                                      \
+    }
 /* A switch without a value: --quiet, --no-gate, ... */
 #define CMD_OPTION_FLAG(name, short_, id_, text)                               \
     {                                                                          \

@@ -18,16 +18,12 @@ const struct cmd_option cmd_gate_options[] = {
     CMD_OPTION_REQUIRE_BASELINE,
     CMD_OPTION_ALLOW_PROFILE_CHANGE,
     CMD_OPTION_STORE(0, "baseline store (.loadgate/baselines)"),
-    {.long_name = "from",
-     .id = CMD_OPT_FROM,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FORMAT",
-     .complete = CMD_COMPLETE_WORDS,
-     .words = "auto locust k6 jmeter artillery autocannon gatling vegeta wrk "
-              "hey",
-     .help = "another tool's results: locust, k6, jmeter, artillery, "
-             "autocannon, gatling, vegeta, wrk, hey; auto (the default): "
-             "told from the content"},
+    CMD_OPTION_WORDS("from", CMD_OPT_FROM, "FORMAT",
+                     "auto locust k6 jmeter artillery autocannon gatling "
+                     "vegeta wrk hey",
+                     "another tool's results: locust, k6, jmeter, artillery, "
+                     "autocannon, gatling, vegeta, wrk, hey; auto (the "
+                     "default): told from the content"),
     CMD_REPORT_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };

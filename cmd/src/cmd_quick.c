@@ -27,18 +27,35 @@ const struct cmd_option cmd_quick_options[] = {
                          "('error_rate <= 100%' turns it off)"),
     CMD_OPTION_BASELINE("B", "compare with a results file, stored name or URL"),
     CMD_OPTION_STORE(0, "baseline store (.loadgate/baselines)"),
-    {.long_name = "engine",
-     .id = CMD_OPT_ENGINE,
-     .arg = CMD_ARG_REQUIRED,
-     .complete = CMD_COMPLETE_WORDS,
-     .words = "fast curl",
-     .help = "the transport (default: automatic)"},
+    CMD_OPTION_WORDS("engine", CMD_OPT_ENGINE, NULL, "fast curl",
+                     "the transport (default: automatic)"),
     CMD_OPTION_VALUE("threads", 0, CMD_OPT_THREADS, "N",
                      "event loops (for a remote target)"),
     CMD_REPORT_OPTIONS_INCLUDE,
     CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
+
+/* -d DURATION or --rate R/s into q: 0, or the usage error's exit code
+ * (message printed) unless it is a quantity above 0. */
+static int quantity_opt(const char *usage, int opt, const char *arg,
+                        struct profile_quick *q)
+{
+    bool rate = opt == CMD_OPT_RATE;
+    double *v = rate ? &q->rate : &q->duration_s;
+    struct units_error ue;
+    int urc = rate ? units_parse_rate(arg, v, &ue)
+                   : units_parse_duration(arg, UNITS_SECONDS, v, &ue);
+
+    if (!urc && *v > 0)
+        return 0;
+    return cmd_usage_error(
+        usage, "%s wants %s, not '%s': %s", rate ? "--rate" : "-d",
+        units_expected(rate ? UNITS_RATE : UNITS_DURATION), arg,
+        urc    ? ue.msg
+        : rate ? "it must be more than 0"
+               : "it must be longer than 0");
+}
 
 /* All of path, NUL-terminated; NULL when it cannot be read. */
 static char *read_file(const char *path)
@@ -65,9 +82,8 @@ int cmd_quick(int argc, char **argv)
     enum loader_engine engine = LOADER_ENGINE_AUTO;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
-    struct units_error ue;
     char *body = NULL, msg[1200];
-    int opt, urc, rc = GATE_EXIT_USAGE;
+    int opt, rc = GATE_EXIT_USAGE;
     bool n_set = false, c_set = false;
     struct cmd_getopt g = {0};
     const char *usage = cmd_usage("quick");
@@ -105,23 +121,9 @@ int cmd_quick(int argc, char **argv)
             c_set = true;
             break;
         case CMD_OPT_DURATION:
-            urc =
-                units_parse_duration(optarg, UNITS_SECONDS, &q.duration_s, &ue);
-            if (urc || q.duration_s <= 0) {
-                rc = cmd_usage_error(usage, "-d wants %s, not '%s': %s",
-                                     units_expected(UNITS_DURATION), optarg,
-                                     urc ? ue.msg : "it must be longer than 0");
-                goto out;
-            }
-            break;
         case CMD_OPT_RATE:
-            urc = units_parse_rate(optarg, &q.rate, &ue);
-            if (urc || q.rate <= 0) {
-                rc = cmd_usage_error(usage, "--rate wants %s, not '%s': %s",
-                                     units_expected(UNITS_RATE), optarg,
-                                     urc ? ue.msg : "it must be more than 0");
+            if ((rc = quantity_opt(usage, opt, optarg, &q)))
                 goto out;
-            }
             break;
         case CMD_OPT_METHOD:
             q.method = optarg;
