@@ -291,6 +291,33 @@ static void check_message(const struct compare_check *c, FILE *out)
     }
 }
 
+/* What goes around a check's parts: a list item or a table row. */
+struct line_seps {
+    const char *start, *open, *close, *mid1, *mid2, *end;
+};
+static const struct line_seps list_item = {"- ",  "**",  "** ",
+                                           " · ", " — ", "\n"};
+static const struct line_seps table_row = {"| ",  "",    " | ",
+                                           " | ", " | ", " |\n"};
+
+/* One check: its status (with the icon), endpoint, expression and
+ * message. */
+static void check_line(FILE *out, const struct compare_check *c,
+                       const struct line_seps *s)
+{
+    enum compare_status st = gate__status(c);
+
+    fprintf(out, "%s%s %s%s%s%s", s->start, status_icon(st), s->open,
+            compare_status_str(st),
+            st == COMPARE_PASS && c->warning ? " (warning)" : "", s->close);
+    md_str(out, c->endpoint ? c->endpoint : "ALL");
+    fputs(s->mid1, out);
+    md_str(out, c->expr);
+    fputs(s->mid2, out);
+    check_message(c, out);
+    fputs(s->end, out);
+}
+
 static void write_attention(const struct gate_report *r, FILE *out)
 {
     const struct compare_verdict *v = r->verdict;
@@ -305,14 +332,7 @@ static void write_attention(const struct gate_report *r, FILE *out)
         if (!any)
             fputs("**Checks that need attention**\n\n", out);
         any = true;
-        fprintf(out, "- %s **%s%s** ", status_icon(st), compare_status_str(st),
-                st == COMPARE_PASS ? " (warning)" : "");
-        md_str(out, c->endpoint ? c->endpoint : "ALL");
-        fputs(" · ", out);
-        md_str(out, c->expr);
-        fputs(" — ", out);
-        check_message(c, out);
-        fputc('\n', out);
+        check_line(out, c, &list_item);
     }
     if (any)
         fputc('\n', out);
@@ -328,19 +348,8 @@ static void write_all_checks(const struct gate_report *r, FILE *out)
           "| Status | Endpoint | Check | Result |\n"
           "|---|---|---|---|\n",
           out);
-    for (size_t i = 0; i < v->n_checks; i++) {
-        const struct compare_check *c = &v->checks[i];
-        enum compare_status st = gate__status(c);
-
-        fprintf(out, "| %s %s%s | ", status_icon(st), compare_status_str(st),
-                st == COMPARE_PASS && c->warning ? " (warning)" : "");
-        md_str(out, c->endpoint ? c->endpoint : "ALL");
-        fputs(" | ", out);
-        md_str(out, c->expr);
-        fputs(" | ", out);
-        check_message(c, out);
-        fputs(" |\n", out);
-    }
+    for (size_t i = 0; i < v->n_checks; i++)
+        check_line(out, &v->checks[i], &table_row);
     fputs("\n</details>\n\n", out);
 }
 
