@@ -148,26 +148,16 @@ bool metrics_results_has_streams(const struct metrics_results *r)
 /* ---- series -----------------------------------------------------------------
  */
 
-static const char *const series_names[] = {
-#define METRICS_X(name, str) str,
-    METRICS_SERIES_MAP(METRICS_X)
-#undef METRICS_X
-};
+static const char *const series_names[] = {METRICS_SERIES_MAP(METRICS__NAME2)};
 
 const char *metrics_series_name(enum metrics_series s)
 {
-    if ((int)s < 0 || s >= METRICS_SERIES__COUNT)
-        return NULL;
-    return series_names[s];
+    return metrics__name_at(series_names, METRICS_SERIES__COUNT, (int)s);
 }
 
 int metrics_series_parse(const char *name, size_t len)
 {
-    for (int i = 0; name && i < METRICS_SERIES__COUNT; i++)
-        if (strlen(series_names[i]) == len &&
-            memcmp(series_names[i], name, len) == 0)
-            return i;
-    return -1;
+    return metrics__name_index(series_names, METRICS_SERIES__COUNT, name, len);
 }
 
 bool metrics_series_is_time(enum metrics_series s)
