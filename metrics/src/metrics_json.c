@@ -694,15 +694,60 @@ static int parse_scalars(json_t *o, struct metrics_scalars *s,
     return 0;
 }
 
+/* A member name of "status_codes" (a status code) or of "errors" (an
+ * error class) as the index of its count; -1 when it is none. */
+static int status_index(const char *key)
+{
+    char *end;
+    long code = strtol(key, &end, 10);
+
+    return *end || code <= 0 || code >= METRICS_STATUS_MAX ? -1 : (int)code;
+}
+
+static int errclass_index(const char *key)
+{
+    enum metrics_errclass c = metrics_errclass_parse(key);
+
+    return c == METRICS_ERR_NONE ? -1 : (int)c;
+}
+
+/* The object of counts under name in m (absent or null: *present false):
+ * each member's count into counts[index(key)]; a key whose index is -1 is
+ * refused, bad saying why. */
+static int count_map(json_t *m, const char *name, int (*index)(const char *),
+                     const char *bad, uint64_t *counts, bool *present,
+                     const char *where, char *errbuf, size_t errlen)
+{
+    json_t *v = json_object_get(m, name), *val;
+    const char *key;
+    char w[80];
+
+    *present = v && !json_is_null(v);
+    if (!*present)
+        return 0;
+    if (!json_is_object(v))
+        return fail(errbuf, errlen, "%s%s: expected an object", where, name);
+    snprintf(w, sizeof(w), "%s%s.", where, name);
+    json_object_foreach(v, key, val)
+    {
+        int i = index(key), rc;
+
+        if (i < 0)
+            return fail(errbuf, errlen, "%s%s.%s: %s", where, name, key, bad);
+        if ((rc = member_count(val, &counts[i], w, key, errbuf, errlen)))
+            return rc;
+    }
+    return 0;
+}
+
 static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
                           bool legacy, char *errbuf, size_t errlen)
 {
     struct metrics_endpoint *ep;
-    json_t *v, *val;
-    const char *key;
+    json_t *v;
     char where[64], *method = NULL, *path = NULL;
     double rate = 0;
-    bool has_rate;
+    bool has_rate, has_status, has_errors;
     int rc;
 
     snprintf(where, sizeof(where), "metrics[%zu].", idx);
@@ -735,50 +780,15 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
         goto out;
     }
 
-    v = json_object_get(m, "status_codes");
-    if (v && !json_is_null(v)) {
-        if (!json_is_object(v)) {
-            rc = fail(errbuf, errlen, "%sstatus_codes: expected an object",
-                      where);
-            goto out;
-        }
-        json_object_foreach(v, key, val)
-        {
-            char *end, w[80];
-            long code = strtol(key, &end, 10);
-            if (*end || code <= 0 || code >= METRICS_STATUS_MAX) {
-                rc = fail(errbuf, errlen, "%sstatus_codes.%s: invalid", where,
-                          key);
-                goto out;
-            }
-            snprintf(w, sizeof(w), "%sstatus_codes.", where);
-            if ((rc = member_count(val, &ep->status[code], w, key, errbuf,
-                                   errlen)))
-                goto out;
-        }
-    }
-    v = json_object_get(m, "errors");
-    if (v && !json_is_null(v)) {
-        if (!json_is_object(v)) {
-            rc = fail(errbuf, errlen, "%serrors: expected an object", where);
-            goto out;
-        }
-        json_object_foreach(v, key, val)
-        {
-            enum metrics_errclass c = metrics_errclass_parse(key);
-            char w[80];
-            if (c == METRICS_ERR_NONE) {
-                rc = fail(errbuf, errlen, "%serrors.%s: unknown class", where,
-                          key);
-                goto out;
-            }
-            snprintf(w, sizeof(w), "%serrors.", where);
-            if ((rc = member_count(val, &ep->err_class[c], w, key, errbuf,
-                                   errlen)))
-                goto out;
-            /* both <= 2^53: no wrap; more than requests is refused below */
+    if ((rc = count_map(m, "status_codes", status_index, "invalid", ep->status,
+                        &has_status, where, errbuf, errlen)) ||
+        (rc = count_map(m, "errors", errclass_index, "unknown class",
+                        ep->err_class, &has_errors, where, errbuf, errlen)))
+        goto out;
+    if (has_errors) {
+        /* each <= 2^53: no wrap; more than requests is refused below */
+        for (int c = 0; c < METRICS_ERR__COUNT; c++)
             ep->errors += ep->err_class[c];
-        }
     } else if (has_rate) {
         /* a legacy report has only the rate */
         ep->errors = (uint64_t)llround(rate * (double)ep->requests);
