@@ -20,6 +20,27 @@ static json_t *ms(double v)
     return json_real(round(v * 1000.0) / 1000.0);
 }
 
+/* The members of "meta" that are strings (and cpus, a whole number among
+ * them), in the order a document writes them. */
+static const struct meta_field {
+    const char *key;
+    size_t off; /* in struct metrics_meta */
+    bool is_int;
+} meta_fields[] = {
+    {"loadgate_version", offsetof(struct metrics_meta, loadgate_version),
+     false},
+    {"profile_sha256", offsetof(struct metrics_meta, profile_sha256), false},
+    {"profile_name", offsetof(struct metrics_meta, profile_name), false},
+    {"git_sha", offsetof(struct metrics_meta, git_sha), false},
+    {"git_branch", offsetof(struct metrics_meta, git_branch), false},
+    {"host", offsetof(struct metrics_meta, host), false},
+    {"cpus", offsetof(struct metrics_meta, cpus), true},
+    {"model", offsetof(struct metrics_meta, model), false},
+    {"shard", offsetof(struct metrics_meta, shard), false},
+    {"run_id", offsetof(struct metrics_meta, run_id), false},
+    {"source", offsetof(struct metrics_meta, source), false},
+};
+
 static json_t *str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -371,17 +392,14 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
         &ok);
     set(doc, "partial", json_boolean(r->partial), &ok);
 
-    set(meta, "loadgate_version", str_or_null(r->meta.loadgate_version), &ok);
-    set(meta, "profile_sha256", str_or_null(r->meta.profile_sha256), &ok);
-    set(meta, "profile_name", str_or_null(r->meta.profile_name), &ok);
-    set(meta, "git_sha", str_or_null(r->meta.git_sha), &ok);
-    set(meta, "git_branch", str_or_null(r->meta.git_branch), &ok);
-    set(meta, "host", str_or_null(r->meta.host), &ok);
-    set(meta, "cpus", json_integer(r->meta.cpus), &ok);
-    set(meta, "model", str_or_null(r->meta.model), &ok);
-    set(meta, "shard", str_or_null(r->meta.shard), &ok);
-    set(meta, "run_id", str_or_null(r->meta.run_id), &ok);
-    set(meta, "source", str_or_null(r->meta.source), &ok);
+    for (size_t i = 0; i < sizeof(meta_fields) / sizeof(*meta_fields); i++) {
+        const char *at = (const char *)&r->meta + meta_fields[i].off;
+
+        set(meta, meta_fields[i].key,
+            meta_fields[i].is_int ? json_integer(*(const int *)at)
+                                  : str_or_null(*(char *const *)at),
+            &ok);
+    }
     set(meta, "warmup_seconds", json_real(r->meta.warmup_s), &ok);
     set(meta, "target_rps", json_real(r->meta.target_rps), &ok);
     set(meta, "achieved_rps",
@@ -959,26 +977,13 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
         struct metrics_meta *mt = &r->meta;
         if (!json_is_object(meta))
             return fail(errbuf, errlen, "meta: expected an object");
-        if ((rc = get_str(meta, "loadgate_version", &mt->loadgate_version,
-                          "meta.", errbuf, errlen)) ||
-            (rc = get_str(meta, "profile_sha256", &mt->profile_sha256, "meta.",
-                          errbuf, errlen)) ||
-            (rc = get_str(meta, "profile_name", &mt->profile_name, "meta.",
-                          errbuf, errlen)) ||
-            (rc = get_str(meta, "git_sha", &mt->git_sha, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_str(meta, "git_branch", &mt->git_branch, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_str(meta, "host", &mt->host, "meta.", errbuf, errlen)) ||
-            (rc =
-                 get_str(meta, "model", &mt->model, "meta.", errbuf, errlen)) ||
-            (rc =
-                 get_str(meta, "shard", &mt->shard, "meta.", errbuf, errlen)) ||
-            (rc = get_str(meta, "run_id", &mt->run_id, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_str(meta, "source", &mt->source, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL, "meta.",
+        for (const struct meta_field *f = meta_fields;
+             f < meta_fields + sizeof(meta_fields) / sizeof(*meta_fields); f++)
+            if (!f->is_int &&
+                (rc = get_str(meta, f->key, (char **)((char *)mt + f->off),
+                              "meta.", errbuf, errlen)))
+                return rc;
+        if ((rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL, "meta.",
                           errbuf, errlen)) ||
             (rc = get_num(meta, "target_rps", &mt->target_rps, NULL, "meta.",
                           errbuf, errlen)) ||
