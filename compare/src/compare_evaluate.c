@@ -183,14 +183,28 @@ static void fmt_p(double p, char *buf, size_t len)
 
 /* bt: the bootstrap behind c->has_ci; family: Holm's m (0: not in it)
  * at alpha. */
+/* Appends to c->detail at *used (which counts what did not fit too);
+ * false once the detail is full. */
+__attribute__((format(printf, 3, 4))) static bool
+detail_add(struct compare_check *c, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(c->detail + *used, sizeof(c->detail) - *used, fmt, ap);
+    va_end(ap);
+    *used += n < 0 ? 0 : (size_t)n;
+    return *used < sizeof(c->detail);
+}
+
 static void finish_text(struct compare_check *c,
                         const struct compare_threshold *t, const char *note,
                         const struct compare__boot *bt, size_t family,
                         double alpha)
 {
     char val[64], lim[64], where[600] = "";
-    size_t used;
-    int n;
+    size_t used = 0;
 
     compare__utf8_cut(c->message, MESSAGE_MAX);
 
@@ -198,35 +212,25 @@ static void finish_text(struct compare_check *c,
         snprintf(where, sizeof(where), "  (%s:%d)", t->file, t->line);
     else if (t->line > 0)
         snprintf(where, sizeof(where), "  (line %d)", t->line);
-    n = snprintf(c->detail, sizeof(c->detail), "endpoint : %s\nthreshold: %s%s",
-                 c->endpoint, c->expr, where);
-    used = n < 0 ? 0 : (size_t)n;
-    if (used >= sizeof(c->detail))
+    if (!detail_add(c, &used, "endpoint : %s\nthreshold: %s%s", c->endpoint,
+                    c->expr, where))
         goto out;
     if (c->has_measured) {
         compare__fmt_value((int)t->stat, c->measured, val, sizeof(val));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\nmeasured : %s (n=%llu)", val,
-                     (unsigned long long)c->n_measured);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\nmeasured : %s (n=%llu)", val,
+                        (unsigned long long)c->n_measured))
             goto out;
     }
     if (c->has_baseline) {
         compare__fmt_value((int)t->stat, c->baseline, val, sizeof(val));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\nbaseline : %s (n=%llu)", val,
-                     (unsigned long long)c->n_baseline);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\nbaseline : %s (n=%llu)", val,
+                        (unsigned long long)c->n_baseline))
             goto out;
     }
     if (c->has_limit) {
         compare__fmt_value((int)t->stat, c->limit, lim, sizeof(lim));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\nlimit    : %s %s", compare_op_str(t->op), lim);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\nlimit    : %s %s", compare_op_str(t->op),
+                        lim))
             goto out;
     }
     if (c->has_measured && c->has_baseline) {
@@ -239,10 +243,7 @@ static void finish_text(struct compare_check *c,
             compare__printf(val, sizeof(val), "%s%s (baseline is 0)",
                             c->measured < 0 ? "-" : "+", abs);
         }
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\ndelta    : %s", val);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\ndelta    : %s", val))
             goto out;
     }
     if (c->has_ci && bt) {
@@ -255,37 +256,33 @@ static void finish_text(struct compare_check *c,
         else
             snprintf(blocks, sizeof(blocks), "blocks of %zu + %zu",
                      bt->block_cur, bt->block_base);
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
-                     "%sblock bootstrap, %u draws over %s, %s)",
-                     lo, hi, bt->paired ? "paired " : "", bt->draws, w, blocks);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used,
+                        "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
+                        "%sblock bootstrap, %u draws over %s, %s)",
+                        lo, hi, bt->paired ? "paired " : "", bt->draws, w,
+                        blocks))
             goto out;
         if (family) {
             char raw[32], adj[32];
             fmt_p(c->p_value, raw, sizeof(raw));
             fmt_p(c->p_adjusted, adj, sizeof(adj));
-            n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                         "\np-value  : %s; Holm-adjusted over %zu relative "
-                         "check%s: %s (the gate's alpha %g%%)",
-                         raw, family, family == 1 ? "" : "s", adj, alpha * 100);
-            used += n < 0 ? 0 : (size_t)n;
-            if (used >= sizeof(c->detail))
+            if (!detail_add(c, &used,
+                            "\np-value  : %s; Holm-adjusted over %zu relative "
+                            "check%s: %s (the gate's alpha %g%%)",
+                            raw, family, family == 1 ? "" : "s", adj,
+                            alpha * 100))
                 goto out;
         }
     }
     if (c->has_mde) {
         compare__fmt_pct(c->mde_pct, val, sizeof(val));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\ncould see: %s or more (80%% power at this noise)", val);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used,
+                        "\ncould see: %s or more (80%% power at this noise)",
+                        val))
             goto out;
     }
     if (note)
-        snprintf(c->detail + used, sizeof(c->detail) - used, "\nnote     : %s",
-                 note);
+        detail_add(c, &used, "\nnote     : %s", note);
 out:
     compare__utf8_cut(c->detail, DETAIL_MAX);
 }
