@@ -645,6 +645,22 @@ static void apply_warn_only(struct compare_check *c,
     memcpy(c->message, tmp, sizeof(tmp));
 }
 
+/* A check that cannot be judged: status st of type, its message from fmt,
+ * which the detail repeats as its note.  Returns 0. */
+__attribute__((format(printf, 5, 6))) static int
+unjudged(struct compare_check *c, struct pend *p, enum compare_status st,
+         const char *type, const char *fmt, ...)
+{
+    va_list ap;
+
+    set_status(c, st, type);
+    va_start(ap, fmt);
+    vsnprintf(c->message, sizeof(c->message), fmt, ap);
+    va_end(ap);
+    p->notek = NOTE_MSG;
+    return 0;
+}
+
 /* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
  * NULL; both already the series' views of src and the baseline's for a
  * streaming check (src: the run's endpoint itself).  Measures; finish()
@@ -674,34 +690,22 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
     c->threshold = t;
     c->relative = t->relative;
 
-    if (src->requests == 0) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
-        snprintf(c->message, sizeof(c->message),
-                 "0 requests in measured window; not evaluated");
-        p->notek = NOTE_MSG;
-        return 0;
-    }
-    if (t->series != METRICS_SERIES_LATENCY && !src->stream) {
+    if (src->requests == 0)
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA,
+                        "0 requests in measured window; not evaluated");
+    if (t->series != METRICS_SERIES_LATENCY && !src->stream)
         /* goodput would read 0/s: not streams, not a value */
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
-        snprintf(c->message, sizeof(c->message),
-                 "no streamed response in measured window (%llu requests); "
-                 "not evaluated",
-                 (unsigned long long)src->requests);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA,
+                        "no streamed response in measured window (%llu "
+                        "requests); not evaluated",
+                        (unsigned long long)src->requests);
     rc = metrics_value(e->run, ep, t->stat, &m);
-    if (rc || !isfinite(m)) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
-        snprintf(c->message, sizeof(c->message),
-                 "no %s in measured window (%llu requests, none with %s); "
-                 "not evaluated",
-                 sname, (unsigned long long)src->requests,
-                 t->series ? "a stream's value" : "a latency");
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if (rc || !isfinite(m))
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA,
+                        "no %s in measured window (%llu requests, none with "
+                        "%s); not evaluated",
+                        sname, (unsigned long long)src->requests,
+                        t->series ? "a stream's value" : "a latency");
     c->has_measured = true;
     c->measured = m;
     c->n_measured = sample_count(ep, stat);
@@ -729,34 +733,22 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
 
     if (!e->base) {
         e->v->baseline_missing = true;
-        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
-        snprintf(c->message, sizeof(c->message),
-                 "no baseline; relative check skipped");
-        p->notek = NOTE_MSG;
-        return 0;
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "no baseline; relative check skipped");
     }
-    if (!bep || bep->requests == 0) {
-        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
-        if (e->opts && e->opts->baseline_name)
-            snprintf(c->message, sizeof(c->message),
-                     "endpoint not in baseline '%.150s'",
-                     e->opts->baseline_name);
-        else
-            snprintf(c->message, sizeof(c->message),
-                     "endpoint '%.150s' not in baseline", name);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if ((!bep || bep->requests == 0) && e->opts && e->opts->baseline_name)
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "endpoint not in baseline '%.150s'",
+                        e->opts->baseline_name);
+    if (!bep || bep->requests == 0)
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "endpoint '%.150s' not in baseline", name);
     rc = metrics_value(e->base, bep, t->stat, &b);
-    if (rc || !isfinite(b)) {
-        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
-        snprintf(c->message, sizeof(c->message),
-                 "baseline has no %s for this endpoint; relative check "
-                 "skipped",
-                 sname);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if (rc || !isfinite(b))
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "baseline has no %s for this endpoint; relative "
+                        "check skipped",
+                        sname);
     c->has_baseline = true;
     c->baseline = b;
     c->n_baseline = sample_count(bep, stat);
@@ -765,15 +757,11 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
      * run on a branch) is not made inconclusive by its sample size. */
     if (!(t->for_s > 0) && too_few_run(c, sname, need))
         return 0;
-    if (need && c->n_baseline < need) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
-        snprintf(c->message, sizeof(c->message),
-                 "%s of the baseline's %llu %s needs at least %llu", sname,
-                 (unsigned long long)c->n_baseline, samples_noun(t),
-                 (unsigned long long)need);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if (need && c->n_baseline < need)
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW,
+                        "%s of the baseline's %llu %s needs at least %llu",
+                        sname, (unsigned long long)c->n_baseline,
+                        samples_noun(t), (unsigned long long)need);
     c->has_limit = true;
     c->limit = t->tolerance_pct ? b * (1.0 + t->tolerance) : b + t->tolerance;
     relative_message(c, t);
