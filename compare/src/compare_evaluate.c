@@ -1155,20 +1155,14 @@ int compare__evaluate_ex(const struct metrics_results *run,
         goto out;
     for (size_t i = 0; i < e.v->n_checks; i++) {
         const struct compare_check *c = &e.v->checks[i];
-        switch (c->status) {
-        case COMPARE_PASS:
-            e.v->n_pass++;
-            break;
-        case COMPARE_FAIL:
-            e.v->n_fail++;
-            break;
-        case COMPARE_INCONCLUSIVE:
-            e.v->n_inconclusive++;
-            break;
-        case COMPARE_SKIPPED:
-            e.v->n_skipped++;
-            break;
-        }
+        size_t *const tally[] = {
+            [COMPARE_PASS] = &e.v->n_pass,
+            [COMPARE_FAIL] = &e.v->n_fail,
+            [COMPARE_INCONCLUSIVE] = &e.v->n_inconclusive,
+            [COMPARE_SKIPPED] = &e.v->n_skipped,
+        };
+
+        (*tally[c->status])++;
         if (c->warning)
             e.v->n_warnings++;
     }
