@@ -154,22 +154,13 @@ static const char print_js[] =
     "document.querySelectorAll('details').forEach(function(d){"
     "d.open=true})});";
 
-static const char *verdict_class(const char *overall)
+/* pass, fail or other as overall is PASS, FAIL or anything else. */
+static const char *by_verdict(const char *overall, const char *pass,
+                              const char *fail, const char *other)
 {
-    if (strcmp(overall, "PASS") == 0)
-        return "v-pass";
-    if (strcmp(overall, "FAIL") == 0)
-        return "v-fail";
-    return "v-inconclusive";
-}
-
-static const char *verdict_mark(const char *overall)
-{
-    if (strcmp(overall, "PASS") == 0)
-        return "✓";
-    if (strcmp(overall, "FAIL") == 0)
-        return "✗";
-    return "?";
+    return strcmp(overall, "PASS") == 0   ? pass
+           : strcmp(overall, "FAIL") == 0 ? fail
+                                          : other;
 }
 
 static void write_head(struct gate__html *h, const struct gate_report *r,
@@ -226,7 +217,8 @@ static void write_header(struct gate__html *h, const struct gate_report *r,
     fprintf(o,
             "<header class=\"verdict %s\" role=\"banner\">\n<div>\n"
             "<h1><span class=\"badge\">%s %s</span>",
-            verdict_class(overall), verdict_mark(overall), overall);
+            by_verdict(overall, "v-pass", "v-fail", "v-inconclusive"),
+            by_verdict(overall, "✓", "✗", "?"), overall);
     gate__html_text(h, r->profile_name ? r->profile_name : "results",
                     GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
     fputs("</h1>\n<p class=\"verdict-line\">", o);

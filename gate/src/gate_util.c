@@ -295,20 +295,20 @@ void gate__synth_detail(const struct gate_report *r,
     else if (file)
         GATE_APPEND("  (%s)", file);
     GATE_APPEND("\n");
-    if (c->has_measured) {
-        gate__fmt_value(stat, c->measured, v, sizeof(v));
-        GATE_APPEND("measured : %s", v);
-        if (c->n_measured)
-            GATE_APPEND(" (n=%llu)", (unsigned long long)c->n_measured);
-        GATE_APPEND("\n");
-    } else {
-        GATE_APPEND("measured : no data\n");
-    }
-    if (c->has_baseline) {
-        gate__fmt_value(stat, c->baseline, v, sizeof(v));
-        GATE_APPEND("baseline : %s", v);
-        if (c->n_baseline)
-            GATE_APPEND(" (n=%llu)", (unsigned long long)c->n_baseline);
+    /* the measured value (or "no data"), then the baseline's if any */
+    for (int b = 0; b < 2; b++) {
+        bool has = b ? c->has_baseline : c->has_measured;
+        uint64_t n = b ? c->n_baseline : c->n_measured;
+
+        if (!has) {
+            if (!b)
+                GATE_APPEND("measured : no data\n");
+            continue;
+        }
+        gate__fmt_value(stat, b ? c->baseline : c->measured, v, sizeof(v));
+        GATE_APPEND("%s : %s", b ? "baseline" : "measured", v);
+        if (n)
+            GATE_APPEND(" (n=%llu)", (unsigned long long)n);
         GATE_APPEND("\n");
     }
     if (c->has_limit) {
