@@ -126,6 +126,64 @@ struct cmd_option {
     const struct cmd_option *include;
 };
 
+/* Entries several tables share, each defined once: the name, id, value and
+ * completion here, the help (and where it varies, the short name) the
+ * command's own.  CMD_OPTION_ARG: any option that takes a value. */
+#define CMD_OPTION_ARG(name, short_, id_, metavar_, complete_, flags_, text)   \
+    {                                                                          \
+        .long_name = (name), .short_name = (short_), .id = (id_),              \
+        .arg = CMD_ARG_REQUIRED, .metavar = (metavar_),                        \
+        .complete = (complete_), .flags = (flags_), .help = (text)             \
+    }
+/* A value named N, NAME, MAX: --threads, --keep, --save-baseline, ... */
+#define CMD_OPTION_VALUE(name, short_, id_, metavar_, text)                    \
+    CMD_OPTION_ARG(name, short_, id_, metavar_, CMD_COMPLETE_NONE, 0, text)
+/* An option whose value is a file. */
+#define CMD_OPTION_FILE(name, id_, text)                                       \
+    CMD_OPTION_ARG(name, 0, id_, "FILE", CMD_COMPLETE_FILE, 0, text)
+#define CMD_OPTION_OUT(flags_, text)                                           \
+    CMD_OPTION_ARG("out", 'o', CMD_OPT_OUT, "FILE", CMD_COMPLETE_FILE, flags_, \
+                   text)
+#define CMD_OPTION_STORE(short_, text)                                         \
+    CMD_OPTION_ARG("store", short_, CMD_OPT_STORE, "DIR", CMD_COMPLETE_DIR, 0, \
+                   text)
+#define CMD_OPTION_BASELINE(metavar_, text)                                    \
+    CMD_OPTION_ARG("baseline", 'b', CMD_OPT_BASELINE, metavar_,                \
+                   CMD_COMPLETE_BASELINE, 0, text)
+#define CMD_OPTION_THRESHOLD(text)                                             \
+    CMD_OPTION_ARG("threshold", 't', CMD_OPT_THRESHOLD, "EXPR",                \
+                   CMD_COMPLETE_NONE, CMD_OPTF_REPEAT, text)
+/* A value from a list of words: metavar NULL shows them joined by '|'. */
+#define CMD_OPTION_WORDS(name, id_, metavar_, words_, text)                    \
+    {                                                                          \
+        .long_name = (name), .id = (id_), .arg = CMD_ARG_REQUIRED,             \
+        .metavar = (metavar_), .complete = CMD_COMPLETE_WORDS,                 \
+        .words = (words_), .help = (text)                                      \
+    }
+/* A switch without a value: --quiet, --no-gate, ... */
+#define CMD_OPTION_FLAG(name, short_, id_, text)                               \
+    {                                                                          \
+        .long_name = (name), .short_name = (short_), .id = (id_),              \
+        .help = (text)                                                         \
+    }
+#define CMD_OPTION_NO_GATE                                                     \
+    CMD_OPTION_FLAG("no-gate", 0, CMD_OPT_NO_GATE,                             \
+                    "report, but exit 0 whatever the verdict")
+#define CMD_OPTION_REQUIRE_BASELINE                                            \
+    CMD_OPTION_FLAG("require-baseline", 0, CMD_OPT_REQUIRE_BASELINE,           \
+                    "a missing baseline is exit 3, not a notice")
+#define CMD_OPTION_ALLOW_PROFILE_CHANGE                                        \
+    CMD_OPTION_FLAG("allow-profile-change", 0, CMD_OPT_ALLOW_PROFILE_CHANGE,   \
+                    "compare with a baseline of another profile")
+
+/* --until-decided [MAX] (run, ab): MAX may be left out. */
+#define CMD_OPTION_UNTIL_DECIDED(text)                                         \
+    {                                                                          \
+        .long_name = "until-decided", .id = CMD_OPT_UNTIL_DECIDED,             \
+        .arg = CMD_ARG_OPTIONAL, .metavar = "[MAX]",                           \
+        .value_ok = cmd_is_duration, .help = (text)                            \
+    }
+
 /* The entry of a table that takes the report options. */
 #define CMD_REPORT_OPTIONS_INCLUDE                                             \
     {                                                                          \
@@ -317,6 +375,12 @@ struct cmd_judge {
  * --no-gate: whichever the command's table has).  Returns 1 when opt was
  * one of them (consumed), 0 otherwise. */
 int cmd_judge_opt(struct cmd_judge *j, int opt, const char *arg);
+/* cmd_getopt() for run, quick, gate, report and demo: the report and
+ * judge options (cmd_report_opt, cmd_judge_opt) are consumed on the way;
+ * returns the next option of the command's own, or -1 at the end. */
+int cmd_getopt_judged(int argc, char **argv, const struct cmd_option *table,
+                      struct cmd_getopt *g, struct cmd_report_opts *ro,
+                      struct cmd_judge *j);
 
 /* Loaded before a run: thresholds parsed and checked against the profile's
  * endpoints, baseline resolved and checked against the profile's hash, so

@@ -9,16 +9,9 @@
 #include "cmd.h"
 
 const struct cmd_option cmd_calibrate_options[] = {
-    {.long_name = "runs",
-     .short_name = 'n',
-     .id = CMD_OPT_RUNS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "A/A runs (2 to 100, default 5)"},
-    {.long_name = "quiet",
-     .short_name = 'q',
-     .id = CMD_OPT_QUIET,
-     .help = "no progress"},
+    CMD_OPTION_VALUE("runs", 'n', CMD_OPT_RUNS, "N",
+                     "A/A runs (2 to 100, default 5)"),
+    CMD_OPTION_FLAG("quiet", 'q', CMD_OPT_QUIET, "no progress"),
     {.long_name = NULL},
 };
 

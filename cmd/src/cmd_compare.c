@@ -50,13 +50,7 @@ static void compare_endpoint(const struct metrics_results *base,
 }
 
 const struct cmd_option cmd_compare_options[] = {
-    {.long_name = "store",
-     .short_name = 's',
-     .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR",
-     .complete = CMD_COMPLETE_DIR,
-     .help = "baseline store (.loadgate/baselines)"},
+    CMD_OPTION_STORE('s', "baseline store (.loadgate/baselines)"),
     {.long_name = NULL},
 };
 

@@ -10,35 +10,15 @@
 #include "demo.h"
 
 const struct cmd_option cmd_demo_options[] = {
-    {.long_name = "slow",
-     .id = CMD_OPT_SLOW,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "ENDPOINT=PERCENT",
-     .flags = CMD_OPTF_REPEAT,
-     .help = "slow one endpoint down (repeatable)"},
-    {.long_name = "serve",
-     .id = CMD_OPT_SERVE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "PORT",
-     .help = "only serve the demo API on 127.0.0.1:PORT"},
-    {.long_name = "baseline",
-     .short_name = 'b',
-     .id = CMD_OPT_BASELINE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "B",
-     .complete = CMD_COMPLETE_BASELINE,
-     .help = "judge against B instead of the bundled baseline"},
-    {.long_name = "save-baseline",
-     .id = CMD_OPT_SAVE_BASELINE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "NAME",
-     .help = "store this run as baseline NAME"},
-    {.long_name = "store",
-     .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR",
-     .complete = CMD_COMPLETE_DIR,
-     .help = "baseline store (.loadgate/baselines)"},
+    CMD_OPTION_ARG("slow", 0, CMD_OPT_SLOW, "ENDPOINT=PERCENT",
+                   CMD_COMPLETE_NONE, CMD_OPTF_REPEAT,
+                   "slow one endpoint down (repeatable)"),
+    CMD_OPTION_VALUE("serve", 0, CMD_OPT_SERVE, "PORT",
+                     "only serve the demo API on 127.0.0.1:PORT"),
+    CMD_OPTION_BASELINE("B", "judge against B instead of the bundled baseline"),
+    CMD_OPTION_VALUE("save-baseline", 0, CMD_OPT_SAVE_BASELINE, "NAME",
+                     "store this run as baseline NAME"),
+    CMD_OPTION_STORE(0, "baseline store (.loadgate/baselines)"),
     CMD_REPORT_OPTIONS_INCLUDE,
     CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
@@ -90,9 +70,8 @@ int cmd_demo(int argc, char **argv)
     if (!slow)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_demo_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_demo_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_SLOW:
             if (demo_slow_parse(optarg, &slow[dopts.n_slow])) {

@@ -10,49 +10,20 @@
 
 /* gate's and report's */
 const struct cmd_option cmd_gate_options[] = {
-    {.long_name = "profile",
-     .short_name = 'p',
-     .id = CMD_OPT_PROFILE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "PROFILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "thresholds (and hash check) of this profile"},
-    {.long_name = "threshold",
-     .short_name = 't',
-     .id = CMD_OPT_THRESHOLD,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "EXPR",
-     .flags = CMD_OPTF_REPEAT,
-     .help = "a check instead of those (repeatable)"},
-    {.long_name = "baseline",
-     .short_name = 'b',
-     .id = CMD_OPT_BASELINE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE|NAME|URL",
-     .complete = CMD_COMPLETE_BASELINE,
-     .help = "as for run"},
-    {.long_name = "require-baseline",
-     .id = CMD_OPT_REQUIRE_BASELINE,
-     .help = "a missing baseline is exit 3, not a notice"},
-    {.long_name = "allow-profile-change",
-     .id = CMD_OPT_ALLOW_PROFILE_CHANGE,
-     .help = "compare with a baseline of another profile"},
-    {.long_name = "store",
-     .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR",
-     .complete = CMD_COMPLETE_DIR,
-     .help = "baseline store (.loadgate/baselines)"},
-    {.long_name = "from",
-     .id = CMD_OPT_FROM,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FORMAT",
-     .complete = CMD_COMPLETE_WORDS,
-     .words = "auto locust k6 jmeter artillery autocannon gatling vegeta wrk "
-              "hey",
-     .help = "another tool's results: locust, k6, jmeter, artillery, "
-             "autocannon, gatling, vegeta, wrk, hey; auto (the default): "
-             "told from the content"},
+    CMD_OPTION_ARG("profile", 'p', CMD_OPT_PROFILE, "PROFILE",
+                   CMD_COMPLETE_FILE, 0,
+                   "thresholds (and hash check) of this profile"),
+    CMD_OPTION_THRESHOLD("a check instead of those (repeatable)"),
+    CMD_OPTION_BASELINE("FILE|NAME|URL", "as for run"),
+    CMD_OPTION_REQUIRE_BASELINE,
+    CMD_OPTION_ALLOW_PROFILE_CHANGE,
+    CMD_OPTION_STORE(0, "baseline store (.loadgate/baselines)"),
+    CMD_OPTION_WORDS("from", CMD_OPT_FROM, "FORMAT",
+                     "auto locust k6 jmeter artillery autocannon gatling "
+                     "vegeta wrk hey",
+                     "another tool's results: locust, k6, jmeter, artillery, "
+                     "autocannon, gatling, vegeta, wrk, hey; auto (the "
+                     "default): told from the content"),
     CMD_REPORT_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
@@ -78,9 +49,8 @@ static int gate_or_report(int argc, char **argv, bool report)
     if (!ths)
         return GATE_EXIT_UNJUDGED;
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_gate_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_gate_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_PROFILE:
             profile_path = optarg;

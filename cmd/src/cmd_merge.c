@@ -12,20 +12,11 @@
 #include "cmd.h"
 
 const struct cmd_option cmd_merge_options[] = {
-    {.long_name = "out",
-     .short_name = 'o',
-     .id = CMD_OPT_OUT,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .flags = CMD_OPTF_IN_ARGS,
-     .help = "the merged results"},
-    {.long_name = "force",
-     .id = CMD_OPT_FORCE,
-     .arg = CMD_ARG_NONE,
-     .help = "merge runs that are not one run's shards (of one profile), "
-             "with a warning; the time between runs that did not overlap "
-             "is left out of the duration"},
+    CMD_OPTION_OUT(CMD_OPTF_IN_ARGS, "the merged results"),
+    CMD_OPTION_FLAG("force", 0, CMD_OPT_FORCE,
+                    "merge runs that are not one run's shards (of one "
+                    "profile), with a warning; the time between runs that did "
+                    "not overlap is left out of the duration"),
     {.long_name = NULL},
 };
 

@@ -34,24 +34,15 @@ int cmd_threads_opt(const char *arg, const char *usage)
 /* ---- the live page and metrics --------------------------------------- */
 
 const struct cmd_option cmd_live_options[] = {
-    {.long_name = "ui",
-     .id = CMD_OPT_UI,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "[ADDR:]PORT",
-     .help = "watch the run in a browser at http://127.0.0.1:PORT/ (loopback "
-             "unless LOADGATE_TOKEN is set)"},
-    {.long_name = "metrics",
-     .id = CMD_OPT_METRICS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "[ADDR:]PORT",
-     .help = "serve the live metrics at /metrics for Prometheus "
-             "(OpenMetrics)"},
-    {.long_name = "ui-linger",
-     .id = CMD_OPT_UI_LINGER,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DURATION",
-     .help = "keep --ui and --metrics up this long after the verdict "
-             "(default 5s with --ui, else 0)"},
+    CMD_OPTION_VALUE("ui", 0, CMD_OPT_UI, "[ADDR:]PORT",
+                     "watch the run in a browser at http://127.0.0.1:PORT/ "
+                     "(loopback unless LOADGATE_TOKEN is set)"),
+    CMD_OPTION_VALUE("metrics", 0, CMD_OPT_METRICS, "[ADDR:]PORT",
+                     "serve the live metrics at /metrics for Prometheus "
+                     "(OpenMetrics)"),
+    CMD_OPTION_VALUE("ui-linger", 0, CMD_OPT_UI_LINGER, "DURATION",
+                     "keep --ui and --metrics up this long after the verdict "
+                     "(default 5s with --ui, else 0)"),
     {.long_name = NULL},
 };
 

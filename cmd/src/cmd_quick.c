@@ -8,104 +8,63 @@
 #include "units.h"
 
 const struct cmd_option cmd_quick_options[] = {
-    {.long_name = "requests",
-     .short_name = 'n',
-     .id = CMD_OPT_REQUESTS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "requests to send (default 1000)"},
-    {.long_name = "concurrency",
-     .short_name = 'c',
-     .id = CMD_OPT_CONCURRENCY,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "concurrent users (default 100)"},
-    {.long_name = "duration",
-     .short_name = 'd',
-     .id = CMD_OPT_DURATION,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DURATION",
-     .help = "run for DURATION (30s, 5m) instead of N requests"},
-    {.long_name = "rate",
-     .id = CMD_OPT_RATE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "R/s",
-     .help = "open model: R arrivals per second"},
-    {.long_name = "method",
-     .short_name = 'm',
-     .id = CMD_OPT_METHOD,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "METHOD",
-     .help = "HTTP method (GET)"},
-    {.long_name = "header",
-     .short_name = 'H',
-     .id = CMD_OPT_HEADER,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "'K: V'",
-     .flags = CMD_OPTF_REPEAT,
-     .help = "a request header (repeatable; never reported)"},
-    {.long_name = "body",
-     .id = CMD_OPT_BODY,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "request body"},
-    {.long_name = "threshold",
-     .short_name = 't',
-     .id = CMD_OPT_THRESHOLD,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "EXPR",
-     .flags = CMD_OPTF_REPEAT,
-     .help = "a check instead of the defaults (repeatable); error_rate < 5% "
-             "stays unless one checks error_rate ('error_rate <= 100%' turns "
-             "it off)"},
-    {.long_name = "baseline",
-     .short_name = 'b',
-     .id = CMD_OPT_BASELINE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "B",
-     .complete = CMD_COMPLETE_BASELINE,
-     .help = "compare with a results file, stored name or URL"},
-    {.long_name = "store",
-     .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR",
-     .complete = CMD_COMPLETE_DIR,
-     .help = "baseline store (.loadgate/baselines)"},
-    {.long_name = "engine",
-     .id = CMD_OPT_ENGINE,
-     .arg = CMD_ARG_REQUIRED,
-     .complete = CMD_COMPLETE_WORDS,
-     .words = "fast curl",
-     .help = "the transport (default: automatic)"},
-    {.long_name = "http",
-     .id = CMD_OPT_HTTP,
-     .arg = CMD_ARG_REQUIRED,
-     .complete = CMD_COMPLETE_WORDS,
-     .words = "1.1 2 auto",
-     .help = "HTTP version: 1.1 (default), 2 (h2 over TLS, h2c in the clear), "
-             "auto (ALPN)"},
-    {.long_name = "connections",
-     .id = CMD_OPT_CONNECTIONS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "HTTP/2: connections the users share (default: enough for all "
-             "at --max-streams)"},
-    {.long_name = "max-streams",
-     .id = CMD_OPT_MAX_STREAMS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "HTTP/2: streams in flight per connection (default: the "
-             "server's limit)"},
-    {.long_name = "threads",
-     .id = CMD_OPT_THREADS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "event loops (for a remote target)"},
+    CMD_OPTION_VALUE("requests", 'n', CMD_OPT_REQUESTS, "N",
+                     "requests to send (default 1000)"),
+    CMD_OPTION_VALUE("concurrency", 'c', CMD_OPT_CONCURRENCY, "N",
+                     "concurrent users (default 100)"),
+    CMD_OPTION_VALUE("duration", 'd', CMD_OPT_DURATION, "DURATION",
+                     "run for DURATION (30s, 5m) instead of N requests"),
+    CMD_OPTION_VALUE("rate", 0, CMD_OPT_RATE, "R/s",
+                     "open model: R arrivals per second"),
+    CMD_OPTION_VALUE("method", 'm', CMD_OPT_METHOD, "METHOD",
+                     "HTTP method (GET)"),
+    CMD_OPTION_ARG("header", 'H', CMD_OPT_HEADER, "'K: V'", CMD_COMPLETE_NONE,
+                   CMD_OPTF_REPEAT,
+                   "a request header (repeatable; never reported)"),
+    CMD_OPTION_FILE("body", CMD_OPT_BODY, "request body"),
+    CMD_OPTION_THRESHOLD("a check instead of the defaults (repeatable); "
+                         "error_rate < 5% stays unless one checks error_rate "
+                         "('error_rate <= 100%' turns it off)"),
+    CMD_OPTION_BASELINE("B", "compare with a results file, stored name or URL"),
+    CMD_OPTION_STORE(0, "baseline store (.loadgate/baselines)"),
+    CMD_OPTION_WORDS("engine", CMD_OPT_ENGINE, NULL, "fast curl",
+                     "the transport (default: automatic)"),
+    CMD_OPTION_WORDS("http", CMD_OPT_HTTP, NULL, "1.1 2 auto",
+                     "HTTP version: 1.1 (default), 2 (h2 over TLS, h2c in "
+                     "the clear), auto (ALPN)"),
+    CMD_OPTION_VALUE("connections", 0, CMD_OPT_CONNECTIONS, "N",
+                     "HTTP/2: connections the users share (default: enough "
+                     "for all at --max-streams)"),
+    CMD_OPTION_VALUE("max-streams", 0, CMD_OPT_MAX_STREAMS, "N",
+                     "HTTP/2: streams in flight per connection (default: "
+                     "the server's limit)"),
+    CMD_OPTION_VALUE("threads", 0, CMD_OPT_THREADS, "N",
+                     "event loops (for a remote target)"),
     CMD_REPORT_OPTIONS_INCLUDE,
     CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
 };
+
+/* -d DURATION or --rate R/s into q: 0, or the usage error's exit code
+ * (message printed) unless it is a quantity above 0. */
+static int quantity_opt(const char *usage, int opt, const char *arg,
+                        struct profile_quick *q)
+{
+    bool rate = opt == CMD_OPT_RATE;
+    double *v = rate ? &q->rate : &q->duration_s;
+    struct units_error ue;
+    int urc = rate ? units_parse_rate(arg, v, &ue)
+                   : units_parse_duration(arg, UNITS_SECONDS, v, &ue);
+
+    if (!urc && *v > 0)
+        return 0;
+    return cmd_usage_error(
+        usage, "%s wants %s, not '%s': %s", rate ? "--rate" : "-d",
+        units_expected(rate ? UNITS_RATE : UNITS_DURATION), arg,
+        urc    ? ue.msg
+        : rate ? "it must be more than 0"
+               : "it must be longer than 0");
+}
 
 /* All of path, NUL-terminated; NULL when it cannot be read. */
 static char *read_file(const char *path)
@@ -132,9 +91,8 @@ int cmd_quick(int argc, char **argv)
     enum loader_engine engine = LOADER_ENGINE_AUTO;
     size_t n_headers = 0, n_ths = 0;
     unsigned long long v;
-    struct units_error ue;
     char *body = NULL, msg[1200];
-    int opt, urc, rc = GATE_EXIT_USAGE;
+    int opt, rc = GATE_EXIT_USAGE;
     bool n_set = false, c_set = false, h2_counts = false;
     struct cmd_getopt g = {0};
     const char *usage = cmd_usage("quick");
@@ -146,9 +104,8 @@ int cmd_quick(int argc, char **argv)
     q.requests = 1000;
     q.concurrency = 100;
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_quick_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_quick_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_REQUESTS:
             if (cmd_parse_uint(optarg, 1, 1000000000000ULL, &v)) {
@@ -173,23 +130,9 @@ int cmd_quick(int argc, char **argv)
             c_set = true;
             break;
         case CMD_OPT_DURATION:
-            urc =
-                units_parse_duration(optarg, UNITS_SECONDS, &q.duration_s, &ue);
-            if (urc || q.duration_s <= 0) {
-                rc = cmd_usage_error(usage, "-d wants %s, not '%s': %s",
-                                     units_expected(UNITS_DURATION), optarg,
-                                     urc ? ue.msg : "it must be longer than 0");
-                goto out;
-            }
-            break;
         case CMD_OPT_RATE:
-            urc = units_parse_rate(optarg, &q.rate, &ue);
-            if (urc || q.rate <= 0) {
-                rc = cmd_usage_error(usage, "--rate wants %s, not '%s': %s",
-                                     units_expected(UNITS_RATE), optarg,
-                                     urc ? ue.msg : "it must be more than 0");
+            if ((rc = quantity_opt(usage, opt, optarg, &q)))
                 goto out;
-            }
             break;
         case CMD_OPT_METHOD:
             q.method = optarg;

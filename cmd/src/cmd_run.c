@@ -7,72 +7,33 @@
 #include "cmd.h"
 
 const struct cmd_option cmd_run_options[] = {
-    {.long_name = "baseline",
-     .short_name = 'b',
-     .id = CMD_OPT_BASELINE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE|NAME|URL",
-     .complete = CMD_COMPLETE_BASELINE,
-     .help = "compare with a results file (missing: exit 3), a stored name "
-             "(missing from an empty store: relative checks skipped; from a "
-             "store holding others: exit 3) or a baseline service"},
-    {.long_name = "require-baseline",
-     .id = CMD_OPT_REQUIRE_BASELINE,
-     .help = "a missing baseline is exit 3, not a notice"},
-    {.long_name = "allow-profile-change",
-     .id = CMD_OPT_ALLOW_PROFILE_CHANGE,
-     .help = "compare with a baseline of another profile"},
-    {.long_name = "save-baseline",
-     .id = CMD_OPT_SAVE_BASELINE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "NAME",
-     .help = "store this run as baseline NAME afterwards"},
-    {.long_name = "if-pass",
-     .id = CMD_OPT_IF_PASS,
-     .help = "... only when the verdict is PASS"},
-    {.long_name = "keep",
-     .id = CMD_OPT_KEEP,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "... keeping N versions of its history"},
-    {.long_name = "store",
-     .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR",
-     .complete = CMD_COMPLETE_DIR,
-     .help = "baseline store (.loadgate/baselines)"},
-    {.long_name = "no-gate",
-     .id = CMD_OPT_NO_GATE,
-     .help = "report, but exit 0 whatever the verdict"},
-    {.long_name = "shard",
-     .id = CMD_OPT_SHARD,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "I/N",
-     .help = "run shard I of N (also LOADGATE_SHARD)"},
-    {.long_name = "shards",
-     .id = CMD_OPT_SHARDS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "shard from JOB_COMPLETION_INDEX (Kubernetes)"},
-    {.long_name = "threads",
-     .id = CMD_OPT_THREADS,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "event loops (for a remote target)"},
-    {.long_name = "repeat",
-     .id = CMD_OPT_REPEAT,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "N",
-     .help = "run N times and judge them pooled (fewer false alarms, more "
-             "power)"},
-    {.long_name = "until-decided",
-     .id = CMD_OPT_UNTIL_DECIDED,
-     .arg = CMD_ARG_OPTIONAL,
-     .metavar = "[MAX]",
-     .value_ok = cmd_is_duration,
-     .help = "with a baseline: measure in slices until every relative "
-             "check is decided, at most MAX (e.g. 60s; default: the "
-             "profile's duration)"},
+    CMD_OPTION_BASELINE(
+        "FILE|NAME|URL",
+        "compare with a results file (missing: exit 3), a stored name "
+        "(missing from an empty store: relative checks skipped; from a "
+        "store holding others: exit 3) or a baseline service"),
+    CMD_OPTION_REQUIRE_BASELINE,
+    CMD_OPTION_ALLOW_PROFILE_CHANGE,
+    CMD_OPTION_VALUE("save-baseline", 0, CMD_OPT_SAVE_BASELINE, "NAME",
+                     "store this run as baseline NAME afterwards"),
+    CMD_OPTION_FLAG("if-pass", 0, CMD_OPT_IF_PASS,
+                    "... only when the verdict is PASS"),
+    CMD_OPTION_VALUE("keep", 0, CMD_OPT_KEEP, "N",
+                     "... keeping N versions of its history"),
+    CMD_OPTION_STORE(0, "baseline store (.loadgate/baselines)"),
+    CMD_OPTION_NO_GATE,
+    CMD_OPTION_VALUE("shard", 0, CMD_OPT_SHARD, "I/N",
+                     "run shard I of N (also LOADGATE_SHARD)"),
+    CMD_OPTION_VALUE("shards", 0, CMD_OPT_SHARDS, "N",
+                     "shard from JOB_COMPLETION_INDEX (Kubernetes)"),
+    CMD_OPTION_VALUE("threads", 0, CMD_OPT_THREADS, "N",
+                     "event loops (for a remote target)"),
+    CMD_OPTION_VALUE("repeat", 0, CMD_OPT_REPEAT, "N",
+                     "run N times and judge them pooled (fewer false alarms, "
+                     "more power)"),
+    CMD_OPTION_UNTIL_DECIDED("with a baseline: measure in slices until "
+                             "every relative check is decided, at most MAX "
+                             "(e.g. 60s; default: the profile's duration)"),
     CMD_REPORT_OPTIONS_INCLUDE,
     CMD_LIVE_OPTIONS_INCLUDE,
     {.long_name = NULL},
@@ -132,9 +93,8 @@ int cmd_run(int argc, char **argv)
 
     usage = cmd_usage("run");
     optind = 0;
-    while ((opt = cmd_getopt(argc, argv, cmd_run_options, &g)) != -1) {
-        if (cmd_report_opt(&ro, opt, optarg) || cmd_judge_opt(&j, opt, optarg))
-            continue;
+    while ((opt = cmd_getopt_judged(argc, argv, cmd_run_options, &g, &ro,
+                                    &j)) != -1) {
         switch (opt) {
         case CMD_OPT_SHARD:
             shard_flag = optarg;

@@ -11,19 +11,9 @@
 #include "server.h"
 
 const struct cmd_option cmd_serve_options[] = {
-    {.long_name = "store",
-     .short_name = 's',
-     .id = CMD_OPT_STORE,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "DIR",
-     .complete = CMD_COMPLETE_DIR,
-     .help = "the store folder"},
-    {.long_name = "listen",
-     .short_name = 'l',
-     .id = CMD_OPT_LISTEN,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "ADDR:PORT",
-     .help = "where to listen (127.0.0.1:8089)"},
+    CMD_OPTION_STORE('s', "the store folder"),
+    CMD_OPTION_VALUE("listen", 'l', CMD_OPT_LISTEN, "ADDR:PORT",
+                     "where to listen (127.0.0.1:8089)"),
     {.long_name = NULL},
 };
 

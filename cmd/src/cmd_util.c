@@ -119,50 +119,20 @@ void cmd_signals_init(bool polls)
 }
 
 const struct cmd_option cmd_report_options[] = {
-    {.long_name = "out",
-     .short_name = 'o',
-     .id = CMD_OPT_OUT,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "results JSON"},
-    {.long_name = "junit",
-     .id = CMD_OPT_JUNIT,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "JUnit XML (one test case per check)"},
-    {.long_name = "markdown",
-     .id = CMD_OPT_MARKDOWN,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "Markdown summary (also $GITHUB_STEP_SUMMARY)"},
-    {.long_name = "html",
-     .id = CMD_OPT_HTML,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "self-contained HTML report with charts"},
-    {.long_name = "gitlab-load-performance",
-     .id = CMD_OPT_GITLAB,
-     .arg = CMD_ARG_REQUIRED,
-     .metavar = "FILE",
-     .complete = CMD_COMPLETE_FILE,
-     .help = "GitLab Load Performance JSON"},
-    {.long_name = "format",
-     .id = CMD_OPT_FORMAT,
-     .arg = CMD_ARG_REQUIRED,
-     .complete = CMD_COMPLETE_WORDS,
-     .words = "text json",
-     .help = "what goes to stdout"},
-    {.long_name = "progress",
-     .id = CMD_OPT_PROGRESS,
-     .help = "progress lines on stderr even off a TTY"},
-    {.long_name = "quiet",
-     .short_name = 'q',
-     .id = CMD_OPT_QUIET,
-     .help = "only the verdict line"},
+    CMD_OPTION_OUT(0, "results JSON"),
+    CMD_OPTION_FILE("junit", CMD_OPT_JUNIT,
+                    "JUnit XML (one test case per check)"),
+    CMD_OPTION_FILE("markdown", CMD_OPT_MARKDOWN,
+                    "Markdown summary (also $GITHUB_STEP_SUMMARY)"),
+    CMD_OPTION_FILE("html", CMD_OPT_HTML,
+                    "self-contained HTML report with charts"),
+    CMD_OPTION_FILE("gitlab-load-performance", CMD_OPT_GITLAB,
+                    "GitLab Load Performance JSON"),
+    CMD_OPTION_WORDS("format", CMD_OPT_FORMAT, NULL, "text json",
+                     "what goes to stdout"),
+    CMD_OPTION_FLAG("progress", 0, CMD_OPT_PROGRESS,
+                    "progress lines on stderr even off a TTY"),
+    CMD_OPTION_FLAG("quiet", 'q', CMD_OPT_QUIET, "only the verdict line"),
     {.long_name = NULL},
 };
 
@@ -201,6 +171,18 @@ int cmd_report_opt(struct cmd_report_opts *o, int opt, const char *arg)
     default:
         return cmd_live_opt(o, opt, arg);
     }
+}
+
+int cmd_getopt_judged(int argc, char **argv, const struct cmd_option *table,
+                      struct cmd_getopt *g, struct cmd_report_opts *ro,
+                      struct cmd_judge *j)
+{
+    int opt;
+
+    while ((opt = cmd_getopt(argc, argv, table, g)) != -1)
+        if (!cmd_report_opt(ro, opt, optarg) && !cmd_judge_opt(j, opt, optarg))
+            return opt;
+    return -1;
 }
 
 int cmd_judge_opt(struct cmd_judge *j, int opt, const char *arg)

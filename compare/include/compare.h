@@ -193,6 +193,9 @@ enum compare_status {
 
 /** "PASS", "FAIL", "INCONCLUSIVE", "SKIPPED". */
 const char *compare_status_str(enum compare_status s);
+/** How bad a status is, for ordering checks worst first: FAIL 4,
+ * INCONCLUSIVE 3, PASS with a warning 2, PASS 1, SKIPPED 0. */
+int compare_status_rank(enum compare_status s, bool warning);
 
 /* One threshold evaluated on one endpoint (or the whole run). */
 struct compare_check {

@@ -43,6 +43,14 @@ const char *compare_status_str(enum compare_status s)
     return "INCONCLUSIVE";
 }
 
+int compare_status_rank(enum compare_status s, bool warning)
+{
+    return s == COMPARE_FAIL           ? 4
+           : s == COMPARE_INCONCLUSIVE ? 3
+           : s == COMPARE_PASS         ? (warning ? 2 : 1)
+                                       : 0;
+}
+
 /* What a check carries from judge() to finish(). */
 struct pend {
     struct compare__boot bt; /* the test, when has_ci */
@@ -175,14 +183,28 @@ static void fmt_p(double p, char *buf, size_t len)
 
 /* bt: the bootstrap behind c->has_ci; family: Holm's m (0: not in it)
  * at alpha. */
+/* Appends to c->detail at *used (which counts what did not fit too);
+ * false once the detail is full. */
+__attribute__((format(printf, 3, 4))) static bool
+detail_add(struct compare_check *c, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(c->detail + *used, sizeof(c->detail) - *used, fmt, ap);
+    va_end(ap);
+    *used += n < 0 ? 0 : (size_t)n;
+    return *used < sizeof(c->detail);
+}
+
 static void finish_text(struct compare_check *c,
                         const struct compare_threshold *t, const char *note,
                         const struct compare__boot *bt, size_t family,
                         double alpha)
 {
     char val[64], lim[64], where[600] = "";
-    size_t used;
-    int n;
+    size_t used = 0;
 
     compare__utf8_cut(c->message, MESSAGE_MAX);
 
@@ -190,35 +212,25 @@ static void finish_text(struct compare_check *c,
         snprintf(where, sizeof(where), "  (%s:%d)", t->file, t->line);
     else if (t->line > 0)
         snprintf(where, sizeof(where), "  (line %d)", t->line);
-    n = snprintf(c->detail, sizeof(c->detail), "endpoint : %s\nthreshold: %s%s",
-                 c->endpoint, c->expr, where);
-    used = n < 0 ? 0 : (size_t)n;
-    if (used >= sizeof(c->detail))
+    if (!detail_add(c, &used, "endpoint : %s\nthreshold: %s%s", c->endpoint,
+                    c->expr, where))
         goto out;
     if (c->has_measured) {
         compare__fmt_value((int)t->stat, c->measured, val, sizeof(val));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\nmeasured : %s (n=%llu)", val,
-                     (unsigned long long)c->n_measured);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\nmeasured : %s (n=%llu)", val,
+                        (unsigned long long)c->n_measured))
             goto out;
     }
     if (c->has_baseline) {
         compare__fmt_value((int)t->stat, c->baseline, val, sizeof(val));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\nbaseline : %s (n=%llu)", val,
-                     (unsigned long long)c->n_baseline);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\nbaseline : %s (n=%llu)", val,
+                        (unsigned long long)c->n_baseline))
             goto out;
     }
     if (c->has_limit) {
         compare__fmt_value((int)t->stat, c->limit, lim, sizeof(lim));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\nlimit    : %s %s", compare_op_str(t->op), lim);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\nlimit    : %s %s", compare_op_str(t->op),
+                        lim))
             goto out;
     }
     if (c->has_measured && c->has_baseline) {
@@ -231,10 +243,7 @@ static void finish_text(struct compare_check *c,
             compare__printf(val, sizeof(val), "%s%s (baseline is 0)",
                             c->measured < 0 ? "-" : "+", abs);
         }
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\ndelta    : %s", val);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used, "\ndelta    : %s", val))
             goto out;
     }
     if (c->has_ci && bt) {
@@ -247,37 +256,33 @@ static void finish_text(struct compare_check *c,
         else
             snprintf(blocks, sizeof(blocks), "blocks of %zu + %zu",
                      bt->block_cur, bt->block_base);
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
-                     "%sblock bootstrap, %u draws over %s, %s)",
-                     lo, hi, bt->paired ? "paired " : "", bt->draws, w, blocks);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used,
+                        "\n95%% CI   : ratio %s .. %s (each bound one-sided; "
+                        "%sblock bootstrap, %u draws over %s, %s)",
+                        lo, hi, bt->paired ? "paired " : "", bt->draws, w,
+                        blocks))
             goto out;
         if (family) {
             char raw[32], adj[32];
             fmt_p(c->p_value, raw, sizeof(raw));
             fmt_p(c->p_adjusted, adj, sizeof(adj));
-            n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                         "\np-value  : %s; Holm-adjusted over %zu relative "
-                         "check%s: %s (the gate's alpha %g%%)",
-                         raw, family, family == 1 ? "" : "s", adj, alpha * 100);
-            used += n < 0 ? 0 : (size_t)n;
-            if (used >= sizeof(c->detail))
+            if (!detail_add(c, &used,
+                            "\np-value  : %s; Holm-adjusted over %zu relative "
+                            "check%s: %s (the gate's alpha %g%%)",
+                            raw, family, family == 1 ? "" : "s", adj,
+                            alpha * 100))
                 goto out;
         }
     }
     if (c->has_mde) {
         compare__fmt_pct(c->mde_pct, val, sizeof(val));
-        n = snprintf(c->detail + used, sizeof(c->detail) - used,
-                     "\ncould see: %s or more (80%% power at this noise)", val);
-        used += n < 0 ? 0 : (size_t)n;
-        if (used >= sizeof(c->detail))
+        if (!detail_add(c, &used,
+                        "\ncould see: %s or more (80%% power at this noise)",
+                        val))
             goto out;
     }
     if (note)
-        snprintf(c->detail + used, sizeof(c->detail) - used, "\nnote     : %s",
-                 note);
+        detail_add(c, &used, "\nnote     : %s", note);
 out:
     compare__utf8_cut(c->detail, DETAIL_MAX);
 }
@@ -640,6 +645,22 @@ static void apply_warn_only(struct compare_check *c,
     memcpy(c->message, tmp, sizeof(tmp));
 }
 
+/* A check that cannot be judged: status st of type, its message from fmt,
+ * which the detail repeats as its note.  Returns 0. */
+__attribute__((format(printf, 5, 6))) static int
+unjudged(struct compare_check *c, struct pend *p, enum compare_status st,
+         const char *type, const char *fmt, ...)
+{
+    va_list ap;
+
+    set_status(c, st, type);
+    va_start(ap, fmt);
+    vsnprintf(c->message, sizeof(c->message), fmt, ap);
+    va_end(ap);
+    p->notek = NOTE_MSG;
+    return 0;
+}
+
 /* One threshold on one endpoint.  ep: the run's; bep: the baseline's or
  * NULL; both already the series' views of src and the baseline's for a
  * streaming check (src: the run's endpoint itself).  Measures; finish()
@@ -669,34 +690,22 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
     c->threshold = t;
     c->relative = t->relative;
 
-    if (src->requests == 0) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
-        snprintf(c->message, sizeof(c->message),
-                 "0 requests in measured window; not evaluated");
-        p->notek = NOTE_MSG;
-        return 0;
-    }
-    if (t->series != METRICS_SERIES_LATENCY && !src->stream) {
+    if (src->requests == 0)
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA,
+                        "0 requests in measured window; not evaluated");
+    if (t->series != METRICS_SERIES_LATENCY && !src->stream)
         /* goodput would read 0/s: not streams, not a value */
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
-        snprintf(c->message, sizeof(c->message),
-                 "no streamed response in measured window (%llu requests); "
-                 "not evaluated",
-                 (unsigned long long)src->requests);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA,
+                        "no streamed response in measured window (%llu "
+                        "requests); not evaluated",
+                        (unsigned long long)src->requests);
     rc = metrics_value(e->run, ep, t->stat, &m);
-    if (rc || !isfinite(m)) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA);
-        snprintf(c->message, sizeof(c->message),
-                 "no %s in measured window (%llu requests, none with %s); "
-                 "not evaluated",
-                 sname, (unsigned long long)src->requests,
-                 t->series ? "a stream's value" : "a latency");
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if (rc || !isfinite(m))
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_NO_DATA,
+                        "no %s in measured window (%llu requests, none with "
+                        "%s); not evaluated",
+                        sname, (unsigned long long)src->requests,
+                        t->series ? "a stream's value" : "a latency");
     c->has_measured = true;
     c->measured = m;
     c->n_measured = sample_count(ep, stat);
@@ -724,34 +733,22 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
 
     if (!e->base) {
         e->v->baseline_missing = true;
-        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
-        snprintf(c->message, sizeof(c->message),
-                 "no baseline; relative check skipped");
-        p->notek = NOTE_MSG;
-        return 0;
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "no baseline; relative check skipped");
     }
-    if (!bep || bep->requests == 0) {
-        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
-        if (e->opts && e->opts->baseline_name)
-            snprintf(c->message, sizeof(c->message),
-                     "endpoint not in baseline '%.150s'",
-                     e->opts->baseline_name);
-        else
-            snprintf(c->message, sizeof(c->message),
-                     "endpoint '%.150s' not in baseline", name);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if ((!bep || bep->requests == 0) && e->opts && e->opts->baseline_name)
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "endpoint not in baseline '%.150s'",
+                        e->opts->baseline_name);
+    if (!bep || bep->requests == 0)
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "endpoint '%.150s' not in baseline", name);
     rc = metrics_value(e->base, bep, t->stat, &b);
-    if (rc || !isfinite(b)) {
-        set_status(c, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE);
-        snprintf(c->message, sizeof(c->message),
-                 "baseline has no %s for this endpoint; relative check "
-                 "skipped",
-                 sname);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if (rc || !isfinite(b))
+        return unjudged(c, p, COMPARE_SKIPPED, COMPARE__T_NO_BASELINE,
+                        "baseline has no %s for this endpoint; relative "
+                        "check skipped",
+                        sname);
     c->has_baseline = true;
     c->baseline = b;
     c->n_baseline = sample_count(bep, stat);
@@ -760,15 +757,11 @@ static int judge_on(struct eval *e, const struct compare_threshold *t,
      * run on a branch) is not made inconclusive by its sample size. */
     if (!(t->for_s > 0) && too_few_run(c, sname, need))
         return 0;
-    if (need && c->n_baseline < need) {
-        set_status(c, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW);
-        snprintf(c->message, sizeof(c->message),
-                 "%s of the baseline's %llu %s needs at least %llu", sname,
-                 (unsigned long long)c->n_baseline, samples_noun(t),
-                 (unsigned long long)need);
-        p->notek = NOTE_MSG;
-        return 0;
-    }
+    if (need && c->n_baseline < need)
+        return unjudged(c, p, COMPARE_INCONCLUSIVE, COMPARE__T_TOO_FEW,
+                        "%s of the baseline's %llu %s needs at least %llu",
+                        sname, (unsigned long long)c->n_baseline,
+                        samples_noun(t), (unsigned long long)need);
     c->has_limit = true;
     c->limit = t->tolerance_pct ? b * (1.0 + t->tolerance) : b + t->tolerance;
     relative_message(c, t);
@@ -1162,20 +1155,14 @@ int compare__evaluate_ex(const struct metrics_results *run,
         goto out;
     for (size_t i = 0; i < e.v->n_checks; i++) {
         const struct compare_check *c = &e.v->checks[i];
-        switch (c->status) {
-        case COMPARE_PASS:
-            e.v->n_pass++;
-            break;
-        case COMPARE_FAIL:
-            e.v->n_fail++;
-            break;
-        case COMPARE_INCONCLUSIVE:
-            e.v->n_inconclusive++;
-            break;
-        case COMPARE_SKIPPED:
-            e.v->n_skipped++;
-            break;
-        }
+        size_t *const tally[] = {
+            [COMPARE_PASS] = &e.v->n_pass,
+            [COMPARE_FAIL] = &e.v->n_fail,
+            [COMPARE_INCONCLUSIVE] = &e.v->n_inconclusive,
+            [COMPARE_SKIPPED] = &e.v->n_skipped,
+        };
+
+        (*tally[c->status])++;
         if (c->warning)
             e.v->n_warnings++;
     }

@@ -137,18 +137,24 @@ static void trim_partial_utf8(char *s)
         s[i - 1] = '\0';
 }
 
-void compare__printf(char *buf, size_t len, const char *fmt, ...)
+void compare__vprintf(char *buf, size_t len, const char *fmt, va_list ap)
 {
-    va_list ap;
     int n;
 
     if (!buf || len == 0)
         return;
-    va_start(ap, fmt);
     n = vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
     if (n < 0)
         buf[0] = '\0';
     else if ((size_t)n >= len)
         trim_partial_utf8(buf);
+}
+
+void compare__printf(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    compare__vprintf(buf, len, fmt, ap);
+    va_end(ap);
 }

@@ -5,6 +5,7 @@
 #ifndef LOADGATE_COMPARE_INTERNAL_H
 #define LOADGATE_COMPARE_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,9 @@ uint64_t compare__samples_needed(double pct);
  * messages are capped, and a long endpoint name must not break them. */
 void compare__printf(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** compare__printf() with a va_list. */
+void compare__vprintf(char *buf, size_t len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /** Cuts s (NUL-terminated, in a buffer) to at most max bytes without
  * splitting a UTF-8 sequence. */

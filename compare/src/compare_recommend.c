@@ -41,6 +41,20 @@ static int add(struct rec *rc, const char *text)
     return 0;
 }
 
+/* add() of a text printed as compare__printf() prints it, in at most
+ * 1199 bytes. */
+__attribute__((format(printf, 2, 3))) static int addf(struct rec *rc,
+                                                      const char *fmt, ...)
+{
+    char text[1200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    compare__vprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    return add(rc, text);
+}
+
 /* The error class with most failures, for a hint on where to look. */
 static int top_class(const struct metrics_endpoint *ep)
 {
@@ -57,27 +71,26 @@ static int top_class(const struct metrics_endpoint *ep)
 
 static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep)
 {
-    char name[NAME_LEN], val[64], text[1024];
+    char name[NAME_LEN], val[64];
     double v;
     int rv;
 
     metrics_endpoint_name(ep, name, sizeof(name));
     if (ep->requests == 0) {
-        snprintf(text, sizeof(text),
-                 "%s: no requests completed in the measured window; check "
-                 "the scenario's weight and the warm-up.",
-                 name);
-        return add(rc, text);
+        return addf(rc,
+                    "%s: no requests completed in the measured window; check "
+                    "the scenario's weight and the warm-up.",
+                    name);
     }
     if (metrics_value(rc->r, ep, METRICS_STAT_P95, &v) == 0 &&
         v > P95_LIMIT_MS) {
         compare__fmt_value(METRICS_STAT_P95, v, val, sizeof(val));
-        snprintf(text, sizeof(text),
+        if ((rv = addf(
+                 rc,
                  "%s: P95 response time is %s (over 1 s); investigate slow "
                  "queries, downstream calls and resource contention on "
                  "this endpoint.",
-                 name, val);
-        if ((rv = add(rc, text)))
+                 name, val)))
             return rv;
     }
     if (metrics_value(rc->r, ep, METRICS_STAT_ERROR_RATE, &v) == 0 &&
@@ -93,11 +106,10 @@ static int endpoint_recs(struct rec *rc, const struct metrics_endpoint *ep)
                      metrics_errclass_name((enum metrics_errclass)c),
                      (unsigned long long)ep->err_class[c],
                      (unsigned long long)ep->errors);
-        snprintf(text, sizeof(text),
-                 "%s: error rate is %s (over 5%%)%s; check the service's "
-                 "logs and capacity.",
-                 name, val, hint);
-        if ((rv = add(rc, text)))
+        if ((rv = addf(rc,
+                       "%s: error rate is %s (over 5%%)%s; check the service's "
+                       "logs and capacity.",
+                       name, val, hint)))
             return rv;
     }
     return 0;
@@ -170,7 +182,7 @@ static int too_few_rec(struct rec *rc, const struct compare_verdict *v,
 
 static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
 {
-    char text[1200], delta[32];
+    char delta[32];
     int rv;
 
     for (size_t i = 0; i < v->n_checks; i++) {
@@ -184,37 +196,34 @@ static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
             if (!seen && (rv = too_few_rec(rc, v, i)))
                 return rv;
         } else if (c->warning && is_type(c, COMPARE__T_WARN)) {
-            compare__printf(text, sizeof(text),
-                            "%s: '%s' is breached (severity warn, so the "
-                            "build goes on): %s",
-                            c->endpoint ? c->endpoint : "?",
-                            c->expr ? c->expr : "?", c->message);
-            if ((rv = add(rc, text)))
+            if ((rv = addf(rc,
+                           "%s: '%s' is breached (severity warn, so the "
+                           "build goes on): %s",
+                           c->endpoint ? c->endpoint : "?",
+                           c->expr ? c->expr : "?", c->message)))
                 return rv;
         } else if (c->status == COMPARE_PASS && c->warning && c->has_ci &&
                    !below_min_effect(c)) {
             compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
-            compare__printf(text, sizeof(text),
-                            "%s: '%s' is beyond its tolerance (%s against "
-                            "the baseline) but not significant given the "
-                            "noise of both runs (p=%.2g, Holm-adjusted "
-                            "%.2g), so it passed; rerun or run longer to "
-                            "tell a regression from noise.",
-                            c->endpoint ? c->endpoint : "?",
-                            c->expr ? c->expr : "?", delta, c->p_value,
-                            c->p_adjusted);
-            if ((rv = add(rc, text)))
+            if ((rv = addf(rc,
+                           "%s: '%s' is beyond its tolerance (%s against "
+                           "the baseline) but not significant given the "
+                           "noise of both runs (p=%.2g, Holm-adjusted "
+                           "%.2g), so it passed; rerun or run longer to "
+                           "tell a regression from noise.",
+                           c->endpoint ? c->endpoint : "?",
+                           c->expr ? c->expr : "?", delta, c->p_value,
+                           c->p_adjusted)))
                 return rv;
         } else if (c->status == COMPARE_PASS && c->warning) {
             compare__fmt_pct(c->delta_pct, delta, sizeof(delta));
-            compare__printf(text, sizeof(text),
-                            "%s: '%s' is beyond its tolerance (%s against "
-                            "the baseline) but the change is below "
-                            "min_effect, so it passed; watch it, it may be "
-                            "noise or the start of a regression.",
-                            c->endpoint ? c->endpoint : "?",
-                            c->expr ? c->expr : "?", delta);
-            if ((rv = add(rc, text)))
+            if ((rv = addf(rc,
+                           "%s: '%s' is beyond its tolerance (%s against "
+                           "the baseline) but the change is below "
+                           "min_effect, so it passed; watch it, it may be "
+                           "noise or the start of a regression.",
+                           c->endpoint ? c->endpoint : "?",
+                           c->expr ? c->expr : "?", delta)))
                 return rv;
         }
     }
@@ -225,7 +234,7 @@ static int verdict_recs(struct rec *rc, const struct compare_verdict *v)
  * threshold names its endpoints, as otherwise every endpoint has one. */
 static int unchecked_recs(struct rec *rc, const struct compare_verdict *v)
 {
-    char name[NAME_LEN], text[1024];
+    char name[NAME_LEN];
     int rv;
 
     if (v->n_checks == 0)
@@ -242,12 +251,11 @@ static int unchecked_recs(struct rec *rc, const struct compare_verdict *v)
                     strcmp(v->checks[k].endpoint, name) == 0;
         if (found)
             continue;
-        compare__printf(text, sizeof(text),
-                        "%s has no check of its own; add a threshold for it "
-                        "(endpoint: \"%s\", check: p95 < ...) so that a "
-                        "regression there fails the build.",
-                        name, name);
-        if ((rv = add(rc, text)))
+        if ((rv = addf(rc,
+                       "%s has no check of its own; add a threshold for it "
+                       "(endpoint: \"%s\", check: p95 < ...) so that a "
+                       "regression there fails the build.",
+                       name, name)))
             return rv;
     }
     return 0;
@@ -257,7 +265,7 @@ static int run_recs(struct rec *rc)
 {
     const struct metrics_results *r = rc->r;
     const struct metrics_meta *m = &r->meta;
-    char text[512], a[64], t[64];
+    char a[64], t[64];
     int rv;
 
     if (m->target_rps > 0) {
@@ -268,13 +276,13 @@ static int run_recs(struct rec *rc)
         if (achieved < TARGET_SHORTFALL * m->target_rps) {
             compare__fmt_value(METRICS_STAT_RPS, achieved, a, sizeof(a));
             compare__fmt_value(METRICS_STAT_RPS, m->target_rps, t, sizeof(t));
-            snprintf(text, sizeof(text),
+            if ((rv = addf(
+                     rc,
                      "Target rate not reached: %s of %s (%.1f%%); the load "
                      "was not what the profile asked for, so the verdict "
                      "is inconclusive. Check the service's capacity and "
                      "the load generator.",
-                     a, t, achieved / m->target_rps * 100.0);
-            if ((rv = add(rc, text)))
+                     a, t, achieved / m->target_rps * 100.0)))
                 return rv;
         }
     }
@@ -341,7 +349,7 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
     const struct compare_threshold *t = c->threshold;
     int stat = (int)t->stat;
     double point, lo, hi, half, tol;
-    char band[64], text[1200];
+    char band[64];
 
     const struct metrics_endpoint *use;
     struct metrics_endpoint *view = NULL;
@@ -375,12 +383,10 @@ static int noise_rec(struct rec *rc, const struct compare_check *c,
         compare__fmt_value(stat, half, v, sizeof(v));
         snprintf(band, sizeof(band), "±%s", v);
     }
-    compare__printf(text, sizeof(text),
-                    "%s: '%s' sits inside this run's noise (%s); widen it or "
-                    "run longer (loadgate calibrate)",
-                    c->endpoint ? c->endpoint : "?", c->expr ? c->expr : "?",
-                    band);
-    return add(rc, text);
+    return addf(rc,
+                "%s: '%s' sits inside this run's noise (%s); widen it or "
+                "run longer (loadgate calibrate)",
+                c->endpoint ? c->endpoint : "?", c->expr ? c->expr : "?", band);
 }
 
 int compare_recommend_noise(struct metrics_results *r,

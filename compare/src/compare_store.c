@@ -163,6 +163,18 @@ static char *history_dir(const char *dir, const char *name)
     return p;
 }
 
+/* For a valid name, its history folder (history true) or its current
+ * file, malloc'd into *path: 0, COMPARE_ENAME (errbuf says why) or
+ * COMPARE_ENOMEM. */
+static int named_path(const char *dir, const char *name, bool history,
+                      char **path, char *errbuf, size_t errlen)
+{
+    if (!compare_name_valid(name))
+        return bad_name(name, errbuf, errlen);
+    *path = history ? history_dir(dir, name) : join(dir, name, ".json");
+    return *path ? 0 : COMPARE_ENOMEM;
+}
+
 /* The sequence number of a version stem "<time>-<seq>"; 0 if none. */
 static unsigned long version_seq(const char *stem)
 {
@@ -466,11 +478,8 @@ int compare_store_load(const char *dir, const char *name,
     if (!out || !dir)
         return COMPARE_EINVAL;
     *out = NULL;
-    if (!compare_name_valid(name))
-        return bad_name(name, errbuf, errlen);
-    path = join(dir, name, ".json");
-    if (!path)
-        return COMPARE_ENOMEM;
+    if ((rc = named_path(dir, name, false, &path, errbuf, errlen)))
+        return rc;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
             rc = not_found(name, dir, errbuf, errlen);
@@ -609,11 +618,8 @@ int compare_store_rm(const char *dir, const char *name, char *errbuf,
     loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
-    if (!compare_name_valid(name))
-        return bad_name(name, errbuf, errlen);
-    path = join(dir, name, ".json");
-    if (!path)
-        return COMPARE_ENOMEM;
+    if ((rc = named_path(dir, name, false, &path, errbuf, errlen)))
+        return rc;
     if (access(path, F_OK) == 0) {
         /* kept in history, so that a rollback can bring it back */
         if ((rc = lock_store(dir, &fd, errbuf, errlen)) ||
@@ -822,11 +828,8 @@ int compare_store_history(const char *dir, const char *name,
         return COMPARE_EINVAL;
     *out = NULL;
     *n = 0;
-    if (!compare_name_valid(name))
-        return bad_name(name, errbuf, errlen);
-    hdir = history_dir(dir, name);
-    if (!hdir)
-        return COMPARE_ENOMEM;
+    if ((rc = named_path(dir, name, true, &hdir, errbuf, errlen)))
+        return rc;
     if (!(rc = list_versions(hdir, &v, &nv, errbuf, errlen)))
         rc = fill_entries(hdir, v, nv, false, out, n);
     if (rc == COMPARE_ENOMEM)
@@ -926,11 +929,8 @@ int compare_store_prune(const char *dir, const char *name, size_t keep,
     loadgate_errorf(errbuf, errlen, "%s", "");
     if (!dir)
         return COMPARE_EINVAL;
-    if (!compare_name_valid(name))
-        return bad_name(name, errbuf, errlen);
-    hdir = history_dir(dir, name);
-    if (!hdir)
-        return COMPARE_ENOMEM;
+    if ((rc = named_path(dir, name, true, &hdir, errbuf, errlen)))
+        return rc;
     if (access(dir, F_OK) != 0) {
         rc = 0; /* no store, no history */
         goto out;

@@ -206,20 +206,45 @@ static int annotate(FILE *out, const char *kind, const struct gate_report *r,
     return rc ? GATE_ENOMEM : 0;
 }
 
-/* Which warnings come first when there are more than fit: the ones that
- * stop a verdict from being judged, then warned passes, then skips. */
-static int warning_rank(const struct compare_check *c)
+/* The order of annotations when there are more than fit: failed checks
+ * (0, errors), then the warnings that stop a verdict from being judged,
+ * then warned passes, then skips; -1 for a check without one. */
+static int annotation_rank(const struct compare_check *c)
 {
     switch (gate__status(c)) {
+    case COMPARE_FAIL:
+        return 0;
     case COMPARE_INCONCLUSIVE:
         return 1;
     case COMPARE_PASS:
-        return c->warning ? 2 : 0;
+        return c->warning ? 2 : -1;
     case COMPARE_SKIPPED:
         return 3;
     default:
-        return 0;
+        return -1;
     }
+}
+
+/* The annotations of the checks of rank (an error for rank 0, else a
+ * warning), GH_MAX_PER_KIND at most with *shown; the rest in *more. */
+static int annotate_rank(FILE *out, const struct gate_report *r, int rank,
+                         size_t *shown, size_t *more)
+{
+    const struct compare_verdict *v = r->verdict;
+    int rc = 0;
+
+    for (size_t i = 0; v && v->checks && i < v->n_checks; i++) {
+        if (annotation_rank(&v->checks[i]) != rank)
+            continue;
+        if (*shown < GH_MAX_PER_KIND) {
+            rc |= annotate(out, rank == 0 ? "error" : "warning", r,
+                           &v->checks[i]);
+            (*shown)++;
+        } else {
+            (*more)++;
+        }
+    }
+    return rc;
 }
 
 /* The whole run's streams in one notice (only runs with streams). */
@@ -244,46 +269,26 @@ static int stream_notice(const struct gate_report *r, FILE *out)
 
 int gate_github_annotations(const struct gate_report *r, FILE *out)
 {
-    const struct compare_verdict *v;
     size_t errors = 0, more_errors = 0, warnings = 0, more_warnings = 0;
     char line[1024];
     int rc = 0;
 
     if (!r || !out)
         return GATE_EIO;
-    v = r->verdict;
     if (r->error_reason) {
         fputs("::error title=loadgate::could not judge: ", out);
         rc |= gh_str(out, r->error_reason, false);
         fputc('\n', out);
         errors++;
     }
-    for (size_t i = 0; v && v->checks && i < v->n_checks; i++) {
-        if (gate__status(&v->checks[i]) != COMPARE_FAIL)
-            continue;
-        if (errors < GH_MAX_PER_KIND) {
-            rc |= annotate(out, "error", r, &v->checks[i]);
-            errors++;
-        } else {
-            more_errors++;
-        }
-    }
+    rc |= annotate_rank(out, r, 0, &errors, &more_errors);
     if (more_errors)
         fprintf(out,
                 "::error::%zu more failed check%s; see the job "
                 "summary\n",
                 more_errors, more_errors == 1 ? "" : "s");
     for (int rank = 1; rank <= 3; rank++)
-        for (size_t i = 0; v && v->checks && i < v->n_checks; i++) {
-            if (warning_rank(&v->checks[i]) != rank)
-                continue;
-            if (warnings < GH_MAX_PER_KIND) {
-                rc |= annotate(out, "warning", r, &v->checks[i]);
-                warnings++;
-            } else {
-                more_warnings++;
-            }
-        }
+        rc |= annotate_rank(out, r, rank, &warnings, &more_warnings);
     if (more_warnings)
         fprintf(out, "::warning::%zu more warning%s; see the job summary\n",
                 more_warnings, more_warnings == 1 ? "" : "s");

@@ -246,20 +246,6 @@ out:
 
 /* ---- the verdict --------------------------------------------------------- */
 
-static const char *status_word(enum compare_status s)
-{
-    switch (s) {
-    case COMPARE_PASS:
-        return "pass";
-    case COMPARE_FAIL:
-        return "fail";
-    case COMPARE_SKIPPED:
-        return "skipped";
-    default:
-        return "inconclusive";
-    }
-}
-
 /* The unit of measured/baseline/limit: metrics_value()'s units. */
 static const char *unit_word(int stat)
 {
@@ -307,7 +293,7 @@ static json_t *check_json(const struct gate_report *r,
         return NULL;
     set(o, "endpoint", str_or_null(c->endpoint ? c->endpoint : "ALL"), &failed);
     set(o, "check", str_or_null(c->expr), &failed);
-    set(o, "status", json_string(status_word(gate__status(c))), &failed);
+    set(o, "status", json_string(gate__status_word(gate__status(c))), &failed);
     set(o, "type", str_or_null(c->type), &failed);
     set(o, "measured", num_or_null(c->has_measured, c->measured), &failed);
     set(o, "baseline", num_or_null(c->has_baseline, c->baseline), &failed);

@@ -76,16 +76,6 @@ static void html_field(struct gate__html *h, const char *s, size_t cap,
     free(c);
 }
 
-static double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s)
-{
-    double v = NAN;
-
-    if (!r || !ep || metrics_value(r, ep, s, &v) != 0 || !isfinite(v))
-        return NAN;
-    return v;
-}
-
 /* ---- head and style ------------------------------------------------------ */
 
 static const char css[] =
@@ -164,22 +154,13 @@ static const char print_js[] =
     "document.querySelectorAll('details').forEach(function(d){"
     "d.open=true})});";
 
-static const char *verdict_class(const char *overall)
+/* pass, fail or other as overall is PASS, FAIL or anything else. */
+static const char *by_verdict(const char *overall, const char *pass,
+                              const char *fail, const char *other)
 {
-    if (strcmp(overall, "PASS") == 0)
-        return "v-pass";
-    if (strcmp(overall, "FAIL") == 0)
-        return "v-fail";
-    return "v-inconclusive";
-}
-
-static const char *verdict_mark(const char *overall)
-{
-    if (strcmp(overall, "PASS") == 0)
-        return "✓";
-    if (strcmp(overall, "FAIL") == 0)
-        return "✗";
-    return "?";
+    return strcmp(overall, "PASS") == 0   ? pass
+           : strcmp(overall, "FAIL") == 0 ? fail
+                                          : other;
 }
 
 static void write_head(struct gate__html *h, const struct gate_report *r,
@@ -210,6 +191,20 @@ static void tile(FILE *o, const char *value_s, const char *label)
     fprintf(o, "<li><b>%s</b><span>%s</span></li>\n", value_s, label);
 }
 
+/* The whole run's tiles after requests and the measured time: the value
+ * printed with fmt after multiplying it by scale, or "n/a". */
+static const struct {
+    enum metrics_stat stat;
+    const char *fmt;
+    double scale;
+    const char *label;
+} tiles[] = {
+    {METRICS_STAT_RPS, "%.1f/s", 1.0, "throughput"},
+    {METRICS_STAT_P95, "%.2f ms", 1.0, "p95 latency"},
+    {METRICS_STAT_AVG, "%.2f ms", 1.0, "average latency"},
+    {METRICS_STAT_ERROR_RATE, "%.2f%%", 100.0, "error rate"},
+};
+
 static void write_header(struct gate__html *h, const struct gate_report *r,
                          const char *overall)
 {
@@ -222,7 +217,8 @@ static void write_header(struct gate__html *h, const struct gate_report *r,
     fprintf(o,
             "<header class=\"verdict %s\" role=\"banner\">\n<div>\n"
             "<h1><span class=\"badge\">%s %s</span>",
-            verdict_class(overall), verdict_mark(overall), overall);
+            by_verdict(overall, "v-pass", "v-fail", "v-inconclusive"),
+            by_verdict(overall, "✓", "✗", "?"), overall);
     gate__html_text(h, r->profile_name ? r->profile_name : "results",
                     GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
     fputs("</h1>\n<p class=\"verdict-line\">", o);
@@ -247,7 +243,6 @@ static void write_header(struct gate__html *h, const struct gate_report *r,
               o);
     if (run) {
         struct metrics_endpoint *all = NULL;
-        double v;
 
         if (metrics_results_aggregate(run, &all) != 0) {
             all = NULL;
@@ -259,30 +254,15 @@ static void write_header(struct gate__html *h, const struct gate_report *r,
         snprintf(buf, sizeof(buf), "%.1f s",
                  isfinite(run->duration_s) ? run->duration_s : 0.0);
         tile(o, buf, "measured");
-        v = value(run, all, METRICS_STAT_RPS);
-        if (isfinite(v))
-            snprintf(buf, sizeof(buf), "%.1f/s", v);
-        else
-            snprintf(buf, sizeof(buf), "n/a");
-        tile(o, buf, "throughput");
-        v = value(run, all, METRICS_STAT_P95);
-        if (isfinite(v))
-            snprintf(buf, sizeof(buf), "%.2f ms", v);
-        else
-            snprintf(buf, sizeof(buf), "n/a");
-        tile(o, buf, "p95 latency");
-        v = value(run, all, METRICS_STAT_AVG);
-        if (isfinite(v))
-            snprintf(buf, sizeof(buf), "%.2f ms", v);
-        else
-            snprintf(buf, sizeof(buf), "n/a");
-        tile(o, buf, "average latency");
-        v = value(run, all, METRICS_STAT_ERROR_RATE);
-        if (isfinite(v))
-            snprintf(buf, sizeof(buf), "%.2f%%", v * 100.0);
-        else
-            snprintf(buf, sizeof(buf), "n/a");
-        tile(o, buf, "error rate");
+        for (size_t i = 0; i < sizeof(tiles) / sizeof(*tiles); i++) {
+            double v = gate__value(run, all, tiles[i].stat);
+
+            if (isfinite(v))
+                snprintf(buf, sizeof(buf), tiles[i].fmt, v * tiles[i].scale);
+            else
+                snprintf(buf, sizeof(buf), "n/a");
+            tile(o, buf, tiles[i].label);
+        }
         fputs("<li><b>", o);
         if (r->baseline_name)
             gate__html_text(h, r->baseline_name, GATE__CLEAN_COLLAPSE, 60);
@@ -298,30 +278,7 @@ static void write_header(struct gate__html *h, const struct gate_report *r,
 
 static int check_rank(const struct compare_check *c)
 {
-    switch (gate__status(c)) {
-    case COMPARE_FAIL:
-        return 4;
-    case COMPARE_INCONCLUSIVE:
-        return 3;
-    case COMPARE_PASS:
-        return c->warning ? 2 : 1;
-    default:
-        return 0;
-    }
-}
-
-static const char *status_class(enum compare_status s)
-{
-    switch (s) {
-    case COMPARE_PASS:
-        return "pass";
-    case COMPARE_FAIL:
-        return "fail";
-    case COMPARE_SKIPPED:
-        return "skipped";
-    default:
-        return "inconclusive";
-    }
+    return compare_status_rank(gate__status(c), c->warning);
 }
 
 static const char *status_mark(enum compare_status s)
@@ -364,7 +321,7 @@ static void check_row(struct gate__html *h, const struct gate_report *r,
     fprintf(o,
             "<tr class=\"row-%s\"><td class=\"st st-%s\">%s %s%s</td>"
             "<td class=\"name\">",
-            status_class(st), status_class(st), status_mark(st),
+            gate__status_word(st), gate__status_word(st), status_mark(st),
             compare_status_str(st),
             st == COMPARE_PASS && c->warning ? " (warning)" : "");
     gate__html_text(h, c->endpoint ? c->endpoint : "ALL", GATE__CLEAN_COLLAPSE,
@@ -482,8 +439,8 @@ static void write_endpoint_table(struct gate__html *h,
     fputs("</tr></thead>\n<tbody>\n", o);
     for (size_t i = 0; i < run->n_endpoints; i++) {
         const struct metrics_endpoint *ep = run->endpoints[i];
-        double rps = value(run, ep, METRICS_STAT_RPS);
-        double err = value(run, ep, METRICS_STAT_ERROR_RATE);
+        double rps = gate__value(run, ep, METRICS_STAT_RPS);
+        double err = gate__value(run, ep, METRICS_STAT_ERROR_RATE);
 
         fputs("<tr><td class=\"name\">", o);
         gate__html_text(h, ep->method ? ep->method : "-", GATE__CLEAN_COLLAPSE,
@@ -492,9 +449,9 @@ static void write_endpoint_table(struct gate__html *h,
         gate__html_text(h, ep->path ? ep->path : "", GATE__CLEAN_COLLAPSE,
                         NAME_MAX_CHARS);
         fputs("</td>", o);
-        ms_cell(o, value(run, ep, METRICS_STAT_P50));
-        ms_cell(o, value(run, ep, METRICS_STAT_P95));
-        ms_cell(o, value(run, ep, METRICS_STAT_P99));
+        ms_cell(o, gate__value(run, ep, METRICS_STAT_P50));
+        ms_cell(o, gate__value(run, ep, METRICS_STAT_P95));
+        ms_cell(o, gate__value(run, ep, METRICS_STAT_P99));
         if (isfinite(rps))
             fprintf(o, "<td>%.1f</td>", rps);
         else
@@ -504,16 +461,13 @@ static void write_endpoint_table(struct gate__html *h,
         else
             fputs("<td>-</td>", o);
         if (with_base) {
-            char name[1024];
-            const struct metrics_endpoint *bep;
-            double cur = value(run, ep, METRICS_STAT_P95), base = NAN;
+            double base = gate__base_value(r, ep, METRICS_STAT_P95);
+            double d =
+                gate__change_pct(gate__value(run, ep, METRICS_STAT_P95), base);
 
-            metrics_endpoint_name(ep, name, sizeof(name));
-            bep = metrics_results_find(r->baseline, name);
-            base = value(r->baseline, bep, METRICS_STAT_P95);
             ms_cell(o, base);
-            if (isfinite(base) && isfinite(cur) && base > 0)
-                fprintf(o, "<td>%+.1f%%</td>", (cur - base) / base * 100.0);
+            if (isfinite(d))
+                fprintf(o, "<td>%+.1f%%</td>", d);
             else
                 fputs("<td>-</td>", o);
         }
@@ -542,9 +496,9 @@ static void write_endpoint_charts(struct gate__html *h,
     gate__html_text(h, name, GATE__CLEAN_COLLAPSE, NAME_MAX_CHARS);
     fputs("</h3>\n", o);
     if (bep) {
-        bl.p50 = value(base, bep, METRICS_STAT_P50);
-        bl.p95 = value(base, bep, METRICS_STAT_P95);
-        bl.p99 = value(base, bep, METRICS_STAT_P99);
+        bl.p50 = gate__value(base, bep, METRICS_STAT_P50);
+        bl.p95 = gate__value(base, bep, METRICS_STAT_P95);
+        bl.p99 = gate__value(base, bep, METRICS_STAT_P99);
     } else if (base) {
         fputs("<p class=\"nodata\">Not in the baseline.</p>\n", o);
     }

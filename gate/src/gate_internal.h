@@ -61,6 +61,20 @@ void gate__fmt_value(int stat, double v, char *buf, size_t len);
 /** The statistic a check is about: its threshold's (compare_evaluate()
  * gives every check one); -1 without one. */
 int gate__check_stat(const struct compare_check *c);
+/** metrics_value() of ep's statistic s, or NAN when r or ep is NULL or
+ * the statistic has no (finite) value. */
+double gate__value(const struct metrics_results *r,
+                   const struct metrics_endpoint *ep, enum metrics_stat s);
+/** "pass", "fail", "skipped" or "inconclusive": a status in lower case, as
+ * CSS classes and JSON documents write it. */
+const char *gate__status_word(enum compare_status s);
+/** gate__value() of the baseline's endpoint of ep's name (NAN without a
+ * baseline or that endpoint in it). */
+double gate__base_value(const struct gate_report *r,
+                        const struct metrics_endpoint *ep, enum metrics_stat s);
+/** The change from base to cur in percent of base; NAN when either is
+ * not finite or base is not above 0. */
+double gate__change_pct(double cur, double base);
 /** Latency for a table cell: integer ms, one decimal below 10 ("2.5"). */
 void gate__fmt_ms(double ms, char *buf, size_t len);
 /** gate__fmt_ms() with its unit ("2.5 ms"), or none when ms is not

@@ -57,16 +57,6 @@ static const char *status_icon(enum compare_status s)
     }
 }
 
-static double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s)
-{
-    double v = NAN;
-
-    if (!r || !ep || metrics_value(r, ep, s, &v) != 0 || !isfinite(v))
-        return NAN;
-    return v;
-}
-
 static void fmt_ms_unit(double ms, char *buf, size_t len)
 {
     gate__fmt_ms_unit(ms, "—", buf, len);
@@ -123,8 +113,8 @@ static void write_summary_line(const struct gate_report *r, FILE *out)
         total += run->endpoints[i]->requests;
     if (metrics_results_aggregate(run, &all) != 0)
         all = NULL;
-    rps = value(run, all, METRICS_STAT_RPS);
-    err = value(run, all, METRICS_STAT_ERROR_RATE);
+    rps = gate__value(run, all, METRICS_STAT_RPS);
+    err = gate__value(run, all, METRICS_STAT_ERROR_RATE);
     metrics_endpoint_free(all);
     gate__fmt_count(total, count, sizeof(count));
     fprintf(out, "%s requests in %.1f s · ", count,
@@ -180,8 +170,8 @@ static void endpoint_row(const struct gate_report *r, FILE *out,
                          const struct gate__map *worst)
 {
     const struct metrics_endpoint *bep = NULL;
-    double cur = value(r->run, ep, METRICS_STAT_P95), base = NAN;
-    double err = value(r->run, ep, METRICS_STAT_ERROR_RATE);
+    double cur = gate__value(r->run, ep, METRICS_STAT_P95), base = NAN;
+    double err = gate__value(r->run, ep, METRICS_STAT_ERROR_RATE);
     char b[48], c[48];
     size_t st;
 
@@ -190,11 +180,11 @@ static void endpoint_row(const struct gate_report *r, FILE *out,
             struct metrics_endpoint *ball = NULL;
 
             if (metrics_results_aggregate(r->baseline, &ball) == 0)
-                base = value(r->baseline, ball, METRICS_STAT_P95);
+                base = gate__value(r->baseline, ball, METRICS_STAT_P95);
             metrics_endpoint_free(ball);
         } else {
             bep = metrics_results_find(r->baseline, name);
-            base = value(r->baseline, bep, METRICS_STAT_P95);
+            base = gate__value(r->baseline, bep, METRICS_STAT_P95);
         }
     }
     fmt_ms_unit(base, b, sizeof(b));
@@ -202,8 +192,8 @@ static void endpoint_row(const struct gate_report *r, FILE *out,
     fputs("| ", out);
     md_str(out, strcmp(name, "ALL") == 0 ? "ALL (whole run)" : name);
     fprintf(out, " | %s | %s | ", b, c);
-    if (isfinite(cur) && isfinite(base) && base > 0)
-        fprintf(out, "%+.1f%%", (cur - base) / base * 100.0);
+    if (isfinite(gate__change_pct(cur, base)))
+        fprintf(out, "%+.1f%%", gate__change_pct(cur, base));
     else
         fputs("—", out);
     if (isfinite(err))
@@ -301,6 +291,33 @@ static void check_message(const struct compare_check *c, FILE *out)
     }
 }
 
+/* What goes around a check's parts: a list item or a table row. */
+struct line_seps {
+    const char *start, *open, *close, *mid1, *mid2, *end;
+};
+static const struct line_seps list_item = {"- ",  "**",  "** ",
+                                           " · ", " — ", "\n"};
+static const struct line_seps table_row = {"| ",  "",    " | ",
+                                           " | ", " | ", " |\n"};
+
+/* One check: its status (with the icon), endpoint, expression and
+ * message. */
+static void check_line(FILE *out, const struct compare_check *c,
+                       const struct line_seps *s)
+{
+    enum compare_status st = gate__status(c);
+
+    fprintf(out, "%s%s %s%s%s%s", s->start, status_icon(st), s->open,
+            compare_status_str(st),
+            st == COMPARE_PASS && c->warning ? " (warning)" : "", s->close);
+    md_str(out, c->endpoint ? c->endpoint : "ALL");
+    fputs(s->mid1, out);
+    md_str(out, c->expr);
+    fputs(s->mid2, out);
+    check_message(c, out);
+    fputs(s->end, out);
+}
+
 static void write_attention(const struct gate_report *r, FILE *out)
 {
     const struct compare_verdict *v = r->verdict;
@@ -315,14 +332,7 @@ static void write_attention(const struct gate_report *r, FILE *out)
         if (!any)
             fputs("**Checks that need attention**\n\n", out);
         any = true;
-        fprintf(out, "- %s **%s%s** ", status_icon(st), compare_status_str(st),
-                st == COMPARE_PASS ? " (warning)" : "");
-        md_str(out, c->endpoint ? c->endpoint : "ALL");
-        fputs(" · ", out);
-        md_str(out, c->expr);
-        fputs(" — ", out);
-        check_message(c, out);
-        fputc('\n', out);
+        check_line(out, c, &list_item);
     }
     if (any)
         fputc('\n', out);
@@ -338,19 +348,8 @@ static void write_all_checks(const struct gate_report *r, FILE *out)
           "| Status | Endpoint | Check | Result |\n"
           "|---|---|---|---|\n",
           out);
-    for (size_t i = 0; i < v->n_checks; i++) {
-        const struct compare_check *c = &v->checks[i];
-        enum compare_status st = gate__status(c);
-
-        fprintf(out, "| %s %s%s | ", status_icon(st), compare_status_str(st),
-                st == COMPARE_PASS && c->warning ? " (warning)" : "");
-        md_str(out, c->endpoint ? c->endpoint : "ALL");
-        fputs(" | ", out);
-        md_str(out, c->expr);
-        fputs(" | ", out);
-        check_message(c, out);
-        fputs(" |\n", out);
-    }
+    for (size_t i = 0; i < v->n_checks; i++)
+        check_line(out, &v->checks[i], &table_row);
     fputs("\n</details>\n\n", out);
 }
 

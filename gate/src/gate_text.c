@@ -69,17 +69,6 @@ static void fmt_pct(double fraction, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
-/* metrics_value() or NAN when the statistic has no data. */
-static double value(const struct metrics_results *r,
-                    const struct metrics_endpoint *ep, enum metrics_stat s)
-{
-    double v = NAN;
-
-    if (!r || !ep || metrics_value(r, ep, s, &v) != 0 || !isfinite(v))
-        return NAN;
-    return v;
-}
-
 static void write_header(const struct gate_report *r, FILE *out)
 {
     const struct metrics_results *run = r->run;
@@ -137,19 +126,19 @@ static void write_summary(const struct metrics_results *run, FILE *out)
     section(out, "Overall Summary");
     if (metrics_results_aggregate(run, &all) != 0)
         all = NULL;
-    v = value(run, all, METRICS_STAT_AVG);
+    v = gate__value(run, all, METRICS_STAT_AVG);
     if (isfinite(v))
         fprintf(out, "Average Response Time: %.2f ms\n", v);
     else
         fprintf(out, "Average Response Time: n/a\n");
-    v = value(run, all, METRICS_STAT_P95);
+    v = gate__value(run, all, METRICS_STAT_P95);
     if (isfinite(v))
         fprintf(out, "P95 Response Time: %.2f ms\n", v);
     else
         fprintf(out, "P95 Response Time: n/a\n");
-    fmt_pct(value(run, all, METRICS_STAT_ERROR_RATE), buf, sizeof(buf));
+    fmt_pct(gate__value(run, all, METRICS_STAT_ERROR_RATE), buf, sizeof(buf));
     fprintf(out, "Error Rate: %s\n", strcmp(buf, "-") ? buf : "n/a");
-    v = value(run, all, METRICS_STAT_RPS);
+    v = gate__value(run, all, METRICS_STAT_RPS);
     if (isfinite(v))
         fprintf(out, "Requests per Second: %.2f\n", v);
     else
@@ -186,14 +175,14 @@ static void write_endpoints(const struct gate_report *r, FILE *out)
         cell(out, path ? path : "", COL_ENDPOINT, true);
         free(method);
         free(path);
-        gate__fmt_ms(value(run, ep, METRICS_STAT_P50), buf, sizeof(buf));
+        gate__fmt_ms(gate__value(run, ep, METRICS_STAT_P50), buf, sizeof(buf));
         cell(out, buf, COL_NUM, true);
-        gate__fmt_ms(value(run, ep, METRICS_STAT_P95), buf, sizeof(buf));
+        gate__fmt_ms(gate__value(run, ep, METRICS_STAT_P95), buf, sizeof(buf));
         cell(out, buf, COL_NUM, true);
-        gate__fmt_ms(value(run, ep, METRICS_STAT_P99), buf, sizeof(buf));
+        gate__fmt_ms(gate__value(run, ep, METRICS_STAT_P99), buf, sizeof(buf));
         cell(out, buf, COL_NUM, true);
         {
-            double rps = value(run, ep, METRICS_STAT_RPS);
+            double rps = gate__value(run, ep, METRICS_STAT_RPS);
 
             if (isfinite(rps))
                 snprintf(buf, sizeof(buf), "%.1f", rps);
@@ -201,22 +190,18 @@ static void write_endpoints(const struct gate_report *r, FILE *out)
                 snprintf(buf, sizeof(buf), "-");
         }
         cell(out, buf, COL_NUM, true);
-        fmt_pct(value(run, ep, METRICS_STAT_ERROR_RATE), buf, sizeof(buf));
+        fmt_pct(gate__value(run, ep, METRICS_STAT_ERROR_RATE), buf,
+                sizeof(buf));
         cell(out, buf, COL_NUM, with_base);
         if (with_base) {
-            char name[512];
-            const struct metrics_endpoint *bep;
-            double cur = value(run, ep, METRICS_STAT_P95), base = NAN;
+            double base = gate__base_value(r, ep, METRICS_STAT_P95);
+            double d =
+                gate__change_pct(gate__value(run, ep, METRICS_STAT_P95), base);
 
-            metrics_endpoint_name(ep, name, sizeof(name));
-            bep = metrics_results_find(r->baseline, name);
-            if (bep)
-                base = value(r->baseline, bep, METRICS_STAT_P95);
             gate__fmt_ms(base, buf, sizeof(buf));
             cell(out, buf, COL_NUM, true);
-            if (isfinite(base) && isfinite(cur) && base > 0)
-                snprintf(buf, sizeof(buf), "%+.1f%%",
-                         (cur - base) / base * 100.0);
+            if (isfinite(d))
+                snprintf(buf, sizeof(buf), "%+.1f%%", d);
             else
                 snprintf(buf, sizeof(buf), "-");
             cell(out, buf, 0, false);

@@ -8,6 +8,48 @@
 
 #include "gate_internal.h"
 
+double gate__value(const struct metrics_results *r,
+                   const struct metrics_endpoint *ep, enum metrics_stat s)
+{
+    double v = NAN;
+
+    if (!r || !ep || metrics_value(r, ep, s, &v) != 0 || !isfinite(v))
+        return NAN;
+    return v;
+}
+
+double gate__base_value(const struct gate_report *r,
+                        const struct metrics_endpoint *ep, enum metrics_stat s)
+{
+    char name[1024];
+
+    if (!r->baseline || !ep)
+        return NAN;
+    metrics_endpoint_name(ep, name, sizeof(name));
+    return gate__value(r->baseline, metrics_results_find(r->baseline, name), s);
+}
+
+double gate__change_pct(double cur, double base)
+{
+    return isfinite(base) && isfinite(cur) && base > 0
+               ? (cur - base) / base * 100.0
+               : NAN;
+}
+
+const char *gate__status_word(enum compare_status s)
+{
+    static const char *const words[] = {
+        [COMPARE_PASS] = "pass",
+        [COMPARE_FAIL] = "fail",
+        [COMPARE_INCONCLUSIVE] = "inconclusive",
+        [COMPARE_SKIPPED] = "skipped",
+    };
+
+    return (size_t)s < sizeof(words) / sizeof(*words) && words[s]
+               ? words[s]
+               : "inconclusive";
+}
+
 void gate__fmt_count(uint64_t n, char *buf, size_t len)
 {
     char digits[32], out[48];
@@ -253,20 +295,20 @@ void gate__synth_detail(const struct gate_report *r,
     else if (file)
         GATE_APPEND("  (%s)", file);
     GATE_APPEND("\n");
-    if (c->has_measured) {
-        gate__fmt_value(stat, c->measured, v, sizeof(v));
-        GATE_APPEND("measured : %s", v);
-        if (c->n_measured)
-            GATE_APPEND(" (n=%llu)", (unsigned long long)c->n_measured);
-        GATE_APPEND("\n");
-    } else {
-        GATE_APPEND("measured : no data\n");
-    }
-    if (c->has_baseline) {
-        gate__fmt_value(stat, c->baseline, v, sizeof(v));
-        GATE_APPEND("baseline : %s", v);
-        if (c->n_baseline)
-            GATE_APPEND(" (n=%llu)", (unsigned long long)c->n_baseline);
+    /* the measured value (or "no data"), then the baseline's if any */
+    for (int b = 0; b < 2; b++) {
+        bool has = b ? c->has_baseline : c->has_measured;
+        uint64_t n = b ? c->n_baseline : c->n_measured;
+
+        if (!has) {
+            if (!b)
+                GATE_APPEND("measured : no data\n");
+            continue;
+        }
+        gate__fmt_value(stat, b ? c->baseline : c->measured, v, sizeof(v));
+        GATE_APPEND("%s : %s", b ? "baseline" : "measured", v);
+        if (n)
+            GATE_APPEND(" (n=%llu)", (unsigned long long)n);
         GATE_APPEND("\n");
     }
     if (c->has_limit) {

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "compare.h"
+#include "loadgate_errno.h"
 #include "metrics.h"
 
 #ifdef __cplusplus
@@ -44,20 +45,15 @@ extern "C" {
 #endif
 
 #define LIVE_ERRNO_MAP(X)                                                      \
-    X(NOMEM, -1, "out of memory")                                              \
-    X(INVAL, -2, "invalid listen address")                                     \
-    X(LISTEN, -3, "cannot listen on the address")                              \
-    X(INSECURE, -4, "refusing to listen beyond loopback without a token")      \
-    X(THREAD, -5, "cannot start a thread")
-
-enum live_errno {
-#define LIVE_X(name, code, msg) LIVE_E##name = (code),
-    LIVE_ERRNO_MAP(LIVE_X)
-#undef LIVE_X
-};
+    X(LIVE_ENOMEM, -1, "out of memory")                                        \
+    X(LIVE_EINVAL, -2, "invalid listen address")                               \
+    X(LIVE_ELISTEN, -3, "cannot listen on the address")                        \
+    X(LIVE_EINSECURE, -4,                                                      \
+      "refusing to listen beyond loopback without a token")                    \
+    X(LIVE_ETHREAD, -5, "cannot start a thread")
 
 /** Static message for a LIVE_E* code ("unknown error" otherwise). */
-const char *live_strerror(int code);
+LOADGATE_ERRNO_DECLARE(live, LIVE_ERRNO_MAP);
 
 /**
  * Checks a listen address as --ui and --metrics take it: "PORT" (on

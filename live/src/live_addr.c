@@ -8,18 +8,7 @@
 
 #include "live_internal.h"
 
-const char *live_strerror(int code)
-{
-    switch (code) {
-#define LIVE_X(name, value, msg)                                               \
-    case value:                                                                \
-        return msg;
-        LIVE_ERRNO_MAP(LIVE_X)
-#undef LIVE_X
-    default:
-        return "unknown error";
-    }
-}
+LOADGATE_ERRNO_DEFINE(live, LIVE_ERRNO_MAP)
 
 /* "8080" -> 8080; -1 for anything but 1 to 5 digits up to 65535. */
 static long port_of(const char *s)

@@ -157,17 +157,7 @@ static double closeness(const struct compare_check *c)
 
 static int rank(const struct compare_check *c)
 {
-    switch (c->status) {
-    case COMPARE_FAIL:
-        return 4;
-    case COMPARE_INCONCLUSIVE:
-        return 3;
-    case COMPARE_PASS:
-        return c->warning ? 2 : 1;
-    case COMPARE_SKIPPED:
-        break;
-    }
-    return 0;
+    return compare_status_rank(c->status, c->warning);
 }
 
 /* Is the limit breached in the 1-second window pt? */

@@ -124,6 +124,30 @@ static void vu_init(struct loader__vu *vu)
     vu->heap_pos = SIZE_MAX;
 }
 
+/* The caller's errbuf, or local when it gave none; emptied. */
+static char *errbuf_or(char *errbuf, size_t *errlen, char *local, size_t n)
+{
+    if (!errbuf || !*errlen) {
+        errbuf = local;
+        *errlen = n;
+    }
+    errbuf[0] = '\0';
+    return errbuf;
+}
+
+/* libcurl and an easy handle for run-level requests: 0; LOADER_EENGINE
+ * (errbuf says so; nothing to undo) or LOADER_ENOMEM (curl_global_cleanup()
+ * still owed). */
+static int easy_open(CURL **h, char *errbuf, size_t errlen)
+{
+    if (loader_curl_global_init() != 0) {
+        snprintf(errbuf, errlen, "cannot initialise libcurl");
+        return LOADER_EENGINE;
+    }
+    *h = curl_easy_init();
+    return *h ? 0 : LOADER_ENOMEM;
+}
+
 /* Runs steps in order with vu's variables; the first failure (or every
  * one when keep_going) goes into errbuf. */
 static int run_steps(const struct loader_plan *p,
@@ -136,14 +160,10 @@ static int run_steps(const struct loader_plan *p,
 
     if (n == 0)
         return 0;
-    if (loader_curl_global_init() != 0) {
-        snprintf(errbuf, errlen, "cannot initialise libcurl");
-        return LOADER_EENGINE;
-    }
-    if (!(h = curl_easy_init())) {
-        rc = LOADER_ENOMEM;
+    if ((rc = easy_open(&h, errbuf, errlen)) == LOADER_EENGINE)
+        return rc;
+    if (rc)
         goto out;
-    }
     for (size_t i = 0; i < n; i++) {
         const struct loader_step *s = &steps[i];
         char why[300] = "", ep[512];
@@ -202,11 +222,7 @@ int loader_setup(const struct loader_plan *p, struct loader_kv **vars,
     char local[8];
     int rc;
 
-    if (!errbuf || !errlen) {
-        errbuf = local;
-        errlen = sizeof(local);
-    }
-    errbuf[0] = '\0';
+    errbuf = errbuf_or(errbuf, &errlen, local, sizeof(local));
     if (!p || !vars || !n_vars)
         return LOADER_EINVAL;
     *vars = NULL;
@@ -242,11 +258,7 @@ int loader_teardown(const struct loader_plan *p, const struct loader_kv *vars,
     char local[8];
     int rc = 0;
 
-    if (!errbuf || !errlen) {
-        errbuf = local;
-        errlen = sizeof(local);
-    }
-    errbuf[0] = '\0';
+    errbuf = errbuf_or(errbuf, &errlen, local, sizeof(local));
     if (!p)
         return LOADER_EINVAL;
     vu_init(&vu);
@@ -285,11 +297,7 @@ int loader_wait_for(const struct loader_plan *p, volatile sig_atomic_t *stop,
     uint64_t start, deadline, interval;
     int rc = LOADER_ENOTREADY;
 
-    if (!errbuf || !errlen) {
-        errbuf = local;
-        errlen = sizeof(local);
-    }
-    errbuf[0] = '\0';
+    errbuf = errbuf_or(errbuf, &errlen, local, sizeof(local));
     if (!p)
         return LOADER_EINVAL;
     if (!(w = p->wait_for))
@@ -299,14 +307,10 @@ int loader_wait_for(const struct loader_plan *p, volatile sig_atomic_t *stop,
     s.path = w->path;
     s.path_written = w->path_written;
     vu_init(&vu);
-    if (loader_curl_global_init() != 0) {
-        snprintf(errbuf, errlen, "cannot initialise libcurl");
-        return LOADER_EENGINE;
-    }
-    if (!(h = curl_easy_init())) {
-        rc = LOADER_ENOMEM;
+    if ((rc = easy_open(&h, errbuf, errlen)) == LOADER_EENGINE)
+        return rc;
+    if (rc)
         goto out;
-    }
     start = mono_ns();
     deadline = start + (uint64_t)(w->timeout_s * 1e9);
     interval = (uint64_t)(w->interval_s * 1e9);

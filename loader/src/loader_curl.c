@@ -134,7 +134,7 @@ enum metrics_errclass loader__curl_errclass(int curl_code)
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned global_users;
 
-int loader__curl_global_init(void)
+int loader__curl_global_init(char *errbuf, size_t errlen)
 {
     int rc = 0;
 
@@ -144,7 +144,40 @@ int loader__curl_global_init(void)
     else
         global_users++;
     pthread_mutex_unlock(&global_lock);
+    if (rc)
+        snprintf(errbuf, errlen, "cannot initialise libcurl");
     return rc;
+}
+
+int loader__epoll_new(int *fd, char *errbuf, size_t errlen)
+{
+    int err;
+
+    *fd = epoll_create1(EPOLL_CLOEXEC);
+    if (*fd >= 0)
+        return 0;
+    err = errno;
+    snprintf(errbuf, errlen, "epoll_create1: %s", strerror(err));
+    return err == EMFILE || err == ENFILE ? LOADER_ELIMIT : LOADER_EENGINE;
+}
+
+size_t loader__fd_table_size(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (1u << 22))
+        return (size_t)rl.rlim_cur;
+    return 65536;
+}
+
+void loader__multi_callbacks(CURLM *m, curl_socket_callback on_socket,
+                             curl_multi_timer_callback on_timer, void *data)
+{
+    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(m, CURLMOPT_SOCKETDATA, data);
+    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(m, CURLMOPT_TIMERDATA, data);
 }
 
 void loader__curl_global_cleanup(void)
@@ -371,11 +404,8 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->e = e;
     st->epfd = -1;
     st->next_scan_ns = NO_DEADLINE;
-    if (loader__curl_global_init() != 0) {
-        snprintf(errbuf, errlen, "cannot initialise libcurl");
-        rc = LOADER_EENGINE;
+    if ((rc = loader__curl_global_init(errbuf, errlen)))
         goto out;
-    }
     st->global_init = true;
     if ((rc = loader__curl_http_check(e->p, errbuf, errlen)))
         goto out; /* http: 2 this libcurl cannot do (loader_h2.c) */
@@ -385,13 +415,9 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->mem_held = true;
     snprintf(st->user_agent, sizeof(st->user_agent), "loadgate/%s",
              LOADGATE_VERSION);
-    st->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (st->epfd < 0) {
-        snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));
-        rc =
-            errno == EMFILE || errno == ENFILE ? LOADER_ELIMIT : LOADER_EENGINE;
+    if ((rc = loader__epoll_new(&st->epfd, errbuf, errlen)))
         goto out;
-    }
+    rc = LOADER_ENOMEM;
     st->share = curl_share_init();
     if (!st->share)
         goto out;
@@ -407,12 +433,7 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     if (!st->multis)
         goto out;
     if (!st->poll_mode) {
-        struct rlimit rl;
-
-        st->n_sock = 65536;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-            rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 22))
-            st->n_sock = (size_t)rl.rlim_cur;
+        st->n_sock = loader__fd_table_size();
         st->sock = calloc(st->n_sock, 1);
         if (!st->sock)
             goto out;
@@ -426,12 +447,8 @@ static int curl_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         mc->m = curl_multi_init();
         if (!mc->m)
             goto out;
-        if (!st->poll_mode) {
-            curl_multi_setopt(mc->m, CURLMOPT_SOCKETFUNCTION, on_socket);
-            curl_multi_setopt(mc->m, CURLMOPT_SOCKETDATA, mc);
-            curl_multi_setopt(mc->m, CURLMOPT_TIMERFUNCTION, on_timer);
-            curl_multi_setopt(mc->m, CURLMOPT_TIMERDATA, mc);
-        }
+        if (!st->poll_mode)
+            loader__multi_callbacks(mc->m, on_socket, on_timer, mc);
         /* Handles leave the multi between requests; without a fixed cache
          * size libcurl would shrink it and close idle keep-alive
          * connections. */

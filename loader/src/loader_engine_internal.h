@@ -242,8 +242,8 @@ int loader__curl_http_check(const struct loader_plan *p, char *errbuf,
 
 /** curl_global_init() / curl_global_cleanup() made safe to call from
  * several engine threads at once (reference counted under a lock).
- * 0 or LOADER_EENGINE. */
-int loader__curl_global_init(void);
+ * 0 or LOADER_EENGINE, errbuf saying so. */
+int loader__curl_global_init(char *errbuf, size_t errlen);
 void loader__curl_global_cleanup(void);
 
 /** While held, this thread keeps the small blocks libcurl frees for its
@@ -251,6 +251,17 @@ void loader__curl_global_cleanup(void);
  * cache.  Hold and release on the same thread. */
 void loader__curl_mem_hold(void);
 void loader__curl_mem_release(void);
+/** A transport's event loop: *fd an epoll instance (close-on-exec), 0; or
+ * -1 in *fd and LOADER_ELIMIT (out of file descriptors) or LOADER_EENGINE,
+ * errbuf saying why. */
+int loader__epoll_new(int *fd, char *errbuf, size_t errlen);
+/** How many file descriptors a per-descriptor table covers: the soft
+ * limit of open files, 65536 when that is unlimited or huge. */
+size_t loader__fd_table_size(void);
+/** Points a libcurl multi's socket and timer callbacks at the transport's
+ * (socket_action mode), both with data. */
+void loader__multi_callbacks(CURLM *m, curl_socket_callback on_socket,
+                             curl_multi_timer_callback on_timer, void *data);
 /* The functions given to curl_global_init_mem(), for the unit tests. */
 void *loader__mem_malloc(size_t size);
 void loader__mem_free(void *p);

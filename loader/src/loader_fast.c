@@ -36,7 +36,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -1030,11 +1029,8 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         rc = LOADER_EINVAL;
         goto out;
     }
-    if (loader__curl_global_init() != 0) {
-        snprintf(errbuf, errlen, "cannot initialise libcurl");
-        rc = LOADER_EENGINE;
+    if ((rc = loader__curl_global_init(errbuf, errlen)))
         goto out;
-    }
     st->global_init = true;
     snprintf(st->user_agent, sizeof(st->user_agent), "loadgate/%s",
              LOADGATE_VERSION);
@@ -1046,13 +1042,9 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->settings_keep.on_message_begin = on_message_begin;
     st->settings_keep.on_header_field = on_header_field;
     st->settings_keep.on_header_value = on_header_value;
-    st->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (st->epfd < 0) {
-        snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));
-        rc =
-            errno == EMFILE || errno == ENFILE ? LOADER_ELIMIT : LOADER_EENGINE;
+    if ((rc = loader__epoll_new(&st->epfd, errbuf, errlen)))
         goto out;
-    }
+    rc = LOADER_ENOMEM;
     st->share = curl_share_init();
     if (!st->share)
         goto out;
@@ -1065,15 +1057,8 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
     st->active = calloc(st->n_multis, sizeof(*st->active));
     st->conns = calloc(n_slots ? n_slots : 1, sizeof(*st->conns));
     st->deferred = calloc(n_slots ? n_slots : 1, sizeof(*st->deferred));
-    {
-        struct rlimit rl;
-
-        st->n_owner = 65536;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-            rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 22))
-            st->n_owner = (size_t)rl.rlim_cur;
-        st->owner = calloc(st->n_owner, sizeof(*st->owner));
-    }
+    st->n_owner = loader__fd_table_size();
+    st->owner = calloc(st->n_owner, sizeof(*st->owner));
     if (!st->multis || !st->active || !st->conns || !st->deferred || !st->owner)
         goto out;
     st->n_conns = n_slots;
@@ -1102,10 +1087,7 @@ static int fast_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
             rc = LOADER_ELIMIT;
             goto out;
         }
-        curl_multi_setopt(mc->m, CURLMOPT_SOCKETFUNCTION, on_socket);
-        curl_multi_setopt(mc->m, CURLMOPT_SOCKETDATA, mc);
-        curl_multi_setopt(mc->m, CURLMOPT_TIMERFUNCTION, on_timer);
-        curl_multi_setopt(mc->m, CURLMOPT_TIMERDATA, mc);
+        loader__multi_callbacks(mc->m, on_socket, on_timer, mc);
         curl_multi_setopt(mc->m, CURLMOPT_MAXCONNECTS,
                           (long)FAST_PER_MULTI + 4);
     }

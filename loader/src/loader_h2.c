@@ -1229,11 +1229,8 @@ static int h2_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         rc = LOADER_EINVAL;
         goto out;
     }
-    if (loader__curl_global_init() != 0) {
-        snprintf(errbuf, errlen, "cannot initialise libcurl");
-        rc = LOADER_EENGINE;
+    if ((rc = loader__curl_global_init(errbuf, errlen)))
         goto out;
-    }
     st->global_init = true;
     loader__curl_mem_hold();
     st->mem_held = true;
@@ -1241,21 +1238,14 @@ static int h2_open(struct loader__engine *e, unsigned n_slots, char *errbuf,
         rc = LOADER_EENGINE;
         goto out;
     }
-    st->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (st->epfd < 0) {
-        snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));
-        rc =
-            errno == EMFILE || errno == ENFILE ? LOADER_ELIMIT : LOADER_EENGINE;
+    if ((rc = loader__epoll_new(&st->epfd, errbuf, errlen)))
         goto out;
-    }
+    rc = LOADER_ENOMEM;
     if (!(st->multi = curl_multi_init()) ||
         nghttp2_session_callbacks_new(&st->cbs) != 0 ||
         nghttp2_option_new(&st->opt) != 0)
         goto out;
-    curl_multi_setopt(st->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(st->multi, CURLMOPT_SOCKETDATA, st);
-    curl_multi_setopt(st->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(st->multi, CURLMOPT_TIMERDATA, st);
+    loader__multi_callbacks(st->multi, on_socket, on_timer, st);
     nghttp2_session_callbacks_set_on_begin_headers_callback(st->cbs,
                                                             on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(st->cbs, on_header);

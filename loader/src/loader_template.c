@@ -254,6 +254,11 @@ static int append_random_int(uint64_t *rng, long long lo, long long hi,
 
 int loader__json_escape(const char *s, size_t n, struct loader__buf *out)
 {
+    /* the characters JSON has a short escape for; the rest \u00XX */
+    static const char *const named[] = {
+        ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+        ['\r'] = "\\r", ['\t'] = "\\t",
+    };
     size_t lit = 0;
     int rc;
 
@@ -265,26 +270,10 @@ int loader__json_escape(const char *s, size_t n, struct loader__buf *out)
             continue;
         if ((rc = loader__buf_append(out, s + lit, i - lit)))
             return rc;
-        switch (ch) {
-        case '"':
-            snprintf(esc, sizeof(esc), "\\\"");
-            break;
-        case '\\':
-            snprintf(esc, sizeof(esc), "\\\\");
-            break;
-        case '\n':
-            snprintf(esc, sizeof(esc), "\\n");
-            break;
-        case '\r':
-            snprintf(esc, sizeof(esc), "\\r");
-            break;
-        case '\t':
-            snprintf(esc, sizeof(esc), "\\t");
-            break;
-        default:
+        if (ch < sizeof(named) / sizeof(*named) && named[ch])
+            snprintf(esc, sizeof(esc), "%s", named[ch]);
+        else
             snprintf(esc, sizeof(esc), "\\u%04x", ch);
-            break;
-        }
         if ((rc = loader__buf_append(out, esc, strlen(esc))))
             return rc;
         lit = i + 1;

@@ -457,7 +457,7 @@ bool loader__tls_probe_h2(const struct loader_plan *p)
     bool h2 = false;
 
     if (!p->target || !loader__origin_parse(p->target, &o) || !o.tls ||
-        loader__curl_global_init() != 0)
+        loader__curl_global_init(NULL, 0) != 0)
         return false;
     if (!(h = curl_easy_init()))
         goto out;

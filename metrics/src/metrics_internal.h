@@ -15,6 +15,16 @@ uint64_t metrics__hist_sum(const struct metrics_hist *h);
 
 /* strdup that keeps NULL. */
 char *metrics__strdup(const char *s);
+/* The strings of an X-macro map (METRICS_ERRCLASS_MAP, ..._SERIES_MAP;
+ * METRICS__NAME3 for METRICS_STAT_MAP) as the entries of a name table. */
+#define METRICS__NAME2(name, str) str,
+#define METRICS__NAME3(name, str, unit) str,
+/* names[i] of a table of n names, NULL out of range. */
+const char *metrics__name_at(const char *const *names, int n, int i);
+/* The index of the len bytes at name in a table of n names; -1 when none
+ * (or name is NULL). */
+int metrics__name_index(const char *const *names, int n, const char *name,
+                        size_t len);
 
 /* printf into a caller's error buffer (NULL or 0 bytes: nothing): the
  * metrics files' name for loadgate_errorf(). */

@@ -20,6 +20,27 @@ static json_t *ms(double v)
     return json_real(round(v * 1000.0) / 1000.0);
 }
 
+/* The members of "meta" that are strings (and cpus, a whole number among
+ * them), in the order a document writes them. */
+static const struct meta_field {
+    const char *key;
+    size_t off; /* in struct metrics_meta */
+    bool is_int;
+} meta_fields[] = {
+    {"loadgate_version", offsetof(struct metrics_meta, loadgate_version),
+     false},
+    {"profile_sha256", offsetof(struct metrics_meta, profile_sha256), false},
+    {"profile_name", offsetof(struct metrics_meta, profile_name), false},
+    {"git_sha", offsetof(struct metrics_meta, git_sha), false},
+    {"git_branch", offsetof(struct metrics_meta, git_branch), false},
+    {"host", offsetof(struct metrics_meta, host), false},
+    {"cpus", offsetof(struct metrics_meta, cpus), true},
+    {"model", offsetof(struct metrics_meta, model), false},
+    {"shard", offsetof(struct metrics_meta, shard), false},
+    {"run_id", offsetof(struct metrics_meta, run_id), false},
+    {"source", offsetof(struct metrics_meta, source), false},
+};
+
 static json_t *str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -392,17 +413,14 @@ int metrics_results_dump(const struct metrics_results *r, char **out)
         &ok);
     set(doc, "partial", json_boolean(r->partial), &ok);
 
-    set(meta, "loadgate_version", str_or_null(r->meta.loadgate_version), &ok);
-    set(meta, "profile_sha256", str_or_null(r->meta.profile_sha256), &ok);
-    set(meta, "profile_name", str_or_null(r->meta.profile_name), &ok);
-    set(meta, "git_sha", str_or_null(r->meta.git_sha), &ok);
-    set(meta, "git_branch", str_or_null(r->meta.git_branch), &ok);
-    set(meta, "host", str_or_null(r->meta.host), &ok);
-    set(meta, "cpus", json_integer(r->meta.cpus), &ok);
-    set(meta, "model", str_or_null(r->meta.model), &ok);
-    set(meta, "shard", str_or_null(r->meta.shard), &ok);
-    set(meta, "run_id", str_or_null(r->meta.run_id), &ok);
-    set(meta, "source", str_or_null(r->meta.source), &ok);
+    for (size_t i = 0; i < sizeof(meta_fields) / sizeof(*meta_fields); i++) {
+        const char *at = (const char *)&r->meta + meta_fields[i].off;
+
+        set(meta, meta_fields[i].key,
+            meta_fields[i].is_int ? json_integer(*(const int *)at)
+                                  : str_or_null(*(char *const *)at),
+            &ok);
+    }
     set(meta, "warmup_seconds", json_real(r->meta.warmup_s), &ok);
     set(meta, "target_rps", json_real(r->meta.target_rps), &ok);
     set(meta, "achieved_rps",
@@ -743,15 +761,60 @@ static int parse_scalars(json_t *o, struct metrics_scalars *s,
     return 0;
 }
 
+/* A member name of "status_codes" (a status code) or of "errors" (an
+ * error class) as the index of its count; -1 when it is none. */
+static int status_index(const char *key)
+{
+    char *end;
+    long code = strtol(key, &end, 10);
+
+    return *end || code <= 0 || code >= METRICS_STATUS_MAX ? -1 : (int)code;
+}
+
+static int errclass_index(const char *key)
+{
+    enum metrics_errclass c = metrics_errclass_parse(key);
+
+    return c == METRICS_ERR_NONE ? -1 : (int)c;
+}
+
+/* The object of counts under name in m (absent or null: *present false):
+ * each member's count into counts[index(key)]; a key whose index is -1 is
+ * refused, bad saying why. */
+static int count_map(json_t *m, const char *name, int (*index)(const char *),
+                     const char *bad, uint64_t *counts, bool *present,
+                     const char *where, char *errbuf, size_t errlen)
+{
+    json_t *v = json_object_get(m, name), *val;
+    const char *key;
+    char w[80];
+
+    *present = v && !json_is_null(v);
+    if (!*present)
+        return 0;
+    if (!json_is_object(v))
+        return fail(errbuf, errlen, "%s%s: expected an object", where, name);
+    snprintf(w, sizeof(w), "%s%s.", where, name);
+    json_object_foreach(v, key, val)
+    {
+        int i = index(key), rc;
+
+        if (i < 0)
+            return fail(errbuf, errlen, "%s%s.%s: %s", where, name, key, bad);
+        if ((rc = member_count(val, &counts[i], w, key, errbuf, errlen)))
+            return rc;
+    }
+    return 0;
+}
+
 static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
                           bool legacy, char *errbuf, size_t errlen)
 {
     struct metrics_endpoint *ep;
-    json_t *v, *val;
-    const char *key;
+    json_t *v;
     char where[64], *method = NULL, *path = NULL;
     double rate = 0;
-    bool has_rate;
+    bool has_rate, has_status, has_errors;
     int rc;
 
     snprintf(where, sizeof(where), "metrics[%zu].", idx);
@@ -784,50 +847,15 @@ static int parse_endpoint(json_t *m, size_t idx, struct metrics_results *r,
         goto out;
     }
 
-    v = json_object_get(m, "status_codes");
-    if (v && !json_is_null(v)) {
-        if (!json_is_object(v)) {
-            rc = fail(errbuf, errlen, "%sstatus_codes: expected an object",
-                      where);
-            goto out;
-        }
-        json_object_foreach(v, key, val)
-        {
-            char *end, w[80];
-            long code = strtol(key, &end, 10);
-            if (*end || code <= 0 || code >= METRICS_STATUS_MAX) {
-                rc = fail(errbuf, errlen, "%sstatus_codes.%s: invalid", where,
-                          key);
-                goto out;
-            }
-            snprintf(w, sizeof(w), "%sstatus_codes.", where);
-            if ((rc = member_count(val, &ep->status[code], w, key, errbuf,
-                                   errlen)))
-                goto out;
-        }
-    }
-    v = json_object_get(m, "errors");
-    if (v && !json_is_null(v)) {
-        if (!json_is_object(v)) {
-            rc = fail(errbuf, errlen, "%serrors: expected an object", where);
-            goto out;
-        }
-        json_object_foreach(v, key, val)
-        {
-            enum metrics_errclass c = metrics_errclass_parse(key);
-            char w[80];
-            if (c == METRICS_ERR_NONE) {
-                rc = fail(errbuf, errlen, "%serrors.%s: unknown class", where,
-                          key);
-                goto out;
-            }
-            snprintf(w, sizeof(w), "%serrors.", where);
-            if ((rc = member_count(val, &ep->err_class[c], w, key, errbuf,
-                                   errlen)))
-                goto out;
-            /* both <= 2^53: no wrap; more than requests is refused below */
+    if ((rc = count_map(m, "status_codes", status_index, "invalid", ep->status,
+                        &has_status, where, errbuf, errlen)) ||
+        (rc = count_map(m, "errors", errclass_index, "unknown class",
+                        ep->err_class, &has_errors, where, errbuf, errlen)))
+        goto out;
+    if (has_errors) {
+        /* each <= 2^53: no wrap; more than requests is refused below */
+        for (int c = 0; c < METRICS_ERR__COUNT; c++)
             ep->errors += ep->err_class[c];
-        }
     } else if (has_rate) {
         /* a legacy report has only the rate */
         ep->errors = (uint64_t)llround(rate * (double)ep->requests);
@@ -1001,26 +1029,13 @@ static int parse_doc(json_t *doc, struct metrics_results *r, char *errbuf,
         struct metrics_meta *mt = &r->meta;
         if (!json_is_object(meta))
             return fail(errbuf, errlen, "meta: expected an object");
-        if ((rc = get_str(meta, "loadgate_version", &mt->loadgate_version,
-                          "meta.", errbuf, errlen)) ||
-            (rc = get_str(meta, "profile_sha256", &mt->profile_sha256, "meta.",
-                          errbuf, errlen)) ||
-            (rc = get_str(meta, "profile_name", &mt->profile_name, "meta.",
-                          errbuf, errlen)) ||
-            (rc = get_str(meta, "git_sha", &mt->git_sha, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_str(meta, "git_branch", &mt->git_branch, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_str(meta, "host", &mt->host, "meta.", errbuf, errlen)) ||
-            (rc =
-                 get_str(meta, "model", &mt->model, "meta.", errbuf, errlen)) ||
-            (rc =
-                 get_str(meta, "shard", &mt->shard, "meta.", errbuf, errlen)) ||
-            (rc = get_str(meta, "run_id", &mt->run_id, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_str(meta, "source", &mt->source, "meta.", errbuf,
-                          errlen)) ||
-            (rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL, "meta.",
+        for (const struct meta_field *f = meta_fields;
+             f < meta_fields + sizeof(meta_fields) / sizeof(*meta_fields); f++)
+            if (!f->is_int &&
+                (rc = get_str(meta, f->key, (char **)((char *)mt + f->off),
+                              "meta.", errbuf, errlen)))
+                return rc;
+        if ((rc = get_num(meta, "warmup_seconds", &mt->warmup_s, NULL, "meta.",
                           errbuf, errlen)) ||
             (rc = get_num(meta, "target_rps", &mt->target_rps, NULL, "meta.",
                           errbuf, errlen)) ||

@@ -148,26 +148,16 @@ bool metrics_results_has_streams(const struct metrics_results *r)
 /* ---- series -----------------------------------------------------------------
  */
 
-static const char *const series_names[] = {
-#define METRICS_X(name, str) str,
-    METRICS_SERIES_MAP(METRICS_X)
-#undef METRICS_X
-};
+static const char *const series_names[] = {METRICS_SERIES_MAP(METRICS__NAME2)};
 
 const char *metrics_series_name(enum metrics_series s)
 {
-    if ((int)s < 0 || s >= METRICS_SERIES__COUNT)
-        return NULL;
-    return series_names[s];
+    return metrics__name_at(series_names, METRICS_SERIES__COUNT, (int)s);
 }
 
 int metrics_series_parse(const char *name, size_t len)
 {
-    for (int i = 0; name && i < METRICS_SERIES__COUNT; i++)
-        if (strlen(series_names[i]) == len &&
-            memcmp(series_names[i], name, len) == 0)
-            return i;
-    return -1;
+    return metrics__name_index(series_names, METRICS_SERIES__COUNT, name, len);
 }
 
 bool metrics_series_is_time(enum metrics_series s)
@@ -377,6 +367,14 @@ static uint64_t *count_slot(struct metrics_stream *s, size_t i)
     return (uint64_t *)(void *)((char *)s + count_fields[i].off);
 }
 
+/* n per second of r's measured time, to 3 decimals; null without one. */
+static json_t *per_s(const struct metrics_results *r, uint64_t n)
+{
+    return r && r->duration_s > 0
+               ? json_real(round((double)n / r->duration_s * 1000) / 1000)
+               : json_null();
+}
+
 struct json_t *metrics__stream_json(const struct metrics_results *r,
                                     const struct metrics_stream *s, bool point,
                                     bool *ok)
@@ -416,24 +414,14 @@ struct json_t *metrics__stream_json(const struct metrics_results *r,
                     ok);
             }
         }
-        put(o, "tokens_per_s",
-            r && r->duration_s > 0
-                ? json_real(round((double)s->tokens / r->duration_s * 1000) /
-                            1000)
-                : json_null(),
-            ok);
+        put(o, "tokens_per_s", per_s(r, s->tokens), ok);
         put(o, "stream_tokens_per_s_p50",
             s->rate && metrics_hist_count(s->rate)
                 ? json_real((double)metrics_hist_percentile(s->rate, 50) /
                             1000.0)
                 : json_null(),
             ok);
-        put(o, "goodput_per_s",
-            r && r->duration_s > 0
-                ? json_real(round((double)s->good / r->duration_s * 1000) /
-                            1000)
-                : json_null(),
-            ok);
+        put(o, "goodput_per_s", per_s(r, s->good), ok);
     }
     for (size_t i = 0; i < N_HIST; i++) {
         const struct metrics_hist *h = *hist_slot(w, i);

@@ -14,25 +14,34 @@ char *metrics__strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+const char *metrics__name_at(const char *const *names, int n, int i)
+{
+    return i >= 0 && i < n ? names[i] : NULL;
+}
+
+int metrics__name_index(const char *const *names, int n, const char *name,
+                        size_t len)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return i;
+    return -1;
+}
+
 static const char *const errclass_names[] = {
-#define METRICS_X(name, str) str,
-    METRICS_ERRCLASS_MAP(METRICS_X)
-#undef METRICS_X
-};
+    METRICS_ERRCLASS_MAP(METRICS__NAME2)};
 
 const char *metrics_errclass_name(enum metrics_errclass c)
 {
-    if ((int)c < 0 || c >= METRICS_ERR__COUNT)
-        return NULL;
-    return errclass_names[c];
+    return metrics__name_at(errclass_names, METRICS_ERR__COUNT, (int)c);
 }
 
 enum metrics_errclass metrics_errclass_parse(const char *name)
 {
-    for (int i = 0; name && i < METRICS_ERR__COUNT; i++)
-        if (strcmp(errclass_names[i], name) == 0)
-            return (enum metrics_errclass)i;
-    return METRICS_ERR_NONE;
+    int i = metrics__name_index(errclass_names, METRICS_ERR__COUNT, name,
+                                name ? strlen(name) : 0);
+
+    return i < 0 ? METRICS_ERR_NONE : (enum metrics_errclass)i;
 }
 
 /* gRPC's status codes (grpc/doc/statuscodes.md), by value. */
@@ -70,25 +79,17 @@ int metrics_grpc_status_parse(const char *name)
     return -1;
 }
 
-static const char *const stat_names[] = {
-#define METRICS_X(name, str, unit) str,
-    METRICS_STAT_MAP(METRICS_X)
-#undef METRICS_X
-};
+static const char *const stat_names[] = {METRICS_STAT_MAP(METRICS__NAME3)};
 
 const char *metrics_stat_name(enum metrics_stat s)
 {
-    if ((int)s < 0 || s >= METRICS_STAT__COUNT)
-        return NULL;
-    return stat_names[s];
+    return metrics__name_at(stat_names, METRICS_STAT__COUNT, (int)s);
 }
 
 int metrics_stat_parse(const char *name)
 {
-    for (int i = 0; name && i < METRICS_STAT__COUNT; i++)
-        if (strcmp(stat_names[i], name) == 0)
-            return i;
-    return -1;
+    return metrics__name_index(stat_names, METRICS_STAT__COUNT, name,
+                               name ? strlen(name) : 0);
 }
 
 bool metrics_stat_is_time(enum metrics_stat s)

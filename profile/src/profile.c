@@ -521,9 +521,15 @@ static int parse_target(struct pctx *c, const struct profile__yaml_node *n)
     return 0;
 }
 
-static int parse_headers(struct pctx *c, const struct profile__yaml_node *n,
-                         const char *what, bool all_secret,
-                         struct loader_kv **out, size_t *count)
+/* The maps of name to value: headers (names checked as header names,
+ * values without line breaks; all_secret, an expanded value or a secret
+ * name marks one secret) and a step's form: and query: (KV_PARAMS: any
+ * name, template values; an expanded value is secret). */
+enum kv_kind { KV_HEADERS, KV_PARAMS };
+
+static int parse_kv_map(struct pctx *c, const struct profile__yaml_node *n,
+                        const char *what, enum kv_kind kind, bool all_secret,
+                        struct loader_kv **out, size_t *count)
 {
     size_t pairs = n->n / 2;
     int rc = want(c, n, PROFILE__YAML_MAP, what);
@@ -541,22 +547,27 @@ static int parse_headers(struct pctx *c, const struct profile__yaml_node *n,
         char name[72];
 
         profile__quote(k->str, k->len, name, sizeof(name));
-        if (strlen(k->str) != k->len || !profile__header_name_ok(k->str))
+        if (kind == KV_HEADERS &&
+            (strlen(k->str) != k->len || !profile__header_name_ok(k->str)))
             return fail(c, k, "'%s' is not a valid header name", name);
-        kv->key = strdup(k->str);
-        if (!kv->key)
+        if (kind == KV_PARAMS && (strlen(k->str) != k->len || k->len == 0))
+            return fail(c, k, "%s: '%s' is not a parameter name", what, name);
+        if (!(kv->key = strdup(k->str)))
             return PROFILE_ENOMEM;
         *count = i + 1;
-        rc = text(c, v, name, &kv->value, &expanded);
-        if (rc)
+        if ((rc = text(c, v, name, &kv->value, &expanded)))
             return rc;
+        kv->secret = expanded;
+        if (kind == KV_PARAMS && (rc = check_tpl(c, v, name, kv->value)))
+            return rc;
+        if (kind == KV_PARAMS)
+            continue;
         if (strpbrk(kv->value, "\r\n"))
             return fail(c, v,
                         "header '%s': a value cannot contain line "
                         "breaks",
                         name);
-        kv->secret =
-            all_secret || expanded || profile__header_name_secret(kv->key);
+        kv->secret |= all_secret || profile__header_name_secret(kv->key);
     }
     return 0;
 }
@@ -570,8 +581,8 @@ static int parse_defaults(struct pctx *c, const struct profile__yaml_node *n)
         rc = check_keys(c, n, defaults_keys, N_OF(defaults_keys), "defaults");
     if (!rc && (v = find(n, "headers", NULL)))
         /* every default header is secret: they usually carry credentials */
-        rc = parse_headers(c, v, "headers", true, &c->p->headers,
-                           &c->p->n_headers);
+        rc = parse_kv_map(c, v, "headers", KV_HEADERS, true, &c->p->headers,
+                          &c->p->n_headers);
     if (!rc && (v = find(n, "timeout", NULL)))
         rc = duration_field(c, v, "timeout", false, &c->p->timeout_s);
     if (!rc && (v = find(n, "insecure", NULL)))
@@ -915,40 +926,6 @@ static int parse_capture(struct pctx *c, const struct profile__yaml_node *n,
     return 0;
 }
 
-/* form: and query: maps of name to template value. */
-static int parse_params(struct pctx *c, const struct profile__yaml_node *n,
-                        const char *what, struct loader_kv **out, size_t *count)
-{
-    size_t pairs = n->n / 2;
-    int rc = want(c, n, PROFILE__YAML_MAP, what);
-
-    if (rc || pairs == 0)
-        return rc;
-    *out = calloc(pairs, sizeof(**out));
-    if (!*out)
-        return PROFILE_ENOMEM;
-    for (size_t i = 0; i < pairs; i++) {
-        const struct profile__yaml_node *k = n->items[2 * i];
-        const struct profile__yaml_node *v = n->items[2 * i + 1];
-        struct loader_kv *kv = &(*out)[i];
-        bool expanded = false;
-        char name[72];
-
-        profile__quote(k->str, k->len, name, sizeof(name));
-        if (strlen(k->str) != k->len || k->len == 0)
-            return fail(c, k, "%s: '%s' is not a parameter name", what, name);
-        if (!(kv->key = strdup(k->str)))
-            return PROFILE_ENOMEM;
-        *count = i + 1;
-        if ((rc = text(c, v, name, &kv->value, &expanded)))
-            return rc;
-        kv->secret = expanded;
-        if ((rc = check_tpl(c, v, name, kv->value)))
-            return rc;
-    }
-    return 0;
-}
-
 /* body: text, or @file relative to the profile ("@@" for a literal '@'). */
 static int parse_body(struct pctx *c, const struct profile__yaml_node *n,
                       struct loader_step *st)
@@ -1004,7 +981,8 @@ static int step_headers(struct pctx *c, const struct profile__yaml_node *n,
 
     if (!v)
         return 0;
-    if ((rc = parse_headers(c, v, key, false, &st->headers, &st->n_headers)))
+    if ((rc = parse_kv_map(c, v, key, KV_HEADERS, false, &st->headers,
+                           &st->n_headers)))
         return rc;
     for (size_t i = 0; i < st->n_headers; i++)
         if ((rc = check_tpl(c, v->items[2 * i + 1], st->headers[i].key,
@@ -1149,11 +1127,13 @@ static int parse_step(struct pctx *c, const struct profile__yaml_node *n,
             (rc = check_tpl(c, find(n, "body", NULL), "body", st->body)))
             return rc;
     }
-    if (form_key && (rc = parse_params(c, find(n, "form", NULL), "form",
-                                       &st->form, &st->n_form)))
+    if (form_key &&
+        (rc = parse_kv_map(c, find(n, "form", NULL), "form", KV_PARAMS, false,
+                           &st->form, &st->n_form)))
         return rc;
     if ((v = find(n, "query", NULL)) &&
-        (rc = parse_params(c, v, "query", &st->query, &st->n_query)))
+        (rc = parse_kv_map(c, v, "query", KV_PARAMS, false, &st->query,
+                           &st->n_query)))
         return rc;
     if ((v = find(n, "expect", NULL)) && (rc = parse_expect(c, v, st)))
         return rc;

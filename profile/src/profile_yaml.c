@@ -260,16 +260,28 @@ static int syntax_error(const yaml_parser_t *parser, const char *text,
     return PROFILE_ESYNTAX;
 }
 
+/* profile__fail_at() the position where ev starts. */
+__attribute__((format(printf, 3, 4))) static int
+fail_ev(struct builder *b, const yaml_event_t *ev, const char *fmt, ...)
+{
+    char msg[sizeof(b->err->msg)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return profile__fail_at(b->err, (int)ev->start_mark.line + 1,
+                            (int)ev->start_mark.column + 1, "%s", msg);
+}
+
 static int on_scalar(struct builder *b, const yaml_event_t *ev)
 {
     struct profile__yaml_node *n;
     const char *tag = (const char *)ev->data.scalar.tag;
 
     if (ev->data.scalar.length > PROFILE__YAML_MAX_SCALAR)
-        return profile__fail_at(b->err, (int)ev->start_mark.line + 1,
-                                (int)ev->start_mark.column + 1,
-                                "a value longer than %u bytes",
-                                PROFILE__YAML_MAX_SCALAR);
+        return fail_ev(b, ev, "a value longer than %u bytes",
+                       PROFILE__YAML_MAX_SCALAR);
     n = node_new(PROFILE__YAML_SCALAR, &ev->start_mark);
     if (!n)
         return PROFILE_ENOMEM;
@@ -294,10 +306,8 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
     int rc;
 
     if (b->depth == PROFILE__YAML_MAX_DEPTH)
-        return profile__fail_at(b->err, (int)ev->start_mark.line + 1,
-                                (int)ev->start_mark.column + 1,
-                                "nesting deeper than %d levels",
-                                PROFILE__YAML_MAX_DEPTH);
+        return fail_ev(b, ev, "nesting deeper than %d levels",
+                       PROFILE__YAML_MAX_DEPTH);
     n = node_new(type, &ev->start_mark);
     if (!n)
         return PROFILE_ENOMEM;
@@ -315,21 +325,17 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (++b->docs > 1)
-            return profile__fail_at(
-                b->err, (int)ev->start_mark.line + 1,
-                (int)ev->start_mark.column + 1,
-                "a profile is one YAML document; found a second "
-                "one");
+            return fail_ev(b, ev,
+                           "a profile is one YAML document; found a second "
+                           "one");
         return 0;
     case YAML_ALIAS_EVENT: {
         const char *a = (const char *)ev->data.alias.anchor;
         profile__quote(a ? a : "", a ? strlen(a) : 0, name, sizeof(name));
-        return profile__fail_at(
-            b->err, (int)ev->start_mark.line + 1,
-            (int)ev->start_mark.column + 1,
-            "aliases (*%s) are not allowed in a profile; write "
-            "the value out",
-            name);
+        return fail_ev(b, ev,
+                       "aliases (*%s) are not allowed in a profile; write "
+                       "the value out",
+                       name);
     }
     case YAML_SCALAR_EVENT:
         return on_scalar(b, ev);

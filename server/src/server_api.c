@@ -259,20 +259,33 @@ out:
     return rc;
 }
 
-static int handle_list(const struct server__api *api, struct server__reply *r)
+/* The store's entries into *e and *n (0, *answered false); or, the store
+ * unreadable, the 500 reply made or SERVER_ENOMEM (*answered true). */
+static int list_store(const struct server__api *api, struct server__reply *r,
+                      struct compare_store_entry **e, size_t *n, bool *answered)
 {
-    struct compare_store_entry *e = NULL;
-    size_t n = 0;
     char err[512] = "";
-    json_t *arr = NULL;
-    int rc;
+    int rc = compare_store_list(api->store, e, n, err, sizeof(err));
 
-    rc = compare_store_list(api->store, &e, &n, err, sizeof(err));
+    *answered = rc < 0;
     if (rc == COMPARE_ENOMEM)
         return SERVER_ENOMEM;
     if (rc < 0)
         return server__reply_error(r, 500, "cannot list the store: %s",
                                    err[0] != '\0' ? err : compare_strerror(rc));
+    return 0;
+}
+
+static int handle_list(const struct server__api *api, struct server__reply *r)
+{
+    struct compare_store_entry *e = NULL;
+    size_t n = 0;
+    json_t *arr = NULL;
+    bool answered;
+    int rc = list_store(api, r, &e, &n, &answered);
+
+    if (answered)
+        return rc;
     arr = json_array();
     if (arr == NULL) {
         rc = SERVER_ENOMEM;
@@ -383,15 +396,11 @@ static int handle_info(const struct server__api *api, struct server__reply *r)
 {
     struct compare_store_entry *e = NULL;
     size_t n = 0;
-    char err[512] = "";
-    int rc;
+    bool answered;
+    int rc = list_store(api, r, &e, &n, &answered);
 
-    rc = compare_store_list(api->store, &e, &n, err, sizeof(err));
-    if (rc == COMPARE_ENOMEM)
-        return SERVER_ENOMEM;
-    if (rc < 0)
-        return server__reply_error(r, 500, "cannot list the store: %s",
-                                   err[0] != '\0' ? err : compare_strerror(rc));
+    if (answered)
+        return rc;
     compare_store_list_free(e, n);
     return reply_json(
         r, 200,

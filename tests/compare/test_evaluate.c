@@ -511,6 +511,44 @@ static void test_load_check(void **state)
     compare_threshold_release(&t);
 }
 
+/* Enough checks that the checks array is reallocated while they are
+ * judged (it starts at 16): each note, the check's own message here,
+ * still ends its detail (it was read through a pointer into the old
+ * array once: freed memory, ASan's heap-use-after-free). */
+static void test_notes_survive_realloc(void **state)
+{
+    enum { N_EPS = 40 };
+    struct cfx_ep eps[N_EPS];
+    char paths[N_EPS][16];
+    struct compare_threshold t;
+    struct compare_verdict *v = NULL;
+    struct metrics_results *run;
+
+    (void)state;
+    for (size_t i = 0; i < N_EPS; i++) {
+        snprintf(paths[i], sizeof(paths[i]), "/e%zu", i);
+        eps[i] = (struct cfx_ep){"GET", paths[i], 0, 0, 0};
+    }
+    eps[0].n = 50; /* the whole run has requests: one check judged */
+    eps[0].latency_ms = 5;
+    run = cfx_doc(eps, N_EPS);
+    cfx_threshold(&t, "p95 < 100ms", NULL);
+    assert_int_equal(compare_evaluate(run, NULL, &t, 1, NULL, &v, NULL, 0), 0);
+    assert_true(v->n_checks > 16);
+    for (size_t i = 0; i < v->n_checks; i++) {
+        const struct compare_check *c = &v->checks[i];
+        char want[300];
+
+        if (c->status != COMPARE_INCONCLUSIVE)
+            continue;
+        snprintf(want, sizeof(want), "\nnote     : %s", c->message);
+        assert_non_null(strstr(c->detail, want));
+    }
+    compare_verdict_free(v);
+    compare_threshold_release(&t);
+    metrics_results_free(run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_counts_and_empty_run),
         cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_load_check),
+        cmocka_unit_test(test_notes_survive_realloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
