@@ -62,6 +62,21 @@ void rm_tree(const char *path)
     }
 }
 
+void mem_open(struct mem *m)
+{
+    m->text = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->text, &m->len);
+    assert_non_null(m->f);
+}
+
+char *mem_close(struct mem *m)
+{
+    assert_int_equal(fclose(m->f), 0);
+    m->f = NULL;
+    return m->text;
+}
+
 size_t random_text(uint32_t *seed, const char *alphabet, size_t n, char *buf,
                    size_t size)
 {

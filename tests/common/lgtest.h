@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /** strdup that keeps NULL. */
 char *xs(const char *s);
@@ -16,6 +17,18 @@ void sleep_ms(long ms);
 /** rm -r path (a test's own mkdtemp folder); no symbolic link is
  * followed. */
 void rm_tree(const char *path);
+/* A stream into memory: mem_open(), write to .f, mem_close() for the
+ * text; .len is its length. */
+struct mem {
+    FILE *f;
+    char *text;
+    size_t len;
+};
+void mem_open(struct mem *m);
+/** Closes .f (asserts it closes); returns .text, what was written (free
+ * it). */
+char *mem_close(struct mem *m);
+
 /** A pseudo-random text of 0 to size - 2 characters from alphabet[0..n),
  * NUL-terminated, from *seed (the same seed gives the same texts).
  * Returns its length. */

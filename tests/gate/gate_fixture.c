@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "gate_fixture.h"
+#include "lgtest.h"
 
 void fx_record(struct metrics_endpoint *ep, size_t n, double latency_ms,
                bool failed)
@@ -147,4 +148,17 @@ void fx_verdict_free(struct compare_verdict *v)
     free(v->checks);
     free(((struct fx_verdict *)v)->thresholds);
     free(v);
+}
+
+char *fx_render(int (*write)(const struct gate_report *, FILE *),
+                const struct gate_report *r, size_t *len)
+{
+    struct mem m;
+
+    mem_open(&m);
+    assert_int_equal(write(r, m.f), 0);
+    mem_close(&m);
+    if (len)
+        *len = m.len;
+    return m.text;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gate.h"
 
@@ -32,5 +33,11 @@ void fx_check(struct compare_verdict *v, size_t i, const char *endpoint,
               const char *message, const char *detail);
 /** Frees what fx_verdict()/fx_check() allocated. */
 void fx_verdict_free(struct compare_verdict *v);
+
+/** What write (gate_text_write, gate_html_write, ...) makes of r, as a
+ * malloc'd text; asserts it returns 0. *len (when len is not NULL) gets
+ * the text's length. */
+char *fx_render(int (*write)(const struct gate_report *, FILE *),
+                const struct gate_report *r, size_t *len);
 
 #endif

@@ -31,15 +31,11 @@ static json_t *load_file(const char *path)
 
 static json_t *verdict_json(const struct gate_report *r)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
+    size_t n;
+    char *buf = fx_render(gate_json_write, r, &n);
     json_error_t e;
     json_t *j;
 
-    assert_non_null(f);
-    assert_int_equal(gate_json_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
     assert_true(n > 0 && buf[n - 1] == '\n');
     j = json_loadb(buf, n, 0, &e);
     if (!j)

@@ -18,22 +18,14 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 #define XHTML_NS "http://www.w3.org/1999/xhtml"
 #define SVG_NS "http://www.w3.org/2000/svg"
 
 static char *render(const struct gate_report *r, size_t *len)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-
-    assert_non_null(f);
-    assert_int_equal(gate_html_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
-    if (len)
-        *len = n;
-    return buf;
+    return fx_render(gate_html_write, r, len);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -751,15 +743,12 @@ static void test_escape(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *f = open_memstream(&buf, &n);
+        struct mem m;
 
-        assert_non_null(f);
-        gate__html_puts(f, cases[i].in, strlen(cases[i].in));
-        assert_int_equal(fclose(f), 0);
-        assert_string_equal(buf, cases[i].want);
-        free(buf);
+        mem_open(&m);
+        gate__html_puts(m.f, cases[i].in, strlen(cases[i].in));
+        assert_string_equal(mem_close(&m), cases[i].want);
+        free(m.text);
     }
 }
 

@@ -14,16 +14,7 @@
 
 static char *render(const struct gate_report *r, size_t *len)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-
-    assert_non_null(f);
-    assert_int_equal(gate_markdown_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
-    if (len)
-        *len = n;
-    return buf;
+    return fx_render(gate_markdown_write, r, len);
 }
 
 static size_t count(const char *hay, const char *needle)

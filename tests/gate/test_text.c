@@ -22,14 +22,7 @@
 
 static char *render(const struct gate_report *r)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-
-    assert_non_null(f);
-    assert_int_equal(gate_text_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
-    return buf;
+    return fx_render(gate_text_write, r, NULL);
 }
 
 /* Where want[] says P95_LINE, the line must be the whole run's p95 as
