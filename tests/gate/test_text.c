@@ -69,6 +69,12 @@ static void assert_lines(const char *text, const char *const *want, size_t n)
         fail_msg("extra text after line %zu: '%s'", n, p);
 }
 
+/* The fixed run's summary, the same in both reports, up to the table. */
+#define OVERALL_SUMMARY                                                        \
+    "Overall Summary", DASH80, "Average Response Time: 30.25 ms", P95_LINE,    \
+        "Error Rate: 0.07%", "Requests per Second: 136.00", "",                \
+        "Endpoint Performance", DASH80
+
 static const char *const plain_report[] = {
     EQ80,
     "Performance Report",
@@ -79,15 +85,7 @@ static const char *const plain_report[] = {
     "Total Requests: 1,360",
     "Concurrent Users: 100",
     "",
-    "Overall Summary",
-    DASH80,
-    "Average Response Time: 30.25 ms",
-    P95_LINE,
-    "Error Rate: 0.07%",
-    "Requests per Second: 136.00",
-    "",
-    "Endpoint Performance",
-    DASH80,
+    OVERALL_SUMMARY,
     "Method   Endpoint                                  P50        P95        "
     "P99        RPS        Errors",
     DASH80,
@@ -136,15 +134,7 @@ static const char *const baseline_report_head[] = {
     "Partial: yes (interrupted)",
     "Compared With: main",
     "",
-    "Overall Summary",
-    DASH80,
-    "Average Response Time: 30.25 ms",
-    P95_LINE,
-    "Error Rate: 0.07%",
-    "Requests per Second: 136.00",
-    "",
-    "Endpoint Performance",
-    DASH80,
+    OVERALL_SUMMARY,
     "Method   Endpoint                                  P50        P95        "
     "P99        RPS        Errors     Base P95   Δ P95",
     DASH80,

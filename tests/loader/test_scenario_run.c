@@ -427,18 +427,19 @@ static void test_wait_for_timeout(void **state)
     loader_plan_free(p);
 }
 
-/* Failed expectations are class "expect", never a success. */
+/* Failed expectations are class "expect", never a success; a status
+ * other than the expected one is class "status", not "expect". */
 static void test_expect_failures(void **state)
 {
     static const struct {
         const char *expect;
-        bool fails;
+        enum metrics_errclass cls; /* of all 5 requests */
     } cases[] = {
-        {"{json: {/ok: true}}", false},
-        {"{json: {/ok: false}}", true},
-        {"{body_contains: hi}", false},
-        {"{body_contains: nope}", true},
-        {"{status: 201}", false /* STATUS, not EXPECT */},
+        {"{json: {/ok: true}}", METRICS_ERR_NONE},
+        {"{json: {/ok: false}}", METRICS_ERR_EXPECT},
+        {"{body_contains: hi}", METRICS_ERR_NONE},
+        {"{body_contains: nope}", METRICS_ERR_EXPECT},
+        {"{status: 201}", METRICS_ERR_STATUS},
     };
 
     (void)state;
@@ -467,9 +468,9 @@ static void test_expect_failures(void **state)
         e = ep(r, "GET /use?id=42&who=bob");
         assert_int_equal(e->requests, 5);
         assert_int_equal(e->err_class[METRICS_ERR_EXPECT],
-                         cases[i].fails ? 5 : 0);
-        if (i == 4)
-            assert_int_equal(e->err_class[METRICS_ERR_STATUS], 5);
+                         cases[i].cls == METRICS_ERR_EXPECT ? 5 : 0);
+        if (cases[i].cls != METRICS_ERR_NONE)
+            assert_int_equal(e->err_class[cases[i].cls], 5);
         loader_vars_free(vars, n);
         metrics_results_free(r);
         loader_plan_free(p);
