@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "lghttp.h"
 #include "live.h"
 #include "metrics.h"
 
@@ -32,64 +33,17 @@
 /* ---- HTTP ------------------------------------------------------------------
  */
 
-struct reply {
-    long status;
-    char *body;
-    size_t len;
-    char type[128], allow[64], www[64], csp[512];
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    struct reply *r = ud;
-    char *b = realloc(r->body, r->len + size * n + 1);
-
-    assert_non_null(b);
-    memcpy(b + r->len, p, size * n);
-    r->len += size * n;
-    b[r->len] = '\0';
-    r->body = b;
-    return size * n;
-}
-
-static void header_value(const char *line, size_t n, const char *name,
-                         char *out, size_t len)
-{
-    size_t k = strlen(name);
-
-    if (n > k + 1 && strncasecmp(line, name, k) == 0 && line[k] == ':') {
-        line += k + 1;
-        n -= k + 1;
-        while (n && *line == ' ')
-            line++, n--;
-        while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
-            n--;
-        snprintf(out, len, "%.*s", (int)n, line);
-    }
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    struct reply *r = ud;
-
-    header_value(p, size * n, "Content-Type", r->type, sizeof(r->type));
-    header_value(p, size * n, "Allow", r->allow, sizeof(r->allow));
-    header_value(p, size * n, "WWW-Authenticate", r->www, sizeof(r->www));
-    header_value(p, size * n, "Content-Security-Policy", r->csp,
-                 sizeof(r->csp));
-    return size * n;
-}
-
 /* method url, with extra header lines (NULL-terminated, may be NULL). */
-static struct reply http(const char *method, const char *url,
-                         const char *const *headers)
+static struct http_reply http(const char *method, const char *url,
+                              const char *const *headers)
 {
-    struct reply r = {0};
+    struct http_reply r;
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
     CURLcode rc;
 
     assert_non_null(c);
+    http_reply_capture(c, &r);
     for (; headers && *headers; headers++)
         h = curl_slist_append(h, *headers);
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -97,10 +51,6 @@ static struct reply http(const char *method, const char *url,
     if (strcmp(method, "POST") == 0)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     rc = curl_easy_perform(c);
@@ -118,7 +68,7 @@ static struct reply http(const char *method, const char *url,
 static void expect(const char *method, const char *url,
                    const char *const *headers, long status)
 {
-    struct reply r = http(method, url, headers);
+    struct http_reply r = http(method, url, headers);
 
     assert_int_equal(r.status, status);
     free(r.body);
@@ -252,7 +202,7 @@ static json_t *state_when(struct live *l, json_int_t want,
 
     url_of(l, false, "/state.json", url, sizeof(url));
     for (int tries = 0; tries < 200; tries++) {
-        struct reply r;
+        struct http_reply r;
 
         sample(l, run, elapsed);
         r = http("GET", url, NULL);
@@ -286,7 +236,7 @@ static void test_page_is_self_contained(void **state)
 {
     struct fx *f = *state;
     char url[160];
-    struct reply r;
+    struct http_reply r;
 
     url_of(f->l, false, "/", url, sizeof(url));
     r = http("GET", url, NULL);
@@ -426,7 +376,7 @@ static void test_metrics_formats(void **state)
                         "text/plain;version=0.0.4;q=0.5",
                         NULL};
     char url[160];
-    struct reply r;
+    struct http_reply r;
     unsigned long long prev = 0;
 
     json_decref(state_when(f->l, N_FAST + 1, f->r, 6.0));
@@ -500,10 +450,10 @@ static void test_metrics_formats(void **state)
 /* An event stream read until both events came (then aborted). */
 static size_t on_events(char *p, size_t size, size_t n, void *ud)
 {
-    struct reply *r = ud;
+    struct http_reply *r = ud;
     const char *snap;
 
-    on_body(p, size, n, ud);
+    http_reply_on_body(p, size, n, ud);
     snap = strstr(r->body, "event: snapshot\n");
     if (strstr(r->body, "event: history\n") && snap && strstr(snap, "\n\n"))
         return 0; /* enough */
@@ -513,7 +463,7 @@ static size_t on_events(char *p, size_t size, size_t n, void *ud)
 static void test_event_stream(void **state)
 {
     struct fx *f = *state;
-    struct reply e = {0};
+    struct http_reply e = {0};
     char url[160];
     char *type = NULL;
     CURL *c = curl_easy_init();
@@ -546,7 +496,7 @@ static void test_stop_button(void **state)
     const char *rebound[] = {"Host: evil.example", NULL};
     char url[160], own[200];
     const char *same[] = {own, NULL};
-    struct reply r;
+    struct http_reply r;
 
     url_of(f->l, false, "/stop", url, sizeof(url));
     r = http("GET", url, NULL);
@@ -609,7 +559,7 @@ static void test_verdict_and_report(void **state)
     struct compare_verdict *v = NULL;
     struct live_final fin = {0};
     char url[160], err[256];
-    struct reply r;
+    struct http_reply r;
     json_t *doc, *verdict;
     FILE *html;
     int fd;
@@ -684,7 +634,7 @@ static void test_token(void **state)
                            "Authorization: Bearer " TOKEN, NULL};
     struct live *l = NULL;
     char url[160], err[256];
-    struct reply r;
+    struct http_reply r;
 
     (void)state;
     assert_int_equal(live_start(&o, &l, err, sizeof(err)), 0);

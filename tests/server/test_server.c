@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "lghttp.h"
 #include "lgtest.h"
 #include "metrics.h"
 #include "server.h"
@@ -82,67 +83,25 @@ static struct metrics_results *make_results(size_t n_endpoints, size_t n)
     return r;
 }
 
-struct answer {
-    long status;
-    char *body;
-    size_t len;
-    char allow[256];
-    char content_type[256];
-};
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-    struct answer *a = userp;
-    size_t n = size * nmemb;
-    char *p = realloc(a->body, a->len + n + 1);
-
-    if (p == NULL)
-        return 0;
-    memcpy(p + a->len, data, n);
-    a->body = p;
-    a->len += n;
-    a->body[a->len] = '\0';
-    return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
-{
-    struct answer *a = userp;
-    size_t n = size * nmemb;
-    char line[256];
-
-    snprintf(line, sizeof(line), "%.*s", (int)(n < 255 ? n : 255), data);
-    line[strcspn(line, "\r\n")] = '\0';
-    if (strncasecmp(line, "Allow: ", 7) == 0)
-        snprintf(a->allow, sizeof(a->allow), "%s", line + 7);
-    if (strncasecmp(line, "Content-Type: ", 14) == 0)
-        snprintf(a->content_type, sizeof(a->content_type), "%s", line + 14);
-    return n;
-}
-
 /* One raw request: path sent as is (no dot-segment cleaning); extra is a
  * header line or NULL.  Returns the curl code; *a owns a body. */
 static CURLcode raw(const char *base, const char *method, const char *path,
                     const char *extra, const char *body, size_t len,
-                    struct answer *a)
+                    struct http_reply *a)
 {
     char url[1024];
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
     CURLcode cc;
 
-    memset(a, 0, sizeof(*a));
     assert_non_null(c);
+    http_reply_capture(c, a);
     snprintf(url, sizeof(url), "%s%s", base, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
     /* no Expect: 100-continue unless a test asks for it */
     h = curl_slist_append(h, "Expect:");
     if (extra != NULL)
@@ -160,7 +119,7 @@ static CURLcode raw(const char *base, const char *method, const char *path,
 }
 
 /* The answer's JSON; fails the test unless it is an object. */
-static json_t *answer_json(const struct answer *a)
+static json_t *answer_json(const struct http_reply *a)
 {
     json_error_t e;
     json_t *doc = json_loadb(a->body != NULL ? a->body : "", a->len, 0, &e);
@@ -318,14 +277,14 @@ static void test_raw_post_answer(void **state)
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 100);
     char *body = save_body("raw-1", r);
-    struct answer a;
+    struct http_reply a;
 
     assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
                          "Content-Type: application/json", body, strlen(body),
                          &a),
                      CURLE_OK);
     assert_int_equal(a.status, 201);
-    assert_string_equal(a.content_type, "application/json");
+    assert_string_equal(a.type, "application/json");
     json_t *doc = answer_json(&a);
     assert_string_equal(json_string_value(json_object_get(doc, "id")), "raw-1");
     assert_string_equal(
@@ -347,7 +306,7 @@ static void test_list(void **state)
     } pushes[] = {{"zeta", 1, 300}, {"alpha", 2, 500}, {"mid.v2", 3, 100}};
     static const char *const sorted[] = {"alpha", "mid.v2", "zeta"};
     struct metrics_results *docs[3];
-    struct answer a;
+    struct http_reply a;
 
     for (size_t i = 0; i < 3; i++) {
         docs[i] = make_results(pushes[i].endpoints, pushes[i].n);
@@ -396,7 +355,7 @@ static void test_text_format(void **state)
 {
     struct fx *f = *state;
     struct metrics_results *r = make_results(2, 1000);
-    struct answer a;
+    struct http_reply a;
     char want[128];
     double p95;
 
@@ -406,7 +365,7 @@ static void test_text_format(void **state)
                          NULL, 0, &a),
                      CURLE_OK);
     assert_int_equal(a.status, 200);
-    assert_non_null(strstr(a.content_type, "text/plain"));
+    assert_non_null(strstr(a.type, "text/plain"));
     assert_non_null(strstr(a.body, "Performance Baseline Report"));
     assert_non_null(strstr(a.body, "Baseline ID: text-me\n"));
     assert_non_null(strstr(a.body, "Total Requests: 2,000\n"));
@@ -441,7 +400,7 @@ static void test_info(void **state)
 {
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50);
-    struct answer a;
+    struct http_reply a;
 
     for (int round = 0; round < 2; round++) {
         assert_int_equal(
@@ -511,7 +470,7 @@ static void test_token(void **state)
                                       "Authorization: Bearer nope"};
     char *body = save_body("guarded", r);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct answer a;
+        struct http_reply a;
         assert_int_equal(raw(f->locked_url, "POST", "/api/load-test/baseline",
                              bad[i], body, strlen(body), &a),
                          CURLE_OK);
@@ -613,7 +572,7 @@ static void test_bad_requests(void **state)
 
     push_ok(f->open_url, "fine", r, NULL);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct answer a;
+        struct http_reply a;
         const char *body = cases[i].body;
         assert_int_equal(raw(f->open_url, cases[i].method, cases[i].path, NULL,
                              body, body != NULL ? strlen(body) : 0, &a),
@@ -658,7 +617,7 @@ static void test_body_limit(void **state)
         {2 * MAX_BODY, "Expect: 100-continue"}, /* refused before */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct answer a;
+        struct http_reply a;
         char *big = malloc(cases[i].size);
         assert_non_null(big);
         memset(big, ' ', cases[i].size);
@@ -677,7 +636,7 @@ static void test_body_limit(void **state)
         free(big);
     }
     /* just under the limit is read and judged on its content */
-    struct answer a;
+    struct http_reply a;
     char *fits = malloc(MAX_BODY);
     assert_non_null(fits);
     memset(fits, ' ', MAX_BODY);
@@ -742,7 +701,7 @@ static void test_listen_rules(void **state)
     int rc = server_start(&o, &s, err, sizeof(err));
     if (rc == 0) {
         char url[64];
-        struct answer a;
+        struct http_reply a;
         snprintf(url, sizeof(url), "http://[::1]:%u", server_port(s));
         if (raw(url, "GET", "/api/load-test/info", NULL, NULL, 0, &a) ==
             CURLE_OK)
@@ -819,7 +778,7 @@ static void test_client_errors(void **state)
 static void test_hostile(void **state)
 {
     struct fx *f = *state;
-    struct answer a;
+    struct http_reply a;
     char path[6000];
 
     /* a chunked body far over the limit: 413 with the usual error (it
@@ -833,7 +792,7 @@ static void test_hostile(void **state)
                          "Transfer-Encoding: chunked", big, huge, &a),
                      CURLE_OK);
     assert_int_equal(a.status, 413);
-    assert_string_equal(a.content_type, "application/json");
+    assert_string_equal(a.type, "application/json");
     json_t *doc = answer_json(&a);
     assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
                            "over the limit of 262144 bytes"));
