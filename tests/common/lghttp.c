@@ -65,3 +65,16 @@ void http_reply_capture(CURL *h, struct http_reply *r)
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 }
+
+int http_group_setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+int http_group_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
+}

@@ -29,4 +29,10 @@ size_t http_reply_on_body(char *p, size_t size, size_t n, void *reply);
  * (the caller sets the rest and performs the request). */
 void http_reply_capture(CURL *h, struct http_reply *r);
 
+/** cmocka group setup and teardown: libcurl's global init and cleanup
+ * (main: cmocka_run_group_tests(tests, http_group_setup,
+ * http_group_teardown)). */
+int http_group_setup(void **state);
+int http_group_teardown(void **state);
+
 #endif

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "demo_internal.h"
+#include "lghttp.h"
 
 static double now_ms(void)
 {
@@ -265,10 +266,6 @@ int main(void)
         cmocka_unit_test(test_pieces),
         cmocka_unit_test(test_stop_while_streaming),
     };
-    int rc;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests(tests, http_group_setup, http_group_teardown);
 }

@@ -915,10 +915,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_pushes, setup,
                                         teardown),
     };
-    int rc;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests(tests, http_group_setup, http_group_teardown);
 }
