@@ -8,6 +8,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/** A test file's main(): runs the cmocka tests given after the group
+ * setup and teardown (each may be NULL), e.g.
+ * LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_a), ...). */
+#define LGTEST_MAIN(setup, teardown, ...)                                      \
+    int main(void)                                                             \
+    {                                                                          \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};                       \
+        return cmocka_run_group_tests(tests, setup, teardown);                 \
+    }
+
 /** strdup that keeps NULL. */
 char *xs(const char *s);
 /** calloc of at least one element. */

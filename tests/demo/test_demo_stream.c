@@ -25,6 +25,7 @@
 
 #include "demo_internal.h"
 #include "lghttp.h"
+#include "lgtest.h"
 
 static double now_ms(void)
 {
@@ -258,14 +259,8 @@ static void test_stop_while_streaming(void **state)
         close(fds[i]);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stream_shape_and_timing),
-        cmocka_unit_test(test_slow_first_token_or_gaps),
-        cmocka_unit_test(test_pieces),
-        cmocka_unit_test(test_stop_while_streaming),
-    };
-
-    return cmocka_run_group_tests(tests, http_group_setup, http_group_teardown);
-}
+LGTEST_MAIN(http_group_setup, http_group_teardown,
+            cmocka_unit_test(test_stream_shape_and_timing),
+            cmocka_unit_test(test_slow_first_token_or_gaps),
+            cmocka_unit_test(test_pieces),
+            cmocka_unit_test(test_stop_while_streaming))

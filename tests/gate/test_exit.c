@@ -11,6 +11,7 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 /* The runs of the table. */
 enum run_kind {
@@ -271,13 +272,7 @@ static void test_verdict_line_many_and_small(void **state)
     metrics_results_free(run);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_response),
-        cmocka_unit_test(test_exit_code_table),
-        cmocka_unit_test(test_verdict_line),
-        cmocka_unit_test(test_verdict_line_many_and_small),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_no_response),
+            cmocka_unit_test(test_exit_code_table),
+            cmocka_unit_test(test_verdict_line),
+            cmocka_unit_test(test_verdict_line_many_and_small))

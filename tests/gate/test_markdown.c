@@ -11,6 +11,7 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 static char *render(const struct gate_report *r, size_t *len)
 {
@@ -212,13 +213,6 @@ static void test_no_run(void **state)
     free(md);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_headlines),
-        cmocka_unit_test(test_tables),
-        cmocka_unit_test(test_size_cap),
-        cmocka_unit_test(test_no_run),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_headlines),
+            cmocka_unit_test(test_tables), cmocka_unit_test(test_size_cap),
+            cmocka_unit_test(test_no_run))

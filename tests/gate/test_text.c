@@ -12,6 +12,7 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 #define EQ80                                                                   \
     "========================================================================" \
@@ -264,13 +265,7 @@ static void test_hostile_text(void **state)
     metrics_results_free(run);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_report),
-        cmocka_unit_test(test_baseline_checks_and_verdict),
-        cmocka_unit_test(test_error_without_run),
-        cmocka_unit_test(test_hostile_text),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_plain_report),
+            cmocka_unit_test(test_baseline_checks_and_verdict),
+            cmocka_unit_test(test_error_without_run),
+            cmocka_unit_test(test_hostile_text))

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "loader_engine_internal.h"
+#include "lgtest.h"
 
 struct render_case {
     const char *tpl;
@@ -129,14 +130,7 @@ static void test_render_long(void **state)
     loader__vars_release(&vars);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_render_table),
-        cmocka_unit_test(test_render_appends_and_null),
-        cmocka_unit_test(test_vars_replace_and_clear),
-        cmocka_unit_test(test_render_long),
-    };
-
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_render_table),
+            cmocka_unit_test(test_render_appends_and_null),
+            cmocka_unit_test(test_vars_replace_and_clear),
+            cmocka_unit_test(test_render_long))
