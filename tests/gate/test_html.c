@@ -14,14 +14,11 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "gate_xpath.h"
 #include "lgtest.h"
-
-#define XHTML_NS "http://www.w3.org/1999/xhtml"
-#define SVG_NS "http://www.w3.org/2000/svg"
 
 static char *render(const struct gate_report *r, size_t *len)
 {
@@ -83,52 +80,6 @@ static void parse_html(const char *buf, size_t len)
                  er.first_code, er.first);
 }
 
-static xmlXPathObjectPtr xeval(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o;
-
-    assert_non_null(ctx);
-    xmlXPathRegisterNs(ctx, BAD_CAST "h", BAD_CAST XHTML_NS);
-    xmlXPathRegisterNs(ctx, BAD_CAST "s", BAD_CAST SVG_NS);
-    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    xmlXPathFreeContext(ctx);
-    if (!o)
-        fail_msg("bad XPath %s", expr);
-    return o;
-}
-
-static double xnum(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathObjectPtr o = xeval(doc, expr);
-    double v = xmlXPathCastToNumber(o);
-
-    xmlXPathFreeObject(o);
-    return v;
-}
-
-/* string(expr), malloc'd. */
-static char *xstr(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathObjectPtr o = xeval(doc, expr);
-    xmlChar *s = xmlXPathCastToString(o);
-    char *out = strdup((const char *)s);
-
-    xmlFree(s);
-    xmlXPathFreeObject(o);
-    assert_non_null(out);
-    return out;
-}
-
-static void assert_xstr(xmlDocPtr doc, const char *expr, const char *want)
-{
-    char *got = xstr(doc, expr);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("%s: got '%s', want '%s'", expr, got, want);
-    free(got);
-}
-
 /* Number of drawing commands (M and L) in a path's d attribute. */
 static size_t path_points(const char *d, size_t *moves)
 {
@@ -152,6 +103,9 @@ struct doc {
     struct compare_verdict *v;
     struct compare_threshold th;
     struct gate_report rep;
+    char *html; /* rendered(): the report, */
+    size_t len;
+    xmlDocPtr xml; /* parsed */
 };
 
 static void make(struct doc *d, bool with_base)
@@ -197,8 +151,19 @@ static void make(struct doc *d, bool with_base)
     d->rep.profile_path = "perf/demo.yaml";
 }
 
+/* The report of d rendered and parsed strictly (unmake frees both). */
+static xmlDocPtr rendered(struct doc *d)
+{
+    d->html = render(&d->rep, &d->len);
+    d->xml = parse_xml(d->html, d->len);
+    return d->xml;
+}
+
 static void unmake(struct doc *d)
 {
+    if (d->xml)
+        xmlFreeDoc(d->xml);
+    free(d->html);
     fx_verdict_free(d->v);
     metrics_results_free(d->run);
     metrics_results_free(d->base);
@@ -220,8 +185,6 @@ static void test_well_formed(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct doc d;
-        char *html;
-        size_t len;
         xmlDocPtr doc;
 
         make(&d, cases[i].base);
@@ -231,11 +194,10 @@ static void test_well_formed(void **state)
             d.rep.run = NULL;
         if (cases[i].error)
             d.rep.error_reason = "baseline 'main' not found";
-        html = render(&d.rep, &len);
-        assert_true(len > 500);
-        assert_int_equal(strncmp(html, "<!DOCTYPE html>", 15), 0);
-        doc = parse_xml(html, len);
-        parse_html(html, len);
+        doc = rendered(&d);
+        assert_true(d.len > 500);
+        assert_int_equal(strncmp(d.html, "<!DOCTYPE html>", 15), 0);
+        parse_html(d.html, d.len);
         assert_xstr(doc, "local-name(/*)", "html");
         /* the headline names the verdict */
         assert_xstr(doc, "normalize-space(//h:h1/h:span)",
@@ -246,8 +208,6 @@ static void test_well_formed(void **state)
             assert_true(xnum(doc, "count(//h:p[@class='error' and "
                                   "contains(., \"baseline 'main' not "
                                   "found\")])") == 1);
-        xmlFreeDoc(doc);
-        free(html);
         unmake(&d);
     }
 }
@@ -256,13 +216,12 @@ static void test_self_contained(void **state)
 {
     struct doc d;
     char *html;
-    size_t len;
     xmlDocPtr doc;
 
     (void)state;
     make(&d, true);
-    html = render(&d.rep, &len);
-    doc = parse_xml(html, len);
+    doc = rendered(&d);
+    html = d.html;
     /* no attribute anywhere points at the network */
     assert_int_equal(xnum(doc, "count(//@*[(local-name()='src' or "
                                "local-name()='href') and "
@@ -290,8 +249,6 @@ static void test_self_contained(void **state)
                      xnum(doc, "count(//h:details[@class='data']/h:table)"));
     /* print CSS */
     assert_non_null(strstr(html, "@media print"));
-    xmlFreeDoc(doc);
-    free(html);
     unmake(&d);
 }
 
@@ -301,14 +258,12 @@ static void test_numbers(void **state)
         "GET /api/health", "POST /api/agents/{id}/query", "GET /api/agents",
         "GET /api/organisations/{org}/projects/{project}/settings"};
     struct doc d;
-    char *html, expr[256], want[64];
-    size_t len;
+    char expr[256], want[64];
     xmlDocPtr doc;
 
     (void)state;
     make(&d, true);
-    html = render(&d.rep, &len);
-    doc = parse_xml(html, len);
+    doc = rendered(&d);
     /* the endpoint table: the text report's columns and formatting */
     for (size_t i = 0; i < d.run->n_endpoints; i++) {
         static const enum metrics_stat cols[] = {
@@ -375,8 +330,6 @@ static void test_numbers(void **state)
                 "string(//h:section[@id='recommendations']/h:ol/"
                 "h:li[2])",
                 "Add a check for GET /api/agents.");
-    xmlFreeDoc(doc);
-    free(html);
     unmake(&d);
 }
 
@@ -396,14 +349,12 @@ static void test_baseline_lines(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct doc d;
-        char *html, *y, want[64];
-        size_t len;
+        char *y, want[64];
         xmlDocPtr doc;
         double p95;
 
         make(&d, cases[i].base);
-        html = render(&d.rep, &len);
-        doc = parse_xml(html, len);
+        doc = rendered(&d);
         assert_int_equal(xnum(doc, "count(//s:line[contains(@class,"
                                    "'base-line')])"),
                          cases[i].lines);
@@ -439,8 +390,6 @@ static void test_baseline_lines(void **state)
                                   "h:p[.='Not in the baseline.'])"),
                              1);
         }
-        xmlFreeDoc(doc);
-        free(html);
         unmake(&d);
     }
 }

@@ -17,6 +17,7 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "gate_xpath.h"
 
 struct fx {
     xmlSchemaPtr ant, xunit;
@@ -94,54 +95,10 @@ static xmlDocPtr write_and_validate(struct fx *f, const struct gate_report *r)
     return doc;
 }
 
-static double xnum(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o;
-    double v;
-
-    assert_non_null(ctx);
-    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    assert_non_null(o);
-    v = xmlXPathCastToNumber(o);
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    return v;
-}
-
-/* string(expr), malloc'd. */
-static char *xstr(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o;
-    xmlChar *s;
-    char *out;
-
-    assert_non_null(ctx);
-    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    assert_non_null(o);
-    s = xmlXPathCastToString(o);
-    out = strdup((const char *)s);
-    xmlFree(s);
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    return out;
-}
-
-static void assert_xstr(xmlDocPtr doc, const char *expr, const char *want)
-{
-    char *got = xstr(doc, expr);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("%s: got '%s', want '%s'", expr, got, want);
-    free(got);
-}
-
 /* The invariants of every document: counts equal the children, the
  * testsuites element has no attributes, (classname, name) are unique. */
 static void check_shape(xmlDocPtr doc)
 {
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
     xmlXPathObjectPtr o;
     int n;
 
@@ -187,9 +144,7 @@ static void check_shape(xmlDocPtr doc)
     assert_int_equal(
         (int)xnum(doc, "count(//error[not(@type) or string-length(.)=0])"), 0);
 
-    assert_non_null(ctx);
-    o = xmlXPathEvalExpression(BAD_CAST "//testcase", ctx);
-    assert_non_null(o);
+    o = xeval(doc, "//testcase");
     n = o->nodesetval ? o->nodesetval->nodeNr : 0;
     for (int i = 0; i < n; i++) {
         xmlChar *ci =
@@ -211,7 +166,6 @@ static void check_shape(xmlDocPtr doc)
         xmlFree(ni);
     }
     xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
 }
 
 static void test_passing_run(void **state)
