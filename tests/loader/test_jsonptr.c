@@ -18,89 +18,97 @@ static const char doc[] =
     "\"f\": false, \"z\": null, \"obj\": {\"x\": [1, {\"y\": \"deep\"}]}, "
     "\"~1\": \"tilde-one\", \"agent_id\": \"a-42\"}";
 
-struct ptr_case {
-    const char *pointer;
-    int rc;
-    const char *want; /* stringified value when rc == 0 */
+/* Pointers that resolve in doc, and the value each gives (stringified). */
+static const struct {
+    const char *pointer, *want;
+} found[] = {
+    {"/foo/0", "bar"},
+    {"/foo/1", "baz"},
+    {"/", "0"},
+    {"/a~1b", "1"},
+    {"/c%d", "2"},
+    {"/e^f", "3"},
+    {"/g|h", "4"},
+    {"/i\\j", "5"},
+    {"/k\"l", "6"},
+    {"/ ", "7"},
+    {"/m~0n", "8"},
+    {"/~01", "tilde-one"}, /* ~01 is "~1", not "/" */
+    {"/num", "0.5"},
+    {"/big", "12345678901234"},
+    {"/t", "true"},
+    {"/f", "false"},
+    {"/z", "null"},
+    {"/obj/x/1/y", "deep"},
+    {"/obj/x", "[1,{\"y\":\"deep\"}]"},
+    {"/foo", "[\"bar\",\"baz\"]"},
+    {"/agent_id", "a-42"},
 };
 
-static const struct ptr_case cases[] = {
-    {"/foo/0", 0, "bar"},
-    {"/foo/1", 0, "baz"},
-    {"/", 0, "0"},
-    {"/a~1b", 0, "1"},
-    {"/c%d", 0, "2"},
-    {"/e^f", 0, "3"},
-    {"/g|h", 0, "4"},
-    {"/i\\j", 0, "5"},
-    {"/k\"l", 0, "6"},
-    {"/ ", 0, "7"},
-    {"/m~0n", 0, "8"},
-    {"/~01", 0, "tilde-one"}, /* ~01 is "~1", not "/" */
-    {"/num", 0, "0.5"},
-    {"/big", 0, "12345678901234"},
-    {"/t", 0, "true"},
-    {"/f", 0, "false"},
-    {"/z", 0, "null"},
-    {"/obj/x/1/y", 0, "deep"},
-    {"/obj/x", 0, "[1,{\"y\":\"deep\"}]"},
-    {"/foo", 0, "[\"bar\",\"baz\"]"},
-    {"/agent_id", 0, "a-42"},
-    /* failures */
-    {"/missing", LOADER_EINVAL, NULL},
-    {"/foo/2", LOADER_EINVAL, NULL},
-    {"/foo/-", LOADER_EINVAL, NULL},
-    {"/foo/01", LOADER_EINVAL, NULL},
-    {"/foo/-1", LOADER_EINVAL, NULL},
-    {"/foo/1x", LOADER_EINVAL, NULL},
-    {"/foo/99999999999999999999999", LOADER_EINVAL, NULL},
-    {"/foo/0/bar", LOADER_EINVAL, NULL},
-    {"/m~2n", LOADER_EINVAL, NULL},
-    {"/m~", LOADER_EINVAL, NULL},
-    {"foo", LOADER_EINVAL, NULL},
-    {"/a/b", LOADER_EINVAL, NULL},
+/* Pointers that do not resolve: LOADER_EINVAL and no value. */
+static const char *const refused[] = {
+    "/missing",
+    "/foo/2",
+    "/foo/-",
+    "/foo/01",
+    "/foo/-1",
+    "/foo/1x",
+    "/foo/99999999999999999999999",
+    "/foo/0/bar",
+    "/m~2n",
+    "/m~",
+    "foo",
+    "/a/b",
 };
 
 static void test_pointer_table(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    for (size_t i = 0; i < sizeof(found) / sizeof(*found); i++) {
         char *val = NULL;
         int rc =
-            loader__jsonptr_extract(doc, strlen(doc), cases[i].pointer, &val);
+            loader__jsonptr_extract(doc, strlen(doc), found[i].pointer, &val);
 
-        if (rc != cases[i].rc)
-            fail_msg("case %zu '%s': rc %d, want %d", i, cases[i].pointer, rc,
-                     cases[i].rc);
-        if (cases[i].want) {
-            assert_non_null(val);
-            if (strcmp(val, cases[i].want) != 0)
-                fail_msg("case %zu '%s': got '%s', want '%s'", i,
-                         cases[i].pointer, val, cases[i].want);
-        } else {
-            assert_null(val);
-        }
+        if (rc != 0)
+            fail_msg("'%s': rc %d, want 0", found[i].pointer, rc);
+        assert_non_null(val);
+        if (strcmp(val, found[i].want) != 0)
+            fail_msg("'%s': got '%s', want '%s'", found[i].pointer, val,
+                     found[i].want);
         free(val);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        char *val = NULL;
+        int rc = loader__jsonptr_extract(doc, strlen(doc), refused[i], &val);
+
+        if (rc != LOADER_EINVAL)
+            fail_msg("'%s': rc %d, want %d", refused[i], rc, LOADER_EINVAL);
+        assert_null(val);
     }
 }
 
+/* The empty pointer: the whole document, a scalar as its text. */
 static void test_whole_document_and_scalars(void **state)
 {
-    char *val = NULL;
+    static const struct {
+        const char *body, *want;
+    } cases[] = {
+        {"[1, 2]", "[1,2]"},
+        {"\"s\"", "s"},
+        {"0.1", "0.1"},
+        {"-7", "-7"},
+    };
 
     (void)state;
-    assert_int_equal(loader__jsonptr_extract("[1, 2]", 6, "", &val), 0);
-    assert_string_equal(val, "[1,2]");
-    free(val);
-    assert_int_equal(loader__jsonptr_extract("\"s\"", 3, "", &val), 0);
-    assert_string_equal(val, "s");
-    free(val);
-    assert_int_equal(loader__jsonptr_extract("0.1", 3, "", &val), 0);
-    assert_string_equal(val, "0.1");
-    free(val);
-    assert_int_equal(loader__jsonptr_extract("-7", 2, "", &val), 0);
-    assert_string_equal(val, "-7");
-    free(val);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char *val = NULL;
+
+        assert_int_equal(loader__jsonptr_extract(
+                             cases[i].body, strlen(cases[i].body), "", &val),
+                         0);
+        assert_string_equal(val, cases[i].want);
+        free(val);
+    }
 }
 
 static void test_not_json(void **state)
