@@ -23,6 +23,7 @@
 
 #include "lgtest.h"
 #include "loader.h"
+#include "loader_fixture.h"
 #include "metrics.h"
 
 /* ---- the server ---------------------------------------------------------- */
@@ -55,17 +56,8 @@ static struct server fast_srv; /* epoll, no sleeps: for 1000 users */
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
                              unsigned status, const char *body)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-    enum MHD_Result ret;
-
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
     atomic_fetch_add(&s->served, 1);
-    return ret;
+    return fx_reply(c, status, body, NULL);
 }
 
 /* "a<digits>" as handed out by /api/register */

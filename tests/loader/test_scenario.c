@@ -16,28 +16,10 @@
 #include "loader.h"
 #include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
+#include "loader_fixture.h"
 #include "profile_internal.h"
 
 #define PROFILES LOADGATE_SOURCE_DIR "/tests/profile/profiles/"
-
-/* The plan of a profile written in YAML. */
-static struct loader_plan *parse_ok(const char *text, const char *file)
-{
-    struct profile *prof = NULL;
-    struct loader_plan *p;
-    struct profile_error err;
-    char msg[1024];
-    int rc = profile_parse(text, strlen(text), file, &prof, &err);
-
-    profile_error_format(&err, msg, sizeof(msg));
-    if (rc)
-        print_error("unexpected error: %s\n", msg);
-    assert_int_equal(rc, 0);
-    p = prof->plan;
-    prof->plan = NULL;
-    profile_free(prof);
-    return p;
-}
 
 /* ---- templates ----------------------------------------------------------- */
 
@@ -162,7 +144,7 @@ static void test_escaping(void **state)
 /* A captured value with quotes stays valid JSON in a json: body. */
 static void test_json_body_escapes_captures(void **state)
 {
-    struct loader_plan *p = parse_ok(
+    struct loader_plan *p = fx_plan(
         "version: 1\ntarget: http://127.0.0.1:1\nload: {users: 1, "
         "requests: 1}\nscenarios:\n  - steps:\n      - post: /q?x={{v}}\n"
         "        json: {query: \"{{v}}\", n: 1}\n",
@@ -185,7 +167,7 @@ static void test_json_body_escapes_captures(void **state)
 
 static void test_form_query_render(void **state)
 {
-    struct loader_plan *p = parse_ok(
+    struct loader_plan *p = fx_plan(
         "version: 1\ntarget: http://h:1\nload: {users: 1, requests: 1}\n"
         "scenarios:\n  - steps:\n"
         "      - post: /login?a=1\n"
@@ -250,7 +232,7 @@ static void test_capture_kinds(void **state)
                  "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
                  "        capture: {v: %s}\n",
                  cases[i].yaml);
-        p = parse_ok(text, "c.yaml");
+        p = fx_plan(text, "c.yaml");
         assert_int_equal(
             loader__capture_value(&p->scenarios[0].steps[0].captures[0], hdrs,
                                   strlen(hdrs), body, strlen(body), &val),
@@ -338,7 +320,7 @@ static void test_many_headers(void **state)
              "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
              "      - post: /\n        json: {a: 1}\n"
              "        headers: {X-D03: step, X-S: \"s{{ uuid }}\"}\n");
-    p = parse_ok(text, "h.yaml");
+    p = fx_plan(text, "h.yaml");
     memset(&vu, 0, sizeof(vu));
     vu.id = 1;
     vu.rng = 12345;
@@ -389,7 +371,7 @@ static void test_expect_body(void **state)
                  "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
                  "        expect: %s\n",
                  cases[i].expect);
-        p = parse_ok(text, "x.yaml");
+        p = fx_plan(text, "x.yaml");
         s = &p->scenarios[0].steps[0];
         assert_true(loader__step_keeps_body(s));
         assert_int_equal(loader__expect_body(s, cases[i].body,
@@ -759,12 +741,12 @@ static void test_hash(void **state)
               "      - post: /x\n        capture: {id: /id}\n",
          false},
     };
-    struct loader_plan *b = parse_ok(base, "h.yaml");
+    struct loader_plan *b = fx_plan(base, "h.yaml");
     char prev[65] = "";
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader_plan *p = parse_ok(cases[i].text, "h.yaml");
+        struct loader_plan *p = fx_plan(cases[i].text, "h.yaml");
 
         print_message("case %zu: %s\n", i, p->sha256);
         assert_int_equal(strcmp(p->sha256, b->sha256) == 0, cases[i].same);
@@ -775,11 +757,11 @@ static void test_hash(void **state)
     }
     /* the data order is part of the hash too */
     {
-        struct loader_plan *a = parse_ok(HEAD "data: {file: " PROFILES
-                                              "users.csv, order: random}\n" SC,
-                                         "h.yaml");
+        struct loader_plan *a = fx_plan(HEAD "data: {file: " PROFILES
+                                             "users.csv, order: random}\n" SC,
+                                        "h.yaml");
         struct loader_plan *c =
-            parse_ok(HEAD "data: {file: " PROFILES "users.csv}\n" SC, "h.yaml");
+            fx_plan(HEAD "data: {file: " PROFILES "users.csv}\n" SC, "h.yaml");
         assert_string_not_equal(a->sha256, c->sha256);
         loader_plan_free(a);
         loader_plan_free(c);
