@@ -26,3 +26,13 @@ enum MHD_Result fx_reply(struct MHD_Connection *c, unsigned status,
     MHD_destroy_response(r);
     return ret;
 }
+
+const char *fx_header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+const char *fx_arg(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}

@@ -15,6 +15,10 @@ struct loader_plan *fx_plan(const char *text, const char *file);
  * token is not NULL. */
 enum MHD_Result fx_reply(struct MHD_Connection *c, unsigned status,
                          const char *body, const char *token);
+/** The request's header name, or NULL. */
+const char *fx_header(struct MHD_Connection *c, const char *name);
+/** The request's query argument name, or NULL. */
+const char *fx_arg(struct MHD_Connection *c, const char *name);
 #endif
 
 #endif

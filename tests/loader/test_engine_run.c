@@ -114,12 +114,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     if (strcmp(url, "/err500") == 0)
         return reply(s, c, 500, "{\"error\":\"boom\"}");
     if (strcmp(url, "/api/register") == 0 && strcmp(method, "POST") == 0) {
-        const char *ct =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-        const char *tok =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Token");
-        const char *ua =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+        const char *ct = fx_header(c, "Content-Type");
+        const char *tok = fx_header(c, "X-Token");
+        const char *ua = fx_header(c, "User-Agent");
         char body[64];
 
         if (!ct || strcmp(ct, "application/json") != 0 || !tok ||

@@ -18,10 +18,13 @@ static const char doc[] =
     "\"f\": false, \"z\": null, \"obj\": {\"x\": [1, {\"y\": \"deep\"}]}, "
     "\"~1\": \"tilde-one\", \"agent_id\": \"a-42\"}";
 
-/* Pointers that resolve in doc, and the value each gives (stringified). */
-static const struct {
-    const char *pointer, *want;
-} found[] = {
+/* A pointer (or a document) and the value it gives, stringified. */
+struct ptr_value {
+    const char *in, *want;
+};
+
+/* Pointers that resolve in doc. */
+static const struct ptr_value found[] = {
     {"/foo/0", "bar"},
     {"/foo/1", "baz"},
     {"/", "0"},
@@ -66,14 +69,13 @@ static void test_pointer_table(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(found) / sizeof(*found); i++) {
         char *val = NULL;
-        int rc =
-            loader__jsonptr_extract(doc, strlen(doc), found[i].pointer, &val);
+        int rc = loader__jsonptr_extract(doc, strlen(doc), found[i].in, &val);
 
         if (rc != 0)
-            fail_msg("'%s': rc %d, want 0", found[i].pointer, rc);
+            fail_msg("'%s': rc %d, want 0", found[i].in, rc);
         assert_non_null(val);
         if (strcmp(val, found[i].want) != 0)
-            fail_msg("'%s': got '%s', want '%s'", found[i].pointer, val,
+            fail_msg("'%s': got '%s', want '%s'", found[i].in, val,
                      found[i].want);
         free(val);
     }
@@ -90,9 +92,8 @@ static void test_pointer_table(void **state)
 /* The empty pointer: the whole document, a scalar as its text. */
 static void test_whole_document_and_scalars(void **state)
 {
-    static const struct {
-        const char *body, *want;
-    } cases[] = {
+    /* here .in is the document */
+    static const struct ptr_value cases[] = {
         {"[1, 2]", "[1,2]"},
         {"\"s\"", "s"},
         {"0.1", "0.1"},
@@ -103,9 +104,9 @@ static void test_whole_document_and_scalars(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char *val = NULL;
 
-        assert_int_equal(loader__jsonptr_extract(
-                             cases[i].body, strlen(cases[i].body), "", &val),
-                         0);
+        assert_int_equal(
+            loader__jsonptr_extract(cases[i].in, strlen(cases[i].in), "", &val),
+            0);
         assert_string_equal(val, cases[i].want);
         free(val);
     }

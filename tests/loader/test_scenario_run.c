@@ -69,8 +69,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
                         NULL);
     }
     if (strcmp(url, "/login") == 0 && strcmp(method, "POST") == 0) {
-        const char *ct =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        const char *ct = fx_header(c, "Content-Type");
         if (!ct || strcmp(ct, "application/x-www-form-urlencoded") != 0 ||
             strcmp(up->body, "user=admin&pass=a+b%26c") != 0)
             return fx_reply(c, 400, "{}", NULL);
@@ -78,19 +77,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
         return fx_reply(c, 200, "{\"next\":\"/use?id=42\"}", "tok-1");
     }
     if (strcmp(url, "/session") == 0 && strcmp(method, "DELETE") == 0) {
-        const char *auth =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        const char *auth = fx_header(c, "Authorization");
         if (auth && strcmp(auth, "Bearer tok-1") == 0)
             atomic_fetch_add(&srv.teardowns, 1);
         return fx_reply(c, 204, "", NULL);
     }
     if (strcmp(url, "/use") == 0) {
-        const char *auth =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-        const char *id =
-            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
-        const char *who =
-            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "who");
+        const char *auth = fx_header(c, "Authorization");
+        const char *id = fx_arg(c, "id");
+        const char *who = fx_arg(c, "who");
         if (auth && strcmp(auth, "Bearer tok-1") == 0 && id &&
             strcmp(id, "42") == 0 && who &&
             (strcmp(who, "al ice") == 0 || strcmp(who, "bob") == 0)) {
