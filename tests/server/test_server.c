@@ -500,6 +500,55 @@ static void test_token(void **state)
     metrics_results_free(r);
 }
 
+/* method path with len bytes of body (none when NULL) and the header
+ * line extra (when not NULL) answers status with an application/json
+ * "error" holding error, and the Allow header allow when not NULL. */
+static void expect_raw_error(const char *base, const char *method,
+                             const char *path, const char *extra,
+                             const char *body, size_t len, long status,
+                             const char *error, const char *allow)
+{
+    struct http_reply a;
+    json_t *doc;
+    const char *e;
+
+    assert_int_equal(raw(base, method, path, extra, body, len, &a), CURLE_OK);
+    if (a.status != status)
+        fail_msg("%s %s (%zu bytes): HTTP %ld, want %ld: %s", method, path, len,
+                 a.status, status, a.body != NULL ? a.body : "");
+    assert_string_equal(a.type, "application/json");
+    doc = answer_json(&a);
+    e = json_string_value(json_object_get(doc, "error"));
+    if (e == NULL || strstr(e, error) == NULL)
+        fail_msg("%s %s: error '%s' lacks '%s'", method, path, e ? e : "(none)",
+                 error);
+    if (allow != NULL)
+        assert_string_equal(a.allow, allow);
+    json_decref(doc);
+    free(a.body);
+}
+
+/* The same with a text body and no extra header. */
+static void expect_error(const char *base, const char *method, const char *path,
+                         const char *body, long status, const char *error,
+                         const char *allow)
+{
+    expect_raw_error(base, method, path, NULL, body,
+                     body != NULL ? strlen(body) : 0, status, error, allow);
+}
+
+/* The store's baselines (free with compare_store_list_free). */
+static size_t stored(const struct fx *f, struct compare_store_entry **e)
+{
+    size_t n = 0;
+    char err[512];
+
+    *e = NULL;
+    if (compare_store_list(f->store, e, &n, err, sizeof(err)) != 0)
+        fail_msg("compare_store_list: %s", err);
+    return n;
+}
+
 static void test_bad_requests(void **state)
 {
     struct fx *f = *state;
@@ -521,39 +570,32 @@ static void test_bad_requests(void **state)
     snprintf(long_name, sizeof(long_name),
              "{\"baseline_name\": \"%065d\", \"results\": %s}", 7, doc_only);
 
+    /* POST /api/load-test/baseline: 400 and the error */
     const struct {
+        const char *body, *error;
+    } posts[] = {
+        {"{not json", "invalid JSON at line 1"},
+        {"", "invalid JSON"},
+        {"[1, 2]", "JSON object"},
+        {"{\"results\": {}}", "baseline_name"},
+        {"{\"baseline_name\": 7}", "baseline_name"},
+        {"{\"baseline_name\": \"x\"}", "missing \"results\""},
+        {dotdot, "invalid baseline name '../x'"},
+        /* jansson refuses \u0000 unless asked: no name with a NUL */
+        {nul_name, "\\u0000 is not allowed"},
+        {long_name, "invalid baseline name"},
+        {bad_schema, "results: "},
+    };
+    /* GET /api/load-test/baselines/NAME: 400 invalid baseline name; a %00
+     * once cut the name short: "fine%00x" served "fine" */
+    static const char *const bad_names[] = {"../x", ".hidden", "a%2Fb",
+                                            "fine%00x"};
+    static const struct {
         const char *method, *path, *body;
         long status;
         const char *error; /* substring of "error" */
         const char *allow;
-    } cases[] = {
-        {"POST", "/api/load-test/baseline", "{not json", 400,
-         "invalid JSON at line 1", NULL},
-        {"POST", "/api/load-test/baseline", "", 400, "invalid JSON", NULL},
-        {"POST", "/api/load-test/baseline", "[1, 2]", 400, "JSON object", NULL},
-        {"POST", "/api/load-test/baseline", "{\"results\": {}}", 400,
-         "baseline_name", NULL},
-        {"POST", "/api/load-test/baseline", "{\"baseline_name\": 7}", 400,
-         "baseline_name", NULL},
-        {"POST", "/api/load-test/baseline", "{\"baseline_name\": \"x\"}", 400,
-         "missing \"results\"", NULL},
-        {"POST", "/api/load-test/baseline", dotdot, 400,
-         "invalid baseline name '../x'", NULL},
-        /* jansson refuses \u0000 unless asked: no name with a NUL */
-        {"POST", "/api/load-test/baseline", nul_name, 400,
-         "\\u0000 is not allowed", NULL},
-        {"POST", "/api/load-test/baseline", long_name, 400,
-         "invalid baseline name", NULL},
-        {"POST", "/api/load-test/baseline", bad_schema, 400, "results: ", NULL},
-        {"GET", "/api/load-test/baselines/../x", NULL, 400,
-         "invalid baseline name", NULL},
-        {"GET", "/api/load-test/baselines/.hidden", NULL, 400,
-         "invalid baseline name", NULL},
-        {"GET", "/api/load-test/baselines/a%2Fb", NULL, 400,
-         "invalid baseline name", NULL},
-        /* a %00 once cut the name short: "fine%00x" served "fine" */
-        {"GET", "/api/load-test/baselines/fine%00x", NULL, 400,
-         "invalid baseline name", NULL},
+    } others[] = {
         {"GET", "/api/load-test/baselines/fine?format=text%00json", NULL, 400,
          "unknown format", NULL},
         {"GET", "/api/load-test/baselines/nope", NULL, 404,
@@ -571,31 +613,24 @@ static void test_bad_requests(void **state)
     };
 
     push_ok(f->open_url, "fine", r, NULL);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct http_reply a;
-        const char *body = cases[i].body;
-        assert_int_equal(raw(f->open_url, cases[i].method, cases[i].path, NULL,
-                             body, body != NULL ? strlen(body) : 0, &a),
-                         CURLE_OK);
-        if (a.status != cases[i].status)
-            fail_msg("%s %s: HTTP %ld, want %ld: %s", cases[i].method,
-                     cases[i].path, a.status, cases[i].status,
-                     a.body != NULL ? a.body : "");
-        json_t *doc = answer_json(&a);
-        const char *e = json_string_value(json_object_get(doc, "error"));
-        if (e == NULL || strstr(e, cases[i].error) == NULL)
-            fail_msg("%s %s: error '%s' lacks '%s'", cases[i].method,
-                     cases[i].path, e ? e : "(none)", cases[i].error);
-        if (cases[i].allow != NULL)
-            assert_string_equal(a.allow, cases[i].allow);
-        json_decref(doc);
-        free(a.body);
+    for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++)
+        expect_error(f->open_url, "POST", "/api/load-test/baseline",
+                     posts[i].body, 400, posts[i].error, NULL);
+    for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+        char path[128];
+
+        snprintf(path, sizeof(path), "/api/load-test/baselines/%s",
+                 bad_names[i]);
+        expect_error(f->open_url, "GET", path, NULL, 400,
+                     "invalid baseline name", NULL);
     }
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        expect_error(f->open_url, others[i].method, others[i].path,
+                     others[i].body, others[i].status, others[i].error,
+                     others[i].allow);
     /* nothing of that reached the store */
-    struct compare_store_entry *e = NULL;
-    size_t n = 0;
-    char err[256];
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
+    struct compare_store_entry *e;
+    size_t n = stored(f, &e);
     assert_int_equal(n, 1);
     assert_string_equal(e[0].name, "fine");
     compare_store_list_free(e, n);
@@ -617,22 +652,14 @@ static void test_body_limit(void **state)
         {2 * MAX_BODY, "Expect: 100-continue"}, /* refused before */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct http_reply a;
         char *big = malloc(cases[i].size);
         assert_non_null(big);
         memset(big, ' ', cases[i].size);
         big[0] = '{';
         big[cases[i].size - 1] = '}';
-        assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
-                             cases[i].extra, big, cases[i].size, &a),
-                         CURLE_OK);
-        if (a.status != 413)
-            fail_msg("%zu bytes: HTTP %ld", cases[i].size, a.status);
-        json_t *doc = answer_json(&a);
-        assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
-                               "over the limit of 262144 bytes"));
-        json_decref(doc);
-        free(a.body);
+        expect_raw_error(f->open_url, "POST", "/api/load-test/baseline",
+                         cases[i].extra, big, cases[i].size, 413,
+                         "over the limit of 262144 bytes", NULL);
         free(big);
     }
     /* just under the limit is read and judged on its content */
@@ -788,16 +815,9 @@ static void test_hostile(void **state)
     char *big = malloc(huge);
     assert_non_null(big);
     memset(big, 'x', huge);
-    assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
-                         "Transfer-Encoding: chunked", big, huge, &a),
-                     CURLE_OK);
-    assert_int_equal(a.status, 413);
-    assert_string_equal(a.type, "application/json");
-    json_t *doc = answer_json(&a);
-    assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
-                           "over the limit of 262144 bytes"));
-    json_decref(doc);
-    free(a.body);
+    expect_raw_error(f->open_url, "POST", "/api/load-test/baseline",
+                     "Transfer-Encoding: chunked", big, huge, 413,
+                     "over the limit of 262144 bytes", NULL);
     free(big);
 
     /* names no store could hold, in every encoding: 400 with valid JSON */
@@ -866,10 +886,9 @@ static void test_concurrent_pushes(void **state)
             fail_msg("thread %d: %d failures, last: %s", i, p[i].failures,
                      p[i].err);
     }
-    struct compare_store_entry *e = NULL;
-    size_t n = 0;
+    struct compare_store_entry *e;
+    size_t n = stored(f, &e);
     char err[512];
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 4);
     for (size_t i = 0; i < n; i++) {
         struct metrics_results *r = NULL;
