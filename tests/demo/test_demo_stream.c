@@ -25,6 +25,7 @@
 
 #include "demo_internal.h"
 #include "lghttp.h"
+#include "lgjson.h"
 #include "lgtest.h"
 
 static double now_ms(void)
@@ -116,8 +117,7 @@ static void check_events(const struct got *g, char *text, size_t len)
         }
         doc = json_loadb(p, (size_t)(e - p), 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "object")),
-                            "chat.completion.chunk");
+        assert_jstr(doc, "object", "chat.completion.chunk");
         c = json_object_get(
             json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
                             "delta"),

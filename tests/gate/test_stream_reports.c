@@ -19,6 +19,7 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgjson.h"
 
 /* fx_run() plus POST /v1/chat: 10 s of 30 streams a second, TTFT 200 ms,
  * 9 gaps of 25 ms, 10 tokens each; 3 a second cut. */
@@ -147,14 +148,12 @@ static void test_json_verdict(void **state)
     assert_non_null(doc);
     s = json_array_get(json_object_get(doc, "streams"), 0);
     assert_non_null(s);
-    assert_string_equal(json_string_value(json_object_get(s, "endpoint")),
-                        "POST /v1/chat");
-    assert_true(json_real_value(json_object_get(s, "ttft_p95_ms")) == 200.0);
+    assert_jstr(s, "endpoint", "POST /v1/chat");
+    assert_jreal(s, "ttft_p95_ms", 200.0);
     assert_int_equal(json_integer_value(json_object_get(s, "stream_errors")),
                      30);
-    assert_true(json_real_value(json_object_get(s, "slo_ttft_ms")) == 300.0);
-    assert_string_equal(json_string_value(json_object_get(s, "token_rule")),
-                        "one per event");
+    assert_jreal(s, "slo_ttft_ms", 300.0);
+    assert_jstr(s, "token_rule", "one per event");
     json_decref(doc);
     doc = json_loads(p, 0, NULL);
     assert_null(json_object_get(doc, "streams"));

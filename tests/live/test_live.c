@@ -21,6 +21,7 @@
 
 #include "compare.h"
 #include "lghttp.h"
+#include "lgjson.h"
 #include "live.h"
 #include "metrics.h"
 
@@ -260,10 +261,8 @@ static void test_state_and_thresholds(void **state)
     json_t *doc, *eps, *odd, *t;
 
     doc = state_when(f->l, N_FAST + 1, f->r, 6.0);
-    assert_string_equal(json_string_value(json_object_get(doc, "phase")),
-                        "running");
-    assert_string_equal(json_string_value(json_object_get(doc, "title")),
-                        "fixture");
+    assert_jstr(doc, "phase", "running");
+    assert_jstr(doc, "title", "fixture");
     assert_int_equal(json_integer_value(json_object_get(doc, "users")), 7);
     eps = json_object_get(doc, "endpoints");
     assert_int_equal(json_array_size(eps), 2);
@@ -273,16 +272,14 @@ static void test_state_and_thresholds(void **state)
     assert_true(
         json_real_value(json_object_get(json_array_get(eps, 0), "p95")) == 2.0);
     odd = json_array_get(eps, 1);
-    assert_string_equal(json_string_value(json_object_get(odd, "name")),
-                        "GET " ODD_PATH);
+    assert_jstr(odd, "name", "GET " ODD_PATH);
     assert_int_equal(json_integer_value(json_object_get(odd, "errors")), 2);
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(odd, "classes"), "http_5xx")),
                      2);
     /* p95 < 1ms fails on GET /x (and ALL); the error rate passes */
     t = threshold(doc, 0);
-    assert_string_equal(json_string_value(json_object_get(t, "status")),
-                        "FAIL");
+    assert_jstr(t, "status", "FAIL");
     assert_non_null(
         strstr(json_string_value(json_object_get(t, "message")), "p95 = 2"));
     assert_string_equal(
@@ -359,8 +356,7 @@ static void test_stream_thresholds(void **state)
     assert_int_equal(live_start(&o, &l, err, sizeof(err)), 0);
     doc = state_when(l, 300, r, 6.0);
     t = threshold(doc, 0);
-    assert_string_equal(json_string_value(json_object_get(t, "status")),
-                        "PASS");
+    assert_jstr(t, "status", "PASS");
     assert_non_null(
         strstr(json_string_value(json_object_get(t, "message")), "ttft"));
     json_decref(doc);
@@ -591,11 +587,9 @@ static void test_verdict_and_report(void **state)
     r = http("GET", url, NULL);
     doc = json_loads(r.body, 0, NULL);
     free(r.body);
-    assert_string_equal(json_string_value(json_object_get(doc, "phase")),
-                        "done");
+    assert_jstr(doc, "phase", "done");
     verdict = json_object_get(doc, "verdict");
-    assert_string_equal(json_string_value(json_object_get(verdict, "status")),
-                        "FAIL");
+    assert_jstr(verdict, "status", "FAIL");
     assert_int_equal(json_integer_value(json_object_get(verdict, "exit_code")),
                      1);
     assert_true(json_is_true(json_object_get(verdict, "report")));

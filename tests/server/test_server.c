@@ -22,6 +22,7 @@
 
 #include "compare.h"
 #include "lghttp.h"
+#include "lgjson.h"
 #include "lgtest.h"
 #include "metrics.h"
 #include "server.h"
@@ -286,11 +287,10 @@ static void test_raw_post_answer(void **state)
     assert_int_equal(a.status, 201);
     assert_string_equal(a.type, "application/json");
     json_t *doc = answer_json(&a);
-    assert_string_equal(json_string_value(json_object_get(doc, "id")), "raw-1");
+    assert_jstr(doc, "id", "raw-1");
     assert_string_equal(
         json_string_value(json_object_get(doc, "baseline_name")), "raw-1");
-    assert_string_equal(json_string_value(json_object_get(doc, "timestamp")),
-                        r->timestamp);
+    assert_jstr(doc, "timestamp", r->timestamp);
     json_decref(doc);
     free(a.body);
     free(body);
@@ -325,12 +325,9 @@ static void test_list(void **state)
         size_t k = 0;
         while (strcmp(pushes[k].name, sorted[i]) != 0)
             k++;
-        assert_string_equal(json_string_value(json_object_get(it, "id")),
-                            sorted[i]);
-        assert_string_equal(json_string_value(json_object_get(it, "name")),
-                            sorted[i]);
-        assert_string_equal(json_string_value(json_object_get(it, "timestamp")),
-                            docs[k]->timestamp);
+        assert_jstr(it, "id", sorted[i]);
+        assert_jstr(it, "name", sorted[i]);
+        assert_jstr(it, "timestamp", docs[k]->timestamp);
         assert_int_equal(
             json_integer_value(json_object_get(it, "total_requests")),
             metrics_results_total_requests(docs[k]));
@@ -408,16 +405,12 @@ static void test_info(void **state)
             CURLE_OK);
         assert_int_equal(a.status, 200);
         json_t *doc = answer_json(&a);
-        assert_string_equal(json_string_value(json_object_get(doc, "version")),
-                            LOADGATE_VERSION);
-        assert_string_equal(json_string_value(json_object_get(doc, "store")),
-                            f->store);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")),
-                            METRICS_SCHEMA);
+        assert_jstr(doc, "version", LOADGATE_VERSION);
+        assert_jstr(doc, "store", f->store);
+        assert_jstr(doc, "schema", METRICS_SCHEMA);
         assert_int_equal(
             json_integer_value(json_object_get(doc, "baseline_count")), round);
-        assert_string_equal(json_string_value(json_object_get(doc, "auth")),
-                            "none");
+        assert_jstr(doc, "auth", "none");
         json_decref(doc);
         free(a.body);
         if (round == 0)
@@ -428,8 +421,7 @@ static void test_info(void **state)
         raw(f->locked_url, "GET", "/api/load-test/info", NULL, NULL, 0, &a),
         CURLE_OK);
     json_t *doc = answer_json(&a);
-    assert_string_equal(json_string_value(json_object_get(doc, "auth")),
-                        "bearer");
+    assert_jstr(doc, "auth", "bearer");
     json_decref(doc);
     free(a.body);
     metrics_results_free(r);
