@@ -25,8 +25,7 @@ static inline void assert_jstr(const json_t *o, const char *key,
 
 /** o's member key is the real number want, exactly (0 when it is not a
  * real). */
-static inline void assert_jreal(const json_t *o, const char *key,
-                                double want)
+static inline void assert_jreal(const json_t *o, const char *key, double want)
 {
     double got = json_real_value(json_object_get(o, key));
 

@@ -65,6 +65,21 @@ static struct http_reply http(const char *method, const char *url,
     return r;
 }
 
+/* method url answers status, with the Content-Type type unless that is
+ * NULL; the reply (free its body). */
+static struct http_reply answer(const char *method, const char *url,
+                                const char *const *headers, long status,
+                                const char *type)
+{
+    struct http_reply r = http(method, url, headers);
+
+    if (r.status != status)
+        fail_msg("%s %s: HTTP %ld, want %ld", method, url, r.status, status);
+    if (type)
+        assert_string_equal(r.type, type);
+    return r;
+}
+
 /* method url answers status (its body unread). */
 static void expect(const char *method, const char *url,
                    const char *const *headers, long status)
@@ -240,9 +255,7 @@ static void test_page_is_self_contained(void **state)
     struct http_reply r;
 
     url_of(f->l, false, "/", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.type, "text/html; charset=utf-8");
+    r = answer("GET", url, NULL, 200, "text/html; charset=utf-8");
     assert_non_null(strstr(r.body, "<!doctype html>"));
     assert_non_null(strstr(r.body, "new EventSource(\"events\""));
     /* nothing from elsewhere: no address, and the browser told so */
@@ -379,9 +392,8 @@ static void test_metrics_formats(void **state)
     url_of(f->l, true, "/metrics", url, sizeof(url));
 
     /* text format 0.0.4 when OpenMetrics is not asked for */
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.type, "text/plain; version=0.0.4; charset=utf-8");
+    r = answer("GET", url, NULL, 200,
+               "text/plain; version=0.0.4; charset=utf-8");
     assert_non_null(strstr(r.body, "# TYPE loadgate_requests_total counter\n"));
     assert_null(strstr(r.body, "# EOF"));
     assert_null(strstr(r.body, "# UNIT"));
@@ -395,10 +407,8 @@ static void test_metrics_formats(void **state)
         2);
     free(r.body);
 
-    r = http("GET", url, om);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(
-        r.type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    r = answer("GET", url, om, 200,
+               "application/openmetrics-text; version=1.0.0; charset=utf-8");
     assert_non_null(strstr(r.body, "# TYPE loadgate_requests counter\n"));
     assert_non_null(
         strstr(r.body, "# UNIT loadgate_request_duration_seconds seconds\n"));
@@ -495,8 +505,7 @@ static void test_stop_button(void **state)
     struct http_reply r;
 
     url_of(f->l, false, "/stop", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 405);
+    r = answer("GET", url, NULL, 405, NULL);
     assert_string_equal(r.allow, "POST");
     free(r.body);
     expect("POST", url, evil, 403);
@@ -568,8 +577,7 @@ static void test_verdict_and_report(void **state)
     fputs("<html>the report</html>", html);
     fclose(html);
     url_of(f->l, false, "/report.html", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 404); /* not before the verdict */
+    r = answer("GET", url, NULL, 404, NULL); /* not before the verdict */
     free(r.body);
 
     f->r->partial = true;
@@ -602,8 +610,7 @@ static void test_verdict_and_report(void **state)
     json_decref(doc);
 
     url_of(f->l, false, "/report.html", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
+    r = answer("GET", url, NULL, 200, NULL);
     assert_string_equal(r.body, "<html>the report</html>");
     free(r.body);
     /* samples after the verdict change nothing; Stop is over */
@@ -633,8 +640,7 @@ static void test_token(void **state)
     (void)state;
     assert_int_equal(live_start(&o, &l, err, sizeof(err)), 0);
     url_of(l, true, "/metrics", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 401);
+    r = answer("GET", url, NULL, 401, NULL);
     assert_string_equal(r.www, "Bearer");
     free(r.body);
     expect("GET", url, wrong, 401);
@@ -648,8 +654,7 @@ static void test_token(void **state)
     url_of(l, false, "/stop", url, sizeof(url));
     expect("POST", url, NULL, 401);
     url_of(l, false, "/", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200); /* the page holds no numbers */
+    r = answer("GET", url, NULL, 200, NULL); /* the page holds no numbers */
     free(r.body);
     live_stop(l);
 }
