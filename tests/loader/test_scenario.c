@@ -21,6 +21,41 @@
 
 #define PROFILES LOADGATE_SOURCE_DIR "/tests/profile/profiles/"
 
+/* A fresh virtual user: number 1, a fixed random seed. */
+static void vu_init(struct loader__vu *vu)
+{
+    memset(vu, 0, sizeof(*vu));
+    vu->id = 1;
+    vu->rng = 12345;
+}
+
+/* Step i of p rendered for vu: its URL and its body ("": none). */
+static void expect_step(const struct loader_plan *p, size_t i,
+                        struct loader__vu *vu, const char *url,
+                        const char *body)
+{
+    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[i], vu), 0);
+    assert_string_equal(vu->url.p, url);
+    if (*body)
+        assert_string_equal(vu->body.p, body);
+    else
+        assert_int_equal(vu->body.len, 0);
+}
+
+/* The plan of one "get: /" step with the step key line key (e.g.
+ * "expect: {status: 200}"). */
+static struct loader_plan *get_step(const char *key)
+{
+    char text[1024];
+
+    snprintf(text, sizeof(text),
+             "version: 1\ntarget: http://h:1\nload: {users: 1, "
+             "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
+             "        %s\n",
+             key);
+    return fx_plan(text, "step.yaml");
+}
+
 /* ---- templates ----------------------------------------------------------- */
 
 static void test_uuid(void **state)
@@ -152,15 +187,11 @@ static void test_json_body_escapes_captures(void **state)
     struct loader__vu vu;
 
     (void)state;
-    memset(&vu, 0, sizeof(vu));
-    vu.id = 1;
-    vu.rng = 12345;
+    vu_init(&vu);
     assert_int_equal(loader__vars_set(&vu.vars, "v", "say \"hi\"\\"), 0);
-    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
-    assert_string_equal(vu.body.p,
-                        "{\"query\":\"say \\\"hi\\\"\\\\\",\"n\":1}");
-    /* not escaped outside json: */
-    assert_string_equal(vu.url.p, "http://127.0.0.1:1/q?x=say \"hi\"\\");
+    /* escaped in the json body, not outside it */
+    expect_step(p, 0, &vu, "http://127.0.0.1:1/q?x=say \"hi\"\\",
+                "{\"query\":\"say \\\"hi\\\"\\\\\",\"n\":1}");
     loader__vu_release(&vu);
     loader_plan_free(p);
 }
@@ -179,21 +210,15 @@ static void test_form_query_render(void **state)
     bool ctype = false;
 
     (void)state;
-    memset(&vu, 0, sizeof(vu));
-    vu.id = 1;
-    vu.rng = 12345;
+    vu_init(&vu);
     assert_int_equal(loader__vars_set(&vu.vars, "name", "Zoë"), 0);
-    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
-    assert_string_equal(vu.url.p,
-                        "http://h:1/login?a=1&q=Zo%C3%AB%20%26%20co&k%20y=2");
-    assert_string_equal(vu.body.p, "user=Zo%C3%AB&pass=p%40ss+w%3Drd");
+    expect_step(p, 0, &vu, "http://h:1/login?a=1&q=Zo%C3%AB%20%26%20co&k%20y=2",
+                "user=Zo%C3%AB&pass=p%40ss+w%3Drd");
     for (size_t i = 0; i < vu.n_headers; i++)
         ctype |= strcmp(vu.headers[i],
                         "Content-Type: application/x-www-form-urlencoded") == 0;
     assert_true(ctype);
-    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[1], &vu), 0);
-    assert_string_equal(vu.url.p, "http://h:1/plain?x=1%2F2");
-    assert_int_equal(vu.body.len, 0);
+    expect_step(p, 1, &vu, "http://h:1/plain?x=1%2F2", "");
     loader__vu_release(&vu);
     loader_plan_free(p);
 }
@@ -227,12 +252,8 @@ static void test_capture_kinds(void **state)
         char text[512], *val = NULL;
         struct loader_plan *p;
 
-        snprintf(text, sizeof(text),
-                 "version: 1\ntarget: http://h:1\nload: {users: 1, "
-                 "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
-                 "        capture: {v: %s}\n",
-                 cases[i].yaml);
-        p = fx_plan(text, "c.yaml");
+        snprintf(text, sizeof(text), "capture: {v: %s}", cases[i].yaml);
+        p = get_step(text);
         assert_int_equal(
             loader__capture_value(&p->scenarios[0].steps[0].captures[0], hdrs,
                                   strlen(hdrs), body, strlen(body), &val),
@@ -321,9 +342,7 @@ static void test_many_headers(void **state)
              "      - post: /\n        json: {a: 1}\n"
              "        headers: {X-D03: step, X-S: \"s{{ uuid }}\"}\n");
     p = fx_plan(text, "h.yaml");
-    memset(&vu, 0, sizeof(vu));
-    vu.id = 1;
-    vu.rng = 12345;
+    vu_init(&vu);
     assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
     /* 19 defaults, 2 step headers, Content-Type */
     assert_int_equal(vu.n_headers, 22);
@@ -366,12 +385,8 @@ static void test_expect_body(void **state)
         struct loader_plan *p;
         const struct loader_step *s;
 
-        snprintf(text, sizeof(text),
-                 "version: 1\ntarget: http://h:1\nload: {users: 1, "
-                 "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
-                 "        expect: %s\n",
-                 cases[i].expect);
-        p = fx_plan(text, "x.yaml");
+        snprintf(text, sizeof(text), "expect: %s", cases[i].expect);
+        p = get_step(text);
         s = &p->scenarios[0].steps[0];
         assert_true(loader__step_keeps_body(s));
         assert_int_equal(loader__expect_body(s, cases[i].body,
