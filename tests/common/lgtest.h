@@ -18,6 +18,9 @@
         return cmocka_run_group_tests(tests, setup, teardown);                 \
     }
 
+/** A test run between the test file's own setup() and teardown(). */
+#define LGTEST_FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 /** strdup that keeps NULL. */
 char *xs(const char *s);
 /** calloc of at least one element. */

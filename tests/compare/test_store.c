@@ -613,22 +613,18 @@ static void test_concurrent_saves(void **state)
     compare_store_list_free(e, n);
 }
 
-int main(void)
+/* The modes the tests expect (0755 folders) assume umask 022. */
+static int group_setup(void **state)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_baseline_kind, setup, teardown),
-        cmocka_unit_test(test_profile_mismatch),
-        cmocka_unit_test_setup_teardown(test_closest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_save_io_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_rollback_prune, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_saves, setup, teardown),
-    };
+    (void)state;
     umask(022);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return 0;
 }
+
+LGTEST_MAIN(group_setup, NULL, LGTEST_FX(test_round_trip),
+            LGTEST_FX(test_corrupt), LGTEST_FX(test_names),
+            LGTEST_FX(test_resolve), LGTEST_FX(test_baseline_kind),
+            cmocka_unit_test(test_profile_mismatch), LGTEST_FX(test_closest),
+            LGTEST_FX(test_save_io_error),
+            LGTEST_FX(test_history_rollback_prune),
+            LGTEST_FX(test_rollback_corrupt), LGTEST_FX(test_concurrent_saves))

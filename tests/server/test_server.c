@@ -909,23 +909,10 @@ static void test_concurrent_pushes(void **state)
     assert_int_equal(files, 4);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_push_then_fetch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_raw_post_answer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_text_format, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_info, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_listen_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_pushes, setup,
-                                        teardown),
-    };
-
-    return cmocka_run_group_tests(tests, http_group_setup, http_group_teardown);
-}
+LGTEST_MAIN(http_group_setup, http_group_teardown,
+            LGTEST_FX(test_push_then_fetch), LGTEST_FX(test_raw_post_answer),
+            LGTEST_FX(test_list), LGTEST_FX(test_text_format),
+            LGTEST_FX(test_info), LGTEST_FX(test_token),
+            LGTEST_FX(test_bad_requests), LGTEST_FX(test_body_limit),
+            LGTEST_FX(test_listen_rules), LGTEST_FX(test_client_errors),
+            LGTEST_FX(test_hostile), LGTEST_FX(test_concurrent_pushes))
