@@ -75,6 +75,24 @@ static void test_flags(void **state)
     static const char *const ex[] = {"p99 < 2s", "p95 < 2s"};
     static const char *const en[] = {"GET /rare", "GET /slow"};
     struct metrics_results *r = cfx_doc(eps, 4);
+    static const char *const made[] = {
+        "GET /slow: P95 response time is 1320 ms (over 1 s)",
+        "POST /flaky: error rate is 10.00% (over 5%); most failures are "
+        "http_5xx (10 of 10)",
+        "Too few samples for 'p99 < 2s' (p99 needs at least 1000 requests): "
+        "GET /rare has 50; run longer",
+        "Target rate not reached: 45/s of 100/s (45.0%)",
+        "load generator was saturated",
+        "interrupted",
+        "GET /idle: no requests",
+        /* every threshold names its endpoint: the others are pointed out */
+        "POST /flaky has no check of its own",
+        "GET /idle has no check of its own",
+    };
+    static const char *const not_made[] = {
+        "GET /slow has no check", "GET /rare has no check", OK_LINE,
+        /* the healthy endpoint's numbers are not flagged */
+        "GET /rare: P95", "GET /rare: error rate"};
     struct compare_threshold t[2];
     struct compare_verdict *v;
     size_t n;
@@ -88,30 +106,10 @@ static void test_flags(void **state)
     assert_int_equal(v->checks[0].status, COMPARE_INCONCLUSIVE);
 
     assert_int_equal(compare_recommend(r, v), 0);
-    cfx_recs(r, "GET /slow: P95 response time is 1320 ms (over 1 s)", 1);
-    cfx_recs(r,
-             "POST /flaky: error rate is 10.00% (over 5%); most failures are "
-             "http_5xx (10 of "
-             "10)",
-             1);
-    cfx_recs(r,
-             "Too few samples for 'p99 < 2s' (p99 "
-             "needs at least 1000 requests): GET /rare "
-             "has 50; run longer",
-             1);
-    cfx_recs(r, "Target rate not reached: 45/s of 100/s (45.0%)", 1);
-    cfx_recs(r, "load generator was saturated", 1);
-    cfx_recs(r, "interrupted", 1);
-    cfx_recs(r, "GET /idle: no requests", 1);
-    /* every threshold names its endpoint: the others are pointed out */
-    cfx_recs(r, "POST /flaky has no check of its own", 1);
-    cfx_recs(r, "GET /idle has no check of its own", 1);
-    cfx_recs(r, "GET /slow has no check", 0);
-    cfx_recs(r, "GET /rare has no check", 0);
-    cfx_recs(r, OK_LINE, 0);
-    /* the healthy endpoint's numbers are not flagged */
-    cfx_recs(r, "GET /rare: P95", 0);
-    cfx_recs(r, "GET /rare: error rate", 0);
+    for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+        cfx_recs(r, made[i], 1);
+    for (size_t i = 0; i < sizeof(not_made) / sizeof(not_made[0]); i++)
+        cfx_recs(r, not_made[i], 0);
     n = r->n_recommendations;
     assert_int_equal(n, 9);
     /* idempotent */
