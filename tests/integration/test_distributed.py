@@ -6,11 +6,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from lgtest import LOADGATE, DemoCase, endpoint, free_port, load_json, run
+from lgtest import (LOADGATE, DemoCase, endpoint, free_port, load_json, run,
+                    wait_http)
 
 PROFILE = """\
 version: 1
@@ -238,13 +238,7 @@ class DistributedTest(DemoCase):
                                stderr=subprocess.PIPE, text=True)
         try:
             base = "http://127.0.0.1:%d" % port
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(base + "/api/load-test/info",
-                                           timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_http(base + "/api/load-test/info", srv, 10)
             p = self.profile(requests=400, users=10)
             rc, _, err = run("run", p, "--no-gate", "-q", "--out",
                              self.path("r.json"))
