@@ -62,6 +62,19 @@ void rm_tree(const char *path)
     }
 }
 
+void tmp_file_make(struct tmp_file *t, const char *tag, const char *name)
+{
+    snprintf(t->dir, sizeof(t->dir), "/tmp/lg-%s-XXXXXX", tag);
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, name);
+}
+
+void tmp_file_remove(const struct tmp_file *t)
+{
+    unlink(t->path);
+    rmdir(t->dir);
+}
+
 void mem_open(struct mem *m)
 {
     m->text = NULL;

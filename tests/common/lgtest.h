@@ -42,6 +42,16 @@ void mem_open(struct mem *m);
  * it). */
 char *mem_close(struct mem *m);
 
+/* A file path in a fresh folder of its own under /tmp. */
+struct tmp_file {
+    char dir[64], path[128];
+};
+/** Makes the folder /tmp/lg-<tag>-XXXXXX; .path is <folder>/<name> (not
+ * created). */
+void tmp_file_make(struct tmp_file *t, const char *tag, const char *name);
+/** Removes the file, if there, and the folder. */
+void tmp_file_remove(const struct tmp_file *t);
+
 /** A pseudo-random text of 0 to size - 2 characters from alphabet[0..n),
  * NUL-terminated, from *seed (the same seed gives the same texts).
  * Returns its length. */

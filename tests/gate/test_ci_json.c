@@ -17,6 +17,7 @@
 #include "gate_fixture.h"
 #include "gate_internal.h"
 #include "lgjson.h"
+#include "lgtest.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -76,29 +77,19 @@ static double value_of(const struct metrics_results *r, enum metrics_stat s)
     return v;
 }
 
-struct tmp {
-    char dir[64], path[128];
-};
-
+/* The GitLab report's path (tests/common/lgtest.h). */
 static int setup(void **state)
 {
-    struct tmp *t = calloc(1, sizeof(*t));
+    static struct tmp_file t;
 
-    assert_non_null(t);
-    snprintf(t->dir, sizeof(t->dir), "/tmp/gate-ci-XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(t->path, sizeof(t->path), "%s/load-performance.json", t->dir);
-    *state = t;
+    tmp_file_make(&t, "gate-ci", "load-performance.json");
+    *state = &t;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct tmp *t = *state;
-
-    unlink(t->path);
-    rmdir(t->dir);
-    free(t);
+    tmp_file_remove(*state);
     return 0;
 }
 
@@ -106,7 +97,7 @@ static int teardown(void **state)
 
 static void test_gitlab_values(void **state)
 {
-    struct tmp *t = *state;
+    struct tmp_file *t = *state;
     struct metrics_results *run = fx_run();
     struct compare_verdict *v = fx_verdict(5);
     struct gate_report rep = {0};
@@ -210,7 +201,7 @@ static void test_gitlab_absent(void **state)
         {false, false, true, 0, false, false, false, false}, /* nothing ran */
         {true, true, true, 0, true, false, false, false},    /* no endpoints */
     };
-    struct tmp *t = *state;
+    struct tmp_file *t = *state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct metrics_results *run =

@@ -18,11 +18,11 @@
 #include "gate_fixture.h"
 #include "gate_internal.h"
 #include "gate_xpath.h"
+#include "lgtest.h"
 
 struct fx {
     xmlSchemaPtr ant, xunit;
-    char dir[64];
-    char path[128];
+    struct tmp_file out; /* where the report is written */
     /* the test's report (demo()) and its document (junit()) */
     struct metrics_results *run;
     struct compare_verdict *v;
@@ -53,9 +53,7 @@ static int setup(void **state)
     assert_non_null(f);
     f->ant = load_schema("JUnit.xsd");
     f->xunit = load_schema("junit-10.xsd");
-    snprintf(f->dir, sizeof(f->dir), "/tmp/gate-junit-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/junit.xml", f->dir);
+    tmp_file_make(&f->out, "gate-junit", "junit.xml");
     *state = f;
     return 0;
 }
@@ -64,8 +62,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    unlink(f->path);
-    rmdir(f->dir);
+    tmp_file_remove(&f->out);
     xmlSchemaFree(f->ant);
     xmlSchemaFree(f->xunit);
     free(f);
@@ -91,9 +88,9 @@ static xmlDocPtr write_and_validate(struct fx *f, const struct gate_report *r)
     char err[256] = "x";
     xmlDocPtr doc;
 
-    assert_int_equal(gate_junit_write(r, f->path, err, sizeof(err)), 0);
+    assert_int_equal(gate_junit_write(r, f->out.path, err, sizeof(err)), 0);
     assert_string_equal(err, "");
-    doc = xmlReadFile(f->path, NULL, XML_PARSE_NONET);
+    doc = xmlReadFile(f->out.path, NULL, XML_PARSE_NONET);
     assert_non_null(doc);
     validate(f->ant, doc, "JUnit.xsd");
     validate(f->xunit, doc, "junit-10.xsd");
