@@ -162,3 +162,26 @@ char *fx_render(int (*write)(const struct gate_report *, FILE *),
         *len = m.len;
     return m.text;
 }
+
+void fx_at(struct compare_verdict *v, size_t i, struct compare_threshold *th,
+           enum metrics_stat stat, const char *file, int line)
+{
+    memset(th, 0, sizeof(*th));
+    th->stat = stat;
+    th->op = COMPARE_LT;
+    th->file = file;
+    th->line = line;
+    v->checks[i].threshold = th;
+}
+
+void fx_measured(struct compare_verdict *v, size_t i, double measured,
+                 double limit, double baseline, double delta_pct)
+{
+    struct compare_check *c = &v->checks[i];
+
+    c->has_measured = c->has_limit = c->has_baseline = true;
+    c->measured = measured;
+    c->limit = limit;
+    c->baseline = baseline;
+    c->delta_pct = delta_pct;
+}

@@ -31,6 +31,14 @@ struct compare_verdict *fx_verdict(size_t n);
 void fx_check(struct compare_verdict *v, size_t i, const char *endpoint,
               const char *expr, enum compare_status st, const char *type,
               const char *message, const char *detail);
+/** Check i judged by *th, set to "stat <" from file:line (th must outlive
+ * v). */
+void fx_at(struct compare_verdict *v, size_t i, struct compare_threshold *th,
+           enum metrics_stat stat, const char *file, int line);
+/** Check i's numbers as compare fills them: measured against limit, the
+ * baseline's value and the change in %. */
+void fx_measured(struct compare_verdict *v, size_t i, double measured,
+                 double limit, double baseline, double delta_pct);
 /** Frees what fx_verdict()/fx_check() allocated. */
 void fx_verdict_free(struct compare_verdict *v);
 

@@ -272,16 +272,9 @@ static void test_verdict_fields(void **state)
              "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); "
              "+34.7%, significant",
              NULL);
+    fx_at(v, 0, &th, METRICS_STAT_P95, "perf/demo.yaml", 41);
+    fx_measured(v, 0, 1320.4, 1078.22, 980.2, 34.7);
     c = &v->checks[0];
-    th.stat = METRICS_STAT_P95;
-    th.file = "perf/demo.yaml";
-    th.line = 41;
-    c->threshold = &th;
-    c->has_measured = c->has_baseline = c->has_limit = true;
-    c->measured = 1320.4;
-    c->baseline = 980.2;
-    c->limit = 1078.22;
-    c->delta_pct = 34.7;
     c->has_ci = true;
     c->p_value = 0.0004;
     c->p_adjusted = 0.0012;

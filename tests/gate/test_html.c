@@ -110,8 +110,6 @@ struct doc {
 
 static void make(struct doc *d, bool with_base)
 {
-    struct compare_check *c;
-
     memset(d, 0, sizeof(*d));
     d->run = fx_run();
     d->base = with_base ? fx_empty_run() : NULL;
@@ -129,17 +127,8 @@ static void make(struct doc *d, bool with_base)
     fx_check(d->v, 0, "GET /api/health", "p95 < baseline + 10%", COMPARE_FAIL,
              "loadgate.regression",
              "p95 = 25.0 ms, limit < 22.0 ms (baseline 20.0 ms + 10%)", NULL);
-    c = &d->v->checks[0];
-    d->th.stat = METRICS_STAT_P95;
-    d->th.op = COMPARE_LT;
-    d->th.file = "perf/demo.yaml";
-    d->th.line = 12;
-    c->threshold = &d->th;
-    c->has_measured = c->has_limit = c->has_baseline = true;
-    c->measured = 1320.4;
-    c->limit = 1078.2;
-    c->baseline = 980.2;
-    c->delta_pct = 34.7;
+    fx_at(d->v, 0, &d->th, METRICS_STAT_P95, "perf/demo.yaml", 12);
+    fx_measured(d->v, 0, 1320.4, 1078.2, 980.2, 34.7);
     fx_check(d->v, 1, "ALL", "error_rate < 5%", COMPARE_PASS, NULL, NULL, NULL);
     fx_check(d->v, 2, "GET /api/agents", "p99 < 20ms", COMPARE_SKIPPED, NULL,
              "endpoint not in baseline 'main'", NULL);

@@ -279,7 +279,6 @@ static void test_failing_run(void **state)
     struct compare_verdict *v = demo(f, 4);
     struct metrics_results *base = fx_run();
     struct compare_threshold th = {0};
-    struct compare_check *c;
     xmlDocPtr doc;
     char *text;
 
@@ -294,18 +293,9 @@ static void test_failing_run(void **state)
     /* compare left message and detail empty: gate composes both */
     fx_check(v, 1, "GET /v1.2/items", "p99 < 200ms", COMPARE_FAIL, NULL, NULL,
              NULL);
-    c = &v->checks[1];
-    th.stat = METRICS_STAT_P99;
-    th.op = COMPARE_LT;
-    th.file = "perf/demo.yaml";
-    th.line = 17;
-    c->threshold = &th;
-    c->has_measured = c->has_limit = c->has_baseline = true;
-    c->measured = 321.5;
-    c->limit = 200;
-    c->baseline = 150.25;
-    c->n_measured = 4000;
-    c->delta_pct = 114.0;
+    fx_at(v, 1, &th, METRICS_STAT_P99, "perf/demo.yaml", 17);
+    fx_measured(v, 1, 321.5, 200, 150.25, 114.0);
+    v->checks[1].n_measured = 4000;
     fx_check(v, 2, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
     fx_check(v, 3, "GET /api/health", "p95 < 1s", COMPARE_PASS, NULL, "ok",
              NULL);
