@@ -14,6 +14,7 @@
 
 #include "profile.h"
 #include "profile_internal.h"
+#include "lgtest.h"
 
 #define HEAD "version: 1\ntarget: http://127.0.0.1:1\n"
 #define TAIL "load: {users: 1, requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
@@ -155,12 +156,6 @@ static void test_keys(void **state)
     assert_true(top);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_versions), cmocka_unit_test(test_env),
-        cmocka_unit_test(test_errors),   cmocka_unit_test(test_hash),
-        cmocka_unit_test(test_keys),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_versions),
+            cmocka_unit_test(test_env), cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_hash), cmocka_unit_test(test_keys))

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "server_internal.h"
+#include "lgtest.h"
 
 static void test_parse_listen(void **state)
 {
@@ -157,12 +158,6 @@ static void test_strerror(void **state)
     assert_string_equal(server_strerror(-1000), "unknown error");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_listen), cmocka_unit_test(test_auth),
-        cmocka_unit_test(test_redact),       cmocka_unit_test(test_is_url),
-        cmocka_unit_test(test_strerror),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_parse_listen),
+            cmocka_unit_test(test_auth), cmocka_unit_test(test_redact),
+            cmocka_unit_test(test_is_url), cmocka_unit_test(test_strerror))
