@@ -68,14 +68,9 @@ struct metrics_results *fx_run(void)
 {
     struct metrics_results *r = fx_empty_run();
 
-    for (size_t i = 0; i < sizeof(fx_requests) / sizeof(fx_requests[0]); i++) {
-        struct metrics_endpoint *ep = metrics_results_endpoint(
-            r, fx_requests[i].method, fx_requests[i].path, true);
-
-        assert_non_null(ep);
-        fx_record(ep, fx_requests[i].n, fx_requests[i].ms,
-                  fx_requests[i].failed);
-    }
+    for (size_t i = 0; i < sizeof(fx_requests) / sizeof(fx_requests[0]); i++)
+        fx_add(r, fx_requests[i].method, fx_requests[i].path, fx_requests[i].n,
+               fx_requests[i].ms, fx_requests[i].failed);
     assert_int_equal(metrics_results_add_recommendation(
                          r, "Performance metrics are within acceptable "
                             "ranges."),
@@ -192,4 +187,16 @@ void fx_measured(struct compare_verdict *v, size_t i, double measured,
     c->limit = limit;
     c->baseline = baseline;
     c->delta_pct = delta_pct;
+}
+
+struct metrics_endpoint *fx_add(struct metrics_results *r, const char *method,
+                                const char *path, size_t n, double latency_ms,
+                                bool failed)
+{
+    struct metrics_endpoint *ep =
+        metrics_results_endpoint(r, method, path, true);
+
+    assert_non_null(ep);
+    fx_record(ep, n, latency_ms, failed);
+    return ep;
 }

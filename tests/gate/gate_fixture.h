@@ -18,6 +18,10 @@
  * http_5xx class when failed), spread over the run's 10 seconds. */
 void fx_record(struct metrics_endpoint *ep, size_t n, double latency_ms,
                bool failed);
+/** fx_record() on (method, path) of r, created when absent; returns it. */
+struct metrics_endpoint *fx_add(struct metrics_results *r, const char *method,
+                                const char *path, size_t n, double latency_ms,
+                                bool failed);
 /** The fixed run of the text-report test (10 s, 4 endpoints, 1,360
  * requests, 1 error, recommendations); never NULL (asserts). */
 struct metrics_results *fx_run(void);

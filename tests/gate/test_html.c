@@ -519,15 +519,12 @@ static void test_hostile_names(void **state)
     struct metrics_results *run = fx_run();
     struct compare_verdict *v = fx_verdict(1);
     struct gate_report rep = {0};
-    struct metrics_endpoint *ep;
     char *html, *want, *got, expr[256];
     size_t len;
     xmlDocPtr doc;
 
     (void)state;
-    ep = metrics_results_endpoint(run, "GE\"T", evil, true);
-    assert_non_null(ep);
-    fx_record(ep, 20, 5, false);
+    fx_add(run, "GE\"T", evil, 20, 5, false);
     fx_check(v, 0, "GE\"T /x</h3><script>", "p95 < 1s<script>", COMPARE_FAIL,
              "loadgate.threshold", "<b>bold</b> & \x07", "<pre>\x01</pre>");
     assert_int_equal(

@@ -411,7 +411,6 @@ static void test_hostile_names(void **state)
     struct fx *f = *state;
     struct compare_verdict *v = demo(f, 7);
     struct metrics_results *run = f->run;
-    struct metrics_endpoint *ep;
     char *longname = malloc(5001), *longtext = malloc(4000), *s;
     const char *evil = "GET /x\x01\x1b[31m<&\"'>\xff\xc0\xaf\xed\xa0\x80]]>";
     xmlDocPtr doc;
@@ -423,13 +422,8 @@ static void test_hostile_names(void **state)
     longname[5000] = '\0';
     memset(longtext, 'z', 3999);
     longtext[3999] = '\0';
-    ep = metrics_results_endpoint(run, "GET", "/x\x01\x1b[31m<&\"'>\xff]]>",
-                                  true);
-    assert_non_null(ep);
-    fx_record(ep, 3, 5, false);
-    ep = metrics_results_endpoint(run, "GET", longname + 4, true);
-    assert_non_null(ep);
-    fx_record(ep, 3, 5, false);
+    fx_add(run, "GET", "/x\x01\x1b[31m<&\"'>\xff]]>", 3, 5, false);
+    fx_add(run, "GET", longname + 4, 3, 5, false);
     assert_int_equal(metrics_results_add_recommendation(run, "bad\x02 \xfe"),
                      0);
 

@@ -172,21 +172,15 @@ static void test_baseline_checks_and_verdict(void **state)
     struct metrics_results *base = fx_empty_run();
     struct compare_verdict *v = fx_verdict(3);
     struct gate_report rep = {0};
-    struct metrics_endpoint *ep;
     char *text;
 
     (void)state;
     /* Deltas only where both p95 are exact (a histogram reports within
      * 0.4 %, which would move the first decimal): single-valued
      * endpoints, whose percentiles clamp to min = max. */
-    ep = metrics_results_endpoint(base, "GET", "/api/agents", true);
-    assert_non_null(ep);
-    fx_record(ep, 100, 2, false);
-    ep = metrics_results_endpoint(
-        base, "GET", "/api/organisations/{org}/projects/{project}/settings",
-        true);
-    assert_non_null(ep);
-    fx_record(ep, 10, 2, false);
+    fx_add(base, "GET", "/api/agents", 100, 2, false);
+    fx_add(base, "GET", "/api/organisations/{org}/projects/{project}/settings",
+           10, 2, false);
     run->baseline_id = strdup("release-1.4");
     run->partial = true;
     fx_check(v, 0, "POST /api/agents/{id}/query", "p95 < 100ms", COMPARE_FAIL,
@@ -247,14 +241,11 @@ static void test_error_without_run(void **state)
 static void test_hostile_text(void **state)
 {
     struct metrics_results *run = fx_empty_run();
-    struct metrics_endpoint *ep;
     struct gate_report rep = {0};
     char *text;
 
     (void)state;
-    ep = metrics_results_endpoint(run, "GET\x1b", "/x\n\x1b[2J\xff", true);
-    assert_non_null(ep);
-    fx_record(ep, 5, 5, false);
+    fx_add(run, "GET\x1b", "/x\n\x1b[2J\xff", 5, 5, false);
     rep.run = run;
     rep.profile_name = "demo\r";
     text = render(&rep);
