@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "loader_engine_internal.h"
+#include "lgtest.h"
 
 /* The example document of RFC 6901 section 5, plus a few more members. */
 static const char doc[] =
@@ -135,13 +136,6 @@ static void test_not_json(void **state)
     free(val);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pointer_table),
-        cmocka_unit_test(test_whole_document_and_scalars),
-        cmocka_unit_test(test_not_json),
-    };
-
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_pointer_table),
+            cmocka_unit_test(test_whole_document_and_scalars),
+            cmocka_unit_test(test_not_json))
