@@ -465,6 +465,18 @@ static void sample(struct fixture *f, const char *method, const char *path,
     qsort(client, n, sizeof(*client), cmp_double);
 }
 
+/* The n sorted delays lie in [lo, hi], their median in (mid_lo, mid_hi). */
+static void expect_band(const double *delay, size_t n, double lo, double hi,
+                        double mid_lo, double mid_hi)
+{
+    if (delay[0] < lo || delay[n - 1] > hi)
+        fail_msg("delays %.2f..%.2f ms, want within [%g, %g]", delay[0],
+                 delay[n - 1], lo, hi);
+    if (delay[n / 2] <= mid_lo || delay[n / 2] >= mid_hi)
+        fail_msg("median delay %.2f ms, want within (%g, %g)", delay[n / 2],
+                 mid_lo, mid_hi);
+}
+
 static void test_health_latency_band(void **state)
 {
     enum { COUNT = 40 };
@@ -472,8 +484,7 @@ static void test_health_latency_band(void **state)
 
     sample(*state, "GET", "/api/health", NULL, COUNT, delay, client);
     /* 10 +- 3 ms, clipped to [4, 22] */
-    assert_true(delay[0] >= 4.0 && delay[COUNT - 1] <= 22.0);
-    assert_true(delay[COUNT / 2] > 7.0 && delay[COUNT / 2] < 13.5);
+    expect_band(delay, COUNT, 4.0, 22.0, 7.0, 13.5);
     assert_true(client[0] >= 4.0);
     assert_true(client[COUNT / 2] > 7.0 && client[COUNT / 2] < 20.0);
 }
@@ -485,18 +496,15 @@ static void test_slowed_routes(void **state)
 
     /* GET /api/health=100: twice 10 +- 3 ms, clipped to [8, 44] */
     sample(*state, "GET", "/api/health", NULL, COUNT, delay, client);
-    assert_true(delay[0] >= 8.0 && delay[COUNT - 1] <= 44.0);
-    assert_true(delay[COUNT / 2] > 15.0 && delay[COUNT / 2] < 26.0);
+    expect_band(delay, COUNT, 8.0, 44.0, 15.0, 26.0);
     assert_true(client[COUNT / 2] > 15.0);
     /* /api/agents/{id}/query=-50: half of 50 +- 15 ms, in [10, 55] */
     sample(*state, "POST", "/api/agents/agent-3/query", "{}", COUNT, delay,
            client);
-    assert_true(delay[0] >= 10.0 && delay[COUNT - 1] <= 55.0);
-    assert_true(delay[COUNT / 2] > 19.0 && delay[COUNT / 2] < 32.0);
+    expect_band(delay, COUNT, 10.0, 55.0, 19.0, 32.0);
     /* the others are untouched: GET /api/agents is 25 +- 8 */
     sample(*state, "GET", "/api/agents", NULL, COUNT, delay, client);
-    assert_true(delay[0] >= 9.0 && delay[COUNT - 1] <= 57.0);
-    assert_true(delay[COUNT / 2] > 19.0 && delay[COUNT / 2] < 32.0);
+    expect_band(delay, COUNT, 9.0, 57.0, 19.0, 32.0);
 }
 
 /* Runs a multi handle until done or deadline_s; returns how long it took. */
