@@ -12,10 +12,9 @@
 #include "loader_engine_internal.h"
 #include "lgtest.h"
 
-/* Templates rendered with the variables agent = a-17 and token = t0k. */
-static const struct {
-    const char *tpl, *want;
-} var_cases[] = {
+/* Templates rendered with the variables agent = a-17 and token = t0k:
+ * {template, what it renders}. */
+static const char *const var_cases[][2] = {
     {"/api/health", "/api/health"},
     {"", ""},
     {"/agents/{{agent}}/query", "/agents/a-17/query"},
@@ -81,7 +80,7 @@ static int vars_teardown(void **state)
 static void test_render_table(void **state)
 {
     for (size_t i = 0; i < sizeof(var_cases) / sizeof(*var_cases); i++)
-        expect_render(*state, var_cases[i].tpl, 1, 0, var_cases[i].want);
+        expect_render(*state, var_cases[i][0], 1, 0, var_cases[i][1]);
     for (size_t i = 0; i < sizeof(counter_cases) / sizeof(*counter_cases); i++)
         expect_render(*state, counter_cases[i].tpl, counter_cases[i].vu,
                       counter_cases[i].iteration, counter_cases[i].want);

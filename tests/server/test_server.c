@@ -564,10 +564,8 @@ static void test_bad_requests(void **state)
     snprintf(long_name, sizeof(long_name),
              "{\"baseline_name\": \"%065d\", \"results\": %s}", 7, doc_only);
 
-    /* POST /api/load-test/baseline: 400 and the error */
-    const struct {
-        const char *body, *error;
-    } posts[] = {
+    /* POST /api/load-test/baseline: 400 and the error, {body, error} */
+    const char *const posts[][2] = {
         {"{not json", "invalid JSON at line 1"},
         {"", "invalid JSON"},
         {"[1, 2]", "JSON object"},
@@ -609,7 +607,7 @@ static void test_bad_requests(void **state)
     push_ok(f->open_url, "fine", r, NULL);
     for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++)
         expect_error(f->open_url, "POST", "/api/load-test/baseline",
-                     posts[i].body, 400, posts[i].error, NULL);
+                     posts[i][0], 400, posts[i][1], NULL);
     for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
         char path[128];
 
