@@ -34,21 +34,6 @@ char *capture_end(void)
     return text;
 }
 
-void mem_open(struct mem *m)
-{
-    m->text = NULL;
-    m->len = 0;
-    m->f = open_memstream(&m->text, &m->len);
-    if (!m->f)
-        abort();
-}
-
-char *mem_close(struct mem *m)
-{
-    fclose(m->f);
-    return m->text;
-}
-
 size_t count_lines(const char *text)
 {
     size_t n = 0;

@@ -1,26 +1,17 @@
-/* What the cmd tests share: stderr captured, a stream into memory, and a
- * small option table with an include. */
+/* What the cmd tests share: stderr captured and a small option table
+ * with an include (a stream into memory is lgtest.h's). */
 #ifndef LOADGATE_TEST_CMD_FIXTURE_H
 #define LOADGATE_TEST_CMD_FIXTURE_H
 
 #include <stdio.h>
 
 #include "cmd.h"
+#include "lgtest.h"
 
 /** From here to capture_end(), what is written to stderr (fd 2) is kept. */
 void capture_begin(void);
 /** What stderr got since capture_begin() (malloc'd); stderr is back. */
 char *capture_end(void);
-
-/* A memory stream: mem_open(), write to .f, mem_close() for the text. */
-struct mem {
-    FILE *f;
-    char *text;
-    size_t len;
-};
-void mem_open(struct mem *m);
-/** Closes .f; .text holds what was written (free it). */
-char *mem_close(struct mem *m);
 
 /** Lines of text (its '\n's), not counting an unterminated last one. */
 size_t count_lines(const char *text);

@@ -26,46 +26,49 @@ static char *make(doc_fn *fn, const struct cmd *cmds)
     return mem_close(&m);
 }
 
+/* fn over the test table writes exactly want. */
+static void expect_doc(doc_fn *fn, const char *want)
+{
+    char *text = make(fn, test_cmds);
+
+    assert_string_equal(text, want);
+    free(text);
+}
+
 static void test_man_synopsis_of_a_table(void **state)
 {
-    char *text = make(cmd_man_synopsis, test_cmds);
     (void)state;
-
-    assert_string_equal(text,
-                        ".ad l\n"
-                        ".B loadgate t\n"
-                        "\\fIFILE\\fR \\fB\\-\\-beta\\fR [\\fIMORE\\fR...]\n"
-                        "\\%[\\fB\\-\\-alpha\\fR\\ \\fIA\\-B\\fR]...\\&\n"
-                        "\\%[\\fB\\-\\-gamma\\fR]\n"
-                        "\\%[\\fB\\-\\-delta\\fR\\ \\fIup|down\\fR]\n"
-                        ".ad b\n");
-    free(text);
+    expect_doc(cmd_man_synopsis,
+               ".ad l\n"
+               ".B loadgate t\n"
+               "\\fIFILE\\fR \\fB\\-\\-beta\\fR [\\fIMORE\\fR...]\n"
+               "\\%[\\fB\\-\\-alpha\\fR\\ \\fIA\\-B\\fR]...\\&\n"
+               "\\%[\\fB\\-\\-gamma\\fR]\n"
+               "\\%[\\fB\\-\\-delta\\fR\\ \\fIup|down\\fR]\n"
+               ".ad b\n");
 }
 
 static void test_man_options_of_a_table(void **state)
 {
-    char *text = make(cmd_man_options, test_cmds);
     (void)state;
-
-    assert_string_equal(text,
-                        ".SS \"t\"\n"
-                        ".TP\n"
-                        "\\fB\\-a\\fR, \\fB\\-\\-alpha\\fR\\ \\fIA\\-B\\fR\n"
-                        "the first\n"
-                        ".TP\n"
-                        "\\fB\\-\\-beta\\fR\n"
-                        "the second\n"
-                        ".PP\n"
-                        "and the extra options (below).\n"
-                        ".SS \"extra options (t)\"\n"
-                        ".TP\n"
-                        "\\fB\\-g\\fR, \\fB\\-\\-gamma\\fR\n"
-                        "the third\n"
-                        ".TP\n"
-                        "\\fB\\-\\-delta\\fR\\ \\fIup|down\\fR\n"
-                        /* a text line, not a request */
-                        "\\&.dotted help starts a line\n");
-    free(text);
+    expect_doc(cmd_man_options,
+               ".SS \"t\"\n"
+               ".TP\n"
+               "\\fB\\-a\\fR, \\fB\\-\\-alpha\\fR\\ \\fIA\\-B\\fR\n"
+               "the first\n"
+               ".TP\n"
+               "\\fB\\-\\-beta\\fR\n"
+               "the second\n"
+               ".PP\n"
+               "and the extra options (below).\n"
+               ".SS \"extra options (t)\"\n"
+               ".TP\n"
+               "\\fB\\-g\\fR, \\fB\\-\\-gamma\\fR\n"
+               "the third\n"
+               ".TP\n"
+               "\\fB\\-\\-delta\\fR\\ \\fIup|down\\fR\n"
+               /* a text line, not a request */
+               "\\&.dotted help starts a line\n");
 }
 
 /* "\-\-name" as roff writes it */

@@ -62,6 +62,34 @@ void rm_tree(const char *path)
     }
 }
 
+void tmp_file_make(struct tmp_file *t, const char *tag, const char *name)
+{
+    snprintf(t->dir, sizeof(t->dir), "/tmp/lg-%s-XXXXXX", tag);
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, name);
+}
+
+void tmp_file_remove(const struct tmp_file *t)
+{
+    unlink(t->path);
+    rmdir(t->dir);
+}
+
+void mem_open(struct mem *m)
+{
+    m->text = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->text, &m->len);
+    assert_non_null(m->f);
+}
+
+char *mem_close(struct mem *m)
+{
+    assert_int_equal(fclose(m->f), 0);
+    m->f = NULL;
+    return m->text;
+}
+
 size_t random_text(uint32_t *seed, const char *alphabet, size_t n, char *buf,
                    size_t size)
 {

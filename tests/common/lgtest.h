@@ -6,6 +6,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+/** A test file's main(): runs the cmocka tests given after the group
+ * setup and teardown (each may be NULL), e.g.
+ * LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_a), ...). */
+#define LGTEST_MAIN(setup, teardown, ...)                                      \
+    int main(void)                                                             \
+    {                                                                          \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};                       \
+        return cmocka_run_group_tests(tests, setup, teardown);                 \
+    }
+
+/** A test run between the test file's own setup() and teardown(). */
+#define LGTEST_FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 /** strdup that keeps NULL. */
 char *xs(const char *s);
@@ -16,6 +30,28 @@ void sleep_ms(long ms);
 /** rm -r path (a test's own mkdtemp folder); no symbolic link is
  * followed. */
 void rm_tree(const char *path);
+/* A stream into memory: mem_open(), write to .f, mem_close() for the
+ * text; .len is its length. */
+struct mem {
+    FILE *f;
+    char *text;
+    size_t len;
+};
+void mem_open(struct mem *m);
+/** Closes .f (asserts it closes); returns .text, what was written (free
+ * it). */
+char *mem_close(struct mem *m);
+
+/* A file path in a fresh folder of its own under /tmp. */
+struct tmp_file {
+    char dir[64], path[128];
+};
+/** Makes the folder /tmp/lg-<tag>-XXXXXX; .path is <folder>/<name> (not
+ * created). */
+void tmp_file_make(struct tmp_file *t, const char *tag, const char *name);
+/** Removes the file, if there, and the folder. */
+void tmp_file_remove(const struct tmp_file *t);
+
 /** A pseudo-random text of 0 to size - 2 characters from alphabet[0..n),
  * NUL-terminated, from *seed (the same seed gives the same texts).
  * Returns its length. */

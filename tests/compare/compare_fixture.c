@@ -216,3 +216,16 @@ struct metrics_results *cfx_synth_run(const struct cfx_synth *s, uint64_t seed)
     cfx_synth_add(r, "GET", "/x", s, seed);
     return r;
 }
+
+void cfx_recs(const struct metrics_results *r, const char *needle, size_t n)
+{
+    size_t got = 0;
+
+    for (size_t i = 0; i < r->n_recommendations; i++)
+        got += strstr(r->recommendations[i], needle) != NULL;
+    if (got == n)
+        return;
+    for (size_t i = 0; i < r->n_recommendations; i++)
+        print_error("recommendation %zu: %s\n", i + 1, r->recommendations[i]);
+    fail_msg("%zu recommendations hold '%s', want %zu", got, needle, n);
+}

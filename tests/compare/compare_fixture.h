@@ -25,6 +25,9 @@ struct metrics_results *cfx_doc(const struct cfx_ep *eps, size_t n);
 /** Adds n more requests of latency_ms to (method, path). */
 void cfx_add(struct metrics_results *r, const char *method, const char *path,
              size_t n, double latency_ms, size_t failed);
+/** Fails the test unless n of r's recommendations hold needle (the
+ * failure lists them). */
+void cfx_recs(const struct metrics_results *r, const char *needle, size_t n);
 /** Parses expr for endpoint (may be NULL); fails the test on error. */
 void cfx_threshold(struct compare_threshold *t, const char *expr,
                    const char *endpoint);

@@ -151,6 +151,37 @@ sequence(const struct compare_threshold *t, const struct metrics_results *base,
     return d;
 }
 
+/* What n streams decided: runs like *run (seeds run_seed + 1..n) against
+ * baselines like STREAM (base_seed + 1..n), judged by t at alpha. */
+struct tally {
+    size_t fail, pass, cont;       /* by the decision */
+    size_t fail_early, pass_early; /* decided by look `early` */
+};
+
+static struct tally streams(const struct compare_threshold *t,
+                            const struct cfx_synth *run, uint64_t base_seed,
+                            uint64_t run_seed, size_t n, double alpha,
+                            unsigned early)
+{
+    struct cfx_synth s = STREAM;
+    struct tally k = {0};
+
+    for (uint64_t seed = 1; seed <= n; seed++) {
+        struct metrics_results *base = cfx_synth_run(&s, base_seed + seed);
+        unsigned look = 0;
+        enum compare_seq_decision d =
+            sequence(t, base, run, run_seed + seed, alpha, &look);
+
+        k.fail += d == COMPARE_SEQ_FAIL;
+        k.pass += d == COMPARE_SEQ_PASS;
+        k.cont += d == COMPARE_SEQ_CONTINUE;
+        k.fail_early += d == COMPARE_SEQ_FAIL && look <= early;
+        k.pass_early += d == COMPARE_SEQ_PASS && look <= early;
+        metrics_results_free(base);
+    }
+    return k;
+}
+
 /*
  * 2000 A/A streams, each looked at five times: the share that ever FAILs
  * stays within 1.5 alpha (alpha 5 % so that the count says something).
@@ -161,27 +192,18 @@ static void test_aa_streams(void **state)
     const size_t n = 2000;
     const double alpha = 0.05;
     struct compare_threshold t;
-    size_t fails = 0, early_pass = 0;
     struct cfx_synth s = STREAM;
+    struct tally k;
 
     (void)state;
     cfx_threshold(&t, "avg < baseline", "GET /x");
     t.min_effect = 0;
-    for (uint64_t seed = 1; seed <= n; seed++) {
-        struct metrics_results *base = cfx_synth_run(&s, 700000 + seed);
-        unsigned look = 0;
-        enum compare_seq_decision d =
-            sequence(&t, base, &s, 900000 + seed, alpha, &look);
-
-        assert_int_not_equal(d, COMPARE_SEQ_CONTINUE);
-        fails += d == COMPARE_SEQ_FAIL;
-        early_pass += d == COMPARE_SEQ_PASS && look < 5;
-        metrics_results_free(base);
-    }
+    k = streams(&t, &s, 700000, 900000, n, alpha, 4);
     print_message("A/A streams: %zu of %zu failed over five looks (alpha "
                   "%.2f: at most %.0f), %zu passed early\n",
-                  fails, n, alpha, 1.5 * alpha * (double)n, early_pass);
-    assert_true((double)fails <= 1.5 * alpha * (double)n);
+                  k.fail, n, alpha, 1.5 * alpha * (double)n, k.pass_early);
+    assert_int_equal(k.cont, 0);
+    assert_true((double)k.fail <= 1.5 * alpha * (double)n);
     compare_threshold_release(&t);
 }
 
@@ -191,37 +213,22 @@ static void test_clear_changes(void **state)
 {
     struct compare_threshold t;
     struct cfx_synth s = STREAM, slow = STREAM;
-    size_t early_fail = 0, early_pass = 0, n = 100;
+    struct tally worse, same;
+    size_t n = 100;
 
     (void)state;
     slow.shift = 1.3;
     cfx_threshold(&t, "p95 < baseline + 10%", "GET /x");
-    for (uint64_t seed = 1; seed <= n; seed++) {
-        struct metrics_results *base = cfx_synth_run(&s, 300000 + seed);
-        unsigned look = 0;
-        enum compare_seq_decision d =
-            sequence(&t, base, &slow, 400000 + seed, 0.01, &look);
-
-        early_fail += d == COMPARE_SEQ_FAIL && look <= 3;
-        metrics_results_free(base);
-    }
+    worse = streams(&t, &slow, 300000, 400000, n, 0.01, 3);
     compare_threshold_release(&t);
     cfx_threshold(&t, "p95 < baseline + 20%", "GET /x");
-    for (uint64_t seed = 1; seed <= n; seed++) {
-        struct metrics_results *base = cfx_synth_run(&s, 500000 + seed);
-        unsigned look = 0;
-        enum compare_seq_decision d =
-            sequence(&t, base, &s, 600000 + seed, 0.01, &look);
-
-        assert_int_not_equal(d, COMPARE_SEQ_FAIL);
-        early_pass += d == COMPARE_SEQ_PASS && look <= 3;
-        metrics_results_free(base);
-    }
+    same = streams(&t, &s, 500000, 600000, n, 0.01, 3);
     print_message("+30%%: %zu of %zu failed within 3 of 5 looks; A/A with "
                   "20%% tolerance: %zu passed within 3\n",
-                  early_fail, n, early_pass);
-    assert_true(early_fail >= n * 95 / 100);
-    assert_true(early_pass >= n * 80 / 100);
+                  worse.fail_early, n, same.pass_early);
+    assert_int_equal(same.fail, 0);
+    assert_true(worse.fail_early >= n * 95 / 100);
+    assert_true(same.pass_early >= n * 80 / 100);
     compare_threshold_release(&t);
 }
 

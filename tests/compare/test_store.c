@@ -202,54 +202,39 @@ static void test_corrupt(void **state)
     metrics_results_free(r);
 }
 
+/* The longest valid baseline name: 64 characters. */
+#define NAME64                                                                 \
+    "0123456789012345678901234567890123456789012345678901234567890123"
+
 static void test_names(void **state)
 {
     struct fx *f = *state;
-    static const struct {
-        const char *name;
-        bool valid;
-    } cases[] = {
-        {"main", true},
-        {"feature-1.2_x", true},
-        {"A", true},
-        {"1", true},
-        {"a..b", true},
-        {"0123456789012345678901234567890123456789012345678901234567890123",
-         true}, /* 64 */
-        {"01234567890123456789012345678901234567890123456789012345678901234",
-         false}, /* 65 */
-        {"", false},
-        {"../x", false},
-        {".hidden", false},
-        {"..", false},
-        {".", false},
-        {"a/b", false},
-        {"/etc/passwd", false},
-        {"a b", false},
-        {"tab\there", false},
-        {"caf\xc3\xa9", false},
-        {"x;rm", false},
-        {"a\\b", false},
-    };
+    static const char *const valid[] = {"main", "feature-1.2_x", "A",
+                                        "1",    "a..b",          NAME64};
+    static const char *const invalid[] = {
+        NAME64 "4",    "",    "../x",      ".hidden",     "..",   ".",   "a/b",
+        "/etc/passwd", "a b", "tab\there", "caf\xc3\xa9", "x;rm", "a\\b"};
     struct metrics_results *r = sample_doc(10, 10), *back = NULL;
     char err[256];
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        if (compare_name_valid(cases[i].name) != cases[i].valid)
-            fail_msg("'%s': want %s", cases[i].name,
-                     cases[i].valid ? "valid" : "invalid");
-        if (cases[i].valid)
-            continue;
+    for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+        if (!compare_name_valid(valid[i]))
+            fail_msg("'%s': want valid", valid[i]);
+    /* refused by every operation of the store */
+    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        const char *name = invalid[i];
+
+        if (compare_name_valid(name))
+            fail_msg("'%s': want invalid", name);
         assert_int_equal(
-            compare_store_save(f->store, cases[i].name, r, err, sizeof(err)),
+            compare_store_save(f->store, name, r, err, sizeof(err)),
             COMPARE_ENAME);
         assert_non_null(strstr(err, "invalid baseline name"));
-        assert_int_equal(compare_store_load(f->store, cases[i].name, &back, err,
-                                            sizeof(err)),
-                         COMPARE_ENAME);
         assert_int_equal(
-            compare_store_rm(f->store, cases[i].name, err, sizeof(err)),
+            compare_store_load(f->store, name, &back, err, sizeof(err)),
             COMPARE_ENAME);
+        assert_int_equal(compare_store_rm(f->store, name, err, sizeof(err)),
+                         COMPARE_ENAME);
     }
     assert_false(compare_name_valid(NULL));
     /* nothing was written anywhere by the rejected names */
@@ -628,22 +613,18 @@ static void test_concurrent_saves(void **state)
     compare_store_list_free(e, n);
 }
 
-int main(void)
+/* The modes the tests expect (0755 folders) assume umask 022. */
+static int group_setup(void **state)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_baseline_kind, setup, teardown),
-        cmocka_unit_test(test_profile_mismatch),
-        cmocka_unit_test_setup_teardown(test_closest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_save_io_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_rollback_prune, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_saves, setup, teardown),
-    };
+    (void)state;
     umask(022);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return 0;
 }
+
+LGTEST_MAIN(group_setup, NULL, LGTEST_FX(test_round_trip),
+            LGTEST_FX(test_corrupt), LGTEST_FX(test_names),
+            LGTEST_FX(test_resolve), LGTEST_FX(test_baseline_kind),
+            cmocka_unit_test(test_profile_mismatch), LGTEST_FX(test_closest),
+            LGTEST_FX(test_save_io_error),
+            LGTEST_FX(test_history_rollback_prune),
+            LGTEST_FX(test_rollback_corrupt), LGTEST_FX(test_concurrent_saves))

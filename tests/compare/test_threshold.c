@@ -420,19 +420,12 @@ static void test_random_inputs(void **state)
     assert_true(n_ok > 0 && n_bad > 0);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_table),
-        cmocka_unit_test(test_invalid_table),
-        cmocka_unit_test(test_table_size),
-        cmocka_unit_test(test_endpoint_and_args),
-        cmocka_unit_test(test_from_written),
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_op_and_stat_names),
-        cmocka_unit_test(test_samples_needed),
-        cmocka_unit_test(test_format),
-        cmocka_unit_test(test_random_inputs),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_valid_table),
+            cmocka_unit_test(test_invalid_table),
+            cmocka_unit_test(test_table_size),
+            cmocka_unit_test(test_endpoint_and_args),
+            cmocka_unit_test(test_from_written),
+            cmocka_unit_test(test_defaults),
+            cmocka_unit_test(test_op_and_stat_names),
+            cmocka_unit_test(test_samples_needed),
+            cmocka_unit_test(test_format), cmocka_unit_test(test_random_inputs))

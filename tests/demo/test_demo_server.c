@@ -18,73 +18,14 @@
 #include <jansson.h>
 
 #include "demo.h"
+#include "lghttp.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-struct resp {
-    long status;
-    char *body;
-    size_t len;
-    char ctype[128];
-    char allow[64];
-    double delay_ms; /* X-Demo-Latency-Ms, -1 when absent */
-    double total_s;
-    CURLcode rc;
-};
-
-static void resp_release(struct resp *r)
+static void resp_release(struct http_reply *r)
 {
     free(r->body);
     memset(r, 0, sizeof(*r));
-}
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    char *b = realloc(r->body, r->len + sz * n + 1);
-
-    if (!b)
-        return 0;
-    memcpy(b + r->len, p, sz * n);
-    r->len += sz * n;
-    b[r->len] = '\0';
-    r->body = b;
-    return sz * n;
-}
-
-/* Copies the value of header "name: value" into dst when line is it. */
-static void header_value(const char *line, size_t len, const char *name,
-                         char *dst, size_t cap)
-{
-    size_t nl = strlen(name);
-
-    if (len <= nl + 1 || strncasecmp(line, name, nl) || line[nl] != ':')
-        return;
-    line += nl + 1;
-    len -= nl + 1;
-    while (len && *line == ' ') {
-        line++;
-        len--;
-    }
-    while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
-        len--;
-    if (len >= cap)
-        len = cap - 1;
-    memcpy(dst, line, len);
-    dst[len] = '\0';
-}
-
-static size_t on_header(char *p, size_t sz, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    char delay[32] = "";
-
-    header_value(p, sz * n, "Content-Type", r->ctype, sizeof(r->ctype));
-    header_value(p, sz * n, "Allow", r->allow, sizeof(r->allow));
-    header_value(p, sz * n, "X-Demo-Latency-Ms", delay, sizeof(delay));
-    if (delay[0])
-        r->delay_ms = atof(delay);
-    return sz * n;
 }
 
 static void url_of(char *buf, size_t cap, unsigned port, const char *path)
@@ -95,19 +36,14 @@ static void url_of(char *buf, size_t cap, unsigned port, const char *path)
 /* Prepares h for one request; the caller performs it. */
 static void setup(CURL *h, struct curl_slist *hdrs, unsigned port,
                   const char *method, const char *path, const char *body,
-                  struct resp *r)
+                  struct http_reply *r)
 {
     char url[256];
 
-    memset(r, 0, sizeof(*r));
-    r->delay_ms = -1;
     url_of(url, sizeof(url), port, path);
     curl_easy_reset(h);
+    http_reply_capture(h, r);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -131,14 +67,14 @@ static struct curl_slist *json_headers(void)
     return curl_slist_append(l, "Expect:");
 }
 
-static void finish(CURL *h, struct resp *r)
+static void finish(CURL *h, struct http_reply *r)
 {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &r->total_s);
 }
 
 static void http(CURL *h, unsigned port, const char *method, const char *path,
-                 const char *body, struct resp *r)
+                 const char *body, struct http_reply *r)
 {
     struct curl_slist *hdrs = json_headers();
 
@@ -237,6 +173,17 @@ static bool is_agent_id(const char *s)
     return true;
 }
 
+/* Whether v is of kind k: s string, i integer, r number, a array, o
+ * object, n null, A an agent's id (any other kind: no). */
+static bool of_kind(const json_t *v, char k)
+{
+    return (k == 's' && json_is_string(v)) ||
+           (k == 'i' && json_is_integer(v)) ||
+           (k == 'r' && json_is_number(v)) || (k == 'a' && json_is_array(v)) ||
+           (k == 'o' && json_is_object(v)) || (k == 'n' && json_is_null(v)) ||
+           (k == 'A' && is_agent_id(json_string_value(v)));
+}
+
 static void test_routes(void **state)
 {
     /* want: "key=value" (a string), "key:type" (s string, i integer,
@@ -301,7 +248,7 @@ static void test_routes(void **state)
     struct fixture *f = *state;
 
     for (size_t i = 0; i < N(cases); i++) {
-        struct resp r;
+        struct http_reply r;
         json_t *doc;
 
         http(f->h, f->port, cases[i].method, cases[i].path, cases[i].body, &r);
@@ -310,7 +257,7 @@ static void test_routes(void **state)
             fail_msg("%s %s: %ld, want %ld (%s)", cases[i].method,
                      cases[i].path, r.status, cases[i].status,
                      r.body ? r.body : "");
-        assert_string_equal(r.ctype, "application/json");
+        assert_string_equal(r.type, "application/json");
         doc = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
         assert_non_null(doc);
         for (size_t k = 0; k < N(cases[i].want) && cases[i].want[k]; k++) {
@@ -329,31 +276,9 @@ static void test_routes(void **state)
                 assert_string_equal(json_string_value(v), sep + 1);
                 continue;
             }
-            switch (sep[1]) {
-            case 's':
-                assert_true(json_is_string(v));
-                break;
-            case 'i':
-                assert_true(json_is_integer(v));
-                break;
-            case 'r':
-                assert_true(json_is_number(v));
-                break;
-            case 'a':
-                assert_true(json_is_array(v));
-                break;
-            case 'o':
-                assert_true(json_is_object(v));
-                break;
-            case 'n':
-                assert_true(json_is_null(v));
-                break;
-            case 'A':
-                assert_true(is_agent_id(json_string_value(v)));
-                break;
-            default:
-                fail();
-            }
+            if (!of_kind(v, sep[1]))
+                fail_msg("%s %s: %s is not of kind '%c' in %s", cases[i].method,
+                         cases[i].path, key, sep[1], r.body);
         }
         if (r.status == 405)
             assert_true(r.allow[0]);
@@ -365,7 +290,7 @@ static void test_routes(void **state)
 static void test_query_answer_details(void **state)
 {
     struct fixture *f = *state;
-    struct resp r;
+    struct http_reply r;
     json_t *doc;
 
     http(f->h, f->port, "POST", "/api/agents/agent-1/query",
@@ -387,7 +312,7 @@ static void test_query_answer_details(void **state)
 static void test_405_allow_and_head(void **state)
 {
     struct fixture *f = *state;
-    struct resp r;
+    struct http_reply r;
 
     http(f->h, f->port, "GET", "/graphql", NULL, &r);
     assert_int_equal(r.status, 405);
@@ -410,7 +335,7 @@ static void test_register_counts_up(void **state)
     unsigned long long prev = 0;
 
     for (int i = 0; i < 5; i++) {
-        struct resp r;
+        struct http_reply r;
         json_t *doc;
         const char *id;
         unsigned long long n;
@@ -434,7 +359,7 @@ static void test_register_counts_up(void **state)
 static void test_bad_json_position(void **state)
 {
     struct fixture *f = *state;
-    struct resp r;
+    struct http_reply r;
 
     http(f->h, f->port, "POST", "/graphql", "{\"query\":\n  nope}", &r);
     assert_int_equal(r.status, 400);
@@ -464,7 +389,7 @@ static void test_body_limit(void **state)
     char *big = malloc(cap + 2);
     struct curl_slist *hdrs;
     struct feed fd;
-    struct resp r;
+    struct http_reply r;
 
     assert_non_null(big);
     /* exactly 1 MiB of valid JSON (a string) is accepted */
@@ -485,7 +410,7 @@ static void test_body_limit(void **state)
     r.rc = curl_easy_perform(f->h);
     finish(f->h, &r);
     assert_int_equal(r.status, 413);
-    assert_string_equal(r.ctype, "application/json");
+    assert_string_equal(r.type, "application/json");
     resp_release(&r);
     curl_slist_free_all(hdrs);
 
@@ -525,7 +450,7 @@ static void sample(struct fixture *f, const char *method, const char *path,
                    const char *body, size_t n, double *delay, double *client)
 {
     for (size_t i = 0; i < n; i++) {
-        struct resp r;
+        struct http_reply r;
 
         http(f->h, f->port, method, path, body, &r);
         assert_int_equal(r.status, 200);
@@ -540,6 +465,18 @@ static void sample(struct fixture *f, const char *method, const char *path,
     qsort(client, n, sizeof(*client), cmp_double);
 }
 
+/* The n sorted delays lie in [lo, hi], their median in (mid_lo, mid_hi). */
+static void expect_band(const double *delay, size_t n, double lo, double hi,
+                        double mid_lo, double mid_hi)
+{
+    if (delay[0] < lo || delay[n - 1] > hi)
+        fail_msg("delays %.2f..%.2f ms, want within [%g, %g]", delay[0],
+                 delay[n - 1], lo, hi);
+    if (delay[n / 2] <= mid_lo || delay[n / 2] >= mid_hi)
+        fail_msg("median delay %.2f ms, want within (%g, %g)", delay[n / 2],
+                 mid_lo, mid_hi);
+}
+
 static void test_health_latency_band(void **state)
 {
     enum { COUNT = 40 };
@@ -547,8 +484,7 @@ static void test_health_latency_band(void **state)
 
     sample(*state, "GET", "/api/health", NULL, COUNT, delay, client);
     /* 10 +- 3 ms, clipped to [4, 22] */
-    assert_true(delay[0] >= 4.0 && delay[COUNT - 1] <= 22.0);
-    assert_true(delay[COUNT / 2] > 7.0 && delay[COUNT / 2] < 13.5);
+    expect_band(delay, COUNT, 4.0, 22.0, 7.0, 13.5);
     assert_true(client[0] >= 4.0);
     assert_true(client[COUNT / 2] > 7.0 && client[COUNT / 2] < 20.0);
 }
@@ -560,18 +496,15 @@ static void test_slowed_routes(void **state)
 
     /* GET /api/health=100: twice 10 +- 3 ms, clipped to [8, 44] */
     sample(*state, "GET", "/api/health", NULL, COUNT, delay, client);
-    assert_true(delay[0] >= 8.0 && delay[COUNT - 1] <= 44.0);
-    assert_true(delay[COUNT / 2] > 15.0 && delay[COUNT / 2] < 26.0);
+    expect_band(delay, COUNT, 8.0, 44.0, 15.0, 26.0);
     assert_true(client[COUNT / 2] > 15.0);
     /* /api/agents/{id}/query=-50: half of 50 +- 15 ms, in [10, 55] */
     sample(*state, "POST", "/api/agents/agent-3/query", "{}", COUNT, delay,
            client);
-    assert_true(delay[0] >= 10.0 && delay[COUNT - 1] <= 55.0);
-    assert_true(delay[COUNT / 2] > 19.0 && delay[COUNT / 2] < 32.0);
+    expect_band(delay, COUNT, 10.0, 55.0, 19.0, 32.0);
     /* the others are untouched: GET /api/agents is 25 +- 8 */
     sample(*state, "GET", "/api/agents", NULL, COUNT, delay, client);
-    assert_true(delay[0] >= 9.0 && delay[COUNT - 1] <= 57.0);
-    assert_true(delay[COUNT / 2] > 19.0 && delay[COUNT / 2] < 32.0);
+    expect_band(delay, COUNT, 9.0, 57.0, 19.0, 32.0);
 }
 
 /* Runs a multi handle until done or deadline_s; returns how long it took. */
@@ -595,7 +528,7 @@ static void concurrent(unsigned port, size_t count, const char *method,
 {
     CURLM *m = curl_multi_init();
     CURL **h = calloc(count, sizeof(*h));
-    struct resp *r = calloc(count, sizeof(*r));
+    struct http_reply *r = calloc(count, sizeof(*r));
     struct curl_slist *hdrs = json_headers();
 
     assert_non_null(m);
@@ -620,7 +553,7 @@ static void concurrent(unsigned port, size_t count, const char *method,
         }
         took = run_multi(m, 20.0);
         while ((msg = curl_multi_info_read(m, &left))) {
-            struct resp *rr = NULL;
+            struct http_reply *rr = NULL;
 
             if (msg->msg != CURLMSG_DONE)
                 continue;
@@ -740,7 +673,7 @@ static void test_defaults_and_ipv6(void **state)
     struct demo_opts o = {.bind = "::1"};
     CURL *h = curl_easy_init();
     char url[128];
-    struct resp r;
+    struct http_reply r;
     int fd;
 
     (void)state;
@@ -764,13 +697,11 @@ static void test_defaults_and_ipv6(void **state)
         skip();
     }
     assert_non_null(s);
-    memset(&r, 0, sizeof(r));
     snprintf(url, sizeof(url), "http://[::1]:%u/api/health",
              demo_server_port(s));
     curl_easy_reset(h);
+    http_reply_capture(h, &r);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
     assert_int_equal(curl_easy_perform(h), CURLE_OK);
     finish(h, &r);
@@ -789,7 +720,7 @@ static void test_start_stop_20_times(void **state)
     for (unsigned i = 0; i < 20; i++) {
         struct demo_opts o = {.seed = i};
         struct demo_server *s = NULL;
-        struct resp r;
+        struct http_reply r;
 
         assert_int_equal(demo_server_start(&o, &s), 0);
         http(h, demo_server_port(s), "POST", "/api/agents/register",
@@ -809,7 +740,7 @@ static void test_stop_with_waiting_requests(void **state)
     struct demo_server *s = NULL;
     CURLM *m = curl_multi_init();
     CURL *h[COUNT];
-    struct resp r[COUNT];
+    struct http_reply r[COUNT];
     struct curl_slist *hdrs = json_headers();
     double t0;
     int running = 1;
@@ -877,10 +808,6 @@ int main(void)
         cmocka_unit_test(test_start_stop_20_times),
         cmocka_unit_test(test_stop_with_waiting_requests),
     };
-    int rc;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests(tests, http_group_setup, http_group_teardown);
 }

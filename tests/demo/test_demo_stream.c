@@ -24,6 +24,9 @@
 #include <jansson.h>
 
 #include "demo_internal.h"
+#include "lghttp.h"
+#include "lgjson.h"
+#include "lgtest.h"
 
 static double now_ms(void)
 {
@@ -114,8 +117,7 @@ static void check_events(const struct got *g, char *text, size_t len)
         }
         doc = json_loadb(p, (size_t)(e - p), 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "object")),
-                            "chat.completion.chunk");
+        assert_jstr(doc, "object", "chat.completion.chunk");
         c = json_object_get(
             json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
                             "delta"),
@@ -257,18 +259,8 @@ static void test_stop_while_streaming(void **state)
         close(fds[i]);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stream_shape_and_timing),
-        cmocka_unit_test(test_slow_first_token_or_gaps),
-        cmocka_unit_test(test_pieces),
-        cmocka_unit_test(test_stop_while_streaming),
-    };
-    int rc;
-
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
-}
+LGTEST_MAIN(http_group_setup, http_group_teardown,
+            cmocka_unit_test(test_stream_shape_and_timing),
+            cmocka_unit_test(test_slow_first_token_or_gaps),
+            cmocka_unit_test(test_pieces),
+            cmocka_unit_test(test_stop_while_streaming))

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "gate_fixture.h"
+#include "lgtest.h"
 
 void fx_record(struct metrics_endpoint *ep, size_t n, double latency_ms,
                bool failed)
@@ -38,35 +39,38 @@ struct metrics_results *fx_empty_run(void)
     return r;
 }
 
+/* fx_run()'s requests: n of ms each to an endpoint, failed or not. */
+static const struct {
+    const char *method, *path;
+    size_t n;
+    double ms;
+    bool failed;
+} fx_requests[] = {
+    /* 1000 requests: p50 10 ms, p95 25 ms, p99 50 ms, 100.0 rps */
+    {"GET", "/api/health", 500, 10, false},
+    {"GET", "/api/health", 450, 25, false},
+    {"GET", "/api/health", 40, 50, false},
+    {"GET", "/api/health", 10, 80, false},
+    /* 200 requests, one failed: p50 50, p95 150, p99 300, 0.50 % */
+    {"POST", "/api/agents/{id}/query", 100, 50, false},
+    {"POST", "/api/agents/{id}/query", 90, 150, false},
+    {"POST", "/api/agents/{id}/query", 7, 300, false},
+    {"POST", "/api/agents/{id}/query", 1, 300, true},
+    {"POST", "/api/agents/{id}/query", 2, 400, false},
+    /* 150 requests at 2.5 ms: one decimal below 10 ms */
+    {"GET", "/api/agents", 150, 2.5, false},
+    /* a name longer than the 40-column cell */
+    {"GET", "/api/organisations/{org}/projects/{project}/settings", 10, 1,
+     false},
+};
+
 struct metrics_results *fx_run(void)
 {
     struct metrics_results *r = fx_empty_run();
-    struct metrics_endpoint *ep;
 
-    /* 1000 requests: p50 10 ms, p95 25 ms, p99 50 ms, 100.0 rps */
-    ep = metrics_results_endpoint(r, "GET", "/api/health", true);
-    assert_non_null(ep);
-    fx_record(ep, 500, 10, false);
-    fx_record(ep, 450, 25, false);
-    fx_record(ep, 40, 50, false);
-    fx_record(ep, 10, 80, false);
-    /* 200 requests, one failed: p50 50, p95 150, p99 300, 0.50 % */
-    ep = metrics_results_endpoint(r, "POST", "/api/agents/{id}/query", true);
-    assert_non_null(ep);
-    fx_record(ep, 100, 50, false);
-    fx_record(ep, 90, 150, false);
-    fx_record(ep, 7, 300, false);
-    fx_record(ep, 1, 300, true);
-    fx_record(ep, 2, 400, false);
-    /* 150 requests at 2.5 ms: one decimal below 10 ms */
-    ep = metrics_results_endpoint(r, "GET", "/api/agents", true);
-    assert_non_null(ep);
-    fx_record(ep, 150, 2.5, false);
-    /* a name longer than the 40-column cell */
-    ep = metrics_results_endpoint(
-        r, "GET", "/api/organisations/{org}/projects/{project}/settings", true);
-    assert_non_null(ep);
-    fx_record(ep, 10, 1, false);
+    for (size_t i = 0; i < sizeof(fx_requests) / sizeof(fx_requests[0]); i++)
+        fx_add(r, fx_requests[i].method, fx_requests[i].path, fx_requests[i].n,
+               fx_requests[i].ms, fx_requests[i].failed);
     assert_int_equal(metrics_results_add_recommendation(
                          r, "Performance metrics are within acceptable "
                             "ranges."),
@@ -147,4 +151,52 @@ void fx_verdict_free(struct compare_verdict *v)
     free(v->checks);
     free(((struct fx_verdict *)v)->thresholds);
     free(v);
+}
+
+char *fx_render(int (*write)(const struct gate_report *, FILE *),
+                const struct gate_report *r, size_t *len)
+{
+    struct mem m;
+
+    mem_open(&m);
+    assert_int_equal(write(r, m.f), 0);
+    mem_close(&m);
+    if (len)
+        *len = m.len;
+    return m.text;
+}
+
+void fx_at(struct compare_verdict *v, size_t i, struct compare_threshold *th,
+           enum metrics_stat stat, const char *file, int line)
+{
+    memset(th, 0, sizeof(*th));
+    th->stat = stat;
+    th->op = COMPARE_LT;
+    th->file = file;
+    th->line = line;
+    v->checks[i].threshold = th;
+}
+
+void fx_measured(struct compare_verdict *v, size_t i, double measured,
+                 double limit, double baseline, double delta_pct)
+{
+    struct compare_check *c = &v->checks[i];
+
+    c->has_measured = c->has_limit = c->has_baseline = true;
+    c->measured = measured;
+    c->limit = limit;
+    c->baseline = baseline;
+    c->delta_pct = delta_pct;
+}
+
+struct metrics_endpoint *fx_add(struct metrics_results *r, const char *method,
+                                const char *path, size_t n, double latency_ms,
+                                bool failed)
+{
+    struct metrics_endpoint *ep =
+        metrics_results_endpoint(r, method, path, true);
+
+    assert_non_null(ep);
+    fx_record(ep, n, latency_ms, failed);
+    return ep;
 }

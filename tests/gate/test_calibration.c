@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "gate.h"
+#include "lgtest.h"
 
 #define N_RUNS 8
 
@@ -62,14 +63,11 @@ static void fill(struct compare_calibration *c,
 
 static char *render(const struct compare_calibration *c)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
+    struct mem m;
 
-    assert_non_null(mem);
-    assert_int_equal(gate_calibration_write(c, mem), 0);
-    assert_int_equal(fclose(mem), 0);
-    return text;
+    mem_open(&m);
+    assert_int_equal(gate_calibration_write(c, m.f), 0);
+    return mem_close(&m);
 }
 
 static void has_line(const char *text, const char *line)

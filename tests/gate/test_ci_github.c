@@ -13,17 +13,11 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 static char *annotations(const struct gate_report *r)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-
-    assert_non_null(f);
-    assert_int_equal(gate_github_annotations(r, f), 0);
-    assert_int_equal(fclose(f), 0);
-    return buf;
+    return fx_render(gate_github_annotations, r, NULL);
 }
 
 static size_t count_prefix(const char *text, const char *prefix)
@@ -63,16 +57,13 @@ static void test_escape(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *f = open_memstream(&buf, &n);
+        struct mem m;
 
-        assert_non_null(f);
-        gate__gh_escape(f, cases[i].in, cases[i].property);
-        assert_int_equal(fclose(f), 0);
-        if (strcmp(buf, cases[i].want) != 0)
-            fail_msg("case %zu: got '%s', want '%s'", i, buf, cases[i].want);
-        free(buf);
+        mem_open(&m);
+        gate__gh_escape(m.f, cases[i].in, cases[i].property);
+        if (strcmp(mem_close(&m), cases[i].want) != 0)
+            fail_msg("case %zu: got '%s', want '%s'", i, m.text, cases[i].want);
+        free(m.text);
     }
 }
 

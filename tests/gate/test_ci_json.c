@@ -16,6 +16,8 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgjson.h"
+#include "lgtest.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -31,15 +33,11 @@ static json_t *load_file(const char *path)
 
 static json_t *verdict_json(const struct gate_report *r)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
+    size_t n;
+    char *buf = fx_render(gate_json_write, r, &n);
     json_error_t e;
     json_t *j;
 
-    assert_non_null(f);
-    assert_int_equal(gate_json_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
     assert_true(n > 0 && buf[n - 1] == '\n');
     j = json_loadb(buf, n, 0, &e);
     if (!j)
@@ -79,29 +77,19 @@ static double value_of(const struct metrics_results *r, enum metrics_stat s)
     return v;
 }
 
-struct tmp {
-    char dir[64], path[128];
-};
-
+/* The GitLab report's path (tests/common/lgtest.h). */
 static int setup(void **state)
 {
-    struct tmp *t = calloc(1, sizeof(*t));
+    static struct tmp_file t;
 
-    assert_non_null(t);
-    snprintf(t->dir, sizeof(t->dir), "/tmp/gate-ci-XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(t->path, sizeof(t->path), "%s/load-performance.json", t->dir);
-    *state = t;
+    tmp_file_make(&t, "gate-ci", "load-performance.json");
+    *state = &t;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct tmp *t = *state;
-
-    unlink(t->path);
-    rmdir(t->dir);
-    free(t);
+    tmp_file_remove(*state);
     return 0;
 }
 
@@ -109,7 +97,7 @@ static int teardown(void **state)
 
 static void test_gitlab_values(void **state)
 {
-    struct tmp *t = *state;
+    struct tmp_file *t = *state;
     struct metrics_results *run = fx_run();
     struct compare_verdict *v = fx_verdict(5);
     struct gate_report rep = {0};
@@ -189,10 +177,9 @@ static void test_gitlab_values(void **state)
     /* root_group as k6 writes it */
     g = json_object_get(j, "root_group");
     assert_non_null(g);
-    assert_string_equal(json_string_value(json_object_get(g, "name")), "");
-    assert_string_equal(json_string_value(json_object_get(g, "path")), "");
-    assert_string_equal(json_string_value(json_object_get(g, "id")),
-                        "d41d8cd98f00b204e9800998ecf8427e");
+    assert_jstr(g, "name", "");
+    assert_jstr(g, "path", "");
+    assert_jstr(g, "id", "d41d8cd98f00b204e9800998ecf8427e");
     assert_true(json_is_object(json_object_get(g, "groups")));
     assert_int_equal(json_object_size(json_object_get(g, "groups")), 0);
     assert_true(json_is_object(json_object_get(g, "checks")));
@@ -214,7 +201,7 @@ static void test_gitlab_absent(void **state)
         {false, false, true, 0, false, false, false, false}, /* nothing ran */
         {true, true, true, 0, true, false, false, false},    /* no endpoints */
     };
-    struct tmp *t = *state;
+    struct tmp_file *t = *state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct metrics_results *run =
@@ -285,16 +272,9 @@ static void test_verdict_fields(void **state)
              "p95 = 1320 ms, limit < 1078 ms (baseline 980 ms + 10%); "
              "+34.7%, significant",
              NULL);
+    fx_at(v, 0, &th, METRICS_STAT_P95, "perf/demo.yaml", 41);
+    fx_measured(v, 0, 1320.4, 1078.22, 980.2, 34.7);
     c = &v->checks[0];
-    th.stat = METRICS_STAT_P95;
-    th.file = "perf/demo.yaml";
-    th.line = 41;
-    c->threshold = &th;
-    c->has_measured = c->has_baseline = c->has_limit = true;
-    c->measured = 1320.4;
-    c->baseline = 980.2;
-    c->limit = 1078.22;
-    c->delta_pct = 34.7;
     c->has_ci = true;
     c->p_value = 0.0004;
     c->p_adjusted = 0.0012;
@@ -319,13 +299,10 @@ static void test_verdict_fields(void **state)
     rep.profile_name = "demo";
     rep.profile_path = "perf/other.yaml";
     j = verdict_json(&rep);
-    assert_string_equal(json_string_value(json_object_get(j, "verdict")),
-                        "fail");
+    assert_jstr(j, "verdict", "fail");
     assert_int_equal(json_integer_value(json_object_get(j, "exit_code")), 1);
-    assert_string_equal(json_string_value(json_object_get(j, "profile")),
-                        "demo");
-    assert_string_equal(json_string_value(json_object_get(j, "baseline")),
-                        "main");
+    assert_jstr(j, "profile", "demo");
+    assert_jstr(j, "baseline", "main");
     assert_true(json_is_false(json_object_get(j, "partial")));
     assert_true(json_is_null(json_object_get(j, "error")));
     assert_int_equal(json_integer_value(at(j, "counts", "total", NULL)), 3);
@@ -336,20 +313,16 @@ static void test_verdict_fields(void **state)
     checks = json_object_get(j, "checks");
     assert_int_equal(json_array_size(checks), 3);
     k = json_array_get(checks, 0);
-    assert_string_equal(json_string_value(json_object_get(k, "endpoint")),
-                        "POST /api/agents/{id}/query");
-    assert_string_equal(json_string_value(json_object_get(k, "check")),
-                        "p95 < baseline + 10%");
-    assert_string_equal(json_string_value(json_object_get(k, "status")),
-                        "fail");
-    assert_string_equal(json_string_value(json_object_get(k, "type")),
-                        "loadgate.regression");
-    assert_true(json_real_value(json_object_get(k, "measured")) == 1320.4);
-    assert_true(json_real_value(json_object_get(k, "baseline")) == 980.2);
-    assert_true(json_real_value(json_object_get(k, "limit")) == 1078.22);
-    assert_true(json_real_value(json_object_get(k, "delta_pct")) == 34.7);
-    assert_true(json_real_value(json_object_get(k, "p_value")) == 0.0004);
-    assert_true(json_real_value(json_object_get(k, "p_adjusted")) == 0.0012);
+    assert_jstr(k, "endpoint", "POST /api/agents/{id}/query");
+    assert_jstr(k, "check", "p95 < baseline + 10%");
+    assert_jstr(k, "status", "fail");
+    assert_jstr(k, "type", "loadgate.regression");
+    assert_jreal(k, "measured", 1320.4);
+    assert_jreal(k, "baseline", 980.2);
+    assert_jreal(k, "limit", 1078.22);
+    assert_jreal(k, "delta_pct", 34.7);
+    assert_jreal(k, "p_value", 0.0004);
+    assert_jreal(k, "p_adjusted", 0.0012);
     assert_true(json_is_null(json_object_get(k, "mde_pct")));
     assert_int_equal(json_integer_value(at(k, "windows", "run", NULL)), 30);
     assert_int_equal(json_integer_value(at(k, "windows", "baseline", NULL)),
@@ -357,18 +330,16 @@ static void test_verdict_fields(void **state)
     assert_int_equal(json_integer_value(at(k, "windows", "run_ms", NULL)), 200);
     assert_int_equal(json_integer_value(at(k, "windows", "baseline_ms", NULL)),
                      1000);
-    assert_string_equal(json_string_value(json_object_get(k, "unit")), "ms");
+    assert_jstr(k, "unit", "ms");
     assert_true(json_is_false(json_object_get(k, "warning")));
-    assert_string_equal(json_string_value(json_object_get(k, "file")),
-                        "perf/demo.yaml");
+    assert_jstr(k, "file", "perf/demo.yaml");
     assert_int_equal(json_integer_value(json_object_get(k, "line")), 41);
     assert_non_null(strstr(json_string_value(json_object_get(k, "message")),
                            "+34.7%, significant"));
     /* error_rate is a fraction; the stat comes from the expression */
     k = json_array_get(checks, 1);
-    assert_string_equal(json_string_value(json_object_get(k, "unit")),
-                        "fraction");
-    assert_true(json_real_value(json_object_get(k, "measured")) == 0.0007);
+    assert_jstr(k, "unit", "fraction");
+    assert_jreal(k, "measured", 0.0007);
     assert_true(json_is_null(json_object_get(k, "baseline")));
     assert_true(json_is_null(json_object_get(k, "delta_pct")));
     assert_true(json_is_null(json_object_get(k, "p_value")));
@@ -377,20 +348,17 @@ static void test_verdict_fields(void **state)
     assert_true(json_is_true(json_object_get(k, "warning")));
     assert_true(json_is_null(json_object_get(k, "type")));
     /* the profile path stands in for a threshold's file; no line */
-    assert_string_equal(json_string_value(json_object_get(k, "file")),
-                        "perf/other.yaml");
+    assert_jstr(k, "file", "perf/other.yaml");
     assert_true(json_is_null(json_object_get(k, "line")));
     /* synthesised message when compare left none, from the check's
      * threshold (its statistic and operator; never the expression's text
      * parsed again) */
-    assert_string_equal(json_string_value(json_object_get(k, "message")),
-                        "error_rate = 0.07%, limit < 5.00%");
+    assert_jstr(k, "message", "error_rate = 0.07%, limit < 5.00%");
     k = json_array_get(checks, 2);
-    assert_string_equal(json_string_value(json_object_get(k, "status")),
-                        "skipped");
+    assert_jstr(k, "status", "skipped");
     assert_true(json_is_null(json_object_get(k, "measured")));
-    assert_string_equal(json_string_value(json_object_get(k, "unit")), "req/s");
-    assert_true(json_real_value(json_object_get(k, "mde_pct")) == -8.5);
+    assert_jstr(k, "unit", "req/s");
+    assert_jreal(k, "mde_pct", -8.5);
     json_decref(j);
     fx_verdict_free(v);
     metrics_results_free(run);
@@ -441,8 +409,7 @@ static void test_verdict_words(void **state)
         assert_int_equal(json_is_true(json_object_get(j, "partial")),
                          cases[i].partial);
         if (cases[i].error)
-            assert_string_equal(json_string_value(json_object_get(j, "error")),
-                                cases[i].error);
+            assert_jstr(j, "error", cases[i].error);
         assert_true(json_is_null(json_object_get(j, "baseline")));
         assert_true(json_is_null(json_object_get(j, "profile")));
         json_decref(j);
@@ -467,14 +434,10 @@ static void test_verdict_hostile(void **state)
     j = verdict_json(&rep);
     k = json_array_get(json_object_get(j, "checks"), 0);
     /* invalid UTF-8 becomes U+FFFD, controls go, quotes survive */
-    assert_string_equal(json_string_value(json_object_get(k, "endpoint")),
-                        "GET /\xef\xbf\xbd\xef\xbf\xbd\"\\");
-    assert_string_equal(json_string_value(json_object_get(k, "check")),
-                        "p95 < 1s\n");
-    assert_string_equal(json_string_value(json_object_get(k, "message")),
-                        "bad \xef\xbf\xbd");
-    assert_string_equal(json_string_value(json_object_get(j, "profile")),
-                        "de\xef\xbf\xbdmo");
+    assert_jstr(k, "endpoint", "GET /\xef\xbf\xbd\xef\xbf\xbd\"\\");
+    assert_jstr(k, "check", "p95 < 1s\n");
+    assert_jstr(k, "message", "bad \xef\xbf\xbd");
+    assert_jstr(j, "profile", "de\xef\xbf\xbdmo");
     json_decref(j);
     fx_verdict_free(v);
     metrics_results_free(run);

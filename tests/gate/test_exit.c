@@ -11,6 +11,7 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 /* The runs of the table. */
 enum run_kind {
@@ -92,49 +93,87 @@ enum verdict_kind {
     V_BAD_STATUS
 };
 
+/* The checks of each verdict kind, in order (a kind's rows together). */
+static const struct {
+    enum verdict_kind kind;
+    const char *endpoint, *expr;
+    enum compare_status st;
+    const char *type, *message;
+} verdict_checks[] = {
+    {V_PASS, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok"},
+    {V_PASS, "GET /a", "p95 < 1s", COMPARE_PASS, NULL, "ok"},
+    {V_FAIL, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok"},
+    {V_FAIL, "GET /a", "p95 < 1ms", COMPARE_FAIL, "loadgate.threshold",
+     "p95 = 5 ms"},
+    {V_INCONCL, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok"},
+    {V_INCONCL, "GET /a", "p99 < 1s", COMPARE_INCONCLUSIVE,
+     "loadgate.too_few_samples", "20 samples"},
+    {V_FAIL_INCONCL, "GET /a", "p99 < 1s", COMPARE_INCONCLUSIVE,
+     "loadgate.too_few_samples", "20 samples"},
+    {V_FAIL_INCONCL, "GET /a", "p95 < 1ms", COMPARE_FAIL, "loadgate.threshold",
+     "p95 = 5 ms"},
+    {V_FAIL_INCONCL, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok"},
+    {V_SKIPPED, "GET /a", "p95 < baseline + 10%", COMPARE_SKIPPED, NULL,
+     "no baseline"},
+    /* its status is then set to one compare does not have */
+    {V_BAD_STATUS, "GET /a", "p95 < 1s", COMPARE_PASS, NULL, "ok"},
+};
+
 static struct compare_verdict *make_verdict(enum verdict_kind k)
 {
+    const size_t rows = sizeof(verdict_checks) / sizeof(verdict_checks[0]);
     struct compare_verdict *v;
+    size_t n = 0;
 
-    switch (k) {
-    case V_NONE:
+    if (k == V_NONE)
         return NULL;
-    case V_PASS:
-        v = fx_verdict(2);
-        fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
-        fx_check(v, 1, "GET /a", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
-        return v;
-    case V_FAIL:
-        v = fx_verdict(2);
-        fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
-        fx_check(v, 1, "GET /a", "p95 < 1ms", COMPARE_FAIL,
-                 "loadgate.threshold", "p95 = 5 ms", NULL);
-        return v;
-    case V_INCONCL:
-        v = fx_verdict(2);
-        fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
-        fx_check(v, 1, "GET /a", "p99 < 1s", COMPARE_INCONCLUSIVE,
-                 "loadgate.too_few_samples", "20 samples", NULL);
-        return v;
-    case V_FAIL_INCONCL:
-        v = fx_verdict(3);
-        fx_check(v, 0, "GET /a", "p99 < 1s", COMPARE_INCONCLUSIVE,
-                 "loadgate.too_few_samples", "20 samples", NULL);
-        fx_check(v, 1, "GET /a", "p95 < 1ms", COMPARE_FAIL,
-                 "loadgate.threshold", "p95 = 5 ms", NULL);
-        fx_check(v, 2, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
-        return v;
-    case V_SKIPPED:
-        v = fx_verdict(1);
-        fx_check(v, 0, "GET /a", "p95 < baseline + 10%", COMPARE_SKIPPED, NULL,
-                 "no baseline", NULL);
-        return v;
-    default:
-        v = fx_verdict(1);
-        fx_check(v, 0, "GET /a", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
+    for (size_t i = 0; i < rows; i++)
+        n += verdict_checks[i].kind == k;
+    v = fx_verdict(n);
+    n = 0;
+    for (size_t i = 0; i < rows; i++)
+        if (verdict_checks[i].kind == k)
+            fx_check(v, n++, verdict_checks[i].endpoint, verdict_checks[i].expr,
+                     verdict_checks[i].st, verdict_checks[i].type,
+                     verdict_checks[i].message, NULL);
+    if (k == V_BAD_STATUS)
         v->checks[0].status = (enum compare_status)42;
-        return v;
-    }
+    return v;
+}
+
+/* A report of a run and a verdict of these kinds (free_report frees
+ * them). */
+static struct gate_report
+make_report(enum run_kind run, enum verdict_kind verdict, const char *error)
+{
+    struct gate_report rep = {0};
+
+    rep.run = make_run(run);
+    rep.verdict = make_verdict(verdict);
+    rep.error_reason = error;
+    return rep;
+}
+
+static void free_report(struct gate_report *rep)
+{
+    metrics_results_free((struct metrics_results *)rep->run);
+    fx_verdict_free((struct compare_verdict *)rep->verdict);
+}
+
+/* Exit code of the report of signal, error, run and verdict. */
+static void expect_exit(size_t i, int signal, const char *error,
+                        enum run_kind run, enum verdict_kind verdict,
+                        enum gate_exit want)
+{
+    struct gate_report rep = make_report(run, verdict, error);
+    enum gate_exit got;
+
+    rep.signal = signal;
+    rep.profile_name = "demo";
+    got = gate_exit_code(&rep);
+    if (got != want)
+        fail_msg("case %zu: got %d, want %d", i, (int)got, (int)want);
+    free_report(&rep);
 }
 
 static void test_exit_code_table(void **state)
@@ -157,39 +196,36 @@ static void test_exit_code_table(void **state)
         {0, NULL, RUN_NULL, V_NONE, GATE_EXIT_UNJUDGED},
         {0, NULL, RUN_EMPTY, V_PASS, GATE_EXIT_UNJUDGED},
         {0, NULL, RUN_CONNECT, V_FAIL, GATE_EXIT_UNJUDGED},
-        /* errors after traffic started count against thresholds */
-        {0, NULL, RUN_SOME_RESP, V_FAIL, GATE_EXIT_FAIL},
-        {0, NULL, RUN_ALL_5XX, V_FAIL, GATE_EXIT_FAIL},
-        {0, NULL, RUN_ALL_5XX, V_PASS, GATE_EXIT_PASS},
-        /* a confirmed regression blocks even next to inconclusive ones */
-        {0, NULL, RUN_OK, V_FAIL_INCONCL, GATE_EXIT_FAIL},
-        {0, NULL, RUN_OK, V_FAIL, GATE_EXIT_FAIL},
-        {0, NULL, RUN_OK, V_INCONCL, GATE_EXIT_UNJUDGED},
-        {0, NULL, RUN_OK, V_BAD_STATUS, GATE_EXIT_UNJUDGED},
-        {0, NULL, RUN_OK, V_PASS, GATE_EXIT_PASS},
-        {0, NULL, RUN_OK, V_SKIPPED, GATE_EXIT_PASS},
-        {0, NULL, RUN_OK, V_NONE, GATE_EXIT_PASS},
     };
+    /* not interrupted, no error: the run and the verdict decide (cases
+     * numbered on after the first table's) */
+    static const struct {
+        enum run_kind run;
+        enum verdict_kind verdict;
+        enum gate_exit want;
+    } judged[] = {
+        /* errors after traffic started count against thresholds */
+        {RUN_SOME_RESP, V_FAIL, GATE_EXIT_FAIL},
+        {RUN_ALL_5XX, V_FAIL, GATE_EXIT_FAIL},
+        {RUN_ALL_5XX, V_PASS, GATE_EXIT_PASS},
+        /* a confirmed regression blocks even next to inconclusive ones */
+        {RUN_OK, V_FAIL_INCONCL, GATE_EXIT_FAIL},
+        {RUN_OK, V_FAIL, GATE_EXIT_FAIL},
+        {RUN_OK, V_INCONCL, GATE_EXIT_UNJUDGED},
+        {RUN_OK, V_BAD_STATUS, GATE_EXIT_UNJUDGED},
+        {RUN_OK, V_PASS, GATE_EXIT_PASS},
+        {RUN_OK, V_SKIPPED, GATE_EXIT_PASS},
+        {RUN_OK, V_NONE, GATE_EXIT_PASS},
+    };
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
 
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct gate_report rep = {0};
-        struct metrics_results *run = make_run(cases[i].run);
-        struct compare_verdict *v = make_verdict(cases[i].verdict);
-        enum gate_exit got;
-
-        rep.run = run;
-        rep.verdict = v;
-        rep.error_reason = cases[i].error;
-        rep.signal = cases[i].signal;
-        rep.profile_name = "demo";
-        got = gate_exit_code(&rep);
-        if (got != cases[i].want)
-            fail_msg("case %zu: got %d, want %d", i, (int)got,
-                     (int)cases[i].want);
-        metrics_results_free(run);
-        fx_verdict_free(v);
-    }
+    for (size_t i = 0; i < n; i++)
+        expect_exit(i, cases[i].signal, cases[i].error, cases[i].run,
+                    cases[i].verdict, cases[i].want);
+    for (size_t i = 0; i < sizeof(judged) / sizeof(judged[0]); i++)
+        expect_exit(n + i, 0, NULL, judged[i].run, judged[i].verdict,
+                    judged[i].want);
     assert_int_equal(gate_exit_code(NULL), GATE_EXIT_UNJUDGED);
 }
 
@@ -221,18 +257,13 @@ static void test_verdict_line(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct gate_report rep = {0};
-        struct metrics_results *run = make_run(cases[i].run);
-        struct compare_verdict *v = make_verdict(cases[i].verdict);
+        struct gate_report rep =
+            make_report(cases[i].run, cases[i].verdict, cases[i].error);
 
-        rep.run = run;
-        rep.verdict = v;
-        rep.error_reason = cases[i].error;
         gate_verdict_line(&rep, buf, sizeof(buf));
         if (strcmp(buf, cases[i].want) != 0)
             fail_msg("case %zu: got '%s'\nwant '%s'", i, buf, cases[i].want);
-        metrics_results_free(run);
-        fx_verdict_free(v);
+        free_report(&rep);
     }
 }
 
@@ -271,13 +302,7 @@ static void test_verdict_line_many_and_small(void **state)
     metrics_results_free(run);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_response),
-        cmocka_unit_test(test_exit_code_table),
-        cmocka_unit_test(test_verdict_line),
-        cmocka_unit_test(test_verdict_line_many_and_small),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_no_response),
+            cmocka_unit_test(test_exit_code_table),
+            cmocka_unit_test(test_verdict_line),
+            cmocka_unit_test(test_verdict_line_many_and_small))

@@ -14,26 +14,15 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
-
-#define XHTML_NS "http://www.w3.org/1999/xhtml"
-#define SVG_NS "http://www.w3.org/2000/svg"
+#include "gate_xpath.h"
+#include "lgtest.h"
 
 static char *render(const struct gate_report *r, size_t *len)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-
-    assert_non_null(f);
-    assert_int_equal(gate_html_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
-    if (len)
-        *len = n;
-    return buf;
+    return fx_render(gate_html_write, r, len);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -91,52 +80,6 @@ static void parse_html(const char *buf, size_t len)
                  er.first_code, er.first);
 }
 
-static xmlXPathObjectPtr xeval(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o;
-
-    assert_non_null(ctx);
-    xmlXPathRegisterNs(ctx, BAD_CAST "h", BAD_CAST XHTML_NS);
-    xmlXPathRegisterNs(ctx, BAD_CAST "s", BAD_CAST SVG_NS);
-    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    xmlXPathFreeContext(ctx);
-    if (!o)
-        fail_msg("bad XPath %s", expr);
-    return o;
-}
-
-static double xnum(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathObjectPtr o = xeval(doc, expr);
-    double v = xmlXPathCastToNumber(o);
-
-    xmlXPathFreeObject(o);
-    return v;
-}
-
-/* string(expr), malloc'd. */
-static char *xstr(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathObjectPtr o = xeval(doc, expr);
-    xmlChar *s = xmlXPathCastToString(o);
-    char *out = strdup((const char *)s);
-
-    xmlFree(s);
-    xmlXPathFreeObject(o);
-    assert_non_null(out);
-    return out;
-}
-
-static void assert_xstr(xmlDocPtr doc, const char *expr, const char *want)
-{
-    char *got = xstr(doc, expr);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("%s: got '%s', want '%s'", expr, got, want);
-    free(got);
-}
-
 /* Number of drawing commands (M and L) in a path's d attribute. */
 static size_t path_points(const char *d, size_t *moves)
 {
@@ -160,12 +103,13 @@ struct doc {
     struct compare_verdict *v;
     struct compare_threshold th;
     struct gate_report rep;
+    char *html; /* rendered(): the report, */
+    size_t len;
+    xmlDocPtr xml; /* parsed */
 };
 
 static void make(struct doc *d, bool with_base)
 {
-    struct compare_check *c;
-
     memset(d, 0, sizeof(*d));
     d->run = fx_run();
     d->base = with_base ? fx_empty_run() : NULL;
@@ -183,17 +127,8 @@ static void make(struct doc *d, bool with_base)
     fx_check(d->v, 0, "GET /api/health", "p95 < baseline + 10%", COMPARE_FAIL,
              "loadgate.regression",
              "p95 = 25.0 ms, limit < 22.0 ms (baseline 20.0 ms + 10%)", NULL);
-    c = &d->v->checks[0];
-    d->th.stat = METRICS_STAT_P95;
-    d->th.op = COMPARE_LT;
-    d->th.file = "perf/demo.yaml";
-    d->th.line = 12;
-    c->threshold = &d->th;
-    c->has_measured = c->has_limit = c->has_baseline = true;
-    c->measured = 1320.4;
-    c->limit = 1078.2;
-    c->baseline = 980.2;
-    c->delta_pct = 34.7;
+    fx_at(d->v, 0, &d->th, METRICS_STAT_P95, "perf/demo.yaml", 12);
+    fx_measured(d->v, 0, 1320.4, 1078.2, 980.2, 34.7);
     fx_check(d->v, 1, "ALL", "error_rate < 5%", COMPARE_PASS, NULL, NULL, NULL);
     fx_check(d->v, 2, "GET /api/agents", "p99 < 20ms", COMPARE_SKIPPED, NULL,
              "endpoint not in baseline 'main'", NULL);
@@ -205,8 +140,19 @@ static void make(struct doc *d, bool with_base)
     d->rep.profile_path = "perf/demo.yaml";
 }
 
+/* The report of d rendered and parsed strictly (unmake frees both). */
+static xmlDocPtr rendered(struct doc *d)
+{
+    d->html = render(&d->rep, &d->len);
+    d->xml = parse_xml(d->html, d->len);
+    return d->xml;
+}
+
 static void unmake(struct doc *d)
 {
+    if (d->xml)
+        xmlFreeDoc(d->xml);
+    free(d->html);
     fx_verdict_free(d->v);
     metrics_results_free(d->run);
     metrics_results_free(d->base);
@@ -228,8 +174,6 @@ static void test_well_formed(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct doc d;
-        char *html;
-        size_t len;
         xmlDocPtr doc;
 
         make(&d, cases[i].base);
@@ -239,11 +183,10 @@ static void test_well_formed(void **state)
             d.rep.run = NULL;
         if (cases[i].error)
             d.rep.error_reason = "baseline 'main' not found";
-        html = render(&d.rep, &len);
-        assert_true(len > 500);
-        assert_int_equal(strncmp(html, "<!DOCTYPE html>", 15), 0);
-        doc = parse_xml(html, len);
-        parse_html(html, len);
+        doc = rendered(&d);
+        assert_true(d.len > 500);
+        assert_int_equal(strncmp(d.html, "<!DOCTYPE html>", 15), 0);
+        parse_html(d.html, d.len);
         assert_xstr(doc, "local-name(/*)", "html");
         /* the headline names the verdict */
         assert_xstr(doc, "normalize-space(//h:h1/h:span)",
@@ -254,8 +197,6 @@ static void test_well_formed(void **state)
             assert_true(xnum(doc, "count(//h:p[@class='error' and "
                                   "contains(., \"baseline 'main' not "
                                   "found\")])") == 1);
-        xmlFreeDoc(doc);
-        free(html);
         unmake(&d);
     }
 }
@@ -264,13 +205,12 @@ static void test_self_contained(void **state)
 {
     struct doc d;
     char *html;
-    size_t len;
     xmlDocPtr doc;
 
     (void)state;
     make(&d, true);
-    html = render(&d.rep, &len);
-    doc = parse_xml(html, len);
+    doc = rendered(&d);
+    html = d.html;
     /* no attribute anywhere points at the network */
     assert_int_equal(xnum(doc, "count(//@*[(local-name()='src' or "
                                "local-name()='href') and "
@@ -298,8 +238,6 @@ static void test_self_contained(void **state)
                      xnum(doc, "count(//h:details[@class='data']/h:table)"));
     /* print CSS */
     assert_non_null(strstr(html, "@media print"));
-    xmlFreeDoc(doc);
-    free(html);
     unmake(&d);
 }
 
@@ -309,14 +247,12 @@ static void test_numbers(void **state)
         "GET /api/health", "POST /api/agents/{id}/query", "GET /api/agents",
         "GET /api/organisations/{org}/projects/{project}/settings"};
     struct doc d;
-    char *html, expr[256], want[64];
-    size_t len;
+    char expr[256], want[64];
     xmlDocPtr doc;
 
     (void)state;
     make(&d, true);
-    html = render(&d.rep, &len);
-    doc = parse_xml(html, len);
+    doc = rendered(&d);
     /* the endpoint table: the text report's columns and formatting */
     for (size_t i = 0; i < d.run->n_endpoints; i++) {
         static const enum metrics_stat cols[] = {
@@ -383,8 +319,6 @@ static void test_numbers(void **state)
                 "string(//h:section[@id='recommendations']/h:ol/"
                 "h:li[2])",
                 "Add a check for GET /api/agents.");
-    xmlFreeDoc(doc);
-    free(html);
     unmake(&d);
 }
 
@@ -404,14 +338,12 @@ static void test_baseline_lines(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct doc d;
-        char *html, *y, want[64];
-        size_t len;
+        char *y, want[64];
         xmlDocPtr doc;
         double p95;
 
         make(&d, cases[i].base);
-        html = render(&d.rep, &len);
-        doc = parse_xml(html, len);
+        doc = rendered(&d);
         assert_int_equal(xnum(doc, "count(//s:line[contains(@class,"
                                    "'base-line')])"),
                          cases[i].lines);
@@ -447,8 +379,6 @@ static void test_baseline_lines(void **state)
                                   "h:p[.='Not in the baseline.'])"),
                              1);
         }
-        xmlFreeDoc(doc);
-        free(html);
         unmake(&d);
     }
 }
@@ -589,15 +519,12 @@ static void test_hostile_names(void **state)
     struct metrics_results *run = fx_run();
     struct compare_verdict *v = fx_verdict(1);
     struct gate_report rep = {0};
-    struct metrics_endpoint *ep;
     char *html, *want, *got, expr[256];
     size_t len;
     xmlDocPtr doc;
 
     (void)state;
-    ep = metrics_results_endpoint(run, "GE\"T", evil, true);
-    assert_non_null(ep);
-    fx_record(ep, 20, 5, false);
+    fx_add(run, "GE\"T", evil, 20, 5, false);
     fx_check(v, 0, "GE\"T /x</h3><script>", "p95 < 1s<script>", COMPARE_FAIL,
              "loadgate.threshold", "<b>bold</b> & \x07", "<pre>\x01</pre>");
     assert_int_equal(
@@ -751,15 +678,12 @@ static void test_escape(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *f = open_memstream(&buf, &n);
+        struct mem m;
 
-        assert_non_null(f);
-        gate__html_puts(f, cases[i].in, strlen(cases[i].in));
-        assert_int_equal(fclose(f), 0);
-        assert_string_equal(buf, cases[i].want);
-        free(buf);
+        mem_open(&m);
+        gate__html_puts(m.f, cases[i].in, strlen(cases[i].in));
+        assert_string_equal(mem_close(&m), cases[i].want);
+        free(m.text);
     }
 }
 

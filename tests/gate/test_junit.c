@@ -17,11 +17,17 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "gate_xpath.h"
+#include "lgtest.h"
 
 struct fx {
     xmlSchemaPtr ant, xunit;
-    char dir[64];
-    char path[128];
+    struct tmp_file out; /* where the report is written */
+    /* the test's report (demo()) and its document (junit()) */
+    struct metrics_results *run;
+    struct compare_verdict *v;
+    struct gate_report rep;
+    xmlDocPtr doc;
 };
 
 static xmlSchemaPtr load_schema(const char *file)
@@ -47,9 +53,7 @@ static int setup(void **state)
     assert_non_null(f);
     f->ant = load_schema("JUnit.xsd");
     f->xunit = load_schema("junit-10.xsd");
-    snprintf(f->dir, sizeof(f->dir), "/tmp/gate-junit-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/junit.xml", f->dir);
+    tmp_file_make(&f->out, "gate-junit", "junit.xml");
     *state = f;
     return 0;
 }
@@ -58,8 +62,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    unlink(f->path);
-    rmdir(f->dir);
+    tmp_file_remove(&f->out);
     xmlSchemaFree(f->ant);
     xmlSchemaFree(f->xunit);
     free(f);
@@ -85,63 +88,19 @@ static xmlDocPtr write_and_validate(struct fx *f, const struct gate_report *r)
     char err[256] = "x";
     xmlDocPtr doc;
 
-    assert_int_equal(gate_junit_write(r, f->path, err, sizeof(err)), 0);
+    assert_int_equal(gate_junit_write(r, f->out.path, err, sizeof(err)), 0);
     assert_string_equal(err, "");
-    doc = xmlReadFile(f->path, NULL, XML_PARSE_NONET);
+    doc = xmlReadFile(f->out.path, NULL, XML_PARSE_NONET);
     assert_non_null(doc);
     validate(f->ant, doc, "JUnit.xsd");
     validate(f->xunit, doc, "junit-10.xsd");
     return doc;
 }
 
-static double xnum(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o;
-    double v;
-
-    assert_non_null(ctx);
-    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    assert_non_null(o);
-    v = xmlXPathCastToNumber(o);
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    return v;
-}
-
-/* string(expr), malloc'd. */
-static char *xstr(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o;
-    xmlChar *s;
-    char *out;
-
-    assert_non_null(ctx);
-    o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    assert_non_null(o);
-    s = xmlXPathCastToString(o);
-    out = strdup((const char *)s);
-    xmlFree(s);
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    return out;
-}
-
-static void assert_xstr(xmlDocPtr doc, const char *expr, const char *want)
-{
-    char *got = xstr(doc, expr);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("%s: got '%s', want '%s'", expr, got, want);
-    free(got);
-}
-
 /* The invariants of every document: counts equal the children, the
  * testsuites element has no attributes, (classname, name) are unique. */
 static void check_shape(xmlDocPtr doc)
 {
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
     xmlXPathObjectPtr o;
     int n;
 
@@ -187,9 +146,7 @@ static void check_shape(xmlDocPtr doc)
     assert_int_equal(
         (int)xnum(doc, "count(//error[not(@type) or string-length(.)=0])"), 0);
 
-    assert_non_null(ctx);
-    o = xmlXPathEvalExpression(BAD_CAST "//testcase", ctx);
-    assert_non_null(o);
+    o = xeval(doc, "//testcase");
     n = o->nodesetval ? o->nodesetval->nodeNr : 0;
     for (int i = 0; i < n; i++) {
         xmlChar *ci =
@@ -211,15 +168,74 @@ static void check_shape(xmlDocPtr doc)
         xmlFree(ni);
     }
     xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
+}
+
+/* A report of profile "demo" over a fresh fx_run() with a verdict of n
+ * checks to fill; done() frees it. */
+static struct compare_verdict *demo(struct fx *f, size_t n)
+{
+    f->run = fx_run();
+    f->v = fx_verdict(n);
+    memset(&f->rep, 0, sizeof(f->rep));
+    f->rep.run = f->run;
+    f->rep.verdict = f->v;
+    f->rep.profile_name = "demo";
+    return f->v;
+}
+
+/* f->rep as JUnit XML, valid and of the right shape. */
+static xmlDocPtr junit(struct fx *f)
+{
+    f->doc = write_and_validate(f, &f->rep);
+    check_shape(f->doc);
+    return f->doc;
+}
+
+static void done(struct fx *f)
+{
+    xmlFreeDoc(f->doc);
+    fx_verdict_free(f->v);
+    metrics_results_free(f->run);
+    f->doc = NULL;
+    f->v = NULL;
+    f->run = NULL;
+}
+
+/* string(prefix KEY suffix) is VALUE for each KEY=VALUE of spec (separated
+ * by spaces; a value holds none). */
+static void assert_each(xmlDocPtr doc, const char *prefix, const char *suffix,
+                        const char *spec)
+{
+    char buf[1024], expr[256], *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", spec);
+    for (char *kv = strtok_r(buf, " ", &save); kv;
+         kv = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(kv, '=');
+
+        assert_non_null(eq);
+        *eq = '\0';
+        snprintf(expr, sizeof(expr), "%s%s%s", prefix, kv, suffix);
+        assert_xstr(doc, expr, eq + 1);
+    }
+}
+
+/* The suite's attributes, e.g. "tests=3 failures=0". */
+static void assert_suite(xmlDocPtr doc, const char *spec)
+{
+    assert_each(doc, "string(//testsuite/@", ")", spec);
+}
+
+/* The loadgate.* properties, e.g. "exit_code=0 partial=false". */
+static void assert_props(xmlDocPtr doc, const char *spec)
+{
+    assert_each(doc, "string(//property[@name='loadgate.", "']/@value)", spec);
 }
 
 static void test_passing_run(void **state)
 {
     struct fx *f = *state;
-    struct metrics_results *run = fx_run();
-    struct compare_verdict *v = fx_verdict(3);
-    struct gate_report rep = {0};
+    struct compare_verdict *v = demo(f, 3);
     xmlDocPtr doc;
     char *out;
 
@@ -230,39 +246,15 @@ static void test_passing_run(void **state)
     fx_check(v, 2, "GET /api/health", "error_rate < 5%", COMPARE_PASS, NULL,
              "error_rate = 0.00%, limit < 5.00%", NULL);
     v->checks[1].warning = true;
-    rep.run = run;
-    rep.verdict = v;
-    rep.profile_name = "demo";
-    doc = write_and_validate(f, &rep);
-    check_shape(doc);
-    assert_xstr(doc, "string(/testsuites/testsuite/@name)", "loadgate.demo");
-    assert_xstr(doc, "string(//testsuite/@tests)", "3");
-    assert_xstr(doc, "string(//testsuite/@failures)", "0");
-    assert_xstr(doc, "string(//testsuite/@errors)", "0");
-    assert_xstr(doc, "string(//testsuite/@skipped)", "0");
-    assert_xstr(doc, "string(//testsuite/@time)", "10.000");
-    assert_xstr(doc, "string(//testsuite/@timestamp)", "2026-01-01T12:00:00");
+    doc = junit(f);
+    assert_suite(doc, "name=loadgate.demo tests=3 failures=0 errors=0 "
+                      "skipped=0 time=10.000 timestamp=2026-01-01T12:00:00");
     assert_int_equal((int)xnum(doc, "string-length(//testsuite/@hostname)") > 0,
                      1);
-    assert_xstr(doc,
-                "string(//property[@name='loadgate.timestamp_utc']/@value)",
-                "2026-01-01T12:00:00Z");
-    assert_xstr(doc, "string(//property[@name='loadgate.profile']/@value)",
-                "demo");
-    assert_xstr(doc,
-                "string(//property[@name='loadgate.profile_sha256']/@value)",
-                "ab12");
-    assert_xstr(doc, "string(//property[@name='loadgate.baseline']/@value)",
-                "none");
-    assert_xstr(doc, "string(//property[@name='loadgate.partial']/@value)",
-                "false");
-    assert_xstr(doc,
-                "string(//property[@name='loadgate.total_requests']/@value)",
-                "1360");
-    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
-                "0");
-    assert_xstr(doc, "string(//property[@name='loadgate.version']/@value)",
-                LOADGATE_VERSION);
+    assert_props(doc, "timestamp_utc=2026-01-01T12:00:00Z profile=demo "
+                      "profile_sha256=ab12 baseline=none partial=false "
+                      "total_requests=1360 exit_code=0 "
+                      "version=" LOADGATE_VERSION);
     assert_int_equal((int)xnum(doc, "count(//property)"), 8);
     assert_xstr(doc, "string(//testcase[1]/@classname)", "loadgate.ALL");
     assert_xstr(doc, "string(//testcase[2]/@classname)",
@@ -278,20 +270,15 @@ static void test_passing_run(void **state)
     assert_non_null(strstr(out, "/api/agents/{id}/query"));
     free(out);
     assert_xstr(doc, "string(//system-err)", "");
-    xmlFreeDoc(doc);
-    fx_verdict_free(v);
-    metrics_results_free(run);
+    done(f);
 }
 
 static void test_failing_run(void **state)
 {
     struct fx *f = *state;
-    struct metrics_results *run = fx_run();
+    struct compare_verdict *v = demo(f, 4);
     struct metrics_results *base = fx_run();
-    struct compare_verdict *v = fx_verdict(4);
     struct compare_threshold th = {0};
-    struct gate_report rep = {0};
-    struct compare_check *c;
     xmlDocPtr doc;
     char *text;
 
@@ -306,35 +293,18 @@ static void test_failing_run(void **state)
     /* compare left message and detail empty: gate composes both */
     fx_check(v, 1, "GET /v1.2/items", "p99 < 200ms", COMPARE_FAIL, NULL, NULL,
              NULL);
-    c = &v->checks[1];
-    th.stat = METRICS_STAT_P99;
-    th.op = COMPARE_LT;
-    th.file = "perf/demo.yaml";
-    th.line = 17;
-    c->threshold = &th;
-    c->has_measured = c->has_limit = c->has_baseline = true;
-    c->measured = 321.5;
-    c->limit = 200;
-    c->baseline = 150.25;
-    c->n_measured = 4000;
-    c->delta_pct = 114.0;
+    fx_at(v, 1, &th, METRICS_STAT_P99, "perf/demo.yaml", 17);
+    fx_measured(v, 1, 321.5, 200, 150.25, 114.0);
+    v->checks[1].n_measured = 4000;
     fx_check(v, 2, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
     fx_check(v, 3, "GET /api/health", "p95 < 1s", COMPARE_PASS, NULL, "ok",
              NULL);
-    rep.run = run;
-    rep.baseline = base;
-    rep.baseline_name = "main";
-    rep.verdict = v;
-    rep.profile_name = "demo";
-    rep.profile_path = "perf/demo.yaml";
-    doc = write_and_validate(f, &rep);
-    check_shape(doc);
-    assert_xstr(doc, "string(//testsuite/@failures)", "2");
-    assert_xstr(doc, "string(//testsuite/@errors)", "0");
-    assert_xstr(doc, "string(//property[@name='loadgate.baseline']/@value)",
-                "main");
-    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
-                "1");
+    f->rep.baseline = base;
+    f->rep.baseline_name = "main";
+    f->rep.profile_path = "perf/demo.yaml";
+    doc = junit(f);
+    assert_suite(doc, "failures=2 errors=0");
+    assert_props(doc, "baseline=main exit_code=1");
     assert_xstr(doc, "string(//testcase[1]/@classname)",
                 "loadgate.POST /api/agents/{id}/query");
     assert_xstr(doc, "string(//testcase[1]/failure/@type)",
@@ -358,9 +328,7 @@ static void test_failing_run(void **state)
     assert_non_null(strstr(text, "limit    : 200.0 ms\n"));
     assert_non_null(strstr(text, "delta    : +114.0%"));
     free(text);
-    xmlFreeDoc(doc);
-    fx_verdict_free(v);
-    metrics_results_free(run);
+    done(f);
     metrics_results_free(base);
 }
 
@@ -375,9 +343,7 @@ static void test_error_only(void **state)
     rep.error_reason = "baseline 'main' not found in .loadgate/baselines";
     doc = write_and_validate(f, &rep);
     check_shape(doc);
-    assert_xstr(doc, "string(//testsuite/@tests)", "1");
-    assert_xstr(doc, "string(//testsuite/@errors)", "1");
-    assert_xstr(doc, "string(//testsuite/@time)", "0.000");
+    assert_suite(doc, "tests=1 errors=1 time=0.000");
     assert_xstr(doc, "string(//testcase/@time)", "0.000");
     assert_xstr(doc, "string(//testcase/@classname)", "loadgate.ALL");
     assert_xstr(doc, "string(//testcase/@name)", "run");
@@ -385,10 +351,7 @@ static void test_error_only(void **state)
     assert_xstr(doc, "string(//testcase/error/@message)", rep.error_reason);
     assert_xstr(doc, "string(//testcase/error)", rep.error_reason);
     assert_xstr(doc, "string(//system-err)", rep.error_reason);
-    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
-                "3");
-    assert_xstr(
-        doc, "string(//property[@name='loadgate.total_requests']/@value)", "0");
+    assert_props(doc, "exit_code=3 total_requests=0");
     /* no run: the timestamp is now, still in the schema's format */
     ts = xstr(doc, "string(//testsuite/@timestamp)");
     assert_int_equal(strlen(ts), 19);
@@ -400,9 +363,7 @@ static void test_error_only(void **state)
 static void test_skipped_and_inconclusive(void **state)
 {
     struct fx *f = *state;
-    struct metrics_results *run = fx_run();
-    struct compare_verdict *v = fx_verdict(5);
-    struct gate_report rep = {0};
+    struct compare_verdict *v = demo(f, 5);
     xmlDocPtr doc;
 
     fx_check(v, 0, "GET /api/new", "rps > baseline - 10%", COMPARE_SKIPPED,
@@ -415,19 +376,13 @@ static void test_skipped_and_inconclusive(void **state)
     fx_check(v, 3, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
     fx_check(v, 4, "ALL", "p95 < baseline + 10%", COMPARE_SKIPPED, NULL, NULL,
              NULL);
-    rep.run = run;
-    rep.verdict = v;
-    rep.profile_name = "demo";
-    run->partial = true;
-    run->meta.shard = strdup("2/4");
-    assert_non_null(run->meta.shard);
-    doc = write_and_validate(f, &rep);
-    check_shape(doc);
-    /* a shard's suite is named apart (GitLab and Jenkins merge suites by name)
-     */
-    assert_xstr(doc, "string(//testsuite/@name)", "loadgate.demo.shard2");
-    assert_xstr(doc, "string(//testsuite/@skipped)", "2");
-    assert_xstr(doc, "string(//testsuite/@errors)", "2");
+    f->run->partial = true;
+    f->run->meta.shard = strdup("2/4");
+    assert_non_null(f->run->meta.shard);
+    doc = junit(f);
+    /* a shard's suite is named apart (GitLab and Jenkins merge suites by
+     * name) */
+    assert_suite(doc, "name=loadgate.demo.shard2 skipped=2 errors=2");
     assert_xstr(doc, "string(//testcase[1]/skipped/@message)",
                 "endpoint not in baseline 'main'");
     /* a skipped check judged nothing; an inconclusive one the window */
@@ -441,13 +396,8 @@ static void test_skipped_and_inconclusive(void **state)
                 "loadgate.inconclusive");
     assert_xstr(doc, "string(//testcase[5]/skipped/@message)",
                 "not applicable");
-    assert_xstr(doc, "string(//property[@name='loadgate.partial']/@value)",
-                "true");
-    assert_xstr(doc, "string(//property[@name='loadgate.exit_code']/@value)",
-                "3");
-    xmlFreeDoc(doc);
-    fx_verdict_free(v);
-    metrics_results_free(run);
+    assert_props(doc, "partial=true exit_code=3");
+    done(f);
 }
 
 /* Counts code points of a UTF-8 string. */
@@ -459,10 +409,8 @@ static size_t chars(const char *s)
 static void test_hostile_names(void **state)
 {
     struct fx *f = *state;
-    struct metrics_results *run = fx_run();
-    struct compare_verdict *v = fx_verdict(7);
-    struct gate_report rep = {0};
-    struct metrics_endpoint *ep;
+    struct compare_verdict *v = demo(f, 7);
+    struct metrics_results *run = f->run;
     char *longname = malloc(5001), *longtext = malloc(4000), *s;
     const char *evil = "GET /x\x01\x1b[31m<&\"'>\xff\xc0\xaf\xed\xa0\x80]]>";
     xmlDocPtr doc;
@@ -474,13 +422,8 @@ static void test_hostile_names(void **state)
     longname[5000] = '\0';
     memset(longtext, 'z', 3999);
     longtext[3999] = '\0';
-    ep = metrics_results_endpoint(run, "GET", "/x\x01\x1b[31m<&\"'>\xff]]>",
-                                  true);
-    assert_non_null(ep);
-    fx_record(ep, 3, 5, false);
-    ep = metrics_results_endpoint(run, "GET", longname + 4, true);
-    assert_non_null(ep);
-    fx_record(ep, 3, 5, false);
+    fx_add(run, "GET", "/x\x01\x1b[31m<&\"'>\xff]]>", 3, 5, false);
+    fx_add(run, "GET", longname + 4, 3, 5, false);
     assert_int_equal(metrics_results_add_recommendation(run, "bad\x02 \xfe"),
                      0);
 
@@ -497,14 +440,11 @@ static void test_hostile_names(void **state)
     fx_check(v, 4, "GET /dup", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
     fx_check(v, 5, "GET /dup", "p95  <  1s", COMPARE_PASS, NULL, "ok", NULL);
     fx_check(v, 6, "ALL", "run", COMPARE_SKIPPED, NULL, longtext, NULL);
-    rep.run = run;
-    rep.verdict = v;
-    rep.profile_name = "de\x01mo \xff";
-    rep.profile_path = "perf/\x1b.yaml";
-    rep.error_reason = "reason\x01 <&> \xff";
-    doc = write_and_validate(f, &rep);
-    check_shape(doc);
-    assert_xstr(doc, "string(//testsuite/@tests)", "8");
+    f->rep.profile_name = "de\x01mo \xff";
+    f->rep.profile_path = "perf/\x1b.yaml";
+    f->rep.error_reason = "reason\x01 <&> \xff";
+    doc = junit(f);
+    assert_suite(doc, "tests=8");
     assert_xstr(doc, "string(//testsuite/@name)", "loadgate.demo \xEF\xBF\xBD");
     /* the error case comes first, then checks in order */
     assert_xstr(doc, "string(//testcase[1]/@name)", "run");
@@ -536,9 +476,7 @@ static void test_hostile_names(void **state)
     s = xstr(doc, "string(//testcase[8]/skipped/@message)");
     assert_int_equal(chars(s), GATE__MESSAGE_MAX);
     free(s);
-    xmlFreeDoc(doc);
-    fx_verdict_free(v);
-    metrics_results_free(run);
+    done(f);
     free(longname);
     free(longtext);
 }
@@ -599,9 +537,7 @@ static void test_case_time(void **state)
     struct fx *f = *state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct metrics_results *run = fx_run();
-        struct compare_verdict *v = fx_verdict(3);
-        struct gate_report rep = {0};
+        struct compare_verdict *v = demo(f, 3);
         xmlDocPtr doc;
 
         fx_check(v, 0, "ALL", "p95 < 1s", COMPARE_PASS, NULL, "ok", NULL);
@@ -609,19 +545,13 @@ static void test_case_time(void **state)
                  "too slow", NULL);
         fx_check(v, 2, "GET /api/health", "p95 < baseline", COMPARE_SKIPPED,
                  NULL, "no baseline", NULL);
-        run->duration_s = cases[i].duration;
-        rep.run = run;
-        rep.verdict = v;
-        rep.profile_name = "demo";
-        doc = write_and_validate(f, &rep);
-        check_shape(doc);
+        f->run->duration_s = cases[i].duration;
+        doc = junit(f);
         assert_xstr(doc, "string(//testsuite/@time)", cases[i].want);
         assert_xstr(doc, "string(//testcase[1]/@time)", cases[i].want);
         assert_xstr(doc, "string(//testcase[2]/@time)", cases[i].want);
         assert_xstr(doc, "string(//testcase[3]/@time)", "0.000");
-        xmlFreeDoc(doc);
-        fx_verdict_free(v);
-        metrics_results_free(run);
+        done(f);
     }
 }
 

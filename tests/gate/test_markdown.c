@@ -11,19 +11,11 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 static char *render(const struct gate_report *r, size_t *len)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-
-    assert_non_null(f);
-    assert_int_equal(gate_markdown_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
-    if (len)
-        *len = n;
-    return buf;
+    return fx_render(gate_markdown_write, r, len);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -87,13 +79,10 @@ static void test_tables(void **state)
     struct metrics_results *base = fx_empty_run();
     struct compare_verdict *v = fx_verdict(4);
     struct gate_report rep = {0};
-    struct metrics_endpoint *ep;
     char *md;
 
     (void)state;
-    ep = metrics_results_endpoint(base, "GET", "/api/agents", true);
-    assert_non_null(ep);
-    fx_record(ep, 100, 2, false);
+    fx_add(base, "GET", "/api/agents", 100, 2, false);
     fx_check(v, 0, "GET /api/agents", "p95 < baseline + 10%", COMPARE_FAIL,
              "loadgate.regression", "p95 = 25 ms, limit < 22 ms | +25%", NULL);
     fx_check(v, 1, "GET /api/health", "p95 < 1s", COMPARE_PASS, NULL, "ok",
@@ -157,12 +146,9 @@ static void test_size_cap(void **state)
     (void)state;
     for (size_t i = 0; i < 5000; i++) {
         char path[64], name[80];
-        struct metrics_endpoint *ep;
 
         snprintf(path, sizeof(path), "/api/resource/%zu/with/a/long/path", i);
-        ep = metrics_results_endpoint(run, "GET", path, true);
-        assert_non_null(ep);
-        fx_record(ep, 1, 5, false);
+        fx_add(run, "GET", path, 1, 5, false);
         snprintf(name, sizeof(name), "GET %s", path);
         fx_check(v, i, name, "p95 < 1s", i % 7 ? COMPARE_PASS : COMPARE_FAIL,
                  "loadgate.threshold", "p95 = 5.0 ms, limit < 1000 ms", NULL);
@@ -221,13 +207,6 @@ static void test_no_run(void **state)
     free(md);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_headlines),
-        cmocka_unit_test(test_tables),
-        cmocka_unit_test(test_size_cap),
-        cmocka_unit_test(test_no_run),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_headlines),
+            cmocka_unit_test(test_tables), cmocka_unit_test(test_size_cap),
+            cmocka_unit_test(test_no_run))

@@ -12,6 +12,7 @@
 
 #include "gate_fixture.h"
 #include "gate_internal.h"
+#include "lgtest.h"
 
 #define EQ80                                                                   \
     "========================================================================" \
@@ -22,14 +23,7 @@
 
 static char *render(const struct gate_report *r)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-
-    assert_non_null(f);
-    assert_int_equal(gate_text_write(r, f), 0);
-    assert_int_equal(fclose(f), 0);
-    return buf;
+    return fx_render(gate_text_write, r, NULL);
 }
 
 /* Where want[] says P95_LINE, the line must be the whole run's p95 as
@@ -76,6 +70,12 @@ static void assert_lines(const char *text, const char *const *want, size_t n)
         fail_msg("extra text after line %zu: '%s'", n, p);
 }
 
+/* The fixed run's summary, the same in both reports, up to the table. */
+#define OVERALL_SUMMARY                                                        \
+    "Overall Summary", DASH80, "Average Response Time: 30.25 ms", P95_LINE,    \
+        "Error Rate: 0.07%", "Requests per Second: 136.00", "",                \
+        "Endpoint Performance", DASH80
+
 static const char *const plain_report[] = {
     EQ80,
     "Performance Report",
@@ -86,15 +86,7 @@ static const char *const plain_report[] = {
     "Total Requests: 1,360",
     "Concurrent Users: 100",
     "",
-    "Overall Summary",
-    DASH80,
-    "Average Response Time: 30.25 ms",
-    P95_LINE,
-    "Error Rate: 0.07%",
-    "Requests per Second: 136.00",
-    "",
-    "Endpoint Performance",
-    DASH80,
+    OVERALL_SUMMARY,
     "Method   Endpoint                                  P50        P95        "
     "P99        RPS        Errors",
     DASH80,
@@ -143,15 +135,7 @@ static const char *const baseline_report_head[] = {
     "Partial: yes (interrupted)",
     "Compared With: main",
     "",
-    "Overall Summary",
-    DASH80,
-    "Average Response Time: 30.25 ms",
-    P95_LINE,
-    "Error Rate: 0.07%",
-    "Requests per Second: 136.00",
-    "",
-    "Endpoint Performance",
-    DASH80,
+    OVERALL_SUMMARY,
     "Method   Endpoint                                  P50        P95        "
     "P99        RPS        Errors     Base P95   Δ P95",
     DASH80,
@@ -188,21 +172,15 @@ static void test_baseline_checks_and_verdict(void **state)
     struct metrics_results *base = fx_empty_run();
     struct compare_verdict *v = fx_verdict(3);
     struct gate_report rep = {0};
-    struct metrics_endpoint *ep;
     char *text;
 
     (void)state;
     /* Deltas only where both p95 are exact (a histogram reports within
      * 0.4 %, which would move the first decimal): single-valued
      * endpoints, whose percentiles clamp to min = max. */
-    ep = metrics_results_endpoint(base, "GET", "/api/agents", true);
-    assert_non_null(ep);
-    fx_record(ep, 100, 2, false);
-    ep = metrics_results_endpoint(
-        base, "GET", "/api/organisations/{org}/projects/{project}/settings",
-        true);
-    assert_non_null(ep);
-    fx_record(ep, 10, 2, false);
+    fx_add(base, "GET", "/api/agents", 100, 2, false);
+    fx_add(base, "GET", "/api/organisations/{org}/projects/{project}/settings",
+           10, 2, false);
     run->baseline_id = strdup("release-1.4");
     run->partial = true;
     fx_check(v, 0, "POST /api/agents/{id}/query", "p95 < 100ms", COMPARE_FAIL,
@@ -263,14 +241,11 @@ static void test_error_without_run(void **state)
 static void test_hostile_text(void **state)
 {
     struct metrics_results *run = fx_empty_run();
-    struct metrics_endpoint *ep;
     struct gate_report rep = {0};
     char *text;
 
     (void)state;
-    ep = metrics_results_endpoint(run, "GET\x1b", "/x\n\x1b[2J\xff", true);
-    assert_non_null(ep);
-    fx_record(ep, 5, 5, false);
+    fx_add(run, "GET\x1b", "/x\n\x1b[2J\xff", 5, 5, false);
     rep.run = run;
     rep.profile_name = "demo\r";
     text = render(&rep);
@@ -281,13 +256,7 @@ static void test_hostile_text(void **state)
     metrics_results_free(run);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_report),
-        cmocka_unit_test(test_baseline_checks_and_verdict),
-        cmocka_unit_test(test_error_without_run),
-        cmocka_unit_test(test_hostile_text),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_plain_report),
+            cmocka_unit_test(test_baseline_checks_and_verdict),
+            cmocka_unit_test(test_error_without_run),
+            cmocka_unit_test(test_hostile_text))

@@ -78,23 +78,25 @@ class Secrets(hlib.Case):
         for v in ("Bearer " + TOKEN, TEAM, COOKIE, TRACE):
             self.assertIn(v, head)
 
-    def test_passing_run(self):
-        srv = hostile.HostileServer("ok")
+    def run_hostile(self, mode, tag, extra="", tls_context=None):
+        """run_profile(tag) against a HostileServer(mode), stopped after:
+        the server (its heads kept), the output folder and the result."""
+        srv = hostile.HostileServer(mode, tls_context)
         try:
-            d, r = self.run_profile("pass", srv.url)
+            d, r = self.run_profile(tag, srv.url, extra)
         finally:
             srv.stop()
+        return srv, d, r
+
+    def test_passing_run(self):
+        srv, d, r = self.run_hostile("ok", "pass")
         self.assertEqual(r.code, 0, repr(r))
         self.assert_sent(srv)
         self.assert_clean("passing run", r, d)
 
     def test_failing_target_echoing_secrets(self):
-        srv = hostile.HostileServer("echo500")
-        try:
-            d, r = self.run_profile("echo", srv.url,
-                                    "thresholds:\n  - error_rate < 5%\n")
-        finally:
-            srv.stop()
+        srv, d, r = self.run_hostile("echo500", "echo",
+                                     "thresholds:\n  - error_rate < 5%\n")
         self.assertEqual(r.code, 1, repr(r))
         self.assert_sent(srv)
         self.assert_clean("5xx echoing the request", r, d)
@@ -108,11 +110,8 @@ class Secrets(hlib.Case):
     def test_tls_failure(self):
         import tempfile
         with tempfile.TemporaryDirectory() as cd:
-            srv = hostile.HostileServer("ok", hostile.self_signed_context(cd))
-            try:
-                d, r = self.run_profile("tls", srv.url)
-            finally:
-                srv.stop()
+            _, d, r = self.run_hostile(
+                "ok", "tls", tls_context=hostile.self_signed_context(cd))
         self.assertEqual(r.code, 3, repr(r))
         self.assert_clean("TLS failure", r, d)
 

@@ -10,9 +10,8 @@ import struct
 import subprocess
 import tempfile
 import time
-import urllib.request
 
-from lgtest import free_port
+from lgtest import free_port, wait_http
 
 CHROMIUM = os.environ.get("LOADGATE_CHROMIUM") or shutil.which("chromium") \
     or shutil.which("chromium-browser")
@@ -89,6 +88,11 @@ class WebSocket:
         self.sock.close()
 
 
+def pages_of(body):
+    """The pages DevTools' /json/list lists."""
+    return [t for t in json.loads(body) if t["type"] == "page"]
+
+
 class Browser:
     """One headless Chromium with one page, for the test's lifetime."""
 
@@ -106,22 +110,12 @@ class Browser:
              "--user-data-dir=" + self.profile, "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.next_id = 0
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(
-                        "http://127.0.0.1:%d/json/list" % self.port,
-                        timeout=2) as r:
-                    pages = [t for t in json.load(r) if t["type"] == "page"]
-                if pages:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.close()
-                raise RuntimeError("chromium's DevTools did not answer")
-            time.sleep(0.2)
-        self.ws = WebSocket(pages[0]["webSocketDebuggerUrl"])
+        body = wait_http("http://127.0.0.1:%d/json/list" % self.port,
+                         self.proc, 30, ok=pages_of)
+        if body is None:
+            self.close()
+            raise RuntimeError("chromium's DevTools did not answer")
+        self.ws = WebSocket(pages_of(body)[0]["webSocketDebuggerUrl"])
 
     def call(self, method, **params):
         self.next_id += 1

@@ -45,6 +45,25 @@ def run(*args, env=None, timeout=300, cwd=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def wait_http(url, proc=None, seconds=20, ok=None):
+    """Waits until url answers 2xx (and ok(body), when given) while proc,
+    if any, runs; returns the body, or None when proc exited or the
+    seconds passed."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                body = r.read()
+            if ok is None or ok(body):
+                return body
+        except OSError:
+            pass
+        if time.time() > deadline or (proc is not None and
+                                      proc.poll() is not None):
+            return None
+        time.sleep(0.1)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,18 +80,11 @@ class DemoServer:
         self.proc = subprocess.Popen(
             [LOADGATE, "demo", "--serve", str(self.port), *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/api/health",
-                                            timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("demo --serve exited: " +
-                                       self.proc.stderr.read())
-                time.sleep(0.1)
+        if wait_http(self.url + "/api/health", self.proc, 20) is not None:
+            return
+        if self.proc.poll() is not None:
+            raise RuntimeError("demo --serve exited: " +
+                               self.proc.stderr.read())
         self.stop()
         raise RuntimeError("demo --serve did not answer in 20 s")
 
@@ -129,18 +141,11 @@ http {
         self.proc = subprocess.Popen(
             [NGINX, "-p", d, "-c", os.path.join(d, "nginx.conf")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 20
-        while True:
-            try:
-                urllib.request.urlopen(probe_url, timeout=1).read()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.time() > deadline:
-                    err = self.proc.stderr.read().decode(errors="replace")
-                    self.proc.kill()
-                    self._dir.cleanup()
-                    raise RuntimeError("nginx did not start: " + err)
-                time.sleep(0.1)
+        if wait_http(probe_url, self.proc, 20) is None:
+            self.proc.kill()
+            err = self.proc.stderr.read().decode(errors="replace")
+            self._dir.cleanup()
+            raise RuntimeError("nginx did not start: " + err)
 
     def stop(self):
         self.proc.terminate()

@@ -6,11 +6,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from lgtest import LOADGATE, DemoCase, endpoint, free_port, load_json, run
+from lgtest import (LOADGATE, DemoCase, endpoint, free_port, load_json, run,
+                    wait_http)
 
 PROFILE = """\
 version: 1
@@ -44,6 +44,13 @@ class DistributedTest(DemoCase):
         for rc, _, err in done:
             self.assertEqual(rc, 0, err)
         return [self.path("%s%d.json" % (prefix, i)) for i in range(1, n + 1)]
+
+    def shard(self, p, spec, out):
+        """Runs shard spec ("1/2") of p into out (a file of the test's
+        folder), which must succeed."""
+        rc, _, err = run("run", p, "--shard", spec, "--no-gate", "-q",
+                         "--out", self.path(out))
+        self.assertEqual(rc, 0, err)
 
     def test_two_shards_merge_to_one_run(self):
         p = self.profile()
@@ -85,17 +92,13 @@ class DistributedTest(DemoCase):
 
     def test_merge_refuses_overlap_and_other_profiles(self):
         p = self.profile(requests=100, users=4)
-        rc, _, err = run("run", p, "--shard", "1/2", "--no-gate", "-q",
-                         "--out", self.path("a.json"))
-        self.assertEqual(rc, 0, err)
+        self.shard(p, "1/2", "a.json")
         rc, _, err = run("merge", self.path("a.json"), self.path("a.json"),
                          "-o", self.path("m.json"))
         self.assertEqual(rc, 3)
         self.assertIn("both shard 1/2", err)
         other = self.profile(requests=100, users=6, name="other.yaml")
-        rc, _, err = run("run", other, "--shard", "2/2", "--no-gate", "-q",
-                         "--out", self.path("b.json"))
-        self.assertEqual(rc, 0, err)
+        self.shard(other, "2/2", "b.json")
         rc, _, err = run("merge", self.path("a.json"), self.path("b.json"),
                          "-o", self.path("m.json"))
         self.assertEqual(rc, 3)
@@ -182,9 +185,7 @@ class DistributedTest(DemoCase):
 
     def test_merge_of_one_shard_of_many(self):
         p = self.profile(requests=36, users=9)
-        rc, _, err = run("run", p, "--shard", "9/9", "--no-gate", "-q",
-                         "--out", self.path("nine.json"))
-        self.assertEqual(rc, 0, err)
+        self.shard(p, "9/9", "nine.json")
         # merged as it is, and said (its index used to write past an array
         # sized by the command line: the ASan build saw it)
         rc, _, err = run("merge", self.path("nine.json"), "-o",
@@ -238,13 +239,7 @@ class DistributedTest(DemoCase):
                                stderr=subprocess.PIPE, text=True)
         try:
             base = "http://127.0.0.1:%d" % port
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(base + "/api/load-test/info",
-                                           timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_http(base + "/api/load-test/info", srv, 10)
             p = self.profile(requests=400, users=10)
             rc, _, err = run("run", p, "--no-gate", "-q", "--out",
                              self.path("r.json"))

@@ -285,19 +285,10 @@ class PrometheusTest(TempDirCase):
         demo = DemoServer()
         lg = None
         try:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(
-                            "http://127.0.0.1:%d/-/ready" % self.prom_port,
-                            timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                self.assertIsNone(prom.poll(), "prometheus exited")
-                self.assertLess(time.time(), deadline, "prometheus not ready")
-                time.sleep(0.2)
+            ready = lgtest.wait_http(
+                "http://127.0.0.1:%d/-/ready" % self.prom_port, prom, 30)
+            self.assertIsNone(prom.poll(), "prometheus exited")
+            self.assertIsNotNone(ready, "prometheus not ready")
             self.write("p.yaml", profile(demo.url, "8s", warmup="1s"))
             lg = Loadgate(["run", "p.yaml", "--metrics",
                            "127.0.0.1:%d" % metrics_port, "--ui-linger",

@@ -20,6 +20,8 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "lghttp.h"
+#include "lgjson.h"
 #include "live.h"
 #include "metrics.h"
 
@@ -32,64 +34,17 @@
 /* ---- HTTP ------------------------------------------------------------------
  */
 
-struct reply {
-    long status;
-    char *body;
-    size_t len;
-    char type[128], allow[64], www[64], csp[512];
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    struct reply *r = ud;
-    char *b = realloc(r->body, r->len + size * n + 1);
-
-    assert_non_null(b);
-    memcpy(b + r->len, p, size * n);
-    r->len += size * n;
-    b[r->len] = '\0';
-    r->body = b;
-    return size * n;
-}
-
-static void header_value(const char *line, size_t n, const char *name,
-                         char *out, size_t len)
-{
-    size_t k = strlen(name);
-
-    if (n > k + 1 && strncasecmp(line, name, k) == 0 && line[k] == ':') {
-        line += k + 1;
-        n -= k + 1;
-        while (n && *line == ' ')
-            line++, n--;
-        while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
-            n--;
-        snprintf(out, len, "%.*s", (int)n, line);
-    }
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    struct reply *r = ud;
-
-    header_value(p, size * n, "Content-Type", r->type, sizeof(r->type));
-    header_value(p, size * n, "Allow", r->allow, sizeof(r->allow));
-    header_value(p, size * n, "WWW-Authenticate", r->www, sizeof(r->www));
-    header_value(p, size * n, "Content-Security-Policy", r->csp,
-                 sizeof(r->csp));
-    return size * n;
-}
-
 /* method url, with extra header lines (NULL-terminated, may be NULL). */
-static struct reply http(const char *method, const char *url,
-                         const char *const *headers)
+static struct http_reply http(const char *method, const char *url,
+                              const char *const *headers)
 {
-    struct reply r = {0};
+    struct http_reply r;
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
     CURLcode rc;
 
     assert_non_null(c);
+    http_reply_capture(c, &r);
     for (; headers && *headers; headers++)
         h = curl_slist_append(h, *headers);
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -97,10 +52,6 @@ static struct reply http(const char *method, const char *url,
     if (strcmp(method, "POST") == 0)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     rc = curl_easy_perform(c);
@@ -114,11 +65,26 @@ static struct reply http(const char *method, const char *url,
     return r;
 }
 
+/* method url answers status, with the Content-Type type unless that is
+ * NULL; the reply (free its body). */
+static struct http_reply answer(const char *method, const char *url,
+                                const char *const *headers, long status,
+                                const char *type)
+{
+    struct http_reply r = http(method, url, headers);
+
+    if (r.status != status)
+        fail_msg("%s %s: HTTP %ld, want %ld", method, url, r.status, status);
+    if (type)
+        assert_string_equal(r.type, type);
+    return r;
+}
+
 /* method url answers status (its body unread). */
 static void expect(const char *method, const char *url,
                    const char *const *headers, long status)
 {
-    struct reply r = http(method, url, headers);
+    struct http_reply r = http(method, url, headers);
 
     assert_int_equal(r.status, status);
     free(r.body);
@@ -252,7 +218,7 @@ static json_t *state_when(struct live *l, json_int_t want,
 
     url_of(l, false, "/state.json", url, sizeof(url));
     for (int tries = 0; tries < 200; tries++) {
-        struct reply r;
+        struct http_reply r;
 
         sample(l, run, elapsed);
         r = http("GET", url, NULL);
@@ -286,12 +252,10 @@ static void test_page_is_self_contained(void **state)
 {
     struct fx *f = *state;
     char url[160];
-    struct reply r;
+    struct http_reply r;
 
     url_of(f->l, false, "/", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.type, "text/html; charset=utf-8");
+    r = answer("GET", url, NULL, 200, "text/html; charset=utf-8");
     assert_non_null(strstr(r.body, "<!doctype html>"));
     assert_non_null(strstr(r.body, "new EventSource(\"events\""));
     /* nothing from elsewhere: no address, and the browser told so */
@@ -310,10 +274,8 @@ static void test_state_and_thresholds(void **state)
     json_t *doc, *eps, *odd, *t;
 
     doc = state_when(f->l, N_FAST + 1, f->r, 6.0);
-    assert_string_equal(json_string_value(json_object_get(doc, "phase")),
-                        "running");
-    assert_string_equal(json_string_value(json_object_get(doc, "title")),
-                        "fixture");
+    assert_jstr(doc, "phase", "running");
+    assert_jstr(doc, "title", "fixture");
     assert_int_equal(json_integer_value(json_object_get(doc, "users")), 7);
     eps = json_object_get(doc, "endpoints");
     assert_int_equal(json_array_size(eps), 2);
@@ -323,16 +285,14 @@ static void test_state_and_thresholds(void **state)
     assert_true(
         json_real_value(json_object_get(json_array_get(eps, 0), "p95")) == 2.0);
     odd = json_array_get(eps, 1);
-    assert_string_equal(json_string_value(json_object_get(odd, "name")),
-                        "GET " ODD_PATH);
+    assert_jstr(odd, "name", "GET " ODD_PATH);
     assert_int_equal(json_integer_value(json_object_get(odd, "errors")), 2);
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(odd, "classes"), "http_5xx")),
                      2);
     /* p95 < 1ms fails on GET /x (and ALL); the error rate passes */
     t = threshold(doc, 0);
-    assert_string_equal(json_string_value(json_object_get(t, "status")),
-                        "FAIL");
+    assert_jstr(t, "status", "FAIL");
     assert_non_null(
         strstr(json_string_value(json_object_get(t, "message")), "p95 = 2"));
     assert_string_equal(
@@ -409,8 +369,7 @@ static void test_stream_thresholds(void **state)
     assert_int_equal(live_start(&o, &l, err, sizeof(err)), 0);
     doc = state_when(l, 300, r, 6.0);
     t = threshold(doc, 0);
-    assert_string_equal(json_string_value(json_object_get(t, "status")),
-                        "PASS");
+    assert_jstr(t, "status", "PASS");
     assert_non_null(
         strstr(json_string_value(json_object_get(t, "message")), "ttft"));
     json_decref(doc);
@@ -426,16 +385,15 @@ static void test_metrics_formats(void **state)
                         "text/plain;version=0.0.4;q=0.5",
                         NULL};
     char url[160];
-    struct reply r;
+    struct http_reply r;
     unsigned long long prev = 0;
 
     json_decref(state_when(f->l, N_FAST + 1, f->r, 6.0));
     url_of(f->l, true, "/metrics", url, sizeof(url));
 
     /* text format 0.0.4 when OpenMetrics is not asked for */
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.type, "text/plain; version=0.0.4; charset=utf-8");
+    r = answer("GET", url, NULL, 200,
+               "text/plain; version=0.0.4; charset=utf-8");
     assert_non_null(strstr(r.body, "# TYPE loadgate_requests_total counter\n"));
     assert_null(strstr(r.body, "# EOF"));
     assert_null(strstr(r.body, "# UNIT"));
@@ -449,10 +407,8 @@ static void test_metrics_formats(void **state)
         2);
     free(r.body);
 
-    r = http("GET", url, om);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(
-        r.type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    r = answer("GET", url, om, 200,
+               "application/openmetrics-text; version=1.0.0; charset=utf-8");
     assert_non_null(strstr(r.body, "# TYPE loadgate_requests counter\n"));
     assert_non_null(
         strstr(r.body, "# UNIT loadgate_request_duration_seconds seconds\n"));
@@ -500,10 +456,10 @@ static void test_metrics_formats(void **state)
 /* An event stream read until both events came (then aborted). */
 static size_t on_events(char *p, size_t size, size_t n, void *ud)
 {
-    struct reply *r = ud;
+    struct http_reply *r = ud;
     const char *snap;
 
-    on_body(p, size, n, ud);
+    http_reply_on_body(p, size, n, ud);
     snap = strstr(r->body, "event: snapshot\n");
     if (strstr(r->body, "event: history\n") && snap && strstr(snap, "\n\n"))
         return 0; /* enough */
@@ -513,7 +469,7 @@ static size_t on_events(char *p, size_t size, size_t n, void *ud)
 static void test_event_stream(void **state)
 {
     struct fx *f = *state;
-    struct reply e = {0};
+    struct http_reply e = {0};
     char url[160];
     char *type = NULL;
     CURL *c = curl_easy_init();
@@ -546,11 +502,10 @@ static void test_stop_button(void **state)
     const char *rebound[] = {"Host: evil.example", NULL};
     char url[160], own[200];
     const char *same[] = {own, NULL};
-    struct reply r;
+    struct http_reply r;
 
     url_of(f->l, false, "/stop", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 405);
+    r = answer("GET", url, NULL, 405, NULL);
     assert_string_equal(r.allow, "POST");
     free(r.body);
     expect("POST", url, evil, 403);
@@ -609,7 +564,7 @@ static void test_verdict_and_report(void **state)
     struct compare_verdict *v = NULL;
     struct live_final fin = {0};
     char url[160], err[256];
-    struct reply r;
+    struct http_reply r;
     json_t *doc, *verdict;
     FILE *html;
     int fd;
@@ -622,8 +577,7 @@ static void test_verdict_and_report(void **state)
     fputs("<html>the report</html>", html);
     fclose(html);
     url_of(f->l, false, "/report.html", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 404); /* not before the verdict */
+    r = answer("GET", url, NULL, 404, NULL); /* not before the verdict */
     free(r.body);
 
     f->r->partial = true;
@@ -641,11 +595,9 @@ static void test_verdict_and_report(void **state)
     r = http("GET", url, NULL);
     doc = json_loads(r.body, 0, NULL);
     free(r.body);
-    assert_string_equal(json_string_value(json_object_get(doc, "phase")),
-                        "done");
+    assert_jstr(doc, "phase", "done");
     verdict = json_object_get(doc, "verdict");
-    assert_string_equal(json_string_value(json_object_get(verdict, "status")),
-                        "FAIL");
+    assert_jstr(verdict, "status", "FAIL");
     assert_int_equal(json_integer_value(json_object_get(verdict, "exit_code")),
                      1);
     assert_true(json_is_true(json_object_get(verdict, "report")));
@@ -658,8 +610,7 @@ static void test_verdict_and_report(void **state)
     json_decref(doc);
 
     url_of(f->l, false, "/report.html", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200);
+    r = answer("GET", url, NULL, 200, NULL);
     assert_string_equal(r.body, "<html>the report</html>");
     free(r.body);
     /* samples after the verdict change nothing; Stop is over */
@@ -684,13 +635,12 @@ static void test_token(void **state)
                            "Authorization: Bearer " TOKEN, NULL};
     struct live *l = NULL;
     char url[160], err[256];
-    struct reply r;
+    struct http_reply r;
 
     (void)state;
     assert_int_equal(live_start(&o, &l, err, sizeof(err)), 0);
     url_of(l, true, "/metrics", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 401);
+    r = answer("GET", url, NULL, 401, NULL);
     assert_string_equal(r.www, "Bearer");
     free(r.body);
     expect("GET", url, wrong, 401);
@@ -704,8 +654,7 @@ static void test_token(void **state)
     url_of(l, false, "/stop", url, sizeof(url));
     expect("POST", url, NULL, 401);
     url_of(l, false, "/", url, sizeof(url));
-    r = http("GET", url, NULL);
-    assert_int_equal(r.status, 200); /* the page holds no numbers */
+    r = answer("GET", url, NULL, 200, NULL); /* the page holds no numbers */
     free(r.body);
     live_stop(l);
 }
@@ -769,10 +718,6 @@ int main(void)
         cmocka_unit_test(test_metrics_only),
         cmocka_unit_test(test_start_errors),
     };
-    int rc;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests(tests, http_group_setup, http_group_teardown);
 }

@@ -23,6 +23,7 @@
 
 #include "lgtest.h"
 #include "loader.h"
+#include "loader_fixture.h"
 #include "metrics.h"
 
 /* ---- the server ---------------------------------------------------------- */
@@ -55,17 +56,8 @@ static struct server fast_srv; /* epoll, no sleeps: for 1000 users */
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
                              unsigned status, const char *body)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-    enum MHD_Result ret;
-
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
     atomic_fetch_add(&s->served, 1);
-    return ret;
+    return fx_reply(c, status, body, NULL);
 }
 
 /* "a<digits>" as handed out by /api/register */
@@ -122,12 +114,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     if (strcmp(url, "/err500") == 0)
         return reply(s, c, 500, "{\"error\":\"boom\"}");
     if (strcmp(url, "/api/register") == 0 && strcmp(method, "POST") == 0) {
-        const char *ct =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-        const char *tok =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Token");
-        const char *ua =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+        const char *ct = fx_header(c, "Content-Type");
+        const char *tok = fx_header(c, "X-Token");
+        const char *ua = fx_header(c, "User-Agent");
         char body[64];
 
         if (!ct || strcmp(ct, "application/json") != 0 || !tok ||
@@ -356,6 +345,24 @@ static void run_ok(const struct loader_plan *p, const struct loader_run_opts *o,
     assert_non_null(*r);
 }
 
+/* One scenario of n steps (named name) run against the test server by
+ * users closed-loop users for requests requests; the profile is freed. */
+static struct metrics_results *run_steps(const char *name,
+                                         const struct step_spec *steps,
+                                         size_t n, unsigned users,
+                                         uint64_t requests)
+{
+    const struct scen_spec sc[] = {{name, 1, steps, n}};
+    struct loader_plan *p = make_profile(srv.target, sc, 1);
+    struct metrics_results *r = NULL;
+
+    p->load.users = users;
+    p->load.requests = requests;
+    run_ok(p, NULL, &r);
+    free_profile(p);
+    return r;
+}
+
 /* ---- the runs -------------------------------------------------------------
  */
 
@@ -540,16 +547,11 @@ static void test_requests_limit(void **state)
 {
     const struct step_spec health_steps[] = {
         {.method = "GET", .path = "/health"}};
-    const struct scen_spec sc[] = {{"fast", 1, fast_steps, 1}};
-    const struct scen_spec health[] = {{"health", 1, health_steps, 1}};
-    struct loader_plan *p = make_profile(srv.target, sc, 1);
-    struct metrics_results *r = NULL;
+    struct metrics_results *r;
 
     (void)state;
     reset_counters(&srv);
-    p->load.users = 20;
-    p->load.requests = 200;
-    run_ok(p, NULL, &r);
+    r = run_steps("fast", fast_steps, 1, 20, 200);
     assert_int_equal(metrics_results_total_requests(r), 200);
     assert_int_equal(metrics_results_total_errors(r), 0);
     /* no duration: a fine timeline all the same (capped at 60 s) */
@@ -562,14 +564,10 @@ static void test_requests_limit(void **state)
         fail_msg("200 requests of 10 ms by 20 users took %.3f s",
                  r->duration_s);
     metrics_results_free(r);
-    free_profile(p);
 
     /* an immediate endpoint: answers often arrive while libcurl runs a
      * timer, and the users they free must not wait for the next wake-up */
-    p = make_profile(srv.target, health, 1);
-    p->load.users = 50;
-    p->load.requests = 2000;
-    run_ok(p, NULL, &r);
+    r = run_steps("health", health_steps, 1, 50, 2000);
     assert_int_equal(metrics_results_total_requests(r), 2000);
     if (getenv("ENGINE_TEST_VERBOSE"))
         fprintf(stderr, "2000 immediate requests: %.3f s, saturated %d\n",
@@ -579,7 +577,6 @@ static void test_requests_limit(void **state)
         fail_msg("2000 immediate requests by 50 users took %.3f s",
                  r->duration_s);
     metrics_results_free(r);
-    free_profile(p);
 }
 
 struct stop_ctx {
@@ -643,23 +640,16 @@ static void test_timeout(void **state)
     const struct step_spec steps[] = {
         {.method = "GET", .path = "/slow", .timeout_s = 0.2},
     };
-    const struct scen_spec sc[] = {{"slow", 1, steps, 1}};
-    struct loader_plan *p = make_profile(srv.target, sc, 1);
-    struct metrics_results *r = NULL;
-    const struct metrics_endpoint *ep;
+    struct metrics_results *r = run_steps("slow", steps, 1, 2, 4);
+    const struct metrics_endpoint *ep = find_ep(r, "GET /slow");
 
     (void)state;
-    p->load.users = 2;
-    p->load.requests = 4;
-    run_ok(p, NULL, &r);
-    ep = find_ep(r, "GET /slow");
     assert_int_equal(ep->requests, 4);
     assert_int_equal(ep->err_class[METRICS_ERR_TIMEOUT], 4);
     assert_int_equal(metrics_hist_count(ep->hist), 4);
     assert_true(metrics_hist_min(ep->hist) >= 195000);
     assert_true(metrics_hist_max(ep->hist) < 500000);
     metrics_results_free(r);
-    free_profile(p);
 }
 
 /* A capture that does not resolve fails its request as "expect". */
@@ -675,21 +665,14 @@ static void test_capture_missing(void **state)
          .hdr_value = "step-token"},
         {.method = "GET", .path = "/err500"},
     };
-    const struct scen_spec sc[] = {{"cap", 1, steps, 1}};
-    struct loader_plan *p = make_profile(srv.target, sc, 1);
-    struct metrics_results *r = NULL;
-    const struct metrics_endpoint *ep;
+    struct metrics_results *r = run_steps("cap", steps, 1, 2, 10);
+    const struct metrics_endpoint *ep = find_ep(r, "POST /api/register");
 
     (void)state;
-    p->load.users = 2;
-    p->load.requests = 10;
-    run_ok(p, NULL, &r);
-    ep = find_ep(r, "POST /api/register");
     assert_int_equal(ep->requests, 10);
     assert_int_equal(ep->err_class[METRICS_ERR_EXPECT], 10);
     assert_int_equal(ep->status[201], 10);
     metrics_results_free(r);
-    free_profile(p);
 }
 
 /* Too few file descriptors: a clear LOADER_ELIMIT, before anything runs.

@@ -499,16 +499,14 @@ static void test_plan_check(void **state)
             p.load.think_max_s = 1;
             break;
         case PB_STAGE_ZERO:
-            p.load.model = LOADER_MODEL_OPEN;
-            st[1].duration_s = 0;
-            p.load.stages = st;
-            p.load.n_stages = 2;
-            break;
         case PB_STAGES_ALL_ZERO:
             p.load.model = LOADER_MODEL_OPEN;
-            st[1].rate = 0;
             p.load.stages = st;
             p.load.n_stages = 2;
+            if (cases[i].brk == PB_STAGE_ZERO)
+                st[1].duration_s = 0; /* a stage of no time */
+            else
+                st[1].rate = 0; /* no stage with a rate */
             break;
         case PB_NO_STOP:
             p.load.duration_s = 0;

@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "loader_h2_internal.h"
 #include "profile.h"
+#include "lgtest.h"
 
 static void test_origin(void **state)
 {
@@ -336,12 +337,7 @@ static void test_pick(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_origin),         cmocka_unit_test(test_fields),
-        cmocka_unit_test(test_users_per_conn), cmocka_unit_test(test_retry),
-        cmocka_unit_test(test_pick),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_origin),
+            cmocka_unit_test(test_fields),
+            cmocka_unit_test(test_users_per_conn), cmocka_unit_test(test_retry),
+            cmocka_unit_test(test_pick))

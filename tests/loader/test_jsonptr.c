@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "loader_engine_internal.h"
+#include "lgtest.h"
 
 /* The example document of RFC 6901 section 5, plus a few more members. */
 static const char doc[] =
@@ -18,89 +19,98 @@ static const char doc[] =
     "\"f\": false, \"z\": null, \"obj\": {\"x\": [1, {\"y\": \"deep\"}]}, "
     "\"~1\": \"tilde-one\", \"agent_id\": \"a-42\"}";
 
-struct ptr_case {
-    const char *pointer;
-    int rc;
-    const char *want; /* stringified value when rc == 0 */
+/* A pointer (or a document) and the value it gives, stringified. */
+struct ptr_value {
+    const char *in, *want;
 };
 
-static const struct ptr_case cases[] = {
-    {"/foo/0", 0, "bar"},
-    {"/foo/1", 0, "baz"},
-    {"/", 0, "0"},
-    {"/a~1b", 0, "1"},
-    {"/c%d", 0, "2"},
-    {"/e^f", 0, "3"},
-    {"/g|h", 0, "4"},
-    {"/i\\j", 0, "5"},
-    {"/k\"l", 0, "6"},
-    {"/ ", 0, "7"},
-    {"/m~0n", 0, "8"},
-    {"/~01", 0, "tilde-one"}, /* ~01 is "~1", not "/" */
-    {"/num", 0, "0.5"},
-    {"/big", 0, "12345678901234"},
-    {"/t", 0, "true"},
-    {"/f", 0, "false"},
-    {"/z", 0, "null"},
-    {"/obj/x/1/y", 0, "deep"},
-    {"/obj/x", 0, "[1,{\"y\":\"deep\"}]"},
-    {"/foo", 0, "[\"bar\",\"baz\"]"},
-    {"/agent_id", 0, "a-42"},
-    /* failures */
-    {"/missing", LOADER_EINVAL, NULL},
-    {"/foo/2", LOADER_EINVAL, NULL},
-    {"/foo/-", LOADER_EINVAL, NULL},
-    {"/foo/01", LOADER_EINVAL, NULL},
-    {"/foo/-1", LOADER_EINVAL, NULL},
-    {"/foo/1x", LOADER_EINVAL, NULL},
-    {"/foo/99999999999999999999999", LOADER_EINVAL, NULL},
-    {"/foo/0/bar", LOADER_EINVAL, NULL},
-    {"/m~2n", LOADER_EINVAL, NULL},
-    {"/m~", LOADER_EINVAL, NULL},
-    {"foo", LOADER_EINVAL, NULL},
-    {"/a/b", LOADER_EINVAL, NULL},
+/* Pointers that resolve in doc. */
+static const struct ptr_value found[] = {
+    {"/foo/0", "bar"},
+    {"/foo/1", "baz"},
+    {"/", "0"},
+    {"/a~1b", "1"},
+    {"/c%d", "2"},
+    {"/e^f", "3"},
+    {"/g|h", "4"},
+    {"/i\\j", "5"},
+    {"/k\"l", "6"},
+    {"/ ", "7"},
+    {"/m~0n", "8"},
+    {"/~01", "tilde-one"}, /* ~01 is "~1", not "/" */
+    {"/num", "0.5"},
+    {"/big", "12345678901234"},
+    {"/t", "true"},
+    {"/f", "false"},
+    {"/z", "null"},
+    {"/obj/x/1/y", "deep"},
+    {"/obj/x", "[1,{\"y\":\"deep\"}]"},
+    {"/foo", "[\"bar\",\"baz\"]"},
+    {"/agent_id", "a-42"},
+};
+
+/* Pointers that do not resolve: LOADER_EINVAL and no value. */
+static const char *const refused[] = {
+    "/missing",
+    "/foo/2",
+    "/foo/-",
+    "/foo/01",
+    "/foo/-1",
+    "/foo/1x",
+    "/foo/99999999999999999999999",
+    "/foo/0/bar",
+    "/m~2n",
+    "/m~",
+    "foo",
+    "/a/b",
 };
 
 static void test_pointer_table(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    for (size_t i = 0; i < sizeof(found) / sizeof(*found); i++) {
         char *val = NULL;
-        int rc =
-            loader__jsonptr_extract(doc, strlen(doc), cases[i].pointer, &val);
+        int rc = loader__jsonptr_extract(doc, strlen(doc), found[i].in, &val);
 
-        if (rc != cases[i].rc)
-            fail_msg("case %zu '%s': rc %d, want %d", i, cases[i].pointer, rc,
-                     cases[i].rc);
-        if (cases[i].want) {
-            assert_non_null(val);
-            if (strcmp(val, cases[i].want) != 0)
-                fail_msg("case %zu '%s': got '%s', want '%s'", i,
-                         cases[i].pointer, val, cases[i].want);
-        } else {
-            assert_null(val);
-        }
+        if (rc != 0)
+            fail_msg("'%s': rc %d, want 0", found[i].in, rc);
+        assert_non_null(val);
+        if (strcmp(val, found[i].want) != 0)
+            fail_msg("'%s': got '%s', want '%s'", found[i].in, val,
+                     found[i].want);
         free(val);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        char *val = NULL;
+        int rc = loader__jsonptr_extract(doc, strlen(doc), refused[i], &val);
+
+        if (rc != LOADER_EINVAL)
+            fail_msg("'%s': rc %d, want %d", refused[i], rc, LOADER_EINVAL);
+        assert_null(val);
     }
 }
 
+/* The empty pointer: the whole document, a scalar as its text. */
 static void test_whole_document_and_scalars(void **state)
 {
-    char *val = NULL;
+    /* here .in is the document */
+    static const struct ptr_value cases[] = {
+        {"[1, 2]", "[1,2]"},
+        {"\"s\"", "s"},
+        {"0.1", "0.1"},
+        {"-7", "-7"},
+    };
 
     (void)state;
-    assert_int_equal(loader__jsonptr_extract("[1, 2]", 6, "", &val), 0);
-    assert_string_equal(val, "[1,2]");
-    free(val);
-    assert_int_equal(loader__jsonptr_extract("\"s\"", 3, "", &val), 0);
-    assert_string_equal(val, "s");
-    free(val);
-    assert_int_equal(loader__jsonptr_extract("0.1", 3, "", &val), 0);
-    assert_string_equal(val, "0.1");
-    free(val);
-    assert_int_equal(loader__jsonptr_extract("-7", 2, "", &val), 0);
-    assert_string_equal(val, "-7");
-    free(val);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char *val = NULL;
+
+        assert_int_equal(
+            loader__jsonptr_extract(cases[i].in, strlen(cases[i].in), "", &val),
+            0);
+        assert_string_equal(val, cases[i].want);
+        free(val);
+    }
 }
 
 static void test_not_json(void **state)
@@ -126,13 +136,6 @@ static void test_not_json(void **state)
     free(val);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pointer_table),
-        cmocka_unit_test(test_whole_document_and_scalars),
-        cmocka_unit_test(test_not_json),
-    };
-
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_pointer_table),
+            cmocka_unit_test(test_whole_document_and_scalars),
+            cmocka_unit_test(test_not_json))

@@ -16,27 +16,44 @@
 #include "loader.h"
 #include "loader_capture_internal.h"
 #include "loader_engine_internal.h"
+#include "loader_fixture.h"
 #include "profile_internal.h"
 
 #define PROFILES LOADGATE_SOURCE_DIR "/tests/profile/profiles/"
 
-/* The plan of a profile written in YAML. */
-static struct loader_plan *parse_ok(const char *text, const char *file)
+/* A fresh virtual user: number 1, a fixed random seed. */
+static void vu_init(struct loader__vu *vu)
 {
-    struct profile *prof = NULL;
-    struct loader_plan *p;
-    struct profile_error err;
-    char msg[1024];
-    int rc = profile_parse(text, strlen(text), file, &prof, &err);
+    memset(vu, 0, sizeof(*vu));
+    vu->id = 1;
+    vu->rng = 12345;
+}
 
-    profile_error_format(&err, msg, sizeof(msg));
-    if (rc)
-        print_error("unexpected error: %s\n", msg);
-    assert_int_equal(rc, 0);
-    p = prof->plan;
-    prof->plan = NULL;
-    profile_free(prof);
-    return p;
+/* Step i of p rendered for vu: its URL and its body ("": none). */
+static void expect_step(const struct loader_plan *p, size_t i,
+                        struct loader__vu *vu, const char *url,
+                        const char *body)
+{
+    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[i], vu), 0);
+    assert_string_equal(vu->url.p, url);
+    if (*body)
+        assert_string_equal(vu->body.p, body);
+    else
+        assert_int_equal(vu->body.len, 0);
+}
+
+/* The plan of one "get: /" step with the step key line key (e.g.
+ * "expect: {status: 200}"). */
+static struct loader_plan *get_step(const char *key)
+{
+    char text[1024];
+
+    snprintf(text, sizeof(text),
+             "version: 1\ntarget: http://h:1\nload: {users: 1, "
+             "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
+             "        %s\n",
+             key);
+    return fx_plan(text, "step.yaml");
 }
 
 /* ---- templates ----------------------------------------------------------- */
@@ -109,28 +126,22 @@ static void test_random_int(void **state)
 
 static void test_template_check(void **state)
 {
-    static const struct {
-        const char *tpl;
-        bool ok;
-    } cases[] = {
-        {"/a/{{id}}", true},
-        {"{{ uuid }}", true},
-        {"{{random_int(1, 2)}}", true},
-        {"{{random_int(2, 1)}}", false},
-        {"{{random_int(1)}}", false},
-        {"{{random_int(a, b)}}", false},
-        {"{{nope(1)}}", false},
-        {"{{uuid(3)}}", false},
-        {"{{random_int(1, 2}}", false},
-    };
+    static const char *const good[] = {"/a/{{id}}", "{{ uuid }}",
+                                       "{{random_int(1, 2)}}"};
+    /* each refused with a message */
+    static const char *const bad[] = {
+        "{{random_int(2, 1)}}", "{{random_int(1)}}", "{{random_int(a, b)}}",
+        "{{nope(1)}}",          "{{uuid(3)}}",       "{{random_int(1, 2}}"};
     char msg[200];
 
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+        assert_true(loader_template_check(good[i], msg, sizeof(msg)));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         msg[0] = '\0';
-        assert_int_equal(loader_template_check(cases[i].tpl, msg, sizeof(msg)),
-                         cases[i].ok);
-        assert_true(cases[i].ok || msg[0]);
+        assert_false(loader_template_check(bad[i], msg, sizeof(msg)));
+        if (!msg[0])
+            fail_msg("'%s': refused without a message", bad[i]);
     }
 }
 
@@ -168,7 +179,7 @@ static void test_escaping(void **state)
 /* A captured value with quotes stays valid JSON in a json: body. */
 static void test_json_body_escapes_captures(void **state)
 {
-    struct loader_plan *p = parse_ok(
+    struct loader_plan *p = fx_plan(
         "version: 1\ntarget: http://127.0.0.1:1\nload: {users: 1, "
         "requests: 1}\nscenarios:\n  - steps:\n      - post: /q?x={{v}}\n"
         "        json: {query: \"{{v}}\", n: 1}\n",
@@ -176,22 +187,18 @@ static void test_json_body_escapes_captures(void **state)
     struct loader__vu vu;
 
     (void)state;
-    memset(&vu, 0, sizeof(vu));
-    vu.id = 1;
-    vu.rng = 12345;
+    vu_init(&vu);
     assert_int_equal(loader__vars_set(&vu.vars, "v", "say \"hi\"\\"), 0);
-    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
-    assert_string_equal(vu.body.p,
-                        "{\"query\":\"say \\\"hi\\\"\\\\\",\"n\":1}");
-    /* not escaped outside json: */
-    assert_string_equal(vu.url.p, "http://127.0.0.1:1/q?x=say \"hi\"\\");
+    /* escaped in the json body, not outside it */
+    expect_step(p, 0, &vu, "http://127.0.0.1:1/q?x=say \"hi\"\\",
+                "{\"query\":\"say \\\"hi\\\"\\\\\",\"n\":1}");
     loader__vu_release(&vu);
     loader_plan_free(p);
 }
 
 static void test_form_query_render(void **state)
 {
-    struct loader_plan *p = parse_ok(
+    struct loader_plan *p = fx_plan(
         "version: 1\ntarget: http://h:1\nload: {users: 1, requests: 1}\n"
         "scenarios:\n  - steps:\n"
         "      - post: /login?a=1\n"
@@ -203,21 +210,15 @@ static void test_form_query_render(void **state)
     bool ctype = false;
 
     (void)state;
-    memset(&vu, 0, sizeof(vu));
-    vu.id = 1;
-    vu.rng = 12345;
+    vu_init(&vu);
     assert_int_equal(loader__vars_set(&vu.vars, "name", "Zoë"), 0);
-    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
-    assert_string_equal(vu.url.p,
-                        "http://h:1/login?a=1&q=Zo%C3%AB%20%26%20co&k%20y=2");
-    assert_string_equal(vu.body.p, "user=Zo%C3%AB&pass=p%40ss+w%3Drd");
+    expect_step(p, 0, &vu, "http://h:1/login?a=1&q=Zo%C3%AB%20%26%20co&k%20y=2",
+                "user=Zo%C3%AB&pass=p%40ss+w%3Drd");
     for (size_t i = 0; i < vu.n_headers; i++)
         ctype |= strcmp(vu.headers[i],
                         "Content-Type: application/x-www-form-urlencoded") == 0;
     assert_true(ctype);
-    assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[1], &vu), 0);
-    assert_string_equal(vu.url.p, "http://h:1/plain?x=1%2F2");
-    assert_int_equal(vu.body.len, 0);
+    expect_step(p, 1, &vu, "http://h:1/plain?x=1%2F2", "");
     loader__vu_release(&vu);
     loader_plan_free(p);
 }
@@ -251,12 +252,8 @@ static void test_capture_kinds(void **state)
         char text[512], *val = NULL;
         struct loader_plan *p;
 
-        snprintf(text, sizeof(text),
-                 "version: 1\ntarget: http://h:1\nload: {users: 1, "
-                 "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
-                 "        capture: {v: %s}\n",
-                 cases[i].yaml);
-        p = parse_ok(text, "c.yaml");
+        snprintf(text, sizeof(text), "capture: {v: %s}", cases[i].yaml);
+        p = get_step(text);
         assert_int_equal(
             loader__capture_value(&p->scenarios[0].steps[0].captures[0], hdrs,
                                   strlen(hdrs), body, strlen(body), &val),
@@ -344,10 +341,8 @@ static void test_many_headers(void **state)
              "load: {users: 1, requests: 1}\nscenarios:\n  - steps:\n"
              "      - post: /\n        json: {a: 1}\n"
              "        headers: {X-D03: step, X-S: \"s{{ uuid }}\"}\n");
-    p = parse_ok(text, "h.yaml");
-    memset(&vu, 0, sizeof(vu));
-    vu.id = 1;
-    vu.rng = 12345;
+    p = fx_plan(text, "h.yaml");
+    vu_init(&vu);
     assert_int_equal(loader__vu_render(p, &p->scenarios[0].steps[0], &vu), 0);
     /* 19 defaults, 2 step headers, Content-Type */
     assert_int_equal(vu.n_headers, 22);
@@ -390,12 +385,8 @@ static void test_expect_body(void **state)
         struct loader_plan *p;
         const struct loader_step *s;
 
-        snprintf(text, sizeof(text),
-                 "version: 1\ntarget: http://h:1\nload: {users: 1, "
-                 "requests: 1}\nscenarios:\n  - steps:\n      - get: /\n"
-                 "        expect: %s\n",
-                 cases[i].expect);
-        p = parse_ok(text, "x.yaml");
+        snprintf(text, sizeof(text), "expect: %s", cases[i].expect);
+        p = get_step(text);
         s = &p->scenarios[0].steps[0];
         assert_true(loader__step_keeps_body(s));
         assert_int_equal(loader__expect_body(s, cases[i].body,
@@ -765,12 +756,12 @@ static void test_hash(void **state)
               "      - post: /x\n        capture: {id: /id}\n",
          false},
     };
-    struct loader_plan *b = parse_ok(base, "h.yaml");
+    struct loader_plan *b = fx_plan(base, "h.yaml");
     char prev[65] = "";
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader_plan *p = parse_ok(cases[i].text, "h.yaml");
+        struct loader_plan *p = fx_plan(cases[i].text, "h.yaml");
 
         print_message("case %zu: %s\n", i, p->sha256);
         assert_int_equal(strcmp(p->sha256, b->sha256) == 0, cases[i].same);
@@ -781,11 +772,11 @@ static void test_hash(void **state)
     }
     /* the data order is part of the hash too */
     {
-        struct loader_plan *a = parse_ok(HEAD "data: {file: " PROFILES
-                                              "users.csv, order: random}\n" SC,
-                                         "h.yaml");
+        struct loader_plan *a = fx_plan(HEAD "data: {file: " PROFILES
+                                             "users.csv, order: random}\n" SC,
+                                        "h.yaml");
         struct loader_plan *c =
-            parse_ok(HEAD "data: {file: " PROFILES "users.csv}\n" SC, "h.yaml");
+            fx_plan(HEAD "data: {file: " PROFILES "users.csv}\n" SC, "h.yaml");
         assert_string_not_equal(a->sha256, c->sha256);
         loader_plan_free(a);
         loader_plan_free(c);

@@ -21,6 +21,7 @@
 
 #include "lgtest.h"
 #include "loader.h"
+#include "loader_fixture.h"
 #include "metrics.h"
 #include "profile.h"
 
@@ -37,23 +38,6 @@ struct upload {
     char body[4096];
     size_t len;
 };
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-                             const char *body, const char *token)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-    enum MHD_Result ret;
-
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    if (token)
-        MHD_add_response_header(r, "X-Token", token);
-    ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
                                const char *url, const char *method,
@@ -81,41 +65,36 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     }
     if (strcmp(url, "/health") == 0) {
         unsigned n = atomic_fetch_add(&srv.health_calls, 1) + 1;
-        return reply(c, n >= atomic_load(&srv.ready_after) ? 200 : 503, "{}",
-                     NULL);
+        return fx_reply(c, n >= atomic_load(&srv.ready_after) ? 200 : 503, "{}",
+                        NULL);
     }
     if (strcmp(url, "/login") == 0 && strcmp(method, "POST") == 0) {
-        const char *ct =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        const char *ct = fx_header(c, "Content-Type");
         if (!ct || strcmp(ct, "application/x-www-form-urlencoded") != 0 ||
             strcmp(up->body, "user=admin&pass=a+b%26c") != 0)
-            return reply(c, 400, "{}", NULL);
+            return fx_reply(c, 400, "{}", NULL);
         atomic_fetch_add(&srv.logins, 1);
-        return reply(c, 200, "{\"next\":\"/use?id=42\"}", "tok-1");
+        return fx_reply(c, 200, "{\"next\":\"/use?id=42\"}", "tok-1");
     }
     if (strcmp(url, "/session") == 0 && strcmp(method, "DELETE") == 0) {
-        const char *auth =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        const char *auth = fx_header(c, "Authorization");
         if (auth && strcmp(auth, "Bearer tok-1") == 0)
             atomic_fetch_add(&srv.teardowns, 1);
-        return reply(c, 204, "", NULL);
+        return fx_reply(c, 204, "", NULL);
     }
     if (strcmp(url, "/use") == 0) {
-        const char *auth =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-        const char *id =
-            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
-        const char *who =
-            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "who");
+        const char *auth = fx_header(c, "Authorization");
+        const char *id = fx_arg(c, "id");
+        const char *who = fx_arg(c, "who");
         if (auth && strcmp(auth, "Bearer tok-1") == 0 && id &&
             strcmp(id, "42") == 0 && who &&
             (strcmp(who, "al ice") == 0 || strcmp(who, "bob") == 0)) {
             atomic_fetch_add(&srv.good_use, 1);
-            return reply(c, 200, "{\"name\":\"say \\\"hi\\\"\",\"ok\":true}",
-                         NULL);
+            return fx_reply(c, 200, "{\"name\":\"say \\\"hi\\\"\",\"ok\":true}",
+                            NULL);
         }
         atomic_fetch_add(&srv.bad_use, 1);
-        return reply(c, 400, "{}", NULL);
+        return fx_reply(c, 400, "{}", NULL);
     }
     if (strcmp(url, "/echo") == 0) {
         json_t *j = json_loadb(up->body, up->len, 0, NULL);
@@ -124,7 +103,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
                   strcmp(json_string_value(q), "say \"hi\"") == 0;
         json_decref(j);
         atomic_fetch_add(ok ? &srv.good_echo : &srv.bad_echo, 1);
-        return reply(c, ok ? 200 : 400, "{\"ok\":false}", NULL);
+        return fx_reply(c, ok ? 200 : 400, "{\"ok\":false}", NULL);
     }
     if (strcmp(url, "/old") == 0) {
         struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -140,13 +119,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     }
     if (strcmp(url, "/moved") == 0) {
         atomic_fetch_add(&srv.moved, 1);
-        return reply(c, 200, "{}", NULL);
+        return fx_reply(c, 200, "{}", NULL);
     }
     if (strcmp(url, "/slow") == 0) {
         sleep_ms(100);
-        return reply(c, 200, "{}", NULL);
+        return fx_reply(c, 200, "{}", NULL);
     }
-    return reply(c, 404, "{}", NULL);
+    return fx_reply(c, 404, "{}", NULL);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -189,29 +168,15 @@ static int teardown(void **state)
 /* The plan of a profile written in YAML. */
 static struct loader_plan *profile(const char *fmt, ...)
 {
-    char text[4096], body[3800], msg[1024];
-    struct profile *prof = NULL;
-    struct loader_plan *p;
-    struct profile_error err;
+    char text[4096], body[3800];
     va_list ap;
-    int rc;
 
     va_start(ap, fmt);
     vsnprintf(body, sizeof(body), fmt, ap);
     va_end(ap);
     snprintf(text, sizeof(text), "version: 1\ntarget: http://127.0.0.1:%u\n%s",
              srv.port, body);
-    rc = profile_parse(text, strlen(text),
-                       LOADGATE_SOURCE_DIR "/tests/profile/profiles/r.yaml",
-                       &prof, &err);
-    profile_error_format(&err, msg, sizeof(msg));
-    if (rc)
-        print_error("%s\n", msg);
-    assert_int_equal(rc, 0);
-    p = prof->plan;
-    prof->plan = NULL;
-    profile_free(prof);
-    return p;
+    return fx_plan(text, LOADGATE_SOURCE_DIR "/tests/profile/profiles/r.yaml");
 }
 
 static const struct metrics_endpoint *ep(const struct metrics_results *r,
@@ -427,18 +392,19 @@ static void test_wait_for_timeout(void **state)
     loader_plan_free(p);
 }
 
-/* Failed expectations are class "expect", never a success. */
+/* Failed expectations are class "expect", never a success; a status
+ * other than the expected one is class "status", not "expect". */
 static void test_expect_failures(void **state)
 {
     static const struct {
         const char *expect;
-        bool fails;
+        enum metrics_errclass cls; /* of all 5 requests */
     } cases[] = {
-        {"{json: {/ok: true}}", false},
-        {"{json: {/ok: false}}", true},
-        {"{body_contains: hi}", false},
-        {"{body_contains: nope}", true},
-        {"{status: 201}", false /* STATUS, not EXPECT */},
+        {"{json: {/ok: true}}", METRICS_ERR_NONE},
+        {"{json: {/ok: false}}", METRICS_ERR_EXPECT},
+        {"{body_contains: hi}", METRICS_ERR_NONE},
+        {"{body_contains: nope}", METRICS_ERR_EXPECT},
+        {"{status: 201}", METRICS_ERR_STATUS},
     };
 
     (void)state;
@@ -467,9 +433,9 @@ static void test_expect_failures(void **state)
         e = ep(r, "GET /use?id=42&who=bob");
         assert_int_equal(e->requests, 5);
         assert_int_equal(e->err_class[METRICS_ERR_EXPECT],
-                         cases[i].fails ? 5 : 0);
-        if (i == 4)
-            assert_int_equal(e->err_class[METRICS_ERR_STATUS], 5);
+                         cases[i].cls == METRICS_ERR_EXPECT ? 5 : 0);
+        if (cases[i].cls != METRICS_ERR_NONE)
+            assert_int_equal(e->err_class[cases[i].cls], 5);
         loader_vars_free(vars, n);
         metrics_results_free(r);
         loader_plan_free(p);

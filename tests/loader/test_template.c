@@ -10,56 +10,80 @@
 #include <cmocka.h>
 
 #include "loader_engine_internal.h"
+#include "lgtest.h"
 
-struct render_case {
+/* Templates rendered with the variables agent = a-17 and token = t0k:
+ * {template, what it renders}. */
+static const char *const var_cases[][2] = {
+    {"/api/health", "/api/health"},
+    {"", ""},
+    {"/agents/{{agent}}/query", "/agents/a-17/query"},
+    {"/agents/{{ agent }}/q", "/agents/a-17/q"},
+    {"{{agent}}{{token}}", "a-17t0k"},
+    {"/x/{{unknown}}/y", "/x//y"},
+    /* what stays literal */
+    {"${HOME}", "${HOME}"},
+    {"${vu", "${vu"},
+    {"$", "$"},
+    {"{{agent", "{{agent"},
+    {"a{{agent}}b{{", "aa-17b{{"},
+    {"{agent}", "{agent}"},
+    {"{{}}", ""},
+    {"{{{agent}}}", "}"},
+};
+
+/* Templates with the virtual user's number and iteration. */
+static const struct {
     const char *tpl;
     unsigned vu;
     uint64_t iteration;
     const char *want;
-};
-
-static const struct render_case cases[] = {
-    {"/api/health", 1, 0, "/api/health"},
-    {"", 1, 0, ""},
-    {"/agents/{{agent}}/query", 1, 0, "/agents/a-17/query"},
-    {"/agents/{{ agent }}/q", 1, 0, "/agents/a-17/q"},
-    {"{{agent}}{{token}}", 1, 0, "a-17t0k"},
-    {"/x/{{unknown}}/y", 1, 0, "/x//y"},
+} counter_cases[] = {
     {"agent-${vu}", 42, 0, "agent-42"},
     {"it=${iteration}", 3, 18446744073709551615u, "it=18446744073709551615"},
     {"${vu}-${iteration}-{{agent}}", 7, 5, "7-5-a-17"},
     {"{\"name\":\"agent-${vu}\"}", 9, 0, "{\"name\":\"agent-9\"}"},
-    {"${HOME}", 1, 0, "${HOME}"},
-    {"${vu", 1, 0, "${vu"},
-    {"$", 1, 0, "$"},
-    {"{{agent", 1, 0, "{{agent"},
-    {"a{{agent}}b{{", 1, 0, "aa-17b{{"},
-    {"{agent}", 1, 0, "{agent}"},
-    {"{{}}", 1, 0, ""},
-    {"{{{agent}}}", 1, 0, "}"},
 };
+
+/* tpl rendered for user vu in iteration it is want. */
+static void expect_render(const struct loader__vars *vars, const char *tpl,
+                          unsigned vu, uint64_t it, const char *want)
+{
+    struct loader__buf out = {0};
+
+    assert_int_equal(loader__template_render(tpl, vars, vu, it, &out), 0);
+    if (strcmp(out.p, want) != 0)
+        fail_msg("'%s' rendered '%s', want '%s'", tpl, out.p, want);
+    assert_int_equal(out.len, strlen(want));
+    loader__buf_release(&out);
+}
+
+/* The variables of the tables: agent = a-17, token = t0k. */
+static int vars_setup(void **state)
+{
+    static struct loader__vars vars;
+
+    memset(&vars, 0, sizeof(vars));
+    if (loader__vars_set(&vars, "agent", "a-17") ||
+        loader__vars_set(&vars, "token", "t0k"))
+        return -1;
+    *state = &vars;
+    return 0;
+}
+
+static int vars_teardown(void **state)
+{
+    loader__vars_release(*state);
+    return 0;
+}
 
 static void test_render_table(void **state)
 {
-    struct loader__vars vars = {0};
-
-    (void)state;
-    assert_int_equal(loader__vars_set(&vars, "agent", "a-17"), 0);
-    assert_int_equal(loader__vars_set(&vars, "token", "t0k"), 0);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        struct loader__buf out = {0};
-
-        assert_int_equal(loader__template_render(cases[i].tpl, &vars,
-                                                 cases[i].vu,
-                                                 cases[i].iteration, &out),
-                         0);
-        if (strcmp(out.p, cases[i].want) != 0)
-            fail_msg("case %zu: '%s' rendered '%s', want '%s'", i, cases[i].tpl,
-                     out.p, cases[i].want);
-        assert_int_equal(out.len, strlen(cases[i].want));
-        loader__buf_release(&out);
-    }
-    loader__vars_release(&vars);
+    for (size_t i = 0; i < sizeof(var_cases) / sizeof(*var_cases); i++)
+        expect_render(*state, var_cases[i][0], 1, 0, var_cases[i][1]);
+    for (size_t i = 0; i < sizeof(counter_cases) / sizeof(*counter_cases); i++)
+        expect_render(*state, counter_cases[i].tpl, counter_cases[i].vu,
+                      counter_cases[i].iteration, counter_cases[i].want);
 }
 
 static void test_render_appends_and_null(void **state)
@@ -129,14 +153,9 @@ static void test_render_long(void **state)
     loader__vars_release(&vars);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_render_table),
-        cmocka_unit_test(test_render_appends_and_null),
-        cmocka_unit_test(test_vars_replace_and_clear),
-        cmocka_unit_test(test_render_long),
-    };
-
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL,
+            cmocka_unit_test_setup_teardown(test_render_table, vars_setup,
+                                            vars_teardown),
+            cmocka_unit_test(test_render_appends_and_null),
+            cmocka_unit_test(test_vars_replace_and_clear),
+            cmocka_unit_test(test_render_long))

@@ -691,13 +691,26 @@ static void test_merge_runs_of_shards(void **state)
         METRICS_EINVAL);
 }
 
+/* Merges the n runs of in (named r1, r2, r3) with METRICS_MERGE_FORCE,
+ * which must succeed; whether it had to force, and the warning in err. */
+static bool force_merge(struct metrics_results **in, size_t n,
+                        struct metrics_merge_info *info, char *err, size_t len)
+{
+    static const char *const names[] = {"r1", "r2", "r3"};
+
+    err[0] = '\0';
+    if (metrics_results_merge_runs(in, names, n, METRICS_MERGE_FORCE, info, err,
+                                   len) != 0)
+        fail_msg("merge: %s", err);
+    return info->forced;
+}
+
 /* Forced: the time between runs is no part of the duration, so rps is
  * that of the runs; users and rates are weighted by the time each group
  * of overlapping runs covers. */
 static void test_merge_runs_forced_duration(void **state)
 {
     struct metrics_results *in[3];
-    static const char *const names[] = {"r1", "r2", "r3"};
     struct metrics_merge_info info;
     char err[512];
     double rps;
@@ -706,11 +719,7 @@ static void test_merge_runs_forced_duration(void **state)
     /* two whole runs an hour apart, 10 s each */
     in[0] = shard(1000, NULL, "github-1");
     in[1] = shard(4600, NULL, "github-2");
-    assert_int_equal(metrics_results_merge_runs(in, names, 2,
-                                                METRICS_MERGE_FORCE, &info, err,
-                                                sizeof(err)),
-                     0);
-    assert_true(info.forced);
+    assert_true(force_merge(in, 2, &info, err, sizeof(err)));
     assert_non_null(strstr(err, "'r1' is not a shard"));
     assert_int_equal(info.shards_of, 0);
     assert_true(in[0]->duration_s == 20);
@@ -730,11 +739,7 @@ static void test_merge_runs_forced_duration(void **state)
     in[2] = shard(1005, "3/3", NULL);
     for (int k = 0; k < 3; k++)
         in[k]->meta.target_rps = 10;
-    assert_int_equal(metrics_results_merge_runs(in, names, 3,
-                                                METRICS_MERGE_FORCE, &info, err,
-                                                sizeof(err)),
-                     0);
-    assert_true(info.forced);
+    assert_true(force_merge(in, 3, &info, err, sizeof(err)));
     assert_non_null(strstr(err, "did not run at the same time"));
     assert_true(in[0]->duration_s == 25);
     assert_int_equal(in[0]->concurrent_users, 80);
@@ -746,11 +751,7 @@ static void test_merge_runs_forced_duration(void **state)
     /* forced, but nothing to force: no warning, and as without */
     in[0] = shard(1000, "1/2", NULL);
     in[1] = shard(1003, "2/2", NULL);
-    assert_int_equal(metrics_results_merge_runs(in, names, 2,
-                                                METRICS_MERGE_FORCE, &info, err,
-                                                sizeof(err)),
-                     0);
-    assert_false(info.forced);
+    assert_false(force_merge(in, 2, &info, err, sizeof(err)));
     assert_true(in[0]->duration_s == 13);
     assert_int_equal(in[0]->concurrent_users, 100);
     metrics_results_free(in[0]);

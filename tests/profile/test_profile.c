@@ -13,24 +13,9 @@
 
 #include "profile.h"
 #include "profile_internal.h"
+#include "profile_fixture.h"
 
 #define FIXTURE(name) LOADGATE_SOURCE_DIR "/tests/profile/profiles/" name
-
-static struct profile *parse_ok(const char *text)
-{
-    struct profile *p = NULL;
-    struct profile_error err;
-    char msg[1200];
-    int rc = profile_parse(text, strlen(text), "t.yaml", &p, &err);
-
-    if (rc) {
-        profile_error_format(&err, msg, sizeof(msg));
-        print_error("unexpected error %d: %s\n", rc, msg);
-    }
-    assert_int_equal(rc, 0);
-    assert_non_null(p);
-    return p;
-}
 
 /* ---- the full profile ------------------------------------------------- */
 
@@ -180,7 +165,7 @@ static const char open_model[] = "version: 1\n"
 
 static void test_open_model(void **state)
 {
-    struct profile *p = parse_ok(open_model);
+    struct profile *p = pfx_parse(open_model);
     (void)state;
 
     assert_string_equal(p->plan->target, "https://example.test:8443/base");
@@ -208,9 +193,9 @@ static void test_open_model(void **state)
 static void test_constant_rate(void **state)
 {
     struct profile *p =
-        parse_ok("version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
-                 "load: { rate: 500/s, requests: 3, think_time: 2 }\n"
-                 "scenarios: [ { name: x, steps: [ { get: '/a?b=1' } ] } ]\n");
+        pfx_parse("version: 1\ntarget: http://[::1]:8080\nengine: fast\n"
+                  "load: { rate: 500/s, requests: 3, think_time: 2 }\n"
+                  "scenarios: [ { name: x, steps: [ { get: '/a?b=1' } ] } ]\n");
     (void)state;
 
     assert_string_equal(p->plan->target, "http://[::1]:8080");
@@ -350,9 +335,9 @@ static void test_env_dollar_run(void **state)
     (void)state;
 
     setenv("LG_E1", "v", 1);
-    p = parse_ok("version: 1\ntarget: http://h\nload: {users: 1, "
-                 "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
-                 "baseline: '$$${LG_E1}'\n");
+    p = pfx_parse("version: 1\ntarget: http://h\nload: {users: 1, "
+                  "requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
+                  "baseline: '$$${LG_E1}'\n");
     assert_string_equal(p->baseline.spec, "$${LG_E1}");
     profile_free(p);
     unsetenv("LG_E1");
@@ -366,9 +351,9 @@ static void test_env_in_numbers_not_keys(void **state)
 
     setenv("LG_USERS", "42", 1);
     unsetenv("LG_DUR");
-    p = parse_ok("version: 1\ntarget: http://h\nload:\n  users: ${LG_USERS}\n"
-                 "  duration: ${LG_DUR:-2m}\n\nscenarios: [{steps: [{get: /, "
-                 "json: {'${LG_USERS}': '${LG_USERS}'}}]}]\n");
+    p = pfx_parse("version: 1\ntarget: http://h\nload:\n  users: ${LG_USERS}\n"
+                  "  duration: ${LG_DUR:-2m}\n\nscenarios: [{steps: [{get: /, "
+                  "json: {'${LG_USERS}': '${LG_USERS}'}}]}]\n");
     assert_int_equal(p->plan->load.users, 42);
     assert_true(p->plan->load.duration_s == 120);
     assert_string_equal(p->plan->scenarios[0].steps[0].body,
@@ -450,7 +435,7 @@ static void test_secret_marking(void **state)
                  "requests: 1}\nscenarios: [{steps: [{get: /, headers: "
                  "{'%s': '%s'}}]}]\n",
                  c->name, c->value);
-        p = parse_ok(text);
+        p = pfx_parse(text);
         print_message("%s: %s\n", c->name, c->value);
         assert_int_equal(p->plan->scenarios[0].steps[0].n_headers, 1);
         assert_string_equal(p->plan->scenarios[0].steps[0].headers[0].key,
@@ -494,9 +479,9 @@ static void test_endpoint_names_keep_env_unexpanded(void **state)
 
     (void)state;
     setenv("LG_TOKEN", "TOPSECRET-1", 1);
-    p = parse_ok(text);
+    p = pfx_parse(text);
     setenv("LG_TOKEN", "TOPSECRET-2", 1);
-    q = parse_ok(text);
+    q = pfx_parse(text);
     unsetenv("LG_TOKEN");
     sc = &p->plan->scenarios[0];
     assert_int_equal(sc->n_steps, 4);
@@ -585,14 +570,14 @@ static const struct hash_case hash_cases[] = {
 
 static void test_hash(void **state)
 {
-    struct profile *base = parse_ok(hash_base), *again;
+    struct profile *base = pfx_parse(hash_base), *again;
     (void)state;
 
-    again = parse_ok(hash_base);
+    again = pfx_parse(hash_base);
     assert_string_equal(base->plan->sha256, again->plan->sha256);
     profile_free(again);
     for (size_t i = 0; i < sizeof(hash_cases) / sizeof(*hash_cases); i++) {
-        struct profile *p = parse_ok(hash_cases[i].text);
+        struct profile *p = pfx_parse(hash_cases[i].text);
         print_message("hash case %zu\n", i);
         if (hash_cases[i].same)
             assert_string_equal(base->plan->sha256, p->plan->sha256);
@@ -814,11 +799,11 @@ static void test_quick_details(void **state)
     assert_true(p->plan->load.rate == 25);
 
     /* hashed like the same profile written in YAML */
-    yaml = parse_ok("version: 1\ntarget: http://other\n"
-                    "load: {users: 1, requests: 10, rate: 25/s}\n"
-                    "scenarios:\n  - name: quick\n    steps:\n"
-                    "      - post: /p\n        headers: {X-Token: x, "
-                    "Accept: y}\n        body: '{\"a\":1}'\n");
+    yaml = pfx_parse("version: 1\ntarget: http://other\n"
+                     "load: {users: 1, requests: 10, rate: 25/s}\n"
+                     "scenarios:\n  - name: quick\n    steps:\n"
+                     "      - post: /p\n        headers: {X-Token: x, "
+                     "Accept: y}\n        body: '{\"a\":1}'\n");
     yaml->plan->scenarios[0].steps[0].body_is_json = true;
     assert_int_equal(profile__hash(yaml->plan), 0);
     assert_string_equal(p->plan->sha256, yaml->plan->sha256);

@@ -12,6 +12,7 @@
 
 #include "profile.h"
 #include "profile_internal.h"
+#include "lgtest.h"
 
 #define V "version: 1\n"
 #define T "target: http://h\n"
@@ -383,13 +384,6 @@ static void test_garbage(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_cases),
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_many_keys),
-        cmocka_unit_test(test_garbage),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_error_cases),
+            cmocka_unit_test(test_limits), cmocka_unit_test(test_many_keys),
+            cmocka_unit_test(test_garbage))

@@ -14,23 +14,11 @@
 
 #include "profile.h"
 #include "profile_internal.h"
+#include "lgtest.h"
+#include "profile_fixture.h"
 
 #define HEAD "version: 1\ntarget: http://127.0.0.1:1\n"
 #define TAIL "load: {users: 1, requests: 1}\nscenarios: [{steps: [{get: /}]}]\n"
-
-static struct profile *parse_ok(const char *text)
-{
-    struct profile *p = NULL;
-    struct profile_error err;
-    int rc;
-
-    memset(&err, 0, sizeof(err));
-    rc = profile_parse(text, strlen(text), "t.yaml", &p, &err);
-    if (rc)
-        print_error("%d:%d: %s\n", err.line, err.col, err.msg);
-    assert_int_equal(rc, 0);
-    return p;
-}
 
 static void test_versions(void **state)
 {
@@ -54,7 +42,7 @@ static void test_versions(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
-        struct profile *p = parse_ok(ok[i].text);
+        struct profile *p = pfx_parse(ok[i].text);
 
         assert_int_equal(p->plan->http.version, ok[i].v);
         assert_int_equal(p->plan->http.connections, ok[i].conns);
@@ -69,7 +57,7 @@ static void test_env(void **state)
 
     (void)state;
     setenv("LG_HTTP_VERSION", "2", 1);
-    p = parse_ok(HEAD "http: ${LG_HTTP_VERSION}\n" TAIL);
+    p = pfx_parse(HEAD "http: ${LG_HTTP_VERSION}\n" TAIL);
     assert_int_equal(p->plan->http.version, LOADER_HTTP_2);
     profile_free(p);
     unsetenv("LG_HTTP_VERSION");
@@ -122,22 +110,13 @@ static void test_errors(void **state)
 
 static void test_hash(void **state)
 {
-    struct profile *a = parse_ok(HEAD TAIL);
-    struct profile *b = parse_ok(HEAD "http: 1.1\n" TAIL);
-    struct profile *c = parse_ok(HEAD "http: 2\n" TAIL);
-    struct profile *d =
-        parse_ok(HEAD "http: {version: 2, connections: 2}\n" TAIL);
-
     (void)state;
     /* HTTP/1.1 said or not: the hash of before */
-    assert_string_equal(a->plan->sha256, b->plan->sha256);
+    pfx_same_hash(HEAD TAIL, HEAD "http: 1.1\n" TAIL, true);
     /* another protocol, another way of spreading users: another load */
-    assert_string_not_equal(a->plan->sha256, c->plan->sha256);
-    assert_string_not_equal(c->plan->sha256, d->plan->sha256);
-    profile_free(a);
-    profile_free(b);
-    profile_free(c);
-    profile_free(d);
+    pfx_same_hash(HEAD TAIL, HEAD "http: 2\n" TAIL, false);
+    pfx_same_hash(HEAD "http: 2\n" TAIL,
+                  HEAD "http: {version: 2, connections: 2}\n" TAIL, false);
 }
 
 static void test_keys(void **state)
@@ -155,12 +134,6 @@ static void test_keys(void **state)
     assert_true(top);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_versions), cmocka_unit_test(test_env),
-        cmocka_unit_test(test_errors),   cmocka_unit_test(test_hash),
-        cmocka_unit_test(test_keys),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_versions),
+            cmocka_unit_test(test_env), cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_hash), cmocka_unit_test(test_keys))

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "profile.h"
+#include "profile_fixture.h"
 
 #define HEAD                                                                   \
     "version: 1\ntarget: http://h\nload: {users: 1, requests: 1}\n"            \
@@ -21,14 +22,9 @@
 static struct profile *parse_ok(const char *step_tail)
 {
     char text[2048];
-    struct profile *p = NULL;
-    struct profile_error err;
 
     snprintf(text, sizeof(text), HEAD "%s", step_tail);
-    memset(&err, 0, sizeof(err));
-    if (profile_parse(text, strlen(text), "t.yaml", &p, &err) != 0)
-        fail_msg("refused: %d:%d: %s\n%s", err.line, err.col, err.msg, text);
-    return p;
+    return pfx_parse(text);
 }
 
 static void test_short_forms(void **state)
@@ -157,22 +153,13 @@ static void test_head_cannot_stream(void **state)
 
 static void test_hash_tells_rules_apart(void **state)
 {
-    struct profile *a = parse_ok(""), *b = parse_ok("        stream: sse\n"),
-                   *c = parse_ok("        stream: lines\n"),
-                   *d = parse_ok("        stream: sse\n        slo: "
-                                 "{ttft: 1s}\n"),
-                   *e = parse_ok("");
-
     (void)state;
-    assert_string_equal(a->plan->sha256, e->plan->sha256);
-    assert_string_not_equal(a->plan->sha256, b->plan->sha256);
-    assert_string_not_equal(b->plan->sha256, c->plan->sha256);
-    assert_string_not_equal(b->plan->sha256, d->plan->sha256);
-    profile_free(a);
-    profile_free(b);
-    profile_free(c);
-    profile_free(d);
-    profile_free(e);
+    pfx_same_hash(HEAD, HEAD, true);
+    pfx_same_hash(HEAD, HEAD "        stream: sse\n", false);
+    pfx_same_hash(HEAD "        stream: sse\n", HEAD "        stream: lines\n",
+                  false);
+    pfx_same_hash(HEAD "        stream: sse\n",
+                  HEAD "        stream: sse\n        slo: {ttft: 1s}\n", false);
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "profile_internal.h"
+#include "lgtest.h"
 
 #define SCHEMA_FILE LOADGATE_SOURCE_DIR "/schema/profile.schema.json"
 
@@ -145,12 +146,6 @@ static void test_schema_refuses_unknown_keys(void **state)
     assert_int_equal(open, 0);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema_has_every_parser_key),
-        cmocka_unit_test(test_parser_accepts_every_schema_key),
-        cmocka_unit_test(test_schema_refuses_unknown_keys),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+LGTEST_MAIN(setup, teardown, cmocka_unit_test(test_schema_has_every_parser_key),
+            cmocka_unit_test(test_parser_accepts_every_schema_key),
+            cmocka_unit_test(test_schema_refuses_unknown_keys))

@@ -21,6 +21,8 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "lghttp.h"
+#include "lgjson.h"
 #include "lgtest.h"
 #include "metrics.h"
 #include "server.h"
@@ -82,67 +84,25 @@ static struct metrics_results *make_results(size_t n_endpoints, size_t n)
     return r;
 }
 
-struct answer {
-    long status;
-    char *body;
-    size_t len;
-    char allow[256];
-    char content_type[256];
-};
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-    struct answer *a = userp;
-    size_t n = size * nmemb;
-    char *p = realloc(a->body, a->len + n + 1);
-
-    if (p == NULL)
-        return 0;
-    memcpy(p + a->len, data, n);
-    a->body = p;
-    a->len += n;
-    a->body[a->len] = '\0';
-    return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
-{
-    struct answer *a = userp;
-    size_t n = size * nmemb;
-    char line[256];
-
-    snprintf(line, sizeof(line), "%.*s", (int)(n < 255 ? n : 255), data);
-    line[strcspn(line, "\r\n")] = '\0';
-    if (strncasecmp(line, "Allow: ", 7) == 0)
-        snprintf(a->allow, sizeof(a->allow), "%s", line + 7);
-    if (strncasecmp(line, "Content-Type: ", 14) == 0)
-        snprintf(a->content_type, sizeof(a->content_type), "%s", line + 14);
-    return n;
-}
-
 /* One raw request: path sent as is (no dot-segment cleaning); extra is a
  * header line or NULL.  Returns the curl code; *a owns a body. */
 static CURLcode raw(const char *base, const char *method, const char *path,
                     const char *extra, const char *body, size_t len,
-                    struct answer *a)
+                    struct http_reply *a)
 {
     char url[1024];
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
     CURLcode cc;
 
-    memset(a, 0, sizeof(*a));
     assert_non_null(c);
+    http_reply_capture(c, a);
     snprintf(url, sizeof(url), "%s%s", base, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
     /* no Expect: 100-continue unless a test asks for it */
     h = curl_slist_append(h, "Expect:");
     if (extra != NULL)
@@ -160,7 +120,7 @@ static CURLcode raw(const char *base, const char *method, const char *path,
 }
 
 /* The answer's JSON; fails the test unless it is an object. */
-static json_t *answer_json(const struct answer *a)
+static json_t *answer_json(const struct http_reply *a)
 {
     json_error_t e;
     json_t *doc = json_loadb(a->body != NULL ? a->body : "", a->len, 0, &e);
@@ -318,20 +278,19 @@ static void test_raw_post_answer(void **state)
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 100);
     char *body = save_body("raw-1", r);
-    struct answer a;
+    struct http_reply a;
 
     assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
                          "Content-Type: application/json", body, strlen(body),
                          &a),
                      CURLE_OK);
     assert_int_equal(a.status, 201);
-    assert_string_equal(a.content_type, "application/json");
+    assert_string_equal(a.type, "application/json");
     json_t *doc = answer_json(&a);
-    assert_string_equal(json_string_value(json_object_get(doc, "id")), "raw-1");
+    assert_jstr(doc, "id", "raw-1");
     assert_string_equal(
         json_string_value(json_object_get(doc, "baseline_name")), "raw-1");
-    assert_string_equal(json_string_value(json_object_get(doc, "timestamp")),
-                        r->timestamp);
+    assert_jstr(doc, "timestamp", r->timestamp);
     json_decref(doc);
     free(a.body);
     free(body);
@@ -347,7 +306,7 @@ static void test_list(void **state)
     } pushes[] = {{"zeta", 1, 300}, {"alpha", 2, 500}, {"mid.v2", 3, 100}};
     static const char *const sorted[] = {"alpha", "mid.v2", "zeta"};
     struct metrics_results *docs[3];
-    struct answer a;
+    struct http_reply a;
 
     for (size_t i = 0; i < 3; i++) {
         docs[i] = make_results(pushes[i].endpoints, pushes[i].n);
@@ -366,12 +325,9 @@ static void test_list(void **state)
         size_t k = 0;
         while (strcmp(pushes[k].name, sorted[i]) != 0)
             k++;
-        assert_string_equal(json_string_value(json_object_get(it, "id")),
-                            sorted[i]);
-        assert_string_equal(json_string_value(json_object_get(it, "name")),
-                            sorted[i]);
-        assert_string_equal(json_string_value(json_object_get(it, "timestamp")),
-                            docs[k]->timestamp);
+        assert_jstr(it, "id", sorted[i]);
+        assert_jstr(it, "name", sorted[i]);
+        assert_jstr(it, "timestamp", docs[k]->timestamp);
         assert_int_equal(
             json_integer_value(json_object_get(it, "total_requests")),
             metrics_results_total_requests(docs[k]));
@@ -394,9 +350,13 @@ static void test_list(void **state)
 
 static void test_text_format(void **state)
 {
+    static const char *const report[] = {
+        "Performance Baseline Report", "Baseline ID: text-me\n",
+        "Total Requests: 2,000\n", "Concurrent Users: 8\n",
+        "1. Performance metrics are within"};
     struct fx *f = *state;
     struct metrics_results *r = make_results(2, 1000);
-    struct answer a;
+    struct http_reply a;
     char want[128];
     double p95;
 
@@ -406,12 +366,10 @@ static void test_text_format(void **state)
                          NULL, 0, &a),
                      CURLE_OK);
     assert_int_equal(a.status, 200);
-    assert_non_null(strstr(a.content_type, "text/plain"));
-    assert_non_null(strstr(a.body, "Performance Baseline Report"));
-    assert_non_null(strstr(a.body, "Baseline ID: text-me\n"));
-    assert_non_null(strstr(a.body, "Total Requests: 2,000\n"));
-    assert_non_null(strstr(a.body, "Concurrent Users: 8\n"));
-    assert_non_null(strstr(a.body, "1. Performance metrics are within"));
+    assert_non_null(strstr(a.type, "text/plain"));
+    for (size_t i = 0; i < sizeof(report) / sizeof(report[0]); i++)
+        if (!strstr(a.body, report[i]))
+            fail_msg("no '%s' in:\n%s", report[i], a.body);
     /* the endpoint line carries the endpoint's own p95 */
     const struct metrics_endpoint *ep =
         metrics_results_find(r, "POST /api/agents/{id}/query");
@@ -441,7 +399,7 @@ static void test_info(void **state)
 {
     struct fx *f = *state;
     struct metrics_results *r = make_results(1, 50);
-    struct answer a;
+    struct http_reply a;
 
     for (int round = 0; round < 2; round++) {
         assert_int_equal(
@@ -449,16 +407,12 @@ static void test_info(void **state)
             CURLE_OK);
         assert_int_equal(a.status, 200);
         json_t *doc = answer_json(&a);
-        assert_string_equal(json_string_value(json_object_get(doc, "version")),
-                            LOADGATE_VERSION);
-        assert_string_equal(json_string_value(json_object_get(doc, "store")),
-                            f->store);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")),
-                            METRICS_SCHEMA);
+        assert_jstr(doc, "version", LOADGATE_VERSION);
+        assert_jstr(doc, "store", f->store);
+        assert_jstr(doc, "schema", METRICS_SCHEMA);
         assert_int_equal(
             json_integer_value(json_object_get(doc, "baseline_count")), round);
-        assert_string_equal(json_string_value(json_object_get(doc, "auth")),
-                            "none");
+        assert_jstr(doc, "auth", "none");
         json_decref(doc);
         free(a.body);
         if (round == 0)
@@ -469,8 +423,7 @@ static void test_info(void **state)
         raw(f->locked_url, "GET", "/api/load-test/info", NULL, NULL, 0, &a),
         CURLE_OK);
     json_t *doc = answer_json(&a);
-    assert_string_equal(json_string_value(json_object_get(doc, "auth")),
-                        "bearer");
+    assert_jstr(doc, "auth", "bearer");
     json_decref(doc);
     free(a.body);
     metrics_results_free(r);
@@ -511,7 +464,7 @@ static void test_token(void **state)
                                       "Authorization: Bearer nope"};
     char *body = save_body("guarded", r);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct answer a;
+        struct http_reply a;
         assert_int_equal(raw(f->locked_url, "POST", "/api/load-test/baseline",
                              bad[i], body, strlen(body), &a),
                          CURLE_OK);
@@ -541,6 +494,55 @@ static void test_token(void **state)
     metrics_results_free(r);
 }
 
+/* method path with len bytes of body (none when NULL) and the header
+ * line extra (when not NULL) answers status with an application/json
+ * "error" holding error, and the Allow header allow when not NULL. */
+static void expect_raw_error(const char *base, const char *method,
+                             const char *path, const char *extra,
+                             const char *body, size_t len, long status,
+                             const char *error, const char *allow)
+{
+    struct http_reply a;
+    json_t *doc;
+    const char *e;
+
+    assert_int_equal(raw(base, method, path, extra, body, len, &a), CURLE_OK);
+    if (a.status != status)
+        fail_msg("%s %s (%zu bytes): HTTP %ld, want %ld: %s", method, path, len,
+                 a.status, status, a.body != NULL ? a.body : "");
+    assert_string_equal(a.type, "application/json");
+    doc = answer_json(&a);
+    e = json_string_value(json_object_get(doc, "error"));
+    if (e == NULL || strstr(e, error) == NULL)
+        fail_msg("%s %s: error '%s' lacks '%s'", method, path, e ? e : "(none)",
+                 error);
+    if (allow != NULL)
+        assert_string_equal(a.allow, allow);
+    json_decref(doc);
+    free(a.body);
+}
+
+/* The same with a text body and no extra header. */
+static void expect_error(const char *base, const char *method, const char *path,
+                         const char *body, long status, const char *error,
+                         const char *allow)
+{
+    expect_raw_error(base, method, path, NULL, body,
+                     body != NULL ? strlen(body) : 0, status, error, allow);
+}
+
+/* The store's baselines (free with compare_store_list_free). */
+static size_t stored(const struct fx *f, struct compare_store_entry **e)
+{
+    size_t n = 0;
+    char err[512];
+
+    *e = NULL;
+    if (compare_store_list(f->store, e, &n, err, sizeof(err)) != 0)
+        fail_msg("compare_store_list: %s", err);
+    return n;
+}
+
 static void test_bad_requests(void **state)
 {
     struct fx *f = *state;
@@ -562,39 +564,30 @@ static void test_bad_requests(void **state)
     snprintf(long_name, sizeof(long_name),
              "{\"baseline_name\": \"%065d\", \"results\": %s}", 7, doc_only);
 
-    const struct {
+    /* POST /api/load-test/baseline: 400 and the error, {body, error} */
+    const char *const posts[][2] = {
+        {"{not json", "invalid JSON at line 1"},
+        {"", "invalid JSON"},
+        {"[1, 2]", "JSON object"},
+        {"{\"results\": {}}", "baseline_name"},
+        {"{\"baseline_name\": 7}", "baseline_name"},
+        {"{\"baseline_name\": \"x\"}", "missing \"results\""},
+        {dotdot, "invalid baseline name '../x'"},
+        /* jansson refuses \u0000 unless asked: no name with a NUL */
+        {nul_name, "\\u0000 is not allowed"},
+        {long_name, "invalid baseline name"},
+        {bad_schema, "results: "},
+    };
+    /* GET /api/load-test/baselines/NAME: 400 invalid baseline name; a %00
+     * once cut the name short: "fine%00x" served "fine" */
+    static const char *const bad_names[] = {"../x", ".hidden", "a%2Fb",
+                                            "fine%00x"};
+    static const struct {
         const char *method, *path, *body;
         long status;
         const char *error; /* substring of "error" */
         const char *allow;
-    } cases[] = {
-        {"POST", "/api/load-test/baseline", "{not json", 400,
-         "invalid JSON at line 1", NULL},
-        {"POST", "/api/load-test/baseline", "", 400, "invalid JSON", NULL},
-        {"POST", "/api/load-test/baseline", "[1, 2]", 400, "JSON object", NULL},
-        {"POST", "/api/load-test/baseline", "{\"results\": {}}", 400,
-         "baseline_name", NULL},
-        {"POST", "/api/load-test/baseline", "{\"baseline_name\": 7}", 400,
-         "baseline_name", NULL},
-        {"POST", "/api/load-test/baseline", "{\"baseline_name\": \"x\"}", 400,
-         "missing \"results\"", NULL},
-        {"POST", "/api/load-test/baseline", dotdot, 400,
-         "invalid baseline name '../x'", NULL},
-        /* jansson refuses \u0000 unless asked: no name with a NUL */
-        {"POST", "/api/load-test/baseline", nul_name, 400,
-         "\\u0000 is not allowed", NULL},
-        {"POST", "/api/load-test/baseline", long_name, 400,
-         "invalid baseline name", NULL},
-        {"POST", "/api/load-test/baseline", bad_schema, 400, "results: ", NULL},
-        {"GET", "/api/load-test/baselines/../x", NULL, 400,
-         "invalid baseline name", NULL},
-        {"GET", "/api/load-test/baselines/.hidden", NULL, 400,
-         "invalid baseline name", NULL},
-        {"GET", "/api/load-test/baselines/a%2Fb", NULL, 400,
-         "invalid baseline name", NULL},
-        /* a %00 once cut the name short: "fine%00x" served "fine" */
-        {"GET", "/api/load-test/baselines/fine%00x", NULL, 400,
-         "invalid baseline name", NULL},
+    } others[] = {
         {"GET", "/api/load-test/baselines/fine?format=text%00json", NULL, 400,
          "unknown format", NULL},
         {"GET", "/api/load-test/baselines/nope", NULL, 404,
@@ -612,31 +605,24 @@ static void test_bad_requests(void **state)
     };
 
     push_ok(f->open_url, "fine", r, NULL);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct answer a;
-        const char *body = cases[i].body;
-        assert_int_equal(raw(f->open_url, cases[i].method, cases[i].path, NULL,
-                             body, body != NULL ? strlen(body) : 0, &a),
-                         CURLE_OK);
-        if (a.status != cases[i].status)
-            fail_msg("%s %s: HTTP %ld, want %ld: %s", cases[i].method,
-                     cases[i].path, a.status, cases[i].status,
-                     a.body != NULL ? a.body : "");
-        json_t *doc = answer_json(&a);
-        const char *e = json_string_value(json_object_get(doc, "error"));
-        if (e == NULL || strstr(e, cases[i].error) == NULL)
-            fail_msg("%s %s: error '%s' lacks '%s'", cases[i].method,
-                     cases[i].path, e ? e : "(none)", cases[i].error);
-        if (cases[i].allow != NULL)
-            assert_string_equal(a.allow, cases[i].allow);
-        json_decref(doc);
-        free(a.body);
+    for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++)
+        expect_error(f->open_url, "POST", "/api/load-test/baseline",
+                     posts[i][0], 400, posts[i][1], NULL);
+    for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+        char path[128];
+
+        snprintf(path, sizeof(path), "/api/load-test/baselines/%s",
+                 bad_names[i]);
+        expect_error(f->open_url, "GET", path, NULL, 400,
+                     "invalid baseline name", NULL);
     }
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        expect_error(f->open_url, others[i].method, others[i].path,
+                     others[i].body, others[i].status, others[i].error,
+                     others[i].allow);
     /* nothing of that reached the store */
-    struct compare_store_entry *e = NULL;
-    size_t n = 0;
-    char err[256];
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
+    struct compare_store_entry *e;
+    size_t n = stored(f, &e);
     assert_int_equal(n, 1);
     assert_string_equal(e[0].name, "fine");
     compare_store_list_free(e, n);
@@ -658,26 +644,18 @@ static void test_body_limit(void **state)
         {2 * MAX_BODY, "Expect: 100-continue"}, /* refused before */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct answer a;
         char *big = malloc(cases[i].size);
         assert_non_null(big);
         memset(big, ' ', cases[i].size);
         big[0] = '{';
         big[cases[i].size - 1] = '}';
-        assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
-                             cases[i].extra, big, cases[i].size, &a),
-                         CURLE_OK);
-        if (a.status != 413)
-            fail_msg("%zu bytes: HTTP %ld", cases[i].size, a.status);
-        json_t *doc = answer_json(&a);
-        assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
-                               "over the limit of 262144 bytes"));
-        json_decref(doc);
-        free(a.body);
+        expect_raw_error(f->open_url, "POST", "/api/load-test/baseline",
+                         cases[i].extra, big, cases[i].size, 413,
+                         "over the limit of 262144 bytes", NULL);
         free(big);
     }
     /* just under the limit is read and judged on its content */
-    struct answer a;
+    struct http_reply a;
     char *fits = malloc(MAX_BODY);
     assert_non_null(fits);
     memset(fits, ' ', MAX_BODY);
@@ -742,7 +720,7 @@ static void test_listen_rules(void **state)
     int rc = server_start(&o, &s, err, sizeof(err));
     if (rc == 0) {
         char url[64];
-        struct answer a;
+        struct http_reply a;
         snprintf(url, sizeof(url), "http://[::1]:%u", server_port(s));
         if (raw(url, "GET", "/api/load-test/info", NULL, NULL, 0, &a) ==
             CURLE_OK)
@@ -819,7 +797,7 @@ static void test_client_errors(void **state)
 static void test_hostile(void **state)
 {
     struct fx *f = *state;
-    struct answer a;
+    struct http_reply a;
     char path[6000];
 
     /* a chunked body far over the limit: 413 with the usual error (it
@@ -829,16 +807,9 @@ static void test_hostile(void **state)
     char *big = malloc(huge);
     assert_non_null(big);
     memset(big, 'x', huge);
-    assert_int_equal(raw(f->open_url, "POST", "/api/load-test/baseline",
-                         "Transfer-Encoding: chunked", big, huge, &a),
-                     CURLE_OK);
-    assert_int_equal(a.status, 413);
-    assert_string_equal(a.content_type, "application/json");
-    json_t *doc = answer_json(&a);
-    assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
-                           "over the limit of 262144 bytes"));
-    json_decref(doc);
-    free(a.body);
+    expect_raw_error(f->open_url, "POST", "/api/load-test/baseline",
+                     "Transfer-Encoding: chunked", big, huge, 413,
+                     "over the limit of 262144 bytes", NULL);
     free(big);
 
     /* names no store could hold, in every encoding: 400 with valid JSON */
@@ -907,10 +878,9 @@ static void test_concurrent_pushes(void **state)
             fail_msg("thread %d: %d failures, last: %s", i, p[i].failures,
                      p[i].err);
     }
-    struct compare_store_entry *e = NULL;
-    size_t n = 0;
+    struct compare_store_entry *e;
+    size_t n = stored(f, &e);
     char err[512];
-    assert_int_equal(compare_store_list(f->store, &e, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 4);
     for (size_t i = 0; i < n; i++) {
         struct metrics_results *r = NULL;
@@ -939,27 +909,10 @@ static void test_concurrent_pushes(void **state)
     assert_int_equal(files, 4);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_push_then_fetch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_raw_post_answer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_text_format, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_info, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_listen_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_pushes, setup,
-                                        teardown),
-    };
-    int rc;
-
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
-}
+LGTEST_MAIN(http_group_setup, http_group_teardown,
+            LGTEST_FX(test_push_then_fetch), LGTEST_FX(test_raw_post_answer),
+            LGTEST_FX(test_list), LGTEST_FX(test_text_format),
+            LGTEST_FX(test_info), LGTEST_FX(test_token),
+            LGTEST_FX(test_bad_requests), LGTEST_FX(test_body_limit),
+            LGTEST_FX(test_listen_rules), LGTEST_FX(test_client_errors),
+            LGTEST_FX(test_hostile), LGTEST_FX(test_concurrent_pushes))

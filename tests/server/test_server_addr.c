@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "server_internal.h"
+#include "lgtest.h"
 
 static void test_parse_listen(void **state)
 {
@@ -133,24 +134,17 @@ static void test_redact(void **state)
 
 static void test_is_url(void **state)
 {
-    static const struct {
-        const char *spec;
-        bool url;
-    } cases[] = {
-        {"http://h/x", true},
-        {"HTTPS://h/x", true},
-        {"https://", true},
-        {"main", false},
-        {"baselines/main.json", false},
-        {"ftp://h/x", false},
-        {"http:/h", false},
-        {"", false},
-        {NULL, false},
-    };
+    static const char *const urls[] = {"http://h/x", "HTTPS://h/x", "https://"};
+    static const char *const not_urls[] = {
+        "main", "baselines/main.json", "ftp://h/x", "http:/h", "", NULL};
+
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        if (server_is_url(cases[i].spec) != cases[i].url)
-            fail_msg("'%s'", cases[i].spec ? cases[i].spec : "(null)");
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+        if (!server_is_url(urls[i]))
+            fail_msg("'%s': not a URL", urls[i]);
+    for (size_t i = 0; i < sizeof(not_urls) / sizeof(not_urls[0]); i++)
+        if (server_is_url(not_urls[i]))
+            fail_msg("'%s': a URL", not_urls[i] ? not_urls[i] : "(null)");
 }
 
 static void test_strerror(void **state)
@@ -164,12 +158,6 @@ static void test_strerror(void **state)
     assert_string_equal(server_strerror(-1000), "unknown error");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_listen), cmocka_unit_test(test_auth),
-        cmocka_unit_test(test_redact),       cmocka_unit_test(test_is_url),
-        cmocka_unit_test(test_strerror),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_parse_listen),
+            cmocka_unit_test(test_auth), cmocka_unit_test(test_redact),
+            cmocka_unit_test(test_is_url), cmocka_unit_test(test_strerror))

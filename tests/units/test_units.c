@@ -472,19 +472,9 @@ static void test_random_inputs(void **state)
     assert_true(n_ok > 1000 && n_bad > 1000);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),
-        cmocka_unit_test(test_durations_ms),
-        cmocka_unit_test(test_rates),
-        cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_percent),
-        cmocka_unit_test(test_scan),
-        cmocka_unit_test(test_scan_errors),
-        cmocka_unit_test(test_arguments),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_random_inputs),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_durations),
+            cmocka_unit_test(test_durations_ms), cmocka_unit_test(test_rates),
+            cmocka_unit_test(test_sizes), cmocka_unit_test(test_percent),
+            cmocka_unit_test(test_scan), cmocka_unit_test(test_scan_errors),
+            cmocka_unit_test(test_arguments), cmocka_unit_test(test_names),
+            cmocka_unit_test(test_random_inputs))
