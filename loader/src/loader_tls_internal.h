@@ -46,6 +46,10 @@ struct loader__tls;
  * OpenSSL would make two a record), and the last session of each origin
  * kept for the next connection to resume.  NULL with errbuf saying why
  * (the CA file cannot be read, or out of memory). */
+/** Whether p may hold 500 TLS connections or more at once: then idle
+ * connections give their record buffers back (SSL_MODE_RELEASE_BUFFERS). */
+bool loader__tls_many_connections(const struct loader_plan *p);
+
 struct loader__tls *loader__tls_new(const struct loader_plan *p, char *errbuf,
                                     size_t errlen);
 void loader__tls_free(struct loader__tls *t);

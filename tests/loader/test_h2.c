@@ -14,6 +14,7 @@
 
 #include "loader.h"
 #include "loader_h2_internal.h"
+#include "loader_tls_internal.h"
 #include "profile.h"
 #include "lgtest.h"
 
@@ -337,7 +338,39 @@ static void test_pick(void **state)
     }
 }
 
+/* Record buffers are given back while idle only when the plan may hold
+ * many connections: users for HTTP/1.1, connections for HTTP/2. */
+static void test_tls_buffers(void **state)
+{
+    static const struct {
+        enum loader_http_version v;
+        unsigned users, connections, max_streams;
+        bool many;
+    } cases[] = {
+        {LOADER_HTTP_1_1, 100, 0, 0, false},
+        {LOADER_HTTP_1_1, 1000, 0, 0, true},
+        {LOADER_HTTP_2, 100, 10, 0, false},  /* 10 x 10 */
+        {LOADER_HTTP_2, 10000, 0, 10, true}, /* 1000 x 10 */
+        {LOADER_HTTP_2, 1000, 0, 0, false},  /* 100 a connection: 10 */
+        {LOADER_HTTP_2, 1000, 1000, 1, true},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct loader_plan p;
+
+        memset(&p, 0, sizeof(p));
+        p.load.model = LOADER_MODEL_CLOSED;
+        p.load.users = cases[i].users;
+        p.http.version = cases[i].v;
+        p.http.connections = cases[i].connections;
+        p.http.max_streams = cases[i].max_streams;
+        if (loader__tls_many_connections(&p) != cases[i].many)
+            fail_msg("case %zu", i);
+    }
+}
+
 LGTEST_MAIN(NULL, NULL, cmocka_unit_test(test_origin),
-            cmocka_unit_test(test_fields),
+            cmocka_unit_test(test_tls_buffers), cmocka_unit_test(test_fields),
             cmocka_unit_test(test_users_per_conn), cmocka_unit_test(test_retry),
             cmocka_unit_test(test_pick))
