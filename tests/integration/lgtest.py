@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -64,6 +65,31 @@ def wait_http(url, proc=None, seconds=20, ok=None):
         time.sleep(0.1)
 
 
+def python_with(module):
+    """An interpreter that can import module (Debian's python3 once its
+    package is installed; a virtualenv's may not have it), or None."""
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if exe and os.path.exists(exe) and subprocess.run(
+                [exe, "-c", "import " + module],
+                capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+def stop_process(proc, timeout=10):
+    """SIGTERM, then SIGKILL after timeout seconds; closes its pipes."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe:
+            pipe.close()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,15 +115,7 @@ class DemoServer:
         raise RuntimeError("demo --serve did not answer in 20 s")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
+        stop_process(self.proc)
         return self.proc.returncode
 
 

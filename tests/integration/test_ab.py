@@ -110,8 +110,11 @@ class AbTest(TempDirCase):
         self.assertLess(int(m.group(1)), 19, err)
         checks = {(c["endpoint"], c["check"]): c
                   for c in json.loads(out)["checks"]}
-        self.assertEqual(
-            checks[("GET /api/agents", "p95 < baseline")]["status"], "fail")
+        # the slowed endpoint, or ALL which holds its requests, failed
+        # first; the other may be undecided then
+        failed = {e for (e, _), c in checks.items() if c["status"] == "fail"}
+        self.assertTrue(failed & {"GET /api/agents", "ALL"}, out)
+        self.assertNotIn("GET /api/health", failed)
         health = checks[("GET /api/health", "p95 < baseline")]
         self.assertEqual(health["status"], "inconclusive")
         self.assertIn("undecided when the run stopped", health["message"])

@@ -8,9 +8,7 @@ run is bounded by a request count."""
 import base64
 import json
 import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -20,18 +18,7 @@ import lgtest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def grpc_python():
-    """An interpreter that has python3-grpcio (Debian's python3 does once
-    the package is installed; a virtualenv's may not), or None."""
-    for exe in (sys.executable, "/usr/bin/python3"):
-        if exe and os.path.exists(exe) and subprocess.run(
-                [exe, "-c", "import grpc"],
-                capture_output=True).returncode == 0:
-            return exe
-    return None
-
-
-GRPC_PYTHON = grpc_python()
+GRPC_PYTHON = lgtest.python_with("grpc")  # python3-grpcio
 
 # a protobuf message (field 1, string "world") as its bytes
 HELLO = b"\x0a\x05world"
@@ -59,14 +46,7 @@ class GrpcServer:
             self.port = int(f.read())
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stderr.close()
+        lgtest.stop_process(self.proc, timeout=20)
         with open(self.statsfile) as f:
             return json.load(f)
 

@@ -18,7 +18,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -28,18 +27,7 @@ import lgtest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def h2_python():
-    """An interpreter that has python3-h2 (Debian's python3 does once the
-    package is installed; a virtualenv's may not), or None."""
-    for exe in (sys.executable, "/usr/bin/python3"):
-        if exe and os.path.exists(exe) and subprocess.run(
-                [exe, "-c", "import h2.connection"],
-                capture_output=True).returncode == 0:
-            return exe
-    return None
-
-
-H2_PYTHON = h2_python()
+H2_PYTHON = lgtest.python_with("h2.connection")  # python3-h2
 
 
 def profile(target, http, load, steps, extra=""):
