@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "loader_engine_internal.h"
+#include "loader_h2_internal.h"
 #include "loader_tls_internal.h"
 
 /* ---- the origin ---------------------------------------------------------- */
@@ -191,16 +192,12 @@ static int verify_host(int ok, X509_STORE_CTX *x)
 
 bool loader__tls_many_connections(const struct loader_plan *p)
 {
-    const struct loader_load *l = &p->load;
-    unsigned long n = l->model == LOADER_MODEL_CLOSED ? l->users
-                      : l->max_in_flight              ? l->max_in_flight
-                                         : LOADER_MAX_IN_FLIGHT_DEFAULT;
+    unsigned n = loader__slots(&p->load);
 
-    if (p->http.version != LOADER_HTTP_1_1)
-        n = p->http.connections
-                ? p->http.connections
-                : (n + (p->http.max_streams ? p->http.max_streams : 100) - 1) /
-                      (p->http.max_streams ? p->http.max_streams : 100);
+    if (p->http.version != LOADER_HTTP_1_1) { /* users share connections */
+        unsigned per = loader__h2_users_per_conn(&p->http, n);
+        n = (n + per - 1) / per;
+    }
     return n >= TLS_MANY_CONNECTIONS;
 }
 
