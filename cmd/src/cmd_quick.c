@@ -93,7 +93,7 @@ int cmd_quick(int argc, char **argv)
     unsigned long long v;
     char *body = NULL, msg[1200];
     int opt, rc = GATE_EXIT_USAGE;
-    bool n_set = false, c_set = false, h2_counts = false;
+    bool n_set = false, c_set = false;
     struct cmd_getopt g = {0};
     const char *usage = cmd_usage("quick");
 
@@ -180,7 +180,6 @@ int cmd_quick(int argc, char **argv)
             }
             *(opt == CMD_OPT_CONNECTIONS ? &q.http.connections
                                          : &q.http.max_streams) = (unsigned)v;
-            h2_counts = true;
             break;
         case CMD_OPT_THREADS:
             /* through out: earlier -H, -t and --body are freed there */
@@ -227,7 +226,8 @@ int cmd_quick(int argc, char **argv)
     q.n_headers = n_headers;
     q.body = body;
     q.engine = engine;
-    if (h2_counts && q.http.version == LOADER_HTTP_1_1) {
+    if ((q.http.connections || q.http.max_streams) &&
+        q.http.version == LOADER_HTTP_1_1) {
         rc = cmd_usage_error(usage, "--connections and --max-streams are for "
                                     "HTTP/2 (--http 2 or auto)");
         goto out;
