@@ -51,7 +51,7 @@ static uint64_t mono_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
-static struct server fast_srv; /* epoll, no sleeps: for 1000 users */
+static struct server fast_srv; /* poll, no sleeps: for 1000 users */
 
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,
                              unsigned status, const char *body)
@@ -847,7 +847,7 @@ static void test_coordinated_omission(void **state)
     free_profile(p);
 }
 
-/* 1000 concurrent users against an epoll server, for one second. */
+/* 1000 concurrent users against a poll() server, for one second. */
 static void test_thousand_users(void **state)
 {
     const struct step_spec steps[] = {{.method = "GET", .path = "/health"}};
@@ -864,8 +864,13 @@ static void test_thousand_users(void **state)
     }
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
+    /* poll(), not epoll: libmicrohttpd 0.9.75's epoll mode, sharing two
+     * busy cores with the 1000 users, at times left a quarter to a half
+     * of them unanswered for seconds (their requests sent, nothing back
+     * until loadgate's 5 s timeout closed connections): 6 runs in 60
+     * under a parallel ctest, against 0 in 60 with poll(). */
     if (!fast_srv.d)
-        assert_int_equal(start_server(&fast_srv, MHD_USE_EPOLL_INTERNAL_THREAD),
+        assert_int_equal(start_server(&fast_srv, MHD_USE_POLL_INTERNAL_THREAD),
                          0);
     p = make_profile(fast_srv.target, sc, 1);
     p->load.users = 1000;
