@@ -385,7 +385,8 @@ int compare_test_ratio(const struct metrics_endpoint *run,
  * group-sequential test: at each look the p-value's z of every undecided
  * check is held against a boundary from an alpha-spending function of the
  * information fraction t = elapsed / max_s (Lan-DeMets O'Brien-Fleming or
- * Pocock type; boundaries by recursive integration over the looks so far),
+ * Pocock type, which `--until-decided` uses; boundaries by recursive
+ * integration over the looks so far),
  * so that over all looks each check's false FAIL rate stays within
  * alpha / m (m: the relative checks, Bonferroni), the gate's within alpha.
  * A check is decided FAIL when its z crosses the boundary and its value is

@@ -82,19 +82,30 @@ static double xs_normal(uint64_t *x)
  * the chance of crossing any of them under no change is alpha. */
 static void test_brownian_looks(void **state)
 {
-    static const double t[] = {0.13, 0.3, 0.42, 0.61, 0.8, 0.9, 1.0};
-    const size_t nt = sizeof(t) / sizeof(*t);
+    static const double uneven[] = {0.13, 0.3, 0.42, 0.61, 0.8, 0.9, 1.0};
+    double t[20];
+    size_t nt;
     const int sims = 100000;
 
     (void)state;
-    for (int sp = 0; sp < 2; sp++) {
+    /* the uneven looks with either spending; then the 20 even looks of
+     * --until-decided 60s (3 s slices) with Pocock's, which it uses */
+    for (int sp = 0; sp < 3; sp++) {
         struct compare__gs g;
-        double c[8];
+        double c[20];
         uint64_t x = 88172645463325252ULL;
         int crossed = 0;
 
+        if (sp < 2) {
+            nt = sizeof(uneven) / sizeof(*uneven);
+            memcpy(t, uneven, sizeof(uneven));
+        } else {
+            nt = 20;
+            for (size_t k = 0; k < nt; k++)
+                t[k] = (double)(k + 1) / 20.0;
+        }
         memset(&g, 0, sizeof(g));
-        g.spending = sp;
+        g.spending = sp ? COMPARE_SPEND_POCOCK : COMPARE_SPEND_OBF;
         g.alpha = 0.05;
         for (size_t k = 0; k < nt; k++)
             assert_int_equal(compare__gs_look(&g, t[k], &c[k]), 0);
@@ -109,9 +120,10 @@ static void test_brownian_looks(void **state)
                 }
             }
         }
-        print_message("brownian %s: %.4f crossed (alpha 0.05), last bound "
-                      "%.3f\n",
-                      sp ? "Pocock" : "OBF", (double)crossed / sims, c[nt - 1]);
+        print_message("brownian %s, %zu looks: %.4f crossed (alpha 0.05), "
+                      "last bound %.3f\n",
+                      sp ? "Pocock" : "OBF", nt, (double)crossed / sims,
+                      c[nt - 1]);
         /* 3 standard errors of a 100 000-run estimate */
         assert_true(fabs((double)crossed / sims - 0.05) < 0.0021);
         compare__gs_release(&g);
@@ -122,13 +134,17 @@ static void test_brownian_looks(void **state)
 static const struct cfx_synth STREAM = {60,  30,   100, 1.0, 0.35,
                                         0.5, 0.04, 0,   0,   false};
 
+/* The spending of the sequences below: Pocock's, as --until-decided's,
+ * unless a test says otherwise. */
+static enum compare_spending seq_spending = COMPARE_SPEND_POCOCK;
+
 /* Runs a sequence of looks at 12, 24, ... 60 s over run (truncated to each
  * look) against base; the first decision and its look. */
 static enum compare_seq_decision
 sequence(const struct compare_threshold *t, const struct metrics_results *base,
          const struct cfx_synth *s, uint64_t seed, double alpha, unsigned *look)
 {
-    struct compare_seq_opts o = {alpha, 60, COMPARE_SPEND_OBF, false};
+    struct compare_seq_opts o = {alpha, 60, seq_spending, false};
     struct compare_sequential *q = NULL;
     const struct compare_seq_check *c;
     enum compare_seq_decision d = COMPARE_SEQ_CONTINUE;
@@ -183,9 +199,9 @@ static struct tally streams(const struct compare_threshold *t,
 }
 
 /*
- * 2000 A/A streams, each looked at five times: the share that ever FAILs
- * stays within 1.5 alpha (alpha 5 % so that the count says something).
- * Every stream is decided by its last look.
+ * 2000 A/A streams, each looked at five times, with either spending: the
+ * share that ever FAILs stays within 1.5 alpha (alpha 5 % so that the
+ * count says something).  Every stream is decided by its last look.
  */
 static void test_aa_streams(void **state)
 {
@@ -198,12 +214,17 @@ static void test_aa_streams(void **state)
     (void)state;
     cfx_threshold(&t, "avg < baseline", "GET /x");
     t.min_effect = 0;
-    k = streams(&t, &s, 700000, 900000, n, alpha, 4);
-    print_message("A/A streams: %zu of %zu failed over five looks (alpha "
-                  "%.2f: at most %.0f), %zu passed early\n",
-                  k.fail, n, alpha, 1.5 * alpha * (double)n, k.pass_early);
-    assert_int_equal(k.cont, 0);
-    assert_true((double)k.fail <= 1.5 * alpha * (double)n);
+    for (int sp = 0; sp < 2; sp++) {
+        seq_spending = sp ? COMPARE_SPEND_POCOCK : COMPARE_SPEND_OBF;
+        k = streams(&t, &s, 700000, 900000, n, alpha, 4);
+        print_message("A/A streams, %s: %zu of %zu failed over five looks "
+                      "(alpha %.2f: at most %.0f), %zu passed early\n",
+                      sp ? "Pocock" : "OBF", k.fail, n, alpha,
+                      1.5 * alpha * (double)n, k.pass_early);
+        assert_int_equal(k.cont, 0);
+        assert_true((double)k.fail <= 1.5 * alpha * (double)n);
+    }
+    seq_spending = COMPARE_SPEND_POCOCK;
     compare_threshold_release(&t);
 }
 
