@@ -134,17 +134,14 @@ static void test_brownian_looks(void **state)
 static const struct cfx_synth STREAM = {60,  30,   100, 1.0, 0.35,
                                         0.5, 0.04, 0,   0,   false};
 
-/* The spending of the sequences below: Pocock's, as --until-decided's,
- * unless a test says otherwise. */
-static enum compare_spending seq_spending = COMPARE_SPEND_POCOCK;
-
 /* Runs a sequence of looks at 12, 24, ... 60 s over run (truncated to each
- * look) against base; the first decision and its look. */
+ * look) against base with spending sp; the first decision and its look. */
 static enum compare_seq_decision
 sequence(const struct compare_threshold *t, const struct metrics_results *base,
-         const struct cfx_synth *s, uint64_t seed, double alpha, unsigned *look)
+         const struct cfx_synth *s, uint64_t seed, double alpha,
+         enum compare_spending sp, unsigned *look)
 {
-    struct compare_seq_opts o = {alpha, 60, seq_spending, false};
+    struct compare_seq_opts o = {alpha, 60, sp, false};
     struct compare_sequential *q = NULL;
     const struct compare_seq_check *c;
     enum compare_seq_decision d = COMPARE_SEQ_CONTINUE;
@@ -168,7 +165,8 @@ sequence(const struct compare_threshold *t, const struct metrics_results *base,
 }
 
 /* What n streams decided: runs like *run (seeds run_seed + 1..n) against
- * baselines like STREAM (base_seed + 1..n), judged by t at alpha. */
+ * baselines like STREAM (base_seed + 1..n), judged by t at alpha with
+ * spending sp. */
 struct tally {
     size_t fail, pass, cont;       /* by the decision */
     size_t fail_early, pass_early; /* decided by look `early` */
@@ -177,7 +175,7 @@ struct tally {
 static struct tally streams(const struct compare_threshold *t,
                             const struct cfx_synth *run, uint64_t base_seed,
                             uint64_t run_seed, size_t n, double alpha,
-                            unsigned early)
+                            enum compare_spending sp, unsigned early)
 {
     struct cfx_synth s = STREAM;
     struct tally k = {0};
@@ -186,7 +184,7 @@ static struct tally streams(const struct compare_threshold *t,
         struct metrics_results *base = cfx_synth_run(&s, base_seed + seed);
         unsigned look = 0;
         enum compare_seq_decision d =
-            sequence(t, base, run, run_seed + seed, alpha, &look);
+            sequence(t, base, run, run_seed + seed, alpha, sp, &look);
 
         k.fail += d == COMPARE_SEQ_FAIL;
         k.pass += d == COMPARE_SEQ_PASS;
@@ -214,17 +212,17 @@ static void test_aa_streams(void **state)
     (void)state;
     cfx_threshold(&t, "avg < baseline", "GET /x");
     t.min_effect = 0;
-    for (int sp = 0; sp < 2; sp++) {
-        seq_spending = sp ? COMPARE_SPEND_POCOCK : COMPARE_SPEND_OBF;
-        k = streams(&t, &s, 700000, 900000, n, alpha, 4);
+    for (int i = 0; i < 2; i++) {
+        enum compare_spending sp = i ? COMPARE_SPEND_POCOCK : COMPARE_SPEND_OBF;
+
+        k = streams(&t, &s, 700000, 900000, n, alpha, sp, 4);
         print_message("A/A streams, %s: %zu of %zu failed over five looks "
                       "(alpha %.2f: at most %.0f), %zu passed early\n",
-                      sp ? "Pocock" : "OBF", k.fail, n, alpha,
+                      i ? "Pocock" : "OBF", k.fail, n, alpha,
                       1.5 * alpha * (double)n, k.pass_early);
         assert_int_equal(k.cont, 0);
         assert_true((double)k.fail <= 1.5 * alpha * (double)n);
     }
-    seq_spending = COMPARE_SPEND_POCOCK;
     compare_threshold_release(&t);
 }
 
@@ -240,10 +238,11 @@ static void test_clear_changes(void **state)
     (void)state;
     slow.shift = 1.3;
     cfx_threshold(&t, "p95 < baseline + 10%", "GET /x");
-    worse = streams(&t, &slow, 300000, 400000, n, 0.01, 3);
+    worse =
+        streams(&t, &slow, 300000, 400000, n, 0.01, COMPARE_SPEND_POCOCK, 3);
     compare_threshold_release(&t);
     cfx_threshold(&t, "p95 < baseline + 20%", "GET /x");
-    same = streams(&t, &s, 500000, 600000, n, 0.01, 3);
+    same = streams(&t, &s, 500000, 600000, n, 0.01, COMPARE_SPEND_POCOCK, 3);
     print_message("+30%%: %zu of %zu failed within 3 of 5 looks; A/A with "
                   "20%% tolerance: %zu passed within 3\n",
                   worse.fail_early, n, same.pass_early);
