@@ -653,6 +653,17 @@ static size_t min_block(size_t n)
     return k < 1 ? 1 : k > COMPARE__BLOCK ? COMPARE__BLOCK : k;
 }
 
+/* The shortest block of a paired run's ratio: COMPARE__BLOCK_PAIRED
+ * windows (fewer for few windows), longer when the ratio is
+ * autocorrelated (choose_block).  What disturbs both sides at once is not
+ * in the ratio, so its dependence is short; shorter blocks give more of
+ * them per draw, the degrees of freedom of the paired test. */
+static size_t min_block_paired(size_t n)
+{
+    size_t k = n / 10;
+    return k < 1 ? 1 : k > COMPARE__BLOCK_PAIRED ? COMPARE__BLOCK_PAIRED : k;
+}
+
 /* Block length and widening for the series x[0..n) (choose_block), and
  * the m blocks per draw with their own widening. */
 static void set_block(struct series *s, const double *x, size_t n, size_t k_min)
@@ -1096,15 +1107,22 @@ double compare__t_isf(double p, double df)
  * each.  Its spread says how far the whole run's statistic wanders with
  * drift up to a batch long, which a bootstrap of short blocks misses when
  * few windows hide the autocorrelation from the block choice.  The
- * standard error used is the larger of the two.
+ * standard error used is the larger of the two.  A run is cut into 5 to
+ * 10 batches of at least 5 windows, so that drift as slow as a fifth of
+ * the run shows; the ratio of a paired A/B run, where drift hits both
+ * sides at once and cancels, into 5 to 20 batches of at least 3 windows:
+ * more batches estimate the spread with more degrees of freedom, which is
+ * the paired test's power at the gate's small alpha.
  */
 #define BATCHES_MIN 5
 #define BATCHES_MAX 10
+#define BATCHES_MAX_PAIRED 20
 
-static size_t n_batches(size_t n)
+static size_t n_batches(size_t n, bool paired)
 {
-    size_t b = n / 5;
-    return b < BATCHES_MIN ? BATCHES_MIN : b > BATCHES_MAX ? BATCHES_MAX : b;
+    size_t b = n / (paired ? 3 : 5), max = paired ? BATCHES_MAX_PAIRED
+                                                   : BATCHES_MAX;
+    return b < BATCHES_MIN ? BATCHES_MIN : b > max ? max : b;
 }
 
 /* log stat of each batch of w[0..n) into out[0..B); false when one is 0 */
@@ -1144,8 +1162,8 @@ static int batch_se(const struct metrics_point *const *w,
                     const struct metrics_point *const *a, size_t n, int stat,
                     double *se)
 {
-    double lw[BATCHES_MAX], la[BATCHES_MAX];
-    size_t nb = n_batches(n);
+    double lw[BATCHES_MAX_PAIRED], la[BATCHES_MAX_PAIRED];
+    size_t nb = n_batches(n, a != NULL);
     bool fw, fa = true;
     int rc;
 
@@ -1288,9 +1306,9 @@ int compare__bootstrap(const struct metrics_endpoint *cur,
     /* the degrees of freedom of each: blocks per draw, or batches, less
      * one; together by Welch and Satterthwaite */
     dfc =
-        !isnan(bc) && bc > sec ? (double)n_batches(wc.n) - 1 : (double)sc.m - 1;
+        !isnan(bc) && bc > sec ? (double)n_batches(wc.n, false) - 1 : (double)sc.m - 1;
     dfb =
-        !isnan(bb) && bb > seb ? (double)n_batches(wb.n) - 1 : (double)sb.m - 1;
+        !isnan(bb) && bb > seb ? (double)n_batches(wb.n, false) - 1 : (double)sb.m - 1;
     sec = isnan(bc) ? sec : fmax(sec, bc);
     seb = isnan(bb) ? seb : fmax(seb, bb);
     se = sqrt(sec * sec + seb * seb);
@@ -1409,7 +1427,7 @@ int compare__bootstrap_paired(const struct metrics_endpoint *b_ep,
                    : b - a;
     }
     sa.n = sb.n = n;
-    set_block(&sa, x, n, min_block(n));
+    set_block(&sa, x, n, min_block_paired(n));
     sb.k = sa.k;
     sb.m = sa.m;
     sb.widen = sa.widen;
@@ -1429,7 +1447,7 @@ int compare__bootstrap_paired(const struct metrics_endpoint *b_ep,
     se = sd_of(d, draws);
     finish_boot(
         d, tmp, draws, log_ratio(vb, va), isnan(bse) ? se : fmax(se, bse),
-        !isnan(bse) && bse > se ? (double)n_batches(n) - 1 : (double)sa.m - 1,
+        !isnan(bse) && bse > se ? (double)n_batches(n, true) - 1 : (double)sa.m - 1,
         up, out);
     out->block_cur = out->block_base = sa.k;
     out->draws = draws;

@@ -385,26 +385,35 @@ static int fill_meta(struct loader__engine *e)
 
 /*
  * A measured window shorter than FINE_BELOW_S has too few seconds for the
- * verdict's windows: the endpoints also record a fine timeline of about
- * 60 slots (100 ms when the length is not known, then only for the first
- * FINE_CAP_S: a longer run has seconds enough, and the fine timeline,
- * incomplete, is not written).
+ * verdict's windows (a 30 s run has 30, where 60 of 500 ms give the
+ * paired test of an A/B run its power): the endpoints also record a fine
+ * timeline of about 60 slots (100 ms when the length is not known, then
+ * only for the first FINE_CAP_S: a longer run has seconds enough, and the
+ * fine timeline, incomplete, is not written).
  */
-#define FINE_BELOW_S 30.0
+#define FINE_BELOW_S 60.0
 #define FINE_CAP_S 60.0
 
-static void fine_timeline(struct loader__engine *e, double duration_s)
+unsigned loader__fine_ms(double duration_s)
 {
     static const unsigned steps[] = {100, 125, 200, 250, 500};
     double want = duration_s * 1000.0 / 60.0;
+    unsigned ms = steps[0];
 
     if (duration_s >= FINE_BELOW_S)
-        return;
-    e->fine_ms = steps[0];
+        return 0;
     for (size_t i = 1; duration_s > 0 && i < sizeof(steps) / sizeof(*steps);
          i++)
         if (steps[i] <= want)
-            e->fine_ms = steps[i];
+            ms = steps[i];
+    return ms;
+}
+
+static void fine_timeline(struct loader__engine *e, double duration_s)
+{
+    e->fine_ms = loader__fine_ms(duration_s);
+    if (e->fine_ms == 0)
+        return;
     e->fine_until_ms = duration_s > 0
                            ? INT64_MAX
                            : loader__wall_ns(e, e->measure_start_ns) / 1000000 +

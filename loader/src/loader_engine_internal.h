@@ -135,6 +135,10 @@ uint64_t loader__think_ns(const struct loader_load *l, uint64_t *rng);
 bool loader__arrival_time(const struct loader_load *l, uint64_t k, double *t_s);
 /** Length of the stages in seconds (0 without stages). */
 double loader__stages_length(const struct loader_load *l);
+/* The fine timeline's slot for a measured window of duration_s (0: not
+ * known): about 60 slots of 100 to 500 ms below 60 s, 100 ms when not
+ * known; 0 for none (a longer run judges its seconds). */
+unsigned loader__fine_ms(double duration_s);
 
 /* ---- the run ---------------------------------------------------------- */
 

@@ -253,7 +253,7 @@ int metrics_endpoint_record(struct metrics_endpoint *ep, int64_t second,
                             enum metrics_errclass err);
 /**
  * Records one completed request of ep into its fine timeline as well (runs
- * shorter than 30 s; metrics_endpoint_record() still records it): unix_ms
+ * shorter than 60 s; metrics_endpoint_record() still records it): unix_ms
  * is when it completed, interval_ms the slot length (a divisor of 1000 from
  * 10 to METRICS_FINE_MAX_MS, the same for every call on ep; another one is
  * ignored).  has_latency, latency_us and err as for

@@ -5,7 +5,8 @@
  *    only their per-second timeline cannot be judged; a 20-minute run
  *    over windows of 3 s;
  *  - A/B runs measured at the same time share the runner's noise: the
- *    paired test sees through it, the unpaired one cannot;
+ *    paired test sees through it, the unpaired one cannot; at the alpha
+ *    of one check in a gate of 9, 30 s of A/B often see +5 %;
  *  - Holm's correction keeps the whole gate's false FAILs within alpha
  *    over many A/A gates of 18 checks, where testing each check at alpha
  *    would not;
@@ -216,6 +217,75 @@ static void test_paired_power(void **state)
     }
 }
 
+/* 30 s of A and B at once in slots of 500 ms (the fine timeline of a 30 s
+ * run), about 140 requests a slot: the runner's drift common to both, and
+ * a little of each side's own that does not cancel. */
+static const struct cfx_synth DUET = {60,  140,  40, 1.0, 0.33,
+                                      0.5, 0.02, 0,  500, true};
+
+static void duet_runs(uint64_t seed, double shift, struct metrics_results **a,
+                      struct metrics_results **b)
+{
+    struct cfx_synth sb = DUET;
+    double drift[60];
+
+    sb.shift = shift;
+    cfx_ar1(drift, 60, 0.9, 0.10 * sqrt(1 - 0.81), seed * 37 + 11);
+    *a = cfx_doc(NULL, 0);
+    (*a)->duration_s = 30;
+    cfx_synth_add_drift(*a, "GET", "/x", &DUET, seed * 2, drift);
+    *b = cfx_doc(NULL, 0);
+    (*b)->duration_s = 30;
+    cfx_synth_add_drift(*b, "GET", "/x", &sb, seed * 2 + 1, drift);
+}
+
+/*
+ * The paired test at the alpha one check gets in a gate: 1 % over 9
+ * relative checks (Holm's smallest p).  Its critical value is set by the
+ * degrees of freedom of the standard error, so the ratio is judged in
+ * blocks of 3 windows and 5 to 20 batches (a run alone: 5 and 10): in
+ * this noise +5 % fails about half the time (with blocks of 5 and 10
+ * batches, as a run alone is judged, 30 in 100), and A/A at 5 % stays
+ * within 5 %.
+ */
+static void test_paired_gate_alpha(void **state)
+{
+    const size_t n = 100, n_aa = 200;
+    struct compare_opts gate = {.alpha = COMPARE_ALPHA / 9, .paired = true};
+    struct compare_opts loose = {.alpha = 0.05, .paired = true};
+    size_t det = 0, aa = 0;
+
+    (void)state;
+    for (uint64_t seed = 1; seed <= n; seed++) {
+        struct metrics_results *a, *b;
+        struct compare_check c;
+
+        duet_runs(seed, 1.05, &a, &b);
+        c = judge1(b, a, "p95 < baseline", &gate);
+        det += c.status == COMPARE_FAIL;
+        if (seed == 1) {
+            print_message("paired +5%%, 30 s: %s\n", c.message);
+            assert_non_null(strstr(c.message, "60 paired windows of 500 ms"));
+        }
+        metrics_results_free(a);
+        metrics_results_free(b);
+    }
+    for (uint64_t seed = 1; seed <= n_aa; seed++) {
+        struct metrics_results *a, *b;
+
+        duet_runs(seed + 5000, 1.0, &a, &b);
+        aa += judge1(b, a, "p95 < baseline", &loose).status == COMPARE_FAIL;
+        metrics_results_free(a);
+        metrics_results_free(b);
+    }
+    print_message("30 s A/B: +5%% failed %zu/%zu at alpha %.5f; A/A failed "
+                  "%zu/%zu at alpha 5%%\n",
+                  det, n, gate.alpha, aa, n_aa);
+    assert_true(det >= 45);
+    /* 5 % of 200, and 2 standard errors of slack */
+    assert_true(aa <= 16);
+}
+
 /* Too few windows both have at once: the paired test says so. */
 static void test_paired_too_few(void **state)
 {
@@ -359,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_long_run),
         cmocka_unit_test(test_paired_power),
         cmocka_unit_test(test_paired_too_few),
+        cmocka_unit_test(test_paired_gate_alpha),
         cmocka_unit_test(test_holm_gates),
         cmocka_unit_test(test_mde_power),
     };

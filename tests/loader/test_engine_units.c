@@ -583,10 +583,26 @@ static void test_curl_mem(void **state)
     loader__mem_free(c);
 }
 
+/* The fine timeline's slots: about 60 below 60 s (a 30 s run: 500 ms,
+ * twice its seconds for the verdict's windows), none from 60 s on. */
+static void test_fine_slots(void **state)
+{
+    (void)state;
+    assert_int_equal(loader__fine_ms(0), 100);
+    assert_int_equal(loader__fine_ms(6), 100);
+    assert_int_equal(loader__fine_ms(10), 125);
+    assert_int_equal(loader__fine_ms(15), 250);
+    assert_int_equal(loader__fine_ms(30), 500);
+    assert_int_equal(loader__fine_ms(59), 500);
+    assert_int_equal(loader__fine_ms(60), 0);
+    assert_int_equal(loader__fine_ms(600), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curl_errclass_table),
+        cmocka_unit_test(test_fine_slots),
         cmocka_unit_test(test_curl_mem),
         cmocka_unit_test(test_status_errclass_table),
         cmocka_unit_test(test_pick_distribution),
