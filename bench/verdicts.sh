@@ -18,8 +18,9 @@
 #   noisy     baseline and ab, A/A and +25 %, while a busy loop holds the
 #             second core (a noisy neighbour on the runner).
 #
-# Every gate's verdict goes to a line as it is made; a Markdown table of
-# the counts ends the output.
+# Every gate's verdict goes to a line as it is made (with the slowed
+# endpoint's measured p95 change); a Markdown table of the counts, and of
+# the mean measured change, ends the output.
 #
 #   bench/verdicts.sh [ROW...]        default: all rows, in the order above
 #
@@ -84,15 +85,18 @@ profile() {
 profile "$work/base.yaml" "$USERS" "$DURATION" 5%
 profile "$work/ab.yaml" "$USERS" "$DURATION" 0%
 
-# verdict: the judged JSON on stdin -> "VERDICT failed-endpoint|..."
+# verdict: the judged JSON on stdin -> "VERDICT DELTA failed-endpoint|...",
+# DELTA the measured p95 change of the slowed endpoint in % ("-": none)
 verdict() {
     python3 -c 'import json,sys
 try:
     d=json.load(sys.stdin)
 except ValueError:
-    print("error"); sys.exit()
+    print("error -"); sys.exit()
 bad=sorted({c["endpoint"] for c in d.get("checks",[]) if c["status"].lower()=="fail"})
-print(d.get("verdict","error").lower(), "|".join(bad))'
+delta=[c["delta_pct"] for c in d.get("checks",[]) if c["endpoint"]==sys.argv[1]
+       and c["check"].startswith("p95") and c.get("delta_pct") is not None]
+print(d.get("verdict","error").lower(), "%.2f" % delta[0] if delta else "-", "|".join(bad))' "$SLOWED"
 }
 run() { # run PROFILE TARGET OUT
     TARGET=$2 "$LOADGATE" run "$1" --no-gate -q --out "$3" >/dev/null 2>&1 || true
@@ -110,10 +114,12 @@ ab() { # ab PROFILE A B [options]: prints the verdict; the stop time in $work/ab
 
 # Counters per case: gates, FAIL verdicts, INCONCLUSIVE verdicts, gates
 # where the slowed endpoint failed, gates where another endpoint failed.
-declare -A gates fails incon hit other
-tally() { # tally CASE "VERDICT EPS" SLOWED?
-    local c=$1 v=${2%% *} eps=${2#* }
+declare -A gates fails incon hit other deltas
+tally() { # tally CASE "VERDICT DELTA EPS"
+    local c=$1 v d eps
+    read -r v d eps <<<"$2"
     gates[$c]=$((${gates[$c]:-0} + 1))
+    [ "$d" != - ] && deltas[$c]="${deltas[$c]:-} $d"
     [ "$v" = fail ] && fails[$c]=$((${fails[$c]:-0} + 1))
     [ "$v" = inconclusive ] && incon[$c]=$((${incon[$c]:-0} + 1))
     if [ "$v" = fail ]; then
@@ -121,7 +127,7 @@ tally() { # tally CASE "VERDICT EPS" SLOWED?
         tr '|' '\n' <<<"$eps" | grep -vx -e "$SLOWED" -e ALL | grep -q . &&
             other[$c]=$((${other[$c]:-0} + 1))
     fi
-    printf "%-22s %3d: %-12s %s\n" "$c" "${gates[$c]}" "$v" "$eps"
+    printf "%-22s %3d: %-12s %7s %s\n" "$c" "${gates[$c]}" "$v" "$d" "$eps"
 }
 
 row_baseline() { # row_baseline PREFIX PAIRS
@@ -189,13 +195,14 @@ done
 echo
 echo "users $USERS, $DURATION measured per run (short: 75 users, 6 s, 3 endpoints); $(nproc) cores"
 echo
-echo "| case | gates | FAIL | INCONCLUSIVE | slowed endpoint failed | another endpoint failed |"
-echo "|---|---|---|---|---|---|"
+echo "| case | gates | FAIL | INCONCLUSIVE | slowed endpoint failed | another endpoint failed | its p95 change, mean |"
+echo "|---|---|---|---|---|---|---|"
 for c in "baseline A/A" "baseline +25%" "baseline +10%" "ab A/A" "ab +10%" "ab +5%" \
     "short +50%" "until +25%" "until A/A" "noisy-baseline A/A" "noisy-baseline +25%" \
     "noisy-ab A/A" "noisy-ab +25%"; do
     [ -n "${gates[$c]:-}" ] || continue
-    echo "| $c | ${gates[$c]} | ${fails[$c]:-0} | ${incon[$c]:-0} | ${hit[$c]:-0} | ${other[$c]:-0} |"
+    mean=$(awk '{for (i = 1; i <= NF; i++) s += $i} END {if (NF) printf "%+.1f %%", s / NF; else print "-"}' <<<"${deltas[$c]:-}")
+    echo "| $c | ${gates[$c]} | ${fails[$c]:-0} | ${incon[$c]:-0} | ${hit[$c]:-0} | ${other[$c]:-0} | $mean |"
 done
 if [ ${#stops[@]} -gt 0 ]; then
     printf '%s\n' "${stops[@]}" | sort -n |
