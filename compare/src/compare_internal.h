@@ -79,9 +79,9 @@ void compare__utf8_cut(char *s, size_t max);
 
 /* ---- window bootstrap (compare_stats.c) ------------------------------ */
 
-#define COMPARE__BLOCK 5    /* consecutive windows per block, at most */
+#define COMPARE__BLOCK 5        /* consecutive windows per block, at most */
 #define COMPARE__BLOCK_PAIRED 3 /* the same for a paired run's ratio */
-#define COMPARE__DRAWS 1000 /* bootstrap draws */
+#define COMPARE__DRAWS 1000     /* bootstrap draws */
 #define COMPARE__MIN_WINDOWS 10
 #define COMPARE__WINDOW_SAMPLES 10 /* samples a window holds on average */
 #define COMPARE__MAX_WINDOWS 400   /* longer runs: longer windows */

@@ -1120,8 +1120,8 @@ double compare__t_isf(double p, double df)
 
 static size_t n_batches(size_t n, bool paired)
 {
-    size_t b = n / (paired ? 3 : 5), max = paired ? BATCHES_MAX_PAIRED
-                                                   : BATCHES_MAX;
+    size_t b = n / (paired ? 3 : 5),
+           max = paired ? BATCHES_MAX_PAIRED : BATCHES_MAX;
     return b < BATCHES_MIN ? BATCHES_MIN : b > max ? max : b;
 }
 
@@ -1305,10 +1305,10 @@ int compare__bootstrap(const struct metrics_endpoint *cur,
     seb = sd_of(lb, draws);
     /* the degrees of freedom of each: blocks per draw, or batches, less
      * one; together by Welch and Satterthwaite */
-    dfc =
-        !isnan(bc) && bc > sec ? (double)n_batches(wc.n, false) - 1 : (double)sc.m - 1;
-    dfb =
-        !isnan(bb) && bb > seb ? (double)n_batches(wb.n, false) - 1 : (double)sb.m - 1;
+    dfc = !isnan(bc) && bc > sec ? (double)n_batches(wc.n, false) - 1
+                                 : (double)sc.m - 1;
+    dfb = !isnan(bb) && bb > seb ? (double)n_batches(wb.n, false) - 1
+                                 : (double)sb.m - 1;
     sec = isnan(bc) ? sec : fmax(sec, bc);
     seb = isnan(bb) ? seb : fmax(seb, bb);
     se = sqrt(sec * sec + seb * seb);
@@ -1445,10 +1445,11 @@ int compare__bootstrap_paired(const struct metrics_endpoint *b_ep,
     if ((rc = batch_se(pb, pa, n, stat, &bse)))
         goto out;
     se = sd_of(d, draws);
-    finish_boot(
-        d, tmp, draws, log_ratio(vb, va), isnan(bse) ? se : fmax(se, bse),
-        !isnan(bse) && bse > se ? (double)n_batches(n, true) - 1 : (double)sa.m - 1,
-        up, out);
+    finish_boot(d, tmp, draws, log_ratio(vb, va),
+                isnan(bse) ? se : fmax(se, bse),
+                !isnan(bse) && bse > se ? (double)n_batches(n, true) - 1
+                                        : (double)sa.m - 1,
+                up, out);
     out->block_cur = out->block_base = sa.k;
     out->draws = draws;
 out:
