@@ -141,20 +141,30 @@ static void test_long_run(void **state)
 static const struct cfx_synth PAIR = {60, 20, 100, 1.0, 0.35,
                                       0,  0,  0,   100, true};
 
+/* A and B of s (60 windows) measured at once: a drift of sd (AR(1), phi
+ * 0.9) common to both, seeded by drift_seed; B slower by shift. */
+static void synth_pair(const struct cfx_synth *s, double sd,
+                       uint64_t drift_seed, uint64_t seed, double shift,
+                       struct metrics_results **a, struct metrics_results **b)
+{
+    struct cfx_synth sb = *s;
+    double drift[60];
+
+    assert_int_equal(s->n_windows, 60);
+    sb.shift = shift;
+    cfx_ar1(drift, 60, 0.9, sd * sqrt(1 - 0.81), drift_seed);
+    *a = cfx_doc(NULL, 0);
+    (*a)->duration_s = s->slot_ms * 60 / 1000.0;
+    cfx_synth_add_drift(*a, "GET", "/x", s, seed * 2, drift);
+    *b = cfx_doc(NULL, 0);
+    (*b)->duration_s = (*a)->duration_s;
+    cfx_synth_add_drift(*b, "GET", "/x", &sb, seed * 2 + 1, drift);
+}
+
 static void pair_runs(uint64_t seed, double shift, struct metrics_results **a,
                       struct metrics_results **b)
 {
-    struct cfx_synth sb = PAIR;
-    double drift[60];
-
-    sb.shift = shift;
-    cfx_ar1(drift, 60, 0.9, 0.15 * sqrt(1 - 0.81), seed * 31 + 5);
-    *a = cfx_doc(NULL, 0);
-    (*a)->duration_s = 6;
-    cfx_synth_add_drift(*a, "GET", "/x", &PAIR, seed * 2, drift);
-    *b = cfx_doc(NULL, 0);
-    (*b)->duration_s = 6;
-    cfx_synth_add_drift(*b, "GET", "/x", &sb, seed * 2 + 1, drift);
+    synth_pair(&PAIR, 0.15, seed * 31 + 5, seed, shift, a, b);
 }
 
 static void test_paired_power(void **state)
@@ -226,17 +236,7 @@ static const struct cfx_synth DUET = {60,  140,  40, 1.0, 0.33,
 static void duet_runs(uint64_t seed, double shift, struct metrics_results **a,
                       struct metrics_results **b)
 {
-    struct cfx_synth sb = DUET;
-    double drift[60];
-
-    sb.shift = shift;
-    cfx_ar1(drift, 60, 0.9, 0.10 * sqrt(1 - 0.81), seed * 37 + 11);
-    *a = cfx_doc(NULL, 0);
-    (*a)->duration_s = 30;
-    cfx_synth_add_drift(*a, "GET", "/x", &DUET, seed * 2, drift);
-    *b = cfx_doc(NULL, 0);
-    (*b)->duration_s = 30;
-    cfx_synth_add_drift(*b, "GET", "/x", &sb, seed * 2 + 1, drift);
+    synth_pair(&DUET, 0.10, seed * 37 + 11, seed, shift, a, b);
 }
 
 /*
