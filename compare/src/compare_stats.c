@@ -646,22 +646,16 @@ static double block_value(const struct metrics_point *w, int stat)
 }
 
 /* The shortest block: COMPARE__BLOCK windows, fewer when there are few
- * windows (short runs: a block of 5 in 20 windows leaves 4 per draw). */
-static size_t min_block(size_t n)
+ * windows (short runs: a block of 5 in 20 windows leaves 4 per draw);
+ * for a paired run's ratio COMPARE__BLOCK_PAIRED.  What disturbs both
+ * sides at once is not in the ratio, so its dependence is short; shorter
+ * blocks give more of them per draw, the degrees of freedom of the paired
+ * test.  Either is longer when the windows are autocorrelated
+ * (choose_block). */
+static size_t min_block(size_t n, bool paired)
 {
-    size_t k = n / 10;
-    return k < 1 ? 1 : k > COMPARE__BLOCK ? COMPARE__BLOCK : k;
-}
-
-/* The shortest block of a paired run's ratio: COMPARE__BLOCK_PAIRED
- * windows (fewer for few windows), longer when the ratio is
- * autocorrelated (choose_block).  What disturbs both sides at once is not
- * in the ratio, so its dependence is short; shorter blocks give more of
- * them per draw, the degrees of freedom of the paired test. */
-static size_t min_block_paired(size_t n)
-{
-    size_t k = n / 10;
-    return k < 1 ? 1 : k > COMPARE__BLOCK_PAIRED ? COMPARE__BLOCK_PAIRED : k;
+    size_t k = n / 10, max = paired ? COMPARE__BLOCK_PAIRED : COMPARE__BLOCK;
+    return k < 1 ? 1 : k > max ? max : k;
 }
 
 /* Block length and widening for the series x[0..n) (choose_block), and
@@ -1277,8 +1271,10 @@ int compare__bootstrap(const struct metrics_endpoint *cur,
         rc = COMPARE_EINVAL;
         goto out;
     }
-    if ((rc = series_own(&sc, &wc, stat, block ? block : min_block(wc.n))) ||
-        (rc = series_own(&sb, &wb, stat, block ? block : min_block(wb.n))) ||
+    if ((rc = series_own(&sc, &wc, stat,
+                         block ? block : min_block(wc.n, false))) ||
+        (rc = series_own(&sb, &wb, stat,
+                         block ? block : min_block(wb.n, false))) ||
         (rc = point_of_run(cur, &wc, stat, &pc)) ||
         (rc = point_of_run(base, &wb, stat, &pb)))
         goto out;
@@ -1427,7 +1423,7 @@ int compare__bootstrap_paired(const struct metrics_endpoint *b_ep,
                    : b - a;
     }
     sa.n = sb.n = n;
-    set_block(&sa, x, n, min_block_paired(n));
+    set_block(&sa, x, n, min_block(n, true));
     sb.k = sa.k;
     sb.m = sa.m;
     sb.widen = sa.widen;
@@ -1484,7 +1480,8 @@ int compare__bootstrap_one(const struct metrics_endpoint *ep, int stat,
         rc = COMPARE_EINVAL;
         goto out;
     }
-    if ((rc = series_own(&s, &ws, stat, block ? block : min_block(ws.n))))
+    if ((rc =
+             series_own(&s, &ws, stat, block ? block : min_block(ws.n, false))))
         goto out;
     v = malloc(draws * sizeof(*v));
     tmp = malloc(draws * sizeof(*tmp));
