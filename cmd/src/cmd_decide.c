@@ -93,10 +93,10 @@ int cmd_until_decided(struct cmd_decide *d, struct loader_plan *const *plans,
     /* Short slices and Pocock's spending, which leaves the early looks
      * a fair share of alpha: +25 % on one of 8 endpoints with 1000 users
      * stopped after a median of 18 s of 60 with O'Brien-Fleming's and 6 s
-     * slices, 4.5 s with these (bench/verdicts.sh until).  The first look
-     * waits for max(6 s, MAX/10): a p95 from 3 s of a slow endpoint's
-     * requests is too thin to stake alpha on (one A/A of 20 failed when
-     * the first look came at 3 s). */
+     * slices, 4.5 s with these and a look after every slice, and 6 s once
+     * the first look waits for max(6 s, MAX/10) (bench/verdicts.sh until):
+     * a p95 from 3 s of a slow endpoint's requests is too thin to stake
+     * alpha on (one A/A of 20 failed when the first look came at 3 s). */
     double slice = d->max_s / 20 > 3 ? d->max_s / 20 : 3;
     double first = d->max_s / 10 > 6 ? d->max_s / 10 : 6;
     struct compare_seq_opts so = {.max_s = d->max_s,
