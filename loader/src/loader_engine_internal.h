@@ -438,8 +438,12 @@ int loader__heap_push(struct loader__engine *e, struct loader__vu *vu);
 /** Watches fd in epfd for input, and output too when out; tag is the
  * events' data.u64. */
 void loader__epoll_watch(int epfd, int fd, uint64_t tag, bool out);
+/** The timer slack of an engine's thread while it runs, ns. */
+#define LOADER__TIMER_SLACK_NS 1000UL
+
 /** epoll_wait() on epfd until deadline_ns at the latest (monotonic, now
- * being the time; rounded up to a millisecond): the number of events (0
+ * being the time; to the microsecond, within the thread's timer slack,
+ * which loader_run sets to 1 us): the number of events (0
  * when a signal came), or LOADER_EENGINE with e->errbuf saying why. */
 int loader__epoll_wait(struct loader__engine *e, int epfd,
                        struct epoll_event *ev, int max, uint64_t now,

@@ -1,8 +1,10 @@
 /* The epoll plumbing the transports share (loader_engine_internal.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include "loader_engine_internal.h"
 
@@ -22,9 +24,23 @@ int loader__epoll_wait(struct loader__engine *e, int epfd,
                        uint64_t deadline_ns)
 {
     uint64_t wait_ns = deadline_ns > now ? deadline_ns - now : 0;
-    /* Round up: waking a little late costs less than spinning. */
-    int n = epoll_wait(epfd, ev, max, (int)((wait_ns + 999999) / 1000000));
+    int n;
 
+    if (wait_ns == 0) {
+        n = epoll_wait(epfd, ev, max, 0);
+    } else if (wait_ns >= (uint64_t)INT_MAX * 1000000u) {
+        n = epoll_wait(epfd, ev, max, INT_MAX);
+    } else {
+        /* to the microsecond: a millisecond's timeout would send an
+         * open-model arrival up to 1 ms late, and that wait counts in
+         * its latency (from the scheduled time) */
+        struct timespec ts = {(time_t)(wait_ns / 1000000000u),
+                              (long)(wait_ns % 1000000000u)};
+
+        n = epoll_pwait2(epfd, ev, max, &ts, NULL);
+        if (n < 0 && errno == ENOSYS) /* a kernel before 5.11 */
+            n = epoll_wait(epfd, ev, max, (int)((wait_ns + 999999) / 1000000));
+    }
     if (n >= 0 || errno == EINTR)
         return n < 0 ? 0 : n;
     snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
