@@ -449,6 +449,13 @@ int loader__epoll_wait(struct loader__engine *e, int epfd,
                        struct epoll_event *ev, int max, uint64_t now,
                        uint64_t deadline_ns);
 
+/** Whether epfd has events now; if not, sleeps nap_ns (under a second)
+ * without waking for them and looks once more: the number of events, or
+ * LOADER_EENGINE with e->errbuf saying why.  A loop that expects answers
+ * naps so that it reads more of them at once. */
+int loader__epoll_nap(struct loader__engine *e, int epfd,
+                      struct epoll_event *ev, int max, uint64_t nap_ns);
+
 /* epoll events as curl_multi_socket_action() flags (both transports hand
  * libcurl's own sockets back to it). */
 static inline int loader__curl_select_flags(uint32_t events)

@@ -46,3 +46,19 @@ int loader__epoll_wait(struct loader__engine *e, int epfd,
     snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
     return LOADER_EENGINE;
 }
+
+int loader__epoll_nap(struct loader__engine *e, int epfd,
+                      struct epoll_event *ev, int max, uint64_t nap_ns)
+{
+    struct timespec ts = {0, (long)nap_ns};
+    int n = epoll_wait(epfd, ev, max, 0);
+
+    if (n == 0 && nap_ns > 0 && nap_ns < 1000000000u) {
+        nanosleep(&ts, NULL);
+        n = epoll_wait(epfd, ev, max, 0);
+    }
+    if (n >= 0 || errno == EINTR)
+        return n < 0 ? 0 : n;
+    snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
+    return LOADER_EENGINE;
+}

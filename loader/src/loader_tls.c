@@ -258,6 +258,77 @@ void loader__tls_free(struct loader__tls *t)
     free(t);
 }
 
+/* ---- receive times -------------------------------------------------------
+
+ * A socket with SO_TIMESTAMPNS on (HTTP/2's) hands the kernel's receive
+ * time of what a read returned along with it; the last one is kept per
+ * thread until loader__rx_take().  (CLOCK_REALTIME, or CLOCK_MONOTONIC
+ * when the stamp is TCP's own departure time over loopback.) */
+
+static _Thread_local uint64_t rx_real_ns;
+
+/* a receive time older than this is a clock set meanwhile: none */
+#define RX_MAX_AGE_NS UINT64_C(1000000000)
+
+static ssize_t recv_timed(int fd, void *buf, size_t n)
+{
+    union {
+        char b[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {buf, n};
+    struct msghdr mh;
+    ssize_t got;
+
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl.b;
+    mh.msg_controllen = sizeof(ctl.b);
+    got = recvmsg(fd, &mh, 0);
+    if (got <= 0 || mh.msg_controllen == 0)
+        return got;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
+         cm = CMSG_NXTHDR(&mh, cm)) {
+        struct timespec ts;
+
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS ||
+            cm->cmsg_len < CMSG_LEN(sizeof(ts)))
+            continue;
+        memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+        if (ts.tv_sec > 0)
+            rx_real_ns =
+                (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+    return got;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t loader__rx_take(void)
+{
+    uint64_t t = rx_real_ns, now, real;
+
+    rx_real_ns = 0;
+    if (t == 0)
+        return 0;
+    now = clock_ns(CLOCK_MONOTONIC);
+    /* TCP over loopback may hand over the sender's departure time
+     * (CLOCK_MONOTONIC, as TCP's pacing keeps it) instead */
+    if (t <= now && now - t < RX_MAX_AGE_NS)
+        return t;
+    real = clock_ns(CLOCK_REALTIME);
+    if (t > real || real - t >= RX_MAX_AGE_NS || real - t > now)
+        return 0;
+    return now - (real - t);
+}
+
 /* ---- a socket BIO that never raises SIGPIPE ------------------------------
 
  * OpenSSL's own socket BIO write()s: a peer gone away would kill a process
@@ -276,7 +347,7 @@ static int bio_write(BIO *b, const char *buf, int len)
 
 static int bio_read(BIO *b, char *buf, int len)
 {
-    ssize_t n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, 0);
+    ssize_t n = recv_timed((int)(intptr_t)BIO_get_data(b), buf, (size_t)len);
 
     BIO_clear_retry_flags(b);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -432,7 +503,7 @@ ssize_t loader__conn_read(SSL *ssl, int fd, void *buf, size_t n)
 
     if (ssl)
         return loader__tls_read(ssl, buf, n);
-    got = recv(fd, buf, n, 0);
+    got = recv_timed(fd, buf, n);
     if (got >= 0)
         return got;
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR

@@ -87,8 +87,14 @@ ssize_t loader__tls_read(SSL *ssl, void *buf, size_t n);
 ssize_t loader__tls_write(SSL *ssl, const void *buf, size_t n);
 
 /** loader__tls_read() through ssl, or recv() on fd when ssl is NULL, with
- * the same results. */
+ * the same results.  On a socket with SO_TIMESTAMPNS, the kernel's receive
+ * time of the bytes is kept for loader__rx_take(). */
 ssize_t loader__conn_read(SSL *ssl, int fd, void *buf, size_t n);
+/** The receive time of the last read on this thread from a socket with
+ * SO_TIMESTAMPNS on, as CLOCK_MONOTONIC ns, or 0: none since the last
+ * call, or not within the last second (the wall clock was set); forgotten
+ * once taken. */
+uint64_t loader__rx_take(void);
 /** loader__tls_write() through ssl, or send(MSG_NOSIGNAL) on fd when ssl
  * is NULL, with the same results. */
 ssize_t loader__conn_write(SSL *ssl, int fd, const void *buf, size_t n);

@@ -389,6 +389,21 @@ class HostileH2(RunMixin, lgtest.TempDirCase):
         # may have been refused: then it kept to two
         self.assertLessEqual(seen["refused"], 8)
 
+    def test_latency_is_the_servers_time(self):
+        # the loop naps while answers are due, and a response ends at the
+        # kernel's receive time: the latency is the server's 20 ms, never
+        # less (a receive time mapped wrong) nor much more (a nap counted)
+        res, seen = self.run_against({"delay_ms": 20},
+                                     "{version: 2, connections: 2}",
+                                     "{users: 8, requests: 200}",
+                                     "      - get: /x\n")
+        ep = lgtest.endpoint(res, "GET /x")
+        self.assertEqual(ep["errors"], {})
+        self.assertEqual(seen["requests"], 200)
+        self.assertGreaterEqual(ep["min_response_time_ms"], 19.5)
+        self.assertLess(ep["p50_response_time_ms"], 30.0)
+        self.assertGreaterEqual(ep["timing"]["ttfb_p50_ms"], 19.5)
+
     def test_error_classes(self):
         for path, method, cls in (("/reset", "get", "stream_reset"),
                                   ("/bad", "get", "h2_protocol"),
