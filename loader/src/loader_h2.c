@@ -48,7 +48,7 @@
 #define H2_WINDOW ((1 << 30) - 1)
 /* the nap before a wait while answers are due (h2_poll()) */
 #define H2_NAP_MIN_NS UINT64_C(5000)
-#define H2_NAP_MAX_NS UINT64_C(50000)
+#define H2_NAP_MAX_NS UINT64_C(100000)
 
 enum h2_cstate {
     H2_FREE,       /* a pool entry not in use */
