@@ -449,12 +449,14 @@ int loader__epoll_wait(struct loader__engine *e, int epfd,
                        struct epoll_event *ev, int max, uint64_t now,
                        uint64_t deadline_ns);
 
-/** Whether epfd has events now; if not, sleeps nap_ns (under a second)
- * without waking for them and looks once more: the number of events, or
+/** Looks at epfd's events now; when fewer than few have come, sleeps
+ * nap_ns (under a second) without waking for them and looks once more
+ * (level-triggered: nothing seen is lost): the number of events, or
  * LOADER_EENGINE with e->errbuf saying why.  A loop that expects answers
- * naps so that it reads more of them at once. */
+ * naps rather than waiting to be woken for each one. */
 int loader__epoll_nap(struct loader__engine *e, int epfd,
-                      struct epoll_event *ev, int max, uint64_t nap_ns);
+                      struct epoll_event *ev, int max, uint64_t nap_ns,
+                      int few);
 
 /* epoll events as curl_multi_socket_action() flags (both transports hand
  * libcurl's own sockets back to it). */

@@ -48,12 +48,13 @@ int loader__epoll_wait(struct loader__engine *e, int epfd,
 }
 
 int loader__epoll_nap(struct loader__engine *e, int epfd,
-                      struct epoll_event *ev, int max, uint64_t nap_ns)
+                      struct epoll_event *ev, int max, uint64_t nap_ns, int few)
 {
     struct timespec ts = {0, (long)nap_ns};
     int n = epoll_wait(epfd, ev, max, 0);
 
-    if (n == 0 && nap_ns > 0 && nap_ns < 1000000000u) {
+    /* level-triggered: what the first look saw, the second sees again */
+    if (n >= 0 && n < few && nap_ns > 0 && nap_ns < 1000000000u) {
         nanosleep(&ts, NULL);
         n = epoll_wait(epfd, ev, max, 0);
     }

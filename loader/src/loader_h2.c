@@ -46,9 +46,11 @@
 #define H2_TAG_MULTI (UINT64_C(1) << 63)
 /* windows as h2load's defaults: flow control never holds a response */
 #define H2_WINDOW ((1 << 30) - 1)
-/* the nap before a wait while answers are due (h2_poll()) */
+/* the nap while answers are due (h2_poll()), unless H2_NAP_FEW
+ * connections have something */
 #define H2_NAP_MIN_NS UINT64_C(5000)
 #define H2_NAP_MAX_NS UINT64_C(100000)
+#define H2_NAP_FEW 4
 
 enum h2_cstate {
     H2_FREE,       /* a pool entry not in use */
@@ -1189,17 +1191,18 @@ static int h2_poll(struct loader__engine *e, uint64_t deadline_ns)
     n = 0;
     if (deadline_ns > st->now && e->in_flight > 0 &&
         st->lat_ns / 4 >= H2_NAP_MIN_NS) {
-        /* Answers are on their way: nap a little before waiting, so that
-         * more of them are read at once.  A quarter of the requests' time
-         * at most, so an answer is seldom kept: and a kept one still ends
-         * at its receive time. */
+        /* Answers are on their way: unless a few connections have
+         * something already, nap rather than wait to be woken for each
+         * answer (a wake-up from the server's core is dear).  A quarter
+         * of the requests' time at most, so an answer is seldom kept long:
+         * and a kept one still ends at its receive time. */
         uint64_t nap = st->lat_ns / 4;
 
         if (nap > H2_NAP_MAX_NS)
             nap = H2_NAP_MAX_NS;
         if (nap > deadline_ns - st->now)
             nap = deadline_ns - st->now;
-        n = loader__epoll_nap(e, st->epfd, ev, H2_MAX_EVENTS, nap);
+        n = loader__epoll_nap(e, st->epfd, ev, H2_MAX_EVENTS, nap, H2_NAP_FEW);
     }
     if (n == 0)
         n = loader__epoll_wait(e, st->epfd, ev, H2_MAX_EVENTS, e->now_ns(),

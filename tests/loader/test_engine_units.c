@@ -641,12 +641,54 @@ static void test_wait_precise(void **state)
     close(epfd);
 }
 
+/* The nap: with fewer events than asked for, it sleeps and looks again,
+ * and what the first look saw is seen again (level-triggered); with
+ * enough, it returns at once. */
+static void test_nap(void **state)
+{
+    struct loader__engine e;
+    char errbuf[128];
+    struct epoll_event ev[4], add;
+    int fds[2], epfd = epoll_create1(EPOLL_CLOEXEC);
+    uint64_t t0, took;
+
+    (void)state;
+    assert_true(epfd >= 0);
+    assert_int_equal(pipe(fds), 0);
+    memset(&e, 0, sizeof(e));
+    e.errbuf = errbuf;
+    e.errlen = sizeof(errbuf);
+    memset(&add, 0, sizeof(add));
+    add.events = EPOLLIN;
+    add.data.u64 = 7;
+    assert_int_equal(epoll_ctl(epfd, EPOLL_CTL_ADD, fds[0], &add), 0);
+
+    t0 = now_ns(); /* nothing: naps, and still nothing */
+    assert_int_equal(loader__epoll_nap(&e, epfd, ev, 4, 20000000u, 1), 0);
+    assert_true(now_ns() - t0 >= 20000000u);
+
+    assert_int_equal(write(fds[1], "x", 1), 1);
+    t0 = now_ns(); /* one event, four wanted: naps, then sees it again */
+    assert_int_equal(loader__epoll_nap(&e, epfd, ev, 4, 20000000u, 4), 1);
+    assert_true(now_ns() - t0 >= 20000000u);
+    assert_true(ev[0].data.u64 == 7);
+
+    t0 = now_ns(); /* one wanted: no nap */
+    assert_int_equal(loader__epoll_nap(&e, epfd, ev, 4, 200000000u, 1), 1);
+    took = now_ns() - t0;
+    assert_true(took < 150000000u);
+    close(fds[0]);
+    close(fds[1]);
+    close(epfd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curl_errclass_table),
         cmocka_unit_test(test_fine_slots),
         cmocka_unit_test(test_wait_precise),
+        cmocka_unit_test(test_nap),
         cmocka_unit_test(test_curl_mem),
         cmocka_unit_test(test_status_errclass_table),
         cmocka_unit_test(test_pick_distribution),
