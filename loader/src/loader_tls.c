@@ -265,7 +265,7 @@ void loader__tls_free(struct loader__tls *t)
  * thread until loader__rx_take().  (CLOCK_REALTIME, or CLOCK_MONOTONIC
  * when the stamp is TCP's own departure time over loopback.) */
 
-static _Thread_local uint64_t rx_real_ns;
+static _Thread_local uint64_t rx_stamp_ns;
 
 /* a receive time older than this is a clock set meanwhile: none */
 #define RX_MAX_AGE_NS UINT64_C(1000000000)
@@ -297,7 +297,7 @@ static ssize_t recv_timed(int fd, void *buf, size_t n)
             continue;
         memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
         if (ts.tv_sec > 0)
-            rx_real_ns =
+            rx_stamp_ns =
                 (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     }
     return got;
@@ -313,9 +313,9 @@ static uint64_t clock_ns(clockid_t id)
 
 uint64_t loader__rx_take(void)
 {
-    uint64_t t = rx_real_ns, now, real;
+    uint64_t t = rx_stamp_ns, now, real;
 
-    rx_real_ns = 0;
+    rx_stamp_ns = 0;
     if (t == 0)
         return 0;
     now = clock_ns(CLOCK_MONOTONIC);
