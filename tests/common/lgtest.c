@@ -1,4 +1,6 @@
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +40,20 @@ void sleep_ms(long ms)
 
     while (nanosleep(&ts, &ts) != 0)
         ;
+}
+
+int loopback_bound(struct sockaddr_in *sa)
+{
+    socklen_t len = sizeof(*sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)sa, &len), 0);
+    return fd;
 }
 
 void rm_tree(const char *path)

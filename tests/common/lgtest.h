@@ -27,6 +27,10 @@ char *xs(const char *s);
 void *xcalloc(size_t n, size_t size);
 /** Sleeps ms milliseconds, through signals. */
 void sleep_ms(long ms);
+struct sockaddr_in;
+/** A TCP socket bound to 127.0.0.1 on a port the kernel picked, not yet
+ * listening; *sa is its address.  Asserts that it worked. */
+int loopback_bound(struct sockaddr_in *sa);
 /** rm -r path (a test's own mkdtemp folder); no symbolic link is
  * followed. */
 void rm_tree(const char *path);

@@ -545,16 +545,8 @@ static void test_timeout(void **state)
 static void dead_target(char *buf, size_t len)
 {
     struct sockaddr_in a;
-    socklen_t alen = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
+    close(loopback_bound(&a));
     snprintf(buf, len, "http://127.0.0.1:%u", ntohs(a.sin_port));
 }
 
