@@ -36,14 +36,6 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     return loader__vu_header(vu, data, size * n) == 0 ? size * n : 0;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Sends step s for vu once, blocking.  *status gets the HTTP status (0
  * without a response); on a transport failure why says what happened. */
 static int send_once(CURL *h, const struct loader_plan *p,
@@ -311,11 +303,11 @@ int loader_wait_for(const struct loader_plan *p, volatile sig_atomic_t *stop,
         return rc;
     if (rc)
         goto out;
-    start = mono_ns();
+    start = loader__mono_ns();
     deadline = start + (uint64_t)(w->timeout_s * 1e9);
     interval = (uint64_t)(w->interval_s * 1e9);
     for (;;) {
-        uint64_t now = mono_ns(), left;
+        uint64_t now = loader__mono_ns(), left;
         double attempt_s;
         long status = 0;
         int r;
@@ -342,7 +334,7 @@ int loader_wait_for(const struct loader_plan *p, volatile sig_atomic_t *stop,
         }
         if (!why[0])
             snprintf(why, sizeof(why), "answered %ld", status);
-        now = mono_ns();
+        now = loader__mono_ns();
         if (now >= deadline)
             break;
         sleep_ns(deadline - now < interval ? deadline - now : interval);

@@ -23,7 +23,7 @@
 #define SATURATED_MEAN_US 10000.0
 #define SATURATED_P99_US UINT64_C(100000)
 
-static uint64_t mono_now_ns(void)
+uint64_t loader__mono_ns(void)
 {
     struct timespec ts;
 
@@ -496,7 +496,7 @@ int loader__run_loop(const struct loader_plan *p,
     l = &p->load;
     e.p = p;
     e.o = o;
-    e.now_ns = mono_now_ns;
+    e.now_ns = loader__mono_ns;
     e.ops = t;
     e.errbuf = errbuf;
     e.errlen = errlen;

@@ -435,6 +435,10 @@ int loader__heap_push(struct loader__engine *e, struct loader__vu *vu);
 
 /* ---- epoll (loader_epoll.c) ---------------------------------------------- */
 
+/** CLOCK_MONOTONIC in ns: the engine's clock (what e->now_ns is but in
+ * the tests that inject their own). */
+uint64_t loader__mono_ns(void);
+
 /** Watches fd in epfd for input, and output too when out; tag is the
  * events' data.u64. */
 void loader__epoll_watch(int epfd, int fd, uint64_t tag, bool out);

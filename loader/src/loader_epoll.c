@@ -19,6 +19,15 @@ void loader__epoll_watch(int epfd, int fd, uint64_t tag, bool out)
         epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* What epoll_wait() returned as the waits' result: a signal is no event. */
+static int wait_result(struct loader__engine *e, int n)
+{
+    if (n >= 0 || errno == EINTR)
+        return n < 0 ? 0 : n;
+    snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
+    return LOADER_EENGINE;
+}
+
 int loader__epoll_wait(struct loader__engine *e, int epfd,
                        struct epoll_event *ev, int max, uint64_t now,
                        uint64_t deadline_ns)
@@ -41,10 +50,7 @@ int loader__epoll_wait(struct loader__engine *e, int epfd,
         if (n < 0 && errno == ENOSYS) /* a kernel before 5.11 */
             n = epoll_wait(epfd, ev, max, (int)((wait_ns + 999999) / 1000000));
     }
-    if (n >= 0 || errno == EINTR)
-        return n < 0 ? 0 : n;
-    snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
-    return LOADER_EENGINE;
+    return wait_result(e, n);
 }
 
 int loader__epoll_nap(struct loader__engine *e, int epfd,
@@ -58,8 +64,5 @@ int loader__epoll_nap(struct loader__engine *e, int epfd,
         nanosleep(&ts, NULL);
         n = epoll_wait(epfd, ev, max, 0);
     }
-    if (n >= 0 || errno == EINTR)
-        return n < 0 ? 0 : n;
-    snprintf(e->errbuf, e->errlen, "epoll_wait: %s", strerror(errno));
-    return LOADER_EENGINE;
+    return wait_result(e, n);
 }

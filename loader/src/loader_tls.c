@@ -303,27 +303,21 @@ static ssize_t recv_timed(int fd, void *buf, size_t n)
     return got;
 }
 
-static uint64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t loader__rx_take(void)
 {
     uint64_t t = rx_stamp_ns, now, real;
+    struct timespec ts;
 
     rx_stamp_ns = 0;
     if (t == 0)
         return 0;
-    now = clock_ns(CLOCK_MONOTONIC);
+    now = loader__mono_ns();
     /* TCP over loopback may hand over the sender's departure time
      * (CLOCK_MONOTONIC, as TCP's pacing keeps it) instead */
     if (t <= now && now - t < RX_MAX_AGE_NS)
         return t;
-    real = clock_ns(CLOCK_REALTIME);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    real = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     if (t > real || real - t >= RX_MAX_AGE_NS || real - t > now)
         return 0;
     return now - (real - t);
@@ -527,20 +521,13 @@ ssize_t loader__conn_write(SSL *ssl, int fd, const void *buf, size_t n)
 
 /* ---- http: auto --------------------------------------------------------- */
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 bool loader__tls_probe_h2(const struct loader_plan *p)
 {
     static const unsigned char alpn[] = "\x02h2\x08http/1.1";
     struct loader__origin o;
     double timeout_s = p->timeout_s > 0 ? p->timeout_s : 10;
-    uint64_t deadline = mono_ms() + (uint64_t)(timeout_s * 1000);
+    uint64_t deadline =
+        loader__mono_ns() / 1000000u + (uint64_t)(timeout_s * 1000);
     curl_socket_t fd = CURL_SOCKET_BAD;
     struct loader__tls *t = NULL;
     SSL *ssl = NULL;
@@ -568,7 +555,7 @@ bool loader__tls_probe_h2(const struct loader_plan *p)
         goto out;
     for (;;) {
         struct pollfd pfd = {(int)fd, 0, 0};
-        uint64_t now = mono_ms();
+        uint64_t now = loader__mono_ns() / 1000000u;
         int r = loader__tls_handshake(ssl);
 
         if (r == 1) {

@@ -25,6 +25,8 @@
 char *xs(const char *s);
 /** calloc of at least one element. */
 void *xcalloc(size_t n, size_t size);
+/** CLOCK_MONOTONIC in ns. */
+uint64_t mono_ns(void);
 /** Sleeps ms milliseconds, through signals. */
 void sleep_ms(long ms);
 struct sockaddr_in;

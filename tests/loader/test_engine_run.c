@@ -44,13 +44,6 @@ static struct server srv;
  * ns), when it holds every request until stall_to: a 1 s service pause */
 static _Atomic uint64_t stall_from, stall_to;
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 static struct server fast_srv; /* poll, no sleeps: for 1000 users */
 
 static enum MHD_Result reply(struct server *s, struct MHD_Connection *c,

@@ -45,14 +45,6 @@ static atomic_uint vu_seen[MAX_VU + 1]; /* /vu/N requests, by N */
 static uint64_t served_ns[MAX_SERVED];
 static atomic_uint n_served;
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -374,14 +374,6 @@ static void test_tls_buffers(void **state)
     }
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* A loopback TCP pair: *a connected to *b. */
 static void tcp_pair(int *a, int *b)
 {
